@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install everything Ferrovisor needs to build, run and test (Debian 12 host).
+# Idempotent: does nothing when all tools are present. Needs root (or sudo).
+set -eu
+
+need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck cpio"
+need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev"
+
+missing=0
+for t in $need_tools; do
+	command -v "$t" >/dev/null 2>&1 || missing=1
+done
+for p in $need_pkgs_check; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing=1
+done
+if command -v qemu-system-riscv64 >/dev/null 2>&1; then
+	# QEMU 7.2 (bookworm) lacks pieces we rely on; require 10.x from backports.
+	case "$(qemu-system-riscv64 --version | head -n1)" in
+	*"version 1"[0-9]*) ;;
+	*) missing=1 ;;
+	esac
+fi
+[ "$missing" = 0 ] && { echo "install-deps: all dependencies present"; exit 0; }
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+# Add bookworm-backports with the same mirror as the existing sources.
+if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1 | awk '{print $2}')
+	if [ -z "$uri" ]; then
+		uri=$(grep -hs '^deb ' /etc/apt/sources.list 2>/dev/null | grep -v security | head -n1 | awk '{print $2}')
+	fi
+	[ -n "$uri" ] || uri="http://deb.debian.org/debian"
+	echo "install-deps: adding bookworm-backports from $uri"
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" |
+		$SUDO tee /etc/apt/sources.list.d/ferrovisor-backports.sources >/dev/null
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports \
+	qemu-system-riscv qemu-system-arm qemu-system-x86 qemu-utils
+$SUDO apt-get install -y -q --no-install-recommends \
+	gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu \
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+	device-tree-compiler cpio xz-utils zstd clang-format cppcheck \
+	libfdt-dev libyaml-dev libcmocka-dev python3 pkg-config make gcc libc6-dev \
+	gpgv debian-archive-keyring ca-certificates
+echo "install-deps: done"
