@@ -1,0 +1,26 @@
+# Host unit tests: tests/unit/test_<name>.c (cmocka) plus tests/unit/test_<name>.src,
+# a list of product sources (paths from the repo root, whitespace separated) linked into it,
+# and optionally tests/unit/test_<name>.libs with extra host libraries (e.g. -lfdt).
+# They build with the host compiler under ASan/UBSan from unchanged product sources.
+HOST_CC      ?= cc
+HOST_CFLAGS  := -std=c11 -g -O1 -Ihyp -Itests/unit -DFV_HOST_TEST -D_DEFAULT_SOURCE \
+                -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+                -Wvla -Wimplicit-fallthrough -Wundef \
+                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_LDLIBS  := -lcmocka
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
+HYP_ALL_SRC := $(shell find hyp tests/unit -name '*.[ch]' 2>/dev/null)
+
+build/unit/%: tests/unit/%.c tests/unit/%.src $(HYP_ALL_SRC)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.src) $(HOST_LDLIBS) \
+		$(shell cat tests/unit/$*.libs 2>/dev/null)
+
+.PHONY: unit-build unit
+unit-build: $(UNIT_BINS)
+
+# Run each unit binary; cmocka prints its own summary per binary.
+unit: unit-build
+	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
