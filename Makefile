@@ -1,2 +1,145 @@
-# Ferrovisor top-level Makefile (provisional: unit tests only for now)
+# Ferrovisor: build, run and test.
+#   make / make quick-build   hypervisor + test guests + default configuration
+#   make run                  boot the default configuration under QEMU
+#   make test                 host unit tests + QEMU integration tests
+#   make ci                   exactly what CI runs (format, cppcheck, -Werror build, tests)
+# Options: FEATURES=debug,trace,pmu,verbose  CROSS=riscv64-linux-gnu-  SMP=2  MEM=1G
+
+ARCH     ?= riscv64
+CROSS    ?= riscv64-linux-gnu-
+BUILD    ?= build
+B        := $(BUILD)/$(ARCH)
+SMP      ?= 2
+MEM      ?= 1G
+FEATURES ?=
+QEMU     ?= qemu-system-riscv64
+Q        ?= @
+
+CC      := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+
+HYP_DIRS := hyp/core hyp/lib hyp/drivers hyp/vdev hyp/arch/riscv hyp/arch/riscv/sbi
+HYP_C    := $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c))
+HYP_S    := $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.S))
+HYP_OBJ  := $(patsubst %,$(B)/obj/%.o,$(HYP_C) $(HYP_S))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+        -Wimplicit-fallthrough -Wundef
+OPT  := -O2
+FEAT_DEFS := $(foreach f,$(subst $(comma), ,$(FEATURES)),-DFV_FEATURE_$(shell echo $(f) | tr a-z A-Z)=1)
+comma := ,
+ifneq ($(filter debug,$(subst $(comma), ,$(FEATURES))),)
+OPT := -Og
+endif
+HYP_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-common -fno-stack-protector \
+              -fno-pic -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -g $(OPT) \
+              $(WARN) -Ihyp -Ihyp/arch/riscv/include $(FEAT_DEFS) -MMD -MP
+HYP_ASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -Ihyp -Ihyp/arch/riscv/include \
+               -DFV_BUILTIN_CONFIG='"$(BUILD)/config/default.dtb"' -MMD -MP
+HYP_LDFLAGS := -nostdlib -static -Wl,-T,hyp/arch/riscv/linker.ld -Wl,--build-id=none \
+               -Wl,--no-warn-rwx-segments
+
+GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench
+GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
+
+.PHONY: all quick-build release hyp guests configs run run-debug test test-unit test-integration \
+        unit ci format format-check cppcheck deps benchmark images clean
+all: hyp guests configs
+quick-build: all
+
+release:
+	$(MAKE) clean
+	$(MAKE) all OPT=-O2
+
+deps:
+	$(Q)if [ -z "$$CI_SKIP_DEPS" ]; then sh scripts/install-deps.sh; fi
+
+hyp: $(B)/ferrovisor.bin
+
+$(B)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HYP_CFLAGS) -c $< -o $@
+
+$(B)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HYP_ASFLAGS) -c $< -o $@
+
+# The built-in configuration is incbin'd: rebuild when it changes.
+$(B)/obj/hyp/core/config_builtin.S.o: $(BUILD)/config/default.dtb
+
+$(B)/ferrovisor.elf: $(HYP_OBJ) hyp/arch/riscv/linker.ld
+	$(Q)$(CC) $(HYP_CFLAGS) $(HYP_LDFLAGS) -o $@ $(HYP_OBJ)
+
+$(B)/ferrovisor.bin: $(B)/ferrovisor.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
+guests:
+	$(Q)$(MAKE) -s -C guests OUT=$(abspath $(BUILD)/guests)
+
+$(GUEST_BINS): guests
+
+configs: $(BUILD)/config/default.dtb
+
+$(BUILD)/config/%.dtb: configs/%.dts guests
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
+
+# Integration tests build extra configurations from tests/integration/configs.
+$(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
+
+TEST_DTS  := $(wildcard tests/integration/configs/*.dts)
+TEST_DTBS := $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(TEST_DTS))
+
+QEMU_ARGS := -M virt -cpu rv64 -smp $(SMP) -m $(MEM) -nographic -bios default \
+             -kernel $(B)/ferrovisor.bin
+
+run: deps all
+	$(QEMU) $(QEMU_ARGS)
+
+run-debug: deps all
+	@echo "QEMU waits for gdb on :1234 (gdb-multiarch $(B)/ferrovisor.elf -ex 'target remote :1234')"
+	$(QEMU) $(QEMU_ARGS) -S -s
+
 include mk/unit.mk
+
+test: deps all $(TEST_DTBS) unit-build
+	$(Q)python3 tests/run_tests.py
+
+test-unit: deps unit-build
+	$(Q)python3 tests/run_tests.py --unit-only
+
+test-integration: deps all $(TEST_DTBS)
+	$(Q)python3 tests/run_tests.py --integration-only
+
+SRC_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h' | grep -v '^guests/linux/')
+
+format:
+	$(Q)clang-format -i $(SRC_FILES)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(SRC_FILES)
+	@echo "format-check: ok"
+
+cppcheck:
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -Ihyp -Ihyp/arch/riscv/include \
+		-D__riscv -DFV_BUILTIN_CONFIG hyp
+	@echo "cppcheck: ok"
+
+ci: deps format-check cppcheck
+	$(Q)$(MAKE) all
+	$(Q)$(MAKE) test
+
+benchmark: deps all
+	$(Q)sh bench/run.sh
+
+images: deps
+	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(HYP_OBJ:.o=.d)

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * First instructions after OpenSBI. fw_dynamic enters the boot hart here in
+ * HS-mode with a0 = hart id, a1 = host DTB; secondary harts arrive at
+ * riscv_secondary_entry through SBI HSM hart_start with a1 = their struct cpu.
+ *
+ * Register convention inside the hypervisor: tp always points at this hart's
+ * struct cpu (set before any C code), sscratch is 0 while the hart runs
+ * hypervisor code and holds the guest context pointer while a guest runs.
+ */
+#include "arch/riscv/asm_offsets.h"
+
+	.section .text.boot, "ax"
+	.global _start
+_start:
+	/* No interrupts, no FP until we decide otherwise. */
+	csrw	sie, zero
+	csrw	sscratch, zero
+	li	t0, 0x6000 /* SSTATUS_FS */
+	csrc	sstatus, t0
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+
+	/* The boot CPU's struct cpu is static so the panic path works at once. */
+	la	tp, cpu_boot_storage
+	sd	a0, CPU_HARTID(tp)
+
+	la	t0, riscv_hyp_trap_entry
+	csrw	stvec, t0
+
+	/* Clear BSS except the boot struct cpu which lives in .data. */
+	la	t0, __bss_start
+	la	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:
+	la	sp, cpu_boot_stack
+	li	t0, 16384 /* CPU_STACK_SIZE */
+	add	sp, sp, t0
+	/* a0 = hartid, a1 = dtb */
+	call	hyp_main
+3:	wfi
+	j	3b
+
+	.global riscv_secondary_entry
+riscv_secondary_entry:
+	/* a0 = hartid, a1 = opaque = struct cpu pointer prepared by the boot hart. */
+	csrw	sie, zero
+	csrw	sscratch, zero
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	mv	tp, a1
+	la	t0, riscv_hyp_trap_entry
+	csrw	stvec, t0
+	ld	sp, CPU_STACK_TOP(tp)
+	call	hyp_secondary_main
+4:	wfi
+	j	4b

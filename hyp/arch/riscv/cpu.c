@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/* RISC-V CPU hooks: per-CPU pointer, SMP start, IPIs, idle, time, power. */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi.h"
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/percpu.h"
+#include "core/timer.h"
+
+struct cpu *cpu_this(void)
+{
+	struct cpu *c;
+	__asm__("mv %0, tp" : "=r"(c));
+	return c;
+}
+
+uint64_t arch_time_ticks(void)
+{
+	return csr_read(time);
+}
+
+void arch_timer_program(uint64_t deadline_ticks)
+{
+	if (riscv_feat.sstc)
+		csr_write(stimecmp, deadline_ticks);
+	else
+		sbi_fw_set_timer(deadline_ticks);
+	/* With Sstc the pending bit follows stimecmp; enable the interrupt. */
+	csr_set(sie, MIP_STIP);
+}
+
+int arch_cpu_start(struct cpu *c)
+{
+	int ret = sbi_fw_hart_start(c->hartid, (unsigned long)riscv_secondary_entry,
+				    (unsigned long)c);
+	return ret == 0 ? 0 : -FV_EIO;
+}
+
+void arch_cpu_kick(struct cpu *target)
+{
+	sbi_fw_send_ipi(1UL, target->hartid);
+}
+
+void arch_cpu_relax(void)
+{
+	/* Zihintpause "pause", a hint (nop) where unsupported. */
+	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010");
+}
+
+void riscv_handle_host_irqs(void)
+{
+	uint64_t sip = csr_read(sip);
+	struct cpu *c = cpu_this();
+	if (sip & MIP_SSIP) {
+		csr_clear(sip, MIP_SSIP);
+		c->stats.irqs_ipi++;
+	}
+	if (sip & MIP_STIP) {
+		c->stats.irqs_timer++;
+		/* Push the hardware deadline out; timer_handle_expired re-arms it. */
+		arch_timer_program(UINT64_MAX);
+		timer_handle_expired();
+	}
+}
+
+void arch_cpu_idle(void)
+{
+	/*
+	 * SIE stays 0: wfi still wakes on a pending enabled interrupt, which we
+	 * then handle by polling sip. No interrupt handler ever runs in HS.
+	 */
+	csr_set(sie, MIP_SSIP | MIP_STIP);
+	__asm__ volatile("wfi" ::: "memory");
+	riscv_handle_host_irqs();
+}
+
+void arch_system_poweroff(void)
+{
+	sbi_fw_shutdown(false);
+}
+
+void arch_cpu_halt(void)
+{
+	csr_write(sie, 0);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+void arch_early_putc(char c)
+{
+	sbi_fw_putchar(c);
+}
+
+int arch_features_probe(const char *isa_hint)
+{
+	return riscv_features_probe(isa_hint);
+}
+
+void arch_cpu_init(void)
+{
+	/*
+	 * Exceptions the guest handles itself go straight to VS-mode; guest
+	 * page faults, VS ecalls and virtual instructions stay with us.
+	 */
+	csr_write(hedeleg, BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | BIT(EXC_ECALL_U) |
+				   BIT(EXC_INST_PAGE_FAULT) | BIT(EXC_LOAD_PAGE_FAULT) |
+				   BIT(EXC_STORE_PAGE_FAULT) | BIT(EXC_ILLEGAL_INST));
+	csr_write(hideleg, VS_IRQ_MASK);
+	csr_write(hvip, 0);
+	csr_write(hcounteren, 0);
+	csr_write(hgatp, 0);
+	csr_write(sie, MIP_SSIP | MIP_STIP);
+	if (riscv_feat.sstc)
+		csr_write(stimecmp, UINT64_MAX);
+}

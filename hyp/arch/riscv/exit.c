@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest exit dispatch: one handler per scause (table), plus exception
+ * injection into VS-mode. Handlers see the snapshot trap.S stored in
+ * vcpu->arch.ctx; they return true when the core scheduler must act.
+ */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/riscv.h"
+#include "core/console.h"
+#include "core/percpu.h"
+#include "core/sched.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "lib/printf.h"
+
+#define INSN_WFI 0x10500073U
+
+typedef bool (*exit_handler)(struct vcpu *v);
+
+void riscv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	uint64_t vstvec = csr_read(vstvec);
+	uint64_t handler = vstvec & ~3UL;
+	/*
+	 * A guest whose own trap handler cannot be fetched would fault
+	 * forever: stop it instead, with the reason in the log.
+	 */
+	if ((cause == EXC_INST_ACCESS || cause == EXC_INST_PAGE_FAULT) && ctx->sepc == handler) {
+		char why[96];
+		fv_snprintf(why, sizeof(why),
+			    "vCPU %u cannot fetch its trap handler at 0x%lx (cause %lu): stopping VM",
+			    v->id, (unsigned long)handler, (unsigned long)cause);
+		vm_request(v->vm, VM_ACTION_CRASH, why);
+		return;
+	}
+	uint64_t vsstatus = csr_read(vsstatus);
+	/* Trap into VS-mode: SPP records VS (1) or VU (0), SIE moves to SPIE. */
+	vsstatus &= ~(SSTATUS_SPP | SSTATUS_SPIE);
+	if (ctx->sstatus & SSTATUS_SPP)
+		vsstatus |= SSTATUS_SPP;
+	if (vsstatus & SSTATUS_SIE)
+		vsstatus |= SSTATUS_SPIE;
+	vsstatus &= ~SSTATUS_SIE;
+	csr_write(vsstatus, vsstatus);
+	csr_write(vscause, cause);
+	csr_write(vstval, tval);
+	csr_write(vsepc, ctx->sepc);
+	ctx->sepc = handler;
+	/* The handler runs in VS-mode even if the fault came from VU-mode. */
+	ctx->sstatus |= SSTATUS_SPP;
+}
+
+static bool exit_ecall(struct vcpu *v)
+{
+	v->stats.by_kind[EXIT_SBI]++;
+	riscv_sbi_ecall(v);
+	return v->state != VCPU_RUNNING;
+}
+
+static bool exit_virtual_inst(struct vcpu *v)
+{
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	if ((uint32_t)ctx->stval == INSN_WFI) {
+		v->stats.by_kind[EXIT_WFI]++;
+		ctx->sepc += 4;
+		sched_block(v);
+		return v->state != VCPU_RUNNING;
+	}
+	/*
+	 * Anything else (hypervisor CSRs, hfence, hlv from VS...) is not
+	 * available to the guest: it sees an illegal instruction, as on a
+	 * CPU without the H extension.
+	 */
+	v->stats.by_kind[EXIT_VIRT_INST]++;
+	riscv_inject_exception(v, EXC_ILLEGAL_INST, ctx->stval);
+	return false;
+}
+
+static bool exit_guest_page_fault(struct vcpu *v)
+{
+	v->stats.by_kind[EXIT_MMIO]++;
+	riscv_handle_guest_page_fault(v);
+	return v->state != VCPU_RUNNING;
+}
+
+static bool exit_inst_guest_page_fault(struct vcpu *v)
+{
+	/* Executing outside its RAM: an instruction access fault for the guest. */
+	v->stats.by_kind[EXIT_GUEST_FAULT]++;
+	riscv_inject_exception(v, EXC_INST_ACCESS, v->arch.ctx.stval);
+	return v->state != VCPU_RUNNING;
+}
+
+/* Exceptions the firmware or hedeleg sent to HS although they are the guest's. */
+static bool exit_reflect(struct vcpu *v)
+{
+	v->stats.by_kind[EXIT_GUEST_FAULT]++;
+	riscv_inject_exception(v, v->arch.ctx.scause, v->arch.ctx.stval);
+	return v->state != VCPU_RUNNING;
+}
+
+static bool exit_irq(struct vcpu *v)
+{
+	v->stats.by_kind[EXIT_IRQ]++;
+	riscv_handle_host_irqs();
+	return cpu_this()->need_resched;
+}
+
+static const exit_handler exc_handlers[] = {
+	[EXC_INST_MISALIGNED] = exit_reflect,
+	[EXC_INST_ACCESS] = exit_reflect,
+	[EXC_ILLEGAL_INST] = exit_reflect,
+	[EXC_BREAKPOINT] = exit_reflect,
+	[EXC_LOAD_MISALIGNED] = exit_reflect,
+	[EXC_LOAD_ACCESS] = exit_reflect,
+	[EXC_STORE_MISALIGNED] = exit_reflect,
+	[EXC_STORE_ACCESS] = exit_reflect,
+	[EXC_ECALL_U] = exit_reflect,
+	[EXC_ECALL_VS] = exit_ecall,
+	[EXC_INST_PAGE_FAULT] = exit_reflect,
+	[EXC_LOAD_PAGE_FAULT] = exit_reflect,
+	[EXC_STORE_PAGE_FAULT] = exit_reflect,
+	[EXC_INST_GUEST_PF] = exit_inst_guest_page_fault,
+	[EXC_LOAD_GUEST_PF] = exit_guest_page_fault,
+	[EXC_VIRTUAL_INST] = exit_virtual_inst,
+	[EXC_STORE_GUEST_PF] = exit_guest_page_fault,
+};
+
+bool riscv_handle_exit(struct vcpu *v)
+{
+	uint64_t cause = v->arch.ctx.scause;
+	if (cause & SCAUSE_INTR)
+		return exit_irq(v);
+	if (cause < ARRAY_SIZE(exc_handlers) && exc_handlers[cause])
+		return exc_handlers[cause](v);
+	v->stats.by_kind[EXIT_OTHER]++;
+	char why[96];
+	fv_snprintf(why, sizeof(why), "unexpected trap scause=%lu sepc=0x%lx: stopping VM",
+		    (unsigned long)cause, (unsigned long)v->arch.ctx.sepc);
+	vm_request(v->vm, VM_ACTION_CRASH, why);
+	return true;
+}

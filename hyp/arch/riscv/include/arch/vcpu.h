@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_ARCH_VCPU_H
+#define FV_ARCH_VCPU_H
+
+/*
+ * RISC-V per-vCPU state, embedded in struct vcpu. Plain data, no pointers,
+ * so that a later snapshot/migration can serialise it as it is.
+ */
+#include "lib/types.h"
+
+/* Saved on every guest exit by the world switch (see trap.S). */
+struct riscv_guest_ctx {
+	uint64_t x[32]; /* x[0] unused */
+	uint64_t sepc;
+	uint64_t sstatus;
+	uint64_t hstatus;
+	/* hypervisor callee-saved state while the guest runs */
+	uint64_t host_ra, host_sp, host_gp, host_tp;
+	uint64_t host_s[12];
+	/* exit information snapshot */
+	uint64_t scause, stval, htval, htinst;
+};
+
+/* VS-level CSRs: switched only when the vCPU is loaded/put on a CPU. */
+struct riscv_vs_csrs {
+	uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
+	uint64_t hvip;
+	uint64_t vstimecmp;
+	uint64_t henvcfg;
+	uint64_t hcounteren;
+};
+
+struct riscv_fp_state {
+	uint64_t f[32];
+	uint64_t fcsr;
+};
+
+struct vcpu_arch {
+	struct riscv_guest_ctx ctx; /* must stay first: trap.S gets &ctx from sscratch */
+	struct riscv_vs_csrs csr;
+	struct riscv_fp_state fp;
+	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
+	uint64_t timer_deadline;
+};
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest load/store page faults: emulate accesses to the VM's MMIO devices,
+ * fault everything else back into the guest. The access is decoded from
+ * htinst when the hardware provides it, otherwise from the instruction
+ * fetched at sepc with hlvx (RISC-V priv spec, H extension, "Transformed
+ * Instruction or Pseudoinstruction for mtinst or htinst").
+ */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/insn_decode.h"
+#include "arch/riscv/riscv.h"
+#include "core/mmio.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+/* Fetch the faulting guest instruction (16 or 32 bits); false if it faults. */
+static bool fetch_insn(uint64_t sepc, uint32_t *out)
+{
+	uint16_t lo, hi;
+	if (riscv_guest_read_insn16(sepc, &lo) != 0)
+		return false;
+	if ((lo & 3) != 3) {
+		*out = lo;
+		return true;
+	}
+	if (riscv_guest_read_insn16(sepc + 2, &hi) != 0)
+		return false;
+	*out = (uint32_t)lo | ((uint32_t)hi << 16);
+	return true;
+}
+
+static void access_fault(struct vcpu *v, bool is_store)
+{
+	riscv_inject_exception(v, is_store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, v->arch.ctx.stval);
+}
+
+void riscv_handle_guest_page_fault(struct vcpu *v)
+{
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	bool is_store = ctx->scause == EXC_STORE_GUEST_PF;
+	/* htval holds GPA >> 2; the low bits come from the guest VA (stval). */
+	gpa_t gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	struct mmio_access acc;
+	int ret = -FV_EINVAL;
+	if (ctx->htinst)
+		ret = insn_decode_transformed(ctx->htinst, &acc);
+	if (ret == -FV_EINVAL) {
+		uint32_t insn;
+		if (!fetch_insn(ctx->sepc, &insn)) {
+			access_fault(v, is_store);
+			return;
+		}
+		ret = insn_decode_raw(insn, &acc);
+	}
+	/*
+	 * Implicit accesses of the guest's page-table walk (pseudoinstructions)
+	 * and accesses we cannot emulate (FP, AMO to MMIO) fault the guest.
+	 */
+	if (ret != INSN_DECODE_MMIO || acc.is_store != is_store) {
+		access_fault(v, is_store);
+		return;
+	}
+	/* Devices take naturally aligned accesses only. */
+	if (gpa & (acc.width - 1U)) {
+		access_fault(v, is_store);
+		return;
+	}
+	uint64_t val = 0;
+	if (is_store) {
+		val = acc.reg ? ctx->x[acc.reg] : 0;
+		if (acc.width < 8)
+			val &= (1ULL << (acc.width * 8U)) - 1;
+	}
+	ret = mmio_bus_access(&v->vm->mmio, v, gpa, acc.width, is_store, &val);
+	if (ret) {
+		access_fault(v, is_store);
+		return;
+	}
+	if (!is_store && acc.reg)
+		ctx->x[acc.reg] = insn_mmio_extend(val, &acc);
+	ctx->sepc += acc.insn_len;
+}

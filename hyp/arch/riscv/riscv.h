@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_ARCH_RISCV_RISCV_H
+#define FV_ARCH_RISCV_RISCV_H
+
+/* Internal interfaces of the RISC-V port (not for core code). */
+#include "lib/types.h"
+#include "arch/vcpu.h"
+
+struct vcpu;
+struct cpu;
+
+/* ISA features found at boot (features.c). */
+struct riscv_features {
+	bool h, sstc, svpbmt, svadu, ssaia, zicbom, zicboz;
+	bool sv39x4, sv48x4, sv57x4;
+	unsigned vmid_bits;
+	unsigned geilen;
+};
+extern struct riscv_features riscv_feat;
+
+/* Probe features; prints one line each. isa = host DT riscv,isa string. Returns 0 or -1 if a required feature is missing. */
+int riscv_features_probe(const char *isa);
+
+/* Trap frame of a trap taken in HS-mode (trap.S). */
+struct riscv_trap_frame {
+	uint64_t x[32];
+	uint64_t sepc, sstatus, scause, stval;
+};
+void riscv_hyp_trap(struct riscv_trap_frame *tf);
+
+/* Assembly helpers. */
+void riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
+void riscv_fp_save(struct riscv_fp_state *fp);
+void riscv_fp_restore(const struct riscv_fp_state *fp);
+long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);
+long riscv_probe_hstatus(void);
+long riscv_probe_stimecmp(void);
+void riscv_secondary_entry(void);
+
+/* Exit handling (exit.c). Returns true when the core must take over. */
+bool riscv_handle_exit(struct vcpu *vcpu);
+/* Guest page fault on MMIO (mmio_emul.c). */
+void riscv_handle_guest_page_fault(struct vcpu *vcpu);
+/* Guest SBI call (sbi/dispatch.c). */
+void riscv_sbi_ecall(struct vcpu *vcpu);
+/* Inject a synchronous exception into VS-mode. */
+void riscv_inject_exception(struct vcpu *vcpu, uint64_t cause, uint64_t tval);
+/* Guest time (host ticks + htimedelta). */
+uint64_t riscv_guest_time(struct vcpu *vcpu);
+/* Emulated (non-Sstc) guest timer programming. */
+void riscv_vtimer_set(struct vcpu *vcpu, uint64_t deadline);
+/* Finish an HSM suspend when the vCPU runs again (r may be NULL). */
+struct sbi_result;
+void riscv_hsm_resume(struct vcpu *vcpu, struct sbi_result *r);
+/* Handle the hypervisor's own pending interrupts (timer, IPI) in sip. */
+void riscv_handle_host_irqs(void);
+
+static inline void riscv_hfence_gvma_vmid(uint64_t vmid)
+{
+	__asm__ volatile(".option push\n.option arch, +h\nhfence.gvma zero, %0\n.option pop"
+			 :
+			 : "r"(vmid)
+			 : "memory");
+}
+
+static inline void riscv_hfence_gvma_all(void)
+{
+	__asm__ volatile(".option push\n.option arch, +h\nhfence.gvma zero, zero\n.option pop" ::
+				 : "memory");
+}
+
+/* Flush VS-stage TLB entries of the current hgatp.VMID. */
+static inline void riscv_hfence_vvma_all(void)
+{
+	__asm__ volatile(".option push\n.option arch, +h\nhfence.vvma zero, zero\n.option pop" ::
+				 : "memory");
+}
+
+#endif

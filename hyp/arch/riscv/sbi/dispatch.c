@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/* SBI extension lookup, dispatch and argument decoding (pure logic). */
+#include "arch/riscv/sbi/sbi_ext.h"
+
+const struct sbi_ext *sbi_find_ext(const struct sbi_ext *table, size_t n, unsigned long eid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (eid >= table[i].eid_start && eid <= table[i].eid_end)
+			return &table[i];
+	return NULL;
+}
+
+void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigned long eid,
+		  unsigned long fid, const unsigned long *args, struct sbi_result *r)
+{
+	r->error = SBI_SUCCESS;
+	r->value = 0;
+	r->no_return = false;
+	const struct sbi_ext *ext = sbi_find_ext(table, n, eid);
+	if (!ext || !ext->handler) {
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		return;
+	}
+	ext->handler(v, fid, args, r);
+}
+
+long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out)
+{
+	*out = 0;
+	if (base == (unsigned long)-1) {
+		/* SBI v2.0: hart_mask_base == -1 selects every hart, mask ignored. */
+		*out = nr_harts >= 64 ? ~0ULL : (1ULL << nr_harts) - 1;
+		return SBI_SUCCESS;
+	}
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(mask & (1UL << i)))
+			continue;
+		unsigned long hart = base + i;
+		if (hart < base || hart >= nr_harts) {
+			*out = 0;
+			return SBI_ERR_INVALID_PARAM;
+		}
+		*out |= 1ULL << hart;
+	}
+	return SBI_SUCCESS;
+}
+
+bool sbi_range_in(uint64_t addr, uint64_t len, uint64_t lo, uint64_t size)
+{
+	if (addr < lo)
+		return false;
+	uint64_t off = addr - lo;
+	return off <= size && len <= size - off;
+}
+
+int sbi_table_check(const struct sbi_ext *table, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].eid_start > table[i].eid_end)
+			return -1;
+		for (size_t j = i + 1; j < n; j++)
+			if (table[i].eid_start <= table[j].eid_end &&
+			    table[j].eid_start <= table[i].eid_end)
+				return -1;
+	}
+	return 0;
+}

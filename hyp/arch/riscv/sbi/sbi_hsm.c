@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/* SBI Hart State Management extension (EID "HSM"), SBI spec v2.0 chapter 9. */
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi/sbi_ext.h"
+#include "core/sched.h"
+#include "core/spinlock.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+/* An address the hart can start executing at: inside the VM's RAM. */
+static bool valid_entry(struct vm *vm, unsigned long addr)
+{
+	return sbi_range_in(addr, 4, vm->ram_gpa, vm->ram_size);
+}
+
+static void hart_start(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
+{
+	struct vm *vm = v->vm;
+	if (a[0] >= vm->nr_vcpus) {
+		r->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	if (!valid_entry(vm, a[1])) {
+		r->error = SBI_ERR_INVALID_ADDRESS;
+		return;
+	}
+	struct vcpu *t = vm->vcpus[a[0]];
+	/* vm->lock serialises two harts racing to start the same target. */
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING)
+		r->error = SBI_ERR_FAILED;
+	else if (t->state != VCPU_STOPPED)
+		r->error = SBI_ERR_ALREADY_AVAILABLE;
+	else if (vcpu_power_on(t, a[1], a[0], a[2]) != 0)
+		r->error = SBI_ERR_FAILED;
+	spin_unlock(&vm->lock);
+}
+
+static void hart_status(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
+{
+	struct vm *vm = v->vm;
+	if (a[0] >= vm->nr_vcpus) {
+		r->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	struct vcpu *t = vm->vcpus[a[0]];
+	if (t->state == VCPU_STOPPED)
+		r->value = SBI_HSM_STOPPED;
+	else if (t->hsm_suspended)
+		r->value = SBI_HSM_SUSPENDED;
+	else
+		r->value = SBI_HSM_STARTED;
+}
+
+static void hart_suspend(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
+{
+	uint32_t type = (uint32_t)a[0];
+	if (a[0] > 0xffffffffUL ||
+	    (type > SBI_HSM_SUSP_RET_DEFAULT && type < 0x10000000U) ||
+	    (type > SBI_HSM_SUSP_NONRET_DEFAULT && type < 0x90000000U)) {
+		r->error = SBI_ERR_INVALID_PARAM; /* reserved suspend types */
+		return;
+	}
+	if (type != SBI_HSM_SUSP_RET_DEFAULT && type != SBI_HSM_SUSP_NONRET_DEFAULT) {
+		r->error = SBI_ERR_NOT_SUPPORTED; /* platform-specific types */
+		return;
+	}
+	if (type == SBI_HSM_SUSP_NONRET_DEFAULT && !valid_entry(v->vm, a[1])) {
+		r->error = SBI_ERR_INVALID_ADDRESS;
+		return;
+	}
+	/*
+	 * Both kinds wait like WFI until an interrupt is pending and enabled.
+	 * A non-retentive resume restarts at resume_addr with a0 = hartid,
+	 * a1 = opaque, satp and sstatus.SIE cleared (arch_vcpu_resume_nonret).
+	 */
+	v->hsm_suspended = true;
+	v->hsm_resume_nonret = type == SBI_HSM_SUSP_NONRET_DEFAULT;
+	v->hsm_resume_addr = a[1];
+	v->hsm_resume_arg = a[2];
+	sched_block(v);
+	if (v->state == VCPU_RUNNING)
+		riscv_hsm_resume(v, r);
+}
+
+void sbi_hsm_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+		     struct sbi_result *r)
+{
+	switch (fid) {
+	case 0:
+		hart_start(v, a, r);
+		break;
+	case 1: /* hart_stop: never returns on success */
+		vcpu_request(v, VCPU_REQ_STOP);
+		r->no_return = true;
+		break;
+	case 2:
+		hart_status(v, a, r);
+		break;
+	case 3:
+		hart_suspend(v, a, r);
+		break;
+	default:
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	}
+}

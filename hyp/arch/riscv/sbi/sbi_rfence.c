@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SBI RFENCE extension (EID "RFNC"), SBI spec v2.0 chapter 8.
+ * Remote fences become requests that the target vCPU's CPU performs
+ * (hfence.vvma for its VMID, fence.i) before it next enters the guest. The
+ * caller waits until every target that is inside the guest right now has
+ * left it, so no target keeps using stale translations after the call
+ * returns. Targets not in the guest flush before they re-enter.
+ */
+#include "arch/riscv/sbi/sbi_ext.h"
+#include "core/arch.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+static void fence_harts(struct vcpu *self, uint64_t harts, uint32_t req)
+{
+	struct vm *vm = self->vm;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		if (!(harts & (1ULL << i)))
+			continue;
+		if (t == self) {
+			/* Local: done by the exit path before re-entry. */
+			__atomic_fetch_or(&t->requests, req, __ATOMIC_ACQ_REL);
+			continue;
+		}
+		vcpu_request(t, req);
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		if (!(harts & (1ULL << i)) || t == self)
+			continue;
+		/*
+		 * Bounded: a vCPU in the guest exits on the kick IPI, and one
+		 * outside it does not count. Two vCPUs fencing each other do not
+		 * deadlock because neither is in the guest while waiting.
+		 */
+		while ((__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & req) &&
+		       __atomic_load_n(&t->in_guest, __ATOMIC_ACQUIRE))
+			arch_cpu_relax();
+	}
+}
+
+void sbi_rfence_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+			struct sbi_result *r)
+{
+	uint64_t harts;
+	switch (fid) {
+	case 0: /* remote_fence_i */
+	case 1: /* remote_sfence_vma(start, size) */
+	case 2: /* remote_sfence_vma_asid(start, size, asid) */
+		break;
+	default:
+		/* HFENCE functions exist only for guests that have the H extension. */
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		return;
+	}
+	r->error = sbi_hartmask_decode(a[0], a[1], v->vm->nr_vcpus, &harts);
+	if (r->error)
+		return;
+	/*
+	 * Address ranges need no validation: a flush of any range is safe, and
+	 * we flush the whole VS-stage TLB of the VMID (a superset).
+	 */
+	fence_harts(v, harts, fid == 0 ? VCPU_REQ_FENCE_I : VCPU_REQ_TLB_FLUSH);
+}

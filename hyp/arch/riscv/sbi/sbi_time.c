@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+/* SBI Timer extension (EID "TIME"), SBI spec v2.0 chapter 6. */
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi/sbi_ext.h"
+
+void sbi_time_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+		      struct sbi_result *r)
+{
+	if (fid != 0) {
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		return;
+	}
+	/* Any 64-bit value is a valid deadline (in the guest's time base). */
+	riscv_vtimer_set(v, a[0]);
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * RISC-V vCPU: reset state, load/put of the VS-level context, and the
+ * enter/exit loop. GPRs and the exit CSRs are switched by trap.S on every
+ * exit; VS CSRs and FP only when the vCPU moves on or off a CPU.
+ */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/riscv.h"
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/percpu.h"
+#include "core/sched.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "arch/riscv/sbi/sbi_ext.h"
+#include "lib/string.h"
+
+static uint64_t guest_henvcfg(void)
+{
+	uint64_t v = ENVCFG_FIOM;
+	if (riscv_feat.sstc)
+		v |= ENVCFG_STCE;
+	if (riscv_feat.svpbmt)
+		v |= ENVCFG_PBMTE;
+	if (riscv_feat.svadu)
+		v |= ENVCFG_ADUE;
+	if (riscv_feat.zicbom)
+		v |= ENVCFG_CBIE | ENVCFG_CBCFE;
+	if (riscv_feat.zicboz)
+		v |= ENVCFG_CBZE;
+	return v;
+}
+
+static void vtimer_fire(struct timer_event *ev, void *arg)
+{
+	UNUSED(ev);
+	vcpu_virq_raise(arg, VIRQ_TIMER);
+}
+
+void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
+{
+	struct vcpu_arch *a = &v->arch;
+	timer_cancel(&v->vtimer);
+	memset(a, 0, sizeof(*a));
+	a->ctx.x[10] = a0;
+	a->ctx.x[11] = a1;
+	a->ctx.sepc = entry;
+	/* Return to VS-mode, HS interrupts (always on under V=1), FP usable (clean). */
+	a->ctx.sstatus = SSTATUS_SPP | SSTATUS_FS_CLEAN | SSTATUS_UXL_64;
+	/* SPVP: hlvx/hlv act as VS-mode S; VTW: WFI traps so the CPU can be yielded. */
+	a->ctx.hstatus = HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW | HSTATUS_VSXL_64;
+	a->csr.vsstatus = SSTATUS_UXL_64;
+	a->csr.vstimecmp = UINT64_MAX;
+	a->csr.henvcfg = guest_henvcfg();
+	a->csr.hcounteren = COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR;
+	a->timer_deadline = UINT64_MAX;
+	if (!v->vtimer.fn)
+		timer_event_init(&v->vtimer, vtimer_fire, v);
+}
+
+void arch_vcpu_load(struct vcpu *v)
+{
+	struct vcpu_arch *a = &v->arch;
+	struct cpu *c = cpu_this();
+	csr_write(hgatp, v->vm->arch.hgatp);
+	csr_write(htimedelta, v->vm->arch.htimedelta);
+	csr_write(henvcfg, a->csr.henvcfg);
+	csr_write(hcounteren, a->csr.hcounteren);
+	csr_write(vsstatus, a->csr.vsstatus);
+	csr_write(vsie, a->csr.vsie);
+	csr_write(vstvec, a->csr.vstvec);
+	csr_write(vsscratch, a->csr.vsscratch);
+	csr_write(vsepc, a->csr.vsepc);
+	csr_write(vscause, a->csr.vscause);
+	csr_write(vstval, a->csr.vstval);
+	csr_write(vsatp, a->csr.vsatp);
+	csr_write(hvip, a->csr.hvip);
+	if (riscv_feat.sstc)
+		csr_write(vstimecmp, a->csr.vstimecmp);
+	/*
+	 * VS-stage TLB entries are tagged by VMID and guest ASID only, so
+	 * another vCPU of the same VM (same VMID) may have left entries here
+	 * that are stale for this one: flush when the vCPU changes.
+	 */
+	if (c->last_vcpu != v) {
+		if (riscv_feat.vmid_bits == 0)
+			riscv_hfence_gvma_all();
+		riscv_hfence_vvma_all();
+		c->last_vcpu = v;
+	}
+	csr_set(sstatus, SSTATUS_FS_INITIAL);
+	riscv_fp_restore(&a->fp);
+	a->ctx.sstatus = (a->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
+}
+
+void arch_vcpu_put(struct vcpu *v)
+{
+	struct vcpu_arch *a = &v->arch;
+	a->csr.vsstatus = csr_read(vsstatus);
+	a->csr.vsie = csr_read(vsie);
+	a->csr.vstvec = csr_read(vstvec);
+	a->csr.vsscratch = csr_read(vsscratch);
+	a->csr.vsepc = csr_read(vsepc);
+	a->csr.vscause = csr_read(vscause);
+	a->csr.vstval = csr_read(vstval);
+	a->csr.vsatp = csr_read(vsatp);
+	a->csr.hvip = csr_read(hvip);
+	if (riscv_feat.sstc) {
+		a->csr.vstimecmp = csr_read(vstimecmp);
+		/* Keep this CPU from raising VSTIP for a guest that left. */
+		csr_write(vstimecmp, UINT64_MAX);
+	}
+	csr_write(hvip, 0);
+	if ((a->ctx.sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
+		csr_set(sstatus, SSTATUS_FS_INITIAL);
+		riscv_fp_save(&a->fp);
+		a->ctx.sstatus = (a->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
+	}
+}
+
+uint64_t riscv_guest_time(struct vcpu *v)
+{
+	return csr_read(time) + v->vm->arch.htimedelta;
+}
+
+void riscv_vtimer_set(struct vcpu *v, uint64_t deadline)
+{
+	if (riscv_feat.sstc) {
+		/* Hardware compares time + htimedelta with vstimecmp for us. */
+		v->arch.csr.vstimecmp = deadline;
+		csr_write(vstimecmp, deadline);
+		return;
+	}
+	/* SBI set_timer clears a pending timer interrupt (SBI spec, TIME). */
+	vcpu_virq_lower(v, VIRQ_TIMER);
+	v->arch.timer_deadline = deadline;
+	if (deadline == UINT64_MAX) {
+		timer_cancel(&v->vtimer);
+		return;
+	}
+	uint64_t host_ticks = deadline - v->vm->arch.htimedelta;
+	if ((int64_t)(host_ticks - csr_read(time)) <= 0) {
+		timer_cancel(&v->vtimer);
+		vcpu_virq_raise(v, VIRQ_TIMER);
+	} else {
+		timer_arm(&v->vtimer, time_ticks_to_ns(host_ticks));
+	}
+}
+
+bool arch_vcpu_irq_wakeable(struct vcpu *v)
+{
+	/* Called on the vCPU's own CPU while it is loaded: CSRs are live. */
+	uint64_t pend = csr_read(hip) & VS_IRQ_MASK;
+	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE);
+	if (virq & VIRQ_SOFT)
+		pend |= MIP_VSSIP;
+	if (virq & VIRQ_TIMER)
+		pend |= MIP_VSTIP;
+	if (virq & VIRQ_EXT)
+		pend |= MIP_VSEIP;
+	/* vsie holds the VS enables at their S positions (one bit lower). */
+	return ((pend >> 1) & csr_read(vsie)) != 0;
+}
+
+uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *v)
+{
+	if (!riscv_feat.sstc)
+		return UINT64_MAX; /* the vtimer event wakes it */
+	uint64_t cmp = csr_read(vstimecmp);
+	if (cmp == UINT64_MAX || !(csr_read(vsie) & MIP_STIP))
+		return UINT64_MAX;
+	uint64_t host = cmp - v->vm->arch.htimedelta;
+	uint64_t now = csr_read(time);
+	if ((int64_t)(host - now) <= 0)
+		return time_ticks_to_ns(now);
+	return time_ticks_to_ns(host);
+}
+
+void arch_vcpu_flush_tlb(struct vcpu *v)
+{
+	UNUSED(v);
+	riscv_hfence_vvma_all();
+}
+
+void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
+{
+	if (!v->hsm_suspended)
+		return;
+	v->hsm_suspended = false;
+	if (!v->hsm_resume_nonret)
+		return;
+	/* Non-retentive resume: state as after hart_start (SBI spec 9.3). */
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	ctx->sepc = v->hsm_resume_addr;
+	ctx->x[10] = v->id;
+	ctx->x[11] = v->hsm_resume_arg;
+	ctx->sstatus |= SSTATUS_SPP;
+	csr_write(vsatp, 0);
+	csr_clear(vsstatus, SSTATUS_SIE);
+	if (r)
+		r->no_return = true;
+}
+
+/* Move hypervisor-raised interrupt lines into hvip before entry. */
+static void apply_virqs(struct vcpu *v)
+{
+	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE);
+	uint64_t hvip = csr_read(hvip);
+	uint64_t want = hvip & ~(riscv_feat.sstc ? MIP_VSEIP : (MIP_VSEIP | MIP_VSTIP));
+	if (virq & VIRQ_SOFT) {
+		/* Edge: once in hvip the guest owns it (it clears sip.SSIP). */
+		want |= MIP_VSSIP;
+		__atomic_fetch_and(&v->virq_pending, ~(uint32_t)VIRQ_SOFT, __ATOMIC_ACQ_REL);
+	}
+	if ((virq & VIRQ_TIMER) && !riscv_feat.sstc)
+		want |= MIP_VSTIP;
+	if (virq & VIRQ_EXT)
+		want |= MIP_VSEIP;
+	if (want != hvip)
+		csr_write(hvip, want);
+}
+
+void arch_vcpu_run(struct vcpu *v)
+{
+	struct cpu *c = cpu_this();
+	if (v->hsm_suspended)
+		riscv_hsm_resume(v, NULL);
+	for (;;) {
+		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+		if (req & VCPU_REQ_STOP)
+			return;
+		if (req & (VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I)) {
+			__atomic_fetch_and(&v->requests, ~(VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I),
+					   __ATOMIC_ACQ_REL);
+			if (req & VCPU_REQ_TLB_FLUSH)
+				riscv_hfence_vvma_all();
+			if (req & VCPU_REQ_FENCE_I)
+				__asm__ volatile("fence.i" ::: "memory");
+		}
+		if (c->need_resched || v->state != VCPU_RUNNING)
+			return;
+		apply_virqs(v);
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+		riscv_vcpu_enter(&v->arch.ctx);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
+		v->stats.exits++;
+		c->stats.guest_exits++;
+		if (riscv_handle_exit(v))
+			return;
+	}
+}

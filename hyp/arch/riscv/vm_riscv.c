@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+/* RISC-V per-VM setup: VMID, G-stage page tables, guest time base. */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/riscv.h"
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/mem.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+static uint16_t next_vmid = 1; /* VMID 0 stays unused so a bug shows up as a fault */
+
+/* Table pages come from the page allocator and are zeroed here. */
+static int s2_alloc(size_t npages, hpa_t *out)
+{
+	int ret = mem_alloc_pages(npages, npages, out);
+	if (ret == 0)
+		memset(mem_phys_to_virt(*out), 0, npages * PAGE_SIZE);
+	return ret;
+}
+
+static int s2_alloc_table(void *ctx, hpa_t *out)
+{
+	struct vm *vm = ctx;
+	vm->hyp_mem_bytes += PAGE_SIZE;
+	return s2_alloc(1, out);
+}
+
+static int s2_alloc_root(void *ctx, hpa_t *out)
+{
+	struct vm *vm = ctx;
+	vm->hyp_mem_bytes += STAGE2_ROOT_SIZE;
+	return s2_alloc(STAGE2_ROOT_SIZE / PAGE_SIZE, out);
+}
+
+static void s2_free(void *ctx, hpa_t pa, size_t size)
+{
+	struct vm *vm = ctx;
+	vm->hyp_mem_bytes -= size;
+	mem_free_pages(pa, size / PAGE_SIZE);
+}
+
+static void *s2_p2v(void *ctx, hpa_t pa)
+{
+	UNUSED(ctx);
+	return mem_phys_to_virt(pa);
+}
+
+static const struct stage2_pt_ops s2_ops = {
+	.alloc_table = s2_alloc_table,
+	.alloc_root = s2_alloc_root,
+	.free_table = s2_free,
+	.phys_to_virt = s2_p2v,
+};
+
+int arch_vm_init(struct vm *vm)
+{
+	struct vm_arch *a = &vm->arch;
+	/* Sv39x4 covers 2 TiB of guest physical space, enough for any VM here. */
+	enum stage2_mode mode = riscv_feat.sv39x4 ? STAGE2_SV39X4 : STAGE2_SV48X4;
+	int ret = stage2_pt_init(&a->s2, mode, &s2_ops, vm);
+	if (ret)
+		return ret;
+	uint32_t vmid_max = riscv_feat.vmid_bits ? (1U << riscv_feat.vmid_bits) - 1 : 0;
+	if (vmid_max == 0)
+		a->vmid = 0; /* no VMIDs: arch_vcpu_load flushes on every VM switch */
+	else if (next_vmid > vmid_max)
+		return -FV_ENOMEM;
+	else
+		a->vmid = next_vmid++;
+	a->hgatp = stage2_pt_hgatp(&a->s2, a->vmid);
+	/* Guest time starts near 0 and runs with host time, same on all vCPUs. */
+	a->htimedelta = 0 - csr_read(time);
+	return 0;
+}
+
+int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size)
+{
+	int ret = stage2_pt_map(&vm->arch.s2, gpa, hpa, size, STAGE2_R | STAGE2_W | STAGE2_X);
+	/* New mappings only; stale "invalid" entries for this VMID may be cached. */
+	riscv_hfence_gvma_vmid(vm->arch.vmid);
+	return ret;
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	stage2_pt_destroy(&vm->arch.s2);
+	riscv_hfence_gvma_vmid(vm->arch.vmid);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_ARCH_H
+#define FV_CORE_ARCH_H
+
+/*
+ * Hooks every architecture implements for the arch-neutral core. Core code
+ * only calls these; it never includes an arch implementation header.
+ */
+#include "lib/types.h"
+
+struct cpu;
+struct vcpu;
+struct vm;
+
+/* --- time --- */
+uint64_t arch_time_ticks(void);                  /* platform counter */
+void arch_timer_program(uint64_t deadline_ticks); /* UINT64_MAX = none */
+
+/* --- CPUs --- */
+/* Probe ISA features (prints one line each); 0, or -1 if a required one is missing. */
+int arch_features_probe(const char *isa_hint);
+/* Per-CPU hypervisor setup (delegation, counters); every CPU, early. */
+void arch_cpu_init(void);
+/* Start a secondary CPU; returns 0 or negative fv_err. */
+int arch_cpu_start(struct cpu *cpu);
+/* Send a wake-up/reschedule interrupt to another CPU. */
+void arch_cpu_kick(struct cpu *target);
+/*
+ * Idle until an interrupt is pending, then handle the hypervisor's own
+ * interrupts (timer, IPI). Called with interrupts masked.
+ */
+void arch_cpu_idle(void);
+/* Short pause inside spin loops. */
+void arch_cpu_relax(void);
+/* Stop the whole machine (all VMs gone, or fatal). */
+void arch_system_poweroff(void) __attribute__((noreturn));
+void arch_cpu_halt(void) __attribute__((noreturn));
+
+/* --- VMs and vCPUs --- */
+/* Set up arch state (stage-2, VMID) for a VM; 0 or negative fv_err. */
+int arch_vm_init(struct vm *vm);
+void arch_vm_destroy(struct vm *vm);
+/* Map guest RAM [gpa, gpa+size) to host [hpa, ...). */
+int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size);
+/* Reset a vCPU's register state to power-on (entry, a0=hartid, a1=arg). */
+void arch_vcpu_reset(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1);
+/* Load/put a vCPU's full context on the calling CPU. */
+void arch_vcpu_load(struct vcpu *vcpu);
+void arch_vcpu_put(struct vcpu *vcpu);
+/*
+ * Enter the loaded vCPU and handle exits until the core must act (resched,
+ * request, block, stop). Returns with interrupts masked.
+ */
+void arch_vcpu_run(struct vcpu *vcpu);
+/* True if the vCPU has a virtual interrupt pending and enabled (WFI wake). */
+bool arch_vcpu_irq_wakeable(struct vcpu *vcpu);
+/* Earliest guest timer deadline in host ns while blocked, UINT64_MAX none. */
+uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *vcpu);
+/* Apply the requests the core collected for this vCPU (fences) before entry. */
+void arch_vcpu_flush_tlb(struct vcpu *vcpu);
+
+#endif

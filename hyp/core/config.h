@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_CONFIG_H
+#define FV_CORE_CONFIG_H
+
+/*
+ * The hypervisor's configuration, read at boot from a configuration blob
+ * (a flattened device tree, see docs/config-blob.md) instead of being
+ * compiled in. Parsing is pure logic and unit-tested on the host; the blob
+ * is treated as untrusted input (every field is validated).
+ */
+#include "lib/types.h"
+
+#define VM_NAME_MAX     32
+#define VM_MAX_VCPUS    8
+#define CFG_MAX_VMS     8
+#define CFG_BOOTARGS_MAX 512
+
+struct vm_config {
+	char name[VM_NAME_MAX];
+	unsigned vcpus;
+	gpa_t mem_base;        /* default 0x80000000 */
+	uint64_t mem_size;     /* bytes, multiple of 2 MiB */
+	uint32_t weight;       /* scheduler weight, default 256 */
+	uint64_t affinity;     /* physical CPUs allowed for every vCPU; 0 = any */
+	int vcpu_pin[VM_MAX_VCPUS]; /* physical CPU per vCPU, -1 = not pinned */
+	const uint8_t *kernel; /* image bytes inside the blob */
+	uint64_t kernel_size;
+	uint64_t kernel_offset; /* load offset from mem_base; entry point */
+	const uint8_t *initrd;
+	uint64_t initrd_size;
+	char bootargs[CFG_BOOTARGS_MAX];
+	bool autostart;
+	bool has_uart;
+	gpa_t uart_base;
+};
+
+struct hyp_config {
+	unsigned nr_vms;
+	struct vm_config vms[CFG_MAX_VMS];
+	char focus[VM_NAME_MAX]; /* VM that gets console input at boot ("" = shell) */
+	uint64_t slice_us;       /* scheduler time slice */
+};
+
+/*
+ * Parse and validate a configuration blob. On error returns a negative
+ * fv_err and writes a one-line message naming the node and property into
+ * err. The parsed config points into blob (images are not copied).
+ */
+int config_parse(const void *blob, size_t size, struct hyp_config *out, char *err, size_t errlen);
+
+/* Parse a size string like "64M", "1G", "4096" (also used by tools). */
+int config_parse_size(const char *s, uint64_t *out);
+
+#endif

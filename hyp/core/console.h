@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_CONSOLE_H
+#define FV_CORE_CONSOLE_H
+
+/*
+ * The physical console: one output stream shared by the hypervisor and all
+ * VMs. Every line is tagged with its source ("[hyp] ", "[vm-name] ") and
+ * lines from different sources never interleave mid-line.
+ */
+#include "lib/types.h"
+#include <stdarg.h>
+
+struct console_driver {
+	void (*putc)(void *ctx, char c);
+	int (*getc)(void *ctx); /* -1 when nothing is waiting */
+	void *ctx;
+};
+
+/* Install the physical console driver (replaces the early SBI console). */
+void console_set_driver(const struct console_driver *drv);
+/*
+ * Write len bytes of source `tag` (NUL-terminated name). Bytes after the
+ * last newline stay "open": a later write from the same source continues
+ * the line, a write from another source first ends it.
+ */
+void console_write(const char *tag, const char *s, size_t len);
+/* Hypervisor log line, printf-style, tagged "hyp". */
+void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_vprintf(const char *fmt, va_list ap);
+/* Raw output with no tagging or locking (panic path). */
+void console_raw_puts(const char *s);
+/* Poll the physical console for one input byte; -1 if none. */
+int console_getc(void);
+/* Early output before a driver exists (arch hook: SBI debug console). */
+void arch_early_putc(char c);
+
+#define pr_info(...) log_printf(__VA_ARGS__)
+#define pr_warn(...) log_printf("warning: " __VA_ARGS__)
+#define pr_err(...)  log_printf("error: " __VA_ARGS__)
+
+/* Stop the hypervisor after a broken internal invariant. Never for guest input. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#define BUG_ON(c)                                                                                  \
+	do {                                                                                       \
+		if (c)                                                                             \
+			panic("BUG: %s at %s:%d", #c, __FILE__, __LINE__);                         \
+	} while (0)
+
+#endif

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boot: from the first C instruction on the boot CPU to the scheduler.
+ * Order matters: console first (so every failure can be reported), then
+ * the platform, features, memory, configuration, CPUs and VMs.
+ */
+#include "core/arch.h"
+#include "core/config.h"
+#include "core/console.h"
+#include "core/mem.h"
+#include "core/percpu.h"
+#include "core/platform.h"
+#include "core/sched.h"
+#include "core/vconsole.h"
+#include "core/vm.h"
+#include "drivers/uart_ns16550.h"
+#include "lib/fdt.h"
+#include "lib/string.h"
+
+/* The boot CPU's state lives in .data: boot.S writes its hart id before BSS is cleared. */
+struct cpu cpu_boot_storage __attribute__((section(".data"))) = {.hartid = 0};
+uint8_t cpu_boot_stack[CPU_STACK_SIZE] __attribute__((aligned(16)));
+
+unsigned cpu_count;
+struct cpu *cpu_table[FV_MAX_CPUS];
+
+static struct platform plat;
+static struct hyp_config config;
+static struct uart_ns16550 phys_uart;
+static volatile unsigned cpus_online;
+
+extern const uint8_t config_builtin_start[], config_builtin_end[];
+extern const uint8_t __image_start[], __image_end[];
+
+struct cpu *cpu_by_hartid(uint64_t hartid)
+{
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (cpu_table[i]->hartid == hartid)
+			return cpu_table[i];
+	return NULL;
+}
+
+static void uart_putc(void *ctx, char c)
+{
+	uart_ns16550_putc(ctx, c);
+}
+
+static int uart_getc(void *ctx)
+{
+	return uart_ns16550_getc(ctx);
+}
+
+static void stop_boot(const char *what) __attribute__((noreturn));
+static void stop_boot(const char *what)
+{
+	pr_err("boot stopped: %s", what);
+	arch_system_poweroff();
+}
+
+/* The configuration blob: handed over as the initrd, else the built-in one. */
+static const void *find_config(size_t *size, const char **origin)
+{
+	if (plat.initrd_start) {
+		const void *b = (const void *)(uintptr_t)plat.initrd_start;
+		size_t sz = plat.initrd_end - plat.initrd_start;
+		if (fv_fdt_check(b, sz) == 0) {
+			*size = sz;
+			*origin = "boot bundle (initrd)";
+			return b;
+		}
+		pr_warn("initrd is not a configuration blob; using the built-in configuration");
+	}
+	*size = (size_t)(config_builtin_end - config_builtin_start);
+	*origin = "built-in";
+	return config_builtin_start;
+}
+
+static void setup_cpus(uint64_t boot_hartid, uint64_t slice_ns)
+{
+	struct cpu *boot = &cpu_boot_storage;
+	boot->id = 0;
+	boot->online = true;
+	boot->stack_top = (uint64_t)(uintptr_t)(cpu_boot_stack + CPU_STACK_SIZE);
+	cpu_table[0] = boot;
+	cpu_count = 1;
+	for (unsigned i = 0; i < plat.nr_cpus && cpu_count < FV_MAX_CPUS; i++) {
+		if (plat.hartid[i] == boot_hartid)
+			continue;
+		struct cpu *c = mem_zalloc_aligned(sizeof(*c), 64);
+		hpa_t stack;
+		if (!c || mem_alloc_pages(CPU_STACK_SIZE / PAGE_SIZE, 1, &stack) != 0)
+			stop_boot("out of memory for per-CPU state");
+		c->hartid = plat.hartid[i];
+		c->id = cpu_count;
+		c->stack_top = stack + CPU_STACK_SIZE;
+		cpu_table[cpu_count++] = c;
+	}
+	for (unsigned i = 0; i < cpu_count; i++)
+		sched_cpu_init(cpu_table[i], slice_ns);
+}
+
+static void create_vms(void)
+{
+	for (unsigned i = 0; i < config.nr_vms; i++) {
+		const struct vm_config *vc = &config.vms[i];
+		uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+		if (vc->affinity && !(vc->affinity & all)) {
+			pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs); not created",
+			       vc->name, cpu_count);
+			continue;
+		}
+		bool pin_ok = true;
+		for (unsigned j = 0; j < vc->vcpus; j++)
+			if (vc->vcpu_pin[j] >= (int)cpu_count)
+				pin_ok = false;
+		if (!pin_ok) {
+			pr_err("vm %s: vcpu-pin names a CPU this machine lacks (%u CPUs); not created",
+			       vc->name, cpu_count);
+			continue;
+		}
+		struct vm *vm;
+		if (vm_create(vc, &vm) == 0)
+			pr_info("vm %s: created: %u vCPU(s), %lu MiB at 0x%lx, image %lu bytes, "
+				"hypervisor overhead %lu bytes",
+				vm->name, vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20),
+				(unsigned long)vm->ram_gpa, (unsigned long)vc->kernel_size,
+				(unsigned long)vm->hyp_mem_bytes);
+	}
+}
+
+void hyp_main(uint64_t hartid, const void *dtb);
+void hyp_main(uint64_t hartid, const void *dtb)
+{
+	pr_info("Ferrovisor starting on hart %lu, device tree at %p", (unsigned long)hartid, dtb);
+	int dtb_size = fv_fdt_total_size(dtb);
+	if (dtb_size <= 0 || platform_parse(dtb, (size_t)dtb_size, &plat) != 0)
+		stop_boot("cannot parse the firmware device tree");
+	if (plat.uart.present) {
+		uart_ns16550_init(&phys_uart, (uintptr_t)plat.uart.base, plat.uart_reg_shift,
+				  plat.uart_io_width);
+		struct console_driver drv = {uart_putc, uart_getc, &phys_uart};
+		console_set_driver(&drv);
+	}
+	time_init(plat.timebase_hz);
+	pr_info("platform: %u CPU(s), timebase %lu Hz, uart %s at 0x%lx, plic %s, clint %s, "
+		"%u virtio-mmio slot(s), aia %s",
+		plat.nr_cpus, (unsigned long)plat.timebase_hz, plat.uart.present ? "ns16550a" : "none",
+		(unsigned long)plat.uart.base, plat.plic.present ? "yes" : "no",
+		plat.clint.present ? "yes" : "no", plat.nr_virtio,
+		plat.imsic.present ? "imsic+aplic" : "no");
+	for (unsigned i = 0; i < plat.nr_mem; i++)
+		pr_info("memory: 0x%lx-0x%lx (%lu MiB)", (unsigned long)plat.mem[i].base,
+			(unsigned long)(plat.mem[i].base + plat.mem[i].size),
+			(unsigned long)(plat.mem[i].size >> 20));
+	if (arch_features_probe(plat.isa) != 0)
+		stop_boot("required CPU feature missing");
+	arch_cpu_init();
+
+	struct mem_range rsv[PLAT_MAX_RSV + 3];
+	unsigned nr = 0;
+	for (unsigned i = 0; i < plat.nr_rsv; i++)
+		rsv[nr++] = plat.rsv[i];
+	rsv[nr].base = (hpa_t)(uintptr_t)__image_start;
+	rsv[nr++].size = (uint64_t)(__image_end - __image_start);
+	rsv[nr].base = (hpa_t)(uintptr_t)dtb;
+	rsv[nr++].size = (uint64_t)dtb_size;
+	if (plat.initrd_start) {
+		rsv[nr].base = plat.initrd_start;
+		rsv[nr++].size = plat.initrd_end - plat.initrd_start;
+	}
+	if (mem_init(plat.mem, plat.nr_mem, rsv, nr) != 0)
+		stop_boot("cannot set up the page allocator");
+
+	size_t cfg_size;
+	const char *origin;
+	const void *blob = find_config(&cfg_size, &origin);
+	char err[128];
+	if (config_parse(blob, cfg_size, &config, err, sizeof(err)) != 0) {
+		pr_err("configuration (%s): %s", origin, err);
+		stop_boot("invalid configuration");
+	}
+	pr_info("configuration: %s, %u VM(s), time slice %lu us", origin, config.nr_vms,
+		(unsigned long)config.slice_us);
+
+	setup_cpus(hartid, config.slice_us * 1000);
+	create_vms();
+	if (vm_count == 0)
+		stop_boot("no VM could be created");
+
+	cpus_online = 1;
+	for (unsigned i = 1; i < cpu_count; i++) {
+		if (arch_cpu_start(cpu_table[i]) != 0)
+			pr_warn("cpu %u (hart %lu) did not start", i,
+				(unsigned long)cpu_table[i]->hartid);
+	}
+	/* Wait (bounded) so VM placement sees every CPU that will come up. */
+	for (uint64_t t0 = time_now_ns(); cpus_online < cpu_count;)
+		if (time_now_ns() - t0 > 1000000000ULL)
+			break;
+	pr_info("%u CPU(s) online", cpus_online);
+
+	for (unsigned i = 0; i < vm_count; i++)
+		if (vm_table[i]->cfg->autostart)
+			vm_start(vm_table[i]);
+	conmux_init(config.focus);
+	sched_run();
+}
+
+void hyp_secondary_main(void);
+void hyp_secondary_main(void)
+{
+	struct cpu *c = cpu_this();
+	arch_cpu_init();
+	c->online = true;
+	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_ACQ_REL);
+	sched_run();
+}

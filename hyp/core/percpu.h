@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_PERCPU_H
+#define FV_CORE_PERCPU_H
+
+/*
+ * Per physical CPU state. The first two fields are read by boot assembly
+ * (offsets in arch asm_offsets.h, checked at build time).
+ */
+#include "lib/types.h"
+#include "core/spinlock.h"
+#include "core/sched_rq.h"
+#include "core/timer.h"
+
+#define FV_MAX_CPUS    8
+#define CPU_STACK_SIZE (16 * 1024)
+
+struct vcpu;
+
+struct cpu_stats {
+	uint64_t guest_exits;
+	uint64_t irqs_timer;
+	uint64_t irqs_ipi;
+	uint64_t idle_ns;
+	uint64_t switches;
+};
+
+struct cpu {
+	uint64_t hartid;    /* asm: CPU_HARTID */
+	uint64_t stack_top; /* asm: CPU_STACK_TOP */
+	unsigned id;        /* logical index 0..nr_cpus-1 */
+	bool online;
+	struct vcpu *current;   /* vCPU loaded on this CPU or NULL */
+	struct vcpu *last_vcpu; /* last vCPU loaded (for TLB hygiene on switch) */
+	struct sched_rq rq;     /* protected by the global sched lock (core/sched.c) */
+	bool need_resched;      /* set by tick/wakeups; read by the vCPU loop */
+	struct timer_queue timers;
+	uint64_t idle_since;
+	struct cpu_stats stats;
+};
+
+/* Number of CPUs brought up (valid after smp_boot()). */
+extern unsigned cpu_count;
+/* All CPUs by logical id; entries beyond cpu_count are unused. */
+extern struct cpu *cpu_table[FV_MAX_CPUS];
+
+/* The calling CPU's struct cpu. Arch hook (tp on RISC-V). */
+struct cpu *cpu_this(void);
+
+/* Find a CPU by hart id; NULL if not ours. */
+struct cpu *cpu_by_hartid(uint64_t hartid);
+
+#endif

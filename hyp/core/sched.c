@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/* The per-CPU vCPU loop, wake-ups, preemption and load balancing. */
+#include "core/sched.h"
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/percpu.h"
+#include "core/sched_rq.h"
+#include "core/timer.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+static struct spinlock sched_lock = SPINLOCK_INIT;
+/* Per-CPU slice timers (indexed by cpu id); armed on their own CPU. */
+static struct timer_event slice_timer[FV_MAX_CPUS];
+
+#define se_to_vcpu(p) ((struct vcpu *)((char *)(p) - offsetof(struct vcpu, se)))
+
+void sched_lock_acquire(void)
+{
+	spin_lock(&sched_lock);
+}
+
+void sched_lock_release(void)
+{
+	spin_unlock(&sched_lock);
+}
+
+static void slice_expired(struct timer_event *ev, void *arg)
+{
+	UNUSED(ev);
+	struct cpu *c = arg;
+	spin_lock(&sched_lock);
+	if (sched_rq_should_preempt(&c->rq, time_now_ns()))
+		c->need_resched = true;
+	spin_unlock(&sched_lock);
+}
+
+void sched_cpu_init(struct cpu *c, uint64_t slice_ns)
+{
+	sched_rq_init(&c->rq, (int)c->id, slice_ns);
+	timer_event_init(&slice_timer[c->id], slice_expired, c);
+}
+
+static struct sched_rq *rq_of(unsigned cpu)
+{
+	return &cpu_table[cpu]->rq;
+}
+
+/* Tell CPU `cpu` to reschedule soon; sched_lock held. */
+static void resched_cpu(unsigned cpu)
+{
+	struct cpu *c = cpu_table[cpu];
+	c->need_resched = true;
+	if (c != cpu_this())
+		arch_cpu_kick(c);
+}
+
+/* Choose a CPU for v and enqueue it; sched_lock held. */
+static void enqueue_locked(struct vcpu *v, bool wakeup)
+{
+	struct sched_rq *rqs[FV_MAX_CPUS];
+	for (unsigned i = 0; i < cpu_count; i++)
+		rqs[i] = rq_of(i);
+	int cpu = v->se.cpu;
+	/* Prefer the CPU it last ran on (warm caches) unless it is busier. */
+	if (cpu < 0 || (unsigned)cpu >= cpu_count || !(v->se.affinity & BIT(cpu)) ||
+	    rq_of((unsigned)cpu)->nr_queued > 0)
+		cpu = sched_select_cpu(rqs, cpu_count, &v->se);
+	if (cpu < 0) {
+		/* Affinity names no CPU we have: fall back to any (config validated this). */
+		cpu = 0;
+	}
+	uint64_t now = time_now_ns();
+	if (v->se.on_cpu) {
+		/*
+		 * It blocked but its CPU has not switched away yet: just let it
+		 * keep running; that CPU's put_prev() requeues it.
+		 */
+		v->state = VCPU_RUNNING;
+		return;
+	}
+	v->state = VCPU_RUNNABLE;
+	sched_rq_enqueue(rq_of((unsigned)cpu), &v->se, now, wakeup);
+	if (sched_rq_should_preempt(rq_of((unsigned)cpu), now))
+		resched_cpu((unsigned)cpu);
+}
+
+void sched_kick(struct vcpu *v)
+{
+	int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
+	if (rc >= 0 && cpu_table[rc] != cpu_this())
+		arch_cpu_kick(cpu_table[rc]);
+}
+
+void sched_wake(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_BLOCKED) {
+		timer_cancel(&v->wake_timer);
+		enqueue_locked(v, true);
+	} else if (v->state == VCPU_RUNNING) {
+		int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
+		/* Force a guest exit so new interrupts/requests are seen now. */
+		if (rc >= 0 && cpu_table[rc] != cpu_this())
+			arch_cpu_kick(cpu_table[rc]);
+	}
+	spin_unlock(&sched_lock);
+}
+
+int sched_start(struct vcpu *v)
+{
+	int ret = 0;
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_STOPPED)
+		enqueue_locked(v, true);
+	else
+		ret = -FV_EBUSY;
+	spin_unlock(&sched_lock);
+	return ret;
+}
+
+static void wake_timer_fn(struct timer_event *ev, void *arg)
+{
+	UNUSED(ev);
+	sched_wake(arg);
+}
+
+void sched_block(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	/*
+	 * Check for wake conditions under the lock: anyone raising an
+	 * interrupt sets the pending bit first and then takes this lock to
+	 * wake us, so either we see the bit here or they see BLOCKED.
+	 */
+	if (v->state == VCPU_RUNNING && !arch_vcpu_irq_wakeable(v) &&
+	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP)) {
+		v->state = VCPU_BLOCKED;
+		uint64_t d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX) {
+			if (!v->wake_timer.fn)
+				timer_event_init(&v->wake_timer, wake_timer_fn, v);
+			timer_arm(&v->wake_timer, d);
+		}
+	}
+	spin_unlock(&sched_lock);
+}
+
+void sched_stop(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_RUNNABLE && v->se.on_rq)
+		sched_rq_dequeue(rq_of((unsigned)v->se.cpu), &v->se);
+	v->state = VCPU_STOPPED;
+	spin_unlock(&sched_lock);
+	timer_cancel(&v->wake_timer);
+}
+
+void sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
+{
+	spin_lock(&sched_lock);
+	bool queued = v->se.on_rq;
+	int cpu = v->se.cpu;
+	if (queued)
+		sched_rq_dequeue(rq_of((unsigned)cpu), &v->se);
+	if (weight)
+		v->se.weight = weight;
+	if (affinity)
+		v->se.affinity = affinity;
+	if (queued)
+		enqueue_locked(v, false);
+	spin_unlock(&sched_lock);
+}
+
+/* Pull a queued vCPU from a busier CPU; sched_lock held. */
+static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
+{
+	struct sched_rq *rqs[FV_MAX_CPUS];
+	for (unsigned i = 0; i < cpu_count; i++)
+		rqs[i] = rq_of(i);
+	struct sched_entity *se;
+	int from;
+	if (sched_balance_pick(rqs, cpu_count, (int)c->id, &se, &from) != 0)
+		return NULL;
+	if (sched_rq_migrate(rq_of((unsigned)from), &c->rq, se, now) != 0)
+		return NULL;
+	return sched_rq_pick_next(&c->rq, now);
+}
+
+/* Switch the CPU from prev to next (either may be NULL). No locks held. */
+static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
+{
+	if (prev == next)
+		return;
+	if (prev) {
+		arch_vcpu_put(prev);
+		__atomic_store_n(&prev->running_cpu, -1, __ATOMIC_RELEASE);
+	}
+	c->current = next;
+	if (next) {
+		/*
+		 * The vCPU may still be loaded on the CPU it left (it was
+		 * re-queued and pulled here before that CPU saved it): wait
+		 * until that CPU has put it. That CPU puts before it waits on
+		 * anyone, so this cannot deadlock.
+		 */
+		while (__atomic_load_n(&next->running_cpu, __ATOMIC_ACQUIRE) != -1)
+			arch_cpu_relax();
+		__atomic_store_n(&next->running_cpu, (int)c->id, __ATOMIC_RELEASE);
+		arch_vcpu_load(next);
+		c->stats.switches++;
+	}
+}
+
+static void handle_stop_request(struct vcpu *v)
+{
+	uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+	if (!(req & VCPU_REQ_STOP))
+		return;
+	__atomic_fetch_and(&v->requests, ~(uint32_t)VCPU_REQ_STOP, __ATOMIC_ACQ_REL);
+	bool was_stopped;
+	spin_lock(&sched_lock);
+	was_stopped = v->state == VCPU_STOPPED;
+	v->state = VCPU_STOPPED;
+	spin_unlock(&sched_lock);
+	timer_cancel(&v->wake_timer);
+	if (!was_stopped)
+		vm_vcpu_stopped(v->vm);
+}
+
+void sched_run(void)
+{
+	struct cpu *c = cpu_this();
+	for (;;) {
+		struct vcpu *prev = c->current;
+		uint64_t now = time_now_ns();
+		spin_lock(&sched_lock);
+		if (prev) {
+			bool runnable = prev->state == VCPU_RUNNING;
+			if (runnable)
+				prev->state = VCPU_RUNNABLE;
+			sched_rq_put_prev(&c->rq, now, runnable);
+		}
+		struct sched_entity *se = sched_rq_pick_next(&c->rq, now);
+		if (!se)
+			se = try_pull(c, now);
+		struct vcpu *next = se ? se_to_vcpu(se) : NULL;
+		if (next)
+			next->state = VCPU_RUNNING;
+		c->need_resched = false;
+		uint64_t slice_end = sched_rq_slice_end(&c->rq, now);
+		spin_unlock(&sched_lock);
+
+		switch_vcpu(c, prev, next);
+		if (slice_end != UINT64_MAX)
+			timer_arm(&slice_timer[c->id], slice_end);
+		else
+			timer_cancel(&slice_timer[c->id]);
+
+		if (!next) {
+			uint64_t t0 = time_now_ns();
+			arch_cpu_idle();
+			c->stats.idle_ns += time_now_ns() - t0;
+			continue;
+		}
+		handle_stop_request(next);
+		if (next->state == VCPU_RUNNING)
+			arch_vcpu_run(next);
+		handle_stop_request(next);
+	}
+}

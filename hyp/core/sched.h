@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_SCHED_H
+#define FV_CORE_SCHED_H
+
+/*
+ * vCPU scheduler glue: per-CPU run queues (policy in sched_rq.c) under one
+ * scheduler lock, the per-CPU loop that picks, loads and runs vCPUs, idle,
+ * wake-ups, preemption ticks and load balancing.
+ *
+ * Locking: sched_lock protects every run queue, every vcpu->state and
+ * vcpu->se. One lock is plenty for the CPU counts we run on (<= 8) and
+ * makes cross-CPU wake/migrate races impossible; it is held only for
+ * queue operations, never across a guest entry.
+ */
+#include "lib/types.h"
+
+struct vcpu;
+struct cpu;
+
+/* Boot: set up the run queue and tick of the calling CPU. */
+void sched_cpu_init(struct cpu *c, uint64_t slice_ns);
+/* The calling CPU's scheduling loop. Never returns. */
+void sched_run(void) __attribute__((noreturn));
+/*
+ * Wake a BLOCKED vCPU (enqueue it on a suitable CPU); for a RUNNING one on
+ * another CPU, kick that CPU so it re-checks interrupts and requests.
+ */
+void sched_wake(struct vcpu *v);
+/* Force a guest exit if v is running on another CPU (no state change). */
+void sched_kick(struct vcpu *v);
+/* Make a STOPPED vCPU runnable; -FV_EBUSY if it is not stopped. */
+int sched_start(struct vcpu *v);
+/* Take a running vCPU off the CPU until woken (WFI). Caller: its own CPU. */
+void sched_block(struct vcpu *v);
+/* Mark the vCPU stopped; it leaves the CPU at the next scheduling point. */
+void sched_stop(struct vcpu *v);
+/* Apply a changed weight/affinity to a vCPU (takes effect at next enqueue). */
+void sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity);
+/* Run `fn` holding the scheduler lock (for consistent snapshots in the shell). */
+void sched_lock_acquire(void);
+void sched_lock_release(void);
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-VM consoles and the console multiplexer.
+ *
+ * Output: each VM's UART bytes are collected per line and written to the
+ * physical console tagged "[name] ". A partial line (a shell prompt) is
+ * shown once it has been idle for PARTIAL_FLUSH_NS.
+ * Input: the boot CPU polls the physical UART every POLL_NS; bytes go to
+ * the focused VM (or to the hypervisor shell). Ctrl-A is the escape key:
+ *   Ctrl-A n    next focus          Ctrl-A 0 / h   hypervisor shell
+ *   Ctrl-A 1-8  VM number 1-8       Ctrl-A Ctrl-A  send a literal Ctrl-A
+ *   Ctrl-A ?    help
+ */
+#include "core/vconsole.h"
+#include "core/console.h"
+#include "core/percpu.h"
+#include "core/shell.h"
+#include "core/timer.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+#define POLL_NS          10000000ULL /* 10 ms */
+#define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
+#define ESCAPE_CHAR      0x01        /* Ctrl-A */
+
+/* Console focus: -1 = shell, else index into vm_table. Boot CPU only. */
+static int focus = -1;
+static bool escape_pending;
+static struct timer_event poll_timer;
+
+/* line_lock held */
+static void flush_locked(struct vm *vm)
+{
+	struct vconsole *c = &vm->con;
+	if (c->line_len) {
+		console_write(vm->name, c->line, c->line_len);
+		c->line_len = 0;
+	}
+}
+
+static void uart_tx(void *ctx, uint8_t ch)
+{
+	struct vm *vm = ctx;
+	struct vconsole *c = &vm->con;
+	spin_lock(&c->line_lock);
+	c->tx_bytes++;
+	if (c->line_len == 0)
+		c->line_start_ns = time_now_ns();
+	c->line[c->line_len++] = (char)ch;
+	if (ch == '\n' || c->line_len == VCONSOLE_LINE_MAX)
+		flush_locked(vm);
+	spin_unlock(&c->line_lock);
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+	struct vm *vm = ctx;
+	if (vm->irqchip)
+		vm->irqchip->set_level(vm->irqchip_dev, VM_IRQ_UART, level);
+}
+
+static const struct vuart_ops uart_ops = {
+	.tx = uart_tx,
+	.irq_update = uart_irq,
+};
+
+static int mmio_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t *val)
+{
+	UNUSED(vcpu);
+	struct vm *vm = dev;
+	spin_lock(&vm->con.lock);
+	int ret = vuart_read(&vm->con.uart, off, width, val);
+	spin_unlock(&vm->con.lock);
+	return ret;
+}
+
+static int mmio_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t val)
+{
+	UNUSED(vcpu);
+	struct vm *vm = dev;
+	/* The tx callback nests line_lock inside lock. */
+	spin_lock(&vm->con.lock);
+	int ret = vuart_write(&vm->con.uart, off, width, val);
+	spin_unlock(&vm->con.lock);
+	return ret;
+}
+
+static const struct mmio_ops uart_mmio = {
+	.read = mmio_read,
+	.write = mmio_write,
+};
+
+int vconsole_attach(struct vm *vm, gpa_t base)
+{
+	struct vconsole *c = &vm->con;
+	spin_init(&c->lock);
+	spin_init(&c->line_lock);
+	c->tag = vm->name;
+	vuart_init(&c->uart, &uart_ops, vm);
+	return mmio_bus_add(&vm->mmio, base, 0x100, &uart_mmio, vm, "uart");
+}
+
+void vconsole_reset(struct vm *vm)
+{
+	struct vconsole *c = &vm->con;
+	spin_lock(&c->lock);
+	vuart_reset(&c->uart);
+	c->inq_head = c->inq_tail = 0;
+	spin_unlock(&c->lock);
+	spin_lock(&c->line_lock);
+	c->line_len = 0;
+	spin_unlock(&c->line_lock);
+}
+
+size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		uart_tx(vm, buf[i]);
+	return n;
+}
+
+size_t vconsole_read(struct vm *vm, uint8_t *buf, size_t n)
+{
+	struct vconsole *c = &vm->con;
+	size_t got = 0;
+	spin_lock(&c->lock);
+	while (got < n && c->inq_head != c->inq_tail) {
+		buf[got++] = c->inq[c->inq_head];
+		c->inq_head = (c->inq_head + 1) % VCONSOLE_INQ_SIZE;
+	}
+	c->rx_bytes += got;
+	spin_unlock(&c->lock);
+	return got;
+}
+
+void vconsole_flush(struct vm *vm)
+{
+	spin_lock(&vm->con.line_lock);
+	flush_locked(vm);
+	spin_unlock(&vm->con.line_lock);
+}
+
+const char *conmux_focus_name(void)
+{
+	if (focus < 0 || (unsigned)focus >= vm_count)
+		return "hyp";
+	return vm_table[focus]->name;
+}
+
+static void set_focus(int f)
+{
+	focus = f;
+	pr_info("console focus: %s (Ctrl-A ? for help)", conmux_focus_name());
+	if (focus < 0)
+		shell_prompt();
+}
+
+static void to_vm(struct vm *vm, uint8_t ch)
+{
+	struct vconsole *c = &vm->con;
+	spin_lock(&c->lock);
+	unsigned next = (c->inq_tail + 1) % VCONSOLE_INQ_SIZE;
+	if (next == c->inq_head)
+		c->rx_dropped++;
+	else {
+		c->inq[c->inq_tail] = ch;
+		c->inq_tail = next;
+	}
+	spin_unlock(&c->lock);
+}
+
+static void handle_escape(int ch)
+{
+	escape_pending = false;
+	if (ch == ESCAPE_CHAR) {
+		if (focus >= 0)
+			to_vm(vm_table[focus], ESCAPE_CHAR);
+	} else if (ch == 'n' || ch == '\t') {
+		int f = focus + 1;
+		set_focus(f >= (int)vm_count ? -1 : f);
+	} else if (ch == '0' || ch == 'h') {
+		set_focus(-1);
+	} else if (ch >= '1' && ch <= '8' && (unsigned)(ch - '1') < vm_count) {
+		set_focus(ch - '1');
+	} else {
+		pr_info("console keys: Ctrl-A n next, Ctrl-A 0/h shell, Ctrl-A 1-%u VM, "
+			"Ctrl-A Ctrl-A literal Ctrl-A; focus is %s",
+			vm_count, conmux_focus_name());
+	}
+}
+
+static void input_byte(int ch)
+{
+	if (escape_pending) {
+		handle_escape(ch);
+		return;
+	}
+	if (ch == ESCAPE_CHAR) {
+		escape_pending = true;
+		return;
+	}
+	if (focus < 0 || (unsigned)focus >= vm_count)
+		shell_input((char)ch);
+	else
+		to_vm(vm_table[focus], (uint8_t)ch);
+}
+
+/* Move queued input into each VM's UART FIFO and show stale partial lines. */
+static void service_vms(uint64_t now)
+{
+	for (unsigned i = 0; i < vm_count; i++) {
+		struct vm *vm = vm_table[i];
+		struct vconsole *c = &vm->con;
+		if (!vm->cfg->has_uart)
+			continue;
+		spin_lock(&c->lock);
+		while (c->inq_head != c->inq_tail && vm->state == VM_RUNNING) {
+			if (!vuart_rx_push(&c->uart, c->inq[c->inq_head]))
+				break;
+			c->inq_head = (c->inq_head + 1) % VCONSOLE_INQ_SIZE;
+			c->rx_bytes++;
+		}
+		spin_unlock(&c->lock);
+		spin_lock(&c->line_lock);
+		if (c->line_len && now - c->line_start_ns >= PARTIAL_FLUSH_NS)
+			flush_locked(vm);
+		spin_unlock(&c->line_lock);
+	}
+}
+
+static void poll_fn(struct timer_event *ev, void *arg)
+{
+	UNUSED(arg);
+	int ch;
+	/* Bounded per tick so a flood of input cannot starve the CPU. */
+	for (unsigned n = 0; n < 64 && (ch = console_getc()) >= 0; n++)
+		input_byte(ch);
+	uint64_t now = time_now_ns();
+	service_vms(now);
+	timer_arm(ev, now + POLL_NS);
+}
+
+void conmux_init(const char *focus_vm)
+{
+	focus = -1;
+	if (focus_vm && focus_vm[0]) {
+		for (unsigned i = 0; i < vm_count; i++)
+			if (strcmp(vm_table[i]->name, focus_vm) == 0)
+				focus = (int)i;
+	}
+	pr_info("console focus: %s (Ctrl-A ? for help)", conmux_focus_name());
+	if (focus < 0)
+		shell_prompt();
+	timer_event_init(&poll_timer, poll_fn, NULL);
+	timer_arm(&poll_timer, time_now_ns() + POLL_NS);
+}

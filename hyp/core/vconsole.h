@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_VCONSOLE_H
+#define FV_CORE_VCONSOLE_H
+
+/*
+ * A VM's console: its emulated UART plus the line buffer that tags its
+ * output with the VM name on the physical console, and the input queue fed
+ * by the console multiplexer when the VM has focus.
+ */
+#include "lib/types.h"
+#include "core/spinlock.h"
+#include "vdev/vuart.h"
+
+#define VCONSOLE_LINE_MAX 200
+#define VCONSOLE_INQ_SIZE 512
+
+struct vconsole {
+	struct spinlock lock;      /* uart state and input queue */
+	struct spinlock line_lock; /* output line buffer (nests inside lock) */
+	struct vuart uart;
+	char line[VCONSOLE_LINE_MAX];
+	unsigned line_len;
+	uint64_t line_start_ns; /* when the pending partial line began */
+	uint8_t inq[VCONSOLE_INQ_SIZE];
+	unsigned inq_head, inq_tail;
+	uint64_t tx_bytes, rx_bytes, rx_dropped;
+	const char *tag;
+};
+
+struct vm;
+
+/* Attach a VM's console: emulated ns16550 at guest address base. */
+int vconsole_attach(struct vm *vm, gpa_t base);
+/* Fresh UART state and empty buffers (VM boot). */
+void vconsole_reset(struct vm *vm);
+/* Console output from a non-UART path (SBI DBCN); returns bytes taken. */
+size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t n);
+/* Take up to n queued input bytes for the VM (SBI DBCN); returns count. */
+size_t vconsole_read(struct vm *vm, uint8_t *buf, size_t n);
+/* Print whatever partial line the VM has buffered. */
+void vconsole_flush(struct vm *vm);
+/*
+ * Console multiplexer: start the input poll on the calling (boot) CPU with
+ * the given initial focus (NULL or "" = hypervisor shell).
+ */
+void conmux_init(const char *focus_vm);
+/* Name of the current focus ("hyp" for the shell). */
+const char *conmux_focus_name(void);
+
+#endif

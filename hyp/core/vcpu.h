@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_VCPU_H
+#define FV_CORE_VCPU_H
+
+/* Arch-neutral virtual CPU. */
+#include "lib/types.h"
+#include "core/sched_rq.h"
+#include "core/timer.h"
+#include "arch/vcpu.h"
+
+struct vm;
+
+enum vcpu_state {
+	VCPU_STOPPED = 0, /* powered off (HSM STOPPED) */
+	VCPU_RUNNABLE,    /* on a run queue */
+	VCPU_RUNNING,     /* current on some CPU */
+	VCPU_BLOCKED,     /* waiting for an interrupt (WFI, HSM suspend) */
+};
+
+/* Requests: set by any CPU (atomic OR), consumed by the vCPU's own CPU. */
+#define VCPU_REQ_STOP      BIT(0) /* power off this vCPU (VM stop/reset, HSM stop) */
+#define VCPU_REQ_TLB_FLUSH BIT(1) /* flush guest (VS-stage) TLB before entry */
+#define VCPU_REQ_FENCE_I   BIT(2) /* instruction fence before entry */
+
+/* Virtual interrupt lines, mapped by arch code onto its own bits. */
+#define VIRQ_SOFT  BIT(0) /* edge-like: set by IPI, cleared by guest */
+#define VIRQ_TIMER BIT(1)
+#define VIRQ_EXT   BIT(2) /* level: driven by the virtual interrupt controller */
+
+enum vcpu_exit_kind {
+	EXIT_SBI = 0,
+	EXIT_MMIO,
+	EXIT_WFI,
+	EXIT_IRQ,
+	EXIT_VIRT_INST,
+	EXIT_GUEST_FAULT,
+	EXIT_OTHER,
+	EXIT_KIND_COUNT
+};
+
+struct vcpu_stats {
+	uint64_t exits;
+	uint64_t by_kind[EXIT_KIND_COUNT];
+	uint64_t irqs_injected;
+	uint64_t run_ns;
+};
+
+struct vcpu {
+	struct vcpu_arch arch; /* first: arch world switch state */
+	struct vm *vm;
+	unsigned id;
+	enum vcpu_state state; /* protected by the sched lock */
+	uint32_t requests;     /* VCPU_REQ_*, atomic */
+	uint32_t virq_pending; /* VIRQ_* asserted by the hypervisor, atomic */
+	int running_cpu;       /* CPU that has it loaded, -1 if none (atomic) */
+	struct sched_entity se;
+	struct timer_event wake_timer; /* wakes a blocked vCPU at its guest timer deadline */
+	struct timer_event vtimer;     /* guest timer emulation where hardware lacks one */
+	bool in_guest;                 /* executing guest code right now (atomic) */
+	/* HSM */
+	bool hsm_suspended;
+	bool hsm_resume_nonret; /* non-retentive suspend: restart at resume addr */
+	uint64_t hsm_resume_addr, hsm_resume_arg;
+	struct vcpu_stats stats;
+};
+
+/* Raise or lower virtual interrupt lines of a vCPU and make sure it notices. */
+void vcpu_virq_raise(struct vcpu *vcpu, uint32_t virq);
+void vcpu_virq_lower(struct vcpu *vcpu, uint32_t virq);
+/* Post a request (VCPU_REQ_*) and kick the vCPU so it sees it soon. */
+void vcpu_request(struct vcpu *vcpu, uint32_t req);
+/* Make the vCPU notice pending work: wake if blocked, IPI its CPU if running. */
+void vcpu_kick(struct vcpu *vcpu);
+/*
+ * Power on a stopped vCPU at entry with a0/a1 (HSM hart_start, VM boot).
+ * Returns -FV_EBUSY if it is not stopped.
+ */
+int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1);
+/* Human-readable state name for `vm list`. */
+const char *vcpu_state_name(enum vcpu_state s);
+
+#endif

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/* VM creation from configuration, boot and lifecycle (arch-neutral). */
+#include "core/vm.h"
+#include "core/arch.h"
+#include "core/console.h"
+#include "core/mem.h"
+#include "core/percpu.h"
+#include "core/sched.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define RAM_ALIGN (2UL << 20) /* lets stage-2 use 2 MiB leaves */
+
+struct vm *vm_table[FV_MAX_VMS];
+unsigned vm_count;
+
+const char *vm_state_name(enum vm_state s)
+{
+	switch (s) {
+	case VM_STOPPED:
+		return "stopped";
+	case VM_RUNNING:
+		return "running";
+	case VM_STOPPING:
+		return "stopping";
+	case VM_CRASHED:
+		return "crashed";
+	}
+	return "?";
+}
+
+struct vm *vm_find(const char *name)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		if (strcmp(vm_table[i]->name, name) == 0)
+			return vm_table[i];
+	return NULL;
+}
+
+void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len)
+{
+	/* Overflow-safe: gpa and len are guest-controlled. */
+	if (gpa < vm->ram_gpa)
+		return NULL;
+	uint64_t off = gpa - vm->ram_gpa;
+	if (off >= vm->ram_size || len > vm->ram_size - off)
+		return NULL;
+	return mem_phys_to_virt(vm->ram_hpa + off);
+}
+
+static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
+{
+	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		struct vcpu *v = mem_zalloc_aligned(sizeof(*v), 64);
+		if (!v)
+			return -FV_ENOMEM;
+		vm->hyp_mem_bytes += sizeof(*v);
+		v->vm = vm;
+		v->id = i;
+		v->state = VCPU_STOPPED;
+		v->running_cpu = -1;
+		uint64_t aff = cfg->affinity ? cfg->affinity & all : all;
+		if (cfg->vcpu_pin[i] >= 0)
+			aff = BIT(cfg->vcpu_pin[i]);
+		int ret = sched_entity_init(&v->se, cfg->weight, aff ? aff : all);
+		if (ret)
+			return ret;
+		vm->vcpus[i] = v;
+		vm->nr_vcpus++;
+	}
+	return 0;
+}
+
+int vm_create(const struct vm_config *cfg, struct vm **out)
+{
+	if (vm_count >= FV_MAX_VMS)
+		return -FV_ENOMEM;
+	struct vm *vm = mem_zalloc_aligned(sizeof(*vm), 64);
+	if (!vm)
+		return -FV_ENOMEM;
+	vm->hyp_mem_bytes = sizeof(*vm);
+	vm->id = vm_count;
+	vm->cfg = cfg;
+	spin_init(&vm->lock);
+	memcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->ram_gpa = cfg->mem_base;
+	vm->ram_size = cfg->mem_size;
+	int ret = mem_alloc_pages(cfg->mem_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE, &vm->ram_hpa);
+	if (ret) {
+		pr_err("vm %s: cannot allocate %lu MiB of RAM", cfg->name,
+		       (unsigned long)(cfg->mem_size >> 20));
+		return ret;
+	}
+	ret = arch_vm_init(vm);
+	if (ret == 0)
+		ret = arch_vm_map_ram(vm, vm->ram_gpa, vm->ram_hpa, vm->ram_size);
+	if (ret == 0)
+		ret = create_vcpus(vm, cfg);
+	if (ret == 0 && cfg->has_uart)
+		ret = vconsole_attach(vm, cfg->uart_base);
+	if (ret) {
+		pr_err("vm %s: setup failed (%d)", cfg->name, ret);
+		return ret;
+	}
+	vm->state = VM_STOPPED;
+	vm_table[vm_count++] = vm;
+	*out = vm;
+	return 0;
+}
+
+/* Fresh RAM and images; vm->lock held, all vCPUs stopped. */
+static int load_images(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	/* Zero everything: no data survives from a previous boot or owner. */
+	memset(mem_phys_to_virt(vm->ram_hpa), 0, vm->ram_size);
+	void *dst = vm_gpa_to_hva(vm, vm->ram_gpa + cfg->kernel_offset, cfg->kernel_size);
+	if (!dst)
+		return -FV_ERANGE;
+	memcpy(dst, cfg->kernel, cfg->kernel_size);
+	if (cfg->initrd_size) {
+		gpa_t ig = ALIGN_DOWN(vm->ram_gpa + vm->ram_size - cfg->initrd_size, PAGE_SIZE);
+		dst = vm_gpa_to_hva(vm, ig, cfg->initrd_size);
+		if (!dst || ig < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size)
+			return -FV_ERANGE;
+		memcpy(dst, cfg->initrd, cfg->initrd_size);
+	}
+	return 0;
+}
+
+int vm_start(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
+		spin_unlock(&vm->lock);
+		return -FV_EBUSY;
+	}
+	int ret = load_images(vm);
+	if (ret) {
+		spin_unlock(&vm->lock);
+		pr_err("vm %s: images do not fit in guest RAM", vm->name);
+		return ret;
+	}
+	vm->state = VM_RUNNING;
+	vm->pending = VM_ACTION_NONE;
+	vm->boots++;
+	vm->last_error[0] = '\0';
+	spin_unlock(&vm->lock);
+	vconsole_reset(vm);
+	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,
+		vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));
+	return vcpu_power_on(vm->vcpus[0], vm->ram_gpa + vm->cfg->kernel_offset, 0, 0);
+}
+
+int vm_request(struct vm *vm, enum vm_action action, const char *why)
+{
+	spin_lock(&vm->lock);
+	if (vm->state == VM_STOPPED || vm->state == VM_CRASHED) {
+		spin_unlock(&vm->lock);
+		if (action == VM_ACTION_RESET)
+			return vm_start(vm);
+		return 0;
+	}
+	/* A crash report wins over a stop; a stop over a reset already asked. */
+	if (vm->pending == VM_ACTION_NONE || action == VM_ACTION_CRASH ||
+	    (action == VM_ACTION_STOP && vm->pending == VM_ACTION_RESET))
+		vm->pending = action;
+	if (action == VM_ACTION_CRASH && why)
+		fv_snprintf(vm->last_error, sizeof(vm->last_error), "%s", why);
+	vm->state = VM_STOPPING;
+	spin_unlock(&vm->lock);
+	if (why)
+		pr_info("vm %s: %s", vm->name, why);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
+	/* Every vCPU may already be stopped (HSM): finish here then. */
+	vm_vcpu_stopped(vm);
+	return 0;
+}
+
+void vm_vcpu_stopped(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	if (vm->state == VM_STOPPED || vm->state == VM_CRASHED) {
+		spin_unlock(&vm->lock);
+		return;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i]->state != VCPU_STOPPED) {
+			spin_unlock(&vm->lock);
+			return;
+		}
+	}
+	enum vm_action act = vm->pending;
+	vm->pending = VM_ACTION_NONE;
+	vm->state = act == VM_ACTION_CRASH ? VM_CRASHED : VM_STOPPED;
+	spin_unlock(&vm->lock);
+	vconsole_flush(vm);
+	switch (act) {
+	case VM_ACTION_RESET:
+		pr_info("vm %s: rebooting", vm->name);
+		vm_start(vm);
+		break;
+	case VM_ACTION_CRASH:
+		pr_info("vm %s: stopped after a fatal guest error", vm->name);
+		break;
+	default:
+		pr_info("vm %s: stopped", vm->name);
+		break;
+	}
+}

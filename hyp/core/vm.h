@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_VM_H
+#define FV_CORE_VM_H
+
+/* Arch-neutral virtual machine. */
+#include "lib/types.h"
+#include "core/spinlock.h"
+#include "core/config.h"
+#include "core/mmio.h"
+#include "core/vcpu.h"
+#include "core/vconsole.h"
+#include "arch/vm.h"
+
+#define FV_MAX_VMS 8
+
+/* Interrupt lines of the platform devices every VM may have. */
+#define VM_IRQ_UART 10
+
+/* A virtual interrupt controller as seen by devices: wired lines by number. */
+struct irqchip_ops {
+	void (*set_level)(void *dev, unsigned irq, bool level);
+};
+
+enum vm_state {
+	VM_STOPPED = 0,
+	VM_RUNNING,
+	VM_STOPPING,
+	VM_CRASHED, /* stopped by the hypervisor after a fatal guest error */
+};
+
+/* What to do once every vCPU of a VM has stopped. */
+enum vm_action {
+	VM_ACTION_NONE = 0,
+	VM_ACTION_STOP,
+	VM_ACTION_RESET, /* reload images and boot again */
+	VM_ACTION_CRASH,
+};
+
+struct vm {
+	unsigned id;
+	char name[VM_NAME_MAX];
+	enum vm_state state;        /* protected by lock */
+	enum vm_action pending;     /* protected by lock */
+	struct spinlock lock;       /* state, pending, running vCPU count */
+	const struct vm_config *cfg;
+	struct vm_arch arch;
+	/* guest RAM: one contiguous host block mapped at cfg->mem_base */
+	gpa_t ram_gpa;
+	hpa_t ram_hpa;
+	uint64_t ram_size;
+	unsigned nr_vcpus;
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	struct mmio_bus mmio;
+	struct vconsole con;
+	/* virtual interrupt controller, registered by its device (NULL = none) */
+	const struct irqchip_ops *irqchip;
+	void *irqchip_dev;
+	uint64_t boots;
+	uint64_t hyp_mem_bytes; /* hypervisor memory spent on this VM beyond its RAM */
+	char last_error[96];
+};
+
+extern struct vm *vm_table[FV_MAX_VMS];
+extern unsigned vm_count;
+
+/* Create a VM from its configuration (allocates RAM, stage-2, vCPUs, devices). */
+int vm_create(const struct vm_config *cfg, struct vm **out);
+/* Boot a stopped VM: load images into fresh zeroed RAM, start vCPU 0. */
+int vm_start(struct vm *vm);
+/* Ask a VM to stop / reset; completes asynchronously when all vCPUs stopped. */
+int vm_request(struct vm *vm, enum vm_action action, const char *why);
+/* Called by a vCPU's CPU when that vCPU reaches STOPPED. */
+void vm_vcpu_stopped(struct vm *vm);
+struct vm *vm_find(const char *name);
+const char *vm_state_name(enum vm_state s);
+/* Translate a guest physical range in RAM to a hypervisor pointer; NULL if outside. */
+void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len);
+
+#endif

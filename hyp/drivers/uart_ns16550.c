@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* Physical ns16550a console: polled TX and RX, no interrupts. */
+#include "drivers/uart_ns16550.h"
+
+#define REG_THR 0
+#define REG_RBR 0
+#define REG_LSR 5
+#define LSR_DR   0x01
+#define LSR_THRE 0x20
+
+static uint8_t reg_read(const struct uart_ns16550 *u, unsigned reg)
+{
+	uintptr_t a = u->base + ((uintptr_t)reg << u->reg_shift);
+	if (u->io_width == 4)
+		return (uint8_t)*(volatile uint32_t *)a;
+	return *(volatile uint8_t *)a;
+}
+
+static void reg_write(const struct uart_ns16550 *u, unsigned reg, uint8_t v)
+{
+	uintptr_t a = u->base + ((uintptr_t)reg << u->reg_shift);
+	if (u->io_width == 4)
+		*(volatile uint32_t *)a = v;
+	else
+		*(volatile uint8_t *)a = v;
+}
+
+void uart_ns16550_init(struct uart_ns16550 *u, uintptr_t base, unsigned reg_shift,
+		       unsigned io_width)
+{
+	u->base = base;
+	u->reg_shift = reg_shift;
+	u->io_width = io_width == 4 ? 4 : 1;
+}
+
+void uart_ns16550_putc(struct uart_ns16550 *u, char c)
+{
+	/* Bounded wait: a wedged UART must not hang the hypervisor forever. */
+	for (unsigned i = 0; i < 1000000; i++) {
+		if (reg_read(u, REG_LSR) & LSR_THRE)
+			break;
+	}
+	reg_write(u, REG_THR, (uint8_t)c);
+}
+
+int uart_ns16550_getc(struct uart_ns16550 *u)
+{
+	if (reg_read(u, REG_LSR) & LSR_DR)
+		return reg_read(u, REG_RBR);
+	return -1;
+}

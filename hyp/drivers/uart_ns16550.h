@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_DRIVERS_UART_NS16550_H
+#define FV_DRIVERS_UART_NS16550_H
+
+/* Polled driver for the physical ns16550a console UART (already set up by firmware). */
+#include "lib/types.h"
+
+struct uart_ns16550 {
+	uintptr_t base;
+	unsigned reg_shift;
+	unsigned io_width; /* 1 or 4 */
+};
+
+void uart_ns16550_init(struct uart_ns16550 *u, uintptr_t base, unsigned reg_shift,
+		       unsigned io_width);
+void uart_ns16550_putc(struct uart_ns16550 *u, char c);
+/* Returns a received byte, or -1 if none is waiting. */
+int uart_ns16550_getc(struct uart_ns16550 *u);
+
+#endif

@@ -1,0 +1,319 @@
+# SPDX-License-Identifier: MIT
+"""Small expect-like library for Ferrovisor's QEMU integration tests (Python 3 stdlib only).
+
+A test is a function ``test_<name>()`` in ``tests/integration/test_*.py`` that raises on
+failure (``assert`` or ``TestFailure``) and may raise ``Skip("reason")``.  Typical use::
+
+    import fvtest
+
+    def test_hello():
+        with fvtest.Qemu(fvtest.qemu_riscv_cmd(fvtest.guest_image("hello"))) as vm:
+            vm.expect(r"hello from hart \\d+", timeout=30)
+
+Every QEMU console is copied as it arrives to ``build/test-logs/<test>.log`` (a second QEMU
+in the same test goes to ``<test>.2.log`` ...), so a test killed by the runner's timeout
+still leaves its console behind.  The runner names the test through $FV_TEST_NAME.
+"""
+
+import atexit
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_DIR = REPO_ROOT / "build"
+GUEST_DIR = BUILD_DIR / "guests"
+LOG_DIR = BUILD_DIR / "test-logs"
+
+QEMU_RISCV = os.environ.get("FV_QEMU_RISCV", "qemu-system-riscv64")
+
+RESULT_RE = r"FV-RESULT (PASS|FAIL[^\r\n]*)"
+CHECK_FAIL_RE = re.compile(r"^FV-CHECK FAIL .*$", re.M)
+
+
+class TestFailure(AssertionError):
+    """A test failed; the message carries the reason and the console tail."""
+
+
+class Skip(Exception):
+    """Raise from a test to report it skipped with a reason."""
+
+
+def timeout(seconds):
+    """Decorator: per-test timeout in seconds for the runner (default 300)."""
+
+    def deco(func):
+        func.fv_timeout = seconds
+        return func
+
+    return deco
+
+
+def current_test_name():
+    """Name of the running test as set by the runner (or 'adhoc' outside it)."""
+    return os.environ.get("FV_TEST_NAME", "adhoc")
+
+
+def log_safe(name):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def guest_image(name, kind="bin"):
+    """Path of build/guests/<name>.<kind>; fails clearly if the guests were not built."""
+    path = GUEST_DIR / f"{name}.{kind}"
+    if not path.is_file():
+        raise TestFailure(f"{path} missing: run `make -C guests` first")
+    return str(path)
+
+
+def qemu_riscv_cmd(kernel, smp=2, mem="512M", extra=None, bios="default", machine="virt",
+                   cpu="rv64"):
+    """QEMU command line for `-M virt` with the ns16550 UART on stdio and no monitor.
+
+    `-nographic` would add a `mon:stdio` monitor multiplexed with the serial port, which
+    then clashes with `-serial stdio`; `-display none -monitor none -serial stdio` gives
+    exactly one stdio user: the guest's UART.
+    """
+    cmd = [
+        QEMU_RISCV, "-M", machine, "-cpu", cpu, "-smp", str(smp), "-m", str(mem),
+        "-display", "none", "-bios", bios, "-kernel", str(kernel),
+        "-monitor", "none", "-serial", "stdio",
+    ]
+    return cmd + list(extra or [])
+
+
+_live = []
+_live_lock = threading.Lock()
+_log_counter = [0]
+
+
+def _kill_all():
+    with _live_lock:
+        procs = list(_live)
+    for q in procs:
+        q.kill()
+
+
+atexit.register(_kill_all)
+
+
+class Qemu:
+    """One QEMU process with its console captured.
+
+    Output is decoded as latin-1 and kept in full (``output``); ``expect`` searches forward
+    from the end of the previous match, like pexpect.
+    """
+
+    def __init__(self, cmd, name=None, log_path=None, env=None, start=True):
+        self.cmd = [str(c) for c in cmd]
+        self.name = name or current_test_name()
+        self.env = env
+        self._buf = []
+        self._text = ""
+        self._pos = 0
+        self._eof = False
+        self._cond = threading.Condition()
+        self._proc = None
+        self._reader = None
+        self._log = None
+        if log_path is None:
+            _log_counter[0] += 1
+            n = _log_counter[0]
+            suffix = "" if n == 1 else f".{n}"
+            log_path = LOG_DIR / f"{log_safe(self.name)}{suffix}.log"
+        self.log_path = Path(log_path)
+        if start:
+            self.start()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w", encoding="latin-1", newline="")
+        self._log.write("# " + " ".join(self.cmd) + "\n")
+        self._log.flush()
+        self.started_at = time.monotonic()
+        self._proc = subprocess.Popen(
+            self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=self.env, cwd=str(REPO_ROOT))
+        with _live_lock:
+            _live.append(self)
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read_loop(self):
+        fd = self._proc.stdout.fileno()
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            chunk = data.decode("latin-1")
+            with self._cond:
+                self._text += chunk
+                self._cond.notify_all()
+            try:
+                self._log.write(chunk)
+                self._log.flush()
+            except ValueError:
+                pass
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.kill()
+        return False
+
+    def kill(self):
+        """Kill QEMU (if still running) and finish the log."""
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            try:
+                self._proc.kill()
+            except OSError:
+                pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._finish()
+
+    def _finish(self):
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        for f in (self._proc.stdin, self._proc.stdout):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
+        if self._log is not None and not self._log.closed:
+            try:
+                self._log.write(f"\n# exit code {self._proc.returncode}\n")
+            except ValueError:
+                pass
+            self._log.close()
+        with _live_lock:
+            if self in _live:
+                _live.remove(self)
+
+    # -- console -------------------------------------------------------------------------
+    @property
+    def output(self):
+        """Everything the console printed so far."""
+        with self._cond:
+            return self._text
+
+    def lines(self):
+        return self.output.splitlines()
+
+    def tail(self, n=30):
+        return "\n".join(self.lines()[-n:])
+
+    def running(self):
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def returncode(self):
+        return None if self._proc is None else self._proc.poll()
+
+    def _fail(self, msg, n=30):
+        return TestFailure(f"{msg}\n--- last {n} console lines ({self.log_path}) ---\n"
+                           f"{self.tail(n)}\n---")
+
+    def expect(self, pattern, timeout=30.0, flags=re.M):
+        """Wait until `pattern` (regex) matches console output after the previous match.
+
+        Returns the re.Match; raises TestFailure (with the console tail) on timeout or if
+        QEMU exits first.
+        """
+        rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._text, self._pos)
+                if m:
+                    self._pos = m.end()
+                    return m
+                if self._eof:
+                    rc = self._proc.wait()
+                    raise self._fail(f"QEMU exited (code {rc}) before /{rx.pattern}/ appeared")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self._fail(f"timeout after {timeout:.0f}s waiting for /{rx.pattern}/")
+                self._cond.wait(min(left, 0.5))
+
+    def expect_all(self, patterns, timeout=30.0):
+        """expect() each pattern in order within one overall timeout; returns the matches."""
+        deadline = time.monotonic() + timeout
+        return [self.expect(p, max(0.0, deadline - time.monotonic())) for p in patterns]
+
+    def count(self, pattern, flags=re.M):
+        """Number of matches of `pattern` in the whole output so far."""
+        return len(re.findall(pattern, self.output, flags))
+
+    def send(self, text):
+        """Write text (str or bytes) to the console's input."""
+        data = text.encode("latin-1") if isinstance(text, str) else text
+        self._proc.stdin.write(data)
+        self._proc.stdin.flush()
+
+    def wait_exit(self, timeout=30.0):
+        """Wait for QEMU to exit; returns its exit code, TestFailure on timeout."""
+        try:
+            rc = self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise self._fail(f"QEMU still running after {timeout:.0f}s") from None
+        self._finish()
+        return rc
+
+    def assert_absent(self, pattern, flags=re.M):
+        """Fail if `pattern` occurs anywhere in the output so far."""
+        m = re.search(pattern, self.output, flags)
+        if m:
+            raise self._fail(f"unexpected console output: {m.group(0)!r}")
+
+    # -- guest verdicts ----------------------------------------------------------------------
+    def expect_result(self, timeout=120.0):
+        """Wait for the guest's FV-RESULT line; fail unless it is PASS with no FV-CHECK FAIL."""
+        m = self.expect(RESULT_RE, timeout)
+        fails = CHECK_FAIL_RE.findall(self.output)
+        if m.group(1) != "PASS" or fails:
+            raise self._fail("guest reported failure: FV-RESULT " + m.group(1) +
+                             ("\n" + "\n".join(fails) if fails else ""), n=40)
+        return m
+
+    def expect_json(self, key="bench", value=None, timeout=60.0):
+        """Wait for a console line holding a JSON object with `key` (== value if given)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self.expect(r"^\{.*\}\r?$", max(0.0, deadline - time.monotonic()))
+            try:
+                obj = json.loads(m.group(0).strip())
+            except ValueError as e:
+                raise self._fail(f"invalid JSON line {m.group(0)!r}: {e}") from None
+            if key in obj and (value is None or obj[key] == value):
+                return obj
+
+
+def run_guest(image, smp=2, mem="256M", extra=None, timeout=120.0):
+    """Boot `image` natively on OpenSBI and require FV-RESULT PASS and a clean exit.
+
+    Returns the full console output.
+    """
+    with Qemu(qemu_riscv_cmd(image, smp=smp, mem=mem, extra=extra)) as vm:
+        vm.expect_result(timeout)
+        rc = vm.wait_exit(30)
+        if rc != 0:
+            raise vm._fail(f"QEMU exit code {rc} after FV-RESULT PASS")
+        return vm.output

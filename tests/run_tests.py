@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Ferrovisor test runner (used by `make test`).
+
+1. Host unit tests: every executable build/unit/test_* (cmocka). Each cmocka case counts as
+   one test; a binary that crashes or exits non-zero without a reported failure counts as a
+   failure of its own.
+2. Integration tests: functions test_<name>() in tests/integration/test_*.py, each run in its
+   own subprocess (its own process group, so QEMU dies with it) under a timeout, in parallel.
+   A module may set SKIP_REASON = "..." (all its tests skip) and TIMEOUT = seconds; a test may
+   use @fvtest.timeout(seconds) or raise fvtest.Skip("reason").
+
+Output: one line per test (PASS name (1.2s) / FAIL name (3.4s): why / SKIP name: reason),
+failure details, and finally exactly "N passed, N failed, N skipped". Exit status 1 if any
+test failed or none ran.
+"""
+
+import argparse
+import importlib
+import inspect
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+UNIT_DIR = REPO_ROOT / "build" / "unit"
+INTEG_DIR = REPO_ROOT / "tests" / "integration"
+LOG_DIR = REPO_ROOT / "build" / "test-logs"
+
+sys.path.insert(0, str(INTEG_DIR))
+
+DEFAULT_TIMEOUT = 300
+UNIT_TIMEOUT = 120
+SKIP_EXIT = 77
+SKIP_MARK = "FV-SKIP: "
+
+
+class Result:
+    def __init__(self, name, status, secs=None, reason="", details=""):
+        self.name = name
+        self.status = status  # "PASS" | "FAIL" | "SKIP"
+        self.secs = secs
+        self.reason = reason
+        self.details = details
+
+    def line(self):
+        t = f" ({self.secs:.1f}s)" if self.secs is not None else ""
+        if self.status == "SKIP":
+            return f"SKIP {self.name}: {self.reason}"
+        if self.status == "FAIL" and self.reason:
+            return f"FAIL {self.name}{t}: {self.reason}"
+        return f"{self.status} {self.name}{t}"
+
+
+class Reporter:
+    def __init__(self):
+        self.results = []
+        self.lock = threading.Lock()
+
+    def add(self, res):
+        with self.lock:
+            self.results.append(res)
+            print(res.line(), flush=True)
+
+
+def tail(text, n):
+    lines = text.splitlines()
+    return "\n".join(lines[-n:])
+
+
+def run_child_process(cmd, timeout, env=None, cwd=REPO_ROOT, split_stderr=False):
+    """Run cmd in a new session; kill its whole process group on timeout.
+
+    Returns (returncode or None on timeout, stdout text, stderr text, seconds).
+    """
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE if split_stderr else subprocess.STDOUT,
+                            start_new_session=True)
+    with _children_lock:
+        _children.add(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        rc = proc.returncode
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        out, err = proc.communicate()
+        rc = None
+    finally:
+        with _children_lock:
+            _children.discard(proc)
+    dec = lambda b: (b or b"").decode("utf-8", "replace")
+    return rc, dec(out), dec(err), time.monotonic() - start
+
+
+_children = set()
+_children_lock = threading.Lock()
+
+
+def kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# --------------------------------------------------------------------------- unit tests
+
+RUN_RE = re.compile(r"^\[ RUN      \] (.+?)\s*$")
+STATUS_RE = re.compile(r"^\[\s*(OK|FAILED|SKIPPED)\s*\] (.+?)\s*$")
+SUMMARY_RE = re.compile(r"^\d+ test\(s\)")
+
+
+def parse_cmocka(stdout):
+    """Per-case outcomes from cmocka's default stdout: [(case, 'PASS'|'FAIL'|'SKIP'), ...].
+
+    A case with a RUN line but no status line (the binary died inside it) is a FAIL.
+    """
+    cases = []
+    current = None
+    for line in stdout.splitlines():
+        m = RUN_RE.match(line)
+        if m:
+            if current is not None:
+                cases.append((current, "FAIL"))
+            current = m.group(1)
+            continue
+        m = STATUS_RE.match(line)
+        if m and not SUMMARY_RE.match(m.group(2)) and current == m.group(2):
+            cases.append((current, {"OK": "PASS", "FAILED": "FAIL", "SKIPPED": "SKIP"}
+                          [m.group(1)]))
+            current = None
+    if current is not None:
+        cases.append((current, "FAIL"))
+    return cases
+
+
+def unit_binaries():
+    if not UNIT_DIR.is_dir():
+        return []
+    return sorted(p for p in UNIT_DIR.glob("test_*")
+                  if p.is_file() and os.access(p, os.X_OK) and p.suffix == "")
+
+
+def run_unit_binary(path, kfilter, reporter):
+    binname = f"unit.{path.name}"
+    rc, out, err, secs = run_child_process([str(path)], UNIT_TIMEOUT, split_stderr=True)
+    cases = parse_cmocka(out)
+    bin_match = kfilter is None or kfilter in binname
+    shown = 0
+    failed_seen = False
+    for case, status in cases:
+        name = f"{binname}.{case}"
+        if kfilter is not None and kfilter not in name:
+            continue
+        shown += 1
+        details = ""
+        if status == "FAIL":
+            failed_seen = True
+            details = f"--- {path.name} stderr (tail) ---\n{tail(err, 40)}"
+        reporter.add(Result(name, status, None, "skipped by cmocka" if status == "SKIP" else "",
+                            details))
+    if rc is None:
+        if bin_match or shown:
+            reporter.add(Result(binname, "FAIL", secs, f"timeout after {UNIT_TIMEOUT}s",
+                                f"--- output (tail) ---\n{tail(out + err, 40)}"))
+    elif rc != 0 and not failed_seen and (bin_match or shown):
+        why = f"killed by signal {-rc}" if rc < 0 else f"exit code {rc}"
+        reporter.add(Result(binname, "FAIL", secs, why,
+                            f"--- output (tail) ---\n{tail(out + err, 40)}"))
+    elif rc == 0 and not cases and bin_match:
+        reporter.add(Result(binname, "PASS", secs))
+
+
+# --------------------------------------------------------------------- integration tests
+
+def discover_integration(kfilter, default_timeout):
+    """Returns (tests, errors): tests as (name, module, func, timeout, skip_reason)."""
+    sys.path.insert(0, str(INTEG_DIR))
+    tests, errors = [], []
+    for path in sorted(INTEG_DIR.glob("test_*.py")):
+        modname = path.stem
+        try:
+            mod = importlib.import_module(modname)
+        except Exception:  # noqa: BLE001 - any import error is a test failure
+            errors.append(Result(f"{modname}", "FAIL", None, "import error",
+                                 traceback.format_exc()))
+            continue
+        skip = getattr(mod, "SKIP_REASON", None)
+        mod_timeout = getattr(mod, "TIMEOUT", default_timeout)
+        funcs = [f for n, f in vars(mod).items()
+                 if n.startswith("test_") and inspect.isfunction(f)
+                 and f.__module__ == mod.__name__]
+        funcs.sort(key=lambda f: f.__code__.co_firstlineno)
+        for f in funcs:
+            name = f"{modname}.{f.__name__}"
+            if kfilter is not None and kfilter not in name:
+                continue
+            tests.append((name, modname, f.__name__,
+                          getattr(f, "fv_timeout", mod_timeout), skip))
+    return tests, errors
+
+
+def console_tails(name, n=30):
+    """Last n lines of each console log the test left in build/test-logs/."""
+    import fvtest  # noqa: E402 - only for its log naming
+    safe = fvtest.log_safe(name)
+    parts = []
+    for log in sorted(LOG_DIR.glob(f"{safe}.log")) + sorted(LOG_DIR.glob(f"{safe}.*.log")):
+        try:
+            text = log.read_text(encoding="latin-1")
+        except OSError:
+            continue
+        parts.append(f"--- last {n} console lines of {log.relative_to(REPO_ROOT)} ---\n"
+                     f"{tail(text, n)}")
+    return "\n".join(parts)
+
+
+def clear_logs(name):
+    import fvtest  # noqa: E402
+    safe = fvtest.log_safe(name)
+    for log in list(LOG_DIR.glob(f"{safe}.log")) + list(LOG_DIR.glob(f"{safe}.*.log")):
+        try:
+            log.unlink()
+        except OSError:
+            pass
+
+
+def run_integration_test(test, reporter):
+    name, modname, funcname, tmo, skip = test
+    if skip:
+        reporter.add(Result(name, "SKIP", None, str(skip)))
+        return
+    clear_logs(name)
+    env = dict(os.environ, FV_TEST_NAME=name, PYTHONDONTWRITEBYTECODE="1")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", modname, funcname]
+    rc, out, _, secs = run_child_process(cmd, tmo, env=env)
+    if rc == 0:
+        reporter.add(Result(name, "PASS", secs))
+    elif rc == SKIP_EXIT:
+        reason = "skipped"
+        for line in out.splitlines():
+            if line.startswith(SKIP_MARK):
+                reason = line[len(SKIP_MARK):]
+        reporter.add(Result(name, "SKIP", None, reason))
+    else:
+        why = f"timeout after {tmo}s" if rc is None else None
+        if why is None:
+            lines = [l for l in out.splitlines() if l.strip()]
+            why = lines[-1][:160] if lines else f"exit code {rc}"
+        details = f"--- test output (tail) ---\n{tail(out, 60)}"
+        if rc is None:
+            details += "\n" + console_tails(name)
+        reporter.add(Result(name, "FAIL", secs, why, details))
+
+
+def child_main(modname, funcname):
+    """Runs one integration test in this (child) process."""
+    sys.path.insert(0, str(INTEG_DIR))
+    import fvtest  # noqa: E402
+    try:
+        mod = importlib.import_module(modname)
+        getattr(mod, funcname)()
+    except fvtest.Skip as e:
+        print(f"{SKIP_MARK}{e}", flush=True)
+        return SKIP_EXIT
+    except BaseException as e:  # noqa: BLE001 - report everything, including SystemExit
+        traceback.print_exc(file=sys.stdout)
+        msg = str(e).splitlines()[0] if str(e) else ""
+        print(f"{type(e).__name__}: {msg}", flush=True)
+        return 1
+    return 0
+
+
+# ----------------------------------------------------------------------------- main
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Run Ferrovisor unit and integration tests.")
+    ap.add_argument("--unit-only", action="store_true", help="only host unit tests")
+    ap.add_argument("--integration-only", action="store_true", help="only QEMU tests")
+    ap.add_argument("-k", dest="kfilter", metavar="SUBSTRING",
+                    help="only tests whose name contains SUBSTRING")
+    ap.add_argument("-j", dest="jobs", type=int, default=os.cpu_count() or 1,
+                    help="parallel jobs (default: number of CPUs)")
+    ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
+                    help=f"default per-test timeout in seconds ({DEFAULT_TIMEOUT})")
+    ap.add_argument("--list", action="store_true", help="list tests and exit")
+    ap.add_argument("--child", nargs=2, metavar=("MODULE", "FUNC"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        return child_main(*args.child)
+    if args.unit_only and args.integration_only:
+        ap.error("--unit-only and --integration-only exclude each other")
+
+    reporter = Reporter()
+    jobs = max(1, args.jobs)
+    integ, import_errors = ([], [])
+    if not args.unit_only:
+        integ, import_errors = discover_integration(args.kfilter, args.timeout)
+    units = [] if args.integration_only else unit_binaries()
+
+    if args.list:
+        for u in units:
+            print(f"unit.{u.name}")
+        for t in integ:
+            print(t[0])
+        return 0
+
+    for e in import_errors:
+        reporter.add(e)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futs = [pool.submit(run_unit_binary, u, args.kfilter, reporter) for u in units]
+            for f in futs:
+                f.result()
+            futs = [pool.submit(run_integration_test, t, reporter) for t in integ]
+            for f in futs:
+                f.result()
+    except KeyboardInterrupt:
+        with _children_lock:
+            for p in list(_children):
+                kill_group(p)
+        print("interrupted", flush=True)
+        return 130
+
+    res = reporter.results
+    failed = [r for r in res if r.status == "FAIL"]
+    if failed:
+        print("\n==================== failure details ====================")
+        for r in failed:
+            print(f"\n### FAIL {r.name}" + (f": {r.reason}" if r.reason else ""))
+            if r.details:
+                print(r.details.rstrip())
+        print()
+    n_pass = sum(r.status == "PASS" for r in res)
+    n_skip = sum(r.status == "SKIP" for r in res)
+    print(f"{n_pass} passed, {len(failed)} failed, {n_skip} skipped", flush=True)
+    return 1 if failed or n_pass == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
