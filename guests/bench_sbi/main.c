@@ -8,15 +8,13 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "loops.h"
 #include "plat.h"
 #include "printf.h"
 #include "sbi.h"
 #include "test.h"
 
 #define ITERS 10000UL
-
-void bench_bare_loop(unsigned long n);
-void bench_ecall_loop(unsigned long n);
 
 struct sample {
 	int64_t instret;

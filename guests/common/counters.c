@@ -9,7 +9,7 @@
 	({                                                                                         \
 		int64_t __v;                                                                       \
 		trap_expect_begin();                                                               \
-		__asm__ volatile("li %0, -1\n\t" insn " %0" : "=&r"(__v) : : "memory");             \
+		__asm__ volatile("li %0, -1\n\t" insn " %0" : "=&r"(__v) : : "memory");            \
 		if (trap_expect_end(0))                                                            \
 			__v = -1;                                                                  \
 		__v;                                                                               \

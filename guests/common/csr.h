@@ -5,10 +5,10 @@
 #include <stdint.h>
 
 /* S-mode CSR bits used by the guests (RISC-V privileged spec §12.1). */
-#define SSTATUS_SIE  (1UL << 1)
-#define SSTATUS_SPIE (1UL << 5)
-#define SSTATUS_SPP  (1UL << 8)
-#define SSTATUS_FS   (3UL << 13)
+#define SSTATUS_SIE        (1UL << 1)
+#define SSTATUS_SPIE       (1UL << 5)
+#define SSTATUS_SPP        (1UL << 8)
+#define SSTATUS_FS         (3UL << 13)
 #define SSTATUS_FS_INITIAL (1UL << 13)
 #define SSTATUS_FS_DIRTY   (3UL << 13)
 
@@ -26,19 +26,19 @@
 #define SCAUSE_INTERRUPT (1UL << 63)
 
 /* Exception codes (scause with the interrupt bit clear). */
-#define EXC_INSN_MISALIGNED   0
-#define EXC_INSN_ACCESS       1
-#define EXC_ILLEGAL_INSN      2
-#define EXC_BREAKPOINT        3
-#define EXC_LOAD_MISALIGNED   4
-#define EXC_LOAD_ACCESS       5
-#define EXC_STORE_MISALIGNED  6
-#define EXC_STORE_ACCESS      7
-#define EXC_ECALL_U           8
-#define EXC_ECALL_S           9
-#define EXC_INSN_PAGE_FAULT   12
-#define EXC_LOAD_PAGE_FAULT   13
-#define EXC_STORE_PAGE_FAULT  15
+#define EXC_INSN_MISALIGNED  0
+#define EXC_INSN_ACCESS      1
+#define EXC_ILLEGAL_INSN     2
+#define EXC_BREAKPOINT       3
+#define EXC_LOAD_MISALIGNED  4
+#define EXC_LOAD_ACCESS      5
+#define EXC_STORE_MISALIGNED 6
+#define EXC_STORE_ACCESS     7
+#define EXC_ECALL_U          8
+#define EXC_ECALL_S          9
+#define EXC_INSN_PAGE_FAULT  12
+#define EXC_LOAD_PAGE_FAULT  13
+#define EXC_STORE_PAGE_FAULT 15
 
 #define csr_read(csr)                                                                              \
 	({                                                                                         \

@@ -69,7 +69,7 @@ static bool str_eq(const char *a, const char *b)
  * (unit address ignored). Returns a pointer to the value and its length, or NULL.
  */
 static const uint8_t *find_prop(unsigned long fdt, const char *node, const char *prop,
-				uint32_t *len)
+                                uint32_t *len)
 {
 	const uint8_t *p = (const uint8_t *)(fdt + hdr(fdt, 2));
 	const uint8_t *end = p + hdr(fdt, 9);
@@ -101,7 +101,8 @@ static const uint8_t *find_prop(unsigned long fdt, const char *node, const char 
 		}
 		case FDT_END_NODE:
 			depth--;
-			/* Properties precede subnodes, so leaving any node ends the search there. */
+			/* Properties precede subnodes, so leaving any node ends the search there.
+			 */
 			if (in_target)
 				return NULL;
 			in_target = node ? false : depth == 1;

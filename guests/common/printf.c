@@ -34,7 +34,7 @@ static void out_padded(struct out *o, const char *s, size_t n, int width, bool l
 }
 
 static void out_number(struct out *o, uint64_t v, bool negative, unsigned int base, bool upper,
-		       int width, bool left, bool zero, const char *prefix)
+                       int width, bool left, bool zero, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -114,12 +114,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X': {
 			uint64_t v = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
 			out_number(&o, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, left, zero,
-				   NULL);
+			           NULL);
 			break;
 		}
 		case 'p':
 			out_number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, width, left,
-				   zero, "0x");
+			           zero, "0x");
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);

@@ -46,13 +46,13 @@ struct sbiret {
 #define SBI_BASE_GET_MIMPID       6
 
 /* RFENCE function IDs. */
-#define SBI_RFENCE_FENCE_I             0
-#define SBI_RFENCE_SFENCE_VMA          1
-#define SBI_RFENCE_SFENCE_VMA_ASID     2
-#define SBI_RFENCE_HFENCE_GVMA_VMID    3
-#define SBI_RFENCE_HFENCE_GVMA         4
-#define SBI_RFENCE_HFENCE_VVMA_ASID    5
-#define SBI_RFENCE_HFENCE_VVMA         6
+#define SBI_RFENCE_FENCE_I          0
+#define SBI_RFENCE_SFENCE_VMA       1
+#define SBI_RFENCE_SFENCE_VMA_ASID  2
+#define SBI_RFENCE_HFENCE_GVMA_VMID 3
+#define SBI_RFENCE_HFENCE_GVMA      4
+#define SBI_RFENCE_HFENCE_VVMA_ASID 5
+#define SBI_RFENCE_HFENCE_VVMA      6
 
 /* HSM function IDs and hart states (§9). */
 #define SBI_HSM_HART_START      0
@@ -72,9 +72,9 @@ struct sbiret {
 #define SBI_HSM_SUSPEND_NONRET_DEFAULT 0x80000000UL
 
 /* SRST types and reasons (§10). */
-#define SBI_SRST_SHUTDOWN    0
-#define SBI_SRST_COLD_REBOOT 1
-#define SBI_SRST_WARM_REBOOT 2
+#define SBI_SRST_SHUTDOWN       0
+#define SBI_SRST_COLD_REBOOT    1
+#define SBI_SRST_WARM_REBOOT    2
 #define SBI_SRST_REASON_NONE    0
 #define SBI_SRST_REASON_FAILURE 1
 
@@ -85,7 +85,7 @@ struct sbiret {
 
 /* Raw call: any EID/FID with six arguments. Safe to call with garbage (hostile guest). */
 struct sbiret sbi_ecall(unsigned long eid, unsigned long fid, unsigned long a0, unsigned long a1,
-			unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+                        unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
 /* BASE (§4). */
 struct sbiret sbi_get_spec_version(void);
@@ -105,36 +105,36 @@ struct sbiret sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base
 /* RFENCE (§8). */
 struct sbiret sbi_remote_fence_i(unsigned long hart_mask, unsigned long hart_mask_base);
 struct sbiret sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
-				    unsigned long start, unsigned long size);
+                                    unsigned long start, unsigned long size);
 struct sbiret sbi_remote_sfence_vma_asid(unsigned long hart_mask, unsigned long hart_mask_base,
-					 unsigned long start, unsigned long size,
-					 unsigned long asid);
+                                         unsigned long start, unsigned long size,
+                                         unsigned long asid);
 struct sbiret sbi_remote_hfence_gvma_vmid(unsigned long hart_mask, unsigned long hart_mask_base,
-					  unsigned long start, unsigned long size,
-					  unsigned long vmid);
+                                          unsigned long start, unsigned long size,
+                                          unsigned long vmid);
 struct sbiret sbi_remote_hfence_gvma(unsigned long hart_mask, unsigned long hart_mask_base,
-				     unsigned long start, unsigned long size);
+                                     unsigned long start, unsigned long size);
 struct sbiret sbi_remote_hfence_vvma_asid(unsigned long hart_mask, unsigned long hart_mask_base,
-					  unsigned long start, unsigned long size,
-					  unsigned long asid);
+                                          unsigned long start, unsigned long size,
+                                          unsigned long asid);
 struct sbiret sbi_remote_hfence_vvma(unsigned long hart_mask, unsigned long hart_mask_base,
-				     unsigned long start, unsigned long size);
+                                     unsigned long start, unsigned long size);
 
 /* HSM (§9). */
 struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque);
 struct sbiret sbi_hart_stop(void);
 struct sbiret sbi_hart_get_status(unsigned long hartid);
 struct sbiret sbi_hart_suspend(uint32_t suspend_type, unsigned long resume_addr,
-			       unsigned long opaque);
+                               unsigned long opaque);
 
 /* SRST (§10). Returns only on failure. */
 struct sbiret sbi_system_reset(uint32_t reset_type, uint32_t reset_reason);
 
 /* DBCN (§12). Addresses are physical (guest-physical under a hypervisor). */
 struct sbiret sbi_debug_console_write(unsigned long num_bytes, unsigned long base_addr_lo,
-				      unsigned long base_addr_hi);
+                                      unsigned long base_addr_hi);
 struct sbiret sbi_debug_console_read(unsigned long num_bytes, unsigned long base_addr_lo,
-				     unsigned long base_addr_hi);
+                                     unsigned long base_addr_hi);
 struct sbiret sbi_debug_console_write_byte(uint8_t byte);
 
 /* Human-readable name of an SBI error code (for failure messages). */

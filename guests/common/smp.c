@@ -5,12 +5,11 @@
 
 #include "config.h"
 #include "csr.h"
+#include "entry.h"
 #include "plat.h"
 #include "printf.h"
 #include "sbi.h"
 #include "smp.h"
-
-void _secondary_entry(void);
 
 /* Written by the starting hart before hart_start, read by the started hart: the SBI call is
  * the handoff, a `fence rw, rw` before it orders the store. */

@@ -11,7 +11,10 @@ struct spinlock {
 	volatile uint32_t locked;
 };
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 static inline uint32_t spin_swap_acquire(volatile uint32_t *p, uint32_t v)
 {

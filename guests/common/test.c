@@ -46,7 +46,7 @@ bool test_checkf(bool cond, const char *name, const char *fmt, ...)
 bool test_check_eq(const char *name, long got, long expected)
 {
 	return test_checkf(got == expected, name, "got %ld (0x%lx) expected %ld (0x%lx)", got,
-			   (unsigned long)got, expected, (unsigned long)expected);
+	                   (unsigned long)got, expected, (unsigned long)expected);
 }
 
 unsigned int test_failures(void)
@@ -61,7 +61,8 @@ unsigned int test_checks(void)
 
 void test_shutdown(bool failure)
 {
-	sbi_system_reset(SBI_SRST_SHUTDOWN, failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE);
+	sbi_system_reset(SBI_SRST_SHUTDOWN,
+	                 failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE);
 	printf("test: SBI system_reset returned, halting\n");
 	csr_write(sie, 0);
 	for (;;)

@@ -13,7 +13,7 @@
  */
 bool test_check(bool cond, const char *name);
 bool test_checkf(bool cond, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Check an SBI-style signed value against the expected one, printing both on failure. */
 bool test_check_eq(const char *name, long got, long expected);
 unsigned int test_failures(void);

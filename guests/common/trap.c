@@ -64,10 +64,10 @@ bool trap_expect_end(struct trap_record *rec)
 const char *trap_cause_name(unsigned long scause)
 {
 	static const char *const exc[] = {
-		"insn misaligned", "insn access fault", "illegal insn", "breakpoint",
-		"load misaligned", "load access fault", "store misaligned", "store access fault",
-		"ecall U", "ecall S", "ecall VS", "ecall M", "insn page fault", "load page fault",
-		"reserved", "store page fault",
+	    "insn misaligned", "insn access fault", "illegal insn",     "breakpoint",
+	    "load misaligned", "load access fault", "store misaligned", "store access fault",
+	    "ecall U",         "ecall S",           "ecall VS",         "ecall M",
+	    "insn page fault", "load page fault",   "reserved",         "store page fault",
 	};
 
 	if (scause & SCAUSE_INTERRUPT)
@@ -110,17 +110,17 @@ static void handle_interrupt(struct trap_hart *h, unsigned long code)
 	}
 }
 
-static void __attribute__((noreturn)) fatal_trap(struct trap_frame *tf, unsigned long scause,
-						 unsigned long stval)
+static void __attribute__((noreturn))
+fatal_trap(struct trap_frame *tf, unsigned long scause, unsigned long stval)
 {
 	char line[200];
 	int n;
 
 	/* The console lock may be held by this very hart (fault inside printf): bypass it. */
 	n = snprintf(line, sizeof(line),
-		     "FV-CHECK FAIL unexpected_trap hart=%lu scause=0x%lx (%s) sepc=0x%lx "
-		     "stval=0x%lx ra=0x%lx\n",
-		     smp_hartid(), scause, trap_cause_name(scause), tf->sepc, stval, tf->x[1]);
+	             "FV-CHECK FAIL unexpected_trap hart=%lu scause=0x%lx (%s) sepc=0x%lx "
+	             "stval=0x%lx ra=0x%lx\n",
+	             smp_hartid(), scause, trap_cause_name(scause), tf->sepc, stval, tf->x[1]);
 	uart_write_unlocked(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	test_abort("unexpected trap");
 }

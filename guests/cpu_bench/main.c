@@ -103,7 +103,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	result = crc ^ (mm * 0x9E3779B1U);
 	printf("{\"bench\":\"cpu\",\"result\":%u,\"time_ticks\":%lu,\"instret\":%ld,"
 	       "\"timebase_hz\":%lu}\n",
-	       result, (unsigned long)(t1 - t0),
-	       (long)(i0 < 0 || i1 < 0 ? -1 : i1 - i0), (unsigned long)plat_timebase_hz());
+	       result, (unsigned long)(t1 - t0), (long)(i0 < 0 || i1 < 0 ? -1 : i1 - i0),
+	       (unsigned long)plat_timebase_hz());
 	test_shutdown(false);
 }

@@ -128,13 +128,13 @@ static void report(const char *who, struct fpu_result *r)
 	test_check(r->selfcheck_ok, name);
 	snprintf(name, sizeof(name), "fpu_regs_intact_%s", who);
 	test_checkf(r->bad_mask == 0, name, "corrupted register mask 0x%lx at iteration %lu",
-		    (unsigned long)r->bad_mask, (unsigned long)r->iterations);
+	            (unsigned long)r->bad_mask, (unsigned long)r->iterations);
 	snprintf(name, sizeof(name), "fpu_fcsr_intact_%s", who);
 	test_checkf(r->bad_fcsr == 0, name, "fcsr 0x%lx", (unsigned long)r->bad_fcsr);
 	snprintf(name, sizeof(name), "fpu_timer_irqs_during_run_%s", who);
 	test_checkf(r->timer_irqs >= 10, name, "only %lu", (unsigned long)r->timer_irqs);
-	printf("fpu_test: %s: %lu iterations, %lu timer irqs\n", who,
-	       (unsigned long)r->iterations, (unsigned long)r->timer_irqs);
+	printf("fpu_test: %s: %lu iterations, %lu timer irqs\n", who, (unsigned long)r->iterations,
+	       (unsigned long)r->timer_irqs);
 }
 
 void guest_main(unsigned long hartid, unsigned long dtb)

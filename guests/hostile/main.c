@@ -61,11 +61,18 @@ static void outcome(void)
 }
 
 enum access {
-	LB, LH, LW, LD, SB, SH, SW, SD,
+	LB,
+	LH,
+	LW,
+	LD,
+	SB,
+	SH,
+	SW,
+	SD,
 };
 
 static const char *const access_names[] = {
-	"lb", "lh", "lw", "ld", "sb", "sh", "sw", "sd",
+    "lb", "lh", "lw", "ld", "sb", "sh", "sw", "sd",
 };
 
 /* One access of the given width; a store writes zero. */
@@ -109,8 +116,13 @@ static void step_a_outside_ram(void)
 {
 	unsigned long ram_end = plat_ram_base() + plat_ram_size();
 	const unsigned long addrs[] = {
-		0x0, 0x1000, 0x7ffff000UL, ram_end + 0x1000, ram_end + (16UL << 20),
-		0x100000000UL, 0xfffffffffffff000UL,
+	    0x0,
+	    0x1000,
+	    0x7ffff000UL,
+	    ram_end + 0x1000,
+	    ram_end + (16UL << 20),
+	    0x100000000UL,
+	    0xfffffffffffff000UL,
 	};
 
 	printf("hostile: (a) memory outside RAM (RAM 0x%lx-0x%lx)\n",
@@ -122,7 +134,7 @@ static void step_a_outside_ram(void)
 }
 
 static void call(const char *what, unsigned long eid, unsigned long fid, unsigned long a0,
-		 unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+                 unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 {
 	struct sbiret r;
 
@@ -135,6 +147,9 @@ static void call(const char *what, unsigned long eid, unsigned long fid, unsigne
 		faults++;
 		printf("hostile:   ecall trapped\n");
 	}
+	/* Legacy putchar and DBCN write_byte may have printed a byte: end that line. */
+	if (eid == 1 || (eid == SBI_EXT_DBCN && fid == SBI_DBCN_WRITE_BYTE))
+		printf("\n");
 	printf("hostile:   -> error %ld (%s) value 0x%lx\n", r.error, sbi_err_name(r.error),
 	       (unsigned long)r.value);
 }
@@ -144,10 +159,24 @@ static unsigned long extreme(void)
 {
 	unsigned long ram_end = plat_ram_base() + plat_ram_size();
 	const unsigned long pool[] = {
-		0, 1, -1UL, 0x7fffffffffffffffUL, 0x8000000000000000UL, 0xffffffffUL,
-		0x100000000UL, GUEST_RAM_BASE, ram_end, ram_end - 1, ram_end - 8,
-		0x10000000UL, 0x0c000000UL, 0x02000000UL, 0x10001000UL, 0xfffffffffffff000UL,
-		64, 4096,
+	    0,
+	    1,
+	    -1UL,
+	    0x7fffffffffffffffUL,
+	    0x8000000000000000UL,
+	    0xffffffffUL,
+	    0x100000000UL,
+	    GUEST_RAM_BASE,
+	    ram_end,
+	    ram_end - 1,
+	    ram_end - 8,
+	    0x10000000UL,
+	    0x0c000000UL,
+	    0x02000000UL,
+	    0x10001000UL,
+	    0xfffffffffffff000UL,
+	    64,
+	    4096,
 	};
 	uint64_t r = rng();
 
@@ -160,8 +189,8 @@ static unsigned long extreme(void)
 static unsigned long bad_addr(void)
 {
 	const unsigned long pool[] = {
-		0, 0x1000, 0x7ffff000UL, 0x100000000UL, 0xfffffffffffff000UL, -1UL,
-		0x10000000UL, 0x02000000UL, 0x8000000000000000UL,
+	    0,    0x1000,       0x7ffff000UL, 0x100000000UL,        0xfffffffffffff000UL,
+	    -1UL, 0x10000000UL, 0x02000000UL, 0x8000000000000000UL,
 	};
 
 	return pool[rng() % (sizeof(pool) / sizeof(pool[0]))];
@@ -171,8 +200,7 @@ static void step_b_directed(void)
 {
 	unsigned long ram_end = plat_ram_base() + plat_ram_size();
 	const unsigned long bad[] = {
-		0, 0x1000, 0x7ffff000UL, ram_end - 8, ram_end, 0x100000000UL,
-		0xfffffffffffff000UL,
+	    0, 0x1000, 0x7ffff000UL, ram_end - 8, ram_end, 0x100000000UL, 0xfffffffffffff000UL,
 	};
 
 	printf("hostile: (b) directed bad SBI arguments\n");
@@ -183,8 +211,7 @@ static void step_b_directed(void)
 	call("dbcn_write_wrap", SBI_EXT_DBCN, SBI_DBCN_WRITE, -1UL, GUEST_RAM_BASE, 0, 0, 0);
 	call("dbcn_write_huge", SBI_EXT_DBCN, SBI_DBCN_WRITE, 1UL << 40, GUEST_RAM_BASE, 0, 0, 0);
 	call("dbcn_read_huge", SBI_EXT_DBCN, SBI_DBCN_READ, 1UL << 40, GUEST_RAM_BASE, 0, 0, 0);
-	call("dbcn_write_hi", SBI_EXT_DBCN, SBI_DBCN_WRITE, 16, GUEST_RAM_BASE, 0xffffffffUL, 0,
-	     0);
+	call("dbcn_write_hi", SBI_EXT_DBCN, SBI_DBCN_WRITE, 16, GUEST_RAM_BASE, 0xffffffffUL, 0, 0);
 	for (unsigned long hart = 0; hart < 3; hart++) {
 		call("hsm_start_entry0", SBI_EXT_HSM, SBI_HSM_HART_START, hart, 0, 0, 0, 0);
 		call("hsm_start_entry_high", SBI_EXT_HSM, SBI_HSM_HART_START, hart,
@@ -192,8 +219,7 @@ static void step_b_directed(void)
 		call("hsm_start_entry_past_ram", SBI_EXT_HSM, SBI_HSM_HART_START, hart,
 		     ram_end + 0x1000, 0, 0, 0);
 	}
-	call("hsm_start_hart_max", SBI_EXT_HSM, SBI_HSM_HART_START, -1UL, GUEST_RAM_BASE, 0, 0,
-	     0);
+	call("hsm_start_hart_max", SBI_EXT_HSM, SBI_HSM_HART_START, -1UL, GUEST_RAM_BASE, 0, 0, 0);
 	call("hsm_status_max", SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, -1UL, 0, 0, 0, 0);
 	call("hsm_suspend_bad_type", SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, 0x12345678, 0, 0, 0, 0);
 	call("hsm_suspend_reserved_type", SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, 0x7fffffff, 0, 0, 0,
@@ -208,10 +234,9 @@ static void step_b_directed(void)
 	call("ipi_base_near_wrap", SBI_EXT_IPI, 0, -1UL, -2UL, 0, 0, 0);
 	call("rfence_i_all_bits", SBI_EXT_RFENCE, SBI_RFENCE_FENCE_I, -1UL, 0, 0, 0, 0);
 	call("rfence_vma_huge", SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, -1UL, 0, 0, -1UL, 0);
-	call("rfence_vma_wrap", SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, 0, -1UL, -4096UL, 8192,
-	     0);
-	call("rfence_vma_asid_max", SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA_ASID, 0, -1UL, 0,
-	     -1UL, -1UL);
+	call("rfence_vma_wrap", SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, 0, -1UL, -4096UL, 8192, 0);
+	call("rfence_vma_asid_max", SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA_ASID, 0, -1UL, 0, -1UL,
+	     -1UL);
 	for (unsigned long fid = SBI_RFENCE_HFENCE_GVMA_VMID; fid <= SBI_RFENCE_HFENCE_VVMA; fid++)
 		call("rfence_hfence_absurd", SBI_EXT_RFENCE, fid, -1UL, -1UL, -4096UL, -1UL, -1UL);
 	/* Legacy v0.1 calls taking pointers to hart masks (EIDs 4-7). */
@@ -236,17 +261,39 @@ static bool forbidden(unsigned long eid, unsigned long fid)
 static void step_b_random(void)
 {
 	static const unsigned long eids[] = {
-		SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_HSM,
-		SBI_EXT_DBCN, SBI_EXT_PMU, SBI_EXT_SUSP, SBI_EXT_CPPC, SBI_EXT_NACL, SBI_EXT_STA,
-		0, 1, 2, 3, 4, 5, 6, 7, 0x09000000, 0x0A000000, 0x0B000000, 0x0C000000,
-		0x7fffffff, 0xffffffff, -1UL,
+	    SBI_EXT_BASE,
+	    SBI_EXT_TIME,
+	    SBI_EXT_IPI,
+	    SBI_EXT_RFENCE,
+	    SBI_EXT_HSM,
+	    SBI_EXT_DBCN,
+	    SBI_EXT_PMU,
+	    SBI_EXT_SUSP,
+	    SBI_EXT_CPPC,
+	    SBI_EXT_NACL,
+	    SBI_EXT_STA,
+	    0,
+	    1,
+	    2,
+	    3,
+	    4,
+	    5,
+	    6,
+	    7,
+	    0x09000000,
+	    0x0A000000,
+	    0x0B000000,
+	    0x0C000000,
+	    0x7fffffff,
+	    0xffffffff,
+	    -1UL,
 	};
 
 	printf("hostile: (b) %d random SBI calls\n", RANDOM_CALLS);
 	for (int i = 0; i < RANDOM_CALLS; i++) {
 		uint64_t r = rng();
-		unsigned long eid = (r & 0xf) == 0 ? rng() : eids[(r >> 4) % (sizeof(eids) /
-								      sizeof(eids[0]))];
+		unsigned long eid =
+		    (r & 0xf) == 0 ? rng() : eids[(r >> 4) % (sizeof(eids) / sizeof(eids[0]))];
 		unsigned long fid = (r >> 32) & 1 ? rng() : (r >> 40) % 12;
 		unsigned long a0 = extreme(), a1 = extreme(), a2 = extreme();
 
@@ -264,8 +311,6 @@ static void step_b_random(void)
 			a1 = bad_addr(); /* entry outside RAM */
 		call("random", eid, fid, a0, a1, a2, extreme(), extreme());
 	}
-	/* Legacy putchar/DBCN bytes above were not newline-terminated. */
-	sbi_debug_console_write_byte('\n');
 	sbi_set_timer(UINT64_MAX);
 	csr_clear(sip, SIP_SSIP);
 }
@@ -274,8 +319,7 @@ static void step_c_mmio(void)
 {
 	const unsigned long uart = GUEST_UART_BASE;
 	const unsigned long odd[] = {uart + 1, uart + 3, uart + 7};
-	const unsigned long unmapped[] = {uart + 0x100, 0x0c000000UL, 0x02000000UL,
-					  0x10001000UL};
+	const unsigned long unmapped[] = {uart + 0x100, 0x0c000000UL, 0x02000000UL, 0x10001000UL};
 
 	printf("hostile: (c) odd MMIO\n");
 	for (unsigned int i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
@@ -322,12 +366,16 @@ static void priv_insn(const char *what, int which)
 		__asm__ volatile(".insn r 0x73, 0, 0x11, x0, x0, x0" : : : "memory");
 		break;
 	case 4: /* hlv.d */
-		__asm__ volatile(".insn r 0x73, 4, 0x36, %0, %1, x0" : "=r"(v) : "r"(addr)
-				 : "memory");
+		__asm__ volatile(".insn r 0x73, 4, 0x36, %0, %1, x0"
+		                 : "=r"(v)
+		                 : "r"(addr)
+		                 : "memory");
 		break;
 	case 5: /* hsv.d (stores the same value back) */
 		__asm__ volatile(".insn r 0x73, 4, 0x37, x0, %0, %1"
-				 : : "r"(addr), "r"(hlv_target) : "memory");
+		                 :
+		                 : "r"(addr), "r"(hlv_target)
+		                 : "memory");
 		break;
 	case 6: /* csrr hedeleg */
 		__asm__ volatile(".insn i 0x73, 2, %0, x0, 0x602" : "=r"(v) : : "memory");
@@ -352,8 +400,8 @@ static void priv_insn(const char *what, int which)
 static void step_d_privileged(void)
 {
 	static const char *const names[] = {
-		"csrr hstatus", "csrw hgatp", "hfence.gvma", "hfence.vvma", "hlv.d", "hsv.d",
-		"csrr hedeleg", "csrr vsatp", "csrr mstatus", "csrr mhartid", "mret",
+	    "csrr hstatus", "csrw hgatp", "hfence.gvma",  "hfence.vvma",  "hlv.d", "hsv.d",
+	    "csrr hedeleg", "csrr vsatp", "csrr mstatus", "csrr mhartid", "mret",
 	};
 
 	printf("hostile: (d) HS/M-only instructions\n");

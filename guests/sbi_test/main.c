@@ -57,9 +57,9 @@ static void test_base(void)
 		long eid;
 		const char *name;
 	} present[] = {
-		{SBI_EXT_BASE, "base"}, {SBI_EXT_TIME, "time"}, {SBI_EXT_IPI, "ipi"},
-		{SBI_EXT_RFENCE, "rfence"}, {SBI_EXT_HSM, "hsm"}, {SBI_EXT_SRST, "srst"},
-		{SBI_EXT_DBCN, "dbcn"},
+	    {SBI_EXT_BASE, "base"},     {SBI_EXT_TIME, "time"}, {SBI_EXT_IPI, "ipi"},
+	    {SBI_EXT_RFENCE, "rfence"}, {SBI_EXT_HSM, "hsm"},   {SBI_EXT_SRST, "srst"},
+	    {SBI_EXT_DBCN, "dbcn"},
 	};
 	struct sbiret r;
 	char name[64];
@@ -69,7 +69,7 @@ static void test_base(void)
 	printf("sbi_test: spec version 0x%lx (%lu.%lu)\n", r.value, (r.value >> 24) & 0x7f,
 	       r.value & 0xffffff);
 	test_checkf(((r.value >> 24) & 0x7f) == 2 && (r.value & 0xffffff) == 0,
-		    "base_spec_version_2_0", "got 0x%lx", r.value);
+	            "base_spec_version_2_0", "got 0x%lx", r.value);
 	test_checkf(!(r.value & (1L << 31)), "base_spec_version_bit31_zero", "got 0x%lx", r.value);
 
 	r = sbi_get_impl_id();
@@ -83,11 +83,11 @@ static void test_base(void)
 		r = sbi_probe_extension(present[i].eid);
 		snprintf(name, sizeof(name), "base_probe_%s", present[i].name);
 		test_checkf(r.error == SBI_SUCCESS && r.value != 0, name, "error %ld value %ld",
-			    r.error, r.value);
+		            r.error, r.value);
 	}
 	r = sbi_probe_extension(0x12345678);
 	test_checkf(r.error == SBI_SUCCESS && r.value == 0, "base_probe_absent",
-		    "error %ld value %ld", r.error, r.value);
+	            "error %ld value %ld", r.error, r.value);
 
 	r = sbi_get_mvendorid();
 	test_check_eq("base_mvendorid", r.error, SBI_SUCCESS);
@@ -100,23 +100,23 @@ static void test_base(void)
 static void test_unknown(void)
 {
 	test_check_eq("unknown_eid", sbi_ecall(0x12345678, 0, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
-	test_check_eq("unknown_eid_experimental",
-		      sbi_ecall(0x0A000000, 0, 0, 0, 0, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
+	test_check_eq("unknown_eid_experimental", sbi_ecall(0x08000000, 0, 0, 0, 0, 0, 0, 0).error,
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_base", sbi_ecall(SBI_EXT_BASE, 100, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_time", sbi_ecall(SBI_EXT_TIME, 1, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_ipi", sbi_ecall(SBI_EXT_IPI, 1, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_rfence", sbi_ecall(SBI_EXT_RFENCE, 7, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_hsm", sbi_ecall(SBI_EXT_HSM, 4, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_srst", sbi_ecall(SBI_EXT_SRST, 1, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 	test_check_eq("unknown_fid_dbcn", sbi_ecall(SBI_EXT_DBCN, 3, 0, 0, 0, 0, 0, 0).error,
-		      SBI_ERR_NOT_SUPPORTED);
+	              SBI_ERR_NOT_SUPPORTED);
 }
 
 static void test_dbcn(void)
@@ -151,15 +151,15 @@ static void test_dbcn(void)
 
 	r = sbi_debug_console_read(sizeof(rbuf), (unsigned long)rbuf, 0);
 	test_checkf(r.error == SBI_SUCCESS && r.value >= 0 && r.value <= (long)sizeof(rbuf),
-		    "dbcn_read", "error %ld value %ld", r.error, r.value);
+	            "dbcn_read", "error %ld value %ld", r.error, r.value);
 
 	/* A buffer that runs far past RAM (and natively starts in firmware memory). */
 	r = sbi_debug_console_write(1UL << 40, GUEST_RAM_BASE, 0);
 	test_checkf(is_one_of(r.error, SBI_ERR_INVALID_PARAM, SBI_ERR_INVALID_ADDRESS),
-		    "dbcn_write_huge", "error %ld (%s)", r.error, sbi_err_name(r.error));
+	            "dbcn_write_huge", "error %ld (%s)", r.error, sbi_err_name(r.error));
 	r = sbi_debug_console_read(1UL << 40, GUEST_RAM_BASE, 0);
 	test_checkf(is_one_of(r.error, SBI_ERR_INVALID_PARAM, SBI_ERR_INVALID_ADDRESS),
-		    "dbcn_read_huge", "error %ld (%s)", r.error, sbi_err_name(r.error));
+	            "dbcn_read_huge", "error %ld (%s)", r.error, sbi_err_name(r.error));
 	/* Physical address >= 2^64: OpenSBI says FAILED, others INVALID_PARAM: any error. */
 	r = sbi_debug_console_write(4, (unsigned long)msg, 1);
 	test_checkf(r.error < 0, "dbcn_write_addr_hi", "error %ld", r.error);
@@ -184,7 +184,7 @@ static void test_time(void)
 		printf("sbi_test: timer requested %lu got %lu (late %ld ticks)\n",
 		       (unsigned long)deadline, (unsigned long)t, (long)(t - deadline));
 		test_checkf(t >= deadline, "time_not_early", "early by %lu ticks",
-			    (unsigned long)(deadline - t));
+		            (unsigned long)(deadline - t));
 	}
 
 	/* A deadline in the past makes STIP pending; UINT64_MAX must clear it. */
@@ -254,7 +254,7 @@ static bool start_b(unsigned long other, unsigned long opaque, const char *tag)
 	r = smp_start_hart(other, b_entry, opaque);
 	snprintf(name, sizeof(name), "hsm_start_%s", tag);
 	if (!test_checkf(r.error == SBI_SUCCESS, name, "error %ld (%s)", r.error,
-			 sbi_err_name(r.error)))
+	                 sbi_err_name(r.error)))
 		return false;
 	snprintf(name, sizeof(name), "hsm_started_runs_%s", tag);
 	if (!test_check(wait_change(&b_runs, runs, 2000), name))
@@ -299,27 +299,27 @@ static void test_rfence(unsigned long other)
 	test_check_eq("rfence_sfence_vma_asid_all", r.error, SBI_SUCCESS);
 
 	test_check_eq("rfence_fence_i_invalid_base", sbi_remote_fence_i(1, INVALID_HART).error,
-		      SBI_ERR_INVALID_PARAM);
+	              SBI_ERR_INVALID_PARAM);
 	test_check_eq("rfence_sfence_vma_invalid_base",
-		      sbi_remote_sfence_vma(1, INVALID_HART, 0, 0).error, SBI_ERR_INVALID_PARAM);
+	              sbi_remote_sfence_vma(1, INVALID_HART, 0, 0).error, SBI_ERR_INVALID_PARAM);
 	test_check_eq("rfence_sfence_vma_asid_invalid_base",
-		      sbi_remote_sfence_vma_asid(1, INVALID_HART, 0, 0, 0).error,
-		      SBI_ERR_INVALID_PARAM);
+	              sbi_remote_sfence_vma_asid(1, INVALID_HART, 0, 0, 0).error,
+	              SBI_ERR_INVALID_PARAM);
 
 	/* HFENCE (FIDs 3-6): SUCCESS if the harts implement H, else NOT_SUPPORTED (§8.4-8.7).
 	 * Natively on QEMU they have H; a guest under a hypervisor normally does not. */
 	r = sbi_remote_hfence_gvma_vmid(mask, base, 0, 0, 0);
 	test_checkf(is_one_of(r.error, SBI_SUCCESS, SBI_ERR_NOT_SUPPORTED),
-		    "rfence_hfence_gvma_vmid", "error %ld", r.error);
+	            "rfence_hfence_gvma_vmid", "error %ld", r.error);
 	r = sbi_remote_hfence_gvma(mask, base, 0, 0);
 	test_checkf(is_one_of(r.error, SBI_SUCCESS, SBI_ERR_NOT_SUPPORTED), "rfence_hfence_gvma",
-		    "error %ld", r.error);
+	            "error %ld", r.error);
 	r = sbi_remote_hfence_vvma_asid(mask, base, 0, 0, 0);
 	test_checkf(is_one_of(r.error, SBI_SUCCESS, SBI_ERR_NOT_SUPPORTED),
-		    "rfence_hfence_vvma_asid", "error %ld", r.error);
+	            "rfence_hfence_vvma_asid", "error %ld", r.error);
 	r = sbi_remote_hfence_vvma(mask, base, 0, 0);
 	test_checkf(is_one_of(r.error, SBI_SUCCESS, SBI_ERR_NOT_SUPPORTED), "rfence_hfence_vvma",
-		    "error %ld", r.error);
+	            "error %ld", r.error);
 	printf("sbi_test: hfence returns %ld (%s)\n", r.error, sbi_err_name(r.error));
 }
 
@@ -331,15 +331,15 @@ static void test_hsm_and_remote(void)
 
 	r = sbi_hart_get_status(self);
 	test_checkf(r.error == SBI_SUCCESS && r.value == SBI_HSM_STARTED, "hsm_status_self",
-		    "error %ld value %ld", r.error, r.value);
+	            "error %ld value %ld", r.error, r.value);
 	test_check_eq("hsm_status_invalid_hart", sbi_hart_get_status(INVALID_HART).error,
-		      SBI_ERR_INVALID_PARAM);
+	              SBI_ERR_INVALID_PARAM);
 	test_check_eq("hsm_start_invalid_hart",
-		      sbi_hart_start(INVALID_HART, GUEST_RAM_BASE + 0x200000, 0).error,
-		      SBI_ERR_INVALID_PARAM);
-	test_check_eq("hsm_start_self_already", sbi_hart_start(self, GUEST_RAM_BASE + 0x200000,
-							       0).error,
-		      SBI_ERR_ALREADY_AVAILABLE);
+	              sbi_hart_start(INVALID_HART, GUEST_RAM_BASE + 0x200000, 0).error,
+	              SBI_ERR_INVALID_PARAM);
+	test_check_eq("hsm_start_self_already",
+	              sbi_hart_start(self, GUEST_RAM_BASE + 0x200000, 0).error,
+	              SBI_ERR_ALREADY_AVAILABLE);
 
 	other_id = smp_find_other_hart(self);
 	if (!test_checkf(other_id >= 0, "hsm_other_hart_exists", "need 2 harts"))
@@ -347,8 +347,8 @@ static void test_hsm_and_remote(void)
 	other = (unsigned long)other_id;
 	printf("sbi_test: boot hart %lu, other hart %lu\n", self, other);
 	r = sbi_hart_get_status(other);
-	test_checkf(r.error == SBI_SUCCESS && r.value == SBI_HSM_STOPPED, "hsm_status_other_stopped",
-		    "error %ld value %ld", r.error, r.value);
+	test_checkf(r.error == SBI_SUCCESS && r.value == SBI_HSM_STOPPED,
+	            "hsm_status_other_stopped", "error %ld value %ld", r.error, r.value);
 
 	if (!start_b(other, OPAQUE_1, "1"))
 		return;
@@ -384,7 +384,7 @@ static void test_hsm_and_remote(void)
 	/* A stopped hart must be startable again, with fresh a0/a1. */
 	if (start_b(other, OPAQUE_2, "2")) {
 		test_check(smp_wait_status(other, SBI_HSM_STARTED, 1000),
-			   "hsm_status_other_restarted");
+		           "hsm_status_other_restarted");
 		stop_b(other, "2");
 	}
 }

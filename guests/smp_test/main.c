@@ -60,12 +60,12 @@ static void lrsc_add(volatile uint64_t *p, uint64_t v)
 	uint64_t tmp;
 
 	__asm__ volatile("1: lr.d.aq %0, %1\n"
-			 "   add %0, %0, %2\n"
-			 "   sc.d.rl %0, %0, %1\n"
-			 "   bnez %0, 1b\n"
-			 : "=&r"(tmp), "+A"(*p)
-			 : "r"(v)
-			 : "memory");
+	                 "   add %0, %0, %2\n"
+	                 "   sc.d.rl %0, %0, %1\n"
+	                 "   bnez %0, 1b\n"
+	                 : "=&r"(tmp), "+A"(*p)
+	                 : "r"(v)
+	                 : "memory");
 }
 
 static void do_counters(void)

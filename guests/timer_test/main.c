@@ -14,8 +14,8 @@
 #include "test.h"
 #include "trap.h"
 
-#define TRIALS       3
-#define MAX_LATE_MS  5
+#define TRIALS      3
+#define MAX_LATE_MS 5
 
 static void test_monotonic(void)
 {
@@ -33,7 +33,7 @@ static void test_monotonic(void)
 	first = rdtime();
 	plat_delay_ms(2);
 	test_checkf(rdtime() - first >= plat_ms_to_ticks(1), "rdtime_advances", "delta %lu",
-		    (unsigned long)(rdtime() - first));
+	            (unsigned long)(rdtime() - first));
 }
 
 static long one_trial(uint64_t ms)
@@ -100,7 +100,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 		sort3(late);
 		snprintf(name, sizeof(name), "timer_late_lt_%dms_%ums", MAX_LATE_MS, delays_ms[d]);
 		test_checkf(late[1] < (long)plat_ms_to_ticks(MAX_LATE_MS), name,
-			    "median late %ld ticks", late[1]);
+		            "median late %ld ticks", late[1]);
 	}
 	irq_disable();
 	test_finish();

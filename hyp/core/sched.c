@@ -212,11 +212,16 @@ static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
 	}
 }
 
-static void handle_stop_request(struct vcpu *v)
+/*
+ * Act on a stop request: the vCPU becomes STOPPED. Returns true if it was
+ * running before, in which case the caller must tell its VM once the vCPU
+ * is off the CPU (so a VM reset never rewrites a loaded vCPU).
+ */
+static bool handle_stop_request(struct vcpu *v)
 {
 	uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
 	if (!(req & VCPU_REQ_STOP))
-		return;
+		return false;
 	__atomic_fetch_and(&v->requests, ~(uint32_t)VCPU_REQ_STOP, __ATOMIC_ACQ_REL);
 	bool was_stopped;
 	spin_lock(&sched_lock);
@@ -224,13 +229,13 @@ static void handle_stop_request(struct vcpu *v)
 	v->state = VCPU_STOPPED;
 	spin_unlock(&sched_lock);
 	timer_cancel(&v->wake_timer);
-	if (!was_stopped)
-		vm_vcpu_stopped(v->vm);
+	return !was_stopped;
 }
 
 void sched_run(void)
 {
 	struct cpu *c = cpu_this();
+	struct vm *stopped_vm = NULL; /* VM whose vCPU stopped here, told after the put */
 	for (;;) {
 		struct vcpu *prev = c->current;
 		uint64_t now = time_now_ns();
@@ -252,6 +257,10 @@ void sched_run(void)
 		spin_unlock(&sched_lock);
 
 		switch_vcpu(c, prev, next);
+		if (stopped_vm) {
+			vm_vcpu_stopped(stopped_vm);
+			stopped_vm = NULL;
+		}
 		if (slice_end != UINT64_MAX)
 			timer_arm(&slice_timer[c->id], slice_end);
 		else
@@ -263,9 +272,12 @@ void sched_run(void)
 			c->stats.idle_ns += time_now_ns() - t0;
 			continue;
 		}
-		handle_stop_request(next);
-		if (next->state == VCPU_RUNNING)
+		bool stopped = handle_stop_request(next);
+		if (!stopped && next->state == VCPU_RUNNING) {
 			arch_vcpu_run(next);
-		handle_stop_request(next);
+			stopped = handle_stop_request(next);
+		}
+		if (stopped)
+			stopped_vm = next->vm;
 	}
 }

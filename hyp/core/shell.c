@@ -138,7 +138,7 @@ static void cmd_help(int argc, char **argv)
 	UNUSED(argv);
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		pr_info("  %-36s %s", cmds[i].usage, cmds[i].help);
-	pr_info("  console: Ctrl-A n next focus, Ctrl-A 1-8 VM, Ctrl-A 0 shell");
+	pr_info("  console: Ctrl-] n next focus, Ctrl-] 1-8 VM, Ctrl-] 0 shell");
 }
 
 void shell_exec(char *l)

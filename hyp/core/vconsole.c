@@ -6,10 +6,10 @@
  * physical console tagged "[name] ". A partial line (a shell prompt) is
  * shown once it has been idle for PARTIAL_FLUSH_NS.
  * Input: the boot CPU polls the physical UART every POLL_NS; bytes go to
- * the focused VM (or to the hypervisor shell). Ctrl-A is the escape key:
- *   Ctrl-A n    next focus          Ctrl-A 0 / h   hypervisor shell
- *   Ctrl-A 1-8  VM number 1-8       Ctrl-A Ctrl-A  send a literal Ctrl-A
- *   Ctrl-A ?    help
+ * the focused VM (or to the hypervisor shell). Ctrl-] is the escape key:
+ *   Ctrl-] n    next focus          Ctrl-] 0 / h   hypervisor shell
+ *   Ctrl-] 1-8  VM number 1-8       Ctrl-] Ctrl-]  send a literal Ctrl-]
+ *   Ctrl-] ?    help
  */
 #include "core/vconsole.h"
 #include "core/console.h"
@@ -21,7 +21,7 @@
 
 #define POLL_NS          10000000ULL /* 10 ms */
 #define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
-#define ESCAPE_CHAR      0x01        /* Ctrl-A */
+#define ESCAPE_CHAR      0x1d        /* Ctrl-]: Ctrl-A is QEMU's own escape */
 
 /* Console focus: -1 = shell, else index into vm_table. Boot CPU only. */
 static int focus = -1;
@@ -150,7 +150,7 @@ const char *conmux_focus_name(void)
 static void set_focus(int f)
 {
 	focus = f;
-	pr_info("console focus: %s (Ctrl-A ? for help)", conmux_focus_name());
+	pr_info("console focus: %s (Ctrl-] ? for help)", conmux_focus_name());
 	if (focus < 0)
 		shell_prompt();
 }
@@ -183,8 +183,8 @@ static void handle_escape(int ch)
 	} else if (ch >= '1' && ch <= '8' && (unsigned)(ch - '1') < vm_count) {
 		set_focus(ch - '1');
 	} else {
-		pr_info("console keys: Ctrl-A n next, Ctrl-A 0/h shell, Ctrl-A 1-%u VM, "
-			"Ctrl-A Ctrl-A literal Ctrl-A; focus is %s",
+		pr_info("console keys: Ctrl-] n next, Ctrl-] 0/h shell, Ctrl-] 1-%u VM, "
+			"Ctrl-] Ctrl-] literal Ctrl-]; focus is %s",
 			vm_count, conmux_focus_name());
 	}
 }
@@ -248,7 +248,7 @@ void conmux_init(const char *focus_vm)
 			if (strcmp(vm_table[i]->name, focus_vm) == 0)
 				focus = (int)i;
 	}
-	pr_info("console focus: %s (Ctrl-A ? for help)", conmux_focus_name());
+	pr_info("console focus: %s (Ctrl-] ? for help)", conmux_focus_name());
 	if (focus < 0)
 		shell_prompt();
 	timer_event_init(&poll_timer, poll_fn, NULL);

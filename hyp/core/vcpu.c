@@ -3,6 +3,7 @@
 #include "core/vcpu.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
 
@@ -45,7 +46,12 @@ int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1)
 {
 	if (vcpu->state != VCPU_STOPPED)
 		return -FV_EBUSY;
-	/* It may still be loaded on the CPU that stopped it: wait for the put. */
+	/*
+	 * It may still be loaded on the CPU that stopped it: wait for the put.
+	 * Never on this CPU: the scheduler puts a stopped vCPU before it
+	 * reports the stop (sched_run), so waiting here would be a bug.
+	 */
+	BUG_ON(__atomic_load_n(&vcpu->running_cpu, __ATOMIC_ACQUIRE) == (int)cpu_this()->id);
 	while (__atomic_load_n(&vcpu->running_cpu, __ATOMIC_ACQUIRE) != -1)
 		arch_cpu_relax();
 	__atomic_store_n(&vcpu->requests, 0, __ATOMIC_RELEASE);

@@ -32,7 +32,6 @@ LOG_DIR = BUILD_DIR / "test-logs"
 QEMU_RISCV = os.environ.get("FV_QEMU_RISCV", "qemu-system-riscv64")
 
 RESULT_RE = r"FV-RESULT (PASS|FAIL[^\r\n]*)"
-CHECK_FAIL_RE = re.compile(r"^FV-CHECK FAIL .*$", re.M)
 
 
 class TestFailure(AssertionError):
@@ -84,6 +83,26 @@ def qemu_riscv_cmd(kernel, smp=2, mem="512M", extra=None, bios="default", machin
         "-monitor", "none", "-serial", "stdio",
     ]
     return cmd + list(extra or [])
+
+
+def hyp_image(arch="riscv64"):
+    """Path of the built hypervisor image build/<arch>/ferrovisor.bin."""
+    path = BUILD_DIR / arch / "ferrovisor.bin"
+    if not path.is_file():
+        raise TestFailure(f"{path} missing: run `make` first")
+    return str(path)
+
+
+def hyp_cmd(config=None, smp=2, mem="1G", extra=None):
+    """QEMU command line booting Ferrovisor; `config` (a configuration blob path) is handed
+    over as the initrd, else the hypervisor uses its built-in configuration."""
+    more = ["-initrd", str(config)] if config else []
+    return qemu_riscv_cmd(hyp_image(), smp=smp, mem=mem, extra=more + list(extra or []))
+
+
+def vm_prefix(vm):
+    """Regex prefix of a console line the hypervisor tagged for VM `vm` ("[vm] ")."""
+    return r"^\[" + re.escape(vm) + r"\] " if vm else r"^"
 
 
 _live = []
@@ -284,22 +303,29 @@ class Qemu:
             raise self._fail(f"unexpected console output: {m.group(0)!r}")
 
     # -- guest verdicts ----------------------------------------------------------------------
-    def expect_result(self, timeout=120.0):
-        """Wait for the guest's FV-RESULT line; fail unless it is PASS with no FV-CHECK FAIL."""
-        m = self.expect(RESULT_RE, timeout)
-        fails = CHECK_FAIL_RE.findall(self.output)
+    def expect_result(self, timeout=120.0, vm=None):
+        """Wait for the guest's FV-RESULT line; fail unless it is PASS with no FV-CHECK FAIL.
+
+        With `vm`, only lines the hypervisor tagged "[vm] " count (several VMs share the
+        console); without it, untagged native output.
+        """
+        m = self.expect(vm_prefix(vm) + RESULT_RE, timeout)
+        fails = re.findall(vm_prefix(vm) + r"FV-CHECK FAIL .*$", self.output, re.M)
         if m.group(1) != "PASS" or fails:
-            raise self._fail("guest reported failure: FV-RESULT " + m.group(1) +
+            raise self._fail(("" if vm is None else f"VM {vm}: ") +
+                             "guest reported failure: FV-RESULT " + m.group(1) +
                              ("\n" + "\n".join(fails) if fails else ""), n=40)
         return m
 
-    def expect_json(self, key="bench", value=None, timeout=60.0):
-        """Wait for a console line holding a JSON object with `key` (== value if given)."""
+    def expect_json(self, key="bench", value=None, timeout=60.0, vm=None):
+        """Wait for a console line holding a JSON object with `key` (== value if given),
+        optionally tagged for VM `vm`; returns the parsed object."""
         deadline = time.monotonic() + timeout
         while True:
-            m = self.expect(r"^\{.*\}\r?$", max(0.0, deadline - time.monotonic()))
+            m = self.expect(vm_prefix(vm) + r"(\{.*\})\r?$",
+                            max(0.0, deadline - time.monotonic()))
             try:
-                obj = json.loads(m.group(0).strip())
+                obj = json.loads(m.group(1))
             except ValueError as e:
                 raise self._fail(f"invalid JSON line {m.group(0)!r}: {e}") from None
             if key in obj and (value is None or obj[key] == value):

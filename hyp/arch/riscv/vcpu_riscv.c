@@ -66,6 +66,7 @@ void arch_vcpu_load(struct vcpu *v)
 	csr_write(htimedelta, v->vm->arch.htimedelta);
 	csr_write(henvcfg, a->csr.henvcfg);
 	csr_write(hcounteren, a->csr.hcounteren);
+	csr_write(scounteren, a->csr.scounteren);
 	csr_write(vsstatus, a->csr.vsstatus);
 	csr_write(vsie, a->csr.vsie);
 	csr_write(vstvec, a->csr.vstvec);
@@ -105,6 +106,7 @@ void arch_vcpu_put(struct vcpu *v)
 	a->csr.vstval = csr_read(vstval);
 	a->csr.vsatp = csr_read(vsatp);
 	a->csr.hvip = csr_read(hvip);
+	a->csr.scounteren = csr_read(scounteren);
 	if (riscv_feat.sstc) {
 		a->csr.vstimecmp = csr_read(vstimecmp);
 		/* Keep this CPU from raising VSTIP for a guest that left. */

@@ -28,6 +28,7 @@ struct riscv_vs_csrs {
 	uint64_t vstimecmp;
 	uint64_t henvcfg;
 	uint64_t hcounteren;
+	uint64_t scounteren; /* not banked for VS: the guest writes the real one */
 };
 
 struct riscv_fp_state {

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: MIT
+"""Helpers for tests that boot Ferrovisor itself (not a guest natively)."""
+
+import re
+
+import fvtest
+
+HYP_BIN = fvtest.BUILD_DIR / "riscv64" / "ferrovisor.bin"
+CONFIG_DIR = fvtest.BUILD_DIR / "config"
+
+
+def config_path(name):
+    """build/config/test-<name>.dtb built by `make` from tests/integration/configs/<name>.dts."""
+    path = CONFIG_DIR / f"test-{name}.dtb"
+    if not path.is_file():
+        raise fvtest.TestFailure(f"{path} missing: run `make all` (test configs)")
+    return path
+
+
+def hyp_cmd(config=None, smp=2, mem="1G", cpu="rv64", extra=None):
+    """QEMU running Ferrovisor; config = test config name (boot bundle via -initrd) or None."""
+    if not HYP_BIN.is_file():
+        raise fvtest.TestFailure(f"{HYP_BIN} missing: run `make`")
+    more = ["-initrd", str(config_path(config))] if config else []
+    return fvtest.qemu_riscv_cmd(HYP_BIN, smp=smp, mem=mem, cpu=cpu, extra=more + list(extra or []))
+
+
+def expect_vm_pass(q, vm, timeout=180.0):
+    """Wait for `[vm] FV-RESULT ...`; fail unless PASS and no FV-CHECK FAIL from that VM."""
+    q._pos = 0  # VMs finish in any order: search the whole console
+    m = q.expect(rf"^\[{re.escape(vm)}\] FV-RESULT (PASS|FAIL[^\r\n]*)", timeout)
+    fails = re.findall(rf"^\[{re.escape(vm)}\] FV-CHECK FAIL.*$", q.output, re.M)
+    if m.group(1) != "PASS" or fails:
+        raise q._fail(f"VM {vm} reported failure: {m.group(1)}\n" + "\n".join(fails), n=60)
+
+
+def assert_healthy(q):
+    """No hypervisor panic and no VM stopped for a fatal error unless the test expects it."""
+    q.assert_absent(r"PANIC")
+    q.assert_absent(r"^\[hyp\] error:")
+
+
+def heartbeat(q, vm="hello", timeout=30.0):
+    """Wait for the next heartbeat of the hello guest in `vm`; returns its number."""
+    m = q.expect(rf"^\[{re.escape(vm)}\] heartbeat (\d+)", timeout)
+    return int(m.group(1))
+
+
+def shell(q, line, expect=None, timeout=20.0):
+    """Type a command at the hypervisor shell (focus must be the shell)."""
+    q.send(line + "\r")
+    if expect:
+        return q.expect(expect, timeout)
+    return None

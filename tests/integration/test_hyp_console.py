@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+"""Console multiplexing, the hypervisor shell and VM lifecycle from the shell."""
+
+import fvtest
+from hyp import assert_healthy, heartbeat, hyp_cmd, shell
+
+ESC = "\x1d"  # Ctrl-], the console escape key
+
+
+@fvtest.timeout(240)
+def test_input_goes_to_focused_vm_and_focus_switches():
+    with fvtest.Qemu(hyp_cmd("console")) as q:
+        q.expect(r"^\[hyp\] console focus: echo", 60)
+        q.expect(r"^\[echo\] echo: ready", 30)
+        q.send("ping\r")
+        q.expect(r"^\[echo\] echo: ping", 20)
+        # Switch to the shell: typed text now reaches the shell, not the VM.
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 10)
+        shell(q, "vm list", r"^\[hyp\] \d+\s+echo\s+running", 10)
+        q.assert_absent(r"echo: vm list")
+        # Ctrl-A 1 selects VM number 1 again.
+        q.send(ESC + "1")
+        q.expect(r"^\[hyp\] console focus: echo", 10)
+        q.send("second\r")
+        q.expect(r"^\[echo\] echo: second", 20)
+        # Ctrl-A n cycles: echo -> hello.
+        q.send(ESC + "n")
+        q.expect(r"^\[hyp\] console focus: hello", 10)
+        assert_healthy(q)
+
+
+@fvtest.timeout(240)
+def test_guest_reboot_and_poweroff_affect_only_that_vm():
+    with fvtest.Qemu(hyp_cmd("console")) as q:
+        q.expect(r"^\[echo\] echo: ready", 60)
+        q.send("reboot\r")
+        q.expect(r"^\[hyp\] vm echo: guest reboot", 20)
+        q.expect(r"^\[hyp\] vm echo: boot #2", 20)
+        q.expect(r"^\[echo\] echo: ready", 30)
+        q.send("poweroff\r")
+        q.expect(r"^\[hyp\] vm echo: stopped", 20)
+        n = heartbeat(q, "hello", 30)
+        assert heartbeat(q, "hello", 30) > n
+        assert_healthy(q)
+
+
+@fvtest.timeout(240)
+def test_shell_commands_and_vm_lifecycle():
+    with fvtest.Qemu(hyp_cmd()) as q:
+        q.expect(r"^\[hyp\] console focus: hyp", 60)
+        heartbeat(q, "alpha", 60)
+        shell(q, "help", r"vm list \| vm start\|stop\|reset NAME", 10)
+        shell(q, "mem", r"^\[hyp\] pages: total \d+ free \d+ used \d+", 10)
+        q.expect(r"^\[hyp\] heap: \d+ bytes, used \d+", 10)
+        q.expect(r"^\[hyp\] vm alpha: RAM 65536 KiB, hypervisor overhead \d+ bytes", 10)
+        shell(q, "cpus", r"^\[hyp\] cpu 1 \(hart \d\)", 10)
+        shell(q, "vm list", r"^\[hyp\] 0\s+alpha\s+running\s+1\s+64\s+0:\w+/\d+/\d+", 10)
+        # Stop alpha: its heartbeat ends, the others are unaffected.
+        shell(q, "vm stop alpha", r"^\[hyp\] vm alpha: stopped", 20)
+        shell(q, "vm list", r"^\[hyp\] 0\s+alpha\s+stopped", 10)
+        # Start it again from scratch.
+        shell(q, "vm start alpha", r"^\[hyp\] vm alpha: boot #2", 20)
+        q.expect(r"^\[alpha\] hello from hart 0", 20)
+        heartbeat(q, "alpha", 30)
+        # Reset a VM that finished: it runs its suite again and passes again.
+        q.expect(r"^\[hyp\] vm gamma: stopped", 240)
+        shell(q, "vm reset gamma", r"^\[hyp\] vm gamma: boot #2", 20)
+        q.expect(r"^\[gamma\] FV-RESULT PASS", 200)
+        assert_healthy(q)
+
+
+@fvtest.timeout(120)
+def test_shell_bad_arguments_print_usage():
+    with fvtest.Qemu(hyp_cmd()) as q:
+        q.expect(r"^\[hyp\] console focus: hyp", 60)
+        shell(q, "vm", r"usage: vm list \| vm start\|stop\|reset NAME", 10)
+        shell(q, "vm frob alpha", r"usage: vm list", 10)
+        shell(q, "vm stop nosuchvm", r"vm: no VM named 'nosuchvm'", 10)
+        shell(q, "vm start alpha", r"vm alpha is already running", 10)
+        shell(q, "mem extra args", r"usage: mem", 10)
+        shell(q, "frobnicate", r"unknown command 'frobnicate'", 10)
+        shell(q, "a b c d e f g h i j k", r"too many arguments", 10)
+        shell(q, "x" * 300, r"unknown command", 10)
+        q.send("\x7f\x7f\x03")
+        shell(q, "vm list", r"^\[hyp\] 0\s+alpha\s+running", 10)
+        assert_healthy(q)

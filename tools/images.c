@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* Guest and disk image probing (contract in images.h). */
+#include "images.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HEAD_BYTES 512
+
+/* RISC-V Linux Image header: little-endian fields at fixed offsets. */
+#define LINUX_TEXT_OFFSET 8
+#define LINUX_IMAGE_SIZE  16
+#define LINUX_MAGIC       48 /* "RISCV\0\0\0" (deprecated) */
+#define LINUX_MAGIC2      56 /* "RSC\x05" */
+#define LINUX_HDR_BYTES   64
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+void image_classify(const uint8_t *head, size_t len, uint64_t size, struct image_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = size;
+	if (len >= 4 && memcmp(head, "\177ELF", 4) == 0) {
+		out->is_elf = true;
+		return;
+	}
+	if (len >= LINUX_HDR_BYTES && (memcmp(head + LINUX_MAGIC2, "RSC\x05", 4) == 0 ||
+				       memcmp(head + LINUX_MAGIC, "RISCV\0\0\0", 8) == 0)) {
+		out->is_linux = true;
+		out->text_offset = le64(head + LINUX_TEXT_OFFSET);
+		out->image_size = le64(head + LINUX_IMAGE_SIZE);
+	}
+}
+
+static int read_head(const char *path, uint8_t *head, size_t *len, uint64_t *size, bool disk,
+		     char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	int ret = -1;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) && !(disk && S_ISBLK(st.st_mode))) {
+		snprintf(err, errlen, "not a regular file");
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		snprintf(err, errlen, "empty file");
+		goto out;
+	}
+	ssize_t n = read(fd, head, HEAD_BYTES);
+	if (n < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto out;
+	}
+	*len = (size_t)n;
+	*size = (uint64_t)st.st_size;
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+int image_probe(const char *path, struct image_info *out, char *err, size_t errlen)
+{
+	uint8_t head[HEAD_BYTES];
+	size_t len;
+	uint64_t size;
+	if (read_head(path, head, &len, &size, false, err, errlen))
+		return -1;
+	image_classify(head, len, size, out);
+	return 0;
+}
+
+const char *image_disk_format(const uint8_t *head, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		const char *magic;
+		size_t mlen;
+	} magics[] = {
+	    {"qcow2", 0, "QFI\xfb", 4},     {"qed", 0, "QED\0", 4},
+	    {"vmdk", 0, "KDMV", 4},         {"vmdk", 0, "# Disk DescriptorFile", 21},
+	    {"vhdx", 0, "vhdxfile", 8},     {"vpc", 0, "conectix", 8},
+	    {"vdi", 0x40, "\x7f\x10\xda\xbe", 4},
+	};
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (len >= magics[i].off + magics[i].mlen &&
+		    memcmp(head + magics[i].off, magics[i].magic, magics[i].mlen) == 0)
+			return magics[i].name;
+	return "raw";
+}
+
+int image_probe_disk(const char *path, const char **format, char *err, size_t errlen)
+{
+	uint8_t head[HEAD_BYTES];
+	size_t len;
+	uint64_t size;
+	if (read_head(path, head, &len, &size, true, err, errlen))
+		return -1;
+	*format = image_disk_format(head, len);
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_TOOLS_IMAGES_H
+#define FV_TOOLS_IMAGES_H
+
+/*
+ * Probing of guest images and disk images by their first bytes: what kind
+ * of kernel a file is (flat binary, RISC-V Linux Image, or an ELF file that
+ * must be converted first) and which format a disk image has.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct image_info {
+	uint64_t size;
+	bool is_elf;
+	bool is_linux;        /* RISC-V Linux Image header (Documentation/arch/riscv/boot-image-header.rst) */
+	uint64_t text_offset; /* Linux: load offset from the start of RAM */
+	uint64_t image_size;  /* Linux: memory the kernel needs from its load address (0 = unknown) */
+};
+
+/* Classify the first len bytes of an image of total size size. Pure. */
+void image_classify(const uint8_t *head, size_t len, uint64_t size, struct image_info *out);
+
+/*
+ * Open path, require a readable, non-empty regular file and classify it.
+ * Returns 0, or -1 with a message in err (e.g. "No such file or directory").
+ */
+int image_probe(const char *path, struct image_info *out, char *err, size_t errlen);
+
+/*
+ * Disk image format from its first bytes: "qcow2", "vmdk", "vdi", "vhdx",
+ * "vpc", "qed", or "raw" when none matches. Pure.
+ */
+const char *image_disk_format(const uint8_t *head, size_t len);
+
+/* Probe a disk image file (regular file or block device); 0 or -1 with err. */
+int image_probe_disk(const char *path, const char **format, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_TOOLS_MODEL_H
+#define FV_TOOLS_MODEL_H
+
+/*
+ * The operator's configuration as the `ferrovisor` tool holds it: what the
+ * YAML file said (with the source position of every key, for messages),
+ * completed by the resolver with defaults, absolute paths, image sizes and
+ * virtio-mmio slot numbers. Limits come from the hypervisor's own
+ * configuration header so the tool and the hypervisor agree on them.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+/* QEMU virt: 8 virtio-mmio transports, slot i at 0x10001000 + i * 0x1000, irq i + 1. */
+#define MODEL_VIRTIO_SLOTS     8
+#define MODEL_VIRTIO_BASE      0x10001000ULL
+#define MODEL_VIRTIO_STRIDE    0x1000ULL
+#define MODEL_HOST_MAX_CPUS    8 /* the hypervisor's FV_MAX_CPUS */
+#define MODEL_MAX_CPU_INDEX    63
+#define MODEL_DEFAULT_CPUS     2
+#define MODEL_DEFAULT_VCPUS    1
+#define MODEL_DEFAULT_MEMORY   (256ULL << 20)
+#define MODEL_DEFAULT_MEM_BASE 0x80000000ULL
+#define MODEL_DEFAULT_KOFFSET  0x200000ULL
+#define MODEL_DEFAULT_UART     0x10000000ULL
+#define MODEL_DEFAULT_WEIGHT   256
+#define MODEL_DEFAULT_SLICE_US 4000
+#define MODEL_MEM_ALIGN        (2ULL << 20)
+#define MODEL_MAX_GPA          (1ULL << 41) /* Sv39x4 */
+#define MODEL_LINUX_BOOTARGS   "console=ttyS0 earlycon=sbi"
+#define MODEL_FOCUS_SHELL      "hyp" /* console_focus value for the hypervisor shell */
+#define MODEL_IFNAME_MAX       15    /* IFNAMSIZ - 1 */
+
+/* A 1-based line and column in the configuration file; line 0 = no position. */
+struct src_pos {
+	unsigned line;
+	unsigned col;
+};
+
+/* VM keys, in documentation order. pos[] in struct model_vm is indexed by these. */
+enum vm_key {
+	VMK_NAME,
+	VMK_VCPUS,
+	VMK_MEMORY,
+	VMK_MEMORY_BASE,
+	VMK_KERNEL,
+	VMK_KERNEL_OFFSET,
+	VMK_INITRD,
+	VMK_COMMAND_LINE,
+	VMK_WEIGHT,
+	VMK_AFFINITY,
+	VMK_PIN,
+	VMK_AUTOSTART,
+	VMK_UART,
+	VMK_UART_BASE,
+	VMK_NETWORK,
+	VMK_STORAGE,
+	VMK_COUNT
+};
+
+enum host_key {
+	HK_CPUS,
+	HK_MEMORY,
+	HK_TIME_SLICE_US,
+	HK_CONSOLE_FOCUS,
+	HK_COUNT
+};
+
+enum nic_key {
+	NK_TYPE,
+	NK_TAP,
+	NK_MAC,
+	NK_PORT,
+	NK_COUNT
+};
+
+enum disk_key {
+	DK_TYPE,
+	DK_IMAGE,
+	DK_FORMAT,
+	DK_READONLY,
+	DK_COUNT
+};
+
+enum image_kind {
+	IMAGE_FLAT,  /* a flat binary entered at its first byte */
+	IMAGE_LINUX, /* a RISC-V Linux Image (header with "RSC\x05" magic) */
+};
+
+struct model_nic {
+	struct src_pos at; /* the list item */
+	struct src_pos pos[NK_COUNT];
+	char *tap;         /* host tap interface, NULL = none (socket backend) */
+	char mac[18];      /* "52:54:00:xx:xx:xx"; generated when not given */
+	uint64_t port;     /* socket backend port on 127.0.0.1; 0 = pick a free one */
+	int slot;          /* virtio-mmio slot, -1 until resolved */
+};
+
+struct model_disk {
+	struct src_pos at;
+	struct src_pos pos[DK_COUNT];
+	char *image;       /* as written */
+	char *path;        /* resolved absolute path */
+	char format[8];    /* "auto" (as written), then "raw" or "qcow2" or a foreign format */
+	bool readonly;
+	int slot;
+};
+
+struct model_vm {
+	struct src_pos at; /* the VM's mapping */
+	struct src_pos pos[VMK_COUNT]; /* line 0 = key not given */
+	char name[VM_NAME_MAX];
+	uint64_t vcpus;
+	uint64_t memory;
+	uint64_t memory_base;
+	char *kernel;      /* as written */
+	char *kernel_path; /* resolved */
+	uint64_t kernel_offset;
+	char *initrd;
+	char *initrd_path;
+	char *command_line; /* NULL = not given */
+	uint64_t weight;
+	uint64_t affinity;  /* CPU mask, 0 = any */
+	int pin[VM_MAX_VCPUS];
+	unsigned nr_pin;
+	bool autostart;
+	bool uart;
+	uint64_t uart_base;
+	struct model_nic nics[MODEL_VIRTIO_SLOTS];
+	unsigned nr_nics;
+	struct model_disk disks[MODEL_VIRTIO_SLOTS];
+	unsigned nr_disks;
+	/* Filled by the resolver. */
+	uint64_t kernel_size;
+	uint64_t initrd_size;
+	enum image_kind kernel_kind;
+};
+
+struct model_host {
+	struct src_pos at;
+	struct src_pos pos[HK_COUNT];
+	uint64_t cpus;
+	uint64_t memory;   /* 0 = automatic (filled by the resolver) */
+	bool memory_auto;  /* memory was computed, not given */
+	uint64_t time_slice_us;
+	char focus[VM_NAME_MAX]; /* "" = first VM (resolved), "hyp" = shell */
+};
+
+struct model {
+	char *file;       /* the configuration file as named by the user */
+	char *dir;        /* its directory, absolute: base of relative paths */
+	bool single;      /* one-VM form (VM keys at the top level) */
+	struct model_host host;
+	struct model_vm vms[CFG_MAX_VMS];
+	unsigned nr_vms;
+	uint64_t bundle_estimate; /* bytes of the blob, from image sizes (resolver) */
+};
+
+/* Set every field to its default; file is copied. Returns 0 or -1 (out of memory). */
+int model_init(struct model *m, const char *file);
+
+/* Reset one VM to its defaults (the loader calls it for each VM it starts). */
+void model_vm_init(struct model_vm *vm);
+
+/* Free everything model_init() and the loader allocated; m may be reused after model_init(). */
+void model_free(struct model *m);
+
+/* Number of virtio devices across all VMs. */
+unsigned model_virtio_count(const struct model *m);
+
+#endif

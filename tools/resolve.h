@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_TOOLS_RESOLVE_H
+#define FV_TOOLS_RESOLVE_H
+
+/*
+ * The resolver completes a loaded configuration and checks everything the
+ * loader cannot see alone: image files (present, readable, of a bootable
+ * kind, fitting in guest memory), CPU numbers against the host's CPUs,
+ * names and disks used twice, the virtio slot budget and whether all guest
+ * RAM fits in host memory. It fills in defaults that depend on other keys
+ * (kernel_offset and command_line for Linux Images, console focus, host
+ * memory, MAC addresses, virtio slots).
+ *
+ * Every VM has its own guest-physical address space, so memory_base values
+ * of different VMs may coincide; only the host RAM they all need is checked.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "model.h"
+
+/* Host RAM kept for firmware, the hypervisor, its heap and page tables. */
+#define RESOLVE_HYP_RESERVE (64ULL << 20)
+
+struct resolve_opts {
+	uint64_t cpus;   /* `run --smp`: replaces host.cpus (0 = keep) */
+	uint64_t memory; /* `run --mem`: replaces host.memory (0 = keep) */
+	bool no_files;   /* never touch the file system (fuzzing): images count as 1 byte */
+};
+
+/* Resolve and check m in place. Returns 0, or -1 with the first error in d. */
+int resolve_model(struct model *m, const struct resolve_opts *o, struct diag *d);
+
+/*
+ * Whether the VMs of m fit in host_mem bytes of host RAM with a boot
+ * bundle of bundle bytes, modelling where QEMU and the hypervisor place
+ * things (guest RAM is one contiguous block per VM). Pure.
+ */
+bool resolve_placement_fits(const struct model *m, uint64_t host_mem, uint64_t bundle);
+
+#endif
