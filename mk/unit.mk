@@ -15,7 +15,7 @@ HYP_ALL_SRC := $(shell find hyp tests/unit -name '*.[ch]' 2>/dev/null)
 
 build/unit/%: tests/unit/%.c tests/unit/%.src $(HYP_ALL_SRC)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.src) $(HOST_LDLIBS) \
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.src) $(HOST_LDLIBS) \
 		$(shell cat tests/unit/$*.libs 2>/dev/null)
 
 .PHONY: unit-build unit

@@ -209,12 +209,10 @@ static int check_devices(struct model *m, const struct resolve_opts *o, struct d
 				if (image_probe_disk(k->path, &fmt, err, sizeof(err)))
 					return diag_error(d, ip, key, "cannot use %s: %s", k->path,
 							  err);
+				/* A format given in the file wins over the probe: a guest can
+				 * write any header into its raw disk. */
 				if (strcmp(k->format, "auto") == 0)
 					snprintf(k->format, sizeof(k->format), "%s", fmt);
-				else if (strcmp(k->format, fmt) != 0 && strcmp(fmt, "raw") != 0)
-					return diag_error(d, k->pos[DK_FORMAT], key,
-							  "%s is a %s image, not %s", k->path, fmt,
-							  k->format);
 				if (stat(k->path, &st) != 0)
 					return diag_error(d, ip, key, "cannot use %s: %s", k->path,
 							  strerror(errno));

@@ -505,7 +505,7 @@ static int p_nics(struct yload *y, const struct field *f, const char *key, yaml_
 			return diag_error(y->d, pos_of(item), key,
 					  "more than %d interfaces (QEMU virt has %d virtio slots)",
 					  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
-		char what[48], prefix[48];
+		char what[48], prefix[64];
 		snprintf(what, sizeof(what), "%s[%u]", key, vm->nr_nics);
 		snprintf(prefix, sizeof(prefix), "%s.", what);
 		struct model_nic *nic = &vm->nics[vm->nr_nics++];
@@ -534,7 +534,7 @@ static int p_disks(struct yload *y, const struct field *f, const char *key, yaml
 			return diag_error(y->d, pos_of(item), key,
 					  "more than %d disks (QEMU virt has %d virtio slots)",
 					  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
-		char what[48], prefix[48];
+		char what[48], prefix[64];
 		snprintf(what, sizeof(what), "%s[%u]", key, vm->nr_disks);
 		snprintf(prefix, sizeof(prefix), "%s.", what);
 		struct model_disk *disk = &vm->disks[vm->nr_disks++];

@@ -13,7 +13,7 @@ struct vcpu;
 struct vm;
 
 /* --- time --- */
-uint64_t arch_time_ticks(void);                  /* platform counter */
+uint64_t arch_time_ticks(void);                   /* platform counter */
 void arch_timer_program(uint64_t deadline_ticks); /* UINT64_MAX = none */
 
 /* --- CPUs --- */

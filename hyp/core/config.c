@@ -123,7 +123,7 @@ static int opt_u64(const void *b, int node, const char *name, uint64_t def, uint
 }
 
 static int parse_cpu_list(const void *b, int node, const char *name, uint64_t *mask, int *list,
-			  unsigned max, unsigned *count)
+                          unsigned max, unsigned *count)
 {
 	int len;
 	const uint8_t *p = fv_fdt_getprop(b, node, name, &len);
@@ -146,7 +146,7 @@ static int parse_cpu_list(const void *b, int node, const char *name, uint64_t *m
 }
 
 static int parse_images(const void *b, int node, struct vm_config *vm, struct perr *e,
-			const char *nn)
+                        const char *nn)
 {
 	int len;
 	const uint8_t *k = fv_fdt_getprop(b, node, "kernel", &len);
@@ -156,8 +156,9 @@ static int parse_images(const void *b, int node, struct vm_config *vm, struct pe
 	vm->kernel_size = (uint64_t)len;
 	if (opt_u64(b, node, "kernel-offset", DEFAULT_KERNEL_OFFSET, &vm->kernel_offset))
 		return fail(e, -FV_EINVAL, nn, "kernel-offset", "must be a 32- or 64-bit number");
-	if (vm->kernel_offset % 4 || vm->kernel_offset >= vm->mem_size ||
-	    vm->kernel_size > vm->mem_size - vm->kernel_offset)
+	if (vm->kernel_offset % 4)
+		return fail(e, -FV_EINVAL, nn, "kernel-offset", "must be a multiple of 4");
+	if (vm->kernel_offset >= vm->mem_size || vm->kernel_size > vm->mem_size - vm->kernel_offset)
 		return fail(e, -FV_ERANGE, nn, "kernel", "does not fit in memory at kernel-offset");
 	const uint8_t *i = fv_fdt_getprop(b, node, "initrd", &len);
 	if (i && len > 0) {
@@ -165,7 +166,8 @@ static int parse_images(const void *b, int node, struct vm_config *vm, struct pe
 		vm->initrd_size = (uint64_t)len;
 		uint64_t used = vm->kernel_offset + vm->kernel_size;
 		if (vm->initrd_size + PAGE_SIZE > vm->mem_size - used)
-			return fail(e, -FV_ERANGE, nn, "initrd", "kernel and initrd do not fit in memory");
+			return fail(e, -FV_ERANGE, nn, "initrd",
+			            "kernel and initrd do not fit in memory");
 	}
 	const char *args = fv_fdt_prop_string(b, node, "bootargs");
 	if (args) {
@@ -187,6 +189,9 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	/* The VM name is the node name unless vm-name overrides it ("name" is reserved in DTS). */
 	char nodebuf[VM_NAME_MAX + 1];
 	const char *name = fv_fdt_prop_string(b, node, "vm-name");
+	int vlen;
+	if (!name && fv_fdt_getprop(b, node, "vm-name", &vlen))
+		return fail(e, -FV_EINVAL, nn, "vm-name", "must be a NUL-terminated string");
 	if (!name) {
 		int l = nlen < (int)sizeof(nodebuf) - 1 ? nlen : (int)sizeof(nodebuf) - 1;
 		memcpy(nodebuf, fv_fdt_node_name(b, node, &nlen), (size_t)l);
@@ -194,8 +199,9 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 		name = nodebuf;
 	}
 	if (!name_ok(name))
-		return fail(e, -FV_EINVAL, nn, "vm-name",
-			    "must be 1-31 characters of letters, digits, '-', '_', '.' (not 'hyp')");
+		return fail(
+		    e, -FV_EINVAL, nn, "vm-name",
+		    "must be 1-31 characters of letters, digits, '-', '_', '.' (not 'hyp')");
 	memcpy(vm->name, name, strlen(name) + 1);
 	uint32_t v32;
 	int ret = fv_fdt_prop_u32(b, node, "vcpus", &v32);
@@ -209,13 +215,14 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	if (fv_fdt_prop_u64(b, node, "memory-size", &vm->mem_size) != 0)
 		return fail(e, -FV_EINVAL, nn, "memory-size", "missing or not a number");
 	if (vm->mem_size < MEM_ALIGN || vm->mem_size % MEM_ALIGN)
-		return fail(e, -FV_EINVAL, nn, "memory-size", "must be a non-zero multiple of 2 MiB");
+		return fail(e, -FV_EINVAL, nn, "memory-size",
+		            "must be a non-zero multiple of 2 MiB");
 	if (opt_u64(b, node, "memory-base", DEFAULT_MEM_BASE, &vm->mem_base))
 		return fail(e, -FV_EINVAL, nn, "memory-base", "must be a number");
 	if (vm->mem_base % MEM_ALIGN || vm->mem_base >= MAX_GPA ||
 	    vm->mem_size > MAX_GPA - vm->mem_base)
 		return fail(e, -FV_ERANGE, nn, "memory-base",
-			    "must be 2 MiB aligned and end below 2 TiB");
+		            "must be 2 MiB aligned and end below 2 TiB");
 	ret = fv_fdt_prop_u32(b, node, "weight", &v32);
 	if (ret == -FV_ENOENT)
 		v32 = 256;
@@ -230,12 +237,14 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
 		vm->vcpu_pin[i] = -1;
 	if (parse_cpu_list(b, node, "vcpu-pin", NULL, vm->vcpu_pin, VM_MAX_VCPUS, &n))
-		return fail(e, -FV_EINVAL, nn, "vcpu-pin", "must list one CPU number (0-63) per vCPU");
+		return fail(e, -FV_EINVAL, nn, "vcpu-pin",
+		            "must list one CPU number (0-63) per vCPU");
 	if (n && n != vm->vcpus)
 		return fail(e, -FV_EINVAL, nn, "vcpu-pin", "needs exactly one CPU per vCPU");
 	for (unsigned i = 0; i < n; i++)
 		if (vm->affinity && !(vm->affinity & (1ULL << vm->vcpu_pin[i])))
-			return fail(e, -FV_EINVAL, nn, "vcpu-pin", "pins a vCPU outside cpu-affinity");
+			return fail(e, -FV_EINVAL, nn, "vcpu-pin",
+			            "pins a vCPU outside cpu-affinity");
 	ret = parse_images(b, node, vm, e, nn);
 	if (ret)
 		return ret;
@@ -244,6 +253,8 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	if (opt_u64(b, node, "uart-base", DEFAULT_UART_BASE, &vm->uart_base) ||
 	    vm->uart_base % 0x100)
 		return fail(e, -FV_EINVAL, nn, "uart-base", "must be a 256-byte aligned address");
+	if (vm->uart_base >= MAX_GPA - 0x100)
+		return fail(e, -FV_ERANGE, nn, "uart-base", "must be below 2 TiB");
 	if (vm->has_uart && vm->uart_base + 0x100 > vm->mem_base &&
 	    vm->uart_base < vm->mem_base + vm->mem_size)
 		return fail(e, -FV_EEXIST, nn, "uart-base", "overlaps guest memory");
@@ -267,7 +278,8 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		const char *f = fv_fdt_prop_string(blob, host, "console-focus");
 		if (f) {
 			if (strlen(f) >= VM_NAME_MAX)
-				return fail(&e, -FV_EINVAL, "host", "console-focus", "name too long");
+				return fail(&e, -FV_EINVAL, "host", "console-focus",
+				            "name too long");
 			memcpy(out->focus, f, strlen(f) + 1);
 		}
 		uint32_t s;
@@ -275,10 +287,11 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		if (ret == 0) {
 			if (s < 100 || s > 1000000)
 				return fail(&e, -FV_ERANGE, "host", "time-slice-us",
-					    "must be between 100 and 1000000");
+				            "must be between 100 and 1000000");
 			out->slice_us = s;
 		} else if (ret != -FV_ENOENT) {
-			return fail(&e, -FV_EINVAL, "host", "time-slice-us", "must be a 32-bit number");
+			return fail(&e, -FV_EINVAL, "host", "time-slice-us",
+			            "must be a 32-bit number");
 		}
 	}
 	int vms = fv_fdt_path_offset(blob, "/vms");
@@ -291,9 +304,17 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		int ret = parse_vm(blob, n, vm, &e);
 		if (ret)
 			return ret;
-		for (unsigned i = 0; i < out->nr_vms; i++)
-			if (strcmp(out->vms[i].name, vm->name) == 0)
-				return fail(&e, -FV_EEXIST, vm->name, "name", "used by two VMs");
+		for (unsigned i = 0; i < out->nr_vms; i++) {
+			if (strcmp(out->vms[i].name, vm->name) == 0) {
+				char nn[48];
+				int l;
+				const char *node = fv_fdt_node_name(blob, n, &l);
+				fv_snprintf(nn, sizeof(nn), "vms/%.*s", l > 40 ? 40 : l,
+				            node ? node : "?");
+				return fail(&e, -FV_EEXIST, nn, "vm-name",
+				            "already used by another VM");
+			}
+		}
 		out->nr_vms++;
 	}
 	if (out->nr_vms == 0)
@@ -303,7 +324,8 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		for (unsigned i = 0; i < out->nr_vms; i++)
 			found = found || strcmp(out->vms[i].name, out->focus) == 0;
 		if (!found)
-			return fail(&e, -FV_ENOENT, "host", "console-focus", "names no configured VM");
+			return fail(&e, -FV_ENOENT, "host", "console-focus",
+			            "names no configured VM");
 	}
 	return 0;
 }

@@ -10,20 +10,20 @@
  */
 #include "lib/types.h"
 
-#define VM_NAME_MAX     32
-#define VM_MAX_VCPUS    8
-#define CFG_MAX_VMS     8
+#define VM_NAME_MAX      32
+#define VM_MAX_VCPUS     8
+#define CFG_MAX_VMS      8
 #define CFG_BOOTARGS_MAX 512
 
 struct vm_config {
 	char name[VM_NAME_MAX];
 	unsigned vcpus;
-	gpa_t mem_base;        /* default 0x80000000 */
-	uint64_t mem_size;     /* bytes, multiple of 2 MiB */
-	uint32_t weight;       /* scheduler weight, default 256 */
-	uint64_t affinity;     /* physical CPUs allowed for every vCPU; 0 = any */
+	gpa_t mem_base;             /* default 0x80000000 */
+	uint64_t mem_size;          /* bytes, multiple of 2 MiB */
+	uint32_t weight;            /* scheduler weight, default 256 */
+	uint64_t affinity;          /* physical CPUs allowed for every vCPU; 0 = any */
 	int vcpu_pin[VM_MAX_VCPUS]; /* physical CPU per vCPU, -1 = not pinned */
-	const uint8_t *kernel; /* image bytes inside the blob */
+	const uint8_t *kernel;      /* image bytes inside the blob */
 	uint64_t kernel_size;
 	uint64_t kernel_offset; /* load offset from mem_base; entry point */
 	const uint8_t *initrd;

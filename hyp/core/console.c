@@ -113,7 +113,7 @@ void panic(const char *fmt, ...)
 	struct cpu *c = cpu_this();
 	char head[96];
 	fv_snprintf(head, sizeof(head), "\n[hyp] PANIC on cpu %u (hart %lu): ", c ? c->id : 0U,
-		    c ? (unsigned long)c->hartid : 0UL);
+	            c ? (unsigned long)c->hartid : 0UL);
 	out_s(head);
 	out_s(buf);
 	out_s("\n");

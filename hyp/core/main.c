@@ -70,7 +70,7 @@ static const void *find_config(size_t *size, const char **origin)
 		}
 		pr_warn("initrd is not a configuration blob; using the built-in configuration");
 	}
-	*size = (size_t)(config_builtin_end - config_builtin_start);
+	*size = (size_t)((uintptr_t)config_builtin_end - (uintptr_t)config_builtin_start);
 	*origin = "built-in";
 	return config_builtin_start;
 }
@@ -105,7 +105,8 @@ static void create_vms(void)
 		const struct vm_config *vc = &config.vms[i];
 		uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
 		if (vc->affinity && !(vc->affinity & all)) {
-			pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs); not created",
+			pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs); not "
+			       "created",
 			       vc->name, cpu_count);
 			continue;
 		}
@@ -114,17 +115,18 @@ static void create_vms(void)
 			if (vc->vcpu_pin[j] >= (int)cpu_count)
 				pin_ok = false;
 		if (!pin_ok) {
-			pr_err("vm %s: vcpu-pin names a CPU this machine lacks (%u CPUs); not created",
-			       vc->name, cpu_count);
+			pr_err(
+			    "vm %s: vcpu-pin names a CPU this machine lacks (%u CPUs); not created",
+			    vc->name, cpu_count);
 			continue;
 		}
 		struct vm *vm;
 		if (vm_create(vc, &vm) == 0)
 			pr_info("vm %s: created: %u vCPU(s), %lu MiB at 0x%lx, image %lu bytes, "
-				"hypervisor overhead %lu bytes",
-				vm->name, vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20),
-				(unsigned long)vm->ram_gpa, (unsigned long)vc->kernel_size,
-				(unsigned long)vm->hyp_mem_bytes);
+			        "hypervisor overhead %lu bytes",
+			        vm->name, vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20),
+			        (unsigned long)vm->ram_gpa, (unsigned long)vc->kernel_size,
+			        (unsigned long)vm->hyp_mem_bytes);
 	}
 }
 
@@ -137,21 +139,21 @@ void hyp_main(uint64_t hartid, const void *dtb)
 		stop_boot("cannot parse the firmware device tree");
 	if (plat.uart.present) {
 		uart_ns16550_init(&phys_uart, (uintptr_t)plat.uart.base, plat.uart_reg_shift,
-				  plat.uart_io_width);
+		                  plat.uart_io_width);
 		struct console_driver drv = {uart_putc, uart_getc, &phys_uart};
 		console_set_driver(&drv);
 	}
 	time_init(plat.timebase_hz);
 	pr_info("platform: %u CPU(s), timebase %lu Hz, uart %s at 0x%lx, plic %s, clint %s, "
-		"%u virtio-mmio slot(s), aia %s",
-		plat.nr_cpus, (unsigned long)plat.timebase_hz, plat.uart.present ? "ns16550a" : "none",
-		(unsigned long)plat.uart.base, plat.plic.present ? "yes" : "no",
-		plat.clint.present ? "yes" : "no", plat.nr_virtio,
-		plat.imsic.present ? "imsic+aplic" : "no");
+	        "%u virtio-mmio slot(s), aia %s",
+	        plat.nr_cpus, (unsigned long)plat.timebase_hz,
+	        plat.uart.present ? "ns16550a" : "none", (unsigned long)plat.uart.base,
+	        plat.plic.present ? "yes" : "no", plat.clint.present ? "yes" : "no", plat.nr_virtio,
+	        plat.imsic.present ? "imsic+aplic" : "no");
 	for (unsigned i = 0; i < plat.nr_mem; i++)
 		pr_info("memory: 0x%lx-0x%lx (%lu MiB)", (unsigned long)plat.mem[i].base,
-			(unsigned long)(plat.mem[i].base + plat.mem[i].size),
-			(unsigned long)(plat.mem[i].size >> 20));
+		        (unsigned long)(plat.mem[i].base + plat.mem[i].size),
+		        (unsigned long)(plat.mem[i].size >> 20));
 	if (arch_features_probe(plat.isa) != 0)
 		stop_boot("required CPU feature missing");
 	arch_cpu_init();
@@ -161,7 +163,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	for (unsigned i = 0; i < plat.nr_rsv; i++)
 		rsv[nr++] = plat.rsv[i];
 	rsv[nr].base = (hpa_t)(uintptr_t)__image_start;
-	rsv[nr++].size = (uint64_t)(__image_end - __image_start);
+	rsv[nr++].size = (uint64_t)((uintptr_t)__image_end - (uintptr_t)__image_start);
 	rsv[nr].base = (hpa_t)(uintptr_t)dtb;
 	rsv[nr++].size = (uint64_t)dtb_size;
 	if (plat.initrd_start) {
@@ -180,7 +182,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 		stop_boot("invalid configuration");
 	}
 	pr_info("configuration: %s, %u VM(s), time slice %lu us", origin, config.nr_vms,
-		(unsigned long)config.slice_us);
+	        (unsigned long)config.slice_us);
 
 	setup_cpus(hartid, config.slice_us * 1000);
 	create_vms();
@@ -191,7 +193,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	for (unsigned i = 1; i < cpu_count; i++) {
 		if (arch_cpu_start(cpu_table[i]) != 0)
 			pr_warn("cpu %u (hart %lu) did not start", i,
-				(unsigned long)cpu_table[i]->hartid);
+			        (unsigned long)cpu_table[i]->hartid);
 	}
 	/* Wait (bounded) so VM placement sees every CPU that will come up. */
 	for (uint64_t t0 = time_now_ns(); cpus_online < cpu_count;)

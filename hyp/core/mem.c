@@ -13,7 +13,7 @@ static struct spinlock pages_lock = SPINLOCK_INIT; /* protects pages */
 static struct spinlock heap_lock = SPINLOCK_INIT;  /* protects heap */
 
 int mem_init(const struct mem_range *ram, unsigned nr_ram, const struct mem_range *rsv,
-	     unsigned nr_rsv)
+             unsigned nr_rsv)
 {
 	if (nr_ram == 0)
 		return -FV_EINVAL;
@@ -36,7 +36,8 @@ int mem_init(const struct mem_range *ram, unsigned nr_ram, const struct mem_rang
 		while (moved && cand + bm_bytes <= end) {
 			moved = false;
 			for (unsigned r = 0; r < nr_rsv; r++) {
-				if (cand < rsv[r].base + rsv[r].size && rsv[r].base < cand + bm_bytes) {
+				if (cand < rsv[r].base + rsv[r].size &&
+				    rsv[r].base < cand + bm_bytes) {
 					cand = ALIGN_UP(rsv[r].base + rsv[r].size, PAGE_SIZE);
 					moved = true;
 				}
@@ -53,12 +54,12 @@ int mem_init(const struct mem_range *ram, unsigned nr_ram, const struct mem_rang
 		return ret;
 	for (unsigned i = 0; i < nr_ram; i++)
 		page_alloc_add_free(&pages, ALIGN_UP(ram[i].base, PAGE_SIZE),
-				    ALIGN_DOWN(ram[i].base + ram[i].size, PAGE_SIZE) -
-					    ALIGN_UP(ram[i].base, PAGE_SIZE));
+		                    ALIGN_DOWN(ram[i].base + ram[i].size, PAGE_SIZE) -
+		                        ALIGN_UP(ram[i].base, PAGE_SIZE));
 	for (unsigned r = 0; r < nr_rsv; r++)
 		page_alloc_reserve(&pages, ALIGN_DOWN(rsv[r].base, PAGE_SIZE),
-				   ALIGN_UP(rsv[r].base + rsv[r].size, PAGE_SIZE) -
-					   ALIGN_DOWN(rsv[r].base, PAGE_SIZE));
+		                   ALIGN_UP(rsv[r].base + rsv[r].size, PAGE_SIZE) -
+		                       ALIGN_DOWN(rsv[r].base, PAGE_SIZE));
 	page_alloc_reserve(&pages, bm, ALIGN_UP(bm_bytes, PAGE_SIZE));
 	heap_init(&heap);
 	return 0;
@@ -86,7 +87,8 @@ void *mem_zalloc_aligned(size_t size, size_t align)
 	void *p = heap_zalloc(&heap, size, align);
 	if (!p) {
 		/* Grow by at least the request (plus header slack). */
-		size_t np = MAX((size_t)HEAP_GROW_PAGES, (size + align + 64 + PAGE_SIZE - 1) / PAGE_SIZE);
+		size_t np =
+		    MAX((size_t)HEAP_GROW_PAGES, (size + align + 64 + PAGE_SIZE - 1) / PAGE_SIZE);
 		hpa_t pa;
 		if (mem_alloc_pages(np, 1, &pa) == 0) {
 			heap_add_region(&heap, mem_phys_to_virt(pa), np * PAGE_SIZE);

@@ -21,7 +21,7 @@ struct mem_range {
  * hypervisor image, DTB, config bundle). Boot CPU, once.
  */
 int mem_init(const struct mem_range *ram, unsigned nr_ram, const struct mem_range *rsv,
-	     unsigned nr_rsv);
+             unsigned nr_rsv);
 /* Contiguous, aligned physical pages; 0 or -FV_ENOMEM. Not zeroed. */
 int mem_alloc_pages(size_t npages, size_t align_pages, hpa_t *out);
 void mem_free_pages(hpa_t pa, size_t npages);

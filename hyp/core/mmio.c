@@ -3,7 +3,7 @@
 #include "core/mmio.h"
 
 int mmio_bus_add(struct mmio_bus *bus, gpa_t base, uint64_t size, const struct mmio_ops *ops,
-		 void *dev, const char *name)
+                 void *dev, const char *name)
 {
 	if (size == 0 || base + size < base || !ops)
 		return -FV_EINVAL;
@@ -36,7 +36,7 @@ struct mmio_region *mmio_bus_find(struct mmio_bus *bus, gpa_t gpa, unsigned widt
 }
 
 int mmio_bus_access(struct mmio_bus *bus, struct vcpu *vcpu, gpa_t gpa, unsigned width,
-		    bool is_write, uint64_t *val)
+                    bool is_write, uint64_t *val)
 {
 	if (width != 1 && width != 2 && width != 4 && width != 8)
 		return -FV_EINVAL;

@@ -35,7 +35,7 @@ struct mmio_bus {
 
 /* Add a region; -FV_EEXIST on overlap, -FV_ENOMEM when the table is full. */
 int mmio_bus_add(struct mmio_bus *bus, gpa_t base, uint64_t size, const struct mmio_ops *ops,
-		 void *dev, const char *name);
+                 void *dev, const char *name);
 /* Find the region holding [gpa, gpa+width); NULL if none (or straddling). */
 struct mmio_region *mmio_bus_find(struct mmio_bus *bus, gpa_t gpa, unsigned width);
 /*
@@ -43,6 +43,6 @@ struct mmio_region *mmio_bus_find(struct mmio_bus *bus, gpa_t gpa, unsigned widt
  * address, or the device's negative error (guest is then faulted).
  */
 int mmio_bus_access(struct mmio_bus *bus, struct vcpu *vcpu, gpa_t gpa, unsigned width,
-		    bool is_write, uint64_t *val);
+                    bool is_write, uint64_t *val);
 
 #endif

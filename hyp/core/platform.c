@@ -4,6 +4,17 @@
 #include "lib/fdt.h"
 #include "lib/string.h"
 
+/* First cell of "interrupts" (one cell under a PLIC, two under an APLIC). */
+static bool first_irq(const void *fdt, int node, uint32_t *irq)
+{
+	int len;
+	const uint8_t *p = fv_fdt_getprop(fdt, node, "interrupts", &len);
+	if (!p || len < 4)
+		return false;
+	*irq = fv_fdt_be32(p);
+	return true;
+}
+
 static void get_dev(const void *fdt, const char *compat, struct plat_dev *d)
 {
 	int node = fv_fdt_find_compatible(fdt, -1, compat);
@@ -12,7 +23,7 @@ static void get_dev(const void *fdt, const char *compat, struct plat_dev *d)
 	if (fv_fdt_reg(fdt, node, 0, &d->base, &d->size) != 0)
 		return;
 	uint32_t irq;
-	if (fv_fdt_prop_u32(fdt, node, "interrupts", &irq) == 0)
+	if (first_irq(fdt, node, &irq))
 		d->irq = irq;
 	d->present = true;
 }
@@ -96,7 +107,7 @@ static void parse_uart(const void *fdt, struct platform *p)
 		return;
 	uint32_t v;
 	p->uart.present = true;
-	if (fv_fdt_prop_u32(fdt, node, "interrupts", &v) == 0)
+	if (first_irq(fdt, node, &v))
 		p->uart.irq = v;
 	p->uart_reg_shift = fv_fdt_prop_u32(fdt, node, "reg-shift", &v) == 0 ? v : 0;
 	p->uart_io_width = fv_fdt_prop_u32(fdt, node, "reg-io-width", &v) == 0 ? v : 1;
@@ -111,7 +122,7 @@ static void parse_virtio(const void *fdt, struct platform *p)
 		if (fv_fdt_reg(fdt, n, 0, &d->base, &d->size) != 0)
 			continue;
 		uint32_t irq;
-		if (fv_fdt_prop_u32(fdt, n, "interrupts", &irq) == 0)
+		if (first_irq(fdt, n, &irq))
 			d->irq = irq;
 		d->present = true;
 		p->nr_virtio++;

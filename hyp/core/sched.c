@@ -13,7 +13,7 @@ static struct spinlock sched_lock = SPINLOCK_INIT;
 /* Per-CPU slice timers (indexed by cpu id); armed on their own CPU. */
 static struct timer_event slice_timer[FV_MAX_CPUS];
 
-#define se_to_vcpu(p) ((struct vcpu *)((char *)(p) - offsetof(struct vcpu, se)))
+#define se_to_vcpu(p) ((struct vcpu *)((char *)(p)-offsetof(struct vcpu, se)))
 
 void sched_lock_acquire(void)
 {

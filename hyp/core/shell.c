@@ -28,7 +28,7 @@ static void cmd_help(int argc, char **argv);
 static void cmd_vm_list(void)
 {
 	pr_info("%-3s %-12s %-9s %5s %8s  %s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)",
-		"vCPU: state/cpu/exits");
+	        "vCPU: state/cpu/exits");
 	for (unsigned i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_table[i];
 		char vbuf[160];
@@ -37,14 +37,14 @@ static void cmd_vm_list(void)
 		for (unsigned j = 0; j < vm->nr_vcpus && off < sizeof(vbuf); j++) {
 			struct vcpu *v = vm->vcpus[j];
 			int n = fv_snprintf(vbuf + off, sizeof(vbuf) - off, "%s%u:%s/%d/%lu",
-					    j ? " " : "", j, vcpu_state_name(v->state), v->se.cpu,
-					    (unsigned long)v->stats.exits);
+			                    j ? " " : "", j, vcpu_state_name(v->state), v->se.cpu,
+			                    (unsigned long)v->stats.exits);
 			if (n < 0)
 				break;
 			off += (size_t)n;
 		}
 		pr_info("%-3u %-12s %-9s %5u %8lu  %s", vm->id, vm->name, vm_state_name(vm->state),
-			vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20), vbuf);
+		        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20), vbuf);
 		if (vm->last_error[0])
 			pr_info("    last error: %s", vm->last_error);
 	}
@@ -93,19 +93,19 @@ static void cmd_mem(int argc, char **argv)
 	struct heap_stats hs;
 	mem_stats(&ps, &hs);
 	pr_info("pages: total %lu free %lu used %lu reserved %lu (4 KiB), largest free run %lu",
-		(unsigned long)ps.total_pages, (unsigned long)ps.free_pages,
-		(unsigned long)ps.used_pages, (unsigned long)ps.reserved_pages,
-		(unsigned long)ps.largest_free_run);
+	        (unsigned long)ps.total_pages, (unsigned long)ps.free_pages,
+	        (unsigned long)ps.used_pages, (unsigned long)ps.reserved_pages,
+	        (unsigned long)ps.largest_free_run);
 	pr_info("pages: %lu allocs (%lu failed), %lu frees", (unsigned long)ps.alloc_calls,
-		(unsigned long)ps.alloc_failures, (unsigned long)ps.free_calls);
+	        (unsigned long)ps.alloc_failures, (unsigned long)ps.free_calls);
 	pr_info("heap: %lu bytes, used %lu, free %lu, peak %lu, live allocations %lu",
-		(unsigned long)hs.bytes_total, (unsigned long)hs.bytes_used,
-		(unsigned long)hs.bytes_free, (unsigned long)hs.peak_used,
-		(unsigned long)hs.live_allocs);
+	        (unsigned long)hs.bytes_total, (unsigned long)hs.bytes_used,
+	        (unsigned long)hs.bytes_free, (unsigned long)hs.peak_used,
+	        (unsigned long)hs.live_allocs);
 	for (unsigned i = 0; i < vm_count; i++)
 		pr_info("vm %s: RAM %lu KiB, hypervisor overhead %lu bytes", vm_table[i]->name,
-			(unsigned long)(vm_table[i]->ram_size >> 10),
-			(unsigned long)vm_table[i]->hyp_mem_bytes);
+		        (unsigned long)(vm_table[i]->ram_size >> 10),
+		        (unsigned long)vm_table[i]->hyp_mem_bytes);
 }
 
 static void cmd_cpus(int argc, char **argv)
@@ -118,18 +118,19 @@ static void cmd_cpus(int argc, char **argv)
 	for (unsigned i = 0; i < cpu_count; i++) {
 		struct cpu *c = cpu_table[i];
 		struct vcpu *v = c->current;
-		pr_info("cpu %u (hart %lu): %s%s%u, queued %u, exits %lu, switches %lu, idle %lu ms", i,
-			(unsigned long)c->hartid, v ? v->vm->name : "idle", v ? "/" : "",
-			v ? v->id : 0, c->rq.nr_queued, (unsigned long)c->stats.guest_exits,
-			(unsigned long)c->stats.switches, (unsigned long)(c->stats.idle_ns / 1000000));
+		pr_info(
+		    "cpu %u (hart %lu): %s%s%u, queued %u, exits %lu, switches %lu, idle %lu ms", i,
+		    (unsigned long)c->hartid, v ? v->vm->name : "idle", v ? "/" : "", v ? v->id : 0,
+		    c->rq.nr_queued, (unsigned long)c->stats.guest_exits,
+		    (unsigned long)c->stats.switches, (unsigned long)(c->stats.idle_ns / 1000000));
 	}
 }
 
 static const struct shell_cmd cmds[] = {
-	{"help", "help", "list commands", cmd_help},
-	{"vm", "vm list | vm start|stop|reset NAME", "list or control VMs", cmd_vm},
-	{"mem", "mem", "memory allocator statistics", cmd_mem},
-	{"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
+    {"help", "help", "list commands", cmd_help},
+    {"vm", "vm list | vm start|stop|reset NAME", "list or control VMs", cmd_vm},
+    {"mem", "mem", "memory allocator statistics", cmd_mem},
+    {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
 };
 
 static void cmd_help(int argc, char **argv)

@@ -60,8 +60,8 @@ static void uart_irq(void *ctx, bool level)
 }
 
 static const struct vuart_ops uart_ops = {
-	.tx = uart_tx,
-	.irq_update = uart_irq,
+    .tx = uart_tx,
+    .irq_update = uart_irq,
 };
 
 static int mmio_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t *val)
@@ -86,8 +86,8 @@ static int mmio_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 }
 
 static const struct mmio_ops uart_mmio = {
-	.read = mmio_read,
-	.write = mmio_write,
+    .read = mmio_read,
+    .write = mmio_write,
 };
 
 int vconsole_attach(struct vm *vm, gpa_t base)
@@ -184,8 +184,8 @@ static void handle_escape(int ch)
 		set_focus(ch - '1');
 	} else {
 		pr_info("console keys: Ctrl-] n next, Ctrl-] 0/h shell, Ctrl-] 1-%u VM, "
-			"Ctrl-] Ctrl-] literal Ctrl-]; focus is %s",
-			vm_count, conmux_focus_name());
+		        "Ctrl-] Ctrl-] literal Ctrl-]; focus is %s",
+		        vm_count, conmux_focus_name());
 	}
 }
 

@@ -97,6 +97,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 		ret = arch_vm_map_ram(vm, vm->ram_gpa, vm->ram_hpa, vm->ram_size);
 	if (ret == 0)
 		ret = create_vcpus(vm, cfg);
+	if (ret == 0)
+		ret = vm_irq_init(vm);
 	if (ret == 0 && cfg->has_uart)
 		ret = vconsole_attach(vm, cfg->uart_base);
 	if (ret) {
@@ -119,13 +121,19 @@ static int load_images(struct vm *vm)
 	if (!dst)
 		return -FV_ERANGE;
 	memcpy(dst, cfg->kernel, cfg->kernel_size);
+	/* initrd at the top of RAM, the device tree just below it. */
+	gpa_t top = vm->ram_gpa + vm->ram_size;
 	if (cfg->initrd_size) {
-		gpa_t ig = ALIGN_DOWN(vm->ram_gpa + vm->ram_size - cfg->initrd_size, PAGE_SIZE);
+		gpa_t ig = ALIGN_DOWN(top - cfg->initrd_size, PAGE_SIZE);
 		dst = vm_gpa_to_hva(vm, ig, cfg->initrd_size);
 		if (!dst || ig < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size)
 			return -FV_ERANGE;
 		memcpy(dst, cfg->initrd, cfg->initrd_size);
+		top = ig;
 	}
+	vm->dtb_gpa = vm_dtb_place(vm, top);
+	if (!vm->dtb_gpa)
+		return -FV_ERANGE;
 	return 0;
 }
 
@@ -139,7 +147,7 @@ int vm_start(struct vm *vm)
 	int ret = load_images(vm);
 	if (ret) {
 		spin_unlock(&vm->lock);
-		pr_err("vm %s: images do not fit in guest RAM", vm->name);
+		pr_err("vm %s: images and device tree do not fit in guest RAM", vm->name);
 		return ret;
 	}
 	vm->state = VM_RUNNING;
@@ -148,9 +156,11 @@ int vm_start(struct vm *vm)
 	vm->last_error[0] = '\0';
 	spin_unlock(&vm->lock);
 	vconsole_reset(vm);
+	vm_irq_reset(vm);
 	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,
-		vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));
-	return vcpu_power_on(vm->vcpus[0], vm->ram_gpa + vm->cfg->kernel_offset, 0, 0);
+	        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));
+	/* Linux/OpenSBI boot protocol: a0 = hart id, a1 = device tree. */
+	return vcpu_power_on(vm->vcpus[0], vm->ram_gpa + vm->cfg->kernel_offset, 0, vm->dtb_gpa);
 }
 
 int vm_request(struct vm *vm, enum vm_action action, const char *why)

@@ -9,12 +9,16 @@
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "core/vconsole.h"
+#include "vdev/vplic.h"
 #include "arch/vm.h"
 
 #define FV_MAX_VMS 8
 
-/* Interrupt lines of the platform devices every VM may have. */
-#define VM_IRQ_UART 10
+/* Guest physical map of the devices every VM may have (as on QEMU virt). */
+#define VM_IRQ_UART  10
+#define VM_PLIC_BASE 0x0c000000ULL
+#define VM_PLIC_NDEV 63
+#define VM_DTB_MAX   (64 * 1024)
 
 /* A virtual interrupt controller as seen by devices: wired lines by number. */
 struct irqchip_ops {
@@ -39,9 +43,9 @@ enum vm_action {
 struct vm {
 	unsigned id;
 	char name[VM_NAME_MAX];
-	enum vm_state state;        /* protected by lock */
-	enum vm_action pending;     /* protected by lock */
-	struct spinlock lock;       /* state, pending, running vCPU count */
+	enum vm_state state;    /* protected by lock */
+	enum vm_action pending; /* protected by lock */
+	struct spinlock lock;   /* state, pending, running vCPU count */
 	const struct vm_config *cfg;
 	struct vm_arch arch;
 	/* guest RAM: one contiguous host block mapped at cfg->mem_base */
@@ -55,6 +59,9 @@ struct vm {
 	/* virtual interrupt controller, registered by its device (NULL = none) */
 	const struct irqchip_ops *irqchip;
 	void *irqchip_dev;
+	struct spinlock irq_lock; /* the emulated PLIC's state */
+	struct vplic plic;
+	gpa_t dtb_gpa; /* where this boot's device tree was placed (0 = none) */
 	uint64_t boots;
 	uint64_t hyp_mem_bytes; /* hypervisor memory spent on this VM beyond its RAM */
 	char last_error[96];
@@ -73,6 +80,11 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why);
 void vm_vcpu_stopped(struct vm *vm);
 struct vm *vm_find(const char *name);
 const char *vm_state_name(enum vm_state s);
+/* Interrupt controller of a VM (vm_irq.c). */
+int vm_irq_init(struct vm *vm);
+void vm_irq_reset(struct vm *vm);
+/* Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. */
+gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
 /* Translate a guest physical range in RAM to a hypervisor pointer; NULL if outside. */
 void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len);
 

@@ -2,9 +2,9 @@
 /* Physical ns16550a console: polled TX and RX, no interrupts. */
 #include "drivers/uart_ns16550.h"
 
-#define REG_THR 0
-#define REG_RBR 0
-#define REG_LSR 5
+#define REG_THR  0
+#define REG_RBR  0
+#define REG_LSR  5
 #define LSR_DR   0x01
 #define LSR_THRE 0x20
 
@@ -12,7 +12,7 @@ static uint8_t reg_read(const struct uart_ns16550 *u, unsigned reg)
 {
 	uintptr_t a = u->base + ((uintptr_t)reg << u->reg_shift);
 	if (u->io_width == 4)
-		return (uint8_t)*(volatile uint32_t *)a;
+		return (uint8_t) * (volatile uint32_t *)a;
 	return *(volatile uint8_t *)a;
 }
 
@@ -26,7 +26,7 @@ static void reg_write(const struct uart_ns16550 *u, unsigned reg, uint8_t v)
 }
 
 void uart_ns16550_init(struct uart_ns16550 *u, uintptr_t base, unsigned reg_shift,
-		       unsigned io_width)
+                       unsigned io_width)
 {
 	u->base = base;
 	u->reg_shift = reg_shift;

@@ -12,7 +12,7 @@ struct uart_ns16550 {
 };
 
 void uart_ns16550_init(struct uart_ns16550 *u, uintptr_t base, unsigned reg_shift,
-		       unsigned io_width);
+                       unsigned io_width);
 void uart_ns16550_putc(struct uart_ns16550 *u, char c);
 /* Returns a received byte, or -1 if none is waiting. */
 int uart_ns16550_getc(struct uart_ns16550 *u);

@@ -246,9 +246,17 @@ class Qemu:
     def returncode(self):
         return None if self._proc is None else self._proc.poll()
 
-    def _fail(self, msg, n=30):
+    def fail(self, msg, n=30):
+        """A TestFailure carrying msg and the last n console lines (raise it)."""
         return TestFailure(f"{msg}\n--- last {n} console lines ({self.log_path}) ---\n"
                            f"{self.tail(n)}\n---")
+
+    _fail = fail  # older name, kept for existing callers
+
+    def rewind(self, pos=0):
+        """Make the next expect() search from offset `pos` of the output (0: everything)."""
+        with self._cond:
+            self._pos = pos
 
     def expect(self, pattern, timeout=30.0, flags=re.M):
         """Wait until `pattern` (regex) matches console output after the previous match.
@@ -266,10 +274,10 @@ class Qemu:
                     return m
                 if self._eof:
                     rc = self._proc.wait()
-                    raise self._fail(f"QEMU exited (code {rc}) before /{rx.pattern}/ appeared")
+                    raise self.fail(f"QEMU exited (code {rc}) before /{rx.pattern}/ appeared")
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise self._fail(f"timeout after {timeout:.0f}s waiting for /{rx.pattern}/")
+                    raise self.fail(f"timeout after {timeout:.0f}s waiting for /{rx.pattern}/")
                 self._cond.wait(min(left, 0.5))
 
     def expect_all(self, patterns, timeout=30.0):
@@ -292,7 +300,7 @@ class Qemu:
         try:
             rc = self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise self._fail(f"QEMU still running after {timeout:.0f}s") from None
+            raise self.fail(f"QEMU still running after {timeout:.0f}s") from None
         self._finish()
         return rc
 
@@ -300,7 +308,7 @@ class Qemu:
         """Fail if `pattern` occurs anywhere in the output so far."""
         m = re.search(pattern, self.output, flags)
         if m:
-            raise self._fail(f"unexpected console output: {m.group(0)!r}")
+            raise self.fail(f"unexpected console output: {m.group(0)!r}")
 
     # -- guest verdicts ----------------------------------------------------------------------
     def expect_result(self, timeout=120.0, vm=None):
@@ -312,7 +320,7 @@ class Qemu:
         m = self.expect(vm_prefix(vm) + RESULT_RE, timeout)
         fails = re.findall(vm_prefix(vm) + r"FV-CHECK FAIL .*$", self.output, re.M)
         if m.group(1) != "PASS" or fails:
-            raise self._fail(("" if vm is None else f"VM {vm}: ") +
+            raise self.fail(("" if vm is None else f"VM {vm}: ") +
                              "guest reported failure: FV-RESULT " + m.group(1) +
                              ("\n" + "\n".join(fails) if fails else ""), n=40)
         return m
@@ -327,7 +335,7 @@ class Qemu:
             try:
                 obj = json.loads(m.group(1))
             except ValueError as e:
-                raise self._fail(f"invalid JSON line {m.group(0)!r}: {e}") from None
+                raise self.fail(f"invalid JSON line {m.group(0)!r}: {e}") from None
             if key in obj and (value is None or obj[key] == value):
                 return obj
 
@@ -341,5 +349,5 @@ def run_guest(image, smp=2, mem="256M", extra=None, timeout=120.0):
         vm.expect_result(timeout)
         rc = vm.wait_exit(30)
         if rc != 0:
-            raise vm._fail(f"QEMU exit code {rc} after FV-RESULT PASS")
+            raise vm.fail(f"QEMU exit code {rc} after FV-RESULT PASS")
         return vm.output

@@ -407,12 +407,6 @@ static void test_variants(void **state)
 static void test_two_cell_interrupts(void **state)
 {
 	(void)state;
-	/*
-	 * KNOWN BUG (reported): platform.c reads "interrupts" with
-	 * fv_fdt_prop_u32(), which requires exactly one cell, so every IRQ is 0
-	 * on an AIA machine. Remove this skip() once that is fixed.
-	 */
-	skip();
 	struct platform p;
 
 	assert_int_equal(parse_opts(&(struct opts){.aia = true, .two_cell_irqs = true}, &p), 0);

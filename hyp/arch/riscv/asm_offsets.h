@@ -13,27 +13,27 @@
 #define CPU_STACK_TOP 8
 
 /* struct riscv_guest_ctx (arch/vcpu.h) */
-#define GCTX_X(n)     ((n) * 8)
-#define GCTX_SEPC     256
-#define GCTX_SSTATUS  264
-#define GCTX_HSTATUS  272
-#define GCTX_HOST_RA  280
-#define GCTX_HOST_SP  288
-#define GCTX_HOST_GP  296
-#define GCTX_HOST_TP  304
-#define GCTX_HOST_S(n) (312 + (n) * 8)
-#define GCTX_SCAUSE   408
-#define GCTX_STVAL    416
-#define GCTX_HTVAL    424
-#define GCTX_HTINST   432
-#define GCTX_SIZE     440
+#define GCTX_X(n)      ((n)*8)
+#define GCTX_SEPC      256
+#define GCTX_SSTATUS   264
+#define GCTX_HSTATUS   272
+#define GCTX_HOST_RA   280
+#define GCTX_HOST_SP   288
+#define GCTX_HOST_GP   296
+#define GCTX_HOST_TP   304
+#define GCTX_HOST_S(n) (312 + (n)*8)
+#define GCTX_SCAUSE    408
+#define GCTX_STVAL     416
+#define GCTX_HTVAL     424
+#define GCTX_HTINST    432
+#define GCTX_SIZE      440
 
 /* struct riscv_trap_frame (arch/riscv/trap.h): x1..x31, sepc, sstatus, scause, stval */
-#define TF_X(n)     ((n) * 8)
-#define TF_SEPC     256
-#define TF_SSTATUS  264
-#define TF_SCAUSE   272
-#define TF_STVAL    280
-#define TF_SIZE     288
+#define TF_X(n)    ((n)*8)
+#define TF_SEPC    256
+#define TF_SSTATUS 264
+#define TF_SCAUSE  272
+#define TF_STVAL   280
+#define TF_SIZE    288
 
 #endif

@@ -32,8 +32,8 @@ void arch_timer_program(uint64_t deadline_ticks)
 
 int arch_cpu_start(struct cpu *c)
 {
-	int ret = sbi_fw_hart_start(c->hartid, (unsigned long)riscv_secondary_entry,
-				    (unsigned long)c);
+	int ret =
+	    sbi_fw_hart_start(c->hartid, (unsigned long)riscv_secondary_entry, (unsigned long)c);
 	return ret == 0 ? 0 : -FV_EIO;
 }
 
@@ -104,8 +104,8 @@ void arch_cpu_init(void)
 	 * page faults, VS ecalls and virtual instructions stay with us.
 	 */
 	csr_write(hedeleg, BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | BIT(EXC_ECALL_U) |
-				   BIT(EXC_INST_PAGE_FAULT) | BIT(EXC_LOAD_PAGE_FAULT) |
-				   BIT(EXC_STORE_PAGE_FAULT) | BIT(EXC_ILLEGAL_INST));
+	                       BIT(EXC_INST_PAGE_FAULT) | BIT(EXC_LOAD_PAGE_FAULT) |
+	                       BIT(EXC_STORE_PAGE_FAULT) | BIT(EXC_ILLEGAL_INST));
 	csr_write(hideleg, VS_IRQ_MASK);
 	csr_write(hvip, 0);
 	csr_write(hcounteren, 0);

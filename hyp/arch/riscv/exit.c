@@ -28,9 +28,10 @@ void riscv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 	 */
 	if ((cause == EXC_INST_ACCESS || cause == EXC_INST_PAGE_FAULT) && ctx->sepc == handler) {
 		char why[96];
-		fv_snprintf(why, sizeof(why),
-			    "vCPU %u cannot fetch its trap handler at 0x%lx (cause %lu): stopping VM",
-			    v->id, (unsigned long)handler, (unsigned long)cause);
+		fv_snprintf(
+		    why, sizeof(why),
+		    "vCPU %u cannot fetch its trap handler at 0x%lx (cause %lu): stopping VM",
+		    v->id, (unsigned long)handler, (unsigned long)cause);
 		vm_request(v->vm, VM_ACTION_CRASH, why);
 		return;
 	}
@@ -108,23 +109,23 @@ static bool exit_irq(struct vcpu *v)
 }
 
 static const exit_handler exc_handlers[] = {
-	[EXC_INST_MISALIGNED] = exit_reflect,
-	[EXC_INST_ACCESS] = exit_reflect,
-	[EXC_ILLEGAL_INST] = exit_reflect,
-	[EXC_BREAKPOINT] = exit_reflect,
-	[EXC_LOAD_MISALIGNED] = exit_reflect,
-	[EXC_LOAD_ACCESS] = exit_reflect,
-	[EXC_STORE_MISALIGNED] = exit_reflect,
-	[EXC_STORE_ACCESS] = exit_reflect,
-	[EXC_ECALL_U] = exit_reflect,
-	[EXC_ECALL_VS] = exit_ecall,
-	[EXC_INST_PAGE_FAULT] = exit_reflect,
-	[EXC_LOAD_PAGE_FAULT] = exit_reflect,
-	[EXC_STORE_PAGE_FAULT] = exit_reflect,
-	[EXC_INST_GUEST_PF] = exit_inst_guest_page_fault,
-	[EXC_LOAD_GUEST_PF] = exit_guest_page_fault,
-	[EXC_VIRTUAL_INST] = exit_virtual_inst,
-	[EXC_STORE_GUEST_PF] = exit_guest_page_fault,
+    [EXC_INST_MISALIGNED] = exit_reflect,
+    [EXC_INST_ACCESS] = exit_reflect,
+    [EXC_ILLEGAL_INST] = exit_reflect,
+    [EXC_BREAKPOINT] = exit_reflect,
+    [EXC_LOAD_MISALIGNED] = exit_reflect,
+    [EXC_LOAD_ACCESS] = exit_reflect,
+    [EXC_STORE_MISALIGNED] = exit_reflect,
+    [EXC_STORE_ACCESS] = exit_reflect,
+    [EXC_ECALL_U] = exit_reflect,
+    [EXC_ECALL_VS] = exit_ecall,
+    [EXC_INST_PAGE_FAULT] = exit_reflect,
+    [EXC_LOAD_PAGE_FAULT] = exit_reflect,
+    [EXC_STORE_PAGE_FAULT] = exit_reflect,
+    [EXC_INST_GUEST_PF] = exit_inst_guest_page_fault,
+    [EXC_LOAD_GUEST_PF] = exit_guest_page_fault,
+    [EXC_VIRTUAL_INST] = exit_virtual_inst,
+    [EXC_STORE_GUEST_PF] = exit_guest_page_fault,
 };
 
 bool riscv_handle_exit(struct vcpu *v)
@@ -137,7 +138,7 @@ bool riscv_handle_exit(struct vcpu *v)
 	v->stats.by_kind[EXIT_OTHER]++;
 	char why[96];
 	fv_snprintf(why, sizeof(why), "unexpected trap scause=%lu sepc=0x%lx: stopping VM",
-		    (unsigned long)cause, (unsigned long)v->arch.ctx.sepc);
+	            (unsigned long)cause, (unsigned long)v->arch.ctx.sepc);
 	vm_request(v->vm, VM_ACTION_CRASH, why);
 	return true;
 }

@@ -52,6 +52,7 @@ static const char *yn(bool b)
 int riscv_features_probe(const char *isa)
 {
 	struct riscv_features *f = &riscv_feat;
+	f->host_isa = isa;
 	f->h = riscv_probe_hstatus() == 0;
 	if (!f->h) {
 		pr_err("boot stopped: the CPU has no H extension (hypervisor support); "
@@ -97,10 +98,10 @@ int riscv_features_probe(const char *isa)
 	pr_info("feature Svpbmt (page-based memory types): %s", yn(f->svpbmt));
 	pr_info("feature Svadu (hardware A/D updates): %s", yn(f->svadu));
 	pr_info("feature AIA (Ssaia): %s, guest interrupt files (GEILEN): %u", yn(f->ssaia),
-		f->geilen);
+	        f->geilen);
 	pr_info("feature VMID bits: %u", f->vmid_bits);
-	pr_info("feature hgatp modes: Sv39x4 %s, Sv48x4 %s, Sv57x4 %s", yn(f->sv39x4), yn(f->sv48x4),
-		yn(f->sv57x4));
+	pr_info("feature hgatp modes: Sv39x4 %s, Sv48x4 %s, Sv57x4 %s", yn(f->sv39x4),
+	        yn(f->sv48x4), yn(f->sv57x4));
 	if (!f->sv39x4 && !f->sv48x4) {
 		pr_err("boot stopped: hgatp supports neither Sv39x4 nor Sv48x4");
 		return -1;

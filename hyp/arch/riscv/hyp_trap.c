@@ -19,9 +19,13 @@ extern const struct fixup riscv_fixup_table_end[];
 void riscv_hyp_trap(struct riscv_trap_frame *tf)
 {
 	if (!(tf->scause & SCAUSE_INTR)) {
-		for (const struct fixup *f = riscv_fixup_table; f < riscv_fixup_table_end; f++) {
-			if (f->insn == tf->sepc) {
-				tf->sepc = f->handler;
+		/* Count from the linker symbols: the table is one object to the linker, two to C.
+		 */
+		size_t n = ((uintptr_t)riscv_fixup_table_end - (uintptr_t)riscv_fixup_table) /
+		           sizeof(struct fixup);
+		for (size_t i = 0; i < n; i++) {
+			if (riscv_fixup_table[i].insn == tf->sepc) {
+				tf->sepc = riscv_fixup_table[i].handler;
 				return;
 			}
 		}

@@ -15,10 +15,12 @@ struct riscv_features {
 	bool sv39x4, sv48x4, sv57x4;
 	unsigned vmid_bits;
 	unsigned geilen;
+	const char *host_isa; /* riscv,isa of the boot CPU (host DT), NULL if absent */
 };
 extern struct riscv_features riscv_feat;
 
-/* Probe features; prints one line each. isa = host DT riscv,isa string. Returns 0 or -1 if a required feature is missing. */
+/* Probe features; prints one line each. isa = host DT riscv,isa string. Returns 0 or -1 if a
+ * required feature is missing. */
 int riscv_features_probe(const char *isa);
 
 /* Trap frame of a trap taken in HS-mode (trap.S). */
@@ -58,22 +60,22 @@ void riscv_handle_host_irqs(void);
 static inline void riscv_hfence_gvma_vmid(uint64_t vmid)
 {
 	__asm__ volatile(".option push\n.option arch, +h\nhfence.gvma zero, %0\n.option pop"
-			 :
-			 : "r"(vmid)
-			 : "memory");
+	                 :
+	                 : "r"(vmid)
+	                 : "memory");
 }
 
 static inline void riscv_hfence_gvma_all(void)
 {
 	__asm__ volatile(".option push\n.option arch, +h\nhfence.gvma zero, zero\n.option pop" ::
-				 : "memory");
+	                     : "memory");
 }
 
 /* Flush VS-stage TLB entries of the current hgatp.VMID. */
 static inline void riscv_hfence_vvma_all(void)
 {
 	__asm__ volatile(".option push\n.option arch, +h\nhfence.vvma zero, zero\n.option pop" ::
-				 : "memory");
+	                     : "memory");
 }
 
 #endif

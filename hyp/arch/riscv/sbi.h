@@ -5,13 +5,13 @@
 /* SBI v2.0 constants (RISC-V SBI specification) and calls to the firmware. */
 #include "lib/types.h"
 
-#define SBI_EXT_BASE   0x10
-#define SBI_EXT_TIME   0x54494D45
-#define SBI_EXT_IPI    0x735049
-#define SBI_EXT_RFENCE 0x52464E43
-#define SBI_EXT_HSM    0x48534D
-#define SBI_EXT_SRST   0x53525354
-#define SBI_EXT_DBCN   0x4442434E
+#define SBI_EXT_BASE           0x10
+#define SBI_EXT_TIME           0x54494D45
+#define SBI_EXT_IPI            0x735049
+#define SBI_EXT_RFENCE         0x52464E43
+#define SBI_EXT_HSM            0x48534D
+#define SBI_EXT_SRST           0x53525354
+#define SBI_EXT_DBCN           0x4442434E
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
 
 #define SBI_SUCCESS               0
@@ -46,7 +46,7 @@ struct sbiret {
 };
 
 struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
-		       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+                       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
 /* Firmware services used by the hypervisor itself. */
 int sbi_fw_hart_start(unsigned long hartid, unsigned long start, unsigned long opaque);

@@ -3,7 +3,7 @@
 #include "arch/riscv/sbi.h"
 
 struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
-		       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+                       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	register unsigned long r0 __asm__("a0") = a0;
 	register unsigned long r1 __asm__("a1") = a1;
@@ -14,9 +14,9 @@ struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, u
 	register unsigned long r6 __asm__("a6") = fid;
 	register unsigned long r7 __asm__("a7") = ext;
 	__asm__ volatile("ecall"
-			 : "+r"(r0), "+r"(r1)
-			 : "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7)
-			 : "memory");
+	                 : "+r"(r0), "+r"(r1)
+	                 : "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7)
+	                 : "memory");
 	struct sbiret ret = {(long)r0, (long)r1};
 	return ret;
 }

@@ -233,7 +233,7 @@ void arch_vcpu_run(struct vcpu *v)
 			return;
 		if (req & (VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I)) {
 			__atomic_fetch_and(&v->requests, ~(VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I),
-					   __ATOMIC_ACQ_REL);
+			                   __ATOMIC_ACQ_REL);
 			if (req & VCPU_REQ_TLB_FLUSH)
 				riscv_hfence_vvma_all();
 			if (req & VCPU_REQ_FENCE_I)

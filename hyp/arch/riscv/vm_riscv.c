@@ -47,10 +47,10 @@ static void *s2_p2v(void *ctx, hpa_t pa)
 }
 
 static const struct stage2_pt_ops s2_ops = {
-	.alloc_table = s2_alloc_table,
-	.alloc_root = s2_alloc_root,
-	.free_table = s2_free,
-	.phys_to_virt = s2_p2v,
+    .alloc_table = s2_alloc_table,
+    .alloc_root = s2_alloc_root,
+    .free_table = s2_free,
+    .phys_to_virt = s2_p2v,
 };
 
 int arch_vm_init(struct vm *vm)

@@ -11,7 +11,7 @@ const struct sbi_ext *sbi_find_ext(const struct sbi_ext *table, size_t n, unsign
 }
 
 void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigned long eid,
-		  unsigned long fid, const unsigned long *args, struct sbi_result *r)
+                  unsigned long fid, const unsigned long *args, struct sbi_result *r)
 {
 	r->error = SBI_SUCCESS;
 	r->value = 0;
@@ -27,6 +27,8 @@ void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigne
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out)
 {
 	*out = 0;
+	if (nr_harts > 64)
+		nr_harts = 64; /* the bitmap's width; VMs have at most 8 harts */
 	if (base == (unsigned long)-1) {
 		/* SBI v2.0: hart_mask_base == -1 selects every hart, mask ignored. */
 		*out = nr_harts >= 64 ? ~0ULL : (1ULL << nr_harts) - 1;

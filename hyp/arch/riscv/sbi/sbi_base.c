@@ -3,7 +3,7 @@
 #include "arch/riscv/sbi/sbi_ext.h"
 
 void sbi_base_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
-		      struct sbi_result *r)
+                      struct sbi_result *r)
 {
 	(void)v;
 	switch (fid) {

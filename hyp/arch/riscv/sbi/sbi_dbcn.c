@@ -14,7 +14,7 @@
 #define DBCN_MAX_CHUNK 4096UL
 
 void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
-		      struct sbi_result *r)
+                      struct sbi_result *r)
 {
 	struct vm *vm = v->vm;
 	unsigned long num = a[0], lo = a[1], hi = a[2];
@@ -38,7 +38,7 @@ void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 			r->value = (long)vconsole_read(vm, buf, n);
 		break;
 	}
-	case 2: /* console_write_byte(byte) */
+	case 2:                                                /* console_write_byte(byte) */
 		vconsole_write(vm, (const uint8_t *)&a[0], 1); /* little-endian: low byte */
 		break;
 	default:

@@ -55,8 +55,7 @@ static void hart_status(struct vcpu *v, const unsigned long *a, struct sbi_resul
 static void hart_suspend(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
 {
 	uint32_t type = (uint32_t)a[0];
-	if (a[0] > 0xffffffffUL ||
-	    (type > SBI_HSM_SUSP_RET_DEFAULT && type < 0x10000000U) ||
+	if (a[0] > 0xffffffffUL || (type > SBI_HSM_SUSP_RET_DEFAULT && type < 0x10000000U) ||
 	    (type > SBI_HSM_SUSP_NONRET_DEFAULT && type < 0x90000000U)) {
 		r->error = SBI_ERR_INVALID_PARAM; /* reserved suspend types */
 		return;
@@ -84,7 +83,7 @@ static void hart_suspend(struct vcpu *v, const unsigned long *a, struct sbi_resu
 }
 
 void sbi_hsm_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
-		     struct sbi_result *r)
+                     struct sbi_result *r)
 {
 	switch (fid) {
 	case 0:

@@ -42,7 +42,7 @@ static void fence_harts(struct vcpu *self, uint64_t harts, uint32_t req)
 }
 
 void sbi_rfence_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
-			struct sbi_result *r)
+                        struct sbi_result *r)
 {
 	uint64_t harts;
 	switch (fid) {

@@ -9,7 +9,7 @@
 #include "core/vm.h"
 
 void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
-		      struct sbi_result *r)
+                      struct sbi_result *r)
 {
 	if (fid != 0) {
 		r->error = SBI_ERR_NOT_SUPPORTED;

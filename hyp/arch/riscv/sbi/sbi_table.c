@@ -5,13 +5,13 @@
 #include "core/vcpu.h"
 
 const struct sbi_ext sbi_guest_exts[] = {
-	{SBI_EXT_BASE, SBI_EXT_BASE, "base", sbi_base_handler},
-	{SBI_EXT_TIME, SBI_EXT_TIME, "time", sbi_time_handler},
-	{SBI_EXT_IPI, SBI_EXT_IPI, "ipi", sbi_ipi_handler},
-	{SBI_EXT_RFENCE, SBI_EXT_RFENCE, "rfence", sbi_rfence_handler},
-	{SBI_EXT_HSM, SBI_EXT_HSM, "hsm", sbi_hsm_handler},
-	{SBI_EXT_SRST, SBI_EXT_SRST, "srst", sbi_srst_handler},
-	{SBI_EXT_DBCN, SBI_EXT_DBCN, "dbcn", sbi_dbcn_handler},
+    {SBI_EXT_BASE, SBI_EXT_BASE, "base", sbi_base_handler},
+    {SBI_EXT_TIME, SBI_EXT_TIME, "time", sbi_time_handler},
+    {SBI_EXT_IPI, SBI_EXT_IPI, "ipi", sbi_ipi_handler},
+    {SBI_EXT_RFENCE, SBI_EXT_RFENCE, "rfence", sbi_rfence_handler},
+    {SBI_EXT_HSM, SBI_EXT_HSM, "hsm", sbi_hsm_handler},
+    {SBI_EXT_SRST, SBI_EXT_SRST, "srst", sbi_srst_handler},
+    {SBI_EXT_DBCN, SBI_EXT_DBCN, "dbcn", sbi_dbcn_handler},
 };
 const size_t sbi_guest_nr_exts = ARRAY_SIZE(sbi_guest_exts);
 
@@ -19,7 +19,7 @@ void riscv_sbi_ecall(struct vcpu *v)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	unsigned long args[6] = {ctx->x[10], ctx->x[11], ctx->x[12],
-				 ctx->x[13], ctx->x[14], ctx->x[15]};
+	                         ctx->x[13], ctx->x[14], ctx->x[15]};
 	struct sbi_result r;
 	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
 	sbi_dispatch(sbi_guest_exts, sbi_guest_nr_exts, v, ctx->x[17], ctx->x[16], args, &r);

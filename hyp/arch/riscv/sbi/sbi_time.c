@@ -4,7 +4,7 @@
 #include "arch/riscv/sbi/sbi_ext.h"
 
 void sbi_time_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
-		      struct sbi_result *r)
+                      struct sbi_result *r)
 {
 	if (fid != 0) {
 		r->error = SBI_ERR_NOT_SUPPORTED;

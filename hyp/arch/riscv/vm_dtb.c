@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Each VM boot gets a device tree describing exactly what it is given:
+ * its vCPUs with the ISA the hypervisor really offers (no H, only the
+ * extensions it switches or virtualizes), its RAM, UART, PLIC, /chosen.
+ */
+#include "arch/riscv/riscv.h"
+#include "core/console.h"
+#include "core/guest_dtb.h"
+#include "core/timer.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+static unsigned long isa_flags(void)
+{
+	unsigned long f = 0;
+	if (riscv_feat.sstc)
+		f |= GUEST_ISA_SSTC;
+	if (riscv_feat.svpbmt)
+		f |= GUEST_ISA_SVPBMT;
+	if (riscv_feat.svadu)
+		f |= GUEST_ISA_SVADU;
+	return f;
+}
+
+gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
+{
+	/* Static: built by one CPU at a time under the VM start path's lock. */
+	static struct guest_isa isa;
+	static struct guest_dtb_params p;
+	const struct vm_config *cfg = vm->cfg;
+	if (guest_dtb_isa(riscv_feat.host_isa ? riscv_feat.host_isa : "rv64imafdc", isa_flags(),
+	                  &isa) != 0)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.vm_name = vm->name;
+	p.nr_vcpus = vm->nr_vcpus;
+	p.timebase_hz = (uint32_t)time_freq_hz();
+	p.isa = isa.isa;
+	p.isa_exts = isa.exts;
+	p.mmu_type = "riscv,sv48";
+	p.mem_base = vm->ram_gpa;
+	p.mem_size = vm->ram_size;
+	p.bootargs = cfg->bootargs[0] ? cfg->bootargs : NULL;
+	if (cfg->initrd_size) {
+		p.initrd_start = top;
+		p.initrd_end = top + cfg->initrd_size;
+	}
+	p.uart.present = cfg->has_uart;
+	p.uart.base = cfg->uart_base;
+	p.uart.irq = VM_IRQ_UART;
+	p.plic.present = true;
+	p.plic.base = VM_PLIC_BASE;
+	p.plic.size = VPLIC_MMIO_SIZE;
+	p.plic.ndev = VM_PLIC_NDEV;
+	gpa_t dtb = ALIGN_DOWN(top - VM_DTB_MAX, PAGE_SIZE);
+	void *buf = vm_gpa_to_hva(vm, dtb, VM_DTB_MAX);
+	if (!buf || dtb < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size)
+		return 0;
+	int n = guest_dtb_build(&p, buf, VM_DTB_MAX);
+	if (n < 0) {
+		pr_err("vm %s: cannot build its device tree (%d)", vm->name, n);
+		return 0;
+	}
+	return dtb;
+}

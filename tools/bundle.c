@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/* Boot bundle writer (contract and layout in bundle.h). */
+#include "bundle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "version.h"
+
+#define STRUCT_SLACK (64u << 10) /* structure and strings blocks beyond the images */
+
+static const struct src_pos NOPOS = {0, 0};
+
+static int fdt_fail(struct diag *d, const char *what, int err)
+{
+	return diag_error(d, NOPOS, "bundle", "cannot write %s: %s", what, fdt_strerror(err));
+}
+
+/* Read exactly size bytes of path into dst. */
+static int read_image(const char *path, void *dst, uint64_t size, const char *key, struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return diag_error(d, NOPOS, key, "cannot open %s: %s", path, strerror(errno));
+	size_t n = fread(dst, 1, (size_t)size, f);
+	int extra = fgetc(f);
+	fclose(f);
+	if (n != size || extra != EOF)
+		return diag_error(d, NOPOS, key, "%s changed while it was read", path);
+	return 0;
+}
+
+static int image_prop(void *fdt, const char *name, const char *path, uint64_t size,
+		      struct diag *d)
+{
+	void *val;
+	int err = fdt_property_placeholder(fdt, name, (int)size, &val);
+	if (err)
+		return fdt_fail(d, name, err);
+	return read_image(path, val, size, name, d);
+}
+
+/* libfdt's fdt_property_string() macro trips -Wconversion; same thing, explicit. */
+static int str_prop(void *fdt, const char *name, const char *s)
+{
+	return fdt_property(fdt, name, s, (int)strlen(s) + 1);
+}
+
+static int cpu_list_prop(void *fdt, const char *name, const int *cpus, unsigned n)
+{
+	fdt32_t cells[64];
+	for (unsigned i = 0; i < n; i++)
+		cells[i] = cpu_to_fdt32((uint32_t)cpus[i]);
+	return fdt_property(fdt, name, cells, (int)(n * sizeof(cells[0])));
+}
+
+static int vm_node(void *fdt, const struct model_vm *vm, struct diag *d)
+{
+	int cpus[64], blk[MODEL_VIRTIO_SLOTS], net[MODEL_VIRTIO_SLOTS];
+	unsigned nr_cpus = 0;
+	for (int c = 0; c <= MODEL_MAX_CPU_INDEX; c++)
+		if ((vm->affinity >> c) & 1)
+			cpus[nr_cpus++] = c;
+	for (unsigned i = 0; i < vm->nr_disks; i++)
+		blk[i] = vm->disks[i].slot;
+	for (unsigned i = 0; i < vm->nr_nics; i++)
+		net[i] = vm->nics[i].slot;
+	int err = fdt_begin_node(fdt, vm->name);
+	err = err ? err : str_prop(fdt, "vm-name", vm->name);
+	err = err ? err : fdt_property_u32(fdt, "vcpus", (uint32_t)vm->vcpus);
+	err = err ? err : fdt_property_u64(fdt, "memory-size", vm->memory);
+	err = err ? err : fdt_property_u64(fdt, "memory-base", vm->memory_base);
+	err = err ? err : fdt_property_u32(fdt, "weight", (uint32_t)vm->weight);
+	if (!err && nr_cpus)
+		err = cpu_list_prop(fdt, "cpu-affinity", cpus, nr_cpus);
+	if (!err && vm->nr_pin)
+		err = cpu_list_prop(fdt, "vcpu-pin", vm->pin, vm->nr_pin);
+	err = err ? err : fdt_property_u64(fdt, "kernel-offset", vm->kernel_offset);
+	if (!err && vm->command_line && vm->command_line[0])
+		err = str_prop(fdt, "bootargs", vm->command_line);
+	if (!err && vm->autostart)
+		err = fdt_property(fdt, "autostart", NULL, 0);
+	if (!err && vm->uart)
+		err = fdt_property_u64(fdt, "uart-base", vm->uart_base);
+	if (!err && !vm->uart)
+		err = fdt_property(fdt, "no-uart", NULL, 0);
+	if (!err && vm->nr_disks)
+		err = cpu_list_prop(fdt, "virtio-blk-slots", blk, vm->nr_disks);
+	if (!err && vm->nr_nics)
+		err = cpu_list_prop(fdt, "virtio-net-slots", net, vm->nr_nics);
+	if (err)
+		return fdt_fail(d, vm->name, err);
+	if (image_prop(fdt, "kernel", vm->kernel_path, vm->kernel_size, d))
+		return -1;
+	if (vm->initrd_path && image_prop(fdt, "initrd", vm->initrd_path, vm->initrd_size, d))
+		return -1;
+	err = fdt_end_node(fdt);
+	return err ? fdt_fail(d, vm->name, err) : 0;
+}
+
+int bundle_verify(const void *blob, size_t size, struct hyp_config *cfg, char *err, size_t errlen)
+{
+	return config_parse(blob, size, cfg, err, errlen) == 0 ? 0 : -1;
+}
+
+static int build(void *fdt, int cap, const struct model *m, struct diag *d)
+{
+	int err = fdt_create(fdt, cap);
+	err = err ? err : fdt_finish_reservemap(fdt);
+	err = err ? err : fdt_begin_node(fdt, "");
+	err = err ? err : str_prop(fdt, "compatible", "ferrovisor,config-v1");
+	err = err ? err : str_prop(fdt, "generator", "ferrovisor " FV_TOOL_VERSION);
+	err = err ? err : fdt_begin_node(fdt, "host");
+	if (!err && strcmp(m->host.focus, MODEL_FOCUS_SHELL) != 0)
+		err = str_prop(fdt, "console-focus", m->host.focus);
+	err = err ? err : fdt_property_u32(fdt, "time-slice-us", (uint32_t)m->host.time_slice_us);
+	err = err ? err : fdt_end_node(fdt);
+	err = err ? err : fdt_begin_node(fdt, "vms");
+	if (err)
+		return fdt_fail(d, "the header", err);
+	for (unsigned i = 0; i < m->nr_vms; i++)
+		if (vm_node(fdt, &m->vms[i], d))
+			return -1;
+	err = fdt_end_node(fdt);
+	err = err ? err : fdt_end_node(fdt);
+	err = err ? err : fdt_finish(fdt);
+	return err ? fdt_fail(d, "the end", err) : 0;
+}
+
+int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *d)
+{
+	uint64_t cap = m->bundle_estimate + STRUCT_SLACK;
+	if (cap > (uint64_t)INT32_MAX)
+		return diag_error(d, NOPOS, "bundle", "images too large");
+	void *fdt = calloc(1, (size_t)cap);
+	if (!fdt)
+		return diag_error(d, NOPOS, "bundle", "out of memory (%llu bytes)",
+				  (unsigned long long)cap);
+	if (build(fdt, (int)cap, m, d)) {
+		free(fdt);
+		return -1;
+	}
+	size_t total = fdt_totalsize(fdt);
+	static struct hyp_config parsed; /* large; not reentrant, the tool is single-threaded */
+	char err[160];
+	if (bundle_verify(fdt, total, &parsed, err, sizeof(err))) {
+		free(fdt);
+		return diag_error(d, NOPOS, "bundle", "the hypervisor's parser rejects it: %s", err);
+	}
+	*blob = fdt;
+	*size = total;
+	return 0;
+}
+
+int bundle_write_file(const char *path, const void *blob, size_t size, char *err, size_t errlen)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	if (!tmp) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	const char *p = blob;
+	size_t left = size;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	int ret = 0;
+	if (left || fchmod(fd, 0644) != 0 || close(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		if (left)
+			close(fd);
+		ret = -1;
+	} else if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		ret = -1;
+	}
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+bool bundle_same_file(const char *path, const void *blob, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	bool same = true;
+	const unsigned char *p = blob;
+	unsigned char buf[1 << 16];
+	size_t off = 0, n;
+	while (same && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		same = off + n <= size && memcmp(buf, p + off, n) == 0;
+		off += n;
+	}
+	same = same && !ferror(f) && off == size;
+	fclose(f);
+	return same;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_TOOLS_BUNDLE_H
+#define FV_TOOLS_BUNDLE_H
+
+/*
+ * The boot bundle: the hypervisor's configuration blob (an FDT in the
+ * format documented at the top of hyp/core/config.c) with the guest
+ * images embedded, handed to the hypervisor as QEMU's -initrd. Written
+ * with libfdt's sequential-write API, then checked with the hypervisor's
+ * own config_parse(), so the tool never writes a blob the hypervisor
+ * would refuse. Besides the properties config.c reads, each VM node gets
+ *   virtio-blk-slots = <slot ...>;  virtio-net-slots = <slot ...>;
+ * (virtio-mmio slot i is at 0x10001000 + i * 0x1000, interrupt i + 1 on
+ * QEMU virt) for the hypervisor's VirtIO pass-through; config.c ignores
+ * properties it does not know.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "diag.h"
+#include "model.h"
+
+/*
+ * Build the blob for the resolved model m, reading the images from their
+ * files. Returns 0 with *blob (malloc'd, free() it) and *size, or -1 with
+ * the error in d.
+ */
+int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *d);
+
+/*
+ * Check a blob with the hypervisor's parser; cfg receives the parsed form
+ * (pointing into blob). Returns 0 or -1 with the parser's message in err.
+ */
+int bundle_verify(const void *blob, size_t size, struct hyp_config *cfg, char *err, size_t errlen);
+
+/* Write size bytes to path through a temporary file and rename(). 0 or -1 with err. */
+int bundle_write_file(const char *path, const void *blob, size_t size, char *err, size_t errlen);
+
+/* Whether the file at path holds exactly these size bytes (then `run` need not rewrite it). */
+bool bundle_same_file(const char *path, const void *blob, size_t size);
+
+#endif

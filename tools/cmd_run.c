@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/* Subcommands that produce a bundle: build, and run (build + QEMU). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cli.h"
+#include "proc.h"
+#include "qemu.h"
+#include "scalar.h"
+
+#define HYP_REL_TO_TOOL "/../riscv64/ferrovisor.bin" /* build/tools -> build/riscv64 */
+#define HYP_IN_TREE     "build/riscv64/ferrovisor.bin"
+#define MAX_QEMU_ARGS   64
+
+const char cmd_build_usage[] =
+    "Usage: ferrovisor build --config FILE [-o BUNDLE]\n"
+    "Write the boot bundle: the hypervisor's configuration blob (a flattened device\n"
+    "tree, compatible \"ferrovisor,config-v1\") with every VM's kernel and initrd\n"
+    "embedded. Boot it with\n"
+    "  qemu-system-riscv64 -M virt -cpu rv64 -smp 2 -m 1G -nographic -bios default \\\n"
+    "      -kernel build/riscv64/ferrovisor.bin -initrd BUNDLE\n"
+    "or let `ferrovisor run` do it (it also attaches the VMs' disks and networks).\n"
+    "\n"
+    "  -c, --config FILE    the YAML configuration (may also be given without -c)\n"
+    "  -o, --output BUNDLE  where to write it (default: the configuration's name\n"
+    "                       with .fvb, in the current directory)\n"
+    "  -h, --help           this help\n";
+
+const char cmd_run_usage[] =
+    "Usage: ferrovisor run --config FILE [OPTIONS]\n"
+    "Check the configuration, build its boot bundle and boot the hypervisor with it\n"
+    "on QEMU (qemu-system-riscv64 -M virt), the console attached to this terminal.\n"
+    "Nothing is started when the configuration has an error. The exit code is\n"
+    "QEMU's (124 when --timeout stopped it, 127 when it could not be started).\n"
+    "\n"
+    "  -c, --config FILE     the YAML configuration (may also be given without -c)\n"
+    "      --smp N           host CPUs for QEMU (replaces host.cpus)\n"
+    "      --mem SIZE        host memory for QEMU, e.g. 2G (replaces host.memory)\n"
+    "      --qemu-arg ARG    pass ARG to QEMU (repeat for several)\n"
+    "      --timeout SECONDS stop QEMU after this long (default: never)\n"
+    "  -o, --bundle FILE     keep the bundle in FILE (rewritten only when it\n"
+    "                        changes); default: a temporary file, removed at exit\n"
+    "      --hypervisor FILE the hypervisor image (default: $FERROVISOR_HYPERVISOR,\n"
+    "                        else ../riscv64/ferrovisor.bin next to this program,\n"
+    "                        else " HYP_IN_TREE ")\n"
+    "      --qemu BINARY     QEMU to run (default: $FERROVISOR_QEMU or " QEMU_DEFAULT_BIN
+    ")\n"
+    "      --gdb             QEMU waits for gdb on tcp::1234 (-S -s)\n"
+    "  -n, --dry-run         print the QEMU command instead of running it\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Console: Ctrl-A n next VM, Ctrl-A 1-8 VM number, Ctrl-A 0 hypervisor shell,\n"
+    "Ctrl-] x quits QEMU (see `ferrovisor console`).\n";
+
+enum {
+	OPT_SMP = 256,
+	OPT_MEM,
+	OPT_QEMU_ARG,
+	OPT_TIMEOUT,
+	OPT_HYPERVISOR,
+	OPT_QEMU,
+	OPT_GDB,
+};
+
+struct run_args {
+	const char *config;
+	const char *output;
+	const char *hypervisor;
+	const char *qemu;
+	uint64_t smp;
+	uint64_t mem;
+	unsigned timeout;
+	char *extra[MAX_QEMU_ARGS];
+	unsigned nr_extra;
+	bool gdb;
+	bool dry_run;
+};
+
+static int parse(const char *cmd, int argc, char **argv, struct run_args *a, bool run)
+{
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"bundle", required_argument, NULL, 'o'},
+					     {"smp", required_argument, NULL, OPT_SMP},
+					     {"mem", required_argument, NULL, OPT_MEM},
+					     {"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
+					     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					     {"hypervisor", required_argument, NULL, OPT_HYPERVISOR},
+					     {"qemu", required_argument, NULL, OPT_QEMU},
+					     {"gdb", no_argument, NULL, OPT_GDB},
+					     {"dry-run", no_argument, NULL, 'n'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int c;
+	uint64_t v;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, run ? ":c:o:nh" : ":c:o:h", opts, NULL)) != -1) {
+		if (!run && c >= OPT_SMP)
+			return cli_usage_error(cmd, "unknown option %s", argv[optind - 1]);
+		switch (c) {
+		case 'c':
+			a->config = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'n':
+			a->dry_run = true;
+			break;
+		case OPT_SMP:
+			if (scalar_u64(optarg, &v) || v < 1 || v > MODEL_HOST_MAX_CPUS)
+				return cli_usage_error(cmd, "--smp: \"%s\" is not a CPU count (1-%d)",
+						       optarg, MODEL_HOST_MAX_CPUS);
+			a->smp = v;
+			break;
+		case OPT_MEM:
+			if (scalar_size(optarg, &v) || v < (64ULL << 20) || v % (1ULL << 20))
+				return cli_usage_error(cmd,
+						       "--mem: \"%s\" is not a memory size of at "
+						       "least 64M in whole MiB (e.g. 2G)",
+						       optarg);
+			a->mem = v;
+			break;
+		case OPT_QEMU_ARG:
+			if (a->nr_extra == MAX_QEMU_ARGS)
+				return cli_usage_error(cmd, "more than %d --qemu-arg",
+						       MAX_QEMU_ARGS);
+			a->extra[a->nr_extra++] = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (scalar_u64(optarg, &v) || v > 86400 * 365)
+				return cli_usage_error(cmd, "--timeout: \"%s\" is not a number of "
+							    "seconds",
+						       optarg);
+			a->timeout = (unsigned)v;
+			break;
+		case OPT_HYPERVISOR:
+			a->hypervisor = optarg;
+			break;
+		case OPT_QEMU:
+			a->qemu = optarg;
+			break;
+		case OPT_GDB:
+			a->gdb = true;
+			break;
+		case 'h':
+			fputs(run ? cmd_run_usage : cmd_build_usage, stdout);
+			return CLI_OK;
+		case ':':
+			return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(cmd, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && !a->config)
+		a->config = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (!a->config)
+		return cli_usage_error(cmd, "--config FILE is required");
+	return -1;
+}
+
+/* "dir/vm-config.yaml" -> "vm-config.fvb" (malloc'd). */
+static char *default_output(const char *config)
+{
+	const char *base = strrchr(config, '/');
+	base = base ? base + 1 : config;
+	size_t n = strcspn(base, ".");
+	if (n == 0)
+		n = strlen(base);
+	char *out = malloc(n + 5);
+	if (out)
+		snprintf(out, n + 5, "%.*s.fvb", (int)n, base);
+	return out;
+}
+
+/* Load, resolve and build the blob in memory. Returns 0 or an exit code. */
+static int make_blob(const struct run_args *a, struct model *m, void **blob, size_t *size)
+{
+	struct resolve_opts ro = {.cpus = a->smp, .memory = a->mem};
+	int ret = cli_load(a->config, &ro, m);
+	if (ret)
+		return ret;
+	struct diag d;
+	diag_init(&d, m->file);
+	if (bundle_build(m, blob, size, &d)) {
+		diag_print(&d);
+		model_free(m);
+		return CLI_CONFIG;
+	}
+	return 0;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct run_args a = {0};
+	int ret = parse("build", argc, argv, &a, false);
+	if (ret >= 0)
+		return ret;
+	struct model m;
+	void *blob;
+	size_t size;
+	ret = make_blob(&a, &m, &blob, &size);
+	if (ret)
+		return ret;
+	char *def = a.output ? NULL : default_output(a.config);
+	const char *out = a.output ? a.output : def;
+	char err[PATH_MAX + 128];
+	if (!out) {
+		cli_error("out of memory");
+		ret = CLI_RUNTIME;
+	} else if (bundle_write_file(out, blob, size, err, sizeof(err))) {
+		cli_error("%s", err);
+		ret = CLI_RUNTIME;
+	} else {
+		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes, %u VM%s)\n", out, size, m.nr_vms,
+			m.nr_vms == 1 ? "" : "s");
+	}
+	free(def);
+	free(blob);
+	model_free(&m);
+	return ret;
+}
+
+static bool readable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The hypervisor image: option, environment, next to this program, in the tree. */
+static char *find_hypervisor(const char *opt)
+{
+	const char *env = getenv("FERROVISOR_HYPERVISOR");
+	if (opt)
+		return readable(opt) ? strdup(opt) : NULL;
+	if (env && *env)
+		return readable(env) ? strdup(env) : NULL;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - sizeof(HYP_REL_TO_TOOL));
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			strcpy(slash, HYP_REL_TO_TOOL);
+			char *real = realpath(self, NULL);
+			if (real && readable(real))
+				return real;
+			free(real);
+		}
+	}
+	return readable(HYP_IN_TREE) ? strdup(HYP_IN_TREE) : NULL;
+}
+
+/* Where the bundle goes: --bundle FILE (kept) or a temporary file (removed later). */
+static int place_bundle(const struct run_args *a, const void *blob, size_t size, char **path,
+		       bool *temporary)
+{
+	char err[PATH_MAX + 128];
+	*temporary = !a->output;
+	if (a->output) {
+		*path = strdup(a->output);
+		if (!*path)
+			return CLI_RUNTIME;
+		if (bundle_same_file(a->output, blob, size)) {
+			fprintf(stderr, "ferrovisor: %s is up to date\n", a->output);
+			return 0;
+		}
+		if (bundle_write_file(a->output, blob, size, err, sizeof(err))) {
+			cli_error("%s", err);
+			return CLI_RUNTIME;
+		}
+		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes)\n", a->output, size);
+		return 0;
+	}
+	const char *tmp = getenv("TMPDIR");
+	size_t len = strlen(tmp && *tmp ? tmp : "/tmp") + 32;
+	*path = malloc(len);
+	if (!*path)
+		return CLI_RUNTIME;
+	snprintf(*path, len, "%s/ferrovisor-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(*path);
+	if (fd < 0) {
+		cli_error("cannot create a temporary bundle %s: %s", *path, strerror(errno));
+		return CLI_RUNTIME;
+	}
+	close(fd);
+	if (bundle_write_file(*path, blob, size, err, sizeof(err))) {
+		cli_error("%s", err);
+		unlink(*path);
+		return CLI_RUNTIME;
+	}
+	return 0;
+}
+
+static void banner(const struct model *m, const struct run_args *a)
+{
+	char mem[32];
+	scalar_fmt_size(m->host.memory, mem, sizeof(mem));
+	fprintf(stderr, "ferrovisor: booting %u VM%s (", m->nr_vms, m->nr_vms == 1 ? "" : "s");
+	for (unsigned i = 0; i < m->nr_vms; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", m->vms[i].name);
+	fprintf(stderr, ") on %llu CPUs, %s", (unsigned long long)m->host.cpus, mem);
+	if (a->timeout)
+		fprintf(stderr, ", for at most %u s", a->timeout);
+	fputs("\nferrovisor: console: Ctrl-A n next VM, Ctrl-A 0 hypervisor shell, "
+	      "Ctrl-] x quit QEMU\n",
+	      stderr);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = {0};
+	int ret = parse("run", argc, argv, &a, true);
+	if (ret >= 0)
+		return ret;
+	struct model m;
+	void *blob;
+	size_t size;
+	ret = make_blob(&a, &m, &blob, &size);
+	if (ret)
+		return ret;
+	char *hyp = find_hypervisor(a.hypervisor), *bundle = NULL;
+	bool temporary = false;
+	struct qemu_cmd cmd = {0};
+	if (!hyp) {
+		cli_error("hypervisor image %s not found (build it with `make hyp`, or give "
+			  "--hypervisor)",
+			  a.hypervisor ? a.hypervisor : HYP_IN_TREE);
+		ret = CLI_RUNTIME;
+		goto out;
+	}
+	ret = place_bundle(&a, blob, size, &bundle, &temporary);
+	free(blob);
+	blob = NULL;
+	if (ret)
+		goto out;
+	const char *qemu_env = getenv("FERROVISOR_QEMU");
+	struct qemu_opts qo = {
+	    .qemu = a.qemu ? a.qemu : qemu_env && *qemu_env ? qemu_env : QEMU_DEFAULT_BIN,
+	    .hypervisor = hyp,
+	    .bundle = bundle,
+	    .extra = a.extra,
+	    .nr_extra = a.nr_extra,
+	    .gdb = a.gdb,
+	    .dry_run = a.dry_run,
+	    .log = stderr,
+	};
+	struct diag d;
+	diag_init(&d, m.file);
+	if (qemu_plan(&m, &qo, &cmd, &d)) {
+		diag_print(&d);
+		ret = CLI_CONFIG;
+		goto out;
+	}
+	if (a.dry_run) {
+		qemu_cmd_print(stdout, &cmd);
+		if (temporary)
+			fprintf(stderr, "ferrovisor: dry run: the temporary bundle is removed again "
+					"(keep one with --bundle FILE)\n");
+		goto out;
+	}
+	banner(&m, &a);
+	if (a.gdb)
+		fprintf(stderr, "ferrovisor: QEMU waits for gdb: gdb-multiarch %s -ex 'target "
+				"remote :1234'\n",
+			hyp);
+	ret = proc_run(cmd.argv, a.timeout);
+out:
+	if (temporary && bundle)
+		unlink(bundle);
+	qemu_cmd_free(&cmd);
+	free(bundle);
+	free(hyp);
+	free(blob);
+	model_free(&m);
+	return ret;
+}

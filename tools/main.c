@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `ferrovisor`: the operator's command for Ferrovisor configurations.
+ * Subcommands are dispatched from the table below.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+#include "yaml_load.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const char help_usage[] = "Usage: ferrovisor help [COMMAND]\n"
+				 "Show the commands, or the help of one command.\n";
+
+static const struct cli_cmd commands[] = {
+    {"validate", "check a configuration and print it resolved", cmd_validate,
+     cmd_validate_usage},
+    {"build", "write the boot bundle (configuration blob with the images)", cmd_build,
+     cmd_build_usage},
+    {"run", "build the bundle and boot it on QEMU, console attached", cmd_run, cmd_run_usage},
+    {"ls", "list the VMs of a configuration", cmd_ls, cmd_ls_usage},
+    {"console", "how the console works: VM numbers and escape keys", cmd_console,
+     cmd_console_usage},
+    {"help", "show help for a command", cmd_help, help_usage},
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void main_help(FILE *f)
+{
+	fputs("Usage: ferrovisor COMMAND [OPTIONS]\n"
+	      "       ferrovisor COMMAND --help | --version | --help\n"
+	      "\n"
+	      "Describe VMs in YAML, check them, pack them with their images into a boot\n"
+	      "bundle and boot the Ferrovisor hypervisor with it on QEMU.\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nExit codes: 0 ok, 1 configuration error, 2 usage error, 3 other failure;\n"
+	      "`run` exits with QEMU's code (124 after --timeout, 127 if QEMU cannot start).\n"
+	      "Configuration keys: docs/configuration.md.\n",
+	      f);
+}
+
+static const struct cli_cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cli_print_help(FILE *f, const struct cli_cmd *cmd)
+{
+	fputs(cmd->usage, f);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_help(stdout);
+		return CLI_OK;
+	}
+	const struct cli_cmd *c = find(argv[1]);
+	if (!c)
+		return cli_usage_error("help", "no command \"%s\"", argv[1]);
+	cli_print_help(stdout, c);
+	return CLI_OK;
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ferrovisor: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ferrovisor %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'ferrovisor %s --help'.\n", cmd);
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+int cli_load(const char *file, const struct resolve_opts *ro, struct model *m)
+{
+	struct diag d;
+	if (model_init(m, file)) {
+		cli_error("out of memory");
+		return CLI_RUNTIME;
+	}
+	diag_init(&d, m->file);
+	if (yload_file(m, &d) == 0)
+		resolve_model(m, ro, &d);
+	diag_print(&d);
+	if (d.failed) {
+		model_free(m);
+		return CLI_CONFIG;
+	}
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_help(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		main_help(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("ferrovisor %s (configuration blob ferrovisor,config-v1)\n", FV_TOOL_VERSION);
+		return CLI_OK;
+	}
+	const struct cli_cmd *c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "ferrovisor: unknown command \"%s\"\nTry 'ferrovisor --help'.\n",
+			argv[1]);
+		return CLI_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}

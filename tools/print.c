@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/* Printing of resolved configurations (contract in print.h). */
+#include "print.h"
+
+#include <string.h>
+
+#include "scalar.h"
+
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void size_val(FILE *f, uint64_t v)
+{
+	char b[32];
+	scalar_fmt_size(v, b, sizeof(b));
+	fputs(b, f);
+}
+
+static void cpu_list(FILE *f, const int *cpus, unsigned n)
+{
+	fputc('[', f);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s%d", i ? ", " : "", cpus[i]);
+	fputc(']', f);
+}
+
+static unsigned mask_to_list(uint64_t mask, int *out)
+{
+	unsigned n = 0;
+	for (int c = 0; c <= MODEL_MAX_CPU_INDEX; c++)
+		if ((mask >> c) & 1)
+			out[n++] = c;
+	return n;
+}
+
+static unsigned long long slot_addr(int slot)
+{
+	return MODEL_VIRTIO_BASE + (unsigned long long)slot * MODEL_VIRTIO_STRIDE;
+}
+
+static void print_vm(FILE *f, const struct model_vm *vm)
+{
+	fputs("  - name: ", f);
+	yaml_str(f, vm->name);
+	fprintf(f, "\n    vcpus: %llu\n    memory: ", (unsigned long long)vm->vcpus);
+	size_val(f, vm->memory);
+	fprintf(f, "\n    memory_base: 0x%llx\n    kernel: ", (unsigned long long)vm->memory_base);
+	yaml_str(f, vm->kernel_path ? vm->kernel_path : "");
+	fprintf(f, "  # %s, %llu bytes\n",
+		vm->kernel_kind == IMAGE_LINUX ? "Linux Image" : "flat binary",
+		(unsigned long long)vm->kernel_size);
+	fprintf(f, "    kernel_offset: 0x%llx\n", (unsigned long long)vm->kernel_offset);
+	if (vm->initrd_path) {
+		fputs("    initrd: ", f);
+		yaml_str(f, vm->initrd_path);
+		fprintf(f, "  # %llu bytes\n", (unsigned long long)vm->initrd_size);
+	}
+	if (vm->command_line) {
+		fputs("    command_line: ", f);
+		yaml_str(f, vm->command_line);
+		fputc('\n', f);
+	}
+	fprintf(f, "    weight: %llu\n", (unsigned long long)vm->weight);
+	int cpus[64];
+	unsigned n = mask_to_list(vm->affinity, cpus);
+	fputs("    affinity: ", f);
+	if (n)
+		cpu_list(f, cpus, n);
+	else
+		fputs("~  # any CPU", f);
+	fputs("\n    pin: ", f);
+	if (vm->nr_pin)
+		cpu_list(f, vm->pin, vm->nr_pin);
+	else
+		fputs("~  # not pinned", f);
+	fprintf(f, "\n    autostart: %s\n    uart: %s\n", vm->autostart ? "true" : "false",
+		vm->uart ? "true" : "false");
+	if (vm->uart)
+		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
+	if (vm->nr_nics)
+		fputs("    network:\n", f);
+	for (unsigned i = 0; i < vm->nr_nics; i++) {
+		const struct model_nic *nic = &vm->nics[i];
+		fputs("      - type: virtio\n", f);
+		if (nic->tap) {
+			fputs("        tap: ", f);
+			yaml_str(f, nic->tap);
+			fputc('\n', f);
+		}
+		fprintf(f, "        mac: \"%s\"\n", nic->mac);
+		if (nic->port)
+			fprintf(f, "        port: %llu\n", (unsigned long long)nic->port);
+		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", nic->slot, slot_addr(nic->slot));
+	}
+	if (vm->nr_disks)
+		fputs("    storage:\n", f);
+	for (unsigned i = 0; i < vm->nr_disks; i++) {
+		const struct model_disk *k = &vm->disks[i];
+		fputs("      - type: virtio-blk\n        image: ", f);
+		yaml_str(f, k->path ? k->path : k->image);
+		bool native = strcmp(k->format, "raw") == 0 || strcmp(k->format, "qcow2") == 0;
+		fprintf(f, "\n        format: %s%s%s\n", native ? k->format : "auto",
+			native ? "" : "  # converted to qcow2 at run: ", native ? "" : k->format);
+		fprintf(f, "        readonly: %s\n", k->readonly ? "true" : "false");
+		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", k->slot, slot_addr(k->slot));
+	}
+}
+
+void print_resolved(FILE *f, const struct model *m)
+{
+	fprintf(f, "# %s: valid, %u VM%s\n", m->file, m->nr_vms, m->nr_vms == 1 ? "" : "s");
+	fprintf(f, "host:\n  cpus: %llu\n  memory: ", (unsigned long long)m->host.cpus);
+	size_val(f, m->host.memory);
+	fprintf(f, "%s\n  time_slice_us: %llu\n  console_focus: ",
+		m->host.memory_auto ? "  # automatic" : "",
+		(unsigned long long)m->host.time_slice_us);
+	yaml_str(f, m->host.focus);
+	fputs(strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0 ? "  # the hypervisor shell\n" : "\n",
+	      f);
+	fputs("vms:\n", f);
+	for (unsigned i = 0; i < m->nr_vms; i++)
+		print_vm(f, &m->vms[i]);
+}
+
+void print_table(FILE *f, const struct model *m)
+{
+	fprintf(f, "%-3s %-20s %5s %7s %6s %-9s %-9s %-5s %s\n", "#", "NAME", "VCPUS", "MEMORY",
+		"WEIGHT", "PIN", "AUTOSTART", "VIRTIO", "KERNEL");
+	for (unsigned i = 0; i < m->nr_vms; i++) {
+		const struct model_vm *vm = &m->vms[i];
+		char mem[32], pin[32] = "-", dev[32];
+		scalar_fmt_size(vm->memory, mem, sizeof(mem));
+		if (vm->nr_pin) {
+			pin[0] = '\0';
+			for (unsigned j = 0; j < vm->nr_pin; j++)
+				snprintf(pin + strlen(pin), sizeof(pin) - strlen(pin), "%s%d",
+					 j ? "," : "", vm->pin[j]);
+		}
+		snprintf(dev, sizeof(dev), "%ub/%un", vm->nr_disks, vm->nr_nics);
+		fprintf(f, "%-3u %-20s %5llu %7s %6llu %-9s %-9s %-5s %s\n", i + 1, vm->name,
+			(unsigned long long)vm->vcpus, mem, (unsigned long long)vm->weight, pin,
+			vm->autostart ? "yes" : "no", dev, vm->kernel);
+	}
+}
+
+void print_console_help(FILE *f, const struct model *m)
+{
+	fputs("`ferrovisor run` attaches the console to this terminal (QEMU's stdio). Every line\n"
+	      "is tagged with where it came from: \"[vm-name] ...\" for a VM's UART, \"[hyp] ...\"\n"
+	      "for the hypervisor. Keyboard input goes to the VM that has console focus.\n"
+	      "\n"
+	      "Hypervisor console keys:\n"
+	      "  Ctrl-A n          give focus to the next VM\n"
+	      "  Ctrl-A 1 .. 8     give focus to VM number 1 .. 8\n"
+	      "  Ctrl-A 0, Ctrl-A h  the hypervisor shell\n"
+	      "  Ctrl-A ?          list these keys\n"
+	      "  Ctrl-A Ctrl-A     send Ctrl-A to the focused VM\n"
+	      "QEMU keys (its escape key is moved from Ctrl-A to Ctrl-]):\n"
+	      "  Ctrl-] c          switch between the console and the QEMU monitor\n"
+	      "  Ctrl-] x          quit QEMU (and `ferrovisor run`)\n"
+	      "  Ctrl-] h          QEMU's list of keys\n",
+	      f);
+	if (!m) {
+		fputs("\nWith --config, the VM numbers of that configuration are listed.\n", f);
+		return;
+	}
+	fputs("\nVM numbers in this configuration:\n", f);
+	for (unsigned i = 0; i < m->nr_vms; i++)
+		fprintf(f, "  Ctrl-A %u          %s%s\n", i + 1, m->vms[i].name,
+			strcmp(m->host.focus, m->vms[i].name) == 0 ? "  (focus at boot)" : "");
+	if (strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0)
+		fputs("  (the hypervisor shell has focus at boot)\n", f);
+}

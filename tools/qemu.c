@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/* QEMU command line construction and device backend choice (contract in qemu.h). */
+#include "qemu.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "proc.h"
+#include "scalar.h"
+
+#define LOOPBACK "127.0.0.1"
+
+static const struct src_pos NOPOS = {0, 0};
+
+/* vasprintf() is a GNU extension: the same with two vsnprintf() passes. */
+static char *vformat(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return NULL;
+	char *s = malloc((size_t)n + 1);
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = vformat(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void add(struct qemu_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct qemu_cmd *c, const char *fmt, ...)
+{
+	if (c->oom)
+		return;
+	if (c->argc + 2 > c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 64;
+		char **a = realloc(c->argv, cap * sizeof(*a));
+		if (!a) {
+			c->oom = true;
+			return;
+		}
+		c->argv = a;
+		c->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = vformat(fmt, ap);
+	va_end(ap);
+	if (!s) {
+		c->oom = true;
+		return;
+	}
+	c->argv[c->argc++] = s;
+	c->argv[c->argc] = NULL;
+}
+
+/* mkdir -p */
+static void make_dirs(const char *dir)
+{
+	char *p = strdup(dir);
+	if (!p)
+		return;
+	for (char *s = p + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	}
+	mkdir(p, 0755);
+	free(p);
+}
+
+/* A file name inside a QEMU option value: ',' must be doubled. */
+static char *opt_escape(const char *s)
+{
+	size_t n = strlen(s), commas = 0;
+	for (size_t i = 0; i < n; i++)
+		commas += s[i] == ',';
+	char *o = malloc(n + commas + 1), *p = o;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		*p++ = s[i];
+		if (s[i] == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	return o;
+}
+
+bool qemu_tap_usable(const char *ifname, char *why, size_t len)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "/dev/net/tun: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	char path[96];
+	struct stat st;
+	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);
+	if (stat(path, &st) != 0) {
+		snprintf(why, len, "no interface %s", ifname);
+		return false;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", ifname);
+	if (stat(path, &st) != 0) {
+		snprintf(why, len, "%s is not a tap interface", ifname);
+		return false;
+	}
+	return true;
+}
+
+/* A TCP port on 127.0.0.1 that is free now (the kernel picks it). 0 on failure. */
+static unsigned free_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 0;
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	unsigned port = 0;
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
+static bool newer(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return false;
+	return sa.st_mtim.tv_sec > sb.st_mtim.tv_sec ||
+	       (sa.st_mtim.tv_sec == sb.st_mtim.tv_sec && sa.st_mtim.tv_nsec >= sb.st_mtim.tv_nsec);
+}
+
+/*
+ * QEMU drives here are raw or qcow2; a disk in another format is converted
+ * to qcow2 in the cache once (again when the source is newer). *out gets
+ * the file QEMU opens, malloc'd.
+ */
+static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct model_disk *k,
+			const struct qemu_opts *o, char **out, struct diag *d)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "storage[%u].image", idx);
+	if (strcmp(k->format, "raw") == 0 || strcmp(k->format, "qcow2") == 0) {
+		*out = strdup(k->path);
+		return *out ? 0 : diag_error(d, NOPOS, key, "out of memory");
+	}
+	char *cache = path_cache_dir();
+	if (!cache)
+		return diag_error(d, NOPOS, key, "out of memory");
+	char *dir = format("%s/disks", cache);
+	char *dst = dir ? format("%s/%s-%u.qcow2", dir, vm->name, idx) : NULL;
+	free(cache);
+	if (!dst) {
+		free(dir);
+		return diag_error(d, NOPOS, key, "out of memory");
+	}
+	int ret = 0;
+	if (o->dry_run || newer(dst, k->path)) {
+		fprintf(o->log, "ferrovisor: vm %s storage[%u]: %s (%s) as its qcow2 copy %s\n",
+			vm->name, idx, k->path, k->format, dst);
+	} else {
+		make_dirs(dir);
+		fprintf(o->log, "ferrovisor: vm %s storage[%u]: converting %s (%s) to qcow2: %s\n",
+			vm->name, idx, k->path, k->format, dst);
+		char *argv[] = {"qemu-img", "convert", "-f", (char *)k->format, "-O", "qcow2",
+				(char *)k->path, dst, NULL};
+		int rc = proc_run(argv, 0);
+		if (rc != 0)
+			ret = diag_error(d, k->pos[DK_IMAGE], key,
+					 "qemu-img could not convert %s (exit code %d)", k->path, rc);
+	}
+	free(dir);
+	if (ret)
+		free(dst);
+	else
+		*out = dst;
+	return ret;
+}
+
+static int add_disks(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
+		     struct diag *d)
+{
+	for (unsigned v = 0; v < m->nr_vms; v++) {
+		const struct model_vm *vm = &m->vms[v];
+		for (unsigned i = 0; i < vm->nr_disks; i++) {
+			const struct model_disk *k = &vm->disks[i];
+			char *file = NULL;
+			if (prepare_disk(vm, i, k, o, &file, d))
+				return -1;
+			const char *fmt = strcmp(k->format, "raw") == 0 ? "raw" : "qcow2";
+			char *esc = opt_escape(file);
+			free(file);
+			if (!esc)
+				return diag_error(d, NOPOS, "storage", "out of memory");
+			add(c, "-drive");
+			add(c, "file=%s,if=none,format=%s,id=fvblk%d%s", esc, fmt, k->slot,
+			    k->readonly ? ",readonly=on" : "");
+			add(c, "-device");
+			add(c, "virtio-blk-device,drive=fvblk%d,bus=virtio-mmio-bus.%d", k->slot,
+			    k->slot);
+			free(esc);
+			fprintf(o->log,
+				"ferrovisor: vm %s storage[%u]: %s (%s%s) on virtio-mmio slot %d "
+				"(0x%llx)\n",
+				vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", k->slot,
+				MODEL_VIRTIO_BASE + (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
+		}
+	}
+	return 0;
+}
+
+static int add_nics(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
+		    struct diag *d)
+{
+	for (unsigned v = 0; v < m->nr_vms; v++) {
+		const struct model_vm *vm = &m->vms[v];
+		for (unsigned i = 0; i < vm->nr_nics; i++) {
+			const struct model_nic *n = &vm->nics[i];
+			char why[128] = "";
+			unsigned long long addr =
+			    MODEL_VIRTIO_BASE + (unsigned long long)n->slot * MODEL_VIRTIO_STRIDE;
+			add(c, "-netdev");
+			if (n->tap && qemu_tap_usable(n->tap, why, sizeof(why))) {
+				add(c, "tap,id=fvnet%d,ifname=%s,script=no,downscript=no", n->slot,
+				    n->tap);
+				fprintf(o->log,
+					"ferrovisor: vm %s network[%u]: tap %s on virtio-mmio slot "
+					"%d (0x%llx)\n",
+					vm->name, i, n->tap, n->slot, addr);
+			} else {
+				unsigned port = n->port ? (unsigned)n->port : free_port();
+				if (!port)
+					return diag_error(d, n->at, "network",
+							  "no free TCP port on " LOOPBACK);
+				add(c, "socket,id=fvnet%d,listen=" LOOPBACK ":%u", n->slot, port);
+				if (n->tap)
+					fprintf(o->log,
+						"ferrovisor: vm %s network[%u]: tap %s not usable "
+						"(%s)\n",
+						vm->name, i, n->tap, why);
+				fprintf(o->log,
+					"ferrovisor: vm %s network[%u]: socket backend listening on "
+					LOOPBACK ":%u on virtio-mmio slot %d (0x%llx)\n",
+					vm->name, i, port, n->slot, addr);
+			}
+			add(c, "-device");
+			add(c, "virtio-net-device,netdev=fvnet%d,mac=%s,bus=virtio-mmio-bus.%d",
+			    n->slot, n->mac, n->slot);
+		}
+	}
+	return 0;
+}
+
+int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
+	      struct diag *d)
+{
+	memset(c, 0, sizeof(*c));
+	char mem[32];
+	scalar_fmt_size(m->host.memory, mem, sizeof(mem));
+	add(c, "%s", o->qemu);
+	add(c, "-M");
+	add(c, "virt");
+	add(c, "-cpu");
+	add(c, "rv64");
+	add(c, "-smp");
+	add(c, "%llu", (unsigned long long)m->host.cpus);
+	add(c, "-m");
+	add(c, "%s", mem);
+	add(c, "-display");
+	add(c, "none");
+	add(c, "-bios");
+	add(c, "default");
+	add(c, "-kernel");
+	add(c, "%s", o->hypervisor);
+	add(c, "-initrd");
+	add(c, "%s", o->bundle);
+	/* One stdio user: the UART, with QEMU's monitor behind Ctrl-] c (not Ctrl-A). */
+	add(c, "-chardev");
+	add(c, "stdio,id=fvcon,mux=on,signal=off");
+	add(c, "-serial");
+	add(c, "chardev:fvcon");
+	add(c, "-mon");
+	add(c, "chardev=fvcon");
+	add(c, "-echr");
+	add(c, QEMU_ESCAPE_CHAR);
+	if (add_disks(m, o, c, d) || add_nics(m, o, c, d))
+		return -1;
+	if (o->gdb) {
+		add(c, "-S");
+		add(c, "-s");
+	}
+	for (unsigned i = 0; i < o->nr_extra; i++)
+		add(c, "%s", o->extra[i]);
+	if (c->oom)
+		return diag_error(d, NOPOS, "qemu", "out of memory");
+	return 0;
+}
+
+void qemu_cmd_free(struct qemu_cmd *c)
+{
+	for (unsigned i = 0; i < c->argc; i++)
+		free(c->argv[i]);
+	free(c->argv);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool needs_quotes(const char *s)
+{
+	if (!*s)
+		return true;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/=+@%",
+			    *s))
+			return true;
+	return false;
+}
+
+void qemu_cmd_print(FILE *f, const struct qemu_cmd *c)
+{
+	for (unsigned i = 0; i < c->argc; i++) {
+		const char *a = c->argv[i];
+		fputs(i ? " " : "", f);
+		if (!needs_quotes(a)) {
+			fputs(a, f);
+			continue;
+		}
+		fputc('\'', f);
+		for (; *a; a++) {
+			if (*a == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*a, f);
+		}
+		fputc('\'', f);
+	}
+	fputc('\n', f);
+}

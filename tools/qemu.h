@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_TOOLS_QEMU_H
+#define FV_TOOLS_QEMU_H
+
+/*
+ * The QEMU command line for a resolved configuration: the machine sized
+ * by host.cpus and host.memory, the hypervisor as -kernel, the bundle as
+ * -initrd, the console on stdio (QEMU's own escape key moved to Ctrl-] so
+ * Ctrl-A reaches the hypervisor's console multiplexer), and each VM's
+ * virtio devices on the virtio-mmio slot the bundle records:
+ *   storage: -drive file=...,if=none,format=raw|qcow2,id=fvblkN
+ *            -device virtio-blk-device,drive=fvblkN,bus=virtio-mmio-bus.SLOT
+ *            (other formats are converted once with qemu-img into the cache)
+ *   network: -netdev tap,ifname=NAME,script=no,downscript=no when
+ *            /dev/net/tun opens and NAME is an existing tap interface, else
+ *            -netdev socket,listen=127.0.0.1:PORT (never another address).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "model.h"
+
+#define QEMU_DEFAULT_BIN "qemu-system-riscv64"
+#define QEMU_ESCAPE_CHAR "0x1d" /* Ctrl-] */
+
+struct qemu_opts {
+	const char *qemu;       /* QEMU binary */
+	const char *hypervisor; /* ferrovisor.bin */
+	const char *bundle;     /* the boot bundle (-initrd) */
+	char *const *extra;     /* --qemu-arg values, appended last */
+	unsigned nr_extra;
+	bool gdb;               /* -S -s: wait for gdb on tcp::1234 */
+	bool dry_run;           /* plan only: convert no disk, probe no port */
+	FILE *log;              /* where the choices are reported (stderr) */
+};
+
+struct qemu_cmd {
+	char **argv; /* NULL-terminated */
+	unsigned argc;
+	unsigned cap;
+	bool oom;
+};
+
+/*
+ * Decide the device backends (reporting each choice on o->log), convert
+ * foreign disk images, and build the command. Returns 0, or -1 with d.
+ */
+int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *cmd,
+	      struct diag *d);
+
+/* Free the command's strings. */
+void qemu_cmd_free(struct qemu_cmd *cmd);
+
+/* Print the command as a shell would read it, one line. */
+void qemu_cmd_print(FILE *f, const struct qemu_cmd *cmd);
+
+/*
+ * Whether a QEMU tap backend can use interface ifname here: /dev/net/tun
+ * opens read-write and /sys/class/net/IFNAME is a tun/tap device. When
+ * not, why says what is missing.
+ */
+bool qemu_tap_usable(const char *ifname, char *why, size_t len);
+
+#endif
