@@ -10,7 +10,7 @@ CROSS    ?= riscv64-linux-gnu-
 BUILD    ?= build
 B        := $(BUILD)/$(ARCH)
 SMP      ?= 2
-MEM      ?= 1G
+MEM      ?= 2G
 FEATURES ?=
 QEMU     ?= qemu-system-riscv64
 Q        ?= @
@@ -85,7 +85,25 @@ $(BUILD)/config/%.dtb: configs/%.dts guests
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
 
+# Debian guest images (kernel, initramfs) live in a cache outside the repository.
+FERROVISOR_CACHE ?= $(HOME)/.cache/ferrovisor
+IMAGE_DIR := $(FERROVISOR_CACHE)/images/riscv64
+IMAGE_STAMP := $(IMAGE_DIR)/manifest.txt
+
+images: $(IMAGE_STAMP)
+$(IMAGE_STAMP):
+	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --cache $(IMAGE_DIR)
+
+# Configurations with Linux guests embed the cached images.
+$(BUILD)/config/linux%.dtb: configs/linux%.dts guests $(IMAGE_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(IMAGE_DIR) -o $@ $<
+
 # Integration tests build extra configurations from tests/integration/configs.
+$(BUILD)/config/test-linux%.dtb: tests/integration/configs/linux%.dts guests $(IMAGE_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(IMAGE_DIR) -o $@ $<
+
 $(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
@@ -93,13 +111,22 @@ $(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
 TEST_DTS  := $(wildcard tests/integration/configs/*.dts)
 TEST_DTBS := $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(TEST_DTS))
 
+# make run: a Debian Linux VM (2 vCPUs) beside a bare-metal VM. RUN_CONFIG=none boots the
+# built-in 3-VM bare-metal configuration instead.
+RUN_CONFIG ?= linux
+ifeq ($(RUN_CONFIG),none)
+RUN_BUNDLE :=
+else
+RUN_BUNDLE := $(BUILD)/config/$(RUN_CONFIG).dtb
+endif
 QEMU_ARGS := -M virt -cpu rv64 -smp $(SMP) -m $(MEM) -nographic -bios default \
-             -kernel $(B)/ferrovisor.bin
+             -kernel $(B)/ferrovisor.bin $(if $(RUN_BUNDLE),-initrd $(RUN_BUNDLE))
 
-run: deps all
+run: deps all $(RUN_BUNDLE)
+	@echo "Ferrovisor: Ctrl-] n switches console focus, Ctrl-] 0 is the hypervisor shell, Ctrl-A x quits QEMU"
 	$(QEMU) $(QEMU_ARGS)
 
-run-debug: deps all
+run-debug: deps all $(RUN_BUNDLE)
 	@echo "QEMU waits for gdb on :1234 (gdb-multiarch $(B)/ferrovisor.elf -ex 'target remote :1234')"
 	$(QEMU) $(QEMU_ARGS) -S -s
 
@@ -136,8 +163,6 @@ ci: deps format-check cppcheck
 benchmark: deps all
 	$(Q)sh bench/run.sh
 
-images: deps
-	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,7 @@
 TOOLS_CC      ?= cc
 TOOLS_OUT     := $(BUILD)/tools
 TOOLS_BIN     := $(TOOLS_OUT)/ferrovisor
-TOOLS_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+TOOLS_VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-g$$(git rev-parse --short HEAD)")
 TOOLS_WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
                  -Wvla -Wimplicit-fallthrough -Wundef
 TOOLS_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE -Ihyp $(TOOLS_WARN) -MMD -MP
@@ -34,6 +34,10 @@ $(TOOLS_BIN): $(TOOLS_OBJ)
 	$(Q)$(TOOLS_CC) -o $@ $(TOOLS_OBJ) $(TOOLS_LDLIBS)
 	@echo "built $@"
 
+# The unit test of the tool's configuration code links tools/*.c (tests/unit/*.src); the
+# generic unit rule only watches hyp/ and tests/unit/, so rebuild it when tools/ changes.
+build/unit/test_cli_config: $(wildcard tools/*.c tools/*.h)
+
 # Fuzzing the loader and resolver (no file access): libFuzzer when clang has it, else a
 # standalone driver (tests/fuzz/driver.c) that replays the corpus and mutates it, under
 # ASan/UBSan with the host compiler.
@@ -42,21 +46,23 @@ FUZZ_SECONDS ?= 30
 FUZZ_CLANG   := $(shell command -v clang 2>/dev/null)
 FUZZ_HAS_LIBFUZZER := $(if $(FUZZ_CLANG),$(shell printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | $(FUZZ_CLANG) -x c - -fsanitize=fuzzer -o /dev/null 2>/dev/null && echo yes))
 FUZZ_LIB_SRC := tools/model.c tools/diag.c tools/scalar.c tools/paths.c tools/images.c \
-                tools/yaml_load.c tools/resolve.c $(TOOLS_HYP_SRC)
+                tools/yaml_load.c tools/yaml_value.c tools/resolve.c $(TOOLS_HYP_SRC)
 FUZZ_CFLAGS  := -std=c11 -g -O1 -D_DEFAULT_SOURCE -Ihyp -Itools $(TOOLS_WARN) \
                 -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(FUZZ_HAS_LIBFUZZER),yes)
 FUZZ_CC      := $(FUZZ_CLANG)
 FUZZ_SAN     := -fsanitize=fuzzer,address,undefined
 FUZZ_DRIVER  :=
-FUZZ_RUN      = $(FUZZ_OUT)/fuzz_yaml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-                -dict=tests/fuzz/yaml.dict -print_final_stats=1 \
+FUZZ_KIND    := libFuzzer
+FUZZ_RUN      = $(FUZZ_OUT)/fuzz_yaml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+                -dict=tests/fuzz/yaml.dict -artifact_prefix=$(FUZZ_OUT)/ \
                 $(FUZZ_OUT)/corpus tests/fuzz/corpus
 else
 FUZZ_CC      := $(TOOLS_CC)
 FUZZ_SAN     := -fsanitize=address,undefined
 FUZZ_DRIVER  := tests/fuzz/driver.c
-FUZZ_RUN      = $(FUZZ_OUT)/fuzz_yaml -t $(FUZZ_SECONDS) tests/fuzz/corpus
+FUZZ_KIND    := standalone driver
+FUZZ_RUN      = cd $(FUZZ_OUT) && ./fuzz_yaml -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus)
 endif
 
 $(FUZZ_OUT)/fuzz_yaml: tests/fuzz/fuzz_yaml.c $(FUZZ_DRIVER) $(FUZZ_LIB_SRC) $(wildcard tools/*.h)
@@ -69,6 +75,6 @@ fuzz-build: $(FUZZ_OUT)/fuzz_yaml
 fuzz: $(FUZZ_OUT)/fuzz_yaml
 	@mkdir -p $(FUZZ_OUT)/corpus
 	$(Q)$(FUZZ_RUN)
-	@echo "fuzz: ok ($(FUZZ_SECONDS) s, $(if $(FUZZ_HAS_LIBFUZZER),libFuzzer,standalone driver))"
+	@echo "fuzz: ok ($(FUZZ_SECONDS) s, $(FUZZ_KIND))"
 
 -include $(TOOLS_OBJ:.o=.d)

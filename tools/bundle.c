@@ -36,8 +36,7 @@ static int read_image(const char *path, void *dst, uint64_t size, const char *ke
 	return 0;
 }
 
-static int image_prop(void *fdt, const char *name, const char *path, uint64_t size,
-		      struct diag *d)
+static int image_prop(void *fdt, const char *name, const char *path, uint64_t size, struct diag *d)
 {
 	void *val;
 	int err = fdt_property_placeholder(fdt, name, (int)size, &val);
@@ -141,7 +140,7 @@ int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *
 	void *fdt = calloc(1, (size_t)cap);
 	if (!fdt)
 		return diag_error(d, NOPOS, "bundle", "out of memory (%llu bytes)",
-				  (unsigned long long)cap);
+		                  (unsigned long long)cap);
 	if (build(fdt, (int)cap, m, d)) {
 		free(fdt);
 		return -1;
@@ -151,7 +150,8 @@ int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *
 	char err[160];
 	if (bundle_verify(fdt, total, &parsed, err, sizeof(err))) {
 		free(fdt);
-		return diag_error(d, NOPOS, "bundle", "the hypervisor's parser rejects it: %s", err);
+		return diag_error(d, NOPOS, "bundle", "the hypervisor's parser rejects it: %s",
+		                  err);
 	}
 	*blob = fdt;
 	*size = total;
@@ -169,7 +169,7 @@ int bundle_write_file(const char *path, const void *blob, size_t size, char *err
 	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		free(tmp);
 		return -1;
 	}
@@ -186,7 +186,7 @@ int bundle_write_file(const char *path, const void *blob, size_t size, char *err
 	}
 	int ret = 0;
 	if (left || fchmod(fd, 0644) != 0 || close(fd) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		if (left)
 			close(fd);
 		ret = -1;

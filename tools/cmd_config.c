@@ -7,6 +7,7 @@
 #include "bundle.h"
 #include "cli.h"
 #include "print.h"
+#include "qemu.h"
 
 const char cmd_validate_usage[] =
     "Usage: ferrovisor validate --config FILE [--quiet]\n"
@@ -21,16 +22,17 @@ const char cmd_validate_usage[] =
     "Errors look like: vm-config.yaml:4:9: memory: \"1Q\" is not a size (e.g. 512M, 1G)\n";
 
 const char cmd_ls_usage[] = "Usage: ferrovisor ls --config FILE\n"
-			    "List the VMs of a configuration, one per line, numbered as the\n"
-			    "console numbers them (Ctrl-A 1 is the first VM).\n"
-			    "\n"
-			    "  -c, --config FILE  the YAML configuration\n"
-			    "  -h, --help         this help\n";
+                            "List the VMs of a configuration, one per line, numbered as the\n"
+                            "console numbers them (Ctrl-A 1 is the first VM).\n"
+                            "\n"
+                            "  -c, --config FILE  the YAML configuration\n"
+                            "  -h, --help         this help\n";
 
 const char cmd_console_usage[] =
     "Usage: ferrovisor console [--config FILE]\n"
     "Explain the console of `ferrovisor run`: output tags, the hypervisor's console\n"
-    "focus keys (Ctrl-A n, Ctrl-A 0-8) and QEMU's keys (Ctrl-] x to quit). With a\n"
+    "focus keys (" HYP_ESCAPE_KEY " n, " HYP_ESCAPE_KEY " 0-8) and QEMU's keys (" QEMU_ESCAPE_KEY
+    " x to quit). With a\n"
     "configuration, also the number of each VM. The console is always the terminal\n"
     "that runs `ferrovisor run`; there is nothing to attach to later.\n"
     "\n"
@@ -44,12 +46,12 @@ enum { OPT_QUIET = 'q' };
  * --quiet. Returns -1 to go on, else the exit code.
  */
 static int parse(const char *cmd, const char *usage, int argc, char **argv, const char **config,
-		 bool *quiet)
+                 bool *quiet)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	opterr = 0;

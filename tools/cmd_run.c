@@ -48,14 +48,13 @@ const char cmd_run_usage[] =
     "      --hypervisor FILE the hypervisor image (default: $FERROVISOR_HYPERVISOR,\n"
     "                        else ../riscv64/ferrovisor.bin next to this program,\n"
     "                        else " HYP_IN_TREE ")\n"
-    "      --qemu BINARY     QEMU to run (default: $FERROVISOR_QEMU or " QEMU_DEFAULT_BIN
-    ")\n"
+    "      --qemu BINARY     QEMU to run (default: $FERROVISOR_QEMU or " QEMU_DEFAULT_BIN ")\n"
     "      --gdb             QEMU waits for gdb on tcp::1234 (-S -s)\n"
     "  -n, --dry-run         print the QEMU command instead of running it\n"
     "  -h, --help            this help\n"
     "\n"
-    "Console: Ctrl-A n next VM, Ctrl-A 1-8 VM number, Ctrl-A 0 hypervisor shell,\n"
-    "Ctrl-] x quits QEMU (see `ferrovisor console`).\n";
+    "Console: " HYP_ESCAPE_KEY " n next VM, " HYP_ESCAPE_KEY " 1-8 VM number, " HYP_ESCAPE_KEY
+    " 0 hypervisor shell,\n" QEMU_ESCAPE_KEY " x quits QEMU (see `ferrovisor console`).\n";
 
 enum {
 	OPT_SMP = 256,
@@ -83,19 +82,20 @@ struct run_args {
 
 static int parse(const char *cmd, int argc, char **argv, struct run_args *a, bool run)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"bundle", required_argument, NULL, 'o'},
-					     {"smp", required_argument, NULL, OPT_SMP},
-					     {"mem", required_argument, NULL, OPT_MEM},
-					     {"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
-					     {"timeout", required_argument, NULL, OPT_TIMEOUT},
-					     {"hypervisor", required_argument, NULL, OPT_HYPERVISOR},
-					     {"qemu", required_argument, NULL, OPT_QEMU},
-					     {"gdb", no_argument, NULL, OPT_GDB},
-					     {"dry-run", no_argument, NULL, 'n'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"bundle", required_argument, NULL, 'o'},
+	    {"smp", required_argument, NULL, OPT_SMP},
+	    {"mem", required_argument, NULL, OPT_MEM},
+	    {"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"hypervisor", required_argument, NULL, OPT_HYPERVISOR},
+	    {"qemu", required_argument, NULL, OPT_QEMU},
+	    {"gdb", no_argument, NULL, OPT_GDB},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	int c;
 	uint64_t v;
 	optind = 1;
@@ -115,29 +115,31 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 			break;
 		case OPT_SMP:
 			if (scalar_u64(optarg, &v) || v < 1 || v > MODEL_HOST_MAX_CPUS)
-				return cli_usage_error(cmd, "--smp: \"%s\" is not a CPU count (1-%d)",
-						       optarg, MODEL_HOST_MAX_CPUS);
+				return cli_usage_error(cmd,
+				                       "--smp: \"%s\" is not a CPU count (1-%d)",
+				                       optarg, MODEL_HOST_MAX_CPUS);
 			a->smp = v;
 			break;
 		case OPT_MEM:
 			if (scalar_size(optarg, &v) || v < (64ULL << 20) || v % (1ULL << 20))
 				return cli_usage_error(cmd,
-						       "--mem: \"%s\" is not a memory size of at "
-						       "least 64M in whole MiB (e.g. 2G)",
-						       optarg);
+				                       "--mem: \"%s\" is not a memory size of at "
+				                       "least 64M in whole MiB (e.g. 2G)",
+				                       optarg);
 			a->mem = v;
 			break;
 		case OPT_QEMU_ARG:
 			if (a->nr_extra == MAX_QEMU_ARGS)
 				return cli_usage_error(cmd, "more than %d --qemu-arg",
-						       MAX_QEMU_ARGS);
+				                       MAX_QEMU_ARGS);
 			a->extra[a->nr_extra++] = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (scalar_u64(optarg, &v) || v > 86400 * 365)
-				return cli_usage_error(cmd, "--timeout: \"%s\" is not a number of "
-							    "seconds",
-						       optarg);
+			if (scalar_u64(optarg, &v) || v > 86400ULL * 365)
+				return cli_usage_error(cmd,
+				                       "--timeout: \"%s\" is not a number of "
+				                       "seconds",
+				                       optarg);
 			a->timeout = (unsigned)v;
 			break;
 		case OPT_HYPERVISOR:
@@ -221,7 +223,7 @@ int cmd_build(int argc, char **argv)
 		ret = CLI_RUNTIME;
 	} else {
 		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes, %u VM%s)\n", out, size, m.nr_vms,
-			m.nr_vms == 1 ? "" : "s");
+		        m.nr_vms == 1 ? "" : "s");
 	}
 	free(def);
 	free(blob);
@@ -248,7 +250,7 @@ static char *find_hypervisor(const char *opt)
 		self[n] = '\0';
 		char *slash = strrchr(self, '/');
 		if (slash) {
-			strcpy(slash, HYP_REL_TO_TOOL);
+			memcpy(slash, HYP_REL_TO_TOOL, sizeof(HYP_REL_TO_TOOL));
 			char *real = realpath(self, NULL);
 			if (real && readable(real))
 				return real;
@@ -260,7 +262,7 @@ static char *find_hypervisor(const char *opt)
 
 /* Where the bundle goes: --bundle FILE (kept) or a temporary file (removed later). */
 static int place_bundle(const struct run_args *a, const void *blob, size_t size, char **path,
-		       bool *temporary)
+                        bool *temporary)
 {
 	char err[PATH_MAX + 128];
 	*temporary = !a->output;
@@ -309,8 +311,8 @@ static void banner(const struct model *m, const struct run_args *a)
 	fprintf(stderr, ") on %llu CPUs, %s", (unsigned long long)m->host.cpus, mem);
 	if (a->timeout)
 		fprintf(stderr, ", for at most %u s", a->timeout);
-	fputs("\nferrovisor: console: Ctrl-A n next VM, Ctrl-A 0 hypervisor shell, "
-	      "Ctrl-] x quit QEMU\n",
+	fputs("\nferrovisor: console: " HYP_ESCAPE_KEY " n next VM, " HYP_ESCAPE_KEY
+	      " 0 hypervisor shell, " QEMU_ESCAPE_KEY " x quit QEMU\n",
 	      stderr);
 }
 
@@ -331,8 +333,8 @@ int cmd_run(int argc, char **argv)
 	struct qemu_cmd cmd = {0};
 	if (!hyp) {
 		cli_error("hypervisor image %s not found (build it with `make hyp`, or give "
-			  "--hypervisor)",
-			  a.hypervisor ? a.hypervisor : HYP_IN_TREE);
+		          "--hypervisor)",
+		          a.hypervisor ? a.hypervisor : HYP_IN_TREE);
 		ret = CLI_RUNTIME;
 		goto out;
 	}
@@ -343,7 +345,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	const char *qemu_env = getenv("FERROVISOR_QEMU");
 	struct qemu_opts qo = {
-	    .qemu = a.qemu ? a.qemu : qemu_env && *qemu_env ? qemu_env : QEMU_DEFAULT_BIN,
+	    .qemu = a.qemu                  ? a.qemu
+	            : qemu_env && *qemu_env ? qemu_env
+	                                    : QEMU_DEFAULT_BIN,
 	    .hypervisor = hyp,
 	    .bundle = bundle,
 	    .extra = a.extra,
@@ -362,15 +366,17 @@ int cmd_run(int argc, char **argv)
 	if (a.dry_run) {
 		qemu_cmd_print(stdout, &cmd);
 		if (temporary)
-			fprintf(stderr, "ferrovisor: dry run: the temporary bundle is removed again "
-					"(keep one with --bundle FILE)\n");
+			fprintf(stderr,
+			        "ferrovisor: dry run: the temporary bundle is removed again "
+			        "(keep one with --bundle FILE)\n");
 		goto out;
 	}
 	banner(&m, &a);
 	if (a.gdb)
-		fprintf(stderr, "ferrovisor: QEMU waits for gdb: gdb-multiarch %s -ex 'target "
-				"remote :1234'\n",
-			hyp);
+		fprintf(stderr,
+		        "ferrovisor: QEMU waits for gdb: gdb-multiarch %s -ex 'target "
+		        "remote :1234'\n",
+		        hyp);
 	ret = proc_run(cmd.argv, a.timeout);
 out:
 	if (temporary && bundle)

@@ -12,7 +12,7 @@ void diag_init(struct diag *d, const char *file)
 }
 
 static void format(const struct diag *d, char *buf, size_t len, struct src_pos pos,
-		   const char *prefix, const char *key, const char *fmt, va_list ap)
+                   const char *prefix, const char *key, const char *fmt, va_list ap)
 {
 	int n;
 	if (pos.line)

@@ -35,7 +35,7 @@ void image_classify(const uint8_t *head, size_t len, uint64_t size, struct image
 		return;
 	}
 	if (len >= LINUX_HDR_BYTES && (memcmp(head + LINUX_MAGIC2, "RSC\x05", 4) == 0 ||
-				       memcmp(head + LINUX_MAGIC, "RISCV\0\0\0", 8) == 0)) {
+	                               memcmp(head + LINUX_MAGIC, "RISCV\0\0\0", 8) == 0)) {
 		out->is_linux = true;
 		out->text_offset = le64(head + LINUX_TEXT_OFFSET);
 		out->image_size = le64(head + LINUX_IMAGE_SIZE);
@@ -43,7 +43,7 @@ void image_classify(const uint8_t *head, size_t len, uint64_t size, struct image
 }
 
 static int read_head(const char *path, uint8_t *head, size_t *len, uint64_t *size, bool disk,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -96,9 +96,12 @@ const char *image_disk_format(const uint8_t *head, size_t len)
 		const char *magic;
 		size_t mlen;
 	} magics[] = {
-	    {"qcow2", 0, "QFI\xfb", 4},     {"qed", 0, "QED\0", 4},
-	    {"vmdk", 0, "KDMV", 4},         {"vmdk", 0, "# Disk DescriptorFile", 21},
-	    {"vhdx", 0, "vhdxfile", 8},     {"vpc", 0, "conectix", 8},
+	    {"qcow2", 0, "QFI\xfb", 4},
+	    {"qed", 0, "QED\0", 4},
+	    {"vmdk", 0, "KDMV", 4},
+	    {"vmdk", 0, "# Disk DescriptorFile", 21},
+	    {"vhdx", 0, "vhdxfile", 8},
+	    {"vpc", 0, "conectix", 8},
 	    {"vdi", 0x40, "\x7f\x10\xda\xbe", 4},
 	};
 	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)

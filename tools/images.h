@@ -14,9 +14,11 @@
 struct image_info {
 	uint64_t size;
 	bool is_elf;
-	bool is_linux;        /* RISC-V Linux Image header (Documentation/arch/riscv/boot-image-header.rst) */
+	bool is_linux; /* RISC-V Linux Image header (Documentation/arch/riscv/boot-image-header.rst)
+	                */
 	uint64_t text_offset; /* Linux: load offset from the start of RAM */
-	uint64_t image_size;  /* Linux: memory the kernel needs from its load address (0 = unknown) */
+	uint64_t
+	    image_size; /* Linux: memory the kernel needs from its load address (0 = unknown) */
 };
 
 /* Classify the first len bytes of an image of total size size. Pure. */

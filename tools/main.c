@@ -14,11 +14,10 @@
 static int cmd_help(int argc, char **argv);
 
 static const char help_usage[] = "Usage: ferrovisor help [COMMAND]\n"
-				 "Show the commands, or the help of one command.\n";
+                                 "Show the commands, or the help of one command.\n";
 
 static const struct cli_cmd commands[] = {
-    {"validate", "check a configuration and print it resolved", cmd_validate,
-     cmd_validate_usage},
+    {"validate", "check a configuration and print it resolved", cmd_validate, cmd_validate_usage},
     {"build", "write the boot bundle (configuration blob with the images)", cmd_build,
      cmd_build_usage},
     {"run", "build the bundle and boot it on QEMU, console attached", cmd_run, cmd_run_usage},
@@ -124,13 +123,14 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("ferrovisor %s (configuration blob ferrovisor,config-v1)\n", FV_TOOL_VERSION);
+		printf("ferrovisor %s (configuration blob ferrovisor,config-v1)\n",
+		       FV_TOOL_VERSION);
 		return CLI_OK;
 	}
 	const struct cli_cmd *c = find(argv[1]);
 	if (!c) {
 		fprintf(stderr, "ferrovisor: unknown command \"%s\"\nTry 'ferrovisor --help'.\n",
-			argv[1]);
+		        argv[1]);
 		return CLI_USAGE;
 	}
 	return c->run(argc - 1, argv + 1);

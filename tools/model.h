@@ -61,29 +61,11 @@ enum vm_key {
 	VMK_COUNT
 };
 
-enum host_key {
-	HK_CPUS,
-	HK_MEMORY,
-	HK_TIME_SLICE_US,
-	HK_CONSOLE_FOCUS,
-	HK_COUNT
-};
+enum host_key { HK_CPUS, HK_MEMORY, HK_TIME_SLICE_US, HK_CONSOLE_FOCUS, HK_COUNT };
 
-enum nic_key {
-	NK_TYPE,
-	NK_TAP,
-	NK_MAC,
-	NK_PORT,
-	NK_COUNT
-};
+enum nic_key { NK_TYPE, NK_TAP, NK_MAC, NK_PORT, NK_COUNT };
 
-enum disk_key {
-	DK_TYPE,
-	DK_IMAGE,
-	DK_FORMAT,
-	DK_READONLY,
-	DK_COUNT
-};
+enum disk_key { DK_TYPE, DK_IMAGE, DK_FORMAT, DK_READONLY, DK_SIZE, DK_COUNT };
 
 enum image_kind {
 	IMAGE_FLAT,  /* a flat binary entered at its first byte */
@@ -93,24 +75,26 @@ enum image_kind {
 struct model_nic {
 	struct src_pos at; /* the list item */
 	struct src_pos pos[NK_COUNT];
-	char *tap;         /* host tap interface, NULL = none (socket backend) */
-	char mac[18];      /* "52:54:00:xx:xx:xx"; generated when not given */
-	uint64_t port;     /* socket backend port on 127.0.0.1; 0 = pick a free one */
-	int slot;          /* virtio-mmio slot, -1 until resolved */
+	char *tap;     /* host tap interface, NULL = none (socket backend) */
+	char mac[18];  /* "52:54:00:xx:xx:xx"; generated when not given */
+	uint64_t port; /* socket backend port on 127.0.0.1; 0 = pick a free one */
+	int slot;      /* virtio-mmio slot, -1 until resolved */
 };
 
 struct model_disk {
 	struct src_pos at;
 	struct src_pos pos[DK_COUNT];
-	char *image;       /* as written */
-	char *path;        /* resolved absolute path */
-	char format[8];    /* "auto" (as written), then "raw" or "qcow2" or a foreign format */
+	char *image;    /* as written */
+	char *path;     /* resolved absolute path */
+	char format[8]; /* "auto" (as written), then "raw" or "qcow2" or a foreign format */
 	bool readonly;
+	uint64_t size; /* create the image with this size when it does not exist; 0 = never */
+	bool create;   /* resolver: it does not exist yet; `run` creates it */
 	int slot;
 };
 
 struct model_vm {
-	struct src_pos at; /* the VM's mapping */
+	struct src_pos at;             /* the VM's mapping */
 	struct src_pos pos[VMK_COUNT]; /* line 0 = key not given */
 	char name[VM_NAME_MAX];
 	uint64_t vcpus;
@@ -123,7 +107,7 @@ struct model_vm {
 	char *initrd_path;
 	char *command_line; /* NULL = not given */
 	uint64_t weight;
-	uint64_t affinity;  /* CPU mask, 0 = any */
+	uint64_t affinity; /* CPU mask, 0 = any */
 	int pin[VM_MAX_VCPUS];
 	unsigned nr_pin;
 	bool autostart;
@@ -143,16 +127,16 @@ struct model_host {
 	struct src_pos at;
 	struct src_pos pos[HK_COUNT];
 	uint64_t cpus;
-	uint64_t memory;   /* 0 = automatic (filled by the resolver) */
-	bool memory_auto;  /* memory was computed, not given */
+	uint64_t memory;  /* 0 = automatic (filled by the resolver) */
+	bool memory_auto; /* memory was computed, not given */
 	uint64_t time_slice_us;
 	char focus[VM_NAME_MAX]; /* "" = first VM (resolved), "hyp" = shell */
 };
 
 struct model {
-	char *file;       /* the configuration file as named by the user */
-	char *dir;        /* its directory, absolute: base of relative paths */
-	bool single;      /* one-VM form (VM keys at the top level) */
+	char *file;  /* the configuration file as named by the user */
+	char *dir;   /* its directory, absolute: base of relative paths */
+	bool single; /* one-VM form (VM keys at the top level) */
 	struct model_host host;
 	struct model_vm vms[CFG_MAX_VMS];
 	unsigned nr_vms;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "qemu.h"
 #include "scalar.h"
 
 static void yaml_str(FILE *f, const char *s)
@@ -59,8 +60,8 @@ static void print_vm(FILE *f, const struct model_vm *vm)
 	fprintf(f, "\n    memory_base: 0x%llx\n    kernel: ", (unsigned long long)vm->memory_base);
 	yaml_str(f, vm->kernel_path ? vm->kernel_path : "");
 	fprintf(f, "  # %s, %llu bytes\n",
-		vm->kernel_kind == IMAGE_LINUX ? "Linux Image" : "flat binary",
-		(unsigned long long)vm->kernel_size);
+	        vm->kernel_kind == IMAGE_LINUX ? "Linux Image" : "flat binary",
+	        (unsigned long long)vm->kernel_size);
 	fprintf(f, "    kernel_offset: 0x%llx\n", (unsigned long long)vm->kernel_offset);
 	if (vm->initrd_path) {
 		fputs("    initrd: ", f);
@@ -86,7 +87,7 @@ static void print_vm(FILE *f, const struct model_vm *vm)
 	else
 		fputs("~  # not pinned", f);
 	fprintf(f, "\n    autostart: %s\n    uart: %s\n", vm->autostart ? "true" : "false",
-		vm->uart ? "true" : "false");
+	        vm->uart ? "true" : "false");
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
 	if (vm->nr_nics)
@@ -102,7 +103,8 @@ static void print_vm(FILE *f, const struct model_vm *vm)
 		fprintf(f, "        mac: \"%s\"\n", nic->mac);
 		if (nic->port)
 			fprintf(f, "        port: %llu\n", (unsigned long long)nic->port);
-		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", nic->slot, slot_addr(nic->slot));
+		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", nic->slot,
+		        slot_addr(nic->slot));
 	}
 	if (vm->nr_disks)
 		fputs("    storage:\n", f);
@@ -112,8 +114,13 @@ static void print_vm(FILE *f, const struct model_vm *vm)
 		yaml_str(f, k->path ? k->path : k->image);
 		bool native = strcmp(k->format, "raw") == 0 || strcmp(k->format, "qcow2") == 0;
 		fprintf(f, "\n        format: %s%s%s\n", native ? k->format : "auto",
-			native ? "" : "  # converted to qcow2 at run: ", native ? "" : k->format);
+		        native ? "" : "  # converted to qcow2 at run: ", native ? "" : k->format);
 		fprintf(f, "        readonly: %s\n", k->readonly ? "true" : "false");
+		if (k->size) {
+			fputs("        size: ", f);
+			size_val(f, k->size);
+			fputs(k->create ? "  # missing: created by `ferrovisor run`\n" : "\n", f);
+		}
 		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", k->slot, slot_addr(k->slot));
 	}
 }
@@ -124,8 +131,8 @@ void print_resolved(FILE *f, const struct model *m)
 	fprintf(f, "host:\n  cpus: %llu\n  memory: ", (unsigned long long)m->host.cpus);
 	size_val(f, m->host.memory);
 	fprintf(f, "%s\n  time_slice_us: %llu\n  console_focus: ",
-		m->host.memory_auto ? "  # automatic" : "",
-		(unsigned long long)m->host.time_slice_us);
+	        m->host.memory_auto ? "  # automatic" : "",
+	        (unsigned long long)m->host.time_slice_us);
 	yaml_str(f, m->host.focus);
 	fputs(strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0 ? "  # the hypervisor shell\n" : "\n",
 	      f);
@@ -137,7 +144,7 @@ void print_resolved(FILE *f, const struct model *m)
 void print_table(FILE *f, const struct model *m)
 {
 	fprintf(f, "%-3s %-20s %5s %7s %6s %-9s %-9s %-5s %s\n", "#", "NAME", "VCPUS", "MEMORY",
-		"WEIGHT", "PIN", "AUTOSTART", "VIRTIO", "KERNEL");
+	        "WEIGHT", "PIN", "AUTOSTART", "VIRTIO", "KERNEL");
 	for (unsigned i = 0; i < m->nr_vms; i++) {
 		const struct model_vm *vm = &m->vms[i];
 		char mem[32], pin[32] = "-", dev[32];
@@ -146,40 +153,44 @@ void print_table(FILE *f, const struct model *m)
 			pin[0] = '\0';
 			for (unsigned j = 0; j < vm->nr_pin; j++)
 				snprintf(pin + strlen(pin), sizeof(pin) - strlen(pin), "%s%d",
-					 j ? "," : "", vm->pin[j]);
+				         j ? "," : "", vm->pin[j]);
 		}
 		snprintf(dev, sizeof(dev), "%ub/%un", vm->nr_disks, vm->nr_nics);
 		fprintf(f, "%-3u %-20s %5llu %7s %6llu %-9s %-9s %-5s %s\n", i + 1, vm->name,
-			(unsigned long long)vm->vcpus, mem, (unsigned long long)vm->weight, pin,
-			vm->autostart ? "yes" : "no", dev, vm->kernel);
+		        (unsigned long long)vm->vcpus, mem, (unsigned long long)vm->weight, pin,
+		        vm->autostart ? "yes" : "no", dev, vm->kernel);
 	}
 }
 
 void print_console_help(FILE *f, const struct model *m)
 {
-	fputs("`ferrovisor run` attaches the console to this terminal (QEMU's stdio). Every line\n"
-	      "is tagged with where it came from: \"[vm-name] ...\" for a VM's UART, \"[hyp] ...\"\n"
-	      "for the hypervisor. Keyboard input goes to the VM that has console focus.\n"
-	      "\n"
-	      "Hypervisor console keys:\n"
-	      "  Ctrl-A n          give focus to the next VM\n"
-	      "  Ctrl-A 1 .. 8     give focus to VM number 1 .. 8\n"
-	      "  Ctrl-A 0, Ctrl-A h  the hypervisor shell\n"
-	      "  Ctrl-A ?          list these keys\n"
-	      "  Ctrl-A Ctrl-A     send Ctrl-A to the focused VM\n"
-	      "QEMU keys (its escape key is moved from Ctrl-A to Ctrl-]):\n"
-	      "  Ctrl-] c          switch between the console and the QEMU monitor\n"
-	      "  Ctrl-] x          quit QEMU (and `ferrovisor run`)\n"
-	      "  Ctrl-] h          QEMU's list of keys\n",
-	      f);
+	fputs(
+	    "`ferrovisor run` attaches the console to this terminal (QEMU's stdio). Every line\n"
+	    "is tagged with where it came from: \"[vm-name] ...\" for a VM's UART, \"[hyp] ...\"\n"
+	    "for the hypervisor. Keyboard input goes to the VM that has console focus.\n"
+	    "\n"
+	    "Hypervisor console keys:\n"
+	    "  " HYP_ESCAPE_KEY " n            give focus to the next VM\n"
+	    "  " HYP_ESCAPE_KEY " 1 .. 8       give focus to VM number 1 .. 8\n"
+	    "  " HYP_ESCAPE_KEY " 0, " HYP_ESCAPE_KEY " h  the hypervisor shell\n"
+	    "  " HYP_ESCAPE_KEY " ?            list these keys\n"
+	    "  " HYP_ESCAPE_KEY " " HYP_ESCAPE_KEY "       send " HYP_ESCAPE_KEY
+	    " to the focused VM\n"
+	    "QEMU keys:\n"
+	    "  " QEMU_ESCAPE_KEY " x            quit QEMU (and `ferrovisor run`)\n"
+	    "  " QEMU_ESCAPE_KEY " c            switch between the console and the QEMU monitor\n"
+	    "  " QEMU_ESCAPE_KEY " " QEMU_ESCAPE_KEY "       send " QEMU_ESCAPE_KEY
+	    " to the focused VM\n"
+	    "  " QEMU_ESCAPE_KEY " h            QEMU's list of keys\n",
+	    f);
 	if (!m) {
 		fputs("\nWith --config, the VM numbers of that configuration are listed.\n", f);
 		return;
 	}
 	fputs("\nVM numbers in this configuration:\n", f);
 	for (unsigned i = 0; i < m->nr_vms; i++)
-		fprintf(f, "  Ctrl-A %u          %s%s\n", i + 1, m->vms[i].name,
-			strcmp(m->host.focus, m->vms[i].name) == 0 ? "  (focus at boot)" : "");
+		fprintf(f, "  " HYP_ESCAPE_KEY " %u          %s%s\n", i + 1, m->vms[i].name,
+		        strcmp(m->host.focus, m->vms[i].name) == 0 ? "  (focus at boot)" : "");
 	if (strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0)
 		fputs("  (the hypervisor shell has focus at boot)\n", f);
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -14,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_NS     20000000L /* 20 ms between checks of the child */
-#define KILL_GRACE  3         /* seconds between SIGTERM and SIGKILL at a timeout */
+#define POLL_NS       20000000L /* 20 ms between checks of the child */
+#define KILL_GRACE_MS 3000      /* between SIGTERM and SIGKILL at a timeout */
 
 static volatile sig_atomic_t pending_sig;
 
@@ -24,11 +25,11 @@ static void on_signal(int sig)
 	pending_sig = sig;
 }
 
-static double now_s(void)
+static uint64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* In the child: die with the parent, then exec; on failure report errno through fd. */
@@ -49,7 +50,7 @@ static void child(char *const argv[], int fd, pid_t parent)
 
 static int wait_child(pid_t pid, unsigned timeout_s, bool *timed_out)
 {
-	double deadline = timeout_s ? now_s() + timeout_s : 0, kill_at = 0;
+	uint64_t deadline = timeout_s ? now_ms() + (uint64_t)timeout_s * 1000 : 0, kill_at = 0;
 	int status;
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
@@ -61,11 +62,11 @@ static int wait_child(pid_t pid, unsigned timeout_s, bool *timed_out)
 			kill(pid, pending_sig);
 			pending_sig = 0;
 		}
-		double t = now_s();
+		uint64_t t = now_ms();
 		if (deadline && t >= deadline && !*timed_out) {
 			*timed_out = true;
 			kill(pid, SIGTERM);
-			kill_at = t + KILL_GRACE;
+			kill_at = t + KILL_GRACE_MS;
 		}
 		if (kill_at && t >= kill_at) {
 			kill(pid, SIGKILL);
@@ -118,7 +119,8 @@ int proc_run(char *const argv[], unsigned timeout_s)
 		fprintf(stderr, "ferrovisor: cannot run %s: %s\n", argv[0], strerror(err));
 		ret = PROC_EXIT_NOEXEC;
 	} else if (timed_out) {
-		fprintf(stderr, "\nferrovisor: timeout after %u s: stopped %s\n", timeout_s, argv[0]);
+		fprintf(stderr, "\nferrovisor: timeout after %u s: stopped %s\n", timeout_s,
+		        argv[0]);
 		ret = PROC_EXIT_TIMEOUT;
 	} else if (status < 0) {
 		fprintf(stderr, "ferrovisor: waitpid: %s\n", strerror(errno));

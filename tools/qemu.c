@@ -165,10 +165,36 @@ static bool newer(const char *a, const char *b)
  * the file QEMU opens, malloc'd.
  */
 static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct model_disk *k,
-			const struct qemu_opts *o, char **out, struct diag *d)
+                        const struct qemu_opts *o, char **out, struct diag *d)
 {
 	char key[32];
 	snprintf(key, sizeof(key), "storage[%u].image", idx);
+	if (k->create) {
+		char size[32];
+		scalar_fmt_size(k->size, size, sizeof(size));
+		if (o->dry_run || access(k->path, F_OK) == 0) {
+			fprintf(o->log,
+			        "ferrovisor: vm %s storage[%u]: %s (%s, %s) is created at run\n",
+			        vm->name, idx, k->path, k->format, size);
+		} else {
+			char *dir = strdup(k->path);
+			char *slash = dir ? strrchr(dir, '/') : NULL;
+			if (slash && slash != dir) {
+				*slash = '\0';
+				make_dirs(dir);
+			}
+			free(dir);
+			fprintf(o->log, "ferrovisor: vm %s storage[%u]: creating %s (%s, %s)\n",
+			        vm->name, idx, k->path, k->format, size);
+			char *argv[] = {"qemu-img",        "create",        "-q", "-f",
+			                (char *)k->format, (char *)k->path, size, NULL};
+			int rc = proc_run(argv, 0);
+			if (rc != 0)
+				return diag_error(d, k->pos[DK_IMAGE], key,
+				                  "qemu-img could not create %s (exit code %d)",
+				                  k->path, rc);
+		}
+	}
 	if (strcmp(k->format, "raw") == 0 || strcmp(k->format, "qcow2") == 0) {
 		*out = strdup(k->path);
 		return *out ? 0 : diag_error(d, NOPOS, key, "out of memory");
@@ -186,17 +212,18 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 	int ret = 0;
 	if (o->dry_run || newer(dst, k->path)) {
 		fprintf(o->log, "ferrovisor: vm %s storage[%u]: %s (%s) as its qcow2 copy %s\n",
-			vm->name, idx, k->path, k->format, dst);
+		        vm->name, idx, k->path, k->format, dst);
 	} else {
 		make_dirs(dir);
 		fprintf(o->log, "ferrovisor: vm %s storage[%u]: converting %s (%s) to qcow2: %s\n",
-			vm->name, idx, k->path, k->format, dst);
-		char *argv[] = {"qemu-img", "convert", "-f", (char *)k->format, "-O", "qcow2",
-				(char *)k->path, dst, NULL};
+		        vm->name, idx, k->path, k->format, dst);
+		char *argv[] = {"qemu-img",      "convert", "-f", (char *)k->format, "-O", "qcow2",
+		                (char *)k->path, dst,       NULL};
 		int rc = proc_run(argv, 0);
 		if (rc != 0)
-			ret = diag_error(d, k->pos[DK_IMAGE], key,
-					 "qemu-img could not convert %s (exit code %d)", k->path, rc);
+			ret =
+			    diag_error(d, k->pos[DK_IMAGE], key,
+			               "qemu-img could not convert %s (exit code %d)", k->path, rc);
 	}
 	free(dir);
 	if (ret)
@@ -207,7 +234,7 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 }
 
 static int add_disks(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
-		     struct diag *d)
+                     struct diag *d)
 {
 	for (unsigned v = 0; v < m->nr_vms; v++) {
 		const struct model_vm *vm = &m->vms[v];
@@ -228,18 +255,19 @@ static int add_disks(const struct model *m, const struct qemu_opts *o, struct qe
 			add(c, "virtio-blk-device,drive=fvblk%d,bus=virtio-mmio-bus.%d", k->slot,
 			    k->slot);
 			free(esc);
-			fprintf(o->log,
-				"ferrovisor: vm %s storage[%u]: %s (%s%s) on virtio-mmio slot %d "
-				"(0x%llx)\n",
-				vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", k->slot,
-				MODEL_VIRTIO_BASE + (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
+			fprintf(
+			    o->log,
+			    "ferrovisor: vm %s storage[%u]: %s (%s%s) on virtio-mmio slot %d "
+			    "(0x%llx)\n",
+			    vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", k->slot,
+			    MODEL_VIRTIO_BASE + (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
 		}
 	}
 	return 0;
 }
 
 static int add_nics(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
-		    struct diag *d)
+                    struct diag *d)
 {
 	for (unsigned v = 0; v < m->nr_vms; v++) {
 		const struct model_vm *vm = &m->vms[v];
@@ -253,24 +281,24 @@ static int add_nics(const struct model *m, const struct qemu_opts *o, struct qem
 				add(c, "tap,id=fvnet%d,ifname=%s,script=no,downscript=no", n->slot,
 				    n->tap);
 				fprintf(o->log,
-					"ferrovisor: vm %s network[%u]: tap %s on virtio-mmio slot "
-					"%d (0x%llx)\n",
-					vm->name, i, n->tap, n->slot, addr);
+				        "ferrovisor: vm %s network[%u]: tap %s on virtio-mmio slot "
+				        "%d (0x%llx)\n",
+				        vm->name, i, n->tap, n->slot, addr);
 			} else {
 				unsigned port = n->port ? (unsigned)n->port : free_port();
 				if (!port)
 					return diag_error(d, n->at, "network",
-							  "no free TCP port on " LOOPBACK);
+					                  "no free TCP port on " LOOPBACK);
 				add(c, "socket,id=fvnet%d,listen=" LOOPBACK ":%u", n->slot, port);
 				if (n->tap)
 					fprintf(o->log,
-						"ferrovisor: vm %s network[%u]: tap %s not usable "
-						"(%s)\n",
-						vm->name, i, n->tap, why);
+					        "ferrovisor: vm %s network[%u]: tap %s not usable "
+					        "(%s)\n",
+					        vm->name, i, n->tap, why);
 				fprintf(o->log,
-					"ferrovisor: vm %s network[%u]: socket backend listening on "
-					LOOPBACK ":%u on virtio-mmio slot %d (0x%llx)\n",
-					vm->name, i, port, n->slot, addr);
+				        "ferrovisor: vm %s network[%u]: socket backend listening "
+				        "on " LOOPBACK ":%u on virtio-mmio slot %d (0x%llx)\n",
+				        vm->name, i, port, n->slot, addr);
 			}
 			add(c, "-device");
 			add(c, "virtio-net-device,netdev=fvnet%d,mac=%s,bus=virtio-mmio-bus.%d",
@@ -280,8 +308,7 @@ static int add_nics(const struct model *m, const struct qemu_opts *o, struct qem
 	return 0;
 }
 
-int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
-	      struct diag *d)
+int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c, struct diag *d)
 {
 	memset(c, 0, sizeof(*c));
 	char mem[32];
@@ -303,15 +330,16 @@ int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd 
 	add(c, "%s", o->hypervisor);
 	add(c, "-initrd");
 	add(c, "%s", o->bundle);
-	/* One stdio user: the UART, with QEMU's monitor behind Ctrl-] c (not Ctrl-A). */
+	/*
+	 * The UART on stdio with QEMU's monitor behind Ctrl-A c; signal=off lets Ctrl-C reach
+	 * the guests. The hypervisor's own console keys start with Ctrl-], which QEMU passes.
+	 */
 	add(c, "-chardev");
 	add(c, "stdio,id=fvcon,mux=on,signal=off");
 	add(c, "-serial");
 	add(c, "chardev:fvcon");
 	add(c, "-mon");
 	add(c, "chardev=fvcon");
-	add(c, "-echr");
-	add(c, QEMU_ESCAPE_CHAR);
 	if (add_disks(m, o, c, d) || add_nics(m, o, c, d))
 		return -1;
 	if (o->gdb) {
@@ -338,8 +366,9 @@ static bool needs_quotes(const char *s)
 	if (!*s)
 		return true;
 	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/=+@%",
-			    *s))
+		if (!strchr(
+		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/=+@%",
+		        *s))
 			return true;
 	return false;
 }

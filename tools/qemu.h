@@ -5,8 +5,8 @@
 /*
  * The QEMU command line for a resolved configuration: the machine sized
  * by host.cpus and host.memory, the hypervisor as -kernel, the bundle as
- * -initrd, the console on stdio (QEMU's own escape key moved to Ctrl-] so
- * Ctrl-A reaches the hypervisor's console multiplexer), and each VM's
+ * -initrd, the console on stdio (multiplexed with QEMU's monitor behind
+ * QEMU's escape key Ctrl-A; the hypervisor's console keys use Ctrl-]), and each VM's
  * virtio devices on the virtio-mmio slot the bundle records:
  *   storage: -drive file=...,if=none,format=raw|qcow2,id=fvblkN
  *            -device virtio-blk-device,drive=fvblkN,bus=virtio-mmio-bus.SLOT
@@ -22,7 +22,8 @@
 #include "model.h"
 
 #define QEMU_DEFAULT_BIN "qemu-system-riscv64"
-#define QEMU_ESCAPE_CHAR "0x1d" /* Ctrl-] */
+#define QEMU_ESCAPE_KEY  "Ctrl-A" /* QEMU's default -echr */
+#define HYP_ESCAPE_KEY   "Ctrl-]" /* ESCAPE_CHAR of hyp/core/vconsole.c */
 
 struct qemu_opts {
 	const char *qemu;       /* QEMU binary */
@@ -30,9 +31,9 @@ struct qemu_opts {
 	const char *bundle;     /* the boot bundle (-initrd) */
 	char *const *extra;     /* --qemu-arg values, appended last */
 	unsigned nr_extra;
-	bool gdb;               /* -S -s: wait for gdb on tcp::1234 */
-	bool dry_run;           /* plan only: convert no disk, probe no port */
-	FILE *log;              /* where the choices are reported (stderr) */
+	bool gdb;     /* -S -s: wait for gdb on tcp::1234 */
+	bool dry_run; /* plan only: convert no disk, probe no port */
+	FILE *log;    /* where the choices are reported (stderr) */
 };
 
 struct qemu_cmd {
@@ -47,7 +48,7 @@ struct qemu_cmd {
  * foreign disk images, and build the command. Returns 0, or -1 with d.
  */
 int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *cmd,
-	      struct diag *d);
+              struct diag *d);
 
 /* Free the command's strings. */
 void qemu_cmd_free(struct qemu_cmd *cmd);

@@ -10,22 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "images.h"
 #include "paths.h"
 #include "scalar.h"
 
-#define MIB              (1ULL << 20)
-#define PAGE_BYTES       4096ULL
-#define BLOB_OVERHEAD    (64ULL << 10) /* FDT header, structure and strings */
-#define QEMU_KERNEL_OFF  (2 * MIB)     /* -kernel loads the hypervisor at RAM + 2 MiB */
-#define QEMU_INITRD_MAX  (512 * MIB)   /* and the initrd min(RAM / 2, 512 MiB) above it */
-#define LOW_RESERVE      (16 * MIB)    /* firmware, hypervisor image, early heap */
-#define TOP_RESERVE      (16 * MIB)    /* DTB (QEMU puts it at the top), heap, page tables */
-#define AUTO_MEM_MIN     (256 * MIB)
-#define AUTO_MEM_STEP    (64 * MIB)
-#define AUTO_MEM_MAX     (1ULL << 40)
-#define MAX_BUNDLE       (1ULL << 30) /* the hypervisor's FV_FDT_MAX_SIZE */
+#define MIB             (1ULL << 20)
+#define PAGE_BYTES      4096ULL
+#define BLOB_OVERHEAD   (64ULL << 10) /* FDT header, structure and strings */
+#define QEMU_KERNEL_OFF (2 * MIB)     /* -kernel loads the hypervisor at RAM + 2 MiB */
+#define QEMU_INITRD_MAX (512 * MIB)   /* and the initrd min(RAM / 2, 512 MiB) above it */
+#define LOW_RESERVE     (16 * MIB)    /* firmware, hypervisor image, early heap */
+#define TOP_RESERVE     (16 * MIB)    /* DTB (QEMU puts it at the top), heap, page tables */
+#define AUTO_MEM_MIN    (256 * MIB)
+#define AUTO_MEM_STEP   (64 * MIB)
+#define AUTO_MEM_MAX    (1ULL << 40)
+#define MAX_BUNDLE      (1ULL << 30) /* the hypervisor's FV_FDT_MAX_SIZE */
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -33,7 +34,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 static char *expand(struct diag *d, const struct model *m, struct src_pos pos, const char *key,
-		    const char *in)
+                    const char *in)
 {
 	char err[256];
 	char *p = path_expand(in, m->dir, err, sizeof(err));
@@ -42,8 +43,18 @@ static char *expand(struct diag *d, const struct model *m, struct src_pos pos, c
 	return p;
 }
 
+/* The canonical name of an existing file (no "..", no links); keeps p if it cannot. */
+static void canonical(char **p)
+{
+	char *r = realpath(*p, NULL);
+	if (r) {
+		free(*p);
+		*p = r;
+	}
+}
+
 static int check_kernel(struct model *m, struct model_vm *vm, const struct resolve_opts *o,
-			struct diag *d)
+                        struct diag *d)
 {
 	struct src_pos kpos = vm->pos[VMK_KERNEL].line ? vm->pos[VMK_KERNEL] : vm->at;
 	if (!vm->kernel)
@@ -58,12 +69,14 @@ static int check_kernel(struct model *m, struct model_vm *vm, const struct resol
 		info.size = 1;
 	} else if (image_probe(vm->kernel_path, &info, err, sizeof(err))) {
 		return diag_error(d, kpos, "kernel", "cannot use %s: %s", vm->kernel_path, err);
+	} else {
+		canonical(&vm->kernel_path);
 	}
 	if (info.is_elf)
 		return diag_error(d, kpos, "kernel",
-				  "%s is an ELF file; give a flat binary (objcopy -O binary) or a "
-				  "Linux Image",
-				  vm->kernel_path);
+		                  "%s is an ELF file; give a flat binary (objcopy -O binary) or a "
+		                  "Linux Image",
+		                  vm->kernel_path);
 	vm->kernel_size = info.size;
 	vm->kernel_kind = info.is_linux ? IMAGE_LINUX : IMAGE_FLAT;
 	if (info.is_linux) {
@@ -83,10 +96,10 @@ static int check_kernel(struct model *m, struct model_vm *vm, const struct resol
 		need = info.image_size;
 	if (vm->kernel_offset >= vm->memory || need > vm->memory - vm->kernel_offset)
 		return diag_error(d, kpos, "kernel",
-				  "%llu-byte image does not fit in %s of memory at kernel_offset "
-				  "0x%llx",
-				  (unsigned long long)need, mem,
-				  (unsigned long long)vm->kernel_offset);
+		                  "%llu-byte image does not fit in %s of memory at kernel_offset "
+		                  "0x%llx",
+		                  (unsigned long long)need, mem,
+		                  (unsigned long long)vm->kernel_offset);
 	if (!vm->initrd)
 		return 0;
 	struct src_pos ipos = vm->pos[VMK_INITRD];
@@ -97,14 +110,16 @@ static int check_kernel(struct model *m, struct model_vm *vm, const struct resol
 		info.size = 1;
 	} else if (image_probe(vm->initrd_path, &info, err, sizeof(err))) {
 		return diag_error(d, ipos, "initrd", "cannot use %s: %s", vm->initrd_path, err);
+	} else {
+		canonical(&vm->initrd_path);
 	}
 	vm->initrd_size = info.size;
 	/* Same rule as hyp/core/config.c: the initrd goes to the top of RAM, page aligned. */
 	uint64_t used = vm->kernel_offset + vm->kernel_size;
 	if (vm->initrd_size + PAGE_BYTES > vm->memory - used)
 		return diag_error(d, ipos, "initrd",
-				  "kernel and initrd (%llu bytes) do not fit in %s of memory",
-				  (unsigned long long)(used + vm->initrd_size), mem);
+		                  "kernel and initrd (%llu bytes) do not fit in %s of memory",
+		                  (unsigned long long)(used + vm->initrd_size), mem);
 	return 0;
 }
 
@@ -114,7 +129,7 @@ static void cpu_range(uint64_t cpus, char *buf, size_t len)
 		snprintf(buf, len, "1 CPU: 0");
 	else
 		snprintf(buf, len, "%llu CPUs: 0-%llu", (unsigned long long)cpus,
-			 (unsigned long long)cpus - 1);
+		         (unsigned long long)cpus - 1);
 }
 
 static int check_cpus(const struct model *m, const struct model_vm *vm, struct diag *d)
@@ -124,48 +139,49 @@ static int check_cpus(const struct model *m, const struct model_vm *vm, struct d
 	for (unsigned c = 0; c <= MODEL_MAX_CPU_INDEX; c++)
 		if ((vm->affinity >> c) & 1 && c >= m->host.cpus)
 			return diag_error(d, vm->pos[VMK_AFFINITY], "affinity",
-					  "CPU %u does not exist (the host has %s)", c, hc);
+			                  "CPU %u does not exist (the host has %s)", c, hc);
 	if (!vm->nr_pin)
 		return 0;
 	struct src_pos pp = vm->pos[VMK_PIN];
 	if (vm->nr_pin > m->host.cpus)
 		return diag_error(d, pp, "pin", "%u vCPUs pinned but the host has only %s",
-				  vm->nr_pin, hc);
+		                  vm->nr_pin, hc);
 	if (vm->nr_pin != vm->vcpus)
 		return diag_error(d, pp, "pin", "lists %u CPU%s for %llu vCPUs (one per vCPU)",
-				  vm->nr_pin, vm->nr_pin == 1 ? "" : "s",
-				  (unsigned long long)vm->vcpus);
+		                  vm->nr_pin, vm->nr_pin == 1 ? "" : "s",
+		                  (unsigned long long)vm->vcpus);
 	for (unsigned i = 0; i < vm->nr_pin; i++) {
 		unsigned c = (unsigned)vm->pin[i];
 		if (c >= m->host.cpus)
-			return diag_error(d, pp, "pin", "CPU %u does not exist (the host has %s)", c,
-					  hc);
+			return diag_error(d, pp, "pin", "CPU %u does not exist (the host has %s)",
+			                  c, hc);
 		for (unsigned j = 0; j < i; j++)
 			if (vm->pin[j] == vm->pin[i])
 				return diag_error(d, pp, "pin",
-						  "vCPUs %u and %u are both pinned to CPU %u", j,
-						  i, c);
+				                  "vCPUs %u and %u are both pinned to CPU %u", j, i,
+				                  c);
 		if (vm->affinity && !((vm->affinity >> c) & 1))
 			return diag_error(d, pp, "pin",
-					  "vCPU %u is pinned to CPU %u, outside its affinity", i,
-					  c);
+			                  "vCPU %u is pinned to CPU %u, outside its affinity", i,
+			                  c);
 	}
 	return 0;
 }
 
 static int check_layout(const struct model_vm *vm, struct diag *d)
 {
-	struct src_pos bpos = vm->pos[VMK_MEMORY_BASE].line ? vm->pos[VMK_MEMORY_BASE]
-							     : vm->pos[VMK_MEMORY];
+	struct src_pos bpos =
+	    vm->pos[VMK_MEMORY_BASE].line ? vm->pos[VMK_MEMORY_BASE] : vm->pos[VMK_MEMORY];
 	if (vm->memory > MODEL_MAX_GPA - vm->memory_base)
 		return diag_error(d, bpos.line ? bpos : vm->at, "memory_base",
-				  "guest RAM must end below 2 TiB (0x%llx)",
-				  (unsigned long long)MODEL_MAX_GPA);
+		                  "guest RAM must end below 2 TiB (0x%llx)",
+		                  (unsigned long long)MODEL_MAX_GPA);
 	if (vm->uart && vm->uart_base + 0x100 > vm->memory_base &&
 	    vm->uart_base < vm->memory_base + vm->memory) {
 		struct src_pos up = vm->pos[VMK_UART_BASE].line ? vm->pos[VMK_UART_BASE] : bpos;
 		return diag_error(d, up.line ? up : vm->at, "uart_base",
-				  "UART at 0x%llx overlaps guest RAM", (unsigned long long)vm->uart_base);
+		                  "UART at 0x%llx overlaps guest RAM",
+		                  (unsigned long long)vm->uart_base);
 	}
 	return 0;
 }
@@ -186,6 +202,7 @@ struct seen_disk {
 	const char *path;
 	const char *vm;
 	unsigned line;
+	bool create;
 };
 
 static int check_devices(struct model *m, const struct resolve_opts *o, struct diag *d)
@@ -203,39 +220,53 @@ static int check_devices(struct model *m, const struct resolve_opts *o, struct d
 			if (!k->path)
 				return -1;
 			struct stat st = {0};
-			if (!o->no_files) {
+			if (!o->no_files && k->size && access(k->path, F_OK) != 0 &&
+			    errno == ENOENT) {
+				/* `run` creates it; until then it is known by its name only. */
+				k->create = true;
+				if (strcmp(k->format, "auto") == 0) {
+					size_t l = strlen(k->path);
+					bool q = l > 6 && strcmp(k->path + l - 6, ".qcow2") == 0;
+					snprintf(k->format, sizeof(k->format), "%s",
+					         q ? "qcow2" : "raw");
+				}
+			} else if (!o->no_files) {
 				const char *fmt;
 				char err[256];
 				if (image_probe_disk(k->path, &fmt, err, sizeof(err)))
 					return diag_error(d, ip, key, "cannot use %s: %s", k->path,
-							  err);
+					                  err);
 				/* A format given in the file wins over the probe: a guest can
 				 * write any header into its raw disk. */
 				if (strcmp(k->format, "auto") == 0)
 					snprintf(k->format, sizeof(k->format), "%s", fmt);
 				if (stat(k->path, &st) != 0)
 					return diag_error(d, ip, key, "cannot use %s: %s", k->path,
-							  strerror(errno));
+					                  strerror(errno));
+				canonical(&k->path);
 			} else if (strcmp(k->format, "auto") == 0) {
 				snprintf(k->format, sizeof(k->format), "raw");
 			}
 			for (unsigned j = 0; j < nr_seen; j++) {
-				bool same = o->no_files ? strcmp(seen[j].path, k->path) == 0
-							: seen[j].dev == st.st_dev &&
-								  seen[j].ino == st.st_ino;
+				bool by_name = o->no_files || k->create || seen[j].create;
+				bool same =
+				    by_name ? strcmp(seen[j].path, k->path) == 0
+				            : seen[j].dev == st.st_dev && seen[j].ino == st.st_ino;
 				if (same)
-					return diag_error(d, ip, key,
-							  "%s is already the disk of VM \"%s\" (line "
-							  "%u); a disk image belongs to one VM",
-							  k->path, seen[j].vm, seen[j].line);
+					return diag_error(
+					    d, ip, key,
+					    "%s is already the disk of VM \"%s\" (line "
+					    "%u); a disk image belongs to one VM",
+					    k->path, seen[j].vm, seen[j].line);
 			}
-			seen[nr_seen++] = (struct seen_disk){st.st_dev, st.st_ino, k->path, vm->name,
-							     ip.line};
+			seen[nr_seen++] = (struct seen_disk){st.st_dev, st.st_ino, k->path,
+			                                     vm->name,  ip.line,   k->create};
 			if (slot == MODEL_VIRTIO_SLOTS)
-				return diag_error(d, k->at, key,
-						  "more than %d virtio devices in all VMs (QEMU virt "
-						  "has %d virtio-mmio slots)",
-						  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
+				return diag_error(
+				    d, k->at, key,
+				    "more than %d virtio devices in all VMs (QEMU virt "
+				    "has %d virtio-mmio slots)",
+				    MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
 			k->slot = (int)slot++;
 		}
 		for (unsigned i = 0; i < vm->nr_nics; i++) {
@@ -250,50 +281,54 @@ static int check_devices(struct model *m, const struct resolve_opts *o, struct d
 				for (unsigned j = 0; j < lim; j++) {
 					const struct model_nic *p = &o2->nics[j];
 					if (n->tap && p->tap && strcmp(n->tap, p->tap) == 0)
-						return diag_error(d, n->pos[NK_TAP], key,
-								  "tap \"%s\" is already used by VM "
-								  "\"%s\"",
-								  n->tap, o2->name);
+						return diag_error(
+						    d, n->pos[NK_TAP], key,
+						    "tap \"%s\" is already used by VM "
+						    "\"%s\"",
+						    n->tap, o2->name);
 					if (n->port && n->port == p->port)
 						return diag_error(d, n->pos[NK_PORT], key,
-								  "port %llu is already used by VM "
-								  "\"%s\"",
-								  (unsigned long long)n->port,
-								  o2->name);
+						                  "port %llu is already used by VM "
+						                  "\"%s\"",
+						                  (unsigned long long)n->port,
+						                  o2->name);
 					if (strcmp(n->mac, p->mac) == 0)
-						return diag_error(d, n->pos[NK_MAC].line
-									 ? n->pos[NK_MAC]
-									 : n->at,
-								  key,
-								  "MAC %s is already used by VM \"%s\"",
-								  n->mac, o2->name);
+						return diag_error(
+						    d, n->pos[NK_MAC].line ? n->pos[NK_MAC] : n->at,
+						    key, "MAC %s is already used by VM \"%s\"",
+						    n->mac, o2->name);
 				}
 			}
 			if (slot == MODEL_VIRTIO_SLOTS)
-				return diag_error(d, n->at, key,
-						  "more than %d virtio devices in all VMs (QEMU virt "
-						  "has %d virtio-mmio slots)",
-						  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
+				return diag_error(
+				    d, n->at, key,
+				    "more than %d virtio devices in all VMs (QEMU virt "
+				    "has %d virtio-mmio slots)",
+				    MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
 			n->slot = (int)slot++;
 		}
 	}
 	return 0;
 }
 
-static int check_names(struct model *m, struct diag *d)
+/* VM i's name must differ from the names of the VMs before it. */
+static int check_name(const struct model *m, unsigned i, struct diag *d)
 {
-	for (unsigned i = 0; i < m->nr_vms; i++) {
-		for (unsigned j = 0; j < i; j++) {
-			if (strcmp(m->vms[i].name, m->vms[j].name) != 0)
-				continue;
-			struct src_pos p = m->vms[i].pos[VMK_NAME].line ? m->vms[i].pos[VMK_NAME]
-									 : m->vms[i].at;
-			unsigned line = m->vms[j].pos[VMK_NAME].line ? m->vms[j].pos[VMK_NAME].line
-								    : m->vms[j].at.line;
-			return diag_error(d, p, "name", "\"%s\" is already the name of the VM at line %u",
-					  m->vms[i].name, line);
-		}
+	for (unsigned j = 0; j < i; j++) {
+		if (strcmp(m->vms[i].name, m->vms[j].name) != 0)
+			continue;
+		struct src_pos p =
+		    m->vms[i].pos[VMK_NAME].line ? m->vms[i].pos[VMK_NAME] : m->vms[i].at;
+		unsigned line =
+		    m->vms[j].pos[VMK_NAME].line ? m->vms[j].pos[VMK_NAME].line : m->vms[j].at.line;
+		return diag_error(d, p, "name", "\"%s\" is already the name of the VM at line %u",
+		                  m->vms[i].name, line);
 	}
+	return 0;
+}
+
+static int check_focus(struct model *m, struct diag *d)
+{
 	struct model_host *h = &m->host;
 	if (!h->focus[0]) {
 		snprintf(h->focus, sizeof(h->focus), "%s", m->vms[0].name);
@@ -307,16 +342,16 @@ static int check_names(struct model *m, struct diag *d)
 	char names[CFG_MAX_VMS * (VM_NAME_MAX + 2)] = "";
 	for (unsigned i = 0; i < m->nr_vms; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s, ",
-			 m->vms[i].name);
+		         m->vms[i].name);
 	return diag_error(d, h->pos[HK_CONSOLE_FOCUS], "host.console_focus",
-			  "\"%s\" names no VM (one of: %s" MODEL_FOCUS_SHELL " for the shell)", h->focus,
-			  names);
+	                  "\"%s\" names no VM (one of: %s" MODEL_FOCUS_SHELL " for the shell)",
+	                  h->focus, names);
 }
 
 bool resolve_placement_fits(const struct model *m, uint64_t host_mem, uint64_t bundle)
 {
-	uint64_t split = QEMU_KERNEL_OFF + (host_mem / 2 < QEMU_INITRD_MAX ? host_mem / 2
-									   : QEMU_INITRD_MAX);
+	uint64_t split =
+	    QEMU_KERNEL_OFF + (host_mem / 2 < QEMU_INITRD_MAX ? host_mem / 2 : QEMU_INITRD_MAX);
 	uint64_t start[2] = {LOW_RESERVE, align_up(split + bundle, MODEL_MEM_ALIGN)};
 	uint64_t end[2] = {split, host_mem > TOP_RESERVE ? host_mem - TOP_RESERVE : 0};
 	for (unsigned i = 0; i < m->nr_vms; i++) {
@@ -345,8 +380,8 @@ static int check_memory(struct model *m, const struct resolve_opts *o, struct di
 	m->bundle_estimate = images + BLOB_OVERHEAD;
 	if (m->bundle_estimate > MAX_BUNDLE)
 		return diag_error(d, m->vms[0].pos[VMK_KERNEL], "kernel",
-				  "the images add up to %llu bytes; a bundle holds at most 1G",
-				  (unsigned long long)images);
+		                  "the images add up to %llu bytes; a bundle holds at most 1G",
+		                  (unsigned long long)images);
 	uint64_t need = ram + m->bundle_estimate + RESOLVE_HYP_RESERVE;
 	struct model_host *h = &m->host;
 	if (o->memory)
@@ -367,10 +402,10 @@ static int check_memory(struct model *m, const struct resolve_opts *o, struct di
 	if (need > h->memory) {
 		scalar_fmt_size(ram, r, sizeof(r));
 		return diag_error(d, p, key,
-				  "%s is too small: the VMs need %s of RAM, the bundle %llu bytes "
-				  "and the hypervisor %lluM",
-				  have, r, (unsigned long long)m->bundle_estimate,
-				  (unsigned long long)(RESOLVE_HYP_RESERVE >> 20));
+		                  "%s is too small: the VMs need %s of RAM, the bundle %llu bytes "
+		                  "and the hypervisor %lluM",
+		                  have, r, (unsigned long long)m->bundle_estimate,
+		                  (unsigned long long)(RESOLVE_HYP_RESERVE >> 20));
 	}
 	if (!resolve_placement_fits(m, h->memory, m->bundle_estimate)) {
 		uint64_t mem = h->memory;
@@ -378,10 +413,10 @@ static int check_memory(struct model *m, const struct resolve_opts *o, struct di
 			mem += AUTO_MEM_STEP;
 		scalar_fmt_size(mem, b, sizeof(b));
 		diag_warn(d, p, key,
-			  "%s may be too fragmented for the VMs' RAM (each VM needs one contiguous "
-			  "block; QEMU loads the bundle min(RAM/2, 512M) above the hypervisor); %s "
-			  "is enough",
-			  have, b);
+		          "%s may be too fragmented for the VMs' RAM (each VM needs one contiguous "
+		          "block; QEMU loads the bundle min(RAM/2, 512M) above the hypervisor); %s "
+		          "is enough",
+		          have, b);
 	}
 	return 0;
 }
@@ -392,20 +427,21 @@ int resolve_model(struct model *m, const struct resolve_opts *o, struct diag *d)
 		m->dir = path_dir_of(m->file);
 		if (!m->dir)
 			return diag_error(d, (struct src_pos){0, 0}, "config",
-					  "cannot find its directory: %s", strerror(errno));
+			                  "cannot find its directory: %s", strerror(errno));
 	}
 	if (o->cpus) {
 		if (o->cpus > MODEL_HOST_MAX_CPUS)
 			return diag_error(d, (struct src_pos){0, 0}, "--smp",
-					  "must be between 1 and %d", MODEL_HOST_MAX_CPUS);
+			                  "must be between 1 and %d", MODEL_HOST_MAX_CPUS);
 		m->host.cpus = o->cpus;
 	}
 	for (unsigned i = 0; i < m->nr_vms; i++) {
 		struct model_vm *vm = &m->vms[i];
-		if (check_layout(vm, d) || check_kernel(m, vm, o, d) || check_cpus(m, vm, d))
+		if (check_name(m, i, d) || check_layout(vm, d) || check_kernel(m, vm, o, d) ||
+		    check_cpus(m, vm, d))
 			return -1;
 	}
-	if (check_names(m, d) || check_devices(m, o, d) || check_memory(m, o, d))
+	if (check_focus(m, d) || check_devices(m, o, d) || check_memory(m, o, d))
 		return -1;
 	return 0;
 }

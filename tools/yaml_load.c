@@ -14,442 +14,95 @@
 #include <yaml.h>
 
 #include "scalar.h"
-
-struct yload {
-	yaml_document_t *doc;
-	struct model *m;
-	struct diag *d;
-};
-
-struct field;
-typedef int (*parse_fn)(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-			void *obj);
-
-/* One known key of a mapping: how to parse it and where the value goes in obj. */
-struct field {
-	const char *name;
-	int key;      /* index into the mapping's pos[] */
-	parse_fn parse;
-	size_t off;   /* offset of the value in obj */
-	uint64_t min; /* numbers and sizes: inclusive range; strings: max length in max */
-	uint64_t max;
-	uint64_t align; /* sizes and addresses: required alignment, 0 = none */
-};
-
-static struct src_pos pos_of(const yaml_node_t *n)
-{
-	struct src_pos p = {(unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1};
-	return p;
-}
-
-static const char *kind_of(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_SEQUENCE_NODE:
-		return "a list";
-	default:
-		return "a scalar";
-	}
-}
-
-static yaml_node_t *node(struct yload *y, int id)
-{
-	return yaml_document_get_node(y->doc, id);
-}
-
-/*
- * The text of a scalar node, or NULL after reporting why it is not one
- * (`expected` names what the key wants, e.g. "a number").
- */
-static const char *scalar(struct yload *y, const char *key, yaml_node_t *n, const char *expected)
-{
-	if (n->type != YAML_SCALAR_NODE) {
-		diag_error(y->d, pos_of(n), key, "expected %s, not %s", expected, kind_of(n));
-		return NULL;
-	}
-	const char *s = (const char *)n->data.scalar.value;
-	if (strlen(s) != n->data.scalar.length) {
-		diag_error(y->d, pos_of(n), key, "contains a NUL character");
-		return NULL;
-	}
-	return s;
-}
-
-static bool is_null(const yaml_node_t *n)
-{
-	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       scalar_is_null((const char *)n->data.scalar.value);
-}
-
-static uint64_t *u64_at(void *obj, const struct field *f)
-{
-	return (uint64_t *)(void *)((char *)obj + f->off);
-}
-
-static int check_range(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		       uint64_t v, bool size)
-{
-	char a[32], b[32], c[32];
-	if (size) {
-		scalar_fmt_size(f->min, a, sizeof(a));
-		scalar_fmt_size(f->max, b, sizeof(b));
-		scalar_fmt_size(v, c, sizeof(c));
-	} else {
-		snprintf(a, sizeof(a), "%llu", (unsigned long long)f->min);
-		snprintf(b, sizeof(b), "%llu", (unsigned long long)f->max);
-		snprintf(c, sizeof(c), "%llu", (unsigned long long)v);
-	}
-	if (v < f->min || v > f->max)
-		return diag_error(y->d, pos_of(n), key, "must be between %s and %s, not %s", a, b, c);
-	if (f->align && v % f->align) {
-		scalar_fmt_size(f->align, a, sizeof(a));
-		return diag_error(y->d, pos_of(n), key, "%s is not a multiple of %s", c, a);
-	}
-	return 0;
-}
-
-static int p_uint(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj)
-{
-	const char *s = scalar(y, key, n, "a number");
-	if (!s)
-		return -1;
-	uint64_t v;
-	if (scalar_u64(s, &v))
-		return diag_error(y->d, pos_of(n), key, "\"%s\" is not a whole number", s);
-	if (check_range(y, f, key, n, v, false))
-		return -1;
-	*u64_at(obj, f) = v;
-	return 0;
-}
-
-static int p_size(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj)
-{
-	const char *s = scalar(y, key, n, "a size");
-	if (!s)
-		return -1;
-	uint64_t v;
-	if (scalar_size(s, &v))
-		return diag_error(y->d, pos_of(n), key, "\"%s\" is not a size (e.g. 512M, 1G)", s);
-	if (check_range(y, f, key, n, v, true))
-		return -1;
-	*u64_at(obj, f) = v;
-	return 0;
-}
-
-static int p_addr(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj)
-{
-	const char *s = scalar(y, key, n, "an address");
-	if (!s)
-		return -1;
-	uint64_t v;
-	if (scalar_size(s, &v))
-		return diag_error(y->d, pos_of(n), key,
-				  "\"%s\" is not an address (e.g. 0x80000000 or 2G)", s);
-	if (v > f->max)
-		return diag_error(y->d, pos_of(n), key, "0x%llx is above 0x%llx",
-				  (unsigned long long)v, (unsigned long long)f->max);
-	if (f->align && v % f->align)
-		return diag_error(y->d, pos_of(n), key, "0x%llx is not a multiple of 0x%llx",
-				  (unsigned long long)v, (unsigned long long)f->align);
-	*u64_at(obj, f) = v;
-	return 0;
-}
-
-static int p_bool(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj)
-{
-	const char *s = scalar(y, key, n, "true or false");
-	if (!s)
-		return -1;
-	if (scalar_bool(s, (bool *)(void *)((char *)obj + f->off)))
-		return diag_error(y->d, pos_of(n), key, "\"%s\" is not true or false", s);
-	return 0;
-}
-
-/* A string stored as a malloc'd char * at f->off; f->max = longest length. */
-static int p_string(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		    void *obj)
-{
-	const char *s = scalar(y, key, n, "a string");
-	if (!s)
-		return -1;
-	if (strlen(s) > f->max)
-		return diag_error(y->d, pos_of(n), key, "longer than %llu characters",
-				  (unsigned long long)f->max);
-	if (f->min && !*s)
-		return diag_error(y->d, pos_of(n), key, "must not be empty");
-	char **dst = (char **)(void *)((char *)obj + f->off);
-	free(*dst);
-	*dst = strdup(s);
-	if (!*dst)
-		return diag_error(y->d, pos_of(n), key, "out of memory");
-	return 0;
-}
-
-/* Characters of VM and interface names: safe in FDT node names and QEMU options. */
-static bool name_char_ok(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '_' || c == '.';
-}
-
-/* Same rule as the hypervisor's name check (hyp/core/config.c). */
-static int p_name(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj)
-{
-	const char *s = scalar(y, key, n, "a name");
-	if (!s)
-		return -1;
-	size_t len = strlen(s);
-	bool ok = len > 0 && len < VM_NAME_MAX && strcmp(s, MODEL_FOCUS_SHELL) != 0;
-	for (size_t i = 0; ok && i < len; i++)
-		ok = name_char_ok(s[i]);
-	if (!ok)
-		return diag_error(y->d, pos_of(n), key,
-				  "\"%s\" is not a valid name (1-31 letters, digits, '-', '_', "
-				  "'.'; not \"hyp\")",
-				  s);
-	memcpy((char *)obj + f->off, s, len + 1);
-	return 0;
-}
-
-static int p_focus(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		   void *obj)
-{
-	const char *s = scalar(y, key, n, "a VM name");
-	if (!s)
-		return -1;
-	if (!*s || strlen(s) >= VM_NAME_MAX)
-		return diag_error(y->d, pos_of(n), key, "\"%s\" is not a VM name", s);
-	memcpy((char *)obj + f->off, s, strlen(s) + 1);
-	return 0;
-}
-
-static int cpu_number(struct yload *y, const char *key, yaml_node_t *n, unsigned *cpu)
-{
-	const char *s = scalar(y, key, n, "a CPU number");
-	if (!s)
-		return -1;
-	uint64_t v;
-	if (scalar_u64(s, &v))
-		return diag_error(y->d, pos_of(n), key, "\"%s\" is not a CPU number", s);
-	if (v > MODEL_MAX_CPU_INDEX)
-		return diag_error(y->d, pos_of(n), key, "CPU %llu is above %u",
-				  (unsigned long long)v, MODEL_MAX_CPU_INDEX);
-	*cpu = (unsigned)v;
-	return 0;
-}
-
-/* affinity / cpus: one CPU number or a list of them; stored as a mask. */
-static int p_affinity(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		      void *obj)
-{
-	uint64_t mask = 0;
-	unsigned cpu;
-	if (n->type == YAML_SEQUENCE_NODE) {
-		yaml_node_item_t *it = n->data.sequence.items.start;
-		if (it == n->data.sequence.items.top)
-			return diag_error(y->d, pos_of(n), key, "empty list (omit it for any CPU)");
-		for (; it < n->data.sequence.items.top; it++) {
-			if (cpu_number(y, key, node(y, *it), &cpu))
-				return -1;
-			mask |= 1ULL << cpu;
-		}
-	} else {
-		if (cpu_number(y, key, n, &cpu))
-			return -1;
-		mask = 1ULL << cpu;
-	}
-	*u64_at(obj, f) = mask;
-	return 0;
-}
-
-/* pin: one CPU number per vCPU, in vCPU order. */
-static int p_pin(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		 void *obj)
-{
-	(void)f;
-	struct model_vm *vm = obj;
-	unsigned cpu;
-	vm->nr_pin = 0;
-	if (n->type != YAML_SEQUENCE_NODE) {
-		if (cpu_number(y, key, n, &cpu))
-			return -1;
-		vm->pin[vm->nr_pin++] = (int)cpu;
-		return 0;
-	}
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		if (vm->nr_pin == VM_MAX_VCPUS)
-			return diag_error(y->d, pos_of(node(y, *it)), key,
-					  "more than %u entries (one CPU per vCPU)", VM_MAX_VCPUS);
-		if (cpu_number(y, key, node(y, *it), &cpu))
-			return -1;
-		vm->pin[vm->nr_pin++] = (int)cpu;
-	}
-	if (vm->nr_pin == 0)
-		return diag_error(y->d, pos_of(n), key, "empty list (omit it for no pinning)");
-	return 0;
-}
-
-static int p_choice(struct yload *y, const char *key, yaml_node_t *n, const char *const *choices,
-		    size_t nr, const char **out)
-{
-	const char *s = scalar(y, key, n, "a string");
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < nr; i++) {
-		if (strcmp(s, choices[i]) == 0) {
-			*out = choices[i];
-			return 0;
-		}
-	}
-	char list[128] = "";
-	for (size_t i = 0; i < nr; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-			 choices[i]);
-	return diag_error(y->d, pos_of(n), key, "\"%s\" is not one of: %s", s, list);
-}
-
-static int p_nic_type(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		      void *obj)
-{
-	static const char *const types[] = {"virtio", "virtio-net"};
-	const char *t;
-	(void)f;
-	(void)obj;
-	return p_choice(y, key, n, types, 2, &t);
-}
-
-static int p_disk_type(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		       void *obj)
-{
-	static const char *const types[] = {"virtio-blk"};
-	const char *t;
-	(void)f;
-	(void)obj;
-	return p_choice(y, key, n, types, 1, &t);
-}
-
-static int p_format(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		    void *obj)
-{
-	static const char *const formats[] = {"auto", "raw", "qcow2"};
-	const char *t;
-	if (p_choice(y, key, n, formats, 3, &t))
-		return -1;
-	snprintf((char *)obj + f->off, sizeof(((struct model_disk *)0)->format), "%s", t);
-	return 0;
-}
-
-static int p_tap(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		 void *obj)
-{
-	const char *s = scalar(y, key, n, "an interface name");
-	if (!s)
-		return -1;
-	size_t len = strlen(s);
-	bool ok = len > 0 && len <= MODEL_IFNAME_MAX;
-	for (size_t i = 0; ok && i < len; i++)
-		ok = name_char_ok(s[i]);
-	if (!ok)
-		return diag_error(y->d, pos_of(n), key,
-				  "\"%s\" is not an interface name (1-15 letters, digits, '-', "
-				  "'_', '.')",
-				  s);
-	return p_string(y, f, key, n, obj);
-}
-
-static int p_mac(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		 void *obj)
-{
-	const char *s = scalar(y, key, n, "a MAC address");
-	if (!s)
-		return -1;
-	if (!scalar_mac_ok(s))
-		return diag_error(y->d, pos_of(n), key,
-				  "\"%s\" is not a unicast MAC address (e.g. 52:54:00:12:34:56)", s);
-	memcpy((char *)obj + f->off, s, 18);
-	return 0;
-}
+#include "yaml_value.h"
 
 static int p_nics(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj);
+                  void *obj);
 static int p_disks(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		   void *obj);
+                   void *obj);
 
-#define VMF(n, k, fn, member, lo, hi, al) {n, k, fn, offsetof(struct model_vm, member), lo, hi, al}
+#define VMF(n, k, fn, member, lo, hi, al)                                                          \
+	{                                                                                          \
+		n, k, fn, offsetof(struct model_vm, member), lo, hi, al                            \
+	}
 static const struct field vm_fields[] = {
-    VMF("name", VMK_NAME, p_name, name, 0, 0, 0),
-    VMF("vcpus", VMK_VCPUS, p_uint, vcpus, 1, VM_MAX_VCPUS, 0),
-    VMF("memory", VMK_MEMORY, p_size, memory, MODEL_MEM_ALIGN, MODEL_MAX_GPA, MODEL_MEM_ALIGN),
-    VMF("memory_base", VMK_MEMORY_BASE, p_addr, memory_base, 0, MODEL_MAX_GPA - MODEL_MEM_ALIGN,
-	MODEL_MEM_ALIGN),
-    VMF("kernel", VMK_KERNEL, p_string, kernel, 1, 4095, 0),
-    VMF("kernel_offset", VMK_KERNEL_OFFSET, p_addr, kernel_offset, 0, MODEL_MAX_GPA, 4),
-    VMF("initrd", VMK_INITRD, p_string, initrd, 1, 4095, 0),
-    VMF("command_line", VMK_COMMAND_LINE, p_string, command_line, 0, CFG_BOOTARGS_MAX - 1, 0),
-    VMF("weight", VMK_WEIGHT, p_uint, weight, 1, 65535, 0),
-    VMF("affinity", VMK_AFFINITY, p_affinity, affinity, 0, 0, 0),
-    VMF("cpus", VMK_AFFINITY, p_affinity, affinity, 0, 0, 0),
-    VMF("pin", VMK_PIN, p_pin, pin, 0, 0, 0),
-    VMF("autostart", VMK_AUTOSTART, p_bool, autostart, 0, 0, 0),
-    VMF("uart", VMK_UART, p_bool, uart, 0, 0, 0),
-    VMF("uart_base", VMK_UART_BASE, p_addr, uart_base, 0, MODEL_MAX_GPA, 0x100),
+    VMF("name", VMK_NAME, yv_name, name, 0, 0, 0),
+    VMF("vcpus", VMK_VCPUS, yv_uint, vcpus, 1, VM_MAX_VCPUS, 0),
+    VMF("memory", VMK_MEMORY, yv_size, memory, MODEL_MEM_ALIGN, MODEL_MAX_GPA, MODEL_MEM_ALIGN),
+    VMF("memory_base", VMK_MEMORY_BASE, yv_addr, memory_base, 0, MODEL_MAX_GPA - MODEL_MEM_ALIGN,
+        MODEL_MEM_ALIGN),
+    VMF("kernel", VMK_KERNEL, yv_string, kernel, 1, 4095, 0),
+    VMF("kernel_offset", VMK_KERNEL_OFFSET, yv_addr, kernel_offset, 0, MODEL_MAX_GPA, 4),
+    VMF("initrd", VMK_INITRD, yv_string, initrd, 1, 4095, 0),
+    VMF("command_line", VMK_COMMAND_LINE, yv_string, command_line, 0, CFG_BOOTARGS_MAX - 1, 0),
+    VMF("weight", VMK_WEIGHT, yv_uint, weight, 1, 65535, 0),
+    VMF("affinity", VMK_AFFINITY, yv_affinity, affinity, 0, 0, 0),
+    VMF("cpus", VMK_AFFINITY, yv_affinity, affinity, 0, 0, 0),
+    VMF("pin", VMK_PIN, yv_pin, pin, 0, 0, 0),
+    VMF("autostart", VMK_AUTOSTART, yv_bool, autostart, 0, 0, 0),
+    VMF("uart", VMK_UART, yv_bool, uart, 0, 0, 0),
+    VMF("uart_base", VMK_UART_BASE, yv_addr, uart_base, 0, MODEL_MAX_GPA, 0x100),
     VMF("network", VMK_NETWORK, p_nics, nics, 0, 0, 0),
     VMF("storage", VMK_STORAGE, p_disks, disks, 0, 0, 0),
 };
 
-#define HF(n, k, fn, member, lo, hi) {n, k, fn, offsetof(struct model_host, member), lo, hi, 0}
+#define HF(n, k, fn, member, lo, hi)                                                               \
+	{                                                                                          \
+		n, k, fn, offsetof(struct model_host, member), lo, hi, 0                           \
+	}
 static const struct field host_fields[] = {
-    HF("cpus", HK_CPUS, p_uint, cpus, 1, MODEL_HOST_MAX_CPUS),
-    HF("memory", HK_MEMORY, p_size, memory, 64ULL << 20, 1ULL << 40),
-    HF("time_slice_us", HK_TIME_SLICE_US, p_uint, time_slice_us, 100, 1000000),
-    HF("console_focus", HK_CONSOLE_FOCUS, p_focus, focus, 0, 0),
+    HF("cpus", HK_CPUS, yv_uint, cpus, 1, MODEL_HOST_MAX_CPUS),
+    HF("memory", HK_MEMORY, yv_size, memory, 64ULL << 20, 1ULL << 40),
+    HF("time_slice_us", HK_TIME_SLICE_US, yv_uint, time_slice_us, 100, 1000000),
+    HF("console_focus", HK_CONSOLE_FOCUS, yv_focus, focus, 0, 0),
 };
 
-#define NF(n, k, fn, member, lo, hi) {n, k, fn, offsetof(struct model_nic, member), lo, hi, 0}
+#define NF(n, k, fn, member, lo, hi)                                                               \
+	{                                                                                          \
+		n, k, fn, offsetof(struct model_nic, member), lo, hi, 0                            \
+	}
 static const struct field nic_fields[] = {
-    NF("type", NK_TYPE, p_nic_type, slot, 0, 0),
-    NF("tap", NK_TAP, p_tap, tap, 1, MODEL_IFNAME_MAX),
-    NF("mac", NK_MAC, p_mac, mac, 0, 0),
-    NF("port", NK_PORT, p_uint, port, 1, 65535),
+    NF("type", NK_TYPE, yv_nic_type, slot, 0, 0),
+    NF("tap", NK_TAP, yv_tap, tap, 1, MODEL_IFNAME_MAX),
+    NF("mac", NK_MAC, yv_mac, mac, 0, 0),
+    NF("port", NK_PORT, yv_uint, port, 1, 65535),
 };
 
-#define DF(n, k, fn, member, lo, hi) {n, k, fn, offsetof(struct model_disk, member), lo, hi, 0}
+#define DF(n, k, fn, member, lo, hi)                                                               \
+	{                                                                                          \
+		n, k, fn, offsetof(struct model_disk, member), lo, hi, 0                           \
+	}
 static const struct field disk_fields[] = {
-    DF("type", DK_TYPE, p_disk_type, slot, 0, 0),
-    DF("image", DK_IMAGE, p_string, image, 1, 4095),
-    DF("format", DK_FORMAT, p_format, format, 0, 0),
-    DF("readonly", DK_READONLY, p_bool, readonly, 0, 0),
+    DF("type", DK_TYPE, yv_disk_type, slot, 0, 0),
+    DF("image", DK_IMAGE, yv_string, image, 1, 4095),
+    DF("format", DK_FORMAT, yv_format, format, 0, 0),
+    DF("readonly", DK_READONLY, yv_bool, readonly, 0, 0),
+    {"size", DK_SIZE, yv_size, offsetof(struct model_disk, size), 1ULL << 20, 1ULL << 44, 512},
 };
 
 static const char *const top_keys[] = {"host", "vms"};
 
+/* key: as printed (with its prefix); the suggestion compares only the bare name in k. */
 static int unknown_key(struct yload *y, yaml_node_t *k, const char *key, const struct field *f,
-		       size_t nf, bool top)
+                       size_t nf, bool top)
 {
+	const char *bare = (const char *)k->data.scalar.value;
 	const char *best = NULL;
 	unsigned best_d = 3; /* suggest only names at most 2 edits away */
 	char list[512] = "";
 	for (size_t i = 0; i < nf + (top ? 2 : 0); i++) {
-		const char *name = i < nf ? f[i].name : top_keys[i - nf];
-		unsigned dist = scalar_distance(key, name);
+		const char *name = f && i < nf ? f[i].name : top_keys[i - nf];
+		unsigned dist = scalar_distance(bare, name);
 		if (dist < best_d) {
 			best_d = dist;
 			best = name;
 		}
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-			 name);
+		         name);
 	}
 	if (best)
-		return diag_error(y->d, pos_of(k), key, "unknown key (did you mean %s?)", best);
-	return diag_error(y->d, pos_of(k), key, "unknown key (known keys: %s)", list);
+		return diag_error(y->d, yv_pos(k), key, "unknown key (did you mean %s?)", best);
+	return diag_error(y->d, yv_pos(k), key, "unknown key (known keys: %s)", list);
 }
 
 /*
@@ -458,14 +111,15 @@ static int unknown_key(struct yload *y, yaml_node_t *k, const char *key, const s
  * into pos[]. prefix ("host.", "storage[0].") qualifies keys in messages.
  */
 static int load_map(struct yload *y, yaml_node_t *n, const char *what, const struct field *fields,
-		    size_t nf, void *obj, struct src_pos *pos, const char *prefix, bool top)
+                    size_t nf, void *obj, struct src_pos *pos, const char *prefix, bool top)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return diag_error(y->d, pos_of(n), what, "expected a mapping of keys, not %s",
-				  kind_of(n));
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(y, p->key), *v = node(y, p->value);
-		const char *name = scalar(y, what, k, "a key name");
+		return diag_error(y->d, yv_pos(n), what, "expected a mapping of keys, not %s",
+		                  yv_kind(n));
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yv_node(y, p->key), *v = yv_node(y, p->value);
+		const char *name = yv_scalar(y, what, k, "a key name");
 		if (!name)
 			return -1;
 		char key[96];
@@ -479,10 +133,10 @@ static int load_map(struct yload *y, yaml_node_t *n, const char *what, const str
 		if (!f)
 			return unknown_key(y, k, key, fields, nf, top);
 		if (pos[f->key].line)
-			return diag_error(y->d, pos_of(k), key, "given twice (first at line %u)",
-					  pos[f->key].line);
-		pos[f->key] = pos_of(v);
-		if (is_null(v))
+			return diag_error(y->d, yv_pos(k), key, "given twice (first at line %u)",
+			                  pos[f->key].line);
+		pos[f->key] = yv_pos(v);
+		if (yv_is_null(v))
 			continue; /* "key:" or "key: ~" keeps the default */
 		if (f->parse(y, f, key, v, obj))
 			return -1;
@@ -491,62 +145,64 @@ static int load_map(struct yload *y, yaml_node_t *n, const char *what, const str
 }
 
 static int p_nics(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		  void *obj)
+                  void *obj)
 {
 	(void)f;
 	struct model_vm *vm = obj;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return diag_error(y->d, pos_of(n), key, "expected a list of interfaces, not %s",
-				  kind_of(n));
+		return diag_error(y->d, yv_pos(n), key, "expected a list of interfaces, not %s",
+		                  yv_kind(n));
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *item = node(y, *it);
+		yaml_node_t *item = yv_node(y, *it);
 		if (vm->nr_nics == MODEL_VIRTIO_SLOTS)
-			return diag_error(y->d, pos_of(item), key,
-					  "more than %d interfaces (QEMU virt has %d virtio slots)",
-					  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
+			return diag_error(y->d, yv_pos(item), key,
+			                  "more than %d interfaces (QEMU virt has %d virtio slots)",
+			                  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
 		char what[48], prefix[64];
 		snprintf(what, sizeof(what), "%s[%u]", key, vm->nr_nics);
 		snprintf(prefix, sizeof(prefix), "%s.", what);
 		struct model_nic *nic = &vm->nics[vm->nr_nics++];
 		memset(nic, 0, sizeof(*nic));
 		nic->slot = -1;
-		nic->at = pos_of(item);
+		nic->at = yv_pos(item);
 		if (load_map(y, item, what, nic_fields, sizeof(nic_fields) / sizeof(nic_fields[0]),
-			     nic, nic->pos, prefix, false))
+		             nic, nic->pos, prefix, false))
 			return -1;
 	}
 	return 0;
 }
 
 static int p_disks(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
-		   void *obj)
+                   void *obj)
 {
 	(void)f;
 	struct model_vm *vm = obj;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return diag_error(y->d, pos_of(n), key, "expected a list of disks, not %s",
-				  kind_of(n));
+		return diag_error(y->d, yv_pos(n), key, "expected a list of disks, not %s",
+		                  yv_kind(n));
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *item = node(y, *it);
+		yaml_node_t *item = yv_node(y, *it);
 		if (vm->nr_disks == MODEL_VIRTIO_SLOTS)
-			return diag_error(y->d, pos_of(item), key,
-					  "more than %d disks (QEMU virt has %d virtio slots)",
-					  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
+			return diag_error(y->d, yv_pos(item), key,
+			                  "more than %d disks (QEMU virt has %d virtio slots)",
+			                  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
 		char what[48], prefix[64];
 		snprintf(what, sizeof(what), "%s[%u]", key, vm->nr_disks);
 		snprintf(prefix, sizeof(prefix), "%s.", what);
 		struct model_disk *disk = &vm->disks[vm->nr_disks++];
 		memset(disk, 0, sizeof(*disk));
 		disk->slot = -1;
-		disk->at = pos_of(item);
+		disk->at = yv_pos(item);
 		strcpy(disk->format, "auto");
-		if (load_map(y, item, what, disk_fields, sizeof(disk_fields) / sizeof(disk_fields[0]),
-			     disk, disk->pos, prefix, false))
+		if (load_map(y, item, what, disk_fields,
+		             sizeof(disk_fields) / sizeof(disk_fields[0]), disk, disk->pos, prefix,
+		             false))
 			return -1;
 		if (!disk->image)
-			return diag_error(y->d, disk->at, what, "image: missing (the disk image file)");
+			return diag_error(y->d, disk->at, what,
+			                  "image: missing (the disk image file)");
 	}
 	return 0;
 }
@@ -562,7 +218,7 @@ static void default_name(const struct model *m, unsigned i, char *out)
 	base = base ? base + 1 : m->file;
 	size_t n = 0;
 	for (; base[n] && base[n] != '.' && n < VM_NAME_MAX - 1; n++)
-		out[n] = name_char_ok(base[n]) ? base[n] : '-';
+		out[n] = yv_name_char_ok(base[n]) ? base[n] : '-';
 	out[n] = '\0';
 	if (n == 0 || strcmp(out, MODEL_FOCUS_SHELL) == 0)
 		snprintf(out, VM_NAME_MAX, "vm1");
@@ -573,9 +229,9 @@ static int load_vm(struct yload *y, yaml_node_t *n, const char *what, bool top)
 	struct model *m = y->m;
 	struct model_vm *vm = &m->vms[m->nr_vms++];
 	model_vm_init(vm);
-	vm->at = pos_of(n);
+	vm->at = yv_pos(n);
 	if (load_map(y, n, what, vm_fields, sizeof(vm_fields) / sizeof(vm_fields[0]), vm, vm->pos,
-		     "", top))
+	             "", top))
 		return -1;
 	if (!vm->pos[VMK_NAME].line)
 		default_name(m, m->nr_vms - 1, vm->name);
@@ -586,15 +242,15 @@ static int load_root(struct yload *y, yaml_node_t *root)
 {
 	struct model *m = y->m;
 	if (root->type != YAML_MAPPING_NODE)
-		return diag_error(y->d, pos_of(root), "config",
-				  "expected a mapping (a VM's keys, or host: and vms:), not %s",
-				  kind_of(root));
+		return diag_error(y->d, yv_pos(root), "config",
+		                  "expected a mapping (a VM's keys, or host: and vms:), not %s",
+		                  yv_kind(root));
 	yaml_node_t *host = NULL, *vms = NULL;
 	struct src_pos hpos = {0, 0}, vpos = {0, 0};
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *k = node(y, p->key);
-		const char *name = scalar(y, "config", k, "a key name");
+		yaml_node_t *k = yv_node(y, p->key);
+		const char *name = yv_scalar(y, "config", k, "a key name");
 		if (!name)
 			return -1;
 		bool is_host = strcmp(name, "host") == 0;
@@ -602,16 +258,16 @@ static int load_root(struct yload *y, yaml_node_t *root)
 			continue;
 		struct src_pos *first = is_host ? &hpos : &vpos;
 		if (first->line)
-			return diag_error(y->d, pos_of(k), name, "given twice (first at line %u)",
-					  first->line);
-		*first = pos_of(k);
-		*(is_host ? &host : &vms) = node(y, p->value);
+			return diag_error(y->d, yv_pos(k), name, "given twice (first at line %u)",
+			                  first->line);
+		*first = yv_pos(k);
+		*(is_host ? &host : &vms) = yv_node(y, p->value);
 	}
-	if (host && !is_null(host)) {
-		m->host.at = pos_of(host);
+	if (host && !yv_is_null(host)) {
+		m->host.at = yv_pos(host);
 		if (load_map(y, host, "host", host_fields,
-			     sizeof(host_fields) / sizeof(host_fields[0]), &m->host, m->host.pos,
-			     "host.", false))
+		             sizeof(host_fields) / sizeof(host_fields[0]), &m->host, m->host.pos,
+		             "host.", false))
 			return -1;
 	}
 	if (!vms) {
@@ -621,27 +277,27 @@ static int load_root(struct yload *y, yaml_node_t *root)
 	/* With vms:, the top level holds only host: and vms:. */
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *k = node(y, p->key);
+		yaml_node_t *k = yv_node(y, p->key);
 		const char *name = (const char *)k->data.scalar.value;
 		if (strcmp(name, "host") == 0 || strcmp(name, "vms") == 0)
 			continue;
 		for (size_t i = 0; i < sizeof(vm_fields) / sizeof(vm_fields[0]); i++)
 			if (strcmp(vm_fields[i].name, name) == 0)
-				return diag_error(y->d, pos_of(k), name,
-						  "not allowed next to vms: (put it into a VM "
-						  "under vms:)");
+				return diag_error(y->d, yv_pos(k), name,
+				                  "not allowed next to vms: (put it into a VM "
+				                  "under vms:)");
 		return unknown_key(y, k, name, NULL, 0, true);
 	}
 	if (vms->type != YAML_SEQUENCE_NODE)
-		return diag_error(y->d, pos_of(vms), "vms", "expected a list of VMs, not %s",
-				  kind_of(vms));
+		return diag_error(y->d, yv_pos(vms), "vms", "expected a list of VMs, not %s",
+		                  yv_kind(vms));
 	if (vms->data.sequence.items.start == vms->data.sequence.items.top)
-		return diag_error(y->d, pos_of(vms), "vms", "empty list (no VMs configured)");
-	for (yaml_node_item_t *it = vms->data.sequence.items.start; it < vms->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *vm = node(y, *it);
+		return diag_error(y->d, yv_pos(vms), "vms", "empty list (no VMs configured)");
+	for (yaml_node_item_t *it = vms->data.sequence.items.start;
+	     it < vms->data.sequence.items.top; it++) {
+		yaml_node_t *vm = yv_node(y, *it);
 		if (m->nr_vms == CFG_MAX_VMS)
-			return diag_error(y->d, pos_of(vm), "vms", "more than %d VMs", CFG_MAX_VMS);
+			return diag_error(y->d, yv_pos(vm), "vms", "more than %d VMs", CFG_MAX_VMS);
 		char what[16];
 		snprintf(what, sizeof(what), "vms[%u]", m->nr_vms);
 		if (load_vm(y, vm, what, false))
@@ -666,7 +322,7 @@ static struct src_pos pos_at_offset(const unsigned char *buf, size_t len, size_t
 }
 
 static int syntax_error(struct yload *y, const yaml_parser_t *p, const unsigned char *buf,
-			size_t len)
+                        size_t len)
 {
 	if (p->error == YAML_MEMORY_ERROR)
 		return diag_error(y->d, (struct src_pos){0, 0}, "config", "out of memory");
@@ -675,14 +331,14 @@ static int syntax_error(struct yload *y, const yaml_parser_t *p, const unsigned 
 		struct src_pos at = pos_at_offset(buf, len, p->problem_offset);
 		if (p->problem_value != -1)
 			return diag_error(y->d, at, "syntax error", "%s (byte 0x%02x)", problem,
-					  (unsigned)p->problem_value & 0xff);
+			                  (unsigned)p->problem_value & 0xff);
 		return diag_error(y->d, at, "syntax error", "%s", problem);
 	}
 	struct src_pos at = {(unsigned)p->problem_mark.line + 1,
-			     (unsigned)p->problem_mark.column + 1};
+	                     (unsigned)p->problem_mark.column + 1};
 	if (p->context)
 		return diag_error(y->d, at, "syntax error", "%s (%s at line %u)", problem,
-				  p->context, (unsigned)p->context_mark.line + 1);
+		                  p->context, (unsigned)p->context_mark.line + 1);
 	return diag_error(y->d, at, "syntax error", "%s", problem);
 }
 
@@ -695,7 +351,7 @@ int yload_buffer(struct model *m, const unsigned char *buf, size_t len, struct d
 
 	if (len > YLOAD_MAX_BYTES)
 		return diag_error(d, (struct src_pos){0, 0}, "config", "larger than %u bytes",
-				  YLOAD_MAX_BYTES);
+		                  YLOAD_MAX_BYTES);
 	if (!yaml_parser_initialize(&parser))
 		return diag_error(d, (struct src_pos){0, 0}, "config", "out of memory");
 	yaml_parser_set_input_string(&parser, buf, len);
@@ -707,7 +363,7 @@ int yload_buffer(struct model *m, const unsigned char *buf, size_t len, struct d
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
 		diag_error(d, (struct src_pos){1, 1}, "config",
-			   "empty file (expected a VM, or host: and vms:)");
+		           "empty file (expected a VM, or host: and vms:)");
 		goto out_doc;
 	}
 	if (!yaml_parser_load(&parser, &extra)) {
@@ -716,8 +372,8 @@ int yload_buffer(struct model *m, const unsigned char *buf, size_t len, struct d
 	}
 	yaml_node_t *second = yaml_document_get_root_node(&extra);
 	if (second)
-		diag_error(d, pos_of(second), "config",
-			   "more than one YAML document (remove the second ---)");
+		diag_error(d, yv_pos(second), "config",
+		           "more than one YAML document (remove the second ---)");
 	yaml_document_delete(&extra);
 	if (!second)
 		ret = load_root(&y, root);
@@ -733,7 +389,7 @@ int yload_file(struct model *m, struct diag *d)
 	FILE *f = fopen(m->file, "rb");
 	if (!f)
 		return diag_error(d, (struct src_pos){0, 0}, "config", "cannot open: %s",
-				  strerror(errno));
+		                  strerror(errno));
 	unsigned char *buf = malloc(YLOAD_MAX_BYTES + 1);
 	if (!buf) {
 		fclose(f);
@@ -745,7 +401,7 @@ int yload_file(struct model *m, struct diag *d)
 	int ret;
 	if (err)
 		ret = diag_error(d, (struct src_pos){0, 0}, "config", "cannot read: %s",
-				 strerror(errno));
+		                 strerror(errno));
 	else
 		ret = yload_buffer(m, buf, len, d);
 	free(buf);

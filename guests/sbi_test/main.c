@@ -66,7 +66,7 @@ static void test_base(void)
 
 	r = sbi_get_spec_version();
 	test_check_eq("base_spec_version_error", r.error, SBI_SUCCESS);
-	printf("sbi_test: spec version 0x%lx (%lu.%lu)\n", r.value, (r.value >> 24) & 0x7f,
+	printf("sbi_test: spec version 0x%lx (%ld.%ld)\n", r.value, (r.value >> 24) & 0x7f,
 	       r.value & 0xffffff);
 	test_checkf(((r.value >> 24) & 0x7f) == 2 && (r.value & 0xffffff) == 0,
 	            "base_spec_version_2_0", "got 0x%lx", r.value);

@@ -56,6 +56,8 @@ void arch_vcpu_run(struct vcpu *vcpu);
 bool arch_vcpu_irq_wakeable(struct vcpu *vcpu);
 /* Earliest guest timer deadline in host ns while blocked, UINT64_MAX none. */
 uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *vcpu);
+/* One line of arch register state for the shell's `vm info` (pc, interrupts, timer). */
+void arch_vcpu_describe(struct vcpu *vcpu, char *buf, size_t len);
 /* Apply the requests the core collected for this vCPU (fences) before entry. */
 void arch_vcpu_flush_tlb(struct vcpu *vcpu);
 

@@ -25,14 +25,27 @@ void sched_lock_release(void)
 	spin_unlock(&sched_lock);
 }
 
+/*
+ * Slice tick of a CPU that runs a vCPU. It keeps ticking at least once per
+ * slice even when nothing else was queued at pick time: a vCPU enqueued
+ * later without preempting (another CPU woke it) must still get its turn.
+ */
 static void slice_expired(struct timer_event *ev, void *arg)
 {
-	UNUSED(ev);
 	struct cpu *c = arg;
+	uint64_t now = time_now_ns();
+	uint64_t next = UINT64_MAX;
 	spin_lock(&sched_lock);
-	if (sched_rq_should_preempt(&c->rq, time_now_ns()))
+	if (sched_rq_should_preempt(&c->rq, now)) {
 		c->need_resched = true;
+	} else if (c->rq.curr) {
+		next = sched_rq_slice_end(&c->rq, now);
+		if (next == UINT64_MAX)
+			next = now + c->rq.slice_ns;
+	}
 	spin_unlock(&sched_lock);
+	if (next != UINT64_MAX)
+		timer_arm(ev, next);
 }
 
 void sched_cpu_init(struct cpu *c, uint64_t slice_ns)
@@ -254,6 +267,8 @@ void sched_run(void)
 			next->state = VCPU_RUNNING;
 		c->need_resched = false;
 		uint64_t slice_end = sched_rq_slice_end(&c->rq, now);
+		if (next && slice_end == UINT64_MAX)
+			slice_end = now + c->rq.slice_ns;
 		spin_unlock(&sched_lock);
 
 		switch_vcpu(c, prev, next);

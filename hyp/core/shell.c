@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Hypervisor shell: table-dispatched commands over the console. */
 #include "core/shell.h"
+#include "core/arch.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -57,7 +58,7 @@ static void cmd_vm(int argc, char **argv)
 		return;
 	}
 	if (argc != 3) {
-		pr_info("usage: vm list | vm start|stop|reset NAME");
+		pr_info("usage: vm list | vm start|stop|reset|info NAME");
 		return;
 	}
 	struct vm *vm = vm_find(argv[2]);
@@ -66,6 +67,21 @@ static void cmd_vm(int argc, char **argv)
 		return;
 	}
 	int ret;
+	if (strcmp(argv[1], "info") == 0) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			char buf[200];
+			struct vcpu *v = vm->vcpus[i];
+			arch_vcpu_describe(v, buf, sizeof(buf));
+			pr_info("vcpu %u: %s on cpu %d, %lu exits (sbi %lu mmio %lu wfi %lu irq %lu)", i,
+				vcpu_state_name(v->state), v->se.cpu, (unsigned long)v->stats.exits,
+				(unsigned long)v->stats.by_kind[EXIT_SBI],
+				(unsigned long)v->stats.by_kind[EXIT_MMIO],
+				(unsigned long)v->stats.by_kind[EXIT_WFI],
+				(unsigned long)v->stats.by_kind[EXIT_IRQ]);
+			pr_info("vcpu %u: %s", i, buf);
+		}
+		return;
+	}
 	if (strcmp(argv[1], "start") == 0) {
 		ret = vm_start(vm);
 		if (ret == -FV_EBUSY)
@@ -75,7 +91,7 @@ static void cmd_vm(int argc, char **argv)
 	} else if (strcmp(argv[1], "reset") == 0) {
 		ret = vm_request(vm, VM_ACTION_RESET, "reset requested from the shell");
 	} else {
-		pr_info("usage: vm list | vm start|stop|reset NAME");
+		pr_info("usage: vm list | vm start|stop|reset|info NAME");
 		return;
 	}
 	if (ret && ret != -FV_EBUSY)
@@ -128,7 +144,7 @@ static void cmd_cpus(int argc, char **argv)
 
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
-    {"vm", "vm list | vm start|stop|reset NAME", "list or control VMs", cmd_vm},
+    {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
 };

@@ -3,8 +3,8 @@
  * Per-VM consoles and the console multiplexer.
  *
  * Output: each VM's UART bytes are collected per line and written to the
- * physical console tagged "[name] ". A partial line (a shell prompt) is
- * shown once it has been idle for PARTIAL_FLUSH_NS.
+ * physical console tagged "[name] ". A partial line of the focused VM (a
+ * shell prompt) is shown once it has been idle for PARTIAL_FLUSH_NS.
  * Input: the boot CPU polls the physical UART every POLL_NS; bytes go to
  * the focused VM (or to the hypervisor shell). Ctrl-] is the escape key:
  *   Ctrl-] n    next focus          Ctrl-] 0 / h   hypervisor shell
@@ -221,8 +221,13 @@ static void service_vms(uint64_t now)
 			c->rx_bytes++;
 		}
 		spin_unlock(&c->lock);
+		/*
+		 * Only the focused VM shows a partial line (its prompt, for the
+		 * person typing); others keep whole lines so a VM preempted
+		 * mid-line never has its line split by another VM's output.
+		 */
 		spin_lock(&c->line_lock);
-		if (c->line_len && now - c->line_start_ns >= PARTIAL_FLUSH_NS)
+		if (c->line_len && focus == (int)i && now - c->line_start_ns >= PARTIAL_FLUSH_NS)
 			flush_locked(vm);
 		spin_unlock(&c->line_lock);
 	}

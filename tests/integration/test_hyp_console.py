@@ -50,7 +50,7 @@ def test_shell_commands_and_vm_lifecycle():
     with fvtest.Qemu(hyp_cmd()) as q:
         q.expect(r"^\[hyp\] console focus: hyp", 60)
         heartbeat(q, "alpha", 60)
-        shell(q, "help", r"vm list \| vm start\|stop\|reset NAME", 10)
+        shell(q, "help", r"vm list \| vm start\|stop\|reset\|info NAME", 10)
         shell(q, "mem", r"^\[hyp\] pages: total \d+ free \d+ used \d+", 10)
         q.expect(r"^\[hyp\] heap: \d+ bytes, used \d+", 10)
         q.expect(r"^\[hyp\] vm alpha: RAM 65536 KiB, hypervisor overhead \d+ bytes", 10)
@@ -74,7 +74,7 @@ def test_shell_commands_and_vm_lifecycle():
 def test_shell_bad_arguments_print_usage():
     with fvtest.Qemu(hyp_cmd()) as q:
         q.expect(r"^\[hyp\] console focus: hyp", 60)
-        shell(q, "vm", r"usage: vm list \| vm start\|stop\|reset NAME", 10)
+        shell(q, "vm", r"usage: vm list \| vm start\|stop\|reset\|info NAME", 10)
         shell(q, "vm frob alpha", r"usage: vm list", 10)
         shell(q, "vm stop nosuchvm", r"vm: no VM named 'nosuchvm'", 10)
         shell(q, "vm start alpha", r"vm alpha is already running", 10)

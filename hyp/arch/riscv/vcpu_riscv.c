@@ -13,6 +13,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "arch/riscv/sbi/sbi_ext.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 static uint64_t guest_henvcfg(void)
@@ -250,4 +251,18 @@ void arch_vcpu_run(struct vcpu *v)
 		if (riscv_handle_exit(v))
 			return;
 	}
+}
+
+void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len)
+{
+	/* Saved state: exact for a vCPU that is not loaded, a snapshot otherwise. */
+	const struct vcpu_arch *a = &v->arch;
+	fv_snprintf(buf, len,
+		    "pc=0x%lx vsstatus=0x%lx vsie=0x%lx hvip=0x%lx vstimecmp=0x%lx time=0x%lx "
+		    "virq=0x%x req=0x%x",
+		    (unsigned long)a->ctx.sepc, (unsigned long)a->csr.vsstatus,
+		    (unsigned long)a->csr.vsie, (unsigned long)a->csr.hvip,
+		    (unsigned long)a->csr.vstimecmp,
+		    (unsigned long)(csr_read(time) + v->vm->arch.htimedelta), v->virq_pending,
+		    v->requests);
 }

@@ -1,0 +1,288 @@
+# SPDX-License-Identifier: MIT
+"""The `ferrovisor` command (tools/): run, build, validate, ls, console, help.
+
+`run` is driven non-interactively (stdin is a pipe) and must boot the hypervisor with the
+bundle it built: the guests of examples/baremetal.yaml come up under their own tags. The
+other tests check exit codes (0 ok, 1 configuration error, 2 usage error, QEMU's code for
+`run`, 124 after --timeout, 127 without QEMU), that nothing starts when the configuration
+is wrong, the QEMU devices for storage and network, and that a bundle written by `build`
+boots under a plain QEMU command line.
+"""
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import fvtest
+from fvtest import Qemu
+
+ROOT = fvtest.REPO_ROOT
+TOOL = ROOT / "build" / "tools" / "ferrovisor"
+HYP = ROOT / "build" / "riscv64" / "ferrovisor.bin"
+BAREMETAL = ROOT / "examples" / "baremetal.yaml"
+IMAGE_CACHE = Path(os.environ.get("FERROVISOR_CACHE",
+                                  Path.home() / ".cache" / "ferrovisor")) / "images" / "riscv64"
+
+TIMEOUT = 240
+
+
+def _need_tool():
+    if not TOOL.is_file():
+        raise fvtest.TestFailure(f"{TOOL} missing: run `make tools` first")
+    if not HYP.is_file():
+        raise fvtest.TestFailure(f"{HYP} missing: run `make hyp` first")
+    fvtest.guest_image("hello")
+    fvtest.guest_image("smp_test")
+
+
+def _tool(*args, timeout=60, env=None, stdin=subprocess.DEVNULL):
+    """Run the tool; returns (exit code, stdout, stderr)."""
+    _need_tool()
+    p = subprocess.run([str(TOOL), *map(str, args)], cwd=str(ROOT), env=env, stdin=stdin,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def _wait_for_all(vm, patterns, timeout):
+    """Wait until every regex in patterns occurs somewhere in the console output."""
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [p for p in patterns if not re.search(p, vm.output, re.M)]
+        if not missing:
+            return
+        if not vm.running():
+            raise vm._fail(f"`ferrovisor run` exited (code {vm.returncode}) before "
+                           f"/{missing[0]}/ appeared")
+        if time.monotonic() > deadline:
+            raise vm._fail(f"timeout after {timeout}s waiting for /{missing[0]}/")
+        time.sleep(0.2)
+
+
+def _write(path, text):
+    Path(path).write_text(text)
+    return path
+
+
+def _fake_qemu(tmp, exit_code):
+    """A stand-in for QEMU that records its arguments and exits with exit_code."""
+    script = Path(tmp) / "fake-qemu"
+    script.write_text("#!/bin/sh\n"
+                      f"printf '%s\\n' \"$@\" > '{tmp}/qemu-args'\n"
+                      "for a in \"$@\"; do case \"$prev\" in -initrd) "
+                      f"head -c 4 \"$a\" | od -An -tx1 > '{tmp}/bundle-magic';; esac; "
+                      "prev=\"$a\"; done\n"
+                      f"exit {exit_code}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+@fvtest.timeout(180)
+def test_run_baremetal_example():
+    """`ferrovisor run --config examples/baremetal.yaml`: both guests come up."""
+    _need_tool()
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "baremetal.fvb"
+        cmd = [TOOL, "run", "--config", BAREMETAL, "--timeout", "150", "--bundle", bundle]
+        with Qemu(cmd) as vm:
+            vm.expect(r"^ferrovisor: booting 2 VMs \(hello-vm, smp-vm\) on 2 CPUs", timeout=30)
+            vm.expect(r"^\[hyp\] configuration: boot bundle \(initrd\), 2 VM\(s\)", timeout=60)
+            _wait_for_all(vm, [r"^\[hello-vm\] hello from hart \d+\r?$",
+                               r"^\[hello-vm\] heartbeat 3\r?$",
+                               r"^\[smp-vm\] FV-RESULT PASS\r?$"], timeout=120)
+            vm.assert_absent(r"FV-CHECK FAIL|FV-RESULT FAIL|panic")
+            assert bundle.is_file(), "--bundle file not kept"
+            vm.kill()
+        # The tool died by SIGKILL: its QEMU must not outlive it (PR_SET_PDEATHSIG).
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pgrep", "-f", str(bundle)],
+                             stdout=subprocess.DEVNULL).returncode == 0:
+            if time.monotonic() > deadline:
+                raise fvtest.TestFailure("QEMU still running after the tool was killed")
+            time.sleep(0.2)
+
+
+@fvtest.timeout(120)
+def test_run_timeout_exit_code():
+    """--timeout stops QEMU and `run` exits with 124, console output intact."""
+    start = time.monotonic()
+    rc, out, err = _tool("run", "--config", BAREMETAL, "--timeout", "8", timeout=90)
+    assert rc == 124, f"exit code {rc}, expected 124\n{err}"
+    assert time.monotonic() - start < 60
+    assert "[hyp] configuration: boot bundle (initrd), 2 VM(s)" in out, out[-2000:]
+    assert "ferrovisor: timeout after 8 s" in err, err
+
+
+def test_run_exit_code_is_qemus():
+    """`run` passes QEMU its machine, options and bundle, and returns QEMU's exit code."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = _fake_qemu(tmp, 7)
+        rc, out, err = _tool("run", "-c", BAREMETAL, "--qemu", fake, "--smp", "3", "--mem",
+                             "1G", "--qemu-arg", "-d", "--qemu-arg", "guest_errors",
+                             "--hypervisor", HYP)
+        assert rc == 7, f"exit code {rc}, expected 7\n{err}"
+        args = (Path(tmp) / "qemu-args").read_text().splitlines()
+        assert args[:6] == ["-M", "virt", "-cpu", "rv64", "-smp", "3"], args
+        assert args[args.index("-m") + 1] == "1G", args
+        assert args[args.index("-kernel") + 1] == str(HYP), args
+        assert args[-2:] == ["-d", "guest_errors"], args
+        # The bundle existed while QEMU ran (an FDT) and is removed afterwards.
+        assert (Path(tmp) / "bundle-magic").read_text().split() == ["d0", "0d", "fe", "ed"]
+        assert not Path(args[args.index("-initrd") + 1]).exists(), "temporary bundle left"
+
+
+def test_run_without_qemu():
+    rc, _, err = _tool("run", "-c", BAREMETAL, "--qemu", "/nonexistent/qemu-system-riscv64")
+    assert rc == 127, f"exit code {rc}\n{err}"
+    assert "cannot run /nonexistent/qemu-system-riscv64: No such file or directory" in err, err
+
+
+def test_nothing_started_on_error():
+    """A configuration error stops `run` before QEMU: exit 1, QEMU never called."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = _fake_qemu(tmp, 0)
+        cfg = _write(Path(tmp) / "two-on-one-disk.yaml",
+                     "vms:\n"
+                     f"  - name: a\n    kernel: {fvtest.guest_image('hello')}\n"
+                     "    storage: [{image: disk.img}]\n"
+                     f"  - name: b\n    kernel: {fvtest.guest_image('hello')}\n"
+                     "    storage: [{image: disk.img}]\n")
+        _write(Path(tmp) / "disk.img", "x" * 4096)
+        rc, out, err = _tool("run", "-c", cfg, "--qemu", fake)
+        assert rc == 1, f"exit code {rc}\n{err}"
+        assert err.strip() == (f"{cfg}:7:23: storage[0].image: {tmp}/disk.img is already the "
+                               "disk of VM \"a\" (line 4); a disk image belongs to one VM"), err
+        assert out == ""
+        assert not (Path(tmp) / "qemu-args").exists(), "QEMU was started"
+
+
+def test_validate_exit_codes():
+    rc, out, err = _tool("validate", "--config", BAREMETAL)
+    assert rc == 0, err
+    assert out.startswith(f"# {BAREMETAL}: valid, 2 VMs\n"), out
+    assert 'console_focus: "hello-vm"' in out and "pin: [0, 1]" in out, out
+    with tempfile.TemporaryDirectory() as tmp:
+        # The issue's example error, named as the user named the file.
+        _write(Path(tmp) / "vm-config.yaml",
+               '# vm-config.yaml\nname: "my-first-vm"\nvcpus: 2\nmemory: "1Q"\n'
+               'kernel: "path/to/vmlinux"\n')
+        p = subprocess.run([str(TOOL), "validate", "--config", "vm-config.yaml"], cwd=tmp,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        assert p.returncode == 1, p
+        assert p.stderr.decode() == \
+            'vm-config.yaml:4:9: memory: "1Q" is not a size (e.g. 512M, 1G)\n', p.stderr
+        assert p.stdout == b""
+        rc, out, err = _tool("validate", "-q", Path(tmp) / "vm-config.yaml")
+        assert rc == 1 and "is not a size" in err and out == ""
+        rc, _, err = _tool("validate", Path(tmp) / "missing.yaml")
+        assert rc == 1, err
+        assert err == f"{tmp}/missing.yaml: config: cannot open: No such file or directory\n"
+    for args in (["validate"], ["validate", "--bogus"], ["validate", "-c"],
+                 ["validate", BAREMETAL, "extra"],
+                 ["run", "-c", BAREMETAL, "--smp", "0"], ["run", "-c", BAREMETAL, "--mem", "1Q"],
+                 ["build", "-c", BAREMETAL, "--timeout", "3"], ["frobnicate"], []):
+        rc, out, err = _tool(*args)
+        assert rc == 2, f"{args}: exit code {rc}\n{err}"
+        assert err and out == "", (args, out, err)
+
+
+def test_help_and_version():
+    rc, out, _ = _tool("--help")
+    assert rc == 0 and "Commands:" in out
+    for cmd in ("validate", "build", "run", "ls", "console", "help"):
+        rc, out, err = _tool(cmd, "--help") if cmd != "help" else _tool("help", "run")
+        assert rc == 0, (cmd, err)
+        want = cmd if cmd != "help" else "run"
+        assert out.startswith(f"Usage: ferrovisor {want}"), (cmd, out)
+    rc, out, _ = _tool("--version")
+    assert rc == 0 and re.match(r"ferrovisor \S+ ", out), out
+
+
+def test_ls_and_console():
+    rc, out, err = _tool("ls", "--config", BAREMETAL)
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["#", "NAME", "VCPUS"], out
+    assert lines[1].split()[:5] == ["1", "hello-vm", "1", "64M", "256"], out
+    assert lines[2].split()[:6] == ["2", "smp-vm", "2", "64M", "512", "0,1"], out
+    rc, out, err = _tool("console", "--config", BAREMETAL)
+    assert rc == 0, err
+    assert "Ctrl-] 1          hello-vm  (focus at boot)" in out, out
+    assert "Ctrl-] 2          smp-vm" in out, out
+    rc, out, _ = _tool("console")
+    assert rc == 0 and "Ctrl-A x" in out
+
+
+@fvtest.timeout(120)
+def test_build_bundle_boots_on_plain_qemu():
+    """`build -o` writes a bundle that boots with the documented QEMU command line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "b.fvb"
+        rc, _, err = _tool("build", "--config", BAREMETAL, "-o", bundle)
+        assert rc == 0, err
+        assert f"wrote {bundle} (" in err, err
+        assert bundle.read_bytes()[:4] == b"\xd0\x0d\xfe\xed"
+        cmd = fvtest.qemu_riscv_cmd(HYP, smp=2, mem="512M", extra=["-initrd", bundle])
+        with Qemu(cmd) as vm:
+            vm.expect(r"^\[hyp\] configuration: boot bundle \(initrd\), 2 VM\(s\)", timeout=60)
+            _wait_for_all(vm, [r"^\[smp-vm\] FV-RESULT PASS\r?$",
+                               r"^\[hello-vm\] heartbeat 1\r?$"], timeout=90)
+
+
+@fvtest.timeout(150)
+def test_run_with_storage_and_network():
+    """Disks become virtio-blk drives and taps fall back to a 127.0.0.1 socket; QEMU
+    accepts the devices and the VM still boots."""
+    if shutil.which("qemu-img") is None:
+        raise fvtest.Skip("qemu-img not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", f"{tmp}/a.qcow2", "16M"],
+                       check=True)
+        _write(Path(tmp) / "b.img", "\0" * 65536)
+        cfg = _write(Path(tmp) / "dev.yaml",
+                     f"name: dev\nkernel: {fvtest.guest_image('hello')}\nmemory: 32M\n"
+                     "storage:\n  - image: a.qcow2\n  - image: b.img\n    readonly: true\n"
+                     "  - image: c.qcow2\n    size: 8M\n"
+                     "network:\n  - type: virtio\n    tap: fv-no-such-tap\n  - port: 0x7777\n")
+        rc, out, err = _tool("run", "-n", "-c", cfg)
+        assert rc == 0, err
+        cmdline = out.strip()
+        assert (f"-drive file={tmp}/a.qcow2,if=none,format=qcow2,id=fvblk0 -device "
+                "virtio-blk-device,drive=fvblk0,bus=virtio-mmio-bus.0") in cmdline, cmdline
+        assert f"file={tmp}/b.img,if=none,format=raw,id=fvblk1,readonly=on" in cmdline, cmdline
+        assert "listen=127.0.0.1:30583" in cmdline, cmdline
+        assert "tap fv-no-such-tap not usable (" in err, err
+        listens = re.findall(r"listen=([^:,]+):", cmdline)
+        assert listens and set(listens) == {"127.0.0.1"}, listens
+        assert not (Path(tmp) / "c.qcow2").exists(), "dry run created a disk"
+
+        with Qemu([TOOL, "run", "-c", cfg, "--timeout", "120"]) as vm:
+            vm.expect(r"creating .*/c\.qcow2 \(qcow2, 8M\)", timeout=30)
+            vm.expect(r"network\[0\]: socket backend listening on 127\.0\.0\.1:\d+ on "
+                      r"virtio-mmio slot 3", timeout=30)
+            vm.expect(r"^\[dev\] heartbeat 1\r?$", timeout=90)
+        assert (Path(tmp) / "c.qcow2").is_file()
+
+
+@fvtest.timeout(300)
+def test_run_linux_example():
+    """examples/vm-config.yaml (the issue's file with the cached Debian kernel) boots."""
+    if not (IMAGE_CACHE / "Image").is_file() or \
+            not (IMAGE_CACHE / "initramfs.cpio.gz").is_file():
+        raise fvtest.Skip(f"no Debian images in {IMAGE_CACHE} (make images)")
+    with tempfile.TemporaryDirectory() as tmp:
+        # A private cache: the images are linked in, the VM's disk is created there.
+        os.makedirs(f"{tmp}/images")
+        os.symlink(IMAGE_CACHE, f"{tmp}/images/riscv64")
+        env = dict(os.environ, FERROVISOR_CACHE=tmp)
+        cmd = [TOOL, "run", "--config", ROOT / "examples" / "vm-config.yaml",
+               "--timeout", "280"]
+        with Qemu(cmd, env=env) as vm:
+            # Generous: `make test` boots several Linux guests in parallel on 2 cores.
+            vm.expect(r"^\[my-first-vm\] \[\s*[\d.]+\] Linux version", timeout=120)
+            vm.expect(r"^\[my-first-vm\] FERROVISOR-INIT: up", timeout=260)
+        assert Path(f"{tmp}/disks/my-first-vm.qcow2").is_file()

@@ -1,0 +1,947 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host unit tests of the `ferrovisor` tool's configuration path: YAML
+ * loader (tools/yaml_load.c), resolver (tools/resolve.c), scalars, paths,
+ * image probing, the bundle writer (checked with the hypervisor's own
+ * config_parse() and with libfdt) and the resolved printout (it must load
+ * again as the same configuration).
+ *
+ * The core is two tables: configurations that must be rejected, each with
+ * the exact message (FILE:LINE:COL: KEY: ...), and configurations that must
+ * be accepted, each with a check of the resolved result. Every case is its
+ * own cmocka test. The cases run in a temporary directory holding small
+ * image files; "@" in an expected message stands for that directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../tools/bundle.h"
+#include "../../tools/images.h"
+#include "../../tools/paths.h"
+#include "../../tools/print.h"
+#include "../../tools/resolve.h"
+#include "../../tools/scalar.h"
+#include "../../tools/yaml_load.h"
+
+#define CFG "vm.yaml"
+
+static char tmpdir[] = "/tmp/fv-cli-test.XXXXXX";
+static char oldcwd[4096];
+
+/* ------------------------------------------------------------------ fixture files */
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+	FILE *f = fopen(name, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_text(const char *name, const char *text)
+{
+	write_file(name, text, strlen(text));
+}
+
+/* A fake RISC-V Linux Image: header with text_offset, image_size and both magics. */
+static void write_linux_image(const char *name, uint64_t text_offset, uint64_t image_size)
+{
+	uint8_t img[4096] = {0};
+	for (int i = 0; i < 8; i++) {
+		img[8 + i] = (uint8_t)(text_offset >> (8 * i));
+		img[16 + i] = (uint8_t)(image_size >> (8 * i));
+	}
+	memcpy(img + 48, "RISCV\0\0\0", 8);
+	memcpy(img + 56, "RSC\x05", 4);
+	write_file(name, img, sizeof(img));
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	assert_non_null(getcwd(oldcwd, sizeof(oldcwd)));
+	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(chdir(tmpdir), 0);
+	static const uint8_t flat[64] = {0x13, 0, 0, 0}; /* nop */
+	write_file("flat.bin", flat, sizeof(flat));
+	write_file("flat2.bin", flat, sizeof(flat));
+	write_file("empty.bin", "", 0);
+	write_file("prog.elf", "\177ELF\2\1\1", 7);
+	static uint8_t big[3 << 20];
+	write_file("big.bin", big, sizeof(big));
+	write_linux_image("Image", 0x400000, 0x800000);
+	write_file("initrd.img", flat, sizeof(flat));
+	write_file("disk.img", big, 4096);
+	write_file("disk2.img", big, 4096);
+	write_file("disk.qcow2", "QFI\xfb\0\0\0\3", 8);
+	write_file("disk.vmdk", "KDMV\1\0\0\0", 8);
+	assert_int_equal(mkdir("sub", 0755), 0);
+	write_file("sub/k.bin", flat, sizeof(flat));
+	assert_int_equal(mkdir("home", 0755), 0);
+	write_file("home/k.bin", flat, sizeof(flat));
+	setenv("HOME", "home", 1);
+	unsetenv("FV_TEST_UNSET");
+	setenv("FV_TEST_DIR", "sub", 1);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"flat.bin",   "flat2.bin",  "empty.bin",  "prog.elf",
+	                                    "big.bin",    "Image",      "initrd.img", "disk.img",
+	                                    "disk2.img",  "disk.qcow2", "disk.vmdk",  "sub/k.bin",
+	                                    "home/k.bin", CFG,          "again.yaml"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(files[i]);
+	rmdir("sub");
+	rmdir("home");
+	assert_int_equal(chdir(oldcwd), 0);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* Load and resolve text as file CFG; returns 0 or -1 with the message in d. */
+static int load(const char *text, struct model *m, struct diag *d)
+{
+	write_text(CFG, text);
+	assert_int_equal(model_init(m, CFG), 0);
+	diag_init(d, m->file);
+	struct resolve_opts ro = {0};
+	if (yload_file(m, d))
+		return -1;
+	return resolve_model(m, &ro, d);
+}
+
+/* expected with every "@" replaced by the temporary directory. */
+static void expand_at(const char *expected, char *out, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = expected; *p && n + 1 < len; p++) {
+		if (*p == '@') {
+			size_t t = strlen(tmpdir);
+			assert_true(n + t + 1 < len);
+			memcpy(out + n, tmpdir, t);
+			n += t;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* ------------------------------------------------------------------ bad configurations */
+
+struct bad_case {
+	const char *name;
+	const char *yaml;
+	const char *error;
+};
+
+#define KERNEL "kernel: flat.bin\n"
+
+static const struct bad_case bad_cases[] = {
+    {"size_not_a_size",
+     "# vm-config.yaml\nname: \"my-first-vm\"\nvcpus: 2\nmemory: \"1Q\"\n" KERNEL,
+     "vm.yaml:4:9: memory: \"1Q\" is not a size (e.g. 512M, 1G)"},
+    {"unknown_key_suggestion", KERNEL "memroy: 1G\n",
+     "vm.yaml:2:1: memroy: unknown key (did you mean memory?)"},
+    {"unknown_key_list", KERNEL "colour: blue\n",
+     "vm.yaml:2:1: colour: unknown key (known keys: name, vcpus, memory, memory_base, kernel, "
+     "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, uart, "
+     "uart_base, network, storage, host, vms)"},
+    {"duplicate_key", KERNEL "vcpus: 1\nvcpus: 2\n",
+     "vm.yaml:3:1: vcpus: given twice (first at line 2)"},
+    {"affinity_alias_twice", KERNEL "cpus: [0]\naffinity: [1]\n",
+     "vm.yaml:3:1: affinity: given twice (first at line 2)"},
+    {"vcpus_too_many", KERNEL "vcpus: 9\n", "vm.yaml:2:8: vcpus: must be between 1 and 8, not 9"},
+    {"vcpus_zero", KERNEL "vcpus: 0\n", "vm.yaml:2:8: vcpus: must be between 1 and 8, not 0"},
+    {"vcpus_not_number", KERNEL "vcpus: two\n",
+     "vm.yaml:2:8: vcpus: \"two\" is not a whole number"},
+    {"vcpus_negative", KERNEL "vcpus: -1\n", "vm.yaml:2:8: vcpus: \"-1\" is not a whole number"},
+    {"vcpus_list", KERNEL "vcpus: [1]\n", "vm.yaml:2:8: vcpus: expected a number, not a list"},
+    {"memory_not_2m_multiple", KERNEL "memory: 3M\n",
+     "vm.yaml:2:9: memory: 3M is not a multiple of 2M"},
+    {"memory_zero", KERNEL "memory: 0\n", "vm.yaml:2:9: memory: must be between 2M and 2T, not 0"},
+    {"memory_overflow", KERNEL "memory: 99999999999T\n",
+     "vm.yaml:2:9: memory: \"99999999999T\" is not a size (e.g. 512M, 1G)"},
+    {"memory_base_unaligned", KERNEL "memory_base: 0x80001000\n",
+     "vm.yaml:2:14: memory_base: 0x80001000 is not a multiple of 0x200000"},
+    {"kernel_missing", "name: a\nvcpus: 1\n",
+     "vm.yaml:1:1: kernel: missing (the guest image to boot)"},
+    {"kernel_null", "name: a\nkernel:\n", "vm.yaml:2:8: kernel: missing (the guest image to boot)"},
+    {"kernel_empty_string", "kernel: \"\"\n", "vm.yaml:1:9: kernel: must not be empty"},
+    {"kernel_not_found", "kernel: nope.bin\n",
+     "vm.yaml:1:9: kernel: cannot use @/nope.bin: No such file or directory"},
+    {"kernel_empty_file", "kernel: empty.bin\n",
+     "vm.yaml:1:9: kernel: cannot use @/empty.bin: empty file"},
+    {"kernel_directory", "kernel: sub\n",
+     "vm.yaml:1:9: kernel: cannot use @/sub: not a regular file"},
+    {"kernel_elf", "kernel: prog.elf\n",
+     "vm.yaml:1:9: kernel: @/prog.elf is an ELF file; give a flat binary (objcopy -O binary) or a "
+     "Linux Image"},
+    {"kernel_too_big", "kernel: big.bin\nmemory: 4M\n",
+     "vm.yaml:1:9: kernel: 3145728-byte image does not fit in 4M of memory at kernel_offset "
+     "0x200000"},
+    {"kernel_offset_past_memory", KERNEL "memory: 2M\n",
+     "vm.yaml:1:9: kernel: 64-byte image does not fit in 2M of memory at kernel_offset 0x200000"},
+    {"linux_image_size_too_big", "kernel: Image\nmemory: 10M\n",
+     "vm.yaml:1:9: kernel: 8388608-byte image does not fit in 10M of memory at kernel_offset "
+     "0x400000"},
+    {"initrd_does_not_fit", KERNEL "initrd: big.bin\nmemory: 4M\n",
+     "vm.yaml:2:9: initrd: kernel and initrd (5242944 bytes) do not fit in 4M of memory"},
+    {"initrd_not_found", KERNEL "initrd: none.img\n",
+     "vm.yaml:2:9: initrd: cannot use @/none.img: No such file or directory"},
+    {"unset_variable", "kernel: ${FV_TEST_UNSET}/k.bin\n",
+     "vm.yaml:1:9: kernel: ${FV_TEST_UNSET} is not set"},
+    {"bad_variable", "kernel: ${}/k.bin\n",
+     "vm.yaml:1:9: kernel: bad ${...} (use ${NAME} or ${NAME:-default})"},
+    {"tilde_user", "kernel: ~root/k.bin\n",
+     "vm.yaml:1:9: kernel: only ~ or ~/... is supported, not ~user"},
+    {"name_invalid", "name: my vm\n" KERNEL,
+     "vm.yaml:1:7: name: \"my vm\" is not a valid name (1-31 letters, digits, '-', '_', '.'; not "
+     "\"hyp\")"},
+    {"name_hyp", "name: hyp\n" KERNEL,
+     "vm.yaml:1:7: name: \"hyp\" is not a valid name (1-31 letters, digits, '-', '_', '.'; not "
+     "\"hyp\")"},
+    {"name_too_long", "name: abcdefghijabcdefghijabcdefghijab\n" KERNEL,
+     "vm.yaml:1:7: name: \"abcdefghijabcdefghijabcdefghijab\" is not a valid name (1-31 letters, "
+     "digits, '-', '_', '.'; not \"hyp\")"},
+    {"name_nul", "name: \"a\\0b\"\n" KERNEL, "vm.yaml:1:7: name: contains a NUL character"},
+    {"duplicate_names",
+     "vms:\n  - name: web\n    kernel: flat.bin\n  - name: web\n    kernel: flat.bin\n",
+     "vm.yaml:4:11: name: \"web\" is already the name of the VM at line 2"},
+    {"weight_zero", KERNEL "weight: 0\n",
+     "vm.yaml:2:9: weight: must be between 1 and 65535, not 0"},
+    {"autostart_not_bool", KERNEL "autostart: maybe\n",
+     "vm.yaml:2:12: autostart: \"maybe\" is not true or false"},
+    {"command_line_too_long",
+     KERNEL
+     "command_line: "
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+     "vm.yaml:2:15: command_line: longer than 511 characters"},
+    {"uart_overlaps_ram", KERNEL "uart_base: 0x80001000\n",
+     "vm.yaml:2:12: uart_base: UART at 0x80001000 overlaps guest RAM"},
+    {"uart_base_unaligned", KERNEL "uart_base: 0x10000010\n",
+     "vm.yaml:2:12: uart_base: 0x10000010 is not a multiple of 0x100"},
+    {"pin_count_mismatch", KERNEL "vcpus: 2\npin: [0]\n",
+     "vm.yaml:3:6: pin: lists 1 CPU for 2 vCPUs (one per vCPU)"},
+    {"pin_more_vcpus_than_cpus", KERNEL "vcpus: 4\npin: [0, 1, 0, 1]\n",
+     "vm.yaml:3:6: pin: 4 vCPUs pinned but the host has only 2 CPUs: 0-1"},
+    {"pin_nonexistent_cpu", KERNEL "vcpus: 2\npin: [0, 5]\n",
+     "vm.yaml:3:6: pin: CPU 5 does not exist (the host has 2 CPUs: 0-1)"},
+    {"pin_same_cpu_twice", KERNEL "vcpus: 2\npin: [1, 1]\n",
+     "vm.yaml:3:6: pin: vCPUs 0 and 1 are both pinned to CPU 1"},
+    {"pin_outside_affinity", KERNEL "vcpus: 2\naffinity: [0]\npin: [0, 1]\n",
+     "vm.yaml:4:6: pin: vCPU 1 is pinned to CPU 1, outside its affinity"},
+    {"pin_cpu_above_63", KERNEL "pin: [64]\n", "vm.yaml:2:7: pin: CPU 64 is above 63"},
+    {"pin_empty", KERNEL "pin: []\n", "vm.yaml:2:6: pin: empty list (omit it for no pinning)"},
+    {"affinity_nonexistent_cpu", "host:\n  cpus: 1\n" KERNEL "affinity: [0, 1]\n",
+     "vm.yaml:4:11: affinity: CPU 1 does not exist (the host has 1 CPU: 0)"},
+    {"host_cpus_too_many", "host:\n  cpus: 9\n" KERNEL,
+     "vm.yaml:2:9: host.cpus: must be between 1 and 8, not 9"},
+    {"host_unknown_key", "host:\n  cpu: 2\n" KERNEL,
+     "vm.yaml:2:3: host.cpu: unknown key (did you mean cpus?)"},
+    {"host_not_mapping", "host: 2\n" KERNEL,
+     "vm.yaml:1:7: host: expected a mapping of keys, not a scalar"},
+    {"host_slice_range", "host:\n  time_slice_us: 50\n" KERNEL,
+     "vm.yaml:2:18: host.time_slice_us: must be between 100 and 1000000, not 50"},
+    {"host_memory_too_small", "host:\n  memory: 64M\n" KERNEL "memory: 64M\n",
+     "vm.yaml:2:11: host.memory: 64M is too small: the VMs need 64M of RAM, the bundle 65600 "
+     "bytes and the hypervisor 64M"},
+    {"focus_unknown", "host:\n  console_focus: nobody\n" KERNEL,
+     "vm.yaml:2:18: host.console_focus: \"nobody\" names no VM (one of: vm, hyp for the shell)"},
+    {"vms_empty", "vms: []\n", "vm.yaml:1:6: vms: empty list (no VMs configured)"},
+    {"vms_not_list", "vms:\n  name: a\n",
+     "vm.yaml:2:3: vms: expected a list of VMs, not a mapping"},
+    {"vms_item_not_mapping", "vms:\n  - a\n",
+     "vm.yaml:2:5: vms[0]: expected a mapping of keys, not a scalar"},
+    {"vm_key_next_to_vms", "vcpus: 2\nvms:\n  - kernel: flat.bin\n",
+     "vm.yaml:1:1: vcpus: not allowed next to vms: (put it into a VM under vms:)"},
+    {"unknown_key_next_to_vms", "hosts: {}\nvms:\n  - kernel: flat.bin\n",
+     "vm.yaml:1:1: hosts: unknown key (did you mean host?)"},
+    {"vms_twice", "vms:\n  - kernel: flat.bin\nvms:\n  - kernel: flat.bin\n",
+     "vm.yaml:3:1: vms: given twice (first at line 1)"},
+    {"too_many_vms",
+     "vms:\n"
+     "  - {kernel: flat.bin}\n  - {kernel: flat.bin}\n  - {kernel: flat.bin}\n"
+     "  - {kernel: flat.bin}\n  - {kernel: flat.bin}\n  - {kernel: flat.bin}\n"
+     "  - {kernel: flat.bin}\n  - {kernel: flat.bin}\n  - {kernel: flat.bin}\n",
+     "vm.yaml:10:5: vms: more than 8 VMs"},
+    {"syntax_error", "name: a\n  vcpus: 2\n",
+     "vm.yaml:2:8: syntax error: mapping values are not allowed in this context"},
+    {"syntax_unclosed_flow", "pin: [0, 1\n" KERNEL,
+     "vm.yaml:2:7: syntax error: did not find expected ',' or ']' (while parsing a flow sequence "
+     "at line 1)"},
+    {"syntax_bad_utf8", "name: \xff\n",
+     "vm.yaml:1:7: syntax error: invalid leading UTF-8 octet (byte 0xff)"},
+    {"undefined_alias", KERNEL "vcpus: *nothing\n",
+     "vm.yaml:2:8: syntax error: found undefined alias"},
+    {"empty_file", "", "vm.yaml:1:1: config: empty file (expected a VM, or host: and vms:)"},
+    {"comment_only", "# nothing here\n",
+     "vm.yaml:1:1: config: empty file (expected a VM, or host: and vms:)"},
+    {"two_documents", KERNEL "---\n" KERNEL,
+     "vm.yaml:3:1: config: more than one YAML document (remove the second ---)"},
+    {"top_level_list", "- kernel: flat.bin\n",
+     "vm.yaml:1:1: config: expected a mapping (a VM's keys, or host: and vms:), not a list"},
+    {"key_not_scalar", KERNEL "[a]: 1\n", "vm.yaml:2:1: config: expected a key name, not a list"},
+    {"network_not_list", KERNEL "network: virtio\n",
+     "vm.yaml:2:10: network: expected a list of interfaces, not a scalar"},
+    {"network_bad_type", KERNEL "network:\n  - type: e1000\n",
+     "vm.yaml:3:11: network[0].type: \"e1000\" is not one of: virtio, virtio-net"},
+    {"network_bad_tap", KERNEL "network:\n  - tap: \"a,b\"\n",
+     "vm.yaml:3:10: network[0].tap: \"a,b\" is not an interface name (1-15 letters, digits, '-', "
+     "'_', '.')"},
+    {"network_long_tap", KERNEL "network:\n  - tap: abcdefghijklmnop\n",
+     "vm.yaml:3:10: network[0].tap: \"abcdefghijklmnop\" is not an interface name (1-15 letters, "
+     "digits, '-', '_', '.')"},
+    {"network_bad_mac", KERNEL "network:\n  - mac: \"01:00:5e:00:00:01\"\n",
+     "vm.yaml:3:10: network[0].mac: \"01:00:5e:00:00:01\" is not a unicast MAC address (e.g. "
+     "52:54:00:12:34:56)"},
+    {"network_unknown_key", KERNEL "network:\n  - tap: t0\n    bridge: br0\n",
+     "vm.yaml:4:5: network[0].bridge: unknown key (known keys: type, tap, mac, port)"},
+    {"network_same_tap_two_vms",
+     "vms:\n  - name: a\n    kernel: flat.bin\n    network: [{tap: t0}]\n"
+     "  - name: b\n    kernel: flat.bin\n    network: [{tap: t0}]\n",
+     "vm.yaml:7:21: network[0]: tap \"t0\" is already used by VM \"a\""},
+    {"network_same_port", KERNEL "network:\n  - port: 5555\n  - port: 5555\n",
+     "vm.yaml:4:11: network[1]: port 5555 is already used by VM \"vm\""},
+    {"storage_missing_image", KERNEL "storage:\n  - type: virtio-blk\n",
+     "vm.yaml:3:5: storage[0]: image: missing (the disk image file)"},
+    {"storage_bad_type", KERNEL "storage:\n  - type: ide\n    image: disk.img\n",
+     "vm.yaml:3:11: storage[0].type: \"ide\" is not one of: virtio-blk"},
+    {"storage_bad_format", KERNEL "storage:\n  - image: disk.img\n    format: vmdk\n",
+     "vm.yaml:4:13: storage[0].format: \"vmdk\" is not one of: auto, raw, qcow2"},
+    {"storage_not_found", KERNEL "storage:\n  - image: nodisk.img\n",
+     "vm.yaml:3:12: storage[0].image: cannot use @/nodisk.img: No such file or directory"},
+    {"storage_same_disk_two_vms",
+     "vms:\n  - name: a\n    kernel: flat.bin\n    storage:\n      - image: disk.img\n"
+     "  - name: b\n    kernel: flat.bin\n    storage:\n      - image: ./sub/../disk.img\n",
+     "vm.yaml:9:16: storage[0].image: @/disk.img is already the disk of VM \"a\" (line 5); a "
+     "disk image belongs to one VM"},
+    {"storage_same_disk_one_vm", KERNEL "storage:\n  - image: disk.img\n  - image: disk.img\n",
+     "vm.yaml:4:12: storage[1].image: @/disk.img is already the disk of VM \"vm\" (line 3); a "
+     "disk image belongs to one VM"},
+    {"too_many_virtio_devices",
+     "vms:\n  - name: a\n    kernel: flat.bin\n"
+     "    network: [{port: 1}, {port: 2}, {port: 3}, {port: 4}, {port: 5}]\n"
+     "  - name: b\n    kernel: flat.bin\n"
+     "    network: [{port: 6}, {port: 7}, {port: 8}, {port: 9}]\n",
+     "vm.yaml:7:48: network[3]: more than 8 virtio devices in all VMs (QEMU virt has 8 "
+     "virtio-mmio slots)"},
+};
+
+static void test_bad(void **state)
+{
+	const struct bad_case *c = *state;
+	struct model m;
+	struct diag d;
+	char want[2048];
+	int ret = load(c->yaml, &m, &d);
+	if (ret == 0)
+		fail_msg("case %s: accepted, expected: %s", c->name, c->error);
+	expand_at(c->error, want, sizeof(want));
+	if (strcmp(d.msg, want) != 0)
+		fail_msg("case %s:\n  got:  %s\n  want: %s", c->name, d.msg, want);
+	model_free(&m);
+}
+
+/* ------------------------------------------------------------------ good configurations */
+
+struct good_case {
+	const char *name;
+	const char *yaml;
+	void (*check)(const struct model *m);
+};
+
+static void check_minimal(const struct model *m)
+{
+	assert_true(m->single);
+	assert_int_equal(m->nr_vms, 1);
+	const struct model_vm *vm = &m->vms[0];
+	assert_string_equal(vm->name, "vm"); /* from vm.yaml */
+	assert_int_equal(vm->vcpus, 1);
+	assert_int_equal(vm->memory, 256ULL << 20);
+	assert_int_equal(vm->memory_base, 0x80000000ULL);
+	assert_int_equal(vm->kernel_offset, 0x200000);
+	assert_int_equal(vm->kernel_size, 64);
+	assert_int_equal(vm->kernel_kind, IMAGE_FLAT);
+	assert_null(vm->command_line);
+	assert_int_equal(vm->weight, 256);
+	assert_true(vm->autostart);
+	assert_true(vm->uart);
+	assert_int_equal(vm->nr_pin, 0);
+	assert_int_equal(m->host.cpus, 2);
+	assert_true(m->host.memory_auto);
+	/* The 256M of guest RAM go below the bundle, which QEMU puts 288M into host RAM. */
+	assert_int_equal(m->host.memory, 576ULL << 20);
+	assert_string_equal(m->host.focus, "vm");
+	char want[4096];
+	snprintf(want, sizeof(want), "%s/flat.bin", tmpdir);
+	assert_string_equal(vm->kernel_path, want);
+}
+
+static void check_issue_example(const struct model *m)
+{
+	const struct model_vm *vm = &m->vms[0];
+	assert_string_equal(vm->name, "my-first-vm");
+	assert_int_equal(vm->vcpus, 2);
+	assert_int_equal(vm->memory, 1ULL << 30);
+	assert_string_equal(vm->command_line, "console=ttyS0 root=/dev/vda");
+	assert_int_equal(vm->nr_nics, 1);
+	assert_string_equal(vm->nics[0].tap, "vm-tap0");
+	assert_int_equal(vm->nics[0].slot, 1);
+	assert_true(scalar_mac_ok(vm->nics[0].mac));
+	assert_int_equal(vm->nr_disks, 1);
+	assert_string_equal(vm->disks[0].format, "qcow2");
+	assert_int_equal(vm->disks[0].slot, 0);
+	assert_int_equal(vm->initrd_size, 64);
+	assert_true(m->host.memory >= (1ULL << 30) + (64ULL << 20));
+	assert_true(resolve_placement_fits(m, m->host.memory, m->bundle_estimate));
+}
+
+static void check_multi(const struct model *m)
+{
+	assert_false(m->single);
+	assert_int_equal(m->nr_vms, 2);
+	assert_int_equal(m->host.cpus, 4);
+	assert_int_equal(m->host.memory, 1ULL << 30);
+	assert_false(m->host.memory_auto);
+	assert_int_equal(m->host.time_slice_us, 2000);
+	assert_string_equal(m->host.focus, "hyp");
+	const struct model_vm *a = &m->vms[0], *b = &m->vms[1];
+	assert_string_equal(a->name, "a");
+	assert_int_equal(a->nr_pin, 2);
+	assert_int_equal(a->pin[0], 3);
+	assert_int_equal(a->pin[1], 2);
+	assert_int_equal(a->affinity, 0xc);
+	assert_int_equal(a->weight, 1000);
+	assert_false(a->autostart);
+	assert_string_equal(b->name, "vm2"); /* default name in a list */
+	assert_int_equal(b->affinity, 0x2);
+	assert_false(b->uart);
+	assert_int_equal(b->memory_base, 0x40000000);
+}
+
+static void check_linux(const struct model *m)
+{
+	const struct model_vm *vm = &m->vms[0];
+	assert_int_equal(vm->kernel_kind, IMAGE_LINUX);
+	assert_int_equal(vm->kernel_offset, 0x400000); /* from the Image header */
+	assert_string_equal(vm->command_line, "console=ttyS0 earlycon=sbi");
+}
+
+static void check_linux_explicit(const struct model *m)
+{
+	const struct model_vm *vm = &m->vms[0];
+	assert_int_equal(vm->kernel_offset, 0x200000);
+	assert_string_equal(vm->command_line, "");
+}
+
+static void check_paths(const struct model *m)
+{
+	char want[4096];
+	snprintf(want, sizeof(want), "%s/home/k.bin", tmpdir);
+	assert_string_equal(m->vms[0].kernel_path, want);
+	snprintf(want, sizeof(want), "%s/sub/k.bin", tmpdir);
+	assert_string_equal(m->vms[1].kernel_path, want);
+	assert_string_equal(m->vms[2].kernel_path, want);
+	snprintf(want, sizeof(want), "%s/flat.bin", tmpdir);
+	assert_string_equal(m->vms[3].kernel_path, want);
+}
+
+static void check_sizes(const struct model *m)
+{
+	assert_int_equal(m->vms[0].memory, 64ULL << 20);
+	assert_int_equal(m->vms[1].memory, 64ULL << 20);
+	assert_int_equal(m->vms[2].memory, 64ULL << 20);
+	assert_int_equal(m->vms[3].memory, 64ULL << 20);
+	assert_int_equal(m->vms[3].memory_base, 0x80000000ULL);
+}
+
+static void check_bools(const struct model *m)
+{
+	assert_true(m->vms[0].autostart);
+	assert_false(m->vms[1].autostart);
+	assert_true(m->vms[2].autostart);
+	assert_false(m->vms[3].autostart);
+}
+
+static void check_nulls(const struct model *m)
+{
+	assert_null(m->vms[0].initrd);
+	assert_int_equal(m->vms[0].vcpus, 1);
+	assert_true(m->vms[0].uart);
+}
+
+static void check_disks(const struct model *m)
+{
+	const struct model_vm *vm = &m->vms[0];
+	assert_int_equal(vm->nr_disks, 4);
+	assert_string_equal(vm->disks[0].format, "raw");
+	assert_string_equal(vm->disks[1].format, "vmdk"); /* converted by `run` */
+	assert_string_equal(vm->disks[2].format, "qcow2");
+	assert_true(vm->disks[2].create);
+	assert_int_equal(vm->disks[2].size, 1ULL << 30);
+	assert_string_equal(vm->disks[3].format, "raw"); /* given: wins over the probe */
+	assert_true(vm->disks[3].readonly);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(vm->disks[i].slot, (int)i);
+}
+
+static void check_eight_devices(const struct model *m)
+{
+	assert_int_equal(model_virtio_count(m), 8);
+	assert_int_equal(m->vms[1].nics[3].slot, 7);
+}
+
+static void check_host_memory_ok(const struct model *m)
+{
+	assert_int_equal(m->host.memory, 256ULL << 20);
+	assert_false(m->host.memory_auto);
+}
+
+static const struct good_case good_cases[] = {
+    {"minimal", KERNEL, check_minimal},
+    {"issue_example",
+     "# vm-config.yaml\nname: \"my-first-vm\"\nvcpus: 2\nmemory: \"1G\"\nkernel: \"flat.bin\"\n"
+     "initrd: \"initrd.img\"\ncommand_line: \"console=ttyS0 root=/dev/vda\"\nnetwork:\n"
+     "  - type: \"virtio\"\n    tap: \"vm-tap0\"\nstorage:\n  - type: \"virtio-blk\"\n"
+     "    image: \"disk.qcow2\"\n",
+     check_issue_example},
+    {"multi_vm",
+     "host:\n  cpus: 4\n  memory: 1G\n  time_slice_us: 2000\n  console_focus: hyp\n"
+     "vms:\n"
+     "  - name: a\n    vcpus: 2\n    memory: 128M\n    kernel: flat.bin\n"
+     "    affinity: [2, 3]\n    pin: [3, 2]\n    weight: 1000\n    autostart: false\n"
+     "  - cpus: 1\n    kernel: flat.bin\n    uart: false\n    memory_base: 1G\n",
+     check_multi},
+    {"linux_image", "kernel: Image\nmemory: 64M\n", check_linux},
+    {"linux_image_explicit", "kernel: Image\nmemory: 64M\nkernel_offset: 2M\ncommand_line: \"\"\n",
+     check_linux_explicit},
+    {"path_expansion",
+     "vms:\n  - kernel: ~/k.bin\n  - kernel: ${FV_TEST_DIR}/k.bin\n"
+     "  - kernel: ${FV_TEST_UNSET:-sub}/k.bin\n  - kernel: sub/../flat.bin\n",
+     check_paths},
+    {"size_spellings",
+     "vms:\n  - {kernel: flat.bin, memory: 64MiB}\n  - {kernel: flat.bin, memory: 0x4000000}\n"
+     "  - {kernel: flat.bin, memory: 67108864}\n"
+     "  - {kernel: flat.bin, memory: 64MB, memory_base: 2G}\n",
+     check_sizes},
+    {"bool_spellings",
+     "vms:\n  - {kernel: flat.bin, autostart: yes}\n  - {kernel: flat.bin, autostart: Off}\n"
+     "  - {kernel: flat.bin, autostart: TRUE}\n  - {kernel: flat.bin, autostart: no}\n",
+     check_bools},
+    {"null_keeps_default", KERNEL "initrd: ~\nvcpus:\nuart: null\n", check_nulls},
+    {"disks",
+     KERNEL "storage:\n  - image: disk.img\n  - image: disk.vmdk\n"
+            "  - image: new.qcow2\n    size: 1G\n"
+            "  - image: disk.qcow2\n    format: raw\n    readonly: true\n",
+     check_disks},
+    {"eight_virtio_devices",
+     "vms:\n  - name: a\n    kernel: flat.bin\n"
+     "    network: [{port: 1}, {port: 2}, {port: 3}, {port: 4}]\n"
+     "  - name: b\n    kernel: flat.bin\n"
+     "    network: [{port: 6}, {port: 7}, {port: 8}, {port: 9}]\n",
+     check_eight_devices},
+    {"host_memory_exact", "host:\n  memory: 256M\n" KERNEL "memory: 64M\n", check_host_memory_ok},
+    {"anchors_and_aliases",
+     "vms:\n  - &base {kernel: flat.bin, memory: 32M, name: a}\n"
+     "  - {kernel: flat.bin, memory: 32M, name: b}\n",
+     NULL},
+};
+
+static void test_good(void **state)
+{
+	const struct good_case *c = *state;
+	struct model m;
+	struct diag d;
+	if (load(c->yaml, &m, &d))
+		fail_msg("case %s: rejected: %s", c->name, d.msg);
+	if (c->check)
+		c->check(&m);
+	/* The resolved printout must load again as the same configuration. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	print_resolved(f, &m);
+	assert_int_equal(fclose(f), 0);
+	struct model again;
+	struct diag d2;
+	write_text("again.yaml", text);
+	assert_int_equal(model_init(&again, "again.yaml"), 0);
+	diag_init(&d2, again.file);
+	struct resolve_opts ro = {0};
+	if (yload_file(&again, &d2) || resolve_model(&again, &ro, &d2))
+		fail_msg("case %s: printout rejected: %s\n%s", c->name, d2.msg, text);
+	assert_int_equal(again.nr_vms, m.nr_vms);
+	for (unsigned i = 0; i < m.nr_vms; i++) {
+		const struct model_vm *a = &m.vms[i], *b = &again.vms[i];
+		assert_string_equal(a->name, b->name);
+		assert_int_equal(a->vcpus, b->vcpus);
+		assert_int_equal(a->memory, b->memory);
+		assert_int_equal(a->memory_base, b->memory_base);
+		assert_string_equal(a->kernel_path, b->kernel_path);
+		assert_int_equal(a->kernel_offset, b->kernel_offset);
+		assert_int_equal(a->affinity, b->affinity);
+		assert_int_equal(a->nr_pin, b->nr_pin);
+		assert_int_equal(a->weight, b->weight);
+		assert_int_equal(a->autostart, b->autostart);
+		assert_int_equal(a->uart, b->uart);
+		assert_int_equal(a->nr_disks, b->nr_disks);
+		assert_int_equal(a->nr_nics, b->nr_nics);
+		for (unsigned j = 0; j < a->nr_nics; j++)
+			assert_string_equal(a->nics[j].mac, b->nics[j].mac);
+		if (a->command_line)
+			assert_string_equal(a->command_line, b->command_line);
+	}
+	assert_int_equal(again.host.cpus, m.host.cpus);
+	assert_int_equal(again.host.memory, m.host.memory);
+	assert_string_equal(again.host.focus, m.host.focus);
+	model_free(&again);
+	free(text);
+	model_free(&m);
+}
+
+/* ------------------------------------------------------------------ bundle */
+
+static void test_bundle_matches_config(void **state)
+{
+	(void)state;
+	struct model m;
+	struct diag d;
+	const char *yaml = "host:\n  console_focus: b\n  time_slice_us: 3000\nvms:\n"
+	                   "  - name: a\n    vcpus: 2\n    memory: 32M\n    kernel: flat.bin\n"
+	                   "    pin: [1, 0]\n    affinity: [0, 1]\n    weight: 7\n"
+	                   "    command_line: \"console=ttyS0\"\n    initrd: initrd.img\n"
+	                   "    storage: [{image: disk.img}, {image: disk2.img}]\n"
+	                   "    network: [{tap: t0}]\n"
+	                   "  - name: b\n    memory: 16M\n    kernel: Image\n    uart: false\n"
+	                   "    autostart: false\n";
+	if (load(yaml, &m, &d))
+		fail_msg("rejected: %s", d.msg);
+	void *blob;
+	size_t size;
+	assert_int_equal(bundle_build(&m, &blob, &size, &d), 0);
+	assert_int_equal(fdt_check_full(blob, size), 0);
+
+	/* What the hypervisor reads. */
+	static struct hyp_config cfg;
+	char err[160];
+	assert_int_equal(bundle_verify(blob, size, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nr_vms, 2);
+	assert_string_equal(cfg.focus, "b");
+	assert_int_equal(cfg.slice_us, 3000);
+	const struct vm_config *a = &cfg.vms[0], *b = &cfg.vms[1];
+	assert_string_equal(a->name, "a");
+	assert_int_equal(a->vcpus, 2);
+	assert_int_equal(a->mem_size, 32ULL << 20);
+	assert_int_equal(a->mem_base, 0x80000000ULL);
+	assert_int_equal(a->weight, 7);
+	assert_int_equal(a->affinity, 3);
+	assert_int_equal(a->vcpu_pin[0], 1);
+	assert_int_equal(a->vcpu_pin[1], 0);
+	assert_int_equal(a->kernel_size, 64);
+	assert_int_equal(a->kernel[0], 0x13);
+	assert_int_equal(a->initrd_size, 64);
+	assert_string_equal(a->bootargs, "console=ttyS0");
+	assert_true(a->autostart);
+	assert_true(a->has_uart);
+	assert_int_equal(a->uart_base, 0x10000000ULL);
+	assert_string_equal(b->name, "b");
+	assert_int_equal(b->kernel_offset, 0x400000);
+	assert_int_equal(b->kernel_size, 4096);
+	assert_false(b->has_uart);
+	assert_false(b->autostart);
+	assert_string_equal(b->bootargs, "console=ttyS0 earlycon=sbi");
+
+	/* The virtio slot properties, read with libfdt. */
+	int node = fdt_path_offset(blob, "/vms/a");
+	assert_true(node >= 0);
+	int len;
+	const fdt32_t *slots = fdt_getprop(blob, node, "virtio-blk-slots", &len);
+	assert_non_null(slots);
+	assert_int_equal(len, 8);
+	assert_int_equal(fdt32_to_cpu(slots[0]), 0);
+	assert_int_equal(fdt32_to_cpu(slots[1]), 1);
+	slots = fdt_getprop(blob, node, "virtio-net-slots", &len);
+	assert_non_null(slots);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt32_to_cpu(slots[0]), 2);
+	assert_null(fdt_getprop(blob, fdt_path_offset(blob, "/vms/b"), "virtio-blk-slots", &len));
+
+	/* Written atomically and recognised as unchanged. */
+	char msg[256];
+	assert_int_equal(bundle_write_file("b.fvb", blob, size, msg, sizeof(msg)), 0);
+	assert_true(bundle_same_file("b.fvb", blob, size));
+	((char *)blob)[size - 1] ^= 1;
+	assert_false(bundle_same_file("b.fvb", blob, size));
+	assert_false(bundle_same_file("b.fvb", blob, size - 1));
+	unlink("b.fvb");
+	free(blob);
+	model_free(&m);
+}
+
+/* A blob the hypervisor's parser rejects is never handed out. */
+static void test_bundle_rejected_by_parser(void **state)
+{
+	(void)state;
+	struct model m;
+	struct diag d;
+	if (load(KERNEL, &m, &d))
+		fail_msg("rejected: %s", d.msg);
+	m.vms[0].vcpus = 9; /* past the loader's checks */
+	void *blob = NULL;
+	size_t size = 0;
+	assert_int_equal(bundle_build(&m, &blob, &size, &d), -1);
+	assert_null(blob);
+	assert_string_equal(d.msg, "vm.yaml: bundle: the hypervisor's parser rejects it: vms/vm: "
+	                           "vcpus: must be between 1 and 8");
+	model_free(&m);
+}
+
+/* ------------------------------------------------------------------ pieces */
+
+static void test_scalars(void **state)
+{
+	(void)state;
+	uint64_t v;
+	bool b;
+	char buf[32];
+	assert_int_equal(scalar_size("512M", &v), 0);
+	assert_int_equal(v, 512ULL << 20);
+	assert_int_equal(scalar_size("1G", &v), 0);
+	assert_int_equal(v, 1ULL << 30);
+	assert_int_equal(scalar_size("64MiB", &v), 0);
+	assert_int_equal(v, 64ULL << 20);
+	assert_int_equal(scalar_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(scalar_size("0x1000", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(scalar_size("1Q", &v), -1);
+	assert_int_equal(scalar_size("", &v), -1);
+	assert_int_equal(scalar_size("G", &v), -1);
+	assert_int_equal(scalar_size("1.5G", &v), -1);
+	assert_int_equal(scalar_size("18446744073709551616", &v), -1);
+	assert_int_equal(scalar_u64("18446744073709551615", &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(scalar_u64("0x", &v), -1);
+	assert_int_equal(scalar_u64("0x10000000000000000", &v), -1);
+	assert_int_equal(scalar_u64(" 1", &v), -1);
+	assert_int_equal(scalar_bool("Yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(scalar_bool("OFF", &b), 0);
+	assert_false(b);
+	assert_int_equal(scalar_bool("1", &b), -1);
+	assert_true(scalar_is_null("~"));
+	assert_true(scalar_is_null("NULL"));
+	assert_false(scalar_is_null("nil"));
+	scalar_fmt_size(3ULL << 30, buf, sizeof(buf));
+	assert_string_equal(buf, "3G");
+	scalar_fmt_size(1536ULL << 20, buf, sizeof(buf));
+	assert_string_equal(buf, "1536M");
+	scalar_fmt_size(1000, buf, sizeof(buf));
+	assert_string_equal(buf, "1000");
+	scalar_fmt_size(0, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	assert_true(scalar_mac_ok("52:54:00:AB:cd:01"));
+	assert_false(scalar_mac_ok("53:54:00:ab:cd:01"));
+	assert_false(scalar_mac_ok("52:54:00:ab:cd"));
+	assert_false(scalar_mac_ok("52-54-00-ab-cd-01"));
+	assert_int_equal(scalar_distance("memroy", "memory"), 2);
+	assert_int_equal(scalar_distance("cpu", "cpus"), 1);
+	assert_int_equal(scalar_distance("", "abc"), 3);
+}
+
+static void test_paths(void **state)
+{
+	(void)state;
+	char err[128];
+	char *p = path_expand("a/b", "/base", err, sizeof(err));
+	assert_string_equal(p, "/base/a/b");
+	free(p);
+	p = path_expand("./a", "/base/", err, sizeof(err));
+	assert_string_equal(p, "/base/a");
+	free(p);
+	p = path_expand("/abs/x", "/base", err, sizeof(err));
+	assert_string_equal(p, "/abs/x");
+	free(p);
+	setenv("HOME", "/home/op", 1);
+	p = path_expand("~/x", "/base", err, sizeof(err));
+	assert_string_equal(p, "/home/op/x");
+	free(p);
+	unsetenv("FERROVISOR_CACHE");
+	p = path_expand("${FERROVISOR_CACHE}/images/Image", "/base", err, sizeof(err));
+	assert_string_equal(p, "/home/op/.cache/ferrovisor/images/Image");
+	free(p);
+	setenv("FERROVISOR_CACHE", "/cache", 1);
+	p = path_expand("${FERROVISOR_CACHE}/Image", "/base", err, sizeof(err));
+	assert_string_equal(p, "/cache/Image");
+	free(p);
+	unsetenv("FERROVISOR_CACHE");
+	p = path_expand("$HOME/x", "/base", err, sizeof(err)); /* only ${...} expands */
+	assert_string_equal(p, "/base/$HOME/x");
+	free(p);
+	assert_null(path_expand("${NOPE_NOT_SET_X}", "/b", err, sizeof(err)));
+	assert_string_equal(err, "${NOPE_NOT_SET_X} is not set");
+	assert_null(path_expand("${A", "/b", err, sizeof(err)));
+	assert_null(path_expand("", "/b", err, sizeof(err)));
+	assert_string_equal(err, "empty file name");
+	setenv("HOME", "home", 1);
+	p = path_dir_of("/a/b/c.yaml");
+	assert_true(p != NULL);
+	free(p);
+}
+
+static void test_image_classify(void **state)
+{
+	(void)state;
+	struct image_info info;
+	uint8_t head[64] = {0};
+	image_classify(head, sizeof(head), 64, &info);
+	assert_false(info.is_linux);
+	assert_false(info.is_elf);
+	memcpy(head + 56, "RSC\x05", 4);
+	head[8] = 0x00;
+	head[10] = 0x20; /* text_offset 0x200000 */
+	image_classify(head, sizeof(head), 100, &info);
+	assert_true(info.is_linux);
+	assert_int_equal(info.text_offset, 0x200000);
+	image_classify(head, 60, 60, &info); /* too short for the header */
+	assert_false(info.is_linux);
+	image_classify((const uint8_t *)"\177ELF", 4, 4, &info);
+	assert_true(info.is_elf);
+	assert_string_equal(image_disk_format((const uint8_t *)"QFI\xfb", 4), "qcow2");
+	assert_string_equal(image_disk_format((const uint8_t *)"QFI", 3), "raw");
+	assert_string_equal(image_disk_format((const uint8_t *)"vhdxfile", 8), "vhdx");
+	uint8_t vdi[0x44] = {0};
+	memcpy(vdi + 0x40, "\x7f\x10\xda\xbe", 4);
+	assert_string_equal(image_disk_format(vdi, sizeof(vdi)), "vdi");
+}
+
+static void test_placement(void **state)
+{
+	(void)state;
+	struct model m;
+	memset(&m, 0, sizeof(m));
+	m.nr_vms = 1;
+	m.vms[0].memory = 1ULL << 30;
+	/* QEMU puts the bundle 512M above the hypervisor: a 1G VM needs RAM above it. */
+	assert_false(resolve_placement_fits(&m, 1280ULL << 20, 1 << 20));
+	assert_true(resolve_placement_fits(&m, 1600ULL << 20, 40ULL << 20));
+	m.nr_vms = 2;
+	m.vms[1].memory = 256ULL << 20;
+	assert_true(resolve_placement_fits(&m, 1600ULL << 20, 40ULL << 20)); /* 256M fits below */
+	m.vms[1].memory = 600ULL << 20;
+	assert_false(resolve_placement_fits(&m, 1600ULL << 20, 40ULL << 20));
+}
+
+/* `run --smp/--mem` replace host.cpus/host.memory and are checked like them. */
+static void test_overrides_and_warning(void **state)
+{
+	(void)state;
+	struct model m;
+	struct diag d;
+	struct resolve_opts ro = {.cpus = 1};
+	write_text(CFG, KERNEL "vcpus: 2\npin: [0, 1]\n");
+	assert_int_equal(model_init(&m, CFG), 0);
+	diag_init(&d, m.file);
+	assert_int_equal(yload_file(&m, &d), 0);
+	assert_int_equal(resolve_model(&m, &ro, &d), -1);
+	assert_string_equal(d.msg,
+	                    "vm.yaml:3:6: pin: 2 vCPUs pinned but the host has only 1 CPU: 0");
+	model_free(&m);
+
+	ro = (struct resolve_opts){.memory = 128ULL << 20};
+	write_text(CFG, KERNEL "memory: 128M\n");
+	assert_int_equal(model_init(&m, CFG), 0);
+	diag_init(&d, m.file);
+	assert_int_equal(yload_file(&m, &d), 0);
+	assert_int_equal(resolve_model(&m, &ro, &d), -1);
+	assert_string_equal(d.msg,
+	                    "vm.yaml: --mem: 128M is too small: the VMs need 128M of RAM, the "
+	                    "bundle 65600 bytes and the hypervisor 64M");
+	model_free(&m);
+
+	/* Enough in total, but a 1G VM does not fit beside where QEMU puts the bundle. */
+	write_text(CFG, "host:\n  memory: 1152M\n" KERNEL "memory: 1G\n");
+	assert_int_equal(model_init(&m, CFG), 0);
+	diag_init(&d, m.file);
+	ro = (struct resolve_opts){0};
+	assert_int_equal(yload_file(&m, &d), 0);
+	assert_int_equal(resolve_model(&m, &ro, &d), 0);
+	assert_int_equal(d.nr_warn, 1);
+	assert_string_equal(
+	    d.warn[0], "vm.yaml:2:11: warning: host.memory: 1152M may be too fragmented for the "
+	               "VMs' RAM (each VM needs one contiguous block; QEMU loads the bundle "
+	               "min(RAM/2, 512M) above the hypervisor); 1600M is enough");
+	model_free(&m);
+}
+
+/* The loader must free everything on every error path (ASan/LeakSanitizer check it). */
+static void test_truncated_inputs(void **state)
+{
+	(void)state;
+	const char *yaml = "host:\n  cpus: 2\nvms:\n  - name: a\n    kernel: flat.bin\n"
+	                   "    network: [{tap: t0, mac: \"52:54:00:00:00:01\"}]\n"
+	                   "    storage: [{image: disk.img, size: 1G}]\n";
+	size_t len = strlen(yaml);
+	for (size_t n = 0; n <= len; n++) {
+		struct model m;
+		struct diag d;
+		assert_int_equal(model_init(&m, CFG), 0);
+		diag_init(&d, m.file);
+		struct resolve_opts ro = {.no_files = true};
+		if (yload_buffer(&m, (const unsigned char *)yaml, n, &d) == 0)
+			resolve_model(&m, &ro, &d);
+		model_free(&m);
+	}
+}
+
+int main(void)
+{
+	enum { NB = sizeof(bad_cases) / sizeof(bad_cases[0]) };
+	enum { NG = sizeof(good_cases) / sizeof(good_cases[0]) };
+	static struct CMUnitTest tests[NB + NG + 8];
+	static char names[NB + NG][64];
+	size_t n = 0;
+	for (size_t i = 0; i < NB; i++) {
+		snprintf(names[i], sizeof(names[i]), "bad_%s", bad_cases[i].name);
+		tests[n++] =
+		    (struct CMUnitTest){names[i], test_bad, NULL, NULL, (void *)&bad_cases[i]};
+	}
+	for (size_t i = 0; i < NG; i++) {
+		snprintf(names[NB + i], sizeof(names[0]), "good_%s", good_cases[i].name);
+		tests[n++] = (struct CMUnitTest){names[NB + i], test_good, NULL, NULL,
+		                                 (void *)&good_cases[i]};
+	}
+	const struct CMUnitTest more[] = {
+	    cmocka_unit_test(test_bundle_matches_config),
+	    cmocka_unit_test(test_bundle_rejected_by_parser),
+	    cmocka_unit_test(test_scalars),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_image_classify),
+	    cmocka_unit_test(test_placement),
+	    cmocka_unit_test(test_truncated_inputs),
+	    cmocka_unit_test(test_overrides_and_warning),
+	};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		tests[n++] = more[i];
+	return _cmocka_run_group_tests("cli_config", tests, n, group_setup, group_teardown);
+}
