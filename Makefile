@@ -160,7 +160,12 @@ ci: deps format-check cppcheck
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) test
 
-benchmark: deps all
+BENCH_DTBS := $(patsubst bench/configs/%.dts,$(BUILD)/config/bench-%.dtb,$(wildcard bench/configs/*.dts))
+$(BUILD)/config/bench-%.dtb: bench/configs/%.dts guests
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
+
+benchmark: deps all $(BENCH_DTBS)
 	$(Q)sh bench/run.sh
 
 

@@ -158,6 +158,26 @@ int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *
 	return 0;
 }
 
+int bundle_write_fd(int fd, const void *blob, size_t size)
+{
+	const char *p = blob;
+	size_t left = size;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
 int bundle_write_file(const char *path, const void *blob, size_t size, char *err, size_t errlen)
 {
 	size_t len = strlen(path);
@@ -173,22 +193,13 @@ int bundle_write_file(const char *path, const void *blob, size_t size, char *err
 		free(tmp);
 		return -1;
 	}
-	const char *p = blob;
-	size_t left = size;
-	while (left) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
 	int ret = 0;
-	if (left || fchmod(fd, 0644) != 0 || close(fd) != 0) {
+	if (bundle_write_fd(fd, blob, size) != 0 || fchmod(fd, 0644) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		if (left)
-			close(fd);
+		close(fd);
+		ret = -1;
+	} else if (close(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		ret = -1;
 	} else if (rename(tmp, path) != 0) {
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));

@@ -34,6 +34,9 @@ int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *
  */
 int bundle_verify(const void *blob, size_t size, struct hyp_config *cfg, char *err, size_t errlen);
 
+/* Write all size bytes to fd. 0, or -1 with errno set. */
+int bundle_write_fd(int fd, const void *blob, size_t size);
+
 /* Write size bytes to path through a temporary file and rename(). 0 or -1 with err. */
 int bundle_write_file(const char *path, const void *blob, size_t size, char *err, size_t errlen);
 

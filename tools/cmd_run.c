@@ -44,7 +44,7 @@ const char cmd_run_usage[] =
     "      --qemu-arg ARG    pass ARG to QEMU (repeat for several)\n"
     "      --timeout SECONDS stop QEMU after this long (default: never)\n"
     "  -o, --bundle FILE     keep the bundle in FILE (rewritten only when it\n"
-    "                        changes); default: a temporary file, removed at exit\n"
+    "                        changes); default: an unlinked temporary file\n"
     "      --hypervisor FILE the hypervisor image (default: $FERROVISOR_HYPERVISOR,\n"
     "                        else ../riscv64/ferrovisor.bin next to this program,\n"
     "                        else " HYP_IN_TREE ")\n"
@@ -260,12 +260,18 @@ static char *find_hypervisor(const char *opt)
 	return readable(HYP_IN_TREE) ? strdup(HYP_IN_TREE) : NULL;
 }
 
-/* Where the bundle goes: --bundle FILE (kept) or a temporary file (removed later). */
+/*
+ * Where the bundle goes: --bundle FILE (kept), else a temporary file that is
+ * unlinked at once and handed to QEMU as /proc/self/fd/N of a descriptor QEMU
+ * inherits (*keep_fd), so nothing is left behind however the tool or QEMU
+ * ends. Without /proc, the file is unlinked at exit (*temporary).
+ */
 static int place_bundle(const struct run_args *a, const void *blob, size_t size, char **path,
-                        bool *temporary)
+                        bool *temporary, int *keep_fd)
 {
 	char err[PATH_MAX + 128];
-	*temporary = !a->output;
+	*temporary = false;
+	*keep_fd = -1;
 	if (a->output) {
 		*path = strdup(a->output);
 		if (!*path)
@@ -282,22 +288,31 @@ static int place_bundle(const struct run_args *a, const void *blob, size_t size,
 		return 0;
 	}
 	const char *tmp = getenv("TMPDIR");
-	size_t len = strlen(tmp && *tmp ? tmp : "/tmp") + 32;
+	tmp = tmp && *tmp ? tmp : "/tmp";
+	size_t len = strlen(tmp) + 32;
 	*path = malloc(len);
 	if (!*path)
 		return CLI_RUNTIME;
-	snprintf(*path, len, "%s/ferrovisor-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(*path, len, "%s/ferrovisor-XXXXXX", tmp);
 	int fd = mkstemp(*path);
 	if (fd < 0) {
 		cli_error("cannot create a temporary bundle %s: %s", *path, strerror(errno));
 		return CLI_RUNTIME;
 	}
-	close(fd);
-	if (bundle_write_file(*path, blob, size, err, sizeof(err))) {
-		cli_error("%s", err);
+	if (bundle_write_fd(fd, blob, size) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		cli_error("cannot write the temporary bundle %s: %s", *path, strerror(errno));
+		close(fd);
 		unlink(*path);
 		return CLI_RUNTIME;
 	}
+	if (access("/proc/self/fd", X_OK) != 0) {
+		close(fd);
+		*temporary = true;
+		return 0;
+	}
+	unlink(*path);
+	snprintf(*path, len, "/proc/self/fd/%d", fd);
+	*keep_fd = fd; /* mkstemp() descriptors are not close-on-exec: QEMU inherits it */
 	return 0;
 }
 
@@ -330,6 +345,7 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	char *hyp = find_hypervisor(a.hypervisor), *bundle = NULL;
 	bool temporary = false;
+	int bundle_fd = -1;
 	struct qemu_cmd cmd = {0};
 	if (!hyp) {
 		cli_error("hypervisor image %s not found (build it with `make hyp`, or give "
@@ -338,7 +354,7 @@ int cmd_run(int argc, char **argv)
 		ret = CLI_RUNTIME;
 		goto out;
 	}
-	ret = place_bundle(&a, blob, size, &bundle, &temporary);
+	ret = place_bundle(&a, blob, size, &bundle, &temporary, &bundle_fd);
 	free(blob);
 	blob = NULL;
 	if (ret)
@@ -365,10 +381,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (a.dry_run) {
 		qemu_cmd_print(stdout, &cmd);
-		if (temporary)
+		if (!a.output)
 			fprintf(stderr,
-			        "ferrovisor: dry run: the temporary bundle is removed again "
-			        "(keep one with --bundle FILE)\n");
+			        "ferrovisor: dry run: the temporary bundle exists only while "
+			        "`run` runs (keep one with --bundle FILE)\n");
 		goto out;
 	}
 	banner(&m, &a);
@@ -381,6 +397,8 @@ int cmd_run(int argc, char **argv)
 out:
 	if (temporary && bundle)
 		unlink(bundle);
+	if (bundle_fd >= 0)
+		close(bundle_fd);
 	qemu_cmd_free(&cmd);
 	free(bundle);
 	free(hyp);

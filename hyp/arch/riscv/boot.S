@@ -26,6 +26,10 @@ _start:
 	/* The boot CPU's struct cpu is static so the panic path works at once. */
 	la	tp, cpu_boot_storage
 	sd	a0, CPU_HARTID(tp)
+	/* Retired-instruction count at entry (-icount benchmarks: entry to first guest insn). */
+	csrr	t0, instret
+	la	t1, riscv_boot_instret
+	sd	t0, 0(t1)
 
 	la	t0, riscv_hyp_trap_entry
 	csrw	stvec, t0

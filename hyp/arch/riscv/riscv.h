@@ -30,7 +30,8 @@ struct riscv_trap_frame {
 };
 void riscv_hyp_trap(struct riscv_trap_frame *tf);
 
-/* Assembly helpers. */
+/* Assembly helpers and data. */
+extern uint64_t riscv_boot_instret;
 void riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
 void riscv_fp_save(struct riscv_fp_state *fp);
 void riscv_fp_restore(const struct riscv_fp_state *fp);

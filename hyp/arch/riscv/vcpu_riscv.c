@@ -68,6 +68,7 @@ void arch_vcpu_load(struct vcpu *v)
 	csr_write(henvcfg, a->csr.henvcfg);
 	csr_write(hcounteren, a->csr.hcounteren);
 	csr_write(scounteren, a->csr.scounteren);
+	csr_write(senvcfg, a->csr.senvcfg);
 	csr_write(vsstatus, a->csr.vsstatus);
 	csr_write(vsie, a->csr.vsie);
 	csr_write(vstvec, a->csr.vstvec);
@@ -108,6 +109,7 @@ void arch_vcpu_put(struct vcpu *v)
 	a->csr.vsatp = csr_read(vsatp);
 	a->csr.hvip = csr_read(hvip);
 	a->csr.scounteren = csr_read(scounteren);
+	a->csr.senvcfg = csr_read(senvcfg);
 	if (riscv_feat.sstc) {
 		a->csr.vstimecmp = csr_read(vstimecmp);
 		/* Keep this CPU from raising VSTIP for a guest that left. */
@@ -223,9 +225,24 @@ static void apply_virqs(struct vcpu *v)
 		csr_write(hvip, want);
 }
 
+/* instret at the hypervisor's first instruction (boot.S); in .data, set before BSS is cleared. */
+uint64_t riscv_boot_instret __attribute__((section(".data")));
+static bool first_entry_reported;
+
+/* Report how many instructions the boot CPU retired from hypervisor entry to first guest entry. */
+static void report_first_entry(void)
+{
+	uint64_t now = csr_read(instret);
+	first_entry_reported = true;
+	pr_info("first guest entry: %lu instructions after hypervisor entry",
+		(unsigned long)(now - riscv_boot_instret));
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
 	struct cpu *c = cpu_this();
+	if (!first_entry_reported && c->id == 0)
+		report_first_entry();
 	if (v->hsm_suspended)
 		riscv_hsm_resume(v, NULL);
 	for (;;) {

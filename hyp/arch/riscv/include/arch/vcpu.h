@@ -29,6 +29,7 @@ struct riscv_vs_csrs {
 	uint64_t henvcfg;
 	uint64_t hcounteren;
 	uint64_t scounteren; /* not banked for VS: the guest writes the real one */
+	uint64_t senvcfg;    /* likewise */
 };
 
 struct riscv_fp_state {
