@@ -42,9 +42,9 @@ HYP_LDFLAGS := -nostdlib -static -Wl,-T,hyp/arch/riscv/linker.ld -Wl,--build-id=
 GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo
 GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
-.PHONY: all quick-build release hyp guests configs run run-debug test test-unit test-integration \
+.PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck deps benchmark images clean
-all: hyp guests configs
+all: hyp guests configs tools
 quick-build: all
 
 release:
@@ -111,29 +111,30 @@ $(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
 TEST_DTS  := $(wildcard tests/integration/configs/*.dts)
 TEST_DTBS := $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(TEST_DTS))
 
-# make run: a Debian Linux VM (2 vCPUs) beside a bare-metal VM. RUN_CONFIG=none boots the
-# built-in 3-VM bare-metal configuration instead.
-RUN_CONFIG ?= linux
-ifeq ($(RUN_CONFIG),none)
-RUN_BUNDLE :=
-else
-RUN_BUNDLE := $(BUILD)/config/$(RUN_CONFIG).dtb
-endif
+# make run: the operator path, `ferrovisor run --config RUN_YAML` (default: a Debian Linux
+# VM with 2 vCPUs beside a bare-metal VM). RUN_YAML=examples/baremetal.yaml needs no
+# downloads; `make run-builtin` boots the hypervisor's built-in 3-VM configuration.
+RUN_YAML ?= examples/multi-vm.yaml
 QEMU_ARGS := -M virt -cpu rv64 -smp $(SMP) -m $(MEM) -nographic -bios default \
-             -kernel $(B)/ferrovisor.bin $(if $(RUN_BUNDLE),-initrd $(RUN_BUNDLE))
+             -kernel $(B)/ferrovisor.bin
 
-run: deps all $(RUN_BUNDLE)
+run: deps all $(if $(findstring multi-vm,$(RUN_YAML))$(findstring vm-config,$(RUN_YAML)),images)
+	$(TOOLS_BIN) run --config $(RUN_YAML)
+
+run-builtin: deps all
 	@echo "Ferrovisor: Ctrl-] n switches console focus, Ctrl-] 0 is the hypervisor shell, Ctrl-A x quits QEMU"
 	$(QEMU) $(QEMU_ARGS)
 
-run-debug: deps all $(RUN_BUNDLE)
+run-debug: deps all
 	@echo "QEMU waits for gdb on :1234 (gdb-multiarch $(B)/ferrovisor.elf -ex 'target remote :1234')"
 	$(QEMU) $(QEMU_ARGS) -S -s
 
 include mk/unit.mk
+include mk/tools.mk
 
 test: deps all $(TEST_DTBS) unit-build
 	$(Q)python3 tests/run_tests.py
+	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 test-unit: deps unit-build
 	$(Q)python3 tests/run_tests.py --unit-only
@@ -154,6 +155,8 @@ cppcheck:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -Ihyp -Ihyp/arch/riscv/include \
 		-D__riscv -DFV_BUILTIN_CONFIG hyp
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -Ihyp -Itools tools tests/fuzz
 	@echo "cppcheck: ok"
 
 ci: deps format-check cppcheck

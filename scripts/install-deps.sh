@@ -4,7 +4,7 @@
 # Idempotent: does nothing when all tools are present. Needs root (or sudo).
 set -eu
 
-need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck cpio"
+need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck cpio gnuplot clang qemu-img"
 need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev"
 
 missing=0
@@ -47,5 +47,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
 	device-tree-compiler cpio xz-utils zstd clang-format cppcheck \
 	libfdt-dev libyaml-dev libcmocka-dev python3 pkg-config make gcc libc6-dev \
-	gpgv debian-archive-keyring ca-certificates
+	gpgv debian-archive-keyring ca-certificates gnuplot-nox clang
 echo "install-deps: done"

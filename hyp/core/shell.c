@@ -72,12 +72,13 @@ static void cmd_vm(int argc, char **argv)
 			char buf[200];
 			struct vcpu *v = vm->vcpus[i];
 			arch_vcpu_describe(v, buf, sizeof(buf));
-			pr_info("vcpu %u: %s on cpu %d, %lu exits (sbi %lu mmio %lu wfi %lu irq %lu)", i,
-				vcpu_state_name(v->state), v->se.cpu, (unsigned long)v->stats.exits,
-				(unsigned long)v->stats.by_kind[EXIT_SBI],
-				(unsigned long)v->stats.by_kind[EXIT_MMIO],
-				(unsigned long)v->stats.by_kind[EXIT_WFI],
-				(unsigned long)v->stats.by_kind[EXIT_IRQ]);
+			pr_info(
+			    "vcpu %u: %s on cpu %d, %lu exits (sbi %lu mmio %lu wfi %lu irq %lu)",
+			    i, vcpu_state_name(v->state), v->se.cpu, (unsigned long)v->stats.exits,
+			    (unsigned long)v->stats.by_kind[EXIT_SBI],
+			    (unsigned long)v->stats.by_kind[EXIT_MMIO],
+			    (unsigned long)v->stats.by_kind[EXIT_WFI],
+			    (unsigned long)v->stats.by_kind[EXIT_IRQ]);
 			pr_info("vcpu %u: %s", i, buf);
 		}
 		return;

@@ -235,7 +235,7 @@ static void report_first_entry(void)
 	uint64_t now = csr_read(instret);
 	first_entry_reported = true;
 	pr_info("first guest entry: %lu instructions after hypervisor entry",
-		(unsigned long)(now - riscv_boot_instret));
+	        (unsigned long)(now - riscv_boot_instret));
 }
 
 void arch_vcpu_run(struct vcpu *v)
@@ -274,12 +274,11 @@ void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len)
 {
 	/* Saved state: exact for a vCPU that is not loaded, a snapshot otherwise. */
 	const struct vcpu_arch *a = &v->arch;
-	fv_snprintf(buf, len,
-		    "pc=0x%lx vsstatus=0x%lx vsie=0x%lx hvip=0x%lx vstimecmp=0x%lx time=0x%lx "
-		    "virq=0x%x req=0x%x",
-		    (unsigned long)a->ctx.sepc, (unsigned long)a->csr.vsstatus,
-		    (unsigned long)a->csr.vsie, (unsigned long)a->csr.hvip,
-		    (unsigned long)a->csr.vstimecmp,
-		    (unsigned long)(csr_read(time) + v->vm->arch.htimedelta), v->virq_pending,
-		    v->requests);
+	fv_snprintf(
+	    buf, len,
+	    "pc=0x%lx vsstatus=0x%lx vsie=0x%lx hvip=0x%lx vstimecmp=0x%lx time=0x%lx "
+	    "virq=0x%x req=0x%x",
+	    (unsigned long)a->ctx.sepc, (unsigned long)a->csr.vsstatus, (unsigned long)a->csr.vsie,
+	    (unsigned long)a->csr.hvip, (unsigned long)a->csr.vstimecmp,
+	    (unsigned long)(csr_read(time) + v->vm->arch.htimedelta), v->virq_pending, v->requests);
 }
