@@ -17,8 +17,13 @@ uint64_t arch_time_ticks(void);                   /* platform counter */
 void arch_timer_program(uint64_t deadline_ticks); /* UINT64_MAX = none */
 
 /* --- CPUs --- */
-/* Probe ISA features (prints one line each); 0, or -1 if a required one is missing. */
-int arch_features_probe(const char *isa_hint);
+/*
+ * Probe ISA features (prints one line each); 0, or -1 if a required one is
+ * missing. cache_block: cache-block size for block-zeroing from the DT (0 = unknown).
+ */
+int arch_features_probe(const char *isa_hint, uint32_t cache_block);
+/* Zero memory as fast as the CPU allows (guest RAM before every boot). */
+void arch_mem_zero(void *p, uint64_t size);
 /* Per-CPU hypervisor setup (delegation, counters); every CPU, early. */
 void arch_cpu_init(void);
 /* Start a secondary CPU; returns 0 or negative fv_err. */

@@ -90,8 +90,12 @@ static int parse_cpus(const void *fdt, struct platform *p)
 			continue;
 		if (fv_fdt_prop_u32(fdt, n, "timebase-frequency", &tb) == 0 && !p->timebase_hz)
 			p->timebase_hz = tb;
-		if (!p->isa)
+		if (!p->isa) {
 			p->isa = fv_fdt_prop_string(fdt, n, "riscv,isa");
+			uint32_t blk;
+			if (fv_fdt_prop_u32(fdt, n, "riscv,cboz-block-size", &blk) == 0)
+				p->cboz_block = blk;
+		}
 		if (p->nr_cpus < PLAT_MAX_CPUS)
 			p->hartid[p->nr_cpus++] = hart;
 	}

@@ -29,6 +29,7 @@ struct platform {
 	unsigned nr_cpus;
 	uint64_t hartid[PLAT_MAX_CPUS];
 	const char *isa; /* riscv,isa of the first CPU */
+	uint32_t cboz_block; /* riscv,cboz-block-size of the first CPU, 0 if absent */
 	struct plat_dev uart;
 	unsigned uart_reg_shift, uart_io_width;
 	struct plat_dev plic;

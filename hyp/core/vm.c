@@ -116,7 +116,7 @@ static int load_images(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	/* Zero everything: no data survives from a previous boot or owner. */
-	memset(mem_phys_to_virt(vm->ram_hpa), 0, vm->ram_size);
+	arch_mem_zero(mem_phys_to_virt(vm->ram_hpa), vm->ram_size);
 	void *dst = vm_gpa_to_hva(vm, vm->ram_gpa + cfg->kernel_offset, cfg->kernel_size);
 	if (!dst)
 		return -FV_ERANGE;

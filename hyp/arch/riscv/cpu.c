@@ -7,6 +7,7 @@
 #include "core/console.h"
 #include "core/percpu.h"
 #include "core/timer.h"
+#include "lib/string.h"
 
 struct cpu *cpu_this(void)
 {
@@ -92,9 +93,29 @@ void arch_early_putc(char c)
 	sbi_fw_putchar(c);
 }
 
-int arch_features_probe(const char *isa_hint)
+int arch_features_probe(const char *isa_hint, uint32_t cache_block)
 {
-	return riscv_features_probe(isa_hint);
+	return riscv_features_probe(isa_hint, cache_block);
+}
+
+void arch_mem_zero(void *p, uint64_t size)
+{
+	uint64_t b = riscv_feat.cboz_block;
+	uintptr_t a = (uintptr_t)p;
+	if (!b || (a & (b - 1)) || (size & (b - 1))) {
+		memset(p, 0, size);
+		return;
+	}
+	uintptr_t end = a + size;
+	/* Four blocks per iteration when the size allows: fewer loop instructions. */
+	for (; a + 4 * b <= end; a += 4 * b) {
+		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a) : "memory");
+		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a + b) : "memory");
+		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a + 2 * b) : "memory");
+		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a + 3 * b) : "memory");
+	}
+	for (; a < end; a += b)
+		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a) : "memory");
 }
 
 void arch_cpu_init(void)

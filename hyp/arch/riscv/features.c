@@ -49,7 +49,7 @@ static const char *yn(bool b)
 	return b ? "yes" : "no";
 }
 
-int riscv_features_probe(const char *isa)
+int riscv_features_probe(const char *isa, uint32_t cboz_block)
 {
 	struct riscv_features *f = &riscv_feat;
 	f->host_isa = isa;
@@ -72,6 +72,17 @@ int riscv_features_probe(const char *isa)
 		csr_set(henvcfg, ENVCFG_PBMTE);
 		f->svpbmt = (csr_read(henvcfg) & ENVCFG_PBMTE) != 0;
 		csr_clear(henvcfg, ENVCFG_PBMTE);
+	}
+	/*
+	 * cbo.zero lets the hypervisor clear guest RAM a cache block per
+	 * instruction; usable only if M-mode enabled it (menvcfg.CBZE), so
+	 * try it once on a block of our own stack.
+	 */
+	if (f->zicboz && cboz_block >= 16 && cboz_block <= 4096 &&
+	    (cboz_block & (cboz_block - 1)) == 0) {
+		static uint8_t probe[4096] __attribute__((aligned(4096)));
+		if (riscv_probe_cbo_zero(probe) == 0)
+			f->cboz_block = cboz_block;
 	}
 	f->sv39x4 = hgatp_mode_ok(HGATP_MODE_SV39X4);
 	f->sv48x4 = hgatp_mode_ok(HGATP_MODE_SV48X4);
@@ -99,6 +110,7 @@ int riscv_features_probe(const char *isa)
 	pr_info("feature Svadu (hardware A/D updates): %s", yn(f->svadu));
 	pr_info("feature AIA (Ssaia): %s, guest interrupt files (GEILEN): %u", yn(f->ssaia),
 	        f->geilen);
+	pr_info("feature Zicboz (cbo.zero for page clearing): %s", yn(f->cboz_block != 0));
 	pr_info("feature VMID bits: %u", f->vmid_bits);
 	pr_info("feature hgatp modes: Sv39x4 %s, Sv48x4 %s, Sv57x4 %s", yn(f->sv39x4),
 	        yn(f->sv48x4), yn(f->sv57x4));

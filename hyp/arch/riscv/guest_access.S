@@ -37,6 +37,17 @@ riscv_probe_hstatus:
 	li	a0, -1
 	ret
 
+/* long riscv_probe_cbo_zero(void *block): zero one cache block with Zicboz's cbo.zero. */
+	.global riscv_probe_cbo_zero
+riscv_probe_cbo_zero:
+.Lprobe_cboz:
+	.insn i 0x0f, 2, x0, a0, 4 /* cbo.zero (a0) */
+	li	a0, 0
+	ret
+.Lprobe_cboz_fixup:
+	li	a0, -1
+	ret
+
 	.global riscv_probe_stimecmp
 riscv_probe_stimecmp:
 .Lprobe_sstc:
@@ -55,5 +66,6 @@ riscv_fixup_table:
 	.dword .Lhlvx_insn, .Lhlvx_fixup
 	.dword .Lprobe_h, .Lprobe_h_fixup
 	.dword .Lprobe_sstc, .Lprobe_sstc_fixup
+	.dword .Lprobe_cboz, .Lprobe_cboz_fixup
 	.global riscv_fixup_table_end
 riscv_fixup_table_end:

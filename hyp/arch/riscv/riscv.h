@@ -15,13 +15,14 @@ struct riscv_features {
 	bool sv39x4, sv48x4, sv57x4;
 	unsigned vmid_bits;
 	unsigned geilen;
+	unsigned cboz_block; /* bytes cbo.zero clears; 0 = not usable by HS */
 	const char *host_isa; /* riscv,isa of the boot CPU (host DT), NULL if absent */
 };
 extern struct riscv_features riscv_feat;
 
 /* Probe features; prints one line each. isa = host DT riscv,isa string. Returns 0 or -1 if a
  * required feature is missing. */
-int riscv_features_probe(const char *isa);
+int riscv_features_probe(const char *isa, uint32_t cboz_block);
 
 /* Trap frame of a trap taken in HS-mode (trap.S). */
 struct riscv_trap_frame {
@@ -38,6 +39,7 @@ void riscv_fp_restore(const struct riscv_fp_state *fp);
 long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);
 long riscv_probe_hstatus(void);
 long riscv_probe_stimecmp(void);
+long riscv_probe_cbo_zero(void *block);
 void riscv_secondary_entry(void);
 
 /* Exit handling (exit.c). Returns true when the core must take over. */
