@@ -28,7 +28,7 @@ struct platform {
 	uint64_t timebase_hz;
 	unsigned nr_cpus;
 	uint64_t hartid[PLAT_MAX_CPUS];
-	const char *isa; /* riscv,isa of the first CPU */
+	const char *isa;     /* riscv,isa of the first CPU */
 	uint32_t cboz_block; /* riscv,cboz-block-size of the first CPU, 0 if absent */
 	struct plat_dev uart;
 	unsigned uart_reg_shift, uart_io_width;

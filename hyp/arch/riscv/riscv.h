@@ -15,7 +15,7 @@ struct riscv_features {
 	bool sv39x4, sv48x4, sv57x4;
 	unsigned vmid_bits;
 	unsigned geilen;
-	unsigned cboz_block; /* bytes cbo.zero clears; 0 = not usable by HS */
+	unsigned cboz_block;  /* bytes cbo.zero clears; 0 = not usable by HS */
 	const char *host_isa; /* riscv,isa of the boot CPU (host DT), NULL if absent */
 };
 extern struct riscv_features riscv_feat;
