@@ -9,6 +9,9 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 
+/* Minimum run of the current vCPU before a woken one may preempt it. */
+#define WAKE_PREEMPT_MIN_NS 500000ULL
+
 static struct spinlock sched_lock = SPINLOCK_INIT;
 /* Per-CPU slice timers (indexed by cpu id); armed on their own CPU. */
 static struct timer_event slice_timer[FV_MAX_CPUS];
@@ -93,8 +96,16 @@ static void enqueue_locked(struct vcpu *v, bool wakeup)
 		return;
 	}
 	v->state = VCPU_RUNNABLE;
-	sched_rq_enqueue(rq_of((unsigned)cpu), &v->se, now, wakeup);
-	if (sched_rq_should_preempt(rq_of((unsigned)cpu), now))
+	struct sched_rq *rq = rq_of((unsigned)cpu);
+	sched_rq_enqueue(rq, &v->se, now, wakeup);
+	/*
+	 * A vCPU woken by an interrupt (IPI, timer, device) is latency
+	 * sensitive: preempt the running one once it has had a minimum run,
+	 * instead of making the woken vCPU wait out the rest of a slice.
+	 * Fairness is kept by vruntime: the woken vCPU is charged for its run.
+	 */
+	if (sched_rq_should_preempt(rq, now) ||
+	    (wakeup && rq->curr && now - rq->curr->exec_start >= WAKE_PREEMPT_MIN_NS))
 		resched_cpu((unsigned)cpu);
 }
 

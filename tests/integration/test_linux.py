@@ -61,9 +61,10 @@ def test_two_linux_vms_one_reboots_other_keeps_working():
         q.send(ESC + "2")
         q.expect(r"^\[hyp\] console focus: linb", 10)
         run(q, "linb", "echo linb-alive-$((6*7))", r"linb-alive-42", 60)
-        boot_to_shell(q, "lina", 400)
+        boot_to_shell(q, "lina", 400, focused=False)
         q.send(ESC + "1")
         q.expect(r"^\[hyp\] console focus: lina", 10)
+        q.expect(rf"^\[lina\] .*{PROMPT}", 10)  # its prompt shows once it has focus
         run(q, "lina", "cat /proc/uptime", r"\d+\.\d+ \d+\.\d+", 30)
         assert_healthy(q)
 

@@ -107,7 +107,8 @@ void arch_vcpu_put(struct vcpu *v)
 	a->csr.vscause = csr_read(vscause);
 	a->csr.vstval = csr_read(vstval);
 	a->csr.vsatp = csr_read(vsatp);
-	a->csr.hvip = csr_read(hvip);
+	/* Only VSSIP is guest state; VSTIP/VSEIP are re-derived from virq_pending. */
+	a->csr.hvip = csr_read(hvip) & (riscv_feat.sstc ? MIP_VSSIP : VS_IRQ_MASK & ~MIP_VSEIP);
 	a->csr.scounteren = csr_read(scounteren);
 	a->csr.senvcfg = csr_read(senvcfg);
 	if (riscv_feat.sstc) {
@@ -211,7 +212,12 @@ static void apply_virqs(struct vcpu *v)
 {
 	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE);
 	uint64_t hvip = csr_read(hvip);
-	uint64_t want = hvip & ~(riscv_feat.sstc ? MIP_VSEIP : (MIP_VSEIP | MIP_VSTIP));
+	/*
+	 * Only VSSIP in hvip belongs to the guest (it clears it through sip).
+	 * A read of hvip may also show the Sstc comparator's VSTIP; writing
+	 * that back would latch a timer interrupt the guest cannot clear.
+	 */
+	uint64_t want = hvip & MIP_VSSIP;
 	if (virq & VIRQ_SOFT) {
 		/* Edge: once in hvip the guest owns it (it clears sip.SSIP). */
 		want |= MIP_VSSIP;
@@ -221,7 +227,7 @@ static void apply_virqs(struct vcpu *v)
 		want |= MIP_VSTIP;
 	if (virq & VIRQ_EXT)
 		want |= MIP_VSEIP;
-	if (want != hvip)
+	if (want != (hvip & VS_IRQ_MASK))
 		csr_write(hvip, want);
 }
 
