@@ -78,9 +78,13 @@ static void enqueue_locked(struct vcpu *v, bool wakeup)
 	for (unsigned i = 0; i < cpu_count; i++)
 		rqs[i] = rq_of(i);
 	int cpu = v->se.cpu;
-	/* Prefer the CPU it last ran on (warm caches) unless it is busier. */
+	/*
+	 * Prefer the CPU it last ran on (warm caches) when that CPU is idle;
+	 * otherwise the least loaded allowed CPU, so a woken vCPU does not
+	 * queue behind a busy one while another CPU sleeps.
+	 */
 	if (cpu < 0 || (unsigned)cpu >= cpu_count || !(v->se.affinity & BIT(cpu)) ||
-	    rq_of((unsigned)cpu)->nr_queued > 0)
+	    rq_of((unsigned)cpu)->nr_queued > 0 || rq_of((unsigned)cpu)->curr)
 		cpu = sched_select_cpu(rqs, cpu_count, &v->se);
 	if (cpu < 0) {
 		/* Affinity names no CPU we have: fall back to any (config validated this). */

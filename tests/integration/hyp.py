@@ -42,7 +42,8 @@ def assert_healthy(q):
 
 def heartbeat(q, vm="hello", timeout=30.0):
     """Wait for the next heartbeat of the hello guest in `vm`; returns its number."""
-    m = q.expect(rf"^\[{re.escape(vm)}\] heartbeat (\d+)", timeout)
+    # Up to the newline: a number at the end of the buffer may still be growing.
+    m = q.expect(rf"^\[{re.escape(vm)}\] heartbeat (\d+)\r?\n", timeout)
     return int(m.group(1))
 
 
