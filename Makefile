@@ -132,9 +132,11 @@ run-debug: deps all
 include mk/unit.mk
 include mk/tools.mk
 
+# The YAML loader is fuzzed for FUZZ_SECONDS first, so the runner's summary line
+# ("N passed, N failed, N skipped") is the last thing `make test` prints.
 test: deps all $(TEST_DTBS) unit-build
-	$(Q)python3 tests/run_tests.py
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(Q)python3 tests/run_tests.py
 
 test-unit: deps unit-build
 	$(Q)python3 tests/run_tests.py --unit-only
