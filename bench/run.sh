@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make benchmark: run every benchmark suite; JSON lands in bench/results/.
+# make benchmark: every benchmark suite, native vs Ferrovisor in one run; writes
+# bench/results/latest.{json,md,png}. Arguments go to bench/ferrobench.py (--help).
 set -eu
 cd "$(dirname "$0")/.."
-python3 bench/bench_core.py
+exec python3 bench/ferrobench.py "$@"

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""Ferrovisor benchmark harness (Python 3 stdlib only); entry point bench/ferrobench.py."""
