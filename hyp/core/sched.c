@@ -62,17 +62,29 @@ static struct sched_rq *rq_of(unsigned cpu)
 	return &cpu_table[cpu]->rq;
 }
 
-/* Tell CPU `cpu` to reschedule soon; sched_lock held. */
-static void resched_cpu(unsigned cpu)
+/*
+ * Tell CPU `cpu` to reschedule soon; sched_lock held. Returns the CPU the
+ * caller must kick with kick_cpu() once it has dropped sched_lock, or -1.
+ * The IPI is never sent under the lock: the woken CPU's first act is to
+ * take it, and with the sender still holding it (or descheduled while
+ * holding it, as QEMU's round-robin TCG does) it would only spin.
+ */
+static int resched_cpu(unsigned cpu)
 {
 	struct cpu *c = cpu_table[cpu];
 	c->need_resched = true;
-	if (c != cpu_this())
-		arch_cpu_kick(c);
+	return c != cpu_this() ? (int)cpu : -1;
 }
 
-/* Choose a CPU for v and enqueue it; sched_lock held. */
-static void enqueue_locked(struct vcpu *v, bool wakeup)
+/* Send the wake-up IPI chosen under the lock; call without sched_lock. */
+static void kick_cpu(int cpu)
+{
+	if (cpu >= 0)
+		arch_cpu_kick(cpu_table[cpu]);
+}
+
+/* Choose a CPU for v and enqueue it; sched_lock held. Returns a CPU to kick or -1. */
+static int enqueue_locked(struct vcpu *v, bool wakeup)
 {
 	struct sched_rq *rqs[FV_MAX_CPUS];
 	for (unsigned i = 0; i < cpu_count; i++)
@@ -97,7 +109,7 @@ static void enqueue_locked(struct vcpu *v, bool wakeup)
 		 * keep running; that CPU's put_prev() requeues it.
 		 */
 		v->state = VCPU_RUNNING;
-		return;
+		return -1;
 	}
 	v->state = VCPU_RUNNABLE;
 	struct sched_rq *rq = rq_of((unsigned)cpu);
@@ -110,7 +122,8 @@ static void enqueue_locked(struct vcpu *v, bool wakeup)
 	 */
 	if (sched_rq_should_preempt(rq, now) ||
 	    (wakeup && rq->curr && now - rq->curr->exec_start >= WAKE_PREEMPT_MIN_NS))
-		resched_cpu((unsigned)cpu);
+		return resched_cpu((unsigned)cpu);
+	return -1;
 }
 
 void sched_kick(struct vcpu *v)
@@ -122,28 +135,31 @@ void sched_kick(struct vcpu *v)
 
 void sched_wake(struct vcpu *v)
 {
+	int kick = -1;
 	spin_lock(&sched_lock);
 	if (v->state == VCPU_BLOCKED) {
 		timer_cancel(&v->wake_timer);
-		enqueue_locked(v, true);
+		kick = enqueue_locked(v, true);
 	} else if (v->state == VCPU_RUNNING) {
 		int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
 		/* Force a guest exit so new interrupts/requests are seen now. */
 		if (rc >= 0 && cpu_table[rc] != cpu_this())
-			arch_cpu_kick(cpu_table[rc]);
+			kick = rc;
 	}
 	spin_unlock(&sched_lock);
+	kick_cpu(kick);
 }
 
 int sched_start(struct vcpu *v)
 {
-	int ret = 0;
+	int ret = 0, kick = -1;
 	spin_lock(&sched_lock);
 	if (v->state == VCPU_STOPPED)
-		enqueue_locked(v, true);
+		kick = enqueue_locked(v, true);
 	else
 		ret = -FV_EBUSY;
 	spin_unlock(&sched_lock);
+	kick_cpu(kick);
 	return ret;
 }
 
@@ -195,9 +211,9 @@ void sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
 		v->se.weight = weight;
 	if (affinity)
 		v->se.affinity = affinity;
-	if (queued)
-		enqueue_locked(v, false);
+	int kick = queued ? enqueue_locked(v, false) : -1;
 	spin_unlock(&sched_lock);
+	kick_cpu(kick);
 }
 
 /* Pull a queued vCPU from a busier CPU; sched_lock held. */
