@@ -39,12 +39,10 @@ void arch_cpu_idle(void);
 void arch_cpu_relax(void);
 /* Stop the whole machine (all VMs gone, or fatal). */
 void arch_system_poweroff(void) __attribute__((noreturn));
-void arch_cpu_halt(void) __attribute__((noreturn));
 
 /* --- VMs and vCPUs --- */
 /* Set up arch state (stage-2, VMID) for a VM; 0 or negative fv_err. */
 int arch_vm_init(struct vm *vm);
-void arch_vm_destroy(struct vm *vm);
 /* Map guest RAM [gpa, gpa+size) to host [hpa, ...). */
 int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size);
 /* Reset a vCPU's register state to power-on (entry, a0=hartid, a1=arg). */
@@ -63,7 +61,5 @@ bool arch_vcpu_irq_wakeable(struct vcpu *vcpu);
 uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *vcpu);
 /* One line of arch register state for the shell's `vm info` (pc, interrupts, timer). */
 void arch_vcpu_describe(struct vcpu *vcpu, char *buf, size_t len);
-/* Apply the requests the core collected for this vCPU (fences) before entry. */
-void arch_vcpu_flush_tlb(struct vcpu *vcpu);
 
 #endif

@@ -32,14 +32,6 @@ static volatile unsigned cpus_online;
 extern const uint8_t config_builtin_start[], config_builtin_end[];
 extern const uint8_t __image_start[], __image_end[];
 
-struct cpu *cpu_by_hartid(uint64_t hartid)
-{
-	for (unsigned i = 0; i < cpu_count; i++)
-		if (cpu_table[i]->hartid == hartid)
-			return cpu_table[i];
-	return NULL;
-}
-
 static void uart_putc(void *ctx, char c)
 {
 	uart_ns16550_putc(ctx, c);

@@ -46,7 +46,4 @@ extern struct cpu *cpu_table[FV_MAX_CPUS];
 /* The calling CPU's struct cpu. Arch hook (tp on RISC-V). */
 struct cpu *cpu_this(void);
 
-/* Find a CPU by hart id; NULL if not ours. */
-struct cpu *cpu_by_hartid(uint64_t hartid);
-
 #endif

@@ -18,16 +18,6 @@ static struct timer_event slice_timer[FV_MAX_CPUS];
 
 #define se_to_vcpu(p) ((struct vcpu *)((char *)(p)-offsetof(struct vcpu, se)))
 
-void sched_lock_acquire(void)
-{
-	spin_lock(&sched_lock);
-}
-
-void sched_lock_release(void)
-{
-	spin_unlock(&sched_lock);
-}
-
 /*
  * Slice tick of a CPU that runs a vCPU. It keeps ticking at least once per
  * slice even when nothing else was queued at pick time: a vCPU enqueued
@@ -62,6 +52,13 @@ static struct sched_rq *rq_of(unsigned cpu)
 	return &cpu_table[cpu]->rq;
 }
 
+/* Every CPU's run queue, for the policy functions that look across CPUs. */
+static void all_rqs(struct sched_rq *rqs[FV_MAX_CPUS])
+{
+	for (unsigned i = 0; i < cpu_count; i++)
+		rqs[i] = rq_of(i);
+}
+
 /*
  * Tell CPU `cpu` to reschedule soon; sched_lock held. Returns the CPU the
  * caller must kick with kick_cpu() once it has dropped sched_lock, or -1.
@@ -87,8 +84,7 @@ static void kick_cpu(int cpu)
 static int enqueue_locked(struct vcpu *v, bool wakeup)
 {
 	struct sched_rq *rqs[FV_MAX_CPUS];
-	for (unsigned i = 0; i < cpu_count; i++)
-		rqs[i] = rq_of(i);
+	all_rqs(rqs);
 	int cpu = v->se.cpu;
 	/*
 	 * Prefer the CPU it last ran on (warm caches) when that CPU is idle;
@@ -190,38 +186,11 @@ void sched_block(struct vcpu *v)
 	spin_unlock(&sched_lock);
 }
 
-void sched_stop(struct vcpu *v)
-{
-	spin_lock(&sched_lock);
-	if (v->state == VCPU_RUNNABLE && v->se.on_rq)
-		sched_rq_dequeue(rq_of((unsigned)v->se.cpu), &v->se);
-	v->state = VCPU_STOPPED;
-	spin_unlock(&sched_lock);
-	timer_cancel(&v->wake_timer);
-}
-
-void sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
-{
-	spin_lock(&sched_lock);
-	bool queued = v->se.on_rq;
-	int cpu = v->se.cpu;
-	if (queued)
-		sched_rq_dequeue(rq_of((unsigned)cpu), &v->se);
-	if (weight)
-		v->se.weight = weight;
-	if (affinity)
-		v->se.affinity = affinity;
-	int kick = queued ? enqueue_locked(v, false) : -1;
-	spin_unlock(&sched_lock);
-	kick_cpu(kick);
-}
-
 /* Pull a queued vCPU from a busier CPU; sched_lock held. */
 static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 {
 	struct sched_rq *rqs[FV_MAX_CPUS];
-	for (unsigned i = 0; i < cpu_count; i++)
-		rqs[i] = rq_of(i);
+	all_rqs(rqs);
 	struct sched_entity *se;
 	int from;
 	if (sched_balance_pick(rqs, cpu_count, (int)c->id, &se, &from) != 0)

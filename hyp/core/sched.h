@@ -32,12 +32,5 @@ void sched_kick(struct vcpu *v);
 int sched_start(struct vcpu *v);
 /* Take a running vCPU off the CPU until woken (WFI). Caller: its own CPU. */
 void sched_block(struct vcpu *v);
-/* Mark the vCPU stopped; it leaves the CPU at the next scheduling point. */
-void sched_stop(struct vcpu *v);
-/* Apply a changed weight/affinity to a vCPU (takes effect at next enqueue). */
-void sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity);
-/* Run `fn` holding the scheduler lock (for consistent snapshots in the shell). */
-void sched_lock_acquire(void);
-void sched_lock_release(void);
 
 #endif

@@ -81,13 +81,6 @@ void arch_system_poweroff(void)
 	sbi_fw_shutdown(false);
 }
 
-void arch_cpu_halt(void)
-{
-	csr_write(sie, 0);
-	for (;;)
-		__asm__ volatile("wfi");
-}
-
 void arch_early_putc(char c)
 {
 	sbi_fw_putchar(c);

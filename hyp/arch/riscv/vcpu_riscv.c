@@ -182,12 +182,6 @@ uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *v)
 	return time_ticks_to_ns(host);
 }
 
-void arch_vcpu_flush_tlb(struct vcpu *v)
-{
-	UNUSED(v);
-	riscv_hfence_vvma_all();
-}
-
 void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
 {
 	if (!v->hsm_suspended)

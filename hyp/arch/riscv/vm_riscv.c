@@ -81,9 +81,3 @@ int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size)
 	riscv_hfence_gvma_vmid(vm->arch.vmid);
 	return ret;
 }
-
-void arch_vm_destroy(struct vm *vm)
-{
-	stage2_pt_destroy(&vm->arch.s2);
-	riscv_hfence_gvma_vmid(vm->arch.vmid);
-}
