@@ -280,6 +280,25 @@ class Qemu:
                     raise self.fail(f"timeout after {timeout:.0f}s waiting for /{rx.pattern}/")
                 self._cond.wait(min(left, 0.5))
 
+    def expect_seen(self, pattern, timeout=30.0, flags=re.M):
+        """Wait until `pattern` occurs anywhere in the output, including before the previous
+        match (for events that may already have happened, e.g. a VM that finished early).
+        Does not move the expect() position; returns the re.Match."""
+        rx = re.compile(pattern, flags)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._text)
+                if m:
+                    return m
+                if self._eof:
+                    rc = self._proc.wait()
+                    raise self.fail(f"QEMU exited (code {rc}) before /{rx.pattern}/ appeared")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self.fail(f"timeout after {timeout:.0f}s waiting for /{rx.pattern}/")
+                self._cond.wait(min(left, 0.5))
+
     def expect_all(self, patterns, timeout=30.0):
         """expect() each pattern in order within one overall timeout; returns the matches."""
         deadline = time.monotonic() + timeout
