@@ -91,7 +91,7 @@ IMAGE_DIR := $(FERROVISOR_CACHE)/images/riscv64
 IMAGE_STAMP := $(IMAGE_DIR)/manifest.txt
 
 images: $(IMAGE_STAMP)
-$(IMAGE_STAMP):
+$(IMAGE_STAMP): scripts/fetch-guest-images.sh
 	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --cache $(IMAGE_DIR)
 
 # Configurations with Linux guests embed the cached images.

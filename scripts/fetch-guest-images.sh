@@ -63,7 +63,7 @@ esac
 # Modules wanted in the initramfs, in load order (missing ones are skipped:
 # they are built in on that kernel or absent). Dependencies found in the
 # modules' .modinfo are added and ordered first automatically.
-WANT_MODULES="failover net_failover virtio_mmio virtio_blk virtio_net virtio_console virtio_rng"
+WANT_MODULES="failover net_failover virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
 
 [ -n "$cache" ] || cache="${FERROVISOR_CACHE:-${HOME:-/root}/.cache/ferrovisor}/images/$arch"
 mkdir -p "$cache"
@@ -90,7 +90,9 @@ export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 /bin/busybox --install -s
 # The kernel may have had no /dev/console to give us: take it from devtmpfs.
-[ -c /dev/console ] && exec 0</dev/console 1>/dev/console 2>&1
+# A failed redirection on exec would end this shell, so try it in a subshell.
+console_ok() { (exec 0</dev/console) 2>/dev/null; }
+console_ok && exec 0</dev/console 1>/dev/console 2>&1
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
@@ -113,6 +115,13 @@ for m in $(cat /etc/fv-modules 2>/dev/null); do
 		echo "FERROVISOR-INIT: insmod $m failed: $out"
 	fi
 done
+# console=hvc0: the virtio console appears only once virtio_mmio is loaded.
+case " $(cat /proc/cmdline) " in
+*" console=hvc"*)
+	for i in 1 2 3 4 5 6 7 8 9 10; do console_ok && break; sleep 0.2; done
+	console_ok && exec 0</dev/console 1>/dev/console 2>&1
+	;;
+esac
 echo "FERROVISOR-INIT: modules loaded:${loaded:- none}${failed:+ failed:$failed}"
 echo "FERROVISOR-INIT: up"
 echo "FERROVISOR-INIT: nproc=$(nproc) kernel=$kver uptime=$(cut -d' ' -f1 /proc/uptime)"

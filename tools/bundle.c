@@ -59,17 +59,48 @@ static int cpu_list_prop(void *fdt, const char *name, const int *cpus, unsigned 
 	return fdt_property(fdt, name, cells, (int)(n * sizeof(cells[0])));
 }
 
-static int vm_node(void *fdt, const struct model_vm *vm, struct diag *d)
+/* "52:54:00:12:34:56" (checked by the loader) into 6 bytes. */
+static void mac_bytes(const char *s, uint8_t *out)
 {
-	int cpus[64], blk[MODEL_VIRTIO_SLOTS], net[MODEL_VIRTIO_SLOTS];
+	for (unsigned i = 0; i < 6; i++)
+		out[i] = (uint8_t)strtoul(s + 3 * i, NULL, 16);
+}
+
+/* Disks, interfaces and the virtio console of a VM (format in hyp/core/config.c). */
+static int virtio_props(void *fdt, const struct model *m, const struct model_vm *vm)
+{
+	int blk[CFG_MAX_VIRTIO];
+	char sw[CFG_MAX_VIRTIO * CFG_SWITCH_NAME];
+	uint8_t mac[CFG_MAX_VIRTIO * 6];
+	size_t swlen = 0;
+	int err = 0;
+	for (unsigned i = 0; i < vm->nr_disks; i++)
+		blk[i] = vm->disks[i].slot;
+	for (unsigned i = 0; i < vm->nr_nics; i++) {
+		const char *name = m->host.switches[vm->nics[i].sw_index].name;
+		size_t l = strlen(name) + 1;
+		memcpy(sw + swlen, name, l);
+		swlen += l;
+		mac_bytes(vm->nics[i].mac, mac + 6 * i);
+	}
+	if (vm->nr_disks)
+		err = cpu_list_prop(fdt, "virtio-blk-slots", blk, vm->nr_disks);
+	if (!err && vm->nr_nics)
+		err = fdt_property(fdt, "virtio-net-switch", sw, (int)swlen);
+	if (!err && vm->nr_nics)
+		err = fdt_property(fdt, "virtio-net-mac", mac, (int)(6 * vm->nr_nics));
+	if (!err && vm->virtio_console)
+		err = fdt_property(fdt, "virtio-console", NULL, 0);
+	return err;
+}
+
+static int vm_node(void *fdt, const struct model *m, const struct model_vm *vm, struct diag *d)
+{
+	int cpus[64];
 	unsigned nr_cpus = 0;
 	for (int c = 0; c <= MODEL_MAX_CPU_INDEX; c++)
 		if ((vm->affinity >> c) & 1)
 			cpus[nr_cpus++] = c;
-	for (unsigned i = 0; i < vm->nr_disks; i++)
-		blk[i] = vm->disks[i].slot;
-	for (unsigned i = 0; i < vm->nr_nics; i++)
-		net[i] = vm->nics[i].slot;
 	int err = fdt_begin_node(fdt, vm->name);
 	err = err ? err : str_prop(fdt, "vm-name", vm->name);
 	err = err ? err : fdt_property_u32(fdt, "vcpus", (uint32_t)vm->vcpus);
@@ -89,10 +120,7 @@ static int vm_node(void *fdt, const struct model_vm *vm, struct diag *d)
 		err = fdt_property_u64(fdt, "uart-base", vm->uart_base);
 	if (!err && !vm->uart)
 		err = fdt_property(fdt, "no-uart", NULL, 0);
-	if (!err && vm->nr_disks)
-		err = cpu_list_prop(fdt, "virtio-blk-slots", blk, vm->nr_disks);
-	if (!err && vm->nr_nics)
-		err = cpu_list_prop(fdt, "virtio-net-slots", net, vm->nr_nics);
+	err = err ? err : virtio_props(fdt, m, vm);
 	if (err)
 		return fdt_fail(d, vm->name, err);
 	if (image_prop(fdt, "kernel", vm->kernel_path, vm->kernel_size, d))
@@ -101,6 +129,22 @@ static int vm_node(void *fdt, const struct model_vm *vm, struct diag *d)
 		return -1;
 	err = fdt_end_node(fdt);
 	return err ? fdt_fail(d, vm->name, err) : 0;
+}
+
+/* /host/switches: every switch, declared or made by an interface, in model order. */
+static int switch_nodes(void *fdt, const struct model_host *h)
+{
+	if (!h->nr_switches)
+		return 0;
+	int err = fdt_begin_node(fdt, "switches");
+	for (unsigned i = 0; !err && i < h->nr_switches; i++) {
+		const struct model_switch *sw = &h->switches[i];
+		err = fdt_begin_node(fdt, sw->name);
+		if (!err && sw->up.kind != UPLINK_NONE)
+			err = fdt_property_u32(fdt, "uplink-slot", (uint32_t)sw->up.slot);
+		err = err ? err : fdt_end_node(fdt);
+	}
+	return err ? err : fdt_end_node(fdt);
 }
 
 int bundle_verify(const void *blob, size_t size, struct hyp_config *cfg, char *err, size_t errlen)
@@ -119,12 +163,13 @@ static int build(void *fdt, int cap, const struct model *m, struct diag *d)
 	if (!err && strcmp(m->host.focus, MODEL_FOCUS_SHELL) != 0)
 		err = str_prop(fdt, "console-focus", m->host.focus);
 	err = err ? err : fdt_property_u32(fdt, "time-slice-us", (uint32_t)m->host.time_slice_us);
+	err = err ? err : switch_nodes(fdt, &m->host);
 	err = err ? err : fdt_end_node(fdt);
 	err = err ? err : fdt_begin_node(fdt, "vms");
 	if (err)
 		return fdt_fail(d, "the header", err);
 	for (unsigned i = 0; i < m->nr_vms; i++)
-		if (vm_node(fdt, &m->vms[i], d))
+		if (vm_node(fdt, m, &m->vms[i], d))
 			return -1;
 	err = fdt_end_node(fdt);
 	err = err ? err : fdt_end_node(fdt);

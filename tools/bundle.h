@@ -8,11 +8,10 @@
  * images embedded, handed to the hypervisor as QEMU's -initrd. Written
  * with libfdt's sequential-write API, then checked with the hypervisor's
  * own config_parse(), so the tool never writes a blob the hypervisor
- * would refuse. Besides the properties config.c reads, each VM node gets
- *   virtio-blk-slots = <slot ...>;  virtio-net-slots = <slot ...>;
- * (virtio-mmio slot i is at 0x10001000 + i * 0x1000, interrupt i + 1 on
- * QEMU virt) for the hypervisor's VirtIO pass-through; config.c ignores
- * properties it does not know.
+ * would refuse. Virtio: /host/switches/NAME { uplink-slot } for every
+ * switch (declared or made by an interface, in the model's order, so the
+ * hypervisor numbers them as the tool does), and per VM virtio-blk-slots,
+ * virtio-net-switch, virtio-net-mac (always written) and virtio-console.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,8 +12,10 @@
 const char cmd_validate_usage[] =
     "Usage: ferrovisor validate --config FILE [--quiet]\n"
     "Check a configuration completely (syntax, keys, values, image files, CPUs,\n"
-    "memory, disks; the generated blob through the hypervisor's own parser) and\n"
-    "print it resolved, as YAML, with every default filled in.\n"
+    "memory, disks, switches and uplinks; the generated blob through the\n"
+    "hypervisor's own parser) and print it resolved, as YAML, with every default\n"
+    "filled in: every switch with its uplink and virtio-mmio slot, every\n"
+    "interface with its switch and MAC.\n"
     "\n"
     "  -c, --config FILE  the YAML configuration (may also be given without -c)\n"
     "  -q, --quiet        print nothing; only the exit code (0 valid, 1 invalid)\n"

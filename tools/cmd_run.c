@@ -24,7 +24,7 @@ const char cmd_build_usage[] =
     "embedded. Boot it with\n"
     "  qemu-system-riscv64 -M virt -cpu rv64 -smp 2 -m 1G -nographic -bios default \\\n"
     "      -kernel build/riscv64/ferrovisor.bin -initrd BUNDLE\n"
-    "or let `ferrovisor run` do it (it also attaches the VMs' disks and networks).\n"
+    "or let `ferrovisor run` do it (it also attaches the disks and switch uplinks).\n"
     "\n"
     "  -c, --config FILE    the YAML configuration (may also be given without -c)\n"
     "  -o, --output BUNDLE  where to write it (default: the configuration's name\n"

@@ -2,6 +2,7 @@
 /* Defaults and lifetime of the tool's configuration model. */
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,10 +45,19 @@ static void vm_free(struct model_vm *vm)
 	}
 }
 
+static void switch_free(struct model_switch *sw)
+{
+	free(sw->up.tap);
+	for (unsigned i = 0; i < sw->up.nr_hostfwd; i++)
+		free(sw->up.hostfwd[i]);
+}
+
 void model_free(struct model *m)
 {
 	for (unsigned i = 0; i < m->nr_vms; i++)
 		vm_free(&m->vms[i]);
+	for (unsigned i = 0; i < m->host.nr_switches; i++)
+		switch_free(&m->host.switches[i]);
 	free(m->file);
 	free(m->dir);
 	memset(m, 0, sizeof(*m));
@@ -57,6 +67,33 @@ unsigned model_virtio_count(const struct model *m)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->nr_vms; i++)
-		n += m->vms[i].nr_nics + m->vms[i].nr_disks;
+		n += m->vms[i].nr_disks;
+	for (unsigned i = 0; i < m->host.nr_switches; i++)
+		n += m->host.switches[i].up.kind != UPLINK_NONE;
 	return n;
+}
+
+void model_switch_init(struct model_switch *sw, const char *name)
+{
+	memset(sw, 0, sizeof(*sw));
+	snprintf(sw->name, sizeof(sw->name), "%s", name);
+	sw->up.slot = -1;
+}
+
+void model_uplink_describe(const struct model_uplink *up, char *buf, size_t len)
+{
+	switch (up->kind) {
+	case UPLINK_TAP:
+		snprintf(buf, len, "tap %s", up->tap);
+		break;
+	case UPLINK_SOCKET:
+		snprintf(buf, len, "socket");
+		break;
+	case UPLINK_USER:
+		snprintf(buf, len, "user-mode network");
+		break;
+	case UPLINK_NONE:
+		snprintf(buf, len, "none");
+		break;
+	}
 }

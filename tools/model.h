@@ -5,11 +5,18 @@
 /*
  * The operator's configuration as the `ferrovisor` tool holds it: what the
  * YAML file said (with the source position of every key, for messages),
- * completed by the resolver with defaults, absolute paths, image sizes and
- * virtio-mmio slot numbers. Limits come from the hypervisor's own
- * configuration header so the tool and the hypervisor agree on them.
+ * completed by the resolver with defaults, absolute paths, image sizes,
+ * virtual switches and virtio-mmio slot numbers. Limits come from the
+ * hypervisor's own configuration header so the tool and the hypervisor
+ * agree on them.
+ *
+ * Two kinds of virtio slots: QEMU virt's 8 physical virtio-mmio slots back
+ * the disks and the switch uplinks (each slot one device, shared by all
+ * VMs); in a guest, its own virtio devices sit at the same addresses, j
+ * counting its disks, then its interfaces, then its virtio console.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -33,6 +40,10 @@
 #define MODEL_LINUX_BOOTARGS   "console=ttyS0 earlycon=sbi"
 #define MODEL_FOCUS_SHELL      "hyp" /* console_focus value for the hypervisor shell */
 #define MODEL_IFNAME_MAX       15    /* IFNAMSIZ - 1 */
+#define MODEL_DEFAULT_SWITCH   "lan0"
+#define MODEL_MAX_HOSTFWD      8
+/* Default MACs: locally administered 02:46:56 ("FV"), then 00:VM:NIC or 01:00:SWITCH. */
+#define MODEL_MAC_PREFIX "02:46:56"
 
 /* A 1-based line and column in the configuration file; line 0 = no position. */
 struct src_pos {
@@ -58,12 +69,18 @@ enum vm_key {
 	VMK_UART_BASE,
 	VMK_NETWORK,
 	VMK_STORAGE,
+	VMK_VIRTIO_CONSOLE,
 	VMK_COUNT
 };
 
-enum host_key { HK_CPUS, HK_MEMORY, HK_TIME_SLICE_US, HK_CONSOLE_FOCUS, HK_COUNT };
+enum host_key { HK_CPUS, HK_MEMORY, HK_TIME_SLICE_US, HK_CONSOLE_FOCUS, HK_SWITCHES, HK_COUNT };
 
-enum nic_key { NK_TYPE, NK_TAP, NK_MAC, NK_PORT, NK_COUNT };
+enum nic_key { NK_TYPE, NK_SWITCH, NK_TAP, NK_MAC, NK_PORT, NK_COUNT };
+
+enum switch_key { SK_NAME, SK_UPLINK, SK_COUNT };
+
+/* Keys of an uplink mapping and (UK_HOSTFWD) of its user: mapping. */
+enum uplink_key { UK_TAP, UK_SOCKET, UK_USER, UK_PORT, UK_MAC, UK_HOSTFWD, UK_COUNT };
 
 enum disk_key { DK_TYPE, DK_IMAGE, DK_FORMAT, DK_READONLY, DK_SIZE, DK_COUNT };
 
@@ -72,13 +89,47 @@ enum image_kind {
 	IMAGE_LINUX, /* a RISC-V Linux Image (header with "RSC\x05" magic) */
 };
 
+enum uplink_kind {
+	UPLINK_NONE,
+	UPLINK_TAP,    /* host tap interface; a 127.0.0.1 socket when it cannot be used */
+	UPLINK_SOCKET, /* -netdev socket,listen=127.0.0.1:PORT */
+	UPLINK_USER,   /* -netdev user,restrict=on with 127.0.0.1 port forwards */
+};
+
+/* How a switch reaches the host: one physical virtio-net device. */
+struct model_uplink {
+	enum uplink_kind kind;
+	struct src_pos at; /* the uplink mapping, or the interface key that implied it */
+	char key[48];      /* the key at `at`, for messages */
+	struct src_pos pos[UK_COUNT];
+	char *tap;     /* UPLINK_TAP: interface name */
+	bool socket;   /* socket: true was given */
+	bool user;     /* user: was given (true or a mapping) */
+	uint64_t port; /* socket port on 127.0.0.1 (socket, or a tap's fallback); 0 = free one */
+	char *hostfwd[MODEL_MAX_HOSTFWD]; /* UPLINK_USER: "tcp:127.0.0.1:8080-:80" */
+	unsigned nr_hostfwd;
+	char mac[18]; /* the device's own MAC; generated when not given */
+	int slot;     /* physical virtio-mmio slot, -1 until resolved */
+};
+
+/* A virtual switch in the hypervisor: VM interfaces are its ports. */
+struct model_switch {
+	struct src_pos at; /* the host.switches item, or the first interface naming it */
+	struct src_pos pos[SK_COUNT];
+	char name[CFG_SWITCH_NAME];
+	bool declared; /* listed in host.switches (else made by an interface) */
+	struct model_uplink up;
+	unsigned nr_ports; /* interfaces on it (resolver) */
+};
+
 struct model_nic {
 	struct src_pos at; /* the list item */
 	struct src_pos pos[NK_COUNT];
-	char *tap;     /* host tap interface, NULL = none (socket backend) */
-	char mac[18];  /* "52:54:00:xx:xx:xx"; generated when not given */
-	uint64_t port; /* socket backend port on 127.0.0.1; 0 = pick a free one */
-	int slot;      /* virtio-mmio slot, -1 until resolved */
+	char sw[CFG_SWITCH_NAME]; /* switch name; "" = MODEL_DEFAULT_SWITCH */
+	char *tap;                /* compatibility: the switch's uplink is this tap */
+	char mac[18];             /* the guest's MAC; generated when not given */
+	uint64_t port;            /* compatibility: the switch's uplink socket port */
+	int sw_index;             /* resolver: index into model_host.switches */
 };
 
 struct model_disk {
@@ -117,6 +168,7 @@ struct model_vm {
 	unsigned nr_nics;
 	struct model_disk disks[MODEL_VIRTIO_SLOTS];
 	unsigned nr_disks;
+	bool virtio_console;
 	/* Filled by the resolver. */
 	uint64_t kernel_size;
 	uint64_t initrd_size;
@@ -131,6 +183,9 @@ struct model_host {
 	bool memory_auto; /* memory was computed, not given */
 	uint64_t time_slice_us;
 	char focus[VM_NAME_MAX]; /* "" = first VM (resolved), "hyp" = shell */
+	/* host.switches in order, then (resolver) those only interfaces name. */
+	struct model_switch switches[CFG_MAX_SWITCHES];
+	unsigned nr_switches;
 };
 
 struct model {
@@ -152,7 +207,13 @@ void model_vm_init(struct model_vm *vm);
 /* Free everything model_init() and the loader allocated; m may be reused after model_init(). */
 void model_free(struct model *m);
 
-/* Number of virtio devices across all VMs. */
+/* Physical virtio-mmio slots in use: all disks and all switch uplinks. */
 unsigned model_virtio_count(const struct model *m);
+
+/* Reset a switch to "no uplink" with name (copied, at most CFG_SWITCH_NAME - 1 bytes). */
+void model_switch_init(struct model_switch *sw, const char *name);
+
+/* "tap vm-tap0", "socket", "user-mode network" (for messages). */
+void model_uplink_describe(const struct model_uplink *up, char *buf, size_t len);
 
 #endif

@@ -51,7 +51,13 @@ static unsigned long long slot_addr(int slot)
 	return MODEL_VIRTIO_BASE + (unsigned long long)slot * MODEL_VIRTIO_STRIDE;
 }
 
-static void print_vm(FILE *f, const struct model_vm *vm)
+/* "guest virtio device J (ADDR, irq J + 1)": where the VM sees its J-th virtio device. */
+static void guest_dev(FILE *f, unsigned j)
+{
+	fprintf(f, "guest virtio device %u (0x%llx, irq %u)\n", j, slot_addr((int)j), j + 1);
+}
+
+static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 {
 	fputs("  - name: ", f);
 	yaml_str(f, vm->name);
@@ -90,21 +96,18 @@ static void print_vm(FILE *f, const struct model_vm *vm)
 	        vm->uart ? "true" : "false");
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
+	unsigned guest_console = vm->nr_disks + vm->nr_nics;
+	fprintf(f, "    virtio_console: %s", vm->virtio_console ? "true  # " : "false\n");
+	if (vm->virtio_console)
+		guest_dev(f, guest_console);
 	if (vm->nr_nics)
 		fputs("    network:\n", f);
 	for (unsigned i = 0; i < vm->nr_nics; i++) {
 		const struct model_nic *nic = &vm->nics[i];
-		fputs("      - type: virtio\n", f);
-		if (nic->tap) {
-			fputs("        tap: ", f);
-			yaml_str(f, nic->tap);
-			fputc('\n', f);
-		}
-		fprintf(f, "        mac: \"%s\"\n", nic->mac);
-		if (nic->port)
-			fprintf(f, "        port: %llu\n", (unsigned long long)nic->port);
-		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", nic->slot,
-		        slot_addr(nic->slot));
+		fputs("      - type: virtio\n        switch: ", f);
+		yaml_str(f, m->host.switches[nic->sw_index].name);
+		fprintf(f, "\n        mac: \"%s\"\n        # ", nic->mac);
+		guest_dev(f, vm->nr_disks + i);
 	}
 	if (vm->nr_disks)
 		fputs("    storage:\n", f);
@@ -121,8 +124,45 @@ static void print_vm(FILE *f, const struct model_vm *vm)
 			size_val(f, k->size);
 			fputs(k->create ? "  # missing: created by `ferrovisor run`\n" : "\n", f);
 		}
-		fprintf(f, "        # virtio-mmio slot %d (0x%llx)\n", k->slot, slot_addr(k->slot));
+		fprintf(f, "        # virtio-mmio slot %d (0x%llx); ", k->slot, slot_addr(k->slot));
+		guest_dev(f, i);
 	}
+}
+
+static void print_switch(FILE *f, const struct model_switch *sw)
+{
+	const struct model_uplink *up = &sw->up;
+	fputs("    - name: ", f);
+	yaml_str(f, sw->name);
+	fprintf(f, "  # %u interface%s%s\n", sw->nr_ports, sw->nr_ports == 1 ? "" : "s",
+	        up->kind == UPLINK_NONE ? ", no uplink (VM to VM only)" : "");
+	if (up->kind == UPLINK_NONE)
+		return;
+	fputs("      uplink:\n", f);
+	switch (up->kind) {
+	case UPLINK_TAP:
+		fputs("        tap: ", f);
+		yaml_str(f, up->tap);
+		fputs("  # a 127.0.0.1 socket when the tap cannot be used\n", f);
+		break;
+	case UPLINK_SOCKET:
+		fputs("        socket: true\n", f);
+		break;
+	case UPLINK_USER:
+		fputs("        user:\n          hostfwd: [", f);
+		for (unsigned i = 0; i < up->nr_hostfwd; i++) {
+			fputs(i ? ", " : "", f);
+			yaml_str(f, up->hostfwd[i]);
+		}
+		fputs("]\n", f);
+		break;
+	case UPLINK_NONE:
+		break;
+	}
+	if (up->port)
+		fprintf(f, "        port: %llu\n", (unsigned long long)up->port);
+	fprintf(f, "        mac: \"%s\"\n        # virtio-mmio slot %d (0x%llx)\n", up->mac,
+	        up->slot, slot_addr(up->slot));
 }
 
 void print_resolved(FILE *f, const struct model *m)
@@ -136,14 +176,18 @@ void print_resolved(FILE *f, const struct model *m)
 	yaml_str(f, m->host.focus);
 	fputs(strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0 ? "  # the hypervisor shell\n" : "\n",
 	      f);
+	if (m->host.nr_switches)
+		fputs("  switches:\n", f);
+	for (unsigned i = 0; i < m->host.nr_switches; i++)
+		print_switch(f, &m->host.switches[i]);
 	fputs("vms:\n", f);
 	for (unsigned i = 0; i < m->nr_vms; i++)
-		print_vm(f, &m->vms[i]);
+		print_vm(f, m, &m->vms[i]);
 }
 
 void print_table(FILE *f, const struct model *m)
 {
-	fprintf(f, "%-3s %-20s %5s %7s %6s %-9s %-9s %-5s %s\n", "#", "NAME", "VCPUS", "MEMORY",
+	fprintf(f, "%-3s %-20s %5s %7s %6s %-9s %-9s %-7s %s\n", "#", "NAME", "VCPUS", "MEMORY",
 	        "WEIGHT", "PIN", "AUTOSTART", "VIRTIO", "KERNEL");
 	for (unsigned i = 0; i < m->nr_vms; i++) {
 		const struct model_vm *vm = &m->vms[i];
@@ -155,8 +199,9 @@ void print_table(FILE *f, const struct model *m)
 				snprintf(pin + strlen(pin), sizeof(pin) - strlen(pin), "%s%d",
 				         j ? "," : "", vm->pin[j]);
 		}
-		snprintf(dev, sizeof(dev), "%ub/%un", vm->nr_disks, vm->nr_nics);
-		fprintf(f, "%-3u %-20s %5llu %7s %6llu %-9s %-9s %-5s %s\n", i + 1, vm->name,
+		snprintf(dev, sizeof(dev), "%ub/%un%s", vm->nr_disks, vm->nr_nics,
+		         vm->virtio_console ? "/c" : "");
+		fprintf(f, "%-3u %-20s %5llu %7s %6llu %-9s %-9s %-7s %s\n", i + 1, vm->name,
 		        (unsigned long long)vm->vcpus, mem, (unsigned long long)vm->weight, pin,
 		        vm->autostart ? "yes" : "no", dev, vm->kernel);
 	}

@@ -10,7 +10,9 @@
 /*
  * The resolved configuration as YAML: every key with its effective value,
  * in the host:/vms: form, comments for what the resolver derived (image
- * kinds and sizes, virtio slots). It loads again as the same configuration.
+ * kinds and sizes, virtio slots, guest virtio devices). Every switch is
+ * listed under host.switches with its uplink, every interface with its
+ * switch and MAC. It loads again as the same configuration.
  */
 void print_resolved(FILE *f, const struct model *m);
 

@@ -266,44 +266,68 @@ static int add_disks(const struct model *m, const struct qemu_opts *o, struct qe
 	return 0;
 }
 
-static int add_nics(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
-                    struct diag *d)
+/* The -netdev backend of switch s's uplink; reports the choice on o->log. */
+static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, struct qemu_cmd *c,
+                      struct diag *d)
 {
-	for (unsigned v = 0; v < m->nr_vms; v++) {
-		const struct model_vm *vm = &m->vms[v];
-		for (unsigned i = 0; i < vm->nr_nics; i++) {
-			const struct model_nic *n = &vm->nics[i];
-			char why[128] = "";
-			unsigned long long addr =
-			    MODEL_VIRTIO_BASE + (unsigned long long)n->slot * MODEL_VIRTIO_STRIDE;
-			add(c, "-netdev");
-			if (n->tap && qemu_tap_usable(n->tap, why, sizeof(why))) {
-				add(c, "tap,id=fvnet%d,ifname=%s,script=no,downscript=no", n->slot,
-				    n->tap);
-				fprintf(o->log,
-				        "ferrovisor: vm %s network[%u]: tap %s on virtio-mmio slot "
-				        "%d (0x%llx)\n",
-				        vm->name, i, n->tap, n->slot, addr);
-			} else {
-				unsigned port = n->port ? (unsigned)n->port : free_port();
-				if (!port)
-					return diag_error(d, n->at, "network",
-					                  "no free TCP port on " LOOPBACK);
-				add(c, "socket,id=fvnet%d,listen=" LOOPBACK ":%u", n->slot, port);
-				if (n->tap)
-					fprintf(o->log,
-					        "ferrovisor: vm %s network[%u]: tap %s not usable "
-					        "(%s)\n",
-					        vm->name, i, n->tap, why);
-				fprintf(o->log,
-				        "ferrovisor: vm %s network[%u]: socket backend listening "
-				        "on " LOOPBACK ":%u on virtio-mmio slot %d (0x%llx)\n",
-				        vm->name, i, port, n->slot, addr);
-			}
-			add(c, "-device");
-			add(c, "virtio-net-device,netdev=fvnet%d,mac=%s,bus=virtio-mmio-bus.%d",
-			    n->slot, n->mac, n->slot);
+	const struct model_uplink *up = &sw->up;
+	unsigned long long addr =
+	    MODEL_VIRTIO_BASE + (unsigned long long)up->slot * MODEL_VIRTIO_STRIDE;
+	char why[128] = "";
+	add(c, "-netdev");
+	if (up->kind == UPLINK_TAP && qemu_tap_usable(up->tap, why, sizeof(why))) {
+		add(c, "tap,id=fvnet%d,ifname=%s,script=no,downscript=no", up->slot, up->tap);
+		fprintf(o->log,
+		        "ferrovisor: switch %s uplink: tap %s on virtio-mmio slot %d (0x%llx)\n",
+		        sw->name, up->tap, up->slot, addr);
+		return 0;
+	}
+	if (up->kind == UPLINK_USER) {
+		char fwd[MODEL_MAX_HOSTFWD * 48] = "", shown[MODEL_MAX_HOSTFWD * 48] = "";
+		for (unsigned i = 0; i < up->nr_hostfwd; i++) {
+			/* The loader admits only tcp|udp:127.0.0.1:PORT-[ADDR]:PORT: no commas. */
+			snprintf(fwd + strlen(fwd), sizeof(fwd) - strlen(fwd), ",hostfwd=%s",
+			         up->hostfwd[i]);
+			snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "%s%s",
+			         i ? ", " : "; forwards ", up->hostfwd[i]);
 		}
+		add(c, "user,id=fvnet%d,restrict=on%s", up->slot, fwd);
+		fprintf(o->log,
+		        "ferrovisor: switch %s uplink: user-mode network (restrict=on%s) on "
+		        "virtio-mmio slot %d (0x%llx)\n",
+		        sw->name, shown, up->slot, addr);
+		return 0;
+	}
+	unsigned port = up->port ? (unsigned)up->port : free_port();
+	if (!port)
+		return diag_error(d, up->at, up->key, "no free TCP port on " LOOPBACK);
+	add(c, "socket,id=fvnet%d,listen=" LOOPBACK ":%u", up->slot, port);
+	if (up->kind == UPLINK_TAP)
+		fprintf(o->log, "ferrovisor: switch %s uplink: tap %s not usable (%s)\n", sw->name,
+		        up->tap, why);
+	fprintf(o->log,
+	        "ferrovisor: switch %s uplink: socket backend listening on " LOOPBACK
+	        ":%u on virtio-mmio slot %d (0x%llx)\n",
+	        sw->name, port, up->slot, addr);
+	return 0;
+}
+
+/*
+ * Interfaces are ports of the hypervisor's switches, not QEMU devices: only
+ * each switch's uplink is a QEMU virtio-net device, with the uplink's MAC.
+ */
+static int add_uplinks(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
+                       struct diag *d)
+{
+	for (unsigned s = 0; s < m->host.nr_switches; s++) {
+		const struct model_switch *sw = &m->host.switches[s];
+		if (sw->up.kind == UPLINK_NONE)
+			continue;
+		if (add_netdev(sw, o, c, d))
+			return -1;
+		add(c, "-device");
+		add(c, "virtio-net-device,netdev=fvnet%d,mac=%s,bus=virtio-mmio-bus.%d",
+		    sw->up.slot, sw->up.mac, sw->up.slot);
 	}
 	return 0;
 }
@@ -340,7 +364,10 @@ int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd 
 	add(c, "chardev:fvcon");
 	add(c, "-mon");
 	add(c, "chardev=fvcon");
-	if (add_disks(m, o, c, d) || add_nics(m, o, c, d))
+	/* The hypervisor's virtio drivers speak virtio 1.x only (no legacy MMIO layout). */
+	add(c, "-global");
+	add(c, "virtio-mmio.force-legacy=false");
+	if (add_disks(m, o, c, d) || add_uplinks(m, o, c, d))
 		return -1;
 	if (o->gdb) {
 		add(c, "-S");

@@ -6,14 +6,18 @@
  * The QEMU command line for a resolved configuration: the machine sized
  * by host.cpus and host.memory, the hypervisor as -kernel, the bundle as
  * -initrd, the console on stdio (multiplexed with QEMU's monitor behind
- * QEMU's escape key Ctrl-A; the hypervisor's console keys use Ctrl-]), and each VM's
- * virtio devices on the virtio-mmio slot the bundle records:
- *   storage: -drive file=...,if=none,format=raw|qcow2,id=fvblkN
+ * QEMU's escape key Ctrl-A; the hypervisor's console keys use Ctrl-]),
+ * virtio-mmio in modern mode (-global virtio-mmio.force-legacy=false), and
+ * the physical virtio devices on the virtio-mmio slot the bundle records:
+ *   disks:   -drive file=...,if=none,format=raw|qcow2,id=fvblkN
  *            -device virtio-blk-device,drive=fvblkN,bus=virtio-mmio-bus.SLOT
  *            (other formats are converted once with qemu-img into the cache)
- *   network: -netdev tap,ifname=NAME,script=no,downscript=no when
+ *   switch uplinks: -device virtio-net-device,mac=UPLINK-MAC,... with
+ *            -netdev tap,ifname=NAME,script=no,downscript=no when
  *            /dev/net/tun opens and NAME is an existing tap interface, else
- *            -netdev socket,listen=127.0.0.1:PORT (never another address).
+ *            -netdev socket,listen=127.0.0.1:PORT (never another address);
+ *            or -netdev user,restrict=on[,hostfwd=tcp:127.0.0.1:...].
+ * VM interfaces are ports of the hypervisor's virtual switches: no QEMU device.
  */
 #include <stdbool.h>
 #include <stdio.h>

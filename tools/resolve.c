@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Configuration resolver: files, cross-VM rules, defaults that depend on
- * other keys, virtio slots and host memory (contract in resolve.h).
+ * other keys, virtual switches and their uplinks, virtio slots and host
+ * memory (contract in resolve.h).
  */
 #include "resolve.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -186,16 +188,6 @@ static int check_layout(const struct model_vm *vm, struct diag *d)
 	return 0;
 }
 
-/* Locally administered MAC derived from the VM name and interface index. */
-static void default_mac(const struct model_vm *vm, unsigned idx, char *mac)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const char *p = vm->name; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	h = (h ^ idx) * 16777619u;
-	snprintf(mac, 18, "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
-}
-
 struct seen_disk {
 	dev_t dev;
 	ino_t ino;
@@ -205,10 +197,15 @@ struct seen_disk {
 	bool create;
 };
 
-static int check_devices(struct model *m, const struct resolve_opts *o, struct diag *d)
+/* The end of "too many devices" messages. */
+#define SLOTS_MSG "QEMU virt has 8 virtio-mmio slots, shared by all disks and switch uplinks"
+_Static_assert(MODEL_VIRTIO_SLOTS == 8, "SLOTS_MSG names the slot count");
+
+/* Disk images: present (or to be created), of a known format, one VM each. */
+static int check_disks(struct model *m, const struct resolve_opts *o, struct diag *d)
 {
 	struct seen_disk seen[CFG_MAX_VMS * MODEL_VIRTIO_SLOTS];
-	unsigned nr_seen = 0, slot = 0;
+	unsigned nr_seen = 0;
 	for (unsigned v = 0; v < m->nr_vms; v++) {
 		struct model_vm *vm = &m->vms[v];
 		for (unsigned i = 0; i < vm->nr_disks; i++) {
@@ -261,52 +258,269 @@ static int check_devices(struct model *m, const struct resolve_opts *o, struct d
 			}
 			seen[nr_seen++] = (struct seen_disk){st.st_dev, st.st_ino, k->path,
 			                                     vm->name,  ip.line,   k->create};
-			if (slot == MODEL_VIRTIO_SLOTS)
-				return diag_error(
-				    d, k->at, key,
-				    "more than %d virtio devices in all VMs (QEMU virt "
-				    "has %d virtio-mmio slots)",
-				    MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
-			k->slot = (int)slot++;
 		}
+	}
+	return 0;
+}
+
+static int find_switch(const struct model_host *h, const char *name)
+{
+	for (unsigned i = 0; i < h->nr_switches; i++)
+		if (strcmp(h->switches[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * An interface's tap or port (kept for compatibility) says what its switch's
+ * uplink is; every interface of a switch that says so must say the same.
+ */
+static int nic_uplink(struct model_switch *sw, const struct model_nic *n, const char *key,
+                      struct diag *d)
+{
+	if (!n->tap && !n->port)
+		return 0;
+	struct model_uplink *up = &sw->up;
+	enum uplink_kind kind = n->tap ? UPLINK_TAP : UPLINK_SOCKET;
+	struct src_pos p = n->tap ? n->pos[NK_TAP] : n->pos[NK_PORT];
+	char k[48];
+	snprintf(k, sizeof(k), "%s.%s", key, n->tap ? "tap" : "port");
+	if (up->kind == UPLINK_NONE) {
+		up->kind = kind;
+		up->at = p;
+		up->socket = !n->tap;
+		up->port = n->port;
+		snprintf(up->key, sizeof(up->key), "%s", k);
+		if (n->tap && !(up->tap = strdup(n->tap)))
+			return diag_error(d, p, k, "out of memory");
+		return 0;
+	}
+	char desc[48];
+	model_uplink_describe(up, desc, sizeof(desc));
+	if (up->kind != kind || (n->tap && strcmp(up->tap, n->tap) != 0))
+		return diag_error(d, p, k,
+		                  "switch \"%s\" already has the uplink %s (line %u); a switch has "
+		                  "one uplink",
+		                  sw->name, desc, up->at.line);
+	if (n->port && up->port && n->port != up->port)
+		return diag_error(d, n->pos[NK_PORT], key,
+		                  "switch \"%s\" already has its uplink on port %llu (line %u)",
+		                  sw->name, (unsigned long long)up->port, up->at.line);
+	if (n->port)
+		up->port = n->port;
+	return 0;
+}
+
+/* Where an uplink is configured, for messages: its mapping or an interface's tap/port. */
+static void uplink_key(const struct model *m, unsigned s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", m->host.switches[s].up.key);
+}
+
+/* Taps, socket ports, forwarded host ports and MACs of uplinks: each used once. */
+static int check_uplinks(struct model *m, struct diag *d)
+{
+	struct model_host *h = &m->host;
+	for (unsigned s = 0; s < h->nr_switches; s++) {
+		struct model_switch *sw = &h->switches[s];
+		struct model_uplink *up = &sw->up;
+		char key[64];
+		uplink_key(m, s, key, sizeof(key));
+		if (sw->declared && !sw->nr_ports) {
+			char k[32];
+			snprintf(k, sizeof(k), "host.switches[%u]", s);
+			diag_warn(d, sw->at, k, "switch \"%s\" has no interfaces", sw->name);
+		}
+		if (up->kind == UPLINK_NONE)
+			continue;
+		if (!up->mac[0])
+			snprintf(up->mac, sizeof(up->mac), MODEL_MAC_PREFIX ":01:00:%02x",
+			         (uint8_t)s);
+		for (unsigned t = 0; t < s; t++) {
+			const struct model_uplink *o = &h->switches[t].up;
+			if (up->kind == UPLINK_TAP && o->kind == UPLINK_TAP &&
+			    strcmp(up->tap, o->tap) == 0)
+				return diag_error(
+				    d, up->at, key,
+				    "tap \"%s\" is already the uplink of switch \"%s\"", up->tap,
+				    h->switches[t].name);
+			if (up->port && up->port == o->port)
+				return diag_error(d, up->at, key,
+				                  "port %llu is already the uplink port of switch "
+				                  "\"%s\"",
+				                  (unsigned long long)up->port,
+				                  h->switches[t].name);
+			if (strcasecmp(up->mac, o->mac) == 0)
+				return diag_error(
+				    d, up->at, key,
+				    "MAC %s is already the uplink MAC of switch \"%s\"", up->mac,
+				    h->switches[t].name);
+		}
+	}
+	/* Forwarded ports and (TCP) socket ports all listen on 127.0.0.1. */
+	for (unsigned s = 0; s < h->nr_switches; s++) {
+		const struct model_uplink *up = &h->switches[s].up;
+		for (unsigned i = 0; i < up->nr_hostfwd; i++) {
+			struct scalar_fwd fw;
+			if (scalar_fwd(up->hostfwd[i], &fw))
+				continue;
+			for (unsigned t = 0; t < h->nr_switches && !fw.udp; t++) {
+				const struct model_uplink *o = &h->switches[t].up;
+				if (o->kind != UPLINK_USER && o->port == fw.host_port) {
+					char key[80];
+					snprintf(key, sizeof(key), "%s.user.hostfwd[%u]", up->key,
+					         i);
+					return diag_error(
+					    d, up->pos[UK_HOSTFWD], key,
+					    "port %u is already the uplink port of switch "
+					    "\"%s\"",
+					    fw.host_port, h->switches[t].name);
+				}
+			}
+			for (unsigned t = 0; t < s; t++) {
+				const struct model_uplink *o = &h->switches[t].up;
+				for (unsigned j = 0; j < o->nr_hostfwd; j++) {
+					struct scalar_fwd f2;
+					if (scalar_fwd(o->hostfwd[j], &f2) == 0 &&
+					    f2.udp == fw.udp && f2.host_port == fw.host_port) {
+						char key[80];
+						snprintf(key, sizeof(key), "%s.user.hostfwd[%u]",
+						         up->key, i);
+						return diag_error(
+						    d, up->pos[UK_HOSTFWD], key,
+						    "host port %s %u is already forwarded by "
+						    "switch \"%s\"",
+						    fw.udp ? "udp" : "tcp", fw.host_port,
+						    h->switches[t].name);
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Interfaces: each joins its switch (made here when no host.switches entry
+ * names it), gets its MAC, and counts towards its VM's 8 virtio devices.
+ */
+static int check_network(struct model *m, struct diag *d)
+{
+	struct model_host *h = &m->host;
+	for (unsigned v = 0; v < m->nr_vms; v++) {
+		struct model_vm *vm = &m->vms[v];
+		unsigned count = vm->nr_disks;
 		for (unsigned i = 0; i < vm->nr_nics; i++) {
 			struct model_nic *n = &vm->nics[i];
 			char key[32];
 			snprintf(key, sizeof(key), "network[%u]", i);
+			const char *name = n->sw[0] ? n->sw : MODEL_DEFAULT_SWITCH;
+			int idx = find_switch(h, name);
+			if (idx < 0) {
+				struct src_pos p =
+				    n->pos[NK_SWITCH].line ? n->pos[NK_SWITCH] : n->at;
+				if (h->nr_switches == CFG_MAX_SWITCHES)
+					return diag_error(
+					    d, p, key,
+					    "switch \"%s\" would be a %dth switch; there "
+					    "are at most %d (host.switches and those "
+					    "interfaces name)",
+					    name, CFG_MAX_SWITCHES + 1, CFG_MAX_SWITCHES);
+				idx = (int)h->nr_switches++;
+				model_switch_init(&h->switches[idx], name);
+				h->switches[idx].at = p;
+			}
+			struct model_switch *sw = &h->switches[idx];
+			n->sw_index = idx;
+			sw->nr_ports++;
+			if (nic_uplink(sw, n, key, d))
+				return -1;
 			if (!n->mac[0])
-				default_mac(vm, i, n->mac);
+				snprintf(n->mac, sizeof(n->mac), MODEL_MAC_PREFIX ":00:%02x:%02x",
+				         (uint8_t)v, (uint8_t)i);
 			for (unsigned w = 0; w <= v; w++) {
 				const struct model_vm *o2 = &m->vms[w];
 				unsigned lim = w == v ? i : o2->nr_nics;
-				for (unsigned j = 0; j < lim; j++) {
-					const struct model_nic *p = &o2->nics[j];
-					if (n->tap && p->tap && strcmp(n->tap, p->tap) == 0)
-						return diag_error(
-						    d, n->pos[NK_TAP], key,
-						    "tap \"%s\" is already used by VM "
-						    "\"%s\"",
-						    n->tap, o2->name);
-					if (n->port && n->port == p->port)
-						return diag_error(d, n->pos[NK_PORT], key,
-						                  "port %llu is already used by VM "
-						                  "\"%s\"",
-						                  (unsigned long long)n->port,
-						                  o2->name);
-					if (strcmp(n->mac, p->mac) == 0)
+				for (unsigned j = 0; j < lim; j++)
+					if (strcasecmp(n->mac, o2->nics[j].mac) == 0)
 						return diag_error(
 						    d, n->pos[NK_MAC].line ? n->pos[NK_MAC] : n->at,
 						    key, "MAC %s is already used by VM \"%s\"",
 						    n->mac, o2->name);
-				}
 			}
-			if (slot == MODEL_VIRTIO_SLOTS)
+			if (++count > CFG_MAX_VIRTIO)
 				return diag_error(
 				    d, n->at, key,
-				    "more than %d virtio devices in all VMs (QEMU virt "
-				    "has %d virtio-mmio slots)",
-				    MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
-			n->slot = (int)slot++;
+				    "VM \"%s\" has more than %d virtio devices (disks, "
+				    "interfaces and virtio console together)",
+				    vm->name, CFG_MAX_VIRTIO);
 		}
+		if (vm->virtio_console && count + 1 > CFG_MAX_VIRTIO)
+			return diag_error(d, vm->pos[VMK_VIRTIO_CONSOLE], "virtio_console",
+			                  "VM \"%s\" has more than %d virtio devices (disks, "
+			                  "interfaces and virtio console together)",
+			                  vm->name, CFG_MAX_VIRTIO);
+	}
+	if (check_uplinks(m, d))
+		return -1;
+	/* The VMs' MACs and the uplinks' MACs meet on the same wire. */
+	for (unsigned s = 0; s < h->nr_switches; s++) {
+		const struct model_uplink *up = &h->switches[s].up;
+		for (unsigned v = 0; up->kind != UPLINK_NONE && v < m->nr_vms; v++) {
+			for (unsigned i = 0; i < m->vms[v].nr_nics; i++) {
+				if (strcasecmp(up->mac, m->vms[v].nics[i].mac) != 0)
+					continue;
+				char key[64];
+				uplink_key(m, s, key, sizeof(key));
+				return diag_error(
+				    d, up->pos[UK_MAC].line ? up->pos[UK_MAC] : up->at, key,
+				    "MAC %s is already used by VM \"%s\"", up->mac, m->vms[v].name);
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Physical virtio-mmio slots in file order: per VM its disks, then the
+ * uplink of each switch at its first interface; uplinks of switches no
+ * interface uses come last.
+ */
+static int assign_slots(struct model *m, struct diag *d)
+{
+	unsigned slot = 0;
+	char key[64];
+	for (unsigned v = 0; v < m->nr_vms; v++) {
+		struct model_vm *vm = &m->vms[v];
+		for (unsigned i = 0; i < vm->nr_disks; i++) {
+			snprintf(key, sizeof(key), "storage[%u]", i);
+			if (slot == MODEL_VIRTIO_SLOTS)
+				return diag_error(d, vm->disks[i].at, key,
+				                  "a 9th virtio-mmio device: " SLOTS_MSG);
+			vm->disks[i].slot = (int)slot++;
+		}
+		for (unsigned i = 0; i < vm->nr_nics; i++) {
+			struct model_switch *sw = &m->host.switches[vm->nics[i].sw_index];
+			if (sw->up.kind == UPLINK_NONE || sw->up.slot >= 0)
+				continue;
+			snprintf(key, sizeof(key), "network[%u]", i);
+			if (slot == MODEL_VIRTIO_SLOTS)
+				return diag_error(d, vm->nics[i].at, key,
+				                  "the uplink of switch \"%s\" would be a 9th "
+				                  "virtio-mmio device: " SLOTS_MSG,
+				                  sw->name);
+			sw->up.slot = (int)slot++;
+		}
+	}
+	for (unsigned s = 0; s < m->host.nr_switches; s++) {
+		struct model_switch *sw = &m->host.switches[s];
+		if (sw->up.kind == UPLINK_NONE || sw->up.slot >= 0)
+			continue;
+		uplink_key(m, s, key, sizeof(key));
+		if (slot == MODEL_VIRTIO_SLOTS)
+			return diag_error(d, sw->up.at, key,
+			                  "a 9th virtio-mmio device: " SLOTS_MSG);
+		sw->up.slot = (int)slot++;
 	}
 	return 0;
 }
@@ -441,7 +655,8 @@ int resolve_model(struct model *m, const struct resolve_opts *o, struct diag *d)
 		    check_cpus(m, vm, d))
 			return -1;
 	}
-	if (check_focus(m, d) || check_devices(m, o, d) || check_memory(m, o, d))
+	if (check_focus(m, d) || check_disks(m, o, d) || check_network(m, d) ||
+	    assign_slots(m, d) || check_memory(m, o, d))
 		return -1;
 	return 0;
 }

@@ -6,10 +6,13 @@
  * The resolver completes a loaded configuration and checks everything the
  * loader cannot see alone: image files (present, readable, of a bootable
  * kind, fitting in guest memory), CPU numbers against the host's CPUs,
- * names and disks used twice, the virtio slot budget and whether all guest
- * RAM fits in host memory. It fills in defaults that depend on other keys
- * (kernel_offset and command_line for Linux Images, console focus, host
- * memory, MAC addresses, virtio slots).
+ * names and disks used twice, the network (every interface on a switch,
+ * a switch made for each name host.switches does not list, at most one
+ * uplink per switch, taps, ports and MACs used once), the virtio budgets
+ * (8 devices per VM; 8 physical slots for all disks and uplinks) and
+ * whether all guest RAM fits in host memory. It fills in defaults that
+ * depend on other keys (kernel_offset and command_line for Linux Images,
+ * console focus, host memory, MAC addresses, virtio slots).
  *
  * Every VM has its own guest-physical address space, so memory_base values
  * of different VMs may coincide; only the host RAM they all need is checked.

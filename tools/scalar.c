@@ -112,8 +112,68 @@ bool scalar_mac_ok(const char *s)
 		if (i % 3 == 2 ? s[i] != ':' : hexval(s[i]) < 0)
 			return false;
 	}
-	/* Bit 0 of the first octet set means multicast: not a NIC address. */
-	return (hexval(s[1]) & 1) == 0;
+	/* Bit 0 of the first octet set means multicast: not a NIC address; nor is 0. */
+	return (hexval(s[1]) & 1) == 0 && strcmp(s, "00:00:00:00:00:00") != 0;
+}
+
+/* Decimal 1-65535 in the n bytes at p. */
+static bool port_ok(const char *p, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	*out = v;
+	return v >= 1 && v <= 65535;
+}
+
+/* Empty, or a dotted IPv4 address (four decimal parts 0-255) in the n bytes at p. */
+static bool ipv4_ok(const char *p, size_t n)
+{
+	unsigned parts = 0, digits = 0, v = 0;
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || p[i] == '.') {
+			if (digits == 0 || v > 255)
+				return false;
+			parts++;
+			digits = 0;
+			v = 0;
+		} else if (p[i] >= '0' && p[i] <= '9' && digits < 3) {
+			v = v * 10 + (unsigned)(p[i] - '0');
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	return parts == 4;
+}
+
+int scalar_fwd(const char *s, struct scalar_fwd *out)
+{
+	const char *c1 = strchr(s, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *dash = c2 ? strchr(c2 + 1, '-') : NULL;
+	const char *c3 = dash ? strchr(dash + 1, ':') : NULL;
+	if (!c3 || strchr(c3 + 1, ':'))
+		return -1;
+	size_t plen = (size_t)(c1 - s), hlen = (size_t)(c2 - c1 - 1);
+	bool tcp = plen == 3 && strncmp(s, "tcp", 3) == 0;
+	bool udp = plen == 3 && strncmp(s, "udp", 3) == 0;
+	if ((!tcp && !udp) || hlen >= sizeof(out->host_addr) || !ipv4_ok(c1 + 1, hlen) ||
+	    !ipv4_ok(dash + 1, (size_t)(c3 - dash - 1)) ||
+	    !port_ok(c2 + 1, (size_t)(dash - c2 - 1), &out->host_port) ||
+	    !port_ok(c3 + 1, strlen(c3 + 1), &out->guest_port))
+		return -1;
+	out->udp = udp;
+	memcpy(out->host_addr, c1 + 1, hlen);
+	out->host_addr[hlen] = '\0';
+	return 0;
 }
 
 unsigned scalar_distance(const char *a, const char *b)

@@ -20,6 +20,12 @@ static int p_nics(struct yload *y, const struct field *f, const char *key, yaml_
                   void *obj);
 static int p_disks(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
                    void *obj);
+static int p_switches(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                      void *obj);
+static int p_uplink(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                    void *obj);
+static int p_user(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                  void *obj);
 
 #define VMF(n, k, fn, member, lo, hi, al)                                                          \
 	{                                                                                          \
@@ -44,6 +50,7 @@ static const struct field vm_fields[] = {
     VMF("uart_base", VMK_UART_BASE, yv_addr, uart_base, 0, MODEL_MAX_GPA, 0x100),
     VMF("network", VMK_NETWORK, p_nics, nics, 0, 0, 0),
     VMF("storage", VMK_STORAGE, p_disks, disks, 0, 0, 0),
+    VMF("virtio_console", VMK_VIRTIO_CONSOLE, yv_bool, virtio_console, 0, 0, 0),
 };
 
 #define HF(n, k, fn, member, lo, hi)                                                               \
@@ -55,6 +62,32 @@ static const struct field host_fields[] = {
     HF("memory", HK_MEMORY, yv_size, memory, 64ULL << 20, 1ULL << 40),
     HF("time_slice_us", HK_TIME_SLICE_US, yv_uint, time_slice_us, 100, 1000000),
     HF("console_focus", HK_CONSOLE_FOCUS, yv_focus, focus, 0, 0),
+    HF("switches", HK_SWITCHES, p_switches, switches, 0, 0),
+};
+
+#define SF(n, k, fn, member)                                                                       \
+	{                                                                                          \
+		n, k, fn, offsetof(struct model_switch, member), 0, 0, 0                           \
+	}
+static const struct field switch_fields[] = {
+    SF("name", SK_NAME, yv_switch, name),
+    SF("uplink", SK_UPLINK, p_uplink, up),
+};
+
+#define UF(n, k, fn, member, lo, hi)                                                               \
+	{                                                                                          \
+		n, k, fn, offsetof(struct model_uplink, member), lo, hi, 0                         \
+	}
+static const struct field uplink_fields[] = {
+    UF("tap", UK_TAP, yv_tap, tap, 1, MODEL_IFNAME_MAX),
+    UF("socket", UK_SOCKET, yv_bool, socket, 0, 0),
+    UF("user", UK_USER, p_user, user, 0, 0),
+    UF("port", UK_PORT, yv_uint, port, 1, 65535),
+    UF("mac", UK_MAC, yv_mac, mac, 0, 0),
+};
+
+static const struct field user_fields[] = {
+    UF("hostfwd", UK_HOSTFWD, yv_hostfwd, hostfwd, 0, 0),
 };
 
 #define NF(n, k, fn, member, lo, hi)                                                               \
@@ -62,7 +95,8 @@ static const struct field host_fields[] = {
 		n, k, fn, offsetof(struct model_nic, member), lo, hi, 0                            \
 	}
 static const struct field nic_fields[] = {
-    NF("type", NK_TYPE, yv_nic_type, slot, 0, 0),
+    NF("type", NK_TYPE, yv_nic_type, sw_index, 0, 0),
+    NF("switch", NK_SWITCH, yv_switch, sw, 0, 0),
     NF("tap", NK_TAP, yv_tap, tap, 1, MODEL_IFNAME_MAX),
     NF("mac", NK_MAC, yv_mac, mac, 0, 0),
     NF("port", NK_PORT, yv_uint, port, 1, 65535),
@@ -155,16 +189,17 @@ static int p_nics(struct yload *y, const struct field *f, const char *key, yaml_
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = yv_node(y, *it);
-		if (vm->nr_nics == MODEL_VIRTIO_SLOTS)
-			return diag_error(y->d, yv_pos(item), key,
-			                  "more than %d interfaces (QEMU virt has %d virtio slots)",
-			                  MODEL_VIRTIO_SLOTS, MODEL_VIRTIO_SLOTS);
+		if (vm->nr_nics == CFG_MAX_VIRTIO)
+			return diag_error(
+			    y->d, yv_pos(item), key,
+			    "more than %d interfaces (a VM has at most %d virtio devices)",
+			    CFG_MAX_VIRTIO, CFG_MAX_VIRTIO);
 		char what[48], prefix[64];
 		snprintf(what, sizeof(what), "%s[%u]", key, vm->nr_nics);
 		snprintf(prefix, sizeof(prefix), "%s.", what);
 		struct model_nic *nic = &vm->nics[vm->nr_nics++];
 		memset(nic, 0, sizeof(*nic));
-		nic->slot = -1;
+		nic->sw_index = -1;
 		nic->at = yv_pos(item);
 		if (load_map(y, item, what, nic_fields, sizeof(nic_fields) / sizeof(nic_fields[0]),
 		             nic, nic->pos, prefix, false))
@@ -205,6 +240,116 @@ static int p_disks(struct yload *y, const struct field *f, const char *key, yaml
 			                  "image: missing (the disk image file)");
 	}
 	return 0;
+}
+
+/* host.switches: the declared virtual switches, in order. */
+static int p_switches(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                      void *obj)
+{
+	(void)f;
+	struct model_host *h = obj;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return diag_error(y->d, yv_pos(n), key, "expected a list of switches, not %s",
+		                  yv_kind(n));
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yv_node(y, *it);
+		if (h->nr_switches == CFG_MAX_SWITCHES)
+			return diag_error(y->d, yv_pos(item), key, "more than %d switches",
+			                  CFG_MAX_SWITCHES);
+		char what[48], prefix[64];
+		snprintf(what, sizeof(what), "%s[%u]", key, h->nr_switches);
+		snprintf(prefix, sizeof(prefix), "%s.", what);
+		struct model_switch *sw = &h->switches[h->nr_switches++];
+		model_switch_init(sw, "");
+		sw->declared = true;
+		sw->at = yv_pos(item);
+		if (load_map(y, item, what, switch_fields,
+		             sizeof(switch_fields) / sizeof(switch_fields[0]), sw, sw->pos, prefix,
+		             false))
+			return -1;
+		if (!sw->name[0])
+			return diag_error(y->d, sw->at, what, "name: missing (the switch's name)");
+		char k[80];
+		snprintf(k, sizeof(k), "%sname", prefix);
+		for (unsigned i = 0; i + 1 < h->nr_switches; i++)
+			if (strcmp(h->switches[i].name, sw->name) == 0)
+				return diag_error(
+				    y->d, sw->pos[SK_NAME], k,
+				    "\"%s\" is already the name of the switch at line %u", sw->name,
+				    h->switches[i].pos[SK_NAME].line);
+	}
+	return 0;
+}
+
+/* An uplink mapping: exactly one of tap, socket: true, user. */
+static int p_uplink(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                    void *obj)
+{
+	(void)f;
+	struct model_uplink *up = &((struct model_switch *)obj)->up;
+	char prefix[96];
+	snprintf(prefix, sizeof(prefix), "%s.", key);
+	up->at = yv_pos(n);
+	snprintf(up->key, sizeof(up->key), "%s", key);
+	if (load_map(y, n, key, uplink_fields, sizeof(uplink_fields) / sizeof(uplink_fields[0]), up,
+	             up->pos, prefix, false))
+		return -1;
+	const struct {
+		bool on;
+		enum uplink_kind kind;
+		enum uplink_key key;
+		const char *name;
+	} kinds[] = {{up->tap != NULL, UPLINK_TAP, UK_TAP, "tap"},
+	             {up->socket, UPLINK_SOCKET, UK_SOCKET, "socket"},
+	             {up->user, UPLINK_USER, UK_USER, "user"}};
+	const char *chosen = NULL;
+	char k[112];
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!kinds[i].on)
+			continue;
+		snprintf(k, sizeof(k), "%s%s", prefix, kinds[i].name);
+		if (chosen)
+			return diag_error(y->d, up->pos[kinds[i].key], k,
+			                  "an uplink is one of tap, socket and user, and %s is "
+			                  "given too",
+			                  chosen);
+		chosen = kinds[i].name;
+		up->kind = kinds[i].kind;
+	}
+	if (!chosen && up->pos[UK_USER].line) {
+		snprintf(k, sizeof(k), "%suser", prefix);
+		return diag_error(y->d, up->pos[UK_USER], k,
+		                  "empty; write user: true or user: {hostfwd: [...]}");
+	}
+	if (!chosen)
+		return diag_error(y->d, up->at, key,
+		                  "needs one of tap: IFNAME, socket: true or user: true");
+	if (up->kind == UPLINK_USER && up->port) {
+		snprintf(k, sizeof(k), "%sport", prefix);
+		return diag_error(y->d, up->pos[UK_PORT], k,
+		                  "only for socket and tap uplinks (user-mode networking "
+		                  "forwards ports with user.hostfwd)");
+	}
+	return 0;
+}
+
+/* user: true/false, or a mapping of its options (hostfwd). */
+static int p_user(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                  void *obj)
+{
+	struct model_uplink *up = obj;
+	if (n->type == YAML_SCALAR_NODE)
+		return yv_bool(y, f, key, n, obj);
+	if (n->type != YAML_MAPPING_NODE)
+		return diag_error(y->d, yv_pos(n), key,
+		                  "expected true, false or a mapping (hostfwd: [...]), not %s",
+		                  yv_kind(n));
+	char prefix[112];
+	snprintf(prefix, sizeof(prefix), "%s.", key);
+	up->user = true;
+	return load_map(y, n, key, user_fields, sizeof(user_fields) / sizeof(user_fields[0]), up,
+	                up->pos, prefix, false);
 }
 
 /* Default name of VM index i: the file's base name for a one-VM file, else vm<i+1>. */

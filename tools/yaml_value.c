@@ -337,3 +337,68 @@ int yv_mac(struct yload *y, const struct field *f, const char *key, yaml_node_t 
 	memcpy((char *)obj + f->off, s, 18);
 	return 0;
 }
+
+/* Same rule as the hypervisor's switch names (hyp/core/config.c). */
+int yv_switch(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj)
+{
+	const char *s = yv_scalar(y, key, n, "a switch name");
+	if (!s)
+		return -1;
+	size_t len = strlen(s);
+	bool ok = len > 0 && len < CFG_SWITCH_NAME;
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		     s[i] == '_';
+	if (!ok)
+		return diag_error(y->d, yv_pos(n), key,
+		                  "\"%s\" is not a switch name (1-15 of a-z, 0-9, '-', '_')", s);
+	memcpy((char *)obj + f->off, s, len + 1);
+	return 0;
+}
+
+int yv_hostfwd(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj)
+{
+	(void)f;
+	struct model_uplink *up = obj;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return diag_error(
+		    y->d, yv_pos(n), key,
+		    "expected a list of port forwards (e.g. [\"tcp:127.0.0.1:8080-:80\"]), "
+		    "not %s",
+		    yv_kind(n));
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yv_node(y, *it);
+		char k[96];
+		snprintf(k, sizeof(k), "%s[%u]", key, up->nr_hostfwd);
+		if (up->nr_hostfwd == MODEL_MAX_HOSTFWD)
+			return diag_error(y->d, yv_pos(item), k, "more than %d port forwards",
+			                  MODEL_MAX_HOSTFWD);
+		const char *s = yv_scalar(y, k, item, "a port forward");
+		if (!s)
+			return -1;
+		struct scalar_fwd fw;
+		if (scalar_fwd(s, &fw))
+			return diag_error(y->d, yv_pos(item), k,
+			                  "\"%s\" is not a port forward "
+			                  "(tcp|udp:127.0.0.1:HOSTPORT-[GUESTADDR]:GUESTPORT)",
+			                  s);
+		if (strcmp(fw.host_addr, "127.0.0.1") != 0)
+			return diag_error(y->d, yv_pos(item), k,
+			                  "\"%s\" listens on %s; only 127.0.0.1 is allowed", s,
+			                  fw.host_addr[0] ? fw.host_addr : "every host address");
+		for (unsigned i = 0; i < up->nr_hostfwd; i++) {
+			struct scalar_fwd o;
+			if (scalar_fwd(up->hostfwd[i], &o) == 0 && o.udp == fw.udp &&
+			    o.host_port == fw.host_port)
+				return diag_error(y->d, yv_pos(item), k,
+				                  "host port %s %u is already forwarded by %s[%u]",
+				                  fw.udp ? "udp" : "tcp", fw.host_port, key, i);
+		}
+		up->hostfwd[up->nr_hostfwd] = strdup(s);
+		if (!up->hostfwd[up->nr_hostfwd])
+			return diag_error(y->d, yv_pos(item), k, "out of memory");
+		up->nr_hostfwd++;
+	}
+	return 0;
+}

@@ -79,5 +79,9 @@ int yv_disk_type(struct yload *y, const struct field *f, const char *key, yaml_n
 int yv_format(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_tap(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_mac(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
+/* A switch name (1-15 of a-z 0-9 - _) into a char[CFG_SWITCH_NAME]. */
+int yv_switch(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
+/* Port forwards of a user-mode uplink: a list of "tcp:127.0.0.1:HOSTPORT-:GUESTPORT". */
+int yv_hostfwd(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 
 #endif

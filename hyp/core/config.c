@@ -3,16 +3,26 @@
  * Configuration blob parser. The blob is a flattened device tree:
  *
  *   / { compatible = "ferrovisor,config-v1";
- *       host { console-focus = "name"; time-slice-us = <4000>; };
+ *       host { console-focus = "name"; time-slice-us = <4000>;
+ *              switches { NAME { [uplink-slot = <slot>;] }; ... }; };
  *       vms { NODE { [vm-name = "...";] vcpus = <N>; memory-size = /bits/ 64 <bytes>;
  *                    [memory-base = /bits/ 64 <gpa>;] [weight = <w>;]
  *                    [cpu-affinity = <cpu cpu ...>;] [vcpu-pin = <cpu per vcpu>;]
  *                    kernel = [bytes]; [kernel-offset = /bits/ 64 <off>;]
  *                    [initrd = [bytes];] [bootargs = "...";] [autostart;]
- *                    [uart-base = /bits/ 64 <gpa>;] [no-uart;] }; }; };
+ *                    [uart-base = /bits/ 64 <gpa>;] [no-uart;]
+ *                    [virtio-blk-slots = <slot per disk>;]
+ *                    [virtio-net-switch = "switch", ... (one per NIC);]
+ *                    [virtio-net-mac = [6 bytes per NIC];] [virtio-console;] }; }; };
+ *
+ * Virtio: physical virtio-mmio slots (0..CFG_PHYS_SLOTS-1) back the disks
+ * and the switch uplinks; each slot serves at most one of them. A NIC is a
+ * port on a virtual switch: a name not declared under /host/switches makes
+ * a switch without uplink, in order of first use. MACs default to
+ * 02:46:56:00:<VM index>:<NIC index> and must be unique across all VMs.
  *
  * Every value is validated; the first problem is reported as
- * "vms/NODE: property: what is wrong".
+ * "vms/NODE: property: what is wrong" (or "host/switches/NAME: ...").
  */
 #include "core/config.h"
 #include "lib/fdt.h"
@@ -178,12 +188,20 @@ static int parse_images(const void *b, int node, struct vm_config *vm, struct pe
 	return 0;
 }
 
+/* "vms/NODE" for messages, at most 40 characters of the node name. */
+static void vm_label(const void *b, int node, char *buf, size_t len)
+{
+	int l;
+	const char *n = fv_fdt_node_name(b, node, &l);
+	fv_snprintf(buf, len, "vms/%.*s", l > 40 ? 40 : l, n ? n : "?");
+}
+
 static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *e)
 {
 	int nlen;
 	const char *nn = fv_fdt_node_name(b, node, &nlen);
 	char nodename[48];
-	fv_snprintf(nodename, sizeof(nodename), "vms/%.*s", nlen > 40 ? 40 : nlen, nn ? nn : "?");
+	vm_label(b, node, nodename, sizeof(nodename));
 	nn = nodename;
 	memset(vm, 0, sizeof(*vm));
 	/* The VM name is the node name unless vm-name overrides it ("name" is reserved in DTS). */
@@ -261,6 +279,228 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	return 0;
 }
 
+static bool switch_name_ok(const char *n, size_t len)
+{
+	if (len == 0 || len >= CFG_SWITCH_NAME)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static int switch_find(const struct hyp_config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->nr_switches; i++)
+		if (strcmp(c->switches[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Who already uses physical slot s: writes "the uplink of switch x" or "a
+ * disk of VM y" into who and returns true. Looks at the switch uplinks and
+ * the disks parsed so far of the first nr_vms VMs.
+ */
+static bool slot_owner(const struct hyp_config *c, unsigned nr_vms, uint32_t s, char *who,
+                       size_t len)
+{
+	for (unsigned i = 0; i < c->nr_switches; i++) {
+		if (c->switches[i].uplink_slot == (int)s) {
+			fv_snprintf(who, len, "the uplink of switch %s", c->switches[i].name);
+			return true;
+		}
+	}
+	for (unsigned v = 0; v < nr_vms; v++) {
+		for (unsigned k = 0; k < c->vms[v].nr_disks; k++) {
+			if (c->vms[v].disk_slot[k] == s) {
+				fv_snprintf(who, len, "a disk of VM %s", c->vms[v].name);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* /host/switches: one child node per switch, in order; uplink-slot optional. */
+static int parse_switches(const void *b, int host, struct hyp_config *c, struct perr *e)
+{
+	int sw = fv_fdt_subnode(b, host, "switches", 8);
+	if (sw < 0)
+		return 0;
+	for (int n = fv_fdt_first_child(b, sw); n >= 0; n = fv_fdt_next_sibling(b, n)) {
+		int len;
+		const char *name = fv_fdt_node_name(b, n, &len);
+		char nn[64], what[80];
+		fv_snprintf(nn, sizeof(nn), "host/switches/%.*s", name && len > 40 ? 40 : len,
+		            name ? name : "?");
+		if (c->nr_switches == CFG_MAX_SWITCHES)
+			return fail(e, -FV_ERANGE, "host/switches", "count",
+			            "more than 4 switches");
+		if (!name || !switch_name_ok(name, (size_t)len))
+			return fail(e, -FV_EINVAL, nn, "name",
+			            "must be 1-15 characters of a-z, 0-9, '-', '_'");
+		if (switch_find(c, name) >= 0)
+			return fail(e, -FV_EEXIST, nn, "name", "declared twice");
+		struct switch_config *s = &c->switches[c->nr_switches];
+		memcpy(s->name, name, (size_t)len + 1);
+		s->uplink_slot = -1;
+		uint32_t slot;
+		int ret = fv_fdt_prop_u32(b, n, "uplink-slot", &slot);
+		if (ret == 0) {
+			if (slot >= CFG_PHYS_SLOTS)
+				return fail(e, -FV_ERANGE, nn, "uplink-slot",
+				            "must be between 0 and 7");
+			char who[48];
+			if (slot_owner(c, 0, slot, who, sizeof(who))) {
+				fv_snprintf(what, sizeof(what), "physical slot %u is already %s",
+				            slot, who);
+				return fail(e, -FV_EEXIST, nn, "uplink-slot", what);
+			}
+			s->uplink_slot = (int)slot;
+		} else if (ret != -FV_ENOENT) {
+			return fail(e, -FV_EINVAL, nn, "uplink-slot", "must be a 32-bit number");
+		}
+		c->nr_switches++;
+	}
+	return 0;
+}
+
+static void fmt_mac(char *buf, size_t len, const uint8_t *m)
+{
+	fv_snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+#define TOO_MANY_VIRTIO "more than 8 virtio devices (disks, NICs and console)"
+
+/* virtio-blk-slots: a physical slot per disk, each used once across VMs and uplinks. */
+static int parse_disks(const void *b, int node, struct hyp_config *c, unsigned vi, struct perr *e,
+                       const char *nn)
+{
+	struct vm_config *vm = &c->vms[vi];
+	int len;
+	const uint8_t *p = fv_fdt_getprop(b, node, "virtio-blk-slots", &len);
+	if (!p && len == -FV_ENOENT)
+		return 0;
+	if (!p || len == 0 || len % 4 || len / 4 > CFG_MAX_VIRTIO)
+		return fail(e, -FV_EINVAL, nn, "virtio-blk-slots",
+		            "must list 1-8 physical slots, one per disk");
+	for (int k = 0; k < len / 4; k++) {
+		uint32_t s = be32(p + 4 * k);
+		char who[48], what[96];
+		if (s >= CFG_PHYS_SLOTS)
+			return fail(e, -FV_ERANGE, nn, "virtio-blk-slots",
+			            "slots must be between 0 and 7");
+		if (slot_owner(c, vi + 1, s, who, sizeof(who))) {
+			fv_snprintf(what, sizeof(what), "physical slot %u is already %s", s, who);
+			return fail(e, -FV_EEXIST, nn, "virtio-blk-slots", what);
+		}
+		vm->disk_slot[vm->nr_disks++] = s;
+	}
+	return 0;
+}
+
+/* virtio-net-switch: a switch name per NIC; unknown names make switches without uplink. */
+static int parse_nics(const void *b, int node, struct hyp_config *c, struct vm_config *vm,
+                      struct perr *e, const char *nn)
+{
+	int len;
+	const char *sw = fv_fdt_getprop(b, node, "virtio-net-switch", &len);
+	if (!sw && len == -FV_ENOENT)
+		return 0;
+	if (!sw || len == 0 || sw[len - 1] != '\0')
+		return fail(e, -FV_EINVAL, nn, "virtio-net-switch",
+		            "must be a list of switch names, one per NIC");
+	/* The last byte is a NUL, so every strlen() below stays inside the value. */
+	for (int off = 0; off < len;) {
+		size_t l = strlen(sw + off);
+		if (!switch_name_ok(sw + off, l))
+			return fail(e, -FV_EINVAL, nn, "virtio-net-switch",
+			            "switch names must be 1-15 characters of a-z, 0-9, '-', '_'");
+		if (vm->nr_disks + vm->nr_nics == CFG_MAX_VIRTIO)
+			return fail(e, -FV_ERANGE, nn, "virtio-net-switch", TOO_MANY_VIRTIO);
+		int idx = switch_find(c, sw + off);
+		if (idx < 0) {
+			if (c->nr_switches == CFG_MAX_SWITCHES)
+				return fail(e, -FV_ERANGE, nn, "virtio-net-switch",
+				            "more than 4 switches");
+			struct switch_config *s = &c->switches[c->nr_switches];
+			memcpy(s->name, sw + off, l + 1);
+			s->uplink_slot = -1;
+			idx = (int)c->nr_switches++;
+		}
+		vm->nic_switch[vm->nr_nics++] = (uint32_t)idx;
+		off += (int)l + 1;
+	}
+	return 0;
+}
+
+/* virtio-net-mac (or the defaults), unique across the VMs parsed so far. */
+static int parse_macs(const void *b, int node, struct hyp_config *c, unsigned vi, struct perr *e,
+                      const char *nn)
+{
+	struct vm_config *vm = &c->vms[vi];
+	int len;
+	const uint8_t *mac = fv_fdt_getprop(b, node, "virtio-net-mac", &len);
+	if (mac || len != -FV_ENOENT) {
+		if (!mac || vm->nr_nics == 0 || (unsigned)len != 6 * vm->nr_nics)
+			return fail(e, -FV_EINVAL, nn, "virtio-net-mac",
+			            "must hold 6 bytes per NIC of virtio-net-switch");
+		for (unsigned k = 0; k < vm->nr_nics; k++) {
+			const uint8_t *m = mac + 6 * k;
+			if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+				return fail(e, -FV_EINVAL, nn, "virtio-net-mac",
+				            "MACs must be unicast and not all zero");
+			memcpy(vm->nic_mac[k], m, 6);
+		}
+	} else {
+		/* 02 = locally administered unicast, then "FV". */
+		for (unsigned k = 0; k < vm->nr_nics; k++) {
+			const uint8_t d[6] = {0x02, 0x46, 0x56, 0, (uint8_t)vi, (uint8_t)k};
+			memcpy(vm->nic_mac[k], d, 6);
+		}
+	}
+	for (unsigned k = 0; k < vm->nr_nics; k++) {
+		for (unsigned v = 0; v <= vi; v++) {
+			const struct vm_config *o = &c->vms[v];
+			unsigned n = v < vi ? o->nr_nics : k;
+			for (unsigned j = 0; j < n; j++) {
+				if (memcmp(o->nic_mac[j], vm->nic_mac[k], 6) != 0)
+					continue;
+				char ms[18], what[112];
+				fmt_mac(ms, sizeof(ms), vm->nic_mac[k]);
+				fv_snprintf(what, sizeof(what), "%s%s is already used by VM %s",
+				            mac ? "" : "default MAC ", ms, o->name);
+				return fail(e, -FV_EEXIST, nn, "virtio-net-mac", what);
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The paravirtual devices of VM index vi (out->vms[vi], already named):
+ * disks, NICs with their MACs, and the console.
+ */
+static int parse_virtio(const void *b, int node, struct hyp_config *c, unsigned vi, struct perr *e)
+{
+	struct vm_config *vm = &c->vms[vi];
+	char nn[48];
+	int len;
+	vm_label(b, node, nn, sizeof(nn));
+	int ret = parse_disks(b, node, c, vi, e, nn);
+	ret = ret ? ret : parse_nics(b, node, c, vm, e, nn);
+	ret = ret ? ret : parse_macs(b, node, c, vi, e, nn);
+	if (ret)
+		return ret;
+	vm->virtio_console = fv_fdt_getprop(b, node, "virtio-console", &len) != NULL;
+	if (vm->virtio_console && vm->nr_disks + vm->nr_nics == CFG_MAX_VIRTIO)
+		return fail(e, -FV_ERANGE, nn, "virtio-console", TOO_MANY_VIRTIO);
+	return 0;
+}
+
 int config_parse(const void *blob, size_t size, struct hyp_config *out, char *err, size_t errlen)
 {
 	struct perr e = {err, errlen};
@@ -293,6 +533,9 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 			return fail(&e, -FV_EINVAL, "host", "time-slice-us",
 			            "must be a 32-bit number");
 		}
+		ret = parse_switches(blob, host, out, &e);
+		if (ret)
+			return ret;
 	}
 	int vms = fv_fdt_path_offset(blob, "/vms");
 	if (vms < 0)
@@ -307,14 +550,14 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		for (unsigned i = 0; i < out->nr_vms; i++) {
 			if (strcmp(out->vms[i].name, vm->name) == 0) {
 				char nn[48];
-				int l;
-				const char *node = fv_fdt_node_name(blob, n, &l);
-				fv_snprintf(nn, sizeof(nn), "vms/%.*s", l > 40 ? 40 : l,
-				            node ? node : "?");
+				vm_label(blob, n, nn, sizeof(nn));
 				return fail(&e, -FV_EEXIST, nn, "vm-name",
 				            "already used by another VM");
 			}
 		}
+		ret = parse_virtio(blob, n, out, out->nr_vms, &e);
+		if (ret)
+			return ret;
 		out->nr_vms++;
 	}
 	if (out->nr_vms == 0)

@@ -14,6 +14,10 @@
 #define VM_MAX_VCPUS     8
 #define CFG_MAX_VMS      8
 #define CFG_BOOTARGS_MAX 512
+#define CFG_MAX_VIRTIO   8  /* virtio devices per VM (guest slots) */
+#define CFG_PHYS_SLOTS   8  /* physical virtio-mmio slots (QEMU virt) */
+#define CFG_MAX_SWITCHES 4  /* virtual switches */
+#define CFG_SWITCH_NAME  16 /* switch name incl. NUL */
 
 struct vm_config {
 	char name[VM_NAME_MAX];
@@ -32,6 +36,23 @@ struct vm_config {
 	bool autostart;
 	bool has_uart;
 	gpa_t uart_base;
+	/*
+	 * Paravirtual devices. In the guest they sit at VM_VIRTIO_BASE + j *
+	 * VM_VIRTIO_STRIDE with interrupt 1 + j, j counting disks first, then
+	 * NICs, then the console; nr_disks + nr_nics + virtio_console <= CFG_MAX_VIRTIO.
+	 */
+	unsigned nr_disks;
+	uint32_t disk_slot[CFG_MAX_VIRTIO]; /* physical virtio-mmio slot backing disk k */
+	unsigned nr_nics;
+	uint32_t nic_switch[CFG_MAX_VIRTIO]; /* index into hyp_config.switches */
+	uint8_t nic_mac[CFG_MAX_VIRTIO][6];  /* unicast, locally administered or not */
+	bool virtio_console;                 /* a virtio-console (hvc0) beside the UART */
+};
+
+/* A virtual switch connecting VM NICs; optionally uplinked to a physical NIC. */
+struct switch_config {
+	char name[CFG_SWITCH_NAME];
+	int uplink_slot; /* physical virtio-mmio slot of the uplink NIC, -1 = none */
 };
 
 struct hyp_config {
@@ -39,6 +60,8 @@ struct hyp_config {
 	struct vm_config vms[CFG_MAX_VMS];
 	char focus[VM_NAME_MAX]; /* VM that gets console input at boot ("" = shell) */
 	uint64_t slice_us;       /* scheduler time slice */
+	unsigned nr_switches;
+	struct switch_config switches[CFG_MAX_SWITCHES];
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include "core/arch.h"
 #include "core/config.h"
+#include "core/hostdev.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -13,6 +14,7 @@
 #include "core/sched.h"
 #include "core/vconsole.h"
 #include "core/vm.h"
+#include "core/vnet.h"
 #include "drivers/uart_ns16550.h"
 #include "lib/fdt.h"
 #include "lib/string.h"
@@ -177,6 +179,9 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	        (unsigned long)config.slice_us);
 
 	setup_cpus(hartid, config.slice_us * 1000);
+	hostdev_probe(&plat);
+	if (vnet_init(&config) != 0)
+		stop_boot("cannot set up the virtual switches");
 	create_vms();
 	if (vm_count == 0)
 		stop_boot("no VM could be created");

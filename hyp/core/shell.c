@@ -7,6 +7,7 @@
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
+#include "core/vnet.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -81,6 +82,11 @@ static void cmd_vm(int argc, char **argv)
 			    (unsigned long)v->stats.by_kind[EXIT_IRQ]);
 			pr_info("vcpu %u: %s", i, buf);
 		}
+		for (unsigned j = 0; j < vm_virtio_count(vm); j++) {
+			char buf[200];
+			vm_virtio_describe(vm, j, buf, sizeof(buf));
+			pr_info("dev %s", buf);
+		}
 		return;
 	}
 	if (strcmp(argv[1], "start") == 0) {
@@ -143,11 +149,27 @@ static void cmd_cpus(int argc, char **argv)
 	}
 }
 
+static void print_line(const char *text)
+{
+	pr_info("%s", text);
+}
+
+static void cmd_net(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: net");
+		return;
+	}
+	vnet_describe(print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
+    {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
 };
 
 static void cmd_help(int argc, char **argv)

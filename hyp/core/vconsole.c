@@ -17,6 +17,7 @@
 #include "core/shell.h"
 #include "core/timer.h"
 #include "core/vm.h"
+#include "core/vnet.h"
 #include "lib/string.h"
 
 #define POLL_NS          10000000ULL /* 10 ms */
@@ -52,6 +53,14 @@ static void uart_tx(void *ctx, uint8_t ch)
 	spin_unlock(&c->line_lock);
 }
 
+/* Bytes from the UART itself: the guest's console is the UART (again). */
+static void uart_dev_tx(void *ctx, uint8_t ch)
+{
+	struct vm *vm = ctx;
+	__atomic_store_n(&vm->con.hvc_active, false, __ATOMIC_RELAXED);
+	uart_tx(ctx, ch);
+}
+
 static void uart_irq(void *ctx, bool level)
 {
 	struct vm *vm = ctx;
@@ -60,7 +69,7 @@ static void uart_irq(void *ctx, bool level)
 }
 
 static const struct vuart_ops uart_ops = {
-    .tx = uart_tx,
+    .tx = uart_dev_tx,
     .irq_update = uart_irq,
 };
 
@@ -90,13 +99,17 @@ static const struct mmio_ops uart_mmio = {
     .write = mmio_write,
 };
 
-int vconsole_attach(struct vm *vm, gpa_t base)
+void vconsole_init(struct vm *vm)
 {
 	struct vconsole *c = &vm->con;
 	spin_init(&c->lock);
 	spin_init(&c->line_lock);
 	c->tag = vm->name;
 	vuart_init(&c->uart, &uart_ops, vm);
+}
+
+int vconsole_attach(struct vm *vm, gpa_t base)
+{
 	return mmio_bus_add(&vm->mmio, base, 0x100, &uart_mmio, vm, "uart");
 }
 
@@ -106,6 +119,7 @@ void vconsole_reset(struct vm *vm)
 	spin_lock(&c->lock);
 	vuart_reset(&c->uart);
 	c->inq_head = c->inq_tail = 0;
+	c->hvc_active = false;
 	spin_unlock(&c->lock);
 	spin_lock(&c->line_lock);
 	c->line_len = 0;
@@ -117,6 +131,12 @@ size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t n)
 	for (size_t i = 0; i < n; i++)
 		uart_tx(vm, buf[i]);
 	return n;
+}
+
+size_t vconsole_write_hvc(struct vm *vm, const uint8_t *buf, size_t n)
+{
+	__atomic_store_n(&vm->con.hvc_active, true, __ATOMIC_RELAXED);
+	return vconsole_write(vm, buf, n);
 }
 
 size_t vconsole_read(struct vm *vm, uint8_t *buf, size_t n)
@@ -205,22 +225,51 @@ static void input_byte(int ch)
 		to_vm(vm_table[focus], (uint8_t)ch);
 }
 
+static void feed_uart(struct vm *vm)
+{
+	struct vconsole *c = &vm->con;
+	spin_lock(&c->lock);
+	while (c->inq_head != c->inq_tail && vm->state == VM_RUNNING) {
+		if (!vuart_rx_push(&c->uart, c->inq[c->inq_head]))
+			break;
+		c->inq_head = (c->inq_head + 1) % VCONSOLE_INQ_SIZE;
+		c->rx_bytes++;
+	}
+	spin_unlock(&c->lock);
+}
+
+/* Input for a guest whose console is its virtio-console (hvc0). */
+static void feed_hvc(struct vm *vm)
+{
+	struct vconsole *c = &vm->con;
+	uint8_t buf[64];
+	size_t n = 0;
+	/* Copy out, then hand over without the console lock (device lock order). */
+	spin_lock(&c->lock);
+	for (unsigned h = c->inq_head; h != c->inq_tail && n < sizeof(buf);
+	     h = (h + 1) % VCONSOLE_INQ_SIZE)
+		buf[n++] = c->inq[h];
+	spin_unlock(&c->lock);
+	if (!n || vm->state != VM_RUNNING)
+		return;
+	size_t took = vm_virtio_console_input(vm, buf, n);
+	/* Only this CPU consumes the queue: the taken bytes are still at its head. */
+	spin_lock(&c->lock);
+	c->inq_head = (c->inq_head + (unsigned)took) % VCONSOLE_INQ_SIZE;
+	c->rx_bytes += took;
+	spin_unlock(&c->lock);
+}
+
 /* Move queued input into each VM's UART FIFO and show stale partial lines. */
 static void service_vms(uint64_t now)
 {
 	for (unsigned i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_table[i];
 		struct vconsole *c = &vm->con;
-		if (!vm->cfg->has_uart)
-			continue;
-		spin_lock(&c->lock);
-		while (c->inq_head != c->inq_tail && vm->state == VM_RUNNING) {
-			if (!vuart_rx_push(&c->uart, c->inq[c->inq_head]))
-				break;
-			c->inq_head = (c->inq_head + 1) % VCONSOLE_INQ_SIZE;
-			c->rx_bytes++;
-		}
-		spin_unlock(&c->lock);
+		if (__atomic_load_n(&c->hvc_active, __ATOMIC_RELAXED))
+			feed_hvc(vm);
+		else if (vm->cfg->has_uart)
+			feed_uart(vm);
 		/*
 		 * Only the focused VM shows a partial line (its prompt, for the
 		 * person typing); others keep whole lines so a VM preempted
@@ -242,6 +291,7 @@ static void poll_fn(struct timer_event *ev, void *arg)
 		input_byte(ch);
 	uint64_t now = time_now_ns();
 	service_vms(now);
+	vnet_poll_uplinks();
 	timer_arm(ev, now + POLL_NS);
 }
 

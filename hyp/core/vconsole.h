@@ -25,16 +25,21 @@ struct vconsole {
 	unsigned inq_head, inq_tail;
 	uint64_t tx_bytes, rx_bytes, rx_dropped;
 	const char *tag;
+	bool hvc_active; /* the guest last wrote to its virtio-console: input goes there */
 };
 
 struct vm;
 
-/* Attach a VM's console: emulated ns16550 at guest address base. */
+/* Set up a VM's console state (every VM, UART or not). */
+void vconsole_init(struct vm *vm);
+/* Give the VM its emulated ns16550 at guest address base. */
 int vconsole_attach(struct vm *vm, gpa_t base);
 /* Fresh UART state and empty buffers (VM boot). */
 void vconsole_reset(struct vm *vm);
 /* Console output from a non-UART path (SBI DBCN); returns bytes taken. */
 size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t n);
+/* Output from the VM's virtio-console; console input follows it there. */
+size_t vconsole_write_hvc(struct vm *vm, const uint8_t *buf, size_t n);
 /* Take up to n queued input bytes for the VM (SBI DBCN); returns count. */
 size_t vconsole_read(struct vm *vm, uint8_t *buf, size_t n);
 /* Print whatever partial line the VM has buffered. */

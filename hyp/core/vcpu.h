@@ -21,6 +21,7 @@ enum vcpu_state {
 #define VCPU_REQ_STOP      BIT(0) /* power off this vCPU (VM stop/reset, HSM stop) */
 #define VCPU_REQ_TLB_FLUSH BIT(1) /* flush guest (VS-stage) TLB before entry */
 #define VCPU_REQ_FENCE_I   BIT(2) /* instruction fence before entry */
+#define VCPU_REQ_IO        BIT(3) /* device work left over (vm_virtio_service) */
 
 /* Virtual interrupt lines, mapped by arch code onto its own bits. */
 #define VIRQ_SOFT  BIT(0) /* edge-like: set by IPI, cleared by guest */

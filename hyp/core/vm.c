@@ -99,8 +99,11 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 		ret = create_vcpus(vm, cfg);
 	if (ret == 0)
 		ret = vm_irq_init(vm);
+	vconsole_init(vm);
 	if (ret == 0 && cfg->has_uart)
 		ret = vconsole_attach(vm, cfg->uart_base);
+	if (ret == 0)
+		ret = vm_virtio_create(vm);
 	if (ret) {
 		pr_err("vm %s: setup failed (%d)", cfg->name, ret);
 		return ret;
@@ -157,6 +160,7 @@ int vm_start(struct vm *vm)
 	spin_unlock(&vm->lock);
 	vconsole_reset(vm);
 	vm_irq_reset(vm);
+	vm_virtio_start(vm);
 	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,
 	        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));
 	/* Linux/OpenSBI boot protocol: a0 = hart id, a1 = device tree. */
@@ -207,6 +211,8 @@ void vm_vcpu_stopped(struct vm *vm)
 	vm->state = act == VM_ACTION_CRASH ? VM_CRASHED : VM_STOPPED;
 	spin_unlock(&vm->lock);
 	vconsole_flush(vm);
+	/* No device keeps working on (or delivering into) the RAM of a stopped VM. */
+	vm_virtio_reset(vm);
 	switch (act) {
 	case VM_ACTION_RESET:
 		pr_info("vm %s: rebooting", vm->name);

@@ -9,6 +9,7 @@
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "core/vconsole.h"
+#include "core/vm_virtio.h"
 #include "vdev/vplic.h"
 #include "arch/vm.h"
 
@@ -61,6 +62,9 @@ struct vm {
 	void *irqchip_dev;
 	struct spinlock irq_lock; /* the emulated PLIC's state */
 	struct vplic plic;
+	/* paravirtual devices (vm_virtio.c), window j = vdev[j] */
+	unsigned nr_vdev;
+	struct vm_vdev *vdev[CFG_MAX_VIRTIO];
 	gpa_t dtb_gpa; /* where this boot's device tree was placed (0 = none) */
 	uint64_t boots;
 	uint64_t hyp_mem_bytes; /* hypervisor memory spent on this VM beyond its RAM */

@@ -18,22 +18,24 @@ struct blk_hdr {
 int vblk_phys_init(struct vblk_phys *b, uintptr_t base)
 {
 	memset(b, 0, sizeof(*b));
-	int ret = vphys_probe(&b->dev, base);
+	spin_init(&b->lock);
+	int ret = vphys_init(&b->dev, base, VIRTIO_ID_BLOCK, 0, 1);
 	if (ret)
 		return ret;
-	if (b->dev.device_id != VIRTIO_ID_BLOCK)
-		return -FV_ENOENT;
-	b->capacity = (uint64_t)vphys_config_read32(&b->dev, 0) |
-	              ((uint64_t)vphys_config_read32(&b->dev, 4) << 32);
+	/* capacity: le64 at offset 0 (§5.2.4), read under ConfigGeneration. */
+	vphys_config_read(&b->dev, 0, &b->capacity, sizeof(b->capacity));
 	hpa_t pa;
-	if (mem_alloc_pages(1, 1, &pa) != 0)
+	if (mem_alloc_pages(1, 1, &pa) != 0) {
+		vphys_shutdown(&b->dev);
 		return -FV_ENOMEM;
+	}
 	b->dma = mem_phys_to_virt(pa);
 	return 0;
 }
 
 static int request(struct vblk_phys *b, uint32_t type, uint64_t sector, hpa_t buf, uint64_t len)
 {
+	spin_lock(&b->lock);
 	struct blk_hdr *h = b->dma;
 	volatile uint8_t *status = (uint8_t *)b->dma + sizeof(*h);
 	hpa_t dma = (hpa_t)(uintptr_t)b->dma;
@@ -47,10 +49,10 @@ static int request(struct vblk_phys *b, uint32_t type, uint64_t sector, hpa_t bu
 	if (len)
 		segs[n++] = (struct vphys_seg){buf, (uint32_t)len, type == T_IN};
 	segs[n++] = (struct vphys_seg){dma + sizeof(*h), 1, true};
-	long ret = vphys_submit(&b->dev, segs, n);
-	if (ret < 0 || *status != S_OK)
-		return -FV_EIO;
-	return 0;
+	long ret = vphys_submit(&b->dev, 0, segs, n);
+	bool ok = ret >= 0 && *status == S_OK;
+	spin_unlock(&b->lock);
+	return ok ? 0 : -FV_EIO;
 }
 
 int vblk_phys_rw(struct vblk_phys *b, bool write, uint64_t sector, hpa_t buf, uint64_t len)

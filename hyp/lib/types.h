@@ -43,6 +43,9 @@ enum fv_err {
 	FV_EBUSY = 7,   /* resource busy / wrong state */
 	FV_ENOTSUP = 8, /* not supported */
 	FV_EIO = 9,     /* device error */
+	FV_EAGAIN = 10, /* try again later (no buffer, queue full) */
+	FV_ENOSPC = 11, /* no room left */
+	FV_ENODEV = 12, /* no such device / device not running */
 };
 
 #endif

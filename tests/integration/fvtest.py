@@ -81,8 +81,21 @@ def qemu_riscv_cmd(kernel, smp=2, mem="512M", extra=None, bios="default", machin
         QEMU_RISCV, "-M", machine, "-cpu", cpu, "-smp", str(smp), "-m", str(mem),
         "-display", "none", "-bios", bios, "-kernel", str(kernel),
         "-monitor", "none", "-serial", "stdio",
+        # Modern (version 2) virtio-mmio, as Ferrovisor's drivers and Linux's expect.
+        "-global", "virtio-mmio.force-legacy=false",
     ]
     return cmd + list(extra or [])
+
+
+def virtio_disk(path, slot, size="64M", fmt="raw"):
+    """QEMU options attaching disk image `path` (created sparse with `size` if missing) to
+    virtio-mmio slot `slot` (0x10001000 + slot * 0x1000)."""
+    p = Path(path)
+    if not p.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["truncate", "-s", size, str(p)], check=True)
+    return ["-drive", f"file={p},if=none,format={fmt},id=fvdisk{slot},cache=writeback",
+            "-device", f"virtio-blk-device,drive=fvdisk{slot},bus=virtio-mmio-bus.{slot}"]
 
 
 def hyp_image(arch="riscv64"):

@@ -5,13 +5,14 @@
 bundle it built: the guests of examples/baremetal.yaml come up under their own tags. The
 other tests check exit codes (0 ok, 1 configuration error, 2 usage error, QEMU's code for
 `run`, 124 after --timeout, 127 without QEMU), that nothing starts when the configuration
-is wrong, the QEMU devices for storage and network, and that a bundle written by `build`
-boots under a plain QEMU command line.
+is wrong, the QEMU devices for storage and switch uplinks, the network `validate` shows, and
+that a bundle written by `build` boots under a plain QEMU command line.
 """
 
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import tempfile
@@ -79,6 +80,13 @@ def _fake_qemu(tmp, exit_code):
                       f"exit {exit_code}\n")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script
+
+
+def _free_port():
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @fvtest.timeout(180)
@@ -237,8 +245,10 @@ def test_build_bundle_boots_on_plain_qemu():
 
 @fvtest.timeout(150)
 def test_run_with_storage_and_network():
-    """Disks become virtio-blk drives and taps fall back to a 127.0.0.1 socket; QEMU
-    accepts the devices and the VM still boots."""
+    """Disks become virtio-blk drives; interfaces are ports of the hypervisor's switches and
+    only each switch's uplink is a QEMU virtio-net device (a tap that cannot be used falls back
+    to a 127.0.0.1 socket; user-mode with 127.0.0.1 port forwards); QEMU accepts the devices
+    and the VM still boots."""
     if shutil.which("qemu-img") is None:
         raise fvtest.Skip("qemu-img not installed")
     with tempfile.TemporaryDirectory() as tmp:
@@ -246,28 +256,91 @@ def test_run_with_storage_and_network():
                        check=True)
         _write(Path(tmp) / "b.img", "\0" * 65536)
         cfg = _write(Path(tmp) / "dev.yaml",
+                     "host:\n  switches:\n    - name: web\n      uplink:\n        user:\n"
+                     "          hostfwd: [\"tcp:127.0.0.1:0x1-:80\"]\n"
                      f"name: dev\nkernel: {fvtest.guest_image('hello')}\nmemory: 32M\n"
+                     "virtio_console: true\n"
                      "storage:\n  - image: a.qcow2\n  - image: b.img\n    readonly: true\n"
                      "  - image: c.qcow2\n    size: 8M\n"
-                     "network:\n  - type: virtio\n    tap: fv-no-such-tap\n  - port: 0x7777\n")
+                     "network:\n  - type: virtio\n    tap: fv-no-such-tap\n"
+                     "  - {switch: wan, port: 0x7777}\n  - {switch: web}\n  - {switch: web}\n")
+        rc, _, err = _tool("validate", "-c", cfg)
+        assert rc == 1, err
+        assert err == (f"{cfg}:6:21: host.switches[0].uplink.user.hostfwd[0]: "
+                       "\"tcp:127.0.0.1:0x1-:80\" is not a port forward "
+                       "(tcp|udp:127.0.0.1:HOSTPORT-[GUESTADDR]:GUESTPORT)\n"), err
+        port = _free_port()
+        Path(cfg).write_text(Path(cfg).read_text().replace("0x1-:80", f"{port}-:80"))
         rc, out, err = _tool("run", "-n", "-c", cfg)
         assert rc == 0, err
         cmdline = out.strip()
+        assert "-global virtio-mmio.force-legacy=false" in cmdline, cmdline
         assert (f"-drive file={tmp}/a.qcow2,if=none,format=qcow2,id=fvblk0 -device "
                 "virtio-blk-device,drive=fvblk0,bus=virtio-mmio-bus.0") in cmdline, cmdline
         assert f"file={tmp}/b.img,if=none,format=raw,id=fvblk1,readonly=on" in cmdline, cmdline
-        assert "listen=127.0.0.1:30583" in cmdline, cmdline
-        assert "tap fv-no-such-tap not usable (" in err, err
+        # lan0 (the tap, unusable: a socket) on slot 3, wan on 4, web on 5: three devices.
+        assert re.search(r"-netdev socket,id=fvnet3,listen=127\.0\.0\.1:\d+ -device "
+                         r"virtio-net-device,netdev=fvnet3,mac=02:46:56:01:00:01,"
+                         r"bus=virtio-mmio-bus\.3", cmdline), cmdline
+        assert ("-netdev socket,id=fvnet4,listen=127.0.0.1:30583 -device virtio-net-device,"
+                "netdev=fvnet4,mac=02:46:56:01:00:02,bus=virtio-mmio-bus.4") in cmdline, cmdline
+        assert (f"-netdev user,id=fvnet5,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80 "
+                "-device virtio-net-device,netdev=fvnet5,mac=02:46:56:01:00:00,"
+                "bus=virtio-mmio-bus.5") in cmdline, cmdline
+        assert cmdline.count("virtio-net-device") == 3, cmdline
+        assert "switch lan0 uplink: tap fv-no-such-tap not usable (" in err, err
         listens = re.findall(r"listen=([^:,]+):", cmdline)
         assert listens and set(listens) == {"127.0.0.1"}, listens
         assert not (Path(tmp) / "c.qcow2").exists(), "dry run created a disk"
 
         with Qemu([TOOL, "run", "-c", cfg, "--timeout", "120"]) as vm:
             vm.expect(r"creating .*/c\.qcow2 \(qcow2, 8M\)", timeout=30)
-            vm.expect(r"network\[0\]: socket backend listening on 127\.0\.0\.1:\d+ on "
+            vm.expect(r"switch lan0 uplink: socket backend listening on 127\.0\.0\.1:\d+ on "
                       r"virtio-mmio slot 3", timeout=30)
             vm.expect(r"^\[dev\] heartbeat 1\r?$", timeout=90)
+            vm.assert_absent(r"panic|error: configuration")
         assert (Path(tmp) / "c.qcow2").is_file()
+
+
+def test_validate_prints_network():
+    """`validate` shows every switch with its uplink and slot, and each interface's switch and
+    MAC; the single-VM example's `tap` is lan0's uplink."""
+    with tempfile.TemporaryDirectory() as tmp:
+        kernel = fvtest.guest_image("hello")
+        cfg = _write(Path(tmp) / "net.yaml",
+                     "host:\n  switches:\n    - {name: lan0, uplink: {socket: true}}\n"
+                     "    - {name: iso}\n"
+                     f"vms:\n  - name: a\n    kernel: {kernel}\n"
+                     "    network: [{}, {switch: iso, mac: \"52:54:00:12:34:56\"}]\n"
+                     f"  - name: b\n    kernel: {kernel}\n    network: [{{switch: iso}}]\n")
+        rc, out, err = _tool("validate", "-c", cfg)
+        assert rc == 0, err
+        assert ('    - name: "lan0"  # 1 interface\n      uplink:\n        socket: true\n'
+                '        mac: "02:46:56:01:00:00"\n'
+                '        # virtio-mmio slot 0 (0x10001000)\n') in out, out
+        assert '    - name: "iso"  # 2 interfaces, no uplink (VM to VM only)\n' in out, out
+        assert ('      - type: virtio\n        switch: "iso"\n        mac: "52:54:00:12:34:56"\n'
+                '        # guest virtio device 1 (0x10002000, irq 2)\n') in out, out
+        assert 'switch: "iso"\n        mac: "02:46:56:00:01:00"\n' in out, out
+        # What `validate` printed validates to the same network (host memory is then given).
+        again = _write(Path(tmp) / "again.yaml", out)
+        rc, out2, err = _tool("validate", "-c", again)
+        assert rc == 0, err
+        assert out2.split("  switches:\n")[1] == out.split("  switches:\n")[1], (out, out2)
+        # The issue's single-VM form: tap vm-tap0 is lan0's uplink.
+        one = _write(Path(tmp) / "one.yaml",
+                     f"name: one\nkernel: {kernel}\nnetwork:\n  - type: virtio\n"
+                     "    tap: vm-tap0\n")
+        rc, out, err = _tool("validate", "-c", one)
+        assert rc == 0, err
+        assert '      uplink:\n        tap: "vm-tap0"' in out, out
+        # Two taps on one switch: an error naming the file, line, column and key.
+        two = _write(Path(tmp) / "two.yaml",
+                     f"name: two\nkernel: {kernel}\nnetwork:\n  - tap: t0\n  - tap: t1\n")
+        rc, out, err = _tool("validate", "-c", two)
+        assert rc == 1 and out == "", (out, err)
+        assert err == (f"{two}:5:10: network[1].tap: switch \"lan0\" already has the uplink "
+                       "tap t0 (line 4); a switch has one uplink\n"), err
 
 
 @fvtest.timeout(300)

@@ -29,6 +29,7 @@
 #include "../../tools/images.h"
 #include "../../tools/paths.h"
 #include "../../tools/print.h"
+#include "../../tools/qemu.h"
 #include "../../tools/resolve.h"
 #include "../../tools/scalar.h"
 #include "../../tools/yaml_load.h"
@@ -159,7 +160,7 @@ static const struct bad_case bad_cases[] = {
     {"unknown_key_list", KERNEL "colour: blue\n",
      "vm.yaml:2:1: colour: unknown key (known keys: name, vcpus, memory, memory_base, kernel, "
      "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, uart, "
-     "uart_base, network, storage, host, vms)"},
+     "uart_base, network, storage, virtio_console, host, vms)"},
     {"duplicate_key", KERNEL "vcpus: 1\nvcpus: 2\n",
      "vm.yaml:3:1: vcpus: given twice (first at line 2)"},
     {"affinity_alias_twice", KERNEL "cpus: [0]\naffinity: [1]\n",
@@ -314,13 +315,177 @@ static const struct bad_case bad_cases[] = {
      "vm.yaml:3:10: network[0].mac: \"01:00:5e:00:00:01\" is not a unicast MAC address (e.g. "
      "52:54:00:12:34:56)"},
     {"network_unknown_key", KERNEL "network:\n  - tap: t0\n    bridge: br0\n",
-     "vm.yaml:4:5: network[0].bridge: unknown key (known keys: type, tap, mac, port)"},
-    {"network_same_tap_two_vms",
+     "vm.yaml:4:5: network[0].bridge: unknown key (known keys: type, switch, tap, mac, port)"},
+    {"network_same_tap_two_switches",
      "vms:\n  - name: a\n    kernel: flat.bin\n    network: [{tap: t0}]\n"
-     "  - name: b\n    kernel: flat.bin\n    network: [{tap: t0}]\n",
-     "vm.yaml:7:21: network[0]: tap \"t0\" is already used by VM \"a\""},
-    {"network_same_port", KERNEL "network:\n  - port: 5555\n  - port: 5555\n",
-     "vm.yaml:4:11: network[1]: port 5555 is already used by VM \"vm\""},
+     "  - name: b\n    kernel: flat.bin\n    network: [{switch: lan1, tap: t0}]\n",
+     "vm.yaml:7:35: network[0].tap: tap \"t0\" is already the uplink of switch \"lan0\""},
+    {"network_same_port_two_switches",
+     KERNEL "network:\n  - port: 5555\n  - port: 5555\n    switch: b\n",
+     "vm.yaml:4:11: network[1].port: port 5555 is already the uplink port of switch \"lan0\""},
+    {"network_two_uplinks_one_switch", KERNEL "network:\n  - tap: t0\n  - tap: t1\n",
+     "vm.yaml:4:10: network[1].tap: switch \"lan0\" already has the uplink tap t0 (line 3); a "
+     "switch has one uplink"},
+    {"network_tap_and_socket_one_switch", KERNEL "network:\n  - tap: t0\n  - port: 7000\n",
+     "vm.yaml:4:11: network[1].port: switch \"lan0\" already has the uplink tap t0 (line 3); a "
+     "switch has one uplink"},
+    {"network_two_ports_one_tap",
+     KERNEL "network:\n  - {tap: t0, port: 1}\n  - {tap: t0, port: 2}\n",
+     "vm.yaml:4:21: network[1]: switch \"lan0\" already has its uplink on port 1 (line 3)"},
+    {"network_tap_against_declared_uplink",
+     "host:\n  switches: [{name: lan0, uplink: {user: true}}]\n" KERNEL "network: [{tap: t0}]\n",
+     "vm.yaml:4:17: network[0].tap: switch \"lan0\" already has the uplink user-mode network "
+     "(line 2); a switch has one uplink"},
+    {"network_same_mac",
+     KERNEL "network:\n  - mac: 52:54:00:00:00:01\n  - mac: 52:54:00:00:00:01\n",
+     "vm.yaml:4:10: network[1]: MAC 52:54:00:00:00:01 is already used by VM \"vm\""},
+    {"network_mac_is_a_default",
+     "vms:\n  - {name: a, kernel: flat.bin, network: [{}]}\n"
+     "  - {name: b, kernel: flat.bin, network: [{mac: \"02:46:56:00:00:00\"}]}\n",
+     "vm.yaml:3:49: network[0]: MAC 02:46:56:00:00:00 is already used by VM \"a\""},
+    {"network_mac_case",
+     KERNEL "network:\n  - mac: 52:54:00:00:00:AB\n  - mac: 52:54:00:00:00:ab\n",
+     "vm.yaml:4:10: network[1]: MAC 52:54:00:00:00:ab is already used by VM \"vm\""},
+    {"uplink_mac_is_a_vm_mac",
+     "host:\n  switches: [{name: lan0, uplink: {socket: true, mac: "
+     "\"02:46:56:00:00:00\"}}]\n" KERNEL "network: [{}]\n",
+     "vm.yaml:2:55: host.switches[0].uplink: MAC 02:46:56:00:00:00 is already used by VM \"vm\""},
+    {"uplink_same_mac",
+     "host:\n  switches:\n    - {name: a, uplink: {socket: true, mac: \"52:54:00:00:00:01\"}}\n"
+     "    - {name: b, uplink: {socket: true, mac: \"52:54:00:00:00:01\"}}\n" KERNEL
+     "network: [{switch: a}, {switch: b}]\n",
+     "vm.yaml:4:25: host.switches[1].uplink: MAC 52:54:00:00:00:01 is already the uplink MAC of "
+     "switch \"a\""},
+    {"network_bad_switch_name", KERNEL "network:\n  - switch: LAN\n",
+     "vm.yaml:3:13: network[0].switch: \"LAN\" is not a switch name (1-15 of a-z, 0-9, '-', '_')"},
+    {"network_long_switch_name", KERNEL "network:\n  - switch: abcdefghijklmnop\n",
+     "vm.yaml:3:13: network[0].switch: \"abcdefghijklmnop\" is not a switch name (1-15 of a-z, "
+     "0-9, '-', '_')"},
+    {"network_fifth_switch",
+     "host:\n  switches: [{name: a}, {name: b}, {name: c}, {name: d}]\n" KERNEL
+     "network: [{switch: a}, {switch: b}, {switch: c}, {switch: d}, {switch: e}]\n",
+     "vm.yaml:4:72: network[4]: switch \"e\" would be a 5th switch; there are at most 4 "
+     "(host.switches and those interfaces name)"},
+    {"network_nine_interfaces", KERNEL "network: [{}, {}, {}, {}, {}, {}, {}, {}, {}]\n",
+     "vm.yaml:2:43: network: more than 8 interfaces (a VM has at most 8 virtio devices)"},
+    {"vm_nine_virtio_devices",
+     KERNEL "storage: [{image: disk.img}, {image: disk2.img}]\n"
+            "network: [{}, {}, {}, {}, {}, {}, {}]\n",
+     "vm.yaml:3:35: network[6]: VM \"vm\" has more than 8 virtio devices (disks, interfaces and "
+     "virtio console together)"},
+    {"vm_nine_virtio_devices_console",
+     KERNEL "virtio_console: on\nnetwork: [{}, {}, {}, {}, {}, {}, {}, {}]\n",
+     "vm.yaml:2:17: virtio_console: VM \"vm\" has more than 8 virtio devices (disks, interfaces "
+     "and virtio console together)"},
+    {"virtio_console_not_bool", KERNEL "virtio_console: hvc0\n",
+     "vm.yaml:2:17: virtio_console: \"hvc0\" is not true or false"},
+    /* host.switches */
+    {"switches_not_list", "host:\n  switches: lan0\n" KERNEL,
+     "vm.yaml:2:13: host.switches: expected a list of switches, not a scalar"},
+    {"switch_unknown_key", "host:\n  switches:\n    - name: lan0\n      uplinks: {}\n" KERNEL,
+     "vm.yaml:4:7: host.switches[0].uplinks: unknown key (did you mean uplink?)"},
+    {"switch_without_name", "host:\n  switches:\n    - uplink: {socket: true}\n" KERNEL,
+     "vm.yaml:3:7: host.switches[0]: name: missing (the switch's name)"},
+    {"switch_bad_name", "host:\n  switches:\n    - name: Lan0\n" KERNEL,
+     "vm.yaml:3:13: host.switches[0].name: \"Lan0\" is not a switch name (1-15 of a-z, 0-9, "
+     "'-', '_')"},
+    {"switch_twice", "host:\n  switches:\n    - name: lan0\n    - name: lan0\n" KERNEL,
+     "vm.yaml:4:13: host.switches[1].name: \"lan0\" is already the name of the switch at line 3"},
+    {"five_switches",
+     "host:\n  switches: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}]\n" KERNEL,
+     "vm.yaml:2:58: host.switches: more than 4 switches"},
+    {"uplink_empty", "host:\n  switches:\n    - name: lan0\n      uplink: {}\n" KERNEL,
+     "vm.yaml:4:15: host.switches[0].uplink: needs one of tap: IFNAME, socket: true or user: "
+     "true"},
+    {"uplink_two_kinds",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        tap: t0\n"
+     "        socket: true\n" KERNEL,
+     "vm.yaml:6:17: host.switches[0].uplink.socket: an uplink is one of tap, socket and user, "
+     "and tap is given too"},
+    {"uplink_user_null",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        user:\n" KERNEL,
+     "vm.yaml:5:14: host.switches[0].uplink.user: empty; write user: true or user: {hostfwd: "
+     "[...]}"},
+    {"uplink_user_list",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        user: [a]\n" KERNEL,
+     "vm.yaml:5:15: host.switches[0].uplink.user: expected true, false or a mapping (hostfwd: "
+     "[...]), not a list"},
+    {"uplink_unknown_key",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        bridge: br0\n" KERNEL,
+     "vm.yaml:5:9: host.switches[0].uplink.bridge: unknown key (known keys: tap, socket, user, "
+     "port, mac)"},
+    {"uplink_hostfwd_beside_user",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        user: true\n"
+     "        hostfwd: []\n" KERNEL,
+     "vm.yaml:6:9: host.switches[0].uplink.hostfwd: unknown key (known keys: tap, socket, user, "
+     "port, mac)"},
+    {"uplink_user_port",
+     "host:\n  switches:\n    - name: lan0\n      uplink: {user: true, port: 5555}\n" KERNEL,
+     "vm.yaml:4:34: host.switches[0].uplink.port: only for socket and tap uplinks (user-mode "
+     "networking forwards ports with user.hostfwd)"},
+    {"uplink_bad_tap",
+     "host:\n  switches:\n    - name: lan0\n      uplink: {tap: \"t 0\"}\n" KERNEL,
+     "vm.yaml:4:21: host.switches[0].uplink.tap: \"t 0\" is not an interface name (1-15 "
+     "letters, digits, '-', '_', '.')"},
+    {"uplink_bad_mac",
+     "host:\n  switches:\n    - name: lan0\n      uplink: {socket: on, mac: "
+     "\"ff:ff:ff:ff:ff:ff\"}\n" KERNEL,
+     "vm.yaml:4:33: host.switches[0].uplink.mac: \"ff:ff:ff:ff:ff:ff\" is not a unicast MAC "
+     "address (e.g. 52:54:00:12:34:56)"},
+    {"uplink_same_tap",
+     "host:\n  switches:\n    - {name: a, uplink: {tap: t0}}\n    - {name: b, uplink: {tap: "
+     "t0}}\n" KERNEL,
+     "vm.yaml:4:25: host.switches[1].uplink: tap \"t0\" is already the uplink of switch \"a\""},
+    {"hostfwd_any_address",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n"
+     "        user:\n          hostfwd: [\"tcp::8080-:80\"]\n" KERNEL,
+     "vm.yaml:6:21: host.switches[0].uplink.user.hostfwd[0]: \"tcp::8080-:80\" listens on every "
+     "host address; only 127.0.0.1 is allowed"},
+    {"hostfwd_other_address",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n"
+     "        user:\n          hostfwd: [\"tcp:0.0.0.0:8080-:80\"]\n" KERNEL,
+     "vm.yaml:6:21: host.switches[0].uplink.user.hostfwd[0]: \"tcp:0.0.0.0:8080-:80\" listens on "
+     "0.0.0.0; only 127.0.0.1 is allowed"},
+    {"hostfwd_malformed",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n"
+     "        user:\n          hostfwd:\n            - tcp:127.0.0.1:8080-:80\n"
+     "            - \"tcp:127.0.0.1:8081-:80,smb=/\"\n" KERNEL,
+     "vm.yaml:8:15: host.switches[0].uplink.user.hostfwd[1]: \"tcp:127.0.0.1:8081-:80,smb=/\" is "
+     "not a port forward (tcp|udp:127.0.0.1:HOSTPORT-[GUESTADDR]:GUESTPORT)"},
+    {"hostfwd_port_zero",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n"
+     "        user:\n          hostfwd: [\"tcp:127.0.0.1:0-:80\"]\n" KERNEL,
+     "vm.yaml:6:21: host.switches[0].uplink.user.hostfwd[0]: \"tcp:127.0.0.1:0-:80\" is not a "
+     "port forward (tcp|udp:127.0.0.1:HOSTPORT-[GUESTADDR]:GUESTPORT)"},
+    {"hostfwd_twice",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        user:\n"
+     "          hostfwd: [\"tcp:127.0.0.1:80-:80\", \"tcp:127.0.0.1:80-:81\"]\n" KERNEL,
+     "vm.yaml:6:45: host.switches[0].uplink.user.hostfwd[1]: host port tcp 80 is already "
+     "forwarded by host.switches[0].uplink.user.hostfwd[0]"},
+    {"hostfwd_not_list",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n"
+     "        user: {hostfwd: \"tcp:127.0.0.1:80-:80\"}\n" KERNEL,
+     "vm.yaml:5:25: host.switches[0].uplink.user.hostfwd: expected a list of port forwards (e.g. "
+     "[\"tcp:127.0.0.1:8080-:80\"]), not a scalar"},
+    {"hostfwd_on_socket_port",
+     "host:\n  switches:\n    - {name: a, uplink: {socket: true, port: 8080}}\n"
+     "    - {name: b, uplink: {user: {hostfwd: [\"tcp:127.0.0.1:8080-:80\"]}}}\n" KERNEL,
+     "vm.yaml:4:42: host.switches[1].uplink.user.hostfwd[0]: port 8080 is already the uplink "
+     "port of switch \"a\""},
+    {"hostfwd_udp_two_switches",
+     "host:\n  switches:\n    - {name: a, uplink: {user: {hostfwd: [\"udp:127.0.0.1:53-:53\"]}}}\n"
+     "    - {name: b, uplink: {user: {hostfwd: [\"tcp:127.0.0.1:53-:53\", "
+     "\"udp:127.0.0.1:53-:53\"]}}}\n" KERNEL,
+     "vm.yaml:4:42: host.switches[1].uplink.user.hostfwd[1]: host port udp 53 is already "
+     "forwarded by switch \"a\""},
+    {"network_zero_mac", KERNEL "network:\n  - mac: \"00:00:00:00:00:00\"\n",
+     "vm.yaml:3:10: network[0].mac: \"00:00:00:00:00:00\" is not a unicast MAC address (e.g. "
+     "52:54:00:12:34:56)"},
+    {"hostfwd_two_switches",
+     "host:\n  switches:\n    - {name: a, uplink: {user: {hostfwd: [\"tcp:127.0.0.1:80-:80\"]}}}\n"
+     "    - {name: b, uplink: {user: {hostfwd: [\"tcp:127.0.0.1:80-:80\"]}}}\n" KERNEL,
+     "vm.yaml:4:42: host.switches[1].uplink.user.hostfwd[0]: host port tcp 80 is already "
+     "forwarded by switch \"a\""},
     {"storage_missing_image", KERNEL "storage:\n  - type: virtio-blk\n",
      "vm.yaml:3:5: storage[0]: image: missing (the disk image file)"},
     {"storage_bad_type", KERNEL "storage:\n  - type: ide\n    image: disk.img\n",
@@ -338,12 +503,26 @@ static const struct bad_case bad_cases[] = {
      "vm.yaml:4:12: storage[1].image: @/disk.img is already the disk of VM \"vm\" (line 3); a "
      "disk image belongs to one VM"},
     {"too_many_virtio_devices",
+     "host:\n  switches:\n    - {name: s1, uplink: {socket: true}}\n"
      "vms:\n  - name: a\n    kernel: flat.bin\n"
-     "    network: [{port: 1}, {port: 2}, {port: 3}, {port: 4}, {port: 5}]\n"
+     "    storage: [{image: disk.img}, {image: disk2.img}, {image: disk.qcow2}]\n"
+     "    network: [{switch: s2, port: 2}, {switch: s3, port: 3}, {switch: s4, port: 4}]\n"
      "  - name: b\n    kernel: flat.bin\n"
-     "    network: [{port: 6}, {port: 7}, {port: 8}, {port: 9}]\n",
-     "vm.yaml:7:48: network[3]: more than 8 virtio devices in all VMs (QEMU virt has 8 "
-     "virtio-mmio slots)"},
+     "    storage: [{image: disk.vmdk}, {image: new.img, size: 1M}]\n"
+     "    network: [{switch: s1}]\n",
+     "vm.yaml:12:15: network[0]: the uplink of switch \"s1\" would be a 9th virtio-mmio "
+     "device: QEMU virt has 8 virtio-mmio slots, shared by all disks and switch uplinks"},
+    {"too_many_virtio_devices_disk",
+     "host:\n  switches:\n    - {name: s1, uplink: {socket: true}}\n"
+     "    - {name: s2, uplink: {socket: true}}\n    - {name: s3, uplink: {socket: true}}\n"
+     "    - {name: s4, uplink: {socket: true}}\n"
+     "vms:\n  - name: a\n    kernel: flat.bin\n"
+     "    network: [{switch: s1}, {switch: s2}, {switch: s3}, {switch: s4}]\n"
+     "  - name: b\n    kernel: flat.bin\n"
+     "    storage: [{image: disk.img}, {image: disk2.img}, {image: disk.qcow2}, "
+     "{image: disk.vmdk}, {image: new.img, size: 1M}]\n",
+     "vm.yaml:13:95: storage[4]: a 9th virtio-mmio device: QEMU virt has 8 virtio-mmio slots, "
+     "shared by all disks and switch uplinks"},
 };
 
 static void test_bad(void **state)
@@ -405,8 +584,18 @@ static void check_issue_example(const struct model *m)
 	assert_string_equal(vm->command_line, "console=ttyS0 root=/dev/vda");
 	assert_int_equal(vm->nr_nics, 1);
 	assert_string_equal(vm->nics[0].tap, "vm-tap0");
-	assert_int_equal(vm->nics[0].slot, 1);
-	assert_true(scalar_mac_ok(vm->nics[0].mac));
+	/* The interface is a port on lan0; its tap is lan0's uplink, in the NIC's old slot. */
+	assert_int_equal(m->host.nr_switches, 1);
+	const struct model_switch *sw = &m->host.switches[0];
+	assert_string_equal(sw->name, "lan0");
+	assert_false(sw->declared);
+	assert_int_equal(sw->up.kind, UPLINK_TAP);
+	assert_string_equal(sw->up.tap, "vm-tap0");
+	assert_int_equal(sw->up.slot, 1);
+	assert_string_equal(sw->up.mac, "02:46:56:01:00:00");
+	assert_int_equal(vm->nics[0].sw_index, 0);
+	assert_string_equal(vm->nics[0].mac, "02:46:56:00:00:00");
+	assert_false(vm->virtio_console);
 	assert_int_equal(vm->nr_disks, 1);
 	assert_string_equal(vm->disks[0].format, "qcow2");
 	assert_int_equal(vm->disks[0].slot, 0);
@@ -507,7 +696,73 @@ static void check_disks(const struct model *m)
 static void check_eight_devices(const struct model *m)
 {
 	assert_int_equal(model_virtio_count(m), 8);
-	assert_int_equal(m->vms[1].nics[3].slot, 7);
+	const struct model_host *h = &m->host;
+	assert_int_equal(h->nr_switches, 4);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(m->vms[0].disks[i].slot, (int)i);
+	assert_int_equal(h->switches[0].up.slot, 3); /* s1, declared, at its first interface */
+	assert_int_equal(h->switches[1].up.slot, 4);
+	assert_int_equal(h->switches[2].up.slot, 5); /* s3, made by an interface with port */
+	assert_int_equal(h->switches[2].up.kind, UPLINK_SOCKET);
+	assert_int_equal(h->switches[2].up.port, 3);
+	assert_false(h->switches[2].declared);
+	assert_int_equal(m->vms[1].disks[0].slot, 6);
+	assert_int_equal(h->switches[3].up.slot, 7);
+	assert_int_equal(h->switches[3].up.kind, UPLINK_TAP);
+	assert_true(m->vms[0].virtio_console);
+	assert_int_equal(m->vms[1].nics[1].sw_index, 0);
+}
+
+/* Switches, uplinks of every kind, defaults and explicit MACs. */
+static void check_switches(const struct model *m)
+{
+	const struct model_host *h = &m->host;
+	assert_int_equal(h->nr_switches, 4);
+	const struct model_switch *lan = &h->switches[0], *dmz = &h->switches[1],
+	                          *wan = &h->switches[2], *priv = &h->switches[3];
+	assert_string_equal(lan->name, "lan0");
+	assert_true(lan->declared);
+	assert_int_equal(lan->up.kind, UPLINK_USER);
+	assert_int_equal(lan->up.nr_hostfwd, 2);
+	assert_string_equal(lan->up.hostfwd[0], "tcp:127.0.0.1:8080-:80");
+	assert_string_equal(lan->up.hostfwd[1], "udp:127.0.0.1:5353-10.0.2.15:53");
+	assert_string_equal(lan->up.mac, "52:54:00:AA:bb:cc"); /* as written */
+	assert_int_equal(lan->up.slot, 0);
+	assert_int_equal(lan->nr_ports, 1);
+	assert_int_equal(dmz->up.kind, UPLINK_NONE);
+	assert_int_equal(dmz->up.slot, -1);
+	assert_int_equal(dmz->nr_ports, 2);
+	assert_int_equal(wan->up.kind, UPLINK_SOCKET);
+	assert_int_equal(wan->up.port, 6000);
+	assert_string_equal(wan->up.mac, "02:46:56:01:00:02");
+	assert_int_equal(wan->up.slot, 1);
+	assert_string_equal(priv->name, "priv");
+	assert_false(priv->declared);
+	const struct model_vm *a = &m->vms[0], *b = &m->vms[1];
+	assert_int_equal(a->nics[0].sw_index, 0); /* lan0 by default */
+	assert_string_equal(a->nics[0].mac, "02:46:56:00:00:00");
+	assert_string_equal(a->nics[1].mac, "52:54:00:00:00:01");
+	assert_int_equal(b->nics[0].sw_index, 1);
+	assert_string_equal(b->nics[0].mac, "02:46:56:00:01:00");
+	assert_int_equal(b->nics[2].sw_index, 3);
+	assert_string_equal(b->nics[2].mac, "02:46:56:00:01:02");
+}
+
+/* Two interfaces of two VMs naming the same tap: one uplink of their switch. */
+static void check_shared_tap(const struct model *m)
+{
+	assert_int_equal(m->host.nr_switches, 1);
+	assert_int_equal(m->host.switches[0].up.kind, UPLINK_TAP);
+	assert_int_equal(m->host.switches[0].up.port, 5555);
+	assert_int_equal(m->host.switches[0].nr_ports, 2);
+	assert_int_equal(model_virtio_count(m), 1);
+}
+
+static void check_eight_nics(const struct model *m)
+{
+	assert_int_equal(m->vms[0].nr_nics, 8);
+	assert_int_equal(model_virtio_count(m), 0);
+	assert_string_equal(m->vms[0].nics[7].mac, "02:46:56:00:00:07");
 }
 
 static void check_host_memory_ok(const struct model *m)
@@ -554,11 +809,36 @@ static const struct good_case good_cases[] = {
             "  - image: disk.qcow2\n    format: raw\n    readonly: true\n",
      check_disks},
     {"eight_virtio_devices",
-     "vms:\n  - name: a\n    kernel: flat.bin\n"
-     "    network: [{port: 1}, {port: 2}, {port: 3}, {port: 4}]\n"
-     "  - name: b\n    kernel: flat.bin\n"
-     "    network: [{port: 6}, {port: 7}, {port: 8}, {port: 9}]\n",
+     "host:\n  switches:\n    - {name: s1, uplink: {socket: true}}\n"
+     "    - {name: s2, uplink: {socket: true}}\n"
+     "vms:\n  - name: a\n    kernel: flat.bin\n    virtio_console: true\n"
+     "    storage: [{image: disk.img}, {image: disk2.img}, {image: disk.qcow2}]\n"
+     "    network: [{switch: s1}, {switch: s2}, {switch: s3, port: 3}]\n"
+     "  - name: b\n    kernel: flat.bin\n    storage: [{image: disk.vmdk}]\n"
+     "    network: [{switch: s4, tap: t4}, {switch: s1}]\n",
      check_eight_devices},
+    {"switches",
+     "host:\n  switches:\n    - name: lan0\n      uplink:\n        mac: \"52:54:00:AA:bb:cc\"\n"
+     "        user:\n          hostfwd: [\"tcp:127.0.0.1:8080-:80\", "
+     "\"udp:127.0.0.1:5353-10.0.2.15:53\"]\n"
+     "    - name: dmz\n    - name: wan\n      uplink: {socket: true, port: 6000}\n"
+     "vms:\n  - name: a\n    kernel: flat.bin\n"
+     "    network: [{}, {switch: dmz, mac: \"52:54:00:00:00:01\"}]\n"
+     "  - name: b\n    kernel: flat.bin\n"
+     "    network: [{switch: dmz}, {switch: wan}, {switch: priv}]\n",
+     check_switches},
+    {"shared_tap",
+     "vms:\n  - name: a\n    kernel: flat.bin\n    network: [{tap: t0}]\n"
+     "  - name: b\n    kernel: flat.bin\n    network: [{tap: t0, port: 5555}]\n",
+     check_shared_tap},
+    {"eight_interfaces_no_uplink", KERNEL "network: [{}, {}, {}, {}, {}, {}, {}, {}]\n",
+     check_eight_nics},
+    {"user_uplink_spellings",
+     "host:\n  switches:\n    - {name: a, uplink: {user: true}}\n"
+     "    - {name: b, uplink: {user: {}, socket: false}}\n"
+     "    - {name: c, uplink: {user: {hostfwd: []}}}\n" KERNEL
+     "network: [{switch: a}, {switch: b}, {switch: c}]\n",
+     NULL},
     {"host_memory_exact", "host:\n  memory: 256M\n" KERNEL "memory: 64M\n", check_host_memory_ok},
     {"anchors_and_aliases",
      "vms:\n  - &base {kernel: flat.bin, memory: 32M, name: a}\n"
@@ -606,10 +886,29 @@ static void test_good(void **state)
 		assert_int_equal(a->uart, b->uart);
 		assert_int_equal(a->nr_disks, b->nr_disks);
 		assert_int_equal(a->nr_nics, b->nr_nics);
-		for (unsigned j = 0; j < a->nr_nics; j++)
+		for (unsigned j = 0; j < a->nr_nics; j++) {
 			assert_string_equal(a->nics[j].mac, b->nics[j].mac);
+			assert_int_equal(a->nics[j].sw_index, b->nics[j].sw_index);
+		}
+		for (unsigned j = 0; j < a->nr_disks; j++)
+			assert_int_equal(a->disks[j].slot, b->disks[j].slot);
+		assert_int_equal(a->virtio_console, b->virtio_console);
 		if (a->command_line)
 			assert_string_equal(a->command_line, b->command_line);
+	}
+	assert_int_equal(again.host.nr_switches, m.host.nr_switches);
+	for (unsigned i = 0; i < m.host.nr_switches; i++) {
+		const struct model_uplink *a = &m.host.switches[i].up,
+		                          *b = &again.host.switches[i].up;
+		assert_string_equal(m.host.switches[i].name, again.host.switches[i].name);
+		assert_int_equal(a->kind, b->kind);
+		assert_int_equal(a->slot, b->slot);
+		assert_int_equal(a->port, b->port);
+		assert_int_equal(a->nr_hostfwd, b->nr_hostfwd);
+		if (a->kind != UPLINK_NONE)
+			assert_string_equal(a->mac, b->mac);
+		if (a->kind == UPLINK_TAP)
+			assert_string_equal(a->tap, b->tap);
 	}
 	assert_int_equal(again.host.cpus, m.host.cpus);
 	assert_int_equal(again.host.memory, m.host.memory);
@@ -633,7 +932,8 @@ static void test_bundle_matches_config(void **state)
 	                   "    storage: [{image: disk.img}, {image: disk2.img}]\n"
 	                   "    network: [{tap: t0}]\n"
 	                   "  - name: b\n    memory: 16M\n    kernel: Image\n    uart: false\n"
-	                   "    autostart: false\n";
+	                   "    autostart: false\n    virtio_console: true\n"
+	                   "    network: [{switch: iso, mac: \"0a:00:00:00:00:01\"}, {}]\n";
 	if (load(yaml, &m, &d))
 		fail_msg("rejected: %s", d.msg);
 	void *blob;
@@ -671,7 +971,28 @@ static void test_bundle_matches_config(void **state)
 	assert_false(b->autostart);
 	assert_string_equal(b->bootargs, "console=ttyS0 earlycon=sbi");
 
-	/* The virtio slot properties, read with libfdt. */
+	/* Virtio: a's disks on slots 0 and 1, lan0's uplink (a's tap) on slot 2. */
+	assert_int_equal(cfg.nr_switches, 2);
+	assert_string_equal(cfg.switches[0].name, "lan0");
+	assert_int_equal(cfg.switches[0].uplink_slot, 2);
+	assert_string_equal(cfg.switches[1].name, "iso");
+	assert_int_equal(cfg.switches[1].uplink_slot, -1);
+	assert_int_equal(a->nr_disks, 2);
+	assert_int_equal(a->disk_slot[0], 0);
+	assert_int_equal(a->disk_slot[1], 1);
+	assert_int_equal(a->nr_nics, 1);
+	assert_int_equal(a->nic_switch[0], 0);
+	assert_memory_equal(a->nic_mac[0], "\x02\x46\x56\x00\x00\x00", 6);
+	assert_false(a->virtio_console);
+	assert_int_equal(b->nr_disks, 0);
+	assert_int_equal(b->nr_nics, 2);
+	assert_int_equal(b->nic_switch[0], 1);
+	assert_int_equal(b->nic_switch[1], 0);
+	assert_memory_equal(b->nic_mac[0], "\x0a\x00\x00\x00\x00\x01", 6);
+	assert_memory_equal(b->nic_mac[1], "\x02\x46\x56\x00\x01\x01", 6);
+	assert_true(b->virtio_console);
+
+	/* The properties as written, read with libfdt. */
 	int node = fdt_path_offset(blob, "/vms/a");
 	assert_true(node >= 0);
 	int len;
@@ -680,11 +1001,30 @@ static void test_bundle_matches_config(void **state)
 	assert_int_equal(len, 8);
 	assert_int_equal(fdt32_to_cpu(slots[0]), 0);
 	assert_int_equal(fdt32_to_cpu(slots[1]), 1);
-	slots = fdt_getprop(blob, node, "virtio-net-slots", &len);
+	assert_null(fdt_getprop(blob, node, "virtio-net-slots", &len)); /* obsolete */
+	const char *sw = fdt_getprop(blob, node, "virtio-net-switch", &len);
+	assert_non_null(sw);
+	assert_int_equal(len, 5);
+	assert_memory_equal(sw, "lan0", 5);
+	assert_non_null(fdt_getprop(blob, node, "virtio-net-mac", &len));
+	assert_int_equal(len, 6);
+	assert_null(fdt_getprop(blob, node, "virtio-console", &len));
+	node = fdt_path_offset(blob, "/vms/b");
+	assert_null(fdt_getprop(blob, node, "virtio-blk-slots", &len));
+	sw = fdt_getprop(blob, node, "virtio-net-switch", &len);
+	assert_int_equal(len, 9);
+	assert_memory_equal(sw, "iso\0lan0", 9);
+	assert_non_null(fdt_getprop(blob, node, "virtio-console", &len));
+	assert_int_equal(len, 0);
+	node = fdt_path_offset(blob, "/host/switches/lan0");
+	assert_true(node >= 0);
+	slots = fdt_getprop(blob, node, "uplink-slot", &len);
 	assert_non_null(slots);
 	assert_int_equal(len, 4);
 	assert_int_equal(fdt32_to_cpu(slots[0]), 2);
-	assert_null(fdt_getprop(blob, fdt_path_offset(blob, "/vms/b"), "virtio-blk-slots", &len));
+	node = fdt_path_offset(blob, "/host/switches/iso");
+	assert_true(node >= 0);
+	assert_null(fdt_getprop(blob, node, "uplink-slot", &len));
 
 	/* Written atomically and recognised as unchanged. */
 	char msg[256];
@@ -713,6 +1053,87 @@ static void test_bundle_rejected_by_parser(void **state)
 	assert_null(blob);
 	assert_string_equal(d.msg, "vm.yaml: bundle: the hypervisor's parser rejects it: vms/vm: "
 	                           "vcpus: must be between 1 and 8");
+	model_free(&m);
+}
+
+/* ------------------------------------------------------------------ QEMU command line */
+
+/* The argument after the first one equal to opt whose value starts with prefix, or NULL. */
+static const char *arg_after(const struct qemu_cmd *c, const char *opt, const char *prefix)
+{
+	for (unsigned i = 0; i + 1 < c->argc; i++)
+		if (strcmp(c->argv[i], opt) == 0 &&
+		    strncmp(c->argv[i + 1], prefix, strlen(prefix)) == 0)
+			return c->argv[i + 1];
+	return NULL;
+}
+
+/*
+ * Disks and switch uplinks become QEMU devices on their slots; interfaces
+ * do not; virtio-mmio is always modern; the choice of backend is reported.
+ */
+static void test_qemu_plan(void **state)
+{
+	(void)state;
+	struct model m;
+	struct diag d;
+	const char *yaml =
+	    "host:\n  switches:\n"
+	    "    - name: web\n      uplink:\n        mac: \"52:54:00:00:00:99\"\n"
+	    "        user: {hostfwd: [\"tcp:127.0.0.1:8080-:80\"]}\n"
+	    "    - {name: wan, uplink: {socket: true, port: 6000}}\n"
+	    "    - {name: iso}\n"
+	    "vms:\n  - name: a\n    kernel: flat.bin\n    storage: [{image: disk.img}]\n"
+	    "    network: [{tap: fv-no-such-tap0, port: 5555}, {switch: web}]\n"
+	    "  - name: b\n    kernel: flat.bin\n"
+	    "    network: [{switch: iso}, {switch: wan}, {switch: web}]\n";
+	if (load(yaml, &m, &d))
+		fail_msg("rejected: %s", d.msg);
+	char *log = NULL;
+	size_t loglen = 0;
+	FILE *lf = open_memstream(&log, &loglen);
+	assert_non_null(lf);
+	struct qemu_opts o = {.qemu = "qemu-system-riscv64",
+	                      .hypervisor = "hyp.bin",
+	                      .bundle = "b.fvb",
+	                      .dry_run = true,
+	                      .log = lf};
+	struct qemu_cmd c;
+	assert_int_equal(qemu_plan(&m, &o, &c, &d), 0);
+	assert_int_equal(fclose(lf), 0);
+
+	assert_non_null(arg_after(&c, "-global", "virtio-mmio.force-legacy=false"));
+	assert_string_equal(arg_after(&c, "-device", "virtio-blk-device"),
+	                    "virtio-blk-device,drive=fvblk0,bus=virtio-mmio-bus.0");
+	/* lan0 (a's tap; no such interface: the socket fallback on its port) on slot 1. */
+	assert_string_equal(arg_after(&c, "-netdev", "socket,id=fvnet1"),
+	                    "socket,id=fvnet1,listen=127.0.0.1:5555");
+	assert_string_equal(arg_after(&c, "-device", "virtio-net-device,netdev=fvnet1"),
+	                    "virtio-net-device,netdev=fvnet1,mac=02:46:56:01:00:03,"
+	                    "bus=virtio-mmio-bus.1");
+	/* web (user-mode) on slot 2, with its own MAC. */
+	assert_string_equal(arg_after(&c, "-netdev", "user"),
+	                    "user,id=fvnet2,restrict=on,hostfwd=tcp:127.0.0.1:8080-:80");
+	assert_string_equal(arg_after(&c, "-device", "virtio-net-device,netdev=fvnet2"),
+	                    "virtio-net-device,netdev=fvnet2,mac=52:54:00:00:00:99,"
+	                    "bus=virtio-mmio-bus.2");
+	/* wan (socket) on slot 3; iso has no uplink: no device. */
+	assert_string_equal(arg_after(&c, "-netdev", "socket,id=fvnet3"),
+	                    "socket,id=fvnet3,listen=127.0.0.1:6000");
+	unsigned devices = 0;
+	for (unsigned i = 0; i < c.argc; i++)
+		devices += strcmp(c.argv[i], "-device") == 0;
+	assert_int_equal(devices, 4);
+	assert_non_null(
+	    strstr(log, "ferrovisor: switch lan0 uplink: tap fv-no-such-tap0 not usable ("));
+	assert_non_null(strstr(log, "ferrovisor: switch lan0 uplink: socket backend listening on "
+	                            "127.0.0.1:5555 on virtio-mmio slot 1 (0x10002000)\n"));
+	assert_non_null(strstr(log,
+	                       "ferrovisor: switch web uplink: user-mode network (restrict=on; "
+	                       "forwards tcp:127.0.0.1:8080-:80) on virtio-mmio slot 2"));
+	assert_null(strstr(log, "switch iso"));
+	qemu_cmd_free(&c);
+	free(log);
 	model_free(&m);
 }
 
@@ -764,6 +1185,29 @@ static void test_scalars(void **state)
 	assert_false(scalar_mac_ok("53:54:00:ab:cd:01"));
 	assert_false(scalar_mac_ok("52:54:00:ab:cd"));
 	assert_false(scalar_mac_ok("52-54-00-ab-cd-01"));
+	assert_false(scalar_mac_ok("00:00:00:00:00:00"));
+	assert_true(scalar_mac_ok("00:00:00:00:00:01"));
+	struct scalar_fwd fw;
+	assert_int_equal(scalar_fwd("tcp:127.0.0.1:8080-:80", &fw), 0);
+	assert_false(fw.udp);
+	assert_string_equal(fw.host_addr, "127.0.0.1");
+	assert_int_equal(fw.host_port, 8080);
+	assert_int_equal(fw.guest_port, 80);
+	assert_int_equal(scalar_fwd("udp::65535-10.0.2.15:1", &fw), 0);
+	assert_true(fw.udp);
+	assert_string_equal(fw.host_addr, "");
+	assert_int_equal(fw.host_port, 65535);
+	assert_int_equal(scalar_fwd("tcp:127.0.0.1:65536-:80", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:127.0.0.1:80-:0", &fw), -1);
+	assert_int_equal(scalar_fwd(":127.0.0.1:80-:80", &fw), -1); /* QEMU's default: say tcp */
+	assert_int_equal(scalar_fwd("sctp:127.0.0.1:80-:80", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:127.0.0.256:80-:80", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:127.0.0:80-:80", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:localhost:80-:80", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:127.0.0.1:80-:80:1", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:127.0.0.1:80:80", &fw), -1);
+	assert_int_equal(scalar_fwd("tcp:127.0.0.1:80-10.0.2.15.1:80", &fw), -1);
+	assert_int_equal(scalar_fwd("", &fw), -1);
 	assert_int_equal(scalar_distance("memroy", "memory"), 2);
 	assert_int_equal(scalar_distance("cpu", "cpus"), 1);
 	assert_int_equal(scalar_distance("", "abc"), 3);
@@ -879,6 +1323,20 @@ static void test_overrides_and_warning(void **state)
 	                    "bundle 65600 bytes and the hypervisor 64M");
 	model_free(&m);
 
+	/* A declared switch that no interface uses is allowed, with a warning. */
+	write_text(CFG,
+	           "host:\n  switches:\n    - {name: lonely, uplink: {socket: true}}\n" KERNEL);
+	assert_int_equal(model_init(&m, CFG), 0);
+	diag_init(&d, m.file);
+	ro = (struct resolve_opts){0};
+	assert_int_equal(yload_file(&m, &d), 0);
+	assert_int_equal(resolve_model(&m, &ro, &d), 0);
+	assert_int_equal(d.nr_warn, 1);
+	assert_string_equal(d.warn[0], "vm.yaml:3:7: warning: host.switches[0]: switch \"lonely\" "
+	                               "has no interfaces");
+	assert_int_equal(m.host.switches[0].up.slot, 0);
+	model_free(&m);
+
 	/* Enough in total, but a 1G VM does not fit beside where QEMU puts the bundle. */
 	write_text(CFG, "host:\n  memory: 1152M\n" KERNEL "memory: 1G\n");
 	assert_int_equal(model_init(&m, CFG), 0);
@@ -898,9 +1356,13 @@ static void test_overrides_and_warning(void **state)
 static void test_truncated_inputs(void **state)
 {
 	(void)state;
-	const char *yaml = "host:\n  cpus: 2\nvms:\n  - name: a\n    kernel: flat.bin\n"
-	                   "    network: [{tap: t0, mac: \"52:54:00:00:00:01\"}]\n"
-	                   "    storage: [{image: disk.img, size: 1G}]\n";
+	const char *yaml =
+	    "host:\n  cpus: 2\n  switches:\n"
+	    "    - {name: web, uplink: {user: {hostfwd: [\"tcp:127.0.0.1:80-:80\"]}}}\n"
+	    "    - {name: up, uplink: {tap: t1, port: 9}}\n"
+	    "vms:\n  - name: a\n    kernel: flat.bin\n    virtio_console: true\n"
+	    "    network: [{tap: t0, mac: \"52:54:00:00:00:01\"}, {switch: web}]\n"
+	    "    storage: [{image: disk.img, size: 1G}]\n";
 	size_t len = strlen(yaml);
 	for (size_t n = 0; n <= len; n++) {
 		struct model m;
@@ -918,7 +1380,7 @@ int main(void)
 {
 	enum { NB = sizeof(bad_cases) / sizeof(bad_cases[0]) };
 	enum { NG = sizeof(good_cases) / sizeof(good_cases[0]) };
-	static struct CMUnitTest tests[NB + NG + 8];
+	static struct CMUnitTest tests[NB + NG + 16];
 	static char names[NB + NG][64];
 	size_t n = 0;
 	for (size_t i = 0; i < NB; i++) {
@@ -934,6 +1396,7 @@ int main(void)
 	const struct CMUnitTest more[] = {
 	    cmocka_unit_test(test_bundle_matches_config),
 	    cmocka_unit_test(test_bundle_rejected_by_parser),
+	    cmocka_unit_test(test_qemu_plan),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_paths),
 	    cmocka_unit_test(test_image_classify),

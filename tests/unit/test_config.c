@@ -3,13 +3,13 @@
  * Host unit tests for hyp/core/config.c: the configuration blob parser.
  *
  * Blobs are built with the host libfdt sequential-write API from a small
- * in-memory description (struct spec: root compatible, /host, /vms/NODE
- * with their properties), so every case is "the good configuration plus a
- * few edits". Each blob is handed to config_parse() in an exactly sized
- * heap buffer, so ASan flags any read past it.
+ * in-memory description (struct spec: root compatible, /host with its
+ * /host/switches/NAME children, /vms/NODE with their properties), so every
+ * case is "the good configuration plus a few edits". Each blob is handed to config_parse() in an
+ * exactly sized heap buffer, so ASan flags any read past it.
  *
  *  - a good three-VM configuration is checked field by field, including
- *    every default;
+ *    every default (virtio disks, NICs on switches, MACs, console);
  *  - one variant per validation rule asserts the return code and the exact
  *    error line;
  *  - boundary variants that must still be accepted;
@@ -41,6 +41,7 @@
 #define MAX_PROPS    20
 #define PROP_VAL_MAX 1100
 #define MAX_NODES    12
+#define MAX_SWITCHES 6 /* one more than the parser accepts */
 #define BUILD_BUF    (64 * 1024)
 
 struct prop {
@@ -59,6 +60,8 @@ struct spec {
 	const char *compat; /* NULL: no compatible property */
 	bool has_host;
 	struct node host;
+	int nswitches; /* children of /host/switches; 0 = no such node */
+	struct node switches[MAX_SWITCHES];
 	bool has_vms;
 	struct node vms[MAX_NODES];
 	int nvms;
@@ -151,10 +154,12 @@ enum { VM_ALPHA, VM_BETA, VM_GAMMA };
 static const char alpha_kernel[] = "ALPHA-KERNEL-IMG"; /* 16 bytes without the NUL */
 static const char alpha_initrd[] = "initrd-bytes-for-alpha-0123456-";
 static const char alpha_args[] = "console=ttyS0 root=/dev/vda";
+static const char alpha_macs[] = "\x52\x54\x00\x12\x34\x56\x0a\x00\x00\x00\x00\x01";
 
 /*
  * The good configuration: alpha sets (nearly) everything explicitly, beta
- * and gamma rely on defaults.
+ * and gamma rely on defaults. Switches: lan0 (uplink on physical slot 5),
+ * dmz_2-x (no uplink, no NICs), wan (made by alpha's second NIC).
  */
 static void good_spec(struct spec *s)
 {
@@ -164,6 +169,10 @@ static void good_spec(struct spec *s)
 	set_node_name(&s->host, "host");
 	set_str(&s->host, "console-focus", "beta.2_x-y");
 	set_u32(&s->host, "time-slice-us", 2000);
+	s->nswitches = 2;
+	set_node_name(&s->switches[0], "lan0");
+	set_u32(&s->switches[0], "uplink-slot", 5);
+	set_node_name(&s->switches[1], "dmz_2-x"); /* no uplink */
 	s->has_vms = true;
 	s->nvms = 3;
 
@@ -181,6 +190,10 @@ static void good_spec(struct spec *s)
 	set_str(a, "bootargs", alpha_args);
 	set_raw(a, "autostart", NULL, 0);
 	set_u64(a, "uart-base", 0x20000000);
+	set_cells(a, "virtio-blk-slots", (const uint32_t[]){0, 1}, 2);
+	set_raw(a, "virtio-net-switch", "lan0\0wan", 9); /* wan: not declared */
+	set_raw(a, "virtio-net-mac", alpha_macs, 12);
+	set_raw(a, "virtio-console", NULL, 0);
 
 	struct node *b = &s->vms[VM_BETA];
 	set_node_name(b, "beta");
@@ -188,6 +201,8 @@ static void good_spec(struct spec *s)
 	set_u32(b, "memory-size", 32 * MIB); /* one cell */
 	set_raw(b, "kernel", "BETAKERN", 8);
 	set_raw(b, "no-uart", NULL, 0);
+	set_cells(b, "virtio-blk-slots", (const uint32_t[]){2}, 1);
+	set_str(b, "virtio-net-switch", "lan0"); /* default MAC */
 
 	struct node *g = &s->vms[VM_GAMMA];
 	set_node_name(g, "gamma");
@@ -197,11 +212,30 @@ static void good_spec(struct spec *s)
 	set_cells(g, "cpu-affinity", (const uint32_t[]){63, 0}, 2);
 }
 
+static void add_props(void *fdt, const struct node *n)
+{
+	for (int i = 0; i < n->nprops; i++)
+		LF(fdt_property(fdt, n->props[i].name, n->props[i].val, n->props[i].len));
+}
+
 static void add_node(void *fdt, const struct node *n)
 {
 	LF(fdt_begin_node(fdt, n->name));
-	for (int i = 0; i < n->nprops; i++)
-		LF(fdt_property(fdt, n->props[i].name, n->props[i].val, n->props[i].len));
+	add_props(fdt, n);
+	LF(fdt_end_node(fdt));
+}
+
+/* /host with its properties and, when there are any, /host/switches. */
+static void add_host(void *fdt, const struct spec *s)
+{
+	LF(fdt_begin_node(fdt, s->host.name));
+	add_props(fdt, &s->host);
+	if (s->nswitches) {
+		LF(fdt_begin_node(fdt, "switches"));
+		for (int i = 0; i < s->nswitches; i++)
+			add_node(fdt, &s->switches[i]);
+		LF(fdt_end_node(fdt));
+	}
 	LF(fdt_end_node(fdt));
 }
 
@@ -216,7 +250,7 @@ static uint8_t *build(const struct spec *s, size_t *size)
 	if (s->compat)
 		LF(fdt_property_string(tmp, "compatible", s->compat));
 	if (s->has_host)
-		add_node(tmp, &s->host);
+		add_host(tmp, s);
 	if (s->has_vms) {
 		LF(fdt_begin_node(tmp, "vms"));
 		for (int i = 0; i < s->nvms; i++)
@@ -314,12 +348,40 @@ static void test_good_config(void **state)
 	assert_int_equal(g->uart_base, 0x10000000);
 	assert_false(g->autostart);
 
+	/* Switches: the declared ones in order, then those made by NICs. */
+	assert_int_equal(c->nr_switches, 3);
+	assert_string_equal(c->switches[0].name, "lan0");
+	assert_int_equal(c->switches[0].uplink_slot, 5);
+	assert_string_equal(c->switches[1].name, "dmz_2-x");
+	assert_int_equal(c->switches[1].uplink_slot, -1);
+	assert_string_equal(c->switches[2].name, "wan");
+	assert_int_equal(c->switches[2].uplink_slot, -1);
+	/* Virtio devices. */
+	assert_int_equal(a->nr_disks, 2);
+	assert_int_equal(a->disk_slot[0], 0);
+	assert_int_equal(a->disk_slot[1], 1);
+	assert_int_equal(a->nr_nics, 2);
+	assert_int_equal(a->nic_switch[0], 0);
+	assert_int_equal(a->nic_switch[1], 2);
+	assert_memory_equal(a->nic_mac[0], "\x52\x54\x00\x12\x34\x56", 6);
+	assert_memory_equal(a->nic_mac[1], "\x0a\x00\x00\x00\x00\x01", 6);
+	assert_true(a->virtio_console);
+	assert_int_equal(b->nr_disks, 1);
+	assert_int_equal(b->disk_slot[0], 2);
+	assert_int_equal(b->nr_nics, 1);
+	assert_int_equal(b->nic_switch[0], 0);
+	assert_memory_equal(b->nic_mac[0], "\x02\x46\x56\x00\x01\x00", 6); /* VM 1, NIC 0 */
+	assert_false(b->virtio_console);
+	assert_int_equal(g->nr_disks, 0);
+	assert_int_equal(g->nr_nics, 0);
+	assert_false(g->virtio_console);
+
 	free(c);
 	free(blob);
 	free(s);
 }
 
-/* Without /host: slice 4000 us, no focus. */
+/* Without /host: slice 4000 us, no focus, no declared switches. */
 static void test_host_defaults(void **state)
 {
 	(void)state;
@@ -337,6 +399,13 @@ static void test_host_defaults(void **state)
 	assert_int_equal(c->slice_us, 4000);
 	assert_string_equal(c->focus, "");
 	assert_int_equal(c->nr_vms, 3);
+	/* Without /host/switches, NICs make their switches in order of first use. */
+	assert_int_equal(c->nr_switches, 2);
+	assert_string_equal(c->switches[0].name, "lan0");
+	assert_int_equal(c->switches[0].uplink_slot, -1);
+	assert_string_equal(c->switches[1].name, "wan");
+	assert_int_equal(c->vms[0].nic_switch[1], 1);
+	assert_int_equal(c->vms[1].nic_switch[0], 0);
 	free(c);
 	free(blob);
 	free(s);
@@ -358,9 +427,11 @@ enum op {
 	OP_COMPAT, /* root compatible = s (NULL: none) */
 	OP_NO_VMS,
 	OP_NVMS, /* v VMs: 0 clears all (and the focus), more adds copies of gamma */
+	OP_NSW,  /* v switch nodes: more adds nodes "swN" without properties */
 };
 
-#define HOST (-1)
+#define HOST  (-1)
+#define SW(i) (-10 - (i)) /* node /host/switches/<i-th> */
 
 struct edit {
 	enum op op;
@@ -377,6 +448,11 @@ static struct node *edit_node(struct spec *s, int node)
 	if (node == HOST) {
 		s->has_host = true;
 		return &s->host;
+	}
+	if (node <= SW(0)) {
+		int i = SW(0) - node;
+		assert_true(i < s->nswitches);
+		return &s->switches[i];
 	}
 	assert_true(node >= 0 && node < s->nvms);
 	return &s->vms[node];
@@ -434,6 +510,18 @@ static void apply(struct spec *s, const struct edit *e)
 			s->nvms++;
 		}
 		break;
+	case OP_NSW:
+		assert_true(e->v <= MAX_SWITCHES);
+		while ((uint64_t)s->nswitches < e->v) {
+			struct node *n = &s->switches[s->nswitches];
+			memset(n, 0, sizeof(*n));
+			char name[16];
+			snprintf(name, sizeof(name), "sw%d", s->nswitches);
+			set_node_name(n, name);
+			s->nswitches++;
+		}
+		s->nswitches = (int)e->v;
+		break;
 	}
 }
 
@@ -446,6 +534,7 @@ static void apply(struct spec *s, const struct edit *e)
 #define INITRD_ROOM 0x1400U
 #define INITRD_MAX  (INITRD_ROOM - 4 - 0x1000)
 #define N40         "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+#define SW_NAME_MSG "must be 1-15 characters of a-z, 0-9, '-', '_'"
 
 struct bad_case {
 	const char *what;
@@ -717,6 +806,143 @@ static const struct bad_case bad_cases[] = {
      {{OP_U64, HOST, "time-slice-us", 2000, NULL, 0, {0}}},
      -FV_EINVAL,
      "host: time-slice-us: must be a 32-bit number"},
+    /* switches */
+    {"switch name with a capital letter",
+     {{OP_NODE_NAME, SW(0), NULL, 0, "Lan0", 0, {0}}},
+     -FV_EINVAL,
+     "host/switches/Lan0: name: " SW_NAME_MSG},
+    {"switch name with a unit address",
+     {{OP_NODE_NAME, SW(0), NULL, 0, "lan@1", 0, {0}}},
+     -FV_EINVAL,
+     "host/switches/lan@1: name: " SW_NAME_MSG},
+    {"switch name of 16 characters",
+     {{OP_NODE_NAME, SW(1), NULL, 0, "abcdefghijklmnop", 0, {0}}},
+     -FV_EINVAL,
+     "host/switches/abcdefghijklmnop: name: " SW_NAME_MSG},
+    {"switch declared twice",
+     {{OP_NODE_NAME, SW(1), NULL, 0, "lan0", 0, {0}}},
+     -FV_EEXIST,
+     "host/switches/lan0: name: declared twice"},
+    {"5 switches declared",
+     {{OP_NSW, 0, NULL, 5, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "host/switches: count: more than 4 switches"},
+    {"switch made by a NIC is the 5th",
+     {{OP_NSW, 0, NULL, 4, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: virtio-net-switch: more than 4 switches"},
+    {"uplink-slot 8",
+     {{OP_U32, SW(0), "uplink-slot", 8, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "host/switches/lan0: uplink-slot: must be between 0 and 7"},
+    {"uplink-slot 8 bytes",
+     {{OP_U64, SW(0), "uplink-slot", 5, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "host/switches/lan0: uplink-slot: must be a 32-bit number"},
+    {"two switches on one uplink slot",
+     {{OP_U32, SW(1), "uplink-slot", 5, NULL, 0, {0}}},
+     -FV_EEXIST,
+     "host/switches/dmz_2-x: uplink-slot: physical slot 5 is already the uplink of switch "
+     "lan0"},
+    /* disks */
+    {"disk on the uplink's slot",
+     {{OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {0, 5}}},
+     -FV_EEXIST,
+     "vms/alpha: virtio-blk-slots: physical slot 5 is already the uplink of switch lan0"},
+    {"two disks of one VM on one slot",
+     {{OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {1, 1}}},
+     -FV_EEXIST,
+     "vms/alpha: virtio-blk-slots: physical slot 1 is already a disk of VM alpha"},
+    {"disks of two VMs on one slot",
+     {{OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slots: physical slot 0 is already a disk of VM alpha"},
+    {"disk slot 8",
+     {{OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {0, 8}}},
+     -FV_ERANGE,
+     "vms/alpha: virtio-blk-slots: slots must be between 0 and 7"},
+    {"virtio-blk-slots 5 bytes",
+     {{OP_RAW, VM_ALPHA, "virtio-blk-slots", 0, "\0\0\0\1\0", 5, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-blk-slots: must list 1-8 physical slots, one per disk"},
+    {"virtio-blk-slots empty",
+     {{OP_FLAG, VM_ALPHA, "virtio-blk-slots", 0, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-blk-slots: must list 1-8 physical slots, one per disk"},
+    {"9 disks",
+     {{OP_CELLS, VM_GAMMA, "virtio-blk-slots", 0, NULL, 9, {2, 3, 4, 6, 7, 0, 1, 2, 3}}},
+     -FV_EINVAL,
+     "vms/gamma: virtio-blk-slots: must list 1-8 physical slots, one per disk"},
+    /* NICs */
+    {"virtio-net-switch not terminated",
+     {{OP_RAW, VM_ALPHA, "virtio-net-switch", 0, "lan0", 4, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-net-switch: must be a list of switch names, one per NIC"},
+    {"virtio-net-switch empty",
+     {{OP_FLAG, VM_ALPHA, "virtio-net-switch", 0, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-net-switch: must be a list of switch names, one per NIC"},
+    {"virtio-net-switch with an empty name",
+     {{OP_RAW, VM_BETA, "virtio-net-switch", 0, "lan0\0", 6, {0}}},
+     -FV_EINVAL,
+     "vms/beta: virtio-net-switch: switch names must be 1-15 characters of a-z, 0-9, '-', "
+     "'_'"},
+    {"virtio-net-switch with a bad name",
+     {{OP_STR, VM_BETA, "virtio-net-switch", 0, "lan 0", 0, {0}}},
+     -FV_EINVAL,
+     "vms/beta: virtio-net-switch: switch names must be 1-15 characters of a-z, 0-9, '-', "
+     "'_'"},
+    {"9 virtio devices: 7 disks and 2 NICs",
+     {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
+      {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 7, {0, 1, 2, 3, 4, 6, 7}}},
+     -FV_ERANGE,
+     "vms/alpha: virtio-net-switch: more than 8 virtio devices (disks, NICs and console)"},
+    {"9 virtio devices: 6 disks, 2 NICs and the console",
+     {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
+      {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}}},
+     -FV_ERANGE,
+     "vms/alpha: virtio-console: more than 8 virtio devices (disks, NICs and console)"},
+    /* MACs */
+    {"virtio-net-mac for one NIC of two",
+     {{OP_RAW, VM_ALPHA, "virtio-net-mac", 0, "\x52\x54\x00\x12\x34\x56", 6, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-net-mac: must hold 6 bytes per NIC of virtio-net-switch"},
+    {"virtio-net-mac without NICs",
+     {{OP_RAW, VM_GAMMA, "virtio-net-mac", 0, "\x52\x54\x00\x12\x34\x56", 6, {0}}},
+     -FV_EINVAL,
+     "vms/gamma: virtio-net-mac: must hold 6 bytes per NIC of virtio-net-switch"},
+    {"multicast MAC",
+     {{OP_RAW, VM_BETA, "virtio-net-mac", 0, "\x01\x00\x5e\x00\x00\x01", 6, {0}}},
+     -FV_EINVAL,
+     "vms/beta: virtio-net-mac: MACs must be unicast and not all zero"},
+    {"all-zero MAC",
+     {{OP_RAW, VM_BETA, "virtio-net-mac", 0, "\0\0\0\0\0\0", 6, {0}}},
+     -FV_EINVAL,
+     "vms/beta: virtio-net-mac: MACs must be unicast and not all zero"},
+    {"one MAC twice in a VM",
+     {{OP_RAW,
+       VM_ALPHA,
+       "virtio-net-mac",
+       0,
+       "\x52\x54\x00\x12\x34\x56\x52\x54\x00\x12\x34\x56",
+       12,
+       {0}}},
+     -FV_EEXIST,
+     "vms/alpha: virtio-net-mac: 52:54:00:12:34:56 is already used by VM alpha"},
+    {"one MAC in two VMs",
+     {{OP_RAW, VM_BETA, "virtio-net-mac", 0, "\x52\x54\x00\x12\x34\x56", 6, {0}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-net-mac: 52:54:00:12:34:56 is already used by VM alpha"},
+    {"a default MAC given to another VM",
+     {{OP_RAW,
+       VM_ALPHA,
+       "virtio-net-mac",
+       0,
+       "\x52\x54\x00\x12\x34\x56\x02\x46\x56\x00\x01\x00",
+       12,
+       {0}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-net-mac: default MAC 02:46:56:00:01:00 is already used by VM alpha"},
 };
 
 static uint8_t *build_edited(const struct edit *edits, size_t nedits, size_t *size)
@@ -849,7 +1075,61 @@ static void check_vcpus_default(const struct hyp_config *c)
 	assert_int_equal(c->vms[0].vcpu_pin[0], -1);
 }
 
+static void check_eight_virtio(const struct hyp_config *c)
+{
+	assert_int_equal(c->vms[0].nr_disks, 6);
+	assert_int_equal(c->vms[0].nr_nics, 2);
+	assert_false(c->vms[0].virtio_console);
+}
+
+static void check_four_switches(const struct hyp_config *c)
+{
+	assert_int_equal(c->nr_switches, 4);
+	assert_string_equal(c->switches[2].name, "sw2");
+	assert_string_equal(c->switches[3].name, "wan");
+	assert_int_equal(c->vms[0].nic_switch[1], 3);
+}
+
+static void check_switch_name15(const struct hyp_config *c)
+{
+	assert_string_equal(c->switches[1].name, "abcdefghijklmno");
+}
+
+static void check_gamma_nic(const struct hyp_config *c)
+{
+	const struct vm_config *g = &c->vms[2];
+	assert_int_equal(g->nr_nics, 2);
+	assert_int_equal(g->nic_switch[0], 1);
+	assert_int_equal(g->nic_switch[1], 1);
+	assert_memory_equal(g->nic_mac[0], "\x02\x46\x56\x00\x02\x00", 6);
+	assert_memory_equal(g->nic_mac[1], "\x02\x46\x56\x00\x02\x01", 6);
+	assert_int_equal(g->disk_slot[0], 7);
+	assert_true(g->virtio_console);
+}
+
+static void check_uplink_slot7(const struct hyp_config *c)
+{
+	assert_int_equal(c->switches[1].uplink_slot, 7);
+}
+
 static const struct good_case good_cases[] = {
+    {"8 virtio devices: 6 disks and 2 NICs",
+     {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
+      {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}},
+      {OP_DEL, VM_ALPHA, "virtio-console", 0, NULL, 0, {0}}},
+     check_eight_virtio},
+    {"4 switches, the last one made by a NIC",
+     {{OP_NSW, 0, NULL, 3, NULL, 0, {0}}},
+     check_four_switches},
+    {"switch name of 15 characters",
+     {{OP_NODE_NAME, SW(1), NULL, 0, "abcdefghijklmno", 0, {0}}},
+     check_switch_name15},
+    {"default MACs of VM 2, two NICs on a switch without uplink",
+     {{OP_RAW, VM_GAMMA, "virtio-net-switch", 0, "dmz_2-x\0dmz_2-x", 16, {0}},
+      {OP_CELLS, VM_GAMMA, "virtio-blk-slots", 0, NULL, 1, {7}},
+      {OP_FLAG, VM_GAMMA, "virtio-console", 0, NULL, 0, {0}}},
+     check_gamma_nic},
+    {"uplink on slot 7", {{OP_U32, SW(1), "uplink-slot", 7, NULL, 0, {0}}}, check_uplink_slot7},
     {"exactly 8 VMs", {{OP_NVMS, 0, NULL, 8, NULL, 0, {0}}}, check_eight_vms},
     {"name of 31 characters",
      {{OP_STR, VM_ALPHA, "vm-name", 0, "abcdefghijklmnopqrstuvwxyz01234", 0, {0}}},
@@ -1042,6 +1322,18 @@ static void check_sane(const struct hyp_config *c, const uint8_t *blob, size_t s
 	assert_true(c->nr_vms >= 1 && c->nr_vms <= CFG_MAX_VMS);
 	assert_true(c->slice_us >= 100 && c->slice_us <= 1000000);
 	assert_true(memchr(c->focus, 0, sizeof(c->focus)) != NULL);
+	assert_true(c->nr_switches <= CFG_MAX_SWITCHES);
+	unsigned slots = 0; /* physical slots in use */
+	for (unsigned i = 0; i < c->nr_switches; i++) {
+		const struct switch_config *sw = &c->switches[i];
+		assert_true(sw->name[0] != '\0');
+		assert_true(memchr(sw->name, 0, sizeof(sw->name)) != NULL);
+		assert_true(sw->uplink_slot >= -1 && sw->uplink_slot < CFG_PHYS_SLOTS);
+		if (sw->uplink_slot >= 0) {
+			assert_false(slots & (1U << sw->uplink_slot));
+			slots |= 1U << sw->uplink_slot;
+		}
+	}
 	for (unsigned i = 0; i < c->nr_vms; i++) {
 		const struct vm_config *vm = &c->vms[i];
 		assert_true(memchr(vm->name, 0, sizeof(vm->name)) != NULL);
@@ -1057,6 +1349,20 @@ static void check_sane(const struct hyp_config *c, const uint8_t *blob, size_t s
 		assert_true(memchr(vm->bootargs, 0, sizeof(vm->bootargs)) != NULL);
 		for (unsigned j = 0; j < VM_MAX_VCPUS; j++)
 			assert_true(vm->vcpu_pin[j] >= -1 && vm->vcpu_pin[j] <= 63);
+		assert_true(vm->nr_disks + vm->nr_nics + vm->virtio_console <= CFG_MAX_VIRTIO);
+		for (unsigned k = 0; k < vm->nr_disks; k++) {
+			assert_true(vm->disk_slot[k] < CFG_PHYS_SLOTS);
+			assert_false(slots & (1U << vm->disk_slot[k]));
+			slots |= 1U << vm->disk_slot[k];
+		}
+		for (unsigned k = 0; k < vm->nr_nics; k++) {
+			assert_true(vm->nic_switch[k] < c->nr_switches);
+			assert_false(vm->nic_mac[k][0] & 1);
+			for (unsigned w = 0; w <= i; w++)
+				for (unsigned j = 0; j < (w < i ? c->vms[w].nr_nics : k); j++)
+					assert_memory_not_equal(c->vms[w].nic_mac[j],
+					                        vm->nic_mac[k], 6);
+		}
 	}
 }
 

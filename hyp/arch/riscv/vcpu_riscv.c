@@ -257,6 +257,10 @@ void arch_vcpu_run(struct vcpu *v)
 			if (req & VCPU_REQ_FENCE_I)
 				__asm__ volatile("fence.i" ::: "memory");
 		}
+		if (req & VCPU_REQ_IO) {
+			__atomic_fetch_and(&v->requests, ~VCPU_REQ_IO, __ATOMIC_ACQ_REL);
+			vm_virtio_service(v);
+		}
 		if (c->need_resched || v->state != VCPU_RUNNING)
 			return;
 		apply_virqs(v);

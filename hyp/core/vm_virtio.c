@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Paravirtual devices of a VM: the glue between the guest-facing device
+ * models (hyp/vdev: virtio-mmio transport, virtio-blk ...) and what backs
+ * them (a physical disk owned by this VM). Device models are pure; this
+ * file supplies locking, guest memory translation, interrupt wiring and
+ * deferred work.
+ *
+ * Isolation: a device translates guest addresses only through its own VM's
+ * vm_gpa_to_hva(), and a disk is claimed by exactly one VM (hostdev), so no
+ * request can reach another VM's memory or storage.
+ */
+#include "core/vm_virtio.h"
+#include "core/console.h"
+#include "core/hostdev.h"
+#include "core/mem.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "drivers/virtio_blk_phys.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "core/vnet.h"
+#include "vdev/virtio_blk.h"
+#include "vdev/virtio_console.h"
+#include "vdev/virtio_net.h"
+
+enum vdev_kind {
+	VDEV_BLK = 1,
+	VDEV_NET,
+	VDEV_CONSOLE,
+};
+
+struct vm_vdev {
+	struct spinlock lock; /* serialises the device model */
+	struct vm *vm;
+	enum vdev_kind kind;
+	unsigned index; /* j: window and interrupt */
+	uint32_t irq;
+	gpa_t base;
+	char name[16]; /* "vda", ... for messages */
+	bool backlog;  /* budget ran out: vm_virtio_service() continues */
+	union {
+		struct {
+			struct virtio_blk dev;
+			struct virtio_blk_backend be;
+			struct vblk_phys *phys;
+			unsigned slot;
+		} blk;
+		struct {
+			struct virtio_net dev;
+			struct vnet_port port;
+			bool port_up;
+		} net;
+		struct virtio_console con;
+	} u;
+};
+
+static struct virtio_mmio *transport(struct vm_vdev *d)
+{
+	switch (d->kind) {
+	case VDEV_BLK:
+		return &d->u.blk.dev.mmio;
+	case VDEV_NET:
+		return &d->u.net.dev.mmio;
+	case VDEV_CONSOLE:
+		return &d->u.con.mmio;
+	}
+	return NULL;
+}
+
+/* --- host callbacks for the device models ------------------------------------------------ */
+
+static void *gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct vm_vdev *d = ctx;
+	return vm_gpa_to_hva(d->vm, gpa, len);
+}
+
+static void irq_update(void *ctx, bool level)
+{
+	struct vm_vdev *d = ctx;
+	struct vm *vm = d->vm;
+	if (vm->irqchip)
+		vm->irqchip->set_level(vm->irqchip_dev, d->irq, level);
+}
+
+static const struct virtio_mmio_host vdev_host = {
+    .gpa_to_hva = gpa_to_hva,
+    .irq_update = irq_update,
+};
+
+/* --- disk backend: the VM's physical disk, DMA straight into guest RAM -------------------- */
+
+static int disk_read(void *ctx, uint64_t sector, void *buf, size_t len)
+{
+	struct vm_vdev *d = ctx;
+	/* The hypervisor maps memory 1:1, so the buffer's address is its physical address. */
+	return vblk_phys_rw(d->u.blk.phys, false, sector, (hpa_t)(uintptr_t)buf, len);
+}
+
+static int disk_write(void *ctx, uint64_t sector, const void *buf, size_t len)
+{
+	struct vm_vdev *d = ctx;
+	return vblk_phys_rw(d->u.blk.phys, true, sector, (hpa_t)(uintptr_t)buf, len);
+}
+
+static int disk_flush(void *ctx)
+{
+	struct vm_vdev *d = ctx;
+	return vblk_phys_flush(d->u.blk.phys);
+}
+
+/* --- network: a port on a virtual switch ---------------------------------------------------- */
+
+static void net_tx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct vm_vdev *d = ctx;
+	vnet_port_send(&d->u.net.port, frame, len);
+}
+
+static int net_rx_one(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct vm_vdev *d = ctx;
+	return virtio_net_rx(&d->u.net.dev, frame, len);
+}
+
+/* Guest posted receive buffers (device lock held): take what waits in the inbox. */
+static void net_rx_ready(void *ctx)
+{
+	struct vm_vdev *d = ctx;
+	vnet_port_drain(&d->u.net.port, net_rx_one, d);
+}
+
+/* Another CPU queued frames for this NIC: deliver them (device lock not held). */
+static void net_deliver(struct vnet_port *p)
+{
+	struct vm_vdev *d = p->owner;
+	spin_lock(&d->lock);
+	vnet_port_drain(p, net_rx_one, d);
+	spin_unlock(&d->lock);
+}
+
+static const struct virtio_net_ops net_ops = {
+    .tx = net_tx,
+    .rx_ready = net_rx_ready,
+};
+
+/*
+ * Device lock held: the switch port follows the driver (DRIVER_OK and not
+ * broken), so a VM that is not listening gets no frames queued for it.
+ */
+static void sync_port(struct vm_vdev *d)
+{
+	if (d->kind != VDEV_NET)
+		return;
+	bool up = virtio_mmio_running(&d->u.net.dev.mmio);
+	if (up != d->u.net.port_up) {
+		d->u.net.port_up = up;
+		vnet_port_set_enabled(&d->u.net.port, up);
+	}
+}
+
+/* --- console: hvc0 output joins the VM's tagged console lines -------------------------------- */
+
+static void con_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct vm_vdev *d = ctx;
+	vconsole_write_hvc(d->vm, buf, len);
+}
+
+static const struct virtio_console_ops con_ops = {
+    .output = con_output,
+};
+
+size_t vm_virtio_console_input(struct vm *vm, const uint8_t *buf, size_t len)
+{
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
+		struct vm_vdev *d = vm->vdev[j];
+		if (d->kind != VDEV_CONSOLE)
+			continue;
+		spin_lock(&d->lock);
+		size_t n = virtio_console_input(&d->u.con, buf, len);
+		spin_unlock(&d->lock);
+		return n;
+	}
+	return 0;
+}
+
+/* --- MMIO window ----------------------------------------------------------------------- */
+
+/* After a register write: ask for more service if a notification left work behind. */
+static void note_backlog(struct vm_vdev *d, struct vcpu *vcpu)
+{
+	bool more = false;
+	switch (d->kind) {
+	case VDEV_BLK:
+		more = d->u.blk.dev.backlog;
+		break;
+	case VDEV_NET:
+		more = d->u.net.dev.backlog;
+		break;
+	case VDEV_CONSOLE:
+		more = d->u.con.backlog;
+		break;
+	}
+	d->backlog = more;
+	if (more && vcpu)
+		vcpu_request(vcpu, VCPU_REQ_IO);
+}
+
+static int vdev_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t *val)
+{
+	UNUSED(vcpu);
+	struct vm_vdev *d = dev;
+	spin_lock(&d->lock);
+	int ret = virtio_mmio_read(transport(d), off, width, val);
+	spin_unlock(&d->lock);
+	return ret;
+}
+
+/* Device lock held: frames this NIC sent that now wait in other ports' inboxes. */
+static uint32_t take_pending(struct vm_vdev *d)
+{
+	if (d->kind != VDEV_NET)
+		return 0;
+	uint32_t p = d->u.net.port.pending;
+	d->u.net.port.pending = 0;
+	return p;
+}
+
+/* After the device lock is dropped: hand the frames to their destination NICs. */
+static void flush_pending(struct vm_vdev *d, uint32_t pending)
+{
+	if (pending)
+		vnet_port_flush(&d->u.net.port, pending);
+}
+
+static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vm_vdev *d = dev;
+	spin_lock(&d->lock);
+	int ret = virtio_mmio_write(transport(d), off, width, val);
+	note_backlog(d, vcpu);
+	sync_port(d);
+	uint32_t pending = take_pending(d);
+	spin_unlock(&d->lock);
+	flush_pending(d, pending);
+	return ret;
+}
+
+static const struct mmio_ops vdev_mmio = {
+    .read = vdev_read,
+    .write = vdev_write,
+};
+
+/* --- creation ----------------------------------------------------------------------------- */
+
+static struct vm_vdev *new_vdev(struct vm *vm, enum vdev_kind kind)
+{
+	struct vm_vdev *d = mem_zalloc_aligned(sizeof(*d), 64);
+	if (!d)
+		return NULL;
+	vm->hyp_mem_bytes += sizeof(*d);
+	spin_init(&d->lock);
+	d->vm = vm;
+	d->kind = kind;
+	d->index = vm->nr_vdev;
+	d->irq = VM_VIRTIO_IRQ0 + d->index;
+	d->base = VM_VIRTIO_BASE + d->index * VM_VIRTIO_STRIDE;
+	return d;
+}
+
+static int add_window(struct vm *vm, struct vm_vdev *d)
+{
+	int ret = mmio_bus_add(&vm->mmio, d->base, VIRTIO_MMIO_SIZE, &vdev_mmio, d, d->name);
+	if (ret)
+		return ret;
+	vm->vdev[vm->nr_vdev++] = d;
+	return 0;
+}
+
+static int create_disk(struct vm *vm, unsigned k)
+{
+	unsigned slot = vm->cfg->disk_slot[k];
+	const char *why = "";
+	struct vblk_phys *phys = hostdev_claim_disk(slot, vm->name, &why);
+	if (!phys) {
+		pr_err("vm %s: disk %u: virtio-mmio slot %u: %s", vm->name, k, slot, why);
+		return -FV_ENODEV;
+	}
+	struct vm_vdev *d = new_vdev(vm, VDEV_BLK);
+	if (!d)
+		return -FV_ENOMEM;
+	fv_snprintf(d->name, sizeof(d->name), "vd%c", 'a' + (int)k);
+	d->u.blk.phys = phys;
+	d->u.blk.slot = slot;
+	d->u.blk.be = (struct virtio_blk_backend){
+	    .read = disk_read,
+	    .write = disk_write,
+	    .flush = disk_flush,
+	    .capacity_sectors = phys->capacity,
+	    .read_only = false,
+	};
+	char serial[VIRTIO_BLK_ID_LEN + 1];
+	fv_snprintf(serial, sizeof(serial), "fv-%s-%u", vm->name, k);
+	int ret = virtio_blk_init(&d->u.blk.dev, &d->u.blk.be, d, &vdev_host, d, serial);
+	if (ret == 0)
+		ret = add_window(vm, d);
+	if (ret == 0)
+		pr_info("vm %s: %s: virtio-blk at 0x%lx irq %u on disk slot %u (%lu MiB)", vm->name,
+		        d->name, (unsigned long)d->base, d->irq, slot,
+		        (unsigned long)(phys->capacity >> 11));
+	return ret;
+}
+
+static int create_nic(struct vm *vm, unsigned k)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_vdev *d = new_vdev(vm, VDEV_NET);
+	if (!d)
+		return -FV_ENOMEM;
+	fv_snprintf(d->name, sizeof(d->name), "eth%u", k);
+	int ret = vnet_port_attach(&d->u.net.port, cfg->nic_switch[k], d, net_deliver);
+	if (ret) {
+		pr_err("vm %s: %s: cannot attach to its switch (%d)", vm->name, d->name, ret);
+		return ret;
+	}
+	ret = virtio_net_init(&d->u.net.dev, cfg->nic_mac[k], &net_ops, d, &vdev_host, d);
+	if (ret == 0)
+		ret = add_window(vm, d);
+	if (ret == 0) {
+		const uint8_t *m = cfg->nic_mac[k];
+		pr_info("vm %s: %s: virtio-net at 0x%lx irq %u, %02x:%02x:%02x:%02x:%02x:%02x on "
+		        "switch port %u",
+		        vm->name, d->name, (unsigned long)d->base, d->irq, m[0], m[1], m[2], m[3],
+		        m[4], m[5], d->u.net.port.port);
+	}
+	return ret;
+}
+
+static int create_console(struct vm *vm)
+{
+	struct vm_vdev *d = new_vdev(vm, VDEV_CONSOLE);
+	if (!d)
+		return -FV_ENOMEM;
+	fv_snprintf(d->name, sizeof(d->name), "hvc0");
+	int ret = virtio_console_init(&d->u.con, &con_ops, d, &vdev_host, d);
+	if (ret == 0)
+		ret = add_window(vm, d);
+	if (ret == 0)
+		pr_info("vm %s: hvc0: virtio-console at 0x%lx irq %u", vm->name,
+		        (unsigned long)d->base, d->irq);
+	return ret;
+}
+
+int vm_virtio_create(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int ret = 0;
+	/* Window order = guest probe order: disks, NICs, console (vm_virtio.h). */
+	for (unsigned k = 0; k < cfg->nr_disks && !ret; k++)
+		ret = create_disk(vm, k);
+	for (unsigned k = 0; k < cfg->nr_nics && !ret; k++)
+		ret = create_nic(vm, k);
+	if (!ret && cfg->virtio_console)
+		ret = create_console(vm);
+	return ret;
+}
+
+/* --- lifecycle and deferred work ------------------------------------------------------------ */
+
+void vm_virtio_reset(struct vm *vm)
+{
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
+		struct vm_vdev *d = vm->vdev[j];
+		spin_lock(&d->lock);
+		virtio_mmio_reset(transport(d));
+		d->backlog = false;
+		sync_port(d);
+		if (d->kind == VDEV_NET)
+			d->u.net.port.pending = 0;
+		spin_unlock(&d->lock);
+	}
+}
+
+void vm_virtio_start(struct vm *vm)
+{
+	/* Devices come up in reset state; ports open when the guest's drivers are ready. */
+	vm_virtio_reset(vm);
+}
+
+void vm_virtio_service(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
+		struct vm_vdev *d = vm->vdev[j];
+		if (!__atomic_load_n(&d->backlog, __ATOMIC_RELAXED))
+			continue;
+		spin_lock(&d->lock);
+		switch (d->kind) {
+		case VDEV_BLK:
+			virtio_blk_process(&d->u.blk.dev);
+			break;
+		case VDEV_NET:
+			virtio_net_process_tx(&d->u.net.dev);
+			break;
+		case VDEV_CONSOLE:
+			virtio_console_process_tx(&d->u.con);
+			break;
+		}
+		/* Still more: once per guest entry, so the vCPU stays preemptible. */
+		note_backlog(d, vcpu);
+		sync_port(d);
+		uint32_t pending = take_pending(d);
+		spin_unlock(&d->lock);
+		flush_pending(d, pending);
+	}
+}
+
+unsigned vm_virtio_count(const struct vm *vm)
+{
+	return vm->nr_vdev;
+}
+
+void vm_virtio_window(const struct vm *vm, unsigned j, uint64_t *base, uint64_t *size,
+                      uint32_t *irq)
+{
+	const struct vm_vdev *d = vm->vdev[j];
+	*base = d->base;
+	*size = VIRTIO_MMIO_SIZE;
+	*irq = d->irq;
+}
+
+void vm_virtio_describe(const struct vm *vm, unsigned j, char *buf, size_t len)
+{
+	const struct vm_vdev *d = vm->vdev[j];
+	switch (d->kind) {
+	case VDEV_BLK: {
+		const struct virtio_blk *b = &d->u.blk.dev;
+		fv_snprintf(
+		    buf, len,
+		    "%s virtio-blk 0x%lx irq %u slot %u: %lu requests, %lu errors, "
+		    "%lu KiB read, %lu KiB written%s",
+		    d->name, (unsigned long)d->base, d->irq, d->u.blk.slot,
+		    (unsigned long)b->requests, (unsigned long)b->errors,
+		    (unsigned long)(b->bytes_read >> 10), (unsigned long)(b->bytes_written >> 10),
+		    (b->mmio.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) ? ", needs reset" : "");
+		break;
+	}
+	case VDEV_NET: {
+		const struct virtio_net *n = &d->u.net.dev;
+		fv_snprintf(
+		    buf, len,
+		    "%s virtio-net 0x%lx irq %u port %u: rx %lu frames (%lu dropped), tx %lu "
+		    "frames (%lu dropped)%s",
+		    d->name, (unsigned long)d->base, d->irq, d->u.net.port.port,
+		    (unsigned long)n->stats.rx_frames, (unsigned long)n->stats.rx_drops,
+		    (unsigned long)n->stats.tx_frames, (unsigned long)n->stats.tx_drops,
+		    (n->mmio.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) ? ", needs reset" : "");
+		break;
+	}
+	case VDEV_CONSOLE: {
+		const struct virtio_console *c = &d->u.con;
+		fv_snprintf(buf, len, "%s virtio-console 0x%lx irq %u: %lu bytes out, %lu in",
+		            d->name, (unsigned long)d->base, d->irq, (unsigned long)c->bytes_out,
+		            (unsigned long)c->bytes_in);
+		break;
+	}
+	}
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_VM_VIRTIO_H
+#define FV_CORE_VM_VIRTIO_H
+
+/*
+ * A VM's paravirtual devices: virtio-mmio windows in its guest physical
+ * map (VM_VIRTIO_BASE + j * VM_VIRTIO_STRIDE, interrupt 1 + j on its
+ * interrupt controller), j counting disks, then NICs, then the console.
+ * Each device has its own lock; lock order: device -> VM irq_lock -> sched.
+ */
+#include "lib/types.h"
+
+#define VM_VIRTIO_BASE   0x10001000ULL
+#define VM_VIRTIO_STRIDE 0x1000ULL
+#define VM_VIRTIO_IRQ0   1U
+
+struct vm;
+struct vcpu;
+struct vm_vdev;
+
+/* Create the VM's devices from its configuration (at VM creation). 0 or -fv_err (logged). */
+int vm_virtio_create(struct vm *vm);
+/* Reset every device of the VM and close its switch ports (the VM stopped). */
+void vm_virtio_reset(struct vm *vm);
+/* Fresh devices for a new boot of the VM. */
+void vm_virtio_start(struct vm *vm);
+/* Console input for the VM's virtio-console; returns bytes the guest took (0: none/no device). */
+size_t vm_virtio_console_input(struct vm *vm, const uint8_t *buf, size_t len);
+/*
+ * Continue device work a guest notification left over when its per-call
+ * budget ran out. Called on @vcpu's CPU before guest entry when VCPU_REQ_IO
+ * is set; posts VCPU_REQ_IO again while work remains.
+ */
+void vm_virtio_service(struct vcpu *vcpu);
+/* Number of devices and the j-th one's window/interrupt (for the guest DTB). */
+unsigned vm_virtio_count(const struct vm *vm);
+void vm_virtio_window(const struct vm *vm, unsigned j, uint64_t *base, uint64_t *size,
+                      uint32_t *irq);
+/* One line per device into buf (for `vm info`). */
+void vm_virtio_describe(const struct vm *vm, unsigned j, char *buf, size_t len);
+
+#endif

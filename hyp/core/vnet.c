@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Virtual switches: locking, inboxes and uplinks around the pure
+ * forwarding logic of hyp/vdev/vswitch.c (contract in vnet.h).
+ */
+#include "core/vnet.h"
+#include "core/console.h"
+#include "core/hostdev.h"
+#include "core/mem.h"
+#include "core/timer.h"
+#include "drivers/virtio_net_phys.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define AGEING_NS   (300ULL * 1000000000ULL) /* forget a MAC after 5 minutes of silence */
+#define UPLINK_POLL 32                       /* frames per uplink per poll */
+
+struct vnet_switch {
+	struct spinlock lock; /* sw */
+	struct vswitch sw;
+	struct vnet_port *ports[VSWITCH_MAX_PORTS]; /* NULL for the uplink port */
+	struct vnet_phys *uplink;
+	int uplink_port; /* -1 = none */
+	unsigned uplink_slot;
+	struct spinlock uplink_rx_lock; /* one poller at a time */
+	uint64_t uplink_tx_drops;
+};
+
+static struct vnet_switch switches[CFG_MAX_SWITCHES];
+static unsigned nr_switches;
+
+int vnet_init(const struct hyp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nr_switches && i < CFG_MAX_SWITCHES; i++) {
+		const struct switch_config *sc = &cfg->switches[i];
+		struct vnet_switch *s = &switches[i];
+		spin_init(&s->lock);
+		spin_init(&s->uplink_rx_lock);
+		vswitch_init(&s->sw, sc->name, AGEING_NS);
+		s->uplink_port = -1;
+		nr_switches = i + 1;
+		if (sc->uplink_slot < 0)
+			continue;
+		const char *why = "";
+		struct vnet_phys *nic =
+		    hostdev_claim_nic((unsigned)sc->uplink_slot, sc->name, &why);
+		if (!nic) {
+			/* The switch still connects its VMs; only the way out is missing. */
+			pr_err("switch %s: uplink virtio-mmio slot %d: %s; running without uplink",
+			       sc->name, sc->uplink_slot, why);
+			continue;
+		}
+		int port = vswitch_add_port(&s->sw, true);
+		if (port < 0)
+			return port;
+		s->uplink = nic;
+		s->uplink_port = port;
+		s->uplink_slot = (unsigned)sc->uplink_slot;
+		uint8_t mac[6];
+		vnet_phys_mac(nic, mac);
+		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x)",
+		        sc->name, sc->uplink_slot, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	}
+	return 0;
+}
+
+int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
+                     void (*deliver)(struct vnet_port *p))
+{
+	if (sw_index >= nr_switches)
+		return -FV_ENOENT;
+	struct vnet_switch *s = &switches[sw_index];
+	spin_init(&p->inbox_lock);
+	vswitch_pktq_init(&p->inbox, p->slots, VNET_INBOX_SLOTS);
+	p->owner = owner;
+	p->deliver = deliver;
+	p->sw = s;
+	spin_lock(&s->lock);
+	int port = vswitch_add_port(&s->sw, false);
+	if (port >= 0) {
+		p->port = (unsigned)port;
+		s->ports[port] = p;
+		/* Down until the VM's driver brings the NIC up. */
+		vswitch_port_set_enabled(&s->sw, p->port, false);
+	}
+	spin_unlock(&s->lock);
+	return port < 0 ? port : 0;
+}
+
+void vnet_port_set_enabled(struct vnet_port *p, bool enabled)
+{
+	struct vnet_switch *s = p->sw;
+	spin_lock(&s->lock);
+	vswitch_port_set_enabled(&s->sw, p->port, enabled);
+	spin_unlock(&s->lock);
+	if (!enabled) {
+		spin_lock(&p->inbox_lock);
+		while (vswitch_pktq_count(&p->inbox))
+			vswitch_pktq_pop(&p->inbox);
+		spin_unlock(&p->inbox_lock);
+	}
+}
+
+/* Copy a frame into the inboxes of @mask's ports; returns the VM ports to flush. */
+static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *frame, size_t len)
+{
+	uint32_t flush = 0;
+	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
+		if (!(mask & (1U << i)))
+			continue;
+		if ((int)i == s->uplink_port) {
+			if (vnet_phys_send(s->uplink, frame, len) != 0)
+				s->uplink_tx_drops++; /* racy statistic, good enough */
+			continue;
+		}
+		struct vnet_port *d = s->ports[i];
+		if (!d)
+			continue;
+		spin_lock(&d->inbox_lock);
+		int ret = vswitch_pktq_push(&d->inbox, frame, len);
+		spin_unlock(&d->inbox_lock);
+		if (ret == 0)
+			flush |= 1U << i;
+	}
+	return flush;
+}
+
+void vnet_port_send(struct vnet_port *p, const uint8_t *frame, size_t len)
+{
+	struct vnet_switch *s = p->sw;
+	spin_lock(&s->lock);
+	uint32_t mask = vswitch_forward(&s->sw, p->port, frame, len, time_now_ns());
+	spin_unlock(&s->lock);
+	if (mask)
+		p->pending |= fan_out(s, mask, frame, len);
+}
+
+void vnet_port_flush(struct vnet_port *p, uint32_t pending)
+{
+	struct vnet_switch *s = p->sw;
+	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
+		struct vnet_port *d = s->ports[i];
+		if ((pending & (1U << i)) && d && d != p)
+			d->deliver(d);
+	}
+}
+
+void vnet_port_drain(struct vnet_port *p, int (*fn)(void *ctx, const uint8_t *f, size_t n),
+                     void *ctx)
+{
+	spin_lock(&p->inbox_lock);
+	const uint8_t *f;
+	size_t n;
+	while (vswitch_pktq_peek(&p->inbox, &f, &n)) {
+		/* Dropped or delivered: either way the frame leaves the inbox; "no buffer" keeps
+		 * it. */
+		if (fn(ctx, f, n) == -FV_EAGAIN)
+			break;
+		vswitch_pktq_pop(&p->inbox);
+	}
+	spin_unlock(&p->inbox_lock);
+}
+
+struct uplink_rx {
+	struct vnet_switch *s;
+	uint32_t flush;
+};
+
+static void uplink_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct uplink_rx *u = ctx;
+	struct vnet_switch *s = u->s;
+	spin_lock(&s->lock);
+	uint32_t mask =
+	    vswitch_forward(&s->sw, (unsigned)s->uplink_port, frame, len, time_now_ns());
+	spin_unlock(&s->lock);
+	if (mask)
+		u->flush |= fan_out(s, mask, frame, len);
+}
+
+void vnet_poll_uplinks(void)
+{
+	for (unsigned i = 0; i < nr_switches; i++) {
+		struct vnet_switch *s = &switches[i];
+		if (!s->uplink || !spin_trylock(&s->uplink_rx_lock))
+			continue;
+		struct uplink_rx u = {s, 0};
+		vnet_phys_poll(s->uplink, uplink_frame, &u, UPLINK_POLL);
+		spin_unlock(&s->uplink_rx_lock);
+		for (unsigned k = 0; k < VSWITCH_MAX_PORTS; k++) {
+			struct vnet_port *d = s->ports[k];
+			if ((u.flush & (1U << k)) && d)
+				d->deliver(d);
+		}
+	}
+}
+
+void vnet_describe(void (*out)(const char *line))
+{
+	char line[160];
+	for (unsigned i = 0; i < nr_switches; i++) {
+		struct vnet_switch *s = &switches[i];
+		spin_lock(&s->lock);
+		unsigned learned = 0;
+		for (unsigned k = 0; k < VSWITCH_FDB_SIZE; k++)
+			learned += s->sw.fdb[k].valid;
+		fv_snprintf(line, sizeof(line),
+		            "switch %s: %u port(s), %u MAC(s) learnt, %lu flooded, %lu dropped%s",
+		            s->sw.name, s->sw.nports, learned, (unsigned long)s->sw.floods,
+		            (unsigned long)s->sw.drops, s->uplink ? ", uplink" : "");
+		spin_unlock(&s->lock);
+		out(line);
+	}
+}

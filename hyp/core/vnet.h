@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_VNET_H
+#define FV_CORE_VNET_H
+
+/*
+ * Virtual switches at run time: struct vswitch (the forwarding decision,
+ * hyp/vdev/vswitch.c) plus locking, per-port inboxes and an optional uplink
+ * to a physical NIC.
+ *
+ * A frame leaving a VM is forwarded under the switch lock and copied into
+ * the inbox of each destination port (inbox lock, a leaf). Inboxes are
+ * drained into the destination VM's virtio-net receive queue by whoever
+ * holds that device's lock: the sender after it has dropped its own device
+ * lock (vnet_port_flush), or the destination itself when its guest posts
+ * receive buffers. So no CPU ever holds two VMs' device locks, and a full
+ * inbox drops frames (as a real switch does) instead of blocking the sender.
+ *
+ * Lock order: VM device lock -> switch lock; VM device lock -> inbox lock.
+ */
+#include "lib/types.h"
+#include "core/config.h"
+#include "core/spinlock.h"
+#include "vdev/vswitch.h"
+
+#define VNET_INBOX_SLOTS 64
+
+struct vnet_switch;
+
+/* A switch port of a VM NIC. */
+struct vnet_port {
+	struct vnet_switch *sw;
+	unsigned port;
+	/* Deliver queued frames into the NIC; called with its device lock held. */
+	void (*deliver)(struct vnet_port *p);
+	void *owner; /* the VM device behind the port */
+	struct spinlock inbox_lock;
+	struct vswitch_pktq inbox;
+	uint32_t pending; /* ports this port's frames went to, to flush (owner's lock) */
+	struct vswitch_pkt_slot slots[VNET_INBOX_SLOTS];
+};
+
+/* Create the configured switches and claim their uplink NICs. 0 or -fv_err (logged). */
+int vnet_init(const struct hyp_config *cfg);
+/* Attach a VM NIC to switch @sw_index; @p is the caller's (zeroed) storage. */
+int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
+                     void (*deliver)(struct vnet_port *p));
+/* Enable or disable the port (its VM's NIC runs / stopped); disabling empties the inbox. */
+void vnet_port_set_enabled(struct vnet_port *p, bool enabled);
+/*
+ * A frame sent by the NIC behind @p (device lock held): forward it into
+ * destination inboxes (or out of the uplink) and remember which ports to
+ * flush. Guest data, checked by the switch.
+ */
+void vnet_port_send(struct vnet_port *p, const uint8_t *frame, size_t len);
+/* After dropping the sender's device lock: deliver into the ports vnet_port_send() fed. */
+void vnet_port_flush(struct vnet_port *p, uint32_t pending);
+/* Take the next inbox frame into @fn (returns 0 = consumed, -FV_EBUSY = keep); under the NIC's
+ * lock. */
+void vnet_port_drain(struct vnet_port *p, int (*fn)(void *ctx, const uint8_t *f, size_t n),
+                     void *ctx);
+/* Poll uplink NICs for received frames (periodic, from the console poll). */
+void vnet_poll_uplinks(void);
+/* One line per switch (ports, FDB, uplink) for the shell. */
+void vnet_describe(void (*out)(const char *line));
+
+#endif

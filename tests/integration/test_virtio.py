@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+"""VirtIO devices for Linux guests: virtio-blk on a physical disk, virtio-net over the
+virtual switch, virtio-console."""
+
+import fvtest
+from hyp import assert_healthy, heartbeat, hyp_cmd
+
+PROMPT = r"fv-guest:~# "
+ESC = "\x1d"  # Ctrl-], the console escape key
+DISKS = fvtest.BUILD_DIR / "test-disks"
+
+
+def boot_to_shell(q, vm, timeout=300):
+    q.expect(rf"^\[{vm}\] FERROVISOR-INIT: up", timeout)
+    q.expect(rf"^\[{vm}\] .*{PROMPT}", 60)
+
+
+def run(q, vm, cmd, pattern, timeout=120):
+    """Type a command into the focused Linux VM and wait for `pattern` at a line start of its
+    output. Markers are computed by the shell ($((...))) so the echoed command never matches."""
+    q.send(cmd + "\r")
+    return q.expect(rf"^\[{vm}\] {pattern}", timeout)
+
+
+def fresh_disk(name, size="64M"):
+    path = DISKS / f"{name}.img"
+    if path.exists():
+        path.unlink()
+    return path
+
+
+@fvtest.timeout(900)
+def test_blk_filesystem_survives_guest_reboot_and_hypervisor_restart():
+    disk = fresh_disk("blk-persist")
+    cmd = hyp_cmd("linux-disk", mem="2G", extra=fvtest.virtio_disk(disk, 0))
+    with fvtest.Qemu(cmd) as q:
+        boot_to_shell(q, "linux")
+        run(q, "linux", "cat /sys/block/vda/size", r"131072\r?$", 60)
+        run(q, "linux", "mke2fs -q /dev/vda && echo MKFS-$((40+2))", r"MKFS-42", 300)
+        run(q, "linux", "mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo MNT-$((40+2))",
+            r"MNT-42", 120)
+        # 2 MiB of random data plus a small text file; remember the checksum.
+        run(q, "linux", "dd if=/dev/urandom of=/mnt/blob bs=64k count=32 2>/dev/null; "
+            "echo hello-ferrovisor > /mnt/note; sync; echo SYNC-$((40+2))", r"SYNC-42", 300)
+        m = run(q, "linux", "md5sum /mnt/blob", r"([0-9a-f]{32})  /mnt/blob", 120)
+        digest = m.group(1)
+        n = heartbeat(q, "hello", 30)
+        # Guest reboot: a fresh boot of the VM finds the files.
+        q.send("umount /mnt; reboot\r")
+        q.expect(r"^\[hyp\] vm linux: guest reboot", 120)
+        q.expect(r"^\[hyp\] vm linux: boot #2", 60)
+        boot_to_shell(q, "linux")
+        run(q, "linux", "mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo MNT-$((40+2))",
+            r"MNT-42", 120)
+        run(q, "linux", "md5sum /mnt/blob", rf"{digest}  /mnt/blob", 120)
+        run(q, "linux", "cat /mnt/note", r"hello-ferrovisor\r?$", 60)
+        # Another write, completed (fsync'd by sync) before the hypervisor goes away.
+        run(q, "linux", "echo second-boot > /mnt/note2; sync; echo SYNC-$((40+2))",
+            r"SYNC-42", 120)
+        assert heartbeat(q, "hello", 30) > n  # the other VM ran all along
+        assert_healthy(q)
+    # Hypervisor restart: a new QEMU on the same disk image sees everything.
+    with fvtest.Qemu(cmd) as q:
+        boot_to_shell(q, "linux")
+        run(q, "linux", "mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo MNT-$((40+2))",
+            r"MNT-42", 120)
+        run(q, "linux", "md5sum /mnt/blob", rf"{digest}  /mnt/blob", 120)
+        run(q, "linux", "cat /mnt/note2", r"second-boot\r?$", 60)
+        assert_healthy(q)
+
+
+def focus(q, n, vm):
+    q.send(ESC + str(n))
+    q.expect(rf"^\[hyp\] console focus: {vm}", 10)
+    q.send("\r")
+    q.expect(rf"^\[{vm}\] .*{PROMPT}", 30)
+
+
+@fvtest.timeout(900)
+def test_net_two_vms_ping_and_transfer_third_vm_isolated():
+    with fvtest.Qemu(hyp_cmd("linux-net", mem="2G")) as q:
+        for vm in ("lina", "linb", "linc"):
+            q.rewind()
+            q.expect(rf"^\[{vm}\] FERROVISOR-INIT: up", 400)
+        q.rewind()
+        q.expect(r"^\[hyp\] vm lina: eth0: virtio-net at 0x10001000 irq 1", 5)
+        # Addresses: lina .1, linb .2 on lan0; linc .3 alone on switch "iso".
+        focus(q, 3, "linc")
+        run(q, "linc", "ifconfig eth0 10.0.0.3 netmask 255.255.255.0 up && echo UP-$((40+2))",
+            r"UP-42", 60)
+        focus(q, 2, "linb")
+        run(q, "linb", "ifconfig eth0 10.0.0.2 netmask 255.255.255.0 up && echo UP-$((40+2))",
+            r"UP-42", 60)
+        # linb serves a 1 MiB random file over HTTP.
+        run(q, "linb", "mkdir -p /www && dd if=/dev/urandom of=/www/blob bs=64k count=16 "
+            "2>/dev/null && httpd -p 80 -h /www && echo HTTPD-$((40+2))", r"HTTPD-42", 60)
+        m = run(q, "linb", "md5sum /www/blob", r"([0-9a-f]{32})  /www/blob", 60)
+        digest = m.group(1)
+        focus(q, 1, "lina")
+        run(q, "lina", "ifconfig eth0 10.0.0.1 netmask 255.255.255.0 up && echo UP-$((40+2))",
+            r"UP-42", 60)
+        run(q, "lina", "ping -c 3 10.0.0.2", r"3 packets transmitted, 3 packets received", 60)
+        # Broadcast too: the isolated VM must not see even flooded frames.
+        run(q, "lina", "ping -b -c 2 -W 1 10.0.0.255 >/dev/null 2>&1; echo BCAST-$((40+2))",
+            r"BCAST-42", 60)
+        run(q, "lina", "wget -q -O /tmp/blob http://10.0.0.2/blob && md5sum /tmp/blob",
+            rf"{digest}  /tmp/blob", 180)
+        # linc: nothing of lan0's traffic arrived, and it cannot reach lina.
+        focus(q, 3, "linc")
+        run(q, "linc", "ping -c 2 -W 1 10.0.0.1", r"2 packets transmitted, 0 packets received",
+            60)
+        m = run(q, "linc", "cat /sys/class/net/eth0/statistics/rx_packets",
+                r"(\d+)\r?$", 30)
+        assert int(m.group(1)) == 0, f"isolated VM received {m.group(1)} packets"
+        # The hypervisor shell shows the switches.
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 10)
+        q.send("net\r")
+        q.expect(r"^\[hyp\] switch lan0: 2 port\(s\), 2 MAC\(s\) learnt", 10)
+        assert_healthy(q)
+
+
+@fvtest.timeout(600)
+def test_console_on_virtio_console_hvc0():
+    with fvtest.Qemu(hyp_cmd("linux-hvc", mem="2G")) as q:
+        q.expect(r"^\[hyp\] vm linux: hvc0: virtio-console at 0x10001000 irq 1", 60)
+        # Everything the guest prints comes through hvc0 (no UART console, no earlycon).
+        boot_to_shell(q, "linux")
+        run(q, "linux", "cat /proc/consoles", r"hvc0\s", 60)
+        run(q, "linux", "echo typed-into-hvc-$((6*7))", r"typed-into-hvc-42", 60)
+        run(q, "linux", "head -c 3000 /dev/zero | tr '\\\\0' x | wc -c", r"3000\r?$", 60)
+        n = heartbeat(q, "hello", 30)
+        assert heartbeat(q, "hello", 30) > n
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 10)
+        q.send("vm info linux\r")
+        q.expect(r"^\[hyp\] dev hvc0 virtio-console 0x10001000 irq 1: \d+ bytes out, [1-9]\d* in",
+                 10)
+        assert_healthy(q)
