@@ -2,6 +2,11 @@
 """VirtIO devices for Linux guests: virtio-blk on a physical disk, virtio-net over the
 virtual switch, virtio-console."""
 
+import hashlib
+import socket
+import time
+import urllib.request
+
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd
 
@@ -136,4 +141,44 @@ def test_console_on_virtio_console_hvc0():
         q.send("vm info linux\r")
         q.expect(r"^\[hyp\] dev hvc0 virtio-console 0x10001000 irq 1: \d+ bytes out, [1-9]\d* in",
                  10)
+        assert_healthy(q)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@fvtest.timeout(600)
+def test_net_uplink_through_physical_nic_to_host():
+    port = free_port()
+    # The physical NIC is QEMU's restricted user-mode network: nothing leaves QEMU except
+    # the forwarded 127.0.0.1 port.
+    extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:80",
+             "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
+    with fvtest.Qemu(hyp_cmd("linux-uplink", mem="2G", extra=extra)) as q:
+        q.expect(r"^\[hyp\] virtio slot 0 \(0x10001000\): NIC", 60)
+        q.expect(r"^\[hyp\] switch lan0: uplink on virtio slot 0", 10)
+        boot_to_shell(q, "linux")
+        run(q, "linux", "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && echo UP-$((40+2))",
+            r"UP-42", 60)
+        run(q, "linux", "mkdir -p /www && dd if=/dev/urandom of=/www/blob bs=64k count=8 "
+            "2>/dev/null && httpd -p 80 -h /www && echo HTTPD-$((40+2))", r"HTTPD-42", 60)
+        m = run(q, "linux", "md5sum /www/blob", r"([0-9a-f]{32})  /www/blob", 60)
+        digest = m.group(1)
+        body = None
+        deadline = time.monotonic() + 120
+        while body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/blob", timeout=30) as r:
+                    body = r.read()
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
+        assert len(body) == 512 * 1024, len(body)
+        assert hashlib.md5(body).hexdigest() == digest
+        n = heartbeat(q, "hello", 30)
+        assert heartbeat(q, "hello", 30) > n
         assert_healthy(q)
