@@ -26,6 +26,11 @@ int arch_features_probe(const char *isa_hint, uint32_t cache_block);
 void arch_mem_zero(void *p, uint64_t size);
 /* Per-CPU hypervisor setup (delegation, counters); every CPU, early. */
 void arch_cpu_init(void);
+/* Host interrupt controller: set up on the boot CPU, enable one source routed to it (core/irq.c).
+ */
+struct platform;
+int arch_irq_init(const struct platform *p);
+int arch_irq_enable(unsigned irq);
 /* Start a secondary CPU; returns 0 or negative fv_err. */
 int arch_cpu_start(struct cpu *cpu);
 /* Send a wake-up/reschedule interrupt to another CPU. */

@@ -7,6 +7,7 @@
 #include "core/arch.h"
 #include "core/config.h"
 #include "core/hostdev.h"
+#include "core/irq.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -179,8 +180,9 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	        (unsigned long)config.slice_us);
 
 	setup_cpus(hartid, config.slice_us * 1000);
+	irq_init(&plat);
 	hostdev_probe(&plat);
-	if (vnet_init(&config) != 0)
+	if (vnet_init(&config, &plat) != 0)
 		stop_boot("cannot set up the virtual switches");
 	create_vms();
 	if (vm_count == 0)

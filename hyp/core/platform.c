@@ -102,6 +102,33 @@ static int parse_cpus(const void *fdt, struct platform *p)
 	return p->nr_cpus && p->timebase_hz ? 0 : -FV_ENOENT;
 }
 
+/*
+ * PLIC contexts (riscv,plic0 binding): "interrupts-extended" lists one
+ * <intc-phandle cause> pair per context, in context order; the S-mode
+ * context of a hart is the pair naming that hart's interrupt controller
+ * with cause 9 (supervisor external interrupt).
+ */
+static void parse_plic_contexts(const void *fdt, int plic, struct platform *p)
+{
+	int len;
+	const uint8_t *prop = fv_fdt_getprop(fdt, plic, "interrupts-extended", &len);
+	if (!prop || len <= 0)
+		return;
+	for (int ctx = 0; (ctx + 1) * 8 <= len; ctx++) {
+		uint32_t ph = fv_fdt_be32(prop + ctx * 8), cause = fv_fdt_be32(prop + ctx * 8 + 4);
+		if (cause != 9)
+			continue;
+		int intc = fv_fdt_node_by_phandle(fdt, ph);
+		int cpu = intc >= 0 ? fv_fdt_parent_offset(fdt, intc) : -1;
+		uint64_t hart, sz;
+		if (cpu < 0 || fv_fdt_reg(fdt, cpu, 0, &hart, &sz) != 0)
+			continue;
+		for (unsigned i = 0; i < p->nr_cpus; i++)
+			if (p->hartid[i] == hart && p->plic_s_ctx[i] < 0)
+				p->plic_s_ctx[i] = ctx;
+	}
+}
+
 static void parse_uart(const void *fdt, struct platform *p)
 {
 	int node = fv_fdt_find_compatible(fdt, -1, "ns16550a");
@@ -160,6 +187,8 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 	if (ret)
 		return ret;
 	parse_uart(fdt, p);
+	for (unsigned i = 0; i < PLAT_MAX_CPUS; i++)
+		p->plic_s_ctx[i] = -1;
 	get_dev(fdt, "riscv,plic0", &p->plic);
 	get_dev(fdt, "sifive,plic-1.0.0", &p->plic);
 	if (p->plic.present) {
@@ -169,6 +198,8 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 			n = fv_fdt_find_compatible(fdt, -1, "sifive,plic-1.0.0");
 		if (n >= 0 && fv_fdt_prop_u32(fdt, n, "riscv,ndev", &nd) == 0)
 			p->plic_ndev = nd;
+		if (n >= 0)
+			parse_plic_contexts(fdt, n, p);
 	}
 	get_dev(fdt, "riscv,clint0", &p->clint);
 	get_dev(fdt, "sifive,clint0", &p->clint);

@@ -34,6 +34,9 @@ struct platform {
 	unsigned uart_reg_shift, uart_io_width;
 	struct plat_dev plic;
 	uint32_t plic_ndev;
+	/* PLIC context wired to each CPU's S-mode external interrupt (same index as hartid[]); -1 =
+	 * none */
+	int plic_s_ctx[PLAT_MAX_CPUS];
 	struct plat_dev clint;
 	struct plat_dev aplic, imsic;
 	struct plat_dev virtio[PLAT_MAX_VIRTIO];

@@ -6,6 +6,7 @@
 #include "core/vnet.h"
 #include "core/console.h"
 #include "core/hostdev.h"
+#include "core/irq.h"
 #include "core/mem.h"
 #include "core/timer.h"
 #include "drivers/virtio_net_phys.h"
@@ -29,7 +30,9 @@ struct vnet_switch {
 static struct vnet_switch switches[CFG_MAX_SWITCHES];
 static unsigned nr_switches;
 
-int vnet_init(const struct hyp_config *cfg)
+static void uplink_irq(void *arg);
+
+int vnet_init(const struct hyp_config *cfg, const struct platform *plat)
 {
 	for (unsigned i = 0; i < cfg->nr_switches && i < CFG_MAX_SWITCHES; i++) {
 		const struct switch_config *sc = &cfg->switches[i];
@@ -58,8 +61,16 @@ int vnet_init(const struct hyp_config *cfg)
 		s->uplink_slot = (unsigned)sc->uplink_slot;
 		uint8_t mac[6];
 		vnet_phys_mac(nic, mac);
-		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x)",
-		        sc->name, sc->uplink_slot, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		/* Received frames raise the slot's interrupt; the console tick polls as a fallback.
+		 */
+		uint32_t irq = 0;
+		for (unsigned k = 0; k < plat->nr_virtio; k++)
+			if (plat->virtio[k].base == hostdev_base(s->uplink_slot))
+				irq = plat->virtio[k].irq;
+		bool irq_ok = irq && irq_register(irq, uplink_irq, s) == 0;
+		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x), %s",
+		        sc->name, sc->uplink_slot, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		        irq_ok ? "interrupt-driven" : "polled");
 	}
 	return 0;
 }
@@ -178,21 +189,35 @@ static void uplink_frame(void *ctx, const uint8_t *frame, size_t len)
 		u->flush |= fan_out(s, mask, frame, len);
 }
 
+/* Take up to @rounds batches of received frames from @s's uplink into its ports. */
+static void poll_uplink(struct vnet_switch *s, unsigned rounds)
+{
+	if (!s->uplink || !spin_trylock(&s->uplink_rx_lock))
+		return;
+	struct uplink_rx u = {s, 0};
+	for (unsigned r = 0; r < rounds; r++)
+		if (vnet_phys_poll(s->uplink, uplink_frame, &u, UPLINK_POLL) < UPLINK_POLL)
+			break; /* ring empty */
+	spin_unlock(&s->uplink_rx_lock);
+	for (unsigned k = 0; k < VSWITCH_MAX_PORTS; k++) {
+		struct vnet_port *d = s->ports[k];
+		if ((u.flush & (1U << k)) && d)
+			d->deliver(d);
+	}
+}
+
+static void uplink_irq(void *arg)
+{
+	struct vnet_switch *s = arg;
+	/* Ack first: a frame arriving while we poll raises the line again. */
+	vphys_ack_interrupt(&s->uplink->dev);
+	poll_uplink(s, 8);
+}
+
 void vnet_poll_uplinks(void)
 {
-	for (unsigned i = 0; i < nr_switches; i++) {
-		struct vnet_switch *s = &switches[i];
-		if (!s->uplink || !spin_trylock(&s->uplink_rx_lock))
-			continue;
-		struct uplink_rx u = {s, 0};
-		vnet_phys_poll(s->uplink, uplink_frame, &u, UPLINK_POLL);
-		spin_unlock(&s->uplink_rx_lock);
-		for (unsigned k = 0; k < VSWITCH_MAX_PORTS; k++) {
-			struct vnet_port *d = s->ports[k];
-			if ((u.flush & (1U << k)) && d)
-				d->deliver(d);
-		}
-	}
+	for (unsigned i = 0; i < nr_switches; i++)
+		poll_uplink(&switches[i], 1);
 }
 
 void vnet_describe(void (*out)(const char *line))

@@ -40,7 +40,8 @@ struct vnet_port {
 };
 
 /* Create the configured switches and claim their uplink NICs. 0 or -fv_err (logged). */
-int vnet_init(const struct hyp_config *cfg);
+struct platform;
+int vnet_init(const struct hyp_config *cfg, const struct platform *plat);
 /* Attach a VM NIC to switch @sw_index; @p is the caller's (zeroed) storage. */
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p));
@@ -58,7 +59,7 @@ void vnet_port_flush(struct vnet_port *p, uint32_t pending);
  * lock. */
 void vnet_port_drain(struct vnet_port *p, int (*fn)(void *ctx, const uint8_t *f, size_t n),
                      void *ctx);
-/* Poll uplink NICs for received frames (periodic, from the console poll). */
+/* Poll uplink NICs for received frames (periodic fallback to their interrupts). */
 void vnet_poll_uplinks(void);
 /* One line per switch (ports, FDB, uplink) for the shell. */
 void vnet_describe(void (*out)(const char *line));

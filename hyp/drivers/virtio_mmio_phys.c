@@ -420,6 +420,16 @@ int vphys_post(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, un
 	return ret;
 }
 
+uint32_t vphys_ack_interrupt(struct vphys_dev *d)
+{
+	if (vphys_is_broken(d))
+		return 0;
+	uint32_t is = rd(d, REG_INT_STATUS);
+	if (is)
+		wr(d, REG_INT_ACK, is);
+	return is;
+}
+
 void vphys_notify(struct vphys_dev *d, unsigned q)
 {
 	struct vphys_queue *vq = queue(d, q);

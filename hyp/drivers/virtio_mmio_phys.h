@@ -165,4 +165,11 @@ int vphys_harvest(struct vphys_dev *d, unsigned q, uint16_t *head, uint32_t *len
  */
 long vphys_submit(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, unsigned nsegs);
 
+/*
+ * Acknowledge the device's interrupt (InterruptStatus -> InterruptACK) so its
+ * level line drops; returns the status bits that were set (0 if none or the
+ * device is broken). For interrupt-driven users; vphys_submit acks itself.
+ */
+uint32_t vphys_ack_interrupt(struct vphys_dev *d);
+
 #endif

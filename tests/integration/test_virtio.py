@@ -159,7 +159,7 @@ def test_net_uplink_through_physical_nic_to_host():
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-uplink", mem="2G", extra=extra)) as q:
         q.expect(r"^\[hyp\] virtio slot 0 \(0x10001000\): NIC", 60)
-        q.expect(r"^\[hyp\] switch lan0: uplink on virtio slot 0", 10)
+        q.expect(r"^\[hyp\] switch lan0: uplink on virtio slot 0 .*, interrupt-driven", 10)
         boot_to_shell(q, "linux")
         run(q, "linux", "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && echo UP-$((40+2))",
             r"UP-42", 60)

@@ -534,6 +534,9 @@ static void test_qemu_virt(void **state)
 	assert_int_equal(p.plic.base, 0xc000000);
 	assert_int_equal(p.plic.size, 0x600000);
 	assert_int_equal(p.plic_ndev, 95);
+	/* QEMU virt: context 2h is hart h's M-mode, 2h+1 its S-mode external interrupt. */
+	for (unsigned i = 0; i < p.nr_cpus; i++)
+		assert_int_equal(p.plic_s_ctx[i], (int)(2 * p.hartid[i] + 1));
 	assert_false(p.aplic.present);
 	assert_false(p.imsic.present);
 	free(blob);

@@ -57,6 +57,8 @@ void riscv_handle_host_irqs(void)
 		csr_clear(sip, MIP_SSIP);
 		c->stats.irqs_ipi++;
 	}
+	if (sip & MIP_SEIP)
+		riscv_handle_external_irqs();
 	if (sip & MIP_STIP) {
 		c->stats.irqs_timer++;
 		/* Push the hardware deadline out; timer_handle_expired re-arms it. */
@@ -73,6 +75,7 @@ void arch_cpu_idle(void)
 	 */
 	csr_set(sie, MIP_SSIP | MIP_STIP);
 	__asm__ volatile("wfi" ::: "memory");
+	/* (sie.SEIE, set by arch_irq_init on the boot CPU, also wakes wfi.) */
 	riscv_handle_host_irqs();
 }
 

@@ -59,6 +59,8 @@ struct sbi_result;
 void riscv_hsm_resume(struct vcpu *vcpu, struct sbi_result *r);
 /* Handle the hypervisor's own pending interrupts (timer, IPI) in sip. */
 void riscv_handle_host_irqs(void);
+/* Claim and dispatch pending host PLIC sources (boot CPU; irq_riscv.c). */
+void riscv_handle_external_irqs(void);
 
 static inline void riscv_hfence_gvma_vmid(uint64_t vmid)
 {

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/* Host PLIC driver (contract in plic.h). */
+#include "drivers/plic.h"
+
+#define PRIORITY(irq)  (0x0000u + 4u * (irq))
+#define ENABLE(ctx, w) (0x2000u + 0x80u * (unsigned)(ctx) + 4u * (w))
+#define THRESHOLD(ctx) (0x200000u + 0x1000u * (unsigned)(ctx))
+#define CLAIM(ctx)     (0x200004u + 0x1000u * (unsigned)(ctx))
+
+static inline void wr(const struct plic *p, uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(p->base + off) = v;
+}
+
+static inline uint32_t rd(const struct plic *p, uint32_t off)
+{
+	return *(volatile uint32_t *)(p->base + off);
+}
+
+void plic_init(struct plic *p, uintptr_t base, uint32_t ndev, int ctx)
+{
+	p->base = base;
+	p->ndev = ndev > 1023 ? 1023 : ndev;
+	for (uint32_t w = 0; w <= p->ndev / 32; w++)
+		wr(p, ENABLE(ctx, w), 0);
+	for (uint32_t i = 1; i <= p->ndev; i++)
+		wr(p, PRIORITY(i), 0);
+	/* Priority 0 never interrupts: threshold 0 lets every enabled source through. */
+	wr(p, THRESHOLD(ctx), 0);
+}
+
+int plic_enable(struct plic *p, uint32_t irq, int ctx)
+{
+	if (irq == 0 || irq > p->ndev || ctx < 0)
+		return -FV_EINVAL;
+	wr(p, PRIORITY(irq), 1);
+	uint32_t w = irq / 32;
+	wr(p, ENABLE(ctx, w), rd(p, ENABLE(ctx, w)) | (1u << (irq % 32)));
+	return 0;
+}
+
+uint32_t plic_claim(struct plic *p, int ctx)
+{
+	return rd(p, CLAIM(ctx));
+}
+
+void plic_complete(struct plic *p, int ctx, uint32_t irq)
+{
+	wr(p, CLAIM(ctx), irq);
+}

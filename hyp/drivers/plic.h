@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_DRIVERS_PLIC_H
+#define FV_DRIVERS_PLIC_H
+
+/*
+ * Host PLIC (RISC-V Platform-Level Interrupt Controller, riscv,plic0 /
+ * sifive,plic-1.0.0): the hypervisor's own external interrupts (physical
+ * device interrupts), as opposed to the emulated PLIC each VM gets
+ * (hyp/vdev/vplic.c). Register map per the PLIC specification: priorities
+ * at 0x0 + 4*irq, enable bits at 0x2000 + 0x80*ctx, threshold and
+ * claim/complete at 0x200000 + 0x1000*ctx.
+ */
+#include "lib/types.h"
+
+struct plic {
+	uintptr_t base;
+	uint32_t ndev; /* sources 1..ndev */
+};
+
+/* Set up @p at @base with @ndev sources: every source disabled in @ctx, priority 0. */
+void plic_init(struct plic *p, uintptr_t base, uint32_t ndev, int ctx);
+/* Enable source @irq (1..ndev) in context @ctx with priority 1; -FV_EINVAL if out of range. */
+int plic_enable(struct plic *p, uint32_t irq, int ctx);
+/* Claim the highest-priority pending source of @ctx; 0 if none. */
+uint32_t plic_claim(struct plic *p, int ctx);
+/* Signal completion of a claimed source. */
+void plic_complete(struct plic *p, int ctx, uint32_t irq);
+
+#endif
