@@ -66,6 +66,26 @@ static void mac_bytes(const char *s, uint8_t *out)
 		out[i] = (uint8_t)strtoul(s + 3 * i, NULL, 16);
 }
 
+/*
+ * virtio-blk-slices when any disk of vm is a slice: (start sector, sector
+ * count) per disk, (0, 0) for a whole disk and a count of 0 for "to the end".
+ */
+static int slices_prop(void *fdt, const struct model_vm *vm)
+{
+	fdt64_t cells[2 * CFG_MAX_VIRTIO];
+	bool any = false;
+	for (unsigned i = 0; i < vm->nr_disks; i++) {
+		const struct model_disk *k = &vm->disks[i];
+		any = any || k->slice;
+		cells[2 * i] = cpu_to_fdt64(k->slice ? k->slice_offset / 512 : 0);
+		cells[2 * i + 1] = cpu_to_fdt64(k->slice ? k->slice_size / 512 : 0);
+	}
+	if (!any)
+		return 0;
+	return fdt_property(fdt, "virtio-blk-slices", cells,
+	                    (int)(2 * vm->nr_disks * sizeof(cells[0])));
+}
+
 /* Disks, interfaces and the virtio console of a VM (format in hyp/core/config.c). */
 static int virtio_props(void *fdt, const struct model *m, const struct model_vm *vm)
 {
@@ -85,6 +105,8 @@ static int virtio_props(void *fdt, const struct model *m, const struct model_vm 
 	}
 	if (vm->nr_disks)
 		err = cpu_list_prop(fdt, "virtio-blk-slots", blk, vm->nr_disks);
+	if (!err && vm->nr_disks)
+		err = slices_prop(fdt, vm);
 	if (!err && vm->nr_nics)
 		err = fdt_property(fdt, "virtio-net-switch", sw, (int)swlen);
 	if (!err && vm->nr_nics)
@@ -192,7 +214,7 @@ int bundle_build(const struct model *m, void **blob, size_t *size, struct diag *
 	}
 	size_t total = fdt_totalsize(fdt);
 	static struct hyp_config parsed; /* large; not reentrant, the tool is single-threaded */
-	char err[160];
+	char err[256];
 	if (bundle_verify(fdt, total, &parsed, err, sizeof(err))) {
 		free(fdt);
 		return diag_error(d, NOPOS, "bundle", "the hypervisor's parser rejects it: %s",

@@ -18,6 +18,9 @@
 #define LINUX_MAGIC2      56 /* "RSC\x05" */
 #define LINUX_HDR_BYTES   64
 
+/* qcow2 header: big-endian virtual disk size in bytes (QEMU docs/interop/qcow2.txt). */
+#define QCOW2_SIZE 24
+
 static uint64_t le64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -111,7 +114,25 @@ const char *image_disk_format(const uint8_t *head, size_t len)
 	return "raw";
 }
 
-int image_probe_disk(const char *path, const char **format, char *err, size_t errlen)
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+uint64_t image_disk_bytes(const uint8_t *head, size_t len, const char *format, uint64_t size)
+{
+	if (strcmp(format, "raw") == 0)
+		return size - size % 512; /* QEMU's capacity: whole sectors */
+	if (strcmp(format, "qcow2") == 0 && len >= QCOW2_SIZE + 8)
+		return be64(head + QCOW2_SIZE);
+	return 0;
+}
+
+int image_probe_disk(const char *path, const char **format, uint64_t *bytes, char *err,
+                     size_t errlen)
 {
 	uint8_t head[HEAD_BYTES];
 	size_t len;
@@ -119,5 +140,7 @@ int image_probe_disk(const char *path, const char **format, char *err, size_t er
 	if (read_head(path, head, &len, &size, true, err, errlen))
 		return -1;
 	*format = image_disk_format(head, len);
+	/* st_size of a block device is 0: unknown, as for formats without a known header. */
+	*bytes = image_disk_bytes(head, len, *format, size);
 	return 0;
 }

@@ -36,7 +36,20 @@ int image_probe(const char *path, struct image_info *out, char *err, size_t errl
  */
 const char *image_disk_format(const uint8_t *head, size_t len);
 
-/* Probe a disk image file (regular file or block device); 0 or -1 with err. */
-int image_probe_disk(const char *path, const char **format, char *err, size_t errlen);
+/*
+ * The size in bytes a guest sees of a disk image of total file size size
+ * whose first len bytes are head, in format: a raw file's length in whole
+ * 512-byte sectors, a qcow2 image's virtual size (header field at byte
+ * 24); 0 when unknown (other formats, a short qcow2 header). Pure.
+ */
+uint64_t image_disk_bytes(const uint8_t *head, size_t len, const char *format, uint64_t size);
+
+/*
+ * Probe a disk image file (regular file or block device): its format and,
+ * when known, its size as image_disk_bytes() (0 for block devices).
+ * 0 or -1 with err.
+ */
+int image_probe_disk(const char *path, const char **format, uint64_t *bytes, char *err,
+                     size_t errlen);
 
 #endif

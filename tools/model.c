@@ -67,7 +67,8 @@ unsigned model_virtio_count(const struct model *m)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->nr_vms; i++)
-		n += m->vms[i].nr_disks;
+		for (unsigned k = 0; k < m->vms[i].nr_disks; k++)
+			n += m->vms[i].disks[k].share_vm < 0;
 	for (unsigned i = 0; i < m->host.nr_switches; i++)
 		n += m->host.switches[i].up.kind != UPLINK_NONE;
 	return n;

@@ -82,7 +82,10 @@ enum switch_key { SK_NAME, SK_UPLINK, SK_COUNT };
 /* Keys of an uplink mapping and (UK_HOSTFWD) of its user: mapping. */
 enum uplink_key { UK_TAP, UK_SOCKET, UK_USER, UK_PORT, UK_MAC, UK_HOSTFWD, UK_COUNT };
 
-enum disk_key { DK_TYPE, DK_IMAGE, DK_FORMAT, DK_READONLY, DK_SIZE, DK_COUNT };
+enum disk_key { DK_TYPE, DK_IMAGE, DK_FORMAT, DK_READONLY, DK_SIZE, DK_SLICE, DK_COUNT };
+
+/* Keys of a storage entry's slice: mapping. */
+enum slice_key { SLK_OFFSET, SLK_SIZE, SLK_COUNT };
 
 enum image_kind {
 	IMAGE_FLAT,  /* a flat binary entered at its first byte */
@@ -132,15 +135,29 @@ struct model_nic {
 	int sw_index;             /* resolver: index into model_host.switches */
 };
 
+/*
+ * A VM disk: a disk image, or with slice: a part of one. Entries (of one VM
+ * or of several) may name the same image only if each has a slice and the
+ * slices do not overlap; they then share one QEMU drive and physical slot,
+ * that of the first entry naming the image (share_vm/share_disk).
+ */
 struct model_disk {
 	struct src_pos at;
 	struct src_pos pos[DK_COUNT];
+	struct src_pos slice_pos[SLK_COUNT];
 	char *image;    /* as written */
 	char *path;     /* resolved absolute path */
 	char format[8]; /* "auto" (as written), then "raw" or "qcow2" or a foreign format */
 	bool readonly;
 	uint64_t size; /* create the image with this size when it does not exist; 0 = never */
 	bool create;   /* resolver: it does not exist yet; `run` creates it */
+	bool slice;    /* slice: given */
+	uint64_t slice_offset; /* bytes, multiple of 512 */
+	uint64_t slice_size;   /* bytes, multiple of 512; 0 = to the end of the image */
+	/* Resolver: */
+	uint64_t image_bytes; /* the disk's size as the guest sees it, 0 = unknown */
+	int share_vm;         /* the entry whose drive this one shares, -1 = its own */
+	int share_disk;
 	int slot;
 };
 
@@ -207,7 +224,7 @@ void model_vm_init(struct model_vm *vm);
 /* Free everything model_init() and the loader allocated; m may be reused after model_init(). */
 void model_free(struct model *m);
 
-/* Physical virtio-mmio slots in use: all disks and all switch uplinks. */
+/* Physical virtio-mmio slots in use: all disk drives (shared ones once) and switch uplinks. */
 unsigned model_virtio_count(const struct model *m);
 
 /* Reset a switch to "no uplink" with name (copied, at most CFG_SWITCH_NAME - 1 bytes). */

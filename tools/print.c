@@ -124,7 +124,24 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 			size_val(f, k->size);
 			fputs(k->create ? "  # missing: created by `ferrovisor run`\n" : "\n", f);
 		}
-		fprintf(f, "        # virtio-mmio slot %d (0x%llx); ", k->slot, slot_addr(k->slot));
+		if (k->slice) {
+			unsigned long long first = k->slice_offset / 512;
+			fputs("        slice: {offset: ", f);
+			size_val(f, k->slice_offset);
+			if (k->slice_size) {
+				fputs(", size: ", f);
+				size_val(f, k->slice_size);
+				fprintf(f, "}  # sectors %llu-%llu\n", first,
+				        first + k->slice_size / 512 - 1);
+			} else {
+				fprintf(f, "}  # sectors %llu to the end of the image\n", first);
+			}
+		}
+		fprintf(f, "        # virtio-mmio slot %d (0x%llx)", k->slot, slot_addr(k->slot));
+		if (k->share_vm >= 0)
+			fprintf(f, ", shared with VM \"%s\" storage[%d]", m->vms[k->share_vm].name,
+			        k->share_disk);
+		fputs("; ", f);
 		guest_dev(f, i);
 	}
 }

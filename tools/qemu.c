@@ -233,6 +233,20 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 	return ret;
 }
 
+/* " sectors A-B" or " sectors A to the end" of a slice, for the log. */
+static void slice_log(const struct model_disk *k, char *buf, size_t len)
+{
+	unsigned long long first = k->slice_offset / 512;
+	if (k->slice_size)
+		snprintf(buf, len, ", sectors %llu-%llu", first, first + k->slice_size / 512 - 1);
+	else
+		snprintf(buf, len, ", sectors %llu to the end", first);
+}
+
+/*
+ * One drive per image: the first entry naming an image brings its drive;
+ * other slices of it (entries with share_vm set) use that drive's slot.
+ */
 static int add_disks(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
                      struct diag *d)
 {
@@ -240,6 +254,19 @@ static int add_disks(const struct model *m, const struct qemu_opts *o, struct qe
 		const struct model_vm *vm = &m->vms[v];
 		for (unsigned i = 0; i < vm->nr_disks; i++) {
 			const struct model_disk *k = &vm->disks[i];
+			char slice[96] = "";
+			if (k->slice)
+				slice_log(k, slice, sizeof(slice));
+			if (k->share_vm >= 0) {
+				/* Another slice of an image whose drive is already there. */
+				fprintf(
+				    o->log,
+				    "ferrovisor: vm %s storage[%u]: %s%s on virtio-mmio slot %d, "
+				    "the drive of vm %s storage[%d]\n",
+				    vm->name, i, k->path, slice, k->slot, m->vms[k->share_vm].name,
+				    k->share_disk);
+				continue;
+			}
 			char *file = NULL;
 			if (prepare_disk(vm, i, k, o, &file, d))
 				return -1;
@@ -255,12 +282,13 @@ static int add_disks(const struct model *m, const struct qemu_opts *o, struct qe
 			add(c, "virtio-blk-device,drive=fvblk%d,bus=virtio-mmio-bus.%d", k->slot,
 			    k->slot);
 			free(esc);
-			fprintf(
-			    o->log,
-			    "ferrovisor: vm %s storage[%u]: %s (%s%s) on virtio-mmio slot %d "
-			    "(0x%llx)\n",
-			    vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", k->slot,
-			    MODEL_VIRTIO_BASE + (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
+			fprintf(o->log,
+			        "ferrovisor: vm %s storage[%u]: %s (%s%s)%s on virtio-mmio slot %d "
+			        "(0x%llx)\n",
+			        vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", slice,
+			        k->slot,
+			        MODEL_VIRTIO_BASE +
+			            (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
 		}
 	}
 	return 0;

@@ -11,7 +11,8 @@
  * the physical virtio devices on the virtio-mmio slot the bundle records:
  *   disks:   -drive file=...,if=none,format=raw|qcow2,id=fvblkN
  *            -device virtio-blk-device,drive=fvblkN,bus=virtio-mmio-bus.SLOT
- *            (other formats are converted once with qemu-img into the cache)
+ *            (other formats are converted once with qemu-img into the cache;
+ *            one drive per image, shared by all slices of it)
  *   switch uplinks: -device virtio-net-device,mac=UPLINK-MAC,... with
  *            -netdev tap,ifname=NAME,script=no,downscript=no when
  *            /dev/net/tun opens and NAME is an existing tap interface, else

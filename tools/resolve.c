@@ -188,20 +188,123 @@ static int check_layout(const struct model_vm *vm, struct diag *d)
 	return 0;
 }
 
+/* A storage entry already checked, by file identity (or name while it does not exist yet). */
 struct seen_disk {
 	dev_t dev;
 	ino_t ino;
 	const char *path;
-	const char *vm;
 	unsigned line;
 	bool create;
+	unsigned v, i; /* m->vms[v].disks[i] */
 };
 
 /* The end of "too many devices" messages. */
 #define SLOTS_MSG "QEMU virt has 8 virtio-mmio slots, shared by all disks and switch uplinks"
 _Static_assert(MODEL_VIRTIO_SLOTS == 8, "SLOTS_MSG names the slot count");
 
-/* Disk images: present (or to be created), of a known format, one VM each. */
+/* "offset 16M, size 16M" or "offset 16M to the end", for messages. */
+static void slice_desc(const struct model_disk *k, char *buf, size_t len)
+{
+	char off[32], size[32];
+	scalar_fmt_size(k->slice_offset, off, sizeof(off));
+	if (!k->slice_size) {
+		snprintf(buf, len, "offset %s to the end", off);
+		return;
+	}
+	scalar_fmt_size(k->slice_size, size, sizeof(size));
+	snprintf(buf, len, "offset %s, size %s", off, size);
+}
+
+static struct src_pos disk_key_pos(const struct model_disk *k, enum disk_key key)
+{
+	return k->pos[key].line ? k->pos[key] : k->at;
+}
+
+/* The slice inside the image, when the image's size is known. */
+static int check_slice_bounds(const struct model_disk *k, unsigned i, struct diag *d)
+{
+	if (!k->slice || !k->image_bytes)
+		return 0;
+	char key[40], have[32], desc[80];
+	snprintf(key, sizeof(key), "storage[%u].slice", i);
+	scalar_fmt_size(k->image_bytes, have, sizeof(have));
+	if (k->slice_offset >= k->image_bytes) {
+		char off[32];
+		scalar_fmt_size(k->slice_offset, off, sizeof(off));
+		struct src_pos p = k->slice_pos[SLK_OFFSET].line ? k->slice_pos[SLK_OFFSET]
+		                                                 : disk_key_pos(k, DK_SLICE);
+		return diag_error(d, p, key, "offset %s is at or past the end of %s (%s)", off,
+		                  k->path, have);
+	}
+	if (k->slice_size > k->image_bytes - k->slice_offset) {
+		slice_desc(k, desc, sizeof(desc));
+		return diag_error(d, disk_key_pos(k, DK_SLICE), key,
+		                  "%s runs past the end of %s (%s)", desc, k->path, have);
+	}
+	return 0;
+}
+
+/*
+ * Entry i of vm names the image of an earlier entry o (of VM ow): allowed
+ * for non-overlapping slices only; they share the drive of the image's
+ * first entry (drive), so they must agree on what QEMU's drive is.
+ */
+static int check_shared(const struct model_disk *k, unsigned i, const struct model_disk *o,
+                        const struct model_vm *ow, const struct model_disk *drive,
+                        const struct model_vm *dw, struct diag *d)
+{
+	char key[40];
+	unsigned oline = o->pos[DK_IMAGE].line;
+	if (!k->slice || !o->slice) {
+		snprintf(key, sizeof(key), "storage[%u].image", i);
+		if (!k->slice && !o->slice)
+			return diag_error(d, k->pos[DK_IMAGE], key,
+			                  "%s is already the disk of VM \"%s\" (line %u); a disk "
+			                  "image belongs to one VM",
+			                  k->path, ow->name, oline);
+		return diag_error(d, k->pos[DK_IMAGE], key,
+		                  "%s is already a disk of VM \"%s\" (line %u); entries share an "
+		                  "image only if each has a slice",
+		                  k->path, ow->name, oline);
+	}
+	/* Multiples of 512 below 2^44 (the loader): sectors, with 0 = to the end. */
+	if (config_sectors_overlap(k->slice_offset / 512, k->slice_size / 512,
+	                           o->slice_offset / 512, o->slice_size / 512)) {
+		char mine[80], theirs[80];
+		slice_desc(k, mine, sizeof(mine));
+		slice_desc(o, theirs, sizeof(theirs));
+		snprintf(key, sizeof(key), "storage[%u].slice", i);
+		return diag_error(d, disk_key_pos(k, DK_SLICE), key,
+		                  "%s overlaps the slice of VM \"%s\" at line %u (%s) of %s", mine,
+		                  ow->name, disk_key_pos(o, DK_SLICE).line, theirs, k->path);
+	}
+	if (o != drive)
+		return 0; /* checked against the drive's entry already */
+	const char *what = NULL;
+	enum disk_key dk = DK_IMAGE;
+	if (k->readonly != drive->readonly) {
+		what = "readonly";
+		dk = DK_READONLY;
+	} else if (strcmp(k->format, drive->format) != 0) {
+		what = "format";
+		dk = DK_FORMAT;
+	} else if (k->size && drive->size && k->size != drive->size) {
+		what = "size";
+		dk = DK_SIZE;
+	}
+	if (!what)
+		return 0;
+	snprintf(key, sizeof(key), "storage[%u].%s", i, what);
+	return diag_error(d, disk_key_pos(k, dk), key,
+	                  "differs from the entry of VM \"%s\" at line %u: the slices of %s share "
+	                  "one QEMU drive",
+	                  dw->name, drive->pos[DK_IMAGE].line, k->path);
+}
+
+/*
+ * Disk images: present (or to be created), of a known format, one VM
+ * each, or shared as non-overlapping slices.
+ */
 static int check_disks(struct model *m, const struct resolve_opts *o, struct diag *d)
 {
 	struct seen_disk seen[CFG_MAX_VMS * MODEL_VIRTIO_SLOTS];
@@ -217,29 +320,50 @@ static int check_disks(struct model *m, const struct resolve_opts *o, struct dia
 			if (!k->path)
 				return -1;
 			struct stat st = {0};
-			if (!o->no_files && k->size && access(k->path, F_OK) != 0 &&
-			    errno == ENOENT) {
+			bool missing =
+			    !o->no_files && access(k->path, F_OK) != 0 && errno == ENOENT;
+			/* An earlier entry that creates this image creates it for this one too. */
+			const struct model_disk *creator = NULL;
+			for (unsigned j = 0; missing && !creator && j < nr_seen; j++) {
+				const struct model_disk *c = &m->vms[seen[j].v].disks[seen[j].i];
+				if (seen[j].create && strcmp(seen[j].path, k->path) == 0)
+					creator = c;
+			}
+			if (missing && (k->size || creator)) {
 				/* `run` creates it; until then it is known by its name only. */
 				k->create = true;
-				if (strcmp(k->format, "auto") == 0) {
+				if (strcmp(k->format, "auto") == 0 && creator) {
+					snprintf(k->format, sizeof(k->format), "%s",
+					         creator->format);
+				} else if (strcmp(k->format, "auto") == 0) {
 					size_t l = strlen(k->path);
 					bool q = l > 6 && strcmp(k->path + l - 6, ".qcow2") == 0;
 					snprintf(k->format, sizeof(k->format), "%s",
 					         q ? "qcow2" : "raw");
 				}
+				k->image_bytes = creator ? creator->size : k->size;
 			} else if (!o->no_files) {
 				const char *fmt;
 				char err[256];
-				if (image_probe_disk(k->path, &fmt, err, sizeof(err)))
+				if (image_probe_disk(k->path, &fmt, &k->image_bytes, err,
+				                     sizeof(err)))
 					return diag_error(d, ip, key, "cannot use %s: %s", k->path,
 					                  err);
 				/* A format given in the file wins over the probe: a guest can
 				 * write any header into its raw disk. */
+				bool as_probed =
+				    strcmp(k->format, "auto") == 0 || strcmp(k->format, fmt) == 0;
 				if (strcmp(k->format, "auto") == 0)
 					snprintf(k->format, sizeof(k->format), "%s", fmt);
 				if (stat(k->path, &st) != 0)
 					return diag_error(d, ip, key, "cannot use %s: %s", k->path,
 					                  strerror(errno));
+				/* The probed size is for the probed format; raw is the file. */
+				if (!as_probed)
+					k->image_bytes =
+					    strcmp(k->format, "raw") == 0 && S_ISREG(st.st_mode)
+					        ? (uint64_t)st.st_size - (uint64_t)st.st_size % 512
+					        : 0;
 				canonical(&k->path);
 			} else if (strcmp(k->format, "auto") == 0) {
 				snprintf(k->format, sizeof(k->format), "raw");
@@ -249,15 +373,24 @@ static int check_disks(struct model *m, const struct resolve_opts *o, struct dia
 				bool same =
 				    by_name ? strcmp(seen[j].path, k->path) == 0
 				            : seen[j].dev == st.st_dev && seen[j].ino == st.st_ino;
-				if (same)
-					return diag_error(
-					    d, ip, key,
-					    "%s is already the disk of VM \"%s\" (line "
-					    "%u); a disk image belongs to one VM",
-					    k->path, seen[j].vm, seen[j].line);
+				if (!same)
+					continue;
+				const struct model_vm *ow = &m->vms[seen[j].v];
+				const struct model_disk *od = &ow->disks[seen[j].i];
+				if (k->share_vm < 0) {
+					/* The first entry naming the image has the drive. */
+					k->share_vm = (int)seen[j].v;
+					k->share_disk = (int)seen[j].i;
+					k->image_bytes = od->image_bytes;
+				}
+				const struct model_vm *dw = &m->vms[k->share_vm];
+				if (check_shared(k, i, od, ow, &dw->disks[k->share_disk], dw, d))
+					return -1;
 			}
-			seen[nr_seen++] = (struct seen_disk){st.st_dev, st.st_ino, k->path,
-			                                     vm->name,  ip.line,   k->create};
+			if (check_slice_bounds(k, i, d))
+				return -1;
+			seen[nr_seen++] = (struct seen_disk){st.st_dev, st.st_ino, k->path, ip.line,
+			                                     k->create, v,         i};
 		}
 	}
 	return 0;
@@ -493,11 +626,17 @@ static int assign_slots(struct model *m, struct diag *d)
 	for (unsigned v = 0; v < m->nr_vms; v++) {
 		struct model_vm *vm = &m->vms[v];
 		for (unsigned i = 0; i < vm->nr_disks; i++) {
+			struct model_disk *k = &vm->disks[i];
+			if (k->share_vm >= 0) {
+				/* A slice of an earlier entry's image: that entry's drive. */
+				k->slot = m->vms[k->share_vm].disks[k->share_disk].slot;
+				continue;
+			}
 			snprintf(key, sizeof(key), "storage[%u]", i);
 			if (slot == MODEL_VIRTIO_SLOTS)
-				return diag_error(d, vm->disks[i].at, key,
+				return diag_error(d, k->at, key,
 				                  "a 9th virtio-mmio device: " SLOTS_MSG);
-			vm->disks[i].slot = (int)slot++;
+			k->slot = (int)slot++;
 		}
 		for (unsigned i = 0; i < vm->nr_nics; i++) {
 			struct model_switch *sw = &m->host.switches[vm->nics[i].sw_index];

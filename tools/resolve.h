@@ -6,10 +6,12 @@
  * The resolver completes a loaded configuration and checks everything the
  * loader cannot see alone: image files (present, readable, of a bootable
  * kind, fitting in guest memory), CPU numbers against the host's CPUs,
- * names and disks used twice, the network (every interface on a switch,
- * a switch made for each name host.switches does not list, at most one
- * uplink per switch, taps, ports and MACs used once), the virtio budgets
- * (8 devices per VM; 8 physical slots for all disks and uplinks) and
+ * names used twice, disk images used twice (allowed only as non-overlapping
+ * slices inside the image, which then share one drive), the network
+ * (every interface on a switch, a switch made for each name host.switches
+ * does not list, at most one uplink per switch, taps, ports and MACs used
+ * once), the virtio budgets (8 devices per VM; 8 physical slots for all
+ * disk images and uplinks) and
  * whether all guest RAM fits in host memory. It fills in defaults that
  * depend on other keys (kernel_offset and command_line for Linux Images,
  * console focus, host memory, MAC addresses, virtio slots).

@@ -26,6 +26,8 @@ static int p_uplink(struct yload *y, const struct field *f, const char *key, yam
                     void *obj);
 static int p_user(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
                   void *obj);
+static int p_slice(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                   void *obj);
 
 #define VMF(n, k, fn, member, lo, hi, al)                                                          \
 	{                                                                                          \
@@ -112,6 +114,13 @@ static const struct field disk_fields[] = {
     DF("format", DK_FORMAT, yv_format, format, 0, 0),
     DF("readonly", DK_READONLY, yv_bool, readonly, 0, 0),
     {"size", DK_SIZE, yv_size, offsetof(struct model_disk, size), 1ULL << 20, 1ULL << 44, 512},
+    DF("slice", DK_SLICE, p_slice, slice, 0, 0),
+};
+
+/* A slice of a disk image: bytes offset .. offset + size - 1, size absent = to the end. */
+static const struct field slice_fields[] = {
+    {"offset", SLK_OFFSET, yv_size, offsetof(struct model_disk, slice_offset), 0, 1ULL << 44, 512},
+    {"size", SLK_SIZE, yv_size, offsetof(struct model_disk, slice_size), 512, 1ULL << 44, 512},
 };
 
 static const char *const top_keys[] = {"host", "vms"};
@@ -229,6 +238,8 @@ static int p_disks(struct yload *y, const struct field *f, const char *key, yaml
 		struct model_disk *disk = &vm->disks[vm->nr_disks++];
 		memset(disk, 0, sizeof(*disk));
 		disk->slot = -1;
+		disk->share_vm = -1;
+		disk->share_disk = -1;
 		disk->at = yv_pos(item);
 		strcpy(disk->format, "auto");
 		if (load_map(y, item, what, disk_fields,
@@ -350,6 +361,23 @@ static int p_user(struct yload *y, const struct field *f, const char *key, yaml_
 	up->user = true;
 	return load_map(y, n, key, user_fields, sizeof(user_fields) / sizeof(user_fields[0]), up,
 	                up->pos, prefix, false);
+}
+
+/* slice: a mapping of offset (default 0) and size (default: to the end of the image). */
+static int p_slice(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                   void *obj)
+{
+	(void)f;
+	struct model_disk *disk = obj;
+	char prefix[112];
+	snprintf(prefix, sizeof(prefix), "%s.", key);
+	if (n->type != YAML_MAPPING_NODE)
+		return diag_error(y->d, yv_pos(n), key,
+		                  "expected a mapping (e.g. {offset: 64M, size: 64M}), not %s",
+		                  yv_kind(n));
+	disk->slice = true;
+	return load_map(y, n, key, slice_fields, sizeof(slice_fields) / sizeof(slice_fields[0]),
+	                disk, disk->slice_pos, prefix, false);
 }
 
 /* Default name of VM index i: the file's base name for a one-VM file, else vm<i+1>. */

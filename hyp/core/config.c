@@ -12,11 +12,18 @@
  *                    [initrd = [bytes];] [bootargs = "...";] [autostart;]
  *                    [uart-base = /bits/ 64 <gpa>;] [no-uart;]
  *                    [virtio-blk-slots = <slot per disk>;]
+ *                    [virtio-blk-slices = /bits/ 64 <start count per disk>;]
  *                    [virtio-net-switch = "switch", ... (one per NIC);]
  *                    [virtio-net-mac = [6 bytes per NIC];] [virtio-console;] }; }; };
  *
  * Virtio: physical virtio-mmio slots (0..CFG_PHYS_SLOTS-1) back the disks
- * and the switch uplinks; each slot serves at most one of them. A NIC is a
+ * and the switch uplinks. An uplink has its slot to itself. A disk is a
+ * whole physical disk, or with virtio-blk-slices a slice of one (start
+ * sector and count, count 0 = to the end): one slot may back several
+ * disks, of one VM or of several, as long as each is a slice and no two
+ * slices overlap; a whole disk excludes any other use of its slot. Disk
+ * sizes are unknown here: config_slice_resolve() checks a slice against the
+ * real disk when the VM is created. A NIC is a
  * port on a virtual switch: a name not declared under /host/switches makes
  * a switch without uplink, in order of first use. MACs default to
  * 02:46:56:00:<VM index>:<NIC index> and must be unique across all VMs.
@@ -119,6 +126,11 @@ static bool name_ok(const char *n)
 static uint32_t be32(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	return ((uint64_t)be32(p) << 32) | be32(p + 4);
 }
 
 /* Optional u64 property with default; -FV_EINVAL if present but malformed. */
@@ -300,25 +312,15 @@ static int switch_find(const struct hyp_config *c, const char *name)
 }
 
 /*
- * Who already uses physical slot s: writes "the uplink of switch x" or "a
- * disk of VM y" into who and returns true. Looks at the switch uplinks and
- * the disks parsed so far of the first nr_vms VMs.
+ * Which switch already has physical slot s as its uplink: writes "the
+ * uplink of switch x" into who and returns true.
  */
-static bool slot_owner(const struct hyp_config *c, unsigned nr_vms, uint32_t s, char *who,
-                       size_t len)
+static bool uplink_owner(const struct hyp_config *c, uint32_t s, char *who, size_t len)
 {
 	for (unsigned i = 0; i < c->nr_switches; i++) {
 		if (c->switches[i].uplink_slot == (int)s) {
 			fv_snprintf(who, len, "the uplink of switch %s", c->switches[i].name);
 			return true;
-		}
-	}
-	for (unsigned v = 0; v < nr_vms; v++) {
-		for (unsigned k = 0; k < c->vms[v].nr_disks; k++) {
-			if (c->vms[v].disk_slot[k] == s) {
-				fv_snprintf(who, len, "a disk of VM %s", c->vms[v].name);
-				return true;
-			}
 		}
 	}
 	return false;
@@ -354,7 +356,7 @@ static int parse_switches(const void *b, int host, struct hyp_config *c, struct 
 				return fail(e, -FV_ERANGE, nn, "uplink-slot",
 				            "must be between 0 and 7");
 			char who[48];
-			if (slot_owner(c, 0, slot, who, sizeof(who))) {
+			if (uplink_owner(c, slot, who, sizeof(who))) {
 				fv_snprintf(what, sizeof(what), "physical slot %u is already %s",
 				            slot, who);
 				return fail(e, -FV_EEXIST, nn, "uplink-slot", what);
@@ -375,29 +377,151 @@ static void fmt_mac(char *buf, size_t len, const uint8_t *m)
 
 #define TOO_MANY_VIRTIO "more than 8 virtio devices (disks, NICs and console)"
 
-/* virtio-blk-slots: a physical slot per disk, each used once across VMs and uplinks. */
+bool config_sectors_overlap(uint64_t a_start, uint64_t a_sectors, uint64_t b_start,
+                            uint64_t b_sectors)
+{
+	/* The one that starts first must end after the other starts (differences never wrap). */
+	if (a_start <= b_start)
+		return a_sectors == 0 || b_start - a_start < a_sectors;
+	return b_sectors == 0 || a_start - b_start < b_sectors;
+}
+
+int config_slice_resolve(uint64_t capacity, uint64_t start, uint64_t *sectors)
+{
+	uint64_t n = *sectors;
+	if (start == 0 && n == 0) {
+		*sectors = capacity;
+		return 0;
+	}
+	if (start >= capacity)
+		return -FV_ERANGE;
+	if (n == 0)
+		n = capacity - start;
+	else if (n > capacity - start)
+		return -FV_ENOSPC;
+	*sectors = n;
+	return 0;
+}
+
+/* "whole disk", "sectors 8-15", "sector 8" or "sectors 8-end", for messages. */
+static void fmt_sectors(char *buf, size_t len, uint64_t start, uint64_t n)
+{
+	if (start == 0 && n == 0)
+		fv_snprintf(buf, len, "whole disk");
+	else if (n == 1)
+		fv_snprintf(buf, len, "sector %llu", (unsigned long long)start);
+	else if (n == 0)
+		fv_snprintf(buf, len, "sectors %llu-end", (unsigned long long)start);
+	else
+		fv_snprintf(buf, len, "sectors %llu-%llu", (unsigned long long)start,
+		            (unsigned long long)(start + n - 1));
+}
+
+/*
+ * Disk k of VM vi against every earlier use of its physical slot: the
+ * switch uplinks, the disks of the VMs before it and its own disks before
+ * k. Only slices that do not overlap may share a slot.
+ */
+static int check_disk_slot(const struct hyp_config *c, unsigned vi, unsigned k, const char *prop,
+                           struct perr *e, const char *nn)
+{
+	const struct vm_config *vm = &c->vms[vi];
+	uint32_t s = vm->disk_slot[k];
+	char who[48], what[192];
+	if (uplink_owner(c, s, who, sizeof(who))) {
+		fv_snprintf(what, sizeof(what), "physical slot %u is already %s", s, who);
+		return fail(e, -FV_EEXIST, nn, "virtio-blk-slots", what);
+	}
+	for (unsigned v = 0; v <= vi; v++) {
+		const struct vm_config *o = &c->vms[v];
+		unsigned n = v < vi ? o->nr_disks : k;
+		for (unsigned j = 0; j < n; j++) {
+			if (o->disk_slot[j] != s ||
+			    !config_sectors_overlap(o->disk_start[j], o->disk_sectors[j],
+			                            vm->disk_start[k], vm->disk_sectors[k]))
+				continue;
+			bool whole = !(o->disk_start[j] | o->disk_sectors[j] | vm->disk_start[k] |
+			               vm->disk_sectors[k]);
+			if (whole) {
+				fv_snprintf(what, sizeof(what),
+				            "physical slot %u is already a disk of VM %s", s,
+				            o->name);
+				return fail(e, -FV_EEXIST, nn, "virtio-blk-slots", what);
+			}
+			char mine[48], theirs[48];
+			fmt_sectors(mine, sizeof(mine), vm->disk_start[k], vm->disk_sectors[k]);
+			fmt_sectors(theirs, sizeof(theirs), o->disk_start[j], o->disk_sectors[j]);
+			fv_snprintf(what, sizeof(what),
+			            "disk %u (%s) overlaps disk %u of VM %s (%s) on slot %u", k,
+			            mine, j, o->name, theirs, s);
+			return fail(e, -FV_EEXIST, nn, prop, what);
+		}
+	}
+	return 0;
+}
+
+/*
+ * virtio-blk-slices: (start, count) per disk, each ending below
+ * CFG_SECTOR_LIMIT. 1 if given, 0 if absent (whole disks), or an error.
+ */
+static int parse_slices(const void *b, int node, struct vm_config *vm, struct perr *e,
+                        const char *nn)
+{
+	int len;
+	const uint8_t *p = fv_fdt_getprop(b, node, "virtio-blk-slices", &len);
+	if (!p && len == -FV_ENOENT)
+		return 0;
+	if (!p || vm->nr_disks == 0 || (unsigned)len != 16 * vm->nr_disks)
+		return fail(e, -FV_EINVAL, nn, "virtio-blk-slices",
+		            "must hold two 64-bit numbers (start sector, sector count) per disk of "
+		            "virtio-blk-slots");
+	for (unsigned k = 0; k < vm->nr_disks; k++) {
+		uint64_t s = be64(p + 16 * k), n = be64(p + 16 * k + 8);
+		/* Overflow-safe: s + n is never computed before s is known to be small. */
+		if (s >= CFG_SECTOR_LIMIT || n > CFG_SECTOR_LIMIT - s) {
+			char what[64];
+			fv_snprintf(what, sizeof(what), "disk %u: slice must end below sector 2^55",
+			            k);
+			return fail(e, -FV_ERANGE, nn, "virtio-blk-slices", what);
+		}
+		vm->disk_start[k] = s;
+		vm->disk_sectors[k] = n;
+	}
+	return 1;
+}
+
+/*
+ * virtio-blk-slots (a physical slot per disk) and virtio-blk-slices; a
+ * slot is shared only by non-overlapping slices, never with an uplink.
+ */
 static int parse_disks(const void *b, int node, struct hyp_config *c, unsigned vi, struct perr *e,
                        const char *nn)
 {
 	struct vm_config *vm = &c->vms[vi];
 	int len;
 	const uint8_t *p = fv_fdt_getprop(b, node, "virtio-blk-slots", &len);
-	if (!p && len == -FV_ENOENT)
-		return 0;
+	if (!p && len == -FV_ENOENT) {
+		int ret = parse_slices(b, node, vm, e, nn); /* slices without disks: an error */
+		return ret < 0 ? ret : 0;
+	}
 	if (!p || len == 0 || len % 4 || len / 4 > CFG_MAX_VIRTIO)
 		return fail(e, -FV_EINVAL, nn, "virtio-blk-slots",
 		            "must list 1-8 physical slots, one per disk");
 	for (int k = 0; k < len / 4; k++) {
 		uint32_t s = be32(p + 4 * k);
-		char who[48], what[96];
 		if (s >= CFG_PHYS_SLOTS)
 			return fail(e, -FV_ERANGE, nn, "virtio-blk-slots",
 			            "slots must be between 0 and 7");
-		if (slot_owner(c, vi + 1, s, who, sizeof(who))) {
-			fv_snprintf(what, sizeof(what), "physical slot %u is already %s", s, who);
-			return fail(e, -FV_EEXIST, nn, "virtio-blk-slots", what);
-		}
 		vm->disk_slot[vm->nr_disks++] = s;
+	}
+	int sliced = parse_slices(b, node, vm, e, nn);
+	if (sliced < 0)
+		return sliced;
+	const char *prop = sliced ? "virtio-blk-slices" : "virtio-blk-slots";
+	for (unsigned k = 0; k < vm->nr_disks; k++) {
+		int ret = check_disk_slot(c, vi, k, prop, e, nn);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

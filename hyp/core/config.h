@@ -14,10 +14,11 @@
 #define VM_MAX_VCPUS     8
 #define CFG_MAX_VMS      8
 #define CFG_BOOTARGS_MAX 512
-#define CFG_MAX_VIRTIO   8  /* virtio devices per VM (guest slots) */
-#define CFG_PHYS_SLOTS   8  /* physical virtio-mmio slots (QEMU virt) */
-#define CFG_MAX_SWITCHES 4  /* virtual switches */
-#define CFG_SWITCH_NAME  16 /* switch name incl. NUL */
+#define CFG_MAX_VIRTIO   8            /* virtio devices per VM (guest slots) */
+#define CFG_PHYS_SLOTS   8            /* physical virtio-mmio slots (QEMU virt) */
+#define CFG_MAX_SWITCHES 4            /* virtual switches */
+#define CFG_SWITCH_NAME  16           /* switch name incl. NUL */
+#define CFG_SECTOR_LIMIT (1ULL << 55) /* slices end below 2^64 bytes */
 
 struct vm_config {
 	char name[VM_NAME_MAX];
@@ -43,6 +44,14 @@ struct vm_config {
 	 */
 	unsigned nr_disks;
 	uint32_t disk_slot[CFG_MAX_VIRTIO]; /* physical virtio-mmio slot backing disk k */
+	/*
+	 * The part of that physical disk that is disk k, in 512-byte sectors:
+	 * disk_start[k] .. disk_start[k] + disk_sectors[k] - 1. disk_sectors[k]
+	 * 0 = to the end of the disk, so (0, 0) is the whole disk (also what a
+	 * blob without virtio-blk-slices gives). The end is below CFG_SECTOR_LIMIT.
+	 */
+	uint64_t disk_start[CFG_MAX_VIRTIO];
+	uint64_t disk_sectors[CFG_MAX_VIRTIO];
 	unsigned nr_nics;
 	uint32_t nic_switch[CFG_MAX_VIRTIO]; /* index into hyp_config.switches */
 	uint8_t nic_mac[CFG_MAX_VIRTIO][6];  /* unicast, locally administered or not */
@@ -73,5 +82,24 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 
 /* Parse a size string like "64M", "1G", "4096" (also used by tools). */
 int config_parse_size(const char *s, uint64_t *out);
+
+/*
+ * Whether two sector ranges of one disk overlap: [a_start, a_start +
+ * a_sectors) and the same for b, where a count of 0 means "to the end of
+ * the disk". Overflow-safe for any values. Pure; used by the parser and,
+ * with the real disk size, again by hostdev at run time.
+ */
+bool config_sectors_overlap(uint64_t a_start, uint64_t a_sectors, uint64_t b_start,
+                            uint64_t b_sectors);
+
+/*
+ * Resolve a slice (start, *sectors) of a disk against the disk's real size
+ * (capacity, in sectors), known only once the disk is probed: a count of 0
+ * ("to the end") becomes the sectors left, and (0, 0) is the whole disk,
+ * whatever its size. Returns 0 with *sectors resolved, -FV_ERANGE if a
+ * slice starts at or after the end of the disk, -FV_ENOSPC if it runs past
+ * the end (*sectors untouched on error). Pure, overflow-safe.
+ */
+int config_slice_resolve(uint64_t capacity, uint64_t start, uint64_t *sectors);
 
 #endif

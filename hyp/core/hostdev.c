@@ -1,25 +1,40 @@
 // SPDX-License-Identifier: MIT
 /*
- * Physical virtio-mmio slots: probe at boot, single ownership afterwards.
- * Drivers live in hyp/drivers; this file only decides which driver takes a
- * slot and who may use it.
+ * Physical virtio-mmio slots: probe at boot, ownership afterwards (one
+ * owner per NIC; one per disk, or several owners of non-overlapping
+ * slices). Drivers live in hyp/drivers; this file only decides which
+ * driver takes a slot and who may use which part of it.
  */
 #include "core/hostdev.h"
+#include "core/config.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "drivers/virtio_blk_phys.h"
 #include "drivers/virtio_net_phys.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define VIRTIO_MAGIC 0x74726976u /* "virt" */
+/* Every disk of every VM may be a slice of the same physical disk. */
+#define MAX_DISK_CLAIMS (CFG_MAX_VMS * CFG_MAX_VIRTIO)
+
+/* Sectors start .. start + sectors - 1 of a disk belong to owner. */
+struct disk_claim {
+	const char *owner;
+	uint64_t start;
+	uint64_t sectors; /* resolved: never "to the end" */
+	bool whole;       /* the whole disk: no other claim besides it */
+};
 
 struct hostdev {
 	enum hostdev_kind kind;
 	uint64_t base;
 	uint32_t device_id;
-	const char *owner; /* NULL = free */
+	const char *owner; /* NIC: NULL = free (disks keep their owners in claims) */
 	struct vblk_phys *disk;
 	struct vnet_phys *nic;
+	struct disk_claim claims[MAX_DISK_CLAIMS]; /* disks only */
+	unsigned nr_claims;
 };
 
 static struct hostdev slots[PLAT_MAX_VIRTIO];
@@ -113,8 +128,8 @@ void hostdev_probe(const struct platform *p)
 	}
 }
 
-static struct hostdev *claim(unsigned slot, enum hostdev_kind kind, const char *owner,
-                             const char **why)
+/* The slot if it holds a working device of kind, else NULL with *why. */
+static struct hostdev *usable(unsigned slot, enum hostdev_kind kind, const char **why)
 {
 	if (slot >= nr_slots) {
 		*why = "no such virtio-mmio slot on this machine";
@@ -134,24 +149,80 @@ static struct hostdev *claim(unsigned slot, enum hostdev_kind kind, const char *
 		                            : "the device there is not a NIC";
 		return NULL;
 	}
+	return h;
+}
+
+/* Messages with numbers and names; claims run on the boot CPU only (hostdev.h). */
+static char why_buf[112];
+
+/*
+ * Whether (start, sectors, whole) may join the claims of h; else *why.
+ * Checked against the real disk, whatever the parser accepted.
+ */
+static bool disk_claim_ok(const struct hostdev *h, uint64_t start, uint64_t sectors, bool whole,
+                          const char **why)
+{
+	for (unsigned i = 0; i < h->nr_claims; i++) {
+		const struct disk_claim *c = &h->claims[i];
+		if (whole || c->whole) {
+			fv_snprintf(why_buf, sizeof(why_buf), "%s already belongs to %s",
+			            c->whole ? "the whole disk" : "a slice of the disk", c->owner);
+			*why = why_buf;
+			return false;
+		}
+		/* Both counts are resolved (non-zero): plain ranges. */
+		if (config_sectors_overlap(c->start, c->sectors, start, sectors)) {
+			fv_snprintf(why_buf, sizeof(why_buf),
+			            "sectors %llu-%llu of the disk already belong to %s",
+			            (unsigned long long)c->start,
+			            (unsigned long long)(c->start + c->sectors - 1), c->owner);
+			*why = why_buf;
+			return false;
+		}
+	}
+	if (h->nr_claims == MAX_DISK_CLAIMS) {
+		*why = "the disk has too many slices";
+		return false;
+	}
+	return true;
+}
+
+struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, uint64_t start,
+                                     uint64_t *sectors, const char **why)
+{
+	struct hostdev *h = usable(slot, HOSTDEV_DISK, why);
+	if (!h)
+		return NULL;
+	uint64_t cap = h->disk->capacity, n = *sectors;
+	bool whole = start == 0 && n == 0;
+	int ret = config_slice_resolve(cap, start, &n);
+	if (ret) {
+		fv_snprintf(why_buf, sizeof(why_buf),
+		            "the slice %s the end of the disk (%llu sectors)",
+		            ret == -FV_ERANGE ? "starts at or after" : "runs past",
+		            (unsigned long long)cap);
+		*why = why_buf;
+		return NULL;
+	}
+	if (!disk_claim_ok(h, start, n, whole, why))
+		return NULL;
+	/* start + n <= cap: config_slice_resolve() checked it without overflow. */
+	h->claims[h->nr_claims++] = (struct disk_claim){owner, start, n, whole};
+	*sectors = n;
+	return h->disk;
+}
+
+struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char **why)
+{
+	struct hostdev *h = usable(slot, HOSTDEV_NIC, why);
+	if (!h)
+		return NULL;
 	if (h->owner) {
 		*why = "the device already belongs to someone else";
 		return NULL;
 	}
 	h->owner = owner;
-	return h;
-}
-
-struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, const char **why)
-{
-	struct hostdev *h = claim(slot, HOSTDEV_DISK, owner, why);
-	return h ? h->disk : NULL;
-}
-
-struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char **why)
-{
-	struct hostdev *h = claim(slot, HOSTDEV_NIC, owner, why);
-	return h ? h->nic : NULL;
+	return h->nic;
 }
 
 uint64_t hostdev_base(unsigned slot)

@@ -5,9 +5,16 @@
 /*
  * The machine's physical virtio-mmio devices (QEMU's virtio-mmio slots
  * stand in for real disks and NICs), probed once at boot and handed to
- * their single owner: a VM's virtio-blk (a disk) or a virtual switch's
- * uplink (a NIC). The configuration parser guarantees that no slot has two
- * owners; hostdev_claim() enforces it again at run time.
+ * their owners: a NIC to a virtual switch (its uplink), a disk to one VM
+ * disk or, sliced, to several VM disks that each get their own range of
+ * its sectors. The configuration parser guarantees that no slot has two
+ * owners unless they are non-overlapping slices of one disk;
+ * hostdev_claim_*() enforce it again at run time, disks against their real
+ * size.
+ *
+ * Concurrency: probe and claims run on the boot CPU while VMs and switches
+ * are created, before any other CPU starts; no lock. The drivers handed
+ * out are safe to use from any CPU (hyp/drivers).
  */
 #include "lib/types.h"
 #include "core/platform.h"
@@ -27,12 +34,20 @@ enum hostdev_kind {
 void hostdev_probe(const struct platform *p);
 
 /*
- * Take ownership of slot @slot as a disk / NIC for @owner (a name kept for
- * messages). Returns the driver instance, or NULL (with *why set to a
- * reason fit for a log line) if the slot is empty, of another kind or
- * already owned.
+ * Take sectors start .. start + *sectors - 1 of the disk in slot @slot for
+ * @owner (a name kept for messages). *sectors 0 means to the end of the
+ * disk, and (0, 0) the whole disk, which no other claim may share. Every
+ * other claim is a slice: it must lie inside the disk and overlap no other
+ * claim of the slot (config_slice_resolve(), config_sectors_overlap()).
+ * Returns the driver instance with *sectors resolved, or NULL with *why
+ * set to a reason fit for a log line (the slot is empty, of another kind,
+ * the slice is outside the disk or already owned). *why may point to a
+ * buffer that the next claim overwrites.
  */
-struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, const char **why);
+struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, uint64_t start,
+                                     uint64_t *sectors, const char **why);
+
+/* Take the NIC in slot @slot for @owner; NULL with *why as above if it cannot be had. */
 struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char **why);
 
 /* Base address of the slot's registers (for messages); 0 if no such slot. */

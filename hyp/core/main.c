@@ -171,7 +171,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	size_t cfg_size;
 	const char *origin;
 	const void *blob = find_config(&cfg_size, &origin);
-	char err[128];
+	char err[256];
 	if (config_parse(blob, cfg_size, &config, err, sizeof(err)) != 0) {
 		pr_err("configuration (%s): %s", origin, err);
 		stop_boot("invalid configuration");

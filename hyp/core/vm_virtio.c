@@ -7,8 +7,10 @@
  * deferred work.
  *
  * Isolation: a device translates guest addresses only through its own VM's
- * vm_gpa_to_hva(), and a disk is claimed by exactly one VM (hostdev), so no
- * request can reach another VM's memory or storage.
+ * vm_gpa_to_hva(), and a physical disk, or each non-overlapping slice of
+ * one, is claimed by exactly one VM disk (hostdev), which reaches nothing
+ * outside it (disk backend below), so no request can reach another VM's
+ * memory or storage.
  */
 #include "core/vm_virtio.h"
 #include "core/console.h"
@@ -45,6 +47,9 @@ struct vm_vdev {
 			struct virtio_blk_backend be;
 			struct vblk_phys *phys;
 			unsigned slot;
+			uint64_t start;   /* first sector of the slice on phys */
+			uint64_t sectors; /* sectors of the slice = the device's capacity */
+			bool sliced;      /* a slice, not the whole disk */
 		} blk;
 		struct {
 			struct virtio_net dev;
@@ -89,19 +94,46 @@ static const struct virtio_mmio_host vdev_host = {
     .irq_update = irq_update,
 };
 
-/* --- disk backend: the VM's physical disk, DMA straight into guest RAM -------------------- */
+/* --- disk backend: the VM's physical disk or slice, DMA straight into guest RAM ------------ */
+
+/*
+ * Where guest sector @sector of @len bytes lies on the physical disk.
+ *
+ * Why a VM cannot reach outside its slice: the device's capacity is the
+ * slice's size (create_disk), and the device model never calls the backend
+ * outside [0, capacity) (virtio_blk.h: ranges are checked overflow-safe
+ * before any backend call). The slice itself lies inside the disk
+ * (start + sectors <= disk capacity, checked by hostdev_claim_disk()) and
+ * overlaps no other claim of the disk, so start + sector stays inside this
+ * VM's own part of the disk. The checks below repeat that (they cannot
+ * fire unless the device model breaks its contract) so that the addition
+ * can never wrap.
+ */
+static int disk_sector(const struct vm_vdev *d, uint64_t sector, size_t len, uint64_t *phys)
+{
+	uint64_t n = len / VIRTIO_BLK_SECTOR_SIZE;
+	if (sector > d->u.blk.sectors || n > d->u.blk.sectors - sector)
+		return -FV_ERANGE;
+	/* sector < sectors and start + sectors <= disk capacity: no wrap. */
+	*phys = d->u.blk.start + sector;
+	return 0;
+}
 
 static int disk_read(void *ctx, uint64_t sector, void *buf, size_t len)
 {
 	struct vm_vdev *d = ctx;
+	uint64_t s;
+	int ret = disk_sector(d, sector, len, &s);
 	/* The hypervisor maps memory 1:1, so the buffer's address is its physical address. */
-	return vblk_phys_rw(d->u.blk.phys, false, sector, (hpa_t)(uintptr_t)buf, len);
+	return ret ? ret : vblk_phys_rw(d->u.blk.phys, false, s, (hpa_t)(uintptr_t)buf, len);
 }
 
 static int disk_write(void *ctx, uint64_t sector, const void *buf, size_t len)
 {
 	struct vm_vdev *d = ctx;
-	return vblk_phys_rw(d->u.blk.phys, true, sector, (hpa_t)(uintptr_t)buf, len);
+	uint64_t s;
+	int ret = disk_sector(d, sector, len, &s);
+	return ret ? ret : vblk_phys_rw(d->u.blk.phys, true, s, (hpa_t)(uintptr_t)buf, len);
 }
 
 static int disk_flush(void *ctx)
@@ -279,26 +311,49 @@ static int add_window(struct vm *vm, struct vm_vdev *d)
 	return 0;
 }
 
+/* " sectors A-B" for a slice, "" for a whole disk (messages). */
+static void fmt_slice(char *buf, size_t len, bool sliced, uint64_t start, uint64_t sectors)
+{
+	if (!sliced)
+		buf[0] = '\0';
+	else if (sectors == 0)
+		fv_snprintf(buf, len, " sectors %llu-end", (unsigned long long)start);
+	else
+		fv_snprintf(buf, len, " sectors %llu-%llu", (unsigned long long)start,
+		            (unsigned long long)(start + sectors - 1));
+}
+
 static int create_disk(struct vm *vm, unsigned k)
 {
-	unsigned slot = vm->cfg->disk_slot[k];
+	const struct vm_config *cfg = vm->cfg;
+	unsigned slot = cfg->disk_slot[k];
+	uint64_t start = cfg->disk_start[k], sectors = cfg->disk_sectors[k];
+	bool sliced = start || sectors;
+	char where[48];
+	fmt_slice(where, sizeof(where), sliced, start, sectors);
 	const char *why = "";
-	struct vblk_phys *phys = hostdev_claim_disk(slot, vm->name, &why);
+	/* The slice is checked against the disk's real size here: the parser could not. */
+	struct vblk_phys *phys = hostdev_claim_disk(slot, vm->name, start, &sectors, &why);
 	if (!phys) {
-		pr_err("vm %s: disk %u: virtio-mmio slot %u: %s", vm->name, k, slot, why);
+		pr_err("vm %s: disk %u: virtio-mmio slot %u%s: %s; VM not created", vm->name, k,
+		       slot, where, why);
 		return -FV_ENODEV;
 	}
+	fmt_slice(where, sizeof(where), sliced, start, sectors);
 	struct vm_vdev *d = new_vdev(vm, VDEV_BLK);
 	if (!d)
 		return -FV_ENOMEM;
 	fv_snprintf(d->name, sizeof(d->name), "vd%c", 'a' + (int)k);
 	d->u.blk.phys = phys;
 	d->u.blk.slot = slot;
+	d->u.blk.start = start;
+	d->u.blk.sectors = sectors;
+	d->u.blk.sliced = sliced;
 	d->u.blk.be = (struct virtio_blk_backend){
 	    .read = disk_read,
 	    .write = disk_write,
 	    .flush = disk_flush,
-	    .capacity_sectors = phys->capacity,
+	    .capacity_sectors = sectors, /* the guest sees its slice as a whole disk */
 	    .read_only = false,
 	};
 	char serial[VIRTIO_BLK_ID_LEN + 1];
@@ -307,9 +362,9 @@ static int create_disk(struct vm *vm, unsigned k)
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret == 0)
-		pr_info("vm %s: %s: virtio-blk at 0x%lx irq %u on disk slot %u (%lu MiB)", vm->name,
-		        d->name, (unsigned long)d->base, d->irq, slot,
-		        (unsigned long)(phys->capacity >> 11));
+		pr_info("vm %s: %s: virtio-blk at 0x%lx irq %u on disk slot %u%s (%lu MiB)",
+		        vm->name, d->name, (unsigned long)d->base, d->irq, slot, where,
+		        (unsigned long)(sectors >> 11));
 	return ret;
 }
 
@@ -437,11 +492,13 @@ void vm_virtio_describe(const struct vm *vm, unsigned j, char *buf, size_t len)
 	switch (d->kind) {
 	case VDEV_BLK: {
 		const struct virtio_blk *b = &d->u.blk.dev;
+		char where[48];
+		fmt_slice(where, sizeof(where), d->u.blk.sliced, d->u.blk.start, d->u.blk.sectors);
 		fv_snprintf(
 		    buf, len,
-		    "%s virtio-blk 0x%lx irq %u slot %u: %lu requests, %lu errors, "
+		    "%s virtio-blk 0x%lx irq %u slot %u%s: %lu requests, %lu errors, "
 		    "%lu KiB read, %lu KiB written%s",
-		    d->name, (unsigned long)d->base, d->irq, d->u.blk.slot,
+		    d->name, (unsigned long)d->base, d->irq, d->u.blk.slot, where,
 		    (unsigned long)b->requests, (unsigned long)b->errors,
 		    (unsigned long)(b->bytes_read >> 10), (unsigned long)(b->bytes_written >> 10),
 		    (b->mmio.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) ? ", needs reset" : "");

@@ -4,6 +4,7 @@ virtual switch, virtio-console."""
 
 import hashlib
 import socket
+import subprocess
 import time
 import urllib.request
 
@@ -182,3 +183,92 @@ def test_net_uplink_through_physical_nic_to_host():
         n = heartbeat(q, "hello", 30)
         assert heartbeat(q, "hello", 30) > n
         assert_healthy(q)
+
+
+@fvtest.timeout(360)
+def test_blk_slices_isolated():
+    """Two Linux VMs on 16 MiB slices of one 64 MiB physical disk: each sees a 32768-sector
+    disk, fills it (and tries to write past its end), reads it back, and afterwards the raw
+    image holds exactly each VM's data in its own slice and zeros everywhere else."""
+    slice_bytes = 16 << 20
+    disk = fresh_disk("blk-slices")
+    extra = fvtest.virtio_disk(disk, 0, size="64M")
+    digests = {}
+    with fvtest.Qemu(hyp_cmd("linux-slices", mem="2G", extra=extra)) as q:
+        q.expect(r"^\[hyp\] vm lina: vda: virtio-blk at 0x10001000 irq 1 on disk slot 0 "
+                 r"sectors 0-32767 \(16 MiB\)", 60)
+        q.expect(r"^\[hyp\] vm linb: vda: virtio-blk at 0x10001000 irq 1 on disk slot 0 "
+                 r"sectors 32768-65535 \(16 MiB\)", 60)
+        for vm in ("lina", "linb"):
+            q.rewind()
+            q.expect(rf"^\[{vm}\] FERROVISOR-INIT: up", 300)
+        for n, vm in ((1, "lina"), (2, "linb")):
+            focus(q, n, vm)
+            run(q, vm, "cat /sys/block/vda/size", r"32768\r?$", 60)
+            # 16 MiB + 64 KiB of random data: dd writes the slice full, then the device ends.
+            run(q, vm, "dd if=/dev/urandom of=/tmp/p bs=64k count=257 2>/dev/null; "
+                "dd if=/tmp/p of=/dev/vda bs=64k conv=fsync 2>/dev/null; "
+                "echo DD-$((40+2))-$?", r"DD-42-1", 180)
+            m = run(q, vm, "head -c 16777216 /tmp/p | md5sum",
+                    r"([0-9a-f]{32})  -", 60)
+            digests[vm] = m.group(1)
+        # Each reads its own slice back from the disk, not from the page cache.
+        for n, vm in ((1, "lina"), (2, "linb")):
+            focus(q, n, vm)
+            run(q, vm, "sync; echo 3 > /proc/sys/vm/drop_caches; echo DROP-$((40+2))",
+                r"DROP-42", 60)
+            run(q, vm, "md5sum /dev/vda", rf"{digests[vm]}  /dev/vda", 120)
+        assert digests["lina"] != digests["linb"]
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 10)
+        q.send("vm info linb\r")
+        q.expect(r"^\[hyp\] dev vda virtio-blk 0x10001000 irq 1 slot 0 sectors 32768-65535: "
+                 r"\d+ requests, 0 errors", 10)
+        assert_healthy(q)
+    # On the host: lina's data in sectors 0-32767, linb's in 32768-65535, nothing else.
+    data = disk.read_bytes()
+    assert len(data) == 64 << 20, len(data)
+    assert hashlib.md5(data[:slice_bytes]).hexdigest() == digests["lina"]
+    assert hashlib.md5(data[slice_bytes:2 * slice_bytes]).hexdigest() == digests["linb"]
+    assert data[2 * slice_bytes:].count(0) == len(data) - 2 * slice_bytes, \
+        "data outside both slices"
+
+
+@fvtest.timeout(120)
+def test_blk_slice_outside_disk_not_created():
+    """Disk sizes are known only at boot: a VM whose slice starts at or runs past the end of
+    its physical disk is not created (the error names VM and disk); a slice "to the end"
+    becomes the rest of the disk; the other VMs run."""
+    fvtest.guest_image("hello")
+    big = fresh_disk("slice-big")
+    small = fresh_disk("slice-small")
+    vm = ('{name} {{ memory-size = /bits/ 64 <0x2000000>; kernel = /incbin/("hello.bin"); '
+          'autostart; virtio-blk-slots = <{slots}>; virtio-blk-slices = /bits/ 64 <{sl}>; }};')
+    dts = ('/dts-v1/; / { compatible = "ferrovisor,config-v1"; vms { '
+           + vm.format(name="rest", slots="0", sl="65536 0")
+           + vm.format(name="outside", slots="1", sl="4096 8")
+           + vm.format(name="over", slots="1", sl="2000 100")
+           + vm.format(name="hello", slots="0 1", sl="0 65536  0 8")
+           + " }; };")
+    extra = fvtest.virtio_disk(big, 0, size="64M") + fvtest.virtio_disk(small, 1, size="1M")
+    blob = DISKS / "slice-outside.dtb"
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(fvtest.GUEST_DIR),
+                    "-o", str(blob), "-"], input=dts.encode(), check=True)
+    cmd = fvtest.qemu_riscv_cmd(fvtest.hyp_image(), mem="512M",
+                                extra=["-initrd", str(blob)] + extra)
+    with fvtest.Qemu(cmd) as q:
+        q.expect(r"^\[hyp\] vm rest: vda: virtio-blk at 0x10001000 irq 1 on disk slot 0 "
+                 r"sectors 65536-131071 \(32 MiB\)", 60)
+        q.expect(r"^\[hyp\] error: vm outside: disk 0: virtio-mmio slot 1 sectors 4096-4103: "
+                 r"the slice starts at or after the end of the disk \(2048 sectors\); "
+                 r"VM not created", 10)
+        q.expect(r"^\[hyp\] error: vm over: disk 0: virtio-mmio slot 1 sectors 2000-2099: "
+                 r"the slice runs past the end of the disk \(2048 sectors\); VM not created",
+                 10)
+        q.expect(r"^\[hyp\] vm hello: vdb: virtio-blk at 0x10002000 irq 2 on disk slot 1 "
+                 r"sectors 0-7", 10)
+        n = heartbeat(q, "hello", 30)
+        assert heartbeat(q, "hello", 30) > n
+        heartbeat(q, "rest", 30)
+        q.assert_absent(r"^\[hyp\] vm (outside|over): boot")
+        q.assert_absent(r"PANIC")

@@ -523,6 +523,63 @@ static const struct bad_case bad_cases[] = {
      "{image: disk.vmdk}, {image: new.img, size: 1M}]\n",
      "vm.yaml:13:95: storage[4]: a 9th virtio-mmio device: QEMU virt has 8 virtio-mmio slots, "
      "shared by all disks and switch uplinks"},
+    /* slices (disk.img is 4K) */
+    {"slice_overlap_two_vms",
+     "vms:\n  - name: a\n    kernel: flat.bin\n"
+     "    storage: [{image: disk.img, slice: {size: 3K}}]\n"
+     "  - name: b\n    kernel: flat.bin\n"
+     "    storage: [{image: disk.img, slice: {offset: 2K}}]\n",
+     "vm.yaml:7:40: storage[0].slice: offset 2K to the end overlaps the slice of VM \"a\" at line "
+     "4 (offset 0, size 3K) of @/disk.img"},
+    {"slice_overlap_one_vm",
+     KERNEL "storage:\n  - {image: disk.img, slice: {offset: 1K, size: 2K}}\n"
+            "  - {image: disk.img, slice: {size: 1536}}\n",
+     "vm.yaml:4:30: storage[1].slice: offset 0, size 1536 overlaps the slice of VM \"vm\" at "
+     "line 3 (offset 1K, size 2K) of @/disk.img"},
+    {"slice_of_a_whole_disk",
+     "vms:\n  - name: a\n    kernel: flat.bin\n    storage: [{image: disk.img}]\n"
+     "  - name: b\n    kernel: flat.bin\n"
+     "    storage: [{image: disk.img, slice: {offset: 2K}}]\n",
+     "vm.yaml:7:23: storage[0].image: @/disk.img is already a disk of VM \"a\" (line 4); entries "
+     "share an image only if each has a slice"},
+    {"whole_disk_after_a_slice",
+     KERNEL "storage:\n  - {image: disk.img, slice: {size: 2K}}\n  - {image: ./disk.img}\n",
+     "vm.yaml:4:13: storage[1].image: @/disk.img is already a disk of VM \"vm\" (line 3); "
+     "entries share an image only if each has a slice"},
+    {"slice_at_the_end", KERNEL "storage:\n  - image: disk.img\n    slice: {offset: 4K}\n",
+     "vm.yaml:4:21: storage[0].slice: offset 4K is at or past the end of @/disk.img (4K)"},
+    {"slice_past_the_end",
+     KERNEL "storage:\n  - image: disk.img\n    slice: {offset: 2K, size: 4K}\n",
+     "vm.yaml:4:12: storage[0].slice: offset 2K, size 4K runs past the end of @/disk.img (4K)"},
+    {"slice_past_a_new_image",
+     KERNEL "storage:\n  - {image: n.img, size: 1M, slice: {offset: 1M}}\n",
+     "vm.yaml:3:46: storage[0].slice: offset 1M is at or past the end of @/n.img (1M)"},
+    {"slice_offset_unaligned", KERNEL "storage:\n  - image: disk.img\n    slice: {offset: 1000}\n",
+     "vm.yaml:4:21: storage[0].slice.offset: 1000 is not a multiple of 512"},
+    {"slice_size_zero", KERNEL "storage:\n  - image: disk.img\n    slice: {size: 0}\n",
+     "vm.yaml:4:19: storage[0].slice.size: must be between 512 and 16T, not 0"},
+    {"slice_not_a_mapping", KERNEL "storage:\n  - image: disk.img\n    slice: 64M\n",
+     "vm.yaml:4:12: storage[0].slice: expected a mapping (e.g. {offset: 64M, size: 64M}), not a "
+     "scalar"},
+    {"slice_unknown_key", KERNEL "storage:\n  - image: disk.img\n    slice: {start: 0}\n",
+     "vm.yaml:4:13: storage[0].slice.start: unknown key (known keys: offset, size)"},
+    {"slice_key_twice", KERNEL "storage:\n  - image: disk.img\n    slice: {size: 1K, size: 2K}\n",
+     "vm.yaml:4:23: storage[0].slice.size: given twice (first at line 4)"},
+    {"slices_readonly_differs",
+     KERNEL "storage:\n  - {image: disk.img, slice: {size: 2K}}\n"
+            "  - {image: disk.img, readonly: true, slice: {offset: 2K}}\n",
+     "vm.yaml:4:33: storage[1].readonly: differs from the entry of VM \"vm\" at line 3: the "
+     "slices of @/disk.img share one QEMU drive"},
+    {"slices_format_differs",
+     KERNEL "storage:\n  - {image: disk.img, slice: {size: 2K}}\n"
+            "  - {image: disk.img, format: qcow2, slice: {offset: 2K}}\n",
+     "vm.yaml:4:31: storage[1].format: differs from the entry of VM \"vm\" at line 3: the "
+     "slices of @/disk.img share one QEMU drive"},
+    {"slices_create_size_differs",
+     KERNEL "storage:\n  - {image: n.img, size: 1M, slice: {size: 512K}}\n"
+            "  - {image: n.img, size: 2M, slice: {offset: 512K}}\n",
+     "vm.yaml:4:26: storage[1].size: differs from the entry of VM \"vm\" at line 3: the "
+     "slices of @/n.img share one QEMU drive"},
 };
 
 static void test_bad(void **state)
@@ -765,6 +822,38 @@ static void check_eight_nics(const struct model *m)
 	assert_string_equal(m->vms[0].nics[7].mac, "02:46:56:00:00:07");
 }
 
+/* a: disk.img bytes 0-2K; b: disk2.img, disk.img from 2K, and two halves of a new image. */
+static void check_slices(const struct model *m)
+{
+	const struct model_vm *a = &m->vms[0], *b = &m->vms[1];
+	const struct model_disk *a0 = &a->disks[0];
+	assert_true(a0->slice);
+	assert_int_equal(a0->slice_offset, 0);
+	assert_int_equal(a0->slice_size, 2048);
+	assert_int_equal(a0->image_bytes, 4096);
+	assert_int_equal(a0->slot, 0);
+	assert_int_equal(a0->share_vm, -1);
+	assert_false(b->disks[0].slice);
+	assert_int_equal(b->disks[0].slot, 1);
+	const struct model_disk *b1 = &b->disks[1], *b2 = &b->disks[2], *b3 = &b->disks[3];
+	assert_int_equal(b1->slot, 0); /* a's drive */
+	assert_int_equal(b1->share_vm, 0);
+	assert_int_equal(b1->share_disk, 0);
+	assert_int_equal(b1->slice_offset, 2048);
+	assert_int_equal(b1->slice_size, 0);
+	assert_true(b2->create);
+	assert_int_equal(b2->slot, 2);
+	assert_int_equal(b2->share_vm, -1);
+	assert_true(b3->create); /* created by b2 */
+	assert_int_equal(b3->slot, 2);
+	assert_int_equal(b3->share_vm, 1);
+	assert_int_equal(b3->share_disk, 2);
+	assert_int_equal(b3->image_bytes, 1ULL << 20);
+	assert_string_equal(b3->format, "qcow2");
+	/* Three drives, five guest disks. */
+	assert_int_equal(model_virtio_count(m), 3);
+}
+
 static void check_host_memory_ok(const struct model *m)
 {
 	assert_int_equal(m->host.memory, 256ULL << 20);
@@ -840,6 +929,18 @@ static const struct good_case good_cases[] = {
      "network: [{switch: a}, {switch: b}, {switch: c}]\n",
      NULL},
     {"host_memory_exact", "host:\n  memory: 256M\n" KERNEL "memory: 64M\n", check_host_memory_ok},
+    {"slices",
+     "vms:\n  - name: a\n    kernel: flat.bin\n"
+     "    storage: [{image: disk.img, slice: {offset: 0, size: 2K}}]\n"
+     "  - name: b\n    kernel: flat.bin\n    storage:\n      - image: disk2.img\n"
+     "      - image: ./sub/../disk.img\n        slice: {offset: 2K}\n"
+     "      - {image: new.img, format: qcow2, size: 1M, slice: {size: 512K}}\n"
+     "      - {image: new.img, slice: {offset: 512K}}\n",
+     check_slices},
+    {"slice_whole_image_and_null",
+     KERNEL "storage:\n  - {image: disk.img, slice: {size: 4K}}\n"
+            "  - {image: disk2.img, slice: ~}\n",
+     NULL},
     {"anchors_and_aliases",
      "vms:\n  - &base {kernel: flat.bin, memory: 32M, name: a}\n"
      "  - {kernel: flat.bin, memory: 32M, name: b}\n",
@@ -890,8 +991,13 @@ static void test_good(void **state)
 			assert_string_equal(a->nics[j].mac, b->nics[j].mac);
 			assert_int_equal(a->nics[j].sw_index, b->nics[j].sw_index);
 		}
-		for (unsigned j = 0; j < a->nr_disks; j++)
+		for (unsigned j = 0; j < a->nr_disks; j++) {
 			assert_int_equal(a->disks[j].slot, b->disks[j].slot);
+			assert_int_equal(a->disks[j].slice, b->disks[j].slice);
+			assert_int_equal(a->disks[j].slice_offset, b->disks[j].slice_offset);
+			assert_int_equal(a->disks[j].slice_size, b->disks[j].slice_size);
+			assert_int_equal(a->disks[j].share_vm, b->disks[j].share_vm);
+		}
 		assert_int_equal(a->virtio_console, b->virtio_console);
 		if (a->command_line)
 			assert_string_equal(a->command_line, b->command_line);
@@ -1137,6 +1243,91 @@ static void test_qemu_plan(void **state)
 	model_free(&m);
 }
 
+/*
+ * Slices: the blob says which sectors of which slot each disk is (and the
+ * hypervisor's parser agrees), QEMU gets one drive per image.
+ */
+static void test_slices_bundle_and_qemu(void **state)
+{
+	(void)state;
+	struct model m;
+	struct diag d;
+	const char *yaml =
+	    "vms:\n  - name: a\n    memory: 16M\n    kernel: flat.bin\n"
+	    "    storage: [{image: disk.img, slice: {size: 2K}}]\n"
+	    "  - name: b\n    memory: 16M\n    kernel: flat.bin\n"
+	    "    storage: [{image: disk2.img}, {image: disk.img, slice: {offset: 2K}},\n"
+	    "              {image: new.img, size: 1M, slice: {size: 512K}},\n"
+	    "              {image: new.img, slice: {offset: 512K}}]\n"
+	    "  - name: c\n    memory: 16M\n    kernel: flat.bin\n"
+	    "    storage: [{image: disk.qcow2}]\n";
+	if (load(yaml, &m, &d))
+		fail_msg("rejected: %s", d.msg);
+	void *blob;
+	size_t size;
+	assert_int_equal(bundle_build(&m, &blob, &size, &d), 0);
+	static struct hyp_config cfg;
+	char err[256];
+	assert_int_equal(bundle_verify(blob, size, &cfg, err, sizeof(err)), 0);
+	const struct vm_config *a = &cfg.vms[0], *b = &cfg.vms[1], *c = &cfg.vms[2];
+	assert_int_equal(a->nr_disks, 1);
+	assert_int_equal(a->disk_slot[0], 0);
+	assert_int_equal(a->disk_start[0], 0);
+	assert_int_equal(a->disk_sectors[0], 4);
+	static const uint32_t bslot[] = {1, 0, 2, 2};
+	static const uint64_t bstart[] = {0, 4, 0, 1024}, bcount[] = {0, 0, 1024, 0};
+	assert_int_equal(b->nr_disks, 4);
+	for (unsigned k = 0; k < 4; k++) {
+		assert_int_equal(b->disk_slot[k], bslot[k]);
+		assert_int_equal(b->disk_start[k], bstart[k]);
+		assert_int_equal(b->disk_sectors[k], bcount[k]);
+	}
+	assert_int_equal(c->disk_slot[0], 3);
+	int node = fdt_path_offset(blob, "/vms/b");
+	int len;
+	const fdt64_t *sl = fdt_getprop(blob, node, "virtio-blk-slices", &len);
+	assert_non_null(sl);
+	assert_int_equal(len, 4 * 16);
+	assert_int_equal(fdt64_to_cpu(sl[3]), 0); /* disk 1: from sector 4 to the end */
+	node = fdt_path_offset(blob, "/vms/c");
+	assert_null(fdt_getprop(blob, node, "virtio-blk-slices", &len)); /* whole disks only */
+	free(blob);
+
+	char *log = NULL;
+	size_t loglen = 0;
+	FILE *lf = open_memstream(&log, &loglen);
+	assert_non_null(lf);
+	struct qemu_opts o = {.qemu = "qemu-system-riscv64",
+	                      .hypervisor = "hyp.bin",
+	                      .bundle = "b.fvb",
+	                      .dry_run = true,
+	                      .log = lf};
+	struct qemu_cmd q;
+	assert_int_equal(qemu_plan(&m, &o, &q, &d), 0);
+	assert_int_equal(fclose(lf), 0);
+	unsigned drives = 0;
+	for (unsigned i = 0; i < q.argc; i++)
+		drives += strcmp(q.argv[i], "-drive") == 0;
+	assert_int_equal(drives, 4);
+	assert_string_equal(arg_after(&q, "-device", "virtio-blk-device,drive=fvblk2"),
+	                    "virtio-blk-device,drive=fvblk2,bus=virtio-mmio-bus.2");
+	char want[512];
+	snprintf(want, sizeof(want),
+	         "ferrovisor: vm b storage[1]: %s/disk.img, sectors 4 to the end on virtio-mmio "
+	         "slot 0, the drive of vm a storage[0]\n",
+	         tmpdir);
+	assert_non_null(strstr(log, want));
+	snprintf(
+	    want, sizeof(want),
+	    "ferrovisor: vm a storage[0]: %s/disk.img (raw), sectors 0-3 on virtio-mmio slot 0 "
+	    "(0x10001000)\n",
+	    tmpdir);
+	assert_non_null(strstr(log, want));
+	qemu_cmd_free(&q);
+	free(log);
+	model_free(&m);
+}
+
 /* ------------------------------------------------------------------ pieces */
 
 static void test_scalars(void **state)
@@ -1277,6 +1468,13 @@ static void test_image_classify(void **state)
 	uint8_t vdi[0x44] = {0};
 	memcpy(vdi + 0x40, "\x7f\x10\xda\xbe", 4);
 	assert_string_equal(image_disk_format(vdi, sizeof(vdi)), "vdi");
+	/* Disk sizes as a guest sees them: raw in whole sectors, qcow2 from its header. */
+	uint8_t q[32] = {'Q', 'F', 'I', 0xfb, 0, 0, 0, 3};
+	q[24 + 4] = 0x04; /* 64 MiB, big-endian */
+	assert_int_equal(image_disk_bytes(q, sizeof(q), "qcow2", 196608), 64ULL << 20);
+	assert_int_equal(image_disk_bytes(q, 31, "qcow2", 196608), 0); /* short header */
+	assert_int_equal(image_disk_bytes(q, sizeof(q), "raw", 4097), 4096);
+	assert_int_equal(image_disk_bytes(q, sizeof(q), "vmdk", 4096), 0);
 }
 
 static void test_placement(void **state)
@@ -1362,7 +1560,9 @@ static void test_truncated_inputs(void **state)
 	    "    - {name: up, uplink: {tap: t1, port: 9}}\n"
 	    "vms:\n  - name: a\n    kernel: flat.bin\n    virtio_console: true\n"
 	    "    network: [{tap: t0, mac: \"52:54:00:00:00:01\"}, {switch: web}]\n"
-	    "    storage: [{image: disk.img, size: 1G}]\n";
+	    "    storage: [{image: disk.img, size: 1G, slice: {size: 1M}},\n"
+	    "              {image: disk.img, slice: {offset: 1M}},\n"
+	    "              {image: disk2.img, slice: {offset: 0, size: 2K}}]\n";
 	size_t len = strlen(yaml);
 	for (size_t n = 0; n <= len; n++) {
 		struct model m;
@@ -1397,6 +1597,7 @@ int main(void)
 	    cmocka_unit_test(test_bundle_matches_config),
 	    cmocka_unit_test(test_bundle_rejected_by_parser),
 	    cmocka_unit_test(test_qemu_plan),
+	    cmocka_unit_test(test_slices_bundle_and_qemu),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_paths),
 	    cmocka_unit_test(test_image_classify),

@@ -14,8 +14,12 @@
  *    error line;
  *  - boundary variants that must still be accepted;
  *  - config_parse_size() on a table of strings;
- *  - random byte mutations and truncations of the good blob: config_parse()
- *    never crashes and returns 0 or an error with a message.
+ *  - disk slices: config_sectors_overlap() and config_slice_resolve() on
+ *    tables, including values near 2^64;
+ *  - random byte mutations and truncations of the good blob (and of a
+ *    variant with disks sharing a slot as slices): config_parse() never
+ *    crashes and returns 0 or an error with a message, and what it accepts
+ *    never gives one part of a physical disk to two disks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +105,17 @@ static void set_u64(struct node *n, const char *name, uint64_t v)
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (56 - 8 * i));
 	set_raw(n, name, b, 8);
+}
+
+/* /bits/ 64 <...> of small numbers. */
+static void set_u64_cells(struct node *n, const char *name, const uint32_t *c, int cnt)
+{
+	uint8_t b[8 * 10];
+	assert_true(cnt <= 10);
+	for (int i = 0; i < cnt; i++)
+		for (int j = 0; j < 8; j++)
+			b[8 * i + j] = (uint8_t)((uint64_t)c[i] >> (56 - 8 * j));
+	set_raw(n, name, b, 8 * cnt);
 }
 
 static void set_cells(struct node *n, const char *name, const uint32_t *c, int cnt)
@@ -360,6 +375,10 @@ static void test_good_config(void **state)
 	assert_int_equal(a->nr_disks, 2);
 	assert_int_equal(a->disk_slot[0], 0);
 	assert_int_equal(a->disk_slot[1], 1);
+	for (int k = 0; k < 2; k++) { /* no virtio-blk-slices: whole disks */
+		assert_int_equal(a->disk_start[k], 0);
+		assert_int_equal(a->disk_sectors[k], 0);
+	}
 	assert_int_equal(a->nr_nics, 2);
 	assert_int_equal(a->nic_switch[0], 0);
 	assert_int_equal(a->nic_switch[1], 2);
@@ -422,6 +441,7 @@ enum op {
 	OP_FLAG,  /* empty property */
 	OP_DEL,   /* remove the property */
 	OP_CELLS, /* cells[0..len) */
+	OP_U64S,  /* cells[0..len), each as a 64-bit number (/bits/ 64 <...>) */
 	OP_FILL,  /* string of v times 'x' */
 	OP_NODE_NAME,
 	OP_COMPAT, /* root compatible = s (NULL: none) */
@@ -484,6 +504,9 @@ static void apply(struct spec *s, const struct edit *e)
 	case OP_CELLS:
 		set_cells(edit_node(s, e->node), e->prop, e->cells, e->len);
 		break;
+	case OP_U64S:
+		set_u64_cells(edit_node(s, e->node), e->prop, e->cells, e->len);
+		break;
 	case OP_FILL:
 		set_fill(edit_node(s, e->node), e->prop, 'x', (int)e->v);
 		break;
@@ -542,6 +565,9 @@ struct bad_case {
 	int rc;
 	const char *msg;
 };
+
+#define SLICES_MSG                                                                                 \
+	"must hold two 64-bit numbers (start sector, sector count) per disk of virtio-blk-slots"
 
 static const struct bad_case bad_cases[] = {
     /* root */
@@ -873,6 +899,118 @@ static const struct bad_case bad_cases[] = {
      {{OP_CELLS, VM_GAMMA, "virtio-blk-slots", 0, NULL, 9, {2, 3, 4, 6, 7, 0, 1, 2, 3}}},
      -FV_EINVAL,
      "vms/gamma: virtio-blk-slots: must list 1-8 physical slots, one per disk"},
+    /* disk slices */
+    {"slices without disks",
+     {{OP_U64S, VM_GAMMA, "virtio-blk-slices", 0, NULL, 2, {0, 8}}},
+     -FV_EINVAL,
+     "vms/gamma: virtio-blk-slices: " SLICES_MSG},
+    {"one slice for two disks",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 2, {0, 8}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-blk-slices: " SLICES_MSG},
+    {"three slices for two disks",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 6, {0, 8, 0, 8, 0, 8}}},
+     -FV_EINVAL,
+     "vms/alpha: virtio-blk-slices: " SLICES_MSG},
+    {"slices in 32-bit cells",
+     {{OP_CELLS, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {0, 8}}},
+     -FV_EINVAL,
+     "vms/beta: virtio-blk-slices: " SLICES_MSG},
+    {"slices empty",
+     {{OP_FLAG, VM_BETA, "virtio-blk-slices", 0, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "vms/beta: virtio-blk-slices: " SLICES_MSG},
+    {"slice start + count overflows 64 bits",
+     {{OP_RAW,
+       VM_BETA,
+       "virtio-blk-slices",
+       0,
+       "\xff\xff\xff\xff\xff\xff\xff\xfe\x00\x00\x00\x00\x00\x00\x00\x05",
+       16,
+       {0}}},
+     -FV_ERANGE,
+     "vms/beta: virtio-blk-slices: disk 0: slice must end below sector 2^55"},
+    {"slice count 2^64 - 1",
+     {{OP_RAW,
+       VM_BETA,
+       "virtio-blk-slices",
+       0,
+       "\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\xff\xff\xff\xff\xff\xff",
+       16,
+       {0}}},
+     -FV_ERANGE,
+     "vms/beta: virtio-blk-slices: disk 0: slice must end below sector 2^55"},
+    {"open-ended slice from sector 2^55",
+     {{OP_RAW,
+       VM_BETA,
+       "virtio-blk-slices",
+       0,
+       "\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+       16,
+       {0}}},
+     -FV_ERANGE,
+     "vms/beta: virtio-blk-slices: disk 0: slice must end below sector 2^55"},
+    {"slice one sector past 2^55",
+     {{OP_RAW,
+       VM_ALPHA,
+       "virtio-blk-slices",
+       0,
+       "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x08"
+       "\x00\x7f\xff\xff\xff\xff\xff\xf8\x00\x00\x00\x00\x00\x00\x00\x09",
+       32,
+       {0}}},
+     -FV_ERANGE,
+     "vms/alpha: virtio-blk-slices: disk 1: slice must end below sector 2^55"},
+    {"slices of two VMs overlap by one sector",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 100, 0, 0}},
+      {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}},
+      {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {99, 10}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slices: disk 0 (sectors 99-108) overlaps disk 0 of VM alpha "
+     "(sectors 0-99) on slot 0"},
+    {"slice inside an open-ended slice",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {50, 0, 0, 0}},
+      {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}},
+      {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {1000000, 1}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slices: disk 0 (sector 1000000) overlaps disk 0 of VM alpha "
+     "(sectors 50-end) on slot 0"},
+    {"open-ended slice over a later slice",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 100, 0, 0}},
+      {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}},
+      {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {5, 0}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slices: disk 0 (sectors 5-end) overlaps disk 0 of VM alpha "
+     "(sectors 0-99) on slot 0"},
+    {"slice of a disk another VM has whole",
+     {{OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}},
+      {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {100, 10}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slices: disk 0 (sectors 100-109) overlaps disk 0 of VM alpha "
+     "(whole disk) on slot 0"},
+    {"whole disk of which another VM has a slice",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 100, 0, 0}},
+      {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slots: disk 0 (whole disk) overlaps disk 0 of VM alpha (sectors "
+     "0-99) on slot 0"},
+    {"slice (0, 0) is the whole disk",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 100, 0, 0}},
+      {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {1}},
+      {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {0, 0}}},
+     -FV_EEXIST,
+     "vms/beta: virtio-blk-slots: physical slot 1 is already a disk of VM alpha"},
+    {"two slices of one VM overlap",
+     {{OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {0, 0}},
+      {OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 10, 9, 1}}},
+     -FV_EEXIST,
+     "vms/alpha: virtio-blk-slices: disk 1 (sector 9) overlaps disk 0 of VM alpha (sectors "
+     "0-9) on slot 0"},
+    {"slice on the uplink's slot",
+     {{OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {0, 5}},
+      {OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 10, 10, 10}}},
+     -FV_EEXIST,
+     "vms/alpha: virtio-blk-slots: physical slot 5 is already the uplink of switch lan0"},
     /* NICs */
     {"virtio-net-switch not terminated",
      {{OP_RAW, VM_ALPHA, "virtio-net-switch", 0, "lan0", 4, {0}}},
@@ -1112,6 +1250,44 @@ static void check_uplink_slot7(const struct hyp_config *c)
 	assert_int_equal(c->switches[1].uplink_slot, 7);
 }
 
+/* alpha: slot 0 sectors 0-999 and slot 1 whole; beta: slot 0 from sector 1000 to the end. */
+static void check_shared_slot(const struct hyp_config *c)
+{
+	const struct vm_config *a = &c->vms[VM_ALPHA], *b = &c->vms[VM_BETA];
+	assert_int_equal(a->disk_slot[0], 0);
+	assert_int_equal(a->disk_start[0], 0);
+	assert_int_equal(a->disk_sectors[0], 1000);
+	assert_int_equal(a->disk_slot[1], 1);
+	assert_int_equal(a->disk_start[1], 0);
+	assert_int_equal(a->disk_sectors[1], 0);
+	assert_int_equal(b->nr_disks, 1);
+	assert_int_equal(b->disk_slot[0], 0);
+	assert_int_equal(b->disk_start[0], 1000);
+	assert_int_equal(b->disk_sectors[0], 0);
+}
+
+static void check_one_vm_two_slices(const struct hyp_config *c)
+{
+	const struct vm_config *a = &c->vms[VM_ALPHA];
+	assert_int_equal(a->nr_disks, 2);
+	assert_int_equal(a->disk_slot[0], 3);
+	assert_int_equal(a->disk_slot[1], 3);
+	assert_int_equal(a->disk_start[0], 8);
+	assert_int_equal(a->disk_sectors[0], 8);
+	assert_int_equal(a->disk_start[1], 0);
+	assert_int_equal(a->disk_sectors[1], 8);
+	assert_int_equal(c->vms[VM_BETA].disk_sectors[0], 0); /* no slices: whole disk */
+}
+
+static void check_slice_limit(const struct hyp_config *c)
+{
+	const struct vm_config *a = &c->vms[VM_ALPHA];
+	assert_int_equal(a->disk_start[0], CFG_SECTOR_LIMIT - 8);
+	assert_int_equal(a->disk_sectors[0], 8);
+	assert_int_equal(a->disk_start[1], CFG_SECTOR_LIMIT - 1);
+	assert_int_equal(a->disk_sectors[1], 0);
+}
+
 static const struct good_case good_cases[] = {
     {"8 virtio devices: 6 disks and 2 NICs",
      {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
@@ -1130,6 +1306,25 @@ static const struct good_case good_cases[] = {
       {OP_FLAG, VM_GAMMA, "virtio-console", 0, NULL, 0, {0}}},
      check_gamma_nic},
     {"uplink on slot 7", {{OP_U32, SW(1), "uplink-slot", 7, NULL, 0, {0}}}, check_uplink_slot7},
+    {"two VMs on slices of one disk, the second to the end",
+     {{OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 1000, 0, 0}},
+      {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {0}},
+      {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {1000, 0}}},
+     check_shared_slot},
+    {"one VM with two adjacent slices of one disk, in reverse order",
+     {{OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {3, 3}},
+      {OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {8, 8, 0, 8}}},
+     check_one_vm_two_slices},
+    {"slices ending exactly at sector 2^55",
+     {{OP_RAW,
+       VM_ALPHA,
+       "virtio-blk-slices",
+       0,
+       "\x00\x7f\xff\xff\xff\xff\xff\xf8\x00\x00\x00\x00\x00\x00\x00\x08"
+       "\x00\x7f\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00",
+       32,
+       {0}}},
+     check_slice_limit},
     {"exactly 8 VMs", {{OP_NVMS, 0, NULL, 8, NULL, 0, {0}}}, check_eight_vms},
     {"name of 31 characters",
      {{OP_STR, VM_ALPHA, "vm-name", 0, "abcdefghijklmnopqrstuvwxyz01234", 0, {0}}},
@@ -1352,8 +1547,18 @@ static void check_sane(const struct hyp_config *c, const uint8_t *blob, size_t s
 		assert_true(vm->nr_disks + vm->nr_nics + vm->virtio_console <= CFG_MAX_VIRTIO);
 		for (unsigned k = 0; k < vm->nr_disks; k++) {
 			assert_true(vm->disk_slot[k] < CFG_PHYS_SLOTS);
-			assert_false(slots & (1U << vm->disk_slot[k]));
-			slots |= 1U << vm->disk_slot[k];
+			assert_false(slots & (1U << vm->disk_slot[k])); /* not an uplink's */
+			assert_true(vm->disk_start[k] < CFG_SECTOR_LIMIT);
+			assert_true(vm->disk_sectors[k] <= CFG_SECTOR_LIMIT - vm->disk_start[k]);
+			/* Disks on one slot: non-overlapping slices (a whole disk overlaps all). */
+			for (unsigned w = 0; w <= i; w++) {
+				const struct vm_config *o = &c->vms[w];
+				for (unsigned j = 0; j < (w < i ? o->nr_disks : k); j++)
+					assert_false(o->disk_slot[j] == vm->disk_slot[k] &&
+					             config_sectors_overlap(
+					                 o->disk_start[j], o->disk_sectors[j],
+					                 vm->disk_start[k], vm->disk_sectors[k]));
+			}
 		}
 		for (unsigned k = 0; k < vm->nr_nics; k++) {
 			assert_true(vm->nic_switch[k] < c->nr_switches);
@@ -1380,15 +1585,16 @@ static void check_outcome(int rc, const char *err, size_t errlen, const struct h
 	}
 }
 
-static void test_random_mutations(void **state)
+/* The good configuration with three disks sharing physical slot 3 as slices. */
+static const struct edit sliced_edits[] = {
+    {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 2, {3, 3}},
+    {OP_U64S, VM_ALPHA, "virtio-blk-slices", 0, NULL, 4, {0, 0x100, 0x200, 0x100}},
+    {OP_CELLS, VM_BETA, "virtio-blk-slots", 0, NULL, 1, {3}},
+    {OP_U64S, VM_BETA, "virtio-blk-slices", 0, NULL, 2, {0x300, 0}},
+};
+
+static void mutate(const uint8_t *good, size_t size, int iters)
 {
-	(void)state;
-	struct spec *s = malloc(sizeof(*s));
-	assert_non_null(s);
-	good_spec(s);
-	size_t size;
-	uint8_t *good = build(s, &size);
-	free(s);
 	uint8_t *b = malloc(size);
 	assert_non_null(b);
 	struct hyp_config *c = malloc(sizeof(*c));
@@ -1398,7 +1604,7 @@ static void test_random_mutations(void **state)
 	unsigned int seed = 20240601;
 	unsigned accepted = 0;
 
-	for (int it = 0; it < FUZZ_ITERS; it++) {
+	for (int it = 0; it < iters; it++) {
 		memcpy(b, good, size);
 		int n = 1 + rand_r(&seed) % 6;
 		for (int k = 0; k < n; k++) {
@@ -1418,10 +1624,79 @@ static void test_random_mutations(void **state)
 		accepted += rc == 0;
 	}
 	/* Many mutations hit the image bytes or string padding and stay valid. */
-	assert_true(accepted > 0 && accepted < FUZZ_ITERS);
+	assert_true(accepted > 0 && accepted < (unsigned)iters);
 	free(c);
 	free(b);
+}
+
+static void test_random_mutations(void **state)
+{
+	(void)state;
+	struct spec *s = malloc(sizeof(*s));
+	assert_non_null(s);
+	good_spec(s);
+	size_t size;
+	uint8_t *good = build(s, &size);
+	free(s);
+	mutate(good, size, FUZZ_ITERS);
 	free(good);
+	good = build_edited(sliced_edits, ARRAY_SIZE(sliced_edits), &size);
+	mutate(good, size, FUZZ_ITERS / 2);
+	free(good);
+}
+
+/* ---- slice helpers: overlap and resolution against the real disk size ---- */
+
+static void test_slice_helpers(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t a, an, b, bn;
+		bool overlap;
+	} ov[] = {
+	    {0, 10, 10, 10, false},
+	    {0, 10, 9, 1, true},
+	    {0, 0, 0, 0, true},                        /* whole and whole */
+	    {0, 0, 1000000, 1, true},                  /* whole and any slice */
+	    {5, 0, 0, 5, false},                       /* open-ended after a slice */
+	    {5, 0, 0, 6, true},                        /* ... that reaches into it */
+	    {5, 0, 100, 0, true},                      /* two open-ended slices */
+	    {UINT64_MAX, 1, 0, 0, true},               /* far away, still inside "to the end" */
+	    {UINT64_MAX - 1, 1, UINT64_MAX, 1, false}, /* no wrap at the top */
+	    {UINT64_MAX, UINT64_MAX, 0, UINT64_MAX, false},
+	    {1, UINT64_MAX, 0, 2, true},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ov); i++) {
+		if (config_sectors_overlap(ov[i].a, ov[i].an, ov[i].b, ov[i].bn) != ov[i].overlap ||
+		    config_sectors_overlap(ov[i].b, ov[i].bn, ov[i].a, ov[i].an) != ov[i].overlap)
+			fail_msg("overlap case %zu: expected %d", i, ov[i].overlap);
+	}
+	static const struct {
+		uint64_t cap, start, sectors;
+		int rc;
+		uint64_t out;
+	} rs[] = {
+	    {131072, 0, 0, 0, 131072},        /* whole disk */
+	    {0, 0, 0, 0, 0},                  /* whole of an empty disk */
+	    {131072, 0, 32768, 0, 32768},     /* a slice */
+	    {131072, 32768, 0, 0, 98304},     /* to the end */
+	    {131072, 131071, 0, 0, 1},        /* the last sector, to the end */
+	    {131072, 65536, 65536, 0, 65536}, /* up to the last sector */
+	    {131072, 65536, 65537, -FV_ENOSPC, 0},
+	    {131072, 131072, 0, -FV_ERANGE, 0}, /* starts at the end */
+	    {131072, 131072, 1, -FV_ERANGE, 0},
+	    {131072, 200000, 8, -FV_ERANGE, 0},
+	    {0, 0, 1, -FV_ERANGE, 0}, /* any slice of an empty disk */
+	    {UINT64_MAX, 1, UINT64_MAX, -FV_ENOSPC, 0},
+	    {UINT64_MAX, UINT64_MAX - 1, 0, 0, 1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rs); i++) {
+		uint64_t n = rs[i].sectors;
+		int rc = config_slice_resolve(rs[i].cap, rs[i].start, &n);
+		if (rc != rs[i].rc)
+			fail_msg("resolve case %zu: rc %d, expected %d", i, rc, rs[i].rc);
+		assert_int_equal(n, rc ? rs[i].sectors : rs[i].out);
+	}
 }
 
 static void test_truncation(void **state)
@@ -1466,7 +1741,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_variants), cmocka_unit_test(test_good_variants),
 	    cmocka_unit_test(test_error_buffer), cmocka_unit_test(test_bad_blob),
 	    cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_random_mutations),
-	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_truncation),   cmocka_unit_test(test_slice_helpers),
 	};
 
 	signal(SIGALRM, on_alarm);
