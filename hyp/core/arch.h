@@ -50,6 +50,12 @@ void arch_system_poweroff(void) __attribute__((noreturn));
 int arch_vm_init(struct vm *vm);
 /* Map guest RAM [gpa, gpa+size) to host [hpa, ...). */
 int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size);
+/*
+ * Remove guest RAM mappings (VM restart). Flushes this CPU's G-stage TLB for
+ * the VM; other CPUs flush on their next load of one of its vCPUs, when they
+ * see vm->mem_gen changed (all its vCPUs are stopped meanwhile).
+ */
+int arch_vm_unmap_ram(struct vm *vm, gpa_t gpa, uint64_t size);
 /* Reset a vCPU's register state to power-on (entry, a0=hartid, a1=arg). */
 void arch_vcpu_reset(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1);
 /* Load/put a vCPU's full context on the calling CPU. */

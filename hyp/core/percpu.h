@@ -29,10 +29,11 @@ struct cpu {
 	uint64_t stack_top; /* asm: CPU_STACK_TOP */
 	unsigned id;        /* logical index 0..nr_cpus-1 */
 	bool online;
-	struct vcpu *current;   /* vCPU loaded on this CPU or NULL */
-	struct vcpu *last_vcpu; /* last vCPU loaded (for TLB hygiene on switch) */
-	struct sched_rq rq;     /* protected by the global sched lock (core/sched.c) */
-	bool need_resched;      /* set by tick/wakeups; read by the vCPU loop */
+	struct vcpu *current;     /* vCPU loaded on this CPU or NULL */
+	struct vcpu *last_vcpu;   /* last vCPU loaded (for TLB hygiene on switch) */
+	uint32_t mem_gen_seen[8]; /* per VM id: vm->mem_gen this CPU's G-stage TLB reflects */
+	struct sched_rq rq;       /* protected by the global sched lock (core/sched.c) */
+	bool need_resched;        /* set by tick/wakeups; read by the vCPU loop */
 	struct timer_queue timers;
 	uint64_t idle_since;
 	struct cpu_stats stats;

@@ -37,6 +37,39 @@ struct vm *vm_find(const char *name)
 	return NULL;
 }
 
+static bool block_present(const struct vm *vm, uint64_t blk)
+{
+	/* Acquire: pairs with the release in populate_block (zeroes before the bit). */
+	return (__atomic_load_n(&vm->ram_present[blk / 64], __ATOMIC_ACQUIRE) >> (blk % 64)) & 1;
+}
+
+/* Zero and map block @blk of the VM's RAM unless already present. */
+static int populate_block(struct vm *vm, uint64_t blk)
+{
+	if (block_present(vm, blk))
+		return 0;
+	spin_lock(&vm->mem_lock);
+	int ret = 0;
+	if (!block_present(vm, blk)) {
+		uint64_t off = blk * VM_RAM_BLOCK;
+		/* No data survives from a previous boot or a previous owner of the memory. */
+		arch_mem_zero(mem_phys_to_virt(vm->ram_hpa + off), VM_RAM_BLOCK);
+		ret = arch_vm_map_ram(vm, vm->ram_gpa + off, vm->ram_hpa + off, VM_RAM_BLOCK);
+		if (ret == 0)
+			__atomic_fetch_or(&vm->ram_present[blk / 64], 1ULL << (blk % 64),
+			                  __ATOMIC_RELEASE);
+	}
+	spin_unlock(&vm->mem_lock);
+	return ret;
+}
+
+int vm_ram_populate(struct vm *vm, gpa_t gpa)
+{
+	if (gpa < vm->ram_gpa || gpa - vm->ram_gpa >= vm->ram_size)
+		return -FV_ENOENT;
+	return populate_block(vm, (gpa - vm->ram_gpa) / VM_RAM_BLOCK);
+}
+
 void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len)
 {
 	/* Overflow-safe: gpa and len are guest-controlled. */
@@ -45,7 +78,27 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len)
 	uint64_t off = gpa - vm->ram_gpa;
 	if (off >= vm->ram_size || len > vm->ram_size - off)
 		return NULL;
+	uint64_t last = len ? (off + len - 1) / VM_RAM_BLOCK : off / VM_RAM_BLOCK;
+	for (uint64_t blk = off / VM_RAM_BLOCK; blk <= last; blk++)
+		if (populate_block(vm, blk) != 0)
+			return NULL;
 	return mem_phys_to_virt(vm->ram_hpa + off);
+}
+
+/* Forget every block (VM restart): unmapped, so the next touch zeroes it again. */
+static int discard_ram(struct vm *vm)
+{
+	size_t words = (size_t)((vm->ram_size / VM_RAM_BLOCK + 63) / 64);
+	bool any = false;
+	for (size_t i = 0; i < words; i++)
+		any = any || vm->ram_present[i];
+	if (!any)
+		return 0;
+	int ret = arch_vm_unmap_ram(vm, vm->ram_gpa, vm->ram_size);
+	for (size_t i = 0; i < words; i++)
+		__atomic_store_n(&vm->ram_present[i], 0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&vm->mem_gen, 1, __ATOMIC_RELEASE);
+	return ret;
 }
 
 static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
@@ -92,9 +145,12 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 		       (unsigned long)(cfg->mem_size >> 20));
 		return ret;
 	}
-	ret = arch_vm_init(vm);
-	if (ret == 0)
-		ret = arch_vm_map_ram(vm, vm->ram_gpa, vm->ram_hpa, vm->ram_size);
+	spin_init(&vm->mem_lock);
+	size_t bitmap = (size_t)((vm->ram_size / VM_RAM_BLOCK + 63) / 64) * sizeof(uint64_t);
+	vm->ram_present = mem_zalloc(bitmap);
+	vm->hyp_mem_bytes += bitmap;
+	ret = vm->ram_present ? arch_vm_init(vm) : -FV_ENOMEM;
+	/* RAM is mapped block by block on first use (vm_ram_populate). */
 	if (ret == 0)
 		ret = create_vcpus(vm, cfg);
 	if (ret == 0)
@@ -118,8 +174,13 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 static int load_images(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	/* Zero everything: no data survives from a previous boot or owner. */
-	arch_mem_zero(mem_phys_to_virt(vm->ram_hpa), vm->ram_size);
+	/*
+	 * No data survives from a previous boot or owner: every block is zeroed
+	 * when first touched, so start with none present (the images' blocks are
+	 * populated right here, the rest as the guest runs).
+	 */
+	if (discard_ram(vm) != 0)
+		return -FV_ENOMEM;
 	void *dst = vm_gpa_to_hva(vm, vm->ram_gpa + cfg->kernel_offset, cfg->kernel_size);
 	if (!dst)
 		return -FV_ERANGE;

@@ -20,6 +20,7 @@
 #define VM_PLIC_BASE 0x0c000000ULL
 #define VM_PLIC_NDEV 63
 #define VM_DTB_MAX   (64 * 1024)
+#define VM_RAM_BLOCK (2ULL << 20) /* unit of lazy zeroing; guest RAM sizes are multiples */
 
 /* A virtual interrupt controller as seen by devices: wired lines by number. */
 struct irqchip_ops {
@@ -53,6 +54,14 @@ struct vm {
 	gpa_t ram_gpa;
 	hpa_t ram_hpa;
 	uint64_t ram_size;
+	/*
+	 * Guest RAM is zeroed and mapped lazily, one VM_RAM_BLOCK at a time, on
+	 * the guest's first touch (stage-2 fault) or the hypervisor's first access
+	 * (vm_gpa_to_hva): a VM starts without clearing all of its RAM first.
+	 */
+	struct spinlock mem_lock; /* populating blocks */
+	uint64_t *ram_present;    /* bitmap: block zeroed and mapped this boot */
+	uint32_t mem_gen;         /* bumped when RAM is unmapped (restart) */
 	unsigned nr_vcpus;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	struct mmio_bus mmio;
@@ -89,7 +98,17 @@ int vm_irq_init(struct vm *vm);
 void vm_irq_reset(struct vm *vm);
 /* Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. */
 gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
-/* Translate a guest physical range in RAM to a hypervisor pointer; NULL if outside. */
+/*
+ * Translate a guest physical range in RAM to a hypervisor pointer; NULL if
+ * outside. Zeroes and maps any block of the range the guest has not touched
+ * yet, so the caller never sees (or has a device write into) stale memory.
+ */
 void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len);
+/*
+ * Guest stage-2 fault at @gpa: if it is RAM not yet present this boot, zero
+ * and map its block. 0 = the guest may retry the access; -FV_ENOENT = not
+ * RAM (MMIO or nothing); other errors = could not map (out of memory).
+ */
+int vm_ram_populate(struct vm *vm, gpa_t gpa);
 
 #endif

@@ -78,6 +78,33 @@ static void copy_fwd(unsigned char *d, const unsigned char *s, size_t n)
 			*wd++ = *ws++;
 		d = (unsigned char *)wd;
 		s = (const unsigned char *)ws;
+	} else if (n >= BIG_ENOUGH && (((uintptr_t)d ^ (uintptr_t)s) & 3) == 0) {
+		/*
+		 * Only 4-byte co-aligned, e.g. an image inside a flattened device tree
+		 * (properties are 4-byte aligned) going to page-aligned guest RAM:
+		 * 32-bit units still beat bytes by four.
+		 */
+		uint32_t *hd;
+		const uint32_t *hs;
+
+		while ((uintptr_t)d & 3) {
+			*d++ = *s++;
+			n--;
+		}
+		hd = (uint32_t *)(void *)d;
+		hs = (const uint32_t *)(const void *)s;
+		for (; n >= 16; n -= 16, hd += 4, hs += 4) {
+			uint32_t a = hs[0], b = hs[1], c = hs[2], e = hs[3];
+
+			hd[0] = a;
+			hd[1] = b;
+			hd[2] = c;
+			hd[3] = e;
+		}
+		for (; n >= 4; n -= 4)
+			*hd++ = *hs++;
+		d = (unsigned char *)hd;
+		s = (const unsigned char *)hs;
 	}
 	while (n--)
 		*d++ = *s++;

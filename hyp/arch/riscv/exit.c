@@ -87,6 +87,14 @@ static bool exit_guest_page_fault(struct vcpu *v)
 
 static bool exit_inst_guest_page_fault(struct vcpu *v)
 {
+	/* First fetch from a RAM block this boot: zero and map it, then retry. */
+	int ret = vm_ram_populate(v->vm, v->arch.ctx.htval << 2);
+	if (ret == 0)
+		return false;
+	if (ret != -FV_ENOENT) {
+		vm_request(v->vm, VM_ACTION_CRASH, "out of memory mapping guest RAM: stopping VM");
+		return v->state != VCPU_RUNNING;
+	}
 	/* Executing outside its RAM: an instruction access fault for the guest. */
 	v->stats.by_kind[EXIT_GUEST_FAULT]++;
 	riscv_inject_exception(v, EXC_INST_ACCESS, v->arch.ctx.stval);

@@ -41,7 +41,15 @@ void riscv_handle_guest_page_fault(struct vcpu *v)
 	/* htval holds GPA >> 2; the low bits come from the guest VA (stval). */
 	gpa_t gpa = (ctx->htval << 2) | (ctx->stval & 3);
 	struct mmio_access acc;
-	int ret = -FV_EINVAL;
+	/* First touch of a RAM block this boot: zero and map it, then retry the access. */
+	int ret = vm_ram_populate(v->vm, gpa);
+	if (ret == 0)
+		return;
+	if (ret != -FV_ENOENT) {
+		vm_request(v->vm, VM_ACTION_CRASH, "out of memory mapping guest RAM: stopping VM");
+		return;
+	}
+	ret = -FV_EINVAL;
 	if (ctx->htinst)
 		ret = insn_decode_transformed(ctx->htinst, &acc);
 	if (ret == -FV_EINVAL) {

@@ -85,6 +85,12 @@ void arch_vcpu_load(struct vcpu *v)
 	 * another vCPU of the same VM (same VMID) may have left entries here
 	 * that are stale for this one: flush when the vCPU changes.
 	 */
+	/* The VM's RAM was unmapped (restart) since this CPU last ran it: drop stale entries. */
+	uint32_t gen = __atomic_load_n(&v->vm->mem_gen, __ATOMIC_ACQUIRE);
+	if (v->vm->id < ARRAY_SIZE(c->mem_gen_seen) && c->mem_gen_seen[v->vm->id] != gen) {
+		riscv_hfence_gvma_vmid(v->vm->arch.vmid);
+		c->mem_gen_seen[v->vm->id] = gen;
+	}
 	if (c->last_vcpu != v) {
 		if (riscv_feat.vmid_bits == 0)
 			riscv_hfence_gvma_all();

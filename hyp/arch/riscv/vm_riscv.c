@@ -74,6 +74,13 @@ int arch_vm_init(struct vm *vm)
 	return 0;
 }
 
+int arch_vm_unmap_ram(struct vm *vm, gpa_t gpa, uint64_t size)
+{
+	int ret = stage2_pt_unmap(&vm->arch.s2, gpa, size);
+	riscv_hfence_gvma_vmid(vm->arch.vmid);
+	return ret;
+}
+
 int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size)
 {
 	int ret = stage2_pt_map(&vm->arch.s2, gpa, hpa, size, STAGE2_R | STAGE2_W | STAGE2_X);
