@@ -58,6 +58,51 @@ def _repeated(f, sep=", "):
     return f"{sep}{n} run(s) repeated because other processes loaded the host" if n else ""
 
 
+def _io_figs(res):
+    """Throughput figures (higher is better) that have both sides."""
+    return [(k, f) for k, f in res["figures"].items()
+            if f.get("higher_is_better") and "ratio" in f]
+
+
+def _io_section(res):
+    """Markdown of the virtio throughput figures: both sides, % of native, per-pair spread."""
+    io = _io_figs(res)
+    if not io:
+        return []
+    out = ["### VirtIO throughput inside Linux (higher is better)", "",
+           "Ferrovisor as % of native = ratio of the medians; the per-pair column shows the "
+           "spread of Ferrovisor / native over the native-Ferrovisor pairs (boots back to "
+           "back).", ""]
+    out += _foreign(res, "blk", "net")
+    out += ["| Figure | Unit | Native | Ferrovisor | % of native | per pair (%) | runs | n |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for k, f in io:
+        pr = f.get("pair_ratio")
+        pct = {x: pr[x] * 100 for x in ("min", "median", "max")} if pr else None
+        rep_n = (f.get("host_load") or {}).get("repeated", 0)
+        out.append(f"| {f['title']} (`{k}`) | {f['unit']} | {mmm(f['native'])} | "
+                   f"{mmm(f['ferrovisor'])} | **{f['ratio'] * 100:.1f} %** | {mmm(pct)} | "
+                   f"{f['runs']}{f' (+{rep_n} repeated, host busy)' if rep_n else ''} | "
+                   f"{n_of(f)} |")
+    notes = []
+    for k, f in io:
+        c = f.get("capped_transfers")
+        if c and any(c):
+            notes.append(f"`{k}`: {c[0]} native / {c[1]} Ferrovisor transfer(s) cut short "
+                         "at the time limit (they count the bytes they moved)")
+        r, full = f.get("requests"), f.get("requests_complete")
+        if r and full:
+            cut = {side: sum(1 for x in v if x < full) for side, v in r.items()}
+            if any(cut.values()):
+                notes.append(f"`{k}`: stopped at the time limit in {cut.get('native', 0)} "
+                             f"native / {cut.get('ferrovisor', 0)} Ferrovisor boot(s) "
+                             f"(complete: {full} requests; the figure counts those made)")
+    if notes:
+        out += [""] + [f"- {n}" for n in notes]
+    out.append("")
+    return out
+
+
 def _figs(res, kind):
     return [(k, f) for k, f in res["figures"].items() if f.get("kind") == kind]
 
@@ -140,6 +185,7 @@ def markdown(res):
                        f"{mmm(f['spread_percent'])} | {mmm(f['jain_index'])} | {f['runs']} | "
                        f"{f['ferrovisor']['n']} |")
         out.append("")
+    out += _io_section(res)
     nm = [(k, f) for k, f in res["figures"].items() if f.get("kind") == NOT_MEASURED]
     if nm:
         out += ["## Not measured", ""]
@@ -209,14 +255,17 @@ def chart(res, png, work_dir):
             s = f["ferrovisor"]
             scale.append((n, s["median"], s["min"], s["max"], f["ideal_per_vm"],
                           f["jain_index"]["median"], f["spread_percent"]["median"]))
-    if not (lat or ratios or scale):
+    io = [(f'"{k.replace("virtio_", "")}"', f["ratio"] * 100,
+           f["pair_ratio"]["min"] * 100, f["pair_ratio"]["max"] * 100)
+          for k, f in _io_figs(res) if "pair_ratio" in f]
+    if not (lat or ratios or scale or io):
         return "no figures to chart"
     # Jain's index sits near 1: zoom in unless some run was far from even.
     jain_lo = 0.9 if all(r[5] >= 0.9 for r in scale) else 0
     d = work_dir
-    script = (f'set terminal pngcairo size 1500,1050 font "sans,10" noenhanced\n'
+    script = (f'set terminal pngcairo size 1500,1550 font "sans,10" noenhanced\n'
               f'set output "{png}"\n'
-              f'set multiplot layout 2,2 title "Ferrovisor benchmarks '
+              f'set multiplot layout 3,2 title "Ferrovisor benchmarks '
               f'({res["meta"]["date"]}, {res["meta"]["commit"]})"\n'
               "set grid ytics\nset key top left\nset style fill solid 0.8 border -1\n")
     script += _panel(
@@ -248,6 +297,16 @@ def chart(res, png, work_dir):
         f"set yrange [{jain_lo}:1.002]\nset y2range [0:*]\nset y2tics\nset ytics nomirror\n",
         f'plot "{d}/fair.dat" using 1:6 with linespoints title "Jain\'s index", '
         '"" using 1:7 axes x1y2 with linespoints title "spread %"')
+    script += ("unset y2tics\nunset y2label\nunset ylabel\nunset xlabel\nunset logscale x\n"
+               "set ytics mirror\nset autoscale x\n")
+    script += _panel(
+        d / "io.dat", io,
+        'set title "VirtIO throughput in Linux: Ferrovisor as % of native (ratio of medians; '
+        'bars: min-max of per-pair ratios; wall-clock)"\n'
+        "set style data histograms\nset style histogram errorbars gap 2 lw 1\n"
+        "set xtics rotate by -25\nset yrange [0:110<*]\n",
+        f'plot "{d}/io.dat" using 2:3:4:xtic(1) title "% of native", '
+        '100 with lines dt 2 lc rgb "black" title "native = 100 %"')
     script += "unset multiplot\n"
     (d / "chart.gp").write_text(script)
     r = subprocess.run([gp, str(d / "chart.gp")], capture_output=True, text=True)

@@ -5,6 +5,7 @@ from .common import BenchError, figure, guest_bin, hyp_cmd, native_cmd, qemu, re
 
 
 def bench_cpu(runs):
+    """cpu_bench (CRC-32 + matrix multiply) on 1 vCPU, -icount: virtualized / native."""
     cfg = static_config("cpu")
     vals = {"native": [], "ferrovisor": []}
     results = set()
