@@ -136,6 +136,26 @@ static int disk_write(void *ctx, uint64_t sector, const void *buf, size_t len)
 	return ret ? ret : vblk_phys_rw(d->u.blk.phys, true, s, (hpa_t)(uintptr_t)buf, len);
 }
 
+static int disk_rwv(void *ctx, bool write, uint64_t sector, const struct virtio_blk_vec *v,
+                    unsigned n)
+{
+	struct vm_vdev *d = ctx;
+	struct vblk_vec pv[VBLK_MAX_VEC];
+	size_t len = 0;
+	/* The device model never sends more pieces than the SEG_MAX it offers (62). */
+	if (n > VBLK_MAX_VEC)
+		return -FV_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (v[i].len > UINT32_MAX)
+			return -FV_EINVAL;
+		pv[i] = (struct vblk_vec){(hpa_t)(uintptr_t)v[i].buf, (uint32_t)v[i].len};
+		len += v[i].len;
+	}
+	uint64_t s;
+	int ret = disk_sector(d, sector, len, &s);
+	return ret ? ret : vblk_phys_rwv(d->u.blk.phys, write, s, pv, n);
+}
+
 static int disk_flush(void *ctx)
 {
 	struct vm_vdev *d = ctx;
@@ -352,6 +372,7 @@ static int create_disk(struct vm *vm, unsigned k)
 	d->u.blk.be = (struct virtio_blk_backend){
 	    .read = disk_read,
 	    .write = disk_write,
+	    .rwv = disk_rwv,
 	    .flush = disk_flush,
 	    .capacity_sectors = sectors, /* the guest sees its slice as a whole disk */
 	    .read_only = false,

@@ -19,7 +19,12 @@ int vblk_phys_init(struct vblk_phys *b, uintptr_t base)
 {
 	memset(b, 0, sizeof(*b));
 	spin_init(&b->lock);
-	int ret = vphys_init(&b->dev, base, VIRTIO_ID_BLOCK, 0, 1);
+	/*
+	 * FLUSH (§5.2.3): the device may then cache writes (QEMU: writeback
+	 * instead of a host sync per write); vblk_phys_flush() makes them stable,
+	 * and the emulated device flushes whenever its guest needs durability.
+	 */
+	int ret = vphys_init(&b->dev, base, VIRTIO_ID_BLOCK, 1ULL << VBLK_F_FLUSH, 1);
 	if (ret)
 		return ret;
 	/* capacity: le64 at offset 0 (§5.2.4), read under ConfigGeneration. */
@@ -50,6 +55,41 @@ static int request(struct vblk_phys *b, uint32_t type, uint64_t sector, hpa_t bu
 		segs[n++] = (struct vphys_seg){buf, (uint32_t)len, type == T_IN};
 	segs[n++] = (struct vphys_seg){dma + sizeof(*h), 1, true};
 	long ret = vphys_submit(&b->dev, 0, segs, n);
+	bool ok = ret >= 0 && *status == S_OK;
+	spin_unlock(&b->lock);
+	return ok ? 0 : -FV_EIO;
+}
+
+int vblk_phys_rwv(struct vblk_phys *b, bool write, uint64_t sector, const struct vblk_vec *v,
+                  unsigned n)
+{
+	if (n == 0 || n > VBLK_MAX_VEC)
+		return -FV_EINVAL;
+	uint64_t len = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (v[i].len == 0 || v[i].len % VBLK_SECTOR)
+			return -FV_EINVAL;
+		len += v[i].len;
+	}
+	uint64_t nsec = len / VBLK_SECTOR;
+	if (sector >= b->capacity || nsec > b->capacity - sector)
+		return -FV_ERANGE;
+	spin_lock(&b->lock);
+	struct blk_hdr *h = b->dma;
+	volatile uint8_t *status = (uint8_t *)b->dma + sizeof(*h);
+	hpa_t dma = (hpa_t)(uintptr_t)b->dma;
+	h->type = write ? T_OUT : T_IN;
+	h->reserved = 0;
+	h->sector = sector;
+	*status = 0xff;
+	/* One chain: header, every data piece, status; one round trip to the device. */
+	struct vphys_seg segs[VBLK_MAX_VEC + 2];
+	unsigned k = 0;
+	segs[k++] = (struct vphys_seg){dma, sizeof(*h), false};
+	for (unsigned i = 0; i < n; i++)
+		segs[k++] = (struct vphys_seg){v[i].addr, v[i].len, !write};
+	segs[k++] = (struct vphys_seg){dma + sizeof(*h), 1, true};
+	long ret = vphys_submit(&b->dev, 0, segs, k);
 	bool ok = ret >= 0 && *status == S_OK;
 	spin_unlock(&b->lock);
 	return ok ? 0 : -FV_EIO;

@@ -15,7 +15,17 @@
  */
 #include "drivers/virtio_mmio_phys.h"
 
-#define VBLK_SECTOR 512ULL
+#define VBLK_SECTOR  512ULL
+#define VBLK_F_FLUSH 9
+/* Data pieces per vectored request: the queue holds VPHYS_QSIZE descriptors with header and status.
+ */
+#define VBLK_MAX_VEC (VPHYS_QSIZE - 2)
+
+/* One piece of a vectored transfer: host physical buffer, a multiple of 512 bytes. */
+struct vblk_vec {
+	hpa_t addr;
+	uint32_t len;
+};
 
 struct vblk_phys {
 	struct vphys_dev dev;
@@ -36,6 +46,12 @@ int vblk_phys_init(struct vblk_phys *b, uintptr_t base);
  * 0 or -FV_EIO / -FV_ERANGE / -FV_EINVAL.
  */
 int vblk_phys_rw(struct vblk_phys *b, bool write, uint64_t sector, hpa_t buf, uint64_t len);
+/*
+ * As vblk_phys_rw for @n (1..VBLK_MAX_VEC) pieces forming one contiguous
+ * range of sectors from @sector, in a single device request.
+ */
+int vblk_phys_rwv(struct vblk_phys *b, bool write, uint64_t sector, const struct vblk_vec *v,
+                  unsigned n);
 /* Make completed writes durable (VIRTIO_BLK_T_FLUSH). 0 or -FV_EIO. */
 int vblk_phys_flush(struct vblk_phys *b);
 

@@ -78,9 +78,24 @@
  * (reported to the guest as VIRTIO_BLK_S_IOERR). flush makes completed
  * writes stable; NULL means the backend has no volatile cache.
  */
+/* One piece of a vectored transfer (a multiple of 512 bytes). */
+struct virtio_blk_vec {
+	void *buf;
+	size_t len;
+};
+
 struct virtio_blk_backend {
 	int (*read)(void *ctx, uint64_t sector, void *buf, size_t len);
 	int (*write)(void *ctx, uint64_t sector, const void *buf, size_t len);
+	/*
+	 * Optional: the whole data of one request, @n (1..VIRTIO_BLK_SEG_MAX)
+	 * pieces covering consecutive sectors from @sector, in one backend
+	 * operation (a physical disk then does one request instead of one per
+	 * guest segment). Same range guarantee and return values as read/write.
+	 * Used when every piece is a multiple of 512 bytes.
+	 */
+	int (*rwv)(void *ctx, bool write, uint64_t sector, const struct virtio_blk_vec *v,
+	           unsigned n);
 	int (*flush)(void *ctx);
 	uint64_t capacity_sectors;
 	bool read_only;
