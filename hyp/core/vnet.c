@@ -68,6 +68,8 @@ int vnet_init(const struct hyp_config *cfg, const struct platform *plat)
 			if (plat->virtio[k].base == hostdev_base(s->uplink_slot))
 				irq = plat->virtio[k].irq;
 		bool irq_ok = irq && irq_register(irq, uplink_irq, s) == 0;
+		if (irq_ok) /* receive queue: interrupt on every used buffer */
+			vphys_set_interrupts(&nic->dev, 0, true);
 		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x), %s",
 		        sc->name, sc->uplink_slot, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 		        irq_ok ? "interrupt-driven" : "polled");

@@ -312,6 +312,17 @@ static struct vphys_queue *queue(struct vphys_dev *d, unsigned q)
 	return q < d->nr_queues ? &d->q[q] : NULL;
 }
 
+void vphys_set_interrupts(struct vphys_dev *d, unsigned q, bool on)
+{
+	struct vphys_queue *vq = queue(d, q);
+	if (!vq || !vq->avail)
+		return;
+	spin_lock(&vq->lock);
+	vq->avail->flags = on ? 0 : AVAIL_F_NO_INTERRUPT;
+	dma_mb(); /* the device reads the flag after its next used-ring update */
+	spin_unlock(&vq->lock);
+}
+
 /* §2.7.4.2: readable segments before writable ones; the writable total must fit a used len. */
 static bool segs_ok(const struct vphys_queue *vq, const struct vphys_seg *segs, unsigned nsegs)
 {

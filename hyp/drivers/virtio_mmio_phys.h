@@ -172,4 +172,10 @@ long vphys_submit(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs,
  */
 uint32_t vphys_ack_interrupt(struct vphys_dev *d);
 
+/*
+ * Ask for (@on) or suppress used-buffer interrupts of queue @q (the
+ * avail->flags hint of §2.7.7; queues start suppressed, as pollers want).
+ */
+void vphys_set_interrupts(struct vphys_dev *d, unsigned q, bool on);
+
 #endif

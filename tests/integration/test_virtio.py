@@ -9,30 +9,10 @@ import time
 import urllib.request
 
 import fvtest
+from linux_shell import DISKS, PROMPT, boot_to_shell, fresh_disk, run
 from hyp import assert_healthy, heartbeat, hyp_cmd
 
-PROMPT = r"fv-guest:~# "
 ESC = "\x1d"  # Ctrl-], the console escape key
-DISKS = fvtest.BUILD_DIR / "test-disks"
-
-
-def boot_to_shell(q, vm, timeout=300):
-    q.expect(rf"^\[{vm}\] FERROVISOR-INIT: up", timeout)
-    q.expect(rf"^\[{vm}\] .*{PROMPT}", 60)
-
-
-def run(q, vm, cmd, pattern, timeout=120):
-    """Type a command into the focused Linux VM and wait for `pattern` at a line start of its
-    output. Markers are computed by the shell ($((...))) so the echoed command never matches."""
-    q.send(cmd + "\r")
-    return q.expect(rf"^\[{vm}\] {pattern}", timeout)
-
-
-def fresh_disk(name, size="64M"):
-    path = DISKS / f"{name}.img"
-    if path.exists():
-        path.unlink()
-    return path
 
 
 @fvtest.timeout(900)

@@ -9,30 +9,10 @@ so no "[hyp] error:" line is expected at all."""
 import re
 
 import fvtest
+from linux_shell import boot_to_shell, fresh_disk, run
 from hyp import assert_healthy, expect_vm_pass, heartbeat, hyp_cmd
 
-PROMPT = r"fv-guest:~# "
-DISKS = fvtest.BUILD_DIR / "test-disks"
 ROUNDS = 3  # Linux write/verify passes of 4 MiB each
-
-
-def boot_to_shell(q, vm, timeout=120):
-    q.expect(rf"^\[{vm}\] FERROVISOR-INIT: up", timeout)
-    q.expect(rf"^\[{vm}\] .*{PROMPT}", 60)
-
-
-def run(q, vm, cmd, pattern, timeout=60):
-    """Type a command into the focused Linux VM and wait for `pattern` at a line start of its
-    output. Markers are computed by the shell ($((...))) so the echoed command never matches."""
-    q.send(cmd + "\r")
-    return q.expect(rf"^\[{vm}\] {pattern}", timeout)
-
-
-def fresh_disk(name, size="64M"):
-    path = DISKS / f"{name}.img"
-    if path.exists():
-        path.unlink()
-    return path
 
 
 def soak_rounds(q):
