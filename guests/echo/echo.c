@@ -25,6 +25,31 @@ static int streq(const char *a, const char *b)
 	return *a == *b;
 }
 
+/*
+ * Guest RAM must be zero when a boot starts, whatever the last boot left.
+ * Check a few blocks far from the image (the hypervisor zeroes lazily, by
+ * 2 MiB block), then scribble over them so a reboot that failed to clear
+ * RAM would show here next time.
+ */
+static void check_and_dirty_ram(void)
+{
+	uint64_t base = plat_ram_base(), size = plat_ram_size();
+	uint64_t probes[3] = {base + size / 2, base + size - (1UL << 20), base + size / 4 + 4096};
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < 3; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)probes[i];
+		for (unsigned k = 0; k < 4096 / 8; k++)
+			bad += p[k] != 0;
+	}
+	printf("echo: ram at boot %s (%u nonzero words)\n", bad ? "NOT zero" : "zero", bad);
+	for (unsigned i = 0; i < 3; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)probes[i];
+		for (unsigned k = 0; k < 4096 / 8; k++)
+			p[k] = 0x5afe5afe5afe5afeULL ^ k;
+	}
+}
+
 static void on_timer(void)
 {
 	sbi_set_timer(rdtime() + plat_ms_to_ticks(10));
@@ -36,6 +61,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	unsigned len = 0;
 
 	(void)dtb;
+	check_and_dirty_ram();
 	printf("echo: ready on hart %lu\n", hartid);
 	trap_set_timer_hook(on_timer);
 	sbi_set_timer(rdtime() + plat_ms_to_ticks(10));

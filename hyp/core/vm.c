@@ -89,15 +89,22 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len)
 static int discard_ram(struct vm *vm)
 {
 	size_t words = (size_t)((vm->ram_size / VM_RAM_BLOCK + 63) / 64);
+	int ret = 0;
+	/*
+	 * Under mem_lock, so a block can never be populated between the unmap and
+	 * the bitmap clear (its devices are reset by now, but be certain).
+	 */
+	spin_lock(&vm->mem_lock);
 	bool any = false;
 	for (size_t i = 0; i < words; i++)
 		any = any || vm->ram_present[i];
-	if (!any)
-		return 0;
-	int ret = arch_vm_unmap_ram(vm, vm->ram_gpa, vm->ram_size);
-	for (size_t i = 0; i < words; i++)
-		__atomic_store_n(&vm->ram_present[i], 0, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&vm->mem_gen, 1, __ATOMIC_RELEASE);
+	if (any) {
+		ret = arch_vm_unmap_ram(vm, vm->ram_gpa, vm->ram_size);
+		for (size_t i = 0; i < words; i++)
+			__atomic_store_n(&vm->ram_present[i], 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&vm->mem_gen, 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&vm->mem_lock);
 	return ret;
 }
 

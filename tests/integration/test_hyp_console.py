@@ -33,10 +33,13 @@ def test_input_goes_to_focused_vm_and_focus_switches():
 @fvtest.timeout(240)
 def test_guest_reboot_and_poweroff_affect_only_that_vm():
     with fvtest.Qemu(hyp_cmd("console")) as q:
+        q.expect(r"^\[echo\] echo: ram at boot zero", 60)
         q.expect(r"^\[echo\] echo: ready", 60)
         q.send("reboot\r")
         q.expect(r"^\[hyp\] vm echo: guest reboot", 20)
         q.expect(r"^\[hyp\] vm echo: boot #2", 20)
+        # What the first boot wrote into its RAM is gone (zeroed again, lazily).
+        q.expect(r"^\[echo\] echo: ram at boot zero \(0 nonzero words\)", 30)
         q.expect(r"^\[echo\] echo: ready", 30)
         q.send("poweroff\r")
         q.expect(r"^\[hyp\] vm echo: stopped", 20)
