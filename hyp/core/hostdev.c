@@ -14,7 +14,6 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define VIRTIO_MAGIC 0x74726976u /* "virt" */
 /* Every disk of every VM may be a slice of the same physical disk. */
 #define MAX_DISK_CLAIMS (CFG_MAX_VMS * CFG_MAX_VIRTIO)
 
@@ -29,6 +28,7 @@ struct disk_claim {
 struct hostdev {
 	enum hostdev_kind kind;
 	uint64_t base;
+	uint32_t irq; /* line on the host interrupt controller, 0 = none */
 	uint32_t device_id;
 	const char *owner; /* NIC: NULL = free (disks keep their owners in claims) */
 	struct vblk_phys *disk;
@@ -39,11 +39,6 @@ struct hostdev {
 
 static struct hostdev slots[PLAT_MAX_VIRTIO];
 static unsigned nr_slots;
-
-static uint32_t mmio_read32(uint64_t addr)
-{
-	return *(volatile uint32_t *)(uintptr_t)addr;
-}
 
 static void probe_disk(struct hostdev *h, unsigned i)
 {
@@ -95,24 +90,23 @@ void hostdev_probe(const struct platform *p)
 	 * slot numbers count up from the lowest address, as `bus=virtio-mmio-bus.N`
 	 * and the ferrovisor tool do.
 	 */
-	uint64_t base[PLAT_MAX_VIRTIO] = {0};
+	struct plat_dev dev[PLAT_MAX_VIRTIO] = {0};
 	for (unsigned i = 0; i < nr_slots; i++)
-		base[i] = p->virtio[i].base;
+		dev[i] = p->virtio[i];
 	for (unsigned i = 1; i < nr_slots; i++)
-		for (unsigned j = i; j > 0 && base[j - 1] > base[j]; j--) {
-			uint64_t t = base[j];
-			base[j] = base[j - 1];
-			base[j - 1] = t;
+		for (unsigned j = i; j > 0 && dev[j - 1].base > dev[j].base; j--) {
+			struct plat_dev t = dev[j];
+			dev[j] = dev[j - 1];
+			dev[j - 1] = t;
 		}
 	for (unsigned i = 0; i < nr_slots; i++) {
 		struct hostdev *h = &slots[i];
-		h->base = base[i];
-		if (mmio_read32(h->base) != VIRTIO_MAGIC)
-			continue;
-		h->device_id = mmio_read32(h->base + 8);
+		h->base = dev[i].base;
+		h->irq = dev[i].irq;
+		h->device_id = vphys_device_id((uintptr_t)h->base);
 		switch (h->device_id) {
 		case 0:
-			break; /* empty transport */
+			break; /* empty transport (or no virtio-mmio there at all) */
 		case VIRTIO_ID_BLOCK:
 			probe_disk(h, i);
 			break;
@@ -225,7 +219,7 @@ struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char
 	return h->nic;
 }
 
-uint64_t hostdev_base(unsigned slot)
+uint32_t hostdev_irq(unsigned slot)
 {
-	return slot < nr_slots ? slots[slot].base : 0;
+	return slot < nr_slots ? slots[slot].irq : 0;
 }

@@ -50,7 +50,7 @@ struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, uint64_t 
 /* Take the NIC in slot @slot for @owner; NULL with *why as above if it cannot be had. */
 struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char **why);
 
-/* Base address of the slot's registers (for messages); 0 if no such slot. */
-uint64_t hostdev_base(unsigned slot);
+/* The slot's interrupt line on the host interrupt controller; 0 if none or no such slot. */
+uint32_t hostdev_irq(unsigned slot);
 
 #endif

@@ -182,7 +182,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	setup_cpus(hartid, config.slice_us * 1000);
 	irq_init(&plat);
 	hostdev_probe(&plat);
-	if (vnet_init(&config, &plat) != 0)
+	if (vnet_init(&config) != 0)
 		stop_boot("cannot set up the virtual switches");
 	create_vms();
 	if (vm_count == 0)

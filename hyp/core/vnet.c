@@ -21,10 +21,8 @@ struct vnet_switch {
 	struct vswitch sw;
 	struct vnet_port *ports[VSWITCH_MAX_PORTS]; /* NULL for the uplink port */
 	struct vnet_phys *uplink;
-	int uplink_port; /* -1 = none */
-	unsigned uplink_slot;
+	int uplink_port;                /* -1 = none */
 	struct spinlock uplink_rx_lock; /* one poller at a time */
-	uint64_t uplink_tx_drops;
 };
 
 static struct vnet_switch switches[CFG_MAX_SWITCHES];
@@ -32,7 +30,7 @@ static unsigned nr_switches;
 
 static void uplink_irq(void *arg);
 
-int vnet_init(const struct hyp_config *cfg, const struct platform *plat)
+int vnet_init(const struct hyp_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->nr_switches && i < CFG_MAX_SWITCHES; i++) {
 		const struct switch_config *sc = &cfg->switches[i];
@@ -58,15 +56,11 @@ int vnet_init(const struct hyp_config *cfg, const struct platform *plat)
 			return port;
 		s->uplink = nic;
 		s->uplink_port = port;
-		s->uplink_slot = (unsigned)sc->uplink_slot;
 		uint8_t mac[6];
 		vnet_phys_mac(nic, mac);
 		/* Received frames raise the slot's interrupt; the console tick polls as a fallback.
 		 */
-		uint32_t irq = 0;
-		for (unsigned k = 0; k < plat->nr_virtio; k++)
-			if (plat->virtio[k].base == hostdev_base(s->uplink_slot))
-				irq = plat->virtio[k].irq;
+		uint32_t irq = hostdev_irq((unsigned)sc->uplink_slot);
 		bool irq_ok = irq && irq_register(irq, uplink_irq, s) == 0;
 		if (irq_ok) /* receive queue: interrupt on every used buffer */
 			vphys_set_interrupts(&nic->dev, 0, true);
@@ -122,8 +116,8 @@ static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *fra
 		if (!(mask & (1U << i)))
 			continue;
 		if ((int)i == s->uplink_port) {
-			if (vnet_phys_send(s->uplink, frame, len) != 0)
-				s->uplink_tx_drops++; /* racy statistic, good enough */
+			/* A busy NIC drops the frame; the driver counts it (vnet_phys_stats). */
+			vnet_phys_send(s->uplink, frame, len);
 			continue;
 		}
 		struct vnet_port *d = s->ports[i];
@@ -138,24 +132,35 @@ static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *fra
 	return flush;
 }
 
+/* A frame entering @s on @in_port: forwarded and queued; returns the VM ports to deliver to. */
+static uint32_t switch_frame(struct vnet_switch *s, unsigned in_port, const uint8_t *frame,
+                             size_t len)
+{
+	spin_lock(&s->lock);
+	uint32_t mask = vswitch_forward(&s->sw, in_port, frame, len, time_now_ns());
+	spin_unlock(&s->lock);
+	return mask ? fan_out(s, mask, frame, len) : 0;
+}
+
+/* Deliver queued frames into the VM ports of @mask (no device lock held). */
+static void deliver_ports(struct vnet_switch *s, uint32_t mask)
+{
+	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
+		struct vnet_port *d = s->ports[i];
+		if ((mask & (1U << i)) && d)
+			d->deliver(d);
+	}
+}
+
 void vnet_port_send(struct vnet_port *p, const uint8_t *frame, size_t len)
 {
-	struct vnet_switch *s = p->sw;
-	spin_lock(&s->lock);
-	uint32_t mask = vswitch_forward(&s->sw, p->port, frame, len, time_now_ns());
-	spin_unlock(&s->lock);
-	if (mask)
-		p->pending |= fan_out(s, mask, frame, len);
+	p->pending |= switch_frame(p->sw, p->port, frame, len);
 }
 
 void vnet_port_flush(struct vnet_port *p, uint32_t pending)
 {
-	struct vnet_switch *s = p->sw;
-	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
-		struct vnet_port *d = s->ports[i];
-		if ((pending & (1U << i)) && d && d != p)
-			d->deliver(d);
-	}
+	/* Never the sender itself (the switch never forwards to the input port). */
+	deliver_ports(p->sw, pending & ~(1U << p->port));
 }
 
 void vnet_port_drain(struct vnet_port *p, int (*fn)(void *ctx, const uint8_t *f, size_t n),
@@ -182,13 +187,7 @@ struct uplink_rx {
 static void uplink_frame(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct uplink_rx *u = ctx;
-	struct vnet_switch *s = u->s;
-	spin_lock(&s->lock);
-	uint32_t mask =
-	    vswitch_forward(&s->sw, (unsigned)s->uplink_port, frame, len, time_now_ns());
-	spin_unlock(&s->lock);
-	if (mask)
-		u->flush |= fan_out(s, mask, frame, len);
+	u->flush |= switch_frame(u->s, (unsigned)u->s->uplink_port, frame, len);
 }
 
 /* Take up to @rounds batches of received frames from @s's uplink into its ports. */
@@ -201,11 +200,7 @@ static void poll_uplink(struct vnet_switch *s, unsigned rounds)
 		if (vnet_phys_poll(s->uplink, uplink_frame, &u, UPLINK_POLL) < UPLINK_POLL)
 			break; /* ring empty */
 	spin_unlock(&s->uplink_rx_lock);
-	for (unsigned k = 0; k < VSWITCH_MAX_PORTS; k++) {
-		struct vnet_port *d = s->ports[k];
-		if ((u.flush & (1U << k)) && d)
-			d->deliver(d);
-	}
+	deliver_ports(s, u.flush);
 }
 
 static void uplink_irq(void *arg)

@@ -40,8 +40,7 @@ struct vnet_port {
 };
 
 /* Create the configured switches and claim their uplink NICs. 0 or -fv_err (logged). */
-struct platform;
-int vnet_init(const struct hyp_config *cfg, const struct platform *plat);
+int vnet_init(const struct hyp_config *cfg);
 /* Attach a VM NIC to switch @sw_index; @p is the caller's (zeroed) storage. */
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p));
