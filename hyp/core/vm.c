@@ -228,7 +228,7 @@ int vm_start(struct vm *vm)
 	spin_unlock(&vm->lock);
 	vconsole_reset(vm);
 	vm_irq_reset(vm);
-	vm_virtio_start(vm);
+	vm_virtio_reset(vm);
 	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,
 	        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));
 	/* Linux/OpenSBI boot protocol: a0 = hart id, a1 = device tree. */

@@ -119,23 +119,6 @@ static int disk_sector(const struct vm_vdev *d, uint64_t sector, size_t len, uin
 	return 0;
 }
 
-static int disk_read(void *ctx, uint64_t sector, void *buf, size_t len)
-{
-	struct vm_vdev *d = ctx;
-	uint64_t s;
-	int ret = disk_sector(d, sector, len, &s);
-	/* The hypervisor maps memory 1:1, so the buffer's address is its physical address. */
-	return ret ? ret : vblk_phys_rw(d->u.blk.phys, false, s, (hpa_t)(uintptr_t)buf, len);
-}
-
-static int disk_write(void *ctx, uint64_t sector, const void *buf, size_t len)
-{
-	struct vm_vdev *d = ctx;
-	uint64_t s;
-	int ret = disk_sector(d, sector, len, &s);
-	return ret ? ret : vblk_phys_rw(d->u.blk.phys, true, s, (hpa_t)(uintptr_t)buf, len);
-}
-
 static int disk_rwv(void *ctx, bool write, uint64_t sector, const struct virtio_blk_vec *v,
                     unsigned n)
 {
@@ -148,12 +131,32 @@ static int disk_rwv(void *ctx, bool write, uint64_t sector, const struct virtio_
 	for (unsigned i = 0; i < n; i++) {
 		if (v[i].len > UINT32_MAX)
 			return -FV_EINVAL;
+		/* The hypervisor maps memory 1:1, so a buffer's address is its physical address. */
 		pv[i] = (struct vblk_vec){(hpa_t)(uintptr_t)v[i].buf, (uint32_t)v[i].len};
 		len += v[i].len;
 	}
 	uint64_t s;
 	int ret = disk_sector(d, sector, len, &s);
 	return ret ? ret : vblk_phys_rwv(d->u.blk.phys, write, s, pv, n);
+}
+
+/* Single-buffer transfers (e.g. partial sectors through the device's bounce buffer). */
+static int disk_one(void *ctx, bool write, uint64_t sector, uintptr_t buf, size_t len)
+{
+	struct vm_vdev *d = ctx;
+	uint64_t s;
+	int ret = disk_sector(d, sector, len, &s);
+	return ret ? ret : vblk_phys_rw(d->u.blk.phys, write, s, (hpa_t)buf, len);
+}
+
+static int disk_read(void *ctx, uint64_t sector, void *buf, size_t len)
+{
+	return disk_one(ctx, false, sector, (uintptr_t)buf, len);
+}
+
+static int disk_write(void *ctx, uint64_t sector, const void *buf, size_t len)
+{
+	return disk_one(ctx, true, sector, (uintptr_t)buf, len);
 }
 
 static int disk_flush(void *ctx)
@@ -280,9 +283,17 @@ static uint32_t take_pending(struct vm_vdev *d)
 	return p;
 }
 
-/* After the device lock is dropped: hand the frames to their destination NICs. */
-static void flush_pending(struct vm_vdev *d, uint32_t pending)
+/*
+ * After device work that may have left a backlog, changed the driver state
+ * or sent frames: note what follows, drop the device lock, then hand the
+ * frames to their destination NICs (whose locks we must not take under ours).
+ */
+static void finish_and_unlock(struct vm_vdev *d, struct vcpu *vcpu)
 {
+	note_backlog(d, vcpu);
+	sync_port(d);
+	uint32_t pending = take_pending(d);
+	spin_unlock(&d->lock);
 	if (pending)
 		vnet_port_flush(&d->u.net.port, pending);
 }
@@ -292,11 +303,7 @@ static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 	struct vm_vdev *d = dev;
 	spin_lock(&d->lock);
 	int ret = virtio_mmio_write(transport(d), off, width, val);
-	note_backlog(d, vcpu);
-	sync_port(d);
-	uint32_t pending = take_pending(d);
-	spin_unlock(&d->lock);
-	flush_pending(d, pending);
+	finish_and_unlock(d, vcpu);
 	return ret;
 }
 
@@ -453,16 +460,10 @@ void vm_virtio_reset(struct vm *vm)
 		virtio_mmio_reset(transport(d));
 		d->backlog = false;
 		sync_port(d);
-		if (d->kind == VDEV_NET)
-			d->u.net.port.pending = 0;
+		/* Frames already queued in other inboxes wait for their owners' own drain. */
+		(void)take_pending(d);
 		spin_unlock(&d->lock);
 	}
-}
-
-void vm_virtio_start(struct vm *vm)
-{
-	/* Devices come up in reset state; ports open when the guest's drivers are ready. */
-	vm_virtio_reset(vm);
 }
 
 void vm_virtio_service(struct vcpu *vcpu)
@@ -485,11 +486,7 @@ void vm_virtio_service(struct vcpu *vcpu)
 			break;
 		}
 		/* Still more: once per guest entry, so the vCPU stays preemptible. */
-		note_backlog(d, vcpu);
-		sync_port(d);
-		uint32_t pending = take_pending(d);
-		spin_unlock(&d->lock);
-		flush_pending(d, pending);
+		finish_and_unlock(d, vcpu);
 	}
 }
 

@@ -20,10 +20,12 @@ struct vm_vdev;
 
 /* Create the VM's devices from its configuration (at VM creation). 0 or -fv_err (logged). */
 int vm_virtio_create(struct vm *vm);
-/* Reset every device of the VM and close its switch ports (the VM stopped). */
+/*
+ * Reset every device of the VM and close its switch ports: when the VM
+ * stops, and again before each boot (ports reopen once the guest's drivers
+ * reach DRIVER_OK).
+ */
 void vm_virtio_reset(struct vm *vm);
-/* Fresh devices for a new boot of the VM. */
-void vm_virtio_start(struct vm *vm);
 /* Console input for the VM's virtio-console; returns bytes the guest took (0: none/no device). */
 size_t vm_virtio_console_input(struct vm *vm, const uint8_t *buf, size_t len);
 /*

@@ -38,7 +38,12 @@ int vblk_phys_init(struct vblk_phys *b, uintptr_t base)
 	return 0;
 }
 
-static int request(struct vblk_phys *b, uint32_t type, uint64_t sector, hpa_t buf, uint64_t len)
+/*
+ * One device request: header, the @n data pieces (none for FLUSH), status
+ * byte, as a single chain and one round trip to the device.
+ */
+static int request(struct vblk_phys *b, uint32_t type, uint64_t sector, const struct vblk_vec *v,
+                   unsigned n)
 {
 	spin_lock(&b->lock);
 	struct blk_hdr *h = b->dma;
@@ -48,13 +53,13 @@ static int request(struct vblk_phys *b, uint32_t type, uint64_t sector, hpa_t bu
 	h->reserved = 0;
 	h->sector = sector;
 	*status = 0xff;
-	struct vphys_seg segs[3];
-	unsigned n = 0;
-	segs[n++] = (struct vphys_seg){dma, sizeof(*h), false};
-	if (len)
-		segs[n++] = (struct vphys_seg){buf, (uint32_t)len, type == T_IN};
-	segs[n++] = (struct vphys_seg){dma + sizeof(*h), 1, true};
-	long ret = vphys_submit(&b->dev, 0, segs, n);
+	struct vphys_seg segs[VBLK_MAX_VEC + 2];
+	unsigned k = 0;
+	segs[k++] = (struct vphys_seg){dma, sizeof(*h), false};
+	for (unsigned i = 0; i < n; i++)
+		segs[k++] = (struct vphys_seg){v[i].addr, v[i].len, type == T_IN};
+	segs[k++] = (struct vphys_seg){dma + sizeof(*h), 1, true};
+	long ret = vphys_submit(&b->dev, 0, segs, k);
 	bool ok = ret >= 0 && *status == S_OK;
 	spin_unlock(&b->lock);
 	return ok ? 0 : -FV_EIO;
@@ -74,39 +79,19 @@ int vblk_phys_rwv(struct vblk_phys *b, bool write, uint64_t sector, const struct
 	uint64_t nsec = len / VBLK_SECTOR;
 	if (sector >= b->capacity || nsec > b->capacity - sector)
 		return -FV_ERANGE;
-	spin_lock(&b->lock);
-	struct blk_hdr *h = b->dma;
-	volatile uint8_t *status = (uint8_t *)b->dma + sizeof(*h);
-	hpa_t dma = (hpa_t)(uintptr_t)b->dma;
-	h->type = write ? T_OUT : T_IN;
-	h->reserved = 0;
-	h->sector = sector;
-	*status = 0xff;
-	/* One chain: header, every data piece, status; one round trip to the device. */
-	struct vphys_seg segs[VBLK_MAX_VEC + 2];
-	unsigned k = 0;
-	segs[k++] = (struct vphys_seg){dma, sizeof(*h), false};
-	for (unsigned i = 0; i < n; i++)
-		segs[k++] = (struct vphys_seg){v[i].addr, v[i].len, !write};
-	segs[k++] = (struct vphys_seg){dma + sizeof(*h), 1, true};
-	long ret = vphys_submit(&b->dev, 0, segs, k);
-	bool ok = ret >= 0 && *status == S_OK;
-	spin_unlock(&b->lock);
-	return ok ? 0 : -FV_EIO;
+	return request(b, write ? T_OUT : T_IN, sector, v, n);
 }
 
 int vblk_phys_rw(struct vblk_phys *b, bool write, uint64_t sector, hpa_t buf, uint64_t len)
 {
-	if (len == 0 || len % VBLK_SECTOR || len > 0x80000000ULL)
+	/* The data segment is one descriptor: at most 2 GiB. */
+	if (len > 0x80000000ULL)
 		return -FV_EINVAL;
-	uint64_t n = len / VBLK_SECTOR;
-	if (sector >= b->capacity || n > b->capacity - sector)
-		return -FV_ERANGE;
-	/* The data segment is one descriptor: at most 2 GiB, checked above. */
-	return request(b, write ? T_OUT : T_IN, sector, buf, len);
+	struct vblk_vec v = {buf, (uint32_t)len};
+	return vblk_phys_rwv(b, write, sector, &v, 1);
 }
 
 int vblk_phys_flush(struct vblk_phys *b)
 {
-	return request(b, T_FLUSH, 0, 0, 0);
+	return request(b, T_FLUSH, 0, NULL, 0);
 }
