@@ -17,11 +17,18 @@ uint64_t arch_time_ticks(void);                   /* platform counter */
 void arch_timer_program(uint64_t deadline_ticks); /* UINT64_MAX = none */
 
 /* --- CPUs --- */
+/* What the host DT says about the boot CPU; probes confirm it (values 0/NULL = absent). */
+struct arch_cpu_hints {
+	const char *isa;     /* riscv,isa */
+	uint32_t cbom_block; /* riscv,cbom-block-size (Zicbom) */
+	uint32_t cbop_block; /* riscv,cbop-block-size (Zicbop) */
+	uint32_t cboz_block; /* riscv,cboz-block-size (Zicboz) */
+};
 /*
  * Probe ISA features (prints one line each); 0, or -1 if a required one is
- * missing. cache_block: cache-block size for block-zeroing from the DT (0 = unknown).
+ * missing. Boot CPU only, before any VM exists.
  */
-int arch_features_probe(const char *isa_hint, uint32_t cache_block);
+int arch_features_probe(const struct arch_cpu_hints *hints);
 /* Zero memory as fast as the CPU allows (guest RAM before every boot). */
 void arch_mem_zero(void *p, uint64_t size);
 /* Per-CPU hypervisor setup (delegation, counters); every CPU, early. */

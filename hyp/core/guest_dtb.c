@@ -393,7 +393,7 @@ static const struct isa_ext isa_allowed[] = {
     {"b", 0},
     {"zic64b", 0},
     {"zicbom", GUEST_ISA_ZICBOM},
-    {"zicbop", 0}, /* prefetch hints: no enable bit */
+    {"zicbop", GUEST_ISA_ZICBOP}, /* prefetch hints: no enable bit, but a block size */
     {"zicboz", GUEST_ISA_ZICBOZ},
     {"ziccamoa", 0},
     {"ziccif", 0},
@@ -413,6 +413,7 @@ static const struct isa_ext isa_allowed[] = {
     {"zabha", 0},
     {"zacas", 0},
     {"zalrsc", 0},
+    {"zawrs", 0}, /* wrs.nto/wrs.sto: a virtual-instruction trap completes them (exit.c) */
     {"zfa", 0},
     {"zfh", 0},
     {"zfhmin", 0},
@@ -437,6 +438,7 @@ static const struct isa_ext isa_allowed[] = {
     {"zkt", 0},
     {"ztso", 0},
     {"ssccptr", 0},
+    {"sscounterenw", 0}, /* scounteren is the guest's own CSR, every bit writable */
     {"sstc", GUEST_ISA_SSTC},
     {"sstvala", 0}, /* VS-level too: the host's shvstvala */
     {"sstvecd", 0}, /* VS-level too: the host's shvstvecd */

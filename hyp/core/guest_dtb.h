@@ -105,19 +105,21 @@ int guest_dtb_build(const struct guest_dtb_params *p, void *buf, size_t size);
 
 /*
  * Extensions a VM may get only when Ferrovisor enables them for it
- * (through henvcfg, RISC-V priv spec §9.2.5 / §9.1.12): pass the enabled
- * ones to guest_dtb_isa(). All others in the allow-list need no
- * hypervisor support beyond what every VM gets (FP state switching,
- * hcounteren CY/TM/IR).
+ * (through henvcfg, RISC-V priv spec §9.2.5 / §9.1.12) or knows their
+ * device-tree parameters (Zicbop's block size): pass the enabled ones to
+ * guest_dtb_isa(). All others in the allow-list need no hypervisor support
+ * beyond what every VM gets (FP state switching, hcounteren CY/TM/IR,
+ * completing a trapped wrs.nto). docs/guest-isa.md lists the decisions.
  */
 #define GUEST_ISA_SSTC   BIT(0) /* henvcfg.STCE */
 #define GUEST_ISA_SVPBMT BIT(1) /* henvcfg.PBMTE */
 #define GUEST_ISA_SVADU  BIT(2) /* henvcfg.ADUE */
 #define GUEST_ISA_ZICBOM BIT(3) /* henvcfg.CBIE/CBCFE */
 #define GUEST_ISA_ZICBOZ BIT(4) /* henvcfg.CBZE */
+#define GUEST_ISA_ZICBOP BIT(5) /* block size known (no enable bit) */
 
 /* Upper bound of extensions guest_dtb_isa() can report (size of its allow-list). */
-#define GUEST_ISA_MAX_EXTS 64
+#define GUEST_ISA_MAX_EXTS 80
 
 /* A VM's ISA, in the two forms a cpu node carries. */
 struct guest_isa {
@@ -136,8 +138,7 @@ struct guest_isa {
  * host's extensions that are on Ferrovisor's allow-list and, for those
  * listed above, enabled in flags. Not on the list, among others: h (no
  * nested virtualization), v/q/zcmt/zicfi* (state not switched), zihpm and
- * sscofpmf (no PMU virtualization), zawrs (wrs.nto traps under
- * hstatus.VTW), zkr (seed CSR), ssaia/smaia (no AIA virtualization yet),
+ * sscofpmf (no PMU virtualization), zkr (seed CSR), ssaia/smaia (no AIA virtualization yet),
  * svade, sh* and sm* (not VS-level), vendor x* extensions.
  * exts point to static strings. Returns 0, -FV_EINVAL for a NULL or
  * malformed string (not rv64, too long), or -FV_ENOTSUP if the result

@@ -149,7 +149,9 @@ void hyp_main(uint64_t hartid, const void *dtb)
 		pr_info("memory: 0x%lx-0x%lx (%lu MiB)", (unsigned long)plat.mem[i].base,
 		        (unsigned long)(plat.mem[i].base + plat.mem[i].size),
 		        (unsigned long)(plat.mem[i].size >> 20));
-	if (arch_features_probe(plat.isa, plat.cboz_block) != 0)
+	const struct arch_cpu_hints hints = {plat.isa, plat.cbom_block, plat.cbop_block,
+	                                     plat.cboz_block};
+	if (arch_features_probe(&hints) != 0)
 		stop_boot("required CPU feature missing");
 	arch_cpu_init();
 

@@ -92,9 +92,10 @@ static int parse_cpus(const void *fdt, struct platform *p)
 			p->timebase_hz = tb;
 		if (!p->isa) {
 			p->isa = fv_fdt_prop_string(fdt, n, "riscv,isa");
-			uint32_t blk;
-			if (fv_fdt_prop_u32(fdt, n, "riscv,cboz-block-size", &blk) == 0)
-				p->cboz_block = blk;
+			/* Absent sizes stay 0: the extension is then not offered to VMs. */
+			(void)fv_fdt_prop_u32(fdt, n, "riscv,cbom-block-size", &p->cbom_block);
+			(void)fv_fdt_prop_u32(fdt, n, "riscv,cbop-block-size", &p->cbop_block);
+			(void)fv_fdt_prop_u32(fdt, n, "riscv,cboz-block-size", &p->cboz_block);
 		}
 		if (p->nr_cpus < PLAT_MAX_CPUS)
 			p->hartid[p->nr_cpus++] = hart;

@@ -29,6 +29,8 @@ struct platform {
 	unsigned nr_cpus;
 	uint64_t hartid[PLAT_MAX_CPUS];
 	const char *isa;     /* riscv,isa of the first CPU */
+	uint32_t cbom_block; /* riscv,cbom-block-size of the first CPU, 0 if absent */
+	uint32_t cbop_block; /* riscv,cbop-block-size of the first CPU, 0 if absent */
 	uint32_t cboz_block; /* riscv,cboz-block-size of the first CPU, 0 if absent */
 	struct plat_dev uart;
 	unsigned uart_reg_shift, uart_io_width;

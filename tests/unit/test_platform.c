@@ -539,6 +539,10 @@ static void test_qemu_virt(void **state)
 		assert_int_equal(p.plic_s_ctx[i], (int)(2 * p.hartid[i] + 1));
 	assert_false(p.aplic.present);
 	assert_false(p.imsic.present);
+	/* The cache-block sizes VMs need for Zicbom/Zicbop/Zicboz (64 B on QEMU). */
+	assert_int_equal(p.cbom_block, 64);
+	assert_int_equal(p.cbop_block, 64);
+	assert_int_equal(p.cboz_block, 64);
 	free(blob);
 }
 

@@ -89,9 +89,9 @@ void arch_early_putc(char c)
 	sbi_fw_putchar(c);
 }
 
-int arch_features_probe(const char *isa_hint, uint32_t cache_block)
+int arch_features_probe(const struct arch_cpu_hints *hints)
 {
-	return riscv_features_probe(isa_hint, cache_block);
+	return riscv_features_probe(hints);
 }
 
 void arch_mem_zero(void *p, uint64_t size)

@@ -82,6 +82,12 @@
 #define SCAUSE_INTR          BIT(63)
 
 /* hgatp */
+/* satp / vsatp MODE field */
+#define SATP_MODE_SHIFT 60
+#define SATP_MODE_SV39  8UL
+#define SATP_MODE_SV48  9UL
+#define SATP_MODE_SV57  10UL
+
 #define HGATP_MODE_SHIFT  60
 #define HGATP_VMID_SHIFT  44
 #define HGATP_VMID_MASK   (0x3fffUL << HGATP_VMID_SHIFT)

@@ -13,7 +13,9 @@
 #include "core/vm.h"
 #include "lib/printf.h"
 
-#define INSN_WFI 0x10500073U
+#define INSN_WFI     0x10500073U
+#define INSN_WRS_NTO 0x00d00073U /* Zawrs */
+#define INSN_WRS_STO 0x01d00073U
 
 typedef bool (*exit_handler)(struct vcpu *v);
 
@@ -62,11 +64,31 @@ static bool exit_ecall(struct vcpu *v)
 static bool exit_virtual_inst(struct vcpu *v)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
-	if ((uint32_t)ctx->stval == INSN_WFI) {
+	/* sstatus.SPP of the trap: 1 = from VS-mode, 0 = from VU-mode. */
+	bool from_vs = (ctx->sstatus & SSTATUS_SPP) != 0;
+	uint32_t insn = (uint32_t)ctx->stval;
+
+	/*
+	 * WFI in VU-mode traps whatever hstatus.VTW says; on a machine without
+	 * H, U-mode WFI is an illegal instruction (priv spec "WFI"), so the
+	 * guest's kernel must see exactly that, not a completed wait.
+	 */
+	if (insn == INSN_WFI && from_vs) {
 		v->stats.by_kind[EXIT_WFI]++;
 		ctx->sepc += 4;
 		sched_block(v);
 		return v->state != VCPU_RUNNING;
+	}
+	/*
+	 * Zawrs: with hstatus.VTW set, a wrs.nto (VS or VU) that does not end
+	 * within the implementation's bound traps here. A WRS may complete at
+	 * any time, so completing it is correct; the guest re-checks its
+	 * reservation. (QEMU never raises this; real harts may.)
+	 */
+	if (insn == INSN_WRS_NTO || insn == INSN_WRS_STO) {
+		v->stats.by_kind[EXIT_VIRT_INST]++;
+		ctx->sepc += 4;
+		return false;
 	}
 	/*
 	 * Anything else (hypervisor CSRs, hfence, hlv from VS...) is not

@@ -49,9 +49,70 @@ static const char *yn(bool b)
 	return b ? "yes" : "no";
 }
 
-int riscv_features_probe(const char *isa, uint32_t cboz_block)
+/* A cache-block size Linux and the CMO spec accept: a power of two, 16 B to a page. */
+static bool cbo_block_ok(uint32_t b)
+{
+	return b >= 16 && b <= 4096 && (b & (b - 1)) == 0;
+}
+
+/* Whether henvcfg keeps all of bits (WARL: an extension's enable bits may be read-only 0). */
+static bool henvcfg_holds(uint64_t bits)
+{
+	csr_set(henvcfg, bits);
+	bool ok = (csr_read(henvcfg) & bits) == bits;
+	csr_clear(henvcfg, bits);
+	return ok;
+}
+
+/*
+ * Widest VS-stage mode: vsatp is WARL and a write with an unsupported MODE
+ * leaves it unchanged (priv spec "Hypervisor ... vsatp"). V=0 here, so the
+ * write has no effect on translation.
+ */
+static unsigned vsatp_widest_mode(void)
+{
+	static const unsigned long modes[] = {SATP_MODE_SV57, SATP_MODE_SV48, SATP_MODE_SV39};
+	unsigned mode = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes) && !mode; i++) {
+		csr_write(vsatp, modes[i] << SATP_MODE_SHIFT);
+		if ((csr_read(vsatp) >> SATP_MODE_SHIFT) == modes[i])
+			mode = (unsigned)modes[i];
+	}
+	csr_write(vsatp, 0);
+	return mode;
+}
+
+/*
+ * Zicbom/Zicbop/Zicboz as offered to VMs: the host DT must list the
+ * extension with a valid block size (Linux ignores it without one), and
+ * for the two with enable bits the instruction must work in HS (M-mode set
+ * menvcfg) and henvcfg must keep the bit, or a guest would take illegal-
+ * instruction traps for an extension its device tree promised.
+ */
+static void probe_cbo(struct riscv_features *f, const struct arch_cpu_hints *h)
+{
+	static uint8_t probe[4096] __attribute__((aligned(4096)));
+
+	if (isa_has_ext(h->isa, "zicbom") && cbo_block_ok(h->cbom_block) &&
+	    riscv_probe_cbo_flush(probe) == 0 && henvcfg_holds(ENVCFG_CBIE | ENVCFG_CBCFE)) {
+		f->zicbom = true;
+		f->cbom_block = h->cbom_block;
+	}
+	if (isa_has_ext(h->isa, "zicbop") && cbo_block_ok(h->cbop_block))
+		f->cbop_block = h->cbop_block;
+	/* cbo.zero also lets the hypervisor clear guest RAM a cache block per instruction. */
+	if (isa_has_ext(h->isa, "zicboz") && cbo_block_ok(h->cboz_block) &&
+	    riscv_probe_cbo_zero(probe) == 0) {
+		f->cboz_block = h->cboz_block;
+		f->zicboz = henvcfg_holds(ENVCFG_CBZE);
+	}
+}
+
+int riscv_features_probe(const struct arch_cpu_hints *hints)
 {
 	struct riscv_features *f = &riscv_feat;
+	const char *isa = hints->isa;
 	f->host_isa = isa;
 	f->h = riscv_probe_hstatus() == 0;
 	if (!f->h) {
@@ -65,25 +126,12 @@ int riscv_features_probe(const char *isa, uint32_t cboz_block)
 	f->svpbmt = isa_has_ext(isa, "svpbmt");
 	f->svadu = isa_has_ext(isa, "svadu");
 	f->ssaia = isa_has_ext(isa, "ssaia");
-	f->zicbom = isa_has_ext(isa, "zicbom");
-	f->zicboz = isa_has_ext(isa, "zicboz");
 	if (f->svpbmt) {
 		/* Confirm PBMTE is writable in henvcfg before promising it to guests. */
-		csr_set(henvcfg, ENVCFG_PBMTE);
-		f->svpbmt = (csr_read(henvcfg) & ENVCFG_PBMTE) != 0;
-		csr_clear(henvcfg, ENVCFG_PBMTE);
+		f->svpbmt = henvcfg_holds(ENVCFG_PBMTE);
 	}
-	/*
-	 * cbo.zero lets the hypervisor clear guest RAM a cache block per
-	 * instruction; usable only if M-mode enabled it (menvcfg.CBZE), so
-	 * try it once on a block of our own stack.
-	 */
-	if (f->zicboz && cboz_block >= 16 && cboz_block <= 4096 &&
-	    (cboz_block & (cboz_block - 1)) == 0) {
-		static uint8_t probe[4096] __attribute__((aligned(4096)));
-		if (riscv_probe_cbo_zero(probe) == 0)
-			f->cboz_block = cboz_block;
-	}
+	probe_cbo(f, hints);
+	f->vsatp_mode = vsatp_widest_mode();
 	f->sv39x4 = hgatp_mode_ok(HGATP_MODE_SV39X4);
 	f->sv48x4 = hgatp_mode_ok(HGATP_MODE_SV48X4);
 	f->sv57x4 = hgatp_mode_ok(HGATP_MODE_SV57X4);
@@ -110,10 +158,21 @@ int riscv_features_probe(const char *isa, uint32_t cboz_block)
 	pr_info("feature Svadu (hardware A/D updates): %s", yn(f->svadu));
 	pr_info("feature AIA (Ssaia): %s, guest interrupt files (GEILEN): %u", yn(f->ssaia),
 	        f->geilen);
-	pr_info("feature Zicboz (cbo.zero for page clearing): %s", yn(f->cboz_block != 0));
+	pr_info("feature Zicboz (cbo.zero for page clearing): %s, for VMs: %s",
+	        yn(f->cboz_block != 0), yn(f->zicboz));
+	pr_info("feature Zicbom for VMs: %s (block %u), Zicbop for VMs: %s (block %u)",
+	        yn(f->zicbom), f->cbom_block, yn(f->cbop_block != 0), f->cbop_block);
+	pr_info("feature VS-stage widest mode: %s", f->vsatp_mode == SATP_MODE_SV57   ? "sv57"
+	                                            : f->vsatp_mode == SATP_MODE_SV48 ? "sv48"
+	                                            : f->vsatp_mode == SATP_MODE_SV39 ? "sv39"
+	                                                                              : "none");
 	pr_info("feature VMID bits: %u", f->vmid_bits);
 	pr_info("feature hgatp modes: Sv39x4 %s, Sv48x4 %s, Sv57x4 %s", yn(f->sv39x4),
 	        yn(f->sv48x4), yn(f->sv57x4));
+	if (!f->vsatp_mode) {
+		pr_err("boot stopped: vsatp supports none of Sv39, Sv48, Sv57");
+		return -1;
+	}
 	if (!f->sv39x4 && !f->sv48x4) {
 		pr_err("boot stopped: hgatp supports neither Sv39x4 nor Sv48x4");
 		return -1;

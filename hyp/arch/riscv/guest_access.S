@@ -48,6 +48,20 @@ riscv_probe_cbo_zero:
 	li	a0, -1
 	ret
 
+/*
+ * long riscv_probe_cbo_flush(void *block): write back and invalidate one cache
+ * block with Zicbom's cbo.flush; traps unless M-mode set menvcfg.CBCFE.
+ */
+	.global riscv_probe_cbo_flush
+riscv_probe_cbo_flush:
+.Lprobe_cbom:
+	.insn i 0x0f, 2, x0, a0, 2 /* cbo.flush (a0) */
+	li	a0, 0
+	ret
+.Lprobe_cbom_fixup:
+	li	a0, -1
+	ret
+
 	.global riscv_probe_stimecmp
 riscv_probe_stimecmp:
 .Lprobe_sstc:
@@ -67,5 +81,6 @@ riscv_fixup_table:
 	.dword .Lprobe_h, .Lprobe_h_fixup
 	.dword .Lprobe_sstc, .Lprobe_sstc_fixup
 	.dword .Lprobe_cboz, .Lprobe_cboz_fixup
+	.dword .Lprobe_cbom, .Lprobe_cbom_fixup
 	.global riscv_fixup_table_end
 riscv_fixup_table_end:

@@ -5,24 +5,30 @@
 /* Internal interfaces of the RISC-V port (not for core code). */
 #include "lib/types.h"
 #include "arch/vcpu.h"
+#include "core/arch.h"
 
 struct vcpu;
 struct cpu;
 
 /* ISA features found at boot (features.c). */
 struct riscv_features {
-	bool h, sstc, svpbmt, svadu, ssaia, zicbom, zicboz;
+	bool h, sstc, svpbmt, svadu, ssaia;
+	bool zicbom; /* cbo.clean/flush/inval work in HS and henvcfg.CBIE/CBCFE hold */
+	bool zicboz; /* cbo.zero works in HS and henvcfg.CBZE holds */
 	bool sv39x4, sv48x4, sv57x4;
 	unsigned vmid_bits;
 	unsigned geilen;
-	unsigned cboz_block;  /* bytes cbo.zero clears; 0 = not usable by HS */
+	unsigned cbom_block;  /* Zicbom block size for VMs; 0 = not offered */
+	unsigned cbop_block;  /* Zicbop block size for VMs; 0 = not offered */
+	unsigned cboz_block;  /* bytes cbo.zero clears; 0 = not usable by HS nor VMs */
+	unsigned vsatp_mode;  /* widest VS-stage translation mode (SATP_MODE_SV*), 0 = none */
 	const char *host_isa; /* riscv,isa of the boot CPU (host DT), NULL if absent */
 };
 extern struct riscv_features riscv_feat;
 
-/* Probe features; prints one line each. isa = host DT riscv,isa string. Returns 0 or -1 if a
- * required feature is missing. */
-int riscv_features_probe(const char *isa, uint32_t cboz_block);
+/* Probe features; prints one line each. Boot CPU, once. Returns 0 or -1 if a required feature
+ * is missing. */
+int riscv_features_probe(const struct arch_cpu_hints *hints);
 
 /* Trap frame of a trap taken in HS-mode (trap.S). */
 struct riscv_trap_frame {
@@ -40,6 +46,7 @@ long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);
 long riscv_probe_hstatus(void);
 long riscv_probe_stimecmp(void);
 long riscv_probe_cbo_zero(void *block);
+long riscv_probe_cbo_flush(void *block);
 void riscv_secondary_entry(void);
 
 /* Exit handling (exit.c). Returns true when the core must take over. */

@@ -4,6 +4,7 @@
  * its vCPUs with the ISA the hypervisor really offers (no H, only the
  * extensions it switches or virtualizes), its RAM, UART, PLIC, /chosen.
  */
+#include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "core/console.h"
 #include "core/guest_dtb.h"
@@ -20,7 +21,26 @@ static unsigned long isa_flags(void)
 		f |= GUEST_ISA_SVPBMT;
 	if (riscv_feat.svadu)
 		f |= GUEST_ISA_SVADU;
+	if (riscv_feat.zicbom)
+		f |= GUEST_ISA_ZICBOM;
+	if (riscv_feat.cbop_block)
+		f |= GUEST_ISA_ZICBOP;
+	if (riscv_feat.zicboz)
+		f |= GUEST_ISA_ZICBOZ;
 	return f;
+}
+
+/* The VS-stage mode the guest may use: the widest vsatp takes (probed at boot). */
+static const char *mmu_type(void)
+{
+	switch (riscv_feat.vsatp_mode) {
+	case SATP_MODE_SV57:
+		return "riscv,sv57";
+	case SATP_MODE_SV48:
+		return "riscv,sv48";
+	default:
+		return "riscv,sv39";
+	}
 }
 
 gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
@@ -38,7 +58,11 @@ gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
 	p.timebase_hz = (uint32_t)time_freq_hz();
 	p.isa = isa.isa;
 	p.isa_exts = isa.exts;
-	p.mmu_type = "riscv,sv48";
+	p.mmu_type = mmu_type();
+	/* Block sizes only with the extension: each flag above implies a valid size. */
+	p.cbom_block_size = riscv_feat.zicbom ? riscv_feat.cbom_block : 0;
+	p.cbop_block_size = riscv_feat.cbop_block;
+	p.cboz_block_size = riscv_feat.zicboz ? riscv_feat.cboz_block : 0;
 	p.mem_base = vm->ram_gpa;
 	p.mem_size = vm->ram_size;
 	p.bootargs = cfg->bootargs[0] ? cfg->bootargs : NULL;
