@@ -61,12 +61,35 @@ static bool exit_ecall(struct vcpu *v)
 	return v->state != VCPU_RUNNING;
 }
 
+/*
+ * The instruction of a virtual-instruction trap: stval when the hart wrote
+ * it there (optional in the spec; 0 is never a valid instruction), else
+ * read from guest memory with the permissions of the mode that trapped
+ * (QEMU leaves stval 0 for wrs.nto). 0 if that read faults.
+ */
+static uint32_t trapped_insn(const struct riscv_guest_ctx *ctx, bool from_vs)
+{
+	uint64_t hstatus = csr_read(hstatus);
+	uint32_t insn = 0;
+
+	if (ctx->stval)
+		return (uint32_t)ctx->stval;
+	if (from_vs)
+		csr_write(hstatus, hstatus | HSTATUS_SPVP);
+	else
+		csr_write(hstatus, hstatus & ~HSTATUS_SPVP);
+	if (!riscv_guest_fetch_insn(ctx->sepc, &insn))
+		insn = 0;
+	csr_write(hstatus, hstatus);
+	return insn;
+}
+
 static bool exit_virtual_inst(struct vcpu *v)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	/* sstatus.SPP of the trap: 1 = from VS-mode, 0 = from VU-mode. */
 	bool from_vs = (ctx->sstatus & SSTATUS_SPP) != 0;
-	uint32_t insn = (uint32_t)ctx->stval;
+	uint32_t insn = trapped_insn(ctx, from_vs);
 
 	/*
 	 * WFI in VU-mode traps whatever hstatus.VTW says; on a machine without
@@ -83,7 +106,7 @@ static bool exit_virtual_inst(struct vcpu *v)
 	 * Zawrs: with hstatus.VTW set, a wrs.nto (VS or VU) that does not end
 	 * within the implementation's bound traps here. A WRS may complete at
 	 * any time, so completing it is correct; the guest re-checks its
-	 * reservation. (QEMU never raises this; real harts may.)
+	 * reservation. (QEMU 10 traps every wrs.nto under VTW.)
 	 */
 	if (insn == INSN_WRS_NTO || insn == INSN_WRS_STO) {
 		v->stats.by_kind[EXIT_VIRT_INST]++;
@@ -96,7 +119,7 @@ static bool exit_virtual_inst(struct vcpu *v)
 	 * CPU without the H extension.
 	 */
 	v->stats.by_kind[EXIT_VIRT_INST]++;
-	riscv_inject_exception(v, EXC_ILLEGAL_INST, ctx->stval);
+	riscv_inject_exception(v, EXC_ILLEGAL_INST, insn);
 	return false;
 }
 

@@ -13,8 +13,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 
-/* Fetch the faulting guest instruction (16 or 32 bits); false if it faults. */
-static bool fetch_insn(uint64_t sepc, uint32_t *out)
+bool riscv_guest_fetch_insn(uint64_t sepc, uint32_t *out)
 {
 	uint16_t lo, hi;
 	if (riscv_guest_read_insn16(sepc, &lo) != 0)
@@ -54,7 +53,7 @@ void riscv_handle_guest_page_fault(struct vcpu *v)
 		ret = insn_decode_transformed(ctx->htinst, &acc);
 	if (ret == -FV_EINVAL) {
 		uint32_t insn;
-		if (!fetch_insn(ctx->sepc, &insn)) {
+		if (!riscv_guest_fetch_insn(ctx->sepc, &insn)) {
 			access_fault(v, is_store);
 			return;
 		}

@@ -43,6 +43,12 @@ void riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
 void riscv_fp_save(struct riscv_fp_state *fp);
 void riscv_fp_restore(const struct riscv_fp_state *fp);
 long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);
+/*
+ * Fetch the guest instruction (16 or 32 bits) at sepc with hlvx, as the
+ * privilege hstatus.SPVP names; false if the fetch faults. Caller: the
+ * vCPU's CPU after a guest exit (vsatp/hgatp loaded).
+ */
+bool riscv_guest_fetch_insn(uint64_t sepc, uint32_t *out);
 long riscv_probe_hstatus(void);
 long riscv_probe_stimecmp(void);
 long riscv_probe_cbo_zero(void *block);
