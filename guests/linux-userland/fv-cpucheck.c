@@ -105,13 +105,14 @@ static int hwprobe(int64_t key, uint64_t *value)
 
 /* RISCV_HWPROBE_IMA_* / EXT_* bits of key 4, as Linux's uapi numbers them. */
 static const char *const ima_bits[] = {
-    "fd",     "c",           "v",      "zba",     "zbb",    "zbs",    "zicboz",
-    "zbc",    "zbkb",        "zbkc",   "zbkx",    "zknd",   "zkne",   "zknh",
-    "zksed",  "zksh",        "zkt",    "zvbb",    "zvbc",   "zvkb",   "zvkg",
-    "zvkned", "zvknha",      "zvknhb", "zvksed",  "zvksh",  "zvkt",   "zfh",
-    "zfhmin", "zihintntl",   "zvfh",   "zvfhmin", "zfa",    "ztso",   "zacas",
-    "zicond", "zihintpause", "zve32x", "zve32f",  "zve64x", "zve64f", "zve64d",
-    "zimop",  "zca",         "zcb",    "zcd",     "zcf",    "zcmop",  "zawrs",
+    "fd",     "c",      "v",      "zba",    "zbb",         "zbs",       "zicboz",   "zbc",
+    "zbkb",   "zbkc",   "zbkx",   "zknd",   "zkne",        "zknh",      "zksed",    "zksh",
+    "zkt",    "zvbb",   "zvbc",   "zvkb",   "zvkg",        "zvkned",    "zvknha",   "zvknhb",
+    "zvksed", "zvksh",  "zvkt",   "zfh",    "zfhmin",      "zihintntl", "zvfh",     "zvfhmin",
+    "zfa",    "ztso",   "zacas",  "zicond", "zihintpause", "zve32x",    "zve32f",   "zve64x",
+    "zve64f", "zve64d", "zimop",  "zca",    "zcb",         "zcd",       "zcf",      "zcmop",
+    "zawrs",  "supm",   "zicntr", "zihpm",  "zfbfmin",     "zvfbfmin",  "zvfbfwma", "zicbom",
+    "zaamo",  "zalrsc", "zabha",  "zalasr", "zicbop",      "zilsd",     "zclsd",
 };
 
 static uint64_t ima_ext;
@@ -129,7 +130,7 @@ static void print_hwprobe(void)
 {
 	uint64_t v;
 
-	for (int64_t key = 0; key < 16; key++) {
+	for (int64_t key = 0; key < 24; key++) {
 		if (hwprobe(key, &v) == 0)
 			printf("hwprobe: key %lld = 0x%llx\n", (long long)key,
 			       (unsigned long long)v);

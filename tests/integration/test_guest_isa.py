@@ -20,12 +20,22 @@ SMP = 2  # harts of the native run = vCPUs of the VM in configs/linux-isa.dts
 # Extensions the VM does not get on purpose, removed from the cpuinfo isa lines of both runs:
 #   h      no nested virtualization yet;
 #   zihpm  hcounteren gives VMs no hpmcounter CSR (the PMU design of branch pmu decides).
+# In riscv_hwprobe's IMA_EXT_0 (key 4), zihpm is bit 51 (Linux uapi RISCV_HWPROBE_EXT_ZIHPM,
+# reported by kernels from 6.15 on).
 HIDDEN_LETTERS = "h"
 HIDDEN_EXTS = ("zihpm",)
+HIDDEN_HWPROBE_BITS = 1 << 51
 
 
 def normalise(line):
-    """A cpuinfo isa line without the extensions hidden on purpose; other lines unchanged."""
+    """A line without the extensions hidden on purpose: the cpuinfo isa lines and
+    riscv_hwprobe's IMA_EXT_0 (raw and decoded); other lines unchanged."""
+    m = re.match(r"^hwprobe: key 4 = 0x([0-9a-f]+)$", line)
+    if m:
+        return f"hwprobe: key 4 = {int(m.group(1), 16) & ~HIDDEN_HWPROBE_BITS:#x}"
+    if line.startswith("hwprobe: ima_ext_0 ="):
+        names = line[len("hwprobe: ima_ext_0 ="):].split()
+        return "hwprobe: ima_ext_0 = " + " ".join(n for n in names if n not in HIDDEN_EXTS)
     m = re.match(r"^(cpuinfo: (?:hart )?isa\s*:\s*)rv64([a-z]*)((?:_[a-z0-9]+)*)$", line)
     if not m:
         return line
