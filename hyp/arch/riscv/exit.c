@@ -6,16 +6,13 @@
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/vinsn.h"
 #include "core/console.h"
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "lib/printf.h"
-
-#define INSN_WFI     0x10500073U
-#define INSN_WRS_NTO 0x00d00073U /* Zawrs */
-#define INSN_WRS_STO 0x01d00073U
 
 typedef bool (*exit_handler)(struct vcpu *v);
 
@@ -90,13 +87,10 @@ static bool exit_virtual_inst(struct vcpu *v)
 	/* sstatus.SPP of the trap: 1 = from VS-mode, 0 = from VU-mode. */
 	bool from_vs = (ctx->sstatus & SSTATUS_SPP) != 0;
 	uint32_t insn = trapped_insn(ctx, from_vs);
+	enum vinsn_action action = vinsn_classify(insn, from_vs);
 
-	/*
-	 * WFI in VU-mode traps whatever hstatus.VTW says; on a machine without
-	 * H, U-mode WFI is an illegal instruction (priv spec "WFI"), so the
-	 * guest's kernel must see exactly that, not a completed wait.
-	 */
-	if (insn == INSN_WFI && from_vs) {
+	/* A VU-mode WFI is VINSN_ILLEGAL: what a hart without H does. */
+	if (action == VINSN_WAIT) {
 		v->stats.by_kind[EXIT_WFI]++;
 		ctx->sepc += 4;
 		sched_block(v);
@@ -104,11 +98,10 @@ static bool exit_virtual_inst(struct vcpu *v)
 	}
 	/*
 	 * Zawrs: with hstatus.VTW set, a wrs.nto (VS or VU) that does not end
-	 * within the implementation's bound traps here. A WRS may complete at
-	 * any time, so completing it is correct; the guest re-checks its
-	 * reservation. (QEMU 10 traps every wrs.nto under VTW.)
+	 * within the implementation's bound traps here; the guest re-checks
+	 * its reservation after it. (QEMU 10 traps every wrs.nto under VTW.)
 	 */
-	if (insn == INSN_WRS_NTO || insn == INSN_WRS_STO) {
+	if (action == VINSN_COMPLETE) {
 		v->stats.by_kind[EXIT_VIRT_INST]++;
 		ctx->sepc += 4;
 		return false;
