@@ -22,6 +22,11 @@ void arch_timer_program(uint64_t deadline_ticks); /* UINT64_MAX = none */
  * missing. cache_block: cache-block size for block-zeroing from the DT (0 = unknown).
  */
 int arch_features_probe(const char *isa_hint, uint32_t cache_block);
+/*
+ * Boot CPU, once, before any VM exists: check the port's static tables (RISC-V: the SBI
+ * extension table has no inverted or overlapping EID ranges). Prints one line; 0 or -1.
+ */
+int arch_selfcheck(void);
 /* Zero memory as fast as the CPU allows (guest RAM before every boot). */
 void arch_mem_zero(void *p, uint64_t size);
 /* Per-CPU hypervisor setup (delegation, counters); every CPU, early. */
