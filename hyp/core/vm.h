@@ -96,7 +96,10 @@ const char *vm_state_name(enum vm_state s);
 /* Interrupt controller of a VM (vm_irq.c). */
 int vm_irq_init(struct vm *vm);
 void vm_irq_reset(struct vm *vm);
-/* Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. */
+/*
+ * Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. Caller
+ * holds vm->lock. Several CPUs may build different VMs' trees at once: no shared scratch.
+ */
 gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
 /*
  * Translate a guest physical range in RAM to a hypervisor pointer; NULL if
