@@ -83,7 +83,11 @@ struct vm {
 extern struct vm *vm_table[FV_MAX_VMS];
 extern unsigned vm_count;
 
-/* Create a VM from its configuration (allocates RAM, stage-2, vCPUs, devices). */
+/*
+ * Create a VM from its configuration (allocates RAM, stage-2 and VMID, vCPUs, devices with
+ * their disk claims and switch ports). Boot CPU. 0, or -fv_err (logged) with everything it
+ * took given back, so a later VM can have it.
+ */
 int vm_create(const struct vm_config *cfg, struct vm **out);
 /* Boot a stopped VM: load images into fresh zeroed RAM, start vCPU 0. */
 int vm_start(struct vm *vm);
