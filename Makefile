@@ -60,6 +60,12 @@ $(B)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HYP_CFLAGS) -c $< -o $@
 
+# memset/memcpy/memmove must not call themselves (see hyp/lib/string.c).
+$(B)/obj/hyp/lib/string.c.o: hyp/lib/string.c scripts/check-no-self-calls.sh
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HYP_CFLAGS) -fno-tree-loop-distribute-patterns -c $< -o $@
+	$(Q)sh scripts/check-no-self-calls.sh $(CROSS)objdump $@
+
 $(B)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HYP_ASFLAGS) -c $< -o $@
