@@ -46,15 +46,15 @@ def figures(q):
     """What `mem`, `net` and `disks` report once every VM runs."""
     heartbeat(q, "later", 60)
     out = {}
-    m = shell(q, "mem", r"^\[hyp\] pages: total (\d+) free (\d+) used (\d+)", 20)
+    m = shell(q, "mem", r"^\[hyp\] pages: total (\d+) free (\d+) used (\d+) ", 20)
     out["pages"] = m.groups()
-    m = q.expect(r"^\[hyp\] heap: \d+ bytes, used (\d+), .*live allocations (\d+)", 10)
+    m = q.expect(r"^\[hyp\] heap: \d+ bytes, used (\d+), .*live allocations (\d+)\r?\n", 10)
     out["heap"] = m.groups()
     out["net"] = shell(q, "net", r"^\[hyp\] switch lan0: (\d+) port\(s\)", 20).group(1)
     shell(q, "disks", r"^\[hyp\] disk slot 0: \d+ sectors, \d+ claim\(s\)", 20)
-    q.expect(r"^\[hyp\] disk slot 0: later sectors", 10)
+    q.expect(r"^\[hyp\] disk slot 0: later sectors \d+-\d+\r?\n", 10)
     start = q.output.rfind("[hyp] disk slot 0:", 0, q.output.rfind(" claim(s)") + 1)
-    out["disks"] = re.findall(r"^\[hyp\] (disk slot .*?)\r?$", q.output[start:], re.M)
+    out["disks"] = re.findall(r"^\[hyp\] (disk slot [^\r\n]*)\r?\n", q.output[start:], re.M)
     out["later_port"] = re.search(r"^\[hyp\] vm later: eth0: virtio-net .* switch port (\d+)",
                                   q.output, re.M).group(1)
     return out
