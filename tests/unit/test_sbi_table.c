@@ -6,8 +6,8 @@
  * are checked: no hand copy of the table and no row count lives here.
  *
  * Asserted: the boot check (sbi_table_check) accepts the table and rejects it with any row
- * duplicated; every row has a name, an ordered EID range and a declared handler; names and
- * handlers are unique; an ecall to any EID of a row (first, last) reaches that row's handler
+ * duplicated; every row has a name, an ordered EID range and a declared handler; names are
+ * unique; an ecall to any EID of a row (first, last) reaches that row's handler
  * with a6 as fid and a0..a5 as arguments, and a0/a1/sepc are written back as the SBI binary
  * encoding says (RISC-V SBI spec v2.0 §3); an EID no row covers returns
  * SBI_ERR_NOT_SUPPORTED; the extensions every guest relies on are present.
@@ -98,13 +98,10 @@ static void test_rows_well_formed(void **state)
 			fail_msg("row %s: EID range inverted", e->name);
 		if (!e->handler || !fake_name(e->handler))
 			fail_msg("row %s: handler not declared in sbi_ext.h", e->name);
-		for (size_t j = 0; j < i; j++) {
+		/* Handlers may serve several rows (e.g. legacy EIDs); names tell rows apart. */
+		for (size_t j = 0; j < i; j++)
 			if (!strcmp(sbi_guest_exts[j].name, e->name))
 				fail_msg("rows %zu and %zu share the name %s", j, i, e->name);
-			if (sbi_guest_exts[j].handler == e->handler)
-				fail_msg("rows %s and %s share a handler", sbi_guest_exts[j].name,
-				         e->name);
-		}
 	}
 }
 
