@@ -39,7 +39,7 @@ HYP_ASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -Ihyp -Ihyp/arch/riscv/
 HYP_LDFLAGS := -nostdlib -static -Wl,-T,hyp/arch/riscv/linker.ld -Wl,--build-id=none \
                -Wl,--no-warn-rwx-segments
 
-GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale
+GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale dtb_reboot
 GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
@@ -59,6 +59,12 @@ hyp: $(B)/ferrovisor.bin
 $(B)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HYP_CFLAGS) -c $< -o $@
+
+# memset/memcpy/memmove must not call themselves (see hyp/lib/string.c).
+$(B)/obj/hyp/lib/string.c.o: hyp/lib/string.c scripts/check-no-self-calls.sh
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HYP_CFLAGS) -fno-tree-loop-distribute-patterns -c $< -o $@
+	$(Q)sh scripts/check-no-self-calls.sh $(CROSS)objdump $@
 
 $(B)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)

@@ -3,6 +3,7 @@
 #include "core/shell.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
@@ -164,12 +165,23 @@ static void cmd_net(int argc, char **argv)
 	vnet_describe(print_line);
 }
 
+static void cmd_disks(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: disks");
+		return;
+	}
+	hostdev_describe_disks(print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
+    {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
 };
 
 static void cmd_help(int argc, char **argv)

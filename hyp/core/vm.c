@@ -108,6 +108,17 @@ static int discard_ram(struct vm *vm)
 	return ret;
 }
 
+/* Free the vCPUs create_vcpus() made (all, or those before a failure). */
+static void destroy_vcpus(struct vm *vm)
+{
+	while (vm->nr_vcpus > 0) {
+		struct vcpu *v = vm->vcpus[--vm->nr_vcpus];
+		vm->vcpus[vm->nr_vcpus] = NULL;
+		vm->hyp_mem_bytes -= sizeof(*v);
+		mem_free(v);
+	}
+}
+
 static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 {
 	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
@@ -115,7 +126,6 @@ static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 		struct vcpu *v = mem_zalloc_aligned(sizeof(*v), 64);
 		if (!v)
 			return -FV_ENOMEM;
-		vm->hyp_mem_bytes += sizeof(*v);
 		v->vm = vm;
 		v->id = i;
 		v->state = VCPU_STOPPED;
@@ -124,8 +134,11 @@ static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 		if (cfg->vcpu_pin[i] >= 0)
 			aff = BIT(cfg->vcpu_pin[i]);
 		int ret = sched_entity_init(&v->se, cfg->weight, aff ? aff : all);
-		if (ret)
+		if (ret) {
+			mem_free(v);
 			return ret;
+		}
+		vm->hyp_mem_bytes += sizeof(*v);
 		vm->vcpus[i] = v;
 		vm->nr_vcpus++;
 	}
@@ -150,31 +163,54 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 	if (ret) {
 		pr_err("vm %s: cannot allocate %lu MiB of RAM", cfg->name,
 		       (unsigned long)(cfg->mem_size >> 20));
-		return ret;
+		goto out_vm;
 	}
 	spin_init(&vm->mem_lock);
 	size_t bitmap = (size_t)((vm->ram_size / VM_RAM_BLOCK + 63) / 64) * sizeof(uint64_t);
 	vm->ram_present = mem_zalloc(bitmap);
-	vm->hyp_mem_bytes += bitmap;
-	ret = vm->ram_present ? arch_vm_init(vm) : -FV_ENOMEM;
-	/* RAM is mapped block by block on first use (vm_ram_populate). */
-	if (ret == 0)
-		ret = create_vcpus(vm, cfg);
-	if (ret == 0)
-		ret = vm_irq_init(vm);
-	vconsole_init(vm);
-	if (ret == 0 && cfg->has_uart)
-		ret = vconsole_attach(vm, cfg->uart_base);
-	if (ret == 0)
-		ret = vm_virtio_create(vm);
-	if (ret) {
-		pr_err("vm %s: setup failed (%d)", cfg->name, ret);
-		return ret;
+	if (!vm->ram_present) {
+		ret = -FV_ENOMEM;
+		goto out_ram;
 	}
+	vm->hyp_mem_bytes += bitmap;
+	/* RAM is mapped block by block on first use (vm_ram_populate). */
+	ret = arch_vm_init(vm);
+	if (ret)
+		goto out_bitmap;
+	ret = create_vcpus(vm, cfg);
+	if (ret)
+		goto out_vcpus;
+	/* The interrupt controller, UART and device windows live in struct vm (its MMIO bus). */
+	ret = vm_irq_init(vm);
+	if (ret)
+		goto out_vcpus;
+	vconsole_init(vm);
+	if (cfg->has_uart) {
+		ret = vconsole_attach(vm, cfg->uart_base);
+		if (ret)
+			goto out_vcpus;
+	}
+	/* Last: disk claims and switch ports are the resources other VMs compete for. */
+	ret = vm_virtio_create(vm);
+	if (ret)
+		goto out_vcpus; /* vm_virtio_create() gave back its own devices */
 	vm->state = VM_STOPPED;
 	vm_table[vm_count++] = vm;
 	*out = vm;
 	return 0;
+
+	/* Undo in reverse order: the next VM finds the RAM, VMID, claims and ports free. */
+out_vcpus:
+	destroy_vcpus(vm);
+	arch_vm_destroy(vm);
+out_bitmap:
+	mem_free(vm->ram_present);
+out_ram:
+	mem_free_pages(vm->ram_hpa, cfg->mem_size / PAGE_SIZE);
+out_vm:
+	pr_err("vm %s: setup failed (%d); what it held is released", cfg->name, ret);
+	mem_free(vm);
+	return ret;
 }
 
 /* Fresh RAM and images; vm->lock held, all vCPUs stopped. */

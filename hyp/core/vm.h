@@ -83,7 +83,11 @@ struct vm {
 extern struct vm *vm_table[FV_MAX_VMS];
 extern unsigned vm_count;
 
-/* Create a VM from its configuration (allocates RAM, stage-2, vCPUs, devices). */
+/*
+ * Create a VM from its configuration (allocates RAM, stage-2 and VMID, vCPUs, devices with
+ * their disk claims and switch ports). Boot CPU. 0, or -fv_err (logged) with everything it
+ * took given back, so a later VM can have it.
+ */
 int vm_create(const struct vm_config *cfg, struct vm **out);
 /* Boot a stopped VM: load images into fresh zeroed RAM, start vCPU 0. */
 int vm_start(struct vm *vm);
@@ -96,7 +100,10 @@ const char *vm_state_name(enum vm_state s);
 /* Interrupt controller of a VM (vm_irq.c). */
 int vm_irq_init(struct vm *vm);
 void vm_irq_reset(struct vm *vm);
-/* Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. */
+/*
+ * Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. Caller
+ * holds vm->lock. Several CPUs may build different VMs' trees at once: no shared scratch.
+ */
 gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
 /*
  * Translate a guest physical range in RAM to a hypervisor pointer; NULL if

@@ -3,6 +3,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
+#include "arch/riscv/sbi/sbi_ext.h"
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/percpu.h"
@@ -92,6 +93,24 @@ void arch_early_putc(char c)
 int arch_features_probe(const char *isa_hint, uint32_t cache_block)
 {
 	return riscv_features_probe(isa_hint, cache_block);
+}
+
+int arch_selfcheck(void)
+{
+	const struct sbi_ext *t = sbi_guest_exts;
+	size_t n = sbi_guest_nr_exts;
+	if (sbi_table_check(t, n) != 0) {
+		/* The shortest failing prefix ends with the offending row: name it. */
+		size_t k = 1;
+		while (k < n && sbi_table_check(t, k) == 0)
+			k++;
+		pr_err("sbi: extension table row '%s' (EIDs 0x%lx-0x%lx) is inverted or overlaps "
+		       "an earlier row",
+		       t[k - 1].name, t[k - 1].eid_start, t[k - 1].eid_end);
+		return -1;
+	}
+	pr_info("sbi: %lu extension(s), EID ranges disjoint", (unsigned long)n);
+	return 0;
 }
 
 void arch_mem_zero(void *p, uint64_t size)

@@ -47,7 +47,11 @@ long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_har
 /* True if [addr, addr+len) lies entirely in [lo, lo+size) (overflow-safe). */
 bool sbi_range_in(uint64_t addr, uint64_t len, uint64_t lo, uint64_t size);
 
-/* The guest-facing table (sbi_table.c) and its size; checked for overlaps at boot. */
+/*
+ * The guest-facing table (sbi_table.c) and its size. Checked for inverted and overlapping
+ * EID ranges at boot (arch_selfcheck() in cpu.c stops the boot if it fails) and by the host
+ * unit test tests/unit/test_sbi_table.c, which links this very table.
+ */
 extern const struct sbi_ext sbi_guest_exts[];
 extern const size_t sbi_guest_nr_exts;
 /* Verify no two table entries overlap; returns 0 or -1 (boot check). */

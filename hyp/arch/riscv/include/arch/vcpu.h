@@ -38,7 +38,7 @@ struct riscv_fp_state {
 };
 
 struct vcpu_arch {
-	struct riscv_guest_ctx ctx; /* must stay first: trap.S gets &ctx from sscratch */
+	struct riscv_guest_ctx ctx; /* trap.S gets &ctx (riscv_vcpu_enter, sscratch) */
 	struct riscv_vs_csrs csr;
 	struct riscv_fp_state fp;
 	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
