@@ -70,12 +70,19 @@ static void probe(void)
 		unsigned long eid;
 		const char *name;
 	} absent[] = {
-	    {0x12345678UL, "unallocated"},       {0x08000000UL, "experimental_first"},
-	    {0x08FFFFFFUL, "experimental_last"}, {0x09000000UL, "vendor_first"},
-	    {0x09FFFFFFUL, "vendor_last"},       {0x0A000000UL, "firmware_first"},
-	    {0x0AFFFFFFUL, "firmware_last"},     {0x09UL, "legacy_reserved_0x09"},
-	    {0x0FUL, "legacy_reserved_0x0f"},    {0x11UL, "after_base"},
+	    {0x12345678UL, "unallocated"},
+	    {0x08000000UL, "experimental_first"},
+	    {0x08FFFFFFUL, "experimental_last"},
+	    {0x09000000UL, "vendor_first"},
+	    {0x09FFFFFFUL, "vendor_last"},
+	    {0x0A000000UL, "firmware_first"},
+	    {0x0AFFFFFFUL, "firmware_last"},
+	    {0x09UL, "legacy_reserved_0x09"},
+	    {0x0FUL, "legacy_reserved_0x0f"},
+	    {0x11UL, "after_base"},
 	    {0xFFFFFFFFFFFFFFFFUL, "minus_one"},
+	    /* EIDs are signed 32-bit values: BASE's id with garbage above bit 31 is none. */
+	    {0xdeadbeef00000010UL, "base_upper_bits"},
 	};
 	char name[80];
 	struct sbiret r;
@@ -137,6 +144,22 @@ static void preserved(void)
 	suite_check_regs_preserved("base.ecall.unknown_eid_regs_preserved", 0x12345678UL, 0, bad,
 	                           &r);
 	test_check_eq("base.ecall.unknown_eid_via_raw_regs", r.error, SBI_ERR_NOT_SUPPORTED);
+
+	/* One harmless call of each other extension of this suite. */
+	const unsigned long timer[6] = {~0UL, 0, 0x2222, 0x3333, 0x4444, 0x5555};
+	const unsigned long fence[6] = {0, ~0UL, 0, 0, 0x4444, 0x5555};
+	const unsigned long status[6] = {suite_self(), 0x1111, 0x2222, 0x3333, 0x4444, 0x5555};
+	const unsigned long dbcn[6] = {0, (unsigned long)args, 0, 0x3333, 0x4444, 0x5555};
+	const unsigned long srst[6] = {3, 0, 0x2222, 0x3333, 0x4444, 0x5555};
+	suite_check_regs_preserved("time.set_timer.regs_preserved", SBI_EXT_TIME, 0, timer, &r);
+	suite_check_regs_preserved("rfence.remote_sfence_vma.regs_preserved", SBI_EXT_RFENCE,
+	                           SBI_RFENCE_SFENCE_VMA, fence, &r);
+	suite_check_regs_preserved("hsm.hart_get_status.regs_preserved", SBI_EXT_HSM,
+	                           SBI_HSM_HART_GET_STATUS, status, &r);
+	suite_check_regs_preserved("dbcn.console_write.regs_preserved", SBI_EXT_DBCN,
+	                           SBI_DBCN_WRITE, dbcn, &r);
+	suite_check_regs_preserved("srst.system_reset.regs_preserved", SBI_EXT_SRST, 0, srst, &r);
+	test_check_eq("srst.system_reset.reserved_via_raw_regs", r.error, SBI_ERR_INVALID_PARAM);
 }
 
 void sbi_suite_base(void)

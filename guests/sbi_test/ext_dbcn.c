@@ -18,7 +18,7 @@
 #include "test.h"
 #include "uart.h"
 
-#define HAMMER_ROUNDS 20
+#define HAMMER_ROUNDS 10
 
 #define NATIVE_ROOT_DOMAIN "OpenSBI's root domain allows S-mode this range; M-mode would fault"
 

@@ -63,6 +63,9 @@ static void invalid_cases(void)
 
 	test_check_eq("ipi.send_ipi.invalid_base", sbi_send_ipi(1, SUITE_INVALID_HART).error,
 	              SBI_ERR_INVALID_PARAM);
+	/* The base itself names a hart that does not exist, even with nothing in the mask. */
+	err = sbi_send_ipi(0, SUITE_INVALID_HART).error;
+	test_check_eq("ipi.send_ipi.invalid_base_empty_mask", err, SBI_ERR_INVALID_PARAM);
 	/* Base -2 is not the "all harts" value: hart ids -2 and -1 do not exist. */
 	test_check_eq("ipi.send_ipi.base_minus2", sbi_send_ipi(3, -2UL).error,
 	              SBI_ERR_INVALID_PARAM);
@@ -150,8 +153,24 @@ static void other_cases(void)
 	test_check(suite_worker_stop(), "ipi.send_ipi.worker_stopped");
 }
 
+static void stopped_target(void)
+{
+	static const unsigned long args[6] = {1, 0, 0x2222, 0x3333, 0x4444, 0x5555};
+	unsigned long a[6];
+
+	/* A stopped hart is still a valid hart id: the IPI is simply pending for it. */
+	if (suite_other() >= 0)
+		test_check_eq("ipi.send_ipi.stopped_target",
+		              sbi_send_ipi(1, (unsigned long)suite_other()).error, SBI_SUCCESS);
+	for (int i = 0; i < 6; i++)
+		a[i] = args[i];
+	a[1] = suite_self();
+	suite_check_regs_preserved("ipi.send_ipi.regs_preserved", SBI_EXT_IPI, 0, a, NULL);
+}
+
 void sbi_suite_ipi(void)
 {
+	stopped_target();
 	self_cases();
 	invalid_cases();
 	other_cases();

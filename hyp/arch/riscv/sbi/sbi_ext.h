@@ -3,7 +3,7 @@
 #define FV_ARCH_RISCV_SBI_EXT_H
 
 /*
- * SBI extensions offered to guests (SBI spec v2.0). Each extension is a
+ * SBI extensions offered to guests (SBI spec v3.0). Each extension is a
  * descriptor in a table; the dispatcher does all register side effects so
  * handlers only compute a result. The dispatcher and the hart-mask decoder
  * are pure and unit-tested on the host.
@@ -41,7 +41,7 @@ void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigne
 /*
  * Decode an SBI hart mask (hart_mask, hart_mask_base; base == -1 means all)
  * for a VM with nr_harts harts into a bitmap. Returns SBI_SUCCESS or
- * SBI_ERR_INVALID_PARAM if any hart named does not exist.
+ * SBI_ERR_INVALID_PARAM if the base (unless -1) or any hart named does not exist.
  */
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out);
 /* True if [addr, addr+len) lies entirely in [lo, lo+size) (overflow-safe). */
