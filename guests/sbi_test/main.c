@@ -24,6 +24,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	sbi_suite_rfence();
 	sbi_suite_hsm();
 	sbi_suite_dbcn();
+	sbi_suite_sse();
 	sbi_suite_srst();
 	test_finish();
 }

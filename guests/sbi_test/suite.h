@@ -15,5 +15,6 @@ void sbi_suite_rfence(void);
 void sbi_suite_hsm(void);
 void sbi_suite_dbcn(void);
 void sbi_suite_srst(void);
+void sbi_suite_sse(void);
 
 #endif

@@ -68,5 +68,16 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
 void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
+void sbi_sse_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
+/*
+ * SSE delivery (sbi_sse.c), on the vCPU's own CPU with the vCPU loaded:
+ * sbi_sse_deliver() before each guest entry injects the most urgent deliverable event;
+ * sbi_sse_deliverable() says whether there is one (a reason to leave WFI);
+ * sbi_sse_vcpu_reset() releases a global event the vCPU was handling (before its reset).
+ */
+void sbi_sse_deliver(struct vcpu *v);
+bool sbi_sse_deliverable(struct vcpu *v);
+void sbi_sse_vcpu_reset(struct vcpu *v);
 
 #endif
