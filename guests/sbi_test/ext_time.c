@@ -79,23 +79,30 @@ static void reprogram(void)
 	struct trap_hart *h = trap_hart_state();
 	uint64_t before, first, second;
 
-	/* A new deadline replaces the old one: the earlier one must not fire. */
+	/*
+	 * A new deadline replaces the old one: the earlier one must not fire. Interrupts are
+	 * off between the two calls, so even if this hart is descheduled past the first
+	 * deadline, the second call must clear the pending interrupt it left.
+	 */
 	csr_set(sie, SIE_STIE);
-	irq_enable();
+	irq_disable();
 	before = h->timer_count;
 	first = rdtime() + plat_ms_to_ticks(10);
 	sbi_set_timer(first);
 	second = rdtime() + plat_ms_to_ticks(60);
 	sbi_set_timer(second);
+	irq_enable();
 	test_check(suite_wait_change(&h->timer_count, before, 2000),
 	           "time.set_timer.reprogram_fires");
 	test_checkf(h->timer_time >= second, "time.set_timer.reprogram_replaces_earlier",
 	            "fired %ld ticks before the second deadline", (long)(second - h->timer_time));
 
 	/* Cancel: an armed deadline followed by UINT64_MAX never fires. */
+	irq_disable();
 	before = h->timer_count;
 	sbi_set_timer(rdtime() + plat_ms_to_ticks(5));
 	sbi_set_timer(UINT64_MAX);
+	irq_enable();
 	plat_delay_ms(30);
 	test_check_eq("time.set_timer.cancel", (long)(h->timer_count - before), 0);
 }
