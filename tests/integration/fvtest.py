@@ -32,6 +32,8 @@ LOG_DIR = BUILD_DIR / "test-logs"
 QEMU_RISCV = os.environ.get("FV_QEMU_RISCV", "qemu-system-riscv64")
 
 RESULT_RE = r"FV-RESULT (PASS|FAIL[^\r\n]*)"
+# One verdict line of a test guest: PASS, FAIL (with details) or SKIP (with the reason).
+CHECK_RE = r"FV-CHECK (PASS|FAIL|SKIP) (\S+)[ \t]*([^\r\n]*)"
 
 
 class TestFailure(AssertionError):
@@ -59,6 +61,23 @@ def current_test_name():
 
 def log_safe(name):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def parse_checks(output, vm=None):
+    """The guest verdicts in `output` as {name: (verdict, detail)}, in console order.
+
+    verdict is "PASS", "FAIL" or "SKIP" (a check that does not apply on this SBI
+    implementation: neither a pass nor a failure). With `vm`, only lines tagged "[vm] ".
+    A name reported twice keeps its worst verdict (FAIL over PASS over SKIP).
+    """
+    rank = {"SKIP": 0, "PASS": 1, "FAIL": 2}
+    checks = {}
+    for m in re.finditer(vm_prefix(vm) + CHECK_RE, output, re.M):
+        verdict, name, detail = m.group(1), m.group(2), m.group(3).strip()
+        old = checks.get(name)
+        if old is None or rank[verdict] > rank[old[0]]:
+            checks[name] = (verdict, detail)
+    return checks
 
 
 def guest_image(name, kind="bin"):
@@ -418,7 +437,8 @@ class Qemu:
         """Wait for the guest's FV-RESULT line; fail unless it is PASS with no FV-CHECK FAIL.
 
         With `vm`, only lines the hypervisor tagged "[vm] " count (several VMs share the
-        console); without it, untagged native output.
+        console); without it, untagged native output. FV-CHECK SKIP lines (checks that do not
+        apply here, e.g. an extension the native SBI lacks) are neither passes nor failures.
         """
         m = self.expect(vm_prefix(vm) + RESULT_RE, timeout)
         fails = re.findall(vm_prefix(vm) + r"FV-CHECK FAIL .*$", self.output, re.M)

@@ -26,7 +26,10 @@ def hyp_cmd(config=None, smp=2, mem="1G", cpu="rv64", extra=None):
 
 
 def expect_vm_pass(q, vm, timeout=180.0):
-    """Wait for `[vm] FV-RESULT ...`; fail unless PASS and no FV-CHECK FAIL from that VM."""
+    """Wait for `[vm] FV-RESULT ...`; fail unless PASS and no FV-CHECK FAIL from that VM.
+
+    FV-CHECK SKIP lines count as neither passes nor failures.
+    """
     q._pos = 0  # VMs finish in any order: search the whole console
     m = q.expect(rf"^\[{re.escape(vm)}\] FV-RESULT (PASS|FAIL[^\r\n]*)", timeout)
     fails = re.findall(rf"^\[{re.escape(vm)}\] FV-CHECK FAIL.*$", q.output, re.M)

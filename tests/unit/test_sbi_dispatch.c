@@ -227,11 +227,14 @@ static const struct mask_case mask_cases[] = {
     {1UL << 1, ULONG_MAX - 1, 64, SBI_ERR_INVALID_PARAM, 0}, /* hart ULONG_MAX */
     {0x1, ULONG_MAX - 1, 64, SBI_ERR_INVALID_PARAM, 0},
     {ULONG_MAX, 2, 64, SBI_ERR_INVALID_PARAM, 0},
-    /* empty mask: nothing targeted, success */
+    /* empty mask: nothing targeted, success, if the base is a valid hart */
     {0, 0, 1, SBI_SUCCESS, 0},
     {0, 0, 8, SBI_SUCCESS, 0},
-    {0, 5000, 8, SBI_SUCCESS, 0},
-    {0, ULONG_MAX - 1, 64, SBI_SUCCESS, 0},
+    {0, 7, 8, SBI_SUCCESS, 0},
+    /* ... but an invalid base is an error by itself (SBI v3.0 hart mask errors) */
+    {0, 8, 8, SBI_ERR_INVALID_PARAM, 0},
+    {0, 5000, 8, SBI_ERR_INVALID_PARAM, 0},
+    {0, ULONG_MAX - 1, 64, SBI_ERR_INVALID_PARAM, 0},
 };
 
 static void test_hartmask(void **state)

@@ -56,4 +56,13 @@ void sbi_fw_putchar(char c);
 void sbi_fw_shutdown(bool failure) __attribute__((noreturn));
 long sbi_fw_probe(unsigned long ext);
 
+/* SSE: Supervisor Software Events (SBI v3.0 chapter 17). */
+#define SBI_EXT_SSE 0x535345
+#ifndef SBI_ERR_INVALID_STATE
+#define SBI_ERR_INVALID_STATE (-10)
+#endif
+#ifndef SBI_ERR_BAD_RANGE
+#define SBI_ERR_BAD_RANGE (-11)
+#endif
+
 #endif

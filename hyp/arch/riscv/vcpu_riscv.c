@@ -42,6 +42,7 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 {
 	struct vcpu_arch *a = &v->arch;
 	timer_cancel(&v->vtimer);
+	sbi_sse_vcpu_reset(v);
 	memset(a, 0, sizeof(*a));
 	a->ctx.x[10] = a0;
 	a->ctx.x[11] = a1;
@@ -171,7 +172,10 @@ bool arch_vcpu_irq_wakeable(struct vcpu *v)
 	if (virq & VIRQ_EXT)
 		pend |= MIP_VSEIP;
 	/* vsie holds the VS enables at their S positions (one bit lower). */
-	return ((pend >> 1) & csr_read(vsie)) != 0;
+	if ((pend >> 1) & csr_read(vsie))
+		return true;
+	/* A supervisor software event also ends a WFI (it is delivered at entry). */
+	return sbi_sse_deliverable(v);
 }
 
 uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *v)
@@ -269,6 +273,7 @@ void arch_vcpu_run(struct vcpu *v)
 		}
 		if (c->need_resched || v->state != VCPU_RUNNING)
 			return;
+		sbi_sse_deliver(v);
 		apply_virqs(v);
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		riscv_vcpu_enter(&v->arch.ctx);

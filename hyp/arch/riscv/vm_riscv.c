@@ -73,6 +73,8 @@ static const struct stage2_pt_ops s2_ops = {
 int arch_vm_init(struct vm *vm)
 {
 	struct vm_arch *a = &vm->arch;
+	spin_init(&a->sse_lock);
+	a->sse.running_hart = -1;
 	/* Sv39x4 covers 2 TiB of guest physical space, enough for any VM here. */
 	enum stage2_mode mode = riscv_feat.sv39x4 ? STAGE2_SV39X4 : STAGE2_SV48X4;
 	int ret = stage2_pt_init(&a->s2, mode, &s2_ops, vm);

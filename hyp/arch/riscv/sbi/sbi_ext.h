@@ -3,7 +3,7 @@
 #define FV_ARCH_RISCV_SBI_EXT_H
 
 /*
- * SBI extensions offered to guests (SBI spec v2.0). Each extension is a
+ * SBI extensions offered to guests (SBI spec v3.0). Each extension is a
  * descriptor in a table; the dispatcher does all register side effects so
  * handlers only compute a result. The dispatcher and the hart-mask decoder
  * are pure and unit-tested on the host.
@@ -26,7 +26,7 @@ struct sbi_ext {
 	                struct sbi_result *r);
 };
 
-#define SBI_SPEC_VERSION ((2UL << 24) | 0UL) /* v2.0 */
+#define SBI_SPEC_VERSION ((3UL << 24) | 0UL) /* v3.0 */
 #define SBI_IMPL_ID_FV   0x4656UL            /* "FV": not in the registered list */
 #define SBI_IMPL_VERSION 0x00000100UL
 
@@ -41,7 +41,7 @@ void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigne
 /*
  * Decode an SBI hart mask (hart_mask, hart_mask_base; base == -1 means all)
  * for a VM with nr_harts harts into a bitmap. Returns SBI_SUCCESS or
- * SBI_ERR_INVALID_PARAM if any hart named does not exist.
+ * SBI_ERR_INVALID_PARAM if the base (unless -1) or any hart named does not exist.
  */
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out);
 /* True if [addr, addr+len) lies entirely in [lo, lo+size) (overflow-safe). */
@@ -72,5 +72,16 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
 void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
+void sbi_sse_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
+/*
+ * SSE delivery (sbi_sse.c), on the vCPU's own CPU with the vCPU loaded:
+ * sbi_sse_deliver() before each guest entry injects the most urgent deliverable event;
+ * sbi_sse_deliverable() says whether there is one (a reason to leave WFI);
+ * sbi_sse_vcpu_reset() releases a global event the vCPU was handling (before its reset).
+ */
+void sbi_sse_deliver(struct vcpu *v);
+bool sbi_sse_deliverable(struct vcpu *v);
+void sbi_sse_vcpu_reset(struct vcpu *v);
 
 #endif

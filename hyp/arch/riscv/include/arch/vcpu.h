@@ -7,6 +7,7 @@
  * so that a later snapshot/migration can serialise it as it is.
  */
 #include "lib/types.h"
+#include "arch/riscv/sbi/sse_core.h"
 
 /* Saved on every guest exit by the world switch (see trap.S). */
 struct riscv_guest_ctx {
@@ -37,12 +38,28 @@ struct riscv_fp_state {
 	uint64_t fcsr;
 };
 
+/*
+ * SSE state of one hart (sbi_sse.c): its local software event, whether it accepts events,
+ * and the events running on it, innermost last (a more urgent event preempts a running one).
+ * Only the vCPU's own CPU touches it, except local_pending (atomic, set by injectors).
+ */
+#define RISCV_SSE_RUN_LOCAL  0
+#define RISCV_SSE_RUN_GLOBAL 1
+struct riscv_sse_hart {
+	bool unmasked;
+	uint32_t local_pending; /* atomic: the local software event was injected */
+	struct sse_event local;
+	uint8_t nr_running;
+	uint8_t running[2]; /* RISCV_SSE_RUN_* */
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* trap.S gets &ctx (riscv_vcpu_enter, sscratch) */
 	struct riscv_vs_csrs csr;
 	struct riscv_fp_state fp;
 	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
 	uint64_t timer_deadline;
+	struct riscv_sse_hart sse;
 };
 
 #endif
