@@ -37,12 +37,24 @@ struct riscv_fp_state {
 	uint64_t fcsr;
 };
 
+/*
+ * SBI STA (steal-time accounting) registration of one vCPU. Zero (as after
+ * arch_vcpu_reset) means disabled. boot is the VM's boot count when it was
+ * set: a record from an earlier boot is never written (VM reset disables it).
+ */
+struct riscv_sta {
+	uint64_t shmem; /* GPA of the 64-byte record */
+	uint64_t boot;  /* vm->boots at set_shmem */
+	bool enabled;
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* must stay first: trap.S gets &ctx from sscratch */
 	struct riscv_vs_csrs csr;
 	struct riscv_fp_state fp;
 	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
 	uint64_t timer_deadline;
+	struct riscv_sta sta;
 };
 
 #endif
