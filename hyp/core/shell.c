@@ -59,7 +59,7 @@ static void cmd_vm(int argc, char **argv)
 		return;
 	}
 	if (argc != 3) {
-		pr_info("usage: vm list | vm start|stop|reset|resume|info NAME");
+		pr_info("usage: vm list | vm start|stop|reset|info NAME | vm resume NAME");
 		return;
 	}
 	struct vm *vm = vm_find(argv[2]);
@@ -105,7 +105,7 @@ static void cmd_vm(int argc, char **argv)
 		else
 			pr_info("vm %s: resume requested from the shell", vm->name);
 	} else {
-		pr_info("usage: vm list | vm start|stop|reset|resume|info NAME");
+		pr_info("usage: vm list | vm start|stop|reset|info NAME | vm resume NAME");
 		return;
 	}
 	if (ret && ret != -FV_EBUSY)
@@ -173,8 +173,8 @@ static void cmd_net(int argc, char **argv)
 
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
-    {"vm", "vm list | vm start|stop|reset|resume|info NAME", "list, control or inspect VMs",
-     cmd_vm},
+    {"vm", "vm list | vm start|stop|reset|info NAME | vm resume NAME",
+     "list, control or inspect VMs; resume wakes a suspended one", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},

@@ -311,7 +311,8 @@ int vm_system_suspend(struct vm *vm, struct vcpu *caller)
 	} else {
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			struct vcpu *o = vm->vcpus[i];
-			if (o != caller && __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED)
+			if (o != caller &&
+			    __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED)
 				ret = -FV_EBUSY;
 		}
 		if (ret == 0) {
@@ -337,7 +338,8 @@ void vm_system_resumed(struct vm *vm)
 	}
 	/* An operator wake that raced with another wake event is used up. */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		__atomic_fetch_and(&vm->vcpus[i]->requests, ~(uint32_t)VCPU_REQ_WAKE, __ATOMIC_ACQ_REL);
+		__atomic_fetch_and(&vm->vcpus[i]->requests, ~(uint32_t)VCPU_REQ_WAKE,
+		                   __ATOMIC_ACQ_REL);
 	spin_unlock(&vm->lock);
 	if (resumed)
 		pr_info("vm %s: resumed from suspend to RAM", vm->name);
