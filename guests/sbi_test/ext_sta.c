@@ -118,9 +118,17 @@ static void record_a(void)
 	            "sta.set_shmem.zeroes_record", "seq 0x%x flags 0x%x steal 0x%lx",
 	            (unsigned)rec_a.sequence, (unsigned)rec_a.flags, (unsigned long)rec_a.steal);
 
+	/*
+	 * The first update after registration publishes the steal accrued since boot: start the
+	 * measured window after it (on an uncontended host there may be none, steal stays 0).
+	 */
+	uint64_t end = rdtime() + plat_ms_to_ticks(300);
+	while (rec_a.sequence == 0 && rdtime() < end)
+		cpu_relax();
 	ok = read_steal(&rec_a, &steal0, &pre);
 	prev = steal0;
-	uint64_t t0 = rdtime(), end = t0 + plat_ms_to_ticks(300);
+	uint64_t t0 = rdtime();
+	end = t0 + plat_ms_to_ticks(300);
 	while (ok && rdtime() < end) {
 		ok = read_steal(&rec_a, &steal, &pre);
 		if (ok && steal < prev)
