@@ -44,7 +44,8 @@
 
 /* STA (SBI v3.0 chapter 16): the per-hart shared record. */
 #define SBI_STA_SET_SHMEM     0
-#define SBI_STA_SHMEM_SIZE    64U /* also its required alignment */
+#define SBI_STA_SHMEM_SIZE    64U    /* also its required alignment */
+#define SBI_STA_SHMEM_DISABLE (~0UL) /* lo and hi all-ones: stop reporting */
 #define SBI_STA_OFF_SEQUENCE  0
 #define SBI_STA_OFF_FLAGS     4
 #define SBI_STA_OFF_STEAL     8
