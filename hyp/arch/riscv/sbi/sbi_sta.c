@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * SBI Steal-time Accounting extension (EID "STA"), SBI spec v3.0 chapter 16.
- * Each vCPU may register a 64-byte record in its VM's RAM; before every
- * guest entry (and when it is preempted) the hypervisor publishes the time
- * the vCPU spent runnable but not running (vcpu->steal_ns, kept by the
- * scheduler) with the spec's sequence-counter protocol.
+ * Each vCPU may register a 64-byte record in its VM's RAM. The hypervisor
+ * publishes the time the vCPU spent runnable but not running
+ * (vcpu->steal_ns, kept by the scheduler) with the spec's sequence-counter
+ * protocol each time the vCPU is switched onto a CPU (arch_vcpu_run: steal
+ * only grows while it is off a CPU, so every guest entry sees the current
+ * total) and, with preempted = 1, when it is switched out still runnable.
+ * Nothing is written while the vCPU is stopped, blocked or suspended.
  */
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
