@@ -226,11 +226,20 @@ static void second_hart(void)
 	            "hsm.hart_get_status.stopped", "error %ld value %ld", r.error, r.value);
 	check_err("hsm.hart_start.bad_addr", sbi_hart_start(other, BAD_ADDR, 0).error,
 	          SBI_ERR_INVALID_ADDRESS);
-	check_err("hsm.hart_start.hartid_upper_bits",
-	          sbi_hart_start(other | (1UL << 32), GUEST_RAM_BASE + 0x200000, 0).error,
-	          SBI_ERR_INVALID_PARAM);
-	check_err("hsm.hart_get_status.hartid_upper_bits",
-	          sbi_hart_get_status(other | (1UL << 63)).error, SBI_ERR_INVALID_PARAM);
+	if (fv) {
+		/* hartid is XLEN wide: a set upper bit names a hart that does not exist. */
+		test_check_eq(
+		    "hsm.hart_start.hartid_upper_bits",
+		    sbi_hart_start(other | (1UL << 32), GUEST_RAM_BASE + 0x200000, 0).error,
+		    SBI_ERR_INVALID_PARAM);
+		test_check_eq("hsm.hart_get_status.hartid_upper_bits",
+		              sbi_hart_get_status(other | (1UL << 63)).error,
+		              SBI_ERR_INVALID_PARAM);
+	} else {
+		/* OpenSBI 1.5.1 truncates hartid: the call would really start the hart. */
+		suite_skip("hsm.hart_start.hartid_upper_bits", "native SBI truncates hartid");
+		suite_skip("hsm.hart_get_status.hartid_upper_bits", "native SBI truncates hartid");
+	}
 
 	b_cmd = B_IDLE;
 	b_stop_returned = 0;
