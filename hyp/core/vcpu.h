@@ -62,7 +62,7 @@ struct vcpu {
 	/* HSM */
 	bool hsm_suspended;
 	bool hsm_resume_nonret; /* non-retentive suspend: restart at resume addr */
-	bool hsm_start_pending; /* powered on, not yet entered (HSM START_PENDING) */
+	bool hsm_start_pending; /* powered on, not yet entered (HSM START_PENDING); atomic */
 	bool sys_suspended;     /* this vCPU suspended its whole VM (SBI SUSP) */
 	uint64_t hsm_resume_addr, hsm_resume_arg;
 	/*

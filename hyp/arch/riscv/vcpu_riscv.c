@@ -265,7 +265,7 @@ void arch_vcpu_run(struct vcpu *v)
 		report_first_entry();
 	if (v->hsm_suspended)
 		riscv_hsm_resume(v, NULL);
-	v->hsm_start_pending = false;
+	__atomic_store_n(&v->hsm_start_pending, false, __ATOMIC_RELEASE);
 	/* Steal time grows only while off a CPU: publish it once per switch-in. */
 	sbi_sta_update(v, false);
 	for (;;) {

@@ -51,7 +51,7 @@ static void hart_status(struct vcpu *v, const unsigned long *a, struct sbi_resul
 		r->value = SBI_HSM_STOPPED;
 	else if (__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP)
 		r->value = SBI_HSM_STOP_PENDING; /* hart_stop (or VM stop) not acted on yet */
-	else if (t->hsm_start_pending)
+	else if (__atomic_load_n(&t->hsm_start_pending, __ATOMIC_ACQUIRE))
 		r->value = SBI_HSM_START_PENDING; /* started, not yet entered */
 	else if (t->hsm_suspended)
 		r->value = SBI_HSM_SUSPENDED;
