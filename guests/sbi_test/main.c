@@ -25,6 +25,9 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	sbi_suite_hsm();
 	sbi_suite_dbcn();
 	sbi_suite_sse();
+	sbi_suite_hsm_spec();
+	sbi_suite_sta();
+	sbi_suite_susp();
 	sbi_suite_srst();
 	test_finish();
 }

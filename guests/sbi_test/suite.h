@@ -16,5 +16,8 @@ void sbi_suite_hsm(void);
 void sbi_suite_dbcn(void);
 void sbi_suite_srst(void);
 void sbi_suite_sse(void);
+void sbi_suite_hsm_spec(void);
+void sbi_suite_sta(void);
+void sbi_suite_susp(void);
 
 #endif

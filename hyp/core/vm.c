@@ -25,6 +25,8 @@ const char *vm_state_name(enum vm_state s)
 		return "stopping";
 	case VM_CRASHED:
 		return "crashed";
+	case VM_SUSPENDED:
+		return "suspended";
 	}
 	return "?";
 }
@@ -259,7 +261,11 @@ int vm_start(struct vm *vm)
 	}
 	vm->state = VM_RUNNING;
 	vm->pending = VM_ACTION_NONE;
+	/* A new boot: every vCPU's STA record (tagged with the old count) is off. */
 	vm->boots++;
+	/* All vCPUs are stopped: none is on a run queue, so no scheduler writes these. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		__atomic_store_n(&vm->vcpus[i]->steal_ns, 0, __ATOMIC_RELAXED);
 	vm->last_error[0] = '\0';
 	spin_unlock(&vm->lock);
 	vconsole_reset(vm);
@@ -329,4 +335,69 @@ void vm_vcpu_stopped(struct vm *vm)
 		pr_info("vm %s: stopped", vm->name);
 		break;
 	}
+}
+
+int vm_system_suspend(struct vm *vm, struct vcpu *caller)
+{
+	int ret = 0;
+	/* vm->lock orders this against hart_start, which powers vCPUs on under it. */
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		ret = -FV_EINVAL;
+	} else {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			struct vcpu *o = vm->vcpus[i];
+			if (o != caller &&
+			    __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED)
+				ret = -FV_EBUSY;
+		}
+		if (ret == 0) {
+			vm->state = VM_SUSPENDED;
+			caller->sys_suspended = true;
+		}
+	}
+	spin_unlock(&vm->lock);
+	if (ret == 0)
+		pr_info("vm %s: suspended to RAM by vcpu %u (wake: its timer, an interrupt, or "
+		        "`vm resume %s`)",
+		        vm->name, caller->id, vm->name);
+	return ret;
+}
+
+void vm_system_resumed(struct vm *vm)
+{
+	bool resumed = false;
+	spin_lock(&vm->lock);
+	if (vm->state == VM_SUSPENDED) {
+		vm->state = VM_RUNNING;
+		resumed = true;
+	}
+	/* An operator wake that raced with another wake event is used up. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		__atomic_fetch_and(&vm->vcpus[i]->requests, ~(uint32_t)VCPU_REQ_WAKE,
+		                   __ATOMIC_ACQ_REL);
+	spin_unlock(&vm->lock);
+	if (resumed)
+		pr_info("vm %s: resumed from suspend to RAM", vm->name);
+}
+
+int vm_resume(struct vm *vm)
+{
+	struct vcpu *target = NULL;
+	spin_lock(&vm->lock);
+	if (vm->state == VM_SUSPENDED)
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i]->sys_suspended)
+				target = vm->vcpus[i];
+	/*
+	 * A request bit, not just a wake: if the vCPU has not blocked yet,
+	 * sched_block sees the bit under the scheduler lock and does not block.
+	 * Posted under vm->lock (order vm->lock, then sched lock, as hart_start)
+	 * so vm_system_resumed, which clears it under the same lock, never
+	 * leaves a stale bit behind. It resumes at its resume address.
+	 */
+	if (target)
+		vcpu_request(target, VCPU_REQ_WAKE);
+	spin_unlock(&vm->lock);
+	return target ? 0 : -FV_EBUSY;
 }

@@ -13,6 +13,8 @@
 #define SBI_EXT_SRST           0x53525354
 #define SBI_EXT_DBCN           0x4442434E
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
+#define SBI_EXT_STA            0x535441
+#define SBI_EXT_SUSP           0x53555350
 
 #define SBI_SUCCESS               0
 #define SBI_ERR_FAILED            (-1)
@@ -39,6 +41,20 @@
 #define SBI_SRST_SHUTDOWN    0
 #define SBI_SRST_COLD_REBOOT 1
 #define SBI_SRST_WARM_REBOOT 2
+
+/* STA (SBI v3.0 chapter 16): the per-hart shared record. */
+#define SBI_STA_SET_SHMEM     0
+#define SBI_STA_SHMEM_SIZE    64U    /* also its required alignment */
+#define SBI_STA_SHMEM_DISABLE (~0UL) /* lo and hi all-ones: stop reporting */
+#define SBI_STA_OFF_SEQUENCE  0
+#define SBI_STA_OFF_FLAGS     4
+#define SBI_STA_OFF_STEAL     8
+#define SBI_STA_OFF_PREEMPTED 16
+
+/* SUSP (SBI v3.0 chapter 15). */
+#define SBI_SUSP_SYSTEM_SUSPEND 0
+#define SBI_SUSP_TO_RAM         0x00000000U
+#define SBI_SUSP_PLATFORM_FIRST 0x80000000U
 
 struct sbiret {
 	long error;

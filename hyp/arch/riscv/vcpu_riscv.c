@@ -106,6 +106,13 @@ void arch_vcpu_load(struct vcpu *v)
 void arch_vcpu_put(struct vcpu *v)
 {
 	struct vcpu_arch *a = &v->arch;
+	/*
+	 * Still runnable: it is being preempted, so steal time starts growing
+	 * (advisory STA flag). Written before the put completes, so the CPU
+	 * that runs it next (it waits for running_cpu == -1) writes after us.
+	 */
+	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE)
+		sbi_sta_update(v, true);
 	a->csr.vsstatus = csr_read(vsstatus);
 	a->csr.vsie = csr_read(vsie);
 	a->csr.vstvec = csr_read(vstvec);
@@ -197,9 +204,16 @@ void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
 	if (!v->hsm_suspended)
 		return;
 	v->hsm_suspended = false;
+	if (v->sys_suspended) {
+		v->sys_suspended = false;
+		vm_system_resumed(v->vm);
+	}
 	if (!v->hsm_resume_nonret)
 		return;
-	/* Non-retentive resume: state as after hart_start (SBI spec 9.3). */
+	/*
+	 * Non-retentive resume (HSM hart_suspend, SUSP system_suspend): state
+	 * as after hart_start (SBI spec v3.0 chapters 9 and 13).
+	 */
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	ctx->sepc = v->hsm_resume_addr;
 	ctx->x[10] = v->id;
@@ -255,6 +269,9 @@ void arch_vcpu_run(struct vcpu *v)
 		report_first_entry();
 	if (v->hsm_suspended)
 		riscv_hsm_resume(v, NULL);
+	__atomic_store_n(&v->hsm_start_pending, false, __ATOMIC_RELEASE);
+	/* Steal time grows only while off a CPU: publish it once per switch-in. */
+	sbi_sta_update(v, false);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
 		if (req & VCPU_REQ_STOP)

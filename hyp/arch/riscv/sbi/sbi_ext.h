@@ -83,5 +83,30 @@ void sbi_sse_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 void sbi_sse_deliver(struct vcpu *v);
 bool sbi_sse_deliverable(struct vcpu *v);
 void sbi_sse_vcpu_reset(struct vcpu *v);
+void sbi_sta_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
+void sbi_susp_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
+
+/*
+ * STA: validate sta_set_shmem(lo, hi, flags) for a VM whose RAM is
+ * [ram_gpa, ram_gpa + ram_size): SBI_SUCCESS (also for the all-ones
+ * disable), SBI_ERR_INVALID_PARAM (flags != 0, lo not 64-byte aligned) or
+ * SBI_ERR_INVALID_ADDRESS (hi != 0, record not entirely in RAM). Pure.
+ */
+long sbi_sta_check_shmem(unsigned long lo, unsigned long hi, unsigned long flags, uint64_t ram_gpa,
+                         uint64_t ram_size);
+/*
+ * STA: write steal (ns) and the preempted flag into a 64-byte record with
+ * the sequence protocol (odd while writing, even after), little-endian.
+ * Pure apart from the stores; rec must be SBI_STA_SHMEM_SIZE bytes.
+ */
+void sbi_sta_record_write(uint8_t *rec, uint64_t steal, bool preempted);
+/*
+ * STA: publish v->steal_ns into v's registered record, if any. Called by
+ * the CPU that has v loaded (before guest entry, and when it is put while
+ * still runnable); never concurrently for one vCPU.
+ */
+void sbi_sta_update(struct vcpu *v, bool preempted);
 
 #endif

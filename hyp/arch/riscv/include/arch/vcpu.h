@@ -53,6 +53,17 @@ struct riscv_sse_hart {
 	uint8_t running[2]; /* RISCV_SSE_RUN_* */
 };
 
+/*
+ * SBI STA (steal-time accounting) registration of one vCPU. Zero (as after
+ * arch_vcpu_reset) means disabled. boot is the VM's boot count when it was
+ * set: a record from an earlier boot is never written (VM reset disables it).
+ */
+struct riscv_sta {
+	uint64_t shmem; /* GPA of the 64-byte record */
+	uint64_t boot;  /* vm->boots at set_shmem */
+	bool enabled;
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* trap.S gets &ctx (riscv_vcpu_enter, sscratch) */
 	struct riscv_vs_csrs csr;
@@ -60,6 +71,7 @@ struct vcpu_arch {
 	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
 	uint64_t timer_deadline;
 	struct riscv_sse_hart sse;
+	struct riscv_sta sta;
 };
 
 #endif
