@@ -408,6 +408,8 @@ static void two_harts(void)
 	struct sse_seen *so, *sg, *sl;
 	uint64_t before, mine;
 
+	if (!callable)
+		return; /* the worker would only be started to be stopped again */
 	if (suite_other() < 0 || !test_check(suite_worker_start(), "sse.inject.worker_up"))
 		return;
 	other = (unsigned long)suite_other();

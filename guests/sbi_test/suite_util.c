@@ -103,6 +103,12 @@ bool suite_ext_begin(long eid, const char *ext)
 void suite_ext_end(void)
 {
 	test_skip_all(NULL);
+	/*
+	 * Every suite leaves the second hart STOPPED: one that returned early (a failed or
+	 * skipped check) may still have the worker running, which would derail the next suite.
+	 */
+	if (worker_running && !suite_worker_stop())
+		test_check(false, "suite.worker_stopped_at_suite_end");
 }
 
 static bool check_dev(bool cond, const char *name, const char *why, const char *detail)
