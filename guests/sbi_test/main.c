@@ -16,6 +16,7 @@
 #include "test.h"
 #include "trap.h"
 #include "uart.h"
+#include "suite.h"
 
 #define INVALID_HART 1000UL
 #define OPAQUE_1     0x5a5a1234deadbeefUL
@@ -427,5 +428,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	test_ipi_self();
 	test_hsm_and_remote();
 	test_suspend();
+	sbi_suite_fwft();
+	sbi_suite_dbtr();
 	test_finish();
 }

@@ -68,5 +68,9 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
 void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
+void sbi_fwft_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
+void sbi_dbtr_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
 
 #endif

@@ -12,6 +12,8 @@ const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_HSM, SBI_EXT_HSM, "hsm", sbi_hsm_handler},
     {SBI_EXT_SRST, SBI_EXT_SRST, "srst", sbi_srst_handler},
     {SBI_EXT_DBCN, SBI_EXT_DBCN, "dbcn", sbi_dbcn_handler},
+    {SBI_EXT_FWFT, SBI_EXT_FWFT, "fwft", sbi_fwft_handler},
+    {SBI_EXT_DBTR, SBI_EXT_DBTR, "dbtr", sbi_dbtr_handler},
 };
 const size_t sbi_guest_nr_exts = ARRAY_SIZE(sbi_guest_exts);
 
