@@ -46,4 +46,14 @@ static inline void ext_check_eq(const char *name, long got, long want, const cha
 	test_check_eq(name, got, want);
 }
 
+/* Like ext_check_eq for a boolean outcome. */
+static inline void ext_check(bool cond, const char *name, const char *deviation)
+{
+	if (!cond && deviation && ext_on_opensbi()) {
+		printf("FV-CHECK SKIP %s opensbi-1.5.1 deviation (%s)\n", name, deviation);
+		return;
+	}
+	test_check(cond, name);
+}
+
 #endif

@@ -81,16 +81,32 @@ static bool no_trap(unsigned long (*fn)(unsigned long))
 	return !trap_expect_end(&rec) && v == 101;
 }
 
-/* Install one trigger from slot 0 of e; returns the sbiret, *idx = trig_idx. */
+/*
+ * Install one trigger from slot 0 of e; returns the sbiret, *idx = trig_idx.
+ * OpenSBI 1.5.1 uses 40-byte entries and writes trig_idx after tdata3 (into
+ * word 0 of the next 32-byte slot): natively, take it from there and report
+ * the deviation once.
+ */
 static struct sbiret install1(struct entry *e, unsigned long tdata1, unsigned long tdata2,
                               unsigned long *idx)
 {
+	static bool reported;
 	e[0].w[0] = ~0UL;
 	e[0].w[1] = tdata1;
 	e[0].w[2] = tdata2;
 	e[0].w[3] = 0;
+	e[1].w[0] = ~0UL;
 	struct sbiret r = dbtr(F_INSTALL, 1, 0, 0);
 	*idx = e[0].w[0];
+	if (r.error == SBI_SUCCESS && *idx == ~0UL && native && e[1].w[0] != ~0UL) {
+		if (!reported)
+			ext_skip(
+			    "dbtr.install_triggers.idx_writeback",
+			    "opensbi-1.5.1 deviation: 40-byte entries, trig_idx written at offset "
+			    "32");
+		reported = true;
+		*idx = e[1].w[0];
+	}
 	return r;
 }
 
@@ -246,12 +262,14 @@ static void check_breakpoint(struct entry *e, const char *hart)
 	e[0].w[1] = MC6 | MC6_S | MC6_EXEC;
 	e[0].w[2] = (unsigned long)dbtr_target2;
 	e[0].w[3] = 0;
+	/* OpenSBI 1.5.1 reads trig_idx at offset 32 (see install1); a spec SBI ignores it. */
+	e[1].w[0] = idx;
 	snprintf(name, sizeof(name), "dbtr.update_triggers.ok.%s", hart);
 	test_check_eq(name, dbtr(F_UPDATE, 1, 0, 0).error, SBI_SUCCESS);
 	snprintf(name, sizeof(name), "dbtr.update_triggers.old_silent.%s", hart);
-	test_check(no_trap(dbtr_target), name);
+	ext_check(no_trap(dbtr_target), name, "update leaves the hardware trigger as it was");
 	snprintf(name, sizeof(name), "dbtr.update_triggers.new_fires.%s", hart);
-	test_check(hits(dbtr_target2, &res), name);
+	ext_check(hits(dbtr_target2, &res), name, "update leaves the hardware trigger as it was");
 
 	snprintf(name, sizeof(name), "dbtr.uninstall_triggers.ok.%s", hart);
 	test_check_eq(name, dbtr(F_UNINSTALL, idx, 1, 0).error, SBI_SUCCESS);
@@ -268,9 +286,11 @@ static void check_errors_on_uninstalled(struct entry *e)
 	char name[96];
 	for (unsigned i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "dbtr.%s_triggers.not_installed", sets[i].name);
-		test_check_eq(name, dbtr(sets[i].fid, 0, 1, 0).error, SBI_ERR_INVALID_PARAM);
+		ext_check_eq(name, dbtr(sets[i].fid, 0, 1, 0).error, SBI_ERR_INVALID_PARAM,
+		             "unmapped triggers accepted");
 		snprintf(name, sizeof(name), "dbtr.%s_triggers.idx_out_of_range", sets[i].name);
-		test_check_eq(name, dbtr(sets[i].fid, nr_trig, 1, 0).error, SBI_ERR_INVALID_PARAM);
+		ext_check_eq(name, dbtr(sets[i].fid, nr_trig, 1, 0).error, SBI_ERR_INVALID_PARAM,
+		             "indexes >= trig_max ignored");
 	}
 	e[0].w[0] = nr_trig;
 	e[0].w[1] = MC6 | MC6_S | MC6_EXEC;
@@ -310,6 +330,11 @@ static void check_watchpoint(struct entry *e)
 
 static void check_full(struct entry *e)
 {
+	if (native) {
+		ext_skip("dbtr.install_triggers.all",
+		         "opensbi-1.5.1 deviation: 40-byte entries, a second entry is misread");
+		return;
+	}
 	for (unsigned long i = 0; i < nr_trig; i++) {
 		e[i].w[0] = ~0UL;
 		e[i].w[1] = MC6 | MC6_S | MC6_EXEC;
