@@ -445,6 +445,17 @@ void sbi_suite_dbtr(void)
 	              dbtr(F_NUM, MC6 | MC6_S | MC6_EXEC, 0, 0).value, (long)nr_trig);
 	test_check_eq("dbtr.unknown_fid", dbtr(8, 0, 0, 0).error, SBI_ERR_NOT_SUPPORTED);
 
+	/* The guest's own ebreak stays its own: a breakpoint exception at the ebreak. */
+	struct trap_record rec;
+	unsigned long at;
+	trap_expect_begin();
+	__asm__ volatile(".option push\n.option norvc\n1: auipc %0, 0\nebreak\n.option pop"
+	                 : "=r"(at)::"memory");
+	bool trapped = trap_expect_end(&rec);
+	test_checkf(trapped && rec.scause == EXC_BREAKPOINT && rec.sepc == at + 4,
+	            "dbtr.ebreak.guest_handles", "trapped %d cause %lu sepc 0x%lx", trapped,
+	            rec.scause, rec.sepc);
+
 	struct entry *e = shm[0];
 	check_shmem_errors(e);
 	check_ranges(e);

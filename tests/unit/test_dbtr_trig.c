@@ -46,9 +46,9 @@ static void test_check_rejects_what_could_fire_outside(void **state)
 	                 SBI_ERR_INVALID_PARAM);
 	/* Any action but "breakpoint exception". */
 	for (unsigned long action = 1; action < 16; action++)
-		assert_int_equal(dbtr_trig_check(MC6(DBTR_MC6_S | (action << 12) | DBTR_MC6_EXECUTE),
-		                                 0),
-		                 SBI_ERR_INVALID_PARAM);
+		assert_int_equal(
+		    dbtr_trig_check(MC6(DBTR_MC6_S | (action << 12) | DBTR_MC6_EXECUTE), 0),
+		    SBI_ERR_INVALID_PARAM);
 	/* Each reserved bit on its own. */
 	for (unsigned bit = 0; bit < 60; bit++) {
 		uint64_t b = 1ULL << bit;
@@ -81,7 +81,8 @@ static void test_check_types(void **state)
 		long want;
 		if (type == 6)
 			want = SBI_SUCCESS;
-		else if (type == 2 || type == 3 || type == 4 || type == 5 || type == 7 || type == 15)
+		else if (type == 2 || type == 3 || type == 4 || type == 5 || type == 7 ||
+		         type == 15)
 			want = SBI_ERR_NOT_SUPPORTED;
 		else
 			want = SBI_ERR_INVALID_PARAM;
