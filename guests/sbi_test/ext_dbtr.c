@@ -132,6 +132,16 @@ static void check_shmem_errors(struct entry *e)
 	             "any non-firmware address accepted");
 	if (err == SBI_SUCCESS)
 		dbtr(F_SHMEM, ~0UL, ~0UL, 0);
+	/* Straddling the end of RAM: the last trig_max * 32 bytes must all be RAM. */
+	unsigned long ram_end = (unsigned long)(plat_ram_base() + plat_ram_size());
+	err = dbtr(F_SHMEM, ram_end - 32 * (nr_trig - 1), 0, 0).error;
+	ext_check_eq("dbtr.set_shmem.straddles_ram_end", err, SBI_ERR_INVALID_ADDRESS,
+	             "range not checked");
+	if (err == SBI_SUCCESS)
+		dbtr(F_SHMEM, ~0UL, ~0UL, 0);
+	err = dbtr(F_SHMEM, ram_end - 32 * nr_trig, 0, 0).error;
+	test_check_eq("dbtr.set_shmem.ends_at_ram_end", err, SBI_SUCCESS);
+	dbtr(F_SHMEM, ~0UL, ~0UL, 0);
 	test_check_eq("dbtr.set_shmem.ok", set_shmem(e), SBI_SUCCESS);
 	ext_check_eq("dbtr.set_shmem.again", set_shmem(e), SBI_SUCCESS,
 	             "ALREADY_AVAILABLE while set");
