@@ -26,7 +26,7 @@ struct sbi_ext {
 	                struct sbi_result *r);
 };
 
-#define SBI_SPEC_VERSION ((2UL << 24) | 0UL) /* v2.0 */
+#define SBI_SPEC_VERSION ((3UL << 24) | 0UL) /* v3.0 */
 #define SBI_IMPL_ID_FV   0x4656UL            /* "FV": not in the registered list */
 #define SBI_IMPL_VERSION 0x00000100UL
 

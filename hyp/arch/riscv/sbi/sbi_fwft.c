@@ -20,6 +20,7 @@
 #include "core/console.h"
 #include "core/percpu.h"
 #include "core/vcpu.h"
+#include "core/vm.h"
 
 #define MISALIGNED_EXCS (BIT(EXC_LOAD_MISALIGNED) | BIT(EXC_STORE_MISALIGNED))
 
@@ -104,6 +105,7 @@ void riscv_fwft_reset(struct vcpu *v)
 	for (unsigned i = 0; i < RISCV_FWFT_NR; i++)
 		f->value[i] = 0;
 	f->locked = 0;
+	f->logged = 0;
 	/*
 	 * The VM's device tree lists Svadu without Svade when the host can
 	 * update A/D bits, which tells its OS the hardware does so from the
@@ -172,6 +174,12 @@ static void fwft_set(struct vcpu *v, uint32_t id, unsigned long value, unsigned 
 	r->error = ft->check(value, &stored);
 	if (r->error != SBI_SUCCESS)
 		return;
+	/* One line per feature and vCPU boot at most: a guest cannot flood the log. */
+	if (stored != f->value[id] && !(f->logged & BIT(id))) {
+		f->logged |= (uint32_t)BIT(id);
+		pr_info("vm %s: vCPU %u: fwft feature %u set to %lu", v->vm->name, v->id, id,
+		        (unsigned long)stored);
+	}
 	f->value[id] = stored;
 	if (flags & SBI_FWFT_SET_FLAG_LOCK)
 		f->locked |= (uint32_t)BIT(id);

@@ -42,6 +42,7 @@ struct riscv_fp_state {
 struct riscv_fwft_state {
 	uint64_t value[RISCV_FWFT_NR]; /* indexed by feature id 0..5 */
 	uint32_t locked;               /* bit i: feature i set with the LOCK flag */
+	uint32_t logged;               /* bit i: a change of feature i was logged since reset */
 };
 
 /* SBI DBTR state of one vCPU (sbi_dbtr.c); the guest's view of its triggers. */
