@@ -433,6 +433,68 @@ static void check_other_hart(struct entry *e)
 		dbtr(F_UNINSTALL, idx, 1, 0);
 }
 
+/*
+ * Garbage from a guest that wants to break things: random functions, counts,
+ * indexes, masks and configurations (never with s/u, so nothing can fire
+ * here, and the shared memory only ever names our buffer or no RAM at all).
+ * Afterwards every trigger must be uninstallable and a fresh breakpoint must
+ * work: the hypervisor's per-vCPU state stayed consistent.
+ */
+static uint64_t rng_state = 0x243f6a8885a308d3ULL;
+
+static unsigned long rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned long)rng_state;
+}
+
+static unsigned long rnd_arg(void)
+{
+	static const unsigned long extremes[] = {0,  1,  2,    3,         4,
+	                                         63, 64, ~0UL, 1UL << 63, 0xffffffffUL};
+	unsigned long r = rnd();
+	return r & 1 ? extremes[(r >> 1) % (sizeof(extremes) / sizeof(extremes[0]))] : rnd();
+}
+
+static void check_fuzz(struct entry *e)
+{
+	unsigned long idx, res;
+	if (native) {
+		ext_skip("dbtr.fuzz", "opensbi-1.5.1 does not check index or count wraps");
+		return;
+	}
+	for (int i = 0; i < 400; i++) {
+		for (unsigned k = 0; k < MAXT; k++) {
+			e[k].w[0] = rnd() & 1 ? rnd() % (nr_trig + 1) : rnd();
+			e[k].w[1] = rnd() & 1 ? MC6 | (rnd() & 0x07ffffffUL) : rnd();
+			e[k].w[1] &= ~(MC6_S | 1UL << 3); /* no s/u: never armed for this guest */
+			e[k].w[2] = rnd();
+			e[k].w[3] = rnd() & 3 ? 0 : rnd();
+		}
+		unsigned long fid = rnd() % 9;
+		unsigned long a0 = rnd_arg(), a1 = rnd_arg();
+		if (fid == F_SHMEM) {
+			a0 = rnd() & 1 ? (unsigned long)e : 0x180000000UL + (rnd() & 0xfff8);
+			a1 = rnd() & 3 ? 0 : a1;
+		}
+		dbtr(fid, a0, a1, rnd() & 3 ? 0 : rnd());
+	}
+	test_check_eq("dbtr.fuzz.set_shmem_back", set_shmem(e), SBI_SUCCESS);
+	for (unsigned long k = 0; k < nr_trig; k++)
+		dbtr(F_UNINSTALL, k, 1, 0);
+	struct sbiret r = dbtr(F_READ, 0, nr_trig, 0);
+	bool clean = r.error == SBI_SUCCESS;
+	for (unsigned long k = 0; clean && k < nr_trig; k++)
+		clean = e[k].w[0] == 0;
+	test_checkf(clean, "dbtr.fuzz.all_uninstalled", "error %ld", r.error);
+	r = install1(e, MC6 | MC6_S | MC6_EXEC, (unsigned long)dbtr_target, &idx);
+	test_checkf(r.error == SBI_SUCCESS && hits(dbtr_target, &res), "dbtr.fuzz.breakpoint_after",
+	            "error %ld", r.error);
+	dbtr(F_UNINSTALL, idx, 1, 0);
+}
+
 void sbi_suite_dbtr(void)
 {
 	struct sbiret r = sbi_probe_extension((long)EID_DBTR);
@@ -476,4 +538,5 @@ void sbi_suite_dbtr(void)
 	check_full(e);
 	check_survives_sleep(e);
 	check_other_hart(e);
+	check_fuzz(e);
 }
