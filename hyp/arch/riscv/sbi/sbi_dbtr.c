@@ -30,7 +30,13 @@ struct dbtr_entry {
 	uint64_t w[4];
 };
 
-/* Host triggers usable on every CPU (the minimum over CPUs), capped at RISCV_DBTR_MAX. */
+/*
+ * Host triggers usable on every CPU (the minimum over CPUs), capped at
+ * RISCV_DBTR_MAX. Written only by riscv_dbtr_cpu_init on each CPU, normally
+ * before any VM starts (hyp_main waits up to 1 s for all CPUs). A late CPU
+ * can only lower them, which keeps every shared memory range checked with
+ * the older, larger count inside the VM's RAM.
+ */
 static unsigned host_trigs = RISCV_DBTR_MAX;
 static bool host_ok = true;
 

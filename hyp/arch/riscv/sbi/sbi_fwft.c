@@ -24,9 +24,13 @@
 
 #define MISALIGNED_EXCS (BIT(EXC_LOAD_MISALIGNED) | BIT(EXC_STORE_MISALIGNED))
 
-/* The firmware's FWFT misaligned delegation works on every CPU (set at CPU init). */
+/*
+ * The firmware's FWFT misaligned delegation works on every CPU. Written only
+ * at CPU init, normally before any VM starts (hyp_main waits up to 1 s for
+ * all CPUs); a late CPU can only clear it.
+ */
 static bool host_misaligned_ok = true;
-/* Per CPU: what the firmware's MISALIGNED_EXC_DELEG is now (-1 = unknown). */
+/* Per CPU, touched only by that CPU: the firmware's MISALIGNED_EXC_DELEG now (-1 = unknown). */
 static int8_t host_misaligned[FV_MAX_CPUS];
 
 struct fwft_feature {
