@@ -91,16 +91,18 @@
 #define HGATP_MODE_SV57X4 10UL
 
 /* henvcfg */
-#define ENVCFG_FIOM   BIT(0)
-#define ENVCFG_CBIE   (3UL << 4)
-#define ENVCFG_CBCFE  BIT(6)
-#define ENVCFG_CBZE   BIT(7)
-#define ENVCFG_PMM    (3UL << 32) /* Ssnpm: pointer masking of the next lower mode */
+#define ENVCFG_FIOM  BIT(0)
+#define ENVCFG_CBIE  (3UL << 4)
+#define ENVCFG_CBCFE BIT(6)
+#define ENVCFG_CBZE  BIT(7)
+#define ENVCFG_ADUE  BIT(61)
+#define ENVCFG_PBMTE BIT(62)
+#define ENVCFG_STCE  BIT(63)
+
+/* henvcfg.PMM (Ssnpm): pointer masking of VS/VU, the PMLEN values */
+#define ENVCFG_PMM    (3UL << 32)
 #define ENVCFG_PMM_7  (2UL << 32) /* PMLEN = 7 */
 #define ENVCFG_PMM_16 (3UL << 32) /* PMLEN = 16 */
-#define ENVCFG_ADUE   BIT(61)
-#define ENVCFG_PBMTE  BIT(62)
-#define ENVCFG_STCE   BIT(63)
 
 /* hcounteren / scounteren */
 #define COUNTEREN_CY BIT(0)
