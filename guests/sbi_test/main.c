@@ -28,6 +28,8 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	sbi_suite_hsm_spec();
 	sbi_suite_sta();
 	sbi_suite_susp();
+	sbi_suite_fwft();
+	sbi_suite_dbtr();
 	sbi_suite_srst();
 	test_finish();
 }

@@ -19,5 +19,7 @@ void sbi_suite_sse(void);
 void sbi_suite_hsm_spec(void);
 void sbi_suite_sta(void);
 void sbi_suite_susp(void);
+void sbi_suite_fwft(void);
+void sbi_suite_dbtr(void);
 
 #endif

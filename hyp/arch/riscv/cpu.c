@@ -149,4 +149,6 @@ void arch_cpu_init(void)
 	csr_write(sie, MIP_SSIP | MIP_STIP);
 	if (riscv_feat.sstc)
 		csr_write(stimecmp, UINT64_MAX);
+	riscv_fwft_cpu_init();
+	riscv_dbtr_cpu_init();
 }

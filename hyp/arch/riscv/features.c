@@ -73,6 +73,19 @@ int riscv_features_probe(const char *isa, uint32_t cboz_block)
 		f->svpbmt = (csr_read(henvcfg) & ENVCFG_PBMTE) != 0;
 		csr_clear(henvcfg, ENVCFG_PBMTE);
 	}
+	if (f->svadu) {
+		/* henvcfg.ADUE is read-only zero unless M-mode set menvcfg.ADUE. */
+		csr_set(henvcfg, ENVCFG_ADUE);
+		f->svadu = (csr_read(henvcfg) & ENVCFG_ADUE) != 0;
+		csr_clear(henvcfg, ENVCFG_ADUE);
+	}
+	/* henvcfg.PMM is WARL: keep the PMLEN values that stick (needs menvcfg/Ssnpm). */
+	csr_set(henvcfg, ENVCFG_PMM_7);
+	f->pmm7 = (csr_read(henvcfg) & ENVCFG_PMM) == ENVCFG_PMM_7;
+	csr_clear(henvcfg, ENVCFG_PMM);
+	csr_set(henvcfg, ENVCFG_PMM_16);
+	f->pmm16 = (csr_read(henvcfg) & ENVCFG_PMM) == ENVCFG_PMM_16;
+	csr_clear(henvcfg, ENVCFG_PMM);
 	/*
 	 * cbo.zero lets the hypervisor clear guest RAM a cache block per
 	 * instruction; usable only if M-mode enabled it (menvcfg.CBZE), so
@@ -108,6 +121,8 @@ int riscv_features_probe(const char *isa, uint32_t cboz_block)
 	pr_info("feature Sstc (supervisor timecmp): %s", yn(f->sstc));
 	pr_info("feature Svpbmt (page-based memory types): %s", yn(f->svpbmt));
 	pr_info("feature Svadu (hardware A/D updates): %s", yn(f->svadu));
+	pr_info("feature Ssnpm (guest pointer masking): PMLEN 7 %s, PMLEN 16 %s", yn(f->pmm7),
+	        yn(f->pmm16));
 	pr_info("feature AIA (Ssaia): %s, guest interrupt files (GEILEN): %u", yn(f->ssaia),
 	        f->geilen);
 	pr_info("feature Zicboz (cbo.zero for page clearing): %s", yn(f->cboz_block != 0));

@@ -13,6 +13,7 @@ struct cpu;
 struct riscv_features {
 	bool h, sstc, svpbmt, svadu, ssaia, zicbom, zicboz;
 	bool sv39x4, sv48x4, sv57x4;
+	bool pmm7, pmm16; /* henvcfg.PMM accepts PMLEN 7 / 16 (Ssnpm, enabled by M-mode) */
 	unsigned vmid_bits;
 	unsigned geilen;
 	unsigned cboz_block;  /* bytes cbo.zero clears; 0 = not usable by HS */
@@ -23,6 +24,19 @@ extern struct riscv_features riscv_feat;
 /* Probe features; prints one line each. isa = host DT riscv,isa string. Returns 0 or -1 if a
  * required feature is missing. */
 int riscv_features_probe(const char *isa, uint32_t cboz_block);
+
+/*
+ * SBI FWFT and DBTR support (sbi/sbi_fwft.c, sbi/sbi_dbtr.c). *_cpu_init run
+ * once on every CPU from arch_cpu_init (after riscv_features_probe); *_load
+ * and *_put from arch_vcpu_load/put on the vCPU's CPU.
+ */
+void riscv_fwft_cpu_init(void);
+uint64_t riscv_fwft_henvcfg(const struct vcpu *vcpu, uint64_t base);
+void riscv_fwft_load(struct vcpu *vcpu);
+void riscv_fwft_reset(struct vcpu *vcpu);
+void riscv_dbtr_cpu_init(void);
+void riscv_dbtr_load(struct vcpu *vcpu);
+void riscv_dbtr_put(struct vcpu *vcpu);
 
 /* Trap frame of a trap taken in HS-mode (trap.S). */
 struct riscv_trap_frame {

@@ -53,7 +53,8 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 	a->ctx.hstatus = HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW | HSTATUS_VSXL_64;
 	a->csr.vsstatus = SSTATUS_UXL_64;
 	a->csr.vstimecmp = UINT64_MAX;
-	a->csr.henvcfg = guest_henvcfg();
+	riscv_fwft_reset(v);
+	a->csr.henvcfg = riscv_fwft_henvcfg(v, guest_henvcfg());
 	a->csr.hcounteren = COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR;
 	a->timer_deadline = UINT64_MAX;
 	if (!v->vtimer.fn)
@@ -98,6 +99,8 @@ void arch_vcpu_load(struct vcpu *v)
 		riscv_hfence_vvma_all();
 		c->last_vcpu = v;
 	}
+	riscv_fwft_load(v);
+	riscv_dbtr_load(v);
 	csr_set(sstatus, SSTATUS_FS_INITIAL);
 	riscv_fp_restore(&a->fp);
 	a->ctx.sstatus = (a->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
@@ -113,6 +116,7 @@ void arch_vcpu_put(struct vcpu *v)
 	 */
 	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE)
 		sbi_sta_update(v, true);
+	riscv_dbtr_put(v);
 	a->csr.vsstatus = csr_read(vsstatus);
 	a->csr.vsie = csr_read(vsie);
 	a->csr.vstvec = csr_read(vstvec);

@@ -108,5 +108,9 @@ void sbi_sta_record_write(uint8_t *rec, uint64_t steal, bool preempted);
  * still runnable); never concurrently for one vCPU.
  */
 void sbi_sta_update(struct vcpu *v, bool preempted);
+void sbi_fwft_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
+void sbi_dbtr_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
 
 #endif

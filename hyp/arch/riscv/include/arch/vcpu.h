@@ -64,6 +64,29 @@ struct riscv_sta {
 	bool enabled;
 };
 
+/* SBI FWFT state of one vCPU (sbi_fwft.c): value per standard feature, lock bits. */
+#define RISCV_FWFT_NR 6
+struct riscv_fwft_state {
+	uint64_t value[RISCV_FWFT_NR]; /* indexed by feature id 0..5 */
+	uint32_t locked;               /* bit i: feature i set with the LOCK flag */
+	uint32_t logged;               /* bit i: a change of feature i was logged since reset */
+};
+
+/* SBI DBTR state of one vCPU (sbi_dbtr.c); the guest's view of its triggers. */
+#define RISCV_DBTR_MAX 4 /* virtual triggers per vCPU (at most the host's count) */
+struct riscv_dbtr_trig {
+	uint64_t state;  /* trig_state as the guest reads it (0 = not installed) */
+	uint64_t tdata1; /* guest encoding: s/u = its own S/U mode */
+	uint64_t tdata2, tdata3;
+};
+struct riscv_dbtr_state {
+	uint64_t shmem;  /* guest physical address of the shared memory */
+	bool shmem_on;   /* set_shmem gave an address (not disabled) */
+	uint8_t host_nr; /* host triggers installed for it on its CPU (0 when not loaded) */
+	uint8_t host_idx[RISCV_DBTR_MAX]; /* their host trig_idx */
+	struct riscv_dbtr_trig trig[RISCV_DBTR_MAX];
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* trap.S gets &ctx (riscv_vcpu_enter, sscratch) */
 	struct riscv_vs_csrs csr;
@@ -72,6 +95,8 @@ struct vcpu_arch {
 	uint64_t timer_deadline;
 	struct riscv_sse_hart sse;
 	struct riscv_sta sta;
+	struct riscv_fwft_state fwft;
+	struct riscv_dbtr_state dbtr;
 };
 
 #endif
