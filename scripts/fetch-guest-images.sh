@@ -294,7 +294,8 @@ if [ "$force" = 0 ] && manifest_check &&
 	[ "$(manifest_get arch)" = "$arch" ]; then
 	say "cached: $cache (kernel $(manifest_get kernel-release), suite $(manifest_get kernel-suite))"
 	rm -f "$cache/unavailable.txt"
-	touch "$manifest" # up to date for make, which compares it with this script
+	# Up to date for make, which compares the manifest with this script.
+	[ -z "$(find "$0" -newer "$manifest")" ] || touch "$manifest"
 	exit 0
 fi
 
