@@ -45,7 +45,7 @@ GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck deps benchmark images clean
-all: hyp guests configs tools
+all: hyp guests configs tools userland
 quick-build: all
 
 release:
