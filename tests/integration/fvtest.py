@@ -54,6 +54,13 @@ def timeout(seconds):
     return deco
 
 
+def kernel_matrix(func):
+    """Decorator: run this test once per Debian kernel suite (the runner expands it into
+    `test[stable]` and `test[unstable]`); a module can say KERNEL_MATRIX = True instead."""
+    func.fv_kernel_matrix = True
+    return func
+
+
 def current_test_name():
     """Name of the running test as set by the runner (or 'adhoc' outside it)."""
     return os.environ.get("FV_TEST_NAME", "adhoc")
@@ -193,6 +200,19 @@ def linux_images(suite=None):
     return LinuxImages(suite, d)
 
 
+_kernel_line_cache = []
+
+
+def _kernel_line():
+    """'kernel ... Image sha256 ...' of the current suite, for the top of console logs."""
+    if not _kernel_line_cache:
+        try:
+            _kernel_line_cache.append("FV-KERNEL: " + linux_images().describe())
+        except TestFailure as e:
+            _kernel_line_cache.append(f"FV-KERNEL: suite {kernel_suite()}: {e}")
+    return _kernel_line_cache[0]
+
+
 def native_linux_cmd(append="console=ttyS0 earlycon=sbi", suite=None, smp=2, mem="1G",
                      extra=None):
     """QEMU booting the suite's Debian kernel and layered initramfs natively on OpenSBI
@@ -256,6 +276,8 @@ class Qemu:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w", encoding="latin-1", newline="")
         self._log.write("# " + " ".join(self.cmd) + "\n")
+        if os.environ.get("FV_KERNEL_SUITE"):
+            self._log.write(f"# {_kernel_line()}\n")
         self._log.flush()
         self.started_at = time.monotonic()
         self._proc = subprocess.Popen(
