@@ -29,30 +29,34 @@ PROGS_OUT = fvtest.BUILD_DIR / "linux-progs"
 
 
 def image_dir():
-    """The cached Debian riscv64 kernel and initramfs (as the Makefile's IMAGE_DIR)."""
-    if os.environ.get("FERROVISOR_IMAGE_DIR"):
-        return Path(os.environ["FERROVISOR_IMAGE_DIR"])
-    cache = os.environ.get("FERROVISOR_CACHE") or os.path.expanduser("~/.cache/ferrovisor")
-    return Path(cache) / "images" / "riscv64"
+    """build/images/<suite>/: the test's Debian kernel (Image) and layered initramfs."""
+    return fvtest.linux_images().image.parent
+
+
+def progs_out():
+    """Per-suite output directory ([stable] and [unstable] may run at the same time)."""
+    d = PROGS_OUT / fvtest.kernel_suite()
+    d.mkdir(parents=True, exist_ok=True)
+    return d
 
 
 def misaligned_initramfs():
-    """The cached initramfs plus /misaligned (a second, uncompressed cpio archive)."""
-    PROGS_OUT.mkdir(parents=True, exist_ok=True)
-    subprocess.run([CROSS_CC, "-nostdlib", "-static", "-o", str(PROGS_OUT / "misaligned"),
+    """The suite's initramfs plus /misaligned (a second, uncompressed cpio archive)."""
+    out_dir = progs_out()
+    subprocess.run([CROSS_CC, "-nostdlib", "-static", "-o", str(out_dir / "misaligned"),
                     str(PROGS_SRC / "misaligned.S")], check=True)
     extra = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=b"misaligned\n",
-                           cwd=str(PROGS_OUT), check=True, capture_output=True).stdout
-    base = (image_dir() / "initramfs.cpio.gz").read_bytes()
+                           cwd=str(out_dir), check=True, capture_output=True).stdout
+    base = fvtest.linux_images().initramfs.read_bytes()
     # Linux unpacks concatenated archives; zero padding between them is skipped.
-    out = PROGS_OUT / "initramfs-misaligned.cpio"
+    out = out_dir / "initramfs-misaligned.cpio"
     out.write_bytes(base + b"\0" * (-len(base) % 4) + extra)
     return out
 
 
 def misaligned_config(initrd):
     """build/config/test-linux-misaligned.dtb: the Linux VM of linux-hello with that initrd."""
-    dts = PROGS_OUT / "linux-misaligned.dts"
+    dts = progs_out() / "linux-misaligned.dts"
     dts.write_text(
         "/dts-v1/;\n/ {\n\tcompatible = \"ferrovisor,config-v1\";\n"
         "\thost { console-focus = \"linux\"; };\n\tvms {\n"
@@ -62,8 +66,9 @@ def misaligned_config(initrd):
         "\t\t\tbootargs = \"console=ttyS0 quiet\"; autostart; };\n"
         "\t\thello { vcpus = <1>; memory-size = /bits/ 64 <0x2000000>; "
         "kernel = /incbin/(\"hello.bin\"); autostart; };\n\t};\n};\n")
-    dtb = CONFIG_DIR / "test-linux-misaligned.dtb"
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(PROGS_OUT), "-i",
+    dtb = CONFIG_DIR / fvtest.kernel_suite() / "test-linux-misaligned.dtb"
+    dtb.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(progs_out()), "-i",
                     str(image_dir()), "-i", str(fvtest.BUILD_DIR / "guests"), "-o", str(dtb),
                     str(dts)], check=True)
     return "linux-misaligned"
