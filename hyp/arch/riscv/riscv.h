@@ -57,6 +57,19 @@ void riscv_vtimer_set(struct vcpu *vcpu, uint64_t deadline);
 /* Finish an HSM suspend when the vCPU runs again (r may be NULL). */
 struct sbi_result;
 void riscv_hsm_resume(struct vcpu *vcpu, struct sbi_result *r);
+/*
+ * Virtual PMU (vpmu.c). load/put: the vCPU enters/leaves its CPU (counts only
+ * while loaded). emulate_csr: a guest read of cycle/time/instret/hpmcounterN
+ * that trapped as a virtual instruction; returns false if insn is not one.
+ * fw_event: count a firmware event (SBI_PMU_FW_*) for a vCPU, from any CPU.
+ */
+void riscv_vpmu_load(struct vcpu *vcpu);
+void riscv_vpmu_put(struct vcpu *vcpu);
+bool riscv_vpmu_emulate_csr(struct vcpu *vcpu, uint32_t insn);
+void riscv_vpmu_fw_event(struct vcpu *vcpu, unsigned code);
+/* Host counter readings for the loaded vCPU's counters (struct pmu_now). */
+struct pmu_now;
+void riscv_vpmu_now(struct pmu_now *now);
 /* Handle the hypervisor's own pending interrupts (timer, IPI) in sip. */
 void riscv_handle_host_irqs(void);
 /* Claim and dispatch pending host PLIC sources (boot CPU; irq_riscv.c). */

@@ -68,5 +68,7 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
 void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
+void sbi_pmu_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
 
 #endif

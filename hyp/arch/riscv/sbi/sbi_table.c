@@ -12,6 +12,7 @@ const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_HSM, SBI_EXT_HSM, "hsm", sbi_hsm_handler},
     {SBI_EXT_SRST, SBI_EXT_SRST, "srst", sbi_srst_handler},
     {SBI_EXT_DBCN, SBI_EXT_DBCN, "dbcn", sbi_dbcn_handler},
+    {SBI_EXT_PMU, SBI_EXT_PMU, "pmu", sbi_pmu_handler},
 };
 const size_t sbi_guest_nr_exts = ARRAY_SIZE(sbi_guest_exts);
 

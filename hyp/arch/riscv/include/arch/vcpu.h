@@ -37,12 +37,41 @@ struct riscv_fp_state {
 	uint64_t fcsr;
 };
 
+/*
+ * Virtual PMU of one vCPU (SBI PMU extension; logic in sbi/pmu_core.c).
+ * Counter indices follow the host layout Linux expects: 0 = cycle,
+ * 1 = time (listed, never configurable), 2 = instret, then firmware
+ * counters. fw_events are the vCPU's raw firmware-event totals (atomic
+ * adds from any CPU); a counter keeps its value at the last fold plus the
+ * source reading (base) it was folded at.
+ */
+#define RISCV_PMU_NR_HW        3
+#define RISCV_PMU_NR_FW        16
+#define RISCV_PMU_NR_CTRS      (RISCV_PMU_NR_HW + RISCV_PMU_NR_FW)
+#define RISCV_PMU_NR_FW_EVENTS 22
+
+struct riscv_pmu_ctr {
+	uint64_t value;     /* count up to the moment base was read */
+	uint64_t base;      /* source reading at the last fold (valid while started) */
+	uint32_t event_idx; /* SBI event_idx, valid while configured */
+	uint8_t configured; /* mapped to an event (config_matching .. stop RESET) */
+	uint8_t started;
+};
+
+struct riscv_pmu {
+	struct riscv_pmu_ctr ctr[RISCV_PMU_NR_CTRS];
+	uint64_t fw_events[RISCV_PMU_NR_FW_EVENTS];
+	uint64_t snapshot_gpa; /* snapshot shared memory, valid if snapshot_on */
+	bool snapshot_on;
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* must stay first: trap.S gets &ctx from sscratch */
 	struct riscv_vs_csrs csr;
 	struct riscv_fp_state fp;
 	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
 	uint64_t timer_deadline;
+	struct riscv_pmu pmu;
 };
 
 #endif
