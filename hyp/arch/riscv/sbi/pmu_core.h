@@ -11,7 +11,7 @@
  * Not locked: only the vCPU's own CPU calls them, except pmu_fw_event.
  */
 #include "lib/types.h"
-#include "arch/vcpu.h"
+#include "arch/riscv/include/arch/vcpu.h"
 
 /* What a counter counts, derived from its event. */
 enum pmu_src {
