@@ -13,6 +13,7 @@
 #include "printf.h"
 #include "sbi.h"
 #include "smp.h"
+#include "suite.h"
 #include "test.h"
 #include "trap.h"
 #include "uart.h"
@@ -427,5 +428,6 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	test_ipi_self();
 	test_hsm_and_remote();
 	test_suspend();
+	sbi_suite_pmu();
 	test_finish();
 }
