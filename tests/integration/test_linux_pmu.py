@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """SBI PMU in a Linux VM: the kernel's riscv-pmu-sbi driver probes as on bare hardware (which
-also gives user space rdtime), and perf counts a known loop plausibly, only while its vCPU
-runs although three CPU hogs in other VMs share the CPUs (fv-perf, guests/linux-userland/)."""
+also gives user space rdtime), and perf counts a known loop plausibly while three CPU hogs in
+other VMs share the CPUs, so the counters are switched with the vCPU many times (fv-perf,
+guests/linux-userland/)."""
 
 import fvtest
 from hyp import assert_healthy, hyp_cmd
@@ -18,11 +19,11 @@ def run(q, cmd, pattern, timeout=60):
 
 @fvtest.timeout(900)
 def test_linux_pmu_probes_and_perf_counts_only_its_vcpu():
-    # -icount shift=0: QEMU's cycle and instret then both read its virtual clock in ns (which
-    # advances with the instructions of every CPU), the clock guest time also follows. So
-    # the loop's length is a lower bound, and cycles well below the loop's elapsed guest time
-    # show the counter stood still while the hogs had the vCPU's CPU. (Plain TCG counts host
-    # ticks in both, which allows neither check.)
+    # -icount shift=0: QEMU's cycle and instret then read its virtual clock, which advances
+    # with every executed instruction (of any CPU), so the loop's length is a lower bound.
+    # Plain TCG counts host ticks in both, which could be fewer. Per-vCPU isolation itself is
+    # checked by the unit test (fold/rebase) and the sbi_test guest (per-hart counters):
+    # with a clock shared by all CPUs it is not observable as a count here.
     with fvtest.Qemu(hyp_cmd("linux-pmu", mem="2G", extra=["-icount", "shift=0"])) as q:
         q.expect(r"^\[linux\] FERROVISOR-INIT: up", 600)
         q.expect(rf"^\[linux\] .*{PROMPT}", 120)
@@ -42,8 +43,6 @@ def test_linux_pmu_probes_and_perf_counts_only_its_vcpu():
         print(f"fv-perf: cycles={cycles} instructions={insns} loop={loop} ns={ns}", flush=True)
         assert loop == 2 * LOOP_ITERS
         assert cycles > 0
+        # Sane: the loop plus the other CPU's share of the clock and kernel entry/exit.
         assert loop <= insns <= 20 * loop, (insns, loop)
-        # 4 runnable vCPUs on 2 CPUs: the loop's vCPU has its CPU about half the time. A
-        # counter that also counted while it was off its CPU would read about ns.
-        assert cycles <= 0.8 * ns, (cycles, ns)
         assert_healthy(q)
