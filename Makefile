@@ -89,20 +89,62 @@ $(BUILD)/config/%.dtb: configs/%.dts guests
 FERROVISOR_CACHE ?= $(HOME)/.cache/ferrovisor
 IMAGE_DIR := $(FERROVISOR_CACHE)/images/riscv64
 IMAGE_STAMP := $(IMAGE_DIR)/manifest.txt
+# One cache directory per Debian kernel suite: stable (trixie, or trixie-security when it is
+# newer) and unstable (sid).
+IMAGES_CACHE := $(FERROVISOR_CACHE)/images/riscv64
+SUITE_DEBIAN_stable   := trixie trixie-security
+SUITE_DEBIAN_unstable := sid
 
 images: $(IMAGE_STAMP)
 $(IMAGE_STAMP): scripts/fetch-guest-images.sh
 	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --cache $(IMAGE_DIR)
+
+$(IMAGES_CACHE)/stable/manifest.txt $(IMAGES_CACHE)/unstable/manifest.txt: \
+		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
+	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --cache $(IMAGES_CACHE)/$* \
+		--suites "$(SUITE_DEBIAN_$*)"
+
+# The guest userland layer: every guests/linux-userland/<prog>.c, linked statically for the
+# Linux guests, becomes /usr/bin/<prog> of a cpio layer appended to each suite's cached
+# initramfs in build/images/<suite>/ (beside a link to its Image), the `dtc -i` directory of
+# the test configurations. See guests/linux-userland/README.md.
+USERLAND_SRC    := $(wildcard guests/linux-userland/*.c)
+USERLAND_BINS   := $(patsubst guests/linux-userland/%.c,$(BUILD)/userland/bin/%,$(USERLAND_SRC))
+USERLAND_CFLAGS := -static -O2 -Wall -Wextra -Werror
+USERLAND_LAYER  := $(BUILD)/userland/layer.cpio.gz
+
+.PHONY: userland FORCE
+userland: $(USERLAND_LAYER)
+
+$(BUILD)/userland/bin/%: guests/linux-userland/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USERLAND_CFLAGS) -s -o $@ $< -lm
+
+# Always run (a program removed from the directory must leave the layer); the script keeps
+# the file, and so its date, when the bytes are unchanged.
+$(USERLAND_LAYER): $(USERLAND_BINS) scripts/userland-layer.py FORCE
+	$(Q)python3 scripts/userland-layer.py layer --out $@ $(USERLAND_BINS) >/dev/null
+
+# Static pattern: the targets are named, so make finds this rule before the generic test-%.dtb.
+$(BUILD)/images/stable/initramfs.cpio.gz $(BUILD)/images/unstable/initramfs.cpio.gz: \
+		$(BUILD)/images/%/initramfs.cpio.gz: $(IMAGES_CACHE)/%/manifest.txt $(USERLAND_LAYER) \
+		scripts/userland-layer.py
+	$(Q)python3 scripts/userland-layer.py compose --cache $(IMAGES_CACHE)/$* \
+		--layer $(USERLAND_LAYER) --out $(BUILD)/images/$*
+
+FORCE:
 
 # Configurations with Linux guests embed the cached images.
 $(BUILD)/config/linux%.dtb: configs/linux%.dts guests $(IMAGE_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(IMAGE_DIR) -o $@ $<
 
-# Integration tests build extra configurations from tests/integration/configs.
-$(BUILD)/config/test-linux%.dtb: tests/integration/configs/linux%.dts guests $(IMAGE_STAMP)
+# Integration tests build extra configurations from tests/integration/configs; the Linux
+# ones boot the stable kernel with the userland layer.
+$(BUILD)/config/test-linux%.dtb: tests/integration/configs/linux%.dts guests \
+		$(BUILD)/images/stable/initramfs.cpio.gz
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(IMAGE_DIR) -o $@ $<
+	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(BUILD)/images/stable -o $@ $<
 
 $(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
 	@mkdir -p $(dir $@)

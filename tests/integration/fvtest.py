@@ -113,6 +113,77 @@ def hyp_cmd(config=None, smp=2, mem="1G", extra=None):
     return qemu_riscv_cmd(hyp_image(), smp=smp, mem=mem, extra=more + list(extra or []))
 
 
+# ------------------------------------------------------------------ Debian Linux guests
+
+KERNEL_SUITES = ("stable", "unstable")
+IMAGES_DIR = BUILD_DIR / "images"
+
+
+def kernel_suite():
+    """The Debian kernel suite this test runs against: $FV_KERNEL_SUITE (set by the runner
+    for KERNEL_MATRIX tests), else "stable"."""
+    suite = os.environ.get("FV_KERNEL_SUITE", "stable")
+    if suite not in KERNEL_SUITES:
+        raise TestFailure(f"FV_KERNEL_SUITE={suite!r}: not one of {', '.join(KERNEL_SUITES)}")
+    return suite
+
+
+class LinuxImages:
+    """A suite's test images in build/images/<suite>/ (made by `make`): `image` (the Debian
+    kernel), `initramfs` (the cached busybox initramfs + the guest userland layer), `info`
+    (manifest keys: kernel-release, kernel-suite, kernel-package, ...), `packages`
+    [(name, version, debian suite)], `image_sha256`, `userland` {program: sha256}."""
+
+    def __init__(self, suite, directory):
+        self.suite = suite
+        self.dir = Path(directory)
+        self.image = self.dir / "Image"
+        self.initramfs = self.dir / "initramfs.cpio.gz"
+        self.info, self.packages, self.files, self.userland = {}, [], {}, {}
+        for line in (self.dir / "manifest.txt").read_text().splitlines():
+            parts = line.split()
+            if not parts or parts[0].startswith("#"):
+                continue
+            if parts[0] == "package" and len(parts) == 4:
+                self.packages.append(tuple(parts[1:]))
+            elif parts[0] == "file" and len(parts) == 4:
+                self.files[parts[3]] = parts[1]
+            elif parts[0] == "userland" and len(parts) >= 3:
+                self.userland[parts[1]] = parts[2]
+            elif len(parts) >= 2:
+                self.info.setdefault(parts[0], " ".join(parts[1:]))
+        self.release = self.info.get("kernel-release", "?")
+        self.image_sha256 = self.files.get("Image", "?")
+
+    def describe(self):
+        """One line naming the kernel: release, suite, package=version, Image sha256."""
+        pkgs = " ".join(f"{n}={v}" for n, v, _ in self.packages if not n.startswith("busybox"))
+        return (f"kernel {self.release} suite {self.suite} "
+                f"({self.info.get('kernel-suite', '?')}) {pkgs} "
+                f"Image sha256 {self.image_sha256}")
+
+
+def linux_images(suite=None):
+    """LinuxImages of `suite` (default: kernel_suite()); TestFailure if not built."""
+    suite = suite or kernel_suite()
+    d = IMAGES_DIR / suite
+    for f in ("manifest.txt", "Image", "initramfs.cpio.gz"):
+        if not (d / f).is_file():
+            raise TestFailure(f"{d / f} missing: run `make all build/images/{suite}/"
+                              "initramfs.cpio.gz` (needs `make images`)")
+    return LinuxImages(suite, d)
+
+
+def native_linux_cmd(append="console=ttyS0 earlycon=sbi", suite=None, smp=2, mem="1G",
+                     extra=None):
+    """QEMU booting the suite's Debian kernel and layered initramfs natively on OpenSBI
+    (no Ferrovisor), to compare a guest's behaviour with the VM's; -no-reboot so that a
+    guest reboot ends QEMU."""
+    imgs = linux_images(suite)
+    more = ["-initrd", str(imgs.initramfs), "-append", append, "-no-reboot"]
+    return qemu_riscv_cmd(imgs.image, smp=smp, mem=mem, extra=more + list(extra or []))
+
+
 def vm_prefix(vm):
     """Regex prefix of a console line the hypervisor tagged for VM `vm` ("[vm] ")."""
     return r"^\[" + re.escape(vm) + r"\] " if vm else r"^"

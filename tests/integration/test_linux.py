@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Stock Debian riscv64 Linux in Ferrovisor VMs, beside other VMs."""
 
+import re
+
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd, shell
 
@@ -32,6 +34,9 @@ def test_linux_smp_boots_to_shell_beside_baremetal():
         assert m.group(1).startswith("imafdc"), m.group(1)
         assert "h" not in m.group(1), "the H extension leaked into the guest's ISA"
         q.expect(r"^\[linux\] mmu\s*: sv", 10)
+        # The guest userland layer (guests/linux-userland/) is in the VM's initramfs and runs.
+        release = re.escape(fvtest.linux_images().release)
+        run(q, "linux", "fv-hello 40 2", rf"fv-hello: ok kernel={release} machine=riscv64 sum=42")
         # Guest time: `sleep 2` takes about 2 s of guest time.
         m = run(q, "linux", "time sleep 2", r"real\s+0m\s*(\d+\.\d+)s", 60)
         secs = float(m.group(1))
