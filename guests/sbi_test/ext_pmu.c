@@ -9,6 +9,8 @@
  */
 #include <stdint.h>
 
+#include "csr.h"
+#include "plat.h"
 #include "printf.h"
 #include "sbi.h"
 #include "smp.h"
@@ -202,6 +204,55 @@ static void check_instret(void)
 	            "pmu.counter_start.instret_plausible", "loop of %lu insns read %lu",
 	            2 * LOOP_ITERS, b - a);
 	pmu_call(FID_STOP, i, 1, STOP_RESET, 0, 0);
+}
+
+/*
+ * A vCPU's counters stand still while it is off its CPU. Observable here as: cycles counted
+ * across a 20 ms HSM suspend (Ferrovisor blocks the vCPU and takes it off the CPU) are far
+ * fewer than across 20 ms of busy waiting. On hardware (and natively under QEMU) the cycle
+ * counter keeps running while the hart waits, so there the check only prints SKIP.
+ */
+static void check_not_counting_while_off_cpu(void)
+{
+	unsigned long c = pmu.cycle;
+	struct trap_hart *h = trap_hart_state();
+	struct sbiret r = pmu_call(FID_CFG_MATCH, c, 1,
+	                           CFG_SKIP_MATCH | CFG_CLEAR_VALUE | CFG_AUTO_START, EV_CYCLES, 0);
+	if (r.error)
+		return;
+	uint64_t t0 = rdtime(), wait = plat_ms_to_ticks(20);
+	unsigned long a0 = rdcycle();
+	while (rdtime() - t0 < wait)
+		;
+	unsigned long busy = rdcycle() - a0;
+
+	uint64_t before = h->timer_count;
+	irq_disable();
+	csr_set(sie, SIE_STIE);
+	t0 = rdtime();
+	sbi_set_timer(t0 + wait);
+	a0 = rdcycle();
+	r = sbi_hart_suspend(SBI_HSM_SUSPEND_RET_DEFAULT, 0, 0);
+	unsigned long suspended = rdcycle() - a0;
+	uint64_t elapsed = rdtime() - t0;
+	irq_enable();
+	for (unsigned long spins = 0; h->timer_count == before && spins < 100000000UL; spins++)
+		__asm__ volatile("nop");
+	pmu_call(FID_STOP, c, 1, STOP_RESET, 0, 0);
+	printf("sbi_test: cycles over 20 ms busy %lu, over a %lu us suspend %lu\n", busy,
+	       (unsigned long)plat_ticks_to_us(elapsed), suspended);
+	if (r.error || elapsed < wait) {
+		test_checkf(false, "pmu.counter.off_cpu_suspend", "suspend error %ld, %lu ticks",
+		            r.error, (unsigned long)elapsed);
+		return;
+	}
+	if (!pmu.under_fv && suspended >= busy / 2) {
+		skip("pmu.counter.not_counting_off_cpu",
+		     "the hardware counter runs while harts wait");
+		return;
+	}
+	test_checkf(suspended < busy / 2, "pmu.counter.not_counting_off_cpu",
+	            "busy %lu, suspended %lu", busy, suspended);
 }
 
 static void other_hart_set_timers(unsigned long hartid, unsigned long opaque)
@@ -412,6 +463,7 @@ void sbi_suite_pmu(void)
 	pmu_call(FID_STOP, 0, pmu.mask, STOP_RESET, 0, 0);
 	check_cycle();
 	check_instret();
+	check_not_counting_while_off_cpu();
 	check_firmware();
 	check_snapshot();
 	check_event_info();
