@@ -21,8 +21,8 @@ def run(q, cmd, pattern, timeout=60):
 def test_linux_pmu_probes_and_perf_counts_only_its_vcpu():
     # -icount shift=0: QEMU's cycle and instret then read its virtual clock, which advances
     # with every executed instruction (of any CPU), so the loop's length is a lower bound.
-    # Plain TCG counts host ticks in both, which could be fewer. Per-vCPU isolation itself is
-    # checked by the unit test (fold/rebase) and the sbi_test guest (per-hart counters):
+    # Plain TCG counts host ticks in both, which could be fewer. That counts stop while a
+    # vCPU is off its CPU is checked by the sbi_test guest (HSM suspend) and the unit test:
     # with a clock shared by all CPUs it is not observable as a count here.
     with fvtest.Qemu(hyp_cmd("linux-pmu", mem="2G", extra=["-icount", "shift=0"])) as q:
         q.expect(r"^\[linux\] FERROVISOR-INIT: up", 600)
