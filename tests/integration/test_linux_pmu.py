@@ -18,7 +18,7 @@ def run(q, cmd, pattern, timeout=60):
 
 
 @fvtest.timeout(900)
-def test_linux_pmu_probes_and_perf_counts_only_its_vcpu():
+def test_linux_pmu_probes_and_perf_counts_a_loop():
     # -icount shift=0: QEMU's cycle and instret then read its virtual clock, which advances
     # with every executed instruction (of any CPU), so the loop's length is a lower bound.
     # Plain TCG counts host ticks in both, which could be fewer. That counts stop while a
