@@ -36,15 +36,15 @@ static void test_event_src(void **state)
 	(void)state;
 	assert_int_equal(pmu_event_src(EV_HW(1), 0), PMU_SRC_CYCLE);
 	assert_int_equal(pmu_event_src(EV_HW(2), 0), PMU_SRC_INSTRET);
-	assert_int_equal(pmu_event_src(EV_HW(3), 0), PMU_SRC_NONE);
-	assert_int_equal(pmu_event_src(EV_HW(10), 0), PMU_SRC_NONE);
+	assert_int_equal(pmu_event_src(EV_HW(3), 0), PMU_SRC_HOST);
+	assert_int_equal(pmu_event_src(EV_HW(10), 0), PMU_SRC_HOST);
 	assert_int_equal(pmu_event_src(EV_HW(0), 0), PMU_SRC_INVALID);
 	assert_int_equal(pmu_event_src(EV_HW(11), 0), PMU_SRC_INVALID);
-	/* Cache: L1D read access is valid but not countable; cache id 7 is invalid. */
-	assert_int_equal(pmu_event_src((1UL << 16) | 0, 0), PMU_SRC_NONE);
+	/* Cache: L1D read access is for a host counter; cache id 7 is invalid. */
+	assert_int_equal(pmu_event_src((1UL << 16) | 0, 0), PMU_SRC_HOST);
 	assert_int_equal(pmu_event_src((1UL << 16) | (7 << 3), 0), PMU_SRC_INVALID);
 	assert_int_equal(pmu_event_src((1UL << 16) | (3 << 1), 0), PMU_SRC_INVALID);
-	assert_int_equal(pmu_event_src(2UL << 16, 0x1234), PMU_SRC_NONE);
+	assert_int_equal(pmu_event_src(2UL << 16, 0x1234), PMU_SRC_HOST);
 	assert_int_equal(pmu_event_src((2UL << 16) | 1, 0), PMU_SRC_INVALID);
 	assert_int_equal(pmu_event_src(EV_FW(SBI_PMU_FW_SET_TIMER), 0), PMU_SRC_FW);
 	assert_int_equal(pmu_event_src(EV_FW(SBI_PMU_FW_SET_TIMER), 1), PMU_SRC_NONE);
@@ -81,7 +81,7 @@ static void test_info_and_decode(void **state)
 static void test_cycle_counts_only_while_loaded(void **state)
 {
 	(void)state;
-	struct pmu_now now = {1000, 500};
+	struct pmu_now now = {1000, 500, {0}};
 	unsigned long idx;
 	/* cycle/instret run from reset, like the hardware's. */
 	pmu_hw_resume(&pmu, &now);
@@ -119,24 +119,28 @@ static void test_cycle_counts_only_while_loaded(void **state)
 static void test_matching(void **state)
 {
 	(void)state;
-	struct pmu_now now = {0, 0};
+	struct pmu_now now = {0};
 	unsigned long idx = 99;
-	/* Only counter 2 counts instructions; the time counter counts nothing. */
+	/* Only counter 2 counts instructions (not the time counter, not a hosted one). */
 	assert_int_equal(pmu_config_matching(&pmu, &now, 0, 0x3, 0, EV_HW(2), 0, &idx),
+	                 SBI_ERR_NOT_SUPPORTED);
+	assert_int_equal(pmu_config_matching(&pmu, &now, 0, 0x8, 0, EV_HW(2), 0, &idx),
 	                 SBI_ERR_NOT_SUPPORTED);
 	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_HW(2), 0, &idx),
 	                 SBI_SUCCESS);
 	assert_int_equal(idx, 2);
 	/* A mapped counter is not free any more. */
-	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_HW(2), 0, &idx),
+	assert_int_equal(pmu_config_matching(&pmu, &now, 0, 0x7, 0, EV_HW(2), 0, &idx),
 	                 SBI_ERR_NOT_SUPPORTED);
 	/* ...but SKIP_MATCH re-maps the first counter of the set when it is not running. */
 	assert_int_equal(
 	    pmu_config_matching(&pmu, &now, 2, 1, SBI_PMU_CFG_FLAG_SKIP_MATCH, EV_HW(2), 0, &idx),
 	    SBI_SUCCESS);
 	assert_int_equal(idx, 2);
-	/* Unsupported and invalid events, reserved flags, invalid sets. */
-	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_HW(3), 0, &idx),
+	/* Invalid and unsupported events, reserved flags, invalid sets. */
+	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_HW(0), 0, &idx),
+	                 SBI_ERR_NOT_SUPPORTED);
+	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_FW(14), 0, &idx),
 	                 SBI_ERR_NOT_SUPPORTED);
 	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 1UL << 8, EV_HW(1), 0, &idx),
 	                 SBI_ERR_INVALID_PARAM);
@@ -165,7 +169,7 @@ static void test_matching(void **state)
 static void test_fw_counters(void **state)
 {
 	(void)state;
-	struct pmu_now now = {0, 0};
+	struct pmu_now now = {0};
 	unsigned long idx, val;
 	pmu_fw_event(&pmu, SBI_PMU_FW_SET_TIMER); /* before mapping: not counted */
 	assert_int_equal(
@@ -191,7 +195,7 @@ static void test_fw_counters(void **state)
 static void test_snapshot(void **state)
 {
 	(void)state;
-	struct pmu_now now = {100, 0};
+	struct pmu_now now = {100, 0, {0}};
 	uint64_t shmem[512];
 	unsigned long idx;
 	memset(shmem, 0xff, sizeof(shmem));
@@ -225,6 +229,52 @@ static void test_snapshot(void **state)
 	assert_int_equal(pmu_stop(&pmu, &now, 0, 1, 4, NULL), SBI_ERR_INVALID_PARAM);
 }
 
+static bool host_has_event4(unsigned long ev, uint64_t data)
+{
+	return ev == EV_HW(4) && data == 0;
+}
+
+static void test_hosted_counters(void **state)
+{
+	(void)state;
+	struct pmu_now now = {0};
+	unsigned long idx;
+	/* Other hardware events go to the hosted counters 3.., following now.host[]. */
+	assert_int_equal(
+	    pmu_config_matching(&pmu, &now, 0, ALL_CTRS,
+	                        SBI_PMU_CFG_FLAG_CLEAR_VAL | SBI_PMU_CFG_FLAG_AUTO_START,
+	                        (1UL << 16) | 0x19, 0, &idx),
+	    SBI_SUCCESS);
+	assert_int_equal(idx, RISCV_PMU_FIRST_HOSTED);
+	assert_int_equal(pmu.ctr[idx].event_idx, (1UL << 16) | 0x19);
+	now.host[0] = 40;
+	assert_int_equal(pmu_ctr_read(&pmu, &now, (unsigned)idx), 40);
+	/* vCPU put: folded; at the next load the host counter starts from zero again. */
+	pmu_hw_pause(&pmu, &now);
+	now.host[0] = 0;
+	pmu_hw_resume(&pmu, &now);
+	now.host[0] = 2;
+	assert_int_equal(pmu_ctr_read(&pmu, &now, (unsigned)idx), 42);
+	/* Folded, then a new host counter under it (remapping): rebase keeps the value. */
+	pmu_hw_pause(&pmu, &now);
+	now.host[0] = 1000;
+	pmu_ctr_rebase(&pmu, (unsigned)idx, &now);
+	assert_int_equal(pmu_ctr_read(&pmu, &now, (unsigned)idx), 42);
+	now.host[0] = 1005;
+	assert_int_equal(pmu_ctr_read(&pmu, &now, (unsigned)idx), 47);
+	/* Hosted counters are hardware counters with hpmcounter CSRs; fw_read refuses them. */
+	unsigned long info, val;
+	assert_int_equal(pmu_ctr_info(idx, &info), SBI_SUCCESS);
+	assert_int_equal(info & 0xfff, 0xc03);
+	assert_int_equal(pmu_fw_read(&pmu, idx, &val), SBI_ERR_INVALID_PARAM);
+	/* All hosted counters taken: no more. */
+	for (unsigned i = 1; i < RISCV_PMU_NR_HOSTED; i++)
+		assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_HW(3), 0, &idx),
+		                 SBI_SUCCESS);
+	assert_int_equal(pmu_config_matching(&pmu, &now, 0, ALL_CTRS, 0, EV_HW(3), 0, &idx),
+	                 SBI_ERR_NOT_SUPPORTED);
+}
+
 static void test_event_info(void **state)
 {
 	(void)state;
@@ -241,7 +291,7 @@ static void test_event_info(void **state)
 	ev = (uint32_t)EV_FW(SBI_PMU_FW_IPI_SENT);
 	memcpy(e + 32, &ev, 4);
 	memcpy(e + 40, &data, 8);
-	assert_int_equal(pmu_event_info(e, 3), SBI_SUCCESS);
+	assert_int_equal(pmu_event_info(e, 3, NULL), SBI_SUCCESS);
 	memcpy(&out, e + 4, 4);
 	assert_int_equal(out, 1);
 	memcpy(&out, e + 20, 4);
@@ -252,10 +302,16 @@ static void test_event_info(void **state)
 	ev = 0x00f00001; /* reserved bits 20..31 */
 	memcpy(e + 16, &ev, 4);
 	memset(e + 4, 0x77, 4);
-	assert_int_equal(pmu_event_info(e, 3), SBI_ERR_INVALID_PARAM);
+	assert_int_equal(pmu_event_info(e, 3, NULL), SBI_ERR_INVALID_PARAM);
 	memcpy(&out, e + 4, 4);
 	assert_int_equal(out, 0x77777777);
-	assert_int_equal(pmu_event_info(e, 0), SBI_SUCCESS);
+	assert_int_equal(pmu_event_info(e, 0, NULL), SBI_SUCCESS);
+	/* Host events: the callback decides. */
+	ev = (uint32_t)EV_HW(4);
+	memcpy(e + 16, &ev, 4);
+	assert_int_equal(pmu_event_info(e, 3, host_has_event4), SBI_SUCCESS);
+	memcpy(&out, e + 20, 4);
+	assert_int_equal(out, 1);
 }
 
 int main(void)
@@ -267,6 +323,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_matching, setup),
 	    cmocka_unit_test_setup(test_fw_counters, setup),
 	    cmocka_unit_test_setup(test_snapshot, setup),
+	    cmocka_unit_test_setup(test_hosted_counters, setup),
 	    cmocka_unit_test_setup(test_event_info, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

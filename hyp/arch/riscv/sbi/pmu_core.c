@@ -33,15 +33,15 @@ enum pmu_src pmu_event_src(unsigned long event_idx, uint64_t event_data)
 			return PMU_SRC_CYCLE;
 		if (code == SBI_PMU_HW_INSTRUCTIONS)
 			return PMU_SRC_INSTRET;
-		return PMU_SRC_NONE;
+		return PMU_SRC_HOST;
 	case SBI_PMU_TYPE_CACHE:
 		if ((code >> 3) > CACHE_ID_MAX || ((code >> 1) & 3) > CACHE_OP_MAX)
 			return PMU_SRC_INVALID;
-		return PMU_SRC_NONE;
+		return PMU_SRC_HOST;
 	case SBI_PMU_TYPE_RAW:
 	case SBI_PMU_TYPE_RAW_V2:
 		/* The event is all in event_data; the code field must be zero. */
-		return code ? PMU_SRC_INVALID : PMU_SRC_NONE;
+		return code ? PMU_SRC_INVALID : PMU_SRC_HOST;
 	case SBI_PMU_TYPE_FW:
 		if (code > SBI_PMU_FW_HFENCE_LAST && code < FW_IMPL_FIRST)
 			return PMU_SRC_INVALID;
@@ -61,12 +61,25 @@ static enum pmu_src ctr_src(const struct riscv_pmu *p, unsigned idx)
 		return PMU_SRC_CYCLE;
 	if (idx == PMU_CTR_INSTRET)
 		return PMU_SRC_INSTRET;
-	if (idx >= RISCV_PMU_NR_HW && p->ctr[idx].configured)
+	if (!p->ctr[idx].configured)
+		return PMU_SRC_NONE;
+	if (idx >= RISCV_PMU_NR_HW)
 		return PMU_SRC_FW;
+	if (idx >= RISCV_PMU_FIRST_HOSTED)
+		return PMU_SRC_HOST;
 	return PMU_SRC_NONE;
 }
 
-/* Can counter idx count events of source src? */
+static bool is_hosted(unsigned idx)
+{
+	return idx >= RISCV_PMU_FIRST_HOSTED && idx < RISCV_PMU_NR_HW;
+}
+
+/*
+ * Can counter idx count events of source src? Cycles and instructions only on counters 0
+ * and 2: the firmware (OpenSBI without Smcntrpmf) gives those events only its fixed
+ * counters, which the hypervisor must never stop.
+ */
 static bool ctr_fits(unsigned idx, enum pmu_src src)
 {
 	switch (src) {
@@ -76,6 +89,8 @@ static bool ctr_fits(unsigned idx, enum pmu_src src)
 		return idx == PMU_CTR_INSTRET;
 	case PMU_SRC_FW:
 		return idx >= RISCV_PMU_NR_HW;
+	case PMU_SRC_HOST:
+		return is_hosted(idx);
 	default:
 		return false;
 	}
@@ -93,6 +108,8 @@ static uint64_t src_now(const struct riscv_pmu *p, unsigned idx, const struct pm
 		/* Configured only with a code below RISCV_PMU_NR_FW_EVENTS (pmu_event_src). */
 		return __atomic_load_n(&p->fw_events[code], __ATOMIC_RELAXED);
 	}
+	case PMU_SRC_HOST:
+		return now->host[idx - RISCV_PMU_FIRST_HOSTED];
 	default:
 		return 0;
 	}
@@ -192,6 +209,7 @@ long pmu_config_matching(struct riscv_pmu *p, const struct pmu_now *now, unsigne
 	c->started = 0;
 	c->configured = 1;
 	c->event_idx = (uint32_t)event_idx;
+	c->event_data = event_data;
 	if (flags & SBI_PMU_CFG_FLAG_CLEAR_VAL)
 		c->value = 0;
 	/* SET_*INH are filtering hints the spec lets us ignore (see docs/sbi/pmu.md). */
@@ -269,9 +287,14 @@ long pmu_fw_read(const struct riscv_pmu *p, unsigned long idx, unsigned long *va
 {
 	if (idx < RISCV_PMU_NR_HW || idx >= RISCV_PMU_NR_CTRS)
 		return SBI_ERR_INVALID_PARAM;
-	const struct pmu_now none = {0, 0}; /* firmware sources need no host reading */
+	const struct pmu_now none = {0}; /* firmware sources need no host reading */
 	*val = pmu_ctr_read(p, &none, (unsigned)idx);
 	return SBI_SUCCESS;
+}
+
+void pmu_ctr_rebase(struct riscv_pmu *p, unsigned idx, const struct pmu_now *now)
+{
+	p->ctr[idx].base = src_now(p, idx, now);
 }
 
 void pmu_hw_pause(struct riscv_pmu *p, const struct pmu_now *now)
@@ -294,7 +317,8 @@ void pmu_fw_event(struct riscv_pmu *p, unsigned code)
 		__atomic_fetch_add(&p->fw_events[code], 1, __ATOMIC_RELAXED);
 }
 
-long pmu_event_info(uint8_t *entries, unsigned long n)
+long pmu_event_info(uint8_t *entries, unsigned long n,
+                    bool (*host_has)(unsigned long event_idx, uint64_t event_data))
 {
 	/* Entry: u32 event_idx, u32 output, u64 event_data (little-endian, 16-byte aligned). */
 	for (unsigned long i = 0; i < n; i++) {
@@ -312,7 +336,10 @@ long pmu_event_info(uint8_t *entries, unsigned long n)
 		memcpy(&data, entries + i * 16 + 8, 8);
 		/* Re-read: another vCPU may have changed the entry since the check. */
 		enum pmu_src src = pmu_event_src(ev, data);
-		out = src != PMU_SRC_INVALID && src != PMU_SRC_NONE;
+		if (src == PMU_SRC_HOST)
+			out = host_has && host_has(ev, data);
+		else
+			out = src != PMU_SRC_INVALID && src != PMU_SRC_NONE;
 		memcpy(entries + i * 16 + 4, &out, 4);
 	}
 	return SBI_SUCCESS;

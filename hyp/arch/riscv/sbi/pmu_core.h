@@ -20,11 +20,13 @@ enum pmu_src {
 	PMU_SRC_CYCLE,        /* host cycle CSR while the vCPU is loaded */
 	PMU_SRC_INSTRET,      /* host instret CSR while the vCPU is loaded */
 	PMU_SRC_FW,           /* the vCPU's firmware-event total */
+	PMU_SRC_HOST,         /* another hardware event: a host counter, if the host has one */
 };
 
 /* Host counter readings taken on the vCPU's CPU while it is loaded. */
 struct pmu_now {
 	uint64_t cycle, instret;
+	uint64_t host[RISCV_PMU_NR_HOSTED]; /* host counter of each hosted counter (0 if none) */
 };
 
 /* Counter index of the cycle, time and instret counters (SBI "hardware" counters). */
@@ -64,6 +66,8 @@ long pmu_stop(struct riscv_pmu *p, const struct pmu_now *now, unsigned long base
 uint64_t pmu_ctr_read(const struct riscv_pmu *p, const struct pmu_now *now, unsigned idx);
 /* counter_fw_read: SBI_ERR_INVALID_PARAM unless idx is a firmware counter. */
 long pmu_fw_read(const struct riscv_pmu *p, unsigned long idx, unsigned long *val);
+/* Restart counting of counter idx from now (its source changed under it). */
+void pmu_ctr_rebase(struct riscv_pmu *p, unsigned idx, const struct pmu_now *now);
 /* vCPU leaves / enters its CPU: fold or rebase the running hardware counters. */
 void pmu_hw_pause(struct riscv_pmu *p, const struct pmu_now *now);
 void pmu_hw_resume(struct riscv_pmu *p, const struct pmu_now *now);
@@ -72,8 +76,10 @@ void pmu_fw_event(struct riscv_pmu *p, unsigned code);
 /*
  * event_get_info over n 16-byte entries (already validated to lie in guest RAM):
  * checks every entry's encoding first (SBI_ERR_INVALID_PARAM, nothing written),
- * then sets each output word to 1 (supported) or 0.
+ * then sets each output word to 1 (supported) or 0. host_has(event_idx, event_data)
+ * decides for PMU_SRC_HOST events (NULL: none supported).
  */
-long pmu_event_info(uint8_t *entries, unsigned long n);
+long pmu_event_info(uint8_t *entries, unsigned long n,
+                    bool (*host_has)(unsigned long event_idx, uint64_t event_data));
 
 #endif

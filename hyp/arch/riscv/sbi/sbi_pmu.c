@@ -2,9 +2,9 @@
 /*
  * SBI PMU extension (EID "PMU"), SBI spec v3.0 chapter "Performance
  * Monitoring Unit". Every vCPU has its own virtual counters (pmu_core.c):
- * cycle and instret follow the host's counters only while the vCPU is
- * loaded, firmware counters count what passes through Ferrovisor for that
- * vCPU. Guest-named shared memory (snapshot, event info) must lie in the
+ * cycle, instret and other hardware events follow host counters only while
+ * the vCPU is loaded (vpmu.c), firmware counters count what passes through
+ * Ferrovisor for that vCPU. Guest-named shared memory (snapshot, event info) must lie in the
  * VM's RAM and is reached only through vm_gpa_to_hva.
  */
 #include "arch/riscv/riscv.h"
@@ -48,11 +48,9 @@ static void counter_get_info(struct vcpu *v, const unsigned long *a, struct sbi_
 
 static void config_matching(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
 {
-	struct pmu_now now;
 	unsigned long idx = 0;
-	riscv_vpmu_now(&now);
 	/* a3 = event_idx, a4 = event_data (RV64: all 64 bits in one register). */
-	r->error = pmu_config_matching(&v->arch.pmu, &now, a[0], a[1], a[2], a[3], a[4], &idx);
+	r->error = riscv_vpmu_config_matching(v, a, &idx);
 	r->value = r->error ? 0 : (long)idx;
 }
 
@@ -64,7 +62,7 @@ static void counter_start(struct vcpu *v, const unsigned long *a, struct sbi_res
 	if (r->error)
 		return;
 	uint64_t *snap = snapshot(v);
-	riscv_vpmu_now(&now);
+	riscv_vpmu_now(v, &now);
 	/* Snapshot values follow the 8-byte overflow bitmap. */
 	r->error = pmu_start(&v->arch.pmu, &now, a[0], set, a[2], a[3], snap ? snap + 1 : NULL);
 }
@@ -77,8 +75,9 @@ static void counter_stop(struct vcpu *v, const unsigned long *a, struct sbi_resu
 	if (r->error)
 		return;
 	uint64_t *snap = snapshot(v);
-	riscv_vpmu_now(&now);
+	riscv_vpmu_now(v, &now);
 	r->error = pmu_stop(&v->arch.pmu, &now, a[0], set, a[2], snap);
+	riscv_vpmu_release_unmapped(v);
 }
 
 static void fw_read(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
@@ -135,7 +134,7 @@ static void event_get_info(struct vcpu *v, const unsigned long *a, struct sbi_re
 		r->error = SBI_ERR_INVALID_ADDRESS;
 		return;
 	}
-	r->error = pmu_event_info(entries, n);
+	r->error = pmu_event_info(entries, n, riscv_vpmu_host_has);
 }
 
 static const pmu_fn pmu_fns[] = {

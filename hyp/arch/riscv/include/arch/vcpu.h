@@ -40,22 +40,26 @@ struct riscv_fp_state {
 /*
  * Virtual PMU of one vCPU (SBI PMU extension; logic in sbi/pmu_core.c).
  * Counter indices follow the host layout Linux expects: 0 = cycle,
- * 1 = time (listed, never configurable), 2 = instret, then firmware
- * counters. fw_events are the vCPU's raw firmware-event totals (atomic
- * adds from any CPU); a counter keeps its value at the last fold plus the
- * source reading (base) it was folded at.
+ * 1 = time (listed, never configurable), 2 = instret, 3.. = events a host
+ * counter counts (hpmcounter3..), then firmware counters. fw_events are the vCPU's raw
+ * firmware-event totals (atomic adds from any CPU); a counter keeps its value at the last fold plus
+ * the source reading (base) it was folded at.
  */
-#define RISCV_PMU_NR_HW        3
+#define RISCV_PMU_FIRST_HOSTED 3
+#define RISCV_PMU_NR_HOSTED    4
+#define RISCV_PMU_NR_HW        (RISCV_PMU_FIRST_HOSTED + RISCV_PMU_NR_HOSTED)
 #define RISCV_PMU_NR_FW        16
 #define RISCV_PMU_NR_CTRS      (RISCV_PMU_NR_HW + RISCV_PMU_NR_FW)
 #define RISCV_PMU_NR_FW_EVENTS 22
 
 struct riscv_pmu_ctr {
-	uint64_t value;     /* count up to the moment base was read */
-	uint64_t base;      /* source reading at the last fold (valid while started) */
-	uint32_t event_idx; /* SBI event_idx, valid while configured */
-	uint8_t configured; /* mapped to an event (config_matching .. stop RESET) */
+	uint64_t value;      /* count up to the moment base was read */
+	uint64_t base;       /* source reading at the last fold (valid while started) */
+	uint64_t event_data; /* with event_idx: the host counter's event */
+	uint32_t event_idx;  /* SBI event_idx, valid while configured */
+	uint8_t configured;  /* mapped to an event (config_matching .. stop RESET) */
 	uint8_t started;
+	uint8_t host_idx; /* host counter backing it while loaded; 0 = none (vpmu.c) */
 };
 
 struct riscv_pmu {
