@@ -206,6 +206,7 @@ void riscv_vpmu_fw_event(struct vcpu *v, unsigned code)
 {
 	pmu_fw_event(&v->arch.pmu, code);
 }
+
 bool riscv_vpmu_emulate_csr(struct vcpu *v, uint32_t insn)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
