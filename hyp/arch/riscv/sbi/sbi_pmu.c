@@ -15,10 +15,11 @@
 
 /*
  * event_get_info entries per call: bounds the time one call holds the CPU
- * (a VM's RAM could otherwise name millions). Larger requests are
- * SBI_ERR_INVALID_PARAM; docs/sbi/pmu.md lists this limit.
+ * (a VM's RAM could otherwise name millions, and a host-backed event costs
+ * two firmware calls). Larger requests are SBI_ERR_INVALID_PARAM;
+ * docs/sbi/pmu.md lists this limit.
  */
-#define PMU_EVENT_INFO_MAX 4096UL
+#define PMU_EVENT_INFO_MAX 1024UL
 
 typedef void (*pmu_fn)(struct vcpu *v, const unsigned long *a, struct sbi_result *r);
 
