@@ -30,6 +30,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	sbi_suite_susp();
 	sbi_suite_fwft();
 	sbi_suite_dbtr();
+	sbi_suite_pmu();
 	sbi_suite_srst();
 	test_finish();
 }

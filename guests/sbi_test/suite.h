@@ -21,5 +21,6 @@ void sbi_suite_sta(void);
 void sbi_suite_susp(void);
 void sbi_suite_fwft(void);
 void sbi_suite_dbtr(void);
+void sbi_suite_pmu(void);
 
 #endif

@@ -133,5 +133,6 @@ int riscv_features_probe(const char *isa, uint32_t cboz_block)
 		pr_err("boot stopped: hgatp supports neither Sv39x4 nor Sv48x4");
 		return -1;
 	}
+	riscv_vpmu_probe_host();
 	return 0;
 }

@@ -71,6 +71,28 @@ void riscv_vtimer_set(struct vcpu *vcpu, uint64_t deadline);
 /* Finish an HSM suspend when the vCPU runs again (r may be NULL). */
 struct sbi_result;
 void riscv_hsm_resume(struct vcpu *vcpu, struct sbi_result *r);
+/*
+ * Virtual PMU (vpmu.c). load/put: the vCPU enters/leaves its CPU (counts only
+ * while loaded; hosted counters get host counters on this CPU). emulate_csr:
+ * a guest read of cycle/time/instret/hpmcounterN that trapped as a virtual
+ * instruction; returns false if insn is not one. fw_event: count a firmware
+ * event (SBI_PMU_FW_*) for a vCPU, from any CPU. probe_host: boot CPU, once.
+ * The rest serve sbi_pmu.c on the vCPU's own CPU.
+ */
+void riscv_vpmu_probe_host(void);
+void riscv_vpmu_load(struct vcpu *vcpu);
+void riscv_vpmu_put(struct vcpu *vcpu);
+bool riscv_vpmu_emulate_csr(struct vcpu *vcpu, uint32_t insn);
+void riscv_vpmu_fw_event(struct vcpu *vcpu, unsigned code);
+struct pmu_now;
+/* Host counter readings for the vCPU's counters. */
+void riscv_vpmu_now(struct vcpu *vcpu, struct pmu_now *now);
+/* counter_config_matching (a = a0..a4), asking the host for events only it can count. */
+long riscv_vpmu_config_matching(struct vcpu *vcpu, const unsigned long *a, unsigned long *idx);
+/* Release host counters of hosted counters that counter_stop RESET unmapped. */
+void riscv_vpmu_release_unmapped(struct vcpu *vcpu);
+/* Can a host counter count this event? (maps and releases one on this CPU) */
+bool riscv_vpmu_host_has(unsigned long event_idx, uint64_t event_data);
 /* Handle the hypervisor's own pending interrupts (timer, IPI) in sip. */
 void riscv_handle_host_irqs(void);
 /* Claim and dispatch pending host PLIC sources (boot CPU; irq_riscv.c). */

@@ -17,6 +17,7 @@
 #define SBI_EXT_SUSP           0x53555350
 #define SBI_EXT_FWFT           0x46574654 /* SBI 3.0 "FWFT" */
 #define SBI_EXT_DBTR           0x44425452 /* SBI 3.0 "DBTR" */
+#define SBI_EXT_PMU            0x504D55
 
 #define SBI_SUCCESS               0
 #define SBI_ERR_FAILED            (-1)
@@ -93,6 +94,50 @@
 #define SBI_DBTR_STATE_VS         (1UL << 4)
 #define SBI_DBTR_STATE_HAVE_HW    (1UL << 5)
 #define SBI_DBTR_STATE_HW_SHIFT   8
+/* PMU extension (SBI spec v3.0 chapter "Performance Monitoring Unit"). */
+#define SBI_PMU_NUM_COUNTERS        0
+#define SBI_PMU_COUNTER_GET_INFO    1
+#define SBI_PMU_COUNTER_CFG_MATCH   2
+#define SBI_PMU_COUNTER_START       3
+#define SBI_PMU_COUNTER_STOP        4
+#define SBI_PMU_COUNTER_FW_READ     5
+#define SBI_PMU_COUNTER_FW_READ_HI  6
+#define SBI_PMU_SNAPSHOT_SET_SHMEM  7
+#define SBI_PMU_EVENT_GET_INFO      8
+#define SBI_PMU_CFG_FLAG_SKIP_MATCH BIT(0)
+#define SBI_PMU_CFG_FLAG_CLEAR_VAL  BIT(1)
+#define SBI_PMU_CFG_FLAG_AUTO_START BIT(2)
+#define SBI_PMU_CFG_FLAG_INH_MASK   (0x1fUL << 3) /* SET_VUINH, VSINH, UINH, SINH, MINH */
+#define SBI_PMU_START_SET_INIT      BIT(0)
+#define SBI_PMU_START_INIT_SNAPSHOT BIT(1)
+#define SBI_PMU_STOP_RESET          BIT(0)
+#define SBI_PMU_STOP_TAKE_SNAPSHOT  BIT(1)
+#define SBI_PMU_SNAPSHOT_SIZE       4096UL
+#define SBI_PMU_EVENT_INFO_SIZE     16UL
+#define SBI_PMU_TYPE_HW             0
+#define SBI_PMU_TYPE_CACHE          1
+#define SBI_PMU_TYPE_RAW            2
+#define SBI_PMU_TYPE_RAW_V2         3
+#define SBI_PMU_TYPE_FW             15
+#define SBI_PMU_HW_CPU_CYCLES       1
+#define SBI_PMU_HW_INSTRUCTIONS     2
+#define SBI_PMU_HW_REF_CPU_CYCLES   10 /* last generic hardware event */
+#define SBI_PMU_FW_MISALIGNED_LOAD  0
+#define SBI_PMU_FW_MISALIGNED_STORE 1
+#define SBI_PMU_FW_ACCESS_LOAD      2
+#define SBI_PMU_FW_ACCESS_STORE     3
+#define SBI_PMU_FW_ILLEGAL_INSN     4
+#define SBI_PMU_FW_SET_TIMER        5
+#define SBI_PMU_FW_IPI_SENT         6
+#define SBI_PMU_FW_IPI_RECVD        7
+#define SBI_PMU_FW_FENCE_I_SENT     8
+#define SBI_PMU_FW_FENCE_I_RECVD    9
+#define SBI_PMU_FW_SFENCE_VMA_SENT  10
+#define SBI_PMU_FW_SFENCE_VMA_RECVD 11
+#define SBI_PMU_FW_SFENCE_ASID_SENT 12
+#define SBI_PMU_FW_SFENCE_ASID_RECV 13
+#define SBI_PMU_FW_HFENCE_LAST      21 /* 14..21: HFENCE events (guests have no H) */
+#define SBI_PMU_FW_PLATFORM         0xffff
 
 struct sbiret {
 	long error;

@@ -12,6 +12,7 @@
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "arch/riscv/sbi/pmu_core.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -55,7 +56,9 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 	a->csr.vstimecmp = UINT64_MAX;
 	riscv_fwft_reset(v);
 	a->csr.henvcfg = riscv_fwft_henvcfg(v, guest_henvcfg());
-	a->csr.hcounteren = COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR;
+	/* Only time passes through; counter reads trap to the virtual PMU (vpmu.c). */
+	a->csr.hcounteren = COUNTEREN_TM;
+	pmu_reset(&a->pmu);
 	a->timer_deadline = UINT64_MAX;
 	if (!v->vtimer.fn)
 		timer_event_init(&v->vtimer, vtimer_fire, v);
@@ -101,6 +104,7 @@ void arch_vcpu_load(struct vcpu *v)
 	}
 	riscv_fwft_load(v);
 	riscv_dbtr_load(v);
+	riscv_vpmu_load(v);
 	csr_set(sstatus, SSTATUS_FS_INITIAL);
 	riscv_fp_restore(&a->fp);
 	a->ctx.sstatus = (a->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
@@ -117,6 +121,7 @@ void arch_vcpu_put(struct vcpu *v)
 	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE)
 		sbi_sta_update(v, true);
 	riscv_dbtr_put(v);
+	riscv_vpmu_put(v);
 	a->csr.vsstatus = csr_read(vsstatus);
 	a->csr.vsie = csr_read(vsie);
 	a->csr.vstvec = csr_read(vstvec);

@@ -112,5 +112,7 @@ void sbi_fwft_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
 void sbi_dbtr_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
+void sbi_pmu_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
 
 #endif

@@ -17,6 +17,7 @@ const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_SUSP, SBI_EXT_SUSP, "susp", sbi_susp_handler},
     {SBI_EXT_FWFT, SBI_EXT_FWFT, "fwft", sbi_fwft_handler},
     {SBI_EXT_DBTR, SBI_EXT_DBTR, "dbtr", sbi_dbtr_handler},
+    {SBI_EXT_PMU, SBI_EXT_PMU, "pmu", sbi_pmu_handler},
 };
 const size_t sbi_guest_nr_exts = ARRAY_SIZE(sbi_guest_exts);
 

@@ -87,6 +87,38 @@ struct riscv_dbtr_state {
 	struct riscv_dbtr_trig trig[RISCV_DBTR_MAX];
 };
 
+/*
+ * Virtual PMU of one vCPU (SBI PMU extension; logic in sbi/pmu_core.c).
+ * Counter indices follow the host layout Linux expects: 0 = cycle,
+ * 1 = time (listed, never configurable), 2 = instret, 3.. = events a host
+ * counter counts (hpmcounter3..), then firmware counters. fw_events are the vCPU's raw
+ * firmware-event totals (atomic adds from any CPU); a counter keeps its value at the last fold plus
+ * the source reading (base) it was folded at.
+ */
+#define RISCV_PMU_FIRST_HOSTED 3
+#define RISCV_PMU_NR_HOSTED    4
+#define RISCV_PMU_NR_HW        (RISCV_PMU_FIRST_HOSTED + RISCV_PMU_NR_HOSTED)
+#define RISCV_PMU_NR_FW        16
+#define RISCV_PMU_NR_CTRS      (RISCV_PMU_NR_HW + RISCV_PMU_NR_FW)
+#define RISCV_PMU_NR_FW_EVENTS 22
+
+struct riscv_pmu_ctr {
+	uint64_t value;      /* count up to the moment base was read */
+	uint64_t base;       /* source reading at the last fold (valid while started) */
+	uint64_t event_data; /* with event_idx: the host counter's event */
+	uint32_t event_idx;  /* SBI event_idx, valid while configured */
+	uint8_t configured;  /* mapped to an event (config_matching .. stop RESET) */
+	uint8_t started;
+	uint8_t host_idx; /* host counter backing it while loaded; 0 = none (vpmu.c) */
+};
+
+struct riscv_pmu {
+	struct riscv_pmu_ctr ctr[RISCV_PMU_NR_CTRS];
+	uint64_t fw_events[RISCV_PMU_NR_FW_EVENTS];
+	uint64_t snapshot_gpa; /* snapshot shared memory, valid if snapshot_on */
+	bool snapshot_on;
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* trap.S gets &ctx (riscv_vcpu_enter, sscratch) */
 	struct riscv_vs_csrs csr;
@@ -97,6 +129,7 @@ struct vcpu_arch {
 	struct riscv_sta sta;
 	struct riscv_fwft_state fwft;
 	struct riscv_dbtr_state dbtr;
+	struct riscv_pmu pmu;
 };
 
 #endif
