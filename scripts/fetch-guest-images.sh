@@ -83,7 +83,7 @@ esac
 # Modules wanted in the initramfs, in load order (missing ones are skipped:
 # they are built in on that kernel or absent). Dependencies found in the
 # modules' .modinfo are added and ordered first automatically.
-WANT_MODULES="failover net_failover virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
+WANT_MODULES="failover net_failover virtio_mmio virtio_blk virtio_net virtio_console virtio_rng crc32c_generic ext4"
 
 [ -n "$cache" ] || cache="${FERROVISOR_CACHE:-${HOME:-/root}/.cache/ferrovisor}/images/$arch"
 mkdir -p "$cache"
