@@ -4,6 +4,7 @@
 #   make test                 host unit tests + QEMU integration tests
 #   make ci                   exactly what CI runs (format, cppcheck, -Werror build, tests)
 # Options: FEATURES=debug,trace,pmu,verbose  CROSS=riscv64-linux-gnu-  SMP=2  MEM=1G
+#          KERNEL=stable|unstable (Debian kernel suite of `make run`)
 
 ARCH     ?= riscv64
 CROSS    ?= riscv64-linux-gnu-
@@ -39,12 +40,12 @@ HYP_ASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -Ihyp -Ihyp/arch/riscv/
 HYP_LDFLAGS := -nostdlib -static -Wl,-T,hyp/arch/riscv/linker.ld -Wl,--build-id=none \
                -Wl,--no-warn-rwx-segments
 
-GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale
+GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale dtb_reboot
 GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck deps benchmark images clean
-all: hyp guests configs tools
+all: hyp guests configs tools userland
 quick-build: all
 
 release:
@@ -59,6 +60,12 @@ hyp: $(B)/ferrovisor.bin
 $(B)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HYP_CFLAGS) -c $< -o $@
+
+# memset/memcpy/memmove must not call themselves (see hyp/lib/string.c).
+$(B)/obj/hyp/lib/string.c.o: hyp/lib/string.c scripts/check-no-self-calls.sh
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HYP_CFLAGS) -fno-tree-loop-distribute-patterns -c $< -o $@
+	$(Q)sh scripts/check-no-self-calls.sh $(CROSS)objdump $@
 
 $(B)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
@@ -85,24 +92,30 @@ $(BUILD)/config/%.dtb: configs/%.dts guests
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
 
-# Debian guest images (kernel, initramfs) live in a cache outside the repository.
+# Debian guest images (kernel, initramfs) live in a cache outside the repository, one
+# directory per kernel suite: stable (trixie, or trixie-security when its kernel is newer;
+# never sid) and unstable (sid). `make images` fetches both (a suite that cannot be fetched
+# keeps its earlier set or records unavailable.txt; it fails only if neither is usable).
+# KERNEL picks the suite of `make run` and of the flat build/config/test-linux-*.dtb.
 FERROVISOR_CACHE ?= $(HOME)/.cache/ferrovisor
-IMAGE_DIR := $(FERROVISOR_CACHE)/images/riscv64
+IMAGES_CACHE  := $(FERROVISOR_CACHE)/images/riscv64
+KERNEL_SUITES := stable unstable
+KERNEL        ?= stable
+ifeq ($(filter $(KERNEL),$(KERNEL_SUITES)),)
+$(error KERNEL=$(KERNEL): one of $(KERNEL_SUITES))
+endif
+IMAGE_DIR   := $(IMAGES_CACHE)/$(KERNEL)
 IMAGE_STAMP := $(IMAGE_DIR)/manifest.txt
-# One cache directory per Debian kernel suite: stable (trixie, or trixie-security when it is
-# newer) and unstable (sid).
-IMAGES_CACHE := $(FERROVISOR_CACHE)/images/riscv64
-SUITE_DEBIAN_stable   := trixie trixie-security
-SUITE_DEBIAN_unstable := sid
+# Suites with a complete cache when make starts (the manifest is written last). `make test`
+# runs `make images` first and then a sub-make, which sees the result.
+SUITES_CACHED := $(foreach s,$(KERNEL_SUITES),$(if $(wildcard $(IMAGES_CACHE)/$(s)/manifest.txt),$(s)))
 
-images: $(IMAGE_STAMP)
-$(IMAGE_STAMP): scripts/fetch-guest-images.sh
-	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --cache $(IMAGE_DIR)
+images:
+	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --matrix --cache $(IMAGES_CACHE)
 
-$(IMAGES_CACHE)/stable/manifest.txt $(IMAGES_CACHE)/unstable/manifest.txt: \
+$(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
-	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --cache $(IMAGES_CACHE)/$* \
-		--suites "$(SUITE_DEBIAN_$*)"
+	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --kernel $* --cache $(IMAGES_CACHE)/$*
 
 # The guest userland layer: every guests/linux-userland/<prog>.c, linked statically for the
 # Linux guests, becomes /usr/bin/<prog> of a cpio layer appended to each suite's cached
@@ -113,7 +126,7 @@ USERLAND_BINS   := $(patsubst guests/linux-userland/%.c,$(BUILD)/userland/bin/%,
 USERLAND_CFLAGS := -static -O2 -Wall -Wextra -Werror
 USERLAND_LAYER  := $(BUILD)/userland/layer.cpio.gz
 
-.PHONY: userland FORCE
+.PHONY: userland test-configs FORCE
 userland: $(USERLAND_LAYER)
 
 $(BUILD)/userland/bin/%: guests/linux-userland/%.c
@@ -125,8 +138,8 @@ $(BUILD)/userland/bin/%: guests/linux-userland/%.c
 $(USERLAND_LAYER): $(USERLAND_BINS) scripts/userland-layer.py FORCE
 	$(Q)python3 scripts/userland-layer.py layer --out $@ $(USERLAND_BINS) >/dev/null
 
-# Static pattern: the targets are named, so make finds this rule before the generic test-%.dtb.
-$(BUILD)/images/stable/initramfs.cpio.gz $(BUILD)/images/unstable/initramfs.cpio.gz: \
+# Static patterns: the targets are named, so make prefers these rules to test-%.dtb below.
+$(foreach s,$(KERNEL_SUITES),$(BUILD)/images/$(s)/initramfs.cpio.gz): \
 		$(BUILD)/images/%/initramfs.cpio.gz: $(IMAGES_CACHE)/%/manifest.txt $(USERLAND_LAYER) \
 		scripts/userland-layer.py
 	$(Q)python3 scripts/userland-layer.py compose --cache $(IMAGES_CACHE)/$* \
@@ -139,19 +152,36 @@ $(BUILD)/config/linux%.dtb: configs/linux%.dts guests $(IMAGE_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(IMAGE_DIR) -o $@ $<
 
-# Integration tests build extra configurations from tests/integration/configs; the Linux
-# ones boot the stable kernel with the userland layer.
-$(BUILD)/config/test-linux%.dtb: tests/integration/configs/linux%.dts guests \
-		$(BUILD)/images/stable/initramfs.cpio.gz
-	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(BUILD)/images/stable -o $@ $<
+# Integration tests build extra configurations from tests/integration/configs. The Linux
+# ones (linux*.dts) are built once per kernel suite, build/config/<suite>/test-linux*.dtb,
+# from the suite's kernel and layered initramfs (hyp.config_path() picks the test's suite);
+# build/config/test-linux*.dtb are copies of the $(KERNEL) ones.
+LINUX_TEST_DTS := $(wildcard tests/integration/configs/linux*.dts)
+suite_linux_dtbs = $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/$(1)/test-%.dtb,$(LINUX_TEST_DTS))
+
+define suite_config_rules
+$(call suite_linux_dtbs,$(1)): $(BUILD)/config/$(1)/test-%.dtb: tests/integration/configs/%.dts \
+		guests $(BUILD)/images/$(1)/initramfs.cpio.gz
+	@mkdir -p $$(dir $$@)
+	$$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(BUILD)/images/$(1) -o $$@ $$<
+endef
+$(foreach s,$(KERNEL_SUITES),$(eval $(call suite_config_rules,$(s))))
+
+$(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(LINUX_TEST_DTS)): \
+		$(BUILD)/config/test-%.dtb: $(BUILD)/config/$(KERNEL)/test-%.dtb
+	$(Q)cp $< $@
 
 $(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
 
-TEST_DTS  := $(wildcard tests/integration/configs/*.dts)
-TEST_DTBS := $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(TEST_DTS))
+# Bare-metal configurations, and the Linux ones of every suite that is cached (of $(KERNEL)
+# when none is yet: building those fetches it).
+TEST_DTS  := $(filter-out $(LINUX_TEST_DTS),$(wildcard tests/integration/configs/*.dts))
+TEST_DTBS := $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(TEST_DTS)) \
+             $(foreach s,$(or $(SUITES_CACHED),$(KERNEL)),$(call suite_linux_dtbs,$(s)))
+
+test-configs: $(TEST_DTBS)
 
 # make run: the operator path, `ferrovisor run --config RUN_YAML` (default: a Debian Linux
 # VM with 2 vCPUs beside a bare-metal VM). RUN_YAML=examples/baremetal.yaml needs no
@@ -160,8 +190,13 @@ RUN_YAML ?= examples/multi-vm.yaml
 QEMU_ARGS := -M virt -cpu rv64 -smp $(SMP) -m $(MEM) -nographic -bios default \
              -kernel $(B)/ferrovisor.bin
 
+# The examples name the kernel as ${FERROVISOR_KERNEL:-stable}: `KERNEL=unstable make run`.
 run: deps all $(if $(findstring multi-vm,$(RUN_YAML))$(findstring vm-config,$(RUN_YAML)),images)
-	$(TOOLS_BIN) run --config $(RUN_YAML)
+	$(Q)if grep -q FERROVISOR_KERNEL $(RUN_YAML) && [ ! -f $(IMAGE_STAMP) ]; then \
+		echo "make run: the $(KERNEL) kernel is not available:" \
+			"$$(head -n 1 $(IMAGE_DIR)/unavailable.txt 2>/dev/null || echo 'run make images')"; \
+		exit 1; fi
+	FERROVISOR_KERNEL=$(KERNEL) $(TOOLS_BIN) run --config $(RUN_YAML)
 
 run-builtin: deps all
 	@echo "Ferrovisor: Ctrl-] n switches console focus, Ctrl-] 0 is the hypervisor shell, Ctrl-A x quits QEMU"
@@ -176,14 +211,21 @@ include mk/tools.mk
 
 # The YAML loader is fuzzed for FUZZ_SECONDS first, so the runner's summary line
 # ("N passed, N failed, N skipped") is the last thing `make test` prints.
-test: deps all $(TEST_DTBS) unit-build
+# Both kernel suites: `make images`, then a sub-make that sees which suites are cached builds
+# their configurations; the runner runs every Linux test once per suite (an unavailable suite's
+# tests are skipped with the reason from its unavailable.txt).
+test: deps all unit-build
+	$(Q)$(MAKE) -s images
+	$(Q)$(MAKE) -s test-configs
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(Q)python3 tests/run_tests.py
 
 test-unit: deps unit-build
 	$(Q)python3 tests/run_tests.py --unit-only
 
-test-integration: deps all $(TEST_DTBS)
+test-integration: deps all
+	$(Q)$(MAKE) -s images
+	$(Q)$(MAKE) -s test-configs
 	$(Q)python3 tests/run_tests.py --integration-only
 
 SRC_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h' | grep -v '^guests/linux/')

@@ -24,3 +24,11 @@ unit-build: $(UNIT_BINS)
 # Run each unit binary; cmocka prints its own summary per binary.
 unit: unit-build
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
+
+# test_sbi_table links the real SBI table (sbi_table.c needs the RISC-V vCPU layout) with
+# handler fakes generated from the prototypes in sbi_ext.h.
+build/unit/test_sbi_table: HOST_CFLAGS += -Ihyp/arch/riscv/include
+build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c
+build/unit/gen/sbi_fakes.c: hyp/arch/riscv/sbi/sbi_ext.h tests/unit/gen_sbi_fakes.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 tests/unit/gen_sbi_fakes.py $< $@

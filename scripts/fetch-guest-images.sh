@@ -3,8 +3,19 @@
 # Fetch a stock Debian Linux kernel + busybox-static by package name and build
 # a small initramfs for Ferrovisor guests.
 #
+#   scripts/fetch-guest-images.sh --matrix [--arch A] [--cache DIR] [--force]
+#       both kernel suites side by side: DIR/stable (trixie, or trixie-security
+#       when its kernel is newer; never sid) and DIR/unstable (sid). A suite
+#       that cannot be fetched keeps a complete set cached before (said so),
+#       else gets DIR/<suite>/unavailable.txt with the reason. Fails only when
+#       neither suite is usable. DIR defaults to the cache below.
+#   scripts/fetch-guest-images.sh --kernel stable|unstable [--arch A] [--cache DIR] [--force]
+#       one of them into DIR (exit 3: unavailable, reason in DIR/unavailable.txt)
 #   scripts/fetch-guest-images.sh [--arch riscv64|arm64|amd64] [--cache DIR]
 #                                 [--suites "trixie trixie-security sid"] [--force]
+#       the first suite that has a kernel (no suite guarantee)
+# Suites per kernel: $FERROVISOR_STABLE_SUITES ("trixie trixie-security"),
+# $FERROVISOR_UNSTABLE_SUITES ("sid"); --suites overrides both.
 #
 # Output (default cache ${FERROVISOR_CACHE:-$HOME/.cache/ferrovisor}/images/<arch>):
 #   Image               kernel image (magic-checked)
@@ -25,15 +36,21 @@ FORMAT=1 # bump when the layout of the cache/initramfs changes
 arch=riscv64
 cache=""
 force=0
-suites="${FERROVISOR_SUITES:-trixie trixie-security sid}"
+suites=""
+label=""
+matrix=0
 keyring="${FERROVISOR_APT_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 
 usage() {
-	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 say() { echo "$prog: $*"; }
 die() {
+	# Once a --kernel run has its cache, a failure is an unavailable suite.
+	if [ "${fetching:-0}" = 1 ]; then
+		unavailable "$@"
+	fi
 	echo "$prog: error: $*" >&2
 	exit 1
 }
@@ -47,6 +64,9 @@ while [ $# -gt 0 ]; do
 	--suites) [ $# -ge 2 ] || usage 2; suites=$2; shift 2 ;;
 	--suites=*) suites=${1#*=}; shift ;;
 	--force) force=1; shift ;;
+	--kernel) [ $# -ge 2 ] || usage 2; label=$2; shift 2 ;;
+	--kernel=*) label=${1#*=}; shift ;;
+	--matrix) matrix=1; shift ;;
 	-h | --help) usage 0 ;;
 	*) echo "$prog: unknown argument: $1" >&2; usage 2 ;;
 	esac
@@ -63,14 +83,108 @@ esac
 # Modules wanted in the initramfs, in load order (missing ones are skipped:
 # they are built in on that kernel or absent). Dependencies found in the
 # modules' .modinfo are added and ordered first automatically.
-WANT_MODULES="failover net_failover virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
+WANT_MODULES="failover net_failover virtio_mmio virtio_blk virtio_net virtio_console virtio_rng crc32c_generic ext4"
 
 [ -n "$cache" ] || cache="${FERROVISOR_CACHE:-${HOME:-/root}/.cache/ferrovisor}/images/$arch"
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 manifest="$cache/manifest.txt"
 
-for t in apt-get apt-cache dpkg-deb cpio gzip xz sha256sum od find sort awk; do
+# ---------------------------------------------------------------------------
+# Manifest helpers. Lines: "key value..." ; files as "file <sha256> <size> <path>".
+
+manifest_get() { # key -> first value(s) of that key
+	[ -f "$manifest" ] && awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$manifest"
+}
+
+# Verify all "file" lines (optionally only those under a prefix). Returns 1 on
+# any mismatch or missing file, or if there is no such line at all.
+manifest_check() {
+	prefix=${1:-}
+	[ -f "$manifest" ] || return 1
+	grep -q '^complete$' "$manifest" || return 1
+	n=0
+	while read -r key sum _size path; do
+		[ "$key" = file ] || continue
+		case "$path" in "$prefix"*) ;; *) continue ;; esac
+		[ -f "$cache/$path" ] || return 1
+		got=$(sha256sum "$cache/$path" | cut -d' ' -f1)
+		[ "$got" = "$sum" ] || return 1
+		n=$((n + 1))
+	done <"$manifest"
+	[ "$n" -gt 0 ]
+}
+
+# complete_set dir -> 0 if dir holds a finished fetch (manifest ends with "complete")
+complete_set() { [ -f "$1/manifest.txt" ] && grep -q '^complete$' "$1/manifest.txt"; }
+
+if [ "$matrix" = 1 ]; then
+	# One run per kernel suite, each in its own directory; their failures are
+	# recorded, not fatal, unless no suite is usable at all.
+	usable=""
+	for k in stable unstable; do
+		set -- --arch "$arch" --cache "$cache/$k" --kernel "$k"
+		[ "$force" = 0 ] || set -- "$@" --force
+		[ -z "$suites" ] || set -- "$@" --suites "$suites"
+		rc=0
+		sh "$0" "$@" || rc=$?
+		if complete_set "$cache/$k"; then
+			usable="$usable $k"
+		elif [ -f "$cache/$k/unavailable.txt" ]; then
+			say "$k: unavailable (why: $cache/$k/unavailable.txt)"
+		else
+			say "$k: failed (exit $rc)"
+		fi
+	done
+	[ -n "$usable" ] || die "no kernel suite usable (see */unavailable.txt in $cache)"
+	say "usable kernel suites:$usable"
+	exit 0
+fi
+
+case "$label" in
+"") suites=${suites:-${FERROVISOR_SUITES:-trixie trixie-security sid}} ;;
+stable)
+	suites=${suites:-${FERROVISOR_STABLE_SUITES:-trixie trixie-security}}
+	for s in $suites; do
+		case "$s" in sid | unstable | experimental | rc-buggy)
+			die "--kernel stable never takes a kernel from '$s'" ;;
+		esac
+	done
+	;;
+unstable)
+	suites=${suites:-${FERROVISOR_UNSTABLE_SUITES:-sid}}
+	for s in $suites; do
+		case "$s" in sid | unstable) ;; *) die "--kernel unstable takes sid only, not '$s'" ;; esac
+	done
+	;;
+*) die "--kernel '$label': stable or unstable" ;;
+esac
+[ -z "$label" ] || fetching=1
+
+# A kernel suite that cannot be fetched: keep a complete set from an earlier run
+# (it is what the tests used so far), else record why and exit 3. Without
+# --kernel, any failure is fatal as before.
+unavailable() {
+	why=$*
+	if [ -z "$label" ]; then
+		echo "$prog: error: $why" >&2
+		exit 1
+	fi
+	if manifest_check; then
+		say "$label: fetch failed ($why); keeping the set cached before:" \
+			"kernel $(manifest_get kernel-release) from $(manifest_get kernel-suite)"
+		rm -f "$cache/unavailable.txt"
+		exit 0
+	fi
+	{
+		echo "$suites not fetched: $why"
+		echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) scripts/fetch-guest-images.sh --kernel $label"
+	} >"$cache/unavailable.txt"
+	say "$label: unavailable: $suites not fetched: $why"
+	exit 3
+}
+
+for t in apt-get apt-cache dpkg dpkg-deb cpio gzip xz sha256sum od find sort awk; do
 	command -v "$t" >/dev/null 2>&1 || die "missing tool '$t' (run scripts/install-deps.sh)"
 done
 [ -r "$keyring" ] || die "keyring $keyring not readable (apt-get install debian-archive-keyring)"
@@ -174,36 +288,14 @@ EOF
 
 init_sha=$({ init_script; inittab; profile; echo "format $FORMAT $WANT_MODULES"; } | sha256sum | cut -d' ' -f1)
 
-# ---------------------------------------------------------------------------
-# Manifest helpers. Lines: "key value..." ; files as "file <sha256> <size> <path>".
-
-manifest_get() { # key -> first value(s) of that key
-	[ -f "$manifest" ] && awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$manifest"
-}
-
-# Verify all "file" lines (optionally only those under a prefix). Returns 1 on
-# any mismatch or missing file, or if there is no such line at all.
-manifest_check() {
-	prefix=${1:-}
-	[ -f "$manifest" ] || return 1
-	grep -q '^complete$' "$manifest" || return 1
-	n=0
-	while read -r key sum _size path; do
-		[ "$key" = file ] || continue
-		case "$path" in "$prefix"*) ;; *) continue ;; esac
-		[ -f "$cache/$path" ] || return 1
-		got=$(sha256sum "$cache/$path" | cut -d' ' -f1)
-		[ "$got" = "$sum" ] || return 1
-		n=$((n + 1))
-	done <"$manifest"
-	[ "$n" -gt 0 ]
-}
-
 if [ "$force" = 0 ] && manifest_check &&
 	[ "$(manifest_get init-sha256)" = "$init_sha" ] &&
 	[ "$(manifest_get format)" = "$FORMAT" ] &&
 	[ "$(manifest_get arch)" = "$arch" ]; then
 	say "cached: $cache (kernel $(manifest_get kernel-release), suite $(manifest_get kernel-suite))"
+	rm -f "$cache/unavailable.txt"
+	# Up to date for make, which compares the manifest with this script.
+	[ -z "$(find "$0" -newer "$manifest")" ] || touch "$manifest"
 	exit 0
 fi
 
@@ -300,6 +392,12 @@ apt_update() {
 	fi
 	say "suite $suite unusable for $arch:"
 	grep -E '^(E:|Err:|W:)|unexpected size|Mirror sync' "$d/update.log" | head -n 4 | sed 's/^/    /' >&2
+	# One line of why for unavailable.txt: apt's first error, else its last line.
+	why=$(grep -E '^E:' "$d/update.log" | head -n 1)
+	[ -n "$why" ] || why=$(grep -E '^W: Failed to fetch' "$d/update.log" | head -n 1 | tr -s ' ')
+	[ -n "$why" ] || why=$(grep -E '^(Err:|W:)' "$d/update.log" | head -n 1)
+	[ -n "$why" ] || why=$(tail -n 1 "$d/update.log")
+	echo "apt-get update $suite: $why" >>"$tmp/reasons"
 	touch "$d/failed"
 	return 1
 }
@@ -348,9 +446,42 @@ resolve_kernel() {
 	echo "$out"
 }
 
+# why_not -> the reasons collected so far on one line (for unavailable.txt)
+why_not() {
+	[ -f "$tmp/reasons" ] && tr '\n' ';' <"$tmp/reasons" | sed -e 's/;$//' -e 's/;/; /g'
+}
+
+# pick_newest_kernel -> like pick kernel, but the highest image package version
+# over all $suites (stable: trixie-security only when it is newer than trixie).
+pick_newest_kernel() {
+	best=""
+	for suite in $suites; do
+		apt_update "$suite" || continue
+		if ! r=$(resolve_kernel "$suite"); then
+			echo "$suite: no linux-image-*-$flavour" >>"$tmp/reasons"
+			continue
+		fi
+		first=${r#* }
+		first=${first%% *}
+		v=${first#*=}
+		say "kernel candidate in $suite: ${first%%=*} $v"
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+			chosen_suite=$suite
+			kernel_stub=${r%% *}
+			chosen_pkgs=${r#* }
+		fi
+	done
+	[ -n "$best" ]
+}
+
 # pick what -> sets chosen_suite and chosen_pkgs ("pkg=ver ...")
 pick() {
 	what=$1
+	if [ "$what" = kernel ] && [ -n "$label" ]; then
+		pick_newest_kernel
+		return
+	fi
 	for suite in $suites; do
 		apt_update "$suite" || continue
 		case "$what" in
@@ -401,11 +532,11 @@ if [ "$force" = 0 ] && manifest_check debs/ && [ "$(manifest_get arch)" = "$arch
 	pkglines=$(grep '^package ' "$manifest")
 else
 	t0=$(date +%s)
-	pick kernel || die "no linux-image-*-$flavour kernel found in: $suites"
+	pick kernel || die "no linux-image-*-$flavour kernel found in: $suites ($(why_not))"
 	kernel_suite=$chosen_suite
 	kernel_pkgs=$chosen_pkgs
 	say "kernel: $kernel_stub -> $kernel_pkgs (suite $kernel_suite)"
-	pick busybox-static || die "busybox-static not found in: $suites"
+	pick busybox-static || die "busybox-static not found in: $suites ($(why_not))"
 	busybox_suite=$chosen_suite
 	busybox_pkgs=$chosen_pkgs
 	say "busybox: $busybox_pkgs (suite $busybox_suite)"
@@ -560,6 +691,7 @@ mv "$debdir"/*.deb "$cache/debs/"
 	echo "arch $arch"
 	echo "mirror $mirror"
 	echo "security-mirror $security"
+	[ -z "$label" ] || echo "kernel $label"
 	echo "kernel-suite $kernel_suite"
 	echo "busybox-suite $busybox_suite"
 	echo "kernel-package $kernel_stub"
@@ -575,6 +707,7 @@ mv "$debdir"/*.deb "$cache/debs/"
 	echo "complete"
 } >"$manifest.new"
 mv "$manifest.new" "$manifest"
+rm -f "$cache/unavailable.txt"
 
 say "kernel $kver from $kernel_suite ($kernel_stub), busybox from $busybox_suite"
 say "Image $(wc -c <"$cache/Image" | tr -d ' ') bytes, initramfs.cpio.gz $(wc -c <"$cache/initramfs.cpio.gz" | tr -d ' ') bytes"

@@ -9,6 +9,12 @@
    own subprocess (its own process group, so QEMU dies with it) under a timeout, in parallel.
    A module may set SKIP_REASON = "..." (all its tests skip) and TIMEOUT = seconds; a test may
    use @fvtest.timeout(seconds) or raise fvtest.Skip("reason").
+3. Debian kernel matrix: a test of a module with KERNEL_MATRIX = True, or decorated with
+   @fvtest.kernel_matrix, runs once per kernel suite as `module.test[stable]` and
+   `module.test[unstable]` (--kernel or $FV_KERNELS restricts the suites). The child gets the
+   suite in $FV_KERNEL_SUITE; fvtest/hyp pick that suite's images and configurations. A suite
+   whose cache has no manifest but an unavailable.txt (scripts/fetch-guest-images.sh could not
+   fetch it) makes its tests SKIP with the first line of that file as the reason.
 
 Output: one line per test (PASS name (1.2s) / FAIL name (3.4s): why / SKIP name: reason),
 failure details, and finally exactly "N passed, N failed, N skipped". Exit status 1 if any
@@ -40,6 +46,26 @@ DEFAULT_TIMEOUT = 300
 UNIT_TIMEOUT = 120
 SKIP_EXIT = 77
 SKIP_MARK = "FV-SKIP: "
+KERNEL_SUITES = ("stable", "unstable")
+
+
+def images_cache():
+    """The image cache of scripts/fetch-guest-images.sh for riscv64 (one dir per suite)."""
+    base = os.environ.get("FERROVISOR_CACHE") or Path.home() / ".cache" / "ferrovisor"
+    return Path(base) / "images" / "riscv64"
+
+
+def suite_unavailable(suite):
+    """Why `suite` cannot be tested (first line of its unavailable.txt), or None when its
+    images were fetched, or never tried (then the tests run and fail naming the fix)."""
+    d = images_cache() / suite
+    if (d / "manifest.txt").is_file():
+        return None
+    try:
+        first = (d / "unavailable.txt").read_text(errors="replace").splitlines()[0].strip()
+    except (OSError, IndexError):
+        return None
+    return first or f"{suite} kernel not fetched (see {d}/unavailable.txt)"
 
 
 class Result:
@@ -49,9 +75,12 @@ class Result:
         self.secs = secs
         self.reason = reason
         self.details = details
+        self.kernel = None  # the Debian kernel release a kernel-matrix test booted
 
     def line(self):
         t = f" ({self.secs:.1f}s)" if self.secs is not None else ""
+        if self.kernel:
+            t += f" kernel {self.kernel}"
         if self.status == "SKIP":
             return f"SKIP {self.name}: {self.reason}"
         if self.status == "FAIL" and self.reason:
@@ -182,8 +211,9 @@ def run_unit_binary(path, kfilter, reporter):
 
 # --------------------------------------------------------------------- integration tests
 
-def discover_integration(kfilter, default_timeout):
-    """Returns (tests, errors): tests as (name, module, func, timeout, skip_reason)."""
+def discover_integration(kfilter, default_timeout, suites=KERNEL_SUITES):
+    """Returns (tests, errors): tests as (name, module, func, timeout, skip_reason, suite);
+    suite is None for a test outside the kernel matrix."""
     sys.path.insert(0, str(INTEG_DIR))
     tests, errors = [], []
     for path in sorted(INTEG_DIR.glob("test_*.py")):
@@ -202,12 +232,18 @@ def discover_integration(kfilter, default_timeout):
                  if n.startswith("test_") and inspect.isfunction(f)
                  and f.__module__ == mod.__name__]
         funcs.sort(key=lambda f: f.__code__.co_firstlineno)
+        matrix = getattr(mod, "KERNEL_MATRIX", False)
         for f in funcs:
-            name = f"{modname}.{f.__name__}"
-            if kfilter is not None and kfilter not in name:
-                continue
-            tests.append((name, modname, f.__name__,
-                          getattr(f, "fv_timeout", mod_timeout), skip))
+            base = f"{modname}.{f.__name__}"
+            runs = [(base, None)]
+            if matrix or getattr(f, "fv_kernel_matrix", False):
+                runs = [(f"{base}[{k}]", k) for k in suites]
+            for name, suite in runs:
+                if kfilter is not None and kfilter not in name:
+                    continue
+                why = skip or (suite and suite_unavailable(suite))
+                tests.append((name, modname, f.__name__,
+                              getattr(f, "fv_timeout", mod_timeout), why or None, suite))
     return tests, errors
 
 
@@ -237,16 +273,23 @@ def clear_logs(name):
 
 
 def run_integration_test(test, reporter):
-    name, modname, funcname, tmo, skip = test
+    name, modname, funcname, tmo, skip, suite = test
     if skip:
         reporter.add(Result(name, "SKIP", None, str(skip)))
         return
     clear_logs(name)
     env = dict(os.environ, FV_TEST_NAME=name, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("FV_KERNEL_SUITE", None)
+    if suite:
+        env["FV_KERNEL_SUITE"] = suite
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", modname, funcname]
     rc, out, _, secs = run_child_process(cmd, tmo, env=env)
+    m = re.search(r"^FV-KERNEL: kernel (\S+)", out, re.M)
+    kernel = m.group(1) if m else None
     if rc == 0:
-        reporter.add(Result(name, "PASS", secs))
+        res = Result(name, "PASS", secs)
+        res.kernel = kernel
+        reporter.add(res)
     elif rc == SKIP_EXIT:
         reason = "skipped"
         for line in out.splitlines():
@@ -261,7 +304,9 @@ def run_integration_test(test, reporter):
         details = f"--- test output (tail) ---\n{tail(out, 60)}"
         if rc is None:
             details += "\n" + console_tails(name)
-        reporter.add(Result(name, "FAIL", secs, why, details))
+        res = Result(name, "FAIL", secs, why, details)
+        res.kernel = kernel
+        reporter.add(res)
 
 
 def child_main(modname, funcname):
@@ -269,6 +314,10 @@ def child_main(modname, funcname):
     sys.path.insert(0, str(INTEG_DIR))
     import fvtest  # noqa: E402
     try:
+        if os.environ.get("FV_KERNEL_SUITE"):
+            # Which kernel this run used, first thing in the test's output (the console
+            # logs get the same line from fvtest.Qemu).
+            print(f"FV-KERNEL: {fvtest.linux_images().describe()}", flush=True)
         mod = importlib.import_module(modname)
         getattr(mod, funcname)()
     except fvtest.Skip as e:
@@ -295,6 +344,9 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
                     help=f"default per-test timeout in seconds ({DEFAULT_TIMEOUT})")
     ap.add_argument("--list", action="store_true", help="list tests and exit")
+    ap.add_argument("--kernel", action="append", choices=KERNEL_SUITES, metavar="SUITE",
+                    help="run kernel-matrix tests only on this Debian kernel suite "
+                         "(stable|unstable; repeatable; default $FV_KERNELS or both)")
     ap.add_argument("--child", nargs=2, metavar=("MODULE", "FUNC"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -306,8 +358,13 @@ def main(argv=None):
     reporter = Reporter()
     jobs = max(1, args.jobs)
     integ, import_errors = ([], [])
+    suites = args.kernel or os.environ.get("FV_KERNELS", " ".join(KERNEL_SUITES)).split()
+    bad = [k for k in suites if k not in KERNEL_SUITES]
+    if bad:
+        ap.error(f"FV_KERNELS: unknown suite(s) {' '.join(bad)} (stable, unstable)")
     if not args.unit_only:
-        integ, import_errors = discover_integration(args.kfilter, args.timeout)
+        integ, import_errors = discover_integration(args.kfilter, args.timeout,
+                                                    tuple(dict.fromkeys(suites)))
     units = [] if args.integration_only else unit_binaries()
 
     if args.list:

@@ -28,8 +28,10 @@ HYP_BIN = BUILD / "riscv64" / "ferrovisor.bin"
 HYP_ELF = BUILD / "riscv64" / "ferrovisor.elf"
 WORK = BUILD / "bench"                 # generated configurations, initramfs layers, logs
 CONFIG_SRC = ROOT / "bench" / "configs"
+# The Debian stable kernel suite's cache (scripts/fetch-guest-images.sh --matrix): figures
+# are measured on one fixed kernel, the one a user gets from `make run`.
 IMAGE_DIR = Path(os.environ.get("FERROVISOR_CACHE",
-                                Path.home() / ".cache" / "ferrovisor")) / "images" / "riscv64"
+                                Path.home() / ".cache" / "ferrovisor")) / "images" / "riscv64" / "stable"
 
 # Deterministic mode: one emulated ns per instruction; sleep=off makes QEMU skip idle time
 # to the next timer deadline instead of waiting for it in real time, so runs repeat exactly

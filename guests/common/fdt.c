@@ -171,3 +171,60 @@ bool fdt_get_memory(unsigned long fdt, uint64_t *base, uint64_t *size)
 	*size = read_cells(v + 4 * ac, sc);
 	return true;
 }
+
+const void *fdt_get_prop(unsigned long fdt, const char *node, const char *prop, uint32_t *len)
+{
+	return find_prop(fdt, node, prop, len);
+}
+
+unsigned int fdt_count_subnodes(unsigned long fdt, const char *node, const char *child)
+{
+	const uint8_t *p = (const uint8_t *)(fdt + hdr(fdt, 2));
+	const uint8_t *end = p + hdr(fdt, 9);
+	int depth = 0;
+	bool in_node = false;
+	unsigned int count = 0;
+
+	while (p + 4 <= end) {
+		uint32_t tok = be32(p);
+
+		p += 4;
+		switch (tok) {
+		case FDT_BEGIN_NODE: {
+			const char *name = (const char *)p;
+			size_t n = 0;
+
+			while (p + n < end && p[n])
+				n++;
+			if (p + n >= end)
+				return count;
+			depth++;
+			if (depth == 2)
+				in_node = name_matches(name, node);
+			else if (depth == 3 && in_node && name_matches(name, child))
+				count++;
+			p += (n + 1 + 3) & ~(size_t)3;
+			break;
+		}
+		case FDT_END_NODE:
+			depth--;
+			break;
+		case FDT_PROP: {
+			if (p + 8 > end)
+				return count;
+			uint32_t plen = be32(p);
+
+			p += 8;
+			if (plen > (uint32_t)(end - p))
+				return count;
+			p += (plen + 3) & ~(uint32_t)3;
+			break;
+		}
+		case FDT_NOP:
+			break;
+		default:
+			return count;
+		}
+	}
+	return count;
+}

@@ -17,4 +17,11 @@ bool fdt_get_timebase(unsigned long fdt, uint64_t *hz);
 /* First (base, size) of the first /memory node's reg, per the root's cell counts. */
 bool fdt_get_memory(unsigned long fdt, uint64_t *base, uint64_t *size);
 
+/*
+ * Property `prop` of the root (node == NULL) or of the first depth-1 node named `node` (unit
+ * address ignored): pointer to its value and its length in *len, or NULL.
+ */
+const void *fdt_get_prop(unsigned long fdt, const char *node, const char *prop, uint32_t *len);
+/* Number of children named `child` (unit address ignored) of depth-1 nodes named `node`. */
+unsigned int fdt_count_subnodes(unsigned long fdt, const char *node, const char *child);
 #endif

@@ -15,13 +15,19 @@
  * the handoff, a `fence rw, rw` before it orders the store. */
 static volatile smp_entry_fn entries[GUEST_MAX_HARTS];
 
-struct sbiret smp_start_hart(unsigned long hartid, smp_entry_fn fn, unsigned long opaque)
+struct sbiret smp_start_hart_at(unsigned long hartid, unsigned long start_addr, smp_entry_fn fn,
+                                unsigned long opaque)
 {
 	if (hartid < GUEST_MAX_HARTS) {
 		entries[hartid] = fn;
 		__asm__ volatile("fence rw, rw" : : : "memory");
 	}
-	return sbi_hart_start(hartid, (unsigned long)_secondary_entry, opaque);
+	return sbi_hart_start(hartid, start_addr, opaque);
+}
+
+struct sbiret smp_start_hart(unsigned long hartid, smp_entry_fn fn, unsigned long opaque)
+{
+	return smp_start_hart_at(hartid, (unsigned long)_secondary_entry, fn, opaque);
 }
 
 void smp_secondary_main(unsigned long hartid, unsigned long opaque)

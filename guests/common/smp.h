@@ -25,6 +25,13 @@ static inline unsigned long smp_hartid(void)
  */
 struct sbiret smp_start_hart(unsigned long hartid, smp_entry_fn fn, unsigned long opaque);
 
+/*
+ * As smp_start_hart(), but SBI hart_start targets `start_addr`, an assembly stub that must
+ * end by jumping to _secondary_entry with a0/a1 intact (e.g. to record the entry state).
+ */
+struct sbiret smp_start_hart_at(unsigned long hartid, unsigned long start_addr, smp_entry_fn fn,
+                                unsigned long opaque);
+
 /* A hart id other than `self` that SBI HSM reports (any state), or -1 if there is none. */
 long smp_find_other_hart(unsigned long self);
 

@@ -12,9 +12,35 @@
 
 static volatile uint32_t n_checks;
 static volatile uint32_t n_failed;
+static volatile uint32_t n_skipped;
+static const char *volatile skip_reason;
+
+void test_skip(const char *name, const char *reason)
+{
+	atomic_add32(&n_skipped, 1);
+	printf("FV-CHECK SKIP %s %s\n", name, reason);
+}
+
+void test_skip_all(const char *reason)
+{
+	skip_reason = reason;
+}
+
+/* In a skip region: print the SKIP line for `name` and return true. */
+static bool skipped(const char *name)
+{
+	const char *why = skip_reason;
+
+	if (!why)
+		return false;
+	test_skip(name, why);
+	return true;
+}
 
 bool test_check(bool cond, const char *name)
 {
+	if (skipped(name))
+		return false;
 	atomic_add32(&n_checks, 1);
 	if (cond) {
 		printf("FV-CHECK PASS %s\n", name);
@@ -30,6 +56,8 @@ bool test_checkf(bool cond, const char *name, const char *fmt, ...)
 	char detail[256];
 	va_list ap;
 
+	if (skipped(name))
+		return false;
 	atomic_add32(&n_checks, 1);
 	if (cond) {
 		printf("FV-CHECK PASS %s\n", name);
@@ -54,6 +82,11 @@ unsigned int test_failures(void)
 	return n_failed;
 }
 
+unsigned int test_skips(void)
+{
+	return n_skipped;
+}
+
 unsigned int test_checks(void)
 {
 	return n_checks;
@@ -71,6 +104,7 @@ void test_shutdown(bool failure)
 
 void test_finish(void)
 {
+	printf("test: %u checks, %u failed, %u skipped\n", n_checks, n_failed, n_skipped);
 	if (n_failed == 0 && n_checks > 0)
 		printf("FV-RESULT PASS\n");
 	else if (n_failed == 0)

@@ -3,10 +3,13 @@
  * hostile: a misbehaving guest for hypervisor robustness tests (meaningful under a hypervisor
  * only; natively some steps hit firmware-protected memory). It survives, counting recorded
  * exceptions, while it:
- *  (a) loads/stores outside its RAM,
+ *  (a) loads/stores outside its RAM: each must trap into the guest as a load/store access
+ *      fault (scause 5/7) with stval = the address, Ferrovisor's policy for a guest access to
+ *      a GPA that is neither RAM nor an emulated device (FV-CHECK hostile.unmapped.* lines),
  *  (b) makes garbage SBI calls (every known EID plus random ones, random FIDs, extreme
  *      arguments), never SRST nor anything that would stop or suspend itself,
- *  (c) does unaligned and odd-width MMIO on the UART and accesses unmapped device addresses,
+ *  (c) does unaligned and odd-width MMIO on the UART and vPLIC (must survive), and accesses
+ *      unmapped device addresses (must fault exactly as in (a)),
  *  (d) executes HS/M-only instructions (expects illegal instruction traps) and WFI,
  * then prints "hostile: survived <n> faults" and spins forever with interrupts disabled.
  * Every step prints its line before it executes, so a hang shows where.
@@ -18,6 +21,7 @@
 #include "plat.h"
 #include "printf.h"
 #include "sbi.h"
+#include "test.h"
 #include "trap.h"
 
 #define RANDOM_CALLS 600
@@ -47,17 +51,24 @@ static void step_plain(const char *what)
 	printf("hostile: step %lu: %s\n", steps, what);
 }
 
+/* Ends an expected-trap window; true and *rec filled if the step trapped. */
+static bool outcome_rec(struct trap_record *rec)
+{
+	if (trap_expect_end(rec)) {
+		faults++;
+		printf("hostile:   trapped scause %lu (%s) stval 0x%lx\n", rec->scause,
+		       trap_cause_name(rec->scause), rec->stval);
+		return true;
+	}
+	printf("hostile:   no trap\n");
+	return false;
+}
+
 static void outcome(void)
 {
 	struct trap_record rec;
 
-	if (trap_expect_end(&rec)) {
-		faults++;
-		printf("hostile:   trapped scause %lu (%s) stval 0x%lx\n", rec.scause,
-		       trap_cause_name(rec.scause), rec.stval);
-	} else {
-		printf("hostile:   no trap\n");
-	}
+	outcome_rec(&rec);
 }
 
 enum access {
@@ -75,8 +86,14 @@ static const char *const access_names[] = {
     "lb", "lh", "lw", "ld", "sb", "sh", "sw", "sd",
 };
 
-/* One access of the given width; a store writes zero. */
-static void access(enum access kind, unsigned long addr)
+#define CAUSE_LOAD_ACCESS  5UL
+#define CAUSE_STORE_ACCESS 7UL
+
+/*
+ * One access of the given width; a store writes zero. strict: addr is neither RAM nor a
+ * device of this VM, so the access must trap as an access fault naming addr.
+ */
+static void access_checked(enum access kind, unsigned long addr, bool strict)
 {
 	unsigned long v = 0;
 
@@ -109,7 +126,22 @@ static void access(enum access kind, unsigned long addr)
 		break;
 	}
 	(void)v;
-	outcome();
+	struct trap_record rec;
+	bool trapped = outcome_rec(&rec);
+	if (!strict)
+		return;
+	char name[64];
+	unsigned long want = kind >= SB ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
+	snprintf(name, sizeof(name), "hostile.unmapped.%s.0x%lx", access_names[kind], addr);
+	test_checkf(trapped && rec.scause == want && rec.stval == addr, name,
+	            "want scause %lu stval 0x%lx, got %s scause %lu stval 0x%lx", want, addr,
+	            trapped ? "trap" : "no trap", trapped ? rec.scause : 0UL,
+	            trapped ? rec.stval : 0UL);
+}
+
+static void access(enum access kind, unsigned long addr)
+{
+	access_checked(kind, addr, false);
 }
 
 static void step_a_outside_ram(void)
@@ -128,8 +160,8 @@ static void step_a_outside_ram(void)
 	printf("hostile: (a) memory outside RAM (RAM 0x%lx-0x%lx)\n",
 	       (unsigned long)plat_ram_base(), ram_end);
 	for (unsigned int i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
-		access(LD, addrs[i]);
-		access(SD, addrs[i]);
+		access_checked(LD, addrs[i], true);
+		access_checked(SD, addrs[i], true);
 	}
 }
 
@@ -319,7 +351,10 @@ static void step_c_mmio(void)
 {
 	const unsigned long uart = GUEST_UART_BASE;
 	const unsigned long odd[] = {uart + 1, uart + 3, uart + 7};
-	const unsigned long unmapped[] = {uart + 0x100, 0x0c000000UL, 0x02000000UL, 0x10001000UL};
+	/* Past the UART's 0x100 window, CLINT (not given to VMs), virtio slot 0 (none here). */
+	const unsigned long unmapped[] = {uart + 0x100, 0x02000000UL, 0x10001000UL};
+	const unsigned long plic =
+	    0x0c000000UL; /* the vPLIC: odd widths may fault, must not hang */
 
 	printf("hostile: (c) odd MMIO\n");
 	for (unsigned int i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
@@ -337,11 +372,15 @@ static void step_c_mmio(void)
 	*(volatile uint8_t *)(uart + 4) = 0x00;
 	printf("hostile: uart restored\n");
 	for (unsigned int i = 0; i < sizeof(unmapped) / sizeof(unmapped[0]); i++) {
-		access(LB, unmapped[i]);
-		access(LW, unmapped[i]);
-		access(LD, unmapped[i]);
-		access(SW, unmapped[i]);
+		access_checked(LB, unmapped[i], true);
+		access_checked(LW, unmapped[i], true);
+		access_checked(LD, unmapped[i], true);
+		access_checked(SW, unmapped[i], true);
 	}
+	access(LB, plic);
+	access(LW, plic);
+	access(LD, plic);
+	access(SW, plic);
 }
 
 static volatile uint64_t hlv_target = 0x1122334455667788ULL;
@@ -430,7 +469,8 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	step_b_random();
 	step_c_mmio();
 	step_d_privileged();
-	printf("hostile: survived %lu faults\n", faults);
+	printf("hostile: survived %lu faults, %u unmapped accesses did not fault as required\n",
+	       faults, test_failures());
 	irq_disable();
 	csr_write(sie, 0);
 	for (;;)

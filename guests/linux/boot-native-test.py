@@ -5,7 +5,7 @@ Ferrovisor) and check the initramfs works: the FERROVISOR-INIT marker, module
 loading, virtio drivers, a virtio-blk disk, and that `poweroff` typed in the
 interactive shell really ends QEMU.
 
-  guests/linux/boot-native-test.py [--cache DIR] [--arch riscv64] [--smp 2]
+  guests/linux/boot-native-test.py [--kernel stable|unstable] [--cache DIR] [--arch riscv64] [--smp 2]
                                    [--test poweroff|bench|interactive|reboot|all]
 
 Prints one line per check and a closing 'N passed, N failed' line.
@@ -22,10 +22,11 @@ import time
 MARKER = b"FERROVISOR-INIT: up"
 
 
-def default_cache(arch):
+def default_cache(arch, kernel):
+    """The cache of `make images`: one directory per Debian kernel suite."""
     base = os.environ.get("FERROVISOR_CACHE") or os.path.join(
         os.path.expanduser("~"), ".cache", "ferrovisor")
-    return os.path.join(base, "images", arch)
+    return os.path.join(base, "images", arch, kernel)
 
 
 def qemu_cmd(args, append, disk=None):
@@ -212,12 +213,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--arch", default="riscv64")
     ap.add_argument("--cache")
+    ap.add_argument("--kernel", default="stable", choices=["stable", "unstable"],
+                    help="Debian kernel suite of the default cache")
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--test", default="all", choices=["poweroff", "bench", "interactive", "reboot", "all"])
     ap.add_argument("--logdir")
     args = ap.parse_args()
-    args.cache = args.cache or default_cache(args.arch)
+    args.cache = args.cache or default_cache(args.arch, args.kernel)
     for f in ("Image", "initramfs.cpio.gz"):
         if not os.path.isfile(os.path.join(args.cache, f)):
             sys.exit(f"{args.cache}/{f} missing: run scripts/fetch-guest-images.sh")

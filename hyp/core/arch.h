@@ -29,6 +29,11 @@ struct arch_cpu_hints {
  * missing. Boot CPU only, before any VM exists.
  */
 int arch_features_probe(const struct arch_cpu_hints *hints);
+/*
+ * Boot CPU, once, before any VM exists: check the port's static tables (RISC-V: the SBI
+ * extension table has no inverted or overlapping EID ranges). Prints one line; 0 or -1.
+ */
+int arch_selfcheck(void);
 /* Zero memory as fast as the CPU allows (guest RAM before every boot). */
 void arch_mem_zero(void *p, uint64_t size);
 /* Per-CPU hypervisor setup (delegation, counters); every CPU, early. */
@@ -53,8 +58,10 @@ void arch_cpu_relax(void);
 void arch_system_poweroff(void) __attribute__((noreturn));
 
 /* --- VMs and vCPUs --- */
-/* Set up arch state (stage-2, VMID) for a VM; 0 or negative fv_err. */
+/* Set up arch state (stage-2, VMID) for a VM; 0 or negative fv_err (then nothing is held). */
 int arch_vm_init(struct vm *vm);
+/* Undo arch_vm_init() for a VM that never ran (failed creation): tables and VMID freed. */
+void arch_vm_destroy(struct vm *vm);
 /* Map guest RAM [gpa, gpa+size) to host [hpa, ...). */
 int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size);
 /*

@@ -399,7 +399,7 @@ static const struct isa_ext isa_allowed[] = {
     {"ziccif", 0},
     {"zicclsm", 0},
     {"ziccrse", 0},
-    {"zicntr", 0}, /* hcounteren.CY/TM/IR are set for every VM */
+    {"zicntr", 0}, /* time passes through; cycle/instret trap to the virtual PMU */
     {"zicond", 0},
     {"zicsr", 0},
     {"zifencei", 0},

@@ -206,6 +206,20 @@ struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, uint64_t 
 	return h->disk;
 }
 
+void hostdev_release_disk(unsigned slot, const char *owner, uint64_t start)
+{
+	if (slot >= nr_slots)
+		return;
+	struct hostdev *h = &slots[slot];
+	for (unsigned i = 0; i < h->nr_claims; i++) {
+		if (h->claims[i].owner != owner || h->claims[i].start != start)
+			continue;
+		/* Keep the claims packed: the last one takes the freed place. */
+		h->claims[i] = h->claims[--h->nr_claims];
+		return;
+	}
+}
+
 struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char **why)
 {
 	struct hostdev *h = usable(slot, HOSTDEV_NIC, why);
@@ -217,6 +231,27 @@ struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char
 	}
 	h->owner = owner;
 	return h->nic;
+}
+
+void hostdev_describe_disks(void (*out)(const char *line))
+{
+	char line[160];
+	for (unsigned i = 0; i < nr_slots; i++) {
+		const struct hostdev *h = &slots[i];
+		if (h->kind != HOSTDEV_DISK)
+			continue;
+		fv_snprintf(line, sizeof(line), "disk slot %u: %lu sectors, %u claim(s)", i,
+		            (unsigned long)h->disk->capacity, h->nr_claims);
+		out(line);
+		for (unsigned k = 0; k < h->nr_claims; k++) {
+			const struct disk_claim *c = &h->claims[k];
+			fv_snprintf(line, sizeof(line), "disk slot %u: %s sectors %lu-%lu%s", i,
+			            c->owner, (unsigned long)c->start,
+			            (unsigned long)(c->start + c->sectors - 1),
+			            c->whole ? " (whole disk)" : "");
+			out(line);
+		}
+	}
 }
 
 uint32_t hostdev_irq(unsigned slot)

@@ -47,8 +47,22 @@ void hostdev_probe(const struct platform *p);
 struct vblk_phys *hostdev_claim_disk(unsigned slot, const char *owner, uint64_t start,
                                      uint64_t *sectors, const char **why);
 
+/*
+ * Give back the claim hostdev_claim_disk(slot, owner, start, ...) made (same owner pointer and
+ * start), e.g. when the VM's creation fails after it; a later claim may take the range.
+ * Boot CPU, like the claims. No-op if there is no such claim.
+ */
+void hostdev_release_disk(unsigned slot, const char *owner, uint64_t start);
+
 /* Take the NIC in slot @slot for @owner; NULL with *why as above if it cannot be had. */
 struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char **why);
+
+/*
+ * One line per physical disk (slot, size, number of claims) and one per claim (owner and
+ * sectors), for the shell's `disks`. The claims only change on the boot CPU before the
+ * shell runs, so no lock.
+ */
+void hostdev_describe_disks(void (*out)(const char *line));
 
 /* The slot's interrupt line on the host interrupt controller; 0 if none or no such slot. */
 uint32_t hostdev_irq(unsigned slot);

@@ -154,6 +154,8 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	if (arch_features_probe(&hints) != 0)
 		stop_boot("required CPU feature missing");
 	arch_cpu_init();
+	if (arch_selfcheck() != 0)
+		stop_boot("inconsistent SBI extension table");
 
 	struct mem_range rsv[PLAT_MAX_RSV + 3];
 	unsigned nr = 0;

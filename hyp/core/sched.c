@@ -19,6 +19,25 @@ static struct timer_event slice_timer[FV_MAX_CPUS];
 #define se_to_vcpu(p) ((struct vcpu *)((char *)(p)-offsetof(struct vcpu, se)))
 
 /*
+ * Steal-time accounting (arch-neutral; the SBI STA record is written by arch
+ * code from vcpu->steal_ns). A vCPU is charged for the time between
+ * becoming RUNNABLE and being picked to run; sched_lock held for both.
+ */
+static void mark_runnable(struct vcpu *v, uint64_t now)
+{
+	v->state = VCPU_RUNNABLE;
+	v->runnable_since = now;
+}
+
+static void mark_running(struct vcpu *v, uint64_t now)
+{
+	if (v->state == VCPU_RUNNABLE && now > v->runnable_since)
+		__atomic_store_n(&v->steal_ns, v->steal_ns + (now - v->runnable_since),
+		                 __ATOMIC_RELAXED);
+	v->state = VCPU_RUNNING;
+}
+
+/*
  * Slice tick of a CPU that runs a vCPU. It keeps ticking at least once per
  * slice even when nothing else was queued at pick time: a vCPU enqueued
  * later without preempting (another CPU woke it) must still get its turn.
@@ -107,7 +126,7 @@ static int enqueue_locked(struct vcpu *v, bool wakeup)
 		v->state = VCPU_RUNNING;
 		return -1;
 	}
-	v->state = VCPU_RUNNABLE;
+	mark_runnable(v, now);
 	struct sched_rq *rq = rq_of((unsigned)cpu);
 	sched_rq_enqueue(rq, &v->se, now, wakeup);
 	/*
@@ -174,7 +193,7 @@ void sched_block(struct vcpu *v)
 	 * wake us, so either we see the bit here or they see BLOCKED.
 	 */
 	if (v->state == VCPU_RUNNING && !arch_vcpu_irq_wakeable(v) &&
-	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP)) {
+	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & (VCPU_REQ_STOP | VCPU_REQ_WAKE))) {
 		v->state = VCPU_BLOCKED;
 		uint64_t d = arch_vcpu_timer_deadline_ns(v);
 		if (d != UINT64_MAX) {
@@ -256,7 +275,7 @@ void sched_run(void)
 		if (prev) {
 			bool runnable = prev->state == VCPU_RUNNING;
 			if (runnable)
-				prev->state = VCPU_RUNNABLE;
+				mark_runnable(prev, now);
 			sched_rq_put_prev(&c->rq, now, runnable);
 		}
 		struct sched_entity *se = sched_rq_pick_next(&c->rq, now);
@@ -264,7 +283,7 @@ void sched_run(void)
 			se = try_pull(c, now);
 		struct vcpu *next = se ? se_to_vcpu(se) : NULL;
 		if (next)
-			next->state = VCPU_RUNNING;
+			mark_running(next, now);
 		c->need_resched = false;
 		uint64_t slice_end = sched_rq_slice_end(&c->rq, now);
 		if (next && slice_end == UINT64_MAX)

@@ -8,7 +8,8 @@
  *
  * This file is policy and data structure only. It takes no locks, reads no
  * clock and touches no architecture state: the caller (core/sched.c) holds
- * the run-queue lock(s), passes the current time `now` in nanoseconds from
+ * the run-queue lock(s) ("rq's lock" below; today one global sched_lock
+ * serves for every rq), passes the current time `now` in nanoseconds from
  * one monotonic clock shared by all CPUs, and performs the context switch.
  * Every function is deterministic, so the policy is unit-tested on the host.
  *
@@ -93,7 +94,8 @@ struct sched_entity {
 	bool on_cpu;                      /* running: rq `cpu`'s curr */
 };
 
-/* One per physical CPU. Protected by that CPU's run-queue lock (sched.c). */
+/* One per physical CPU. Protected by its run-queue lock: today the one global sched_lock of
+ * core/sched.c serves as every rq's lock. */
 struct sched_rq {
 	int cpu;
 	struct sched_entity *curr;        /* running entity, NULL when idle */

@@ -3,6 +3,7 @@
 #include "core/shell.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
@@ -59,7 +60,7 @@ static void cmd_vm(int argc, char **argv)
 		return;
 	}
 	if (argc != 3) {
-		pr_info("usage: vm list | vm start|stop|reset|info NAME");
+		pr_info("usage: vm list | vm start|stop|reset|info NAME | vm resume NAME");
 		return;
 	}
 	struct vm *vm = vm_find(argv[2]);
@@ -97,8 +98,15 @@ static void cmd_vm(int argc, char **argv)
 		ret = vm_request(vm, VM_ACTION_STOP, "stop requested from the shell");
 	} else if (strcmp(argv[1], "reset") == 0) {
 		ret = vm_request(vm, VM_ACTION_RESET, "reset requested from the shell");
+	} else if (strcmp(argv[1], "resume") == 0) {
+		/* Wake a VM the guest suspended to RAM (SBI SUSP). */
+		ret = vm_resume(vm);
+		if (ret == -FV_EBUSY)
+			pr_info("vm %s is %s, not suspended", vm->name, vm_state_name(vm->state));
+		else
+			pr_info("vm %s: resume requested from the shell", vm->name);
 	} else {
-		pr_info("usage: vm list | vm start|stop|reset|info NAME");
+		pr_info("usage: vm list | vm start|stop|reset|info NAME | vm resume NAME");
 		return;
 	}
 	if (ret && ret != -FV_EBUSY)
@@ -164,12 +172,24 @@ static void cmd_net(int argc, char **argv)
 	vnet_describe(print_line);
 }
 
+static void cmd_disks(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: disks");
+		return;
+	}
+	hostdev_describe_disks(print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
-    {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
+    {"vm", "vm list | vm start|stop|reset|info NAME | vm resume NAME",
+     "list, control or inspect VMs; resume wakes a suspended one", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
+    {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
 };
 
 static void cmd_help(int argc, char **argv)

@@ -39,18 +39,24 @@ static void flush_locked(struct vm *vm)
 	}
 }
 
-static void uart_tx(void *ctx, uint8_t ch)
+/* line_lock held */
+static void line_put_locked(struct vm *vm, uint8_t ch)
 {
-	struct vm *vm = ctx;
 	struct vconsole *c = &vm->con;
-	spin_lock(&c->line_lock);
 	c->tx_bytes++;
 	if (c->line_len == 0)
 		c->line_start_ns = time_now_ns();
 	c->line[c->line_len++] = (char)ch;
 	if (ch == '\n' || c->line_len == VCONSOLE_LINE_MAX)
 		flush_locked(vm);
-	spin_unlock(&c->line_lock);
+}
+
+static void uart_tx(void *ctx, uint8_t ch)
+{
+	struct vm *vm = ctx;
+	spin_lock(&vm->con.line_lock);
+	line_put_locked(vm, ch);
+	spin_unlock(&vm->con.line_lock);
 }
 
 /* Bytes from the UART itself: the guest's console is the UART (again). */
@@ -128,8 +134,14 @@ void vconsole_reset(struct vm *vm)
 
 size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t n)
 {
+	/*
+	 * One lock hold for the whole buffer: two vCPUs writing lines at the same time (SBI
+	 * DBCN, hvc) get whole lines each instead of bytes interleaved into one garbled line.
+	 */
+	spin_lock(&vm->con.line_lock);
 	for (size_t i = 0; i < n; i++)
-		uart_tx(vm, buf[i]);
+		line_put_locked(vm, buf[i]);
+	spin_unlock(&vm->con.line_lock);
 	return n;
 }
 

@@ -33,10 +33,10 @@ void vcpu_request(struct vcpu *vcpu, uint32_t req)
 {
 	__atomic_fetch_or(&vcpu->requests, req, __ATOMIC_ACQ_REL);
 	/*
-	 * A blocked vCPU must run to act on a stop request; fences can wait
+	 * A blocked vCPU must run to act on a stop or wake request; fences can wait
 	 * until it runs anyway (they are applied before every entry).
 	 */
-	if (req & VCPU_REQ_STOP)
+	if (req & (VCPU_REQ_STOP | VCPU_REQ_WAKE))
 		sched_wake(vcpu);
 	else
 		sched_kick(vcpu);
@@ -57,6 +57,9 @@ int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1)
 	__atomic_store_n(&vcpu->requests, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&vcpu->virq_pending, 0, __ATOMIC_RELEASE);
 	vcpu->hsm_suspended = false;
+	vcpu->sys_suspended = false;
+	__atomic_store_n(&vcpu->hsm_start_pending, true, __ATOMIC_RELEASE);
+	/* Also disables SBI STA: a started hart registers its record again. */
 	arch_vcpu_reset(vcpu, entry, a0, a1);
 	return sched_start(vcpu);
 }

@@ -22,6 +22,7 @@ enum vcpu_state {
 #define VCPU_REQ_TLB_FLUSH BIT(1) /* flush guest (VS-stage) TLB before entry */
 #define VCPU_REQ_FENCE_I   BIT(2) /* instruction fence before entry */
 #define VCPU_REQ_IO        BIT(3) /* device work left over (vm_virtio_service) */
+#define VCPU_REQ_WAKE      BIT(4) /* leave a suspend now (operator `vm resume`) */
 
 /* Virtual interrupt lines, mapped by arch code onto its own bits. */
 #define VIRQ_SOFT  BIT(0) /* edge-like: set by IPI, cleared by guest */
@@ -61,7 +62,17 @@ struct vcpu {
 	/* HSM */
 	bool hsm_suspended;
 	bool hsm_resume_nonret; /* non-retentive suspend: restart at resume addr */
+	bool hsm_start_pending; /* powered on, not yet entered (HSM START_PENDING); atomic */
+	bool sys_suspended;     /* this vCPU suspended its whole VM (SBI SUSP) */
 	uint64_t hsm_resume_addr, hsm_resume_arg;
+	/*
+	 * Steal time: total ns this vCPU was RUNNABLE (queued, waiting for a
+	 * CPU) but not running since the VM booted. Blocked (WFI, suspend) and
+	 * stopped time does not count. Both fields are under the sched lock;
+	 * steal_ns is read without it by the vCPU's own CPU (see sched.c).
+	 */
+	uint64_t steal_ns;
+	uint64_t runnable_since; /* when it last became RUNNABLE */
 	struct vcpu_stats stats;
 };
 

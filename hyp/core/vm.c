@@ -25,6 +25,8 @@ const char *vm_state_name(enum vm_state s)
 		return "stopping";
 	case VM_CRASHED:
 		return "crashed";
+	case VM_SUSPENDED:
+		return "suspended";
 	}
 	return "?";
 }
@@ -108,6 +110,17 @@ static int discard_ram(struct vm *vm)
 	return ret;
 }
 
+/* Free the vCPUs create_vcpus() made (all, or those before a failure). */
+static void destroy_vcpus(struct vm *vm)
+{
+	while (vm->nr_vcpus > 0) {
+		struct vcpu *v = vm->vcpus[--vm->nr_vcpus];
+		vm->vcpus[vm->nr_vcpus] = NULL;
+		vm->hyp_mem_bytes -= sizeof(*v);
+		mem_free(v);
+	}
+}
+
 static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 {
 	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
@@ -115,7 +128,6 @@ static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 		struct vcpu *v = mem_zalloc_aligned(sizeof(*v), 64);
 		if (!v)
 			return -FV_ENOMEM;
-		vm->hyp_mem_bytes += sizeof(*v);
 		v->vm = vm;
 		v->id = i;
 		v->state = VCPU_STOPPED;
@@ -124,8 +136,11 @@ static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 		if (cfg->vcpu_pin[i] >= 0)
 			aff = BIT(cfg->vcpu_pin[i]);
 		int ret = sched_entity_init(&v->se, cfg->weight, aff ? aff : all);
-		if (ret)
+		if (ret) {
+			mem_free(v);
 			return ret;
+		}
+		vm->hyp_mem_bytes += sizeof(*v);
 		vm->vcpus[i] = v;
 		vm->nr_vcpus++;
 	}
@@ -150,31 +165,54 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 	if (ret) {
 		pr_err("vm %s: cannot allocate %lu MiB of RAM", cfg->name,
 		       (unsigned long)(cfg->mem_size >> 20));
-		return ret;
+		goto out_vm;
 	}
 	spin_init(&vm->mem_lock);
 	size_t bitmap = (size_t)((vm->ram_size / VM_RAM_BLOCK + 63) / 64) * sizeof(uint64_t);
 	vm->ram_present = mem_zalloc(bitmap);
-	vm->hyp_mem_bytes += bitmap;
-	ret = vm->ram_present ? arch_vm_init(vm) : -FV_ENOMEM;
-	/* RAM is mapped block by block on first use (vm_ram_populate). */
-	if (ret == 0)
-		ret = create_vcpus(vm, cfg);
-	if (ret == 0)
-		ret = vm_irq_init(vm);
-	vconsole_init(vm);
-	if (ret == 0 && cfg->has_uart)
-		ret = vconsole_attach(vm, cfg->uart_base);
-	if (ret == 0)
-		ret = vm_virtio_create(vm);
-	if (ret) {
-		pr_err("vm %s: setup failed (%d)", cfg->name, ret);
-		return ret;
+	if (!vm->ram_present) {
+		ret = -FV_ENOMEM;
+		goto out_ram;
 	}
+	vm->hyp_mem_bytes += bitmap;
+	/* RAM is mapped block by block on first use (vm_ram_populate). */
+	ret = arch_vm_init(vm);
+	if (ret)
+		goto out_bitmap;
+	ret = create_vcpus(vm, cfg);
+	if (ret)
+		goto out_vcpus;
+	/* The interrupt controller, UART and device windows live in struct vm (its MMIO bus). */
+	ret = vm_irq_init(vm);
+	if (ret)
+		goto out_vcpus;
+	vconsole_init(vm);
+	if (cfg->has_uart) {
+		ret = vconsole_attach(vm, cfg->uart_base);
+		if (ret)
+			goto out_vcpus;
+	}
+	/* Last: disk claims and switch ports are the resources other VMs compete for. */
+	ret = vm_virtio_create(vm);
+	if (ret)
+		goto out_vcpus; /* vm_virtio_create() gave back its own devices */
 	vm->state = VM_STOPPED;
 	vm_table[vm_count++] = vm;
 	*out = vm;
 	return 0;
+
+	/* Undo in reverse order: the next VM finds the RAM, VMID, claims and ports free. */
+out_vcpus:
+	destroy_vcpus(vm);
+	arch_vm_destroy(vm);
+out_bitmap:
+	mem_free(vm->ram_present);
+out_ram:
+	mem_free_pages(vm->ram_hpa, cfg->mem_size / PAGE_SIZE);
+out_vm:
+	pr_err("vm %s: setup failed (%d); what it held is released", cfg->name, ret);
+	mem_free(vm);
+	return ret;
 }
 
 /* Fresh RAM and images; vm->lock held, all vCPUs stopped. */
@@ -223,7 +261,11 @@ int vm_start(struct vm *vm)
 	}
 	vm->state = VM_RUNNING;
 	vm->pending = VM_ACTION_NONE;
+	/* A new boot: every vCPU's STA record (tagged with the old count) is off. */
 	vm->boots++;
+	/* All vCPUs are stopped: none is on a run queue, so no scheduler writes these. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		__atomic_store_n(&vm->vcpus[i]->steal_ns, 0, __ATOMIC_RELAXED);
 	vm->last_error[0] = '\0';
 	spin_unlock(&vm->lock);
 	vconsole_reset(vm);
@@ -293,4 +335,69 @@ void vm_vcpu_stopped(struct vm *vm)
 		pr_info("vm %s: stopped", vm->name);
 		break;
 	}
+}
+
+int vm_system_suspend(struct vm *vm, struct vcpu *caller)
+{
+	int ret = 0;
+	/* vm->lock orders this against hart_start, which powers vCPUs on under it. */
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		ret = -FV_EINVAL;
+	} else {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			struct vcpu *o = vm->vcpus[i];
+			if (o != caller &&
+			    __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED)
+				ret = -FV_EBUSY;
+		}
+		if (ret == 0) {
+			vm->state = VM_SUSPENDED;
+			caller->sys_suspended = true;
+		}
+	}
+	spin_unlock(&vm->lock);
+	if (ret == 0)
+		pr_info("vm %s: suspended to RAM by vcpu %u (wake: its timer, an interrupt, or "
+		        "`vm resume %s`)",
+		        vm->name, caller->id, vm->name);
+	return ret;
+}
+
+void vm_system_resumed(struct vm *vm)
+{
+	bool resumed = false;
+	spin_lock(&vm->lock);
+	if (vm->state == VM_SUSPENDED) {
+		vm->state = VM_RUNNING;
+		resumed = true;
+	}
+	/* An operator wake that raced with another wake event is used up. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		__atomic_fetch_and(&vm->vcpus[i]->requests, ~(uint32_t)VCPU_REQ_WAKE,
+		                   __ATOMIC_ACQ_REL);
+	spin_unlock(&vm->lock);
+	if (resumed)
+		pr_info("vm %s: resumed from suspend to RAM", vm->name);
+}
+
+int vm_resume(struct vm *vm)
+{
+	struct vcpu *target = NULL;
+	spin_lock(&vm->lock);
+	if (vm->state == VM_SUSPENDED)
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i]->sys_suspended)
+				target = vm->vcpus[i];
+	/*
+	 * A request bit, not just a wake: if the vCPU has not blocked yet,
+	 * sched_block sees the bit under the scheduler lock and does not block.
+	 * Posted under vm->lock (order vm->lock, then sched lock, as hart_start)
+	 * so vm_system_resumed, which clears it under the same lock, never
+	 * leaves a stale bit behind. It resumes at its resume address.
+	 */
+	if (target)
+		vcpu_request(target, VCPU_REQ_WAKE);
+	spin_unlock(&vm->lock);
+	return target ? 0 : -FV_EBUSY;
 }

@@ -31,7 +31,8 @@ enum vm_state {
 	VM_STOPPED = 0,
 	VM_RUNNING,
 	VM_STOPPING,
-	VM_CRASHED, /* stopped by the hypervisor after a fatal guest error */
+	VM_CRASHED,   /* stopped by the hypervisor after a fatal guest error */
+	VM_SUSPENDED, /* suspended to RAM by the guest (SBI SUSP) until a wake event */
 };
 
 /* What to do once every vCPU of a VM has stopped. */
@@ -83,7 +84,11 @@ struct vm {
 extern struct vm *vm_table[FV_MAX_VMS];
 extern unsigned vm_count;
 
-/* Create a VM from its configuration (allocates RAM, stage-2, vCPUs, devices). */
+/*
+ * Create a VM from its configuration (allocates RAM, stage-2 and VMID, vCPUs, devices with
+ * their disk claims and switch ports). Boot CPU. 0, or -fv_err (logged) with everything it
+ * took given back, so a later VM can have it.
+ */
 int vm_create(const struct vm_config *cfg, struct vm **out);
 /* Boot a stopped VM: load images into fresh zeroed RAM, start vCPU 0. */
 int vm_start(struct vm *vm);
@@ -92,11 +97,34 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why);
 /* Called by a vCPU's CPU when that vCPU reaches STOPPED. */
 void vm_vcpu_stopped(struct vm *vm);
 struct vm *vm_find(const char *name);
+/*
+ * System suspend to RAM requested by `caller` (SBI SUSP): the VM becomes
+ * VM_SUSPENDED (and caller->sys_suspended set) if it is running and every
+ * other vCPU is STOPPED. Returns 0, -FV_EBUSY when another vCPU is not
+ * stopped, -FV_EINVAL when the VM is not running (stopping, already
+ * suspended). Takes vm->lock; the caller then blocks its vCPU until a wake
+ * event.
+ */
+int vm_system_suspend(struct vm *vm, struct vcpu *caller);
+/*
+ * The suspended vCPU is about to run again (wake event or `vm resume`):
+ * VM_SUSPENDED becomes VM_RUNNING. No-op in any other state (a stop that
+ * raced with the wake wins). Called by that vCPU's CPU before entry.
+ */
+void vm_system_resumed(struct vm *vm);
+/*
+ * Operator wake-up of a suspended VM (`vm resume NAME`): wakes the vCPU
+ * that suspended it. 0, or -FV_EBUSY if the VM is not suspended.
+ */
+int vm_resume(struct vm *vm);
 const char *vm_state_name(enum vm_state s);
 /* Interrupt controller of a VM (vm_irq.c). */
 int vm_irq_init(struct vm *vm);
 void vm_irq_reset(struct vm *vm);
-/* Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. */
+/*
+ * Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. Caller
+ * holds vm->lock. Several CPUs may build different VMs' trees at once: no shared scratch.
+ */
 gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
 /*
  * Translate a guest physical range in RAM to a hypervisor pointer; NULL if

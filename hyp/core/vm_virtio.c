@@ -329,6 +329,17 @@ static struct vm_vdev *new_vdev(struct vm *vm, enum vdev_kind kind)
 	return d;
 }
 
+/* Give back what a device holds (never added, or its VM's creation failed) and free it. */
+static void free_vdev(struct vm *vm, struct vm_vdev *d)
+{
+	if (d->kind == VDEV_BLK && d->u.blk.phys)
+		hostdev_release_disk(d->u.blk.slot, vm->name, d->u.blk.start);
+	if (d->kind == VDEV_NET)
+		vnet_port_detach(&d->u.net.port);
+	vm->hyp_mem_bytes -= sizeof(*d);
+	mem_free(d);
+}
+
 static int add_window(struct vm *vm, struct vm_vdev *d)
 {
 	int ret = mmio_bus_add(&vm->mmio, d->base, VIRTIO_MMIO_SIZE, &vdev_mmio, d, d->name);
@@ -368,8 +379,10 @@ static int create_disk(struct vm *vm, unsigned k)
 	}
 	fmt_slice(where, sizeof(where), sliced, start, sectors);
 	struct vm_vdev *d = new_vdev(vm, VDEV_BLK);
-	if (!d)
+	if (!d) {
+		hostdev_release_disk(slot, vm->name, start);
 		return -FV_ENOMEM;
+	}
 	fv_snprintf(d->name, sizeof(d->name), "vd%c", 'a' + (int)k);
 	d->u.blk.phys = phys;
 	d->u.blk.slot = slot;
@@ -389,11 +402,16 @@ static int create_disk(struct vm *vm, unsigned k)
 	int ret = virtio_blk_init(&d->u.blk.dev, &d->u.blk.be, d, &vdev_host, d, serial);
 	if (ret == 0)
 		ret = add_window(vm, d);
-	if (ret == 0)
-		pr_info("vm %s: %s: virtio-blk at 0x%lx irq %u on disk slot %u%s (%lu MiB)",
-		        vm->name, d->name, (unsigned long)d->base, d->irq, slot, where,
-		        (unsigned long)(sectors >> 11));
-	return ret;
+	if (ret) {
+		pr_err("vm %s: %s: cannot add virtio-blk at 0x%lx (%d)", vm->name, d->name,
+		       (unsigned long)d->base, ret);
+		free_vdev(vm, d);
+		return ret;
+	}
+	pr_info("vm %s: %s: virtio-blk at 0x%lx irq %u on disk slot %u%s (%lu MiB)", vm->name,
+	        d->name, (unsigned long)d->base, d->irq, slot, where,
+	        (unsigned long)(sectors >> 11));
+	return 0;
 }
 
 static int create_nic(struct vm *vm, unsigned k)
@@ -406,19 +424,24 @@ static int create_nic(struct vm *vm, unsigned k)
 	int ret = vnet_port_attach(&d->u.net.port, cfg->nic_switch[k], d, net_deliver);
 	if (ret) {
 		pr_err("vm %s: %s: cannot attach to its switch (%d)", vm->name, d->name, ret);
+		free_vdev(vm, d);
 		return ret;
 	}
 	ret = virtio_net_init(&d->u.net.dev, cfg->nic_mac[k], &net_ops, d, &vdev_host, d);
 	if (ret == 0)
 		ret = add_window(vm, d);
-	if (ret == 0) {
-		const uint8_t *m = cfg->nic_mac[k];
-		pr_info("vm %s: %s: virtio-net at 0x%lx irq %u, %02x:%02x:%02x:%02x:%02x:%02x on "
-		        "switch port %u",
-		        vm->name, d->name, (unsigned long)d->base, d->irq, m[0], m[1], m[2], m[3],
-		        m[4], m[5], d->u.net.port.port);
+	if (ret) {
+		pr_err("vm %s: %s: cannot add virtio-net at 0x%lx (%d)", vm->name, d->name,
+		       (unsigned long)d->base, ret);
+		free_vdev(vm, d);
+		return ret;
 	}
-	return ret;
+	const uint8_t *m = cfg->nic_mac[k];
+	pr_info("vm %s: %s: virtio-net at 0x%lx irq %u, %02x:%02x:%02x:%02x:%02x:%02x on switch "
+	        "port %u",
+	        vm->name, d->name, (unsigned long)d->base, d->irq, m[0], m[1], m[2], m[3], m[4],
+	        m[5], d->u.net.port.port);
+	return 0;
 }
 
 static int create_console(struct vm *vm)
@@ -430,9 +453,14 @@ static int create_console(struct vm *vm)
 	int ret = virtio_console_init(&d->u.con, &con_ops, d, &vdev_host, d);
 	if (ret == 0)
 		ret = add_window(vm, d);
-	if (ret == 0)
-		pr_info("vm %s: hvc0: virtio-console at 0x%lx irq %u", vm->name,
-		        (unsigned long)d->base, d->irq);
+	if (ret) {
+		pr_err("vm %s: hvc0: cannot add virtio-console at 0x%lx (%d)", vm->name,
+		       (unsigned long)d->base, ret);
+		free_vdev(vm, d);
+		return ret;
+	}
+	pr_info("vm %s: hvc0: virtio-console at 0x%lx irq %u", vm->name, (unsigned long)d->base,
+	        d->irq);
 	return ret;
 }
 
@@ -447,7 +475,18 @@ int vm_virtio_create(struct vm *vm)
 		ret = create_nic(vm, k);
 	if (!ret && cfg->virtio_console)
 		ret = create_console(vm);
+	if (ret)
+		vm_virtio_destroy(vm); /* the devices made before the failing one */
 	return ret;
+}
+
+void vm_virtio_destroy(struct vm *vm)
+{
+	while (vm->nr_vdev > 0) {
+		struct vm_vdev *d = vm->vdev[--vm->nr_vdev];
+		vm->vdev[vm->nr_vdev] = NULL;
+		free_vdev(vm, d);
+	}
 }
 
 /* --- lifecycle and deferred work ------------------------------------------------------------ */

@@ -18,8 +18,16 @@ struct vm;
 struct vcpu;
 struct vm_vdev;
 
-/* Create the VM's devices from its configuration (at VM creation). 0 or -fv_err (logged). */
+/*
+ * Create the VM's devices from its configuration (at VM creation, boot CPU). 0 or -fv_err
+ * (logged); on failure nothing is held: disk claims and switch ports are given back.
+ */
 int vm_virtio_create(struct vm *vm);
+/*
+ * Free every device of a VM that never ran (its creation failed after vm_virtio_create()):
+ * disk claims released, switch ports detached, memory freed. Boot CPU.
+ */
+void vm_virtio_destroy(struct vm *vm);
 /*
  * Reset every device of the VM and close its switch ports: when the VM
  * stops, and again before each boot (ports reopen once the guest's drivers

@@ -94,6 +94,20 @@ int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
 	return port < 0 ? port : 0;
 }
 
+void vnet_port_detach(struct vnet_port *p)
+{
+	struct vnet_switch *s = p->sw;
+	if (!s)
+		return;
+	spin_lock(&s->lock);
+	if (s->ports[p->port] == p) {
+		s->ports[p->port] = NULL;
+		vswitch_remove_port(&s->sw, p->port);
+	}
+	spin_unlock(&s->lock);
+	p->sw = NULL;
+}
+
 void vnet_port_set_enabled(struct vnet_port *p, bool enabled)
 {
 	struct vnet_switch *s = p->sw;

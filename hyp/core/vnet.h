@@ -44,6 +44,11 @@ int vnet_init(const struct hyp_config *cfg);
 /* Attach a VM NIC to switch @sw_index; @p is the caller's (zeroed) storage. */
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p));
+/*
+ * Undo vnet_port_attach() (a VM whose creation failed): the port number is free again. Only
+ * for a port that never carried frames (its VM never ran); no-op if not attached.
+ */
+void vnet_port_detach(struct vnet_port *p);
 /* Enable or disable the port (its VM's NIC runs / stopped); disabling empties the inbox. */
 void vnet_port_set_enabled(struct vnet_port *p, bool enabled);
 /*

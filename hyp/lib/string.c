@@ -9,8 +9,9 @@
  *
  * The compiler may turn a byte loop into a call to memset/memcpy (loop
  * idiom recognition); inside these very functions that would recurse. The
- * word loops below keep the idiom recognizer away in practice, and the
- * object file is checked for self-calls when this file changes.
+ * Makefile compiles this file with -fno-tree-loop-distribute-patterns (the
+ * idiom recognizer off) and then fails the build if the object file calls
+ * memset, memcpy or memmove (scripts/check-no-self-calls.sh).
  */
 #include "lib/string.h"
 

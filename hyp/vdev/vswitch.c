@@ -91,17 +91,33 @@ void vswitch_init(struct vswitch *sw, const char *name, uint64_t ageing)
 int vswitch_add_port(struct vswitch *sw, bool uplink)
 {
 	struct vswitch_port *p;
-	unsigned n = sw->nports;
+	unsigned n = MIN(sw->nports, VSWITCH_MAX_PORTS), k = 0;
 
-	if (n >= VSWITCH_MAX_PORTS)
+	/* A port freed by vswitch_remove_port() is taken again before a new number. */
+	while (k < n && sw->port[k].used)
+		k++;
+	if (k >= VSWITCH_MAX_PORTS)
 		return -FV_ENOSPC;
-	p = &sw->port[n];
+	p = &sw->port[k];
 	memset(p, 0, sizeof(*p));
 	p->used = true;
 	p->enabled = true;
 	p->uplink = uplink;
-	sw->nports = n + 1u;
-	return (int)n;
+	if (k == n)
+		sw->nports = n + 1u;
+	return (int)k;
+}
+
+int vswitch_remove_port(struct vswitch *sw, unsigned port)
+{
+	if (!port_valid(sw, port))
+		return -FV_EINVAL;
+	fdb_flush_port(sw, port);
+	memset(&sw->port[port], 0, sizeof(sw->port[port]));
+	/* Trailing free ports are forgotten, so nports counts up to the last port in use. */
+	while (sw->nports > 0 && !sw->port[sw->nports - 1u].used)
+		sw->nports--;
+	return 0;
 }
 
 int vswitch_port_set_enabled(struct vswitch *sw, unsigned port, bool enabled)

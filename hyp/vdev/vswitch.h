@@ -62,7 +62,7 @@ struct vswitch_fdb_entry {
 struct vswitch {
 	char name[VSWITCH_NAME_LEN];
 	uint64_t ageing; /* FDB ageing time in caller units; 0 = never */
-	unsigned nports; /* ports added: numbers 0 .. nports-1 */
+	unsigned nports; /* one past the highest port in use (numbers 0 .. nports-1) */
 	struct vswitch_port port[VSWITCH_MAX_PORTS];
 	struct vswitch_fdb_entry fdb[VSWITCH_FDB_SIZE];
 	/* statistics */
@@ -95,10 +95,19 @@ void vswitch_init(struct vswitch *sw, const char *name, uint64_t ageing);
 
 /*
  * Add a port, enabled, with its informational @uplink flag. Returns the
- * port number (0 .. VSWITCH_MAX_PORTS-1, in order of addition) or
- * -FV_ENOSPC when all ports are in use.
+ * port number (0 .. VSWITCH_MAX_PORTS-1: the lowest one free, so in order
+ * of addition while none was removed) or -FV_ENOSPC when all ports are in
+ * use.
  */
 int vswitch_add_port(struct vswitch *sw, bool uplink);
+
+/*
+ * Remove @port (undo of vswitch_add_port, e.g. when a VM's creation fails):
+ * its learnt MACs are flushed, its number becomes free for the next add, and
+ * nports drops to one past the highest port still in use. Returns 0 or
+ * -FV_EINVAL for a port that is not in use.
+ */
+int vswitch_remove_port(struct vswitch *sw, unsigned port);
 
 /*
  * Enable or disable @port. Disabling flushes the MACs learnt on it; a

@@ -32,6 +32,8 @@ LOG_DIR = BUILD_DIR / "test-logs"
 QEMU_RISCV = os.environ.get("FV_QEMU_RISCV", "qemu-system-riscv64")
 
 RESULT_RE = r"FV-RESULT (PASS|FAIL[^\r\n]*)"
+# One verdict line of a test guest: PASS, FAIL (with details) or SKIP (with the reason).
+CHECK_RE = r"FV-CHECK (PASS|FAIL|SKIP) (\S+)[ \t]*([^\r\n]*)"
 
 
 class TestFailure(AssertionError):
@@ -52,6 +54,13 @@ def timeout(seconds):
     return deco
 
 
+def kernel_matrix(func):
+    """Decorator: run this test once per Debian kernel suite (the runner expands it into
+    `test[stable]` and `test[unstable]`); a module can say KERNEL_MATRIX = True instead."""
+    func.fv_kernel_matrix = True
+    return func
+
+
 def current_test_name():
     """Name of the running test as set by the runner (or 'adhoc' outside it)."""
     return os.environ.get("FV_TEST_NAME", "adhoc")
@@ -59,6 +68,23 @@ def current_test_name():
 
 def log_safe(name):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def parse_checks(output, vm=None):
+    """The guest verdicts in `output` as {name: (verdict, detail)}, in console order.
+
+    verdict is "PASS", "FAIL" or "SKIP" (a check that does not apply on this SBI
+    implementation: neither a pass nor a failure). With `vm`, only lines tagged "[vm] ".
+    A name reported twice keeps its worst verdict (FAIL over PASS over SKIP).
+    """
+    rank = {"SKIP": 0, "PASS": 1, "FAIL": 2}
+    checks = {}
+    for m in re.finditer(vm_prefix(vm) + CHECK_RE, output, re.M):
+        verdict, name, detail = m.group(1), m.group(2), m.group(3).strip()
+        old = checks.get(name)
+        if old is None or rank[verdict] > rank[old[0]]:
+            checks[name] = (verdict, detail)
+    return checks
 
 
 def guest_image(name, kind="bin"):
@@ -174,6 +200,19 @@ def linux_images(suite=None):
     return LinuxImages(suite, d)
 
 
+_kernel_line_cache = []
+
+
+def _kernel_line():
+    """'kernel ... Image sha256 ...' of the current suite, for the top of console logs."""
+    if not _kernel_line_cache:
+        try:
+            _kernel_line_cache.append("FV-KERNEL: " + linux_images().describe())
+        except TestFailure as e:
+            _kernel_line_cache.append(f"FV-KERNEL: suite {kernel_suite()}: {e}")
+    return _kernel_line_cache[0]
+
+
 def native_linux_cmd(append="console=ttyS0 earlycon=sbi", suite=None, smp=2, mem="1G",
                      extra=None):
     """QEMU booting the suite's Debian kernel and layered initramfs natively on OpenSBI
@@ -237,6 +276,8 @@ class Qemu:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w", encoding="latin-1", newline="")
         self._log.write("# " + " ".join(self.cmd) + "\n")
+        if os.environ.get("FV_KERNEL_SUITE"):
+            self._log.write(f"# {_kernel_line()}\n")
         self._log.flush()
         self.started_at = time.monotonic()
         self._proc = subprocess.Popen(
@@ -418,7 +459,8 @@ class Qemu:
         """Wait for the guest's FV-RESULT line; fail unless it is PASS with no FV-CHECK FAIL.
 
         With `vm`, only lines the hypervisor tagged "[vm] " count (several VMs share the
-        console); without it, untagged native output.
+        console); without it, untagged native output. FV-CHECK SKIP lines (checks that do not
+        apply here, e.g. an extension the native SBI lacks) are neither passes nor failures.
         """
         m = self.expect(vm_prefix(vm) + RESULT_RE, timeout)
         fails = re.findall(vm_prefix(vm) + r"FV-CHECK FAIL .*$", self.output, re.M)

@@ -10,7 +10,16 @@ CONFIG_DIR = fvtest.BUILD_DIR / "config"
 
 
 def config_path(name):
-    """build/config/test-<name>.dtb built by `make` from tests/integration/configs/<name>.dts."""
+    """build/config/test-<name>.dtb built by `make` from tests/integration/configs/<name>.dts;
+    for a Linux configuration (linux*.dts) the one of the test's kernel suite,
+    build/config/<suite>/test-<name>.dtb (fvtest.kernel_suite())."""
+    if name.startswith("linux"):
+        suite = fvtest.kernel_suite()
+        path = CONFIG_DIR / suite / f"test-{name}.dtb"
+        if not path.is_file():
+            raise fvtest.TestFailure(f"{path} missing: run `make test-configs` (after "
+                                     f"`make images`) or `make {path.relative_to(fvtest.REPO_ROOT)}`")
+        return path
     path = CONFIG_DIR / f"test-{name}.dtb"
     if not path.is_file():
         raise fvtest.TestFailure(f"{path} missing: run `make all` (test configs)")
@@ -26,7 +35,10 @@ def hyp_cmd(config=None, smp=2, mem="1G", cpu="rv64", extra=None):
 
 
 def expect_vm_pass(q, vm, timeout=180.0):
-    """Wait for `[vm] FV-RESULT ...`; fail unless PASS and no FV-CHECK FAIL from that VM."""
+    """Wait for `[vm] FV-RESULT ...`; fail unless PASS and no FV-CHECK FAIL from that VM.
+
+    FV-CHECK SKIP lines count as neither passes nor failures.
+    """
     q._pos = 0  # VMs finish in any order: search the whole console
     m = q.expect(rf"^\[{re.escape(vm)}\] FV-RESULT (PASS|FAIL[^\r\n]*)", timeout)
     fails = re.findall(rf"^\[{re.escape(vm)}\] FV-CHECK FAIL.*$", q.output, re.M)

@@ -2,6 +2,8 @@
 """Driving the busybox shell of the Debian Linux guests (initramfs from
 scripts/fetch-guest-images.sh) over Ferrovisor's tagged console."""
 
+import os
+
 import fvtest
 
 PROMPT = r"fv-guest:~# "
@@ -23,8 +25,10 @@ def run(q, vm, cmd, pattern, timeout=120):
 
 def fresh_disk(name):
     """Path of a disk image under build/test-disks that does not exist yet (removed if it did):
-    fvtest.virtio_disk() creates it sparse."""
-    path = DISKS / f"{name}.img"
+    fvtest.virtio_disk() creates it sparse. A kernel-matrix test gets one per suite
+    (<name>-<suite>.img), since its [stable] and [unstable] runs may overlap."""
+    suite = os.environ.get("FV_KERNEL_SUITE")
+    path = DISKS / (f"{name}-{suite}.img" if suite else f"{name}.img")
     if path.exists():
         path.unlink()
     return path

@@ -13,6 +13,8 @@ def test_default_config_three_vms():
         q.expect(r"^\[hyp\] feature Sstc \(supervisor timecmp\): yes", 10)
         q.expect(r"^\[hyp\] feature VMID bits: 14", 10)
         q.expect(r"^\[hyp\] feature hgatp modes: Sv39x4 yes, Sv48x4 yes", 10)
+        # The SBI extension table passed its boot check (arch_selfcheck).
+        q.expect(r"^\[hyp\] sbi: \d+ extension\(s\), EID ranges disjoint", 10)
         q.expect(r"^\[hyp\] 2 CPU\(s\) online", 30)
         for vm in ("alpha", "beta", "gamma"):
             assert f"[hyp] vm {vm}: created" in q.output, vm

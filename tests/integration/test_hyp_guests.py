@@ -7,12 +7,21 @@ import fvtest
 from hyp import assert_healthy, expect_vm_pass, heartbeat, hyp_cmd
 
 
+def _assert_dbcn_lines_whole(q):
+    """Both vCPUs wrote 10 DBCN lines each at the same time: each must come out whole."""
+    for hart in (0, 1):
+        for n in range(10):
+            line = rf"^\[sbi\] sbi_test: dbcn concurrent hart {hart} line {n}\r?$"
+            assert re.search(line, q.output, re.M), f"DBCN line {hart}/{n} garbled or lost"
+
+
 @fvtest.timeout(240)
 def test_sbi_all_functions():
     with fvtest.Qemu(hyp_cmd("sbi")) as q:
         expect_vm_pass(q, "sbi", 200)
         q.expect(r"^\[hyp\] vm sbi: stopped", 20)
         assert_healthy(q)
+        _assert_dbcn_lines_whole(q)
 
 
 @fvtest.timeout(240)
@@ -22,6 +31,7 @@ def test_sbi_without_sstc_uses_emulated_timer():
         q.expect(r"feature Sstc \(supervisor timecmp\): no", 30)
         expect_vm_pass(q, "sbi", 200)
         assert_healthy(q)
+        _assert_dbcn_lines_whole(q)
 
 
 @fvtest.timeout(240)

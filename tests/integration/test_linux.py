@@ -6,6 +6,8 @@ import re
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd, shell
 
+KERNEL_MATRIX = True  # every test boots the Debian kernel: run on stable and unstable
+
 ESC = "\x1d"  # Ctrl-], the console escape key
 PROMPT = r"fv-guest:~# "
 

@@ -21,8 +21,8 @@ def _run(name, timeout=120, extra=None):
 def test_sbi_test():
     out = _run("sbi_test")
     # Spot-check that the two-hart parts really ran.
-    assert "FV-CHECK PASS hsm_entry_a1_opaque_1" in out
-    assert "FV-CHECK PASS hsm_suspend_retentive" in out
+    assert "FV-CHECK PASS hsm.hart_start.first_a1_opaque" in out
+    assert "FV-CHECK PASS hsm.hart_suspend.retentive" in out
 
 
 def test_timer_test():

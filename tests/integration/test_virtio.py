@@ -15,6 +15,7 @@ from hyp import assert_healthy, heartbeat, hyp_cmd
 ESC = "\x1d"  # Ctrl-], the console escape key
 
 
+@fvtest.kernel_matrix
 @fvtest.timeout(900)
 def test_blk_filesystem_survives_guest_reboot_and_hypervisor_restart():
     disk = fresh_disk("blk-persist")
@@ -62,6 +63,7 @@ def focus(q, n, vm):
     q.expect(rf"^\[{vm}\] .*{PROMPT}", 30)
 
 
+@fvtest.kernel_matrix
 @fvtest.timeout(900)
 def test_net_two_vms_ping_and_transfer_third_vm_isolated():
     with fvtest.Qemu(hyp_cmd("linux-net", mem="2G")) as q:
@@ -106,6 +108,7 @@ def test_net_two_vms_ping_and_transfer_third_vm_isolated():
         assert_healthy(q)
 
 
+@fvtest.kernel_matrix
 @fvtest.timeout(600)
 def test_console_on_virtio_console_hvc0():
     with fvtest.Qemu(hyp_cmd("linux-hvc", mem="2G")) as q:
@@ -131,6 +134,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@fvtest.kernel_matrix
 @fvtest.timeout(600)
 def test_net_uplink_through_physical_nic_to_host():
     port = free_port()
@@ -165,6 +169,7 @@ def test_net_uplink_through_physical_nic_to_host():
         assert_healthy(q)
 
 
+@fvtest.kernel_matrix
 @fvtest.timeout(360)
 def test_blk_slices_isolated():
     """Two Linux VMs on 16 MiB slices of one 64 MiB physical disk: each sees a 32768-sector

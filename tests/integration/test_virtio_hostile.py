@@ -12,6 +12,8 @@ import fvtest
 from linux_shell import boot_to_shell, fresh_disk, run
 from hyp import assert_healthy, expect_vm_pass, heartbeat, hyp_cmd
 
+KERNEL_MATRIX = True  # Linux beside the hostile guest: run on both Debian kernels
+
 ROUNDS = 3  # Linux write/verify passes of 4 MiB each
 
 

@@ -98,6 +98,54 @@ static void test_ports(void **state)
 	assert_int_equal(vswitch_port_set_enabled(&sw, 1000, true), -FV_EINVAL);
 }
 
+/* Undo of a port (a VM whose creation failed): its number is free again, nothing leaks. */
+static void test_remove_port(void **state)
+{
+	(void)state;
+	struct vswitch sw;
+
+	setup4(&sw, 0);
+	/* B learnt on port 1, then port 1 goes away: B is forgotten, floods skip port 1. */
+	assert_int_equal(fwd_bcast(&sw, 1, 0xb, 1), 0xdu);
+	assert_int_equal(lookup_id(&sw, 0xb, 1), 1);
+	assert_int_equal(vswitch_remove_port(&sw, 1), 0);
+	assert_int_equal(lookup_id(&sw, 0xb, 1), -FV_ENOENT);
+	assert_int_equal(sw.nports, 4); /* port 3 is still in use */
+	assert_int_equal(fwd_bcast(&sw, 0, 0xa, 2), 0xcu);
+	assert_int_equal(fwd_ids(&sw, 1, 0xa, 0xb, 3), 0); /* a removed port sends nothing */
+	assert_int_equal(vswitch_port_set_enabled(&sw, 1, true), -FV_EINVAL);
+	/* Removing twice, or a port never added, is refused. */
+	assert_int_equal(vswitch_remove_port(&sw, 1), -FV_EINVAL);
+	assert_int_equal(vswitch_remove_port(&sw, 4), -FV_EINVAL);
+	assert_int_equal(vswitch_remove_port(&sw, VSWITCH_MAX_PORTS), -FV_EINVAL);
+	assert_int_equal(vswitch_remove_port(&sw, 1000), -FV_EINVAL);
+	/* The next port gets the freed number, enabled and with fresh counters. */
+	sw.port[1].drops = 99;
+	assert_int_equal(vswitch_add_port(&sw, false), 1);
+	assert_true(sw.port[1].enabled);
+	assert_int_equal(sw.port[1].rx_frames + sw.port[1].tx_frames + sw.port[1].drops, 0);
+	assert_int_equal(sw.nports, 4);
+	assert_int_equal(vswitch_add_port(&sw, false), 4);
+	/* Removing the highest ports gives the count back: the control figure of `net`. */
+	assert_int_equal(vswitch_remove_port(&sw, 4), 0);
+	assert_int_equal(sw.nports, 4);
+	assert_int_equal(vswitch_remove_port(&sw, 2), 0);
+	assert_int_equal(vswitch_remove_port(&sw, 3), 0);
+	assert_int_equal(sw.nports, 2); /* trailing free ports 2 and 3 are forgotten */
+	assert_int_equal(vswitch_add_port(&sw, false), 2);
+	/* A full switch has room again after a removal. */
+	vswitch_init(&sw, "full", 0);
+	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++)
+		assert_int_equal(vswitch_add_port(&sw, false), (int)i);
+	assert_int_equal(vswitch_add_port(&sw, false), -FV_ENOSPC);
+	assert_int_equal(vswitch_remove_port(&sw, 7), 0);
+	assert_int_equal(vswitch_add_port(&sw, false), 7);
+	assert_int_equal(vswitch_add_port(&sw, false), -FV_ENOSPC);
+	for (unsigned i = VSWITCH_MAX_PORTS; i-- > 0;)
+		assert_int_equal(vswitch_remove_port(&sw, i), 0);
+	assert_int_equal(sw.nports, 0);
+}
+
 static void test_learning(void **state)
 {
 	(void)state;
@@ -440,11 +488,11 @@ static void test_pktq(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ports),      cmocka_unit_test(test_learning),
-	    cmocka_unit_test(test_hairpin),    cmocka_unit_test(test_ageing),
-	    cmocka_unit_test(test_table_full), cmocka_unit_test(test_disabled_ports),
-	    cmocka_unit_test(test_lengths),    cmocka_unit_test(test_bad_source),
-	    cmocka_unit_test(test_pktq),
+	    cmocka_unit_test(test_ports),          cmocka_unit_test(test_remove_port),
+	    cmocka_unit_test(test_learning),       cmocka_unit_test(test_hairpin),
+	    cmocka_unit_test(test_ageing),         cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_disabled_ports), cmocka_unit_test(test_lengths),
+	    cmocka_unit_test(test_bad_source),     cmocka_unit_test(test_pktq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

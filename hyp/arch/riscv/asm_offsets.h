@@ -9,8 +9,9 @@
  */
 
 /* struct cpu (core/percpu.h) */
-#define CPU_HARTID    0
-#define CPU_STACK_TOP 8
+#define CPU_HARTID         0
+#define CPU_STACK_TOP      8
+#define ASM_CPU_STACK_SIZE 16384 /* CPU_STACK_SIZE (core/percpu.h) */
 
 /* struct riscv_guest_ctx (arch/vcpu.h) */
 #define GCTX_X(n)      ((n)*8)

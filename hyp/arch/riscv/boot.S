@@ -43,7 +43,7 @@ _start:
 	j	1b
 2:
 	la	sp, cpu_boot_stack
-	li	t0, 16384 /* CPU_STACK_SIZE */
+	li	t0, ASM_CPU_STACK_SIZE
 	add	sp, sp, t0
 	/* a0 = hartid, a1 = dtb */
 	call	hyp_main

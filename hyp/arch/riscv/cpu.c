@@ -3,6 +3,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
+#include "arch/riscv/sbi/sbi_ext.h"
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/percpu.h"
@@ -94,6 +95,24 @@ int arch_features_probe(const struct arch_cpu_hints *hints)
 	return riscv_features_probe(hints);
 }
 
+int arch_selfcheck(void)
+{
+	const struct sbi_ext *t = sbi_guest_exts;
+	size_t n = sbi_guest_nr_exts;
+	if (sbi_table_check(t, n) != 0) {
+		/* The shortest failing prefix ends with the offending row: name it. */
+		size_t k = 1;
+		while (k < n && sbi_table_check(t, k) == 0)
+			k++;
+		pr_err("sbi: extension table row '%s' (EIDs 0x%lx-0x%lx) is inverted or overlaps "
+		       "an earlier row",
+		       t[k - 1].name, t[k - 1].eid_start, t[k - 1].eid_end);
+		return -1;
+	}
+	pr_info("sbi: %lu extension(s), EID ranges disjoint", (unsigned long)n);
+	return 0;
+}
+
 void arch_mem_zero(void *p, uint64_t size)
 {
 	uint64_t b = riscv_feat.cboz_block;
@@ -130,4 +149,6 @@ void arch_cpu_init(void)
 	csr_write(sie, MIP_SSIP | MIP_STIP);
 	if (riscv_feat.sstc)
 		csr_write(stimecmp, UINT64_MAX);
+	riscv_fwft_cpu_init();
+	riscv_dbtr_cpu_init();
 }

@@ -105,6 +105,11 @@
 #define ENVCFG_PBMTE BIT(62)
 #define ENVCFG_STCE  BIT(63)
 
+/* henvcfg.PMM (Ssnpm): pointer masking of VS/VU, the PMLEN values */
+#define ENVCFG_PMM    (3UL << 32)
+#define ENVCFG_PMM_7  (2UL << 32) /* PMLEN = 7 */
+#define ENVCFG_PMM_16 (3UL << 32) /* PMLEN = 16 */
+
 /* hcounteren / scounteren */
 #define COUNTEREN_CY BIT(0)
 #define COUNTEREN_TM BIT(1)

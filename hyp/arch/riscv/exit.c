@@ -6,6 +6,7 @@
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi.h"
 #include "arch/riscv/vinsn.h"
 #include "core/console.h"
 #include "core/percpu.h"
@@ -15,6 +16,15 @@
 #include "lib/printf.h"
 
 typedef bool (*exit_handler)(struct vcpu *v);
+
+/* SBI_PMU_FW_* event + 1 (0 = none) for an exception cause injected into the guest. */
+static const uint8_t pmu_fw_of_cause[] = {
+    [EXC_ILLEGAL_INST] = SBI_PMU_FW_ILLEGAL_INSN + 1,
+    [EXC_LOAD_MISALIGNED] = SBI_PMU_FW_MISALIGNED_LOAD + 1,
+    [EXC_LOAD_ACCESS] = SBI_PMU_FW_ACCESS_LOAD + 1,
+    [EXC_STORE_MISALIGNED] = SBI_PMU_FW_MISALIGNED_STORE + 1,
+    [EXC_STORE_ACCESS] = SBI_PMU_FW_ACCESS_STORE + 1,
+};
 
 void riscv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
@@ -34,6 +44,9 @@ void riscv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 		vm_request(v->vm, VM_ACTION_CRASH, why);
 		return;
 	}
+	/* Firmware events of the SBI PMU: traps Ferrovisor handles for the guest. */
+	if (cause < ARRAY_SIZE(pmu_fw_of_cause) && pmu_fw_of_cause[cause])
+		riscv_vpmu_fw_event(v, pmu_fw_of_cause[cause] - 1);
 	uint64_t vsstatus = csr_read(vsstatus);
 	/* Trap into VS-mode: SPP records VS (1) or VU (0), SIE moves to SPIE. */
 	vsstatus &= ~(SSTATUS_SPP | SSTATUS_SPIE);
@@ -94,6 +107,11 @@ static bool exit_virtual_inst(struct vcpu *v)
 		v->stats.by_kind[EXIT_WFI]++;
 		ctx->sepc += 4;
 		sched_block(v);
+		return v->state != VCPU_RUNNING;
+	}
+	/* Counter CSR reads trap on purpose (vpmu.c). */
+	if (riscv_vpmu_emulate_csr(v, insn)) {
+		v->stats.by_kind[EXIT_VIRT_INST]++;
 		return v->state != VCPU_RUNNING;
 	}
 	/*

@@ -130,6 +130,17 @@ int riscv_features_probe(const struct arch_cpu_hints *hints)
 		/* Confirm PBMTE is writable in henvcfg before promising it to guests. */
 		f->svpbmt = henvcfg_holds(ENVCFG_PBMTE);
 	}
+	if (f->svadu) {
+		/* henvcfg.ADUE is read-only zero unless M-mode set menvcfg.ADUE. */
+		f->svadu = henvcfg_holds(ENVCFG_ADUE);
+	}
+	/* henvcfg.PMM is WARL: keep the PMLEN values that stick (needs menvcfg/Ssnpm). */
+	csr_set(henvcfg, ENVCFG_PMM_7);
+	f->pmm7 = (csr_read(henvcfg) & ENVCFG_PMM) == ENVCFG_PMM_7;
+	csr_clear(henvcfg, ENVCFG_PMM);
+	csr_set(henvcfg, ENVCFG_PMM_16);
+	f->pmm16 = (csr_read(henvcfg) & ENVCFG_PMM) == ENVCFG_PMM_16;
+	csr_clear(henvcfg, ENVCFG_PMM);
 	probe_cbo(f, hints);
 	f->vsatp_mode = vsatp_widest_mode();
 	f->sv39x4 = hgatp_mode_ok(HGATP_MODE_SV39X4);
@@ -156,6 +167,8 @@ int riscv_features_probe(const struct arch_cpu_hints *hints)
 	pr_info("feature Sstc (supervisor timecmp): %s", yn(f->sstc));
 	pr_info("feature Svpbmt (page-based memory types): %s", yn(f->svpbmt));
 	pr_info("feature Svadu (hardware A/D updates): %s", yn(f->svadu));
+	pr_info("feature Ssnpm (guest pointer masking): PMLEN 7 %s, PMLEN 16 %s", yn(f->pmm7),
+	        yn(f->pmm16));
 	pr_info("feature AIA (Ssaia): %s, guest interrupt files (GEILEN): %u", yn(f->ssaia),
 	        f->geilen);
 	pr_info("feature Zicboz (cbo.zero for page clearing): %s, for VMs: %s",
@@ -177,5 +190,6 @@ int riscv_features_probe(const struct arch_cpu_hints *hints)
 		pr_err("boot stopped: hgatp supports neither Sv39x4 nor Sv48x4");
 		return -1;
 	}
+	riscv_vpmu_probe_host();
 	return 0;
 }

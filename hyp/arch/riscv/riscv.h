@@ -16,6 +16,7 @@ struct riscv_features {
 	bool zicbom; /* cbo.clean/flush/inval work in HS and henvcfg.CBIE/CBCFE hold */
 	bool zicboz; /* cbo.zero works in HS and henvcfg.CBZE holds */
 	bool sv39x4, sv48x4, sv57x4;
+	bool pmm7, pmm16; /* henvcfg.PMM accepts PMLEN 7 / 16 (Ssnpm, enabled by M-mode) */
 	unsigned vmid_bits;
 	unsigned geilen;
 	unsigned cbom_block;  /* Zicbom block size for VMs; 0 = not offered */
@@ -29,6 +30,19 @@ extern struct riscv_features riscv_feat;
 /* Probe features; prints one line each. Boot CPU, once. Returns 0 or -1 if a required feature
  * is missing. */
 int riscv_features_probe(const struct arch_cpu_hints *hints);
+
+/*
+ * SBI FWFT and DBTR support (sbi/sbi_fwft.c, sbi/sbi_dbtr.c). *_cpu_init run
+ * once on every CPU from arch_cpu_init (after riscv_features_probe); *_load
+ * and *_put from arch_vcpu_load/put on the vCPU's CPU.
+ */
+void riscv_fwft_cpu_init(void);
+uint64_t riscv_fwft_henvcfg(const struct vcpu *vcpu, uint64_t base);
+void riscv_fwft_load(struct vcpu *vcpu);
+void riscv_fwft_reset(struct vcpu *vcpu);
+void riscv_dbtr_cpu_init(void);
+void riscv_dbtr_load(struct vcpu *vcpu);
+void riscv_dbtr_put(struct vcpu *vcpu);
 
 /* Trap frame of a trap taken in HS-mode (trap.S). */
 struct riscv_trap_frame {
@@ -70,6 +84,28 @@ void riscv_vtimer_set(struct vcpu *vcpu, uint64_t deadline);
 /* Finish an HSM suspend when the vCPU runs again (r may be NULL). */
 struct sbi_result;
 void riscv_hsm_resume(struct vcpu *vcpu, struct sbi_result *r);
+/*
+ * Virtual PMU (vpmu.c). load/put: the vCPU enters/leaves its CPU (counts only
+ * while loaded; hosted counters get host counters on this CPU). emulate_csr:
+ * a guest read of cycle/time/instret/hpmcounterN that trapped as a virtual
+ * instruction; returns false if insn is not one. fw_event: count a firmware
+ * event (SBI_PMU_FW_*) for a vCPU, from any CPU. probe_host: boot CPU, once.
+ * The rest serve sbi_pmu.c on the vCPU's own CPU.
+ */
+void riscv_vpmu_probe_host(void);
+void riscv_vpmu_load(struct vcpu *vcpu);
+void riscv_vpmu_put(struct vcpu *vcpu);
+bool riscv_vpmu_emulate_csr(struct vcpu *vcpu, uint32_t insn);
+void riscv_vpmu_fw_event(struct vcpu *vcpu, unsigned code);
+struct pmu_now;
+/* Host counter readings for the vCPU's counters. */
+void riscv_vpmu_now(struct vcpu *vcpu, struct pmu_now *now);
+/* counter_config_matching (a = a0..a4), asking the host for events only it can count. */
+long riscv_vpmu_config_matching(struct vcpu *vcpu, const unsigned long *a, unsigned long *idx);
+/* Release host counters of hosted counters that counter_stop RESET unmapped. */
+void riscv_vpmu_release_unmapped(struct vcpu *vcpu);
+/* Can a host counter count this event? (maps and releases one on this CPU) */
+bool riscv_vpmu_host_has(unsigned long event_idx, uint64_t event_data);
 /* Handle the hypervisor's own pending interrupts (timer, IPI) in sip. */
 void riscv_handle_host_irqs(void);
 /* Claim and dispatch pending host PLIC sources (boot CPU; irq_riscv.c). */

@@ -53,3 +53,13 @@ long sbi_fw_probe(unsigned long ext)
 {
 	return sbi_call(SBI_EXT_BASE, 3, ext, 0, 0, 0, 0, 0).value;
 }
+
+struct sbiret sbi_fw_fwft_set(unsigned long feature, unsigned long value, unsigned long flags)
+{
+	return sbi_call(SBI_EXT_FWFT, SBI_FWFT_SET, feature, value, flags, 0, 0, 0);
+}
+
+struct sbiret sbi_fw_fwft_get(unsigned long feature)
+{
+	return sbi_call(SBI_EXT_FWFT, SBI_FWFT_GET, feature, 0, 0, 0, 0, 0);
+}

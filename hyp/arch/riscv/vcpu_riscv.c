@@ -12,6 +12,7 @@
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "arch/riscv/sbi/pmu_core.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -42,6 +43,7 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 {
 	struct vcpu_arch *a = &v->arch;
 	timer_cancel(&v->vtimer);
+	sbi_sse_vcpu_reset(v);
 	memset(a, 0, sizeof(*a));
 	a->ctx.x[10] = a0;
 	a->ctx.x[11] = a1;
@@ -52,8 +54,11 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 	a->ctx.hstatus = HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW | HSTATUS_VSXL_64;
 	a->csr.vsstatus = SSTATUS_UXL_64;
 	a->csr.vstimecmp = UINT64_MAX;
-	a->csr.henvcfg = guest_henvcfg();
-	a->csr.hcounteren = COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR;
+	riscv_fwft_reset(v);
+	a->csr.henvcfg = riscv_fwft_henvcfg(v, guest_henvcfg());
+	/* Only time passes through; counter reads trap to the virtual PMU (vpmu.c). */
+	a->csr.hcounteren = COUNTEREN_TM;
+	pmu_reset(&a->pmu);
 	a->timer_deadline = UINT64_MAX;
 	if (!v->vtimer.fn)
 		timer_event_init(&v->vtimer, vtimer_fire, v);
@@ -97,6 +102,9 @@ void arch_vcpu_load(struct vcpu *v)
 		riscv_hfence_vvma_all();
 		c->last_vcpu = v;
 	}
+	riscv_fwft_load(v);
+	riscv_dbtr_load(v);
+	riscv_vpmu_load(v);
 	csr_set(sstatus, SSTATUS_FS_INITIAL);
 	riscv_fp_restore(&a->fp);
 	a->ctx.sstatus = (a->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
@@ -105,6 +113,15 @@ void arch_vcpu_load(struct vcpu *v)
 void arch_vcpu_put(struct vcpu *v)
 {
 	struct vcpu_arch *a = &v->arch;
+	/*
+	 * Still runnable: it is being preempted, so steal time starts growing
+	 * (advisory STA flag). Written before the put completes, so the CPU
+	 * that runs it next (it waits for running_cpu == -1) writes after us.
+	 */
+	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE)
+		sbi_sta_update(v, true);
+	riscv_dbtr_put(v);
+	riscv_vpmu_put(v);
 	a->csr.vsstatus = csr_read(vsstatus);
 	a->csr.vsie = csr_read(vsie);
 	a->csr.vstvec = csr_read(vstvec);
@@ -171,7 +188,10 @@ bool arch_vcpu_irq_wakeable(struct vcpu *v)
 	if (virq & VIRQ_EXT)
 		pend |= MIP_VSEIP;
 	/* vsie holds the VS enables at their S positions (one bit lower). */
-	return ((pend >> 1) & csr_read(vsie)) != 0;
+	if ((pend >> 1) & csr_read(vsie))
+		return true;
+	/* A supervisor software event also ends a WFI (it is delivered at entry). */
+	return sbi_sse_deliverable(v);
 }
 
 uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *v)
@@ -193,9 +213,16 @@ void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
 	if (!v->hsm_suspended)
 		return;
 	v->hsm_suspended = false;
+	if (v->sys_suspended) {
+		v->sys_suspended = false;
+		vm_system_resumed(v->vm);
+	}
 	if (!v->hsm_resume_nonret)
 		return;
-	/* Non-retentive resume: state as after hart_start (SBI spec 9.3). */
+	/*
+	 * Non-retentive resume (HSM hart_suspend, SUSP system_suspend): state
+	 * as after hart_start (SBI spec v3.0 chapters 9 and 13).
+	 */
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	ctx->sepc = v->hsm_resume_addr;
 	ctx->x[10] = v->id;
@@ -251,6 +278,9 @@ void arch_vcpu_run(struct vcpu *v)
 		report_first_entry();
 	if (v->hsm_suspended)
 		riscv_hsm_resume(v, NULL);
+	__atomic_store_n(&v->hsm_start_pending, false, __ATOMIC_RELEASE);
+	/* Steal time grows only while off a CPU: publish it once per switch-in. */
+	sbi_sta_update(v, false);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
 		if (req & VCPU_REQ_STOP)
@@ -269,6 +299,7 @@ void arch_vcpu_run(struct vcpu *v)
 		}
 		if (c->need_resched || v->state != VCPU_RUNNING)
 			return;
+		sbi_sse_deliver(v);
 		apply_virqs(v);
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		riscv_vcpu_enter(&v->arch.ctx);

@@ -8,6 +8,7 @@
 #include "arch/riscv/riscv.h"
 #include "core/console.h"
 #include "core/guest_dtb.h"
+#include "core/mem.h"
 #include "core/timer.h"
 #include "core/vm.h"
 #include "lib/string.h"
@@ -43,51 +44,71 @@ static const char *mmu_type(void)
 	}
 }
 
-gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
+/* The inputs of one tree: over 1 KiB, kept off the 16 KiB hypervisor stack. */
+struct vm_dtb_scratch {
+	struct guest_isa isa;
+	struct guest_dtb_params p;
+};
+
+/*
+ * Build the tree into a scratch area of its own. Each call allocates one: two VMs start on
+ * two CPUs at once (each under only its own vm->lock), so shared buffers would mix their
+ * trees. A global lock would also do, but would serialise unrelated VM boots for nothing.
+ */
+static gpa_t place(struct vm *vm, gpa_t top, struct vm_dtb_scratch *s)
 {
-	/* Static: built by one CPU at a time under the VM start path's lock. */
-	static struct guest_isa isa;
-	static struct guest_dtb_params p;
+	struct guest_dtb_params *p = &s->p;
 	const struct vm_config *cfg = vm->cfg;
 	if (guest_dtb_isa(riscv_feat.host_isa ? riscv_feat.host_isa : "rv64imafdc", isa_flags(),
-	                  &isa) != 0)
+	                  &s->isa) != 0)
 		return 0;
-	memset(&p, 0, sizeof(p));
-	p.vm_name = vm->name;
-	p.nr_vcpus = vm->nr_vcpus;
-	p.timebase_hz = (uint32_t)time_freq_hz();
-	p.isa = isa.isa;
-	p.isa_exts = isa.exts;
-	p.mmu_type = mmu_type();
+	p->vm_name = vm->name;
+	p->nr_vcpus = vm->nr_vcpus;
+	p->timebase_hz = (uint32_t)time_freq_hz();
+	p->isa = s->isa.isa;
+	p->isa_exts = s->isa.exts;
+	p->mmu_type = mmu_type();
 	/* Block sizes only with the extension: each flag above implies a valid size. */
-	p.cbom_block_size = riscv_feat.zicbom ? riscv_feat.cbom_block : 0;
-	p.cbop_block_size = riscv_feat.cbop_block;
-	p.cboz_block_size = riscv_feat.zicboz ? riscv_feat.cboz_block : 0;
-	p.mem_base = vm->ram_gpa;
-	p.mem_size = vm->ram_size;
-	p.bootargs = cfg->bootargs[0] ? cfg->bootargs : NULL;
+	p->cbom_block_size = riscv_feat.zicbom ? riscv_feat.cbom_block : 0;
+	p->cbop_block_size = riscv_feat.cbop_block;
+	p->cboz_block_size = riscv_feat.zicboz ? riscv_feat.cboz_block : 0;
+	p->mem_base = vm->ram_gpa;
+	p->mem_size = vm->ram_size;
+	p->bootargs = cfg->bootargs[0] ? cfg->bootargs : NULL;
 	if (cfg->initrd_size) {
-		p.initrd_start = top;
-		p.initrd_end = top + cfg->initrd_size;
+		p->initrd_start = top;
+		p->initrd_end = top + cfg->initrd_size;
 	}
-	p.uart.present = cfg->has_uart;
-	p.uart.base = cfg->uart_base;
-	p.uart.irq = VM_IRQ_UART;
-	p.plic.present = true;
-	p.plic.base = VM_PLIC_BASE;
-	p.plic.size = VPLIC_MMIO_SIZE;
-	p.plic.ndev = VM_PLIC_NDEV;
-	p.nr_virtio = vm_virtio_count(vm);
-	for (unsigned j = 0; j < p.nr_virtio && j < GUEST_DTB_MAX_VIRTIO; j++)
-		vm_virtio_window(vm, j, &p.virtio[j].base, &p.virtio[j].size, &p.virtio[j].irq);
+	p->uart.present = cfg->has_uart;
+	p->uart.base = cfg->uart_base;
+	p->uart.irq = VM_IRQ_UART;
+	p->plic.present = true;
+	p->plic.base = VM_PLIC_BASE;
+	p->plic.size = VPLIC_MMIO_SIZE;
+	p->plic.ndev = VM_PLIC_NDEV;
+	p->nr_virtio = vm_virtio_count(vm);
+	for (unsigned j = 0; j < p->nr_virtio && j < GUEST_DTB_MAX_VIRTIO; j++)
+		vm_virtio_window(vm, j, &p->virtio[j].base, &p->virtio[j].size, &p->virtio[j].irq);
 	gpa_t dtb = ALIGN_DOWN(top - VM_DTB_MAX, PAGE_SIZE);
 	void *buf = vm_gpa_to_hva(vm, dtb, VM_DTB_MAX);
 	if (!buf || dtb < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size)
 		return 0;
-	int n = guest_dtb_build(&p, buf, VM_DTB_MAX);
+	int n = guest_dtb_build(p, buf, VM_DTB_MAX);
 	if (n < 0) {
 		pr_err("vm %s: cannot build its device tree (%d)", vm->name, n);
 		return 0;
 	}
+	return dtb;
+}
+
+gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
+{
+	struct vm_dtb_scratch *s = mem_zalloc(sizeof(*s));
+	if (!s) {
+		pr_err("vm %s: no memory to build its device tree", vm->name);
+		return 0;
+	}
+	gpa_t dtb = place(vm, top, s);
+	mem_free(s);
 	return dtb;
 }

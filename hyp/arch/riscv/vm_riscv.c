@@ -8,7 +8,24 @@
 #include "core/vm.h"
 #include "lib/string.h"
 
-static uint16_t next_vmid = 1; /* VMID 0 stays unused so a bug shows up as a fault */
+/*
+ * VMIDs in use, bit n = VMID n. VMID 0 stays unused so a bug shows up as a fault. VMs are
+ * created (and a failed creation undone) on the boot CPU before the others start: no lock.
+ */
+static uint64_t vmid_used = 1;
+_Static_assert(FV_MAX_VMS < 64, "every VM gets a VMID from the 64-bit map");
+
+/* Lowest free VMID not above max; 0 if none. */
+static uint16_t vmid_alloc(uint32_t max)
+{
+	for (uint32_t id = 1; id <= max && id < 64; id++) {
+		if (!(vmid_used & (1ULL << id))) {
+			vmid_used |= 1ULL << id;
+			return (uint16_t)id;
+		}
+	}
+	return 0;
+}
 
 /* Table pages come from the page allocator and are zeroed here. */
 static int s2_alloc(size_t npages, hpa_t *out)
@@ -56,22 +73,38 @@ static const struct stage2_pt_ops s2_ops = {
 int arch_vm_init(struct vm *vm)
 {
 	struct vm_arch *a = &vm->arch;
+	spin_init(&a->sse_lock);
+	a->sse.running_hart = -1;
 	/* Sv39x4 covers 2 TiB of guest physical space, enough for any VM here. */
 	enum stage2_mode mode = riscv_feat.sv39x4 ? STAGE2_SV39X4 : STAGE2_SV48X4;
 	int ret = stage2_pt_init(&a->s2, mode, &s2_ops, vm);
 	if (ret)
 		return ret;
 	uint32_t vmid_max = riscv_feat.vmid_bits ? (1U << riscv_feat.vmid_bits) - 1 : 0;
-	if (vmid_max == 0)
-		a->vmid = 0; /* no VMIDs: arch_vcpu_load flushes on every VM switch */
-	else if (next_vmid > vmid_max)
-		return -FV_ENOMEM;
-	else
-		a->vmid = next_vmid++;
+	a->vmid = 0; /* no VMIDs: arch_vcpu_load flushes on every VM switch */
+	if (vmid_max != 0) {
+		a->vmid = vmid_alloc(vmid_max);
+		if (a->vmid == 0) {
+			stage2_pt_destroy(&a->s2);
+			return -FV_ENOMEM;
+		}
+	}
 	a->hgatp = stage2_pt_hgatp(&a->s2, a->vmid);
 	/* Guest time starts near 0 and runs with host time, same on all vCPUs. */
 	a->htimedelta = 0 - csr_read(time);
 	return 0;
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	struct vm_arch *a = &vm->arch;
+	/* Never ran, but its VMID may still tag entries a previous owner left. */
+	riscv_hfence_gvma_vmid(a->vmid);
+	stage2_pt_destroy(&a->s2);
+	if (a->vmid)
+		vmid_used &= ~(1ULL << a->vmid);
+	a->vmid = 0;
+	a->hgatp = 0;
 }
 
 int arch_vm_unmap_ram(struct vm *vm, gpa_t gpa, uint64_t size)

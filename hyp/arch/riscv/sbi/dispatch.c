@@ -34,6 +34,13 @@ long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_har
 		*out = nr_harts >= 64 ? ~0ULL : (1ULL << nr_harts) - 1;
 		return SBI_SUCCESS;
 	}
+	/*
+	 * The base is itself a hart id: one that does not exist is invalid even when the mask
+	 * names no hart (SBI v3.0 chapter 3, hart mask errors: "either hart_mask_base, or at
+	 * least one hartid from hart_mask, is not valid").
+	 */
+	if (base >= nr_harts)
+		return SBI_ERR_INVALID_PARAM;
 	for (unsigned i = 0; i < 64; i++) {
 		if (!(mask & (1UL << i)))
 			continue;

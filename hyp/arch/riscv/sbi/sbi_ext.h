@@ -3,7 +3,7 @@
 #define FV_ARCH_RISCV_SBI_EXT_H
 
 /*
- * SBI extensions offered to guests (SBI spec v2.0). Each extension is a
+ * SBI extensions offered to guests (SBI spec v3.0). Each extension is a
  * descriptor in a table; the dispatcher does all register side effects so
  * handlers only compute a result. The dispatcher and the hart-mask decoder
  * are pure and unit-tested on the host.
@@ -26,7 +26,7 @@ struct sbi_ext {
 	                struct sbi_result *r);
 };
 
-#define SBI_SPEC_VERSION ((2UL << 24) | 0UL) /* v2.0 */
+#define SBI_SPEC_VERSION ((3UL << 24) | 0UL) /* v3.0 */
 #define SBI_IMPL_ID_FV   0x4656UL            /* "FV": not in the registered list */
 #define SBI_IMPL_VERSION 0x00000100UL
 
@@ -41,13 +41,17 @@ void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigne
 /*
  * Decode an SBI hart mask (hart_mask, hart_mask_base; base == -1 means all)
  * for a VM with nr_harts harts into a bitmap. Returns SBI_SUCCESS or
- * SBI_ERR_INVALID_PARAM if any hart named does not exist.
+ * SBI_ERR_INVALID_PARAM if the base (unless -1) or any hart named does not exist.
  */
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out);
 /* True if [addr, addr+len) lies entirely in [lo, lo+size) (overflow-safe). */
 bool sbi_range_in(uint64_t addr, uint64_t len, uint64_t lo, uint64_t size);
 
-/* The guest-facing table (sbi_table.c) and its size; checked for overlaps at boot. */
+/*
+ * The guest-facing table (sbi_table.c) and its size. Checked for inverted and overlapping
+ * EID ranges at boot (arch_selfcheck() in cpu.c stops the boot if it fails) and by the host
+ * unit test tests/unit/test_sbi_table.c, which links this very table.
+ */
 extern const struct sbi_ext sbi_guest_exts[];
 extern const size_t sbi_guest_nr_exts;
 /* Verify no two table entries overlap; returns 0 or -1 (boot check). */
@@ -68,5 +72,47 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
 void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
                       struct sbi_result *r);
+void sbi_sse_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
+/*
+ * SSE delivery (sbi_sse.c), on the vCPU's own CPU with the vCPU loaded:
+ * sbi_sse_deliver() before each guest entry injects the most urgent deliverable event;
+ * sbi_sse_deliverable() says whether there is one (a reason to leave WFI);
+ * sbi_sse_vcpu_reset() releases a global event the vCPU was handling (before its reset).
+ */
+void sbi_sse_deliver(struct vcpu *v);
+bool sbi_sse_deliverable(struct vcpu *v);
+void sbi_sse_vcpu_reset(struct vcpu *v);
+void sbi_sta_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
+void sbi_susp_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
+
+/*
+ * STA: validate sta_set_shmem(lo, hi, flags) for a VM whose RAM is
+ * [ram_gpa, ram_gpa + ram_size): SBI_SUCCESS (also for the all-ones
+ * disable), SBI_ERR_INVALID_PARAM (flags != 0, lo not 64-byte aligned) or
+ * SBI_ERR_INVALID_ADDRESS (hi != 0, record not entirely in RAM). Pure.
+ */
+long sbi_sta_check_shmem(unsigned long lo, unsigned long hi, unsigned long flags, uint64_t ram_gpa,
+                         uint64_t ram_size);
+/*
+ * STA: write steal (ns) and the preempted flag into a 64-byte record with
+ * the sequence protocol (odd while writing, even after), little-endian.
+ * Pure apart from the stores; rec must be SBI_STA_SHMEM_SIZE bytes.
+ */
+void sbi_sta_record_write(uint8_t *rec, uint64_t steal, bool preempted);
+/*
+ * STA: publish v->steal_ns into v's registered record, if any. Called by
+ * the CPU that has v loaded (before guest entry, and when it is put while
+ * still runnable); never concurrently for one vCPU.
+ */
+void sbi_sta_update(struct vcpu *v, bool preempted);
+void sbi_fwft_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
+void sbi_dbtr_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                      struct sbi_result *r);
+void sbi_pmu_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                     struct sbi_result *r);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* SBI Hart State Management extension (EID "HSM"), SBI spec v2.0 chapter 9. */
+/* SBI Hart State Management extension (EID "HSM"), SBI spec v3.0 chapter 9. */
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/sched.h"
@@ -27,10 +27,11 @@ static void hart_start(struct vcpu *v, const unsigned long *a, struct sbi_result
 	struct vcpu *t = vm->vcpus[a[0]];
 	/* vm->lock serialises two harts racing to start the same target. */
 	spin_lock(&vm->lock);
-	if (vm->state != VM_RUNNING)
-		r->error = SBI_ERR_FAILED;
-	else if (t->state != VCPU_STOPPED)
+	/* Any state but STOPPED (started, suspended, pending) is "already available". */
+	if (t->state != VCPU_STOPPED)
 		r->error = SBI_ERR_ALREADY_AVAILABLE;
+	else if (vm->state != VM_RUNNING)
+		r->error = SBI_ERR_FAILED; /* the VM is stopping */
 	else if (vcpu_power_on(t, a[1], a[0], a[2]) != 0)
 		r->error = SBI_ERR_FAILED;
 	spin_unlock(&vm->lock);
@@ -44,24 +45,35 @@ static void hart_status(struct vcpu *v, const unsigned long *a, struct sbi_resul
 		return;
 	}
 	struct vcpu *t = vm->vcpus[a[0]];
-	if (t->state == VCPU_STOPPED)
+	enum vcpu_state st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+	/* A snapshot: the target may change state right after (spec allows). */
+	if (st == VCPU_STOPPED)
 		r->value = SBI_HSM_STOPPED;
+	else if (__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP)
+		r->value = SBI_HSM_STOP_PENDING; /* hart_stop (or VM stop) not acted on yet */
+	else if (__atomic_load_n(&t->hsm_start_pending, __ATOMIC_ACQUIRE))
+		r->value = SBI_HSM_START_PENDING; /* started, not yet entered */
 	else if (t->hsm_suspended)
 		r->value = SBI_HSM_SUSPENDED;
 	else
 		r->value = SBI_HSM_STARTED;
 }
 
+/* Suspend types of SBI v3.0 table "HSM Hart Suspend Types". */
+static bool suspend_type_reserved(uint32_t type)
+{
+	return (type > SBI_HSM_SUSP_RET_DEFAULT && type < 0x10000000U) ||
+	       (type > SBI_HSM_SUSP_NONRET_DEFAULT && type < 0x90000000U);
+}
+
 static void hart_suspend(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
 {
+	/* suspend_type is 32 bits wide: the upper bits of a0 are ignored (SBI v3.0 §3). */
 	uint32_t type = (uint32_t)a[0];
-	if (a[0] > 0xffffffffUL || (type > SBI_HSM_SUSP_RET_DEFAULT && type < 0x10000000U) ||
-	    (type > SBI_HSM_SUSP_NONRET_DEFAULT && type < 0x90000000U)) {
-		r->error = SBI_ERR_INVALID_PARAM; /* reserved suspend types */
-		return;
-	}
-	if (type != SBI_HSM_SUSP_RET_DEFAULT && type != SBI_HSM_SUSP_NONRET_DEFAULT) {
-		r->error = SBI_ERR_NOT_SUPPORTED; /* platform-specific types */
+	if (suspend_type_reserved(type) ||
+	    (type != SBI_HSM_SUSP_RET_DEFAULT && type != SBI_HSM_SUSP_NONRET_DEFAULT)) {
+		/* Reserved, or platform-specific and not implemented: INVALID_PARAM. */
+		r->error = SBI_ERR_INVALID_PARAM;
 		return;
 	}
 	if (type == SBI_HSM_SUSP_NONRET_DEFAULT && !valid_entry(v->vm, a[1])) {
@@ -71,7 +83,7 @@ static void hart_suspend(struct vcpu *v, const unsigned long *a, struct sbi_resu
 	/*
 	 * Both kinds wait like WFI until an interrupt is pending and enabled.
 	 * A non-retentive resume restarts at resume_addr with a0 = hartid,
-	 * a1 = opaque, satp and sstatus.SIE cleared (arch_vcpu_resume_nonret).
+	 * a1 = opaque, satp and sstatus.SIE cleared (riscv_hsm_resume).
 	 */
 	v->hsm_suspended = true;
 	v->hsm_resume_nonret = type == SBI_HSM_SUSP_NONRET_DEFAULT;

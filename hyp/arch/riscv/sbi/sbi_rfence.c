@@ -7,18 +7,29 @@
  * left it, so no target keeps using stale translations after the call
  * returns. Targets not in the guest flush before they re-enter.
  */
+#include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/arch.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 
-static void fence_harts(struct vcpu *self, uint64_t harts, uint32_t req)
+/* SBI PMU firmware events (sent, received = sent + 1) per RFENCE function. */
+static const unsigned fence_pmu_event[] = {
+    SBI_PMU_FW_FENCE_I_SENT,
+    SBI_PMU_FW_SFENCE_VMA_SENT,
+    SBI_PMU_FW_SFENCE_ASID_SENT,
+};
+
+static void fence_harts(struct vcpu *self, uint64_t harts, uint32_t req, unsigned pmu_ev)
 {
 	struct vm *vm = self->vm;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *t = vm->vcpus[i];
 		if (!(harts & (1ULL << i)))
 			continue;
+		/* Counted when posted: the target performs it before it next runs guest code. */
+		riscv_vpmu_fw_event(self, pmu_ev);
+		riscv_vpmu_fw_event(t, pmu_ev + 1);
 		if (t == self) {
 			/* Local: done by the exit path before re-entry. */
 			__atomic_fetch_or(&t->requests, req, __ATOMIC_ACQ_REL);
@@ -62,5 +73,6 @@ void sbi_rfence_handler(struct vcpu *v, unsigned long fid, const unsigned long *
 	 * Address ranges need no validation: a flush of any range is safe, and
 	 * we flush the whole VS-stage TLB of the VMID (a superset).
 	 */
-	fence_harts(v, harts, fid == 0 ? VCPU_REQ_FENCE_I : VCPU_REQ_TLB_FLUSH);
+	fence_harts(v, harts, fid == 0 ? VCPU_REQ_FENCE_I : VCPU_REQ_TLB_FLUSH,
+	            fence_pmu_event[fid]);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * SBI System Reset extension (EID "SRST"), SBI spec v2.0 chapter 10.
+ * SBI System Reset extension (EID "SRST"), SBI spec v3.0 chapter 10.
  * "System" is the calling VM: shutdown stops it, reboot restarts it with
  * fresh memory and images; other VMs are not affected.
  */
@@ -15,18 +15,18 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 		r->error = SBI_ERR_NOT_SUPPORTED;
 		return;
 	}
-	unsigned long type = a[0], reason = a[1];
-	if (type > 0xffffffffUL || reason > 0xffffffffUL) {
+	/* reset_type and reset_reason are uint32_t: the upper register bits are not part of
+	 * them and are ignored (SBI v3.0 chapter 3, "higher privilege software must ensure that
+	 * it only uses 32 bit data"). */
+	uint32_t type = (uint32_t)a[0], reason = (uint32_t)a[1];
+	/*
+	 * Reserved types (3..0xEFFFFFFF) and reasons (2..0xDFFFFFFF) are invalid, and so are
+	 * vendor/platform types (0xF0000000..): none is implemented here, and v3.0 says
+	 * "platform-specific and unimplemented" is INVALID_PARAM too. SBI-implementation and
+	 * vendor reasons (0xE0000000..) are accepted: the reason is informational only.
+	 */
+	if (type > SBI_SRST_WARM_REBOOT || (reason > 1 && reason < 0xE0000000U)) {
 		r->error = SBI_ERR_INVALID_PARAM;
-		return;
-	}
-	if ((type > SBI_SRST_WARM_REBOOT && type < 0xF0000000UL) ||
-	    (reason > 1 && reason < 0xE0000000UL)) {
-		r->error = SBI_ERR_INVALID_PARAM; /* reserved values */
-		return;
-	}
-	if (type >= 0xF0000000UL) {
-		r->error = SBI_ERR_NOT_SUPPORTED; /* vendor-specific reset types */
 		return;
 	}
 	const char *why;

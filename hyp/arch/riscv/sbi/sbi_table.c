@@ -12,6 +12,12 @@ const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_HSM, SBI_EXT_HSM, "hsm", sbi_hsm_handler},
     {SBI_EXT_SRST, SBI_EXT_SRST, "srst", sbi_srst_handler},
     {SBI_EXT_DBCN, SBI_EXT_DBCN, "dbcn", sbi_dbcn_handler},
+    {SBI_EXT_SSE, SBI_EXT_SSE, "sse", sbi_sse_handler},
+    {SBI_EXT_STA, SBI_EXT_STA, "sta", sbi_sta_handler},
+    {SBI_EXT_SUSP, SBI_EXT_SUSP, "susp", sbi_susp_handler},
+    {SBI_EXT_FWFT, SBI_EXT_FWFT, "fwft", sbi_fwft_handler},
+    {SBI_EXT_DBTR, SBI_EXT_DBTR, "dbtr", sbi_dbtr_handler},
+    {SBI_EXT_PMU, SBI_EXT_PMU, "pmu", sbi_pmu_handler},
 };
 const size_t sbi_guest_nr_exts = ARRAY_SIZE(sbi_guest_exts);
 

@@ -10,6 +10,7 @@ void sbi_time_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 		r->error = SBI_ERR_NOT_SUPPORTED;
 		return;
 	}
+	riscv_vpmu_fw_event(v, SBI_PMU_FW_SET_TIMER);
 	/* Any 64-bit value is a valid deadline (in the guest's time base). */
 	riscv_vtimer_set(v, a[0]);
 }
