@@ -13,6 +13,7 @@
  * stvec = trap_vector and sstatus.FS = Initial.
  */
 #include "config.h"
+#include "regs_asm.h"
 
 	.section .text.start, "ax"
 	.globl _start
@@ -84,21 +85,7 @@ _secondary_entry:
  * sp set for this hart. A hart id beyond GUEST_MAX_HARTS has no stack and hangs.
  */
 hart_setup:
-	li	t0, GUEST_MAX_HARTS
-	bgeu	a0, t0, hart_hang
-	mv	tp, a0
-	la	sp, __stacks_start
-	addi	t0, a0, 1
-	li	t1, GUEST_STACK_SIZE
-	mul	t0, t0, t1
-	add	sp, sp, t0
-	la	t0, trap_vector
-	csrw	stvec, t0
-	/* sstatus.FS = Initial: FP instructions legal, state clean. */
-	li	t0, (3 << 13)
-	csrc	sstatus, t0
-	li	t0, (1 << 13)
-	csrs	sstatus, t0
+	hart_regs_setup __stacks_start, GUEST_STACK_SIZE, hart_hang, t0, t1
 	fscsr	zero
 	ret
 

@@ -422,6 +422,38 @@ static void check_firmware(void)
 	}
 }
 
+/* One shared-memory call: lo/hi = physical address halves, flags; other arguments valid. */
+typedef struct sbiret (*shmem_call_fn)(unsigned long lo, unsigned long hi, unsigned long flags);
+
+static struct sbiret snapshot_call(unsigned long lo, unsigned long hi, unsigned long flags)
+{
+	return pmu_call(FID_SNAPSHOT, lo, hi, flags, 0, 0);
+}
+
+static struct sbiret event_info_call(unsigned long lo, unsigned long hi, unsigned long flags)
+{
+	return pmu_call(FID_EVENT_INFO, lo, hi, 1, flags, 0); /* one entry */
+}
+
+/*
+ * The shared-memory rules snapshot_set_shmem and event_get_info have in common (SBI v3.0
+ * PMU chapter): reserved flags and a misaligned address are INVALID_PARAM, an address with
+ * high bits set (above RV64's reach) or outside RAM is INVALID_ADDRESS. pa is a valid,
+ * aligned address in RAM; checks are named pmu.<fn>.<case>.
+ */
+static void check_shmem_errors(const char *fn, shmem_call_fn call, unsigned long pa)
+{
+	char name[80];
+	snprintf(name, sizeof(name), "pmu.%s.flags", fn);
+	test_check_eq(name, call(pa, 0, 1).error, SBI_ERR_INVALID_PARAM);
+	snprintf(name, sizeof(name), "pmu.%s.unaligned", fn);
+	test_check_eq(name, call(pa + 8, 0, 0).error, SBI_ERR_INVALID_PARAM);
+	snprintf(name, sizeof(name), "pmu.%s.high_bits", fn);
+	test_check_eq(name, call(pa, 1, 0).error, SBI_ERR_INVALID_ADDRESS);
+	snprintf(name, sizeof(name), "pmu.%s.not_ram", fn);
+	test_check_eq(name, call(0x1000, 0, 0).error, SBI_ERR_INVALID_ADDRESS);
+}
+
 static void check_snapshot(void)
 {
 	struct sbiret r = pmu_call(FID_SNAPSHOT, ~0UL, ~0UL, 0, 0, 0);
@@ -437,14 +469,7 @@ static void check_snapshot(void)
 	test_check_eq("pmu.counter_start.init_snapshot_no_shmem", r.error, SBI_ERR_NO_SHMEM);
 	r = pmu_call(FID_STOP, c, 1, STOP_TAKE_SNAP, 0, 0);
 	test_check_eq("pmu.counter_stop.take_snapshot_no_shmem", r.error, SBI_ERR_NO_SHMEM);
-	r = pmu_call(FID_SNAPSHOT, pa, 0, 1, 0, 0);
-	test_check_eq("pmu.snapshot_set_shmem.flags", r.error, SBI_ERR_INVALID_PARAM);
-	r = pmu_call(FID_SNAPSHOT, pa + 8, 0, 0, 0, 0);
-	test_check_eq("pmu.snapshot_set_shmem.unaligned", r.error, SBI_ERR_INVALID_PARAM);
-	r = pmu_call(FID_SNAPSHOT, pa, 1, 0, 0, 0);
-	test_check_eq("pmu.snapshot_set_shmem.high_bits", r.error, SBI_ERR_INVALID_ADDRESS);
-	r = pmu_call(FID_SNAPSHOT, 0x1000, 0, 0, 0, 0);
-	test_check_eq("pmu.snapshot_set_shmem.not_ram", r.error, SBI_ERR_INVALID_ADDRESS);
+	check_shmem_errors("snapshot_set_shmem", snapshot_call, pa);
 	r = pmu_call(FID_SNAPSHOT, pa, 0, 0, 0, 0);
 	test_check_eq("pmu.snapshot_set_shmem.valid", r.error, SBI_SUCCESS);
 	/* counter_values are relative to counter_idx_base: index 0 here is counter c. */
@@ -493,14 +518,7 @@ static void check_event_info(void)
 	test_check_eq("pmu.event_get_info.cycles_supported", (long)entry_out(0), 1);
 	test_check_eq("pmu.event_get_info.ref_cycles_unsupported", (long)entry_out(1), 0);
 	test_check_eq("pmu.event_get_info.fw_supported", (long)entry_out(2), 1);
-	r = pmu_call(FID_EVENT_INFO, pa, 0, 3, 1, 0);
-	test_check_eq("pmu.event_get_info.flags", r.error, SBI_ERR_INVALID_PARAM);
-	r = pmu_call(FID_EVENT_INFO, pa + 8, 0, 1, 0, 0);
-	test_check_eq("pmu.event_get_info.unaligned", r.error, SBI_ERR_INVALID_PARAM);
-	r = pmu_call(FID_EVENT_INFO, pa, 1, 1, 0, 0);
-	test_check_eq("pmu.event_get_info.high_bits", r.error, SBI_ERR_INVALID_ADDRESS);
-	r = pmu_call(FID_EVENT_INFO, 0x1000, 0, 1, 0, 0);
-	test_check_eq("pmu.event_get_info.not_ram", r.error, SBI_ERR_INVALID_ADDRESS);
+	check_shmem_errors("event_get_info", event_info_call, pa);
 	set_entry(1, 0x00100001UL, 0); /* reserved event_idx bit 20 */
 	r = pmu_call(FID_EVENT_INFO, pa, 0, 2, 0, 0);
 	test_check_eq("pmu.event_get_info.bad_encoding", r.error, SBI_ERR_INVALID_PARAM);

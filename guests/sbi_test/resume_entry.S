@@ -6,6 +6,7 @@
  * call resume_landed(hartid, opaque, sstatus, satp) with the values found at entry.
  */
 #include "config.h"
+#include "regs_asm.h"
 
 #define RESUME_STACK_SIZE 4096
 
@@ -20,20 +21,8 @@ resume_entry:
 	.option norelax
 	la	gp, __global_pointer$
 	.option pop
-	li	t2, GUEST_MAX_HARTS
-	bgeu	a0, t2, 2f
-	mv	tp, a0
-	la	sp, resume_stacks
-	addi	t2, a0, 1
-	li	t3, RESUME_STACK_SIZE
-	mul	t2, t2, t3
-	add	sp, sp, t2
-	la	t2, trap_vector
-	csrw	stvec, t2
-	li	t2, (3 << 13)
-	csrc	sstatus, t2
-	li	t2, (1 << 13)
-	csrs	sstatus, t2
+	/* t0/t1 hold sstatus/satp as found at entry: use t2/t3 as scratch. */
+	hart_regs_setup resume_stacks, RESUME_STACK_SIZE, 2f, t2, t3
 	mv	a2, t0
 	mv	a3, t1
 	call	resume_landed

@@ -10,6 +10,8 @@
  *   out[0..31] (out[0] = 0). Interrupts are off around the call. Used to check that the
  *   SBI implementation preserves every register except a0/a1 (SBI spec, binary encoding).
  */
+#include "regs_asm.h"
+
 	.section .text
 	.globl suite_hsm_entry
 	.balign 4
@@ -77,37 +79,8 @@ suite_ecall_regs:
 	li	t5, 0xa5a5000000001e1e
 	li	t6, 0xa5a5000000001f1f
 	ecall
-	sd	x1, 8(sp)
-	sd	x2, 16(sp)
-	sd	x3, 24(sp)
-	sd	x4, 32(sp)
-	sd	x5, 40(sp)
-	sd	x6, 48(sp)
-	sd	x7, 56(sp)
-	sd	x8, 64(sp)
-	sd	x9, 72(sp)
-	sd	x10, 80(sp)
-	sd	x11, 88(sp)
-	sd	x12, 96(sp)
-	sd	x13, 104(sp)
-	sd	x14, 112(sp)
-	sd	x15, 120(sp)
-	sd	x16, 128(sp)
-	sd	x17, 136(sp)
-	sd	x18, 144(sp)
-	sd	x19, 152(sp)
-	sd	x20, 160(sp)
-	sd	x21, 168(sp)
-	sd	x22, 176(sp)
-	sd	x23, 184(sp)
-	sd	x24, 192(sp)
-	sd	x25, 200(sp)
-	sd	x26, 208(sp)
-	sd	x27, 216(sp)
-	sd	x28, 224(sp)
-	sd	x29, 232(sp)
-	sd	x30, 240(sp)
-	sd	x31, 248(sp)
+	gpr_save
+	sd	sp, 16(sp)
 	ld	ra, 256(sp)
 	ld	s0, 264(sp)
 	ld	s1, 272(sp)

@@ -278,17 +278,31 @@ static void read_trigs(struct vcpu *v, unsigned long base, unsigned long count,
 }
 
 /*
- * Copy count entries out of guest memory once, so the other vCPU of the VM
- * cannot change them between the checks and their use. NULL-safe: false if
- * the shared memory is unusable.
+ * Common start of install and update: the shared memory must be set and count within
+ * the guest's triggers, then count entries are copied out of guest memory once, so the
+ * other vCPU of the VM cannot change them between the checks and their use. Returns
+ * SBI_SUCCESS, or NO_SHMEM, BAD_RANGE, or FAILED if the shared memory is unusable.
  */
-static bool copy_in(struct vcpu *v, unsigned long count, struct dbtr_entry *out)
+static long copy_in(struct vcpu *v, unsigned long count, struct dbtr_entry *out)
 {
+	if (!v->arch.dbtr.shmem_on)
+		return SBI_ERR_NO_SHMEM;
+	if (count > guest_max())
+		return SBI_ERR_BAD_RANGE;
 	struct dbtr_entry *e = guest_entries(v, count);
 	if (!e)
-		return false;
+		return SBI_ERR_FAILED;
 	memcpy(out, e, count * sizeof(*out));
-	return true;
+	return SBI_SUCCESS;
+}
+
+/* Load a checked entry's tdata1..3 into trigger t and remember its s/u bits for enable. */
+static void trig_load(struct riscv_dbtr_trig *t, const struct dbtr_entry *e)
+{
+	t->tdata1 = e->w[1];
+	t->tdata2 = e->w[2];
+	t->tdata3 = e->w[3];
+	t->state = state_of(t->tdata1);
 }
 
 static void install(struct vcpu *v, unsigned long count, struct sbi_result *r)
@@ -296,18 +310,9 @@ static void install(struct vcpu *v, unsigned long count, struct sbi_result *r)
 	struct riscv_dbtr_state *d = &v->arch.dbtr;
 	struct dbtr_entry in[RISCV_DBTR_MAX];
 	unsigned slot[RISCV_DBTR_MAX];
-	if (!d->shmem_on) {
-		r->error = SBI_ERR_NO_SHMEM;
+	r->error = copy_in(v, count, in);
+	if (r->error != SBI_SUCCESS)
 		return;
-	}
-	if (count > guest_max()) {
-		r->error = SBI_ERR_BAD_RANGE;
-		return;
-	}
-	if (!copy_in(v, count, in)) {
-		r->error = SBI_ERR_FAILED;
-		return;
-	}
 	for (unsigned long i = 0; i < count; i++) {
 		long err = dbtr_trig_check(in[i].w[1], in[i].w[3]);
 		if (err != SBI_SUCCESS) {
@@ -326,13 +331,8 @@ static void install(struct vcpu *v, unsigned long count, struct sbi_result *r)
 		r->value = (long)n; /* the first configuration without a free trigger */
 		return;
 	}
-	for (unsigned long i = 0; i < count; i++) {
-		struct riscv_dbtr_trig *t = &d->trig[slot[i]];
-		t->tdata1 = in[i].w[1];
-		t->tdata2 = in[i].w[2];
-		t->tdata3 = in[i].w[3];
-		t->state = state_of(t->tdata1);
-	}
+	for (unsigned long i = 0; i < count; i++)
+		trig_load(&d->trig[slot[i]], &in[i]);
 	if (resync(v) != SBI_SUCCESS) {
 		for (unsigned long i = 0; i < count; i++)
 			memset(&d->trig[slot[i]], 0, sizeof(d->trig[0]));
@@ -349,18 +349,9 @@ static void update(struct vcpu *v, unsigned long count, struct sbi_result *r)
 {
 	struct riscv_dbtr_state *d = &v->arch.dbtr;
 	struct dbtr_entry in[RISCV_DBTR_MAX];
-	if (!d->shmem_on) {
-		r->error = SBI_ERR_NO_SHMEM;
+	r->error = copy_in(v, count, in);
+	if (r->error != SBI_SUCCESS)
 		return;
-	}
-	if (count > guest_max()) {
-		r->error = SBI_ERR_BAD_RANGE;
-		return;
-	}
-	if (!copy_in(v, count, in)) {
-		r->error = SBI_ERR_FAILED;
-		return;
-	}
 	for (unsigned long i = 0; i < count; i++) {
 		uint64_t idx = in[i].w[0];
 		long err = SBI_SUCCESS;
@@ -378,13 +369,8 @@ static void update(struct vcpu *v, unsigned long count, struct sbi_result *r)
 			return;
 		}
 	}
-	for (unsigned long i = 0; i < count; i++) {
-		struct riscv_dbtr_trig *t = &d->trig[in[i].w[0]];
-		t->tdata1 = in[i].w[1];
-		t->tdata2 = in[i].w[2];
-		t->tdata3 = in[i].w[3];
-		t->state = state_of(t->tdata1);
-	}
+	for (unsigned long i = 0; i < count; i++)
+		trig_load(&d->trig[in[i].w[0]], &in[i]);
 	r->error = resync(v);
 }
 

@@ -55,15 +55,29 @@ static void config_matching(struct vcpu *v, const unsigned long *a, struct sbi_r
 	r->value = r->error ? 0 : (long)idx;
 }
 
+/*
+ * Common start of counter_start and counter_stop: decode the counter set from
+ * a0 = counter_idx_base, a1 = counter_idx_mask (error in r), then find the snapshot page
+ * (NULL if none) and sample the counter sources. False if the set is invalid.
+ */
+static bool start_stop_begin(struct vcpu *v, const unsigned long *a, struct sbi_result *r,
+                             uint64_t *set, uint64_t **snap, struct pmu_now *now)
+{
+	r->error = pmu_set_decode(a[0], a[1], set);
+	if (r->error)
+		return false;
+	*snap = snapshot(v);
+	riscv_vpmu_now(v, now);
+	return true;
+}
+
 static void counter_start(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
 {
 	struct pmu_now now;
 	uint64_t set;
-	r->error = pmu_set_decode(a[0], a[1], &set);
-	if (r->error)
+	uint64_t *snap;
+	if (!start_stop_begin(v, a, r, &set, &snap, &now))
 		return;
-	uint64_t *snap = snapshot(v);
-	riscv_vpmu_now(v, &now);
 	/* Snapshot values follow the 8-byte overflow bitmap. */
 	r->error = pmu_start(&v->arch.pmu, &now, a[0], set, a[2], a[3], snap ? snap + 1 : NULL);
 }
@@ -72,11 +86,9 @@ static void counter_stop(struct vcpu *v, const unsigned long *a, struct sbi_resu
 {
 	struct pmu_now now;
 	uint64_t set;
-	r->error = pmu_set_decode(a[0], a[1], &set);
-	if (r->error)
+	uint64_t *snap;
+	if (!start_stop_begin(v, a, r, &set, &snap, &now))
 		return;
-	uint64_t *snap = snapshot(v);
-	riscv_vpmu_now(v, &now);
 	r->error = pmu_stop(&v->arch.pmu, &now, a[0], set, a[2], snap);
 	riscv_vpmu_release_unmapped(v);
 }
