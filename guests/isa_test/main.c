@@ -141,12 +141,12 @@ static void check_no_h(bool native)
 
 void guest_main(unsigned long hartid, unsigned long dtb)
 {
-	uint64_t misa_h = 0;
+	uint64_t hgatp = 0;
 
 	(void)dtb;
 	printf("isa_test on hart %lu\n", hartid);
 	/* hgatp (0x680) reads only where S-mode is HS: natively. Under Ferrovisor it traps. */
-	bool native = !TRAPS(__asm__ volatile("csrr %0, 0x680" : "=r"(misa_h)));
+	bool native = !TRAPS(__asm__ volatile("csrr %0, 0x680" : "=r"(hgatp)));
 	printf("isa_test: running %s\n", native ? "natively" : "as a VM");
 	check_cbo();
 	check_zawrs();
