@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "images.h"
 #include "version.h"
 
 #define STRUCT_SLACK (64u << 10) /* structure and strings blocks beyond the images */
@@ -25,9 +26,17 @@ static int fdt_fail(struct diag *d, const char *what, int err)
 /* Read exactly size bytes of path into dst. */
 static int read_image(const char *path, void *dst, uint64_t size, const char *key, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char err[128];
+	struct stat st;
+	/* Validated as a regular file earlier; checked again: the path may have changed. */
+	int fd = image_open(path, false, &st, err, sizeof(err));
+	if (fd < 0)
+		return diag_error(d, NOPOS, key, "cannot open %s: %s", path, err);
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
 		return diag_error(d, NOPOS, key, "cannot open %s: %s", path, strerror(errno));
+	}
 	size_t n = fread(dst, 1, (size_t)size, f);
 	int extra = fgetc(f);
 	fclose(f);

@@ -16,7 +16,6 @@ static size_t caret(uint8_t ch, char *out)
 
 size_t conesc_byte(uint8_t ch, unsigned *col, char out[CONESC_MAX])
 {
-	size_t n;
 	switch (ch) {
 	case '\n':
 		out[0] = '\n';
@@ -41,13 +40,19 @@ size_t conesc_byte(uint8_t ch, unsigned *col, char out[CONESC_MAX])
 	default:
 		break;
 	}
+	if (ch >= 0x20 && ch < 0x7f) {
+		out[0] = (char)ch;
+		*col += 1;
+		return 1;
+	}
+	/*
+	 * An escaped byte earns no backspace credit: a run of backspaces then shows
+	 * as ^H^H... instead of taking back its own ^H glyphs one by one.
+	 */
 	if (ch & 0x80) {
 		out[0] = 'M';
 		out[1] = '-';
-		n = 2 + caret(ch & 0x7f, out + 2);
-	} else {
-		n = caret(ch, out);
+		return 2 + caret(ch & 0x7f, out + 2);
 	}
-	*col += (unsigned)n;
-	return n;
+	return caret(ch, out);
 }

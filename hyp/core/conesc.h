@@ -13,8 +13,8 @@
  *   '\n'             end of line (the caller ends the tagged line)
  *   '\r'             dropped ("\r\n" is a newline; a lone '\r' cannot rewind)
  *   '\t'             as is (moves right only)
- *   '\b'             as is while the line has a cell to take back (the guest's
- *                    own text after its tag), else shown as ^H
+ *   '\b'             as is while the line has a cell of the guest's own plain
+ *                    text (printable or tab) to take back, else shown as ^H
  *   other 0x00-0x1f  ^@ .. ^_ (cat -v: ESC is ^[, BEL is ^G), 0x7f is ^?
  *   0x80-0xff        M- then the rendering of the low 7 bits (cat -v): UTF-8
  *                    is escaped byte by byte, never passed, since a multibyte
@@ -28,8 +28,9 @@
 
 /*
  * Render guest byte ch into out (not NUL-terminated); returns its length
- * (0 for '\r'). *col counts the cells the current line shows after the tag:
- * the rendering advances it, '\n' resets it, an allowed '\b' takes one back.
+ * (0 for '\r'). *col is the backspace credit of the current line: cells of
+ * plain text (printable ASCII, tab) the guest showed after its tag and has
+ * not taken back; '\n' resets it (and so does the caller for a new line).
  * Pure: no locks, callable anywhere.
  */
 size_t conesc_byte(uint8_t ch, unsigned *col, char out[CONESC_MAX]);
