@@ -21,12 +21,12 @@ def test_input_goes_to_focused_vm_and_focus_switches():
         q.expect(r"^\[hyp\] console focus: hyp", 10)
         shell(q, "vm list", r"^\[hyp\] \d+\s+echo\s+running", 10)
         q.assert_absent(r"echo: vm list")
-        # Ctrl-A 1 selects VM number 1 again.
+        # Ctrl-] 1 selects VM number 1 again.
         q.send(ESC + "1")
         q.expect(r"^\[hyp\] console focus: echo", 10)
         q.send("second\r")
         q.expect(r"^\[echo\] echo: second", 20)
-        # Ctrl-A n cycles: echo -> hello.
+        # Ctrl-] n cycles: echo -> hello.
         q.send(ESC + "n")
         q.expect(r"^\[hyp\] console focus: hello", 10)
         assert_healthy(q)
