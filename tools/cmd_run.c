@@ -242,8 +242,8 @@ int cmd_build(int argc, char **argv)
 		cli_error("%s", err);
 		ret = CLI_RUNTIME;
 	} else {
-		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes, %u VM%s)\n", out, size, m.nr_vms,
-		        m.nr_vms == 1 ? "" : "s");
+		diag_log(stderr, "ferrovisor: wrote %s (%zu bytes, %u VM%s)\n", out, size, m.nr_vms,
+		         m.nr_vms == 1 ? "" : "s");
 	}
 	free(def);
 	free(blob);
@@ -301,19 +301,19 @@ static int place_bundle(const struct run_args *a, const void *blob, size_t size,
 			return CLI_RUNTIME;
 		}
 		if (bundle_same_file(a->output, blob, size)) {
-			fprintf(stderr, "ferrovisor: %s is up to date\n", a->output);
+			diag_log(stderr, "ferrovisor: %s is up to date\n", a->output);
 			return 0;
 		}
 		if (a->dry_run) {
-			fprintf(stderr, "ferrovisor: dry run: would write %s (%zu bytes)\n",
-			        a->output, size);
+			diag_log(stderr, "ferrovisor: dry run: would write %s (%zu bytes)\n",
+			         a->output, size);
 			return 0;
 		}
 		if (bundle_write_file(a->output, blob, size, err, sizeof(err))) {
 			cli_error("%s", err);
 			return CLI_RUNTIME;
 		}
-		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes)\n", a->output, size);
+		diag_log(stderr, "ferrovisor: wrote %s (%zu bytes)\n", a->output, size);
 		return 0;
 	}
 	const char *tmp = getenv("TMPDIR");

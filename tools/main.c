@@ -75,24 +75,29 @@ static int cmd_help(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* Messages name paths and arguments: escaped (diag_fputs_safe()), one line. */
 void cli_error(const char *fmt, ...)
 {
+	char buf[DIAG_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("ferrovisor: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("ferrovisor: ", stderr);
+	diag_fputs_safe(stderr, buf, false);
+	fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char buf[DIAG_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "ferrovisor %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'ferrovisor %s --help'.\n", cmd);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "ferrovisor %s: ", cmd);
+	diag_fputs_safe(stderr, buf, false);
+	fprintf(stderr, "\nTry 'ferrovisor %s --help'.\n", cmd);
 	return CLI_USAGE;
 }
 

@@ -16,6 +16,9 @@ static void yaml_str(FILE *f, const char *s)
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\x%02x", c);
+		else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+			/* A C1 control in UTF-8 (U+009B is a CSI): YAML's escape, same value. */
+			fprintf(f, "\\x%02x", (unsigned char)*++s);
 		else
 			fputc(c, f);
 	}

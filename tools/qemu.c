@@ -175,9 +175,9 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 		char size[32];
 		scalar_fmt_size(k->size, size, sizeof(size));
 		if (o->dry_run || access(k->path, F_OK) == 0) {
-			fprintf(o->log,
-			        "ferrovisor: vm %s storage[%u]: %s (%s, %s) is created at run\n",
-			        vm->name, idx, k->path, k->format, size);
+			diag_log(o->log,
+			         "ferrovisor: vm %s storage[%u]: %s (%s, %s) is created at run\n",
+			         vm->name, idx, k->path, k->format, size);
 		} else {
 			char *dir = strdup(k->path);
 			char *slash = dir ? strrchr(dir, '/') : NULL;
@@ -186,8 +186,8 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 				make_dirs(dir);
 			}
 			free(dir);
-			fprintf(o->log, "ferrovisor: vm %s storage[%u]: creating %s (%s, %s)\n",
-			        vm->name, idx, k->path, k->format, size);
+			diag_log(o->log, "ferrovisor: vm %s storage[%u]: creating %s (%s, %s)\n",
+			         vm->name, idx, k->path, k->format, size);
 			char *argv[] = {"qemu-img",        "create",        "-q", "-f",
 			                (char *)k->format, (char *)k->path, size, NULL};
 			int rc = proc_run(argv, 0);
@@ -213,12 +213,12 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 	}
 	int ret = 0;
 	if (o->dry_run || newer(dst, k->path)) {
-		fprintf(o->log, "ferrovisor: vm %s storage[%u]: %s (%s) as its qcow2 copy %s\n",
-		        vm->name, idx, k->path, k->format, dst);
+		diag_log(o->log, "ferrovisor: vm %s storage[%u]: %s (%s) as its qcow2 copy %s\n",
+		         vm->name, idx, k->path, k->format, dst);
 	} else {
 		make_dirs(dir);
-		fprintf(o->log, "ferrovisor: vm %s storage[%u]: converting %s (%s) to qcow2: %s\n",
-		        vm->name, idx, k->path, k->format, dst);
+		diag_log(o->log, "ferrovisor: vm %s storage[%u]: converting %s (%s) to qcow2: %s\n",
+		         vm->name, idx, k->path, k->format, dst);
 		char *argv[] = {"qemu-img",      "convert", "-f", (char *)k->format, "-O", "qcow2",
 		                (char *)k->path, dst,       NULL};
 		int rc = proc_run(argv, 0);
@@ -284,13 +284,13 @@ static int add_disks(const struct model *m, const struct qemu_opts *o, struct qe
 			add(c, "virtio-blk-device,drive=fvblk%d,bus=virtio-mmio-bus.%d", k->slot,
 			    k->slot);
 			free(esc);
-			fprintf(o->log,
-			        "ferrovisor: vm %s storage[%u]: %s (%s%s)%s on virtio-mmio slot %d "
-			        "(0x%llx)\n",
-			        vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", slice,
-			        k->slot,
-			        MODEL_VIRTIO_BASE +
-			            (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
+			diag_log(
+			    o->log,
+			    "ferrovisor: vm %s storage[%u]: %s (%s%s)%s on virtio-mmio slot %d "
+			    "(0x%llx)\n",
+			    vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", slice,
+			    k->slot,
+			    MODEL_VIRTIO_BASE + (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
 		}
 	}
 	return 0;
@@ -369,11 +369,11 @@ static int tap_fallback(const struct model_switch *sw, const struct qemu_opts *o
 	}
 	add(c, "-netdev");
 	add(c, "stream,id=fvnet%d,server=on,addr.type=unix,addr.path=%s", up->slot, esc);
-	fprintf(o->log,
-	        "ferrovisor: WARNING: switch %s uplink: tap %s not usable (%s); falling back "
-	        "(--uplink-fallback unix) to the Unix socket %s in a directory only you can "
-	        "enter, on virtio-mmio slot %d (0x%llx)\n",
-	        sw->name, up->tap, why, path, up->slot, addr);
+	diag_log(o->log,
+	         "ferrovisor: WARNING: switch %s uplink: tap %s not usable (%s); falling back "
+	         "(--uplink-fallback unix) to the Unix socket %s in a directory only you can "
+	         "enter, on virtio-mmio slot %d (0x%llx)\n",
+	         sw->name, up->tap, why, path, up->slot, addr);
 	free(esc);
 	free(path);
 	return 0;
@@ -395,9 +395,9 @@ static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, 
 			return tap_fallback(sw, o, c, why, addr, d);
 		add(c, "-netdev");
 		add(c, "tap,id=fvnet%d,ifname=%s,script=no,downscript=no", up->slot, up->tap);
-		fprintf(o->log,
-		        "ferrovisor: switch %s uplink: tap %s on virtio-mmio slot %d (0x%llx)\n",
-		        sw->name, up->tap, up->slot, addr);
+		diag_log(o->log,
+		         "ferrovisor: switch %s uplink: tap %s on virtio-mmio slot %d (0x%llx)\n",
+		         sw->name, up->tap, up->slot, addr);
 		return 0;
 	}
 	add(c, "-netdev");
@@ -411,10 +411,10 @@ static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, 
 			         i ? ", " : "; forwards ", up->hostfwd[i]);
 		}
 		add(c, "user,id=fvnet%d,restrict=on%s", up->slot, fwd);
-		fprintf(o->log,
-		        "ferrovisor: switch %s uplink: user-mode network (restrict=on%s) on "
-		        "virtio-mmio slot %d (0x%llx)\n",
-		        sw->name, shown, up->slot, addr);
+		diag_log(o->log,
+		         "ferrovisor: switch %s uplink: user-mode network (restrict=on%s) on "
+		         "virtio-mmio slot %d (0x%llx)\n",
+		         sw->name, shown, up->slot, addr);
 		return 0;
 	}
 	/* socket: true, the operator's explicit choice of a 127.0.0.1 port. */
@@ -422,10 +422,10 @@ static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, 
 	if (!port)
 		return diag_error(d, up->at, up->key, "no free TCP port on " LOOPBACK);
 	add(c, "socket,id=fvnet%d,listen=" LOOPBACK ":%u", up->slot, port);
-	fprintf(o->log,
-	        "ferrovisor: switch %s uplink: socket backend listening on " LOOPBACK
-	        ":%u on virtio-mmio slot %d (0x%llx)\n",
-	        sw->name, port, up->slot, addr);
+	diag_log(o->log,
+	         "ferrovisor: switch %s uplink: socket backend listening on " LOOPBACK
+	         ":%u on virtio-mmio slot %d (0x%llx)\n",
+	         sw->name, port, up->slot, addr);
 	return 0;
 }
 
