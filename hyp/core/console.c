@@ -14,7 +14,7 @@ static bool cons_has_drv;
 static struct spinlock cons_lock = SPINLOCK_INIT;
 /* Source whose line is open (no newline yet) on the screen, or NULL. */
 static const char *open_tag;
-/* Cells the open line shows after its tag (guest '\b' may take back only these). */
+/* Backspace credit of the open guest line (conesc_byte()): its own plain cells. */
 static unsigned open_col;
 
 /* How console_write_src() treats the bytes it writes. */
