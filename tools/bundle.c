@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "images.h"
 #include "version.h"
 
 #define STRUCT_SLACK (64u << 10) /* structure and strings blocks beyond the images */
@@ -25,9 +26,17 @@ static int fdt_fail(struct diag *d, const char *what, int err)
 /* Read exactly size bytes of path into dst. */
 static int read_image(const char *path, void *dst, uint64_t size, const char *key, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char err[128];
+	struct stat st;
+	/* Validated as a regular file earlier; checked again: the path may have changed. */
+	int fd = image_open(path, false, &st, err, sizeof(err));
+	if (fd < 0)
+		return diag_error(d, NOPOS, key, "cannot open %s: %s", path, err);
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
 		return diag_error(d, NOPOS, key, "cannot open %s: %s", path, strerror(errno));
+	}
 	size_t n = fread(dst, 1, (size_t)size, f);
 	int extra = fgetc(f);
 	fclose(f);
@@ -245,14 +254,42 @@ int bundle_write_fd(int fd, const void *blob, size_t size)
 	return 0;
 }
 
+int bundle_target_check(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		return 0;
+	const char *kind = S_ISLNK(st.st_mode)    ? "a symbolic link"
+	                   : S_ISDIR(st.st_mode)  ? "a directory"
+	                   : S_ISFIFO(st.st_mode) ? "a FIFO"
+	                   : S_ISCHR(st.st_mode)  ? "a character device"
+	                   : S_ISBLK(st.st_mode)  ? "a block device"
+	                   : S_ISSOCK(st.st_mode) ? "a socket"
+	                                          : "not a regular file";
+	snprintf(err, errlen,
+	         "will not write %s: it is %s; the bundle replaces only a regular file or "
+	         "creates a new one",
+	         path, kind);
+	return -1;
+}
+
 int bundle_write_file(const char *path, const void *blob, size_t size, char *err, size_t errlen)
 {
+	if (bundle_target_check(path, err, errlen))
+		return -1;
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
 	if (!tmp) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Beside the target (same file system, so rename() is atomic); mkstemp() is O_EXCL. */
 	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
@@ -260,13 +297,19 @@ int bundle_write_file(const char *path, const void *blob, size_t size, char *err
 		free(tmp);
 		return -1;
 	}
+	/* mkstemp() makes it 0600: give it what a new file would get, 0644 less the umask. */
+	mode_t mask = umask(0);
+	umask(mask);
 	int ret = 0;
-	if (bundle_write_fd(fd, blob, size) != 0 || fchmod(fd, 0644) != 0) {
+	if (bundle_write_fd(fd, blob, size) != 0 || fchmod(fd, 0644 & ~mask) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		close(fd);
 		ret = -1;
 	} else if (close(fd) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		ret = -1;
+	} else if (bundle_target_check(path, err, errlen) != 0) {
+		/* Checked again just before the rename: narrows the window for a swap. */
 		ret = -1;
 	} else if (rename(tmp, path) != 0) {
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
@@ -280,9 +323,17 @@ int bundle_write_file(const char *path, const void *blob, size_t size, char *err
 
 bool bundle_same_file(const char *path, const void *blob, size_t size)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	/* Only a regular file can be "the same": never open a FIFO or a device here. */
+	struct stat st;
+	char err[64];
+	int fd = image_open(path, false, &st, err, sizeof(err));
+	if (fd < 0)
 		return false;
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return false;
+	}
 	bool same = true;
 	const unsigned char *p = blob;
 	unsigned char buf[1 << 16];

@@ -36,7 +36,18 @@ int bundle_verify(const void *blob, size_t size, struct hyp_config *cfg, char *e
 /* Write all size bytes to fd. 0, or -1 with errno set. */
 int bundle_write_fd(int fd, const void *blob, size_t size);
 
-/* Write size bytes to path through a temporary file and rename(). 0 or -1 with err. */
+/*
+ * Whether path may receive a bundle: missing, or a regular file (lstat():
+ * a symbolic link, device, FIFO, directory or socket is refused, never
+ * replaced). 0, or -1 with the reason in err.
+ */
+int bundle_target_check(const char *path, char *err, size_t errlen);
+
+/*
+ * Write size bytes to path: into a new temporary file beside it (O_EXCL,
+ * mode 0644 less the umask), then rename() over path, which must pass
+ * bundle_target_check(). 0 or -1 with err.
+ */
 int bundle_write_file(const char *path, const void *blob, size_t size, char *err, size_t errlen);
 
 /* Whether the file at path holds exactly these size bytes (then `run` need not rewrite it). */

@@ -6,8 +6,10 @@
  * The `ferrovisor` command: subcommands in a table (main.c), each with a
  * run function taking its own argv (argv[0] = the subcommand's name) and
  * a help text. Exit codes: 0 ok, 1 configuration error, 2 usage error,
- * 3 other failure; `run` returns QEMU's exit code (124 on --timeout, 127
- * when QEMU cannot be started).
+ * 3 other (runtime) failure; `run` returns QEMU's exit code, except 1 and
+ * 2 which become 3 (a QEMU failure is no configuration or usage error),
+ * 124 on --timeout, 127 when QEMU cannot be started, 128 + N when the tool
+ * received signal N (passed on to QEMU).
  */
 #include <stdio.h>
 

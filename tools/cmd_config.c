@@ -25,7 +25,7 @@ const char cmd_validate_usage[] =
 
 const char cmd_ls_usage[] = "Usage: ferrovisor ls --config FILE\n"
                             "List the VMs of a configuration, one per line, numbered as the\n"
-                            "console numbers them (Ctrl-A 1 is the first VM).\n"
+                            "console numbers them (" HYP_ESCAPE_KEY " 1 is the first VM).\n"
                             "\n"
                             "  -c, --config FILE  the YAML configuration\n"
                             "  -h, --help         this help\n";

@@ -35,8 +35,11 @@ const char cmd_run_usage[] =
     "Usage: ferrovisor run --config FILE [OPTIONS]\n"
     "Check the configuration, build its boot bundle and boot the hypervisor with it\n"
     "on QEMU (qemu-system-riscv64 -M virt), the console attached to this terminal.\n"
-    "Nothing is started when the configuration has an error. The exit code is\n"
-    "QEMU's (124 when --timeout stopped it, 127 when it could not be started).\n"
+    "Nothing is started when the configuration has an error. Exit codes: 0 QEMU\n"
+    "ended normally; 1 configuration error; 2 usage error; 3 runtime failure (also\n"
+    "when QEMU exits with 1 or 2); other QEMU exit codes as they are; 124 --timeout\n"
+    "stopped it; 127 QEMU could not be started; 128+N the tool got signal N\n"
+    "(SIGINT, SIGTERM, SIGHUP: passed on to QEMU).\n"
     "\n"
     "  -c, --config FILE     the YAML configuration (may also be given without -c)\n"
     "      --smp N           host CPUs for QEMU (replaces host.cpus)\n"
@@ -50,6 +53,11 @@ const char cmd_run_usage[] =
     "                        else " HYP_IN_TREE ")\n"
     "      --qemu BINARY     QEMU to run (default: $FERROVISOR_QEMU or " QEMU_DEFAULT_BIN ")\n"
     "      --gdb             QEMU waits for gdb on tcp::1234 (-S -s)\n"
+    "      --uplink-fallback none|unix\n"
+    "                        a switch's tap uplink that cannot be used: none (default)\n"
+    "                        runs the switch without uplink, with a warning; unix\n"
+    "                        uses a QEMU stream socket in a private 0700 directory\n"
+    "                        (removed at exit). Never a TCP port.\n"
     "  -n, --dry-run         print the QEMU command instead of running it\n"
     "  -h, --help            this help\n"
     "\n"
@@ -64,6 +72,7 @@ enum {
 	OPT_HYPERVISOR,
 	OPT_QEMU,
 	OPT_GDB,
+	OPT_FALLBACK,
 };
 
 struct run_args {
@@ -78,6 +87,7 @@ struct run_args {
 	unsigned nr_extra;
 	bool gdb;
 	bool dry_run;
+	enum qemu_fallback fallback;
 };
 
 static int parse(const char *cmd, int argc, char **argv, struct run_args *a, bool run)
@@ -93,6 +103,7 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 	    {"hypervisor", required_argument, NULL, OPT_HYPERVISOR},
 	    {"qemu", required_argument, NULL, OPT_QEMU},
 	    {"gdb", no_argument, NULL, OPT_GDB},
+	    {"uplink-fallback", required_argument, NULL, OPT_FALLBACK},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -150,6 +161,15 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 			break;
 		case OPT_GDB:
 			a->gdb = true;
+			break;
+		case OPT_FALLBACK:
+			if (strcmp(optarg, "none") == 0)
+				a->fallback = QEMU_FALLBACK_NONE;
+			else if (strcmp(optarg, "unix") == 0)
+				a->fallback = QEMU_FALLBACK_UNIX;
+			else
+				return cli_usage_error(
+				    cmd, "--uplink-fallback: \"%s\" is not none or unix", optarg);
 			break;
 		case 'h':
 			fputs(run ? cmd_run_usage : cmd_build_usage, stdout);
@@ -222,8 +242,8 @@ int cmd_build(int argc, char **argv)
 		cli_error("%s", err);
 		ret = CLI_RUNTIME;
 	} else {
-		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes, %u VM%s)\n", out, size, m.nr_vms,
-		        m.nr_vms == 1 ? "" : "s");
+		diag_log(stderr, "ferrovisor: wrote %s (%zu bytes, %u VM%s)\n", out, size, m.nr_vms,
+		         m.nr_vms == 1 ? "" : "s");
 	}
 	free(def);
 	free(blob);
@@ -276,15 +296,24 @@ static int place_bundle(const struct run_args *a, const void *blob, size_t size,
 		*path = strdup(a->output);
 		if (!*path)
 			return CLI_RUNTIME;
+		if (bundle_target_check(a->output, err, sizeof(err))) {
+			cli_error("%s", err);
+			return CLI_RUNTIME;
+		}
 		if (bundle_same_file(a->output, blob, size)) {
-			fprintf(stderr, "ferrovisor: %s is up to date\n", a->output);
+			diag_log(stderr, "ferrovisor: %s is up to date\n", a->output);
+			return 0;
+		}
+		if (a->dry_run) {
+			diag_log(stderr, "ferrovisor: dry run: would write %s (%zu bytes)\n",
+			         a->output, size);
 			return 0;
 		}
 		if (bundle_write_file(a->output, blob, size, err, sizeof(err))) {
 			cli_error("%s", err);
 			return CLI_RUNTIME;
 		}
-		fprintf(stderr, "ferrovisor: wrote %s (%zu bytes)\n", a->output, size);
+		diag_log(stderr, "ferrovisor: wrote %s (%zu bytes)\n", a->output, size);
 		return 0;
 	}
 	const char *tmp = getenv("TMPDIR");
@@ -294,6 +323,8 @@ static int place_bundle(const struct run_args *a, const void *blob, size_t size,
 	if (!*path)
 		return CLI_RUNTIME;
 	snprintf(*path, len, "%s/ferrovisor-XXXXXX", tmp);
+	if (a->dry_run)
+		return 0; /* nothing is written: the command shows the template */
 	int fd = mkstemp(*path);
 	if (fd < 0) {
 		cli_error("cannot create a temporary bundle %s: %s", *path, strerror(errno));
@@ -370,6 +401,7 @@ int cmd_run(int argc, char **argv)
 	    .nr_extra = a.nr_extra,
 	    .gdb = a.gdb,
 	    .dry_run = a.dry_run,
+	    .fallback = a.fallback,
 	    .log = stderr,
 	};
 	struct diag d;
@@ -383,8 +415,9 @@ int cmd_run(int argc, char **argv)
 		qemu_cmd_print(stdout, &cmd);
 		if (!a.output)
 			fprintf(stderr,
-			        "ferrovisor: dry run: the temporary bundle exists only while "
-			        "`run` runs (keep one with --bundle FILE)\n");
+			        "ferrovisor: dry run: nothing written; `run` writes a temporary "
+			        "bundle that exists only while it runs (keep one with --bundle "
+			        "FILE)\n");
 		goto out;
 	}
 	banner(&m, &a);
@@ -394,7 +427,16 @@ int cmd_run(int argc, char **argv)
 		        "remote :1234'\n",
 		        hyp);
 	ret = proc_run(cmd.argv, a.timeout);
+	if (ret == CLI_CONFIG || ret == CLI_USAGE) {
+		/*
+		 * QEMU's own failures (1: e.g. it could not allocate host.memory) would read
+		 * as "configuration error" or "usage error": a runtime failure is 3.
+		 */
+		cli_error("QEMU failed (exit code %d)", ret);
+		ret = CLI_RUNTIME;
+	}
 out:
+	qemu_cmd_remove_sockets(&cmd);
 	if (temporary && bundle)
 		unlink(bundle);
 	if (bundle_fd >= 0)

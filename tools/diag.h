@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "model.h"
 
@@ -37,7 +38,22 @@ int diag_error(struct diag *d, struct src_pos pos, const char *key, const char *
 void diag_warn(struct diag *d, struct src_pos pos, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Print the warnings and the error (if any) to stderr, one per line. */
+/*
+ * Print the warnings and the error (if any) to stderr, one per line, through
+ * diag_fputs_safe(): keys, values and paths from the file cannot drive the
+ * terminal.
+ */
 void diag_print(const struct diag *d);
+
+/*
+ * Write s to f with what a terminal would obey shown as text: C0 controls
+ * and DEL as \xNN (newlines too unless keep_newline), bytes that are not
+ * UTF-8 as \xNN, C1 controls written in UTF-8 as \u00NN; printable UTF-8
+ * passes. For anything the tool prints that holds names, keys or paths.
+ */
+void diag_fputs_safe(FILE *f, const char *s, bool keep_newline);
+
+/* fprintf() to f through diag_fputs_safe() (newlines kept); at most DIAG_MSG_MAX - 1 bytes. */
+void diag_log(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

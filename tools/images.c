@@ -45,24 +45,61 @@ void image_classify(const uint8_t *head, size_t len, uint64_t size, struct image
 	}
 }
 
-static int read_head(const char *path, uint8_t *head, size_t *len, uint64_t *size, bool disk,
-                     char *err, size_t errlen)
+/* What a file that is not a regular one is, for the refusal message. */
+static const char *file_kind(mode_t mode)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+int image_open(const char *path, bool allow_blk, struct stat *st, char *err, size_t errlen)
+{
+	/*
+	 * O_NONBLOCK: open() of a FIFO without a writer blocks forever (and of some
+	 * character devices waits for a carrier); the type is checked on the open
+	 * descriptor, so a path swapped after a stat() cannot slip through.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	struct stat st;
-	int ret = -1;
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, st) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
-		goto out;
+		goto fail;
 	}
-	if (!S_ISREG(st.st_mode) && !(disk && S_ISBLK(st.st_mode))) {
-		snprintf(err, errlen, "not a regular file");
-		goto out;
+	if (!S_ISREG(st->st_mode) && !(allow_blk && S_ISBLK(st->st_mode))) {
+		snprintf(err, errlen, "%s, not a regular file", file_kind(st->st_mode));
+		goto fail;
 	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int read_head(const char *path, uint8_t *head, size_t *len, uint64_t *size, bool disk,
+                     char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = image_open(path, disk, &st, err, errlen);
+	if (fd < 0)
+		return -1;
+	int ret = -1;
 	if (S_ISREG(st.st_mode) && st.st_size == 0) {
 		snprintf(err, errlen, "empty file");
 		goto out;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct image_info {
 	uint64_t size;
@@ -20,6 +21,15 @@ struct image_info {
 	uint64_t
 	    image_size; /* Linux: memory the kernel needs from its load address (0 = unknown) */
 };
+
+/*
+ * Open path for reading without ever blocking in open() (a FIFO, a tty),
+ * and require a regular file (or, with allow_blk, a block device): the
+ * only files the tool reads are images and configurations. Returns the
+ * descriptor (blocking mode, close-on-exec) with *st filled, or -1 with a
+ * message in err ("a FIFO, not a regular file", or strerror()).
+ */
+int image_open(const char *path, bool allow_blk, struct stat *st, char *err, size_t errlen);
 
 /* Classify the first len bytes of an image of total size size. Pure. */
 void image_classify(const uint8_t *head, size_t len, uint64_t size, struct image_info *out);

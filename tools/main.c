@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "images.h"
 #include "version.h"
 #include "yaml_load.h"
 
@@ -73,24 +75,29 @@ static int cmd_help(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* Messages name paths and arguments: escaped (diag_fputs_safe()), one line. */
 void cli_error(const char *fmt, ...)
 {
+	char buf[DIAG_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("ferrovisor: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("ferrovisor: ", stderr);
+	diag_fputs_safe(stderr, buf, false);
+	fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char buf[DIAG_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "ferrovisor %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'ferrovisor %s --help'.\n", cmd);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "ferrovisor %s: ", cmd);
+	diag_fputs_safe(stderr, buf, false);
+	fprintf(stderr, "\nTry 'ferrovisor %s --help'.\n", cmd);
 	return CLI_USAGE;
 }
 
@@ -102,7 +109,19 @@ int cli_load(const char *file, const struct resolve_opts *ro, struct model *m)
 		return CLI_RUNTIME;
 	}
 	diag_init(&d, m->file);
-	if (yload_file(m, &d) == 0)
+	/*
+	 * The loader's fopen() would wait forever on a FIFO: refuse anything but a
+	 * regular file first, without blocking (a file swapped in between is the
+	 * operator's own doing).
+	 */
+	struct stat st;
+	char err[128];
+	int fd = image_open(file, false, &st, err, sizeof(err));
+	if (fd < 0)
+		diag_error(&d, (struct src_pos){0, 0}, "config", "cannot open: %s", err);
+	else
+		close(fd);
+	if (fd >= 0 && yload_file(m, &d) == 0)
 		resolve_model(m, ro, &d);
 	diag_print(&d);
 	if (d.failed) {

@@ -16,6 +16,9 @@ static void yaml_str(FILE *f, const char *s)
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\x%02x", c);
+		else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+			/* A C1 control in UTF-8 (U+009B is a CSI): YAML's escape, same value. */
+			fprintf(f, "\\x%02x", (unsigned char)*++s);
 		else
 			fputc(c, f);
 	}
@@ -230,6 +233,10 @@ void print_console_help(FILE *f, const struct model *m)
 	    "`ferrovisor run` attaches the console to this terminal (QEMU's stdio). Every line\n"
 	    "is tagged with where it came from: \"[vm-name] ...\" for a VM's UART, \"[hyp] ...\"\n"
 	    "for the hypervisor. Keyboard input goes to the VM that has console focus.\n"
+	    "A VM's control bytes are shown as text (ESC as ^[, BEL as ^G, bytes >= 0x80 as\n"
+	    "M-x, UTF-8 included), so no guest can erase its tag or drive the terminal; the\n"
+	    "shell command `console raw on` passes the focused VM's bytes unchanged (for a\n"
+	    "full-screen program or UTF-8 text), `console raw off` filters again.\n"
 	    "\n"
 	    "Hypervisor console keys:\n"
 	    "  " HYP_ESCAPE_KEY " n            give focus to the next VM\n"

@@ -19,10 +19,14 @@
 #define KILL_GRACE_MS 3000      /* between SIGTERM and SIGKILL at a timeout */
 
 static volatile sig_atomic_t pending_sig;
+/* The first signal the tool received while the child ran (0 = none). */
+static volatile sig_atomic_t received_sig;
 
 static void on_signal(int sig)
 {
 	pending_sig = sig;
+	if (!received_sig)
+		received_sig = sig;
 }
 
 static uint64_t now_ms(void)
@@ -95,6 +99,7 @@ int proc_run(char *const argv[], unsigned timeout_s)
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	pending_sig = 0;
+	received_sig = 0;
 
 	pid_t parent = getpid();
 	fflush(NULL);
@@ -125,6 +130,14 @@ int proc_run(char *const argv[], unsigned timeout_s)
 	} else if (status < 0) {
 		fprintf(stderr, "ferrovisor: waitpid: %s\n", strerror(errno));
 		ret = PROC_EXIT_NOEXEC;
+	} else if (received_sig) {
+		/*
+		 * The tool was told to stop: say so in the exit code, as a shell does,
+		 * whatever the child made of the forwarded signal (QEMU exits 0 on SIGTERM).
+		 */
+		fprintf(stderr, "\nferrovisor: stopped by signal %d (%s)\n", (int)received_sig,
+		        strsignal(received_sig));
+		ret = 128 + received_sig;
 	} else if (WIFEXITED(status)) {
 		ret = WEXITSTATUS(status);
 	} else {

@@ -16,8 +16,9 @@
 /*
  * Run argv[0] (searched in PATH) with arguments argv, NULL-terminated.
  * timeout_s 0 = no limit. Returns the child's exit code, 128 + signal if
- * a signal killed it, PROC_EXIT_TIMEOUT or PROC_EXIT_NOEXEC (with a
- * message on stderr).
+ * a signal killed it or if the tool itself received SIGINT/SIGTERM/SIGHUP
+ * (forwarded to the child) while it ran, PROC_EXIT_TIMEOUT or
+ * PROC_EXIT_NOEXEC (with a message on stderr).
  */
 int proc_run(char *const argv[], unsigned timeout_s);
 

@@ -3,6 +3,7 @@
 #include "qemu.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -173,9 +175,9 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 		char size[32];
 		scalar_fmt_size(k->size, size, sizeof(size));
 		if (o->dry_run || access(k->path, F_OK) == 0) {
-			fprintf(o->log,
-			        "ferrovisor: vm %s storage[%u]: %s (%s, %s) is created at run\n",
-			        vm->name, idx, k->path, k->format, size);
+			diag_log(o->log,
+			         "ferrovisor: vm %s storage[%u]: %s (%s, %s) is created at run\n",
+			         vm->name, idx, k->path, k->format, size);
 		} else {
 			char *dir = strdup(k->path);
 			char *slash = dir ? strrchr(dir, '/') : NULL;
@@ -184,8 +186,8 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 				make_dirs(dir);
 			}
 			free(dir);
-			fprintf(o->log, "ferrovisor: vm %s storage[%u]: creating %s (%s, %s)\n",
-			        vm->name, idx, k->path, k->format, size);
+			diag_log(o->log, "ferrovisor: vm %s storage[%u]: creating %s (%s, %s)\n",
+			         vm->name, idx, k->path, k->format, size);
 			char *argv[] = {"qemu-img",        "create",        "-q", "-f",
 			                (char *)k->format, (char *)k->path, size, NULL};
 			int rc = proc_run(argv, 0);
@@ -211,12 +213,12 @@ static int prepare_disk(const struct model_vm *vm, unsigned idx, const struct mo
 	}
 	int ret = 0;
 	if (o->dry_run || newer(dst, k->path)) {
-		fprintf(o->log, "ferrovisor: vm %s storage[%u]: %s (%s) as its qcow2 copy %s\n",
-		        vm->name, idx, k->path, k->format, dst);
+		diag_log(o->log, "ferrovisor: vm %s storage[%u]: %s (%s) as its qcow2 copy %s\n",
+		         vm->name, idx, k->path, k->format, dst);
 	} else {
 		make_dirs(dir);
-		fprintf(o->log, "ferrovisor: vm %s storage[%u]: converting %s (%s) to qcow2: %s\n",
-		        vm->name, idx, k->path, k->format, dst);
+		diag_log(o->log, "ferrovisor: vm %s storage[%u]: converting %s (%s) to qcow2: %s\n",
+		         vm->name, idx, k->path, k->format, dst);
 		char *argv[] = {"qemu-img",      "convert", "-f", (char *)k->format, "-O", "qcow2",
 		                (char *)k->path, dst,       NULL};
 		int rc = proc_run(argv, 0);
@@ -282,19 +284,105 @@ static int add_disks(const struct model *m, const struct qemu_opts *o, struct qe
 			add(c, "virtio-blk-device,drive=fvblk%d,bus=virtio-mmio-bus.%d", k->slot,
 			    k->slot);
 			free(esc);
-			fprintf(o->log,
-			        "ferrovisor: vm %s storage[%u]: %s (%s%s)%s on virtio-mmio slot %d "
-			        "(0x%llx)\n",
-			        vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", slice,
-			        k->slot,
-			        MODEL_VIRTIO_BASE +
-			            (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
+			diag_log(
+			    o->log,
+			    "ferrovisor: vm %s storage[%u]: %s (%s%s)%s on virtio-mmio slot %d "
+			    "(0x%llx)\n",
+			    vm->name, i, k->path, fmt, k->readonly ? ", read-only" : "", slice,
+			    k->slot,
+			    MODEL_VIRTIO_BASE + (unsigned long long)k->slot * MODEL_VIRTIO_STRIDE);
 		}
 	}
 	return 0;
 }
 
-/* The -netdev backend of switch s's uplink; reports the choice on o->log. */
+/*
+ * The private directory of fallback uplink sockets: made on first use
+ * (mkdtemp(): mode 0700, owned by us, so no other user can reach a socket in
+ * it), under $XDG_RUNTIME_DIR, else $TMPDIR, else /tmp. A dry run only shows
+ * the template. 0 or -1 with d.
+ */
+static int sock_dir(const struct qemu_opts *o, struct qemu_cmd *c, const struct model_uplink *up,
+                    struct diag *d)
+{
+	if (c->sock_dir)
+		return 0;
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	if (!base || !*base || access(base, W_OK | X_OK) != 0)
+		base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	c->sock_dir = format("%s/ferrovisor-net-XXXXXX", base);
+	if (!c->sock_dir)
+		return diag_error(d, NOPOS, "qemu", "out of memory");
+	if (o->dry_run)
+		return 0;
+	if (!mkdtemp(c->sock_dir)) {
+		int e = errno;
+		free(c->sock_dir);
+		c->sock_dir = NULL;
+		return diag_error(d, up->at, up->key, "cannot make a private directory in %s: %s",
+		                  base, strerror(e));
+	}
+	c->sock_dir_made = true;
+	return 0;
+}
+
+/*
+ * A tap that cannot be used: by default the uplink is left out (the switch
+ * still links its VMs), with a warning; with --uplink-fallback unix, a QEMU
+ * stream server on a Unix socket in a private directory. Never a TCP port:
+ * any local process could connect to it and inject frames. Returns 1 when
+ * the uplink is left out, 0 with the -netdev added, -1 with d.
+ */
+static int tap_fallback(const struct model_switch *sw, const struct qemu_opts *o,
+                        struct qemu_cmd *c, const char *why, unsigned long long addr,
+                        struct diag *d)
+{
+	const struct model_uplink *up = &sw->up;
+	if (o->fallback != QEMU_FALLBACK_UNIX) {
+		fprintf(
+		    o->log,
+		    "ferrovisor: WARNING: switch %s uplink: tap %s not usable (%s); the switch "
+		    "runs WITHOUT an uplink (VM to VM only). Create the tap, or allow a private "
+		    "Unix socket with --uplink-fallback unix\n",
+		    sw->name, up->tap, why);
+		return 1;
+	}
+	if (sock_dir(o, c, up, d))
+		return -1;
+	char *path = format("%s/%s.sock", c->sock_dir, sw->name);
+	if (!path)
+		return diag_error(d, NOPOS, "qemu", "out of memory");
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		diag_error(d, up->at, up->key,
+		           "the fallback socket path %s is too long for a Unix socket (set "
+		           "TMPDIR to a shorter directory)",
+		           path);
+		free(path);
+		return -1;
+	}
+	char *esc = opt_escape(path);
+	if (!esc) {
+		free(path);
+		return diag_error(d, NOPOS, "qemu", "out of memory");
+	}
+	add(c, "-netdev");
+	add(c, "stream,id=fvnet%d,server=on,addr.type=unix,addr.path=%s", up->slot, esc);
+	diag_log(o->log,
+	         "ferrovisor: WARNING: switch %s uplink: tap %s not usable (%s); falling back "
+	         "(--uplink-fallback unix) to the Unix socket %s in a directory only you can "
+	         "enter, on virtio-mmio slot %d (0x%llx)\n",
+	         sw->name, up->tap, why, path, up->slot, addr);
+	free(esc);
+	free(path);
+	return 0;
+}
+
+/*
+ * The -netdev backend of switch s's uplink; reports the choice on o->log.
+ * 0 with the backend added, 1 when the uplink is left out, -1 with d.
+ */
 static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, struct qemu_cmd *c,
                       struct diag *d)
 {
@@ -302,14 +390,17 @@ static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, 
 	unsigned long long addr =
 	    MODEL_VIRTIO_BASE + (unsigned long long)up->slot * MODEL_VIRTIO_STRIDE;
 	char why[128] = "";
-	add(c, "-netdev");
-	if (up->kind == UPLINK_TAP && qemu_tap_usable(up->tap, why, sizeof(why))) {
+	if (up->kind == UPLINK_TAP) {
+		if (!qemu_tap_usable(up->tap, why, sizeof(why)))
+			return tap_fallback(sw, o, c, why, addr, d);
+		add(c, "-netdev");
 		add(c, "tap,id=fvnet%d,ifname=%s,script=no,downscript=no", up->slot, up->tap);
-		fprintf(o->log,
-		        "ferrovisor: switch %s uplink: tap %s on virtio-mmio slot %d (0x%llx)\n",
-		        sw->name, up->tap, up->slot, addr);
+		diag_log(o->log,
+		         "ferrovisor: switch %s uplink: tap %s on virtio-mmio slot %d (0x%llx)\n",
+		         sw->name, up->tap, up->slot, addr);
 		return 0;
 	}
+	add(c, "-netdev");
 	if (up->kind == UPLINK_USER) {
 		char fwd[MODEL_MAX_HOSTFWD * 48] = "", shown[MODEL_MAX_HOSTFWD * 48] = "";
 		for (unsigned i = 0; i < up->nr_hostfwd; i++) {
@@ -320,23 +411,21 @@ static int add_netdev(const struct model_switch *sw, const struct qemu_opts *o, 
 			         i ? ", " : "; forwards ", up->hostfwd[i]);
 		}
 		add(c, "user,id=fvnet%d,restrict=on%s", up->slot, fwd);
-		fprintf(o->log,
-		        "ferrovisor: switch %s uplink: user-mode network (restrict=on%s) on "
-		        "virtio-mmio slot %d (0x%llx)\n",
-		        sw->name, shown, up->slot, addr);
+		diag_log(o->log,
+		         "ferrovisor: switch %s uplink: user-mode network (restrict=on%s) on "
+		         "virtio-mmio slot %d (0x%llx)\n",
+		         sw->name, shown, up->slot, addr);
 		return 0;
 	}
+	/* socket: true, the operator's explicit choice of a 127.0.0.1 port. */
 	unsigned port = up->port ? (unsigned)up->port : free_port();
 	if (!port)
 		return diag_error(d, up->at, up->key, "no free TCP port on " LOOPBACK);
 	add(c, "socket,id=fvnet%d,listen=" LOOPBACK ":%u", up->slot, port);
-	if (up->kind == UPLINK_TAP)
-		fprintf(o->log, "ferrovisor: switch %s uplink: tap %s not usable (%s)\n", sw->name,
-		        up->tap, why);
-	fprintf(o->log,
-	        "ferrovisor: switch %s uplink: socket backend listening on " LOOPBACK
-	        ":%u on virtio-mmio slot %d (0x%llx)\n",
-	        sw->name, port, up->slot, addr);
+	diag_log(o->log,
+	         "ferrovisor: switch %s uplink: socket backend listening on " LOOPBACK
+	         ":%u on virtio-mmio slot %d (0x%llx)\n",
+	         sw->name, port, up->slot, addr);
 	return 0;
 }
 
@@ -351,8 +440,11 @@ static int add_uplinks(const struct model *m, const struct qemu_opts *o, struct 
 		const struct model_switch *sw = &m->host.switches[s];
 		if (sw->up.kind == UPLINK_NONE)
 			continue;
-		if (add_netdev(sw, o, c, d))
+		int r = add_netdev(sw, o, c, d);
+		if (r < 0)
 			return -1;
+		if (r > 0)
+			continue; /* no uplink: the hypervisor runs the switch without one */
 		add(c, "-device");
 		add(c, "virtio-net-device,netdev=fvnet%d,mac=%s,bus=virtio-mmio-bus.%d",
 		    sw->up.slot, sw->up.mac, sw->up.slot);
@@ -408,8 +500,26 @@ int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd 
 	return 0;
 }
 
+void qemu_cmd_remove_sockets(struct qemu_cmd *c)
+{
+	if (!c->sock_dir_made)
+		return;
+	/* Our private directory: whatever is in it is a socket QEMU made there. */
+	DIR *dir = opendir(c->sock_dir);
+	if (dir) {
+		struct dirent *e;
+		while ((e = readdir(dir)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				unlinkat(dirfd(dir), e->d_name, 0);
+		closedir(dir);
+	}
+	rmdir(c->sock_dir);
+	c->sock_dir_made = false;
+}
+
 void qemu_cmd_free(struct qemu_cmd *c)
 {
+	free(c->sock_dir);
 	for (unsigned i = 0; i < c->argc; i++)
 		free(c->argv[i]);
 	free(c->argv);

@@ -15,9 +15,13 @@
  *            one drive per image, shared by all slices of it)
  *   switch uplinks: -device virtio-net-device,mac=UPLINK-MAC,... with
  *            -netdev tap,ifname=NAME,script=no,downscript=no when
- *            /dev/net/tun opens and NAME is an existing tap interface, else
- *            -netdev socket,listen=127.0.0.1:PORT (never another address);
- *            or -netdev user,restrict=on[,hostfwd=tcp:127.0.0.1:...].
+ *            /dev/net/tun opens and NAME is an existing tap interface; else
+ *            no uplink at all (a loud warning), or with --uplink-fallback
+ *            unix -netdev stream,server=on on a Unix socket in a private
+ *            0700 directory (never a TCP port: any local process could
+ *            connect); socket: true is -netdev socket,listen=127.0.0.1:PORT
+ *            (never another address); user: -netdev user,restrict=on
+ *            [,hostfwd=tcp:127.0.0.1:...].
  * VM interfaces are ports of the hypervisor's virtual switches: no QEMU device.
  */
 #include <stdbool.h>
@@ -30,6 +34,12 @@
 #define QEMU_ESCAPE_KEY  "Ctrl-A" /* QEMU's default -echr */
 #define HYP_ESCAPE_KEY   "Ctrl-]" /* ESCAPE_CHAR of hyp/core/vconsole.c */
 
+/* What a tap uplink that cannot be used becomes (run --uplink-fallback). */
+enum qemu_fallback {
+	QEMU_FALLBACK_NONE, /* the switch runs without its uplink (default) */
+	QEMU_FALLBACK_UNIX, /* a Unix socket in a private 0700 directory */
+};
+
 struct qemu_opts {
 	const char *qemu;       /* QEMU binary */
 	const char *hypervisor; /* ferrovisor.bin */
@@ -37,8 +47,9 @@ struct qemu_opts {
 	char *const *extra;     /* --qemu-arg values, appended last */
 	unsigned nr_extra;
 	bool gdb;     /* -S -s: wait for gdb on tcp::1234 */
-	bool dry_run; /* plan only: convert no disk, probe no port */
-	FILE *log;    /* where the choices are reported (stderr) */
+	bool dry_run; /* plan only: convert no disk, probe no port, make no directory */
+	enum qemu_fallback fallback;
+	FILE *log; /* where the choices are reported (stderr) */
 };
 
 struct qemu_cmd {
@@ -46,6 +57,8 @@ struct qemu_cmd {
 	unsigned argc;
 	unsigned cap;
 	bool oom;
+	char *sock_dir;     /* private directory of fallback uplink sockets, or NULL */
+	bool sock_dir_made; /* it exists (not a dry run): qemu_cmd_remove_sockets() */
 };
 
 /*
@@ -54,6 +67,9 @@ struct qemu_cmd {
  */
 int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *cmd,
               struct diag *d);
+
+/* Remove the fallback sockets and their private directory (after QEMU ended). */
+void qemu_cmd_remove_sockets(struct qemu_cmd *cmd);
 
 /* Free the command's strings. */
 void qemu_cmd_free(struct qemu_cmd *cmd);

@@ -3,7 +3,8 @@
  * echo: a console witness for input routing. Reads lines from the UART
  * (polled, waking every 10 ms with WFI + timer) and answers "echo: <line>".
  * Commands: "reboot" and "poweroff" call SBI SRST (reboot / shutdown of this
- * VM).
+ * VM); "forge" prints what a hostile guest would to forge the operator's
+ * terminal (see forge()).
  */
 #include <stdint.h>
 
@@ -50,6 +51,32 @@ static void check_and_dirty_ram(void)
 	}
 }
 
+/*
+ * Terminal control a hostile guest sends: set the window title (OSC ... BEL),
+ * return to the line start and erase it (CR, CSI 2K) to print a fake
+ * hypervisor line, backspace over its own tag, an 8-bit CSI (0x9b), a
+ * UTF-8 "e acute" and a C1 control in UTF-8 (U+009B). The console
+ * multiplexer must show all of it as text (core/conesc.h).
+ */
+static void forge(void)
+{
+	static const char *const seqs[] = {
+	    "\x1b]0;pwned-title\x07",
+	    "\r\x1b[2K[hyp] vm hello: stopped after a fatal guest error\n",
+	    "\b\b\b\b\b\b\b\b[hyp] fake tagless line\n",
+	    "8bit-csi \x9b"
+	    "31m utf8 \xc3\xa9 c1 \xc2\x9b"
+	    "2J\n",
+	};
+	for (unsigned i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		size_t n = 0;
+		while (seqs[i][n])
+			n++;
+		uart_write(seqs[i], n);
+	}
+	printf("echo: forged\n");
+}
+
 static void on_timer(void)
 {
 	sbi_set_timer(rdtime() + plat_ms_to_ticks(10));
@@ -84,6 +111,8 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 			} else if (streq(line, "poweroff")) {
 				printf("echo: powering off\n");
 				sbi_system_reset(0, 0);
+			} else if (streq(line, "forge")) {
+				forge();
 			} else {
 				printf("echo: %s\n", line);
 			}

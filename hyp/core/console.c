@@ -2,6 +2,7 @@
 /* Physical console output with per-source line tagging, and log/panic. */
 #include "core/console.h"
 #include "core/arch.h"
+#include "core/conesc.h"
 #include "core/percpu.h"
 #include "core/spinlock.h"
 #include "lib/printf.h"
@@ -13,6 +14,15 @@ static bool cons_has_drv;
 static struct spinlock cons_lock = SPINLOCK_INIT;
 /* Source whose line is open (no newline yet) on the screen, or NULL. */
 static const char *open_tag;
+/* Backspace credit of the open guest line (conesc_byte()): its own plain cells. */
+static unsigned open_col;
+
+/* How console_write_src() treats the bytes it writes. */
+enum src_mode {
+	SRC_HYP,       /* the hypervisor's own text: as is, '\r' dropped */
+	SRC_GUEST,     /* guest text: rendered by conesc_byte() */
+	SRC_GUEST_RAW, /* guest text the operator asked to see unchanged */
+};
 
 static void out_c(char c)
 {
@@ -39,27 +49,57 @@ void console_set_driver(const struct console_driver *drv)
 	spin_unlock(&cons_lock);
 }
 
-void console_write(const char *tag, const char *s, size_t len)
+/* cons_lock held: start tag's line unless it is the open one. */
+static void open_line_locked(const char *tag)
+{
+	if (open_tag == tag)
+		return;
+	if (open_tag)
+		out_c('\n');
+	out_c('[');
+	out_s(tag);
+	out_s("] ");
+	open_tag = tag;
+	open_col = 0;
+}
+
+static void console_write_src(const char *tag, const char *s, size_t len, enum src_mode mode)
 {
 	spin_lock(&cons_lock);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (open_tag != tag) {
-			if (open_tag)
-				out_c('\n');
-			out_c('[');
-			out_s(tag);
-			out_s("] ");
-			open_tag = tag;
-		}
+		open_line_locked(tag);
 		if (c == '\n') {
 			out_c('\n');
 			open_tag = NULL;
-		} else if (c != '\r') {
+		} else if (mode == SRC_GUEST) {
+			char buf[CONESC_MAX];
+			size_t n = conesc_byte((uint8_t)c, &open_col, buf);
+			for (size_t j = 0; j < n; j++)
+				out_c(buf[j]);
+		} else if (c != '\r' || mode == SRC_GUEST_RAW) {
 			out_c(c);
 		}
 	}
 	spin_unlock(&cons_lock);
+}
+
+void console_write(const char *tag, const char *s, size_t len)
+{
+	console_write_src(tag, s, len, SRC_HYP);
+}
+
+void console_write_guest(const char *tag, const char *s, size_t len, bool raw)
+{
+	console_write_src(tag, s, len, raw ? SRC_GUEST_RAW : SRC_GUEST);
+}
+
+bool console_line_open(const char *tag)
+{
+	spin_lock(&cons_lock);
+	bool open = open_tag == tag;
+	spin_unlock(&cons_lock);
+	return open;
 }
 
 static const char hyp_tag[] = "hyp";

@@ -24,6 +24,14 @@ void console_set_driver(const struct console_driver *drv);
  * the line, a write from another source first ends it.
  */
 void console_write(const char *tag, const char *s, size_t len);
+/*
+ * Console_write() for a guest's bytes: control bytes and bytes >= 0x80 are
+ * rendered visibly (core/conesc.h) so the guest cannot drive the terminal,
+ * unless raw (the operator's `console raw on`, focused VM only).
+ */
+void console_write_guest(const char *tag, const char *s, size_t len, bool raw);
+/* Whether tag's line is the open one (nothing else was written since). */
+bool console_line_open(const char *tag);
 /* Hypervisor log line, printf-style, tagged "hyp". */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vprintf(const char *fmt, va_list ap);

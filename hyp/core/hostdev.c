@@ -12,6 +12,7 @@
 #include "drivers/virtio_blk_phys.h"
 #include "drivers/virtio_net_phys.h"
 #include "lib/printf.h"
+#include "lib/fv_err.h"
 #include "lib/string.h"
 
 /* Every disk of every VM may be a slice of the same physical disk. */
@@ -49,8 +50,8 @@ static void probe_disk(struct hostdev *h, unsigned i)
 	}
 	int ret = vblk_phys_init(b, (uintptr_t)h->base);
 	if (ret) {
-		pr_warn("virtio slot %u (0x%lx): disk probe failed (%d)", i, (unsigned long)h->base,
-		        ret);
+		pr_warn("virtio slot %u (0x%lx): disk probe failed (%s, %d)", i,
+		        (unsigned long)h->base, fv_strerror(ret), ret);
 		h->kind = HOSTDEV_BROKEN;
 		return;
 	}
@@ -69,8 +70,8 @@ static void probe_nic(struct hostdev *h, unsigned i)
 	}
 	int ret = vnet_phys_init(n, (uintptr_t)h->base);
 	if (ret) {
-		pr_warn("virtio slot %u (0x%lx): NIC probe failed (%d)", i, (unsigned long)h->base,
-		        ret);
+		pr_warn("virtio slot %u (0x%lx): NIC probe failed (%s, %d)", i,
+		        (unsigned long)h->base, fv_strerror(ret), ret);
 		h->kind = HOSTDEV_BROKEN;
 		return;
 	}

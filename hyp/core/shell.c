@@ -8,7 +8,9 @@
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
+#include "core/vconsole.h"
 #include "core/vnet.h"
+#include "lib/fv_err.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -17,6 +19,7 @@
 
 static char line[LINE_MAX];
 static unsigned line_len;
+static bool line_overflow; /* more was typed than line[] holds: refuse the line */
 static const char shell_tag[] = "hyp";
 
 struct shell_cmd {
@@ -53,14 +56,51 @@ static void cmd_vm_list(void)
 	}
 }
 
+#define VM_USAGE "usage: vm list | vm start|stop|reset|info NAME | vm resume NAME"
+
+static bool vm_subcommand(const char *sub)
+{
+	static const char *const subs[] = {"start", "stop", "reset", "info", "resume"};
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+		if (strcmp(sub, subs[i]) == 0)
+			return true;
+	return false;
+}
+
+static void cmd_vm_info(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		char buf[200];
+		struct vcpu *v = vm->vcpus[i];
+		arch_vcpu_describe(v, buf, sizeof(buf));
+		pr_info("vcpu %u: %s on cpu %d, %lu exits (sbi %lu mmio %lu wfi %lu irq %lu)", i,
+		        vcpu_state_name(v->state), v->se.cpu, (unsigned long)v->stats.exits,
+		        (unsigned long)v->stats.by_kind[EXIT_SBI],
+		        (unsigned long)v->stats.by_kind[EXIT_MMIO],
+		        (unsigned long)v->stats.by_kind[EXIT_WFI],
+		        (unsigned long)v->stats.by_kind[EXIT_IRQ]);
+		pr_info("vcpu %u: %s", i, buf);
+	}
+	for (unsigned j = 0; j < vm_virtio_count(vm); j++) {
+		char buf[200];
+		vm_virtio_describe(vm, j, buf, sizeof(buf));
+		pr_info("dev %s", buf);
+	}
+}
+
 static void cmd_vm(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
 		cmd_vm_list();
 		return;
 	}
-	if (argc != 3) {
-		pr_info("usage: vm list | vm start|stop|reset|info NAME | vm resume NAME");
+	/* The sub-command first: "vm frobnicate x" is not about a VM named x. */
+	if (argc >= 2 && strcmp(argv[1], "list") != 0 && !vm_subcommand(argv[1])) {
+		pr_info("vm: unknown vm command '%s'; %s", argv[1], VM_USAGE);
+		return;
+	}
+	if (argc != 3 || strcmp(argv[1], "list") == 0) {
+		pr_info(VM_USAGE);
 		return;
 	}
 	struct vm *vm = vm_find(argv[2]);
@@ -70,24 +110,7 @@ static void cmd_vm(int argc, char **argv)
 	}
 	int ret;
 	if (strcmp(argv[1], "info") == 0) {
-		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-			char buf[200];
-			struct vcpu *v = vm->vcpus[i];
-			arch_vcpu_describe(v, buf, sizeof(buf));
-			pr_info(
-			    "vcpu %u: %s on cpu %d, %lu exits (sbi %lu mmio %lu wfi %lu irq %lu)",
-			    i, vcpu_state_name(v->state), v->se.cpu, (unsigned long)v->stats.exits,
-			    (unsigned long)v->stats.by_kind[EXIT_SBI],
-			    (unsigned long)v->stats.by_kind[EXIT_MMIO],
-			    (unsigned long)v->stats.by_kind[EXIT_WFI],
-			    (unsigned long)v->stats.by_kind[EXIT_IRQ]);
-			pr_info("vcpu %u: %s", i, buf);
-		}
-		for (unsigned j = 0; j < vm_virtio_count(vm); j++) {
-			char buf[200];
-			vm_virtio_describe(vm, j, buf, sizeof(buf));
-			pr_info("dev %s", buf);
-		}
+		cmd_vm_info(vm);
 		return;
 	}
 	if (strcmp(argv[1], "start") == 0) {
@@ -95,22 +118,25 @@ static void cmd_vm(int argc, char **argv)
 		if (ret == -FV_EBUSY)
 			pr_info("vm %s is already %s", vm->name, vm_state_name(vm->state));
 	} else if (strcmp(argv[1], "stop") == 0) {
+		enum vm_state st = vm->state;
+		if (st == VM_STOPPED || st == VM_CRASHED) {
+			/* vm_request() has nothing to do: say so instead of staying silent. */
+			pr_info("vm %s is already %s", vm->name, vm_state_name(st));
+			return;
+		}
 		ret = vm_request(vm, VM_ACTION_STOP, "stop requested from the shell");
 	} else if (strcmp(argv[1], "reset") == 0) {
 		ret = vm_request(vm, VM_ACTION_RESET, "reset requested from the shell");
-	} else if (strcmp(argv[1], "resume") == 0) {
+	} else {
 		/* Wake a VM the guest suspended to RAM (SBI SUSP). */
 		ret = vm_resume(vm);
 		if (ret == -FV_EBUSY)
 			pr_info("vm %s is %s, not suspended", vm->name, vm_state_name(vm->state));
 		else
 			pr_info("vm %s: resume requested from the shell", vm->name);
-	} else {
-		pr_info("usage: vm list | vm start|stop|reset|info NAME | vm resume NAME");
-		return;
 	}
 	if (ret && ret != -FV_EBUSY)
-		pr_info("vm %s: %s failed (%d)", vm->name, argv[1], ret);
+		pr_info("vm %s: %s failed: %s (%d)", vm->name, argv[1], fv_strerror(ret), ret);
 }
 
 static void cmd_mem(int argc, char **argv)
@@ -157,8 +183,11 @@ static void cmd_cpus(int argc, char **argv)
 	}
 }
 
+static unsigned lines_printed;
+
 static void print_line(const char *text)
 {
+	lines_printed++;
 	pr_info("%s", text);
 }
 
@@ -169,7 +198,10 @@ static void cmd_net(int argc, char **argv)
 		pr_info("usage: net");
 		return;
 	}
+	lines_printed = 0;
 	vnet_describe(print_line);
+	if (!lines_printed)
+		pr_info("net: no virtual switches in this configuration");
 }
 
 static void cmd_disks(int argc, char **argv)
@@ -182,6 +214,21 @@ static void cmd_disks(int argc, char **argv)
 	hostdev_describe_disks(print_line);
 }
 
+static void cmd_console(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "raw") == 0 &&
+	    (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
+		conmux_set_raw(strcmp(argv[2], "on") == 0);
+	} else if (argc != 1) {
+		pr_info("usage: console [raw on|off]");
+		return;
+	}
+	pr_info("console raw mode %s: %s", conmux_raw() ? "on" : "off",
+	        conmux_raw() ? "the focused VM's bytes reach the terminal unchanged (escape "
+	                       "sequences included); other VMs stay filtered"
+	                     : "control bytes from guests are shown as ^X / M-x");
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME | vm resume NAME",
@@ -190,6 +237,8 @@ static const struct shell_cmd cmds[] = {
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
     {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
+    {"console", "console [raw on|off]", "show guest control bytes (off) or pass them (on)",
+     cmd_console},
 };
 
 static void cmd_help(int argc, char **argv)
@@ -198,7 +247,8 @@ static void cmd_help(int argc, char **argv)
 	UNUSED(argv);
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		pr_info("  %-36s %s", cmds[i].usage, cmds[i].help);
-	pr_info("  console: Ctrl-] n next focus, Ctrl-] 1-8 VM, Ctrl-] 0 shell");
+	pr_info(
+	    "  console keys: Ctrl-] n next focus, Ctrl-] 1-8 VM, Ctrl-] 0 shell, Ctrl-] ? help");
 }
 
 void shell_exec(char *l)
@@ -235,25 +285,56 @@ void shell_prompt(void)
 	console_write(shell_tag, "fv> ", 4);
 }
 
+/*
+ * Echo of one typed character. If something else was written since the
+ * shell's line was last shown (a VM's line), show the prompt and the whole
+ * line again once, not the key alone on a fresh "[hyp] " line.
+ */
+static void echo(char c)
+{
+	if (console_line_open(shell_tag)) {
+		console_write(shell_tag, &c, 1);
+		return;
+	}
+	console_write(shell_tag, "fv> ", 4);
+	console_write(shell_tag, line, line_len);
+}
+
 void shell_input(char c)
 {
+	if (c == '\t')
+		c = ' '; /* a separator like space (the console has no completion) */
 	if (c == '\r' || c == '\n') {
 		console_write(shell_tag, "\n", 1);
 		line[line_len] = '\0';
-		shell_exec(line);
+		if (line_overflow)
+			pr_info("line too long (at most %u characters): ignored", LINE_MAX - 1);
+		else
+			shell_exec(line);
 		line_len = 0;
+		line_overflow = false;
 		shell_prompt();
 	} else if (c == 0x7f || c == '\b') {
-		if (line_len) {
+		if (line_len && !line_overflow) {
 			line_len--;
 			console_write(shell_tag, "\b \b", 3);
 		}
 	} else if (c == 0x03) { /* Ctrl-C: drop the line */
 		line_len = 0;
+		line_overflow = false;
 		console_write(shell_tag, "^C\n", 3);
 		shell_prompt();
-	} else if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f && line_len < LINE_MAX - 1) {
-		line[line_len++] = c;
-		console_write(shell_tag, &c, 1);
+	} else if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f) {
+		if (line_len < LINE_MAX - 1) {
+			line[line_len++] = c;
+			echo(c);
+		} else if (!line_overflow) {
+			/* Say it now, once; Enter then refuses the line instead of running a cut
+			 * one. */
+			line_overflow = true;
+			console_write(shell_tag, "\n", 1);
+			pr_info("line too long (at most %u characters): press Enter or Ctrl-C",
+			        LINE_MAX - 1);
+		}
 	}
 }

@@ -10,6 +10,8 @@
  *   Ctrl-] n    next focus          Ctrl-] 0 / h   hypervisor shell
  *   Ctrl-] 1-8  VM number 1-8       Ctrl-] Ctrl-]  send a literal Ctrl-]
  *   Ctrl-] ?    help
+ * Guest bytes are rendered visibly (core/conesc.h) unless the operator set
+ * raw mode (shell `console raw on`), which then applies to the focused VM.
  */
 #include "core/vconsole.h"
 #include "core/console.h"
@@ -24,9 +26,11 @@
 #define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
 #define ESCAPE_CHAR      0x1d        /* Ctrl-]: Ctrl-A is QEMU's own escape */
 
-/* Console focus: -1 = shell, else index into vm_table. Boot CPU only. */
+/* Console focus: -1 = shell, else index into vm_table. Written by the boot CPU only. */
 static int focus = -1;
 static bool escape_pending;
+/* Operator's raw mode: the focused VM's bytes reach the terminal unfiltered. */
+static bool raw_mode;
 static struct timer_event poll_timer;
 
 /* line_lock held */
@@ -34,7 +38,11 @@ static void flush_locked(struct vm *vm)
 {
 	struct vconsole *c = &vm->con;
 	if (c->line_len) {
-		console_write(vm->name, c->line, c->line_len);
+		/* Any CPU may flush: read focus and raw_mode atomically (boot CPU writes them). */
+		int f = __atomic_load_n(&focus, __ATOMIC_RELAXED);
+		bool raw = __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 &&
+		           (unsigned)f < vm_count && vm_table[f] == vm;
+		console_write_guest(vm->name, c->line, c->line_len, raw);
 		c->line_len = 0;
 	}
 }
@@ -179,9 +187,19 @@ const char *conmux_focus_name(void)
 	return vm_table[focus]->name;
 }
 
+void conmux_set_raw(bool on)
+{
+	__atomic_store_n(&raw_mode, on, __ATOMIC_RELAXED);
+}
+
+bool conmux_raw(void)
+{
+	return __atomic_load_n(&raw_mode, __ATOMIC_RELAXED);
+}
+
 static void set_focus(int f)
 {
-	focus = f;
+	__atomic_store_n(&focus, f, __ATOMIC_RELAXED);
 	pr_info("console focus: %s (Ctrl-] ? for help)", conmux_focus_name());
 	if (focus < 0)
 		shell_prompt();
@@ -216,8 +234,9 @@ static void handle_escape(int ch)
 		set_focus(ch - '1');
 	} else {
 		pr_info("console keys: Ctrl-] n next, Ctrl-] 0/h shell, Ctrl-] 1-%u VM, "
-		        "Ctrl-] Ctrl-] literal Ctrl-]; focus is %s",
-		        vm_count, conmux_focus_name());
+		        "Ctrl-] Ctrl-] literal Ctrl-]; focus is %s; raw mode %s (shell: console "
+		        "raw on|off)",
+		        vm_count, conmux_focus_name(), conmux_raw() ? "on" : "off");
 	}
 }
 

@@ -49,6 +49,13 @@ void vconsole_flush(struct vm *vm);
  * the given initial focus (NULL or "" = hypervisor shell).
  */
 void conmux_init(const char *focus_vm);
+/*
+ * Raw mode (operator's choice, shell `console raw on|off`): the focused VM's
+ * output reaches the terminal byte for byte, escape sequences included;
+ * other VMs stay filtered. Off at boot.
+ */
+void conmux_set_raw(bool on);
+bool conmux_raw(void);
 /* Name of the current focus ("hyp" for the shell). */
 const char *conmux_focus_name(void);
 

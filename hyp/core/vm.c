@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
+#include "lib/fv_err.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -210,7 +211,8 @@ out_bitmap:
 out_ram:
 	mem_free_pages(vm->ram_hpa, cfg->mem_size / PAGE_SIZE);
 out_vm:
-	pr_err("vm %s: setup failed (%d); what it held is released", cfg->name, ret);
+	pr_err("vm %s: setup failed: %s (%d); what it held is released", cfg->name,
+	       fv_strerror(ret), ret);
 	mem_free(vm);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include "core/vm.h"
 #include "drivers/virtio_blk_phys.h"
 #include "lib/printf.h"
+#include "lib/fv_err.h"
 #include "lib/string.h"
 #include "core/vnet.h"
 #include "vdev/virtio_blk.h"
@@ -403,8 +404,8 @@ static int create_disk(struct vm *vm, unsigned k)
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {
-		pr_err("vm %s: %s: cannot add virtio-blk at 0x%lx (%d)", vm->name, d->name,
-		       (unsigned long)d->base, ret);
+		pr_err("vm %s: %s: cannot add virtio-blk at 0x%lx (%s, %d)", vm->name, d->name,
+		       (unsigned long)d->base, fv_strerror(ret), ret);
 		free_vdev(vm, d);
 		return ret;
 	}
@@ -423,7 +424,8 @@ static int create_nic(struct vm *vm, unsigned k)
 	fv_snprintf(d->name, sizeof(d->name), "eth%u", k);
 	int ret = vnet_port_attach(&d->u.net.port, cfg->nic_switch[k], d, net_deliver);
 	if (ret) {
-		pr_err("vm %s: %s: cannot attach to its switch (%d)", vm->name, d->name, ret);
+		pr_err("vm %s: %s: cannot attach to its switch (%s, %d)", vm->name, d->name,
+		       fv_strerror(ret), ret);
 		free_vdev(vm, d);
 		return ret;
 	}
@@ -431,8 +433,8 @@ static int create_nic(struct vm *vm, unsigned k)
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {
-		pr_err("vm %s: %s: cannot add virtio-net at 0x%lx (%d)", vm->name, d->name,
-		       (unsigned long)d->base, ret);
+		pr_err("vm %s: %s: cannot add virtio-net at 0x%lx (%s, %d)", vm->name, d->name,
+		       (unsigned long)d->base, fv_strerror(ret), ret);
 		free_vdev(vm, d);
 		return ret;
 	}
@@ -454,8 +456,8 @@ static int create_console(struct vm *vm)
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {
-		pr_err("vm %s: hvc0: cannot add virtio-console at 0x%lx (%d)", vm->name,
-		       (unsigned long)d->base, ret);
+		pr_err("vm %s: hvc0: cannot add virtio-console at 0x%lx (%s, %d)", vm->name,
+		       (unsigned long)d->base, fv_strerror(ret), ret);
 		free_vdev(vm, d);
 		return ret;
 	}

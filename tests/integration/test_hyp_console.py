@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Console multiplexing, the hypervisor shell and VM lifecycle from the shell."""
 
+import re
+
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd, shell
 
@@ -19,12 +21,12 @@ def test_input_goes_to_focused_vm_and_focus_switches():
         q.expect(r"^\[hyp\] console focus: hyp", 10)
         shell(q, "vm list", r"^\[hyp\] \d+\s+echo\s+running", 10)
         q.assert_absent(r"echo: vm list")
-        # Ctrl-A 1 selects VM number 1 again.
+        # Ctrl-] 1 selects VM number 1 again.
         q.send(ESC + "1")
         q.expect(r"^\[hyp\] console focus: echo", 10)
         q.send("second\r")
         q.expect(r"^\[echo\] echo: second", 20)
-        # Ctrl-A n cycles: echo -> hello.
+        # Ctrl-] n cycles: echo -> hello.
         q.send(ESC + "n")
         q.expect(r"^\[hyp\] console focus: hello", 10)
         assert_healthy(q)
@@ -85,7 +87,70 @@ def test_shell_bad_arguments_print_usage():
         shell(q, "mem extra args", r"usage: mem", 10)
         shell(q, "frobnicate", r"unknown command 'frobnicate'", 10)
         shell(q, "a b c d e f g h i j k", r"too many arguments", 10)
-        shell(q, "x" * 300, r"unknown command", 10)
+        # Over 127 characters: refused with a message, never run cut (issue 17 item 9).
+        shell(q, "vm list " + "x" * 300, r"line too long \(at most 127 characters\): ignored",
+              10)
+        q.assert_absent(r"no VM named 'x+'")
         q.send("\x7f\x7f\x03")
         shell(q, "vm list", r"^\[hyp\] 0\s+alpha\s+running", 10)
+        assert_healthy(q)
+
+
+@fvtest.timeout(180)
+def test_shell_messages_issue17():
+    """Issue 17 item 9: the shell says something where it was silent or misleading: vm stop
+    on a stopped VM, net without switches, an unknown vm sub-command, errors in words; TAB is
+    a separator; typing while a VM prints redraws the typed line once."""
+    with fvtest.Qemu(hyp_cmd()) as q:
+        q.expect(r"^\[hyp\] console focus: hyp", 60)
+        heartbeat(q, "alpha", 60)
+        shell(q, "vm frobnicate alpha", r"^\[hyp\] vm: unknown vm command 'frobnicate'", 10)
+        q.assert_absent(r"no VM named 'alpha'")
+        shell(q, "net", r"^\[hyp\] net: no virtual switches in this configuration", 10)
+        shell(q, "vm\tlist", r"^\[hyp\] 0\s+alpha\s+running", 10)
+        # Typing while alpha prints: each key after a VM line brings the whole line back once.
+        for ch in "vm lis":
+            heartbeat(q, "alpha", 30)
+            q.send(ch)
+        q.expect(r"^\[hyp\] fv> vm lis\r?$", 10)
+        assert not re.search(r"^\[hyp\] [a-z]\r?$", q.output, re.M), q.output[-2000:]
+        shell(q, "t", r"^\[hyp\] 0\s+alpha\s+running", 10)
+        shell(q, "vm stop alpha", r"^\[hyp\] vm alpha: stopped", 20)
+        shell(q, "vm stop alpha", r"^\[hyp\] vm alpha is already stopped", 10)
+        shell(q, "vm resume alpha", r"^\[hyp\] vm alpha is stopped, not suspended", 10)
+        assert_healthy(q)
+
+
+@fvtest.timeout(180)
+def test_guest_cannot_forge_the_terminal():
+    """Issue 17 item 2: a guest's escape sequences (window title, erase line, carriage
+    return, backspaces over its tag, 8-bit CSI, UTF-8) reach the terminal as text; every line
+    of the guest carries its own tag; the operator's raw mode passes them for the focused VM."""
+    with fvtest.Qemu(hyp_cmd("console")) as q:
+        q.expect(r"^\[echo\] echo: ready", 60)
+        start = len(q.output)
+        q.send("forge\r")
+        q.expect(r"^\[echo\] echo: forged", 20)
+        out = q.output[start:]
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, repr(out)
+        assert "\x08" not in out, repr(out)
+        assert not re.search(r"^\[hyp\] (vm hello: stopped|fake)", out, re.M), out
+        # The title sequence and the "\r ESC[2K" that follows on the same line: one line.
+        assert ("[echo] ^[]0;pwned-title^G^[[2K[hyp] vm hello: stopped after a fatal guest "
+                "error\r\n") in out, repr(out)
+        assert "[echo] ^H^H^H^H^H^H^H^H[hyp] fake tagless line" in out, repr(out)
+        assert "[echo] 8bit-csi M-^[31m utf8 M-CM-) c1 M-BM-^[2J" in out, repr(out)
+        # Raw mode (the operator's choice): the focused VM's bytes pass unchanged.
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 10)
+        shell(q, "console raw on", r"^\[hyp\] console raw mode on", 10)
+        q.send(ESC + "1")
+        q.expect(r"^\[hyp\] console focus: echo", 10)
+        start = len(q.output)
+        q.send("forge\r")
+        q.expect(r"^\[echo\] echo: forged", 20)
+        assert "\x1b]0;pwned-title\x07" in q.output[start:], repr(q.output[start:])
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 10)
+        shell(q, "console raw off", r"^\[hyp\] console raw mode off", 10)
         assert_healthy(q)

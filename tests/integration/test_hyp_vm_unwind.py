@@ -82,7 +82,9 @@ def test_failed_vm_creation_releases_everything():
                  10)
         q.expect(r"^\[hyp\] vm bad: eth0: virtio-net at 0x10002000 .* switch port 1", 10)
         q.expect(r"^\[hyp\] error: vm bad: hvc0: cannot add virtio-console at 0x10003000", 10)
-        q.expect(r"^\[hyp\] error: vm bad: setup failed \(-?\d+\); what it held is released", 10)
+        # The error in words (issue 17 item 9), then its number.
+        q.expect(r"^\[hyp\] error: vm bad: setup failed: [a-z ]+ \(-\d+\); what it held is "
+                 r"released", 10)
         shell(q, "vm list", r"^\[hyp\] \d+\s+later\s+running", 20)
         q.assert_absent(r"^\[hyp\] \d+\s+bad\s+")
         q.assert_absent(r"PANIC")

@@ -187,7 +187,7 @@ static const struct bad_case bad_cases[] = {
     {"kernel_empty_file", "kernel: empty.bin\n",
      "vm.yaml:1:9: kernel: cannot use @/empty.bin: empty file"},
     {"kernel_directory", "kernel: sub\n",
-     "vm.yaml:1:9: kernel: cannot use @/sub: not a regular file"},
+     "vm.yaml:1:9: kernel: cannot use @/sub: a directory, not a regular file"},
     {"kernel_elf", "kernel: prog.elf\n",
      "vm.yaml:1:9: kernel: @/prog.elf is an ELF file; give a flat binary (objcopy -O binary) or a "
      "Linux Image"},
@@ -1211,12 +1211,12 @@ static void test_qemu_plan(void **state)
 	assert_non_null(arg_after(&c, "-global", "virtio-mmio.force-legacy=false"));
 	assert_string_equal(arg_after(&c, "-device", "virtio-blk-device"),
 	                    "virtio-blk-device,drive=fvblk0,bus=virtio-mmio-bus.0");
-	/* lan0 (a's tap; no such interface: the socket fallback on its port) on slot 1. */
-	assert_string_equal(arg_after(&c, "-netdev", "socket,id=fvnet1"),
-	                    "socket,id=fvnet1,listen=127.0.0.1:5555");
-	assert_string_equal(arg_after(&c, "-device", "virtio-net-device,netdev=fvnet1"),
-	                    "virtio-net-device,netdev=fvnet1,mac=02:46:56:01:00:03,"
-	                    "bus=virtio-mmio-bus.1");
+	/*
+	 * lan0 (a's tap; no such interface) on slot 1: no uplink without the operator's
+	 * --uplink-fallback, never a TCP port (its port: is not used).
+	 */
+	assert_null(arg_after(&c, "-netdev", "socket,id=fvnet1"));
+	assert_null(arg_after(&c, "-device", "virtio-net-device,netdev=fvnet1"));
 	/* web (user-mode) on slot 2, with its own MAC. */
 	assert_string_equal(arg_after(&c, "-netdev", "user"),
 	                    "user,id=fvnet2,restrict=on,hostfwd=tcp:127.0.0.1:8080-:80");
@@ -1229,18 +1229,79 @@ static void test_qemu_plan(void **state)
 	unsigned devices = 0;
 	for (unsigned i = 0; i < c.argc; i++)
 		devices += strcmp(c.argv[i], "-device") == 0;
-	assert_int_equal(devices, 4);
-	assert_non_null(
-	    strstr(log, "ferrovisor: switch lan0 uplink: tap fv-no-such-tap0 not usable ("));
-	assert_non_null(strstr(log, "ferrovisor: switch lan0 uplink: socket backend listening on "
-	                            "127.0.0.1:5555 on virtio-mmio slot 1 (0x10002000)\n"));
+	assert_int_equal(devices, 3);
+	assert_non_null(strstr(
+	    log, "ferrovisor: WARNING: switch lan0 uplink: tap fv-no-such-tap0 not usable ("));
+	assert_non_null(strstr(log, "the switch runs WITHOUT an uplink"));
+	assert_null(strstr(log, "127.0.0.1:5555"));
 	assert_non_null(strstr(log,
 	                       "ferrovisor: switch web uplink: user-mode network (restrict=on; "
 	                       "forwards tcp:127.0.0.1:8080-:80) on virtio-mmio slot 2"));
 	assert_null(strstr(log, "switch iso"));
 	qemu_cmd_free(&c);
 	free(log);
+
+	/* The operator allows the fallback: a Unix socket in a private directory (dry run: the
+	 * template, nothing made). */
+	lf = open_memstream(&log, &loglen);
+	assert_non_null(lf);
+	o.log = lf;
+	o.fallback = QEMU_FALLBACK_UNIX;
+	setenv("XDG_RUNTIME_DIR", "", 1);
+	setenv("TMPDIR", "/nonexistent-fv", 1);
+	assert_int_equal(qemu_plan(&m, &o, &c, &d), 0);
+	assert_int_equal(fclose(lf), 0);
+	assert_string_equal(arg_after(&c, "-netdev", "stream,id=fvnet1"),
+	                    "stream,id=fvnet1,server=on,addr.type=unix,"
+	                    "addr.path=/nonexistent-fv/ferrovisor-net-XXXXXX/lan0.sock");
+	assert_string_equal(arg_after(&c, "-device", "virtio-net-device,netdev=fvnet1"),
+	                    "virtio-net-device,netdev=fvnet1,mac=02:46:56:01:00:03,"
+	                    "bus=virtio-mmio-bus.1");
+	assert_non_null(strstr(log, "falling back (--uplink-fallback unix) to the Unix socket "
+	                            "/nonexistent-fv/ferrovisor-net-XXXXXX/lan0.sock"));
+	assert_false(c.sock_dir_made);
+	qemu_cmd_remove_sockets(&c);
+	qemu_cmd_free(&c);
+	free(log);
+	unsetenv("TMPDIR");
 	model_free(&m);
+}
+
+/* Messages cannot drive the terminal: a table of inputs and what stderr would get. */
+static void test_diag_escape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		bool keep_newline;
+		const char *out;
+	} rows[] = {
+	    {"plain text, UTF-8 caf\xc3\xa9", false, "plain text, UTF-8 caf\xc3\xa9"},
+	    {"k\x1b]0;title\x07", false, "k\\x1b]0;title\\x07"},
+	    {"a\nb\r", false, "a\\x0ab\\x0d"},
+	    {"a\nb\n", true, "a\nb\n"},
+	    {"c1 \xc2\x9b"
+	     "2J",
+	     false, "c1 \\u009b2J"},
+	    {"lone \x9b"
+	     "2J \xff \xc3",
+	     false, "lone \\x9b2J \\xff \\xc3"},
+	    {"overlong \xc0\xaf surrogate \xed\xa0\x80", false,
+	     "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80"},
+	    {"del \x7f nbsp \xc2\xa0 emoji \xf0\x9f\x98\x80", false,
+	     "del \\x7f nbsp \xc2\xa0 emoji \xf0\x9f\x98\x80"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		diag_fputs_safe(f, rows[i].in, rows[i].keep_newline);
+		assert_int_equal(fclose(f), 0);
+		if (strcmp(buf, rows[i].out) != 0)
+			fail_msg("row %zu: got \"%s\", want \"%s\"", i, buf, rows[i].out);
+		free(buf);
+	}
 }
 
 /*
@@ -1597,6 +1658,7 @@ int main(void)
 	    cmocka_unit_test(test_bundle_matches_config),
 	    cmocka_unit_test(test_bundle_rejected_by_parser),
 	    cmocka_unit_test(test_qemu_plan),
+	    cmocka_unit_test(test_diag_escape),
 	    cmocka_unit_test(test_slices_bundle_and_qemu),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_paths),
