@@ -723,6 +723,14 @@ bool resolve_placement_fits(const struct model *m, uint64_t host_mem, uint64_t b
 	return true;
 }
 
+uint64_t resolve_host_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || page <= 0)
+		return 0;
+	return (uint64_t)pages * (uint64_t)page;
+}
+
 static int check_memory(struct model *m, const struct resolve_opts *o, struct diag *d)
 {
 	uint64_t ram = 0, images = 0;
@@ -746,12 +754,31 @@ static int check_memory(struct model *m, const struct resolve_opts *o, struct di
 			mem += AUTO_MEM_STEP;
 		h->memory = mem;
 		h->memory_auto = true;
+		if (o->host_ram && mem > o->host_ram) {
+			char want[32], ram_s[32];
+			scalar_fmt_size(mem, want, sizeof(want));
+			snprintf(ram_s, sizeof(ram_s), "%lluM",
+			         (unsigned long long)(o->host_ram >> 20));
+			return diag_error(d, m->vms[0].pos[VMK_MEMORY].line ? m->vms[0].pos[VMK_MEMORY]
+			                                                     : m->vms[0].at,
+			                  "host.memory",
+			                  "the VMs need %s (automatic), more than this machine's %s "
+			                  "of RAM",
+			                  want, ram_s);
+		}
 		return 0;
 	}
 	char have[32], r[32], b[32];
 	scalar_fmt_size(h->memory, have, sizeof(have));
 	const char *key = o->memory ? "--mem" : "host.memory";
 	struct src_pos p = o->memory ? (struct src_pos){0, 0} : h->pos[HK_MEMORY];
+	if (o->host_ram && h->memory > o->host_ram) {
+		snprintf(r, sizeof(r), "%lluM", (unsigned long long)(o->host_ram >> 20));
+		return diag_error(d, p, key,
+		                  "%s is more than this machine's %s of RAM; QEMU cannot allocate "
+		                  "it",
+		                  have, r);
+	}
 	if (need > h->memory) {
 		scalar_fmt_size(ram, r, sizeof(r));
 		return diag_error(d, p, key,
