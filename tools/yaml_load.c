@@ -65,6 +65,7 @@ static const struct field host_fields[] = {
     HF("time_slice_us", HK_TIME_SLICE_US, yv_uint, time_slice_us, 100, 1000000),
     HF("console_focus", HK_CONSOLE_FOCUS, yv_focus, focus, 0, 0),
     HF("switches", HK_SWITCHES, p_switches, switches, 0, 0),
+    HF("best_effort", HK_BEST_EFFORT, yv_bool, best_effort, 0, 0),
 };
 
 #define SF(n, k, fn, member)                                                                       \
@@ -547,8 +548,8 @@ static int check_depth(struct yload *y, const unsigned char *buf, size_t len)
 			if (++depth > YLOAD_MAX_DEPTH) {
 				struct src_pos at = {(unsigned)ev.start_mark.line + 1,
 				                     (unsigned)ev.start_mark.column + 1};
-				ret = diag_error(y->d, at, "config", "nesting deeper than %u levels",
-				                 YLOAD_MAX_DEPTH);
+				ret = diag_error(y->d, at, "config",
+				                 "nesting deeper than %u levels", YLOAD_MAX_DEPTH);
 				done = true;
 			}
 			break;

@@ -154,7 +154,9 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     {"null_twice", "name: a\nname: ~\n" KERNEL, "vm.yaml:2:1: name: given twice (first at line 1)"},
     {"nesting_too_deep",
-     KERNEL "network: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+     KERNEL
+     "network: "
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
      "vm.yaml:2:41: config: nesting deeper than 32 levels"},
     {"size_not_a_size",
      "# vm-config.yaml\nname: \"my-first-vm\"\nvcpus: 2\nmemory: \"1Q\"\n" KERNEL,
@@ -241,7 +243,34 @@ static const struct bad_case bad_cases[] = {
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
      "vm.yaml:2:15: command_line: longer than 511 characters"},
     {"uart_overlaps_ram", KERNEL "uart_base: 0x80001000\n",
-     "vm.yaml:2:12: uart_base: UART at 0x80001000 overlaps guest RAM"},
+     "vm.yaml:2:12: uart_base: UART (0x80001000-0x800010ff) overlaps guest RAM "
+     "(0x80000000-0x8fffffff)"},
+    {"uart_over_virtio_window", KERNEL "uart_base: 0x10001000\nstorage: [{image: disk.img}]\n",
+     "vm.yaml:2:12: uart_base: UART (0x10001000-0x100010ff) overlaps virtio-mmio window 0 "
+     "(0x10001000-0x100011ff)"},
+    {"uart_over_last_virtio_window",
+     KERNEL "uart_base: 0x10008100\nvirtio_console: true\n"
+            "network: [{}, {}, {}, {}, {}, {}, {}]\n",
+     "vm.yaml:2:12: uart_base: UART (0x10008100-0x100081ff) overlaps virtio-mmio window 7 "
+     "(0x10008000-0x100081ff)"},
+    {"uart_over_interrupt_controller", KERNEL "uart_base: 0xfffff00\n",
+     "vm.yaml:2:12: uart_base: UART (0xfffff00-0xfffffff) overlaps interrupt controller "
+     "(0xc000000-0xfffffff)"},
+    {"uart_default_over_ram", KERNEL "memory_base: 0x10000000\n",
+     "vm.yaml:2:14: memory_base: UART (0x10000000-0x100000ff) overlaps guest RAM "
+     "(0x10000000-0x1fffffff)"},
+    {"ram_over_interrupt_controller", KERNEL "memory_base: 0\nmemory: 256M\n",
+     "vm.yaml:2:14: memory_base: guest RAM (0x0-0xfffffff) overlaps interrupt controller "
+     "(0xc000000-0xfffffff)"},
+    {"ram_over_virtio_window",
+     KERNEL "uart: false\nmemory_base: 0x10000000\nmemory: 4M\nvirtio_console: true\n",
+     "vm.yaml:3:14: memory_base: guest RAM (0x10000000-0x103fffff) overlaps virtio-mmio window "
+     "0 (0x10001000-0x100011ff)"},
+    {"ram_over_virtio_window_uart_given",
+     KERNEL "uart_base: 0x20000000\nmemory_base: 0x10000000\nmemory: 4M\n"
+            "network: [{}]\n",
+     "vm.yaml:3:14: memory_base: guest RAM (0x10000000-0x103fffff) overlaps virtio-mmio window "
+     "0 (0x10001000-0x100011ff)"},
     {"uart_base_unaligned", KERNEL "uart_base: 0x10000010\n",
      "vm.yaml:2:12: uart_base: 0x10000010 is not a multiple of 0x100"},
     {"pin_count_mismatch", KERNEL "vcpus: 2\npin: [0]\n",
@@ -899,6 +928,30 @@ static void check_linux_nulls(const struct model *m)
 	assert_string_equal(vm->command_line, MODEL_LINUX_BOOTARGS);
 }
 
+/* host.best_effort reaches the blob as /host/best-effort, read back by the hypervisor's parser. */
+static void check_best_effort(const struct model *m)
+{
+	assert_true(m->host.best_effort);
+	void *blob;
+	size_t size;
+	struct diag d;
+	diag_init(&d, m->file);
+	assert_int_equal(bundle_build(m, &blob, &size, &d), 0);
+	static struct hyp_config cfg;
+	char err[160];
+	if (bundle_verify(blob, size, &cfg, err, sizeof(err)))
+		fail_msg("parser: %s", err);
+	assert_true(cfg.best_effort);
+	free(blob);
+}
+
+/* Windows that touch but do not overlap are fine. */
+static void check_adjacent(const struct model *m)
+{
+	assert_int_equal(m->vms[0].uart_base, 0x10000f00);
+	assert_int_equal(m->vms[0].memory_base, 0x10200000);
+}
+
 static const struct good_case good_cases[] = {
     {"minimal", KERNEL, check_minimal},
     {"issue_example",
@@ -989,6 +1042,11 @@ static const struct good_case good_cases[] = {
     {"null_empty_name", "name:\n" KERNEL, check_nulls_are_defaults},
     {"null_linux_defaults", "kernel: Image\nkernel_offset: ~\ncommand_line: null\n",
      check_linux_nulls},
+    {"best_effort", "host:\n  best_effort: true\n" KERNEL, check_best_effort},
+    {"adjacent_windows",
+     KERNEL "uart_base: 0x10000f00\nmemory_base: 0x10200000\nmemory: 4M\nvirtio_console: true\n"
+            "network: [{}, {}, {}, {}, {}, {}, {}]\n",
+     check_adjacent},
     {"anchors_and_aliases",
      "vms:\n  - &base {kernel: flat.bin, memory: 32M, name: a}\n"
      "  - {kernel: flat.bin, memory: 32M, name: b}\n",
