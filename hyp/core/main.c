@@ -145,19 +145,20 @@ static unsigned create_vms(void)
 }
 
 /*
- * The VM that gets the keyboard at boot: the configured focus if it exists
- * and runs; otherwise the shell, said in one line (never a silent switch).
+ * The VM that gets the keyboard at boot: the configured focus if it was
+ * created and VMs were started; otherwise the shell, said in one line
+ * (never a silent switch).
  */
-static const char *boot_focus(void)
+static const char *boot_focus(bool started)
 {
 	if (!config.focus[0])
 		return config.focus;
 	for (unsigned i = 0; i < vm_count; i++) {
 		if (strcmp(vm_table[i]->name, config.focus) != 0)
 			continue;
-		if (vm_table[i]->state == VM_RUNNING)
+		if (started)
 			return config.focus;
-		pr_warn("console focus: VM %s is not running; keyboard input goes to the "
+		pr_warn("console focus: VM %s was not started; keyboard input goes to the "
 		        "hypervisor shell",
 		        config.focus);
 		return "";
@@ -258,7 +259,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	for (unsigned i = 0; start && i < vm_count; i++)
 		if (vm_table[i]->cfg->autostart)
 			vm_start(vm_table[i]);
-	conmux_init(boot_focus());
+	conmux_init(boot_focus(start));
 	sched_run();
 }
 

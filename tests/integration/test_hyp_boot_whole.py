@@ -52,7 +52,7 @@ def test_config_boots_whole_or_not_at_all():
         q.expect(NOCPU_LINE, 10)
         q.expect(r"^\[hyp\] error: configuration: 2 of 3 VM\(s\) could not be set up; starting "
                  r"no VM \(set host.best_effort to start the others\)", 10)
-        q.expect(r"^\[hyp\] warning: console focus: VM good is not running; keyboard input "
+        q.expect(r"^\[hyp\] warning: console focus: VM good was not started; keyboard input "
                  r"goes to the hypervisor shell", 30)
         shell(q, "vm list", r"^\[hyp\] 0\s+good\s+stopped\s", 20)
         time.sleep(2)
@@ -70,4 +70,4 @@ def test_config_boots_whole_or_not_at_all():
                  r"starting the others \(host best-effort\)", 10)
         q.expect(r"^\[hyp\] console focus: good ", 30)
         heartbeat(q, "good", 60)
-        q.assert_absent(r"console focus: VM good is not running|PANIC")
+        q.assert_absent(r"console focus: VM good was not|PANIC")
