@@ -201,9 +201,16 @@ static int check_guest_maps(const struct model *m, struct diag *d)
 		vc.nr_disks = vm->nr_disks;
 		vc.nr_nics = vm->nr_nics;
 		vc.virtio_console = vm->virtio_console;
+		vc.kernel_offset = vm->kernel_offset;
+		vc.kernel_size = vm->kernel_size;
+		vc.initrd_size = vm->initrd_size;
 		struct guest_layout_error le;
 		if (guest_layout_check_vm(&vc, &le) == 0)
 			continue;
+		if (le.code == -FV_ENOSPC) {
+			struct src_pos p = vm->pos[VMK_MEMORY].line ? vm->pos[VMK_MEMORY] : vm->at;
+			return diag_error(d, p, "memory", "%s", le.what);
+		}
 		struct guest_window w[GUEST_MAX_WINDOWS];
 		guest_layout_of(&vc, w);
 		/* The key that placed the window to move, else the one that placed the other. */

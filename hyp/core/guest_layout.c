@@ -131,5 +131,34 @@ int guest_layout_check_vm(const struct vm_config *vm, struct guest_layout_error 
 		            CFG_MAX_VIRTIO);
 		return err->code;
 	}
-	return guest_layout_check(w, n, err);
+	int ret = guest_layout_check(w, n, err);
+	if (ret || vm->kernel_size == 0)
+		return ret;
+	/*
+	 * Offsets from the start of RAM, as vm.c places the images: the initrd
+	 * at the top (page aligned down), the device tree GUEST_DTB_ROOM below
+	 * it, both above the kernel's end. No sum below can wrap: every term is
+	 * compared with what is left first.
+	 */
+	uint64_t top = vm->mem_size;
+	if (vm->initrd_size > top)
+		goto no_room;
+	top = (top - vm->initrd_size) & ~(GUEST_PAGE_SIZE - 1);
+	if (top < GUEST_DTB_ROOM)
+		goto no_room;
+	top = (top - GUEST_DTB_ROOM) & ~(GUEST_PAGE_SIZE - 1);
+	if (vm->kernel_offset > top || vm->kernel_size > top - vm->kernel_offset)
+		goto no_room;
+	return 0;
+no_room:
+	err->code = -FV_ENOSPC;
+	err->bad = err->other = 0;
+	fv_snprintf(
+	    err->what, sizeof(err->what),
+	    "guest RAM (0x%llx bytes) cannot hold the kernel (0x%llx bytes at offset 0x%llx), "
+	    "a %llu KiB device tree and the initrd (0x%llx bytes)",
+	    (unsigned long long)vm->mem_size, (unsigned long long)vm->kernel_size,
+	    (unsigned long long)vm->kernel_offset, (unsigned long long)(GUEST_DTB_ROOM >> 10),
+	    (unsigned long long)vm->initrd_size);
+	return err->code;
 }

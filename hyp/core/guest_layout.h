@@ -24,6 +24,12 @@
 #define GUEST_UART_SIZE     0x100ULL
 #define GUEST_RAM_ALIGN     (2ULL << 20)
 #define GUEST_MAX_GPA       (1ULL << 41) /* Sv39x4: guest physical addresses below 2 TiB */
+/*
+ * Room the hypervisor keeps for a VM's device tree: it goes just below the
+ * initrd (which goes to the top of RAM), page aligned, above the kernel.
+ */
+#define GUEST_DTB_ROOM  (64ULL << 10)
+#define GUEST_PAGE_SIZE 4096ULL
 /* RAM, UART, interrupt controller and CFG_MAX_VIRTIO virtio windows. */
 #define GUEST_MAX_WINDOWS (3 + CFG_MAX_VIRTIO)
 
@@ -45,7 +51,7 @@ struct guest_window {
 
 /* What is wrong with a layout: window bad, and for an overlap the window other. */
 struct guest_layout_error {
-	int code;       /* -FV_ERANGE: bad alone; -FV_EEXIST: overlaps other */
+	int code; /* -FV_ERANGE: bad alone; -FV_EEXIST: overlaps other; -FV_ENOSPC: RAM too small */
 	unsigned bad;   /* index into the windows checked */
 	unsigned other; /* -FV_EEXIST only */
 	char what[160]; /* "UART (0x...-0x...) overlaps virtio-mmio window 0 (0x...-0x...)" */
@@ -70,9 +76,11 @@ unsigned guest_layout_of(const struct vm_config *vm, struct guest_window *w);
 /*
  * The whole check of a configured VM: RAM 2 MiB aligned and below 2 TiB,
  * UART 256-byte aligned and below 2 TiB, at most CFG_MAX_VIRTIO virtio
- * devices, then guest_layout_check() of guest_layout_of(). Returns 0 or a
- * negative fv_err with *err filled (bad/other index guest_layout_of()'s
- * windows).
+ * devices, then guest_layout_check() of guest_layout_of(); last, if the VM
+ * has a kernel (kernel_size != 0), that kernel, device tree and initrd fit
+ * in RAM where the hypervisor places them (-FV_ENOSPC, bad = RAM). Returns
+ * 0 or a negative fv_err with *err filled (bad/other index
+ * guest_layout_of()'s windows).
  */
 int guest_layout_check_vm(const struct vm_config *vm, struct guest_layout_error *err);
 

@@ -245,6 +245,9 @@ static const struct bad_case bad_cases[] = {
     {"uart_overlaps_ram", KERNEL "uart_base: 0x80001000\n",
      "vm.yaml:2:12: uart_base: UART (0x80001000-0x800010ff) overlaps guest RAM "
      "(0x80000000-0x8fffffff)"},
+    {"no_room_for_device_tree", KERNEL "memory: 2M\nkernel_offset: 0x1f0000\n",
+     "vm.yaml:2:9: memory: guest RAM (0x200000 bytes) cannot hold the kernel (0x40 bytes at "
+     "offset 0x1f0000), a 64 KiB device tree and the initrd (0x0 bytes)"},
     {"uart_over_virtio_window", KERNEL "uart_base: 0x10001000\nstorage: [{image: disk.img}]\n",
      "vm.yaml:2:12: uart_base: UART (0x10001000-0x100010ff) overlaps virtio-mmio window 0 "
      "(0x10001000-0x100011ff)"},

@@ -189,14 +189,61 @@ static void test_raw_windows(void **state)
 	assert_int_equal(guest_layout_check(NULL, 0, &err), 0);
 }
 
+/* Kernel, device tree (GUEST_DTB_ROOM below the initrd) and initrd inside RAM. */
+static void test_images_fit(void **state)
+{
+	(void)state;
+	struct vm_config vm;
+	memset(&vm, 0, sizeof(vm));
+	vm.mem_base = 0x80000000;
+	vm.mem_size = 2 * MIB;
+	struct guest_layout_error err;
+	static const struct {
+		uint64_t koff, ksize, initrd;
+		int code;
+	} cases[] = {
+	    {0, 2 * MIB - GUEST_DTB_ROOM, 0, 0},              /* kernel ends where the DTB starts */
+	    {0, 2 * MIB - GUEST_DTB_ROOM + 1, 0, -FV_ENOSPC}, /* one byte into it */
+	    {0x1e0000, 0x10000, 0, 0},
+	    {0x1fe000, 64, 0, -FV_ENOSPC},                     /* kernel at the top: no room */
+	    {0, 0x1000, 2 * MIB - GUEST_DTB_ROOM - 0x1000, 0}, /* exactly full */
+	    {0, 0x1000, 2 * MIB - GUEST_DTB_ROOM - 0xfff,
+	     -FV_ENOSPC},                         /* initrd page-aligned down */
+	    {0, 0x1000, 2 * MIB + 1, -FV_ENOSPC}, /* initrd larger than RAM */
+	    {0, 0x1000, UINT64_MAX, -FV_ENOSPC},  /* no wrap */
+	    {UINT64_MAX, 1, 0, -FV_ENOSPC},
+	    {0x1000, UINT64_MAX, 0, -FV_ENOSPC},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vm.kernel_offset = cases[i].koff;
+		vm.kernel_size = cases[i].ksize;
+		vm.initrd_size = cases[i].initrd;
+		int ret = guest_layout_check_vm(&vm, &err);
+		if (ret != cases[i].code)
+			fail_msg("case %zu: %d, want %d (%s)", i, ret, cases[i].code, err.what);
+	}
+	vm.kernel_offset = 0x1fe000;
+	vm.kernel_size = 0x18c0;
+	vm.initrd_size = 0;
+	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_ENOSPC);
+	assert_string_equal(err.what, "guest RAM (0x200000 bytes) cannot hold the kernel (0x18c0 "
+	                              "bytes at offset 0x1fe000), a 64 KiB device tree and the "
+	                              "initrd (0x0 bytes)");
+	/* An overlap is reported before the images. */
+	vm.has_uart = true;
+	vm.uart_base = 0x80000000;
+	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_EEXIST);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(vm_cases) / sizeof(vm_cases[0]) + 2];
+	struct CMUnitTest tests[sizeof(vm_cases) / sizeof(vm_cases[0]) + 3];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(vm_cases) / sizeof(vm_cases[0]); i++)
 		tests[n++] = (struct CMUnitTest){vm_cases[i].name, test_vm, NULL, NULL,
 		                                 (void *)&vm_cases[i]};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_windows_of);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_windows);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_images_fit);
 	return _cmocka_run_group_tests("guest_layout", tests, n, NULL, NULL);
 }
