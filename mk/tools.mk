@@ -12,7 +12,7 @@ TOOLS_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE -Ihyp $(TOOLS_WARN) -MMD -MP
 TOOLS_LDLIBS  := -lyaml -lfdt
 # The hypervisor's own configuration parser, linked unchanged: the tool checks every blob
 # it writes with it, so the two can never disagree about what is valid.
-TOOLS_HYP_SRC := hyp/core/config.c hyp/lib/fdt.c hyp/lib/printf.c
+TOOLS_HYP_SRC := hyp/core/config.c hyp/core/guest_layout.c hyp/lib/fdt.c hyp/lib/printf.c
 TOOLS_SRC     := $(wildcard tools/*.c)
 TOOLS_OBJ     := $(patsubst %.c,$(TOOLS_OUT)/obj/%.o,$(TOOLS_SRC) $(TOOLS_HYP_SRC))
 

@@ -93,7 +93,8 @@ int cmd_validate(int argc, char **argv)
 	if (!config)
 		return cli_usage_error("validate", "--config FILE is required");
 	struct model m;
-	struct resolve_opts ro = {0};
+	/* validate answers "would run accept this here?": the machine's RAM counts. */
+	struct resolve_opts ro = {.host_ram = resolve_host_ram()};
 	ret = cli_load(config, &ro, &m);
 	if (ret)
 		return ret;

@@ -206,7 +206,7 @@ static char *default_output(const char *config)
 /* Load, resolve and build the blob in memory. Returns 0 or an exit code. */
 static int make_blob(const struct run_args *a, struct model *m, void **blob, size_t *size)
 {
-	struct resolve_opts ro = {.cpus = a->smp, .memory = a->mem};
+	struct resolve_opts ro = {.cpus = a->smp, .memory = a->mem, .host_ram = resolve_host_ram()};
 	int ret = cli_load(a->config, &ro, m);
 	if (ret)
 		return ret;

@@ -73,7 +73,15 @@ enum vm_key {
 	VMK_COUNT
 };
 
-enum host_key { HK_CPUS, HK_MEMORY, HK_TIME_SLICE_US, HK_CONSOLE_FOCUS, HK_SWITCHES, HK_COUNT };
+enum host_key {
+	HK_CPUS,
+	HK_MEMORY,
+	HK_TIME_SLICE_US,
+	HK_CONSOLE_FOCUS,
+	HK_SWITCHES,
+	HK_BEST_EFFORT,
+	HK_COUNT
+};
 
 enum nic_key { NK_TYPE, NK_SWITCH, NK_TAP, NK_MAC, NK_PORT, NK_COUNT };
 
@@ -203,6 +211,7 @@ struct model_host {
 	/* host.switches in order, then (resolver) those only interfaces name. */
 	struct model_switch switches[CFG_MAX_SWITCHES];
 	unsigned nr_switches;
+	bool best_effort; /* start the VMs that can be set up even if others cannot */
 };
 
 struct model {

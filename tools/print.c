@@ -196,6 +196,8 @@ void print_resolved(FILE *f, const struct model *m)
 	yaml_str(f, m->host.focus);
 	fputs(strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0 ? "  # the hypervisor shell\n" : "\n",
 	      f);
+	if (m->host.best_effort)
+		fputs("  best_effort: true\n", f);
 	if (m->host.nr_switches)
 		fputs("  switches:\n", f);
 	for (unsigned i = 0; i < m->host.nr_switches; i++)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/guest_layout.h"
 #include "images.h"
 #include "paths.h"
 #include "scalar.h"
@@ -178,12 +179,55 @@ static int check_layout(const struct model_vm *vm, struct diag *d)
 		return diag_error(d, bpos.line ? bpos : vm->at, "memory_base",
 		                  "guest RAM must end below 2 TiB (0x%llx)",
 		                  (unsigned long long)MODEL_MAX_GPA);
-	if (vm->uart && vm->uart_base + 0x100 > vm->memory_base &&
-	    vm->uart_base < vm->memory_base + vm->memory) {
-		struct src_pos up = vm->pos[VMK_UART_BASE].line ? vm->pos[VMK_UART_BASE] : bpos;
-		return diag_error(d, up.line ? up : vm->at, "uart_base",
-		                  "UART at 0x%llx overlaps guest RAM",
-		                  (unsigned long long)vm->uart_base);
+	return 0;
+}
+
+/*
+ * The guest-physical map of every VM, by the hypervisor's own rule
+ * (guest_layout_check_vm(), hyp/core/guest_layout.c): RAM, UART, interrupt
+ * controller and virtio-mmio windows never overlap. The error names the
+ * key that places the window to move (uart_base or memory_base).
+ */
+static int check_guest_maps(const struct model *m, struct diag *d)
+{
+	for (unsigned i = 0; i < m->nr_vms; i++) {
+		const struct model_vm *vm = &m->vms[i];
+		struct vm_config vc;
+		memset(&vc, 0, sizeof(vc));
+		vc.mem_base = vm->memory_base;
+		vc.mem_size = vm->memory;
+		vc.has_uart = vm->uart;
+		vc.uart_base = vm->uart_base;
+		vc.nr_disks = vm->nr_disks;
+		vc.nr_nics = vm->nr_nics;
+		vc.virtio_console = vm->virtio_console;
+		vc.kernel_offset = vm->kernel_offset;
+		vc.kernel_size = vm->kernel_size;
+		vc.initrd_size = vm->initrd_size;
+		struct guest_layout_error le;
+		if (guest_layout_check_vm(&vc, &le) == 0)
+			continue;
+		if (le.code == -FV_ENOSPC) {
+			struct src_pos p = vm->pos[VMK_MEMORY].line ? vm->pos[VMK_MEMORY] : vm->at;
+			return diag_error(d, p, "memory", "%s", le.what);
+		}
+		struct guest_window w[GUEST_MAX_WINDOWS];
+		guest_layout_of(&vc, w);
+		/* The key that placed the window to move, else the one that placed the other. */
+		const struct guest_window *pick[2] = {&w[le.bad], &w[le.other]};
+		for (unsigned t = 0; t < 2; t++) {
+			bool uart = pick[t]->kind == GUEST_WIN_UART;
+			if (!uart && pick[t]->kind != GUEST_WIN_RAM)
+				continue;
+			enum vm_key k = uart ? VMK_UART_BASE : VMK_MEMORY_BASE;
+			enum vm_key alt = uart ? VMK_UART : VMK_MEMORY;
+			struct src_pos p = vm->pos[k].line ? vm->pos[k] : vm->pos[alt];
+			if (p.line || t == 1)
+				return diag_error(d, p.line ? p : vm->at,
+				                  uart ? "uart_base" : "memory_base", "%s",
+				                  le.what);
+		}
+		return diag_error(d, vm->at, "memory_base", "%s", le.what);
 	}
 	return 0;
 }
@@ -723,6 +767,14 @@ bool resolve_placement_fits(const struct model *m, uint64_t host_mem, uint64_t b
 	return true;
 }
 
+uint64_t resolve_host_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || page <= 0)
+		return 0;
+	return (uint64_t)pages * (uint64_t)page;
+}
+
 static int check_memory(struct model *m, const struct resolve_opts *o, struct diag *d)
 {
 	uint64_t ram = 0, images = 0;
@@ -746,12 +798,33 @@ static int check_memory(struct model *m, const struct resolve_opts *o, struct di
 			mem += AUTO_MEM_STEP;
 		h->memory = mem;
 		h->memory_auto = true;
+		if (o->host_ram && mem > o->host_ram) {
+			char want[32], ram_s[32];
+			scalar_fmt_size(mem, want, sizeof(want));
+			snprintf(ram_s, sizeof(ram_s), "%lluM",
+			         (unsigned long long)(o->host_ram >> 20));
+			return diag_error(
+			    d,
+			    m->vms[0].pos[VMK_MEMORY].line ? m->vms[0].pos[VMK_MEMORY]
+			                                   : m->vms[0].at,
+			    "host.memory",
+			    "the VMs need %s (automatic), more than this machine's %s "
+			    "of RAM",
+			    want, ram_s);
+		}
 		return 0;
 	}
 	char have[32], r[32], b[32];
 	scalar_fmt_size(h->memory, have, sizeof(have));
 	const char *key = o->memory ? "--mem" : "host.memory";
 	struct src_pos p = o->memory ? (struct src_pos){0, 0} : h->pos[HK_MEMORY];
+	if (o->host_ram && h->memory > o->host_ram) {
+		snprintf(r, sizeof(r), "%lluM", (unsigned long long)(o->host_ram >> 20));
+		return diag_error(d, p, key,
+		                  "%s is more than this machine's %s of RAM; QEMU cannot allocate "
+		                  "it",
+		                  have, r);
+	}
 	if (need > h->memory) {
 		scalar_fmt_size(ram, r, sizeof(r));
 		return diag_error(d, p, key,
@@ -795,7 +868,7 @@ int resolve_model(struct model *m, const struct resolve_opts *o, struct diag *d)
 			return -1;
 	}
 	if (check_focus(m, d) || check_disks(m, o, d) || check_network(m, d) ||
-	    assign_slots(m, d) || check_memory(m, o, d))
+	    assign_slots(m, d) || check_guest_maps(m, d) || check_memory(m, o, d))
 		return -1;
 	return 0;
 }

@@ -32,7 +32,17 @@ struct resolve_opts {
 	uint64_t cpus;   /* `run --smp`: replaces host.cpus (0 = keep) */
 	uint64_t memory; /* `run --mem`: replaces host.memory (0 = keep) */
 	bool no_files;   /* never touch the file system (fuzzing): images count as 1 byte */
+	/*
+	 * RAM of the machine QEMU will run on, in bytes (resolve_host_ram()):
+	 * host memory (host.memory, --mem, or the automatic figure) above it is
+	 * refused, since QEMU cannot allocate it. 0 = do not check (ls,
+	 * console, fuzzing: nothing is started).
+	 */
+	uint64_t host_ram;
 };
+
+/* This machine's physical RAM in bytes (sysconf), or 0 if unknown. */
+uint64_t resolve_host_ram(void);
 
 /* Resolve and check m in place. Returns 0, or -1 with the first error in d. */
 int resolve_model(struct model *m, const struct resolve_opts *o, struct diag *d);

@@ -65,6 +65,7 @@ static const struct field host_fields[] = {
     HF("time_slice_us", HK_TIME_SLICE_US, yv_uint, time_slice_us, 100, 1000000),
     HF("console_focus", HK_CONSOLE_FOCUS, yv_focus, focus, 0, 0),
     HF("switches", HK_SWITCHES, p_switches, switches, 0, 0),
+    HF("best_effort", HK_BEST_EFFORT, yv_bool, best_effort, 0, 0),
 };
 
 #define SF(n, k, fn, member)                                                                       \
@@ -148,10 +149,17 @@ static int unknown_key(struct yload *y, yaml_node_t *k, const char *key, const s
 	return diag_error(y->d, yv_pos(k), key, "unknown key (known keys: %s)", list);
 }
 
+/* Key indices of every table fit in this (VMK_COUNT is the largest). */
+#define LOAD_MAP_KEYS 32
+
 /*
  * Walk the mapping n: every key must be in fields (or, with top set, be
  * "host"/"vms", which the caller handles); values go into obj, positions
  * into pos[]. prefix ("host.", "storage[0].") qualifies keys in messages.
+ * A key with a null value ("key:", "key: ~", "key: null") keeps its
+ * default: it is checked for duplicates but leaves obj and pos[] as if it
+ * were absent, so every later "was it given?" test (pos[].line) and every
+ * default that depends on other keys treat it as not given.
  */
 static int load_map(struct yload *y, yaml_node_t *n, const char *what, const struct field *fields,
                     size_t nf, void *obj, struct src_pos *pos, const char *prefix, bool top)
@@ -159,6 +167,7 @@ static int load_map(struct yload *y, yaml_node_t *n, const char *what, const str
 	if (n->type != YAML_MAPPING_NODE)
 		return diag_error(y->d, yv_pos(n), what, "expected a mapping of keys, not %s",
 		                  yv_kind(n));
+	struct src_pos seen[LOAD_MAP_KEYS] = {{0, 0}};
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yv_node(y, p->key), *v = yv_node(y, p->value);
@@ -175,12 +184,17 @@ static int load_map(struct yload *y, yaml_node_t *n, const char *what, const str
 				f = &fields[i];
 		if (!f)
 			return unknown_key(y, k, key, fields, nf, top);
-		if (pos[f->key].line)
+		_Static_assert(VMK_COUNT <= LOAD_MAP_KEYS && HK_COUNT <= LOAD_MAP_KEYS &&
+		                   NK_COUNT <= LOAD_MAP_KEYS && DK_COUNT <= LOAD_MAP_KEYS &&
+		                   UK_COUNT <= LOAD_MAP_KEYS,
+		               "seen[] holds every key index");
+		if (seen[f->key].line)
 			return diag_error(y->d, yv_pos(k), key, "given twice (first at line %u)",
-			                  pos[f->key].line);
-		pos[f->key] = yv_pos(v);
+			                  seen[f->key].line);
+		seen[f->key] = yv_pos(v);
 		if (yv_is_null(v))
 			continue; /* "key:" or "key: ~" keeps the default */
+		pos[f->key] = yv_pos(v);
 		if (f->parse(y, f, key, v, obj))
 			return -1;
 	}
@@ -327,11 +341,6 @@ static int p_uplink(struct yload *y, const struct field *f, const char *key, yam
 			                  chosen);
 		chosen = kinds[i].name;
 		up->kind = kinds[i].kind;
-	}
-	if (!chosen && up->pos[UK_USER].line) {
-		snprintf(k, sizeof(k), "%suser", prefix);
-		return diag_error(y->d, up->pos[UK_USER], k,
-		                  "empty; write user: true or user: {hostfwd: [...]}");
 	}
 	if (!chosen)
 		return diag_error(y->d, up->at, key,
@@ -515,6 +524,51 @@ static int syntax_error(struct yload *y, const yaml_parser_t *p, const unsigned 
 	return diag_error(y->d, at, "syntax error", "%s", problem);
 }
 
+/*
+ * First pass over the events only: refuse nesting deeper than
+ * YLOAD_MAX_DEPTH at the collection that goes too deep, before libyaml
+ * builds the document (whose scanner is quadratic in the depth). Returns
+ * 0 if the depth is fine (syntax errors are left to the document load).
+ */
+static int check_depth(struct yload *y, const unsigned char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser))
+		return diag_error(y->d, (struct src_pos){0, 0}, "config", "out of memory");
+	yaml_parser_set_input_string(&parser, buf, len);
+	unsigned depth = 0;
+	int ret = 0;
+	for (bool done = false; !done;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev))
+			break; /* the document load reports it with its position */
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > YLOAD_MAX_DEPTH) {
+				struct src_pos at = {(unsigned)ev.start_mark.line + 1,
+				                     (unsigned)ev.start_mark.column + 1};
+				ret = diag_error(y->d, at, "config",
+				                 "nesting deeper than %u levels", YLOAD_MAX_DEPTH);
+				done = true;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
 int yload_buffer(struct model *m, const unsigned char *buf, size_t len, struct diag *d)
 {
 	struct yload y = {NULL, m, d};
@@ -525,6 +579,8 @@ int yload_buffer(struct model *m, const unsigned char *buf, size_t len, struct d
 	if (len > YLOAD_MAX_BYTES)
 		return diag_error(d, (struct src_pos){0, 0}, "config", "larger than %u bytes",
 		                  YLOAD_MAX_BYTES);
+	if (check_depth(&y, buf, len))
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		return diag_error(d, (struct src_pos){0, 0}, "config", "out of memory");
 	yaml_parser_set_input_string(&parser, buf, len);

@@ -21,6 +21,15 @@
 #define YLOAD_MAX_BYTES (1u << 20)
 
 /*
+ * Deepest nesting of mappings and sequences accepted (a configuration
+ * needs 6: vms, a VM, network, an interface, uplink, hostfwd). libyaml's
+ * scanner costs time proportional to the depth for every token, so without
+ * a bound a 1 MiB file of brackets takes minutes; the bound keeps the load
+ * linear in the file size.
+ */
+#define YLOAD_MAX_DEPTH 32u
+
+/*
  * Parse len bytes of YAML into m (which model_init() prepared; m->file is
  * the name used in messages). Returns 0, or -1 with the error in d. On
  * error m holds what was loaded so far: free it with model_free().

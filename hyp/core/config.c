@@ -3,7 +3,7 @@
  * Configuration blob parser. The blob is a flattened device tree:
  *
  *   / { compatible = "ferrovisor,config-v1";
- *       host { console-focus = "name"; time-slice-us = <4000>;
+ *       host { console-focus = "name"; time-slice-us = <4000>; [best-effort;]
  *              switches { NAME { [uplink-slot = <slot>;] }; ... }; };
  *       vms { NODE { [vm-name = "...";] vcpus = <N>; memory-size = /bits/ 64 <bytes>;
  *                    [memory-base = /bits/ 64 <gpa>;] [weight = <w>;]
@@ -285,9 +285,12 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 		return fail(e, -FV_EINVAL, nn, "uart-base", "must be a 256-byte aligned address");
 	if (vm->uart_base >= MAX_GPA - 0x100)
 		return fail(e, -FV_ERANGE, nn, "uart-base", "must be below 2 TiB");
-	if (vm->has_uart && vm->uart_base + 0x100 > vm->mem_base &&
-	    vm->uart_base < vm->mem_base + vm->mem_size)
-		return fail(e, -FV_EEXIST, nn, "uart-base", "overlaps guest memory");
+	/*
+	 * Where the UART, RAM and devices lie relative to each other is not a
+	 * question of the blob's form: guest_layout_check_vm() answers it for
+	 * each VM at setup (and for the tool), so one bad VM can be refused
+	 * alone (host best-effort).
+	 */
 	return 0;
 }
 
@@ -657,6 +660,8 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 			return fail(&e, -FV_EINVAL, "host", "time-slice-us",
 			            "must be a 32-bit number");
 		}
+		int len;
+		out->best_effort = fv_fdt_getprop(blob, host, "best-effort", &len) != NULL;
 		ret = parse_switches(blob, host, out, &e);
 		if (ret)
 			return ret;

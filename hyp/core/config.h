@@ -71,6 +71,12 @@ struct hyp_config {
 	uint64_t slice_us;       /* scheduler time slice */
 	unsigned nr_switches;
 	struct switch_config switches[CFG_MAX_SWITCHES];
+	/*
+	 * Boot the VMs that can be set up even if others cannot. Without it a
+	 * configuration boots whole or not at all: one autostart VM failing
+	 * setup starts none.
+	 */
+	bool best_effort;
 };
 
 /*

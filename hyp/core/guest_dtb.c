@@ -10,6 +10,9 @@
 #include "core/guest_dtb.h"
 
 #include "core/config.h"
+#include "core/guest_layout.h"
+
+_Static_assert(GUEST_DTB_UART_SIZE == GUEST_UART_SIZE, "one UART window size");
 #include "lib/fdt_write.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -27,22 +30,6 @@ _Static_assert(GUEST_DTB_BOOTARGS_MAX >= CFG_BOOTARGS_MAX, "configured bootargs 
 static bool str_ok(const char *s, size_t max)
 {
 	return s && s[0] && strnlen(s, max) < max;
-}
-
-/* A non-empty window that does not wrap around the end of the address space. */
-static bool window_ok(uint64_t base, uint64_t size)
-{
-	return size != 0 && size - 1 <= UINT64_MAX - base;
-}
-
-struct window {
-	uint64_t base, size;
-};
-
-/* Whether two valid windows share a byte (compared by last byte: base + size may wrap to 0). */
-static bool windows_overlap(const struct window *a, const struct window *b)
-{
-	return a->base <= b->base + (b->size - 1) && b->base <= a->base + (a->size - 1);
 }
 
 static bool pow2(uint32_t v)
@@ -73,36 +60,34 @@ static bool isa_params_ok(const struct guest_dtb_params *p)
 	return pow2(p->cbom_block_size) && pow2(p->cbop_block_size) && pow2(p->cboz_block_size);
 }
 
-/* RAM, initrd and every register window: valid, and no two windows overlap. */
+/*
+ * RAM, initrd and every register window: valid, and no two windows overlap
+ * (guest_layout_check(), the rule VM setup and the tool apply too).
+ */
 static bool layout_ok(const struct guest_dtb_params *p)
 {
-	struct window win[2 + GUEST_DTB_MAX_VIRTIO + 1];
-	size_t n = 0, i, j;
+	struct guest_window win[3 + GUEST_DTB_MAX_VIRTIO];
+	struct guest_layout_error err;
+	unsigned n = 0;
 
-	if (!window_ok(p->mem_base, p->mem_size) || !IS_ALIGNED(p->mem_base, PAGE_SIZE) ||
-	    !IS_ALIGNED(p->mem_size, PAGE_SIZE))
+	if (p->mem_size == 0 || p->mem_size - 1 > UINT64_MAX - p->mem_base ||
+	    !IS_ALIGNED(p->mem_base, PAGE_SIZE) || !IS_ALIGNED(p->mem_size, PAGE_SIZE))
 		return false;
 	if (p->initrd_start || p->initrd_end) {
 		if (p->initrd_start >= p->initrd_end || p->initrd_start < p->mem_base ||
 		    p->initrd_end - p->mem_base > p->mem_size)
 			return false;
 	}
-	win[n++] = (struct window){p->mem_base, p->mem_size};
+	win[n++] = (struct guest_window){GUEST_WIN_RAM, 0, p->mem_base, p->mem_size};
 	if (p->uart.present)
-		win[n++] = (struct window){p->uart.base, GUEST_DTB_UART_SIZE};
+		win[n++] =
+		    (struct guest_window){GUEST_WIN_UART, 0, p->uart.base, GUEST_DTB_UART_SIZE};
 	if (p->plic.present)
-		win[n++] = (struct window){p->plic.base, p->plic.size};
-	for (i = 0; i < p->nr_virtio; i++)
-		win[n++] = (struct window){p->virtio[i].base, p->virtio[i].size};
-	for (i = 0; i < n; i++) {
-		if (!window_ok(win[i].base, win[i].size))
-			return false;
-		for (j = 0; j < i; j++) {
-			if (windows_overlap(&win[i], &win[j]))
-				return false;
-		}
-	}
-	return true;
+		win[n++] = (struct guest_window){GUEST_WIN_PLIC, 0, p->plic.base, p->plic.size};
+	for (size_t i = 0; i < p->nr_virtio; i++)
+		win[n++] = (struct guest_window){GUEST_WIN_VIRTIO, (unsigned)i, p->virtio[i].base,
+		                                 p->virtio[i].size};
+	return guest_layout_check(win, n, &err) == 0;
 }
 
 /* Phandle of the controller device interrupts go to, 0 if the VM has none. */

@@ -6,6 +6,7 @@
  */
 #include "core/arch.h"
 #include "core/config.h"
+#include "core/guest_layout.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
 #include "core/console.h"
@@ -94,35 +95,78 @@ static void setup_cpus(uint64_t boot_hartid, uint64_t slice_ns)
 		sched_cpu_init(cpu_table[i], slice_ns);
 }
 
-static void create_vms(void)
+/*
+ * Why VM config vc cannot be set up on this machine before vm_create()
+ * tries: its guest-physical map (guest_layout_check_vm(), the check the
+ * tool applies too) and the CPUs it names. 0 or -fv_err, logged.
+ */
+static int vm_precheck(const struct vm_config *vc)
 {
+	struct guest_layout_error le;
+	if (guest_layout_check_vm(vc, &le) != 0) {
+		pr_err("vm %s: not created: guest address map: %s", vc->name, le.what);
+		return le.code;
+	}
+	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+	if (vc->affinity && !(vc->affinity & all)) {
+		pr_err("vm %s: not created: cpu-affinity names no CPU of this machine (%u CPUs)",
+		       vc->name, cpu_count);
+		return -FV_ERANGE;
+	}
+	for (unsigned j = 0; j < vc->vcpus; j++) {
+		if (vc->vcpu_pin[j] >= (int)cpu_count) {
+			pr_err("vm %s: not created: vcpu-pin names a CPU this machine lacks (%u "
+			       "CPUs)",
+			       vc->name, cpu_count);
+			return -FV_ERANGE;
+		}
+	}
+	return 0;
+}
+
+/* Create every configured VM; returns how many could not be set up (each logged once). */
+static unsigned create_vms(void)
+{
+	unsigned failed = 0;
 	for (unsigned i = 0; i < config.nr_vms; i++) {
 		const struct vm_config *vc = &config.vms[i];
-		uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
-		if (vc->affinity && !(vc->affinity & all)) {
-			pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs); not "
-			       "created",
-			       vc->name, cpu_count);
-			continue;
-		}
-		bool pin_ok = true;
-		for (unsigned j = 0; j < vc->vcpus; j++)
-			if (vc->vcpu_pin[j] >= (int)cpu_count)
-				pin_ok = false;
-		if (!pin_ok) {
-			pr_err(
-			    "vm %s: vcpu-pin names a CPU this machine lacks (%u CPUs); not created",
-			    vc->name, cpu_count);
-			continue;
-		}
 		struct vm *vm;
-		if (vm_create(vc, &vm) == 0)
-			pr_info("vm %s: created: %u vCPU(s), %lu MiB at 0x%lx, image %lu bytes, "
-			        "hypervisor overhead %lu bytes",
-			        vm->name, vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20),
-			        (unsigned long)vm->ram_gpa, (unsigned long)vc->kernel_size,
-			        (unsigned long)vm->hyp_mem_bytes);
+		if (vm_precheck(vc) != 0 || vm_create(vc, &vm) != 0) {
+			failed++;
+			continue;
+		}
+		pr_info("vm %s: created: %u vCPU(s), %lu MiB at 0x%lx, image %lu bytes, "
+		        "hypervisor overhead %lu bytes",
+		        vm->name, vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20),
+		        (unsigned long)vm->ram_gpa, (unsigned long)vc->kernel_size,
+		        (unsigned long)vm->hyp_mem_bytes);
 	}
+	return failed;
+}
+
+/*
+ * The VM that gets the keyboard at boot: the configured focus if it was
+ * created and VMs were started; otherwise the shell, said in one line
+ * (never a silent switch).
+ */
+static const char *boot_focus(bool started)
+{
+	if (!config.focus[0])
+		return config.focus;
+	for (unsigned i = 0; i < vm_count; i++) {
+		if (strcmp(vm_table[i]->name, config.focus) != 0)
+			continue;
+		if (started)
+			return config.focus;
+		pr_warn("console focus: VM %s was not started; keyboard input goes to the "
+		        "hypervisor shell",
+		        config.focus);
+		return "";
+	}
+	pr_warn("console focus: VM %s was not created; keyboard input goes to the hypervisor "
+	        "shell",
+	        config.focus);
+	return "";
 }
 
 void hyp_main(uint64_t hartid, const void *dtb);
@@ -188,9 +232,19 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	hostdev_probe(&plat);
 	if (vnet_init(&config) != 0)
 		stop_boot("cannot set up the virtual switches");
-	create_vms();
+	unsigned failed = create_vms();
 	if (vm_count == 0)
 		stop_boot("no VM could be created");
+	/* A configuration boots whole or not at all, unless the operator asked otherwise. */
+	bool start = failed == 0 || config.best_effort;
+	if (failed && start)
+		pr_warn("configuration: %u of %u VM(s) could not be set up; starting the others "
+		        "(host best-effort)",
+		        failed, config.nr_vms);
+	else if (failed)
+		pr_err("configuration: %u of %u VM(s) could not be set up; starting no VM (set "
+		       "host.best_effort to start the others)",
+		       failed, config.nr_vms);
 
 	cpus_online = 1;
 	for (unsigned i = 1; i < cpu_count; i++) {
@@ -204,10 +258,10 @@ void hyp_main(uint64_t hartid, const void *dtb)
 			break;
 	pr_info("%u CPU(s) online", cpus_online);
 
-	for (unsigned i = 0; i < vm_count; i++)
+	for (unsigned i = 0; start && i < vm_count; i++)
 		if (vm_table[i]->cfg->autostart)
 			vm_start(vm_table[i]);
-	conmux_init(config.focus);
+	conmux_init(boot_focus(start));
 	sched_run();
 }
 

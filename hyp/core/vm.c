@@ -217,6 +217,9 @@ out_vm:
 	return ret;
 }
 
+_Static_assert(VM_DTB_MAX == GUEST_DTB_ROOM && PAGE_SIZE == GUEST_PAGE_SIZE,
+               "guest_layout_check_vm() checks the placement load_images() does");
+
 /* Fresh RAM and images; vm->lock held, all vCPUs stopped. */
 static int load_images(struct vm *vm)
 {
@@ -226,23 +229,29 @@ static int load_images(struct vm *vm)
 	 * when first touched, so start with none present (the images' blocks are
 	 * populated right here, the rest as the guest runs).
 	 */
-	if (discard_ram(vm) != 0)
+	if (discard_ram(vm) != 0) {
+		pr_err("vm %s: cannot reset its RAM", vm->name);
 		return -FV_ENOMEM;
+	}
 	void *dst = vm_gpa_to_hva(vm, vm->ram_gpa + cfg->kernel_offset, cfg->kernel_size);
-	if (!dst)
+	if (!dst) {
+		pr_err("vm %s: the kernel does not fit in guest RAM", vm->name);
 		return -FV_ERANGE;
+	}
 	memcpy(dst, cfg->kernel, cfg->kernel_size);
 	/* initrd at the top of RAM, the device tree just below it. */
 	gpa_t top = vm->ram_gpa + vm->ram_size;
 	if (cfg->initrd_size) {
 		gpa_t ig = ALIGN_DOWN(top - cfg->initrd_size, PAGE_SIZE);
 		dst = vm_gpa_to_hva(vm, ig, cfg->initrd_size);
-		if (!dst || ig < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size)
+		if (!dst || ig < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size) {
+			pr_err("vm %s: kernel and initrd do not fit in guest RAM", vm->name);
 			return -FV_ERANGE;
+		}
 		memcpy(dst, cfg->initrd, cfg->initrd_size);
 		top = ig;
 	}
-	vm->dtb_gpa = vm_dtb_place(vm, top);
+	vm->dtb_gpa = vm_dtb_place(vm, top); /* says why when it fails */
 	if (!vm->dtb_gpa)
 		return -FV_ERANGE;
 	return 0;
@@ -258,7 +267,7 @@ int vm_start(struct vm *vm)
 	int ret = load_images(vm);
 	if (ret) {
 		spin_unlock(&vm->lock);
-		pr_err("vm %s: images and device tree do not fit in guest RAM", vm->name);
+		pr_err("vm %s: not started (%d)", vm->name, ret); /* load_images() said why */
 		return ret;
 	}
 	vm->state = VM_RUNNING;

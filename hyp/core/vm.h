@@ -6,6 +6,7 @@
 #include "lib/types.h"
 #include "core/spinlock.h"
 #include "core/config.h"
+#include "core/guest_layout.h"
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "core/vconsole.h"
@@ -17,7 +18,7 @@
 
 /* Guest physical map of the devices every VM may have (as on QEMU virt). */
 #define VM_IRQ_UART  10
-#define VM_PLIC_BASE 0x0c000000ULL
+#define VM_PLIC_BASE GUEST_PLIC_BASE /* the map is core/guest_layout.h's */
 #define VM_PLIC_NDEV 63
 #define VM_DTB_MAX   (64 * 1024)
 #define VM_RAM_BLOCK (2ULL << 20) /* unit of lazy zeroing; guest RAM sizes are multiples */

@@ -11,6 +11,9 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 
+_Static_assert(VPLIC_MMIO_SIZE == GUEST_PLIC_SIZE,
+               "the PLIC window is the one guest_layout checks");
+
 static void plic_notify(void *ctx, unsigned context, bool level)
 {
 	struct vm *vm = ctx;

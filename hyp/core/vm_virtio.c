@@ -27,6 +27,9 @@
 #include "vdev/virtio_console.h"
 #include "vdev/virtio_net.h"
 
+_Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE && VIRTIO_MMIO_SIZE <= VM_VIRTIO_STRIDE,
+               "the virtio-mmio windows are the ones guest_layout checks");
+
 enum vdev_kind {
 	VDEV_BLK = 1,
 	VDEV_NET,

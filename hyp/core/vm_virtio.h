@@ -9,9 +9,10 @@
  * Each device has its own lock; lock order: device -> VM irq_lock -> sched.
  */
 #include "lib/types.h"
+#include "core/guest_layout.h"
 
-#define VM_VIRTIO_BASE   0x10001000ULL
-#define VM_VIRTIO_STRIDE 0x1000ULL
+#define VM_VIRTIO_BASE   GUEST_VIRTIO_BASE /* the map is guest_layout.h's */
+#define VM_VIRTIO_STRIDE GUEST_VIRTIO_STRIDE
 #define VM_VIRTIO_IRQ0   1U
 
 struct vm;

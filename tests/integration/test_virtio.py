@@ -223,13 +223,13 @@ def test_blk_slices_isolated():
 def test_blk_slice_outside_disk_not_created():
     """Disk sizes are known only at boot: a VM whose slice starts at or runs past the end of
     its physical disk is not created (the error names VM and disk); a slice "to the end"
-    becomes the rest of the disk; the other VMs run."""
+    becomes the rest of the disk; with host best-effort the other VMs run."""
     fvtest.guest_image("hello")
     big = fresh_disk("slice-big")
     small = fresh_disk("slice-small")
     vm = ('{name} {{ memory-size = /bits/ 64 <0x2000000>; kernel = /incbin/("hello.bin"); '
           'autostart; virtio-blk-slots = <{slots}>; virtio-blk-slices = /bits/ 64 <{sl}>; }};')
-    dts = ('/dts-v1/; / { compatible = "ferrovisor,config-v1"; vms { '
+    dts = ('/dts-v1/; / { compatible = "ferrovisor,config-v1"; host { best-effort; }; vms { '
            + vm.format(name="rest", slots="0", sl="65536 0")
            + vm.format(name="outside", slots="1", sl="4096 8")
            + vm.format(name="over", slots="1", sl="2000 100")

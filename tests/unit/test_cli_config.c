@@ -152,6 +152,12 @@ struct bad_case {
 #define KERNEL "kernel: flat.bin\n"
 
 static const struct bad_case bad_cases[] = {
+    {"null_twice", "name: a\nname: ~\n" KERNEL, "vm.yaml:2:1: name: given twice (first at line 1)"},
+    {"nesting_too_deep",
+     KERNEL
+     "network: "
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+     "vm.yaml:2:41: config: nesting deeper than 32 levels"},
     {"size_not_a_size",
      "# vm-config.yaml\nname: \"my-first-vm\"\nvcpus: 2\nmemory: \"1Q\"\n" KERNEL,
      "vm.yaml:4:9: memory: \"1Q\" is not a size (e.g. 512M, 1G)"},
@@ -180,7 +186,7 @@ static const struct bad_case bad_cases[] = {
      "vm.yaml:2:14: memory_base: 0x80001000 is not a multiple of 0x200000"},
     {"kernel_missing", "name: a\nvcpus: 1\n",
      "vm.yaml:1:1: kernel: missing (the guest image to boot)"},
-    {"kernel_null", "name: a\nkernel:\n", "vm.yaml:2:8: kernel: missing (the guest image to boot)"},
+    {"kernel_null", "name: a\nkernel:\n", "vm.yaml:1:1: kernel: missing (the guest image to boot)"},
     {"kernel_empty_string", "kernel: \"\"\n", "vm.yaml:1:9: kernel: must not be empty"},
     {"kernel_not_found", "kernel: nope.bin\n",
      "vm.yaml:1:9: kernel: cannot use @/nope.bin: No such file or directory"},
@@ -237,7 +243,37 @@ static const struct bad_case bad_cases[] = {
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
      "vm.yaml:2:15: command_line: longer than 511 characters"},
     {"uart_overlaps_ram", KERNEL "uart_base: 0x80001000\n",
-     "vm.yaml:2:12: uart_base: UART at 0x80001000 overlaps guest RAM"},
+     "vm.yaml:2:12: uart_base: UART (0x80001000-0x800010ff) overlaps guest RAM "
+     "(0x80000000-0x8fffffff)"},
+    {"no_room_for_device_tree", KERNEL "memory: 2M\nkernel_offset: 0x1f0000\n",
+     "vm.yaml:2:9: memory: guest RAM (0x200000 bytes) cannot hold the kernel (0x40 bytes at "
+     "offset 0x1f0000), a 64 KiB device tree and the initrd (0x0 bytes)"},
+    {"uart_over_virtio_window", KERNEL "uart_base: 0x10001000\nstorage: [{image: disk.img}]\n",
+     "vm.yaml:2:12: uart_base: UART (0x10001000-0x100010ff) overlaps virtio-mmio window 0 "
+     "(0x10001000-0x100011ff)"},
+    {"uart_over_last_virtio_window",
+     KERNEL "uart_base: 0x10008100\nvirtio_console: true\n"
+            "network: [{}, {}, {}, {}, {}, {}, {}]\n",
+     "vm.yaml:2:12: uart_base: UART (0x10008100-0x100081ff) overlaps virtio-mmio window 7 "
+     "(0x10008000-0x100081ff)"},
+    {"uart_over_interrupt_controller", KERNEL "uart_base: 0xfffff00\n",
+     "vm.yaml:2:12: uart_base: UART (0xfffff00-0xfffffff) overlaps interrupt controller "
+     "(0xc000000-0xfffffff)"},
+    {"uart_default_over_ram", KERNEL "memory_base: 0x10000000\n",
+     "vm.yaml:2:14: memory_base: UART (0x10000000-0x100000ff) overlaps guest RAM "
+     "(0x10000000-0x1fffffff)"},
+    {"ram_over_interrupt_controller", KERNEL "memory_base: 0\nmemory: 256M\n",
+     "vm.yaml:2:14: memory_base: guest RAM (0x0-0xfffffff) overlaps interrupt controller "
+     "(0xc000000-0xfffffff)"},
+    {"ram_over_virtio_window",
+     KERNEL "uart: false\nmemory_base: 0x10000000\nmemory: 4M\nvirtio_console: true\n",
+     "vm.yaml:3:14: memory_base: guest RAM (0x10000000-0x103fffff) overlaps virtio-mmio window "
+     "0 (0x10001000-0x100011ff)"},
+    {"ram_over_virtio_window_uart_given",
+     KERNEL "uart_base: 0x20000000\nmemory_base: 0x10000000\nmemory: 4M\n"
+            "network: [{}]\n",
+     "vm.yaml:3:14: memory_base: guest RAM (0x10000000-0x103fffff) overlaps virtio-mmio window "
+     "0 (0x10001000-0x100011ff)"},
     {"uart_base_unaligned", KERNEL "uart_base: 0x10000010\n",
      "vm.yaml:2:12: uart_base: 0x10000010 is not a multiple of 0x100"},
     {"pin_count_mismatch", KERNEL "vcpus: 2\npin: [0]\n",
@@ -404,8 +440,7 @@ static const struct bad_case bad_cases[] = {
      "and tap is given too"},
     {"uplink_user_null",
      "host:\n  switches:\n    - name: lan0\n      uplink:\n        user:\n" KERNEL,
-     "vm.yaml:5:14: host.switches[0].uplink.user: empty; write user: true or user: {hostfwd: "
-     "[...]}"},
+     "vm.yaml:5:9: host.switches[0].uplink: needs one of tap: IFNAME, socket: true or user: true"},
     {"uplink_user_list",
      "host:\n  switches:\n    - name: lan0\n      uplink:\n        user: [a]\n" KERNEL,
      "vm.yaml:5:15: host.switches[0].uplink.user: expected true, false or a mapping (hostfwd: "
@@ -860,6 +895,66 @@ static void check_host_memory_ok(const struct model *m)
 	assert_false(m->host.memory_auto);
 }
 
+/*
+ * Every key documented to keep its default when null or empty does: the
+ * model is the minimal one, and the bundle holds no trace of a null (the
+ * hypervisor's parser reads the defaults, the name is the file's).
+ */
+static void check_nulls_are_defaults(const struct model *m)
+{
+	check_minimal(m);
+	void *blob;
+	size_t size;
+	struct diag d;
+	diag_init(&d, m->file);
+	assert_int_equal(bundle_build(m, &blob, &size, &d), 0);
+	static struct hyp_config cfg;
+	char err[160];
+	if (bundle_verify(blob, size, &cfg, err, sizeof(err)))
+		fail_msg("parser: %s", err);
+	assert_string_equal(cfg.vms[0].name, "vm");
+	assert_int_equal(cfg.vms[0].vcpus, 1);
+	assert_int_equal(cfg.vms[0].mem_base, 0x80000000ULL);
+	assert_int_equal(cfg.vms[0].uart_base, 0x10000000ULL);
+	assert_true(cfg.vms[0].has_uart);
+	assert_int_equal(cfg.vms[0].bootargs[0], '\0');
+	assert_string_equal(cfg.focus, "vm");
+	free(blob);
+}
+
+/* A null kernel_offset or command_line still gets the Linux Image's defaults. */
+static void check_linux_nulls(const struct model *m)
+{
+	const struct model_vm *vm = &m->vms[0];
+	assert_int_equal(vm->kernel_offset, 0x400000);
+	assert_non_null(vm->command_line);
+	assert_string_equal(vm->command_line, MODEL_LINUX_BOOTARGS);
+}
+
+/* host.best_effort reaches the blob as /host/best-effort, read back by the hypervisor's parser. */
+static void check_best_effort(const struct model *m)
+{
+	assert_true(m->host.best_effort);
+	void *blob;
+	size_t size;
+	struct diag d;
+	diag_init(&d, m->file);
+	assert_int_equal(bundle_build(m, &blob, &size, &d), 0);
+	static struct hyp_config cfg;
+	char err[160];
+	if (bundle_verify(blob, size, &cfg, err, sizeof(err)))
+		fail_msg("parser: %s", err);
+	assert_true(cfg.best_effort);
+	free(blob);
+}
+
+/* Windows that touch but do not overlap are fine. */
+static void check_adjacent(const struct model *m)
+{
+	assert_int_equal(m->vms[0].uart_base, 0x10000f00);
+	assert_int_equal(m->vms[0].memory_base, 0x10200000);
+}
+
 static const struct good_case good_cases[] = {
     {"minimal", KERNEL, check_minimal},
     {"issue_example",
@@ -941,6 +1036,20 @@ static const struct good_case good_cases[] = {
      KERNEL "storage:\n  - {image: disk.img, slice: {size: 4K}}\n"
             "  - {image: disk2.img, slice: ~}\n",
      NULL},
+    {"null_keeps_defaults",
+     "host:\n  cpus: ~\n  memory: null\n  time_slice_us:\n  console_focus: ~\n  switches: ~\n"
+     "name: ~\nvcpus: null\nmemory:\nmemory_base: ~\n" KERNEL "kernel_offset: ~\ninitrd: ~\n"
+     "command_line: ~\nweight: ~\naffinity: ~\npin: ~\nautostart: ~\nuart: ~\n"
+     "uart_base: ~\nnetwork: ~\nstorage: ~\nvirtio_console: ~\n",
+     check_nulls_are_defaults},
+    {"null_empty_name", "name:\n" KERNEL, check_nulls_are_defaults},
+    {"null_linux_defaults", "kernel: Image\nkernel_offset: ~\ncommand_line: null\n",
+     check_linux_nulls},
+    {"best_effort", "host:\n  best_effort: true\n" KERNEL, check_best_effort},
+    {"adjacent_windows",
+     KERNEL "uart_base: 0x10000f00\nmemory_base: 0x10200000\nmemory: 4M\nvirtio_console: true\n"
+            "network: [{}, {}, {}, {}, {}, {}, {}]\n",
+     check_adjacent},
     {"anchors_and_aliases",
      "vms:\n  - &base {kernel: flat.bin, memory: 32M, name: a}\n"
      "  - {kernel: flat.bin, memory: 32M, name: b}\n",

@@ -60,8 +60,10 @@ static gpa_t place(struct vm *vm, gpa_t top, struct vm_dtb_scratch *s)
 	struct guest_dtb_params *p = &s->p;
 	const struct vm_config *cfg = vm->cfg;
 	if (guest_dtb_isa(riscv_feat.host_isa ? riscv_feat.host_isa : "rv64imafdc", isa_flags(),
-	                  &s->isa) != 0)
+	                  &s->isa) != 0) {
+		pr_err("vm %s: cannot build its device tree (no usable ISA string)", vm->name);
 		return 0;
+	}
 	p->vm_name = vm->name;
 	p->nr_vcpus = vm->nr_vcpus;
 	p->timebase_hz = (uint32_t)time_freq_hz();
@@ -91,8 +93,11 @@ static gpa_t place(struct vm *vm, gpa_t top, struct vm_dtb_scratch *s)
 		vm_virtio_window(vm, j, &p->virtio[j].base, &p->virtio[j].size, &p->virtio[j].irq);
 	gpa_t dtb = ALIGN_DOWN(top - VM_DTB_MAX, PAGE_SIZE);
 	void *buf = vm_gpa_to_hva(vm, dtb, VM_DTB_MAX);
-	if (!buf || dtb < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size)
+	if (!buf || dtb < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size) {
+		pr_err("vm %s: no room for its %u KiB device tree between the kernel and 0x%lx",
+		       vm->name, (unsigned)(VM_DTB_MAX >> 10), (unsigned long)top);
 		return 0;
+	}
 	int n = guest_dtb_build(p, buf, VM_DTB_MAX);
 	if (n < 0) {
 		pr_err("vm %s: cannot build its device tree (%d)", vm->name, n);

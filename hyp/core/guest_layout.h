@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_GUEST_LAYOUT_H
+#define FV_CORE_GUEST_LAYOUT_H
+
+/*
+ * The guest-physical map of a VM and the one check of it that the tool
+ * (`ferrovisor validate`, tools/resolve.c), the hypervisor's VM setup
+ * (hyp/core/main.c, before vm_create) and the guest device tree builder
+ * (hyp/core/guest_dtb.c) share: every window valid and aligned, no two
+ * windows sharing a byte. A VM's windows are its RAM, its UART (unless it
+ * has none), the interrupt controller and one virtio-mmio window per
+ * paravirtual device, all at the places QEMU virt uses.
+ *
+ * Pure code: no allocation, no globals; compiles on the host unchanged.
+ */
+#include "lib/types.h"
+#include "core/config.h"
+
+#define GUEST_PLIC_BASE     0x0c000000ULL
+#define GUEST_PLIC_SIZE     0x4000000ULL /* 64 MiB, as on QEMU virt */
+#define GUEST_VIRTIO_BASE   0x10001000ULL
+#define GUEST_VIRTIO_STRIDE 0x1000ULL
+#define GUEST_VIRTIO_SIZE   0x200ULL
+#define GUEST_UART_SIZE     0x100ULL
+#define GUEST_RAM_ALIGN     (2ULL << 20)
+#define GUEST_MAX_GPA       (1ULL << 41) /* Sv39x4: guest physical addresses below 2 TiB */
+/*
+ * Room the hypervisor keeps for a VM's device tree: it goes just below the
+ * initrd (which goes to the top of RAM), page aligned, above the kernel.
+ */
+#define GUEST_DTB_ROOM  (64ULL << 10)
+#define GUEST_PAGE_SIZE 4096ULL
+/* RAM, UART, interrupt controller and CFG_MAX_VIRTIO virtio windows. */
+#define GUEST_MAX_WINDOWS (3 + CFG_MAX_VIRTIO)
+
+/* What a window is; RAM and UART are the ones a configuration places. */
+enum guest_win_kind {
+	GUEST_WIN_RAM,
+	GUEST_WIN_UART,
+	GUEST_WIN_PLIC,
+	GUEST_WIN_VIRTIO,
+	GUEST_WIN_OTHER, /* any further device window a caller checks */
+};
+
+struct guest_window {
+	enum guest_win_kind kind;
+	unsigned index; /* virtio: device number j; else 0 */
+	uint64_t base;
+	uint64_t size;
+};
+
+/* What is wrong with a layout: window bad, and for an overlap the window other. */
+struct guest_layout_error {
+	int code; /* -FV_ERANGE: bad alone; -FV_EEXIST: overlaps other; -FV_ENOSPC: RAM too small */
+	unsigned bad;   /* index into the windows checked */
+	unsigned other; /* -FV_EEXIST only */
+	char what[160]; /* "UART (0x...-0x...) overlaps virtio-mmio window 0 (0x...-0x...)" */
+};
+
+/*
+ * Check n windows: each non-empty, not wrapping past 2^64, and no two
+ * overlapping. For an overlap, bad is the window the operator should move
+ * (a RAM or UART window; of two, the later one) and other the one it hits.
+ * Returns 0, or a negative fv_err with *err filled.
+ */
+int guest_layout_check(const struct guest_window *w, unsigned n, struct guest_layout_error *err);
+
+/*
+ * The windows of configured VM vm, in the order RAM, UART (if it has one),
+ * interrupt controller, virtio device 0..; returns how many (at most
+ * GUEST_MAX_WINDOWS). Window j of the virtio devices is at
+ * GUEST_VIRTIO_BASE + j * GUEST_VIRTIO_STRIDE.
+ */
+unsigned guest_layout_of(const struct vm_config *vm, struct guest_window *w);
+
+/*
+ * The whole check of a configured VM: RAM 2 MiB aligned and below 2 TiB,
+ * UART 256-byte aligned and below 2 TiB, at most CFG_MAX_VIRTIO virtio
+ * devices, then guest_layout_check() of guest_layout_of(); last, if the VM
+ * has a kernel (kernel_size != 0), that kernel, device tree and initrd fit
+ * in RAM where the hypervisor places them (-FV_ENOSPC, bad = RAM). Returns
+ * 0 or a negative fv_err with *err filled (bad/other index
+ * guest_layout_of()'s windows).
+ */
+int guest_layout_check_vm(const struct vm_config *vm, struct guest_layout_error *err);
+
+/* "guest RAM", "UART", "interrupt controller", "virtio-mmio window 3": a window's name. */
+void guest_layout_name(const struct guest_window *w, char *buf, size_t len);
+
+#endif
