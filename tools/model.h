@@ -102,7 +102,7 @@ enum image_kind {
 
 enum uplink_kind {
 	UPLINK_NONE,
-	UPLINK_TAP,    /* host tap interface; a 127.0.0.1 socket when it cannot be used */
+	UPLINK_TAP, /* host tap interface; none (or `run --uplink-fallback unix`) when unusable */
 	UPLINK_SOCKET, /* -netdev socket,listen=127.0.0.1:PORT */
 	UPLINK_USER,   /* -netdev user,restrict=on with 127.0.0.1 port forwards */
 };
