@@ -163,7 +163,8 @@ static void print_switch(FILE *f, const struct model_switch *sw)
 	case UPLINK_TAP:
 		fputs("        tap: ", f);
 		yaml_str(f, up->tap);
-		fputs("  # no uplink when the tap cannot be used (run --uplink-fallback unix)\n", f);
+		fputs("  # no uplink when the tap cannot be used (run --uplink-fallback unix)\n",
+		      f);
 		break;
 	case UPLINK_SOCKET:
 		fputs("        socket: true\n", f);

@@ -63,9 +63,9 @@ static void open_line_locked(const char *tag)
 	open_col = 0;
 }
 
-static void console_write_src(const char *tag, const char *s, size_t len, enum src_mode mode)
+/* cons_lock held: write one source's bytes, tagging a line whenever it (re)opens. */
+static void write_src_locked(const char *tag, const char *s, size_t len, enum src_mode mode)
 {
-	spin_lock(&cons_lock);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		open_line_locked(tag);
@@ -81,6 +81,12 @@ static void console_write_src(const char *tag, const char *s, size_t len, enum s
 			out_c(c);
 		}
 	}
+}
+
+static void console_write_src(const char *tag, const char *s, size_t len, enum src_mode mode)
+{
+	spin_lock(&cons_lock);
+	write_src_locked(tag, s, len, mode);
 	spin_unlock(&cons_lock);
 }
 
@@ -92,6 +98,23 @@ void console_write(const char *tag, const char *s, size_t len)
 void console_write_guest(const char *tag, const char *s, size_t len, bool raw)
 {
 	console_write_src(tag, s, len, raw ? SRC_GUEST_RAW : SRC_GUEST);
+}
+
+void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown, bool raw)
+{
+	/*
+	 * One decision under cons_lock: if the screen still shows this line open, only its new
+	 * bytes follow; if anything else was written since (a log line, another VM), the line
+	 * starts again with its tag and everything so far, so every line a guest completes
+	 * appears whole on one terminal line, however often it was interrupted.
+	 */
+	enum src_mode mode = raw ? SRC_GUEST_RAW : SRC_GUEST;
+	spin_lock(&cons_lock);
+	if (shown > 0 && shown <= len && open_tag == tag)
+		write_src_locked(tag, line + shown, len - shown, mode);
+	else
+		write_src_locked(tag, line, len, mode);
+	spin_unlock(&cons_lock);
 }
 
 bool console_line_open(const char *tag)

@@ -30,6 +30,13 @@ void console_write(const char *tag, const char *s, size_t len);
  * unless raw (the operator's `console raw on`, focused VM only).
  */
 void console_write_guest(const char *tag, const char *s, size_t len, bool raw);
+/*
+ * Write a guest's (possibly still partial) line of which the first `shown` bytes were
+ * written before: only the rest if tag's line is still the open one on the screen, else
+ * the whole line again under a fresh tag. Filtered like console_write_guest().
+ */
+void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown,
+                              bool raw);
 /* Whether tag's line is the open one (nothing else was written since). */
 bool console_line_open(const char *tag);
 /* Hypervisor log line, printf-style, tagged "hyp". */

@@ -33,18 +33,25 @@ static bool escape_pending;
 static bool raw_mode;
 static struct timer_event poll_timer;
 
-/* line_lock held */
-static void flush_locked(struct vm *vm)
+/*
+ * line_lock held: show the line buffer. A complete line (or a full buffer) is written and
+ * the buffer restarts; a partial one (the focused VM's prompt) stays buffered with what is
+ * shown remembered, so that if another source interrupts it on the screen the whole line
+ * is written again when it continues (console_write_guest_line).
+ */
+static void flush_locked(struct vm *vm, bool complete)
 {
 	struct vconsole *c = &vm->con;
-	if (c->line_len) {
+	if (c->line_len > c->line_shown || (complete && c->line_len)) {
 		/* Any CPU may flush: read focus and raw_mode atomically (boot CPU writes them). */
 		int f = __atomic_load_n(&focus, __ATOMIC_RELAXED);
 		bool raw = __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 &&
 		           (unsigned)f < vm_count && vm_table[f] == vm;
-		console_write_guest(vm->name, c->line, c->line_len, raw);
-		c->line_len = 0;
+		console_write_guest_line(vm->name, c->line, c->line_len, c->line_shown, raw);
+		c->line_shown = c->line_len;
 	}
+	if (complete)
+		c->line_len = c->line_shown = 0;
 }
 
 /* line_lock held */
@@ -56,7 +63,7 @@ static void line_put_locked(struct vm *vm, uint8_t ch)
 		c->line_start_ns = time_now_ns();
 	c->line[c->line_len++] = (char)ch;
 	if (ch == '\n' || c->line_len == VCONSOLE_LINE_MAX)
-		flush_locked(vm);
+		flush_locked(vm, true);
 }
 
 static void uart_tx(void *ctx, uint8_t ch)
@@ -136,7 +143,7 @@ void vconsole_reset(struct vm *vm)
 	c->hvc_active = false;
 	spin_unlock(&c->lock);
 	spin_lock(&c->line_lock);
-	c->line_len = 0;
+	c->line_len = c->line_shown = 0;
 	spin_unlock(&c->line_lock);
 }
 
@@ -176,7 +183,7 @@ size_t vconsole_read(struct vm *vm, uint8_t *buf, size_t n)
 void vconsole_flush(struct vm *vm)
 {
 	spin_lock(&vm->con.line_lock);
-	flush_locked(vm);
+	flush_locked(vm, true);
 	spin_unlock(&vm->con.line_lock);
 }
 
@@ -307,8 +314,9 @@ static void service_vms(uint64_t now)
 		 * mid-line never has its line split by another VM's output.
 		 */
 		spin_lock(&c->line_lock);
-		if (c->line_len && focus == (int)i && now - c->line_start_ns >= PARTIAL_FLUSH_NS)
-			flush_locked(vm);
+		if (c->line_len > c->line_shown && focus == (int)i &&
+		    now - c->line_start_ns >= PARTIAL_FLUSH_NS)
+			flush_locked(vm, false);
 		spin_unlock(&c->line_lock);
 	}
 }

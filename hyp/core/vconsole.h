@@ -20,6 +20,7 @@ struct vconsole {
 	struct vuart uart;
 	char line[VCONSOLE_LINE_MAX];
 	unsigned line_len;
+	unsigned line_shown;    /* bytes of line[] already on the screen (a partial flush) */
 	uint64_t line_start_ns; /* when the pending partial line began */
 	uint8_t inq[VCONSOLE_INQ_SIZE];
 	unsigned inq_head, inq_tail;
