@@ -45,7 +45,7 @@ GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck deps benchmark images clean
-all: hyp guests configs tools userland
+all: hyp guests configs tools ferrovisord userland
 quick-build: all
 
 release:
@@ -208,6 +208,7 @@ run-debug: deps all
 
 include mk/unit.mk
 include mk/tools.mk
+include mk/ferrovisord.mk
 
 # The YAML loader is fuzzed for FUZZ_SECONDS first, so the runner's summary line
 # ("N passed, N failed, N skipped") is the last thing `make test` prints.
