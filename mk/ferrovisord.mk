@@ -1,10 +1,15 @@
 # ferrovisord (tools/ferrovisord/), the service VM's management daemon: libmicrohttpd +
 # cJSON. Included from the top Makefile (needs BUILD, Q and TOOLS_WARN).
 #   make ferrovisord          build/tools/ferrovisord (host, for the tests; sim backend)
-FVD_SRC     := $(wildcard tools/ferrovisord/*.c)
+# The control-channel backend (fvd_hvc.c) needs the control protocol, hyp/core/ctl_proto.[ch]
+# (linked unchanged); until that is in the tree the daemon has the sim backend only.
+FVD_CTL     := $(wildcard hyp/core/ctl_proto.h)
+FVD_SRC     := $(filter-out tools/ferrovisord/fvd_hvc.c,$(wildcard tools/ferrovisord/*.c)) \
+               $(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c hyp/core/ctl_proto.c)
+FVD_DEFS    := -Ihyp $(if $(FVD_CTL),-DFVD_HAVE_CTL=1)
 FVD_OUT     := $(BUILD)/tools
 FVD_BIN     := $(FVD_OUT)/ferrovisord
-FVD_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE $(TOOLS_WARN) -Wconversion -MMD -MP
+FVD_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE $(FVD_DEFS) $(TOOLS_WARN) -Wconversion -MMD -MP
 FVD_LDLIBS  := -lmicrohttpd -lcjson
 FVD_OBJ     := $(patsubst %.c,$(FVD_OUT)/obj/%.o,$(FVD_SRC))
 
@@ -38,7 +43,7 @@ FVD_RV_LIB   := $(FVD_SYSROOT)/usr/lib/riscv64-linux-gnu
 FVD_RV_BIN   := $(BUILD)/svc/bin/ferrovisord
 FVD_RV_FLAGS := --sysroot=$(FVD_SYSROOT) -isystem $(FVD_SYSROOT)/usr/include/riscv64-linux-gnu \
                 -isystem $(FVD_SYSROOT)/usr/include -B$(FVD_RV_LIB)/ -L$(FVD_RV_LIB) \
-                -std=c11 -O2 -D_DEFAULT_SOURCE $(TOOLS_WARN) -Wconversion
+                -std=c11 -O2 -D_DEFAULT_SOURCE $(FVD_DEFS) $(TOOLS_WARN)
 FVD_RV_LDFLAGS := -Wl,-rpath-link,$(FVD_RV_LIB) -Wl,--disable-new-dtags \
                   -Wl,-rpath,/usr/lib/riscv64-linux-gnu
 
@@ -65,3 +70,11 @@ svc: $(SVC_LAYER)
 # The unit test of the daemon's routing and sim backend (tests/unit/test_fvd.src) links
 # tools/ferrovisord/*.c, which the generic unit rule does not watch.
 build/unit/test_fvd: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+
+# The control-channel backend against the sim behind an FVCP server on a socketpair
+# (tests/unit/test_fvd_hvc.c); without the protocol in the tree the test reports a skip.
+build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/*.[ch]) $(FVD_CTL)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(if $(FVD_CTL),-DFVD_HAVE_CTL=1) -o $@ $< \
+		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_sim.c \
+		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lpthread

@@ -106,6 +106,20 @@ class Daemon:
         return self.call("GET", f"/vms/{name}", expect=200)[2]["state"]
 
 
+def crc32c(data):
+    """CRC-32C (Castagnoli), the checksum of a VM package."""
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+        table.append(c)
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
 def pkg_headers(n):
     return {"Content-Type": "application/octet-stream", "Content-Length": str(n)}
 
@@ -154,6 +168,16 @@ def test_every_endpoint_against_openapi():
         assert (vm["state"], vm["vcpus"], vm["memory_mb"]) == ("stopped", 2, 128), vm
         assert d.call("GET", "/host", expect=200)[2]["memory_free_mb"] == free0 - 128
         d.call("POST", "/vms?name=gamma", body=b"x", headers=pkg_headers(1), expect=409)
+        # The package's CRC-32C, when given, is checked at the end of the upload.
+        crc = crc32c(blob)
+        d.call("POST", f"/vms?name=delta&crc32c={crc ^ 1:08x}", body=blob,
+               headers=pkg_headers(len(blob)), expect=400)
+        d.call("GET", "/vms/delta", expect=404)
+        d.call("POST", "/vms?name=delta&crc32c=xyz", body=blob,
+               headers=pkg_headers(len(blob)), expect=400)
+        d.call("POST", f"/vms?name=delta&crc32c={crc:08x}", body=blob,
+               headers=pkg_headers(len(blob)), expect=201)
+        d.call("DELETE", "/vms/delta", expect=204)
         d.call("DELETE", "/vms/gamma", expect=204)
         d.call("GET", "/vms/gamma", expect=404)
         d.call("DELETE", "/vms/gamma", expect=404)

@@ -90,6 +90,11 @@ static void test_route_methods_and_problems(void **state)
 		assert_true(k->status >= 400 && k->status < 600);
 	}
 	assert_string_equal(fvd_state_name(FVD_VM_PAUSED), "paused");
+	assert_string_equal(fvd_state_name(FVD_VM_SUSPENDED), "suspended");
+	for (int s = 0; s < FVD_VM__COUNT; s++) {
+		assert_non_null(fvd_state_name((enum fvd_state)s));
+		assert_string_not_equal(fvd_state_name((enum fvd_state)s), "unknown");
+	}
 	assert_string_equal(fvd_state_name((enum fvd_state)42), "unknown");
 }
 

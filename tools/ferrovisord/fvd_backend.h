@@ -29,8 +29,9 @@ enum fvd_err {
 	FVD_E_DENIED = -7,   /* not allowed on this VM (e.g. destroying the service VM) */
 	FVD_E_TOOBIG = -8,   /* upload larger than the backend accepts */
 	FVD_E_IO = -9,       /* the control channel failed */
-	FVD_E_BUSY = -10,    /* the VM is being created */
-	FVD_E__COUNT = 11,
+	FVD_E_BUSY = -10,    /* the VM is being created, or another upload runs */
+	FVD_E_NOTSUP = -11,  /* the hypervisor does not offer the operation (yet) */
+	FVD_E__COUNT = 12,
 };
 
 enum fvd_state {
@@ -39,6 +40,8 @@ enum fvd_state {
 	FVD_VM_RUNNING,
 	FVD_VM_PAUSED,
 	FVD_VM_CRASHED,
+	FVD_VM_STOPPING,  /* stop requested, not yet complete */
+	FVD_VM_SUSPENDED, /* suspended to RAM by its guest (SBI SUSP) */
 	FVD_VM__COUNT,
 };
 
@@ -79,6 +82,8 @@ struct fvd_create_req {
 	uint32_t vcpus;
 	uint64_t memory_bytes;
 	uint64_t package_bytes; /* announced size of the package */
+	bool has_crc;           /* crc32c given (the control channel requires it) */
+	uint32_t crc32c;        /* CRC-32C (Castagnoli) of the whole package */
 };
 
 struct fvd_backend_ops {

@@ -282,6 +282,7 @@ static int http_create_begin(struct fvd_http *h, struct MHD_Connection *c, struc
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *clen =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *crc;
 	struct fvd_create_req cr;
 	uint64_t vcpus, mem_mb, len;
 	int err;
@@ -315,6 +316,21 @@ static int http_create_begin(struct fvd_http *h, struct MHD_Connection *c, struc
 		                         "a non-empty package with Content-Length is required "
 		                         "(progress is reported against it)");
 		return 1;
+	}
+	crc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "crc32c");
+	if (crc) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(crc, &end, 16);
+		if (errno || *end || strlen(crc) != 8 || v > 0xffffffffu) {
+			*ret = http_problem_kind(c, &http_k_param, url, NULL,
+			                         "query parameter 'crc32c' must be 8 hex digits");
+			return 1;
+		}
+		cr.has_crc = true;
+		cr.crc32c = (uint32_t)v;
 	}
 	memcpy(cr.name, name, strlen(name));
 	cr.vcpus = (uint32_t)vcpus;

@@ -2,9 +2,11 @@
 /*
  * ferrovisord: the management daemon of a Ferrovisor service VM. It serves the REST API
  * of docs/api/openapi.yaml and carries its requests to the hypervisor through a backend:
- * "sim" (an in-memory host, for tests and until the control channel exists).
+ * "sim" (an in-memory host, for tests) or "hvc" (the control channel, FVCP over the
+ * service VM's control console, docs/control-protocol.md).
  *
- *   ferrovisord [--listen ADDR] [--port N] [--backend sim] [--openapi FILE]
+ *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
+ *               [--openapi FILE]
  *
  * Prints "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
  * serves, and runs until SIGINT or SIGTERM.
@@ -17,6 +19,11 @@
 
 #include "fvd_http.h"
 #include "fvd_sim.h"
+#ifdef FVD_HAVE_CTL
+#include "fvd_hvc.h"
+#endif
+
+#define MAIN_HELLO_TIMEOUT_MS 5000
 
 static void main_usage(FILE *f)
 {
@@ -50,6 +57,7 @@ int main(int argc, char **argv)
 	struct fvd_http_opts o = {.listen = "127.0.0.1", .port = 8080, .openapi = NULL};
 	struct fvd_backend be = {.ops = &fvd_sim_ops, .ctx = &sim};
 	const char *backend = "sim";
+	const char *device = "/dev/hvc1";
 	struct fvd_http *h;
 	sigset_t set;
 	int sig;
@@ -76,6 +84,8 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(a, "--backend") == 0) {
 			backend = v;
+		} else if (strcmp(a, "--device") == 0) {
+			device = v;
 		} else if (strcmp(a, "--openapi") == 0) {
 			o.openapi = v;
 		} else {
@@ -85,17 +95,37 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (strcmp(backend, "sim") != 0) {
-		fprintf(stderr,
-		        "ferrovisord: --backend '%s': only 'sim' exists so far (the control "
-		        "channel backend needs the control protocol)\n",
-		        backend);
+	if (strcmp(backend, "hvc") == 0) {
+#ifdef FVD_HAVE_CTL
+		int fd = fvd_hvc_open_tty(device);
+		struct fvd_hvc *hvc;
+
+		if (fd < 0) {
+			fprintf(stderr, "ferrovisord: %s: %s\n", device, strerror(errno));
+			return 1;
+		}
+		hvc = fvd_hvc_open(fd, MAIN_HELLO_TIMEOUT_MS);
+		if (!hvc)
+			return 1;
+		be.ops = &fvd_hvc_ops;
+		be.ctx = hvc;
+#else
+		(void)device;
+		fprintf(stderr, "ferrovisord: --backend hvc: built without the control protocol "
+		                "(hyp/core/ctl_proto.h)\n");
+		return 2;
+#endif
+	} else if (strcmp(backend, "sim") == 0) {
+		fvd_sim_init(&sim, fvd_sim_now_ms());
+	} else {
+		fprintf(stderr, "ferrovisord: --backend '%s': sim or hvc\n", backend);
 		return 2;
 	}
-	fvd_sim_init(&sim, fvd_sim_now_ms());
 
 	/* Block the stop signals before the server thread starts, so it inherits the mask
 	 * and only sigwait below receives them. */
+	/* A client or the control tty going away is an error return, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -5,8 +5,9 @@
 #include <string.h>
 
 static const char *const route_states[FVD_VM__COUNT] = {
-    [FVD_VM_CREATING] = "creating", [FVD_VM_STOPPED] = "stopped", [FVD_VM_RUNNING] = "running",
-    [FVD_VM_PAUSED] = "paused",     [FVD_VM_CRASHED] = "crashed",
+    [FVD_VM_CREATING] = "creating",   [FVD_VM_STOPPED] = "stopped", [FVD_VM_RUNNING] = "running",
+    [FVD_VM_PAUSED] = "paused",       [FVD_VM_CRASHED] = "crashed", [FVD_VM_STOPPING] = "stopping",
+    [FVD_VM_SUSPENDED] = "suspended",
 };
 
 static const char *const route_actions[FVD_ACT__COUNT] = {
@@ -38,7 +39,8 @@ static const struct fvd_problem_kind route_problems[FVD_E__COUNT] = {
     [-FVD_E_DENIED] = {403, "denied", "Not allowed on this VM"},
     [-FVD_E_TOOBIG] = {413, "too-large", "Upload too large"},
     [-FVD_E_IO] = {502, "control-channel", "Control channel failure"},
-    [-FVD_E_BUSY] = {409, "vm-busy", "VM is being created"},
+    [-FVD_E_BUSY] = {409, "busy", "VM or upload channel busy"},
+    [-FVD_E_NOTSUP] = {501, "not-supported", "Not supported by this hypervisor"},
 };
 
 static const struct fvd_problem_kind route_internal = {500, "internal", "Internal error"};

@@ -34,6 +34,19 @@ uint64_t fvd_sim_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), continued from crc (0 to start),
+ * the checksum the control protocol announces for a package. */
+static uint32_t sim_crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
 static struct fvd_sim_vm *sim_find(struct fvd_sim *sim, const char *name)
 {
 	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
@@ -169,6 +182,7 @@ static int sim_vm_destroy(void *be, const char *name)
 static int sim_create_begin(void *be, const struct fvd_create_req *req)
 {
 	struct fvd_sim *sim = be;
+	struct fvd_sim_vm *v;
 	size_t used = 0;
 
 	if (req->vcpus == 0 || req->vcpus > 8 || req->memory_bytes == 0 || req->package_bytes == 0)
@@ -184,7 +198,11 @@ static int sim_create_begin(void *be, const struct fvd_create_req *req)
 	if (req->memory_bytes > FVD_SIM_MEMORY - sim_used_memory(sim))
 		return FVD_E_NOMEM;
 	sim_add(sim, req->name, FVD_VM_CREATING, req->vcpus, req->memory_bytes, false);
-	sim_find(sim, req->name)->info.upload_total = req->package_bytes;
+	v = sim_find(sim, req->name);
+	v->info.upload_total = req->package_bytes;
+	v->has_crc = req->has_crc;
+	v->crc_expect = req->crc32c;
+	v->crc_run = 0;
 	return FVD_OK;
 }
 
@@ -192,7 +210,6 @@ static int sim_create_chunk(void *be, const char *name, const void *data, size_t
 {
 	struct fvd_sim_vm *v = sim_find(be, name);
 
-	(void)data;
 	if (!v)
 		return FVD_E_NOTFOUND;
 	if (v->info.state != FVD_VM_CREATING)
@@ -200,6 +217,7 @@ static int sim_create_chunk(void *be, const char *name, const void *data, size_t
 	if (len > v->info.upload_total - v->info.upload_done)
 		return FVD_E_TOOBIG;
 	v->info.upload_done += len;
+	v->crc_run = sim_crc32c(v->crc_run, data, len);
 	return FVD_OK;
 }
 
@@ -215,8 +233,9 @@ static int sim_create_end(void *be, const char *name, bool commit)
 		v->used = false;
 		return FVD_OK;
 	}
-	/* A short package is never a VM: the hypervisor would have half an image. */
-	if (v->info.upload_done != v->info.upload_total) {
+	/* A short or damaged package is never a VM: the hypervisor would have half an image. */
+	if (v->info.upload_done != v->info.upload_total ||
+	    (v->has_crc && v->crc_run != v->crc_expect)) {
 		v->used = false;
 		return FVD_E_INVAL;
 	}

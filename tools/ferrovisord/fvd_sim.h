@@ -17,6 +17,10 @@
 struct fvd_sim_vm {
 	struct fvd_vm_info info;
 	bool used;
+	/* Upload in progress: the announced CRC-32C (if any) and the running one. */
+	bool has_crc;
+	uint32_t crc_expect;
+	uint32_t crc_run;
 };
 
 struct fvd_sim {
