@@ -173,8 +173,10 @@ def test_every_endpoint_against_openapi():
         d.call("POST", f"/vms?name=delta&crc32c={crc ^ 1:08x}", body=blob,
                headers=pkg_headers(len(blob)), expect=400)
         d.call("GET", "/vms/delta", expect=404)
-        d.call("POST", "/vms?name=delta&crc32c=xyz", body=blob,
-               headers=pkg_headers(len(blob)), expect=400)
+        # (Refused from the headers, before the body: a small one, or the client would
+        # still be sending when the server closes.)
+        d.call("POST", "/vms?name=delta&crc32c=xyz", body=b"x", headers=pkg_headers(1),
+               expect=400)
         d.call("POST", f"/vms?name=delta&crc32c={crc:08x}", body=blob,
                headers=pkg_headers(len(blob)), expect=201)
         d.call("DELETE", "/vms/delta", expect=204)
