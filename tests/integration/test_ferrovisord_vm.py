@@ -133,7 +133,8 @@ def test_ferrovisord_manages_vms_through_control_channel():
         assert set(vms) == {"svc", "hello"}, vms
         assert vms["svc"]["role"] == "service" and vms["hello"]["role"] == "guest", vms
         assert vms["hello"]["state"] == "running", vms
-        _call(doc, base, "POST", "/vms/svc/stop", 403)
+        for verb in ("stop", "start", "pause"):
+            _call(doc, base, "POST", f"/vms/svc/{verb}", 403)
         _call(doc, base, "GET", "/vms/nope", 404)
         # Stop the bare-metal VM over REST: its heartbeat stops.
         heartbeat(q, "hello", 30)
@@ -142,7 +143,6 @@ def test_ferrovisord_manages_vms_through_control_channel():
         while _call(doc, base, "GET", "/vms/hello", 200)["state"] != "stopped":
             assert time.monotonic() < deadline, "hello never stopped"
             time.sleep(0.5)
-        _call(doc, base, "POST", "/vms/hello/stop", 409)
         time.sleep(1)
         mark = len(q.output)
         time.sleep(4)
@@ -152,4 +152,6 @@ def test_ferrovisord_manages_vms_through_control_channel():
         q.expect(r"^\[hello\] hello from hart", 60)
         heartbeat(q, "hello", 30)
         assert _call(doc, base, "GET", "/vms/hello", 200)["state"] == "running"
+        # Starting a running VM is refused by the hypervisor (E_BAD_STATE -> 409).
+        _call(doc, base, "POST", "/vms/hello/start", 409)
         assert_healthy(q)

@@ -136,6 +136,8 @@ static void test_sim_state_machine(void **state)
 	/* The service VM keeps running. */
 	assert_int_equal(act("service", FVD_ACT_STOP), FVD_E_DENIED);
 	assert_int_equal(act("service", FVD_ACT_PAUSE), FVD_E_DENIED);
+	assert_int_equal(act("service", FVD_ACT_START), FVD_E_DENIED);
+	assert_int_equal(act("service", FVD_ACT_RESUME), FVD_E_DENIED);
 	assert_int_equal(fvd_sim_ops.vm_destroy(&sim, "service"), FVD_E_DENIED);
 	assert_int_equal(st("service"), FVD_VM_RUNNING);
 }

@@ -155,9 +155,9 @@ static int sim_vm_action(void *be, const char *name, enum fvd_action act)
 		return FVD_E_NOTFOUND;
 	if (v->info.state == FVD_VM_CREATING)
 		return FVD_E_BUSY;
-	/* The service VM runs the daemon itself: stopping or pausing it would cut the
-	 * management plane off; the hypervisor refuses the same. */
-	if (v->info.service && act != FVD_ACT_START && act != FVD_ACT_RESUME)
+	/* The service VM runs the daemon itself: the hypervisor refuses every request that
+	 * names it (docs/control-protocol.md, E_PERMISSION). */
+	if (v->info.service)
 		return FVD_E_DENIED;
 	if (!(sim_transitions[act].from & BIT(v->info.state)))
 		return FVD_E_STATE;
