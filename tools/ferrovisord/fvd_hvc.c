@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/ctl_proto.h"
@@ -89,14 +90,43 @@ static bool hvc_write_all(int fd, const uint8_t *p, size_t n)
 	return true;
 }
 
+/* If (r, rh) is the response to req, stores its outcome in *res (payload to h->resp, its
+ * length to *len) and returns true. */
+static bool hvc_take(struct fvd_hvc *h, int r, const struct ctl_hdr *rh, const uint8_t *payload,
+                     const struct ctl_hdr *req, size_t *len, int *res)
+{
+	if (r != CTL_OK || !(rh->flags & CTL_F_RESPONSE) || rh->seq != req->seq)
+		return false;
+	if (rh->status != CTL_OK) {
+		*res = hvc_status_err(rh->status);
+	} else if (rh->type != req->type || rh->len > sizeof(h->resp)) {
+		*res = FVD_E_IO;
+	} else {
+		memcpy(h->resp, payload, rh->len);
+		*len = rh->len;
+		*res = FVD_OK;
+	}
+	return true;
+}
+
+static int64_t hvc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * One request and its response: the payload goes to h->resp, its length to *len. Frames
  * that are not this response (events, stale responses, unreadable bytes) are skipped.
- * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, timeout).
+ * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
+ * response within timeout_ms, however many other frames arrive meanwhile).
  */
 static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
 {
 	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
+	int64_t deadline = hvc_now_ms() + h->timeout_ms;
 	size_t n;
 
 	hdr.seq = ++h->seq;
@@ -108,22 +138,19 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 		const uint8_t *payload;
 		uint8_t buf[4096];
 		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+		int64_t left = deadline - hvc_now_ms();
+		bool done = false;
 		ssize_t k;
 		size_t off = 0;
-		int r;
+		int r, res = FVD_E_IO;
 
 		while ((r = ctl_rx_pop(&h->rx, &rh, &payload)) != -1) {
-			if (r != CTL_OK || !(rh.flags & CTL_F_RESPONSE) || rh.seq != hdr.seq)
-				continue;
-			if (rh.status != CTL_OK)
-				return hvc_status_err(rh.status);
-			if (rh.type != type || rh.len > sizeof(h->resp))
-				return FVD_E_IO;
-			memcpy(h->resp, payload, rh.len);
-			*len = rh.len;
-			return FVD_OK;
+			if (hvc_take(h, r, &rh, payload, &hdr, len, &res))
+				return res;
 		}
-		r = poll(&pfd, 1, h->timeout_ms);
+		if (left <= 0)
+			return FVD_E_IO;
+		r = poll(&pfd, 1, (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -133,15 +160,18 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 			continue;
 		if (k <= 0)
 			return FVD_E_IO;
-		/* The reassembly buffer holds one frame: pop between pushes when it is full. */
+		/* The reassembly buffer holds one frame: pop between pushes when it is full. The
+		 * bytes after our response are still pushed, for the stream's next reader. */
 		while (off < (size_t)k) {
 			off += ctl_rx_push(&h->rx, buf + off, (size_t)k - off);
 			if (off < (size_t)k) {
 				r = ctl_rx_pop(&h->rx, &rh, &payload);
-				if (r == CTL_OK && (rh.flags & CTL_F_RESPONSE) && rh.seq == hdr.seq)
-					return FVD_E_IO; /* a response we cannot keep: give up */
+				if (!done && r != -1)
+					done = hvc_take(h, r, &rh, payload, &hdr, len, &res);
 			}
 		}
+		if (done)
+			return res;
 	}
 }
 
