@@ -45,7 +45,7 @@ GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck deps benchmark images clean
-all: hyp guests configs tools userland
+all: hyp guests configs tools ferrovisord userland
 quick-build: all
 
 release:
@@ -112,6 +112,8 @@ SUITES_CACHED := $(foreach s,$(KERNEL_SUITES),$(if $(wildcard $(IMAGES_CACHE)/$(
 
 images:
 	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --matrix --cache $(IMAGES_CACHE)
+	$(Q)sh scripts/fetch-guest-libs.sh --arch riscv64 --cache $(FERROVISOR_CACHE)/userland/riscv64 || \
+		echo "images: service VM libraries not fetched (service VM tests will be skipped)"
 
 $(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
@@ -125,6 +127,10 @@ USERLAND_SRC    := $(wildcard guests/linux-userland/*.c)
 USERLAND_BINS   := $(patsubst guests/linux-userland/%.c,$(BUILD)/userland/bin/%,$(USERLAND_SRC))
 USERLAND_CFLAGS := -static -O2 -Wall -Wextra -Werror
 USERLAND_LAYER  := $(BUILD)/userland/layer.cpio.gz
+# The service VM layer (ferrovisord and its libraries, mk/ferrovisord.mk), appended in
+# build/images/<suite>/svc-initramfs.cpio.gz once its libraries are cached.
+SVC_LAYER       := $(BUILD)/svc/layer.cpio.gz
+SVC_CACHED      := $(wildcard $(FERROVISOR_CACHE)/userland/riscv64/manifest.txt)
 
 .PHONY: userland test-configs FORCE
 userland: $(USERLAND_LAYER)
@@ -141,9 +147,10 @@ $(USERLAND_LAYER): $(USERLAND_BINS) scripts/userland-layer.py FORCE
 # Static patterns: the targets are named, so make prefers these rules to test-%.dtb below.
 $(foreach s,$(KERNEL_SUITES),$(BUILD)/images/$(s)/initramfs.cpio.gz): \
 		$(BUILD)/images/%/initramfs.cpio.gz: $(IMAGES_CACHE)/%/manifest.txt $(USERLAND_LAYER) \
-		scripts/userland-layer.py
+		scripts/userland-layer.py $(if $(SVC_CACHED),$(SVC_LAYER))
 	$(Q)python3 scripts/userland-layer.py compose --cache $(IMAGES_CACHE)/$* \
-		--layer $(USERLAND_LAYER) --out $(BUILD)/images/$*
+		--layer $(USERLAND_LAYER) --out $(BUILD)/images/$* \
+		$(if $(SVC_CACHED),--svc-layer $(SVC_LAYER))
 
 FORCE:
 
@@ -208,6 +215,7 @@ run-debug: deps all
 
 include mk/unit.mk
 include mk/tools.mk
+include mk/ferrovisord.mk
 
 # The YAML loader is fuzzed for FUZZ_SECONDS first, so the runner's summary line
 # ("N passed, N failed, N skipped") is the last thing `make test` prints.

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferrovisord's control-channel backend (tools/ferrovisord/fvd_hvc.c) against the simulated
+ * host: a small FVCP server thread (this file, built on hyp/core/ctl_proto.c) answers on one
+ * end of a socketpair from a struct fvd_sim; the backend talks to the other end. Every
+ * operation must give what the sim gives directly: results, states, errors, upload progress
+ * and CRC check. Garbage and events on the channel are skipped by the client.
+ * Without the protocol in the tree (before the ctl branch is merged) the test skips.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#ifdef FVD_HAVE_CTL
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/ctl_proto.h"
+#include "../../tools/ferrovisord/fvd_hvc.h"
+#include "../../tools/ferrovisord/fvd_sim.h"
+
+static struct fvd_sim srv_sim;
+static int srv_fd;
+static uint32_t srv_events;
+static bool srv_noise; /* send an event and garbage before each response */
+
+/* The test server's staged upload: the package starts with the VM name (NUL-terminated),
+ * standing in for the configuration blob the hypervisor would parse. */
+static struct ctl_upload srv_up;
+static uint8_t srv_pkg[1 << 16];
+
+static void srv_send(uint16_t type, uint8_t flags, uint32_t seq, uint32_t status, const void *p,
+                     size_t n)
+{
+	static uint8_t out[CTL_MAX_FRAME];
+	struct ctl_hdr h = {.magic = CTL_MAGIC,
+	                    .version = CTL_VERSION,
+	                    .flags = flags,
+	                    .type = type,
+	                    .seq = seq,
+	                    .status = status};
+	size_t k = ctl_encode(out, sizeof(out), &h, p, n);
+
+	assert_true(k > 0);
+	assert_int_equal(write(srv_fd, out, k), (ssize_t)k);
+}
+
+static const uint32_t srv_err_status[FVD_E__COUNT] = {
+    [-FVD_E_NOTFOUND] = CTL_E_NO_VM,     [-FVD_E_STATE] = CTL_E_BAD_STATE,
+    [-FVD_E_LIMIT] = CTL_E_LIMIT,        [-FVD_E_NOMEM] = CTL_E_NO_MEMORY,
+    [-FVD_E_DENIED] = CTL_E_PERMISSION,  [-FVD_E_BUSY] = CTL_E_BUSY,
+    [-FVD_E_INVAL] = CTL_E_BAD_FIELD,    [-FVD_E_EXISTS] = CTL_E_BAD_CONFIG,
+    [-FVD_E_TOOBIG] = CTL_E_UPLOAD_SIZE,
+};
+
+static const uint32_t srv_states[FVD_VM__COUNT] = {
+    [FVD_VM_STOPPED] = CTL_VM_STOPPED,
+    [FVD_VM_RUNNING] = CTL_VM_RUNNING,
+    [FVD_VM_PAUSED] = CTL_VM_PAUSED,
+    [FVD_VM_CRASHED] = CTL_VM_CRASHED,
+};
+
+static void srv_vm_entry(uint8_t *p, const struct fvd_vm_info *vm)
+{
+	memset(p, 0, 88);
+	ctl_put32(p, vm->id);
+	ctl_put32(p + 4, srv_states[vm->state]);
+	ctl_put32(p + 8, vm->vcpus);
+	ctl_put64(p + 24, vm->memory_bytes);
+	ctl_put32(p + 48, vm->service ? CTL_VMF_SERVICE : 0);
+	memcpy(p + 56, vm->name, strlen(vm->name));
+}
+
+/* Answers one request from the sim; returns the status. */
+static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
+{
+	char name[CTL_NAME_MAX];
+	struct fvd_vm_info vms[FVD_SIM_VM_LIMIT];
+	struct fvd_host_info hi;
+	size_t k;
+	int err = 0;
+
+	*n = 0;
+	switch (h->type) {
+	case CTL_T_HELLO:
+		memset(out, 0, 48);
+		ctl_put16(out, CTL_VERSION);
+		ctl_put32(out + 4, CTL_MAX_FRAME);
+		ctl_put32(out + 8, FVD_SIM_VM_LIMIT);
+		memcpy(out + 16, "ferrovisor-test", 15);
+		*n = 48;
+		return CTL_OK;
+	case CTL_T_HOST_INFO:
+		fvd_sim_ops.host_info(&srv_sim, &hi);
+		memset(out, 0, 56);
+		ctl_put32(out, hi.cpus);
+		ctl_put32(out + 4, hi.vm_count);
+		ctl_put32(out + 8, hi.vm_limit);
+		ctl_put64(out + 16, hi.memory_total);
+		ctl_put64(out + 24, hi.memory_free);
+		ctl_put64(out + 32, 7000000000ull);
+		*n = 56;
+		return CTL_OK;
+	case CTL_T_VM_LIST:
+		fvd_sim_ops.vm_list(&srv_sim, vms, FVD_SIM_VM_LIMIT, &k);
+		memset(out, 0, 8);
+		ctl_put32(out, (uint32_t)k);
+		for (size_t i = 0; i < k; i++)
+			srv_vm_entry(out + 8 + i * 88, &vms[i]);
+		*n = 8 + k * 88;
+		return CTL_OK;
+	case CTL_T_VM_START:
+	case CTL_T_VM_STOP:
+	case CTL_T_VM_RESET:
+	case CTL_T_VM_PAUSE:
+	case CTL_T_VM_RESUME:
+	case CTL_T_VM_DESTROY:
+		if (ctl_get_name(p, name) != CTL_OK)
+			return CTL_E_BAD_FIELD;
+		if (h->type == CTL_T_VM_DESTROY)
+			err = fvd_sim_ops.vm_destroy(&srv_sim, name);
+		else
+			err = fvd_sim_ops.vm_action(&srv_sim, name,
+			                            (enum fvd_action)(h->type - CTL_T_VM_START));
+		return err ? srv_err_status[-err] : CTL_OK;
+	case CTL_T_UPLOAD_BEGIN: {
+		uint32_t st =
+		    ctl_upload_begin(&srv_up, 7, ctl_get64(p), ctl_get32(p + 8), ctl_get32(p + 12));
+
+		if (st == CTL_OK && srv_up.size > sizeof(srv_pkg)) {
+			srv_up.id = 0;
+			st = CTL_E_NO_MEMORY;
+		}
+		if (st != CTL_OK)
+			return st;
+		memset(out, 0, 16);
+		ctl_put32(out, 7);
+		*n = 16;
+		return CTL_OK;
+	}
+	case CTL_T_UPLOAD_CHUNK: {
+		uint32_t st = ctl_upload_chunk(&srv_up, srv_pkg, ctl_get32(p), ctl_get64(p + 8),
+		                               p + 16, h->len - 16);
+
+		if (st != CTL_OK)
+			return st;
+		memset(out, 0, 16);
+		ctl_put32(out, srv_up.id);
+		ctl_put64(out + 8, srv_up.received);
+		*n = 16;
+		return CTL_OK;
+	}
+	case CTL_T_UPLOAD_COMMIT: {
+		struct fvd_create_req cr = {.vcpus = 1, .memory_bytes = 16u << 20};
+		uint32_t st = ctl_upload_finish(&srv_up, ctl_get32(p));
+		struct fvd_vm_info vm;
+
+		if (st != CTL_OK)
+			return st;
+		memcpy(cr.name, srv_pkg, strnlen((const char *)srv_pkg, FVD_NAME_MAX));
+		cr.package_bytes = srv_up.size;
+		err = fvd_sim_ops.create_begin(&srv_sim, &cr);
+		if (!err)
+			err = fvd_sim_ops.create_chunk(&srv_sim, cr.name, srv_pkg, srv_up.size);
+		if (!err)
+			err = fvd_sim_ops.create_end(&srv_sim, cr.name, true);
+		if (!err)
+			err = fvd_sim_ops.vm_get(&srv_sim, cr.name, &vm);
+		srv_up.id = 0;
+		if (err)
+			return srv_err_status[-err];
+		srv_vm_entry(out, &vm);
+		*n = 88;
+		return CTL_OK;
+	}
+	case CTL_T_UPLOAD_ABORT:
+		if (ctl_get32(p) != srv_up.id || !srv_up.id)
+			return CTL_E_NO_UPLOAD;
+		srv_up.id = 0;
+		return CTL_OK;
+	default:
+		return CTL_E_UNKNOWN_TYPE;
+	}
+}
+
+static void *srv_main(void *arg)
+{
+	static struct ctl_rx rx;
+	static uint8_t out[CTL_MAX_PAYLOAD];
+	uint8_t buf[4096];
+
+	(void)arg;
+	ctl_rx_init(&rx);
+	for (;;) {
+		ssize_t k = read(srv_fd, buf, sizeof(buf));
+		size_t off = 0;
+
+		if (k <= 0)
+			return NULL;
+		while (off < (size_t)k) {
+			struct ctl_hdr h;
+			const uint8_t *p;
+			int r;
+
+			off += ctl_rx_push(&rx, buf + off, (size_t)k - off);
+			while ((r = ctl_rx_pop(&rx, &h, &p)) != -1) {
+				size_t n;
+				uint32_t st;
+
+				if (r != CTL_OK) {
+					srv_send(CTL_T_ERROR, CTL_F_RESPONSE, h.seq, (uint32_t)r,
+					         NULL, 0);
+					continue;
+				}
+				st = ctl_check_request(&h);
+				if (st == CTL_OK)
+					st = srv_handle(&h, p, out, &n);
+				if (srv_noise) {
+					static uint8_t ev[6000]; /* more than one read */
+
+					srv_send(CTL_T_EV_VM_STATE, CTL_F_EVENT, ++srv_events, 0,
+					         ev, sizeof(ev));
+					assert_int_equal(write(srv_fd, "junk!", 5), 5);
+				}
+				srv_send(h.type, CTL_F_RESPONSE, h.seq, st, out,
+				         st == CTL_OK ? n : 0);
+			}
+		}
+	}
+}
+
+static struct fvd_hvc *hvc;
+static int cli_fd;
+static pthread_t srv_thread;
+
+static int setup(void **state)
+{
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	srv_fd = sv[0];
+	cli_fd = sv[1];
+	fvd_sim_init(&srv_sim, fvd_sim_now_ms());
+	memset(&srv_up, 0, sizeof(srv_up));
+	assert_int_equal(pthread_create(&srv_thread, NULL, srv_main, NULL), 0);
+	hvc = fvd_hvc_open(cli_fd, 2000);
+	assert_non_null(hvc);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fvd_hvc_close(hvc); /* closes cli_fd: the server's read ends */
+	pthread_join(srv_thread, NULL);
+	close(srv_fd);
+	srv_noise = false;
+	return 0;
+}
+
+static void test_queries(void **state)
+{
+	struct fvd_host_info hi;
+	struct fvd_vm_info vms[8], vm;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fvd_hvc_ops.host_info(hvc, &hi), 0);
+	assert_string_equal(hi.version, "ferrovisor-test");
+	assert_int_equal(hi.vm_count, 3);
+	assert_int_equal(hi.vm_limit, FVD_SIM_VM_LIMIT);
+	assert_int_equal(hi.memory_total, FVD_SIM_MEMORY);
+	assert_int_equal(hi.uptime_ms, 7000);
+	assert_int_equal(fvd_hvc_ops.vm_list(hvc, vms, 8, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(vms[0].name, "service");
+	assert_true(vms[0].service);
+	assert_string_equal(vms[1].name, "alpha");
+	assert_int_equal(vms[1].vcpus, 2);
+	assert_int_equal(vms[1].memory_bytes, 512ull << 20);
+	assert_int_equal(vms[2].state, FVD_VM_STOPPED);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), 0);
+	assert_int_equal(vm.id, 3);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "nope", &vm), FVD_E_NOTFOUND);
+}
+
+static void test_actions(void **state)
+{
+	struct fvd_vm_info vm;
+
+	(void)state;
+	srv_noise = true; /* large events and garbage between the responses change nothing */
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_PAUSE), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_PAUSED);
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_PAUSE), FVD_E_STATE);
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_RESUME), 0);
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_STOP), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_STOPPED);
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "nope", FVD_ACT_START), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "service", FVD_ACT_STOP), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.vm_destroy(hvc, "service"), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.vm_destroy(hvc, "beta"), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), FVD_E_NOTFOUND);
+}
+
+static void test_upload(void **state)
+{
+	static uint8_t pkg[20000];
+	struct fvd_create_req cr = {.name = "gamma",
+	                            .vcpus = 1,
+	                            .memory_bytes = 16u << 20,
+	                            .package_bytes = sizeof(pkg),
+	                            .has_crc = true};
+	struct fvd_vm_info vm;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pkg); i++)
+		pkg[i] = (uint8_t)(i * 7u);
+	memcpy(pkg, "gamma", 6);
+	cr.crc32c = ctl_crc32c(0, pkg, sizeof(pkg));
+	/* No CRC: the control channel cannot take the package. */
+	cr.has_crc = false;
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), FVD_E_INVAL);
+	cr.has_crc = true;
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), 0);
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), FVD_E_BUSY);
+	/* Split over several UPLOAD_CHUNKs; progress is visible in between. */
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "gamma", pkg, 12000), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "gamma", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_CREATING);
+	assert_int_equal(vm.upload_done, 12000);
+	assert_int_equal(vm.upload_total, sizeof(pkg));
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "gamma", FVD_ACT_START), FVD_E_BUSY);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "gamma", pkg + 12000, sizeof(pkg)),
+	                 FVD_E_TOOBIG);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "gamma", pkg + 12000, sizeof(pkg) - 12000),
+	                 0);
+	assert_int_equal(fvd_hvc_ops.create_end(hvc, "gamma", true), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "gamma", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_STOPPED);
+	/* A damaged package: the hypervisor's CRC check refuses it, nothing is created. */
+	memcpy(pkg, "delta", 6);
+	strcpy(cr.name, "delta");
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), 0);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "delta", pkg, sizeof(pkg)), 0);
+	assert_int_equal(fvd_hvc_ops.create_end(hvc, "delta", true), FVD_E_INVAL);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "delta", &vm), FVD_E_NOTFOUND);
+	/* Abort: no VM either, and the channel takes a new upload. */
+	cr.crc32c = ctl_crc32c(0, pkg, sizeof(pkg));
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), 0);
+	assert_int_equal(fvd_hvc_ops.create_end(hvc, "delta", false), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "delta", &vm), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), 0);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "delta", pkg, sizeof(pkg)), 0);
+	assert_int_equal(fvd_hvc_ops.create_end(hvc, "delta", true), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "delta", &vm), 0);
+}
+
+static void test_dead_channel(void **state)
+{
+	struct fvd_host_info hi;
+	int sv[2];
+	struct fvd_hvc *h;
+
+	(void)state;
+	/* Nobody answers: HELLO times out, no backend. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_null(fvd_hvc_open(sv[1], 100));
+	close(sv[0]);
+	/* The peer goes away after HELLO: operations fail with FVD_E_IO. */
+	shutdown(srv_fd, SHUT_RDWR);
+	h = hvc;
+	assert_int_equal(fvd_hvc_ops.host_info(h, &hi), FVD_E_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
+	};
+
+	/* A write to the closed peer fails with EPIPE instead of killing the test. */
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else /* !FVD_HAVE_CTL */
+
+static void test_needs_control_protocol(void **state)
+{
+	(void)state;
+	skip(); /* hyp/core/ctl_proto.h is not in this tree yet */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_needs_control_protocol),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+#endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ferrovisord's view of the hypervisor: a table of operations behind which sits either
+ * the simulated host (fvd_sim.c, host tests and `--backend sim`) or, once the control
+ * protocol exists, the control channel of the service VM (/dev/hvcN).
+ *
+ * Every operation returns 0 or a negative enum fvd_err; the REST layer maps the code to
+ * an HTTP status and a problem type in one table (fvd_route.c). Operations are called
+ * from the HTTP server's single polling thread only, so a backend needs no locking.
+ */
+#ifndef FVD_BACKEND_H
+#define FVD_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FVD_NAME_MAX    31 /* VM name length without the NUL */
+#define FVD_VERSION_MAX 47
+
+enum fvd_err {
+	FVD_OK = 0,
+	FVD_E_INVAL = -1,    /* malformed argument */
+	FVD_E_NOTFOUND = -2, /* no VM of that name */
+	FVD_E_STATE = -3,    /* operation not possible in the VM's current state */
+	FVD_E_EXISTS = -4,   /* a VM of that name exists already */
+	FVD_E_LIMIT = -5,    /* the build's VM limit is reached */
+	FVD_E_NOMEM = -6,    /* not enough free host memory */
+	FVD_E_DENIED = -7,   /* not allowed on this VM (e.g. destroying the service VM) */
+	FVD_E_TOOBIG = -8,   /* upload larger than the backend accepts */
+	FVD_E_IO = -9,       /* the control channel failed */
+	FVD_E_BUSY = -10,    /* the VM is being created, or another upload runs */
+	FVD_E_NOTSUP = -11,  /* the hypervisor does not offer the operation (yet) */
+	FVD_E__COUNT = 12,
+};
+
+enum fvd_state {
+	FVD_VM_CREATING,
+	FVD_VM_STOPPED,
+	FVD_VM_RUNNING,
+	FVD_VM_PAUSED,
+	FVD_VM_CRASHED,
+	FVD_VM_STOPPING,  /* stop requested, not yet complete */
+	FVD_VM_SUSPENDED, /* suspended to RAM by its guest (SBI SUSP) */
+	FVD_VM__COUNT,
+};
+
+enum fvd_action {
+	FVD_ACT_START,
+	FVD_ACT_STOP,
+	FVD_ACT_RESET,
+	FVD_ACT_PAUSE,
+	FVD_ACT_RESUME,
+	FVD_ACT__COUNT,
+};
+
+struct fvd_vm_info {
+	char name[FVD_NAME_MAX + 1];
+	uint32_t id;
+	enum fvd_state state;
+	uint32_t vcpus;
+	uint64_t memory_bytes;
+	bool service;
+	/* Progress of the upload while state is FVD_VM_CREATING. */
+	uint64_t upload_done;
+	uint64_t upload_total;
+};
+
+struct fvd_host_info {
+	char version[FVD_VERSION_MAX + 1];
+	uint32_t cpus;
+	uint64_t memory_total;
+	uint64_t memory_free;
+	uint32_t vm_count;
+	uint32_t vm_limit;
+	uint64_t uptime_ms;
+};
+
+/* Parameters of a VM to create; the image package itself arrives in chunks. */
+struct fvd_create_req {
+	char name[FVD_NAME_MAX + 1];
+	uint32_t vcpus;
+	uint64_t memory_bytes;
+	uint64_t package_bytes; /* announced size of the package */
+	bool has_crc;           /* crc32c given (the control channel requires it) */
+	uint32_t crc32c;        /* CRC-32C (Castagnoli) of the whole package */
+};
+
+struct fvd_backend_ops {
+	const char *kind; /* "sim", "hvc" */
+	int (*host_info)(void *be, struct fvd_host_info *out);
+	/* Fills up to max entries, sets *n to the number of VMs (may exceed max). */
+	int (*vm_list)(void *be, struct fvd_vm_info *out, size_t max, size_t *n);
+	int (*vm_get)(void *be, const char *name, struct fvd_vm_info *out);
+	int (*vm_action)(void *be, const char *name, enum fvd_action act);
+	int (*vm_destroy)(void *be, const char *name);
+	/* Create: begin reserves the name (the VM is listed as CREATING with progress), chunk
+	 * streams package bytes in order, end commits (the VM becomes STOPPED) or aborts
+	 * (everything is released). */
+	int (*create_begin)(void *be, const struct fvd_create_req *req);
+	int (*create_chunk)(void *be, const char *name, const void *data, size_t len);
+	int (*create_end)(void *be, const char *name, bool commit);
+};
+
+struct fvd_backend {
+	const struct fvd_backend_ops *ops;
+	void *ctx;
+};
+
+#endif /* FVD_BACKEND_H */

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * REST endpoints over libmicrohttpd (see fvd_http.h and docs/api/openapi.yaml).
+ *
+ * libmicrohttpd calls the access handler several times per request: once with the
+ * headers (we allocate a struct fvd_req), then once per piece of body, then once with no
+ * data, when the response is queued. A VM package (POST /api/v1/vms) is streamed to the
+ * backend piece by piece, so the VM is listed as "creating" with its progress while its
+ * upload runs; other endpoints take no body and get 413 past a few kilobytes.
+ */
+#include "fvd_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fvd_json.h"
+#include "fvd_route.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_Result_t;
+#else
+typedef enum MHD_Result MHD_Result_t;
+#endif
+
+#define HTTP_BODY_MAX    4096u /* bodies of endpoints that take none */
+#define HTTP_LIST_MAX    64u   /* VMs in one listing (well above any build's limit) */
+#define HTTP_OPENAPI_MAX (1u << 20)
+#define HTTP_MEM_MAX_MB  (1u << 20) /* memory_mb parameter: 1 TiB */
+
+struct fvd_http {
+	struct MHD_Daemon *mhd;
+	struct fvd_backend *be;
+	const char *openapi;
+	uint16_t port;
+};
+
+struct fvd_req {
+	struct fvd_route route;
+	enum fvd_method method;
+	uint64_t body_seen;
+	/* POST /api/v1/vms: the backend holds a CREATING VM of this name until create_end. */
+	bool creating;
+	int upload_err; /* first backend error of the upload, reported at its end */
+	char name[FVD_NAME_MAX + 1];
+};
+
+static MHD_Result_t http_send(struct MHD_Connection *c, unsigned status, const char *ctype,
+                              char *body, const char *allow, const char *location)
+{
+	struct MHD_Response *r;
+	MHD_Result_t ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (location)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Sends a cJSON tree (consumed); NULL (out of memory) drops the connection. */
+static MHD_Result_t http_send_json(struct MHD_Connection *c, unsigned status, cJSON *j,
+                                   const char *ctype, const char *allow, const char *location)
+{
+	char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+
+	cJSON_Delete(j);
+	if (!text)
+		return MHD_NO;
+	return http_send(c, status, ctype, text, allow, location);
+}
+
+static MHD_Result_t http_problem_kind(struct MHD_Connection *c, const struct fvd_problem_kind *k,
+                                      const char *url, const char *allow, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static MHD_Result_t http_problem_kind(struct MHD_Connection *c, const struct fvd_problem_kind *k,
+                                      const char *url, const char *allow, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return http_send_json(c, k->status, fvd_json_problem(k, detail, url),
+	                      "application/problem+json", allow, NULL);
+}
+
+static const struct fvd_problem_kind http_k_notfound = {404, "not-found", "No such resource"};
+static const struct fvd_problem_kind http_k_method = {405, "method-not-allowed",
+                                                      "Method not allowed"};
+static const struct fvd_problem_kind http_k_badname = {400, "invalid-name", "Invalid VM name"};
+static const struct fvd_problem_kind http_k_toobig = {413, "too-large", "Request body too large"};
+static const struct fvd_problem_kind http_k_length = {411, "length-required",
+                                                      "Content-Length required"};
+static const struct fvd_problem_kind http_k_mediatype = {415, "unsupported-media-type",
+                                                         "Unsupported media type"};
+static const struct fvd_problem_kind http_k_param = {400, "invalid-parameter", "Invalid parameter"};
+
+/* A backend error as a problem response naming the VM. */
+static MHD_Result_t http_backend_err(struct MHD_Connection *c, int err, const char *url,
+                                     const char *what, const char *name)
+{
+	return http_problem_kind(c, fvd_route_problem(err), url, NULL, "%s '%s': %s", what, name,
+	                         fvd_route_problem(err)->title);
+}
+
+/* Parses a decimal number (digits only, no sign or blanks); NULL fails. */
+static bool http_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parses a decimal query parameter into [1, max]; absent gives def. */
+static bool http_uint_arg(struct MHD_Connection *c, const char *key, uint64_t def, uint64_t max,
+                          uint64_t *out)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+
+	if (!s) {
+		*out = def;
+		return true;
+	}
+	return http_parse_u64(s, out) && *out != 0 && *out <= max;
+}
+
+/* ------------------------------------------------------------------ handlers */
+
+typedef MHD_Result_t (*http_handler)(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url);
+
+static MHD_Result_t http_get_host(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                  const char *url)
+{
+	struct fvd_host_info hi;
+	int err = h->be->ops->host_info(h->be->ctx, &hi);
+
+	(void)rq;
+	if (err)
+		return http_backend_err(c, err, url, "host", "info");
+	return http_send_json(c, 200, fvd_json_host(&hi, h->be->ops->kind), "application/json",
+	                      NULL, NULL);
+}
+
+static MHD_Result_t http_get_vms(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                 const char *url)
+{
+	static struct fvd_vm_info vms[HTTP_LIST_MAX]; /* only the polling thread uses it */
+	size_t n = 0;
+	int err = h->be->ops->vm_list(h->be->ctx, vms, HTTP_LIST_MAX, &n);
+
+	(void)rq;
+	if (err)
+		return http_backend_err(c, err, url, "vm list", "all");
+	if (n > HTTP_LIST_MAX)
+		n = HTTP_LIST_MAX;
+	return http_send_json(c, 200, fvd_json_vm_list(vms, n), "application/json", NULL, NULL);
+}
+
+static MHD_Result_t http_get_vm(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                const char *url)
+{
+	struct fvd_vm_info vm;
+	int err = h->be->ops->vm_get(h->be->ctx, rq->route.name, &vm);
+
+	if (err)
+		return http_backend_err(c, err, url, "vm", rq->route.name);
+	return http_send_json(c, 200, fvd_json_vm(&vm), "application/json", NULL, NULL);
+}
+
+static MHD_Result_t http_delete_vm(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                   const char *url)
+{
+	int err = h->be->ops->vm_destroy(h->be->ctx, rq->route.name);
+
+	if (err)
+		return http_backend_err(c, err, url, "destroy", rq->route.name);
+	return http_send(c, 204, "text/plain", strdup(""), NULL, NULL);
+}
+
+static MHD_Result_t http_post_action(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url)
+{
+	struct fvd_vm_info vm;
+	int err = h->be->ops->vm_action(h->be->ctx, rq->route.name, rq->route.action);
+
+	if (!err)
+		err = h->be->ops->vm_get(h->be->ctx, rq->route.name, &vm);
+	if (err)
+		return http_backend_err(c, err, url, fvd_action_name(rq->route.action),
+		                        rq->route.name);
+	return http_send_json(c, 200, fvd_json_vm(&vm), "application/json", NULL, NULL);
+}
+
+/* The end of POST /api/v1/vms: commit the upload, or report its first error. */
+static MHD_Result_t http_post_vms(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                  const char *url)
+{
+	char location[sizeof(FVD_API_PREFIX) + 8 + FVD_NAME_MAX];
+	struct fvd_vm_info vm;
+	int err = rq->upload_err;
+
+	rq->creating = false;
+	if (err) {
+		h->be->ops->create_end(h->be->ctx, rq->name, false);
+		return http_backend_err(c, err, url, "create", rq->name);
+	}
+	err = h->be->ops->create_end(h->be->ctx, rq->name, true);
+	if (!err)
+		err = h->be->ops->vm_get(h->be->ctx, rq->name, &vm);
+	if (err)
+		return http_backend_err(c, err, url, "create", rq->name);
+	snprintf(location, sizeof(location), FVD_API_PREFIX "/vms/%s", rq->name);
+	return http_send_json(c, 201, fvd_json_vm(&vm), "application/json", NULL, location);
+}
+
+static MHD_Result_t http_get_openapi(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url)
+{
+	FILE *f = h->openapi ? fopen(h->openapi, "r") : NULL;
+	char *buf;
+	size_t n;
+
+	(void)rq;
+	if (!f)
+		return http_problem_kind(c, &http_k_notfound, url, NULL,
+		                         "this daemon was started without --openapi");
+	buf = malloc(HTTP_OPENAPI_MAX + 1);
+	n = buf ? fread(buf, 1, HTTP_OPENAPI_MAX, f) : 0;
+	fclose(f);
+	if (!buf)
+		return MHD_NO;
+	buf[n] = '\0';
+	return http_send(c, 200, "application/yaml", buf, NULL, NULL);
+}
+
+static const struct {
+	enum fvd_endpoint ep;
+	enum fvd_method m;
+	http_handler fn;
+} http_handlers[] = {
+    {FVD_EP_HOST, FVD_M_GET, http_get_host},       {FVD_EP_VMS, FVD_M_GET, http_get_vms},
+    {FVD_EP_VMS, FVD_M_POST, http_post_vms},       {FVD_EP_VM, FVD_M_GET, http_get_vm},
+    {FVD_EP_VM, FVD_M_DELETE, http_delete_vm},     {FVD_EP_VM_ACTION, FVD_M_POST, http_post_action},
+    {FVD_EP_OPENAPI, FVD_M_GET, http_get_openapi},
+};
+
+/* ------------------------------------------------------------------ request flow */
+
+/* First call of POST /api/v1/vms: checks the parameters and reserves the VM in the
+ * backend. Returns 0, or queues an error response and returns its MHD result + 1. */
+static int http_create_begin(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                             const char *url, MHD_Result_t *ret)
+{
+	const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+	const char *ctype =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *clen =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *crc;
+	struct fvd_create_req cr;
+	uint64_t vcpus, mem_mb, len;
+	int err;
+
+	memset(&cr, 0, sizeof(cr));
+	if (!name || !fvd_route_valid_name(name, strlen(name))) {
+		*ret = http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'name' missing or invalid "
+		                         "(1-%d of A-Z a-z 0-9 _ -, first alphanumeric)",
+		                         FVD_NAME_MAX);
+		return 1;
+	}
+	if (!http_uint_arg(c, "vcpus", 1, 64, &vcpus)) {
+		*ret = http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'vcpus' must be an integer in 1..64");
+		return 1;
+	}
+	if (!http_uint_arg(c, "memory_mb", 64, HTTP_MEM_MAX_MB, &mem_mb)) {
+		*ret = http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'memory_mb' must be an integer in 1..%u",
+		                         HTTP_MEM_MAX_MB);
+		return 1;
+	}
+	if (!ctype || strncmp(ctype, "application/octet-stream", 24) != 0) {
+		*ret = http_problem_kind(c, &http_k_mediatype, url, NULL,
+		                         "the VM package is sent as application/octet-stream");
+		return 1;
+	}
+	if (!http_parse_u64(clen, &len) || len == 0) {
+		*ret = http_problem_kind(c, &http_k_length, url, NULL,
+		                         "a non-empty package with Content-Length is required "
+		                         "(progress is reported against it)");
+		return 1;
+	}
+	crc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "crc32c");
+	if (crc) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(crc, &end, 16);
+		if (errno || *end || strlen(crc) != 8 || v > 0xffffffffu) {
+			*ret = http_problem_kind(c, &http_k_param, url, NULL,
+			                         "query parameter 'crc32c' must be 8 hex digits");
+			return 1;
+		}
+		cr.has_crc = true;
+		cr.crc32c = (uint32_t)v;
+	}
+	memcpy(cr.name, name, strlen(name));
+	cr.vcpus = (uint32_t)vcpus;
+	cr.memory_bytes = mem_mb << 20;
+	cr.package_bytes = len;
+	err = h->be->ops->create_begin(h->be->ctx, &cr);
+	if (err) {
+		*ret = http_backend_err(c, err, url, "create", name);
+		return 1;
+	}
+	memcpy(rq->name, cr.name, sizeof(rq->name));
+	rq->creating = true;
+	return 0;
+}
+
+static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_size, void **con_cls)
+{
+	struct fvd_http *h = cls;
+	struct fvd_req *rq = *con_cls;
+	MHD_Result_t ret;
+
+	(void)version;
+	if (!rq) {
+		unsigned allowed;
+
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		fvd_route_parse(url, &rq->route);
+		rq->method = fvd_route_method(method);
+		allowed = fvd_route_allowed(rq->route.ep);
+		/* Errors known from the headers are answered before any body is read. */
+		if (rq->route.ep == FVD_EP_NONE)
+			return http_problem_kind(c, &http_k_notfound, url, NULL,
+			                         "no resource at %s (the API is under %s)", url,
+			                         FVD_API_PREFIX);
+		if (!(allowed & rq->method))
+			return http_problem_kind(c, &http_k_method, url,
+			                         fvd_route_allow_header(rq->route.ep),
+			                         "%s does not accept %s", url, method);
+		if (rq->route.bad_name)
+			return http_problem_kind(c, &http_k_badname, url, NULL,
+			                         "VM names are 1-%d of A-Z a-z 0-9 _ -, the first "
+			                         "alphanumeric",
+			                         FVD_NAME_MAX);
+		if (rq->route.ep == FVD_EP_VMS && rq->method == FVD_M_POST) {
+			if (http_create_begin(h, c, rq, url, &ret))
+				return ret;
+			return MHD_YES;
+		}
+		if (http_parse_u64(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		                                               MHD_HTTP_HEADER_CONTENT_LENGTH),
+		                   &rq->body_seen) &&
+		    rq->body_seen > HTTP_BODY_MAX)
+			return http_problem_kind(c, &http_k_toobig, url, NULL,
+			                         "%s takes no body (Content-Length %" PRIu64 ")",
+			                         url, rq->body_seen);
+		rq->body_seen = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		rq->body_seen += n;
+		if (rq->creating) {
+			if (!rq->upload_err)
+				rq->upload_err =
+				    h->be->ops->create_chunk(h->be->ctx, rq->name, upload_data, n);
+			return MHD_YES;
+		}
+		/* Endpoints without a body: refuse a large one at its end. */
+		return MHD_YES;
+	}
+	if (!rq->creating && rq->body_seen > HTTP_BODY_MAX)
+		return http_problem_kind(c, &http_k_toobig, url, NULL,
+		                         "%s takes no body (got %" PRIu64 " bytes)", url,
+		                         rq->body_seen);
+	for (size_t i = 0; i < sizeof(http_handlers) / sizeof(http_handlers[0]); i++) {
+		if (http_handlers[i].ep == rq->route.ep && http_handlers[i].m == rq->method)
+			return http_handlers[i].fn(h, c, rq, url);
+	}
+	/* Unreachable: the first call checked the method against the same endpoints. */
+	return MHD_NO;
+}
+
+/* Connection done (response sent, or client gone): an upload cut off mid-way is aborted
+ * so the backend frees the reserved VM. */
+static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+	struct fvd_http *h = cls;
+	struct fvd_req *rq = *con_cls;
+
+	(void)c;
+	(void)toe;
+	if (!rq)
+		return;
+	if (rq->creating)
+		h->be->ops->create_end(h->be->ctx, rq->name, false);
+	free(rq);
+	*con_cls = NULL;
+}
+
+struct fvd_http *fvd_http_start(const struct fvd_http_opts *o, struct fvd_backend *be)
+{
+	struct fvd_http *h = calloc(1, sizeof(*h));
+	struct sockaddr_in sin;
+	const union MHD_DaemonInfo *di;
+
+	if (!h)
+		return NULL;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(o->port);
+	if (inet_pton(AF_INET, o->listen, &sin.sin_addr) != 1) {
+		fprintf(stderr, "ferrovisord: --listen '%s' is not an IPv4 address\n", o->listen);
+		free(h);
+		return NULL;
+	}
+	h->be = be;
+	h->openapi = o->openapi;
+	h->mhd = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, o->port, NULL, NULL, http_access,
+	    h, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	if (!h->mhd) {
+		fprintf(stderr, "ferrovisord: cannot listen on %s:%u\n", o->listen, o->port);
+		free(h);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = di ? di->port : o->port;
+	return h;
+}
+
+uint16_t fvd_http_port(const struct fvd_http *h)
+{
+	return h->port;
+}
+
+void fvd_http_stop(struct fvd_http *h)
+{
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}

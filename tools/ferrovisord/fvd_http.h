@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The REST server of ferrovisord: libmicrohttpd with one internal polling thread, so
+ * every request handler and every backend operation runs on that thread, one at a time.
+ */
+#ifndef FVD_HTTP_H
+#define FVD_HTTP_H
+
+#include <stdint.h>
+
+#include "fvd_backend.h"
+
+struct fvd_http;
+
+struct fvd_http_opts {
+	const char *listen;  /* IPv4 address to bind, e.g. "127.0.0.1" or "0.0.0.0" */
+	uint16_t port;       /* 0: any free port */
+	const char *openapi; /* file served at /api/v1/openapi.yaml, or NULL */
+};
+
+/* Starts serving; returns NULL with a message on stderr when the address is bad or the
+ * socket cannot be bound. The backend must outlive the server. */
+struct fvd_http *fvd_http_start(const struct fvd_http_opts *o, struct fvd_backend *be);
+
+/* The port actually bound (differs from opts.port when that was 0). */
+uint16_t fvd_http_port(const struct fvd_http *h);
+
+/* Stops the server; uploads in progress are aborted in the backend. */
+void fvd_http_stop(struct fvd_http *h);
+
+#endif /* FVD_HTTP_H */

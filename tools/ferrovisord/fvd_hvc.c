@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control-channel backend (see fvd_hvc.h). Framing, CRC and stream reassembly are the
+ * hypervisor's own code (hyp/core/ctl_proto.c, linked unchanged); this file maps backend
+ * operations to requests and the protocol's statuses and states to ferrovisord's.
+ *
+ * A VM being created is known only to the daemon until UPLOAD_COMMIT returns it (the
+ * hypervisor stages the package, the VM name is inside it): the upload in progress is kept
+ * here and shown in listings as "creating" with its progress.
+ */
+#include "fvd_hvc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ctl_proto.h"
+
+#define HVC_LIST_MAX ((CTL_MAX_PAYLOAD - 8u) / 88u)
+
+struct fvd_hvc {
+	int fd;
+	int timeout_ms;
+	uint32_t seq;
+	uint8_t version;
+	uint32_t max_vms;
+	char hypervisor[CTL_NAME_MAX + 1];
+	/* The upload in progress (name given by the REST request). */
+	bool uploading;
+	uint32_t upload_id;
+	struct fvd_vm_info upload;
+	struct ctl_rx rx;
+	uint8_t tx[CTL_MAX_FRAME];
+	uint8_t resp[CTL_MAX_PAYLOAD];
+	uint8_t chunk[CTL_MAX_PAYLOAD];
+};
+
+static const struct {
+	uint32_t status;
+	int err;
+} hvc_errs[] = {
+    {CTL_E_NO_VM, FVD_E_NOTFOUND},       {CTL_E_BAD_STATE, FVD_E_STATE},
+    {CTL_E_LIMIT, FVD_E_LIMIT},          {CTL_E_NO_MEMORY, FVD_E_NOMEM},
+    {CTL_E_PERMISSION, FVD_E_DENIED},    {CTL_E_BUSY, FVD_E_BUSY},
+    {CTL_E_NOT_SUPPORTED, FVD_E_NOTSUP}, {CTL_E_UPLOAD_SIZE, FVD_E_INVAL},
+    {CTL_E_UPLOAD_CRC, FVD_E_INVAL},     {CTL_E_BAD_CONFIG, FVD_E_INVAL},
+    {CTL_E_BAD_FIELD, FVD_E_INVAL},
+};
+
+static const enum fvd_state hvc_states[] = {
+    [CTL_VM_STOPPED] = FVD_VM_STOPPED,     [CTL_VM_RUNNING] = FVD_VM_RUNNING,
+    [CTL_VM_STOPPING] = FVD_VM_STOPPING,   [CTL_VM_CRASHED] = FVD_VM_CRASHED,
+    [CTL_VM_SUSPENDED] = FVD_VM_SUSPENDED, [CTL_VM_PAUSED] = FVD_VM_PAUSED,
+};
+
+static const uint16_t hvc_action_types[FVD_ACT__COUNT] = {
+    [FVD_ACT_START] = CTL_T_VM_START,   [FVD_ACT_STOP] = CTL_T_VM_STOP,
+    [FVD_ACT_RESET] = CTL_T_VM_RESET,   [FVD_ACT_PAUSE] = CTL_T_VM_PAUSE,
+    [FVD_ACT_RESUME] = CTL_T_VM_RESUME,
+};
+
+static int hvc_status_err(uint32_t st)
+{
+	for (size_t i = 0; i < sizeof(hvc_errs) / sizeof(hvc_errs[0]); i++) {
+		if (hvc_errs[i].status == st)
+			return hvc_errs[i].err;
+	}
+	/* Anything else is a protocol failure between daemon and hypervisor. */
+	return FVD_E_IO;
+}
+
+static bool hvc_write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* If (r, rh) is the response to req, stores its outcome in *res (payload to h->resp, its
+ * length to *len) and returns true. */
+static bool hvc_take(struct fvd_hvc *h, int r, const struct ctl_hdr *rh, const uint8_t *payload,
+                     const struct ctl_hdr *req, size_t *len, int *res)
+{
+	if (r != CTL_OK || !(rh->flags & CTL_F_RESPONSE) || rh->seq != req->seq)
+		return false;
+	if (rh->status != CTL_OK) {
+		*res = hvc_status_err(rh->status);
+	} else if (rh->type != req->type || rh->len > sizeof(h->resp)) {
+		*res = FVD_E_IO;
+	} else {
+		memcpy(h->resp, payload, rh->len);
+		*len = rh->len;
+		*res = FVD_OK;
+	}
+	return true;
+}
+
+static int64_t hvc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * One request and its response: the payload goes to h->resp, its length to *len. Frames
+ * that are not this response (events, stale responses, unreadable bytes) are skipped.
+ * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
+ * response within timeout_ms, however many other frames arrive meanwhile).
+ */
+static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+{
+	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
+	int64_t deadline = hvc_now_ms() + h->timeout_ms;
+	size_t n;
+
+	hdr.seq = ++h->seq;
+	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, req, req_len);
+	if (!n || !hvc_write_all(h->fd, h->tx, n))
+		return FVD_E_IO;
+	for (;;) {
+		struct ctl_hdr rh;
+		const uint8_t *payload;
+		uint8_t buf[4096];
+		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+		int64_t left = deadline - hvc_now_ms();
+		bool done = false;
+		ssize_t k;
+		size_t off = 0;
+		int r, res = FVD_E_IO;
+
+		while ((r = ctl_rx_pop(&h->rx, &rh, &payload)) != -1) {
+			if (hvc_take(h, r, &rh, payload, &hdr, len, &res))
+				return res;
+		}
+		if (left <= 0)
+			return FVD_E_IO;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return FVD_E_IO;
+		k = read(h->fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return FVD_E_IO;
+		/* The reassembly buffer holds one frame: pop between pushes when it is full. The
+		 * bytes after our response are still pushed, for the stream's next reader. */
+		while (off < (size_t)k) {
+			off += ctl_rx_push(&h->rx, buf + off, (size_t)k - off);
+			if (off < (size_t)k) {
+				r = ctl_rx_pop(&h->rx, &rh, &payload);
+				if (!done && r != -1)
+					done = hvc_take(h, r, &rh, payload, &hdr, len, &res);
+			}
+		}
+		if (done)
+			return res;
+	}
+}
+
+static void hvc_name_field(uint8_t *field, const char *name)
+{
+	memset(field, 0, CTL_NAME_MAX);
+	memcpy(field, name, strnlen(name, CTL_NAME_MAX - 1));
+}
+
+/* Reads a wire ctl_vm_entry (88 bytes at p). */
+static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
+{
+	uint32_t st = ctl_get32(p + 4);
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = ctl_get32(p);
+	vm->state =
+	    st < sizeof(hvc_states) / sizeof(hvc_states[0]) ? hvc_states[st] : FVD_VM_CRASHED;
+	vm->vcpus = ctl_get32(p + 8);
+	vm->memory_bytes = ctl_get64(p + 24);
+	vm->service = (ctl_get32(p + 48) & CTL_VMF_SERVICE) != 0;
+	memcpy(vm->name, p + 56, FVD_NAME_MAX);
+	vm->name[FVD_NAME_MAX] = '\0';
+}
+
+static int hvc_host_info(void *be, struct fvd_host_info *out)
+{
+	struct fvd_hvc *h = be;
+	size_t len;
+	int err = hvc_call(h, CTL_T_HOST_INFO, NULL, 0, &len);
+
+	if (err)
+		return err;
+	if (len < sizeof(struct ctl_host_info))
+		return FVD_E_IO;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->version, sizeof(out->version), "%s", h->hypervisor);
+	out->cpus = ctl_get32(h->resp);
+	out->vm_count = ctl_get32(h->resp + 4);
+	out->vm_limit = ctl_get32(h->resp + 8);
+	out->memory_total = ctl_get64(h->resp + 16);
+	out->memory_free = ctl_get64(h->resp + 24);
+	out->uptime_ms = ctl_get64(h->resp + 32) / 1000000u;
+	return FVD_OK;
+}
+
+static int hvc_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
+{
+	struct fvd_hvc *h = be;
+	size_t len, k = 0;
+	uint32_t count;
+	int err = hvc_call(h, CTL_T_VM_LIST, NULL, 0, &len);
+
+	if (err)
+		return err;
+	count = len >= 8 ? ctl_get32(h->resp) : 0;
+	if (len < 8 || count > HVC_LIST_MAX || len != 8u + (size_t)count * 88u)
+		return FVD_E_IO;
+	for (uint32_t i = 0; i < count; i++, k++) {
+		if (k < max)
+			hvc_vm_entry(h->resp + 8 + (size_t)i * 88u, &out[k]);
+	}
+	if (h->uploading) {
+		if (k < max)
+			out[k] = h->upload;
+		k++;
+	}
+	*n = k;
+	return FVD_OK;
+}
+
+static int hvc_vm_get(void *be, const char *name, struct fvd_vm_info *out)
+{
+	struct fvd_hvc *h = be;
+	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* the polling thread only */
+	size_t n;
+	int err = hvc_vm_list(h, all, HVC_LIST_MAX + 1, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && i <= HVC_LIST_MAX; i++) {
+		if (strcmp(all[i].name, name) == 0) {
+			*out = all[i];
+			return FVD_OK;
+		}
+	}
+	return FVD_E_NOTFOUND;
+}
+
+static int hvc_vm_ref(struct fvd_hvc *h, uint16_t type, const char *name)
+{
+	uint8_t ref[CTL_NAME_MAX];
+	size_t len;
+
+	if (h->uploading && strcmp(name, h->upload.name) == 0)
+		return FVD_E_BUSY;
+	hvc_name_field(ref, name);
+	return hvc_call(h, type, ref, sizeof(ref), &len);
+}
+
+static int hvc_vm_action(void *be, const char *name, enum fvd_action act)
+{
+	if ((unsigned)act >= FVD_ACT__COUNT)
+		return FVD_E_INVAL;
+	return hvc_vm_ref(be, hvc_action_types[act], name);
+}
+
+static int hvc_vm_destroy(void *be, const char *name)
+{
+	return hvc_vm_ref(be, CTL_T_VM_DESTROY, name);
+}
+
+static int hvc_create_begin(void *be, const struct fvd_create_req *req)
+{
+	struct fvd_hvc *h = be;
+	struct fvd_vm_info vm;
+	uint8_t p[16] = {0};
+	size_t len;
+	int err;
+
+	/* The hypervisor checks the whole package against a CRC announced up front. */
+	if (!req->has_crc || req->package_bytes == 0)
+		return FVD_E_INVAL;
+	if (req->package_bytes > CTL_UPLOAD_MAX)
+		return FVD_E_TOOBIG;
+	if (h->uploading)
+		return FVD_E_BUSY;
+	err = hvc_vm_get(h, req->name, &vm);
+	if (err != FVD_E_NOTFOUND)
+		return err ? err : FVD_E_EXISTS;
+	ctl_put64(p, req->package_bytes);
+	ctl_put32(p + 8, req->crc32c);
+	err = hvc_call(h, CTL_T_UPLOAD_BEGIN, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len != 16)
+		return FVD_E_IO;
+	h->upload_id = ctl_get32(h->resp);
+	h->uploading = true;
+	memset(&h->upload, 0, sizeof(h->upload));
+	memcpy(h->upload.name, req->name, sizeof(h->upload.name));
+	h->upload.state = FVD_VM_CREATING;
+	h->upload.vcpus = req->vcpus;
+	h->upload.memory_bytes = req->memory_bytes;
+	h->upload.upload_total = req->package_bytes;
+	return FVD_OK;
+}
+
+static int hvc_create_chunk(void *be, const char *name, const void *data, size_t len)
+{
+	struct fvd_hvc *h = be;
+	const uint8_t *d = data;
+
+	if (!h->uploading || strcmp(name, h->upload.name) != 0)
+		return FVD_E_NOTFOUND;
+	if (len > h->upload.upload_total - h->upload.upload_done)
+		return FVD_E_TOOBIG;
+	while (len) {
+		size_t n = len < CTL_CHUNK_MAX ? len : CTL_CHUNK_MAX;
+		size_t rlen;
+		int err;
+
+		memset(h->chunk, 0, 16);
+		ctl_put32(h->chunk, h->upload_id);
+		ctl_put64(h->chunk + 8, h->upload.upload_done);
+		memcpy(h->chunk + 16, d, n);
+		err = hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
+		if (err)
+			return err;
+		if (rlen != 16 || ctl_get64(h->resp + 8) != h->upload.upload_done + n)
+			return FVD_E_IO;
+		h->upload.upload_done += n;
+		d += n;
+		len -= n;
+	}
+	return FVD_OK;
+}
+
+static int hvc_create_end(void *be, const char *name, bool commit)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[16] = {0};
+	size_t len;
+	int err;
+
+	if (!h->uploading || strcmp(name, h->upload.name) != 0)
+		return FVD_E_NOTFOUND;
+	h->uploading = false;
+	ctl_put32(p, h->upload_id);
+	if (!commit)
+		return hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+	err = hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
+	if (!err && len != 88)
+		err = FVD_E_IO;
+	if (err) {
+		/* The hypervisor keeps a failed upload open for a retry: free it. */
+		hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+		return err;
+	}
+	return FVD_OK;
+}
+
+const struct fvd_backend_ops fvd_hvc_ops = {
+    .kind = "hvc",
+    .host_info = hvc_host_info,
+    .vm_list = hvc_vm_list,
+    .vm_get = hvc_vm_get,
+    .vm_action = hvc_vm_action,
+    .vm_destroy = hvc_vm_destroy,
+    .create_begin = hvc_create_begin,
+    .create_chunk = hvc_create_chunk,
+    .create_end = hvc_create_end,
+};
+
+int fvd_hvc_open_tty(const char *path)
+{
+	struct termios t;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+struct fvd_hvc *fvd_hvc_open(int fd, int timeout_ms)
+{
+	struct fvd_hvc *h = calloc(1, sizeof(*h));
+	uint8_t hello[40] = {0};
+	size_t len;
+	int err;
+
+	if (!h) {
+		close(fd);
+		return NULL;
+	}
+	h->fd = fd;
+	h->timeout_ms = timeout_ms;
+	h->version = CTL_VERSION;
+	ctl_rx_init(&h->rx);
+	ctl_put16(hello, CTL_VERSION);
+	ctl_put16(hello + 2, CTL_VERSION);
+	ctl_put32(hello + 4, CTL_MAX_FRAME);
+	memcpy(hello + 8, "ferrovisord", 11);
+	err = hvc_call(h, CTL_T_HELLO, hello, sizeof(hello), &len);
+	if (err || len != 48) {
+		fprintf(stderr, "ferrovisord: control channel: HELLO failed (%s)\n",
+		        err == FVD_E_IO ? "no valid answer" : "refused");
+		fvd_hvc_close(h);
+		return NULL;
+	}
+	h->version = (uint8_t)ctl_get16(h->resp);
+	h->max_vms = ctl_get32(h->resp + 8);
+	memcpy(h->hypervisor, h->resp + 16, CTL_NAME_MAX);
+	h->hypervisor[CTL_NAME_MAX] = '\0';
+	return h;
+}
+
+void fvd_hvc_close(struct fvd_hvc *h)
+{
+	close(h->fd);
+	free(h);
+}

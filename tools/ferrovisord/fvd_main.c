@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ferrovisord: the management daemon of a Ferrovisor service VM. It serves the REST API
+ * of docs/api/openapi.yaml and carries its requests to the hypervisor through a backend:
+ * "sim" (an in-memory host, for tests) or "hvc" (the control channel, FVCP over the
+ * service VM's control console, docs/control-protocol.md).
+ *
+ *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
+ *               [--openapi FILE]
+ *
+ * Prints "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
+ * serves, and runs until SIGINT or SIGTERM.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fvd_http.h"
+#include "fvd_sim.h"
+#ifdef FVD_HAVE_CTL
+#include "fvd_hvc.h"
+#endif
+
+#define MAIN_HELLO_TIMEOUT_MS 5000
+
+static void main_usage(FILE *f)
+{
+	fprintf(f, "usage: ferrovisord [--listen ADDR] [--port N] [--backend sim] "
+	           "[--openapi FILE]\n"
+	           "  --listen ADDR   IPv4 address to serve on (default 127.0.0.1)\n"
+	           "  --port N        TCP port, 0 for any free one (default 8080)\n"
+	           "  --backend sim   simulated host (the control channel backend follows the\n"
+	           "                  control protocol, docs/control-protocol.md)\n"
+	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n");
+}
+
+static bool main_port(const char *s, uint16_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 65535)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fvd_sim sim;
+	struct fvd_http_opts o = {.listen = "127.0.0.1", .port = 8080, .openapi = NULL};
+	struct fvd_backend be = {.ops = &fvd_sim_ops, .ctx = &sim};
+	const char *backend = "sim";
+	const char *device = "/dev/hvc1";
+	struct fvd_http *h;
+	sigset_t set;
+	int sig;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			main_usage(stdout);
+			return 0;
+		}
+		if (!v) {
+			fprintf(stderr, "ferrovisord: unknown argument or missing value: %s\n", a);
+			main_usage(stderr);
+			return 2;
+		}
+		if (strcmp(a, "--listen") == 0) {
+			o.listen = v;
+		} else if (strcmp(a, "--port") == 0) {
+			if (!main_port(v, &o.port)) {
+				fprintf(stderr, "ferrovisord: --port '%s': 0..65535\n", v);
+				return 2;
+			}
+		} else if (strcmp(a, "--backend") == 0) {
+			backend = v;
+		} else if (strcmp(a, "--device") == 0) {
+			device = v;
+		} else if (strcmp(a, "--openapi") == 0) {
+			o.openapi = v;
+		} else {
+			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
+			main_usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (strcmp(backend, "hvc") == 0) {
+#ifdef FVD_HAVE_CTL
+		int fd = fvd_hvc_open_tty(device);
+		struct fvd_hvc *hvc;
+
+		if (fd < 0) {
+			fprintf(stderr, "ferrovisord: %s: %s\n", device, strerror(errno));
+			return 1;
+		}
+		hvc = fvd_hvc_open(fd, MAIN_HELLO_TIMEOUT_MS);
+		if (!hvc)
+			return 1;
+		be.ops = &fvd_hvc_ops;
+		be.ctx = hvc;
+#else
+		(void)device;
+		fprintf(stderr, "ferrovisord: --backend hvc: built without the control protocol "
+		                "(hyp/core/ctl_proto.h)\n");
+		return 2;
+#endif
+	} else if (strcmp(backend, "sim") == 0) {
+		fvd_sim_init(&sim, fvd_sim_now_ms());
+	} else {
+		fprintf(stderr, "ferrovisord: --backend '%s': sim or hvc\n", backend);
+		return 2;
+	}
+
+	/* Block the stop signals before the server thread starts, so it inherits the mask
+	 * and only sigwait below receives them. */
+	/* A client or the control tty going away is an error return, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	h = fvd_http_start(&o, &be);
+	if (!h)
+		return 1;
+	printf("ferrovisord: listening on http://%s:%u/api/v1 (backend %s)\n", o.listen,
+	       fvd_http_port(h), be.ops->kind);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	printf("ferrovisord: signal %d, stopping\n", sig);
+	fvd_http_stop(h);
+	return 0;
+}

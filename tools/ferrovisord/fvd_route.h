@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pure request routing of the REST API (no HTTP library): URL path and method to an
+ * endpoint, VM name validation, names of states and actions, and the one table that maps
+ * backend errors to HTTP statuses and problem types (RFC 9457).
+ */
+#ifndef FVD_ROUTE_H
+#define FVD_ROUTE_H
+
+#include "fvd_backend.h"
+
+#define FVD_API_PREFIX "/api/v1"
+
+enum fvd_endpoint {
+	FVD_EP_NONE,      /* no such resource: 404 */
+	FVD_EP_HOST,      /* /api/v1/host */
+	FVD_EP_VMS,       /* /api/v1/vms */
+	FVD_EP_VM,        /* /api/v1/vms/{name} */
+	FVD_EP_VM_ACTION, /* /api/v1/vms/{name}/{action} */
+	FVD_EP_OPENAPI,   /* /api/v1/openapi.yaml */
+	FVD_EP__COUNT,
+};
+
+enum fvd_method {
+	FVD_M_GET = 1u << 0,
+	FVD_M_POST = 1u << 1,
+	FVD_M_DELETE = 1u << 2,
+	FVD_M_OTHER = 1u << 3,
+};
+
+struct fvd_route {
+	enum fvd_endpoint ep;
+	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION */
+	enum fvd_action action;      /* FVD_EP_VM_ACTION */
+	bool bad_name;               /* the path names a VM with an invalid name */
+};
+
+/* Parses an URL path (no query string). Never fails: unknown paths give FVD_EP_NONE,
+ * an invalid VM name sets bad_name (the endpoint is still recognised, for a 400). */
+void fvd_route_parse(const char *path, struct fvd_route *out);
+
+/* The method bit of an HTTP method string (GET, POST, DELETE, anything else). */
+enum fvd_method fvd_route_method(const char *method);
+
+/* Methods an endpoint accepts (bit set of enum fvd_method), and the same as an Allow
+ * header value ("GET, POST"). */
+unsigned fvd_route_allowed(enum fvd_endpoint ep);
+const char *fvd_route_allow_header(enum fvd_endpoint ep);
+
+/* A VM name: 1..FVD_NAME_MAX characters of [A-Za-z0-9_-], the first alphanumeric. */
+bool fvd_route_valid_name(const char *name, size_t len);
+
+const char *fvd_state_name(enum fvd_state st);
+const char *fvd_action_name(enum fvd_action act);
+
+/* HTTP status, problem slug and title for a backend error (FVD_E_*). Unknown codes map
+ * to 500 "internal". */
+struct fvd_problem_kind {
+	unsigned status;
+	const char *slug;
+	const char *title;
+};
+const struct fvd_problem_kind *fvd_route_problem(int err);
+
+#endif /* FVD_ROUTE_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Simulated host backend (see fvd_sim.h). The state machine follows the hypervisor's:
+ * start from stopped or crashed, stop from running/paused/crashed, reset from
+ * running/paused/crashed (the VM runs afterwards), pause from running, resume from
+ * paused. A VM being created accepts no action until its upload is committed.
+ */
+#include "fvd_sim.h"
+
+#include <string.h>
+#include <time.h>
+
+#define BIT(s) (1u << (s))
+
+/* Per action: the states it is allowed from and the state it leaves the VM in. */
+static const struct {
+	unsigned from;
+	enum fvd_state to;
+} sim_transitions[FVD_ACT__COUNT] = {
+    [FVD_ACT_START] = {BIT(FVD_VM_STOPPED) | BIT(FVD_VM_CRASHED), FVD_VM_RUNNING},
+    [FVD_ACT_STOP] = {BIT(FVD_VM_RUNNING) | BIT(FVD_VM_PAUSED) | BIT(FVD_VM_CRASHED),
+                      FVD_VM_STOPPED},
+    [FVD_ACT_RESET] = {BIT(FVD_VM_RUNNING) | BIT(FVD_VM_PAUSED) | BIT(FVD_VM_CRASHED),
+                       FVD_VM_RUNNING},
+    [FVD_ACT_PAUSE] = {BIT(FVD_VM_RUNNING), FVD_VM_PAUSED},
+    [FVD_ACT_RESUME] = {BIT(FVD_VM_PAUSED), FVD_VM_RUNNING},
+};
+
+uint64_t fvd_sim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), continued from crc (0 to start),
+ * the checksum the control protocol announces for a package. */
+static uint32_t sim_crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+static struct fvd_sim_vm *sim_find(struct fvd_sim *sim, const char *name)
+{
+	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
+		if (sim->vms[i].used && strcmp(sim->vms[i].info.name, name) == 0)
+			return &sim->vms[i];
+	}
+	return NULL;
+}
+
+static uint64_t sim_used_memory(const struct fvd_sim *sim)
+{
+	uint64_t used = 0;
+
+	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
+		if (sim->vms[i].used)
+			used += sim->vms[i].info.memory_bytes;
+	}
+	return used;
+}
+
+static void sim_add(struct fvd_sim *sim, const char *name, enum fvd_state st, uint32_t vcpus,
+                    uint64_t mem, bool service)
+{
+	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
+		struct fvd_sim_vm *v = &sim->vms[i];
+
+		if (v->used)
+			continue;
+		memset(v, 0, sizeof(*v));
+		v->used = true;
+		/* Callers pass names validated to fit (fvd_route_valid_name or literals). */
+		strncpy(v->info.name, name, FVD_NAME_MAX);
+		v->info.id = sim->next_id++;
+		v->info.state = st;
+		v->info.vcpus = vcpus;
+		v->info.memory_bytes = mem;
+		v->info.service = service;
+		return;
+	}
+}
+
+void fvd_sim_init(struct fvd_sim *sim, uint64_t start_ms)
+{
+	memset(sim, 0, sizeof(*sim));
+	sim->next_id = 1;
+	sim->start_ms = start_ms;
+	sim_add(sim, "service", FVD_VM_RUNNING, 1, 256ull << 20, true);
+	sim_add(sim, "alpha", FVD_VM_RUNNING, 2, 512ull << 20, false);
+	sim_add(sim, "beta", FVD_VM_STOPPED, 1, 64ull << 20, false);
+}
+
+static int sim_host_info(void *be, struct fvd_host_info *out)
+{
+	struct fvd_sim *sim = be;
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++)
+		n += sim->vms[i].used ? 1u : 0u;
+	memset(out, 0, sizeof(*out));
+	strncpy(out->version, "ferrovisor-sim", FVD_VERSION_MAX);
+	out->cpus = 2;
+	out->memory_total = FVD_SIM_MEMORY;
+	out->memory_free = FVD_SIM_MEMORY - sim_used_memory(sim);
+	out->vm_count = n;
+	out->vm_limit = FVD_SIM_VM_LIMIT;
+	out->uptime_ms = fvd_sim_now_ms() - sim->start_ms;
+	return FVD_OK;
+}
+
+static int sim_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
+{
+	struct fvd_sim *sim = be;
+	size_t k = 0;
+
+	/* Slots in order of their id, which is creation order. */
+	for (uint32_t id = 1; id < sim->next_id; id++) {
+		for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
+			if (!sim->vms[i].used || sim->vms[i].info.id != id)
+				continue;
+			if (k < max)
+				out[k] = sim->vms[i].info;
+			k++;
+		}
+	}
+	*n = k;
+	return FVD_OK;
+}
+
+static int sim_vm_get(void *be, const char *name, struct fvd_vm_info *out)
+{
+	struct fvd_sim_vm *v = sim_find(be, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	*out = v->info;
+	return FVD_OK;
+}
+
+static int sim_vm_action(void *be, const char *name, enum fvd_action act)
+{
+	struct fvd_sim_vm *v = sim_find(be, name);
+
+	if ((unsigned)act >= FVD_ACT__COUNT)
+		return FVD_E_INVAL;
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.state == FVD_VM_CREATING)
+		return FVD_E_BUSY;
+	/* The service VM runs the daemon itself: the hypervisor refuses every request that
+	 * names it (docs/control-protocol.md, E_PERMISSION). */
+	if (v->info.service)
+		return FVD_E_DENIED;
+	if (!(sim_transitions[act].from & BIT(v->info.state)))
+		return FVD_E_STATE;
+	v->info.state = sim_transitions[act].to;
+	return FVD_OK;
+}
+
+static int sim_vm_destroy(void *be, const char *name)
+{
+	struct fvd_sim_vm *v = sim_find(be, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.service)
+		return FVD_E_DENIED;
+	if (v->info.state == FVD_VM_CREATING)
+		return FVD_E_BUSY;
+	v->used = false;
+	return FVD_OK;
+}
+
+static int sim_create_begin(void *be, const struct fvd_create_req *req)
+{
+	struct fvd_sim *sim = be;
+	struct fvd_sim_vm *v;
+	size_t used = 0;
+
+	if (req->vcpus == 0 || req->vcpus > 8 || req->memory_bytes == 0 || req->package_bytes == 0)
+		return FVD_E_INVAL;
+	if (req->package_bytes > FVD_SIM_PACKAGE_MAX)
+		return FVD_E_TOOBIG;
+	if (sim_find(sim, req->name))
+		return FVD_E_EXISTS;
+	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++)
+		used += sim->vms[i].used ? 1u : 0u;
+	if (used == FVD_SIM_VM_LIMIT)
+		return FVD_E_LIMIT;
+	if (req->memory_bytes > FVD_SIM_MEMORY - sim_used_memory(sim))
+		return FVD_E_NOMEM;
+	sim_add(sim, req->name, FVD_VM_CREATING, req->vcpus, req->memory_bytes, false);
+	v = sim_find(sim, req->name);
+	v->info.upload_total = req->package_bytes;
+	v->has_crc = req->has_crc;
+	v->crc_expect = req->crc32c;
+	v->crc_run = 0;
+	return FVD_OK;
+}
+
+static int sim_create_chunk(void *be, const char *name, const void *data, size_t len)
+{
+	struct fvd_sim_vm *v = sim_find(be, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.state != FVD_VM_CREATING)
+		return FVD_E_STATE;
+	if (len > v->info.upload_total - v->info.upload_done)
+		return FVD_E_TOOBIG;
+	v->info.upload_done += len;
+	v->crc_run = sim_crc32c(v->crc_run, data, len);
+	return FVD_OK;
+}
+
+static int sim_create_end(void *be, const char *name, bool commit)
+{
+	struct fvd_sim_vm *v = sim_find(be, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.state != FVD_VM_CREATING)
+		return FVD_E_STATE;
+	if (!commit) {
+		v->used = false;
+		return FVD_OK;
+	}
+	/* A short or damaged package is never a VM: the hypervisor would have half an image. */
+	if (v->info.upload_done != v->info.upload_total ||
+	    (v->has_crc && v->crc_run != v->crc_expect)) {
+		v->used = false;
+		return FVD_E_INVAL;
+	}
+	v->info.state = FVD_VM_STOPPED;
+	v->info.upload_done = 0;
+	v->info.upload_total = 0;
+	return FVD_OK;
+}
+
+const struct fvd_backend_ops fvd_sim_ops = {
+    .kind = "sim",
+    .host_info = sim_host_info,
+    .vm_list = sim_vm_list,
+    .vm_get = sim_vm_get,
+    .vm_action = sim_vm_action,
+    .vm_destroy = sim_vm_destroy,
+    .create_begin = sim_create_begin,
+    .create_chunk = sim_create_chunk,
+    .create_end = sim_create_end,
+};

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated host: an in-memory model of a Ferrovisor host (a service VM and two
+ * guests at start) with the hypervisor's rules for VM states, memory and the VM limit.
+ * It backs the host unit and integration tests and `ferrovisord --backend sim` in a
+ * service VM whose control device is not there yet.
+ */
+#ifndef FVD_SIM_H
+#define FVD_SIM_H
+
+#include "fvd_backend.h"
+
+#define FVD_SIM_VM_LIMIT    8
+#define FVD_SIM_MEMORY      (2048ull << 20)
+#define FVD_SIM_PACKAGE_MAX (256ull << 20)
+
+struct fvd_sim_vm {
+	struct fvd_vm_info info;
+	bool used;
+	/* Upload in progress: the announced CRC-32C (if any) and the running one. */
+	bool has_crc;
+	uint32_t crc_expect;
+	uint32_t crc_run;
+};
+
+struct fvd_sim {
+	struct fvd_sim_vm vms[FVD_SIM_VM_LIMIT];
+	uint32_t next_id;
+	uint64_t start_ms;
+};
+
+/* Resets *sim to the initial host: "service" (running, role service), "alpha" (running)
+ * and "beta" (stopped). start_ms is the clock reading uptime is measured from. */
+void fvd_sim_init(struct fvd_sim *sim, uint64_t start_ms);
+
+/* The operations table; pass a struct fvd_sim as the backend context. */
+extern const struct fvd_backend_ops fvd_sim_ops;
+
+/* Milliseconds of CLOCK_MONOTONIC (host uptime of the simulation). */
+uint64_t fvd_sim_now_ms(void);
+
+#endif /* FVD_SIM_H */
