@@ -67,6 +67,7 @@ static void forge(void)
 	    "8bit-csi \x9b"
 	    "31m utf8 \xc3\xa9 c1 \xc2\x9b"
 	    "2J\n",
+	    "dsr \x1b[6n query\n",
 	};
 	for (unsigned i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
 		size_t n = 0;

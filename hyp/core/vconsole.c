@@ -33,6 +33,15 @@ static bool escape_pending;
 static bool raw_mode;
 static struct timer_event poll_timer;
 
+/* Whether vm's bytes go to the terminal unfiltered: the operator's raw mode, focused VM. */
+static bool shown_raw(struct vm *vm)
+{
+	/* Any CPU may ask: read focus and raw_mode atomically (the boot CPU writes them). */
+	int f = __atomic_load_n(&focus, __ATOMIC_RELAXED);
+	return __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 && (unsigned)f < vm_count &&
+	       vm_table[f] == vm;
+}
+
 /*
  * line_lock held: show the line buffer. A complete line (or a full buffer) is written and
  * the buffer restarts; a partial one (the focused VM's prompt) stays buffered with what is
@@ -43,11 +52,8 @@ static void flush_locked(struct vm *vm, bool complete)
 {
 	struct vconsole *c = &vm->con;
 	if (c->line_len > c->line_shown || (complete && c->line_len)) {
-		/* Any CPU may flush: read focus and raw_mode atomically (boot CPU writes them). */
-		int f = __atomic_load_n(&focus, __ATOMIC_RELAXED);
-		bool raw = __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 &&
-		           (unsigned)f < vm_count && vm_table[f] == vm;
-		console_write_guest_line(vm->name, c->line, c->line_len, c->line_shown, raw);
+		console_write_guest_line(vm->name, c->line, c->line_len, c->line_shown,
+		                         shown_raw(vm));
 		c->line_shown = c->line_len;
 	}
 	if (complete)
@@ -62,6 +68,19 @@ static void line_put_locked(struct vm *vm, uint8_t ch)
 	if (c->line_len == 0)
 		c->line_start_ns = time_now_ns();
 	c->line[c->line_len++] = (char)ch;
+	/*
+	 * A cursor-position query (ESC [ 6 n; busybox's shell sends one before every prompt)
+	 * asks the terminal to type its answer into the focused VM's input. Drop it while it is
+	 * still unshown, instead of rendering it as "^[[6n" noise: it draws nothing anyway, and
+	 * the multiplexed terminal must not answer a guest's questions (raw mode passes it).
+	 */
+	static const char dsr[] = "\x1b[6n";
+	const unsigned n = sizeof(dsr) - 1;
+	if (ch == 'n' && c->line_len >= c->line_shown + n && !shown_raw(vm) &&
+	    memcmp(c->line + c->line_len - n, dsr, n) == 0) {
+		c->line_len -= n;
+		return;
+	}
 	if (ch == '\n' || c->line_len == VCONSOLE_LINE_MAX)
 		flush_locked(vm, true);
 }

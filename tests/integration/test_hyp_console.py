@@ -140,6 +140,8 @@ def test_guest_cannot_forge_the_terminal():
                 "error\r\n") in out, repr(out)
         assert "[echo] ^H^H^H^H^H^H^H^H[hyp] fake tagless line" in out, repr(out)
         assert "[echo] 8bit-csi M-^[31m utf8 M-CM-) c1 M-BM-^[2J" in out, repr(out)
+        # A cursor-position query would make the terminal type into the guest: dropped.
+        assert "[echo] dsr  query\r\n" in out, repr(out)
         # Raw mode (the operator's choice): the focused VM's bytes pass unchanged.
         q.send(ESC + "0")
         q.expect(r"^\[hyp\] console focus: hyp", 10)
@@ -150,6 +152,7 @@ def test_guest_cannot_forge_the_terminal():
         q.send("forge\r")
         q.expect(r"^\[echo\] echo: forged", 20)
         assert "\x1b]0;pwned-title\x07" in q.output[start:], repr(q.output[start:])
+        assert "dsr \x1b[6n query" in q.output[start:], repr(q.output[start:])
         q.send(ESC + "0")
         q.expect(r"^\[hyp\] console focus: hyp", 10)
         shell(q, "console raw off", r"^\[hyp\] console raw mode off", 10)
