@@ -37,6 +37,8 @@ void console_write_guest(const char *tag, const char *s, size_t len, bool raw);
  */
 void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown,
                               bool raw);
+/* The same for the hypervisor's own text (the shell's line being typed), unfiltered. */
+void console_write_line(const char *tag, const char *line, size_t len, size_t shown);
 /* Whether tag's line is the open one (nothing else was written since). */
 bool console_line_open(const char *tag);
 /* Hypervisor log line, printf-style, tagged "hyp". */

@@ -16,6 +16,7 @@
 
 #define LINE_MAX 128
 #define MAX_ARGS 8
+#define PROMPT   "fv> "
 
 static char line[LINE_MAX];
 static unsigned line_len;
@@ -282,7 +283,7 @@ void shell_exec(char *l)
 
 void shell_prompt(void)
 {
-	console_write(shell_tag, "fv> ", 4);
+	console_write(shell_tag, PROMPT, sizeof(PROMPT) - 1);
 }
 
 /*
@@ -290,14 +291,15 @@ void shell_prompt(void)
  * shell's line was last shown (a VM's line), show the prompt and the whole
  * line again once, not the key alone on a fresh "[hyp] " line.
  */
-static void echo(char c)
+static void echo(void)
 {
-	if (console_line_open(shell_tag)) {
-		console_write(shell_tag, &c, 1);
-		return;
-	}
-	console_write(shell_tag, "fv> ", 4);
-	console_write(shell_tag, line, line_len);
+	/* Prompt and line in one buffer, one decision under the console lock: a VM line can
+	 * come between two writes, but not inside this one. */
+	char buf[sizeof(PROMPT) - 1 + LINE_MAX];
+	size_t p = sizeof(PROMPT) - 1;
+	memcpy(buf, PROMPT, p);
+	memcpy(buf + p, line, line_len);
+	console_write_line(shell_tag, buf, p + line_len, p + line_len - 1);
 }
 
 void shell_input(char c)
@@ -327,7 +329,7 @@ void shell_input(char c)
 	} else if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f) {
 		if (line_len < LINE_MAX - 1) {
 			line[line_len++] = c;
-			echo(c);
+			echo();
 		} else if (!line_overflow) {
 			/* Say it now, once; Enter then refuses the line instead of running a cut
 			 * one. */
