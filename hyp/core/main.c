@@ -98,6 +98,10 @@ static void create_vms(void)
 {
 	for (unsigned i = 0; i < config.nr_vms; i++) {
 		const struct vm_config *vc = &config.vms[i];
+		if (vc->is_template) {
+			pr_info("vm %s: template (created by `vm create %s`)", vc->name, vc->name);
+			continue;
+		}
 		uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
 		if (vc->affinity && !(vc->affinity & all)) {
 			pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs); not "
@@ -180,6 +184,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	}
 	pr_info("configuration: %s, %u VM(s), time slice %lu us", origin, config.nr_vms,
 	        (unsigned long)config.slice_us);
+	vm_set_boot_blob(blob, cfg_size); /* templates for `vm create` */
 
 	setup_cpus(hartid, config.slice_us * 1000);
 	irq_init(&plat);
@@ -202,8 +207,8 @@ void hyp_main(uint64_t hartid, const void *dtb)
 			break;
 	pr_info("%u CPU(s) online", cpus_online);
 
-	for (unsigned i = 0; i < vm_count; i++)
-		if (vm_table[i]->cfg->autostart)
+	for (unsigned i = 0; i < FV_MAX_VMS; i++)
+		if (vm_table[i] && vm_table[i]->cfg->autostart)
 			vm_start(vm_table[i]);
 	conmux_init(config.focus);
 	sched_run();
