@@ -58,9 +58,9 @@ static void cmd_vm_list(void)
 }
 
 #define VM_USAGE                                                                                   \
-	"usage: vm list | vm start|stop|reset|info|pause|resume|destroy NAME | vm create "         \
-	"TEMPLATE "                                                                                \
-	"[NAME]"
+	"usage: vm list | vm start|stop|reset|info NAME | vm pause|resume|destroy NAME | vm "      \
+	"create "                                                                                  \
+	"TEMPLATE [NAME]"
 
 /* `vm create TEMPLATE [NAME]`: a new VM from a template of the boot bundle. */
 static void cmd_vm_create(int argc, char **argv)
