@@ -223,7 +223,8 @@ static void cmd_disks(int argc, char **argv)
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
-    {"vm", "vm pause|resume NAME", "pause a VM; resume a paused or suspended one", cmd_vm},
+    {"vm", "vm pause NAME | vm resume NAME", "pause a VM; resume a paused or suspended one",
+     cmd_vm},
     {"vm", "vm create TEMPLATE [NAME] | vm destroy NAME",
      "new VM from a boot-bundle template; destroy one (RAM scrubbed)", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
