@@ -86,6 +86,33 @@ def test_pause_and_resume():
 
 
 @fvtest.timeout(300)
+def test_pause_parks_a_busy_vcpu_and_destroy_stops_it():
+    """spin masks interrupts and never exits on its own: only the pause's kick parks it."""
+    with boot() as q:
+        started(q)
+        create(q, "spin", "s1")
+        q.expect(r"^\[s1\] spin: start", 60)
+        shell(q, "vm list", r"^\[hyp\] \d+\s+s1\s+running\s+1\s+\d+\s+0:(running|runnable)/", 20)
+        shell(q, "vm pause s1", r"^\[hyp\] vm s1: paused\r?\n", 20)
+        keeper_alive(q, 2)
+        m = shell(q, "vm list", r"^\[hyp\] \d+\s+s1\s+paused\s+1\s+\d+\s+0:(\w+)/-?\d+/(\d+)", 20)
+        assert m.group(1) == "blocked", m.group(0)
+        exits = int(m.group(2))
+        keeper_alive(q, 3)
+        m = shell(q, "vm list", r"^\[hyp\] \d+\s+s1\s+paused\s+1\s+\d+\s+0:blocked/-?\d+/(\d+)", 20)
+        assert int(m.group(1)) == exits, "a paused vCPU kept running"
+        shell(q, "vm resume s1", r"^\[hyp\] vm s1: resumed\r?\n", 20)
+        keeper_alive(q, 2)
+        m = shell(q, "vm list", r"^\[hyp\] \d+\s+s1\s+running\s+1\s+\d+\s+0:\w+/-?\d+/(\d+)", 20)
+        assert int(m.group(1)) > exits, "the resumed vCPU did not run again"
+        # Paused again, then destroyed: the stop gets through the pause.
+        shell(q, "vm pause s1", r"^\[hyp\] vm s1: paused\r?\n", 20)
+        destroy(q, "s1")
+        keeper_alive(q, 2)
+        assert_healthy(q)
+
+
+@fvtest.timeout(300)
 def test_destroy_returns_memory():
     with boot() as q:
         started(q)
