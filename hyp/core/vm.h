@@ -90,6 +90,7 @@ struct vm {
 	bool paused;     /* vm_pause..vm_resume: vCPUs park, wakes deferred (atomic) */
 	bool destroying; /* vm_destroy accepted (under lock) */
 	bool dead;       /* stopped for good: vm_reap frees it (atomic) */
+	bool reap_armed; /* vm_reap cancelled its timers; frees it on the next tick */
 	struct vm_config dyn_cfg;
 	struct vm_stage images;
 };

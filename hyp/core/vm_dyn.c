@@ -8,7 +8,9 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/mem.h"
+#include "core/percpu.h"
 #include "core/vm.h"
+#include "core/timer.h"
 #include "core/vnet.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -99,6 +101,25 @@ static int bind_nics(struct vm_config *vc, const struct hyp_config *hc)
 	return 0;
 }
 
+/* cpu-affinity and vcpu-pin against the CPUs this machine has (as boot VMs, main.c). */
+static int check_cpus(const struct vm_config *vc)
+{
+	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+	if (vc->affinity && !(vc->affinity & all)) {
+		pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs)", vc->name,
+		       cpu_count);
+		return -FV_EINVAL;
+	}
+	for (unsigned j = 0; j < vc->vcpus; j++) {
+		if (vc->vcpu_pin[j] >= (int)cpu_count) {
+			pr_err("vm %s: vcpu-pin names a CPU this machine lacks (%u CPUs)", vc->name,
+			       cpu_count);
+			return -FV_EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Point vc's images at staged buffers: given ones (checked) or copies of the blob's. */
 static int bind_images(struct vm_config *vc, struct vm_stage *given, struct vm_stage *own,
                        struct vm_stage **use)
@@ -180,7 +201,9 @@ int vm_create_dynamic(const void *blob, size_t len, const char *node, const char
 		pr_err("vm create: a VM named %s exists", vc->name);
 		goto out;
 	}
-	ret = bind_nics(vc, hc);
+	ret = check_cpus(vc);
+	if (!ret)
+		ret = bind_nics(vc, hc);
 	if (!ret)
 		ret = bind_images(vc, images, &own, &use);
 	if (!ret)
@@ -261,7 +284,23 @@ void vm_reap(void)
 	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
 		struct vm *vm = __atomic_load_n(&vm_table[i], __ATOMIC_ACQUIRE);
 		/* A CPU still between the stop and the put: the next tick takes it. */
-		if (vm && __atomic_load_n(&vm->dead, __ATOMIC_ACQUIRE) && vcpus_off(vm))
-			vm_free(vm);
+		if (!vm || !__atomic_load_n(&vm->dead, __ATOMIC_ACQUIRE) || !vcpus_off(vm))
+			continue;
+		if (!vm->reap_armed) {
+			/*
+			 * Two ticks: cancel the vCPUs' timers now, free on the next tick
+			 * (10 ms on). A callback that fired just before the cancel runs
+			 * without the timer queue lock (timer.c) and only raises a line or
+			 * wakes the vCPU, which is bounded and far shorter than a tick; so
+			 * is the tail of the last vm_vcpu_stopped() that marked it dead.
+			 */
+			for (unsigned j = 0; j < vm->nr_vcpus; j++) {
+				timer_cancel(&vm->vcpus[j]->wake_timer);
+				timer_cancel(&vm->vcpus[j]->vtimer);
+			}
+			vm->reap_armed = true;
+			continue;
+		}
+		vm_free(vm);
 	}
 }
