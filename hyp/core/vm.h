@@ -191,7 +191,10 @@ int vm_pause(struct vm *vm);
  * logged with the limit), -FV_EEXIST (name taken), -FV_EINVAL (blob invalid,
  * images missing or of the wrong size; logged with the parser's message),
  * -FV_ENOENT (no such node/switch), -FV_ENOMEM (no RAM), or a device error.
- * Nothing is held on failure. Any CPU, no locks held.
+ * Nothing is held on failure.
+ * Context: the boot CPU's console tick (where the shell runs), no locks held:
+ * disk claims (hostdev) and the vm_table readers live there. The control
+ * channel queues its create requests and serves them from that tick too.
  */
 int vm_create_dynamic(const void *blob, size_t len, const char *node, const char *name,
                       struct vm_stage *images, struct vm **out);
@@ -201,7 +204,9 @@ int vm_create_dynamic(const void *blob, size_t len, const char *node, const char
  * RAM is scrubbed (zeroed) and returned to the pool, its vCPUs, timers,
  * stage-2 tables, VMID, disk claims, switch ports and images freed and its
  * slot emptied for a later VM. vm_find() stops finding it at once. 0, or
- * -FV_EBUSY if it is already being destroyed. Any CPU.
+ * -FV_EBUSY if it is already being destroyed. Any CPU (the freeing itself
+ * always happens on the console tick); completion is the log line
+ * "vm NAME: destroyed: ..." and the slot reading NULL.
  */
 int vm_destroy(struct vm *vm);
 /*

@@ -8,10 +8,11 @@ must keep beating: no operation on another VM stops it.
 """
 
 import re
-import time
+import subprocess
 
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd, shell
+from linux_shell import DISKS
 
 ESC = "\x1d"  # Ctrl-], the console escape key
 MAX_VMS = 8
@@ -197,3 +198,73 @@ def assert_healthy_except_limit(q):
     q.assert_absent(r"PANIC")
     errs = re.findall(r"^\[hyp\] error: (.*)$", q.output, re.M)
     assert all("VM limit reached" in e for e in errs), errs
+
+
+HELLO = 'kernel = /incbin/("hello.bin"); autostart;'
+DEV_VMS = [
+    'keeper { memory-size = /bits/ 64 <0x2000000>; ' + HELLO + ' virtio-net-switch = "lan0"; };',
+    'net { memory-size = /bits/ 64 <0x2000000>; ' + HELLO + ' template;'
+    ' virtio-blk-slots = <0>; virtio-blk-slices = /bits/ 64 <0 2048>;'
+    ' virtio-net-switch = "lan0"; };',
+]
+
+
+def boot_devices():
+    dts = ('/dts-v1/; / { compatible = "ferrovisor,config-v1"; vms { ' + " ".join(DEV_VMS) +
+           " }; };")
+    blob = DISKS / "dynamic-devices.dtb"
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(fvtest.GUEST_DIR), "-o",
+                    str(blob), "-"], input=dts.encode(), check=True)
+    extra = ["-initrd", str(blob)] + fvtest.virtio_disk(DISKS / "dynamic-disk.img", 0, size="4M")
+    return fvtest.Qemu(fvtest.qemu_riscv_cmd(fvtest.hyp_image(), mem="512M", extra=extra))
+
+
+def ports(q):
+    q.rewind(len(q.output))
+    return int(shell(q, "net", r"^\[hyp\] switch lan0: (\d+) port\(s\)", 20).group(1))
+
+
+def claims(q):
+    q.rewind(len(q.output))
+    return int(shell(q, "disks", r"^\[hyp\] disk slot 0: \d+ sectors, (\d+) claim\(s\)",
+                     20).group(1))
+
+
+@fvtest.timeout(300)
+def test_devices_claimed_and_released():
+    """A run-time VM gets its disk slice and a port on the existing switch; destroy gives
+    both back, a second instance gets the same ones, and a third that overlaps the live one's
+    slice is refused with nothing held."""
+    fvtest.guest_image("hello")
+    with boot_devices() as q:
+        heartbeat(q, "keeper", 60)
+        assert (ports(q), claims(q)) == (1, 0)
+        create(q, "net", "n1")
+        q.rewind()
+        q.expect(r"^\[hyp\] vm n1: vda: virtio-blk at 0x10001000 .* disk slot 0 sectors 0-2047", 10)
+        q.expect(r"^\[hyp\] vm n1: eth0: virtio-net at 0x10002000 .* switch port 1", 10)
+        heartbeat(q, "n1", 60)
+        assert (ports(q), claims(q)) == (2, 1)
+        q.expect(r"^\[hyp\] disk slot 0: n1 sectors 0-2047\r?\n", 10)
+        destroy(q, "n1")
+        assert (ports(q), claims(q)) == (1, 0)
+        create(q, "net", "n2")
+        q.expect_seen(r"^\[hyp\] vm n2: eth0: virtio-net at 0x10002000 .* switch port 1", 10)
+        heartbeat(q, "n2", 60)
+        # n3 wants n2's slice: refused, and it holds no port, RAM or slot afterwards.
+        free = int(shell(q, "mem", r"^\[hyp\] pages: total \d+ free (\d+) ", 20).group(1))
+        shell(q, "vm create net n3", r"^\[hyp\] error: vm n3: disk 0: .*already belong to n2", 20)
+        q.expect(r"^\[hyp\] error: vm n3: setup failed", 10)
+        assert (ports(q), claims(q)) == (2, 1)
+        q.rewind(len(q.output))
+        free2 = int(shell(q, "mem", r"^\[hyp\] pages: total \d+ free (\d+) ", 20).group(1))
+        assert free2 <= free and free - free2 < 64, (free, free2)  # at most heap growth
+        shell(q, "vm list", r"^\[hyp\] 2 of 8 VM slots in use", 20)
+        shell(q, "vm create net n2", r"^\[hyp\] error: vm create: a VM named n2 exists", 20)
+        destroy(q, "n2")
+        assert (ports(q), claims(q)) == (1, 0)
+        keeper_alive(q, 2)
+        q.assert_absent(r"PANIC")
+        errs = re.findall(r"^\[hyp\] error: (.*)$", q.output, re.M)
+        assert all(e.startswith(("vm n3", "vm create: a VM named n2")) for e in errs), errs
