@@ -221,8 +221,10 @@ void vm_set_boot_blob(const void *blob, size_t len);
 /*
  * Shell `vm create TEMPLATE [NAME]`: a new VM from the boot bundle's VM
  * node TEMPLATE through vm_create_dynamic (the control channel's path). NAME
- * defaults to TEMPLATE-N, N the lowest number not in use. 0 or as
- * vm_create_dynamic.
+ * defaults to TEMPLATE-N, N the lowest number not in use. The template's
+ * images are staged in 4 KiB chunks and passed as `images`, as the control
+ * channel does. 0, -FV_ENOENT (no template of that name), or as
+ * vm_create_dynamic. Console tick (the shell).
  */
 int vm_create_from_template(const char *tmpl, const char *name, struct vm **out);
 const char *vm_state_name(enum vm_state s);

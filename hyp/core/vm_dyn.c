@@ -15,6 +15,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
+#define STAGE_CHUNK 4096 /* `vm create`: chunk size of the template's staged images */
+
 static const void *boot_blob;
 static size_t boot_blob_len;
 
@@ -222,6 +224,18 @@ out:
 	return ret;
 }
 
+/* Stage one image from memory in chunks, as the control channel does from its messages. */
+static int stage_chunked(struct vm_stage *st, enum vm_image img, const uint8_t *src, uint64_t n)
+{
+	for (uint64_t off = 0; off < n; off += STAGE_CHUNK) {
+		uint64_t len = n - off < STAGE_CHUNK ? n - off : STAGE_CHUNK;
+		int ret = vm_stage_write(st, img, off, src + off, (size_t)len);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int vm_create_from_template(const char *tmpl, const char *name, struct vm **out)
 {
 	char buf[VM_NAME_MAX];
@@ -236,7 +250,34 @@ int vm_create_from_template(const char *tmpl, const char *name, struct vm **out)
 		}
 		name = buf;
 	}
-	return vm_create_dynamic(boot_blob, boot_blob_len, tmpl, name, NULL, out);
+	/*
+	 * The control channel's path exactly: the template's images are staged in
+	 * chunks and handed over with the blob (whose image bytes are then unused).
+	 */
+	struct hyp_config *hc = mem_zalloc(sizeof(*hc));
+	if (!hc)
+		return -FV_ENOMEM;
+	int ret = config_parse(boot_blob, boot_blob_len, hc, NULL, 0);
+	const struct vm_config *vc = NULL;
+	for (unsigned i = 0; ret == 0 && i < hc->nr_vms && !vc; i++)
+		if (strcmp(hc->vms[i].name, tmpl) == 0)
+			vc = &hc->vms[i];
+	struct vm_stage st = {0};
+	if (!vc || !vc->is_template) {
+		pr_err("vm create: the configuration has no template VM named %.40s", tmpl);
+		ret = -FV_ENOENT;
+	} else {
+		ret = vm_stage_open(&st, &pool_ops, vc->kernel_size, vc->initrd_size);
+		if (!ret)
+			ret = stage_chunked(&st, VM_IMAGE_KERNEL, vc->kernel, vc->kernel_size);
+		if (!ret && vc->initrd_size)
+			ret = stage_chunked(&st, VM_IMAGE_INITRD, vc->initrd, vc->initrd_size);
+		if (!ret)
+			ret = vm_create_dynamic(boot_blob, boot_blob_len, tmpl, name, &st, out);
+		vm_stage_abort(&st); /* no-op when the VM took the buffers */
+	}
+	mem_free(hc);
+	return ret;
 }
 
 int vm_destroy(struct vm *vm)

@@ -190,6 +190,12 @@ def test_vm_limit_then_destroy_all_and_create_again():
             q.rewind(len(q.output))
             keeper_alive(q, 2)
         assert "extra" not in re.findall(r"^\[hyp\] \d+\s+(\S+)\s+running", q.output, re.M)
+        # Only templates are instantiated: not a boot VM, not an unknown name.
+        for bad in ("keeper", "nosuch"):
+            shell(q, f"vm create {bad} x",
+                  rf"^\[hyp\] error: vm create: the configuration has no template VM named {bad}",
+                  20)
+        shell(q, "vm list", rf"^\[hyp\] 1 of {MAX_VMS} VM slots in use", 20)
         assert_healthy_except_limit(q)
 
 
@@ -197,7 +203,7 @@ def assert_healthy_except_limit(q):
     """No panic, and the only errors are the expected VM-limit refusals."""
     q.assert_absent(r"PANIC")
     errs = re.findall(r"^\[hyp\] error: (.*)$", q.output, re.M)
-    assert all("VM limit reached" in e for e in errs), errs
+    assert all("VM limit reached" in e or "has no template VM named" in e for e in errs), errs
 
 
 HELLO = 'kernel = /incbin/("hello.bin"); autostart;'
