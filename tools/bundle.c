@@ -147,6 +147,8 @@ static int vm_node(void *fdt, const struct model *m, const struct model_vm *vm, 
 		err = str_prop(fdt, "bootargs", vm->command_line);
 	if (!err && vm->autostart)
 		err = fdt_property(fdt, "autostart", NULL, 0);
+	if (!err && vm->template_vm)
+		err = fdt_property(fdt, "template", NULL, 0);
 	if (!err && vm->uart)
 		err = fdt_property_u64(fdt, "uart-base", vm->uart_base);
 	if (!err && !vm->uart)

@@ -70,6 +70,7 @@ enum vm_key {
 	VMK_NETWORK,
 	VMK_STORAGE,
 	VMK_VIRTIO_CONSOLE,
+	VMK_TEMPLATE,
 	VMK_COUNT
 };
 
@@ -187,6 +188,7 @@ struct model_vm {
 	int pin[VM_MAX_VCPUS];
 	unsigned nr_pin;
 	bool autostart;
+	bool template_vm; /* `template: true`: not booted; `vm create NAME` instantiates it */
 	bool uart;
 	uint64_t uart_base;
 	struct model_nic nics[MODEL_VIRTIO_SLOTS];

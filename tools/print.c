@@ -95,8 +95,10 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 		cpu_list(f, vm->pin, vm->nr_pin);
 	else
 		fputs("~  # not pinned", f);
-	fprintf(f, "\n    autostart: %s\n    uart: %s\n", vm->autostart ? "true" : "false",
-	        vm->uart ? "true" : "false");
+	fprintf(f, "\n    autostart: %s\n", vm->autostart ? "true" : "false");
+	if (vm->template_vm)
+		fputs("    template: true\n", f);
+	fprintf(f, "    uart: %s\n", vm->uart ? "true" : "false");
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
 	unsigned guest_console = vm->nr_disks + vm->nr_nics;

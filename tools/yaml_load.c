@@ -48,6 +48,7 @@ static const struct field vm_fields[] = {
     VMF("cpus", VMK_AFFINITY, yv_affinity, affinity, 0, 0, 0),
     VMF("pin", VMK_PIN, yv_pin, pin, 0, 0, 0),
     VMF("autostart", VMK_AUTOSTART, yv_bool, autostart, 0, 0, 0),
+    VMF("template", VMK_TEMPLATE, yv_bool, template_vm, 0, 0, 0),
     VMF("uart", VMK_UART, yv_bool, uart, 0, 0, 0),
     VMF("uart_base", VMK_UART_BASE, yv_addr, uart_base, 0, MODEL_MAX_GPA, 0x100),
     VMF("network", VMK_NETWORK, p_nics, nics, 0, 0, 0),

@@ -26,7 +26,7 @@
 #define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
 #define ESCAPE_CHAR      0x1d        /* Ctrl-]: Ctrl-A is QEMU's own escape */
 
-/* Console focus: -1 = shell, else index into vm_table. Written by the boot CPU only. */
+/* Console focus: -1 = shell, else a slot of vm_table. Written by the boot CPU only. */
 static int focus = -1;
 static bool escape_pending;
 /* Operator's raw mode: the focused VM's bytes reach the terminal unfiltered. */
@@ -46,7 +46,7 @@ static void flush_locked(struct vm *vm, bool complete)
 		/* Any CPU may flush: read focus and raw_mode atomically (boot CPU writes them). */
 		int f = __atomic_load_n(&focus, __ATOMIC_RELAXED);
 		bool raw = __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 &&
-		           (unsigned)f < vm_count && vm_table[f] == vm;
+		           f < FV_MAX_VMS && vm_table[f] == vm;
 		console_write_guest_line(vm->name, c->line, c->line_len, c->line_shown, raw);
 		c->line_shown = c->line_len;
 	}
@@ -187,11 +187,18 @@ void vconsole_flush(struct vm *vm)
 	spin_unlock(&vm->con.line_lock);
 }
 
+/* The focused VM, NULL for the shell (or a slot emptied meanwhile). */
+static struct vm *focus_vm(void)
+{
+	if (focus < 0 || focus >= FV_MAX_VMS)
+		return NULL;
+	return vm_table[focus];
+}
+
 const char *conmux_focus_name(void)
 {
-	if (focus < 0 || (unsigned)focus >= vm_count)
-		return "hyp";
-	return vm_table[focus]->name;
+	struct vm *vm = focus_vm();
+	return vm ? vm->name : "hyp";
 }
 
 void conmux_set_raw(bool on)
@@ -230,20 +237,23 @@ static void handle_escape(int ch)
 {
 	escape_pending = false;
 	if (ch == ESCAPE_CHAR) {
-		if (focus >= 0)
-			to_vm(vm_table[focus], ESCAPE_CHAR);
+		if (focus_vm())
+			to_vm(focus_vm(), ESCAPE_CHAR);
 	} else if (ch == 'n' || ch == '\t') {
+		/* The next slot in use, after the shell the first one. */
 		int f = focus + 1;
-		set_focus(f >= (int)vm_count ? -1 : f);
+		while (f < FV_MAX_VMS && !vm_table[f])
+			f++;
+		set_focus(f >= FV_MAX_VMS ? -1 : f);
 	} else if (ch == '0' || ch == 'h') {
 		set_focus(-1);
-	} else if (ch >= '1' && ch <= '8' && (unsigned)(ch - '1') < vm_count) {
+	} else if (ch >= '1' && ch <= '8' && ch - '1' < FV_MAX_VMS && vm_table[ch - '1']) {
 		set_focus(ch - '1');
 	} else {
 		pr_info("console keys: Ctrl-] n next, Ctrl-] 0/h shell, Ctrl-] 1-%u VM, "
 		        "Ctrl-] Ctrl-] literal Ctrl-]; focus is %s; raw mode %s (shell: console "
 		        "raw on|off)",
-		        vm_count, conmux_focus_name(), conmux_raw() ? "on" : "off");
+		        FV_MAX_VMS, conmux_focus_name(), conmux_raw() ? "on" : "off");
 	}
 }
 
@@ -257,10 +267,10 @@ static void input_byte(int ch)
 		escape_pending = true;
 		return;
 	}
-	if (focus < 0 || (unsigned)focus >= vm_count)
+	if (!focus_vm())
 		shell_input((char)ch);
 	else
-		to_vm(vm_table[focus], (uint8_t)ch);
+		to_vm(focus_vm(), (uint8_t)ch);
 }
 
 static void feed_uart(struct vm *vm)
@@ -301,8 +311,10 @@ static void feed_hvc(struct vm *vm)
 /* Move queued input into each VM's UART FIFO and show stale partial lines. */
 static void service_vms(uint64_t now)
 {
-	for (unsigned i = 0; i < vm_count; i++) {
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
 		struct vm *vm = vm_table[i];
+		if (!vm)
+			continue;
 		struct vconsole *c = &vm->con;
 		if (__atomic_load_n(&c->hvc_active, __ATOMIC_RELAXED))
 			feed_hvc(vm);
@@ -331,15 +343,20 @@ static void poll_fn(struct timer_event *ev, void *arg)
 	uint64_t now = time_now_ns();
 	service_vms(now);
 	vnet_poll_uplinks();
+	/* Destroyed VMs are freed here, where vm_table pointers are used (vm.h). */
+	struct vm *f = focus_vm();
+	if (f && __atomic_load_n(&f->dead, __ATOMIC_ACQUIRE))
+		set_focus(-1);
+	vm_reap();
 	timer_arm(ev, now + POLL_NS);
 }
 
-void conmux_init(const char *focus_vm)
+void conmux_init(const char *focus_name)
 {
 	focus = -1;
-	if (focus_vm && focus_vm[0]) {
-		for (unsigned i = 0; i < vm_count; i++)
-			if (strcmp(vm_table[i]->name, focus_vm) == 0)
+	if (focus_name && focus_name[0]) {
+		for (unsigned i = 0; i < FV_MAX_VMS; i++)
+			if (vm_table[i] && strcmp(vm_table[i]->name, focus_name) == 0)
 				focus = (int)i;
 	}
 	pr_info("console focus: %s (Ctrl-] ? for help)", conmux_focus_name());

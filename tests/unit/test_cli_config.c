@@ -165,8 +165,8 @@ static const struct bad_case bad_cases[] = {
      "vm.yaml:2:1: memroy: unknown key (did you mean memory?)"},
     {"unknown_key_list", KERNEL "colour: blue\n",
      "vm.yaml:2:1: colour: unknown key (known keys: name, vcpus, memory, memory_base, kernel, "
-     "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, uart, "
-     "uart_base, network, storage, virtio_console, host, vms)"},
+     "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, template, "
+     "uart, uart_base, network, storage, virtio_console, host, vms)"},
     {"duplicate_key", KERNEL "vcpus: 1\nvcpus: 2\n",
      "vm.yaml:3:1: vcpus: given twice (first at line 2)"},
     {"affinity_alias_twice", KERNEL "cpus: [0]\naffinity: [1]\n",
@@ -1147,7 +1147,7 @@ static void test_bundle_matches_config(void **state)
 	                   "    storage: [{image: disk.img}, {image: disk2.img}]\n"
 	                   "    network: [{tap: t0}]\n"
 	                   "  - name: b\n    memory: 16M\n    kernel: Image\n    uart: false\n"
-	                   "    autostart: false\n    virtio_console: true\n"
+	                   "    autostart: false\n    template: true\n    virtio_console: true\n"
 	                   "    network: [{switch: iso, mac: \"0a:00:00:00:00:01\"}, {}]\n";
 	if (load(yaml, &m, &d))
 		fail_msg("rejected: %s", d.msg);
@@ -1184,6 +1184,8 @@ static void test_bundle_matches_config(void **state)
 	assert_int_equal(b->kernel_size, 4096);
 	assert_false(b->has_uart);
 	assert_false(b->autostart);
+	assert_false(a->is_template);
+	assert_true(b->is_template); /* `template: true`: created by `vm create b` only */
 	assert_string_equal(b->bootargs, "console=ttyS0 earlycon=sbi");
 
 	/* Virtio: a's disks on slots 0 and 1, lan0's uplink (a's tap) on slot 2. */

@@ -570,6 +570,27 @@ struct bad_case {
 	"must hold two 64-bit numbers (start sector, sector count) per disk of virtio-blk-slots"
 
 static const struct bad_case bad_cases[] = {
+    /* streamed images: sizes only */
+    {"kernel-size 0",
+     {{OP_DEL, VM_ALPHA, "kernel", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "kernel-size", 0, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: kernel: missing or empty (the guest image)"},
+    {"kernel-size larger than memory",
+     {{OP_DEL, VM_ALPHA, "kernel", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "kernel-size", 64 * MIB, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: kernel: does not fit in memory at kernel-offset"},
+    {"initrd-size 0",
+     {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "initrd-size", 0, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: initrd-size: must be 1 byte to 4 GiB"},
+    {"initrd-size larger than memory",
+     {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "initrd-size", 63 * MIB, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: initrd: kernel and initrd do not fit in memory"},
     /* root */
     {"wrong compatible",
      {{OP_COMPAT, 0, NULL, 0, "ferrovisor,config-v2", 0, {0}}},
@@ -1175,6 +1196,28 @@ static void check_no_uart(const struct hyp_config *c)
 	assert_int_equal(c->vms[0].uart_base, 0x100000000ULL);
 }
 
+static void check_template(const struct hyp_config *c)
+{
+	assert_false(c->vms[VM_ALPHA].is_template);
+	assert_true(c->vms[VM_BETA].is_template);
+}
+
+/* Images streamed separately: only their sizes in the blob, no bytes. */
+static void check_staged_kernel(const struct hyp_config *c)
+{
+	assert_null(c->vms[VM_ALPHA].kernel);
+	assert_int_equal(c->vms[VM_ALPHA].kernel_size, 40 * MIB);
+	assert_null(c->vms[VM_ALPHA].initrd);
+	assert_int_equal(c->vms[VM_ALPHA].initrd_size, 0);
+}
+
+static void check_staged_initrd(const struct hyp_config *c)
+{
+	assert_non_null(c->vms[VM_ALPHA].kernel);
+	assert_null(c->vms[VM_ALPHA].initrd);
+	assert_int_equal(c->vms[VM_ALPHA].initrd_size, 5000);
+}
+
 static void check_slice_min(const struct hyp_config *c)
 {
 	assert_int_equal(c->slice_us, 100);
@@ -1278,6 +1321,16 @@ static void check_slice_limit(const struct hyp_config *c)
 }
 
 static const struct good_case good_cases[] = {
+    {"template flag", {{OP_FLAG, VM_BETA, "template", 0, NULL, 0, {0}}}, check_template},
+    {"kernel-size instead of kernel bytes",
+     {{OP_DEL, VM_ALPHA, "kernel", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "kernel-size", 40 * MIB, NULL, 0, {0}},
+      {OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}}},
+     check_staged_kernel},
+    {"initrd-size instead of initrd bytes",
+     {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "initrd-size", 5000, NULL, 0, {0}}},
+     check_staged_initrd},
     {"8 virtio devices: 6 disks and 2 NICs",
      {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
       {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}},
