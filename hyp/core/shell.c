@@ -3,6 +3,7 @@
 #include "core/shell.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -182,6 +183,16 @@ static void cmd_disks(int argc, char **argv)
 	hostdev_describe_disks(print_line);
 }
 
+static void cmd_ctl(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: ctl");
+		return;
+	}
+	ctl_describe(print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME | vm resume NAME",
@@ -190,6 +201,7 @@ static const struct shell_cmd cmds[] = {
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
     {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
+    {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
 };
 
 static void cmd_help(int argc, char **argv)

@@ -13,6 +13,7 @@
  */
 #include "core/vconsole.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/percpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
@@ -35,6 +36,8 @@ static void flush_locked(struct vm *vm)
 	struct vconsole *c = &vm->con;
 	if (c->line_len) {
 		console_write(vm->name, c->line, c->line_len);
+		/* The service VM may follow this console (control channel). */
+		ctl_console_output(vm, c->line, c->line_len);
 		c->line_len = 0;
 	}
 }
@@ -201,6 +204,22 @@ static void to_vm(struct vm *vm, uint8_t ch)
 	spin_unlock(&c->lock);
 }
 
+size_t vconsole_input(struct vm *vm, const uint8_t *buf, size_t n)
+{
+	struct vconsole *c = &vm->con;
+	size_t took = 0;
+	spin_lock(&c->lock);
+	for (; took < n; took++) {
+		unsigned next = (c->inq_tail + 1) % VCONSOLE_INQ_SIZE;
+		if (next == c->inq_head)
+			break; /* full: the caller learns how much fitted */
+		c->inq[c->inq_tail] = buf[took];
+		c->inq_tail = next;
+	}
+	spin_unlock(&c->lock);
+	return took;
+}
+
 static void handle_escape(int ch)
 {
 	escape_pending = false;
@@ -304,6 +323,7 @@ static void poll_fn(struct timer_event *ev, void *arg)
 	uint64_t now = time_now_ns();
 	service_vms(now);
 	vnet_poll_uplinks();
+	ctl_poll();
 	timer_arm(ev, now + POLL_NS);
 }
 
