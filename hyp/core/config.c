@@ -376,7 +376,7 @@ static void fmt_mac(char *buf, size_t len, const uint8_t *m)
 	fv_snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-#define TOO_MANY_VIRTIO "more than 8 virtio devices (disks, NICs, console and control)"
+#define TOO_MANY_VIRTIO "more than 8 virtio devices (disks, NICs and console)"
 
 bool config_sectors_overlap(uint64_t a_start, uint64_t a_sectors, uint64_t b_start,
                             uint64_t b_sectors)
@@ -626,7 +626,8 @@ static int parse_role(const void *b, int node, struct hyp_config *c, unsigned vi
 			return fail(e, -FV_EEXIST, nn, "role",
 			            "a service VM is already configured");
 	if (vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1u : 0u) == CFG_MAX_VIRTIO)
-		return fail(e, -FV_ERANGE, nn, "role", TOO_MANY_VIRTIO);
+		return fail(e, -FV_ERANGE, nn, "role",
+		            "the control channel would be a 9th virtio device");
 	vm->service = true;
 	return 0;
 }
