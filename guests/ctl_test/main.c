@@ -337,8 +337,13 @@ static void suite_hostile(void)
 	              CTL_E_BAD_FIELD);
 	test_check_eq("ctl.hostile.no_vm", call_vm(CTL_T_VM_STOP, "nosuch"), CTL_E_NO_VM);
 
+	/* An echoed response is not answered (no ping-pong), unknown flag bits are. */
 	h = (struct ctl_hdr){
 	    .version = 1, .flags = CTL_F_RESPONSE, .type = CTL_T_HOST_INFO, .seq = 99};
+	n = ctl_encode(txf, sizeof(txf), &h, NULL, 0);
+	vcon_write(txf, n);
+	test_check_eq("ctl.hostile.echo_ignored", next_response(300), false);
+	h.flags = 0x80;
 	n = ctl_encode(txf, sizeof(txf), &h, NULL, 0);
 	test_check_eq("ctl.hostile.bad_flags", raw_expect(txf, n), CTL_E_BAD_FLAGS);
 	h = (struct ctl_hdr){.version = 3, .type = CTL_T_HOST_INFO, .seq = 98};

@@ -55,7 +55,7 @@ static uint8_t ev_frame[CTL_HDR_SIZE + sizeof(struct ctl_ev_vm_crash) + VCONSOLE
 
 /* Counters (written under the device lock or out_lock; read racily for display). */
 static struct {
-	uint64_t frames, errors, bytes_in, bytes_out, events_dropped, responses_dropped;
+	uint64_t frames, errors, bytes_in, bytes_out, events_dropped, responses_dropped, echoes;
 	uint64_t by_status[CTL_STATUS_COUNT];
 } st;
 
@@ -573,6 +573,17 @@ static const struct {
 /* One received frame: validate, dispatch, answer. Device lock held. */
 static void dispatch(const struct ctl_hdr *h, const uint8_t *p)
 {
+	/*
+	 * A response or event coming back is our own output echoed (a tty left in
+	 * cooked mode echoes): answering it would be echoed again, forever. Count it
+	 * and stay silent.
+	 */
+	if (h->flags & CTL_F_KNOWN) {
+		st.by_status[CTL_E_BAD_FLAGS]++;
+		st.errors++;
+		st.echoes++;
+		return;
+	}
 	uint32_t s = ctl_check_request(h);
 	uint32_t out = 0;
 	if (s == CTL_OK && !negotiated && h->type != CTL_T_HELLO)
@@ -685,11 +696,11 @@ void ctl_describe(void (*line)(const char *text))
 	char buf[160];
 	fv_snprintf(buf, sizeof(buf),
 	            "service VM %s: %lu frames, %lu errors, %lu bytes in, %lu out; dropped: %lu "
-	            "events, %lu responses",
+	            "events, %lu responses; %lu echoes ignored",
 	            service ? service->name : "(none)", (unsigned long)st.frames,
 	            (unsigned long)st.errors, (unsigned long)st.bytes_in,
 	            (unsigned long)st.bytes_out, (unsigned long)st.events_dropped,
-	            (unsigned long)st.responses_dropped);
+	            (unsigned long)st.responses_dropped, (unsigned long)st.echoes);
 	line(buf);
 	for (unsigned i = 0; i < CTL_STATUS_COUNT; i++) {
 		if (!st.by_status[i])
