@@ -23,16 +23,18 @@
 #include "lib/string.h"
 
 #define CTL_OUTQ          (64u << 10) /* outbound queue bytes (power of two) */
+#define CTL_INQ           (64u << 10) /* inbound queue bytes (power of two) */
 #define CTL_EVENT_RESERVE (16u << 10) /* events leave this much room for responses */
 
 _Static_assert((CTL_OUTQ & (CTL_OUTQ - 1)) == 0, "CTL_OUTQ must be a power of two");
+_Static_assert((CTL_INQ & (CTL_INQ - 1)) == 0, "CTL_INQ must be a power of two");
 _Static_assert(FV_MAX_VMS <= 32, "console attachments are a 32-bit mask");
 _Static_assert(VM_VIRTIO_KIND_BLK == CTL_DEV_BLK && VM_VIRTIO_KIND_NET == CTL_DEV_NET &&
                    VM_VIRTIO_KIND_CONSOLE == CTL_DEV_CONSOLE &&
                    VM_VIRTIO_KIND_CONTROL == CTL_DEV_CONTROL,
                "device kinds on the wire");
 
-/* Dispatcher state: serialised by the control device's lock (ctl.h). */
+/* Dispatcher state: owned by the console tick (ctl_poll, ctl.h). */
 static struct vm *service;
 static struct ctl_rx rx;
 static bool negotiated;
@@ -42,6 +44,13 @@ static size_t staging_pages;
 static uint32_t next_upload_id = 1;
 static uint8_t resp[CTL_MAX_PAYLOAD]; /* response payload being built */
 static uint8_t frame[CTL_MAX_FRAME];  /* response frame being encoded */
+
+/* Inbound queue: in_lock protects it (filled by ctl_input, drained by ctl_poll). */
+static struct spinlock in_lock = SPINLOCK_INIT;
+static uint8_t inq[CTL_INQ];
+static uint32_t in_head, in_tail; /* free-running byte counters */
+static uint8_t in_chunk[1024];    /* ctl_poll's copy of queued input */
+static uint32_t reset_pending;    /* ctl_channel_reset() asked for a new session (atomic) */
 
 /* Consoles the service VM follows, bit = vm->id (atomic). */
 static uint32_t attached;
@@ -56,6 +65,7 @@ static uint8_t ev_frame[CTL_HDR_SIZE + sizeof(struct ctl_ev_vm_crash) + VCONSOLE
 /* Counters (written under the device lock or out_lock; read racily for display). */
 static struct {
 	uint64_t frames, errors, bytes_in, bytes_out, events_dropped, responses_dropped, echoes;
+	uint64_t input_dropped;
 	uint64_t by_status[CTL_STATUS_COUNT];
 } st;
 
@@ -96,7 +106,7 @@ void ctl_out_consume(size_t n)
 	spin_unlock(&out_lock);
 }
 
-/* Device lock held: frame and queue a response. */
+/* Console tick: frame and queue a response. */
 static void respond(const struct ctl_hdr *req, uint16_t type, uint32_t status, const void *pl,
                     size_t len)
 {
@@ -208,7 +218,7 @@ static uint32_t op_hello(const uint8_t *p, uint32_t len, uint32_t *out)
 	/* A new session: nothing of the previous one carries over. */
 	__atomic_store_n(&attached, 0, __ATOMIC_RELAXED);
 	drop_upload();
-	negotiated = true;
+	__atomic_store_n(&negotiated, true, __ATOMIC_RELAXED);
 	memset(resp, 0, sizeof(struct ctl_hello_resp));
 	ctl_put16(resp, v);
 	ctl_put32(resp + 4, CTL_MAX_FRAME);
@@ -570,7 +580,7 @@ static const struct {
     {CTL_T_CTL_STATS, op_ctl_stats},
 };
 
-/* One received frame: validate, dispatch, answer. Device lock held. */
+/* One received frame: validate, dispatch, answer. Console tick. */
 static void dispatch(const struct ctl_hdr *h, const uint8_t *p)
 {
 	/*
@@ -597,9 +607,22 @@ static void dispatch(const struct ctl_hdr *h, const uint8_t *p)
 	respond(h, h->type, s, resp, out);
 }
 
-void ctl_receive(const uint8_t *buf, size_t len)
+void ctl_input(const uint8_t *buf, size_t len)
 {
-	st.bytes_in += len;
+	spin_lock(&in_lock);
+	uint32_t room = CTL_INQ - (in_tail - in_head);
+	size_t k = len < room ? len : room;
+	for (size_t i = 0; i < k; i++)
+		inq[(in_tail + i) & (CTL_INQ - 1)] = buf[i];
+	in_tail += (uint32_t)k;
+	st.bytes_in += k;
+	st.input_dropped += len - k;
+	spin_unlock(&in_lock);
+}
+
+/* Console tick: decode what the service VM sent and answer it. */
+static void receive(const uint8_t *buf, size_t len)
+{
 	while (len) {
 		size_t k = ctl_rx_push(&rx, buf, len);
 		buf += k;
@@ -621,13 +644,23 @@ void ctl_receive(const uint8_t *buf, size_t len)
 
 void ctl_channel_reset(void)
 {
-	ctl_rx_init(&rx);
-	negotiated = false;
 	__atomic_store_n(&attached, 0, __ATOMIC_RELAXED);
-	drop_upload();
+	__atomic_store_n(&negotiated, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&reset_pending, 1, __ATOMIC_RELEASE);
+	spin_lock(&in_lock);
+	in_head = in_tail;
+	spin_unlock(&in_lock);
 	spin_lock(&out_lock);
 	out_head = out_tail;
 	spin_unlock(&out_lock);
+}
+
+/* Console tick: the session state that only this context touches starts over. */
+static void session_reset(void)
+{
+	ctl_rx_init(&rx);
+	negotiated = false;
+	drop_upload();
 }
 
 void ctl_set_service(struct vm *vm)
@@ -686,8 +719,29 @@ void ctl_console_output(struct vm *vm, const char *buf, size_t len)
 
 void ctl_poll(void)
 {
-	if (service && __atomic_load_n(&out_tail, __ATOMIC_ACQUIRE) !=
-	                   __atomic_load_n(&out_head, __ATOMIC_RELAXED))
+	if (!service)
+		return;
+	if (__atomic_exchange_n(&reset_pending, 0, __ATOMIC_ACQUIRE))
+		session_reset();
+	/* Bounded: at most CTL_INQ bytes per tick. */
+	for (uint32_t budget = CTL_INQ; budget;) {
+		spin_lock(&in_lock);
+		uint32_t n = in_tail - in_head;
+		if (n > sizeof(in_chunk))
+			n = sizeof(in_chunk);
+		if (n > budget)
+			n = budget;
+		for (uint32_t i = 0; i < n; i++)
+			in_chunk[i] = inq[(in_head + i) & (CTL_INQ - 1)];
+		in_head += n;
+		spin_unlock(&in_lock);
+		if (!n)
+			break;
+		budget -= n;
+		receive(in_chunk, n);
+	}
+	if (__atomic_load_n(&out_tail, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&out_head, __ATOMIC_RELAXED))
 		vm_virtio_control_flush(service);
 }
 
@@ -696,11 +750,12 @@ void ctl_describe(void (*line)(const char *text))
 	char buf[160];
 	fv_snprintf(buf, sizeof(buf),
 	            "service VM %s: %lu frames, %lu errors, %lu bytes in, %lu out; dropped: %lu "
-	            "events, %lu responses; %lu echoes ignored",
+	            "events, %lu responses, %lu input bytes; %lu echoes ignored",
 	            service ? service->name : "(none)", (unsigned long)st.frames,
 	            (unsigned long)st.errors, (unsigned long)st.bytes_in,
 	            (unsigned long)st.bytes_out, (unsigned long)st.events_dropped,
-	            (unsigned long)st.responses_dropped, (unsigned long)st.echoes);
+	            (unsigned long)st.responses_dropped, (unsigned long)st.input_dropped,
+	            (unsigned long)st.echoes);
 	line(buf);
 	for (unsigned i = 0; i < CTL_STATUS_COUNT; i++) {
 		if (!st.by_status[i])

@@ -9,13 +9,16 @@
  * and events in a bounded outbound queue that the control device drains
  * into the service VM's receive buffers.
  *
- * Concurrency: request handling (ctl_receive) runs with the control
- * device's lock held (vm_virtio.c), which serialises the dispatcher state.
- * The outbound queue has its own leaf lock (out_lock): any CPU may append
- * events (VM state changes, console output) while holding its own VM's
- * locks; only the control device's owner consumes (ctl_out_peek/consume,
- * under the device lock). Lock order: control device -> target VM locks ->
- * out_lock.
+ * Concurrency: the service VM's bytes are only queued where they arrive
+ * (ctl_input, control device lock held, the service vCPU's CPU); requests
+ * are decoded and dispatched on the boot CPU's console tick (ctl_poll), the
+ * context that runs the shell and owns the VM table, with no lock held, so
+ * handlers call the core VM functions exactly as the shell does. The
+ * dispatcher state belongs to that context alone. The inbound queue
+ * (in_lock) and the outbound queue (out_lock) have leaf locks: any CPU may
+ * append events (VM state changes, console output) while holding its own
+ * VM's locks; only the control device's owner consumes outbound bytes
+ * (ctl_out_peek/consume, under the device lock).
  */
 #include "lib/types.h"
 
@@ -26,14 +29,16 @@ void ctl_set_service(struct vm *vm);
 /* The service VM, or NULL if none is configured. */
 struct vm *ctl_service_vm(void);
 /*
- * Bytes the service VM wrote to its control device. Control device lock
- * held. Answers every complete request (and every framing error).
+ * Bytes the service VM wrote to its control device (control device lock
+ * held): queued for ctl_poll. What does not fit in the inbound queue
+ * (CTL_INQ bytes, several maximal frames) is dropped and counted; the
+ * decoder then resynchronises and answers with errors.
  */
-void ctl_receive(const uint8_t *buf, size_t len);
+void ctl_input(const uint8_t *buf, size_t len);
 /*
- * The control device was reset (driver reset, VM stop/boot): forget the
- * partial input, the negotiation, console attachments and any upload, and
- * drop queued output (it was meant for the previous driver instance).
+ * The control device was reset (VM stop/boot): queued input and output are
+ * dropped now; the session (partial frame, negotiation, console
+ * attachments, upload) is forgotten on the next console tick. Any CPU.
  */
 void ctl_channel_reset(void);
 /*
@@ -49,7 +54,10 @@ void ctl_out_consume(size_t n);
 void ctl_vm_event(struct vm *vm, unsigned old_state, unsigned new_state, const char *cause);
 /* A line of @vm's console output (vconsole.c, line_lock held): EV_CONSOLE if attached. */
 void ctl_console_output(struct vm *vm, const char *buf, size_t len);
-/* Periodic (console poll, boot CPU, no locks): push queued output into the service VM. */
+/*
+ * Console tick (boot CPU, no locks held): decode and answer queued requests,
+ * then push queued output into the service VM.
+ */
 void ctl_poll(void);
 /* Shell `ctl`: counters, per status word. */
 void ctl_describe(void (*line)(const char *text));

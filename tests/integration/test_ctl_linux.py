@@ -4,7 +4,6 @@ marked `ferrovisor,control` in its device tree, speaking the control protocol fr
 (raw tty, frames built here on the host and written with printf). This is the transport the
 management daemon uses."""
 
-import re
 import struct
 
 import fvtest
