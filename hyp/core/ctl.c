@@ -663,11 +663,26 @@ static void session_reset(void)
 	drop_upload();
 }
 
-void ctl_set_service(struct vm *vm)
+int ctl_set_service(struct vm *vm)
 {
+	if (service && service != vm) {
+		pr_err("vm %s: role service: vm %s already has the control channel", vm->name,
+		       service->name);
+		return -FV_EEXIST;
+	}
 	service = vm;
 	ctl_rx_init(&rx);
 	pr_info("ctl: vm %s is the service VM (control protocol v%u)", vm->name, CTL_VERSION);
+	return 0;
+}
+
+void ctl_unset_service(struct vm *vm)
+{
+	if (service != vm)
+		return;
+	ctl_channel_reset();
+	session_reset();
+	service = NULL;
 }
 
 struct vm *ctl_service_vm(void)

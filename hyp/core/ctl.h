@@ -24,8 +24,14 @@
 
 struct vm;
 
-/* The service VM was created with its control device (boot CPU, once). */
-void ctl_set_service(struct vm *vm);
+/*
+ * @vm gets the control channel (its control device is being created).
+ * 0, or -FV_EEXIST if another VM has it: at most one service VM, also
+ * against VMs created at run time. Boot CPU / console tick.
+ */
+int ctl_set_service(struct vm *vm);
+/* @vm's control device is going away: if it was the service VM, nobody is. Same contexts. */
+void ctl_unset_service(struct vm *vm);
 /* The service VM, or NULL if none is configured. */
 struct vm *ctl_service_vm(void);
 /*

@@ -394,6 +394,8 @@ static void free_vdev(struct vm *vm, struct vm_vdev *d)
 		hostdev_release_disk(d->u.blk.slot, vm->name, d->u.blk.start);
 	if (d->kind == VDEV_NET)
 		vnet_port_detach(&d->u.net.port);
+	if (d->kind == VDEV_CONTROL)
+		ctl_unset_service(vm);
 	vm->hyp_mem_bytes -= sizeof(*d);
 	mem_free(d);
 }
@@ -531,6 +533,8 @@ static int create_control(struct vm *vm)
 	fv_snprintf(d->name, sizeof(d->name), "ctl");
 	int ret = virtio_console_init(&d->u.con, &control_ops, d, &vdev_host, d);
 	if (ret == 0)
+		ret = ctl_set_service(vm);
+	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {
 		pr_err("vm %s: ctl: cannot add the control channel at 0x%lx (%d)", vm->name,
@@ -540,7 +544,6 @@ static int create_control(struct vm *vm)
 	}
 	pr_info("vm %s: ctl: control channel (virtio-console) at 0x%lx irq %u", vm->name,
 	        (unsigned long)d->base, d->irq);
-	ctl_set_service(vm);
 	return 0;
 }
 
