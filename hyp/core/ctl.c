@@ -29,6 +29,12 @@
 _Static_assert((CTL_OUTQ & (CTL_OUTQ - 1)) == 0, "CTL_OUTQ must be a power of two");
 _Static_assert((CTL_INQ & (CTL_INQ - 1)) == 0, "CTL_INQ must be a power of two");
 _Static_assert(FV_MAX_VMS <= 32, "console attachments are a 32-bit mask");
+/* The largest lists fit in one response. */
+_Static_assert(8 + FV_MAX_VMS * sizeof(struct ctl_vm_entry) <= CTL_MAX_PAYLOAD, "VM_LIST size");
+_Static_assert(8 + VM_MAX_VCPUS * sizeof(struct ctl_vcpu_entry) <= CTL_MAX_PAYLOAD,
+               "VCPU_LIST size");
+_Static_assert(8 + CFG_MAX_VIRTIO * sizeof(struct ctl_dev_entry) <= CTL_MAX_PAYLOAD,
+               "DEV_LIST size");
 _Static_assert(VM_VIRTIO_KIND_BLK == CTL_DEV_BLK && VM_VIRTIO_KIND_NET == CTL_DEV_NET &&
                    VM_VIRTIO_KIND_CONSOLE == CTL_DEV_CONSOLE &&
                    VM_VIRTIO_KIND_CONTROL == CTL_DEV_CONTROL,
@@ -255,8 +261,10 @@ static uint32_t op_vm_list(const uint8_t *p, uint32_t len, uint32_t *out)
 	UNUSED(p);
 	UNUSED(len);
 	uint32_t n = 0;
-	for (unsigned i = 0; i < vm_count; i++)
-		vm_entry(resp + 8 + n++ * sizeof(struct ctl_vm_entry), vm_table[i]);
+	/* Every slot: VMs created and destroyed at run time leave holes in the table. */
+	for (unsigned i = 0; i < FV_MAX_VMS; i++)
+		if (vm_table[i])
+			vm_entry(resp + 8 + n++ * sizeof(struct ctl_vm_entry), vm_table[i]);
 	ctl_put32(resp, n);
 	ctl_put32(resp + 4, 0);
 	*out = 8 + n * (uint32_t)sizeof(struct ctl_vm_entry);
