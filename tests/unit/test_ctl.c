@@ -140,6 +140,8 @@ static struct ctl_rx out_rx;
 static struct ctl_hdr rh;
 static uint8_t rp[CTL_MAX_PAYLOAD];
 static unsigned events;
+static struct ctl_hdr eh; /* the last event */
+static uint8_t ep[CTL_MAX_PAYLOAD];
 
 static void setup_vms(void)
 {
@@ -186,6 +188,8 @@ static bool next_response(void)
 		assert_int_equal(r, CTL_OK); /* the hypervisor only sends well-formed frames */
 		if (h.flags & CTL_F_EVENT) {
 			events++;
+			eh = h;
+			memcpy(ep, pl, h.len);
 			continue;
 		}
 		assert_int_equal(h.flags, CTL_F_RESPONSE);
@@ -284,6 +288,20 @@ static void test_lifecycle_and_permissions(void **state)
 	assert_int_equal(call_vm(CTL_T_VM_DESTROY, "nosuch"), CTL_E_NO_VM);
 	/* State events for the start and stop arrived between the responses. */
 	assert_true(events >= 3);
+	/* A crash: the state event, then the crash event with its cause. */
+	events = 0;
+	ctl_vm_event(&vms[1], VM_RUNNING, VM_CRASHED, "guest page fault at 0x1234");
+	assert_int_equal(call(CTL_T_CTL_STATS, NULL, 0), CTL_OK);
+	assert_int_equal(events, 2);
+	assert_int_equal(eh.type, CTL_T_EV_VM_CRASH);
+	assert_int_equal(ctl_get32(ep), 1);
+	assert_string_equal((char *)ep + 8, "hello");
+	assert_string_equal((char *)ep + 40, "guest page fault at 0x1234");
+	/* The service VM's own transitions are not reported to it. */
+	events = 0;
+	ctl_vm_event(&vms[0], VM_RUNNING, VM_STOPPED, NULL);
+	assert_int_equal(call(CTL_T_CTL_STATS, NULL, 0), CTL_OK);
+	assert_int_equal(events, 0);
 }
 
 static void test_sched_params(void **state)
