@@ -11,7 +11,8 @@
  * This header is shared unchanged by the hypervisor (freestanding C11) and
  * by the daemon (hosted C11 in Linux userspace): it uses <stdint.h> and
  * <stddef.h> only. Every multi-byte field on the wire is little-endian; the
- * structs below document the layout (offsets are checked by _Static_assert)
+ * structs below document the layout (their sizes are checked by _Static_assert,
+ * so a padding byte anywhere would fail the build)
  * but the encoder/decoder (ctl_proto.c) reads and writes them byte by byte,
  * so neither side depends on its own endianness or alignment.
  *
