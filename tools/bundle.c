@@ -122,6 +122,8 @@ static int virtio_props(void *fdt, const struct model *m, const struct model_vm 
 		err = fdt_property(fdt, "virtio-net-mac", mac, (int)(6 * vm->nr_nics));
 	if (!err && vm->virtio_console)
 		err = fdt_property(fdt, "virtio-console", NULL, 0);
+	if (!err && vm->service)
+		err = fdt_property_string(fdt, "role", "service");
 	return err;
 }
 

@@ -71,6 +71,7 @@ enum vm_key {
 	VMK_STORAGE,
 	VMK_VIRTIO_CONSOLE,
 	VMK_TEMPLATE,
+	VMK_ROLE,
 	VMK_COUNT
 };
 
@@ -196,6 +197,7 @@ struct model_vm {
 	struct model_disk disks[MODEL_VIRTIO_SLOTS];
 	unsigned nr_disks;
 	bool virtio_console;
+	bool service; /* role: service (the control channel's VM) */
 	/* Filled by the resolver. */
 	uint64_t kernel_size;
 	uint64_t initrd_size;

@@ -105,6 +105,11 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 	fprintf(f, "    virtio_console: %s", vm->virtio_console ? "true  # " : "false\n");
 	if (vm->virtio_console)
 		guest_dev(f, guest_console);
+	/* The control channel is the device after the console (docs/control-protocol.md). */
+	if (vm->service) {
+		fputs("    role: service  # control channel ", f);
+		guest_dev(f, guest_console + (vm->virtio_console ? 1u : 0u));
+	}
 	if (vm->nr_nics)
 		fputs("    network:\n", f);
 	for (unsigned i = 0; i < vm->nr_nics; i++) {

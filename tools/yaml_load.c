@@ -54,6 +54,7 @@ static const struct field vm_fields[] = {
     VMF("network", VMK_NETWORK, p_nics, nics, 0, 0, 0),
     VMF("storage", VMK_STORAGE, p_disks, disks, 0, 0, 0),
     VMF("virtio_console", VMK_VIRTIO_CONSOLE, yv_bool, virtio_console, 0, 0, 0),
+    VMF("role", VMK_ROLE, yv_role, service, 0, 0, 0),
 };
 
 #define HF(n, k, fn, member, lo, hi)                                                               \

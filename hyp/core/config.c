@@ -14,7 +14,8 @@
  *                    [virtio-blk-slots = <slot per disk>;]
  *                    [virtio-blk-slices = /bits/ 64 <start count per disk>;]
  *                    [virtio-net-switch = "switch", ... (one per NIC);]
- *                    [virtio-net-mac = [6 bytes per NIC];] [virtio-console;] }; }; };
+ *                    [virtio-net-mac = [6 bytes per NIC];] [virtio-console;]
+ *                    [role = "service" | "guest";] }; }; };
  *
  * Virtio: physical virtio-mmio slots (0..CFG_PHYS_SLOTS-1) back the disks
  * and the switch uplinks. An uplink has its slot to itself. A disk is a
@@ -625,6 +626,33 @@ static int parse_macs(const void *b, int node, struct hyp_config *c, unsigned vi
 }
 
 /*
+ * role: "guest" (default) or "service" (the control channel's VM, at most one;
+ * its control device takes one more virtio slot, after the console).
+ */
+static int parse_role(const void *b, int node, struct hyp_config *c, unsigned vi, struct perr *e,
+                      const char *nn)
+{
+	struct vm_config *vm = &c->vms[vi];
+	int len;
+	if (!fv_fdt_getprop(b, node, "role", &len))
+		return 0;
+	const char *role = fv_fdt_prop_string(b, node, "role");
+	if (role && strcmp(role, "guest") == 0)
+		return 0;
+	if (!role || strcmp(role, "service") != 0)
+		return fail(e, -FV_EINVAL, nn, "role", "must be \"service\" or \"guest\"");
+	for (unsigned i = 0; i < vi; i++)
+		if (c->vms[i].service)
+			return fail(e, -FV_EEXIST, nn, "role",
+			            "a service VM is already configured");
+	if (vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1u : 0u) == CFG_MAX_VIRTIO)
+		return fail(e, -FV_ERANGE, nn, "role",
+		            "the control channel would be a 9th virtio device");
+	vm->service = true;
+	return 0;
+}
+
+/*
  * The paravirtual devices of VM index vi (out->vms[vi], already named):
  * disks, NICs with their MACs, and the console.
  */
@@ -642,7 +670,7 @@ static int parse_virtio(const void *b, int node, struct hyp_config *c, unsigned 
 	vm->virtio_console = fv_fdt_getprop(b, node, "virtio-console", &len) != NULL;
 	if (vm->virtio_console && vm->nr_disks + vm->nr_nics == CFG_MAX_VIRTIO)
 		return fail(e, -FV_ERANGE, nn, "virtio-console", TOO_MANY_VIRTIO);
-	return 0;
+	return parse_role(b, node, c, vi, e, nn);
 }
 
 int config_parse(const void *blob, size_t size, struct hyp_config *out, char *err, size_t errlen)

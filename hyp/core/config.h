@@ -66,6 +66,12 @@ struct vm_config {
 	uint32_t nic_switch[CFG_MAX_VIRTIO]; /* index into hyp_config.switches */
 	uint8_t nic_mac[CFG_MAX_VIRTIO][6];  /* unicast, locally administered or not */
 	bool virtio_console;                 /* a virtio-console (hvc0) beside the UART */
+	/*
+	 * role = "service": the VM that manages the others over the control channel
+	 * (docs/control-protocol.md), a virtio-console placed after every other
+	 * virtio device; it counts against CFG_MAX_VIRTIO. At most one per host.
+	 */
+	bool service;
 };
 
 /* A virtual switch connecting VM NICs; optionally uplinked to a physical NIC. */

@@ -3,6 +3,7 @@
 #include "core/shell.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -269,6 +270,16 @@ static void cmd_console(int argc, char **argv)
 	                     : "control bytes from guests are shown as ^X / M-x");
 }
 
+static void cmd_ctl(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: ctl");
+		return;
+	}
+	ctl_describe(print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
@@ -282,6 +293,7 @@ static const struct shell_cmd cmds[] = {
     {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
     {"console", "console [raw on|off]", "show guest control bytes (off) or pass them (on)",
      cmd_console},
+    {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
 };
 
 static void cmd_help(int argc, char **argv)

@@ -15,6 +15,7 @@
  */
 #include "core/vconsole.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/percpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
@@ -48,6 +49,13 @@ static void flush_locked(struct vm *vm, bool complete)
 		bool raw = __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 &&
 		           f < FV_MAX_VMS && vm_table[f] == vm;
 		console_write_guest_line(vm->name, c->line, c->line_len, c->line_shown, raw);
+		/*
+		 * The service VM may follow this console (control channel): it gets the bytes
+		 * not sent before, so its events concatenate to the guest's output exactly.
+		 */
+		if (c->line_len > c->line_shown)
+			ctl_console_output(vm, c->line + c->line_shown,
+			                   c->line_len - c->line_shown);
 		c->line_shown = c->line_len;
 	}
 	if (complete)
@@ -233,6 +241,22 @@ static void to_vm(struct vm *vm, uint8_t ch)
 	spin_unlock(&c->lock);
 }
 
+size_t vconsole_input(struct vm *vm, const uint8_t *buf, size_t n)
+{
+	struct vconsole *c = &vm->con;
+	size_t took = 0;
+	spin_lock(&c->lock);
+	for (; took < n; took++) {
+		unsigned next = (c->inq_tail + 1) % VCONSOLE_INQ_SIZE;
+		if (next == c->inq_head)
+			break; /* full: the caller learns how much fitted */
+		c->inq[c->inq_tail] = buf[took];
+		c->inq_tail = next;
+	}
+	spin_unlock(&c->lock);
+	return took;
+}
+
 static void handle_escape(int ch)
 {
 	escape_pending = false;
@@ -348,6 +372,7 @@ static void poll_fn(struct timer_event *ev, void *arg)
 	if (f && __atomic_load_n(&f->dead, __ATOMIC_ACQUIRE))
 		set_focus(-1);
 	vm_reap();
+	ctl_poll();
 	timer_arm(ev, now + POLL_NS);
 }
 

@@ -3,6 +3,7 @@
 #include "core/vm.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
@@ -387,6 +388,7 @@ int vm_start(struct vm *vm)
 		pr_err("vm %s: not started (%d)", vm->name, ret); /* load_images() said why */
 		return ret;
 	}
+	enum vm_state was = vm->state;
 	vm->state = VM_RUNNING;
 	vm->pending = VM_ACTION_NONE;
 	/* A new boot: every vCPU's STA record (tagged with the old count) is off. */
@@ -396,6 +398,7 @@ int vm_start(struct vm *vm)
 		__atomic_store_n(&vm->vcpus[i]->steal_ns, 0, __ATOMIC_RELAXED);
 	vm->last_error[0] = '\0';
 	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, was, VM_RUNNING, NULL);
 	vconsole_reset(vm);
 	vm_irq_reset(vm);
 	vm_virtio_reset(vm);
@@ -450,11 +453,13 @@ void vm_vcpu_stopped(struct vm *vm)
 		}
 	}
 	enum vm_action act = vm->pending;
+	enum vm_state was = vm->state;
 	vm->pending = VM_ACTION_NONE;
 	vm->state = act == VM_ACTION_CRASH ? VM_CRASHED : VM_STOPPED;
 	/* Stopped is not paused: the next boot runs (the vCPUs are reset on power-on). */
 	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, was, vm->state, vm->last_error);
 	vconsole_flush(vm);
 	/* No device keeps working on (or delivering into) the RAM of a stopped VM. */
 	vm_virtio_reset(vm);

@@ -1050,6 +1050,22 @@ static const struct bad_case bad_cases[] = {
       {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}}},
      -FV_ERANGE,
      "vms/alpha: virtio-console: more than 8 virtio devices (disks, NICs and console)"},
+    /* role */
+    {"role with an unknown value",
+     {{OP_STR, VM_GAMMA, "role", 0, "admin", 0, {0}}},
+     -FV_EINVAL,
+     "vms/gamma: role: must be \"service\" or \"guest\""},
+    {"two service VMs",
+     {{OP_STR, VM_BETA, "role", 0, "service", 0, {0}},
+      {OP_STR, VM_GAMMA, "role", 0, "service", 0, {0}}},
+     -FV_EEXIST,
+     "vms/gamma: role: a service VM is already configured"},
+    {"service VM with 8 virtio devices already",
+     {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
+      {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 5, {0, 1, 2, 3, 4}},
+      {OP_STR, VM_ALPHA, "role", 0, "service", 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: role: the control channel would be a 9th virtio device"},
     /* MACs */
     {"virtio-net-mac for one NIC of two",
      {{OP_RAW, VM_ALPHA, "virtio-net-mac", 0, "\x52\x54\x00\x12\x34\x56", 6, {0}}},
@@ -1136,6 +1152,12 @@ struct good_case {
 	struct edit e[3];
 	void (*check)(const struct hyp_config *c);
 };
+
+static void check_service_role(const struct hyp_config *c)
+{
+	for (unsigned i = 0; i < c->nr_vms; i++)
+		assert_int_equal(c->vms[i].service, strcmp(c->vms[i].name, "gamma") == 0);
+}
 
 static void check_eight_vms(const struct hyp_config *c)
 {
@@ -1331,6 +1353,10 @@ static const struct good_case good_cases[] = {
      {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
       {OP_U64, VM_ALPHA, "initrd-size", 5000, NULL, 0, {0}}},
      check_staged_initrd},
+    {"role: service on one VM, guest on another",
+     {{OP_STR, VM_GAMMA, "role", 0, "service", 0, {0}},
+      {OP_STR, VM_BETA, "role", 0, "guest", 0, {0}}},
+     check_service_role},
     {"8 virtio devices: 6 disks and 2 NICs",
      {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
       {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}},
