@@ -159,7 +159,7 @@ static uint32_t wire_state(enum vm_state state)
 	static const uint32_t map[] = {
 	    [VM_STOPPED] = CTL_VM_STOPPED,     [VM_RUNNING] = CTL_VM_RUNNING,
 	    [VM_STOPPING] = CTL_VM_STOPPING,   [VM_CRASHED] = CTL_VM_CRASHED,
-	    [VM_SUSPENDED] = CTL_VM_SUSPENDED,
+	    [VM_SUSPENDED] = CTL_VM_SUSPENDED, [VM_PAUSED] = CTL_VM_PAUSED,
 	};
 	unsigned s = (unsigned)state;
 	return s < ARRAY_SIZE(map) ? map[s] : CTL_VM_STOPPED;
@@ -229,7 +229,7 @@ static uint32_t op_hello(const uint8_t *p, uint32_t len, uint32_t *out)
 	ctl_put16(resp, v);
 	ctl_put32(resp + 4, CTL_MAX_FRAME);
 	ctl_put32(resp + 8, FV_MAX_VMS);
-	ctl_put32(resp + 12, 0); /* no dynamic VMs, no pause yet (docs) */
+	ctl_put32(resp + 12, CTL_FEAT_DYNAMIC_VMS | CTL_FEAT_PAUSE);
 	put_name(resp + 16, "ferrovisor");
 	*out = sizeof(struct ctl_hello_resp);
 	pr_info("ctl: session with '%s', protocol v%u", client, v);
@@ -369,14 +369,39 @@ static uint32_t op_vm_reset(const uint8_t *p, uint32_t len, uint32_t *out)
 	return vm_action(p, VM_ACTION_RESET, "reset requested over the control channel");
 }
 
-/* Pause, resume and destroy wait for the dynamic-VM core functions (docs). */
-static uint32_t op_not_yet(const uint8_t *p, uint32_t len, uint32_t *out)
+/* Pause, resume, destroy: the core's answer, -FV_EBUSY = not in a state that allows it. */
+static uint32_t vm_core_op(const uint8_t *p, int (*fn)(struct vm *))
+{
+	struct vm *vm = NULL;
+	uint32_t s = find_vm(p, &vm);
+	if (s)
+		return s;
+	int ret = fn(vm);
+	if (ret == -FV_EBUSY)
+		return CTL_E_BAD_STATE;
+	return ret ? CTL_E_INTERNAL : CTL_OK;
+}
+
+static uint32_t op_vm_pause(const uint8_t *p, uint32_t len, uint32_t *out)
 {
 	UNUSED(len);
 	UNUSED(out);
-	struct vm *vm = NULL;
-	uint32_t s = find_vm(p, &vm);
-	return s ? s : CTL_E_NOT_SUPPORTED;
+	return vm_core_op(p, vm_pause);
+}
+
+static uint32_t op_vm_resume(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	return vm_core_op(p, vm_resume);
+}
+
+/* Asynchronous: the EV_VM_STATE to CTL_VM_DESTROYED follows when the slot is free. */
+static uint32_t op_vm_destroy(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	return vm_core_op(p, vm_destroy);
 }
 
 /*
@@ -476,18 +501,55 @@ static uint32_t op_upload_chunk(const uint8_t *p, uint32_t len, uint32_t *out)
 	return s ? s : upload_reply(out);
 }
 
+/* vm_create_dynamic()'s errors on the wire (vm.h lists them). */
+static uint32_t create_status(int ret)
+{
+	switch (ret) {
+	case -FV_ENOSPC:
+		return CTL_E_LIMIT;
+	case -FV_EINVAL:
+	case -FV_EEXIST:
+	case -FV_ENOENT:
+		return CTL_E_BAD_CONFIG;
+	case -FV_ENOMEM:
+		return CTL_E_NO_MEMORY;
+	default:
+		return CTL_E_INTERNAL;
+	}
+}
+
 static uint32_t op_upload_commit(const uint8_t *p, uint32_t len, uint32_t *out)
 {
 	UNUSED(len);
-	UNUSED(out);
 	if (ctl_get32(p + 4) || ctl_get64(p + 8))
 		return CTL_E_BAD_FIELD;
 	uint32_t s = ctl_upload_finish(&upload, ctl_get32(p));
 	if (s == CTL_E_NO_UPLOAD || s == CTL_E_UPLOAD_SIZE)
 		return s;
-	/* CRC bad, or good but no VM can be created from it yet: the staging goes either way. */
+	if (s) {
+		drop_upload(); /* CRC bad: the upload is gone */
+		return s;
+	}
+	/*
+	 * The blob holds exactly one VM with its images inline; the parser checks
+	 * it as a boot bundle and vm_create_dynamic copies the images into pages
+	 * the VM owns, so the staging goes either way. This is the console tick,
+	 * vm_create_dynamic's context.
+	 */
+	struct vm *vm = NULL;
+	uint32_t flags = upload.flags;
+	int ret = vm_create_dynamic(staging, (size_t)upload.size, NULL, NULL, NULL, &vm);
 	drop_upload();
-	return s ? s : CTL_E_NOT_SUPPORTED;
+	if (ret)
+		return create_status(ret);
+	if (flags & CTL_UPF_START) {
+		ret = vm_start(vm); /* -FV_EBUSY: the blob's autostart started it already */
+		if (ret && ret != -FV_EBUSY)
+			pr_err("ctl: vm %s: created but not started (%d)", vm->name, ret);
+	}
+	vm_entry(resp, vm);
+	*out = sizeof(struct ctl_vm_entry);
+	return CTL_OK;
 }
 
 static uint32_t op_upload_abort(const uint8_t *p, uint32_t len, uint32_t *out)
@@ -573,9 +635,9 @@ static const struct {
     {CTL_T_VM_START, op_vm_start},
     {CTL_T_VM_STOP, op_vm_stop},
     {CTL_T_VM_RESET, op_vm_reset},
-    {CTL_T_VM_PAUSE, op_not_yet},
-    {CTL_T_VM_RESUME, op_not_yet},
-    {CTL_T_VM_DESTROY, op_not_yet},
+    {CTL_T_VM_PAUSE, op_vm_pause},
+    {CTL_T_VM_RESUME, op_vm_resume},
+    {CTL_T_VM_DESTROY, op_vm_destroy},
     {CTL_T_SET_WEIGHT, op_set_weight},
     {CTL_T_SET_AFFINITY, op_set_affinity},
     {CTL_T_UPLOAD_BEGIN, op_upload_begin},
@@ -721,6 +783,24 @@ void ctl_vm_event(struct vm *vm, unsigned old_state, unsigned new_state, const c
 			event_locked(CTL_T_EV_VM_CRASH, pl, sizeof(struct ctl_ev_vm_crash));
 		}
 	}
+	spin_unlock(&out_lock);
+}
+
+void ctl_vm_freed(struct vm *vm)
+{
+	/* A later VM in this slot starts unattached. */
+	__atomic_fetch_and(&attached, ~(uint32_t)BIT(vm->id), __ATOMIC_RELAXED);
+	if (!service || vm == service)
+		return;
+	uint8_t pl[sizeof(struct ctl_ev_vm_state)];
+	memset(pl, 0, sizeof(pl));
+	ctl_put32(pl, vm->id);
+	ctl_put32(pl + 4, wire_state(vm->state));
+	ctl_put32(pl + 8, CTL_VM_DESTROYED);
+	put_name(pl + 16, vm->name);
+	spin_lock(&out_lock);
+	if (__atomic_load_n(&negotiated, __ATOMIC_RELAXED))
+		event_locked(CTL_T_EV_VM_STATE, pl, sizeof(pl));
 	spin_unlock(&out_lock);
 }
 

@@ -58,6 +58,12 @@ void ctl_out_consume(size_t n);
  * EV_VM_CRASH with @cause when it crashed. Any CPU.
  */
 void ctl_vm_event(struct vm *vm, unsigned old_state, unsigned new_state, const char *cause);
+/*
+ * @vm's slot is being freed (vm_free, console tick): its console attachment
+ * is cleared and, unless it is the service VM, EV_VM_STATE (old state ->
+ * CTL_VM_DESTROYED) is sent.
+ */
+void ctl_vm_freed(struct vm *vm);
 /* A line of @vm's console output (vconsole.c, line_lock held): EV_CONSOLE if attached. */
 void ctl_console_output(struct vm *vm, const char *buf, size_t len);
 /*

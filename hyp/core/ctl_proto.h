@@ -103,6 +103,7 @@ enum ctl_vm_state {
 	CTL_VM_CRASHED = 3,
 	CTL_VM_SUSPENDED = 4,
 	CTL_VM_PAUSED = 5,
+	CTL_VM_DESTROYED = 6, /* EV_VM_STATE only: the VM is gone, its slot free */
 };
 
 /* --- header ----------------------------------------------------------------------------- */

@@ -313,6 +313,8 @@ int vm_create_owned(const struct vm_config *cfg, struct vm_stage *images, struct
 void vm_free(struct vm *vm)
 {
 	unsigned slot = vm->id;
+	/* The slot is really free now: the control channel hears it and forgets the VM. */
+	ctl_vm_freed(vm);
 	/* Unpublish first: the console tick (this context) holds no pointer past here. */
 	__atomic_store_n(&vm_table[slot], NULL, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -537,6 +539,7 @@ int vm_pause(struct vm *vm)
 	/* Before the requests: a vCPU that sees REQ_PAUSE must find paused set (sched.c). */
 	__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, VM_RUNNING, VM_PAUSED, NULL);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_PAUSE);
 	pr_info("vm %s: paused", vm->name);
@@ -549,6 +552,7 @@ static int unpause_unlock(struct vm *vm)
 	vm->state = VM_RUNNING;
 	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, VM_PAUSED, VM_RUNNING, NULL);
 	/* paused is clear: whatever parks from here on is requeued by sched_unpause. */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		sched_unpause(vm->vcpus[i]);

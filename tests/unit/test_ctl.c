@@ -36,7 +36,10 @@ unsigned cpu_count = 2;
 static struct vm vms[3];
 static struct vcpu vcpus[3];
 static struct vm_config cfgs[3];
-static unsigned starts, stops, resets, inputs;
+static unsigned starts, stops, resets, inputs, destroys;
+static int create_ret;       /* what the fake vm_create_dynamic answers */
+static size_t create_len;    /* the blob length it was given */
+static uint8_t create_first; /* and the blob's first byte */
 
 void log_printf(const char *fmt, ...)
 {
@@ -72,6 +75,58 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why)
 	enum vm_state was = vm->state;
 	vm->state = action == VM_ACTION_CRASH ? VM_CRASHED : VM_STOPPED;
 	ctl_vm_event(vm, was, vm->state, "fake crash");
+	return 0;
+}
+
+int vm_pause(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING)
+		return -FV_EBUSY;
+	vm->state = VM_PAUSED;
+	ctl_vm_event(vm, VM_RUNNING, VM_PAUSED, NULL);
+	return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	if (vm->state != VM_PAUSED)
+		return -FV_EBUSY;
+	vm->state = VM_RUNNING;
+	ctl_vm_event(vm, VM_PAUSED, VM_RUNNING, NULL);
+	return 0;
+}
+
+/* Asynchronous as the real one: the slot is freed later (the test calls ctl_vm_freed). */
+int vm_destroy(struct vm *vm)
+{
+	if (vm->destroying)
+		return -FV_EBUSY;
+	vm->destroying = true;
+	destroys++;
+	return 0;
+}
+
+/* Creates "new" in slot 2 (replacing "other") unless create_ret says otherwise. */
+int vm_create_dynamic(const void *blob, size_t len, const char *node, const char *name,
+                      struct vm_stage *images, struct vm **out)
+{
+	assert_null(node);
+	assert_null(name);
+	assert_null(images);
+	create_len = len;
+	create_first = *(const uint8_t *)blob;
+	if (create_ret)
+		return create_ret;
+	struct vm *vm = &vms[2];
+	memset(vm, 0, sizeof(*vm));
+	vm->id = 2;
+	strcpy(vm->name, "new");
+	vm->state = VM_STOPPED;
+	vm->nr_vcpus = 1;
+	vm->vcpus[0] = &vcpus[2];
+	vm->cfg = &cfgs[2];
+	vm_table[2] = vm;
+	*out = vm;
 	return 0;
 }
 
@@ -235,6 +290,8 @@ static void hello(void)
 	ctl_put32(b + 4, CTL_MAX_FRAME);
 	strcpy((char *)b + 8, "unit");
 	assert_int_equal(call(CTL_T_HELLO, b, 40), CTL_OK);
+	/* Dynamic VMs and pause are offered (the core functions are wired). */
+	assert_int_equal(ctl_get32(rp + 12), CTL_FEAT_DYNAMIC_VMS | CTL_FEAT_PAUSE);
 }
 
 /* ---- tests ------------------------------------------------------------------------------- */
@@ -284,8 +341,18 @@ static void test_lifecycle_and_permissions(void **state)
 	assert_int_equal(call_vm(CTL_T_VM_RESET, "svc"), CTL_E_PERMISSION);
 	assert_int_equal(call_vm(CTL_T_CONSOLE_ATTACH, "svc"), CTL_E_PERMISSION);
 	assert_int_equal(stops, 1);
-	assert_int_equal(call_vm(CTL_T_VM_PAUSE, "hello"), CTL_E_NOT_SUPPORTED);
+	/* Pause and resume: the core's -FV_EBUSY is E_BAD_STATE; the state reads paused. */
+	assert_int_equal(call_vm(CTL_T_VM_PAUSE, "hello"), CTL_E_BAD_STATE); /* stopped (fake) */
+	assert_int_equal(call_vm(CTL_T_VM_START, "hello"), CTL_OK);
+	assert_int_equal(call_vm(CTL_T_VM_PAUSE, "hello"), CTL_OK);
+	assert_int_equal(call_vm(CTL_T_VM_PAUSE, "hello"), CTL_E_BAD_STATE);
+	assert_int_equal(call(CTL_T_VM_LIST, NULL, 0), CTL_OK);
+	assert_int_equal(ctl_get32(rp + 8 + sizeof(struct ctl_vm_entry) + 4), CTL_VM_PAUSED);
+	assert_int_equal(call_vm(CTL_T_VM_RESUME, "hello"), CTL_OK);
+	assert_int_equal(call_vm(CTL_T_VM_RESUME, "hello"), CTL_E_BAD_STATE);
+	assert_int_equal(call_vm(CTL_T_VM_PAUSE, "svc"), CTL_E_PERMISSION);
 	assert_int_equal(call_vm(CTL_T_VM_DESTROY, "nosuch"), CTL_E_NO_VM);
+	assert_int_equal(call_vm(CTL_T_VM_DESTROY, "svc"), CTL_E_PERMISSION);
 	/* State events for the start and stop arrived between the responses. */
 	assert_true(events >= 3);
 	/* A crash: the state event, then the crash event with its cause. */
@@ -297,6 +364,24 @@ static void test_lifecycle_and_permissions(void **state)
 	assert_int_equal(ctl_get32(ep), 1);
 	assert_string_equal((char *)ep + 8, "hello");
 	assert_string_equal((char *)ep + 40, "guest page fault at 0x1234");
+	/* Destroy: accepted, no event until the slot is really freed; then one, attach gone. */
+	destroys = 0;
+	assert_int_equal(call_vm(CTL_T_CONSOLE_ATTACH, "other"), CTL_OK);
+	events = 0;
+	assert_int_equal(call_vm(CTL_T_VM_DESTROY, "other"), CTL_OK);
+	assert_int_equal(call_vm(CTL_T_VM_DESTROY, "other"), CTL_E_BAD_STATE);
+	assert_int_equal(destroys, 1);
+	assert_int_equal(events, 0);
+	ctl_vm_freed(&vms[2]);
+	assert_int_equal(call(CTL_T_CTL_STATS, NULL, 0), CTL_OK);
+	assert_int_equal(events, 1);
+	assert_int_equal(eh.type, CTL_T_EV_VM_STATE);
+	assert_int_equal(ctl_get32(ep), 2);
+	assert_int_equal(ctl_get32(ep + 8), CTL_VM_DESTROYED);
+	events = 0;
+	ctl_console_output(&vms[2], "stale\n", 6); /* a new VM in slot 2: not attached */
+	assert_int_equal(call(CTL_T_CTL_STATS, NULL, 0), CTL_OK);
+	assert_int_equal(events, 0);
 	/* The service VM's own transitions are not reported to it. */
 	events = 0;
 	ctl_vm_event(&vms[0], VM_RUNNING, VM_STOPPED, NULL);
@@ -354,9 +439,45 @@ static void test_upload_and_console(void **state)
 	assert_int_equal(ctl_get64(rp + 8), 64);
 	uint8_t c[16] = {0};
 	ctl_put32(c, id);
-	/* Good CRC, but no VM can be created yet: staging freed, id gone. */
-	assert_int_equal(call(CTL_T_UPLOAD_COMMIT, c, 16), CTL_E_NOT_SUPPORTED);
-	assert_int_equal(call(CTL_T_UPLOAD_ABORT, c, 16), CTL_E_NO_UPLOAD);
+	/* Good CRC, creation refused: the core's errors on the wire, staging freed each time. */
+	static const struct {
+		int ret;
+		uint32_t status;
+	} errs[] = {{-FV_ENOSPC, CTL_E_LIMIT},
+	            {-FV_EINVAL, CTL_E_BAD_CONFIG},
+	            {-FV_EEXIST, CTL_E_BAD_CONFIG},
+	            {-FV_ENOMEM, CTL_E_NO_MEMORY},
+	            {-FV_EIO, CTL_E_INTERNAL}};
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		if (i) {
+			assert_int_equal(call(CTL_T_UPLOAD_BEGIN, b, 16), CTL_OK);
+			id = ctl_get32(rp);
+			ctl_put32(ch, id);
+			assert_int_equal(call(CTL_T_UPLOAD_CHUNK, ch, sizeof(ch)), CTL_OK);
+			ctl_put32(c, id);
+		}
+		create_ret = errs[i].ret;
+		assert_int_equal(call(CTL_T_UPLOAD_COMMIT, c, 16), errs[i].status);
+		assert_int_equal(create_len, 64);
+		assert_int_equal(create_first, 7);
+		assert_int_equal(call(CTL_T_UPLOAD_ABORT, c, 16), CTL_E_NO_UPLOAD);
+	}
+	/* Created and started (CTL_UPF_START): the reply is its VM entry. */
+	create_ret = 0;
+	starts = 0;
+	ctl_put32(b + 12, CTL_UPF_START);
+	assert_int_equal(call(CTL_T_UPLOAD_BEGIN, b, 16), CTL_OK);
+	id = ctl_get32(rp);
+	ctl_put32(ch, id);
+	assert_int_equal(call(CTL_T_UPLOAD_CHUNK, ch, sizeof(ch)), CTL_OK);
+	ctl_put32(c, id);
+	assert_int_equal(call(CTL_T_UPLOAD_COMMIT, c, 16), CTL_OK);
+	assert_int_equal(rh.len, sizeof(struct ctl_vm_entry));
+	assert_int_equal(ctl_get32(rp), 2);
+	assert_int_equal(ctl_get32(rp + 4), CTL_VM_RUNNING);
+	assert_string_equal((char *)rp + 56, "new");
+	assert_int_equal(starts, 1);
+	ctl_put32(b + 12, 0);
 	/* Too large for the (fake) page allocator: refused, nothing held. */
 	ctl_put64(b, 64ULL << 20);
 	assert_int_equal(call(CTL_T_UPLOAD_BEGIN, b, 16), CTL_E_NO_MEMORY);
