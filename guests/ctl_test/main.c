@@ -15,6 +15,7 @@
  */
 #include "csr.h"
 #include "ct.h"
+#include "fdt.h"
 #include "plat.h"
 #include "printf.h"
 #include "test.h"
@@ -23,6 +24,7 @@
 #define CT_CTL_GPA   0x10001000UL /* the service VM's only virtio device: window 0 */
 #define CT_PROBE_GPA 0x10001000UL
 #define WITNESS      "hello"
+#define DYN          "dyn" /* the VM of the uploaded blob (dynvm.dts) */
 
 static struct ctl_rx crx;
 static uint32_t next_seq = 1;
@@ -35,6 +37,8 @@ static unsigned heartbeats;     /* EV_CONSOLE lines of the witness with "heartbe
 static unsigned console_events; /* any EV_CONSOLE */
 static int witness_state = -1;  /* last EV_VM_STATE new_state of the witness */
 static unsigned state_events;
+static unsigned dyn_heartbeats; /* EV_CONSOLE heartbeat lines of the VM created at run time */
+static int dyn_state = -1;      /* its last EV_VM_STATE new_state */
 
 static bool has(const uint8_t *p, size_t n, const char *s)
 {
@@ -74,10 +78,14 @@ static void on_event(const struct ctl_hdr *h, const uint8_t *p)
 		console_events++;
 		if (name_is(p + 8, WITNESS) && has(p + 40, h->len - 40, "heartbeat"))
 			heartbeats++;
+		if (name_is(p + 8, DYN) && has(p + 40, h->len - 40, "heartbeat"))
+			dyn_heartbeats++;
 	} else if (h->type == CTL_T_EV_VM_STATE && h->len == 48) {
 		state_events++;
 		if (name_is(p + 16, WITNESS))
 			witness_state = (int)ctl_get32(p + 8);
+		if (name_is(p + 16, DYN))
+			dyn_state = (int)ctl_get32(p + 8);
 	}
 }
 
@@ -163,12 +171,17 @@ static bool wait_for(unsigned *counter, unsigned above, uint64_t ms)
 	return *counter > above;
 }
 
-static bool wait_state(int state, uint64_t ms)
+static bool wait_state_of(const int *which, int state, uint64_t ms)
 {
 	uint64_t end = rdtime() + plat_ms_to_ticks(ms);
-	while (witness_state != state && rdtime() < end)
+	while (*which != state && rdtime() < end)
 		pump(20);
-	return witness_state == state;
+	return *which == state;
+}
+
+static bool wait_state(int state, uint64_t ms)
+{
+	return wait_state_of(&witness_state, state, ms);
 }
 
 /* The VM_LIST entry of @name: its state, or -1 if absent. */
@@ -207,6 +220,8 @@ static void suite_session(void)
 	test_check_eq("ctl.hello.ok", call(CTL_T_HELLO, hello, 40), CTL_OK);
 	test_check_eq("ctl.hello.version", ctl_get16(last_pl), 1);
 	test_check_eq("ctl.hello.max_vms", ctl_get32(last_pl + 8), 8);
+	test_check_eq("ctl.hello.features", ctl_get32(last_pl + 12),
+	              CTL_FEAT_DYNAMIC_VMS | CTL_FEAT_PAUSE);
 
 	test_check_eq("ctl.host_info.ok", call(CTL_T_HOST_INFO, NULL, 0), CTL_OK);
 	test_check_eq("ctl.host_info.len", last.len, 56);
@@ -238,11 +253,24 @@ static void suite_manage(void)
 	test_check_eq("ctl.console_attach.self", call_vm(CTL_T_CONSOLE_ATTACH, "svc"),
 	              CTL_E_PERMISSION);
 
-	/* Pause needs the dynamic-VM core (not merged yet): stop/start stands in. */
-	long pr = call_vm(CTL_T_VM_PAUSE, WITNESS);
-	test_check(pr == CTL_OK || pr == CTL_E_NOT_SUPPORTED, "ctl.vm_pause.answered");
-	if (pr == CTL_OK)
-		test_check_eq("ctl.vm_resume.ok", call_vm(CTL_T_VM_RESUME, WITNESS), CTL_OK);
+	/* Pause: the witness's heartbeats stop while its state reads paused, then continue. */
+	test_check_eq("ctl.vm_resume.running", call_vm(CTL_T_VM_RESUME, WITNESS), CTL_E_BAD_STATE);
+	test_check_eq("ctl.vm_pause.ok", call_vm(CTL_T_VM_PAUSE, WITNESS), CTL_OK);
+	test_check(wait_state(CTL_VM_PAUSED, 5000), "ctl.event.paused");
+	test_check_eq("ctl.vm_pause.again", call_vm(CTL_T_VM_PAUSE, WITNESS), CTL_E_BAD_STATE);
+	pump(300);
+	unsigned phb = heartbeats;
+	pump(1500);
+	test_check_eq("ctl.vm_pause.heartbeat_stops", heartbeats - phb, 0);
+	uint32_t pflags, pcount;
+	test_check_eq("ctl.vm_list.witness_paused", list_state(WITNESS, &pflags, &pcount),
+	              CTL_VM_PAUSED);
+	test_check_eq("ctl.vm_resume.ok", call_vm(CTL_T_VM_RESUME, WITNESS), CTL_OK);
+	test_check(wait_state(CTL_VM_RUNNING, 5000), "ctl.event.resumed");
+	phb = heartbeats;
+	test_check(wait_for(&heartbeats, phb + 1, 5000), "ctl.vm_resume.heartbeat_continues");
+	test_check_eq("ctl.vm_pause.self", call_vm(CTL_T_VM_PAUSE, "svc"), CTL_E_PERMISSION);
+	test_check_eq("ctl.vm_destroy.no_vm", call_vm(CTL_T_VM_DESTROY, "nosuch"), CTL_E_NO_VM);
 	test_check_eq("ctl.set_weight.running", call(CTL_T_SET_WEIGHT, NULL, 0), CTL_E_TRUNCATED);
 
 	test_check_eq("ctl.vm_stop.ok", call_vm(CTL_T_VM_STOP, WITNESS), CTL_OK);
@@ -426,6 +454,136 @@ static void suite_hostile(void)
 	printf("ctl_test: %u console events, %u state events\n", console_events, state_events);
 }
 
+/*
+ * Upload @blob (@n bytes) in @chunk-byte UPLOAD_CHUNKs and commit it: the commit's status,
+ * or a failing earlier step's; *chunks counts the chunks sent.
+ */
+static long upload(const uint8_t *blob, uint32_t n, uint32_t flags, uint32_t chunk,
+                   unsigned *chunks)
+{
+	static uint8_t ch[16 + 1024];
+	uint8_t b[16];
+	ctl_put64(b, n);
+	ctl_put32(b + 8, ctl_crc32c(0, blob, n));
+	ctl_put32(b + 12, flags);
+	long s = call(CTL_T_UPLOAD_BEGIN, b, 16);
+	if (s != CTL_OK)
+		return s;
+	uint32_t id = ctl_get32(last_pl);
+	*chunks = 0;
+	for (uint32_t off = 0; off < n; off += chunk) {
+		uint32_t k = n - off < chunk ? n - off : chunk;
+		ctl_put32(ch, id);
+		ctl_put32(ch + 4, 0);
+		ctl_put64(ch + 8, off);
+		for (uint32_t i = 0; i < k; i++)
+			ch[16 + i] = blob[off + i];
+		s = call(CTL_T_UPLOAD_CHUNK, ch, 16 + k);
+		if (s != CTL_OK)
+			return s;
+		(*chunks)++;
+	}
+	uint8_t c[16] = {0};
+	ctl_put32(c, id);
+	return call(CTL_T_UPLOAD_COMMIT, c, 16);
+}
+
+/* Host free memory (HOST_INFO), 0 if it does not answer. */
+static uint64_t host_free(void)
+{
+	return call(CTL_T_HOST_INFO, NULL, 0) == CTL_OK ? ctl_get64(last_pl + 24) : 0;
+}
+
+/* The blob with its VM node renamed to @name (3 characters, as "dyn"), CRC redone by upload. */
+static bool rename_node(uint8_t *blob, uint32_t n, const char *from, const char *to)
+{
+	for (uint32_t i = 0; i + 8 <= n; i += 4)
+		if (blob[i] == 0 && blob[i + 1] == 0 && blob[i + 2] == 0 && blob[i + 3] == 1 &&
+		    blob[i + 4] == (uint8_t)from[0] && blob[i + 5] == (uint8_t)from[1] &&
+		    blob[i + 6] == (uint8_t)from[2] && blob[i + 7] == 0) {
+			for (unsigned k = 0; k < 3; k++)
+				blob[i + 4 + k] = (uint8_t)to[k];
+			return true;
+		}
+	return false;
+}
+
+/*
+ * VMs at run time over the channel: the blob in this VM's initrd (one VM, the hello
+ * witness inline) streamed in chunks and committed with CTL_UPF_START; it boots (its
+ * heartbeats arrive). More copies under other names fill the build's VM limit, the next is
+ * E_LIMIT; destroying them sends the state event once each slot is free and gives the
+ * memory back.
+ */
+static void suite_dynamic(unsigned long dtb)
+{
+	uint32_t l1 = 0, l2 = 0;
+	const uint8_t *ps = fdt_get_prop(dtb, "chosen", "linux,initrd-start", &l1);
+	const uint8_t *pe = fdt_get_prop(dtb, "chosen", "linux,initrd-end", &l2);
+	uint64_t start = 0, end = 0;
+	for (uint32_t i = 0; ps && i < l1; i++)
+		start = start << 8 | ps[i];
+	for (uint32_t i = 0; pe && i < l2; i++)
+		end = end << 8 | pe[i];
+	uint8_t *blob = (uint8_t *)(uintptr_t)start;
+	uint32_t n = (uint32_t)(end - start);
+	bool ok = ps && pe && end > start && n < (1u << 20) && fdt_valid(start);
+	test_check(ok, "ctl.dyn.blob_in_initrd");
+	if (!ok)
+		return;
+	uint64_t free0 = host_free();
+	unsigned chunks = 0;
+	test_check_eq("ctl.upload_commit.created", upload(blob, n, CTL_UPF_START, 1024, &chunks),
+	              CTL_OK);
+	test_check(chunks >= 3, "ctl.upload_chunk.streamed");
+	test_check_eq("ctl.upload_commit.entry_len", last.len, 88);
+	test_check(name_is(last_pl + 56, DYN), "ctl.upload_commit.entry_name");
+	test_check_eq("ctl.upload_commit.entry_running", ctl_get32(last_pl + 4), CTL_VM_RUNNING);
+	test_check_eq("ctl.dyn.attach", call_vm(CTL_T_CONSOLE_ATTACH, DYN), CTL_OK);
+	test_check(wait_for(&dyn_heartbeats, 0, 10000), "ctl.dyn.heartbeat");
+	test_check_eq("ctl.upload_commit.name_taken", upload(blob, n, 0, 1024, &chunks),
+	              CTL_E_BAD_CONFIG);
+	uint32_t flags, count;
+	test_check_eq("ctl.dyn.listed_running", list_state(DYN, &flags, &count), CTL_VM_RUNNING);
+
+	/* Fill the slots: svc, hello, probe, dyn + 4 copies = 8; the ninth is refused. */
+	static const char *const more[] = {"dy1", "dy2", "dy3", "dy4"};
+	const char *prev = DYN;
+	unsigned made = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		rename_node(blob, n, prev, more[i]);
+		prev = more[i];
+		if (upload(blob, n, 0, 4096, &chunks) == CTL_OK)
+			made++;
+	}
+	test_check_eq("ctl.upload_commit.fills_slots", made, 4);
+	rename_node(blob, n, prev, "dy5");
+	test_check_eq("ctl.upload_commit.vm_limit", upload(blob, n, 0, 4096, &chunks), CTL_E_LIMIT);
+	test_check_eq("ctl.upload_commit.limit_no_vm", list_state("dy5", &flags, &count), -1);
+	rename_node(blob, n, "dy5", DYN); /* as it was */
+
+	/* Destroy: accepted at once, the event when the slot is really free. */
+	test_check_eq("ctl.vm_destroy.ok", call_vm(CTL_T_VM_DESTROY, DYN), CTL_OK);
+	test_check(wait_state_of(&dyn_state, CTL_VM_DESTROYED, 5000), "ctl.event.destroyed");
+	test_check_eq("ctl.vm_destroy.gone", list_state(DYN, &flags, &count), -1);
+	test_check_eq("ctl.vm_destroy.again", call_vm(CTL_T_VM_DESTROY, DYN), CTL_E_NO_VM);
+	unsigned gone = 0;
+	for (unsigned i = 0; i < 4; i++)
+		if (call_vm(CTL_T_VM_DESTROY, more[i]) == CTL_OK)
+			gone++;
+	test_check_eq("ctl.vm_destroy.copies", gone, 4);
+	/* The slots are freed on the console tick: wait until the list is back to three. */
+	uint64_t until = rdtime() + plat_ms_to_ticks(5000);
+	do
+		pump(50);
+	while (list_state("svc", &flags, &count) >= 0 && count != 3 && rdtime() < until);
+	test_check_eq("ctl.vm_destroy.slots_free", count, 3);
+	/* Memory back: within 1 MiB of before (the five VMs held 20 MiB). */
+	test_check(host_free() + (1u << 20) >= free0, "ctl.vm_destroy.memory_back");
+	printf("ctl_test: free memory %lu KiB before creating, %lu KiB after destroying\n",
+	       (unsigned long)(free0 >> 10), (unsigned long)(host_free() >> 10));
+}
+
 /* A VM without the channel: nothing in its device tree, nothing at the address. */
 static void probe(unsigned long dtb)
 {
@@ -463,5 +621,6 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	suite_session();
 	suite_manage();
 	suite_hostile();
+	suite_dynamic(dtb);
 	test_finish();
 }
