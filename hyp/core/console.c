@@ -100,15 +100,15 @@ void console_write_guest(const char *tag, const char *s, size_t len, bool raw)
 	console_write_src(tag, s, len, raw ? SRC_GUEST_RAW : SRC_GUEST);
 }
 
-void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown, bool raw)
+/*
+ * One decision under cons_lock: if the screen still shows this line open, only its new
+ * bytes follow; if anything else was written since (a log line, another VM), the line
+ * starts again with its tag and everything so far, so every line a source completes
+ * appears whole on one terminal line, however often it was interrupted.
+ */
+static void write_line_src(const char *tag, const char *line, size_t len, size_t shown,
+                           enum src_mode mode)
 {
-	/*
-	 * One decision under cons_lock: if the screen still shows this line open, only its new
-	 * bytes follow; if anything else was written since (a log line, another VM), the line
-	 * starts again with its tag and everything so far, so every line a guest completes
-	 * appears whole on one terminal line, however often it was interrupted.
-	 */
-	enum src_mode mode = raw ? SRC_GUEST_RAW : SRC_GUEST;
 	spin_lock(&cons_lock);
 	if (shown > 0 && shown <= len && open_tag == tag)
 		write_src_locked(tag, line + shown, len - shown, mode);
@@ -117,12 +117,14 @@ void console_write_guest_line(const char *tag, const char *line, size_t len, siz
 	spin_unlock(&cons_lock);
 }
 
-bool console_line_open(const char *tag)
+void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown, bool raw)
 {
-	spin_lock(&cons_lock);
-	bool open = open_tag == tag;
-	spin_unlock(&cons_lock);
-	return open;
+	write_line_src(tag, line, len, shown, raw ? SRC_GUEST_RAW : SRC_GUEST);
+}
+
+void console_write_line(const char *tag, const char *line, size_t len, size_t shown)
+{
+	write_line_src(tag, line, len, shown, SRC_HYP);
 }
 
 static const char hyp_tag[] = "hyp";

@@ -345,14 +345,14 @@ void shell_prompt(void)
  * shell's line was last shown (a VM's line), show the prompt and the whole
  * line again once, not the key alone on a fresh "[hyp] " line.
  */
-static void echo(char c)
+static void echo(void)
 {
-	if (console_line_open(shell_tag)) {
-		console_write(shell_tag, &c, 1);
-		return;
-	}
-	console_write(shell_tag, "fv> ", 4);
-	console_write(shell_tag, line, line_len);
+	/* One decision under the console lock: a VM line from another CPU cannot slip in
+	 * between "is the line still open" and the write (it left "[hyp] v" alone). */
+	char buf[4 + LINE_MAX];
+	memcpy(buf, "fv> ", 4);
+	memcpy(buf + 4, line, line_len);
+	console_write_line(shell_tag, buf, 4 + line_len, 4 + line_len - 1);
 }
 
 void shell_input(char c)
@@ -382,7 +382,7 @@ void shell_input(char c)
 	} else if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f) {
 		if (line_len < LINE_MAX - 1) {
 			line[line_len++] = c;
-			echo(c);
+			echo(); /* c is line[line_len - 1] */
 		} else if (!line_overflow) {
 			/* Say it now, once; Enter then refuses the line instead of running a cut
 			 * one. */
