@@ -1,7 +1,8 @@
 # Host tool `ferrovisor` (tools/): YAML configuration, boot bundle, QEMU launcher; and the
 # fuzzer of its YAML loader. Included from the top Makefile (needs BUILD and Q).
 #   make tools         build/tools/ferrovisor
-#   make fuzz          fuzz the configuration loader for FUZZ_SECONDS (default 30)
+#   make fuzz          fuzz the configuration loader and the control protocol decoder,
+#                      FUZZ_SECONDS (default 30) each
 TOOLS_CC      ?= cc
 TOOLS_OUT     := $(BUILD)/tools
 TOOLS_BIN     := $(TOOLS_OUT)/ferrovisor
@@ -57,12 +58,15 @@ FUZZ_KIND    := libFuzzer
 FUZZ_RUN      = $(FUZZ_OUT)/fuzz_yaml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
                 -dict=tests/fuzz/yaml.dict -artifact_prefix=$(FUZZ_OUT)/ \
                 $(FUZZ_OUT)/corpus tests/fuzz/corpus
+FUZZ_RUN_CTL  = $(FUZZ_OUT)/fuzz_ctl -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
+                -artifact_prefix=$(FUZZ_OUT)/ctl- $(FUZZ_OUT)/corpus_ctl tests/fuzz/corpus_ctl
 else
 FUZZ_CC      := $(TOOLS_CC)
 FUZZ_SAN     := -fsanitize=address,undefined
 FUZZ_DRIVER  := tests/fuzz/driver.c
 FUZZ_KIND    := standalone driver
 FUZZ_RUN      = cd $(FUZZ_OUT) && ./fuzz_yaml -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus)
+FUZZ_RUN_CTL  = cd $(FUZZ_OUT) && ./fuzz_ctl -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus_ctl)
 endif
 
 $(FUZZ_OUT)/fuzz_yaml: tests/fuzz/fuzz_yaml.c $(FUZZ_DRIVER) $(FUZZ_LIB_SRC) $(wildcard tools/*.h)
@@ -70,11 +74,18 @@ $(FUZZ_OUT)/fuzz_yaml: tests/fuzz/fuzz_yaml.c $(FUZZ_DRIVER) $(FUZZ_LIB_SRC) $(w
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_yaml.c $(FUZZ_DRIVER) \
 		$(FUZZ_LIB_SRC) -lyaml
 
-fuzz-build: $(FUZZ_OUT)/fuzz_yaml
+# The control protocol decoder (hyp/core/ctl_proto.c): bytes from the service VM.
+$(FUZZ_OUT)/fuzz_ctl: tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) hyp/core/ctl_proto.c hyp/core/ctl_proto.h
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) \
+		hyp/core/ctl_proto.c
 
-fuzz: $(FUZZ_OUT)/fuzz_yaml
-	@mkdir -p $(FUZZ_OUT)/corpus
+fuzz-build: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl
+
+fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl
+	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/corpus_ctl
 	$(Q)$(FUZZ_RUN)
+	$(Q)$(FUZZ_RUN_CTL)
 	@echo "fuzz: ok ($(FUZZ_SECONDS) s, $(FUZZ_KIND))"
 
 -include $(TOOLS_OBJ:.o=.d)

@@ -28,6 +28,8 @@ unit: unit-build
 # test_sbi_table links the real SBI table (sbi_table.c needs the RISC-V vCPU layout) with
 # handler fakes generated from the prototypes in sbi_ext.h.
 build/unit/test_sbi_table: HOST_CFLAGS += -Ihyp/arch/riscv/include
+# ctl.c includes core/vm.h, which includes the arch VM/vCPU headers.
+build/unit/test_ctl: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c
 build/unit/gen/sbi_fakes.c: hyp/arch/riscv/sbi/sbi_ext.h tests/unit/gen_sbi_fakes.py
 	@mkdir -p $(dir $@)

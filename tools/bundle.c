@@ -122,6 +122,8 @@ static int virtio_props(void *fdt, const struct model *m, const struct model_vm 
 		err = fdt_property(fdt, "virtio-net-mac", mac, (int)(6 * vm->nr_nics));
 	if (!err && vm->virtio_console)
 		err = fdt_property(fdt, "virtio-console", NULL, 0);
+	if (!err && vm->service)
+		err = fdt_property_string(fdt, "role", "service");
 	return err;
 }
 
@@ -147,6 +149,8 @@ static int vm_node(void *fdt, const struct model *m, const struct model_vm *vm, 
 		err = str_prop(fdt, "bootargs", vm->command_line);
 	if (!err && vm->autostart)
 		err = fdt_property(fdt, "autostart", NULL, 0);
+	if (!err && vm->template_vm)
+		err = fdt_property(fdt, "template", NULL, 0);
 	if (!err && vm->uart)
 		err = fdt_property_u64(fdt, "uart-base", vm->uart_base);
 	if (!err && !vm->uart)

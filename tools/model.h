@@ -70,6 +70,8 @@ enum vm_key {
 	VMK_NETWORK,
 	VMK_STORAGE,
 	VMK_VIRTIO_CONSOLE,
+	VMK_TEMPLATE,
+	VMK_ROLE,
 	VMK_COUNT
 };
 
@@ -187,6 +189,7 @@ struct model_vm {
 	int pin[VM_MAX_VCPUS];
 	unsigned nr_pin;
 	bool autostart;
+	bool template_vm; /* `template: true`: not booted; `vm create NAME` instantiates it */
 	bool uart;
 	uint64_t uart_base;
 	struct model_nic nics[MODEL_VIRTIO_SLOTS];
@@ -194,6 +197,7 @@ struct model_vm {
 	struct model_disk disks[MODEL_VIRTIO_SLOTS];
 	unsigned nr_disks;
 	bool virtio_console;
+	bool service; /* role: service (the control channel's VM) */
 	/* Filled by the resolver. */
 	uint64_t kernel_size;
 	uint64_t initrd_size;

@@ -95,14 +95,21 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 		cpu_list(f, vm->pin, vm->nr_pin);
 	else
 		fputs("~  # not pinned", f);
-	fprintf(f, "\n    autostart: %s\n    uart: %s\n", vm->autostart ? "true" : "false",
-	        vm->uart ? "true" : "false");
+	fprintf(f, "\n    autostart: %s\n", vm->autostart ? "true" : "false");
+	if (vm->template_vm)
+		fputs("    template: true\n", f);
+	fprintf(f, "    uart: %s\n", vm->uart ? "true" : "false");
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
 	unsigned guest_console = vm->nr_disks + vm->nr_nics;
 	fprintf(f, "    virtio_console: %s", vm->virtio_console ? "true  # " : "false\n");
 	if (vm->virtio_console)
 		guest_dev(f, guest_console);
+	/* The control channel is the device after the console (docs/control-protocol.md). */
+	if (vm->service) {
+		fputs("    role: service  # control channel ", f);
+		guest_dev(f, guest_console + (vm->virtio_console ? 1u : 0u));
+	}
 	if (vm->nr_nics)
 		fputs("    network:\n", f);
 	for (unsigned i = 0; i < vm->nr_nics; i++) {

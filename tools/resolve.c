@@ -637,6 +637,18 @@ static int check_network(struct model *m, struct diag *d)
 			                  "VM \"%s\" has more than %d virtio devices (disks, "
 			                  "interfaces and virtio console together)",
 			                  vm->name, CFG_MAX_VIRTIO);
+		/* The service VM's control channel is one more virtio device. */
+		if (vm->service && count + (vm->virtio_console ? 1u : 0u) + 1 > CFG_MAX_VIRTIO)
+			return diag_error(d, vm->pos[VMK_ROLE], "role",
+			                  "VM \"%s\" has more than %d virtio devices (disks, "
+			                  "interfaces, virtio console and control channel)",
+			                  vm->name, CFG_MAX_VIRTIO);
+		for (unsigned o = 0; vm->service && o < v; o++)
+			if (m->vms[o].service)
+				return diag_error(
+				    d, vm->pos[VMK_ROLE], "role",
+				    "VM \"%s\" is already the service VM (at most one)",
+				    m->vms[o].name);
 	}
 	if (check_uplinks(m, d))
 		return -1;

@@ -48,11 +48,13 @@ static const struct field vm_fields[] = {
     VMF("cpus", VMK_AFFINITY, yv_affinity, affinity, 0, 0, 0),
     VMF("pin", VMK_PIN, yv_pin, pin, 0, 0, 0),
     VMF("autostart", VMK_AUTOSTART, yv_bool, autostart, 0, 0, 0),
+    VMF("template", VMK_TEMPLATE, yv_bool, template_vm, 0, 0, 0),
     VMF("uart", VMK_UART, yv_bool, uart, 0, 0, 0),
     VMF("uart_base", VMK_UART_BASE, yv_addr, uart_base, 0, MODEL_MAX_GPA, 0x100),
     VMF("network", VMK_NETWORK, p_nics, nics, 0, 0, 0),
     VMF("storage", VMK_STORAGE, p_disks, disks, 0, 0, 0),
     VMF("virtio_console", VMK_VIRTIO_CONSOLE, yv_bool, virtio_console, 0, 0, 0),
+    VMF("role", VMK_ROLE, yv_role, service, 0, 0, 0),
 };
 
 #define HF(n, k, fn, member, lo, hi)                                                               \

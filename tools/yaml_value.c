@@ -280,6 +280,17 @@ static int p_choice(struct yload *y, const char *key, yaml_node_t *n, const char
 	return diag_error(y->d, yv_pos(n), key, "\"%s\" is not one of: %s", s, list);
 }
 
+/* role: guest | service (the VM with the control channel, docs/control-protocol.md). */
+int yv_role(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj)
+{
+	static const char *const roles[] = {"guest", "service"};
+	const char *t;
+	if (p_choice(y, key, n, roles, 2, &t))
+		return -1;
+	*(bool *)((char *)obj + f->off) = strcmp(t, "service") == 0;
+	return 0;
+}
+
 int yv_nic_type(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj)
 {
 	static const char *const types[] = {"virtio", "virtio-net"};

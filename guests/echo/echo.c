@@ -4,7 +4,9 @@
  * (polled, waking every 10 ms with WFI + timer) and answers "echo: <line>".
  * Commands: "reboot" and "poweroff" call SBI SRST (reboot / shutdown of this
  * VM); "forge" prints what a hostile guest would to forge the operator's
- * terminal (see forge()).
+ * terminal (see forge()); "fill" writes a pattern over all of its RAM above
+ * the image (the memory-scrubbing test: a VM created later on the same memory
+ * must find zeros only, which the boot check below scans for).
  */
 #include <stdint.h>
 
@@ -16,6 +18,40 @@
 #include "uart.h"
 
 #define LINE_MAX 96
+#define PATTERN  0x5afe5afe5afe5afeULL
+
+extern char __image_end[];
+static uint64_t dtb_addr; /* the hypervisor places the device tree at the top of RAM */
+
+/* RAM above the image and its stacks, up to the device tree (or the top), 4 KiB aligned. */
+static void free_ram(uint64_t *lo, uint64_t *hi)
+{
+	*lo = ((uint64_t)(uintptr_t)__image_end + 4095) & ~4095ULL;
+	*hi = plat_ram_base() + plat_ram_size();
+	if (dtb_addr > *lo && dtb_addr < *hi)
+		*hi = dtb_addr & ~4095ULL;
+}
+
+/* Nonzero 64-bit words in all RAM above the image. */
+static uint64_t count_nonzero(void)
+{
+	uint64_t lo, hi, bad = 0;
+	free_ram(&lo, &hi);
+	for (volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)lo;
+	     p < (volatile uint64_t *)(uintptr_t)hi; p++)
+		bad += *p != 0;
+	return bad;
+}
+
+static void fill_ram(void)
+{
+	uint64_t lo, hi;
+	free_ram(&lo, &hi);
+	for (volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)lo;
+	     p < (volatile uint64_t *)(uintptr_t)hi; p++)
+		*p = PATTERN ^ (uint64_t)(uintptr_t)p;
+	printf("echo: filled %lu KiB of RAM with a pattern\n", (unsigned long)((hi - lo) >> 10));
+}
 
 static int streq(const char *a, const char *b)
 {
@@ -44,10 +80,15 @@ static void check_and_dirty_ram(void)
 			bad += p[k] != 0;
 	}
 	printf("echo: ram at boot %s (%u nonzero words)\n", bad ? "NOT zero" : "zero", bad);
+	/* All of it, not just the probes: the scrubbing test fills everything. */
+	uint64_t lo, hi, all = count_nonzero();
+	free_ram(&lo, &hi);
+	printf("echo: scanned %lu KiB above the image: %s (%lu nonzero words)\n",
+	       (unsigned long)((hi - lo) >> 10), all ? "NOT zero" : "zero", (unsigned long)all);
 	for (unsigned i = 0; i < 3; i++) {
 		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)probes[i];
 		for (unsigned k = 0; k < 4096 / 8; k++)
-			p[k] = 0x5afe5afe5afe5afeULL ^ k;
+			p[k] = PATTERN ^ k;
 	}
 }
 
@@ -88,7 +129,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	static char line[LINE_MAX];
 	unsigned len = 0;
 
-	(void)dtb;
+	dtb_addr = dtb;
 	check_and_dirty_ram();
 	printf("echo: ready on hart %lu\n", hartid);
 	trap_set_timer_hook(on_timer);
@@ -109,6 +150,8 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 			if (streq(line, "reboot")) {
 				printf("echo: rebooting\n");
 				sbi_system_reset(1, 0);
+			} else if (streq(line, "fill")) {
+				fill_ram();
 			} else if (streq(line, "poweroff")) {
 				printf("echo: powering off\n");
 				sbi_system_reset(0, 0);

@@ -60,7 +60,10 @@ void arch_system_poweroff(void) __attribute__((noreturn));
 /* --- VMs and vCPUs --- */
 /* Set up arch state (stage-2, VMID) for a VM; 0 or negative fv_err (then nothing is held). */
 int arch_vm_init(struct vm *vm);
-/* Undo arch_vm_init() for a VM that never ran (failed creation): tables and VMID freed. */
+/*
+ * Undo arch_vm_init(): tables and VMID freed. For a VM that never ran (failed creation) or
+ * whose vCPUs are all stopped and off every CPU (vm_reap).
+ */
 void arch_vm_destroy(struct vm *vm);
 /* Map guest RAM [gpa, gpa+size) to host [hpa, ...). */
 int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size);

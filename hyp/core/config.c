@@ -9,12 +9,13 @@
  *                    [memory-base = /bits/ 64 <gpa>;] [weight = <w>;]
  *                    [cpu-affinity = <cpu cpu ...>;] [vcpu-pin = <cpu per vcpu>;]
  *                    kernel = [bytes]; [kernel-offset = /bits/ 64 <off>;]
- *                    [initrd = [bytes];] [bootargs = "...";] [autostart;]
+ *                    [initrd = [bytes];] [bootargs = "...";] [autostart;] [template;]
  *                    [uart-base = /bits/ 64 <gpa>;] [no-uart;]
  *                    [virtio-blk-slots = <slot per disk>;]
  *                    [virtio-blk-slices = /bits/ 64 <start count per disk>;]
  *                    [virtio-net-switch = "switch", ... (one per NIC);]
- *                    [virtio-net-mac = [6 bytes per NIC];] [virtio-console;] }; }; };
+ *                    [virtio-net-mac = [6 bytes per NIC];] [virtio-console;]
+ *                    [role = "service" | "guest";] }; }; };
  *
  * Virtio: physical virtio-mmio slots (0..CFG_PHYS_SLOTS-1) back the disks
  * and the switch uplinks. An uplink has its slot to itself. A disk is a
@@ -27,6 +28,10 @@
  * port on a virtual switch: a name not declared under /host/switches makes
  * a switch without uplink, in order of first use. MACs default to
  * 02:46:56:00:<VM index>:<NIC index> and must be unique across all VMs.
+ *
+ * Instead of `kernel` / `initrd`, a blob for vm_create_dynamic() may give
+ * `kernel-size` / `initrd-size` = /bits/ 64 <bytes>: the images arrive
+ * separately (staged in chunks) and must have exactly those sizes.
  *
  * Every value is validated; the first problem is reported as
  * "vms/NODE: property: what is wrong" (or "host/switches/NAME: ...").
@@ -172,10 +177,17 @@ static int parse_images(const void *b, int node, struct vm_config *vm, struct pe
 {
 	int len;
 	const uint8_t *k = fv_fdt_getprop(b, node, "kernel", &len);
-	if (!k || len <= 0)
+	uint64_t staged;
+	if (!k && fv_fdt_prop_u64(b, node, "kernel-size", &staged) == 0 && staged > 0 &&
+	    staged <= UINT32_MAX) {
+		vm->kernel = NULL; /* streamed separately: vm_create_dynamic() */
+		vm->kernel_size = staged;
+	} else if (!k || len <= 0) {
 		return fail(e, -FV_EINVAL, nn, "kernel", "missing or empty (the guest image)");
-	vm->kernel = k;
-	vm->kernel_size = (uint64_t)len;
+	} else {
+		vm->kernel = k;
+		vm->kernel_size = (uint64_t)len;
+	}
 	if (opt_u64(b, node, "kernel-offset", DEFAULT_KERNEL_OFFSET, &vm->kernel_offset))
 		return fail(e, -FV_EINVAL, nn, "kernel-offset", "must be a 32- or 64-bit number");
 	if (vm->kernel_offset % 4)
@@ -183,9 +195,14 @@ static int parse_images(const void *b, int node, struct vm_config *vm, struct pe
 	if (vm->kernel_offset >= vm->mem_size || vm->kernel_size > vm->mem_size - vm->kernel_offset)
 		return fail(e, -FV_ERANGE, nn, "kernel", "does not fit in memory at kernel-offset");
 	const uint8_t *i = fv_fdt_getprop(b, node, "initrd", &len);
-	if (i && len > 0) {
+	if (!i && fv_fdt_prop_u64(b, node, "initrd-size", &staged) == 0) {
+		if (staged == 0 || staged > UINT32_MAX)
+			return fail(e, -FV_ERANGE, nn, "initrd-size", "must be 1 byte to 4 GiB");
+		len = 1; /* streamed separately, like kernel-size */
+	}
+	if ((i && len > 0) || (!i && len == 1)) {
 		vm->initrd = i;
-		vm->initrd_size = (uint64_t)len;
+		vm->initrd_size = i ? (uint64_t)len : staged;
 		uint64_t used = vm->kernel_offset + vm->kernel_size;
 		if (vm->initrd_size + PAGE_SIZE > vm->mem_size - used)
 			return fail(e, -FV_ERANGE, nn, "initrd",
@@ -279,6 +296,7 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	if (ret)
 		return ret;
 	vm->autostart = fv_fdt_getprop(b, node, "autostart", &nlen) != NULL;
+	vm->is_template = fv_fdt_getprop(b, node, "template", &nlen) != NULL;
 	vm->has_uart = fv_fdt_getprop(b, node, "no-uart", &nlen) == NULL;
 	if (opt_u64(b, node, "uart-base", DEFAULT_UART_BASE, &vm->uart_base) ||
 	    vm->uart_base % 0x100)
@@ -608,6 +626,33 @@ static int parse_macs(const void *b, int node, struct hyp_config *c, unsigned vi
 }
 
 /*
+ * role: "guest" (default) or "service" (the control channel's VM, at most one;
+ * its control device takes one more virtio slot, after the console).
+ */
+static int parse_role(const void *b, int node, struct hyp_config *c, unsigned vi, struct perr *e,
+                      const char *nn)
+{
+	struct vm_config *vm = &c->vms[vi];
+	int len;
+	if (!fv_fdt_getprop(b, node, "role", &len))
+		return 0;
+	const char *role = fv_fdt_prop_string(b, node, "role");
+	if (role && strcmp(role, "guest") == 0)
+		return 0;
+	if (!role || strcmp(role, "service") != 0)
+		return fail(e, -FV_EINVAL, nn, "role", "must be \"service\" or \"guest\"");
+	for (unsigned i = 0; i < vi; i++)
+		if (c->vms[i].service)
+			return fail(e, -FV_EEXIST, nn, "role",
+			            "a service VM is already configured");
+	if (vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1u : 0u) == CFG_MAX_VIRTIO)
+		return fail(e, -FV_ERANGE, nn, "role",
+		            "the control channel would be a 9th virtio device");
+	vm->service = true;
+	return 0;
+}
+
+/*
  * The paravirtual devices of VM index vi (out->vms[vi], already named):
  * disks, NICs with their MACs, and the console.
  */
@@ -625,7 +670,7 @@ static int parse_virtio(const void *b, int node, struct hyp_config *c, unsigned 
 	vm->virtio_console = fv_fdt_getprop(b, node, "virtio-console", &len) != NULL;
 	if (vm->virtio_console && vm->nr_disks + vm->nr_nics == CFG_MAX_VIRTIO)
 		return fail(e, -FV_ERANGE, nn, "virtio-console", TOO_MANY_VIRTIO);
-	return 0;
+	return parse_role(b, node, c, vi, e, nn);
 }
 
 int config_parse(const void *blob, size_t size, struct hyp_config *out, char *err, size_t errlen)

@@ -28,13 +28,23 @@ struct vm_config {
 	uint32_t weight;            /* scheduler weight, default 256 */
 	uint64_t affinity;          /* physical CPUs allowed for every vCPU; 0 = any */
 	int vcpu_pin[VM_MAX_VCPUS]; /* physical CPU per vCPU, -1 = not pinned */
-	const uint8_t *kernel;      /* image bytes inside the blob */
+	/*
+	 * Image bytes inside the blob. NULL when the blob gives only `kernel-size`
+	 * (images streamed separately, see vm_stage.h): such a VM can only be
+	 * created by vm_create_dynamic() with staged images of those sizes.
+	 */
+	const uint8_t *kernel;
 	uint64_t kernel_size;
 	uint64_t kernel_offset; /* load offset from mem_base; entry point */
 	const uint8_t *initrd;
 	uint64_t initrd_size;
 	char bootargs[CFG_BOOTARGS_MAX];
 	bool autostart;
+	/*
+	 * A template (property `template`): not created at boot; `vm create` (or the
+	 * control channel) makes instances of it at run time (vm_create_dynamic).
+	 */
+	bool is_template;
 	bool has_uart;
 	gpa_t uart_base;
 	/*
@@ -56,6 +66,12 @@ struct vm_config {
 	uint32_t nic_switch[CFG_MAX_VIRTIO]; /* index into hyp_config.switches */
 	uint8_t nic_mac[CFG_MAX_VIRTIO][6];  /* unicast, locally administered or not */
 	bool virtio_console;                 /* a virtio-console (hvc0) beside the UART */
+	/*
+	 * role = "service": the VM that manages the others over the control channel
+	 * (docs/control-protocol.md), a virtio-console placed after every other
+	 * virtio device; it counts against CFG_MAX_VIRTIO. At most one per host.
+	 */
+	bool service;
 };
 
 /* A virtual switch connecting VM NICs; optionally uplinked to a physical NIC. */

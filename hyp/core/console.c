@@ -106,8 +106,8 @@ void console_write_guest(const char *tag, const char *s, size_t len, bool raw)
  * starts again with its tag and everything so far, so every line a source completes
  * appears whole on one terminal line, however often it was interrupted.
  */
-static void write_line(const char *tag, const char *line, size_t len, size_t shown,
-                       enum src_mode mode)
+static void write_line_src(const char *tag, const char *line, size_t len, size_t shown,
+                           enum src_mode mode)
 {
 	spin_lock(&cons_lock);
 	if (shown > 0 && shown <= len && open_tag == tag)
@@ -119,20 +119,12 @@ static void write_line(const char *tag, const char *line, size_t len, size_t sho
 
 void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown, bool raw)
 {
-	write_line(tag, line, len, shown, raw ? SRC_GUEST_RAW : SRC_GUEST);
+	write_line_src(tag, line, len, shown, raw ? SRC_GUEST_RAW : SRC_GUEST);
 }
 
 void console_write_line(const char *tag, const char *line, size_t len, size_t shown)
 {
-	write_line(tag, line, len, shown, SRC_HYP);
-}
-
-bool console_line_open(const char *tag)
-{
-	spin_lock(&cons_lock);
-	bool open = open_tag == tag;
-	spin_unlock(&cons_lock);
-	return open;
+	write_line_src(tag, line, len, shown, SRC_HYP);
 }
 
 static const char hyp_tag[] = "hyp";

@@ -37,10 +37,12 @@ void console_write_guest(const char *tag, const char *s, size_t len, bool raw);
  */
 void console_write_guest_line(const char *tag, const char *line, size_t len, size_t shown,
                               bool raw);
-/* The same for the hypervisor's own text (the shell's line being typed), unfiltered. */
+/*
+ * The hypervisor's own partial line (the shell's prompt and typed text) as
+ * console_write_guest_line does it, unfiltered: line[shown..len) if tag's line is
+ * still the open one, else the whole line again, decided under the console lock.
+ */
 void console_write_line(const char *tag, const char *line, size_t len, size_t shown);
-/* Whether tag's line is the open one (nothing else was written since). */
-bool console_line_open(const char *tag);
 /* Hypervisor log line, printf-style, tagged "hyp". */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vprintf(const char *fmt, va_list ap);

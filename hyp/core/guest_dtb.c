@@ -306,6 +306,9 @@ static void node_virtio(struct fv_fdt_writer *w, const struct guest_dtb_params *
 	fv_fdt_write_prop_string(w, "compatible", "virtio,mmio");
 	prop_reg(w, d->base, d->size);
 	prop_irq(w, p, d->irq);
+	/* How the service VM tells its control channel from a console (control-protocol.md). */
+	if (d->control)
+		fv_fdt_write_prop_empty(w, "ferrovisor,control");
 	fv_fdt_write_end_node(w);
 }
 

@@ -48,6 +48,7 @@
 struct guest_dtb_mmio {
 	uint64_t base, size;
 	uint32_t irq; /* source number on the VM's interrupt controller, >= 1 */
+	bool control; /* virtio: the control channel, marked "ferrovisor,control" */
 };
 
 /* The emulated PLIC: context N is the S-mode external interrupt of vCPU N. */

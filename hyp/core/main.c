@@ -130,6 +130,11 @@ static unsigned create_vms(void)
 	unsigned failed = 0;
 	for (unsigned i = 0; i < config.nr_vms; i++) {
 		const struct vm_config *vc = &config.vms[i];
+		/* Templates are instantiated by `vm create` / the control channel, not at boot. */
+		if (vc->is_template) {
+			pr_info("vm %s: template (created by `vm create %s`)", vc->name, vc->name);
+			continue;
+		}
 		struct vm *vm;
 		if (vm_precheck(vc) != 0 || vm_create(vc, &vm) != 0) {
 			failed++;
@@ -153,8 +158,8 @@ static const char *boot_focus(bool started)
 {
 	if (!config.focus[0])
 		return config.focus;
-	for (unsigned i = 0; i < vm_count; i++) {
-		if (strcmp(vm_table[i]->name, config.focus) != 0)
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
+		if (!vm_table[i] || strcmp(vm_table[i]->name, config.focus) != 0)
 			continue;
 		if (started)
 			return config.focus;
@@ -226,6 +231,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	}
 	pr_info("configuration: %s, %u VM(s), time slice %lu us", origin, config.nr_vms,
 	        (unsigned long)config.slice_us);
+	vm_set_boot_blob(blob, cfg_size); /* templates for `vm create` */
 
 	setup_cpus(hartid, config.slice_us * 1000);
 	irq_init(&plat);
@@ -258,8 +264,8 @@ void hyp_main(uint64_t hartid, const void *dtb)
 			break;
 	pr_info("%u CPU(s) online", cpus_online);
 
-	for (unsigned i = 0; start && i < vm_count; i++)
-		if (vm_table[i]->cfg->autostart)
+	for (unsigned i = 0; start && i < FV_MAX_VMS; i++)
+		if (vm_table[i] && vm_table[i]->cfg->autostart)
 			vm_start(vm_table[i]);
 	conmux_init(boot_focus(start));
 	sched_run();

@@ -73,6 +73,14 @@ int mem_alloc_pages(size_t npages, size_t align_pages, hpa_t *out)
 	return ret;
 }
 
+int mem_alloc_pages_low(size_t npages, size_t align_pages, hpa_t *out)
+{
+	spin_lock(&pages_lock);
+	int ret = page_alloc_alloc_low(&pages, npages, align_pages, out);
+	spin_unlock(&pages_lock);
+	return ret;
+}
+
 void mem_free_pages(hpa_t pa, size_t npages)
 {
 	spin_lock(&pages_lock);

@@ -24,6 +24,8 @@ int mem_init(const struct mem_range *ram, unsigned nr_ram, const struct mem_rang
              unsigned nr_rsv);
 /* Contiguous, aligned physical pages; 0 or -FV_ENOMEM. Not zeroed. */
 int mem_alloc_pages(size_t npages, size_t align_pages, hpa_t *out);
+/* Same, lowest-address fit (page_alloc_alloc_low): run-time VM RAM and staged images. */
+int mem_alloc_pages_low(size_t npages, size_t align_pages, hpa_t *out);
 void mem_free_pages(hpa_t pa, size_t npages);
 /* Heap allocation, zeroed; NULL when out of memory. */
 void *mem_zalloc(size_t size);

@@ -285,6 +285,29 @@ int page_alloc_alloc(struct page_alloc *pa, size_t npages, size_t align_pages, h
 	return 0;
 }
 
+int page_alloc_alloc_low(struct page_alloc *pa, size_t npages, size_t align_pages, hpa_t *out)
+{
+	uint64_t n = npages;
+	uint64_t align = align_pages ? align_pages : 1;
+	uint64_t found;
+
+	pa->alloc_calls++;
+	if (n == 0 || (align & (align - 1)) != 0 || align > MAX_ALIGN_PAGES || !out) {
+		pa->alloc_failures++;
+		return -FV_EINVAL;
+	}
+	/* From the bottom, and the next-fit hint is left alone (see the header). */
+	if (n > pa->nr_free || !find_run(pa, 0, pa->npages, n, align, &found)) {
+		pa->alloc_failures++;
+		return -FV_ENOMEM;
+	}
+	bm_assign(pa->busy, found, found + n, true);
+	pa->nr_free -= n;
+	pa->nr_used += n;
+	*out = pa->base + (found << PAGE_SHIFT);
+	return 0;
+}
+
 int page_alloc_free(struct page_alloc *pa, hpa_t hpa, size_t npages)
 {
 	uint64_t n = npages;

@@ -96,6 +96,16 @@ int page_alloc_reserve(struct page_alloc *pa, hpa_t base, uint64_t size);
 int page_alloc_alloc(struct page_alloc *pa, size_t npages, size_t align_pages, hpa_t *out);
 
 /*
+ * As page_alloc_alloc(), but lowest-address fit: the run starting at the
+ * lowest suitable page, without moving the next-fit hint. For long-lived
+ * large blocks allocated and freed at run time (dynamic VMs' RAM): they
+ * pack at the bottom and a freed block is the first one reused, so the
+ * large free runs above them survive. Caller holds pa's lock.
+ * Errors: as page_alloc_alloc().
+ */
+int page_alloc_alloc_low(struct page_alloc *pa, size_t npages, size_t align_pages, hpa_t *out);
+
+/*
  * Free npages pages starting at hpa. Any allocated pages may be freed in any
  * grouping (the allocator does not remember allocation boundaries). Caller
  * holds pa's lock. Errors (pa unchanged): -FV_EINVAL for an unaligned hpa or

@@ -148,11 +148,24 @@ void sched_kick(struct vcpu *v)
 		arch_cpu_kick(cpu_table[rc]);
 }
 
+/*
+ * Whether v's VM is paused and v must not run now; sched_lock held. A stop
+ * request gets through (stopping or destroying a paused VM).
+ */
+static bool held_by_pause(struct vcpu *v)
+{
+	return __atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	       !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP);
+}
+
 void sched_wake(struct vcpu *v)
 {
 	int kick = -1;
 	spin_lock(&sched_lock);
-	if (v->state == VCPU_BLOCKED) {
+	if (v->state == VCPU_BLOCKED && held_by_pause(v)) {
+		/* The wake event is kept for vm_resume (sched_unpause), not lost. */
+		v->pause_wake = true;
+	} else if (v->state == VCPU_BLOCKED) {
 		timer_cancel(&v->wake_timer);
 		kick = enqueue_locked(v, true);
 	} else if (v->state == VCPU_RUNNING) {
@@ -163,6 +176,46 @@ void sched_wake(struct vcpu *v)
 	}
 	spin_unlock(&sched_lock);
 	kick_cpu(kick);
+}
+
+void sched_unpause(struct vcpu *v)
+{
+	int kick = -1;
+	spin_lock(&sched_lock);
+	if (v->pause_wake) {
+		v->pause_wake = false;
+		if (v->state == VCPU_BLOCKED) {
+			timer_cancel(&v->wake_timer);
+			kick = enqueue_locked(v, true);
+		}
+	}
+	spin_unlock(&sched_lock);
+	kick_cpu(kick);
+}
+
+/*
+ * The vCPU about to run (or just back from the guest) belongs to a paused
+ * VM: park it (BLOCKED, requeued by sched_unpause). Its own CPU, no locks.
+ * Returns true if parked. vm_pause sets vm->paused before it posts
+ * REQ_PAUSE, and vm_resume clears it before sched_unpause takes
+ * sched_lock, so under the lock either we see paused clear or the resume
+ * sees pause_wake set.
+ */
+static bool park_if_paused(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE))
+		return false;
+	__atomic_fetch_and(&v->requests, ~(uint32_t)VCPU_REQ_PAUSE, __ATOMIC_ACQ_REL);
+	bool park = false;
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_RUNNING && held_by_pause(v)) {
+		v->state = VCPU_BLOCKED;
+		v->pause_wake = true;
+		park = true;
+	}
+	spin_unlock(&sched_lock);
+	return park;
 }
 
 int sched_start(struct vcpu *v)
@@ -307,9 +360,11 @@ void sched_run(void)
 			continue;
 		}
 		bool stopped = handle_stop_request(next);
-		if (!stopped && next->state == VCPU_RUNNING) {
+		if (!stopped && next->state == VCPU_RUNNING && !park_if_paused(next)) {
 			arch_vcpu_run(next);
 			stopped = handle_stop_request(next);
+			if (!stopped)
+				park_if_paused(next);
 		}
 		if (stopped)
 			stopped_vm = next->vm;

@@ -30,6 +30,11 @@ void sched_wake(struct vcpu *v);
 void sched_kick(struct vcpu *v);
 /* Make a STOPPED vCPU runnable; -FV_EBUSY if it is not stopped. */
 int sched_start(struct vcpu *v);
+/*
+ * Its VM was resumed from a pause (vm_resume): requeue the vCPU if the pause
+ * parked it or a wake event arrived meanwhile. Call after clearing vm->paused.
+ */
+void sched_unpause(struct vcpu *v);
 /* Take a running vCPU off the CPU until woken (WFI). Caller: its own CPU. */
 void sched_block(struct vcpu *v);
 

@@ -3,6 +3,7 @@
 #include "core/shell.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -36,8 +37,11 @@ static void cmd_vm_list(void)
 {
 	pr_info("%-3s %-12s %-9s %5s %8s  %s", "ID", "NAME", "STATE", "VCPUS", "MEM(MiB)",
 	        "vCPU: state/cpu/exits");
-	for (unsigned i = 0; i < vm_count; i++) {
+	pr_info("%u of %u VM slots in use", vm_count, FV_MAX_VMS);
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
 		struct vm *vm = vm_table[i];
+		if (!vm)
+			continue;
 		char vbuf[160];
 		size_t off = 0;
 		vbuf[0] = '\0';
@@ -50,18 +54,22 @@ static void cmd_vm_list(void)
 				break;
 			off += (size_t)n;
 		}
-		pr_info("%-3u %-12s %-9s %5u %8lu  %s", vm->id, vm->name, vm_state_name(vm->state),
-		        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20), vbuf);
+		pr_info("%-3u %-12s %-9s %5u %8lu  %s", vm->id, vm->name,
+		        vm->destroying ? "destroying" : vm_state_name(vm->state), vm->nr_vcpus,
+		        (unsigned long)(vm->ram_size >> 20), vbuf);
 		if (vm->last_error[0])
 			pr_info("    last error: %s", vm->last_error);
 	}
 }
 
-#define VM_USAGE "usage: vm list | vm start|stop|reset|info NAME | vm resume NAME"
+#define VM_USAGE                                                                                   \
+	"usage: vm list | vm start|stop|reset|info NAME | vm pause|resume|destroy NAME | vm "      \
+	"create TEMPLATE [NAME]"
 
 static bool vm_subcommand(const char *sub)
 {
-	static const char *const subs[] = {"start", "stop", "reset", "info", "resume"};
+	static const char *const subs[] = {"start",  "stop",  "reset",   "info",
+	                                   "resume", "pause", "destroy", "create"};
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (strcmp(sub, subs[i]) == 0)
 			return true;
@@ -70,6 +78,10 @@ static bool vm_subcommand(const char *sub)
 
 static void cmd_vm_info(struct vm *vm)
 {
+	pr_info("vm %s: %s, slot %u, %lu MiB at 0x%lx (host 0x%lx), boots %lu%s", vm->name,
+	        vm_state_name(vm->state), vm->id, (unsigned long)(vm->ram_size >> 20),
+	        (unsigned long)vm->ram_gpa, (unsigned long)vm->ram_hpa, (unsigned long)vm->boots,
+	        vm->dynamic ? ", created at run time" : "");
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		char buf[200];
 		struct vcpu *v = vm->vcpus[i];
@@ -89,6 +101,20 @@ static void cmd_vm_info(struct vm *vm)
 	}
 }
 
+/* `vm create TEMPLATE [NAME]`: a new VM from a template of the boot bundle. */
+static void cmd_vm_create(int argc, char **argv)
+{
+	struct vm *vm;
+	int ret = vm_create_from_template(argv[2], argc == 4 ? argv[3] : NULL, &vm);
+	if (ret == 0)
+		pr_info("vm %s: created from template %s (slot %u)", vm->name, argv[2], vm->id);
+	else if (ret == -FV_ENOSPC)
+		pr_info("vm create: VM limit reached (%u VMs); destroy one first", FV_MAX_VMS);
+	else
+		pr_info("vm create %s: failed: %s (%d), see the error above", argv[2],
+		        fv_strerror(ret), ret);
+}
+
 static void cmd_vm(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
@@ -100,7 +126,11 @@ static void cmd_vm(int argc, char **argv)
 		pr_info("vm: unknown vm command '%s'; %s", argv[1], VM_USAGE);
 		return;
 	}
-	if (argc != 3 || strcmp(argv[1], "list") == 0) {
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "create") == 0) {
+		cmd_vm_create(argc, argv);
+		return;
+	}
+	if (argc != 3 || strcmp(argv[1], "list") == 0 || strcmp(argv[1], "create") == 0) {
 		pr_info(VM_USAGE);
 		return;
 	}
@@ -128,13 +158,23 @@ static void cmd_vm(int argc, char **argv)
 		ret = vm_request(vm, VM_ACTION_STOP, "stop requested from the shell");
 	} else if (strcmp(argv[1], "reset") == 0) {
 		ret = vm_request(vm, VM_ACTION_RESET, "reset requested from the shell");
-	} else {
-		/* Wake a VM the guest suspended to RAM (SBI SUSP). */
+	} else if (strcmp(argv[1], "resume") == 0) {
+		/* Continue a paused VM, or wake one its guest suspended to RAM (SBI SUSP). */
 		ret = vm_resume(vm);
 		if (ret == -FV_EBUSY)
-			pr_info("vm %s is %s, not suspended", vm->name, vm_state_name(vm->state));
+			pr_info("vm %s is %s, not paused or suspended", vm->name,
+			        vm_state_name(vm->state));
 		else
 			pr_info("vm %s: resume requested from the shell", vm->name);
+	} else if (strcmp(argv[1], "pause") == 0) {
+		ret = vm_pause(vm);
+		if (ret == -FV_EBUSY)
+			pr_info("vm %s is %s, not running", vm->name, vm_state_name(vm->state));
+	} else if (strcmp(argv[1], "destroy") == 0) {
+		ret = vm_destroy(vm);
+	} else {
+		pr_info(VM_USAGE);
+		return;
 	}
 	if (ret && ret != -FV_EBUSY)
 		pr_info("vm %s: %s failed: %s (%d)", vm->name, argv[1], fv_strerror(ret), ret);
@@ -160,10 +200,11 @@ static void cmd_mem(int argc, char **argv)
 	        (unsigned long)hs.bytes_total, (unsigned long)hs.bytes_used,
 	        (unsigned long)hs.bytes_free, (unsigned long)hs.peak_used,
 	        (unsigned long)hs.live_allocs);
-	for (unsigned i = 0; i < vm_count; i++)
-		pr_info("vm %s: RAM %lu KiB, hypervisor overhead %lu bytes", vm_table[i]->name,
-		        (unsigned long)(vm_table[i]->ram_size >> 10),
-		        (unsigned long)vm_table[i]->hyp_mem_bytes);
+	for (unsigned i = 0; i < FV_MAX_VMS; i++)
+		if (vm_table[i])
+			pr_info("vm %s: RAM %lu KiB, hypervisor overhead %lu bytes",
+			        vm_table[i]->name, (unsigned long)(vm_table[i]->ram_size >> 10),
+			        (unsigned long)vm_table[i]->hyp_mem_bytes);
 }
 
 static void cmd_cpus(int argc, char **argv)
@@ -230,16 +271,30 @@ static void cmd_console(int argc, char **argv)
 	                     : "control bytes from guests are shown as ^X / M-x");
 }
 
+static void cmd_ctl(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: ctl");
+		return;
+	}
+	ctl_describe(print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
-    {"vm", "vm list | vm start|stop|reset|info NAME | vm resume NAME",
-     "list, control or inspect VMs; resume wakes a suspended one", cmd_vm},
+    {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
+    {"vm", "vm pause NAME | vm resume NAME", "pause a VM; resume a paused or suspended one",
+     cmd_vm},
+    {"vm", "vm create TEMPLATE [NAME] | vm destroy NAME",
+     "new VM from a boot-bundle template; destroy one (RAM scrubbed)", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
     {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
     {"console", "console [raw on|off]", "show guest control bytes (off) or pass them (on)",
      cmd_console},
+    {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
 };
 
 static void cmd_help(int argc, char **argv)

@@ -15,6 +15,7 @@
  */
 #include "core/vconsole.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/percpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
@@ -26,7 +27,7 @@
 #define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
 #define ESCAPE_CHAR      0x1d        /* Ctrl-]: Ctrl-A is QEMU's own escape */
 
-/* Console focus: -1 = shell, else index into vm_table. Written by the boot CPU only. */
+/* Console focus: -1 = shell, else a slot of vm_table. Written by the boot CPU only. */
 static int focus = -1;
 static bool escape_pending;
 /* Operator's raw mode: the focused VM's bytes reach the terminal unfiltered. */
@@ -38,7 +39,7 @@ static bool shown_raw(struct vm *vm)
 {
 	/* Any CPU may ask: read focus and raw_mode atomically (the boot CPU writes them). */
 	int f = __atomic_load_n(&focus, __ATOMIC_RELAXED);
-	return __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 && (unsigned)f < vm_count &&
+	return __atomic_load_n(&raw_mode, __ATOMIC_RELAXED) && f >= 0 && f < FV_MAX_VMS &&
 	       vm_table[f] == vm;
 }
 
@@ -54,6 +55,13 @@ static void flush_locked(struct vm *vm, bool complete)
 	if (c->line_len > c->line_shown || (complete && c->line_len)) {
 		console_write_guest_line(vm->name, c->line, c->line_len, c->line_shown,
 		                         shown_raw(vm));
+		/*
+		 * The service VM may follow this console (control channel): it gets the bytes
+		 * not sent before, so its events concatenate to the guest's output exactly.
+		 */
+		if (c->line_len > c->line_shown)
+			ctl_console_output(vm, c->line + c->line_shown,
+			                   c->line_len - c->line_shown);
 		c->line_shown = c->line_len;
 	}
 	if (complete)
@@ -206,11 +214,18 @@ void vconsole_flush(struct vm *vm)
 	spin_unlock(&vm->con.line_lock);
 }
 
+/* The focused VM, NULL for the shell (or a slot emptied meanwhile). */
+static struct vm *focus_vm(void)
+{
+	if (focus < 0 || focus >= FV_MAX_VMS)
+		return NULL;
+	return vm_table[focus];
+}
+
 const char *conmux_focus_name(void)
 {
-	if (focus < 0 || (unsigned)focus >= vm_count)
-		return "hyp";
-	return vm_table[focus]->name;
+	struct vm *vm = focus_vm();
+	return vm ? vm->name : "hyp";
 }
 
 void conmux_set_raw(bool on)
@@ -245,24 +260,43 @@ static void to_vm(struct vm *vm, uint8_t ch)
 	spin_unlock(&c->lock);
 }
 
+size_t vconsole_input(struct vm *vm, const uint8_t *buf, size_t n)
+{
+	struct vconsole *c = &vm->con;
+	size_t took = 0;
+	spin_lock(&c->lock);
+	for (; took < n; took++) {
+		unsigned next = (c->inq_tail + 1) % VCONSOLE_INQ_SIZE;
+		if (next == c->inq_head)
+			break; /* full: the caller learns how much fitted */
+		c->inq[c->inq_tail] = buf[took];
+		c->inq_tail = next;
+	}
+	spin_unlock(&c->lock);
+	return took;
+}
+
 static void handle_escape(int ch)
 {
 	escape_pending = false;
 	if (ch == ESCAPE_CHAR) {
-		if (focus >= 0)
-			to_vm(vm_table[focus], ESCAPE_CHAR);
+		if (focus_vm())
+			to_vm(focus_vm(), ESCAPE_CHAR);
 	} else if (ch == 'n' || ch == '\t') {
+		/* The next slot in use, after the shell the first one. */
 		int f = focus + 1;
-		set_focus(f >= (int)vm_count ? -1 : f);
+		while (f < FV_MAX_VMS && !vm_table[f])
+			f++;
+		set_focus(f >= FV_MAX_VMS ? -1 : f);
 	} else if (ch == '0' || ch == 'h') {
 		set_focus(-1);
-	} else if (ch >= '1' && ch <= '8' && (unsigned)(ch - '1') < vm_count) {
+	} else if (ch >= '1' && ch <= '8' && ch - '1' < FV_MAX_VMS && vm_table[ch - '1']) {
 		set_focus(ch - '1');
 	} else {
 		pr_info("console keys: Ctrl-] n next, Ctrl-] 0/h shell, Ctrl-] 1-%u VM, "
 		        "Ctrl-] Ctrl-] literal Ctrl-]; focus is %s; raw mode %s (shell: console "
 		        "raw on|off)",
-		        vm_count, conmux_focus_name(), conmux_raw() ? "on" : "off");
+		        FV_MAX_VMS, conmux_focus_name(), conmux_raw() ? "on" : "off");
 	}
 }
 
@@ -276,10 +310,10 @@ static void input_byte(int ch)
 		escape_pending = true;
 		return;
 	}
-	if (focus < 0 || (unsigned)focus >= vm_count)
+	if (!focus_vm())
 		shell_input((char)ch);
 	else
-		to_vm(vm_table[focus], (uint8_t)ch);
+		to_vm(focus_vm(), (uint8_t)ch);
 }
 
 static void feed_uart(struct vm *vm)
@@ -320,8 +354,10 @@ static void feed_hvc(struct vm *vm)
 /* Move queued input into each VM's UART FIFO and show stale partial lines. */
 static void service_vms(uint64_t now)
 {
-	for (unsigned i = 0; i < vm_count; i++) {
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
 		struct vm *vm = vm_table[i];
+		if (!vm)
+			continue;
 		struct vconsole *c = &vm->con;
 		if (__atomic_load_n(&c->hvc_active, __ATOMIC_RELAXED))
 			feed_hvc(vm);
@@ -350,15 +386,21 @@ static void poll_fn(struct timer_event *ev, void *arg)
 	uint64_t now = time_now_ns();
 	service_vms(now);
 	vnet_poll_uplinks();
+	/* Destroyed VMs are freed here, where vm_table pointers are used (vm.h). */
+	struct vm *f = focus_vm();
+	if (f && __atomic_load_n(&f->dead, __ATOMIC_ACQUIRE))
+		set_focus(-1);
+	vm_reap();
+	ctl_poll();
 	timer_arm(ev, now + POLL_NS);
 }
 
-void conmux_init(const char *focus_vm)
+void conmux_init(const char *focus_name)
 {
 	focus = -1;
-	if (focus_vm && focus_vm[0]) {
-		for (unsigned i = 0; i < vm_count; i++)
-			if (strcmp(vm_table[i]->name, focus_vm) == 0)
+	if (focus_name && focus_name[0]) {
+		for (unsigned i = 0; i < FV_MAX_VMS; i++)
+			if (vm_table[i] && strcmp(vm_table[i]->name, focus_name) == 0)
 				focus = (int)i;
 	}
 	pr_info("console focus: %s (Ctrl-] ? for help)", conmux_focus_name());

@@ -41,6 +41,12 @@ void vconsole_reset(struct vm *vm);
 size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t n);
 /* Output from the VM's virtio-console; console input follows it there. */
 size_t vconsole_write_hvc(struct vm *vm, const uint8_t *buf, size_t n);
+/*
+ * Queue console input for the VM as if typed with it in focus (control
+ * channel CONSOLE_INPUT). Returns the bytes that fitted. Any CPU; takes
+ * the console lock.
+ */
+size_t vconsole_input(struct vm *vm, const uint8_t *buf, size_t n);
 /* Take up to n queued input bytes for the VM (SBI DBCN); returns count. */
 size_t vconsole_read(struct vm *vm, uint8_t *buf, size_t n);
 /* Print whatever partial line the VM has buffered. */

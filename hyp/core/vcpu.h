@@ -23,6 +23,7 @@ enum vcpu_state {
 #define VCPU_REQ_FENCE_I   BIT(2) /* instruction fence before entry */
 #define VCPU_REQ_IO        BIT(3) /* device work left over (vm_virtio_service) */
 #define VCPU_REQ_WAKE      BIT(4) /* leave a suspend now (operator `vm resume`) */
+#define VCPU_REQ_PAUSE     BIT(5) /* its VM is paused: leave the guest and park (vm_pause) */
 
 /* Virtual interrupt lines, mapped by arch code onto its own bits. */
 #define VIRQ_SOFT  BIT(0) /* edge-like: set by IPI, cleared by guest */
@@ -64,6 +65,11 @@ struct vcpu {
 	bool hsm_resume_nonret; /* non-retentive suspend: restart at resume addr */
 	bool hsm_start_pending; /* powered on, not yet entered (HSM START_PENDING); atomic */
 	bool sys_suspended;     /* this vCPU suspended its whole VM (SBI SUSP) */
+	/*
+	 * Its VM is paused (vm_pause) and it must be requeued on vm_resume:
+	 * parked by the pause, or a wake event came while paused. Sched lock.
+	 */
+	bool pause_wake;
 	uint64_t hsm_resume_addr, hsm_resume_arg;
 	/*
 	 * Steal time: total ns this vCPU was RUNNABLE (queued, waiting for a

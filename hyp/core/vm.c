@@ -3,9 +3,11 @@
 #include "core/vm.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
+#include "core/timer.h"
 #include "lib/fv_err.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -14,6 +16,11 @@
 
 struct vm *vm_table[FV_MAX_VMS];
 unsigned vm_count;
+/* Slots being filled or emptied, and vm_count: a creation reserves its slot here first. */
+static struct spinlock slots_lock = SPINLOCK_INIT;
+static uint32_t slots_busy;
+/* Every VM starts at a fresh RAM generation (see arch_vcpu_load): never reused by a slot. */
+static uint32_t mem_gen_next;
 
 const char *vm_state_name(enum vm_state s)
 {
@@ -28,16 +35,48 @@ const char *vm_state_name(enum vm_state s)
 		return "crashed";
 	case VM_SUSPENDED:
 		return "suspended";
+	case VM_PAUSED:
+		return "paused";
 	}
 	return "?";
 }
 
 struct vm *vm_find(const char *name)
 {
-	for (unsigned i = 0; i < vm_count; i++)
-		if (strcmp(vm_table[i]->name, name) == 0)
-			return vm_table[i];
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
+		struct vm *vm = __atomic_load_n(&vm_table[i], __ATOMIC_ACQUIRE);
+		if (vm && !__atomic_load_n(&vm->destroying, __ATOMIC_ACQUIRE) &&
+		    strcmp(vm->name, name) == 0)
+			return vm;
+	}
 	return NULL;
+}
+
+/* Reserve the lowest free slot; -FV_ENOSPC at the build's VM limit. */
+static int slot_reserve(const char *name, unsigned *slot)
+{
+	int ret = -FV_ENOSPC;
+	spin_lock(&slots_lock);
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
+		if (!(slots_busy & (1U << i))) {
+			slots_busy |= 1U << i;
+			*slot = i;
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock(&slots_lock);
+	if (ret)
+		pr_err("vm %s: VM limit reached (%u VMs, FV_MAX_VMS); not created", name,
+		       FV_MAX_VMS);
+	return ret;
+}
+
+static void slot_release(unsigned slot)
+{
+	spin_lock(&slots_lock);
+	slots_busy &= ~(1U << slot);
+	spin_unlock(&slots_lock);
 }
 
 static bool block_present(const struct vm *vm, uint64_t blk)
@@ -148,24 +187,45 @@ static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 	return 0;
 }
 
-int vm_create(const struct vm_config *cfg, struct vm **out)
+/*
+ * Build a VM in a reserved slot. dyn: a run-time VM, which owns cfg (copied
+ * into it) and *images (moved into it on success).
+ */
+static int create_in_slot(const struct vm_config *cfg, unsigned slot, bool dyn,
+                          struct vm_stage *images, struct vm **out)
 {
-	if (vm_count >= FV_MAX_VMS)
-		return -FV_ENOMEM;
 	struct vm *vm = mem_zalloc_aligned(sizeof(*vm), 64);
 	if (!vm)
 		return -FV_ENOMEM;
 	vm->hyp_mem_bytes = sizeof(*vm);
-	vm->id = vm_count;
+	vm->id = slot;
+	vm->dynamic = dyn;
+	if (dyn) {
+		vm->dyn_cfg = *cfg;
+		cfg = &vm->dyn_cfg;
+	}
 	vm->cfg = cfg;
+	vm->mem_gen = __atomic_add_fetch(&mem_gen_next, 1U << 16, __ATOMIC_RELAXED);
 	spin_init(&vm->lock);
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
 	vm->ram_gpa = cfg->mem_base;
 	vm->ram_size = cfg->mem_size;
-	int ret = mem_alloc_pages(cfg->mem_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE, &vm->ram_hpa);
+	int ret = -FV_EINVAL;
+	if (!cfg->kernel) {
+		pr_err("vm %s: no kernel image (kernel-size needs staged images)", cfg->name);
+		goto out_vm;
+	}
+	/* Run-time VMs pack low so freed blocks are reused and large runs survive. */
+	ret = dyn ? mem_alloc_pages_low(cfg->mem_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE,
+	                                &vm->ram_hpa)
+	          : mem_alloc_pages(cfg->mem_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE, &vm->ram_hpa);
 	if (ret) {
-		pr_err("vm %s: cannot allocate %lu MiB of RAM", cfg->name,
-		       (unsigned long)(cfg->mem_size >> 20));
+		struct page_alloc_stats ps;
+		struct heap_stats hs;
+		mem_stats(&ps, &hs);
+		pr_err("vm %s: cannot allocate %lu MiB of RAM (largest free run %lu MiB)",
+		       cfg->name, (unsigned long)(cfg->mem_size >> 20),
+		       (unsigned long)(ps.largest_free_run >> 8));
 		goto out_vm;
 	}
 	spin_init(&vm->mem_lock);
@@ -198,7 +258,13 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 	if (ret)
 		goto out_vcpus; /* vm_virtio_create() gave back its own devices */
 	vm->state = VM_STOPPED;
-	vm_table[vm_count++] = vm;
+	if (images)
+		vm_stage_move(&vm->images, images);
+	spin_lock(&slots_lock);
+	vm_count++;
+	spin_unlock(&slots_lock);
+	/* Publish last: readers of vm_table see a complete VM. */
+	__atomic_store_n(&vm_table[slot], vm, __ATOMIC_RELEASE);
 	*out = vm;
 	return 0;
 
@@ -219,6 +285,59 @@ out_vm:
 
 _Static_assert(VM_DTB_MAX == GUEST_DTB_ROOM && PAGE_SIZE == GUEST_PAGE_SIZE,
                "guest_layout_check_vm() checks the placement load_images() does");
+
+int vm_create(const struct vm_config *cfg, struct vm **out)
+{
+	unsigned slot;
+	int ret = slot_reserve(cfg->name, &slot);
+	if (ret)
+		return ret;
+	ret = create_in_slot(cfg, slot, false, NULL, out);
+	if (ret)
+		slot_release(slot);
+	return ret;
+}
+
+int vm_create_owned(const struct vm_config *cfg, struct vm_stage *images, struct vm **out)
+{
+	unsigned slot;
+	int ret = slot_reserve(cfg->name, &slot);
+	if (ret)
+		return ret;
+	ret = create_in_slot(cfg, slot, true, images, out);
+	if (ret)
+		slot_release(slot);
+	return ret;
+}
+
+void vm_free(struct vm *vm)
+{
+	unsigned slot = vm->id;
+	/* The slot is really free now: the control channel hears it and forgets the VM. */
+	ctl_vm_freed(vm);
+	/* Unpublish first: the console tick (this context) holds no pointer past here. */
+	__atomic_store_n(&vm_table[slot], NULL, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		timer_cancel(&vm->vcpus[i]->wake_timer);
+		timer_cancel(&vm->vcpus[i]->vtimer);
+	}
+	vm_virtio_destroy(vm); /* disk claims, switch ports */
+	discard_ram(vm);
+	/* Scrub: no later owner of these pages (another VM, the heap) sees this VM's data. */
+	arch_mem_zero(mem_phys_to_virt(vm->ram_hpa), vm->ram_size);
+	destroy_vcpus(vm);
+	arch_vm_destroy(vm);
+	mem_free(vm->ram_present);
+	mem_free_pages(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
+	vm_stage_abort(&vm->images);
+	pr_info("vm %s: destroyed: %lu MiB of RAM scrubbed and returned, slot %u free", vm->name,
+	        (unsigned long)(vm->ram_size >> 20), slot);
+	mem_free(vm);
+	spin_lock(&slots_lock);
+	vm_count--;
+	slots_busy &= ~(1U << slot);
+	spin_unlock(&slots_lock);
+}
 
 /* Fresh RAM and images; vm->lock held, all vCPUs stopped. */
 static int load_images(struct vm *vm)
@@ -260,16 +379,18 @@ static int load_images(struct vm *vm)
 int vm_start(struct vm *vm)
 {
 	spin_lock(&vm->lock);
-	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
+	if ((vm->state != VM_STOPPED && vm->state != VM_CRASHED) || vm->destroying) {
 		spin_unlock(&vm->lock);
 		return -FV_EBUSY;
 	}
+	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
 	int ret = load_images(vm);
 	if (ret) {
 		spin_unlock(&vm->lock);
 		pr_err("vm %s: not started (%d)", vm->name, ret); /* load_images() said why */
 		return ret;
 	}
+	enum vm_state was = vm->state;
 	vm->state = VM_RUNNING;
 	vm->pending = VM_ACTION_NONE;
 	/* A new boot: every vCPU's STA record (tagged with the old count) is off. */
@@ -279,6 +400,7 @@ int vm_start(struct vm *vm)
 		__atomic_store_n(&vm->vcpus[i]->steal_ns, 0, __ATOMIC_RELAXED);
 	vm->last_error[0] = '\0';
 	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, was, VM_RUNNING, NULL);
 	vconsole_reset(vm);
 	vm_irq_reset(vm);
 	vm_virtio_reset(vm);
@@ -291,6 +413,11 @@ int vm_start(struct vm *vm)
 int vm_request(struct vm *vm, enum vm_action action, const char *why)
 {
 	spin_lock(&vm->lock);
+	if (vm->destroying) {
+		/* Its end is decided: a stop, reset or crash report changes nothing. */
+		spin_unlock(&vm->lock);
+		return -FV_EBUSY;
+	}
 	if (vm->state == VM_STOPPED || vm->state == VM_CRASHED) {
 		spin_unlock(&vm->lock);
 		if (action == VM_ACTION_RESET)
@@ -328,13 +455,22 @@ void vm_vcpu_stopped(struct vm *vm)
 		}
 	}
 	enum vm_action act = vm->pending;
+	enum vm_state was = vm->state;
 	vm->pending = VM_ACTION_NONE;
 	vm->state = act == VM_ACTION_CRASH ? VM_CRASHED : VM_STOPPED;
+	/* Stopped is not paused: the next boot runs (the vCPUs are reset on power-on). */
+	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, was, vm->state, vm->last_error);
 	vconsole_flush(vm);
 	/* No device keeps working on (or delivering into) the RAM of a stopped VM. */
 	vm_virtio_reset(vm);
 	switch (act) {
+	case VM_ACTION_DESTROY:
+		pr_info("vm %s: stopped; destroying", vm->name);
+		/* vm_reap frees it on the console tick, once every vCPU is off its CPU. */
+		__atomic_store_n(&vm->dead, true, __ATOMIC_RELEASE);
+		break;
 	case VM_ACTION_RESET:
 		pr_info("vm %s: rebooting", vm->name);
 		vm_start(vm);
@@ -392,10 +528,44 @@ void vm_system_resumed(struct vm *vm)
 		pr_info("vm %s: resumed from suspend to RAM", vm->name);
 }
 
+int vm_pause(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING || vm->destroying) {
+		spin_unlock(&vm->lock);
+		return -FV_EBUSY;
+	}
+	vm->state = VM_PAUSED;
+	/* Before the requests: a vCPU that sees REQ_PAUSE must find paused set (sched.c). */
+	__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, VM_RUNNING, VM_PAUSED, NULL);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(vm->vcpus[i], VCPU_REQ_PAUSE);
+	pr_info("vm %s: paused", vm->name);
+	return 0;
+}
+
+/* Continue a paused VM; vm->lock held on entry, dropped here. */
+static int unpause_unlock(struct vm *vm)
+{
+	vm->state = VM_RUNNING;
+	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, VM_PAUSED, VM_RUNNING, NULL);
+	/* paused is clear: whatever parks from here on is requeued by sched_unpause. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		sched_unpause(vm->vcpus[i]);
+	pr_info("vm %s: resumed", vm->name);
+	return 0;
+}
+
 int vm_resume(struct vm *vm)
 {
 	struct vcpu *target = NULL;
 	spin_lock(&vm->lock);
+	if (vm->state == VM_PAUSED && !vm->destroying)
+		return unpause_unlock(vm);
 	if (vm->state == VM_SUSPENDED)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			if (vm->vcpus[i]->sys_suspended)

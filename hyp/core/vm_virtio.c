@@ -14,6 +14,7 @@
  */
 #include "core/vm_virtio.h"
 #include "core/console.h"
+#include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/vcpu.h"
@@ -31,9 +32,10 @@ _Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE && VIRTIO_MMIO_SIZE <= VM_V
                "the virtio-mmio windows are the ones guest_layout checks");
 
 enum vdev_kind {
-	VDEV_BLK = 1,
-	VDEV_NET,
-	VDEV_CONSOLE,
+	VDEV_BLK = VM_VIRTIO_KIND_BLK,
+	VDEV_NET = VM_VIRTIO_KIND_NET,
+	VDEV_CONSOLE = VM_VIRTIO_KIND_CONSOLE,
+	VDEV_CONTROL = VM_VIRTIO_KIND_CONTROL, /* the service VM's control channel (ctl.c) */
 };
 
 struct vm_vdev {
@@ -60,7 +62,7 @@ struct vm_vdev {
 			struct vnet_port port;
 			bool port_up;
 		} net;
-		struct virtio_console con;
+		struct virtio_console con; /* VDEV_CONSOLE and VDEV_CONTROL */
 	} u;
 };
 
@@ -72,6 +74,7 @@ static struct virtio_mmio *transport(struct vm_vdev *d)
 	case VDEV_NET:
 		return &d->u.net.dev.mmio;
 	case VDEV_CONSOLE:
+	case VDEV_CONTROL:
 		return &d->u.con.mmio;
 	}
 	return NULL;
@@ -245,6 +248,60 @@ size_t vm_virtio_console_input(struct vm *vm, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* --- control channel: the service VM's requests to ctl.c, its answers back --------------- */
+
+/*
+ * Device lock held: hand queued responses and events to the receive buffers
+ * the driver posted. Bounded: each round either empties a contiguous part
+ * of the queue or stops because the guest has no more room.
+ */
+static void control_flush(struct vm_vdev *d)
+{
+	const uint8_t *p;
+	size_t n;
+	while ((n = ctl_out_peek(&p)) != 0) {
+		size_t k = virtio_console_input(&d->u.con, p, n);
+		ctl_out_consume(k);
+		if (k < n)
+			break;
+	}
+}
+
+/* Requests are only queued here; the console tick answers them (ctl.h). */
+static void control_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	UNUSED(ctx);
+	ctl_input(buf, len);
+}
+
+/* The driver posted receive buffers: what waits may fit now. */
+static void control_rx_ready(void *ctx)
+{
+	control_flush(ctx);
+}
+
+static const struct virtio_console_ops control_ops = {
+    .output = control_output,
+    .rx_ready = control_rx_ready,
+};
+
+void vm_virtio_control_flush(struct vm *vm)
+{
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
+		struct vm_vdev *d = vm->vdev[j];
+		if (d->kind != VDEV_CONTROL)
+			continue;
+		spin_lock(&d->lock);
+		control_flush(d);
+		spin_unlock(&d->lock);
+	}
+}
+
+bool vm_virtio_is_control(const struct vm *vm, unsigned j)
+{
+	return vm->vdev[j]->kind == VDEV_CONTROL;
+}
+
 /* --- MMIO window ----------------------------------------------------------------------- */
 
 /* After a register write: ask for more service if a notification left work behind. */
@@ -259,6 +316,7 @@ static void note_backlog(struct vm_vdev *d, struct vcpu *vcpu)
 		more = d->u.net.dev.backlog;
 		break;
 	case VDEV_CONSOLE:
+	case VDEV_CONTROL:
 		more = d->u.con.backlog;
 		break;
 	}
@@ -340,6 +398,8 @@ static void free_vdev(struct vm *vm, struct vm_vdev *d)
 		hostdev_release_disk(d->u.blk.slot, vm->name, d->u.blk.start);
 	if (d->kind == VDEV_NET)
 		vnet_port_detach(&d->u.net.port);
+	if (d->kind == VDEV_CONTROL)
+		ctl_unset_service(vm);
 	vm->hyp_mem_bytes -= sizeof(*d);
 	mem_free(d);
 }
@@ -469,6 +529,29 @@ static int create_console(struct vm *vm)
 	return ret;
 }
 
+/* The service VM's control channel: a virtio-console after every other device. */
+static int create_control(struct vm *vm)
+{
+	struct vm_vdev *d = new_vdev(vm, VDEV_CONTROL);
+	if (!d)
+		return -FV_ENOMEM;
+	fv_snprintf(d->name, sizeof(d->name), "ctl");
+	int ret = virtio_console_init(&d->u.con, &control_ops, d, &vdev_host, d);
+	if (ret == 0)
+		ret = ctl_set_service(vm);
+	if (ret == 0)
+		ret = add_window(vm, d);
+	if (ret) {
+		pr_err("vm %s: ctl: cannot add the control channel at 0x%lx (%d)", vm->name,
+		       (unsigned long)d->base, ret);
+		free_vdev(vm, d);
+		return ret;
+	}
+	pr_info("vm %s: ctl: control channel (virtio-console) at 0x%lx irq %u", vm->name,
+	        (unsigned long)d->base, d->irq);
+	return 0;
+}
+
 int vm_virtio_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -480,6 +563,8 @@ int vm_virtio_create(struct vm *vm)
 		ret = create_nic(vm, k);
 	if (!ret && cfg->virtio_console)
 		ret = create_console(vm);
+	if (!ret && cfg->service)
+		ret = create_control(vm);
 	if (ret)
 		vm_virtio_destroy(vm); /* the devices made before the failing one */
 	return ret;
@@ -503,6 +588,9 @@ void vm_virtio_reset(struct vm *vm)
 		spin_lock(&d->lock);
 		virtio_mmio_reset(transport(d));
 		d->backlog = false;
+		/* A new boot of the service VM starts a new session. */
+		if (d->kind == VDEV_CONTROL)
+			ctl_channel_reset();
 		sync_port(d);
 		/* Frames already queued in other inboxes wait for their owners' own drain. */
 		(void)take_pending(d);
@@ -526,6 +614,7 @@ void vm_virtio_service(struct vcpu *vcpu)
 			virtio_net_process_tx(&d->u.net.dev);
 			break;
 		case VDEV_CONSOLE:
+		case VDEV_CONTROL:
 			virtio_console_process_tx(&d->u.con);
 			break;
 		}
@@ -578,12 +667,45 @@ void vm_virtio_describe(const struct vm *vm, unsigned j, char *buf, size_t len)
 		    (n->mmio.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) ? ", needs reset" : "");
 		break;
 	}
-	case VDEV_CONSOLE: {
+	case VDEV_CONSOLE:
+	case VDEV_CONTROL: {
 		const struct virtio_console *c = &d->u.con;
-		fv_snprintf(buf, len, "%s virtio-console 0x%lx irq %u: %lu bytes out, %lu in",
-		            d->name, (unsigned long)d->base, d->irq, (unsigned long)c->bytes_out,
+		fv_snprintf(buf, len, "%s %s 0x%lx irq %u: %lu bytes out, %lu in", d->name,
+		            d->kind == VDEV_CONTROL ? "control-channel" : "virtio-console",
+		            (unsigned long)d->base, d->irq, (unsigned long)c->bytes_out,
 		            (unsigned long)c->bytes_in);
 		break;
 	}
+	}
+}
+
+void vm_virtio_info(const struct vm *vm, unsigned j, struct vm_virtio_info *out)
+{
+	const struct vm_vdev *d = vm->vdev[j];
+	memset(out, 0, sizeof(*out));
+	out->kind = d->kind;
+	out->base = d->base;
+	out->irq = d->irq;
+	memcpy(out->name, d->name, sizeof(out->name));
+	switch (d->kind) {
+	case VDEV_BLK:
+		out->counter[0] = d->u.blk.dev.requests;
+		out->counter[1] = d->u.blk.dev.errors;
+		out->counter[2] = d->u.blk.dev.bytes_read;
+		out->counter[3] = d->u.blk.dev.bytes_written;
+		break;
+	case VDEV_NET:
+		out->counter[0] = d->u.net.dev.stats.rx_frames;
+		out->counter[1] = d->u.net.dev.stats.rx_drops;
+		out->counter[2] = d->u.net.dev.stats.tx_frames;
+		out->counter[3] = d->u.net.dev.stats.tx_drops;
+		break;
+	case VDEV_CONSOLE:
+	case VDEV_CONTROL:
+		out->counter[0] = d->u.con.bytes_out;
+		out->counter[1] = d->u.con.bytes_in;
+		out->counter[2] = d->u.con.errors;
+		out->counter[3] = d->u.con.dropped;
+		break;
 	}
 }

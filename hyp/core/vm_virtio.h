@@ -5,7 +5,8 @@
 /*
  * A VM's paravirtual devices: virtio-mmio windows in its guest physical
  * map (VM_VIRTIO_BASE + j * VM_VIRTIO_STRIDE, interrupt 1 + j on its
- * interrupt controller), j counting disks, then NICs, then the console.
+ * interrupt controller), j counting disks, then NICs, then the console,
+ * then the service VM's control channel.
  * Each device has its own lock; lock order: device -> VM irq_lock -> sched.
  */
 #include "lib/types.h"
@@ -14,6 +15,23 @@
 #define VM_VIRTIO_BASE   GUEST_VIRTIO_BASE /* the map is guest_layout.h's */
 #define VM_VIRTIO_STRIDE GUEST_VIRTIO_STRIDE
 #define VM_VIRTIO_IRQ0   1U
+
+/* Device kinds (also the control protocol's CTL_DEV_* values, checked in ctl.c). */
+#define VM_VIRTIO_KIND_BLK     1U
+#define VM_VIRTIO_KIND_NET     2U
+#define VM_VIRTIO_KIND_CONSOLE 3U
+#define VM_VIRTIO_KIND_CONTROL 4U /* the service VM's control channel, last window */
+
+/* A device's identity and counters (for the control protocol's DEV_LIST). */
+struct vm_virtio_info {
+	uint32_t kind; /* VM_VIRTIO_KIND_* */
+	uint32_t irq;
+	uint64_t base;
+	/* blk: requests, errors, bytes read, written; net: rx frames, rx drops, tx frames,
+	 * tx drops; console/control: bytes out, bytes in, errors, dropped */
+	uint64_t counter[4];
+	char name[16];
+};
 
 struct vm;
 struct vcpu;
@@ -49,5 +67,14 @@ void vm_virtio_window(const struct vm *vm, unsigned j, uint64_t *base, uint64_t 
                       uint32_t *irq);
 /* One line per device into buf (for `vm info`). */
 void vm_virtio_describe(const struct vm *vm, unsigned j, char *buf, size_t len);
+/* The j-th device's kind, window and counters (racy snapshot of the counters). */
+void vm_virtio_info(const struct vm *vm, unsigned j, struct vm_virtio_info *out);
+/* Whether the j-th device is the control channel (its DT node gets a marker). */
+bool vm_virtio_is_control(const struct vm *vm, unsigned j);
+/*
+ * Push the control channel's queued output into the service VM (ctl_poll).
+ * Takes the control device's lock; call with no lock held.
+ */
+void vm_virtio_control_flush(struct vm *vm);
 
 #endif

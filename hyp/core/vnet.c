@@ -22,6 +22,7 @@ struct vnet_switch {
 	struct vnet_port *ports[VSWITCH_MAX_PORTS]; /* NULL for the uplink port */
 	struct vnet_phys *uplink;
 	int uplink_port;                /* -1 = none */
+	uint32_t inflight;              /* CPUs forwarding or delivering on it right now (atomic) */
 	struct spinlock uplink_rx_lock; /* one poller at a time */
 };
 
@@ -71,6 +72,14 @@ int vnet_init(const struct hyp_config *cfg)
 	return 0;
 }
 
+int vnet_switch_find(const char *name)
+{
+	for (unsigned i = 0; i < nr_switches; i++)
+		if (strcmp(switches[i].sw.name, name) == 0)
+			return (int)i;
+	return -FV_ENOENT;
+}
+
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p))
 {
@@ -105,6 +114,12 @@ void vnet_port_detach(struct vnet_port *p)
 		vswitch_remove_port(&s->sw, p->port);
 	}
 	spin_unlock(&s->lock);
+	/*
+	 * Grace period: a sender that read ports[] before the removal may still
+	 * be copying into this port's inbox or calling its deliver hook.
+	 */
+	while (__atomic_load_n(&s->inflight, __ATOMIC_ACQUIRE) != 0)
+		__asm__ volatile("" ::: "memory");
 	p->sw = NULL;
 }
 
@@ -150,20 +165,26 @@ static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *fra
 static uint32_t switch_frame(struct vnet_switch *s, unsigned in_port, const uint8_t *frame,
                              size_t len)
 {
+	/* Counted before ports[] can be read: vnet_port_detach waits for it. */
+	__atomic_fetch_add(&s->inflight, 1, __ATOMIC_ACQ_REL);
 	spin_lock(&s->lock);
 	uint32_t mask = vswitch_forward(&s->sw, in_port, frame, len, time_now_ns());
 	spin_unlock(&s->lock);
-	return mask ? fan_out(s, mask, frame, len) : 0;
+	uint32_t flush = mask ? fan_out(s, mask, frame, len) : 0;
+	__atomic_fetch_sub(&s->inflight, 1, __ATOMIC_ACQ_REL);
+	return flush;
 }
 
 /* Deliver queued frames into the VM ports of @mask (no device lock held). */
 static void deliver_ports(struct vnet_switch *s, uint32_t mask)
 {
+	__atomic_fetch_add(&s->inflight, 1, __ATOMIC_ACQ_REL);
 	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
-		struct vnet_port *d = s->ports[i];
+		struct vnet_port *d = __atomic_load_n(&s->ports[i], __ATOMIC_ACQUIRE);
 		if ((mask & (1U << i)) && d)
 			d->deliver(d);
 	}
+	__atomic_fetch_sub(&s->inflight, 1, __ATOMIC_ACQ_REL);
 }
 
 void vnet_port_send(struct vnet_port *p, const uint8_t *frame, size_t len)

@@ -41,12 +41,16 @@ struct vnet_port {
 
 /* Create the configured switches and claim their uplink NICs. 0 or -fv_err (logged). */
 int vnet_init(const struct hyp_config *cfg);
+/* Index of the host's switch named name (for run-time VMs), -FV_ENOENT if none. */
+int vnet_switch_find(const char *name);
 /* Attach a VM NIC to switch @sw_index; @p is the caller's (zeroed) storage. */
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p));
 /*
- * Undo vnet_port_attach() (a VM whose creation failed): the port number is free again. Only
- * for a port that never carried frames (its VM never ran); no-op if not attached.
+ * Undo vnet_port_attach() (a VM whose creation failed, or a destroyed VM): the port number is
+ * free again. For a port that carried frames, waits until no other CPU is forwarding on the
+ * switch (they may have read the port pointer before it was removed), so the caller may free
+ * the port on return. No-op if not attached. Not with a device lock held.
  */
 void vnet_port_detach(struct vnet_port *p);
 /* Enable or disable the port (its VM's NIC runs / stopped); disabling empties the inbox. */

@@ -117,7 +117,7 @@ def test_shell_messages_issue17():
         shell(q, "t", r"^\[hyp\] 0\s+alpha\s+running", 10)
         shell(q, "vm stop alpha", r"^\[hyp\] vm alpha: stopped", 20)
         shell(q, "vm stop alpha", r"^\[hyp\] vm alpha is already stopped", 10)
-        shell(q, "vm resume alpha", r"^\[hyp\] vm alpha is stopped, not suspended", 10)
+        shell(q, "vm resume alpha", r"^\[hyp\] vm alpha is stopped, not paused or suspended", 10)
         assert_healthy(q)
 
 

@@ -30,7 +30,7 @@ def test_steal_zero_alone_and_vm_resume_from_shell():
         expect_vm_pass(q, "sbi", 60)
         # Not suspended any more: resume is refused with a clear line.
         q.expect(r"^\[hyp\] vm sbi: stopped", 20)
-        shell(q, "vm resume sbi", r"^\[hyp\] vm sbi is stopped, not suspended", 10)
+        shell(q, "vm resume sbi", r"^\[hyp\] vm sbi is stopped, not paused or suspended", 10)
         shell(q, "help", r"vm resume NAME", 10)
         assert_healthy(q)
 

@@ -165,8 +165,8 @@ static const struct bad_case bad_cases[] = {
      "vm.yaml:2:1: memroy: unknown key (did you mean memory?)"},
     {"unknown_key_list", KERNEL "colour: blue\n",
      "vm.yaml:2:1: colour: unknown key (known keys: name, vcpus, memory, memory_base, kernel, "
-     "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, uart, "
-     "uart_base, network, storage, virtio_console, host, vms)"},
+     "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, template, "
+     "uart, uart_base, network, storage, virtio_console, role, host, vms)"},
     {"duplicate_key", KERNEL "vcpus: 1\nvcpus: 2\n",
      "vm.yaml:3:1: vcpus: given twice (first at line 2)"},
     {"affinity_alias_twice", KERNEL "cpus: [0]\naffinity: [1]\n",
@@ -415,6 +415,16 @@ static const struct bad_case bad_cases[] = {
      "and virtio console together)"},
     {"virtio_console_not_bool", KERNEL "virtio_console: hvc0\n",
      "vm.yaml:2:17: virtio_console: \"hvc0\" is not true or false"},
+    {"role_unknown", KERNEL "role: admin\n",
+     "vm.yaml:2:7: role: \"admin\" is not one of: guest, service"},
+    {"role_two_service_vms",
+     "vms:\n  - {name: a, kernel: flat.bin, role: service}\n"
+     "  - {name: b, kernel: flat.bin, role: service}\n",
+     "vm.yaml:3:39: role: VM \"a\" is already the service VM (at most one)"},
+    {"role_service_ninth_virtio_device",
+     KERNEL "virtio_console: on\nrole: service\nnetwork: [{}, {}, {}, {}, {}, {}, {}]\n",
+     "vm.yaml:3:7: role: VM \"vm\" has more than 8 virtio devices (disks, interfaces, virtio "
+     "console and control channel)"},
     /* host.switches */
     {"switches_not_list", "host:\n  switches: lan0\n" KERNEL,
      "vm.yaml:2:13: host.switches: expected a list of switches, not a scalar"},
@@ -1147,7 +1157,8 @@ static void test_bundle_matches_config(void **state)
 	                   "    storage: [{image: disk.img}, {image: disk2.img}]\n"
 	                   "    network: [{tap: t0}]\n"
 	                   "  - name: b\n    memory: 16M\n    kernel: Image\n    uart: false\n"
-	                   "    autostart: false\n    virtio_console: true\n"
+	                   "    autostart: false\n    template: true\n    virtio_console: true\n"
+	                   "    role: service\n"
 	                   "    network: [{switch: iso, mac: \"0a:00:00:00:00:01\"}, {}]\n";
 	if (load(yaml, &m, &d))
 		fail_msg("rejected: %s", d.msg);
@@ -1184,6 +1195,10 @@ static void test_bundle_matches_config(void **state)
 	assert_int_equal(b->kernel_size, 4096);
 	assert_false(b->has_uart);
 	assert_false(b->autostart);
+	assert_false(a->is_template);
+	assert_true(b->is_template); /* `template: true`: created by `vm create b` only */
+	assert_false(a->service);
+	assert_true(b->service); /* role: service reaches the blob */
 	assert_string_equal(b->bootargs, "console=ttyS0 earlycon=sbi");
 
 	/* Virtio: a's disks on slots 0 and 1, lan0's uplink (a's tap) on slot 2. */

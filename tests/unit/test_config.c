@@ -570,6 +570,27 @@ struct bad_case {
 	"must hold two 64-bit numbers (start sector, sector count) per disk of virtio-blk-slots"
 
 static const struct bad_case bad_cases[] = {
+    /* streamed images: sizes only */
+    {"kernel-size 0",
+     {{OP_DEL, VM_ALPHA, "kernel", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "kernel-size", 0, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "vms/alpha: kernel: missing or empty (the guest image)"},
+    {"kernel-size larger than memory",
+     {{OP_DEL, VM_ALPHA, "kernel", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "kernel-size", 64 * MIB, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: kernel: does not fit in memory at kernel-offset"},
+    {"initrd-size 0",
+     {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "initrd-size", 0, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: initrd-size: must be 1 byte to 4 GiB"},
+    {"initrd-size larger than memory",
+     {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "initrd-size", 63 * MIB, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: initrd: kernel and initrd do not fit in memory"},
     /* root */
     {"wrong compatible",
      {{OP_COMPAT, 0, NULL, 0, "ferrovisor,config-v2", 0, {0}}},
@@ -1029,6 +1050,22 @@ static const struct bad_case bad_cases[] = {
       {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}}},
      -FV_ERANGE,
      "vms/alpha: virtio-console: more than 8 virtio devices (disks, NICs and console)"},
+    /* role */
+    {"role with an unknown value",
+     {{OP_STR, VM_GAMMA, "role", 0, "admin", 0, {0}}},
+     -FV_EINVAL,
+     "vms/gamma: role: must be \"service\" or \"guest\""},
+    {"two service VMs",
+     {{OP_STR, VM_BETA, "role", 0, "service", 0, {0}},
+      {OP_STR, VM_GAMMA, "role", 0, "service", 0, {0}}},
+     -FV_EEXIST,
+     "vms/gamma: role: a service VM is already configured"},
+    {"service VM with 8 virtio devices already",
+     {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
+      {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 5, {0, 1, 2, 3, 4}},
+      {OP_STR, VM_ALPHA, "role", 0, "service", 0, {0}}},
+     -FV_ERANGE,
+     "vms/alpha: role: the control channel would be a 9th virtio device"},
     /* MACs */
     {"virtio-net-mac for one NIC of two",
      {{OP_RAW, VM_ALPHA, "virtio-net-mac", 0, "\x52\x54\x00\x12\x34\x56", 6, {0}}},
@@ -1116,6 +1153,12 @@ struct good_case {
 	void (*check)(const struct hyp_config *c);
 };
 
+static void check_service_role(const struct hyp_config *c)
+{
+	for (unsigned i = 0; i < c->nr_vms; i++)
+		assert_int_equal(c->vms[i].service, strcmp(c->vms[i].name, "gamma") == 0);
+}
+
 static void check_eight_vms(const struct hyp_config *c)
 {
 	assert_int_equal(c->nr_vms, 8);
@@ -1173,6 +1216,28 @@ static void check_no_uart(const struct hyp_config *c)
 {
 	assert_false(c->vms[0].has_uart);
 	assert_int_equal(c->vms[0].uart_base, 0x100000000ULL);
+}
+
+static void check_template(const struct hyp_config *c)
+{
+	assert_false(c->vms[VM_ALPHA].is_template);
+	assert_true(c->vms[VM_BETA].is_template);
+}
+
+/* Images streamed separately: only their sizes in the blob, no bytes. */
+static void check_staged_kernel(const struct hyp_config *c)
+{
+	assert_null(c->vms[VM_ALPHA].kernel);
+	assert_int_equal(c->vms[VM_ALPHA].kernel_size, 40 * MIB);
+	assert_null(c->vms[VM_ALPHA].initrd);
+	assert_int_equal(c->vms[VM_ALPHA].initrd_size, 0);
+}
+
+static void check_staged_initrd(const struct hyp_config *c)
+{
+	assert_non_null(c->vms[VM_ALPHA].kernel);
+	assert_null(c->vms[VM_ALPHA].initrd);
+	assert_int_equal(c->vms[VM_ALPHA].initrd_size, 5000);
 }
 
 static void check_slice_min(const struct hyp_config *c)
@@ -1278,6 +1343,20 @@ static void check_slice_limit(const struct hyp_config *c)
 }
 
 static const struct good_case good_cases[] = {
+    {"template flag", {{OP_FLAG, VM_BETA, "template", 0, NULL, 0, {0}}}, check_template},
+    {"kernel-size instead of kernel bytes",
+     {{OP_DEL, VM_ALPHA, "kernel", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "kernel-size", 40 * MIB, NULL, 0, {0}},
+      {OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}}},
+     check_staged_kernel},
+    {"initrd-size instead of initrd bytes",
+     {{OP_DEL, VM_ALPHA, "initrd", 0, NULL, 0, {0}},
+      {OP_U64, VM_ALPHA, "initrd-size", 5000, NULL, 0, {0}}},
+     check_staged_initrd},
+    {"role: service on one VM, guest on another",
+     {{OP_STR, VM_GAMMA, "role", 0, "service", 0, {0}},
+      {OP_STR, VM_BETA, "role", 0, "guest", 0, {0}}},
+     check_service_role},
     {"8 virtio devices: 6 disks and 2 NICs",
      {{OP_DEL, VM_BETA, "virtio-blk-slots", 0, NULL, 0, {0}},
       {OP_CELLS, VM_ALPHA, "virtio-blk-slots", 0, NULL, 6, {0, 1, 2, 3, 4, 6}},

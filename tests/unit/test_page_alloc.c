@@ -246,6 +246,52 @@ static void test_fragmentation(void **state)
 	pa_teardown(&f);
 }
 
+/*
+ * Run-time VM RAM (page_alloc_alloc_low): 2 MiB-aligned blocks pack at the
+ * bottom, a destroyed VM's block is the first reused (the same pages), the
+ * next-fit hint of ordinary allocations is not moved, and a request larger
+ * than any free run fails without changing anything.
+ */
+static void test_alloc_low_reuse(void **state)
+{
+	struct fixture f;
+	struct page_alloc_stats before, after;
+	const hpa_t base = 0x80000000;
+	const size_t vm_pages = (2 * MIB) / PAGE_SIZE, align = (2 * MIB) / PAGE_SIZE;
+	hpa_t a, b, c, small, again;
+
+	(void)state;
+	pa_setup(&f, base, 16 * MIB);
+	assert_int_equal(page_alloc_add_free(&f.pa, base, 16 * MIB), 0);
+	/* An ordinary allocation moves the next-fit hint past page 0. */
+	assert_int_equal(page_alloc_alloc(&f.pa, 1, 1, &small), 0);
+	assert_int_equal(small, base);
+	assert_int_equal(page_alloc_alloc_low(&f.pa, vm_pages, align, &a), 0);
+	assert_int_equal(a, base + 2 * MIB); /* lowest 2 MiB-aligned run */
+	assert_int_equal(page_alloc_alloc_low(&f.pa, vm_pages, align, &b), 0);
+	assert_int_equal(b, base + 4 * MIB);
+	assert_int_equal(page_alloc_alloc_low(&f.pa, 2 * vm_pages, align, &c), 0);
+	assert_int_equal(c, base + 6 * MIB);
+	/* Destroy the first VM: the next VM of its size gets exactly its pages. */
+	assert_int_equal(page_alloc_free(&f.pa, a, vm_pages), 0);
+	assert_int_equal(page_alloc_alloc_low(&f.pa, vm_pages, align, &again), 0);
+	assert_int_equal(again, a);
+	/* The next-fit hint still points after the first small page. */
+	assert_int_equal(page_alloc_alloc(&f.pa, 1, 1, &small), 0);
+	assert_int_equal(small, base + PAGE_SIZE);
+	/* Too big for any free run (6 MiB free at the top, 8 asked): no change. */
+	before = stats(&f.pa);
+	assert_int_equal(page_alloc_alloc_low(&f.pa, 4 * vm_pages, align, &a), -FV_ENOMEM);
+	after = stats(&f.pa);
+	assert_int_equal(after.free_pages, before.free_pages);
+	assert_int_equal(after.alloc_failures, before.alloc_failures + 1);
+	/* Bad arguments. */
+	assert_int_equal(page_alloc_alloc_low(&f.pa, 0, 1, &a), -FV_EINVAL);
+	assert_int_equal(page_alloc_alloc_low(&f.pa, 1, 3, &a), -FV_EINVAL);
+	assert_int_equal(page_alloc_alloc_low(&f.pa, 1, 1, NULL), -FV_EINVAL);
+	pa_teardown(&f);
+}
+
 static void test_bad_frees(void **state)
 {
 	struct fixture f;
@@ -470,6 +516,7 @@ int main(void)
 	    cmocka_unit_test(test_alloc_alignment), cmocka_unit_test(test_exhaustion),
 	    cmocka_unit_test(test_fragmentation),   cmocka_unit_test(test_bad_frees),
 	    cmocka_unit_test(test_large_span),      cmocka_unit_test(test_random_vs_shadow),
+	    cmocka_unit_test(test_alloc_low_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,13 @@ void arch_vcpu_load(struct vcpu *v)
 	/* The VM's RAM was unmapped (restart) since this CPU last ran it: drop stale entries. */
 	uint32_t gen = __atomic_load_n(&v->vm->mem_gen, __ATOMIC_ACQUIRE);
 	if (v->vm->id < ARRAY_SIZE(c->mem_gen_seen) && c->mem_gen_seen[v->vm->id] != gen) {
+		/*
+		 * Also a new VM in a reused slot (vm_create: every VM starts at a
+		 * fresh generation) whose VMID may be a destroyed VM's: drop that
+		 * VM's G-stage and VS-stage entries (hgatp already holds the VMID).
+		 */
 		riscv_hfence_gvma_vmid(v->vm->arch.vmid);
+		riscv_hfence_vvma_all();
 		c->mem_gen_seen[v->vm->id] = gen;
 	}
 	if (c->last_vcpu != v) {
@@ -283,8 +289,8 @@ void arch_vcpu_run(struct vcpu *v)
 	sbi_sta_update(v, false);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
-		if (req & VCPU_REQ_STOP)
-			return;
+		if (req & (VCPU_REQ_STOP | VCPU_REQ_PAUSE))
+			return; /* the scheduler loop stops or parks it */
 		if (req & (VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I)) {
 			__atomic_fetch_and(&v->requests, ~(VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I),
 			                   __ATOMIC_ACQ_REL);

@@ -89,8 +89,10 @@ static gpa_t place(struct vm *vm, gpa_t top, struct vm_dtb_scratch *s)
 	p->plic.size = VPLIC_MMIO_SIZE;
 	p->plic.ndev = VM_PLIC_NDEV;
 	p->nr_virtio = vm_virtio_count(vm);
-	for (unsigned j = 0; j < p->nr_virtio && j < GUEST_DTB_MAX_VIRTIO; j++)
+	for (unsigned j = 0; j < p->nr_virtio && j < GUEST_DTB_MAX_VIRTIO; j++) {
 		vm_virtio_window(vm, j, &p->virtio[j].base, &p->virtio[j].size, &p->virtio[j].irq);
+		p->virtio[j].control = vm_virtio_is_control(vm, j);
+	}
 	gpa_t dtb = ALIGN_DOWN(top - VM_DTB_MAX, PAGE_SIZE);
 	void *buf = vm_gpa_to_hva(vm, dtb, VM_DTB_MAX);
 	if (!buf || dtb < vm->ram_gpa + cfg->kernel_offset + cfg->kernel_size) {

@@ -10,21 +10,25 @@
 
 /*
  * VMIDs in use, bit n = VMID n. VMID 0 stays unused so a bug shows up as a fault. VMs are
- * created (and a failed creation undone) on the boot CPU before the others start: no lock.
+ * created and destroyed at run time on any CPU: vmid_lock protects the map.
  */
 static uint64_t vmid_used = 1;
+static struct spinlock vmid_lock = SPINLOCK_INIT;
 _Static_assert(FV_MAX_VMS < 64, "every VM gets a VMID from the 64-bit map");
 
 /* Lowest free VMID not above max; 0 if none. */
 static uint16_t vmid_alloc(uint32_t max)
 {
-	for (uint32_t id = 1; id <= max && id < 64; id++) {
+	uint16_t got = 0;
+	spin_lock(&vmid_lock);
+	for (uint32_t id = 1; id <= max && id < 64 && !got; id++) {
 		if (!(vmid_used & (1ULL << id))) {
 			vmid_used |= 1ULL << id;
-			return (uint16_t)id;
+			got = (uint16_t)id;
 		}
 	}
-	return 0;
+	spin_unlock(&vmid_lock);
+	return got;
 }
 
 /* Table pages come from the page allocator and are zeroed here. */
@@ -101,8 +105,15 @@ void arch_vm_destroy(struct vm *vm)
 	/* Never ran, but its VMID may still tag entries a previous owner left. */
 	riscv_hfence_gvma_vmid(a->vmid);
 	stage2_pt_destroy(&a->s2);
+	/*
+	 * Other CPUs may still cache entries tagged with this VMID: the next VM
+	 * that gets it starts at a fresh vm->mem_gen, so each CPU flushes the
+	 * VMID before it first runs that VM (arch_vcpu_load).
+	 */
+	spin_lock(&vmid_lock);
 	if (a->vmid)
 		vmid_used &= ~(1ULL << a->vmid);
+	spin_unlock(&vmid_lock);
 	a->vmid = 0;
 	a->hgatp = 0;
 }

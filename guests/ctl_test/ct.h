@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CT_H
+#define CT_H
+
+/*
+ * ctl_test: the bare-metal service-VM test guest. It drives the control
+ * channel (a virtio-console, docs/control-protocol.md) with a polling
+ * driver (vcon.c) and the hypervisor's own codec (hyp/core/ctl_proto.c,
+ * linked unchanged), and checks the protocol end to end (main.c). Booted
+ * in a VM without the channel it checks that nothing of it is reachable.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ctl_proto.h"
+
+/* Reset and start the virtio-console at @base; false if it is not one or will not run. */
+bool vcon_init(uint64_t base);
+/* Write @n bytes (in chunks of at most 4 KiB), each chunk completed before the next. */
+void vcon_write(const void *buf, size_t n);
+/* Copy what the device returned into @buf (room @cap), re-posting the buffers; bytes copied. */
+size_t vcon_read(uint8_t *buf, size_t cap);
+
+#endif
