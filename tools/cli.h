@@ -52,10 +52,18 @@ int cmd_console(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/*
+ * Client commands over ferrovisord's REST API (cmd_remote.c); api is the
+ * daemon's URL or NULL (none given: usage error).
+ */
+int cmd_vm(const char *api, int argc, char **argv);
+int cmd_remote_console(const char *api, int argc, char **argv);
+
 extern const char cmd_validate_usage[];
 extern const char cmd_ls_usage[];
 extern const char cmd_console_usage[];
 extern const char cmd_build_usage[];
 extern const char cmd_run_usage[];
+extern const char cmd_vm_usage[];
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,12 @@
 #include "yaml_load.h"
 
 static int cmd_help(int argc, char **argv);
+static int main_vm(int argc, char **argv);
+static int main_console(int argc, char **argv);
+
+/* The daemon's URL: --api URL before the command, else $FERROVISOR_API (NULL: none). */
+static const char *main_api;
+static bool main_api_given; /* from --api, not the environment */
 
 static const char help_usage[] = "Usage: ferrovisor help [COMMAND]\n"
                                  "Show the commands, or the help of one command.\n";
@@ -24,8 +31,9 @@ static const struct cli_cmd commands[] = {
      cmd_build_usage},
     {"run", "build the bundle and boot it on QEMU, console attached", cmd_run, cmd_run_usage},
     {"ls", "list the VMs of a configuration", cmd_ls, cmd_ls_usage},
-    {"console", "how the console works: VM numbers and escape keys", cmd_console,
+    {"console", "how the console works (with --api: a remote VM's console)", main_console,
      cmd_console_usage},
+    {"vm", "manage a running host's VMs over the REST API (--api URL)", main_vm, cmd_vm_usage},
     {"help", "show help for a command", cmd_help, help_usage},
 };
 
@@ -34,6 +42,7 @@ static const struct cli_cmd commands[] = {
 static void main_help(FILE *f)
 {
 	fputs("Usage: ferrovisor COMMAND [OPTIONS]\n"
+	      "       ferrovisor --api URL vm|console ...   (or $FERROVISOR_API)\n"
 	      "       ferrovisor COMMAND --help | --version | --help\n"
 	      "\n"
 	      "Describe VMs in YAML, check them, pack them with their images into a boot\n"
@@ -47,6 +56,23 @@ static void main_help(FILE *f)
 	      "`run` exits with QEMU's code (124 after --timeout, 127 if QEMU cannot start).\n"
 	      "Configuration keys: docs/configuration.md.\n",
 	      f);
+}
+
+static int main_vm(int argc, char **argv)
+{
+	return cmd_vm(main_api, argc, argv);
+}
+
+/*
+ * `console NAME` with an API is the remote console; without one (or with
+ * --config) the local explanation of `run`'s console, as before.
+ */
+static int main_console(int argc, char **argv)
+{
+	bool remote = main_api_given || (main_api && argc == 2 && argv[1][0] != '-');
+	if (remote)
+		return cmd_remote_console(main_api, argc, argv);
+	return cmd_console(argc, argv);
 }
 
 static const struct cli_cmd *find(const char *name)
@@ -133,6 +159,24 @@ int cli_load(const char *file, const struct resolve_opts *ro, struct model *m)
 
 int main(int argc, char **argv)
 {
+	main_api = getenv("FERROVISOR_API");
+	if (main_api && !*main_api)
+		main_api = NULL;
+	if (argc >= 2 && strncmp(argv[1], "--api=", 6) == 0) {
+		main_api = argv[1] + 6;
+		main_api_given = true;
+		argc--;
+		argv++;
+	} else if (argc >= 2 && strcmp(argv[1], "--api") == 0) {
+		if (argc < 3) {
+			fputs("ferrovisor: --api needs a URL\nTry 'ferrovisor --help'.\n", stderr);
+			return CLI_USAGE;
+		}
+		main_api = argv[2];
+		main_api_given = true;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		main_help(stderr);
 		return CLI_USAGE;

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/* ferrovisord's REST API over libcurl (see api_client.h). */
+#include "api_client.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define API_PREFIX "/api/v1"
+/* Answers are small JSON documents; anything larger is not the daemon talking. */
+#define API_REPLY_MAX (4u << 20)
+
+struct api_buf {
+	char *data;
+	size_t len;
+	bool overflow;
+};
+
+struct api_progress {
+	const struct api_upload *up;
+	int last_pct; /* last percentage printed, -1 = none yet */
+	bool tty;     /* stderr is a terminal */
+};
+
+int api_client_init(struct api_client *c, const char *url)
+{
+	size_t n = strlen(url);
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		cli_error("--api %s: not an http:// or https:// URL", url);
+		return -1;
+	}
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	/* Accept the API root as well as the daemon's address. */
+	if (n >= strlen(API_PREFIX) &&
+	    memcmp(url + n - strlen(API_PREFIX), API_PREFIX, strlen(API_PREFIX)) == 0)
+		n -= strlen(API_PREFIX);
+	if (n >= sizeof(c->base)) {
+		cli_error("--api URL too long");
+		return -1;
+	}
+	memcpy(c->base, url, n);
+	c->base[n] = '\0';
+	return 0;
+}
+
+static size_t api_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct api_buf *b = userdata;
+	size_t n = size * nmemb;
+
+	if (b->len + n > API_REPLY_MAX) {
+		b->overflow = true;
+		return 0; /* makes curl fail the transfer */
+	}
+	char *p = realloc(b->data, b->len + n + 1);
+	if (!p)
+		return 0;
+	b->data = p;
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+static int api_progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                           curl_off_t ulnow)
+{
+	struct api_progress *p = clientp;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+
+	if (!p->up || !p->up->progress || p->up->size == 0)
+		return 0;
+	int pct = (int)((uint64_t)ulnow * 100u / p->up->size);
+	/*
+	 * On a terminal one line redrawn in place when the percentage moves; into
+	 * a file or pipe a line per quarter, not a hundred.
+	 */
+	if (!p->tty) {
+		if (pct / 25 != p->last_pct / 25 || p->last_pct < 0) {
+			fprintf(stderr, "uploading: %llu / %zu bytes (%d%%)\n",
+			        (unsigned long long)ulnow, p->up->size, pct);
+			p->last_pct = pct;
+		}
+		return 0;
+	}
+	if (pct != p->last_pct) {
+		fprintf(stderr, "\ruploading: %llu / %zu bytes (%d%%)", (unsigned long long)ulnow,
+		        p->up->size, pct);
+		fflush(stderr);
+		p->last_pct = pct;
+	}
+	return 0;
+}
+
+/* Print an error answer: the problem document's fields when there is one. */
+static void api_print_problem(const char *method, const char *url, long status,
+                              const struct api_buf *b, const char *ctype)
+{
+	cJSON *j = NULL;
+
+	if (ctype && strncmp(ctype, "application/problem+json", 24) == 0 && b->data)
+		j = cJSON_Parse(b->data);
+	if (j) {
+		cli_error("%s %s: %ld %s: %s", method, url, status, api_str(j, "title"),
+		          api_str(j, "detail"));
+		cJSON_Delete(j);
+	} else {
+		cli_error("%s %s: HTTP %ld%s%.200s", method, url, status, b->data ? ": " : "",
+		          b->data ? b->data : "");
+	}
+}
+
+int api_request(const struct api_client *c, const char *method, const char *path,
+                const struct api_upload *up, cJSON **json, long *status_out)
+{
+	char url[1024];
+	struct api_buf b = {0};
+	struct api_progress prog = {up, -1, isatty(STDERR_FILENO) == 1};
+	long status = 0;
+	int ret = -1;
+
+	*json = NULL;
+	if (status_out)
+		*status_out = 0;
+	if ((size_t)snprintf(url, sizeof(url), "%s%s%s", c->base, API_PREFIX, path) >=
+	    sizeof(url)) {
+		cli_error("request URL too long");
+		return -1;
+	}
+	CURL *h = curl_easy_init();
+	if (!h) {
+		cli_error("cannot initialise libcurl");
+		return -1;
+	}
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, api_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* No overall limit (uploads can be large), but a stalled daemon is an error. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, up ? (const char *)up->data : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(up ? up->size : 0));
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+		if (up && up->progress) {
+			curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, api_progress_cb);
+			curl_easy_setopt(h, CURLOPT_XFERINFODATA, &prog);
+		}
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+
+	CURLcode rc = curl_easy_perform(h);
+	if (prog.last_pct >= 0 && prog.tty)
+		fputc('\n', stderr);
+	if (rc != CURLE_OK && !b.overflow) {
+		cli_error("cannot reach the API at %s: %s", url, curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status_out)
+		*status_out = status;
+	if (b.overflow) {
+		cli_error("%s %s: answer larger than %u bytes", method, url, API_REPLY_MAX);
+		goto out;
+	}
+	char *ctype = NULL;
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
+	if (status < 200 || status > 299) {
+		api_print_problem(method, url, status, &b, ctype);
+		goto out;
+	}
+	if (b.len > 0) {
+		*json = cJSON_Parse(b.data);
+		if (!*json) {
+			cli_error("%s %s: answer is not JSON", method, url);
+			goto out;
+		}
+	}
+	ret = (int)status;
+out:
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	free(b.data);
+	return ret;
+}
+
+const char *api_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+long long api_num(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+}
+
+unsigned api_crc32c(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint32_t crc = 0xffffffffu;
+
+	/* Bitwise: packages are uploaded once, speed does not matter here. */
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+	}
+	return crc ^ 0xffffffffu;
+}
