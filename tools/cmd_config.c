@@ -39,7 +39,11 @@ const char cmd_console_usage[] =
     "that runs `ferrovisor run`; there is nothing to attach to later.\n"
     "\n"
     "  -c, --config FILE  the YAML configuration\n"
-    "  -h, --help         this help\n";
+    "  -h, --help         this help\n"
+    "\n"
+    "ferrovisor --api URL console NAME asks a running host's daemon for a VM's\n"
+    "console: its API v1 has no console endpoint yet, so it checks the VM and\n"
+    "says so (exit 3).\n";
 
 enum { OPT_QUIET = 'q' };
 

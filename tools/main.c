@@ -69,7 +69,8 @@ static int main_vm(int argc, char **argv)
  */
 static int main_console(int argc, char **argv)
 {
-	bool remote = main_api_given || (main_api && argc == 2 && argv[1][0] != '-');
+	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+	bool remote = !help && (main_api_given || (main_api && argc == 2 && argv[1][0] != '-'));
 	if (remote)
 		return cmd_remote_console(main_api, argc, argv);
 	return cmd_console(argc, argv);
