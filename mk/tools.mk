@@ -89,3 +89,6 @@ fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl
 	@echo "fuzz: ok ($(FUZZ_SECONDS) s, $(FUZZ_KIND))"
 
 -include $(TOOLS_OBJ:.o=.d)
+
+# The REST client's unit test links tools/api_client.c, which the generic unit rule does not watch.
+build/unit/test_api_client: tools/api_client.c tools/api_client.h
