@@ -177,6 +177,16 @@ static int remote_package(const char *file, struct model *m, void **blob, size_t
 		model_free(m);
 		return CLI_CONFIG;
 	}
+	/* The name goes into the request's query: only what the API's VmName allows. */
+	if (!remote_valid_name(m->vms[0].name)) {
+		fprintf(stderr,
+		        "%s:%u:%u: error: name: \"%s\" is not a name the API accepts (1-31 of "
+		        "letters, digits, '-', '_', starting with a letter or digit)\n",
+		        m->file, m->vms[0].pos[VMK_NAME].line, m->vms[0].pos[VMK_NAME].col,
+		        m->vms[0].name);
+		model_free(m);
+		return CLI_CONFIG;
+	}
 	struct diag d;
 	diag_init(&d, m->file);
 	if (bundle_build(m, blob, size, &d)) {

@@ -121,6 +121,9 @@ def test_remote_errors():
             two.write_text(f"vms:\n  - name: a1\n    kernel: {hello}\n"
                            f"  - name: a2\n    kernel: {hello}\n")
             expect(cli(url, "vm", "create", "--config", two), 1, f"{two}:4:", "one VM")
+            dotted = Path(tmp) / "dotted.yaml"
+            dotted.write_text(f"vcpus: 1\nname: a.b\nkernel: {hello}\n")
+            expect(cli(url, "vm", "create", "--config", dotted), 1, f"{dotted}:2:7:", "name")
         # A name taken: the daemon's 409 problem, the first VM untouched.
         expect(cli(url, "vm", "create", "--config", EXAMPLE), 0)
         expect(cli(url, "vm", "start", "remote-hello"), 0)
