@@ -191,7 +191,9 @@ TEST_DTBS := $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.d
 test-configs: $(TEST_DTBS)
 
 # make run: the operator path, `ferrovisor run --config RUN_YAML` (default: a Debian Linux
-# VM with 2 vCPUs beside a bare-metal VM). RUN_YAML=examples/baremetal.yaml needs no
+# VM with 2 vCPUs beside a bare-metal VM and the service VM, whose ferrovisord is the REST API
+# on 127.0.0.1:8080; its initramfs is composed here, in a sub-make so that the libraries
+# `images` just fetched are seen). RUN_YAML=examples/baremetal.yaml needs no
 # downloads; `make run-builtin` boots the hypervisor's built-in 3-VM configuration.
 RUN_YAML ?= examples/multi-vm.yaml
 QEMU_ARGS := -M virt -cpu rv64 -smp $(SMP) -m $(MEM) -nographic -bios default \
@@ -203,6 +205,11 @@ run: deps all $(if $(findstring multi-vm,$(RUN_YAML))$(findstring vm-config,$(RU
 		echo "make run: the $(KERNEL) kernel is not available:" \
 			"$$(head -n 1 $(IMAGE_DIR)/unavailable.txt 2>/dev/null || echo 'run make images')"; \
 		exit 1; fi
+	$(Q)if grep -q svc-initramfs $(RUN_YAML); then \
+		$(MAKE) --no-print-directory $(BUILD)/images/$(KERNEL)/initramfs.cpio.gz && \
+		test -f $(BUILD)/images/$(KERNEL)/svc-initramfs.cpio.gz || { echo "make run:" \
+			"no service VM initramfs (the riscv64 libraries were not fetched: make images)"; \
+			exit 1; }; fi
 	FERROVISOR_KERNEL=$(KERNEL) $(TOOLS_BIN) run --config $(RUN_YAML)
 
 run-builtin: deps all

@@ -13,6 +13,9 @@
 #include "qemu.h"
 #include "scalar.h"
 
+/* ferrovisord's port in the service VM (fv-service: fv.svc.port, default 8080). */
+#define FVD_DEFAULT_PORT 8080
+
 #define HYP_REL_TO_TOOL "/../riscv64/ferrovisor.bin" /* build/tools -> build/riscv64 */
 #define HYP_IN_TREE     "build/riscv64/ferrovisor.bin"
 #define MAX_QEMU_ARGS   64
@@ -347,6 +350,37 @@ static int place_bundle(const struct run_args *a, const void *blob, size_t size,
 	return 0;
 }
 
+/*
+ * The service VM's daemon (ferrovisord, fv.svc.port, 8080 by default) is reached through a
+ * TCP port forward of the user-mode uplink of a switch the service VM is on: announce the
+ * first such forward to that port as the management API's URL.
+ */
+static void banner_api(const struct model *m)
+{
+	for (unsigned i = 0; i < m->nr_vms; i++) {
+		const struct model_vm *vm = &m->vms[i];
+		if (!vm->service)
+			continue;
+		for (unsigned n = 0; n < vm->nr_nics; n++) {
+			int sw = vm->nics[n].sw_index;
+			if (sw < 0 || (unsigned)sw >= m->host.nr_switches)
+				continue;
+			const struct model_uplink *up = &m->host.switches[sw].up;
+			if (up->kind != UPLINK_USER)
+				continue;
+			for (unsigned f = 0; f < up->nr_hostfwd; f++) {
+				struct scalar_fwd fw;
+				if (scalar_fwd(up->hostfwd[f], &fw) || fw.udp ||
+				    fw.guest_port != FVD_DEFAULT_PORT)
+					continue;
+				fprintf(stderr, "Management API: http://%s:%u/api/v1\n",
+				        fw.host_addr[0] ? fw.host_addr : "127.0.0.1", fw.host_port);
+				return;
+			}
+		}
+	}
+}
+
 static void banner(const struct model *m, const struct run_args *a)
 {
 	char mem[32];
@@ -360,6 +394,7 @@ static void banner(const struct model *m, const struct run_args *a)
 	fputs("\nferrovisor: console: " HYP_ESCAPE_KEY " n next VM, " HYP_ESCAPE_KEY
 	      " 0 hypervisor shell, " QEMU_ESCAPE_KEY " x quit QEMU\n",
 	      stderr);
+	banner_api(m);
 }
 
 int cmd_run(int argc, char **argv)
