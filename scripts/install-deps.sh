@@ -14,6 +14,8 @@ done
 for p in $need_pkgs_check; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing=1
 done
+# The ferrovisord tests read docs/api/openapi.yaml with PyYAML (Debian: python3-yaml).
+python3 -c 'import yaml' >/dev/null 2>&1 || missing=1
 if command -v qemu-system-riscv64 >/dev/null 2>&1; then
 	# QEMU 7.2 (bookworm) lacks pieces we rely on; require 10.x from backports.
 	case "$(qemu-system-riscv64 --version | head -n1)" in
