@@ -114,7 +114,7 @@ int config_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static bool name_ok(const char *n)
+bool config_vm_name_ok(const char *n)
 {
 	size_t len = strlen(n);
 	if (len == 0 || len >= VM_NAME_MAX || strcmp(n, "hyp") == 0)
@@ -245,7 +245,7 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 		nodebuf[l] = '\0';
 		name = nodebuf;
 	}
-	if (!name_ok(name))
+	if (!config_vm_name_ok(name))
 		return fail(
 		    e, -FV_EINVAL, nn, "vm-name",
 		    "must be 1-31 characters of letters, digits, '-', '_', '.' (not 'hyp')");

@@ -104,6 +104,11 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 
 /* Parse a size string like "64M", "1G", "4096" (also used by tools). */
 int config_parse_size(const char *s, uint64_t *out);
+/*
+ * A valid VM name: 1..VM_NAME_MAX-1 characters of letters, digits, '-', '_', '.', and not
+ * "hyp" (the hypervisor's console tag). Used by the parser and by run-time VM creation.
+ */
+bool config_vm_name_ok(const char *n);
 
 /*
  * Whether two sector ranges of one disk overlap: [a_start, a_start +

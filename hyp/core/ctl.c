@@ -332,20 +332,6 @@ static uint32_t op_dev_list(const uint8_t *p, uint32_t len, uint32_t *out)
 	return CTL_OK;
 }
 
-static uint32_t op_vm_start(const uint8_t *p, uint32_t len, uint32_t *out)
-{
-	UNUSED(len);
-	UNUSED(out);
-	struct vm *vm = NULL;
-	uint32_t s = find_vm(p, &vm);
-	if (s)
-		return s;
-	int ret = vm_start(vm);
-	if (ret == -FV_EBUSY)
-		return CTL_E_BAD_STATE;
-	return ret ? CTL_E_INTERNAL : CTL_OK;
-}
-
 static uint32_t vm_action(const uint8_t *p, enum vm_action act, const char *why)
 {
 	struct vm *vm = NULL;
@@ -369,7 +355,7 @@ static uint32_t op_vm_reset(const uint8_t *p, uint32_t len, uint32_t *out)
 	return vm_action(p, VM_ACTION_RESET, "reset requested over the control channel");
 }
 
-/* Pause, resume, destroy: the core's answer, -FV_EBUSY = not in a state that allows it. */
+/* Start, pause, resume, destroy: the core's answer, -FV_EBUSY = not in a state that allows it. */
 static uint32_t vm_core_op(const uint8_t *p, int (*fn)(struct vm *))
 {
 	struct vm *vm = NULL;
@@ -380,6 +366,13 @@ static uint32_t vm_core_op(const uint8_t *p, int (*fn)(struct vm *))
 	if (ret == -FV_EBUSY)
 		return CTL_E_BAD_STATE;
 	return ret ? CTL_E_INTERNAL : CTL_OK;
+}
+
+static uint32_t op_vm_start(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	return vm_core_op(p, vm_start);
 }
 
 static uint32_t op_vm_pause(const uint8_t *p, uint32_t len, uint32_t *out)
@@ -447,7 +440,7 @@ static uint32_t op_set_affinity(const uint8_t *p, uint32_t len, uint32_t *out)
 {
 	UNUSED(len);
 	UNUSED(out);
-	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+	uint64_t all = cpu_online_mask();
 	uint64_t mask = ctl_get64(p + 32) & all;
 	if (!mask || mask != ctl_get64(p + 32))
 		return CTL_E_BAD_FIELD; /* empty, or names a CPU this host does not have */

@@ -6,7 +6,6 @@
  */
 #include "core/arch.h"
 #include "core/config.h"
-#include "core/guest_layout.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
 #include "core/console.h"
@@ -95,35 +94,6 @@ static void setup_cpus(uint64_t boot_hartid, uint64_t slice_ns)
 		sched_cpu_init(cpu_table[i], slice_ns);
 }
 
-/*
- * Why VM config vc cannot be set up on this machine before vm_create()
- * tries: its guest-physical map (guest_layout_check_vm(), the check the
- * tool applies too) and the CPUs it names. 0 or -fv_err, logged.
- */
-static int vm_precheck(const struct vm_config *vc)
-{
-	struct guest_layout_error le;
-	if (guest_layout_check_vm(vc, &le) != 0) {
-		pr_err("vm %s: not created: guest address map: %s", vc->name, le.what);
-		return le.code;
-	}
-	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
-	if (vc->affinity && !(vc->affinity & all)) {
-		pr_err("vm %s: not created: cpu-affinity names no CPU of this machine (%u CPUs)",
-		       vc->name, cpu_count);
-		return -FV_ERANGE;
-	}
-	for (unsigned j = 0; j < vc->vcpus; j++) {
-		if (vc->vcpu_pin[j] >= (int)cpu_count) {
-			pr_err("vm %s: not created: vcpu-pin names a CPU this machine lacks (%u "
-			       "CPUs)",
-			       vc->name, cpu_count);
-			return -FV_ERANGE;
-		}
-	}
-	return 0;
-}
-
 /* Create every configured VM; returns how many could not be set up (each logged once). */
 static unsigned create_vms(void)
 {
@@ -136,7 +106,7 @@ static unsigned create_vms(void)
 			continue;
 		}
 		struct vm *vm;
-		if (vm_precheck(vc) != 0 || vm_create(vc, &vm) != 0) {
+		if (vm_config_precheck(vc) != 0 || vm_create(vc, &vm) != 0) {
 			failed++;
 			continue;
 		}

@@ -41,6 +41,12 @@ struct cpu {
 
 /* Number of CPUs brought up (valid after smp_boot()). */
 extern unsigned cpu_count;
+
+/* Bit i set for every CPU i brought up (valid after smp_boot()). */
+static inline uint64_t cpu_online_mask(void)
+{
+	return cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+}
 /* All CPUs by logical id; entries beyond cpu_count are unused. */
 extern struct cpu *cpu_table[FV_MAX_CPUS];
 

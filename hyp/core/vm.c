@@ -163,7 +163,7 @@ static void destroy_vcpus(struct vm *vm)
 
 static int create_vcpus(struct vm *vm, const struct vm_config *cfg)
 {
-	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+	uint64_t all = cpu_online_mask();
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
 		struct vcpu *v = mem_zalloc_aligned(sizeof(*v), 64);
 		if (!v)

@@ -125,6 +125,14 @@ int vm_create_owned(const struct vm_config *cfg, struct vm_stage *images, struct
  * images given back. Every vCPU stopped and off every CPU. Console tick only.
  */
 void vm_free(struct vm *vm);
+/*
+ * Why VM config vc cannot be set up on this machine, checked before anything is taken:
+ * its guest-physical map (guest_layout_check_vm(), the check the tool applies too) and
+ * the CPUs its cpu-affinity / vcpu-pin name. 0, or the -fv_err of the first reason
+ * (logged as "vm NAME: not created: ..."). Boot (main.c) and run-time creation use it.
+ */
+int vm_config_precheck(const struct vm_config *vc);
+
 /* Boot a stopped VM: load images into fresh zeroed RAM, start vCPU 0. */
 int vm_start(struct vm *vm);
 /* Ask a VM to stop / reset; completes asynchronously when all vCPUs stopped. */

@@ -45,20 +45,6 @@ void vm_set_boot_blob(const void *blob, size_t len)
 	boot_blob_len = len;
 }
 
-static bool name_ok(const char *n)
-{
-	size_t len = strlen(n);
-	if (len == 0 || len >= VM_NAME_MAX || strcmp(n, "hyp") == 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = n[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
 /* Whether a live VM other than the one being made already has NIC address m. */
 static bool mac_in_use(const uint8_t *m)
 {
@@ -104,29 +90,25 @@ static int bind_nics(struct vm_config *vc, const struct hyp_config *hc)
 	return 0;
 }
 
-/*
- * The guest address map (guest_layout_check_vm(), as for boot VMs in main.c)
- * and cpu-affinity / vcpu-pin against the CPUs this machine has. Any failure
- * is a bad configuration (-FV_EINVAL): -FV_ENOSPC means "VM limit" to callers.
- */
-static int check_cpus(const struct vm_config *vc)
+int vm_config_precheck(const struct vm_config *vc)
 {
 	struct guest_layout_error le;
 	if (guest_layout_check_vm(vc, &le) != 0) {
 		pr_err("vm %s: not created: guest address map: %s", vc->name, le.what);
-		return -FV_EINVAL;
+		return le.code;
 	}
-	uint64_t all = cpu_count >= 64 ? ~0ULL : (1ULL << cpu_count) - 1;
+	uint64_t all = cpu_online_mask();
 	if (vc->affinity && !(vc->affinity & all)) {
-		pr_err("vm %s: cpu-affinity names no CPU of this machine (%u CPUs)", vc->name,
-		       cpu_count);
-		return -FV_EINVAL;
+		pr_err("vm %s: not created: cpu-affinity names no CPU of this machine (%u CPUs)",
+		       vc->name, cpu_count);
+		return -FV_ERANGE;
 	}
 	for (unsigned j = 0; j < vc->vcpus; j++) {
 		if (vc->vcpu_pin[j] >= (int)cpu_count) {
-			pr_err("vm %s: vcpu-pin names a CPU this machine lacks (%u CPUs)", vc->name,
-			       cpu_count);
-			return -FV_EINVAL;
+			pr_err("vm %s: not created: vcpu-pin names a CPU this machine lacks (%u "
+			       "CPUs)",
+			       vc->name, cpu_count);
+			return -FV_ERANGE;
 		}
 	}
 	return 0;
@@ -199,7 +181,7 @@ int vm_create_dynamic(const void *blob, size_t len, const char *node, const char
 		goto out;
 	if (name) {
 		ret = -FV_EINVAL;
-		if (!name_ok(name)) {
+		if (!config_vm_name_ok(name)) {
 			pr_err(
 			    "vm create: name '%.40s' must be 1-31 characters of letters, digits, "
 			    "'-', '_', '.' (not 'hyp')",
@@ -213,7 +195,8 @@ int vm_create_dynamic(const void *blob, size_t len, const char *node, const char
 		pr_err("vm create: a VM named %s exists", vc->name);
 		goto out;
 	}
-	ret = check_cpus(vc);
+	/* Any reason is a bad configuration here: -FV_ENOSPC means "VM limit" to callers. */
+	ret = vm_config_precheck(vc) ? -FV_EINVAL : 0;
 	if (!ret)
 		ret = bind_nics(vc, hc);
 	if (!ret)
