@@ -22,6 +22,8 @@
 
 #include "fvd_json.h"
 #include "fvd_route.h"
+#include "fvd_www.h"
+#include "fvd_www_serve.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -38,6 +40,7 @@ struct fvd_http {
 	struct MHD_Daemon *mhd;
 	struct fvd_backend *be;
 	const char *openapi;
+	const char *www; /* dashboard directory (fvd_www.h) */
 	uint16_t port;
 };
 
@@ -362,6 +365,9 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 		if (!rq)
 			return MHD_NO;
 		*con_cls = rq;
+		/* The dashboard's pages and assets live outside the API prefix. */
+		if (fvd_www_claims(url))
+			return (MHD_Result_t)fvd_www_serve(c, h->www, url, method);
 		fvd_route_parse(url, &rq->route);
 		rq->method = fvd_route_method(method);
 		allowed = fvd_route_allowed(rq->route.ep);
@@ -456,6 +462,7 @@ struct fvd_http *fvd_http_start(const struct fvd_http_opts *o, struct fvd_backen
 	}
 	h->be = be;
 	h->openapi = o->openapi;
+	h->www = o->www ? o->www : FVD_WWW_DEFAULT_DIR;
 	h->mhd = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, o->port, NULL, NULL, http_access,
 	    h, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,

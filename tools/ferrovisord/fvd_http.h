@@ -16,6 +16,7 @@ struct fvd_http_opts {
 	const char *listen;  /* IPv4 address to bind, e.g. "127.0.0.1" or "0.0.0.0" */
 	uint16_t port;       /* 0: any free port */
 	const char *openapi; /* file served at /api/v1/openapi.yaml, or NULL */
+	const char *www;     /* dashboard directory served at / and /ui/, NULL: the default */
 };
 
 /* Starts serving; returns NULL with a message on stderr when the address is bad or the

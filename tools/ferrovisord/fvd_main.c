@@ -6,7 +6,7 @@
  * service VM's control console, docs/control-protocol.md).
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
- *               [--openapi FILE]
+ *               [--openapi FILE] [--www DIR]
  *
  * Prints "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
  * serves, and runs until SIGINT or SIGTERM.
@@ -19,6 +19,7 @@
 
 #include "fvd_http.h"
 #include "fvd_sim.h"
+#include "fvd_www.h"
 #ifdef FVD_HAVE_CTL
 #include "fvd_hvc.h"
 #endif
@@ -33,7 +34,9 @@ static void main_usage(FILE *f)
 	           "  --port N        TCP port, 0 for any free one (default 8080)\n"
 	           "  --backend sim   simulated host (the control channel backend follows the\n"
 	           "                  control protocol, docs/control-protocol.md)\n"
-	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n");
+	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
+	           "  --www DIR       serve the web dashboard from DIR at / and /ui/\n"
+	           "                  (default " FVD_WWW_DEFAULT_DIR ")\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -88,6 +91,8 @@ int main(int argc, char **argv)
 			device = v;
 		} else if (strcmp(a, "--openapi") == 0) {
 			o.openapi = v;
+		} else if (strcmp(a, "--www") == 0) {
+			o.www = v;
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);
