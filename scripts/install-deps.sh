@@ -7,18 +7,18 @@ set -eu
 need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck cpio gnuplot clang qemu-img"
 # The dashboard tests drive headless Chromium through chromedriver (python3-selenium).
 need_tools="$need_tools chromium chromedriver"
+need_pkgs_check_ui="python3-selenium"
 need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev"
 
 missing=0
 for t in $need_tools; do
 	command -v "$t" >/dev/null 2>&1 || missing=1
 done
-for p in $need_pkgs_check; do
+for p in $need_pkgs_check $need_pkgs_check_ui; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing=1
 done
 # The ferrovisord tests read docs/api/openapi.yaml with PyYAML (Debian: python3-yaml).
 python3 -c 'import yaml' >/dev/null 2>&1 || missing=1
-python3 -c 'import selenium' >/dev/null 2>&1 || missing=1
 if command -v qemu-system-riscv64 >/dev/null 2>&1; then
 	# QEMU 7.2 (bookworm) lacks pieces we rely on; require 10.x from backports.
 	case "$(qemu-system-riscv64 --version | head -n1)" in

@@ -66,9 +66,10 @@ function vmRow(vm, refresh) {
 function createForm(refresh) {
   const status = h('span', {class: 'muted', id: 'create-status'});
   const form = h('form', {class: 'create row', id: 'create-form'},
-    h('label', {}, 'Name ', h('input', {name: 'name', required: true, pattern: '[A-Za-z0-9][A-Za-z0-9_-]{0,30}', size: 12})),
-    h('label', {}, 'vCPUs ', h('input', {name: 'vcpus', type: 'number', min: 1, max: 64, value: 1})),
-    h('label', {}, 'Memory MiB ', h('input', {name: 'memory_mb', type: 'number', min: 1, value: 64})),
+    h('label', {}, 'Name ', h('input', {name: 'name', required: true, pattern: '[A-Za-z0-9][A-Za-z0-9_\\-]{0,30}', size: '12',
+                                       title: '1-31 of A-Z a-z 0-9 _ -, the first alphanumeric'})),
+    h('label', {}, 'vCPUs ', h('input', {name: 'vcpus', type: 'number', min: '1', max: '64', value: '1'})),
+    h('label', {}, 'Memory MiB ', h('input', {name: 'memory_mb', type: 'number', min: '1', value: '64'})),
     h('label', {}, 'Package ', h('input', {name: 'pkg', type: 'file', required: true})),
     h('button', {class: 'btn', type: 'submit'}, 'Create VM'), status);
   form.addEventListener('submit', async ev => {
