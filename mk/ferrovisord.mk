@@ -60,9 +60,13 @@ $(FVD_RV_BIN): $(FVD_SRC) $(wildcard tools/ferrovisord/*.h) $(FVD_LIBS)/manifest
 	$(Q)$(CROSS)gcc $(FVD_RV_FLAGS) -s -o $@ $(FVD_SRC) $(FVD_RV_LDFLAGS) \
 		-lmicrohttpd -lcjson -lpthread
 
-$(SVC_LAYER): $(FVD_RV_BIN) scripts/userland-layer.py docs/api/openapi.yaml
+# The web dashboard (tools/ferrovisord/www/) goes to the daemon's default --www directory.
+FVD_WWW_FILES := $(shell find tools/ferrovisord/www -type f 2>/dev/null | LC_ALL=C sort)
+
+$(SVC_LAYER): $(FVD_RV_BIN) scripts/userland-layer.py docs/api/openapi.yaml $(FVD_WWW_FILES)
 	$(Q)python3 scripts/userland-layer.py svc --out $@ --sysroot $(FVD_SYSROOT) \
 		--readelf $(CROSS)readelf --file docs/api/openapi.yaml:etc/ferrovisord/openapi.yaml \
+		$(foreach f,$(FVD_WWW_FILES),--file $(f):usr/share/ferrovisord/www/$(f:tools/ferrovisord/www/%=%)) \
 		$(FVD_RV_BIN) >/dev/null
 
 svc: $(SVC_LAYER)

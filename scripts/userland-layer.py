@@ -172,6 +172,13 @@ def cmd_svc(args):
         libs.pop(Path(ip).name, None)
     dirs = ["usr", "usr/sbin", "usr/lib", "usr/lib/riscv64-linux-gnu", "lib", "etc",
             "etc/ferrovisord"]
+    # The kernel's initramfs unpacker creates no missing parents: every directory of a
+    # --file destination (e.g. the dashboard under usr/share/ferrovisord/www) is listed.
+    for spec in args.file:
+        parent = Path(spec.split(":", 1)[1].lstrip("/")).parent
+        for d in reversed([parent, *parent.parents]):
+            if str(d) != "." and str(d) not in dirs:
+                dirs.append(str(d))
     files = [(d, cpio.S_IFDIR | 0o755, b"") for d in dirs]
     listing = []
     for b in args.bins:

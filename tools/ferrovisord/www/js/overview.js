@@ -26,13 +26,16 @@ export function hostSummary(host) {
       h('progress', {max: 100, value: pct}), h('span', {class: 'muted'}, `${pct}% memory in use`)));
 }
 
-export function cpuCell(name) {
+/** CPU use of a VM: the chart's full height is all of its vCPUs busy. */
+export function cpuCell(name, vcpus) {
   const e = stats.series.get(name);
   if (stats.available === false) return h('span', {class: 'muted na'}, 'not available');
   if (!e || e.cpu.length < 2) return h('span', {class: 'muted'}, '…');
   const last = e.cpu[e.cpu.length - 1];
-  return h('span', {class: 'sparkcell'}, sparkline(e.cpu, {label: `CPU ${last.toFixed(2)} cores`}),
-    h('span', {class: 'num'}, `${(last * 100).toFixed(0)}%`));
+  const pct = (last / Math.max(1, vcpus)) * 100;
+  return h('span', {class: 'sparkcell'},
+    sparkline(e.cpu, {max: Math.max(1, vcpus), label: `CPU ${last.toFixed(2)} of ${vcpus} vCPUs busy`}),
+    h('span', {class: 'num', title: `${last.toFixed(2)} of ${vcpus} vCPUs busy`}, `${pct.toFixed(0)}%`));
 }
 
 export function ioCell(name) {
@@ -58,7 +61,7 @@ function vmRow(vm, refresh) {
     h('td', {}, vm.role),
     h('td', {class: 'num'}, String(vm.vcpus)),
     h('td', {class: 'num'}, fmtMiB(vm.memory_mb)),
-    h('td', {class: 'cpu'}, cpuCell(vm.name)),
+    h('td', {class: 'cpu'}, cpuCell(vm.name, vm.vcpus)),
     h('td', {class: 'io'}, ioCell(vm.name)),
     h('td', {}, actionButtons(vm, refresh)));
 }
@@ -120,7 +123,7 @@ export function mountOverview(root) {
         if (r) r.tr.replaceWith(tr);
         rows.set(vm.name, r = {tr, key});
       } else {
-        fill(r.tr.querySelector('td.cpu'), cpuCell(vm.name));
+        fill(r.tr.querySelector('td.cpu'), cpuCell(vm.name, vm.vcpus));
         fill(r.tr.querySelector('td.io'), ioCell(vm.name));
       }
       seen.add(vm.name);

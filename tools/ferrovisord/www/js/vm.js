@@ -126,12 +126,14 @@ export function mountVm(root, name) {
   const con = consolePanel(name);
   let alive = true;
   let lastKey = '';
+  let vcpus = 1;
 
   async function refresh() {
     try {
       const vm = await api('GET', `/vms/${encodeURIComponent(name)}`);
       if (!alive) return;
       const key = JSON.stringify(vm);
+      vcpus = vm.vcpus || 1;
       if (key !== lastKey) {
         lastKey = key;
         fill(head, h('a', {href: '#/', class: 'back'}, '← all VMs'), h('h1', {}, name, ' ', stateBadge(vm)),
@@ -146,7 +148,7 @@ export function mountVm(root, name) {
     }
   }
   const onStats = () => {
-    fill(charts.querySelector('.cpu'), cpuCell(name));
+    fill(charts.querySelector('.cpu'), cpuCell(name, vcpus));
     fill(charts.querySelector('.io'), ioCell(name));
   };
 

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: MIT
+"""The web dashboard served by the real service VM under Ferrovisor, in headless Chromium.
+
+One boot of its own (tests/integration/configs/linux-svc-e2e.dts: the service VM with
+ferrovisord on the control channel, and the bare-metal guests hello and peer). The host
+loads the dashboard, which the riscv64 daemon serves from the svc layer
+(/usr/share/ferrovisord/www), through the 127.0.0.1 forward of switch lan0's uplink; the
+browser goes through dashboard_ui.FrontProxy, which passes everything through and stands in
+only for the endpoints this daemon does not have yet (whoami, stats, events, console). From
+the UI an operator pauses hello: the table and the API say "paused" and hello's heartbeat
+stops on the hypervisor console while peer keeps beating; resume continues the count.
+
+Pinned to the stable kernel, not KERNEL_MATRIX: the dashboard is userspace files served by
+the daemon, independent of the kernel, and test_mgmt_e2e already runs this daemon on both
+kernels; a second Linux boot would only cost minutes of the shared machine.
+"""
+
+import re
+import time
+
+import fvtest
+from dashboard_ui import Browser, FrontProxy, api_call, free_port
+from hyp import heartbeat, hyp_cmd
+
+
+def _beats(q, vm, mark):
+    return [int(n) for n in re.findall(rf"^\[{vm}\] heartbeat (\d+)\r?$", q.output[mark:],
+                                       re.M)]
+
+
+@fvtest.timeout(600)
+def test_dashboard_pauses_vm_in_real_service_vm():
+    manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
+    if "\nsvc-layer " not in manifest.read_text():
+        raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
+                          "(`make guest-libs`, then `make test-configs`)")
+    if "usr/share/ferrovisord/www/index.html" not in manifest.read_text():
+        raise fvtest.TestFailure(f"the dashboard is not in the svc layer ({manifest})")
+    port = free_port()
+    extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
+             "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
+    with fvtest.Qemu(hyp_cmd("linux-svc-e2e", mem="1G", extra=extra)) as q:
+        q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
+                 r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
+                 400)
+        deadline = time.monotonic() + 120
+        while True:  # the forward reaches the daemon once the guest's ARP/TCP settle
+            try:
+                st, page, r = api_call(port, "GET", "/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "daemon not reachable from the host"
+                time.sleep(2)
+        # The page itself comes from the riscv64 daemon in the service VM.
+        assert st == 200 and "<title>Ferrovisor</title>" in page, (st, page[:200])
+        assert r.getheader("Content-Type") == "text/html; charset=utf-8"
+        st, js, _ = api_call(port, "GET", "/ui/js/app.js")
+        assert st == 200 and "mountOverview" in js, st
+        assert api_call(port, "GET", "/ui/../etc/passwd")[0] == 404
+
+        proxy = FrontProxy(port)
+        try:
+            with Browser(f"http://127.0.0.1:{proxy.port}") as b:
+                b.sign_in("operator")
+                rows = b.wait("hypervisor VMs listed",
+                              lambda: b.rows() if len(b.rows()) == 3 else None, timeout=90)
+                assert rows == {"svc": "running", "hello": "running", "peer": "running"}, rows
+                assert "hvc" in b.text("#host-summary"), b.text("#host-summary")
+                assert not b.buttons("svc"), "actions offered for the service VM"
+                before = heartbeat(q, "hello", 30)
+
+                b.click("button[data-vm=hello][data-action=pause]")
+                b.wait("hello paused in the table", lambda: b.rows().get("hello") == "paused",
+                       timeout=90)
+                assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
+                    "paused"
+                b.shot("qemu-paused")
+                time.sleep(1)
+                mark = len(q.output)
+                time.sleep(5)
+                assert "[hello] heartbeat" not in q.output[mark:], "hello still beats when paused"
+                assert "[peer] heartbeat" in q.output[mark:], "peer stopped beating"
+
+                mark = len(q.output)
+                b.click("button[data-vm=hello][data-action=resume]")
+                b.wait("hello running in the table", lambda: b.rows().get("hello") == "running",
+                       timeout=90)
+                heartbeat(q, "hello", 30)
+                after = _beats(q, "hello", mark)
+                assert after and after[0] > before, ("hello does not continue", before, after)
+                assert "[hello] hello from hart" not in q.output[mark:], "resume rebooted hello"
+                assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
+                    "running"
+                b.shot("qemu-overview")
+        finally:
+            proxy.close()
+        assert "[hyp] panic" not in q.output
