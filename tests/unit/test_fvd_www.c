@@ -100,7 +100,6 @@ static void test_www_map_traversal(void **state)
 	}
 }
 
-
 static void test_www_claims(void **state)
 {
 	(void)state;

@@ -47,8 +47,8 @@ bool fvd_www_map(const char *url, char *rel, const char **ctype)
 	size_t len;
 	bool seg_start = true;
 
-	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 ||
-	    strcmp(url, "/ui") == 0 || strcmp(url, "/ui/") == 0)
+	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 || strcmp(url, "/ui") == 0 ||
+	    strcmp(url, "/ui/") == 0)
 		p = "index.html";
 	else if (strncmp(url, "/ui/", 4) == 0)
 		p = url + 4;

@@ -18,16 +18,16 @@
 /* The page loads only its own modules and styles and talks only to this daemon: a script
  * injected through a VM name or console bytes would still not run (the UI also inserts
  * such text as text, never as markup). */
-#define WWW_CSP                                                                                \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "      \
+#define WWW_CSP                                                                                    \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 static const struct fvd_problem_kind www_k_notfound = {404, "not-found", "No such resource"};
 static const struct fvd_problem_kind www_k_method = {405, "method-not-allowed",
                                                      "Method not allowed"};
 
-static int www_problem(struct MHD_Connection *c, const struct fvd_problem_kind *k,
-                       const char *url, const char *detail)
+static int www_problem(struct MHD_Connection *c, const struct fvd_problem_kind *k, const char *url,
+                       const char *detail)
 {
 	cJSON *j = fvd_json_problem(k, detail, url);
 	char *text = j ? cJSON_PrintUnformatted(j) : NULL;
@@ -59,8 +59,7 @@ static void www_common_headers(struct MHD_Response *r, const char *rel, const ch
 	MHD_add_response_header(r, "Content-Security-Policy", WWW_CSP);
 }
 
-int fvd_www_serve(struct MHD_Connection *c, const char *dir, const char *url,
-                  const char *method)
+int fvd_www_serve(struct MHD_Connection *c, const char *dir, const char *url, const char *method)
 {
 	char rel[FVD_WWW_PATH_MAX + 1];
 	char path[4096];

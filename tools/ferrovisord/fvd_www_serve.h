@@ -12,7 +12,6 @@
  * Content-Type, ETag and Cache-Control (304 when If-None-Match matches), 404 problem+json
  * for a refused path or a missing file, 405 for methods other than GET/HEAD. Returns the
  * libmicrohttpd result (MHD_YES/MHD_NO) as an int. */
-int fvd_www_serve(struct MHD_Connection *c, const char *dir, const char *url,
-                  const char *method);
+int fvd_www_serve(struct MHD_Connection *c, const char *dir, const char *url, const char *method);
 
 #endif /* FVD_WWW_SERVE_H */
