@@ -74,6 +74,7 @@ svc: $(SVC_LAYER)
 # The unit test of the daemon's routing and sim backend (tests/unit/test_fvd.src) links
 # tools/ferrovisord/*.c, which the generic unit rule does not watch.
 build/unit/test_fvd: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+build/unit/test_fvd_www: tools/ferrovisord/fvd_www.c tools/ferrovisord/fvd_www.h
 
 # The control-channel backend against the sim behind an FVCP server on a socketpair
 # (tests/unit/test_fvd_hvc.c); without the protocol in the tree the test reports a skip.

@@ -12,6 +12,8 @@ build/test-logs/dashboard-*.png. The static file server itself (types, caching, 
 traversal) is checked over raw HTTP.
 """
 
+import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -30,10 +32,10 @@ TIMEOUT = 300
 class Daemon:
     """The sim daemon serving the dashboard, with a front proxy (proxy.port)."""
 
-    def __init__(self, standins=True):
+    def __init__(self, standins=True, www=WWW):
         if not DAEMON.is_file():
             raise fvtest.TestFailure(f"{DAEMON} missing: run `make ferrovisord`")
-        self.proc = subprocess.Popen([str(DAEMON), "--port", "0", "--www", str(WWW)],
+        self.proc = subprocess.Popen([str(DAEMON), "--port", "0", "--www", str(www)],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         line = self.proc.stdout.readline()
@@ -75,8 +77,22 @@ def _raw(port, req):
 
 def test_dashboard_static_files_served_safely():
     """Content types, ETag/304, cache and security headers; traversal, hidden files and
-    other methods refused; the API is unaffected."""
-    with Daemon(standins=False) as d:
+    other methods refused; the API is unaffected. The dashboard directory is a copy with a
+    secret beside it and a symlink to it inside: neither may be reached."""
+    tmp = Path(tempfile.mkdtemp(prefix="fv-www-"))
+    shutil.copytree(WWW, tmp / "www")
+    (tmp / "secret.js").write_text("SECRET-OUTSIDE-WWW")
+    (tmp / "www" / "link.js").symlink_to(tmp / "secret.js")
+    (tmp / "www" / "up").symlink_to(tmp)
+    os.mkfifo(tmp / "www" / "fifo.js")
+    try:
+        _static_checks(tmp / "www")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def _static_checks(www):
+    with Daemon(standins=False, www=www) as d:
         st, body, r = api_call(d.port, "GET", "/")
         assert st == 200 and "<title>Ferrovisor</title>" in body, (st, body[:200])
         assert r.getheader("Content-Type") == "text/html; charset=utf-8"
@@ -92,15 +108,17 @@ def test_dashboard_static_files_served_safely():
                             ("/index.html", "text/html; charset=utf-8")):
             st, body, r = api_call(d.port, "GET", path)
             assert st == 200 and r.getheader("Content-Type") == ctype, (path, st, ctype)
-            assert len(body) == (WWW / (path[4:] if path.startswith("/ui/") and path[4:]
+            assert len(body) == (www / (path[4:] if path.startswith("/ui/") and path[4:]
                                         else "index.html")).stat().st_size, path
         # Revalidation: the same ETag gives 304 without a body.
         out = _raw(d.port, f"GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n"
                            f"Connection: close\r\n\r\n".encode())
         assert out.startswith(b"HTTP/1.1 304"), out[:100]
         # Traversal in every spelling, hidden files, other file types: 404 problem.
-        secret = Path(tempfile.gettempdir())
-        for path in ("/ui/../fvd_www.c", "/ui/%2e%2e/fvd_www.c", "/ui/..%2ffvd_www.c",
+        for path in ("/ui/../secret.js", "/ui/%2e%2e/secret.js", "/ui/..%2fsecret.js",
+                     "/ui/js/../../secret.js", "/ui/./../secret.js", "/ui/link.js",
+                     "/ui/up/secret.js", "/ui/fifo.js",
+                     "/ui/../fvd_www.c", "/ui/%2e%2e/fvd_www.c", "/ui/..%2ffvd_www.c",
                      "/ui/js/../../fvd_http.c", "/ui//etc/passwd", "/ui/.git/HEAD",
                      "/ui/js/../../../../../../etc/passwd", "/ui/nothere.js",
                      "/ui/js", "/ui/fvd_www.h", "/ui/..\\fvd_www.c"):
@@ -108,8 +126,7 @@ def test_dashboard_static_files_served_safely():
                        .encode())
             assert out.startswith(b"HTTP/1.1 404"), (path, out[:200])
             assert b"application/problem+json" in out and b"#include" not in out, path
-            assert b"root:" not in out, path
-        assert secret.is_dir()
+            assert b"root:" not in out and b"SECRET" not in out, path
         # A NUL ends the decoded path: "/ui/%00.js" is "/ui/", the entry page, no more.
         out = _raw(d.port, b"GET /ui/%00.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert out.startswith(b"HTTP/1.1 404") or b"<title>Ferrovisor</title>" in out, out[:200]

@@ -50,6 +50,34 @@ static int www_problem(struct MHD_Connection *c, const struct fvd_problem_kind *
 	return ret;
 }
 
+/* Opens rel (checked by fvd_www_map) under dir one segment at a time with O_NOFOLLOW, so
+ * a symlink anywhere in the path, file or directory, does not lead out of dir; the file
+ * itself with O_NONBLOCK, so a FIFO cannot stall the server thread (the caller then
+ * refuses anything but a regular file). Returns the file's fd or -1. */
+static int www_open(const char *dir, const char *rel)
+{
+	char seg[FVD_WWW_PATH_MAX + 1];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	while (fd >= 0) {
+		const char *slash = strchr(rel, '/');
+		size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
+		int next;
+
+		memcpy(seg, rel, n);
+		seg[n] = '\0';
+		next =
+		    openat(fd, seg,
+		           O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (slash ? O_DIRECTORY : O_NONBLOCK));
+		close(fd);
+		fd = next;
+		if (!slash)
+			break;
+		rel = slash + 1;
+	}
+	return fd;
+}
+
 static void www_common_headers(struct MHD_Response *r, const char *rel, const char *etag)
 {
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, fvd_www_cache_control(rel));
@@ -62,7 +90,6 @@ static void www_common_headers(struct MHD_Response *r, const char *rel, const ch
 int fvd_www_serve(struct MHD_Connection *c, const char *dir, const char *url, const char *method)
 {
 	char rel[FVD_WWW_PATH_MAX + 1];
-	char path[4096];
 	char etag[64];
 	const char *ctype;
 	const char *inm;
@@ -74,10 +101,7 @@ int fvd_www_serve(struct MHD_Connection *c, const char *dir, const char *url, co
 		return www_problem(c, &www_k_method, url, "the dashboard is read with GET");
 	if (!fvd_www_map(url, rel, &ctype))
 		return www_problem(c, &www_k_notfound, url, "no such dashboard file");
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) >= sizeof(path))
-		return www_problem(c, &www_k_notfound, url, "dashboard directory path too long");
-	/* O_NOFOLLOW: a symlink planted in the directory does not lead out of it. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = www_open(dir, rel);
 	if (fd < 0)
 		return www_problem(c, &www_k_notfound, url, "no such dashboard file");
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)WWW_FILE_MAX) {
