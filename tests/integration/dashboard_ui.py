@@ -441,12 +441,16 @@ class Browser:
         return self
 
     def __exit__(self, *exc):
+        logs = self.console_log()
         if exc[0] is not None:
             self.shot("failure")
-            logs = self.console_log()
             if logs:
                 print("--- browser console ---\n" + "\n".join(logs[-30:]))
         self.close()
+        # A script error in the page fails the test even when the DOM looked right.
+        errors = [ln for ln in logs if "Uncaught" in ln or "SyntaxError" in ln]
+        if exc[0] is None and errors:
+            raise fvtest.TestFailure("JavaScript errors in the dashboard:\n" + "\n".join(errors))
 
     def console_log(self):
         try:

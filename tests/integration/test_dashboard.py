@@ -316,3 +316,33 @@ def test_dashboard_sign_in_errors_and_no_auth_daemon():
                lambda: "not available" in (b.text("#console-status") or ""))
         assert b.js("return document.querySelector('#console-input')") is None
         b.shot("no-auth")
+
+
+def test_dashboard_event_stream_by_role():
+    """Crashes and control errors are shown live and marked; audit records only to admins."""
+    with Daemon() as d:
+        for role in ("admin", "viewer"):
+            with Browser(d.url) as b:
+                b.sign_in(role)
+                b.wait("event stream live", lambda: "live" in b.text("#events-status"))
+                d.proxy.emit({"type": "audit", "token_id": "t-7", "role": "operator",
+                              "operation": "vm.pause", "target": "alpha", "result": 200})
+                d.proxy.emit({"type": "vm-crash", "vm": "alpha", "state": "crashed",
+                              "cause": "illegal instruction at 0x80200000"})
+                d.proxy.emit({"type": "control-error", "cause": "CRC mismatch on channel"})
+                b.wait("crash shown", lambda: b.js(
+                    "return !!document.querySelector('#event-list li.ev-vm-crash')"))
+                b.wait("control error shown", lambda: b.js(
+                    "return !!document.querySelector('#event-list li.ev-control-error')"))
+                crash = b.text("#event-list li.ev-vm-crash")
+                assert "alpha crashed: illegal instruction at 0x80200000" in crash, crash
+                audit = b.js("const x = document.querySelector('#event-list li.ev-audit');"
+                             "return x ? x.textContent : null;")
+                if role == "admin":
+                    assert audit and "t-7 (operator): vm.pause alpha → 200" in audit, audit
+                    b.shot("admin-events")
+                else:
+                    assert audit is None, audit
+                # Newest first: the control error is at the top.
+                first = b.js("return document.querySelector('#event-list li').dataset.type")
+                assert first == "control-error", first
