@@ -372,7 +372,9 @@ class FrontProxy:
                                   "blk_read_bytes": c["io"] // 2,
                                   "blk_write_bytes": c["io"] // 4, "net_rx_bytes": c["io"] // 8,
                                   "net_tx_bytes": c["io"] // 8}
-        return {"host": {"uptime_ms": 0}, "vms": out}
+        busy = sum(c["cpu"] for c in self.counters.values())
+        return {"host": {"cpu_busy_seconds": round(busy, 3), "vms_running": sum(
+            1 for v in self.states.values() if v == "running")}, "vms": out}
 
 
 # ------------------------------------------------------------------ the browser

@@ -171,6 +171,11 @@ def test_dashboard_operator_pauses_and_resumes_a_vm():
         # Live charts: the stats stand-in's CPU counter grows while alpha runs.
         b.wait("alpha CPU sparkline", lambda: b.js(
             "return !!document.querySelector('tr[data-vm=alpha] td.cpu svg polyline')"))
+        # alpha runs 2 vCPUs at 0.4 s/s each in the stand-in: 40 % of its vCPUs; beta none.
+        cpu = b.text("tr[data-vm=alpha] td.cpu .num")
+        assert 30 <= int(cpu.rstrip("%")) <= 50, cpu
+        assert b.text("tr[data-vm=beta] td.cpu .num") == "0%"
+        b.wait("host counters", lambda: "cpu busy" in (b.text("#host-counters") or ""))
 
         b.click("button[data-vm=alpha][data-action=pause]")
         b.wait("alpha paused in the table", lambda: b.rows().get("alpha") == "paused")

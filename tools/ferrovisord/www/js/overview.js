@@ -26,11 +26,29 @@ export function hostSummary(host) {
       h('progress', {max: 100, value: pct}), h('span', {class: 'muted'}, `${pct}% memory in use`)));
 }
 
+/** The host object of GET /stats (whatever counters the daemon reports), or nothing. */
+function hostCounters() {
+  const c = stats.host;
+  if (!c || typeof c !== 'object') return null;
+  const items = Object.entries(c).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
+  if (!items.length) return null;
+  const show = (k, v) => {
+    if (typeof v !== 'number') return String(v);
+    if (k.endsWith('_bytes')) return fmtBytes(v);
+    if (k.endsWith('_ms')) return fmtDuration(v);
+    if (k.endsWith('_seconds') || k.endsWith('_seconds_total')) return `${v.toFixed(1)} s`;
+    return String(v);
+  };
+  return h('dl', {class: 'summary counters', id: 'host-counters', title: 'GET /api/v1/stats: host'},
+    items.map(([k, v]) => h('div', {dataset: {field: k}},
+      h('dt', {}, k.replace(/_(bytes|ms|seconds(_total)?)$/, '').replace(/_/g, ' ')), h('dd', {}, show(k, v)))));
+}
+
 /** CPU use of a VM: the chart's full height is all of its vCPUs busy. */
 export function cpuCell(name, vcpus) {
   const e = stats.series.get(name);
   if (stats.available === false) return h('span', {class: 'muted na'}, 'not available');
-  if (!e || e.cpu.length < 2) return h('span', {class: 'muted'}, '…');
+  if (!e || e.cpu.length < 2) return h('span', {class: 'muted', title: 'two samples are needed for a rate'}, 'collecting…');
   const last = e.cpu[e.cpu.length - 1];
   const pct = (last / Math.max(1, vcpus)) * 100;
   return h('span', {class: 'sparkcell'},
@@ -41,7 +59,7 @@ export function cpuCell(name, vcpus) {
 export function ioCell(name) {
   const e = stats.series.get(name);
   if (stats.available === false) return h('span', {class: 'muted na'}, 'not available');
-  if (!e || e.io.length < 2) return h('span', {class: 'muted'}, '…');
+  if (!e || e.io.length < 2) return h('span', {class: 'muted', title: 'two samples are needed for a rate'}, 'collecting…');
   const last = e.io[e.io.length - 1];
   return h('span', {class: 'sparkcell'}, sparkline(e.io, {label: `I/O ${fmtBytes(last)}/s`}),
     h('span', {class: 'num'}, `${fmtBytes(last)}/s`));
@@ -83,15 +101,25 @@ function createForm(refresh) {
     const crc = crc32c(bytes).toString(16).padStart(8, '0');
     const q = new URLSearchParams({name: fd.get('name'), vcpus: fd.get('vcpus'),
                                    memory_mb: fd.get('memory_mb'), crc32c: crc});
+    const name = fd.get('name');
     fill(status, `uploading ${fmtBytes(bytes.length)}…`);
+    // The daemon lists the VM as "creating" with its progress while the body streams in.
+    const progress = setInterval(async () => {
+      try {
+        const vm = await api('GET', `/vms/${encodeURIComponent(name)}`);
+        if (vm.progress) fill(status, `uploading ${fmtBytes(bytes.length)}: ${vm.progress.percent}%`);
+      } catch (_) { /* not listed yet or already done */ }
+    }, 500);
     try {
       await api('POST', `/vms?${q}`, bytes, 'application/octet-stream');
       fill(status, '');
-      toast(`${fd.get('name')} created`);
+      toast(`${name} created`);
       form.reset();
       refresh();
     } catch (e) {
       fill(status, h('span', {class: 'error'}, e instanceof ApiError ? e.describe() : String(e)));
+    } finally {
+      clearInterval(progress);
     }
   });
   return h('details', {class: 'panel'}, h('summary', {}, 'Create a VM from a package'), form);
@@ -139,9 +167,10 @@ export function mountOverview(root) {
   };
 
   async function refresh() {
+    if (document.hidden) return; // a background tab does not poll; visibilitychange catches up
     const [host, list] = await Promise.allSettled([api('GET', '/host'), api('GET', '/vms')]);
     if (!alive) return;
-    if (host.status === 'fulfilled') fill(hostBox, h('h2', {}, 'Host'), hostSummary(host.value));
+    if (host.status === 'fulfilled') fill(hostBox, h('h2', {}, 'Host'), hostSummary(host.value), hostCounters());
     else fill(hostBox, h('h2', {}, 'Host'), h('p', {class: 'error'}, host.reason.describe ? host.reason.describe() : String(host.reason)));
     if (list.status === 'fulfilled') {
       vms = list.value.vms;
@@ -163,7 +192,9 @@ export function mountOverview(root) {
   startStats();
   const onEvent = () => refresh();
   window.addEventListener('fv-vm-event', onEvent);
+  document.addEventListener('visibilitychange', onEvent);
   return () => {
+    document.removeEventListener('visibilitychange', onEvent);
     alive = false;
     clearInterval(timer);
     stats.listeners.delete(onStats);

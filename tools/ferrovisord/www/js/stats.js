@@ -11,6 +11,7 @@ const PERIOD_MS = 2000;
 export const stats = {
   available: null, // null: not asked yet; false: the daemon has no /stats
   error: '',
+  host: null, // the host object of the last answer
   series: new Map(), // vm -> {cpu: [], io: [], last: {t, cpu, io}}
   listeners: new Set(),
 };
@@ -23,11 +24,13 @@ function totalIo(v) {
 }
 
 async function poll() {
+  if (document.hidden) return;
   try {
     const s = await api('GET', '/stats');
     const now = performance.now();
     stats.available = true;
     stats.error = '';
+    stats.host = s.host || null;
     for (const [name, v] of Object.entries(s.vms || {})) {
       let e = stats.series.get(name);
       if (!e) stats.series.set(name, e = {cpu: [], io: [], last: null});
