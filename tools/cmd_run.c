@@ -375,6 +375,9 @@ static void banner_api(const struct model *m)
 					continue;
 				fprintf(stderr, "Management API: http://%s:%u/api/v1\n",
 				        fw.host_addr[0] ? fw.host_addr : "127.0.0.1", fw.host_port);
+				/* The daemon serves its web dashboard on the same port. */
+				fprintf(stderr, "Dashboard: http://%s:%u/\n",
+				        fw.host_addr[0] ? fw.host_addr : "127.0.0.1", fw.host_port);
 				return;
 			}
 		}

@@ -330,6 +330,7 @@ def test_dashboard_event_stream_by_role():
             with Browser(d.url) as b:
                 b.sign_in(role)
                 b.wait("event stream live", lambda: "live" in b.text("#events-status"))
+                time.sleep(1.5)  # past the replay window: the crash also pops up
                 d.proxy.emit({"type": "audit", "token_id": "t-7", "role": "operator",
                               "operation": "vm.pause", "target": "alpha", "result": 200})
                 d.proxy.emit({"type": "vm-crash", "vm": "alpha", "state": "crashed",
@@ -340,6 +341,10 @@ def test_dashboard_event_stream_by_role():
                 b.wait("control error shown", lambda: b.js(
                     "return !!document.querySelector('#event-list li.ev-control-error')"))
                 crash = b.text("#event-list li.ev-vm-crash")
+                b.wait("crash alert", lambda: any(
+                    "alpha crashed" in t for t in b.js(
+                        "return [...document.querySelectorAll('.toast.error')]"
+                        ".map(t => t.textContent)")))
                 assert "alpha crashed: illegal instruction at 0x80200000" in crash, crash
                 audit = b.js("const x = document.querySelector('#event-list li.ev-audit');"
                              "return x ? x.textContent : null;")

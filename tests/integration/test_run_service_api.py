@@ -67,6 +67,7 @@ def test_run_prints_management_api_url():
         assert rc == 0, err
         assert "Management API: http://127.0.0.1:18080/api/v1\n" in err, err
         assert err.count("Management API:") == 1, err
+        assert "Dashboard: http://127.0.0.1:18080/\n" in err, err
         assert "hostfwd=tcp:127.0.0.1:18080-10.0.2.15:8080" in args, args
 
 
@@ -77,6 +78,7 @@ def test_run_no_url_without_service_vm_or_forward():
     with tempfile.TemporaryDirectory() as tmp:
         rc, err, _ = _run(_config(tmp, True, ["tcp:127.0.0.1:10022-10.0.2.15:22"]), tmp)
         assert rc == 0 and "Management API" not in err, err
+        assert "Dashboard:" not in err, err
 
 
 def test_make_run_config_has_service_vm():

@@ -4,10 +4,13 @@
 // also tells the open page to refresh at once (window event 'fv-vm-event').
 
 import {ApiError, stream} from './api.js';
-import {fill, h} from './dom.js';
+import {fill, h, toast} from './dom.js';
 import {can} from './session.js';
 
 const KEEP = 200;
+// Critical events also pop up, except those replayed right after (re)connecting.
+const ALERT = new Set(['vm-crash', 'control-error']);
+const REPLAY_MS = 1000;
 
 let ctl = null;
 
@@ -48,6 +51,7 @@ export function mountEvents(root) {
   const empty = h('p', {class: 'muted', id: 'events-empty'}, 'No events yet.');
   fill(root, h('h2', {}, 'Events ', status), empty, list);
   let lastSeq = -1;
+  let openedAt = 0;
 
   const onEvent = (type, d) => {
     const ev = typeof d === 'object' && d ? d : {type, detail: String(d)};
@@ -61,6 +65,7 @@ export function mountEvents(root) {
     list.prepend(h('li', {class: `ev ev-${ev.type}`, dataset: {type: ev.type, vm: ev.vm || ''}},
       h('time', {}, timeOf(ev)), h('span', {class: 'evtype'}, ev.type), h('span', {}, describe(ev))));
     while (list.children.length > KEEP) list.lastChild.remove();
+    if (ALERT.has(ev.type) && performance.now() - openedAt > REPLAY_MS) toast(describe(ev), 'error');
     if (ev.vm) window.dispatchEvent(new CustomEvent('fv-vm-event', {detail: ev}));
   };
 
@@ -70,7 +75,11 @@ export function mountEvents(root) {
       try {
         await stream('/events', {
           signal, onEvent,
-          onOpen: () => { fill(status, h('span', {class: 'live'}, 'live')); retry = 1000; },
+          onOpen: () => {
+            fill(status, h('span', {class: 'live'}, 'live'));
+            retry = 1000;
+            openedAt = performance.now();
+          },
         });
         if (signal.aborted) return;
         fill(status, 'disconnected, reconnecting…');
