@@ -75,6 +75,7 @@ class FrontProxy:
         self.event_waiters = []
         self.seq = 0
         self.typed = []  # (vm, bytes) the console stand-in received
+        self.revoked = set()  # roles whose token the stand-in refuses from now on
         self.active = set()
         if standins:
             self.active = {s for s in self.STANDINS if self._missing(s)}
@@ -152,7 +153,7 @@ class FrontProxy:
         auth = headers.get("Authorization", "")
         tok = auth[7:] if auth.startswith("Bearer ") else None
         for role, t in TOKENS.items():
-            if tok == t:
+            if tok == t and role not in self.revoked:
                 return role, tok
         return None, tok
 

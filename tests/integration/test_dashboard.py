@@ -307,6 +307,12 @@ def test_dashboard_sign_in_errors_and_no_auth_daemon():
         err = b.wait("401 shown", lambda: b.text("#login-error"))
         assert "401" in err and "unknown token" in err, err
         b.shot("sign-in-refused")
+        # A token revoked mid-session: the next call's 401 brings the sign-in form back.
+        b.sign_in("operator")
+        d.proxy.revoked.add("operator")
+        err = b.wait("sign-in after revocation", lambda: b.text("#login-error"))
+        assert "401" in err, err
+        d.proxy.revoked.clear()
     # A daemon without /whoami (access control not deployed): read views only.
     with Daemon(standins=False) as d, Browser(d.url) as b:
         b.open("/")

@@ -32,6 +32,15 @@ export class ApiError extends Error {
   }
 }
 
+/* A 401 anywhere but whoami means the token expired or was revoked mid-session: the app
+ * goes back to the sign-in form (window event 'fv-unauthorized'). */
+function refused(status, problem, path) {
+  const e = new ApiError(status, problem);
+  if (status === 401 && path !== '/whoami')
+    window.dispatchEvent(new CustomEvent('fv-unauthorized', {detail: e}));
+  return e;
+}
+
 function headers(extra) {
   const hd = Object.assign({}, extra);
   const t = getToken();
@@ -61,7 +70,7 @@ export async function api(method, path, body, ctype) {
   } catch (e) {
     throw new ApiError(0, {title: 'Daemon unreachable', detail: e.message});
   }
-  if (!r.ok) throw new ApiError(r.status, await problemOf(r));
+  if (!r.ok) throw refused(r.status, await problemOf(r), path);
   if (r.status === 204) return null;
   const ct = r.headers.get('Content-Type') || '';
   return ct.includes('json') ? r.json() : r.text();
@@ -81,7 +90,7 @@ export async function stream(path, {onEvent, onOpen, signal}) {
     if (signal && signal.aborted) return;
     throw new ApiError(0, {title: 'Daemon unreachable', detail: e.message});
   }
-  if (!r.ok) throw new ApiError(r.status, await problemOf(r));
+  if (!r.ok) throw refused(r.status, await problemOf(r), path);
   if (onOpen) onOpen();
   const reader = r.body.getReader();
   const dec = new TextDecoder();

@@ -88,4 +88,5 @@ async function start() {
 }
 
 window.addEventListener('hashchange', () => { if (ready) route(); });
+window.addEventListener('fv-unauthorized', ev => { if (ready) showLogin(ev.detail); });
 start();
