@@ -86,6 +86,7 @@ export function mountEvents(root) {
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) {
           fill(status, h('span', {class: 'na'}, 'not available (this daemon has no /api/v1/events)'));
+          empty.hidden = true;
           return;
         }
         fill(status, h('span', {class: 'error'}, `${e instanceof ApiError ? e.describe() : e}; retrying`));

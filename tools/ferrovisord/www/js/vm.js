@@ -77,7 +77,9 @@ function consolePanel(name) {
         fill(status, 'disconnected, reconnecting…');
       } catch (e) {
         if (e instanceof ApiError && e.status === 404 && e.type.endsWith(':not-found')) {
-          fill(status, h('span', {class: 'na'}, 'Console not available on this daemon (no /console endpoint).'));
+          fill(status, h('span', {class: 'na'}, 'not available on this daemon (no /console endpoint)'));
+          out.hidden = true;
+          if (input) input.hidden = true;
           return;
         }
         fill(status, h('span', {class: 'error'}, `console: ${e instanceof ApiError ? e.describe() : e}; retrying`));
@@ -86,7 +88,6 @@ function consolePanel(name) {
       retry = Math.min(retry * 2, 15000);
     }
   };
-  connect();
 
   let input = null;
   if (can.console()) {
@@ -110,6 +111,7 @@ function consolePanel(name) {
       if (await send(line.value + '\n')) line.value = '';
     });
   }
+  connect(); // after input exists: an unavailable console hides it
   const panel = h('section', {class: 'panel', id: 'console'},
     h('h2', {}, 'Console ', status), out, input);
   return {panel, close: () => ctl.abort()};
