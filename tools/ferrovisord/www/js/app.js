@@ -36,6 +36,7 @@ function showLogin(err) {
   unmount = null;
   stopEvents();
   fill(eventsBox);
+  eventsBox.hidden = true;
   fill(who);
   banner.hidden = true;
   const input = h('input', {id: 'token', type: 'password', autocomplete: 'off', required: true,
@@ -43,6 +44,7 @@ function showLogin(err) {
   const form = h('form', {class: 'login panel', id: 'login-form'},
     h('h2', {}, 'Sign in'),
     h('p', {}, 'Paste an API token. It is kept in this browser tab only (sessionStorage) and sent as a Bearer token.'),
+    h('p', {class: 'muted'}, 'The first admin token is printed once on the hypervisor console when the host first starts; an admin can create tokens for others.'),
     h('div', {class: 'row'}, input, h('button', {class: 'btn', type: 'submit'}, 'Sign in')),
     err ? h('p', {class: 'error', id: 'login-error', role: 'alert'}, err.describe ? err.describe() : String(err)) : null);
   form.addEventListener('submit', ev => {
@@ -82,6 +84,7 @@ async function start() {
     return;
   }
   ready = true;
+  eventsBox.hidden = false;
   showWho();
   mountEvents(eventsBox);
   route();
