@@ -13,6 +13,7 @@ Every request to /api/v1 (and /metrics) carries `Authorization: Bearer <token>`
 - `request(port_or_base, method, path, token=None, body=None, headers=None)`:
   (status, response headers, parsed body).
 - `make_token(port, admin_token, id, role)`: creates a token through the API, returns its text.
+- `console_admin_token(q)`: the first admin token from a QEMU console (fvtest.Qemu).
 """
 
 import http.client
@@ -36,6 +37,12 @@ def first_admin_tokens(text):
 def first_admin_token(text):
     found = first_admin_tokens(text)
     return found[-1] if found else None
+
+
+def console_admin_token(q, timeout=60):
+    """The first admin token a service VM's daemon printed on the hypervisor console
+    ("[svc] ferrovisord: first admin token: fvt_..."), waited for after the previous match."""
+    return q.expect(r"^\[\w+\] " + TOKEN_RE.pattern, timeout).group(1)
 
 
 def headers(token, extra=None):
