@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fvd_auth.h"
 #include "fvd_backend.h"
 
 #define AUDIT_LINE_MAX 4096u
@@ -92,7 +93,8 @@ int fvd_audit_open(struct fvd_audit *au, const char *state_dir)
 		snprintf(path, sizeof(path), "%s/audit.log", state_dir);
 		/* O_APPEND: every write lands at the end, whatever else has the file open. */
 		au->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (au->fd < 0 || audit_resume(au) != 0) {
+		/* A new log's directory entry must be on disk before records are trusted to it. */
+		if (au->fd < 0 || fvd_fsync_dir(path) != 0 || audit_resume(au) != 0) {
 			fprintf(stderr, "ferrovisord: %s: %s\n", path, strerror(errno));
 			return -1;
 		}

@@ -189,6 +189,24 @@ out:
 	return ret;
 }
 
+int fvd_fsync_dir(const char *path)
+{
+	char dir[FVD_AUTH_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, ret;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = fsync(fd);
+	close(fd);
+	return ret;
+}
+
 /* Writes the API-created tokens to the store: a temporary file, fsync, rename, so a
  * crash leaves the old or the new store, never half of one. */
 static int auth_save(const struct fvd_auth *a)
@@ -230,7 +248,7 @@ static int auth_save(const struct fvd_auth *a)
 			close(fd);
 		goto out;
 	}
-	if (rename(tmp, a->store) != 0) {
+	if (rename(tmp, a->store) != 0 || fvd_fsync_dir(a->store) != 0) {
 		fprintf(stderr, "ferrovisord: %s: %s\n", a->store, strerror(errno));
 		goto out;
 	}

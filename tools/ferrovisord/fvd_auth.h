@@ -82,4 +82,8 @@ int fvd_auth_create(struct fvd_auth *a, const char *id, enum fvd_role role,
  * configured token, or the last admin token) or FVD_E_IO. */
 int fvd_auth_delete(struct fvd_auth *a, const char *id);
 
+/* fsync()s the directory holding path, so a file created or renamed there is on disk
+ * (ext2 without a journal writes directory entries back lazily). Returns 0 or -1 (errno). */
+int fvd_fsync_dir(const char *path);
+
 #endif /* FVD_AUTH_H */
