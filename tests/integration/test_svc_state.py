@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """The service VM's state disk: tokens and the audit log survive a restart of the whole host.
 
-tests/integration/configs/linux-svc-state.dts: the service VM (control channel backend) with
-a blank 64 MiB disk image on virtio-mmio slot 0 (fv.svc.state=/dev/vda) and the bare-metal
-`hello` VM. First boot: fv-service formats the blank disk (busybox mke2fs) and mounts it,
+The host is described in YAML (written by the test, built with `ferrovisor build` as `make
+run` would): the service VM (control channel backend) with a blank 64 MiB disk image on
+virtio-mmio slot 0 (fv.svc.state=/dev/vda), a configured viewer token `ci` (YAML `tokens:`,
+carried in a cpio layer appended to its initrd), and the bare-metal `hello` VM. First boot: fv-service formats the blank disk (busybox mke2fs) and mounts it,
 ferrovisord creates its token store there and prints the first admin token once on the
-console ([svc]). Over REST with that token the test makes an operator token, stops `hello`
+console ([svc]); the configured token works as a viewer and cannot stop a VM. Over REST with
+the admin token the test makes an operator token, stops `hello`
 with it, and leaves a refused request (401) in the audit log. Then QEMU is killed (no
 shutdown) and booted again on the same disk image: the disk is mounted, not formatted; no
 token is printed; both tokens still work; the audit records of the first boot are there
@@ -18,6 +20,7 @@ and both suites' virtio-blk and ext4 drivers are already covered by test_virtio.
 kernels; two Linux boots per suite would double the cost for no new coverage.
 """
 
+import hashlib
 import json
 import re
 import shutil
@@ -52,11 +55,52 @@ def _api(port, method, path, token, **kw):
             time.sleep(2)
 
 
-def _boot(disk, port):
-    extra = fvtest.virtio_disk(disk, 0, size="64M") + [
+CI_TOKEN = "fvt_ci." + "5e" * 32
+YAML = """host:
+  cpus: 2
+  memory: 1G
+  console_focus: svc
+  switches:
+    - name: lan0
+      uplink: {{user: {{}}}}
+vms:
+  - name: svc
+    role: service
+    vcpus: 1
+    memory: 256M
+    kernel: {images}/Image
+    initrd: {images}/svc-initramfs.cpio.gz
+    command_line: "console=ttyS0 quiet fv.svc.ip=10.0.2.15 fv.svc.backend=hvc fv.svc.device=/dev/hvc0 fv.svc.state=/dev/vda"
+    network:
+      - switch: lan0
+    storage:
+      - {{image: {disk}, format: raw}}
+    tokens:
+      - {{id: ci, role: viewer, sha256: {ci_sha}}}
+  - name: hello
+    memory: 32M
+    kernel: {hello}
+"""
+
+
+def _bundle(disk):
+    """The YAML host built into a boot bundle (the disk on slot 0, the uplink on slot 1)."""
+    logs = fvtest.BUILD_DIR / "test-logs"
+    cfg, bundle = logs / "svc-state.yaml", logs / "svc-state.fvb"
+    cfg.write_text(YAML.format(images=fvtest.BUILD_DIR / "images" / fvtest.kernel_suite(),
+                               disk=disk, hello=fvtest.BUILD_DIR / "guests" / "hello.bin",
+                               ci_sha=hashlib.sha256(CI_TOKEN.encode()).hexdigest()))
+    p = subprocess.run([str(TOOL), "build", "--config", str(cfg), "-o", str(bundle)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return bundle
+
+
+def _boot(disk, bundle, port):
+    extra = ["-initrd", str(bundle)] + fvtest.virtio_disk(disk, 0, size="64M") + [
         "-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
         "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.1"]
-    return fvtest.Qemu(hyp_cmd("linux-svc-state", mem="1G", extra=extra))
+    return fvtest.Qemu(hyp_cmd(None, mem="1G", extra=extra))
 
 
 @fvtest.timeout(900)
@@ -69,27 +113,35 @@ def test_tokens_and_audit_survive_host_restart():
         raise fvtest.TestFailure("debugfs (e2fsprogs) missing: run scripts/install-deps.sh")
     disk = fvtest.BUILD_DIR / "test-logs" / "svc-state.img"
     disk.unlink(missing_ok=True)
+    fvtest.virtio_disk(disk, 0, size="64M")  # a blank image, as `run` creates one
+    bundle = _bundle(disk)
     port = _free_port()
 
-    with _boot(disk, port) as q:
+    with _boot(disk, bundle, port) as q:
         q.expect(r"^\[svc\] FV-SERVICE: state disk /dev/vda is blank: formatting it", 400)
         q.expect(r"^\[svc\] FV-SERVICE: state disk /dev/vda on /var/lib/ferrovisord", 60)
         q.expect(LISTEN, 120)
         admin = fvapi.console_admin_token(q)
         st, _, me = _api(port, "GET", "/whoami", admin)
         assert st == 200 and me == {"id": "admin", "role": "admin"}, (st, me)
+        assert _api(port, "GET", "/whoami", CI_TOKEN)[2] == {"id": "ci", "role": "viewer"}
+        st, _, prob = _api(port, "POST", "/vms/hello/stop", CI_TOKEN)
+        assert st == 403 and "needs role operator" in prob["detail"], (st, prob)
+        toks = {t["id"]: t["configured"] for t in _api(port, "GET", "/tokens", admin)[2]["tokens"]}
+        assert toks == {"ci": True, "admin": False}, toks
         op_tok = fvapi.make_token(port, admin, "ops", "operator")
         heartbeat(q, "hello", 30)
         assert _api(port, "POST", "/vms/hello/stop", op_tok)[0] == 200
         assert _api(port, "POST", "/vms/hello/start", "fvt_ops." + "0" * 64)[0] == 401
         page = _api(port, "GET", "/audit", admin)[2]
         first = [(r["op"], r["status"], r["token"]) for r in page["records"]]
-        assert first == [("POST /api/v1/tokens", 201, "admin"),
+        assert first == [("POST /api/v1/vms/hello/stop", 403, "ci"),
+                         ("POST /api/v1/tokens", 201, "admin"),
                          ("POST /api/v1/vms/hello/stop", 200, "ops"),
                          ("POST /api/v1/vms/hello/start", 401, None)], first
         q.kill()  # the whole host goes away without a shutdown
 
-    with _boot(disk, port) as q:
+    with _boot(disk, bundle, port) as q:
         q.expect(r"^\[svc\] FV-SERVICE: state disk /dev/vda on /var/lib/ferrovisord", 400)
         q.expect(LISTEN, 120)
         time.sleep(1)
@@ -102,12 +154,12 @@ def test_tokens_and_audit_survive_host_restart():
         assert _api(port, "GET", "/whoami", op_tok)[0] == 401
         page = _api(port, "GET", "/audit", admin)[2]
         recs = page["records"]
-        assert [(r["op"], r["status"], r["token"]) for r in recs[:3]] == first, recs
+        assert [(r["op"], r["status"], r["token"]) for r in recs[:4]] == first, recs
         assert [r["seq"] for r in recs] == list(range(1, len(recs) + 1)), recs
-        assert [(r["op"], r["status"]) for r in recs[3:]] == [
+        assert [(r["op"], r["status"]) for r in recs[4:]] == [
             ("POST /api/v1/vms/hello/stop", 200), ("DELETE /api/v1/tokens/ops", 204),
             ("GET /api/v1/whoami", 401)], recs
-        assert recs[3]["prev"] == recs[2]["hash"], "the chain does not continue over the restart"
+        assert recs[4]["prev"] == recs[3]["hash"], "the chain does not continue over the restart"
         head = page["head"]
         assert_healthy(q)
         q.kill()
