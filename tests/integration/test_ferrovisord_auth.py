@@ -294,3 +294,58 @@ def test_configured_tokens_and_cli():
         p = subprocess.run([str(fvapi.DAEMON), "--port", "0", "--tokens", str(conf)],
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 1 and "token entry needs" in p.stderr, p.stderr
+
+
+def test_yaml_tokens_reach_the_initrd():
+    """YAML `tokens:` of the service VM: checked with file:line:col, and carried as
+    /etc/ferrovisord/tokens.json in a cpio layer at the end of its initrd, which ferrovisord
+    accepts as --tokens (test_svc_state.py boots it)."""
+    hello = ROOT / "build" / "guests" / "hello.bin"
+    sha = hashlib.sha256(b"fvt_ci." + b"ab" * 32).hexdigest()
+    with tempfile.TemporaryDirectory() as tmp:
+        init = Path(tmp) / "init.bin"
+        init.write_bytes(b"\x1f\x8b" + b"\x00" * 1001)  # a size that needs alignment padding
+
+        def cfg(role, tokens):
+            f = Path(tmp) / "t.yaml"
+            f.write_text(f"vms:\n  - name: svc\n    role: {role}\n    kernel: {hello}\n"
+                         f"    initrd: {init}\n    tokens:\n{tokens}")
+            return f
+
+        def tool(*args):
+            p = subprocess.run([str(TOOL), *map(str, args)], capture_output=True, text=True,
+                               timeout=30)
+            return p.returncode, p.stdout + p.stderr
+
+        good = f"      - {{id: ci, role: viewer, sha256: {sha}}}\n"
+        for role, toks, where in (
+                ("service", "      - {id: -ci, role: viewer, sha256: %s}\n" % sha, "7:14: tokens[0].id"),
+                ("service", "      - {id: ci, role: root, sha256: %s}\n" % sha, "7:24: tokens[0].role"),
+                ("service", "      - {id: ci, role: admin, sha256: %s}\n" % sha.upper(), "7:39: tokens[0].sha256"),
+                ("service", "      - {id: ci, role: admin}\n", "7:9: tokens[0]: needs"),
+                ("service", good + good, "8:14: tokens[1]: id \"ci\" is already"),
+                ("guest", good, "7:7: tokens: only the service VM")):
+            f = cfg(role, toks)
+            rc, out = tool("validate", f)
+            assert rc == 1 and f"{f}:{where}" in out, (toks, out)
+        f = cfg("service", good + f"      - {{id: ops, role: operator, sha256: {sha[::-1]}}}\n")
+        bundle = Path(tmp) / "b.fvb"
+        rc, out = tool("build", "--config", f, "-o", bundle)
+        assert rc == 0, out
+        blob = bundle.read_bytes()
+        start = blob.index(init.read_bytes()) + 1003
+        layer = blob[start:start + 1024]
+        assert layer[:1] == b"\0" and layer[1:7] == b"070701", layer[:16]  # 4-byte aligned
+        out_dir = Path(tmp) / "x"
+        out_dir.mkdir()
+        p = subprocess.run(["cpio", "-id", "--quiet"], input=layer[1:], cwd=out_dir,
+                           capture_output=True, timeout=30)
+        tokens_file = out_dir / "etc" / "ferrovisord" / "tokens.json"
+        assert tokens_file.is_file(), p.stderr
+        assert json.loads(tokens_file.read_text()) == {"tokens": [
+            {"id": "ci", "role": "viewer", "sha256": sha},
+            {"id": "ops", "role": "operator", "sha256": sha[::-1]}]}
+        # The daemon takes exactly that file.
+        with fvapi.SimDaemon(extra=["--tokens", str(tokens_file)]) as d:
+            assert _call(d, "GET", "/whoami", "fvt_ci." + "ab" * 32)[2] == {
+                "id": "ci", "role": "viewer"}
