@@ -375,11 +375,13 @@ static void banner_api(const struct model *m)
 					continue;
 				fprintf(stderr, "Management API: http://%s:%u/api/v1\n",
 				        fw.host_addr[0] ? fw.host_addr : "127.0.0.1", fw.host_port);
-				fputs("  (Authorization: Bearer TOKEN; the first admin token is "
-				      "shown "
-				      "once, as \"[svc] ferrovisord: first admin token\", when the "
-				      "service VM first starts on its state disk)\n",
-				      stderr);
+				fprintf(
+				    stderr,
+				    "  (Authorization: Bearer TOKEN; the first admin token is "
+				    "shown "
+				    "once, as \"[%s] ferrovisord: first admin token\", when the "
+				    "service VM first starts on its state disk)\n",
+				    vm->name);
 				return;
 			}
 		}
