@@ -20,6 +20,7 @@
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -318,6 +319,14 @@ def test_yaml_tokens_reach_the_initrd():
             return p.returncode, p.stdout + p.stderr
 
         good = f"      - {{id: ci, role: viewer, sha256: {sha}}}\n"
+        # `ferrovisor token new` makes a token and its YAML entry.
+        rc, out = tool("token", "new", "ops", "operator")
+        ops_token, ops_entry = out.splitlines()
+        assert rc == 0 and re.fullmatch(r"fvt_ops\.[0-9a-f]{64}", ops_token), out
+        ops_sha = hashlib.sha256(ops_token.encode()).hexdigest()
+        assert ops_entry == f"- {{id: ops, role: operator, sha256: {ops_sha}}}", out
+        assert tool("token", "new", "-x", "admin")[0] == 2
+        assert tool("token", "new", "x", "root")[0] == 2
         for role, toks, where in (
                 ("service", "      - {id: -ci, role: viewer, sha256: %s}\n" % sha, "7:14: tokens[0].id"),
                 ("service", "      - {id: ci, role: root, sha256: %s}\n" % sha, "7:24: tokens[0].role"),
@@ -328,7 +337,7 @@ def test_yaml_tokens_reach_the_initrd():
             f = cfg(role, toks)
             rc, out = tool("validate", f)
             assert rc == 1 and f"{f}:{where}" in out, (toks, out)
-        f = cfg("service", good + f"      - {{id: ops, role: operator, sha256: {sha[::-1]}}}\n")
+        f = cfg("service", good + "      " + ops_entry + "\n")
         bundle = Path(tmp) / "b.fvb"
         rc, out = tool("build", "--config", f, "-o", bundle)
         assert rc == 0, out
@@ -344,8 +353,9 @@ def test_yaml_tokens_reach_the_initrd():
         assert tokens_file.is_file(), p.stderr
         assert json.loads(tokens_file.read_text()) == {"tokens": [
             {"id": "ci", "role": "viewer", "sha256": sha},
-            {"id": "ops", "role": "operator", "sha256": sha[::-1]}]}
+            {"id": "ops", "role": "operator", "sha256": ops_sha}]}
         # The daemon takes exactly that file.
         with fvapi.SimDaemon(extra=["--tokens", str(tokens_file)]) as d:
             assert _call(d, "GET", "/whoami", "fvt_ci." + "ab" * 32)[2] == {
                 "id": "ci", "role": "viewer"}
+            assert _call(d, "GET", "/whoami", ops_token)[2] == {"id": "ops", "role": "operator"}
