@@ -262,6 +262,8 @@ def test_configured_tokens_and_cli():
             assert {t["id"]: t["configured"] for t in toks} == {"ci": True, "admin": False}
             assert _call(d, "DELETE", "/tokens/ci", d.token)[0] == 409
             assert _call(d, "DELETE", "/tokens/admin", d.token)[0] == 409  # the last admin
+            st, _, prob = _call(d, "DELETE", "/tokens/-bad", d.token)
+            assert st == 400 and prob["title"] == "Invalid token id", (st, prob)
             assert _call(d, "POST", "/tokens", d.token, body='{"id":"ci","role":"admin"}')[0] == 409
             for bad in ('{"id":"-x","role":"admin"}', '{"id":"y","role":"root"}', "not json",
                         '{"id":"y","role":"admin","extra":1}'):

@@ -149,6 +149,7 @@ static const struct fvd_problem_kind http_k_notfound = {404, "not-found", "No su
 static const struct fvd_problem_kind http_k_method = {405, "method-not-allowed",
                                                       "Method not allowed"};
 static const struct fvd_problem_kind http_k_badname = {400, "invalid-name", "Invalid VM name"};
+static const struct fvd_problem_kind http_k_badtoken = {400, "invalid-name", "Invalid token id"};
 static const struct fvd_problem_kind http_k_toobig = {413, "too-large", "Request body too large"};
 static const struct fvd_problem_kind http_k_length = {411, "length-required",
                                                       "Content-Length required"};
@@ -573,6 +574,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 			return http_problem_kind(c, &http_k_method, url,
 			                         fvd_route_allow_header(rq->route.ep),
 			                         "%s does not accept %s", url, method);
+		if (rq->route.bad_name && rq->route.ep == FVD_EP_TOKEN)
+			return http_problem_kind(c, &http_k_badtoken, url, NULL,
+			                         "token ids are 1-%d of A-Z a-z 0-9 _ -, the first "
+			                         "alphanumeric",
+			                         FVD_TOKEN_ID_MAX);
 		if (rq->route.bad_name)
 			return http_problem_kind(c, &http_k_badname, url, NULL,
 			                         "VM names are 1-%d of A-Z a-z 0-9 _ -, the first "
