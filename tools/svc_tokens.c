@@ -11,6 +11,7 @@ struct cpio_out {
 	uint8_t *buf;
 	size_t cap;
 	size_t len;
+	size_t base; /* where the archive starts in the layer (after the leading padding) */
 };
 
 static void out_bytes(struct cpio_out *o, const void *p, size_t n)
@@ -20,10 +21,12 @@ static void out_bytes(struct cpio_out *o, const void *p, size_t n)
 	o->len += n;
 }
 
+/* newc aligns headers and data to 4 bytes from the archive's start (so, with the leading
+ * padding, from the initrd's: the kernel checks it against its offset in the initrd). */
 static void out_pad4(struct cpio_out *o)
 {
 	static const uint8_t zero[4];
-	out_bytes(o, zero, (4 - (o->len & 3)) & 3);
+	out_bytes(o, zero, (4 - ((o->len - o->base) & 3)) & 3);
 }
 
 /* One newc entry; mtime 0 so the layer is the same bytes for the same tokens. */
@@ -45,7 +48,7 @@ static void cpio_entry(struct cpio_out *o, unsigned ino, unsigned mode, const ch
 size_t svc_tokens_layer(const struct model_vm *vm, uint64_t at, uint8_t *buf, size_t cap)
 {
 	static const uint8_t zero[4];
-	struct cpio_out o = {buf, cap, 0};
+	struct cpio_out o = {buf, cap, 0, 0};
 	char json[MODEL_TOKENS_MAX * 160 + 32];
 	size_t n = 0;
 
@@ -61,6 +64,7 @@ size_t svc_tokens_layer(const struct model_vm *vm, uint64_t at, uint8_t *buf, si
 	n += (size_t)snprintf(json + n, sizeof(json) - n, "]}\n");
 	/* The layer starts 4-byte aligned in the initrd. */
 	out_bytes(&o, zero, (size_t)((4 - (at & 3)) & 3));
+	o.base = o.len;
 	cpio_entry(&o, 1, 0040755, "etc", "", 0);
 	cpio_entry(&o, 2, 0040755, "etc/ferrovisord", "", 0);
 	cpio_entry(&o, 3, 0100600, "etc/ferrovisord/tokens.json", json, n);

@@ -347,6 +347,10 @@ def test_yaml_tokens_reach_the_initrd():
         start = blob.index(init.read_bytes()) + 1003
         layer = blob[start:start + 1024]
         assert layer[:1] == b"\0" and layer[1:7] == b"070701", layer[:16]  # 4-byte aligned
+        # Every header (and the trailer) 4-byte aligned from the initrd's start, as Linux
+        # requires ("broken padding" otherwise); GNU cpio below would tolerate it.
+        heads = [i for i in range(len(layer)) if layer[i:i + 6] == b"070701"]
+        assert len(heads) == 4 and all((1003 + i) % 4 == 0 for i in heads), heads
         out_dir = Path(tmp) / "x"
         out_dir.mkdir()
         p = subprocess.run(["cpio", "-id", "--quiet"], input=layer[1:], cwd=out_dir,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The hash-chained audit log of ferrovisord (see fvd_audit.h). */
+#define _GNU_SOURCE /* syncfs */
 #include "fvd_audit.h"
 
 #include <errno.h>
@@ -151,8 +152,10 @@ int fvd_audit_append(struct fvd_audit *au, const struct fvd_audit_rec *r)
 		goto out;
 	len = strlen(line);
 	line[len] = '\n';
-	/* One write of the whole line (O_APPEND), then fsync: on disk before the answer. */
-	if (write(au->fd, line, len + 1) != (ssize_t)(len + 1) || fsync(au->fd) != 0) {
+	/* One write of the whole line (O_APPEND), then fsync and syncfs: on disk, with the
+	 * file system's block bitmap (see fvd_fsync_dir), before the answer. */
+	if (write(au->fd, line, len + 1) != (ssize_t)(len + 1) || fsync(au->fd) != 0 ||
+	    syncfs(au->fd) != 0) {
 		fprintf(stderr, "ferrovisord: audit log write: %s\n", strerror(errno));
 		goto out;
 	}

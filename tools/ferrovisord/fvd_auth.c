@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* API tokens, roles and the endpoint role table of ferrovisord (see fvd_auth.h). */
+#define _GNU_SOURCE /* syncfs */
 #include "fvd_auth.h"
 
 #include <cjson/cJSON.h>
@@ -203,6 +204,8 @@ int fvd_fsync_dir(const char *path)
 	if (fd < 0)
 		return -1;
 	ret = fsync(fd);
+	if (!ret)
+		ret = syncfs(fd);
 	close(fd);
 	return ret;
 }

@@ -82,8 +82,11 @@ int fvd_auth_create(struct fvd_auth *a, const char *id, enum fvd_role role,
  * configured token, or the last admin token) or FVD_E_IO. */
 int fvd_auth_delete(struct fvd_auth *a, const char *id);
 
-/* fsync()s the directory holding path, so a file created or renamed there is on disk
- * (ext2 without a journal writes directory entries back lazily). Returns 0 or -1 (errno). */
+/* fsync()s the directory holding path and syncfs()es its file system, so a file created or
+ * renamed there is on disk with the allocation bitmaps that describe it: the state disk is
+ * ext2 (busybox mke2fs) without a journal, where a file's fsync leaves the block bitmap
+ * behind and a host killed then has blocks of the file handed out twice after the reboot.
+ * Returns 0 or -1 (errno). */
 int fvd_fsync_dir(const char *path);
 
 #endif /* FVD_AUTH_H */
