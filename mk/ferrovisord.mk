@@ -10,7 +10,7 @@ FVD_DEFS    := -Ihyp $(if $(FVD_CTL),-DFVD_HAVE_CTL=1)
 FVD_OUT     := $(BUILD)/tools
 FVD_BIN     := $(FVD_OUT)/ferrovisord
 FVD_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE $(FVD_DEFS) $(TOOLS_WARN) -Wconversion -MMD -MP
-FVD_LDLIBS  := -lmicrohttpd -lcjson
+FVD_LDLIBS  := -lmicrohttpd -lcjson -lnettle
 FVD_OBJ     := $(patsubst %.c,$(FVD_OUT)/obj/%.o,$(FVD_SRC))
 
 .PHONY: ferrovisord
@@ -58,7 +58,7 @@ $(FVD_LIBS)/manifest.txt: scripts/fetch-guest-libs.sh scripts/lib/apt-sandbox.sh
 $(FVD_RV_BIN): $(FVD_SRC) $(wildcard tools/ferrovisord/*.h) $(FVD_LIBS)/manifest.txt
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(FVD_RV_FLAGS) -s -o $@ $(FVD_SRC) $(FVD_RV_LDFLAGS) \
-		-lmicrohttpd -lcjson -lpthread
+		-lmicrohttpd -lcjson -lnettle -lpthread
 
 # The web dashboard (tools/ferrovisord/www/) goes to the daemon's default --www directory.
 FVD_WWW_FILES := $(shell find tools/ferrovisord/www -type f 2>/dev/null | LC_ALL=C sort)
@@ -83,3 +83,4 @@ build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(if $(FVD_CTL),-DFVD_HAVE_CTL=1) -o $@ $< \
 		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_sim.c \
 		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lpthread
+build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)

@@ -10,11 +10,12 @@ TOOLS_VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo
 TOOLS_WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
                  -Wvla -Wimplicit-fallthrough -Wundef
 TOOLS_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE -Ihyp $(TOOLS_WARN) -MMD -MP
-TOOLS_LDLIBS  := -lyaml -lfdt -lcurl -lcjson
+TOOLS_LDLIBS  := -lyaml -lfdt -lcurl -lcjson -lnettle
 # The hypervisor's own configuration parser, linked unchanged: the tool checks every blob
 # it writes with it, so the two can never disagree about what is valid.
 TOOLS_HYP_SRC := hyp/core/config.c hyp/core/guest_layout.c hyp/lib/fdt.c hyp/lib/printf.c
-TOOLS_SRC     := $(wildcard tools/*.c)
+# The audit log's hash chain, shared with ferrovisord (`ferrovisor audit verify`).
+TOOLS_SRC     := $(wildcard tools/*.c) tools/ferrovisord/fvd_chain.c
 TOOLS_OBJ     := $(patsubst %.c,$(TOOLS_OUT)/obj/%.o,$(TOOLS_SRC) $(TOOLS_HYP_SRC))
 
 .PHONY: tools fuzz fuzz-build

@@ -5,11 +5,11 @@
 #
 #   scripts/fetch-guest-libs.sh [--arch riscv64] [--cache DIR] [--suites "trixie trixie-security"] [--force]
 #
-# Roots: libmicrohttpd (libmicrohttpd12t64, or libmicrohttpd12 on older suites), libcjson1
-# and libc6, plus their Depends/Pre-Depends closure (first alternative of each group;
+# Roots: libmicrohttpd (libmicrohttpd12t64, or libmicrohttpd12 on older suites), libcjson1,
+# libc6 and libnettle8t64 (SHA-256 of ferrovisord's tokens and audit log), plus their Depends/Pre-Depends closure (first alternative of each group;
 # packages of no use to a busybox initramfs, listed in SKIP below, are left out); and for
 # cross-compiling the -dev packages libmicrohttpd-dev, libcjson-dev, libc6-dev,
-# linux-libc-dev (headers, .so links, crt files; their own dependencies are not followed).
+# linux-libc-dev, nettle-dev (headers, .so links, crt files; their own dependencies are not followed).
 # Each package comes from the suite with the highest version (stable: trixie or
 # trixie-security; never sid).
 #
@@ -30,8 +30,8 @@ force=0
 suites=${FERROVISOR_STABLE_SUITES:-trixie trixie-security}
 keyring="${FERROVISOR_APT_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 
-RUNTIME_ROOTS="libmicrohttpd12t64|libmicrohttpd12 libcjson1 libc6"
-DEV_PKGS="libmicrohttpd-dev libcjson-dev libc6-dev linux-libc-dev"
+RUNTIME_ROOTS="libmicrohttpd12t64|libmicrohttpd12 libcjson1 libc6 libnettle8t64|libnettle8"
+DEV_PKGS="libmicrohttpd-dev libcjson-dev libc6-dev linux-libc-dev nettle-dev"
 # Dependencies no program in the initramfs uses: gcc's base (docs only), debconf.
 SKIP="gcc-14-base gcc-13-base gcc-12-base debconf"
 
@@ -68,6 +68,8 @@ manifest="$cache/manifest.txt"
 cached_ok() {
 	[ -f "$manifest" ] && grep -q '^complete$' "$manifest" &&
 		grep -q "^format $FORMAT\$" "$manifest" && grep -q "^arch $arch\$" "$manifest" || return 1
+	# A cache from before a package was added to the lists is fetched again.
+	for p in $DEV_PKGS; do grep -q "^package $p " "$manifest" || return 1; done
 	n=0
 	while read -r key sum _size path; do
 		[ "$key" = file ] || continue

@@ -27,6 +27,53 @@ struct api_progress {
 	bool tty;     /* stderr is a terminal */
 };
 
+/* Set once by main before any request (api_token_set/api_token_load). */
+static char api_token[256];
+
+int api_token_set(const char *token, const char *from)
+{
+	size_t n = strlen(token);
+
+	while (n && (token[n - 1] == '\n' || token[n - 1] == '\r' || token[n - 1] == ' ' ||
+	             token[n - 1] == '\t'))
+		n--;
+	while (n && (*token == ' ' || *token == '\t' || *token == '\n')) {
+		token++;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(api_token)) {
+		cli_error("%s: the token is empty or longer than %zu bytes", from,
+		          sizeof(api_token) - 1);
+		return -1;
+	}
+	/* A token goes into a header line: printable ASCII without blanks only. */
+	for (size_t i = 0; i < n; i++) {
+		if (token[i] <= ' ' || token[i] > '~') {
+			cli_error("%s: the token holds a blank or non-printable character", from);
+			return -1;
+		}
+	}
+	memcpy(api_token, token, n);
+	api_token[n] = '\0';
+	return 0;
+}
+
+int api_token_load(const char *file)
+{
+	char buf[sizeof(api_token) + 2];
+	FILE *f = fopen(file, "r");
+	size_t n;
+
+	if (!f) {
+		cli_error("--token-file %s: cannot open", file);
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return api_token_set(buf, file);
+}
+
 int api_client_init(struct api_client *c, const char *url)
 {
 	size_t n = strlen(url);
@@ -142,6 +189,12 @@ int api_request(const struct api_client *c, const char *method, const char *path
 		return -1;
 	}
 	struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (api_token[0]) {
+		char auth[sizeof(api_token) + 32];
+
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, api_write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);

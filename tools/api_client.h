@@ -42,6 +42,15 @@ int api_client_init(struct api_client *c, const char *url);
 int api_request(const struct api_client *c, const char *method, const char *path,
                 const struct api_upload *up, cJSON **json, long *status_out);
 
+/*
+ * The bearer token every later api_request() sends (Authorization: Bearer TOKEN).
+ * api_token_set() takes the token text ($FERROVISOR_TOKEN), api_token_load() reads it from
+ * a file (--token-file; surrounding whitespace ignored). Both return 0, or -1 with a message
+ * when the text is empty, too long or holds characters a header cannot carry.
+ */
+int api_token_set(const char *token, const char *from);
+int api_token_load(const char *file);
+
 /* The string member key of obj, or "-" when missing or not a string. */
 const char *api_str(const cJSON *obj, const char *key);
 

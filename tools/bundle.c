@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "images.h"
+#include "svc_tokens.h"
 #include "version.h"
 
 #define STRUCT_SLACK (64u << 10) /* structure and strings blocks beyond the images */
@@ -52,6 +53,21 @@ static int image_prop(void *fdt, const char *name, const char *path, uint64_t si
 	if (err)
 		return fdt_fail(d, name, err);
 	return read_image(path, val, size, name, d);
+}
+
+/* The initrd file, then the layer with the service VM's tokens (svc_tokens.h), if any. */
+static int initrd_prop(void *fdt, const struct model_vm *vm, struct diag *d)
+{
+	uint64_t file = vm->initrd_size - vm->tokens_layer;
+	uint8_t *val;
+	int err = fdt_property_placeholder(fdt, "initrd", (int)vm->initrd_size, (void **)&val);
+	if (err)
+		return fdt_fail(d, "initrd", err);
+	if (read_image(vm->initrd_path, val, file, "initrd", d))
+		return -1;
+	if (svc_tokens_layer(vm, file, val + file, (size_t)vm->tokens_layer) != vm->tokens_layer)
+		return diag_error(d, NOPOS, "tokens", "token layer size changed");
+	return 0;
 }
 
 /* libfdt's fdt_property_string() macro trips -Wconversion; same thing, explicit. */
@@ -160,7 +176,7 @@ static int vm_node(void *fdt, const struct model *m, const struct model_vm *vm, 
 		return fdt_fail(d, vm->name, err);
 	if (image_prop(fdt, "kernel", vm->kernel_path, vm->kernel_size, d))
 		return -1;
-	if (vm->initrd_path && image_prop(fdt, "initrd", vm->initrd_path, vm->initrd_size, d))
+	if (vm->initrd_path && initrd_prop(fdt, vm, d))
 		return -1;
 	err = fdt_end_node(fdt);
 	return err ? fdt_fail(d, vm->name, err) : 0;

@@ -58,6 +58,12 @@ int cmd_run(int argc, char **argv);
  */
 int cmd_vm(const char *api, int argc, char **argv);
 int cmd_remote_console(const char *api, int argc, char **argv);
+/* `audit verify FILE`: the hash chain of a ferrovisord audit log (tools/cmd_audit.c). */
+int cmd_audit(int argc, char **argv);
+extern const char cmd_audit_usage[];
+/* `token new ID ROLE`: a token text and its YAML entry (tools/cmd_token.c). */
+int cmd_token(int argc, char **argv);
+extern const char cmd_token_usage[];
 
 extern const char cmd_validate_usage[];
 extern const char cmd_ls_usage[];

@@ -378,6 +378,13 @@ static void banner_api(const struct model *m)
 				/* The daemon serves its web dashboard on the same port. */
 				fprintf(stderr, "Dashboard: http://%s:%u/\n",
 				        fw.host_addr[0] ? fw.host_addr : "127.0.0.1", fw.host_port);
+				fprintf(
+				    stderr,
+				    "  (Authorization: Bearer TOKEN; the first admin token is "
+				    "shown "
+				    "once, as \"[%s] ferrovisord: first admin token\", when the "
+				    "service VM first starts on its state disk)\n",
+				    vm->name);
 				return;
 			}
 		}

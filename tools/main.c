@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api_client.h"
 #include "cli.h"
 #include "images.h"
 #include "version.h"
@@ -34,6 +35,8 @@ static const struct cli_cmd commands[] = {
     {"console", "how the console works (with --api: a remote VM's console)", main_console,
      cmd_console_usage},
     {"vm", "manage a running host's VMs over the REST API (--api URL)", main_vm, cmd_vm_usage},
+    {"audit", "check an audit log's hash chain (audit verify FILE)", cmd_audit, cmd_audit_usage},
+    {"token", "make an API token for the YAML (token new ID ROLE)", cmd_token, cmd_token_usage},
     {"help", "show help for a command", cmd_help, help_usage},
 };
 
@@ -42,7 +45,8 @@ static const struct cli_cmd commands[] = {
 static void main_help(FILE *f)
 {
 	fputs("Usage: ferrovisor COMMAND [OPTIONS]\n"
-	      "       ferrovisor --api URL vm|console ...   (or $FERROVISOR_API)\n"
+	      "       ferrovisor --api URL [--token-file F] vm|console ...\n"
+	      "           (or $FERROVISOR_API, $FERROVISOR_TOKEN)\n"
 	      "       ferrovisor COMMAND --help | --version | --help\n"
 	      "\n"
 	      "Describe VMs in YAML, check them, pack them with their images into a boot\n"
@@ -163,21 +167,44 @@ int main(int argc, char **argv)
 	main_api = getenv("FERROVISOR_API");
 	if (main_api && !*main_api)
 		main_api = NULL;
-	if (argc >= 2 && strncmp(argv[1], "--api=", 6) == 0) {
-		main_api = argv[1] + 6;
-		main_api_given = true;
-		argc--;
-		argv++;
-	} else if (argc >= 2 && strcmp(argv[1], "--api") == 0) {
-		if (argc < 3) {
-			fputs("ferrovisor: --api needs a URL\nTry 'ferrovisor --help'.\n", stderr);
-			return CLI_USAGE;
+	const char *env_token = getenv("FERROVISOR_TOKEN");
+	const char *token_file = NULL;
+	/* Global options before the command, in any order: --api URL, --token-file F. */
+	for (;;) {
+		if (argc >= 2 && strncmp(argv[1], "--api=", 6) == 0) {
+			main_api = argv[1] + 6;
+			main_api_given = true;
+			argc--;
+			argv++;
+		} else if (argc >= 2 && strncmp(argv[1], "--token-file=", 13) == 0) {
+			token_file = argv[1] + 13;
+			argc--;
+			argv++;
+		} else if (argc >= 2 && (strcmp(argv[1], "--api") == 0 ||
+		                         strcmp(argv[1], "--token-file") == 0)) {
+			if (argc < 3) {
+				fprintf(stderr,
+				        "ferrovisor: %s needs a value\nTry 'ferrovisor --help'.\n",
+				        argv[1]);
+				return CLI_USAGE;
+			}
+			if (strcmp(argv[1], "--api") == 0) {
+				main_api = argv[2];
+				main_api_given = true;
+			} else {
+				token_file = argv[2];
+			}
+			argc -= 2;
+			argv += 2;
+		} else {
+			break;
 		}
-		main_api = argv[2];
-		main_api_given = true;
-		argc -= 2;
-		argv += 2;
 	}
+	/* --token-file wins over $FERROVISOR_TOKEN. */
+	if (token_file
+	        ? api_token_load(token_file) != 0
+	        : env_token && *env_token && api_token_set(env_token, "FERROVISOR_TOKEN") != 0)
+		return CLI_USAGE;
 	if (argc < 2) {
 		main_help(stderr);
 		return CLI_USAGE;

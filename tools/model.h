@@ -42,6 +42,8 @@
 #define MODEL_IFNAME_MAX       15    /* IFNAMSIZ - 1 */
 #define MODEL_DEFAULT_SWITCH   "lan0"
 #define MODEL_MAX_HOSTFWD      8
+#define MODEL_TOKENS_MAX       16 /* API tokens of the service VM (ferrovisord --tokens) */
+#define MODEL_TOKEN_ID_MAX     31
 /* Default MACs: locally administered 02:46:56 ("FV"), then 00:VM:NIC or 01:00:SWITCH. */
 #define MODEL_MAC_PREFIX "02:46:56"
 
@@ -72,7 +74,21 @@ enum vm_key {
 	VMK_VIRTIO_CONSOLE,
 	VMK_TEMPLATE,
 	VMK_ROLE,
+	VMK_TOKENS,
 	VMK_COUNT
+};
+
+/* Keys of a service VM's tokens: entry. */
+enum token_key { TK_ID, TK_ROLE, TK_SHA256, TK_COUNT };
+
+/* An API token of the service VM's ferrovisord, by the SHA-256 of its text (never the text;
+ * docs/ferrovisord.md, "Tokens, roles, audit"). */
+struct model_token {
+	struct src_pos at;
+	struct src_pos pos[TK_COUNT];
+	char id[MODEL_TOKEN_ID_MAX + 1];
+	char role[10];   /* viewer | operator | admin */
+	char sha256[65]; /* 64 lowercase hex digits */
 };
 
 enum host_key {
@@ -198,9 +214,12 @@ struct model_vm {
 	unsigned nr_disks;
 	bool virtio_console;
 	bool service; /* role: service (the control channel's VM) */
+	struct model_token tokens[MODEL_TOKENS_MAX];
+	unsigned nr_tokens;
 	/* Filled by the resolver. */
 	uint64_t kernel_size;
-	uint64_t initrd_size;
+	uint64_t initrd_size;  /* with the tokens layer (tokens_layer bytes at its end) */
+	uint64_t tokens_layer; /* cpio layer carrying the tokens, appended to the initrd */
 	enum image_kind kernel_kind;
 };
 

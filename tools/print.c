@@ -154,6 +154,14 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 		fputs("; ", f);
 		guest_dev(f, i);
 	}
+	if (vm->nr_tokens)
+		fprintf(f,
+		        "    tokens:  # /etc/ferrovisord/tokens.json, %llu bytes appended to the "
+		        "initrd\n",
+		        (unsigned long long)vm->tokens_layer);
+	for (unsigned i = 0; i < vm->nr_tokens; i++)
+		fprintf(f, "      - {id: %s, role: %s, sha256: %s}\n", vm->tokens[i].id,
+		        vm->tokens[i].role, vm->tokens[i].sha256);
 }
 
 static void print_switch(FILE *f, const struct model_switch *sw)

@@ -18,6 +18,7 @@
 #include "images.h"
 #include "paths.h"
 #include "scalar.h"
+#include "svc_tokens.h"
 
 #define MIB             (1ULL << 20)
 #define PAGE_BYTES      4096ULL
@@ -103,6 +104,15 @@ static int check_kernel(struct model *m, struct model_vm *vm, const struct resol
 		                  "0x%llx",
 		                  (unsigned long long)need, mem,
 		                  (unsigned long long)vm->kernel_offset);
+	/* The tokens travel in the initrd, to the VM whose ferrovisord reads them. */
+	if (vm->nr_tokens && !vm->service)
+		return diag_error(
+		    d, vm->pos[VMK_TOKENS], "tokens",
+		    "only the service VM (role: service) takes tokens: its ferrovisord "
+		    "checks them");
+	if (vm->nr_tokens && !vm->initrd)
+		return diag_error(d, vm->pos[VMK_TOKENS], "tokens",
+		                  "need an initrd (the service initramfs) to carry them");
 	if (!vm->initrd)
 		return 0;
 	struct src_pos ipos = vm->pos[VMK_INITRD];
@@ -117,6 +127,8 @@ static int check_kernel(struct model *m, struct model_vm *vm, const struct resol
 		canonical(&vm->initrd_path);
 	}
 	vm->initrd_size = info.size;
+	vm->tokens_layer = svc_tokens_layer(vm, info.size, NULL, 0);
+	vm->initrd_size += vm->tokens_layer;
 	/* Same rule as hyp/core/config.c: the initrd goes to the top of RAM, page aligned. */
 	uint64_t used = vm->kernel_offset + vm->kernel_size;
 	if (vm->initrd_size + PAGE_BYTES > vm->memory - used)

@@ -28,6 +28,10 @@ static int p_user(struct yload *y, const struct field *f, const char *key, yaml_
                   void *obj);
 static int p_slice(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
                    void *obj);
+static int p_tokens(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                    void *obj);
+static int yv_token_str(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                        void *obj);
 
 #define VMF(n, k, fn, member, lo, hi, al)                                                          \
 	{                                                                                          \
@@ -55,6 +59,14 @@ static const struct field vm_fields[] = {
     VMF("storage", VMK_STORAGE, p_disks, disks, 0, 0, 0),
     VMF("virtio_console", VMK_VIRTIO_CONSOLE, yv_bool, virtio_console, 0, 0, 0),
     VMF("role", VMK_ROLE, yv_role, service, 0, 0, 0),
+    VMF("tokens", VMK_TOKENS, p_tokens, tokens, 0, 0, 0),
+};
+
+/* A tokens: entry; min selects the check of yv_token_str (0 id, 1 role, 2 sha256). */
+static const struct field token_fields[] = {
+    {"id", TK_ID, yv_token_str, offsetof(struct model_token, id), 0, MODEL_TOKEN_ID_MAX, 0},
+    {"role", TK_ROLE, yv_token_str, offsetof(struct model_token, role), 1, 9, 0},
+    {"sha256", TK_SHA256, yv_token_str, offsetof(struct model_token, sha256), 2, 64, 0},
 };
 
 #define HF(n, k, fn, member, lo, hi)                                                               \
@@ -265,6 +277,89 @@ static int p_disks(struct yload *y, const struct field *f, const char *key, yaml
 		if (!disk->image)
 			return diag_error(y->d, disk->at, what,
 			                  "image: missing (the disk image file)");
+	}
+	return 0;
+}
+
+/* id (as ferrovisord's: [A-Za-z0-9_-], first alphanumeric), role, or sha256 of a token. */
+static int yv_token_str(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                        void *obj)
+{
+	static const char *const roles[] = {"viewer", "operator", "admin"};
+	const char *s = yv_scalar(y, key, n, "a string");
+	size_t len;
+	bool ok = true;
+
+	if (!s)
+		return -1;
+	len = strlen(s);
+	if (f->min == 1) {
+		ok = false;
+		for (size_t i = 0; i < 3; i++)
+			ok = ok || strcmp(s, roles[i]) == 0;
+		if (!ok)
+			return diag_error(y->d, yv_pos(n), key,
+			                  "\"%s\" is not a role (viewer, operator, admin)", s);
+	} else if (f->min == 2) {
+		for (size_t i = 0; i < len; i++)
+			ok = ok && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'));
+		if (!ok || len != 64)
+			return diag_error(
+			    y->d, yv_pos(n), key,
+			    "expected the SHA-256 of the token text as 64 lowercase hex "
+			    "digits (printf %%s \"$TOKEN\" | sha256sum)");
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			char c = s[i];
+			bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			             (c >= '0' && c <= '9');
+			ok = ok && (alnum || (i > 0 && (c == '-' || c == '_')));
+		}
+		if (!ok || len == 0 || len > f->max)
+			return diag_error(
+			    y->d, yv_pos(n), key,
+			    "\"%s\": a token id is 1-%d of A-Z a-z 0-9 _ -, the first "
+			    "alphanumeric",
+			    s, MODEL_TOKEN_ID_MAX);
+	}
+	memcpy((char *)obj + f->off, s, len + 1);
+	return 0;
+}
+
+/* tokens: the service VM's API tokens, [{id, role, sha256}], ids unique. */
+static int p_tokens(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,
+                    void *obj)
+{
+	(void)f;
+	struct model_vm *vm = obj;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return diag_error(y->d, yv_pos(n), key,
+		                  "expected a list of {id, role, sha256}, not %s", yv_kind(n));
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yv_node(y, *it);
+		if (vm->nr_tokens == MODEL_TOKENS_MAX)
+			return diag_error(y->d, yv_pos(item), key, "more than %d tokens",
+			                  MODEL_TOKENS_MAX);
+		char what[48], prefix[64];
+		snprintf(what, sizeof(what), "%s[%u]", key, vm->nr_tokens);
+		snprintf(prefix, sizeof(prefix), "%s.", what);
+		struct model_token *t = &vm->tokens[vm->nr_tokens++];
+		memset(t, 0, sizeof(*t));
+		t->at = yv_pos(item);
+		if (load_map(y, item, what, token_fields,
+		             sizeof(token_fields) / sizeof(token_fields[0]), t, t->pos, prefix,
+		             false))
+			return -1;
+		if (!t->id[0] || !t->role[0] || !t->sha256[0])
+			return diag_error(y->d, t->at, what, "needs id, role and sha256");
+		for (unsigned i = 0; i + 1 < vm->nr_tokens; i++) {
+			if (strcmp(vm->tokens[i].id, t->id) == 0)
+				return diag_error(
+				    y->d, t->pos[TK_ID], what,
+				    "id \"%s\" is already the id of tokens[%u] (line %u)", t->id, i,
+				    vm->tokens[i].at.line);
+		}
 	}
 	return 0;
 }

@@ -6,7 +6,8 @@ responses, every $ref resolvable) and returns a list of errors. validate_respons
 path, method, status, ctype, body) finds the operation of a concrete path (templates such
 as /vms/{name} match one segment) and validates the body against the response's schema
 with the JSON-schema subset the document uses: type, enum, required, properties,
-additionalProperties, items, pattern, minimum, maximum, minLength, $ref.
+additionalProperties, items, pattern, minimum, maximum, minLength, $ref; a type may be
+[T, "null"].
 """
 
 import re
@@ -101,6 +102,11 @@ def validate(doc, schema, value, where="$"):
     schema = resolve(doc, schema)
     errs = []
     t = schema.get("type")
+    if isinstance(t, list):  # OpenAPI 3.1 / JSON schema: [T, "null"] (one T besides null)
+        if value is None:
+            return [] if "null" in t else [f"{where}: null where {t} expected"]
+        rest = [x for x in t if x != "null"]
+        t = rest[0] if len(rest) == 1 else None
     types = {"object": dict, "array": list, "string": str, "boolean": bool}
     if t == "integer":
         if isinstance(value, bool) or not (isinstance(value, int) or

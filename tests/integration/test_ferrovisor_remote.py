@@ -27,11 +27,24 @@ EXAMPLE = ROOT / "examples" / "remote-vm.yaml"
 TIMEOUT = 60
 
 
+# The bearer token cli() hands the CLI ($FERROVISOR_TOKEN): the running daemon's first admin
+# token, set by daemon().
+_token = [None]
+
+
+def daemon():
+    d = Daemon(load_doc())
+    _token[0] = d.token
+    return d
+
+
 def cli(url, *args, env_api=None):
     """Run the CLI; returns (exit code, stdout, stderr). url None: no --api option."""
-    env = {k: v for k, v in os.environ.items() if k != "FERROVISOR_API"}
+    env = {k: v for k, v in os.environ.items() if k not in ("FERROVISOR_API", "FERROVISOR_TOKEN")}
     if env_api is not None:
         env["FERROVISOR_API"] = env_api
+    if _token[0]:
+        env["FERROVISOR_TOKEN"] = _token[0]
     cmd = [str(TOOL)] + (["--api", url] if url is not None else []) + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env)
     return p.returncode, p.stdout, p.stderr
@@ -56,7 +69,7 @@ def check_tool():
 
 def test_remote_vm_commands():
     check_tool()
-    with Daemon(load_doc()) as d:
+    with daemon() as d:
         url = f"http://127.0.0.1:{d.port}"
         out, _ = expect(cli(url, "vm", "list"), 0, where="stdout")
         rows = [line.split() for line in out.splitlines()]
@@ -98,7 +111,7 @@ def test_remote_vm_commands():
 
 def test_remote_errors():
     check_tool()
-    with Daemon(load_doc()) as d:
+    with daemon() as d:
         url = f"http://127.0.0.1:{d.port}"
         before = d.call("GET", "/vms", expect=200)[2]["vms"]
 

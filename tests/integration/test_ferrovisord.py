@@ -17,6 +17,7 @@ import time
 
 import yaml
 
+import fvapi
 import fvtest
 import openapi_check
 
@@ -34,45 +35,21 @@ def load_doc():
     return doc
 
 
-class Daemon:
-    """A ferrovisord on 127.0.0.1:<free port>; every call validated against the doc."""
+class Daemon(fvapi.SimDaemon):
+    """A ferrovisord on 127.0.0.1:<free port>; every call validated against the doc and
+    sent with the daemon's first admin token unless a token (or "" for none) is given."""
 
-    def __init__(self, doc):
-        if not DAEMON.is_file():
-            raise fvtest.TestFailure(f"{DAEMON} missing: run `make ferrovisord`")
+    def __init__(self, doc, state_dir=None):
+        super().__init__(state_dir=state_dir)
         self.doc = doc
         self.covered = set()
-        self.proc = subprocess.Popen([str(DAEMON), "--port", "0", "--openapi", str(DOC_PATH)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if "listening on http://127.0.0.1:" not in line:
-            self.close()
-            raise fvtest.TestFailure(f"ferrovisord did not start: {line!r}")
-        self.port = int(line.split("127.0.0.1:")[1].split("/")[0])
 
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        alive = self.proc.poll() is None
-        self.close()
-        if exc[0] is None and not alive:
-            raise fvtest.TestFailure(f"ferrovisord died (exit {self.proc.returncode})")
-
-    def call(self, method, path, body=None, headers=None, expect=None):
+    def call(self, method, path, body=None, headers=None, expect=None, token=None):
         """One request; returns (status, headers, parsed body). Validates the response
         against the document and, with expect, its status."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        c.request(method, "/api/v1" + path, body=body, headers=headers or {})
+        c.request(method, "/api/v1" + path, body=body,
+                  headers=fvapi.headers(self.token if token is None else token, headers))
         r = c.getresponse()
         raw = r.read()
         c.close()
@@ -191,6 +168,20 @@ def test_every_endpoint_against_openapi():
         d.call("DELETE", "/vms/service", expect=403)
         assert d.state("service") == "running"
 
+        # Tokens, whoami and the audit log (test_ferrovisord_auth.py goes further).
+        assert d.call("GET", "/whoami", expect=200)[2] == {"id": "admin", "role": "admin"}
+        new = d.call("POST", "/tokens", body=json.dumps({"id": "ci", "role": "viewer"}),
+                     headers={"Content-Type": "application/json"}, expect=201)[2]
+        assert new["id"] == "ci" and new["role"] == "viewer" and new["token"].startswith("fvt_ci.")
+        assert d.call("GET", "/whoami", token=new["token"], expect=200)[2]["role"] == "viewer"
+        ids = [t["id"] for t in d.call("GET", "/tokens", expect=200)[2]["tokens"]]
+        assert ids == ["admin", "ci"], ids
+        d.call("DELETE", "/tokens/ci", expect=204)
+        d.call("GET", "/whoami", token=new["token"], expect=401)
+        recs = d.call("GET", "/audit?limit=500", expect=200)[2]["records"]
+        assert [(r["op"], r["status"], r["token"]) for r in recs[-2:]] == [
+            ("DELETE /api/v1/tokens/ci", 204, "admin"), ("GET /api/v1/whoami", 401, None)], recs
+
         missing = {(p, m) for p, item in doc["paths"].items()
                    for m in openapi_check.METHODS if m in openapi_check.resolve(doc, item)}
         missing -= d.covered
@@ -256,6 +247,7 @@ def test_upload_progress_and_abort():
     with Daemon(doc) as d:
         total = 4 << 20
         head = (f"POST /api/v1/vms?name=big&memory_mb=256 HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {d.token}\r\n"
                 f"Content-Type: application/octet-stream\r\nContent-Length: {total}\r\n\r\n")
         s = socket.create_connection(("127.0.0.1", d.port), timeout=20)
         s.sendall(head.encode() + b"\xa5" * (total // 4))

@@ -22,6 +22,7 @@ import urllib.request
 
 import yaml
 
+import fvapi
 import fvtest
 import openapi_check
 from hyp import assert_healthy, heartbeat, hyp_cmd
@@ -36,9 +37,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The daemon's first admin token, read from the console by each test (fvapi).
+_token = [None]
+
+
 def _get(url, method="GET"):
     try:
-        req = urllib.request.Request(url, method=method)
+        req = urllib.request.Request(url, method=method, headers=fvapi.headers(_token[0]))
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.headers.get("Content-Type"), json.loads(r.read())
     except urllib.error.HTTPError as e:
@@ -88,6 +93,7 @@ def test_ferrovisord_serves_host_from_service_vm():
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend sim\)",
                  400)
+        _token[0] = fvapi.console_admin_token(q)
         base = f"http://127.0.0.1:{port}/api/v1"
         deadline = time.monotonic() + 120
         while True:
@@ -125,6 +131,7 @@ def test_ferrovisord_manages_vms_through_control_channel():
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
+        _token[0] = fvapi.console_admin_token(q)
         base = f"http://127.0.0.1:{port}/api/v1"
         status, _, host = _first_get(base + "/host")
         assert status == 200 and host["backend"] == "hvc", (status, host)

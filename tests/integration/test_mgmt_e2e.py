@@ -21,6 +21,7 @@ import urllib.request
 
 import yaml
 
+import fvapi
 import fvtest
 import openapi_check
 from hyp import heartbeat, hyp_cmd
@@ -47,13 +48,14 @@ def _free_port():
 
 
 class Api:
-    def __init__(self, doc, port):
+    def __init__(self, doc, port, token):
         self.doc = doc
+        self.token = token
         self.port = port
         self.base = f"http://127.0.0.1:{port}/api/v1"
 
     def request(self, method, path, body=None, ctype=None):
-        headers = {"Content-Type": ctype} if ctype else {}
+        headers = fvapi.headers(self.token, {"Content-Type": ctype} if ctype else {})
         req = urllib.request.Request(self.base + path, data=body, method=method,
                                      headers=headers)
         try:
@@ -125,7 +127,7 @@ def test_mgmt_end_to_end_from_host():
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
-        api = Api(doc, port)
+        api = Api(doc, port, fvapi.console_admin_token(q))
         deadline = time.monotonic() + 120
         while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
             try:

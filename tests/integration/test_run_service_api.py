@@ -101,3 +101,6 @@ def test_make_run_config_has_service_vm():
     svc = shown[shown.index('name: "svc"'):]
     assert "role: service" in svc and 'switch: "mgmt"' in svc, svc
     assert "fv.svc.backend=hvc" in svc and "svc-initramfs.cpio.gz" in svc, svc
+    # Its state disk (tokens, audit log) is its first virtio disk, /dev/vda.
+    assert "fv.svc.state=/dev/vda" in svc and "svc-state.img" in svc, svc
+    assert "guest virtio device 0 " in svc[svc.index("svc-state.img"):], svc

@@ -166,7 +166,7 @@ static const struct bad_case bad_cases[] = {
     {"unknown_key_list", KERNEL "colour: blue\n",
      "vm.yaml:2:1: colour: unknown key (known keys: name, vcpus, memory, memory_base, kernel, "
      "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, template, "
-     "uart, uart_base, network, storage, virtio_console, role, host, vms)"},
+     "uart, uart_base, network, storage, virtio_console, role, tokens, host, vms)"},
     {"duplicate_key", KERNEL "vcpus: 1\nvcpus: 2\n",
      "vm.yaml:3:1: vcpus: given twice (first at line 2)"},
     {"affinity_alias_twice", KERNEL "cpus: [0]\naffinity: [1]\n",

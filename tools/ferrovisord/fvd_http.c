@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fvd_audit.h"
+#include "fvd_auth.h"
+#include "fvd_auth_api.h"
 #include "fvd_json.h"
 #include "fvd_route.h"
 #include "fvd_www.h"
@@ -42,6 +45,8 @@ struct fvd_http {
 	const char *openapi;
 	const char *www; /* dashboard directory (fvd_www.h) */
 	uint16_t port;
+	struct fvd_auth *auth;
+	struct fvd_audit *audit;
 };
 
 struct fvd_req {
@@ -52,7 +57,42 @@ struct fvd_req {
 	bool creating;
 	int upload_err; /* first backend error of the upload, reported at its end */
 	char name[FVD_NAME_MAX + 1];
+	/* Authentication and audit (fvd_auth.h, fvd_audit.h). */
+	bool audit;        /* record this request (mutating, or its token refused) */
+	bool unauthorized; /* the response is a 401: add WWW-Authenticate */
+	bool has_token;    /* tok_id/tok_role name a valid token */
+	char tok_id[FVD_TOKEN_ID_MAX + 1];
+	enum fvd_role tok_role;
+	char source[48];     /* client address */
+	char op[160];        /* "METHOD /path" */
+	size_t body_len;     /* body kept for endpoints that read one (POST /tokens) */
+	char body[4096 + 1]; /* HTTP_BODY_MAX + 1 */
 };
+
+/* The request being answered: libmicrohttpd runs every handler on its one polling thread,
+ * so this is set at each call of http_access and read by http_send, which writes the audit
+ * record before queuing the response. */
+static struct fvd_req *http_cur;
+static struct fvd_http *http_cur_h;
+
+/* The audit record of the current request, if it needs one, on disk before its answer. */
+static void http_audit(unsigned status)
+{
+	struct fvd_req *rq = http_cur;
+	struct fvd_audit_rec r;
+
+	if (!rq || !rq->audit || !http_cur_h || !http_cur_h->audit)
+		return;
+	rq->audit = false; /* once per request */
+	r.token = rq->has_token ? rq->tok_id : NULL;
+	r.role = rq->has_token ? fvd_role_name(rq->tok_role) : NULL;
+	r.source = rq->source;
+	r.op = rq->op;
+	r.target = rq->name[0] ? rq->name : rq->route.name;
+	r.status = status;
+	/* An audit log that cannot be written is reported; the request has happened. */
+	fvd_audit_append(http_cur_h->audit, &r);
+}
 
 static MHD_Result_t http_send(struct MHD_Connection *c, unsigned status, const char *ctype,
                               char *body, const char *allow, const char *location)
@@ -66,6 +106,10 @@ static MHD_Result_t http_send(struct MHD_Connection *c, unsigned status, const c
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (http_cur && http_cur->unauthorized)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		                        "Bearer realm=\"ferrovisor\"");
+	http_audit(status);
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (location)
@@ -108,6 +152,7 @@ static const struct fvd_problem_kind http_k_notfound = {404, "not-found", "No su
 static const struct fvd_problem_kind http_k_method = {405, "method-not-allowed",
                                                       "Method not allowed"};
 static const struct fvd_problem_kind http_k_badname = {400, "invalid-name", "Invalid VM name"};
+static const struct fvd_problem_kind http_k_badtoken = {400, "invalid-name", "Invalid token id"};
 static const struct fvd_problem_kind http_k_toobig = {413, "too-large", "Request body too large"};
 static const struct fvd_problem_kind http_k_length = {411, "length-required",
                                                       "Content-Length required"};
@@ -262,15 +307,113 @@ static MHD_Result_t http_get_openapi(struct fvd_http *h, struct MHD_Connection *
 	return http_send(c, 200, "application/yaml", buf, NULL, NULL);
 }
 
+static MHD_Result_t http_get_whoami(struct fvd_http *h, struct MHD_Connection *c,
+                                    struct fvd_req *rq, const char *url)
+{
+	(void)h;
+	(void)url;
+	return http_send_json(c, 200, fvd_auth_json_whoami(rq->tok_id, rq->tok_role),
+	                      "application/json", NULL, NULL);
+}
+
+static MHD_Result_t http_get_tokens(struct fvd_http *h, struct MHD_Connection *c,
+                                    struct fvd_req *rq, const char *url)
+{
+	(void)rq;
+	(void)url;
+	return http_send_json(c, 200, fvd_auth_json_tokens(h->auth), "application/json", NULL,
+	                      NULL);
+}
+
+static const struct fvd_problem_kind http_k_token_body = {400, "invalid-request",
+                                                          "Invalid token request"};
+
+static MHD_Result_t http_post_tokens(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url)
+{
+	char detail[200];
+	char location[sizeof(FVD_API_PREFIX) + 8 + FVD_TOKEN_ID_MAX];
+	cJSON *out;
+	int err =
+	    fvd_auth_api_create(h->auth, rq->body, rq->body_len, &out, detail, sizeof(detail));
+	const cJSON *id;
+
+	if (err == FVD_E_INVAL)
+		return http_problem_kind(c, &http_k_token_body, url, NULL, "%s", detail);
+	if (err) {
+		const struct fvd_problem_kind *k = fvd_route_problem(err);
+		struct fvd_problem_kind kk = {k->status, k->slug, "Token not created"};
+
+		return http_problem_kind(c, &kk, url, NULL, "%s", detail);
+	}
+	if (!out)
+		return MHD_NO;
+	id = cJSON_GetObjectItemCaseSensitive(out, "id");
+	snprintf(rq->name, sizeof(rq->name), "%s", cJSON_GetStringValue(id));
+	snprintf(location, sizeof(location), FVD_API_PREFIX "/tokens/%s", rq->name);
+	return http_send_json(c, 201, out, "application/json", NULL, location);
+}
+
+static const struct fvd_problem_kind http_k_token_gone = {404, "token-not-found", "No such token"};
+static const struct fvd_problem_kind http_k_token_kept = {
+    409, "token-protected", "Token cannot be deleted through the API"};
+
+static MHD_Result_t http_delete_token(struct fvd_http *h, struct MHD_Connection *c,
+                                      struct fvd_req *rq, const char *url)
+{
+	int err = fvd_auth_delete(h->auth, rq->route.name);
+
+	if (err == FVD_E_NOTFOUND)
+		return http_problem_kind(c, &http_k_token_gone, url, NULL, "no token '%s'",
+		                         rq->route.name);
+	if (err == FVD_E_DENIED)
+		return http_problem_kind(c, &http_k_token_kept, url, NULL,
+		                         "token '%s' is configured in the YAML or the last admin "
+		                         "token",
+		                         rq->route.name);
+	if (err)
+		return http_backend_err(c, err, url, "token", rq->route.name);
+	return http_send(c, 204, "text/plain", strdup(""), NULL, NULL);
+}
+
+static MHD_Result_t http_get_audit(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                   const char *url)
+{
+	const char *after_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+	uint64_t after = 0, limit;
+	cJSON *page;
+
+	(void)rq;
+	if (after_s && !http_parse_u64(after_s, &after))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'after' must be a record number");
+	if (!http_uint_arg(c, "limit", 100, FVD_AUDIT_PAGE_MAX, &limit))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'limit' must be an integer in 1..%u",
+		                         FVD_AUDIT_PAGE_MAX);
+	page = fvd_audit_page(h->audit, after, (size_t)limit);
+	if (!page)
+		return http_backend_err(c, FVD_E_IO, url, "audit", "log");
+	return http_send_json(c, 200, page, "application/json", NULL, NULL);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
 	http_handler fn;
 } http_handlers[] = {
-    {FVD_EP_HOST, FVD_M_GET, http_get_host},       {FVD_EP_VMS, FVD_M_GET, http_get_vms},
-    {FVD_EP_VMS, FVD_M_POST, http_post_vms},       {FVD_EP_VM, FVD_M_GET, http_get_vm},
-    {FVD_EP_VM, FVD_M_DELETE, http_delete_vm},     {FVD_EP_VM_ACTION, FVD_M_POST, http_post_action},
+    {FVD_EP_HOST, FVD_M_GET, http_get_host},
+    {FVD_EP_VMS, FVD_M_GET, http_get_vms},
+    {FVD_EP_VMS, FVD_M_POST, http_post_vms},
+    {FVD_EP_VM, FVD_M_GET, http_get_vm},
+    {FVD_EP_VM, FVD_M_DELETE, http_delete_vm},
+    {FVD_EP_VM_ACTION, FVD_M_POST, http_post_action},
     {FVD_EP_OPENAPI, FVD_M_GET, http_get_openapi},
+    {FVD_EP_WHOAMI, FVD_M_GET, http_get_whoami},
+    {FVD_EP_TOKENS, FVD_M_GET, http_get_tokens},
+    {FVD_EP_TOKENS, FVD_M_POST, http_post_tokens},
+    {FVD_EP_TOKEN, FVD_M_DELETE, http_delete_token},
+    {FVD_EP_AUDIT, FVD_M_GET, http_get_audit},
 };
 
 /* ------------------------------------------------------------------ request flow */
@@ -349,6 +492,58 @@ static int http_create_begin(struct fvd_http *h, struct MHD_Connection *c, struc
 	return 0;
 }
 
+static const struct fvd_problem_kind http_k_unauth = {401, "unauthorized",
+                                                      "Authentication required"};
+static const struct fvd_problem_kind http_k_forbidden = {403, "forbidden", "Role not sufficient"};
+
+/* First call of a request: who is asking, what will be recorded, and whether the token
+ * may call this method on this endpoint (fvd_auth_min_role, the one role table). Returns
+ * 0 to go on, or queues 401/403 and returns its MHD result + 1. */
+static int http_authorize(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                          const char *url, const char *method, MHD_Result_t *ret)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr_in *sa = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
+	enum fvd_role min = fvd_auth_min_role(rq->route.ep, rq->method);
+	const struct fvd_token *t;
+	const char *why = "";
+	const char *qname;
+
+	if (sa && sa->sin_family == AF_INET)
+		inet_ntop(AF_INET, &sa->sin_addr, rq->source, sizeof(rq->source));
+	snprintf(rq->op, sizeof(rq->op), "%.15s %.140s", method, url);
+	qname = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+	if (rq->route.ep == FVD_EP_VMS && qname && fvd_route_valid_name(qname, strlen(qname)))
+		memcpy(rq->name, qname, strlen(qname) + 1);
+	/* Every request that can change something is recorded, allowed or not. */
+	rq->audit = rq->method != FVD_M_GET;
+	if (min == FVD_ROLE_PUBLIC || !h->auth)
+		return 0;
+	t = fvd_auth_check(
+	    h->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+	    &why);
+	if (!t) {
+		rq->audit = true;
+		rq->unauthorized = true;
+		*ret = http_problem_kind(c, &http_k_unauth, url, NULL, "%s", why);
+		return 1;
+	}
+	rq->has_token = true;
+	memcpy(rq->tok_id, t->id, sizeof(rq->tok_id));
+	rq->tok_role = t->role;
+	/* Unknown paths and methods are answered (404, 405) before the role check. */
+	if (rq->route.ep == FVD_EP_NONE || !(fvd_route_allowed(rq->route.ep) & rq->method))
+		return 0;
+	if (t->role < min) {
+		*ret = http_problem_kind(c, &http_k_forbidden, url, NULL,
+		                         "%s %s needs role %s; token '%s' has role %s", method, url,
+		                         fvd_role_name(min), t->id, fvd_role_name(t->role));
+		return 1;
+	}
+	return 0;
+}
+
 static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload_data,
                                 size_t *upload_size, void **con_cls)
@@ -358,6 +553,8 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 	MHD_Result_t ret;
 
 	(void)version;
+	http_cur_h = h;
+	http_cur = rq;
 	if (!rq) {
 		unsigned allowed;
 
@@ -368,8 +565,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 		/* The dashboard's pages and assets live outside the API prefix. */
 		if (fvd_www_claims(url))
 			return (MHD_Result_t)fvd_www_serve(c, h->www, url, method);
+		http_cur = rq;
 		fvd_route_parse(url, &rq->route);
 		rq->method = fvd_route_method(method);
+		if (http_authorize(h, c, rq, url, method, &ret))
+			return ret;
 		allowed = fvd_route_allowed(rq->route.ep);
 		/* Errors known from the headers are answered before any body is read. */
 		if (rq->route.ep == FVD_EP_NONE)
@@ -380,6 +580,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 			return http_problem_kind(c, &http_k_method, url,
 			                         fvd_route_allow_header(rq->route.ep),
 			                         "%s does not accept %s", url, method);
+		if (rq->route.bad_name && rq->route.ep == FVD_EP_TOKEN)
+			return http_problem_kind(c, &http_k_badtoken, url, NULL,
+			                         "token ids are 1-%d of A-Z a-z 0-9 _ -, the first "
+			                         "alphanumeric",
+			                         FVD_TOKEN_ID_MAX);
 		if (rq->route.bad_name)
 			return http_problem_kind(c, &http_k_badname, url, NULL,
 			                         "VM names are 1-%d of A-Z a-z 0-9 _ -, the first "
@@ -411,7 +616,12 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 				    h->be->ops->create_chunk(h->be->ctx, rq->name, upload_data, n);
 			return MHD_YES;
 		}
-		/* Endpoints without a body: refuse a large one at its end. */
+		/* Other endpoints: keep what fits (POST /tokens reads it), refuse a large body at
+		 * its end. */
+		if (rq->body_len + n <= HTTP_BODY_MAX) {
+			memcpy(rq->body + rq->body_len, upload_data, n);
+			rq->body_len += n;
+		}
 		return MHD_YES;
 	}
 	if (!rq->creating && rq->body_seen > HTTP_BODY_MAX)
@@ -438,6 +648,11 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!rq)
 		return;
+	/* A recorded request that got no answer (client gone mid-upload): status 0. */
+	http_cur_h = h;
+	http_cur = rq;
+	http_audit(0);
+	http_cur = NULL;
 	if (rq->creating)
 		h->be->ops->create_end(h->be->ctx, rq->name, false);
 	free(rq);
@@ -463,6 +678,8 @@ struct fvd_http *fvd_http_start(const struct fvd_http_opts *o, struct fvd_backen
 	h->be = be;
 	h->openapi = o->openapi;
 	h->www = o->www ? o->www : FVD_WWW_DEFAULT_DIR;
+	h->auth = o->auth;
+	h->audit = o->audit;
 	h->mhd = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, o->port, NULL, NULL, http_access,
 	    h, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,

@@ -8,15 +8,19 @@
 
 #include <stdint.h>
 
+#include "fvd_audit.h"
+#include "fvd_auth.h"
 #include "fvd_backend.h"
 
 struct fvd_http;
 
 struct fvd_http_opts {
-	const char *listen;  /* IPv4 address to bind, e.g. "127.0.0.1" or "0.0.0.0" */
-	uint16_t port;       /* 0: any free port */
-	const char *openapi; /* file served at /api/v1/openapi.yaml, or NULL */
-	const char *www;     /* dashboard directory served at / and /ui/, NULL: the default */
+	const char *listen;      /* IPv4 address to bind, e.g. "127.0.0.1" or "0.0.0.0" */
+	uint16_t port;           /* 0: any free port */
+	const char *openapi;     /* file served at /api/v1/openapi.yaml, or NULL */
+	const char *www;         /* dashboard directory served at / and /ui/, NULL: the default */
+	struct fvd_auth *auth;   /* tokens; NULL serves without authentication (unit tests) */
+	struct fvd_audit *audit; /* audit log; NULL records nothing */
 };
 
 /* Starts serving; returns NULL with a message on stderr when the address is bad or the

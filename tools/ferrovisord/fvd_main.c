@@ -6,9 +6,10 @@
  * service VM's control console, docs/control-protocol.md).
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
- *               [--openapi FILE] [--www DIR]
+ *               [--openapi FILE] [--www DIR] [--state-dir DIR] [--tokens FILE]
  *
- * Prints "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
+ * On its first start (no DIR/tokens.json) it prints "ferrovisord: first admin token: fvt_..."
+ * once; then "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
  * serves, and runs until SIGINT or SIGTERM.
  */
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fvd_audit.h"
+#include "fvd_auth.h"
 #include "fvd_http.h"
 #include "fvd_sim.h"
 #include "fvd_www.h"
@@ -36,7 +39,10 @@ static void main_usage(FILE *f)
 	           "                  control protocol, docs/control-protocol.md)\n"
 	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
 	           "  --www DIR       serve the web dashboard from DIR at / and /ui/\n"
-	           "                  (default " FVD_WWW_DEFAULT_DIR ")\n");
+	           "                  (default " FVD_WWW_DEFAULT_DIR ")\n"
+	           "  --state-dir DIR token store and audit log (DIR/tokens.json, DIR/audit.log);\n"
+	           "                  without it both last only as long as the daemon\n"
+	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -57,6 +63,11 @@ static bool main_port(const char *s, uint16_t *out)
 int main(int argc, char **argv)
 {
 	static struct fvd_sim sim;
+	static struct fvd_auth auth;
+	static struct fvd_audit audit;
+	char first_token[FVD_TOKEN_TEXT];
+	const char *state_dir = NULL, *tokens = NULL;
+	bool first = false;
 	struct fvd_http_opts o = {.listen = "127.0.0.1", .port = 8080, .openapi = NULL};
 	struct fvd_backend be = {.ops = &fvd_sim_ops, .ctx = &sim};
 	const char *backend = "sim";
@@ -93,6 +104,10 @@ int main(int argc, char **argv)
 			o.openapi = v;
 		} else if (strcmp(a, "--www") == 0) {
 			o.www = v;
+		} else if (strcmp(a, "--state-dir") == 0) {
+			state_dir = v;
+		} else if (strcmp(a, "--tokens") == 0) {
+			tokens = v;
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);
@@ -126,6 +141,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferrovisord: --backend '%s': sim or hvc\n", backend);
 		return 2;
 	}
+
+	if (fvd_auth_init(&auth, state_dir, tokens, first_token, &first) != 0 ||
+	    fvd_audit_open(&audit, state_dir) != 0)
+		return 1;
+	o.auth = &auth;
+	o.audit = &audit;
+	/* No default password: the first admin token is random and shown only now. */
+	if (first)
+		printf("ferrovisord: first admin token: %s\n", first_token);
+	if (!state_dir)
+		printf("ferrovisord: no --state-dir: tokens and audit log are not kept\n");
+	memset(first_token, 0, sizeof(first_token));
 
 	/* Block the stop signals before the server thread starts, so it inherits the mask
 	 * and only sigwait below receives them. */

@@ -25,6 +25,10 @@ static const struct {
     [FVD_EP_VM] = {FVD_M_GET | FVD_M_DELETE, "GET, DELETE"},
     [FVD_EP_VM_ACTION] = {FVD_M_POST, "POST"},
     [FVD_EP_OPENAPI] = {FVD_M_GET, "GET"},
+    [FVD_EP_WHOAMI] = {FVD_M_GET, "GET"},
+    [FVD_EP_TOKENS] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
+    [FVD_EP_TOKEN] = {FVD_M_DELETE, "DELETE"},
+    [FVD_EP_AUDIT] = {FVD_M_GET, "GET"},
 };
 
 /* Indexed by -err. */
@@ -111,6 +115,26 @@ static bool route_seg_is(const char *s, size_t n, const char *lit)
 	return n == strlen(lit) && memcmp(s, lit, n) == 0;
 }
 
+/* "/tokens" and "/tokens/{id}" (p is what follows "tokens"); a bad id is bad_name. */
+static void route_parse_tokens(const char *p, struct fvd_route *out)
+{
+	size_t n;
+
+	if (*p == '\0') {
+		out->ep = FVD_EP_TOKENS;
+		return;
+	}
+	p++;
+	n = route_seg(p);
+	if (n == 0 || p[n] != '\0')
+		return;
+	out->ep = FVD_EP_TOKEN;
+	if (!fvd_route_valid_name(p, n))
+		out->bad_name = true;
+	else
+		memcpy(out->name, p, n);
+}
+
 void fvd_route_parse(const char *path, struct fvd_route *out)
 {
 	size_t plen = strlen(FVD_API_PREFIX);
@@ -129,6 +153,18 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "openapi.yaml") && p[n] == '\0') {
 		out->ep = FVD_EP_OPENAPI;
+		return;
+	}
+	if (route_seg_is(p, n, "whoami") && p[n] == '\0') {
+		out->ep = FVD_EP_WHOAMI;
+		return;
+	}
+	if (route_seg_is(p, n, "audit") && p[n] == '\0') {
+		out->ep = FVD_EP_AUDIT;
+		return;
+	}
+	if (route_seg_is(p, n, "tokens")) {
+		route_parse_tokens(p + n, out);
 		return;
 	}
 	if (!route_seg_is(p, n, "vms"))

@@ -18,6 +18,10 @@ enum fvd_endpoint {
 	FVD_EP_VM,        /* /api/v1/vms/{name} */
 	FVD_EP_VM_ACTION, /* /api/v1/vms/{name}/{action} */
 	FVD_EP_OPENAPI,   /* /api/v1/openapi.yaml */
+	FVD_EP_WHOAMI,    /* /api/v1/whoami */
+	FVD_EP_TOKENS,    /* /api/v1/tokens */
+	FVD_EP_TOKEN,     /* /api/v1/tokens/{id} (id in name) */
+	FVD_EP_AUDIT,     /* /api/v1/audit */
 	FVD_EP__COUNT,
 };
 
@@ -30,7 +34,7 @@ enum fvd_method {
 
 struct fvd_route {
 	enum fvd_endpoint ep;
-	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION */
+	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION, FVD_EP_TOKEN */
 	enum fvd_action action;      /* FVD_EP_VM_ACTION */
 	bool bad_name;               /* the path names a VM with an invalid name */
 };
