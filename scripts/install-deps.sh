@@ -6,6 +6,8 @@ set -eu
 
 need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck cpio gnuplot clang qemu-img"
 need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev"
+# Metrics tests (issue 12): a real Prometheus server and promtool.
+need_tools="$need_tools prometheus promtool"
 
 missing=0
 for t in $need_tools; do
@@ -51,4 +53,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	libfdt-dev libyaml-dev libcmocka-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev python3-yaml \
 	python3 pkg-config make gcc libc6-dev \
 	gpgv debian-archive-keyring ca-certificates gnuplot-nox clang
+$SUDO apt-get install -y -q --no-install-recommends prometheus
 echo "install-deps: done"

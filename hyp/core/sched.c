@@ -31,9 +31,11 @@ static void mark_runnable(struct vcpu *v, uint64_t now)
 
 static void mark_running(struct vcpu *v, uint64_t now)
 {
-	if (v->state == VCPU_RUNNABLE && now > v->runnable_since)
+	if (v->state == VCPU_RUNNABLE && now > v->runnable_since) {
 		__atomic_store_n(&v->steal_ns, v->steal_ns + (now - v->runnable_since),
 		                 __ATOMIC_RELAXED);
+		v->stats.steal_total_ns += now - v->runnable_since;
+	}
 	v->state = VCPU_RUNNING;
 }
 
@@ -269,6 +271,7 @@ static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 		return NULL;
 	if (sched_rq_migrate(rq_of((unsigned)from), &c->rq, se, now) != 0)
 		return NULL;
+	c->stats.migrations_in++;
 	return sched_rq_pick_next(&c->rq, now);
 }
 
@@ -355,8 +358,12 @@ void sched_run(void)
 
 		if (!next) {
 			uint64_t t0 = time_now_ns();
+			/* Readers (metrics) add the idle period in progress: idle_since != 0. */
+			__atomic_store_n(&c->idle_since, t0, __ATOMIC_RELAXED);
 			arch_cpu_idle();
-			c->stats.idle_ns += time_now_ns() - t0;
+			__atomic_store_n(&c->stats.idle_ns, c->stats.idle_ns + (time_now_ns() - t0),
+			                 __ATOMIC_RELAXED);
+			__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
 			continue;
 		}
 		bool stopped = handle_stop_request(next);
