@@ -25,6 +25,8 @@ static const struct {
     [FVD_EP_VM] = {FVD_M_GET | FVD_M_DELETE, "GET, DELETE"},
     [FVD_EP_VM_ACTION] = {FVD_M_POST, "POST"},
     [FVD_EP_OPENAPI] = {FVD_M_GET, "GET"},
+    [FVD_EP_METRICS] = {FVD_M_GET, "GET"},
+    [FVD_EP_STATS] = {FVD_M_GET, "GET"},
 };
 
 /* Indexed by -err. */
@@ -119,6 +121,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 
 	memset(out, 0, sizeof(*out));
 	out->ep = FVD_EP_NONE;
+	if (strcmp(p, "/metrics") == 0) {
+		out->ep = FVD_EP_METRICS;
+		return;
+	}
 	if (strncmp(p, FVD_API_PREFIX "/", plen + 1) != 0)
 		return;
 	p += plen + 1;
@@ -129,6 +135,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "openapi.yaml") && p[n] == '\0') {
 		out->ep = FVD_EP_OPENAPI;
+		return;
+	}
+	if (route_seg_is(p, n, "stats") && p[n] == '\0') {
+		out->ep = FVD_EP_STATS;
 		return;
 	}
 	if (!route_seg_is(p, n, "vms"))

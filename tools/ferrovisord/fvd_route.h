@@ -18,6 +18,8 @@ enum fvd_endpoint {
 	FVD_EP_VM,        /* /api/v1/vms/{name} */
 	FVD_EP_VM_ACTION, /* /api/v1/vms/{name}/{action} */
 	FVD_EP_OPENAPI,   /* /api/v1/openapi.yaml */
+	FVD_EP_METRICS,   /* /metrics (Prometheus, outside the API prefix) */
+	FVD_EP_STATS,     /* /api/v1/stats */
 	FVD_EP__COUNT,
 };
 
