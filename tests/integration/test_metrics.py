@@ -283,6 +283,15 @@ def test_prometheus_scrapes_hypervisor_and_alerts_fire():
             # The service VM's kernel read its disk's partition table.
             assert prom.value('ferrovisor_vm_blk_read_bytes_total{vm="svc",disk="vda"}') > 0
             assert prom.value('ferrovisor_vm_blk_requests_total{vm="svc",disk="vda"}') > 0
+            # Network: the service VM's NIC on lan0 received the scrapes (its view and the
+            # switch's view of its port), and the uplink port carried them in.
+            assert prom.value('ferrovisor_vm_net_rx_bytes_total{vm="svc",nic="eth0",'
+                              'switch="lan0"}') > 0
+            assert prom.value('ferrovisor_vm_net_tx_packets_total{vm="svc",nic="eth0"}') > 0
+            assert prom.value('ferrovisor_net_port_tx_packets_total{switch="lan0",vm="svc"}') > 0
+            assert prom.value('ferrovisor_net_port_rx_packets_total{switch="lan0",'
+                              'vm="(uplink)"}') > 0
+            assert len(prom.query('ferrovisor_net_switch_dropped_total{switch="lan0"}')) == 1
             # Host: both CPUs, idle and busy, memory and heap gauges.
             assert len(prom.query("ferrovisor_host_cpu_seconds_total")) == 4
             assert prom.value('ferrovisor_host_heap_bytes{state="used"}') > 0
