@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Prometheus text exposition (format 0.0.4) and the JSON stats of ferrovisord (see
- * fvd_metrics.h). Pure: no HTTP, no backend; unit-tested on the host (tests/unit/test_fvd).
+ * Prometheus text exposition (format 0.0.4) of ferrovisord (see fvd_metrics.h; the JSON
+ * stats and the backend read are in fvd_stats.c). Pure: no HTTP, no backend; unit-tested on
+ * the host (tests/unit/test_fvd_metrics).
  *
  * The exposition is written family by family from one table: each family has its name,
  * type and help text and a function that emits its samples, so every family appears
@@ -9,13 +10,11 @@
  */
 #include "fvd_metrics.h"
 
-#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fvd_route.h"
 
@@ -144,30 +143,158 @@ static void sample_ns(struct mbuf *b, const char *name, const struct lbl *l, uin
 #define L2(k0, v0, k1, v1)         (&(struct lbl){{k0, k1}, {v0, v1}, 2})
 #define L3(k0, v0, k1, v1, k2, v2) (&(struct lbl){{k0, k1, k2}, {v0, v1, v2}, 3})
 
+/*
+ * Where a family's values come from. Most families are one field per CPU, VM, vCPU, device,
+ * switch or port, found by its offset in the snapshot struct (generic emitters below); the
+ * others have a function of their own.
+ */
+enum scope {
+	SC_FN,   /* fn writes the samples */
+	SC_HOST, /* one value: struct fvd_metrics field at off */
+	SC_CPU,  /* per CPU: struct fvd_m_cpu field at off, label cpu */
+	SC_VM,   /* per VM: struct fvd_m_vm field at off, label vm */
+	SC_VCPU, /* per vCPU: struct fvd_m_vcpu field at off, labels vm, vcpu */
+	SC_BLK,  /* per block device: counter off, labels vm, disk */
+	SC_NET,  /* per NIC: counter off, labels vm, nic, switch, port */
+	SC_SW,   /* per switch: struct fvd_m_switch field at off, label switch */
+	SC_PORT, /* per switch port: struct fvd_m_port field at off, labels switch, port, vm */
+};
+
+#define F_NS  0x1u /* nanoseconds, written as seconds */
+#define F_U32 0x2u /* the field is a uint32_t (else uint64_t) */
+
+struct family;
+
 struct ctx {
 	struct mbuf *b;
-	const char *name;
+	const struct family *f;
 	const struct fvd_metrics *m;
 	const struct fvd_metrics_self *self;
 };
 
-typedef void (*family_fn)(const struct ctx *c);
+struct family {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum scope scope;
+	size_t off;
+	unsigned flags; /* F_* */
+	void (*fn)(const struct ctx *c);
+	bool self; /* the daemon's own: written even when the hypervisor did not answer */
+};
 
-/* --- daemon */
+/* The field of the current family in a struct at base. */
+static void value(const struct ctx *c, const struct lbl *l, const void *base)
+{
+	uint64_t v = 0;
+
+	if (c->f->flags & F_U32) {
+		uint32_t x;
+
+		memcpy(&x, (const char *)base + c->f->off, sizeof(x));
+		v = x;
+	} else {
+		memcpy(&v, (const char *)base + c->f->off, sizeof(v));
+	}
+	if (c->f->flags & F_NS)
+		sample_ns(c->b, c->f->name, l, v);
+	else
+		sample_u(c->b, c->f->name, l, v);
+}
+
+static const char *switch_name(const struct fvd_metrics *m, int64_t sw)
+{
+	return sw >= 0 && sw < (int64_t)m->nr_switches ? m->sw[sw].name : "";
+}
+
+/* Samples of a family of any scope but SC_FN. */
+static void emit(const struct ctx *c)
+{
+	const struct fvd_metrics *m = c->m;
+	char num[12], port[12];
+
+	switch (c->f->scope) {
+	case SC_FN:
+		c->f->fn(c);
+		break;
+	case SC_HOST:
+		value(c, NULL, m);
+		break;
+	case SC_CPU:
+		for (uint32_t i = 0; i < m->nr_cpus; i++) {
+			snprintf(num, sizeof(num), "%u", m->cpu[i].cpu);
+			value(c, L1("cpu", num), &m->cpu[i]);
+		}
+		break;
+	case SC_VM:
+		for (uint32_t i = 0; i < m->nr_vms; i++)
+			value(c, L1("vm", m->vm[i].name), &m->vm[i]);
+		break;
+	case SC_VCPU:
+		for (uint32_t i = 0; i < m->nr_vms; i++) {
+			for (uint32_t k = 0; k < m->vm[i].nr_vcpus; k++) {
+				snprintf(num, sizeof(num), "%u", m->vm[i].vcpu[k].index);
+				value(c, L2("vm", m->vm[i].name, "vcpu", num), &m->vm[i].vcpu[k]);
+			}
+		}
+		break;
+	case SC_BLK:
+	case SC_NET:
+		for (uint32_t i = 0; i < m->nr_vms; i++) {
+			const struct fvd_m_vm *v = &m->vm[i];
+
+			for (uint32_t k = 0; k < v->nr_devs; k++) {
+				const struct fvd_m_dev *d = &v->dev[k];
+				uint64_t x = d->c[c->f->off];
+
+				if (c->f->scope == SC_BLK && d->kind == FVD_M_DEV_BLK) {
+					sample_u(c->b, c->f->name,
+					         L2("vm", v->name, "disk", d->name), x);
+				} else if (c->f->scope == SC_NET && d->kind == FVD_M_DEV_NET) {
+					snprintf(port, sizeof(port), "%u", d->port);
+					sample_u(c->b, c->f->name,
+					         &(struct lbl){{"vm", "nic", "switch", "port"},
+					                       {v->name, d->name,
+					                        switch_name(m, d->sw), port},
+					                       4},
+					         x);
+				}
+			}
+		}
+		break;
+	case SC_SW:
+		for (uint32_t i = 0; i < m->nr_switches; i++)
+			value(c, L1("switch", m->sw[i].name), &m->sw[i]);
+		break;
+	case SC_PORT:
+		for (uint32_t i = 0; i < m->nr_ports; i++) {
+			const struct fvd_m_port *p = &m->port[i];
+
+			snprintf(port, sizeof(port), "%u", p->port);
+			value(c,
+			      L3("switch", switch_name(m, p->sw), "port", port, "vm",
+			         p->uplink ? "(uplink)" : p->vm),
+			      p);
+		}
+		break;
+	}
+}
+
+/* --- families with a function of their own */
 
 static void f_up(const struct ctx *c)
 {
-	sample_u(c->b, c->name, NULL, c->self->up ? 1 : 0);
+	sample_u(c->b, c->f->name, NULL, c->self->up ? 1 : 0);
 }
 
 static void f_scrapes(const struct ctx *c)
 {
-	sample_u(c->b, c->name, NULL, c->self->scrapes);
+	sample_u(c->b, c->f->name, NULL, c->self->scrapes);
 }
 
 static void f_control_errors(const struct ctx *c)
 {
-	sample_u(c->b, c->name, NULL, c->self->control_errors);
+	sample_u(c->b, c->f->name, NULL, c->self->control_errors);
 }
 
 static void f_scrape_seconds(const struct ctx *c)
@@ -175,19 +302,7 @@ static void f_scrape_seconds(const struct ctx *c)
 	char num[32];
 
 	snprintf(num, sizeof(num), "%.6f", c->self->scrape_seconds);
-	sample(c->b, c->name, NULL, num);
-}
-
-/* --- host */
-
-static void f_uptime(const struct ctx *c)
-{
-	sample_ns(c->b, c->name, NULL, c->m->uptime_ns);
-}
-
-static void f_vms(const struct ctx *c)
-{
-	sample_u(c->b, c->name, NULL, c->m->nr_vms);
+	sample(c->b, c->f->name, NULL, num);
 }
 
 static void f_cpu_seconds(const struct ctx *c)
@@ -196,50 +311,9 @@ static void f_cpu_seconds(const struct ctx *c)
 		char cpu[12];
 
 		snprintf(cpu, sizeof(cpu), "%u", c->m->cpu[i].cpu);
-		sample_ns(c->b, c->name, L2("cpu", cpu, "mode", "idle"), c->m->cpu[i].idle_ns);
-		sample_ns(c->b, c->name, L2("cpu", cpu, "mode", "busy"), c->m->cpu[i].busy_ns);
+		sample_ns(c->b, c->f->name, L2("cpu", cpu, "mode", "idle"), c->m->cpu[i].idle_ns);
+		sample_ns(c->b, c->f->name, L2("cpu", cpu, "mode", "busy"), c->m->cpu[i].busy_ns);
 	}
-}
-
-/* One per-CPU value selected by offset into struct fvd_m_cpu. */
-static void per_cpu(const struct ctx *c, size_t off, bool u32)
-{
-	for (uint32_t i = 0; i < c->m->nr_cpus; i++) {
-		const char *base = (const char *)&c->m->cpu[i];
-		char cpu[12];
-		uint64_t v;
-
-		if (u32) {
-			uint32_t x;
-
-			memcpy(&x, base + off, sizeof(x));
-			v = x;
-		} else {
-			memcpy(&v, base + off, sizeof(v));
-		}
-		snprintf(cpu, sizeof(cpu), "%u", c->m->cpu[i].cpu);
-		sample_u(c->b, c->name, L1("cpu", cpu), v);
-	}
-}
-
-static void f_rq(const struct ctx *c)
-{
-	per_cpu(c, offsetof(struct fvd_m_cpu, rq_len), true);
-}
-
-static void f_cpu_exits(const struct ctx *c)
-{
-	per_cpu(c, offsetof(struct fvd_m_cpu, guest_exits), false);
-}
-
-static void f_switches(const struct ctx *c)
-{
-	per_cpu(c, offsetof(struct fvd_m_cpu, switches), false);
-}
-
-static void f_migrations(const struct ctx *c)
-{
-	per_cpu(c, offsetof(struct fvd_m_cpu, migrations_in), false);
 }
 
 static void f_host_irqs(const struct ctx *c)
@@ -248,8 +322,9 @@ static void f_host_irqs(const struct ctx *c)
 		char cpu[12];
 
 		snprintf(cpu, sizeof(cpu), "%u", c->m->cpu[i].cpu);
-		sample_u(c->b, c->name, L2("cpu", cpu, "type", "timer"), c->m->cpu[i].irqs_timer);
-		sample_u(c->b, c->name, L2("cpu", cpu, "type", "ipi"), c->m->cpu[i].irqs_ipi);
+		sample_u(c->b, c->f->name, L2("cpu", cpu, "type", "timer"),
+		         c->m->cpu[i].irqs_timer);
+		sample_u(c->b, c->f->name, L2("cpu", cpu, "type", "ipi"), c->m->cpu[i].irqs_ipi);
 	}
 }
 
@@ -257,46 +332,19 @@ static void f_pages(const struct ctx *c)
 {
 	const uint64_t pg = 4096;
 
-	sample_u(c->b, c->name, L1("state", "total"), c->m->pages_total * pg);
-	sample_u(c->b, c->name, L1("state", "free"), c->m->pages_free * pg);
-	sample_u(c->b, c->name, L1("state", "used"), c->m->pages_used * pg);
-	sample_u(c->b, c->name, L1("state", "reserved"), c->m->pages_reserved * pg);
-}
-
-static void f_page_fail(const struct ctx *c)
-{
-	sample_u(c->b, c->name, NULL, c->m->page_alloc_failures);
+	sample_u(c->b, c->f->name, L1("state", "total"), c->m->pages_total * pg);
+	sample_u(c->b, c->f->name, L1("state", "free"), c->m->pages_free * pg);
+	sample_u(c->b, c->f->name, L1("state", "used"), c->m->pages_used * pg);
+	sample_u(c->b, c->f->name, L1("state", "reserved"), c->m->pages_reserved * pg);
 }
 
 static void f_heap(const struct ctx *c)
 {
-	sample_u(c->b, c->name, L1("state", "total"), c->m->heap_total);
-	sample_u(c->b, c->name, L1("state", "used"), c->m->heap_used);
-	sample_u(c->b, c->name, L1("state", "free"), c->m->heap_free);
-	sample_u(c->b, c->name, L1("state", "peak"), c->m->heap_peak);
+	sample_u(c->b, c->f->name, L1("state", "total"), c->m->heap_total);
+	sample_u(c->b, c->f->name, L1("state", "used"), c->m->heap_used);
+	sample_u(c->b, c->f->name, L1("state", "free"), c->m->heap_free);
+	sample_u(c->b, c->f->name, L1("state", "peak"), c->m->heap_peak);
 }
-
-static void f_heap_fail(const struct ctx *c)
-{
-	sample_u(c->b, c->name, NULL, c->m->heap_alloc_failures);
-}
-
-static void f_ctl_frames(const struct ctx *c)
-{
-	sample_u(c->b, c->name, NULL, c->m->ctl_frames);
-}
-
-static void f_ctl_rejected(const struct ctx *c)
-{
-	sample_u(c->b, c->name, NULL, c->m->ctl_errors);
-}
-
-static void f_ctl_events_dropped(const struct ctx *c)
-{
-	sample_u(c->b, c->name, NULL, c->m->ctl_events_dropped);
-}
-
-/* --- VMs */
 
 static void f_vm_state(const struct ctx *c)
 {
@@ -304,65 +352,10 @@ static void f_vm_state(const struct ctx *c)
 		const struct fvd_m_vm *v = &c->m->vm[i];
 
 		for (unsigned s = 0; s < FVD_VM__COUNT; s++)
-			sample_u(c->b, c->name,
+			sample_u(c->b, c->f->name,
 			         L2("vm", v->name, "state", fvd_state_name((enum fvd_state)s)),
 			         v->state == (enum fvd_state)s ? 1 : 0);
 	}
-}
-
-/* One per-VM value selected by offset into struct fvd_m_vm; ns values become seconds. */
-static void per_vm(const struct ctx *c, size_t off, bool ns)
-{
-	for (uint32_t i = 0; i < c->m->nr_vms; i++) {
-		const struct fvd_m_vm *v = &c->m->vm[i];
-		uint64_t x;
-
-		memcpy(&x, (const char *)v + off, sizeof(x));
-		if (ns)
-			sample_ns(c->b, c->name, L1("vm", v->name), x);
-		else
-			sample_u(c->b, c->name, L1("vm", v->name), x);
-	}
-}
-
-static void f_vm_cpu(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, run_ns), true);
-}
-
-static void f_vm_steal(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, steal_ns), true);
-}
-
-static void f_vm_irqs(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, irqs_injected), false);
-}
-
-static void f_vm_migrations(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, migrations), false);
-}
-
-static void f_vm_mem(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, mem_bytes), false);
-}
-
-static void f_vm_hyp_mem(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, hyp_mem_bytes), false);
-}
-
-static void f_vm_boots(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, boots), false);
-}
-
-static void f_vm_crashes(const struct ctx *c)
-{
-	per_vm(c, offsetof(struct fvd_m_vm, crashes), false);
 }
 
 static void f_vm_restarts(const struct ctx *c)
@@ -371,14 +364,8 @@ static void f_vm_restarts(const struct ctx *c)
 		const struct fvd_m_vm *v = &c->m->vm[i];
 
 		/* Every boot after the first: resets, and starts after a stop or crash. */
-		sample_u(c->b, c->name, L1("vm", v->name), v->boots ? v->boots - 1 : 0);
+		sample_u(c->b, c->f->name, L1("vm", v->name), v->boots ? v->boots - 1 : 0);
 	}
-}
-
-static void f_vm_vcpus(const struct ctx *c)
-{
-	for (uint32_t i = 0; i < c->m->nr_vms; i++)
-		sample_u(c->b, c->name, L1("vm", c->m->vm[i].name), c->m->vm[i].nr_vcpus);
 }
 
 static void f_vm_exits(const struct ctx *c)
@@ -387,7 +374,7 @@ static void f_vm_exits(const struct ctx *c)
 		const struct fvd_m_vm *v = &c->m->vm[i];
 
 		for (unsigned k = 0; k < FVD_M_EXIT_CAUSES; k++)
-			sample_u(c->b, c->name, L2("vm", v->name, "cause", exit_causes[k]),
+			sample_u(c->b, c->f->name, L2("vm", v->name, "cause", exit_causes[k]),
 			         v->exits[k]);
 	}
 }
@@ -398,44 +385,9 @@ static void f_sbi(const struct ctx *c)
 		const struct fvd_m_vm *v = &c->m->vm[i];
 
 		for (uint32_t k = 0; k < v->nr_calls; k++)
-			sample_u(c->b, c->name, L2("vm", v->name, "extension", v->call[k].name),
+			sample_u(c->b, c->f->name, L2("vm", v->name, "extension", v->call[k].name),
 			         v->call[k].calls);
 	}
-}
-
-/* One per-vCPU value selected by offset into struct fvd_m_vcpu. */
-static void per_vcpu(const struct ctx *c, size_t off, bool ns)
-{
-	for (uint32_t i = 0; i < c->m->nr_vms; i++) {
-		const struct fvd_m_vm *v = &c->m->vm[i];
-
-		for (uint32_t k = 0; k < v->nr_vcpus; k++) {
-			char idx[12];
-			uint64_t x;
-
-			memcpy(&x, (const char *)&v->vcpu[k] + off, sizeof(x));
-			snprintf(idx, sizeof(idx), "%u", v->vcpu[k].index);
-			if (ns)
-				sample_ns(c->b, c->name, L2("vm", v->name, "vcpu", idx), x);
-			else
-				sample_u(c->b, c->name, L2("vm", v->name, "vcpu", idx), x);
-		}
-	}
-}
-
-static void f_vcpu_cpu(const struct ctx *c)
-{
-	per_vcpu(c, offsetof(struct fvd_m_vcpu, run_ns), true);
-}
-
-static void f_vcpu_steal(const struct ctx *c)
-{
-	per_vcpu(c, offsetof(struct fvd_m_vcpu, steal_ns), true);
-}
-
-static void f_vcpu_irqs(const struct ctx *c)
-{
-	per_vcpu(c, offsetof(struct fvd_m_vcpu, irqs_injected), false);
 }
 
 static void f_vcpu_exits(const struct ctx *c)
@@ -450,260 +402,122 @@ static void f_vcpu_exits(const struct ctx *c)
 			for (unsigned e = 0; e < FVD_M_EXIT_CAUSES; e++)
 				tot += v->vcpu[k].exits[e];
 			snprintf(idx, sizeof(idx), "%u", v->vcpu[k].index);
-			sample_u(c->b, c->name, L2("vm", v->name, "vcpu", idx), tot);
+			sample_u(c->b, c->f->name, L2("vm", v->name, "vcpu", idx), tot);
 		}
 	}
-}
-
-/* Devices of one kind: counter @ci of each, labelled vm + disk or vm + nic/switch/port. */
-static void per_dev(const struct ctx *c, enum fvd_m_dev_kind kind, unsigned ci)
-{
-	for (uint32_t i = 0; i < c->m->nr_vms; i++) {
-		const struct fvd_m_vm *v = &c->m->vm[i];
-
-		for (uint32_t k = 0; k < v->nr_devs; k++) {
-			const struct fvd_m_dev *d = &v->dev[k];
-
-			if (d->kind != kind)
-				continue;
-			if (kind == FVD_M_DEV_BLK) {
-				sample_u(c->b, c->name, L2("vm", v->name, "disk", d->name),
-				         d->c[ci]);
-				continue;
-			}
-			char port[12];
-			const char *sw = d->sw >= 0 && (uint32_t)d->sw < c->m->nr_switches
-			                     ? c->m->sw[d->sw].name
-			                     : "";
-
-			snprintf(port, sizeof(port), "%u", d->port);
-			sample_u(c->b, c->name,
-			         &(struct lbl){{"vm", "nic", "switch", "port"},
-			                       {v->name, d->name, sw, port},
-			                       4},
-			         d->c[ci]);
-		}
-	}
-}
-
-static void f_blk_requests(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_BLK, 0);
-}
-
-static void f_blk_errors(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_BLK, 1);
-}
-
-static void f_blk_read(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_BLK, 2);
-}
-
-static void f_blk_write(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_BLK, 3);
-}
-
-static void f_net_rx_pk(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_NET, 0);
-}
-
-static void f_net_rx_bytes(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_NET, 1);
-}
-
-static void f_net_rx_drop(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_NET, 2);
-}
-
-static void f_net_tx_pk(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_NET, 3);
-}
-
-static void f_net_tx_bytes(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_NET, 4);
-}
-
-static void f_net_tx_drop(const struct ctx *c)
-{
-	per_dev(c, FVD_M_DEV_NET, 5);
-}
-
-/* --- switches and their ports */
-
-static void per_switch(const struct ctx *c, size_t off)
-{
-	for (uint32_t i = 0; i < c->m->nr_switches; i++) {
-		uint64_t x;
-
-		memcpy(&x, (const char *)&c->m->sw[i] + off, sizeof(x));
-		sample_u(c->b, c->name, L1("switch", c->m->sw[i].name), x);
-	}
-}
-
-static void f_sw_drops(const struct ctx *c)
-{
-	per_switch(c, offsetof(struct fvd_m_switch, drops));
-}
-
-static void f_sw_floods(const struct ctx *c)
-{
-	per_switch(c, offsetof(struct fvd_m_switch, floods));
-}
-
-static void f_sw_learned(const struct ctx *c)
-{
-	per_switch(c, offsetof(struct fvd_m_switch, learned));
-}
-
-static void per_port(const struct ctx *c, size_t off)
-{
-	for (uint32_t i = 0; i < c->m->nr_ports; i++) {
-		const struct fvd_m_port *p = &c->m->port[i];
-		const char *sw = p->sw < c->m->nr_switches ? c->m->sw[p->sw].name : "";
-		char port[12];
-		uint64_t x;
-
-		memcpy(&x, (const char *)p + off, sizeof(x));
-		snprintf(port, sizeof(port), "%u", p->port);
-		sample_u(c->b, c->name,
-		         L3("switch", sw, "port", port, "vm", p->uplink ? "(uplink)" : p->vm), x);
-	}
-}
-
-static void f_port_rx(const struct ctx *c)
-{
-	per_port(c, offsetof(struct fvd_m_port, rx_frames));
-}
-
-static void f_port_tx(const struct ctx *c)
-{
-	per_port(c, offsetof(struct fvd_m_port, tx_frames));
-}
-
-static void f_port_drops(const struct ctx *c)
-{
-	per_port(c, offsetof(struct fvd_m_port, drops));
-}
-
-static void f_port_inbox_drops(const struct ctx *c)
-{
-	per_port(c, offsetof(struct fvd_m_port, inbox_drops));
 }
 
 /* ------------------------------------------------------------------ the families */
 
-static const struct family {
-	const char *name;
-	const char *type;
-	const char *help;
-	family_fn fn;
-	bool self; /* the daemon's own: written even when the hypervisor did not answer */
-} families[] = {
-    {"ferrovisor_up", "gauge", "1 if the hypervisor answered this scrape over the control channel",
-     f_up, true},
-    {"ferrovisor_scrapes_total", "counter", "Metrics reads the daemon attempted", f_scrapes, true},
-    {"ferrovisor_control_errors_total", "counter",
-     "Metrics reads that failed on the control channel", f_control_errors, true},
-    {"ferrovisor_scrape_duration_seconds", "gauge",
-     "Time the last metrics read took over the control channel", f_scrape_seconds, true},
-    {"ferrovisor_host_uptime_seconds", "gauge", "Time since the hypervisor booted", f_uptime,
-     false},
-    {"ferrovisor_host_vms", "gauge", "VMs defined on the host", f_vms, false},
-    {"ferrovisor_host_cpu_seconds_total", "counter",
-     "Physical CPU time, idle or busy (running vCPUs or the hypervisor)", f_cpu_seconds, false},
-    {"ferrovisor_host_run_queue_length", "gauge", "vCPUs queued on a CPU plus the running one",
-     f_rq, false},
-    {"ferrovisor_host_vm_exits_total", "counter", "Guest exits handled on a CPU", f_cpu_exits,
-     false},
-    {"ferrovisor_host_context_switches_total", "counter", "vCPU switches on a CPU", f_switches,
-     false},
-    {"ferrovisor_host_migrations_total", "counter",
-     "vCPUs a CPU pulled from another CPU's run queue", f_migrations, false},
-    {"ferrovisor_host_interrupts_total", "counter", "Host interrupts taken, by type", f_host_irqs,
-     false},
-    {"ferrovisor_host_memory_bytes", "gauge", "Page allocator memory by state", f_pages, false},
-    {"ferrovisor_host_page_alloc_failures_total", "counter", "Page allocations that failed",
-     f_page_fail, false},
-    {"ferrovisor_host_heap_bytes", "gauge", "Hypervisor heap by state (peak: highest used)", f_heap,
-     false},
-    {"ferrovisor_host_heap_alloc_failures_total", "counter", "Heap allocations that failed",
-     f_heap_fail, false},
-    {"ferrovisor_control_frames_total", "counter",
-     "Frames the hypervisor received on the control channel", f_ctl_frames, false},
-    {"ferrovisor_control_rejected_frames_total", "counter",
-     "Control frames the hypervisor answered with an error", f_ctl_rejected, false},
-    {"ferrovisor_control_events_dropped_total", "counter",
-     "Control channel events lost because the daemon did not read", f_ctl_events_dropped, false},
-    {"ferrovisor_vm_state", "gauge", "1 for the state the VM is in, 0 for the others", f_vm_state,
-     false},
-    {"ferrovisor_vm_vcpus", "gauge", "vCPUs of the VM", f_vm_vcpus, false},
-    {"ferrovisor_vm_memory_bytes", "gauge", "Guest RAM assigned to the VM", f_vm_mem, false},
-    {"ferrovisor_vm_hypervisor_memory_bytes", "gauge",
-     "Hypervisor memory spent on the VM beyond its RAM", f_vm_hyp_mem, false},
-    {"ferrovisor_vm_cpu_seconds_total", "counter", "Time the VM's vCPUs ran on physical CPUs",
-     f_vm_cpu, false},
-    {"ferrovisor_vm_steal_seconds_total", "counter",
-     "Time the VM's vCPUs were runnable but waited for a CPU", f_vm_steal, false},
-    {"ferrovisor_vm_exits_total", "counter", "Guest exits by cause", f_vm_exits, false},
-    {"ferrovisor_sbi_calls_total", "counter",
-     "SBI calls by extension (other: extension IDs nobody serves)", f_sbi, false},
-    {"ferrovisor_vm_interrupts_injected_total", "counter", "Virtual interrupts raised", f_vm_irqs,
-     false},
-    {"ferrovisor_vm_migrations_total", "counter", "vCPU moves between physical CPUs",
-     f_vm_migrations, false},
-    {"ferrovisor_vm_boots_total", "counter", "Starts of the VM, the first included", f_vm_boots,
-     false},
-    {"ferrovisor_vm_restarts_total", "counter", "Starts after the first (resets, restarts)",
-     f_vm_restarts, false},
-    {"ferrovisor_vm_crashes_total", "counter", "Stops after a fatal guest error", f_vm_crashes,
-     false},
-    {"ferrovisor_vcpu_cpu_seconds_total", "counter", "Time the vCPU ran", f_vcpu_cpu, false},
-    {"ferrovisor_vcpu_steal_seconds_total", "counter",
-     "Time the vCPU was runnable but waited for a CPU", f_vcpu_steal, false},
-    {"ferrovisor_vcpu_exits_total", "counter", "Guest exits of the vCPU", f_vcpu_exits, false},
-    {"ferrovisor_vcpu_interrupts_injected_total", "counter", "Virtual interrupts raised",
-     f_vcpu_irqs, false},
-    {"ferrovisor_vm_blk_requests_total", "counter", "virtio-blk requests", f_blk_requests, false},
-    {"ferrovisor_vm_blk_errors_total", "counter", "virtio-blk requests completed with an error",
-     f_blk_errors, false},
-    {"ferrovisor_vm_blk_read_bytes_total", "counter", "Bytes read by virtio-blk requests",
-     f_blk_read, false},
-    {"ferrovisor_vm_blk_write_bytes_total", "counter", "Bytes written by virtio-blk requests",
-     f_blk_write, false},
-    {"ferrovisor_vm_net_rx_packets_total", "counter", "Frames delivered to the VM's NIC",
-     f_net_rx_pk, false},
-    {"ferrovisor_vm_net_rx_bytes_total", "counter", "Bytes delivered to the VM's NIC",
-     f_net_rx_bytes, false},
-    {"ferrovisor_vm_net_rx_dropped_total", "counter", "Frames for the NIC dropped (no buffer)",
-     f_net_rx_drop, false},
-    {"ferrovisor_vm_net_tx_packets_total", "counter", "Frames the VM's NIC sent", f_net_tx_pk,
-     false},
-    {"ferrovisor_vm_net_tx_bytes_total", "counter", "Bytes the VM's NIC sent", f_net_tx_bytes,
-     false},
-    {"ferrovisor_vm_net_tx_dropped_total", "counter", "Frames from the NIC dropped", f_net_tx_drop,
-     false},
-    {"ferrovisor_net_switch_dropped_total", "counter",
-     "Frames a virtual switch refused (invalid ports included)", f_sw_drops, false},
-    {"ferrovisor_net_switch_flooded_total", "counter",
-     "Frames a virtual switch flooded to every port", f_sw_floods, false},
-    {"ferrovisor_net_switch_learned_total", "counter", "MAC addresses a switch learnt",
-     f_sw_learned, false},
-    {"ferrovisor_net_port_rx_packets_total", "counter",
-     "Frames from a switch port the switch accepted", f_port_rx, false},
-    {"ferrovisor_net_port_tx_packets_total", "counter", "Frames the switch sent to a port",
-     f_port_tx, false},
-    {"ferrovisor_net_port_dropped_total", "counter", "Frames from a port the switch refused",
-     f_port_drops, false},
-    {"ferrovisor_net_port_inbox_dropped_total", "counter",
-     "Frames for a port lost because its inbox was full", f_port_inbox_drops, false},
+#define FN(n, t, h, f)                                                                             \
+	{                                                                                          \
+		n, t, h, SC_FN, 0, 0, f, false                                                     \
+	}
+#define SELF(n, t, h, f)                                                                           \
+	{                                                                                          \
+		n, t, h, SC_FN, 0, 0, f, true                                                      \
+	}
+#define AT(n, t, h, sc, st, field, fl)                                                             \
+	{                                                                                          \
+		n, t, h, sc, offsetof(struct st, field), fl, NULL, false                           \
+	}
+#define DEV(n, h, sc, i)                                                                           \
+	{                                                                                          \
+		n, "counter", h, sc, i, 0, NULL, false                                             \
+	}
+#define C "counter"
+#define G "gauge"
+
+static const struct family families[] = {
+    SELF("ferrovisor_up", G, "1 if the hypervisor answered this scrape over the control channel",
+         f_up),
+    SELF("ferrovisor_scrapes_total", C, "Metrics reads the daemon attempted", f_scrapes),
+    SELF("ferrovisor_control_errors_total", C, "Metrics reads that failed on the control channel",
+         f_control_errors),
+    SELF("ferrovisor_scrape_duration_seconds", G,
+         "Time the last metrics read took over the control channel", f_scrape_seconds),
+    AT("ferrovisor_host_uptime_seconds", G, "Time since the hypervisor booted", SC_HOST,
+       fvd_metrics, uptime_ns, F_NS),
+    AT("ferrovisor_host_vms", G, "VMs defined on the host", SC_HOST, fvd_metrics, nr_vms, F_U32),
+    FN("ferrovisor_host_cpu_seconds_total", C,
+       "Physical CPU time, idle or busy (running vCPUs or the hypervisor)", f_cpu_seconds),
+    AT("ferrovisor_host_run_queue_length", G, "vCPUs queued on a CPU plus the running one", SC_CPU,
+       fvd_m_cpu, rq_len, F_U32),
+    AT("ferrovisor_host_vm_exits_total", C, "Guest exits handled on a CPU", SC_CPU, fvd_m_cpu,
+       guest_exits, 0),
+    AT("ferrovisor_host_context_switches_total", C, "vCPU switches on a CPU", SC_CPU, fvd_m_cpu,
+       switches, 0),
+    AT("ferrovisor_host_migrations_total", C, "vCPUs a CPU pulled from another CPU's run queue",
+       SC_CPU, fvd_m_cpu, migrations_in, 0),
+    FN("ferrovisor_host_interrupts_total", C, "Host interrupts taken, by type", f_host_irqs),
+    FN("ferrovisor_host_memory_bytes", G, "Page allocator memory by state", f_pages),
+    AT("ferrovisor_host_page_alloc_failures_total", C, "Page allocations that failed", SC_HOST,
+       fvd_metrics, page_alloc_failures, 0),
+    FN("ferrovisor_host_heap_bytes", G, "Hypervisor heap by state (peak: highest used)", f_heap),
+    AT("ferrovisor_host_heap_alloc_failures_total", C, "Heap allocations that failed", SC_HOST,
+       fvd_metrics, heap_alloc_failures, 0),
+    AT("ferrovisor_control_frames_total", C,
+       "Frames the hypervisor received on the control channel", SC_HOST, fvd_metrics, ctl_frames,
+       0),
+    AT("ferrovisor_control_rejected_frames_total", C,
+       "Control frames the hypervisor answered with an error", SC_HOST, fvd_metrics, ctl_errors, 0),
+    AT("ferrovisor_control_events_dropped_total", C,
+       "Control channel events lost because the daemon did not read", SC_HOST, fvd_metrics,
+       ctl_events_dropped, 0),
+    FN("ferrovisor_vm_state", G, "1 for the state the VM is in, 0 for the others", f_vm_state),
+    AT("ferrovisor_vm_vcpus", G, "vCPUs of the VM", SC_VM, fvd_m_vm, nr_vcpus, F_U32),
+    AT("ferrovisor_vm_memory_bytes", G, "Guest RAM assigned to the VM", SC_VM, fvd_m_vm, mem_bytes,
+       0),
+    AT("ferrovisor_vm_hypervisor_memory_bytes", G,
+       "Hypervisor memory spent on the VM beyond its RAM", SC_VM, fvd_m_vm, hyp_mem_bytes, 0),
+    AT("ferrovisor_vm_cpu_seconds_total", C, "Time the VM's vCPUs ran on physical CPUs", SC_VM,
+       fvd_m_vm, run_ns, F_NS),
+    AT("ferrovisor_vm_steal_seconds_total", C,
+       "Time the VM's vCPUs were runnable but waited for a CPU", SC_VM, fvd_m_vm, steal_ns, F_NS),
+    FN("ferrovisor_vm_exits_total", C, "Guest exits by cause", f_vm_exits),
+    FN("ferrovisor_sbi_calls_total", C,
+       "SBI calls by extension (other: extension IDs nobody serves)", f_sbi),
+    AT("ferrovisor_vm_interrupts_injected_total", C, "Virtual interrupts raised", SC_VM, fvd_m_vm,
+       irqs_injected, 0),
+    AT("ferrovisor_vm_migrations_total", C, "vCPU moves between physical CPUs", SC_VM, fvd_m_vm,
+       migrations, 0),
+    AT("ferrovisor_vm_boots_total", C, "Starts of the VM, the first included", SC_VM, fvd_m_vm,
+       boots, 0),
+    FN("ferrovisor_vm_restarts_total", C, "Starts after the first (resets, restarts)",
+       f_vm_restarts),
+    AT("ferrovisor_vm_crashes_total", C, "Stops after a fatal guest error", SC_VM, fvd_m_vm,
+       crashes, 0),
+    AT("ferrovisor_vcpu_cpu_seconds_total", C, "Time the vCPU ran", SC_VCPU, fvd_m_vcpu, run_ns,
+       F_NS),
+    AT("ferrovisor_vcpu_steal_seconds_total", C, "Time the vCPU was runnable but waited for a CPU",
+       SC_VCPU, fvd_m_vcpu, steal_ns, F_NS),
+    FN("ferrovisor_vcpu_exits_total", C, "Guest exits of the vCPU", f_vcpu_exits),
+    AT("ferrovisor_vcpu_interrupts_injected_total", C, "Virtual interrupts raised", SC_VCPU,
+       fvd_m_vcpu, irqs_injected, 0),
+    DEV("ferrovisor_vm_blk_requests_total", "virtio-blk requests", SC_BLK, 0),
+    DEV("ferrovisor_vm_blk_errors_total", "virtio-blk requests completed with an error", SC_BLK, 1),
+    DEV("ferrovisor_vm_blk_read_bytes_total", "Bytes read by virtio-blk requests", SC_BLK, 2),
+    DEV("ferrovisor_vm_blk_write_bytes_total", "Bytes written by virtio-blk requests", SC_BLK, 3),
+    DEV("ferrovisor_vm_net_rx_packets_total", "Frames delivered to the VM's NIC", SC_NET, 0),
+    DEV("ferrovisor_vm_net_rx_bytes_total", "Bytes delivered to the VM's NIC", SC_NET, 1),
+    DEV("ferrovisor_vm_net_rx_dropped_total", "Frames for the NIC dropped (no buffer)", SC_NET, 2),
+    DEV("ferrovisor_vm_net_tx_packets_total", "Frames the VM's NIC sent", SC_NET, 3),
+    DEV("ferrovisor_vm_net_tx_bytes_total", "Bytes the VM's NIC sent", SC_NET, 4),
+    DEV("ferrovisor_vm_net_tx_dropped_total", "Frames from the NIC dropped", SC_NET, 5),
+    AT("ferrovisor_net_switch_dropped_total", C,
+       "Frames a virtual switch refused (invalid ports included)", SC_SW, fvd_m_switch, drops, 0),
+    AT("ferrovisor_net_switch_flooded_total", C, "Frames a virtual switch flooded to every port",
+       SC_SW, fvd_m_switch, floods, 0),
+    AT("ferrovisor_net_switch_learned_total", C, "MAC addresses a switch learnt", SC_SW,
+       fvd_m_switch, learned, 0),
+    AT("ferrovisor_net_port_rx_packets_total", C, "Frames from a switch port the switch accepted",
+       SC_PORT, fvd_m_port, rx_frames, 0),
+    AT("ferrovisor_net_port_tx_packets_total", C, "Frames the switch sent to a port", SC_PORT,
+       fvd_m_port, tx_frames, 0),
+    AT("ferrovisor_net_port_dropped_total", C, "Frames from a port the switch refused", SC_PORT,
+       fvd_m_port, drops, 0),
+    AT("ferrovisor_net_port_inbox_dropped_total", C,
+       "Frames for a port lost because its inbox was full", SC_PORT, fvd_m_port, inbox_drops, 0),
 };
 
 char *fvd_metrics_prom(const struct fvd_metrics *m, const struct fvd_metrics_self *self)
@@ -715,120 +529,16 @@ char *fvd_metrics_prom(const struct fvd_metrics *m, const struct fvd_metrics_sel
 	b.p[0] = '\0';
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		const struct family *f = &families[i];
-		struct ctx c = {&b, f->name, m, self};
+		struct ctx c = {&b, f, m, self};
 
 		if (!f->self && !self->up)
 			continue;
 		mb_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
-		f->fn(&c);
+		emit(&c);
 	}
 	if (b.oom) {
 		free(b.p);
 		return NULL;
 	}
 	return b.p;
-}
-
-/* ------------------------------------------------------------------ reading */
-
-int fvd_metrics_read(const struct fvd_backend *be, struct fvd_metrics *m,
-                     struct fvd_metrics_self *self)
-{
-	struct timespec t0, t1;
-	int err;
-
-	if (!be->ops->metrics)
-		return FVD_E_NOTSUP;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = be->ops->metrics(be->ctx, m);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	self->scrapes++;
-	self->scrape_seconds =
-	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	self->up = err == FVD_OK;
-	if (err)
-		self->control_errors++;
-	return err;
-}
-
-/* ------------------------------------------------------------------ JSON */
-
-static double secs(uint64_t ns)
-{
-	return (double)ns / 1e9;
-}
-
-static cJSON *json_vm(const struct fvd_m_vm *v)
-{
-	cJSON *o = cJSON_CreateObject();
-	uint64_t br = 0, bw = 0, nrx = 0, ntx = 0, berr = 0, exits = 0;
-
-	if (!o)
-		return NULL;
-	for (uint32_t k = 0; k < v->nr_devs; k++) {
-		if (v->dev[k].kind == FVD_M_DEV_BLK) {
-			berr += v->dev[k].c[1];
-			br += v->dev[k].c[2];
-			bw += v->dev[k].c[3];
-		} else if (v->dev[k].kind == FVD_M_DEV_NET) {
-			nrx += v->dev[k].c[1];
-			ntx += v->dev[k].c[4];
-		}
-	}
-	for (unsigned e = 0; e < FVD_M_EXIT_CAUSES; e++)
-		exits += v->exits[e];
-	cJSON_AddStringToObject(o, "state", fvd_state_name(v->state));
-	cJSON_AddNumberToObject(o, "vcpus", v->nr_vcpus);
-	cJSON_AddNumberToObject(o, "memory_bytes", (double)v->mem_bytes);
-	cJSON_AddNumberToObject(o, "cpu_seconds", secs(v->run_ns));
-	cJSON_AddNumberToObject(o, "steal_seconds", secs(v->steal_ns));
-	cJSON_AddNumberToObject(o, "exits", (double)exits);
-	cJSON_AddNumberToObject(o, "blk_read_bytes", (double)br);
-	cJSON_AddNumberToObject(o, "blk_write_bytes", (double)bw);
-	cJSON_AddNumberToObject(o, "blk_errors", (double)berr);
-	cJSON_AddNumberToObject(o, "net_rx_bytes", (double)nrx);
-	cJSON_AddNumberToObject(o, "net_tx_bytes", (double)ntx);
-	cJSON_AddNumberToObject(o, "boots", (double)v->boots);
-	cJSON_AddNumberToObject(o, "crashes", (double)v->crashes);
-	return o;
-}
-
-struct cJSON *fvd_metrics_json(const struct fvd_metrics *m)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON *host = cJSON_AddObjectToObject(root, "host");
-	cJSON *cpus = cJSON_AddArrayToObject(host, "cpus");
-	cJSON *vms = cJSON_AddObjectToObject(root, "vms");
-	uint64_t idle = 0, busy = 0;
-
-	if (!root || !host || !cpus || !vms) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	for (uint32_t i = 0; i < m->nr_cpus; i++) {
-		cJSON *c = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(c, "cpu", m->cpu[i].cpu);
-		cJSON_AddNumberToObject(c, "idle_seconds", secs(m->cpu[i].idle_ns));
-		cJSON_AddNumberToObject(c, "busy_seconds", secs(m->cpu[i].busy_ns));
-		cJSON_AddNumberToObject(c, "run_queue", m->cpu[i].rq_len);
-		cJSON_AddItemToArray(cpus, c);
-		idle += m->cpu[i].idle_ns;
-		busy += m->cpu[i].busy_ns;
-	}
-	cJSON_AddNumberToObject(host, "uptime_seconds", secs(m->uptime_ns));
-	cJSON_AddNumberToObject(host, "cpu_idle_seconds", secs(idle));
-	cJSON_AddNumberToObject(host, "cpu_busy_seconds", secs(busy));
-	cJSON_AddNumberToObject(host, "vm_count", m->nr_vms);
-	cJSON_AddNumberToObject(host, "memory_total_bytes", (double)(m->pages_total * 4096u));
-	cJSON_AddNumberToObject(host, "memory_free_bytes", (double)(m->pages_free * 4096u));
-	cJSON_AddNumberToObject(host, "heap_total_bytes", (double)m->heap_total);
-	cJSON_AddNumberToObject(host, "heap_used_bytes", (double)m->heap_used);
-	for (uint32_t i = 0; i < m->nr_vms; i++) {
-		cJSON *v = json_vm(&m->vm[i]);
-
-		if (v)
-			cJSON_AddItemToObject(vms, m->vm[i].name, v);
-	}
-	return root;
 }
