@@ -4,7 +4,7 @@
  * backend fills (fvd_hvc.c from HOST_METRICS / VM_METRICS / NET_METRICS of the control
  * protocol, fvd_sim.c with simulated counters), and its two renderings:
  *  - GET /metrics: the Prometheus text exposition format 0.0.4 (fvd_metrics_prom);
- *  - GET /api/v1/stats: JSON counters for the dashboard's charts (fvd_metrics_json).
+ *  - GET /api/v1/stats: JSON counters for the dashboard's charts (fvd_metrics_json, fvd_stats.c).
  * Counters (names ending in _total) count since the hypervisor booted, or since the VM was
  * created, and never decrease; the rest are gauges. The types are plain data: the backends
  * need only this header, not fvd_metrics.c.
