@@ -42,6 +42,9 @@ ROOT = fvtest.REPO_ROOT
 DAEMON = ROOT / "build" / "tools" / "ferrovisord"
 RULES = ROOT / "examples" / "alerts.yml"
 RULE_TESTS = ROOT / "tests" / "prometheus" / "alerts_test.yml"
+# A bearer token for the daemon once it requires one (viewer is enough for /metrics): _http
+# sends it and the test Prometheus gets it as authorization.credentials_file.
+TOKEN = None
 
 
 def _tool(name):
@@ -62,7 +65,8 @@ def _http(url, method="GET", body=None, timeout=30):
     """Every HTTP request of this module (daemon and Prometheus): the one place to add an
     Authorization header once the daemon wants a token. Returns (status, content type, body
     bytes)."""
-    req = urllib.request.Request(url, data=body, method=method)
+    headers = {"Authorization": f"Bearer {TOKEN}"} if TOKEN else {}
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.headers.get("Content-Type", ""), r.read()
@@ -163,6 +167,9 @@ class Prometheus:
             "scrape_configs": [{"job_name": "ferrovisor", "metrics_path": "/metrics",
                                 "static_configs": [{"targets": [target]}]}],
         }
+        if TOKEN:
+            (d / "token").write_text(TOKEN)
+            cfg["scrape_configs"][0]["authorization"] = {"credentials_file": str(d / "token")}
         (d / "prometheus.yml").write_text(yaml.safe_dump(cfg))
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
