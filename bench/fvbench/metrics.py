@@ -101,7 +101,8 @@ def _scrape_latency():
         f"{SCRAPES} sequential GET /metrics from the host through QEMU's user-net forward to "
         "ferrovisord (hvc backend) in a Linux service VM beside two bare-metal VMs "
         "(tests/integration/configs/linux-svc-metrics.dts), no icount; each scrape reads "
-        "HOST_METRICS, VM_LIST, 3 x VM_METRICS and NET_METRICS over the control channel "
+        "HOST_METRICS, VM_LIST, then 3 x VM_METRICS and NET_METRICS sent together, over the "
+        "control channel "
         f"(answered on the hypervisor's 10 ms console tick). Exposition: {size} bytes.",
         ferrovisor=side(lat), exposition_bytes=size)
 

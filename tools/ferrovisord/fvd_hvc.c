@@ -118,22 +118,36 @@ static int64_t hvc_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Sends one request; *hdr gets its header (the seq to wait for). 0 or FVD_E_IO. */
+static int hvc_send(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len,
+                    struct ctl_hdr *hdr)
+{
+	size_t n;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->magic = CTL_MAGIC;
+	hdr->version = h->version;
+	hdr->type = type;
+	hdr->seq = ++h->seq;
+	n = ctl_encode(h->tx, sizeof(h->tx), hdr, req, req_len);
+	if (!n || !hvc_write_all(h->fd, h->tx, n))
+		return FVD_E_IO;
+	return FVD_OK;
+}
+
 /*
- * One request and its response: the payload goes to h->resp, its length to *len. Frames
- * that are not this response (events, stale responses, unreadable bytes) are skipped.
+ * Waits for the response to the request sent as *req: the payload goes to h->resp, its
+ * length to *len. Frames that are not this response (events, stale responses, unreadable
+ * bytes) are skipped; bytes after it stay buffered, so the responses to several requests
+ * sent at once (the hypervisor answers in order) are collected by waiting for each in turn.
  * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
  * response within timeout_ms, however many other frames arrive meanwhile).
  */
-static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *req, size_t *len)
 {
-	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
+	const struct ctl_hdr hdr = *req;
 	int64_t deadline = hvc_now_ms() + h->timeout_ms;
-	size_t n;
 
-	hdr.seq = ++h->seq;
-	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, req, req_len);
-	if (!n || !hvc_write_all(h->fd, h->tx, n))
-		return FVD_E_IO;
 	for (;;) {
 		struct ctl_hdr rh;
 		const uint8_t *payload;
@@ -174,6 +188,15 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 		if (done)
 			return res;
 	}
+}
+
+/* One request and its response (hvc_send + hvc_wait). */
+static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+{
+	struct ctl_hdr hdr;
+	int err = hvc_send(h, type, req, req_len, &hdr);
+
+	return err ? err : hvc_wait(h, &hdr, len);
 }
 
 static void hvc_name_field(uint8_t *field, const char *name)
@@ -431,17 +454,15 @@ static void hvc_label(char *out, size_t cap, const uint8_t *p, size_t n)
 	out[k] = '\0';
 }
 
-/* VM_METRICS of @name into @v. Every count in the response is checked against its size. */
-static int hvc_vm_metrics(struct fvd_hvc *h, const char *name, struct fvd_m_vm *v)
+/* The response to a VM_METRICS request sent as *req into @v. Every count in the response is
+ * checked against its size. */
+static int hvc_vm_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct fvd_m_vm *v)
 {
-	uint8_t ref[CTL_NAME_MAX];
 	size_t len, want;
 	const uint8_t *p = h->resp, *e;
 	uint32_t nv, nc, nd, st;
-	int err;
+	int err = hvc_wait(h, req, &len);
 
-	hvc_name_field(ref, name);
-	err = hvc_call(h, CTL_T_VM_METRICS, ref, sizeof(ref), &len);
 	if (err)
 		return err;
 	if (len < sizeof(struct ctl_vm_metrics))
@@ -504,11 +525,12 @@ static int hvc_vm_metrics(struct fvd_hvc *h, const char *name, struct fvd_m_vm *
 	return FVD_OK;
 }
 
-/* NET_METRICS into @m; port VM ids become names through the VMs already in @m. */
-static int hvc_net_metrics(struct fvd_hvc *h, struct fvd_metrics *m)
+/* The response to a NET_METRICS request sent as *req into @m; port VM ids become names
+ * through the VMs already in @m. */
+static int hvc_net_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct fvd_metrics *m)
 {
 	size_t len;
-	int err = hvc_call(h, CTL_T_NET_METRICS, NULL, 0, &len);
+	int err = hvc_wait(h, req, &len);
 	const uint8_t *p = h->resp, *e;
 	uint32_t ns, np;
 
@@ -553,14 +575,20 @@ static int hvc_net_metrics(struct fvd_hvc *h, struct fvd_metrics *m)
 	return FVD_OK;
 }
 
-/* Every counter: host, then each VM of the list, then the switches. A VM destroyed between
- * the list and its VM_METRICS is left out. */
+/*
+ * Every counter: host, then each VM of the list, then the switches. The VM_METRICS and
+ * NET_METRICS requests go out together (a few hundred bytes, far below the 32 KiB a client
+ * may leave unanswered) and their responses are collected in order: the hypervisor answers
+ * them all on one console tick instead of one tick per request. A VM destroyed between the
+ * list and its VM_METRICS is left out.
+ */
 static int hvc_metrics(void *be, struct fvd_metrics *out)
 {
 	struct fvd_hvc *h = be;
 	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* the polling thread only */
-	size_t n;
-	int err;
+	struct ctl_hdr reqs[FVD_M_VMS], net;
+	size_t n, nreq = 0;
+	int err, first = FVD_OK;
 
 	memset(out, 0, sizeof(*out));
 	err = hvc_host_metrics(h, out);
@@ -568,17 +596,33 @@ static int hvc_metrics(void *be, struct fvd_metrics *out)
 		err = hvc_vm_list(h, all, HVC_LIST_MAX + 1, &n);
 	if (err)
 		return err;
-	for (size_t i = 0; i < n && i <= HVC_LIST_MAX && out->nr_vms < FVD_M_VMS; i++) {
+	for (size_t i = 0; i < n && i <= HVC_LIST_MAX && nreq < FVD_M_VMS; i++) {
+		uint8_t ref[CTL_NAME_MAX];
+
 		if (all[i].state == FVD_VM_CREATING)
 			continue;
-		err = hvc_vm_metrics(h, all[i].name, &out->vm[out->nr_vms]);
-		if (err == FVD_E_NOTFOUND)
-			continue;
+		hvc_name_field(ref, all[i].name);
+		err = hvc_send(h, CTL_T_VM_METRICS, ref, sizeof(ref), &reqs[nreq]);
 		if (err)
 			return err;
-		out->nr_vms++;
+		nreq++;
 	}
-	return hvc_net_metrics(h, out);
+	err = hvc_send(h, CTL_T_NET_METRICS, NULL, 0, &net);
+	if (err)
+		return err;
+	/* After an error status the remaining responses are still collected; after a channel
+	 * failure or a malformed response they are not (later calls skip them as stale). */
+	for (size_t i = 0; i < nreq; i++) {
+		err = hvc_vm_metrics(h, &reqs[i], &out->vm[out->nr_vms]);
+		if (err == FVD_E_IO)
+			return err;
+		if (!err)
+			out->nr_vms++;
+		else if (err != FVD_E_NOTFOUND && !first)
+			first = err;
+	}
+	err = hvc_net_metrics(h, &net, out);
+	return first ? first : err;
 }
 
 const struct fvd_backend_ops fvd_hvc_ops = {
