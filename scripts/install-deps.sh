@@ -9,6 +9,8 @@ need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck 
 need_tools="$need_tools chromium chromedriver"
 need_pkgs_check_ui="python3-selenium"
 need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev nettle-dev e2fsprogs"
+# Metrics tests (issue 12): a real Prometheus server and promtool.
+need_tools="$need_tools prometheus promtool"
 
 missing=0
 for t in $need_tools; do
@@ -55,4 +57,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	python3 pkg-config make gcc libc6-dev \
 	gpgv debian-archive-keyring ca-certificates gnuplot-nox clang
 $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver python3-selenium
+$SUDO apt-get install -y -q --no-install-recommends prometheus
 echo "install-deps: done"

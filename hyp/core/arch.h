@@ -89,5 +89,12 @@ bool arch_vcpu_irq_wakeable(struct vcpu *vcpu);
 uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *vcpu);
 /* One line of arch register state for the shell's `vm info` (pc, interrupts, timer). */
 void arch_vcpu_describe(struct vcpu *vcpu, char *buf, size_t len);
+/*
+ * Metrics: the vCPU's i-th hypercall counter (on RISC-V: SBI calls of one extension, then
+ * "other" for extensions nobody serves) as a static name and a count since the VM was
+ * created. Returns false for i past the last counter. Any CPU; the count is read racily
+ * (a relaxed load of a counter only the vCPU's CPU writes).
+ */
+bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name, uint64_t *count);
 
 #endif

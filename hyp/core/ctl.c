@@ -10,6 +10,7 @@
  */
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
+#include "core/ctl_metrics.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -616,6 +617,35 @@ static uint32_t op_ctl_stats(const uint8_t *p, uint32_t len, uint32_t *out)
 	return CTL_OK;
 }
 
+static uint32_t op_host_metrics(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(p);
+	UNUSED(len);
+	struct ctl_metrics_ctl c = {st.frames, st.errors, st.events_dropped};
+	*out = ctl_metrics_host(resp, &c);
+	return CTL_OK;
+}
+
+static uint32_t op_vm_metrics(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm_ro(p, &vm);
+	if (s)
+		return s;
+	*out = ctl_metrics_vm(
+	    resp, vm, (vm == service ? CTL_VMF_SERVICE : 0) | (vm->dynamic ? CTL_VMF_DYNAMIC : 0));
+	return CTL_OK;
+}
+
+static uint32_t op_net_metrics(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(p);
+	UNUSED(len);
+	*out = ctl_metrics_net(resp);
+	return CTL_OK;
+}
+
 static const struct {
 	uint16_t type;
 	ctl_handler fn;
@@ -641,6 +671,9 @@ static const struct {
     {CTL_T_CONSOLE_DETACH, op_console_detach},
     {CTL_T_CONSOLE_INPUT, op_console_input},
     {CTL_T_CTL_STATS, op_ctl_stats},
+    {CTL_T_HOST_METRICS, op_host_metrics},
+    {CTL_T_VM_METRICS, op_vm_metrics},
+    {CTL_T_NET_METRICS, op_net_metrics},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */

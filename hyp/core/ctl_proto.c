@@ -59,6 +59,9 @@ static const struct req_size req_sizes[] = {
     {CTL_T_CONSOLE_DETACH, REF, REF},
     {CTL_T_CONSOLE_INPUT, sizeof(struct ctl_console_input), CTL_MAX_PAYLOAD},
     {CTL_T_CTL_STATS, 0, 0},
+    {CTL_T_HOST_METRICS, 0, 0},
+    {CTL_T_VM_METRICS, REF, REF},
+    {CTL_T_NET_METRICS, 0, 0},
 };
 #undef REF
 

@@ -60,6 +60,9 @@ enum ctl_type {
 	CTL_T_CONSOLE_DETACH = 0x31, /* req ctl_vm_ref, resp empty */
 	CTL_T_CONSOLE_INPUT = 0x32,  /* req ctl_console_input + data, resp ctl_console_ack */
 	CTL_T_CTL_STATS = 0x33,      /* req empty, resp ctl_stats */
+	CTL_T_HOST_METRICS = 0x40,   /* req empty, resp ctl_host_metrics + n * ctl_cpu_metrics */
+	CTL_T_VM_METRICS = 0x41,     /* req ctl_vm_ref, resp ctl_vm_metrics + entries */
+	CTL_T_NET_METRICS = 0x42,    /* req empty, resp ctl_net_metrics + switches + ports */
 	CTL_T_EV_VM_STATE = 0x80,    /* event ctl_ev_vm_state */
 	CTL_T_EV_VM_CRASH = 0x81,    /* event ctl_ev_vm_crash */
 	CTL_T_EV_CONSOLE = 0x82,     /* event ctl_ev_console + data */
@@ -261,6 +264,125 @@ struct ctl_stats {
 	uint64_t by_status[CTL_STATUS_COUNT];
 };
 
+/*
+ * Metrics (0x40-0x42, docs/control-protocol.md "Metrics"). Every counter counts since the
+ * hypervisor booted (VM and vCPU counters: since the VM was created) and never goes down,
+ * so a scraper may treat them as Prometheus counters; the rest are gauges.
+ */
+#define CTL_EXIT_CAUSES 8 /* sbi, mmio, wfi, irq, virtual instruction, guest fault, other, - */
+
+struct ctl_host_metrics { /* followed by nr_cpus x ctl_cpu_metrics */
+	uint32_t nr_cpus;
+	uint32_t nr_vms;
+	uint64_t uptime_ns;
+	uint64_t pages_total; /* page allocator, 4 KiB pages */
+	uint64_t pages_free;
+	uint64_t pages_used;
+	uint64_t pages_reserved;
+	uint64_t page_alloc_failures;
+	uint64_t heap_total; /* hypervisor heap, bytes */
+	uint64_t heap_used;
+	uint64_t heap_free;
+	uint64_t heap_peak;
+	uint64_t heap_alloc_failures;
+	uint64_t ctl_frames; /* control channel: frames received */
+	uint64_t ctl_errors; /* ... of which answered with an error */
+	uint64_t ctl_events_dropped;
+};
+
+struct ctl_cpu_metrics {
+	uint32_t cpu;
+	uint32_t rq_len; /* vCPUs queued plus the running one */
+	uint64_t hartid;
+	uint64_t idle_ns;
+	uint64_t busy_ns; /* uptime - idle */
+	uint64_t guest_exits;
+	uint64_t switches;      /* vCPU context switches */
+	uint64_t irqs_timer;    /* host timer interrupts */
+	uint64_t irqs_ipi;      /* host IPIs */
+	uint64_t migrations_in; /* vCPUs pulled from another CPU's run queue */
+};
+
+struct ctl_vm_metrics { /* then nr_vcpus x ctl_vcpu_metrics, nr_calls x ctl_call_metrics,
+	                 * nr_devs x ctl_dev_metrics */
+	uint32_t id;
+	uint32_t state; /* enum ctl_vm_state */
+	uint32_t nr_vcpus;
+	uint32_t nr_calls;
+	uint32_t nr_devs;
+	uint32_t flags;         /* CTL_VMF_* */
+	uint64_t mem_bytes;     /* guest RAM assigned */
+	uint64_t hyp_mem_bytes; /* hypervisor memory spent on the VM beyond its RAM */
+	uint64_t boots;         /* starts, the first included */
+	uint64_t crashes;       /* stops after a fatal guest error */
+	uint64_t run_ns;        /* sums over the vCPUs */
+	uint64_t steal_ns;
+	uint64_t irqs_injected;
+	uint64_t migrations;
+	uint64_t exits[CTL_EXIT_CAUSES];
+	char name[CTL_NAME_MAX];
+};
+
+struct ctl_vcpu_metrics {
+	uint32_t index;
+	uint32_t state; /* 0 stopped, 1 runnable, 2 running, 3 blocked */
+	int32_t cpu;    /* physical CPU it is on or last left, -1 none */
+	uint32_t reserved;
+	uint64_t run_ns;   /* time on a CPU */
+	uint64_t steal_ns; /* time runnable but waiting for a CPU */
+	uint64_t irqs_injected;
+	uint64_t migrations;
+	uint64_t exits[CTL_EXIT_CAUSES];
+};
+
+struct ctl_call_metrics { /* hypercalls of one kind (an SBI extension), summed over vCPUs */
+	char name[16];    /* "base", "time", ...; "other" = unserved extension IDs */
+	uint64_t calls;
+};
+
+struct ctl_dev_metrics {
+	uint32_t index;
+	uint32_t kind; /* enum ctl_dev_kind */
+	uint32_t irq;
+	int32_t sw;    /* net: switch index (NET_METRICS order), -1 none */
+	uint32_t port; /* net: port on that switch */
+	uint32_t reserved;
+	/* blk: requests, errors, bytes read, bytes written, 0...;
+	 * net: rx frames, rx bytes, rx drops, tx frames, tx bytes, tx drops, 0, 0;
+	 * console/control: bytes out, bytes in, errors, dropped, 0... */
+	uint64_t counter[8];
+	char name[16];
+};
+
+struct ctl_net_metrics { /* then nr_switches x ctl_switch_metrics, nr_ports x ctl_port_metrics */
+	uint32_t nr_switches;
+	uint32_t nr_ports;
+};
+
+struct ctl_switch_metrics {
+	char name[16];
+	uint32_t nports;
+	uint32_t flags; /* CTL_NETF_UPLINK */
+	uint64_t drops; /* refused frames, invalid ports included */
+	uint64_t floods;
+	uint64_t learned;
+};
+
+struct ctl_port_metrics {
+	uint32_t sw; /* switch index */
+	uint32_t port;
+	uint32_t flags;       /* CTL_NETF_* */
+	uint32_t vm_id;       /* VM whose NIC is on the port; CTL_NO_VM for the uplink */
+	uint64_t rx_frames;   /* frames from the port the switch accepted */
+	uint64_t tx_frames;   /* frames the switch sent to the port */
+	uint64_t drops;       /* frames from the port the switch refused */
+	uint64_t inbox_drops; /* frames for the port lost because its inbox was full */
+};
+
+#define CTL_NETF_UPLINK  0x1u
+#define CTL_NETF_ENABLED 0x2u
+#define CTL_NO_VM        0xffffffffu
+
 struct ctl_ev_vm_state {
 	uint32_t id;
 	uint32_t old_state; /* enum ctl_vm_state */
@@ -299,6 +421,15 @@ _Static_assert(sizeof(struct ctl_upload_chunk) == 16, "ctl_upload_chunk layout")
 _Static_assert(sizeof(struct ctl_console_input) == 40, "ctl_console_input layout");
 _Static_assert(sizeof(struct ctl_stats) == 40 + 8 * CTL_STATUS_COUNT, "ctl_stats layout");
 _Static_assert(sizeof(struct ctl_ev_vm_state) == 48, "ctl_ev_vm_state layout");
+_Static_assert(sizeof(struct ctl_host_metrics) == 120, "ctl_host_metrics layout");
+_Static_assert(sizeof(struct ctl_cpu_metrics) == 72, "ctl_cpu_metrics layout");
+_Static_assert(sizeof(struct ctl_vm_metrics) == 184, "ctl_vm_metrics layout");
+_Static_assert(sizeof(struct ctl_vcpu_metrics) == 112, "ctl_vcpu_metrics layout");
+_Static_assert(sizeof(struct ctl_call_metrics) == 24, "ctl_call_metrics layout");
+_Static_assert(sizeof(struct ctl_dev_metrics) == 104, "ctl_dev_metrics layout");
+_Static_assert(sizeof(struct ctl_net_metrics) == 8, "ctl_net_metrics layout");
+_Static_assert(sizeof(struct ctl_switch_metrics) == 48, "ctl_switch_metrics layout");
+_Static_assert(sizeof(struct ctl_port_metrics) == 48, "ctl_port_metrics layout");
 _Static_assert(sizeof(struct ctl_ev_vm_crash) == 136, "ctl_ev_vm_crash layout");
 _Static_assert(sizeof(struct ctl_ev_console) == 40, "ctl_ev_console layout");
 

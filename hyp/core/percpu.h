@@ -22,6 +22,7 @@ struct cpu_stats {
 	uint64_t irqs_ipi;
 	uint64_t idle_ns;
 	uint64_t switches;
+	uint64_t migrations_in; /* vCPUs this CPU pulled from another's run queue */
 };
 
 struct cpu {
@@ -35,7 +36,7 @@ struct cpu {
 	struct sched_rq rq;       /* protected by the global sched lock (core/sched.c) */
 	bool need_resched;        /* set by tick/wakeups; read by the vCPU loop */
 	struct timer_queue timers;
-	uint64_t idle_since;
+	uint64_t idle_since; /* start of the idle period in progress, 0 if busy (atomic) */
 	struct cpu_stats stats;
 };
 

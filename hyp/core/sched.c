@@ -8,6 +8,7 @@
 #include "core/timer.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "core/stat.h"
 
 /* Minimum run of the current vCPU before a woken one may preempt it. */
 #define WAKE_PREEMPT_MIN_NS 500000ULL
@@ -31,9 +32,11 @@ static void mark_runnable(struct vcpu *v, uint64_t now)
 
 static void mark_running(struct vcpu *v, uint64_t now)
 {
-	if (v->state == VCPU_RUNNABLE && now > v->runnable_since)
+	if (v->state == VCPU_RUNNABLE && now > v->runnable_since) {
 		__atomic_store_n(&v->steal_ns, v->steal_ns + (now - v->runnable_since),
 		                 __ATOMIC_RELAXED);
+		STAT_ADD(v->stats.steal_total_ns, now - v->runnable_since);
+	}
 	v->state = VCPU_RUNNING;
 }
 
@@ -269,6 +272,7 @@ static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 		return NULL;
 	if (sched_rq_migrate(rq_of((unsigned)from), &c->rq, se, now) != 0)
 		return NULL;
+	STAT_INC(c->stats.migrations_in);
 	return sched_rq_pick_next(&c->rq, now);
 }
 
@@ -293,7 +297,7 @@ static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
 			arch_cpu_relax();
 		__atomic_store_n(&next->running_cpu, (int)c->id, __ATOMIC_RELEASE);
 		arch_vcpu_load(next);
-		c->stats.switches++;
+		STAT_INC(c->stats.switches);
 	}
 }
 
@@ -355,8 +359,12 @@ void sched_run(void)
 
 		if (!next) {
 			uint64_t t0 = time_now_ns();
+			/* Readers (metrics) add the idle period in progress: idle_since != 0. */
+			__atomic_store_n(&c->idle_since, t0, __ATOMIC_RELAXED);
 			arch_cpu_idle();
-			c->stats.idle_ns += time_now_ns() - t0;
+			__atomic_store_n(&c->stats.idle_ns, c->stats.idle_ns + (time_now_ns() - t0),
+			                 __ATOMIC_RELAXED);
+			__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
 			continue;
 		}
 		bool stopped = handle_stop_request(next);

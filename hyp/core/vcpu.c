@@ -6,6 +6,7 @@
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vm.h"
+#include "core/stat.h"
 
 void vcpu_kick(struct vcpu *vcpu)
 {
@@ -16,7 +17,7 @@ void vcpu_virq_raise(struct vcpu *vcpu, uint32_t virq)
 {
 	uint32_t old = __atomic_fetch_or(&vcpu->virq_pending, virq, __ATOMIC_ACQ_REL);
 	if ((old & virq) != virq) {
-		vcpu->stats.irqs_injected++;
+		STAT_INC(vcpu->stats.irqs_injected);
 		vcpu_kick(vcpu);
 	}
 }

@@ -46,6 +46,9 @@ struct vcpu_stats {
 	uint64_t by_kind[EXIT_KIND_COUNT];
 	uint64_t irqs_injected;
 	uint64_t run_ns;
+	/* Steal time since the VM was created (metrics; steal_ns below restarts at each
+	 * boot for SBI STA). Sched lock; read racily. */
+	uint64_t steal_total_ns;
 };
 
 struct vcpu {

@@ -458,6 +458,8 @@ void vm_vcpu_stopped(struct vm *vm)
 	enum vm_state was = vm->state;
 	vm->pending = VM_ACTION_NONE;
 	vm->state = act == VM_ACTION_CRASH ? VM_CRASHED : VM_STOPPED;
+	if (act == VM_ACTION_CRASH)
+		vm->crashes++;
 	/* Stopped is not paused: the next boot runs (the vCPUs are reset on power-on). */
 	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);

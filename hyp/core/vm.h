@@ -81,6 +81,7 @@ struct vm {
 	struct vm_vdev *vdev[CFG_MAX_VIRTIO];
 	gpa_t dtb_gpa; /* where this boot's device tree was placed (0 = none) */
 	uint64_t boots;
+	uint64_t crashes;       /* stops after a fatal guest error (metrics; under lock) */
 	uint64_t hyp_mem_bytes; /* hypervisor memory spent on this VM beyond its RAM */
 	char last_error[96];
 	/*

@@ -485,6 +485,7 @@ static int create_nic(struct vm *vm, unsigned k)
 	if (!d)
 		return -FV_ENOMEM;
 	fv_snprintf(d->name, sizeof(d->name), "eth%u", k);
+	d->u.net.port.vm_id = vm->id;
 	int ret = vnet_port_attach(&d->u.net.port, cfg->nic_switch[k], d, net_deliver);
 	if (ret) {
 		pr_err("vm %s: %s: cannot attach to its switch (%s, %d)", vm->name, d->name,
@@ -687,6 +688,7 @@ void vm_virtio_info(const struct vm *vm, unsigned j, struct vm_virtio_info *out)
 	out->base = d->base;
 	out->irq = d->irq;
 	memcpy(out->name, d->name, sizeof(out->name));
+	out->sw = -1;
 	switch (d->kind) {
 	case VDEV_BLK:
 		out->counter[0] = d->u.blk.dev.requests;
@@ -699,6 +701,10 @@ void vm_virtio_info(const struct vm *vm, unsigned j, struct vm_virtio_info *out)
 		out->counter[1] = d->u.net.dev.stats.rx_drops;
 		out->counter[2] = d->u.net.dev.stats.tx_frames;
 		out->counter[3] = d->u.net.dev.stats.tx_drops;
+		out->rx_bytes = d->u.net.dev.stats.rx_bytes;
+		out->tx_bytes = d->u.net.dev.stats.tx_bytes;
+		out->sw = vnet_port_switch(&d->u.net.port);
+		out->port = d->u.net.port.port;
 		break;
 	case VDEV_CONSOLE:
 	case VDEV_CONTROL:

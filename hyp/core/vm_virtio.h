@@ -31,6 +31,10 @@ struct vm_virtio_info {
 	 * tx drops; console/control: bytes out, bytes in, errors, dropped */
 	uint64_t counter[4];
 	char name[16];
+	/* net only: rx bytes, tx bytes; the switch index (-1 none) and port of the NIC */
+	uint64_t rx_bytes, tx_bytes;
+	int sw;
+	unsigned port;
 };
 
 struct vm;

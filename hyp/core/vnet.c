@@ -269,3 +269,43 @@ void vnet_describe(void (*out)(const char *line))
 		out(line);
 	}
 }
+
+unsigned vnet_switch_count(void)
+{
+	return nr_switches;
+}
+
+void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out)
+{
+	struct vnet_switch *s = &switches[i];
+	memset(out, 0, sizeof(*out));
+	spin_lock(&s->lock);
+	memcpy(out->name, s->sw.name, sizeof(out->name));
+	out->nports = s->sw.nports;
+	out->uplink = s->uplink != NULL;
+	out->drops = s->sw.drops;
+	out->floods = s->sw.floods;
+	out->learned = s->sw.learned;
+	for (unsigned k = 0; k < s->sw.nports && k < VSWITCH_MAX_PORTS; k++) {
+		const struct vswitch_port *sp = &s->sw.port[k];
+		out->port[k].used = sp->used;
+		out->port[k].enabled = sp->enabled;
+		out->port[k].uplink = sp->uplink;
+		out->port[k].rx_frames = sp->rx_frames;
+		out->port[k].tx_frames = sp->tx_frames;
+		out->port[k].drops = sp->drops;
+		/* A port's storage lives while it is in ports[] (detach clears it under this lock).
+		 */
+		if (s->ports[k]) {
+			out->port[k].vm_id = s->ports[k]->vm_id;
+			out->port[k].inbox_drops =
+			    __atomic_load_n(&s->ports[k]->inbox.drops, __ATOMIC_RELAXED);
+		}
+	}
+	spin_unlock(&s->lock);
+}
+
+int vnet_port_switch(const struct vnet_port *p)
+{
+	return p->sw ? (int)(p->sw - switches) : -1;
+}

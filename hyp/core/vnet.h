@@ -32,7 +32,8 @@ struct vnet_port {
 	unsigned port;
 	/* Deliver queued frames into the NIC; called with its device lock held. */
 	void (*deliver)(struct vnet_port *p);
-	void *owner; /* the VM device behind the port */
+	void *owner;    /* the VM device behind the port */
+	unsigned vm_id; /* its VM's id, for metrics (set by the owner before attaching) */
 	struct spinlock inbox_lock;
 	struct vswitch_pktq inbox;
 	uint32_t pending; /* ports this port's frames went to, to flush (owner's lock) */
@@ -71,5 +72,24 @@ void vnet_port_drain(struct vnet_port *p, int (*fn)(void *ctx, const uint8_t *f,
 void vnet_poll_uplinks(void);
 /* One line per switch (ports, FDB, uplink) for the shell. */
 void vnet_describe(void (*out)(const char *line));
+
+/* Metrics of a switch and of its ports (copied under the switch lock). */
+struct vnet_switch_stats {
+	char name[VSWITCH_NAME_LEN];
+	unsigned nports; /* ports numbered 0 .. nports-1 (unused ones have used = false) */
+	bool uplink;
+	uint64_t drops, floods, learned;
+	struct {
+		bool used, enabled, uplink;
+		unsigned vm_id; /* the NIC's VM; unset for the uplink */
+		uint64_t rx_frames, tx_frames, drops, inbox_drops;
+	} port[VSWITCH_MAX_PORTS];
+};
+/* Number of switches (fixed after vnet_init). */
+unsigned vnet_switch_count(void);
+/* Metrics of switch i (< vnet_switch_count()); takes its lock (no device lock held). */
+void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out);
+/* Index of the switch @p is attached to, -1 if none. */
+int vnet_port_switch(const struct vnet_port *p);
 
 #endif

@@ -35,6 +35,7 @@ static void handle(const struct ctl_hdr *h, const uint8_t *p, struct ctl_upload 
 	char name[CTL_NAME_MAX];
 	switch (h->type) {
 	case CTL_T_VM_START:
+	case CTL_T_VM_METRICS:
 	case CTL_T_CONSOLE_ATTACH:
 	case CTL_T_CONSOLE_INPUT:
 		if (ctl_get_name(p, name) == CTL_OK && strlen(name) >= CTL_NAME_MAX)

@@ -139,6 +139,8 @@ def validate(doc, schema, value, where="$"):
                 errs += validate(doc, props[k], v, f"{where}.{k}")
             elif schema.get("additionalProperties", True) is False:
                 errs.append(f"{where}: unexpected property {k!r}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errs += validate(doc, schema["additionalProperties"], v, f"{where}.{k}")
     if isinstance(value, list) and "items" in schema:
         for i, v in enumerate(value):
             errs += validate(doc, schema["items"], v, f"{where}[{i}]")

@@ -181,6 +181,18 @@ def test_every_endpoint_against_openapi():
         recs = d.call("GET", "/audit?limit=500", expect=200)[2]["records"]
         assert [(r["op"], r["status"], r["token"]) for r in recs[-2:]] == [
             ("DELETE /api/v1/tokens/ci", 204, "admin"), ("GET /api/v1/whoami", 401, None)], recs
+        # Metrics: the JSON stats through the document; /metrics (outside the API prefix,
+        # text/plain) by hand (tests/integration/test_metrics.py checks it with promtool).
+        stats = d.call("GET", "/stats", expect=200)[2]
+        assert stats["vms"]["alpha"]["cpu_seconds"] >= 0, stats
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+        c.request("GET", "/metrics", headers=fvapi.headers(d.token))
+        r = c.getresponse()
+        text = r.read().decode()
+        c.close()
+        assert r.status == 200 and r.getheader("Content-Type").startswith("text/plain"), r.status
+        assert "\nferrovisor_up 1\n" in text, text[:400]
+        d.covered.add(("/metrics", "get"))
 
         missing = {(p, m) for p, item in doc["paths"].items()
                    for m in openapi_check.METHODS if m in openapi_check.resolve(doc, item)}

@@ -26,6 +26,8 @@
 #include "core/vconsole.h"
 #include "core/vm.h"
 #include "core/vm_virtio.h"
+#include "core/vnet.h"
+#include "core/arch.h"
 
 /* ---- fakes of the hypervisor around ctl.c --------------------------------------------- */
 
@@ -185,6 +187,39 @@ void mem_free_pages(hpa_t pa, size_t npages)
 uint64_t time_now_ns(void)
 {
 	return 123456789;
+}
+
+/* Metrics (ctl_metrics.c): two CPUs, SBI counters per vCPU, one switch with two ports. */
+static struct cpu cpus[2];
+struct cpu *cpu_table[FV_MAX_CPUS] = {&cpus[0], &cpus[1]};
+
+bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name, uint64_t *count)
+{
+	static const char *const names[] = {"base", "time", "other"};
+	if (i >= 3)
+		return false;
+	*name = names[i];
+	*count = (uint64_t)(i + 1) * 10 + vcpu->id;
+	return true;
+}
+
+unsigned vnet_switch_count(void)
+{
+	return 1;
+}
+
+void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out)
+{
+	(void)i;
+	memset(out, 0, sizeof(*out));
+	strcpy(out->name, "lan0");
+	out->nports = 3; /* port 1 unused: not reported */
+	out->drops = 7;
+	out->port[0].used = out->port[0].enabled = true;
+	out->port[0].vm_id = 1;
+	out->port[0].rx_frames = 5;
+	out->port[2].used = out->port[2].uplink = true;
+	out->port[2].tx_frames = 9;
 }
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -579,6 +614,98 @@ static void test_mutation_flood(void **state)
 	ctl_unset_service(&vms[0]); /* frees any open upload */
 }
 
+static void test_metrics(void **state)
+{
+	(void)state;
+	setup_vms();
+	assert_int_equal(call(CTL_T_HOST_METRICS, NULL, 0), CTL_E_NOT_NEGOTIATED);
+	hello();
+	/* Host: CPU 1 idle since 23456789 ns (now is 123456789): the period in progress counts. */
+	cpus[0].stats.idle_ns = 1000;
+	cpus[0].stats.guest_exits = 77;
+	cpus[0].rq.nr_queued = 2;
+	cpus[0].rq.curr = &vcpus[0].se;
+	cpus[1].stats.idle_ns = 5;
+	cpus[1].idle_since = 23456789;
+	cpus[1].stats.migrations_in = 4;
+	assert_int_equal(call(CTL_T_HOST_METRICS, NULL, 0), CTL_OK);
+	assert_int_equal(rh.len, 120 + 2 * 72);
+	assert_int_equal(ctl_get32(rp), 2);
+	assert_int_equal(ctl_get64(rp + 8), 123456789);
+	assert_int_equal(ctl_get64(rp + 16), 1000); /* pages total */
+	assert_int_equal(ctl_get64(rp + 24), 400);
+	assert_int_equal(ctl_get32(rp + 120 + 4), 3); /* rq: two queued + the running one */
+	assert_int_equal(ctl_get64(rp + 120 + 16), 1000);
+	assert_int_equal(ctl_get64(rp + 120 + 24), 123456789 - 1000);
+	assert_int_equal(ctl_get64(rp + 120 + 32), 77);
+	assert_int_equal(ctl_get64(rp + 192 + 16), 100000005);
+	assert_int_equal(ctl_get64(rp + 192 + 64), 4);
+	/* The idle fold racing a read must not make the counter go back: reported max. */
+	cpus[1].idle_since = 0;
+	assert_int_equal(call(CTL_T_HOST_METRICS, NULL, 0), CTL_OK);
+	assert_int_equal(ctl_get64(rp + 192 + 16), 100000005);
+	assert_int_equal(call(CTL_T_HOST_METRICS, "x", 1), CTL_E_BAD_LENGTH);
+
+	/* A VM: counters summed over its vCPUs, SBI calls by extension, devices. */
+	vms[0].nr_vcpus = 2;
+	vms[0].vcpus[1] = &vcpus[2];
+	vcpus[0].id = 0;
+	vcpus[2].id = 1;
+	vcpus[0].se.sum_exec_ns = 1000;
+	vcpus[2].se.sum_exec_ns = 500;
+	vcpus[0].stats.steal_total_ns = 30;
+	vcpus[0].stats.by_kind[EXIT_SBI] = 11;
+	vcpus[2].stats.by_kind[EXIT_SBI] = 1;
+	vcpus[2].stats.by_kind[EXIT_OTHER] = 3;
+	vcpus[2].stats.irqs_injected = 6;
+	vms[0].boots = 2;
+	vms[0].crashes = 1;
+	vms[0].ram_size = 64 << 20;
+	assert_int_equal(call_vm(CTL_T_VM_METRICS, "svc"), CTL_OK); /* reading is not managing */
+	assert_int_equal(rh.len, 184 + 2 * 112 + 3 * 24 + 1 * 104);
+	assert_int_equal(ctl_get32(rp + 8), 2);
+	assert_int_equal(ctl_get32(rp + 12), 3);
+	assert_int_equal(ctl_get32(rp + 16), 1);
+	assert_int_equal(ctl_get32(rp + 20), CTL_VMF_SERVICE);
+	assert_int_equal(ctl_get64(rp + 24), 64 << 20);
+	assert_int_equal(ctl_get64(rp + 40), 2);
+	assert_int_equal(ctl_get64(rp + 48), 1);
+	assert_int_equal(ctl_get64(rp + 56), 1500);
+	assert_int_equal(ctl_get64(rp + 64), 30);
+	assert_int_equal(ctl_get64(rp + 72), 6);
+	assert_int_equal(ctl_get64(rp + 88 + 8 * EXIT_SBI), 12);
+	assert_int_equal(ctl_get64(rp + 88 + 8 * EXIT_OTHER), 3);
+	assert_string_equal((char *)rp + 152, "svc");
+	assert_int_equal(ctl_get64(rp + 184 + 112 + 16), 500); /* vCPU 1 run time */
+	const uint8_t *calls = rp + 184 + 2 * 112;
+	assert_string_equal((char *)calls + 24, "time");
+	assert_int_equal(ctl_get64(calls + 24 + 16), 20 + 21); /* both vCPUs */
+	const uint8_t *dev = calls + 3 * 24;
+	assert_int_equal(ctl_get32(dev + 4), CTL_DEV_CONTROL);
+	assert_int_equal(dev[88 + 15], 0); /* device name cut to 15 characters */
+	vms[0].nr_vcpus = 1;
+	assert_int_equal(call_vm(CTL_T_VM_METRICS, "nosuch"), CTL_E_NO_VM);
+	assert_int_equal(call(CTL_T_VM_METRICS, "svc", 3), CTL_E_TRUNCATED);
+	uint8_t bad[CTL_NAME_MAX];
+	memset(bad, 'a', sizeof(bad)); /* not terminated */
+	assert_int_equal(call(CTL_T_VM_METRICS, bad, sizeof(bad)), CTL_E_BAD_FIELD);
+
+	/* Network: the switch, then its used ports only. */
+	assert_int_equal(call(CTL_T_NET_METRICS, NULL, 0), CTL_OK);
+	assert_int_equal(rh.len, 8 + 48 + 2 * 48);
+	assert_int_equal(ctl_get32(rp), 1);
+	assert_int_equal(ctl_get32(rp + 4), 2);
+	assert_string_equal((char *)rp + 8, "lan0");
+	assert_int_equal(ctl_get64(rp + 8 + 24), 7);
+	const uint8_t *port = rp + 8 + 48;
+	assert_int_equal(ctl_get32(port + 12), 1);
+	assert_int_equal(ctl_get32(port + 8), CTL_NETF_ENABLED);
+	assert_int_equal(ctl_get64(port + 16), 5);
+	assert_int_equal(ctl_get32(port + 48 + 4), 2);
+	assert_int_equal(ctl_get32(port + 48 + 12), CTL_NO_VM);
+	assert_int_equal(ctl_get64(port + 48 + 24), 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +715,7 @@ int main(void)
 	    cmocka_unit_test(test_upload_and_console),
 	    cmocka_unit_test(test_framing_errors_and_echo),
 	    cmocka_unit_test(test_mutation_flood),
+	    cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -244,6 +244,18 @@ static void test_check_request(void **state)
 	assert_int_equal(ctl_check_request(&h), CTL_E_TRUNCATED);
 	h.len = 17;
 	assert_int_equal(ctl_check_request(&h), CTL_OK);
+	/* Metrics: host and net take no payload, VM_METRICS exactly one VM reference. */
+	uint32_t mn, mx;
+	assert_int_equal(ctl_req_size(CTL_T_HOST_METRICS, &mn, &mx), 1);
+	assert_true(mn == 0 && mx == 0);
+	assert_int_equal(ctl_req_size(CTL_T_NET_METRICS, &mn, &mx), 1);
+	assert_true(mn == 0 && mx == 0);
+	assert_int_equal(ctl_req_size(CTL_T_VM_METRICS, &mn, &mx), 1);
+	assert_true(mn == CTL_NAME_MAX && mx == CTL_NAME_MAX);
+	assert_int_equal(ctl_req_size(0x43, &mn, &mx), 0); /* the rest of 0x40-0x47 is free */
+	h.type = CTL_T_HOST_METRICS;
+	h.len = 1;
+	assert_int_equal(ctl_check_request(&h), CTL_E_BAD_LENGTH);
 	assert_string_equal(ctl_status_name(CTL_E_SEQUENCE), "E_SEQUENCE");
 	assert_string_equal(ctl_status_name(999), "?");
 }

@@ -24,12 +24,14 @@
 
 #include "core/ctl_proto.h"
 #include "../../tools/ferrovisord/fvd_hvc.h"
+#include "../../tools/ferrovisord/fvd_metrics.h"
 #include "../../tools/ferrovisord/fvd_sim.h"
 
 static struct fvd_sim srv_sim;
 static int srv_fd;
 static uint32_t srv_events;
-static bool srv_noise; /* send an event and garbage before each response */
+static bool srv_noise;      /* send an event and garbage before each response */
+static int srv_bad_metrics; /* 1: VM_METRICS claims 9 vCPUs; 2: NET_METRICS one byte short */
 
 /* The test server's staged upload: the package starts with the VM name (NUL-terminated),
  * standing in for the configuration blob the hypervisor would parse. */
@@ -76,6 +78,71 @@ static void srv_vm_entry(uint8_t *p, const struct fvd_vm_info *vm)
 	ctl_put64(p + 24, vm->memory_bytes);
 	ctl_put32(p + 48, vm->service ? CTL_VMF_SERVICE : 0);
 	memcpy(p + 56, vm->name, strlen(vm->name));
+}
+
+/* Metrics of the sim's VMs with counters derived from the VM id (id * 1000 + field). */
+static size_t srv_vm_metrics(const char *name, uint8_t *out)
+{
+	struct fvd_vm_info vm;
+	size_t n = 184;
+
+	if (fvd_sim_ops.vm_get(&srv_sim, name, &vm))
+		return 0;
+	memset(out, 0, 184 + 112 + 24 + 104);
+	ctl_put32(out, vm.id);
+	ctl_put32(out + 4, srv_states[vm.state]);
+	ctl_put32(out + 8, srv_bad_metrics == 1 ? 9 : 1); /* one vCPU entry */
+	ctl_put32(out + 12, 1);                           /* one call kind */
+	ctl_put32(out + 16, 1);                           /* one device */
+	ctl_put64(out + 24, vm.memory_bytes);
+	ctl_put64(out + 40, vm.id * 1000u + 1);         /* boots */
+	ctl_put64(out + 48, vm.id * 1000u + 2);         /* crashes */
+	ctl_put64(out + 56, vm.id * 1000000000ull + 3); /* run_ns */
+	ctl_put64(out + 88 + 8 * 6, vm.id * 1000u + 6); /* exits, cause other */
+	memcpy(out + 152, vm.name, strlen(vm.name));
+	ctl_put64(out + n + 16, vm.id * 1000u + 7); /* vCPU 0 run_ns */
+	n += 112;
+	memcpy(out + n, "timeXXXXXXXXXXXX", 16); /* not terminated: read to the field end */
+	ctl_put64(out + n + 16, vm.id * 1000u + 8);
+	n += 24;
+	ctl_put32(out + n + 4, CTL_DEV_NET);
+	ctl_put32(out + n + 12, 0); /* switch 0 */
+	ctl_put32(out + n + 16, vm.id);
+	ctl_put64(out + n + 24 + 8, vm.id * 1000u + 9); /* rx bytes */
+	memcpy(out + n + 88, "eth0", 4);
+	return n + 104;
+}
+
+static size_t srv_metrics(uint16_t type, const uint8_t *p, uint8_t *out)
+{
+	char name[CTL_NAME_MAX];
+
+	switch (type) {
+	case CTL_T_HOST_METRICS:
+		memset(out, 0, 120 + 2 * 72);
+		ctl_put32(out, 2);
+		ctl_put64(out + 8, 5000000000ull);
+		ctl_put64(out + 16, 1000);
+		ctl_put64(out + 64, 4242);          /* heap used */
+		ctl_put64(out + 120 + 72 + 16, 77); /* cpu 1 idle */
+		ctl_put32(out + 120 + 72, 1);
+		return 120 + 2 * 72;
+	case CTL_T_VM_METRICS:
+		if (ctl_get_name(p, name) != CTL_OK)
+			return 0;
+		return srv_vm_metrics(name, out);
+	case CTL_T_NET_METRICS:
+		memset(out, 0, 8 + 48 + 48);
+		ctl_put32(out, 1);
+		ctl_put32(out + 4, 1);
+		memcpy(out + 8, "lan0", 4);
+		ctl_put64(out + 8 + 24, 11);
+		ctl_put32(out + 56 + 4, 2);
+		ctl_put32(out + 56 + 12, 2); /* alpha's id in the sim */
+		ctl_put64(out + 56 + 16, 12);
+		return srv_bad_metrics == 2 ? 8 + 48 + 47 : 8 + 48 + 48;
+	}
+	return 0;
 }
 
 /* Answers one request from the sim; returns the status. */
@@ -185,6 +252,11 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 			return CTL_E_NO_UPLOAD;
 		srv_up.id = 0;
 		return CTL_OK;
+	case CTL_T_HOST_METRICS:
+	case CTL_T_VM_METRICS:
+	case CTL_T_NET_METRICS:
+		*n = srv_metrics(h->type, p, out);
+		return *n ? CTL_OK : CTL_E_NO_VM;
 	default:
 		return CTL_E_UNKNOWN_TYPE;
 	}
@@ -263,6 +335,7 @@ static int teardown(void **state)
 	pthread_join(srv_thread, NULL);
 	close(srv_fd);
 	srv_noise = false;
+	srv_bad_metrics = 0;
 	return 0;
 }
 
@@ -290,6 +363,47 @@ static void test_queries(void **state)
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), 0);
 	assert_int_equal(vm.id, 3);
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "nope", &vm), FVD_E_NOTFOUND);
+}
+
+static void test_metrics(void **state)
+{
+	static struct fvd_metrics m;
+
+	(void)state;
+	srv_noise = true;
+	assert_int_equal(fvd_hvc_ops.metrics(hvc, &m), 0);
+	assert_int_equal(m.nr_cpus, 2);
+	assert_int_equal(m.uptime_ns, 5000000000ull);
+	assert_int_equal(m.heap_used, 4242);
+	assert_int_equal(m.cpu[1].cpu, 1);
+	assert_int_equal(m.cpu[1].idle_ns, 77);
+	assert_int_equal(m.nr_vms, 3);
+	assert_string_equal(m.vm[1].name, "alpha");
+	assert_int_equal(m.vm[1].state, FVD_VM_RUNNING);
+	assert_int_equal(m.vm[1].boots, 2001);
+	assert_int_equal(m.vm[1].crashes, 2002);
+	assert_int_equal(m.vm[1].run_ns, 2000000003ull);
+	assert_int_equal(m.vm[1].exits[6], 2006);
+	assert_int_equal(m.vm[1].nr_vcpus, 1);
+	assert_int_equal(m.vm[1].vcpu[0].run_ns, 2007);
+	assert_string_equal(m.vm[1].call[0].name, "timeXXXXXXXXXXXX");
+	assert_int_equal(m.vm[1].call[0].calls, 2008);
+	assert_int_equal(m.vm[1].dev[0].kind, FVD_M_DEV_NET);
+	assert_string_equal(m.vm[1].dev[0].name, "eth0");
+	assert_int_equal(m.vm[1].dev[0].port, 2);
+	assert_int_equal(m.vm[1].dev[0].c[1], 2009);
+	assert_true(m.vm[0].service == false); /* the test server sets no flags */
+	assert_int_equal(m.nr_switches, 1);
+	assert_string_equal(m.sw[0].name, "lan0");
+	assert_int_equal(m.sw[0].drops, 11);
+	assert_int_equal(m.nr_ports, 1);
+	assert_string_equal(m.port[0].vm, "alpha"); /* VM id -> name */
+	assert_int_equal(m.port[0].rx_frames, 12);
+	/* Counts that do not match the payload's length are refused, not trusted. */
+	srv_bad_metrics = 1;
+	assert_int_equal(fvd_hvc_ops.metrics(hvc, &m), FVD_E_IO);
+	srv_bad_metrics = 2;
+	assert_int_equal(fvd_hvc_ops.metrics(hvc, &m), FVD_E_IO);
 }
 
 static void test_actions(void **state)
@@ -387,6 +501,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),

@@ -86,6 +86,8 @@ struct fvd_create_req {
 	uint32_t crc32c;        /* CRC-32C (Castagnoli) of the whole package */
 };
 
+struct fvd_metrics; /* fvd_metrics.h */
+
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
 	int (*host_info)(void *be, struct fvd_host_info *out);
@@ -100,6 +102,8 @@ struct fvd_backend_ops {
 	int (*create_begin)(void *be, const struct fvd_create_req *req);
 	int (*create_chunk)(void *be, const char *name, const void *data, size_t len);
 	int (*create_end)(void *be, const char *name, bool commit);
+	/* A snapshot of every counter (fvd_metrics.h); NULL: the backend has none (501). */
+	int (*metrics)(void *be, struct fvd_metrics *out);
 };
 
 struct fvd_backend {

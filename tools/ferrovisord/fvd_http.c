@@ -24,6 +24,7 @@
 #include "fvd_auth.h"
 #include "fvd_auth_api.h"
 #include "fvd_json.h"
+#include "fvd_metrics.h"
 #include "fvd_route.h"
 #include "fvd_www.h"
 #include "fvd_www_serve.h"
@@ -397,6 +398,40 @@ static MHD_Result_t http_get_audit(struct fvd_http *h, struct MHD_Connection *c,
 	return http_send_json(c, 200, page, "application/json", NULL, NULL);
 }
 
+/* The metrics snapshot and the daemon's own scrape counters (the polling thread only). */
+static struct fvd_metrics http_metrics;
+static struct fvd_metrics_self http_metrics_self;
+
+/* GET /metrics: Prometheus text format 0.0.4. A failed read still answers 200 with
+ * ferrovisor_up 0 and the error counter, as exporters do, so Prometheus records the outage. */
+static MHD_Result_t http_get_metrics(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url)
+{
+	int err = fvd_metrics_read(h->be, &http_metrics, &http_metrics_self);
+	char *text;
+
+	(void)rq;
+	if (err == FVD_E_NOTSUP)
+		return http_backend_err(c, err, url, "metrics", "host");
+	text = fvd_metrics_prom(&http_metrics, &http_metrics_self);
+	if (!text)
+		return MHD_NO;
+	return http_send(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, NULL, NULL);
+}
+
+/* GET /api/v1/stats: the same counters as JSON for the dashboard's charts. */
+static MHD_Result_t http_get_stats(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                   const char *url)
+{
+	int err = fvd_metrics_read(h->be, &http_metrics, &http_metrics_self);
+
+	(void)rq;
+	if (err)
+		return http_backend_err(c, err, url, "stats", "host");
+	return http_send_json(c, 200, fvd_metrics_json(&http_metrics), "application/json", NULL,
+	                      NULL);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
@@ -414,6 +449,8 @@ static const struct {
     {FVD_EP_TOKENS, FVD_M_POST, http_post_tokens},
     {FVD_EP_TOKEN, FVD_M_DELETE, http_delete_token},
     {FVD_EP_AUDIT, FVD_M_GET, http_get_audit},
+    {FVD_EP_METRICS, FVD_M_GET, http_get_metrics},
+    {FVD_EP_STATS, FVD_M_GET, http_get_stats},
 };
 
 /* ------------------------------------------------------------------ request flow */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/ctl_proto.h"
+#include "fvd_metrics.h"
 
 #define HVC_LIST_MAX ((CTL_MAX_PAYLOAD - 8u) / 88u)
 
@@ -117,22 +118,36 @@ static int64_t hvc_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Sends one request; *hdr gets its header (the seq to wait for). 0 or FVD_E_IO. */
+static int hvc_send(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len,
+                    struct ctl_hdr *hdr)
+{
+	size_t n;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->magic = CTL_MAGIC;
+	hdr->version = h->version;
+	hdr->type = type;
+	hdr->seq = ++h->seq;
+	n = ctl_encode(h->tx, sizeof(h->tx), hdr, req, req_len);
+	if (!n || !hvc_write_all(h->fd, h->tx, n))
+		return FVD_E_IO;
+	return FVD_OK;
+}
+
 /*
- * One request and its response: the payload goes to h->resp, its length to *len. Frames
- * that are not this response (events, stale responses, unreadable bytes) are skipped.
+ * Waits for the response to the request sent as *req: the payload goes to h->resp, its
+ * length to *len. Frames that are not this response (events, stale responses, unreadable
+ * bytes) are skipped; bytes after it stay buffered, so the responses to several requests
+ * sent at once (the hypervisor answers in order) are collected by waiting for each in turn.
  * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
  * response within timeout_ms, however many other frames arrive meanwhile).
  */
-static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *req, size_t *len)
 {
-	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
+	const struct ctl_hdr hdr = *req;
 	int64_t deadline = hvc_now_ms() + h->timeout_ms;
-	size_t n;
 
-	hdr.seq = ++h->seq;
-	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, req, req_len);
-	if (!n || !hvc_write_all(h->fd, h->tx, n))
-		return FVD_E_IO;
 	for (;;) {
 		struct ctl_hdr rh;
 		const uint8_t *payload;
@@ -173,6 +188,15 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 		if (done)
 			return res;
 	}
+}
+
+/* One request and its response (hvc_send + hvc_wait). */
+static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+{
+	struct ctl_hdr hdr;
+	int err = hvc_send(h, type, req, req_len, &hdr);
+
+	return err ? err : hvc_wait(h, &hdr, len);
 }
 
 static void hvc_name_field(uint8_t *field, const char *name)
@@ -374,6 +398,233 @@ static int hvc_create_end(void *be, const char *name, bool commit)
 	return FVD_OK;
 }
 
+/* HOST_METRICS into the host part of @m. */
+static int hvc_host_metrics(struct fvd_hvc *h, struct fvd_metrics *m)
+{
+	size_t len;
+	int err = hvc_call(h, CTL_T_HOST_METRICS, NULL, 0, &len);
+	const uint8_t *p = h->resp;
+	uint32_t n;
+
+	if (err)
+		return err;
+	n = len >= sizeof(struct ctl_host_metrics) ? ctl_get32(p) : 0;
+	if (len < sizeof(struct ctl_host_metrics) || n > FVD_M_CPUS ||
+	    len != sizeof(struct ctl_host_metrics) + n * sizeof(struct ctl_cpu_metrics))
+		return FVD_E_IO;
+	m->nr_cpus = n;
+	m->uptime_ns = ctl_get64(p + 8);
+	m->pages_total = ctl_get64(p + 16);
+	m->pages_free = ctl_get64(p + 24);
+	m->pages_used = ctl_get64(p + 32);
+	m->pages_reserved = ctl_get64(p + 40);
+	m->page_alloc_failures = ctl_get64(p + 48);
+	m->heap_total = ctl_get64(p + 56);
+	m->heap_used = ctl_get64(p + 64);
+	m->heap_free = ctl_get64(p + 72);
+	m->heap_peak = ctl_get64(p + 80);
+	m->heap_alloc_failures = ctl_get64(p + 88);
+	m->ctl_frames = ctl_get64(p + 96);
+	m->ctl_errors = ctl_get64(p + 104);
+	m->ctl_events_dropped = ctl_get64(p + 112);
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *e =
+		    p + sizeof(struct ctl_host_metrics) + i * sizeof(struct ctl_cpu_metrics);
+		struct fvd_m_cpu *c = &m->cpu[i];
+
+		c->cpu = ctl_get32(e);
+		c->rq_len = ctl_get32(e + 4);
+		c->idle_ns = ctl_get64(e + 16);
+		c->busy_ns = ctl_get64(e + 24);
+		c->guest_exits = ctl_get64(e + 32);
+		c->switches = ctl_get64(e + 40);
+		c->irqs_timer = ctl_get64(e + 48);
+		c->irqs_ipi = ctl_get64(e + 56);
+		c->migrations_in = ctl_get64(e + 64);
+	}
+	return FVD_OK;
+}
+
+/* A NUL-padded wire name of @n bytes into @out (room @cap): cut and terminated. */
+static void hvc_label(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+	size_t k = strnlen((const char *)p, n < cap - 1 ? n : cap - 1);
+
+	memcpy(out, p, k);
+	out[k] = '\0';
+}
+
+/* The response to a VM_METRICS request sent as *req into @v. Every count in the response is
+ * checked against its size. */
+static int hvc_vm_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct fvd_m_vm *v)
+{
+	size_t len, want;
+	const uint8_t *p = h->resp, *e;
+	uint32_t nv, nc, nd, st;
+	int err = hvc_wait(h, req, &len);
+
+	if (err)
+		return err;
+	if (len < sizeof(struct ctl_vm_metrics))
+		return FVD_E_IO;
+	nv = ctl_get32(p + 8);
+	nc = ctl_get32(p + 12);
+	nd = ctl_get32(p + 16);
+	if (nv > FVD_M_VCPUS || nc > FVD_M_CALLS || nd > FVD_M_DEVS)
+		return FVD_E_IO;
+	want = sizeof(struct ctl_vm_metrics) + nv * sizeof(struct ctl_vcpu_metrics) +
+	       nc * sizeof(struct ctl_call_metrics) + nd * sizeof(struct ctl_dev_metrics);
+	if (len != want)
+		return FVD_E_IO;
+	memset(v, 0, sizeof(*v));
+	v->id = ctl_get32(p);
+	st = ctl_get32(p + 4);
+	v->state =
+	    st < sizeof(hvc_states) / sizeof(hvc_states[0]) ? hvc_states[st] : FVD_VM_CRASHED;
+	v->service = (ctl_get32(p + 20) & CTL_VMF_SERVICE) != 0;
+	v->mem_bytes = ctl_get64(p + 24);
+	v->hyp_mem_bytes = ctl_get64(p + 32);
+	v->boots = ctl_get64(p + 40);
+	v->crashes = ctl_get64(p + 48);
+	v->run_ns = ctl_get64(p + 56);
+	v->steal_ns = ctl_get64(p + 64);
+	v->irqs_injected = ctl_get64(p + 72);
+	v->migrations = ctl_get64(p + 80);
+	for (unsigned k = 0; k < FVD_M_EXIT_CAUSES; k++)
+		v->exits[k] = ctl_get64(p + 88 + 8 * k);
+	hvc_label(v->name, sizeof(v->name), p + 152, CTL_NAME_MAX);
+	v->nr_vcpus = nv;
+	v->nr_calls = nc;
+	v->nr_devs = nd;
+	e = p + sizeof(struct ctl_vm_metrics);
+	for (uint32_t i = 0; i < nv; i++, e += sizeof(struct ctl_vcpu_metrics)) {
+		struct fvd_m_vcpu *c = &v->vcpu[i];
+
+		c->index = ctl_get32(e);
+		c->run_ns = ctl_get64(e + 16);
+		c->steal_ns = ctl_get64(e + 24);
+		c->irqs_injected = ctl_get64(e + 32);
+		c->migrations = ctl_get64(e + 40);
+		for (unsigned k = 0; k < FVD_M_EXIT_CAUSES; k++)
+			c->exits[k] = ctl_get64(e + 48 + 8 * k);
+	}
+	for (uint32_t i = 0; i < nc; i++, e += sizeof(struct ctl_call_metrics)) {
+		hvc_label(v->call[i].name, sizeof(v->call[i].name), e, 16);
+		v->call[i].calls = ctl_get64(e + 16);
+	}
+	for (uint32_t i = 0; i < nd; i++, e += sizeof(struct ctl_dev_metrics)) {
+		struct fvd_m_dev *d = &v->dev[i];
+
+		d->kind = (enum fvd_m_dev_kind)ctl_get32(e + 4);
+		d->sw = (int32_t)ctl_get32(e + 12);
+		d->port = ctl_get32(e + 16);
+		for (unsigned k = 0; k < 8; k++)
+			d->c[k] = ctl_get64(e + 24 + 8 * k);
+		hvc_label(d->name, sizeof(d->name), e + 88, 16);
+	}
+	return FVD_OK;
+}
+
+/* The response to a NET_METRICS request sent as *req into @m; port VM ids become names
+ * through the VMs already in @m. */
+static int hvc_net_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct fvd_metrics *m)
+{
+	size_t len;
+	int err = hvc_wait(h, req, &len);
+	const uint8_t *p = h->resp, *e;
+	uint32_t ns, np;
+
+	if (err)
+		return err;
+	if (len < sizeof(struct ctl_net_metrics))
+		return FVD_E_IO;
+	ns = ctl_get32(p);
+	np = ctl_get32(p + 4);
+	if (ns > FVD_M_SWITCHES || np > FVD_M_PORTS ||
+	    len != sizeof(struct ctl_net_metrics) + ns * sizeof(struct ctl_switch_metrics) +
+	               np * sizeof(struct ctl_port_metrics))
+		return FVD_E_IO;
+	m->nr_switches = ns;
+	m->nr_ports = np;
+	e = p + sizeof(struct ctl_net_metrics);
+	for (uint32_t i = 0; i < ns; i++, e += sizeof(struct ctl_switch_metrics)) {
+		hvc_label(m->sw[i].name, sizeof(m->sw[i].name), e, 16);
+		m->sw[i].uplink = (ctl_get32(e + 20) & CTL_NETF_UPLINK) != 0;
+		m->sw[i].drops = ctl_get64(e + 24);
+		m->sw[i].floods = ctl_get64(e + 32);
+		m->sw[i].learned = ctl_get64(e + 40);
+	}
+	for (uint32_t i = 0; i < np; i++, e += sizeof(struct ctl_port_metrics)) {
+		struct fvd_m_port *q = &m->port[i];
+		uint32_t fl = ctl_get32(e + 8), id = ctl_get32(e + 12);
+
+		q->sw = ctl_get32(e);
+		q->port = ctl_get32(e + 4);
+		q->uplink = (fl & CTL_NETF_UPLINK) != 0;
+		q->enabled = (fl & CTL_NETF_ENABLED) != 0;
+		q->rx_frames = ctl_get64(e + 16);
+		q->tx_frames = ctl_get64(e + 24);
+		q->drops = ctl_get64(e + 32);
+		q->inbox_drops = ctl_get64(e + 40);
+		q->vm[0] = '\0';
+		for (uint32_t k = 0; k < m->nr_vms && !q->uplink; k++) {
+			if (m->vm[k].id == id)
+				memcpy(q->vm, m->vm[k].name, sizeof(q->vm));
+		}
+	}
+	return FVD_OK;
+}
+
+/*
+ * Every counter: host, then each VM of the list, then the switches. The VM_METRICS and
+ * NET_METRICS requests go out together (a few hundred bytes, far below the 32 KiB a client
+ * may leave unanswered) and their responses are collected in order: the hypervisor answers
+ * them all on one console tick instead of one tick per request. A VM destroyed between the
+ * list and its VM_METRICS is left out.
+ */
+static int hvc_metrics(void *be, struct fvd_metrics *out)
+{
+	struct fvd_hvc *h = be;
+	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* the polling thread only */
+	struct ctl_hdr reqs[FVD_M_VMS], net;
+	size_t n, nreq = 0;
+	int err, first = FVD_OK;
+
+	memset(out, 0, sizeof(*out));
+	err = hvc_host_metrics(h, out);
+	if (!err)
+		err = hvc_vm_list(h, all, HVC_LIST_MAX + 1, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && i <= HVC_LIST_MAX && nreq < FVD_M_VMS; i++) {
+		uint8_t ref[CTL_NAME_MAX];
+
+		if (all[i].state == FVD_VM_CREATING)
+			continue;
+		hvc_name_field(ref, all[i].name);
+		err = hvc_send(h, CTL_T_VM_METRICS, ref, sizeof(ref), &reqs[nreq]);
+		if (err)
+			return err;
+		nreq++;
+	}
+	err = hvc_send(h, CTL_T_NET_METRICS, NULL, 0, &net);
+	if (err)
+		return err;
+	/* After an error status the remaining responses are still collected; after a channel
+	 * failure or a malformed response they are not (later calls skip them as stale). */
+	for (size_t i = 0; i < nreq; i++) {
+		err = hvc_vm_metrics(h, &reqs[i], &out->vm[out->nr_vms]);
+		if (err == FVD_E_IO)
+			return err;
+		if (!err)
+			out->nr_vms++;
+		else if (err != FVD_E_NOTFOUND && !first)
+			first = err;
+	}
+	err = hvc_net_metrics(h, &net, out);
+	return first ? first : err;
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -384,6 +635,7 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .create_begin = hvc_create_begin,
     .create_chunk = hvc_create_chunk,
     .create_end = hvc_create_end,
+    .metrics = hvc_metrics,
 };
 
 int fvd_hvc_open_tty(const char *path)

@@ -29,6 +29,8 @@ static const struct {
     [FVD_EP_TOKENS] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
     [FVD_EP_TOKEN] = {FVD_M_DELETE, "DELETE"},
     [FVD_EP_AUDIT] = {FVD_M_GET, "GET"},
+    [FVD_EP_METRICS] = {FVD_M_GET, "GET"},
+    [FVD_EP_STATS] = {FVD_M_GET, "GET"},
 };
 
 /* Indexed by -err. */
@@ -143,6 +145,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 
 	memset(out, 0, sizeof(*out));
 	out->ep = FVD_EP_NONE;
+	if (strcmp(p, "/metrics") == 0) {
+		out->ep = FVD_EP_METRICS;
+		return;
+	}
 	if (strncmp(p, FVD_API_PREFIX "/", plen + 1) != 0)
 		return;
 	p += plen + 1;
@@ -165,37 +171,39 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "tokens")) {
 		route_parse_tokens(p + n, out);
-		return;
-	}
-	if (!route_seg_is(p, n, "vms"))
-		return;
-	if (p[n] == '\0') {
-		out->ep = FVD_EP_VMS;
-		return;
-	}
-	p += n + 1;
-	n = route_seg(p);
-	/* "/vms/" and "/vms//x" name no VM: not a resource. */
-	if (n == 0)
-		return;
-	if (!fvd_route_valid_name(p, n))
-		out->bad_name = true;
-	else
-		memcpy(out->name, p, n);
-	if (p[n] == '\0') {
-		out->ep = FVD_EP_VM;
-		return;
-	}
-	p += n + 1;
-	n = route_seg(p);
-	if (p[n] != '\0')
-		return;
-	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
-		if (route_seg_is(p, n, route_actions[a])) {
-			out->ep = FVD_EP_VM_ACTION;
-			out->action = (enum fvd_action)a;
+		if (route_seg_is(p, n, "stats") && p[n] == '\0') {
+			out->ep = FVD_EP_STATS;
 			return;
 		}
+		if (!route_seg_is(p, n, "vms"))
+			return;
+		if (p[n] == '\0') {
+			out->ep = FVD_EP_VMS;
+			return;
+		}
+		p += n + 1;
+		n = route_seg(p);
+		/* "/vms/" and "/vms//x" name no VM: not a resource. */
+		if (n == 0)
+			return;
+		if (!fvd_route_valid_name(p, n))
+			out->bad_name = true;
+		else
+			memcpy(out->name, p, n);
+		if (p[n] == '\0') {
+			out->ep = FVD_EP_VM;
+			return;
+		}
+		p += n + 1;
+		n = route_seg(p);
+		if (p[n] != '\0')
+			return;
+		for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
+			if (route_seg_is(p, n, route_actions[a])) {
+				out->ep = FVD_EP_VM_ACTION;
+				out->action = (enum fvd_action)a;
+				return;
+			}
+		}
+		out->bad_name = false;
 	}
-	out->bad_name = false;
-}

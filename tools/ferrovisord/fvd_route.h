@@ -22,6 +22,8 @@ enum fvd_endpoint {
 	FVD_EP_TOKENS,    /* /api/v1/tokens */
 	FVD_EP_TOKEN,     /* /api/v1/tokens/{id} (id in name) */
 	FVD_EP_AUDIT,     /* /api/v1/audit */
+	FVD_EP_METRICS,   /* /metrics (Prometheus, outside the API prefix) */
+	FVD_EP_STATS,     /* /api/v1/stats */
 	FVD_EP__COUNT,
 };
 

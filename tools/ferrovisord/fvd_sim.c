@@ -7,6 +7,10 @@
  */
 #include "fvd_sim.h"
 
+#include <stdio.h>
+
+#include "fvd_metrics.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -84,6 +88,7 @@ static void sim_add(struct fvd_sim *sim, const char *name, enum fvd_state st, ui
 		v->info.vcpus = vcpus;
 		v->info.memory_bytes = mem;
 		v->info.service = service;
+		v->ctr.boots = st == FVD_VM_RUNNING ? 1 : 0;
 		return;
 	}
 }
@@ -162,6 +167,8 @@ static int sim_vm_action(void *be, const char *name, enum fvd_action act)
 	if (!(sim_transitions[act].from & BIT(v->info.state)))
 		return FVD_E_STATE;
 	v->info.state = sim_transitions[act].to;
+	if (act == FVD_ACT_START || act == FVD_ACT_RESET)
+		v->ctr.boots++;
 	return FVD_OK;
 }
 
@@ -245,6 +252,141 @@ static int sim_create_end(void *be, const char *name, bool commit)
 	return FVD_OK;
 }
 
+/* Advance a running VM's counters by dt_ms of plausible activity: a quarter of each vCPU
+ * busy, a little steal, a steady rate of exits, SBI calls, disk and network traffic. */
+static void sim_advance(struct fvd_sim_vm *v, uint64_t dt_ms)
+{
+	static const uint64_t exits_per_ms[7] = {3, 5, 2, 4, 1, 0, 0};
+	uint64_t dt_ns = dt_ms * 1000000u;
+
+	if (v->info.state != FVD_VM_RUNNING)
+		return;
+	v->ctr.run_ns += dt_ns * v->info.vcpus / 4u;
+	v->ctr.steal_ns += dt_ns * v->info.vcpus / 50u;
+	for (unsigned k = 0; k < 7; k++)
+		v->ctr.exits[k] += exits_per_ms[k] * dt_ms;
+	v->ctr.sbi[0] += dt_ms / 100u; /* base */
+	v->ctr.sbi[1] += dt_ms * 2u;   /* time */
+	v->ctr.sbi[2] += dt_ms;        /* ipi */
+	v->ctr.blk_req += dt_ms / 10u;
+	v->ctr.blk_read += dt_ms * 4096u;
+	v->ctr.blk_write += dt_ms * 512u;
+	v->ctr.net_rx += dt_ms / 5u;
+	v->ctr.net_rx_bytes += dt_ms / 5u * 600u;
+	v->ctr.net_tx += dt_ms / 5u;
+	v->ctr.net_tx_bytes += dt_ms / 5u * 400u;
+}
+
+static void sim_vm_metrics(const struct fvd_sim_vm *v, struct fvd_m_vm *o)
+{
+	static const char *const sbi_names[3] = {"base", "time", "ipi"};
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->name, v->info.name, sizeof(o->name));
+	o->id = v->info.id;
+	o->state = v->info.state;
+	o->service = v->info.service;
+	o->mem_bytes = v->info.memory_bytes;
+	o->hyp_mem_bytes = 64u << 10;
+	o->boots = v->ctr.boots;
+	o->run_ns = v->ctr.run_ns;
+	o->steal_ns = v->ctr.steal_ns;
+	o->irqs_injected = v->ctr.exits[3];
+	memcpy(o->exits, v->ctr.exits, sizeof(o->exits));
+	o->nr_vcpus = v->info.vcpus < FVD_M_VCPUS ? v->info.vcpus : FVD_M_VCPUS;
+	for (uint32_t k = 0; k < o->nr_vcpus; k++) {
+		/* Even shares of the VM's totals (the sim keeps no per-vCPU history). */
+		o->vcpu[k].index = k;
+		o->vcpu[k].run_ns = o->run_ns / o->nr_vcpus;
+		o->vcpu[k].steal_ns = o->steal_ns / o->nr_vcpus;
+		o->vcpu[k].irqs_injected = o->irqs_injected / o->nr_vcpus;
+		for (unsigned e = 0; e < FVD_M_EXIT_CAUSES; e++)
+			o->vcpu[k].exits[e] = o->exits[e] / o->nr_vcpus;
+	}
+	o->nr_calls = 3;
+	for (unsigned k = 0; k < 3; k++) {
+		snprintf(o->call[k].name, sizeof(o->call[k].name), "%s", sbi_names[k]);
+		o->call[k].calls = v->ctr.sbi[k];
+	}
+	o->nr_devs = 2;
+	o->dev[0].kind = FVD_M_DEV_BLK;
+	snprintf(o->dev[0].name, sizeof(o->dev[0].name), "vda");
+	o->dev[0].sw = -1;
+	o->dev[0].c[0] = v->ctr.blk_req;
+	o->dev[0].c[2] = v->ctr.blk_read;
+	o->dev[0].c[3] = v->ctr.blk_write;
+	o->dev[1].kind = FVD_M_DEV_NET;
+	snprintf(o->dev[1].name, sizeof(o->dev[1].name), "eth0");
+	o->dev[1].sw = 0;
+	o->dev[1].port = v->info.id;
+	o->dev[1].c[0] = v->ctr.net_rx;
+	o->dev[1].c[1] = v->ctr.net_rx_bytes;
+	o->dev[1].c[3] = v->ctr.net_tx;
+	o->dev[1].c[4] = v->ctr.net_tx_bytes;
+}
+
+static int sim_metrics(void *be, struct fvd_metrics *out)
+{
+	struct fvd_sim *sim = be;
+	uint64_t now = fvd_sim_now_ms();
+	uint64_t up_ns = (now - sim->start_ms) * 1000000u;
+	uint64_t dt = sim->metrics_ms && now > sim->metrics_ms ? now - sim->metrics_ms : 0;
+	uint64_t busy;
+
+	sim->metrics_ms = now;
+	memset(out, 0, sizeof(*out));
+	out->uptime_ns = up_ns;
+	out->pages_total = FVD_SIM_MEMORY / 4096u;
+	out->pages_used = sim_used_memory(sim) / 4096u;
+	out->pages_free = out->pages_total - out->pages_used;
+	out->heap_total = 1u << 20;
+	out->heap_used = 200u << 10;
+	out->heap_free = out->heap_total - out->heap_used;
+	out->heap_peak = 256u << 10;
+	out->nr_switches = 1;
+	snprintf(out->sw[0].name, sizeof(out->sw[0].name), "lan0");
+	/* Slots in id order, as vm_list. */
+	for (uint32_t id = 1; id < sim->next_id; id++) {
+		for (size_t i = 0; i < FVD_SIM_VM_LIMIT && out->nr_vms < FVD_M_VMS; i++) {
+			struct fvd_sim_vm *v = &sim->vms[i];
+
+			if (!v->used || v->info.id != id || v->info.state == FVD_VM_CREATING)
+				continue;
+			uint64_t was = v->ctr.run_ns;
+
+			sim_advance(v, dt);
+			sim->busy_ns += v->ctr.run_ns - was;
+			sim_vm_metrics(v, &out->vm[out->nr_vms]);
+			if (out->nr_ports < FVD_M_PORTS) {
+				struct fvd_m_port *p = &out->port[out->nr_ports++];
+
+				p->sw = 0;
+				p->port = v->info.id;
+				p->enabled = v->info.state == FVD_VM_RUNNING;
+				memcpy(p->vm, v->info.name, sizeof(p->vm));
+				p->rx_frames = v->ctr.net_tx;
+				p->tx_frames = v->ctr.net_rx;
+			}
+			out->nr_vms++;
+		}
+	}
+	/* Two CPUs sharing the vCPUs' run time; the rest of the uptime is idle. */
+	busy = sim->busy_ns;
+	out->nr_cpus = 2;
+	for (uint32_t c = 0; c < 2; c++) {
+		uint64_t b = busy / 2u < up_ns ? busy / 2u : up_ns;
+
+		out->cpu[c].cpu = c;
+		out->cpu[c].busy_ns = b;
+		out->cpu[c].idle_ns = up_ns - b;
+		out->cpu[c].guest_exits = busy / 2000u;
+		out->cpu[c].switches = busy / 1000000u;
+		out->cpu[c].irqs_timer = up_ns / 10000000u;
+		out->cpu[c].rq_len = c == 0 ? 1 : 0;
+	}
+	return FVD_OK;
+}
+
 const struct fvd_backend_ops fvd_sim_ops = {
     .kind = "sim",
     .host_info = sim_host_info,
@@ -255,4 +397,5 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .create_begin = sim_create_begin,
     .create_chunk = sim_create_chunk,
     .create_end = sim_create_end,
+    .metrics = sim_metrics,
 };

@@ -21,12 +21,19 @@ struct fvd_sim_vm {
 	bool has_crc;
 	uint32_t crc_expect;
 	uint32_t crc_run;
+	/* Simulated counters (sim_metrics): they advance while the VM runs. */
+	struct {
+		uint64_t run_ns, steal_ns, boots, exits[7], sbi[3];
+		uint64_t blk_req, blk_read, blk_write, net_rx, net_rx_bytes, net_tx, net_tx_bytes;
+	} ctr;
 };
 
 struct fvd_sim {
 	struct fvd_sim_vm vms[FVD_SIM_VM_LIMIT];
 	uint32_t next_id;
 	uint64_t start_ms;
+	uint64_t metrics_ms; /* when the simulated counters were last advanced */
+	uint64_t busy_ns;    /* simulated CPU busy time: the VMs' run time, never decreasing */
 };
 
 /* Resets *sim to the initial host: "service" (running, role service), "alpha" (running)

@@ -9,6 +9,7 @@
 #include "core/percpu.h"
 #include "core/timer.h"
 #include "lib/string.h"
+#include "core/stat.h"
 
 struct cpu *cpu_this(void)
 {
@@ -56,12 +57,12 @@ void riscv_handle_host_irqs(void)
 	struct cpu *c = cpu_this();
 	if (sip & MIP_SSIP) {
 		csr_clear(sip, MIP_SSIP);
-		c->stats.irqs_ipi++;
+		STAT_INC(c->stats.irqs_ipi);
 	}
 	if (sip & MIP_SEIP)
 		riscv_handle_external_irqs();
 	if (sip & MIP_STIP) {
-		c->stats.irqs_timer++;
+		STAT_INC(c->stats.irqs_timer);
 		/* Push the hardware deadline out; timer_handle_expired re-arms it. */
 		arch_timer_program(UINT64_MAX);
 		timer_handle_expired();

@@ -14,6 +14,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "lib/printf.h"
+#include "core/stat.h"
 
 typedef bool (*exit_handler)(struct vcpu *v);
 
@@ -66,7 +67,7 @@ void riscv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 
 static bool exit_ecall(struct vcpu *v)
 {
-	v->stats.by_kind[EXIT_SBI]++;
+	STAT_INC(v->stats.by_kind[EXIT_SBI]);
 	riscv_sbi_ecall(v);
 	return v->state != VCPU_RUNNING;
 }
@@ -104,14 +105,14 @@ static bool exit_virtual_inst(struct vcpu *v)
 
 	/* A VU-mode WFI is VINSN_ILLEGAL: what a hart without H does. */
 	if (action == VINSN_WAIT) {
-		v->stats.by_kind[EXIT_WFI]++;
+		STAT_INC(v->stats.by_kind[EXIT_WFI]);
 		ctx->sepc += 4;
 		sched_block(v);
 		return v->state != VCPU_RUNNING;
 	}
 	/* Counter CSR reads trap on purpose (vpmu.c). */
 	if (riscv_vpmu_emulate_csr(v, insn)) {
-		v->stats.by_kind[EXIT_VIRT_INST]++;
+		STAT_INC(v->stats.by_kind[EXIT_VIRT_INST]);
 		return v->state != VCPU_RUNNING;
 	}
 	/*
@@ -120,7 +121,7 @@ static bool exit_virtual_inst(struct vcpu *v)
 	 * its reservation after it. (QEMU 10 traps every wrs.nto under VTW.)
 	 */
 	if (action == VINSN_COMPLETE) {
-		v->stats.by_kind[EXIT_VIRT_INST]++;
+		STAT_INC(v->stats.by_kind[EXIT_VIRT_INST]);
 		ctx->sepc += 4;
 		return false;
 	}
@@ -129,14 +130,14 @@ static bool exit_virtual_inst(struct vcpu *v)
 	 * available to the guest: it sees an illegal instruction, as on a
 	 * CPU without the H extension.
 	 */
-	v->stats.by_kind[EXIT_VIRT_INST]++;
+	STAT_INC(v->stats.by_kind[EXIT_VIRT_INST]);
 	riscv_inject_exception(v, EXC_ILLEGAL_INST, insn);
 	return false;
 }
 
 static bool exit_guest_page_fault(struct vcpu *v)
 {
-	v->stats.by_kind[EXIT_MMIO]++;
+	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
 	riscv_handle_guest_page_fault(v);
 	return v->state != VCPU_RUNNING;
 }
@@ -152,7 +153,7 @@ static bool exit_inst_guest_page_fault(struct vcpu *v)
 		return v->state != VCPU_RUNNING;
 	}
 	/* Executing outside its RAM: an instruction access fault for the guest. */
-	v->stats.by_kind[EXIT_GUEST_FAULT]++;
+	STAT_INC(v->stats.by_kind[EXIT_GUEST_FAULT]);
 	riscv_inject_exception(v, EXC_INST_ACCESS, v->arch.ctx.stval);
 	return v->state != VCPU_RUNNING;
 }
@@ -160,14 +161,14 @@ static bool exit_inst_guest_page_fault(struct vcpu *v)
 /* Exceptions the firmware or hedeleg sent to HS although they are the guest's. */
 static bool exit_reflect(struct vcpu *v)
 {
-	v->stats.by_kind[EXIT_GUEST_FAULT]++;
+	STAT_INC(v->stats.by_kind[EXIT_GUEST_FAULT]);
 	riscv_inject_exception(v, v->arch.ctx.scause, v->arch.ctx.stval);
 	return v->state != VCPU_RUNNING;
 }
 
 static bool exit_irq(struct vcpu *v)
 {
-	v->stats.by_kind[EXIT_IRQ]++;
+	STAT_INC(v->stats.by_kind[EXIT_IRQ]);
 	riscv_handle_host_irqs();
 	return cpu_this()->need_resched;
 }
@@ -199,7 +200,7 @@ bool riscv_handle_exit(struct vcpu *v)
 		return exit_irq(v);
 	if (cause < ARRAY_SIZE(exc_handlers) && exc_handlers[cause])
 		return exc_handlers[cause](v);
-	v->stats.by_kind[EXIT_OTHER]++;
+	STAT_INC(v->stats.by_kind[EXIT_OTHER]);
 	char why[96];
 	fv_snprintf(why, sizeof(why), "unexpected trap scause=%lu sepc=0x%lx: stopping VM",
 	            (unsigned long)cause, (unsigned long)v->arch.ctx.sepc);

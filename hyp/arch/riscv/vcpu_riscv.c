@@ -16,6 +16,7 @@
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "core/stat.h"
 
 static uint64_t guest_henvcfg(void)
 {
@@ -310,8 +311,8 @@ void arch_vcpu_run(struct vcpu *v)
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		riscv_vcpu_enter(&v->arch.ctx);
 		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
-		v->stats.exits++;
-		c->stats.guest_exits++;
+		STAT_INC(v->stats.exits);
+		STAT_INC(c->stats.guest_exits);
 		if (riscv_handle_exit(v))
 			return;
 	}

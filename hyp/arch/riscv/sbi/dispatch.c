@@ -10,8 +10,8 @@ const struct sbi_ext *sbi_find_ext(const struct sbi_ext *table, size_t n, unsign
 	return NULL;
 }
 
-void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigned long eid,
-                  unsigned long fid, const unsigned long *args, struct sbi_result *r)
+int sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigned long eid,
+                 unsigned long fid, const unsigned long *args, struct sbi_result *r)
 {
 	r->error = SBI_SUCCESS;
 	r->value = 0;
@@ -19,9 +19,10 @@ void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigne
 	const struct sbi_ext *ext = sbi_find_ext(table, n, eid);
 	if (!ext || !ext->handler) {
 		r->error = SBI_ERR_NOT_SUPPORTED;
-		return;
+		return -1;
 	}
 	ext->handler(v, fid, args, r);
+	return (int)(ext - table);
 }
 
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out)

@@ -34,10 +34,11 @@ struct sbi_ext {
 const struct sbi_ext *sbi_find_ext(const struct sbi_ext *table, size_t n, unsigned long eid);
 /*
  * Run one call: look the extension up and run it, or report
- * SBI_ERR_NOT_SUPPORTED. args are a0..a5.
+ * SBI_ERR_NOT_SUPPORTED. args are a0..a5. Returns the extension's index in
+ * table (for per-extension call counters), -1 if no extension serves eid.
  */
-void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigned long eid,
-                  unsigned long fid, const unsigned long *args, struct sbi_result *r);
+int sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigned long eid,
+                 unsigned long fid, const unsigned long *args, struct sbi_result *r);
 /*
  * Decode an SBI hart mask (hart_mask, hart_mask_base; base == -1 means all)
  * for a VM with nr_harts harts into a bitmap. Returns SBI_SUCCESS or

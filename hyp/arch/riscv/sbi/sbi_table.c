@@ -3,6 +3,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
+#include "core/stat.h"
 
 const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_BASE, SBI_EXT_BASE, "base", sbi_base_handler},
@@ -28,7 +29,12 @@ void riscv_sbi_ecall(struct vcpu *v)
 	                         ctx->x[13], ctx->x[14], ctx->x[15]};
 	struct sbi_result r;
 	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
-	sbi_dispatch(sbi_guest_exts, sbi_guest_nr_exts, v, ctx->x[17], ctx->x[16], args, &r);
+	int ext =
+	    sbi_dispatch(sbi_guest_exts, sbi_guest_nr_exts, v, ctx->x[17], ctx->x[16], args, &r);
+	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
+	STAT_INC(v->arch.sbi_calls[ext >= 0 && ext < RISCV_SBI_STAT_SLOTS - 1
+	                               ? ext
+	                               : RISCV_SBI_STAT_SLOTS - 1]);
 	if (r.no_return)
 		return;
 	ctx->x[10] = (uint64_t)r.error;

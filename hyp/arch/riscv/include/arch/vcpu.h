@@ -102,6 +102,9 @@ struct riscv_dbtr_state {
 #define RISCV_PMU_NR_CTRS      (RISCV_PMU_NR_HW + RISCV_PMU_NR_FW)
 #define RISCV_PMU_NR_FW_EVENTS 22
 
+/* Per-extension SBI call counters a vCPU keeps (sbi_guest_exts rows + one "other"). */
+#define RISCV_SBI_STAT_SLOTS 24
+
 struct riscv_pmu_ctr {
 	uint64_t value;      /* count up to the moment base was read */
 	uint64_t base;       /* source reading at the last fold (valid while started) */
@@ -130,6 +133,10 @@ struct vcpu_arch {
 	struct riscv_fwft_state fwft;
 	struct riscv_dbtr_state dbtr;
 	struct riscv_pmu pmu;
+	/* Calls per SBI extension, by index in sbi_guest_exts; the last slot counts calls to
+	 * extensions nobody serves. Written only by the vCPU's own CPU, summed when read
+	 * (arch_vcpu_call_stat), never reset: metrics counters are monotonic. */
+	uint64_t sbi_calls[RISCV_SBI_STAT_SLOTS];
 };
 
 #endif
