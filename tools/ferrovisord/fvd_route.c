@@ -171,39 +171,41 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "tokens")) {
 		route_parse_tokens(p + n, out);
-		if (route_seg_is(p, n, "stats") && p[n] == '\0') {
-			out->ep = FVD_EP_STATS;
-			return;
-		}
-		if (!route_seg_is(p, n, "vms"))
-			return;
-		if (p[n] == '\0') {
-			out->ep = FVD_EP_VMS;
-			return;
-		}
-		p += n + 1;
-		n = route_seg(p);
-		/* "/vms/" and "/vms//x" name no VM: not a resource. */
-		if (n == 0)
-			return;
-		if (!fvd_route_valid_name(p, n))
-			out->bad_name = true;
-		else
-			memcpy(out->name, p, n);
-		if (p[n] == '\0') {
-			out->ep = FVD_EP_VM;
-			return;
-		}
-		p += n + 1;
-		n = route_seg(p);
-		if (p[n] != '\0')
-			return;
-		for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
-			if (route_seg_is(p, n, route_actions[a])) {
-				out->ep = FVD_EP_VM_ACTION;
-				out->action = (enum fvd_action)a;
-				return;
-			}
-		}
-		out->bad_name = false;
+		return;
 	}
+	if (route_seg_is(p, n, "stats") && p[n] == '\0') {
+		out->ep = FVD_EP_STATS;
+		return;
+	}
+	if (!route_seg_is(p, n, "vms"))
+		return;
+	if (p[n] == '\0') {
+		out->ep = FVD_EP_VMS;
+		return;
+	}
+	p += n + 1;
+	n = route_seg(p);
+	/* "/vms/" and "/vms//x" name no VM: not a resource. */
+	if (n == 0)
+		return;
+	if (!fvd_route_valid_name(p, n))
+		out->bad_name = true;
+	else
+		memcpy(out->name, p, n);
+	if (p[n] == '\0') {
+		out->ep = FVD_EP_VM;
+		return;
+	}
+	p += n + 1;
+	n = route_seg(p);
+	if (p[n] != '\0')
+		return;
+	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
+		if (route_seg_is(p, n, route_actions[a])) {
+			out->ep = FVD_EP_VM_ACTION;
+			out->action = (enum fvd_action)a;
+			return;
+		}
+	}
+	out->bad_name = false;
+}
