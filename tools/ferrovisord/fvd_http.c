@@ -6,7 +6,12 @@
  * headers (we allocate a struct fvd_req), then once per piece of body, then once with no
  * data, when the response is queued. A VM package (POST /api/v1/vms) is streamed to the
  * backend piece by piece, so the VM is listed as "creating" with its progress while its
- * upload runs; other endpoints take no body and get 413 past a few kilobytes.
+ * upload runs; other endpoints take no body and get 413 past a few kilobytes, except
+ * console input (POST /api/v1/vms/{name}/console), whose body of at most 4 KiB is kept.
+ *
+ * Threads: libmicrohttpd runs a thread per connection, so an event or console stream
+ * (fvd_stream.c) blocks only its own connection; handlers run concurrently and the
+ * backend serialises its operations itself (fvd_backend.h).
  */
 #include "fvd_http.h"
 
@@ -22,6 +27,7 @@
 
 #include "fvd_json.h"
 #include "fvd_route.h"
+#include "fvd_stream.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -39,6 +45,8 @@ struct fvd_http {
 	struct fvd_backend *be;
 	const char *openapi;
 	uint16_t port;
+	struct fvd_hub *hub;
+	int heartbeat_ms;
 };
 
 struct fvd_req {
@@ -49,6 +57,9 @@ struct fvd_req {
 	bool creating;
 	int upload_err; /* first backend error of the upload, reported at its end */
 	char name[FVD_NAME_MAX + 1];
+	/* POST /api/v1/vms/{name}/console: the bytes typed (body_seen counts all). */
+	size_t body_len;
+	uint8_t body[HTTP_BODY_MAX];
 };
 
 static MHD_Result_t http_send(struct MHD_Connection *c, unsigned status, const char *ctype,
@@ -170,16 +181,25 @@ static MHD_Result_t http_get_host(struct fvd_http *h, struct MHD_Connection *c, 
 static MHD_Result_t http_get_vms(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
                                  const char *url)
 {
-	static struct fvd_vm_info vms[HTTP_LIST_MAX]; /* only the polling thread uses it */
+	/* Per call: handlers of several connections run at once. */
+	struct fvd_vm_info *vms = calloc(HTTP_LIST_MAX, sizeof(*vms));
 	size_t n = 0;
-	int err = h->be->ops->vm_list(h->be->ctx, vms, HTTP_LIST_MAX, &n);
+	int err;
+	cJSON *j;
 
 	(void)rq;
-	if (err)
+	if (!vms)
+		return MHD_NO;
+	err = h->be->ops->vm_list(h->be->ctx, vms, HTTP_LIST_MAX, &n);
+	if (err) {
+		free(vms);
 		return http_backend_err(c, err, url, "vm list", "all");
+	}
 	if (n > HTTP_LIST_MAX)
 		n = HTTP_LIST_MAX;
-	return http_send_json(c, 200, fvd_json_vm_list(vms, n), "application/json", NULL, NULL);
+	j = fvd_json_vm_list(vms, n);
+	free(vms);
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
 }
 
 static MHD_Result_t http_get_vm(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
@@ -259,15 +279,112 @@ static MHD_Result_t http_get_openapi(struct fvd_http *h, struct MHD_Connection *
 	return http_send(c, 200, "application/yaml", buf, NULL, NULL);
 }
 
+/* Queues a stream response (NULL: out of memory, the connection is dropped). */
+static MHD_Result_t http_send_stream(struct MHD_Connection *c, struct MHD_Response *r)
+{
+	MHD_Result_t ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A boolean query parameter: absent gives def; true/false/1/0. */
+static bool http_bool_arg(struct MHD_Connection *c, const char *key, bool def, bool *out)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+
+	*out = def;
+	if (!s)
+		return true;
+	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*out = true;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static MHD_Result_t http_get_events(struct fvd_http *h, struct MHD_Connection *c,
+                                    struct fvd_req *rq, const char *url)
+{
+	const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	uint64_t after = 0;
+	bool follow;
+
+	(void)rq;
+	/* A reconnecting EventSource says where it was with Last-Event-ID. */
+	if (!since)
+		since = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	if (since && !http_parse_u64(since, &after))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "'since' must be an event sequence number (0 = all "
+		                         "retained)");
+	if (!http_bool_arg(c, "follow", true, &follow))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "'follow' must be true or false");
+	return http_send_stream(c, fvd_stream_events(h->hub, c, after, follow, h->heartbeat_ms));
+}
+
+static MHD_Result_t http_get_console(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url)
+{
+	const char *tail = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
+	uint64_t n = FVD_HUB_CON_BYTES;
+	struct fvd_vm_info vm;
+	int err;
+
+	if (tail && !http_parse_u64(tail, &n))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "'tail' must be a number of bytes (0 = live output only)");
+	err = h->be->ops->vm_get(h->be->ctx, rq->route.name, &vm);
+	if (err)
+		return http_backend_err(c, err, url, "console", rq->route.name);
+	return http_send_stream(c,
+	                        fvd_stream_console(h->hub, c, rq->route.name, n, h->heartbeat_ms));
+}
+
+static MHD_Result_t http_post_console(struct fvd_http *h, struct MHD_Connection *c,
+                                      struct fvd_req *rq, const char *url)
+{
+	size_t taken = 0;
+	cJSON *j;
+	int err;
+
+	if (rq->body_len == 0)
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "console input is the request body: 1..%u bytes",
+		                         HTTP_BODY_MAX);
+	err = h->be->ops->console_input(h->be->ctx, rq->route.name, rq->body, rq->body_len, &taken);
+	if (err)
+		return http_backend_err(c, err, url, "console input", rq->route.name);
+	j = cJSON_CreateObject();
+	if (j) {
+		cJSON_AddStringToObject(j, "vm", rq->route.name);
+		cJSON_AddNumberToObject(j, "bytes", (double)rq->body_len);
+		cJSON_AddNumberToObject(j, "accepted", (double)taken);
+	}
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
 	http_handler fn;
 } http_handlers[] = {
-    {FVD_EP_HOST, FVD_M_GET, http_get_host},       {FVD_EP_VMS, FVD_M_GET, http_get_vms},
-    {FVD_EP_VMS, FVD_M_POST, http_post_vms},       {FVD_EP_VM, FVD_M_GET, http_get_vm},
-    {FVD_EP_VM, FVD_M_DELETE, http_delete_vm},     {FVD_EP_VM_ACTION, FVD_M_POST, http_post_action},
+    {FVD_EP_HOST, FVD_M_GET, http_get_host},
+    {FVD_EP_VMS, FVD_M_GET, http_get_vms},
+    {FVD_EP_VMS, FVD_M_POST, http_post_vms},
+    {FVD_EP_VM, FVD_M_GET, http_get_vm},
+    {FVD_EP_VM, FVD_M_DELETE, http_delete_vm},
+    {FVD_EP_VM_ACTION, FVD_M_POST, http_post_action},
     {FVD_EP_OPENAPI, FVD_M_GET, http_get_openapi},
+    {FVD_EP_EVENTS, FVD_M_GET, http_get_events},
+    {FVD_EP_VM_CONSOLE, FVD_M_GET, http_get_console},
+    {FVD_EP_VM_CONSOLE, FVD_M_POST, http_post_console},
 };
 
 /* ------------------------------------------------------------------ request flow */
@@ -388,9 +505,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 		                                               MHD_HTTP_HEADER_CONTENT_LENGTH),
 		                   &rq->body_seen) &&
 		    rq->body_seen > HTTP_BODY_MAX)
-			return http_problem_kind(c, &http_k_toobig, url, NULL,
-			                         "%s takes no body (Content-Length %" PRIu64 ")",
-			                         url, rq->body_seen);
+			return http_problem_kind(
+			    c, &http_k_toobig, url, NULL,
+			    "%s takes at most %u bytes of body (Content-Length "
+			    "%" PRIu64 ")",
+			    url, HTTP_BODY_MAX, rq->body_seen);
 		rq->body_seen = 0;
 		return MHD_YES;
 	}
@@ -398,6 +517,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 		size_t n = *upload_size;
 
 		*upload_size = 0;
+		/* Console input keeps its (at most HTTP_BODY_MAX) bytes; more is refused below. */
+		if (rq->route.ep == FVD_EP_VM_CONSOLE && rq->body_seen + n <= HTTP_BODY_MAX) {
+			memcpy(rq->body + rq->body_len, upload_data, n);
+			rq->body_len += n;
+		}
 		rq->body_seen += n;
 		if (rq->creating) {
 			if (!rq->upload_err)
@@ -410,8 +534,9 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 	}
 	if (!rq->creating && rq->body_seen > HTTP_BODY_MAX)
 		return http_problem_kind(c, &http_k_toobig, url, NULL,
-		                         "%s takes no body (got %" PRIu64 " bytes)", url,
-		                         rq->body_seen);
+		                         "%s takes at most %u bytes of body (got %" PRIu64
+		                         " bytes)",
+		                         url, HTTP_BODY_MAX, rq->body_seen);
 	for (size_t i = 0; i < sizeof(http_handlers) / sizeof(http_handlers[0]); i++) {
 		if (http_handlers[i].ep == rq->route.ep && http_handlers[i].m == rq->method)
 			return http_handlers[i].fn(h, c, rq, url);
@@ -456,10 +581,13 @@ struct fvd_http *fvd_http_start(const struct fvd_http_opts *o, struct fvd_backen
 	}
 	h->be = be;
 	h->openapi = o->openapi;
+	h->hub = o->hub;
+	h->heartbeat_ms = o->heartbeat_ms > 0 ? o->heartbeat_ms : 15000;
 	h->mhd = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, o->port, NULL, NULL, http_access,
-	    h, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+	    o->port, NULL, NULL, http_access, h, MHD_OPTION_SOCK_ADDR, &sin,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!h->mhd) {
 		fprintf(stderr, "ferrovisord: cannot listen on %s:%u\n", o->listen, o->port);
 		free(h);

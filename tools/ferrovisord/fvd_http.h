@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The REST server of ferrovisord: libmicrohttpd with one internal polling thread, so
- * every request handler and every backend operation runs on that thread, one at a time.
+ * The REST server of ferrovisord: libmicrohttpd with a thread per connection (event and
+ * console streams block their own connection only); backend operations may run from
+ * several threads at once and are serialised by the backend.
  */
 #ifndef FVD_HTTP_H
 #define FVD_HTTP_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "fvd_backend.h"
+#include "fvd_hub.h"
 
 struct fvd_http;
 
@@ -16,6 +18,8 @@ struct fvd_http_opts {
 	const char *listen;  /* IPv4 address to bind, e.g. "127.0.0.1" or "0.0.0.0" */
 	uint16_t port;       /* 0: any free port */
 	const char *openapi; /* file served at /api/v1/openapi.yaml, or NULL */
+	struct fvd_hub *hub; /* events and console history (fvd_hub.h), required */
+	int heartbeat_ms;    /* SSE keepalive comment after this much silence (0: 15 s) */
 };
 
 /* Starts serving; returns NULL with a message on stderr when the address is bad or the

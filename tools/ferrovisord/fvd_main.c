@@ -6,7 +6,7 @@
  * service VM's control console, docs/control-protocol.md).
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
- *               [--openapi FILE]
+ *               [--openapi FILE] [--heartbeat SECONDS]
  *
  * Prints "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
  * serves, and runs until SIGINT or SIGTERM.
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "fvd_http.h"
+#include "fvd_hub.h"
 #include "fvd_sim.h"
 #ifdef FVD_HAVE_CTL
 #include "fvd_hvc.h"
@@ -33,7 +34,9 @@ static void main_usage(FILE *f)
 	           "  --port N        TCP port, 0 for any free one (default 8080)\n"
 	           "  --backend sim   simulated host (the control channel backend follows the\n"
 	           "                  control protocol, docs/control-protocol.md)\n"
-	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n");
+	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
+	           "  --heartbeat S   event/console streams: keepalive after S quiet seconds "
+	           "(15)\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -59,6 +62,8 @@ int main(int argc, char **argv)
 	const char *backend = "sim";
 	const char *device = "/dev/hvc1";
 	struct fvd_http *h;
+	struct fvd_hub *hub;
+	uint16_t heartbeat = 15;
 	sigset_t set;
 	int sig;
 
@@ -88,6 +93,11 @@ int main(int argc, char **argv)
 			device = v;
 		} else if (strcmp(a, "--openapi") == 0) {
 			o.openapi = v;
+		} else if (strcmp(a, "--heartbeat") == 0) {
+			if (!main_port(v, &heartbeat) || heartbeat == 0 || heartbeat > 3600) {
+				fprintf(stderr, "ferrovisord: --heartbeat '%s': 1..3600\n", v);
+				return 2;
+			}
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);
@@ -95,6 +105,15 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
+	/* Block the stop signals before any thread starts (the control channel's pump, the
+	 * simulation's heartbeat, the server's), so they inherit the mask and only sigwait
+	 * below receives them. A client or the control tty going away is an error return,
+	 * not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (strcmp(backend, "hvc") == 0) {
 #ifdef FVD_HAVE_CTL
 		int fd = fvd_hvc_open_tty(device);
@@ -122,14 +141,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* Block the stop signals before the server thread starts, so it inherits the mask
-	 * and only sigwait below receives them. */
-	/* A client or the control tty going away is an error return, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* The backend feeds the hub from now on, so history exists before a client asks. */
+	hub = fvd_hub_new();
+	if (!hub || be.ops->events_start(be.ctx, hub)) {
+		fprintf(stderr, "ferrovisord: cannot start following events and consoles\n");
+		return 1;
+	}
+	o.hub = hub;
+	o.heartbeat_ms = heartbeat * 1000;
 	h = fvd_http_start(&o, &be);
 	if (!h)
 		return 1;
@@ -138,6 +157,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	printf("ferrovisord: signal %d, stopping\n", sig);
+	fvd_hub_stop(hub); /* ends the streams, so the connection threads can be joined */
 	fvd_http_stop(h);
 	return 0;
 }

@@ -25,6 +25,8 @@ static const struct {
     [FVD_EP_VM] = {FVD_M_GET | FVD_M_DELETE, "GET, DELETE"},
     [FVD_EP_VM_ACTION] = {FVD_M_POST, "POST"},
     [FVD_EP_OPENAPI] = {FVD_M_GET, "GET"},
+    [FVD_EP_EVENTS] = {FVD_M_GET, "GET"},
+    [FVD_EP_VM_CONSOLE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
 };
 
 /* Indexed by -err. */
@@ -131,6 +133,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 		out->ep = FVD_EP_OPENAPI;
 		return;
 	}
+	if (route_seg_is(p, n, "events") && p[n] == '\0') {
+		out->ep = FVD_EP_EVENTS;
+		return;
+	}
 	if (!route_seg_is(p, n, "vms"))
 		return;
 	if (p[n] == '\0') {
@@ -154,6 +160,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	n = route_seg(p);
 	if (p[n] != '\0')
 		return;
+	if (route_seg_is(p, n, "console")) {
+		out->ep = FVD_EP_VM_CONSOLE;
+		return;
+	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
 		if (route_seg_is(p, n, route_actions[a])) {
 			out->ep = FVD_EP_VM_ACTION;
