@@ -79,3 +79,6 @@ build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/
 		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_sim.c \
 		tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_route.c \
 		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lcjson -lpthread
+
+# The event log and console history (tests/unit/test_fvd_hub.c).
+build/unit/test_fvd_hub: tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_hub.h
