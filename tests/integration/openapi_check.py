@@ -170,7 +170,7 @@ def parse_sse(text):
     for line in text.split("\n"):
         line = line.rstrip("\r")
         if line == "":
-            if cur:
+            if "data" in cur:  # a block without data (e.g. only retry:) is no event
                 cur.setdefault("event", "message")
                 events.append(cur)
             cur = {}
