@@ -17,6 +17,7 @@
 static int cmd_help(int argc, char **argv);
 static int main_vm(int argc, char **argv);
 static int main_console(int argc, char **argv);
+static int main_events(int argc, char **argv);
 
 /* The daemon's URL: --api URL before the command, else $FERROVISOR_API (NULL: none). */
 static const char *main_api;
@@ -34,6 +35,8 @@ static const struct cli_cmd commands[] = {
     {"console", "how the console works (with --api: a remote VM's console)", main_console,
      cmd_console_usage},
     {"vm", "manage a running host's VMs over the REST API (--api URL)", main_vm, cmd_vm_usage},
+    {"events", "print a running host's events over the REST API (--api URL)", main_events,
+     cmd_events_usage},
     {"help", "show help for a command", cmd_help, help_usage},
 };
 
@@ -42,7 +45,7 @@ static const struct cli_cmd commands[] = {
 static void main_help(FILE *f)
 {
 	fputs("Usage: ferrovisor COMMAND [OPTIONS]\n"
-	      "       ferrovisor --api URL vm|console ...   (or $FERROVISOR_API)\n"
+	      "       ferrovisor --api URL vm|console|events ...   (or $FERROVISOR_API)\n"
 	      "       ferrovisor COMMAND --help | --version | --help\n"
 	      "\n"
 	      "Describe VMs in YAML, check them, pack them with their images into a boot\n"
@@ -70,10 +73,15 @@ static int main_vm(int argc, char **argv)
 static int main_console(int argc, char **argv)
 {
 	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-	bool remote = !help && (main_api_given || (main_api && argc == 2 && argv[1][0] != '-'));
+	bool remote = !help && (main_api_given || (main_api && argc >= 2 && argv[1][0] != '-'));
 	if (remote)
 		return cmd_remote_console(main_api, argc, argv);
 	return cmd_console(argc, argv);
+}
+
+static int main_events(int argc, char **argv)
+{
+	return cmd_remote_events(main_api, argc, argv);
 }
 
 static const struct cli_cmd *find(const char *name)

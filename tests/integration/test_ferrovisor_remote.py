@@ -9,13 +9,23 @@ POST /vms expects (the daemon checks its CRC-32C; the size equals `ferrovisor bu
 with progress; start/stop/pause/resume/reset change the state; destroy removes the VM. Errors:
 unknown VM (404 detail, exit 3), wrong state (409), the service VM (403), a name taken, bad
 YAML named by file:line:col and field (exit 1, nothing uploaded), a file with two VMs, an
-unreachable URL named in the message, no URL at all (exit 2), and the console that API v1 does
-not offer.
+unreachable URL named in the message, no URL at all (exit 2).
+Console and events: `console NAME` prints the VM's history and live output and types stdin into
+it (the sim echoes, `echo MARK-$((6*7))`-style commands answer), detaches at end of input; on a
+terminal (a pty) it runs in raw mode, Ctrl-] detaches and the terminal settings are restored,
+also when a signal ends it; `events` prints the retained events (text or --json), `--follow`
+prints new ones as they happen; errors (unknown VM 404, the service VM 403, a stopped VM 409,
+bad arguments) as for `vm`.
 """
 
+import json
 import os
+import select
+import signal
 import subprocess
 import tempfile
+import termios
+import time
 from pathlib import Path
 
 import fvtest
@@ -27,13 +37,14 @@ EXAMPLE = ROOT / "examples" / "remote-vm.yaml"
 TIMEOUT = 60
 
 
-def cli(url, *args, env_api=None):
-    """Run the CLI; returns (exit code, stdout, stderr). url None: no --api option."""
+def cli(url, *args, env_api=None, input=""):
+    """Run the CLI; returns (exit code, stdout, stderr). url None: no --api option. stdin is
+    `input` (a pipe, not a terminal)."""
     env = {k: v for k, v in os.environ.items() if k != "FERROVISOR_API"}
     if env_api is not None:
         env["FERROVISOR_API"] = env_api
     cmd = [str(TOOL)] + (["--api", url] if url is not None else []) + [str(a) for a in args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env, input=input)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -132,9 +143,15 @@ def test_remote_errors():
         expect(cli(url, "vm", "destroy", "remote-hello"), 0)
         assert d.call("GET", "/vms", expect=200)[2]["vms"] == before
 
-        # API v1 has no console endpoint: the VM is looked up, the absence reported.
-        expect(cli(url, "console", "alpha"), 3, "no console endpoint")
-        expect(cli(url, "console", "nope"), 3, "404")
+        # Console errors: the daemon's problem, or a usage error before any request.
+        expect(cli(url, "console", "nope"), 3, "404", "nope")
+        expect(cli(url, "console", "service", input="ls\n"), 3, "403", "service")
+        expect(cli(url, "console", "beta", input="ls\n"), 3, "409", "beta")
+        expect(cli(url, "console"), 2, "which VM")
+        expect(cli(url, "console", "../x"), 2, "no VM name")
+        expect(cli(url, "console", "alpha", "--tail", "x"), 2, "--tail")
+        expect(cli(url, "events", "--since", "-1"), 2, "--since")
+        expect(cli(url, "events", "--bogus"), 2, "unexpected")
 
     # Nobody listening (the daemon is gone): the message names the URL.
     expect(cli(url, "vm", "list"), 3, f"{url}/api/v1/vms", "cannot reach")
@@ -142,3 +159,112 @@ def test_remote_errors():
     expect(cli(None, "vm", "list"), 2, "FERROVISOR_API")
     # Without an API, `console` is still the local explanation.
     expect(cli(None, "console"), 0, "Ctrl", where="stdout")
+
+
+def _sse_text(d, vm):
+    """The daemon's console history of vm (checked independently of the CLI)."""
+    import base64
+    ev, _ = d.sse(f"/vms/{vm}/console", lambda ev, t: bool(ev))
+    return b"".join(base64.b64decode(json.loads(e["data"])["b64"]) for e in ev).decode()
+
+
+def test_remote_console_and_events():
+    check_tool()
+    with Daemon(load_doc(), extra=("--heartbeat", "1")) as d:
+        url = f"http://127.0.0.1:{d.port}"
+        # History first (the boot line), then what is typed reaches the VM and its answer
+        # comes back; end of input detaches.
+        out, _ = expect(cli(url, "console", "alpha", input="echo MARK-$((6*7))\necho MARK-42\n"),
+                        0, where="stdout")
+        assert out.startswith("sim alpha: boot\n"), out
+        assert "echo MARK-42\nMARK-42\n" in out, out
+        assert "echo MARK-42\nMARK-42\n" in _sse_text(d, "alpha")
+        # --tail 0: live output only; --timeout: detach that long after end of input.
+        t0 = time.monotonic()
+        out, _ = expect(cli(url, "console", "alpha", "--tail", "0", "--timeout", "2"), 0,
+                        where="stdout")
+        assert "boot" not in out and "heartbeat" in out, out
+        assert 1.5 < time.monotonic() - t0 < 10
+
+        # events: what happened, with causes; --json is the API's JSON.
+        expect(cli(url, "vm", "start", "beta"), 0)
+        expect(cli(url, "console", "beta", "--timeout", "1", input="crash\n"), 0)
+        assert d.state("beta") == "crashed"
+        out, _ = expect(cli(url, "events"), 0, where="stdout")
+        lines = out.splitlines()
+        assert any(l.startswith("#1 ") and "vm-state beta: stopped -> running (operator:start)"
+                   in l for l in lines), out
+        assert any("vm-state beta: running -> crashed (guest) [critical]" in l
+                   for l in lines), out
+        assert any("vm-crash beta: (sim: illegal instruction" in l for l in lines), out
+        out, _ = expect(cli(url, "events", "--since", "1", "--json"), 0, where="stdout")
+        evs = [json.loads(l) for l in out.splitlines()]
+        assert [e["seq"] for e in evs] == [2, 3] and evs[1]["type"] == "vm-crash", evs
+
+        # --follow: a new event is printed as it happens.
+        p = subprocess.Popen([str(TOOL), "--api", url, "events", "--follow", "--since", "3"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1)
+            expect(cli(url, "vm", "pause", "alpha"), 0)
+            ready, _, _ = select.select([p.stdout], [], [], 10)
+            assert ready, "events --follow printed nothing"
+            line = p.stdout.readline()
+            assert "#4 " in line and "alpha: running -> paused (operator:pause)" in line, line
+        finally:
+            p.terminate()
+            p.wait(10)
+        expect(cli(url, "vm", "resume", "alpha"), 0)
+
+
+def _pty_console(url, vm):
+    """`console vm` on a pseudo-terminal; returns (process, master fd, slave fd)."""
+    master, slave = os.openpty()
+    p = subprocess.Popen([str(TOOL), "--api", url, "console", vm, "--tail", "0"],
+                         stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    return p, master, slave
+
+
+def _pty_read_until(master, needle, timeout=10):
+    out = b""
+    deadline = time.monotonic() + timeout
+    while needle not in out:
+        assert time.monotonic() < deadline, f"{needle!r} not seen: {out[-500:]!r}"
+        r, _, _ = select.select([master], [], [], 0.5)
+        if r:
+            try:
+                out += os.read(master, 4096)
+            except OSError:
+                break
+    return out
+
+
+def test_remote_console_on_a_terminal():
+    check_tool()
+    with Daemon(load_doc(), extra=("--heartbeat", "1")) as d:
+        url = f"http://127.0.0.1:{d.port}"
+        for how in ("ctrl-]", "sigterm"):
+            p, master, slave = _pty_console(url, "alpha")
+            try:
+                before = termios.tcgetattr(slave)
+                _pty_read_until(master, b"Ctrl-] detaches")
+                raw = termios.tcgetattr(slave)
+                assert not raw[3] & termios.ECHO and not raw[3] & termios.ICANON, raw
+                # Raw mode: the keys go to the VM as typed, CR included, no local echo.
+                os.write(master, b"echo TTY-7\r")
+                out = _pty_read_until(master, b"TTY-7\r\n")
+                if how == "ctrl-]":
+                    os.write(master, b"\x1d")
+                    assert p.wait(10) == 0
+                else:
+                    p.send_signal(signal.SIGTERM)
+                    assert p.wait(10) == 128 + signal.SIGTERM
+                after = termios.tcgetattr(slave)
+                assert after == before, (how, before, after)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+                os.close(master)
+                os.close(slave)
+        assert "echo TTY-7\nTTY-7\n" in _sse_text(d, "alpha")
