@@ -32,7 +32,6 @@ import yaml
 import fvtest
 import openapi_check
 from hyp import hyp_cmd
-from linux_shell import PROMPT
 
 KERNEL_MATRIX = True
 DOC = fvtest.REPO_ROOT / "docs" / "api" / "openapi.yaml"
@@ -125,8 +124,10 @@ def test_console_and_events_end_to_end():
                 assert time.monotonic() < deadline, "daemon not reachable from the host"
                 time.sleep(2)
         assert {v["name"] for v in vms} == {"svc", "echo", "linux"}, vms
-        q.expect(r"^\[echo\] echo: ready on hart", 60)
-        q.expect(rf"^\[linux\] .*{PROMPT}", 600)
+        # (Both may have come before the daemon's line; the Linux prompt is a partial line
+        # the hypervisor shows only for the focused VM: its banner says the shell runs.)
+        q.expect_seen(r"^\[echo\] echo: ready on hart", 60)
+        q.expect_seen(r"^\[linux\] Enter 'help' for a list of built-in commands", 600)
 
         # Bare-metal echo: typed line in, answer out, through ferrovisord and the hypervisor.
         rc, out, err = _cli(url, "console", "echo", "--tail", "0", "--timeout", "10",

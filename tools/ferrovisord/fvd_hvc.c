@@ -815,11 +815,20 @@ static int hvc_console_input_l(void *be, const char *name, const void *data, siz
 	size_t rlen;
 	int err;
 
+	struct fvd_vm_info vm;
+
 	*taken = 0;
 	if (len == 0 || len > CTL_MAX_PAYLOAD - 40u)
 		return FVD_E_INVAL;
 	if (h->uploading && strcmp(name, h->upload.name) == 0)
 		return FVD_E_BUSY;
+	/* The hypervisor queues input for a VM in any state; the API types only into a VM that
+	 * runs (or is paused: the bytes wait in its queue), like the sim. */
+	err = hvc_vm_get_l(h, name, &vm);
+	if (err)
+		return err;
+	if (vm.state != FVD_VM_RUNNING && vm.state != FVD_VM_PAUSED && !vm.service)
+		return FVD_E_STATE;
 	memset(h->chunk, 0, 40);
 	hvc_name_field(h->chunk, name);
 	ctl_put32(h->chunk + 32, (uint32_t)len);

@@ -94,8 +94,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--openapi") == 0) {
 			o.openapi = v;
 		} else if (strcmp(a, "--heartbeat") == 0) {
-			if (!main_port(v, &heartbeat) || heartbeat == 0 || heartbeat > 3600) {
-				fprintf(stderr, "ferrovisord: --heartbeat '%s': 1..3600\n", v);
+			/* Below the server's 60 s idle timeout, or quiet streams would be cut. */
+			if (!main_port(v, &heartbeat) || heartbeat == 0 || heartbeat > 50) {
+				fprintf(stderr, "ferrovisord: --heartbeat '%s': 1..50\n", v);
 				return 2;
 			}
 		} else {

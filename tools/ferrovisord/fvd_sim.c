@@ -342,9 +342,11 @@ static int sim_console_input_l(struct fvd_sim *sim, const char *name, const void
 		return FVD_E_DENIED;
 	if (v->info.state == FVD_VM_CREATING)
 		return FVD_E_BUSY;
-	if (v->info.state != FVD_VM_RUNNING)
+	/* Running, or paused: the bytes wait in its input queue (as the hypervisor's do). */
+	if (v->info.state != FVD_VM_RUNNING && v->info.state != FVD_VM_PAUSED)
 		return FVD_E_STATE;
-	for (size_t i = 0; i < len && v->info.state == FVD_VM_RUNNING; i++) {
+	for (size_t i = 0;
+	     i < len && (v->info.state == FVD_VM_RUNNING || v->info.state == FVD_VM_PAUSED); i++) {
 		char ch = p[i];
 
 		(*taken)++;
