@@ -8,7 +8,8 @@
  * hypervisor stages the package, the VM name is inside it): the upload in progress is kept
  * here and shown in listings as "creating" with its progress.
  *
- * Threads. A pump thread owns the read side of the channel from HELLO on: it reads
+ * Threads. A pump thread (fvd_hvc_pump.c) owns the read side of the channel from HELLO on:
+ * it reads
  * continuously (so the tty's buffer never fills and the hypervisor never drops events for
  * want of a reader, even when no HTTP request is active), reassembles frames, feeds events
  * to the hub (fvd_hub.h) and hands the one awaited response to the operation waiting for it.
@@ -33,79 +34,8 @@
 
 #include "core/ctl_proto.h"
 #include "fvd_hub.h"
+#include "fvd_hvc_int.h"
 #include "fvd_route.h"
-
-#define HVC_LIST_MAX     ((CTL_MAX_PAYLOAD - 8u) / 88u)
-#define HVC_ASYNC_MAX    16u   /* the pump's own requests in flight */
-#define HVC_ATTACHED_MAX 64u   /* VMs whose console the daemon follows */
-#define HVC_INTENTS      16u   /* recent operator requests, to tell who changed a state */
-#define HVC_INTENT_MS    60000 /* an operator request explains state events this long */
-#define HVC_STATS_MS     5000  /* CTL_STATS poll period (control errors as events) */
-#define HVC_POLL_MS      200   /* pump wake-up, to notice close */
-
-enum hvc_async_kind { HVC_ASYNC_NONE, HVC_ASYNC_ATTACH, HVC_ASYNC_STATS };
-
-struct hvc_async {
-	uint32_t seq;
-	enum hvc_async_kind kind;
-	char name[CTL_NAME_MAX];
-};
-
-struct hvc_intent {
-	char name[CTL_NAME_MAX];
-	enum fvd_action act; /* FVD_ACT__COUNT: destroy */
-	int64_t when_ms;
-};
-
-struct fvd_hvc {
-	int fd;
-	int timeout_ms;
-	uint8_t version;
-	uint32_t max_vms;
-	char hypervisor[CTL_NAME_MAX + 1];
-	/* op_lock: one operation at a time; protects the upload and h->resp, h->tx, h->chunk. */
-	pthread_mutex_t op_lock;
-	/* The upload in progress (name given by the REST request). */
-	bool uploading;
-	uint32_t upload_id;
-	struct fvd_vm_info upload;
-	uint8_t tx[CTL_MAX_FRAME];
-	uint8_t resp[CTL_MAX_PAYLOAD];
-	uint8_t chunk[CTL_MAX_PAYLOAD];
-
-	/* io_lock: the handoff of the awaited response and the pump's state. */
-	pthread_mutex_t io_lock;
-	pthread_cond_t io_cond;
-	uint32_t seq;      /* last request id used (operations and the pump's own) */
-	uint32_t want_seq; /* the response an operation waits for, 0: none */
-	bool got;
-	uint16_t got_type;
-	uint32_t got_status;
-	uint32_t got_len;
-	uint8_t got_payload[CTL_MAX_PAYLOAD];
-	bool dead;     /* the channel failed: every operation fails fast */
-	bool stopping; /* fvd_hvc_close: the pump exits */
-	struct fvd_hub *hub;
-	struct hvc_async async[HVC_ASYNC_MAX];
-	char attached[HVC_ATTACHED_MAX][CTL_NAME_MAX];
-	struct hvc_intent intents[HVC_INTENTS];
-	unsigned next_intent;
-	uint32_t ev_seq; /* last event seq seen (gaps: events the hypervisor dropped) */
-	bool ev_seen;
-	bool stats_known;
-	uint64_t stats_errors;
-	uint64_t stats_dropped;
-	int64_t next_stats_ms;
-
-	/* tx_lock: writes to fd. */
-	pthread_mutex_t tx_lock;
-	uint8_t ptx[CTL_MAX_FRAME]; /* the pump's own frames */
-
-	/* Pump thread only. */
-	pthread_t pump;
-	bool pump_running;
-	struct ctl_rx rx;
-};
 
 static const struct {
 	uint32_t status;
@@ -156,7 +86,7 @@ static bool hvc_write_all(int fd, const uint8_t *p, size_t n)
 	return true;
 }
 
-static int64_t hvc_now_ms(void)
+int64_t fvd_hvc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -165,7 +95,7 @@ static int64_t hvc_now_ms(void)
 }
 
 /* Writes one frame (any thread). */
-static bool hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n)
+bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n)
 {
 	bool ok;
 
@@ -181,7 +111,7 @@ static bool hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n)
  * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
  * response within timeout_ms, however many other frames arrive meanwhile).
  */
-static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
 {
 	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
 	struct timespec dl;
@@ -205,7 +135,7 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 	h->got = false;
 	pthread_mutex_unlock(&h->io_lock);
 	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, req, req_len);
-	if (!n || !hvc_send(h, h->tx, n)) {
+	if (!n || !fvd_hvc_send(h, h->tx, n)) {
 		pthread_mutex_lock(&h->io_lock);
 		h->want_seq = 0;
 		pthread_mutex_unlock(&h->io_lock);
@@ -233,7 +163,7 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 	return res;
 }
 
-static void hvc_name_field(uint8_t *field, const char *name)
+void fvd_hvc_name_field(uint8_t *field, const char *name)
 {
 	memset(field, 0, CTL_NAME_MAX);
 	memcpy(field, name, strnlen(name, CTL_NAME_MAX - 1));
@@ -255,350 +185,11 @@ static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	vm->name[FVD_NAME_MAX] = '\0';
 }
 
-/* ------------------------------------------------------------------ events and consoles */
-
-static const char *const hvc_state_names[] = {
-    [CTL_VM_STOPPED] = "stopped",     [CTL_VM_RUNNING] = "running",
-    [CTL_VM_STOPPING] = "stopping",   [CTL_VM_CRASHED] = "crashed",
-    [CTL_VM_SUSPENDED] = "suspended", [CTL_VM_PAUSED] = "paused",
-    [CTL_VM_DESTROYED] = "destroyed",
-};
-
-/* The state an operator request ends in (FVD_ACT__COUNT: destroy). */
-static const uint32_t hvc_intent_target[FVD_ACT__COUNT + 1] = {
-    [FVD_ACT_START] = CTL_VM_RUNNING,  [FVD_ACT_STOP] = CTL_VM_STOPPED,
-    [FVD_ACT_RESET] = CTL_VM_RUNNING,  [FVD_ACT_PAUSE] = CTL_VM_PAUSED,
-    [FVD_ACT_RESUME] = CTL_VM_RUNNING, [FVD_ACT__COUNT] = CTL_VM_DESTROYED,
-};
-
-static const char *hvc_state_name(uint32_t st)
-{
-	return st < sizeof(hvc_state_names) / sizeof(hvc_state_names[0]) ? hvc_state_names[st]
-	                                                                 : "unknown";
-}
-
-/* A wire name field (32 bytes) as a C string; false when it holds no NUL-terminated,
- * printable name (the hypervisor's bytes are checked like any input). */
-static bool hvc_wire_name(const uint8_t *field, char *out)
-{
-	size_t n = strnlen((const char *)field, CTL_NAME_MAX);
-
-	if (n == 0 || n >= CTL_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (field[i] < 0x21 || field[i] > 0x7e)
-			return false;
-	}
-	memcpy(out, field, n + 1);
-	return true;
-}
-
-static void hvc_emit(struct fvd_hvc *h, const char *type, const char *vm, const char *cause,
-                     const char *severity, int64_t count)
-{
-	struct fvd_event ev = {
-	    .type = type, .vm = vm, .cause = cause, .severity = severity, .count = count};
-
-	fvd_hub_event(h->hub, &ev);
-}
-
-/* io_lock held: the slot of name in the attached set, or -1. */
-static int hvc_attached_find(struct fvd_hvc *h, const char *name)
-{
-	for (unsigned i = 0; i < HVC_ATTACHED_MAX; i++) {
-		if (h->attached[i][0] && strcmp(h->attached[i], name) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-/* io_lock held: records name as attached; false when it was already. */
-static bool hvc_attached_add(struct fvd_hvc *h, const char *name)
-{
-	if (hvc_attached_find(h, name) >= 0)
-		return false;
-	for (unsigned i = 0; i < HVC_ATTACHED_MAX; i++) {
-		if (!h->attached[i][0]) {
-			snprintf(h->attached[i], CTL_NAME_MAX, "%s", name);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* io_lock held: sends a request of the pump's own; its response is handled by the pump. */
-static void hvc_async_send(struct fvd_hvc *h, enum hvc_async_kind kind, uint16_t type,
-                           const char *name)
-{
-	uint8_t ref[CTL_NAME_MAX];
-	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
-	struct hvc_async *a = NULL;
-	size_t n;
-
-	for (unsigned i = 0; i < HVC_ASYNC_MAX && !a; i++) {
-		if (h->async[i].kind == HVC_ASYNC_NONE)
-			a = &h->async[i];
-	}
-	if (!a)
-		return; /* retried on the VM's next event or the next stats period */
-	hdr.seq = ++h->seq;
-	if (name)
-		hvc_name_field(ref, name);
-	n = ctl_encode(h->ptx, sizeof(h->ptx), &hdr, name ? ref : NULL, name ? sizeof(ref) : 0);
-	if (!n || !hvc_send(h, h->ptx, n))
-		return;
-	a->seq = hdr.seq;
-	a->kind = kind;
-	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
-}
-
-/* io_lock held: the response to one of the pump's requests (true if it was one). */
-static bool hvc_async_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8_t *p)
-{
-	char cause[128];
-
-	for (unsigned i = 0; i < HVC_ASYNC_MAX; i++) {
-		struct hvc_async *a = &h->async[i];
-
-		if (a->kind == HVC_ASYNC_NONE || a->seq != rh->seq)
-			continue;
-		if (a->kind == HVC_ASYNC_ATTACH && rh->status != CTL_OK) {
-			int k = hvc_attached_find(h, a->name);
-
-			/* Not attached after all: the next event of that VM tries again. */
-			if (k >= 0)
-				h->attached[k][0] = '\0';
-		} else if (a->kind == HVC_ASYNC_STATS && rh->status == CTL_OK &&
-		           rh->type == CTL_T_CTL_STATS && rh->len >= 40) {
-			uint64_t errors = ctl_get64(p + 8), dropped = ctl_get64(p + 32);
-
-			if (h->stats_known && errors > h->stats_errors) {
-				snprintf(cause, sizeof(cause),
-				         "the hypervisor counted %llu control-channel errors "
-				         "(total %llu)",
-				         (unsigned long long)(errors - h->stats_errors),
-				         (unsigned long long)errors);
-				hvc_emit(h, "control-error", NULL, cause, "warning",
-				         (int64_t)(errors - h->stats_errors));
-			}
-			if (h->stats_known && dropped > h->stats_dropped) {
-				snprintf(cause, sizeof(cause),
-				         "the hypervisor dropped %llu events (total %llu)",
-				         (unsigned long long)(dropped - h->stats_dropped),
-				         (unsigned long long)dropped);
-				hvc_emit(h, "control-error", NULL, cause, "warning",
-				         (int64_t)(dropped - h->stats_dropped));
-			}
-			h->stats_known = true;
-			h->stats_errors = errors;
-			h->stats_dropped = dropped;
-		}
-		a->kind = HVC_ASYNC_NONE;
-		return true;
-	}
-	return false;
-}
-
-/* io_lock held: the cause of a state change of name to new_state: the operator's recent
- * request (consumed when the VM reached its target) or the guest/hypervisor. */
-static bool hvc_intent_cause(struct fvd_hvc *h, const char *name, uint32_t new_state, char *cause,
-                             size_t cap)
-{
-	int64_t now = hvc_now_ms();
-
-	for (unsigned k = 0; k < HVC_INTENTS; k++) {
-		unsigned i = (h->next_intent - 1 - k) % HVC_INTENTS;
-		struct hvc_intent *in = &h->intents[i];
-
-		if (!in->when_ms || now - in->when_ms > HVC_INTENT_MS ||
-		    strncmp(in->name, name, CTL_NAME_MAX) != 0)
-			continue;
-		snprintf(cause, cap, "operator:%s",
-		         in->act == FVD_ACT__COUNT ? "destroy" : fvd_action_name(in->act));
-		if (hvc_intent_target[in->act] == new_state)
-			in->when_ms = 0;
-		return true;
-	}
-	snprintf(cause, cap, "guest");
-	return false;
-}
-
-/* io_lock held: one event frame from the hypervisor. */
-static void hvc_event(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8_t *p)
-{
-	char name[CTL_NAME_MAX], cause[128];
-
-	/* Event seq counts events: a gap means the hypervisor's queue dropped some. */
-	if (h->ev_seen && rh->seq != h->ev_seq + 1) {
-		snprintf(cause, sizeof(cause), "%u hypervisor events lost before event %u",
-		         rh->seq - h->ev_seq - 1, rh->seq);
-		hvc_emit(h, "control-error", NULL, cause, "warning",
-		         (int64_t)(rh->seq - h->ev_seq - 1));
-	}
-	h->ev_seen = true;
-	h->ev_seq = rh->seq;
-	if (rh->type == CTL_T_EV_CONSOLE && rh->len >= 40) {
-		uint32_t len = ctl_get32(p + 4);
-
-		if (len == rh->len - 40 && hvc_wire_name(p + 8, name))
-			fvd_hub_console_put(h->hub, name, p + 40, len);
-	} else if (rh->type == CTL_T_EV_VM_STATE && rh->len == 48 && hvc_wire_name(p + 16, name)) {
-		uint32_t old = ctl_get32(p + 4), st = ctl_get32(p + 8);
-		bool op = hvc_intent_cause(h, name, st, cause, sizeof(cause));
-		/* A VM that stopped or crashed without an operator request is what an operator
-		 * must see at once. */
-		bool bad = !op && (st == CTL_VM_STOPPED || st == CTL_VM_CRASHED);
-		struct fvd_event ev = {.type = "vm-state",
-		                       .vm = name,
-		                       .state = hvc_state_name(st),
-		                       .old_state = hvc_state_name(old),
-		                       .cause = cause,
-		                       .severity = bad ? "critical" : "info",
-		                       .count = -1};
-
-		fvd_hub_event(h->hub, &ev);
-		if (st == CTL_VM_DESTROYED) {
-			int k = hvc_attached_find(h, name);
-
-			/* The slot is free; a VM created in it later starts unattached. */
-			if (k >= 0)
-				h->attached[k][0] = '\0';
-		} else if (h->hub && hvc_attached_add(h, name)) {
-			hvc_async_send(h, HVC_ASYNC_ATTACH, CTL_T_CONSOLE_ATTACH, name);
-		}
-	} else if (rh->type == CTL_T_EV_VM_CRASH && rh->len == 136 && hvc_wire_name(p + 8, name)) {
-		char why[97];
-
-		memcpy(why, p + 40, 96);
-		why[96] = '\0';
-		for (char *c = why; *c; c++) {
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-				*c = '?';
-		}
-		hvc_emit(h, "vm-crash", name, why, "critical", -1);
-	}
-}
-
-/* One frame from the channel (pump thread). */
-static void hvc_frame(struct fvd_hvc *h, int r, const struct ctl_hdr *rh, const uint8_t *p)
-{
-	if (r != CTL_OK)
-		return; /* unreadable bytes: the decoder resynchronises */
-	pthread_mutex_lock(&h->io_lock);
-	if (rh->flags & CTL_F_EVENT) {
-		hvc_event(h, rh, p);
-	} else if (rh->flags & CTL_F_RESPONSE) {
-		if (h->want_seq && rh->seq == h->want_seq && !h->got) {
-			h->got = true;
-			h->got_type = rh->type;
-			h->got_status = rh->status;
-			h->got_len = rh->len <= sizeof(h->got_payload) ? rh->len : 0;
-			memcpy(h->got_payload, p, h->got_len);
-			pthread_cond_broadcast(&h->io_cond);
-		} else {
-			hvc_async_done(h, rh, p); /* or a stale response: skipped */
-		}
-	}
-	pthread_mutex_unlock(&h->io_lock);
-}
-
-static void *hvc_pump(void *arg)
-{
-	struct fvd_hvc *h = arg;
-	uint8_t buf[4096];
-
-	for (;;) {
-		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-		struct ctl_hdr rh;
-		const uint8_t *payload;
-		ssize_t k;
-		size_t off = 0;
-		int r;
-
-		pthread_mutex_lock(&h->io_lock);
-		if (h->stopping) {
-			pthread_mutex_unlock(&h->io_lock);
-			break;
-		}
-		if (h->hub && hvc_now_ms() >= h->next_stats_ms) {
-			h->next_stats_ms = hvc_now_ms() + HVC_STATS_MS;
-			hvc_async_send(h, HVC_ASYNC_STATS, CTL_T_CTL_STATS, NULL);
-		}
-		pthread_mutex_unlock(&h->io_lock);
-		r = poll(&pfd, 1, HVC_POLL_MS);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		k = read(h->fd, buf, sizeof(buf));
-		if (k < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (k <= 0)
-			break;
-		/* The reassembly buffer holds one frame: pop between pushes when it is full. */
-		while (off < (size_t)k) {
-			off += ctl_rx_push(&h->rx, buf + off, (size_t)k - off);
-			while ((r = ctl_rx_pop(&h->rx, &rh, &payload)) != -1)
-				hvc_frame(h, r, &rh, payload);
-		}
-	}
-	/* The channel is gone (or we close it): waiting operations fail now. */
-	pthread_mutex_lock(&h->io_lock);
-	if (!h->stopping && !h->dead)
-		hvc_emit(h, "control-error", NULL, "the control channel closed", "critical", 1);
-	h->dead = true;
-	pthread_cond_broadcast(&h->io_cond);
-	pthread_mutex_unlock(&h->io_lock);
-	return NULL;
-}
-
-/* op_lock held: attaches to name's console unless already attached. */
-static void hvc_attach(struct fvd_hvc *h, const char *name)
-{
-	uint8_t ref[CTL_NAME_MAX];
-	bool fresh;
-	size_t len;
-
-	pthread_mutex_lock(&h->io_lock);
-	fresh = h->hub && hvc_attached_add(h, name);
-	pthread_mutex_unlock(&h->io_lock);
-	if (!fresh)
-		return;
-	hvc_name_field(ref, name);
-	if (hvc_call(h, CTL_T_CONSOLE_ATTACH, ref, sizeof(ref), &len)) {
-		int k;
-
-		pthread_mutex_lock(&h->io_lock);
-		k = hvc_attached_find(h, name);
-		if (k >= 0)
-			h->attached[k][0] = '\0';
-		pthread_mutex_unlock(&h->io_lock);
-	}
-}
-
-/* op_lock held: a VM the daemon created (wire name field at p): follow its console from
- * its first byte, and log it. */
-static void hvc_created(struct fvd_hvc *h, const uint8_t *p)
-{
-	char name[CTL_NAME_MAX];
-	struct fvd_event ev = {.type = "vm-state",
-	                       .state = "stopped",
-	                       .old_state = "creating",
-	                       .cause = "operator:create",
-	                       .count = -1};
-
-	if (!hvc_wire_name(p, name))
-		return;
-	hvc_attach(h, name);
-	ev.vm = name;
-	fvd_hub_event(h->hub, &ev);
-}
-
 static int hvc_host_info_l(void *be, struct fvd_host_info *out)
 {
 	struct fvd_hvc *h = be;
 	size_t len;
-	int err = hvc_call(h, CTL_T_HOST_INFO, NULL, 0, &len);
+	int err = fvd_hvc_call(h, CTL_T_HOST_INFO, NULL, 0, &len);
 
 	if (err)
 		return err;
@@ -620,7 +211,7 @@ static int hvc_vm_list_l(void *be, struct fvd_vm_info *out, size_t max, size_t *
 	struct fvd_hvc *h = be;
 	size_t len, k = 0;
 	uint32_t count;
-	int err = hvc_call(h, CTL_T_VM_LIST, NULL, 0, &len);
+	int err = fvd_hvc_call(h, CTL_T_VM_LIST, NULL, 0, &len);
 
 	if (err)
 		return err;
@@ -665,8 +256,8 @@ static int hvc_vm_ref(struct fvd_hvc *h, uint16_t type, const char *name)
 
 	if (h->uploading && strcmp(name, h->upload.name) == 0)
 		return FVD_E_BUSY;
-	hvc_name_field(ref, name);
-	return hvc_call(h, type, ref, sizeof(ref), &len);
+	fvd_hvc_name_field(ref, name);
+	return fvd_hvc_call(h, type, ref, sizeof(ref), &len);
 }
 
 /* An operator request about to be sent: state events for name in the next minute carry
@@ -677,9 +268,9 @@ static unsigned hvc_intent_add(struct fvd_hvc *h, const char *name, enum fvd_act
 
 	pthread_mutex_lock(&h->io_lock);
 	i = h->next_intent++ % HVC_INTENTS;
-	hvc_name_field((uint8_t *)h->intents[i].name, name);
+	fvd_hvc_name_field((uint8_t *)h->intents[i].name, name);
 	h->intents[i].act = act;
-	h->intents[i].when_ms = hvc_now_ms();
+	h->intents[i].when_ms = fvd_hvc_now_ms();
 	pthread_mutex_unlock(&h->io_lock);
 	return i;
 }
@@ -737,7 +328,7 @@ static int hvc_create_begin_l(void *be, const struct fvd_create_req *req)
 		return err ? err : FVD_E_EXISTS;
 	ctl_put64(p, req->package_bytes);
 	ctl_put32(p + 8, req->crc32c);
-	err = hvc_call(h, CTL_T_UPLOAD_BEGIN, p, sizeof(p), &len);
+	err = fvd_hvc_call(h, CTL_T_UPLOAD_BEGIN, p, sizeof(p), &len);
 	if (err)
 		return err;
 	if (len != 16)
@@ -771,7 +362,7 @@ static int hvc_create_chunk_l(void *be, const char *name, const void *data, size
 		ctl_put32(h->chunk, h->upload_id);
 		ctl_put64(h->chunk + 8, h->upload.upload_done);
 		memcpy(h->chunk + 16, d, n);
-		err = hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
+		err = fvd_hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
 		if (err)
 			return err;
 		if (rlen != 16 || ctl_get64(h->resp + 8) != h->upload.upload_done + n)
@@ -795,16 +386,16 @@ static int hvc_create_end_l(void *be, const char *name, bool commit)
 	h->uploading = false;
 	ctl_put32(p, h->upload_id);
 	if (!commit)
-		return hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
-	err = hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
+		return fvd_hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+	err = fvd_hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
 	if (!err && len != 88)
 		err = FVD_E_IO;
 	if (err) {
 		/* The hypervisor keeps a failed upload open for a retry: free it. */
-		hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+		fvd_hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
 		return err;
 	}
-	hvc_created(h, h->resp + 56);
+	fvd_hvc_created(h, h->resp + 56);
 	return FVD_OK;
 }
 
@@ -830,10 +421,10 @@ static int hvc_console_input_l(void *be, const char *name, const void *data, siz
 	if (vm.state != FVD_VM_RUNNING && vm.state != FVD_VM_PAUSED && !vm.service)
 		return FVD_E_STATE;
 	memset(h->chunk, 0, 40);
-	hvc_name_field(h->chunk, name);
+	fvd_hvc_name_field(h->chunk, name);
 	ctl_put32(h->chunk + 32, (uint32_t)len);
 	memcpy(h->chunk + 40, data, len);
-	err = hvc_call(h, CTL_T_CONSOLE_INPUT, h->chunk, 40 + len, &rlen);
+	err = fvd_hvc_call(h, CTL_T_CONSOLE_INPUT, h->chunk, 40 + len, &rlen);
 	if (err)
 		return err;
 	if (rlen != 8 || ctl_get32(h->resp) > len)
@@ -860,7 +451,7 @@ static int hvc_events_start_l(void *be, struct fvd_hub *hub)
 		return err;
 	for (size_t i = 0; i < n && i <= HVC_LIST_MAX; i++) {
 		if (!all[i].service && all[i].state != FVD_VM_CREATING)
-			hvc_attach(h, all[i].name);
+			fvd_hvc_attach(h, all[i].name);
 	}
 	return FVD_OK;
 }
@@ -982,7 +573,7 @@ struct fvd_hvc *fvd_hvc_open(int fd, int timeout_ms)
 		pthread_condattr_destroy(&ca);
 	}
 	/* From HELLO on, the pump is the channel's only reader. */
-	if (pthread_create(&h->pump, NULL, hvc_pump, h) != 0) {
+	if (pthread_create(&h->pump, NULL, fvd_hvc_pump, h) != 0) {
 		fvd_hvc_close(h);
 		return NULL;
 	}
@@ -992,7 +583,7 @@ struct fvd_hvc *fvd_hvc_open(int fd, int timeout_ms)
 	ctl_put32(hello + 4, CTL_MAX_FRAME);
 	memcpy(hello + 8, "ferrovisord", 11);
 	pthread_mutex_lock(&h->op_lock);
-	err = hvc_call(h, CTL_T_HELLO, hello, sizeof(hello), &len);
+	err = fvd_hvc_call(h, CTL_T_HELLO, hello, sizeof(hello), &len);
 	pthread_mutex_unlock(&h->op_lock);
 	if (err || len != 48) {
 		fprintf(stderr, "ferrovisord: control channel: HELLO failed (%s)\n",
