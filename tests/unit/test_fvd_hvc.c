@@ -40,6 +40,7 @@ static uint8_t srv_pkg[1 << 16];
 /* Console attachments the server was asked for (CONSOLE_ATTACH), in order. */
 static pthread_mutex_t srv_lock = PTHREAD_MUTEX_INITIALIZER; /* srv_send and the log */
 static char srv_attach_log[256];
+static uint64_t srv_stat_errors; /* what CTL_STATS reports as errors counted */
 
 static void srv_send(uint16_t type, uint8_t flags, uint32_t seq, uint32_t status, const void *p,
                      size_t n)
@@ -202,6 +203,13 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 		strncat(srv_attach_log, name, sizeof(srv_attach_log) - strlen(srv_attach_log) - 2);
 		strcat(srv_attach_log, " ");
 		pthread_mutex_unlock(&srv_lock);
+		return CTL_OK;
+	case CTL_T_CTL_STATS:
+		memset(out, 0, 40 + 8 * CTL_STATUS_COUNT);
+		pthread_mutex_lock(&srv_lock);
+		ctl_put64(out + 8, srv_stat_errors);
+		pthread_mutex_unlock(&srv_lock);
+		*n = 40 + 8 * CTL_STATUS_COUNT;
 		return CTL_OK;
 	case CTL_T_CONSOLE_INPUT: {
 		size_t taken;
@@ -529,6 +537,23 @@ static void test_events(void **state)
 	assert_int_equal(fvd_hvc_ops.console_input(hvc, "service", "x", 1, &taken), FVD_E_DENIED);
 	assert_int_equal(fvd_hvc_ops.console_input(hvc, "nope", "x", 1, &taken), FVD_E_NOTFOUND);
 	assert_int_equal(fvd_hvc_ops.console_input(hvc, "beta", "", 0, &taken), FVD_E_INVAL);
+
+	/* Errors the hypervisor counts (CTL_STATS, polled every 5 s from events_start on; the
+	 * first answer is the baseline) become a control-error event with the increase. */
+	pthread_mutex_lock(&srv_lock);
+	srv_stat_errors += 3;
+	pthread_mutex_unlock(&srv_lock);
+	{
+		char text[FVD_HUB_EVENT_MAX], t[FVD_HUB_TYPE_MAX];
+
+		/* (after the three state events of gamma above) */
+		do {
+			assert_int_equal(fvd_hub_next_event(hub, after, text, &after, t, 8000), 1);
+		} while (strcmp(t, "vm-state") == 0);
+		assert_string_equal(t, "control-error");
+		assert_non_null(strstr(text, "\"count\":3"));
+		assert_non_null(strstr(text, "counted 3 control-channel errors"));
+	}
 	fvd_hub_stop(hub);
 	fvd_hvc_close(hvc); /* joins the pump before the hub goes */
 	hvc = NULL;
