@@ -234,7 +234,7 @@ static int hvc_vm_list_l(void *be, struct fvd_vm_info *out, size_t max, size_t *
 static int hvc_vm_get_l(void *be, const char *name, struct fvd_vm_info *out)
 {
 	struct fvd_hvc *h = be;
-	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* the polling thread only */
+	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* op_lock held */
 	size_t n;
 	int err = hvc_vm_list_l(h, all, HVC_LIST_MAX + 1, &n);
 
