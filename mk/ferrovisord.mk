@@ -4,8 +4,8 @@
 # The control-channel backend (fvd_hvc.c) needs the control protocol, hyp/core/ctl_proto.[ch]
 # (linked unchanged); until that is in the tree the daemon has the sim backend only.
 FVD_CTL     := $(wildcard hyp/core/ctl_proto.h)
-FVD_SRC     := $(filter-out tools/ferrovisord/fvd_hvc.c,$(wildcard tools/ferrovisord/*.c)) \
-               $(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c hyp/core/ctl_proto.c)
+FVD_SRC     := $(filter-out tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c,$(wildcard tools/ferrovisord/*.c)) \
+               $(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c hyp/core/ctl_proto.c)
 FVD_DEFS    := -Ihyp $(if $(FVD_CTL),-DFVD_HAVE_CTL=1)
 FVD_OUT     := $(BUILD)/tools
 FVD_BIN     := $(FVD_OUT)/ferrovisord
@@ -81,6 +81,11 @@ build/unit/test_fvd_www: tools/ferrovisord/fvd_www.c tools/ferrovisord/fvd_www.h
 build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/*.[ch]) $(FVD_CTL)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(if $(FVD_CTL),-DFVD_HAVE_CTL=1) -o $@ $< \
-		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_sim.c \
-		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lpthread
+		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c \
+		tools/ferrovisord/fvd_sim.c \
+		tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_route.c \
+		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lcjson -lpthread
 build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+
+# The event log and console history (tests/unit/test_fvd_hub.c).
+build/unit/test_fvd_hub: tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_hub.h

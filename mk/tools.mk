@@ -93,3 +93,6 @@ fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl
 
 # The REST client's unit test links tools/api_client.c, which the generic unit rule does not watch.
 build/unit/test_api_client: tools/api_client.c tools/api_client.h
+
+# The CLI's event-stream parser (tests/unit/test_api_sse.c).
+build/unit/test_api_sse: tools/api_sse.c tools/api_sse.h

@@ -166,6 +166,16 @@ static void api_print_problem(const char *method, const char *url, long status,
 	}
 }
 
+struct curl_slist *api_auth_header(struct curl_slist *hdrs)
+{
+	char auth[sizeof(api_token) + 32];
+
+	if (!api_token[0])
+		return hdrs;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_token);
+	return curl_slist_append(hdrs, auth);
+}
+
 int api_request(const struct api_client *c, const char *method, const char *path,
                 const struct api_upload *up, cJSON **json, long *status_out)
 {
@@ -188,13 +198,8 @@ int api_request(const struct api_client *c, const char *method, const char *path
 		cli_error("cannot initialise libcurl");
 		return -1;
 	}
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
-	if (api_token[0]) {
-		char auth[sizeof(api_token) + 32];
-
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
+	struct curl_slist *hdrs =
+	    api_auth_header(curl_slist_append(NULL, "Accept: application/json"));
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, api_write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);

@@ -51,6 +51,10 @@ int api_request(const struct api_client *c, const char *method, const char *path
 int api_token_set(const char *token, const char *from);
 int api_token_load(const char *file);
 
+/* Appends the bearer token's Authorization header to hdrs (unchanged without a token), for
+ * requests made outside api_request (the event and console streams). */
+struct curl_slist *api_auth_header(struct curl_slist *hdrs);
+
 /* The string member key of obj, or "-" when missing or not a string. */
 const char *api_str(const cJSON *obj, const char *key);
 

@@ -64,6 +64,12 @@ extern const char cmd_audit_usage[];
 /* `token new ID ROLE`: a token text and its YAML entry (tools/cmd_token.c). */
 int cmd_token(int argc, char **argv);
 extern const char cmd_token_usage[];
+/* `--api URL events [--follow] [--since SEQ] [--json]` (tools/cmd_console.c). */
+int cmd_remote_events(const char *api, int argc, char **argv);
+extern const char cmd_events_usage[];
+extern const char cmd_console_remote_usage[];
+/* A name the API's VmName pattern accepts (1-31 of [A-Za-z0-9_-], first alphanumeric). */
+bool cmd_remote_valid_name(const char *s);
 
 extern const char cmd_validate_usage[];
 extern const char cmd_ls_usage[];

@@ -69,7 +69,7 @@ static int remote_list(const struct api_client *c, int argc, char **argv)
 }
 
 /* VM names go into the URL path: refuse what the API's VmName pattern refuses. */
-static bool remote_valid_name(const char *s)
+bool cmd_remote_valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -89,7 +89,7 @@ static int remote_name_arg(int argc, char **argv)
 {
 	if (argc != 2)
 		return cli_usage_error("vm", "%s takes one VM name", argv[0]);
-	if (!remote_valid_name(argv[1]))
+	if (!cmd_remote_valid_name(argv[1]))
 		return cli_usage_error("vm", "\"%s\" is no VM name (letters, digits, '-', '_')",
 		                       argv[1]);
 	return CLI_OK;
@@ -178,7 +178,7 @@ static int remote_package(const char *file, struct model *m, void **blob, size_t
 		return CLI_CONFIG;
 	}
 	/* The name goes into the request's query: only what the API's VmName allows. */
-	if (!remote_valid_name(m->vms[0].name)) {
+	if (!cmd_remote_valid_name(m->vms[0].name)) {
 		fprintf(stderr,
 		        "%s:%u:%u: error: name: \"%s\" is not a name the API accepts (1-31 of "
 		        "letters, digits, '-', '_', starting with a letter or digit)\n",
@@ -274,29 +274,4 @@ int cmd_vm(const char *api, int argc, char **argv)
 		if (strcmp(remote_cmds[i].name, argv[1]) == 0)
 			return remote_cmds[i].run(&c, argc - 1, argv + 1);
 	return cli_usage_error("vm", "unknown subcommand \"%s\"", argv[1]);
-}
-
-int cmd_remote_console(const char *api, int argc, char **argv)
-{
-	struct api_client c;
-	char path[64];
-	cJSON *j;
-	int ret = remote_name_arg(argc, argv);
-
-	if (ret)
-		return ret;
-	if (api_client_init(&c, api))
-		return CLI_USAGE;
-	snprintf(path, sizeof(path), "/vms/%s", argv[1]);
-	if (api_request(&c, "GET", path, NULL, &j, NULL) < 0)
-		return CLI_RUNTIME;
-	/*
-	 * API v1 (docs/api/openapi.yaml) has no console endpoint yet: the VM is
-	 * checked, and the missing feature reported instead of pretending.
-	 */
-	cli_error("console %s (%s): the daemon's API v1 offers no console endpoint yet; "
-	          "use the hypervisor's serial console",
-	          argv[1], api_str(j, "state"));
-	cJSON_Delete(j);
-	return CLI_RUNTIME;
 }

@@ -18,6 +18,7 @@
 static int cmd_help(int argc, char **argv);
 static int main_vm(int argc, char **argv);
 static int main_console(int argc, char **argv);
+static int main_events(int argc, char **argv);
 
 /* The daemon's URL: --api URL before the command, else $FERROVISOR_API (NULL: none). */
 static const char *main_api;
@@ -37,6 +38,8 @@ static const struct cli_cmd commands[] = {
     {"vm", "manage a running host's VMs over the REST API (--api URL)", main_vm, cmd_vm_usage},
     {"audit", "check an audit log's hash chain (audit verify FILE)", cmd_audit, cmd_audit_usage},
     {"token", "make an API token for the YAML (token new ID ROLE)", cmd_token, cmd_token_usage},
+    {"events", "print a running host's events over the REST API (--api URL)", main_events,
+     cmd_events_usage},
     {"help", "show help for a command", cmd_help, help_usage},
 };
 
@@ -45,7 +48,7 @@ static const struct cli_cmd commands[] = {
 static void main_help(FILE *f)
 {
 	fputs("Usage: ferrovisor COMMAND [OPTIONS]\n"
-	      "       ferrovisor --api URL [--token-file F] vm|console ...\n"
+	      "       ferrovisor --api URL [--token-file F] vm|console|events ...\n"
 	      "           (or $FERROVISOR_API, $FERROVISOR_TOKEN)\n"
 	      "       ferrovisor COMMAND --help | --version | --help\n"
 	      "\n"
@@ -74,10 +77,15 @@ static int main_vm(int argc, char **argv)
 static int main_console(int argc, char **argv)
 {
 	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-	bool remote = !help && (main_api_given || (main_api && argc == 2 && argv[1][0] != '-'));
+	bool remote = !help && (main_api_given || (main_api && argc >= 2 && argv[1][0] != '-'));
 	if (remote)
 		return cmd_remote_console(main_api, argc, argv);
 	return cmd_console(argc, argv);
+}
+
+static int main_events(int argc, char **argv)
+{
+	return cmd_remote_events(main_api, argc, argv);
 }
 
 static const struct cli_cmd *find(const char *name)

@@ -6,7 +6,9 @@
  * VM); "forge" prints what a hostile guest would to forge the operator's
  * terminal (see forge()); "fill" writes a pattern over all of its RAM above
  * the image (the memory-scrubbing test: a VM created later on the same memory
- * must find zeros only, which the boot check below scans for).
+ * must find zeros only, which the boot check below scans for); "crash" points its
+ * trap vector at an address with no memory and jumps there, so its own fault handler
+ * cannot be fetched: the hypervisor stops it as crashed (the management events test).
  */
 #include <stdint.h>
 
@@ -19,6 +21,9 @@
 
 #define LINE_MAX 96
 #define PATTERN  0x5afe5afe5afe5afeULL
+/* A guest-physical address with neither RAM nor a device (Ferrovisor's guest map starts
+ * devices at 0x0c000000 and RAM at 0x80000000). */
+#define ECHO_NOWHERE 0x1000UL
 
 extern char __image_end[];
 static uint64_t dtb_addr; /* the hypervisor places the device tree at the top of RAM */
@@ -157,6 +162,11 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 				sbi_system_reset(0, 0);
 			} else if (streq(line, "forge")) {
 				forge();
+			} else if (streq(line, "crash")) {
+				printf("echo: crashing\n");
+				irq_disable();
+				csr_write(stvec, ECHO_NOWHERE);
+				((void (*)(void))(uintptr_t)ECHO_NOWHERE)();
 			} else {
 				printf("echo: %s\n", line);
 			}

@@ -167,3 +167,60 @@ def validate_response(doc, path, method, status, ctype, body):
     if schema is None:
         return []
     return validate(doc, schema, body, f"{method} {tmpl} {status}")
+
+
+def parse_sse(text):
+    """Server-sent events (text/event-stream) as a list of dicts {event, id, data} (data
+    joined over its lines; event "message" when absent); comment lines are skipped. A
+    trailing incomplete event (no blank line yet) is left out."""
+    events = []
+    cur = {}
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if line == "":
+            if "data" in cur:  # a block without data (e.g. only retry:) is no event
+                cur.setdefault("event", "message")
+                events.append(cur)
+            cur = {}
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field == "data":
+            cur["data"] = cur["data"] + "\n" + value if "data" in cur else value
+        elif field in ("event", "id", "retry"):
+            cur[field] = value
+    return events
+
+
+def validate_sse(doc, path, method, status, ctype, events):
+    """Errors of an event stream response: each event's data must be JSON valid against the
+    schema its `x-sse-events` entry names (the event's type, else `default`)."""
+    import json
+
+    tmpl, op = operation(doc, path, method)
+    if op is None:
+        return [f"{method} {path}: not in the document"]
+    resp = op["responses"].get(str(status)) or op["responses"].get("default")
+    if resp is None:
+        return [f"{method} {tmpl}: status {status} not documented"]
+    content = resolve(doc, resp).get("content", {})
+    ctype = (ctype or "").split(";")[0].strip()
+    if ctype != "text/event-stream" or ctype not in content:
+        return [f"{method} {tmpl} {status}: content type {ctype!r} not in {list(content)}"]
+    kinds = content[ctype].get("x-sse-events", {})
+    errs = []
+    for i, ev in enumerate(events):
+        schema = kinds.get(ev.get("event")) or kinds.get("default")
+        where = f"{method} {tmpl} event[{i}] {ev.get('event')}"
+        if schema is None:
+            errs.append(f"{where}: event type not documented")
+            continue
+        try:
+            data = json.loads(ev.get("data", ""))
+        except ValueError:
+            errs.append(f"{where}: data is not JSON: {ev.get('data')!r}")
+            continue
+        errs += validate(doc, schema, data, where)
+    return errs

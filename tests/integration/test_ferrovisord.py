@@ -9,6 +9,7 @@ status; a VM upload shows progress and a cut-off upload leaves no VM; garbage re
 get errors and the daemon keeps serving.
 """
 
+import base64
 import http.client
 import json
 import socket
@@ -39,18 +40,60 @@ class Daemon(fvapi.SimDaemon):
     """A ferrovisord on 127.0.0.1:<free port>; every call validated against the doc and
     sent with the daemon's first admin token unless a token (or "" for none) is given."""
 
-    def __init__(self, doc, state_dir=None):
-        super().__init__(state_dir=state_dir)
+    def __init__(self, doc, state_dir=None, extra=()):
+        super().__init__(state_dir=state_dir, extra=extra)
         self.doc = doc
         self.covered = set()
+
+    def open(self, method, path, body=None, headers=None, timeout=20, token=None):
+        """Sends one request (the one place every request of these tests goes through, with
+        the daemon's first admin token unless token is given, "" for none); returns
+        (connection, response) with the body still to read."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c.request(method, "/api/v1" + path, body=body,
+                  headers=fvapi.headers(self.token if token is None else token, headers))
+        return c, c.getresponse()
+
+    def sse(self, path, until, timeout=15, headers=None, token=None):
+        """GET an event stream; reads until until(events, text) is true (events parsed and
+        validated against the document as they come), then closes it. Returns
+        (events, text). The stream must carry something (event or keepalive) at least every
+        few seconds, else a read blocks up to the connection timeout."""
+        c, r = self.open("GET", path, headers=headers, timeout=timeout, token=token)
+        route = path.split("?")[0]
+        ctype = r.getheader("Content-Type", "")
+        if r.status != 200 or not ctype.startswith("text/event-stream"):
+            raise fvtest.TestFailure(f"GET {path}: {r.status} {ctype}: {r.read()[:300]!r}")
+        text = ""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                events = openapi_check.parse_sse(text)
+                if until(events, text):
+                    break
+                if time.monotonic() > deadline:
+                    raise fvtest.TestFailure(f"GET {path}: condition not met in {timeout} s; "
+                                             f"stream so far:\n{text[-3000:]}")
+                chunk = r.read1(65536)
+                if not chunk:
+                    events = openapi_check.parse_sse(text)
+                    if until(events, text):
+                        break
+                    raise fvtest.TestFailure(f"GET {path}: stream ended early:\n{text[-3000:]}")
+                text += chunk.decode()
+        finally:
+            c.close()
+        errs = openapi_check.validate_sse(self.doc, route, "GET", 200, ctype, events)
+        if errs:
+            raise fvtest.TestFailure(f"GET {path}: " + "; ".join(errs))
+        tmpl, _ = openapi_check.operation(self.doc, route, "GET")
+        self.covered.add((tmpl, "get"))
+        return events, text
 
     def call(self, method, path, body=None, headers=None, expect=None, token=None):
         """One request; returns (status, headers, parsed body). Validates the response
         against the document and, with expect, its status."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        c.request(method, "/api/v1" + path, body=body,
-                  headers=fvapi.headers(self.token if token is None else token, headers))
-        r = c.getresponse()
+        c, r = self.open(method, path, body, headers, token=token)
         raw = r.read()
         c.close()
         ctype = r.getheader("Content-Type", "")
@@ -161,6 +204,16 @@ def test_every_endpoint_against_openapi():
         d.call("GET", "/vms/gamma", expect=404)
         d.call("DELETE", "/vms/gamma", expect=404)
         assert d.call("GET", "/host", expect=200)[2]["memory_free_mb"] == free0
+
+        # Live state: the event log (what was done above, replayed), a console, its input.
+        events, _ = d.sse("/events?since=0&follow=false", lambda ev, t: False if not ev else
+                          ev[-1]["event"] == "vm-state" and "gamma" in ev[-1]["data"] and
+                          "destroyed" in ev[-1]["data"], timeout=10)
+        assert any('"cause":"operator:pause"' in e["data"] for e in events), events
+        d.call("POST", "/vms/alpha/console", body=b"echo COVER\n",
+               headers={"Content-Type": "application/octet-stream"}, expect=200)
+        d.sse("/vms/alpha/console", lambda ev, t: any(
+            "COVER" in base64.b64decode(json.loads(e["data"])["b64"]).decode() for e in ev))
 
         # The service VM cannot be managed through the API.
         for verb in ("start", "stop", "pause", "resume", "reset"):

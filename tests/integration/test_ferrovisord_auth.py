@@ -85,6 +85,8 @@ def test_role_matrix_from_openapi():
         for tmpl, method, op in ops:
             need = op["x-min-role"]
             path = tmpl.replace("{name}", "nosuch").replace("{id}", "nosuch")
+            if tmpl == "/events":
+                path += "?follow=false"  # the retained events, then the stream ends
             body, hdrs = None, {}
             if (tmpl, method) == ("/tokens", "post"):
                 hdrs = {"Content-Type": "application/json"}

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../tools/ferrovisord/fvd_route.h"
+#include "../../tools/ferrovisord/fvd_hub.h"
 #include "../../tools/ferrovisord/fvd_sim.h"
 
 static void route(const char *path, enum fvd_endpoint ep, const char *name, bool bad)
@@ -34,6 +35,14 @@ static void test_route_paths(void **state)
 	route("/api/v1/vms/alpha", FVD_EP_VM, "alpha", false);
 	route("/api/v1/vms/a_b-9", FVD_EP_VM, "a_b-9", false);
 	route("/api/v1/openapi.yaml", FVD_EP_OPENAPI, NULL, false);
+	route("/api/v1/events", FVD_EP_EVENTS, NULL, false);
+	route("/api/v1/vms/alpha/console", FVD_EP_VM_CONSOLE, "alpha", false);
+	route("/api/v1/vms/-x/console", FVD_EP_VM_CONSOLE, "", true);
+	route("/api/v1/events/", FVD_EP_NONE, NULL, false);
+	route("/api/v1/vms/x/console/", FVD_EP_NONE, NULL, false);
+	route("/api/v1/vms/x/consolex", FVD_EP_NONE, NULL, false);
+	assert_int_equal(fvd_route_allowed(FVD_EP_VM_CONSOLE), FVD_M_GET | FVD_M_POST);
+	assert_int_equal(fvd_route_allowed(FVD_EP_EVENTS), FVD_M_GET);
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
 		char p[64];
 
@@ -204,6 +213,48 @@ static void test_sim_create_and_limits(void **state)
 	assert_int_equal(n, FVD_SIM_VM_LIMIT - 1);
 }
 
+/* The sim's console: input rules, echo, commands, and the events they log. */
+static void test_sim_console_and_events(void **state)
+{
+	struct fvd_hub *hub = fvd_hub_new();
+	char text[FVD_HUB_EVENT_MAX], type[FVD_HUB_TYPE_MAX], out[256];
+	uint64_t seq = 0, pos = 0, first;
+	size_t taken;
+	int n;
+
+	(void)state;
+	fvd_sim_init(&sim, 0);
+	assert_int_equal(fvd_sim_ops.events_start(&sim, hub), 0);
+	assert_int_equal(fvd_sim_ops.console_input(&sim, "service", "x", 1, &taken), FVD_E_DENIED);
+	assert_int_equal(fvd_sim_ops.console_input(&sim, "beta", "x", 1, &taken), FVD_E_STATE);
+	assert_int_equal(fvd_sim_ops.console_input(&sim, "nope", "x", 1, &taken), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_sim_ops.console_input(&sim, "alpha", "echo M-42\r", 10, &taken), 0);
+	assert_int_equal(taken, 10);
+	n = fvd_hub_console_read(hub, "alpha", &pos, &first, out, sizeof(out) - 1, 0);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "sim alpha: boot\n"));
+	assert_non_null(strstr(out, "echo M-42\nM-42\n"));
+	assert_int_equal(fvd_sim_ops.vm_action(&sim, "beta", FVD_ACT_START), 0);
+	assert_int_equal(fvd_hub_next_event(hub, seq, text, &seq, type, 0), 1);
+	assert_non_null(strstr(text, "\"vm\":\"beta\",\"state\":\"running\",\"old_state\":"
+	                             "\"stopped\",\"cause\":\"operator:start\""));
+	assert_int_equal(fvd_sim_ops.console_input(&sim, "beta", "crash\n", 6, &taken), 0);
+	assert_int_equal(fvd_hub_next_event(hub, seq, text, &seq, type, 0), 1);
+	assert_non_null(strstr(text, "\"state\":\"crashed\",\"old_state\":\"running\","
+	                             "\"cause\":\"guest\",\"severity\":\"critical\""));
+	assert_int_equal(fvd_hub_next_event(hub, seq, text, &seq, type, 0), 1);
+	assert_string_equal(type, "vm-crash");
+	assert_int_equal(fvd_sim_ops.console_input(&sim, "alpha", "halt\n", 5, &taken), 0);
+	assert_int_equal(fvd_hub_next_event(hub, seq, text, &seq, type, 0), 1);
+	assert_non_null(strstr(text, "\"vm\":\"alpha\",\"state\":\"stopped\""));
+	assert_int_equal(fvd_sim_ops.vm_destroy(&sim, "alpha"), 0);
+	assert_int_equal(fvd_hub_next_event(hub, seq, text, &seq, type, 0), 1);
+	assert_non_null(strstr(text, "\"state\":\"destroyed\""));
+	fvd_hub_stop(hub);
+	/* The sim's heartbeat thread keeps running (detached) with this hub: keep it. */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_route_methods_and_problems),
 	    cmocka_unit_test(test_sim_state_machine),
 	    cmocka_unit_test(test_sim_create_and_limits),
+	    cmocka_unit_test(test_sim_console_and_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

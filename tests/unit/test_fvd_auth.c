@@ -36,6 +36,9 @@ static void test_role_table(void **state)
 	assert_int_equal(fvd_auth_min_role(FVD_EP_TOKENS, FVD_M_GET), FVD_ROLE_ADMIN);
 	assert_int_equal(fvd_auth_min_role(FVD_EP_AUDIT, FVD_M_GET), FVD_ROLE_ADMIN);
 	assert_int_equal(fvd_auth_min_role(FVD_EP_WHOAMI, FVD_M_GET), FVD_ROLE_VIEWER);
+	assert_int_equal(fvd_auth_min_role(FVD_EP_EVENTS, FVD_M_GET), FVD_ROLE_VIEWER);
+	assert_int_equal(fvd_auth_min_role(FVD_EP_VM_CONSOLE, FVD_M_GET), FVD_ROLE_OPERATOR);
+	assert_int_equal(fvd_auth_min_role(FVD_EP_VM_CONSOLE, FVD_M_POST), FVD_ROLE_OPERATOR);
 	/* A method an endpoint lacks: a viewer learns the 405. */
 	assert_int_equal(fvd_auth_min_role(FVD_EP_HOST, FVD_M_DELETE), FVD_ROLE_VIEWER);
 	/* No row at all: admin (fail closed). */
@@ -46,7 +49,7 @@ static void test_tokens(void **state)
 {
 	static struct fvd_auth a;
 	char first[FVD_TOKEN_TEXT], sec[FVD_TOKEN_TEXT], hdr[FVD_TOKEN_TEXT + 16];
-	const struct fvd_token *t;
+	struct fvd_token tk;
 	const char *why = NULL;
 	bool is_first;
 
@@ -56,36 +59,34 @@ static void test_tokens(void **state)
 	assert_int_equal(strncmp(first, "fvt_admin.", 10), 0);
 	assert_int_equal(strlen(first), 10 + FVD_TOKEN_HEX);
 	snprintf(hdr, sizeof(hdr), "Bearer %s", first);
-	t = fvd_auth_check(&a, hdr, &why);
-	assert_non_null(t);
-	assert_string_equal(t->id, "admin");
-	assert_int_equal(t->role, FVD_ROLE_ADMIN);
+	assert_true(fvd_auth_check(&a, hdr, &tk, &why));
+	assert_string_equal(tk.id, "admin");
+	assert_int_equal(tk.role, FVD_ROLE_ADMIN);
 	/* Only the hash is kept. */
-	assert_null(strstr(t->sha256, first + 10));
+	assert_null(strstr(tk.sha256, first + 10));
 
 	assert_int_equal(fvd_auth_create(&a, "ci", FVD_ROLE_VIEWER, sec), 0);
 	assert_int_equal(fvd_auth_create(&a, "ci", FVD_ROLE_VIEWER, sec), FVD_E_EXISTS);
 	assert_int_equal(fvd_auth_create(&a, "-x", FVD_ROLE_VIEWER, sec), FVD_E_INVAL);
 	snprintf(hdr, sizeof(hdr), "bearer %s", sec);
-	t = fvd_auth_check(&a, hdr, &why);
-	assert_non_null(t);
-	assert_int_equal(t->role, FVD_ROLE_VIEWER);
+	assert_true(fvd_auth_check(&a, hdr, &tk, &why));
+	assert_int_equal(tk.role, FVD_ROLE_VIEWER);
 	/* One changed digit, another id's prefix, malformed forms. */
 	hdr[strlen(hdr) - 1] ^= 1;
-	assert_null(fvd_auth_check(&a, hdr, &why));
+	assert_false(fvd_auth_check(&a, hdr, &tk, &why));
 	assert_string_equal(why, "invalid or revoked token");
 	snprintf(hdr, sizeof(hdr), "Bearer fvt_admin.%s", sec + 7);
-	assert_null(fvd_auth_check(&a, hdr, &why));
-	assert_null(fvd_auth_check(&a, NULL, &why));
-	assert_null(fvd_auth_check(&a, "Basic abc", &why));
-	assert_null(fvd_auth_check(&a, "Bearer fvt_ci", &why));
-	assert_null(fvd_auth_check(&a, "Bearer fvt_ci.00", &why));
+	assert_false(fvd_auth_check(&a, hdr, &tk, &why));
+	assert_false(fvd_auth_check(&a, NULL, &tk, &why));
+	assert_false(fvd_auth_check(&a, "Basic abc", &tk, &why));
+	assert_false(fvd_auth_check(&a, "Bearer fvt_ci", &tk, &why));
+	assert_false(fvd_auth_check(&a, "Bearer fvt_ci.00", &tk, &why));
 	/* The last admin stays; a deleted token is refused. */
 	assert_int_equal(fvd_auth_delete(&a, "admin"), FVD_E_DENIED);
 	assert_int_equal(fvd_auth_delete(&a, "nope"), FVD_E_NOTFOUND);
 	assert_int_equal(fvd_auth_delete(&a, "ci"), 0);
 	snprintf(hdr, sizeof(hdr), "Bearer %s", sec);
-	assert_null(fvd_auth_check(&a, hdr, &why));
+	assert_false(fvd_auth_check(&a, hdr, &tk, &why));
 }
 
 static void test_token_api_bodies(void **state)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/ctl_proto.h"
+#include "../../tools/ferrovisord/fvd_hub.h"
 #include "../../tools/ferrovisord/fvd_hvc.h"
 #include "../../tools/ferrovisord/fvd_metrics.h"
 #include "../../tools/ferrovisord/fvd_sim.h"
@@ -38,6 +39,11 @@ static int srv_bad_metrics; /* 1: VM_METRICS claims 9 vCPUs; 2: NET_METRICS one 
 static struct ctl_upload srv_up;
 static uint8_t srv_pkg[1 << 16];
 
+/* Console attachments the server was asked for (CONSOLE_ATTACH), in order. */
+static pthread_mutex_t srv_lock = PTHREAD_MUTEX_INITIALIZER; /* srv_send and the log */
+static char srv_attach_log[256];
+static uint64_t srv_stat_errors; /* what CTL_STATS reports as errors counted */
+
 static void srv_send(uint16_t type, uint8_t flags, uint32_t seq, uint32_t status, const void *p,
                      size_t n)
 {
@@ -48,10 +54,13 @@ static void srv_send(uint16_t type, uint8_t flags, uint32_t seq, uint32_t status
 	                    .type = type,
 	                    .seq = seq,
 	                    .status = status};
-	size_t k = ctl_encode(out, sizeof(out), &h, p, n);
+	size_t k;
 
+	pthread_mutex_lock(&srv_lock);
+	k = ctl_encode(out, sizeof(out), &h, p, n);
 	assert_true(k > 0);
 	assert_int_equal(write(srv_fd, out, k), (ssize_t)k);
+	pthread_mutex_unlock(&srv_lock);
 }
 
 static const uint32_t srv_err_status[FVD_E__COUNT] = {
@@ -257,6 +266,36 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 	case CTL_T_NET_METRICS:
 		*n = srv_metrics(h->type, p, out);
 		return *n ? CTL_OK : CTL_E_NO_VM;
+	case CTL_T_CONSOLE_ATTACH:
+		if (ctl_get_name(p, name) != CTL_OK)
+			return CTL_E_BAD_FIELD;
+		if (strcmp(name, "service") == 0)
+			return CTL_E_PERMISSION;
+		pthread_mutex_lock(&srv_lock);
+		strncat(srv_attach_log, name, sizeof(srv_attach_log) - strlen(srv_attach_log) - 2);
+		strcat(srv_attach_log, " ");
+		pthread_mutex_unlock(&srv_lock);
+		return CTL_OK;
+	case CTL_T_CTL_STATS:
+		memset(out, 0, 40 + 8 * CTL_STATUS_COUNT);
+		pthread_mutex_lock(&srv_lock);
+		ctl_put64(out + 8, srv_stat_errors);
+		pthread_mutex_unlock(&srv_lock);
+		*n = 40 + 8 * CTL_STATUS_COUNT;
+		return CTL_OK;
+	case CTL_T_CONSOLE_INPUT: {
+		size_t taken;
+
+		if (ctl_get_name(p, name) != CTL_OK || ctl_get32(p + 32) != h->len - 40)
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.console_input(&srv_sim, name, p + 40, h->len - 40, &taken);
+		if (err)
+			return srv_err_status[-err];
+		memset(out, 0, 8);
+		ctl_put32(out, (uint32_t)taken);
+		*n = 8;
+		return CTL_OK;
+	}
 	default:
 		return CTL_E_UNKNOWN_TYPE;
 	}
@@ -331,7 +370,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	fvd_hvc_close(hvc); /* closes cli_fd: the server's read ends */
+	if (hvc)
+		fvd_hvc_close(hvc); /* closes cli_fd: the server's read ends */
+	hvc = NULL;
 	pthread_join(srv_thread, NULL);
 	close(srv_fd);
 	srv_noise = false;
@@ -480,6 +521,159 @@ static void test_upload(void **state)
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "delta", &vm), 0);
 }
 
+static bool attach_log_has(const char *want)
+{
+	bool ok;
+
+	pthread_mutex_lock(&srv_lock);
+	ok = strcmp(srv_attach_log, want) == 0;
+	pthread_mutex_unlock(&srv_lock);
+	return ok;
+}
+
+static void wait_attach_log(const char *want)
+{
+	for (int i = 0; i < 200 && !attach_log_has(want); i++)
+		usleep(10000);
+	pthread_mutex_lock(&srv_lock);
+	assert_string_equal(srv_attach_log, want);
+	pthread_mutex_unlock(&srv_lock);
+}
+
+static void ev_state(const char *name, uint32_t old, uint32_t st, uint32_t seq)
+{
+	uint8_t p[48] = {0};
+
+	ctl_put32(p, 9);
+	ctl_put32(p + 4, old);
+	ctl_put32(p + 8, st);
+	memcpy(p + 16, name, strlen(name));
+	srv_send(CTL_T_EV_VM_STATE, CTL_F_EVENT, seq, 0, p, sizeof(p));
+}
+
+static void ev_console(const char *name, const char *text, uint32_t len, uint32_t seq)
+{
+	uint8_t p[256] = {0};
+
+	ctl_put32(p, 1);
+	ctl_put32(p + 4, len);
+	memcpy(p + 8, name, strlen(name));
+	memcpy(p + 40, text, strlen(text));
+	srv_send(CTL_T_EV_CONSOLE, CTL_F_EVENT, seq, 0, p, 40 + strlen(text));
+}
+
+/* The next event logged after *after, as JSON text (asserts that one comes). */
+static const char *next_event(struct fvd_hub *hub, uint64_t *after, const char *type)
+{
+	static char text[FVD_HUB_EVENT_MAX];
+	char t[FVD_HUB_TYPE_MAX];
+
+	assert_int_equal(fvd_hub_next_event(hub, *after, text, after, t, 2000), 1);
+	assert_string_equal(t, type);
+	return text;
+}
+
+/* Events and consoles: the pump thread follows every VM from events_start on, attaches to
+ * VMs that appear (again after a slot was freed), turns events into the hub's log with the
+ * cause (operator request or guest), skips malformed events, reports lost ones. */
+static void test_events(void **state)
+{
+	struct fvd_hub *hub = fvd_hub_new();
+	uint64_t after = 0, pos = 0, first;
+	uint8_t crash[136] = {0};
+	char buf[64] = {0};
+	size_t taken;
+	const char *e;
+
+	(void)state;
+	assert_non_null(hub);
+	pthread_mutex_lock(&srv_lock);
+	srv_attach_log[0] = '\0';
+	pthread_mutex_unlock(&srv_lock);
+	assert_int_equal(fvd_hvc_ops.events_start(hvc, hub), 0);
+	/* Every VM but the service VM, before any client asks. */
+	wait_attach_log("alpha beta ");
+
+	/* Console output lands in the VM's history, byte for byte. */
+	ev_console("alpha", "hello\n", 6, ++srv_events);
+	assert_int_equal(fvd_hub_console_read(hub, "alpha", &pos, &first, buf, sizeof(buf), 2000),
+	                 6);
+	assert_memory_equal(buf, "hello\n", 6);
+	/* Malformed: length beyond the payload, a name without NUL: skipped. */
+	ev_console("alpha", "xy", 50, ++srv_events);
+	ev_console("alpha12345678901234567890123456789", "zz", 2, ++srv_events);
+	ev_console("alpha", "ok", 2, ++srv_events);
+	assert_int_equal(fvd_hub_console_read(hub, "alpha", &pos, &first, buf, sizeof(buf), 2000),
+	                 2);
+	assert_memory_equal(buf, "ok", 2);
+
+	/* A state change the operator asked for, then one nobody asked for. */
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_STOP), 0);
+	ev_state("alpha", CTL_VM_RUNNING, CTL_VM_STOPPED, ++srv_events);
+	e = next_event(hub, &after, "vm-state");
+	assert_non_null(strstr(e, "\"vm\":\"alpha\",\"state\":\"stopped\",\"old_state\":"
+	                          "\"running\",\"cause\":\"operator:stop\",\"severity\":\"info\""));
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_START), 0);
+	ev_state("alpha", CTL_VM_STOPPED, CTL_VM_RUNNING, ++srv_events);
+	e = next_event(hub, &after, "vm-state");
+	assert_non_null(strstr(e, "\"cause\":\"operator:start\""));
+	ev_state("alpha", CTL_VM_RUNNING, CTL_VM_CRASHED, ++srv_events);
+	e = next_event(hub, &after, "vm-state");
+	assert_non_null(strstr(e, "\"state\":\"crashed\""));
+	assert_non_null(strstr(e, "\"cause\":\"guest\",\"severity\":\"critical\""));
+	memcpy(crash + 8, "alpha", 5);
+	memcpy(crash + 40, "illegal instruction \x01 at 0x80000000", 36);
+	srv_send(CTL_T_EV_VM_CRASH, CTL_F_EVENT, ++srv_events, 0, crash, sizeof(crash));
+	e = next_event(hub, &after, "vm-crash");
+	assert_non_null(strstr(e, "\"cause\":\"illegal instruction ? at 0x80000000\""));
+
+	/* Lost events (a gap in the event seq) are reported. */
+	srv_events += 3;
+	ev_state("beta", CTL_VM_STOPPED, CTL_VM_RUNNING, ++srv_events);
+	e = next_event(hub, &after, "control-error");
+	assert_non_null(strstr(e, "\"count\":3"));
+	e = next_event(hub, &after, "vm-state");
+	assert_non_null(strstr(e, "\"vm\":\"beta\""));
+
+	/* A VM the daemon did not know: attached on its first event; after its slot was freed
+	 * (destroyed), a VM there is attached again. */
+	ev_state("gamma", CTL_VM_STOPPED, CTL_VM_RUNNING, ++srv_events);
+	wait_attach_log("alpha beta gamma ");
+	ev_state("gamma", CTL_VM_RUNNING, CTL_VM_DESTROYED, ++srv_events);
+	ev_state("gamma", CTL_VM_STOPPED, CTL_VM_RUNNING, ++srv_events);
+	wait_attach_log("alpha beta gamma gamma ");
+
+	/* Console input reaches the VM (the sim behind the server echoes it). */
+	assert_int_equal(fvd_hvc_ops.console_input(hvc, "alpha", "echo hi\n", 8, &taken), 0);
+	assert_int_equal(taken, 8);
+	/* (beta only seemed to start: the server's sim has it stopped) */
+	assert_int_equal(fvd_hvc_ops.console_input(hvc, "beta", "x", 1, &taken), FVD_E_STATE);
+	assert_int_equal(fvd_hvc_ops.console_input(hvc, "service", "x", 1, &taken), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.console_input(hvc, "nope", "x", 1, &taken), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.console_input(hvc, "beta", "", 0, &taken), FVD_E_INVAL);
+
+	/* Errors the hypervisor counts (CTL_STATS, polled every 5 s from events_start on; the
+	 * first answer is the baseline) become a control-error event with the increase. */
+	pthread_mutex_lock(&srv_lock);
+	srv_stat_errors += 3;
+	pthread_mutex_unlock(&srv_lock);
+	{
+		char text[FVD_HUB_EVENT_MAX], t[FVD_HUB_TYPE_MAX];
+
+		/* (after the three state events of gamma above) */
+		do {
+			assert_int_equal(fvd_hub_next_event(hub, after, text, &after, t, 8000), 1);
+		} while (strcmp(t, "vm-state") == 0);
+		assert_string_equal(t, "control-error");
+		assert_non_null(strstr(text, "\"count\":3"));
+		assert_non_null(strstr(text, "counted 3 control-channel errors"));
+	}
+	fvd_hub_stop(hub);
+	fvd_hvc_close(hvc); /* joins the pump before the hub goes */
+	hvc = NULL;
+	fvd_hub_free(hub);
+}
+
 static void test_dead_channel(void **state)
 {
 	struct fvd_host_info hi;
@@ -504,6 +698,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};
 

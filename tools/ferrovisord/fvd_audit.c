@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static int audit_resume(struct fvd_audit *au)
 int fvd_audit_open(struct fvd_audit *au, const char *state_dir)
 {
 	memset(au, 0, sizeof(*au));
+	pthread_mutex_init(&au->lock, NULL);
 	memcpy(au->prev, FVD_CHAIN_GENESIS, FVD_HASH_HEX + 1);
 	if (state_dir) {
 		char path[1024];
@@ -134,6 +136,9 @@ int fvd_audit_append(struct fvd_audit *au, const struct fvd_audit_rec *r)
 	int ret = FVD_E_IO;
 	bool ok;
 
+	/* Handlers run on one thread per connection: one record at a time, so seq, prev and
+	 * the order of lines in the file agree. */
+	pthread_mutex_lock(&au->lock);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	len = strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -166,6 +171,7 @@ int fvd_audit_append(struct fvd_audit *au, const struct fvd_audit_rec *r)
 		au->listener(au->listener_ctx, line);
 	ret = 0;
 out:
+	pthread_mutex_unlock(&au->lock);
 	free(body);
 	cJSON_Delete(o);
 	return ret;
@@ -174,12 +180,17 @@ out:
 cJSON *fvd_audit_page(struct fvd_audit *au, uint64_t after, size_t limit)
 {
 	size_t len = 0, n = 0;
-	char *text = audit_slurp(au->fd, &len);
+	char *text, head[FVD_HASH_HEX + 1];
 	cJSON *o = cJSON_CreateObject();
 	cJSON *list = o ? cJSON_AddArrayToObject(o, "records") : NULL;
 	uint64_t last = after;
 	bool more = false;
 
+	/* The file and its head hash read together, never between a write and its prev. */
+	pthread_mutex_lock(&au->lock);
+	text = audit_slurp(au->fd, &len);
+	memcpy(head, au->prev, sizeof(head));
+	pthread_mutex_unlock(&au->lock);
 	if (!text || !list) {
 		free(text);
 		cJSON_Delete(o);
@@ -212,6 +223,6 @@ cJSON *fvd_audit_page(struct fvd_audit *au, uint64_t after, size_t limit)
 		cJSON_AddNumberToObject(o, "next", (double)last);
 	else
 		cJSON_AddNullToObject(o, "next");
-	cJSON_AddStringToObject(o, "head", au->prev);
+	cJSON_AddStringToObject(o, "head", head);
 	return o;
 }

@@ -4,12 +4,14 @@
  * failure, appended to <state-dir>/audit.log and fsync'ed before the response is sent, each
  * record chained to the one before it by its hash (fvd_chain.h). Without a state directory
  * the log lives in an anonymous temporary file for the daemon's lifetime.
- * Runs on the HTTP server's polling thread only.
+ * Any thread may append or read a page: the struct's lock serialises them (the listener is
+ * called with it held, so records reach it in order).
  */
 #ifndef FVD_AUDIT_H
 #define FVD_AUDIT_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "fvd_chain.h"
@@ -26,6 +28,7 @@ struct fvd_audit {
 	char prev[FVD_HASH_HEX + 1]; /* hash of the last record, or the genesis value */
 	fvd_audit_listener listener; /* NULL: none */
 	void *listener_ctx;
+	pthread_mutex_t lock; /* fd's writes, seq and prev */
 };
 
 /* What a record says; NULL strings are written as null (token, role) or "". */

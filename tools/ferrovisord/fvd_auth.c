@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,9 @@ static const struct {
     {FVD_EP_AUDIT, FVD_M_GET, FVD_ROLE_ADMIN},
     {FVD_EP_METRICS, FVD_M_GET, FVD_ROLE_VIEWER},
     {FVD_EP_STATS, FVD_M_GET, FVD_ROLE_VIEWER},
+    {FVD_EP_EVENTS, FVD_M_GET, FVD_ROLE_VIEWER},
+    /* Console output and input: operator (issue #12: "operator (lifecycle and console)"). */
+    {FVD_EP_VM_CONSOLE, FVD_M_GET | FVD_M_POST, FVD_ROLE_OPERATOR},
 };
 
 const char *fvd_role_name(enum fvd_role r)
@@ -286,8 +290,9 @@ static int auth_new_secret(const char *id, char secret[FVD_TOKEN_TEXT], char sum
 	return 0;
 }
 
-int fvd_auth_create(struct fvd_auth *a, const char *id, enum fvd_role role,
-                    char secret[FVD_TOKEN_TEXT])
+/* a->lock held. */
+static int auth_create(struct fvd_auth *a, const char *id, enum fvd_role role,
+                       char secret[FVD_TOKEN_TEXT])
 {
 	struct fvd_token *t;
 	int err;
@@ -315,7 +320,19 @@ int fvd_auth_create(struct fvd_auth *a, const char *id, enum fvd_role role,
 	return err;
 }
 
-int fvd_auth_delete(struct fvd_auth *a, const char *id)
+int fvd_auth_create(struct fvd_auth *a, const char *id, enum fvd_role role,
+                    char secret[FVD_TOKEN_TEXT])
+{
+	int err;
+
+	pthread_mutex_lock(&a->lock);
+	err = auth_create(a, id, role, secret);
+	pthread_mutex_unlock(&a->lock);
+	return err;
+}
+
+/* a->lock held. */
+static int auth_delete(struct fvd_auth *a, const char *id)
 {
 	struct fvd_token *t = auth_find(a, id, strlen(id));
 	struct fvd_token saved;
@@ -342,8 +359,42 @@ int fvd_auth_delete(struct fvd_auth *a, const char *id)
 	return err;
 }
 
-const struct fvd_token *fvd_auth_check(const struct fvd_auth *a, const char *authz,
-                                       const char **why)
+int fvd_auth_delete(struct fvd_auth *a, const char *id)
+{
+	int err;
+
+	pthread_mutex_lock(&a->lock);
+	err = auth_delete(a, id);
+	pthread_mutex_unlock(&a->lock);
+	return err;
+}
+
+bool fvd_auth_get(struct fvd_auth *a, const char *id, struct fvd_token *out)
+{
+	const struct fvd_token *t;
+
+	pthread_mutex_lock(&a->lock);
+	t = auth_find(a, id, strlen(id));
+	if (t)
+		*out = *t;
+	pthread_mutex_unlock(&a->lock);
+	return t != NULL;
+}
+
+size_t fvd_auth_list(struct fvd_auth *a, struct fvd_token out[FVD_TOKENS_MAX])
+{
+	size_t n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->n;
+	memcpy(out, a->tok, n * sizeof(*out));
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+/* a->lock held. */
+static const struct fvd_token *auth_check(const struct fvd_auth *a, const char *authz,
+                                          const char **why)
 {
 	const char *tok, *dot;
 	const struct fvd_token *t;
@@ -378,12 +429,26 @@ const struct fvd_token *fvd_auth_check(const struct fvd_auth *a, const char *aut
 	return t;
 }
 
+bool fvd_auth_check(struct fvd_auth *a, const char *authz, struct fvd_token *out, const char **why)
+{
+	const struct fvd_token *t;
+
+	/* A copy taken under the lock: a concurrent delete moves the records. */
+	pthread_mutex_lock(&a->lock);
+	t = auth_check(a, authz, why);
+	if (t)
+		*out = *t;
+	pthread_mutex_unlock(&a->lock);
+	return t != NULL;
+}
+
 int fvd_auth_init(struct fvd_auth *a, const char *state_dir, const char *config_file,
                   char *first_token, bool *first)
 {
 	bool missing = false;
 
 	memset(a, 0, sizeof(*a));
+	pthread_mutex_init(&a->lock, NULL);
 	*first = false;
 	if (config_file) {
 		if (auth_load(a, config_file, true, &missing))

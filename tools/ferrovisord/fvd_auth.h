@@ -9,11 +9,13 @@
  * and from a read-only file of configured tokens (the YAML's `tokens:`, `--tokens FILE`).
  *
  * The minimum role of every endpoint and method is one table, fvd_auth_min_role().
- * All functions run on the HTTP server's polling thread only.
+ * The HTTP server runs one thread per connection: the functions taking a struct fvd_auth
+ * lock it (a->lock) and hand out copies of records, never pointers into the store.
  */
 #ifndef FVD_AUTH_H
 #define FVD_AUTH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +48,7 @@ struct fvd_auth {
 	struct fvd_token tok[FVD_TOKENS_MAX];
 	size_t n;
 	char store[FVD_AUTH_PATH_MAX]; /* <state-dir>/tokens.json, "" when not persisted */
+	pthread_mutex_t lock;          /* tok, n and the store file */
 };
 
 /* "viewer", "operator", "admin" ("public" for FVD_ROLE_PUBLIC); parse returns false on
@@ -68,10 +71,15 @@ bool fvd_auth_valid_id(const char *id);
 int fvd_auth_init(struct fvd_auth *a, const char *state_dir, const char *config_file,
                   char *first_token, bool *first);
 
-/* Checks an Authorization header value ("Bearer fvt_..."). Returns the token's record, or
- * NULL with why set to a short reason fit for a 401 detail. */
-const struct fvd_token *fvd_auth_check(const struct fvd_auth *a, const char *authz,
-                                       const char **why);
+/* Checks an Authorization header value ("Bearer fvt_..."). Returns true with a copy of the
+ * token's record in *out, or false with why set to a short reason fit for a 401 detail. */
+bool fvd_auth_check(struct fvd_auth *a, const char *authz, struct fvd_token *out, const char **why);
+
+/* A copy of token id's record; false when there is none. */
+bool fvd_auth_get(struct fvd_auth *a, const char *id, struct fvd_token *out);
+
+/* Copies every record to out; returns how many. */
+size_t fvd_auth_list(struct fvd_auth *a, struct fvd_token out[FVD_TOKENS_MAX]);
 
 /* Creates a token id with role; writes its text (shown once) to secret and saves the store.
  * Returns 0, FVD_E_INVAL (bad id), FVD_E_EXISTS, FVD_E_LIMIT or FVD_E_IO. */

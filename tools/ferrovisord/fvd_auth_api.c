@@ -33,13 +33,15 @@ static cJSON *auth_api_token(const struct fvd_token *t)
 	return o;
 }
 
-cJSON *fvd_auth_json_tokens(const struct fvd_auth *a)
+cJSON *fvd_auth_json_tokens(struct fvd_auth *a)
 {
+	struct fvd_token tok[FVD_TOKENS_MAX];
+	size_t n = fvd_auth_list(a, tok);
 	cJSON *o = cJSON_CreateObject();
 	cJSON *list = o ? cJSON_AddArrayToObject(o, "tokens") : NULL;
 
-	for (size_t i = 0; list && i < a->n; i++) {
-		cJSON *t = auth_api_token(&a->tok[i]);
+	for (size_t i = 0; list && i < n; i++) {
+		cJSON *t = auth_api_token(&tok[i]);
 
 		if (!t || !cJSON_AddItemToArray(list, t)) {
 			cJSON_Delete(t);
@@ -84,9 +86,11 @@ int fvd_auth_api_create(struct fvd_auth *a, const char *body, size_t len, cJSON 
 		                                                                      : "refused");
 		goto out;
 	}
-	for (size_t i = 0; i < a->n; i++) {
-		if (strcmp(a->tok[i].id, id) == 0)
-			*out = auth_api_token(&a->tok[i]);
+	{
+		struct fvd_token t;
+
+		if (fvd_auth_get(a, id, &t))
+			*out = auth_api_token(&t);
 	}
 	if (!*out || !cJSON_AddStringToObject(*out, "token", secret)) {
 		cJSON_Delete(*out);

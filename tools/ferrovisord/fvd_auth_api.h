@@ -14,7 +14,7 @@
 cJSON *fvd_auth_json_whoami(const char *id, enum fvd_role role);
 
 /* {"tokens": [{"id", "role", "created", "configured"}]} (never a hash or a secret). */
-cJSON *fvd_auth_json_tokens(const struct fvd_auth *a);
+cJSON *fvd_auth_json_tokens(struct fvd_auth *a);
 
 /* POST /api/v1/tokens: body {"id": "...", "role": "viewer|operator|admin"}. On success
  * returns 0 and *out = {"id", "role", "created", "configured": false, "token": secret}

@@ -6,7 +6,8 @@
  *
  * Every operation returns 0 or a negative enum fvd_err; the REST layer maps the code to
  * an HTTP status and a problem type in one table (fvd_route.c). Operations are called
- * from the HTTP server's single polling thread only, so a backend needs no locking.
+ * from several threads (libmicrohttpd runs a thread per connection, and a backend may
+ * run its own event thread): each backend serialises its operations with its own lock.
  */
 #ifndef FVD_BACKEND_H
 #define FVD_BACKEND_H
@@ -14,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct fvd_hub;
 
 #define FVD_NAME_MAX    31 /* VM name length without the NUL */
 #define FVD_VERSION_MAX 47
@@ -104,6 +107,14 @@ struct fvd_backend_ops {
 	int (*create_end)(void *be, const char *name, bool commit);
 	/* A snapshot of every counter (fvd_metrics.h); NULL: the backend has none (501). */
 	int (*metrics)(void *be, struct fvd_metrics *out);
+	/* Live state (console and events, fvd_hub.h). events_start is called once, before the
+	 * HTTP server starts: from then on the backend logs VM state changes, crashes and
+	 * control errors to hub and appends every VM's console output to its history, from
+	 * its own thread if it has one (so backends that do lock). */
+	int (*events_start)(void *be, struct fvd_hub *hub);
+	/* len bytes typed into VM name's console; *taken = how many the VM accepted. */
+	int (*console_input)(void *be, const char *name, const void *data, size_t len,
+	                     size_t *taken);
 };
 
 struct fvd_backend {

@@ -6,12 +6,18 @@
  * headers (we allocate a struct fvd_req), then once per piece of body, then once with no
  * data, when the response is queued. A VM package (POST /api/v1/vms) is streamed to the
  * backend piece by piece, so the VM is listed as "creating" with its progress while its
- * upload runs; other endpoints take no body and get 413 past a few kilobytes.
+ * upload runs; other endpoints take no body and get 413 past a few kilobytes, except
+ * console input (POST /api/v1/vms/{name}/console), whose body of at most 4 KiB is kept.
+ *
+ * Threads: libmicrohttpd runs a thread per connection, so an event or console stream
+ * (fvd_stream.c) blocks only its own connection; handlers run concurrently and the
+ * backend serialises its operations itself (fvd_backend.h).
  */
 #include "fvd_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -26,6 +32,7 @@
 #include "fvd_json.h"
 #include "fvd_metrics.h"
 #include "fvd_route.h"
+#include "fvd_stream.h"
 #include "fvd_www.h"
 #include "fvd_www_serve.h"
 
@@ -48,6 +55,8 @@ struct fvd_http {
 	uint16_t port;
 	struct fvd_auth *auth;
 	struct fvd_audit *audit;
+	struct fvd_hub *hub;
+	int heartbeat_ms;
 };
 
 struct fvd_req {
@@ -64,17 +73,20 @@ struct fvd_req {
 	bool has_token;    /* tok_id/tok_role name a valid token */
 	char tok_id[FVD_TOKEN_ID_MAX + 1];
 	enum fvd_role tok_role;
-	char source[48];     /* client address */
-	char op[160];        /* "METHOD /path" */
-	size_t body_len;     /* body kept for endpoints that read one (POST /tokens) */
-	char body[4096 + 1]; /* HTTP_BODY_MAX + 1 */
+	char source[48]; /* client address */
+	char op[160];    /* "METHOD /path" */
+	/* The body of endpoints that read one (POST /tokens, POST console: the bytes typed;
+	 * body_seen counts all), NUL-terminated for the JSON parser. */
+	size_t body_len;
+	char body[HTTP_BODY_MAX + 1];
 };
 
-/* The request being answered: libmicrohttpd runs every handler on its one polling thread,
- * so this is set at each call of http_access and read by http_send, which writes the audit
- * record before queuing the response. */
-static struct fvd_req *http_cur;
-static struct fvd_http *http_cur_h;
+/* The request being answered on this thread: libmicrohttpd runs each connection on its
+ * own thread (MHD_USE_THREAD_PER_CONNECTION), so this is thread-local, set at each call of
+ * http_access (and by http_completed) and read by http_send, which writes the audit record
+ * before queuing the response. */
+static __thread struct fvd_req *http_cur;
+static __thread struct fvd_http *http_cur_h;
 
 /* The audit record of the current request, if it needs one, on disk before its answer. */
 static void http_audit(unsigned status)
@@ -219,16 +231,25 @@ static MHD_Result_t http_get_host(struct fvd_http *h, struct MHD_Connection *c, 
 static MHD_Result_t http_get_vms(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
                                  const char *url)
 {
-	static struct fvd_vm_info vms[HTTP_LIST_MAX]; /* only the polling thread uses it */
+	/* Per call: handlers of several connections run at once. */
+	struct fvd_vm_info *vms = calloc(HTTP_LIST_MAX, sizeof(*vms));
 	size_t n = 0;
-	int err = h->be->ops->vm_list(h->be->ctx, vms, HTTP_LIST_MAX, &n);
+	int err;
+	cJSON *j;
 
 	(void)rq;
-	if (err)
+	if (!vms)
+		return MHD_NO;
+	err = h->be->ops->vm_list(h->be->ctx, vms, HTTP_LIST_MAX, &n);
+	if (err) {
+		free(vms);
 		return http_backend_err(c, err, url, "vm list", "all");
+	}
 	if (n > HTTP_LIST_MAX)
 		n = HTTP_LIST_MAX;
-	return http_send_json(c, 200, fvd_json_vm_list(vms, n), "application/json", NULL, NULL);
+	j = fvd_json_vm_list(vms, n);
+	free(vms);
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
 }
 
 static MHD_Result_t http_get_vm(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
@@ -398,7 +419,9 @@ static MHD_Result_t http_get_audit(struct fvd_http *h, struct MHD_Connection *c,
 	return http_send_json(c, 200, page, "application/json", NULL, NULL);
 }
 
-/* The metrics snapshot and the daemon's own scrape counters (the polling thread only). */
+/* The metrics snapshot and the daemon's own scrape counters: handlers run concurrently
+ * (a thread per connection), so one scrape at a time reads and renders them. */
+static pthread_mutex_t http_metrics_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fvd_metrics http_metrics;
 static struct fvd_metrics_self http_metrics_self;
 
@@ -407,13 +430,16 @@ static struct fvd_metrics_self http_metrics_self;
 static MHD_Result_t http_get_metrics(struct fvd_http *h, struct MHD_Connection *c,
                                      struct fvd_req *rq, const char *url)
 {
-	int err = fvd_metrics_read(h->be, &http_metrics, &http_metrics_self);
+	int err;
 	char *text;
 
 	(void)rq;
+	pthread_mutex_lock(&http_metrics_lock);
+	err = fvd_metrics_read(h->be, &http_metrics, &http_metrics_self);
+	text = err == FVD_E_NOTSUP ? NULL : fvd_metrics_prom(&http_metrics, &http_metrics_self);
+	pthread_mutex_unlock(&http_metrics_lock);
 	if (err == FVD_E_NOTSUP)
 		return http_backend_err(c, err, url, "metrics", "host");
-	text = fvd_metrics_prom(&http_metrics, &http_metrics_self);
 	if (!text)
 		return MHD_NO;
 	return http_send(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, NULL, NULL);
@@ -423,13 +449,111 @@ static MHD_Result_t http_get_metrics(struct fvd_http *h, struct MHD_Connection *
 static MHD_Result_t http_get_stats(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
                                    const char *url)
 {
-	int err = fvd_metrics_read(h->be, &http_metrics, &http_metrics_self);
+	cJSON *j = NULL;
+	int err;
 
 	(void)rq;
+	pthread_mutex_lock(&http_metrics_lock);
+	err = fvd_metrics_read(h->be, &http_metrics, &http_metrics_self);
+	if (!err)
+		j = fvd_metrics_json(&http_metrics);
+	pthread_mutex_unlock(&http_metrics_lock);
 	if (err)
 		return http_backend_err(c, err, url, "stats", "host");
-	return http_send_json(c, 200, fvd_metrics_json(&http_metrics), "application/json", NULL,
-	                      NULL);
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
+}
+
+/* Queues a stream response (NULL: out of memory, the connection is dropped). */
+static MHD_Result_t http_send_stream(struct MHD_Connection *c, struct MHD_Response *r)
+{
+	MHD_Result_t ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A boolean query parameter: absent gives def; true/false/1/0. */
+static bool http_bool_arg(struct MHD_Connection *c, const char *key, bool def, bool *out)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+
+	*out = def;
+	if (!s)
+		return true;
+	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*out = true;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static MHD_Result_t http_get_events(struct fvd_http *h, struct MHD_Connection *c,
+                                    struct fvd_req *rq, const char *url)
+{
+	const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	uint64_t after = 0;
+	bool follow, audit;
+
+	/* A reconnecting EventSource says where it was with Last-Event-ID. */
+	if (!since)
+		since = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	if (since && !http_parse_u64(since, &after))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "'since' must be an event sequence number (0 = all "
+		                         "retained)");
+	if (!http_bool_arg(c, "follow", true, &follow))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "'follow' must be true or false");
+	/* Audit records only to admins (without authentication there are no roles). */
+	audit = !h->auth || (rq->has_token && rq->tok_role >= FVD_ROLE_ADMIN);
+	return http_send_stream(
+	    c, fvd_stream_events(h->hub, c, after, follow, audit, h->heartbeat_ms));
+}
+
+static MHD_Result_t http_get_console(struct fvd_http *h, struct MHD_Connection *c,
+                                     struct fvd_req *rq, const char *url)
+{
+	const char *tail = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
+	uint64_t n = FVD_HUB_CON_BYTES;
+	struct fvd_vm_info vm;
+	int err;
+
+	if (tail && !http_parse_u64(tail, &n))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "'tail' must be a number of bytes (0 = live output only)");
+	err = h->be->ops->vm_get(h->be->ctx, rq->route.name, &vm);
+	if (err)
+		return http_backend_err(c, err, url, "console", rq->route.name);
+	return http_send_stream(c,
+	                        fvd_stream_console(h->hub, c, rq->route.name, n, h->heartbeat_ms));
+}
+
+static MHD_Result_t http_post_console(struct fvd_http *h, struct MHD_Connection *c,
+                                      struct fvd_req *rq, const char *url)
+{
+	size_t taken = 0;
+	cJSON *j;
+	int err;
+
+	if (rq->body_len == 0)
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "console input is the request body: 1..%u bytes",
+		                         HTTP_BODY_MAX);
+	err = h->be->ops->console_input(h->be->ctx, rq->route.name, rq->body, rq->body_len, &taken);
+	if (err)
+		return http_backend_err(c, err, url, "console input", rq->route.name);
+	j = cJSON_CreateObject();
+	if (j) {
+		cJSON_AddStringToObject(j, "vm", rq->route.name);
+		cJSON_AddNumberToObject(j, "bytes", (double)rq->body_len);
+		cJSON_AddNumberToObject(j, "accepted", (double)taken);
+	}
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
 }
 
 static const struct {
@@ -451,6 +575,9 @@ static const struct {
     {FVD_EP_AUDIT, FVD_M_GET, http_get_audit},
     {FVD_EP_METRICS, FVD_M_GET, http_get_metrics},
     {FVD_EP_STATS, FVD_M_GET, http_get_stats},
+    {FVD_EP_EVENTS, FVD_M_GET, http_get_events},
+    {FVD_EP_VM_CONSOLE, FVD_M_GET, http_get_console},
+    {FVD_EP_VM_CONSOLE, FVD_M_POST, http_post_console},
 };
 
 /* ------------------------------------------------------------------ request flow */
@@ -543,7 +670,8 @@ static int http_authorize(struct fvd_http *h, struct MHD_Connection *c, struct f
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr_in *sa = ci ? (const struct sockaddr_in *)ci->client_addr : NULL;
 	enum fvd_role min = fvd_auth_min_role(rq->route.ep, rq->method);
-	const struct fvd_token *t;
+	struct fvd_token tok;
+	const struct fvd_token *t = &tok;
 	const char *why = "";
 	const char *qname;
 
@@ -557,10 +685,10 @@ static int http_authorize(struct fvd_http *h, struct MHD_Connection *c, struct f
 	rq->audit = rq->method != FVD_M_GET;
 	if (min == FVD_ROLE_PUBLIC || !h->auth)
 		return 0;
-	t = fvd_auth_check(
-	    h->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-	    &why);
-	if (!t) {
+	if (!fvd_auth_check(
+	        h->auth,
+	        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+	        &tok, &why)) {
 		rq->audit = true;
 		rq->unauthorized = true;
 		*ret = http_problem_kind(c, &http_k_unauth, url, NULL, "%s", why);
@@ -636,9 +764,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 		                                               MHD_HTTP_HEADER_CONTENT_LENGTH),
 		                   &rq->body_seen) &&
 		    rq->body_seen > HTTP_BODY_MAX)
-			return http_problem_kind(c, &http_k_toobig, url, NULL,
-			                         "%s takes no body (Content-Length %" PRIu64 ")",
-			                         url, rq->body_seen);
+			return http_problem_kind(
+			    c, &http_k_toobig, url, NULL,
+			    "%s takes at most %u bytes of body (Content-Length "
+			    "%" PRIu64 ")",
+			    url, HTTP_BODY_MAX, rq->body_seen);
 		rq->body_seen = 0;
 		return MHD_YES;
 	}
@@ -653,8 +783,8 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 				    h->be->ops->create_chunk(h->be->ctx, rq->name, upload_data, n);
 			return MHD_YES;
 		}
-		/* Other endpoints: keep what fits (POST /tokens reads it), refuse a large body at
-		 * its end. */
+		/* Other endpoints: keep what fits (POST /tokens and console input read it),
+		 * refuse a large body at its end. */
 		if (rq->body_len + n <= HTTP_BODY_MAX) {
 			memcpy(rq->body + rq->body_len, upload_data, n);
 			rq->body_len += n;
@@ -663,8 +793,9 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 	}
 	if (!rq->creating && rq->body_seen > HTTP_BODY_MAX)
 		return http_problem_kind(c, &http_k_toobig, url, NULL,
-		                         "%s takes no body (got %" PRIu64 " bytes)", url,
-		                         rq->body_seen);
+		                         "%s takes at most %u bytes of body (got %" PRIu64
+		                         " bytes)",
+		                         url, HTTP_BODY_MAX, rq->body_seen);
 	for (size_t i = 0; i < sizeof(http_handlers) / sizeof(http_handlers[0]); i++) {
 		if (http_handlers[i].ep == rq->route.ep && http_handlers[i].m == rq->method)
 			return http_handlers[i].fn(h, c, rq, url);
@@ -717,10 +848,13 @@ struct fvd_http *fvd_http_start(const struct fvd_http_opts *o, struct fvd_backen
 	h->www = o->www ? o->www : FVD_WWW_DEFAULT_DIR;
 	h->auth = o->auth;
 	h->audit = o->audit;
+	h->hub = o->hub;
+	h->heartbeat_ms = o->heartbeat_ms > 0 ? o->heartbeat_ms : 15000;
 	h->mhd = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, o->port, NULL, NULL, http_access,
-	    h, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+	    o->port, NULL, NULL, http_access, h, MHD_OPTION_SOCK_ADDR, &sin,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!h->mhd) {
 		fprintf(stderr, "ferrovisord: cannot listen on %s:%u\n", o->listen, o->port);
 		free(h);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The REST server of ferrovisord: libmicrohttpd with one internal polling thread, so
- * every request handler and every backend operation runs on that thread, one at a time.
+ * The REST server of ferrovisord: libmicrohttpd with a thread per connection (event and
+ * console streams block their own connection only); backend operations may run from
+ * several threads at once and are serialised by the backend.
  */
 #ifndef FVD_HTTP_H
 #define FVD_HTTP_H
@@ -11,6 +12,7 @@
 #include "fvd_audit.h"
 #include "fvd_auth.h"
 #include "fvd_backend.h"
+#include "fvd_hub.h"
 
 struct fvd_http;
 
@@ -21,6 +23,8 @@ struct fvd_http_opts {
 	const char *www;         /* dashboard directory served at / and /ui/, NULL: the default */
 	struct fvd_auth *auth;   /* tokens; NULL serves without authentication (unit tests) */
 	struct fvd_audit *audit; /* audit log; NULL records nothing */
+	struct fvd_hub *hub;     /* events and console history (fvd_hub.h), required */
+	int heartbeat_ms;        /* SSE keepalive comment after this much silence (0: 15 s) */
 };
 
 /* Starts serving; returns NULL with a message on stderr when the address is bad or the

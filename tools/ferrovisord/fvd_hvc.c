@@ -7,12 +7,24 @@
  * A VM being created is known only to the daemon until UPLOAD_COMMIT returns it (the
  * hypervisor stages the package, the VM name is inside it): the upload in progress is kept
  * here and shown in listings as "creating" with its progress.
+ *
+ * Threads. A pump thread (fvd_hvc_pump.c) owns the read side of the channel from HELLO on:
+ * it reads
+ * continuously (so the tty's buffer never fills and the hypervisor never drops events for
+ * want of a reader, even when no HTTP request is active), reassembles frames, feeds events
+ * to the hub (fvd_hub.h) and hands the one awaited response to the operation waiting for it.
+ * Operations run one at a time under op_lock (any HTTP thread); io_lock protects the
+ * handoff and the pump's bookkeeping (attached consoles, operator intents, counters);
+ * tx_lock serialises writes, since the pump sends requests of its own (CONSOLE_ATTACH for a
+ * VM that appears, CTL_STATS every few seconds) whose responses it consumes itself.
+ * Lock order: op_lock, then io_lock, then tx_lock; the hub's lock is taken last.
  */
 #include "fvd_hvc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +33,10 @@
 #include <unistd.h>
 
 #include "core/ctl_proto.h"
+#include "fvd_hub.h"
+#include "fvd_hvc_int.h"
 #include "fvd_metrics.h"
-
-#define HVC_LIST_MAX ((CTL_MAX_PAYLOAD - 8u) / 88u)
-
-struct fvd_hvc {
-	int fd;
-	int timeout_ms;
-	uint32_t seq;
-	uint8_t version;
-	uint32_t max_vms;
-	char hypervisor[CTL_NAME_MAX + 1];
-	/* The upload in progress (name given by the REST request). */
-	bool uploading;
-	uint32_t upload_id;
-	struct fvd_vm_info upload;
-	struct ctl_rx rx;
-	uint8_t tx[CTL_MAX_FRAME];
-	uint8_t resp[CTL_MAX_PAYLOAD];
-	uint8_t chunk[CTL_MAX_PAYLOAD];
-};
+#include "fvd_route.h"
 
 static const struct {
 	uint32_t status;
@@ -91,26 +87,7 @@ static bool hvc_write_all(int fd, const uint8_t *p, size_t n)
 	return true;
 }
 
-/* If (r, rh) is the response to req, stores its outcome in *res (payload to h->resp, its
- * length to *len) and returns true. */
-static bool hvc_take(struct fvd_hvc *h, int r, const struct ctl_hdr *rh, const uint8_t *payload,
-                     const struct ctl_hdr *req, size_t *len, int *res)
-{
-	if (r != CTL_OK || !(rh->flags & CTL_F_RESPONSE) || rh->seq != req->seq)
-		return false;
-	if (rh->status != CTL_OK) {
-		*res = hvc_status_err(rh->status);
-	} else if (rh->type != req->type || rh->len > sizeof(h->resp)) {
-		*res = FVD_E_IO;
-	} else {
-		memcpy(h->resp, payload, rh->len);
-		*len = rh->len;
-		*res = FVD_OK;
-	}
-	return true;
-}
-
-static int64_t hvc_now_ms(void)
+int64_t fvd_hvc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -118,88 +95,76 @@ static int64_t hvc_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends one request; *hdr gets its header (the seq to wait for). 0 or FVD_E_IO. */
-static int hvc_send(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len,
-                    struct ctl_hdr *hdr)
+/* Writes one frame (any thread). */
+bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n)
 {
-	size_t n;
+	bool ok;
 
-	memset(hdr, 0, sizeof(*hdr));
-	hdr->magic = CTL_MAGIC;
-	hdr->version = h->version;
-	hdr->type = type;
-	hdr->seq = ++h->seq;
-	n = ctl_encode(h->tx, sizeof(h->tx), hdr, req, req_len);
-	if (!n || !hvc_write_all(h->fd, h->tx, n))
-		return FVD_E_IO;
-	return FVD_OK;
+	pthread_mutex_lock(&h->tx_lock);
+	ok = hvc_write_all(h->fd, frame, n);
+	pthread_mutex_unlock(&h->tx_lock);
+	return ok;
 }
 
 /*
- * Waits for the response to the request sent as *req: the payload goes to h->resp, its
- * length to *len. Frames that are not this response (events, stale responses, unreadable
- * bytes) are skipped; bytes after it stay buffered, so the responses to several requests
- * sent at once (the hypervisor answers in order) are collected by waiting for each in turn.
+ * op_lock held: one request and its response: the payload goes to h->resp, its length to
+ * *len. The pump hands over the response with our seq; everything else it handles or skips.
  * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
  * response within timeout_ms, however many other frames arrive meanwhile).
  */
-static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *req, size_t *len)
+int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
 {
-	const struct ctl_hdr hdr = *req;
-	int64_t deadline = hvc_now_ms() + h->timeout_ms;
+	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
+	struct timespec dl;
+	size_t n;
+	int res = FVD_E_IO;
 
-	for (;;) {
-		struct ctl_hdr rh;
-		const uint8_t *payload;
-		uint8_t buf[4096];
-		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-		int64_t left = deadline - hvc_now_ms();
-		bool done = false;
-		ssize_t k;
-		size_t off = 0;
-		int r, res = FVD_E_IO;
-
-		while ((r = ctl_rx_pop(&h->rx, &rh, &payload)) != -1) {
-			if (hvc_take(h, r, &rh, payload, &hdr, len, &res))
-				return res;
-		}
-		if (left <= 0)
-			return FVD_E_IO;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return FVD_E_IO;
-		k = read(h->fd, buf, sizeof(buf));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return FVD_E_IO;
-		/* The reassembly buffer holds one frame: pop between pushes when it is full. The
-		 * bytes after our response are still pushed, for the stream's next reader. */
-		while (off < (size_t)k) {
-			off += ctl_rx_push(&h->rx, buf + off, (size_t)k - off);
-			if (off < (size_t)k) {
-				r = ctl_rx_pop(&h->rx, &rh, &payload);
-				if (!done && r != -1)
-					done = hvc_take(h, r, &rh, payload, &hdr, len, &res);
-			}
-		}
-		if (done)
-			return res;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += h->timeout_ms / 1000;
+	dl.tv_nsec += (long)(h->timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
 	}
+	pthread_mutex_lock(&h->io_lock);
+	if (h->dead) {
+		pthread_mutex_unlock(&h->io_lock);
+		return FVD_E_IO;
+	}
+	hdr.seq = ++h->seq;
+	h->want_seq = hdr.seq;
+	h->got = false;
+	pthread_mutex_unlock(&h->io_lock);
+	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, req, req_len);
+	if (!n || !fvd_hvc_send(h, h->tx, n)) {
+		pthread_mutex_lock(&h->io_lock);
+		h->want_seq = 0;
+		pthread_mutex_unlock(&h->io_lock);
+		return FVD_E_IO;
+	}
+	pthread_mutex_lock(&h->io_lock);
+	while (!h->got && !h->dead) {
+		if (pthread_cond_timedwait(&h->io_cond, &h->io_lock, &dl) == ETIMEDOUT)
+			break;
+	}
+	if (h->got) {
+		if (h->got_status != CTL_OK) {
+			res = hvc_status_err(h->got_status);
+		} else if (h->got_type != type || h->got_len > sizeof(h->resp)) {
+			res = FVD_E_IO;
+		} else {
+			memcpy(h->resp, h->got_payload, h->got_len);
+			*len = h->got_len;
+			res = FVD_OK;
+		}
+	}
+	h->want_seq = 0;
+	h->got = false;
+	pthread_mutex_unlock(&h->io_lock);
+	return res;
 }
 
-/* One request and its response (hvc_send + hvc_wait). */
-static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
-{
-	struct ctl_hdr hdr;
-	int err = hvc_send(h, type, req, req_len, &hdr);
-
-	return err ? err : hvc_wait(h, &hdr, len);
-}
-
-static void hvc_name_field(uint8_t *field, const char *name)
+void fvd_hvc_name_field(uint8_t *field, const char *name)
 {
 	memset(field, 0, CTL_NAME_MAX);
 	memcpy(field, name, strnlen(name, CTL_NAME_MAX - 1));
@@ -221,11 +186,11 @@ static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	vm->name[FVD_NAME_MAX] = '\0';
 }
 
-static int hvc_host_info(void *be, struct fvd_host_info *out)
+static int hvc_host_info_l(void *be, struct fvd_host_info *out)
 {
 	struct fvd_hvc *h = be;
 	size_t len;
-	int err = hvc_call(h, CTL_T_HOST_INFO, NULL, 0, &len);
+	int err = fvd_hvc_call(h, CTL_T_HOST_INFO, NULL, 0, &len);
 
 	if (err)
 		return err;
@@ -242,12 +207,12 @@ static int hvc_host_info(void *be, struct fvd_host_info *out)
 	return FVD_OK;
 }
 
-static int hvc_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
+static int hvc_vm_list_l(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
 {
 	struct fvd_hvc *h = be;
 	size_t len, k = 0;
 	uint32_t count;
-	int err = hvc_call(h, CTL_T_VM_LIST, NULL, 0, &len);
+	int err = fvd_hvc_call(h, CTL_T_VM_LIST, NULL, 0, &len);
 
 	if (err)
 		return err;
@@ -267,12 +232,12 @@ static int hvc_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
 	return FVD_OK;
 }
 
-static int hvc_vm_get(void *be, const char *name, struct fvd_vm_info *out)
+static int hvc_vm_get_l(void *be, const char *name, struct fvd_vm_info *out)
 {
 	struct fvd_hvc *h = be;
-	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* the polling thread only */
+	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* op_lock held */
 	size_t n;
-	int err = hvc_vm_list(h, all, HVC_LIST_MAX + 1, &n);
+	int err = hvc_vm_list_l(h, all, HVC_LIST_MAX + 1, &n);
 
 	if (err)
 		return err;
@@ -292,23 +257,59 @@ static int hvc_vm_ref(struct fvd_hvc *h, uint16_t type, const char *name)
 
 	if (h->uploading && strcmp(name, h->upload.name) == 0)
 		return FVD_E_BUSY;
-	hvc_name_field(ref, name);
-	return hvc_call(h, type, ref, sizeof(ref), &len);
+	fvd_hvc_name_field(ref, name);
+	return fvd_hvc_call(h, type, ref, sizeof(ref), &len);
 }
 
-static int hvc_vm_action(void *be, const char *name, enum fvd_action act)
+/* An operator request about to be sent: state events for name in the next minute carry
+ * cause "operator:ACTION" (until one reaches the request's target state). */
+static unsigned hvc_intent_add(struct fvd_hvc *h, const char *name, enum fvd_action act)
 {
+	unsigned i;
+
+	pthread_mutex_lock(&h->io_lock);
+	i = h->next_intent++ % HVC_INTENTS;
+	fvd_hvc_name_field((uint8_t *)h->intents[i].name, name);
+	h->intents[i].act = act;
+	h->intents[i].when_ms = fvd_hvc_now_ms();
+	pthread_mutex_unlock(&h->io_lock);
+	return i;
+}
+
+static void hvc_intent_drop(struct fvd_hvc *h, unsigned i)
+{
+	pthread_mutex_lock(&h->io_lock);
+	h->intents[i].when_ms = 0;
+	pthread_mutex_unlock(&h->io_lock);
+}
+
+static int hvc_vm_action_l(void *be, const char *name, enum fvd_action act)
+{
+	struct fvd_hvc *h = be;
+	unsigned i;
+	int err;
+
 	if ((unsigned)act >= FVD_ACT__COUNT)
 		return FVD_E_INVAL;
-	return hvc_vm_ref(be, hvc_action_types[act], name);
+	i = hvc_intent_add(h, name, act);
+	err = hvc_vm_ref(h, hvc_action_types[act], name);
+	if (err)
+		hvc_intent_drop(h, i);
+	return err;
 }
 
-static int hvc_vm_destroy(void *be, const char *name)
+static int hvc_vm_destroy_l(void *be, const char *name)
 {
-	return hvc_vm_ref(be, CTL_T_VM_DESTROY, name);
+	struct fvd_hvc *h = be;
+	unsigned i = hvc_intent_add(h, name, FVD_ACT__COUNT);
+	int err = hvc_vm_ref(h, CTL_T_VM_DESTROY, name);
+
+	if (err)
+		hvc_intent_drop(h, i);
+	return err;
 }
 
-static int hvc_create_begin(void *be, const struct fvd_create_req *req)
+static int hvc_create_begin_l(void *be, const struct fvd_create_req *req)
 {
 	struct fvd_hvc *h = be;
 	struct fvd_vm_info vm;
@@ -323,12 +324,12 @@ static int hvc_create_begin(void *be, const struct fvd_create_req *req)
 		return FVD_E_TOOBIG;
 	if (h->uploading)
 		return FVD_E_BUSY;
-	err = hvc_vm_get(h, req->name, &vm);
+	err = hvc_vm_get_l(h, req->name, &vm);
 	if (err != FVD_E_NOTFOUND)
 		return err ? err : FVD_E_EXISTS;
 	ctl_put64(p, req->package_bytes);
 	ctl_put32(p + 8, req->crc32c);
-	err = hvc_call(h, CTL_T_UPLOAD_BEGIN, p, sizeof(p), &len);
+	err = fvd_hvc_call(h, CTL_T_UPLOAD_BEGIN, p, sizeof(p), &len);
 	if (err)
 		return err;
 	if (len != 16)
@@ -344,7 +345,7 @@ static int hvc_create_begin(void *be, const struct fvd_create_req *req)
 	return FVD_OK;
 }
 
-static int hvc_create_chunk(void *be, const char *name, const void *data, size_t len)
+static int hvc_create_chunk_l(void *be, const char *name, const void *data, size_t len)
 {
 	struct fvd_hvc *h = be;
 	const uint8_t *d = data;
@@ -362,7 +363,7 @@ static int hvc_create_chunk(void *be, const char *name, const void *data, size_t
 		ctl_put32(h->chunk, h->upload_id);
 		ctl_put64(h->chunk + 8, h->upload.upload_done);
 		memcpy(h->chunk + 16, d, n);
-		err = hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
+		err = fvd_hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
 		if (err)
 			return err;
 		if (rlen != 16 || ctl_get64(h->resp + 8) != h->upload.upload_done + n)
@@ -374,7 +375,7 @@ static int hvc_create_chunk(void *be, const char *name, const void *data, size_t
 	return FVD_OK;
 }
 
-static int hvc_create_end(void *be, const char *name, bool commit)
+static int hvc_create_end_l(void *be, const char *name, bool commit)
 {
 	struct fvd_hvc *h = be;
 	uint8_t p[16] = {0};
@@ -386,15 +387,16 @@ static int hvc_create_end(void *be, const char *name, bool commit)
 	h->uploading = false;
 	ctl_put32(p, h->upload_id);
 	if (!commit)
-		return hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
-	err = hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
+		return fvd_hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+	err = fvd_hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
 	if (!err && len != 88)
 		err = FVD_E_IO;
 	if (err) {
 		/* The hypervisor keeps a failed upload open for a retry: free it. */
-		hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+		fvd_hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
 		return err;
 	}
+	fvd_hvc_created(h, h->resp + 56);
 	return FVD_OK;
 }
 
@@ -402,7 +404,7 @@ static int hvc_create_end(void *be, const char *name, bool commit)
 static int hvc_host_metrics(struct fvd_hvc *h, struct fvd_metrics *m)
 {
 	size_t len;
-	int err = hvc_call(h, CTL_T_HOST_METRICS, NULL, 0, &len);
+	int err = fvd_hvc_call(h, CTL_T_HOST_METRICS, NULL, 0, &len);
 	const uint8_t *p = h->resp;
 	uint32_t n;
 
@@ -454,14 +456,18 @@ static void hvc_label(char *out, size_t cap, const uint8_t *p, size_t n)
 	out[k] = '\0';
 }
 
-/* The response to a VM_METRICS request sent as *req into @v. Every count in the response is
- * checked against its size. */
-static int hvc_vm_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct fvd_m_vm *v)
+/* VM_METRICS of VM name into @v. Every count in the response is checked against its
+ * size. */
+static int hvc_vm_metrics(struct fvd_hvc *h, const char *name, struct fvd_m_vm *v)
 {
 	size_t len, want;
 	const uint8_t *p = h->resp, *e;
 	uint32_t nv, nc, nd, st;
-	int err = hvc_wait(h, req, &len);
+	uint8_t ref[CTL_NAME_MAX];
+	int err;
+
+	fvd_hvc_name_field(ref, name);
+	err = fvd_hvc_call(h, CTL_T_VM_METRICS, ref, sizeof(ref), &len);
 
 	if (err)
 		return err;
@@ -525,12 +531,11 @@ static int hvc_vm_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct f
 	return FVD_OK;
 }
 
-/* The response to a NET_METRICS request sent as *req into @m; port VM ids become names
- * through the VMs already in @m. */
-static int hvc_net_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct fvd_metrics *m)
+/* NET_METRICS into @m; port VM ids become names through the VMs already in @m. */
+static int hvc_net_metrics(struct fvd_hvc *h, struct fvd_metrics *m)
 {
 	size_t len;
-	int err = hvc_wait(h, req, &len);
+	int err = fvd_hvc_call(h, CTL_T_NET_METRICS, NULL, 0, &len);
 	const uint8_t *p = h->resp, *e;
 	uint32_t ns, np;
 
@@ -576,44 +581,30 @@ static int hvc_net_metrics(struct fvd_hvc *h, const struct ctl_hdr *req, struct 
 }
 
 /*
- * Every counter: host, then each VM of the list, then the switches. The VM_METRICS and
- * NET_METRICS requests go out together (a few hundred bytes, far below the 32 KiB a client
- * may leave unanswered) and their responses are collected in order: the hypervisor answers
- * them all on one console tick instead of one tick per request. A VM destroyed between the
- * list and its VM_METRICS is left out.
+ * op_lock held: every counter: host, then each VM of the list, then the switches, one
+ * request after the other through the pump (fvd_hvc_call: the response is handed over by
+ * its seq, events arriving meanwhile go to the hub). A VM destroyed between the list and
+ * its VM_METRICS is left out.
  */
-static int hvc_metrics(void *be, struct fvd_metrics *out)
+static int hvc_metrics_l(void *be, struct fvd_metrics *out)
 {
+	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* op_lock held */
 	struct fvd_hvc *h = be;
-	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* the polling thread only */
-	struct ctl_hdr reqs[FVD_M_VMS], net;
-	size_t n, nreq = 0;
+	size_t n;
 	int err, first = FVD_OK;
 
 	memset(out, 0, sizeof(*out));
 	err = hvc_host_metrics(h, out);
 	if (!err)
-		err = hvc_vm_list(h, all, HVC_LIST_MAX + 1, &n);
+		err = hvc_vm_list_l(h, all, HVC_LIST_MAX + 1, &n);
 	if (err)
 		return err;
-	for (size_t i = 0; i < n && i <= HVC_LIST_MAX && nreq < FVD_M_VMS; i++) {
-		uint8_t ref[CTL_NAME_MAX];
-
+	/* After an error status the other VMs are still read; after a channel failure or a
+	 * malformed response they are not. */
+	for (size_t i = 0; i < n && i <= HVC_LIST_MAX && out->nr_vms < FVD_M_VMS; i++) {
 		if (all[i].state == FVD_VM_CREATING)
 			continue;
-		hvc_name_field(ref, all[i].name);
-		err = hvc_send(h, CTL_T_VM_METRICS, ref, sizeof(ref), &reqs[nreq]);
-		if (err)
-			return err;
-		nreq++;
-	}
-	err = hvc_send(h, CTL_T_NET_METRICS, NULL, 0, &net);
-	if (err)
-		return err;
-	/* After an error status the remaining responses are still collected; after a channel
-	 * failure or a malformed response they are not (later calls skip them as stale). */
-	for (size_t i = 0; i < nreq; i++) {
-		err = hvc_vm_metrics(h, &reqs[i], &out->vm[out->nr_vms]);
+		err = hvc_vm_metrics(h, all[i].name, &out->vm[out->nr_vms]);
 		if (err == FVD_E_IO)
 			return err;
 		if (!err)
@@ -621,8 +612,132 @@ static int hvc_metrics(void *be, struct fvd_metrics *out)
 		else if (err != FVD_E_NOTFOUND && !first)
 			first = err;
 	}
-	err = hvc_net_metrics(h, &net, out);
+	err = hvc_net_metrics(h, out);
 	return first ? first : err;
+}
+
+static int hvc_console_input_l(void *be, const char *name, const void *data, size_t len,
+                               size_t *taken)
+{
+	struct fvd_hvc *h = be;
+	size_t rlen;
+	int err;
+
+	struct fvd_vm_info vm;
+
+	*taken = 0;
+	if (len == 0 || len > CTL_MAX_PAYLOAD - 40u)
+		return FVD_E_INVAL;
+	if (h->uploading && strcmp(name, h->upload.name) == 0)
+		return FVD_E_BUSY;
+	/* The hypervisor queues input for a VM in any state; the API types only into a VM that
+	 * runs (or is paused: the bytes wait in its queue), like the sim. */
+	err = hvc_vm_get_l(h, name, &vm);
+	if (err)
+		return err;
+	if (vm.state != FVD_VM_RUNNING && vm.state != FVD_VM_PAUSED && !vm.service)
+		return FVD_E_STATE;
+	memset(h->chunk, 0, 40);
+	fvd_hvc_name_field(h->chunk, name);
+	ctl_put32(h->chunk + 32, (uint32_t)len);
+	memcpy(h->chunk + 40, data, len);
+	err = fvd_hvc_call(h, CTL_T_CONSOLE_INPUT, h->chunk, 40 + len, &rlen);
+	if (err)
+		return err;
+	if (rlen != 8 || ctl_get32(h->resp) > len)
+		return FVD_E_IO;
+	*taken = ctl_get32(h->resp);
+	return FVD_OK;
+}
+
+/* Follows every VM's console from now on (the service VM's own is refused by the
+ * hypervisor and not needed) and starts the CTL_STATS poll. */
+static int hvc_events_start_l(void *be, struct fvd_hub *hub)
+{
+	static struct fvd_vm_info all[HVC_LIST_MAX + 1]; /* op_lock held */
+	struct fvd_hvc *h = be;
+	size_t n;
+	int err;
+
+	pthread_mutex_lock(&h->io_lock);
+	h->hub = hub;
+	h->next_stats_ms = 0;
+	pthread_mutex_unlock(&h->io_lock);
+	err = hvc_vm_list_l(h, all, HVC_LIST_MAX + 1, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && i <= HVC_LIST_MAX; i++) {
+		if (!all[i].service && all[i].state != FVD_VM_CREATING)
+			fvd_hvc_attach(h, all[i].name);
+	}
+	return FVD_OK;
+}
+
+/* Each operation under op_lock. */
+#define HVC_LOCKED(call)                                                                           \
+	do {                                                                                       \
+		struct fvd_hvc *h_ = be;                                                           \
+		int r_;                                                                            \
+		pthread_mutex_lock(&h_->op_lock);                                                  \
+		r_ = call;                                                                         \
+		pthread_mutex_unlock(&h_->op_lock);                                                \
+		return r_;                                                                         \
+	} while (0)
+
+static int hvc_host_info(void *be, struct fvd_host_info *out)
+{
+	HVC_LOCKED(hvc_host_info_l(be, out));
+}
+
+static int hvc_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
+{
+	HVC_LOCKED(hvc_vm_list_l(be, out, max, n));
+}
+
+static int hvc_vm_get(void *be, const char *name, struct fvd_vm_info *out)
+{
+	HVC_LOCKED(hvc_vm_get_l(be, name, out));
+}
+
+static int hvc_vm_action(void *be, const char *name, enum fvd_action act)
+{
+	HVC_LOCKED(hvc_vm_action_l(be, name, act));
+}
+
+static int hvc_vm_destroy(void *be, const char *name)
+{
+	HVC_LOCKED(hvc_vm_destroy_l(be, name));
+}
+
+static int hvc_create_begin(void *be, const struct fvd_create_req *req)
+{
+	HVC_LOCKED(hvc_create_begin_l(be, req));
+}
+
+static int hvc_create_chunk(void *be, const char *name, const void *data, size_t len)
+{
+	HVC_LOCKED(hvc_create_chunk_l(be, name, data, len));
+}
+
+static int hvc_create_end(void *be, const char *name, bool commit)
+{
+	HVC_LOCKED(hvc_create_end_l(be, name, commit));
+}
+
+static int hvc_events_start(void *be, struct fvd_hub *hub)
+{
+	HVC_LOCKED(hvc_events_start_l(be, hub));
+}
+
+static int hvc_console_input(void *be, const char *name, const void *data, size_t len,
+                             size_t *taken)
+{
+	HVC_LOCKED(hvc_console_input_l(be, name, data, len, taken));
+}
+
+static int hvc_metrics(void *be, struct fvd_metrics *out)
+{
+	HVC_LOCKED(hvc_metrics_l(be, out));
 }
 
 const struct fvd_backend_ops fvd_hvc_ops = {
@@ -636,6 +751,8 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .create_chunk = hvc_create_chunk,
     .create_end = hvc_create_end,
     .metrics = hvc_metrics,
+    .events_start = hvc_events_start,
+    .console_input = hvc_console_input,
 };
 
 int fvd_hvc_open_tty(const char *path)
@@ -667,11 +784,30 @@ struct fvd_hvc *fvd_hvc_open(int fd, int timeout_ms)
 	h->timeout_ms = timeout_ms;
 	h->version = CTL_VERSION;
 	ctl_rx_init(&h->rx);
+	pthread_mutex_init(&h->op_lock, NULL);
+	pthread_mutex_init(&h->io_lock, NULL);
+	pthread_mutex_init(&h->tx_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&h->io_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	/* From HELLO on, the pump is the channel's only reader. */
+	if (pthread_create(&h->pump, NULL, fvd_hvc_pump, h) != 0) {
+		fvd_hvc_close(h);
+		return NULL;
+	}
+	h->pump_running = true;
 	ctl_put16(hello, CTL_VERSION);
 	ctl_put16(hello + 2, CTL_VERSION);
 	ctl_put32(hello + 4, CTL_MAX_FRAME);
 	memcpy(hello + 8, "ferrovisord", 11);
-	err = hvc_call(h, CTL_T_HELLO, hello, sizeof(hello), &len);
+	pthread_mutex_lock(&h->op_lock);
+	err = fvd_hvc_call(h, CTL_T_HELLO, hello, sizeof(hello), &len);
+	pthread_mutex_unlock(&h->op_lock);
 	if (err || len != 48) {
 		fprintf(stderr, "ferrovisord: control channel: HELLO failed (%s)\n",
 		        err == FVD_E_IO ? "no valid answer" : "refused");
@@ -687,6 +823,16 @@ struct fvd_hvc *fvd_hvc_open(int fd, int timeout_ms)
 
 void fvd_hvc_close(struct fvd_hvc *h)
 {
+	if (h->pump_running) {
+		pthread_mutex_lock(&h->io_lock);
+		h->stopping = true;
+		pthread_mutex_unlock(&h->io_lock);
+		pthread_join(h->pump, NULL);
+	}
 	close(h->fd);
+	pthread_cond_destroy(&h->io_cond);
+	pthread_mutex_destroy(&h->tx_lock);
+	pthread_mutex_destroy(&h->io_lock);
+	pthread_mutex_destroy(&h->op_lock);
 	free(h);
 }

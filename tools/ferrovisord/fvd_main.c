@@ -7,6 +7,7 @@
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
  *               [--openapi FILE] [--www DIR] [--state-dir DIR] [--tokens FILE]
+ *               [--heartbeat SECONDS]
  *
  * On its first start (no DIR/tokens.json) it prints "ferrovisord: first admin token: fvt_..."
  * once; then "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
@@ -21,6 +22,7 @@
 #include "fvd_audit.h"
 #include "fvd_auth.h"
 #include "fvd_http.h"
+#include "fvd_hub.h"
 #include "fvd_sim.h"
 #include "fvd_www.h"
 #ifdef FVD_HAVE_CTL
@@ -42,7 +44,9 @@ static void main_usage(FILE *f)
 	           "                  (default " FVD_WWW_DEFAULT_DIR ")\n"
 	           "  --state-dir DIR token store and audit log (DIR/tokens.json, DIR/audit.log);\n"
 	           "                  without it both last only as long as the daemon\n"
-	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n");
+	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n"
+	           "  --heartbeat S   event/console streams: keepalive after S quiet seconds "
+	           "(15)\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -73,6 +77,8 @@ int main(int argc, char **argv)
 	const char *backend = "sim";
 	const char *device = "/dev/hvc1";
 	struct fvd_http *h;
+	struct fvd_hub *hub;
+	uint16_t heartbeat = 15;
 	sigset_t set;
 	int sig;
 
@@ -108,6 +114,12 @@ int main(int argc, char **argv)
 			state_dir = v;
 		} else if (strcmp(a, "--tokens") == 0) {
 			tokens = v;
+		} else if (strcmp(a, "--heartbeat") == 0) {
+			/* Below the server's 60 s idle timeout, or quiet streams would be cut. */
+			if (!main_port(v, &heartbeat) || heartbeat == 0 || heartbeat > 50) {
+				fprintf(stderr, "ferrovisord: --heartbeat '%s': 1..50\n", v);
+				return 2;
+			}
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);
@@ -115,6 +127,15 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
+	/* Block the stop signals before any thread starts (the control channel's pump, the
+	 * simulation's heartbeat, the server's), so they inherit the mask and only sigwait
+	 * below receives them. A client or the control tty going away is an error return,
+	 * not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (strcmp(backend, "hvc") == 0) {
 #ifdef FVD_HAVE_CTL
 		int fd = fvd_hvc_open_tty(device);
@@ -154,14 +175,17 @@ int main(int argc, char **argv)
 		printf("ferrovisord: no --state-dir: tokens and audit log are not kept\n");
 	memset(first_token, 0, sizeof(first_token));
 
-	/* Block the stop signals before the server thread starts, so it inherits the mask
-	 * and only sigwait below receives them. */
-	/* A client or the control tty going away is an error return, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* The backend feeds the hub from now on, so history exists before a client asks. */
+	hub = fvd_hub_new();
+	if (!hub || be.ops->events_start(be.ctx, hub)) {
+		fprintf(stderr, "ferrovisord: cannot start following events and consoles\n");
+		return 1;
+	}
+	o.hub = hub;
+	o.heartbeat_ms = heartbeat * 1000;
+	/* Every audit record also becomes an "audit" event (shown to admins only). */
+	audit.listener = fvd_hub_audit_listener;
+	audit.listener_ctx = hub;
 	h = fvd_http_start(&o, &be);
 	if (!h)
 		return 1;
@@ -170,6 +194,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	printf("ferrovisord: signal %d, stopping\n", sig);
+	fvd_hub_stop(hub); /* ends the streams, so the connection threads can be joined */
 	fvd_http_stop(h);
 	return 0;
 }

@@ -31,6 +31,8 @@ static const struct {
     [FVD_EP_AUDIT] = {FVD_M_GET, "GET"},
     [FVD_EP_METRICS] = {FVD_M_GET, "GET"},
     [FVD_EP_STATS] = {FVD_M_GET, "GET"},
+    [FVD_EP_EVENTS] = {FVD_M_GET, "GET"},
+    [FVD_EP_VM_CONSOLE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
 };
 
 /* Indexed by -err. */
@@ -177,6 +179,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 		out->ep = FVD_EP_STATS;
 		return;
 	}
+	if (route_seg_is(p, n, "events") && p[n] == '\0') {
+		out->ep = FVD_EP_EVENTS;
+		return;
+	}
 	if (!route_seg_is(p, n, "vms"))
 		return;
 	if (p[n] == '\0') {
@@ -200,6 +206,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	n = route_seg(p);
 	if (p[n] != '\0')
 		return;
+	if (route_seg_is(p, n, "console")) {
+		out->ep = FVD_EP_VM_CONSOLE;
+		return;
+	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
 		if (route_seg_is(p, n, route_actions[a])) {
 			out->ep = FVD_EP_VM_ACTION;

@@ -4,15 +4,21 @@
  * start from stopped or crashed, stop from running/paused/crashed, reset from
  * running/paused/crashed (the VM runs afterwards), pause from running, resume from
  * paused. A VM being created accepts no action until its upload is committed.
+ *
+ * Every operation takes sim->lock (HTTP connections each have a thread); the heartbeat
+ * thread takes it too. Console output and events go to the hub under that lock (lock
+ * order: sim, then hub).
  */
 #include "fvd_sim.h"
 
+#include <stdarg.h>
 #include <stdio.h>
-
-#include "fvd_metrics.h"
-
 #include <string.h>
 #include <time.h>
+
+#include "fvd_hub.h"
+#include "fvd_metrics.h"
+#include "fvd_route.h"
 
 #define BIT(s) (1u << (s))
 
@@ -71,6 +77,55 @@ static uint64_t sim_used_memory(const struct fvd_sim *sim)
 	return used;
 }
 
+/* sim->lock held: a vm-state event. */
+static void sim_event(struct fvd_sim *sim, const struct fvd_sim_vm *v, const char *state,
+                      const char *old, const char *cause, const char *severity)
+{
+	struct fvd_event ev = {.type = "vm-state",
+	                       .vm = v->info.name,
+	                       .state = state,
+	                       .old_state = old,
+	                       .cause = cause,
+	                       .severity = severity,
+	                       .count = -1};
+
+	fvd_hub_event(sim->hub, &ev);
+}
+
+/* sim->lock held: changes the state and logs it; action names the operator's request, or
+ * NULL for a change from inside the guest. */
+static void sim_set_state(struct fvd_sim *sim, struct fvd_sim_vm *v, enum fvd_state st,
+                          const char *action, const char *severity)
+{
+	char cause[48];
+	enum fvd_state old = v->info.state;
+
+	v->info.state = st;
+	if (action)
+		snprintf(cause, sizeof(cause), "operator:%s", action);
+	else
+		snprintf(cause, sizeof(cause), "guest");
+	sim_event(sim, v, fvd_state_name(st), fvd_state_name(old), cause, severity);
+}
+
+/* sim->lock held: console output of a simulated guest. */
+static void sim_say(struct fvd_sim *sim, const struct fvd_sim_vm *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void sim_say(struct fvd_sim *sim, const struct fvd_sim_vm *v, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		fvd_hub_console_put(sim->hub, v->info.name, buf,
+		                    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
 static void sim_add(struct fvd_sim *sim, const char *name, enum fvd_state st, uint32_t vcpus,
                     uint64_t mem, bool service)
 {
@@ -96,6 +151,7 @@ static void sim_add(struct fvd_sim *sim, const char *name, enum fvd_state st, ui
 void fvd_sim_init(struct fvd_sim *sim, uint64_t start_ms)
 {
 	memset(sim, 0, sizeof(*sim));
+	pthread_mutex_init(&sim->lock, NULL);
 	sim->next_id = 1;
 	sim->start_ms = start_ms;
 	sim_add(sim, "service", FVD_VM_RUNNING, 1, 256ull << 20, true);
@@ -103,7 +159,7 @@ void fvd_sim_init(struct fvd_sim *sim, uint64_t start_ms)
 	sim_add(sim, "beta", FVD_VM_STOPPED, 1, 64ull << 20, false);
 }
 
-static int sim_host_info(void *be, struct fvd_host_info *out)
+static int sim_host_info_l(void *be, struct fvd_host_info *out)
 {
 	struct fvd_sim *sim = be;
 	uint32_t n = 0;
@@ -121,7 +177,7 @@ static int sim_host_info(void *be, struct fvd_host_info *out)
 	return FVD_OK;
 }
 
-static int sim_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
+static int sim_vm_list_l(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
 {
 	struct fvd_sim *sim = be;
 	size_t k = 0;
@@ -140,7 +196,7 @@ static int sim_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
 	return FVD_OK;
 }
 
-static int sim_vm_get(void *be, const char *name, struct fvd_vm_info *out)
+static int sim_vm_get_l(void *be, const char *name, struct fvd_vm_info *out)
 {
 	struct fvd_sim_vm *v = sim_find(be, name);
 
@@ -150,7 +206,7 @@ static int sim_vm_get(void *be, const char *name, struct fvd_vm_info *out)
 	return FVD_OK;
 }
 
-static int sim_vm_action(void *be, const char *name, enum fvd_action act)
+static int sim_vm_action_l(void *be, const char *name, enum fvd_action act)
 {
 	struct fvd_sim_vm *v = sim_find(be, name);
 
@@ -166,13 +222,15 @@ static int sim_vm_action(void *be, const char *name, enum fvd_action act)
 		return FVD_E_DENIED;
 	if (!(sim_transitions[act].from & BIT(v->info.state)))
 		return FVD_E_STATE;
-	v->info.state = sim_transitions[act].to;
-	if (act == FVD_ACT_START || act == FVD_ACT_RESET)
+	sim_set_state(be, v, sim_transitions[act].to, fvd_action_name(act), "info");
+	if (act == FVD_ACT_START || act == FVD_ACT_RESET) {
 		v->ctr.boots++;
+		sim_say(be, v, "sim %s: boot\n", v->info.name);
+	}
 	return FVD_OK;
 }
 
-static int sim_vm_destroy(void *be, const char *name)
+static int sim_vm_destroy_l(void *be, const char *name)
 {
 	struct fvd_sim_vm *v = sim_find(be, name);
 
@@ -183,10 +241,11 @@ static int sim_vm_destroy(void *be, const char *name)
 	if (v->info.state == FVD_VM_CREATING)
 		return FVD_E_BUSY;
 	v->used = false;
+	sim_event(be, v, "destroyed", fvd_state_name(v->info.state), "operator:destroy", "info");
 	return FVD_OK;
 }
 
-static int sim_create_begin(void *be, const struct fvd_create_req *req)
+static int sim_create_begin_l(void *be, const struct fvd_create_req *req)
 {
 	struct fvd_sim *sim = be;
 	struct fvd_sim_vm *v;
@@ -213,7 +272,7 @@ static int sim_create_begin(void *be, const struct fvd_create_req *req)
 	return FVD_OK;
 }
 
-static int sim_create_chunk(void *be, const char *name, const void *data, size_t len)
+static int sim_create_chunk_l(void *be, const char *name, const void *data, size_t len)
 {
 	struct fvd_sim_vm *v = sim_find(be, name);
 
@@ -228,7 +287,7 @@ static int sim_create_chunk(void *be, const char *name, const void *data, size_t
 	return FVD_OK;
 }
 
-static int sim_create_end(void *be, const char *name, bool commit)
+static int sim_create_end_l(void *be, const char *name, bool commit)
 {
 	struct fvd_sim_vm *v = sim_find(be, name);
 
@@ -246,7 +305,7 @@ static int sim_create_end(void *be, const char *name, bool commit)
 		v->used = false;
 		return FVD_E_INVAL;
 	}
-	v->info.state = FVD_VM_STOPPED;
+	sim_set_state(be, v, FVD_VM_STOPPED, "create", "info");
 	v->info.upload_done = 0;
 	v->info.upload_total = 0;
 	return FVD_OK;
@@ -325,7 +384,7 @@ static void sim_vm_metrics(const struct fvd_sim_vm *v, struct fvd_m_vm *o)
 	o->dev[1].c[4] = v->ctr.net_tx_bytes;
 }
 
-static int sim_metrics(void *be, struct fvd_metrics *out)
+static int sim_metrics_l(void *be, struct fvd_metrics *out)
 {
 	struct fvd_sim *sim = be;
 	uint64_t now = fvd_sim_now_ms();
@@ -387,6 +446,170 @@ static int sim_metrics(void *be, struct fvd_metrics *out)
 	return FVD_OK;
 }
 
+/* sim->lock held: a complete line typed on v's console. */
+static void sim_command(struct fvd_sim *sim, struct fvd_sim_vm *v)
+{
+	const char *l = v->line;
+
+	if (strncmp(l, "echo ", 5) == 0) {
+		sim_say(sim, v, "%s\n", l + 5);
+	} else if (strcmp(l, "halt") == 0) {
+		sim_say(sim, v, "sim %s: halting\n", v->info.name);
+		sim_set_state(sim, v, FVD_VM_STOPPED, NULL, "critical");
+	} else if (strcmp(l, "crash") == 0) {
+		struct fvd_event ev = {.type = "vm-crash",
+		                       .vm = v->info.name,
+		                       .cause = "sim: illegal instruction (scause 2) at 0x80200000",
+		                       .severity = "critical",
+		                       .count = -1};
+
+		sim_set_state(sim, v, FVD_VM_CRASHED, NULL, "critical");
+		fvd_hub_event(sim->hub, &ev);
+	}
+}
+
+static int sim_console_input_l(struct fvd_sim *sim, const char *name, const void *data, size_t len,
+                               size_t *taken)
+{
+	struct fvd_sim_vm *v = sim_find(sim, name);
+	const char *p = data;
+
+	*taken = 0;
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.service)
+		return FVD_E_DENIED;
+	if (v->info.state == FVD_VM_CREATING)
+		return FVD_E_BUSY;
+	/* Running, or paused: the bytes wait in its input queue (as the hypervisor's do). */
+	if (v->info.state != FVD_VM_RUNNING && v->info.state != FVD_VM_PAUSED)
+		return FVD_E_STATE;
+	for (size_t i = 0;
+	     i < len && (v->info.state == FVD_VM_RUNNING || v->info.state == FVD_VM_PAUSED); i++) {
+		char ch = p[i];
+
+		(*taken)++;
+		if (ch == '\r' || ch == '\n') {
+			fvd_hub_console_put(sim->hub, v->info.name, "\n", 1);
+			v->line[v->line_len] = '\0';
+			v->line_len = 0;
+			sim_command(sim, v);
+			continue;
+		}
+		/* Echoed as a terminal would; a line longer than the buffer is cut. */
+		fvd_hub_console_put(sim->hub, v->info.name, &ch, 1);
+		if (v->line_len + 1 < sizeof(v->line))
+			v->line[v->line_len++] = ch;
+	}
+	return FVD_OK;
+}
+
+static void *sim_tick(void *arg)
+{
+	struct fvd_sim *sim = arg;
+	struct timespec ts = {.tv_sec = FVD_SIM_TICK_MS / 1000,
+	                      .tv_nsec = (FVD_SIM_TICK_MS % 1000) * 1000000L};
+
+	for (;;) {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&sim->lock);
+		for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
+			struct fvd_sim_vm *v = &sim->vms[i];
+
+			if (v->used && !v->info.service && v->info.state == FVD_VM_RUNNING)
+				sim_say(sim, v, "heartbeat %u\n", ++v->beats);
+		}
+		pthread_mutex_unlock(&sim->lock);
+	}
+	return NULL;
+}
+
+static int sim_events_start(void *be, struct fvd_hub *hub)
+{
+	struct fvd_sim *sim = be;
+	int err = FVD_OK;
+
+	pthread_mutex_lock(&sim->lock);
+	sim->hub = hub;
+	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
+		struct fvd_sim_vm *v = &sim->vms[i];
+
+		if (v->used && !v->info.service && v->info.state == FVD_VM_RUNNING)
+			sim_say(sim, v, "sim %s: boot\n", v->info.name);
+	}
+	if (!sim->ticking) {
+		if (pthread_create(&sim->ticker, NULL, sim_tick, sim) == 0) {
+			pthread_detach(sim->ticker);
+			sim->ticking = true;
+		} else {
+			err = FVD_E_NOMEM;
+		}
+	}
+	pthread_mutex_unlock(&sim->lock);
+	return err;
+}
+
+/* Each operation under sim->lock. */
+#define SIM_LOCKED(call)                                                                           \
+	do {                                                                                       \
+		struct fvd_sim *s_ = be;                                                           \
+		int r_;                                                                            \
+		pthread_mutex_lock(&s_->lock);                                                     \
+		r_ = call;                                                                         \
+		pthread_mutex_unlock(&s_->lock);                                                   \
+		return r_;                                                                         \
+	} while (0)
+
+static int sim_host_info(void *be, struct fvd_host_info *out)
+{
+	SIM_LOCKED(sim_host_info_l(be, out));
+}
+
+static int sim_vm_list(void *be, struct fvd_vm_info *out, size_t max, size_t *n)
+{
+	SIM_LOCKED(sim_vm_list_l(be, out, max, n));
+}
+
+static int sim_vm_get(void *be, const char *name, struct fvd_vm_info *out)
+{
+	SIM_LOCKED(sim_vm_get_l(be, name, out));
+}
+
+static int sim_vm_action(void *be, const char *name, enum fvd_action act)
+{
+	SIM_LOCKED(sim_vm_action_l(be, name, act));
+}
+
+static int sim_vm_destroy(void *be, const char *name)
+{
+	SIM_LOCKED(sim_vm_destroy_l(be, name));
+}
+
+static int sim_create_begin(void *be, const struct fvd_create_req *req)
+{
+	SIM_LOCKED(sim_create_begin_l(be, req));
+}
+
+static int sim_create_chunk(void *be, const char *name, const void *data, size_t len)
+{
+	SIM_LOCKED(sim_create_chunk_l(be, name, data, len));
+}
+
+static int sim_create_end(void *be, const char *name, bool commit)
+{
+	SIM_LOCKED(sim_create_end_l(be, name, commit));
+}
+
+static int sim_console_input(void *be, const char *name, const void *data, size_t len,
+                             size_t *taken)
+{
+	SIM_LOCKED(sim_console_input_l(be, name, data, len, taken));
+}
+
+static int sim_metrics(void *be, struct fvd_metrics *out)
+{
+	SIM_LOCKED(sim_metrics_l(be, out));
+}
 const struct fvd_backend_ops fvd_sim_ops = {
     .kind = "sim",
     .host_info = sim_host_info,
@@ -398,4 +621,6 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .create_chunk = sim_create_chunk,
     .create_end = sim_create_end,
     .metrics = sim_metrics,
+    .events_start = sim_events_start,
+    .console_input = sim_console_input,
 };

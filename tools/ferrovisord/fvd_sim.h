@@ -8,6 +8,8 @@
 #ifndef FVD_SIM_H
 #define FVD_SIM_H
 
+#include <pthread.h>
+
 #include "fvd_backend.h"
 
 #define FVD_SIM_VM_LIMIT    8
@@ -26,6 +28,10 @@ struct fvd_sim_vm {
 		uint64_t run_ns, steal_ns, boots, exits[7], sbi[3];
 		uint64_t blk_req, blk_read, blk_write, net_rx, net_rx_bytes, net_tx, net_tx_bytes;
 	} ctr;
+	/* The simulated guest: a heartbeat counter and the line being typed on its console. */
+	uint32_t beats;
+	size_t line_len;
+	char line[128];
 };
 
 struct fvd_sim {
@@ -34,14 +40,31 @@ struct fvd_sim {
 	uint64_t start_ms;
 	uint64_t metrics_ms; /* when the simulated counters were last advanced */
 	uint64_t busy_ns;    /* simulated CPU busy time: the VMs' run time, never decreasing */
+	/* Live state: the lock serialises operations and the heartbeat thread; hub is set by
+	 * events_start (NULL: nothing is logged). */
+	pthread_mutex_t lock;
+	struct fvd_hub *hub;
+	bool ticking;
+	pthread_t ticker;
 };
 
-/* Resets *sim to the initial host: "service" (running, role service), "alpha" (running)
- * and "beta" (stopped). start_ms is the clock reading uptime is measured from. */
+/* Resets *sim to the initial host (not while its heartbeat thread runs): "service" (running, role
+ * service), "alpha" (running) and "beta" (stopped). start_ms is the clock reading uptime is
+ * measured from. */
 void fvd_sim_init(struct fvd_sim *sim, uint64_t start_ms);
 
 /* The operations table; pass a struct fvd_sim as the backend context. */
 extern const struct fvd_backend_ops fvd_sim_ops;
+
+/*
+ * The simulated guests' consoles (after events_start): every running guest prints
+ * "heartbeat N" each FVD_SIM_TICK_MS and "sim NAME: boot" when started or reset; input is
+ * echoed as a terminal would, and a complete line is a command: "echo TEXT" prints TEXT,
+ * "halt" stops the VM from inside (state event with cause "guest", critical), "crash"
+ * crashes it (vm-crash event). State changes by the API are logged with cause
+ * "operator:ACTION".
+ */
+#define FVD_SIM_TICK_MS 1000
 
 /* Milliseconds of CLOCK_MONOTONIC (host uptime of the simulation). */
 uint64_t fvd_sim_now_ms(void);

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the control-channel backend shared by its two files: fvd_hvc.c (operations,
+ * requests and their responses) and fvd_hvc_pump.c (the reader thread: frames, events,
+ * console output, attachments). Not for other users; see fvd_hvc.h.
+ *
+ * Locks (documented at struct fvd_hvc): op_lock, then io_lock, then tx_lock; the hub's
+ * lock is taken last.
+ */
+#ifndef FVD_HVC_INT_H
+#define FVD_HVC_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/ctl_proto.h"
+#include "fvd_backend.h"
+
+#define HVC_LIST_MAX     ((CTL_MAX_PAYLOAD - 8u) / 88u)
+#define HVC_ASYNC_MAX    16u   /* the pump's own requests in flight */
+#define HVC_ATTACHED_MAX 64u   /* VMs whose console the daemon follows */
+#define HVC_INTENTS      16u   /* recent operator requests, to tell who changed a state */
+#define HVC_INTENT_MS    60000 /* an operator request explains state events this long */
+#define HVC_STATS_MS     5000  /* CTL_STATS poll period (control errors as events) */
+#define HVC_POLL_MS      200   /* pump wake-up, to notice close */
+
+enum hvc_async_kind { HVC_ASYNC_NONE, HVC_ASYNC_ATTACH, HVC_ASYNC_STATS };
+
+struct hvc_async {
+	uint32_t seq;
+	enum hvc_async_kind kind;
+	char name[CTL_NAME_MAX];
+};
+
+struct hvc_intent {
+	char name[CTL_NAME_MAX];
+	enum fvd_action act; /* FVD_ACT__COUNT: destroy */
+	int64_t when_ms;
+};
+
+struct fvd_hvc {
+	int fd;
+	int timeout_ms;
+	uint8_t version;
+	uint32_t max_vms;
+	char hypervisor[CTL_NAME_MAX + 1];
+	/* op_lock: one operation at a time; protects the upload and h->resp, h->tx, h->chunk. */
+	pthread_mutex_t op_lock;
+	/* The upload in progress (name given by the REST request). */
+	bool uploading;
+	uint32_t upload_id;
+	struct fvd_vm_info upload;
+	uint8_t tx[CTL_MAX_FRAME];
+	uint8_t resp[CTL_MAX_PAYLOAD];
+	uint8_t chunk[CTL_MAX_PAYLOAD];
+
+	/* io_lock: the handoff of the awaited response and the pump's state. */
+	pthread_mutex_t io_lock;
+	pthread_cond_t io_cond;
+	uint32_t seq;      /* last request id used (operations and the pump's own) */
+	uint32_t want_seq; /* the response an operation waits for, 0: none */
+	bool got;
+	uint16_t got_type;
+	uint32_t got_status;
+	uint32_t got_len;
+	uint8_t got_payload[CTL_MAX_PAYLOAD];
+	bool dead;     /* the channel failed: every operation fails fast */
+	bool stopping; /* fvd_hvc_close: the pump exits */
+	struct fvd_hub *hub;
+	struct hvc_async async[HVC_ASYNC_MAX];
+	char attached[HVC_ATTACHED_MAX][CTL_NAME_MAX];
+	struct hvc_intent intents[HVC_INTENTS];
+	unsigned next_intent;
+	uint32_t ev_seq; /* last event seq seen (gaps: events the hypervisor dropped) */
+	bool ev_seen;
+	bool stats_known;
+	uint64_t stats_errors;
+	uint64_t stats_dropped;
+	int64_t next_stats_ms;
+
+	/* tx_lock: writes to fd. */
+	pthread_mutex_t tx_lock;
+	uint8_t ptx[CTL_MAX_FRAME]; /* the pump's own frames */
+
+	/* Pump thread only. */
+	pthread_t pump;
+	bool pump_running;
+	struct ctl_rx rx;
+};
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t fvd_hvc_now_ms(void);
+
+/* The NUL-padded wire name field (CTL_NAME_MAX bytes) of name. */
+void fvd_hvc_name_field(uint8_t *field, const char *name);
+
+/* Writes one frame under tx_lock (any thread); false when the channel failed. */
+bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n);
+
+/* op_lock held: one request and its response (payload to h->resp, length to *len).
+ * Returns 0, a negative fvd_err for an error status, FVD_E_IO on failure or timeout. */
+int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len);
+
+/* The pump thread (started by fvd_hvc_open, joined by fvd_hvc_close). */
+void *fvd_hvc_pump(void *arg);
+
+/* op_lock held: attach to name's console unless already attached (only once a hub is set). */
+void fvd_hvc_attach(struct fvd_hvc *h, const char *name);
+
+/* op_lock held: a VM the daemon created (wire name field at p): attach and log it. */
+void fvd_hvc_created(struct fvd_hvc *h, const uint8_t *p);
+
+#endif /* FVD_HVC_INT_H */
