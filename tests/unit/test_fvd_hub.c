@@ -53,6 +53,30 @@ static void test_events_ring(void **state)
 	fvd_hub_free(hub);
 }
 
+/* The audit log's listener: a record becomes an "audit" event carrying it as an object;
+ * text that is not a JSON object is not passed on. */
+static void test_audit_events(void **state)
+{
+	struct fvd_hub *hub = fvd_hub_new();
+	char text[FVD_HUB_EVENT_MAX], type[FVD_HUB_TYPE_MAX];
+	uint64_t seq = 0;
+
+	(void)state;
+	fvd_hub_audit_listener(hub, "{\"seq\":7,\"token\":\"ops\",\"op\":\"POST /x\","
+	                            "\"status\":200}");
+	assert_int_equal(fvd_hub_next_event(hub, 0, text, &seq, type, 0), 1);
+	assert_string_equal(type, "audit");
+	assert_non_null(strstr(text, "\"type\":\"audit\""));
+	assert_non_null(strstr(text, "\"record\":{\"seq\":7,\"token\":\"ops\",\"op\":\"POST "
+	                             "/x\",\"status\":200}}"));
+	fvd_hub_audit_listener(hub, "not json\",\"x\":{");
+	assert_int_equal(fvd_hub_next_event(hub, seq, text, &seq, type, 0), 1);
+	assert_string_equal(type, "audit");
+	assert_null(strstr(text, "record"));
+	assert_null(strstr(text, "not json"));
+	fvd_hub_free(hub);
+}
+
 static void test_console_ring(void **state)
 {
 	struct fvd_hub *hub = fvd_hub_new();
@@ -117,6 +141,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_events_ring),
+	    cmocka_unit_test(test_audit_events),
 	    cmocka_unit_test(test_console_ring),
 	    cmocka_unit_test(test_base64),
 	};
