@@ -2,65 +2,47 @@
 """The web dashboard in headless Chromium against ferrovisord's sim backend (host, no QEMU).
 
 ferrovisord (build/tools/ferrovisord) serves the dashboard from tools/ferrovisord/www
-(`--www`) on a free 127.0.0.1 port; the browser goes through dashboard_ui.FrontProxy, which
-stands in for the endpoints of other helpers that this daemon does not have yet (whoami,
-stats, events, console) and passes everything else through. The tests sign in with each
-role, check the DOM (VM rows and states, host summary, charts), click actions and check the
-state change both in the table and in the API, open a VM page and see console text and
-typed input echoed, and check what a viewer does not see. Screenshots:
-build/test-logs/dashboard-*.png. The static file server itself (types, caching, no
-traversal) is checked over raw HTTP.
+(`--www`) on a free 127.0.0.1 port and the browser talks to it directly, with real tokens:
+the daemon's first admin token and a viewer and an operator token created through
+POST /tokens (dashboard_ui.use_tokens). The tests sign in with each role, check the DOM (VM
+rows and states, host summary, charts from /stats), click actions and check the state change
+both in the table and in the API, open a VM page and see the sim guest's console and typed
+input answered (checked again in the daemon's console history), check what a viewer does not
+see, follow the event stream (a crash typed into the sim; audit records only for admins)
+and a token revoked through DELETE /tokens/{id} mid-session. Only the no-auth case goes
+through dashboard_ui.OldDaemonProxy (a daemon without whoami/stats/events/console).
+Screenshots: build/test-logs/dashboard-*.png. The static file server itself (types,
+caching, no traversal) is checked over raw HTTP.
 """
 
 import os
 import shutil
 import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import fvapi
 import fvtest
-from dashboard_ui import Browser, FrontProxy, api_call
+from dashboard_ui import Browser, OldDaemonProxy, api_call, console_text, use_tokens
 
 ROOT = fvtest.REPO_ROOT
-DAEMON = ROOT / "build" / "tools" / "ferrovisord"
 WWW = ROOT / "tools" / "ferrovisord" / "www"
 TIMEOUT = 300
 
 
-class Daemon:
-    """The sim daemon serving the dashboard, with a front proxy (proxy.port)."""
+class Daemon(fvapi.SimDaemon):
+    """The sim daemon serving the dashboard; its tokens become dashboard_ui's (use_tokens).
+    url: where the browser goes."""
 
-    def __init__(self, standins=True, www=WWW):
-        if not DAEMON.is_file():
-            raise fvtest.TestFailure(f"{DAEMON} missing: run `make ferrovisord`")
-        self.proc = subprocess.Popen([str(DAEMON), "--port", "0", "--www", str(www)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        if "listening on http://127.0.0.1:" not in line:
-            self.proc.kill()
-            raise fvtest.TestFailure(f"ferrovisord did not start: {line!r}")
-        self.port = int(line.split("127.0.0.1:")[1].split("/")[0])
-        self.proxy = FrontProxy(self.port, standins=standins)
-        self.url = f"http://127.0.0.1:{self.proxy.port}"
+    def __init__(self, www=WWW):
+        super().__init__(extra=["--www", str(www)], openapi=False)
+        use_tokens(self.port, self.token)
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def state(self, vm):
-        st, body, _ = api_call(self.proxy.port, "GET", f"/api/v1/vms/{vm}", "viewer")
+        st, body, _ = api_call(self.port, "GET", f"/api/v1/vms/{vm}", "viewer")
         return body["state"] if st == 200 else st
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.proxy.close()
-        alive = self.proc.poll() is None
-        if alive:
-            self.proc.terminate()
-            self.proc.wait(10)
-        if exc[0] is None and not alive:
-            raise fvtest.TestFailure(f"ferrovisord died (exit {self.proc.returncode})")
 
 
 def _raw(port, req):
@@ -92,7 +74,7 @@ def test_dashboard_static_files_served_safely():
 
 
 def _static_checks(www):
-    with Daemon(standins=False, www=www) as d:
+    with Daemon(www=www) as d:
         st, body, r = api_call(d.port, "GET", "/")
         assert st == 200 and "<title>Ferrovisor</title>" in body, (st, body[:200])
         assert r.getheader("Content-Type") == "text/html; charset=utf-8"
@@ -142,16 +124,10 @@ def _static_checks(www):
         st, body, _ = api_call(d.port, "GET", "/api/v1/host")
         assert st == 200 and body["version"] == "ferrovisor-sim", body
     # A daemon whose --www has no such files answers 404, not a crash.
-    proc = subprocess.Popen([str(DAEMON), "--port", "0", "--www", "/nonexistent"],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(proc.stdout.readline().split("127.0.0.1:")[1].split("/")[0])
-        st, body, _ = api_call(port, "GET", "/")
+    with Daemon(www="/nonexistent") as d:
+        st, body, _ = api_call(d.port, "GET", "/")
         assert st == 404 and body["detail"] == "no such dashboard file", (st, body)
-        assert api_call(port, "GET", "/api/v1/host")[0] == 200
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        assert api_call(d.port, "GET", "/api/v1/host")[0] == 200
 
 
 def test_dashboard_operator_pauses_and_resumes_a_vm():
@@ -168,12 +144,13 @@ def test_dashboard_operator_pauses_and_resumes_a_vm():
         assert ("alpha", "pause", True) in btns and ("alpha", "start", False) in btns, btns
         assert ("beta", "start", True) in btns and ("beta", "pause", False) in btns, btns
         assert not [x for x in btns if x[1] == "destroy" or x[0] == "service"], btns
-        # Live charts: the stats stand-in's CPU counter grows while alpha runs.
+        # Live charts from GET /stats: the sim's CPU counter grows while alpha runs.
         b.wait("alpha CPU sparkline", lambda: b.js(
             "return !!document.querySelector('tr[data-vm=alpha] td.cpu svg polyline')"))
-        # alpha runs 2 vCPUs at 0.4 s/s each in the stand-in: 40 % of its vCPUs; beta none.
+        # The sim runs each vCPU a quarter of the time (fvd_sim.c sim_advance): 25 % of
+        # alpha's vCPUs; beta none.
         cpu = b.text("tr[data-vm=alpha] td.cpu .num")
-        assert 20 <= int(cpu.rstrip("%")) <= 60, cpu  # wide: both sides time a loaded host
+        assert 12 <= int(cpu.rstrip("%")) <= 40, cpu  # wide: both sides time a loaded host
         assert b.text("tr[data-vm=beta] td.cpu .num") == "0%"
         b.wait("host counters", lambda: "cpu busy" in (b.text("#host-counters") or ""))
 
@@ -205,16 +182,23 @@ def test_dashboard_vm_page_console_and_actions():
         b.wait("VM page details", lambda: "alpha" in (b.text("#vm-details") or ""))
         det = b.text("#vm-details")
         assert "512 MiB" in det and "running" in det, det
-        b.wait("console banner", lambda: "console of alpha" in (b.text("#console-output") or ""))
+        b.wait("console history", lambda: "sim alpha: boot" in (b.text("#console-output") or ""))
         b.wait("console live", lambda: "live" in (b.text("#console-status") or ""))
-        b.type_into("#console-input", "uname -a")
+        b.wait("live output", lambda: "heartbeat" in b.text("#console-output"))
+        # The sim guest answers "echo TEXT" typed on its console with TEXT on a line.
+        b.type_into("#console-input", "echo typed-$((6*7))")
         b.click("#console-form button[type=submit]")
-        b.wait("typed line echoed", lambda: "echo: uname -a" in b.text("#console-output"))
-        assert ("alpha", b"uname -a\n") in d.proxy.typed, d.proxy.typed
+        b.wait("typed line answered", lambda: "\ntyped-$((6*7))\n" in b.text("#console-output"))
+        assert "echo typed-$((6*7))\ntyped-$((6*7))\n" in console_text(
+            d.port, "alpha", "\ntyped-$((6*7))\n"), "input did not reach the daemon's VM"
         assert b.js("return document.querySelector('#console-input').value") == ""
-        # Console text is text: markup in the output is not interpreted.
-        d.proxy.console_write("alpha", b"<img src=x id=injected>\x1b[31mred\x1b[0m\r\n")
-        b.wait("escaped output", lambda: "<img src=x id=injected>red" in b.text("#console-output"))
+        # Console text is text: markup in the output is not interpreted, escapes dropped.
+        st, body, _ = api_call(d.port, "POST", "/api/v1/vms/alpha/console", "operator",
+                               body=b"echo <img src=x id=injected>\x1b[31mred\x1b[0m\n",
+                               ctype="application/octet-stream")
+        assert st == 200, (st, body)
+        b.wait("escaped output", lambda: "\n<img src=x id=injected>red\n" in
+               b.text("#console-output"))
         assert b.js("return document.getElementById('injected')") is None
         # Actions on the VM page.
         b.click("#main button[data-vm=alpha][data-action=stop]")
@@ -240,13 +224,18 @@ def test_dashboard_viewer_sees_no_actions():
         assert b.js("return document.querySelector('#create-form')") is None
         b.shot("viewer-overview")
         b.click("a.vmlink[href='#/vm/alpha']")
-        b.wait("console banner", lambda: "console of alpha" in (b.text("#console-output") or ""))
+        b.wait("VM page details", lambda: "alpha" in (b.text("#vm-details") or ""))
+        # Console output and input are operator: the viewer's page says so, opens no stream.
+        b.wait("console withheld", lambda: "operator" in (b.text("#console-status") or ""))
+        assert b.js("return document.querySelector('#console-output')") is None
         assert b.js("return document.querySelector('#console-input')") is None
         assert b.buttons() == [], b.buttons()
         b.shot("viewer-vm")
-        # The daemon (stand-in auth for now) refuses what the page hides.
-        st, body, _ = api_call(d.proxy.port, "POST", "/api/v1/vms/alpha/pause", "viewer")
+        # The daemon refuses what the page hides.
+        st, body, _ = api_call(d.port, "POST", "/api/v1/vms/alpha/pause", "viewer")
         assert st == 403, (st, body)
+        st, body, _ = api_call(d.port, "GET", "/api/v1/vms/alpha/console", "viewer")
+        assert st == 403 and "needs role operator" in body["detail"], (st, body)
         assert d.state("alpha") == "running"
         # Sign out: back at the sign-in form, the token gone from this tab.
         b.click("#logout")
@@ -284,7 +273,7 @@ def test_dashboard_admin_destroys_and_creates():
             b.d.find_element("css selector", "#create-form input[name=pkg]").send_keys(pkg.name)
             b.click("#create-form button[type=submit]")
             b.wait("gamma listed", lambda: b.rows().get("gamma") == "stopped")
-        st, body, _ = api_call(d.proxy.port, "GET", "/api/v1/vms/gamma", "viewer")
+        st, body, _ = api_call(d.port, "GET", "/api/v1/vms/gamma", "viewer")
         assert st == 200 and body["memory_mb"] == 32, body
         # A refused create shows the problem: the name exists.
         b.type_into("#create-form input[name=name]", "gamma")
@@ -305,60 +294,75 @@ def test_dashboard_sign_in_errors_and_no_auth_daemon():
         b.type_into("#token", "not-a-token")
         b.click("#login-form button[type=submit]")
         err = b.wait("401 shown", lambda: b.text("#login-error"))
-        assert "401" in err and "unknown token" in err, err
+        assert "401" in err and "malformed token" in err, err
         b.shot("sign-in-refused")
-        # A token revoked mid-session: the next call's 401 brings the sign-in form back.
+        # A token revoked mid-session (DELETE /tokens/{id}): the next call's 401 brings the
+        # sign-in form back.
         b.sign_in("operator")
-        d.proxy.revoked.add("operator")
+        st, body, _ = api_call(d.port, "DELETE", "/api/v1/tokens/d-operator", "admin")
+        assert st == 204, (st, body)
         err = b.wait("sign-in after revocation", lambda: b.text("#login-error"))
-        assert "401" in err, err
-        d.proxy.revoked.clear()
+        assert "401" in err and "revoked" in err, err
     # A daemon without /whoami (access control not deployed): read views only.
-    with Daemon(standins=False) as d, Browser(d.url) as b:
-        b.open("/")
-        b.wait("rows", lambda: len(b.rows()) == 3)
-        assert "no access control" in b.text("#banner")
-        assert b.buttons() == [], b.buttons()
-        b.wait("charts not available",
-               lambda: "not available" in (b.text("tr[data-vm=alpha] td.cpu") or ""))
-        b.wait("events not available", lambda: "not available" in b.text("#events-status"))
-        b.click("a.vmlink[href='#/vm/alpha']")
-        b.wait("console not available",
-               lambda: "not available" in (b.text("#console-status") or ""))
-        assert b.js("return document.querySelector('#console-input')") is None
-        b.shot("no-auth")
+    with Daemon() as d:
+        proxy = OldDaemonProxy(d.port)
+        try:
+            with Browser(f"http://127.0.0.1:{proxy.port}") as b:
+                b.open("/")
+                b.wait("rows", lambda: len(b.rows()) == 3)
+                assert "no access control" in b.text("#banner")
+                assert b.buttons() == [], b.buttons()
+                b.wait("charts not available",
+                       lambda: "not available" in (b.text("tr[data-vm=alpha] td.cpu") or ""))
+                b.wait("events not available",
+                       lambda: "not available" in b.text("#events-status"))
+                b.click("a.vmlink[href='#/vm/alpha']")
+                b.wait("console not available",
+                       lambda: "not available" in (b.text("#console-status") or ""))
+                assert b.js("return document.querySelector('#console-input')") is None
+                b.shot("no-auth")
+        finally:
+            proxy.close()
 
 
 def test_dashboard_event_stream_by_role():
-    """Crashes and control errors are shown live and marked; audit records only to admins."""
-    with Daemon() as d:
-        for role in ("admin", "viewer"):
-            with Browser(d.url) as b:
-                b.sign_in(role)
-                b.wait("event stream live", lambda: "live" in b.text("#events-status"))
-                time.sleep(1.5)  # past the replay window: the crash also pops up
-                d.proxy.emit({"type": "audit", "token_id": "t-7", "role": "operator",
-                              "operation": "vm.pause", "target": "alpha", "result": 200})
-                d.proxy.emit({"type": "vm-crash", "vm": "alpha", "state": "crashed",
-                              "cause": "illegal instruction at 0x80200000"})
-                d.proxy.emit({"type": "control-error", "cause": "CRC mismatch on channel"})
-                b.wait("crash shown", lambda: b.js(
-                    "return !!document.querySelector('#event-list li.ev-vm-crash')"))
-                b.wait("control error shown", lambda: b.js(
-                    "return !!document.querySelector('#event-list li.ev-control-error')"))
-                crash = b.text("#event-list li.ev-vm-crash")
-                b.wait("crash alert", lambda: any(
-                    "alpha crashed" in t for t in b.js(
-                        "return [...document.querySelectorAll('.toast.error')]"
+    """A crash is shown live, marked and popped up; the audit record of the request that
+    caused it (the daemon's event of type audit) only to admins; newest first."""
+    for role in ("admin", "viewer"):
+        with Daemon() as d, Browser(d.url) as b:
+            b.sign_in(role)
+            b.wait("event stream live", lambda: "live" in b.text("#events-status"))
+            time.sleep(1.5)  # past the replay window: the crash also pops up
+            # The sim guest crashes when "crash" is typed on its console (an operator's).
+            st, body, _ = api_call(d.port, "POST", "/api/v1/vms/alpha/console", "operator",
+                                   body=b"crash\n", ctype="application/octet-stream")
+            assert st == 200, (st, body)
+            b.wait("crash shown", lambda: b.js(
+                "return !!document.querySelector('#event-list li.ev-vm-crash')"))
+            crash = b.text("#event-list li.ev-vm-crash")
+            assert "alpha crashed: sim: illegal instruction (scause 2) at 0x80200000" in crash, \
+                crash
+            b.wait("crash alert", lambda: any(
+                "alpha crashed" in t for t in b.js(
+                    "return [...document.querySelectorAll('.toast.error')]"
+                    ".map(t => t.textContent)")))
+            b.wait("state change shown", lambda: b.js(
+                "return [...document.querySelectorAll('#event-list li.ev-vm-state')]"
+                ".some(li => li.textContent.includes('running → crashed (guest)'))"))
+            if role == "admin":
+                want = "d-operator (operator): POST /api/v1/vms/alpha/console alpha → 200"
+                b.wait("audit record shown", lambda: any(
+                    want in t for t in b.js(
+                        "return [...document.querySelectorAll('#event-list li.ev-audit')]"
                         ".map(t => t.textContent)")))
-                assert "alpha crashed: illegal instruction at 0x80200000" in crash, crash
-                audit = b.js("const x = document.querySelector('#event-list li.ev-audit');"
-                             "return x ? x.textContent : null;")
-                if role == "admin":
-                    assert audit and "t-7 (operator): vm.pause alpha → 200" in audit, audit
-                    b.shot("admin-events")
-                else:
-                    assert audit is None, audit
-                # Newest first: the control error is at the top.
-                first = b.js("return document.querySelector('#event-list li').dataset.type")
-                assert first == "control-error", first
+                first = "audit"  # the record is written when the answer is sent
+                b.shot("admin-events")
+            else:
+                time.sleep(2)  # time for an audit record that must not come
+                audit = b.js("return document.querySelectorAll('#event-list li.ev-audit')"
+                             ".length")
+                assert audit == 0, audit
+                first = "vm-crash"
+            # Newest first.
+            got = b.js("return document.querySelector('#event-list li').dataset.type")
+            assert got == first, (role, got)

@@ -4,10 +4,9 @@
 One boot of its own (tests/integration/configs/linux-svc-e2e.dts: the service VM with
 ferrovisord on the control channel, and the bare-metal guests hello and peer). The host
 loads the dashboard, which the riscv64 daemon serves from the svc layer
-(/usr/share/ferrovisord/www), through the 127.0.0.1 forward of switch lan0's uplink; the
-browser goes through dashboard_ui.FrontProxy, which passes everything through and stands in
-only for the endpoints this daemon does not have yet (whoami, stats, events, console). From
-the UI an operator pauses hello: the table and the API say "paused" and hello's heartbeat
+(/usr/share/ferrovisord/www), through the 127.0.0.1 forward of switch lan0's uplink, with
+real tokens: the daemon's first admin token (read from the service VM's console) and an
+operator token created with it through POST /tokens. From the UI an operator pauses hello: the table and the API say "paused" and hello's heartbeat
 stops on the hypervisor console while peer keeps beating; resume continues the count.
 
 Pinned to the stable kernel, not KERNEL_MATRIX: the dashboard is userspace files served by
@@ -19,7 +18,8 @@ import re
 import time
 
 import fvtest
-from dashboard_ui import Browser, FrontProxy, api_call, free_port
+import fvapi
+from dashboard_ui import Browser, api_call, free_port, use_tokens
 from hyp import heartbeat, hyp_cmd
 
 
@@ -43,10 +43,11 @@ def test_dashboard_pauses_vm_in_real_service_vm():
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
+        admin = fvapi.console_admin_token(q)
         deadline = time.monotonic() + 120
         while True:  # the forward reaches the daemon once the guest's ARP/TCP settle
             try:
-                st, page, r = api_call(port, "GET", "/")
+                st, page, r = api_call(port, "GET", "/", None)
                 break
             except OSError:
                 assert time.monotonic() < deadline, "daemon not reachable from the host"
@@ -54,44 +55,41 @@ def test_dashboard_pauses_vm_in_real_service_vm():
         # The page itself comes from the riscv64 daemon in the service VM.
         assert st == 200 and "<title>Ferrovisor</title>" in page, (st, page[:200])
         assert r.getheader("Content-Type") == "text/html; charset=utf-8"
-        st, js, _ = api_call(port, "GET", "/ui/js/app.js")
+        st, js, _ = api_call(port, "GET", "/ui/js/app.js", None)
         assert st == 200 and "mountOverview" in js, st
-        assert api_call(port, "GET", "/ui/../etc/passwd")[0] == 404
+        assert api_call(port, "GET", "/ui/../etc/passwd", None)[0] == 404
 
-        proxy = FrontProxy(port)
-        try:
-            with Browser(f"http://127.0.0.1:{proxy.port}") as b:
-                b.sign_in("operator")
-                rows = b.wait("hypervisor VMs listed",
-                              lambda: b.rows() if len(b.rows()) == 3 else None, timeout=90)
-                assert rows == {"svc": "running", "hello": "running", "peer": "running"}, rows
-                assert "hvc" in b.text("#host-summary"), b.text("#host-summary")
-                assert not b.buttons("svc"), "actions offered for the service VM"
-                before = heartbeat(q, "hello", 30)
+        use_tokens(port, admin)
+        with Browser(f"http://127.0.0.1:{port}") as b:
+            b.sign_in("operator")
+            rows = b.wait("hypervisor VMs listed",
+                          lambda: b.rows() if len(b.rows()) == 3 else None, timeout=90)
+            assert rows == {"svc": "running", "hello": "running", "peer": "running"}, rows
+            assert "hvc" in b.text("#host-summary"), b.text("#host-summary")
+            assert not b.buttons("svc"), "actions offered for the service VM"
+            before = heartbeat(q, "hello", 30)
 
-                b.click("button[data-vm=hello][data-action=pause]")
-                b.wait("hello paused in the table", lambda: b.rows().get("hello") == "paused",
-                       timeout=90)
-                assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
-                    "paused"
-                b.shot("qemu-paused")
-                time.sleep(1)
-                mark = len(q.output)
-                time.sleep(5)
-                assert "[hello] heartbeat" not in q.output[mark:], "hello still beats when paused"
-                assert "[peer] heartbeat" in q.output[mark:], "peer stopped beating"
+            b.click("button[data-vm=hello][data-action=pause]")
+            b.wait("hello paused in the table", lambda: b.rows().get("hello") == "paused",
+                   timeout=90)
+            assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
+                "paused"
+            b.shot("qemu-paused")
+            time.sleep(1)
+            mark = len(q.output)
+            time.sleep(5)
+            assert "[hello] heartbeat" not in q.output[mark:], "hello still beats when paused"
+            assert "[peer] heartbeat" in q.output[mark:], "peer stopped beating"
 
-                mark = len(q.output)
-                b.click("button[data-vm=hello][data-action=resume]")
-                b.wait("hello running in the table", lambda: b.rows().get("hello") == "running",
-                       timeout=90)
-                heartbeat(q, "hello", 30)
-                after = _beats(q, "hello", mark)
-                assert after and after[0] > before, ("hello does not continue", before, after)
-                assert "[hello] hello from hart" not in q.output[mark:], "resume rebooted hello"
-                assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
-                    "running"
-                b.shot("qemu-overview")
-        finally:
-            proxy.close()
+            mark = len(q.output)
+            b.click("button[data-vm=hello][data-action=resume]")
+            b.wait("hello running in the table", lambda: b.rows().get("hello") == "running",
+                   timeout=90)
+            heartbeat(q, "hello", 30)
+            after = _beats(q, "hello", mark)
+            assert after and after[0] > before, ("hello does not continue", before, after)
+            assert "[hello] hello from hart" not in q.output[mark:], "resume rebooted hello"
+            assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
+                "running"
+            b.shot("qemu-overview")
         assert "[hyp] panic" not in q.output

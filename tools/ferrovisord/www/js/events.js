@@ -23,10 +23,11 @@ function describe(ev) {
   case 'control-error':
     return `control channel: ${ev.cause || ev.detail || 'error'}`;
   case 'audit': {
-    const who = ev.token_id || ev.id || ev.actor || '?';
-    const what = ev.operation || ev.op || '';
-    const res = ev.result !== undefined ? ` → ${ev.result}` : '';
-    return `${who}${ev.role ? ' (' + ev.role + ')' : ''}: ${what} ${ev.target || ev.vm || ''}${res}`;
+    // The daemon's audit record (GET /audit's AuditRecord) rides in ev.record.
+    const r = ev.record || {};
+    const who = r.token || 'no valid token';
+    const res = r.status !== undefined ? ` → ${r.status}` : '';
+    return `${who}${r.role ? ' (' + r.role + ')' : ''}: ${r.op || '?'} ${r.target || ''}${res}`;
   }
   default: {
     const rest = Object.assign({}, ev);

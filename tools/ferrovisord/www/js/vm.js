@@ -6,7 +6,7 @@ import {api, ApiError, stream} from './api.js';
 import {actionButtons} from './actions.js';
 import {fill, fmtMiB, h, toast} from './dom.js';
 import {cpuCell, ioCell, stateBadge} from './overview.js';
-import {can} from './session.js';
+import {can, session} from './session.js';
 import {startStats, stats} from './stats.js';
 
 const PERIOD_MS = 2000;
@@ -42,6 +42,13 @@ function details(vm) {
 }
 
 function consolePanel(name) {
+  // Console output is operator (as input): a viewer is not shown a stream it may not read.
+  // (Without access control there are no roles: the stream is tried, read-only.)
+  if (session.authAvailable && !can.console()) {
+    const na = h('span', {class: 'muted na', id: 'console-status'}, 'needs the operator role');
+    return {panel: h('section', {class: 'panel', id: 'console'}, h('h2', {}, 'Console ', na)),
+            close: () => {}};
+  }
   const out = h('pre', {class: 'console', id: 'console-output', tabindex: 0, 'aria-live': 'off'});
   const status = h('span', {class: 'muted', id: 'console-status'}, 'connecting…');
   const ctl = new AbortController();
@@ -81,6 +88,10 @@ function consolePanel(name) {
           out.hidden = true;
           if (input) input.hidden = true;
           return;
+        }
+        if (e instanceof ApiError && e.status === 403) {
+          fill(status, h('span', {class: 'error'}, `console: ${e.describe()}`));
+          return; // the role will not change by retrying
         }
         fill(status, h('span', {class: 'error'}, `console: ${e instanceof ApiError ? e.describe() : e}; retrying`));
       }
