@@ -132,26 +132,31 @@ static long parse_u32(const char *s)
 }
 
 /* "0,1,3" -> CPU mask; 0 for a malformed list or a CPU number >= 64. */
-static uint64_t parse_cpu_list(char *s)
+static uint64_t parse_cpu_list(const char *s)
 {
 	uint64_t mask = 0;
-	while (*s) {
-		char *comma = strchr(s, ',');
-		if (comma)
-			*comma = '\0';
-		long cpu = parse_u32(s);
-		if (cpu < 0 || cpu >= 64)
+	unsigned cpu = 0;
+	bool digit = false;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			cpu = cpu * 10 + (unsigned)(*s - '0');
+			digit = true;
+			if (cpu >= 64)
+				return 0;
+		} else if ((*s == ',' || *s == '\0') && digit) {
+			mask |= BIT(cpu);
+			if (*s == '\0')
+				return mask;
+			cpu = 0;
+			digit = false;
+		} else {
 			return 0;
-		mask |= BIT(cpu);
-		if (!comma)
-			break;
-		s = comma + 1;
+		}
 	}
-	return mask;
 }
 
 /* `vm weight NAME N`, `vm affinity NAME CPUS`: in any state (vm_set_sched). */
-static void cmd_vm_sched(struct vm *vm, const char *what, char *arg)
+static void cmd_vm_sched(struct vm *vm, const char *what, const char *arg)
 {
 	bool weight = strcmp(what, "weight") == 0;
 	long w = weight ? parse_u32(arg) : 0;
