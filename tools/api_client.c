@@ -150,11 +150,17 @@ int api_request(const struct api_client *c, const char *method, const char *path
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || up) {
+		char ctype[96];
+
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, up ? (const char *)up->data : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(up ? up->size : 0));
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+		         up && up->content_type ? up->content_type : "application/octet-stream");
+		hdrs = curl_slist_append(hdrs, ctype);
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method); /* PATCH with a body */
 		if (up && up->progress) {
 			curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 			curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, api_progress_cb);

@@ -73,6 +73,8 @@ static void srv_vm_entry(uint8_t *p, const struct fvd_vm_info *vm)
 	ctl_put32(p, vm->id);
 	ctl_put32(p + 4, srv_states[vm->state]);
 	ctl_put32(p + 8, vm->vcpus);
+	ctl_put32(p + 12, vm->weight);
+	ctl_put64(p + 16, vm->affinity);
 	ctl_put64(p + 24, vm->memory_bytes);
 	ctl_put32(p + 48, vm->service ? CTL_VMF_SERVICE : 0);
 	memcpy(p + 56, vm->name, strlen(vm->name));
@@ -179,6 +181,21 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 		srv_vm_entry(out, &vm);
 		*n = 88;
 		return CTL_OK;
+	}
+	case CTL_T_SET_WEIGHT:
+	case CTL_T_SET_AFFINITY: {
+		struct fvd_sched_req sr = {0};
+
+		if (ctl_get_name(p, name) != CTL_OK || h->len != 40)
+			return CTL_E_BAD_FIELD;
+		if (h->type == CTL_T_SET_WEIGHT)
+			sr.weight = ctl_get32(p + 32);
+		else
+			sr.affinity = ctl_get64(p + 32);
+		if (!sr.weight && !sr.affinity)
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.vm_set_sched(&srv_sim, name, &sr);
+		return err ? srv_err_status[-err] : CTL_OK;
 	}
 	case CTL_T_UPLOAD_ABORT:
 		if (ctl_get32(p) != srv_up.id || !srv_up.id)
@@ -313,6 +330,29 @@ static void test_actions(void **state)
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), FVD_E_NOTFOUND);
 }
 
+/* Weight and affinity travel as SET_WEIGHT / SET_AFFINITY and come back in VM_LIST. */
+static void test_set_sched(void **state)
+{
+	struct fvd_vm_info vm;
+	struct fvd_sched_req both = {.weight = 700, .affinity = 2};
+	struct fvd_sched_req bad = {.affinity = 4};
+
+	(void)state;
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.weight, 256);
+	assert_int_equal(vm.affinity, 3);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "alpha", &both), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.weight, 700);
+	assert_int_equal(vm.affinity, 2);
+	assert_int_equal(vm.state, FVD_VM_RUNNING);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "alpha", &bad), FVD_E_INVAL);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "nope", &both), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "service", &both), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.affinity, 2);
+}
+
 static void test_upload(void **state)
 {
 	static uint8_t pkg[20000];
@@ -389,6 +429,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_sched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};
 

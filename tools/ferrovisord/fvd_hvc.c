@@ -191,6 +191,8 @@ static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	vm->state =
 	    st < sizeof(hvc_states) / sizeof(hvc_states[0]) ? hvc_states[st] : FVD_VM_CRASHED;
 	vm->vcpus = ctl_get32(p + 8);
+	vm->weight = ctl_get32(p + 12);
+	vm->affinity = ctl_get64(p + 16);
 	vm->memory_bytes = ctl_get64(p + 24);
 	vm->service = (ctl_get32(p + 48) & CTL_VMF_SERVICE) != 0;
 	memcpy(vm->name, p + 56, FVD_NAME_MAX);
@@ -374,6 +376,31 @@ static int hvc_create_end(void *be, const char *name, bool commit)
 	return FVD_OK;
 }
 
+/* SET_WEIGHT then SET_AFFINITY (ctl_set_weight / ctl_set_affinity, 40 bytes each). */
+static int hvc_vm_set_sched(void *be, const char *name, const struct fvd_sched_req *req)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[40];
+	size_t len;
+	int err = FVD_OK;
+
+	if (h->uploading && strcmp(name, h->upload.name) == 0)
+		return FVD_E_BUSY;
+	if (req->weight) {
+		memset(p, 0, sizeof(p));
+		hvc_name_field(p, name);
+		ctl_put32(p + 32, req->weight);
+		err = hvc_call(h, CTL_T_SET_WEIGHT, p, sizeof(p), &len);
+	}
+	if (!err && req->affinity) {
+		memset(p, 0, sizeof(p));
+		hvc_name_field(p, name);
+		ctl_put64(p + 32, req->affinity);
+		err = hvc_call(h, CTL_T_SET_AFFINITY, p, sizeof(p), &len);
+	}
+	return err;
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -384,6 +411,7 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .create_begin = hvc_create_begin,
     .create_chunk = hvc_create_chunk,
     .create_end = hvc_create_end,
+    .vm_set_sched = hvc_vm_set_sched,
 };
 
 int fvd_hvc_open_tty(const char *path)
