@@ -327,10 +327,13 @@ static int remote_create(const struct api_client *c, int argc, char **argv)
 	ret = CLI_RUNTIME;
 	fprintf(stderr, "creating %s: package of %zu bytes from %s\n", vm->name, size, config);
 	if (api_request(c, "POST", path, &up, &j, NULL) >= 0) {
-		printf("%s: %s\n", api_str(j, "name"), api_str(j, "state"));
+		/* A configuration with `autostart` (the YAML default) is running already. */
+		bool running = strcmp(api_str(j, "state"), "running") == 0;
+		printf("%s: %s%s\n", api_str(j, "name"), api_str(j, "state"),
+		       running ? " (autostart)" : "");
 		cJSON_Delete(j);
 		ret = CLI_OK;
-		if (start) {
+		if (start && !running) {
 			char *args[] = {"start", m.vms[0].name, NULL};
 			ret = remote_action(c, 2, args);
 		}

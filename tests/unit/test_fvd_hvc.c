@@ -330,6 +330,35 @@ static void test_actions(void **state)
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), FVD_E_NOTFOUND);
 }
 
+/* A package of many chunks, pipelined (HVC_CHUNK_WINDOW in flight), with events and
+ * garbage between the answers: every byte arrives in order, the CRC matches. */
+static void test_upload_pipelined(void **state)
+{
+	static uint8_t pkg[60000];
+	struct fvd_create_req cr = {.name = "big",
+	                            .vcpus = 1,
+	                            .memory_bytes = 16u << 20,
+	                            .package_bytes = sizeof(pkg),
+	                            .has_crc = true};
+	struct fvd_vm_info vm;
+
+	(void)state;
+	srv_noise = true;
+	for (size_t i = 0; i < sizeof(pkg); i++)
+		pkg[i] = (uint8_t)(i * 13u + (i >> 9));
+	memcpy(pkg, "big", 4);
+	cr.crc32c = ctl_crc32c(0, pkg, sizeof(pkg));
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), 0);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "big", pkg, 50000), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "big", &vm), 0);
+	assert_int_equal(vm.upload_done, 50000);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "big", pkg + 50000, sizeof(pkg) - 50000), 0);
+	assert_int_equal(fvd_hvc_ops.create_end(hvc, "big", true), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "big", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_STOPPED);
+	assert_memory_equal(srv_pkg, pkg, sizeof(pkg));
+}
+
 /* Weight and affinity travel as SET_WEIGHT / SET_AFFINITY and come back in VM_LIST. */
 static void test_set_sched(void **state)
 {
@@ -430,6 +459,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_sched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_upload_pipelined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};
 

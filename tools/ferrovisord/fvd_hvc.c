@@ -23,6 +23,13 @@
 #include "core/ctl_proto.h"
 
 #define HVC_LIST_MAX ((CTL_MAX_PAYLOAD - 8u) / 88u)
+/*
+ * UPLOAD_CHUNK requests in flight at once. The hypervisor answers the control channel from
+ * its console tick (every 10 ms), so one chunk per round trip caps an upload near 0.8 MB/s;
+ * three maximal chunks (3 x 8208 bytes) stay within the 32 KiB of unanswered requests the
+ * protocol allows (docs/control-protocol.md, "For the daemon").
+ */
+#define HVC_CHUNK_WINDOW 3u
 
 struct fvd_hvc {
 	int fd;
@@ -39,6 +46,9 @@ struct fvd_hvc {
 	uint8_t tx[CTL_MAX_FRAME];
 	uint8_t resp[CTL_MAX_PAYLOAD];
 	uint8_t chunk[CTL_MAX_PAYLOAD];
+	/* Bytes read from the channel and not yet pushed into rx (hvc_wait). */
+	uint8_t pend[4096];
+	size_t pend_off, pend_len;
 };
 
 static const struct {
@@ -117,37 +127,58 @@ static int64_t hvc_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * One request and its response: the payload goes to h->resp, its length to *len. Frames
- * that are not this response (events, stale responses, unreadable bytes) are skipped.
- * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
- * response within timeout_ms, however many other frames arrive meanwhile).
- */
-static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+/* Encodes and writes one request; its header (with the seq given to it) to *hdr. */
+static int hvc_send(struct fvd_hvc *h, struct ctl_hdr *hdr, uint16_t type, const void *req,
+                    size_t req_len)
 {
-	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
-	int64_t deadline = hvc_now_ms() + h->timeout_ms;
 	size_t n;
 
-	hdr.seq = ++h->seq;
-	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, req, req_len);
+	*hdr = (struct ctl_hdr){.magic = CTL_MAGIC, .version = h->version, .type = type};
+	hdr->seq = ++h->seq;
+	n = ctl_encode(h->tx, sizeof(h->tx), hdr, req, req_len);
 	if (!n || !hvc_write_all(h->fd, h->tx, n))
 		return FVD_E_IO;
+	return FVD_OK;
+}
+
+/*
+ * Waits for the response to the request *hdr: its payload goes to h->resp, its length to
+ * *len. Frames that are not this response (events, stale responses, unreadable bytes) are
+ * skipped; bytes read past it stay in h->pend for the next wait (with several requests in
+ * flight, the next response may already be there). Returns 0, a negative fvd_err for an
+ * error status, or FVD_E_IO (channel failed, or no response within timeout_ms, however
+ * many other frames arrive meanwhile).
+ */
+static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *hdr, size_t *len)
+{
+	int64_t deadline = hvc_now_ms() + h->timeout_ms;
+
 	for (;;) {
 		struct ctl_hdr rh;
 		const uint8_t *payload;
-		uint8_t buf[4096];
 		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-		int64_t left = deadline - hvc_now_ms();
-		bool done = false;
+		int64_t left;
 		ssize_t k;
-		size_t off = 0;
 		int r, res = FVD_E_IO;
+		bool popped = false;
 
 		while ((r = ctl_rx_pop(&h->rx, &rh, &payload)) != -1) {
-			if (hvc_take(h, r, &rh, payload, &hdr, len, &res))
+			popped = true;
+			if (hvc_take(h, r, &rh, payload, hdr, len, &res))
 				return res;
 		}
+		if (h->pend_off < h->pend_len) {
+			/* The reassembly buffer holds one frame: push what fits, pop, repeat. */
+			size_t n =
+			    ctl_rx_push(&h->rx, h->pend + h->pend_off, h->pend_len - h->pend_off);
+
+			if (n == 0 && !popped)
+				return FVD_E_IO; /* neither side moves: cannot happen with
+				                    ctl_proto.c */
+			h->pend_off += n;
+			continue;
+		}
+		left = deadline - hvc_now_ms();
 		if (left <= 0)
 			return FVD_E_IO;
 		r = poll(&pfd, 1, (int)left);
@@ -155,24 +186,23 @@ static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 			continue;
 		if (r <= 0)
 			return FVD_E_IO;
-		k = read(h->fd, buf, sizeof(buf));
+		k = read(h->fd, h->pend, sizeof(h->pend));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return FVD_E_IO;
-		/* The reassembly buffer holds one frame: pop between pushes when it is full. The
-		 * bytes after our response are still pushed, for the stream's next reader. */
-		while (off < (size_t)k) {
-			off += ctl_rx_push(&h->rx, buf + off, (size_t)k - off);
-			if (off < (size_t)k) {
-				r = ctl_rx_pop(&h->rx, &rh, &payload);
-				if (!done && r != -1)
-					done = hvc_take(h, r, &rh, payload, &hdr, len, &res);
-			}
-		}
-		if (done)
-			return res;
+		h->pend_off = 0;
+		h->pend_len = (size_t)k;
 	}
+}
+
+/* One request and its response (hvc_send, hvc_wait). */
+static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
+{
+	struct ctl_hdr hdr;
+	int err = hvc_send(h, &hdr, type, req, req_len);
+
+	return err ? err : hvc_wait(h, &hdr, len);
 }
 
 static void hvc_name_field(uint8_t *field, const char *name)
@@ -326,28 +356,53 @@ static int hvc_create_chunk(void *be, const char *name, const void *data, size_t
 {
 	struct fvd_hvc *h = be;
 	const uint8_t *d = data;
+	struct {
+		struct ctl_hdr hdr;
+		uint64_t end; /* bytes received once this chunk is in */
+	} fly[HVC_CHUNK_WINDOW];
+	unsigned head = 0, nfly = 0;
+	uint64_t sent;
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
 	if (len > h->upload.upload_total - h->upload.upload_done)
 		return FVD_E_TOOBIG;
-	while (len) {
-		size_t n = len < CTL_CHUNK_MAX ? len : CTL_CHUNK_MAX;
+	sent = h->upload.upload_done;
+	/*
+	 * Pipelined: up to HVC_CHUNK_WINDOW chunks are sent before the first answer is awaited;
+	 * the answers come in order. On an error the chunks still in flight are answered too
+	 * (with E_SEQUENCE after the first failure): later waits skip them as stale by seq.
+	 */
+	while (len || nfly) {
 		size_t rlen;
 		int err;
 
-		memset(h->chunk, 0, 16);
-		ctl_put32(h->chunk, h->upload_id);
-		ctl_put64(h->chunk + 8, h->upload.upload_done);
-		memcpy(h->chunk + 16, d, n);
-		err = hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
+		if (len && nfly < HVC_CHUNK_WINDOW) {
+			size_t n = len < CTL_CHUNK_MAX ? len : CTL_CHUNK_MAX;
+			unsigned slot = (head + nfly) % HVC_CHUNK_WINDOW;
+
+			memset(h->chunk, 0, 16);
+			ctl_put32(h->chunk, h->upload_id);
+			ctl_put64(h->chunk + 8, sent);
+			memcpy(h->chunk + 16, d, n);
+			err = hvc_send(h, &fly[slot].hdr, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n);
+			if (err)
+				return err;
+			sent += n;
+			fly[slot].end = sent;
+			nfly++;
+			d += n;
+			len -= n;
+			continue;
+		}
+		err = hvc_wait(h, &fly[head].hdr, &rlen);
 		if (err)
 			return err;
-		if (rlen != 16 || ctl_get64(h->resp + 8) != h->upload.upload_done + n)
+		if (rlen != 16 || ctl_get64(h->resp + 8) != fly[head].end)
 			return FVD_E_IO;
-		h->upload.upload_done += n;
-		d += n;
-		len -= n;
+		h->upload.upload_done = fly[head].end;
+		head = (head + 1) % HVC_CHUNK_WINDOW;
+		nfly--;
 	}
 	return FVD_OK;
 }
