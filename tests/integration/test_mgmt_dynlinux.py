@@ -175,6 +175,27 @@ def test_vms_created_at_run_time_through_the_cli():
         info = cli.info("dynlin")
         assert (info["state"], info["vcpus"], info["memory_mb"]) == ("running", "1", "256"), info
 
+        # Weight and affinity of the running Linux VM through the whole stack (PATCH ->
+        # SET_WEIGHT / SET_AFFINITY): the hypervisor's own view moves its vCPU to CPU 1.
+        out, _ = cli.ok("vm", "set", "dynlin", "--weight", "512", "--affinity", "1")
+        assert "dynlin: running, weight 512, affinity 1" in out, out
+        q.send(ESC + "0")
+        q.expect(r"^\[hyp\] console focus: hyp", 20)
+        deadline = time.monotonic() + 60
+        while True:
+            m = shell(q, "vm info dynlin", r"^\[hyp\] vcpu 0: \w+ on cpu (-?\d+), weight (\d+), "
+                      r"affinity 0x([0-9a-f]+)", 30)
+            if m.group(1) == "1":
+                break
+            assert time.monotonic() < deadline, ("dynlin never moved to CPU 1", m.group(0))
+            time.sleep(1)
+        assert (m.group(2), m.group(3)) == ("512", "2"), m.group(0)
+        out, _ = cli.ok("vm", "set", "dynlin", "--affinity", "0,1")
+        info = cli.info("dynlin")
+        assert (info["weight"], info["affinity"]) == ("512", "0,1"), info
+        rc, _, err = cli.run("vm", "set", "svc", "--weight", "9")
+        assert rc == 3 and "403" in err, (rc, err)
+
         # A bare-metal VM beside it: pause / resume / stop / start / reset.
         out, _ = cli.ok("vm", "create", "--config", hello_yaml, "--start")
         assert "remote-hello: running" in out, out
