@@ -357,6 +357,8 @@ static const struct shell_cmd cmds[] = {
      cmd_vm},
     {"vm", "vm create TEMPLATE [NAME] | vm destroy NAME",
      "new VM from a boot-bundle template; destroy one (RAM scrubbed)", cmd_vm},
+    {"vm", "vm weight NAME N | vm affinity NAME CPU[,CPU...]",
+     "scheduling weight (1..65535) or CPUs of a VM, running or not", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
