@@ -49,6 +49,21 @@ struct fvd_hvc {
 	/* Bytes read from the channel and not yet pushed into rx (hvc_wait). */
 	uint8_t pend[4096];
 	size_t pend_off, pend_len;
+	/*
+	 * Upload pipeline: package bytes gather in chunk[16..] (acc of them) until a chunk is
+	 * full; up to HVC_CHUNK_WINDOW UPLOAD_CHUNKs are in flight, across calls of
+	 * create_chunk (libmicrohttpd hands the body over in pieces of its own size). sent
+	 * counts bytes sent, upload.upload_done bytes received from the client. fly_err is
+	 * the first error of an answer awaited outside create_chunk (hvc_drain).
+	 */
+	struct {
+		struct ctl_hdr hdr;
+		uint64_t end; /* bytes received once this chunk is in */
+	} fly[HVC_CHUNK_WINDOW];
+	unsigned fly_head, fly_n;
+	uint64_t sent;
+	size_t acc;
+	int fly_err;
 };
 
 static const struct {
@@ -196,12 +211,44 @@ static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *hdr, size_t *len)
 	}
 }
 
-/* One request and its response (hvc_send, hvc_wait). */
+/* Awaits the answer to the oldest chunk in flight; 0 or the error (the chunk is gone). */
+static int hvc_wait_chunk(struct fvd_hvc *h)
+{
+	size_t rlen;
+	unsigned i = h->fly_head;
+	int err = hvc_wait(h, &h->fly[i].hdr, &rlen);
+
+	h->fly_head = (i + 1) % HVC_CHUNK_WINDOW;
+	h->fly_n--;
+	if (!err && (rlen != 16 || ctl_get64(h->resp + 8) != h->fly[i].end))
+		err = FVD_E_IO;
+	return err;
+}
+
+/*
+ * Awaits every chunk in flight, before any other request (its wait would skip their
+ * answers as stale) and at the end of an upload. Returns the first error of the upload's
+ * answers so far (kept in fly_err).
+ */
+static int hvc_drain(struct fvd_hvc *h)
+{
+	while (h->fly_n) {
+		int err = hvc_wait_chunk(h);
+
+		if (err && !h->fly_err)
+			h->fly_err = err;
+	}
+	return h->fly_err;
+}
+
+/* One request and its response (hvc_send, hvc_wait), after the chunks in flight. */
 static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
 {
 	struct ctl_hdr hdr;
-	int err = hvc_send(h, &hdr, type, req, req_len);
+	int err;
 
+	hvc_drain(h);
+	err = hvc_send(h, &hdr, type, req, req_len);
 	return err ? err : hvc_wait(h, &hdr, len);
 }
 
@@ -349,60 +396,69 @@ static int hvc_create_begin(void *be, const struct fvd_create_req *req)
 	h->upload.vcpus = req->vcpus;
 	h->upload.memory_bytes = req->memory_bytes;
 	h->upload.upload_total = req->package_bytes;
+	h->sent = 0;
+	h->acc = 0;
+	h->fly_n = 0;
+	h->fly_err = 0;
 	return FVD_OK;
 }
 
+/* Sends the gathered chunk (chunk[16..16+acc]), first making room in the window. */
+static int hvc_send_chunk(struct fvd_hvc *h)
+{
+	unsigned slot;
+	int err = 0;
+
+	if (h->fly_n == HVC_CHUNK_WINDOW)
+		err = hvc_wait_chunk(h);
+	if (err)
+		return err;
+	slot = (h->fly_head + h->fly_n) % HVC_CHUNK_WINDOW;
+	memset(h->chunk, 0, 16);
+	ctl_put32(h->chunk, h->upload_id);
+	ctl_put64(h->chunk + 8, h->sent);
+	err = hvc_send(h, &h->fly[slot].hdr, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + h->acc);
+	if (err)
+		return err;
+	h->sent += h->acc;
+	h->fly[slot].end = h->sent;
+	h->fly_n++;
+	h->acc = 0;
+	return FVD_OK;
+}
+
+/*
+ * Pipelined: bytes are sent in maximal chunks as they fill, up to HVC_CHUNK_WINDOW in
+ * flight, answers awaited only when the window is full (they come in order). A chunk
+ * failing makes the hypervisor refuse the later ones (E_SEQUENCE); the first error is
+ * returned and the upload is aborted by create_end.
+ */
 static int hvc_create_chunk(void *be, const char *name, const void *data, size_t len)
 {
 	struct fvd_hvc *h = be;
 	const uint8_t *d = data;
-	struct {
-		struct ctl_hdr hdr;
-		uint64_t end; /* bytes received once this chunk is in */
-	} fly[HVC_CHUNK_WINDOW];
-	unsigned head = 0, nfly = 0;
-	uint64_t sent;
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
-	if (len > h->upload.upload_total - h->upload.upload_done)
+	if (h->fly_err)
+		return h->fly_err;
+	if (len > h->upload.upload_total - h->sent - h->acc)
 		return FVD_E_TOOBIG;
-	sent = h->upload.upload_done;
-	/*
-	 * Pipelined: up to HVC_CHUNK_WINDOW chunks are sent before the first answer is awaited;
-	 * the answers come in order. On an error the chunks still in flight are answered too
-	 * (with E_SEQUENCE after the first failure): later waits skip them as stale by seq.
-	 */
-	while (len || nfly) {
-		size_t rlen;
+	while (len) {
+		size_t n = CTL_CHUNK_MAX - h->acc;
 		int err;
 
-		if (len && nfly < HVC_CHUNK_WINDOW) {
-			size_t n = len < CTL_CHUNK_MAX ? len : CTL_CHUNK_MAX;
-			unsigned slot = (head + nfly) % HVC_CHUNK_WINDOW;
-
-			memset(h->chunk, 0, 16);
-			ctl_put32(h->chunk, h->upload_id);
-			ctl_put64(h->chunk + 8, sent);
-			memcpy(h->chunk + 16, d, n);
-			err = hvc_send(h, &fly[slot].hdr, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n);
-			if (err)
-				return err;
-			sent += n;
-			fly[slot].end = sent;
-			nfly++;
-			d += n;
-			len -= n;
-			continue;
-		}
-		err = hvc_wait(h, &fly[head].hdr, &rlen);
-		if (err)
+		n = len < n ? len : n;
+		memcpy(h->chunk + 16 + h->acc, d, n);
+		h->acc += n;
+		h->upload.upload_done += n; /* progress: bytes the daemon received */
+		d += n;
+		len -= n;
+		err = h->acc == CTL_CHUNK_MAX ? hvc_send_chunk(h) : FVD_OK;
+		if (err) {
+			h->fly_err = err;
 			return err;
-		if (rlen != 16 || ctl_get64(h->resp + 8) != fly[head].end)
-			return FVD_E_IO;
-		h->upload.upload_done = fly[head].end;
-		head = (head + 1) % HVC_CHUNK_WINDOW;
-		nfly--;
+		}
 	}
 	return FVD_OK;
 }
@@ -416,10 +472,22 @@ static int hvc_create_end(void *be, const char *name, bool commit)
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
+	/* The last, partial chunk, then every answer: a failed chunk fails the commit. */
+	err = commit && h->acc && !h->fly_err ? hvc_send_chunk(h) : FVD_OK;
+	if (err && !h->fly_err)
+		h->fly_err = err;
+	hvc_drain(h);
+	commit = commit && !h->fly_err;
+	err = h->fly_err;
+	h->fly_err = 0;
+	h->acc = 0;
 	h->uploading = false;
 	ctl_put32(p, h->upload_id);
-	if (!commit)
-		return hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+	if (!commit) {
+		int aerr = hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+
+		return err ? err : aerr;
+	}
 	err = hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
 	if (!err && len != 88)
 		err = FVD_E_IO;
