@@ -84,3 +84,6 @@ build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/
 		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_sim.c \
 		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lpthread
 build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+
+# The PATCH body parser's unit test (tests/unit/test_fvd_sched.src) links fvd_sched.c.
+build/unit/test_fvd_sched: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)

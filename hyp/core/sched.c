@@ -261,6 +261,42 @@ void sched_block(struct vcpu *v)
 	spin_unlock(&sched_lock);
 }
 
+int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
+{
+	int ret = 0, kick = -1;
+	spin_lock(&sched_lock);
+	struct sched_entity *se = &v->se;
+	struct sched_rq *rq = NULL;
+	if ((se->on_rq || se->on_cpu) && se->cpu >= 0 && (unsigned)se->cpu < cpu_count)
+		rq = rq_of((unsigned)se->cpu);
+	uint64_t now = time_now_ns();
+	if (weight)
+		ret = sched_rq_set_weight(rq, se, weight, now);
+	if (ret == 0 && affinity) {
+		ret = sched_rq_set_affinity(rq, se, affinity);
+		if (ret == SCHED_AFF_MOVE) {
+			/* Queued where it may no longer run: requeue it on an allowed CPU,
+			 * keeping the steal-time clock it was waiting on. */
+			uint64_t since = v->runnable_since;
+			kick = enqueue_locked(v, false);
+			v->runnable_since = since;
+			rq = NULL; /* its old rq lost an entity: nothing to preempt there */
+		}
+		ret = ret < 0 ? ret : 0;
+	}
+	/*
+	 * A new weight changes the slices on rq, an affinity that excludes the
+	 * running CPU needs a switch: decide now rather than at the old slice
+	 * end. The running CPU notices need_resched at its next exit, which the
+	 * kick forces.
+	 */
+	if (ret == 0 && rq && rq->curr && sched_rq_should_preempt(rq, now) && kick < 0)
+		kick = resched_cpu((unsigned)rq->cpu);
+	spin_unlock(&sched_lock);
+	kick_cpu(kick);
+	return ret;
+}
+
 /* Pull a queued vCPU from a busier CPU; sched_lock held. */
 static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 {
@@ -329,11 +365,21 @@ void sched_run(void)
 		struct vcpu *prev = c->current;
 		uint64_t now = time_now_ns();
 		spin_lock(&sched_lock);
+		int kick = -1;
 		if (prev) {
 			bool runnable = prev->state == VCPU_RUNNING;
 			if (runnable)
 				mark_runnable(prev, now);
-			sched_rq_put_prev(&c->rq, now, runnable);
+			/*
+			 * Not requeued although runnable: its new affinity
+			 * (sched_set_params) excludes this CPU. Place it on an
+			 * allowed one; a CPU that picks it before switch_vcpu()
+			 * below has put it waits for the put there.
+			 */
+			if (!sched_rq_put_prev(&c->rq, now, runnable) && runnable) {
+				kick = enqueue_locked(prev, false);
+				prev->runnable_since = now;
+			}
 		}
 		struct sched_entity *se = sched_rq_pick_next(&c->rq, now);
 		if (!se)
@@ -346,6 +392,7 @@ void sched_run(void)
 		if (next && slice_end == UINT64_MAX)
 			slice_end = now + c->rq.slice_ns;
 		spin_unlock(&sched_lock);
+		kick_cpu(kick);
 
 		switch_vcpu(c, prev, next);
 		if (stopped_vm) {

@@ -64,6 +64,9 @@ struct fvd_vm_info {
 	/* Progress of the upload while state is FVD_VM_CREATING. */
 	uint64_t upload_done;
 	uint64_t upload_total;
+	/* Scheduling of its vCPUs (0: not known, e.g. while creating). */
+	uint32_t weight;   /* 1..65535 */
+	uint64_t affinity; /* bit n: may run on CPU n */
 };
 
 struct fvd_host_info {
@@ -87,6 +90,11 @@ struct fvd_create_req {
 };
 
 struct fvd_metrics; /* fvd_metrics.h */
+/* PATCH /api/v1/vms/{name}: scheduling parameters, each 0 = leave unchanged. */
+struct fvd_sched_req {
+	uint32_t weight;   /* 1..65535 */
+	uint64_t affinity; /* CPU mask, only CPUs the host has */
+};
 
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
@@ -104,6 +112,8 @@ struct fvd_backend_ops {
 	int (*create_end)(void *be, const char *name, bool commit);
 	/* A snapshot of every counter (fvd_metrics.h); NULL: the backend has none (501). */
 	int (*metrics)(void *be, struct fvd_metrics *out);
+	/* Weight and/or affinity of every vCPU of a VM, in any state (running included). */
+	int (*vm_set_sched)(void *be, const char *name, const struct fvd_sched_req *req);
 };
 
 struct fvd_backend {

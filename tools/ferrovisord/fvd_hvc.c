@@ -24,6 +24,13 @@
 #include "fvd_metrics.h"
 
 #define HVC_LIST_MAX ((CTL_MAX_PAYLOAD - 8u) / 88u)
+/*
+ * UPLOAD_CHUNK requests in flight at once. The hypervisor answers the control channel from
+ * its console tick (every 10 ms), so one chunk per round trip caps an upload near 0.8 MB/s;
+ * three maximal chunks (3 x 8208 bytes) stay within the 32 KiB of unanswered requests the
+ * protocol allows (docs/control-protocol.md, "For the daemon").
+ */
+#define HVC_CHUNK_WINDOW 3u
 
 struct fvd_hvc {
 	int fd;
@@ -40,6 +47,24 @@ struct fvd_hvc {
 	uint8_t tx[CTL_MAX_FRAME];
 	uint8_t resp[CTL_MAX_PAYLOAD];
 	uint8_t chunk[CTL_MAX_PAYLOAD];
+	/* Bytes read from the channel and not yet pushed into rx (hvc_wait). */
+	uint8_t pend[4096];
+	size_t pend_off, pend_len;
+	/*
+	 * Upload pipeline: package bytes gather in chunk[16..] (acc of them) until a chunk is
+	 * full; up to HVC_CHUNK_WINDOW UPLOAD_CHUNKs are in flight, across calls of
+	 * create_chunk (libmicrohttpd hands the body over in pieces of its own size). sent
+	 * counts bytes sent, upload.upload_done bytes received from the client. fly_err is
+	 * the first error of an answer awaited outside create_chunk (hvc_drain).
+	 */
+	struct {
+		struct ctl_hdr hdr;
+		uint64_t end; /* bytes received once this chunk is in */
+	} fly[HVC_CHUNK_WINDOW];
+	unsigned fly_head, fly_n;
+	uint64_t sent;
+	size_t acc;
+	int fly_err;
 };
 
 static const struct {
@@ -118,16 +143,13 @@ static int64_t hvc_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends one request; *hdr gets its header (the seq to wait for). 0 or FVD_E_IO. */
-static int hvc_send(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len,
-                    struct ctl_hdr *hdr)
+/* Encodes and writes one request; its header (with the seq given to it) to *hdr. */
+static int hvc_send(struct fvd_hvc *h, struct ctl_hdr *hdr, uint16_t type, const void *req,
+                    size_t req_len)
 {
 	size_t n;
 
-	memset(hdr, 0, sizeof(*hdr));
-	hdr->magic = CTL_MAGIC;
-	hdr->version = h->version;
-	hdr->type = type;
+	*hdr = (struct ctl_hdr){.magic = CTL_MAGIC, .version = h->version, .type = type};
 	hdr->seq = ++h->seq;
 	n = ctl_encode(h->tx, sizeof(h->tx), hdr, req, req_len);
 	if (!n || !hvc_write_all(h->fd, h->tx, n))
@@ -136,33 +158,43 @@ static int hvc_send(struct fvd_hvc *h, uint16_t type, const void *req, size_t re
 }
 
 /*
- * Waits for the response to the request sent as *req: the payload goes to h->resp, its
- * length to *len. Frames that are not this response (events, stale responses, unreadable
- * bytes) are skipped; bytes after it stay buffered, so the responses to several requests
- * sent at once (the hypervisor answers in order) are collected by waiting for each in turn.
- * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
- * response within timeout_ms, however many other frames arrive meanwhile).
+ * Waits for the response to the request *hdr: its payload goes to h->resp, its length to
+ * *len. Frames that are not this response (events, stale responses, unreadable bytes) are
+ * skipped; bytes read past it stay in h->pend for the next wait (with several requests in
+ * flight, the next response may already be there). Returns 0, a negative fvd_err for an
+ * error status, or FVD_E_IO (channel failed, or no response within timeout_ms, however
+ * many other frames arrive meanwhile).
  */
-static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *req, size_t *len)
+static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *hdr, size_t *len)
 {
-	const struct ctl_hdr hdr = *req;
 	int64_t deadline = hvc_now_ms() + h->timeout_ms;
 
 	for (;;) {
 		struct ctl_hdr rh;
 		const uint8_t *payload;
-		uint8_t buf[4096];
 		struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-		int64_t left = deadline - hvc_now_ms();
-		bool done = false;
+		int64_t left;
 		ssize_t k;
-		size_t off = 0;
 		int r, res = FVD_E_IO;
+		bool popped = false;
 
 		while ((r = ctl_rx_pop(&h->rx, &rh, &payload)) != -1) {
-			if (hvc_take(h, r, &rh, payload, &hdr, len, &res))
+			popped = true;
+			if (hvc_take(h, r, &rh, payload, hdr, len, &res))
 				return res;
 		}
+		if (h->pend_off < h->pend_len) {
+			/* The reassembly buffer holds one frame: push what fits, pop, repeat. */
+			size_t n =
+			    ctl_rx_push(&h->rx, h->pend + h->pend_off, h->pend_len - h->pend_off);
+
+			if (n == 0 && !popped)
+				return FVD_E_IO; /* neither side moves: cannot happen with
+				                    ctl_proto.c */
+			h->pend_off += n;
+			continue;
+		}
+		left = deadline - hvc_now_ms();
 		if (left <= 0)
 			return FVD_E_IO;
 		r = poll(&pfd, 1, (int)left);
@@ -170,32 +202,54 @@ static int hvc_wait(struct fvd_hvc *h, const struct ctl_hdr *req, size_t *len)
 			continue;
 		if (r <= 0)
 			return FVD_E_IO;
-		k = read(h->fd, buf, sizeof(buf));
+		k = read(h->fd, h->pend, sizeof(h->pend));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return FVD_E_IO;
-		/* The reassembly buffer holds one frame: pop between pushes when it is full. The
-		 * bytes after our response are still pushed, for the stream's next reader. */
-		while (off < (size_t)k) {
-			off += ctl_rx_push(&h->rx, buf + off, (size_t)k - off);
-			if (off < (size_t)k) {
-				r = ctl_rx_pop(&h->rx, &rh, &payload);
-				if (!done && r != -1)
-					done = hvc_take(h, r, &rh, payload, &hdr, len, &res);
-			}
-		}
-		if (done)
-			return res;
+		h->pend_off = 0;
+		h->pend_len = (size_t)k;
 	}
 }
 
-/* One request and its response (hvc_send + hvc_wait). */
+/* Awaits the answer to the oldest chunk in flight; 0 or the error (the chunk is gone). */
+static int hvc_wait_chunk(struct fvd_hvc *h)
+{
+	size_t rlen;
+	unsigned i = h->fly_head;
+	int err = hvc_wait(h, &h->fly[i].hdr, &rlen);
+
+	h->fly_head = (i + 1) % HVC_CHUNK_WINDOW;
+	h->fly_n--;
+	if (!err && (rlen != 16 || ctl_get64(h->resp + 8) != h->fly[i].end))
+		err = FVD_E_IO;
+	return err;
+}
+
+/*
+ * Awaits every chunk in flight, before any other request (its wait would skip their
+ * answers as stale) and at the end of an upload. Returns the first error of the upload's
+ * answers so far (kept in fly_err).
+ */
+static int hvc_drain(struct fvd_hvc *h)
+{
+	while (h->fly_n) {
+		int err = hvc_wait_chunk(h);
+
+		if (err && !h->fly_err)
+			h->fly_err = err;
+	}
+	return h->fly_err;
+}
+
+/* One request and its response (hvc_send, hvc_wait), after the chunks in flight. */
 static int hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
 {
 	struct ctl_hdr hdr;
-	int err = hvc_send(h, type, req, req_len, &hdr);
+	int err;
 
+	hvc_drain(h);
+	err = hvc_send(h, &hdr, type, req, req_len);
 	return err ? err : hvc_wait(h, &hdr, len);
 }
 
@@ -215,6 +269,8 @@ static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	vm->state =
 	    st < sizeof(hvc_states) / sizeof(hvc_states[0]) ? hvc_states[st] : FVD_VM_CRASHED;
 	vm->vcpus = ctl_get32(p + 8);
+	vm->weight = ctl_get32(p + 12);
+	vm->affinity = ctl_get64(p + 16);
 	vm->memory_bytes = ctl_get64(p + 24);
 	vm->service = (ctl_get32(p + 48) & CTL_VMF_SERVICE) != 0;
 	memcpy(vm->name, p + 56, FVD_NAME_MAX);
@@ -341,9 +397,43 @@ static int hvc_create_begin(void *be, const struct fvd_create_req *req)
 	h->upload.vcpus = req->vcpus;
 	h->upload.memory_bytes = req->memory_bytes;
 	h->upload.upload_total = req->package_bytes;
+	h->sent = 0;
+	h->acc = 0;
+	h->fly_n = 0;
+	h->fly_err = 0;
 	return FVD_OK;
 }
 
+/* Sends the gathered chunk (chunk[16..16+acc]), first making room in the window. */
+static int hvc_send_chunk(struct fvd_hvc *h)
+{
+	unsigned slot;
+	int err = 0;
+
+	if (h->fly_n == HVC_CHUNK_WINDOW)
+		err = hvc_wait_chunk(h);
+	if (err)
+		return err;
+	slot = (h->fly_head + h->fly_n) % HVC_CHUNK_WINDOW;
+	memset(h->chunk, 0, 16);
+	ctl_put32(h->chunk, h->upload_id);
+	ctl_put64(h->chunk + 8, h->sent);
+	err = hvc_send(h, &h->fly[slot].hdr, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + h->acc);
+	if (err)
+		return err;
+	h->sent += h->acc;
+	h->fly[slot].end = h->sent;
+	h->fly_n++;
+	h->acc = 0;
+	return FVD_OK;
+}
+
+/*
+ * Pipelined: bytes are sent in maximal chunks as they fill, up to HVC_CHUNK_WINDOW in
+ * flight, answers awaited only when the window is full (they come in order). A chunk
+ * failing makes the hypervisor refuse the later ones (E_SEQUENCE); the first error is
+ * returned and the upload is aborted by create_end.
+ */
 static int hvc_create_chunk(void *be, const char *name, const void *data, size_t len)
 {
 	struct fvd_hvc *h = be;
@@ -351,25 +441,25 @@ static int hvc_create_chunk(void *be, const char *name, const void *data, size_t
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
-	if (len > h->upload.upload_total - h->upload.upload_done)
+	if (h->fly_err)
+		return h->fly_err;
+	if (len > h->upload.upload_total - h->sent - h->acc)
 		return FVD_E_TOOBIG;
 	while (len) {
-		size_t n = len < CTL_CHUNK_MAX ? len : CTL_CHUNK_MAX;
-		size_t rlen;
+		size_t n = CTL_CHUNK_MAX - h->acc;
 		int err;
 
-		memset(h->chunk, 0, 16);
-		ctl_put32(h->chunk, h->upload_id);
-		ctl_put64(h->chunk + 8, h->upload.upload_done);
-		memcpy(h->chunk + 16, d, n);
-		err = hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
-		if (err)
-			return err;
-		if (rlen != 16 || ctl_get64(h->resp + 8) != h->upload.upload_done + n)
-			return FVD_E_IO;
-		h->upload.upload_done += n;
+		n = len < n ? len : n;
+		memcpy(h->chunk + 16 + h->acc, d, n);
+		h->acc += n;
+		h->upload.upload_done += n; /* progress: bytes the daemon received */
 		d += n;
 		len -= n;
+		err = h->acc == CTL_CHUNK_MAX ? hvc_send_chunk(h) : FVD_OK;
+		if (err) {
+			h->fly_err = err;
+			return err;
+		}
 	}
 	return FVD_OK;
 }
@@ -383,10 +473,22 @@ static int hvc_create_end(void *be, const char *name, bool commit)
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
+	/* The last, partial chunk, then every answer: a failed chunk fails the commit. */
+	err = commit && h->acc && !h->fly_err ? hvc_send_chunk(h) : FVD_OK;
+	if (err && !h->fly_err)
+		h->fly_err = err;
+	hvc_drain(h);
+	commit = commit && !h->fly_err;
+	err = h->fly_err;
+	h->fly_err = 0;
+	h->acc = 0;
 	h->uploading = false;
 	ctl_put32(p, h->upload_id);
-	if (!commit)
-		return hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+	if (!commit) {
+		int aerr = hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+
+		return err ? err : aerr;
+	}
 	err = hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
 	if (!err && len != 88)
 		err = FVD_E_IO;
@@ -602,12 +704,12 @@ static int hvc_metrics(void *be, struct fvd_metrics *out)
 		if (all[i].state == FVD_VM_CREATING)
 			continue;
 		hvc_name_field(ref, all[i].name);
-		err = hvc_send(h, CTL_T_VM_METRICS, ref, sizeof(ref), &reqs[nreq]);
+		err = hvc_send(h, &reqs[nreq], CTL_T_VM_METRICS, ref, sizeof(ref));
 		if (err)
 			return err;
 		nreq++;
 	}
-	err = hvc_send(h, CTL_T_NET_METRICS, NULL, 0, &net);
+	err = hvc_send(h, &net, CTL_T_NET_METRICS, NULL, 0);
 	if (err)
 		return err;
 	/* After an error status the remaining responses are still collected; after a channel
@@ -625,6 +727,31 @@ static int hvc_metrics(void *be, struct fvd_metrics *out)
 	return first ? first : err;
 }
 
+/* SET_WEIGHT then SET_AFFINITY (ctl_set_weight / ctl_set_affinity, 40 bytes each). */
+static int hvc_vm_set_sched(void *be, const char *name, const struct fvd_sched_req *req)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[40];
+	size_t len;
+	int err = FVD_OK;
+
+	if (h->uploading && strcmp(name, h->upload.name) == 0)
+		return FVD_E_BUSY;
+	if (req->weight) {
+		memset(p, 0, sizeof(p));
+		hvc_name_field(p, name);
+		ctl_put32(p + 32, req->weight);
+		err = hvc_call(h, CTL_T_SET_WEIGHT, p, sizeof(p), &len);
+	}
+	if (!err && req->affinity) {
+		memset(p, 0, sizeof(p));
+		hvc_name_field(p, name);
+		ctl_put64(p + 32, req->affinity);
+		err = hvc_call(h, CTL_T_SET_AFFINITY, p, sizeof(p), &len);
+	}
+	return err;
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -636,6 +763,7 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .create_chunk = hvc_create_chunk,
     .create_end = hvc_create_end,
     .metrics = hvc_metrics,
+    .vm_set_sched = hvc_vm_set_sched,
 };
 
 int fvd_hvc_open_tty(const char *path)
