@@ -9,6 +9,7 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/vinsn.h"
 #include "core/console.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
@@ -165,6 +166,20 @@ static bool exit_reflect(struct vcpu *v)
 	return v->state != VCPU_RUNNING;
 }
 
+/*
+ * ebreak (or a guest's own debug trigger) while a debugger is attached to the
+ * VM, which is when hedeleg sends them here: the debugger's breakpoints stop
+ * the VM, everything else goes to the guest as if delegated.
+ */
+static bool exit_breakpoint(struct vcpu *v)
+{
+	if (gdb_breakpoint_hit(v, v->arch.ctx.sepc)) {
+		v->stats.by_kind[EXIT_OTHER]++;
+		return true;
+	}
+	return exit_reflect(v);
+}
+
 static bool exit_irq(struct vcpu *v)
 {
 	v->stats.by_kind[EXIT_IRQ]++;
@@ -176,7 +191,7 @@ static const exit_handler exc_handlers[] = {
     [EXC_INST_MISALIGNED] = exit_reflect,
     [EXC_INST_ACCESS] = exit_reflect,
     [EXC_ILLEGAL_INST] = exit_reflect,
-    [EXC_BREAKPOINT] = exit_reflect,
+    [EXC_BREAKPOINT] = exit_breakpoint,
     [EXC_LOAD_MISALIGNED] = exit_reflect,
     [EXC_LOAD_ACCESS] = exit_reflect,
     [EXC_STORE_MISALIGNED] = exit_reflect,
