@@ -5,7 +5,7 @@
 set -eu
 
 need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck cpio gnuplot clang qemu-img"
-need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev"
+need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev gdb-multiarch"
 
 missing=0
 for t in $need_tools; do
@@ -48,7 +48,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross \
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
 	device-tree-compiler cpio xz-utils zstd clang-format cppcheck \
-	libfdt-dev libyaml-dev libcmocka-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev python3-yaml \
+	libfdt-dev libyaml-dev libcmocka-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev python3-yaml gdb-multiarch \
 	python3 pkg-config make gcc libc6-dev \
 	gpgv debian-archive-keyring ca-certificates gnuplot-nox clang
 echo "install-deps: done"

@@ -92,9 +92,9 @@ struct run_args {
 	unsigned timeout;
 	char *extra[MAX_QEMU_ARGS];
 	unsigned nr_extra;
-	bool gdb;              /* --hyp-gdb: QEMU's gdbstub for the hypervisor */
-	const char *gdb_vm;    /* --gdb NAME: the guest debugger's VM */
-	unsigned gdb_port;     /* its TCP port on 127.0.0.1 */
+	bool gdb;           /* --hyp-gdb: QEMU's gdbstub for the hypervisor */
+	const char *gdb_vm; /* --gdb NAME: the guest debugger's VM */
+	unsigned gdb_port;  /* its TCP port on 127.0.0.1 */
 	bool dry_run;
 	enum qemu_fallback fallback;
 };

@@ -464,10 +464,12 @@ static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, str
 	bool used[MODEL_VIRTIO_SLOTS] = {false};
 	for (unsigned i = 0; i < m->nr_vms; i++)
 		for (unsigned k = 0; k < m->vms[i].nr_disks; k++)
-			if (m->vms[i].disks[k].slot >= 0 && m->vms[i].disks[k].slot < MODEL_VIRTIO_SLOTS)
+			if (m->vms[i].disks[k].slot >= 0 &&
+			    m->vms[i].disks[k].slot < MODEL_VIRTIO_SLOTS)
 				used[m->vms[i].disks[k].slot] = true;
 	for (unsigned i = 0; i < m->host.nr_switches; i++)
-		if (m->host.switches[i].up.slot >= 0 && m->host.switches[i].up.slot < MODEL_VIRTIO_SLOTS)
+		if (m->host.switches[i].up.slot >= 0 &&
+		    m->host.switches[i].up.slot < MODEL_VIRTIO_SLOTS)
 			used[m->host.switches[i].up.slot] = true;
 	int slot = MODEL_VIRTIO_SLOTS - 1;
 	while (slot >= 0 && used[slot])
@@ -482,8 +484,9 @@ static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, str
 	add(c, "virtio-serial-device,max_ports=1,bus=virtio-mmio-bus.%d", slot);
 	add(c, "-device");
 	add(c, "virtconsole,chardev=fvgdb,nr=0");
-	fprintf(o->log, "ferrovisor: gdb channel for VM %s: virtio console on virtio-mmio slot %d, "
-	                "tcp " LOOPBACK ":%u\n",
+	fprintf(o->log,
+	        "ferrovisor: gdb channel for VM %s: virtio console on virtio-mmio slot %d, "
+	        "tcp " LOOPBACK ":%u\n",
 	        o->gdb_vm, slot, o->gdb_port);
 	return 0;
 }

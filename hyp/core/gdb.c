@@ -38,14 +38,14 @@ static struct {
 	struct vcon_phys *chan;
 	struct vm *vm; /* the debugged VM; set by the console tick (vm_find) */
 	struct gdb_stub stub;
-	bool attached;      /* atomic: breakpoint exceptions of vm come to us */
-	uint32_t state;     /* atomic: RUN, HALTING, HALTED */
-	uint32_t claim;     /* atomic: someone raised the stop being handled */
-	int stop_vcpu;      /* vCPU that raised it, -1 = the debugger asked */
-	int stop_sig;       /* its signal, -1 = the stub's */
-	int step_vcpu;      /* vCPU being single-stepped, -1 = none */
-	bool detach_pending; /* detached while halting: let the VM go once halted */
-	uint64_t halt_t0;   /* platform ticks when the halt was raised */
+	bool attached;           /* atomic: breakpoint exceptions of vm come to us */
+	uint32_t state;          /* atomic: RUN, HALTING, HALTED */
+	uint32_t claim;          /* atomic: someone raised the stop being handled */
+	int stop_vcpu;           /* vCPU that raised it, -1 = the debugger asked */
+	int stop_sig;            /* its signal, -1 = the stub's */
+	int step_vcpu;           /* vCPU being single-stepped, -1 = none */
+	bool detach_pending;     /* detached while halting: let the VM go once halted */
+	uint64_t halt_t0;        /* platform ticks when the halt was raised */
 	struct spinlock bp_lock; /* the table: edited by the tick, searched by vCPU CPUs */
 	struct gdb_bp bp[GDB_MAX_BP];
 } g = {.stop_vcpu = -1, .step_vcpu = -1};
@@ -156,8 +156,12 @@ static int bp_add(struct vcpu *v, uint64_t va, uint64_t kind, uint8_t flag)
 	    !(h = vm_gpa_to_hva(v->vm, gpa, len)))
 		return -FV_EFAULT;
 	spin_lock(&g.bp_lock);
-	*b = (struct gdb_bp){.used = true, .flags = flag, .len = (uint8_t)len, .va = va,
-	                     .gpa = gpa, .boots = v->vm->boots};
+	*b = (struct gdb_bp){.used = true,
+	                     .flags = flag,
+	                     .len = (uint8_t)len,
+	                     .va = va,
+	                     .gpa = gpa,
+	                     .boots = v->vm->boots};
 	memcpy(b->orig, h, len);
 	memcpy(h, insn, len);
 	spin_unlock(&g.bp_lock);
@@ -175,8 +179,8 @@ static int bp_del(uint64_t va, uint8_t flag)
 	b->flags &= (uint8_t)~flag;
 	if (!b->flags) {
 		/* After a reboot the image was reloaded: nothing of ours is left to undo. */
-		uint8_t *h = g.vm && g.vm->boots == b->boots ? vm_gpa_to_hva(g.vm, b->gpa, b->len)
-		                                              : NULL;
+		uint8_t *h =
+		    g.vm && g.vm->boots == b->boots ? vm_gpa_to_hva(g.vm, b->gpa, b->len) : NULL;
 		if (h)
 			memcpy(h, b->orig, b->len);
 		b->used = false;
@@ -201,9 +205,9 @@ bool gdb_breakpoint_hit(struct vcpu *v, uint64_t pc)
 	spin_lock(&g.bp_lock);
 	for (unsigned i = 0; i < GDB_MAX_BP && !ours; i++) {
 		const struct gdb_bp *b = &g.bp[i];
-		ours = b->used && b->va == pc &&
-		       ((b->flags & BPF_USER) ||
-		        ((b->flags & BPF_STEP) && g.step_vcpu == (int)v->id));
+		ours =
+		    b->used && b->va == pc &&
+		    ((b->flags & BPF_USER) || ((b->flags & BPF_STEP) && g.step_vcpu == (int)v->id));
 	}
 	spin_unlock(&g.bp_lock);
 	if (ours)
@@ -238,8 +242,7 @@ static int op_reg_write(void *ctx, unsigned tid, unsigned regno, uint64_t val)
 	return v ? gdb_arch_reg_write(v, regno, val) : -FV_ENOENT;
 }
 
-static int op_mem_read(void *ctx, unsigned tid, uint64_t addr, uint8_t *buf, size_t len,
-                       bool phys)
+static int op_mem_read(void *ctx, unsigned tid, uint64_t addr, uint8_t *buf, size_t len, bool phys)
 {
 	UNUSED(ctx);
 	struct vcpu *v = vcpu_of(tid);
@@ -280,8 +283,8 @@ static int arm_step(struct vcpu *v)
 		return -FV_EFAULT;
 	if ((b[0] & 3) == 3 && mem_access(v, pc + 2, b + 2, 2, false, false))
 		return -FV_EFAULT;
-	uint32_t insn = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	                (uint32_t)b[3] << 24;
+	uint32_t insn =
+	    (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	int ret = gdb_arch_next_pc(v, insn, &next);
 	if (ret)
 		return ret;

@@ -13,7 +13,8 @@ typedef void (*gdb_cmd_fn)(struct gdb_stub *s, const char *p);
 
 static void send_frame(struct gdb_stub *s, const char *payload)
 {
-	size_t n = gdb_rsp_encode((const uint8_t *)payload, strlen(payload), s->out, sizeof(s->out));
+	size_t n =
+	    gdb_rsp_encode((const uint8_t *)payload, strlen(payload), s->out, sizeof(s->out));
 	if (!n)
 		return; /* cannot happen: replies are bounded by GDB_RSP_MAX */
 	s->out_len = (uint32_t)n;
@@ -287,9 +288,9 @@ static void cmd_X(struct gdb_stub *s, const char *p)
 		reply_str(s, "E01");
 		return;
 	}
-	int ret = len ? s->ops->mem_write(s->ctx, s->g_tid, addr, s->rsp.buf + off, (size_t)len,
-	                                  false)
-	              : 0;
+	int ret =
+	    len ? s->ops->mem_write(s->ctx, s->g_tid, addr, s->rsp.buf + off, (size_t)len, false)
+	        : 0;
 	if (ret)
 		reply_err(s, ret);
 	else
@@ -548,8 +549,8 @@ static void monitor_gpa(struct gdb_stub *s, const char *args)
 		return;
 	}
 	for (uint64_t i = 0; i < len; i += 16) {
-		size_t o = (size_t)fv_snprintf(line, sizeof(line), "%016lx:",
-		                               (unsigned long)(addr + i));
+		size_t o =
+		    (size_t)fv_snprintf(line, sizeof(line), "%016lx:", (unsigned long)(addr + i));
 		for (uint64_t k = i; k < len && k < i + 16; k++)
 			o += (size_t)fv_snprintf(line + o, sizeof(line) - o, " %02x", buf[k]);
 		fv_snprintf(line + o, sizeof(line) - o, "\n");
@@ -627,11 +628,10 @@ static void cmd_Q(struct gdb_stub *s, const char *p)
 }
 
 static const gdb_cmd_fn cmds[128] = {
-    ['?'] = cmd_status, ['g'] = cmd_g, ['G'] = cmd_G, ['p'] = cmd_p, ['P'] = cmd_P,
-    ['m'] = cmd_m,      ['M'] = cmd_M, ['X'] = cmd_X, ['Z'] = cmd_Z, ['z'] = cmd_z,
-    ['c'] = cmd_c,      ['s'] = cmd_s, ['C'] = cmd_C, ['S'] = cmd_S, ['H'] = cmd_H,
-    ['T'] = cmd_T,      ['D'] = cmd_D, ['k'] = cmd_k, ['v'] = cmd_v, ['q'] = cmd_q,
-    ['Q'] = cmd_Q,
+    ['?'] = cmd_status, ['g'] = cmd_g, ['G'] = cmd_G, ['p'] = cmd_p, ['P'] = cmd_P, ['m'] = cmd_m,
+    ['M'] = cmd_M,      ['X'] = cmd_X, ['Z'] = cmd_Z, ['z'] = cmd_z, ['c'] = cmd_c, ['s'] = cmd_s,
+    ['C'] = cmd_C,      ['S'] = cmd_S, ['H'] = cmd_H, ['T'] = cmd_T, ['D'] = cmd_D, ['k'] = cmd_k,
+    ['v'] = cmd_v,      ['q'] = cmd_q, ['Q'] = cmd_Q,
 };
 
 static void packet(struct gdb_stub *s)
@@ -639,6 +639,9 @@ static void packet(struct gdb_stub *s)
 	const char *p = (const char *)s->rsp.buf;
 	uint8_t c = s->rsp.buf[0];
 	s->packets++;
+	/* A new gdb starts with qSupported and expects acks until it asks for none again. */
+	if (starts(p, "qSupported", NULL))
+		s->noack = false;
 	if (!s->noack)
 		s->ops->send(s->ctx, (const uint8_t *)"+", 1);
 	/* A NUL inside a non-X packet would cut the string parsers short: refuse it. */

@@ -51,7 +51,8 @@ struct gdb_stub_ops {
 	int (*reg_read)(void *ctx, unsigned tid, unsigned regno, uint64_t *val, unsigned *size);
 	int (*reg_write)(void *ctx, unsigned tid, unsigned regno, uint64_t val);
 	/* Guest virtual (through tid's own page tables) or, with phys, guest physical memory. */
-	int (*mem_read)(void *ctx, unsigned tid, uint64_t addr, uint8_t *buf, size_t len, bool phys);
+	int (*mem_read)(void *ctx, unsigned tid, uint64_t addr, uint8_t *buf, size_t len,
+	                bool phys);
 	int (*mem_write)(void *ctx, unsigned tid, uint64_t addr, const uint8_t *buf, size_t len,
 	                 bool phys);
 	/* Insert/remove a Z-type (GDB_BP_*, GDB_WP_*) point; -FV_ENOTSUP = not offered. */

@@ -27,8 +27,8 @@ enum hostdev_kind {
 	HOSTDEV_NONE = 0, /* empty slot or not probed */
 	HOSTDEV_DISK,
 	HOSTDEV_NIC,
-	HOSTDEV_OTHER,  /* a device type Ferrovisor has no driver for */
-	HOSTDEV_BROKEN, /* probe failed (legacy device, refused features ...) */
+	HOSTDEV_OTHER,   /* a device type Ferrovisor has no driver for */
+	HOSTDEV_BROKEN,  /* probe failed (legacy device, refused features ...) */
 	HOSTDEV_CONSOLE, /* virtio console: the hypervisor's gdb channel */
 };
 

@@ -38,8 +38,7 @@ int vcon_phys_init(struct vcon_phys *c, uintptr_t base)
 		return ret;
 	c->nr_rx = (uint16_t)MIN(VCON_PHYS_RX_BUFS, c->dev.q[RXQ].size);
 	c->nr_tx = (uint16_t)MIN(VCON_PHYS_TX_BUFS, c->dev.q[TXQ].size);
-	size_t pages =
-	    ((size_t)(c->nr_rx + c->nr_tx) * VCON_PHYS_BUF + PAGE_SIZE - 1) / PAGE_SIZE;
+	size_t pages = ((size_t)(c->nr_rx + c->nr_tx) * VCON_PHYS_BUF + PAGE_SIZE - 1) / PAGE_SIZE;
 	hpa_t pa;
 	if (mem_alloc_pages(pages, 1, &pa) != 0) {
 		vphys_shutdown(&c->dev);

@@ -77,7 +77,8 @@ int gdb_arch_reg_read(struct vcpu *v, unsigned regno, uint64_t *val, unsigned *s
 		*val = a->fp.fcsr & 0xff;
 		*size = 4;
 	} else if (regno == GDB_REG_CSR0 + CSR_SIP) {
-		/* VS-level pending bits sit one above the S ones in hvip (VSSIP = bit 2 -> SSIP = 1). */
+		/* VS-level pending bits sit one above the S ones in hvip (VSSIP = bit 2 -> SSIP =
+		 * 1). */
 		uint64_t hvip = a->csr.hvip;
 		uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE);
 		if (virq & VIRQ_SOFT)
@@ -185,38 +186,42 @@ void gdb_arch_time_shift(struct vm *vm, uint64_t ticks)
 	vm->arch.htimedelta -= ticks;
 }
 
-#define XREG(name, n)                                                                              \
-	"<reg name=\"" name "\" bitsize=\"64\" regnum=\"" #n "\" type=\"int\"/>"
+#define XREG(name, n) "<reg name=\"" name "\" bitsize=\"64\" regnum=\"" #n "\" type=\"int\"/>"
 #define FREG(name, n)                                                                              \
 	"<reg name=\"" name "\" bitsize=\"64\" regnum=\"" #n "\" type=\"ieee_double\"/>"
 #define CREG(name, n) "<reg name=\"" name "\" bitsize=\"64\" regnum=\"" #n "\"/>"
 
+/* clang-format off */
 static const char target_xml[] =
     "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
     "<target version=\"1.0\"><architecture>riscv:rv64</architecture>"
-    "<feature name=\"org.gnu.gdb.riscv.cpu\">" XREG("zero", 0) XREG("ra", 1) XREG(
-        "sp", 2) XREG("gp", 3) XREG("tp", 4) XREG("t0", 5) XREG("t1", 6) XREG("t2", 7)
-        XREG("fp", 8) XREG("s1", 9) XREG("a0", 10) XREG("a1", 11) XREG("a2", 12) XREG(
-            "a3", 13) XREG("a4", 14) XREG("a5", 15) XREG("a6", 16) XREG("a7", 17)
-            XREG("s2", 18) XREG("s3", 19) XREG("s4", 20) XREG("s5", 21) XREG("s6", 22)
-                XREG("s7", 23) XREG("s8", 24) XREG("s9", 25) XREG("s10", 26)
-                    XREG("s11", 27) XREG("t3", 28) XREG("t4", 29) XREG("t5", 30)
-                        XREG("t6", 31) "<reg name=\"pc\" bitsize=\"64\" regnum=\"32\" "
-                                       "type=\"code_ptr\"/></feature>"
-    "<feature name=\"org.gnu.gdb.riscv.fpu\">" FREG("ft0", 33) FREG("ft1", 34) FREG(
-        "ft2", 35) FREG("ft3", 36) FREG("ft4", 37) FREG("ft5", 38) FREG("ft6", 39)
-        FREG("ft7", 40) FREG("fs0", 41) FREG("fs1", 42) FREG("fa0", 43) FREG("fa1", 44)
-            FREG("fa2", 45) FREG("fa3", 46) FREG("fa4", 47) FREG("fa5", 48) FREG("fa6", 49)
-                FREG("fa7", 50) FREG("fs2", 51) FREG("fs3", 52) FREG("fs4", 53)
-                    FREG("fs5", 54) FREG("fs6", 55) FREG("fs7", 56) FREG("fs8", 57)
-                        FREG("fs9", 58) FREG("fs10", 59) FREG("fs11", 60) FREG("ft8", 61)
-                            FREG("ft9", 62) FREG("ft10", 63) FREG("ft11", 64)
+    "<feature name=\"org.gnu.gdb.riscv.cpu\">"
+    XREG("zero", 0) XREG("ra", 1) XREG("sp", 2) XREG("gp", 3)
+    XREG("tp", 4) XREG("t0", 5) XREG("t1", 6) XREG("t2", 7)
+    XREG("fp", 8) XREG("s1", 9) XREG("a0", 10) XREG("a1", 11)
+    XREG("a2", 12) XREG("a3", 13) XREG("a4", 14) XREG("a5", 15)
+    XREG("a6", 16) XREG("a7", 17) XREG("s2", 18) XREG("s3", 19)
+    XREG("s4", 20) XREG("s5", 21) XREG("s6", 22) XREG("s7", 23)
+    XREG("s8", 24) XREG("s9", 25) XREG("s10", 26) XREG("s11", 27)
+    XREG("t3", 28) XREG("t4", 29) XREG("t5", 30) XREG("t6", 31)
+    "<reg name=\"pc\" bitsize=\"64\" regnum=\"32\" type=\"code_ptr\"/></feature>"
+    "<feature name=\"org.gnu.gdb.riscv.fpu\">"
+    FREG("ft0", 33) FREG("ft1", 34) FREG("ft2", 35) FREG("ft3", 36)
+    FREG("ft4", 37) FREG("ft5", 38) FREG("ft6", 39) FREG("ft7", 40)
+    FREG("fs0", 41) FREG("fs1", 42) FREG("fa0", 43) FREG("fa1", 44)
+    FREG("fa2", 45) FREG("fa3", 46) FREG("fa4", 47) FREG("fa5", 48)
+    FREG("fa6", 49) FREG("fa7", 50) FREG("fs2", 51) FREG("fs3", 52)
+    FREG("fs4", 53) FREG("fs5", 54) FREG("fs6", 55) FREG("fs7", 56)
+    FREG("fs8", 57) FREG("fs9", 58) FREG("fs10", 59) FREG("fs11", 60)
+    FREG("ft8", 61) FREG("ft9", 62) FREG("ft10", 63) FREG("ft11", 64)
     "<reg name=\"fflags\" bitsize=\"32\" regnum=\"66\" type=\"int\"/>"
     "<reg name=\"frm\" bitsize=\"32\" regnum=\"67\" type=\"int\"/>"
     "<reg name=\"fcsr\" bitsize=\"32\" regnum=\"68\" type=\"int\"/></feature>"
-    "<feature name=\"org.gnu.gdb.riscv.csr\">" CREG("sstatus", 321) CREG("sie", 325) CREG(
-        "stvec", 326) CREG("sscratch", 385) CREG("sepc", 386) CREG("scause", 387)
-        CREG("stval", 388) CREG("sip", 389) CREG("satp", 449) "</feature></target>";
+    "<feature name=\"org.gnu.gdb.riscv.csr\">"
+    CREG("sstatus", 321) CREG("sie", 325) CREG("stvec", 326) CREG("sscratch", 385)
+    CREG("sepc", 386) CREG("scause", 387) CREG("stval", 388) CREG("sip", 389)
+    CREG("satp", 449) "</feature></target>";
+/* clang-format on */
 
 _Static_assert(GDB_REG_CSR0 + CSR_SATP == 449 && GDB_REG_CSR0 + CSR_SSTATUS == 321,
                "CSR register numbers in the XML");

@@ -76,7 +76,8 @@ int riscv_ptwalk(uint64_t satp, uint64_t va, unsigned flags, ptwalk_read_fn rd, 
 			return -FV_EFAULT;
 		uint64_t ppn = PTE_PPN(pte);
 		uint64_t page_mask = (1ULL << shift) - 1;
-		/* A superpage's low PPN bits must be zero (misaligned superpage, §10.3.2 step 6). */
+		/* A superpage's low PPN bits must be zero (misaligned superpage, §10.3.2 step 6).
+		 */
 		if ((ppn << 12) & page_mask)
 			return -FV_EFAULT;
 		if (pte & PTE_NAPOT_BIT) {
