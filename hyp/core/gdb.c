@@ -18,6 +18,7 @@
 #include "lib/string.h"
 
 #define GDB_MAX_BP 64
+#define GDB_MAX_WP 64     /* a table limit, not a hardware one: each is a page permission */
 #define BPF_USER   BIT(0) /* Z0/Z1 from gdb */
 #define BPF_STEP   BIT(1) /* the point a single step runs to */
 
@@ -31,6 +32,13 @@ struct gdb_bp {
 	uint8_t orig[4];
 	uint64_t va, gpa;
 	uint64_t boots; /* vm->boots when patched: a reboot reloaded the memory */
+};
+
+struct gdb_wp {
+	bool used;
+	uint8_t type; /* GDB_WP_WRITE, GDB_WP_READ, GDB_WP_ACCESS */
+	uint64_t va, gpa, len;
+	uint64_t boots;
 };
 
 static struct {
@@ -48,6 +56,8 @@ static struct {
 	uint64_t halt_t0;        /* platform ticks when the halt was raised */
 	struct spinlock bp_lock; /* the table: edited by the tick, searched by vCPU CPUs */
 	struct gdb_bp bp[GDB_MAX_BP];
+	struct gdb_wp wp[GDB_MAX_WP]; /* under bp_lock too */
+	char stop_extra[40];          /* "watch:ADDR;" of the stop being raised */
 } g = {.stop_vcpu = -1, .step_vcpu = -1};
 
 static struct vcpu *vcpu_of(unsigned tid)
@@ -56,11 +66,12 @@ static struct vcpu *vcpu_of(unsigned tid)
 }
 
 /* Any CPU: hold every vCPU of the VM and record who stopped it (first caller wins). */
-static void raise_stop(int vcpu, int sig)
+static void raise_stop(int vcpu, int sig, const char *extra)
 {
 	struct vm *vm = g.vm;
 	if (!vm || __atomic_exchange_n(&g.claim, 1, __ATOMIC_ACQ_REL))
 		return;
+	fv_snprintf(g.stop_extra, sizeof(g.stop_extra), "%s", extra);
 	g.stop_vcpu = vcpu;
 	g.stop_sig = sig;
 	g.halt_t0 = arch_time_ticks();
@@ -211,13 +222,153 @@ bool gdb_breakpoint_hit(struct vcpu *v, uint64_t pc)
 	}
 	spin_unlock(&g.bp_lock);
 	if (ours)
-		raise_stop((int)v->id, GDB_SIGTRAP);
+		raise_stop((int)v->id, GDB_SIGTRAP, "");
 	return ours;
 }
 
 bool gdb_vm_attached(const struct vm *vm)
 {
 	return vm && vm == g.vm && __atomic_load_n(&g.attached, __ATOMIC_ACQUIRE);
+}
+
+/* --- watchpoints (console tick, VM halted; looked up by vCPU CPUs under bp_lock) --- */
+
+static uint64_t page_of(uint64_t gpa)
+{
+	return gpa & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+/* Whether watch w covers any byte of page. */
+static bool wp_on_page(const struct gdb_wp *w, uint64_t page)
+{
+	return w->used && w->gpa < page + PAGE_SIZE && page < w->gpa + w->len;
+}
+
+/* Set page's stage-2 permissions from the watches left on it. */
+static void wp_reprotect(struct vm *vm, uint64_t page)
+{
+	bool trap_r = false, trap_w = false;
+	for (unsigned i = 0; i < GDB_MAX_WP; i++) {
+		const struct gdb_wp *w = &g.wp[i];
+		if (!wp_on_page(w, page) || w->boots != vm->boots)
+			continue;
+		trap_w = true; /* any watch traps writes: R cannot go without W (W needs R) */
+		trap_r = trap_r || w->type != GDB_WP_WRITE;
+	}
+	gdb_arch_protect(vm, page, trap_r, trap_w);
+}
+
+static int wp_add(struct vcpu *v, unsigned type, uint64_t va, uint64_t len)
+{
+	struct gdb_wp *w = NULL;
+	uint64_t gpa, gpa_end;
+	/* One watch may span two pages; both must be guest RAM and contiguous in it. */
+	if (len == 0 || len > PAGE_SIZE || va + len < va)
+		return -FV_EINVAL;
+	if (gdb_arch_translate(v, va, &gpa) || gdb_arch_translate(v, va + len - 1, &gpa_end) ||
+	    gpa_end != gpa + len - 1 || !vm_gpa_to_hva(v->vm, gpa, len))
+		return -FV_EFAULT;
+	for (unsigned i = 0; i < GDB_MAX_WP && !w; i++)
+		if (!g.wp[i].used)
+			w = &g.wp[i];
+	if (!w)
+		return -FV_ENOSPC;
+	spin_lock(&g.bp_lock);
+	*w = (struct gdb_wp){.used = true,
+	                     .type = (uint8_t)type,
+	                     .va = va,
+	                     .gpa = gpa,
+	                     .len = len,
+	                     .boots = v->vm->boots};
+	spin_unlock(&g.bp_lock);
+	wp_reprotect(v->vm, page_of(gpa));
+	if (page_of(gpa_end) != page_of(gpa))
+		wp_reprotect(v->vm, page_of(gpa_end));
+	return 0;
+}
+
+static void wp_drop(struct gdb_wp *w)
+{
+	uint64_t first = page_of(w->gpa), last = page_of(w->gpa + w->len - 1);
+	spin_lock(&g.bp_lock);
+	w->used = false;
+	spin_unlock(&g.bp_lock);
+	if (g.vm) {
+		wp_reprotect(g.vm, first);
+		if (last != first)
+			wp_reprotect(g.vm, last);
+	}
+}
+
+static int wp_del(unsigned type, uint64_t va, uint64_t len)
+{
+	for (unsigned i = 0; i < GDB_MAX_WP; i++) {
+		struct gdb_wp *w = &g.wp[i];
+		if (w->used && w->type == type && w->va == va && w->len == len) {
+			wp_drop(w);
+			return 0;
+		}
+	}
+	return -FV_ENOENT;
+}
+
+static void wp_del_all(void)
+{
+	for (unsigned i = 0; i < GDB_MAX_WP; i++)
+		if (g.wp[i].used)
+			wp_drop(&g.wp[i]);
+}
+
+bool gdb_watch_page(const struct vm *vm, uint64_t gpa)
+{
+	if (!gdb_vm_attached(vm))
+		return false;
+	bool on = false;
+	spin_lock(&g.bp_lock);
+	for (unsigned i = 0; i < GDB_MAX_WP && !on; i++)
+		on = wp_on_page(&g.wp[i], page_of(gpa));
+	spin_unlock(&g.bp_lock);
+	return on;
+}
+
+/* Whether watch w wants to see this kind of access. */
+static bool wp_wants(const struct gdb_wp *w, bool is_store)
+{
+	return w->type == GDB_WP_ACCESS || (w->type == GDB_WP_WRITE) == is_store;
+}
+
+enum gdb_watch_verdict gdb_watch_fault(struct vcpu *v, uint64_t gpa, unsigned width, bool is_store)
+{
+	if (!gdb_vm_attached(v->vm))
+		return GDB_WATCH_NONE;
+	const struct gdb_wp *hit = NULL;
+	bool on_page = false;
+	spin_lock(&g.bp_lock);
+	for (unsigned i = 0; i < GDB_MAX_WP && !hit; i++) {
+		const struct gdb_wp *w = &g.wp[i];
+		if (!wp_on_page(w, page_of(gpa)))
+			continue;
+		on_page = true;
+		/* width 0: an access we cannot size or emulate counts as touching the watch. */
+		if (width == 0 ||
+		    (wp_wants(w, is_store) && gpa < w->gpa + w->len && w->gpa < gpa + width))
+			hit = w;
+	}
+	char extra[40] = "";
+	if (hit)
+		fv_snprintf(
+		    extra, sizeof(extra), "%s:%lx;",
+		    hit->type == GDB_WP_WRITE  ? "watch"
+		    : hit->type == GDB_WP_READ ? "rwatch"
+		                               : "awatch",
+		    (unsigned long)(hit->va + (gpa > hit->gpa && width ? gpa - hit->gpa : 0)));
+	spin_unlock(&g.bp_lock);
+	if (!on_page)
+		return GDB_WATCH_NONE;
+	if (!hit)
+		return GDB_WATCH_MISS;
+	raise_stop((int)v->id, GDB_SIGTRAP, extra);
+	return GDB_WATCH_HIT;
 }
 
 /* --- stub target operations --- */
@@ -271,7 +422,8 @@ static int op_point(void *ctx, unsigned tid, unsigned type, uint64_t addr, uint6
 	/* Hardware breakpoints are software ones too: no trigger is taken from the guest. */
 	if (type == GDB_BP_SW || type == GDB_BP_HW)
 		return insert ? bp_add(v, addr, kind, BPF_USER) : bp_del(addr, BPF_USER);
-	return -FV_ENOTSUP;
+	/* Watchpoints: kind is the length in bytes. */
+	return insert ? wp_add(v, type, addr, kind) : wp_del(type, addr, kind);
 }
 
 /* Arm a step of v: a step point where its current instruction leads. */
@@ -329,7 +481,7 @@ static void op_halt(void *ctx)
 	if (__atomic_load_n(&g.state, __ATOMIC_ACQUIRE) == HALTED)
 		gdb_stub_stopped(&g.stub, g.stub.g_tid, -1, "");
 	else
-		raise_stop(-1, -1);
+		raise_stop(-1, -1, "");
 }
 
 static void let_go(struct vm *vm);
@@ -338,6 +490,7 @@ static void op_detach(void *ctx)
 {
 	UNUSED(ctx);
 	bp_del_all(BPF_USER | BPF_STEP);
+	wp_del_all();
 	g.step_vcpu = -1;
 	__atomic_store_n(&g.attached, false, __ATOMIC_RELEASE);
 	struct vm *vm = g.vm;
@@ -424,6 +577,7 @@ void gdb_poll(void)
 		/* Destroyed (or replaced by a VM of the same name): start over with it. */
 		__atomic_store_n(&g.attached, false, __ATOMIC_RELEASE);
 		memset(g.bp, 0, sizeof(g.bp));
+		memset(g.wp, 0, sizeof(g.wp));
 		g.vm = vm;
 		g.state = RUN;
 		g.claim = 0;
@@ -447,6 +601,6 @@ void gdb_poll(void)
 			return;
 		}
 		int tid = g.stop_vcpu >= 0 ? g.stop_vcpu : (int)g.stub.g_tid;
-		gdb_stub_stopped(&g.stub, (unsigned)tid, g.stop_sig, "");
+		gdb_stub_stopped(&g.stub, (unsigned)tid, g.stop_sig, g.stop_extra);
 	}
 }

@@ -45,6 +45,25 @@ bool gdb_vm_attached(const struct vm *vm);
  */
 bool gdb_breakpoint_hit(struct vcpu *v, uint64_t pc);
 
+/*
+ * Watchpoints (Z2 write, Z3 read, Z4 access) trap through stage-2 permissions at page
+ * granularity: a watched page loses W (write watches) or R (read/access watches) while a
+ * debugger is attached. What an arch fault handler asks about such a fault:
+ */
+enum gdb_watch_verdict {
+	GDB_WATCH_NONE = 0, /* not a watched page: handle the fault as always */
+	GDB_WATCH_HIT,      /* the access touches a watched range: the VM is halting */
+	GDB_WATCH_MISS,     /* another byte of a watched page: emulate the access, go on */
+};
+/*
+ * v's explicit access of width bytes at gpa (is_store) faulted; width 0 = an access the arch
+ * cannot decode (it counts as a hit on the page's first matching watch, so it is never
+ * silently skipped). v's own CPU, exit handler.
+ */
+enum gdb_watch_verdict gdb_watch_fault(struct vcpu *v, uint64_t gpa, unsigned width, bool is_store);
+/* Whether gpa lies in a page with watches (cheap; v's own CPU). */
+bool gdb_watch_page(const struct vm *vm, uint64_t gpa);
+
 /* --- arch hooks (hyp/arch/<arch>/gdb_arch.c); v is halted and off every CPU --- */
 int gdb_arch_reg_read(struct vcpu *v, unsigned regno, uint64_t *val, unsigned *size);
 int gdb_arch_reg_write(struct vcpu *v, unsigned regno, uint64_t val);
@@ -60,6 +79,11 @@ int gdb_arch_next_pc(struct vcpu *v, uint32_t insn, uint64_t *next);
 unsigned gdb_arch_bp_insn(uint64_t kind, uint8_t out[4]);
 /* The VM was halted for ticks platform ticks: keep its clock from jumping. */
 void gdb_arch_time_shift(struct vm *vm, uint64_t ticks);
+/*
+ * Make guest-physical page gpa_page trap writes (trap_w) and/or reads (trap_r) through
+ * stage-2, or give it back full access (neither). Every vCPU of vm halted. 0 or -fv_err.
+ */
+int gdb_arch_protect(struct vm *vm, uint64_t gpa_page, bool trap_r, bool trap_w);
 /* Target description XML for qXfer:features:read. */
 const char *gdb_arch_target_xml(void);
 

@@ -5,6 +5,7 @@
  * vcpu->arch.ctx; they return true when the core scheduler must act.
  */
 #include "arch/riscv/csr.h"
+#include "arch/riscv/gdb_arch.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/vinsn.h"
@@ -137,6 +138,10 @@ static bool exit_virtual_inst(struct vcpu *v)
 
 static bool exit_guest_page_fault(struct vcpu *v)
 {
+	bool leave;
+	/* A page a debugger watchpoint protects (gdb_arch.c); only while one is attached. */
+	if (gdb_vm_attached(v->vm) && riscv_gdb_watch_fault(v, &leave))
+		return leave || v->state != VCPU_RUNNING;
 	v->stats.by_kind[EXIT_MMIO]++;
 	riscv_handle_guest_page_fault(v);
 	return v->state != VCPU_RUNNING;

@@ -8,6 +8,9 @@
  * every CPU, so its saved state (vcpu->arch) is the whole truth.
  */
 #include "arch/riscv/csr.h"
+#include "arch/riscv/gdb_arch.h"
+#include "arch/riscv/insn_decode.h"
+#include "arch/riscv/stage2_pt.h"
 #include "arch/riscv/next_pc.h"
 #include "arch/riscv/ptwalk.h"
 #include "arch/riscv/riscv.h"
@@ -173,6 +176,88 @@ unsigned gdb_arch_bp_insn(uint64_t kind, uint8_t out[4])
 		return 4;
 	}
 	return 0;
+}
+
+int gdb_arch_protect(struct vm *vm, uint64_t gpa_page, bool trap_r, bool trap_w)
+{
+	/* RAM is mapped RWX (arch_vm_map_ram); W needs R, so trapping reads traps writes too. */
+	unsigned perms = STAGE2_R | STAGE2_W | STAGE2_X;
+	if (trap_r)
+		perms = STAGE2_X;
+	else if (trap_w)
+		perms = STAGE2_R | STAGE2_X;
+	if (!vm_gpa_to_hva(vm, gpa_page, PAGE_SIZE))
+		return -FV_EFAULT; /* not RAM: nothing the watch could protect */
+	spin_lock(&vm->mem_lock);
+	int ret = stage2_pt_set_perms(&vm->arch.s2, gpa_page, PAGE_SIZE, perms);
+	spin_unlock(&vm->mem_lock);
+	/*
+	 * Every vCPU is off its CPU: a new generation makes each CPU flush this
+	 * VM's G-stage entries before it runs one of them again (arch_vcpu_load).
+	 */
+	__atomic_fetch_add(&vm->mem_gen, 1, __ATOMIC_RELEASE);
+	riscv_hfence_gvma_vmid(vm->arch.vmid);
+	return ret;
+}
+
+/* Do the guest's load/store a on host memory, as the hardware would have. */
+static bool emulate(struct vcpu *v, uint64_t gpa, const struct mmio_access *a)
+{
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	uint8_t *h = vm_gpa_to_hva(v->vm, gpa, a->width);
+	if (!h)
+		return false;
+	if (a->is_store) {
+		uint64_t val = a->reg ? ctx->x[a->reg] : 0;
+		for (unsigned i = 0; i < a->width; i++)
+			__atomic_store_n(&h[i], (uint8_t)(val >> (8 * i)), __ATOMIC_RELAXED);
+	} else {
+		uint64_t val = 0;
+		for (unsigned i = 0; i < a->width; i++)
+			val |= (uint64_t)__atomic_load_n(&h[i], __ATOMIC_RELAXED) << (8 * i);
+		if (a->reg)
+			ctx->x[a->reg] = insn_mmio_extend(val, a);
+	}
+	ctx->sepc += a->insn_len;
+	return true;
+}
+
+bool riscv_gdb_watch_fault(struct vcpu *v, bool *leave)
+{
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	bool is_store = ctx->scause == EXC_STORE_GUEST_PF;
+	uint64_t gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	if (!gdb_watch_page(v->vm, gpa))
+		return false;
+	struct mmio_access a;
+	int ret = -FV_EINVAL;
+	if (ctx->htinst)
+		ret = insn_decode_transformed(ctx->htinst, &a);
+	if (ret == -FV_EINVAL) {
+		uint32_t insn;
+		ret = riscv_guest_fetch_insn(ctx->sepc, &insn) ? insn_decode_raw(insn, &a)
+		                                               : -FV_EFAULT;
+	}
+	bool plain = ret == INSN_DECODE_MMIO && a.is_store == is_store;
+	uint64_t start = plain && ctx->htinst ? gpa - a.addr_offset : gpa;
+	/*
+	 * An access we cannot size or emulate (AMO, LR/SC, FP, the guest's own
+	 * page-table walk) stops the VM as a hit rather than slipping past.
+	 */
+	enum gdb_watch_verdict vd = gdb_watch_fault(v, start, plain ? a.width : 0, is_store);
+	if (vd == GDB_WATCH_NONE)
+		return false;
+	if (vd == GDB_WATCH_HIT) {
+		*leave = true;
+		return true;
+	}
+	*leave = false;
+	if (!emulate(v, start, &a)) {
+		/* The page is RAM (it is watched): cannot happen; stop rather than loop. */
+		vm_request(v->vm, VM_ACTION_CRASH, "gdb: watched access could not be emulated");
+		*leave = true;
+	}
+	return true;
 }
 
 void gdb_arch_time_shift(struct vm *vm, uint64_t ticks)
