@@ -100,9 +100,13 @@ def test_gdb_session():
             "stepi",
             "print/x $pc",
             "print gdb_watched",
-            # Z2 is not offered (docs/debugging.md): gdb watches by single-stepping.
-            "set can-use-hw-watchpoints 0",
+            "print gdb_second_count",
+            # A stage-2 watchpoint: its page traps writes; vCPU 1 keeps writing
+            # gdb_second_count on the same page, which must go on silently.
             "watch gdb_watched",
+            "continue",
+            "print gdb_second_count",
+            "rwatch gdb_flag",
             "continue",
             "delete",
             "info registers sstatus stvec satp",
@@ -123,9 +127,15 @@ def test_gdb_session():
         pcs = [int(x, 16) for x in re.findall(r"^\$\d+ = (0x[0-9a-f]+)$", out, re.M)]
         assert len(pcs) >= 2 and pcs[1] - pcs[0] in (2, 4), out
         # The watchpoint catches the write with the right old and new values.
+        assert "Hardware watchpoint 2: gdb_watched" in out, out
         m = re.search(r"Old value = (\d+)\s+New value = (\d+)", out)
         assert m, out
         assert int(m.group(2)) == int(m.group(1)) + 2, out
+        # Writes to other bytes of the watched page were emulated, not reported.
+        counts = [int(x) for x in re.findall(r"^\$\d+ = (\d+)$", out, re.M)]
+        assert len(counts) >= 3 and counts[2] > counts[1], out
+        # A read watchpoint stops at the load, with the value read.
+        assert re.search(r"Hardware read watchpoint 3: gdb_flag\s+Value = 0", out), out
         assert re.search(r"^sstatus\s+0x[0-9a-f]+", out, re.M), out
         assert re.search(r"^0000000080200000:( [0-9a-f]{2}){16}", out, re.M), out
         assert "detached" in out, out
