@@ -8,6 +8,7 @@
  *    gdb_flag (`set var gdb_flag = N`), M being the longest stretch of guest
  *    time between two loop rounds seen so far (a halt must not show as a
  *    jump of the guest clock);
+ *  - adds 2 to gdb_watched every 100 ms of guest time (the watchpoint target);
  *  - executes its own ebreak every round and checks that it got the
  *    breakpoint exception itself (with or without a debugger attached);
  *  - prints "gdb_target: tick N ebreaks=E" about every 500 ms of guest time.
@@ -24,14 +25,15 @@
 volatile uint64_t gdb_counter;
 volatile uint64_t gdb_flag;
 volatile uint64_t gdb_second_count;
-volatile uint64_t gdb_watched; /* written once per round: the test's watchpoint target */
+volatile uint64_t gdb_watched; /* += 2 every 100 ms: the test's watchpoint target */
+volatile uint64_t gdb_round;
 
 void gdb_break_here(uint64_t round);
 void second_spin(unsigned long hartid, unsigned long opaque);
 
 __attribute__((noinline)) void gdb_break_here(uint64_t round)
 {
-	gdb_watched = round * 2;
+	gdb_round = round;
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -60,7 +62,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 		smp_start_hart((unsigned long)other, second_spin, 0);
 	printf("gdb_target: ready on hart %lu\n", hartid);
 	uint64_t last = rdtime(), next_tick = last + plat_ms_to_ticks(500), maxgap = 0;
-	uint64_t ebreaks = 0, ticks = 0, flag_seen = 0;
+	uint64_t ebreaks = 0, ticks = 0, flag_seen = 0, next_watch = last;
 	for (uint64_t round = 0;; round++) {
 		gdb_break_here(round);
 		gdb_counter++;
@@ -70,6 +72,14 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 			printf("gdb_target: own ebreak NOT delivered in round %lu\n",
 			       (unsigned long)round);
 		uint64_t now = rdtime();
+		/*
+		 * Rarely, so that a watchpoint on it leaves the guest running a while
+		 * (hart 1 meanwhile writes the same page all the time).
+		 */
+		if (now >= next_watch) {
+			gdb_watched += 2;
+			next_watch = now + plat_ms_to_ticks(100);
+		}
 		if (now - last > maxgap)
 			maxgap = now - last;
 		last = now;

@@ -99,6 +99,7 @@ def test_gdb_session():
             "print/x $pc",
             "stepi",
             "print/x $pc",
+            "delete 1",
             "print gdb_watched",
             "print gdb_second_count",
             # A stage-2 watchpoint: its page traps writes; vCPU 1 keeps writing
@@ -189,3 +190,54 @@ def test_gdb_interrupt_and_garbage():
         q.expect(rf"^\[dbg\] gdb_target: tick {n + 3} ", 60)
         q.assert_absent(r"own ebreak NOT delivered")
         assert_healthy(q)
+
+
+TOOL = fvtest.REPO_ROOT / "build" / "tools" / "ferrovisor"
+BAREMETAL = fvtest.REPO_ROOT / "examples" / "baremetal.yaml"
+
+
+def test_run_gdb_option():
+    """`ferrovisor run --gdb NAME[:PORT]`: the QEMU command gets the gdb channel on loopback
+    only; a VM the configuration does not have, or a bad port, is refused."""
+    p = subprocess.run([str(TOOL), "run", "-n", "--gdb", "smp-vm:4321", str(BAREMETAL)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert "socket,id=fvgdb,host=127.0.0.1,port=4321,server=on,wait=off" in p.stdout, p.stdout
+    assert re.search(r"virtio-serial-device,max_ports=1,bus=virtio-mmio-bus\.7", p.stdout)
+    assert "virtconsole,chardev=fvgdb" in p.stdout
+    assert " -S " not in p.stdout + " " and " -s " not in p.stdout + " "
+    p = subprocess.run([str(TOOL), "run", "-n", "--gdb", "nosuch", str(BAREMETAL)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "no VM named \"nosuch\"" in p.stderr, p.stderr
+    p = subprocess.run([str(TOOL), "run", "-n", "--gdb", "smp-vm:80", str(BAREMETAL)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "not a TCP port" in p.stderr, p.stderr
+    # The hypervisor's own debugging moved to --hyp-gdb.
+    p = subprocess.run([str(TOOL), "run", "-n", "--hyp-gdb", str(BAREMETAL)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and re.search(r" -S -s( |$)", p.stdout), p.stdout
+
+
+@fvtest.timeout(300)
+def test_run_gdb_end_to_end():
+    """Through the tool: `run --gdb hello-vm:PORT` prints where to connect; gdb-multiarch
+    attaches to the hello guest, reads its registers and memory, detaches, and the guest's
+    heartbeat goes on."""
+    port = free_port()
+    cmd = [TOOL, "run", "--config", BAREMETAL, "--gdb", f"hello-vm:{port}", "--timeout", "240"]
+    with fvtest.Qemu(cmd) as q:
+        q.expect(rf"gdb: target remote 127\.0\.0\.1:{port} \(VM hello-vm\)", 30)
+        q.expect(r"^\[hello-vm\] heartbeat 2", 120)
+        global ELF
+        saved, ELF = ELF, fvtest.BUILD_DIR / "guests" / "hello.elf"
+        try:
+            out = run_gdb(port, ["info threads", "print/x $pc", "x/2wx $pc", "detach"])
+        finally:
+            ELF = saved
+        assert re.search(r"^\*\s+1\s+Thread 1 \(vCPU 0", out, re.M), out
+        assert re.search(r"^\$1 = 0x802[0-9a-f]{5}$", out, re.M), out
+        assert re.search(r"^0x802[0-9a-f]{5}.*:\s+0x[0-9a-f]{8}\s+0x[0-9a-f]{8}", out, re.M), out
+        assert "detached" in out, out
+        n = int(q.expect(r"^\[hello-vm\] heartbeat (\d+)\r?\n", 60).group(1))
+        q.expect(rf"^\[hello-vm\] heartbeat {n + 2}\r?\n", 60)
+        q.assert_absent(r"PANIC")
