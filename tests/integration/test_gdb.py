@@ -32,8 +32,8 @@ def gdb_channel(port):
             "-device", "virtconsole,chardev=fvgdb,nr=0"]
 
 
-def run_gdb(port, commands, timeout=240):
-    """gdb-multiarch in batch mode on the guest ELF; returns its whole output."""
+def run_gdb(port, commands, timeout=240, elf=ELF):
+    """gdb-multiarch in batch mode on elf (None: no symbol file); returns its whole output."""
     gdb = shutil.which("gdb-multiarch")
     if not gdb:
         raise fvtest.TestFailure("gdb-multiarch missing: scripts/install-deps.sh installs it")
@@ -42,10 +42,12 @@ def run_gdb(port, commands, timeout=240):
     args = [gdb, "-q", "-nx", "-batch"]
     for c in script:
         args += ["-ex", c]
-    args.append(str(ELF))
+    if elf:
+        args.append(str(elf))
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     out = p.stdout + p.stderr
-    (fvtest.LOG_DIR / f"{fvtest.log_safe(fvtest.current_test_name())}.gdb.log").write_text(
+    log = fvtest.LOG_DIR / f"{fvtest.log_safe(fvtest.current_test_name())}.gdb.log"
+    log.write_text(
         " ".join(args) + "\n" + out)
     return out
 
@@ -228,12 +230,8 @@ def test_run_gdb_end_to_end():
     with fvtest.Qemu(cmd) as q:
         q.expect(rf"gdb: target remote 127\.0\.0\.1:{port} \(VM hello-vm\)", 30)
         q.expect(r"^\[hello-vm\] heartbeat 2", 120)
-        global ELF
-        saved, ELF = ELF, fvtest.BUILD_DIR / "guests" / "hello.elf"
-        try:
-            out = run_gdb(port, ["info threads", "print/x $pc", "x/2wx $pc", "detach"])
-        finally:
-            ELF = saved
+        out = run_gdb(port, ["info threads", "print/x $pc", "x/2wx $pc", "detach"],
+                      elf=fvtest.BUILD_DIR / "guests" / "hello.elf")
         assert re.search(r"^\*\s+1\s+Thread 1 \(vCPU 0", out, re.M), out
         assert re.search(r"^\$1 = 0x802[0-9a-f]{5}$", out, re.M), out
         assert re.search(r"^0x802[0-9a-f]{5}.*:\s+0x[0-9a-f]{8}\s+0x[0-9a-f]{8}", out, re.M), out
