@@ -239,3 +239,20 @@ def test_run_gdb_end_to_end():
         n = int(q.expect(r"^\[hello-vm\] heartbeat (\d+)\r?\n", 60).group(1))
         q.expect(rf"^\[hello-vm\] heartbeat {n + 2}\r?\n", 60)
         q.assert_absent(r"PANIC")
+
+
+@fvtest.timeout(300)
+def test_gdb_halt_keeps_clock_without_sstc():
+    """Without Sstc (emulated guest timer) a 4 s halt does not show as a jump of the
+    guest's clock either, and the VM's own ebreaks still reach it while attached."""
+    port = free_port()
+    with fvtest.Qemu(hyp_cmd("gdb", cpu="rv64,sstc=false", extra=gdb_channel(port))) as q:
+        q.expect(r"^\[dbg\] gdb_target: tick 1 ", 120)
+        out = run_gdb(port, ["shell sleep 4", "set var gdb_flag = 9", "detach"])
+        assert "detached" in out, out
+        m = q.expect(r"^\[dbg\] gdb_target: flag=9 maxgap_ms=(\d+)", 60)
+        assert int(m.group(1)) < 2000, f"guest clock jumped {m.group(1)} ms over the halt"
+        n = max(ticks(q, "dbg"))
+        q.expect(rf"^\[dbg\] gdb_target: tick {n + 2} ", 60)
+        q.assert_absent(r"own ebreak NOT delivered")
+        assert_healthy(q)

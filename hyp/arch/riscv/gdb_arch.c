@@ -269,6 +269,17 @@ void gdb_arch_time_shift(struct vm *vm, uint64_t ticks)
 	 * guest's comparators (vstimecmp) are in guest time and move with it.
 	 */
 	vm->arch.htimedelta -= ticks;
+	/*
+	 * Without Sstc the guest timer is a host timer armed at deadline -
+	 * htimedelta: re-arm it against the new offset, or it would fire early.
+	 * (With Sstc, a wake timer armed before the halt may wake a WFI early,
+	 * which the guest sees as a spurious wake-up, allowed by the spec.)
+	 */
+	for (unsigned i = 0; !riscv_feat.sstc && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		if (v->arch.timer_deadline != UINT64_MAX)
+			riscv_vtimer_set(v, v->arch.timer_deadline);
+	}
 }
 
 #define XREG(name, n) "<reg name=\"" name "\" bitsize=\"64\" regnum=\"" #n "\" type=\"int\"/>"
