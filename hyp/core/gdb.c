@@ -448,16 +448,17 @@ static int arm_step(struct vcpu *v)
 	return bp_add(v, next, (t[0] & 3) == 3 ? 4 : 2, BPF_STEP);
 }
 
-static void op_resume(void *ctx, int step_tid)
+static void op_resume(void *ctx, int tid, bool stepping)
 {
 	UNUSED(ctx);
 	struct vm *vm = g.vm;
 	if (!vm || __atomic_load_n(&g.state, __ATOMIC_ACQUIRE) != HALTED)
 		return;
-	struct vcpu *step = step_tid >= 0 ? vcpu_of((unsigned)step_tid) : NULL;
-	if (step && arm_step(step) != 0) {
+	/* One vCPU alone (a step, or gdb's own software step), or all of them. */
+	struct vcpu *step = tid >= 0 ? vcpu_of((unsigned)tid) : NULL;
+	if (step && stepping && arm_step(step) != 0) {
 		/* Nowhere to run to (unreadable pc): the step ends where it started. */
-		gdb_stub_stopped(&g.stub, (unsigned)step_tid, GDB_SIGTRAP, "");
+		gdb_stub_stopped(&g.stub, (unsigned)tid, GDB_SIGTRAP, "");
 		return;
 	}
 	gdb_arch_time_shift(vm, arch_time_ticks() - g.halt_t0);

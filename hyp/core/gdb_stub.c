@@ -128,12 +128,12 @@ static void request_halt(struct gdb_stub *s, int sig)
 	s->ops->halt(s->ctx);
 }
 
-static void run_target(struct gdb_stub *s, int step_tid)
+static void run_target(struct gdb_stub *s, int tid, bool step)
 {
 	s->stopped = false;
 	s->want_stop = true;
 	s->sig = GDB_SIGTRAP;
-	s->ops->resume(s->ctx, step_tid);
+	s->ops->resume(s->ctx, tid, step);
 }
 
 /* Commands that need a stopped target answer E01 while it runs. */
@@ -346,7 +346,7 @@ static void resume_cmd(struct gdb_stub *s, const char *p, bool step, bool with_s
 		reply_str(s, "E01");
 		return;
 	}
-	run_target(s, step ? (int)s->g_tid : -1);
+	run_target(s, step ? (int)s->g_tid : -1, step);
 }
 
 static void cmd_c(struct gdb_stub *s, const char *p)
@@ -416,10 +416,15 @@ static void cmd_k(struct gdb_stub *s, const char *p)
 	s->noack = false;
 }
 
-/* vCont;ACTION[:TID];...  Only the first step action matters; otherwise continue all. */
+/*
+ * vCont;ACTION[:TID];...  The first step action wins (that vCPU alone steps); else a
+ * continue without a thread id resumes every vCPU; else a continue of one thread resumes
+ * that vCPU alone (gdb's software single step: a breakpoint, then vCont;c:TID).
+ */
 static void cmd_vcont(struct gdb_stub *s, const char *p)
 {
-	long step = -2;
+	long step = -2, cont_one = -2;
+	bool cont_all = false;
 	if (!need_stopped(s))
 		return;
 	while (*p == ';') {
@@ -447,15 +452,26 @@ static void cmd_vcont(struct gdb_stub *s, const char *p)
 		}
 		if (a == 's' && step == -2)
 			step = tid >= 0 ? tid : (long)s->g_tid;
+		if (a == 'c' && tid < 0)
+			cont_all = true;
+		else if (a == 'c' && cont_one == -2)
+			cont_one = tid;
 	}
 	if (*p) {
 		reply_str(s, "E01");
 		return;
 	}
-	if (step >= 0)
+	if (step >= 0) {
+		/* A step resumes only that vCPU; the others stay halted (as with
+		 * scheduler-locking). */
 		s->g_tid = (unsigned)step;
-	/* A step resumes only that vCPU; the others stay halted (as with scheduler-locking). */
-	run_target(s, step >= 0 ? (int)step : -1);
+		run_target(s, (int)step, true);
+	} else if (cont_all || cont_one < 0) {
+		run_target(s, -1, false);
+	} else {
+		s->g_tid = (unsigned)cont_one;
+		run_target(s, (int)cont_one, false);
+	}
 }
 
 static void cmd_v(struct gdb_stub *s, const char *p)

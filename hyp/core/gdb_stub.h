@@ -58,8 +58,11 @@ struct gdb_stub_ops {
 	/* Insert/remove a Z-type (GDB_BP_*, GDB_WP_*) point; -FV_ENOTSUP = not offered. */
 	int (*point)(void *ctx, unsigned tid, unsigned type, uint64_t addr, uint64_t kind,
 	             bool insert);
-	/* Let the target run: step_tid >= 0 steps that vCPU alone, -1 continues all. */
-	void (*resume)(void *ctx, int step_tid);
+	/*
+	 * Let the target run: tid -1 = every vCPU (step false); otherwise only vCPU tid, one
+	 * instruction if step, else until it stops (the others stay halted).
+	 */
+	void (*resume)(void *ctx, int tid, bool step);
 	/* Ask the target to stop; it reports with gdb_stub_stopped() once it has. */
 	void (*halt)(void *ctx);
 	/* Remove every point and let the target run on without a debugger. */

@@ -91,9 +91,10 @@ static int f_point(void *c, unsigned tid, unsigned type, uint64_t a, uint64_t ki
 		abort();
 	return type > 1 ? -FV_ENOTSUP : 0;
 }
-static void f_resume(void *c, int step)
+static void f_resume(void *c, int step, bool stepping)
 {
 	(void)c;
+	(void)stepping;
 	if (step >= 4)
 		abort();
 	want_stop = true;

@@ -32,8 +32,9 @@ def gdb_channel(port):
             "-device", "virtconsole,chardev=fvgdb,nr=0"]
 
 
-def run_gdb(port, commands, timeout=240, elf=ELF):
-    """gdb-multiarch in batch mode on elf (None: no symbol file); returns its whole output."""
+def gdb_args(port, commands, elf=ELF):
+    """The gdb-multiarch batch command line: connect, then commands (a script file for
+    multi-line ones is passed as "-x FILE")."""
     gdb = shutil.which("gdb-multiarch")
     if not gdb:
         raise fvtest.TestFailure("gdb-multiarch missing: scripts/install-deps.sh installs it")
@@ -41,14 +42,19 @@ def run_gdb(port, commands, timeout=240, elf=ELF):
               f"target remote 127.0.0.1:{port}"] + commands
     args = [gdb, "-q", "-nx", "-batch"]
     for c in script:
-        args += ["-ex", c]
+        args += c.split(" ", 1) if c.startswith("-x ") else ["-ex", c]
     if elf:
         args.append(str(elf))
+    return args
+
+
+def run_gdb(port, commands, timeout=240, elf=ELF):
+    """gdb-multiarch in batch mode on elf (None: no symbol file); returns its whole output."""
+    args = gdb_args(port, commands, elf)
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     out = p.stdout + p.stderr
     log = fvtest.LOG_DIR / f"{fvtest.log_safe(fvtest.current_test_name())}.gdb.log"
-    log.write_text(
-        " ".join(args) + "\n" + out)
+    log.write_text(" ".join(args) + "\n" + out)
     return out
 
 

@@ -5,10 +5,13 @@ tables, stops on the kernel's trap entry (stvec) with a hardware breakpoint, and
 runs on after detach, beside a bare-metal VM that never noticed."""
 
 import re
+import subprocess
+import tempfile
+import time
 
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd
-from test_gdb import free_port, gdb_channel, run_gdb
+from test_gdb import free_port, gdb_args, gdb_channel, run_gdb
 from test_linux import boot_to_shell, run
 
 KERNEL_MATRIX = True
@@ -42,6 +45,26 @@ def test_gdb_linux_trap_entry():
         m = re.search(r"^\$1 = (0x[0-9a-f]+)\s+\$2 = (0x[0-9a-f]+)", out, re.M)
         assert m and int(m.group(1), 16) == int(m.group(2), 16) & ~3, out
         assert "detached" in out, out
+        # A syscall entry: stop at the trap entry until scause says "ecall from U-mode"
+        # (8) while the shell runs a command typed meanwhile.
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
+            f.write("set architecture riscv:rv64\nhbreak *$stvec\ncontinue\n"
+                    "set $n = 0\nwhile $scause != 8 && $n < 400\n  continue\n"
+                    "  set $n = $n + 1\nend\nprint/x $scause\nprint/x $a7\n"
+                    "delete\ndetach\n")
+            f.flush()
+            p = subprocess.Popen(gdb_args(port, [f"-x {f.name}"], elf=None),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            time.sleep(3)
+            q.send("echo syscall-made\r")
+            out, _ = p.communicate(timeout=300)
+        (fvtest.LOG_DIR / f"{fvtest.log_safe(fvtest.current_test_name())}.gdb2.log").write_text(out)
+        m = re.search(r"^\$\d+ = 0x8\s+\$\d+ = (0x[0-9a-f]+)", out, re.M)
+        assert m, out
+        # a7 holds the syscall number (riscv64 Linux: all below 0x200).
+        assert int(m.group(1), 16) < 0x200, out
+        assert "detached" in out, out
+        q.expect(r"^\[linux\] syscall-made", 60)
         # The guest runs on: its shell answers, and the bare-metal VM kept going.
         run(q, "linux", "echo still-$((20 + 22))", r"still-42", 60)
         n = heartbeat(q, "hello", 30)

@@ -192,9 +192,10 @@ static int f_point(void *c, unsigned tid, unsigned type, uint64_t a, uint64_t ki
 	points += ins ? 1 : -1;
 	return 0;
 }
-static void f_resume(void *c, int step)
+static void f_resume(void *c, int step, bool stepping)
 {
 	(void)c;
+	(void)stepping;
 	resumed = step;
 }
 static void f_halt(void *c)
@@ -322,6 +323,13 @@ static void test_stub_session(void **state)
 	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP, "");
 	assert_non_null(strstr(sent, "T05thread:2;"));
 	assert_null(ask("c"));
+	assert_int_equal(resumed, -1);
+	gdb_stub_stopped(&stub, 0, GDB_SIGTRAP, "");
+	/* gdb's software single step: continue one thread only. */
+	assert_null(ask("vCont;c:2"));
+	assert_int_equal(resumed, 1);
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP, "");
+	assert_null(ask("vCont;c:1;c"));
 	assert_int_equal(resumed, -1);
 	/* Ctrl-C while running asks for a halt; SIGINT stop reply follows. */
 	sent_len = 0;
