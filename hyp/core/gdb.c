@@ -435,6 +435,10 @@ static int arm_step(struct vcpu *v)
 		return -FV_EFAULT;
 	if ((b[0] & 3) == 3 && mem_access(v, pc + 2, b + 2, 2, false, false))
 		return -FV_EFAULT;
+	/* Our own breakpoint at pc (gdb left it in): decode what it replaced (same length). */
+	const struct gdb_bp *at = bp_find(pc);
+	if (at)
+		memcpy(b, at->orig, at->len);
 	uint32_t insn =
 	    (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	int ret = gdb_arch_next_pc(v, insn, &next);
