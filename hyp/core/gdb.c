@@ -581,8 +581,10 @@ void gdb_poll(void)
 	if (vm != g.vm) {
 		/* Destroyed (or replaced by a VM of the same name): start over with it. */
 		__atomic_store_n(&g.attached, false, __ATOMIC_RELEASE);
+		spin_lock(&g.bp_lock);
 		memset(g.bp, 0, sizeof(g.bp));
 		memset(g.wp, 0, sizeof(g.wp));
+		spin_unlock(&g.bp_lock);
 		g.vm = vm;
 		g.state = RUN;
 		g.claim = 0;
