@@ -157,7 +157,8 @@ void sched_kick(struct vcpu *v)
  */
 static bool held_by_pause(struct vcpu *v)
 {
-	return __atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	return (__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) ||
+	        __atomic_load_n(&v->dbg_hold, __ATOMIC_ACQUIRE)) &&
 	       !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP);
 }
 
@@ -207,6 +208,7 @@ void sched_unpause(struct vcpu *v)
 static bool park_if_paused(struct vcpu *v)
 {
 	if (!__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&v->dbg_hold, __ATOMIC_ACQUIRE) &&
 	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE))
 		return false;
 	__atomic_fetch_and(&v->requests, ~(uint32_t)VCPU_REQ_PAUSE, __ATOMIC_ACQ_REL);

@@ -5,10 +5,12 @@
  * vcpu->arch.ctx; they return true when the core scheduler must act.
  */
 #include "arch/riscv/csr.h"
+#include "arch/riscv/gdb_arch.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/vinsn.h"
 #include "core/console.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
@@ -137,6 +139,10 @@ static bool exit_virtual_inst(struct vcpu *v)
 
 static bool exit_guest_page_fault(struct vcpu *v)
 {
+	bool leave;
+	/* A page a debugger watchpoint protects (gdb_arch.c); only while one is attached. */
+	if (gdb_vm_attached(v->vm) && riscv_gdb_watch_fault(v, &leave))
+		return leave || v->state != VCPU_RUNNING;
 	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
 	riscv_handle_guest_page_fault(v);
 	return v->state != VCPU_RUNNING;
@@ -166,6 +172,20 @@ static bool exit_reflect(struct vcpu *v)
 	return v->state != VCPU_RUNNING;
 }
 
+/*
+ * ebreak (or a guest's own debug trigger) while a debugger is attached to the
+ * VM, which is when hedeleg sends them here: the debugger's breakpoints stop
+ * the VM, everything else goes to the guest as if delegated.
+ */
+static bool exit_breakpoint(struct vcpu *v)
+{
+	if (gdb_breakpoint_hit(v, v->arch.ctx.sepc)) {
+		v->stats.by_kind[EXIT_OTHER]++;
+		return true;
+	}
+	return exit_reflect(v);
+}
+
 static bool exit_irq(struct vcpu *v)
 {
 	STAT_INC(v->stats.by_kind[EXIT_IRQ]);
@@ -177,7 +197,7 @@ static const exit_handler exc_handlers[] = {
     [EXC_INST_MISALIGNED] = exit_reflect,
     [EXC_INST_ACCESS] = exit_reflect,
     [EXC_ILLEGAL_INST] = exit_reflect,
-    [EXC_BREAKPOINT] = exit_reflect,
+    [EXC_BREAKPOINT] = exit_breakpoint,
     [EXC_LOAD_MISALIGNED] = exit_reflect,
     [EXC_LOAD_ACCESS] = exit_reflect,
     [EXC_STORE_MISALIGNED] = exit_reflect,

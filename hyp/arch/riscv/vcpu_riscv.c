@@ -8,6 +8,7 @@
 #include "arch/riscv/riscv.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
@@ -110,6 +111,11 @@ void arch_vcpu_load(struct vcpu *v)
 		c->last_vcpu = v;
 	}
 	riscv_fwft_load(v);
+	/* A debugged VM's breakpoint exceptions come to the hypervisor (gdb.h). */
+	if (gdb_vm_attached(v->vm))
+		csr_clear(hedeleg, BIT(EXC_BREAKPOINT));
+	else
+		csr_set(hedeleg, BIT(EXC_BREAKPOINT));
 	riscv_dbtr_load(v);
 	riscv_vpmu_load(v);
 	csr_set(sstatus, SSTATUS_FS_INITIAL);
