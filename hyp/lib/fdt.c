@@ -736,25 +736,19 @@ int fv_fdt_size_cells(const void *blob, int node)
 	return err ? err : cells(&h, node, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
 }
 
-int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *size)
+/* fv_fdt_reg() with node's parent known (the parent's cells decode node's reg). */
+static int reg_in(const struct hdr *h, int parent, int node, int index, uint64_t *addr,
+                  uint64_t *size)
 {
-	struct hdr h;
-	int err = hdr_get(blob, &h), parent, ac, sc, len, stride;
+	int err, ac, sc, len, stride;
 	const uint8_t *p;
 	uint64_t s;
 
-	if (err)
-		return err;
-	if (index < 0 || !addr)
-		return -FV_EINVAL;
-	parent = parent_offset(&h, node);
-	if (parent < 0)
-		return parent == -FV_ENOENT ? -FV_EINVAL : parent; /* the root has no reg */
-	ac = cells(&h, parent, "#address-cells", FV_FDT_DEFAULT_ADDR_CELLS);
-	sc = cells(&h, parent, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
+	ac = cells(h, parent, "#address-cells", FV_FDT_DEFAULT_ADDR_CELLS);
+	sc = cells(h, parent, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
 	if (ac < 0 || sc < 0)
 		return -FV_EINVAL;
-	p = getprop(&h, node, "reg", &len);
+	p = getprop(h, node, "reg", &len);
 	if (!p)
 		return len;
 	stride = (ac + sc) * 4;
@@ -769,6 +763,37 @@ int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *
 	if (!err && size)
 		*size = s;
 	return err;
+}
+
+int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *size)
+{
+	struct hdr h;
+	int err = hdr_get(blob, &h), parent;
+
+	if (err)
+		return err;
+	if (index < 0 || !addr)
+		return -FV_EINVAL;
+	parent = parent_offset(&h, node);
+	if (parent < 0)
+		return parent == -FV_ENOENT ? -FV_EINVAL : parent; /* the root has no reg */
+	return reg_in(&h, parent, node, index, addr, size);
+}
+
+int fv_fdt_reg_in(const void *blob, int parent, int node, int index, uint64_t *addr, uint64_t *size)
+{
+	struct hdr h;
+	int err = hdr_get(blob, &h);
+
+	if (err)
+		return err;
+	if (index < 0 || !addr)
+		return -FV_EINVAL;
+	/* Both must be nodes (next_tag validates the offsets); any other parent only changes the
+	 * cells. */
+	if (node_body(&h, parent) < 0 || node_body(&h, node) < 0)
+		return -FV_EINVAL;
+	return reg_in(&h, parent, node, index, addr, size);
 }
 
 uint32_t fv_fdt_get_phandle(const void *blob, int node)
