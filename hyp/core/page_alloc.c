@@ -230,6 +230,9 @@ static bool clip_to_span(const struct page_alloc *pa, uint64_t s, uint64_t e, ui
 /* Allocated pages in [from, to): busy but not reserved (reserved is a subset of busy). */
 static uint64_t used_in(const struct page_alloc *pa, uint64_t from, uint64_t to)
 {
+	/* nr_used counts exactly the busy, unreserved pages: none anywhere, none here (boot). */
+	if (pa->nr_used == 0)
+		return 0;
 	return bm_count(pa->busy, from, to) - bm_count(pa->rsv, from, to);
 }
 
@@ -244,7 +247,8 @@ int page_alloc_add_free(struct page_alloc *pa, hpa_t base, uint64_t size)
 	if (used_in(pa, from, to) != 0)
 		return -FV_EBUSY;
 
-	nrsv = bm_count(pa->rsv, from, to);
+	/* nr_rsv counts the reserved bits of [0, npages): the whole span needs no count. */
+	nrsv = from == 0 && to == pa->npages ? pa->nr_rsv : bm_count(pa->rsv, from, to);
 	bm_assign(pa->rsv, from, to, false);
 	bm_assign(pa->busy, from, to, false);
 	pa->nr_rsv -= nrsv;

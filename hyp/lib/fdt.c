@@ -22,6 +22,7 @@ struct hdr {
 	uint32_t st_size;
 	const char *str; /* strings block */
 	uint32_t str_size;
+	bool str_nul_end; /* the strings block ends in NUL: every name in it is terminated */
 };
 
 static uint32_t field(const void *blob, unsigned int off)
@@ -68,6 +69,7 @@ static int hdr_parse(const void *blob, size_t limit, struct hdr *h)
 	if (off_str < hdr_size || off_str > h->total || h->str_size > h->total - off_str)
 		return -FV_EINVAL;
 	h->str = (const char *)h->b + off_str;
+	h->str_nul_end = h->str_size > 0 && h->str[h->str_size - 1] == '\0';
 	return 0;
 }
 
@@ -269,7 +271,10 @@ static int next_prop(const struct hdr *h, int prop)
 /* The NUL-terminated string at off in the strings block, or NULL. */
 static const char *string_at(const struct hdr *h, uint32_t off)
 {
-	if (off >= h->str_size || strnlen(h->str + off, h->str_size - off) == h->str_size - off)
+	if (off >= h->str_size)
+		return NULL;
+	/* A final NUL terminates every string that starts inside the block (the usual case). */
+	if (!h->str_nul_end && strnlen(h->str + off, h->str_size - off) == h->str_size - off)
 		return NULL;
 	return h->str + off;
 }
@@ -297,23 +302,51 @@ bad:
 	return NULL;
 }
 
-/* Property of node named by the namelen bytes at name. */
+/*
+ * Property of node named by the namelen bytes at name (which hold no NUL).
+ * The same walk as prop_from()/next_prop()/prop_at(), with one next_tag()
+ * per token instead of three: getprop is the hot loop of every lookup at
+ * boot (docs/performance.md, boot path). Errors as theirs: a property
+ * whose name is not a string in the strings block fails the lookup
+ * (-FV_EINVAL), as does FV_FDT_END before the node's end; no such property
+ * is -FV_ENOENT.
+ */
 static const void *getprop_n(const struct hdr *h, int node, const char *name, size_t namelen,
                              int *len)
 {
-	int prop;
+	uint32_t tag;
+	int off = node_body(h, node), next, ret;
 
-	for (prop = prop_from(h, node_body(h, node)); prop >= 0; prop = next_prop(h, prop)) {
+	for (; off >= 0; off = next) {
 		const char *pname;
-		const void *val = prop_at(h, prop, &pname, len);
 
-		if (!val)
-			return NULL;
-		if (strlen(pname) == namelen && !memcmp(pname, name, namelen))
-			return val;
+		ret = next_tag(h, off, &tag, &next);
+		if (ret)
+			goto fail;
+		if (tag == FV_FDT_NOP)
+			continue;
+		if (tag != FV_FDT_PROP) {
+			ret = tag == FV_FDT_END ? -FV_EINVAL : -FV_ENOENT;
+			goto fail;
+		}
+		pname = string_at(h, fv_fdt_be32(h->st + off + 8));
+		if (!pname) {
+			ret = -FV_EINVAL;
+			goto fail;
+		}
+		/* pname is terminated: strncmp stops at its NUL, so pname[namelen] is in bounds if
+		 * equal. */
+		if (!strncmp(pname, name, namelen) && pname[namelen] == '\0') {
+			/* next_tag() bounded the length by the block size, which fits an int. */
+			if (len)
+				*len = (int)fv_fdt_be32(h->st + off + 4);
+			return h->st + off + 12;
+		}
 	}
+	ret = off;
+fail:
 	if (len)
-		*len = prop;
+		*len = ret;
 	return NULL;
 }
 
