@@ -26,8 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ELF = ROOT / "build" / "riscv64" / "ferrovisor.elf"
-BIN = ROOT / "build" / "riscv64" / "ferrovisor.bin"
+ELF = BIN = None  # set from --build
 TRACE_RE = re.compile(rb"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
 
 
@@ -50,10 +49,14 @@ def main():
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--phase", choices=("all", "boot", "exits"), default="all")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--build", default=str(ROOT / "build"), help="build directory (make BUILD=)")
     ap.add_argument("--extra", default="", help="more QEMU arguments")
     ap.add_argument("--until", default=r"guest shutdown|stopped",
                     help="stop QEMU when the console shows this regex")
     args = ap.parse_args()
+    global ELF, BIN
+    ELF = Path(args.build) / "riscv64" / "ferrovisor.elf"
+    BIN = Path(args.build) / "riscv64" / "ferrovisor.bin"
 
     addrs, names = symbols()
     lo = 0x80200000
