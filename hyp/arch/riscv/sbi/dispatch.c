@@ -24,15 +24,9 @@ void sbi_dispatch(const struct sbi_ext *table, size_t n, struct vcpu *v, unsigne
 	ext->handler(v, fid, args, r);
 }
 
-/* Fibonacci hashing: the top 6 bits of eid * 2^64/phi spread the sparse SBI EIDs. */
-static unsigned index_slot(unsigned long eid)
-{
-	return (unsigned)(((uint64_t)eid * 0x9E3779B97F4A7C15ULL) >> 58);
-}
-
 void sbi_index_build(struct sbi_ext_index *ix, const struct sbi_ext *table, size_t n)
 {
-	_Static_assert(SBI_INDEX_SLOTS == 64, "index_slot() yields 6 bits");
+	_Static_assert(SBI_INDEX_SLOTS == 64, "sbi_index_slot() yields 6 bits");
 	ix->table = table;
 	ix->n = n;
 	ix->ranges = false;
@@ -43,44 +37,9 @@ void sbi_index_build(struct sbi_ext_index *ix, const struct sbi_ext *table, size
 			ix->ranges = true; /* found by the linear search */
 			continue;
 		}
-		uint8_t *s = &ix->slot[index_slot(table[i].eid_start)];
+		uint8_t *s = &ix->slot[sbi_index_slot(table[i].eid_start)];
 		*s = *s == 0 ? (uint8_t)(i + 1) : SBI_INDEX_SHARED;
 	}
-}
-
-/* The lookup, inlined into the ecall path (sbi_dispatch_indexed) and the public wrapper. */
-static inline const struct sbi_ext *index_find(const struct sbi_ext_index *ix, unsigned long eid)
-{
-	uint8_t s = ix->slot[index_slot(eid)];
-	if (s != 0 && s != SBI_INDEX_SHARED) {
-		const struct sbi_ext *e = &ix->table[s - 1];
-		if (eid == e->eid_start)
-			return e;
-		/* Another EID hashed here: only a range row could still serve this one. */
-		return ix->ranges ? sbi_find_ext(ix->table, ix->n, eid) : NULL;
-	}
-	if (s == 0 && !ix->ranges)
-		return NULL;
-	return sbi_find_ext(ix->table, ix->n, eid);
-}
-
-const struct sbi_ext *sbi_index_find(const struct sbi_ext_index *ix, unsigned long eid)
-{
-	return index_find(ix, eid);
-}
-
-void sbi_dispatch_indexed(const struct sbi_ext_index *ix, struct vcpu *v, unsigned long eid,
-                          unsigned long fid, const unsigned long *args, struct sbi_result *r)
-{
-	r->error = SBI_SUCCESS;
-	r->value = 0;
-	r->no_return = false;
-	const struct sbi_ext *ext = index_find(ix, eid);
-	if (!ext || !ext->handler) {
-		r->error = SBI_ERR_NOT_SUPPORTED;
-		return;
-	}
-	ext->handler(v, fid, args, r);
 }
 
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out)

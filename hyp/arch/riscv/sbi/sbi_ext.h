@@ -81,11 +81,48 @@ struct sbi_ext_index {
 };
 /* Build ix over table (n rows, at most 254 are indexed; more are searched linearly). */
 void sbi_index_build(struct sbi_ext_index *ix, const struct sbi_ext *table, size_t n);
-/* The row serving eid, or NULL: the same answer as sbi_find_ext(ix->table, ix->n, eid). */
-const struct sbi_ext *sbi_index_find(const struct sbi_ext_index *ix, unsigned long eid);
-/* sbi_dispatch() with the lookup through ix. */
-void sbi_dispatch_indexed(const struct sbi_ext_index *ix, struct vcpu *v, unsigned long eid,
-                          unsigned long fid, const unsigned long *args, struct sbi_result *r);
+
+/* Fibonacci hashing: the top 6 bits of eid * 2^64/phi spread the sparse SBI EIDs. */
+static inline unsigned sbi_index_slot(unsigned long eid)
+{
+	return (unsigned)(((uint64_t)eid * 0x9E3779B97F4A7C15ULL) >> 58);
+}
+
+/*
+ * The row serving eid, or NULL: the same answer as sbi_find_ext(ix->table,
+ * ix->n, eid). Inline: it is on every SBI call's path.
+ */
+static inline const struct sbi_ext *sbi_index_find(const struct sbi_ext_index *ix,
+                                                   unsigned long eid)
+{
+	uint8_t s = ix->slot[sbi_index_slot(eid)];
+	if (s != 0 && s != SBI_INDEX_SHARED) {
+		const struct sbi_ext *e = &ix->table[s - 1];
+		if (eid == e->eid_start)
+			return e;
+		/* Another EID hashed here: only a range row could still serve this one. */
+		return ix->ranges ? sbi_find_ext(ix->table, ix->n, eid) : NULL;
+	}
+	if (s == 0 && !ix->ranges)
+		return NULL;
+	return sbi_find_ext(ix->table, ix->n, eid);
+}
+
+/* sbi_dispatch() with the lookup through ix (inline, as sbi_index_find). */
+static inline void sbi_dispatch_indexed(const struct sbi_ext_index *ix, struct vcpu *v,
+                                        unsigned long eid, unsigned long fid,
+                                        const unsigned long *args, struct sbi_result *r)
+{
+	r->error = SBI_SUCCESS;
+	r->value = 0;
+	r->no_return = false;
+	const struct sbi_ext *ext = sbi_index_find(ix, eid);
+	if (!ext || !ext->handler) {
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		return;
+	}
+	ext->handler(v, fid, args, r);
+}
 /*
  * The guest table's index (sbi_table.c): built by arch_selfcheck() at boot
  * after the table check; riscv_sbi_ecall and probe_extension look up through it
