@@ -327,9 +327,12 @@ void arch_vcpu_run(struct vcpu *v)
 long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 {
 	struct vcpu *v = (struct vcpu *)(void *)((char *)ctx - offsetof(struct vcpu, arch.ctx));
-	struct cpu *c = cpu_this();
-	/* Release, as in arch_vcpu_run: only sbi_rfence's bounded wait reads it. */
-	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+	/* cpu_this() without the call: trap.S just loaded tp from ctx (the host's per-CPU pointer).
+	 */
+	struct cpu *c;
+	__asm__("mv %0, tp" : "=r"(c));
+	/* Relaxed: only sbi_rfence's wait reads it, as a bound (see arch_vcpu_run). */
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
 	v->stats.exits++;
 	c->stats.guest_exits++;
 	if (ctx->scause == EXC_ECALL_VS) {
@@ -345,7 +348,11 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 	 * Re-enter from here only when arch_vcpu_run's loop would find nothing
 	 * to do: the same checks, then the same last steps before its entry.
 	 */
-	if ((__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & LOOP_REQUESTS) || c->need_resched ||
+	/*
+	 * Relaxed: a request seen here is re-read with acquire by the loop; one
+	 * posted just after is followed by its kick IPI, which exits again.
+	 */
+	if ((__atomic_load_n(&v->requests, __ATOMIC_RELAXED) & LOOP_REQUESTS) || c->need_resched ||
 	    v->state != VCPU_RUNNING)
 		return RISCV_EXIT_LOOP;
 	sbi_sse_deliver(v);
