@@ -244,6 +244,7 @@ static void wake_timer_fn(struct timer_event *ev, void *arg)
 
 void sched_block(struct vcpu *v)
 {
+	uint64_t d = UINT64_MAX;
 	spin_lock(&sched_lock);
 	/*
 	 * Check for wake conditions under the lock: anyone raising an
@@ -253,14 +254,26 @@ void sched_block(struct vcpu *v)
 	if (v->state == VCPU_RUNNING && !arch_vcpu_irq_wakeable(v) &&
 	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & (VCPU_REQ_STOP | VCPU_REQ_WAKE))) {
 		v->state = VCPU_BLOCKED;
-		uint64_t d = arch_vcpu_timer_deadline_ns(v);
-		if (d != UINT64_MAX) {
-			if (!v->wake_timer.fn)
-				timer_event_init(&v->wake_timer, wake_timer_fn, v);
-			timer_arm(&v->wake_timer, d);
-		}
+		d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX && !v->wake_timer.fn)
+			timer_event_init(&v->wake_timer, wake_timer_fn, v);
 	}
 	spin_unlock(&sched_lock);
+	/*
+	 * Arm the wake-up timer after dropping sched_lock: programming the
+	 * CPU's deadline is slow (an SBI call without Sstc; under QEMU's
+	 * round-robin TCG a timer write ends this CPU's turn), and a CPU that
+	 * wakes one of ours (IPI to an idle vCPU) would spin on sched_lock
+	 * for all that time (docs/performance.md, ipi_idle). A wake that
+	 * comes in between finds no timer to cancel and the timer then fires
+	 * once for a vCPU that is already awake: sched_wake of a RUNNING vCPU
+	 * only kicks its CPU, and a blocked one may end WFI early, which WFI
+	 * allows (RISC-V priv spec 3.3.3). Only this CPU arms wake_timer
+	 * (the vCPU is loaded here), and a stop request is handled by this
+	 * CPU after we return, whose timer_cancel then sees the armed timer.
+	 */
+	if (d != UINT64_MAX)
+		timer_arm(&v->wake_timer, d);
 }
 
 int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
