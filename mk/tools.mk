@@ -61,6 +61,8 @@ FUZZ_RUN      = $(FUZZ_OUT)/fuzz_yaml -max_total_time=$(FUZZ_SECONDS) -max_len=4
                 $(FUZZ_OUT)/corpus tests/fuzz/corpus
 FUZZ_RUN_CTL  = $(FUZZ_OUT)/fuzz_ctl -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
                 -artifact_prefix=$(FUZZ_OUT)/ctl- $(FUZZ_OUT)/corpus_ctl tests/fuzz/corpus_ctl
+FUZZ_RUN_GDB  = $(FUZZ_OUT)/fuzz_gdb -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
+                -artifact_prefix=$(FUZZ_OUT)/gdb- $(FUZZ_OUT)/corpus_gdb tests/fuzz/corpus_gdb
 else
 FUZZ_CC      := $(TOOLS_CC)
 FUZZ_SAN     := -fsanitize=address,undefined
@@ -68,6 +70,7 @@ FUZZ_DRIVER  := tests/fuzz/driver.c
 FUZZ_KIND    := standalone driver
 FUZZ_RUN      = cd $(FUZZ_OUT) && ./fuzz_yaml -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus)
 FUZZ_RUN_CTL  = cd $(FUZZ_OUT) && ./fuzz_ctl -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus_ctl)
+FUZZ_RUN_GDB  = cd $(FUZZ_OUT) && ./fuzz_gdb -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus_gdb)
 endif
 
 $(FUZZ_OUT)/fuzz_yaml: tests/fuzz/fuzz_yaml.c $(FUZZ_DRIVER) $(FUZZ_LIB_SRC) $(wildcard tools/*.h)
@@ -81,12 +84,21 @@ $(FUZZ_OUT)/fuzz_ctl: tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) hyp/core/ctl_proto.c 
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) \
 		hyp/core/ctl_proto.c
 
-fuzz-build: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl
+# The gdb stub (hyp/core/gdb_rsp.c, gdb_stub.c): bytes from the gdb channel.
+FUZZ_GDB_SRC := hyp/core/gdb_rsp.c hyp/core/gdb_stub.c hyp/lib/printf.c hyp/lib/fv_err.c
+$(FUZZ_OUT)/fuzz_gdb: tests/fuzz/fuzz_gdb.c $(FUZZ_DRIVER) $(FUZZ_GDB_SRC) hyp/core/gdb_stub.h \
+		hyp/core/gdb_rsp.h
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFV_HOST_TEST $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_gdb.c \
+		$(FUZZ_DRIVER) $(FUZZ_GDB_SRC)
 
-fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl
-	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/corpus_ctl
+fuzz-build: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb
+
+fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb
+	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/corpus_ctl $(FUZZ_OUT)/corpus_gdb
 	$(Q)$(FUZZ_RUN)
 	$(Q)$(FUZZ_RUN_CTL)
+	$(Q)$(FUZZ_RUN_GDB)
 	@echo "fuzz: ok ($(FUZZ_SECONDS) s, $(FUZZ_KIND))"
 
 -include $(TOOLS_OBJ:.o=.d)

@@ -23,8 +23,9 @@ struct api_buf {
 
 struct api_progress {
 	const struct api_upload *up;
-	int last_pct; /* last percentage printed, -1 = none yet */
-	bool tty;     /* stderr is a terminal */
+	int last_pct;  /* last percentage printed, -1 = none yet */
+	bool tty;      /* stderr is a terminal */
+	uint64_t sent; /* bytes of the body sent so far */
 };
 
 /* Set once by main before any request (api_token_set/api_token_load). */
@@ -126,19 +127,14 @@ static int api_progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow, 
 
 	if (!p->up || !p->up->progress || p->up->size == 0)
 		return 0;
+	p->sent = (uint64_t)ulnow;
 	int pct = (int)((uint64_t)ulnow * 100u / p->up->size);
 	/*
 	 * On a terminal one line redrawn in place when the percentage moves; into
-	 * a file or pipe a line per quarter, not a hundred.
+	 * a file or pipe nothing until the summary line api_request() prints.
 	 */
-	if (!p->tty) {
-		if (pct / 25 != p->last_pct / 25 || p->last_pct < 0) {
-			fprintf(stderr, "uploading: %llu / %zu bytes (%d%%)\n",
-			        (unsigned long long)ulnow, p->up->size, pct);
-			p->last_pct = pct;
-		}
+	if (!p->tty)
 		return 0;
-	}
 	if (pct != p->last_pct) {
 		fprintf(stderr, "\ruploading: %llu / %zu bytes (%d%%)", (unsigned long long)ulnow,
 		        p->up->size, pct);
@@ -181,7 +177,7 @@ int api_request(const struct api_client *c, const char *method, const char *path
 {
 	char url[1024];
 	struct api_buf b = {0};
-	struct api_progress prog = {up, -1, isatty(STDERR_FILENO) == 1};
+	struct api_progress prog = {up, -1, isatty(STDERR_FILENO) == 1, 0};
 	long status = 0;
 	int ret = -1;
 
@@ -208,11 +204,17 @@ int api_request(const struct api_client *c, const char *method, const char *path
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || up) {
+		char ctype[96];
+
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, up ? (const char *)up->data : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(up ? up->size : 0));
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+		         up && up->content_type ? up->content_type : "application/octet-stream");
+		hdrs = curl_slist_append(hdrs, ctype);
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method); /* PATCH with a body */
 		if (up && up->progress) {
 			curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 			curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, api_progress_cb);
@@ -226,6 +228,14 @@ int api_request(const struct api_client *c, const char *method, const char *path
 	CURLcode rc = curl_easy_perform(h);
 	if (prog.last_pct >= 0 && prog.tty)
 		fputc('\n', stderr);
+	if (up && up->progress && up->size) {
+		/* The summary, tty or not: how much went out, how long it took. */
+		double secs = 0;
+		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &secs);
+		fprintf(stderr, "uploaded: %llu / %zu bytes (%d%%) in %.1f s, %.2f MB/s\n",
+		        (unsigned long long)prog.sent, up->size, (int)(prog.sent * 100u / up->size),
+		        secs, secs > 0 ? (double)prog.sent / secs / 1e6 : 0.0);
+	}
 	if (rc != CURLE_OK && !b.overflow) {
 		cli_error("cannot reach the API at %s: %s", url, curl_easy_strerror(rc));
 		goto out;

@@ -17,11 +17,12 @@ struct api_client {
 	char base[512]; /* "http://host:port" without a trailing '/' */
 };
 
-/* An upload body for api_request(): size bytes at data, progress shown on stderr. */
+/* A request body for api_request(): size bytes at data, progress shown on stderr. */
 struct api_upload {
 	const void *data;
 	size_t size;
 	bool progress;
+	const char *content_type; /* NULL: application/octet-stream */
 };
 
 /*
@@ -33,7 +34,7 @@ int api_client_init(struct api_client *c, const char *url);
 
 /*
  * method on /api/v1 + path (path starts with '/'). up: the body of a POST
- * (NULL: none). On a 2xx answer returns its status and *json (the parsed
+ * or PATCH (NULL: none). On a 2xx answer returns its status and *json (the parsed
  * body, NULL for an empty one; cJSON_Delete() it). Otherwise returns -1
  * after printing the problem (status, title, detail) or the connection
  * error with the URL; *status_out (if not NULL) receives the HTTP status

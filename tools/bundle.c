@@ -216,6 +216,8 @@ static int build(void *fdt, int cap, const struct model *m, struct diag *d)
 	err = err ? err : fdt_property_u32(fdt, "time-slice-us", (uint32_t)m->host.time_slice_us);
 	if (!err && m->host.best_effort)
 		err = fdt_property(fdt, "best-effort", NULL, 0);
+	if (!err && m->host.gdb_vm[0])
+		err = str_prop(fdt, "gdb-vm", m->host.gdb_vm);
 	err = err ? err : switch_nodes(fdt, &m->host);
 	err = err ? err : fdt_end_node(fdt);
 	err = err ? err : fdt_begin_node(fdt, "vms");

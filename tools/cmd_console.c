@@ -173,7 +173,7 @@ static bool con_send(const struct api_client *c, const char *path, const char *p
 {
 	while (n) {
 		size_t k = n < CON_INPUT_MAX ? n : CON_INPUT_MAX;
-		struct api_upload up = {p, k, false};
+		struct api_upload up = {p, k, false, NULL};
 		cJSON *j;
 
 		if (api_request(c, "POST", path, &up, &j, NULL) < 0)

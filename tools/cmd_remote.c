@@ -21,10 +21,13 @@ const char cmd_vm_usage[] =
     "       ferrovisor --api URL vm info NAME\n"
     "       ferrovisor --api URL vm create --config FILE [--start]\n"
     "       ferrovisor --api URL vm destroy|start|stop|reset|pause|resume NAME\n"
+    "       ferrovisor --api URL vm set NAME [--weight N] [--affinity CPU[,CPU...]]\n"
     "Manage the VMs of a running Ferrovisor through its daemon's REST API\n"
     "(ferrovisord, docs/ferrovisord.md). URL is the daemon's address, e.g.\n"
     "http://10.0.2.15:8080; without --api, $FERROVISOR_API is used. `create`\n"
     "checks the YAML like `validate` (one VM) and uploads it with its images.\n"
+    "`set` changes the scheduling weight (1..65535) and/or the CPUs of a VM,\n"
+    "running or not.\n"
     "Exit codes: 0 ok, 1 configuration error, 2 usage error, 3 API or\n"
     "connection error (printed with the URL and the daemon's problem detail).\n";
 
@@ -95,12 +98,28 @@ static int remote_name_arg(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* A JSON array of numbers as "0,1,3". */
+static void remote_print_list(const cJSON *arr)
+{
+	const cJSON *n;
+	bool first = true;
+	cJSON_ArrayForEach(n, arr)
+	{
+		printf("%s%.0f", first ? "" : ",", cJSON_IsNumber(n) ? n->valuedouble : -1.0);
+		first = false;
+	}
+}
+
 static void remote_print_vm(const cJSON *vm)
 {
 	const cJSON *f;
 	cJSON_ArrayForEach(f, vm)
 	{
-		if (cJSON_IsString(f))
+		if (cJSON_IsArray(f)) {
+			printf("%-10s ", f->string);
+			remote_print_list(f);
+			putchar('\n');
+		} else if (cJSON_IsString(f))
 			printf("%-10s %s\n", f->string, f->valuestring);
 		else if (cJSON_IsNumber(f))
 			printf("%-10s %.0f\n", f->string, f->valuedouble);
@@ -157,6 +176,80 @@ static int remote_destroy(const struct api_client *c, int argc, char **argv)
 		return CLI_RUNTIME;
 	cJSON_Delete(j);
 	printf("%s: destroyed\n", argv[1]);
+	return CLI_OK;
+}
+
+/* "0,1,3" -> CPU mask (JSON array text in out); false for a malformed list. */
+static bool remote_cpu_list(const char *s, char *out, size_t outlen)
+{
+	uint64_t mask = 0;
+	size_t o = 0;
+	out[o++] = '[';
+	while (*s) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return false;
+		unsigned long cpu = strtoul(s, &end, 10);
+		if (cpu > 63 || (mask & (1ull << cpu)) || (*end != ',' && *end != '\0') ||
+		    (*end == ',' && end[1] == '\0'))
+			return false;
+		mask |= 1ull << cpu;
+		int n = snprintf(out + o, outlen - o, "%s%lu", o > 1 ? "," : "", cpu);
+		if (n < 0 || (size_t)n >= outlen - o)
+			return false;
+		o += (size_t)n;
+		s = *end ? end + 1 : end;
+	}
+	if (!mask || o + 2 > outlen)
+		return false;
+	out[o++] = ']';
+	out[o] = '\0';
+	return true;
+}
+
+/* `vm set NAME [--weight N] [--affinity LIST]`: PATCH /vms/NAME, in any VM state. */
+static int remote_set(const struct api_client *c, int argc, char **argv)
+{
+	char body[512], cpus[400] = "", path[64];
+	long weight = 0;
+
+	if (argc < 2 || !cmd_remote_valid_name(argv[1]))
+		return cli_usage_error("vm", "set NAME [--weight N] [--affinity CPU[,CPU...]]");
+	for (int i = 2; i < argc; i++) {
+		bool w = strcmp(argv[i], "--weight") == 0, a = strcmp(argv[i], "--affinity") == 0;
+		if (!w && !a)
+			return cli_usage_error("vm", "set: unknown option \"%s\"", argv[i]);
+		if (i + 1 >= argc)
+			return cli_usage_error("vm", "set: %s needs a value", argv[i]);
+		const char *v = argv[++i];
+		if (w) {
+			char *end;
+			weight = strtol(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end || weight < 1 || weight > 65535)
+				return cli_usage_error("vm", "set: --weight \"%s\" is not 1..65535",
+				                       v);
+		} else if (!remote_cpu_list(v, cpus, sizeof(cpus))) {
+			return cli_usage_error(
+			    "vm",
+			    "set: --affinity \"%s\" is not a list of CPU numbers "
+			    "0..63 such as 0,1",
+			    v);
+		}
+	}
+	if (!weight && !cpus[0])
+		return cli_usage_error("vm", "set: give --weight N and/or --affinity CPUS");
+	snprintf(body, sizeof(body), "{%s%.0ld%s%s%s}", weight ? "\"weight\":" : "", weight,
+	         weight && cpus[0] ? "," : "", cpus[0] ? "\"affinity\":" : "", cpus);
+	snprintf(path, sizeof(path), "/vms/%s", argv[1]);
+	struct api_upload up = {body, strlen(body), false, "application/json"};
+	cJSON *j;
+	if (api_request(c, "PATCH", path, &up, &j, NULL) < 0)
+		return CLI_RUNTIME;
+	printf("%s: %s, weight %lld, affinity ", argv[1], api_str(j, "state"),
+	       api_num(j, "weight"));
+	remote_print_list(cJSON_GetObjectItemCaseSensitive(j, "affinity"));
+	putchar('\n');
+	cJSON_Delete(j);
 	return CLI_OK;
 }
 
@@ -229,15 +322,18 @@ static int remote_create(const struct api_client *c, int argc, char **argv)
 	snprintf(path, sizeof(path),
 	         "/vms?name=%s&vcpus=%" PRIu64 "&memory_mb=%" PRIu64 "&crc32c=%08x", vm->name,
 	         vm->vcpus, mib, api_crc32c(blob, size));
-	struct api_upload up = {blob, size, true};
+	struct api_upload up = {blob, size, true, NULL};
 	cJSON *j;
 	ret = CLI_RUNTIME;
 	fprintf(stderr, "creating %s: package of %zu bytes from %s\n", vm->name, size, config);
 	if (api_request(c, "POST", path, &up, &j, NULL) >= 0) {
-		printf("%s: %s\n", api_str(j, "name"), api_str(j, "state"));
+		/* A configuration with `autostart` (the YAML default) is running already. */
+		bool running = strcmp(api_str(j, "state"), "running") == 0;
+		printf("%s: %s%s\n", api_str(j, "name"), api_str(j, "state"),
+		       running ? " (autostart)" : "");
 		cJSON_Delete(j);
 		ret = CLI_OK;
-		if (start) {
+		if (start && !running) {
 			char *args[] = {"start", m.vms[0].name, NULL};
 			ret = remote_action(c, 2, args);
 		}
@@ -251,6 +347,7 @@ static const struct remote_cmd remote_cmds[] = {
     {"list", remote_list},       {"info", remote_info},    {"create", remote_create},
     {"destroy", remote_destroy}, {"start", remote_action}, {"stop", remote_action},
     {"reset", remote_action},    {"pause", remote_action}, {"resume", remote_action},
+    {"set", remote_set},
 };
 
 #define NR_REMOTE_CMDS (sizeof(remote_cmds) / sizeof(remote_cmds[0]))
@@ -265,7 +362,7 @@ int cmd_vm(const char *api, int argc, char **argv)
 	}
 	if (argc < 2)
 		return cli_usage_error("vm", "missing subcommand (list, info, create, destroy, "
-		                             "start, stop, reset, pause, resume)");
+		                             "start, stop, reset, pause, resume, set)");
 	if (!api)
 		return cli_usage_error("vm", "no API: give --api URL or set $FERROVISOR_API");
 	if (api_client_init(&c, api))

@@ -55,7 +55,10 @@ const char cmd_run_usage[] =
     "                        else ../riscv64/ferrovisor.bin next to this program,\n"
     "                        else " HYP_IN_TREE ")\n"
     "      --qemu BINARY     QEMU to run (default: $FERROVISOR_QEMU or " QEMU_DEFAULT_BIN ")\n"
-    "      --gdb             QEMU waits for gdb on tcp::1234 (-S -s)\n"
+    "      --gdb NAME[:PORT] a gdb stub for VM NAME on 127.0.0.1:PORT (default 1235):\n"
+    "                        gdb-multiarch -ex 'target remote 127.0.0.1:PORT'\n"
+    "      --hyp-gdb         QEMU waits for gdb on tcp::1234 (-S -s): debug the\n"
+    "                        hypervisor itself (docs/debugging.md)\n"
     "      --uplink-fallback none|unix\n"
     "                        a switch's tap uplink that cannot be used: none (default)\n"
     "                        runs the switch without uplink, with a warning; unix\n"
@@ -76,6 +79,7 @@ enum {
 	OPT_QEMU,
 	OPT_GDB,
 	OPT_FALLBACK,
+	OPT_HYP_GDB,
 };
 
 struct run_args {
@@ -88,7 +92,9 @@ struct run_args {
 	unsigned timeout;
 	char *extra[MAX_QEMU_ARGS];
 	unsigned nr_extra;
-	bool gdb;
+	bool gdb;           /* --hyp-gdb: QEMU's gdbstub for the hypervisor */
+	const char *gdb_vm; /* --gdb NAME: the guest debugger's VM */
+	unsigned gdb_port;  /* its TCP port on 127.0.0.1 */
 	bool dry_run;
 	enum qemu_fallback fallback;
 };
@@ -105,7 +111,8 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"hypervisor", required_argument, NULL, OPT_HYPERVISOR},
 	    {"qemu", required_argument, NULL, OPT_QEMU},
-	    {"gdb", no_argument, NULL, OPT_GDB},
+	    {"gdb", required_argument, NULL, OPT_GDB},
+	    {"hyp-gdb", no_argument, NULL, OPT_HYP_GDB},
 	    {"uplink-fallback", required_argument, NULL, OPT_FALLBACK},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -162,9 +169,26 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 		case OPT_QEMU:
 			a->qemu = optarg;
 			break;
-		case OPT_GDB:
+		case OPT_HYP_GDB:
 			a->gdb = true;
 			break;
+		case OPT_GDB: {
+			char *colon = strchr(optarg, ':');
+			a->gdb_port = 1235;
+			if (colon) {
+				*colon = 0;
+				if (scalar_u64(colon + 1, &v) || v < 1024 || v > 65535)
+					return cli_usage_error(cmd,
+					                       "--gdb: \"%s\" is not a TCP port "
+					                       "(1024-65535)",
+					                       colon + 1);
+				a->gdb_port = (unsigned)v;
+			}
+			if (!*optarg)
+				return cli_usage_error(cmd, "--gdb: a VM name is needed");
+			a->gdb_vm = optarg;
+			break;
+		}
 		case OPT_FALLBACK:
 			if (strcmp(optarg, "none") == 0)
 				a->fallback = QEMU_FALLBACK_NONE;
@@ -213,6 +237,17 @@ static int make_blob(const struct run_args *a, struct model *m, void **blob, siz
 	int ret = cli_load(a->config, &ro, m);
 	if (ret)
 		return ret;
+	if (a->gdb_vm) {
+		bool found = false;
+		for (unsigned i = 0; i < m->nr_vms; i++)
+			found = found || strcmp(m->vms[i].name, a->gdb_vm) == 0;
+		if (!found) {
+			cli_error("--gdb: the configuration has no VM named \"%s\"", a->gdb_vm);
+			model_free(m);
+			return CLI_USAGE;
+		}
+		snprintf(m->host.gdb_vm, sizeof(m->host.gdb_vm), "%s", a->gdb_vm);
+	}
 	struct diag d;
 	diag_init(&d, m->file);
 	if (bundle_build(m, blob, size, &d)) {
@@ -445,6 +480,8 @@ int cmd_run(int argc, char **argv)
 	    .extra = a.extra,
 	    .nr_extra = a.nr_extra,
 	    .gdb = a.gdb,
+	    .gdb_vm = a.gdb_vm,
+	    .gdb_port = a.gdb_port,
 	    .dry_run = a.dry_run,
 	    .fallback = a.fallback,
 	    .log = stderr,
@@ -466,6 +503,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	banner(&m, &a);
+	if (a.gdb_vm)
+		fprintf(stderr, "gdb: target remote 127.0.0.1:%u (VM %s)\n", a.gdb_port, a.gdb_vm);
 	if (a.gdb)
 		fprintf(stderr,
 		        "ferrovisor: QEMU waits for gdb: gdb-multiarch %s -ex 'target "

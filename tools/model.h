@@ -234,7 +234,8 @@ struct model_host {
 	/* host.switches in order, then (resolver) those only interfaces name. */
 	struct model_switch switches[CFG_MAX_SWITCHES];
 	unsigned nr_switches;
-	bool best_effort; /* start the VMs that can be set up even if others cannot */
+	bool best_effort;         /* start the VMs that can be set up even if others cannot */
+	char gdb_vm[VM_NAME_MAX]; /* `run --gdb NAME`: the VM the gdb channel serves, "" = none */
 };
 
 struct model {

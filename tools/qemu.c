@@ -452,6 +452,45 @@ static int add_uplinks(const struct model *m, const struct qemu_opts *o, struct 
 	return 0;
 }
 
+/*
+ * The guest debugger's channel: a virtio console (one port, no MULTIPORT)
+ * on the highest virtio-mmio slot no disk or uplink uses, its chardev a TCP
+ * server on the loopback interface only. The hypervisor finds it by device
+ * type and serves the VM the bundle's host/gdb-vm names.
+ */
+static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
+                           struct diag *d)
+{
+	bool used[MODEL_VIRTIO_SLOTS] = {false};
+	for (unsigned i = 0; i < m->nr_vms; i++)
+		for (unsigned k = 0; k < m->vms[i].nr_disks; k++)
+			if (m->vms[i].disks[k].slot >= 0 &&
+			    m->vms[i].disks[k].slot < MODEL_VIRTIO_SLOTS)
+				used[m->vms[i].disks[k].slot] = true;
+	for (unsigned i = 0; i < m->host.nr_switches; i++)
+		if (m->host.switches[i].up.slot >= 0 &&
+		    m->host.switches[i].up.slot < MODEL_VIRTIO_SLOTS)
+			used[m->host.switches[i].up.slot] = true;
+	int slot = MODEL_VIRTIO_SLOTS - 1;
+	while (slot >= 0 && used[slot])
+		slot--;
+	if (slot < 0)
+		return diag_error(d, NOPOS, "gdb",
+		                  "no free virtio-mmio slot for the gdb channel (all %d are used)",
+		                  MODEL_VIRTIO_SLOTS);
+	add(c, "-chardev");
+	add(c, "socket,id=fvgdb,host=" LOOPBACK ",port=%u,server=on,wait=off", o->gdb_port);
+	add(c, "-device");
+	add(c, "virtio-serial-device,max_ports=1,bus=virtio-mmio-bus.%d", slot);
+	add(c, "-device");
+	add(c, "virtconsole,chardev=fvgdb,nr=0");
+	fprintf(o->log,
+	        "ferrovisor: gdb channel for VM %s: virtio console on virtio-mmio slot %d, "
+	        "tcp " LOOPBACK ":%u\n",
+	        o->gdb_vm, slot, o->gdb_port);
+	return 0;
+}
+
 int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c, struct diag *d)
 {
 	memset(c, 0, sizeof(*c));
@@ -488,6 +527,8 @@ int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd 
 	add(c, "-global");
 	add(c, "virtio-mmio.force-legacy=false");
 	if (add_disks(m, o, c, d) || add_uplinks(m, o, c, d))
+		return -1;
+	if (o->gdb_vm && add_gdb_channel(m, o, c, d))
 		return -1;
 	if (o->gdb) {
 		add(c, "-S");

@@ -46,8 +46,10 @@ struct qemu_opts {
 	const char *bundle;     /* the boot bundle (-initrd) */
 	char *const *extra;     /* --qemu-arg values, appended last */
 	unsigned nr_extra;
-	bool gdb;     /* -S -s: wait for gdb on tcp::1234 */
-	bool dry_run; /* plan only: convert no disk, probe no port, make no directory */
+	bool gdb;           /* -S -s: wait for gdb on tcp::1234 */
+	const char *gdb_vm; /* guest debugger: a virtio console on a free slot, NULL = none */
+	unsigned gdb_port;  /* its TCP port on 127.0.0.1 */
+	bool dry_run;       /* plan only: convert no disk, probe no port, make no directory */
 	enum qemu_fallback fallback;
 	FILE *log; /* where the choices are reported (stderr) */
 };

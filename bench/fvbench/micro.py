@@ -99,7 +99,11 @@ def bench_irq(runs):
             with qemu(cmd, f"irq-{kind}-{i}") as q:
                 objs = read_json(q, lambda o: o["bench"] == "irq_done", 300, vm=vm)
             clock = next((o for o in objs if o["bench"] == "irq_clock"), None)
-            if clock is None or clock.get("drift_ns") != 0:
+            # The guest finds a tick edge with a 2-instruction polling loop, so each edge is
+            # seen 0 or 1 ns late depending on the loop's phase: a drift of +-1 ns is that
+            # resolution (under Ferrovisor the hypervisor's own ticks shift the phase), more is
+            # instret not tracking time.
+            if clock is None or abs(clock.get("drift_ns", 99)) > 1:
                 raise BenchError(f"irq-{kind}: instret does not track time under icount "
                                  f"({clock})")
             for key, vals in samples_by_name(objs).items():

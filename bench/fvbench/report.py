@@ -103,6 +103,35 @@ def _io_section(res):
     return out
 
 
+def _mgmt_section(res):
+    """The management plane (bench/fvbench/mgmt.py): hypervisor-only wall-clock figures."""
+    figs = [(k, f) for k, f in res["figures"].items()
+            if k.startswith("mgmt_") and f.get("kind") == "wall-clock"]
+    if not figs:
+        return []
+    out = ["## Management plane (CLI -> REST -> service VM -> control channel)", "",
+           "| Figure | Unit | Value | p95 | runs |", "| --- | --- | --- | --- | --- |"]
+    for k, f in figs:
+        fv = f.get("ferrovisor")
+        if fv:
+            p95 = fmt(fv["p95"]) if "p95" in fv else ""
+            out.append(f"| {f['title']} (`{k}`) | {f['unit']} | {mmm(fv)} | {p95} | "
+                       f"{f['runs']} |")
+    for k, f in figs:
+        if "init_marker_s" in f:
+            up = f.get("upload_mb_per_s")
+            out.append("")
+            out.append(f"`{k}`: initramfs marker after {mmm(f['init_marker_s'])} s"
+                       + (f"; upload {mmm(up)} MB/s" if up else "") + ".")
+        if "daemon_rss_kib" in f:
+            out.append("")
+            out.append(f"`{k}`: ferrovisord RSS {fmt(f['daemon_rss_kib'])} KiB; the service VM "
+                       f"uses {fmt(f['vm_mem_used_kib'])} KiB of {fmt(f['vm_mem_total_kib'])} "
+                       "KiB (MemTotal - MemAvailable).")
+    out.append("")
+    return out
+
+
 def _figs(res, kind):
     return [(k, f) for k, f in res["figures"].items() if f.get("kind") == kind]
 
@@ -186,6 +215,7 @@ def markdown(res):
                        f"{f['ferrovisor']['n']} |")
         out.append("")
     out += _io_section(res)
+    out += _mgmt_section(res)
     nm = [(k, f) for k, f in res["figures"].items() if f.get("kind") == NOT_MEASURED]
     if nm:
         out += ["## Not measured", ""]

@@ -201,6 +201,19 @@ static long list_state(const char *name, uint32_t *flags, uint32_t *count)
 	return -1;
 }
 
+/* The VM_LIST entry of @name (in the last response), or a zeroed one if absent. */
+static const uint8_t *list_entry(const char *name)
+{
+	static const uint8_t none[88];
+	if (call(CTL_T_VM_LIST, NULL, 0) != CTL_OK)
+		return none;
+	uint32_t n = ctl_get32(last_pl);
+	for (uint32_t i = 0; i < n && 8 + (i + 1) * 88 <= last.len; i++)
+		if (name_is(last_pl + 8 + i * 88 + 56, name))
+			return last_pl + 8 + i * 88;
+	return none;
+}
+
 static void suite_session(void)
 {
 	test_check_eq("ctl.before_hello.not_negotiated", call(CTL_T_VM_LIST, NULL, 0),
@@ -306,8 +319,17 @@ static void suite_manage(void)
 	hb = heartbeats;
 	test_check(wait_for(&heartbeats, hb + 1, 5000), "ctl.vm_start.heartbeat_continues");
 	test_check_eq("ctl.vm_list.weight", list_state(WITNESS, &flags, &count), CTL_VM_RUNNING);
+	/* A running VM takes new scheduling parameters too (the scheduler applies them). */
 	ctl_put32(w + 32, 300);
-	test_check_eq("ctl.set_weight.running", call(CTL_T_SET_WEIGHT, w, 40), CTL_E_BAD_STATE);
+	test_check_eq("ctl.set_weight.while_running", call(CTL_T_SET_WEIGHT, w, 40), CTL_OK);
+	ctl_put64(w + 32, 3);
+	test_check_eq("ctl.set_affinity.while_running", call(CTL_T_SET_AFFINITY, w, 40), CTL_OK);
+	test_check_eq("ctl.vm_list.still_running", list_state(WITNESS, &flags, &count),
+	              CTL_VM_RUNNING);
+	test_check_eq("ctl.vm_list.new_weight", ctl_get32(list_entry(WITNESS) + 12), 300);
+	test_check_eq("ctl.vm_list.new_affinity", ctl_get64(list_entry(WITNESS) + 16), 3);
+	hb = heartbeats;
+	test_check(wait_for(&heartbeats, hb + 1, 5000), "ctl.set_weight.heartbeat_continues");
 	test_check_eq("ctl.vm_stop.self", call_vm(CTL_T_VM_STOP, "svc"), CTL_E_PERMISSION);
 }
 

@@ -710,6 +710,12 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		ret = parse_switches(blob, host, out, &e);
 		if (ret)
 			return ret;
+		const char *g = fv_fdt_prop_string(blob, host, "gdb-vm");
+		if (g) {
+			if (!config_vm_name_ok(g))
+				return fail(&e, -FV_EINVAL, "host", "gdb-vm", "not a VM name");
+			memcpy(out->gdb_vm, g, strlen(g) + 1);
+		}
 	}
 	int vms = fv_fdt_path_offset(blob, "/vms");
 	if (vms < 0)
@@ -743,6 +749,13 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		if (!found)
 			return fail(&e, -FV_ENOENT, "host", "console-focus",
 			            "names no configured VM");
+	}
+	if (out->gdb_vm[0]) {
+		bool found = false;
+		for (unsigned i = 0; i < out->nr_vms; i++)
+			found = found || strcmp(out->vms[i].name, out->gdb_vm) == 0;
+		if (!found)
+			return fail(&e, -FV_ENOENT, "host", "gdb-vm", "names no configured VM");
 	}
 	return 0;
 }

@@ -93,6 +93,8 @@ struct hyp_config {
 	 * setup starts none.
 	 */
 	bool best_effort;
+	/* VM whose gdb stub gets the physical gdb channel (`ferrovisor run --gdb`), "" = none. */
+	char gdb_vm[VM_NAME_MAX];
 };
 
 /*

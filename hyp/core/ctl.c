@@ -399,9 +399,9 @@ static uint32_t op_vm_destroy(const uint8_t *p, uint32_t len, uint32_t *out)
 }
 
 /*
- * Weight and affinity change the vCPUs' scheduling entities, which the
- * scheduler only lets us edit while they are on no run queue: a stopped VM
- * (all vCPUs STOPPED, none queued). vm->lock keeps it stopped meanwhile.
+ * Weight and affinity apply in any VM state, running included
+ * (vm_set_sched -> sched_set_params: the scheduler moves or preempts the
+ * vCPUs it has to).
  */
 static uint32_t set_sched(const uint8_t *p, uint32_t weight, uint64_t mask)
 {
@@ -409,22 +409,10 @@ static uint32_t set_sched(const uint8_t *p, uint32_t weight, uint64_t mask)
 	uint32_t s = find_vm(p, &vm);
 	if (s)
 		return s;
-	spin_lock(&vm->lock);
-	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
-		spin_unlock(&vm->lock);
-		return CTL_E_BAD_STATE;
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = vm->vcpus[i];
-		if (weight)
-			v->se.weight = weight;
-		if (mask) {
-			int pin = vm->cfg->vcpu_pin[i];
-			v->se.affinity = pin >= 0 ? BIT(pin) : mask;
-		}
-	}
-	spin_unlock(&vm->lock);
-	return CTL_OK;
+	int ret = vm_set_sched(vm, weight, mask);
+	if (ret == -FV_EBUSY)
+		return CTL_E_BAD_STATE; /* being destroyed */
+	return ret ? CTL_E_BAD_FIELD : CTL_OK;
 }
 
 static uint32_t op_set_weight(const uint8_t *p, uint32_t len, uint32_t *out)
@@ -441,17 +429,10 @@ static uint32_t op_set_affinity(const uint8_t *p, uint32_t len, uint32_t *out)
 {
 	UNUSED(len);
 	UNUSED(out);
-	uint64_t all = cpu_online_mask();
-	uint64_t mask = ctl_get64(p + 32) & all;
-	if (!mask || mask != ctl_get64(p + 32))
-		return CTL_E_BAD_FIELD; /* empty, or names a CPU this host does not have */
-	struct vm *vm = NULL;
-	uint32_t s = find_vm(p, &vm);
-	if (s)
-		return s;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->cfg->vcpu_pin[i] >= 0 && !(mask & BIT(vm->cfg->vcpu_pin[i])))
-			return CTL_E_BAD_FIELD; /* a pinned vCPU would be outside the mask */
+	uint64_t mask = ctl_get64(p + 32);
+	/* Empty, or names a CPU this host does not have; vm_set_sched checks the pins. */
+	if (!mask || (mask & ~cpu_online_mask()))
+		return CTL_E_BAD_FIELD;
 	return set_sched(p, 0, mask);
 }
 

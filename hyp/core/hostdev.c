@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "drivers/virtio_blk_phys.h"
 #include "drivers/virtio_net_phys.h"
+#include "drivers/virtio_console_phys.h"
 #include "lib/printf.h"
 #include "lib/fv_err.h"
 #include "lib/string.h"
@@ -34,6 +35,7 @@ struct hostdev {
 	const char *owner; /* NIC: NULL = free (disks keep their owners in claims) */
 	struct vblk_phys *disk;
 	struct vnet_phys *nic;
+	struct vcon_phys *con; /* the hypervisor's gdb channel (HOSTDEV_CONSOLE) */
 	struct disk_claim claims[MAX_DISK_CLAIMS]; /* disks only */
 	unsigned nr_claims;
 };
@@ -83,6 +85,25 @@ static void probe_nic(struct hostdev *h, unsigned i)
 	        (unsigned long)h->base, m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
+static void probe_console(struct hostdev *h, unsigned i)
+{
+	struct vcon_phys *c = mem_zalloc_aligned(sizeof(*c), 64);
+	if (!c) {
+		h->kind = HOSTDEV_BROKEN;
+		return;
+	}
+	int ret = vcon_phys_init(c, (uintptr_t)h->base);
+	if (ret) {
+		pr_warn("virtio slot %u (0x%lx): console probe failed (%s, %d)", i,
+		        (unsigned long)h->base, fv_strerror(ret), ret);
+		h->kind = HOSTDEV_BROKEN;
+		return;
+	}
+	h->con = c;
+	h->kind = HOSTDEV_CONSOLE;
+	pr_info("virtio slot %u (0x%lx): console (gdb channel)", i, (unsigned long)h->base);
+}
+
 void hostdev_probe(const struct platform *p)
 {
 	nr_slots = p->nr_virtio < PLAT_MAX_VIRTIO ? p->nr_virtio : PLAT_MAX_VIRTIO;
@@ -113,6 +134,9 @@ void hostdev_probe(const struct platform *p)
 			break;
 		case VIRTIO_ID_NET:
 			probe_nic(h, i);
+			break;
+		case VIRTIO_ID_CONSOLE:
+			probe_console(h, i);
 			break;
 		default:
 			h->kind = HOSTDEV_OTHER;
@@ -253,6 +277,18 @@ void hostdev_describe_disks(void (*out)(const char *line))
 			out(line);
 		}
 	}
+}
+
+struct vcon_phys *hostdev_claim_console(const char *owner)
+{
+	for (unsigned i = 0; i < nr_slots; i++) {
+		struct hostdev *h = &slots[i];
+		if (h->kind == HOSTDEV_CONSOLE && !h->owner) {
+			h->owner = owner;
+			return h->con;
+		}
+	}
+	return NULL;
 }
 
 uint32_t hostdev_irq(unsigned slot)

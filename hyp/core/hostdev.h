@@ -21,13 +21,15 @@
 
 struct vblk_phys;
 struct vnet_phys;
+struct vcon_phys;
 
 enum hostdev_kind {
 	HOSTDEV_NONE = 0, /* empty slot or not probed */
 	HOSTDEV_DISK,
 	HOSTDEV_NIC,
-	HOSTDEV_OTHER,  /* a device type Ferrovisor has no driver for */
-	HOSTDEV_BROKEN, /* probe failed (legacy device, refused features ...) */
+	HOSTDEV_OTHER,   /* a device type Ferrovisor has no driver for */
+	HOSTDEV_BROKEN,  /* probe failed (legacy device, refused features ...) */
+	HOSTDEV_CONSOLE, /* virtio console: the hypervisor's gdb channel */
 };
 
 /* Probe every virtio-mmio slot of @p and print one line per populated slot. */
@@ -63,6 +65,12 @@ struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char
  * shell runs, so no lock.
  */
 void hostdev_describe_disks(void (*out)(const char *line));
+
+/*
+ * Take the first unowned physical virtio console for @owner (the gdb
+ * channel); NULL if the machine has none. Boot CPU, like the other claims.
+ */
+struct vcon_phys *hostdev_claim_console(const char *owner);
 
 /* The slot's interrupt line on the host interrupt controller; 0 if none or no such slot. */
 uint32_t hostdev_irq(unsigned slot);

@@ -6,6 +6,7 @@
  */
 #include "core/arch.h"
 #include "core/config.h"
+#include "core/gdb.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
 #include "core/console.h"
@@ -209,6 +210,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	if (vnet_init(&config) != 0)
 		stop_boot("cannot set up the virtual switches");
 	unsigned failed = create_vms();
+	gdb_init(config.gdb_vm);
 	if (vm_count == 0)
 		stop_boot("no VM could be created");
 	/* A configuration boots whole or not at all, unless the operator asked otherwise. */

@@ -14,25 +14,44 @@ int mmio_bus_add(struct mmio_bus *bus, gpa_t base, uint64_t size, const struct m
 	}
 	if (bus->count >= MMIO_MAX_REGIONS)
 		return -FV_ENOMEM;
-	struct mmio_region *r = &bus->regions[bus->count++];
+	struct mmio_region *r = &bus->regions[bus->count];
 	r->base = base;
 	r->size = size;
 	r->ops = ops;
 	r->dev = dev;
 	r->name = name;
 	r->accesses = 0;
+	/* Publish the filled region: mmio_bus_find reads count with acquire. */
+	__atomic_store_n(&bus->count, bus->count + 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* Written to avoid overflow with guest-chosen gpa near 2^64. */
+static bool region_holds(const struct mmio_region *r, gpa_t gpa, unsigned width)
+{
+	return gpa >= r->base && gpa - r->base < r->size && width <= r->size - (gpa - r->base);
+}
+
+/* The lookup, inlined into mmio_bus_access (no call frame on the MMIO exit path). */
+static inline struct mmio_region *bus_find(struct mmio_bus *bus, gpa_t gpa, unsigned width)
+{
+	unsigned hint = __atomic_load_n(&bus->last, __ATOMIC_RELAXED);
+	unsigned count = __atomic_load_n(&bus->count, __ATOMIC_ACQUIRE);
+	if (hint < count && region_holds(&bus->regions[hint], gpa, width))
+		return &bus->regions[hint];
+	for (unsigned i = 0; i < count; i++) {
+		struct mmio_region *r = &bus->regions[i];
+		if (region_holds(r, gpa, width)) {
+			__atomic_store_n(&bus->last, i, __ATOMIC_RELAXED);
+			return r;
+		}
+	}
+	return NULL;
 }
 
 struct mmio_region *mmio_bus_find(struct mmio_bus *bus, gpa_t gpa, unsigned width)
 {
-	for (unsigned i = 0; i < bus->count; i++) {
-		struct mmio_region *r = &bus->regions[i];
-		/* Written to avoid overflow with guest-chosen gpa near 2^64. */
-		if (gpa >= r->base && gpa - r->base < r->size && width <= r->size - (gpa - r->base))
-			return r;
-	}
-	return NULL;
+	return bus_find(bus, gpa, width);
 }
 
 int mmio_bus_access(struct mmio_bus *bus, struct vcpu *vcpu, gpa_t gpa, unsigned width,
@@ -40,7 +59,7 @@ int mmio_bus_access(struct mmio_bus *bus, struct vcpu *vcpu, gpa_t gpa, unsigned
 {
 	if (width != 1 && width != 2 && width != 4 && width != 8)
 		return -FV_EINVAL;
-	struct mmio_region *r = mmio_bus_find(bus, gpa, width);
+	struct mmio_region *r = bus_find(bus, gpa, width);
 	if (!r)
 		return -FV_ENOENT;
 	r->accesses++;

@@ -31,6 +31,13 @@ struct mmio_region {
 struct mmio_bus {
 	unsigned count;
 	struct mmio_region regions[MMIO_MAX_REGIONS];
+	/*
+	 * Index of the region the last lookup found: a guest polling one
+	 * register (a UART's LSR) hits it first. Only a hint, read and written
+	 * relaxed by the VM's vCPUs on any CPU; mmio_bus_find checks the range
+	 * of whatever it names, and regions are only added, never moved.
+	 */
+	unsigned last;
 };
 
 /* Add a region; -FV_EEXIST on overlap, -FV_ENOMEM when the table is full. */

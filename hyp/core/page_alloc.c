@@ -79,8 +79,16 @@ static uint64_t bm_count(const uint64_t *bm, uint64_t from, uint64_t to)
 
 	if (from >= to)
 		return 0;
-	for (uint64_t w = from / BITS_PER_WORD; w <= (to - 1) / BITS_PER_WORD; w++)
-		n += popcount64(bm[w] & word_mask(w, from, to));
+	for (uint64_t w = from / BITS_PER_WORD; w <= (to - 1) / BITS_PER_WORD; w++) {
+		uint64_t x = bm[w] & word_mask(w, from, to);
+		/*
+		 * Most words of a large range are empty (or full): skip the
+		 * popcount then. At boot the allocator counts all of RAM a few
+		 * times, a word at a time (docs/performance.md, boot path).
+		 */
+		if (x)
+			n += x == ~0ULL ? BITS_PER_WORD : popcount64(x);
+	}
 	return n;
 }
 
@@ -88,11 +96,17 @@ static void bm_assign(uint64_t *bm, uint64_t from, uint64_t to, bool set)
 {
 	if (from >= to)
 		return;
-	for (uint64_t w = from / BITS_PER_WORD; w <= (to - 1) / BITS_PER_WORD; w++) {
-		uint64_t m = word_mask(w, from, to);
+	uint64_t first = from / BITS_PER_WORD, last = (to - 1) / BITS_PER_WORD;
+	uint64_t m = word_mask(first, from, to);
 
-		bm[w] = set ? bm[w] | m : bm[w] & ~m;
-	}
+	bm[first] = set ? bm[first] | m : bm[first] & ~m;
+	if (last == first)
+		return;
+	/* Whole words in between: one store each (boot marks all of RAM). */
+	for (uint64_t w = first + 1; w < last; w++)
+		bm[w] = set ? ~0ULL : 0;
+	m = word_mask(last, from, to);
+	bm[last] = set ? bm[last] | m : bm[last] & ~m;
 }
 
 /*
@@ -216,6 +230,9 @@ static bool clip_to_span(const struct page_alloc *pa, uint64_t s, uint64_t e, ui
 /* Allocated pages in [from, to): busy but not reserved (reserved is a subset of busy). */
 static uint64_t used_in(const struct page_alloc *pa, uint64_t from, uint64_t to)
 {
+	/* nr_used counts exactly the busy, unreserved pages: none anywhere, none here (boot). */
+	if (pa->nr_used == 0)
+		return 0;
 	return bm_count(pa->busy, from, to) - bm_count(pa->rsv, from, to);
 }
 
@@ -230,7 +247,8 @@ int page_alloc_add_free(struct page_alloc *pa, hpa_t base, uint64_t size)
 	if (used_in(pa, from, to) != 0)
 		return -FV_EBUSY;
 
-	nrsv = bm_count(pa->rsv, from, to);
+	/* nr_rsv counts the reserved bits of [0, npages): the whole span needs no count. */
+	nrsv = from == 0 && to == pa->npages ? pa->nr_rsv : bm_count(pa->rsv, from, to);
 	bm_assign(pa->rsv, from, to, false);
 	bm_assign(pa->busy, from, to, false);
 	pa->nr_rsv -= nrsv;

@@ -15,36 +15,128 @@ static bool first_irq(const void *fdt, int node, uint32_t *irq)
 	return true;
 }
 
-static void get_dev(const void *fdt, const char *compat, struct plat_dev *d)
+/*
+ * Devices are found in ONE walk of the tree (platform_walk): for every
+ * compatible string below, the first node in document order that lists
+ * it, with its parent, whose cells decode the node's reg. Looking each
+ * one up separately (fv_fdt_find_compatible, then fv_fdt_reg, which finds
+ * the parent by another walk from the root) cost about 1.6 M instructions
+ * at boot on QEMU's virt tree (docs/performance.md, boot path).
+ */
+enum plat_compat {
+	PC_NS16550A,
+	PC_NS16550,
+	PC_PLIC0,
+	PC_SIFIVE_PLIC,
+	PC_CLINT0,
+	PC_SIFIVE_CLINT,
+	PC_ACLINT_MSWI,
+	PC_APLIC,
+	PC_IMSICS,
+	PC_NR
+};
+
+static const char *const plat_compat_names[PC_NR] = {
+    [PC_NS16550A] = "ns16550a",
+    [PC_NS16550] = "ns16550",
+    [PC_PLIC0] = "riscv,plic0",
+    [PC_SIFIVE_PLIC] = "sifive,plic-1.0.0",
+    [PC_CLINT0] = "riscv,clint0",
+    [PC_SIFIVE_CLINT] = "sifive,clint0",
+    [PC_ACLINT_MSWI] = "riscv,aclint-mswi",
+    [PC_APLIC] = "riscv,aplic",
+    [PC_IMSICS] = "riscv,imsics",
+};
+
+/* Deeper nodes than this have their parent looked up (fv_fdt_reg); QEMU's go to depth 4. */
+#define WALK_MAX_DEPTH 16
+
+/* A node found by the walk: its offset (-1 = none) and its parent's. */
+struct plat_node {
+	int node, parent;
+};
+
+/* reg entry i of a node the walk found (its parent known, or looked up if not). */
+static int node_reg(const void *fdt, struct plat_node n, int i, uint64_t *base, uint64_t *size)
 {
-	int node = fv_fdt_find_compatible(fdt, -1, compat);
-	if (node < 0 || d->present)
+	if (n.parent < 0)
+		return fv_fdt_reg(fdt, n.node, i, base, size);
+	return fv_fdt_reg_in(fdt, n.parent, n.node, i, base, size);
+}
+
+static void get_dev(const void *fdt, struct plat_node n, struct plat_dev *d)
+{
+	if (n.node < 0 || d->present)
 		return;
-	if (fv_fdt_reg(fdt, node, 0, &d->base, &d->size) != 0)
+	if (node_reg(fdt, n, 0, &d->base, &d->size) != 0)
 		return;
 	uint32_t irq;
-	if (first_irq(fdt, node, &irq))
+	if (first_irq(fdt, n.node, &irq))
 		d->irq = irq;
 	d->present = true;
 }
 
-static void parse_memory(const void *fdt, struct platform *p)
+/* Every reg entry of a device_type = "memory" node, in document order. */
+static void add_memory(const void *fdt, struct plat_node n, struct platform *p)
 {
-	int depth = 0;
-	for (int node = fv_fdt_root(fdt); node >= 0; node = fv_fdt_next_node(fdt, node, &depth)) {
-		const char *dt = fv_fdt_prop_string(fdt, node, "device_type");
-		if (!dt || strcmp(dt, "memory") != 0)
-			continue;
-		for (int i = 0; p->nr_mem < PLAT_MAX_MEM; i++) {
-			uint64_t base, size;
-			if (fv_fdt_reg(fdt, node, i, &base, &size) != 0)
-				break;
-			if (size) {
-				p->mem[p->nr_mem].base = base;
-				p->mem[p->nr_mem].size = size;
-				p->nr_mem++;
-			}
+	for (int i = 0; p->nr_mem < PLAT_MAX_MEM; i++) {
+		uint64_t base, size;
+		if (node_reg(fdt, n, i, &base, &size) != 0)
+			break;
+		if (size) {
+			p->mem[p->nr_mem].base = base;
+			p->mem[p->nr_mem].size = size;
+			p->nr_mem++;
 		}
+	}
+}
+
+/* A "virtio,mmio" node, in document order; one without a usable reg is skipped. */
+static void add_virtio(const void *fdt, struct plat_node n, struct platform *p)
+{
+	if (p->nr_virtio >= PLAT_MAX_VIRTIO)
+		return;
+	struct plat_dev *d = &p->virtio[p->nr_virtio];
+	if (node_reg(fdt, n, 0, &d->base, &d->size) != 0)
+		return;
+	uint32_t irq;
+	if (first_irq(fdt, n.node, &irq))
+		d->irq = irq;
+	d->present = true;
+	p->nr_virtio++;
+}
+
+/*
+ * The one walk: memory and virtio nodes are taken as they come (document
+ * order, as separate lookups would find them), the first node of each
+ * compatible in found[]. Depth bookkeeping is fv_fdt_next_node's; its walk
+ * is bounds-checked on any blob and ends at the root's end.
+ */
+static void platform_walk(const void *fdt, struct platform *p, struct plat_node found[PC_NR])
+{
+	int parents[WALK_MAX_DEPTH];
+	int depth = 0;
+	for (unsigned i = 0; i < PC_NR; i++)
+		found[i] = (struct plat_node){-1, -1};
+	for (int node = fv_fdt_root(fdt); node >= 0; node = fv_fdt_next_node(fdt, node, &depth)) {
+		struct plat_node n = {node, -1};
+		if (depth < WALK_MAX_DEPTH)
+			parents[depth] = node;
+		if (depth > 0 && depth <= WALK_MAX_DEPTH)
+			n.parent = parents[depth - 1];
+		const char *dt = fv_fdt_prop_string(fdt, node, "device_type");
+		if (dt && strcmp(dt, "memory") == 0)
+			add_memory(fdt, n, p);
+		int len;
+		const void *compat = fv_fdt_getprop(fdt, node, "compatible", &len);
+		if (!compat)
+			continue;
+		if (fv_fdt_stringlist_contains(compat, len, "virtio,mmio"))
+			add_virtio(fdt, n, p);
+		for (unsigned i = 0; i < PC_NR; i++)
+			if (found[i].node < 0 &&
+			    fv_fdt_stringlist_contains(compat, len, plat_compat_names[i]))
+				found[i] = n;
 	}
 }
 
@@ -130,35 +222,16 @@ static void parse_plic_contexts(const void *fdt, int plic, struct platform *p)
 	}
 }
 
-static void parse_uart(const void *fdt, struct platform *p)
+static void parse_uart(const void *fdt, struct plat_node n, struct platform *p)
 {
-	int node = fv_fdt_find_compatible(fdt, -1, "ns16550a");
-	if (node < 0)
-		node = fv_fdt_find_compatible(fdt, -1, "ns16550");
-	if (node < 0 || fv_fdt_reg(fdt, node, 0, &p->uart.base, &p->uart.size) != 0)
+	if (n.node < 0 || node_reg(fdt, n, 0, &p->uart.base, &p->uart.size) != 0)
 		return;
 	uint32_t v;
 	p->uart.present = true;
-	if (first_irq(fdt, node, &v))
+	if (first_irq(fdt, n.node, &v))
 		p->uart.irq = v;
-	p->uart_reg_shift = fv_fdt_prop_u32(fdt, node, "reg-shift", &v) == 0 ? v : 0;
-	p->uart_io_width = fv_fdt_prop_u32(fdt, node, "reg-io-width", &v) == 0 ? v : 1;
-}
-
-static void parse_virtio(const void *fdt, struct platform *p)
-{
-	for (int n = fv_fdt_find_compatible(fdt, -1, "virtio,mmio");
-	     n >= 0 && p->nr_virtio < PLAT_MAX_VIRTIO;
-	     n = fv_fdt_find_compatible(fdt, n, "virtio,mmio")) {
-		struct plat_dev *d = &p->virtio[p->nr_virtio];
-		if (fv_fdt_reg(fdt, n, 0, &d->base, &d->size) != 0)
-			continue;
-		uint32_t irq;
-		if (first_irq(fdt, n, &irq))
-			d->irq = irq;
-		d->present = true;
-		p->nr_virtio++;
-	}
+	p->uart_reg_shift = fv_fdt_prop_u32(fdt, n.node, "reg-shift", &v) == 0 ? v : 0;
+	p->uart_io_width = fv_fdt_prop_u32(fdt, n.node, "reg-io-width", &v) == 0 ? v : 1;
 }
 
 static void parse_chosen(const void *fdt, struct platform *p)
@@ -176,38 +249,37 @@ static void parse_chosen(const void *fdt, struct platform *p)
 
 int platform_parse(const void *fdt, size_t size, struct platform *p)
 {
+	struct plat_node found[PC_NR];
 	memset(p, 0, sizeof(*p));
 	int ret = fv_fdt_check(fdt, size);
 	if (ret)
 		return ret;
-	parse_memory(fdt, p);
+	platform_walk(fdt, p, found);
 	if (p->nr_mem == 0)
 		return -FV_ENOENT;
 	parse_reserved(fdt, p);
 	ret = parse_cpus(fdt, p);
 	if (ret)
 		return ret;
-	parse_uart(fdt, p);
+	parse_uart(fdt, found[PC_NS16550A].node >= 0 ? found[PC_NS16550A] : found[PC_NS16550], p);
 	for (unsigned i = 0; i < PLAT_MAX_CPUS; i++)
 		p->plic_s_ctx[i] = -1;
-	get_dev(fdt, "riscv,plic0", &p->plic);
-	get_dev(fdt, "sifive,plic-1.0.0", &p->plic);
+	get_dev(fdt, found[PC_PLIC0], &p->plic);
+	get_dev(fdt, found[PC_SIFIVE_PLIC], &p->plic);
 	if (p->plic.present) {
 		uint32_t nd;
-		int n = fv_fdt_find_compatible(fdt, -1, "riscv,plic0");
-		if (n < 0)
-			n = fv_fdt_find_compatible(fdt, -1, "sifive,plic-1.0.0");
+		int n =
+		    found[PC_PLIC0].node >= 0 ? found[PC_PLIC0].node : found[PC_SIFIVE_PLIC].node;
 		if (n >= 0 && fv_fdt_prop_u32(fdt, n, "riscv,ndev", &nd) == 0)
 			p->plic_ndev = nd;
 		if (n >= 0)
 			parse_plic_contexts(fdt, n, p);
 	}
-	get_dev(fdt, "riscv,clint0", &p->clint);
-	get_dev(fdt, "sifive,clint0", &p->clint);
-	get_dev(fdt, "riscv,aclint-mswi", &p->clint);
-	get_dev(fdt, "riscv,aplic", &p->aplic);
-	get_dev(fdt, "riscv,imsics", &p->imsic);
-	parse_virtio(fdt, p);
+	get_dev(fdt, found[PC_CLINT0], &p->clint);
+	get_dev(fdt, found[PC_SIFIVE_CLINT], &p->clint);
+	get_dev(fdt, found[PC_ACLINT_MSWI], &p->clint);
+	get_dev(fdt, found[PC_APLIC], &p->aplic);
+	get_dev(fdt, found[PC_IMSICS], &p->imsic);
 	parse_chosen(fdt, p);
 	return 0;
 }

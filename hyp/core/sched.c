@@ -157,7 +157,8 @@ void sched_kick(struct vcpu *v)
  */
 static bool held_by_pause(struct vcpu *v)
 {
-	return __atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	return (__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) ||
+	        __atomic_load_n(&v->dbg_hold, __ATOMIC_ACQUIRE)) &&
 	       !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP);
 }
 
@@ -207,6 +208,7 @@ void sched_unpause(struct vcpu *v)
 static bool park_if_paused(struct vcpu *v)
 {
 	if (!__atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&v->dbg_hold, __ATOMIC_ACQUIRE) &&
 	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE))
 		return false;
 	__atomic_fetch_and(&v->requests, ~(uint32_t)VCPU_REQ_PAUSE, __ATOMIC_ACQ_REL);
@@ -242,6 +244,7 @@ static void wake_timer_fn(struct timer_event *ev, void *arg)
 
 void sched_block(struct vcpu *v)
 {
+	uint64_t d = UINT64_MAX;
 	spin_lock(&sched_lock);
 	/*
 	 * Check for wake conditions under the lock: anyone raising an
@@ -251,14 +254,62 @@ void sched_block(struct vcpu *v)
 	if (v->state == VCPU_RUNNING && !arch_vcpu_irq_wakeable(v) &&
 	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & (VCPU_REQ_STOP | VCPU_REQ_WAKE))) {
 		v->state = VCPU_BLOCKED;
-		uint64_t d = arch_vcpu_timer_deadline_ns(v);
-		if (d != UINT64_MAX) {
-			if (!v->wake_timer.fn)
-				timer_event_init(&v->wake_timer, wake_timer_fn, v);
-			timer_arm(&v->wake_timer, d);
-		}
+		d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX && !v->wake_timer.fn)
+			timer_event_init(&v->wake_timer, wake_timer_fn, v);
 	}
 	spin_unlock(&sched_lock);
+	/*
+	 * Arm the wake-up timer after dropping sched_lock: programming the
+	 * CPU's deadline is slow (an SBI call without Sstc; under QEMU's
+	 * round-robin TCG a timer write ends this CPU's turn), and a CPU that
+	 * wakes one of ours (IPI to an idle vCPU) would spin on sched_lock
+	 * for all that time (docs/performance.md, ipi_idle). A wake that
+	 * comes in between finds no timer to cancel and the timer then fires
+	 * once for a vCPU that is already awake: sched_wake of a RUNNING vCPU
+	 * only kicks its CPU, and a blocked one may end WFI early, which WFI
+	 * allows (RISC-V priv spec 3.3.3). Only this CPU arms wake_timer
+	 * (the vCPU is loaded here), and a stop request is handled by this
+	 * CPU after we return, whose timer_cancel then sees the armed timer.
+	 */
+	if (d != UINT64_MAX)
+		timer_arm(&v->wake_timer, d);
+}
+
+int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
+{
+	int ret = 0, kick = -1;
+	spin_lock(&sched_lock);
+	struct sched_entity *se = &v->se;
+	struct sched_rq *rq = NULL;
+	if ((se->on_rq || se->on_cpu) && se->cpu >= 0 && (unsigned)se->cpu < cpu_count)
+		rq = rq_of((unsigned)se->cpu);
+	uint64_t now = time_now_ns();
+	if (weight)
+		ret = sched_rq_set_weight(rq, se, weight, now);
+	if (ret == 0 && affinity) {
+		ret = sched_rq_set_affinity(rq, se, affinity);
+		if (ret == SCHED_AFF_MOVE) {
+			/* Queued where it may no longer run: requeue it on an allowed CPU,
+			 * keeping the steal-time clock it was waiting on. */
+			uint64_t since = v->runnable_since;
+			kick = enqueue_locked(v, false);
+			v->runnable_since = since;
+			rq = NULL; /* its old rq lost an entity: nothing to preempt there */
+		}
+		ret = ret < 0 ? ret : 0;
+	}
+	/*
+	 * A new weight changes the slices on rq, an affinity that excludes the
+	 * running CPU needs a switch: decide now rather than at the old slice
+	 * end. The running CPU notices need_resched at its next exit, which the
+	 * kick forces.
+	 */
+	if (ret == 0 && rq && rq->curr && sched_rq_should_preempt(rq, now) && kick < 0)
+		kick = resched_cpu((unsigned)rq->cpu);
+	spin_unlock(&sched_lock);
+	kick_cpu(kick);
+	return ret;
 }
 
 /* Pull a queued vCPU from a busier CPU; sched_lock held. */
@@ -329,11 +380,21 @@ void sched_run(void)
 		struct vcpu *prev = c->current;
 		uint64_t now = time_now_ns();
 		spin_lock(&sched_lock);
+		int kick = -1;
 		if (prev) {
 			bool runnable = prev->state == VCPU_RUNNING;
 			if (runnable)
 				mark_runnable(prev, now);
-			sched_rq_put_prev(&c->rq, now, runnable);
+			/*
+			 * Not requeued although runnable: its new affinity
+			 * (sched_set_params) excludes this CPU. Place it on an
+			 * allowed one; a CPU that picks it before switch_vcpu()
+			 * below has put it waits for the put there.
+			 */
+			if (!sched_rq_put_prev(&c->rq, now, runnable) && runnable) {
+				kick = enqueue_locked(prev, false);
+				prev->runnable_since = now;
+			}
 		}
 		struct sched_entity *se = sched_rq_pick_next(&c->rq, now);
 		if (!se)
@@ -346,6 +407,7 @@ void sched_run(void)
 		if (next && slice_end == UINT64_MAX)
 			slice_end = now + c->rq.slice_ns;
 		spin_unlock(&sched_lock);
+		kick_cpu(kick);
 
 		switch_vcpu(c, prev, next);
 		if (stopped_vm) {

@@ -38,4 +38,19 @@ void sched_unpause(struct vcpu *v);
 /* Take a running vCPU off the CPU until woken (WFI). Caller: its own CPU. */
 void sched_block(struct vcpu *v);
 
+/*
+ * Change v's scheduling weight (1..SCHED_WEIGHT_MAX; 0 = keep) and CPU
+ * affinity (non-zero mask of online CPUs; 0 = keep) in any vCPU state.
+ * Takes effect at the next scheduling decision of the CPU that holds v: a
+ * weight change alters v's share from the next accounting on, the running
+ * CPU is asked to reschedule if its slice is now over; a queued vCPU whose
+ * CPU the new mask excludes is moved to an allowed CPU's queue at once; a
+ * running one there is preempted (need_resched + IPI) and its CPU requeues
+ * it on an allowed CPU when it switches away. Any CPU may call it; takes
+ * sched_lock (so callers may hold vm->lock, never sched_lock). Returns 0 or
+ * -FV_EINVAL (bad weight or empty mask); the caller validates the mask
+ * against the online CPUs and the VM's pins.
+ */
+int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity);
+
 #endif

@@ -216,21 +216,29 @@ int sched_rq_dequeue(struct sched_rq *rq, struct sched_entity *se)
 	return 0;
 }
 
-void sched_rq_put_prev(struct sched_rq *rq, uint64_t now, bool runnable)
+bool sched_rq_put_prev(struct sched_rq *rq, uint64_t now, bool runnable)
 {
 	struct sched_entity *prev = rq->curr;
+	bool requeued;
 
 	if (!prev)
-		return;
+		return false;
 	sched_rq_update_curr(rq, now);
 	rq->curr = NULL;
 	prev->on_cpu = false;
 	rq->need_resched = false;
-	if (runnable)
+	/*
+	 * Its affinity was changed to exclude this CPU while it ran
+	 * (sched_rq_set_affinity()): it must not be queued here again; the
+	 * caller places it on an allowed rq.
+	 */
+	requeued = runnable && se_allowed(prev, rq->cpu);
+	if (requeued)
 		rq_link(rq, prev);
 	else
 		rq_leave(rq, prev);
 	rq_update_min_vruntime(rq);
+	return requeued;
 }
 
 struct sched_entity *sched_rq_pick_next(struct sched_rq *rq, uint64_t now)
@@ -271,6 +279,8 @@ bool sched_rq_should_preempt(struct sched_rq *rq, uint64_t now)
 
 	sched_rq_update_curr(rq, now);
 	curr = rq->curr;
+	if (curr && !se_allowed(curr, rq->cpu))
+		return true; /* its affinity no longer allows this CPU */
 	if (rq->nr_queued == 0)
 		return false;
 	if (!curr || rq->need_resched)
@@ -283,6 +293,8 @@ uint64_t sched_rq_slice_end(const struct sched_rq *rq, uint64_t now)
 	uint64_t slice;
 	uint64_t start;
 
+	if (rq->curr && !se_allowed(rq->curr, rq->cpu))
+		return now;
 	if (rq->nr_queued == 0)
 		return UINT64_MAX;
 	if (!rq->curr || rq->need_resched)
@@ -424,4 +436,46 @@ int sched_rq_migrate(struct sched_rq *from, struct sched_rq *to, struct sched_en
 	rq_check_wakeup_preempt(to, se);
 	se->migrations++;
 	return 0;
+}
+
+int sched_rq_set_weight(struct sched_rq *rq, struct sched_entity *se, uint32_t weight, uint64_t now)
+{
+	if (weight == 0 || weight > SCHED_WEIGHT_MAX)
+		return -FV_EINVAL;
+	if (rq ? !rq_holds(rq, se) : (se->on_rq || se->on_cpu))
+		return -FV_ENOENT;
+	if (rq) {
+		/*
+		 * Charge the running entity's time so far at the old weight;
+		 * from here on it ages at the new rate. A queued entity keeps
+		 * its vruntime (and so its place): the weight only scales
+		 * runtime still to come. The rq's load follows at once, so the
+		 * slices computed from it change at the next decision.
+		 */
+		if (rq->curr == se)
+			sched_rq_update_curr(rq, now);
+		rq->load = rq->load - se->weight + weight;
+	}
+	se->weight = weight;
+	return 0;
+}
+
+int sched_rq_set_affinity(struct sched_rq *rq, struct sched_entity *se, uint64_t affinity)
+{
+	if (affinity == 0)
+		return -FV_EINVAL;
+	if (rq ? !rq_holds(rq, se) : (se->on_rq || se->on_cpu))
+		return -FV_ENOENT;
+	se->affinity = affinity;
+	if (!rq || se_allowed(se, rq->cpu))
+		return SCHED_AFF_STAY;
+	if (rq->curr == se) {
+		/* Preempt it; sched_rq_put_prev() will refuse to requeue it here. */
+		rq->need_resched = true;
+		return SCHED_AFF_PREEMPT;
+	}
+	rq_unlink(rq, se);
+	rq_leave(rq, se);
+	rq_update_min_vruntime(rq);
+	return SCHED_AFF_MOVE;
 }

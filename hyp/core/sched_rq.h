@@ -46,10 +46,9 @@
  * runtime). Balancing is O(total queued entities). Sized for tens of vCPUs
  * per CPU; switch to a tree if that changes.
  *
- * To change an entity's weight or affinity, take it off its rq
- * (sched_rq_put_prev() or sched_rq_dequeue()), edit the field (weight must
- * stay in 1..SCHED_WEIGHT_MAX, affinity non-zero) and enqueue it again with
- * wakeup == false.
+ * Weight and affinity of a queued or running entity change through
+ * sched_rq_set_weight() and sched_rq_set_affinity() (below), never by
+ * writing the fields: the rq's load and the queue must follow.
  */
 #include "lib/types.h"
 
@@ -77,8 +76,8 @@
 #define SCHED_AFFINITY_ALL (~(uint64_t)0)
 
 /*
- * Embedded in struct vcpu. Read-only outside sched_rq.c, except weight and
- * affinity while the entity is off (see above).
+ * Embedded in struct vcpu. Read-only outside sched_rq.c; weight and affinity
+ * change through sched_rq_set_weight() / sched_rq_set_affinity().
  */
 struct sched_entity {
 	uint64_t vruntime;                /* weighted virtual runtime (see file comment) */
@@ -166,14 +165,18 @@ int sched_rq_dequeue(struct sched_rq *rq, struct sched_entity *se);
  * the queue if `runnable`, or take it off the rq (it blocked, was paused or
  * is being destroyed) otherwise. rq->curr becomes NULL; the caller must
  * call sched_rq_pick_next() before returning to a guest. No-op when idle.
- * Caller holds rq's lock.
+ * Returns true if curr was put back in the queue. A runnable curr whose
+ * affinity no longer allows rq->cpu (sched_rq_set_affinity() while it ran)
+ * is taken off the rq instead (false): the caller must enqueue it on an
+ * allowed rq. Caller holds rq's lock.
  */
-void sched_rq_put_prev(struct sched_rq *rq, uint64_t now, bool runnable);
+bool sched_rq_put_prev(struct sched_rq *rq, uint64_t now, bool runnable);
 
 /*
  * Choose the next entity to run at `now`. If an entity is still running it
  * is first put back as runnable (sched_rq_put_prev(rq, now, true)); to
- * block it, call sched_rq_put_prev(rq, now, false) before. Picks the queued
+ * block it, call sched_rq_put_prev(rq, now, false) before (and call it
+ * explicitly whenever curr's affinity may have changed, to see its answer). Picks the queued
  * entity with the lowest vruntime (ties: the one queued first), makes it
  * rq->curr with exec_start = now and returns it. Returns NULL when nothing
  * is runnable: the CPU should try sched_balance_pick() and then idle.
@@ -256,5 +259,42 @@ int sched_balance_pick(struct sched_rq *const rqs[], unsigned ncpu, int this_cpu
  */
 int sched_rq_migrate(struct sched_rq *from, struct sched_rq *to, struct sched_entity *se,
                      uint64_t now);
+
+/* What sched_rq_set_affinity() leaves for the caller to do. */
+enum sched_aff_result {
+	SCHED_AFF_STAY = 0,    /* nothing: off, or still allowed where it is */
+	SCHED_AFF_MOVE = 1,    /* it was queued on rq: now off, enqueue it on an allowed rq */
+	SCHED_AFF_PREEMPT = 2, /* it runs on rq: preempt that CPU (need_resched is set) */
+};
+
+/*
+ * Change se's weight (1..SCHED_WEIGHT_MAX) at `now`, whatever its state.
+ * rq is the rq holding se (queued or running there), or NULL when se is
+ * off. A running entity is accounted up to now at its old weight first;
+ * from then on its vruntime advances at the new rate and rq->load (hence
+ * every slice on rq) reflects the new weight. A queued entity keeps its
+ * vruntime and place. Returns 0; -FV_EINVAL for a weight out of range;
+ * -FV_ENOENT if rq does not hold se (or rq is NULL but se is on some rq).
+ * se is unchanged on error. Caller holds rq's lock (the scheduler lock for
+ * an off entity). The caller should then re-check
+ * sched_rq_should_preempt() and sched_rq_slice_end().
+ */
+int sched_rq_set_weight(struct sched_rq *rq, struct sched_entity *se, uint32_t weight,
+                        uint64_t now);
+
+/*
+ * Change se's affinity mask (non-zero). rq as for sched_rq_set_weight().
+ * Returns an enum sched_aff_result: SCHED_AFF_STAY when se is off or rq's
+ * CPU is still allowed; SCHED_AFF_MOVE when se was queued on rq and the mask
+ * excludes rq->cpu: se is dequeued (its vlag kept, as sched_rq_dequeue())
+ * and the caller must enqueue it on an allowed rq (wakeup == false);
+ * SCHED_AFF_PREEMPT when se is rq->curr and the mask excludes rq->cpu:
+ * rq->need_resched is set, sched_rq_should_preempt() answers true and
+ * sched_rq_slice_end() `now` until the caller's CPU switches away, and
+ * sched_rq_put_prev() then takes se off rq for the caller to enqueue
+ * elsewhere. -FV_EINVAL for an empty mask; -FV_ENOENT as for
+ * sched_rq_set_weight(). Caller holds rq's lock.
+ */
+int sched_rq_set_affinity(struct sched_rq *rq, struct sched_entity *se, uint64_t affinity);
 
 #endif

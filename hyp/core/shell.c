@@ -64,12 +64,12 @@ static void cmd_vm_list(void)
 
 #define VM_USAGE                                                                                   \
 	"usage: vm list | vm start|stop|reset|info NAME | vm pause|resume|destroy NAME | vm "      \
-	"create TEMPLATE [NAME]"
+	"create TEMPLATE [NAME] | vm weight NAME N | vm affinity NAME CPU[,CPU...]"
 
 static bool vm_subcommand(const char *sub)
 {
-	static const char *const subs[] = {"start",  "stop",  "reset",   "info",
-	                                   "resume", "pause", "destroy", "create"};
+	static const char *const subs[] = {"start", "stop",    "reset",  "info",   "resume",
+	                                   "pause", "destroy", "create", "weight", "affinity"};
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (strcmp(sub, subs[i]) == 0)
 			return true;
@@ -86,9 +86,11 @@ static void cmd_vm_info(struct vm *vm)
 		char buf[200];
 		struct vcpu *v = vm->vcpus[i];
 		arch_vcpu_describe(v, buf, sizeof(buf));
-		pr_info("vcpu %u: %s on cpu %d, %lu exits (sbi %lu mmio %lu wfi %lu irq %lu)", i,
-		        vcpu_state_name(v->state), v->se.cpu, (unsigned long)v->stats.exits,
-		        (unsigned long)v->stats.by_kind[EXIT_SBI],
+		pr_info("vcpu %u: %s on cpu %d, weight %u, affinity 0x%lx, run %lu ms, %lu exits "
+		        "(sbi %lu mmio %lu wfi %lu irq %lu)",
+		        i, vcpu_state_name(v->state), v->se.cpu, v->se.weight,
+		        (unsigned long)v->se.affinity, (unsigned long)(v->se.sum_exec_ns / 1000000),
+		        (unsigned long)v->stats.exits, (unsigned long)v->stats.by_kind[EXIT_SBI],
 		        (unsigned long)v->stats.by_kind[EXIT_MMIO],
 		        (unsigned long)v->stats.by_kind[EXIT_WFI],
 		        (unsigned long)v->stats.by_kind[EXIT_IRQ]);
@@ -115,6 +117,64 @@ static void cmd_vm_create(int argc, char **argv)
 		        fv_strerror(ret), ret);
 }
 
+/* A decimal number below 2^32, or -1. */
+static long parse_u32(const char *s)
+{
+	unsigned long v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 0xffffffffUL / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	return v > 0xffffffffUL ? -1 : (long)v;
+}
+
+/* "0,1,3" -> CPU mask; 0 for a malformed list or a CPU number >= 64. */
+static uint64_t parse_cpu_list(const char *s)
+{
+	uint64_t mask = 0;
+	unsigned cpu = 0;
+	bool digit = false;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			cpu = cpu * 10 + (unsigned)(*s - '0');
+			digit = true;
+			if (cpu >= 64)
+				return 0;
+		} else if ((*s == ',' || *s == '\0') && digit) {
+			mask |= BIT(cpu);
+			if (*s == '\0')
+				return mask;
+			cpu = 0;
+			digit = false;
+		} else {
+			return 0;
+		}
+	}
+}
+
+/* `vm weight NAME N`, `vm affinity NAME CPUS`: in any state (vm_set_sched). */
+static void cmd_vm_sched(struct vm *vm, const char *what, const char *arg)
+{
+	bool weight = strcmp(what, "weight") == 0;
+	long w = weight ? parse_u32(arg) : 0;
+	uint64_t mask = weight ? 0 : parse_cpu_list(arg);
+	int ret = -FV_EINVAL;
+	if (weight ? w > 0 : mask != 0)
+		ret = vm_set_sched(vm, (uint32_t)(weight ? w : 0), mask);
+	if (ret == 0)
+		pr_info("vm %s: %s %s", vm->name, what, arg);
+	else if (ret == -FV_ERANGE)
+		pr_info("vm %s: affinity %s leaves out a CPU a vCPU is pinned to", vm->name, arg);
+	else if (ret == -FV_EBUSY)
+		pr_info("vm %s is being destroyed", vm->name);
+	else
+		pr_info("vm %s: bad %s '%s' (%s)", vm->name, what, arg,
+		        weight ? "1..65535" : "online CPU numbers, e.g. 0,1");
+}
+
 static void cmd_vm(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
@@ -130,7 +190,16 @@ static void cmd_vm(int argc, char **argv)
 		cmd_vm_create(argc, argv);
 		return;
 	}
-	if (argc != 3 || strcmp(argv[1], "list") == 0 || strcmp(argv[1], "create") == 0) {
+	if (argc == 4 && (strcmp(argv[1], "weight") == 0 || strcmp(argv[1], "affinity") == 0)) {
+		struct vm *vm = vm_find(argv[2]);
+		if (vm)
+			cmd_vm_sched(vm, argv[1], argv[3]);
+		else
+			pr_info("vm: no VM named '%s' (try: vm list)", argv[2]);
+		return;
+	}
+	if (argc != 3 || strcmp(argv[1], "list") == 0 || strcmp(argv[1], "create") == 0 ||
+	    strcmp(argv[1], "weight") == 0 || strcmp(argv[1], "affinity") == 0) {
 		pr_info(VM_USAGE);
 		return;
 	}
@@ -288,6 +357,8 @@ static const struct shell_cmd cmds[] = {
      cmd_vm},
     {"vm", "vm create TEMPLATE [NAME] | vm destroy NAME",
      "new VM from a boot-bundle template; destroy one (RAM scrubbed)", cmd_vm},
+    {"vm", "vm weight NAME N | vm affinity NAME CPU[,CPU...]",
+     "scheduling weight (1..65535) or CPUs of a VM, running or not", cmd_vm},
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},

@@ -16,6 +16,7 @@
 #include "core/vconsole.h"
 #include "core/console.h"
 #include "core/ctl.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
@@ -392,6 +393,7 @@ static void poll_fn(struct timer_event *ev, void *arg)
 		set_focus(-1);
 	vm_reap();
 	ctl_poll();
+	gdb_poll();
 	timer_arm(ev, now + POLL_NS);
 }
 

@@ -73,6 +73,8 @@ struct vcpu {
 	 * parked by the pause, or a wake event came while paused. Sched lock.
 	 */
 	bool pause_wake;
+	/* Held by the guest debugger (gdb.c): parked like a paused VM's vCPU. Atomic. */
+	bool dbg_hold;
 	uint64_t hsm_resume_addr, hsm_resume_arg;
 	/*
 	 * Steal time: total ns this vCPU was RUNNABLE (queued, waiting for a

@@ -177,6 +177,16 @@ int vm_resume(struct vm *vm);
  */
 int vm_pause(struct vm *vm);
 /*
+ * Scheduling weight (1..SCHED_WEIGHT_MAX, 0 = keep) and CPU affinity (mask of
+ * online CPUs, 0 = keep) of every vCPU of vm, in any VM state, running
+ * included (sched_set_params: effective at the next scheduling decision; a
+ * vCPU on a CPU outside the mask is moved). A vCPU the configuration pins
+ * (vcpu-pin) keeps its pin. 0; -FV_EINVAL for a weight out of range or a mask
+ * naming an offline CPU; -FV_ERANGE if the mask leaves out a pinned vCPU's
+ * CPU; -FV_EBUSY while the VM is being destroyed. Any CPU (vm_sched.c).
+ */
+int vm_set_sched(struct vm *vm, uint32_t weight, uint64_t mask);
+/*
  * Create a VM at run time from a configuration blob in the boot-bundle
  * format (config-v1 FDT, see config.c), through the same parser.
  *   blob/len  the blob; only read during the call (copied as needed).

@@ -22,6 +22,7 @@ struct hdr {
 	uint32_t st_size;
 	const char *str; /* strings block */
 	uint32_t str_size;
+	bool str_nul_end; /* the strings block ends in NUL: every name in it is terminated */
 };
 
 static uint32_t field(const void *blob, unsigned int off)
@@ -68,6 +69,7 @@ static int hdr_parse(const void *blob, size_t limit, struct hdr *h)
 	if (off_str < hdr_size || off_str > h->total || h->str_size > h->total - off_str)
 		return -FV_EINVAL;
 	h->str = (const char *)h->b + off_str;
+	h->str_nul_end = h->str_size > 0 && h->str[h->str_size - 1] == '\0';
 	return 0;
 }
 
@@ -269,7 +271,10 @@ static int next_prop(const struct hdr *h, int prop)
 /* The NUL-terminated string at off in the strings block, or NULL. */
 static const char *string_at(const struct hdr *h, uint32_t off)
 {
-	if (off >= h->str_size || strnlen(h->str + off, h->str_size - off) == h->str_size - off)
+	if (off >= h->str_size)
+		return NULL;
+	/* A final NUL terminates every string that starts inside the block (the usual case). */
+	if (!h->str_nul_end && strnlen(h->str + off, h->str_size - off) == h->str_size - off)
 		return NULL;
 	return h->str + off;
 }
@@ -297,23 +302,51 @@ bad:
 	return NULL;
 }
 
-/* Property of node named by the namelen bytes at name. */
+/*
+ * Property of node named by the namelen bytes at name (which hold no NUL).
+ * The same walk as prop_from()/next_prop()/prop_at(), with one next_tag()
+ * per token instead of three: getprop is the hot loop of every lookup at
+ * boot (docs/performance.md, boot path). Errors as theirs: a property
+ * whose name is not a string in the strings block fails the lookup
+ * (-FV_EINVAL), as does FV_FDT_END before the node's end; no such property
+ * is -FV_ENOENT.
+ */
 static const void *getprop_n(const struct hdr *h, int node, const char *name, size_t namelen,
                              int *len)
 {
-	int prop;
+	uint32_t tag;
+	int off = node_body(h, node), next, ret;
 
-	for (prop = prop_from(h, node_body(h, node)); prop >= 0; prop = next_prop(h, prop)) {
+	for (; off >= 0; off = next) {
 		const char *pname;
-		const void *val = prop_at(h, prop, &pname, len);
 
-		if (!val)
-			return NULL;
-		if (strlen(pname) == namelen && !memcmp(pname, name, namelen))
-			return val;
+		ret = next_tag(h, off, &tag, &next);
+		if (ret)
+			goto fail;
+		if (tag == FV_FDT_NOP)
+			continue;
+		if (tag != FV_FDT_PROP) {
+			ret = tag == FV_FDT_END ? -FV_EINVAL : -FV_ENOENT;
+			goto fail;
+		}
+		pname = string_at(h, fv_fdt_be32(h->st + off + 8));
+		if (!pname) {
+			ret = -FV_EINVAL;
+			goto fail;
+		}
+		/* pname is terminated: strncmp stops at its NUL, so pname[namelen] is in bounds if
+		 * equal. */
+		if (!strncmp(pname, name, namelen) && pname[namelen] == '\0') {
+			/* next_tag() bounded the length by the block size, which fits an int. */
+			if (len)
+				*len = (int)fv_fdt_be32(h->st + off + 4);
+			return h->st + off + 12;
+		}
 	}
+	ret = off;
+fail:
 	if (len)
-		*len = prop;
+		*len = ret;
 	return NULL;
 }
 
@@ -736,25 +769,19 @@ int fv_fdt_size_cells(const void *blob, int node)
 	return err ? err : cells(&h, node, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
 }
 
-int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *size)
+/* fv_fdt_reg() with node's parent known (the parent's cells decode node's reg). */
+static int reg_in(const struct hdr *h, int parent, int node, int index, uint64_t *addr,
+                  uint64_t *size)
 {
-	struct hdr h;
-	int err = hdr_get(blob, &h), parent, ac, sc, len, stride;
+	int err, ac, sc, len, stride;
 	const uint8_t *p;
 	uint64_t s;
 
-	if (err)
-		return err;
-	if (index < 0 || !addr)
-		return -FV_EINVAL;
-	parent = parent_offset(&h, node);
-	if (parent < 0)
-		return parent == -FV_ENOENT ? -FV_EINVAL : parent; /* the root has no reg */
-	ac = cells(&h, parent, "#address-cells", FV_FDT_DEFAULT_ADDR_CELLS);
-	sc = cells(&h, parent, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
+	ac = cells(h, parent, "#address-cells", FV_FDT_DEFAULT_ADDR_CELLS);
+	sc = cells(h, parent, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
 	if (ac < 0 || sc < 0)
 		return -FV_EINVAL;
-	p = getprop(&h, node, "reg", &len);
+	p = getprop(h, node, "reg", &len);
 	if (!p)
 		return len;
 	stride = (ac + sc) * 4;
@@ -769,6 +796,37 @@ int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *
 	if (!err && size)
 		*size = s;
 	return err;
+}
+
+int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *size)
+{
+	struct hdr h;
+	int err = hdr_get(blob, &h), parent;
+
+	if (err)
+		return err;
+	if (index < 0 || !addr)
+		return -FV_EINVAL;
+	parent = parent_offset(&h, node);
+	if (parent < 0)
+		return parent == -FV_ENOENT ? -FV_EINVAL : parent; /* the root has no reg */
+	return reg_in(&h, parent, node, index, addr, size);
+}
+
+int fv_fdt_reg_in(const void *blob, int parent, int node, int index, uint64_t *addr, uint64_t *size)
+{
+	struct hdr h;
+	int err = hdr_get(blob, &h);
+
+	if (err)
+		return err;
+	if (index < 0 || !addr)
+		return -FV_EINVAL;
+	/* Both must be nodes (next_tag validates the offsets); any other parent only changes the
+	 * cells. */
+	if (node_body(&h, parent) < 0 || node_body(&h, node) < 0)
+		return -FV_EINVAL;
+	return reg_in(&h, parent, node, index, addr, size);
 }
 
 uint32_t fv_fdt_get_phandle(const void *blob, int node)

@@ -206,6 +206,14 @@ int fv_fdt_size_cells(const void *blob, int node);
  * (malformed) or -FV_ERANGE (a value wider than 64 bits).
  */
 int fv_fdt_reg(const void *blob, int node, int index, uint64_t *addr, uint64_t *size);
+/*
+ * fv_fdt_reg() for a caller that walked the tree and knows node's parent
+ * (fv_fdt_reg has to find it by a walk from the root). A parent that is
+ * not node's parent only decodes reg with other cell counts; offsets that
+ * are not nodes give -FV_EINVAL. Same returns as fv_fdt_reg().
+ */
+int fv_fdt_reg_in(const void *blob, int parent, int node, int index, uint64_t *addr,
+                  uint64_t *size);
 
 /* The node's "phandle" (or legacy "linux,phandle"); 0 if none or invalid. */
 uint32_t fv_fdt_get_phandle(const void *blob, int node);

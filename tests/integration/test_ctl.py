@@ -41,7 +41,9 @@ def test_ctl_service_vm_drives_the_control_channel():
                      "ctl.dyn.heartbeat", "ctl.upload_commit.name_taken",
                      "ctl.upload_commit.fills_slots", "ctl.upload_commit.vm_limit",
                      "ctl.event.destroyed", "ctl.vm_destroy.gone", "ctl.vm_destroy.slots_free",
-                     "ctl.vm_destroy.memory_back"):
+                     "ctl.vm_destroy.memory_back", "ctl.set_weight.while_running",
+                     "ctl.set_affinity.while_running", "ctl.vm_list.new_weight",
+                     "ctl.vm_list.new_affinity", "ctl.set_weight.heartbeat_continues"):
             assert re.search(rf"^\[(svc|probe)\] FV-CHECK PASS {re.escape(name)}\r?$", out,
                              re.M), f"check {name} did not pass"
         # The hypervisor saw the stop/start it was asked for, over the channel.

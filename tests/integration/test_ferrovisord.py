@@ -246,6 +246,13 @@ def test_every_endpoint_against_openapi():
         assert r.status == 200 and r.getheader("Content-Type").startswith("text/plain"), r.status
         assert "\nferrovisor_up 1\n" in text, text[:400]
         d.covered.add(("/metrics", "get"))
+        # Scheduling parameters of a running VM (PATCH); errors name the field.
+        vm = d.call("PATCH", "/vms/alpha", body=b'{"weight": 768, "affinity": [1]}',
+                    headers={"Content-Type": "application/json"}, expect=200)[2]
+        assert (vm["weight"], vm["affinity"], vm["state"]) == (768, [1], "running"), vm
+        prob = d.call("PATCH", "/vms/alpha", body=b'{"affinity": [0, 2]}',
+                      headers={"Content-Type": "application/json"}, expect=400)[2]
+        assert "'affinity'" in prob["detail"], prob
 
         missing = {(p, m) for p, item in doc["paths"].items()
                    for m in openapi_check.METHODS if m in openapi_check.resolve(doc, item)}

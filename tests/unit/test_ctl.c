@@ -56,6 +56,18 @@ struct vm *vm_find(const char *name)
 	return NULL;
 }
 
+/* The scheduler hook under vm_set_sched (hyp/core/vm_sched.c, linked as is). */
+static unsigned sched_calls;
+int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
+{
+	sched_calls++;
+	if (weight)
+		v->se.weight = weight;
+	if (affinity)
+		v->se.affinity = affinity;
+	return 0;
+}
+
 int vm_start(struct vm *vm)
 {
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED)
@@ -432,7 +444,21 @@ static void test_sched_params(void **state)
 	uint8_t w[40] = {0};
 	strcpy((char *)w, "hello");
 	ctl_put32(w + 32, 100);
-	assert_int_equal(call(CTL_T_SET_WEIGHT, w, 40), CTL_E_BAD_STATE); /* running */
+	/* A running VM takes the change (the scheduler applies it at its next decision). */
+	sched_calls = 0;
+	assert_int_equal(call(CTL_T_SET_WEIGHT, w, 40), CTL_OK);
+	assert_int_equal(sched_calls, 1);
+	assert_int_equal(vcpus[1].se.weight, 100);
+	ctl_put32(w + 32, 65536);
+	assert_int_equal(call(CTL_T_SET_WEIGHT, w, 40), CTL_E_BAD_FIELD);
+	ctl_put32(w + 32, 0);
+	assert_int_equal(call(CTL_T_SET_WEIGHT, w, 40), CTL_E_BAD_FIELD);
+	assert_int_equal(sched_calls, 1);
+	ctl_put32(w + 32, 100);
+	/* A VM being destroyed: bad state. */
+	vms[1].destroying = true;
+	assert_int_equal(call(CTL_T_SET_WEIGHT, w, 40), CTL_E_BAD_STATE);
+	vms[1].destroying = false;
 	vms[1].state = VM_STOPPED;
 	ctl_put32(w + 36, 1);
 	assert_int_equal(call(CTL_T_SET_WEIGHT, w, 40), CTL_E_BAD_FIELD); /* reserved */
@@ -447,6 +473,15 @@ static void test_sched_params(void **state)
 	cfgs[1].vcpu_pin[0] = -1;
 	assert_int_equal(call(CTL_T_SET_AFFINITY, w, 40), CTL_OK);
 	assert_int_equal(vcpus[1].se.affinity, 1);
+	/* Running too: CPU 1 only. */
+	vms[1].state = VM_RUNNING;
+	ctl_put64(w + 32, 2);
+	assert_int_equal(call(CTL_T_SET_AFFINITY, w, 40), CTL_OK);
+	assert_int_equal(vcpus[1].se.affinity, 2);
+	/* The service VM is not the service VM's to change. */
+	memset(w, 0, 32);
+	strcpy((char *)w, "svc");
+	assert_int_equal(call(CTL_T_SET_AFFINITY, w, 40), CTL_E_PERMISSION);
 }
 
 static void test_upload_and_console(void **state)

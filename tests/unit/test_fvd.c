@@ -84,7 +84,8 @@ static void test_route_methods_and_problems(void **state)
 	assert_int_equal(fvd_route_allowed(FVD_EP_VMS), FVD_M_GET | FVD_M_POST);
 	assert_int_equal(fvd_route_allowed(FVD_EP_NONE), 0);
 	assert_int_equal(fvd_route_allowed((enum fvd_endpoint)99), 0);
-	assert_string_equal(fvd_route_allow_header(FVD_EP_VM), "GET, DELETE");
+	assert_string_equal(fvd_route_allow_header(FVD_EP_VM), "GET, DELETE, PATCH");
+	assert_int_equal(fvd_route_method("PATCH"), FVD_M_PATCH);
 	assert_int_equal(fvd_route_problem(FVD_E_NOTFOUND)->status, 404);
 	assert_int_equal(fvd_route_problem(FVD_E_STATE)->status, 409);
 	assert_int_equal(fvd_route_problem(FVD_E_NOMEM)->status, 507);

@@ -84,6 +84,8 @@ static void srv_vm_entry(uint8_t *p, const struct fvd_vm_info *vm)
 	ctl_put32(p, vm->id);
 	ctl_put32(p + 4, srv_states[vm->state]);
 	ctl_put32(p + 8, vm->vcpus);
+	ctl_put32(p + 12, vm->weight);
+	ctl_put64(p + 16, vm->affinity);
 	ctl_put64(p + 24, vm->memory_bytes);
 	ctl_put32(p + 48, vm->service ? CTL_VMF_SERVICE : 0);
 	memcpy(p + 56, vm->name, strlen(vm->name));
@@ -255,6 +257,21 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 		srv_vm_entry(out, &vm);
 		*n = 88;
 		return CTL_OK;
+	}
+	case CTL_T_SET_WEIGHT:
+	case CTL_T_SET_AFFINITY: {
+		struct fvd_sched_req sr = {0};
+
+		if (ctl_get_name(p, name) != CTL_OK || h->len != 40)
+			return CTL_E_BAD_FIELD;
+		if (h->type == CTL_T_SET_WEIGHT)
+			sr.weight = ctl_get32(p + 32);
+		else
+			sr.affinity = ctl_get64(p + 32);
+		if (!sr.weight && !sr.affinity)
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.vm_set_sched(&srv_sim, name, &sr);
+		return err ? srv_err_status[-err] : CTL_OK;
 	}
 	case CTL_T_UPLOAD_ABORT:
 		if (ctl_get32(p) != srv_up.id || !srv_up.id)
@@ -466,6 +483,58 @@ static void test_actions(void **state)
 	assert_int_equal(fvd_hvc_ops.vm_destroy(hvc, "service"), FVD_E_DENIED);
 	assert_int_equal(fvd_hvc_ops.vm_destroy(hvc, "beta"), 0);
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), FVD_E_NOTFOUND);
+}
+
+/* A package of many chunks, pipelined (HVC_CHUNK_WINDOW in flight), with events and
+ * garbage between the answers: every byte arrives in order, the CRC matches. */
+static void test_upload_pipelined(void **state)
+{
+	static uint8_t pkg[60000];
+	struct fvd_create_req cr = {.name = "big",
+	                            .vcpus = 1,
+	                            .memory_bytes = 16u << 20,
+	                            .package_bytes = sizeof(pkg),
+	                            .has_crc = true};
+	struct fvd_vm_info vm;
+
+	(void)state;
+	srv_noise = true;
+	for (size_t i = 0; i < sizeof(pkg); i++)
+		pkg[i] = (uint8_t)(i * 13u + (i >> 9));
+	memcpy(pkg, "big", 4);
+	cr.crc32c = ctl_crc32c(0, pkg, sizeof(pkg));
+	assert_int_equal(fvd_hvc_ops.create_begin(hvc, &cr), 0);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "big", pkg, 50000), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "big", &vm), 0);
+	assert_int_equal(vm.upload_done, 50000);
+	assert_int_equal(fvd_hvc_ops.create_chunk(hvc, "big", pkg + 50000, sizeof(pkg) - 50000), 0);
+	assert_int_equal(fvd_hvc_ops.create_end(hvc, "big", true), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "big", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_STOPPED);
+	assert_memory_equal(srv_pkg, pkg, sizeof(pkg));
+}
+
+/* Weight and affinity travel as SET_WEIGHT / SET_AFFINITY and come back in VM_LIST. */
+static void test_set_sched(void **state)
+{
+	struct fvd_vm_info vm;
+	struct fvd_sched_req both = {.weight = 700, .affinity = 2};
+	struct fvd_sched_req bad = {.affinity = 4};
+
+	(void)state;
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.weight, 256);
+	assert_int_equal(vm.affinity, 3);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "alpha", &both), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.weight, 700);
+	assert_int_equal(vm.affinity, 2);
+	assert_int_equal(vm.state, FVD_VM_RUNNING);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "alpha", &bad), FVD_E_INVAL);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "nope", &both), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.vm_set_sched(hvc, "service", &both), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.affinity, 2);
 }
 
 static void test_upload(void **state)
@@ -699,6 +768,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_sched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_upload_pipelined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 
 #include "arch/riscv/insn_decode.h"
 
@@ -674,6 +675,54 @@ static void test_extend_from_decode(void **state)
 	assert_true(insn_mmio_extend(0xf0f1f2f3f4f5f6f7ull, &a) == 0xf6f7ull);
 }
 
+/* The inline fast path agrees with insn_decode_transformed() wherever it answers. */
+static void expect_fast_matches(uint64_t h, unsigned *hits)
+{
+	struct mmio_access fast, full;
+	memset(&fast, 0xa5, sizeof(fast));
+	memset(&full, 0x5a, sizeof(full));
+	if (!insn_decode_transformed_fast(h, &fast)) {
+		/* Declined: the full decoder must not call it an ordinary MMIO load/store. */
+		int ret = insn_decode_transformed(h, &full);
+		if (ret == INSN_DECODE_MMIO)
+			fail_msg("htinst 0x%llx: fast path declined an MMIO access",
+			         (unsigned long long)h);
+		return;
+	}
+	(*hits)++;
+	assert_int_equal(insn_decode_transformed(h, &full), INSN_DECODE_MMIO);
+	assert_int_equal(fast.width, full.width);
+	assert_int_equal(fast.is_store, full.is_store);
+	assert_int_equal(fast.sign_extend, full.sign_extend);
+	assert_int_equal(fast.reg, full.reg);
+	assert_int_equal(fast.insn_len, full.insn_len);
+	assert_int_equal(fast.addr_offset, full.addr_offset);
+}
+
+static void test_transformed_fast_path(void **state)
+{
+	unsigned hits = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	(void)state;
+	/* Every opcode/funct3/rd/offset combination of the low 20 bits, rs2 and above random. */
+	for (uint64_t lo = 0; lo < (1u << 20); lo++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		expect_fast_matches(lo | ((x & 0xfff) << 20), &hits);
+	}
+	/* Bits 63:32 set are never taken as a load/store. */
+	expect_fast_matches(0x100000003ULL | (2u << 12), &hits);
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		expect_fast_matches(x, &hits);
+	}
+	/* The sweep met every load (7 funct3) and store (4) form, 2 lengths each. */
+	assert_true(hits > 11 * 2 * 32);
+}
+
 static void test_parcel_len(void **state)
 {
 	(void)state;
@@ -694,6 +743,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_loads_32),
+	    cmocka_unit_test(test_transformed_fast_path),
 	    cmocka_unit_test(test_stores_32),
 	    cmocka_unit_test(test_compressed),
 	    cmocka_unit_test(test_compressed_known_encodings),

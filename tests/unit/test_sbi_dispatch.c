@@ -104,6 +104,70 @@ static void test_find_ext(void **state)
 	assert_null(sbi_find_ext(table, 1, SBI_EXT_SRST));
 }
 
+/* Every EID near every row edge, plus pseudo-random ones: the index answers as the search. */
+static void expect_index_matches(const struct sbi_ext *t, size_t n)
+{
+	struct sbi_ext_index ix;
+	unsigned long x = 0x12345678;
+
+	sbi_index_build(&ix, t, n);
+	for (size_t i = 0; i < n; i++)
+		for (long d = -2; d <= 2; d++) {
+			unsigned long e1 = t[i].eid_start + (unsigned long)d;
+			unsigned long e2 = t[i].eid_end + (unsigned long)d;
+			assert_ptr_equal(sbi_index_find(&ix, e1), sbi_find_ext(t, n, e1));
+			assert_ptr_equal(sbi_index_find(&ix, e2), sbi_find_ext(t, n, e2));
+		}
+	for (int k = 0; k < 20000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		unsigned long e = k & 1 ? x : x & 0xffff;
+		assert_ptr_equal(sbi_index_find(&ix, e), sbi_find_ext(t, n, e));
+	}
+}
+
+static void test_index(void **state)
+{
+	(void)state;
+	/* The test table: single EIDs and ranges. */
+	expect_index_matches(table, ARRAY_SIZE(table));
+	/* Single EIDs only, many of them: every slot collision is possible (64 slots). */
+	static struct sbi_ext many[200];
+	for (size_t i = 0; i < ARRAY_SIZE(many); i++) {
+		many[i].eid_start = many[i].eid_end = 0x100 + i * 7;
+		many[i].name = "m";
+		many[i].handler = h_echo;
+	}
+	expect_index_matches(many, ARRAY_SIZE(many));
+	/* The standard extension IDs, as the guest table has them. */
+	static const unsigned long std[] = {
+	    SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_HSM,
+	    SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_SSE, SBI_EXT_STA,    SBI_EXT_SUSP,
+	    SBI_EXT_FWFT, SBI_EXT_DBTR, SBI_EXT_PMU};
+	struct sbi_ext st[ARRAY_SIZE(std)];
+	for (size_t i = 0; i < ARRAY_SIZE(std); i++)
+		st[i] = (struct sbi_ext){std[i], std[i], "s", h_echo};
+	expect_index_matches(st, ARRAY_SIZE(st));
+	/* Empty table; a table of only a range. */
+	expect_index_matches(st, 0);
+	expect_index_matches(&table[2], 1);
+
+	/* Dispatch through the index: same result as through the search. */
+	struct sbi_ext_index ix;
+	struct sbi_result r;
+	const unsigned long args[6] = {1, 2, 3, 4, 5, 6};
+	sbi_index_build(&ix, st, ARRAY_SIZE(st));
+	memset(&seen, 0, sizeof(seen));
+	sbi_dispatch_indexed(&ix, VCPU, SBI_EXT_PMU, 3, args, &r);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(r.error, SBI_SUCCESS);
+	assert_int_equal(r.value, 1 + 6 + 3);
+	sbi_dispatch_indexed(&ix, VCPU, 0x0abcdef0, 3, args, &r);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(r.error, SBI_ERR_NOT_SUPPORTED);
+}
+
 static void dirty(struct sbi_result *r)
 {
 	r->error = 99;
@@ -388,9 +452,13 @@ static void test_table_check(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_find_ext), cmocka_unit_test(test_dispatch),
-	    cmocka_unit_test(test_hartmask), cmocka_unit_test(test_hartmask_exhaustive),
-	    cmocka_unit_test(test_range_in), cmocka_unit_test(test_table_check),
+	    cmocka_unit_test(test_find_ext),
+	    cmocka_unit_test(test_index),
+	    cmocka_unit_test(test_dispatch),
+	    cmocka_unit_test(test_hartmask),
+	    cmocka_unit_test(test_hartmask_exhaustive),
+	    cmocka_unit_test(test_range_in),
+	    cmocka_unit_test(test_table_check),
 	};
 
 	return cmocka_run_group_tests_name("sbi_dispatch", tests, NULL, NULL);

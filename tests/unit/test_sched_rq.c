@@ -1312,6 +1312,216 @@ static void test_random_ops(void **state)
 	}
 }
 
+/* ---- run-time weight and affinity changes --------------------------- */
+
+static void test_set_weight(void **state)
+{
+	struct sched_rq rq;
+	struct sched_entity a, b, off;
+
+	(void)state;
+	sched_rq_init(&rq, 0, SLICE);
+	sched_entity_init(&a, 256, ALL);
+	sched_entity_init(&b, 256, ALL);
+	sched_entity_init(&off, 256, ALL);
+	sched_rq_enqueue(&rq, &a, 0, false);
+	sched_rq_enqueue(&rq, &b, 0, false);
+	assert_ptr_equal(sched_rq_pick_next(&rq, 0), &a);
+
+	/* Bad values and the wrong rq change nothing. */
+	assert_int_equal(sched_rq_set_weight(&rq, &a, 0, MS), -FV_EINVAL);
+	assert_int_equal(sched_rq_set_weight(&rq, &a, SCHED_WEIGHT_MAX + 1, MS), -FV_EINVAL);
+	assert_int_equal(sched_rq_set_weight(NULL, &a, 512, MS), -FV_ENOENT);
+	assert_int_equal(sched_rq_set_weight(NULL, &b, 512, MS), -FV_ENOENT);
+	assert_int_equal(sched_rq_set_weight(&rq, &off, 512, MS), -FV_ENOENT);
+	assert_int_equal(a.weight, 256);
+	assert_int_equal(b.weight, 256);
+	assert_int_equal(rq.load, 512);
+	assert_int_equal(a.vruntime, 0); /* nothing accounted by the failures */
+
+	/* Running: 2 ms charged at the old weight, then it ages 4x slower. */
+	assert_int_equal(sched_rq_set_weight(&rq, &a, 1024, 2 * MS), 0);
+	assert_int_equal(a.vruntime, 2 * MS);
+	assert_int_equal(rq.load, 256 + 1024);
+	sched_rq_update_curr(&rq, 6 * MS);
+	assert_int_equal(a.vruntime, 3 * MS);
+	/* A bigger share means a longer slice (weight / average weight). */
+	assert_int_equal(sched_rq_slice_end(&rq, 6 * MS), SLICE * 1024 / 640);
+
+	/* Queued: keeps its vruntime and place; the load follows. */
+	uint64_t vb = b.vruntime;
+	assert_int_equal(sched_rq_set_weight(&rq, &b, 64, 6 * MS), 0);
+	assert_int_equal(b.vruntime, vb);
+	assert_int_equal(rq.load, 1024 + 64);
+	assert_ptr_equal(rq.head, &b);
+	check_rq(&rq);
+
+	/* Off: just the field. */
+	assert_int_equal(sched_rq_set_weight(NULL, &off, SCHED_WEIGHT_MAX, 6 * MS), 0);
+	assert_int_equal(off.weight, SCHED_WEIGHT_MAX);
+	assert_int_equal(rq.load, 1024 + 64);
+
+	/* The new weights rule accounting from here: b (64) ages 4x faster than default. */
+	sched_rq_put_prev(&rq, 7 * MS, true);
+	assert_ptr_equal(sched_rq_pick_next(&rq, 7 * MS), &b);
+	sched_rq_update_curr(&rq, 8 * MS);
+	assert_int_equal(b.vruntime, vb + 4 * MS);
+	check_rq(&rq);
+}
+
+static void test_set_affinity(void **state)
+{
+	struct sched_rq rq0, rq1;
+	struct sched_entity a, b, c;
+
+	(void)state;
+	sched_rq_init(&rq0, 0, SLICE);
+	sched_rq_init(&rq1, 1, SLICE);
+	sched_entity_init(&a, 256, ALL);
+	sched_entity_init(&b, 256, ALL);
+	sched_entity_init(&c, 256, ALL);
+	sched_rq_enqueue(&rq0, &a, 0, false);
+	sched_rq_enqueue(&rq0, &b, 0, false);
+	assert_ptr_equal(sched_rq_pick_next(&rq0, 0), &a);
+
+	assert_int_equal(sched_rq_set_affinity(&rq0, &a, 0), -FV_EINVAL);
+	assert_int_equal(sched_rq_set_affinity(&rq1, &a, PIN(1)), -FV_ENOENT);
+	assert_int_equal(sched_rq_set_affinity(NULL, &b, PIN(1)), -FV_ENOENT);
+	assert_int_equal(a.affinity, ALL);
+	assert_int_equal(b.affinity, ALL);
+
+	/* Still allowed where it is: nothing to do. */
+	assert_int_equal(sched_rq_set_affinity(&rq0, &a, PIN(0) | PIN(1)), SCHED_AFF_STAY);
+	assert_false(sched_rq_should_preempt(&rq0, MS));
+	/* Off: only the field. */
+	assert_int_equal(sched_rq_set_affinity(NULL, &c, PIN(1)), SCHED_AFF_STAY);
+	assert_int_equal(c.affinity, PIN(1));
+
+	/* Queued on a CPU it may no longer use: taken off, load dropped, placeable on rq1. */
+	sched_rq_update_curr(&rq0, 2 * MS);
+	assert_int_equal(sched_rq_set_affinity(&rq0, &b, PIN(1)), SCHED_AFF_MOVE);
+	assert_false(b.on_rq);
+	assert_int_equal(rq0.nr_queued, 0);
+	assert_int_equal(rq0.load, 256);
+	check_rq(&rq0);
+	assert_int_equal(sched_rq_enqueue(&rq0, &b, 2 * MS, false), -FV_EINVAL);
+	assert_int_equal(sched_rq_enqueue(&rq1, &b, 2 * MS, false), 0);
+	check_rq(&rq1);
+
+	/* Running on a CPU it may no longer use: preempt at once, even with nobody queued. */
+	assert_int_equal(sched_rq_set_affinity(&rq0, &a, PIN(1)), SCHED_AFF_PREEMPT);
+	assert_ptr_equal(rq0.curr, &a); /* still curr until its CPU switches */
+	assert_true(sched_rq_should_preempt(&rq0, 3 * MS));
+	assert_int_equal(sched_rq_slice_end(&rq0, 3 * MS), 3 * MS);
+	/* The switch: put_prev refuses to requeue it here and takes it off rq0. */
+	assert_false(sched_rq_put_prev(&rq0, 3 * MS, true));
+	assert_false(a.on_rq);
+	assert_false(a.on_cpu);
+	assert_int_equal(rq0.load, 0);
+	assert_int_equal(a.sum_exec_ns, 3 * MS); /* its run so far was accounted */
+	assert_null(sched_rq_pick_next(&rq0, 3 * MS));
+	assert_int_equal(sched_rq_enqueue(&rq1, &a, 3 * MS, false), 0);
+	assert_int_equal(rq1.load, 512);
+	check_rq(&rq0);
+	check_rq(&rq1);
+
+	/* An allowed runnable curr is requeued as before. */
+	assert_ptr_equal(sched_rq_pick_next(&rq1, 3 * MS), &b);
+	assert_true(sched_rq_put_prev(&rq1, 4 * MS, true));
+	assert_true(b.on_rq);
+	check_rq(&rq1);
+}
+
+/*
+ * What core/sched.c's sched_set_params does, in the simulation: change the
+ * parameters of e at s->now and, for an affinity that excludes its CPU, move
+ * it (the CPU it runs on switches away at once, as after the IPI).
+ */
+static void sim_set(struct sim *s, struct sim_ent *e, uint32_t weight, uint64_t aff)
+{
+	struct sched_entity *se = &e->se;
+	int cpu = se->cpu;
+	struct sched_rq *rq = (se->on_rq || se->on_cpu) ? &s->rq[cpu] : NULL;
+
+	if (weight)
+		assert_int_equal(sched_rq_set_weight(rq, se, weight, s->now), 0);
+	if (!aff)
+		return;
+	int r = sched_rq_set_affinity(rq, se, aff);
+	assert_true(r >= 0);
+	if (r == SCHED_AFF_PREEMPT) {
+		assert_false(sched_rq_put_prev(rq, s->now, true));
+		s->last_run[cpu] = NULL;
+	}
+	if (r != SCHED_AFF_STAY) {
+		int to = sched_select_cpu(s->rqs, s->ncpu, se);
+		assert_true(to >= 0 && to != cpu);
+		assert_int_equal(sched_rq_enqueue(&s->rq[to], se, s->now, false), 0);
+		s->check[to] = true;
+		s->check[cpu] = true;
+	}
+}
+
+static void test_sim_weight_change_running(void **state)
+{
+	static struct sim s;
+
+	(void)state;
+	sim_init(&s, 1, 0);
+	struct sim_ent *a = sim_hog(&s, 256, ALL, -1);
+	struct sim_ent *b = sim_hog(&s, 256, ALL, -1);
+	sim_run(&s, 5000 * MS);
+	assert_close(share(&s, a), 0.5, 0.05);
+	/* 1:3 while both run (one of them is curr, the other queued). */
+	sim_set(&s, a, 64, 0);
+	sim_set(&s, b, 192, 0);
+	uint64_t t0 = s.now, ra = a->run_ns, rb = b->run_ns;
+	sim_run(&s, 15000 * MS);
+	assert_close((double)(a->run_ns - ra) / (double)(s.now - t0), 0.25, 0.05);
+	assert_close((double)(b->run_ns - rb) / (double)(s.now - t0), 0.75, 0.05);
+	/* And back up: a heavier than b now. */
+	sim_set(&s, a, 768, 0);
+	t0 = s.now, ra = a->run_ns;
+	sim_run(&s, 25000 * MS);
+	assert_close((double)(a->run_ns - ra) / (double)(s.now - t0), 0.8, 0.05);
+}
+
+static void test_sim_affinity_change_running(void **state)
+{
+	static struct sim s;
+
+	(void)state;
+	sim_init(&s, 2, 0);
+	struct sim_ent *a = sim_hog(&s, 256, PIN(0), -1);
+	struct sim_ent *b = sim_hog(&s, 256, PIN(0), -1);
+	struct sim_ent *c = sim_hog(&s, 256, PIN(1), -1);
+	sim_run(&s, 2000 * MS);
+	assert_close(share(&s, a), 0.5, 0.05);
+	assert_close(share(&s, c), 1.0, 0.01);
+	/* Move the running one of a, b to CPU 1, then the other (queued by then) too. */
+	struct sim_ent *run = s.rq[0].curr == &a->se ? a : b;
+	struct sim_ent *other = run == a ? b : a;
+	sim_set(&s, run, 0, PIN(1));
+	assert_int_equal(run->se.cpu, 1);
+	sim_run(&s, 4000 * MS);
+	uint64_t t0 = s.now, ro = other->run_ns, rr = run->run_ns, rc = c->run_ns;
+	sim_set(&s, other, 0, PIN(1));
+	sim_run(&s, 10000 * MS);
+	/* CPU 0 idles, the three share CPU 1. */
+	assert_int_equal(s.rq[0].load, 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(s.ent[i].se.cpu, 1);
+	double span = (double)(s.now - t0);
+	assert_close((double)(other->run_ns - ro) / span, 1.0 / 3, 0.05);
+	assert_close((double)(run->run_ns - rr) / span, 1.0 / 3, 0.05);
+	assert_close((double)(c->run_ns - rc) / span, 1.0 / 3, 0.05);
+	/* Widen again: balancing spreads them over both CPUs. */
+	sim_set(&s, a, 0, ALL);
+	sim_set(&s, b, 0, ALL);
+	sim_run(&s, 12000 * MS);
+	assert_true(s.rq[0].load > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1342,6 +1552,10 @@ int main(void)
 	    cmocka_unit_test(test_sim_long_sleeper_no_hoarding),
 	    cmocka_unit_test(test_sim_many_sleepers),
 	    cmocka_unit_test(test_random_ops),
+	    cmocka_unit_test(test_set_weight),
+	    cmocka_unit_test(test_set_affinity),
+	    cmocka_unit_test(test_sim_weight_change_running),
+	    cmocka_unit_test(test_sim_affinity_change_running),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,6 +67,9 @@ struct fvd_vm_info {
 	/* Progress of the upload while state is FVD_VM_CREATING. */
 	uint64_t upload_done;
 	uint64_t upload_total;
+	/* Scheduling of its vCPUs (0: not known, e.g. while creating). */
+	uint32_t weight;   /* 1..65535 */
+	uint64_t affinity; /* bit n: may run on CPU n */
 };
 
 struct fvd_host_info {
@@ -90,6 +93,11 @@ struct fvd_create_req {
 };
 
 struct fvd_metrics; /* fvd_metrics.h */
+/* PATCH /api/v1/vms/{name}: scheduling parameters, each 0 = leave unchanged. */
+struct fvd_sched_req {
+	uint32_t weight;   /* 1..65535 */
+	uint64_t affinity; /* CPU mask, only CPUs the host has */
+};
 
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
@@ -115,6 +123,8 @@ struct fvd_backend_ops {
 	/* len bytes typed into VM name's console; *taken = how many the VM accepted. */
 	int (*console_input)(void *be, const char *name, const void *data, size_t len,
 	                     size_t *taken);
+	/* Weight and/or affinity of every vCPU of a VM, in any state (running included). */
+	int (*vm_set_sched)(void *be, const char *name, const struct fvd_sched_req *req);
 };
 
 struct fvd_backend {

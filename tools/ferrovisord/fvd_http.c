@@ -35,6 +35,7 @@
 #include "fvd_stream.h"
 #include "fvd_www.h"
 #include "fvd_www_serve.h"
+#include "fvd_sched.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -172,6 +173,7 @@ static const struct fvd_problem_kind http_k_length = {411, "length-required",
 static const struct fvd_problem_kind http_k_mediatype = {415, "unsupported-media-type",
                                                          "Unsupported media type"};
 static const struct fvd_problem_kind http_k_param = {400, "invalid-parameter", "Invalid parameter"};
+static const struct fvd_problem_kind http_k_field = {400, "invalid-field", "Invalid field"};
 
 /* A backend error as a problem response naming the VM. */
 static MHD_Result_t http_backend_err(struct MHD_Connection *c, int err, const char *url,
@@ -307,6 +309,37 @@ static MHD_Result_t http_post_vms(struct fvd_http *h, struct MHD_Connection *c, 
 		return http_backend_err(c, err, url, "create", rq->name);
 	snprintf(location, sizeof(location), FVD_API_PREFIX "/vms/%s", rq->name);
 	return http_send_json(c, 201, fvd_json_vm(&vm), "application/json", NULL, location);
+}
+
+/* PATCH /api/v1/vms/{name}: weight and/or affinity, in any state (fvd_sched.c parses). */
+static MHD_Result_t http_patch_vm(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                  const char *url)
+{
+	const char *ctype =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct fvd_host_info hi;
+	struct fvd_sched_req req;
+	struct fvd_sched_err perr;
+	struct fvd_vm_info vm;
+	int err;
+
+	if (!ctype || strncmp(ctype, "application/json", 16) != 0)
+		return http_problem_kind(c, &http_k_mediatype, url, NULL,
+		                         "the changes are sent as application/json");
+	if (!h->be->ops->vm_set_sched)
+		return http_backend_err(c, FVD_E_NOTSUP, url, "set", rq->route.name);
+	err = h->be->ops->host_info(h->be->ctx, &hi);
+	if (err)
+		return http_backend_err(c, err, url, "host", "info");
+	if (fvd_sched_parse(rq->body, rq->body_len, hi.cpus, &req, &perr))
+		return http_problem_kind(c, &http_k_field, url, NULL, "field '%s': %s", perr.field,
+		                         perr.why);
+	err = h->be->ops->vm_set_sched(h->be->ctx, rq->route.name, &req);
+	if (!err)
+		err = h->be->ops->vm_get(h->be->ctx, rq->route.name, &vm);
+	if (err)
+		return http_backend_err(c, err, url, "set", rq->route.name);
+	return http_send_json(c, 200, fvd_json_vm(&vm), "application/json", NULL, NULL);
 }
 
 static MHD_Result_t http_get_openapi(struct fvd_http *h, struct MHD_Connection *c,
@@ -578,6 +611,7 @@ static const struct {
     {FVD_EP_EVENTS, FVD_M_GET, http_get_events},
     {FVD_EP_VM_CONSOLE, FVD_M_GET, http_get_console},
     {FVD_EP_VM_CONSOLE, FVD_M_POST, http_post_console},
+    {FVD_EP_VM, FVD_M_PATCH, http_patch_vm},
 };
 
 /* ------------------------------------------------------------------ request flow */

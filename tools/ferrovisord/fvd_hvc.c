@@ -112,6 +112,18 @@ bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n)
  * Returns 0, a negative fvd_err for an error status, or FVD_E_IO (channel failed, or no
  * response within timeout_ms, however many other frames arrive meanwhile).
  */
+/* timeout_ms from now on CLOCK_MONOTONIC (io_cond's clock). */
+static void hvc_deadline(const struct fvd_hvc *h, struct timespec *dl)
+{
+	clock_gettime(CLOCK_MONOTONIC, dl);
+	dl->tv_sec += h->timeout_ms / 1000;
+	dl->tv_nsec += (long)(h->timeout_ms % 1000) * 1000000L;
+	if (dl->tv_nsec >= 1000000000L) {
+		dl->tv_sec++;
+		dl->tv_nsec -= 1000000000L;
+	}
+}
+
 int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len)
 {
 	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
@@ -119,13 +131,7 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 	size_t n;
 	int res = FVD_E_IO;
 
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += h->timeout_ms / 1000;
-	dl.tv_nsec += (long)(h->timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	hvc_deadline(h, &dl);
 	pthread_mutex_lock(&h->io_lock);
 	if (h->dead) {
 		pthread_mutex_unlock(&h->io_lock);
@@ -180,6 +186,8 @@ static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	vm->state =
 	    st < sizeof(hvc_states) / sizeof(hvc_states[0]) ? hvc_states[st] : FVD_VM_CRASHED;
 	vm->vcpus = ctl_get32(p + 8);
+	vm->weight = ctl_get32(p + 12);
+	vm->affinity = ctl_get64(p + 16);
 	vm->memory_bytes = ctl_get64(p + 24);
 	vm->service = (ctl_get32(p + 48) & CTL_VMF_SERVICE) != 0;
 	memcpy(vm->name, p + 56, FVD_NAME_MAX);
@@ -342,37 +350,128 @@ static int hvc_create_begin_l(void *be, const struct fvd_create_req *req)
 	h->upload.vcpus = req->vcpus;
 	h->upload.memory_bytes = req->memory_bytes;
 	h->upload.upload_total = req->package_bytes;
+	h->sent = 0;
+	h->acc = 0;
+	pthread_mutex_lock(&h->io_lock);
+	h->fly_n = 0;
+	h->fly_err = 0;
+	pthread_mutex_unlock(&h->io_lock);
 	return FVD_OK;
 }
 
+bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8_t *p)
+{
+	unsigned i = h->fly_head;
+	int err = FVD_OK;
+
+	if (!h->fly_n || rh->seq != h->fly[i].seq)
+		return false;
+	if (rh->status != CTL_OK)
+		err = hvc_status_err(rh->status);
+	else if (rh->type != CTL_T_UPLOAD_CHUNK || rh->len != 16 ||
+	         ctl_get64(p + 8) != h->fly[i].end)
+		err = FVD_E_IO;
+	if (err && !h->fly_err)
+		h->fly_err = err;
+	h->fly_head = (i + 1) % HVC_CHUNK_WINDOW;
+	h->fly_n--;
+	pthread_cond_broadcast(&h->io_cond);
+	return true;
+}
+
+/*
+ * op_lock held: waits until at most max chunks are in flight. FVD_E_IO when the channel
+ * died or no answer came within timeout_ms; the chunks still in flight are then forgotten
+ * (their late answers are skipped as stale) and the upload fails.
+ */
+static int hvc_fly_wait(struct fvd_hvc *h, unsigned max)
+{
+	struct timespec dl;
+	int err = FVD_OK;
+
+	hvc_deadline(h, &dl);
+	pthread_mutex_lock(&h->io_lock);
+	while (h->fly_n > max && !h->dead) {
+		if (pthread_cond_timedwait(&h->io_cond, &h->io_lock, &dl) == ETIMEDOUT)
+			break;
+	}
+	if (h->fly_n > max) {
+		h->fly_n = 0;
+		err = FVD_E_IO;
+	}
+	pthread_mutex_unlock(&h->io_lock);
+	return err;
+}
+
+/* op_lock held: sends the gathered chunk (upbuf[16..16+acc]) once the window has room; the
+ * pump retires its answer (fvd_hvc_chunk_done). */
+static int hvc_send_chunk(struct fvd_hvc *h)
+{
+	struct ctl_hdr hdr = {
+	    .magic = CTL_MAGIC, .version = h->version, .type = CTL_T_UPLOAD_CHUNK};
+	int err = hvc_fly_wait(h, HVC_CHUNK_WINDOW - 1);
+	unsigned slot;
+	size_t n;
+
+	if (err)
+		return err;
+	memset(h->upbuf, 0, 16);
+	ctl_put32(h->upbuf, h->upload_id);
+	ctl_put64(h->upbuf + 8, h->sent);
+	pthread_mutex_lock(&h->io_lock);
+	if (h->dead) {
+		pthread_mutex_unlock(&h->io_lock);
+		return FVD_E_IO;
+	}
+	/* In the ring before it is written: its answer may come before send returns. */
+	hdr.seq = ++h->seq;
+	slot = (h->fly_head + h->fly_n) % HVC_CHUNK_WINDOW;
+	h->fly[slot].seq = hdr.seq;
+	h->fly[slot].end = h->sent + h->acc;
+	h->fly_n++;
+	pthread_mutex_unlock(&h->io_lock);
+	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, h->upbuf, 16 + h->acc);
+	if (!n || !fvd_hvc_send(h, h->tx, n))
+		return FVD_E_IO; /* its slot times out in hvc_fly_wait */
+	h->sent += h->acc;
+	h->acc = 0;
+	return FVD_OK;
+}
+
+/*
+ * Pipelined: bytes go out in maximal chunks as they fill, up to HVC_CHUNK_WINDOW in flight;
+ * the hypervisor answers in order. A failed chunk makes the hypervisor refuse the later ones
+ * (E_SEQUENCE): the first error is returned, and create_end aborts the upload.
+ */
 static int hvc_create_chunk_l(void *be, const char *name, const void *data, size_t len)
 {
 	struct fvd_hvc *h = be;
 	const uint8_t *d = data;
+	int err;
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
 	if (len > h->upload.upload_total - h->upload.upload_done)
 		return FVD_E_TOOBIG;
 	while (len) {
-		size_t n = len < CTL_CHUNK_MAX ? len : CTL_CHUNK_MAX;
-		size_t rlen;
-		int err;
+		size_t n = CTL_CHUNK_MAX - h->acc;
 
-		memset(h->chunk, 0, 16);
-		ctl_put32(h->chunk, h->upload_id);
-		ctl_put64(h->chunk + 8, h->upload.upload_done);
-		memcpy(h->chunk + 16, d, n);
-		err = fvd_hvc_call(h, CTL_T_UPLOAD_CHUNK, h->chunk, 16 + n, &rlen);
-		if (err)
-			return err;
-		if (rlen != 16 || ctl_get64(h->resp + 8) != h->upload.upload_done + n)
-			return FVD_E_IO;
-		h->upload.upload_done += n;
+		n = len < n ? len : n;
+		memcpy(h->upbuf + 16 + h->acc, d, n);
+		h->acc += n;
+		h->upload.upload_done += n; /* progress: bytes the daemon received */
 		d += n;
 		len -= n;
+		if (h->acc == CTL_CHUNK_MAX) {
+			err = hvc_send_chunk(h);
+			if (err)
+				return err;
+		}
 	}
-	return FVD_OK;
+	pthread_mutex_lock(&h->io_lock);
+	err = h->fly_err;
+	pthread_mutex_unlock(&h->io_lock);
+	return err;
 }
 
 static int hvc_create_end_l(void *be, const char *name, bool commit)
@@ -380,14 +479,27 @@ static int hvc_create_end_l(void *be, const char *name, bool commit)
 	struct fvd_hvc *h = be;
 	uint8_t p[16] = {0};
 	size_t len;
-	int err;
+	int err, werr;
 
 	if (!h->uploading || strcmp(name, h->upload.name) != 0)
 		return FVD_E_NOTFOUND;
+	/* The last, partial chunk, then every answer: a failed chunk fails the commit. */
+	err = commit && h->acc ? hvc_send_chunk(h) : FVD_OK;
+	werr = hvc_fly_wait(h, 0);
+	pthread_mutex_lock(&h->io_lock);
+	if (!err)
+		err = h->fly_err ? h->fly_err : werr;
+	h->fly_err = 0;
+	pthread_mutex_unlock(&h->io_lock);
+	commit = commit && !err;
+	h->acc = 0;
 	h->uploading = false;
 	ctl_put32(p, h->upload_id);
-	if (!commit)
-		return fvd_hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+	if (!commit) {
+		int aerr = fvd_hvc_call(h, CTL_T_UPLOAD_ABORT, p, sizeof(p), &len);
+
+		return err ? err : aerr;
+	}
 	err = fvd_hvc_call(h, CTL_T_UPLOAD_COMMIT, p, sizeof(p), &len);
 	if (!err && len != 88)
 		err = FVD_E_IO;
@@ -673,6 +785,31 @@ static int hvc_events_start_l(void *be, struct fvd_hub *hub)
 	return FVD_OK;
 }
 
+/* SET_WEIGHT then SET_AFFINITY (ctl_set_weight / ctl_set_affinity, 40 bytes each). */
+static int hvc_vm_set_sched_l(void *be, const char *name, const struct fvd_sched_req *req)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[40];
+	size_t len;
+	int err = FVD_OK;
+
+	if (h->uploading && strcmp(name, h->upload.name) == 0)
+		return FVD_E_BUSY;
+	if (req->weight) {
+		memset(p, 0, sizeof(p));
+		fvd_hvc_name_field(p, name);
+		ctl_put32(p + 32, req->weight);
+		err = fvd_hvc_call(h, CTL_T_SET_WEIGHT, p, sizeof(p), &len);
+	}
+	if (!err && req->affinity) {
+		memset(p, 0, sizeof(p));
+		fvd_hvc_name_field(p, name);
+		ctl_put64(p + 32, req->affinity);
+		err = fvd_hvc_call(h, CTL_T_SET_AFFINITY, p, sizeof(p), &len);
+	}
+	return err;
+}
+
 /* Each operation under op_lock. */
 #define HVC_LOCKED(call)                                                                           \
 	do {                                                                                       \
@@ -740,6 +877,11 @@ static int hvc_metrics(void *be, struct fvd_metrics *out)
 	HVC_LOCKED(hvc_metrics_l(be, out));
 }
 
+static int hvc_vm_set_sched(void *be, const char *name, const struct fvd_sched_req *req)
+{
+	HVC_LOCKED(hvc_vm_set_sched_l(be, name, req));
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -753,6 +895,7 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .metrics = hvc_metrics,
     .events_start = hvc_events_start,
     .console_input = hvc_console_input,
+    .vm_set_sched = hvc_vm_set_sched,
 };
 
 int fvd_hvc_open_tty(const char *path)

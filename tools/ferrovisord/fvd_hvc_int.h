@@ -24,6 +24,13 @@
 #define HVC_INTENT_MS    60000 /* an operator request explains state events this long */
 #define HVC_STATS_MS     5000  /* CTL_STATS poll period (control errors as events) */
 #define HVC_POLL_MS      200   /* pump wake-up, to notice close */
+/*
+ * UPLOAD_CHUNK requests in flight at once. The hypervisor answers the control channel from
+ * its console tick (every 10 ms), so one chunk per round trip caps an upload near 0.8 MB/s;
+ * three maximal chunks (3 x 8208 bytes) stay within the 32 KiB of unanswered requests the
+ * protocol allows (docs/control-protocol.md, "For the daemon").
+ */
+#define HVC_CHUNK_WINDOW 3u
 
 enum hvc_async_kind { HVC_ASYNC_NONE, HVC_ASYNC_ATTACH, HVC_ASYNC_STATS };
 
@@ -54,6 +61,14 @@ struct fvd_hvc {
 	uint8_t tx[CTL_MAX_FRAME];
 	uint8_t resp[CTL_MAX_PAYLOAD];
 	uint8_t chunk[CTL_MAX_PAYLOAD];
+	/*
+	 * Upload pipeline (op_lock): package bytes gather in upbuf[16..16+acc] until a chunk is
+	 * full (libmicrohttpd hands the body over in pieces of its own size); sent counts the
+	 * bytes sent in chunks, upload.upload_done the bytes received from the client.
+	 */
+	uint8_t upbuf[CTL_MAX_PAYLOAD];
+	size_t acc;
+	uint64_t sent;
 
 	/* io_lock: the handoff of the awaited response and the pump's state. */
 	pthread_mutex_t io_lock;
@@ -69,6 +84,14 @@ struct fvd_hvc {
 	bool stopping; /* fvd_hvc_close: the pump exits */
 	struct fvd_hub *hub;
 	struct hvc_async async[HVC_ASYNC_MAX];
+	/* UPLOAD_CHUNKs in flight, oldest first (the pump retires their answers, in order);
+	 * fly_err is the first error among the answers. */
+	struct {
+		uint32_t seq;
+		uint64_t end; /* bytes the hypervisor has once this chunk is in */
+	} fly[HVC_CHUNK_WINDOW];
+	unsigned fly_head, fly_n;
+	int fly_err;
 	char attached[HVC_ATTACHED_MAX][CTL_NAME_MAX];
 	struct hvc_intent intents[HVC_INTENTS];
 	unsigned next_intent;
@@ -101,6 +124,10 @@ bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n);
 /* op_lock held: one request and its response (payload to h->resp, length to *len).
  * Returns 0, a negative fvd_err for an error status, FVD_E_IO on failure or timeout. */
 int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len);
+
+/* io_lock held (pump): if rh answers the oldest UPLOAD_CHUNK in flight, retires it (an
+ * error goes to fly_err), wakes the uploader and returns true. */
+bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8_t *p);
 
 /* The pump thread (started by fvd_hvc_open, joined by fvd_hvc_close). */
 void *fvd_hvc_pump(void *arg);

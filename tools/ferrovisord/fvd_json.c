@@ -46,6 +46,19 @@ cJSON *fvd_json_vm(const struct fvd_vm_info *vm)
 	ok = ok && cJSON_AddStringToObject(o, "role", vm->service ? "service" : "guest");
 	ok = ok && json_num(o, "vcpus", vm->vcpus);
 	ok = ok && json_num(o, "memory_mb", vm->memory_bytes / MIB);
+	if (ok && vm->weight) {
+		cJSON *cpus;
+
+		ok = json_num(o, "weight", vm->weight);
+		cpus = ok ? cJSON_AddArrayToObject(o, "affinity") : NULL;
+		ok = cpus != NULL;
+		for (unsigned c = 0; ok && c < 64; c++) {
+			cJSON *n = (vm->affinity >> c) & 1u ? cJSON_CreateNumber(c) : NULL;
+
+			if (n)
+				cJSON_AddItemToArray(cpus, n);
+		}
+	}
 	if (ok && vm->state == FVD_VM_CREATING) {
 		cJSON *p = cJSON_AddObjectToObject(o, "progress");
 		uint64_t pct = vm->upload_total ? vm->upload_done * 100u / vm->upload_total : 0;

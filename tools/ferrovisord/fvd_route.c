@@ -22,7 +22,7 @@ static const struct {
     [FVD_EP_NONE] = {0, ""},
     [FVD_EP_HOST] = {FVD_M_GET, "GET"},
     [FVD_EP_VMS] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
-    [FVD_EP_VM] = {FVD_M_GET | FVD_M_DELETE, "GET, DELETE"},
+    [FVD_EP_VM] = {FVD_M_GET | FVD_M_DELETE | FVD_M_PATCH, "GET, DELETE, PATCH"},
     [FVD_EP_VM_ACTION] = {FVD_M_POST, "POST"},
     [FVD_EP_OPENAPI] = {FVD_M_GET, "GET"},
     [FVD_EP_WHOAMI] = {FVD_M_GET, "GET"},
@@ -93,6 +93,8 @@ enum fvd_method fvd_route_method(const char *method)
 		return FVD_M_POST;
 	if (strcmp(method, "DELETE") == 0)
 		return FVD_M_DELETE;
+	if (strcmp(method, "PATCH") == 0)
+		return FVD_M_PATCH;
 	return FVD_M_OTHER;
 }
 

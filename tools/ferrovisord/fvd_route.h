@@ -34,6 +34,7 @@ enum fvd_method {
 	FVD_M_POST = 1u << 1,
 	FVD_M_DELETE = 1u << 2,
 	FVD_M_OTHER = 1u << 3,
+	FVD_M_PATCH = 1u << 4,
 };
 
 struct fvd_route {

@@ -22,6 +22,9 @@
 
 #define BIT(s) (1u << (s))
 
+#define FVD_SIM_CPUS     2u
+#define FVD_SIM_CPU_MASK ((1ull << FVD_SIM_CPUS) - 1u)
+
 /* Per action: the states it is allowed from and the state it leaves the VM in. */
 static const struct {
 	unsigned from;
@@ -144,6 +147,8 @@ static void sim_add(struct fvd_sim *sim, const char *name, enum fvd_state st, ui
 		v->info.memory_bytes = mem;
 		v->info.service = service;
 		v->ctr.boots = st == FVD_VM_RUNNING ? 1 : 0;
+		v->info.weight = 256;
+		v->info.affinity = FVD_SIM_CPU_MASK;
 		return;
 	}
 }
@@ -168,7 +173,7 @@ static int sim_host_info_l(void *be, struct fvd_host_info *out)
 		n += sim->vms[i].used ? 1u : 0u;
 	memset(out, 0, sizeof(*out));
 	strncpy(out->version, "ferrovisor-sim", FVD_VERSION_MAX);
-	out->cpus = 2;
+	out->cpus = FVD_SIM_CPUS;
 	out->memory_total = FVD_SIM_MEMORY;
 	out->memory_free = FVD_SIM_MEMORY - sim_used_memory(sim);
 	out->vm_count = n;
@@ -610,6 +615,33 @@ static int sim_metrics(void *be, struct fvd_metrics *out)
 {
 	SIM_LOCKED(sim_metrics_l(be, out));
 }
+
+static int sim_vm_set_sched_l(void *be, const char *name, const struct fvd_sched_req *req);
+
+static int sim_vm_set_sched(void *be, const char *name, const struct fvd_sched_req *req)
+{
+	SIM_LOCKED(sim_vm_set_sched_l(be, name, req));
+}
+/* As the hypervisor: any state but creating; never the service VM; CPUs the host has. */
+static int sim_vm_set_sched_l(void *be, const char *name, const struct fvd_sched_req *req)
+{
+	struct fvd_sim_vm *v = sim_find(be, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.state == FVD_VM_CREATING)
+		return FVD_E_BUSY;
+	if (v->info.service)
+		return FVD_E_DENIED;
+	if (req->weight > 65535u || (req->affinity & ~FVD_SIM_CPU_MASK))
+		return FVD_E_INVAL;
+	if (req->weight)
+		v->info.weight = req->weight;
+	if (req->affinity)
+		v->info.affinity = req->affinity;
+	return FVD_OK;
+}
+
 const struct fvd_backend_ops fvd_sim_ops = {
     .kind = "sim",
     .host_info = sim_host_info,
@@ -623,4 +655,5 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .metrics = sim_metrics,
     .events_start = sim_events_start,
     .console_input = sim_console_input,
+    .vm_set_sched = sim_vm_set_sched,
 };

@@ -29,6 +29,15 @@
 #define GCTX_HTINST    432
 #define GCTX_SIZE      440
 
+/*
+ * What riscv_exit_fast() (vcpu_riscv.c) tells trap.S after handling a guest
+ * exit: enter the guest again at once, or return this value from
+ * riscv_vcpu_enter() to the vCPU loop.
+ */
+#define RISCV_EXIT_REENTER 0 /* handled; nothing for the loop: back into the guest */
+#define RISCV_EXIT_LOOP    1 /* handled; the loop's pre-entry checks have work */
+#define RISCV_EXIT_LEAVE   2 /* handled; the scheduler must act (arch_vcpu_run returns) */
+
 /* struct riscv_trap_frame (arch/riscv/trap.h): x1..x31, sepc, sstatus, scause, stval */
 #define TF_X(n)    ((n)*8)
 #define TF_SEPC    256

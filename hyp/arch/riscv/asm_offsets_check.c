@@ -48,3 +48,4 @@ ASM_OFFSET_CHECK(struct riscv_trap_frame, scause, TF_SCAUSE);
 ASM_OFFSET_CHECK(struct riscv_trap_frame, stval, TF_STVAL);
 _Static_assert(sizeof(struct riscv_trap_frame) == TF_SIZE, "struct riscv_trap_frame size changed");
 _Static_assert(TF_SIZE % 16 == 0, "trap.S keeps sp 16-byte aligned (RISC-V psABI)");
+_Static_assert(RISCV_EXIT_REENTER == 0, "trap.S re-enters the guest on a zero return (beqz)");

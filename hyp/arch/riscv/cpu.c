@@ -110,6 +110,7 @@ int arch_selfcheck(void)
 		       t[k - 1].name, t[k - 1].eid_start, t[k - 1].eid_end);
 		return -1;
 	}
+	sbi_index_build(&sbi_guest_index, t, n);
 	pr_info("sbi: %lu extension(s), EID ranges disjoint", (unsigned long)n);
 	return 0;
 }

@@ -5,10 +5,12 @@
  * vcpu->arch.ctx; they return true when the core scheduler must act.
  */
 #include "arch/riscv/csr.h"
+#include "arch/riscv/gdb_arch.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/vinsn.h"
 #include "core/console.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
@@ -137,6 +139,10 @@ static bool exit_virtual_inst(struct vcpu *v)
 
 static bool exit_guest_page_fault(struct vcpu *v)
 {
+	bool leave;
+	/* A page a debugger watchpoint protects (gdb_arch.c); only while one is attached. */
+	if (gdb_vm_attached(v->vm) && riscv_gdb_watch_fault(v, &leave))
+		return leave || v->state != VCPU_RUNNING;
 	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
 	riscv_handle_guest_page_fault(v);
 	return v->state != VCPU_RUNNING;
@@ -166,6 +172,20 @@ static bool exit_reflect(struct vcpu *v)
 	return v->state != VCPU_RUNNING;
 }
 
+/*
+ * ebreak (or a guest's own debug trigger) while a debugger is attached to the
+ * VM, which is when hedeleg sends them here: the debugger's breakpoints stop
+ * the VM, everything else goes to the guest as if delegated.
+ */
+static bool exit_breakpoint(struct vcpu *v)
+{
+	if (gdb_breakpoint_hit(v, v->arch.ctx.sepc)) {
+		STAT_INC(v->stats.by_kind[EXIT_OTHER]);
+		return true;
+	}
+	return exit_reflect(v);
+}
+
 static bool exit_irq(struct vcpu *v)
 {
 	STAT_INC(v->stats.by_kind[EXIT_IRQ]);
@@ -177,7 +197,7 @@ static const exit_handler exc_handlers[] = {
     [EXC_INST_MISALIGNED] = exit_reflect,
     [EXC_INST_ACCESS] = exit_reflect,
     [EXC_ILLEGAL_INST] = exit_reflect,
-    [EXC_BREAKPOINT] = exit_reflect,
+    [EXC_BREAKPOINT] = exit_breakpoint,
     [EXC_LOAD_MISALIGNED] = exit_reflect,
     [EXC_LOAD_ACCESS] = exit_reflect,
     [EXC_STORE_MISALIGNED] = exit_reflect,
@@ -193,6 +213,8 @@ static const exit_handler exc_handlers[] = {
     [EXC_STORE_GUEST_PF] = exit_guest_page_fault,
 };
 
+static bool exit_unexpected(struct vcpu *v);
+
 bool riscv_handle_exit(struct vcpu *v)
 {
 	uint64_t cause = v->arch.ctx.scause;
@@ -200,6 +222,16 @@ bool riscv_handle_exit(struct vcpu *v)
 		return exit_irq(v);
 	if (cause < ARRAY_SIZE(exc_handlers) && exc_handlers[cause])
 		return exc_handlers[cause](v);
+	return exit_unexpected(v);
+}
+
+/*
+ * A trap no handler takes stops the VM. Out of line: its message buffer
+ * would otherwise give riscv_handle_exit a stack frame on every exit.
+ */
+static bool __attribute__((noinline, cold)) exit_unexpected(struct vcpu *v)
+{
+	uint64_t cause = v->arch.ctx.scause;
 	STAT_INC(v->stats.by_kind[EXIT_OTHER]);
 	char why[96];
 	fv_snprintf(why, sizeof(why), "unexpected trap scause=%lu sepc=0x%lx: stopping VM",

@@ -146,7 +146,6 @@ static int decode_16(uint16_t c, struct mmio_access *out)
 
 int insn_decode_transformed(uint64_t htinst, struct mmio_access *out)
 {
-	struct mmio_access acc;
 	uint32_t insn;
 	int ret;
 
@@ -156,7 +155,21 @@ int insn_decode_transformed(uint64_t htinst, struct mmio_access *out)
 	 */
 	if (htinst >> 32)
 		return -FV_EINVAL;
-
+	/*
+	 * A transformed standard instruction has bit 0 set; bit 1 is clear when
+	 * the trapping instruction was compressed. Setting bit 1 yields the
+	 * 32-bit equivalent with immediates zeroed and rs1 replaced by the
+	 * address offset. Tested first: it is every ordinary MMIO access
+	 * (the pseudoinstructions below have bit 0 clear). decode_32 writes
+	 * *out only on success.
+	 */
+	if (htinst & 0x1) {
+		insn = (uint32_t)htinst | 0x2;
+		ret = decode_32(insn, (htinst & 0x2) ? 4 : 2, out);
+		if (ret >= 0)
+			out->addr_offset = (uint8_t)((insn >> 15) & 0x1f);
+		return ret;
+	}
 	switch (htinst) {
 	case PSEUDO_RD32:
 	case PSEUDO_WR32:
@@ -165,24 +178,8 @@ int insn_decode_transformed(uint64_t htinst, struct mmio_access *out)
 		set_access(out, (htinst & 0x1000) ? 8 : 4, (htinst & 0x20) != 0, false, 0, 0);
 		return INSN_DECODE_VS_PT;
 	default:
-		break;
-	}
-
-	/*
-	 * A transformed standard instruction has bit 0 set; bit 1 is clear when
-	 * the trapping instruction was compressed. Setting bit 1 yields the
-	 * 32-bit equivalent with immediates zeroed and rs1 replaced by the
-	 * address offset.
-	 */
-	if (!(htinst & 0x1))
 		return -FV_EINVAL;
-	insn = (uint32_t)htinst | 0x2;
-	ret = decode_32(insn, (htinst & 0x2) ? 4 : 2, &acc);
-	if (ret < 0)
-		return ret;
-	acc.addr_offset = (uint8_t)((insn >> 15) & 0x1f);
-	*out = acc;
-	return ret;
+	}
 }
 
 int insn_decode_raw(uint32_t insn, struct mmio_access *out)
@@ -204,25 +201,4 @@ int insn_decode_raw(uint32_t insn, struct mmio_access *out)
 		return ret;
 	*out = acc;
 	return ret;
-}
-
-uint64_t insn_mmio_extend(uint64_t val, const struct mmio_access *a)
-{
-	unsigned bits;
-	uint64_t mask;
-
-	switch (a->width) {
-	case 1:
-	case 2:
-	case 4:
-		bits = 8u * a->width;
-		break;
-	default:
-		return val;
-	}
-	mask = (UINT64_C(1) << bits) - 1;
-	val &= mask;
-	if (a->sign_extend && ((val >> (bits - 1)) & 1))
-		val |= ~mask;
-	return val;
 }

@@ -84,6 +84,55 @@ int insn_decode_raw(uint32_t insn, struct mmio_access *out);
  * to 64 bits. Also usable to truncate store data (stores have sign_extend
  * false). A width other than 1, 2 or 4 returns @val unchanged. Pure.
  */
-uint64_t insn_mmio_extend(uint64_t val, const struct mmio_access *a);
+static inline uint64_t insn_mmio_extend(uint64_t val, const struct mmio_access *a)
+{
+	unsigned bits;
+	uint64_t mask;
+
+	switch (a->width) {
+	case 1:
+	case 2:
+	case 4:
+		bits = 8u * a->width;
+		break;
+	default:
+		return val;
+	}
+	mask = (UINT64_C(1) << bits) - 1;
+	val &= mask;
+	if (a->sign_extend && ((val >> (bits - 1)) & 1))
+		val |= ~mask;
+	return val;
+}
+
+/*
+ * The common case of insn_decode_transformed(), inlined into the trap
+ * handler: a transformed LB LH LW LD LBU LHU LWU / SB SH SW SD (opcode
+ * LOAD or STORE with bit 1 cleared for a compressed original). Returns
+ * true with *out filled exactly as insn_decode_transformed() fills it
+ * (tests/unit/test_insn_decode.c compares them), false for every other
+ * value: call insn_decode_transformed() then. Pure.
+ */
+static inline bool insn_decode_transformed_fast(uint64_t htinst, struct mmio_access *out)
+{
+	unsigned funct3 = (unsigned)(htinst >> 12) & 0x7;
+	bool store;
+
+	if (htinst >> 32)
+		return false;
+	if ((htinst & 0x7d) == 0x01 && funct3 != 7) /* LOAD */
+		store = false;
+	else if ((htinst & 0x7d) == 0x21 && funct3 <= 3) /* STORE */
+		store = true;
+	else
+		return false;
+	out->width = (uint8_t)(1u << (funct3 & 3));
+	out->is_store = store;
+	out->sign_extend = !store && funct3 < 3;
+	out->reg = (uint8_t)((htinst >> (store ? 20 : 7)) & 0x1f);
+	out->insn_len = (htinst & 0x2) ? 4 : 2;
+	out->addr_offset = (uint8_t)((htinst >> 15) & 0x1f);
+	return true;
+}
 
 #endif

@@ -49,7 +49,10 @@ void riscv_handle_guest_page_fault(struct vcpu *v)
 		return;
 	}
 	ret = -FV_EINVAL;
-	if (ctx->htinst)
+	/* An ordinary load/store decodes inline; anything else takes the full decoder. */
+	if (insn_decode_transformed_fast(ctx->htinst, &acc))
+		ret = INSN_DECODE_MMIO;
+	else if (ctx->htinst)
 		ret = insn_decode_transformed(ctx->htinst, &acc);
 	if (ret == -FV_EINVAL) {
 		uint32_t insn;

@@ -53,7 +53,17 @@ void riscv_hyp_trap(struct riscv_trap_frame *tf);
 
 /* Assembly helpers and data. */
 extern uint64_t riscv_boot_instret;
-void riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
+/*
+ * Enter the guest of ctx; exits are handled by riscv_exit_fast() without
+ * leaving trap.S until one needs the vCPU loop: returns RISCV_EXIT_LOOP or
+ * RISCV_EXIT_LEAVE (asm_offsets.h). Caller: arch_vcpu_run, SIE = 0.
+ */
+long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
+/*
+ * Handle the guest exit just saved in ctx (trap.S, on the host stack of the
+ * riscv_vcpu_enter() caller, sscratch = 0); returns RISCV_EXIT_*.
+ */
+long riscv_exit_fast(struct riscv_guest_ctx *ctx);
 void riscv_fp_save(struct riscv_fp_state *fp);
 void riscv_fp_restore(const struct riscv_fp_state *fp);
 long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);

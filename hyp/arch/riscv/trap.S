@@ -104,8 +104,9 @@ riscv_hyp_trap_entry:
 
 /*
  * Guest exit: t6 = guest ctx, sscratch = guest t6. Save the guest GPRs and
- * the exit CSRs, restore the hypervisor's callee-saved registers and return
- * from riscv_vcpu_enter() as if it were an ordinary call.
+ * the exit CSRs and let riscv_exit_fast() handle the exit; then either
+ * enter the guest again or restore the hypervisor's callee-saved registers
+ * and return from riscv_vcpu_enter() as if it were an ordinary call.
  */
 guest_exit:
 	sd	x1, GCTX_X(1)(t6)
@@ -155,10 +156,25 @@ guest_exit:
 	csrr	t0, htinst
 	sd	t0, GCTX_HTINST(t6)
 
-	ld	ra, GCTX_HOST_RA(t6)
+	/*
+	 * Handle the exit in C right here, on the stack of riscv_vcpu_enter's
+	 * caller (its frame lies above the saved sp). Every guest register is
+	 * in ctx, so the callee-saved ones are free: s1 keeps ctx across the
+	 * call. Most exits (SBI calls, MMIO) then go straight back into the
+	 * guest without restoring and re-saving the host's callee-saved
+	 * registers or passing through the vCPU loop (docs/performance.md).
+	 */
 	ld	sp, GCTX_HOST_SP(t6)
 	ld	gp, GCTX_HOST_GP(t6)
 	ld	tp, GCTX_HOST_TP(t6)
+	mv	s1, t6
+	mv	a0, t6
+	call	riscv_exit_fast
+	mv	t6, s1
+	beqz	a0, reenter_guest	/* RISCV_EXIT_REENTER == 0 */
+
+	/* Back to the vCPU loop: riscv_vcpu_enter returns a0 to its caller. */
+	ld	ra, GCTX_HOST_RA(t6)
 	ld	s0, GCTX_HOST_S(0)(t6)
 	ld	s1, GCTX_HOST_S(1)(t6)
 	ld	s2, GCTX_HOST_S(2)(t6)
@@ -173,11 +189,16 @@ guest_exit:
 	ld	s11, GCTX_HOST_S(11)(t6)
 	ret
 
+reenter_guest:
+	mv	a0, t6
+	j	enter_guest
+
 /*
- * void riscv_vcpu_enter(struct riscv_guest_ctx *ctx)
+ * long riscv_vcpu_enter(struct riscv_guest_ctx *ctx)
  * Enter the guest described by ctx (sepc, sstatus.SPP, hstatus.SPV=1 set by
- * the caller). Returns after the next guest trap with the exit CSRs in ctx.
- * Caller: the vCPU loop with interrupts disabled (sstatus.SIE = 0).
+ * the caller). Each guest trap is handled by riscv_exit_fast() (above);
+ * returns its RISCV_EXIT_LOOP or RISCV_EXIT_LEAVE. Caller: the vCPU loop
+ * with interrupts disabled (sstatus.SIE = 0).
  */
 	.global riscv_vcpu_enter
 riscv_vcpu_enter:
@@ -197,6 +218,7 @@ riscv_vcpu_enter:
 	sd	s9, GCTX_HOST_S(9)(a0)
 	sd	s10, GCTX_HOST_S(10)(a0)
 	sd	s11, GCTX_HOST_S(11)(a0)
+enter_guest:
 	ld	t0, GCTX_SEPC(a0)
 	csrw	sepc, t0
 	ld	t0, GCTX_SSTATUS(a0)

@@ -4,10 +4,12 @@
  * enter/exit loop. GPRs and the exit CSRs are switched by trap.S on every
  * exit; VS CSRs and FP only when the vCPU moves on or off a CPU.
  */
+#include "arch/riscv/asm_offsets.h"
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
@@ -110,6 +112,11 @@ void arch_vcpu_load(struct vcpu *v)
 		c->last_vcpu = v;
 	}
 	riscv_fwft_load(v);
+	/* A debugged VM's breakpoint exceptions come to the hypervisor (gdb.h). */
+	if (gdb_vm_attached(v->vm))
+		csr_clear(hedeleg, BIT(EXC_BREAKPOINT));
+	else
+		csr_set(hedeleg, BIT(EXC_BREAKPOINT));
 	riscv_dbtr_load(v);
 	riscv_vpmu_load(v);
 	csr_set(sstatus, SSTATUS_FS_INITIAL);
@@ -241,8 +248,8 @@ void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
 		r->no_return = true;
 }
 
-/* Move hypervisor-raised interrupt lines into hvip before entry. */
-static void apply_virqs(struct vcpu *v)
+/* Move hypervisor-raised interrupt lines into hvip before entry (inlined in both entry paths). */
+static inline __attribute__((always_inline)) void apply_virqs(struct vcpu *v)
 {
 	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE);
 	uint64_t hvip = csr_read(hvip);
@@ -308,14 +315,57 @@ void arch_vcpu_run(struct vcpu *v)
 			return;
 		sbi_sse_deliver(v);
 		apply_virqs(v);
-		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
-		riscv_vcpu_enter(&v->arch.ctx);
-		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
-		STAT_INC(v->stats.exits);
-		STAT_INC(c->stats.guest_exits);
-		if (riscv_handle_exit(v))
+		/*
+		 * Release: sbi_rfence's wait reads in_guest only to bound itself
+		 * (a vCPU entering with a fence still posted takes the kick IPI
+		 * at once); no store-load order is relied on.
+		 */
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
+		/* Exits are handled inside (riscv_exit_fast) until one needs this loop. */
+		if (riscv_vcpu_enter(&v->arch.ctx) == RISCV_EXIT_LEAVE)
 			return;
 	}
+}
+
+/* Requests the loop above acts on before an entry (VCPU_REQ_WAKE is the scheduler's). */
+#define LOOP_REQUESTS                                                                              \
+	(VCPU_REQ_STOP | VCPU_REQ_PAUSE | VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I | VCPU_REQ_IO)
+
+long riscv_exit_fast(struct riscv_guest_ctx *ctx)
+{
+	struct vcpu *v = (struct vcpu *)(void *)((char *)ctx - offsetof(struct vcpu, arch.ctx));
+	/* cpu_this() without the call: trap.S just loaded tp from ctx (the host's per-CPU pointer).
+	 */
+	struct cpu *c;
+	__asm__("mv %0, tp" : "=r"(c));
+	/* Relaxed: only sbi_rfence's wait reads it, as a bound (see arch_vcpu_run). */
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	STAT_INC(v->stats.exits);
+	STAT_INC(c->stats.guest_exits);
+	if (ctx->scause == EXC_ECALL_VS) {
+		/* The most frequent exit, without the table dispatch (exit.c: exit_ecall). */
+		STAT_INC(v->stats.by_kind[EXIT_SBI]);
+		riscv_sbi_ecall(v);
+		if (v->state != VCPU_RUNNING)
+			return RISCV_EXIT_LEAVE;
+	} else if (riscv_handle_exit(v)) {
+		return RISCV_EXIT_LEAVE;
+	}
+	/*
+	 * Re-enter from here only when arch_vcpu_run's loop would find nothing
+	 * to do: the same checks, then the same last steps before its entry.
+	 */
+	/*
+	 * Relaxed: a request seen here is re-read with acquire by the loop; one
+	 * posted just after is followed by its kick IPI, which exits again.
+	 */
+	if ((__atomic_load_n(&v->requests, __ATOMIC_RELAXED) & LOOP_REQUESTS) || c->need_resched ||
+	    v->state != VCPU_RUNNING)
+		return RISCV_EXIT_LOOP;
+	sbi_sse_deliver(v);
+	apply_virqs(v);
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
+	return RISCV_EXIT_REENTER;
 }
 
 void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len)

@@ -17,7 +17,7 @@ void sbi_base_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 		r->value = (long)SBI_IMPL_VERSION;
 		break;
 	case 3: /* probe_extension */
-		r->value = sbi_find_ext(sbi_guest_exts, sbi_guest_nr_exts, a[0]) ? 1 : 0;
+		r->value = sbi_index_find(&sbi_guest_index, a[0]) ? 1 : 0;
 		break;
 	case 4: /* get_mvendorid: a virtual machine has no JEDEC vendor */
 	case 5: /* get_marchid */

@@ -19,6 +19,12 @@ struct sbi_result {
 	bool no_return; /* vCPU stopped/reset: leave its registers alone */
 };
 
+/*
+ * handler(v, fid, a, r): a points at the calling vCPU's saved a0..a5 in
+ * place (riscv_sbi_ecall does not copy them), so a handler reads every
+ * argument it needs before it changes that vCPU's registers (a
+ * non-retentive resume, a reset of itself).
+ */
 struct sbi_ext {
 	unsigned long eid_start, eid_end;
 	const char *name;
@@ -57,6 +63,75 @@ extern const struct sbi_ext sbi_guest_exts[];
 extern const size_t sbi_guest_nr_exts;
 /* Verify no two table entries overlap; returns 0 or -1 (boot check). */
 int sbi_table_check(const struct sbi_ext *table, size_t n);
+
+/*
+ * O(1) extension lookup for the ecall path: a 64-slot hash of the EID to
+ * the table row serving it. A row serving one EID (every standard
+ * extension) gets the slot its EID hashes to; two such rows in one slot,
+ * and rows spanning EID ranges, are found by the linear search instead,
+ * so the index answers exactly as sbi_find_ext() for any table that
+ * passes sbi_table_check(). Pure; built once at boot, read-only after.
+ */
+#define SBI_INDEX_SLOTS  64
+#define SBI_INDEX_SHARED 0xff /* slot of several rows: search linearly */
+struct sbi_ext_index {
+	const struct sbi_ext *table;
+	size_t n;
+	uint8_t slot[SBI_INDEX_SLOTS]; /* row + 1, 0 = no single-EID row, or SBI_INDEX_SHARED */
+	bool ranges;                   /* some row spans several EIDs */
+};
+/* Build ix over table (n rows, at most 254 are indexed; more are searched linearly). */
+void sbi_index_build(struct sbi_ext_index *ix, const struct sbi_ext *table, size_t n);
+
+/* Fibonacci hashing: the top 6 bits of eid * 2^64/phi spread the sparse SBI EIDs. */
+static inline unsigned sbi_index_slot(unsigned long eid)
+{
+	return (unsigned)(((uint64_t)eid * 0x9E3779B97F4A7C15ULL) >> 58);
+}
+
+/*
+ * The row serving eid, or NULL: the same answer as sbi_find_ext(ix->table,
+ * ix->n, eid). Inline: it is on every SBI call's path.
+ */
+static inline const struct sbi_ext *sbi_index_find(const struct sbi_ext_index *ix,
+                                                   unsigned long eid)
+{
+	uint8_t s = ix->slot[sbi_index_slot(eid)];
+	if (s != 0 && s != SBI_INDEX_SHARED) {
+		const struct sbi_ext *e = &ix->table[s - 1];
+		if (eid == e->eid_start)
+			return e;
+		/* Another EID hashed here: only a range row could still serve this one. */
+		return ix->ranges ? sbi_find_ext(ix->table, ix->n, eid) : NULL;
+	}
+	if (s == 0 && !ix->ranges)
+		return NULL;
+	return sbi_find_ext(ix->table, ix->n, eid);
+}
+
+/* sbi_dispatch() with the lookup through ix (inline, as sbi_index_find); returns, as
+ * sbi_dispatch, the row's index in ix->table or -1 when no row serves eid. */
+static inline int sbi_dispatch_indexed(const struct sbi_ext_index *ix, struct vcpu *v,
+                                       unsigned long eid, unsigned long fid,
+                                       const unsigned long *args, struct sbi_result *r)
+{
+	r->error = SBI_SUCCESS;
+	r->value = 0;
+	r->no_return = false;
+	const struct sbi_ext *ext = sbi_index_find(ix, eid);
+	if (!ext || !ext->handler) {
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		return -1;
+	}
+	ext->handler(v, fid, args, r);
+	return (int)(ext - ix->table);
+}
+/*
+ * The guest table's index (sbi_table.c): built by arch_selfcheck() at boot
+ * after the table check; riscv_sbi_ecall and probe_extension look up through it
+ * (a linear search of the table until it is built).
+ */
+extern struct sbi_ext_index sbi_guest_index;
 
 /* Handlers (one file each). */
 void sbi_base_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,

@@ -132,7 +132,21 @@ static void deliver(struct vcpu *v, struct sse_event *e, uint8_t which)
 	h->running[h->nr_running++] = which;
 }
 
+static void sse_deliver_pending(struct vcpu *v);
+
 void sbi_sse_deliver(struct vcpu *v)
+{
+	/*
+	 * Runs before every guest entry: nothing pending (the usual case) is
+	 * decided by two loads here, without the frame of the full check;
+	 * local_ready() and global_ready() test the same flags again.
+	 */
+	if ((__atomic_load_n(&v->arch.sse.local_pending, __ATOMIC_RELAXED) & 1) ||
+	    __atomic_load_n(&v->vm->arch.sse.pending, __ATOMIC_RELAXED))
+		sse_deliver_pending(v);
+}
+
+static void __attribute__((noinline)) sse_deliver_pending(struct vcpu *v)
 {
 	struct riscv_sse_hart *h = &v->arch.sse;
 	struct vm *vm = v->vm;

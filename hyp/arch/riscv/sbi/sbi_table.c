@@ -21,16 +21,22 @@ const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_PMU, SBI_EXT_PMU, "pmu", sbi_pmu_handler},
 };
 const size_t sbi_guest_nr_exts = ARRAY_SIZE(sbi_guest_exts);
+/* Until arch_selfcheck() builds it: no slots, "ranges" set, i.e. the linear search. */
+struct sbi_ext_index sbi_guest_index = {sbi_guest_exts, ARRAY_SIZE(sbi_guest_exts), {0}, true};
 
 void riscv_sbi_ecall(struct vcpu *v)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
-	unsigned long args[6] = {ctx->x[10], ctx->x[11], ctx->x[12],
-	                         ctx->x[13], ctx->x[14], ctx->x[15]};
+	/*
+	 * a0..a5 are passed in place, not copied (a dozen instructions per
+	 * call): handlers read their arguments before anything rewrites the
+	 * vCPU's registers (struct sbi_ext, handler contract).
+	 */
+	_Static_assert(sizeof(unsigned long) == sizeof(ctx->x[0]), "a0..a5 read as unsigned long");
+	const unsigned long *args = (const unsigned long *)&ctx->x[10];
 	struct sbi_result r;
 	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
-	int ext =
-	    sbi_dispatch(sbi_guest_exts, sbi_guest_nr_exts, v, ctx->x[17], ctx->x[16], args, &r);
+	int ext = sbi_dispatch_indexed(&sbi_guest_index, v, ctx->x[17], ctx->x[16], args, &r);
 	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
 	STAT_INC(v->arch.sbi_calls[ext >= 0 && ext < RISCV_SBI_STAT_SLOTS - 1
 	                               ? ext

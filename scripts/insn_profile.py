@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Per-function instruction counts of the hypervisor, plugin-free.
+
+Runs QEMU (-icount shift=0) with one instruction per translation block and `-d exec,nochain`
+restricted (-dfilter) to the hypervisor image, so the log has one line per hypervisor
+instruction executed, and maps each PC to its function with the ELF's symbol table.
+
+  scripts/insn_profile.py --config build/bench/configs/sbi.dtb --seconds 20
+  scripts/insn_profile.py --config X.dtb --phase boot      # only up to the first guest entry
+  scripts/insn_profile.py --config X.dtb --phase exits     # per guest exit after that
+
+`--phase exits` divides every count by the number of guest exits (entries to the trap vector
+with a guest running are counted at `guest_exit`), so on a guest that does one kind of exit in
+a loop (bench_sbi, bench_mmio) the table is the path length of one exit, by function.
+"""
+
+import argparse
+import bisect
+import collections
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ELF = BIN = None  # set from --build
+TRACE_RE = re.compile(rb"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
+
+
+def symbols():
+    out = subprocess.run(["riscv64-linux-gnu-nm", "-n", "--defined-only", str(ELF)],
+                         capture_output=True, text=True, check=True).stdout
+    addrs, names = [], []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTW" and not parts[2].startswith(".L"):
+            addrs.append(int(parts[0], 16))
+            names.append(parts[2])
+    return addrs, names
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--config", required=True, help="configuration blob (initrd)")
+    ap.add_argument("--seconds", type=float, default=30, help="wall-clock run time")
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--phase", choices=("all", "boot", "exits"), default="all")
+    ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--build", default=str(ROOT / "build"), help="build directory (make BUILD=)")
+    ap.add_argument("--extra", default="", help="more QEMU arguments")
+    ap.add_argument("--until", default=r"guest shutdown|stopped",
+                    help="stop QEMU when the console shows this regex")
+    args = ap.parse_args()
+    global ELF, BIN
+    ELF = Path(args.build) / "riscv64" / "ferrovisor.elf"
+    BIN = Path(args.build) / "riscv64" / "ferrovisor.bin"
+
+    addrs, names = symbols()
+    lo = 0x80200000
+    hi = lo + BIN.stat().st_size
+    with tempfile.TemporaryDirectory() as td:
+        log = Path(td) / "exec.log"
+        cmd = ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", str(args.smp),
+               "-m", "1G", "-display", "none", "-bios", "default", "-kernel", str(BIN),
+               "-monitor", "none", "-serial", "file:" + str(Path(td) / "console.log"),
+               "-initrd", args.config, "-icount", "shift=0,sleep=off",
+               "-accel", "tcg,one-insn-per-tb=on", "-d", "exec,nochain", "-D", str(log),
+               "-dfilter", f"0x{lo:x}..0x{hi:x}"] + args.extra.split()
+        p = subprocess.Popen(cmd)
+        con = Path(td) / "console.log"
+        deadline = time.monotonic() + args.seconds
+        while p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            if con.exists() and re.search(args.until, con.read_text(errors="replace")):
+                break
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        counts = collections.Counter()
+        total = exits = 0
+        in_phase = args.phase != "exits"
+        enter_pc = addrs[names.index("riscv_vcpu_enter")]
+        exit_pc = addrs[names.index("guest_exit")] if "guest_exit" in names else None
+        with open(log, "rb") as f:
+            for line in f:
+                m = TRACE_RE.match(line)
+                if not m:
+                    continue
+                pc = int(m.group(1), 16)
+                if pc == enter_pc:
+                    if args.phase == "boot":
+                        break
+                    if args.phase == "exits" and not in_phase:
+                        in_phase = True
+                        continue
+                if not in_phase:
+                    continue
+                if pc == exit_pc:
+                    exits += 1
+                i = bisect.bisect_right(addrs, pc) - 1
+                counts[names[i] if i >= 0 else hex(pc)] += 1
+                total += 1
+        print(open(Path(td) / "console.log", errors="replace").read()[-600:], file=sys.stderr)
+    div = exits if args.phase == "exits" and exits else 1
+    print(f"total {total} instructions, {exits} guest exits, shown per "
+          f"{'exit' if div > 1 else 'run'}")
+    for name, n in counts.most_common(args.top):
+        print(f"{n / div:12.1f}  {name}")
+
+
+if __name__ == "__main__":
+    main()
