@@ -130,7 +130,7 @@ struct cJSON *fvd_metrics_json(const struct fvd_metrics *m);
 /*
  * One read of the backend's counters into @m, timed and counted in @self (up, scrapes,
  * control_errors, scrape_seconds). Returns 0 or the backend's fvd_err (FVD_E_NOTSUP when it
- * has no metrics). The HTTP server's polling thread only.
+ * has no metrics). Callers serialise (fvd_http.c: one scrape at a time).
  */
 int fvd_metrics_read(const struct fvd_backend *be, struct fvd_metrics *m,
                      struct fvd_metrics_self *self);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Serving the web dashboard's static files over libmicrohttpd (the mapping and its checks
- * are in fvd_www.h). Runs on the daemon's polling thread like every handler.
+ * are in fvd_www.h). Runs on the connection's thread like every handler (no shared state).
  */
 #ifndef FVD_WWW_SERVE_H
 #define FVD_WWW_SERVE_H
