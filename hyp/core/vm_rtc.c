@@ -5,6 +5,13 @@
 #include "core/wallclock.h"
 
 /*
+ * The longest the alarm timer sleeps: an alarm further ahead (up to 2^64 ns, a guest's
+ * choice) is re-checked after this and the timer re-armed. Keeps every deadline far
+ * from where time_ns_to_ticks() would overflow, on any timebase.
+ */
+#define ALARM_MAX_SLEEP_NS (3600ULL * 1000000000ULL)
+
+/*
  * After a register access or an alarm: drive the line and (re)arm or cancel
  * the timer for the alarm. Caller holds rtc->lock; mono is time_now_ns().
  */
@@ -13,9 +20,10 @@ static void update_locked(struct vm *vm, uint64_t mono)
 	struct vm_rtc *rtc = &vm->rtc;
 	uint64_t wall = wallclock_of(mono), due;
 	if (vrtc_alarm_due(&rtc->dev, wall, &due)) {
-		/* The same distance ahead on the platform clock; saturate, never wrap. */
+		/* The same distance ahead on the platform clock, at most an hour per sleep. */
 		uint64_t ahead = due - wall;
-		timer_arm(&rtc->alarm, ahead > UINT64_MAX - mono ? UINT64_MAX : mono + ahead);
+		timer_arm(&rtc->alarm,
+		          mono + (ahead < ALARM_MAX_SLEEP_NS ? ahead : ALARM_MAX_SLEEP_NS));
 	} else {
 		timer_cancel(&rtc->alarm);
 	}
