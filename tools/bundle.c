@@ -171,6 +171,8 @@ static int vm_node(void *fdt, const struct model *m, const struct model_vm *vm, 
 		err = fdt_property_u64(fdt, "uart-base", vm->uart_base);
 	if (!err && !vm->uart)
 		err = fdt_property(fdt, "no-uart", NULL, 0);
+	if (!err && !vm->rtc)
+		err = fdt_property(fdt, "no-rtc", NULL, 0);
 	err = err ? err : virtio_props(fdt, m, vm);
 	if (err)
 		return fdt_fail(d, vm->name, err);

@@ -16,6 +16,7 @@ void model_vm_init(struct model_vm *vm)
 	vm->weight = MODEL_DEFAULT_WEIGHT;
 	vm->autostart = true;
 	vm->uart = true;
+	vm->rtc = true;
 	vm->uart_base = MODEL_DEFAULT_UART;
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
 		vm->pin[i] = -1;

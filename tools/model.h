@@ -75,6 +75,7 @@ enum vm_key {
 	VMK_TEMPLATE,
 	VMK_ROLE,
 	VMK_TOKENS,
+	VMK_RTC,
 	VMK_COUNT
 };
 
@@ -208,6 +209,7 @@ struct model_vm {
 	bool template_vm; /* `template: true`: not booted; `vm create NAME` instantiates it */
 	bool uart;
 	uint64_t uart_base;
+	bool rtc; /* goldfish RTC at 0x101000 (default true) */
 	struct model_nic nics[MODEL_VIRTIO_SLOTS];
 	unsigned nr_nics;
 	struct model_disk disks[MODEL_VIRTIO_SLOTS];

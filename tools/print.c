@@ -101,6 +101,7 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 	fprintf(f, "    uart: %s\n", vm->uart ? "true" : "false");
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
+	fprintf(f, "    rtc: %s\n", vm->rtc ? "true  # goldfish RTC at 0x101000" : "false");
 	unsigned guest_console = vm->nr_disks + vm->nr_nics;
 	fprintf(f, "    virtio_console: %s", vm->virtio_console ? "true  # " : "false\n");
 	if (vm->virtio_console)

@@ -210,6 +210,7 @@ static int check_guest_maps(const struct model *m, struct diag *d)
 		vc.mem_size = vm->memory;
 		vc.has_uart = vm->uart;
 		vc.uart_base = vm->uart_base;
+		vc.has_rtc = vm->rtc;
 		vc.nr_disks = vm->nr_disks;
 		vc.nr_nics = vm->nr_nics;
 		vc.virtio_console = vm->virtio_console;

@@ -60,6 +60,7 @@ static const struct field vm_fields[] = {
     VMF("virtio_console", VMK_VIRTIO_CONSOLE, yv_bool, virtio_console, 0, 0, 0),
     VMF("role", VMK_ROLE, yv_role, service, 0, 0, 0),
     VMF("tokens", VMK_TOKENS, p_tokens, tokens, 0, 0, 0),
+    VMF("rtc", VMK_RTC, yv_bool, rtc, 0, 0, 0),
 };
 
 /* A tokens: entry; min selects the check of yv_token_str (0 id, 1 role, 2 sha256). */

@@ -10,7 +10,7 @@
  *                    [cpu-affinity = <cpu cpu ...>;] [vcpu-pin = <cpu per vcpu>;]
  *                    kernel = [bytes]; [kernel-offset = /bits/ 64 <off>;]
  *                    [initrd = [bytes];] [bootargs = "...";] [autostart;] [template;]
- *                    [uart-base = /bits/ 64 <gpa>;] [no-uart;]
+ *                    [uart-base = /bits/ 64 <gpa>;] [no-uart;] [no-rtc;]
  *                    [virtio-blk-slots = <slot per disk>;]
  *                    [virtio-blk-slices = /bits/ 64 <start count per disk>;]
  *                    [virtio-net-switch = "switch", ... (one per NIC);]
@@ -298,6 +298,7 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	vm->autostart = fv_fdt_getprop(b, node, "autostart", &nlen) != NULL;
 	vm->is_template = fv_fdt_getprop(b, node, "template", &nlen) != NULL;
 	vm->has_uart = fv_fdt_getprop(b, node, "no-uart", &nlen) == NULL;
+	vm->has_rtc = fv_fdt_getprop(b, node, "no-rtc", &nlen) == NULL;
 	if (opt_u64(b, node, "uart-base", DEFAULT_UART_BASE, &vm->uart_base) ||
 	    vm->uart_base % 0x100)
 		return fail(e, -FV_EINVAL, nn, "uart-base", "must be a 256-byte aligned address");

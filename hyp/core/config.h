@@ -47,6 +47,7 @@ struct vm_config {
 	bool is_template;
 	bool has_uart;
 	gpa_t uart_base;
+	bool has_rtc; /* a goldfish RTC at GUEST_RTC_BASE (default; `no-rtc` turns it off) */
 	/*
 	 * Paravirtual devices. In the guest they sit at VM_VIRTIO_BASE + j *
 	 * VM_VIRTIO_STRIDE with interrupt 1 + j, j counting disks first, then

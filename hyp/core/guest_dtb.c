@@ -66,7 +66,7 @@ static bool isa_params_ok(const struct guest_dtb_params *p)
  */
 static bool layout_ok(const struct guest_dtb_params *p)
 {
-	struct guest_window win[3 + GUEST_DTB_MAX_VIRTIO];
+	struct guest_window win[4 + GUEST_DTB_MAX_VIRTIO];
 	struct guest_layout_error err;
 	unsigned n = 0;
 
@@ -84,6 +84,8 @@ static bool layout_ok(const struct guest_dtb_params *p)
 		    (struct guest_window){GUEST_WIN_UART, 0, p->uart.base, GUEST_DTB_UART_SIZE};
 	if (p->plic.present)
 		win[n++] = (struct guest_window){GUEST_WIN_PLIC, 0, p->plic.base, p->plic.size};
+	if (p->rtc.present)
+		win[n++] = (struct guest_window){GUEST_WIN_RTC, 0, p->rtc.base, GUEST_RTC_SIZE};
 	for (size_t i = 0; i < p->nr_virtio; i++)
 		win[n++] = (struct guest_window){GUEST_WIN_VIRTIO, (unsigned)i, p->virtio[i].base,
 		                                 p->virtio[i].size};
@@ -99,13 +101,15 @@ static uint32_t irq_parent(const struct guest_dtb_params *p)
 /* Every device line is a valid source of the controller and no line is shared. */
 static bool irqs_ok(const struct guest_dtb_params *p)
 {
-	uint32_t irq[1 + GUEST_DTB_MAX_VIRTIO];
+	uint32_t irq[2 + GUEST_DTB_MAX_VIRTIO];
 	size_t n = 0, i, j;
 
 	if (p->plic.present && (p->plic.ndev == 0 || p->plic.ndev > GUEST_DTB_PLIC_MAX_NDEV))
 		return false;
 	if (p->uart.present)
 		irq[n++] = p->uart.irq;
+	if (p->rtc.present)
+		irq[n++] = p->rtc.irq;
 	for (i = 0; i < p->nr_virtio; i++)
 		irq[n++] = p->virtio[i].irq;
 	if (n && !irq_parent(p))
@@ -299,6 +303,16 @@ static void node_uart(struct fv_fdt_writer *w, const struct guest_dtb_params *p)
 	fv_fdt_write_end_node(w);
 }
 
+static void node_rtc(struct fv_fdt_writer *w, const struct guest_dtb_params *p)
+{
+	begin_node_at(w, "rtc", p->rtc.base);
+	fv_fdt_write_prop_string(w, "compatible", "google,goldfish-rtc");
+	prop_reg(w, p->rtc.base, GUEST_RTC_SIZE);
+	/* Linux's goldfish driver refuses a node without its alarm interrupt. */
+	prop_irq(w, p, p->rtc.irq);
+	fv_fdt_write_end_node(w);
+}
+
 static void node_virtio(struct fv_fdt_writer *w, const struct guest_dtb_params *p,
                         const struct guest_dtb_mmio *d)
 {
@@ -325,6 +339,8 @@ static void node_soc(struct fv_fdt_writer *w, const struct guest_dtb_params *p)
 		node_plic(w, p);
 	if (p->uart.present)
 		node_uart(w, p);
+	if (p->rtc.present)
+		node_rtc(w, p);
 	for (i = 0; i < p->nr_virtio; i++)
 		node_virtio(w, p, &p->virtio[i]);
 	fv_fdt_write_end_node(w);

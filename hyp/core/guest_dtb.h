@@ -65,6 +65,13 @@ struct guest_dtb_uart {
 	uint32_t irq;
 };
 
+/* The emulated goldfish RTC (register window GUEST_RTC_SIZE bytes). */
+struct guest_dtb_rtc {
+	bool present;
+	uint64_t base;
+	uint32_t irq;
+};
+
 /*
  * Everything the tree describes. Strings are read, never kept. Devices
  * with an interrupt line need an interrupt controller in the VM (today
@@ -88,6 +95,7 @@ struct guest_dtb_params {
 	gpa_t initrd_start, initrd_end; /* both 0 = no initrd; else inside RAM, start < end */
 	struct guest_dtb_uart uart;
 	struct guest_dtb_plic plic;
+	struct guest_dtb_rtc rtc;
 	unsigned
 	    nr_virtio; /* 0..GUEST_DTB_MAX_VIRTIO, nodes in array order (= Linux probe order) */
 	struct guest_dtb_mmio virtio[GUEST_DTB_MAX_VIRTIO];

@@ -19,6 +19,9 @@ void guest_layout_name(const struct guest_window *w, char *buf, size_t len)
 	case GUEST_WIN_PLIC:
 		fv_snprintf(buf, len, "interrupt controller");
 		break;
+	case GUEST_WIN_RTC:
+		fv_snprintf(buf, len, "RTC");
+		break;
 	case GUEST_WIN_VIRTIO:
 		fv_snprintf(buf, len, "virtio-mmio window %u", w->index);
 		break;
@@ -94,6 +97,8 @@ unsigned guest_layout_of(const struct vm_config *vm, struct guest_window *w)
 	if (vm->has_uart)
 		w[n++] = (struct guest_window){GUEST_WIN_UART, 0, vm->uart_base, GUEST_UART_SIZE};
 	w[n++] = (struct guest_window){GUEST_WIN_PLIC, 0, GUEST_PLIC_BASE, GUEST_PLIC_SIZE};
+	if (vm->has_rtc)
+		w[n++] = (struct guest_window){GUEST_WIN_RTC, 0, GUEST_RTC_BASE, GUEST_RTC_SIZE};
 	unsigned nv = vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1 : 0);
 	for (unsigned j = 0; j < nv && j < CFG_MAX_VIRTIO; j++)
 		w[n++] = (struct guest_window){GUEST_WIN_VIRTIO, j,

@@ -8,7 +8,7 @@
  * (hyp/core/main.c, before vm_create) and the guest device tree builder
  * (hyp/core/guest_dtb.c) share: every window valid and aligned, no two
  * windows sharing a byte. A VM's windows are its RAM, its UART (unless it
- * has none), the interrupt controller and one virtio-mmio window per
+ * has none), the interrupt controller, its RTC (unless it has none) and one virtio-mmio window per
  * paravirtual device, all at the places QEMU virt uses.
  *
  * Pure code: no allocation, no globals; compiles on the host unchanged.
@@ -22,6 +22,8 @@
 #define GUEST_VIRTIO_STRIDE 0x1000ULL
 #define GUEST_VIRTIO_SIZE   0x200ULL
 #define GUEST_UART_SIZE     0x100ULL
+#define GUEST_RTC_BASE      0x00101000ULL /* goldfish RTC, as on QEMU virt */
+#define GUEST_RTC_SIZE      0x1000ULL
 #define GUEST_RAM_ALIGN     (2ULL << 20)
 #define GUEST_MAX_GPA       (1ULL << 41) /* Sv39x4: guest physical addresses below 2 TiB */
 /*
@@ -30,8 +32,8 @@
  */
 #define GUEST_DTB_ROOM  (64ULL << 10)
 #define GUEST_PAGE_SIZE 4096ULL
-/* RAM, UART, interrupt controller and CFG_MAX_VIRTIO virtio windows. */
-#define GUEST_MAX_WINDOWS (3 + CFG_MAX_VIRTIO)
+/* RAM, UART, interrupt controller, RTC and CFG_MAX_VIRTIO virtio windows. */
+#define GUEST_MAX_WINDOWS (4 + CFG_MAX_VIRTIO)
 
 /* What a window is; RAM and UART are the ones a configuration places. */
 enum guest_win_kind {
@@ -40,6 +42,7 @@ enum guest_win_kind {
 	GUEST_WIN_PLIC,
 	GUEST_WIN_VIRTIO,
 	GUEST_WIN_OTHER, /* any further device window a caller checks */
+	GUEST_WIN_RTC,
 };
 
 struct guest_window {
@@ -67,7 +70,7 @@ int guest_layout_check(const struct guest_window *w, unsigned n, struct guest_la
 
 /*
  * The windows of configured VM vm, in the order RAM, UART (if it has one),
- * interrupt controller, virtio device 0..; returns how many (at most
+ * interrupt controller, RTC (if it has one), virtio device 0..; returns how many (at most
  * GUEST_MAX_WINDOWS). Window j of the virtio devices is at
  * GUEST_VIRTIO_BASE + j * GUEST_VIRTIO_STRIDE.
  */

@@ -17,6 +17,7 @@
 #include "core/vconsole.h"
 #include "core/vm.h"
 #include "core/vnet.h"
+#include "core/wallclock.h"
 #include "drivers/uart_ns16550.h"
 #include "lib/fdt.h"
 #include "lib/string.h"
@@ -159,6 +160,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 		console_set_driver(&drv);
 	}
 	time_init(plat.timebase_hz);
+	wallclock_init(&plat.rtc);
 	pr_info("platform: %u CPU(s), timebase %lu Hz, uart %s at 0x%lx, plic %s, clint %s, "
 	        "%u virtio-mmio slot(s), aia %s",
 	        plat.nr_cpus, (unsigned long)plat.timebase_hz,

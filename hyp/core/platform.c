@@ -33,6 +33,7 @@ enum plat_compat {
 	PC_ACLINT_MSWI,
 	PC_APLIC,
 	PC_IMSICS,
+	PC_GOLDFISH_RTC,
 	PC_NR
 };
 
@@ -46,6 +47,7 @@ static const char *const plat_compat_names[PC_NR] = {
     [PC_ACLINT_MSWI] = "riscv,aclint-mswi",
     [PC_APLIC] = "riscv,aplic",
     [PC_IMSICS] = "riscv,imsics",
+    [PC_GOLDFISH_RTC] = "google,goldfish-rtc",
 };
 
 /* Deeper nodes than this have their parent looked up (fv_fdt_reg); QEMU's go to depth 4. */
@@ -280,6 +282,7 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 	get_dev(fdt, found[PC_ACLINT_MSWI], &p->clint);
 	get_dev(fdt, found[PC_APLIC], &p->aplic);
 	get_dev(fdt, found[PC_IMSICS], &p->imsic);
+	get_dev(fdt, found[PC_GOLDFISH_RTC], &p->rtc);
 	parse_chosen(fdt, p);
 	return 0;
 }

@@ -41,6 +41,7 @@ struct platform {
 	int plic_s_ctx[PLAT_MAX_CPUS];
 	struct plat_dev clint;
 	struct plat_dev aplic, imsic;
+	struct plat_dev rtc; /* goldfish RTC ("google,goldfish-rtc"), read only */
 	struct plat_dev virtio[PLAT_MAX_VIRTIO];
 	unsigned nr_virtio;
 	uint64_t initrd_start, initrd_end; /* 0 when no initrd */

@@ -253,6 +253,9 @@ static int create_in_slot(const struct vm_config *cfg, unsigned slot, bool dyn,
 		if (ret)
 			goto out_vcpus;
 	}
+	ret = vm_rtc_init(vm);
+	if (ret)
+		goto out_vcpus;
 	/* Last: disk claims and switch ports are the resources other VMs compete for. */
 	ret = vm_virtio_create(vm);
 	if (ret)
@@ -321,6 +324,7 @@ void vm_free(struct vm *vm)
 		timer_cancel(&vm->vcpus[i]->wake_timer);
 		timer_cancel(&vm->vcpus[i]->vtimer);
 	}
+	vm_rtc_stop(vm);
 	vm_virtio_destroy(vm); /* disk claims, switch ports */
 	discard_ram(vm);
 	/* Scrub: no later owner of these pages (another VM, the heap) sees this VM's data. */
@@ -403,6 +407,7 @@ int vm_start(struct vm *vm)
 	ctl_vm_event(vm, was, VM_RUNNING, NULL);
 	vconsole_reset(vm);
 	vm_irq_reset(vm);
+	vm_rtc_reset(vm);
 	vm_virtio_reset(vm);
 	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,
 	        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));

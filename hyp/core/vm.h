@@ -12,6 +12,7 @@
 #include "core/vconsole.h"
 #include "core/vm_virtio.h"
 #include "core/vm_stage.h"
+#include "core/vm_rtc.h"
 #include "vdev/vplic.h"
 #include "arch/vm.h"
 
@@ -19,6 +20,7 @@
 
 /* Guest physical map of the devices every VM may have (as on QEMU virt). */
 #define VM_IRQ_UART  10
+#define VM_IRQ_RTC   11              /* the goldfish RTC's alarm, as on QEMU virt */
 #define VM_PLIC_BASE GUEST_PLIC_BASE /* the map is core/guest_layout.h's */
 #define VM_PLIC_NDEV 63
 #define VM_DTB_MAX   (64 * 1024)
@@ -76,6 +78,7 @@ struct vm {
 	void *irqchip_dev;
 	struct spinlock irq_lock; /* the emulated PLIC's state */
 	struct vplic plic;
+	struct vm_rtc rtc; /* goldfish RTC (vm_rtc.c) */
 	/* paravirtual devices (vm_virtio.c), window j = vdev[j] */
 	unsigned nr_vdev;
 	struct vm_vdev *vdev[CFG_MAX_VIRTIO];

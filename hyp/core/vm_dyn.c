@@ -332,6 +332,7 @@ void vm_reap(void)
 				timer_cancel(&vm->vcpus[j]->wake_timer);
 				timer_cancel(&vm->vcpus[j]->vtimer);
 			}
+			vm_rtc_stop(vm);
 			vm->reap_armed = true;
 			continue;
 		}

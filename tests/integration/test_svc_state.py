@@ -14,13 +14,15 @@ token is printed; both tokens still work; the audit records of the first boot ar
 and the new ones continue their chain; after a second kill the audit log read from the disk
 image on the host (debugfs, e2fsprogs) passes `ferrovisor audit verify` with the head hash
 the API reported, and `e2fsck -fn` finds no block claimed twice (a file's fsync alone left
-ext2's block bitmap behind: the second boot reused the log's first block).
+ext2's block bitmap behind: the second boot reused the log's first block). The audit
+records carry the host's time (the service VM's RTC), not 1970.
 
 Stable kernel only: what is tested is busybox and the daemon on a virtio-blk disk with ext2,
 and both suites' virtio-blk and ext4 drivers are already covered by test_virtio.py on both
 kernels; two Linux boots per suite would double the cost for no new coverage.
 """
 
+import calendar
 import hashlib
 import json
 import re
@@ -104,6 +106,14 @@ def _boot(disk, bundle, port):
     return fvtest.Qemu(hyp_cmd(None, mem="1G", extra=extra))
 
 
+def _assert_audit_times_now(recs):
+    """The service VM's clock is the host's (its goldfish RTC, read by the kernel at boot):
+    audit records carry this year's date, within minutes of now, not 1970."""
+    for r in recs:
+        t = calendar.timegm(time.strptime(r["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+        assert abs(t - time.time()) < 900, f"audit time {r['time']} is not now"
+
+
 @fvtest.timeout(900)
 def test_tokens_and_audit_survive_host_restart():
     manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
@@ -140,6 +150,7 @@ def test_tokens_and_audit_survive_host_restart():
                          ("POST /api/v1/tokens", 201, "admin"),
                          ("POST /api/v1/vms/hello/stop", 200, "ops"),
                          ("POST /api/v1/vms/hello/start", 401, None)], first
+        _assert_audit_times_now(page["records"])
         q.kill()  # the whole host goes away without a shutdown
 
     with _boot(disk, bundle, port) as q:
@@ -161,6 +172,7 @@ def test_tokens_and_audit_survive_host_restart():
             ("POST /api/v1/vms/hello/stop", 200), ("DELETE /api/v1/tokens/ops", 204),
             ("GET /api/v1/whoami", 401)], recs
         assert recs[4]["prev"] == recs[3]["hash"], "the chain does not continue over the restart"
+        _assert_audit_times_now(recs[4:])
         head = page["head"]
         assert_healthy(q)
         q.kill()

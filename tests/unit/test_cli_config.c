@@ -166,7 +166,7 @@ static const struct bad_case bad_cases[] = {
     {"unknown_key_list", KERNEL "colour: blue\n",
      "vm.yaml:2:1: colour: unknown key (known keys: name, vcpus, memory, memory_base, kernel, "
      "kernel_offset, initrd, command_line, weight, affinity, cpus, pin, autostart, template, "
-     "uart, uart_base, network, storage, virtio_console, role, tokens, host, vms)"},
+     "uart, uart_base, network, storage, virtio_console, role, tokens, rtc, host, vms)"},
     {"duplicate_key", KERNEL "vcpus: 1\nvcpus: 2\n",
      "vm.yaml:3:1: vcpus: given twice (first at line 2)"},
     {"affinity_alias_twice", KERNEL "cpus: [0]\naffinity: [1]\n",
@@ -259,6 +259,12 @@ static const struct bad_case bad_cases[] = {
     {"uart_over_interrupt_controller", KERNEL "uart_base: 0xfffff00\n",
      "vm.yaml:2:12: uart_base: UART (0xfffff00-0xfffffff) overlaps interrupt controller "
      "(0xc000000-0xfffffff)"},
+    {"uart_over_rtc", KERNEL "uart_base: 0x101f00\n",
+     "vm.yaml:2:12: uart_base: UART (0x101f00-0x101fff) overlaps RTC (0x101000-0x101fff)"},
+    {"ram_over_rtc", KERNEL "memory_base: 0\nmemory: 4M\nkernel_offset: 0\nuart: false\n",
+     "vm.yaml:2:14: memory_base: guest RAM (0x0-0x3fffff) overlaps RTC (0x101000-0x101fff)"},
+    {"rtc_not_bool", KERNEL "rtc: sometimes\n",
+     "vm.yaml:2:6: rtc: \"sometimes\" is not true or false"},
     {"uart_default_over_ram", KERNEL "memory_base: 0x10000000\n",
      "vm.yaml:2:14: memory_base: UART (0x10000000-0x100000ff) overlaps guest RAM "
      "(0x10000000-0x1fffffff)"},
@@ -780,6 +786,24 @@ static void check_nulls(const struct model *m)
 	assert_true(m->vms[0].uart);
 }
 
+/* rtc: false reaches the hypervisor as no-rtc, and frees 0x101000 for RAM. */
+static void check_rtc_off(const struct model *m)
+{
+	assert_false(m->vms[0].rtc);
+	void *blob;
+	size_t size;
+	struct diag d;
+	diag_init(&d, m->file);
+	assert_int_equal(bundle_build(m, &blob, &size, &d), 0);
+	static struct hyp_config cfg;
+	char err[160];
+	if (bundle_verify(blob, size, &cfg, err, sizeof(err)))
+		fail_msg("parser: %s", err);
+	assert_false(cfg.vms[0].has_rtc);
+	assert_int_equal(cfg.vms[0].mem_base, 0);
+	free(blob);
+}
+
 static void check_disks(const struct model *m)
 {
 	const struct model_vm *vm = &m->vms[0];
@@ -927,6 +951,7 @@ static void check_nulls_are_defaults(const struct model *m)
 	assert_int_equal(cfg.vms[0].mem_base, 0x80000000ULL);
 	assert_int_equal(cfg.vms[0].uart_base, 0x10000000ULL);
 	assert_true(cfg.vms[0].has_uart);
+	assert_true(cfg.vms[0].has_rtc);
 	assert_int_equal(cfg.vms[0].bootargs[0], '\0');
 	assert_string_equal(cfg.focus, "vm");
 	free(blob);
@@ -997,6 +1022,8 @@ static const struct good_case good_cases[] = {
      "  - {kernel: flat.bin, autostart: TRUE}\n  - {kernel: flat.bin, autostart: no}\n",
      check_bools},
     {"null_keeps_default", KERNEL "initrd: ~\nvcpus:\nuart: null\n", check_nulls},
+    {"rtc_off", KERNEL "rtc: false\nuart: false\nmemory_base: 0\nmemory: 4M\nkernel_offset: 0\n",
+     check_rtc_off},
     {"disks",
      KERNEL "storage:\n  - image: disk.img\n  - image: disk.vmdk\n"
             "  - image: new.qcow2\n    size: 1G\n"

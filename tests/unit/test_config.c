@@ -216,6 +216,7 @@ static void good_spec(struct spec *s)
 	set_u32(b, "memory-size", 32 * MIB); /* one cell */
 	set_raw(b, "kernel", "BETAKERN", 8);
 	set_raw(b, "no-uart", NULL, 0);
+	set_raw(b, "no-rtc", NULL, 0);
 	set_cells(b, "virtio-blk-slots", (const uint32_t[]){2}, 1);
 	set_str(b, "virtio-net-switch", "lan0"); /* default MAC */
 
@@ -331,6 +332,7 @@ static void test_good_config(void **state)
 	assert_true(a->autostart);
 	assert_true(a->has_uart);
 	assert_int_equal(a->uart_base, 0x20000000);
+	assert_true(a->has_rtc); /* the default */
 
 	/* beta: vm-name overrides the node name; everything else defaults. */
 	const struct vm_config *b = &c->vms[1];
@@ -351,6 +353,7 @@ static void test_good_config(void **state)
 	assert_false(b->autostart);
 	assert_false(b->has_uart);
 	assert_int_equal(b->uart_base, 0x10000000);
+	assert_false(b->has_rtc);
 
 	const struct vm_config *g = &c->vms[2];
 	assert_string_equal(g->name, "gamma");

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/guest_dtb.h"
+#include "core/guest_layout.h"
 
 #define BUF_SIZE 65536
 
@@ -59,6 +60,9 @@ static void params_init(struct guest_dtb_params *p, unsigned nr_vcpus, bool init
 	p->plic.base = 0xc000000;
 	p->plic.size = 0x4000000; /* VPLIC_MMIO_SIZE: ends right below the UART */
 	p->plic.ndev = 63;
+	p->rtc.present = true;
+	p->rtc.base = GUEST_RTC_BASE;
+	p->rtc.irq = 11;
 	p->nr_virtio = nr_virtio;
 	for (unsigned i = 0; i < nr_virtio; i++) {
 		p->virtio[i].base = 0x10001000 + 0x1000 * (uint64_t)i;
@@ -271,6 +275,18 @@ static void check_devices(const void *fdt, const struct guest_dtb_params *p)
 		assert_int_equal(fdt_path_offset(fdt, "/aliases"), -FDT_ERR_NOTFOUND);
 	}
 
+	node = fdt_node_offset_by_compatible(fdt, -1, "google,goldfish-rtc");
+	if (p->rtc.present) {
+		assert_true(node >= 0);
+		assert_int_equal(fdt_parent_offset(fdt, node), soc);
+		node_name_at(want, sizeof(want), "rtc", p->rtc.base);
+		assert_string_equal(fdt_get_name(fdt, node, NULL), want);
+		assert_reg(fdt, node, p->rtc.base, GUEST_RTC_SIZE);
+		assert_device_irq(fdt, node, p->rtc.irq);
+	} else {
+		assert_int_equal(node, -FDT_ERR_NOTFOUND);
+	}
+
 	/* virtio nodes: in parameter order, nothing else. */
 	for (node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
 	     node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio"), i++) {
@@ -397,6 +413,7 @@ static void test_no_devices(void **state)
 	(void)state;
 	params_init(&p, 2, true, true, 0);
 	p.uart.present = false;
+	p.rtc.present = false;
 	p.plic.present = false;
 	build_and_check(&p);
 	/* A PLIC without devices is fine too. */
@@ -629,6 +646,15 @@ static bool break_params(int k, struct guest_dtb_params *p)
 	case 39:
 		p->plic.size = 0;
 		break;
+	case 40:
+		p->rtc.irq = p->uart.irq; /* a shared line */
+		break;
+	case 41:
+		p->rtc.base = p->uart.base; /* overlapping windows */
+		break;
+	case 42:
+		p->rtc.irq = 0;
+		break;
 	default:
 		return false;
 	}
@@ -651,7 +677,7 @@ static void test_invalid_params(void **state)
 		for (int i = 0; i < BUF_SIZE; i++)
 			assert_int_equal(buf[i], 0x5a);
 	}
-	assert_int_equal(k, 40);
+	assert_int_equal(k, 43);
 	assert_int_equal(guest_dtb_build(NULL, buf, BUF_SIZE), -FV_EINVAL);
 	params_init(&p, 1, false, false, 0);
 	assert_int_equal(guest_dtb_build(&p, NULL, BUF_SIZE), -FV_EINVAL);

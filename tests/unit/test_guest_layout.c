@@ -146,6 +146,45 @@ static void test_windows_of(void **state)
 	assert_int_equal(w[1].kind, GUEST_WIN_PLIC);
 }
 
+/* The RTC window: fixed at 0x101000, present unless has_rtc is false, never moved. */
+static void test_rtc_window(void **state)
+{
+	(void)state;
+	struct vm_config vm;
+	struct guest_layout_error err;
+	struct guest_window w[GUEST_MAX_WINDOWS];
+	memset(&vm, 0, sizeof(vm));
+	vm.mem_base = 0;
+	vm.mem_size = 2 * MIB;
+	vm.has_uart = true;
+	vm.uart_base = 0x10000000;
+	vm.has_rtc = true;
+	vm.nr_disks = 4;
+	vm.nr_nics = 4;
+	assert_int_equal(guest_layout_of(&vm, w), GUEST_MAX_WINDOWS);
+	assert_int_equal(w[3].kind, GUEST_WIN_RTC);
+	assert_int_equal(w[3].base, GUEST_RTC_BASE);
+	assert_int_equal(w[3].size, GUEST_RTC_SIZE);
+	/* RAM at 0 covers it: RAM is what the operator moves. */
+	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_EEXIST);
+	assert_int_equal(w[err.bad].kind, GUEST_WIN_RAM);
+	assert_string_equal(err.what, "guest RAM (0x0-0x1fffff) overlaps RTC (0x101000-0x101fff)");
+	/* Without an RTC the same map is fine. */
+	vm.has_rtc = false;
+	assert_int_equal(guest_layout_check_vm(&vm, &err), 0);
+	/* A UART on its last 256 bytes: the UART is blamed. */
+	vm.has_rtc = true;
+	vm.mem_base = 0x80000000;
+	vm.uart_base = GUEST_RTC_BASE + GUEST_RTC_SIZE - 0x100;
+	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_EEXIST);
+	guest_layout_of(&vm, w);
+	assert_int_equal(w[err.bad].kind, GUEST_WIN_UART);
+	assert_string_equal(err.what, "UART (0x101f00-0x101fff) overlaps RTC (0x101000-0x101fff)");
+	/* Right after it: fine. */
+	vm.uart_base = GUEST_RTC_BASE + GUEST_RTC_SIZE;
+	assert_int_equal(guest_layout_check_vm(&vm, &err), 0);
+}
+
 /* The raw check: empty and wrapping windows, overlaps by one byte, the end of the space. */
 static void test_raw_windows(void **state)
 {
@@ -237,13 +276,14 @@ static void test_images_fit(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(vm_cases) / sizeof(vm_cases[0]) + 3];
+	struct CMUnitTest tests[sizeof(vm_cases) / sizeof(vm_cases[0]) + 4];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(vm_cases) / sizeof(vm_cases[0]); i++)
 		tests[n++] = (struct CMUnitTest){vm_cases[i].name, test_vm, NULL, NULL,
 		                                 (void *)&vm_cases[i]};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_windows_of);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_windows);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rtc_window);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_images_fit);
 	return _cmocka_run_group_tests("guest_layout", tests, n, NULL, NULL);
 }

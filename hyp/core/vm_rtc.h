@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_VM_RTC_H
+#define FV_CORE_VM_RTC_H
+
+/*
+ * A VM's real-time clock: the emulated goldfish RTC (vdev/vrtc.c) on the
+ * VM's MMIO bus at GUEST_RTC_BASE, interrupt VM_IRQ_RTC, its time the host
+ * wall clock (core/wallclock.c) plus the VM's own offset. The alarm is a
+ * hypervisor timer that raises the line on the VM's PLIC.
+ *
+ * Locking: lock protects dev; taken by the VM's vCPUs (MMIO) and the alarm
+ * timer on any CPU; order lock -> vm->irq_lock (as every device).
+ */
+#include "lib/types.h"
+#include "core/spinlock.h"
+#include "core/timer.h"
+#include "vdev/vrtc.h"
+
+struct vm;
+
+struct vm_rtc {
+	struct spinlock lock;
+	struct vrtc dev;
+	struct timer_event alarm;
+	bool present; /* the VM has one (config has_rtc) */
+};
+
+/* Give VM vm its RTC if its configuration has one. VM creation only. 0 or -FV_ENOMEM/EEXIST. */
+int vm_rtc_init(struct vm *vm);
+/* A new boot: alarm off, interrupt lowered, the VM's time offset kept. */
+void vm_rtc_reset(struct vm *vm);
+/* Cancel the alarm timer: before the VM is freed. */
+void vm_rtc_stop(struct vm *vm);
+
+#endif
