@@ -48,7 +48,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_CLANG   := $(shell command -v clang 2>/dev/null)
 FUZZ_HAS_LIBFUZZER := $(if $(FUZZ_CLANG),$(shell printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | $(FUZZ_CLANG) -x c - -fsanitize=fuzzer -o /dev/null 2>/dev/null && echo yes))
 FUZZ_LIB_SRC := tools/model.c tools/diag.c tools/scalar.c tools/paths.c tools/images.c \
-                tools/yaml_load.c tools/yaml_value.c tools/resolve.c $(TOOLS_HYP_SRC)
+                tools/yaml_load.c tools/yaml_value.c tools/resolve.c tools/svc_tokens.c \
+                $(TOOLS_HYP_SRC)
 FUZZ_CFLAGS  := -std=c11 -g -O1 -D_DEFAULT_SOURCE -Ihyp -Itools $(TOOLS_WARN) \
                 -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(FUZZ_HAS_LIBFUZZER),yes)
