@@ -8,7 +8,8 @@ POST /tokens (dashboard_ui.use_tokens). The tests sign in with each role, check 
 rows and states, host summary, charts from /stats), click actions and check the state change
 both in the table and in the API, open a VM page and see the sim guest's console and typed
 input answered (checked again in the daemon's console history), check what a viewer does not
-see, follow the event stream (a crash typed into the sim; audit records only for admins)
+see, follow the event stream (a crash typed into the sim; audit records only for admins),
+read the audit log page (admins; live, paged, compared with GET /audit; absent below admin)
 and a token revoked through DELETE /tokens/{id} mid-session. Only the no-auth case goes
 through dashboard_ui.OldDaemonProxy (a daemon without whoami/stats/events/console).
 Screenshots: build/test-logs/dashboard-*.png. The static file server itself (types,
