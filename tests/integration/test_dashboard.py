@@ -468,7 +468,7 @@ def test_dashboard_admin_audit_log():
 
 def test_dashboard_audit_hidden_below_admin():
     """Viewer and operator: no audit link; the address typed by hand shows the daemon's 403
-    as a clear message, and no row."""
+    as a clear message, and no table."""
     with Daemon() as d:
         for role in ("viewer", "operator"):
             with Browser(d.url) as b:
@@ -479,6 +479,7 @@ def test_dashboard_audit_hidden_below_admin():
                 err = b.wait("403 message", lambda: b.text("#audit-error"))
                 assert "admins only" in err and "403" in err, (role, err)
                 assert _audit_rows(b) == [], role
+                assert b.js("return document.querySelector('#audit-table').offsetParent") is None
                 b.shot(f"audit-{role}-refused")
         st, body, _ = api_call(d.port, "GET", "/api/v1/audit", "operator")
         assert st == 403, (st, body)

@@ -94,14 +94,16 @@ export function mountAudit(root) {
     h('thead', {}, h('tr', {}, ['#', 'Time (UTC)', 'Token', 'Role', 'Source', 'Operation',
                                 'Target', 'Status'].map(t => h('th', {}, t)))),
     tbody);
-  const panel = h('section', {class: 'panel', id: 'audit'},
-    h('h1', {}, 'Audit log ', status),
+  // What only makes sense with records; hidden when the daemon refuses the log (403).
+  const view = [
     h('p', {class: 'muted'}, 'Every mutating request and every authentication failure, newest first. ',
       'Failures are marked; the chain head is the hash of the newest record (compare it with ',
       h('code', {}, 'ferrovisor audit verify'), ').'),
     h('p', {class: 'row'}, h('span', {}, 'Chain head: '), headBox, headNote),
     h('p', {class: 'row'}, h('label', {}, onlyFail, ' failures only')),
-    errBox, table, h('p', {}, older));
+    table, h('p', {}, older)];
+  const panel = h('section', {class: 'panel', id: 'audit'},
+    h('h1', {}, 'Audit log ', status), errBox, view);
   fill(root, panel);
 
   function render() {
@@ -126,9 +128,10 @@ export function mountAudit(root) {
 
   function refused(e) {
     errBox.hidden = false;
-    if (e instanceof ApiError && e.status === 403)
+    if (e instanceof ApiError && e.status === 403) {
       fill(errBox, `The audit log is readable by admins only (${e.describe()}).`);
-    else fill(errBox, `Audit log: ${e instanceof ApiError ? e.describe() : e}`);
+      for (const el of view) el.hidden = true;
+    } else fill(errBox, `Audit log: ${e instanceof ApiError ? e.describe() : e}`);
     fill(status, '');
   }
 
@@ -162,6 +165,7 @@ export function mountAudit(root) {
       }
       if (!alive) return;
       errBox.hidden = true;
+      for (const el of view) el.hidden = false;
       render();
     } catch (e) {
       if (alive) refused(e);
