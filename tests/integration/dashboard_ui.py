@@ -326,10 +326,14 @@ class Browser:
         self.wait("VM rows", lambda: self.rows())
 
 
-def api_call(port, method, path, role="admin", body=None, ctype=None, timeout=60):
+def api_call(port, method, path, role="admin", body=None, ctype=None, timeout=60, token=None):
     """One REST call to 127.0.0.1:port with the role's token (the one place that adds the
-    Authorization header; role None sends none); returns (status, parsed body or text)."""
-    hdr = {"Authorization": f"Bearer {token_for(role)}"} if role else {}
+    Authorization header; role None sends none; token: this text instead, e.g. a bad one);
+    returns (status, parsed body or text)."""
+    if token is not None:
+        hdr = {"Authorization": f"Bearer {token}"}
+    else:
+        hdr = {"Authorization": f"Bearer {token_for(role)}"} if role else {}
     if ctype:
         hdr["Content-Type"] = ctype
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)

@@ -8,7 +8,8 @@ POST /tokens (dashboard_ui.use_tokens). The tests sign in with each role, check 
 rows and states, host summary, charts from /stats), click actions and check the state change
 both in the table and in the API, open a VM page and see the sim guest's console and typed
 input answered (checked again in the daemon's console history), check what a viewer does not
-see, follow the event stream (a crash typed into the sim; audit records only for admins)
+see, follow the event stream (a crash typed into the sim; audit records only for admins),
+read the audit log page (admins; live, paged, compared with GET /audit; absent below admin)
 and a token revoked through DELETE /tokens/{id} mid-session. Only the no-auth case goes
 through dashboard_ui.OldDaemonProxy (a daemon without whoami/stats/events/console).
 Screenshots: build/test-logs/dashboard-*.png. The static file server itself (types,
@@ -366,3 +367,119 @@ def test_dashboard_event_stream_by_role():
             # Newest first.
             got = b.js("return document.querySelector('#event-list li').dataset.type")
             assert got == first, (role, got)
+
+
+def _audit_all(port):
+    """Every audit record through GET /api/v1/audit (page by page) and the head."""
+    recs, after = [], 0
+    while True:
+        st, body, _ = api_call(port, "GET", f"/api/v1/audit?after={after}&limit=500")
+        assert st == 200, (st, body)
+        recs += body["records"]
+        if body["next"] is None:
+            return recs, body["head"]
+        after = body["next"]
+
+
+def _audit_rows(b):
+    """The audit table's rows: [{seq, time, token, role, source, op, target, status, cls}]."""
+    return b.js(
+        "return [...document.querySelectorAll('#audit-rows tr[data-seq]')].map(tr => {"
+        "  const c = [...tr.children].map(td => td.textContent);"
+        "  return {seq: +c[0], token: c[2], role: c[3], source: c[4], op: c[5], target: c[6],"
+        "          status: +tr.dataset.status, cls: tr.className}; });")
+
+
+def test_dashboard_admin_audit_log():
+    """An admin's audit view: UI and API actions and failed logins appear as rows (live, on
+    the audit event), field by field as GET /audit has them, failures marked, the chain
+    head shown; "Load older" pages back to record 1; "failures only" filters."""
+    with Daemon() as d, Browser(d.url) as b:
+        b.sign_in("admin")
+        b.wait("event stream live", lambda: "live" in b.text("#events-status"))
+        # Mutating actions by clicks: pause and resume alpha.
+        b.click("button[data-vm=alpha][data-action=pause]")
+        b.wait("alpha paused", lambda: b.rows().get("alpha") == "paused")
+        b.click("button[data-vm=alpha][data-action=resume]")
+        b.wait("alpha running", lambda: b.rows().get("alpha") == "running")
+        b.click("#audit-link")
+        b.wait("audit rows", lambda: len(_audit_rows(b)) >= 4)
+        ops = [(r["op"], r["target"], r["status"], r["token"]) for r in _audit_rows(b)]
+        assert ops[0][:3] == ("POST /api/v1/vms/alpha/resume", "alpha", 200), ops
+        assert ops[1][:3] == ("POST /api/v1/vms/alpha/pause", "alpha", 200), ops
+        # While the page is open: a token created, a bad token and no token (401s), a
+        # refused pause (409). Each arrives through the audit event, no reload.
+        st, body, _ = api_call(d.port, "POST", "/api/v1/tokens", "admin",
+                               body=b'{"id":"audit-op","role":"operator"}',
+                               ctype="application/json")
+        assert st == 201, (st, body)
+        st, body, _ = api_call(d.port, "GET", "/api/v1/vms", token="fvt_nobody.00")
+        assert st == 401, (st, body)
+        st, body, _ = api_call(d.port, "POST", "/api/v1/vms/beta/pause", "operator")
+        assert st == 409, (st, body)
+        want = {("POST /api/v1/tokens", "audit-op", 201), ("GET /api/v1/vms", "", 401),
+                ("POST /api/v1/vms/beta/pause", "beta", 409)}
+        b.wait("live audit rows", lambda: want <= {(r["op"], r["target"], r["status"])
+                                                   for r in _audit_rows(b)})
+        recs, head = _audit_all(d.port)
+        b.wait("all records shown", lambda: len(_audit_rows(b)) == len(recs))
+        rows = _audit_rows(b)
+        # Newest first, and field by field what GET /audit says.
+        assert [r["seq"] for r in rows] == [r["seq"] for r in reversed(recs)], rows
+        for row, rec in zip(rows, reversed(recs)):
+            assert row["op"] == rec["op"] and row["status"] == rec["status"], (row, rec)
+            assert row["target"] == rec["target"] and row["source"] == rec["source"], (row, rec)
+            assert row["token"] == (rec["token"] or "no valid token"), (row, rec)
+            assert row["role"] == (rec["role"] or "–"), (row, rec)
+            failed = rec["status"] == 0 or rec["status"] >= 400
+            assert ("fail" in row["cls"].split()) == failed, (row, rec)
+            assert ("unauth" in row["cls"].split()) == (rec["status"] == 401), (row, rec)
+            assert "broken" not in row["cls"], row
+        bad = [r for r in rows if r["status"] == 401]
+        assert bad and bad[0]["token"] == "no valid token" and bad[0]["op"] == "GET /api/v1/vms"
+        tok = [r for r in rows if r["op"] == "POST /api/v1/tokens" and r["target"] == "audit-op"]
+        assert tok and tok[0]["status"] == 201 and tok[0]["role"] == "admin", tok
+        b.wait("chain head", lambda: b.text("#audit-head") == head)
+        assert head == recs[-1]["hash"]
+        assert "hash of record" in b.text("#audit-head-note")
+        assert b.js("return document.querySelector('#audit-older').hidden") is True
+        b.shot("audit")
+        # More than a page (100): the newest 100 first, "Load older" brings the rest.
+        for i in range(110):
+            st, _, _ = api_call(d.port, "DELETE", f"/api/v1/tokens/nosuch{i}", "admin")
+            assert st == 404, st
+        recs, head = _audit_all(d.port)
+        b.d.refresh()
+        b.wait("newest page", lambda: len(_audit_rows(b)) == 100)
+        rows = _audit_rows(b)
+        assert rows[0]["seq"] == recs[-1]["seq"] and rows[-1]["seq"] == recs[-100]["seq"], \
+            (rows[0], rows[-1], len(recs))
+        assert b.text("#audit-head") == head
+        b.click("#audit-older")
+        b.wait("whole log", lambda: len(_audit_rows(b)) == len(recs))
+        assert _audit_rows(b)[-1]["seq"] == 1
+        assert b.js("return document.querySelector('#audit-older').hidden") is True
+        # Failures only.
+        b.click("#audit-only-failures")
+        b.wait("failures only", lambda: all(r["status"] >= 400 for r in _audit_rows(b)))
+        nfail = len([r for r in recs if r["status"] == 0 or r["status"] >= 400])
+        assert len(_audit_rows(b)) == nfail, (len(_audit_rows(b)), nfail)
+
+
+def test_dashboard_audit_hidden_below_admin():
+    """Viewer and operator: no audit link; the address typed by hand shows the daemon's 403
+    as a clear message, and no table."""
+    with Daemon() as d:
+        for role in ("viewer", "operator"):
+            with Browser(d.url) as b:
+                b.sign_in(role)
+                assert b.js("return document.querySelector('#audit-link')") is None, role
+                assert "Audit" not in b.text("#who"), role
+                b.open("/#/audit")
+                err = b.wait("403 message", lambda: b.text("#audit-error"))
+                assert "admins only" in err and "403" in err, (role, err)
+                assert _audit_rows(b) == [], role
+                assert b.js("return document.querySelector('#audit-table').offsetParent") is None
+                b.shot(f"audit-{role}-refused")
+        st, body, _ = api_call(d.port, "GET", "/api/v1/audit", "operator")
+        assert st == 403, (st, body)

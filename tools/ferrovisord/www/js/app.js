@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Entry point: sign-in (a token pasted once, kept in sessionStorage for this tab), the
-// role from GET /api/v1/whoami, and the hash router (#/ overview, #/vm/NAME a VM).
+// role from GET /api/v1/whoami, and the hash router (#/ overview, #/vm/NAME a VM,
+// #/audit the audit log).
 
 import {ApiError, getToken, setToken} from './api.js';
+import {mountAudit} from './audit.js';
 import {fill, h} from './dom.js';
 import {mountEvents, stopEvents} from './events.js';
 import {mountOverview} from './overview.js';
-import {identify, session} from './session.js';
+import {can, identify, session} from './session.js';
 import {mountVm} from './vm.js';
 
 const main = document.getElementById('main');
@@ -20,7 +22,11 @@ function route() {
   if (unmount) unmount();
   unmount = null;
   const m = /^#\/vm\/([^/]+)$/.exec(location.hash);
-  if (m) {
+  if (location.hash === '#/audit') {
+    // Also tried by a viewer or operator who types the address: the daemon's 403 is shown.
+    document.title = 'Audit log – Ferrovisor';
+    unmount = mountAudit(main);
+  } else if (m) {
     const name = decodeURIComponent(m[1]);
     document.title = `${name} – Ferrovisor`;
     unmount = mountVm(main, name);
@@ -59,6 +65,10 @@ function showLogin(err) {
 function showWho() {
   const role = session.role;
   fill(who,
+    // Hidden, not just disabled, below admin: the link exists only for those it works for.
+    session.authAvailable && can.audit()
+      ? h('a', {class: 'navlink', id: 'audit-link', href: '#/audit'}, 'Audit log')
+      : null,
     h('span', {class: `role role-${role}`, id: 'role', dataset: {role}, title: session.id ? `token ${session.id}` : ''},
       session.authAvailable ? `${session.id || 'token'} · ${role}` : 'no access control'),
     getToken() || session.authAvailable

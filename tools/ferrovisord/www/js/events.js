@@ -68,6 +68,7 @@ export function mountEvents(root) {
     while (list.children.length > KEEP) list.lastChild.remove();
     if (ALERT.has(ev.type) && performance.now() - openedAt > REPLAY_MS) toast(describe(ev), 'error');
     if (ev.vm) window.dispatchEvent(new CustomEvent('fv-vm-event', {detail: ev}));
+    if (ev.type === 'audit') window.dispatchEvent(new CustomEvent('fv-audit-event', {detail: ev}));
   };
 
   (async () => {
