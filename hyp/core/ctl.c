@@ -8,6 +8,7 @@
  * lengths by ctl_check_request() against the table in ctl_proto.c, names
  * by ctl_get_name(), reserved fields here. Locking: see ctl.h.
  */
+#include "core/trace.h"
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
@@ -771,6 +772,9 @@ struct vm *ctl_service_vm(void)
 
 void ctl_vm_event(struct vm *vm, unsigned old_state, unsigned new_state, const char *cause)
 {
+	/* Every VM state change passes here (vm.c), service VM or not: the tracer's hook. */
+	if (old_state != new_state)
+		TRACE(TEV_VM_STATE, vm->id, TRACE_VCPU_NONE, old_state, new_state, 0);
 	if (!service || vm == service || old_state == new_state)
 		return;
 	uint8_t pl[sizeof(struct ctl_ev_vm_crash)];

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Event tracer: per-CPU rings, the run-time class mask and the shell command that
+ * switches classes and dumps the rings (core/trace.h). Everything but the class names
+ * and the "not built in" answer exists only with FEATURES=trace.
+ */
+#include "core/trace.h"
+#include "core/console.h"
+#include "lib/fv_err.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#if TRACE_BUILT
+#include "core/arch.h"
+#include "core/percpu.h"
+#include "core/spinlock.h"
+#include "core/timer.h"
+#include "core/trace_ring.h"
+#include "core/vm.h"
+#endif
+
+static const char *const class_names[TRACE_NR_CLASSES] = {
+    [TRACE_C_EXIT] = "exit",   [TRACE_C_SBI] = "sbi",       [TRACE_C_IRQ] = "irq",
+    [TRACE_C_SCHED] = "sched", [TRACE_C_VIRTIO] = "virtio", [TRACE_C_MMIO] = "mmio",
+    [TRACE_C_VM] = "vm",
+};
+
+const char *trace_class_name(unsigned c)
+{
+	return c < TRACE_NR_CLASSES ? class_names[c] : NULL;
+}
+
+#if !TRACE_BUILT
+
+void trace_shell(int argc, char **argv, void (*print)(const char *line))
+{
+	UNUSED(argc);
+	UNUSED(argv);
+	print("trace: not built in (build the hypervisor with FEATURES=trace)");
+}
+
+#else
+
+uint32_t trace_mask;
+
+/* One ring per CPU, by logical CPU id; 128 KiB each (TRACE_RING_RECS records). */
+static struct trace_ring rings[FV_MAX_CPUS];
+
+/*
+ * Serialises consumers (dump, clear, status): each ring has one consumer at a time
+ * (trace_ring.h). Never taken by the producers.
+ */
+static struct spinlock trace_read_lock = SPINLOCK_INIT;
+
+void trace_emit(unsigned event, unsigned vm, unsigned vcpu, uint64_t a0, uint64_t a1, uint32_t a2)
+{
+	struct cpu *c = cpu_this();
+	struct trace_rec r = {
+	    .ts = arch_time_ticks(),
+	    .event = (uint8_t)event,
+	    .cpu = (uint8_t)c->id,
+	    .vm = (uint8_t)vm,
+	    .vcpu = (uint8_t)vcpu,
+	    .a2 = a2,
+	    .a0 = a0,
+	    .a1 = a1,
+	};
+	trace_ring_push(&rings[c->id], &r);
+}
+
+/* Bit of class NAME, or of every class for "all"; 0 if unknown. */
+static uint32_t class_bit(const char *name)
+{
+	if (strcmp(name, "all") == 0)
+		return (1u << TRACE_NR_CLASSES) - 1;
+	for (unsigned i = 0; i < TRACE_NR_CLASSES; i++)
+		if (strcmp(name, class_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+static void print_status(void (*print)(const char *line))
+{
+	char buf[160];
+	size_t off = 0;
+	uint32_t mask = __atomic_load_n(&trace_mask, __ATOMIC_RELAXED);
+	buf[0] = '\0';
+	for (unsigned i = 0; i < TRACE_NR_CLASSES && off < sizeof(buf); i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		int n = fv_snprintf(buf + off, sizeof(buf) - off, " %s", class_names[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	char line[200];
+	fv_snprintf(line, sizeof(line), "trace: classes on:%s", mask ? buf : " none");
+	print(line);
+	spin_lock(&trace_read_lock);
+	for (unsigned i = 0; i < cpu_count; i++) {
+		fv_snprintf(line, sizeof(line), "trace: cpu %u: %lu records, %lu dropped (ring %u)",
+		            i, (unsigned long)trace_ring_count(&rings[i]),
+		            (unsigned long)trace_ring_dropped(&rings[i]), TRACE_RING_RECS);
+		print(line);
+	}
+	spin_unlock(&trace_read_lock);
+}
+
+/*
+ * Print every ring as text, consuming it: the header names the VMs, then one line per
+ * record, CPU by CPU, then each CPU's drop count. The format is docs/tracing.md's, read
+ * by `ferrovisor trace json`. The shell runs on the boot CPU's console tick, where
+ * vm_table entries stay valid (core/vm.h).
+ */
+static void dump(void (*print)(const char *line))
+{
+	char line[160];
+	print("TRACE-BEGIN v1");
+	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
+		struct vm *vm = vm_table[i];
+		if (!vm)
+			continue;
+		fv_snprintf(line, sizeof(line), "TRVM %u %u %s", vm->id, vm->nr_vcpus, vm->name);
+		print(line);
+	}
+	spin_lock(&trace_read_lock);
+	unsigned long total = 0;
+	for (unsigned cpu = 0; cpu < cpu_count; cpu++) {
+		struct trace_rec recs[16];
+		size_t n;
+		while ((n = trace_ring_pop(&rings[cpu], recs, ARRAY_SIZE(recs))) != 0) {
+			for (size_t k = 0; k < n; k++) {
+				const struct trace_rec *r = &recs[k];
+				fv_snprintf(line, sizeof(line), "TR %u %lu %02x %u %u %lx %lx %x",
+				            r->cpu, (unsigned long)time_ticks_to_ns(r->ts),
+				            r->event, r->vm, r->vcpu, (unsigned long)r->a0,
+				            (unsigned long)r->a1, r->a2);
+				print(line);
+			}
+			total += n;
+		}
+		fv_snprintf(line, sizeof(line), "TRDROP %u %lu", cpu,
+		            (unsigned long)trace_ring_dropped(&rings[cpu]));
+		print(line);
+	}
+	spin_unlock(&trace_read_lock);
+	fv_snprintf(line, sizeof(line), "TRACE-END %lu", total);
+	print(line);
+}
+
+void trace_shell(int argc, char **argv, void (*print)(const char *line))
+{
+	if (argc >= 2 && strcmp(argv[1], "on") == 0 && argc >= 3) {
+		uint32_t add = 0;
+		for (int i = 2; i < argc; i++) {
+			uint32_t b = class_bit(argv[i]);
+			if (!b) {
+				char line[96];
+				fv_snprintf(line, sizeof(line),
+				            "trace: unknown class '%s' (exit sbi irq sched virtio "
+				            "mmio vm all)",
+				            argv[i]);
+				print(line);
+				return;
+			}
+			add |= b;
+		}
+		__atomic_fetch_or(&trace_mask, add, __ATOMIC_RELAXED);
+		print_status(print);
+	} else if (argc == 2 && strcmp(argv[1], "off") == 0) {
+		__atomic_store_n(&trace_mask, 0, __ATOMIC_RELAXED);
+		print_status(print);
+	} else if (argc == 2 && strcmp(argv[1], "status") == 0) {
+		print_status(print);
+	} else if (argc == 2 && strcmp(argv[1], "clear") == 0) {
+		spin_lock(&trace_read_lock);
+		for (unsigned i = 0; i < cpu_count; i++)
+			trace_ring_reset(&rings[i]);
+		spin_unlock(&trace_read_lock);
+		print_status(print);
+	} else if (argc == 2 && strcmp(argv[1], "dump") == 0) {
+		dump(print);
+	} else {
+		print("usage: trace on CLASS...|all | off | status | clear | dump "
+		      "(classes: exit sbi irq sched virtio mmio vm)");
+	}
+}
+
+#endif

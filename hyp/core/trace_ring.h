@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_CORE_TRACE_RING_H
+#define FV_CORE_TRACE_RING_H
+
+/*
+ * The event tracer's per-CPU ring (pure logic, host-tested in tests/unit/test_trace.c).
+ *
+ * One producer: the CPU that owns the ring, which emits with interrupts off (no handler
+ * ever runs in HS, core/arch.h), so no two pushes on one ring overlap. One consumer at a
+ * time: the reader (the shell or the control channel, serialised by trace.c's read lock),
+ * on any CPU. No locks between them: head is written only by the producer, tail only by
+ * the consumer, each published with release and read with acquire.
+ *
+ * Full ring: the NEW record is dropped and counted (drop-and-count, not overwrite-oldest),
+ * so a record the consumer is copying is never rewritten under it and a trace read while
+ * tracing runs is a prefix of what happened plus a known number of losses.
+ */
+#include "lib/types.h"
+
+/* Records per CPU (a power of two: indexes are head & (N - 1)). */
+#define TRACE_RING_RECS 4096u
+
+/* One event: 32 bytes, fixed size. */
+struct trace_rec {
+	uint64_t ts;   /* platform time base ticks (the time CSR on RISC-V) */
+	uint8_t event; /* enum trace_event: class in bits 7..4 */
+	uint8_t cpu;   /* physical CPU that emitted it */
+	uint8_t vm;    /* VM id, TRACE_NONE if none */
+	uint8_t vcpu;  /* vCPU index in its VM, TRACE_NONE if none */
+	uint32_t a2;   /* third argument (event-specific) */
+	uint64_t a0;   /* first argument */
+	uint64_t a1;   /* second argument */
+};
+_Static_assert(sizeof(struct trace_rec) == 32, "trace records are 32 bytes");
+
+#define TRACE_NONE 0xffu
+
+struct trace_ring {
+	uint64_t head;         /* next slot the producer fills (producer writes, release) */
+	uint64_t tail;         /* next slot the consumer reads (consumer writes, release) */
+	uint64_t dropped;      /* records lost to a full ring, ever (producer writes) */
+	uint64_t dropped_base; /* dropped at the last reset (consumer writes) */
+	struct trace_rec recs[TRACE_RING_RECS];
+};
+
+/*
+ * Append r to ring; producer only. Returns false (and counts a drop) when the ring is
+ * full. Wait-free: a handful of loads and stores.
+ */
+static inline bool trace_ring_push(struct trace_ring *ring, const struct trace_rec *r)
+{
+	uint64_t head = ring->head; /* only this CPU writes it */
+	uint64_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+	if (head - tail >= TRACE_RING_RECS) {
+		__atomic_store_n(&ring->dropped, ring->dropped + 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	ring->recs[head & (TRACE_RING_RECS - 1)] = *r;
+	/* Release: the record's bytes are visible before the consumer sees the new head. */
+	__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * Copy up to max records, oldest first, from ring into out and consume them; consumer
+ * only (one at a time). Returns the number copied.
+ */
+size_t trace_ring_pop(struct trace_ring *ring, struct trace_rec *out, size_t max);
+
+/* Records waiting in ring (a snapshot; either side may move on). */
+uint64_t trace_ring_count(const struct trace_ring *ring);
+
+/* Records dropped since the last reset. */
+uint64_t trace_ring_dropped(const struct trace_ring *ring);
+
+/*
+ * Consume every record and restart the drop count; consumer only. A push racing with it
+ * either lands before (consumed) or after (kept): both sides stay consistent.
+ */
+void trace_ring_reset(struct trace_ring *ring);
+
+#endif
