@@ -36,6 +36,8 @@ static const struct cli_cmd commands[] = {
      cmd_console_usage},
     {"vm", "manage a running host's VMs over the REST API (--api URL)", main_vm, cmd_vm_usage},
     {"audit", "check an audit log's hash chain (audit verify FILE)", cmd_audit, cmd_audit_usage},
+    {"trace", "hypervisor trace dump to Perfetto JSON (trace json DUMP OUT)", cmd_trace,
+     cmd_trace_usage},
     {"token", "make an API token for the YAML (token new ID ROLE)", cmd_token, cmd_token_usage},
     {"help", "show help for a command", cmd_help, help_usage},
 };

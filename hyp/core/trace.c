@@ -131,10 +131,13 @@ static void dump(void (*print)(const char *line))
 		while ((n = trace_ring_pop(&rings[cpu], recs, ARRAY_SIZE(recs))) != 0) {
 			for (size_t k = 0; k < n; k++) {
 				const struct trace_rec *r = &recs[k];
+				/* An MMIO record's a1 is its start time: ns like ts. */
+				uint64_t a1 =
+				    r->event == TEV_MMIO ? time_ticks_to_ns(r->a1) : r->a1;
 				fv_snprintf(line, sizeof(line), "TR %u %lu %02x %u %u %lx %lx %x",
 				            r->cpu, (unsigned long)time_ticks_to_ns(r->ts),
 				            r->event, r->vm, r->vcpu, (unsigned long)r->a0,
-				            (unsigned long)r->a1, r->a2);
+				            (unsigned long)a1, r->a2);
 				print(line);
 			}
 			total += n;
