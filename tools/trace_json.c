@@ -490,7 +490,8 @@ int trace_json_convert(FILE *in, FILE *out, struct trace_json_stats *st, char *w
 	c->st = st;
 	if (parse(c, in, why, whylen))
 		goto out;
-	qsort(c->recs, c->nrec, sizeof(*c->recs), cmp_rec);
+	if (c->nrec)
+		qsort(c->recs, c->nrec, sizeof(*c->recs), cmp_rec);
 	for (size_t i = 0; i < c->nrec; i++) {
 		if (one_record(c, &c->recs[i], &cs[c->recs[i].cpu])) {
 			snprintf(why, whylen, "out of memory");
@@ -512,7 +513,8 @@ int trace_json_convert(FILE *in, FILE *out, struct trace_json_stats *st, char *w
 			goto out;
 		}
 	}
-	qsort(c->evs, c->nev, sizeof(*c->evs), cmp_ev);
+	if (c->nev)
+		qsort(c->evs, c->nev, sizeof(*c->evs), cmp_ev);
 	write_json(c, out);
 	ret = 0;
 out:
