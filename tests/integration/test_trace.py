@@ -5,6 +5,7 @@ and consistency: run slices never overlap on a CPU or a vCPU, exits and SBI call
 inside their vCPU's run slices, sched-in/out alternate, the reset shows in the lifecycle)."""
 
 import json
+import os
 import subprocess
 
 import fvtest
@@ -17,7 +18,10 @@ TOOL = fvtest.BUILD_DIR / "tools" / "ferrovisor"
 
 def _trace_hyp():
     """The hypervisor built with FEATURES=trace into build/trace (a separate build dir)."""
-    r = subprocess.run(["make", "-s", "hyp", f"BUILD={TRACE_BUILD}", "FEATURES=trace"],
+    # BUILD relative to the repository, as a developer's `make BUILD=build/trace` names it:
+    # the dependency files record the path as given, and one spelling keeps them in use.
+    rel = os.path.relpath(TRACE_BUILD, fvtest.REPO_ROOT)
+    r = subprocess.run(["make", "-s", "hyp", f"BUILD={rel}", "FEATURES=trace"],
                        cwd=fvtest.REPO_ROOT, capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise fvtest.TestFailure("FEATURES=trace build failed: " + (r.stderr or r.stdout)[-800:])
