@@ -77,6 +77,52 @@ void trace_emit(unsigned event, unsigned vm, unsigned vcpu, uint64_t a0, uint64_
 	trace_ring_push(&rings[c->id], &r);
 }
 
+uint32_t trace_get_mask(void)
+{
+	return __atomic_load_n(&trace_mask, __ATOMIC_RELAXED);
+}
+
+void trace_set_mask(uint32_t mask)
+{
+	__atomic_store_n(&trace_mask, mask & ((1u << TRACE_NR_CLASSES) - 1), __ATOMIC_RELAXED);
+}
+
+void trace_clear(void)
+{
+	spin_lock(&trace_read_lock);
+	for (unsigned i = 0; i < cpu_count; i++)
+		trace_ring_reset(&rings[i]);
+	spin_unlock(&trace_read_lock);
+}
+
+unsigned trace_nr_cpus(void)
+{
+	return cpu_count;
+}
+
+unsigned trace_ring_capacity(void)
+{
+	return TRACE_RING_RECS;
+}
+
+void trace_cpu_counts(unsigned cpu, uint64_t *records, uint64_t *dropped)
+{
+	spin_lock(&trace_read_lock);
+	*records = cpu < cpu_count ? trace_ring_count(&rings[cpu]) : 0;
+	*dropped = cpu < cpu_count ? trace_ring_dropped(&rings[cpu]) : 0;
+	spin_unlock(&trace_read_lock);
+}
+
+size_t trace_read(unsigned cpu, struct trace_rec *out, size_t max)
+{
+	if (cpu >= cpu_count)
+		return 0;
+	spin_lock(&trace_read_lock);
+	size_t n = trace_ring_pop(&rings[cpu], out, max);
+	spin_unlock(&trace_read_lock);
+	return n;
+}
+
 /* Bit of class NAME, or of every class for "all"; 0 if unknown. */
 static uint32_t class_bit(const char *name)
 {
@@ -185,10 +231,7 @@ void trace_shell(int argc, char **argv, void (*print)(const char *line))
 	} else if (argc == 2 && strcmp(argv[1], "status") == 0) {
 		print_status(print);
 	} else if (argc == 2 && strcmp(argv[1], "clear") == 0) {
-		spin_lock(&trace_read_lock);
-		for (unsigned i = 0; i < cpu_count; i++)
-			trace_ring_reset(&rings[i]);
-		spin_unlock(&trace_read_lock);
+		trace_clear();
 		print_status(print);
 	} else if (argc == 2 && strcmp(argv[1], "dump") == 0) {
 		dump(print);

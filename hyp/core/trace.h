@@ -72,6 +72,21 @@ void trace_emit(unsigned event, unsigned vm, unsigned vcpu, uint64_t a0, uint64_
 		                     0))                                                           \
 			trace_emit((ev), (vm), (vcpu), (a0), (a1), (a2));                          \
 	} while (0)
+struct trace_rec;
+
+/* Control channel side (ctl_trace.c), console tick; the readers serialise on one lock. */
+uint32_t trace_get_mask(void);
+void trace_set_mask(uint32_t mask);
+/* Empty every ring and restart its drop count. */
+void trace_clear(void);
+/* Number of CPUs with a ring (cpu_count) and the capacity of each. */
+unsigned trace_nr_cpus(void);
+unsigned trace_ring_capacity(void);
+/* Records waiting on cpu's ring and records it dropped since the last clear. */
+void trace_cpu_counts(unsigned cpu, uint64_t *records, uint64_t *dropped);
+/* Consume up to max records of cpu's ring into out, oldest first; returns how many. */
+size_t trace_read(unsigned cpu, struct trace_rec *out, size_t max);
+
 /* True while class c is on (for an event point that must prepare an argument). */
 #define TRACE_ON(c) ((__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) & (1u << (c))) != 0)
 #define TRACE_BUILT 1
