@@ -31,6 +31,7 @@ static const struct {
     [FVD_EP_AUDIT] = {FVD_M_GET, "GET"},
     [FVD_EP_METRICS] = {FVD_M_GET, "GET"},
     [FVD_EP_STATS] = {FVD_M_GET, "GET"},
+    [FVD_EP_TRACE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
 };
 
 /* Indexed by -err. */
@@ -177,6 +178,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "stats") && p[n] == '\0') {
 		out->ep = FVD_EP_STATS;
+		return;
+	}
+	if (route_seg_is(p, n, "trace") && p[n] == '\0') {
+		out->ep = FVD_EP_TRACE;
 		return;
 	}
 	if (!route_seg_is(p, n, "vms"))

@@ -24,6 +24,7 @@ enum fvd_endpoint {
 	FVD_EP_AUDIT,     /* /api/v1/audit */
 	FVD_EP_METRICS,   /* /metrics (Prometheus, outside the API prefix) */
 	FVD_EP_STATS,     /* /api/v1/stats */
+	FVD_EP_TRACE,     /* /api/v1/trace */
 	FVD_EP__COUNT,
 };
 
