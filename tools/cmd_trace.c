@@ -30,9 +30,9 @@ static void trace_print_status(const cJSON *j)
 	long long recs = 0, dropped = 0;
 
 	printf("trace %s:", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "on")) ? "on" : "off");
-	cJSON_ArrayForEach(it, cl) printf(" %s", cJSON_GetStringValue(it));
-	cJSON_ArrayForEach(it, cpus)
-	{
+	for (it = cl ? cl->child : NULL; it; it = it->next)
+		printf(" %s", cJSON_GetStringValue(it));
+	for (it = cpus ? cpus->child : NULL; it; it = it->next) {
 		recs += api_num(it, "records");
 		dropped += api_num(it, "dropped");
 	}
