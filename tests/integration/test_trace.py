@@ -10,7 +10,7 @@ import subprocess
 
 import fvtest
 import trace_check
-from hyp import assert_healthy, config_path, heartbeat, shell
+from hyp import assert_healthy, config_path, heartbeat, hyp_cmd, shell
 
 TRACE_BUILD = fvtest.BUILD_DIR / "trace"
 TOOL = fvtest.BUILD_DIR / "tools" / "ferrovisor"
@@ -83,3 +83,15 @@ def test_trace_checker_rejects_inconsistent_traces():
     assert trace_check.check({"traceEvents": meta + [{"ph": "X", "name": "x", "pid": 0,
                                                       "tid": 0, "ts": 1.0}]})
     assert trace_check.check({"events": []})
+
+
+@fvtest.timeout(240)
+def test_trace_shell_without_feature():
+    """The normal build has no tracer: the shell says so, and the control channel's
+    TRACE_CTL answers E_NOT_SUPPORTED (tests/unit/test_ctl.c has no FEATURES=trace)."""
+    with fvtest.Qemu(hyp_cmd()) as q:
+        q.expect(r"^\[hyp\] console focus: hyp", 60)
+        shell(q, "trace status",
+              r"^\[hyp\] trace: not built in \(build the hypervisor with FEATURES=trace\)", 20)
+        shell(q, "help", r"trace on CLASS\.\.\.\|off\|status\|clear\|dump", 20)
+        assert_healthy(q)

@@ -8,6 +8,7 @@ per-track order, run slices disjoint per CPU and per vCPU, exits and SBI calls i
 vCPU's run slices, hello's reset in its lifecycle), and the Linux service VM's own virtio
 traffic (the REST requests themselves) shows as virtio notifies and completions."""
 
+import json
 import time
 
 import yaml
@@ -54,12 +55,15 @@ def test_trace_through_service_vm():
         tr = api.call("GET", "/trace", 200)
         # Drained: a second read finds the rings empty.
         assert api.call("GET", "/trace", 200)["otherData"]["records"] == 0
+    out = fvtest.BUILD_DIR / "test-logs" / f"trace-svc-{fvtest.kernel_suite()}.json"
+    out.write_text(json.dumps(tr))  # to open in ui.perfetto.dev when something fails
     problems = trace_check.check(tr, reset_vm="hello")
     assert not problems, "\n".join(problems[:20])
     names = {e["name"].split(" ")[0] + " " + e["name"].split(" ")[1]
              for e in tr["traceEvents"] if e["ph"] != "M" and " " in e["name"]}
     print(tr["otherData"], sorted(names)[:40])
-    for want in ("exit ecall-vs", "virtio notify", "virtio complete", "request reset"):
+    for want in ("exit ecall-vs", "virtio notify", "virtio complete", "irq inject", "mmio read",
+                 "request reset"):
         assert want in names, f"no {want!r} in the trace: {sorted(names)}"
     assert any(n.startswith("sbi ") for n in names), sorted(names)
 
