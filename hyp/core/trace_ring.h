@@ -5,8 +5,8 @@
 /*
  * The event tracer's per-CPU ring (pure logic, host-tested in tests/unit/test_trace.c).
  *
- * One producer: the CPU that owns the ring, which emits with interrupts off (no handler
- * ever runs in HS, core/arch.h), so no two pushes on one ring overlap. One consumer at a
+ * One producer: the CPU that owns the ring, which emits with interrupts masked (the
+ * hypervisor always runs so, core/spinlock.h), so no two pushes on one ring overlap. One consumer at a
  * time: the reader (the shell or the control channel, serialised by trace.c's read lock),
  * on any CPU. No locks between them: head is written only by the producer, tail only by
  * the consumer, each published with release and read with acquire.
