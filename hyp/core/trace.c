@@ -52,8 +52,18 @@ uint32_t trace_mask = (1u << TRACE_C_EXIT) | (1u << TRACE_C_SBI);
 uint32_t trace_mask;
 #endif
 
-/* One ring per CPU, by logical CPU id; 128 KiB each (TRACE_RING_RECS records). */
-static struct trace_ring rings[FV_MAX_CPUS];
+/*
+ * One ring per CPU, by logical CPU id, over 128 KiB of slots (TRACE_RING_RECS records). The
+ * slots live apart from the 64-byte headers, so the emit path indexes with a shift.
+ */
+static struct trace_rec ring_slots[FV_MAX_CPUS][TRACE_RING_RECS];
+#define RING(i)                                                                                    \
+	{                                                                                          \
+		.recs = ring_slots[i]                                                              \
+	}
+static struct trace_ring rings[FV_MAX_CPUS] = {RING(0), RING(1), RING(2), RING(3),
+                                               RING(4), RING(5), RING(6), RING(7)};
+_Static_assert(FV_MAX_CPUS == 8, "one RING() initialiser per CPU above");
 
 /*
  * Serialises consumers (dump, clear, status): each ring has one consumer at a time
@@ -61,15 +71,12 @@ static struct trace_ring rings[FV_MAX_CPUS];
  */
 static struct spinlock trace_read_lock = SPINLOCK_INIT;
 
-void trace_emit(unsigned event, unsigned vm, unsigned vcpu, uint64_t a0, uint64_t a1, uint32_t a2)
+void trace_emit(uint32_t who, uint64_t a0, uint64_t a1, uint32_t a2)
 {
 	struct cpu *c = trace_arch_this_cpu();
 	struct trace_rec r = {
 	    .ts = trace_arch_time(),
-	    .event = (uint8_t)event,
-	    .cpu = (uint8_t)c->id,
-	    .vm = (uint8_t)vm,
-	    .vcpu = (uint8_t)vcpu,
+	    .who = who | ((uint32_t)c->id << 8),
 	    .a2 = a2,
 	    .a0 = a0,
 	    .a1 = a1,

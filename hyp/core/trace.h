@@ -51,15 +51,17 @@ enum trace_event {
 #define TRACE_VCPU_NONE 0xffu
 
 #if defined(FV_FEATURE_TRACE) && FV_FEATURE_TRACE
+#include "core/trace_ring.h"
+
 /* Bit c set: class c is on. Written by trace_set_mask(), read racily by every event point. */
 extern uint32_t trace_mask;
 
 /*
- * Record one event on the calling CPU's ring. Any context of the hypervisor (no locks
- * taken, none needed: see trace_ring.h). Callers go through TRACE(), which checks the
- * class first.
+ * Record one event on the calling CPU's ring; who = TRACE_REC_WHO(event, 0, vm, vcpu) (the
+ * CPU is added here). Any context of the hypervisor (no locks taken, none needed: see
+ * trace_ring.h). Callers go through TRACE(), which checks the class first.
  */
-void trace_emit(unsigned event, unsigned vm, unsigned vcpu, uint64_t a0, uint64_t a1, uint32_t a2);
+void trace_emit(uint32_t who, uint64_t a0, uint64_t a1, uint32_t a2);
 
 /*
  * Emit event for (vm, vcpu) if its class is on. A relaxed load and a branch while it is
@@ -70,7 +72,7 @@ void trace_emit(unsigned event, unsigned vm, unsigned vcpu, uint64_t a0, uint64_
 		if (__builtin_expect(__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) &              \
 		                         (1u << TRACE_EVENT_CLASS(ev)),                            \
 		                     0))                                                           \
-			trace_emit((ev), (vm), (vcpu), (a0), (a1), (a2));                          \
+			trace_emit(TRACE_REC_WHO((ev), 0, (vm), (vcpu)), (a0), (a1), (a2));        \
 	} while (0)
 struct trace_rec;
 

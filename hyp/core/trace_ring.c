@@ -2,6 +2,11 @@
 /* The tracer's single-producer single-consumer ring: the consumer's side (trace_ring.h). */
 #include "core/trace_ring.h"
 
+void trace_ring_init(struct trace_ring *ring, struct trace_rec *slots)
+{
+	*ring = (struct trace_ring){.recs = slots};
+}
+
 size_t trace_ring_pop(struct trace_ring *ring, struct trace_rec *out, size_t max)
 {
 	/* Acquire: pairs with the producer's release of head, so the records below are whole. */

@@ -6,10 +6,10 @@
  * The event tracer's per-CPU ring (pure logic, host-tested in tests/unit/test_trace.c).
  *
  * One producer: the CPU that owns the ring, which emits with interrupts masked (the
- * hypervisor always runs so, core/spinlock.h), so no two pushes on one ring overlap. One consumer at a
- * time: the reader (the shell or the control channel, serialised by trace.c's read lock),
- * on any CPU. No locks between them: head is written only by the producer, tail only by
- * the consumer, each published with release and read with acquire.
+ * hypervisor always runs so, core/spinlock.h), so no two pushes on one ring overlap. One consumer
+ * at a time: the reader (the shell or the control channel, serialised by trace.c's read lock), on
+ * any CPU. No locks between them: head is written only by the producer, tail only by the consumer,
+ * each published with release and read with acquire.
  *
  * Full ring: the NEW record is dropped and counted (drop-and-count, not overwrite-oldest),
  * so a record the consumer is copying is never rewritten under it and a trace read while
@@ -29,27 +29,45 @@
 
 /* One event: 32 bytes, fixed size. */
 struct trace_rec {
-	uint64_t ts;   /* platform time base ticks (the time CSR on RISC-V) */
-	uint8_t event; /* enum trace_event: class in bits 7..4 */
-	uint8_t cpu;   /* physical CPU that emitted it */
-	uint8_t vm;    /* VM id, TRACE_NONE if none */
-	uint8_t vcpu;  /* vCPU index in its VM, TRACE_NONE if none */
-	uint32_t a2;   /* third argument (event-specific) */
-	uint64_t a0;   /* first argument */
-	uint64_t a1;   /* second argument */
+	uint64_t ts; /* platform time base ticks (the time CSR on RISC-V) */
+	union {
+		struct {
+			uint8_t event; /* enum trace_event: class in bits 7..4 */
+			uint8_t cpu;   /* physical CPU that emitted it */
+			uint8_t vm;    /* VM id, TRACE_NONE if none */
+			uint8_t vcpu;  /* vCPU index in its VM, TRACE_NONE if none */
+		};
+		/* The four as one word, stored at once by the producer (TRACE_REC_WHO). */
+		uint32_t who;
+	};
+	uint32_t a2; /* third argument (event-specific) */
+	uint64_t a0; /* first argument */
+	uint64_t a1; /* second argument */
 };
 _Static_assert(sizeof(struct trace_rec) == 32, "trace records are 32 bytes");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "who: event is its low byte");
+
+/* trace_rec.who of event ev by (vm, vcpu) on cpu. */
+#define TRACE_REC_WHO(ev, cpu, vm, vcpu)                                                           \
+	((uint32_t)(ev) | ((uint32_t)(cpu) << 8) | (((uint32_t)(vm)&0xffu) << 16) |                \
+	 ((uint32_t)(vcpu) << 24))
 
 #define TRACE_NONE 0xffu
 
+/* 64 bytes: one cache line per CPU's header, which its producer writes on every event. */
 struct trace_ring {
-	uint64_t head;         /* next slot the producer fills (producer writes, release) */
-	uint64_t tail;         /* next slot the consumer reads (consumer writes, release) */
-	uint64_t dropped;      /* records lost to a full ring, ever (producer writes) */
-	uint64_t dropped_base; /* dropped at the last reset (consumer writes) */
-	uint64_t tail_seen;    /* the producer's last read of tail (producer only) */
-	struct trace_rec recs[TRACE_RING_RECS];
-};
+	struct trace_rec *recs; /* TRACE_RING_RECS slots (trace_ring_init) */
+	uint64_t head;          /* next slot the producer fills (producer writes, release) */
+	uint64_t tail;          /* next slot the consumer reads (consumer writes, release) */
+	uint64_t dropped;       /* records lost to a full ring, ever (producer writes) */
+	uint64_t dropped_base;  /* dropped at the last reset (consumer writes) */
+	uint64_t tail_seen;     /* the producer's last read of tail (producer only) */
+	uint64_t pad[2];
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct trace_ring) == 64, "a ring header is one cache line");
+
+/* An empty ring over slots (TRACE_RING_RECS records). */
+void trace_ring_init(struct trace_ring *ring, struct trace_rec *slots);
 
 /*
  * Append r to ring; producer only. Returns false (and counts a drop) when the ring is

@@ -14,6 +14,7 @@
 #include "../../tools/trace_json.h"
 
 static struct trace_ring ring;
+static struct trace_rec slots[TRACE_RING_RECS];
 
 static void push_n(uint64_t from, uint64_t n)
 {
@@ -26,7 +27,7 @@ static void push_n(uint64_t from, uint64_t n)
 static void test_ring_fifo_and_wrap(void **state)
 {
 	(void)state;
-	memset(&ring, 0, sizeof(ring));
+	trace_ring_init(&ring, slots);
 	struct trace_rec out[64];
 	/* Go around the ring several times in chunks: order and contents survive the wrap. */
 	uint64_t next = 0;
@@ -45,7 +46,7 @@ static void test_ring_fifo_and_wrap(void **state)
 static void test_ring_full_drops_newest_and_counts(void **state)
 {
 	(void)state;
-	memset(&ring, 0, sizeof(ring));
+	trace_ring_init(&ring, slots);
 	push_n(0, TRACE_RING_RECS + 10);
 	assert_int_equal(trace_ring_count(&ring), TRACE_RING_RECS);
 	assert_int_equal(trace_ring_dropped(&ring), 10);
