@@ -4,6 +4,7 @@ tracing, the dump converted by `ferrovisor trace json` and checked by trace_chec
 and consistency: run slices never overlap on a CPU or a vCPU, exits and SBI calls happen
 inside their vCPU's run slices, sched-in/out alternate, the reset shows in the lifecycle)."""
 
+import fcntl
 import json
 import os
 import subprocess
@@ -21,8 +22,12 @@ def _trace_hyp():
     # BUILD relative to the repository, as a developer's `make BUILD=build/trace` names it:
     # the dependency files record the path as given, and one spelling keeps them in use.
     rel = os.path.relpath(TRACE_BUILD, fvtest.REPO_ROOT)
-    r = subprocess.run(["make", "-s", "hyp", f"BUILD={rel}", "FEATURES=trace"],
-                       cwd=fvtest.REPO_ROOT, capture_output=True, text=True, timeout=600)
+    TRACE_BUILD.mkdir(parents=True, exist_ok=True)
+    # Tests running in parallel (test_trace_svc.py too) must not build the same tree at once.
+    with open(TRACE_BUILD / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "hyp", f"BUILD={rel}", "FEATURES=trace"],
+                           cwd=fvtest.REPO_ROOT, capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise fvtest.TestFailure("FEATURES=trace build failed: " + (r.stderr or r.stdout)[-800:])
     return TRACE_BUILD / "riscv64" / "ferrovisor.bin"
