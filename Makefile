@@ -27,8 +27,9 @@ HYP_OBJ  := $(patsubst %,$(B)/obj/%.o,$(HYP_C) $(HYP_S))
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
         -Wimplicit-fallthrough -Wundef
 OPT  := -O2
-FEAT_DEFS := $(foreach f,$(subst $(comma), ,$(FEATURES)),-DFV_FEATURE_$(shell echo $(f) | tr a-z A-Z)=1)
+# comma before FEAT_DEFS (:= expands at once): FEATURES=a,b must split into two defines.
 comma := ,
+FEAT_DEFS := $(foreach f,$(subst $(comma), ,$(FEATURES)),-DFV_FEATURE_$(shell echo $(f) | tr a-z A-Z)=1)
 ifneq ($(filter debug,$(subst $(comma), ,$(FEATURES))),)
 OPT := -Og
 endif

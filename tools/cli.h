@@ -61,6 +61,13 @@ int cmd_remote_console(const char *api, int argc, char **argv);
 /* `audit verify FILE`: the hash chain of a ferrovisord audit log (tools/cmd_audit.c). */
 int cmd_audit(int argc, char **argv);
 extern const char cmd_audit_usage[];
+
+/*
+ * `trace json DUMP OUT`: a hypervisor trace dump to trace-event JSON; `trace start|stop|dump`
+ * through the REST API at api (NULL: none given). tools/cmd_trace.c.
+ */
+int cmd_trace(const char *api, int argc, char **argv);
+extern const char cmd_trace_usage[];
 /* `token new ID ROLE`: a token text and its YAML entry (tools/cmd_token.c). */
 int cmd_token(int argc, char **argv);
 extern const char cmd_token_usage[];

@@ -19,6 +19,7 @@ static int cmd_help(int argc, char **argv);
 static int main_vm(int argc, char **argv);
 static int main_console(int argc, char **argv);
 static int main_events(int argc, char **argv);
+static int main_trace(int argc, char **argv);
 
 /* The daemon's URL: --api URL before the command, else $FERROVISOR_API (NULL: none). */
 static const char *main_api;
@@ -37,6 +38,8 @@ static const struct cli_cmd commands[] = {
      cmd_console_usage},
     {"vm", "manage a running host's VMs over the REST API (--api URL)", main_vm, cmd_vm_usage},
     {"audit", "check an audit log's hash chain (audit verify FILE)", cmd_audit, cmd_audit_usage},
+    {"trace", "event tracer: start/stop/dump (--api URL), or trace json DUMP OUT", main_trace,
+     cmd_trace_usage},
     {"token", "make an API token for the YAML (token new ID ROLE)", cmd_token, cmd_token_usage},
     {"events", "print a running host's events over the REST API (--api URL)", main_events,
      cmd_events_usage},
@@ -68,6 +71,11 @@ static void main_help(FILE *f)
 static int main_vm(int argc, char **argv)
 {
 	return cmd_vm(main_api, argc, argv);
+}
+
+static int main_trace(int argc, char **argv)
+{
+	return cmd_trace(main_api, argc, argv);
 }
 
 /*

@@ -8,6 +8,8 @@
  * lengths by ctl_check_request() against the table in ctl_proto.c, names
  * by ctl_get_name(), reserved fields here. Locking: see ctl.h.
  */
+#include "core/trace.h"
+#include "core/ctl_trace.h"
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
@@ -627,6 +629,18 @@ static uint32_t op_net_metrics(const uint8_t *p, uint32_t len, uint32_t *out)
 	return CTL_OK;
 }
 
+static uint32_t op_trace_ctl(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	return ctl_trace_ctl(p, resp, out);
+}
+
+static uint32_t op_trace_read(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	return ctl_trace_read(p, resp, out);
+}
+
 static const struct {
 	uint16_t type;
 	ctl_handler fn;
@@ -655,6 +669,8 @@ static const struct {
     {CTL_T_HOST_METRICS, op_host_metrics},
     {CTL_T_VM_METRICS, op_vm_metrics},
     {CTL_T_NET_METRICS, op_net_metrics},
+    {CTL_T_TRACE_CTL, op_trace_ctl},
+    {CTL_T_TRACE_READ, op_trace_read},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */
@@ -771,6 +787,9 @@ struct vm *ctl_service_vm(void)
 
 void ctl_vm_event(struct vm *vm, unsigned old_state, unsigned new_state, const char *cause)
 {
+	/* Every VM state change passes here (vm.c), service VM or not: the tracer's hook. */
+	if (old_state != new_state)
+		TRACE(TEV_VM_STATE, vm->id, TRACE_VCPU_NONE, old_state, new_state, 0);
 	if (!service || vm == service || old_state == new_state)
 		return;
 	uint8_t pl[sizeof(struct ctl_ev_vm_crash)];

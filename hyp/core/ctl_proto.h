@@ -63,10 +63,12 @@ enum ctl_type {
 	CTL_T_HOST_METRICS = 0x40,   /* req empty, resp ctl_host_metrics + n * ctl_cpu_metrics */
 	CTL_T_VM_METRICS = 0x41,     /* req ctl_vm_ref, resp ctl_vm_metrics + entries */
 	CTL_T_NET_METRICS = 0x42,    /* req empty, resp ctl_net_metrics + switches + ports */
-	CTL_T_EV_VM_STATE = 0x80,    /* event ctl_ev_vm_state */
-	CTL_T_EV_VM_CRASH = 0x81,    /* event ctl_ev_vm_crash */
-	CTL_T_EV_CONSOLE = 0x82,     /* event ctl_ev_console + data */
-	CTL_T_ERROR = 0xff,          /* response to a frame that could not be read */
+	CTL_T_TRACE_CTL = 0x4c,   /* req ctl_trace_ctl, resp ctl_trace_status + n * ctl_trace_cpu */
+	CTL_T_TRACE_READ = 0x4d,  /* req ctl_trace_read, resp ctl_trace_chunk + n * ctl_trace_rec */
+	CTL_T_EV_VM_STATE = 0x80, /* event ctl_ev_vm_state */
+	CTL_T_EV_VM_CRASH = 0x81, /* event ctl_ev_vm_crash */
+	CTL_T_EV_CONSOLE = 0x82,  /* event ctl_ev_console + data */
+	CTL_T_ERROR = 0xff,       /* response to a frame that could not be read */
 };
 
 /* Status words (hdr.status of responses; 0 in requests and events). */
@@ -432,6 +434,68 @@ _Static_assert(sizeof(struct ctl_switch_metrics) == 48, "ctl_switch_metrics layo
 _Static_assert(sizeof(struct ctl_port_metrics) == 48, "ctl_port_metrics layout");
 _Static_assert(sizeof(struct ctl_ev_vm_crash) == 136, "ctl_ev_vm_crash layout");
 _Static_assert(sizeof(struct ctl_ev_console) == 40, "ctl_ev_console layout");
+
+/*
+ * Event tracer (0x4c-0x4d, docs/control-protocol.md "Trace"; hyp/core/trace.h). A
+ * hypervisor built without FEATURES=trace answers both with CTL_E_NOT_SUPPORTED.
+ */
+enum ctl_trace_op {
+	CTL_TRACE_STATUS = 0, /* only report */
+	CTL_TRACE_SET = 1,    /* class mask := mask, then report */
+	CTL_TRACE_CLEAR = 2,  /* empty every ring and restart its drop count, then report */
+};
+
+struct ctl_trace_ctl {
+	uint32_t op;   /* enum ctl_trace_op */
+	uint32_t mask; /* CTL_TRACE_SET: bit c = class c (exit sbi irq sched virtio mmio vm) */
+};
+
+struct ctl_trace_status {    /* followed by nr_cpus x ctl_trace_cpu */
+	uint32_t mask;       /* classes on */
+	uint32_t nr_classes; /* classes this hypervisor knows (bits above are refused) */
+	uint32_t nr_cpus;
+	uint32_t ring_records; /* capacity of each CPU's ring */
+};
+
+struct ctl_trace_cpu {
+	uint64_t records; /* waiting to be read */
+	uint64_t dropped; /* lost to a full ring since the last clear */
+};
+
+struct ctl_trace_read {
+	uint32_t cpu; /* 0..nr_cpus-1 */
+	uint32_t max; /* records wanted, 1..CTL_TRACE_CHUNK_MAX */
+};
+
+/*
+ * Records are consumed as they are read: the ring's read position is the cursor, so
+ * reading until n = 0 drains a CPU. Oldest first.
+ */
+struct ctl_trace_chunk { /* followed by n x ctl_trace_rec */
+	uint32_t cpu;
+	uint32_t n;
+	uint64_t dropped; /* as ctl_trace_cpu.dropped */
+};
+
+struct ctl_trace_rec {  /* hyp/core/trace.h: events and their arguments */
+	uint64_t ts_ns; /* time base in ns since boot */
+	uint8_t event;
+	uint8_t cpu;
+	uint8_t vm;   /* 255: none */
+	uint8_t vcpu; /* 255: none */
+	uint32_t a2;
+	uint64_t a0;
+	uint64_t a1; /* MMIO: start time in ns */
+};
+
+#define CTL_TRACE_CHUNK_MAX ((CTL_MAX_PAYLOAD - 16u) / 32u)
+
+_Static_assert(sizeof(struct ctl_trace_ctl) == 8, "ctl_trace_ctl layout");
+_Static_assert(sizeof(struct ctl_trace_status) == 16, "ctl_trace_status layout");
+_Static_assert(sizeof(struct ctl_trace_cpu) == 16, "ctl_trace_cpu layout");
+_Static_assert(sizeof(struct ctl_trace_read) == 8, "ctl_trace_read layout");
+_Static_assert(sizeof(struct ctl_trace_chunk) == 16, "ctl_trace_chunk layout");
+_Static_assert(sizeof(struct ctl_trace_rec) == 32, "ctl_trace_rec layout");
 
 /* --- encoder / decoder (ctl_proto.c, pure, also linked by the daemon) -------------------- */
 

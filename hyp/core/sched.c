@@ -9,6 +9,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "core/stat.h"
+#include "core/trace.h"
 
 /* Minimum run of the current vCPU before a woken one may preempt it. */
 #define WAKE_PREEMPT_MIN_NS 500000ULL
@@ -324,6 +325,8 @@ static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 	if (sched_rq_migrate(rq_of((unsigned)from), &c->rq, se, now) != 0)
 		return NULL;
 	STAT_INC(c->stats.migrations_in);
+	TRACE(TEV_SCHED_MIGRATE, se_to_vcpu(se)->vm->id, se_to_vcpu(se)->id, (unsigned)from, c->id,
+	      0);
 	return sched_rq_pick_next(&c->rq, now);
 }
 
@@ -334,6 +337,8 @@ static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
 		return;
 	if (prev) {
 		arch_vcpu_put(prev);
+		/* Before running_cpu is released: the next CPU's sched-in comes after it. */
+		TRACE(TEV_SCHED_OUT, prev->vm->id, prev->id, prev->state, 0, 0);
 		__atomic_store_n(&prev->running_cpu, -1, __ATOMIC_RELEASE);
 	}
 	c->current = next;
@@ -347,6 +352,7 @@ static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
 		while (__atomic_load_n(&next->running_cpu, __ATOMIC_ACQUIRE) != -1)
 			arch_cpu_relax();
 		__atomic_store_n(&next->running_cpu, (int)c->id, __ATOMIC_RELEASE);
+		TRACE(TEV_SCHED_IN, next->vm->id, next->id, 0, 0, 0);
 		arch_vcpu_load(next);
 		STAT_INC(c->stats.switches);
 	}

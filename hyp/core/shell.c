@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
+#include "core/trace.h"
 #include "core/vm.h"
 #include "core/vconsole.h"
 #include "core/vnet.h"
@@ -350,6 +351,11 @@ static void cmd_ctl(int argc, char **argv)
 	ctl_describe(print_line);
 }
 
+static void cmd_trace(int argc, char **argv)
+{
+	trace_shell(argc, argv, print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
@@ -366,6 +372,8 @@ static const struct shell_cmd cmds[] = {
     {"console", "console [raw on|off]", "show guest control bytes (off) or pass them (on)",
      cmd_console},
     {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
+    {"trace", "trace on CLASS...|off|status|clear|dump",
+     "event tracer (FEATURES=trace): classes exit sbi irq sched virtio mmio vm all", cmd_trace},
 };
 
 static void cmd_help(int argc, char **argv)

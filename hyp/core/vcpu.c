@@ -7,6 +7,7 @@
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/stat.h"
+#include "core/trace.h"
 
 void vcpu_kick(struct vcpu *vcpu)
 {
@@ -18,6 +19,7 @@ void vcpu_virq_raise(struct vcpu *vcpu, uint32_t virq)
 	uint32_t old = __atomic_fetch_or(&vcpu->virq_pending, virq, __ATOMIC_ACQ_REL);
 	if ((old & virq) != virq) {
 		STAT_INC(vcpu->stats.irqs_injected);
+		TRACE(TEV_IRQ_INJECT, vcpu->vm->id, vcpu->id, virq & ~old, 0, 0);
 		vcpu_kick(vcpu);
 	}
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* VM creation from configuration, boot and lifecycle (arch-neutral). */
+#include "core/trace.h"
 #include "core/vm.h"
 #include "core/arch.h"
 #include "core/console.h"
@@ -423,6 +424,7 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why)
 		spin_unlock(&vm->lock);
 		return -FV_EBUSY;
 	}
+	TRACE(TEV_VM_REQUEST, vm->id, TRACE_VCPU_NONE, action, vm->state, 0);
 	if (vm->state == VM_STOPPED || vm->state == VM_CRASHED) {
 		spin_unlock(&vm->lock);
 		if (action == VM_ACTION_RESET)

@@ -17,6 +17,7 @@
 #include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
+#include "core/trace.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "drivers/virtio_blk_phys.h"
@@ -92,6 +93,9 @@ static void irq_update(void *ctx, bool level)
 {
 	struct vm_vdev *d = ctx;
 	struct vm *vm = d->vm;
+	/* The line rises on a used-buffer (or config) notification: the device completed work. */
+	if (level)
+		TRACE(TEV_VIRTIO_COMPLETE, vm->id, TRACE_VCPU_NONE, d->index, transport(d)->isr, 0);
 	if (vm->irqchip)
 		vm->irqchip->set_level(vm->irqchip_dev, d->irq, level);
 }
@@ -363,6 +367,9 @@ static void finish_and_unlock(struct vm_vdev *d, struct vcpu *vcpu)
 static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t val)
 {
 	struct vm_vdev *d = dev;
+	if (off == VIRTIO_MMIO_QUEUE_NOTIFY)
+		TRACE(TEV_VIRTIO_NOTIFY, d->vm->id, vcpu ? vcpu->id : TRACE_VCPU_NONE, d->index,
+		      val, 0);
 	spin_lock(&d->lock);
 	int ret = virtio_mmio_write(transport(d), off, width, val);
 	finish_and_unlock(d, vcpu);

@@ -21,6 +21,7 @@ import yaml
 import fvapi
 import fvtest
 import openapi_check
+import trace_check
 
 ROOT = fvtest.REPO_ROOT
 DAEMON = ROOT / "build" / "tools" / "ferrovisord"
@@ -253,6 +254,23 @@ def test_every_endpoint_against_openapi():
         prob = d.call("PATCH", "/vms/alpha", body=b'{"affinity": [0, 2]}',
                       headers={"Content-Type": "application/json"}, expect=400)[2]
         assert "'affinity'" in prob["detail"], prob
+        # The event tracer (docs/tracing.md); the sim records the "vm" class as the
+        # hypervisor does, and the export is the same trace-event JSON.
+        jh = {"Content-Type": "application/json"}
+        ts = d.call("POST", "/trace", body=b'{"on": true, "classes": ["vm"]}', headers=jh,
+                    expect=200)[2]
+        assert ts["on"] and ts["classes"] == ["vm"], ts
+        d.call("POST", "/vms/alpha/reset", expect=200)
+        assert d.call("POST", "/trace", body=b'{"on": false}', headers=jh,
+                      expect=200)[2]["on"] is False
+        tr = d.call("GET", "/trace", expect=200)[2]
+        life = [e["name"] for e in tr["traceEvents"] if e.get("tid") == 1000 and e["ph"] == "i"]
+        assert life == ["request reset", "state stopping -> stopped",
+                        "state stopped -> running"], life
+        assert not trace_check.check(tr, reset_vm="alpha")
+        assert d.call("GET", "/trace", expect=200)[2]["otherData"]["records"] == 0  # drained
+        d.call("POST", "/trace", body=b'{"on": true, "classes": ["nope"]}', headers=jh,
+               expect=400)
 
         missing = {(p, m) for p, item in doc["paths"].items()
                    for m in openapi_check.METHODS if m in openapi_check.resolve(doc, item)}

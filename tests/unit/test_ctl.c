@@ -436,6 +436,20 @@ static void test_lifecycle_and_permissions(void **state)
 	assert_int_equal(events, 0);
 }
 
+/* Without FEATURES=trace (this build) the tracer's requests are refused as such; their
+ * sizes are still checked first. */
+static void test_trace_not_built(void **state)
+{
+	(void)state;
+	setup_vms();
+	hello();
+	uint8_t t[8] = {0};
+	assert_int_equal(call(CTL_T_TRACE_CTL, t, 8), CTL_E_NOT_SUPPORTED);
+	assert_int_equal(call(CTL_T_TRACE_READ, t, 8), CTL_E_NOT_SUPPORTED);
+	assert_int_equal(call(CTL_T_TRACE_CTL, t, 4), CTL_E_TRUNCATED);
+	assert_int_equal(call(CTL_T_TRACE_READ, t, 8 - 1), CTL_E_TRUNCATED);
+}
+
 static void test_sched_params(void **state)
 {
 	(void)state;
@@ -751,6 +765,7 @@ int main(void)
 	    cmocka_unit_test(test_framing_errors_and_echo),
 	    cmocka_unit_test(test_mutation_flood),
 	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_trace_not_built),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,7 @@ static const struct {
     {FVD_EP_EVENTS, FVD_M_GET, FVD_ROLE_VIEWER},
     /* Console output and input: operator (issue #12: "operator (lifecycle and console)"). */
     {FVD_EP_VM_CONSOLE, FVD_M_GET | FVD_M_POST, FVD_ROLE_OPERATOR},
+    {FVD_EP_TRACE, FVD_M_GET | FVD_M_POST, FVD_ROLE_ADMIN},
 };
 
 const char *fvd_role_name(enum fvd_role r)

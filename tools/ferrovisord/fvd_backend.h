@@ -92,7 +92,9 @@ struct fvd_create_req {
 	uint32_t crc32c;        /* CRC-32C (Castagnoli) of the whole package */
 };
 
-struct fvd_metrics; /* fvd_metrics.h */
+struct fvd_metrics;      /* fvd_metrics.h */
+struct fvd_trace_status; /* fvd_trace.h */
+struct fvd_trace_rec;    /* fvd_trace.h */
 /* PATCH /api/v1/vms/{name}: scheduling parameters, each 0 = leave unchanged. */
 struct fvd_sched_req {
 	uint32_t weight;   /* 1..65535 */
@@ -125,6 +127,10 @@ struct fvd_backend_ops {
 	                     size_t *taken);
 	/* Weight and/or affinity of every vCPU of a VM, in any state (running included). */
 	int (*vm_set_sched)(void *be, const char *name, const struct fvd_sched_req *req);
+	/* Event tracer (fvd_trace.h): op enum fvd_trace_op (mask for SET), then the status;
+	 * read consumes up to max records of one CPU's ring (*n of them). NULL: 501. */
+	int (*trace_ctl)(void *be, int op, uint32_t mask, struct fvd_trace_status *out);
+	int (*trace_read)(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max, size_t *n);
 };
 
 struct fvd_backend {

@@ -36,6 +36,7 @@
 #include "fvd_www.h"
 #include "fvd_www_serve.h"
 #include "fvd_sched.h"
+#include "fvd_trace.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -589,6 +590,42 @@ static MHD_Result_t http_post_console(struct fvd_http *h, struct MHD_Connection 
 	return http_send_json(c, 200, j, "application/json", NULL, NULL);
 }
 
+/* POST /api/v1/trace: start (rings cleared) or stop the event tracer (fvd_trace.h). */
+static MHD_Result_t http_post_trace(struct fvd_http *h, struct MHD_Connection *c,
+                                    struct fvd_req *rq, const char *url)
+{
+	const char *ctype =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct fvd_trace_status st;
+	char why[160];
+	uint32_t mask;
+	bool on;
+	int err;
+
+	if (!ctype || strncmp(ctype, "application/json", 16) != 0)
+		return http_problem_kind(c, &http_k_mediatype, url, NULL,
+		                         "the request is sent as application/json");
+	if (fvd_trace_parse_post(rq->body, rq->body_len, &mask, &on, why, sizeof(why)))
+		return http_problem_kind(c, &http_k_field, url, NULL, "%s", why);
+	err = fvd_trace_apply(h->be, on, mask, &st);
+	if (err)
+		return http_backend_err(c, err, url, "trace", "host");
+	return http_send_json(c, 200, fvd_trace_status_json(&st), "application/json", NULL, NULL);
+}
+
+/* GET /api/v1/trace: every CPU's ring drained, as trace-event JSON. */
+static MHD_Result_t http_get_trace(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                   const char *url)
+{
+	char *json;
+	int err = fvd_trace_export(h->be, &json);
+
+	(void)rq;
+	if (err)
+		return http_backend_err(c, err, url, "trace", "host");
+	return http_send(c, 200, "application/json", json, NULL, NULL);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
@@ -612,6 +649,8 @@ static const struct {
     {FVD_EP_VM_CONSOLE, FVD_M_GET, http_get_console},
     {FVD_EP_VM_CONSOLE, FVD_M_POST, http_post_console},
     {FVD_EP_VM, FVD_M_PATCH, http_patch_vm},
+    {FVD_EP_TRACE, FVD_M_POST, http_post_trace},
+    {FVD_EP_TRACE, FVD_M_GET, http_get_trace},
 };
 
 /* ------------------------------------------------------------------ request flow */

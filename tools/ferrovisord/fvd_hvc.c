@@ -37,6 +37,7 @@
 #include "fvd_hvc_int.h"
 #include "fvd_metrics.h"
 #include "fvd_route.h"
+#include "fvd_trace.h"
 
 static const struct {
 	uint32_t status;
@@ -882,6 +883,87 @@ static int hvc_vm_set_sched(void *be, const char *name, const struct fvd_sched_r
 	HVC_LOCKED(hvc_vm_set_sched_l(be, name, req));
 }
 
+/* TRACE_CTL (0x4c): op and mask, then the status with one entry per CPU. */
+static int hvc_trace_ctl_l(void *be, int op, uint32_t mask, struct fvd_trace_status *out)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[sizeof(struct ctl_trace_ctl)];
+	size_t len;
+	int err;
+
+	ctl_put32(p, (uint32_t)op);
+	ctl_put32(p + 4, mask);
+	err = fvd_hvc_call(h, CTL_T_TRACE_CTL, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len < sizeof(struct ctl_trace_status))
+		return FVD_E_IO;
+	memset(out, 0, sizeof(*out));
+	out->mask = ctl_get32(h->resp);
+	out->nr_classes = ctl_get32(h->resp + 4);
+	out->nr_cpus = ctl_get32(h->resp + 8);
+	out->ring_records = ctl_get32(h->resp + 12);
+	if (out->nr_cpus > FVD_TRACE_CPUS_MAX ||
+	    len != sizeof(struct ctl_trace_status) + out->nr_cpus * sizeof(struct ctl_trace_cpu))
+		return FVD_E_IO;
+	for (uint32_t i = 0; i < out->nr_cpus; i++) {
+		const uint8_t *c = h->resp + sizeof(struct ctl_trace_status) + i * 16u;
+
+		out->records[i] = ctl_get64(c);
+		out->dropped[i] = ctl_get64(c + 8);
+	}
+	return FVD_OK;
+}
+
+/* TRACE_READ (0x4d): up to max records of one CPU's ring, consumed. */
+static int hvc_trace_read_l(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max,
+                            size_t *n)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[sizeof(struct ctl_trace_read)];
+	size_t len;
+	uint32_t got;
+	int err;
+
+	*n = 0;
+	if (max == 0)
+		return FVD_OK;
+	ctl_put32(p, cpu);
+	ctl_put32(p + 4, (uint32_t)(max < CTL_TRACE_CHUNK_MAX ? max : CTL_TRACE_CHUNK_MAX));
+	err = fvd_hvc_call(h, CTL_T_TRACE_READ, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len < sizeof(struct ctl_trace_chunk))
+		return FVD_E_IO;
+	got = ctl_get32(h->resp + 4);
+	if (got > max || len != sizeof(struct ctl_trace_chunk) + got * sizeof(struct ctl_trace_rec))
+		return FVD_E_IO;
+	for (uint32_t i = 0; i < got; i++) {
+		const uint8_t *r = h->resp + sizeof(struct ctl_trace_chunk) + i * 32u;
+
+		out[i].ts_ns = ctl_get64(r);
+		out[i].event = r[8];
+		out[i].cpu = r[9];
+		out[i].vm = r[10];
+		out[i].vcpu = r[11];
+		out[i].a2 = ctl_get32(r + 12);
+		out[i].a0 = ctl_get64(r + 16);
+		out[i].a1 = ctl_get64(r + 24);
+	}
+	*n = got;
+	return FVD_OK;
+}
+
+static int hvc_trace_ctl(void *be, int op, uint32_t mask, struct fvd_trace_status *out)
+{
+	HVC_LOCKED(hvc_trace_ctl_l(be, op, mask, out));
+}
+
+static int hvc_trace_read(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max, size_t *n)
+{
+	HVC_LOCKED(hvc_trace_read_l(be, cpu, out, max, n));
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -896,6 +978,8 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .events_start = hvc_events_start,
     .console_input = hvc_console_input,
     .vm_set_sched = hvc_vm_set_sched,
+    .trace_ctl = hvc_trace_ctl,
+    .trace_read = hvc_trace_read,
 };
 
 int fvd_hvc_open_tty(const char *path)

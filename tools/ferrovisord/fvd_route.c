@@ -33,6 +33,7 @@ static const struct {
     [FVD_EP_STATS] = {FVD_M_GET, "GET"},
     [FVD_EP_EVENTS] = {FVD_M_GET, "GET"},
     [FVD_EP_VM_CONSOLE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
+    [FVD_EP_TRACE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
 };
 
 /* Indexed by -err. */
@@ -183,6 +184,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "events") && p[n] == '\0') {
 		out->ep = FVD_EP_EVENTS;
+		return;
+	}
+	if (route_seg_is(p, n, "trace") && p[n] == '\0') {
+		out->ep = FVD_EP_TRACE;
 		return;
 	}
 	if (!route_seg_is(p, n, "vms"))

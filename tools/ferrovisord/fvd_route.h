@@ -26,6 +26,7 @@ enum fvd_endpoint {
 	FVD_EP_STATS,      /* /api/v1/stats */
 	FVD_EP_EVENTS,     /* /api/v1/events (SSE) */
 	FVD_EP_VM_CONSOLE, /* /api/v1/vms/{name}/console (SSE; POST: input) */
+	FVD_EP_TRACE,      /* /api/v1/trace */
 	FVD_EP__COUNT,
 };
 

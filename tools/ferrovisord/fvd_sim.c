@@ -60,6 +60,121 @@ static uint32_t sim_crc32c(uint32_t crc, const uint8_t *p, size_t n)
 	return ~crc;
 }
 
+/* ------------------------------------------------------------------ tracer */
+
+/* Hypervisor enum values the records carry (hyp/core/vm.h, trace.h). */
+enum { SIM_TEV_VM_STATE = 0x60, SIM_TEV_VM_REQUEST = 0x61, SIM_TRACE_C_VM = 6 };
+enum {
+	SIM_HV_STOPPED,
+	SIM_HV_RUNNING,
+	SIM_HV_STOPPING,
+	SIM_HV_CRASHED,
+	SIM_HV_SUSPENDED,
+	SIM_HV_PAUSED
+};
+enum { SIM_HV_ACT_NONE, SIM_HV_ACT_STOP, SIM_HV_ACT_RESET };
+
+static uint64_t sim_hv_state(enum fvd_state s)
+{
+	static const uint64_t map[FVD_VM__COUNT] = {
+	    [FVD_VM_CREATING] = SIM_HV_STOPPED,    [FVD_VM_STOPPED] = SIM_HV_STOPPED,
+	    [FVD_VM_RUNNING] = SIM_HV_RUNNING,     [FVD_VM_PAUSED] = SIM_HV_PAUSED,
+	    [FVD_VM_CRASHED] = SIM_HV_CRASHED,     [FVD_VM_STOPPING] = SIM_HV_STOPPING,
+	    [FVD_VM_SUSPENDED] = SIM_HV_SUSPENDED,
+	};
+	return (unsigned)s < FVD_VM__COUNT ? map[s] : SIM_HV_STOPPED;
+}
+
+static void sim_trace(struct fvd_sim *sim, uint8_t ev, uint32_t vm, uint64_t a0, uint64_t a1)
+{
+	struct timespec ts;
+	struct fvd_trace_rec *r;
+
+	if (!(sim->trace.mask & (1u << SIM_TRACE_C_VM)))
+		return;
+	if (sim->trace.head - sim->trace.tail >= FVD_SIM_TRACE_RECS) {
+		sim->trace.dropped++;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r = &sim->trace.recs[sim->trace.head++ % FVD_SIM_TRACE_RECS];
+	memset(r, 0, sizeof(*r));
+	r->ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	r->event = ev;
+	r->vm = (uint8_t)vm;
+	r->vcpu = 0xff;
+	r->a0 = a0;
+	r->a1 = a1;
+}
+
+/* What the hypervisor records for an action: stop and reset pass through "stopping". */
+static void sim_trace_action(struct fvd_sim *sim, const struct fvd_sim_vm *v, enum fvd_action act)
+{
+	uint64_t from = sim_hv_state(v->info.state);
+
+	if (act == FVD_ACT_STOP || act == FVD_ACT_RESET) {
+		sim_trace(sim, SIM_TEV_VM_REQUEST, v->info.id,
+		          act == FVD_ACT_STOP ? SIM_HV_ACT_STOP : SIM_HV_ACT_RESET, from);
+		if (from == SIM_HV_CRASHED) {
+			/* A stopped or crashed VM is started again at once (vm_request). */
+			if (act == FVD_ACT_RESET)
+				sim_trace(sim, SIM_TEV_VM_STATE, v->info.id, from, SIM_HV_RUNNING);
+			else
+				sim_trace(sim, SIM_TEV_VM_STATE, v->info.id, from, SIM_HV_STOPPED);
+			return;
+		}
+		sim_trace(sim, SIM_TEV_VM_STATE, v->info.id, SIM_HV_STOPPING, SIM_HV_STOPPED);
+		if (act == FVD_ACT_RESET)
+			sim_trace(sim, SIM_TEV_VM_STATE, v->info.id, SIM_HV_STOPPED,
+			          SIM_HV_RUNNING);
+		return;
+	}
+	sim_trace(sim, SIM_TEV_VM_STATE, v->info.id, from, sim_hv_state(sim_transitions[act].to));
+}
+
+static int sim_trace_ctl_l(void *be, int op, uint32_t mask, struct fvd_trace_status *out)
+{
+	struct fvd_sim *sim = be;
+
+	switch (op) {
+	case FVD_TRACE_STATUS:
+		break;
+	case FVD_TRACE_SET:
+		if (mask >> FVD_TRACE_CLASSES)
+			return FVD_E_INVAL;
+		sim->trace.mask = mask;
+		break;
+	case FVD_TRACE_CLEAR:
+		sim->trace.tail = sim->trace.head;
+		sim->trace.dropped = 0;
+		break;
+	default:
+		return FVD_E_INVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	out->mask = sim->trace.mask;
+	out->nr_classes = FVD_TRACE_CLASSES;
+	out->nr_cpus = FVD_SIM_CPUS;
+	out->ring_records = FVD_SIM_TRACE_RECS;
+	out->records[0] = sim->trace.head - sim->trace.tail;
+	out->dropped[0] = sim->trace.dropped;
+	return FVD_OK;
+}
+
+static int sim_trace_read_l(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max,
+                            size_t *n)
+{
+	struct fvd_sim *sim = be;
+
+	*n = 0;
+	if (cpu >= FVD_SIM_CPUS)
+		return FVD_E_INVAL;
+	/* Only CPU 0 records (the simulated host does its VM work there). */
+	while (cpu == 0 && *n < max && sim->trace.tail != sim->trace.head)
+		out[(*n)++] = sim->trace.recs[sim->trace.tail++ % FVD_SIM_TRACE_RECS];
+	return FVD_OK;
+}
+
 static struct fvd_sim_vm *sim_find(struct fvd_sim *sim, const char *name)
 {
 	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++) {
@@ -227,6 +342,7 @@ static int sim_vm_action_l(void *be, const char *name, enum fvd_action act)
 		return FVD_E_DENIED;
 	if (!(sim_transitions[act].from & BIT(v->info.state)))
 		return FVD_E_STATE;
+	sim_trace_action(be, v, act);
 	sim_set_state(be, v, sim_transitions[act].to, fvd_action_name(act), "info");
 	if (act == FVD_ACT_START || act == FVD_ACT_RESET) {
 		v->ctr.boots++;
@@ -618,6 +734,16 @@ static int sim_metrics(void *be, struct fvd_metrics *out)
 
 static int sim_vm_set_sched_l(void *be, const char *name, const struct fvd_sched_req *req);
 
+static int sim_trace_ctl(void *be, int op, uint32_t mask, struct fvd_trace_status *out)
+{
+	SIM_LOCKED(sim_trace_ctl_l(be, op, mask, out));
+}
+
+static int sim_trace_read(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max, size_t *n)
+{
+	SIM_LOCKED(sim_trace_read_l(be, cpu, out, max, n));
+}
+
 static int sim_vm_set_sched(void *be, const char *name, const struct fvd_sched_req *req)
 {
 	SIM_LOCKED(sim_vm_set_sched_l(be, name, req));
@@ -656,4 +782,6 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .events_start = sim_events_start,
     .console_input = sim_console_input,
     .vm_set_sched = sim_vm_set_sched,
+    .trace_ctl = sim_trace_ctl,
+    .trace_read = sim_trace_read,
 };

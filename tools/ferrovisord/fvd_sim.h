@@ -11,10 +11,12 @@
 #include <pthread.h>
 
 #include "fvd_backend.h"
+#include "fvd_trace.h"
 
 #define FVD_SIM_VM_LIMIT    8
 #define FVD_SIM_MEMORY      (2048ull << 20)
 #define FVD_SIM_PACKAGE_MAX (256ull << 20)
+#define FVD_SIM_TRACE_RECS  256u /* the simulated tracer's ring (one, CPU 0) */
 
 struct fvd_sim_vm {
 	struct fvd_vm_info info;
@@ -46,6 +48,13 @@ struct fvd_sim {
 	struct fvd_hub *hub;
 	bool ticking;
 	pthread_t ticker;
+	/* Simulated tracer: the "vm" class records each action as the hypervisor would (a
+	 * request, then the state changes), on CPU 0; full ring: the new record is dropped. */
+	struct {
+		uint32_t mask;
+		uint64_t head, tail, dropped;
+		struct fvd_trace_rec recs[FVD_SIM_TRACE_RECS];
+	} trace;
 };
 
 /* Resets *sim to the initial host (not while its heartbeat thread runs): "service" (running, role

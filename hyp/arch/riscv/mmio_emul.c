@@ -12,6 +12,8 @@
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "core/arch.h"
+#include "core/trace.h"
 
 bool riscv_guest_fetch_insn(uint64_t sepc, uint32_t *out)
 {
@@ -81,7 +83,10 @@ void riscv_handle_guest_page_fault(struct vcpu *v)
 		if (acc.width < 8)
 			val &= (1ULL << (acc.width * 8U)) - 1;
 	}
+	/* Only the device access is timed: decoding is part of the exit (TEV_EXIT before it). */
+	uint64_t t0 = TRACE_ON(TRACE_C_MMIO) ? arch_time_ticks() : 0;
 	ret = mmio_bus_access(&v->vm->mmio, v, gpa, acc.width, is_store, &val);
+	TRACE(TEV_MMIO, v->vm->id, v->id, gpa, t0, acc.width | (is_store ? 0x100u : 0u));
 	if (ret) {
 		access_fault(v, is_store);
 		return;

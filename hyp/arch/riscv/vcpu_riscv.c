@@ -19,6 +19,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "core/stat.h"
+#include "core/trace.h"
 
 static uint64_t guest_henvcfg(void)
 {
@@ -342,6 +343,7 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
+	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
 	if (ctx->scause == EXC_ECALL_VS) {
 		/* The most frequent exit, without the table dispatch (exit.c: exit_ecall). */
 		STAT_INC(v->stats.by_kind[EXIT_SBI]);

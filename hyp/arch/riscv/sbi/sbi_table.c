@@ -4,6 +4,8 @@
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
 #include "core/stat.h"
+#include "core/trace.h"
+#include "core/vm.h"
 
 const struct sbi_ext sbi_guest_exts[] = {
     {SBI_EXT_BASE, SBI_EXT_BASE, "base", sbi_base_handler},
@@ -36,11 +38,14 @@ void riscv_sbi_ecall(struct vcpu *v)
 	const unsigned long *args = (const unsigned long *)&ctx->x[10];
 	struct sbi_result r;
 	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
-	int ext = sbi_dispatch_indexed(&sbi_guest_index, v, ctx->x[17], ctx->x[16], args, &r);
+	uint64_t eid = ctx->x[17], fid = ctx->x[16];
+	int ext = sbi_dispatch_indexed(&sbi_guest_index, v, eid, fid, args, &r);
 	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
 	STAT_INC(v->arch.sbi_calls[ext >= 0 && ext < RISCV_SBI_STAT_SLOTS - 1
 	                               ? ext
 	                               : RISCV_SBI_STAT_SLOTS - 1]);
+	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
+	TRACE(TEV_SBI, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
 	if (r.no_return)
 		return;
 	ctx->x[10] = (uint64_t)r.error;
