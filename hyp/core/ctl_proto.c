@@ -62,6 +62,8 @@ static const struct req_size req_sizes[] = {
     {CTL_T_HOST_METRICS, 0, 0},
     {CTL_T_VM_METRICS, REF, REF},
     {CTL_T_NET_METRICS, 0, 0},
+    {CTL_T_DUMP_INFO, REF, REF},
+    {CTL_T_DUMP_READ, sizeof(struct ctl_dump_read), sizeof(struct ctl_dump_read)},
 };
 #undef REF
 

@@ -34,6 +34,11 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 		why = reason == 1 ? "guest shutdown (reason: system failure)" : "guest shutdown";
 	else
 		why = reason == 1 ? "guest reboot (reason: system failure)" : "guest reboot";
-	vm_request(v->vm, type == SBI_SRST_SHUTDOWN ? VM_ACTION_STOP : VM_ACTION_RESET, why);
+	enum vm_action act = type == SBI_SRST_SHUTDOWN ? VM_ACTION_STOP : VM_ACTION_RESET;
+	/* A shutdown because of a system failure (a guest panic) is a crash: the VM keeps its
+	 * RAM and registers for a dump (docs/debugging.md "Crash dumps"). */
+	if (type == SBI_SRST_SHUTDOWN && reason == 1)
+		act = VM_ACTION_CRASH;
+	vm_request(v->vm, act, why);
 	r->no_return = true;
 }
