@@ -412,8 +412,8 @@ struct ctl_ev_console { /* followed by len data bytes */
  * core. Refused for the service VM (E_PERMISSION) and for a VM still running (E_BAD_STATE;
  * E_BUSY while a paused vCPU has not yet left its CPU).
  */
-#define CTL_DUMP_CHUNK   4096u /* RAM bytes in one DUMP_READ at most */
-#define CTL_DUMP_NR_REGS 44u   /* pc, x1..x31, then the CTL_DUMP_R_* CSRs */
+#define CTL_DUMP_CHUNK   CTL_MAX_PAYLOAD /* RAM bytes in one DUMP_READ at most */
+#define CTL_DUMP_NR_REGS 44u             /* pc, x1..x31, then the CTL_DUMP_R_* CSRs */
 
 /* Index of each register in ctl_dump_vcpu.reg. */
 enum ctl_dump_reg {

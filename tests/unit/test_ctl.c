@@ -722,9 +722,9 @@ static void test_dump(void **state)
 	assert_int_equal(rh.len, 4);
 	assert_int_equal(rp[0], (uint8_t)(100 * 7));
 	assert_int_equal(rp[3], (uint8_t)(103 * 7));
-	assert_int_equal(dump_read("hello", 0x80000000 + sizeof(fake_ram) - CTL_DUMP_CHUNK,
-	                           CTL_DUMP_CHUNK, 0),
-	                 CTL_OK);
+	assert_int_equal(
+	    dump_read("hello", 0x80000000 + sizeof(fake_ram) - CTL_DUMP_CHUNK, CTL_DUMP_CHUNK, 0),
+	    CTL_OK);
 	assert_int_equal(rh.len, CTL_DUMP_CHUNK);
 	/* Hostile reads: outside RAM, straddling its ends, wrapping, too long, reserved set. */
 	unsigned before = hva_calls;

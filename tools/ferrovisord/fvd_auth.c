@@ -50,6 +50,9 @@ static const struct {
     {FVD_EP_AUDIT, FVD_M_GET, FVD_ROLE_ADMIN},
     {FVD_EP_METRICS, FVD_M_GET, FVD_ROLE_VIEWER},
     {FVD_EP_STATS, FVD_M_GET, FVD_ROLE_VIEWER},
+    {FVD_EP_VM_DUMP, FVD_M_POST, FVD_ROLE_ADMIN},
+    {FVD_EP_DUMPS, FVD_M_GET, FVD_ROLE_ADMIN},
+    {FVD_EP_DUMP, FVD_M_GET, FVD_ROLE_ADMIN},
 };
 
 const char *fvd_role_name(enum fvd_role r)

@@ -7,6 +7,7 @@
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
  *               [--openapi FILE] [--www DIR] [--state-dir DIR] [--tokens FILE]
+ *               [--auto-dump on|off]
  *
  * On its first start (no DIR/tokens.json) it prints "ferrovisord: first admin token: fvt_..."
  * once; then "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
@@ -20,6 +21,7 @@
 
 #include "fvd_audit.h"
 #include "fvd_auth.h"
+#include "fvd_dump.h"
 #include "fvd_http.h"
 #include "fvd_sim.h"
 #include "fvd_www.h"
@@ -31,18 +33,21 @@
 
 static void main_usage(FILE *f)
 {
-	fprintf(f, "usage: ferrovisord [--listen ADDR] [--port N] [--backend sim] "
-	           "[--openapi FILE]\n"
-	           "  --listen ADDR   IPv4 address to serve on (default 127.0.0.1)\n"
-	           "  --port N        TCP port, 0 for any free one (default 8080)\n"
-	           "  --backend sim   simulated host (the control channel backend follows the\n"
-	           "                  control protocol, docs/control-protocol.md)\n"
-	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
-	           "  --www DIR       serve the web dashboard from DIR at / and /ui/\n"
-	           "                  (default " FVD_WWW_DEFAULT_DIR ")\n"
-	           "  --state-dir DIR token store and audit log (DIR/tokens.json, DIR/audit.log);\n"
-	           "                  without it both last only as long as the daemon\n"
-	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n");
+	fprintf(f,
+	        "usage: ferrovisord [--listen ADDR] [--port N] [--backend sim] "
+	        "[--openapi FILE]\n"
+	        "  --listen ADDR   IPv4 address to serve on (default 127.0.0.1)\n"
+	        "  --port N        TCP port, 0 for any free one (default 8080)\n"
+	        "  --backend sim   simulated host (the control channel backend follows the\n"
+	        "                  control protocol, docs/control-protocol.md)\n"
+	        "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
+	        "  --www DIR       serve the web dashboard from DIR at / and /ui/\n"
+	        "                  (default " FVD_WWW_DEFAULT_DIR ")\n"
+	        "  --state-dir DIR token store and audit log (DIR/tokens.json, DIR/audit.log);\n"
+	        "                  without it both last only as long as the daemon\n"
+	        "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n"
+	        "  --auto-dump on|off  write a crash dump of every VM that crashes (default off;\n"
+	        "                  dumps go to DIR/dumps, docs/debugging.md)\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -68,6 +73,7 @@ int main(int argc, char **argv)
 	char first_token[FVD_TOKEN_TEXT];
 	const char *state_dir = NULL, *tokens = NULL;
 	bool first = false;
+	bool auto_dump = false;
 	struct fvd_http_opts o = {.listen = "127.0.0.1", .port = 8080, .openapi = NULL};
 	struct fvd_backend be = {.ops = &fvd_sim_ops, .ctx = &sim};
 	const char *backend = "sim";
@@ -108,6 +114,12 @@ int main(int argc, char **argv)
 			state_dir = v;
 		} else if (strcmp(a, "--tokens") == 0) {
 			tokens = v;
+		} else if (strcmp(a, "--auto-dump") == 0) {
+			if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+				fprintf(stderr, "ferrovisord: --auto-dump '%s': on or off\n", v);
+				return 2;
+			}
+			auto_dump = strcmp(v, "on") == 0;
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);
@@ -143,7 +155,7 @@ int main(int argc, char **argv)
 	}
 
 	if (fvd_auth_init(&auth, state_dir, tokens, first_token, &first) != 0 ||
-	    fvd_audit_open(&audit, state_dir) != 0)
+	    fvd_audit_open(&audit, state_dir) != 0 || fvd_dump_init(state_dir, auto_dump) != 0)
 		return 1;
 	o.auth = &auth;
 	o.audit = &audit;

@@ -24,6 +24,9 @@ enum fvd_endpoint {
 	FVD_EP_AUDIT,     /* /api/v1/audit */
 	FVD_EP_METRICS,   /* /metrics (Prometheus, outside the API prefix) */
 	FVD_EP_STATS,     /* /api/v1/stats */
+	FVD_EP_VM_DUMP,   /* /api/v1/vms/{name}/dump */
+	FVD_EP_DUMPS,     /* /api/v1/dumps */
+	FVD_EP_DUMP,      /* /api/v1/dumps/{id} (id in name) */
 	FVD_EP__COUNT,
 };
 
@@ -37,7 +40,7 @@ enum fvd_method {
 
 struct fvd_route {
 	enum fvd_endpoint ep;
-	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION, FVD_EP_TOKEN */
+	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION, FVD_EP_TOKEN, _DUMP */
 	enum fvd_action action;      /* FVD_EP_VM_ACTION */
 	bool bad_name;               /* the path names a VM with an invalid name */
 };

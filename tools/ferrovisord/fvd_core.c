@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/* ELF core files of a VM (see fvd_core.h). Every field is written little-endian byte by
+ * byte, so the output does not depend on the daemon's own endianness or struct layout. */
+#include "fvd_core.h"
+
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define CORE_EHDR  64u
+#define CORE_PHDR  56u
+#define CORE_ALIGN 4096u
+#define CORE_NOTE_MAX                                                                              \
+	(2u * (12u + 12u + FVD_CORE_PRPSINFO_SIZE + 112u) +                                        \
+	 FVD_DUMP_MAX_VCPUS * (20u + FVD_CORE_PRSTATUS_SIZE + 12u + 12u + 8u + 8u * 12u))
+#define CORE_NT_PRSTATUS 1u
+#define CORE_NT_PRPSINFO 3u
+#define CORE_SIGSEGV     11u
+#define CORE_SIGSTOP     19u
+
+static void core_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void core_put32(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void core_put64(uint8_t *p, uint64_t v)
+{
+	core_put32(p, (uint32_t)v);
+	core_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t core_round(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Appends one note (name padded to 4, descriptor padded to 4) at n[*len]. */
+static void core_note(uint8_t *n, size_t *len, const char *name, uint32_t type, const void *desc,
+                      size_t dlen)
+{
+	size_t nlen = strlen(name) + 1;
+	uint8_t *p = n + *len;
+
+	core_put32(p, (uint32_t)nlen);
+	core_put32(p + 4, (uint32_t)dlen);
+	core_put32(p + 8, type);
+	memset(p + 12, 0, core_round(nlen, 4));
+	memcpy(p + 12, name, nlen);
+	p += 12 + core_round(nlen, 4);
+	memset(p, 0, core_round(dlen, 4));
+	memcpy(p, desc, dlen);
+	*len += 12 + core_round(nlen, 4) + core_round(dlen, 4);
+}
+
+/* The notes of *di into n (room CORE_NOTE_MAX); returns their length. */
+static size_t core_notes(uint8_t *n, const struct fvd_dump_info *di)
+{
+	uint8_t d[FVD_CORE_PRSTATUS_SIZE];
+	size_t len = 0;
+	uint32_t sig = di->state == FVD_VM_CRASHED ? CORE_SIGSEGV : CORE_SIGSTOP;
+
+	/* elf_prpsinfo: pr_pid at 24, pr_fname[16] at 40, pr_psargs[80] at 56. */
+	memset(d, 0, FVD_CORE_PRPSINFO_SIZE);
+	d[0] = di->state == FVD_VM_CRASHED ? 4 : 3; /* pr_state: 4 zombie-like, 3 stopped */
+	d[1] = di->state == FVD_VM_CRASHED ? 'Z' : 'T';
+	core_put32(d + 24, 1);
+	memcpy(d + 40, di->name, strnlen(di->name, 15));
+	snprintf((char *)d + 56, 80, "vm %s (boot %llu)", di->name, (unsigned long long)di->boots);
+	core_note(n, &len, "CORE", CORE_NT_PRPSINFO, d, FVD_CORE_PRPSINFO_SIZE);
+	for (uint32_t i = 0; i < di->nr_vcpus && i < FVD_DUMP_MAX_VCPUS; i++) {
+		const struct fvd_dump_vcpu *v = &di->vcpu[i];
+		/* elf_prstatus: si_signo at 0, pr_cursig at 12, pr_pid at 32, pr_reg at 112. */
+		memset(d, 0, sizeof(d));
+		core_put32(d, sig);
+		core_put16(d + 12, (uint16_t)sig);
+		core_put32(d + 32, v->index + 1);
+		core_put32(d + 36, 1); /* pr_ppid */
+		core_put32(d + 40, 1); /* pr_pgrp */
+		core_put32(d + 44, 1); /* pr_sid */
+		for (unsigned r = 0; r < 32; r++)
+			core_put64(d + 112 + 8 * r, v->reg[r]);
+		core_note(n, &len, "CORE", CORE_NT_PRSTATUS, d, FVD_CORE_PRSTATUS_SIZE);
+		/* The rest of the dump's registers: index, state, then regs 32.. (the CSRs). */
+		uint8_t c[8 + 8 * (FVD_DUMP_NR_REGS - 32)];
+		core_put32(c, v->index);
+		core_put32(c + 4, v->state);
+		for (unsigned r = 32; r < FVD_DUMP_NR_REGS; r++)
+			core_put64(c + 8 + 8 * (r - 32), v->reg[r]);
+		core_note(n, &len, "FERROVISOR", FVD_CORE_NT_FV_VCPU, c, sizeof(c));
+	}
+	char cause[sizeof(di->cause)];
+	snprintf(cause, sizeof(cause), "%s", di->cause);
+	core_note(n, &len, "FERROVISOR", FVD_CORE_NT_FV_CAUSE, cause, strlen(cause) + 1);
+	return len;
+}
+
+static bool core_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Copies a region's RAM to f at off; zero chunks become holes. */
+static int core_copy(FILE *f, uint64_t off, uint64_t gpa, uint64_t size, fvd_core_read_fn rd,
+                     void *ctx)
+{
+	static uint8_t buf[FVD_DUMP_CHUNK];
+
+	for (uint64_t done = 0; done < size;) {
+		size_t n = size - done < FVD_DUMP_CHUNK ? (size_t)(size - done) : FVD_DUMP_CHUNK;
+		int err = rd(ctx, gpa + done, buf, n);
+		if (err)
+			return err;
+		if (!core_zero(buf, n)) {
+			if (fseeko(f, (off_t)(off + done), SEEK_SET) != 0 ||
+			    fwrite(buf, 1, n, f) != n)
+				return FVD_E_IO;
+		}
+		done += n;
+	}
+	return FVD_OK;
+}
+
+int fvd_core_write(FILE *f, const struct fvd_dump_info *di, fvd_core_read_fn rd, void *ctx,
+                   uint64_t *size)
+{
+	static uint8_t notes[CORE_NOTE_MAX];
+	uint8_t hdr[CORE_EHDR + CORE_PHDR * (1 + FVD_DUMP_MAX_REGION)];
+	uint32_t nr = di->nr_regions;
+
+	if (nr > FVD_DUMP_MAX_REGION || di->nr_vcpus > FVD_DUMP_MAX_VCPUS)
+		return FVD_E_INVAL;
+	for (uint32_t i = 0; i < nr; i++) {
+		uint64_t a = di->region[i].gpa, s = di->region[i].size;
+		if (s == 0 || a + s < a)
+			return FVD_E_INVAL;
+		for (uint32_t j = 0; j < i; j++) {
+			uint64_t b = di->region[j].gpa, t = di->region[j].size;
+			if (a < b + t && b < a + s)
+				return FVD_E_INVAL;
+		}
+	}
+	size_t nlen = core_notes(notes, di);
+	size_t hlen = CORE_EHDR + CORE_PHDR * (1 + nr);
+	uint64_t off = core_round(hlen + nlen, CORE_ALIGN);
+
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, "\177ELF", 4);
+	hdr[4] = 2;                /* ELFCLASS64 */
+	hdr[5] = 1;                /* ELFDATA2LSB */
+	hdr[6] = 1;                /* EV_CURRENT */
+	core_put16(hdr + 16, 4);   /* ET_CORE */
+	core_put16(hdr + 18, 243); /* EM_RISCV */
+	core_put32(hdr + 20, 1);
+	core_put64(hdr + 32, CORE_EHDR); /* e_phoff */
+	core_put16(hdr + 52, CORE_EHDR);
+	core_put16(hdr + 54, CORE_PHDR);
+	core_put16(hdr + 56, (uint16_t)(1 + nr));
+	uint8_t *ph = hdr + CORE_EHDR;
+	core_put32(ph, 4); /* PT_NOTE */
+	core_put64(ph + 8, hlen);
+	core_put64(ph + 32, nlen);
+	core_put64(ph + 40, nlen);
+	core_put64(ph + 48, 4);
+	for (uint32_t i = 0; i < nr; i++) {
+		ph += CORE_PHDR;
+		core_put32(ph, 1);     /* PT_LOAD */
+		core_put32(ph + 4, 7); /* RWX: the guest's RAM, whatever it holds */
+		core_put64(ph + 8, off);
+		core_put64(ph + 16, di->region[i].gpa);
+		core_put64(ph + 24, di->region[i].gpa);
+		core_put64(ph + 32, di->region[i].size);
+		core_put64(ph + 40, di->region[i].size);
+		core_put64(ph + 48, CORE_ALIGN);
+		off = core_round(off + di->region[i].size, CORE_ALIGN);
+	}
+	if (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hlen, f) != hlen ||
+	    fwrite(notes, 1, nlen, f) != nlen)
+		return FVD_E_IO;
+	off = core_round(hlen + nlen, CORE_ALIGN);
+	for (uint32_t i = 0; i < nr; i++) {
+		int err = core_copy(f, off, di->region[i].gpa, di->region[i].size, rd, ctx);
+		if (err)
+			return err;
+		off = core_round(off + di->region[i].size, CORE_ALIGN);
+	}
+	/* The file ends at the last byte of RAM even when that byte is a hole. */
+	uint64_t last = off;
+	if (nr)
+		last =
+		    off - core_round(di->region[nr - 1].size, CORE_ALIGN) + di->region[nr - 1].size;
+	if (fflush(f) != 0 || ftruncate(fileno(f), (off_t)last) != 0)
+		return FVD_E_IO;
+	*size = last;
+	return FVD_OK;
+}
