@@ -33,21 +33,19 @@
 
 static void main_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: ferrovisord [--listen ADDR] [--port N] [--backend sim] "
-	        "[--openapi FILE]\n"
-	        "  --listen ADDR   IPv4 address to serve on (default 127.0.0.1)\n"
-	        "  --port N        TCP port, 0 for any free one (default 8080)\n"
-	        "  --backend sim   simulated host (the control channel backend follows the\n"
-	        "                  control protocol, docs/control-protocol.md)\n"
-	        "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
-	        "  --www DIR       serve the web dashboard from DIR at / and /ui/\n"
-	        "                  (default " FVD_WWW_DEFAULT_DIR ")\n"
-	        "  --state-dir DIR token store and audit log (DIR/tokens.json, DIR/audit.log);\n"
-	        "                  without it both last only as long as the daemon\n"
-	        "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n"
-	        "  --auto-dump on|off  write a crash dump of every VM that crashes (default off;\n"
-	        "                  dumps go to DIR/dumps, docs/debugging.md)\n");
+	fprintf(f, "usage: ferrovisord [--listen ADDR] [--port N] [--backend sim] "
+	           "[--openapi FILE]\n"
+	           "  --listen ADDR   IPv4 address to serve on (default 127.0.0.1)\n"
+	           "  --port N        TCP port, 0 for any free one (default 8080)\n"
+	           "  --backend sim   simulated host (the control channel backend follows the\n"
+	           "                  control protocol, docs/control-protocol.md)\n"
+	           "  --openapi FILE  serve FILE at /api/v1/openapi.yaml\n"
+	           "  --www DIR       serve the web dashboard from DIR at / and /ui/\n"
+	           "                  (default " FVD_WWW_DEFAULT_DIR ")\n"
+	           "  --state-dir DIR token store and audit log (DIR/tokens.json, DIR/audit.log);\n"
+	           "                  without it both last only as long as the daemon\n"
+	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n");
+	fprintf(f, "  --auto-dump on|off  dump every VM that crashes to DIR/dumps (default off)\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
