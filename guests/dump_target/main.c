@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dump_target: the guest the crash-dump test dumps (built with symbols,
+ * build/guests/dump_target.elf). The boot hart starts the second hart, which
+ * spins in dump_spin() counting in dump_spins; then it stores DUMP_MAGIC in
+ * dump_magic, prints "dump_target: magic 0x... at 0x...", and panics three calls
+ * deep: guest_main -> dump_level1 -> dump_level2 -> dump_level3 -> dump_panic,
+ * which asks SBI SRST for a shutdown with reason "system failure". Ferrovisor
+ * keeps the VM as crashed, with its RAM and registers, for a dump; the test opens
+ * the dump with gdb and expects that call chain and the magic value.
+ */
+#include <stdint.h>
+
+#include "plat.h"
+#include "printf.h"
+#include "sbi.h"
+#include "smp.h"
+
+#define DUMP_MAGIC 0xfe77d0c5c0ffee42ull
+
+volatile uint64_t dump_magic;
+volatile uint64_t dump_spins;
+volatile uint64_t
+    dump_release; /* never set: the panic does not return, yet may (for the compiler) */
+
+void dump_spin(unsigned long hartid, unsigned long opaque);
+void dump_panic(const char *why);
+void dump_level1(uint64_t v);
+void dump_level2(uint64_t v);
+void dump_level3(uint64_t v);
+
+void dump_spin(unsigned long hartid, unsigned long opaque)
+{
+	(void)hartid;
+	(void)opaque;
+	for (;;)
+		dump_spins++;
+}
+
+__attribute__((noinline)) void dump_panic(const char *why)
+{
+	printf("dump_target: panic: %s\n", why);
+	sbi_ecall(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN, SBI_SRST_REASON_FAILURE, 0, 0, 0, 0);
+	printf("dump_target: still alive after the shutdown call\n");
+	while (!dump_release)
+		;
+}
+
+/* The empty asm after each call keeps it a call (no tail call): every level has a frame. */
+__attribute__((noinline)) void dump_level3(uint64_t v)
+{
+	dump_magic = v;
+	printf("dump_target: magic 0x%lx at 0x%lx\n", (unsigned long)dump_magic,
+	       (unsigned long)(uintptr_t)&dump_magic);
+	dump_panic("level 3 reached");
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void dump_level2(uint64_t v)
+{
+	dump_level3(v ^ 0x1111);
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void dump_level1(uint64_t v)
+{
+	dump_level2(v ^ 0x2222);
+	__asm__ volatile("" ::: "memory");
+}
+
+void guest_main(unsigned long hartid, unsigned long dtb)
+{
+	(void)dtb;
+	long other = smp_find_other_hart(hartid);
+	if (other >= 0)
+		smp_start_hart((unsigned long)other, dump_spin, 0);
+	/* The second hart counts before the crash: its frame is dump_spin in the dump. */
+	while (other >= 0 && dump_spins < 1000)
+		;
+	printf("dump_target: hart %lu crashing three calls deep\n", hartid);
+	dump_level1(DUMP_MAGIC ^ 0x1111 ^ 0x2222);
+	__asm__ volatile("" ::: "memory");
+}
