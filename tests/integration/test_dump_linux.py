@@ -69,6 +69,7 @@ def test_crash_dump_backtrace():
         rc, out, err = _cli(base, token, "vm", "dump", "dumpee", "-o", core)
         took = time.monotonic() - t0
         assert rc == 0, (out, err)
+        print(f"FV-INFO dump of 4 MiB + 2 vCPUs through the service VM: {took:.1f} s", flush=True)
         assert "of the crashed VM" in out and "system failure" in out, out
         assert os.path.getsize(core) >= 4 << 20
         notes = _notes(core)
@@ -85,7 +86,6 @@ def test_crash_dump_backtrace():
         # A RAM word read from the core equals the value the guest wrote.
         m = re.search(r"^\$1 = (0x[0-9a-f]+)", text, re.M)
         assert m and int(m.group(1), 16) == magic, text
-        print(f"FV-INFO dump of 4 MiB + 2 vCPUs through the service VM: {took:.1f} s")
 
         # A running VM: paused for the dump, running (and beating) after it.
         n = heartbeat(q, "hello", 30)
