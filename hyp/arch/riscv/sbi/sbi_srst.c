@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * SBI System Reset extension (EID "SRST"), SBI spec v3.0 chapter 10.
- * "System" is the calling VM: shutdown stops it, reboot restarts it with
- * fresh memory and images; other VMs are not affected.
+ * "System" is the calling VM: shutdown stops it (as crashed when the reason is a
+ * system failure, so it can be dumped), reboot restarts it with fresh memory and
+ * images; other VMs are not affected.
  */
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
