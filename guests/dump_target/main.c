@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * dump_target: the guest the crash-dump test dumps (built with symbols,
- * build/guests/dump_target.elf). The boot hart starts the second hart, which
- * spins in dump_spin() counting in dump_spins; then it stores DUMP_MAGIC in
- * dump_magic, prints "dump_target: magic 0x... at 0x...", and panics three calls
- * deep: guest_main -> dump_level1 -> dump_level2 -> dump_level3 -> dump_panic,
+ * build/guests/dump_target.elf). The boot hart starts the second hart and spins
+ * in dump_spin() counting in dump_spins; the second hart (the boot hart itself
+ * when there is no other) stores DUMP_MAGIC in dump_magic, prints
+ * "dump_target: magic 0x... at 0x...", and panics three calls deep:
+ * dump_crasher -> dump_level1 -> dump_level2 -> dump_level3 -> dump_panic,
  * which asks SBI SRST for a shutdown with reason "system failure". Ferrovisor
  * keeps the VM as crashed, with its RAM and registers, for a dump; the test opens
  * the dump with gdb and expects that call chain and the magic value.
@@ -24,12 +25,13 @@ volatile uint64_t
     dump_release; /* never set: the panic does not return, yet may (for the compiler) */
 
 void dump_spin(unsigned long hartid, unsigned long opaque);
+void dump_crasher(unsigned long hartid, unsigned long opaque);
 void dump_panic(const char *why);
 void dump_level1(uint64_t v);
 void dump_level2(uint64_t v);
 void dump_level3(uint64_t v);
 
-void dump_spin(unsigned long hartid, unsigned long opaque)
+__attribute__((noinline)) void dump_spin(unsigned long hartid, unsigned long opaque)
 {
 	(void)hartid;
 	(void)opaque;
@@ -68,16 +70,25 @@ __attribute__((noinline)) void dump_level1(uint64_t v)
 	__asm__ volatile("" ::: "memory");
 }
 
-void guest_main(unsigned long hartid, unsigned long dtb)
+void dump_crasher(unsigned long hartid, unsigned long opaque)
 {
-	(void)dtb;
-	long other = smp_find_other_hart(hartid);
-	if (other >= 0)
-		smp_start_hart((unsigned long)other, dump_spin, 0);
-	/* The second hart counts before the crash: its frame is dump_spin in the dump. */
-	while (other >= 0 && dump_spins < 1000)
+	(void)opaque;
+	/* The other hart counts first: its frame is dump_spin in the dump. */
+	while (dump_spins < 1000)
 		;
 	printf("dump_target: hart %lu crashing three calls deep\n", hartid);
 	dump_level1(DUMP_MAGIC ^ 0x1111 ^ 0x2222);
 	__asm__ volatile("" ::: "memory");
+}
+
+void guest_main(unsigned long hartid, unsigned long dtb)
+{
+	(void)dtb;
+	long other = smp_find_other_hart(hartid);
+	if (other >= 0) {
+		smp_start_hart((unsigned long)other, dump_crasher, 0);
+		dump_spin(hartid, 0);
+	}
+	dump_spins = 1000;
+	dump_crasher(hartid, 0);
 }

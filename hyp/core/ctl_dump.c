@@ -69,7 +69,13 @@ uint32_t ctl_dump_info(uint8_t *out, struct vm *vm, uint32_t *len)
 	ctl_put64(out + n, vm->ram_gpa);
 	ctl_put64(out + n + 8, vm->ram_size);
 	n += sizeof(struct ctl_dump_region);
-	for (unsigned i = 0; i < vm->nr_vcpus && i < VM_MAX_VCPUS; i++) {
+	/* The vCPU that crashed the VM first (gdb's current thread), then the others in order. */
+	unsigned first =
+	    vm->state == VM_CRASHED && vm->crash_vcpu1 && vm->crash_vcpu1 <= vm->nr_vcpus
+	        ? vm->crash_vcpu1 - 1
+	        : 0;
+	for (unsigned k = 0; k < vm->nr_vcpus && k < VM_MAX_VCPUS; k++) {
+		unsigned i = k == 0 ? first : (k <= first ? k - 1 : k);
 		const struct vcpu *v = vm->vcpus[i];
 		uint64_t reg[CTL_DUMP_NR_REGS];
 		memset(reg, 0, sizeof(reg));

@@ -716,7 +716,17 @@ static void test_dump(void **state)
 	const uint8_t *v1 = rp + 168 + 8 + 8 * CTL_DUMP_NR_REGS;
 	assert_int_equal(ctl_get32(v1), 1);
 	assert_int_equal(ctl_get64(v1 + 8 + 8 * CTL_DUMP_R_VSATP), (1ull << 32) | CTL_DUMP_R_VSATP);
+	assert_int_equal(ctl_get32(rp + 168), 0); /* no crashing vCPU known: in order */
 	assert_int_equal(call(CTL_T_DUMP_INFO, "hello", 5), CTL_E_TRUNCATED);
+	/* vCPU 1 crashed the VM: it is listed first, then vCPU 0. */
+	vm->crash_vcpu1 = 2;
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_OK);
+	assert_int_equal(ctl_get32(rp + 168), 1);
+	assert_int_equal(ctl_get64(rp + 168 + 8), 1ull << 32); /* its pc */
+	assert_int_equal(ctl_get32(v1), 0);
+	vm->crash_vcpu1 = 9; /* out of range: ignored */
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_OK);
+	assert_int_equal(ctl_get32(rp + 168), 0);
 	/* Reads: exact bytes, the last byte of RAM included. */
 	assert_int_equal(dump_read("hello", 0x80000000 + 100, 4, 0), CTL_OK);
 	assert_int_equal(rh.len, 4);
