@@ -433,7 +433,8 @@ enum ctl_dump_reg {
 	CTL_DUMP_R_STVAL,
 };
 
-struct ctl_dump_info { /* then nr_regions x ctl_dump_region, nr_vcpus x ctl_dump_vcpu */
+struct ctl_dump_info { /* then nr_regions x ctl_dump_region, nr_vcpus x ctl_dump_vcpu
+	                * (the vCPU that crashed the VM first, if known; then index order) */
 	uint32_t id;
 	uint32_t state; /* enum ctl_vm_state */
 	uint32_t nr_vcpus;
