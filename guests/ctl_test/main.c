@@ -274,7 +274,7 @@ static long dump_read(uint64_t gpa, uint32_t len, uint32_t reserved)
 static void suite_dump(void)
 {
 	test_check_eq("ctl.dump_info.stopped", call_vm(CTL_T_DUMP_INFO, WITNESS), CTL_OK);
-	test_check_eq("ctl.dump_info.len", last.len, 152 + 16 + 360);
+	test_check_eq("ctl.dump_info.len", last.len, 152 + 16 + 8 + 8 * CTL_DUMP_NR_REGS);
 	test_check_eq("ctl.dump_info.state", ctl_get32(last_pl + 4), CTL_VM_STOPPED);
 	test_check_eq("ctl.dump_info.vcpus", ctl_get32(last_pl + 8), 1);
 	test_check(name_is(last_pl + 24, WITNESS), "ctl.dump_info.name");

@@ -413,7 +413,7 @@ struct ctl_ev_console { /* followed by len data bytes */
  * E_BUSY while a paused vCPU has not yet left its CPU).
  */
 #define CTL_DUMP_CHUNK   CTL_MAX_PAYLOAD /* RAM bytes in one DUMP_READ at most */
-#define CTL_DUMP_NR_REGS 44u             /* pc, x1..x31, then the CTL_DUMP_R_* CSRs */
+#define CTL_DUMP_NR_REGS 77u             /* pc, x1..x31, the CTL_DUMP_R_* CSRs, f0..f31, fcsr */
 
 /* Index of each register in ctl_dump_vcpu.reg. */
 enum ctl_dump_reg {
@@ -431,6 +431,8 @@ enum ctl_dump_reg {
 	CTL_DUMP_R_HSTATUS,
 	CTL_DUMP_R_SCAUSE,
 	CTL_DUMP_R_STVAL,
+	CTL_DUMP_R_F0 = 44, /* f0..f31 at 44..75 (raw 64-bit contents) */
+	CTL_DUMP_R_FCSR = 76,
 };
 
 struct ctl_dump_info { /* then nr_regions x ctl_dump_region, nr_vcpus x ctl_dump_vcpu

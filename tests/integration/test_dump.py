@@ -73,13 +73,18 @@ def test_sim_dump_opens_in_gdb():
         assert _req(base, "GET", "/vms/alpha", d.token)[1]["state"] == "running"
         assert os.path.isfile(os.path.join(tmp, "dumps", "alpha-1.core"))
         notes = _notes(core)
-        assert notes.count("NT_PRSTATUS") == 2 and "NT_PRPSINFO" in notes, notes
+        assert notes.count("NT_PRSTATUS") == 2 and "NT_PRPSINFO" in notes and notes.count("NT_FPREGSET") == 2, notes
         assert re.search(r"LOAD\s+0x0*1000\s+0x0*80000000\s+0x0*80000000", notes), notes
         text = _gdb(core, "info threads", "thread 1", "info registers pc",
-                    "thread 2", "info registers pc", "x/2bx 0x80000100")
+                    "thread 2", "info registers pc", "x/2bx 0x80000100",
+                    "info registers ft0 fcsr")
         assert "LWP 1" in text and "LWP 2" in text, text
         pcs = re.findall(r"^pc\s+(0x[0-9a-f]+)", text, re.M)
         assert pcs == ["0x80001000", "0x80002000"], text
+        # FP registers (NT_PRFPREG): the simulation's reg r of vCPU i is (i + 1) << 32 | r,
+        # f0 being reg 44 and fcsr reg 76 (thread 2 = vCPU 1 is current now).
+        assert re.search(r"^ft0 .*\(raw 0x000000020000002c\)", text, re.M), text
+        assert re.search(r"^fcsr\s+0x4c\s", text, re.M), text
         # The simulation's RAM byte at a is ((a >> 3) ^ vm id) & 0xff.
         m = re.search(r"0x80000100:\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)", text)
         assert m, text

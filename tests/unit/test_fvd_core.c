@@ -110,6 +110,7 @@ static void test_core_layout(void **state)
 	assert_memory_equal(b, "\177ELF\2\1\1", 7);
 	assert_int_equal(rd16(b + 16), 4);   /* ET_CORE */
 	assert_int_equal(rd16(b + 18), 243); /* EM_RISCV */
+	assert_int_equal(rd32(b + 48), 5);   /* RVC, double-float ABI: gdb reads FP regs */
 	assert_int_equal(rd64(b + 32), 64);
 	assert_int_equal(rd16(b + 54), 56);
 	assert_int_equal(rd16(b + 56), 3);
@@ -137,7 +138,7 @@ static void test_core_layout(void **state)
 	}
 	/* Notes: PRPSINFO, then PRSTATUS + FERROVISOR per vCPU, then the cause. */
 	const uint8_t *n = b + noff, *end = b + noff + nsz;
-	unsigned prstatus = 0, fv = 0, psinfo = 0, cause = 0;
+	unsigned prstatus = 0, fv = 0, psinfo = 0, cause = 0, fp = 0;
 	while (n < end) {
 		uint32_t namesz = rd32(n), descsz = rd32(n + 4), type = rd32(n + 8);
 		const char *name = (const char *)n + 12;
@@ -150,6 +151,13 @@ static void test_core_layout(void **state)
 				assert_int_equal(rd64(d + 112 + 8 * r),
 				                 0x1000ull * (prstatus + 1) + r);
 			prstatus++;
+		} else if (strcmp(name, "CORE") == 0 && type == 2) {
+			assert_int_equal(descsz, FVD_CORE_PRFPREG_SIZE);
+			assert_int_equal(fp + 1, prstatus); /* right after its vCPU's PRSTATUS */
+			for (unsigned r = 0; r < 32; r++)
+				assert_int_equal(rd64(d + 8 * r), 0x1000ull * (fp + 1) + 44 + r);
+			assert_int_equal(rd32(d + 256), (uint32_t)(0x1000ull * (fp + 1) + 76));
+			fp++;
 		} else if (strcmp(name, "CORE") == 0 && type == 3) {
 			assert_int_equal(descsz, FVD_CORE_PRPSINFO_SIZE);
 			assert_string_equal((const char *)d + 40, "crashy");
@@ -169,6 +177,7 @@ static void test_core_layout(void **state)
 	}
 	assert_ptr_equal(n, end);
 	assert_int_equal(prstatus, 2);
+	assert_int_equal(fp, 2);
 	assert_int_equal(fv, 2);
 	assert_int_equal(psinfo, 1);
 	assert_int_equal(cause, 1);

@@ -99,9 +99,10 @@ struct fvd_sched_req {
 /*
  * Crash dumps (fvd_dump.h): what a dump of a quiet VM (stopped, crashed, or paused) holds
  * besides its RAM. Registers per vCPU in the order of the control protocol (ctl_proto.h
- * enum ctl_dump_reg): pc, x1..x31, then VS CSRs and the last trap into the hypervisor.
+ * enum ctl_dump_reg): pc, x1..x31, VS CSRs and the last trap into the hypervisor (32..43),
+ * f0..f31 (44..75), fcsr (76).
  */
-#define FVD_DUMP_NR_REGS    44
+#define FVD_DUMP_NR_REGS    77
 #define FVD_DUMP_MAX_VCPUS  8
 #define FVD_DUMP_MAX_REGION 4
 #define FVD_DUMP_CHUNK      8192 /* bytes one dump_read may ask for */

@@ -12,8 +12,11 @@
 #define CORE_ALIGN 4096u
 #define CORE_NOTE_MAX                                                                              \
 	(2u * (12u + 12u + FVD_CORE_PRPSINFO_SIZE + 112u) +                                        \
-	 FVD_DUMP_MAX_VCPUS * (20u + FVD_CORE_PRSTATUS_SIZE + 12u + 12u + 8u + 8u * 12u))
+	 FVD_DUMP_MAX_VCPUS * (20u + FVD_CORE_PRSTATUS_SIZE + 20u + FVD_CORE_PRFPREG_SIZE + 12u +  \
+	                       12u + 8u + 8u * CORE_NR_CSRS))
+#define CORE_NR_CSRS     12u /* regs 32..43 of the dump: VS CSRs and the last trap */
 #define CORE_NT_PRSTATUS 1u
+#define CORE_NT_PRFPREG  2u
 #define CORE_NT_PRPSINFO 3u
 #define CORE_SIGSEGV     11u
 #define CORE_SIGSTOP     19u
@@ -87,12 +90,18 @@ static size_t core_notes(uint8_t *n, const struct fvd_dump_info *di)
 		for (unsigned r = 0; r < 32; r++)
 			core_put64(d + 112 + 8 * r, v->reg[r]);
 		core_note(n, &len, "CORE", CORE_NT_PRSTATUS, d, FVD_CORE_PRSTATUS_SIZE);
-		/* The rest of the dump's registers: index, state, then regs 32.. (the CSRs). */
-		uint8_t c[8 + 8 * (FVD_DUMP_NR_REGS - 32)];
+		/* elf_fpregset_t as Linux riscv64 writes the D extension: f0..f31, fcsr (u32). */
+		memset(d, 0, FVD_CORE_PRFPREG_SIZE);
+		for (unsigned r = 0; r < 32; r++)
+			core_put64(d + 8 * r, v->reg[44 + r]);
+		core_put32(d + 256, (uint32_t)v->reg[76]);
+		core_note(n, &len, "CORE", CORE_NT_PRFPREG, d, FVD_CORE_PRFPREG_SIZE);
+		/* What Linux's layouts have no room for: index, state, then regs 32..43. */
+		uint8_t c[8 + 8 * CORE_NR_CSRS];
 		core_put32(c, v->index);
 		core_put32(c + 4, v->state);
-		for (unsigned r = 32; r < FVD_DUMP_NR_REGS; r++)
-			core_put64(c + 8 + 8 * (r - 32), v->reg[r]);
+		for (unsigned r = 0; r < CORE_NR_CSRS; r++)
+			core_put64(c + 8 + 8 * r, v->reg[32 + r]);
 		core_note(n, &len, "FERROVISOR", FVD_CORE_NT_FV_VCPU, c, sizeof(c));
 	}
 	char cause[sizeof(di->cause)];
@@ -161,6 +170,8 @@ int fvd_core_write(FILE *f, const struct fvd_dump_info *di, fvd_core_read_fn rd,
 	core_put16(hdr + 16, 4);   /* ET_CORE */
 	core_put16(hdr + 18, 243); /* EM_RISCV */
 	core_put32(hdr + 20, 1);
+	/* e_flags: RVC and the double-float ABI, so gdb reads the FP registers (.reg2). */
+	core_put32(hdr + 48, 0x5);
 	core_put64(hdr + 32, CORE_EHDR); /* e_phoff */
 	core_put16(hdr + 52, CORE_EHDR);
 	core_put16(hdr + 54, CORE_PHDR);

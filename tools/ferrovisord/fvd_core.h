@@ -4,7 +4,8 @@
  * `gdb-multiarch guest.elf core`. Layout (docs/debugging.md "Crash dumps"):
  *   ELF64 header, ET_CORE, EM_RISCV, little-endian;
  *   PT_NOTE: NT_PRPSINFO (the VM's name), one NT_PRSTATUS per vCPU in the riscv64 Linux
- *     elf_prstatus layout (376 bytes: pr_pid = vCPU index + 1, pr_reg = pc, x1..x31), and
+ *     elf_prstatus layout (376 bytes: pr_pid = vCPU index + 1, pr_reg = pc, x1..x31) and
+ *     one NT_PRFPREG (f0..f31, fcsr as the D extension's state), and
  *     "FERROVISOR" notes with what Linux's layout has no room for (the VS CSRs, the cause);
  *   one PT_LOAD per RAM region at its guest physical address (p_vaddr = p_paddr = GPA:
  *     right for code that runs with satp bare, as bare-metal guests do).
@@ -21,6 +22,7 @@
 
 #define FVD_CORE_PRSTATUS_SIZE 376u        /* sizeof(struct elf_prstatus), Linux riscv64 */
 #define FVD_CORE_PRPSINFO_SIZE 136u        /* sizeof(struct elf_prpsinfo), Linux riscv64 */
+#define FVD_CORE_PRFPREG_SIZE  264u        /* f0..f31, fcsr: struct __riscv_d_ext_state */
 #define FVD_CORE_NT_FV_VCPU    0x46560001u /* "FERROVISOR": index, state, CSRs of a vCPU */
 #define FVD_CORE_NT_FV_CAUSE   0x46560002u /* "FERROVISOR": the crash cause, NUL-terminated */
 

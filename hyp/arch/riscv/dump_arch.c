@@ -2,8 +2,8 @@
 /*
  * A stopped vCPU's registers for a crash dump (core/arch.h, arch_vcpu_dump_regs). The
  * world switch saved the GPRs and the trap CSRs in ctx on the guest's last exit, and the
- * VS CSRs went to v->arch.csr when the vCPU was put: both are current once the vCPU is
- * off its CPU, which the caller (ctl_dump.c) checks.
+ * VS CSRs went to v->arch.csr and the FP registers to v->arch.fp when the vCPU was put:
+ * all are current once the vCPU is off its CPU, which the caller (ctl_dump.c) checks.
  */
 #include "core/arch.h"
 #include "core/ctl_proto.h"
@@ -28,4 +28,7 @@ void arch_vcpu_dump_regs(const struct vcpu *v, uint64_t *reg)
 	reg[CTL_DUMP_R_HSTATUS] = ctx->hstatus;
 	reg[CTL_DUMP_R_SCAUSE] = ctx->scause;
 	reg[CTL_DUMP_R_STVAL] = ctx->stval;
+	for (unsigned i = 0; i < 32; i++)
+		reg[CTL_DUMP_R_F0 + i] = v->arch.fp.f[i];
+	reg[CTL_DUMP_R_FCSR] = v->arch.fp.fcsr;
 }
