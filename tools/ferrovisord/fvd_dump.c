@@ -21,18 +21,14 @@
 
 static char dump_dir[4096];
 static bool dump_auto;
+static bool dump_temp; /* dump_dir is a temporary directory: fvd_dump_fini removes it */
 
 int fvd_dump_init(const char *state_dir, bool auto_dump)
 {
 	dump_auto = auto_dump;
 	if (!state_dir) {
-		char tmpl[] = "/tmp/ferrovisord-dumps-XXXXXX";
-		if (!mkdtemp(tmpl)) {
-			fprintf(stderr, "ferrovisord: dump directory: %s\n", strerror(errno));
-			return -1;
-		}
-		snprintf(dump_dir, sizeof(dump_dir), "%s", tmpl);
-		printf("ferrovisord: no --state-dir: dumps go to %s (not kept)\n", dump_dir);
+		/* Made at the first dump (dump_ensure_dir): most daemons never write one. */
+		dump_dir[0] = '\0';
 		return 0;
 	}
 	if ((size_t)snprintf(dump_dir, sizeof(dump_dir), "%s/dumps", state_dir) >=
@@ -45,6 +41,43 @@ int fvd_dump_init(const char *state_dir, bool auto_dump)
 		return -1;
 	}
 	return 0;
+}
+
+/* A daemon without --state-dir: a private temporary directory, made at the first dump. */
+static int dump_ensure_dir(void)
+{
+	char tmpl[] = "/tmp/ferrovisord-dumps-XXXXXX";
+
+	if (dump_dir[0])
+		return FVD_OK;
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "ferrovisord: dump directory: %s\n", strerror(errno));
+		return FVD_E_IO;
+	}
+	snprintf(dump_dir, sizeof(dump_dir), "%s", tmpl);
+	dump_temp = true;
+	printf("ferrovisord: no --state-dir: dumps go to %s (not kept)\n", dump_dir);
+	return FVD_OK;
+}
+
+void fvd_dump_fini(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[4400];
+
+	if (!dump_temp || !(d = opendir(dump_dir)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dump_dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dump_dir);
+	dump_temp = false;
+	dump_dir[0] = '\0';
 }
 
 /* The seq of a dump file name "<vm>-<seq>.json", 0 if it is not one. */
@@ -201,6 +234,9 @@ int fvd_dump_create(struct fvd_backend *be, const char *name, struct fvd_dump_me
 		return FVD_E_DENIED;
 	if (vm.state == FVD_VM_CREATING || vm.state == FVD_VM_STOPPING)
 		return FVD_E_STATE;
+	err = dump_ensure_dir();
+	if (err)
+		return err;
 	if (vm.state == FVD_VM_RUNNING) {
 		err = be->ops->vm_action(be->ctx, name, FVD_ACT_PAUSE);
 		if (err)
@@ -288,6 +324,8 @@ int fvd_dump_list(struct fvd_dump_meta *out, size_t max, size_t *n)
 	size_t k = 0;
 
 	*n = 0;
+	if (!dump_dir[0])
+		return FVD_OK; /* no dump written yet (no --state-dir) */
 	if (!d)
 		return FVD_E_IO;
 	while ((e = readdir(d)) != NULL) {
@@ -309,7 +347,7 @@ int fvd_dump_open(const char *id, int *fd, uint64_t *size, struct fvd_dump_meta 
 	char fname[48], path[4200];
 	struct stat st;
 
-	if (!fvd_route_valid_name(id, strlen(id)))
+	if (!dump_dir[0] || !fvd_route_valid_name(id, strlen(id)))
 		return FVD_E_NOTFOUND;
 	snprintf(fname, sizeof(fname), "%s.json", id);
 	if (!dump_read_meta(fname, meta) || strcmp(meta->id, id) != 0)

@@ -26,9 +26,13 @@ struct fvd_dump_meta {
 	uint32_t vcpus;
 };
 
-/* Where dumps go: state_dir/dumps (created), or a temporary directory for NULL. With
+/* Where dumps go: state_dir/dumps (created), or for NULL a temporary directory made at the
+ * first dump. With
  * auto_dump, fvd_dump_on_crash writes a dump of every VM that crashes. 0 or -1 (said why). */
 int fvd_dump_init(const char *state_dir, bool auto_dump);
+
+/* At exit: removes the temporary directory of a daemon without --state-dir, if one was made. */
+void fvd_dump_fini(void);
 
 /*
  * Dumps VM @name now: a running VM is paused for the time of the dump and resumed

@@ -181,5 +181,6 @@ int main(int argc, char **argv)
 	sigwait(&set, &sig);
 	printf("ferrovisord: signal %d, stopping\n", sig);
 	fvd_http_stop(h);
+	fvd_dump_fini();
 	return 0;
 }
