@@ -225,11 +225,72 @@ static void test_core_refusals(void **state)
 	free(b);
 }
 
+/* A guest with Sv39 paging: its tables in 64 KiB of RAM at 0x80000000. */
+static uint8_t pt_ram[64 << 10];
+
+static int pt_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	(void)ctx;
+	memcpy(buf, pt_ram + (gpa - 0x80000000), len);
+	return 0;
+}
+
+static void pt_set(uint64_t pa, uint64_t pte)
+{
+	for (int i = 0; i < 8; i++)
+		pt_ram[pa - 0x80000000 + i] = (uint8_t)(pte >> (8 * i));
+}
+
+#define PT_PTR(pa)  ((((pa) >> 12) << 10) | 1)   /* V: a pointer to the next table */
+#define PT_LEAF(pa) ((((pa) >> 12) << 10) | 0xf) /* V R W X */
+
+static void test_core_kernel_segments(void **state)
+{
+	(void)state;
+	struct fvd_dump_info di;
+	memset(&di, 0, sizeof(di));
+	memset(pt_ram, 0, sizeof(pt_ram));
+	for (size_t i = 0x4000; i < 0x6000; i++)
+		pt_ram[i] = (uint8_t)(i * 7 + 1);
+	pt_set(0x80000000 + 8 * 258, PT_PTR(0x80001000)); /* VA 0xffffffc080000000.. */
+	pt_set(0x80001000 + 8 * 1, PT_PTR(0x80002000));   /* + 2 MiB */
+	pt_set(0x80002000 + 8 * 3, PT_LEAF(0x80004000));  /* + 3 pages: two contiguous pages */
+	pt_set(0x80002000 + 8 * 4, PT_LEAF(0x80005000));
+	pt_set(0x80002000 + 8 * 5, (((0x80006000ull >> 12) << 10) | 0x5)); /* W without R */
+	pt_set(0x80000000 + 8 * 2, PT_LEAF(0x80000000));                   /* lower half */
+	pt_set(0x80000000 + 8 * 300, PT_PTR(0x90000000));                  /* table not in RAM */
+	pt_set(0x80000000 + 8 * 301, PT_LEAF(0x90000000)); /* a gigapage outside RAM */
+	strcpy(di.name, "paged");
+	di.state = FVD_VM_PAUSED;
+	di.nr_regions = 1;
+	di.region[0].gpa = 0x80000000;
+	di.region[0].size = sizeof(pt_ram);
+	di.nr_vcpus = 2;
+	di.vcpu[0].reg[39] = (8ull << 60) | (0x80000000 >> 12); /* vsatp: Sv39 */
+	di.vcpu[1].reg[39] = di.vcpu[0].reg[39];                /* the same tables: once */
+	FILE *f = tmpfile();
+	uint64_t size;
+	assert_int_equal(fvd_core_write(f, &di, pt_read, NULL, &size), 0);
+	uint8_t *b = malloc(size);
+	rewind(f);
+	assert_int_equal(fread(b, 1, size, f), size);
+	fclose(f);
+	assert_int_equal(rd16(b + 56), 3); /* note, RAM, one kernel run */
+	const uint8_t *ram = b + 64 + 56, *va = b + 64 + 2 * 56;
+	assert_int_equal(rd64(va + 16), 0xffffffc080203000ull);
+	assert_int_equal(rd64(va + 24), 0x80004000);
+	assert_int_equal(rd64(va + 32), 0x2000);
+	assert_int_equal(rd64(va + 8), rd64(ram + 8) + 0x4000); /* the RAM's own bytes */
+	assert_memory_equal(b + rd64(va + 8), pt_ram + 0x4000, 0x2000);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_core_layout),
 	    cmocka_unit_test(test_core_refusals),
+	    cmocka_unit_test(test_core_kernel_segments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
  * byte, so the output does not depend on the daemon's own endianness or struct layout. */
 #include "fvd_core.h"
 
+#include "fvd_core_va.h"
+
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -139,18 +141,75 @@ static int core_copy(FILE *f, uint64_t off, uint64_t gpa, uint64_t size, fvd_cor
 	return FVD_OK;
 }
 
+/* Page-table entries read back from the RAM already in the file (fvd_core_va.h). */
+struct core_ram {
+	int fd;
+	const struct fvd_dump_info *di;
+	const uint64_t *off; /* file offset of each region */
+};
+
+static int core_pte(void *ctx, uint64_t pa, uint64_t *pte)
+{
+	const struct core_ram *r = ctx;
+	uint8_t b[8] = {0};
+
+	for (uint32_t i = 0; i < r->di->nr_regions; i++) {
+		uint64_t gpa = r->di->region[i].gpa, size = r->di->region[i].size;
+		if (pa < gpa || pa - gpa > size - 8 || (pa & 7))
+			continue;
+		/* A hole past the end of what was written so far reads as zeros. */
+		if (pread(r->fd, b, 8, (off_t)(r->off[i] + pa - gpa)) < 0)
+			return -1;
+		*pte = 0;
+		for (int k = 7; k >= 0; k--)
+			*pte = (*pte << 8) | b[k];
+		return 0;
+	}
+	return -1;
+}
+
+/* The file offset of the RAM behind a run, clipped to its region; 0 if outside RAM. */
+static uint64_t core_seg_off(const struct fvd_dump_info *di, const uint64_t *off,
+                             struct fvd_core_seg *s)
+{
+	for (uint32_t i = 0; i < di->nr_regions; i++) {
+		uint64_t gpa = di->region[i].gpa, size = di->region[i].size;
+		if (s->pa < gpa || s->pa - gpa >= size)
+			continue;
+		if (s->size > size - (s->pa - gpa))
+			s->size = size - (s->pa - gpa);
+		return off[i] + (s->pa - gpa);
+	}
+	return 0;
+}
+
+static void core_phdr_load(uint8_t *ph, uint64_t off, uint64_t va, uint64_t pa, uint64_t size)
+{
+	core_put32(ph, 1);     /* PT_LOAD */
+	core_put32(ph + 4, 7); /* RWX: the guest's RAM, whatever it holds */
+	core_put64(ph + 8, off);
+	core_put64(ph + 16, va);
+	core_put64(ph + 24, pa);
+	core_put64(ph + 32, size);
+	core_put64(ph + 40, size);
+	core_put64(ph + 48, CORE_ALIGN);
+}
+
 int fvd_core_write(FILE *f, const struct fvd_dump_info *di, fvd_core_read_fn rd, void *ctx,
                    uint64_t *size)
 {
 	static uint8_t notes[CORE_NOTE_MAX];
-	uint8_t hdr[CORE_EHDR + CORE_PHDR * (1 + FVD_DUMP_MAX_REGION)];
+	static struct fvd_core_seg vsegs[FVD_CORE_MAX_VSEGS];
+	static uint8_t hdr[CORE_EHDR + CORE_PHDR * (1 + FVD_DUMP_MAX_REGION + FVD_CORE_MAX_VSEGS)];
+	uint64_t roff[FVD_DUMP_MAX_REGION];
+	uint64_t satp[FVD_DUMP_MAX_VCPUS];
 	uint32_t nr = di->nr_regions;
 
 	if (nr > FVD_DUMP_MAX_REGION || di->nr_vcpus > FVD_DUMP_MAX_VCPUS)
 		return FVD_E_INVAL;
 	for (uint32_t i = 0; i < nr; i++) {
 		uint64_t a = di->region[i].gpa, s = di->region[i].size;
-		if (s == 0 || a + s < a)
+		if (s == 0 || a + s < a || s < 8)
 			return FVD_E_INVAL;
 		for (uint32_t j = 0; j < i; j++) {
 			uint64_t b = di->region[j].gpa, t = di->region[j].size;
@@ -158,9 +217,28 @@ int fvd_core_write(FILE *f, const struct fvd_dump_info *di, fvd_core_read_fn rd,
 				return FVD_E_INVAL;
 		}
 	}
+	/* Room for every program header there may be; the notes follow, then the RAM. */
 	size_t nlen = core_notes(notes, di);
-	size_t hlen = CORE_EHDR + CORE_PHDR * (1 + nr);
+	size_t hlen = sizeof(hdr);
 	uint64_t off = core_round(hlen + nlen, CORE_ALIGN);
+	for (uint32_t i = 0; i < nr; i++) {
+		roff[i] = off;
+		off = core_round(off + di->region[i].size, CORE_ALIGN);
+	}
+	if (fseeko(f, (off_t)hlen, SEEK_SET) != 0 || fwrite(notes, 1, nlen, f) != nlen)
+		return FVD_E_IO;
+	for (uint32_t i = 0; i < nr; i++) {
+		int err = core_copy(f, roff[i], di->region[i].gpa, di->region[i].size, rd, ctx);
+		if (err)
+			return err;
+	}
+	if (fflush(f) != 0)
+		return FVD_E_IO;
+	/* The guest's own mappings of its upper half, read from the RAM just written. */
+	for (uint32_t i = 0; i < di->nr_vcpus; i++)
+		satp[i] = di->vcpu[i].reg[39]; /* vsatp */
+	struct core_ram ram = {fileno(f), di, roff};
+	size_t nv = fvd_core_va_segs(satp, di->nr_vcpus, core_pte, &ram, vsegs, FVD_CORE_MAX_VSEGS);
 
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, "\177ELF", 4);
@@ -175,40 +253,30 @@ int fvd_core_write(FILE *f, const struct fvd_dump_info *di, fvd_core_read_fn rd,
 	core_put64(hdr + 32, CORE_EHDR); /* e_phoff */
 	core_put16(hdr + 52, CORE_EHDR);
 	core_put16(hdr + 54, CORE_PHDR);
-	core_put16(hdr + 56, (uint16_t)(1 + nr));
 	uint8_t *ph = hdr + CORE_EHDR;
 	core_put32(ph, 4); /* PT_NOTE */
 	core_put64(ph + 8, hlen);
 	core_put64(ph + 32, nlen);
 	core_put64(ph + 40, nlen);
 	core_put64(ph + 48, 4);
-	for (uint32_t i = 0; i < nr; i++) {
-		ph += CORE_PHDR;
-		core_put32(ph, 1);     /* PT_LOAD */
-		core_put32(ph + 4, 7); /* RWX: the guest's RAM, whatever it holds */
-		core_put64(ph + 8, off);
-		core_put64(ph + 16, di->region[i].gpa);
-		core_put64(ph + 24, di->region[i].gpa);
-		core_put64(ph + 32, di->region[i].size);
-		core_put64(ph + 40, di->region[i].size);
-		core_put64(ph + 48, CORE_ALIGN);
-		off = core_round(off + di->region[i].size, CORE_ALIGN);
+	unsigned phnum = 1;
+	for (uint32_t i = 0; i < nr; i++, phnum++)
+		core_phdr_load(hdr + CORE_EHDR + CORE_PHDR * phnum, roff[i], di->region[i].gpa,
+		               di->region[i].gpa, di->region[i].size);
+	/* Kernel-virtual runs share the RAM's bytes in the file (p_offset into a region). */
+	for (size_t i = 0; i < nv; i++) {
+		uint64_t o = core_seg_off(di, roff, &vsegs[i]);
+		if (o)
+			core_phdr_load(hdr + CORE_EHDR + CORE_PHDR * phnum++, o, vsegs[i].va,
+			               vsegs[i].pa, vsegs[i].size);
 	}
-	if (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hlen, f) != hlen ||
-	    fwrite(notes, 1, nlen, f) != nlen)
+	core_put16(hdr + 56, (uint16_t)phnum);
+	if (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, hlen, f) != hlen)
 		return FVD_E_IO;
-	off = core_round(hlen + nlen, CORE_ALIGN);
-	for (uint32_t i = 0; i < nr; i++) {
-		int err = core_copy(f, off, di->region[i].gpa, di->region[i].size, rd, ctx);
-		if (err)
-			return err;
-		off = core_round(off + di->region[i].size, CORE_ALIGN);
-	}
 	/* The file ends at the last byte of RAM even when that byte is a hole. */
-	uint64_t last = off;
+	uint64_t last = core_round(hlen + nlen, CORE_ALIGN);
 	if (nr)
-		last =
-		    off - core_round(di->region[nr - 1].size, CORE_ALIGN) + di->region[nr - 1].size;
+		last = roff[nr - 1] + di->region[nr - 1].size;
 	if (fflush(f) != 0 || ftruncate(fileno(f), (off_t)last) != 0)
 		return FVD_E_IO;
 	*size = last;
