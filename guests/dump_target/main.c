@@ -5,13 +5,15 @@
  * in dump_spin() counting in dump_spins; the second hart (the boot hart itself
  * when there is no other) stores DUMP_MAGIC in dump_magic, prints
  * "dump_target: magic 0x... at 0x...", and panics three calls deep:
- * dump_crasher -> dump_level1 -> dump_level2 -> dump_level3 -> dump_panic,
+ * dump_crasher -> dump_level1 -> dump_level2 -> dump_level3 -> dump_panic (with
+ * Sv39 paging on, see dump_paging_on),
  * which asks SBI SRST for a shutdown with reason "system failure". Ferrovisor
  * keeps the VM as crashed, with its RAM and registers, for a dump; the test opens
  * the dump with gdb and expects that call chain and the magic value.
  */
 #include <stdint.h>
 
+#include "csr.h"
 #include "plat.h"
 #include "printf.h"
 #include "sbi.h"
@@ -21,8 +23,27 @@
 
 volatile uint64_t dump_magic;
 volatile uint64_t dump_spins;
-volatile uint64_t
-    dump_release; /* never set: the panic does not return, yet may (for the compiler) */
+/* Never set: the panic does not return, yet may (for the compiler: no tail calls). */
+volatile uint64_t dump_release;
+
+/*
+ * The crashing hart turns on Sv39 paging first, as a kernel would: identity gigapages for
+ * the devices (0..1 GiB) and RAM (2..3 GiB), and RAM again in the upper half at
+ * DUMP_KERNEL_VA (root entry 258), so the dump gets kernel-virtual segments to check.
+ */
+#define DUMP_KERNEL_VA 0xffffffc080000000ull
+#define DUMP_PTE_LEAF  0xcfull /* V R W X A D */
+static uint64_t dump_root[512] __attribute__((aligned(4096)));
+
+static void dump_paging_on(void)
+{
+	dump_root[0] = ((0x00000000ull >> 12) << 10) | DUMP_PTE_LEAF;
+	dump_root[2] = ((0x80000000ull >> 12) << 10) | DUMP_PTE_LEAF;
+	dump_root[258] = ((0x80000000ull >> 12) << 10) | DUMP_PTE_LEAF;
+	__asm__ volatile("sfence.vma" ::: "memory");
+	csr_write(satp, (8ull << 60) | ((uint64_t)(uintptr_t)dump_root >> 12));
+	__asm__ volatile("sfence.vma" ::: "memory");
+}
 
 void dump_spin(unsigned long hartid, unsigned long opaque);
 void dump_crasher(unsigned long hartid, unsigned long opaque);
@@ -76,7 +97,9 @@ void dump_crasher(unsigned long hartid, unsigned long opaque)
 	/* The other hart counts first: its frame is dump_spin in the dump. */
 	while (dump_spins < 1000)
 		;
-	printf("dump_target: hart %lu crashing three calls deep\n", hartid);
+	dump_paging_on();
+	printf("dump_target: hart %lu crashing three calls deep (Sv39 on, RAM also at 0x%llx)\n",
+	       hartid, DUMP_KERNEL_VA);
 	dump_level1(DUMP_MAGIC ^ 0x1111 ^ 0x2222);
 	__asm__ volatile("" ::: "memory");
 }

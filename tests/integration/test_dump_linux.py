@@ -6,7 +6,8 @@ hypervisor keeps the crashed VM's RAM and registers; `ferrovisor --api URL vm du
 -o FILE` goes through ferrovisord in the Linux service VM and the control channel
 (DUMP_INFO, DUMP_READ); `gdb-multiarch dump_target.elf FILE` shows the crashing call chain
 in order on the vCPU that crashed (gdb's current thread), the other vCPU as a second
-thread, and the value the guest stored in RAM. A running VM is
+thread, and the value the guest stored in RAM, read at its guest physical address and at
+the upper-half virtual address the guest's own Sv39 tables give it. A running VM is
 dumped too (paused for the dump, running after it); the service VM's dump is refused.
 """
 
@@ -52,7 +53,7 @@ def test_crash_dump_backtrace():
     with fvtest.Qemu(hyp_cmd("linux-svc-dump", mem="1G", extra=extra)) as q, \
             tempfile.TemporaryDirectory() as tmp:
         m = q.expect_seen(r"^\[dumpee\] dump_target: magic 0x([0-9a-f]+) at 0x([0-9a-f]+)", 120)
-        magic = int(m.group(1), 16)
+        magic, addr = int(m.group(1), 16), int(m.group(2), 16)
         q.expect_seen(r"vm dumpee: stopped after a fatal guest error", 60)
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
@@ -87,6 +88,13 @@ def test_crash_dump_backtrace():
         assert re.search(r"LWP 1\s+0x[0-9a-f]+ in dump_spin", text), text
         # A RAM word read from the core equals the value the guest wrote.
         m = re.search(r"^\$1 = (0x[0-9a-f]+)", text, re.M)
+        assert m and int(m.group(1), 16) == magic, text
+        # The same word through the guest's own Sv39 mapping of RAM in the upper half
+        # (a kernel-virtual PT_LOAD from its page tables).
+        kva = 0xffffffc080000000 + (addr - 0x80000000)
+        assert re.search(r"LOAD\s+0x[0-9a-f]+\s+0xffffffc080000000\s+0x0*80000000", notes), notes
+        text = _gdb(core, f"x/gx {kva:#x}", elf=GUEST_ELF)
+        m = re.search(rf"^{kva:#x}.*:\s+(0x[0-9a-f]+)", text, re.M)
         assert m and int(m.group(1), 16) == magic, text
 
         # A running VM: paused for the dump, running (and beating) after it.
