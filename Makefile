@@ -41,7 +41,7 @@ HYP_ASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -Ihyp -Ihyp/arch/riscv/
 HYP_LDFLAGS := -nostdlib -static -Wl,-T,hyp/arch/riscv/linker.ld -Wl,--build-id=none \
                -Wl,--no-warn-rwx-segments
 
-GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale dtb_reboot spin_count gdb_target
+GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale dtb_reboot spin_count gdb_target dump_target
 GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \

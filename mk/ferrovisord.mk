@@ -92,3 +92,5 @@ build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h
 build/unit/test_fvd_hub: tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_hub.h
 # The PATCH body parser's unit test (tests/unit/test_fvd_sched.src) links fvd_sched.c.
 build/unit/test_fvd_sched: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+build/unit/test_fvd_core: $(wildcard tools/ferrovisord/fvd_core*.[ch]) tools/ferrovisord/fvd_backend.h
+build/unit/test_fvd_dump: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)

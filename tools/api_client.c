@@ -268,6 +268,84 @@ out:
 	return ret;
 }
 
+/* A download: the body goes to the file on a 2xx answer, to err (the problem) otherwise. */
+struct api_dl {
+	CURL *h;
+	FILE *out;
+	int mode; /* 0: not known yet, 1: to the file, 2: to err */
+	unsigned long long bytes;
+	struct api_buf err;
+};
+
+static size_t api_dl_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct api_dl *d = userdata;
+	size_t n = size * nmemb;
+
+	if (d->mode == 0) {
+		long status = 0;
+		curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &status);
+		d->mode = status >= 200 && status <= 299 ? 1 : 2;
+	}
+	if (d->mode == 2)
+		return api_write_cb(ptr, size, nmemb, &d->err);
+	if (fwrite(ptr, 1, n, d->out) != n)
+		return 0;
+	d->bytes += n;
+	return n;
+}
+
+int api_download(const struct api_client *c, const char *path, FILE *out, unsigned long long *bytes)
+{
+	char url[1024];
+	struct api_dl d = {0};
+	long status = 0;
+	int ret = -1;
+
+	if ((size_t)snprintf(url, sizeof(url), "%s%s%s", c->base, API_PREFIX, path) >=
+	    sizeof(url)) {
+		cli_error("request URL too long");
+		return -1;
+	}
+	d.h = curl_easy_init();
+	d.out = out;
+	if (!d.h) {
+		cli_error("cannot initialise libcurl");
+		return -1;
+	}
+	struct curl_slist *hdrs = NULL;
+	if (api_token[0]) {
+		char auth[sizeof(api_token) + 32];
+
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(d.h, CURLOPT_URL, url);
+	curl_easy_setopt(d.h, CURLOPT_WRITEFUNCTION, api_dl_cb);
+	curl_easy_setopt(d.h, CURLOPT_WRITEDATA, &d);
+	curl_easy_setopt(d.h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(d.h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d.h, CURLOPT_HTTPHEADER, hdrs);
+	CURLcode rc = curl_easy_perform(d.h);
+	curl_easy_getinfo(d.h, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 200 && status <= 299 && rc == CURLE_OK) {
+		*bytes = d.bytes;
+		ret = (int)status;
+	} else if (status != 0 && d.mode != 1) {
+		char *ctype = NULL;
+		curl_easy_getinfo(d.h, CURLINFO_CONTENT_TYPE, &ctype);
+		api_print_problem("GET", url, status, &d.err, ctype);
+	} else {
+		cli_error("cannot download %s: %s", url, curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(d.h);
+	free(d.err.data);
+	return ret;
+}
+
 const char *api_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

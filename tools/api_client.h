@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct api_client {
 	char base[512]; /* "http://host:port" without a trailing '/' */
@@ -55,6 +56,13 @@ int api_token_load(const char *file);
 /* Appends the bearer token's Authorization header to hdrs (unchanged without a token), for
  * requests made outside api_request (the event and console streams). */
 struct curl_slist *api_auth_header(struct curl_slist *hdrs);
+/*
+ * GET /api/v1 + path and write a 2xx answer's body to out (a binary download, any size).
+ * Returns the status and *bytes written, or -1 after printing the problem or the connection
+ * error, as api_request().
+ */
+int api_download(const struct api_client *c, const char *path, FILE *out,
+                 unsigned long long *bytes);
 
 /* The string member key of obj, or "-" when missing or not a string. */
 const char *api_str(const cJSON *obj, const char *key);

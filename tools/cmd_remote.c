@@ -22,12 +22,15 @@ const char cmd_vm_usage[] =
     "       ferrovisor --api URL vm create --config FILE [--start]\n"
     "       ferrovisor --api URL vm destroy|start|stop|reset|pause|resume NAME\n"
     "       ferrovisor --api URL vm set NAME [--weight N] [--affinity CPU[,CPU...]]\n"
+    "       ferrovisor --api URL vm dump NAME [-o FILE]\n"
     "Manage the VMs of a running Ferrovisor through its daemon's REST API\n"
     "(ferrovisord, docs/ferrovisord.md). URL is the daemon's address, e.g.\n"
     "http://10.0.2.15:8080; without --api, $FERROVISOR_API is used. `create`\n"
     "checks the YAML like `validate` (one VM) and uploads it with its images.\n"
     "`set` changes the scheduling weight (1..65535) and/or the CPUs of a VM,\n"
     "running or not.\n"
+    "`dump` writes a crash dump (ELF core: `gdb-multiarch guest.elf FILE`) of a VM,\n"
+    "pausing a running one meanwhile, and downloads it to FILE (default NAME.core).\n"
     "Exit codes: 0 ok, 1 configuration error, 2 usage error, 3 API or\n"
     "connection error (printed with the URL and the daemon's problem detail).\n";
 
@@ -343,11 +346,56 @@ static int remote_create(const struct api_client *c, int argc, char **argv)
 	return ret;
 }
 
+/* dump NAME [-o FILE]: POST /vms/NAME/dump, then GET the core it made into FILE. */
+static int remote_dump(const struct api_client *c, int argc, char **argv)
+{
+	char path[96], file[512];
+	unsigned long long got = 0;
+	cJSON *j;
+	FILE *f;
+	int ret;
+
+	if (argc == 4 && strcmp(argv[2], "-o") == 0) {
+		snprintf(file, sizeof(file), "%s", argv[3]);
+		argc = 2;
+	} else if (argc == 2) {
+		snprintf(file, sizeof(file), "%s.core", argv[1]);
+	} else {
+		return cli_usage_error("vm", "dump NAME [-o FILE]");
+	}
+	ret = remote_name_arg(argc, argv);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/vms/%s/dump", argv[1]);
+	if (api_request(c, "POST", path, NULL, &j, NULL) < 0)
+		return CLI_RUNTIME;
+	snprintf(path, sizeof(path), "/dumps/%s", api_str(j, "id"));
+	printf("%s: dump %s of the %s VM, %lld bytes%s%s\n", argv[1], api_str(j, "id"),
+	       api_str(j, "state"), api_num(j, "size_bytes"),
+	       *api_str(j, "cause") ? ", cause: " : "", api_str(j, "cause"));
+	long long want = api_num(j, "size_bytes");
+	cJSON_Delete(j);
+	f = fopen(file, "wb");
+	if (!f) {
+		cli_error("%s: cannot create", file);
+		return CLI_RUNTIME;
+	}
+	ret = api_download(c, path, f, &got);
+	if (fclose(f) != 0 || ret < 0 || (long long)got != want) {
+		if (ret >= 0)
+			cli_error("%s: short download (%llu of %lld bytes)", file, got, want);
+		remove(file);
+		return CLI_RUNTIME;
+	}
+	printf("%s: written to %s\n", argv[1], file);
+	return CLI_OK;
+}
+
 static const struct remote_cmd remote_cmds[] = {
     {"list", remote_list},       {"info", remote_info},    {"create", remote_create},
     {"destroy", remote_destroy}, {"start", remote_action}, {"stop", remote_action},
     {"reset", remote_action},    {"pause", remote_action}, {"resume", remote_action},
-    {"set", remote_set},
+    {"set", remote_set},         {"dump", remote_dump},
 };
 
 #define NR_REMOTE_CMDS (sizeof(remote_cmds) / sizeof(remote_cmds[0]))

@@ -259,6 +259,46 @@ static void suite_session(void)
 	test_check_eq("ctl.dev_list.no_vm", call_vm(CTL_T_DEV_LIST, "nosuch"), CTL_E_NO_VM);
 }
 
+/* DUMP_READ of the witness: @gpa, @len, @reserved as given (hostile values included). */
+static long dump_read(uint64_t gpa, uint32_t len, uint32_t reserved)
+{
+	uint8_t r[48];
+	put_name(r, WITNESS);
+	ctl_put64(r + 32, gpa);
+	ctl_put32(r + 40, len);
+	ctl_put32(r + 44, reserved);
+	return call(CTL_T_DUMP_READ, r, sizeof(r));
+}
+
+/* Crash-dump requests on the stopped witness (1 vCPU, 32 MiB at 0x80000000). */
+static void suite_dump(void)
+{
+	test_check_eq("ctl.dump_info.stopped", call_vm(CTL_T_DUMP_INFO, WITNESS), CTL_OK);
+	test_check_eq("ctl.dump_info.len", last.len, 152 + 16 + 8 + 8 * CTL_DUMP_NR_REGS);
+	test_check_eq("ctl.dump_info.state", ctl_get32(last_pl + 4), CTL_VM_STOPPED);
+	test_check_eq("ctl.dump_info.vcpus", ctl_get32(last_pl + 8), 1);
+	test_check(name_is(last_pl + 24, WITNESS), "ctl.dump_info.name");
+	test_check_eq("ctl.dump_info.ram_gpa", ctl_get64(last_pl + 152), 0x80000000);
+	test_check_eq("ctl.dump_info.ram_size", ctl_get64(last_pl + 160), 0x2000000);
+	uint64_t pc = ctl_get64(last_pl + 168 + 8);
+	test_check(pc >= 0x80200000 && pc < 0x80400000, "ctl.dump_info.pc_in_kernel");
+	/* The witness's first instruction word, as loaded at 0x80200000. */
+	test_check_eq("ctl.dump_read.ok", dump_read(0x80200000, 16, 0), CTL_OK);
+	test_check_eq("ctl.dump_read.len", last.len, 16);
+	test_check(ctl_get32(last_pl) != 0, "ctl.dump_read.kernel_bytes");
+	test_check_eq("ctl.dump_read.last_byte", dump_read(0x80000000 + 0x2000000 - 1, 1, 0),
+	              CTL_OK);
+	test_check_eq("ctl.dump_read.below_ram", dump_read(0x7ffffff8, 16, 0), CTL_E_BAD_FIELD);
+	test_check_eq("ctl.dump_read.past_end", dump_read(0x80000000 + 0x2000000 - 8, 16, 0),
+	              CTL_E_BAD_FIELD);
+	test_check_eq("ctl.dump_read.wraps", dump_read(UINT64_MAX - 7, 16, 0), CTL_E_BAD_FIELD);
+	test_check_eq("ctl.dump_read.zero_len", dump_read(0x80200000, 0, 0), CTL_E_BAD_FIELD);
+	test_check_eq("ctl.dump_read.too_long", dump_read(0x80200000, CTL_DUMP_CHUNK + 1, 0),
+	              CTL_E_BAD_FIELD);
+	test_check_eq("ctl.dump_read.reserved", dump_read(0x80200000, 16, 1), CTL_E_BAD_FIELD);
+	test_check_eq("ctl.dump_info.no_vm", call_vm(CTL_T_DUMP_INFO, "nosuch"), CTL_E_NO_VM);
+}
+
 static void suite_manage(void)
 {
 	test_check_eq("ctl.console_attach.ok", call_vm(CTL_T_CONSOLE_ATTACH, WITNESS), CTL_OK);
@@ -283,6 +323,8 @@ static void suite_manage(void)
 	phb = heartbeats;
 	test_check(wait_for(&heartbeats, phb + 1, 5000), "ctl.vm_resume.heartbeat_continues");
 	test_check_eq("ctl.vm_pause.self", call_vm(CTL_T_VM_PAUSE, "svc"), CTL_E_PERMISSION);
+	test_check_eq("ctl.dump_info.running", call_vm(CTL_T_DUMP_INFO, WITNESS), CTL_E_BAD_STATE);
+	test_check_eq("ctl.dump_info.self", call_vm(CTL_T_DUMP_INFO, "svc"), CTL_E_PERMISSION);
 	test_check_eq("ctl.vm_destroy.no_vm", call_vm(CTL_T_VM_DESTROY, "nosuch"), CTL_E_NO_VM);
 	test_check_eq("ctl.set_weight.running", call(CTL_T_SET_WEIGHT, NULL, 0), CTL_E_TRUNCATED);
 
@@ -295,6 +337,7 @@ static void suite_manage(void)
 	uint32_t flags, count;
 	test_check_eq("ctl.vm_list.witness_stopped", list_state(WITNESS, &flags, &count),
 	              CTL_VM_STOPPED);
+	suite_dump();
 
 	uint8_t w[40];
 	put_name(w, WITNESS);

@@ -97,4 +97,11 @@ void arch_vcpu_describe(struct vcpu *vcpu, char *buf, size_t len);
  */
 bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name, uint64_t *count);
 
+/*
+ * The registers of a vCPU that is off its CPU (running_cpu == -1, so its saved context is
+ * current) in crash-dump order (ctl_proto.h enum ctl_dump_reg): pc, x1..x31, VS CSRs and
+ * the last trap into the hypervisor. @reg has room for CTL_DUMP_NR_REGS.
+ */
+void arch_vcpu_dump_regs(const struct vcpu *vcpu, uint64_t *reg);
+
 #endif

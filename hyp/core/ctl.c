@@ -13,6 +13,7 @@
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
+#include "core/ctl_dump.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -641,6 +642,23 @@ static uint32_t op_trace_read(const uint8_t *p, uint32_t len, uint32_t *out)
 	return ctl_trace_read(p, resp, out);
 }
 
+/* Crash dumps (ctl_dump.c): never of the service VM, which is running this very request. */
+static uint32_t op_dump_info(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm(p, &vm);
+	return s ? s : ctl_dump_info(resp, vm, out);
+}
+
+static uint32_t op_dump_read(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm(p, &vm);
+	return s ? s : ctl_dump_read(resp, vm, p, out);
+}
+
 static const struct {
 	uint16_t type;
 	ctl_handler fn;
@@ -671,6 +689,8 @@ static const struct {
     {CTL_T_NET_METRICS, op_net_metrics},
     {CTL_T_TRACE_CTL, op_trace_ctl},
     {CTL_T_TRACE_READ, op_trace_read},
+    {CTL_T_DUMP_INFO, op_dump_info},
+    {CTL_T_DUMP_READ, op_dump_read},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */

@@ -64,6 +64,8 @@ static const struct req_size req_sizes[] = {
     {CTL_T_NET_METRICS, 0, 0},
     {CTL_T_TRACE_CTL, sizeof(struct ctl_trace_ctl), sizeof(struct ctl_trace_ctl)},
     {CTL_T_TRACE_READ, sizeof(struct ctl_trace_read), sizeof(struct ctl_trace_read)},
+    {CTL_T_DUMP_INFO, REF, REF},
+    {CTL_T_DUMP_READ, sizeof(struct ctl_dump_read), sizeof(struct ctl_dump_read)},
 };
 #undef REF
 

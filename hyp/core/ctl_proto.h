@@ -63,6 +63,8 @@ enum ctl_type {
 	CTL_T_HOST_METRICS = 0x40,   /* req empty, resp ctl_host_metrics + n * ctl_cpu_metrics */
 	CTL_T_VM_METRICS = 0x41,     /* req ctl_vm_ref, resp ctl_vm_metrics + entries */
 	CTL_T_NET_METRICS = 0x42,    /* req empty, resp ctl_net_metrics + switches + ports */
+	CTL_T_DUMP_INFO = 0x48,      /* req ctl_vm_ref, resp ctl_dump_info + regions + vcpus */
+	CTL_T_DUMP_READ = 0x49,      /* req ctl_dump_read, resp 1..CTL_DUMP_CHUNK RAM bytes */
 	CTL_T_TRACE_CTL = 0x4c,   /* req ctl_trace_ctl, resp ctl_trace_status + n * ctl_trace_cpu */
 	CTL_T_TRACE_READ = 0x4d,  /* req ctl_trace_read, resp ctl_trace_chunk + n * ctl_trace_rec */
 	CTL_T_EV_VM_STATE = 0x80, /* event ctl_ev_vm_state */
@@ -406,6 +408,64 @@ struct ctl_ev_console { /* followed by len data bytes */
 	char name[CTL_NAME_MAX];
 };
 
+/*
+ * Crash dumps (0x48-0x49, docs/control-protocol.md "Crash dumps"): the state of a VM that
+ * is stopped, crashed or paused (every vCPU off its CPU), for the daemon to write an ELF
+ * core. Refused for the service VM (E_PERMISSION) and for a VM still running (E_BAD_STATE;
+ * E_BUSY while a paused vCPU has not yet left its CPU).
+ */
+#define CTL_DUMP_CHUNK   CTL_MAX_PAYLOAD /* RAM bytes in one DUMP_READ at most */
+#define CTL_DUMP_NR_REGS 77u             /* pc, x1..x31, the CTL_DUMP_R_* CSRs, f0..f31, fcsr */
+
+/* Index of each register in ctl_dump_vcpu.reg. */
+enum ctl_dump_reg {
+	CTL_DUMP_R_PC = 0,
+	CTL_DUMP_R_X1 = 1, /* x1..x31 at 1..31 */
+	CTL_DUMP_R_VSSTATUS = 32,
+	CTL_DUMP_R_VSIE,
+	CTL_DUMP_R_VSTVEC,
+	CTL_DUMP_R_VSSCRATCH,
+	CTL_DUMP_R_VSEPC,
+	CTL_DUMP_R_VSCAUSE,
+	CTL_DUMP_R_VSTVAL,
+	CTL_DUMP_R_VSATP,
+	CTL_DUMP_R_SSTATUS, /* the trap into the hypervisor: privilege (SPP) and cause */
+	CTL_DUMP_R_HSTATUS,
+	CTL_DUMP_R_SCAUSE,
+	CTL_DUMP_R_STVAL,
+	CTL_DUMP_R_F0 = 44, /* f0..f31 at 44..75 (raw 64-bit contents) */
+	CTL_DUMP_R_FCSR = 76,
+};
+
+struct ctl_dump_info { /* then nr_regions x ctl_dump_region, nr_vcpus x ctl_dump_vcpu
+	                * (the vCPU that crashed the VM first, if known; then index order) */
+	uint32_t id;
+	uint32_t state; /* enum ctl_vm_state */
+	uint32_t nr_vcpus;
+	uint32_t nr_regions;
+	uint64_t boots;
+	char name[CTL_NAME_MAX];
+	char cause[96]; /* why it crashed (NUL-terminated, empty if it did not) */
+};
+
+struct ctl_dump_region { /* guest RAM */
+	uint64_t gpa;
+	uint64_t size;
+};
+
+struct ctl_dump_vcpu {
+	uint32_t index;
+	uint32_t state; /* as ctl_vcpu_entry.state */
+	uint64_t reg[CTL_DUMP_NR_REGS];
+};
+
+struct ctl_dump_read {
+	char name[CTL_NAME_MAX];
+	uint64_t gpa;
+	uint32_t len; /* 1..CTL_DUMP_CHUNK, the range inside one RAM region */
+	uint32_t reserved;
+};
+
 /* The layout is the wire format: no padding anywhere. */
 _Static_assert(sizeof(struct ctl_hdr) == CTL_HDR_SIZE, "ctl_hdr layout");
 _Static_assert(offsetof(struct ctl_hdr, crc) == 20, "ctl_hdr layout");
@@ -434,6 +494,10 @@ _Static_assert(sizeof(struct ctl_switch_metrics) == 48, "ctl_switch_metrics layo
 _Static_assert(sizeof(struct ctl_port_metrics) == 48, "ctl_port_metrics layout");
 _Static_assert(sizeof(struct ctl_ev_vm_crash) == 136, "ctl_ev_vm_crash layout");
 _Static_assert(sizeof(struct ctl_ev_console) == 40, "ctl_ev_console layout");
+_Static_assert(sizeof(struct ctl_dump_info) == 152, "ctl_dump_info layout");
+_Static_assert(sizeof(struct ctl_dump_region) == 16, "ctl_dump_region layout");
+_Static_assert(sizeof(struct ctl_dump_vcpu) == 8 + 8 * CTL_DUMP_NR_REGS, "ctl_dump_vcpu layout");
+_Static_assert(sizeof(struct ctl_dump_read) == 48, "ctl_dump_read layout");
 
 /*
  * Event tracer (0x4c-0x4d, docs/control-protocol.md "Trace"; hyp/core/trace.h). A

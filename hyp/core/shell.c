@@ -69,8 +69,9 @@ static void cmd_vm_list(void)
 
 static bool vm_subcommand(const char *sub)
 {
-	static const char *const subs[] = {"start", "stop",    "reset",  "info",   "resume",
-	                                   "pause", "destroy", "create", "weight", "affinity"};
+	static const char *const subs[] = {"start",  "stop",     "reset",   "info",
+	                                   "resume", "pause",    "destroy", "create",
+	                                   "weight", "affinity", "dump"};
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (strcmp(sub, subs[i]) == 0)
 			return true;
@@ -242,6 +243,12 @@ static void cmd_vm(int argc, char **argv)
 			pr_info("vm %s is %s, not running", vm->name, vm_state_name(vm->state));
 	} else if (strcmp(argv[1], "destroy") == 0) {
 		ret = vm_destroy(vm);
+	} else if (strcmp(argv[1], "dump") == 0) {
+		/* The core file is written by the service VM's daemon, which owns a disk. */
+		pr_info("vm %s: crash dumps are written through the management API: ferrovisor "
+		        "--api URL vm dump %s (docs/debugging.md)",
+		        vm->name, vm->name);
+		return;
 	} else {
 		pr_info(VM_USAGE);
 		return;

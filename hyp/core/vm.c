@@ -404,6 +404,7 @@ int vm_start(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		__atomic_store_n(&vm->vcpus[i]->steal_ns, 0, __ATOMIC_RELAXED);
 	vm->last_error[0] = '\0';
+	vm->crash_vcpu1 = 0;
 	spin_unlock(&vm->lock);
 	ctl_vm_event(vm, was, VM_RUNNING, NULL);
 	vconsole_reset(vm);
@@ -437,6 +438,11 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why)
 		vm->pending = action;
 	if (action == VM_ACTION_CRASH && why)
 		fv_snprintf(vm->last_error, sizeof(vm->last_error), "%s", why);
+	/* A crash is reported from the exit handler of the vCPU that caused it: the one loaded
+	 * on this CPU, if it is this VM's (the first report wins). */
+	struct vcpu *cur = cpu_this()->current;
+	if (action == VM_ACTION_CRASH && !vm->crash_vcpu1 && cur && cur->vm == vm)
+		vm->crash_vcpu1 = cur->id + 1;
 	vm->state = VM_STOPPING;
 	spin_unlock(&vm->lock);
 	if (why)

@@ -87,6 +87,9 @@ struct vm {
 	uint64_t crashes;       /* stops after a fatal guest error (metrics; under lock) */
 	uint64_t hyp_mem_bytes; /* hypervisor memory spent on this VM beyond its RAM */
 	char last_error[96];
+	/* 1 + index of the vCPU whose fatal error crashed the VM, 0 = none or not known (under
+	 * lock; cleared by vm_start): a crash dump lists that vCPU first. */
+	unsigned crash_vcpu1;
 	/*
 	 * Run-time VMs (vm_create_dynamic) own their configuration and images;
 	 * cfg points at dyn_cfg then. Boot VMs point into the boot bundle.

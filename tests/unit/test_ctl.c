@@ -234,6 +234,24 @@ void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out)
 	out->port[2].tx_frames = 9;
 }
 
+/* Crash dumps (ctl_dump.c): 64 KiB of fake RAM at 0x80000000, registers from the vCPU id. */
+static uint8_t fake_ram[64 << 10];
+static unsigned hva_calls;
+
+void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len)
+{
+	hva_calls++;
+	if (gpa < vm->ram_gpa || gpa + len > vm->ram_gpa + vm->ram_size || len > sizeof(fake_ram))
+		return NULL;
+	return fake_ram + (gpa - vm->ram_gpa);
+}
+
+void arch_vcpu_dump_regs(const struct vcpu *vcpu, uint64_t *reg)
+{
+	for (unsigned r = 0; r < CTL_DUMP_NR_REGS; r++)
+		reg[r] = ((uint64_t)vcpu->id << 32) | r;
+}
+
 /* ---- helpers ----------------------------------------------------------------------------- */
 
 static uint8_t txf[CTL_MAX_FRAME];
@@ -663,6 +681,97 @@ static void test_mutation_flood(void **state)
 	ctl_unset_service(&vms[0]); /* frees any open upload */
 }
 
+static long dump_read(const char *name, uint64_t gpa, uint32_t len, uint32_t reserved)
+{
+	uint8_t b[48] = {0};
+	strncpy((char *)b, name, CTL_NAME_MAX - 1);
+	ctl_put64(b + 32, gpa);
+	ctl_put32(b + 40, len);
+	ctl_put32(b + 44, reserved);
+	return call(CTL_T_DUMP_READ, b, sizeof(b));
+}
+
+static void test_dump(void **state)
+{
+	(void)state;
+	setup_vms();
+	hello();
+	struct vm *vm = &vms[1];
+	vm->ram_gpa = 0x80000000;
+	vm->ram_size = sizeof(fake_ram);
+	vm->nr_vcpus = 2;
+	vm->vcpus[1] = &vcpus[2];
+	vcpus[1].id = 0;
+	vcpus[2].id = 1;
+	vcpus[1].running_cpu = vcpus[2].running_cpu = -1;
+	for (size_t i = 0; i < sizeof(fake_ram); i++)
+		fake_ram[i] = (uint8_t)(i * 7);
+	/* A running VM cannot be dumped; neither can the service VM, nor an unknown one. */
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_E_BAD_STATE);
+	assert_int_equal(dump_read("hello", 0x80000000, 16, 0), CTL_E_BAD_STATE);
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "svc"), CTL_E_PERMISSION);
+	assert_int_equal(dump_read("svc", 0x80000000, 16, 0), CTL_E_PERMISSION);
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "nope"), CTL_E_NO_VM);
+	/* Crashed: the info carries the cause, the RAM region and both vCPUs' registers. */
+	vm->state = VM_CRASHED;
+	vm->boots = 3;
+	strcpy(vm->last_error, "unexpected trap scause=2");
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_OK);
+	assert_int_equal(rh.len, 152 + 16 + 2 * (8 + 8 * CTL_DUMP_NR_REGS));
+	assert_int_equal(ctl_get32(rp), 1);
+	assert_int_equal(ctl_get32(rp + 4), CTL_VM_CRASHED);
+	assert_int_equal(ctl_get32(rp + 8), 2);
+	assert_int_equal(ctl_get32(rp + 12), 1);
+	assert_int_equal(ctl_get64(rp + 16), 3);
+	assert_string_equal((const char *)rp + 24, "hello");
+	assert_string_equal((const char *)rp + 56, "unexpected trap scause=2");
+	assert_int_equal(ctl_get64(rp + 152), 0x80000000);
+	assert_int_equal(ctl_get64(rp + 160), sizeof(fake_ram));
+	const uint8_t *v1 = rp + 168 + 8 + 8 * CTL_DUMP_NR_REGS;
+	assert_int_equal(ctl_get32(v1), 1);
+	assert_int_equal(ctl_get64(v1 + 8 + 8 * CTL_DUMP_R_VSATP), (1ull << 32) | CTL_DUMP_R_VSATP);
+	assert_int_equal(ctl_get32(rp + 168), 0); /* no crashing vCPU known: in order */
+	assert_int_equal(call(CTL_T_DUMP_INFO, "hello", 5), CTL_E_TRUNCATED);
+	/* vCPU 1 crashed the VM: it is listed first, then vCPU 0. */
+	vm->crash_vcpu1 = 2;
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_OK);
+	assert_int_equal(ctl_get32(rp + 168), 1);
+	assert_int_equal(ctl_get64(rp + 168 + 8), 1ull << 32); /* its pc */
+	assert_int_equal(ctl_get32(v1), 0);
+	vm->crash_vcpu1 = 9; /* out of range: ignored */
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_OK);
+	assert_int_equal(ctl_get32(rp + 168), 0);
+	/* Reads: exact bytes, the last byte of RAM included. */
+	assert_int_equal(dump_read("hello", 0x80000000 + 100, 4, 0), CTL_OK);
+	assert_int_equal(rh.len, 4);
+	assert_int_equal(rp[0], (uint8_t)(100 * 7));
+	assert_int_equal(rp[3], (uint8_t)(103 * 7));
+	assert_int_equal(
+	    dump_read("hello", 0x80000000 + sizeof(fake_ram) - CTL_DUMP_CHUNK, CTL_DUMP_CHUNK, 0),
+	    CTL_OK);
+	assert_int_equal(rh.len, CTL_DUMP_CHUNK);
+	/* Hostile reads: outside RAM, straddling its ends, wrapping, too long, reserved set. */
+	unsigned before = hva_calls;
+	assert_int_equal(dump_read("hello", 0x7ffffff0, 32, 0), CTL_E_BAD_FIELD);
+	assert_int_equal(dump_read("hello", 0x80000000 + sizeof(fake_ram) - 8, 16, 0),
+	                 CTL_E_BAD_FIELD);
+	assert_int_equal(dump_read("hello", 0x80000000 + sizeof(fake_ram), 1, 0), CTL_E_BAD_FIELD);
+	assert_int_equal(dump_read("hello", UINT64_MAX - 3, 8, 0), CTL_E_BAD_FIELD);
+	assert_int_equal(dump_read("hello", 0x80000000, 0, 0), CTL_E_BAD_FIELD);
+	assert_int_equal(dump_read("hello", 0x80000000, CTL_DUMP_CHUNK + 1, 0), CTL_E_BAD_FIELD);
+	assert_int_equal(dump_read("hello", 0x80000000, 8, 1), CTL_E_BAD_FIELD);
+	assert_int_equal(hva_calls, before); /* refused before any RAM is touched */
+	/* Paused, but a vCPU still on its CPU: busy until it leaves. */
+	vm->state = VM_PAUSED;
+	vcpus[2].running_cpu = 1;
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_E_BUSY);
+	vcpus[2].running_cpu = -1;
+	assert_int_equal(call_vm(CTL_T_DUMP_INFO, "hello"), CTL_OK);
+	assert_string_equal((const char *)rp + 56, ""); /* not crashed: no cause */
+	vm->state = VM_RUNNING;
+	vm->nr_vcpus = 1;
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
@@ -766,6 +875,7 @@ int main(void)
 	    cmocka_unit_test(test_mutation_flood),
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_trace_not_built),
+	    cmocka_unit_test(test_dump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,7 @@ static int srv_fd;
 static uint32_t srv_events;
 static bool srv_noise;      /* send an event and garbage before each response */
 static int srv_bad_metrics; /* 1: VM_METRICS claims 9 vCPUs; 2: NET_METRICS one byte short */
+static bool srv_bad_dump;   /* DUMP_INFO claims one vCPU more than it carries */
 
 /* The test server's staged upload: the package starts with the VM name (NUL-terminated),
  * standing in for the configuration blob the hypervisor would parse. */
@@ -313,6 +314,40 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 		*n = 8;
 		return CTL_OK;
 	}
+	case CTL_T_DUMP_INFO: {
+		static struct fvd_dump_info di;
+		if (ctl_get_name(p, name) != CTL_OK)
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.dump_info(&srv_sim, name, &di);
+		if (err)
+			return srv_err_status[-err];
+		memset(out, 0, 152);
+		ctl_put32(out + 4, di.state == FVD_VM_PAUSED ? CTL_VM_PAUSED : CTL_VM_STOPPED);
+		ctl_put32(out + 8, di.nr_vcpus + (srv_bad_dump ? 1u : 0u));
+		ctl_put32(out + 12, di.nr_regions);
+		ctl_put64(out + 16, di.boots);
+		memcpy(out + 24, di.name, strlen(di.name));
+		memcpy(out + 56, "test cause", 10);
+		*n = 152;
+		ctl_put64(out + *n, di.region[0].gpa);
+		ctl_put64(out + *n + 8, di.region[0].size);
+		*n += 16;
+		for (uint32_t i = 0; i < di.nr_vcpus; i++, *n += 8 + 8 * CTL_DUMP_NR_REGS) {
+			ctl_put32(out + *n, i);
+			for (unsigned r = 0; r < CTL_DUMP_NR_REGS; r++)
+				ctl_put64(out + *n + 8 + 8 * r, di.vcpu[i].reg[r]);
+		}
+		return CTL_OK;
+	}
+	case CTL_T_DUMP_READ:
+		if (ctl_get_name(p, name) != CTL_OK || ctl_get32(p + 44))
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.dump_read(&srv_sim, name, ctl_get64(p + 32), out,
+		                            ctl_get32(p + 40));
+		if (err)
+			return srv_err_status[-err];
+		*n = ctl_get32(p + 40);
+		return CTL_OK;
 	default:
 		return CTL_E_UNKNOWN_TYPE;
 	}
@@ -483,6 +518,44 @@ static void test_actions(void **state)
 	assert_int_equal(fvd_hvc_ops.vm_destroy(hvc, "service"), FVD_E_DENIED);
 	assert_int_equal(fvd_hvc_ops.vm_destroy(hvc, "beta"), 0);
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta", &vm), FVD_E_NOTFOUND);
+}
+
+/* Crash dumps: DUMP_INFO parsed field by field, DUMP_READ's bytes, errors mapped. */
+static void test_dump(void **state)
+{
+	static struct fvd_dump_info di, want;
+	uint8_t buf[FVD_DUMP_CHUNK], ref[FVD_DUMP_CHUNK];
+
+	(void)state;
+	srv_noise = true;
+	assert_int_equal(fvd_hvc_ops.dump_info(hvc, "alpha", &di), FVD_E_STATE); /* running */
+	assert_int_equal(fvd_hvc_ops.dump_info(hvc, "service", &di), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.dump_info(hvc, "nope", &di), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.vm_action(hvc, "alpha", FVD_ACT_PAUSE), 0);
+	assert_int_equal(fvd_hvc_ops.dump_info(hvc, "alpha", &di), 0);
+	assert_int_equal(fvd_sim_ops.dump_info(&srv_sim, "alpha", &want), 0);
+	assert_string_equal(di.name, "alpha");
+	assert_int_equal(di.state, FVD_VM_PAUSED);
+	assert_string_equal(di.cause, "test cause");
+	assert_int_equal(di.nr_vcpus, 2);
+	assert_int_equal(di.nr_regions, 1);
+	assert_int_equal(di.region[0].gpa, want.region[0].gpa);
+	assert_int_equal(di.region[0].size, want.region[0].size);
+	assert_memory_equal(di.vcpu, want.vcpu, sizeof(di.vcpu[0]) * 2);
+	assert_int_equal(fvd_hvc_ops.dump_read(hvc, "alpha", di.region[0].gpa + 8, buf, 4000), 0);
+	assert_int_equal(fvd_sim_ops.dump_read(&srv_sim, "alpha", di.region[0].gpa + 8, ref, 4000),
+	                 0);
+	assert_memory_equal(buf, ref, 4000);
+	/* Outside RAM: refused by the other side; too long: refused before sending. */
+	assert_int_equal(fvd_hvc_ops.dump_read(hvc, "alpha", di.region[0].gpa - 8, buf, 16),
+	                 FVD_E_INVAL);
+	assert_int_equal(
+	    fvd_hvc_ops.dump_read(hvc, "alpha", di.region[0].gpa, buf, FVD_DUMP_CHUNK + 1),
+	    FVD_E_INVAL);
+	/* A count that does not match the payload is not trusted. */
+	srv_bad_dump = true;
+	assert_int_equal(fvd_hvc_ops.dump_info(hvc, "alpha", &di), FVD_E_IO);
+	srv_bad_dump = false;
 }
 
 /* A package of many chunks, pipelined (HVC_CHUNK_WINDOW in flight), with events and
@@ -769,6 +842,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_upload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_sched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload_pipelined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};

@@ -55,6 +55,9 @@ static const struct {
     /* Console output and input: operator (issue #12: "operator (lifecycle and console)"). */
     {FVD_EP_VM_CONSOLE, FVD_M_GET | FVD_M_POST, FVD_ROLE_OPERATOR},
     {FVD_EP_TRACE, FVD_M_GET | FVD_M_POST, FVD_ROLE_ADMIN},
+    {FVD_EP_VM_DUMP, FVD_M_POST, FVD_ROLE_ADMIN},
+    {FVD_EP_DUMPS, FVD_M_GET, FVD_ROLE_ADMIN},
+    {FVD_EP_DUMP, FVD_M_GET, FVD_ROLE_ADMIN},
 };
 
 const char *fvd_role_name(enum fvd_role r)

@@ -101,6 +101,35 @@ struct fvd_sched_req {
 	uint64_t affinity; /* CPU mask, only CPUs the host has */
 };
 
+/*
+ * Crash dumps (fvd_dump.h): what a dump of a quiet VM (stopped, crashed, or paused) holds
+ * besides its RAM. Registers per vCPU in the order of the control protocol (ctl_proto.h
+ * enum ctl_dump_reg): pc, x1..x31, VS CSRs and the last trap into the hypervisor (32..43),
+ * f0..f31 (44..75), fcsr (76).
+ */
+#define FVD_DUMP_NR_REGS    77
+#define FVD_DUMP_MAX_VCPUS  8
+#define FVD_DUMP_MAX_REGION 4
+#define FVD_DUMP_CHUNK      8192 /* bytes one dump_read may ask for */
+
+struct fvd_dump_vcpu {
+	uint32_t index;
+	uint32_t state; /* 0 stopped, 1 runnable, 2 running, 3 blocked */
+	uint64_t reg[FVD_DUMP_NR_REGS];
+};
+
+struct fvd_dump_info {
+	char name[FVD_NAME_MAX + 1];
+	enum fvd_state state;
+	uint64_t boots;
+	char cause[96]; /* why it crashed; empty if it did not */
+	uint32_t nr_regions, nr_vcpus;
+	struct {
+		uint64_t gpa, size;
+	} region[FVD_DUMP_MAX_REGION];
+	struct fvd_dump_vcpu vcpu[FVD_DUMP_MAX_VCPUS];
+};
+
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
 	int (*host_info)(void *be, struct fvd_host_info *out);
@@ -131,6 +160,10 @@ struct fvd_backend_ops {
 	 * read consumes up to max records of one CPU's ring (*n of them). NULL: 501. */
 	int (*trace_ctl)(void *be, int op, uint32_t mask, struct fvd_trace_status *out);
 	int (*trace_read)(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max, size_t *n);
+	/* Crash dumps of a quiet VM (FVD_E_STATE otherwise, FVD_E_BUSY while a pause is not
+	 * complete); dump_read copies 1..FVD_DUMP_CHUNK bytes of guest RAM at gpa. NULL: none. */
+	int (*dump_info)(void *be, const char *name, struct fvd_dump_info *out);
+	int (*dump_read)(void *be, const char *name, uint64_t gpa, void *buf, size_t len);
 };
 
 struct fvd_backend {

@@ -25,10 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fvd_audit.h"
 #include "fvd_auth.h"
 #include "fvd_auth_api.h"
+#include "fvd_dump.h"
 #include "fvd_json.h"
 #include "fvd_metrics.h"
 #include "fvd_route.h"
@@ -626,6 +628,72 @@ static MHD_Result_t http_get_trace(struct fvd_http *h, struct MHD_Connection *c,
 	return http_send(c, 200, "application/json", json, NULL, NULL);
 }
 
+/* ------------------------------------------------------------------ crash dumps */
+
+static const struct fvd_problem_kind http_k_nodump = {404, "dump-not-found", "No such dump"};
+
+/* POST /api/v1/vms/{name}/dump: write a core file now (fvd_dump.h). */
+static MHD_Result_t http_post_dump(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                   const char *url)
+{
+	struct fvd_dump_meta m;
+	char location[64];
+	int err = fvd_dump_create(h->be, rq->route.name, &m);
+
+	if (err)
+		return http_backend_err(c, err, url, "dump", rq->route.name);
+	snprintf(location, sizeof(location), "%s/dumps/%s", FVD_API_PREFIX, m.id);
+	return http_send_json(c, 201, fvd_dump_json(&m), "application/json", NULL, location);
+}
+
+static MHD_Result_t http_get_dumps(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                   const char *url)
+{
+	static struct fvd_dump_meta all[256]; /* the polling thread only */
+	size_t n;
+	int err = fvd_dump_list(all, 256, &n);
+	cJSON *j, *arr;
+
+	(void)h;
+	(void)rq;
+	if (err)
+		return http_backend_err(c, err, url, "dumps", "all");
+	j = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(j, "dumps");
+	for (size_t i = 0; arr && i < n && i < 256; i++)
+		cJSON_AddItemToArray(arr, fvd_dump_json(&all[i]));
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
+}
+
+/* GET /api/v1/dumps/{id}: the core file itself, streamed from disk. */
+static MHD_Result_t http_get_dump(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                                  const char *url)
+{
+	struct fvd_dump_meta m;
+	struct MHD_Response *r;
+	uint64_t size;
+	MHD_Result_t ret;
+	char disp[96];
+	int fd;
+
+	(void)h;
+	if (fvd_dump_open(rq->route.name, &fd, &size, &m))
+		return http_problem_kind(c, &http_k_nodump, url, NULL, "no dump '%s'",
+		                         rq->route.name);
+	r = MHD_create_response_from_fd((size_t)size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.core\"", m.id);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(r, "Content-Disposition", disp);
+	http_audit(200);
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
@@ -651,6 +719,9 @@ static const struct {
     {FVD_EP_VM, FVD_M_PATCH, http_patch_vm},
     {FVD_EP_TRACE, FVD_M_POST, http_post_trace},
     {FVD_EP_TRACE, FVD_M_GET, http_get_trace},
+    {FVD_EP_VM_DUMP, FVD_M_POST, http_post_dump},
+    {FVD_EP_DUMPS, FVD_M_GET, http_get_dumps},
+    {FVD_EP_DUMP, FVD_M_GET, http_get_dump},
 };
 
 /* ------------------------------------------------------------------ request flow */

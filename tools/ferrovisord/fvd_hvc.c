@@ -964,6 +964,86 @@ static int hvc_trace_read(void *be, uint32_t cpu, struct fvd_trace_rec *out, siz
 	HVC_LOCKED(hvc_trace_read_l(be, cpu, out, max, n));
 }
 
+_Static_assert(FVD_DUMP_NR_REGS == CTL_DUMP_NR_REGS && FVD_DUMP_CHUNK == CTL_DUMP_CHUNK,
+               "dump layout of the backend and the protocol");
+
+/* DUMP_INFO: the registers and RAM regions of a quiet VM (docs/control-protocol.md). */
+static int hvc_dump_info_l(void *be, const char *name, struct fvd_dump_info *out)
+{
+	struct fvd_hvc *h = be;
+	uint8_t ref[CTL_NAME_MAX];
+	size_t len;
+	uint32_t nv, nr, st;
+	int err;
+
+	fvd_hvc_name_field(ref, name);
+	err = fvd_hvc_call(h, CTL_T_DUMP_INFO, ref, sizeof(ref), &len);
+	if (err)
+		return err;
+	if (len < sizeof(struct ctl_dump_info))
+		return FVD_E_IO;
+	nv = ctl_get32(h->resp + 8);
+	nr = ctl_get32(h->resp + 12);
+	st = ctl_get32(h->resp + 4);
+	if (nv > FVD_DUMP_MAX_VCPUS || nr > FVD_DUMP_MAX_REGION ||
+	    st >= sizeof(hvc_states) / sizeof(hvc_states[0]) ||
+	    len != sizeof(struct ctl_dump_info) + nr * sizeof(struct ctl_dump_region) +
+	               nv * sizeof(struct ctl_dump_vcpu))
+		return FVD_E_IO;
+	memset(out, 0, sizeof(*out));
+	out->state = hvc_states[st];
+	out->boots = ctl_get64(h->resp + 16);
+	memcpy(out->name, h->resp + 24, FVD_NAME_MAX);
+	memcpy(out->cause, h->resp + 56, sizeof(out->cause) - 1);
+	out->nr_regions = nr;
+	out->nr_vcpus = nv;
+	const uint8_t *p = h->resp + sizeof(struct ctl_dump_info);
+	for (uint32_t i = 0; i < nr; i++, p += sizeof(struct ctl_dump_region)) {
+		out->region[i].gpa = ctl_get64(p);
+		out->region[i].size = ctl_get64(p + 8);
+	}
+	for (uint32_t i = 0; i < nv; i++, p += sizeof(struct ctl_dump_vcpu)) {
+		out->vcpu[i].index = ctl_get32(p);
+		out->vcpu[i].state = ctl_get32(p + 4);
+		for (unsigned r = 0; r < FVD_DUMP_NR_REGS; r++)
+			out->vcpu[i].reg[r] = ctl_get64(p + 8 + 8 * r);
+	}
+	return FVD_OK;
+}
+
+/* DUMP_READ: len bytes of guest RAM at gpa, exactly. */
+static int hvc_dump_read_l(void *be, const char *name, uint64_t gpa, void *buf, size_t len)
+{
+	struct fvd_hvc *h = be;
+	uint8_t req[sizeof(struct ctl_dump_read)];
+	size_t got;
+	int err;
+
+	if (len == 0 || len > CTL_DUMP_CHUNK)
+		return FVD_E_INVAL;
+	memset(req, 0, sizeof(req));
+	fvd_hvc_name_field(req, name);
+	ctl_put64(req + 32, gpa);
+	ctl_put32(req + 40, (uint32_t)len);
+	err = fvd_hvc_call(h, CTL_T_DUMP_READ, req, sizeof(req), &got);
+	if (err)
+		return err;
+	if (got != len)
+		return FVD_E_IO;
+	memcpy(buf, h->resp, len);
+	return FVD_OK;
+}
+
+static int hvc_dump_info(void *be, const char *name, struct fvd_dump_info *out)
+{
+	HVC_LOCKED(hvc_dump_info_l(be, name, out));
+}
+
+static int hvc_dump_read(void *be, const char *name, uint64_t gpa, void *buf, size_t len)
+{
+	HVC_LOCKED(hvc_dump_read_l(be, name, gpa, buf, len));
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -980,6 +1060,8 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .vm_set_sched = hvc_vm_set_sched,
     .trace_ctl = hvc_trace_ctl,
     .trace_read = hvc_trace_read,
+    .dump_info = hvc_dump_info,
+    .dump_read = hvc_dump_read,
 };
 
 int fvd_hvc_open_tty(const char *path)

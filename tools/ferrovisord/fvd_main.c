@@ -7,7 +7,7 @@
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
  *               [--openapi FILE] [--www DIR] [--state-dir DIR] [--tokens FILE]
- *               [--heartbeat SECONDS]
+ *               [--heartbeat SECONDS] [--auto-dump on|off]
  *
  * On its first start (no DIR/tokens.json) it prints "ferrovisord: first admin token: fvt_..."
  * once; then "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
@@ -21,6 +21,7 @@
 
 #include "fvd_audit.h"
 #include "fvd_auth.h"
+#include "fvd_dump.h"
 #include "fvd_http.h"
 #include "fvd_hub.h"
 #include "fvd_sim.h"
@@ -47,6 +48,7 @@ static void main_usage(FILE *f)
 	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n"
 	           "  --heartbeat S   event/console streams: keepalive after S quiet seconds "
 	           "(15)\n");
+	fprintf(f, "  --auto-dump on|off  dump every VM that crashes to DIR/dumps (default off)\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
 	char first_token[FVD_TOKEN_TEXT];
 	const char *state_dir = NULL, *tokens = NULL;
 	bool first = false;
+	bool auto_dump = false;
 	struct fvd_http_opts o = {.listen = "127.0.0.1", .port = 8080, .openapi = NULL};
 	struct fvd_backend be = {.ops = &fvd_sim_ops, .ctx = &sim};
 	const char *backend = "sim";
@@ -120,6 +123,12 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ferrovisord: --heartbeat '%s': 1..50\n", v);
 				return 2;
 			}
+		} else if (strcmp(a, "--auto-dump") == 0) {
+			if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+				fprintf(stderr, "ferrovisord: --auto-dump '%s': on or off\n", v);
+				return 2;
+			}
+			auto_dump = strcmp(v, "on") == 0;
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);
@@ -164,7 +173,7 @@ int main(int argc, char **argv)
 	}
 
 	if (fvd_auth_init(&auth, state_dir, tokens, first_token, &first) != 0 ||
-	    fvd_audit_open(&audit, state_dir) != 0)
+	    fvd_audit_open(&audit, state_dir) != 0 || fvd_dump_init(state_dir, auto_dump) != 0)
 		return 1;
 	o.auth = &auth;
 	o.audit = &audit;
@@ -182,6 +191,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	o.hub = hub;
+	if (fvd_dump_follow(&be, hub)) {
+		fprintf(stderr, "ferrovisord: cannot follow crashes for --auto-dump\n");
+		return 1;
+	}
 	o.heartbeat_ms = heartbeat * 1000;
 	/* Every audit record also becomes an "audit" event (shown to admins only). */
 	audit.listener = fvd_hub_audit_listener;
@@ -196,5 +209,6 @@ int main(int argc, char **argv)
 	printf("ferrovisord: signal %d, stopping\n", sig);
 	fvd_hub_stop(hub); /* ends the streams, so the connection threads can be joined */
 	fvd_http_stop(h);
+	fvd_dump_fini();
 	return 0;
 }

@@ -34,6 +34,9 @@ static const struct {
     [FVD_EP_EVENTS] = {FVD_M_GET, "GET"},
     [FVD_EP_VM_CONSOLE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
     [FVD_EP_TRACE] = {FVD_M_GET | FVD_M_POST, "GET, POST"},
+    [FVD_EP_VM_DUMP] = {FVD_M_POST, "POST"},
+    [FVD_EP_DUMPS] = {FVD_M_GET, "GET"},
+    [FVD_EP_DUMP] = {FVD_M_GET, "GET"},
 };
 
 /* Indexed by -err. */
@@ -142,6 +145,26 @@ static void route_parse_tokens(const char *p, struct fvd_route *out)
 		memcpy(out->name, p, n);
 }
 
+/* "/dumps" and "/dumps/{id}" (p is what follows "dumps"), as tokens. */
+static void route_parse_dumps(const char *p, struct fvd_route *out)
+{
+	size_t n;
+
+	if (*p == '\0') {
+		out->ep = FVD_EP_DUMPS;
+		return;
+	}
+	p++;
+	n = route_seg(p);
+	if (n == 0 || p[n] != '\0')
+		return;
+	out->ep = FVD_EP_DUMP;
+	if (!fvd_route_valid_name(p, n))
+		out->bad_name = true;
+	else
+		memcpy(out->name, p, n);
+}
+
 void fvd_route_parse(const char *path, struct fvd_route *out)
 {
 	size_t plen = strlen(FVD_API_PREFIX);
@@ -176,6 +199,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "tokens")) {
 		route_parse_tokens(p + n, out);
+		return;
+	}
+	if (route_seg_is(p, n, "dumps")) {
+		route_parse_dumps(p + n, out);
 		return;
 	}
 	if (route_seg_is(p, n, "stats") && p[n] == '\0') {
@@ -223,6 +250,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 			out->action = (enum fvd_action)a;
 			return;
 		}
+	}
+	if (route_seg_is(p, n, "dump")) {
+		out->ep = FVD_EP_VM_DUMP;
+		return;
 	}
 	out->bad_name = false;
 }

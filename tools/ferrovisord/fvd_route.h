@@ -27,6 +27,9 @@ enum fvd_endpoint {
 	FVD_EP_EVENTS,     /* /api/v1/events (SSE) */
 	FVD_EP_VM_CONSOLE, /* /api/v1/vms/{name}/console (SSE; POST: input) */
 	FVD_EP_TRACE,      /* /api/v1/trace */
+	FVD_EP_VM_DUMP,    /* /api/v1/vms/{name}/dump */
+	FVD_EP_DUMPS,      /* /api/v1/dumps */
+	FVD_EP_DUMP,       /* /api/v1/dumps/{id} (id in name) */
 	FVD_EP__COUNT,
 };
 
@@ -40,7 +43,7 @@ enum fvd_method {
 
 struct fvd_route {
 	enum fvd_endpoint ep;
-	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION, FVD_EP_TOKEN */
+	char name[FVD_NAME_MAX + 1]; /* FVD_EP_VM, FVD_EP_VM_ACTION, FVD_EP_TOKEN, _DUMP */
 	enum fvd_action action;      /* FVD_EP_VM_ACTION */
 	bool bad_name;               /* the path names a VM with an invalid name */
 };

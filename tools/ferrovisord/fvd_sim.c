@@ -768,6 +768,83 @@ static int sim_vm_set_sched_l(void *be, const char *name, const struct fvd_sched
 	return FVD_OK;
 }
 
+/*
+ * Crash dumps of the simulation: a quiet VM shows FVD_SIM_DUMP_RAM bytes of RAM at
+ * FVD_SIM_DUMP_GPA whose bytes are a function of the address and the VM id, and vCPU
+ * registers derived from the same (pc inside that RAM), so a test can check the core file
+ * the daemon writes byte by byte.
+ */
+#define FVD_SIM_DUMP_GPA 0x80000000ull
+#define FVD_SIM_DUMP_RAM (64ull << 10)
+
+static int sim_dump_vm(struct fvd_sim *sim, const char *name, struct fvd_sim_vm **out)
+{
+	struct fvd_sim_vm *v = sim_find(sim, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.service)
+		return FVD_E_DENIED;
+	if (v->info.state != FVD_VM_STOPPED && v->info.state != FVD_VM_CRASHED &&
+	    v->info.state != FVD_VM_PAUSED)
+		return FVD_E_STATE;
+	*out = v;
+	return FVD_OK;
+}
+
+static int sim_dump_info_l(void *be, const char *name, struct fvd_dump_info *out)
+{
+	struct fvd_sim_vm *v;
+	int err = sim_dump_vm(be, name, &v);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", v->info.name);
+	out->state = v->info.state;
+	out->boots = v->ctr.boots;
+	if (v->info.state == FVD_VM_CRASHED)
+		snprintf(out->cause, sizeof(out->cause), "simulated crash");
+	out->nr_regions = 1;
+	out->region[0].gpa = FVD_SIM_DUMP_GPA;
+	out->region[0].size = FVD_SIM_DUMP_RAM;
+	out->nr_vcpus = v->info.vcpus < FVD_DUMP_MAX_VCPUS ? v->info.vcpus : FVD_DUMP_MAX_VCPUS;
+	for (uint32_t i = 0; i < out->nr_vcpus; i++) {
+		out->vcpu[i].index = i;
+		out->vcpu[i].reg[0] = FVD_SIM_DUMP_GPA + 0x1000u * (i + 1u);
+		for (unsigned r = 1; r < FVD_DUMP_NR_REGS; r++)
+			out->vcpu[i].reg[r] = ((uint64_t)(i + 1u) << 32) | r;
+	}
+	return FVD_OK;
+}
+
+static int sim_dump_read_l(void *be, const char *name, uint64_t gpa, void *buf, size_t len)
+{
+	struct fvd_sim_vm *v;
+	int err = sim_dump_vm(be, name, &v);
+	uint8_t *p = buf;
+
+	if (err)
+		return err;
+	if (len == 0 || len > FVD_DUMP_CHUNK || gpa < FVD_SIM_DUMP_GPA ||
+	    gpa - FVD_SIM_DUMP_GPA > FVD_SIM_DUMP_RAM ||
+	    len > FVD_SIM_DUMP_RAM - (gpa - FVD_SIM_DUMP_GPA))
+		return FVD_E_INVAL;
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(((gpa + i) >> 3) ^ v->info.id);
+	return FVD_OK;
+}
+
+static int sim_dump_info(void *be, const char *name, struct fvd_dump_info *out)
+{
+	SIM_LOCKED(sim_dump_info_l(be, name, out));
+}
+
+static int sim_dump_read(void *be, const char *name, uint64_t gpa, void *buf, size_t len)
+{
+	SIM_LOCKED(sim_dump_read_l(be, name, gpa, buf, len));
+}
+
 const struct fvd_backend_ops fvd_sim_ops = {
     .kind = "sim",
     .host_info = sim_host_info,
@@ -784,4 +861,6 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .vm_set_sched = sim_vm_set_sched,
     .trace_ctl = sim_trace_ctl,
     .trace_read = sim_trace_read,
+    .dump_info = sim_dump_info,
+    .dump_read = sim_dump_read,
 };

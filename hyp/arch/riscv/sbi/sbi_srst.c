@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * SBI System Reset extension (EID "SRST"), SBI spec v3.0 chapter 10.
- * "System" is the calling VM: shutdown stops it, reboot restarts it with
- * fresh memory and images; other VMs are not affected.
+ * "System" is the calling VM: shutdown stops it (as crashed when the reason is a
+ * system failure, so it can be dumped), reboot restarts it with fresh memory and
+ * images; other VMs are not affected.
  */
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
@@ -34,6 +35,11 @@ void sbi_srst_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 		why = reason == 1 ? "guest shutdown (reason: system failure)" : "guest shutdown";
 	else
 		why = reason == 1 ? "guest reboot (reason: system failure)" : "guest reboot";
-	vm_request(v->vm, type == SBI_SRST_SHUTDOWN ? VM_ACTION_STOP : VM_ACTION_RESET, why);
+	enum vm_action act = type == SBI_SRST_SHUTDOWN ? VM_ACTION_STOP : VM_ACTION_RESET;
+	/* A shutdown because of a system failure (a guest panic) is a crash: the VM keeps its
+	 * RAM and registers for a dump (docs/debugging.md "Crash dumps"). */
+	if (type == SBI_SRST_SHUTDOWN && reason == 1)
+		act = VM_ACTION_CRASH;
+	vm_request(v->vm, act, why);
 	r->no_return = true;
 }
