@@ -11,6 +11,7 @@
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
+#include "core/prof.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -627,6 +628,38 @@ static uint32_t op_net_metrics(const uint8_t *p, uint32_t len, uint32_t *out)
 	return CTL_OK;
 }
 
+/* PROF_START: any VM may be profiled, the service VM too (reading, not managing). */
+static uint32_t op_prof_start(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm_ro(p, &vm);
+	if (s)
+		return s;
+	if (ctl_get32(p + 36) != 0)
+		return CTL_E_BAD_FIELD;
+	return prof_start(vm, ctl_get32(p + 32));
+}
+
+static uint32_t op_prof_stop(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(p);
+	UNUSED(len);
+	UNUSED(out);
+	return prof_stop();
+}
+
+static uint32_t op_prof_read(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	if (ctl_get32(p + 4) != 0)
+		return CTL_E_BAD_FIELD;
+	uint32_t s;
+	*out = prof_read(ctl_get32(p), resp, CTL_MAX_PAYLOAD, &s);
+	return s;
+}
+
 static const struct {
 	uint16_t type;
 	ctl_handler fn;
@@ -655,6 +688,9 @@ static const struct {
     {CTL_T_HOST_METRICS, op_host_metrics},
     {CTL_T_VM_METRICS, op_vm_metrics},
     {CTL_T_NET_METRICS, op_net_metrics},
+    {CTL_T_PROF_START, op_prof_start},
+    {CTL_T_PROF_STOP, op_prof_stop},
+    {CTL_T_PROF_READ, op_prof_read},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */

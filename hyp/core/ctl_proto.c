@@ -62,6 +62,9 @@ static const struct req_size req_sizes[] = {
     {CTL_T_HOST_METRICS, 0, 0},
     {CTL_T_VM_METRICS, REF, REF},
     {CTL_T_NET_METRICS, 0, 0},
+    {CTL_T_PROF_START, sizeof(struct ctl_prof_start), sizeof(struct ctl_prof_start)},
+    {CTL_T_PROF_STOP, 0, 0},
+    {CTL_T_PROF_READ, sizeof(struct ctl_prof_read), sizeof(struct ctl_prof_read)},
 };
 #undef REF
 

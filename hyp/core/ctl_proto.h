@@ -63,6 +63,9 @@ enum ctl_type {
 	CTL_T_HOST_METRICS = 0x40,   /* req empty, resp ctl_host_metrics + n * ctl_cpu_metrics */
 	CTL_T_VM_METRICS = 0x41,     /* req ctl_vm_ref, resp ctl_vm_metrics + entries */
 	CTL_T_NET_METRICS = 0x42,    /* req empty, resp ctl_net_metrics + switches + ports */
+	CTL_T_PROF_START = 0x50,     /* req ctl_prof_start, resp empty */
+	CTL_T_PROF_STOP = 0x51,      /* req empty, resp empty */
+	CTL_T_PROF_READ = 0x52,      /* req ctl_prof_read, resp ctl_prof_chunk + samples */
 	CTL_T_EV_VM_STATE = 0x80,    /* event ctl_ev_vm_state */
 	CTL_T_EV_VM_CRASH = 0x81,    /* event ctl_ev_vm_crash */
 	CTL_T_EV_CONSOLE = 0x82,     /* event ctl_ev_console + data */
@@ -157,6 +160,19 @@ struct ctl_host_info {
 
 struct ctl_vm_ref {
 	char name[CTL_NAME_MAX];
+};
+
+/* PROF_START: sample the VM's vCPUs (and idle CPUs) every period_us (100..1000000). */
+struct ctl_prof_start {
+	char name[CTL_NAME_MAX];
+	uint32_t period_us;
+	uint32_t reserved; /* 0 */
+};
+
+/* PROF_READ: samples from index offset on (core/prof_buf.h has the sample layout). */
+struct ctl_prof_read {
+	uint32_t offset;
+	uint32_t reserved; /* 0 */
 };
 
 struct ctl_list_hdr {
