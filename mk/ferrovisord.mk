@@ -87,3 +87,4 @@ build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h
 
 # The PATCH body parser's unit test (tests/unit/test_fvd_sched.src) links fvd_sched.c.
 build/unit/test_fvd_sched: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+build/unit/test_fvd_prof: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)

@@ -17,8 +17,8 @@
 #define PROF_PERIOD_MAX_US 1000000u
 
 /* The session. Written by the control channel, read by every CPU's timer. */
-static bool active;            /* atomic */
-static uint32_t generation;    /* atomic: bumped per start, CPUs compare armed[] */
+static bool active;             /* atomic */
+static uint32_t generation;     /* atomic: bumped per start, CPUs compare armed[] */
 static const struct vm *target; /* compared, never dereferenced by the timers */
 static uint64_t period_ns;
 
@@ -114,7 +114,8 @@ uint32_t prof_stop(void)
 	if (!__atomic_load_n(&active, __ATOMIC_ACQUIRE))
 		return CTL_OK;
 	__atomic_store_n(&active, false, __ATOMIC_RELEASE);
-	/* A tick already past its active check may still push one sample: the count publishes it. */
+	/* A tick already past its active check may still push one sample: the count publishes it.
+	 */
 	for (unsigned i = 0; i < cpu_count; i++)
 		timer_cancel(&ticks[i]);
 	pr_info("prof: session stopped");

@@ -50,10 +50,9 @@ bool prof_buf_push(struct prof_buf *b, const struct prof_sample *s);
 /*
  * Encode samples of the buffers @bufs[0..n) seen as one sequence, starting at
  * sample @offset, into @out (room @cap bytes): header {u32 total, u32 offset,
- * u32 count, u32 dropped} (at most PROF_MAX_BUFS buffers) then count samples of PROF_WIRE_SAMPLE bytes each
- * (u64 pc, u32 vcpu, u8 flags, u8 depth, u16 cpu, PROF_DEPTH x u64 ra).
- * An offset at or past the total yields count 0. Returns the payload length,
- * 0 if @cap cannot hold the header.
+ * u32 count, u32 dropped} (at most PROF_MAX_BUFS buffers) then count samples of PROF_WIRE_SAMPLE
+ * bytes each (u64 pc, u32 vcpu, u8 flags, u8 depth, u16 cpu, PROF_DEPTH x u64 ra). An offset at or
+ * past the total yields count 0. Returns the payload length, 0 if @cap cannot hold the header.
  */
 uint32_t prof_buf_encode(const struct prof_buf *const *bufs, unsigned n, uint32_t offset,
                          uint8_t *out, uint32_t cap);

@@ -96,6 +96,25 @@ struct fvd_sched_req {
 	uint64_t affinity; /* CPU mask, only CPUs the host has */
 };
 
+/* One profiler sample (PROF_READ, docs/control-protocol.md "Profiler"). */
+#define FVD_PROF_DEPTH 8   /* return addresses per sample */
+#define FVD_PROF_CHUNK 128 /* samples one prof_read returns at most */
+#define FVD_PROF_F_HYP 1   /* a sample of the hypervisor itself */
+struct fvd_prof_sample {
+	uint64_t pc;
+	uint64_t ra[FVD_PROF_DEPTH]; /* callers, innermost first; depth valid */
+	uint32_t vcpu;
+	uint8_t flags; /* FVD_PROF_F_* */
+	uint8_t depth;
+	uint16_t cpu;
+};
+struct fvd_prof_chunk {
+	uint32_t total;   /* samples of the session */
+	uint32_t dropped; /* lost to full buffers */
+	uint32_t count;   /* in s[] */
+	struct fvd_prof_sample s[FVD_PROF_CHUNK];
+};
+
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
 	int (*host_info)(void *be, struct fvd_host_info *out);
@@ -114,6 +133,11 @@ struct fvd_backend_ops {
 	int (*metrics)(void *be, struct fvd_metrics *out);
 	/* Weight and/or affinity of every vCPU of a VM, in any state (running included). */
 	int (*vm_set_sched)(void *be, const char *name, const struct fvd_sched_req *req);
+	/* Profiler (fvd_prof.c; NULL: 501): start sampling a VM every period_us, stop, read
+	 * the stopped session's samples from index offset on. */
+	int (*prof_start)(void *be, const char *name, uint32_t period_us);
+	int (*prof_stop)(void *be);
+	int (*prof_read)(void *be, uint32_t offset, struct fvd_prof_chunk *out);
 };
 
 struct fvd_backend {

@@ -31,6 +31,7 @@ static const struct {
     [FVD_EP_AUDIT] = {FVD_M_GET, "GET"},
     [FVD_EP_METRICS] = {FVD_M_GET, "GET"},
     [FVD_EP_STATS] = {FVD_M_GET, "GET"},
+    [FVD_EP_VM_PROFILE] = {FVD_M_POST, "POST"},
 };
 
 /* Indexed by -err. */
@@ -202,6 +203,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	n = route_seg(p);
 	if (p[n] != '\0')
 		return;
+	if (route_seg_is(p, n, "profile")) {
+		out->ep = FVD_EP_VM_PROFILE;
+		return;
+	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {
 		if (route_seg_is(p, n, route_actions[a])) {
 			out->ep = FVD_EP_VM_ACTION;

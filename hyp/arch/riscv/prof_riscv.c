@@ -68,7 +68,8 @@ void arch_prof_guest_sample(struct vcpu *v, struct prof_sample *s)
 		if (ra == 0)
 			break;
 		s->ra[s->depth++] = ra;
-		/* Frames grow down: a caller's frame lies above; anything else is garbage or a loop. */
+		/* Frames grow down: a caller's frame lies above; anything else is garbage or a
+		 * loop. */
 		if (next <= fp)
 			break;
 		fp = next;
