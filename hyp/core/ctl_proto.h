@@ -65,7 +65,7 @@ enum ctl_type {
 	CTL_T_NET_METRICS = 0x42,    /* req empty, resp ctl_net_metrics + switches + ports */
 	CTL_T_PROF_START = 0x50,     /* req ctl_prof_start, resp empty */
 	CTL_T_PROF_STOP = 0x51,      /* req empty, resp empty */
-	CTL_T_PROF_READ = 0x52,      /* req ctl_prof_read, resp ctl_prof_chunk + samples */
+	CTL_T_PROF_READ = 0x52,      /* req ctl_prof_read, resp header + samples (prof_buf.h) */
 	CTL_T_EV_VM_STATE = 0x80,    /* event ctl_ev_vm_state */
 	CTL_T_EV_VM_CRASH = 0x81,    /* event ctl_ev_vm_crash */
 	CTL_T_EV_CONSOLE = 0x82,     /* event ctl_ev_console + data */

@@ -50,7 +50,7 @@ static const struct {
     {FVD_EP_AUDIT, FVD_M_GET, FVD_ROLE_ADMIN},
     {FVD_EP_METRICS, FVD_M_GET, FVD_ROLE_VIEWER},
     {FVD_EP_STATS, FVD_M_GET, FVD_ROLE_VIEWER},
-    {FVD_EP_VM_PROFILE, FVD_M_POST, FVD_ROLE_ADMIN}, /* debugging */
+    {FVD_EP_PROFILE, FVD_M_POST, FVD_ROLE_ADMIN}, /* debugging */
 };
 
 const char *fvd_role_name(enum fvd_role r)

@@ -509,7 +509,7 @@ static const struct {
     {FVD_EP_METRICS, FVD_M_GET, http_get_metrics},
     {FVD_EP_STATS, FVD_M_GET, http_get_stats},
     {FVD_EP_VM, FVD_M_PATCH, http_patch_vm},
-    {FVD_EP_VM_PROFILE, FVD_M_POST, http_post_profile},
+    {FVD_EP_PROFILE, FVD_M_POST, http_post_profile},
 };
 
 /* ------------------------------------------------------------------ request flow */

@@ -31,7 +31,7 @@ static const struct {
     [FVD_EP_AUDIT] = {FVD_M_GET, "GET"},
     [FVD_EP_METRICS] = {FVD_M_GET, "GET"},
     [FVD_EP_STATS] = {FVD_M_GET, "GET"},
-    [FVD_EP_VM_PROFILE] = {FVD_M_POST, "POST"},
+    [FVD_EP_PROFILE] = {FVD_M_POST, "POST"},
 };
 
 /* Indexed by -err. */
@@ -204,7 +204,7 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	if (p[n] != '\0')
 		return;
 	if (route_seg_is(p, n, "profile")) {
-		out->ep = FVD_EP_VM_PROFILE;
+		out->ep = FVD_EP_PROFILE;
 		return;
 	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {

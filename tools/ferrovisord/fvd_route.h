@@ -12,19 +12,19 @@
 #define FVD_API_PREFIX "/api/v1"
 
 enum fvd_endpoint {
-	FVD_EP_NONE,       /* no such resource: 404 */
-	FVD_EP_HOST,       /* /api/v1/host */
-	FVD_EP_VMS,        /* /api/v1/vms */
-	FVD_EP_VM,         /* /api/v1/vms/{name} */
-	FVD_EP_VM_ACTION,  /* /api/v1/vms/{name}/{action} */
-	FVD_EP_OPENAPI,    /* /api/v1/openapi.yaml */
-	FVD_EP_WHOAMI,     /* /api/v1/whoami */
-	FVD_EP_TOKENS,     /* /api/v1/tokens */
-	FVD_EP_TOKEN,      /* /api/v1/tokens/{id} (id in name) */
-	FVD_EP_AUDIT,      /* /api/v1/audit */
-	FVD_EP_METRICS,    /* /metrics (Prometheus, outside the API prefix) */
-	FVD_EP_STATS,      /* /api/v1/stats */
-	FVD_EP_VM_PROFILE, /* /api/v1/vms/{name}/profile */
+	FVD_EP_NONE,      /* no such resource: 404 */
+	FVD_EP_HOST,      /* /api/v1/host */
+	FVD_EP_VMS,       /* /api/v1/vms */
+	FVD_EP_VM,        /* /api/v1/vms/{name} */
+	FVD_EP_VM_ACTION, /* /api/v1/vms/{name}/{action} */
+	FVD_EP_OPENAPI,   /* /api/v1/openapi.yaml */
+	FVD_EP_WHOAMI,    /* /api/v1/whoami */
+	FVD_EP_TOKENS,    /* /api/v1/tokens */
+	FVD_EP_TOKEN,     /* /api/v1/tokens/{id} (id in name) */
+	FVD_EP_AUDIT,     /* /api/v1/audit */
+	FVD_EP_METRICS,   /* /metrics (Prometheus, outside the API prefix) */
+	FVD_EP_STATS,     /* /api/v1/stats */
+	FVD_EP_PROFILE,   /* /api/v1/vms/{name}/profile */
 	FVD_EP__COUNT,
 };
 
