@@ -105,3 +105,4 @@ fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb
 
 # The REST client's unit test links tools/api_client.c, which the generic unit rule does not watch.
 build/unit/test_api_client: tools/api_client.c tools/api_client.h
+build/unit/test_prof_report: tools/prof_sym.c tools/prof_sym.h tools/prof_report.c tools/prof_report.h
