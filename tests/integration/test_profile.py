@@ -125,6 +125,10 @@ def test_profile_guest_through_cli():
             pct = float(rows[0][0].rstrip("%"))
             assert rows[0][2] == "prof_spin_here" and pct > 50.0, (out, err)
             lines = open(folded).read().splitlines()
+            # Kept beside the console log for a reader of the test run.
+            art = fvtest.BUILD_DIR / "test-logs" / (
+                fvtest.log_safe(fvtest.current_test_name()) + ".profile.txt")
+            art.write_text(f"vm profile prof1:\n{out}{err}folded:\n" + "\n".join(lines) + "\n")
         counts = {}
         for l in lines:
             m = re.fullmatch(r"(\S+) (\d+)", l)
