@@ -473,7 +473,7 @@ static MHD_Result_t http_post_profile(struct fvd_http *h, struct MHD_Connection 
 	const char *ctype =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	struct fvd_prof_req req;
-	struct fvd_prof_err perr;
+	struct fvd_prof_err perr = {{0}, {0}};
 	cJSON *j;
 	int err;
 

@@ -11,9 +11,9 @@
  *
  * The caller chain: with -fno-omit-frame-pointer the RISC-V frame record sits
  * just below the frame pointer s0: the return address at s0-8 and the
- * caller's s0 at s0-16 (a leaf function saves only s0, at s0-8; see below). We follow it through the guest's own page tables
- * (riscv_ptwalk under the live vsatp) and read only VM RAM (vm_gpa_to_hva);
- * any unmapped, misaligned, non-RAM or non-ascending frame ends the chain.
+ * caller's s0 at s0-16 (a leaf function saves only s0, at s0-8; see below). We follow it through
+ * the guest's own page tables (riscv_ptwalk under the live vsatp) and read only VM RAM
+ * (vm_gpa_to_hva); any unmapped, misaligned, non-RAM or non-ascending frame ends the chain.
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/ptwalk.h"
@@ -87,7 +87,8 @@ void arch_prof_guest_sample(struct vcpu *v, struct prof_sample *s)
 		if (ra == 0)
 			break;
 		s->ra[s->depth++] = ra;
-		/* Frames grow down: a caller's frame lies above; anything else is garbage or a loop. */
+		/* Frames grow down: a caller's frame lies above; anything else is garbage or a
+		 * loop. */
 		if (next <= fp)
 			break;
 		fp = next;
