@@ -44,7 +44,7 @@ static void prof_tick(struct timer_event *ev, void *arg)
 	struct vcpu *v = c->current;
 	bool record = true;
 	if (v) {
-		if (v->vm == target)
+		if (v->vm == __atomic_load_n(&target, __ATOMIC_ACQUIRE))
 			arch_prof_guest_sample(v, &s);
 		else
 			record = false; /* another VM's vCPU: never in this profile */
@@ -56,6 +56,13 @@ static void prof_tick(struct timer_event *ev, void *arg)
 	if (record && !prof_buf_push(b, &s))
 		return; /* full: stop ticking on this CPU, the session keeps what it has */
 	timer_arm(ev, time_now_ns() + period_ns);
+}
+
+void prof_vm_freed(const struct vm *vm)
+{
+	/* Same context as prof_start (the console tick): no race on target with it. */
+	if (target == vm)
+		__atomic_store_n(&target, NULL, __ATOMIC_RELEASE);
 }
 
 void prof_cpu_poll(void)

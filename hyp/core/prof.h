@@ -34,6 +34,9 @@ uint32_t prof_stop(void);
  */
 uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status);
 
+/* @vm is being freed: a session on it records no more of its (or a successor's) samples. */
+void prof_vm_freed(const struct vm *vm);
+
 /*
  * Called on every host interrupt of the calling CPU (riscv_handle_host_irqs):
  * arms the CPU's sampling timer when a session started since it last looked.
