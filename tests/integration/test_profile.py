@@ -12,6 +12,9 @@ pointers kept) and `other` (spin: a CPU hog in its own guest_main). Asserted:
 - the REST answer validates against docs/api/openapi.yaml; profiling `other` shows its own
   spin loop, and no address sampled in one VM appears in the other's profile (prof1's hot
   page has no code of spin's, spin's loop no code of prof_target's);
+- a Linux guest (the service VM, busy in its kernel with dd from /dev/zero): most samples
+  lie in the kernel text (_stext.._etext from its /proc/kallsyms) and kernel frames carry a
+  caller chain in kernel text (frame pointers read through the guest's own page tables);
 - errors: an unknown VM is 404, a period out of range 400, a viewer token 403; the
   hypervisor stays healthy and prof1 keeps running afterwards.
 """
@@ -164,6 +167,35 @@ def test_profile_guest_through_cli():
         assert spin_main[0] <= int(top2["pc"], 16) < spin_main[1], (top2, spin_main)
         assert not any(hot1[0] <= pc < hot1[1] for pc in pcs2), (sorted(map(hex, pcs2)), hot1)
         assert not any(spin_main[0] <= pc < spin_main[1] for pc in pcs1), sorted(map(hex, pcs1))
+
+        # A Linux guest: the service VM itself, kept busy in its kernel by dd from /dev/zero.
+        # Its pcs and frame-pointer chains (Debian builds with CONFIG_FRAME_POINTER, no KASLR)
+        # are read through the kernel's own page tables: they must lie in its text.
+        q.send("grep -E ' (_stext|_etext)$' /proc/kallsyms; echo KS-$((6*7))\r")
+        q.expect(r"^\[svc\] KS-42", 60)
+        ks = dict((n, int(a, 16)) for a, n in re.findall(
+            r"^\[svc\] ([0-9a-f]{16}) \w (_stext|_etext)\r?$", q.output, re.M))
+        assert set(ks) == {"_stext", "_etext"} and ks["_stext"] > 0, ks
+        q.send("dd if=/dev/zero of=/dev/null bs=64k count=100000000 & echo DD-$((6*7))\r")
+        q.expect(r"^\[svc\] DD-42", 60)
+        st, r, pl = call(port, "POST", "/vms/svc/profile", body=json.dumps({"seconds": 3}),
+                         headers=jh)
+        q.send("kill %1\r")
+        assert st == 200, (st, pl)
+
+        def in_text(a):
+            return ks["_stext"] <= a < ks["_etext"]
+        guest = [s for s in pl["stacks"] if s["kind"] == "guest"]
+        n_guest = sum(s["count"] for s in guest)
+        n_kernel = sum(s["count"] for s in guest if in_text(int(s["pc"], 16)))
+        deep = [s for s in guest if in_text(int(s["pc"], 16)) and len(s["stack"]) >= 2 and
+                all(in_text(int(a, 16)) for a in s["stack"][:2])]
+        with open(art, "a") as f:
+            f.write(f"svc (Linux, dd): {n_guest} guest samples, {n_kernel} in kernel text "
+                    f"[{ks['_stext']:#x}, {ks['_etext']:#x}); deepest: "
+                    f"{max((s['stack'] for s in guest), key=len, default=[])}\n")
+        assert n_guest > 0 and n_kernel * 2 > n_guest, (n_guest, n_kernel, pl["stacks"][:5])
+        assert deep, pl["stacks"][:10]
 
         # Errors.
         st, _, prob = call(port, "POST", "/vms/nosuch/profile", body=body, headers=jh)
