@@ -5,13 +5,17 @@ profile` symbolizing with the guest's ELF.
 
 configs/linux-svc-prof.dts runs the service VM (ferrovisord --backend hvc), `prof1`
 (prof_target: spins in prof_spin_here, called from prof_outer -> prof_middle, frame
-pointers kept) and `other` (spin: a CPU hog in its own guest_main). Asserted:
+pointers kept) and `other` (prof_hostile: a CPU hog whose frame pointer is in turn 0,
+misaligned, MMIO, past its RAM, the top of the address space, a self-referencing frame).
+Asserted:
 - the CLI's top list has prof_spin_here first with more than 50 % of the samples;
 - the folded output (--folded) has the line "...prof_outer;prof_middle;prof_spin_here N"
   (the caller chain read from guest memory) carrying most samples;
 - the REST answer validates against docs/api/openapi.yaml; profiling `other` shows its own
-  spin loop, and no address sampled in one VM appears in the other's profile (prof1's hot
-  page has no code of spin's, spin's loop no code of prof_target's);
+  hostile loop, and no address sampled in one VM appears in the other's profile (the two
+  hot functions are on different pages);
+- the hostile frame pointers: every return address reported for `other` is the one its
+  crafted frame holds (read once: the self-loop ends the chain), and both VMs keep running;
 - a Linux guest (the service VM, busy in its kernel with dd from /dev/zero): most samples
   lie in the kernel text (_stext.._etext from its /proc/kallsyms) and kernel frames carry a
   caller chain in kernel text (frame pointers read through the guest's own page tables);
@@ -39,7 +43,8 @@ ROOT = fvtest.REPO_ROOT
 DOC = ROOT / "docs" / "api" / "openapi.yaml"
 TOOL = ROOT / "build" / "tools" / "ferrovisor"
 ELF = fvtest.BUILD_DIR / "guests" / "prof_target.elf"
-SPIN_ELF = fvtest.BUILD_DIR / "guests" / "spin.elf"
+HOSTILE_ELF = fvtest.BUILD_DIR / "guests" / "prof_hostile.elf"
+HOSTILE_RA = 0x80100000  # the only return address prof_hostile's crafted frame holds
 
 # The daemon's first admin token (read from the console); every request goes through call().
 _token = [None]
@@ -93,7 +98,7 @@ def _need_svc_layer():
 @fvtest.timeout(900)
 def test_profile_guest_through_cli():
     _need_svc_layer()
-    for f in (TOOL, ELF, SPIN_ELF):
+    for f in (TOOL, ELF, HOSTILE_ELF):
         if not f.is_file():
             raise fvtest.TestFailure(f"{f} missing: run `make all`")
     doc = yaml.safe_load(DOC.read_text())
@@ -157,16 +162,23 @@ def test_profile_guest_through_cli():
         assert st == 200, (st, p2)
 
         # Isolation: each VM's profile holds only its own code.
-        ps = symbols(ELF)
-        ss = symbols(SPIN_ELF)
-        hot1 = ps["prof_spin_here"]
-        spin_main = ss["guest_main"]
+        hot1 = symbols(ELF)["prof_spin_here"]
+        hot2 = symbols(HOSTILE_ELF)["prof_hostile_loop"]
+        assert hot1[1] <= hot2[0] or hot2[1] <= hot1[0], (hot1, hot2)
         pcs1, pcs2 = guest_pcs(p1), guest_pcs(p2)
         assert pcs1 and pcs2, (p1, p2)
         top2 = max((s for s in p2["stacks"] if s["kind"] == "guest"), key=lambda s: s["count"])
-        assert spin_main[0] <= int(top2["pc"], 16) < spin_main[1], (top2, spin_main)
+        assert hot2[0] <= int(top2["pc"], 16) < hot2[1], (top2, hot2)
         assert not any(hot1[0] <= pc < hot1[1] for pc in pcs2), (sorted(map(hex, pcs2)), hot1)
-        assert not any(spin_main[0] <= pc < spin_main[1] for pc in pcs1), sorted(map(hex, pcs1))
+        assert not any(hot2[0] <= pc < hot2[1] for pc in pcs1), sorted(map(hex, pcs1))
+
+        # The hostile frame pointers: nothing but the crafted frame's return address, once.
+        chains = [[int(a, 16) for a in s["stack"]] for s in p2["stacks"] if s["kind"] == "guest"]
+        assert all(c in ([], [HOSTILE_RA]) for c in chains), chains
+        assert [HOSTILE_RA] in chains and [] in chains, chains
+        for vm in ("prof1", "other"):
+            st, _, info = call(port, "GET", f"/vms/{vm}")
+            assert st == 200 and info["state"] == "running", (vm, st, info)
 
         # A Linux guest: the service VM itself, kept busy in its kernel by dd from /dev/zero.
         # Its pcs and frame-pointer chains (Debian builds with CONFIG_FRAME_POINTER, no KASLR)
