@@ -78,11 +78,13 @@ build/unit/test_fvd_www: tools/ferrovisord/fvd_www.c tools/ferrovisord/fvd_www.h
 
 # The control-channel backend against the sim behind an FVCP server on a socketpair
 # (tests/unit/test_fvd_hvc.c); without the protocol in the tree the test reports a skip.
-build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/*.[ch]) $(FVD_CTL)
+build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/*.[ch]) $(FVD_CTL) \
+                        hyp/core/prof_buf.c hyp/core/prof_buf.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(if $(FVD_CTL),-DFVD_HAVE_CTL=1) -o $@ $< \
 		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_sim.c \
-		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lpthread
+		hyp/core/ctl_proto.c tools/ferrovisord/fvd_prof.c hyp/core/prof_buf.c) \
+		$(HOST_LDLIBS) -lpthread -lcjson
 build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
 
 # The PATCH body parser's unit test (tests/unit/test_fvd_sched.src) links fvd_sched.c.
