@@ -79,13 +79,15 @@ build/unit/test_fvd_www: tools/ferrovisord/fvd_www.c tools/ferrovisord/fvd_www.h
 
 # The control-channel backend against the sim behind an FVCP server on a socketpair
 # (tests/unit/test_fvd_hvc.c); without the protocol in the tree the test reports a skip.
-build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/*.[ch]) $(FVD_CTL)
+build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/*.[ch]) $(FVD_CTL) \
+                        hyp/core/prof_buf.c hyp/core/prof_buf.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(if $(FVD_CTL),-DFVD_HAVE_CTL=1) -o $@ $< \
 		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c \
 		tools/ferrovisord/fvd_sim.c \
 		tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_route.c \
-		hyp/core/ctl_proto.c) $(HOST_LDLIBS) -lcjson -lpthread
+		hyp/core/ctl_proto.c tools/ferrovisord/fvd_prof.c hyp/core/prof_buf.c) \
+		$(HOST_LDLIBS) -lcjson -lpthread
 build/unit/test_fvd_auth: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
 
 # The event log and console history (tests/unit/test_fvd_hub.c).
@@ -94,3 +96,4 @@ build/unit/test_fvd_hub: tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_hub.h
 build/unit/test_fvd_sched: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
 build/unit/test_fvd_core: $(wildcard tools/ferrovisord/fvd_core*.[ch]) tools/ferrovisord/fvd_backend.h
 build/unit/test_fvd_dump: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)
+build/unit/test_fvd_prof: $(wildcard tools/ferrovisord/*.c tools/ferrovisord/*.h)

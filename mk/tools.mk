@@ -109,3 +109,4 @@ build/unit/test_api_client: tools/api_client.c tools/api_client.h
 
 # The CLI's event-stream parser (tests/unit/test_api_sse.c).
 build/unit/test_api_sse: tools/api_sse.c tools/api_sse.h
+build/unit/test_prof_report: tools/prof_sym.c tools/prof_sym.h tools/prof_report.c tools/prof_report.h

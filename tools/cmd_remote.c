@@ -15,6 +15,7 @@
 #include "api_client.h"
 #include "bundle.h"
 #include "cli.h"
+#include "prof_report.h"
 
 const char cmd_vm_usage[] =
     "Usage: ferrovisor --api URL vm list\n"
@@ -23,6 +24,8 @@ const char cmd_vm_usage[] =
     "       ferrovisor --api URL vm destroy|start|stop|reset|pause|resume NAME\n"
     "       ferrovisor --api URL vm set NAME [--weight N] [--affinity CPU[,CPU...]]\n"
     "       ferrovisor --api URL vm dump NAME [-o FILE]\n"
+    "       ferrovisor --api URL vm profile NAME [--seconds N] [--period-us N]\n"
+    "                  [--elf FILE] [--folded OUT] [--top N]\n"
     "Manage the VMs of a running Ferrovisor through its daemon's REST API\n"
     "(ferrovisord, docs/ferrovisord.md). URL is the daemon's address, e.g.\n"
     "http://10.0.2.15:8080; without --api, $FERROVISOR_API is used. `create`\n"
@@ -31,6 +34,8 @@ const char cmd_vm_usage[] =
     "running or not.\n"
     "`dump` writes a crash dump (ELF core: `gdb-multiarch guest.elf FILE`) of a VM,\n"
     "pausing a running one meanwhile, and downloads it to FILE (default NAME.core).\n"
+    "`profile` samples the VM's pc (admin) and prints the top functions, named\n"
+    "from --elf (the guest's ELF or vmlinux); --folded writes flame-graph input.\n"
     "Exit codes: 0 ok, 1 configuration error, 2 usage error, 3 API or\n"
     "connection error (printed with the URL and the daemon's problem detail).\n";
 
@@ -395,7 +400,7 @@ static const struct remote_cmd remote_cmds[] = {
     {"list", remote_list},       {"info", remote_info},    {"create", remote_create},
     {"destroy", remote_destroy}, {"start", remote_action}, {"stop", remote_action},
     {"reset", remote_action},    {"pause", remote_action}, {"resume", remote_action},
-    {"set", remote_set},         {"dump", remote_dump},
+    {"set", remote_set},         {"dump", remote_dump},    {"profile", cmd_vm_profile},
 };
 
 #define NR_REMOTE_CMDS (sizeof(remote_cmds) / sizeof(remote_cmds[0]))

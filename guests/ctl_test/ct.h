@@ -22,4 +22,13 @@ void vcon_write(const void *buf, size_t n);
 /* Copy what the device returned into @buf (room @cap), re-posting the buffers; bytes copied. */
 size_t vcon_read(uint8_t *buf, size_t cap);
 
+/* main.c's request helpers for the suites in other files: send and await (the status,
+ * -1 on timeout), the last response's payload, and polling for events. */
+long ct_call(uint16_t type, const void *pl, size_t len);
+const uint8_t *ct_resp(uint32_t *len);
+void ct_pump(uint64_t ms);
+
+/* The profiler ops PROF_START/STOP/READ (prof.c). */
+void suite_prof(void);
+
 #endif

@@ -163,6 +163,22 @@ static void pump(uint64_t ms)
 			printf("ctl_test: unexpected response type %u\n", last.type);
 }
 
+long ct_call(uint16_t type, const void *pl, size_t len)
+{
+	return call(type, pl, len);
+}
+
+const uint8_t *ct_resp(uint32_t *len)
+{
+	*len = last.len;
+	return last_pl;
+}
+
+void ct_pump(uint64_t ms)
+{
+	pump(ms);
+}
+
 static bool wait_for(unsigned *counter, unsigned above, uint64_t ms)
 {
 	uint64_t end = rdtime() + plat_ms_to_ticks(ms);
@@ -684,6 +700,7 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 		test_abort("control channel: no running virtio-console at 0x10001000");
 	test_check(true, "ctl.dt.marker");
 	suite_session();
+	suite_prof();
 	suite_manage();
 	suite_hostile();
 	suite_dynamic(dtb);

@@ -14,6 +14,7 @@
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
 #include "core/ctl_dump.h"
+#include "core/prof.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -659,6 +660,38 @@ static uint32_t op_dump_read(const uint8_t *p, uint32_t len, uint32_t *out)
 	return s ? s : ctl_dump_read(resp, vm, p, out);
 }
 
+/* PROF_START: any VM may be profiled, the service VM too (reading, not managing). */
+static uint32_t op_prof_start(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm_ro(p, &vm);
+	if (s)
+		return s;
+	if (ctl_get32(p + 36) != 0)
+		return CTL_E_BAD_FIELD;
+	return prof_start(vm, ctl_get32(p + 32));
+}
+
+static uint32_t op_prof_stop(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(p);
+	UNUSED(len);
+	UNUSED(out);
+	return prof_stop();
+}
+
+static uint32_t op_prof_read(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	if (ctl_get32(p + 4) != 0)
+		return CTL_E_BAD_FIELD;
+	uint32_t s;
+	*out = prof_read(ctl_get32(p), resp, CTL_MAX_PAYLOAD, &s);
+	return s;
+}
+
 static const struct {
 	uint16_t type;
 	ctl_handler fn;
@@ -691,6 +724,9 @@ static const struct {
     {CTL_T_TRACE_READ, op_trace_read},
     {CTL_T_DUMP_INFO, op_dump_info},
     {CTL_T_DUMP_READ, op_dump_read},
+    {CTL_T_PROF_START, op_prof_start},
+    {CTL_T_PROF_STOP, op_prof_stop},
+    {CTL_T_PROF_READ, op_prof_read},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */

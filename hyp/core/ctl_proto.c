@@ -66,6 +66,9 @@ static const struct req_size req_sizes[] = {
     {CTL_T_TRACE_READ, sizeof(struct ctl_trace_read), sizeof(struct ctl_trace_read)},
     {CTL_T_DUMP_INFO, REF, REF},
     {CTL_T_DUMP_READ, sizeof(struct ctl_dump_read), sizeof(struct ctl_dump_read)},
+    {CTL_T_PROF_START, sizeof(struct ctl_prof_start), sizeof(struct ctl_prof_start)},
+    {CTL_T_PROF_STOP, 0, 0},
+    {CTL_T_PROF_READ, sizeof(struct ctl_prof_read), sizeof(struct ctl_prof_read)},
 };
 #undef REF
 

@@ -65,12 +65,18 @@ enum ctl_type {
 	CTL_T_NET_METRICS = 0x42,    /* req empty, resp ctl_net_metrics + switches + ports */
 	CTL_T_DUMP_INFO = 0x48,      /* req ctl_vm_ref, resp ctl_dump_info + regions + vcpus */
 	CTL_T_DUMP_READ = 0x49,      /* req ctl_dump_read, resp 1..CTL_DUMP_CHUNK RAM bytes */
-	CTL_T_TRACE_CTL = 0x4c,   /* req ctl_trace_ctl, resp ctl_trace_status + n * ctl_trace_cpu */
-	CTL_T_TRACE_READ = 0x4d,  /* req ctl_trace_read, resp ctl_trace_chunk + n * ctl_trace_rec */
-	CTL_T_EV_VM_STATE = 0x80, /* event ctl_ev_vm_state */
-	CTL_T_EV_VM_CRASH = 0x81, /* event ctl_ev_vm_crash */
-	CTL_T_EV_CONSOLE = 0x82,  /* event ctl_ev_console + data */
-	CTL_T_ERROR = 0xff,       /* response to a frame that could not be read */
+	CTL_T_TRACE_CTL = 0x4c, /* req ctl_trace_ctl, resp ctl_trace_status + n * ctl_trace_cpu */
+	CTL_T_TRACE_READ = 0x4d,
+	CTL_T_PROF_START = 0x50, /* req ctl_prof_start, resp empty */
+	CTL_T_PROF_STOP = 0x51,  /* req empty, resp empty */
+	CTL_T_PROF_READ = 0x52,
+	/* req ctl_prof_read, resp header + samples (prof_buf.h) */ /* req ctl_trace_read, resp
+	                                                               ctl_trace_chunk + n *
+	                                                               ctl_trace_rec */
+	CTL_T_EV_VM_STATE = 0x80,                                   /* event ctl_ev_vm_state */
+	CTL_T_EV_VM_CRASH = 0x81,                                   /* event ctl_ev_vm_crash */
+	CTL_T_EV_CONSOLE = 0x82, /* event ctl_ev_console + data */
+	CTL_T_ERROR = 0xff,      /* response to a frame that could not be read */
 };
 
 /* Status words (hdr.status of responses; 0 in requests and events). */
@@ -161,6 +167,19 @@ struct ctl_host_info {
 
 struct ctl_vm_ref {
 	char name[CTL_NAME_MAX];
+};
+
+/* PROF_START: sample the VM's vCPUs (and idle CPUs) every period_us (100..1000000). */
+struct ctl_prof_start {
+	char name[CTL_NAME_MAX];
+	uint32_t period_us;
+	uint32_t reserved; /* 0 */
+};
+
+/* PROF_READ: samples from index offset on (core/prof_buf.h has the sample layout). */
+struct ctl_prof_read {
+	uint32_t offset;
+	uint32_t reserved; /* 0 */
 };
 
 struct ctl_list_hdr {

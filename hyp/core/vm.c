@@ -5,6 +5,7 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/ctl.h"
+#include "core/prof.h"
 #include "core/mem.h"
 #include "core/percpu.h"
 #include "core/sched.h"
@@ -319,6 +320,8 @@ void vm_free(struct vm *vm)
 	unsigned slot = vm->id;
 	/* The slot is really free now: the control channel hears it and forgets the VM. */
 	ctl_vm_freed(vm);
+	/* A profiling session on it samples nothing more (a later VM may reuse the struct). */
+	prof_vm_freed(vm);
 	/* Unpublish first: the console tick (this context) holds no pointer past here. */
 	__atomic_store_n(&vm_table[slot], NULL, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {

@@ -4,7 +4,8 @@
 The service VM `svc` runs guests/ctl_test: HELLO, host info, lists, console attach to the
 `hello` witness, stop/start of the witness with state events, then hostile input (garbage,
 bad CRC, oversized, truncated, unknown types, bad fields, out-of-order upload chunks), each
-answered with its error status; then pause/resume of the witness (heartbeats stop, continue),
+answered with its error status; the profiler ops (hostile requests, a session on the witness
+whose samples read back in chunks, idle CPUs' hypervisor samples among them); then pause/resume of the witness (heartbeats stop, continue),
 a VM created from the blob in svc's initrd (the hello guest inline, streamed in chunks,
 started: its heartbeats arrive), copies up to the VM limit (the next is E_LIMIT), and their
 destruction (state event once the slot is free, memory back). `probe`, the same binary in a VM without the channel, checks

@@ -144,6 +144,40 @@ int vm_create_dynamic(const void *blob, size_t len, const char *node, const char
 	return 0;
 }
 
+/* Fake profiler: remembers what the control channel asked for. */
+static const struct vm *prof_vm;
+static uint32_t prof_period, prof_stops;
+static bool prof_running;
+
+uint32_t prof_start(const struct vm *vm, uint32_t period_us)
+{
+	if (prof_running)
+		return CTL_E_BUSY;
+	prof_vm = vm;
+	prof_period = period_us;
+	prof_running = true;
+	return CTL_OK;
+}
+
+uint32_t prof_stop(void)
+{
+	prof_stops++;
+	prof_running = false;
+	return CTL_OK;
+}
+
+uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status)
+{
+	assert_true(cap >= 16);
+	*status = prof_running ? CTL_E_BAD_STATE : CTL_OK;
+	if (prof_running)
+		return 0;
+	memset(out, 0, 16);
+	ctl_put32(out, 7);
+	ctl_put32(out + 4, offset);
+	return 16;
+}
+
 unsigned vm_virtio_count(const struct vm *vm)
 {
 	return vm == &vms[0] ? 1 : 0;
@@ -772,13 +806,62 @@ static void test_dump(void **state)
 	vm->nr_vcpus = 1;
 }
 
+static void prof_start_req(uint8_t *b, const char *name, uint32_t period, uint32_t rsvd)
+{
+	memset(b, 0, sizeof(struct ctl_prof_start));
+	strncpy((char *)b, name, CTL_NAME_MAX - 1);
+	ctl_put32(b + 32, period);
+	ctl_put32(b + 36, rsvd);
+}
+
+static void test_prof_ops(void **state)
+{
+	(void)state;
+	setup_vms();
+	uint8_t b[sizeof(struct ctl_prof_start)];
+	uint8_t rd[sizeof(struct ctl_prof_read)] = {0};
+	hello();
+	prof_running = false;
+	prof_start_req(b, "hello", 1000, 0);
+	assert_int_equal(call(CTL_T_PROF_START, b, sizeof(b)), CTL_OK);
+	assert_ptr_equal(prof_vm, &vms[1]);
+	assert_int_equal(prof_period, 1000);
+	/* One session at a time; reading waits for the stop. */
+	assert_int_equal(call(CTL_T_PROF_START, b, sizeof(b)), CTL_E_BUSY);
+	assert_int_equal(call(CTL_T_PROF_READ, rd, sizeof(rd)), CTL_E_BAD_STATE);
+	assert_int_equal(call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
+	assert_int_equal(prof_stops, 1);
+	ctl_put32(rd, 5);
+	assert_int_equal(call(CTL_T_PROF_READ, rd, sizeof(rd)), CTL_OK);
+	assert_int_equal(rh.len, 16);
+	assert_int_equal(ctl_get32(rp), 7);
+	assert_int_equal(ctl_get32(rp + 4), 5);
+	/* The service VM may be profiled (reading, not managing). */
+	prof_start_req(b, "svc", 100, 0);
+	assert_int_equal(call(CTL_T_PROF_START, b, sizeof(b)), CTL_OK);
+	assert_ptr_equal(prof_vm, &vms[0]);
+	prof_running = false;
+	/* Hostile requests: unknown VM, reserved bits, wrong lengths. */
+	prof_start_req(b, "nosuch", 1000, 0);
+	assert_int_equal(call(CTL_T_PROF_START, b, sizeof(b)), CTL_E_NO_VM);
+	prof_start_req(b, "hello", 1000, 1);
+	assert_int_equal(call(CTL_T_PROF_START, b, sizeof(b)), CTL_E_BAD_FIELD);
+	assert_int_equal(call(CTL_T_PROF_START, b, 36), CTL_E_TRUNCATED);
+	ctl_put32(rd + 4, 1);
+	assert_int_equal(call(CTL_T_PROF_READ, rd, sizeof(rd)), CTL_E_BAD_FIELD);
+	assert_int_equal(call(CTL_T_PROF_READ, rd, 4), CTL_E_TRUNCATED);
+	assert_int_equal(call(CTL_T_PROF_STOP, rd, 4), CTL_E_BAD_LENGTH);
+	assert_false(prof_running);
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
 	setup_vms();
 	assert_int_equal(call(CTL_T_HOST_METRICS, NULL, 0), CTL_E_NOT_NEGOTIATED);
 	hello();
-	/* Host: CPU 1 idle since 23456789 ns (now is 123456789): the period in progress counts. */
+	/* Host: CPU 1 idle since 23456789 ns (now is 123456789): the period in progress
+	 * counts. */
 	cpus[0].stats.idle_ns = 1000;
 	cpus[0].stats.guest_exits = 77;
 	cpus[0].rq.nr_queued = 2;
@@ -876,6 +959,7 @@ int main(void)
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_trace_not_built),
 	    cmocka_unit_test(test_dump),
+	    cmocka_unit_test(test_prof_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

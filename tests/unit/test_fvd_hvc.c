@@ -27,6 +27,8 @@
 #include "../../tools/ferrovisord/fvd_hvc.h"
 #include "../../tools/ferrovisord/fvd_metrics.h"
 #include "../../tools/ferrovisord/fvd_sim.h"
+#include "../../tools/ferrovisord/fvd_prof.h"
+#include "core/prof_buf.h"
 
 static struct fvd_sim srv_sim;
 static int srv_fd;
@@ -158,6 +160,54 @@ static size_t srv_metrics(uint16_t type, const uint8_t *p, uint8_t *out)
 }
 
 /* Answers one request from the sim; returns the status. */
+/* The profiler, answered with the hypervisor's own encoder (hyp/core/prof_buf.c). */
+static struct prof_buf *srv_prof;
+static bool srv_prof_on;
+static int srv_prof_bad; /* 1: PROF_READ one byte short; 2: a count above the chunk limit */
+
+static uint32_t srv_profiler(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
+{
+	char name[CTL_NAME_MAX];
+	struct fvd_vm_info vm;
+
+	switch (h->type) {
+	case CTL_T_PROF_START:
+		if (ctl_get_name(p, name) != CTL_OK || ctl_get32(p + 32) < 100)
+			return CTL_E_BAD_FIELD;
+		if (fvd_sim_ops.vm_get(&srv_sim, name, &vm))
+			return CTL_E_NO_VM;
+		if (srv_prof_on)
+			return CTL_E_BUSY;
+		srv_prof_on = true;
+		prof_buf_reset(srv_prof);
+		for (unsigned i = 0; i < 250; i++) {
+			struct prof_sample s = {.pc = 0x1000 + 4 * (i % 5), .depth = 2, .cpu = 1};
+			s.ra[0] = 0x2000;
+			s.ra[1] = 0x3000;
+			if (i == 7) {
+				s.flags = PROF_F_HYP;
+				s.vcpu = 0xffffffffu;
+				s.depth = 0;
+			}
+			prof_buf_push(srv_prof, &s);
+		}
+		return CTL_OK;
+	case CTL_T_PROF_STOP:
+		srv_prof_on = false;
+		return CTL_OK;
+	default: /* CTL_T_PROF_READ */
+		if (srv_prof_on)
+			return CTL_E_BAD_STATE;
+		const struct prof_buf *bufs[1] = {srv_prof};
+		*n = prof_buf_encode(bufs, 1, ctl_get32(p), out, CTL_MAX_PAYLOAD);
+		if (srv_prof_bad == 1)
+			(*n)--;
+		if (srv_prof_bad == 2)
+			ctl_put32(out + 8, 200);
+		return CTL_OK;
+	}
+}
+
 static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
 {
 	char name[CTL_NAME_MAX];
@@ -348,6 +398,10 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 			return srv_err_status[-err];
 		*n = ctl_get32(p + 40);
 		return CTL_OK;
+	case CTL_T_PROF_START:
+	case CTL_T_PROF_STOP:
+	case CTL_T_PROF_READ:
+		return srv_profiler(h, p, out, n);
 	default:
 		return CTL_E_UNKNOWN_TYPE;
 	}
@@ -429,6 +483,8 @@ static int teardown(void **state)
 	close(srv_fd);
 	srv_noise = false;
 	srv_bad_metrics = 0;
+	srv_prof_on = false;
+	srv_prof_bad = 0;
 	return 0;
 }
 
@@ -833,9 +889,51 @@ static void test_dead_channel(void **state)
 	assert_int_equal(fvd_hvc_ops.host_info(h, &hi), FVD_E_IO);
 }
 
+/* PROF_START/STOP/READ through the backend and fvd_prof_run: the hypervisor's encoding
+ * decoded sample for sample over three chunks; a malformed answer is FVD_E_IO. */
+static void test_profile(void **state)
+{
+	struct fvd_backend be = {&fvd_hvc_ops, NULL};
+	struct fvd_prof_req req = {1, 1000};
+	struct fvd_prof_chunk *c = malloc(sizeof(*c));
+	cJSON *j;
+
+	(void)state;
+	be.ctx = hvc;
+	srv_prof = calloc(1, sizeof(*srv_prof));
+	assert_non_null(srv_prof);
+	assert_int_equal(fvd_hvc_ops.prof_start(hvc, "nope", 1000), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.prof_start(hvc, "alpha", 1000), 0);
+	assert_int_equal(fvd_hvc_ops.prof_start(hvc, "alpha", 1000), FVD_E_BUSY);
+	assert_int_equal(fvd_hvc_ops.prof_read(hvc, 0, c), FVD_E_STATE);
+	assert_int_equal(fvd_hvc_ops.prof_stop(hvc), 0);
+	assert_int_equal(fvd_hvc_ops.prof_read(hvc, 200, c), 0);
+	assert_int_equal(c->total, 250);
+	assert_int_equal(c->count, 50);
+	assert_int_equal(c->s[0].pc, 0x1000);
+	assert_int_equal(c->s[0].depth, 2);
+	assert_int_equal(c->s[0].ra[1], 0x3000);
+	assert_int_equal(c->s[0].cpu, 1);
+	srv_prof_bad = 1;
+	assert_int_equal(fvd_hvc_ops.prof_read(hvc, 0, c), FVD_E_IO);
+	srv_prof_bad = 2;
+	assert_int_equal(fvd_hvc_ops.prof_read(hvc, 0, c), FVD_E_IO);
+	srv_prof_bad = 0;
+
+	assert_int_equal(fvd_prof_run(&be, "alpha", &req, &j), 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "samples")->valueint, 250);
+	const cJSON *st = cJSON_GetObjectItem(j, "stacks");
+	assert_int_equal(cJSON_GetArraySize(st), 6); /* five guest pcs, one hypervisor */
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(st, 0), "count")->valueint, 50);
+	cJSON_Delete(j);
+	free(c);
+	free(srv_prof);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),

@@ -58,6 +58,7 @@ static const struct {
     {FVD_EP_VM_DUMP, FVD_M_POST, FVD_ROLE_ADMIN},
     {FVD_EP_DUMPS, FVD_M_GET, FVD_ROLE_ADMIN},
     {FVD_EP_DUMP, FVD_M_GET, FVD_ROLE_ADMIN},
+    {FVD_EP_PROFILE, FVD_M_POST, FVD_ROLE_ADMIN}, /* debugging */
 };
 
 const char *fvd_role_name(enum fvd_role r)

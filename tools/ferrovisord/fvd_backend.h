@@ -130,6 +130,25 @@ struct fvd_dump_info {
 	struct fvd_dump_vcpu vcpu[FVD_DUMP_MAX_VCPUS];
 };
 
+/* One profiler sample (PROF_READ, docs/control-protocol.md "Profiler"). */
+#define FVD_PROF_DEPTH 8   /* return addresses per sample */
+#define FVD_PROF_CHUNK 128 /* samples one prof_read returns at most */
+#define FVD_PROF_F_HYP 1   /* a sample of the hypervisor itself */
+struct fvd_prof_sample {
+	uint64_t pc;
+	uint64_t ra[FVD_PROF_DEPTH]; /* callers, innermost first; depth valid */
+	uint32_t vcpu;
+	uint8_t flags; /* FVD_PROF_F_* */
+	uint8_t depth;
+	uint16_t cpu;
+};
+struct fvd_prof_chunk {
+	uint32_t total;   /* samples of the session */
+	uint32_t dropped; /* lost to full buffers */
+	uint32_t count;   /* in s[] */
+	struct fvd_prof_sample s[FVD_PROF_CHUNK];
+};
+
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
 	int (*host_info)(void *be, struct fvd_host_info *out);
@@ -138,18 +157,18 @@ struct fvd_backend_ops {
 	int (*vm_get)(void *be, const char *name, struct fvd_vm_info *out);
 	int (*vm_action)(void *be, const char *name, enum fvd_action act);
 	int (*vm_destroy)(void *be, const char *name);
-	/* Create: begin reserves the name (the VM is listed as CREATING with progress), chunk
-	 * streams package bytes in order, end commits (the VM becomes STOPPED) or aborts
-	 * (everything is released). */
+	/* Create: begin reserves the name (the VM is listed as CREATING with progress),
+	 * chunk streams package bytes in order, end commits (the VM becomes STOPPED) or
+	 * aborts (everything is released). */
 	int (*create_begin)(void *be, const struct fvd_create_req *req);
 	int (*create_chunk)(void *be, const char *name, const void *data, size_t len);
 	int (*create_end)(void *be, const char *name, bool commit);
 	/* A snapshot of every counter (fvd_metrics.h); NULL: the backend has none (501). */
 	int (*metrics)(void *be, struct fvd_metrics *out);
-	/* Live state (console and events, fvd_hub.h). events_start is called once, before the
-	 * HTTP server starts: from then on the backend logs VM state changes, crashes and
-	 * control errors to hub and appends every VM's console output to its history, from
-	 * its own thread if it has one (so backends that do lock). */
+	/* Live state (console and events, fvd_hub.h). events_start is called once, before
+	 * the HTTP server starts: from then on the backend logs VM state changes, crashes
+	 * and control errors to hub and appends every VM's console output to its history,
+	 * from its own thread if it has one (so backends that do lock). */
 	int (*events_start)(void *be, struct fvd_hub *hub);
 	/* len bytes typed into VM name's console; *taken = how many the VM accepted. */
 	int (*console_input)(void *be, const char *name, const void *data, size_t len,
@@ -161,9 +180,15 @@ struct fvd_backend_ops {
 	int (*trace_ctl)(void *be, int op, uint32_t mask, struct fvd_trace_status *out);
 	int (*trace_read)(void *be, uint32_t cpu, struct fvd_trace_rec *out, size_t max, size_t *n);
 	/* Crash dumps of a quiet VM (FVD_E_STATE otherwise, FVD_E_BUSY while a pause is not
-	 * complete); dump_read copies 1..FVD_DUMP_CHUNK bytes of guest RAM at gpa. NULL: none. */
+	 * complete); dump_read copies 1..FVD_DUMP_CHUNK bytes of guest RAM at gpa. NULL:
+	 * none. */
 	int (*dump_info)(void *be, const char *name, struct fvd_dump_info *out);
 	int (*dump_read)(void *be, const char *name, uint64_t gpa, void *buf, size_t len);
+	/* Profiler (fvd_prof.c; NULL: 501): start sampling a VM every period_us, stop, read
+	 * the stopped session's samples from index offset on. */
+	int (*prof_start)(void *be, const char *name, uint32_t period_us);
+	int (*prof_stop)(void *be);
+	int (*prof_read)(void *be, uint32_t offset, struct fvd_prof_chunk *out);
 };
 
 struct fvd_backend {

@@ -39,6 +39,7 @@
 #include "fvd_www_serve.h"
 #include "fvd_sched.h"
 #include "fvd_trace.h"
+#include "fvd_prof.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -694,6 +695,29 @@ static MHD_Result_t http_get_dump(struct fvd_http *h, struct MHD_Connection *c, 
 	return ret;
 }
 
+/* POST /api/v1/vms/{name}/profile: one profiler session, blocking for its seconds. */
+static MHD_Result_t http_post_profile(struct fvd_http *h, struct MHD_Connection *c,
+                                      struct fvd_req *rq, const char *url)
+{
+	const char *ctype =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct fvd_prof_req req;
+	struct fvd_prof_err perr = {{0}, {0}};
+	cJSON *j;
+	int err;
+
+	if (rq->body_len && (!ctype || strncmp(ctype, "application/json", 16) != 0))
+		return http_problem_kind(c, &http_k_mediatype, url, NULL,
+		                         "the parameters are sent as application/json");
+	if (fvd_prof_parse(rq->body, rq->body_len, &req, &perr))
+		return http_problem_kind(c, &http_k_field, url, NULL, "field '%s': %s", perr.field,
+		                         perr.why);
+	err = fvd_prof_run(h->be, rq->route.name, &req, &j);
+	if (err)
+		return http_backend_err(c, err, url, "profile", rq->route.name);
+	return http_send_json(c, 200, j, "application/json", NULL, NULL);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
@@ -722,6 +746,7 @@ static const struct {
     {FVD_EP_VM_DUMP, FVD_M_POST, http_post_dump},
     {FVD_EP_DUMPS, FVD_M_GET, http_get_dumps},
     {FVD_EP_DUMP, FVD_M_GET, http_get_dump},
+    {FVD_EP_PROFILE, FVD_M_POST, http_post_profile},
 };
 
 /* ------------------------------------------------------------------ request flow */

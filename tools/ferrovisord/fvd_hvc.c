@@ -1044,6 +1044,76 @@ static int hvc_dump_read(void *be, const char *name, uint64_t gpa, void *buf, si
 	HVC_LOCKED(hvc_dump_read_l(be, name, gpa, buf, len));
 }
 
+/* PROF_START (ctl_prof_start: name, period_us, reserved). */
+static int hvc_prof_start_l(void *be, const char *name, uint32_t period_us)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[40];
+	size_t len;
+
+	memset(p, 0, sizeof(p));
+	fvd_hvc_name_field(p, name);
+	ctl_put32(p + 32, period_us);
+	return fvd_hvc_call(h, CTL_T_PROF_START, p, sizeof(p), &len);
+}
+
+static int hvc_prof_stop_l(void *be)
+{
+	size_t len;
+
+	return fvd_hvc_call(be, CTL_T_PROF_STOP, NULL, 0, &len);
+}
+
+/* PROF_READ: header {total, offset, count, dropped}, then 80-byte samples. */
+static int hvc_prof_read_l(void *be, uint32_t offset, struct fvd_prof_chunk *out)
+{
+	struct fvd_hvc *h = be;
+	uint8_t p[8] = {0};
+	size_t len;
+	int err;
+
+	ctl_put32(p, offset);
+	err = fvd_hvc_call(h, CTL_T_PROF_READ, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len < 16)
+		return FVD_E_IO;
+	memset(out, 0, sizeof(*out));
+	out->total = ctl_get32(h->resp);
+	out->count = ctl_get32(h->resp + 8);
+	out->dropped = ctl_get32(h->resp + 12);
+	if (out->count > FVD_PROF_CHUNK || len != 16 + (size_t)out->count * 80)
+		return FVD_E_IO;
+	for (uint32_t i = 0; i < out->count; i++) {
+		const uint8_t *q = h->resp + 16 + i * 80;
+		struct fvd_prof_sample *s = &out->s[i];
+
+		s->pc = ctl_get64(q);
+		s->vcpu = ctl_get32(q + 8);
+		s->flags = q[12];
+		s->depth = q[13] > FVD_PROF_DEPTH ? FVD_PROF_DEPTH : q[13];
+		s->cpu = ctl_get16(q + 14);
+		for (unsigned k = 0; k < FVD_PROF_DEPTH; k++)
+			s->ra[k] = ctl_get64(q + 16 + 8 * k);
+	}
+	return FVD_OK;
+}
+
+static int hvc_prof_start(void *be, const char *name, uint32_t period_us)
+{
+	HVC_LOCKED(hvc_prof_start_l(be, name, period_us));
+}
+
+static int hvc_prof_stop(void *be)
+{
+	HVC_LOCKED(hvc_prof_stop_l(be));
+}
+
+static int hvc_prof_read(void *be, uint32_t offset, struct fvd_prof_chunk *out)
+{
+	HVC_LOCKED(hvc_prof_read_l(be, offset, out));
+}
+
 const struct fvd_backend_ops fvd_hvc_ops = {
     .kind = "hvc",
     .host_info = hvc_host_info,
@@ -1062,6 +1132,9 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .trace_read = hvc_trace_read,
     .dump_info = hvc_dump_info,
     .dump_read = hvc_dump_read,
+    .prof_start = hvc_prof_start,
+    .prof_stop = hvc_prof_stop,
+    .prof_read = hvc_prof_read,
 };
 
 int fvd_hvc_open_tty(const char *path)

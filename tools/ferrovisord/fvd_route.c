@@ -37,6 +37,7 @@ static const struct {
     [FVD_EP_VM_DUMP] = {FVD_M_POST, "POST"},
     [FVD_EP_DUMPS] = {FVD_M_GET, "GET"},
     [FVD_EP_DUMP] = {FVD_M_GET, "GET"},
+    [FVD_EP_PROFILE] = {FVD_M_POST, "POST"},
 };
 
 /* Indexed by -err. */
@@ -242,6 +243,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 		return;
 	if (route_seg_is(p, n, "console")) {
 		out->ep = FVD_EP_VM_CONSOLE;
+		return;
+	}
+	if (route_seg_is(p, n, "profile")) {
+		out->ep = FVD_EP_PROFILE;
 		return;
 	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {

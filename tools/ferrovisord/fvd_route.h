@@ -30,6 +30,7 @@ enum fvd_endpoint {
 	FVD_EP_VM_DUMP,    /* /api/v1/vms/{name}/dump */
 	FVD_EP_DUMPS,      /* /api/v1/dumps */
 	FVD_EP_DUMP,       /* /api/v1/dumps/{id} (id in name) */
+	FVD_EP_PROFILE,    /* /api/v1/vms/{name}/profile */
 	FVD_EP__COUNT,
 };
 

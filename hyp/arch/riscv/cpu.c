@@ -7,6 +7,7 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/percpu.h"
+#include "core/prof.h"
 #include "core/timer.h"
 #include "lib/string.h"
 #include "core/stat.h"
@@ -61,6 +62,8 @@ void riscv_handle_host_irqs(void)
 	}
 	if (sip & MIP_SEIP)
 		riscv_handle_external_irqs();
+	/* A profiling session started since this CPU last looked arms its sampling timer. */
+	prof_cpu_poll();
 	if (sip & MIP_STIP) {
 		STAT_INC(c->stats.irqs_timer);
 		/* Push the hardware deadline out; timer_handle_expired re-arms it. */
@@ -76,7 +79,8 @@ void arch_cpu_idle(void)
 	 * then handle by polling sip. No interrupt handler ever runs in HS.
 	 */
 	csr_set(sie, MIP_SSIP | MIP_STIP);
-	__asm__ volatile("wfi" ::: "memory");
+	/* Labelled: the profiler's samples of an idle CPU name this pc (arch_prof_idle_pc). */
+	__asm__ volatile(".globl riscv_idle_wfi\nriscv_idle_wfi: wfi" ::: "memory");
 	/* (sie.SEIE, set by arch_irq_init on the boot CPU, also wakes wfi.) */
 	riscv_handle_host_irqs();
 }
