@@ -124,22 +124,9 @@ int gdb_arch_reg_write(struct vcpu *v, unsigned regno, uint64_t val)
 	return 0;
 }
 
-/* Page-table entries come from the VM's RAM only. */
-static int read_pte(void *ctx, uint64_t gpa, uint64_t *pte)
-{
-	struct vm *vm = ctx;
-	if (gpa & 7)
-		return -FV_EFAULT;
-	const uint64_t *p = vm_gpa_to_hva(vm, gpa, 8);
-	if (!p)
-		return -FV_EFAULT;
-	*pte = __atomic_load_n(p, __ATOMIC_RELAXED);
-	return 0;
-}
-
 int gdb_arch_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
 {
-	int ret = riscv_ptwalk(v->arch.csr.vsatp, va, PTW_DEBUG, read_pte, v->vm, gpa);
+	int ret = riscv_ptwalk(v->arch.csr.vsatp, va, PTW_DEBUG, riscv_guest_pte_read, v->vm, gpa);
 	return ret ? -FV_EFAULT : 0;
 }
 

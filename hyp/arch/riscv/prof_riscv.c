@@ -27,26 +27,13 @@
 /* How far above a frame its caller's may lie (bounds the leaf-frame test below). */
 #define PROF_LEAF_FP_SPAN (1ULL << 20)
 
-/* Page-table entries come from the VM's RAM only. */
-static int read_pte(void *ctx, uint64_t gpa, uint64_t *pte)
-{
-	struct vm *vm = ctx;
-	if (gpa & 7)
-		return -FV_EFAULT;
-	const uint64_t *p = vm_gpa_to_hva(vm, gpa, 8);
-	if (!p)
-		return -FV_EFAULT;
-	*pte = __atomic_load_n(p, __ATOMIC_RELAXED);
-	return 0;
-}
-
 /* Read the aligned guest doubleword at virtual address va; false if not readable RAM. */
 static bool read_guest_u64(struct vm *vm, uint64_t vsatp, uint64_t va, uint64_t *val)
 {
 	uint64_t gpa;
 	if (va & 7)
 		return false;
-	if (riscv_ptwalk(vsatp, va, PTW_R, read_pte, vm, &gpa))
+	if (riscv_ptwalk(vsatp, va, PTW_R, riscv_guest_pte_read, vm, &gpa))
 		return false;
 	const uint64_t *p = vm_gpa_to_hva(vm, gpa, 8);
 	if (!p)

@@ -38,4 +38,10 @@ typedef int (*ptwalk_read_fn)(void *ctx, uint64_t pte_gpa, uint64_t *pte);
 int riscv_ptwalk(uint64_t satp, uint64_t va, unsigned flags, ptwalk_read_fn rd, void *ctx,
                  uint64_t *gpa);
 
+/*
+ * The reader for walks of a VM's own tables by the hypervisor (ctx: the struct vm):
+ * 8-byte aligned PTEs in that VM's RAM only (guest_pte.c; not in host unit builds).
+ */
+int riscv_guest_pte_read(void *vm, uint64_t gpa, uint64_t *pte);
+
 #endif
