@@ -110,12 +110,36 @@ static int64_t con_now_ms(void)
 
 /* ------------------------------------------------------------------ console */
 
-struct con_state {
+/* One SSE stream of the API (console or events): its handle, parser and answer. */
+struct con_stream {
 	CURL *h;
 	struct api_sse sse;
 	long status; /* of the stream's answer, once known */
 	char err[CON_ERR_MAX + 1];
 	size_t err_len;
+};
+
+/*
+ * A piece of a stream's body: an error answer (problem+json) is kept for the message, a
+ * 200 answer goes to the SSE parser. Returns what the curl write callback returns.
+ */
+static size_t con_stream_write(struct con_stream *s, const char *p, size_t n)
+{
+	if (!s->status)
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status != 200) {
+		size_t k = n < CON_ERR_MAX - s->err_len ? n : CON_ERR_MAX - s->err_len;
+
+		memcpy(s->err + s->err_len, p, k);
+		s->err_len += k;
+		s->err[s->err_len] = '\0';
+		return n;
+	}
+	return api_sse_feed(&s->sse, p, n) ? n : 0;
+}
+
+struct con_state {
+	struct con_stream s;
 	int64_t last_output_ms;
 	bool bad_data;
 	bool started; /* the stream's first bytes arrived */
@@ -152,20 +176,11 @@ static size_t con_write_cb(char *p, size_t size, size_t nmemb, void *ctx)
 {
 	struct con_state *st = ctx;
 	size_t n = size * nmemb;
+	size_t r = con_stream_write(&st->s, p, n);
 
-	if (!st->status)
-		curl_easy_getinfo(st->h, CURLINFO_RESPONSE_CODE, &st->status);
-	if (st->status != 200) {
-		/* An error answer (problem+json): kept for the message. */
-		size_t k = n < CON_ERR_MAX - st->err_len ? n : CON_ERR_MAX - st->err_len;
-
-		memcpy(st->err + st->err_len, p, k);
-		st->err_len += k;
-		st->err[st->err_len] = '\0';
-		return n;
-	}
-	st->started = true;
-	return api_sse_feed(&st->sse, p, n) ? n : 0;
+	if (st->s.status == 200)
+		st->started = true;
+	return r;
 }
 
 /* Sends typed bytes; false (message printed) when the daemon refused them. */
@@ -185,15 +200,15 @@ static bool con_send(const struct api_client *c, const char *path, const char *p
 	return true;
 }
 
-static void con_report_error(const char *url, const struct con_state *st)
+static void con_report_error(const char *url, const struct con_stream *s)
 {
-	cJSON *j = cJSON_Parse(st->err);
+	cJSON *j = cJSON_Parse(s->err);
 
 	if (j && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "detail")))
-		cli_error("GET %s: %ld %s: %s", url, st->status, api_str(j, "title"),
+		cli_error("GET %s: %ld %s: %s", url, s->status, api_str(j, "title"),
 		          api_str(j, "detail"));
 	else
-		cli_error("GET %s: HTTP %ld", url, st->status);
+		cli_error("GET %s: HTTP %ld", url, s->status);
 	cJSON_Delete(j);
 }
 
@@ -223,22 +238,22 @@ static int con_loop(const struct api_client *c, const char *name, uint64_t tail,
 	int running = 1, ret = CLI_OK;
 
 	memset(&st, 0, sizeof(st));
-	api_sse_init(&st.sse, con_on_event, &st);
+	api_sse_init(&st.s.sse, con_on_event, &st);
 	snprintf(path, sizeof(path), "/vms/%s/console", name);
 	snprintf(url, sizeof(url), "%s/api/v1%s?tail=%" PRIu64, c->base, path, tail);
-	st.h = curl_easy_init();
-	if (!m || !st.h) {
+	st.s.h = curl_easy_init();
+	if (!m || !st.s.h) {
 		cli_error("cannot initialise libcurl");
 		return CLI_RUNTIME;
 	}
 	auth = api_auth_header(NULL);
-	curl_easy_setopt(st.h, CURLOPT_HTTPHEADER, auth);
-	curl_easy_setopt(st.h, CURLOPT_URL, url);
-	curl_easy_setopt(st.h, CURLOPT_WRITEFUNCTION, con_write_cb);
-	curl_easy_setopt(st.h, CURLOPT_WRITEDATA, &st);
-	curl_easy_setopt(st.h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(st.h, CURLOPT_NOSIGNAL, 1L);
-	curl_multi_add_handle(m, st.h);
+	curl_easy_setopt(st.s.h, CURLOPT_HTTPHEADER, auth);
+	curl_easy_setopt(st.s.h, CURLOPT_URL, url);
+	curl_easy_setopt(st.s.h, CURLOPT_WRITEFUNCTION, con_write_cb);
+	curl_easy_setopt(st.s.h, CURLOPT_WRITEDATA, &st);
+	curl_easy_setopt(st.s.h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(st.s.h, CURLOPT_NOSIGNAL, 1L);
+	curl_multi_add_handle(m, st.s.h);
 	con_signals();
 	if (tty) {
 		con_raw_mode();
@@ -252,7 +267,7 @@ static int con_loop(const struct api_client *c, const char *name, uint64_t tail,
 
 		curl_multi_poll(m, want_input ? &wfd : NULL, want_input ? 1 : 0, 100, &nfds);
 		curl_multi_perform(m, &running);
-		if (st.status && st.status != 200)
+		if (st.s.status && st.s.status != 200)
 			continue; /* an error answer: read it to its end */
 		if (want_input && (wfd.revents & CURL_WAIT_POLLIN)) {
 			char buf[CON_INPUT_MAX];
@@ -293,8 +308,8 @@ static int con_loop(const struct api_client *c, const char *name, uint64_t tail,
 	con_restore();
 	if (tty)
 		fprintf(stderr, "\nDetached from %s\n", name);
-	if (st.status && st.status != 200) {
-		con_report_error(url, &st);
+	if (st.s.status && st.s.status != 200) {
+		con_report_error(url, &st.s);
 		ret = CLI_RUNTIME;
 	} else if (!running && !con_signal && !st.bad_data) {
 		CURLMsg *msg;
@@ -305,7 +320,7 @@ static int con_loop(const struct api_client *c, const char *name, uint64_t tail,
 			if (msg->msg == CURLMSG_DONE && msg->data.result != CURLE_OK)
 				cli_error("console %s: %s: %s", name, url,
 				          curl_easy_strerror(msg->data.result));
-		if (!st.status)
+		if (!st.s.status)
 			cli_error("cannot reach the API at %s", url);
 		else
 			cli_error("console %s: the daemon ended the stream", name);
@@ -316,8 +331,8 @@ static int con_loop(const struct api_client *c, const char *name, uint64_t tail,
 	} else if (!ok) {
 		ret = CLI_RUNTIME;
 	}
-	curl_multi_remove_handle(m, st.h);
-	curl_easy_cleanup(st.h);
+	curl_multi_remove_handle(m, st.s.h);
+	curl_easy_cleanup(st.s.h);
 	curl_multi_cleanup(m);
 	curl_slist_free_all(auth);
 	return con_signal ? 128 + (int)con_signal : ret;
@@ -364,13 +379,9 @@ int cmd_remote_console(const char *api, int argc, char **argv)
 /* ------------------------------------------------------------------ events */
 
 struct ev_state {
+	struct con_stream s;
 	bool json;
 	bool bad;
-	CURL *h;
-	long status;
-	char err[CON_ERR_MAX + 1];
-	size_t err_len;
-	struct api_sse sse;
 };
 
 static bool ev_on_event(void *ctx, const char *event, const char *data, const char *id)
@@ -417,19 +428,8 @@ static bool ev_on_event(void *ctx, const char *event, const char *data, const ch
 static size_t ev_write_cb(char *p, size_t size, size_t nmemb, void *ctx)
 {
 	struct ev_state *st = ctx;
-	size_t n = size * nmemb;
 
-	if (!st->status)
-		curl_easy_getinfo(st->h, CURLINFO_RESPONSE_CODE, &st->status);
-	if (st->status != 200) {
-		size_t k = n < CON_ERR_MAX - st->err_len ? n : CON_ERR_MAX - st->err_len;
-
-		memcpy(st->err + st->err_len, p, k);
-		st->err_len += k;
-		st->err[st->err_len] = '\0';
-		return n;
-	}
-	return api_sse_feed(&st->sse, p, n) ? n : 0;
+	return con_stream_write(&st->s, p, size * nmemb);
 }
 
 int cmd_remote_events(const char *api, int argc, char **argv)
@@ -467,29 +467,24 @@ int cmd_remote_events(const char *api, int argc, char **argv)
 		return CLI_USAGE;
 	snprintf(url, sizeof(url), "%s/api/v1/events?since=%" PRIu64 "&follow=%s", c.base, since,
 	         follow ? "true" : "false");
-	api_sse_init(&st.sse, ev_on_event, &st);
-	st.h = curl_easy_init();
-	if (!st.h) {
+	api_sse_init(&st.s.sse, ev_on_event, &st);
+	st.s.h = curl_easy_init();
+	if (!st.s.h) {
 		cli_error("cannot initialise libcurl");
 		return CLI_RUNTIME;
 	}
 	auth = api_auth_header(NULL);
-	curl_easy_setopt(st.h, CURLOPT_HTTPHEADER, auth);
-	curl_easy_setopt(st.h, CURLOPT_URL, url);
-	curl_easy_setopt(st.h, CURLOPT_WRITEFUNCTION, ev_write_cb);
-	curl_easy_setopt(st.h, CURLOPT_WRITEDATA, &st);
-	curl_easy_setopt(st.h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(st.h, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(st.h);
-	curl_easy_cleanup(st.h);
+	curl_easy_setopt(st.s.h, CURLOPT_HTTPHEADER, auth);
+	curl_easy_setopt(st.s.h, CURLOPT_URL, url);
+	curl_easy_setopt(st.s.h, CURLOPT_WRITEFUNCTION, ev_write_cb);
+	curl_easy_setopt(st.s.h, CURLOPT_WRITEDATA, &st);
+	curl_easy_setopt(st.s.h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(st.s.h, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(st.s.h);
+	curl_easy_cleanup(st.s.h);
 	curl_slist_free_all(auth);
-	if (st.status && st.status != 200) {
-		struct con_state cs;
-
-		memset(&cs, 0, sizeof(cs));
-		cs.status = st.status;
-		memcpy(cs.err, st.err, sizeof(cs.err));
-		con_report_error(url, &cs);
+	if (st.s.status && st.s.status != 200) {
+		con_report_error(url, &st.s);
 		return CLI_RUNTIME;
 	}
 	if (st.bad) {

@@ -173,6 +173,12 @@ def test_remote_errors():
         expect(cli(url, "console", "alpha", "--tail", "x"), 2, "--tail")
         expect(cli(url, "events", "--since", "-1"), 2, "--since")
         expect(cli(url, "events", "--bogus"), 2, "unexpected")
+        # The event stream's error answer is reported as the console's is.
+        saved, _token[0] = _token[0], "fvt_nobody." + "0" * 64
+        try:
+            expect(cli(url, "events"), 3, "401")
+        finally:
+            _token[0] = saved
 
     # Nobody listening (the daemon is gone): the message names the URL.
     expect(cli(url, "vm", "list"), 3, f"{url}/api/v1/vms", "cannot reach")
