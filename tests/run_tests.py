@@ -302,8 +302,8 @@ def run_integration_test(test, reporter):
             lines = [l for l in out.splitlines() if l.strip()]
             why = lines[-1][:160] if lines else f"exit code {rc}"
         details = f"--- test output (tail) ---\n{tail(out, 60)}"
-        if rc is None:
-            details += "\n" + console_tails(name)
+        # The consoles' last lines too: a failure in CI is all a reader gets to see.
+        details += "\n" + console_tails(name, 30 if rc is None else 15)
         res = Result(name, "FAIL", secs, why, details)
         res.kernel = kernel
         reporter.add(res)

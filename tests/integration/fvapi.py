@@ -14,8 +14,11 @@ Every request to /api/v1 (and /metrics) carries `Authorization: Bearer <token>`
   (status, response headers, parsed body).
 - `make_token(port, admin_token, id, role)`: creates a token through the API, returns its text.
 - `console_admin_token(q)`: the first admin token from a QEMU console (fvtest.Qemu).
+- `daemon_log_on_failure(q, vm)`: a context manager; when its body fails, the service VM's
+  daemon log (/run/ferrovisord.log, typed into the focused console `vm`) goes to the test output.
 """
 
+import contextlib
 import http.client
 import json
 import re
@@ -43,6 +46,26 @@ def console_admin_token(q, timeout=60):
     """The first admin token a service VM's daemon printed on the hypervisor console
     ("[svc] ferrovisord: first admin token: fvt_..."), waited for after the previous match."""
     return q.expect(r"^\[\w+\] " + TOKEN_RE.pattern, timeout).group(1)
+
+
+@contextlib.contextmanager
+def daemon_log_on_failure(q, vm="svc"):
+    """On an exception in the body, prints the last lines of ferrovisord's log in the service
+    VM (its console must have the focus), then re-raises: the runner shows the test output, so
+    a "Control channel failure" in CI comes with the daemon's reason."""
+    try:
+        yield
+    except BaseException:
+        try:
+            start = len(q.output)
+            q.send("echo FV-LOG-BEGIN; tail -n 30 /run/ferrovisord.log; echo FV-LOG-END-$((6*7))\r")
+            q.expect(rf"^\[{vm}\] FV-LOG-END-42", 30)
+            lines = q.output[start:].splitlines()
+            print(f"--- ferrovisord log in {vm} (tail) ---")
+            print("\n".join(lines[-34:]))
+        except Exception as e:  # noqa: BLE001 - the original failure matters more
+            print(f"(ferrovisord log not read: {e})")
+        raise
 
 
 def headers(token, extra=None):

@@ -111,112 +111,113 @@ def test_profile_guest_through_cli():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  600)
         _token[0] = fvapi.console_admin_token(q)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                st, _, _ = call(port, "GET", "/host")
-                if st == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise fvtest.TestFailure("the daemon is not reachable through the forward")
-            time.sleep(2)
+        with fvapi.daemon_log_on_failure(q):
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    st, _, _ = call(port, "GET", "/host")
+                    if st == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise fvtest.TestFailure("the daemon is not reachable through the forward")
+                time.sleep(2)
 
-        # The CLI: top list and folded stacks named from the ELF.
-        with tempfile.TemporaryDirectory() as tmp:
-            folded = os.path.join(tmp, "prof1.folded")
-            out, err = cli(port, "prof1", "--seconds", "3", "--elf", ELF, "--folded", folded,
-                           "--top", "5")
-            rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
-            assert rows, out
-            pct = float(rows[0][0].rstrip("%"))
-            assert rows[0][2] == "prof_spin_here" and pct > 50.0, (out, err)
-            lines = open(folded).read().splitlines()
-            # Kept beside the console log for a reader of the test run.
-            art = fvtest.BUILD_DIR / "test-logs" / (
-                fvtest.log_safe(fvtest.current_test_name()) + ".profile.txt")
-            art.write_text(f"vm profile prof1:\n{out}{err}folded:\n" + "\n".join(lines) + "\n")
-        counts = {}
-        for l in lines:
-            m = re.fullmatch(r"(\S+) (\d+)", l)
-            assert m, f"not a folded line: {l!r}"
-            counts[m.group(1)] = int(m.group(2))
-        total = sum(counts.values())
-        chain = [s for s in counts if s.endswith("prof_outer;prof_middle;prof_spin_here")]
-        assert chain, lines
-        assert sum(counts[s] for s in chain) * 2 > total, lines
-        # The hypervisor is told apart (idle CPUs), never mixed into guest frames.
-        assert all(s == "[hypervisor]" for s in counts if "[hypervisor]" in s), lines
+            # The CLI: top list and folded stacks named from the ELF.
+            with tempfile.TemporaryDirectory() as tmp:
+                folded = os.path.join(tmp, "prof1.folded")
+                out, err = cli(port, "prof1", "--seconds", "3", "--elf", ELF, "--folded", folded,
+                               "--top", "5")
+                rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
+                assert rows, out
+                pct = float(rows[0][0].rstrip("%"))
+                assert rows[0][2] == "prof_spin_here" and pct > 50.0, (out, err)
+                lines = open(folded).read().splitlines()
+                # Kept beside the console log for a reader of the test run.
+                art = fvtest.BUILD_DIR / "test-logs" / (
+                    fvtest.log_safe(fvtest.current_test_name()) + ".profile.txt")
+                art.write_text(f"vm profile prof1:\n{out}{err}folded:\n" + "\n".join(lines) + "\n")
+            counts = {}
+            for l in lines:
+                m = re.fullmatch(r"(\S+) (\d+)", l)
+                assert m, f"not a folded line: {l!r}"
+                counts[m.group(1)] = int(m.group(2))
+            total = sum(counts.values())
+            chain = [s for s in counts if s.endswith("prof_outer;prof_middle;prof_spin_here")]
+            assert chain, lines
+            assert sum(counts[s] for s in chain) * 2 > total, lines
+            # The hypervisor is told apart (idle CPUs), never mixed into guest frames.
+            assert all(s == "[hypervisor]" for s in counts if "[hypervisor]" in s), lines
 
-        # The REST answer itself, validated against the document.
-        body = json.dumps({"seconds": 2, "period_us": 500})
-        jh = {"Content-Type": "application/json"}
-        st, r, p1 = call(port, "POST", "/vms/prof1/profile", body=body, headers=jh)
-        assert st == 200, (st, p1)
-        errs = openapi_check.validate_response(doc, "/vms/prof1/profile", "POST", st,
-                                               r.getheader("Content-Type"), p1)
-        assert not errs, errs
-        assert p1["samples"] == sum(s["count"] for s in p1["stacks"]) > 0, p1
-        st, _, p2 = call(port, "POST", "/vms/other/profile", body=body, headers=jh)
-        assert st == 200, (st, p2)
+            # The REST answer itself, validated against the document.
+            body = json.dumps({"seconds": 2, "period_us": 500})
+            jh = {"Content-Type": "application/json"}
+            st, r, p1 = call(port, "POST", "/vms/prof1/profile", body=body, headers=jh)
+            assert st == 200, (st, p1)
+            errs = openapi_check.validate_response(doc, "/vms/prof1/profile", "POST", st,
+                                                   r.getheader("Content-Type"), p1)
+            assert not errs, errs
+            assert p1["samples"] == sum(s["count"] for s in p1["stacks"]) > 0, p1
+            st, _, p2 = call(port, "POST", "/vms/other/profile", body=body, headers=jh)
+            assert st == 200, (st, p2)
 
-        # Isolation: each VM's profile holds only its own code.
-        hot1 = symbols(ELF)["prof_spin_here"]
-        hot2 = symbols(HOSTILE_ELF)["prof_hostile_loop"]
-        assert hot1[1] <= hot2[0] or hot2[1] <= hot1[0], (hot1, hot2)
-        pcs1, pcs2 = guest_pcs(p1), guest_pcs(p2)
-        assert pcs1 and pcs2, (p1, p2)
-        top2 = max((s for s in p2["stacks"] if s["kind"] == "guest"), key=lambda s: s["count"])
-        assert hot2[0] <= int(top2["pc"], 16) < hot2[1], (top2, hot2)
-        assert not any(hot1[0] <= pc < hot1[1] for pc in pcs2), (sorted(map(hex, pcs2)), hot1)
-        assert not any(hot2[0] <= pc < hot2[1] for pc in pcs1), sorted(map(hex, pcs1))
+            # Isolation: each VM's profile holds only its own code.
+            hot1 = symbols(ELF)["prof_spin_here"]
+            hot2 = symbols(HOSTILE_ELF)["prof_hostile_loop"]
+            assert hot1[1] <= hot2[0] or hot2[1] <= hot1[0], (hot1, hot2)
+            pcs1, pcs2 = guest_pcs(p1), guest_pcs(p2)
+            assert pcs1 and pcs2, (p1, p2)
+            top2 = max((s for s in p2["stacks"] if s["kind"] == "guest"), key=lambda s: s["count"])
+            assert hot2[0] <= int(top2["pc"], 16) < hot2[1], (top2, hot2)
+            assert not any(hot1[0] <= pc < hot1[1] for pc in pcs2), (sorted(map(hex, pcs2)), hot1)
+            assert not any(hot2[0] <= pc < hot2[1] for pc in pcs1), sorted(map(hex, pcs1))
 
-        # The hostile frame pointers: nothing but the crafted frame's return address, once.
-        chains = [[int(a, 16) for a in s["stack"]] for s in p2["stacks"] if s["kind"] == "guest"]
-        assert all(c in ([], [HOSTILE_RA]) for c in chains), chains
-        assert [HOSTILE_RA] in chains and [] in chains, chains
-        for vm in ("prof1", "other"):
-            st, _, info = call(port, "GET", f"/vms/{vm}")
-            assert st == 200 and info["state"] == "running", (vm, st, info)
+            # The hostile frame pointers: nothing but the crafted frame's return address, once.
+            chains = [[int(a, 16) for a in s["stack"]] for s in p2["stacks"] if s["kind"] == "guest"]
+            assert all(c in ([], [HOSTILE_RA]) for c in chains), chains
+            assert [HOSTILE_RA] in chains and [] in chains, chains
+            for vm in ("prof1", "other"):
+                st, _, info = call(port, "GET", f"/vms/{vm}")
+                assert st == 200 and info["state"] == "running", (vm, st, info)
 
-        # A Linux guest: the service VM itself, kept busy in its kernel by dd from /dev/zero.
-        # Its pcs and frame-pointer chains (Debian builds with CONFIG_FRAME_POINTER, no KASLR)
-        # are read through the kernel's own page tables: they must lie in its text.
-        q.send("grep -E ' (_stext|_etext)$' /proc/kallsyms; echo KS-$((6*7))\r")
-        q.expect(r"^\[svc\] KS-42", 60)
-        ks = dict((n, int(a, 16)) for a, n in re.findall(
-            r"^\[svc\] ([0-9a-f]{16}) \w (_stext|_etext)\r?$", q.output, re.M))
-        assert set(ks) == {"_stext", "_etext"} and ks["_stext"] > 0, ks
-        q.send("dd if=/dev/zero of=/dev/null bs=64k count=100000000 & echo DD-$((6*7))\r")
-        q.expect(r"^\[svc\] DD-42", 60)
-        st, r, pl = call(port, "POST", "/vms/svc/profile", body=json.dumps({"seconds": 3}),
-                         headers=jh)
-        q.send("kill %1\r")
-        assert st == 200, (st, pl)
+            # A Linux guest: the service VM itself, kept busy in its kernel by dd from /dev/zero.
+            # Its pcs and frame-pointer chains (Debian builds with CONFIG_FRAME_POINTER, no KASLR)
+            # are read through the kernel's own page tables: they must lie in its text.
+            q.send("grep -E ' (_stext|_etext)$' /proc/kallsyms; echo KS-$((6*7))\r")
+            q.expect(r"^\[svc\] KS-42", 60)
+            ks = dict((n, int(a, 16)) for a, n in re.findall(
+                r"^\[svc\] ([0-9a-f]{16}) \w (_stext|_etext)\r?$", q.output, re.M))
+            assert set(ks) == {"_stext", "_etext"} and ks["_stext"] > 0, ks
+            q.send("dd if=/dev/zero of=/dev/null bs=64k count=100000000 & echo DD-$((6*7))\r")
+            q.expect(r"^\[svc\] DD-42", 60)
+            st, r, pl = call(port, "POST", "/vms/svc/profile", body=json.dumps({"seconds": 3}),
+                             headers=jh)
+            q.send("kill %1\r")
+            assert st == 200, (st, pl)
 
-        def in_text(a):
-            return ks["_stext"] <= a < ks["_etext"]
-        guest = [s for s in pl["stacks"] if s["kind"] == "guest"]
-        n_guest = sum(s["count"] for s in guest)
-        n_kernel = sum(s["count"] for s in guest if in_text(int(s["pc"], 16)))
-        deep = [s for s in guest if in_text(int(s["pc"], 16)) and len(s["stack"]) >= 2 and
-                all(in_text(int(a, 16)) for a in s["stack"][:2])]
-        with open(art, "a") as f:
-            f.write(f"svc (Linux, dd): {n_guest} guest samples, {n_kernel} in kernel text "
-                    f"[{ks['_stext']:#x}, {ks['_etext']:#x}); deepest: "
-                    f"{max((s['stack'] for s in guest), key=len, default=[])}\n")
-        assert n_guest > 0 and n_kernel * 2 > n_guest, (n_guest, n_kernel, pl["stacks"][:5])
-        assert deep, pl["stacks"][:10]
+            def in_text(a):
+                return ks["_stext"] <= a < ks["_etext"]
+            guest = [s for s in pl["stacks"] if s["kind"] == "guest"]
+            n_guest = sum(s["count"] for s in guest)
+            n_kernel = sum(s["count"] for s in guest if in_text(int(s["pc"], 16)))
+            deep = [s for s in guest if in_text(int(s["pc"], 16)) and len(s["stack"]) >= 2 and
+                    all(in_text(int(a, 16)) for a in s["stack"][:2])]
+            with open(art, "a") as f:
+                f.write(f"svc (Linux, dd): {n_guest} guest samples, {n_kernel} in kernel text "
+                        f"[{ks['_stext']:#x}, {ks['_etext']:#x}); deepest: "
+                        f"{max((s['stack'] for s in guest), key=len, default=[])}\n")
+            assert n_guest > 0 and n_kernel * 2 > n_guest, (n_guest, n_kernel, pl["stacks"][:5])
+            assert deep, pl["stacks"][:10]
 
-        # Errors.
-        st, _, prob = call(port, "POST", "/vms/nosuch/profile", body=body, headers=jh)
-        assert st == 404, (st, prob)
-        st, _, prob = call(port, "POST", "/vms/prof1/profile", body=b'{"period_us": 50}',
-                           headers=jh)
-        assert st == 400 and "'period_us'" in prob["detail"], (st, prob)
-        viewer = fvapi.make_token(port, _token[0], "prof-viewer", "viewer")
-        st, _, prob = call(port, "POST", "/vms/prof1/profile", body=body, headers=jh,
-                           token=viewer)
-        assert st == 403, (st, prob)
-        assert_healthy(q)
+            # Errors.
+            st, _, prob = call(port, "POST", "/vms/nosuch/profile", body=body, headers=jh)
+            assert st == 404, (st, prob)
+            st, _, prob = call(port, "POST", "/vms/prof1/profile", body=b'{"period_us": 50}',
+                               headers=jh)
+            assert st == 400 and "'period_us'" in prob["detail"], (st, prob)
+            viewer = fvapi.make_token(port, _token[0], "prof-viewer", "viewer")
+            st, _, prob = call(port, "POST", "/vms/prof1/profile", body=body, headers=jh,
+                               token=viewer)
+            assert st == 403, (st, prob)
+            assert_healthy(q)

@@ -154,10 +154,22 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 		if (pthread_cond_timedwait(&h->io_cond, &h->io_lock, &dl) == ETIMEDOUT)
 			break;
 	}
-	if (h->got) {
+	if (!h->got) {
+		/* The operator sees "Control channel failure"; the log says which one. */
+		fprintf(stderr, "ferrovisord: control op 0x%02x seq %u: %s\n", type, hdr.seq,
+		        h->dead ? "the channel closed" : "no answer in time");
+	} else {
 		if (h->got_status != CTL_OK) {
 			res = hvc_status_err(h->got_status);
+			if (res == FVD_E_IO)
+				fprintf(stderr,
+				        "ferrovisord: control op 0x%02x seq %u: status %u\n", type,
+				        hdr.seq, h->got_status);
 		} else if (h->got_type != type || h->got_len > sizeof(h->resp)) {
+			fprintf(stderr,
+			        "ferrovisord: control op 0x%02x seq %u: answer of type 0x%02x, %u "
+			        "bytes\n",
+			        type, hdr.seq, h->got_type, (unsigned)h->got_len);
 			res = FVD_E_IO;
 		} else {
 			memcpy(h->resp, h->got_payload, h->got_len);

@@ -30,7 +30,12 @@
 #include "fvd_hvc.h"
 #endif
 
-#define MAIN_HELLO_TIMEOUT_MS 5000
+/*
+ * How long one control request waits for its answer. Generous: the hypervisor answers on its
+ * console tick, and a service VM sharing CPUs with busy guests on a loaded host can be slow;
+ * a channel that closed is noticed at once by the pump, not by this timeout.
+ */
+#define MAIN_CTL_TIMEOUT_MS 15000
 
 static void main_usage(FILE *f)
 {
@@ -154,7 +159,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ferrovisord: %s: %s\n", device, strerror(errno));
 			return 1;
 		}
-		hvc = fvd_hvc_open(fd, MAIN_HELLO_TIMEOUT_MS);
+		hvc = fvd_hvc_open(fd, MAIN_CTL_TIMEOUT_MS);
 		if (!hvc)
 			return 1;
 		be.ops = &fvd_hvc_ops;
