@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hyp/core/platform.c (platform_parse): what the host
+ * Host unit tests for hyp/arch/riscv/platform.c (platform_parse): what the host
  * device tree says about the machine.
  *
  *  - a tree shaped like QEMU virt's, built with the host libfdt, parsed and

@@ -7,7 +7,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
 #include "core/console.h"
-#include "core/guest_dtb.h"
+#include "arch/riscv/guest_dtb.h"
 #include "core/mem.h"
 #include "core/timer.h"
 #include "core/vm.h"

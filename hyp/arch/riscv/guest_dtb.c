@@ -7,7 +7,7 @@
  *
  * Second half: deriving the VM's ISA strings from the host's riscv,isa.
  */
-#include "core/guest_dtb.h"
+#include "arch/riscv/guest_dtb.h"
 
 #include "core/config.h"
 #include "core/guest_layout.h"
