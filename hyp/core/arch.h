@@ -7,6 +7,7 @@
  * only calls these; it never includes an arch implementation header.
  */
 #include "lib/types.h"
+#include "arch/defs.h" /* ARCH_NAME, ARCH_CPU_ID_NAME, ARCH_HCALL_NAME */
 
 struct cpu;
 struct vcpu;
@@ -17,21 +18,21 @@ uint64_t arch_time_ticks(void);                   /* platform counter */
 void arch_timer_program(uint64_t deadline_ticks); /* UINT64_MAX = none */
 
 /* --- CPUs --- */
-/* What the host DT says about the boot CPU; probes confirm it (values 0/NULL = absent). */
-struct arch_cpu_hints {
-	const char *isa;     /* riscv,isa */
-	uint32_t cbom_block; /* riscv,cbom-block-size (Zicbom) */
-	uint32_t cbop_block; /* riscv,cbop-block-size (Zicbop) */
-	uint32_t cboz_block; /* riscv,cboz-block-size (Zicboz) */
-};
+struct platform;
 /*
- * Probe ISA features (prints one line each); 0, or -1 if a required one is
- * missing. Boot CPU only, before any VM exists.
+ * Probe ISA features (prints one line each), confirming what the host device tree says about
+ * the boot CPU (p->arch); 0, or -1 if a required one is missing. Boot CPU only, before any VM
+ * exists.
  */
-int arch_features_probe(const struct arch_cpu_hints *hints);
+int arch_features_probe(const struct platform *p);
 /*
- * Boot CPU, once, before any VM exists: check the port's static tables (RISC-V: the SBI
- * extension table has no inverted or overlapping EID ranges). Prints one line; 0 or -1.
+ * One line's worth of what the architecture found in the host device tree beyond core's
+ * fields (host interrupt controllers, timers), for the boot log: "plic yes, clint yes". Pure.
+ */
+void arch_platform_describe(const struct platform *p, char *buf, size_t len);
+/*
+ * Boot CPU, once, before any VM exists: check the port's static tables (e.g. its firmware-call
+ * dispatch table has no inverted or overlapping ranges). Prints one line; 0 or -1.
  */
 int arch_selfcheck(void);
 /* Zero memory as fast as the CPU allows (guest RAM before every boot). */

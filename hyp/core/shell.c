@@ -89,10 +89,10 @@ static void cmd_vm_info(struct vm *vm)
 		struct vcpu *v = vm->vcpus[i];
 		arch_vcpu_describe(v, buf, sizeof(buf));
 		pr_info("vcpu %u: %s on cpu %d, weight %u, affinity 0x%lx, run %lu ms, %lu exits "
-		        "(sbi %lu mmio %lu wfi %lu irq %lu)",
+		        "(" ARCH_HCALL_NAME " %lu mmio %lu wfi %lu irq %lu)",
 		        i, vcpu_state_name(v->state), v->se.cpu, v->se.weight,
 		        (unsigned long)v->se.affinity, (unsigned long)(v->se.sum_exec_ns / 1000000),
-		        (unsigned long)v->stats.exits, (unsigned long)v->stats.by_kind[EXIT_SBI],
+		        (unsigned long)v->stats.exits, (unsigned long)v->stats.by_kind[EXIT_HCALL],
 		        (unsigned long)v->stats.by_kind[EXIT_MMIO],
 		        (unsigned long)v->stats.by_kind[EXIT_WFI],
 		        (unsigned long)v->stats.by_kind[EXIT_IRQ]);
@@ -294,11 +294,12 @@ static void cmd_cpus(int argc, char **argv)
 	for (unsigned i = 0; i < cpu_count; i++) {
 		struct cpu *c = cpu_table[i];
 		struct vcpu *v = c->current;
-		pr_info(
-		    "cpu %u (hart %lu): %s%s%u, queued %u, exits %lu, switches %lu, idle %lu ms", i,
-		    (unsigned long)c->hartid, v ? v->vm->name : "idle", v ? "/" : "", v ? v->id : 0,
-		    c->rq.nr_queued, (unsigned long)c->stats.guest_exits,
-		    (unsigned long)c->stats.switches, (unsigned long)(c->stats.idle_ns / 1000000));
+		pr_info("cpu %u (" ARCH_CPU_ID_NAME
+		        " %lu): %s%s%u, queued %u, exits %lu, switches %lu, idle %lu ms",
+		        i, (unsigned long)c->hw_id, v ? v->vm->name : "idle", v ? "/" : "",
+		        v ? v->id : 0, c->rq.nr_queued, (unsigned long)c->stats.guest_exits,
+		        (unsigned long)c->stats.switches,
+		        (unsigned long)(c->stats.idle_ns / 1000000));
 	}
 }
 

@@ -31,7 +31,7 @@ enum vcpu_state {
 #define VIRQ_EXT   BIT(2) /* level: driven by the virtual interrupt controller */
 
 enum vcpu_exit_kind {
-	EXIT_SBI = 0,
+	EXIT_HCALL = 0,
 	EXIT_MMIO,
 	EXIT_WFI,
 	EXIT_IRQ,

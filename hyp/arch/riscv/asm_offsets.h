@@ -9,7 +9,7 @@
  */
 
 /* struct cpu (core/percpu.h) */
-#define CPU_HARTID         0
+#define CPU_HW_ID          0
 #define CPU_STACK_TOP      8
 #define ASM_CPU_STACK_SIZE 16384 /* CPU_STACK_SIZE (core/percpu.h) */
 

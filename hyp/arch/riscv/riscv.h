@@ -29,7 +29,14 @@ extern struct riscv_features riscv_feat;
 
 /* Probe features; prints one line each. Boot CPU, once. Returns 0 or -1 if a required feature
  * is missing. */
-int riscv_features_probe(const struct arch_cpu_hints *hints);
+/* What the host DT says about the boot CPU; probes confirm it (values 0/NULL = absent). */
+struct riscv_cpu_hints {
+	const char *isa;     /* riscv,isa */
+	uint32_t cbom_block; /* riscv,cbom-block-size (Zicbom) */
+	uint32_t cbop_block; /* riscv,cbop-block-size (Zicbop) */
+	uint32_t cboz_block; /* riscv,cboz-block-size (Zicboz) */
+};
+int riscv_features_probe(const struct riscv_cpu_hints *hints);
 
 /*
  * SBI FWFT and DBTR support (sbi/sbi_fwft.c, sbi/sbi_dbtr.c). *_cpu_init run

@@ -346,7 +346,7 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
 	if (ctx->scause == EXC_ECALL_VS) {
 		/* The most frequent exit, without the table dispatch (exit.c: exit_ecall). */
-		STAT_INC(v->stats.by_kind[EXIT_SBI]);
+		STAT_INC(v->stats.by_kind[EXIT_HCALL]);
 		riscv_sbi_ecall(v);
 		if (v->state != VCPU_RUNNING)
 			return RISCV_EXIT_LEAVE;
