@@ -98,6 +98,18 @@ void arch_vcpu_describe(struct vcpu *vcpu, char *buf, size_t len);
  */
 bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name, uint64_t *count);
 
+/* --- virtual interrupt controller (one per VM; the model is the arch's: PLIC, GIC, ...) --- */
+/*
+ * Give the VM its interrupt controller: state in vm->arch, its register window at
+ * GUEST_IRQCHIP_BASE on vm->mmio, wired to every vCPU's VIRQ_EXT line, and vm->irqchip /
+ * vm->irqchip_dev set so devices drive their lines by number (set_level may be called
+ * with a device lock held, on any CPU; the chip's lock nests inside it). Once at VM creation,
+ * after the vCPUs exist. 0 or a negative fv_err (vm_free undoes a partial setup).
+ */
+int arch_virq_init(struct vm *vm);
+/* Fresh controller state for a new boot of the VM (every line low, nothing enabled). */
+void arch_virq_reset(struct vm *vm);
+
 /*
  * The registers of a vCPU that is off its CPU (running_cpu == -1, so its saved context is
  * current) in crash-dump order (ctl_proto.h enum ctl_dump_reg): pc, x1..x31, VS CSRs and

@@ -246,7 +246,7 @@ static int create_in_slot(const struct vm_config *cfg, unsigned slot, bool dyn,
 	if (ret)
 		goto out_vcpus;
 	/* The interrupt controller, UART and device windows live in struct vm (its MMIO bus). */
-	ret = vm_irq_init(vm);
+	ret = arch_virq_init(vm);
 	if (ret)
 		goto out_vcpus;
 	vconsole_init(vm);
@@ -411,7 +411,7 @@ int vm_start(struct vm *vm)
 	spin_unlock(&vm->lock);
 	ctl_vm_event(vm, was, VM_RUNNING, NULL);
 	vconsole_reset(vm);
-	vm_irq_reset(vm);
+	arch_virq_reset(vm);
 	vm_rtc_reset(vm);
 	vm_virtio_reset(vm);
 	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,

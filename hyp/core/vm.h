@@ -13,16 +13,13 @@
 #include "core/vm_virtio.h"
 #include "core/vm_stage.h"
 #include "core/vm_rtc.h"
-#include "vdev/vplic.h"
 #include "arch/vm.h"
 
 #define FV_MAX_VMS 8
 
 /* Guest physical map of the devices every VM may have (as on QEMU virt). */
 #define VM_IRQ_UART  10
-#define VM_IRQ_RTC   11              /* the goldfish RTC's alarm, as on QEMU virt */
-#define VM_PLIC_BASE GUEST_PLIC_BASE /* the map is core/guest_layout.h's */
-#define VM_PLIC_NDEV 63
+#define VM_IRQ_RTC   11 /* the goldfish RTC's alarm, as on QEMU virt */
 #define VM_DTB_MAX   (64 * 1024)
 #define VM_RAM_BLOCK (2ULL << 20) /* unit of lazy zeroing; guest RAM sizes are multiples */
 
@@ -73,11 +70,10 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	struct mmio_bus mmio;
 	struct vconsole con;
-	/* virtual interrupt controller, registered by its device (NULL = none) */
+	/* virtual interrupt controller, registered by arch_virq_init (NULL = none); its state
+	 * is in arch */
 	const struct irqchip_ops *irqchip;
 	void *irqchip_dev;
-	struct spinlock irq_lock; /* the emulated PLIC's state */
-	struct vplic plic;
 	struct vm_rtc rtc; /* goldfish RTC (vm_rtc.c) */
 	/* paravirtual devices (vm_virtio.c), window j = vdev[j] */
 	unsigned nr_vdev;
@@ -254,9 +250,6 @@ void vm_set_boot_blob(const void *blob, size_t len);
  */
 int vm_create_from_template(const char *tmpl, const char *name, struct vm **out);
 const char *vm_state_name(enum vm_state s);
-/* Interrupt controller of a VM (vm_irq.c). */
-int vm_irq_init(struct vm *vm);
-void vm_irq_reset(struct vm *vm);
 /*
  * Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. Caller
  * holds vm->lock. Several CPUs may build different VMs' trees at once: no shared scratch.

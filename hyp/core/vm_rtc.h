@@ -9,7 +9,7 @@
  * hypervisor timer that raises the line on the VM's PLIC.
  *
  * Locking: lock protects dev; taken by the VM's vCPUs (MMIO) and the alarm
- * timer on any CPU; order lock -> vm->irq_lock (as every device).
+ * timer on any CPU; order lock -> the VM's interrupt controller lock (as every device).
  */
 #include "lib/types.h"
 #include "core/spinlock.h"
