@@ -80,10 +80,22 @@ void arch_vcpu_reset(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1);
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
 /*
- * Enter the loaded vCPU and handle exits until the core must act (resched,
- * request, block, stop). Returns with interrupts masked.
+ * Once per vcpu_run() of the loaded vCPU, before its loop: arch work of a switch-in (leave a
+ * guest suspend that ended, publish paravirtual records such as steal time).
  */
-void arch_vcpu_run(struct vcpu *vcpu);
+void arch_vcpu_run_prepare(struct vcpu *vcpu);
+/*
+ * Apply fence requests (VCPU_REQ_TLB_FLUSH: the guest's own translations; VCPU_REQ_FENCE_I:
+ * instruction fetch sees earlier stores) on this CPU for the loaded vCPU before its entry.
+ */
+void arch_vcpu_fence(struct vcpu *vcpu, uint32_t reqs);
+/*
+ * Deliver pending virtual interrupts and enter the loaded vCPU; handle exits, entering again
+ * directly while vcpu_may_reenter() holds. Returns true when the vCPU must go back to the
+ * scheduler at once (it blocked, stopped or yielded), false when vcpu_run's loop should look
+ * at requests first. Returns with interrupts masked.
+ */
+bool arch_vcpu_enter(struct vcpu *vcpu);
 /* True if the vCPU has a virtual interrupt pending and enabled (WFI wake). */
 bool arch_vcpu_irq_wakeable(struct vcpu *vcpu);
 /* Earliest guest timer deadline in host ns while blocked, UINT64_MAX none. */

@@ -437,7 +437,7 @@ void sched_run(void)
 		}
 		bool stopped = handle_stop_request(next);
 		if (!stopped && next->state == VCPU_RUNNING && !park_if_paused(next)) {
-			arch_vcpu_run(next);
+			vcpu_run(next);
 			stopped = handle_stop_request(next);
 			if (!stopped)
 				park_if_paused(next);

@@ -63,7 +63,7 @@ extern uint64_t riscv_boot_instret;
 /*
  * Enter the guest of ctx; exits are handled by riscv_exit_fast() without
  * leaving trap.S until one needs the vCPU loop: returns RISCV_EXIT_LOOP or
- * RISCV_EXIT_LEAVE (asm_offsets.h). Caller: arch_vcpu_run, SIE = 0.
+ * RISCV_EXIT_LEAVE (asm_offsets.h). Caller: arch_vcpu_enter, SIE = 0.
  */
 long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
 /*
