@@ -381,7 +381,8 @@ static const struct shell_cmd cmds[] = {
      cmd_console},
     {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
     {"trace", "trace on CLASS...|off|status|clear|dump",
-     "event tracer (FEATURES=trace): classes exit sbi irq sched virtio mmio vm all", cmd_trace},
+     "event tracer (FEATURES=trace): classes exit " ARCH_HCALL_NAME " irq sched virtio mmio vm all",
+     cmd_trace},
 };
 
 static void cmd_help(int argc, char **argv)
