@@ -27,7 +27,7 @@ struct platform;
 int arch_features_probe(const struct platform *p);
 /*
  * One line's worth of what the architecture found in the host device tree beyond core's
- * fields (host interrupt controllers, timers), for the boot log: "plic yes, clint yes". Pure.
+ * fields (host interrupt controllers, timers), for the boot log. Pure.
  */
 void arch_platform_describe(const struct platform *p, char *buf, size_t len);
 /*
@@ -74,7 +74,10 @@ int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size);
  * see vm->mem_gen changed (all its vCPUs are stopped meanwhile).
  */
 int arch_vm_unmap_ram(struct vm *vm, gpa_t gpa, uint64_t size);
-/* Reset a vCPU's register state to power-on (entry, a0=hartid, a1=arg). */
+/*
+ * Reset a vCPU's whole arch state to power-on: it starts at entry with a0 and a1 in its first
+ * two argument registers (as the guest's CPU-on call or arch_vm_boot_args gave them).
+ */
 void arch_vcpu_reset(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1);
 /* Load/put a vCPU's full context on the calling CPU. */
 void arch_vcpu_load(struct vcpu *vcpu);
@@ -103,14 +106,14 @@ uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *vcpu);
 /* One line of arch register state for the shell's `vm info` (pc, interrupts, timer). */
 void arch_vcpu_describe(struct vcpu *vcpu, char *buf, size_t len);
 /*
- * Metrics: the vCPU's i-th hypercall counter (on RISC-V: SBI calls of one extension, then
+ * Metrics: the vCPU's i-th hypercall counter (e.g. the calls of one firmware extension, then
  * "other" for extensions nobody serves) as a static name and a count since the VM was
  * created. Returns false for i past the last counter. Any CPU; the count is read racily
  * (a relaxed load of a counter only the vCPU's CPU writes).
  */
 bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name, uint64_t *count);
 
-/* --- virtual interrupt controller (one per VM; the model is the arch's: PLIC, GIC, ...) --- */
+/* --- virtual interrupt controller (one per VM; the model is the architecture's) --- */
 /*
  * Give the VM its interrupt controller: state in vm->arch, its register window at
  * GUEST_IRQCHIP_BASE on vm->mmio, wired to every vCPU's VIRQ_EXT line, and vm->irqchip /
@@ -121,6 +124,20 @@ bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name,
 int arch_virq_init(struct vm *vm);
 /* Fresh controller state for a new boot of the VM (every line low, nothing enabled). */
 void arch_virq_reset(struct vm *vm);
+
+/* --- guest device tree --- */
+/*
+ * Build this boot's device tree (the architecture's layout of everything the VM has: its
+ * vCPUs, RAM, devices at guest_layout's places, /chosen with bootargs and initrd) into guest
+ * RAM below `top`; returns its GPA or 0 (logged why). Caller holds vm->lock. Several CPUs may
+ * build different VMs' trees at once: no shared scratch.
+ */
+gpa_t arch_vm_dtb_place(struct vm *vm, gpa_t top);
+/*
+ * The first two argument registers of vCPU 0 when a VM boots its kernel with the device tree
+ * at dtb: the architecture's kernel boot protocol (RISC-V: CPU id, tree; ARM64: tree, 0).
+ */
+void arch_vm_boot_args(const struct vm *vm, gpa_t dtb, uint64_t *a0, uint64_t *a1);
 
 /*
  * The registers of a vCPU that is off its CPU (running_cpu == -1, so its saved context is

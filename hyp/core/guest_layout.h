@@ -6,7 +6,7 @@
  * The guest-physical map of a VM and the one check of it that the tool
  * (`ferrovisor validate`, tools/resolve.c), the hypervisor's VM setup
  * (hyp/core/main.c, before vm_create) and the guest device tree builder
- * (hyp/arch/riscv/guest_dtb.c) share: every window valid and aligned, no two
+ * (hyp/arch/<isa>/) share: every window valid and aligned, no two
  * windows sharing a byte. A VM's windows are its RAM, its UART (unless it
  * has none), the interrupt controller, its RTC (unless it has none) and one virtio-mmio window per
  * paravirtual device, all at the places QEMU virt uses.

@@ -99,7 +99,7 @@ size_t trace_read(unsigned cpu, struct trace_rec *out, size_t max);
 #define TRACE_BUILT                     0
 #endif
 
-/* Name of class c ("exit", "sbi", ...), NULL if out of range. */
+/* Name of class c ("exit", ARCH_HCALL_NAME, ...), NULL if out of range. */
 const char *trace_class_name(unsigned c);
 
 /*

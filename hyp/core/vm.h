@@ -33,7 +33,7 @@ enum vm_state {
 	VM_RUNNING,
 	VM_STOPPING,
 	VM_CRASHED,   /* stopped by the hypervisor after a fatal guest error */
-	VM_SUSPENDED, /* suspended to RAM by the guest (SBI SUSP) until a wake event */
+	VM_SUSPENDED, /* suspended to RAM by the guest (firmware call) until a wake event */
 	VM_PAUSED,    /* paused by the operator (vm_pause): no vCPU runs until vm_resume */
 };
 
@@ -145,7 +145,7 @@ void vm_vcpu_stopped(struct vm *vm);
 /* Live VM by name (NULL if none or being destroyed). Console-tick context (see vm_table). */
 struct vm *vm_find(const char *name);
 /*
- * System suspend to RAM requested by `caller` (SBI SUSP): the VM becomes
+ * System suspend to RAM requested by `caller` (a firmware call): the VM becomes
  * VM_SUSPENDED (and caller->sys_suspended set) if it is running and every
  * other vCPU is STOPPED. Returns 0, -FV_EBUSY when another vCPU is not
  * stopped, -FV_EINVAL when the VM is not running (stopping, already
@@ -162,7 +162,7 @@ void vm_system_resumed(struct vm *vm);
 /*
  * `vm resume NAME`, one command for both kinds of sleep: a VM paused by
  * vm_pause() continues (its vCPUs are requeued, wake events that came
- * meanwhile delivered); a VM its guest suspended to RAM (SBI SUSP) is woken
+ * meanwhile delivered); a VM its guest suspended to RAM (firmware call) is woken
  * at its resume address. 0, or -FV_EBUSY if the VM is neither paused nor
  * suspended. Any CPU.
  */
@@ -250,11 +250,6 @@ void vm_set_boot_blob(const void *blob, size_t len);
  */
 int vm_create_from_template(const char *tmpl, const char *name, struct vm **out);
 const char *vm_state_name(enum vm_state s);
-/*
- * Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. Caller
- * holds vm->lock. Several CPUs may build different VMs' trees at once: no shared scratch.
- */
-gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
 /*
  * Translate a guest physical range in RAM to a hypervisor pointer; NULL if
  * outside. Zeroes and maps any block of the range the guest has not touched
