@@ -5,21 +5,25 @@
 #   make ci                   exactly what CI runs (format, cppcheck, -Werror build, tests)
 # Options: FEATURES=debug,trace,pmu,verbose  CROSS=riscv64-linux-gnu-  SMP=2  MEM=1G
 #          KERNEL=stable|unstable (Debian kernel suite of `make run`)
+#          ARCH=riscv64 (default; mk/arch-$(ARCH).mk sets directories, flags, linker script, QEMU)
 
 ARCH     ?= riscv64
-CROSS    ?= riscv64-linux-gnu-
 BUILD    ?= build
 B        := $(BUILD)/$(ARCH)
 SMP      ?= 2
 MEM      ?= 2G
 FEATURES ?=
-QEMU     ?= qemu-system-riscv64
 Q        ?= @
+
+ifeq ($(wildcard mk/arch-$(ARCH).mk),)
+$(error ARCH=$(ARCH): unknown architecture (known: $(patsubst mk/arch-%.mk,%,$(wildcard mk/arch-*.mk))))
+endif
+include mk/arch-$(ARCH).mk
 
 CC      := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
 
-HYP_DIRS := hyp/core hyp/lib hyp/drivers hyp/vdev hyp/arch/riscv hyp/arch/riscv/sbi
+HYP_DIRS := hyp/core hyp/lib hyp/drivers hyp/vdev $(ARCH_HYP_DIRS)
 HYP_C    := $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c))
 HYP_S    := $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.S))
 HYP_OBJ  := $(patsubst %,$(B)/obj/%.o,$(HYP_C) $(HYP_S))
@@ -34,18 +38,18 @@ ifneq ($(filter debug,$(subst $(comma), ,$(FEATURES))),)
 OPT := -Og
 endif
 HYP_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-common -fno-stack-protector \
-              -fno-pic -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -g $(OPT) \
-              $(WARN) -Ihyp -Ihyp/arch/riscv/include $(FEAT_DEFS) -MMD -MP
-HYP_ASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -Ihyp -Ihyp/arch/riscv/include \
+              -fno-pic $(ARCH_CFLAGS) -g $(OPT) \
+              $(WARN) -Ihyp $(ARCH_INC) $(FEAT_DEFS) -MMD -MP
+HYP_ASFLAGS := $(ARCH_ASFLAGS) -Ihyp $(ARCH_INC) \
                -DFV_BUILTIN_CONFIG='"$(BUILD)/config/default.dtb"' -MMD -MP
-HYP_LDFLAGS := -nostdlib -static -Wl,-T,hyp/arch/riscv/linker.ld -Wl,--build-id=none \
+HYP_LDFLAGS := -nostdlib -static -Wl,-T,$(ARCH_LDS) -Wl,--build-id=none \
                -Wl,--no-warn-rwx-segments
 
 GUEST_NAMES := hello sbi_test timer_test smp_test fpu_test spin hostile bench_sbi cpu_bench echo bench_irq bench_mmio bench_scale dtb_reboot spin_count gdb_target dump_target
 GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
-        unit ci format format-check cppcheck deps benchmark images clean
+        unit ci format format-check cppcheck check-neutral deps benchmark images clean
 all: hyp guests configs tools ferrovisord userland
 quick-build: all
 
@@ -75,7 +79,7 @@ $(B)/obj/%.S.o: %.S
 # The built-in configuration is incbin'd: rebuild when it changes.
 $(B)/obj/hyp/core/config_builtin.S.o: $(BUILD)/config/default.dtb
 
-$(B)/ferrovisor.elf: $(HYP_OBJ) hyp/arch/riscv/linker.ld
+$(B)/ferrovisor.elf: $(HYP_OBJ) $(ARCH_LDS)
 	$(Q)$(CC) $(HYP_CFLAGS) $(HYP_LDFLAGS) -o $@ $(HYP_OBJ)
 
 $(B)/ferrovisor.bin: $(B)/ferrovisor.elf
@@ -99,7 +103,7 @@ $(BUILD)/config/%.dtb: configs/%.dts guests
 # keeps its earlier set or records unavailable.txt; it fails only if neither is usable).
 # KERNEL picks the suite of `make run` and of the flat build/config/test-linux-*.dtb.
 FERROVISOR_CACHE ?= $(HOME)/.cache/ferrovisor
-IMAGES_CACHE  := $(FERROVISOR_CACHE)/images/riscv64
+IMAGES_CACHE  := $(FERROVISOR_CACHE)/images/$(DEB_ARCH)
 KERNEL_SUITES := stable unstable
 KERNEL        ?= stable
 ifeq ($(filter $(KERNEL),$(KERNEL_SUITES)),)
@@ -112,13 +116,13 @@ IMAGE_STAMP := $(IMAGE_DIR)/manifest.txt
 SUITES_CACHED := $(foreach s,$(KERNEL_SUITES),$(if $(wildcard $(IMAGES_CACHE)/$(s)/manifest.txt),$(s)))
 
 images:
-	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --matrix --cache $(IMAGES_CACHE)
-	$(Q)sh scripts/fetch-guest-libs.sh --arch riscv64 --cache $(FERROVISOR_CACHE)/userland/riscv64 || \
+	$(Q)sh scripts/fetch-guest-images.sh --arch $(DEB_ARCH) --matrix --cache $(IMAGES_CACHE)
+	$(Q)sh scripts/fetch-guest-libs.sh --arch $(DEB_ARCH) --cache $(FERROVISOR_CACHE)/userland/$(DEB_ARCH) || \
 		echo "images: service VM libraries not fetched (service VM tests will be skipped)"
 
 $(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
-	$(Q)sh scripts/fetch-guest-images.sh --arch riscv64 --kernel $* --cache $(IMAGES_CACHE)/$*
+	$(Q)sh scripts/fetch-guest-images.sh --arch $(DEB_ARCH) --kernel $* --cache $(IMAGES_CACHE)/$*
 
 # The guest userland layer: every guests/linux-userland/<prog>.c, linked statically for the
 # Linux guests, becomes /usr/bin/<prog> of a cpio layer appended to each suite's cached
@@ -131,7 +135,7 @@ USERLAND_LAYER  := $(BUILD)/userland/layer.cpio.gz
 # The service VM layer (ferrovisord and its libraries, mk/ferrovisord.mk), appended in
 # build/images/<suite>/svc-initramfs.cpio.gz once its libraries are cached.
 SVC_LAYER       := $(BUILD)/svc/layer.cpio.gz
-SVC_CACHED      := $(wildcard $(FERROVISOR_CACHE)/userland/riscv64/manifest.txt)
+SVC_CACHED      := $(wildcard $(FERROVISOR_CACHE)/userland/$(DEB_ARCH)/manifest.txt)
 
 .PHONY: userland test-configs FORCE
 userland: $(USERLAND_LAYER)
@@ -197,8 +201,7 @@ test-configs: $(TEST_DTBS)
 # `images` just fetched are seen). RUN_YAML=examples/baremetal.yaml needs no
 # downloads; `make run-builtin` boots the hypervisor's built-in 3-VM configuration.
 RUN_YAML ?= examples/multi-vm.yaml
-QEMU_ARGS := -M virt -cpu rv64 -smp $(SMP) -m $(MEM) -nographic -bios default \
-             -kernel $(B)/ferrovisor.bin
+QEMU_ARGS := $(ARCH_QEMU_ARGS) -smp $(SMP) -m $(MEM) -nographic -kernel $(B)/ferrovisor.bin
 
 # The examples name the kernel as ${FERROVISOR_KERNEL:-stable}: `KERNEL=unstable make run`.
 run: deps all $(if $(findstring multi-vm,$(RUN_YAML))$(findstring vm-config,$(RUN_YAML)),images)
@@ -209,7 +212,7 @@ run: deps all $(if $(findstring multi-vm,$(RUN_YAML))$(findstring vm-config,$(RU
 	$(Q)if grep -q svc-initramfs $(RUN_YAML); then \
 		$(MAKE) --no-print-directory $(BUILD)/images/$(KERNEL)/initramfs.cpio.gz && \
 		test -f $(BUILD)/images/$(KERNEL)/svc-initramfs.cpio.gz || { echo "make run:" \
-			"no service VM initramfs (the riscv64 libraries were not fetched: make images)"; \
+			"no service VM initramfs (the $(DEB_ARCH) libraries were not fetched: make images)"; \
 			exit 1; }; fi
 	FERROVISOR_KERNEL=$(KERNEL) $(TOOLS_BIN) run --config $(RUN_YAML)
 
@@ -255,13 +258,17 @@ format-check:
 
 cppcheck:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --suppress=missingIncludeSystem -Ihyp -Ihyp/arch/riscv/include \
-		-D__riscv -DFV_BUILTIN_CONFIG hyp
+		--inline-suppr --suppress=missingIncludeSystem -Ihyp $(ARCH_INC) \
+		$(ARCH_CPPCHECK) -DFV_BUILTIN_CONFIG hyp
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -Ihyp -Itools tools tests/fuzz
 	@echo "cppcheck: ok"
 
-ci: deps format-check cppcheck
+# Core names no architecture in code (issue #16): scripts/check-core-neutral.sh.
+check-neutral:
+	$(Q)sh scripts/check-core-neutral.sh
+
+ci: deps format-check cppcheck check-neutral
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) test
 

@@ -177,8 +177,9 @@ void panic(const char *fmt, ...)
 		locked = spin_trylock(&cons_lock);
 	struct cpu *c = cpu_this();
 	char head[96];
-	fv_snprintf(head, sizeof(head), "\n[hyp] PANIC on cpu %u (hart %lu): ", c ? c->id : 0U,
-	            c ? (unsigned long)c->hartid : 0UL);
+	fv_snprintf(head, sizeof(head),
+	            "\n[hyp] PANIC on cpu %u (" ARCH_CPU_ID_NAME " %lu): ", c ? c->id : 0U,
+	            c ? (unsigned long)c->hw_id : 0UL);
 	out_s(head);
 	out_s(buf);
 	out_s("\n");

@@ -16,7 +16,7 @@ struct console_driver {
 	void *ctx;
 };
 
-/* Install the physical console driver (replaces the early SBI console). */
+/* Install the physical console driver (replaces the early firmware console). */
 void console_set_driver(const struct console_driver *drv);
 /*
  * Write len bytes of source `tag` (NUL-terminated name). Bytes after the
@@ -50,7 +50,7 @@ void log_vprintf(const char *fmt, va_list ap);
 void console_raw_puts(const char *s);
 /* Poll the physical console for one input byte; -1 if none. */
 int console_getc(void);
-/* Early output before a driver exists (arch hook: SBI debug console). */
+/* Early output before a driver exists (arch hook: the firmware's console). */
 void arch_early_putc(char c);
 
 #define pr_info(...) log_printf(__VA_ARGS__)

@@ -298,7 +298,7 @@ static uint32_t op_vcpu_list(const uint8_t *p, uint32_t len, uint32_t *out)
 		ctl_put32(e + 4, (uint32_t)v->state);
 		ctl_put32(e + 8, (uint32_t)v->se.cpu);
 		ctl_put64(e + 16, v->stats.exits);
-		ctl_put64(e + 24, v->stats.by_kind[EXIT_SBI]);
+		ctl_put64(e + 24, v->stats.by_kind[EXIT_HCALL]);
 		ctl_put64(e + 32, v->stats.by_kind[EXIT_MMIO]);
 		ctl_put64(e + 40, v->stats.by_kind[EXIT_WFI]);
 		ctl_put64(e + 48, v->stats.by_kind[EXIT_IRQ]);

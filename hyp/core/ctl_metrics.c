@@ -34,7 +34,7 @@ _Static_assert(sizeof(struct ctl_net_metrics) +
                    CTL_MAX_PAYLOAD,
                "NET_METRICS size");
 _Static_assert(EXIT_KIND_COUNT <= CTL_EXIT_CAUSES, "exit causes on the wire");
-_Static_assert(EXIT_SBI == 0 && EXIT_MMIO == 1 && EXIT_WFI == 2 && EXIT_IRQ == 3 &&
+_Static_assert(EXIT_HCALL == 0 && EXIT_MMIO == 1 && EXIT_WFI == 2 && EXIT_IRQ == 3 &&
                    EXIT_VIRT_INST == 4 && EXIT_GUEST_FAULT == 5 && EXIT_OTHER == 6,
                "exit cause order on the wire");
 
@@ -97,7 +97,7 @@ uint32_t ctl_metrics_host(uint8_t *out, const struct ctl_metrics_ctl *ctl)
 		ctl_put32(e, i);
 		ctl_put32(e + 4, __atomic_load_n(&c->rq.nr_queued, __ATOMIC_RELAXED) +
 		                     (__atomic_load_n(&c->rq.curr, __ATOMIC_RELAXED) ? 1u : 0u));
-		ctl_put64(e + 8, c->hartid);
+		ctl_put64(e + 8, c->hw_id);
 		ctl_put64(e + 16, last_idle[i]);
 		ctl_put64(e + 24, last_busy[i]);
 		ctl_put64(e + 32, __atomic_load_n(&c->stats.guest_exits, __ATOMIC_RELAXED));

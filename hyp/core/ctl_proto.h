@@ -210,7 +210,7 @@ struct ctl_vcpu_entry {
 	int32_t cpu;    /* physical CPU, -1 none */
 	uint32_t reserved;
 	uint64_t exits;
-	uint64_t exits_sbi;
+	uint64_t exits_hcall; /* hypercalls (firmware calls of the architecture) */
 	uint64_t exits_mmio;
 	uint64_t exits_wfi;
 	uint64_t exits_irq;
@@ -316,7 +316,7 @@ struct ctl_host_metrics { /* followed by nr_cpus x ctl_cpu_metrics */
 struct ctl_cpu_metrics {
 	uint32_t cpu;
 	uint32_t rq_len; /* vCPUs queued plus the running one */
-	uint64_t hartid;
+	uint64_t hw_id;  /* the hardware's id of the CPU (struct cpu.hw_id) */
 	uint64_t idle_ns;
 	uint64_t busy_ns; /* uptime - idle */
 	uint64_t guest_exits;

@@ -16,7 +16,7 @@ void guest_layout_name(const struct guest_window *w, char *buf, size_t len)
 	case GUEST_WIN_UART:
 		fv_snprintf(buf, len, "UART");
 		break;
-	case GUEST_WIN_PLIC:
+	case GUEST_WIN_IRQCHIP:
 		fv_snprintf(buf, len, "interrupt controller");
 		break;
 	case GUEST_WIN_RTC:
@@ -96,7 +96,8 @@ unsigned guest_layout_of(const struct vm_config *vm, struct guest_window *w)
 	w[n++] = (struct guest_window){GUEST_WIN_RAM, 0, vm->mem_base, vm->mem_size};
 	if (vm->has_uart)
 		w[n++] = (struct guest_window){GUEST_WIN_UART, 0, vm->uart_base, GUEST_UART_SIZE};
-	w[n++] = (struct guest_window){GUEST_WIN_PLIC, 0, GUEST_PLIC_BASE, GUEST_PLIC_SIZE};
+	w[n++] =
+	    (struct guest_window){GUEST_WIN_IRQCHIP, 0, GUEST_IRQCHIP_BASE, GUEST_IRQCHIP_SIZE};
 	if (vm->has_rtc)
 		w[n++] = (struct guest_window){GUEST_WIN_RTC, 0, GUEST_RTC_BASE, GUEST_RTC_SIZE};
 	unsigned nv = vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1 : 0);

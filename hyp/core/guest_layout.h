@@ -6,7 +6,7 @@
  * The guest-physical map of a VM and the one check of it that the tool
  * (`ferrovisor validate`, tools/resolve.c), the hypervisor's VM setup
  * (hyp/core/main.c, before vm_create) and the guest device tree builder
- * (hyp/core/guest_dtb.c) share: every window valid and aligned, no two
+ * (hyp/arch/<isa>/) share: every window valid and aligned, no two
  * windows sharing a byte. A VM's windows are its RAM, its UART (unless it
  * has none), the interrupt controller, its RTC (unless it has none) and one virtio-mmio window per
  * paravirtual device, all at the places QEMU virt uses.
@@ -16,8 +16,9 @@
 #include "lib/types.h"
 #include "core/config.h"
 
-#define GUEST_PLIC_BASE     0x0c000000ULL
-#define GUEST_PLIC_SIZE     0x4000000ULL /* 64 MiB, as on QEMU virt */
+/* The VM's interrupt controller window (its model is the architecture's: arch_virq_init). */
+#define GUEST_IRQCHIP_BASE  0x0c000000ULL
+#define GUEST_IRQCHIP_SIZE  0x4000000ULL /* 64 MiB, as on QEMU virt */
 #define GUEST_VIRTIO_BASE   0x10001000ULL
 #define GUEST_VIRTIO_STRIDE 0x1000ULL
 #define GUEST_VIRTIO_SIZE   0x200ULL
@@ -39,7 +40,7 @@
 enum guest_win_kind {
 	GUEST_WIN_RAM,
 	GUEST_WIN_UART,
-	GUEST_WIN_PLIC,
+	GUEST_WIN_IRQCHIP,
 	GUEST_WIN_VIRTIO,
 	GUEST_WIN_OTHER, /* any further device window a caller checks */
 	GUEST_WIN_RTC,

@@ -22,8 +22,8 @@
 #include "lib/fdt.h"
 #include "lib/string.h"
 
-/* The boot CPU's state lives in .data: boot.S writes its hart id before BSS is cleared. */
-struct cpu cpu_boot_storage __attribute__((section(".data"))) = {.hartid = 0};
+/* The boot CPU's state lives in .data: the arch boot code writes its id before BSS is cleared. */
+struct cpu cpu_boot_storage __attribute__((section(".data"))) = {.hw_id = 0};
 uint8_t cpu_boot_stack[CPU_STACK_SIZE] __attribute__((aligned(16)));
 
 unsigned cpu_count;
@@ -72,7 +72,7 @@ static const void *find_config(size_t *size, const char **origin)
 	return config_builtin_start;
 }
 
-static void setup_cpus(uint64_t boot_hartid, uint64_t slice_ns)
+static void setup_cpus(uint64_t boot_hw_id, uint64_t slice_ns)
 {
 	struct cpu *boot = &cpu_boot_storage;
 	boot->id = 0;
@@ -81,13 +81,13 @@ static void setup_cpus(uint64_t boot_hartid, uint64_t slice_ns)
 	cpu_table[0] = boot;
 	cpu_count = 1;
 	for (unsigned i = 0; i < plat.nr_cpus && cpu_count < FV_MAX_CPUS; i++) {
-		if (plat.hartid[i] == boot_hartid)
+		if (plat.cpu_hwid[i] == boot_hw_id)
 			continue;
 		struct cpu *c = mem_zalloc_aligned(sizeof(*c), 64);
 		hpa_t stack;
 		if (!c || mem_alloc_pages(CPU_STACK_SIZE / PAGE_SIZE, 1, &stack) != 0)
 			stop_boot("out of memory for per-CPU state");
-		c->hartid = plat.hartid[i];
+		c->hw_id = plat.cpu_hwid[i];
 		c->id = cpu_count;
 		c->stack_top = stack + CPU_STACK_SIZE;
 		cpu_table[cpu_count++] = c;
@@ -146,10 +146,12 @@ static const char *boot_focus(bool started)
 	return "";
 }
 
-void hyp_main(uint64_t hartid, const void *dtb);
-void hyp_main(uint64_t hartid, const void *dtb)
+/* Entered from the arch boot code on the boot CPU: its hardware id and the firmware's DT. */
+void hyp_main(uint64_t hw_id, const void *dtb);
+void hyp_main(uint64_t hw_id, const void *dtb)
 {
-	pr_info("Ferrovisor starting on hart %lu, device tree at %p", (unsigned long)hartid, dtb);
+	pr_info("Ferrovisor starting on " ARCH_CPU_ID_NAME " %lu, device tree at %p",
+	        (unsigned long)hw_id, dtb);
 	int dtb_size = fv_fdt_total_size(dtb);
 	if (dtb_size <= 0 || platform_parse(dtb, (size_t)dtb_size, &plat) != 0)
 		stop_boot("cannot parse the firmware device tree");
@@ -161,23 +163,21 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	}
 	time_init(plat.timebase_hz);
 	wallclock_init(&plat.rtc);
-	pr_info("platform: %u CPU(s), timebase %lu Hz, uart %s at 0x%lx, plic %s, clint %s, "
-	        "%u virtio-mmio slot(s), aia %s",
-	        plat.nr_cpus, (unsigned long)plat.timebase_hz,
-	        plat.uart.present ? "ns16550a" : "none", (unsigned long)plat.uart.base,
-	        plat.plic.present ? "yes" : "no", plat.clint.present ? "yes" : "no", plat.nr_virtio,
-	        plat.imsic.present ? "imsic+aplic" : "no");
+	char arch_devs[96];
+	arch_platform_describe(&plat, arch_devs, sizeof(arch_devs));
+	pr_info(
+	    "platform: %u CPU(s), timebase %lu Hz, uart %s at 0x%lx, %u virtio-mmio slot(s), %s",
+	    plat.nr_cpus, (unsigned long)plat.timebase_hz, plat.uart.present ? "ns16550a" : "none",
+	    (unsigned long)plat.uart.base, plat.nr_virtio, arch_devs);
 	for (unsigned i = 0; i < plat.nr_mem; i++)
 		pr_info("memory: 0x%lx-0x%lx (%lu MiB)", (unsigned long)plat.mem[i].base,
 		        (unsigned long)(plat.mem[i].base + plat.mem[i].size),
 		        (unsigned long)(plat.mem[i].size >> 20));
-	const struct arch_cpu_hints hints = {plat.isa, plat.cbom_block, plat.cbop_block,
-	                                     plat.cboz_block};
-	if (arch_features_probe(&hints) != 0)
+	if (arch_features_probe(&plat) != 0)
 		stop_boot("required CPU feature missing");
 	arch_cpu_init();
 	if (arch_selfcheck() != 0)
-		stop_boot("inconsistent SBI extension table");
+		stop_boot("the architecture's static tables are inconsistent");
 
 	struct mem_range rsv[PLAT_MAX_RSV + 3];
 	unsigned nr = 0;
@@ -206,7 +206,7 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	        (unsigned long)config.slice_us);
 	vm_set_boot_blob(blob, cfg_size); /* templates for `vm create` */
 
-	setup_cpus(hartid, config.slice_us * 1000);
+	setup_cpus(hw_id, config.slice_us * 1000);
 	irq_init(&plat);
 	hostdev_probe(&plat);
 	if (vnet_init(&config) != 0)
@@ -229,8 +229,8 @@ void hyp_main(uint64_t hartid, const void *dtb)
 	cpus_online = 1;
 	for (unsigned i = 1; i < cpu_count; i++) {
 		if (arch_cpu_start(cpu_table[i]) != 0)
-			pr_warn("cpu %u (hart %lu) did not start", i,
-			        (unsigned long)cpu_table[i]->hartid);
+			pr_warn("cpu %u (" ARCH_CPU_ID_NAME " %lu) did not start", i,
+			        (unsigned long)cpu_table[i]->hw_id);
 	}
 	/* Wait (bounded) so VM placement sees every CPU that will come up. */
 	for (uint64_t t0 = time_now_ns(); cpus_online < cpu_count;)

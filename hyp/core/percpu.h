@@ -26,7 +26,7 @@ struct cpu_stats {
 };
 
 struct cpu {
-	uint64_t hartid;    /* asm: CPU_HARTID */
+	uint64_t hw_id;     /* asm: CPU_HW_ID; the hardware's id of this CPU */
 	uint64_t stack_top; /* asm: CPU_STACK_TOP */
 	unsigned id;        /* logical index 0..nr_cpus-1 */
 	bool online;

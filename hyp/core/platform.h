@@ -4,7 +4,8 @@
 
 /*
  * What the firmware's device tree says about the machine. Parsing is pure
- * (unit-tested on the host against QEMU's own DTBs).
+ * (unit-tested on the host against QEMU's own DTBs) and the architecture's
+ * (hyp/arch/<isa>/platform.c): each one knows its firmware's bindings.
  */
 #include "lib/types.h"
 #include "core/mem.h"
@@ -20,6 +21,9 @@ struct plat_dev {
 	uint32_t irq;
 };
 
+/* The architecture's part (struct platform_arch): it needs plat_dev and PLAT_MAX_CPUS. */
+#include "arch/platform.h"
+
 struct platform {
 	struct mem_range mem[PLAT_MAX_MEM];
 	unsigned nr_mem;
@@ -27,28 +31,18 @@ struct platform {
 	unsigned nr_rsv;
 	uint64_t timebase_hz;
 	unsigned nr_cpus;
-	uint64_t hartid[PLAT_MAX_CPUS];
-	const char *isa;     /* riscv,isa of the first CPU */
-	uint32_t cbom_block; /* riscv,cbom-block-size of the first CPU, 0 if absent */
-	uint32_t cbop_block; /* riscv,cbop-block-size of the first CPU, 0 if absent */
-	uint32_t cboz_block; /* riscv,cboz-block-size of the first CPU, 0 if absent */
+	uint64_t cpu_hwid[PLAT_MAX_CPUS]; /* the hardware's id of each enabled CPU (struct cpu) */
 	struct plat_dev uart;
 	unsigned uart_reg_shift, uart_io_width;
-	struct plat_dev plic;
-	uint32_t plic_ndev;
-	/* PLIC context wired to each CPU's S-mode external interrupt (same index as hartid[]); -1 =
-	 * none */
-	int plic_s_ctx[PLAT_MAX_CPUS];
-	struct plat_dev clint;
-	struct plat_dev aplic, imsic;
 	struct plat_dev rtc; /* goldfish RTC ("google,goldfish-rtc"), read only */
 	struct plat_dev virtio[PLAT_MAX_VIRTIO];
 	unsigned nr_virtio;
 	uint64_t initrd_start, initrd_end; /* 0 when no initrd */
+	struct platform_arch arch;         /* CPU hints, host interrupt controllers */
 };
 
 /*
- * Parse the host DTB. Returns 0, or a negative fv_err when the tree is
+ * Parse the host DTB (arch hook). Returns 0, or a negative fv_err when the tree is
  * malformed or lacks memory/cpus/timebase (missing optional devices are not
  * errors: their `present` stays false).
  */

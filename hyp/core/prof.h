@@ -38,7 +38,7 @@ uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status
 void prof_vm_freed(const struct vm *vm);
 
 /*
- * Called on every host interrupt of the calling CPU (riscv_handle_host_irqs):
+ * Called on every host interrupt of the calling CPU (the arch's host interrupt handler):
  * arms the CPU's sampling timer when a session started since it last looked.
  */
 void prof_cpu_poll(void);

@@ -21,7 +21,7 @@ static struct timer_event slice_timer[FV_MAX_CPUS];
 #define se_to_vcpu(p) ((struct vcpu *)((char *)(p)-offsetof(struct vcpu, se)))
 
 /*
- * Steal-time accounting (arch-neutral; the SBI STA record is written by arch
+ * Steal-time accounting (arch-neutral; the guest's steal-time record is written by arch
  * code from vcpu->steal_ns). A vCPU is charged for the time between
  * becoming RUNNABLE and being picked to run; sched_lock held for both.
  */
@@ -262,16 +262,15 @@ void sched_block(struct vcpu *v)
 	spin_unlock(&sched_lock);
 	/*
 	 * Arm the wake-up timer after dropping sched_lock: programming the
-	 * CPU's deadline is slow (an SBI call without Sstc; under QEMU's
-	 * round-robin TCG a timer write ends this CPU's turn), and a CPU that
-	 * wakes one of ours (IPI to an idle vCPU) would spin on sched_lock
-	 * for all that time (docs/performance.md, ipi_idle). A wake that
-	 * comes in between finds no timer to cancel and the timer then fires
-	 * once for a vCPU that is already awake: sched_wake of a RUNNING vCPU
-	 * only kicks its CPU, and a blocked one may end WFI early, which WFI
-	 * allows (RISC-V priv spec 3.3.3). Only this CPU arms wake_timer
-	 * (the vCPU is loaded here), and a stop request is handled by this
-	 * CPU after we return, whose timer_cancel then sees the armed timer.
+	 * CPU's deadline is slow (a firmware call without a timer the hypervisor programs directly;
+	 * under QEMU's round-robin TCG a timer write ends this CPU's turn), and a CPU that wakes
+	 * one of ours (IPI to an idle vCPU) would spin on sched_lock for all that time
+	 * (docs/performance.md, ipi_idle). A wake that comes in between finds no timer to cancel
+	 * and the timer then fires once for a vCPU that is already awake: sched_wake of a RUNNING
+	 * vCPU only kicks its CPU, and a blocked one may end WFI early, which WFI allows (RISC-V
+	 * priv spec 3.3.3). Only this CPU arms wake_timer (the vCPU is loaded here), and a stop
+	 * request is handled by this CPU after we return, whose timer_cancel then sees the armed
+	 * timer.
 	 */
 	if (d != UINT64_MAX)
 		timer_arm(&v->wake_timer, d);
@@ -437,7 +436,7 @@ void sched_run(void)
 		}
 		bool stopped = handle_stop_request(next);
 		if (!stopped && next->state == VCPU_RUNNING && !park_if_paused(next)) {
-			arch_vcpu_run(next);
+			vcpu_run(next);
 			stopped = handle_stop_request(next);
 			if (!stopped)
 				park_if_paused(next);

@@ -89,10 +89,10 @@ static void cmd_vm_info(struct vm *vm)
 		struct vcpu *v = vm->vcpus[i];
 		arch_vcpu_describe(v, buf, sizeof(buf));
 		pr_info("vcpu %u: %s on cpu %d, weight %u, affinity 0x%lx, run %lu ms, %lu exits "
-		        "(sbi %lu mmio %lu wfi %lu irq %lu)",
+		        "(" ARCH_HCALL_NAME " %lu mmio %lu wfi %lu irq %lu)",
 		        i, vcpu_state_name(v->state), v->se.cpu, v->se.weight,
 		        (unsigned long)v->se.affinity, (unsigned long)(v->se.sum_exec_ns / 1000000),
-		        (unsigned long)v->stats.exits, (unsigned long)v->stats.by_kind[EXIT_SBI],
+		        (unsigned long)v->stats.exits, (unsigned long)v->stats.by_kind[EXIT_HCALL],
 		        (unsigned long)v->stats.by_kind[EXIT_MMIO],
 		        (unsigned long)v->stats.by_kind[EXIT_WFI],
 		        (unsigned long)v->stats.by_kind[EXIT_IRQ]);
@@ -230,7 +230,8 @@ static void cmd_vm(int argc, char **argv)
 	} else if (strcmp(argv[1], "reset") == 0) {
 		ret = vm_request(vm, VM_ACTION_RESET, "reset requested from the shell");
 	} else if (strcmp(argv[1], "resume") == 0) {
-		/* Continue a paused VM, or wake one its guest suspended to RAM (SBI SUSP). */
+		/* Continue a paused VM, or wake one its guest suspended to RAM (vm_system_suspend).
+		 */
 		ret = vm_resume(vm);
 		if (ret == -FV_EBUSY)
 			pr_info("vm %s is %s, not paused or suspended", vm->name,
@@ -294,11 +295,12 @@ static void cmd_cpus(int argc, char **argv)
 	for (unsigned i = 0; i < cpu_count; i++) {
 		struct cpu *c = cpu_table[i];
 		struct vcpu *v = c->current;
-		pr_info(
-		    "cpu %u (hart %lu): %s%s%u, queued %u, exits %lu, switches %lu, idle %lu ms", i,
-		    (unsigned long)c->hartid, v ? v->vm->name : "idle", v ? "/" : "", v ? v->id : 0,
-		    c->rq.nr_queued, (unsigned long)c->stats.guest_exits,
-		    (unsigned long)c->stats.switches, (unsigned long)(c->stats.idle_ns / 1000000));
+		pr_info("cpu %u (" ARCH_CPU_ID_NAME
+		        " %lu): %s%s%u, queued %u, exits %lu, switches %lu, idle %lu ms",
+		        i, (unsigned long)c->hw_id, v ? v->vm->name : "idle", v ? "/" : "",
+		        v ? v->id : 0, c->rq.nr_queued, (unsigned long)c->stats.guest_exits,
+		        (unsigned long)c->stats.switches,
+		        (unsigned long)(c->stats.idle_ns / 1000000));
 	}
 }
 
@@ -380,7 +382,8 @@ static const struct shell_cmd cmds[] = {
      cmd_console},
     {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
     {"trace", "trace on CLASS...|off|status|clear|dump",
-     "event tracer (FEATURES=trace): classes exit sbi irq sched virtio mmio vm all", cmd_trace},
+     "event tracer (FEATURES=trace): classes exit " ARCH_HCALL_NAME " irq sched virtio mmio vm all",
+     cmd_trace},
 };
 
 static void cmd_help(int argc, char **argv)

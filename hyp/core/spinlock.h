@@ -8,18 +8,12 @@
  * with interrupts masked, so no irq-save variants are needed.
  */
 #include "lib/types.h"
+#include "arch/barrier.h"
 
-/*
- * Spin-wait hint. On RISC-V, Zihintpause "pause" (a nop without the
- * extension); an emulator may use it to run the lock holder, which
- * matters when the holder's CPU was descheduled (TCG round robin, nested
- * virtualization).
- */
+/* Spin-wait hint of the architecture (arch/barrier.h: lets an emulator run the holder). */
 static inline void spin_relax(void)
 {
-#if defined(__riscv)
-	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::: "memory");
-#endif
+	arch_spin_hint();
 }
 
 struct spinlock {

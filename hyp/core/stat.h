@@ -3,7 +3,7 @@
 #define FV_CORE_STAT_H
 
 /*
- * Statistics counters on hot paths (guest exits, SBI calls, interrupts, scheduling): plain
+ * Statistics counters on hot paths (guest exits, hypercalls, interrupts, scheduling): plain
  * increments of per-CPU, per-vCPU or per-device fields that only one context writes, so no
  * lock and no atomic read-modify-write (readers load them racily; see ctl_metrics.c).
  *

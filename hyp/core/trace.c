@@ -5,6 +5,7 @@
  * and the "not built in" answer exists only with FEATURES=trace.
  */
 #include "core/trace.h"
+#include "arch/defs.h"
 #include "core/console.h"
 #include "lib/fv_err.h"
 #include "lib/printf.h"
@@ -20,8 +21,8 @@
 #endif
 
 static const char *const class_names[TRACE_NR_CLASSES] = {
-    [TRACE_C_EXIT] = "exit",   [TRACE_C_SBI] = "sbi",       [TRACE_C_IRQ] = "irq",
-    [TRACE_C_SCHED] = "sched", [TRACE_C_VIRTIO] = "virtio", [TRACE_C_MMIO] = "mmio",
+    [TRACE_C_EXIT] = "exit",   [TRACE_C_HCALL] = ARCH_HCALL_NAME, [TRACE_C_IRQ] = "irq",
+    [TRACE_C_SCHED] = "sched", [TRACE_C_VIRTIO] = "virtio",       [TRACE_C_MMIO] = "mmio",
     [TRACE_C_VM] = "vm",
 };
 
@@ -43,11 +44,11 @@ void trace_shell(int argc, char **argv, void (*print)(const char *line))
 
 /*
  * Off at boot; the benchmark's build (FEATURES=trace,tracebench, bench/fvbench/trace.py)
- * traces exits and SBI calls from the first guest instruction, as its guest gives no
+ * traces exits and hypercalls from the first guest instruction, as its guest gives no
  * chance to type `trace on` first.
  */
 #if defined(FV_FEATURE_TRACEBENCH) && FV_FEATURE_TRACEBENCH
-uint32_t trace_mask = (1u << TRACE_C_EXIT) | (1u << TRACE_C_SBI);
+uint32_t trace_mask = (1u << TRACE_C_EXIT) | (1u << TRACE_C_HCALL);
 #else
 uint32_t trace_mask;
 #endif
@@ -222,8 +223,8 @@ void trace_shell(int argc, char **argv, void (*print)(const char *line))
 			if (!b) {
 				char line[96];
 				fv_snprintf(line, sizeof(line),
-				            "trace: unknown class '%s' (exit sbi irq sched virtio "
-				            "mmio vm all)",
+				            "trace: unknown class '%s' (exit " ARCH_HCALL_NAME
+				            " irq sched virtio mmio vm all)",
 				            argv[i]);
 				print(line);
 				return;
@@ -244,7 +245,7 @@ void trace_shell(int argc, char **argv, void (*print)(const char *line))
 		dump(print);
 	} else {
 		print("usage: trace on CLASS...|all | off | status | clear | dump "
-		      "(classes: exit sbi irq sched virtio mmio vm)");
+		      "(classes: exit " ARCH_HCALL_NAME " irq sched virtio mmio vm)");
 	}
 }
 

@@ -18,7 +18,7 @@
 /* Event classes: bit positions in trace_mask, names in trace_class_name(). */
 enum trace_class {
 	TRACE_C_EXIT,   /* guest exits, by cause */
-	TRACE_C_SBI,    /* SBI calls and their result */
+	TRACE_C_HCALL,  /* hypercalls (firmware calls) and their result; named ARCH_HCALL_NAME */
 	TRACE_C_IRQ,    /* virtual interrupts injected */
 	TRACE_C_SCHED,  /* vCPU switched in/out, migrations */
 	TRACE_C_VIRTIO, /* virtio queue notify / completion */
@@ -33,7 +33,7 @@ enum trace_class {
  */
 enum trace_event {
 	TEV_EXIT = 0x00,            /* a0 scause, a1 sepc, a2 stval (low 32 bits) */
-	TEV_SBI = 0x10,             /* a0 EID, a1 FID, a2 error (sbiret.error, s32) */
+	TEV_HCALL = 0x10,           /* a0 extension, a1 function, a2 error (s32); per arch */
 	TEV_IRQ_INJECT = 0x20,      /* a0 VIRQ_* lines newly raised; on the target vCPU */
 	TEV_SCHED_IN = 0x30,        /* vCPU loaded on this CPU */
 	TEV_SCHED_OUT = 0x31,       /* vCPU put; a0 its state (enum vcpu_state) */
@@ -99,7 +99,7 @@ size_t trace_read(unsigned cpu, struct trace_rec *out, size_t max);
 #define TRACE_BUILT                     0
 #endif
 
-/* Name of class c ("exit", "sbi", ...), NULL if out of range. */
+/* Name of class c ("exit", ARCH_HCALL_NAME, ...), NULL if out of range. */
 const char *trace_class_name(unsigned c);
 
 /*

@@ -19,7 +19,7 @@
 
 /*
  * Records per CPU (a power of two: indexes are head & (N - 1)): 128 KiB. The benchmark's
- * build (FEATURES=trace,tracebench) holds a whole bench_sbi run without a drop: 1 MiB.
+ * build (FEATURES=trace,tracebench) holds a whole hypercall benchmark run without a drop: 1 MiB.
  */
 #if defined(FV_FEATURE_TRACEBENCH) && FV_FEATURE_TRACEBENCH
 #define TRACE_RING_RECS 32768u

@@ -59,10 +59,10 @@ int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1)
 		arch_cpu_relax();
 	__atomic_store_n(&vcpu->requests, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&vcpu->virq_pending, 0, __ATOMIC_RELEASE);
-	vcpu->hsm_suspended = false;
 	vcpu->sys_suspended = false;
-	__atomic_store_n(&vcpu->hsm_start_pending, true, __ATOMIC_RELEASE);
-	/* Also disables SBI STA: a started hart registers its record again. */
+	__atomic_store_n(&vcpu->start_pending, true, __ATOMIC_RELEASE);
+	/* All arch state too (a suspend in progress, paravirtual registrations the guest makes
+	 * again after a start). */
 	arch_vcpu_reset(vcpu, entry, a0, a1);
 	return sched_start(vcpu);
 }

@@ -11,19 +11,22 @@
 struct vm;
 
 enum vcpu_state {
-	VCPU_STOPPED = 0, /* powered off (HSM STOPPED) */
+	VCPU_STOPPED = 0, /* powered off */
 	VCPU_RUNNABLE,    /* on a run queue */
 	VCPU_RUNNING,     /* current on some CPU */
-	VCPU_BLOCKED,     /* waiting for an interrupt (WFI, HSM suspend) */
+	VCPU_BLOCKED,     /* waiting for an interrupt (wait-for-interrupt, CPU suspend) */
 };
 
 /* Requests: set by any CPU (atomic OR), consumed by the vCPU's own CPU. */
-#define VCPU_REQ_STOP      BIT(0) /* power off this vCPU (VM stop/reset, HSM stop) */
+#define VCPU_REQ_STOP      BIT(0) /* power off this vCPU (VM stop/reset, guest CPU-off call) */
 #define VCPU_REQ_TLB_FLUSH BIT(1) /* flush guest (VS-stage) TLB before entry */
 #define VCPU_REQ_FENCE_I   BIT(2) /* instruction fence before entry */
 #define VCPU_REQ_IO        BIT(3) /* device work left over (vm_virtio_service) */
 #define VCPU_REQ_WAKE      BIT(4) /* leave a suspend now (operator `vm resume`) */
 #define VCPU_REQ_PAUSE     BIT(5) /* its VM is paused: leave the guest and park (vm_pause) */
+/* Requests vcpu_run's loop acts on before an entry (VCPU_REQ_WAKE is the scheduler's). */
+#define VCPU_REQ_LOOP                                                                              \
+	(VCPU_REQ_STOP | VCPU_REQ_PAUSE | VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I | VCPU_REQ_IO)
 
 /* Virtual interrupt lines, mapped by arch code onto its own bits. */
 #define VIRQ_SOFT  BIT(0) /* edge-like: set by IPI, cleared by guest */
@@ -31,7 +34,7 @@ enum vcpu_state {
 #define VIRQ_EXT   BIT(2) /* level: driven by the virtual interrupt controller */
 
 enum vcpu_exit_kind {
-	EXIT_SBI = 0,
+	EXIT_HCALL = 0,
 	EXIT_MMIO,
 	EXIT_WFI,
 	EXIT_IRQ,
@@ -47,7 +50,7 @@ struct vcpu_stats {
 	uint64_t irqs_injected;
 	uint64_t run_ns;
 	/* Steal time since the VM was created (metrics; steal_ns below restarts at each
-	 * boot for SBI STA). Sched lock; read racily. */
+	 * boot for the guest's steal-time record). Sched lock; read racily. */
 	uint64_t steal_total_ns;
 };
 
@@ -63,11 +66,8 @@ struct vcpu {
 	struct timer_event wake_timer; /* wakes a blocked vCPU at its guest timer deadline */
 	struct timer_event vtimer;     /* guest timer emulation where hardware lacks one */
 	bool in_guest;                 /* executing guest code right now (atomic) */
-	/* HSM */
-	bool hsm_suspended;
-	bool hsm_resume_nonret; /* non-retentive suspend: restart at resume addr */
-	bool hsm_start_pending; /* powered on, not yet entered (HSM START_PENDING); atomic */
-	bool sys_suspended;     /* this vCPU suspended its whole VM (SBI SUSP) */
+	bool start_pending; /* powered on, not yet entered (vcpu_power_on..vcpu_run); atomic */
+	bool sys_suspended; /* this vCPU suspended its whole VM (vm_system_suspend) */
 	/*
 	 * Its VM is paused (vm_pause) and it must be requeued on vm_resume:
 	 * parked by the pause, or a wake event came while paused. Sched lock.
@@ -75,7 +75,6 @@ struct vcpu {
 	bool pause_wake;
 	/* Held by the guest debugger (gdb.c): parked like a paused VM's vCPU. Atomic. */
 	bool dbg_hold;
-	uint64_t hsm_resume_addr, hsm_resume_arg;
 	/*
 	 * Steal time: total ns this vCPU was RUNNABLE (queued, waiting for a
 	 * CPU) but not running since the VM booted. Blocked (WFI, suspend) and
@@ -95,10 +94,29 @@ void vcpu_request(struct vcpu *vcpu, uint32_t req);
 /* Make the vCPU notice pending work: wake if blocked, IPI its CPU if running. */
 void vcpu_kick(struct vcpu *vcpu);
 /*
- * Power on a stopped vCPU at entry with a0/a1 (HSM hart_start, VM boot).
+ * Power on a stopped vCPU at entry with arguments a0/a1 (arch_vcpu_reset places them; a
+ * guest CPU-on call, VM boot).
  * Returns -FV_EBUSY if it is not stopped.
  */
 int vcpu_power_on(struct vcpu *vcpu, gpa_t entry, uint64_t a0, uint64_t a1);
+/*
+ * Run the vCPU loaded on this CPU (sched.c) until the scheduler must act: a stop or pause
+ * request, a reschedule, or the vCPU leaving RUNNING (blocked, stopped). Acts on the other
+ * requests (fences, device work) before each entry; arch_vcpu_enter runs the guest.
+ * Returns with interrupts masked.
+ */
+void vcpu_run(struct vcpu *vcpu);
+/*
+ * The test vcpu_run's loop makes before entering: true when it would find nothing to do
+ * (no VCPU_REQ_LOOP request, no reschedule, still RUNNING), so an arch exit fast path may
+ * enter the guest again without returning to the loop. Relaxed: a request missed here is
+ * followed by its kick, which exits again.
+ */
+static inline bool vcpu_may_reenter(const struct vcpu *vcpu, bool need_resched)
+{
+	return !(__atomic_load_n(&vcpu->requests, __ATOMIC_RELAXED) & VCPU_REQ_LOOP) &&
+	       !need_resched && vcpu->state == VCPU_RUNNING;
+}
 /* Human-readable state name for `vm list`. */
 const char *vcpu_state_name(enum vcpu_state s);
 

@@ -246,7 +246,7 @@ static int create_in_slot(const struct vm_config *cfg, unsigned slot, bool dyn,
 	if (ret)
 		goto out_vcpus;
 	/* The interrupt controller, UART and device windows live in struct vm (its MMIO bus). */
-	ret = vm_irq_init(vm);
+	ret = arch_virq_init(vm);
 	if (ret)
 		goto out_vcpus;
 	vconsole_init(vm);
@@ -378,7 +378,7 @@ static int load_images(struct vm *vm)
 		memcpy(dst, cfg->initrd, cfg->initrd_size);
 		top = ig;
 	}
-	vm->dtb_gpa = vm_dtb_place(vm, top); /* says why when it fails */
+	vm->dtb_gpa = arch_vm_dtb_place(vm, top); /* says why when it fails */
 	if (!vm->dtb_gpa)
 		return -FV_ERANGE;
 	return 0;
@@ -411,13 +411,15 @@ int vm_start(struct vm *vm)
 	spin_unlock(&vm->lock);
 	ctl_vm_event(vm, was, VM_RUNNING, NULL);
 	vconsole_reset(vm);
-	vm_irq_reset(vm);
+	arch_virq_reset(vm);
 	vm_rtc_reset(vm);
 	vm_virtio_reset(vm);
 	pr_info("vm %s: boot #%lu, %u vCPU(s), %lu MiB", vm->name, (unsigned long)vm->boots,
 	        vm->nr_vcpus, (unsigned long)(vm->ram_size >> 20));
-	/* Linux/OpenSBI boot protocol: a0 = hart id, a1 = device tree. */
-	return vcpu_power_on(vm->vcpus[0], vm->ram_gpa + vm->cfg->kernel_offset, 0, vm->dtb_gpa);
+	/* The architecture's kernel boot protocol says where the device tree goes. */
+	uint64_t a0, a1;
+	arch_vm_boot_args(vm, vm->dtb_gpa, &a0, &a1);
+	return vcpu_power_on(vm->vcpus[0], vm->ram_gpa + vm->cfg->kernel_offset, a0, a1);
 }
 
 int vm_request(struct vm *vm, enum vm_action action, const char *why)
@@ -452,7 +454,7 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why)
 		pr_info("vm %s: %s", vm->name, why);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
-	/* Every vCPU may already be stopped (HSM): finish here then. */
+	/* Every vCPU may already be stopped (guest CPU-off calls): finish here then. */
 	vm_vcpu_stopped(vm);
 	return 0;
 }
@@ -505,7 +507,7 @@ void vm_vcpu_stopped(struct vm *vm)
 int vm_system_suspend(struct vm *vm, struct vcpu *caller)
 {
 	int ret = 0;
-	/* vm->lock orders this against hart_start, which powers vCPUs on under it. */
+	/* vm->lock orders this against a guest CPU-on call, which powers vCPUs on under it. */
 	spin_lock(&vm->lock);
 	if (vm->state != VM_RUNNING) {
 		ret = -FV_EINVAL;
@@ -591,7 +593,7 @@ int vm_resume(struct vm *vm)
 	/*
 	 * A request bit, not just a wake: if the vCPU has not blocked yet,
 	 * sched_block sees the bit under the scheduler lock and does not block.
-	 * Posted under vm->lock (order vm->lock, then sched lock, as hart_start)
+	 * Posted under vm->lock (order vm->lock, then sched lock, as a guest CPU-on call)
 	 * so vm_system_resumed, which clears it under the same lock, never
 	 * leaves a stale bit behind. It resumes at its resume address.
 	 */

@@ -13,16 +13,13 @@
 #include "core/vm_virtio.h"
 #include "core/vm_stage.h"
 #include "core/vm_rtc.h"
-#include "vdev/vplic.h"
 #include "arch/vm.h"
 
 #define FV_MAX_VMS 8
 
 /* Guest physical map of the devices every VM may have (as on QEMU virt). */
 #define VM_IRQ_UART  10
-#define VM_IRQ_RTC   11              /* the goldfish RTC's alarm, as on QEMU virt */
-#define VM_PLIC_BASE GUEST_PLIC_BASE /* the map is core/guest_layout.h's */
-#define VM_PLIC_NDEV 63
+#define VM_IRQ_RTC   11 /* the goldfish RTC's alarm, as on QEMU virt */
 #define VM_DTB_MAX   (64 * 1024)
 #define VM_RAM_BLOCK (2ULL << 20) /* unit of lazy zeroing; guest RAM sizes are multiples */
 
@@ -36,7 +33,7 @@ enum vm_state {
 	VM_RUNNING,
 	VM_STOPPING,
 	VM_CRASHED,   /* stopped by the hypervisor after a fatal guest error */
-	VM_SUSPENDED, /* suspended to RAM by the guest (SBI SUSP) until a wake event */
+	VM_SUSPENDED, /* suspended to RAM by the guest (firmware call) until a wake event */
 	VM_PAUSED,    /* paused by the operator (vm_pause): no vCPU runs until vm_resume */
 };
 
@@ -73,11 +70,10 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	struct mmio_bus mmio;
 	struct vconsole con;
-	/* virtual interrupt controller, registered by its device (NULL = none) */
+	/* virtual interrupt controller, registered by arch_virq_init (NULL = none); its state
+	 * is in arch */
 	const struct irqchip_ops *irqchip;
 	void *irqchip_dev;
-	struct spinlock irq_lock; /* the emulated PLIC's state */
-	struct vplic plic;
 	struct vm_rtc rtc; /* goldfish RTC (vm_rtc.c) */
 	/* paravirtual devices (vm_virtio.c), window j = vdev[j] */
 	unsigned nr_vdev;
@@ -149,7 +145,7 @@ void vm_vcpu_stopped(struct vm *vm);
 /* Live VM by name (NULL if none or being destroyed). Console-tick context (see vm_table). */
 struct vm *vm_find(const char *name);
 /*
- * System suspend to RAM requested by `caller` (SBI SUSP): the VM becomes
+ * System suspend to RAM requested by `caller` (a firmware call): the VM becomes
  * VM_SUSPENDED (and caller->sys_suspended set) if it is running and every
  * other vCPU is STOPPED. Returns 0, -FV_EBUSY when another vCPU is not
  * stopped, -FV_EINVAL when the VM is not running (stopping, already
@@ -166,7 +162,7 @@ void vm_system_resumed(struct vm *vm);
 /*
  * `vm resume NAME`, one command for both kinds of sleep: a VM paused by
  * vm_pause() continues (its vCPUs are requeued, wake events that came
- * meanwhile delivered); a VM its guest suspended to RAM (SBI SUSP) is woken
+ * meanwhile delivered); a VM its guest suspended to RAM (firmware call) is woken
  * at its resume address. 0, or -FV_EBUSY if the VM is neither paused nor
  * suspended. Any CPU.
  */
@@ -254,14 +250,6 @@ void vm_set_boot_blob(const void *blob, size_t len);
  */
 int vm_create_from_template(const char *tmpl, const char *name, struct vm **out);
 const char *vm_state_name(enum vm_state s);
-/* Interrupt controller of a VM (vm_irq.c). */
-int vm_irq_init(struct vm *vm);
-void vm_irq_reset(struct vm *vm);
-/*
- * Build this boot's device tree into guest RAM below `top`; returns its GPA or 0. Caller
- * holds vm->lock. Several CPUs may build different VMs' trees at once: no shared scratch.
- */
-gpa_t vm_dtb_place(struct vm *vm, gpa_t top);
 /*
  * Translate a guest physical range in RAM to a hypervisor pointer; NULL if
  * outside. Zeroes and maps any block of the range the guest has not touched

@@ -296,7 +296,7 @@ int vm_destroy(struct vm *vm)
 	pr_info("vm %s: destroy requested; stopping its vCPUs", vm->name);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
-	/* Every vCPU may already be stopped (HSM): then it is dead now. */
+	/* Every vCPU may already be stopped (guest CPU-off calls): then it is dead now. */
 	vm_vcpu_stopped(vm);
 	return 0;
 }

@@ -6,10 +6,10 @@
  * A VM's real-time clock: the emulated goldfish RTC (vdev/vrtc.c) on the
  * VM's MMIO bus at GUEST_RTC_BASE, interrupt VM_IRQ_RTC, its time the host
  * wall clock (core/wallclock.c) plus the VM's own offset. The alarm is a
- * hypervisor timer that raises the line on the VM's PLIC.
+ * hypervisor timer that raises the line on the VM's interrupt controller.
  *
  * Locking: lock protects dev; taken by the VM's vCPUs (MMIO) and the alarm
- * timer on any CPU; order lock -> vm->irq_lock (as every device).
+ * timer on any CPU; order lock -> the VM's interrupt controller lock (as every device).
  */
 #include "lib/types.h"
 #include "core/spinlock.h"

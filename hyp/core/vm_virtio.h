@@ -7,7 +7,7 @@
  * map (VM_VIRTIO_BASE + j * VM_VIRTIO_STRIDE, interrupt 1 + j on its
  * interrupt controller), j counting disks, then NICs, then the console,
  * then the service VM's control channel.
- * Each device has its own lock; lock order: device -> VM irq_lock -> sched.
+ * Each device has its own lock; lock order: device -> VM interrupt controller lock -> sched.
  */
 #include "lib/types.h"
 #include "core/guest_layout.h"

@@ -4,6 +4,7 @@
  * several polled split virtqueues (§2.7) per device.
  */
 #include "drivers/virtio_mmio_phys.h"
+#include "arch/barrier.h"
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/mem.h"
@@ -45,20 +46,10 @@
 #define NO_DESC              VPHYS_QSIZE
 #define CONFIG_GEN_RETRIES   100
 
-/*
- * Ordering between the CPU and a DMA-ing device. The notify is an MMIO
- * write: on RISC-V "fence rw,rw" does not order memory against I/O, so the
- * full barrier includes the I/O sets.
- */
-#if defined(__riscv)
-#define dma_mb()  __asm__ volatile("fence iorw, iorw" ::: "memory")
-#define dma_wmb() __asm__ volatile("fence w, w" ::: "memory")
-#define dma_rmb() __asm__ volatile("fence r, r" ::: "memory")
-#else
-#define dma_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define dma_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define dma_rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#endif
+/* Ordering between the CPU and a DMA-ing device (the notify is an MMIO write). */
+#define dma_mb()  arch_dma_mb()
+#define dma_wmb() arch_dma_wmb()
+#define dma_rmb() arch_dma_rmb()
 
 /* Ring layouts, VIRTIO 1.2 §2.7.5, §2.7.6, §2.7.8 (little-endian host). */
 struct vphys_vq_desc {

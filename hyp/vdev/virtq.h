@@ -17,12 +17,12 @@
  * neither reads nor writes guest memory until reset, and the transport sets
  * DEVICE_NEEDS_RESET (spec §2.1.2).
  *
- * The host is assumed little-endian (RISC-V and the unit-test hosts are), so
+ * The host is assumed little-endian (every supported architecture is), so
  * the le16/le32/le64 ring fields are used as they are.
  *
  * Concurrency: a virtq is not internally locked; the owner of the device
  * serialises every call on one queue (e.g. with the VM's device lock). The
- * guest driver runs concurrently on other harts: ring accesses are ordered
+ * guest driver runs concurrently on other CPUs: ring accesses are ordered
  * with the barriers below as spec §2.7.13 ("Supplying Buffers") and §2.7.14
  * ("Receiving Used Buffers") require.
  *
@@ -32,17 +32,12 @@
  */
 #include "lib/types.h"
 
-/* Memory ordering against the guest's driver on another hart. */
-#ifdef __riscv
-#define virtq_barrier() __asm__ volatile("fence rw, rw" ::: "memory")
-#define virtq_rmb()     __asm__ volatile("fence r, r" ::: "memory")
-#define virtq_wmb()     __asm__ volatile("fence w, w" ::: "memory")
-#else
-/* Host unit tests run the "driver" on the same thread: a compiler barrier. */
-#define virtq_barrier() __asm__ volatile("" ::: "memory")
-#define virtq_rmb()     virtq_barrier()
-#define virtq_wmb()     virtq_barrier()
-#endif
+#include "arch/barrier.h"
+
+/* Memory ordering against the guest's driver on another CPU (the architecture's fences). */
+#define virtq_barrier() arch_smp_mb()
+#define virtq_rmb()     arch_smp_rmb()
+#define virtq_wmb()     arch_smp_wmb()
 
 #define VIRTQ_SIZE_MAX      32768u     /* spec §2.7: largest Queue Size */
 #define VIRTQ_MAX_SEGS      64u        /* descriptors per chain we accept */

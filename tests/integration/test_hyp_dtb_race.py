@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Regression: two VMs rebooting at once each get their own, intact device tree.
 
-vm_dtb_place() once built every tree in static buffers "under the VM start path's lock", a lock
+arch_vm_dtb_place() (then vm_dtb_place) once built every tree in static buffers "under the VM start path's lock", a lock
 that is per VM: two VMs starting on two CPUs raced and one could boot with a tree made of the
 other's fields (or a build failure). Here two dtb_reboot VMs, pinned to different CPUs, warm
 reboot on every boot, so their trees are built concurrently hundreds of times. The guest checks

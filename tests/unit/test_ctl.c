@@ -895,8 +895,8 @@ static void test_metrics(void **state)
 	vcpus[0].se.sum_exec_ns = 1000;
 	vcpus[2].se.sum_exec_ns = 500;
 	vcpus[0].stats.steal_total_ns = 30;
-	vcpus[0].stats.by_kind[EXIT_SBI] = 11;
-	vcpus[2].stats.by_kind[EXIT_SBI] = 1;
+	vcpus[0].stats.by_kind[EXIT_HCALL] = 11;
+	vcpus[2].stats.by_kind[EXIT_HCALL] = 1;
 	vcpus[2].stats.by_kind[EXIT_OTHER] = 3;
 	vcpus[2].stats.irqs_injected = 6;
 	vms[0].boots = 2;
@@ -914,7 +914,7 @@ static void test_metrics(void **state)
 	assert_int_equal(ctl_get64(rp + 56), 1500);
 	assert_int_equal(ctl_get64(rp + 64), 30);
 	assert_int_equal(ctl_get64(rp + 72), 6);
-	assert_int_equal(ctl_get64(rp + 88 + 8 * EXIT_SBI), 12);
+	assert_int_equal(ctl_get64(rp + 88 + 8 * EXIT_HCALL), 12);
 	assert_int_equal(ctl_get64(rp + 88 + 8 * EXIT_OTHER), 3);
 	assert_string_equal((char *)rp + 152, "svc");
 	assert_int_equal(ctl_get64(rp + 184 + 112 + 16), 500); /* vCPU 1 run time */

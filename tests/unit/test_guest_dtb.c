@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hyp/core/guest_dtb.c: every VM device tree is read
+ * Host unit tests for hyp/arch/riscv/guest_dtb.c: every VM device tree is read
  * back with the host libfdt (fdt_check_full, paths, properties, phandle
  * resolution of interrupts-extended / interrupt-parent / stdout-path) for
  * 1, 2 and 8 vCPUs with and without initrd, bootargs, UART, PLIC and
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/guest_dtb.h"
+#include "arch/riscv/guest_dtb.h"
 #include "core/guest_layout.h"
 
 #define BUF_SIZE 65536

@@ -133,8 +133,8 @@ static void test_windows_of(void **state)
 	assert_int_equal(guest_layout_of(&vm, w), 6);
 	assert_int_equal(w[0].kind, GUEST_WIN_RAM);
 	assert_int_equal(w[1].kind, GUEST_WIN_UART);
-	assert_int_equal(w[2].kind, GUEST_WIN_PLIC);
-	assert_int_equal(w[2].base, GUEST_PLIC_BASE);
+	assert_int_equal(w[2].kind, GUEST_WIN_IRQCHIP);
+	assert_int_equal(w[2].base, GUEST_IRQCHIP_BASE);
 	for (unsigned j = 0; j < 3; j++) {
 		assert_int_equal(w[3 + j].kind, GUEST_WIN_VIRTIO);
 		assert_int_equal(w[3 + j].index, j);
@@ -143,7 +143,7 @@ static void test_windows_of(void **state)
 	}
 	vm.has_uart = false;
 	assert_int_equal(guest_layout_of(&vm, w), 5);
-	assert_int_equal(w[1].kind, GUEST_WIN_PLIC);
+	assert_int_equal(w[1].kind, GUEST_WIN_IRQCHIP);
 }
 
 /* The RTC window: fixed at 0x101000, present unless has_rtc is false, never moved. */
@@ -202,7 +202,7 @@ static void test_raw_windows(void **state)
 	assert_string_equal(
 	    err.what, "device window 2 at 0x1000: empty or past the end of the address space");
 	struct guest_window one_byte[] = {
-	    {GUEST_WIN_PLIC, 0, 0x1000, 0x1000},
+	    {GUEST_WIN_IRQCHIP, 0, 0x1000, 0x1000},
 	    {GUEST_WIN_OTHER, 1, 0x1fff, 1},
 	};
 	assert_int_equal(guest_layout_check(one_byte, 2, &err), -FV_EEXIST);
@@ -210,7 +210,7 @@ static void test_raw_windows(void **state)
 	assert_int_equal(err.bad, 1);
 	assert_int_equal(err.other, 0);
 	struct guest_window touching[] = {
-	    {GUEST_WIN_PLIC, 0, 0x1000, 0x1000},
+	    {GUEST_WIN_IRQCHIP, 0, 0x1000, 0x1000},
 	    {GUEST_WIN_OTHER, 1, 0x2000, 1},
 	    {GUEST_WIN_OTHER, 2, 0xfff, 1},
 	};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for hyp/core/platform.c (platform_parse): what the host
+ * Host unit tests for hyp/arch/riscv/platform.c (platform_parse): what the host
  * device tree says about the machine.
  *
  *  - a tree shaped like QEMU virt's, built with the host libfdt, parsed and
@@ -317,22 +317,23 @@ static void test_virt_like(void **state)
 
 	assert_int_equal(p.timebase_hz, 10000000);
 	assert_int_equal(p.nr_cpus, 2);
-	assert_int_equal(p.hartid[0], 0);
-	assert_int_equal(p.hartid[1], 2); /* cpu@1 is disabled */
-	assert_non_null(p.isa);
-	assert_string_equal(p.isa, isa0);
+	assert_int_equal(p.cpu_hwid[0], 0);
+	assert_int_equal(p.cpu_hwid[1], 2); /* cpu@1 is disabled */
+	assert_non_null(p.arch.isa);
+	assert_string_equal(p.arch.isa, isa0);
 	/* The ISA string points into the blob. */
-	assert_true((const uint8_t *)p.isa > blob && (const uint8_t *)p.isa < blob + size);
+	assert_true((const uint8_t *)p.arch.isa > blob &&
+	            (const uint8_t *)p.arch.isa < blob + size);
 
 	assert_dev(&p.uart, 0x10000000, 0x100, 10);
 	assert_int_equal(p.uart_reg_shift, 0);
 	assert_int_equal(p.uart_io_width, 1);
 
-	assert_dev(&p.plic, 0xc000000, 0x600000, 0);
-	assert_int_equal(p.plic_ndev, 95);
-	assert_dev(&p.clint, 0x2000000, 0x10000, 0);
-	assert_false(p.aplic.present);
-	assert_false(p.imsic.present);
+	assert_dev(&p.arch.plic, 0xc000000, 0x600000, 0);
+	assert_int_equal(p.arch.plic_ndev, 95);
+	assert_dev(&p.arch.clint, 0x2000000, 0x10000, 0);
+	assert_false(p.arch.aplic.present);
+	assert_false(p.arch.imsic.present);
 
 	assert_virtio(&p, 8);
 
@@ -374,9 +375,9 @@ static void test_variants(void **state)
 	/* Optional devices absent: not an error, nothing present. */
 	assert_int_equal(parse_opts(&(struct opts){.no_devices = true}, &p), 0);
 	assert_false(p.uart.present);
-	assert_false(p.plic.present);
-	assert_false(p.clint.present);
-	assert_int_equal(p.plic_ndev, 0);
+	assert_false(p.arch.plic.present);
+	assert_false(p.arch.clint.present);
+	assert_int_equal(p.arch.plic_ndev, 0);
 	assert_virtio(&p, 0);
 
 	/* More virtio slots than the table holds: the first 8 are kept. */
@@ -388,16 +389,16 @@ static void test_variants(void **state)
 	/* More CPUs than the table holds: the first 8 enabled ones are kept. */
 	assert_int_equal(parse_opts(&(struct opts){.nr_cpus = 10}, &p), 0);
 	assert_int_equal(p.nr_cpus, PLAT_MAX_CPUS);
-	assert_int_equal(p.hartid[0], 0);
+	assert_int_equal(p.cpu_hwid[0], 0);
 	for (unsigned i = 1; i < PLAT_MAX_CPUS; i++)
-		assert_int_equal(p.hartid[i], i + 1);
+		assert_int_equal(p.cpu_hwid[i], i + 1);
 
 	/* AIA instead of a PLIC. */
 	assert_int_equal(parse_opts(&(struct opts){.aia = true}, &p), 0);
-	assert_false(p.plic.present);
-	assert_int_equal(p.plic_ndev, 0);
-	assert_dev(&p.aplic, 0xd000000, 0x8000, 0);
-	assert_dev(&p.imsic, 0x28000000, 0x2000, 0);
+	assert_false(p.arch.plic.present);
+	assert_int_equal(p.arch.plic_ndev, 0);
+	assert_dev(&p.arch.aplic, 0xd000000, 0x8000, 0);
+	assert_dev(&p.arch.imsic, 0x28000000, 0x2000, 0);
 }
 
 /*
@@ -486,17 +487,17 @@ static void assert_qemu_common(const struct platform *p)
 	assert_int_equal(p->mem[0].size, 512ULL << 20);
 	assert_int_equal(p->timebase_hz, 10000000);
 	assert_int_equal(p->nr_cpus, 2);
-	assert_int_equal(p->hartid[0], 0);
-	assert_int_equal(p->hartid[1], 1);
-	assert_non_null(p->isa);
-	assert_memory_equal(p->isa, "rv64", 4);
+	assert_int_equal(p->cpu_hwid[0], 0);
+	assert_int_equal(p->cpu_hwid[1], 1);
+	assert_non_null(p->arch.isa);
+	assert_memory_equal(p->arch.isa, "rv64", 4);
 	assert_true(p->uart.present);
 	assert_int_equal(p->uart.base, 0x10000000);
 	assert_int_equal(p->uart.size, 0x100);
 	assert_int_equal(p->uart_reg_shift, 0);
 	assert_int_equal(p->uart_io_width, 1);
-	assert_true(p->clint.present);
-	assert_int_equal(p->clint.base, 0x2000000);
+	assert_true(p->arch.clint.present);
+	assert_int_equal(p->arch.clint.base, 0x2000000);
 	assert_int_equal(p->nr_virtio, 8);
 	uint32_t seen = 0;
 	for (unsigned i = 0; i < 8; i++) {
@@ -530,19 +531,19 @@ static void test_qemu_virt(void **state)
 	assert_int_equal(p.uart.irq, 10);
 	for (unsigned i = 0; i < 8; i++)
 		assert_int_equal(p.virtio[i].irq, (p.virtio[i].base - 0x10000000) / 0x1000);
-	assert_true(p.plic.present);
-	assert_int_equal(p.plic.base, 0xc000000);
-	assert_int_equal(p.plic.size, 0x600000);
-	assert_int_equal(p.plic_ndev, 95);
+	assert_true(p.arch.plic.present);
+	assert_int_equal(p.arch.plic.base, 0xc000000);
+	assert_int_equal(p.arch.plic.size, 0x600000);
+	assert_int_equal(p.arch.plic_ndev, 95);
 	/* QEMU virt: context 2h is hart h's M-mode, 2h+1 its S-mode external interrupt. */
 	for (unsigned i = 0; i < p.nr_cpus; i++)
-		assert_int_equal(p.plic_s_ctx[i], (int)(2 * p.hartid[i] + 1));
-	assert_false(p.aplic.present);
-	assert_false(p.imsic.present);
+		assert_int_equal(p.arch.plic_s_ctx[i], (int)(2 * p.cpu_hwid[i] + 1));
+	assert_false(p.arch.aplic.present);
+	assert_false(p.arch.imsic.present);
 	/* The cache-block sizes VMs need for Zicbom/Zicbop/Zicboz (64 B on QEMU). */
-	assert_int_equal(p.cbom_block, 64);
-	assert_int_equal(p.cbop_block, 64);
-	assert_int_equal(p.cboz_block, 64);
+	assert_int_equal(p.arch.cbom_block, 64);
+	assert_int_equal(p.arch.cbop_block, 64);
+	assert_int_equal(p.arch.cboz_block, 64);
 	free(blob);
 }
 
@@ -563,12 +564,12 @@ static void test_qemu_virt_aia(void **state)
 
 	assert_int_equal(platform_parse(blob, size, &p), 0);
 	assert_qemu_common(&p);
-	assert_false(p.plic.present);
+	assert_false(p.arch.plic.present);
 	/* The supervisor-level ones: QEMU lists them before the machine-level ones. */
-	assert_true(p.aplic.present);
-	assert_int_equal(p.aplic.base, 0xd000000);
-	assert_true(p.imsic.present);
-	assert_int_equal(p.imsic.base, 0x28000000);
+	assert_true(p.arch.aplic.present);
+	assert_int_equal(p.arch.aplic.base, 0xd000000);
+	assert_true(p.arch.imsic.present);
+	assert_int_equal(p.arch.imsic.base, 0x28000000);
 	free(blob);
 }
 
@@ -601,9 +602,10 @@ static void test_random_mutations(void **state)
 			assert_true(p.nr_cpus >= 1 && p.nr_cpus <= PLAT_MAX_CPUS);
 			assert_true(p.timebase_hz != 0);
 			assert_true(p.nr_virtio <= PLAT_MAX_VIRTIO);
-			if (p.isa)
-				assert_true((const uint8_t *)p.isa >= b &&
-				            (const uint8_t *)p.isa + strlen(p.isa) < b + size);
+			if (p.arch.isa)
+				assert_true((const uint8_t *)p.arch.isa >= b &&
+				            (const uint8_t *)p.arch.isa + strlen(p.arch.isa) <
+				                b + size);
 		} else {
 			assert_true(ret == -FV_EINVAL || ret == -FV_ENOENT);
 		}

@@ -9,7 +9,7 @@
  */
 
 /* struct cpu (core/percpu.h) */
-#define CPU_HARTID         0
+#define CPU_HW_ID          0
 #define CPU_STACK_TOP      8
 #define ASM_CPU_STACK_SIZE 16384 /* CPU_STACK_SIZE (core/percpu.h) */
 
@@ -36,7 +36,7 @@
  */
 #define RISCV_EXIT_REENTER 0 /* handled; nothing for the loop: back into the guest */
 #define RISCV_EXIT_LOOP    1 /* handled; the loop's pre-entry checks have work */
-#define RISCV_EXIT_LEAVE   2 /* handled; the scheduler must act (arch_vcpu_run returns) */
+#define RISCV_EXIT_LEAVE   2 /* handled; the scheduler must act (arch_vcpu_enter returns true) */
 
 /* struct riscv_trap_frame (arch/riscv/trap.h): x1..x31, sepc, sstatus, scause, stval */
 #define TF_X(n)    ((n)*8)

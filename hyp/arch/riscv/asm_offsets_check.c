@@ -16,7 +16,7 @@
 	               #type "." #field " moved: update asm_offsets.h")
 
 /* struct cpu: read by boot.S (secondary entry) and trap.S through tp. */
-ASM_OFFSET_CHECK(struct cpu, hartid, CPU_HARTID);
+ASM_OFFSET_CHECK(struct cpu, hw_id, CPU_HW_ID);
 ASM_OFFSET_CHECK(struct cpu, stack_top, CPU_STACK_TOP);
 _Static_assert(CPU_STACK_SIZE == ASM_CPU_STACK_SIZE,
                "boot.S sizes the boot stack with ASM_CPU_STACK_SIZE");

@@ -25,7 +25,7 @@ _start:
 
 	/* The boot CPU's struct cpu is static so the panic path works at once. */
 	la	tp, cpu_boot_storage
-	sd	a0, CPU_HARTID(tp)
+	sd	a0, CPU_HW_ID(tp)
 	/* Retired-instruction count at entry (-icount benchmarks: entry to first guest insn). */
 	csrr	t0, instret
 	la	t1, riscv_boot_instret

@@ -7,6 +7,8 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/percpu.h"
+#include "core/platform.h"
+#include "lib/printf.h"
 #include "core/prof.h"
 #include "core/timer.h"
 #include "lib/string.h"
@@ -37,13 +39,13 @@ void arch_timer_program(uint64_t deadline_ticks)
 int arch_cpu_start(struct cpu *c)
 {
 	int ret =
-	    sbi_fw_hart_start(c->hartid, (unsigned long)riscv_secondary_entry, (unsigned long)c);
+	    sbi_fw_hart_start(c->hw_id, (unsigned long)riscv_secondary_entry, (unsigned long)c);
 	return ret == 0 ? 0 : -FV_EIO;
 }
 
 void arch_cpu_kick(struct cpu *target)
 {
-	sbi_fw_send_ipi(1UL, target->hartid);
+	sbi_fw_send_ipi(1UL, target->hw_id);
 }
 
 void arch_cpu_relax(void)
@@ -95,9 +97,18 @@ void arch_early_putc(char c)
 	sbi_fw_putchar(c);
 }
 
-int arch_features_probe(const struct arch_cpu_hints *hints)
+void arch_platform_describe(const struct platform *p, char *buf, size_t len)
 {
-	return riscv_features_probe(hints);
+	fv_snprintf(buf, len, "plic %s, clint %s, aia %s", p->arch.plic.present ? "yes" : "no",
+	            p->arch.clint.present ? "yes" : "no",
+	            p->arch.imsic.present ? "imsic+aplic" : "no");
+}
+
+int arch_features_probe(const struct platform *p)
+{
+	const struct riscv_cpu_hints hints = {p->arch.isa, p->arch.cbom_block, p->arch.cbop_block,
+	                                      p->arch.cboz_block};
+	return riscv_features_probe(&hints);
 }
 
 int arch_selfcheck(void)

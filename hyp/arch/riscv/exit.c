@@ -69,7 +69,7 @@ void riscv_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval)
 
 static bool exit_ecall(struct vcpu *v)
 {
-	STAT_INC(v->stats.by_kind[EXIT_SBI]);
+	STAT_INC(v->stats.by_kind[EXIT_HCALL]);
 	riscv_sbi_ecall(v);
 	return v->state != VCPU_RUNNING;
 }

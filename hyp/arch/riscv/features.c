@@ -90,7 +90,7 @@ static unsigned vsatp_widest_mode(void)
  * menvcfg) and henvcfg must keep the bit, or a guest would take illegal-
  * instruction traps for an extension its device tree promised.
  */
-static void probe_cbo(struct riscv_features *f, const struct arch_cpu_hints *h)
+static void probe_cbo(struct riscv_features *f, const struct riscv_cpu_hints *h)
 {
 	static uint8_t probe[4096] __attribute__((aligned(4096)));
 
@@ -109,7 +109,7 @@ static void probe_cbo(struct riscv_features *f, const struct arch_cpu_hints *h)
 	}
 }
 
-int riscv_features_probe(const struct arch_cpu_hints *hints)
+int riscv_features_probe(const struct riscv_cpu_hints *hints)
 {
 	struct riscv_features *f = &riscv_feat;
 	const char *isa = hints->isa;

@@ -22,16 +22,16 @@ static unsigned boot_cpu_id;
 
 int arch_irq_init(const struct platform *p)
 {
-	if (!p->plic.present || !p->plic_ndev)
+	if (!p->arch.plic.present || !p->arch.plic_ndev)
 		return -FV_ENOTSUP;
 	struct cpu *c = cpu_this();
 	for (unsigned i = 0; i < p->nr_cpus; i++)
-		if (p->hartid[i] == c->hartid)
-			boot_ctx = p->plic_s_ctx[i];
+		if (p->cpu_hwid[i] == c->hw_id)
+			boot_ctx = p->arch.plic_s_ctx[i];
 	if (boot_ctx < 0)
 		return -FV_ENOTSUP;
 	boot_cpu_id = c->id;
-	plic_init(&host_plic, (uintptr_t)p->plic.base, p->plic_ndev, boot_ctx);
+	plic_init(&host_plic, (uintptr_t)p->arch.plic.base, p->arch.plic_ndev, boot_ctx);
 	csr_set(sie, MIP_SEIP);
 	return 0;
 }

@@ -29,7 +29,14 @@ extern struct riscv_features riscv_feat;
 
 /* Probe features; prints one line each. Boot CPU, once. Returns 0 or -1 if a required feature
  * is missing. */
-int riscv_features_probe(const struct arch_cpu_hints *hints);
+/* What the host DT says about the boot CPU; probes confirm it (values 0/NULL = absent). */
+struct riscv_cpu_hints {
+	const char *isa;     /* riscv,isa */
+	uint32_t cbom_block; /* riscv,cbom-block-size (Zicbom) */
+	uint32_t cbop_block; /* riscv,cbop-block-size (Zicbop) */
+	uint32_t cboz_block; /* riscv,cboz-block-size (Zicboz) */
+};
+int riscv_features_probe(const struct riscv_cpu_hints *hints);
 
 /*
  * SBI FWFT and DBTR support (sbi/sbi_fwft.c, sbi/sbi_dbtr.c). *_cpu_init run
@@ -56,7 +63,7 @@ extern uint64_t riscv_boot_instret;
 /*
  * Enter the guest of ctx; exits are handled by riscv_exit_fast() without
  * leaving trap.S until one needs the vCPU loop: returns RISCV_EXIT_LOOP or
- * RISCV_EXIT_LEAVE (asm_offsets.h). Caller: arch_vcpu_run, SIE = 0.
+ * RISCV_EXIT_LEAVE (asm_offsets.h). Caller: arch_vcpu_enter, SIE = 0.
  */
 long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
 /*

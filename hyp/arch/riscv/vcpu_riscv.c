@@ -225,23 +225,23 @@ uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *v)
 
 void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
 {
-	if (!v->hsm_suspended)
+	if (!v->arch.hsm.suspended)
 		return;
-	v->hsm_suspended = false;
+	v->arch.hsm.suspended = false;
 	if (v->sys_suspended) {
 		v->sys_suspended = false;
 		vm_system_resumed(v->vm);
 	}
-	if (!v->hsm_resume_nonret)
+	if (!v->arch.hsm.resume_nonret)
 		return;
 	/*
 	 * Non-retentive resume (HSM hart_suspend, SUSP system_suspend): state
 	 * as after hart_start (SBI spec v3.0 chapters 9 and 13).
 	 */
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
-	ctx->sepc = v->hsm_resume_addr;
+	ctx->sepc = v->arch.hsm.resume_addr;
 	ctx->x[10] = v->id;
-	ctx->x[11] = v->hsm_resume_arg;
+	ctx->x[11] = v->arch.hsm.resume_arg;
 	ctx->sstatus |= SSTATUS_SPP;
 	csr_write(vsatp, 0);
 	csr_clear(vsstatus, SSTATUS_SIE);
@@ -286,51 +286,38 @@ static void report_first_entry(void)
 	        (unsigned long)(now - riscv_boot_instret));
 }
 
-void arch_vcpu_run(struct vcpu *v)
+void arch_vcpu_run_prepare(struct vcpu *v)
 {
-	struct cpu *c = cpu_this();
-	if (!first_entry_reported && c->id == 0)
+	if (!first_entry_reported && cpu_this()->id == 0)
 		report_first_entry();
-	if (v->hsm_suspended)
+	if (v->arch.hsm.suspended)
 		riscv_hsm_resume(v, NULL);
-	__atomic_store_n(&v->hsm_start_pending, false, __ATOMIC_RELEASE);
 	/* Steal time grows only while off a CPU: publish it once per switch-in. */
 	sbi_sta_update(v, false);
-	for (;;) {
-		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
-		if (req & (VCPU_REQ_STOP | VCPU_REQ_PAUSE))
-			return; /* the scheduler loop stops or parks it */
-		if (req & (VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I)) {
-			__atomic_fetch_and(&v->requests, ~(VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I),
-			                   __ATOMIC_ACQ_REL);
-			if (req & VCPU_REQ_TLB_FLUSH)
-				riscv_hfence_vvma_all();
-			if (req & VCPU_REQ_FENCE_I)
-				__asm__ volatile("fence.i" ::: "memory");
-		}
-		if (req & VCPU_REQ_IO) {
-			__atomic_fetch_and(&v->requests, ~VCPU_REQ_IO, __ATOMIC_ACQ_REL);
-			vm_virtio_service(v);
-		}
-		if (c->need_resched || v->state != VCPU_RUNNING)
-			return;
-		sbi_sse_deliver(v);
-		apply_virqs(v);
-		/*
-		 * Release: sbi_rfence's wait reads in_guest only to bound itself
-		 * (a vCPU entering with a fence still posted takes the kick IPI
-		 * at once); no store-load order is relied on.
-		 */
-		__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
-		/* Exits are handled inside (riscv_exit_fast) until one needs this loop. */
-		if (riscv_vcpu_enter(&v->arch.ctx) == RISCV_EXIT_LEAVE)
-			return;
-	}
 }
 
-/* Requests the loop above acts on before an entry (VCPU_REQ_WAKE is the scheduler's). */
-#define LOOP_REQUESTS                                                                              \
-	(VCPU_REQ_STOP | VCPU_REQ_PAUSE | VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I | VCPU_REQ_IO)
+void arch_vcpu_fence(struct vcpu *v, uint32_t reqs)
+{
+	UNUSED(v);
+	if (reqs & VCPU_REQ_TLB_FLUSH)
+		riscv_hfence_vvma_all();
+	if (reqs & VCPU_REQ_FENCE_I)
+		__asm__ volatile("fence.i" ::: "memory");
+}
+
+bool arch_vcpu_enter(struct vcpu *v)
+{
+	sbi_sse_deliver(v);
+	apply_virqs(v);
+	/*
+	 * Release: sbi_rfence's wait reads in_guest only to bound itself
+	 * (a vCPU entering with a fence still posted takes the kick IPI
+	 * at once); no store-load order is relied on.
+	 */
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
+	/* Exits are handled inside (riscv_exit_fast) until one needs core's loop. */
+	return riscv_vcpu_enter(&v->arch.ctx) == RISCV_EXIT_LEAVE;
+}
 
 long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 {
@@ -339,14 +326,14 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 	 */
 	struct cpu *c;
 	__asm__("mv %0, tp" : "=r"(c));
-	/* Relaxed: only sbi_rfence's wait reads it, as a bound (see arch_vcpu_run). */
+	/* Relaxed: only sbi_rfence's wait reads it, as a bound (see arch_vcpu_enter). */
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
 	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
 	if (ctx->scause == EXC_ECALL_VS) {
 		/* The most frequent exit, without the table dispatch (exit.c: exit_ecall). */
-		STAT_INC(v->stats.by_kind[EXIT_SBI]);
+		STAT_INC(v->stats.by_kind[EXIT_HCALL]);
 		riscv_sbi_ecall(v);
 		if (v->state != VCPU_RUNNING)
 			return RISCV_EXIT_LEAVE;
@@ -354,15 +341,12 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 		return RISCV_EXIT_LEAVE;
 	}
 	/*
-	 * Re-enter from here only when arch_vcpu_run's loop would find nothing
-	 * to do: the same checks, then the same last steps before its entry.
+	 * Re-enter from here only when core's loop (vcpu_run) would find nothing
+	 * to do: the same checks, then the same last steps as arch_vcpu_enter.
+	 * A request seen here is re-read with acquire by the loop; one posted
+	 * just after is followed by its kick IPI, which exits again.
 	 */
-	/*
-	 * Relaxed: a request seen here is re-read with acquire by the loop; one
-	 * posted just after is followed by its kick IPI, which exits again.
-	 */
-	if ((__atomic_load_n(&v->requests, __ATOMIC_RELAXED) & LOOP_REQUESTS) || c->need_resched ||
-	    v->state != VCPU_RUNNING)
+	if (!vcpu_may_reenter(v, c->need_resched))
 		return RISCV_EXIT_LOOP;
 	sbi_sse_deliver(v);
 	apply_virqs(v);

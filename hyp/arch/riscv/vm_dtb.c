@@ -6,8 +6,9 @@
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/riscv.h"
+#include "core/arch.h"
 #include "core/console.h"
-#include "core/guest_dtb.h"
+#include "arch/riscv/guest_dtb.h"
 #include "core/mem.h"
 #include "core/timer.h"
 #include "core/vm.h"
@@ -111,7 +112,7 @@ static gpa_t place(struct vm *vm, gpa_t top, struct vm_dtb_scratch *s)
 	return dtb;
 }
 
-gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
+gpa_t arch_vm_dtb_place(struct vm *vm, gpa_t top)
 {
 	struct vm_dtb_scratch *s = mem_zalloc(sizeof(*s));
 	if (!s) {
@@ -121,4 +122,12 @@ gpa_t vm_dtb_place(struct vm *vm, gpa_t top)
 	gpa_t dtb = place(vm, top, s);
 	mem_free(s);
 	return dtb;
+}
+
+/* Linux/OpenSBI boot protocol: a0 = hart id (vCPU 0 boots), a1 = device tree. */
+void arch_vm_boot_args(const struct vm *vm, gpa_t dtb, uint64_t *a0, uint64_t *a1)
+{
+	UNUSED(vm);
+	*a0 = 0;
+	*a1 = dtb;
 }

@@ -51,9 +51,9 @@ static void hart_status(struct vcpu *v, const unsigned long *a, struct sbi_resul
 		r->value = SBI_HSM_STOPPED;
 	else if (__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP)
 		r->value = SBI_HSM_STOP_PENDING; /* hart_stop (or VM stop) not acted on yet */
-	else if (__atomic_load_n(&t->hsm_start_pending, __ATOMIC_ACQUIRE))
+	else if (__atomic_load_n(&t->start_pending, __ATOMIC_ACQUIRE))
 		r->value = SBI_HSM_START_PENDING; /* started, not yet entered */
-	else if (t->hsm_suspended)
+	else if (t->arch.hsm.suspended)
 		r->value = SBI_HSM_SUSPENDED;
 	else
 		r->value = SBI_HSM_STARTED;
@@ -85,10 +85,10 @@ static void hart_suspend(struct vcpu *v, const unsigned long *a, struct sbi_resu
 	 * A non-retentive resume restarts at resume_addr with a0 = hartid,
 	 * a1 = opaque, satp and sstatus.SIE cleared (riscv_hsm_resume).
 	 */
-	v->hsm_suspended = true;
-	v->hsm_resume_nonret = type == SBI_HSM_SUSP_NONRET_DEFAULT;
-	v->hsm_resume_addr = a[1];
-	v->hsm_resume_arg = a[2];
+	v->arch.hsm.suspended = true;
+	v->arch.hsm.resume_nonret = type == SBI_HSM_SUSP_NONRET_DEFAULT;
+	v->arch.hsm.resume_addr = a[1];
+	v->arch.hsm.resume_arg = a[2];
 	sched_block(v);
 	if (v->state == VCPU_RUNNING)
 		riscv_hsm_resume(v, r);

@@ -4,7 +4,7 @@
  * Each vCPU may register a 64-byte record in its VM's RAM. The hypervisor
  * publishes the time the vCPU spent runnable but not running
  * (vcpu->steal_ns, kept by the scheduler) with the spec's sequence-counter
- * protocol each time the vCPU is switched onto a CPU (arch_vcpu_run: steal
+ * protocol each time the vCPU is switched onto a CPU (arch_vcpu_run_prepare: steal
  * only grows while it is off a CPU, so every guest entry sees the current
  * total) and, with preempted = 1, when it is switched out still runnable.
  * Nothing is written while the vCPU is stopped, blocked or suspended.

@@ -38,13 +38,13 @@ static void system_suspend(struct vcpu *v, const unsigned long *a, struct sbi_re
 	/*
 	 * Same machinery as a non-retentive HSM suspend: block like WFI until
 	 * an enabled interrupt is pending (the wake timer covers the guest
-	 * timer) or `vm resume` posts VCPU_REQ_WAKE; arch_vcpu_run then
+	 * timer) or `vm resume` posts VCPU_REQ_WAKE; arch_vcpu_run_prepare then
 	 * restarts the vCPU at resume_addr with a0 = hartid, a1 = opaque.
 	 */
-	v->hsm_suspended = true;
-	v->hsm_resume_nonret = true;
-	v->hsm_resume_addr = a[1];
-	v->hsm_resume_arg = a[2];
+	v->arch.hsm.suspended = true;
+	v->arch.hsm.resume_nonret = true;
+	v->arch.hsm.resume_addr = a[1];
+	v->arch.hsm.resume_arg = a[2];
 	sched_block(v);
 	if (v->state == VCPU_RUNNING)
 		riscv_hsm_resume(v, r); /* a wake event was already pending */

@@ -45,7 +45,7 @@ void riscv_sbi_ecall(struct vcpu *v)
 	                               ? ext
 	                               : RISCV_SBI_STAT_SLOTS - 1]);
 	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
-	TRACE(TEV_SBI, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
+	TRACE(TEV_HCALL, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
 	if (r.no_return)
 		return;
 	ctx->x[10] = (uint64_t)r.error;

@@ -122,12 +122,23 @@ struct riscv_pmu {
 	bool snapshot_on;
 };
 
+/*
+ * SBI HSM suspend of one hart (sbi_hsm.c, sbi_susp.c): set by hart_suspend / system_suspend,
+ * ended by riscv_hsm_resume before the next entry. Zeroed by arch_vcpu_reset (hart_start).
+ */
+struct riscv_hsm {
+	bool suspended;
+	bool resume_nonret; /* non-retentive suspend: restart at resume_addr */
+	uint64_t resume_addr, resume_arg;
+};
+
 struct vcpu_arch {
 	struct riscv_guest_ctx ctx; /* trap.S gets &ctx (riscv_vcpu_enter, sscratch) */
 	struct riscv_vs_csrs csr;
 	struct riscv_fp_state fp;
 	/* emulated timer (no Sstc): deadline in guest time, UINT64_MAX = none */
 	uint64_t timer_deadline;
+	struct riscv_hsm hsm;
 	struct riscv_sse_hart sse;
 	struct riscv_sta sta;
 	struct riscv_fwft_state fwft;

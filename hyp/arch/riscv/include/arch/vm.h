@@ -7,6 +7,12 @@
 #include "arch/riscv/stage2_pt.h"
 #include "arch/riscv/sbi/sse_core.h"
 #include "core/spinlock.h"
+#include "core/guest_layout.h"
+#include "vdev/vplic.h"
+
+/* The VM's PLIC (virq_plic.c): sources 1..VM_PLIC_NDEV in the GUEST_IRQCHIP_BASE window. */
+#define VM_PLIC_BASE GUEST_IRQCHIP_BASE
+#define VM_PLIC_NDEV 63
 
 /*
  * The VM's global SSE software event (sbi_sse.c), protected by vm_arch.sse_lock. Reset
@@ -26,6 +32,8 @@ struct vm_arch {
 	uint64_t htimedelta; /* guest time = host time + htimedelta (same for all vCPUs) */
 	struct spinlock sse_lock;
 	struct riscv_sse_vm sse;
+	struct spinlock irq_lock; /* the emulated PLIC's state */
+	struct vplic plic;
 };
 
 #endif

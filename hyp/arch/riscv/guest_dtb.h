@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef FV_CORE_GUEST_DTB_H
-#define FV_CORE_GUEST_DTB_H
+#ifndef FV_ARCH_RISCV_GUEST_DTB_H
+#define FV_ARCH_RISCV_GUEST_DTB_H
 
 /*
  * Device tree of a VM: the flattened device tree Ferrovisor hands to each

@@ -184,15 +184,15 @@ static int parse_cpus(const void *fdt, struct platform *p)
 			continue;
 		if (fv_fdt_prop_u32(fdt, n, "timebase-frequency", &tb) == 0 && !p->timebase_hz)
 			p->timebase_hz = tb;
-		if (!p->isa) {
-			p->isa = fv_fdt_prop_string(fdt, n, "riscv,isa");
+		if (!p->arch.isa) {
+			p->arch.isa = fv_fdt_prop_string(fdt, n, "riscv,isa");
 			/* Absent sizes stay 0: the extension is then not offered to VMs. */
-			(void)fv_fdt_prop_u32(fdt, n, "riscv,cbom-block-size", &p->cbom_block);
-			(void)fv_fdt_prop_u32(fdt, n, "riscv,cbop-block-size", &p->cbop_block);
-			(void)fv_fdt_prop_u32(fdt, n, "riscv,cboz-block-size", &p->cboz_block);
+			(void)fv_fdt_prop_u32(fdt, n, "riscv,cbom-block-size", &p->arch.cbom_block);
+			(void)fv_fdt_prop_u32(fdt, n, "riscv,cbop-block-size", &p->arch.cbop_block);
+			(void)fv_fdt_prop_u32(fdt, n, "riscv,cboz-block-size", &p->arch.cboz_block);
 		}
 		if (p->nr_cpus < PLAT_MAX_CPUS)
-			p->hartid[p->nr_cpus++] = hart;
+			p->cpu_hwid[p->nr_cpus++] = hart;
 	}
 	return p->nr_cpus && p->timebase_hz ? 0 : -FV_ENOENT;
 }
@@ -219,8 +219,8 @@ static void parse_plic_contexts(const void *fdt, int plic, struct platform *p)
 		if (cpu < 0 || fv_fdt_reg(fdt, cpu, 0, &hart, &sz) != 0)
 			continue;
 		for (unsigned i = 0; i < p->nr_cpus; i++)
-			if (p->hartid[i] == hart && p->plic_s_ctx[i] < 0)
-				p->plic_s_ctx[i] = ctx;
+			if (p->cpu_hwid[i] == hart && p->arch.plic_s_ctx[i] < 0)
+				p->arch.plic_s_ctx[i] = ctx;
 	}
 }
 
@@ -265,23 +265,23 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 		return ret;
 	parse_uart(fdt, found[PC_NS16550A].node >= 0 ? found[PC_NS16550A] : found[PC_NS16550], p);
 	for (unsigned i = 0; i < PLAT_MAX_CPUS; i++)
-		p->plic_s_ctx[i] = -1;
-	get_dev(fdt, found[PC_PLIC0], &p->plic);
-	get_dev(fdt, found[PC_SIFIVE_PLIC], &p->plic);
-	if (p->plic.present) {
+		p->arch.plic_s_ctx[i] = -1;
+	get_dev(fdt, found[PC_PLIC0], &p->arch.plic);
+	get_dev(fdt, found[PC_SIFIVE_PLIC], &p->arch.plic);
+	if (p->arch.plic.present) {
 		uint32_t nd;
 		int n =
 		    found[PC_PLIC0].node >= 0 ? found[PC_PLIC0].node : found[PC_SIFIVE_PLIC].node;
 		if (n >= 0 && fv_fdt_prop_u32(fdt, n, "riscv,ndev", &nd) == 0)
-			p->plic_ndev = nd;
+			p->arch.plic_ndev = nd;
 		if (n >= 0)
 			parse_plic_contexts(fdt, n, p);
 	}
-	get_dev(fdt, found[PC_CLINT0], &p->clint);
-	get_dev(fdt, found[PC_SIFIVE_CLINT], &p->clint);
-	get_dev(fdt, found[PC_ACLINT_MSWI], &p->clint);
-	get_dev(fdt, found[PC_APLIC], &p->aplic);
-	get_dev(fdt, found[PC_IMSICS], &p->imsic);
+	get_dev(fdt, found[PC_CLINT0], &p->arch.clint);
+	get_dev(fdt, found[PC_SIFIVE_CLINT], &p->arch.clint);
+	get_dev(fdt, found[PC_ACLINT_MSWI], &p->arch.clint);
+	get_dev(fdt, found[PC_APLIC], &p->arch.aplic);
+	get_dev(fdt, found[PC_IMSICS], &p->arch.imsic);
 	get_dev(fdt, found[PC_GOLDFISH_RTC], &p->rtc);
 	parse_chosen(fdt, p);
 	return 0;

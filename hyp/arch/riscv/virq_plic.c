@@ -4,14 +4,15 @@
  * VM's MMIO bus, wired to the vCPUs' external interrupt lines. Context i
  * is vCPU i's S-mode external interrupt, matching the generated DTB.
  *
- * Locking: vm->irq_lock protects vm->plic. Devices call set_level with
+ * Locking: vm->arch.irq_lock protects vm->arch.plic. Devices call set_level with
  * their own lock held (lock order: device -> irq_lock -> sched lock).
  */
+#include "core/arch.h"
 #include "core/console.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 
-_Static_assert(VPLIC_MMIO_SIZE == GUEST_PLIC_SIZE,
+_Static_assert(VPLIC_MMIO_SIZE == GUEST_IRQCHIP_SIZE,
                "the PLIC window is the one guest_layout checks");
 
 static void plic_notify(void *ctx, unsigned context, bool level)
@@ -32,9 +33,9 @@ static const struct vplic_ops plic_ops = {
 static void irq_set_level(void *dev, unsigned irq, bool level)
 {
 	struct vm *vm = dev;
-	spin_lock(&vm->irq_lock);
-	vplic_set_level(&vm->plic, irq, level);
-	spin_unlock(&vm->irq_lock);
+	spin_lock(&vm->arch.irq_lock);
+	vplic_set_level(&vm->arch.plic, irq, level);
+	spin_unlock(&vm->arch.irq_lock);
 }
 
 static const struct irqchip_ops vm_irqchip = {
@@ -45,9 +46,9 @@ static int plic_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
 {
 	UNUSED(vcpu);
 	struct vm *vm = dev;
-	spin_lock(&vm->irq_lock);
-	int ret = vplic_read(&vm->plic, off, width, val);
-	spin_unlock(&vm->irq_lock);
+	spin_lock(&vm->arch.irq_lock);
+	int ret = vplic_read(&vm->arch.plic, off, width, val);
+	spin_unlock(&vm->arch.irq_lock);
 	return ret;
 }
 
@@ -55,9 +56,9 @@ static int plic_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 {
 	UNUSED(vcpu);
 	struct vm *vm = dev;
-	spin_lock(&vm->irq_lock);
-	int ret = vplic_write(&vm->plic, off, width, val);
-	spin_unlock(&vm->irq_lock);
+	spin_lock(&vm->arch.irq_lock);
+	int ret = vplic_write(&vm->arch.plic, off, width, val);
+	spin_unlock(&vm->arch.irq_lock);
 	return ret;
 }
 
@@ -66,14 +67,11 @@ static const struct mmio_ops plic_mmio = {
     .write = plic_write,
 };
 
-/*
- * Give the VM its PLIC (one context per vCPU). Called once at VM creation,
- * after its vCPUs exist. Returns 0 or a negative fv_err.
- */
-int vm_irq_init(struct vm *vm)
+/* The VM's PLIC: one context per vCPU (core/arch.h). */
+int arch_virq_init(struct vm *vm)
 {
-	spin_init(&vm->irq_lock);
-	int ret = vplic_init(&vm->plic, VM_PLIC_NDEV + 1, vm->nr_vcpus, &plic_ops, vm);
+	spin_init(&vm->arch.irq_lock);
+	int ret = vplic_init(&vm->arch.plic, VM_PLIC_NDEV + 1, vm->nr_vcpus, &plic_ops, vm);
 	if (ret)
 		return ret;
 	ret = mmio_bus_add(&vm->mmio, VM_PLIC_BASE, VPLIC_MMIO_SIZE, &plic_mmio, vm, "plic");
@@ -84,10 +82,9 @@ int vm_irq_init(struct vm *vm)
 	return 0;
 }
 
-/* Fresh controller state for a new boot of the VM. */
-void vm_irq_reset(struct vm *vm)
+void arch_virq_reset(struct vm *vm)
 {
-	spin_lock(&vm->irq_lock);
-	vplic_reset(&vm->plic);
-	spin_unlock(&vm->irq_lock);
+	spin_lock(&vm->arch.irq_lock);
+	vplic_reset(&vm->arch.plic);
+	spin_unlock(&vm->arch.irq_lock);
 }

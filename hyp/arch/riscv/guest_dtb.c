@@ -7,7 +7,7 @@
  *
  * Second half: deriving the VM's ISA strings from the host's riscv,isa.
  */
-#include "core/guest_dtb.h"
+#include "arch/riscv/guest_dtb.h"
 
 #include "core/config.h"
 #include "core/guest_layout.h"
@@ -83,7 +83,7 @@ static bool layout_ok(const struct guest_dtb_params *p)
 		win[n++] =
 		    (struct guest_window){GUEST_WIN_UART, 0, p->uart.base, GUEST_DTB_UART_SIZE};
 	if (p->plic.present)
-		win[n++] = (struct guest_window){GUEST_WIN_PLIC, 0, p->plic.base, p->plic.size};
+		win[n++] = (struct guest_window){GUEST_WIN_IRQCHIP, 0, p->plic.base, p->plic.size};
 	if (p->rtc.present)
 		win[n++] = (struct guest_window){GUEST_WIN_RTC, 0, p->rtc.base, GUEST_RTC_SIZE};
 	for (size_t i = 0; i < p->nr_virtio; i++)
