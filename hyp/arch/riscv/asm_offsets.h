@@ -38,6 +38,9 @@
 #define RISCV_EXIT_LOOP    1 /* handled; the loop's pre-entry checks have work */
 #define RISCV_EXIT_LEAVE   2 /* handled; the scheduler must act (arch_vcpu_run returns) */
 
+/* scause of an ecall from VS-mode (EXC_ECALL_VS): trap.S takes the SBI path on it. */
+#define ASM_EXC_ECALL_VS 10
+
 /* struct riscv_trap_frame (arch/riscv/trap.h): x1..x31, sepc, sstatus, scause, stval */
 #define TF_X(n)    ((n)*8)
 #define TF_SEPC    256

@@ -64,6 +64,16 @@ long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
  * riscv_vcpu_enter() caller, sscratch = 0); returns RISCV_EXIT_*.
  */
 long riscv_exit_fast(struct riscv_guest_ctx *ctx);
+/*
+ * Handle an SBI call (scause = ecall from VS) with a partial ctx (trap.S,
+ * same stack and sscratch as riscv_exit_fast): ctx holds ra, sp, gp, tp,
+ * t0-t6, a0-a7, sepc, sstatus, hstatus and scause; the guest's s0-s11 are
+ * still in their registers and the other fields are stale. It reads and
+ * writes only those saved fields (SBI handlers touch a0-a7, sepc and
+ * sstatus.SPP), and returns RISCV_EXIT_*; on anything but REENTER trap.S
+ * completes ctx before the vCPU loop sees it.
+ */
+long riscv_exit_ecall(struct riscv_guest_ctx *ctx);
 void riscv_fp_save(struct riscv_fp_state *fp);
 void riscv_fp_restore(const struct riscv_fp_state *fp);
 long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);

@@ -103,10 +103,17 @@ riscv_hyp_trap_entry:
 	sret
 
 /*
- * Guest exit: t6 = guest ctx, sscratch = guest t6. Save the guest GPRs and
- * the exit CSRs and let riscv_exit_fast() handle the exit; then either
- * enter the guest again or restore the hypervisor's callee-saved registers
- * and return from riscv_vcpu_enter() as if it were an ordinary call.
+ * Guest exit: t6 = guest ctx, sscratch = guest t6.
+ *
+ * First only what any C call clobbers or the host needs is saved: ra, sp,
+ * gp, tp, t0-t6, a0-a7 and sepc, sstatus, hstatus, scause. The guest's
+ * callee-saved registers (s0-s11) stay live: a C function preserves them.
+ * An SBI call (ecall from VS, the most frequent exit) is then handled by
+ * riscv_exit_ecall(), which reads and writes only a0-a7, sepc and
+ * sstatus of ctx (its contract in riscv.h), and re-enters the guest
+ * restoring just that half. Every other exit, and an ecall that leaves
+ * for the vCPU loop, first completes ctx (s0-s11, stval, htval, htinst):
+ * outside riscv_exit_ecall() ctx always holds the whole guest state.
  */
 guest_exit:
 	sd	x1, GCTX_X(1)(t6)
@@ -116,8 +123,6 @@ guest_exit:
 	sd	x5, GCTX_X(5)(t6)
 	sd	x6, GCTX_X(6)(t6)
 	sd	x7, GCTX_X(7)(t6)
-	sd	x8, GCTX_X(8)(t6)
-	sd	x9, GCTX_X(9)(t6)
 	sd	x10, GCTX_X(10)(t6)
 	sd	x11, GCTX_X(11)(t6)
 	sd	x12, GCTX_X(12)(t6)
@@ -126,16 +131,6 @@ guest_exit:
 	sd	x15, GCTX_X(15)(t6)
 	sd	x16, GCTX_X(16)(t6)
 	sd	x17, GCTX_X(17)(t6)
-	sd	x18, GCTX_X(18)(t6)
-	sd	x19, GCTX_X(19)(t6)
-	sd	x20, GCTX_X(20)(t6)
-	sd	x21, GCTX_X(21)(t6)
-	sd	x22, GCTX_X(22)(t6)
-	sd	x23, GCTX_X(23)(t6)
-	sd	x24, GCTX_X(24)(t6)
-	sd	x25, GCTX_X(25)(t6)
-	sd	x26, GCTX_X(26)(t6)
-	sd	x27, GCTX_X(27)(t6)
 	sd	x28, GCTX_X(28)(t6)
 	sd	x29, GCTX_X(29)(t6)
 	sd	x30, GCTX_X(30)(t6)
@@ -149,6 +144,92 @@ guest_exit:
 	sd	t0, GCTX_HSTATUS(t6)
 	csrr	t0, scause
 	sd	t0, GCTX_SCAUSE(t6)
+	li	t1, ASM_EXC_ECALL_VS
+	bne	t0, t1, exit_full
+
+	/*
+	 * SBI call. The host stack is that of riscv_vcpu_enter's caller (its
+	 * frame lies above the saved sp); ctx is kept in a stack slot since
+	 * no register survives the call that is not the guest's.
+	 */
+	ld	sp, GCTX_HOST_SP(t6)
+	ld	gp, GCTX_HOST_GP(t6)
+	ld	tp, GCTX_HOST_TP(t6)
+	addi	sp, sp, -16
+	sd	t6, 0(sp)
+	mv	a0, t6
+	call	riscv_exit_ecall
+	ld	t6, 0(sp)
+	addi	sp, sp, 16
+	bnez	a0, ecall_leave		/* RISCV_EXIT_REENTER == 0 */
+
+	/* Back into the guest: s0-s11 were never touched. */
+	ld	t0, GCTX_SEPC(t6)
+	csrw	sepc, t0
+	ld	t0, GCTX_SSTATUS(t6)
+	csrw	sstatus, t0
+	/* A guarded guest access in C that faulted rewrote hstatus.SPV: restore it. */
+	ld	t0, GCTX_HSTATUS(t6)
+	csrw	hstatus, t0
+	csrw	sscratch, t6
+	ld	x1, GCTX_X(1)(t6)
+	ld	x2, GCTX_X(2)(t6)
+	ld	x3, GCTX_X(3)(t6)
+	ld	x4, GCTX_X(4)(t6)
+	ld	x5, GCTX_X(5)(t6)
+	ld	x6, GCTX_X(6)(t6)
+	ld	x7, GCTX_X(7)(t6)
+	ld	x10, GCTX_X(10)(t6)
+	ld	x11, GCTX_X(11)(t6)
+	ld	x12, GCTX_X(12)(t6)
+	ld	x13, GCTX_X(13)(t6)
+	ld	x14, GCTX_X(14)(t6)
+	ld	x15, GCTX_X(15)(t6)
+	ld	x16, GCTX_X(16)(t6)
+	ld	x17, GCTX_X(17)(t6)
+	ld	x28, GCTX_X(28)(t6)
+	ld	x29, GCTX_X(29)(t6)
+	ld	x30, GCTX_X(30)(t6)
+	ld	x31, GCTX_X(31)(t6)
+	sret
+
+ecall_leave:
+	/*
+	 * The vCPU loop (or the scheduler) needs the whole guest state: the
+	 * guest's s0-s11 are still live here. An ecall leaves stval, htval
+	 * and htinst zero (RISC-V priv spec: no other value is defined for
+	 * it), so they are written as such rather than read before the call.
+	 */
+	sd	x8, GCTX_X(8)(t6)
+	sd	x9, GCTX_X(9)(t6)
+	sd	x18, GCTX_X(18)(t6)
+	sd	x19, GCTX_X(19)(t6)
+	sd	x20, GCTX_X(20)(t6)
+	sd	x21, GCTX_X(21)(t6)
+	sd	x22, GCTX_X(22)(t6)
+	sd	x23, GCTX_X(23)(t6)
+	sd	x24, GCTX_X(24)(t6)
+	sd	x25, GCTX_X(25)(t6)
+	sd	x26, GCTX_X(26)(t6)
+	sd	x27, GCTX_X(27)(t6)
+	sd	zero, GCTX_STVAL(t6)
+	sd	zero, GCTX_HTVAL(t6)
+	sd	zero, GCTX_HTINST(t6)
+	j	exit_to_loop
+
+exit_full:
+	sd	x8, GCTX_X(8)(t6)
+	sd	x9, GCTX_X(9)(t6)
+	sd	x18, GCTX_X(18)(t6)
+	sd	x19, GCTX_X(19)(t6)
+	sd	x20, GCTX_X(20)(t6)
+	sd	x21, GCTX_X(21)(t6)
+	sd	x22, GCTX_X(22)(t6)
+	sd	x23, GCTX_X(23)(t6)
+	sd	x24, GCTX_X(24)(t6)
+	sd	x25, GCTX_X(25)(t6)
+	sd	x26, GCTX_X(26)(t6)
+	sd	x27, GCTX_X(27)(t6)
 	csrr	t0, stval
 	sd	t0, GCTX_STVAL(t6)
 	csrr	t0, htval
@@ -173,6 +254,7 @@ guest_exit:
 	mv	t6, s1
 	beqz	a0, reenter_guest	/* RISCV_EXIT_REENTER == 0 */
 
+exit_to_loop:
 	/* Back to the vCPU loop: riscv_vcpu_enter returns a0 to its caller. */
 	ld	ra, GCTX_HOST_RA(t6)
 	ld	s0, GCTX_HOST_S(0)(t6)
