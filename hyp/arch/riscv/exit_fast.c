@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest exits handled from trap.S without the vCPU loop (docs/performance.md,
- * issue #15): riscv_exit_ecall() for SBI calls, on a partial register save,
+ * issue #15): riscv_exit_ecall() for SBI calls and riscv_exit_gpf() for
+ * MMIO accesses through caller-saved registers, on a partial register save,
  * and riscv_exit_fast() for every other exit, on the full one. Both
  * re-enter the guest directly when arch_vcpu_run's loop would find nothing
  * to do, and otherwise return to it.
@@ -9,8 +10,10 @@
 #include "arch/riscv/asm_offsets.h"
 #include "arch/riscv/csr.h"
 #include "arch/riscv/exit_fast.h"
+#include "arch/riscv/insn_decode.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi/sbi_call.h"
+#include "core/gdb.h"
 #include "core/percpu.h"
 #include "core/stat.h"
 #include "core/trace.h"
@@ -92,6 +95,33 @@ long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	/* An ecall's stval is zero (trap.S does not save it on this path). */
 	TRACE(TEV_EXIT, v->vm->id, v->id, EXC_ECALL_VS, ctx->sepc, 0u);
 	sbi_call_run(v);
+	if (v->state != VCPU_RUNNING)
+		return RISCV_EXIT_LEAVE;
+	return exit_reenter(v);
+}
+
+/* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */
+#define EXIT_CALLEE_SAVED_REGS 0x0ffc0300u
+
+long riscv_exit_gpf(struct riscv_guest_ctx *ctx)
+{
+	struct vcpu *v = exit_vcpu(ctx);
+	struct mmio_access acc;
+	/*
+	 * Decided before any side effect, so that RISCV_EXIT_FULL leaves the
+	 * exit untouched for riscv_exit_fast. A debugger's watchpoints
+	 * (exit.c: exit_guest_page_fault) may need any register.
+	 */
+	if (!insn_decode_transformed_fast(ctx->htinst, &acc) ||
+	    ((EXIT_CALLEE_SAVED_REGS >> acc.reg) & 1) || gdb_vm_attached(v->vm))
+		return RISCV_EXIT_FULL;
+	struct cpu *c = exit_cpu();
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	STAT_INC(v->stats.exits);
+	STAT_INC(c->stats.guest_exits);
+	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
+	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
+	riscv_handle_guest_page_fault(v, &acc);
 	if (v->state != VCPU_RUNNING)
 		return RISCV_EXIT_LEAVE;
 	return exit_reenter(v);

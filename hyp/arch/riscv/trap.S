@@ -102,18 +102,34 @@ riscv_hyp_trap_entry:
 	addi	sp, sp, TF_SIZE
 	sret
 
+/* The guest's callee-saved registers s0-s11, still live, into ctx (at t6). */
+.macro SAVE_GUEST_SREGS
+	sd	x8, GCTX_X(8)(t6)
+	sd	x9, GCTX_X(9)(t6)
+	sd	x18, GCTX_X(18)(t6)
+	sd	x19, GCTX_X(19)(t6)
+	sd	x20, GCTX_X(20)(t6)
+	sd	x21, GCTX_X(21)(t6)
+	sd	x22, GCTX_X(22)(t6)
+	sd	x23, GCTX_X(23)(t6)
+	sd	x24, GCTX_X(24)(t6)
+	sd	x25, GCTX_X(25)(t6)
+	sd	x26, GCTX_X(26)(t6)
+	sd	x27, GCTX_X(27)(t6)
+.endm
+
 /*
  * Guest exit: t6 = guest ctx, sscratch = guest t6.
  *
  * First only what any C call clobbers or the host needs is saved: ra, sp,
  * gp, tp, t0-t6, a0-a7 and sepc, sstatus, hstatus, scause. The guest's
  * callee-saved registers (s0-s11) stay live: a C function preserves them.
- * An SBI call (ecall from VS, the most frequent exit) is then handled by
- * riscv_exit_ecall(), which reads and writes only a0-a7, sepc and
- * sstatus of ctx (its contract in riscv.h), and re-enters the guest
- * restoring just that half. Every other exit, and an ecall that leaves
- * for the vCPU loop, first completes ctx (s0-s11, stval, htval, htinst):
- * outside riscv_exit_ecall() ctx always holds the whole guest state.
+ * Two exits are handled on this partial save (their contracts in riscv.h):
+ * SBI calls (riscv_exit_ecall: a0-a7, sepc, sstatus) and load/store guest
+ * page faults through another register than s0-s11 (riscv_exit_gpf, MMIO);
+ * they re-enter the guest restoring just that half. Every other exit, and
+ * one of those that leaves for the vCPU loop, first completes ctx: outside
+ * those two functions ctx always holds the whole guest state.
  */
 guest_exit:
 	sd	x1, GCTX_X(1)(t6)
@@ -144,17 +160,18 @@ guest_exit:
 	sd	t0, GCTX_HSTATUS(t6)
 	csrr	t0, scause
 	sd	t0, GCTX_SCAUSE(t6)
-	li	t1, ASM_EXC_ECALL_VS
-	bne	t0, t1, exit_full
-
 	/*
-	 * SBI call. The host stack is that of riscv_vcpu_enter's caller (its
-	 * frame lies above the saved sp); ctx is kept in a stack slot since
-	 * no register survives the call that is not the guest's.
+	 * The host stack is that of riscv_vcpu_enter's caller (its frame lies
+	 * above the saved sp); on the partial paths ctx is kept in a stack
+	 * slot since no register survives the call that is not the guest's.
 	 */
 	ld	sp, GCTX_HOST_SP(t6)
 	ld	gp, GCTX_HOST_GP(t6)
 	ld	tp, GCTX_HOST_TP(t6)
+	li	t1, ASM_EXC_ECALL_VS
+	bne	t0, t1, not_ecall
+
+	/* SBI call. */
 	addi	sp, sp, -16
 	sd	t6, 0(sp)
 	mv	a0, t6
@@ -163,6 +180,7 @@ guest_exit:
 	addi	sp, sp, 16
 	bnez	a0, ecall_leave		/* RISCV_EXIT_REENTER == 0 */
 
+partial_reenter:
 	/* Back into the guest: s0-s11 were never touched. */
 	ld	t0, GCTX_SEPC(t6)
 	csrw	sepc, t0
@@ -200,54 +218,47 @@ ecall_leave:
 	 * and htinst zero (RISC-V priv spec: no other value is defined for
 	 * it), so they are written as such rather than read before the call.
 	 */
-	sd	x8, GCTX_X(8)(t6)
-	sd	x9, GCTX_X(9)(t6)
-	sd	x18, GCTX_X(18)(t6)
-	sd	x19, GCTX_X(19)(t6)
-	sd	x20, GCTX_X(20)(t6)
-	sd	x21, GCTX_X(21)(t6)
-	sd	x22, GCTX_X(22)(t6)
-	sd	x23, GCTX_X(23)(t6)
-	sd	x24, GCTX_X(24)(t6)
-	sd	x25, GCTX_X(25)(t6)
-	sd	x26, GCTX_X(26)(t6)
-	sd	x27, GCTX_X(27)(t6)
+	SAVE_GUEST_SREGS
 	sd	zero, GCTX_STVAL(t6)
 	sd	zero, GCTX_HTVAL(t6)
 	sd	zero, GCTX_HTINST(t6)
 	j	exit_to_loop
 
-exit_full:
-	sd	x8, GCTX_X(8)(t6)
-	sd	x9, GCTX_X(9)(t6)
-	sd	x18, GCTX_X(18)(t6)
-	sd	x19, GCTX_X(19)(t6)
-	sd	x20, GCTX_X(20)(t6)
-	sd	x21, GCTX_X(21)(t6)
-	sd	x22, GCTX_X(22)(t6)
-	sd	x23, GCTX_X(23)(t6)
-	sd	x24, GCTX_X(24)(t6)
-	sd	x25, GCTX_X(25)(t6)
-	sd	x26, GCTX_X(26)(t6)
-	sd	x27, GCTX_X(27)(t6)
-	csrr	t0, stval
-	sd	t0, GCTX_STVAL(t6)
-	csrr	t0, htval
-	sd	t0, GCTX_HTVAL(t6)
-	csrr	t0, htinst
-	sd	t0, GCTX_HTINST(t6)
+not_ecall:
+	csrr	t2, stval
+	sd	t2, GCTX_STVAL(t6)
+	csrr	t2, htval
+	sd	t2, GCTX_HTVAL(t6)
+	csrr	t2, htinst
+	sd	t2, GCTX_HTINST(t6)
+	ori	t0, t0, 2
+	li	t1, ASM_EXC_GPF_LS
+	bne	t0, t1, exit_full
 
+	/* Load or store guest page fault: MMIO, or RAM touched the first time. */
+	addi	sp, sp, -16
+	sd	t6, 0(sp)
+	mv	a0, t6
+	call	riscv_exit_gpf
+	ld	t6, 0(sp)
+	addi	sp, sp, 16
+	beqz	a0, partial_reenter
+	SAVE_GUEST_SREGS
+	li	t0, RISCV_EXIT_FULL
+	bne	a0, t0, exit_to_loop
+	/* Not handled (riscv_exit_gpf changed nothing): the general path, ctx now whole. */
+	j	exit_full_call
+
+exit_full:
+	SAVE_GUEST_SREGS
+exit_full_call:
 	/*
-	 * Handle the exit in C right here, on the stack of riscv_vcpu_enter's
-	 * caller (its frame lies above the saved sp). Every guest register is
-	 * in ctx, so the callee-saved ones are free: s1 keeps ctx across the
-	 * call. Most exits (SBI calls, MMIO) then go straight back into the
-	 * guest without restoring and re-saving the host's callee-saved
-	 * registers or passing through the vCPU loop (docs/performance.md).
+	 * Handle the exit in C right here, on the host stack. Every guest
+	 * register is in ctx, so the callee-saved ones are free: s1 keeps ctx
+	 * across the call. Most exits then go straight back into the guest
+	 * without restoring and re-saving the host's callee-saved registers or
+	 * passing through the vCPU loop (docs/performance.md).
 	 */
-	ld	sp, GCTX_HOST_SP(t6)
-	ld	gp, GCTX_HOST_GP(t6)
-	ld	tp, GCTX_HOST_TP(t6)
 	mv	s1, t6
 	mv	a0, t6
 	call	riscv_exit_fast
