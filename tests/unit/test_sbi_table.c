@@ -176,6 +176,45 @@ static void test_uncovered_eid_not_supported(void **state)
 	free(v);
 }
 
+/*
+ * The same calls through the built index (as after arch_selfcheck): the dispatch takes a
+ * row straight from its hash slot (sbi_call.h) and must reach the same rows, count each
+ * call in that row's sbi_calls slot, and answer NOT_SUPPORTED for EIDs nobody serves.
+ */
+static void test_ecall_through_index(void **state)
+{
+	(void)state;
+	struct sbi_ext_index saved = sbi_guest_index;
+	sbi_index_build(&sbi_guest_index, sbi_guest_exts, sbi_guest_nr_exts);
+	struct vcpu *v = new_vcpu();
+	for (size_t i = 0; i < sbi_guest_nr_exts; i++) {
+		const struct sbi_ext *e = &sbi_guest_exts[i];
+		uint64_t before =
+		    v->arch.sbi_calls[i < RISCV_SBI_STAT_SLOTS - 1 ? i : RISCV_SBI_STAT_SLOTS - 1];
+		ecall(v, e->eid_start, 2);
+		if (seen.calls != 1 || strcmp(seen.name, fake_name(e->handler)))
+			fail_msg("EID %#lx did not reach row %s through the index", e->eid_start,
+			         e->name);
+		assert_int_equal(v->arch.ctx.x[10], (uint64_t)-2L);
+		assert_int_equal(v->arch.ctx.sepc, 0x80200004);
+		assert_int_equal(
+		    v->arch.sbi_calls[i < RISCV_SBI_STAT_SLOTS - 1 ? i : RISCV_SBI_STAT_SLOTS - 1],
+		    before + 1);
+	}
+	static const unsigned long probe[] = {0, 0x0f, 0x11, 0x0a000000, 0x0fffffff, ULONG_MAX};
+	for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+		if (sbi_find_ext(sbi_guest_exts, sbi_guest_nr_exts, probe[i]))
+			continue;
+		uint64_t before = v->arch.sbi_calls[RISCV_SBI_STAT_SLOTS - 1];
+		ecall(v, probe[i], 0);
+		assert_int_equal(seen.calls, 0);
+		assert_int_equal(v->arch.ctx.x[10], (uint64_t)SBI_ERR_NOT_SUPPORTED);
+		assert_int_equal(v->arch.sbi_calls[RISCV_SBI_STAT_SLOTS - 1], before + 1);
+	}
+	sbi_guest_index = saved;
+	free(v);
+}
+
 /* What every guest (and Linux) needs; rows others append come on top. */
 static void test_required_extensions_present(void **state)
 {
@@ -196,6 +235,7 @@ int main(void)
 	    cmocka_unit_test(test_rows_well_formed),
 	    cmocka_unit_test(test_ecall_reaches_each_row),
 	    cmocka_unit_test(test_uncovered_eid_not_supported),
+	    cmocka_unit_test(test_ecall_through_index),
 	    cmocka_unit_test(test_required_extensions_present),
 	};
 	return cmocka_run_group_tests_name("sbi_table", tests, NULL, NULL);

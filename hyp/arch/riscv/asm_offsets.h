@@ -37,6 +37,12 @@
 #define RISCV_EXIT_REENTER 0 /* handled; nothing for the loop: back into the guest */
 #define RISCV_EXIT_LOOP    1 /* handled; the loop's pre-entry checks have work */
 #define RISCV_EXIT_LEAVE   2 /* handled; the scheduler must act (arch_vcpu_enter returns true) */
+#define RISCV_EXIT_FULL    3 /* riscv_exit_gpf only: not handled, needs the whole ctx */
+
+/* scause of an ecall from VS-mode (EXC_ECALL_VS): trap.S takes the SBI path on it. */
+#define ASM_EXC_ECALL_VS 10
+/* Load (21) and store (23) guest page faults: the only causes c with (c | 2) == 23. */
+#define ASM_EXC_GPF_LS 23
 
 /* struct riscv_trap_frame (arch/riscv/trap.h): x1..x31, sepc, sstatus, scause, stval */
 #define TF_X(n)    ((n)*8)

@@ -144,7 +144,7 @@ static bool exit_guest_page_fault(struct vcpu *v)
 	if (gdb_vm_attached(v->vm) && riscv_gdb_watch_fault(v, &leave))
 		return leave || v->state != VCPU_RUNNING;
 	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
-	riscv_handle_guest_page_fault(v);
+	riscv_handle_guest_page_fault(v, NULL);
 	return v->state != VCPU_RUNNING;
 }
 

@@ -35,7 +35,7 @@ static void access_fault(struct vcpu *v, bool is_store)
 	riscv_inject_exception(v, is_store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, v->arch.ctx.stval);
 }
 
-void riscv_handle_guest_page_fault(struct vcpu *v)
+void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *decoded)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	bool is_store = ctx->scause == EXC_STORE_GUEST_PF;
@@ -50,12 +50,18 @@ void riscv_handle_guest_page_fault(struct vcpu *v)
 		vm_request(v->vm, VM_ACTION_CRASH, "out of memory mapping guest RAM: stopping VM");
 		return;
 	}
+	/* Decoded from htinst by the caller (riscv_exit_gpf), or here. */
+	const struct mmio_access *a = &acc;
 	ret = -FV_EINVAL;
-	/* An ordinary load/store decodes inline; anything else takes the full decoder. */
-	if (insn_decode_transformed_fast(ctx->htinst, &acc))
+	if (decoded) {
+		a = decoded;
 		ret = INSN_DECODE_MMIO;
-	else if (ctx->htinst)
+	} else if (insn_decode_transformed_fast(ctx->htinst, &acc)) {
+		/* An ordinary load/store decodes inline; anything else takes the full decoder. */
+		ret = INSN_DECODE_MMIO;
+	} else if (ctx->htinst) {
 		ret = insn_decode_transformed(ctx->htinst, &acc);
+	}
 	if (ret == -FV_EINVAL) {
 		uint32_t insn;
 		if (!riscv_guest_fetch_insn(ctx->sepc, &insn)) {
@@ -68,30 +74,30 @@ void riscv_handle_guest_page_fault(struct vcpu *v)
 	 * Implicit accesses of the guest's page-table walk (pseudoinstructions)
 	 * and accesses we cannot emulate (FP, AMO to MMIO) fault the guest.
 	 */
-	if (ret != INSN_DECODE_MMIO || acc.is_store != is_store) {
+	if (ret != INSN_DECODE_MMIO || a->is_store != is_store) {
 		access_fault(v, is_store);
 		return;
 	}
 	/* Devices take naturally aligned accesses only. */
-	if (gpa & (acc.width - 1U)) {
+	if (gpa & (a->width - 1U)) {
 		access_fault(v, is_store);
 		return;
 	}
 	uint64_t val = 0;
 	if (is_store) {
-		val = acc.reg ? ctx->x[acc.reg] : 0;
-		if (acc.width < 8)
-			val &= (1ULL << (acc.width * 8U)) - 1;
+		val = a->reg ? ctx->x[a->reg] : 0;
+		if (a->width < 8)
+			val &= (1ULL << (a->width * 8U)) - 1;
 	}
 	/* Only the device access is timed: decoding is part of the exit (TEV_EXIT before it). */
 	uint64_t t0 = TRACE_ON(TRACE_C_MMIO) ? arch_time_ticks() : 0;
-	ret = mmio_bus_access(&v->vm->mmio, v, gpa, acc.width, is_store, &val);
-	TRACE(TEV_MMIO, v->vm->id, v->id, gpa, t0, acc.width | (is_store ? 0x100u : 0u));
+	ret = mmio_bus_access(&v->vm->mmio, v, gpa, a->width, is_store, &val);
+	TRACE(TEV_MMIO, v->vm->id, v->id, gpa, t0, a->width | (is_store ? 0x100u : 0u));
 	if (ret) {
 		access_fault(v, is_store);
 		return;
 	}
-	if (!is_store && acc.reg)
-		ctx->x[acc.reg] = insn_mmio_extend(val, &acc);
-	ctx->sepc += acc.insn_len;
+	if (!is_store && a->reg)
+		ctx->x[a->reg] = insn_mmio_extend(val, a);
+	ctx->sepc += a->insn_len;
 }

@@ -71,6 +71,25 @@ long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
  * riscv_vcpu_enter() caller, sscratch = 0); returns RISCV_EXIT_*.
  */
 long riscv_exit_fast(struct riscv_guest_ctx *ctx);
+/*
+ * Handle an SBI call (scause = ecall from VS) with a partial ctx (trap.S,
+ * same stack and sscratch as riscv_exit_fast): ctx holds ra, sp, gp, tp,
+ * t0-t6, a0-a7, sepc, sstatus, hstatus and scause; the guest's s0-s11 are
+ * still in their registers and the other fields are stale. It reads and
+ * writes only those saved fields (SBI handlers touch a0-a7, sepc and
+ * sstatus.SPP), and returns RISCV_EXIT_*; on anything but REENTER trap.S
+ * completes ctx before the vCPU loop sees it.
+ */
+long riscv_exit_ecall(struct riscv_guest_ctx *ctx);
+/*
+ * Handle a guest load/store page fault on the same partial ctx as
+ * riscv_exit_ecall, plus stval, htval and htinst: when the access decodes
+ * from htinst and its register is one trap.S saved (not s0-s11), and no
+ * debugger watches the VM; returns RISCV_EXIT_*. Otherwise it does nothing
+ * at all and returns RISCV_EXIT_FULL: trap.S completes ctx and calls
+ * riscv_exit_fast.
+ */
+long riscv_exit_gpf(struct riscv_guest_ctx *ctx);
 void riscv_fp_save(struct riscv_fp_state *fp);
 void riscv_fp_restore(const struct riscv_fp_state *fp);
 long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);
@@ -88,8 +107,13 @@ void riscv_secondary_entry(void);
 
 /* Exit handling (exit.c). Returns true when the core must take over. */
 bool riscv_handle_exit(struct vcpu *vcpu);
-/* Guest page fault on MMIO (mmio_emul.c). */
-void riscv_handle_guest_page_fault(struct vcpu *vcpu);
+/*
+ * Guest page fault on MMIO (mmio_emul.c). Emulate the guest load/store page fault just saved in
+ * vcpu's ctx (MMIO, first touch of RAM, or a fault injected into the guest). decoded: the access
+ * already decoded from htinst by the caller, or NULL to decode here.
+ */
+struct mmio_access;
+void riscv_handle_guest_page_fault(struct vcpu *vcpu, const struct mmio_access *decoded);
 /* Guest SBI call (sbi/dispatch.c). */
 void riscv_sbi_ecall(struct vcpu *vcpu);
 /* Inject a synchronous exception into VS-mode. */

@@ -102,30 +102,10 @@ riscv_hyp_trap_entry:
 	addi	sp, sp, TF_SIZE
 	sret
 
-/*
- * Guest exit: t6 = guest ctx, sscratch = guest t6. Save the guest GPRs and
- * the exit CSRs and let riscv_exit_fast() handle the exit; then either
- * enter the guest again or restore the hypervisor's callee-saved registers
- * and return from riscv_vcpu_enter() as if it were an ordinary call.
- */
-guest_exit:
-	sd	x1, GCTX_X(1)(t6)
-	sd	x2, GCTX_X(2)(t6)
-	sd	x3, GCTX_X(3)(t6)
-	sd	x4, GCTX_X(4)(t6)
-	sd	x5, GCTX_X(5)(t6)
-	sd	x6, GCTX_X(6)(t6)
-	sd	x7, GCTX_X(7)(t6)
+/* The guest's callee-saved registers s0-s11, still live, into ctx (at t6). */
+.macro SAVE_GUEST_SREGS
 	sd	x8, GCTX_X(8)(t6)
 	sd	x9, GCTX_X(9)(t6)
-	sd	x10, GCTX_X(10)(t6)
-	sd	x11, GCTX_X(11)(t6)
-	sd	x12, GCTX_X(12)(t6)
-	sd	x13, GCTX_X(13)(t6)
-	sd	x14, GCTX_X(14)(t6)
-	sd	x15, GCTX_X(15)(t6)
-	sd	x16, GCTX_X(16)(t6)
-	sd	x17, GCTX_X(17)(t6)
 	sd	x18, GCTX_X(18)(t6)
 	sd	x19, GCTX_X(19)(t6)
 	sd	x20, GCTX_X(20)(t6)
@@ -136,6 +116,37 @@ guest_exit:
 	sd	x25, GCTX_X(25)(t6)
 	sd	x26, GCTX_X(26)(t6)
 	sd	x27, GCTX_X(27)(t6)
+.endm
+
+/*
+ * Guest exit: t6 = guest ctx, sscratch = guest t6.
+ *
+ * First only what any C call clobbers or the host needs is saved: ra, sp,
+ * gp, tp, t0-t6, a0-a7 and sepc, sstatus, hstatus, scause. The guest's
+ * callee-saved registers (s0-s11) stay live: a C function preserves them.
+ * Two exits are handled on this partial save (their contracts in riscv.h):
+ * SBI calls (riscv_exit_ecall: a0-a7, sepc, sstatus) and load/store guest
+ * page faults through another register than s0-s11 (riscv_exit_gpf, MMIO);
+ * they re-enter the guest restoring just that half. Every other exit, and
+ * one of those that leaves for the vCPU loop, first completes ctx: outside
+ * those two functions ctx always holds the whole guest state.
+ */
+guest_exit:
+	sd	x1, GCTX_X(1)(t6)
+	sd	x2, GCTX_X(2)(t6)
+	sd	x3, GCTX_X(3)(t6)
+	sd	x4, GCTX_X(4)(t6)
+	sd	x5, GCTX_X(5)(t6)
+	sd	x6, GCTX_X(6)(t6)
+	sd	x7, GCTX_X(7)(t6)
+	sd	x10, GCTX_X(10)(t6)
+	sd	x11, GCTX_X(11)(t6)
+	sd	x12, GCTX_X(12)(t6)
+	sd	x13, GCTX_X(13)(t6)
+	sd	x14, GCTX_X(14)(t6)
+	sd	x15, GCTX_X(15)(t6)
+	sd	x16, GCTX_X(16)(t6)
+	sd	x17, GCTX_X(17)(t6)
 	sd	x28, GCTX_X(28)(t6)
 	sd	x29, GCTX_X(29)(t6)
 	sd	x30, GCTX_X(30)(t6)
@@ -149,30 +160,112 @@ guest_exit:
 	sd	t0, GCTX_HSTATUS(t6)
 	csrr	t0, scause
 	sd	t0, GCTX_SCAUSE(t6)
-	csrr	t0, stval
-	sd	t0, GCTX_STVAL(t6)
-	csrr	t0, htval
-	sd	t0, GCTX_HTVAL(t6)
-	csrr	t0, htinst
-	sd	t0, GCTX_HTINST(t6)
-
 	/*
-	 * Handle the exit in C right here, on the stack of riscv_vcpu_enter's
-	 * caller (its frame lies above the saved sp). Every guest register is
-	 * in ctx, so the callee-saved ones are free: s1 keeps ctx across the
-	 * call. Most exits (SBI calls, MMIO) then go straight back into the
-	 * guest without restoring and re-saving the host's callee-saved
-	 * registers or passing through the vCPU loop (docs/performance.md).
+	 * The host stack is that of riscv_vcpu_enter's caller (its frame lies
+	 * above the saved sp); on the partial paths ctx is kept in a stack
+	 * slot since no register survives the call that is not the guest's.
 	 */
 	ld	sp, GCTX_HOST_SP(t6)
 	ld	gp, GCTX_HOST_GP(t6)
 	ld	tp, GCTX_HOST_TP(t6)
+	li	t1, ASM_EXC_ECALL_VS
+	bne	t0, t1, not_ecall
+
+	/* SBI call. */
+	addi	sp, sp, -16
+	sd	t6, 0(sp)
+	mv	a0, t6
+	call	riscv_exit_ecall
+	ld	t6, 0(sp)
+	addi	sp, sp, 16
+	bnez	a0, ecall_leave		/* RISCV_EXIT_REENTER == 0 */
+
+partial_reenter:
+	/* Back into the guest: s0-s11 were never touched. */
+	ld	t0, GCTX_SEPC(t6)
+	csrw	sepc, t0
+	ld	t0, GCTX_SSTATUS(t6)
+	csrw	sstatus, t0
+	/* A guarded guest access in C that faulted rewrote hstatus.SPV: restore it. */
+	ld	t0, GCTX_HSTATUS(t6)
+	csrw	hstatus, t0
+	csrw	sscratch, t6
+	ld	x1, GCTX_X(1)(t6)
+	ld	x2, GCTX_X(2)(t6)
+	ld	x3, GCTX_X(3)(t6)
+	ld	x4, GCTX_X(4)(t6)
+	ld	x5, GCTX_X(5)(t6)
+	ld	x6, GCTX_X(6)(t6)
+	ld	x7, GCTX_X(7)(t6)
+	ld	x10, GCTX_X(10)(t6)
+	ld	x11, GCTX_X(11)(t6)
+	ld	x12, GCTX_X(12)(t6)
+	ld	x13, GCTX_X(13)(t6)
+	ld	x14, GCTX_X(14)(t6)
+	ld	x15, GCTX_X(15)(t6)
+	ld	x16, GCTX_X(16)(t6)
+	ld	x17, GCTX_X(17)(t6)
+	ld	x28, GCTX_X(28)(t6)
+	ld	x29, GCTX_X(29)(t6)
+	ld	x30, GCTX_X(30)(t6)
+	ld	x31, GCTX_X(31)(t6)
+	sret
+
+ecall_leave:
+	/*
+	 * The vCPU loop (or the scheduler) needs the whole guest state: the
+	 * guest's s0-s11 are still live here. An ecall leaves stval, htval
+	 * and htinst zero (RISC-V priv spec: no other value is defined for
+	 * it), so they are written as such rather than read before the call.
+	 */
+	SAVE_GUEST_SREGS
+	sd	zero, GCTX_STVAL(t6)
+	sd	zero, GCTX_HTVAL(t6)
+	sd	zero, GCTX_HTINST(t6)
+	j	exit_to_loop
+
+not_ecall:
+	csrr	t2, stval
+	sd	t2, GCTX_STVAL(t6)
+	csrr	t2, htval
+	sd	t2, GCTX_HTVAL(t6)
+	csrr	t2, htinst
+	sd	t2, GCTX_HTINST(t6)
+	ori	t0, t0, 2
+	li	t1, ASM_EXC_GPF_LS
+	bne	t0, t1, exit_full
+
+	/* Load or store guest page fault: MMIO, or RAM touched the first time. */
+	addi	sp, sp, -16
+	sd	t6, 0(sp)
+	mv	a0, t6
+	call	riscv_exit_gpf
+	ld	t6, 0(sp)
+	addi	sp, sp, 16
+	beqz	a0, partial_reenter
+	SAVE_GUEST_SREGS
+	li	t0, RISCV_EXIT_FULL
+	bne	a0, t0, exit_to_loop
+	/* Not handled (riscv_exit_gpf changed nothing): the general path, ctx now whole. */
+	j	exit_full_call
+
+exit_full:
+	SAVE_GUEST_SREGS
+exit_full_call:
+	/*
+	 * Handle the exit in C right here, on the host stack. Every guest
+	 * register is in ctx, so the callee-saved ones are free: s1 keeps ctx
+	 * across the call. Most exits then go straight back into the guest
+	 * without restoring and re-saving the host's callee-saved registers or
+	 * passing through the vCPU loop (docs/performance.md).
+	 */
 	mv	s1, t6
 	mv	a0, t6
 	call	riscv_exit_fast
 	mv	t6, s1
 	beqz	a0, reenter_guest	/* RISCV_EXIT_REENTER == 0 */
 
+exit_to_loop:
 	/* Back to the vCPU loop: riscv_vcpu_enter returns a0 to its caller. */
 	ld	ra, GCTX_HOST_RA(t6)
 	ld	s0, GCTX_HOST_S(0)(t6)

@@ -6,6 +6,7 @@
  */
 #include "arch/riscv/asm_offsets.h"
 #include "arch/riscv/csr.h"
+#include "arch/riscv/exit_fast.h"
 #include "arch/riscv/riscv.h"
 #include "core/arch.h"
 #include "core/console.h"
@@ -249,30 +250,6 @@ void riscv_hsm_resume(struct vcpu *v, struct sbi_result *r)
 		r->no_return = true;
 }
 
-/* Move hypervisor-raised interrupt lines into hvip before entry (inlined in both entry paths). */
-static inline __attribute__((always_inline)) void apply_virqs(struct vcpu *v)
-{
-	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE);
-	uint64_t hvip = csr_read(hvip);
-	/*
-	 * Only VSSIP in hvip belongs to the guest (it clears it through sip).
-	 * A read of hvip may also show the Sstc comparator's VSTIP; writing
-	 * that back would latch a timer interrupt the guest cannot clear.
-	 */
-	uint64_t want = hvip & MIP_VSSIP;
-	if (virq & VIRQ_SOFT) {
-		/* Edge: once in hvip the guest owns it (it clears sip.SSIP). */
-		want |= MIP_VSSIP;
-		__atomic_fetch_and(&v->virq_pending, ~(uint32_t)VIRQ_SOFT, __ATOMIC_ACQ_REL);
-	}
-	if ((virq & VIRQ_TIMER) && !riscv_feat.sstc)
-		want |= MIP_VSTIP;
-	if (virq & VIRQ_EXT)
-		want |= MIP_VSEIP;
-	if (want != (hvip & VS_IRQ_MASK))
-		csr_write(hvip, want);
-}
-
 /* instret at the hypervisor's first instruction (boot.S); in .data, set before BSS is cleared. */
 uint64_t riscv_boot_instret __attribute__((section(".data")));
 static bool first_entry_reported;
@@ -308,7 +285,7 @@ void arch_vcpu_fence(struct vcpu *v, uint32_t reqs)
 bool arch_vcpu_enter(struct vcpu *v)
 {
 	sbi_sse_deliver(v);
-	apply_virqs(v);
+	riscv_apply_virqs(v);
 	/*
 	 * Release: sbi_rfence's wait reads in_guest only to bound itself
 	 * (a vCPU entering with a fence still posted takes the kick IPI
@@ -317,41 +294,6 @@ bool arch_vcpu_enter(struct vcpu *v)
 	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
 	/* Exits are handled inside (riscv_exit_fast) until one needs core's loop. */
 	return riscv_vcpu_enter(&v->arch.ctx) == RISCV_EXIT_LEAVE;
-}
-
-long riscv_exit_fast(struct riscv_guest_ctx *ctx)
-{
-	struct vcpu *v = (struct vcpu *)(void *)((char *)ctx - offsetof(struct vcpu, arch.ctx));
-	/* cpu_this() without the call: trap.S just loaded tp from ctx (the host's per-CPU pointer).
-	 */
-	struct cpu *c;
-	__asm__("mv %0, tp" : "=r"(c));
-	/* Relaxed: only sbi_rfence's wait reads it, as a bound (see arch_vcpu_enter). */
-	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
-	STAT_INC(v->stats.exits);
-	STAT_INC(c->stats.guest_exits);
-	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
-	if (ctx->scause == EXC_ECALL_VS) {
-		/* The most frequent exit, without the table dispatch (exit.c: exit_ecall). */
-		STAT_INC(v->stats.by_kind[EXIT_HCALL]);
-		riscv_sbi_ecall(v);
-		if (v->state != VCPU_RUNNING)
-			return RISCV_EXIT_LEAVE;
-	} else if (riscv_handle_exit(v)) {
-		return RISCV_EXIT_LEAVE;
-	}
-	/*
-	 * Re-enter from here only when core's loop (vcpu_run) would find nothing
-	 * to do: the same checks, then the same last steps as arch_vcpu_enter.
-	 * A request seen here is re-read with acquire by the loop; one posted
-	 * just after is followed by its kick IPI, which exits again.
-	 */
-	if (!vcpu_may_reenter(v, c->need_resched))
-		return RISCV_EXIT_LOOP;
-	sbi_sse_deliver(v);
-	apply_virqs(v);
-	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
-	return RISCV_EXIT_REENTER;
 }
 
 void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len)

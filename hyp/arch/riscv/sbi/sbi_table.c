@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The SBI extensions guests get, and the ecall entry from the exit handler. */
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi/sbi_call.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
 #include "core/stat.h"
@@ -28,27 +29,5 @@ struct sbi_ext_index sbi_guest_index = {sbi_guest_exts, ARRAY_SIZE(sbi_guest_ext
 
 void riscv_sbi_ecall(struct vcpu *v)
 {
-	struct riscv_guest_ctx *ctx = &v->arch.ctx;
-	/*
-	 * a0..a5 are passed in place, not copied (a dozen instructions per
-	 * call): handlers read their arguments before anything rewrites the
-	 * vCPU's registers (struct sbi_ext, handler contract).
-	 */
-	_Static_assert(sizeof(unsigned long) == sizeof(ctx->x[0]), "a0..a5 read as unsigned long");
-	const unsigned long *args = (const unsigned long *)&ctx->x[10];
-	struct sbi_result r;
-	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
-	uint64_t eid = ctx->x[17], fid = ctx->x[16];
-	int ext = sbi_dispatch_indexed(&sbi_guest_index, v, eid, fid, args, &r);
-	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
-	STAT_INC(v->arch.sbi_calls[ext >= 0 && ext < RISCV_SBI_STAT_SLOTS - 1
-	                               ? ext
-	                               : RISCV_SBI_STAT_SLOTS - 1]);
-	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
-	TRACE(TEV_HCALL, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
-	if (r.no_return)
-		return;
-	ctx->x[10] = (uint64_t)r.error;
-	ctx->x[11] = (uint64_t)r.value;
-	ctx->sepc += 4;
+	sbi_call_run(v);
 }

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest exits handled from trap.S without the vCPU loop (docs/performance.md,
+ * issue #15): riscv_exit_ecall() for SBI calls and riscv_exit_gpf() for
+ * MMIO accesses through caller-saved registers, on a partial register save,
+ * and riscv_exit_fast() for every other exit, on the full one. Both
+ * re-enter the guest directly when core's loop (vcpu_run) would find nothing
+ * to do, and otherwise return to it.
+ */
+#include "arch/riscv/asm_offsets.h"
+#include "arch/riscv/csr.h"
+#include "arch/riscv/exit_fast.h"
+#include "arch/riscv/insn_decode.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi/sbi_call.h"
+#include "core/gdb.h"
+#include "core/percpu.h"
+#include "core/stat.h"
+#include "core/trace.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+/* The vCPU whose ctx trap.S hands over. */
+static inline __attribute__((always_inline)) struct vcpu *exit_vcpu(struct riscv_guest_ctx *ctx)
+{
+	return (struct vcpu *)(void *)((char *)ctx - offsetof(struct vcpu, arch.ctx));
+}
+
+/* cpu_this() without the call: trap.S just loaded tp from ctx (the host's per-CPU pointer). */
+static inline __attribute__((always_inline)) struct cpu *exit_cpu(void)
+{
+	struct cpu *c;
+	__asm__("mv %0, tp" : "=r"(c));
+	return c;
+}
+
+/*
+ * The exit is handled: re-enter from trap.S only when core's loop (vcpu_run)
+ * would find nothing to do (the same checks, then the same last steps
+ * before its entry).
+ */
+static inline __attribute__((always_inline)) long exit_reenter(struct vcpu *v)
+{
+	/* The same test as core's loop (vcpu.h); a request missed here is followed by its kick. */
+	if (!vcpu_may_reenter(v, exit_cpu()->need_resched))
+		return RISCV_EXIT_LOOP;
+	/*
+	 * sbi_sse_deliver() begins with these two loads and returns when both
+	 * are clear; testing them here saves its call on nearly every exit.
+	 */
+	if ((__atomic_load_n(&v->arch.sse.local_pending, __ATOMIC_RELAXED) & 1) ||
+	    __atomic_load_n(&v->vm->arch.sse.pending, __ATOMIC_RELAXED))
+		sbi_sse_deliver(v);
+	riscv_apply_virqs(v);
+	/*
+	 * Relaxed as at the exit: sbi_rfence's wait reads in_guest only to
+	 * bound itself (arch_vcpu_enter), no order with other stores is relied on.
+	 */
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELAXED);
+	return RISCV_EXIT_REENTER;
+}
+
+long riscv_exit_fast(struct riscv_guest_ctx *ctx)
+{
+	struct vcpu *v = exit_vcpu(ctx);
+	struct cpu *c = exit_cpu();
+	/* Relaxed: only sbi_rfence's wait reads it, as a bound (see arch_vcpu_enter). */
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	STAT_INC(v->stats.exits);
+	STAT_INC(c->stats.guest_exits);
+	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
+	/* SBI calls come through riscv_exit_ecall; exit.c's table still serves them (exit_ecall).
+	 */
+	if (riscv_handle_exit(v))
+		return RISCV_EXIT_LEAVE;
+	return exit_reenter(v);
+}
+
+long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
+{
+	struct vcpu *v = exit_vcpu(ctx);
+	struct cpu *c = exit_cpu();
+	/*
+	 * Cleared on every SBI call: two vCPUs fencing each other (sbi_rfence)
+	 * each wait only for a target in the guest.
+	 */
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	STAT_INC(v->stats.exits);
+	STAT_INC(c->stats.guest_exits);
+	STAT_INC(v->stats.by_kind[EXIT_HCALL]);
+	/* An ecall's stval is zero (trap.S does not save it on this path). */
+	TRACE(TEV_EXIT, v->vm->id, v->id, EXC_ECALL_VS, ctx->sepc, 0u);
+	sbi_call_run(v);
+	if (v->state != VCPU_RUNNING)
+		return RISCV_EXIT_LEAVE;
+	return exit_reenter(v);
+}
+
+/* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */
+#define EXIT_CALLEE_SAVED_REGS 0x0ffc0300u
+
+long riscv_exit_gpf(struct riscv_guest_ctx *ctx)
+{
+	struct vcpu *v = exit_vcpu(ctx);
+	struct mmio_access acc;
+	/*
+	 * Decided before any side effect, so that RISCV_EXIT_FULL leaves the
+	 * exit untouched for riscv_exit_fast. A debugger's watchpoints
+	 * (exit.c: exit_guest_page_fault) may need any register.
+	 */
+	if (!insn_decode_transformed_fast(ctx->htinst, &acc) ||
+	    ((EXIT_CALLEE_SAVED_REGS >> acc.reg) & 1) || gdb_vm_attached(v->vm))
+		return RISCV_EXIT_FULL;
+	struct cpu *c = exit_cpu();
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	STAT_INC(v->stats.exits);
+	STAT_INC(c->stats.guest_exits);
+	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
+	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
+	riscv_handle_guest_page_fault(v, &acc);
+	if (v->state != VCPU_RUNNING)
+		return RISCV_EXIT_LEAVE;
+	return exit_reenter(v);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_ARCH_RISCV_SBI_SBI_CALL_H
+#define FV_ARCH_RISCV_SBI_SBI_CALL_H
+
+/*
+ * One SBI call of a vCPU, inline: the body of riscv_sbi_ecall (sbi_table.c)
+ * and of the SBI exit path (exit_fast.c), where a call frame less is a
+ * tenth of the round trip (docs/performance.md, issue #15).
+ */
+#include "arch/riscv/sbi/sbi_ext.h"
+#include "core/stat.h"
+#include "core/trace.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+/*
+ * Dispatch the SBI call in v's a0-a7 and write a0/a1 and sepc + 4 back,
+ * unless the handler reported no_return. Reads and writes only a0-a7,
+ * sepc and sstatus of v->arch.ctx (through the handlers), never s0-s11:
+ * riscv_exit_ecall relies on it. Caller: the vCPU's CPU after its exit.
+ */
+static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v)
+{
+	struct riscv_guest_ctx *ctx = &v->arch.ctx;
+	/*
+	 * a0..a5 are passed in place, not copied (a dozen instructions per
+	 * call): handlers read their arguments before anything rewrites the
+	 * vCPU's registers (struct sbi_ext, handler contract).
+	 */
+	_Static_assert(sizeof(unsigned long) == sizeof(ctx->x[0]), "a0..a5 read as unsigned long");
+	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
+	uint64_t eid = ctx->x[17], fid = ctx->x[16];
+	struct sbi_result r = {SBI_SUCCESS, 0, false};
+	/*
+	 * The row straight from its hash slot when the slot holds it alone
+	 * (every single-EID row does, sbi_index_build): its number is then the
+	 * slot's value - 1 without pointer arithmetic. Anything else takes
+	 * sbi_index_find's full path, which gives the same answers.
+	 */
+	const struct sbi_ext_index *ix = &sbi_guest_index;
+	uint8_t s = ix->slot[sbi_index_slot(eid)];
+	unsigned row;
+	if (s != 0 && s != SBI_INDEX_SHARED && ix->table[s - 1].eid_start == eid) {
+		row = s - 1u;
+	} else {
+		const struct sbi_ext *e = sbi_index_find(ix, eid);
+		row = e ? (unsigned)(e - ix->table) : ~0u;
+	}
+	if (row != ~0u && ix->table[row].handler) {
+		ix->table[row].handler(v, fid, (const unsigned long *)&ctx->x[10], &r);
+	} else {
+		r.error = SBI_ERR_NOT_SUPPORTED;
+		row = ~0u;
+	}
+	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
+	STAT_INC(
+	    v->arch.sbi_calls[row < RISCV_SBI_STAT_SLOTS - 1 ? row : RISCV_SBI_STAT_SLOTS - 1]);
+	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
+	TRACE(TEV_HCALL, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
+	if (r.no_return)
+		return;
+	ctx->x[10] = (uint64_t)r.error;
+	ctx->x[11] = (uint64_t)r.value;
+	ctx->sepc += 4;
+}
+
+#endif
