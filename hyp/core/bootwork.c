@@ -20,9 +20,9 @@ static const struct {
     {BOOTWORK_CTL, ctl_service},
 };
 
-static unsigned pending;       /* requested bits (atomic) */
-static int boot_cpu = -1;      /* set once by bootwork_init */
-static bool deferred;          /* boot CPU only: the requeue timer is armed */
+static unsigned pending;  /* requested bits (atomic) */
+static int boot_cpu = -1; /* set once by bootwork_init */
+static bool deferred;     /* boot CPU only: the requeue timer is armed */
 static struct timer_event requeue_timer;
 static struct bootwork_stats st; /* requests: atomic; runs, requeues: boot CPU */
 

@@ -778,9 +778,12 @@ void ctl_input(const uint8_t *buf, size_t len)
 	st.bytes_in += k;
 	st.input_dropped += len - k;
 	spin_unlock(&in_lock);
+}
+
+void ctl_input_done(void)
+{
 	/* Answered on the boot CPU right away (bootwork.h), not at the next console tick. */
-	if (k)
-		bootwork_request(BOOTWORK_CTL);
+	bootwork_request(BOOTWORK_CTL);
 }
 
 /* Console tick: decode what the service VM sent and answer it. */
@@ -981,14 +984,16 @@ void ctl_describe(void (*line)(const char *text))
 	            (unsigned long)st.responses_dropped, (unsigned long)st.input_dropped,
 	            (unsigned long)st.echoes);
 	line(buf);
-	fv_snprintf(buf, sizeof(buf),
-	            "  frames answered on notify: %lu in %lu rounds (%lu requeued); by the tick: %lu",
-	            (unsigned long)st.fast_frames, (unsigned long)st.fast_rounds,
-	            (unsigned long)st.fast_requeues, (unsigned long)st.tick_frames);
+	fv_snprintf(
+	    buf, sizeof(buf),
+	    "  frames answered on notify: %lu in %lu rounds (%lu requeued); by the tick: %lu",
+	    (unsigned long)st.fast_frames, (unsigned long)st.fast_rounds,
+	    (unsigned long)st.fast_requeues, (unsigned long)st.tick_frames);
 	line(buf);
 	struct bootwork_stats bw;
 	bootwork_get_stats(&bw);
-	fv_snprintf(buf, sizeof(buf), "  boot-CPU work: %lu requests (IPIs), %lu rounds, %lu requeued",
+	fv_snprintf(buf, sizeof(buf),
+	            "  boot-CPU work: %lu requests (IPIs), %lu rounds, %lu requeued",
 	            (unsigned long)bw.requests, (unsigned long)bw.runs, (unsigned long)bw.requeues);
 	line(buf);
 	for (unsigned i = 0; i < CTL_STATUS_COUNT; i++) {

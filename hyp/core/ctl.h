@@ -10,8 +10,9 @@
  * into the service VM's receive buffers.
  *
  * Concurrency: the service VM's bytes are only queued where they arrive
- * (ctl_input, control device lock held, the service vCPU's CPU), which then
- * asks the boot CPU to run the dispatcher now (bootwork_request; an IPI).
+ * (ctl_input, control device lock held, the service vCPU's CPU); at the end
+ * of the notification ctl_input_done asks the boot CPU to run the
+ * dispatcher now (bootwork_request; an IPI).
  * Requests are decoded and dispatched only on the boot CPU, in the context
  * that runs the shell and owns the VM table, with no lock held: a bootwork
  * round (ctl_service, at most CTL_NOTIFY_BUDGET bytes, the rest 200 us
@@ -45,6 +46,12 @@ struct vm *ctl_service_vm(void);
  * decoder then resynchronises and answers with errors.
  */
 void ctl_input(const uint8_t *buf, size_t len);
+/*
+ * The service VM's notification has been handed over in full (control
+ * device lock held): ask the boot CPU to answer it now
+ * (bootwork_request, one IPI per notification rather than per chunk).
+ */
+void ctl_input_done(void);
 /*
  * The control device was reset (VM stop/boot): queued input and output are
  * dropped now; the session (partial frame, negotiation, console

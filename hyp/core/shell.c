@@ -350,8 +350,7 @@ static void cmd_console(int argc, char **argv)
 	conmux_get_input_stats(&in);
 	pr_info("console input: %s; %lu UART interrupts, %lu bytes by interrupt, %lu by poll",
 	        in.irq_mode ? "on the UART interrupt" : "polled every 10 ms",
-	        (unsigned long)in.irqs, (unsigned long)in.irq_bytes,
-	        (unsigned long)in.poll_bytes);
+	        (unsigned long)in.irqs, (unsigned long)in.irq_bytes, (unsigned long)in.poll_bytes);
 }
 
 static void cmd_ctl(int argc, char **argv)

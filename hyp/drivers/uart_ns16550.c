@@ -2,15 +2,15 @@
 /* Physical ns16550a console: polled TX; RX polled or on its receive interrupt. */
 #include "drivers/uart_ns16550.h"
 
-#define REG_THR  0
-#define REG_RBR  0
-#define REG_IER  1
-#define REG_MCR  4
-#define REG_LSR  5
+#define REG_THR   0
+#define REG_RBR   0
+#define REG_IER   1
+#define REG_MCR   4
+#define REG_LSR   5
 #define IER_ERBFI 0x01 /* received data available (and character timeout) */
 #define MCR_OUT2  0x08 /* gates the interrupt line on PC-style boards */
-#define LSR_DR   0x01
-#define LSR_THRE 0x20
+#define LSR_DR    0x01
+#define LSR_THRE  0x20
 
 static uint8_t reg_read(const struct uart_ns16550 *u, unsigned reg)
 {
