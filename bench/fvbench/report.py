@@ -132,6 +132,20 @@ def _mgmt_section(res):
     return out
 
 
+def _console_section(res):
+    """Console input latency (bench/fvbench/console.py): native vs Ferrovisor, median and p95."""
+    f = res["figures"].get("console_input_latency")
+    if not f or "native" not in f or "ferrovisor" not in f:
+        return []
+    n, v = f["native"], f["ferrovisor"]
+    return ["## Console input (byte typed -> guest's answer, wall-clock)", "",
+            "| Figure | Unit | Native | p95 | Ferrovisor | p95 | runs | n |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            f"| {f['title']} (`console_input_latency`) | {f['unit']} | {mmm(n)} | "
+            f"{fmt(n.get('p95', 0))} | {mmm(v)} | {fmt(v.get('p95', 0))} | {f['runs']} | "
+            f"{n_of(f)} |", ""]
+
+
 def _figs(res, kind):
     return [(k, f) for k, f in res["figures"].items() if f.get("kind") == kind]
 
@@ -216,6 +230,7 @@ def markdown(res):
         out.append("")
     out += _io_section(res)
     out += _mgmt_section(res)
+    out += _console_section(res)
     nm = [(k, f) for k, f in res["figures"].items() if f.get("kind") == NOT_MEASURED]
     if nm:
         out += ["## Not measured", ""]

@@ -30,5 +30,7 @@ void ct_pump(uint64_t ms);
 
 /* The profiler ops PROF_START/STOP/READ (prof.c). */
 void suite_prof(void);
+/* Answers on notification, CTL_STATS' counters, a garbage flood (fast.c). */
+void suite_fast(void);
 
 #endif

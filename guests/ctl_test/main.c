@@ -704,5 +704,6 @@ void guest_main(unsigned long hartid, unsigned long dtb)
 	suite_manage();
 	suite_hostile();
 	suite_dynamic(dtb);
+	suite_fast();
 	test_finish();
 }

@@ -154,6 +154,14 @@ void console_raw_puts(const char *s)
 	out_s(s);
 }
 
+int console_rx_irq_enable(void)
+{
+	if (!cons_has_drv || !cons_drv.rx_irq)
+		return -FV_ENOTSUP;
+	cons_drv.rx_irq(cons_drv.ctx, true);
+	return 0;
+}
+
 int console_getc(void)
 {
 	if (!cons_has_drv || !cons_drv.getc)

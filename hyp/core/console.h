@@ -14,8 +14,14 @@ struct console_driver {
 	void (*putc)(void *ctx, char c);
 	int (*getc)(void *ctx); /* -1 when nothing is waiting */
 	void *ctx;
+	void (*rx_irq)(void *ctx, bool on); /* receive interrupt on/off; NULL: polled only */
 };
 
+/*
+ * Enable the physical console's receive interrupt. 0, or -FV_ENOTSUP when the driver has
+ * none (input stays polled). Boot CPU.
+ */
+int console_rx_irq_enable(void);
 /* Install the physical console driver (replaces the early firmware console). */
 void console_set_driver(const struct console_driver *drv);
 /*

@@ -10,6 +10,7 @@
  */
 #include "core/trace.h"
 #include "core/ctl_trace.h"
+#include "core/bootwork.h"
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
@@ -30,6 +31,7 @@
 #define CTL_OUTQ          (64u << 10) /* outbound queue bytes (power of two) */
 #define CTL_INQ           (64u << 10) /* inbound queue bytes (power of two) */
 #define CTL_EVENT_RESERVE (16u << 10) /* events leave this much room for responses */
+#define CTL_NOTIFY_BUDGET (32u << 10) /* inbound bytes decoded per notify-path round */
 
 _Static_assert((CTL_OUTQ & (CTL_OUTQ - 1)) == 0, "CTL_OUTQ must be a power of two");
 _Static_assert((CTL_INQ & (CTL_INQ - 1)) == 0, "CTL_INQ must be a power of two");
@@ -78,6 +80,8 @@ static struct {
 	uint64_t frames, errors, bytes_in, bytes_out, events_dropped, responses_dropped, echoes;
 	uint64_t input_dropped;
 	uint64_t by_status[CTL_STATUS_COUNT];
+	/* Dispatcher rounds and frames: run on request (ctl_service) or by the 10 ms tick. */
+	uint64_t fast_rounds, fast_frames, fast_requeues, tick_frames;
 } st;
 
 /* --- outbound queue ---------------------------------------------------------------------- */
@@ -148,6 +152,8 @@ static void event_locked(uint16_t type, const uint8_t *pl, size_t len)
 	size_t n = ctl_encode(ev_frame, sizeof(ev_frame), &h, pl, len);
 	if (!n || !out_put_locked(ev_frame, n, CTL_EVENT_RESERVE))
 		st.events_dropped++;
+	else
+		bootwork_request(BOOTWORK_CTL); /* pushed to the service VM now, not at the tick */
 }
 
 /* --- helpers ------------------------------------------------------------------------------ */
@@ -598,6 +604,11 @@ static uint32_t op_ctl_stats(const uint8_t *p, uint32_t len, uint32_t *out)
 	ctl_put64(resp + 32, st.events_dropped);
 	for (unsigned i = 0; i < CTL_STATUS_COUNT; i++)
 		ctl_put64(resp + 40 + 8 * i, st.by_status[i]);
+	uint8_t *tail = resp + 40 + 8 * CTL_STATUS_COUNT;
+	ctl_put64(tail, st.fast_frames);
+	ctl_put64(tail + 8, st.fast_rounds);
+	ctl_put64(tail + 16, st.fast_requeues);
+	ctl_put64(tail + 24, st.tick_frames);
 	*out = sizeof(struct ctl_stats);
 	return CTL_OK;
 }
@@ -769,6 +780,12 @@ void ctl_input(const uint8_t *buf, size_t len)
 	spin_unlock(&in_lock);
 }
 
+void ctl_input_done(void)
+{
+	/* Answered on the boot CPU right away (bootwork.h), not at the next console tick. */
+	bootwork_request(BOOTWORK_CTL);
+}
+
 /* Console tick: decode what the service VM sent and answer it. */
 static void receive(const uint8_t *buf, size_t len)
 {
@@ -902,14 +919,18 @@ void ctl_console_output(struct vm *vm, const char *buf, size_t len)
 	spin_unlock(&out_lock);
 }
 
-void ctl_poll(void)
+/*
+ * Dispatcher context (console tick or bootwork round): decode and answer at most @budget
+ * queued input bytes, then push queued output. True if input is left over.
+ */
+static bool poll_budget(uint32_t budget)
 {
 	if (!service)
-		return;
+		return false;
 	if (__atomic_exchange_n(&reset_pending, 0, __ATOMIC_ACQUIRE))
 		session_reset();
-	/* Bounded: at most CTL_INQ bytes per tick. */
-	for (uint32_t budget = CTL_INQ; budget;) {
+	bool more = false;
+	while (budget) {
 		spin_lock(&in_lock);
 		uint32_t n = in_tail - in_head;
 		if (n > sizeof(in_chunk))
@@ -919,6 +940,7 @@ void ctl_poll(void)
 		for (uint32_t i = 0; i < n; i++)
 			in_chunk[i] = inq[(in_head + i) & (CTL_INQ - 1)];
 		in_head += n;
+		more = in_tail != in_head;
 		spin_unlock(&in_lock);
 		if (!n)
 			break;
@@ -928,6 +950,26 @@ void ctl_poll(void)
 	if (__atomic_load_n(&out_tail, __ATOMIC_ACQUIRE) !=
 	    __atomic_load_n(&out_head, __ATOMIC_RELAXED))
 		vm_virtio_control_flush(service);
+	return more;
+}
+
+void ctl_poll(void)
+{
+	uint64_t f = st.frames;
+	/* Bounded: at most CTL_INQ bytes per tick. */
+	poll_budget(CTL_INQ);
+	st.tick_frames += st.frames - f;
+}
+
+bool ctl_service(void)
+{
+	uint64_t f = st.frames;
+	bool more = poll_budget(CTL_NOTIFY_BUDGET);
+	st.fast_rounds++;
+	st.fast_frames += st.frames - f;
+	if (more)
+		st.fast_requeues++;
+	return more;
 }
 
 void ctl_describe(void (*line)(const char *text))
@@ -941,6 +983,18 @@ void ctl_describe(void (*line)(const char *text))
 	            (unsigned long)st.bytes_out, (unsigned long)st.events_dropped,
 	            (unsigned long)st.responses_dropped, (unsigned long)st.input_dropped,
 	            (unsigned long)st.echoes);
+	line(buf);
+	fv_snprintf(
+	    buf, sizeof(buf),
+	    "  frames answered on notify: %lu in %lu rounds (%lu requeued); by the tick: %lu",
+	    (unsigned long)st.fast_frames, (unsigned long)st.fast_rounds,
+	    (unsigned long)st.fast_requeues, (unsigned long)st.tick_frames);
+	line(buf);
+	struct bootwork_stats bw;
+	bootwork_get_stats(&bw);
+	fv_snprintf(buf, sizeof(buf),
+	            "  boot-CPU work: %lu requests (IPIs), %lu rounds, %lu requeued",
+	            (unsigned long)bw.requests, (unsigned long)bw.runs, (unsigned long)bw.requeues);
 	line(buf);
 	for (unsigned i = 0; i < CTL_STATUS_COUNT; i++) {
 		if (!st.by_status[i])

@@ -10,11 +10,16 @@
  * into the service VM's receive buffers.
  *
  * Concurrency: the service VM's bytes are only queued where they arrive
- * (ctl_input, control device lock held, the service vCPU's CPU); requests
- * are decoded and dispatched on the boot CPU's console tick (ctl_poll), the
- * context that runs the shell and owns the VM table, with no lock held, so
- * handlers call the core VM functions exactly as the shell does. The
- * dispatcher state belongs to that context alone. The inbound queue
+ * (ctl_input, control device lock held, the service vCPU's CPU); at the end
+ * of the notification ctl_input_done asks the boot CPU to run the
+ * dispatcher now (bootwork_request; an IPI).
+ * Requests are decoded and dispatched only on the boot CPU, in the context
+ * that runs the shell and owns the VM table, with no lock held: a bootwork
+ * round (ctl_service, at most CTL_NOTIFY_BUDGET bytes, the rest 200 us
+ * later) or the 10 ms console tick (ctl_poll, the fallback), never both at
+ * once (the boot CPU runs one at a time, interrupts masked). Handlers call
+ * the core VM functions exactly as the shell does. The dispatcher state
+ * belongs to that context alone. The inbound queue
  * (in_lock) and the outbound queue (out_lock) have leaf locks: any CPU may
  * append events (VM state changes, console output) while holding its own
  * VM's locks; only the control device's owner consumes outbound bytes
@@ -41,6 +46,12 @@ struct vm *ctl_service_vm(void);
  * decoder then resynchronises and answers with errors.
  */
 void ctl_input(const uint8_t *buf, size_t len);
+/*
+ * The service VM's notification has been handed over in full (control
+ * device lock held): ask the boot CPU to answer it now
+ * (bootwork_request, one IPI per notification rather than per chunk).
+ */
+void ctl_input_done(void);
 /*
  * The control device was reset (VM stop/boot): queued input and output are
  * dropped now; the session (partial frame, negotiation, console
@@ -71,6 +82,12 @@ void ctl_console_output(struct vm *vm, const char *buf, size_t len);
  * then push queued output into the service VM.
  */
 void ctl_poll(void);
+/*
+ * Bootwork round (bootwork.h, boot CPU, no locks held), asked for by
+ * ctl_input and by queued events: as ctl_poll, but at most
+ * CTL_NOTIFY_BUDGET input bytes. True if input is left for another round.
+ */
+bool ctl_service(void);
 /* Shell `ctl`: counters, per status word. */
 void ctl_describe(void (*line)(const char *text));
 

@@ -285,6 +285,11 @@ struct ctl_stats {
 	uint64_t bytes_out;
 	uint64_t events_dropped; /* events lost because the service VM did not read */
 	uint64_t by_status[CTL_STATUS_COUNT];
+	/* Appended (older readers stop at by_status): where frames were answered. */
+	uint64_t notify_frames;   /* decoded in a round the service VM's notification asked for */
+	uint64_t notify_rounds;   /* such rounds */
+	uint64_t notify_requeues; /* rounds that spent their budget and left input for later */
+	uint64_t tick_frames;     /* decoded by the 10 ms console tick (the fallback) */
 };
 
 /*
@@ -500,7 +505,7 @@ _Static_assert(sizeof(struct ctl_upload_begin) == 16, "ctl_upload_begin layout")
 _Static_assert(sizeof(struct ctl_upload_id) == 16, "ctl_upload_id layout");
 _Static_assert(sizeof(struct ctl_upload_chunk) == 16, "ctl_upload_chunk layout");
 _Static_assert(sizeof(struct ctl_console_input) == 40, "ctl_console_input layout");
-_Static_assert(sizeof(struct ctl_stats) == 40 + 8 * CTL_STATUS_COUNT, "ctl_stats layout");
+_Static_assert(sizeof(struct ctl_stats) == 72 + 8 * CTL_STATUS_COUNT, "ctl_stats layout");
 _Static_assert(sizeof(struct ctl_ev_vm_state) == 48, "ctl_ev_vm_state layout");
 _Static_assert(sizeof(struct ctl_host_metrics) == 120, "ctl_host_metrics layout");
 _Static_assert(sizeof(struct ctl_cpu_metrics) == 72, "ctl_cpu_metrics layout");

@@ -5,6 +5,7 @@
  * the platform, features, memory, configuration, CPUs and VMs.
  */
 #include "core/arch.h"
+#include "core/bootwork.h"
 #include "core/config.h"
 #include "core/gdb.h"
 #include "core/hostdev.h"
@@ -45,6 +46,11 @@ static void uart_putc(void *ctx, char c)
 static int uart_getc(void *ctx)
 {
 	return uart_ns16550_getc(ctx);
+}
+
+static void uart_rx_irq(void *ctx, bool on)
+{
+	uart_ns16550_rx_irq(ctx, on);
 }
 
 static void stop_boot(const char *what) __attribute__((noreturn));
@@ -158,7 +164,7 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 	if (plat.uart.present) {
 		uart_ns16550_init(&phys_uart, (uintptr_t)plat.uart.base, plat.uart_reg_shift,
 		                  plat.uart_io_width);
-		struct console_driver drv = {uart_putc, uart_getc, &phys_uart};
+		struct console_driver drv = {uart_putc, uart_getc, &phys_uart, uart_rx_irq};
 		console_set_driver(&drv);
 	}
 	time_init(plat.timebase_hz);
@@ -208,6 +214,7 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 
 	setup_cpus(hw_id, config.slice_us * 1000);
 	irq_init(&plat);
+	bootwork_init();
 	hostdev_probe(&plat);
 	if (vnet_init(&config) != 0)
 		stop_boot("cannot set up the virtual switches");
@@ -241,6 +248,7 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 	for (unsigned i = 0; start && i < FV_MAX_VMS; i++)
 		if (vm_table[i] && vm_table[i]->cfg->autostart)
 			vm_start(vm_table[i]);
+	conmux_input_irq(plat.uart.present ? plat.uart.irq : 0);
 	conmux_init(boot_focus(start));
 	sched_run();
 }

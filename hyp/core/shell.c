@@ -348,6 +348,11 @@ static void cmd_console(int argc, char **argv)
 	        conmux_raw() ? "the focused VM's bytes reach the terminal unchanged (escape "
 	                       "sequences included); other VMs stay filtered"
 	                     : "control bytes from guests are shown as ^X / M-x");
+	struct conmux_input_stats in;
+	conmux_get_input_stats(&in);
+	pr_info("console input: %s; %lu UART interrupts, %lu bytes by interrupt, %lu by poll",
+	        in.irq_mode ? "on the UART interrupt" : "polled every 10 ms",
+	        (unsigned long)in.irqs, (unsigned long)in.irq_bytes, (unsigned long)in.poll_bytes);
 }
 
 static void cmd_ctl(int argc, char **argv)

@@ -5,8 +5,10 @@
  * Output: each VM's UART bytes are collected per line and written to the
  * physical console tagged "[name] ". A partial line of the focused VM (a
  * shell prompt) is shown once it has been idle for PARTIAL_FLUSH_NS.
- * Input: the boot CPU polls the physical UART every POLL_NS; bytes go to
- * the focused VM (or to the hypervisor shell). Ctrl-] is the escape key:
+ * Input: the physical UART's receive interrupt (routed to the boot CPU,
+ * irq.h) reads the bytes and hands them on at once; without an interrupt in
+ * the device tree the boot CPU polls the UART every POLL_NS instead. Bytes go
+ * to the focused VM (or to the hypervisor shell). Ctrl-] is the escape key:
  *   Ctrl-] n    next focus          Ctrl-] 0 / h   hypervisor shell
  *   Ctrl-] 1-8  VM number 1-8       Ctrl-] Ctrl-]  send a literal Ctrl-]
  *   Ctrl-] ?    help
@@ -14,9 +16,11 @@
  * raw mode (shell `console raw on`), which then applies to the focused VM.
  */
 #include "core/vconsole.h"
+#include "core/bootwork.h"
 #include "core/console.h"
 #include "core/ctl.h"
 #include "core/gdb.h"
+#include "core/irq.h"
 #include "core/percpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
@@ -27,6 +31,7 @@
 #define POLL_NS          10000000ULL /* 10 ms */
 #define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
 #define ESCAPE_CHAR      0x1d        /* Ctrl-]: Ctrl-A is QEMU's own escape */
+#define INPUT_BURST      64          /* physical input bytes handled per interrupt or tick */
 
 /* Console focus: -1 = shell, else a slot of vm_table. Written by the boot CPU only. */
 static int focus = -1;
@@ -34,6 +39,9 @@ static bool escape_pending;
 /* Operator's raw mode: the focused VM's bytes reach the terminal unfiltered. */
 static bool raw_mode;
 static struct timer_event poll_timer;
+/* Input on the UART's interrupt (else polled), and its counters. Boot CPU only. */
+static bool irq_mode;
+static struct conmux_input_stats in_st;
 
 /* Whether vm's bytes go to the terminal unfiltered: the operator's raw mode, focused VM. */
 static bool shown_raw(struct vm *vm)
@@ -274,6 +282,9 @@ size_t vconsole_input(struct vm *vm, const uint8_t *buf, size_t n)
 		c->inq_tail = next;
 	}
 	spin_unlock(&c->lock);
+	/* Fed to the guest's UART or virtio-console on the boot CPU now, not at the tick. */
+	if (took)
+		bootwork_request(BOOTWORK_CON);
 	return took;
 }
 
@@ -377,13 +388,58 @@ static void service_vms(uint64_t now)
 	}
 }
 
+/* Boot CPU: read waiting physical input (bounded, so a flood cannot starve the CPU). */
+static void read_input(uint64_t *count)
+{
+	int ch;
+	for (unsigned n = 0; n < INPUT_BURST && (ch = console_getc()) >= 0; n++) {
+		input_byte(ch);
+		(*count)++;
+	}
+}
+
+/*
+ * The UART's receive interrupt (boot CPU, host-interrupt path, no lock held: the tick's
+ * context). The bytes reach the focused VM's UART (or virtio-console) before this returns,
+ * so the guest gets its own interrupt now. The interrupt is level: bytes left beyond the
+ * burst raise it again after this round.
+ */
+static void uart_rx_irq(void *arg)
+{
+	UNUSED(arg);
+	in_st.irqs++;
+	read_input(&in_st.irq_bytes);
+	service_vms(time_now_ns());
+}
+
+bool conmux_service(void)
+{
+	service_vms(time_now_ns());
+	return false;
+}
+
+void conmux_input_irq(unsigned irq)
+{
+	if (irq && irq_register(irq, uart_rx_irq, NULL) == 0 && console_rx_irq_enable() == 0) {
+		irq_mode = true;
+		pr_info("console input: UART interrupt %u", irq);
+	} else {
+		pr_info("console input: polled every %lu ms (no usable UART interrupt)",
+		        (unsigned long)(POLL_NS / 1000000));
+	}
+}
+
+void conmux_get_input_stats(struct conmux_input_stats *out)
+{
+	*out = in_st;
+	out->irq_mode = irq_mode;
+}
+
 static void poll_fn(struct timer_event *ev, void *arg)
 {
 	UNUSED(arg);
-	int ch;
-	/* Bounded per tick so a flood of input cannot starve the CPU. */
-	for (unsigned n = 0; n < 64 && (ch = console_getc()) >= 0; n++)
-		input_byte(ch);
+	if (!irq_mode)
+		read_input(&in_st.poll_bytes);
 	uint64_t now = time_now_ns();
 	service_vms(now);
 	vnet_poll_uplinks();

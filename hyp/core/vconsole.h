@@ -65,5 +65,25 @@ void conmux_set_raw(bool on);
 bool conmux_raw(void);
 /* Name of the current focus ("hyp" for the shell). */
 const char *conmux_focus_name(void);
+/*
+ * Take physical console input on host interrupt @irq (the UART's, from the device tree;
+ * 0 = none): registered and enabled, else input stays polled by the tick. Boot CPU, after
+ * irq_init and before conmux_init.
+ */
+void conmux_input_irq(unsigned irq);
+/*
+ * Bootwork round (bootwork.h, boot CPU, no lock held): move queued console input into
+ * the VMs now (vconsole_input asks for it). Returns false: the work is bounded per VM.
+ */
+bool conmux_service(void);
+
+struct conmux_input_stats {
+	bool irq_mode;       /* input on the UART interrupt, not the poll */
+	uint64_t irqs;       /* UART receive interrupts handled */
+	uint64_t irq_bytes;  /* bytes read in them */
+	uint64_t poll_bytes; /* bytes read by the 10 ms poll */
+};
+/* Physical console input counters (shell `console`), read racily. */
+void conmux_get_input_stats(struct conmux_input_stats *out);
 
 #endif

@@ -278,6 +278,13 @@ static void control_output(void *ctx, const uint8_t *buf, size_t len)
 	ctl_input(buf, len);
 }
 
+/* A transmitq round is in: the boot CPU answers it now (ctl.h). */
+static void control_output_done(void *ctx)
+{
+	UNUSED(ctx);
+	ctl_input_done();
+}
+
 /* The driver posted receive buffers: what waits may fit now. */
 static void control_rx_ready(void *ctx)
 {
@@ -287,6 +294,7 @@ static void control_rx_ready(void *ctx)
 static const struct virtio_console_ops control_ops = {
     .output = control_output,
     .rx_ready = control_rx_ready,
+    .output_done = control_output_done,
 };
 
 void vm_virtio_control_flush(struct vm *vm)

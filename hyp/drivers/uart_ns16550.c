@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* Physical ns16550a console: polled TX and RX, no interrupts. */
+/* Physical ns16550a console: polled TX; RX polled or on its receive interrupt. */
 #include "drivers/uart_ns16550.h"
 
-#define REG_THR  0
-#define REG_RBR  0
-#define REG_LSR  5
-#define LSR_DR   0x01
-#define LSR_THRE 0x20
+#define REG_THR   0
+#define REG_RBR   0
+#define REG_IER   1
+#define REG_MCR   4
+#define REG_LSR   5
+#define IER_ERBFI 0x01 /* received data available (and character timeout) */
+#define MCR_OUT2  0x08 /* gates the interrupt line on PC-style boards */
+#define LSR_DR    0x01
+#define LSR_THRE  0x20
 
 static uint8_t reg_read(const struct uart_ns16550 *u, unsigned reg)
 {
@@ -48,4 +52,15 @@ int uart_ns16550_getc(struct uart_ns16550 *u)
 	if (reg_read(u, REG_LSR) & LSR_DR)
 		return reg_read(u, REG_RBR);
 	return -1;
+}
+
+void uart_ns16550_rx_irq(struct uart_ns16550 *u, bool on)
+{
+	/*
+	 * Only the receive interrupt: transmission stays polled (putc waits for THRE). OUT2
+	 * too, which some boards AND into the interrupt line; QEMU ignores it.
+	 */
+	uint8_t mcr = reg_read(u, REG_MCR);
+	reg_write(u, REG_MCR, on ? (uint8_t)(mcr | MCR_OUT2) : mcr);
+	reg_write(u, REG_IER, on ? IER_ERBFI : 0);
 }

@@ -92,6 +92,8 @@ bool virtio_console_process_tx(struct virtio_console *c)
 		more = false;
 	}
 	c->backlog = more;
+	if (bytes && c->ops->output_done)
+		c->ops->output_done(c->ops_ctx);
 	return more;
 }
 

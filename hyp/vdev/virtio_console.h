@@ -107,6 +107,12 @@ struct virtio_console_ops {
 	 * over should keep it and wait for this call rather than poll.
 	 */
 	void (*rx_ready)(void *ctx);
+	/*
+	 * Optional. A transmitq round handed over some output (after the last
+	 * output() call of virtio_console_process_tx): whole writes of the
+	 * guest are in, so a consumer can act once per round, not per chunk.
+	 */
+	void (*output_done)(void *ctx);
 };
 
 struct virtio_console {

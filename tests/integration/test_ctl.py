@@ -8,7 +8,9 @@ answered with its error status; the profiler ops (hostile requests, a session on
 whose samples read back in chunks, idle CPUs' hypervisor samples among them); then pause/resume of the witness (heartbeats stop, continue),
 a VM created from the blob in svc's initrd (the hello guest inline, streamed in chunks,
 started: its heartbeats arrive), copies up to the VM limit (the next is E_LIMIT), and their
-destruction (state event once the slot is free, memory back). `probe`, the same binary in a VM without the channel, checks
+destruction (state event once the slot is free, memory back); requests answered when the
+service VM notifies (issue 15: CTL_STATS' counters, a 2 MiB upload, a 192 KiB garbage flood
+survived). `probe`, the same binary in a VM without the channel, checks
 that its device tree has no control device and that the service VM's control window faults.
 """
 
@@ -47,7 +49,11 @@ def test_ctl_service_vm_drives_the_control_channel():
                      "ctl.event.destroyed", "ctl.vm_destroy.gone", "ctl.vm_destroy.slots_free",
                      "ctl.vm_destroy.memory_back", "ctl.set_weight.while_running",
                      "ctl.set_affinity.while_running", "ctl.vm_list.new_weight",
-                     "ctl.vm_list.new_affinity", "ctl.set_weight.heartbeat_continues"):
+                     "ctl.vm_list.new_affinity", "ctl.set_weight.heartbeat_continues",
+                     "ctl.ctl_stats.notify_fields", "ctl.notify.frames_answered",
+                     "ctl.notify.round_trips", "ctl.notify.most_on_notify",
+                     "ctl.notify.upload_chunks", "ctl.notify.upload_abort",
+                     "ctl.hostile.flood_recovers", "ctl.ctl_stats.after_flood"):
             assert re.search(rf"^\[(svc|probe)\] FV-CHECK PASS {re.escape(name)}\r?$", out,
                              re.M), f"check {name} did not pass"
         # The hypervisor saw the stop/start it was asked for, over the channel.
@@ -67,6 +73,13 @@ def test_ctl_service_vm_drives_the_control_channel():
         shell(q, "ctl", r"E_BAD_CRC\s+\d+", 20)
         m = q.expect_seen(r"service VM svc: (\d+) frames, (\d+) errors", 5)
         assert int(m.group(2)) >= 20, m.group(0)
+        # Issue 15: answered when the service VM notified, the 10 ms tick only a fallback;
+        # the boot CPU was asked by IPI and ran bounded rounds.
+        m = q.expect_seen(r"frames answered on notify: (\d+) in (\d+) rounds \((\d+) requeued\); "
+                          r"by the tick: (\d+)", 5)
+        assert int(m.group(1)) > 300 and int(m.group(4)) * 4 < int(m.group(1)), m.group(0)
+        m = q.expect_seen(r"boot-CPU work: (\d+) requests \(IPIs\), (\d+) rounds", 5)
+        assert int(m.group(1)) > 0 and int(m.group(2)) > 0, m.group(0)
         q.assert_absent(r"^\[hyp\] vm (hello|svc): stopped.*(fault|crash)")
         # No panic; the only errors are the two refusals the guest provoked on purpose.
         q.assert_absent(r"PANIC")

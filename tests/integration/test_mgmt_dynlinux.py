@@ -268,6 +268,13 @@ def test_vms_created_at_run_time_through_the_cli():
         q.assert_absent(r"NOT zero")
         cli.ok("vm", "destroy", "e2")
 
+        # Issue 15: the hypervisor answered the channel when the service VM notified it (the
+        # Linux upload alone is thousands of 8 KiB chunks), the 10 ms tick only as a fallback.
+        m = shell(q, "ctl", r"^\[hyp\]\s+frames answered on notify: (\d+) in (\d+) rounds "
+                  r"\((\d+) requeued\); by the tick: (\d+)", 20)
+        fast, tick = int(m.group(1)), int(m.group(4))
+        assert fast > 1000 and tick * 4 < fast, m.group(0)
+
         # The witnesses never stopped.
         assert cli.states() == {"svc": "running", "hello": "running", "linux": "running"}
         heartbeat(q, "hello", 30)

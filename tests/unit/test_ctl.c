@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/bootwork.h"
 #include "core/console.h"
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
@@ -204,6 +205,20 @@ size_t vconsole_input(struct vm *vm, const uint8_t *buf, size_t n)
 	(void)buf;
 	inputs++;
 	return n > 10 ? 10 : n;
+}
+
+/* Boot-CPU work requests (bootwork.c): counted; the tests run the rounds themselves. */
+static unsigned ctl_kicks;
+
+void bootwork_request(unsigned bits)
+{
+	if (bits & BOOTWORK_CTL)
+		ctl_kicks++;
+}
+
+void bootwork_get_stats(struct bootwork_stats *out)
+{
+	memset(out, 0, sizeof(*out));
 }
 
 void mem_stats(struct page_alloc_stats *pages, struct heap_stats *heap)
@@ -667,6 +682,66 @@ static void test_framing_errors_and_echo(void **state)
 	assert_int_equal(call(CTL_T_HOST_INFO, NULL, 0), CTL_OK);
 }
 
+/* The CTL_STATS counters appended after by_status. */
+static void notify_counters(uint64_t out[4])
+{
+	assert_int_equal(call(CTL_T_CTL_STATS, NULL, 0), CTL_OK);
+	assert_int_equal(rh.len, sizeof(struct ctl_stats));
+	for (unsigned i = 0; i < 4; i++)
+		out[i] = ctl_get64(rp + 40 + 8 * CTL_STATUS_COUNT + 8 * i);
+}
+
+/*
+ * Input asks for a dispatcher round (bootwork); a round answers at most its budget
+ * (32 KiB) and says more is left; the next one finishes; the counters tell the rounds,
+ * frames and requeues apart from the tick's frames. Events ask for a round too.
+ */
+static void test_notify_rounds(void **state)
+{
+	(void)state;
+	setup_vms();
+	hello();
+	uint64_t before[4], after[4];
+	notify_counters(before);
+	/* Six console inputs of 8000 bytes each: about 48 KiB queued. */
+	static uint8_t ci[40 + 8000];
+	memset(ci, 'x', sizeof(ci));
+	memset(ci, 0, 40);
+	strcpy((char *)ci, "hello");
+	ctl_put32(ci + 32, 8000);
+	unsigned kicks = ctl_kicks;
+	for (int i = 0; i < 6; i++) {
+		struct ctl_hdr h = {
+		    .version = CTL_VERSION, .type = CTL_T_CONSOLE_INPUT, .seq = seq++};
+		size_t n = ctl_encode(txf, sizeof(txf), &h, ci, sizeof(ci));
+		ctl_input(txf, n);
+	}
+	assert_int_equal(ctl_kicks, kicks); /* bytes only queue ... */
+	ctl_input_done();
+	assert_int_equal(ctl_kicks, kicks + 1); /* ... the end of the notification asks */
+	assert_true(ctl_service());             /* budget spent: more left */
+	unsigned answered = 0;
+	while (next_response())
+		answered++;
+	assert_true(answered >= 3 && answered < 6);
+	assert_false(ctl_service()); /* the rest */
+	while (next_response())
+		answered++;
+	assert_int_equal(answered, 6);
+	assert_false(ctl_service()); /* nothing queued: an empty round */
+	notify_counters(after);
+	assert_int_equal(after[0] - before[0], 6); /* frames answered on notify */
+	assert_int_equal(after[1] - before[1], 3); /* rounds */
+	assert_int_equal(after[2] - before[2], 1); /* requeued */
+	assert_int_equal(after[3] - before[3], 1); /* the tick answered the first CTL_STATS */
+	/* An event queued on any CPU asks for a round to push it. */
+	assert_int_equal(call_vm(CTL_T_CONSOLE_ATTACH, "hello"), CTL_OK);
+	kicks = ctl_kicks;
+	ctl_console_output(&vms[1], "line\n", 5);
+	assert_true(ctl_kicks > kicks);
+	assert_int_equal(call_vm(CTL_T_CONSOLE_DETACH, "hello"), CTL_OK);
+}
+
 /* Randomly mutated valid requests: every answer well-formed, no sanitizer report. */
 static void test_mutation_flood(void **state)
 {
@@ -956,6 +1031,7 @@ int main(void)
 	    cmocka_unit_test(test_upload_and_console),
 	    cmocka_unit_test(test_framing_errors_and_echo),
 	    cmocka_unit_test(test_mutation_flood),
+	    cmocka_unit_test(test_notify_rounds),
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_trace_not_built),
 	    cmocka_unit_test(test_dump),

@@ -5,6 +5,7 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/arch.h"
+#include "core/bootwork.h"
 #include "core/console.h"
 #include "core/percpu.h"
 #include "core/platform.h"
@@ -64,6 +65,8 @@ void riscv_handle_host_irqs(void)
 	}
 	if (sip & MIP_SEIP)
 		riscv_handle_external_irqs();
+	/* Work other CPUs (or this one) asked the boot CPU for with an IPI: now. */
+	bootwork_run();
 	/* A profiling session started since this CPU last looked arms its sampling timer. */
 	prof_cpu_poll();
 	if (sip & MIP_STIP) {
