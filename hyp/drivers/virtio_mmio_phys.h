@@ -38,7 +38,7 @@
 #define VIRTIO_ID_NET   1
 #define VIRTIO_ID_BLOCK 2
 
-#define VPHYS_QSIZE      64 /* descriptors per queue at most (power of two) */
+#define VPHYS_QSIZE      256 /* descriptors per queue at most (power of two) */
 #define VPHYS_MAX_QUEUES 4
 #define VPHYS_TIMEOUT_NS 5000000000ULL
 
