@@ -195,6 +195,8 @@ static void missing_queue_notifies(void)
 		vh_wr(R_NOTIFY, queues[i]);
 	for (int i = 0; i < 8; i++)
 		(void)vh_rd(R_MAGIC);
+	/* Completions are asynchronous: give a wrongly accepted request time to show. */
+	vh_sleep_ms(20);
 	vh_check(vh_q.used->idx == used && !(vh_rd(R_STATUS) & ST_NEEDS_RESET),
 	         "regs.notify_missing_queues_ignored", "used idx %u -> %u status 0x%x", used,
 	         vh_q.used->idx, vh_rd(R_STATUS));
@@ -277,13 +279,20 @@ void vh_attack_storm(void)
 	storm_batch();
 	vh_init(VH_FEATURES, VH_QDEF);
 	t2 = rdtime();
+	unsigned first_bad = reqs, first_o = VH_OK;
 	for (unsigned i = 0; i < reqs; i++) {
 		unsigned s = STORM_SECTOR + i % VH_QDEF;
 		o = vh_rw(T_IN, s, vh_mem.data[0], SECTOR, NULL);
-		if (o != VH_OK || (i % 97 == 0 && !vh_matches(vh_mem.data[0], s, SECTOR)))
-			bad++;
+		if (o != VH_OK || (i % 97 == 0 && !vh_matches(vh_mem.data[0], s, SECTOR))) {
+			if (bad++ == 0) {
+				first_bad = i;
+				first_o = o;
+			}
+		}
 	}
-	vh_check(bad == 0, "storm.request_roundtrips", "%u of %u requests failed", bad, reqs);
+	vh_check(bad == 0, "storm.request_roundtrips",
+	         "%u of %u requests failed, the first (#%u) %s, used idx %u status 0x%x", bad, reqs,
+	         first_bad, vh_outcome_name(first_o), vh_q.used->idx, vh_rd(R_STATUS));
 	if (vh_round() == 0)
 		printf("vhostile: storm: %u empty notifies in %lu us, %u requests in %lu us\n", n,
 		       (unsigned long)plat_ticks_to_us(t1 - t0), reqs,
