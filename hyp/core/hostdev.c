@@ -266,7 +266,7 @@ struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char
 
 void hostdev_describe_disks(void (*out)(const char *line))
 {
-	char line[160];
+	char line[200];
 	for (unsigned i = 0; i < nr_slots; i++) {
 		const struct hostdev *h = &slots[i];
 		if (h->kind != HOSTDEV_DISK)
@@ -274,10 +274,10 @@ void hostdev_describe_disks(void (*out)(const char *line))
 		const struct vblk_phys *b = h->disk;
 		fv_snprintf(line, sizeof(line),
 		            "disk slot %u: %lu sectors, %u claim(s), %lu requests (%lu failed, %lu "
-		            "waited for room), at most %u in flight",
-		            i, (unsigned long)b->capacity, h->nr_claims,
-		            (unsigned long)b->completed, (unsigned long)b->failed,
-		            (unsigned long)b->refused, b->max_inflight);
+		            "waited), at most %u in flight, %lu by irq, %lu by tick",
+		            i, (unsigned long)b->capacity, h->nr_claims, (unsigned long)b->completed,
+		            (unsigned long)b->failed, (unsigned long)b->refused, b->max_inflight,
+		            (unsigned long)b->by_irq, (unsigned long)b->by_tick);
 		out(line);
 		for (unsigned k = 0; k < h->nr_claims; k++) {
 			const struct disk_claim *c = &h->claims[k];
@@ -293,8 +293,8 @@ void hostdev_describe_disks(void (*out)(const char *line))
 void hostdev_poll_disks(void)
 {
 	for (unsigned i = 0; i < nr_slots; i++)
-		if (slots[i].kind == HOSTDEV_DISK && !slots[i].disk->irq_driven)
-			vblk_phys_poll(slots[i].disk);
+		if (slots[i].kind == HOSTDEV_DISK)
+			vblk_phys_tick(slots[i].disk);
 }
 
 struct vcon_phys *hostdev_claim_console(const char *owner)

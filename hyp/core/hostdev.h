@@ -73,8 +73,9 @@ void hostdev_describe_disks(void (*out)(const char *line));
 struct vcon_phys *hostdev_claim_console(const char *owner);
 
 /*
- * Finish requests of the disks that have no interrupt (polling fallback).
- * Any CPU, no lock held (completions take VM device locks); the console tick.
+ * Finish requests the disks' interrupts have not (yet) reported: the
+ * polling fallback, and all there is for a disk without an interrupt. Any
+ * CPU, no lock held (completions take VM device locks); the console tick.
  */
 void hostdev_poll_disks(void);
 

@@ -300,7 +300,15 @@ void vblk_phys_irq(void *arg)
 	struct vblk_phys *b = arg;
 	/* Ack first: a request finishing while we poll raises the line again. */
 	vphys_ack_interrupt(&b->dev);
-	vblk_phys_poll(b);
+	__atomic_fetch_add(&b->by_irq, vblk_phys_poll(b), __ATOMIC_RELAXED);
+}
+
+void vblk_phys_tick(struct vblk_phys *b)
+{
+	/* Racy peek: nothing in flight, nothing to do (the common case on an idle disk). */
+	if (__atomic_load_n(&b->nfree, __ATOMIC_RELAXED) == VBLK_SLOTS)
+		return;
+	__atomic_fetch_add(&b->by_tick, vblk_phys_poll(b), __ATOMIC_RELAXED);
 }
 
 void vblk_phys_drain(struct vblk_phys *b, struct vblk_client *c)

@@ -108,6 +108,7 @@ struct vblk_phys {
 	bool irq_driven;
 	uint64_t submitted, completed, refused, failed; /* requests */
 	uint32_t max_inflight;                          /* most requests in flight at once */
+	uint64_t by_irq, by_tick; /* atomic: requests finished by the interrupt, by the tick */
 };
 
 /*
@@ -146,6 +147,11 @@ void vblk_phys_kick(struct vblk_phys *b);
 unsigned vblk_phys_poll(struct vblk_phys *b);
 /* The device's interrupt: acknowledge, then poll. Registered with irq_register(). */
 void vblk_phys_irq(void *arg);
+/*
+ * Periodic fallback (the console tick): poll if anything is in flight, so a
+ * late or missing interrupt delays a completion by one tick at most.
+ */
+void vblk_phys_tick(struct vblk_phys *b);
 
 /*
  * Wait until every request of @c has completed (and its complete() has
