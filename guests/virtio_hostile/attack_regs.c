@@ -174,7 +174,7 @@ static void width_attacks(void)
 	         "regs.refused_accesses_changed_nothing", "status 0x%x -> 0x%x, used idx %u -> %u",
 	         st0, st1, used, vh_q.used->idx);
 	vh_kick();
-	o = vh_wait(1, 200);
+	o = vh_wait(1, VH_WAIT_MS);
 	vh_check(o == VH_OK && vh_mem.status[0] == S_OK &&
 	             vh_matches(vh_mem.data[0], VH_REF_SECTOR, SECTOR),
 	         "regs.device_works_after_bad_accesses", "%s status %u", vh_outcome_name(o),
@@ -201,7 +201,7 @@ static void missing_queue_notifies(void)
 	         "regs.notify_missing_queues_ignored", "used idx %u -> %u status 0x%x", used,
 	         vh_q.used->idx, vh_rd(R_STATUS));
 	vh_kick();
-	o = vh_wait(1, 200);
+	o = vh_wait(1, VH_WAIT_MS);
 	vh_check(o == VH_OK && vh_matches(vh_mem.data[0], VH_REF_SECTOR, SECTOR),
 	         "regs.notify_queue0_after", "%s", vh_outcome_name(o));
 	/* InterruptACK with every bit: harmless. */
@@ -246,7 +246,7 @@ static void storm_batch(void)
 	}
 	for (int i = 0; i < 500; i++)
 		vh_kick();
-	o = vh_wait(VH_QDEF, 500);
+	o = vh_wait(VH_QDEF, 2 * VH_WAIT_MS);
 	for (unsigned k = 0; k < VH_QDEF; k++)
 		bad += vh_mem.status[k] != S_OK;
 	vh_check(o == VH_OK && vh_q.used->idx == VH_QDEF && bad == 0 &&

@@ -306,9 +306,23 @@ void vblk_phys_irq(void *arg)
 void vblk_phys_tick(struct vblk_phys *b)
 {
 	/* Racy peek: nothing in flight, nothing to do (the common case on an idle disk). */
-	if (__atomic_load_n(&b->nfree, __ATOMIC_RELAXED) == VBLK_SLOTS)
+	if (__atomic_load_n(&b->nfree, __ATOMIC_RELAXED) == VBLK_SLOTS) {
+		b->stalled_ticks = 0;
 		return;
-	__atomic_fetch_add(&b->by_tick, vblk_phys_poll(b), __ATOMIC_RELAXED);
+	}
+	unsigned n = vblk_phys_poll(b);
+	__atomic_fetch_add(&b->by_tick, n, __ATOMIC_RELAXED);
+	/*
+	 * Requests in flight and none finished for a few ticks: kick again, in
+	 * case a notification was lost (a kick is harmless, the device only
+	 * looks at the rings).
+	 */
+	b->stalled_ticks = n ? 0 : b->stalled_ticks + 1;
+	if (b->stalled_ticks >= VBLK_STALL_TICKS) {
+		b->stalled_ticks = 0;
+		b->rekicks++;
+		vphys_kick_always(&b->dev, 0);
+	}
 }
 
 void vblk_phys_drain(struct vblk_phys *b, struct vblk_client *c)

@@ -49,6 +49,7 @@
 #define VBLK_MIN_SHARE    (VBLK_MAX_VEC + 2) /* descriptors: one request of the largest size */
 #define VBLK_DONE_BATCH   32                 /* completions handed over per callback */
 #define VBLK_RECORD_BYTES 32                 /* DMA per slot: header, status byte */
+#define VBLK_STALL_TICKS  3                  /* ticks without progress before a re-kick */
 
 /* Request types and status values (VIRTIO 1.2 §5.2.6). */
 #define VBLK_T_IN     0U
@@ -109,6 +110,8 @@ struct vblk_phys {
 	uint64_t submitted, completed, refused, failed; /* requests */
 	uint32_t max_inflight;                          /* most requests in flight at once */
 	uint64_t by_irq, by_tick; /* atomic: requests finished by the interrupt, by the tick */
+	uint32_t stalled_ticks;   /* tick only: ticks with requests in flight, none finished */
+	uint64_t rekicks;         /* tick only: kicks sent after a stall */
 };
 
 /*

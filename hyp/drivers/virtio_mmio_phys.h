@@ -148,6 +148,9 @@ int vphys_post(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, un
  */
 void vphys_notify(struct vphys_dev *d, unsigned q);
 
+/* Notify the device of queue q even if it asked not to be (recovery from a stall). */
+void vphys_kick_always(struct vphys_dev *d, unsigned q);
+
 /*
  * Take one completed chain from queue q without waiting: 1 with *head and
  * *len (bytes the device wrote, at most the chain's writable capacity), 0 if
