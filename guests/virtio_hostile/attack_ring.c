@@ -279,7 +279,7 @@ static void index_wrap(void)
 			vh_publish((uint16_t)(3 * k));
 		}
 		vh_kick();
-		o = vh_wait((uint16_t)batch, 200);
+		o = vh_wait((uint16_t)batch, VH_WAIT_MS);
 		for (unsigned k = 0; k < batch && o == VH_OK; k++)
 			bad += vh_mem.status[k] != S_OK;
 		done += batch;

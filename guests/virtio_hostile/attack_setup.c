@@ -7,7 +7,9 @@
  */
 #include <stdint.h>
 
+#include "csr.h"
 #include "gstring.h"
+#include "plat.h"
 #include "printf.h"
 #include "vh.h"
 
@@ -136,16 +138,21 @@ static void live_queue_attacks(void)
 	         quiet, ready, vh_outcome_name(o), vh_rd(R_STATUS));
 }
 
-/* Publish a valid read and kick; true if the device consumed it within a few exits. */
+/*
+ * Publish a valid read and kick; true if the device consumed it within 200 ms (the disk
+ * completes requests asynchronously, by its interrupt, not within the kick).
+ */
 static bool consumed(unsigned slot_desc)
 {
 	uint16_t before = vh_q.used->idx;
 	uint16_t head =
 	    vh_build(slot_desc, 1, T_IN, VH_REF_SECTOR, (uintptr_t)vh_mem.data[1], SECTOR, true);
+	uint64_t end;
 
 	vh_publish(head);
 	vh_kick();
-	for (int i = 0; i < 16; i++)
+	end = rdtime() + plat_ms_to_ticks(200);
+	while (vh_q.used->idx == before && rdtime() < end)
 		(void)vh_rd(R_MAGIC);
 	return vh_q.used->idx != before;
 }

@@ -90,6 +90,8 @@ void vh_expect_stopped(const char *name)
 	vh_kick();
 	for (int i = 0; i < 8; i++)
 		(void)vh_rd(R_MAGIC);
+	/* Completions are asynchronous: give a wrongly accepted request time to show. */
+	vh_sleep_ms(20);
 	snprintf(n, sizeof(n), "%s.stopped", name);
 	vh_check(vh_q.used->idx == used && vh_mem.status[1] == VH_UNTOUCH, n,
 	         "used idx %u -> %u, status byte 0x%x", used, vh_q.used->idx, vh_mem.status[1]);

@@ -67,6 +67,8 @@
 
 #define VH_QMAX 256u /* the largest queue this guest lays out (QueueNumMax is 256) */
 #define VH_QDEF 16u  /* the queue size of a normal initialisation */
+/* How long a request may take before it counts as dropped (completions are asynchronous). */
+#define VH_WAIT_MS 1000u
 
 #define D_NEXT     1u
 #define D_WRITE    2u

@@ -8,6 +8,7 @@
 #include "core/hostdev.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/irq.h"
 #include "core/mem.h"
 #include "drivers/virtio_blk_phys.h"
 #include "drivers/virtio_net_phys.h"
@@ -59,8 +60,13 @@ static void probe_disk(struct hostdev *h, unsigned i)
 	}
 	h->disk = b;
 	h->kind = HOSTDEV_DISK;
-	pr_info("virtio slot %u (0x%lx): disk, %lu sectors (%lu MiB)", i, (unsigned long)h->base,
-	        (unsigned long)b->capacity, (unsigned long)(b->capacity >> 11));
+	/* Requests finish by the slot's interrupt; without one, hostdev_poll_disks() polls. */
+	b->irq_driven = h->irq && irq_register(h->irq, vblk_phys_irq, b) == 0;
+	if (b->irq_driven)
+		vphys_set_interrupts(&b->dev, 0, true);
+	pr_info("virtio slot %u (0x%lx): disk, %lu sectors (%lu MiB), %s", i,
+	        (unsigned long)h->base, (unsigned long)b->capacity,
+	        (unsigned long)(b->capacity >> 11), b->irq_driven ? "interrupt-driven" : "polled");
 }
 
 static void probe_nic(struct hostdev *h, unsigned i)
@@ -260,13 +266,19 @@ struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char
 
 void hostdev_describe_disks(void (*out)(const char *line))
 {
-	char line[160];
+	char line[200];
 	for (unsigned i = 0; i < nr_slots; i++) {
 		const struct hostdev *h = &slots[i];
 		if (h->kind != HOSTDEV_DISK)
 			continue;
-		fv_snprintf(line, sizeof(line), "disk slot %u: %lu sectors, %u claim(s)", i,
-		            (unsigned long)h->disk->capacity, h->nr_claims);
+		const struct vblk_phys *b = h->disk;
+		fv_snprintf(line, sizeof(line),
+		            "disk slot %u: %lu sectors, %u claim(s), %lu requests (%lu failed, %lu "
+		            "waited), at most %u in flight, %lu by irq, %lu by tick, %lu rekicks",
+		            i, (unsigned long)b->capacity, h->nr_claims,
+		            (unsigned long)b->completed, (unsigned long)b->failed,
+		            (unsigned long)b->refused, b->max_inflight, (unsigned long)b->by_irq,
+		            (unsigned long)b->by_tick, (unsigned long)b->rekicks);
 		out(line);
 		for (unsigned k = 0; k < h->nr_claims; k++) {
 			const struct disk_claim *c = &h->claims[k];
@@ -277,6 +289,13 @@ void hostdev_describe_disks(void (*out)(const char *line))
 			out(line);
 		}
 	}
+}
+
+void hostdev_poll_disks(void)
+{
+	for (unsigned i = 0; i < nr_slots; i++)
+		if (slots[i].kind == HOSTDEV_DISK)
+			vblk_phys_tick(slots[i].disk);
 }
 
 struct vcon_phys *hostdev_claim_console(const char *owner)

@@ -72,6 +72,13 @@ void hostdev_describe_disks(void (*out)(const char *line));
  */
 struct vcon_phys *hostdev_claim_console(const char *owner);
 
+/*
+ * Finish requests the disks' interrupts have not (yet) reported: the
+ * polling fallback, and all there is for a disk without an interrupt. Any
+ * CPU, no lock held (completions take VM device locks); the console tick.
+ */
+void hostdev_poll_disks(void);
+
 /* The slot's interrupt line on the host interrupt controller; 0 if none or no such slot. */
 uint32_t hostdev_irq(unsigned slot);
 

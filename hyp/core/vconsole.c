@@ -18,6 +18,7 @@
 #include "core/vconsole.h"
 #include "core/bootwork.h"
 #include "core/console.h"
+#include "core/hostdev.h"
 #include "core/ctl.h"
 #include "core/gdb.h"
 #include "core/irq.h"
@@ -443,6 +444,7 @@ static void poll_fn(struct timer_event *ev, void *arg)
 	uint64_t now = time_now_ns();
 	service_vms(now);
 	vnet_poll_uplinks();
+	hostdev_poll_disks();
 	/* Destroyed VMs are freed here, where vm_table pointers are used (vm.h). */
 	struct vm *f = focus_vm();
 	if (f && __atomic_load_n(&f->dead, __ATOMIC_ACQUIRE))

@@ -53,6 +53,7 @@ struct vm_vdev {
 			struct virtio_blk dev;
 			struct virtio_blk_backend be;
 			struct vblk_phys *phys;
+			struct vblk_client client; /* this device's requests on phys */
 			unsigned slot;
 			uint64_t start;   /* first sector of the slice on phys */
 			uint64_t sectors; /* sectors of the slice = the device's capacity */
@@ -130,50 +131,88 @@ static int disk_sector(const struct vm_vdev *d, uint64_t sector, size_t len, uin
 	return 0;
 }
 
-static int disk_rwv(void *ctx, bool write, uint64_t sector, const struct virtio_blk_vec *v,
-                    unsigned n)
+/*
+ * Hand a validated guest request to the physical disk: the pieces are guest
+ * RAM (vm_gpa_to_hva() checked them at pop time; the hypervisor maps memory
+ * 1:1, so a buffer's address is its physical address), the device reads or
+ * writes them directly.
+ */
+static int disk_submit(void *ctx, const struct virtio_blk_io *io)
 {
 	struct vm_vdev *d = ctx;
 	struct vblk_vec pv[VBLK_MAX_VEC];
 	size_t len = 0;
-	/* The device model never sends more pieces than the SEG_MAX it offers (62). */
-	if (n > VBLK_MAX_VEC)
+	/* The device model never sends more pieces than a chain has segments (64). */
+	if (io->n > VBLK_MAX_VEC)
 		return -FV_EINVAL;
-	for (unsigned i = 0; i < n; i++) {
-		if (v[i].len > UINT32_MAX)
+	for (unsigned i = 0; i < io->n; i++) {
+		if (io->v[i].len > UINT32_MAX)
 			return -FV_EINVAL;
-		/* The hypervisor maps memory 1:1, so a buffer's address is its physical address. */
-		pv[i] = (struct vblk_vec){(hpa_t)(uintptr_t)v[i].buf, (uint32_t)v[i].len};
-		len += v[i].len;
+		pv[i] = (struct vblk_vec){(hpa_t)(uintptr_t)io->v[i].buf, (uint32_t)io->v[i].len};
+		len += io->v[i].len;
 	}
-	uint64_t s;
-	int ret = disk_sector(d, sector, len, &s);
-	return ret ? ret : vblk_phys_rwv(d->u.blk.phys, write, s, pv, n);
+	uint64_t s = 0;
+	if (io->type != VIRTIO_BLK_T_FLUSH) {
+		int ret = disk_sector(d, io->sector, len, &s);
+		if (ret)
+			return ret;
+	}
+	return vblk_phys_submit(d->u.blk.phys, &d->u.blk.client, io->type, s, pv, io->n, io->tag);
 }
 
-/* Single-buffer transfers (e.g. partial sectors through the device's bounce buffer). */
-static int disk_one(void *ctx, bool write, uint64_t sector, uintptr_t buf, size_t len)
+static void disk_kick(void *ctx)
 {
 	struct vm_vdev *d = ctx;
-	uint64_t s;
-	int ret = disk_sector(d, sector, len, &s);
-	return ret ? ret : vblk_phys_rw(d->u.blk.phys, write, s, (hpa_t)buf, len);
+	vblk_phys_kick(d->u.blk.phys);
 }
 
-static int disk_read(void *ctx, uint64_t sector, void *buf, size_t len)
+/* Device lock held, after device work: more left over than one call may do? */
+static void blk_more(struct vm_vdev *d)
 {
-	return disk_one(ctx, false, sector, (uintptr_t)buf, len);
+	d->backlog = d->u.blk.dev.backlog;
+	/* Not on a vCPU's exit path here: ask the VM's first vCPU to continue. */
+	if (d->backlog)
+		vcpu_request(d->vm->vcpus[0], VCPU_REQ_IO);
 }
 
-static int disk_write(void *ctx, uint64_t sector, const void *buf, size_t len)
-{
-	return disk_one(ctx, true, sector, (uintptr_t)buf, len);
-}
-
-static int disk_flush(void *ctx)
+/*
+ * The physical disk finished requests of this device (any CPU, no lock
+ * held): status bytes, used ring and the guest's interrupt, then requests
+ * that waited for room.
+ */
+static void disk_done(void *ctx, const struct vblk_done *done, unsigned n)
 {
 	struct vm_vdev *d = ctx;
-	return vblk_phys_flush(d->u.blk.phys);
+	struct virtio_blk *b = &d->u.blk.dev;
+	spin_lock(&d->lock);
+	for (unsigned i = 0; i < n; i++)
+		virtio_blk_complete(b, done[i].tag, done[i].status);
+	virtio_blk_complete_end(b);
+	if (b->waiting)
+		virtio_blk_process(b);
+	blk_more(d);
+	spin_unlock(&d->lock);
+}
+
+/* The physical disk has room again for requests this device had to leave waiting. */
+static void disk_resume(void *ctx)
+{
+	struct vm_vdev *d = ctx;
+	spin_lock(&d->lock);
+	virtio_blk_process(&d->u.blk.dev);
+	blk_more(d);
+	spin_unlock(&d->lock);
+}
+
+/*
+ * No lock held: wait until the physical disk is done with every request of
+ * this device, so none of its DMA reaches guest RAM after a reset or once
+ * the RAM is gone (the fence of virtio_blk.h: drain).
+ */
+static void disk_drain(struct vm_vdev *d)
+{
+	if (d->kind == VDEV_BLK && d->u.blk.client.attached)
+		vblk_phys_drain(d->u.blk.phys, &d->u.blk.client);
 }
 
 /* --- network: a port on a virtual switch ---------------------------------------------------- */
@@ -381,6 +420,15 @@ static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 	spin_lock(&d->lock);
 	int ret = virtio_mmio_write(transport(d), off, width, val);
 	finish_and_unlock(d, vcpu);
+	if (d->kind == VDEV_BLK) {
+		/* Without its interrupt the disk is polled, at least whenever the guest kicks. */
+		if (!d->u.blk.phys->irq_driven && off == VIRTIO_MMIO_QUEUE_NOTIFY)
+			vblk_phys_poll(d->u.blk.phys);
+		/* A device or queue reset: the old requests' DMA ends before the vCPU goes on. */
+		if (off == VIRTIO_MMIO_STATUS || off == VIRTIO_MMIO_QUEUE_READY ||
+		    off == VIRTIO_MMIO_QUEUE_RESET)
+			disk_drain(d);
+	}
 	return ret;
 }
 
@@ -409,6 +457,8 @@ static struct vm_vdev *new_vdev(struct vm *vm, enum vdev_kind kind)
 /* Give back what a device holds (never added, or its VM's creation failed) and free it. */
 static void free_vdev(struct vm *vm, struct vm_vdev *d)
 {
+	if (d->kind == VDEV_BLK && d->u.blk.client.attached)
+		vblk_phys_detach(d->u.blk.phys, &d->u.blk.client); /* drains first */
 	if (d->kind == VDEV_BLK && d->u.blk.phys)
 		hostdev_release_disk(d->u.blk.slot, vm->name, d->u.blk.start);
 	if (d->kind == VDEV_NET)
@@ -469,16 +519,18 @@ static int create_disk(struct vm *vm, unsigned k)
 	d->u.blk.sectors = sectors;
 	d->u.blk.sliced = sliced;
 	d->u.blk.be = (struct virtio_blk_backend){
-	    .read = disk_read,
-	    .write = disk_write,
-	    .rwv = disk_rwv,
-	    .flush = disk_flush,
+	    .submit = disk_submit,
+	    .kick = disk_kick,
 	    .capacity_sectors = sectors, /* the guest sees its slice as a whole disk */
 	    .read_only = false,
 	};
 	char serial[VIRTIO_BLK_ID_LEN + 1];
 	fv_snprintf(serial, sizeof(serial), "fv-%s-%u", vm->name, k);
+	d->u.blk.client =
+	    (struct vblk_client){.complete = disk_done, .resume = disk_resume, .ctx = d};
 	int ret = virtio_blk_init(&d->u.blk.dev, &d->u.blk.be, d, &vdev_host, d, serial);
+	if (ret == 0)
+		ret = vblk_phys_attach(phys, &d->u.blk.client);
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {
@@ -611,6 +663,8 @@ void vm_virtio_reset(struct vm *vm)
 		/* Frames already queued in other inboxes wait for their owners' own drain. */
 		(void)take_pending(d);
 		spin_unlock(&d->lock);
+		/* Requests in flight: drain, so no DMA lands in the RAM of a stopped VM. */
+		disk_drain(d);
 	}
 }
 

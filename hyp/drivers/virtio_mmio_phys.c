@@ -439,6 +439,14 @@ void vphys_notify(struct vphys_dev *d, unsigned q)
 		notify_queue(d, vq, q);
 }
 
+void vphys_kick_always(struct vphys_dev *d, unsigned q)
+{
+	if (queue(d, q) && !vphys_is_broken(d)) {
+		dma_mb();
+		wr(d, REG_QUEUE_NOTIFY, q);
+	}
+}
+
 int vphys_harvest(struct vphys_dev *d, unsigned q, uint16_t *head, uint32_t *len)
 {
 	struct vphys_queue *vq = queue(d, q);

@@ -38,7 +38,7 @@
 #define VIRTIO_ID_NET   1
 #define VIRTIO_ID_BLOCK 2
 
-#define VPHYS_QSIZE      64 /* descriptors per queue at most (power of two) */
+#define VPHYS_QSIZE      256 /* descriptors per queue at most (power of two) */
 #define VPHYS_MAX_QUEUES 4
 #define VPHYS_TIMEOUT_NS 5000000000ULL
 
@@ -147,6 +147,9 @@ int vphys_post(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, un
  * vphys_post()), unless the device asked not to be notified (§2.7.10).
  */
 void vphys_notify(struct vphys_dev *d, unsigned q);
+
+/* Notify the device of queue q even if it asked not to be (recovery from a stall). */
+void vphys_kick_always(struct vphys_dev *d, unsigned q);
 
 /*
  * Take one completed chain from queue q without waiting: 1 with *head and

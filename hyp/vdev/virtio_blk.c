@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * virtio-blk request handling (VIRTIO 1.2 §5.2). Requests are served
- * synchronously inside the queue notification, straight between the guest's
- * buffers and the backend (no copy unless a segment splits a sector).
+ * virtio-blk request handling (VIRTIO 1.2 §5.2). With an asynchronous
+ * backend, IN/OUT/FLUSH requests are validated and handed over with the
+ * guest's buffers (no copy) and completed later; otherwise requests are
+ * served synchronously inside the queue notification (no copy unless a
+ * segment splits a sector).
  */
 #include "vdev/virtio_blk.h"
 #include "lib/string.h"
@@ -215,6 +217,198 @@ static uint8_t handle(struct virtio_blk *b, const struct virtq_chain *c, uint32_
 	return st;
 }
 
+/* --- asynchronous backends -------------------------------------------------------------- */
+
+enum async_result {
+	ASYNC_NONE,   /* not for the backend: serve synchronously */
+	ASYNC_DONE,   /* refused: complete now with *st, *written */
+	ASYNC_QUEUED, /* the backend has it: virtio_blk_complete() follows */
+	ASYNC_FULL,   /* no room: leave the chain in the available ring */
+};
+
+static int alloc_slot(const struct virtio_blk *b)
+{
+	for (unsigned i = 0; i < VIRTIO_BLK_SLOTS; i++)
+		if (!b->slot[i].status)
+			return (int)i;
+	return -1;
+}
+
+static int submit_flush(struct virtio_blk *b, uint32_t tag)
+{
+	struct virtio_blk_io io = {VIRTIO_BLK_T_FLUSH, 0, NULL, 0, tag};
+	return b->be->submit(b->be_ctx, &io);
+}
+
+/*
+ * Validate request @c completely and hand it to the backend. Every value
+ * that reaches the backend was checked here: the data pieces are the
+ * chain's (inside the VM's RAM, virtq_pop), their total a multiple of 512,
+ * the sector range inside the capacity (overflow-safe).
+ */
+static enum async_result start_async(struct virtio_blk *b, struct virtq *q,
+                                     const struct virtq_chain *c, uint8_t *st, uint32_t *written)
+{
+	uint8_t hdr[VIRTIO_BLK_REQ_HDR];
+	struct virtio_blk_vec v[VIRTIO_BLK_IO_VEC];
+	struct data_span d = {NULL, 0, 0, 0};
+	unsigned n = 0;
+
+	if (!b->be->submit || c->write_len == 0)
+		return ASYNC_NONE;
+	if (virtq_chain_read(c, 0, hdr, sizeof(hdr)) != sizeof(hdr))
+		return ASYNC_NONE; /* the synchronous path answers IOERR */
+	uint32_t type = (uint32_t)get_le(hdr, 4);
+	uint64_t sector = get_le(hdr + 8, 8);
+	bool flush_after = false;
+	*st = VIRTIO_BLK_S_IOERR;
+	*written = 0;
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+		d = (struct data_span){&c->seg[c->nread], c->nwrite, 0, c->write_len - 1u};
+		break;
+	case VIRTIO_BLK_T_OUT:
+		d = (struct data_span){&c->seg[0], c->nread, VIRTIO_BLK_REQ_HDR,
+		                       c->read_len - VIRTIO_BLK_REQ_HDR};
+		*written = c->write_len == 1 ? 1 : 0;
+		if (b->read_only)
+			return ASYNC_DONE;
+		flush_after = !virtio_mmio_has_feature(&b->mmio, VIRTIO_BLK_F_FLUSH);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		*written = c->write_len == 1 ? 1 : 0;
+		sector = 0;
+		break;
+	default:
+		return ASYNC_NONE; /* GET_ID, unsupported types */
+	}
+	if (d.len % SECTOR || sector > b->capacity || d.len / SECTOR > b->capacity - sector)
+		return ASYNC_DONE;
+	size_t skip = d.skip, pos = 0;
+	for (unsigned i = 0; i < d.nseg && pos < d.len; i++) {
+		size_t len = d.seg[i].len;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		len = MIN(len - skip, d.len - pos);
+		if (n == VIRTIO_BLK_IO_VEC)
+			return ASYNC_DONE;
+		v[n++] = (struct virtio_blk_vec){d.seg[i].hva + skip, len};
+		pos += len;
+		skip = 0;
+	}
+	if (pos != d.len)
+		return ASYNC_DONE;
+	if (type != VIRTIO_BLK_T_FLUSH && d.len == 0) {
+		/* Nothing to move: done, as the synchronous path does it. */
+		*st = VIRTIO_BLK_S_OK;
+		*written = type == VIRTIO_BLK_T_IN ? c->write_len : *written;
+		return ASYNC_DONE;
+	}
+	int tag = alloc_slot(b);
+	if (tag < 0)
+		return ASYNC_FULL;
+	struct virtio_blk_io io = {type, sector, v, n, (uint32_t)tag};
+	int ret = b->be->submit(b->be_ctx, &io);
+	if (ret == -FV_EAGAIN)
+		return ASYNC_FULL;
+	if (ret)
+		return ASYNC_DONE;
+	const struct virtq_seg *last = &c->seg[c->nread + c->nwrite - 1u];
+	b->slot[tag] = (struct virtio_blk_slot){
+	    .status = last->hva + last->len - 1u,
+	    .gen = q->gen,
+	    .written = type == VIRTIO_BLK_T_IN ? c->write_len : *written,
+	    .head = c->head,
+	    .type = (uint8_t)type,
+	    .flush_after = flush_after,
+	    .len = (uint32_t)d.len,
+	};
+	b->inflight++;
+	return ASYNC_QUEUED;
+}
+
+/* Slot @tag is over: status and used element unless the queue was reset since. */
+static void finish_slot(struct virtio_blk *b, struct virtq *q, uint32_t tag, uint8_t st)
+{
+	struct virtio_blk_slot *sl = &b->slot[tag];
+	if (q && sl->gen == q->gen && virtq_is_ready(q)) {
+		/* The chain is still this driver's: its status byte is in the VM's RAM. */
+		*sl->status = st;
+		uint32_t written =
+		    st == VIRTIO_BLK_S_OK || sl->type != VIRTIO_BLK_T_IN ? sl->written : 0;
+		if (virtq_push_gen(q, sl->head, sl->gen, written) == 0)
+			b->pushed = true;
+		if (st != VIRTIO_BLK_S_OK)
+			b->errors++;
+		else if (sl->type == VIRTIO_BLK_T_IN)
+			b->bytes_read += sl->len;
+		else if (sl->type == VIRTIO_BLK_T_OUT)
+			b->bytes_written += sl->len;
+	}
+	*sl = (struct virtio_blk_slot){0};
+	b->inflight--;
+}
+
+void virtio_blk_complete(struct virtio_blk *b, uint32_t tag, uint8_t status)
+{
+	struct virtq *q = virtio_mmio_queue(&b->mmio, 0);
+	if (tag >= VIRTIO_BLK_SLOTS || !b->slot[tag].status || b->slot[tag].flush_queued)
+		return;
+	struct virtio_blk_slot *sl = &b->slot[tag];
+	if (status > VIRTIO_BLK_S_UNSUPP)
+		status = VIRTIO_BLK_S_IOERR;
+	if (status == VIRTIO_BLK_S_OK && sl->flush_after && q && sl->gen == q->gen) {
+		/* §5.2.6.2: without FLUSH negotiated a completed write is stable. */
+		sl->flush_after = false;
+		int ret = submit_flush(b, tag);
+		if (ret == 0) {
+			b->kick = true;
+			return;
+		}
+		if (ret == -FV_EAGAIN) {
+			sl->flush_queued = true;
+			b->flushes_queued++;
+			b->waiting = true;
+			return;
+		}
+		status = VIRTIO_BLK_S_IOERR;
+	}
+	finish_slot(b, q, tag, status);
+}
+
+void virtio_blk_complete_end(struct virtio_blk *b)
+{
+	struct virtq *q = virtio_mmio_queue(&b->mmio, 0);
+	if (b->kick && b->be->kick)
+		b->be->kick(b->be_ctx);
+	b->kick = false;
+	if (b->pushed && q && virtq_should_notify(q))
+		virtio_mmio_used_irq(&b->mmio);
+	b->pushed = false;
+}
+
+/* Flushes that found no room before: retry them first. false if still no room. */
+static bool retry_flushes(struct virtio_blk *b, struct virtq *q)
+{
+	for (uint32_t t = 0; t < VIRTIO_BLK_SLOTS && b->flushes_queued; t++) {
+		struct virtio_blk_slot *sl = &b->slot[t];
+		if (!sl->status || !sl->flush_queued)
+			continue;
+		int ret = submit_flush(b, t);
+		if (ret == -FV_EAGAIN)
+			return false;
+		sl->flush_queued = false;
+		b->flushes_queued--;
+		if (ret == 0)
+			b->kick = true;
+		else
+			finish_slot(b, q, t, VIRTIO_BLK_S_IOERR);
+	}
+	return true;
+}
+
 bool virtio_blk_process(struct virtio_blk *b)
 {
 	struct virtq *q = virtio_mmio_queue(&b->mmio, 0);
@@ -226,7 +420,14 @@ bool virtio_blk_process(struct virtio_blk *b)
 
 	if (!q || !virtio_mmio_running(&b->mmio)) {
 		b->backlog = false;
+		b->waiting = false;
 		return false;
+	}
+	b->waiting = false;
+	if (!retry_flushes(b, q)) {
+		b->waiting = true;
+		ret = 0;
+		goto out;
 	}
 	for (;;) {
 		if (reqs >= VIRTIO_BLK_BUDGET_REQS || bytes >= VIRTIO_BLK_BUDGET_BYTES) {
@@ -238,18 +439,37 @@ bool virtio_blk_process(struct virtio_blk *b)
 			break;
 		uint32_t written = 0;
 		uint8_t st = VIRTIO_BLK_S_IOERR;
-		if (c.write_len) {
+		enum async_result a = start_async(b, q, &c, &st, &written);
+		if (a == ASYNC_FULL) {
+			/* The guest's request stays where it is until the backend has room. */
+			virtq_unpop(q, &c);
+			b->waiting = true;
+			ret = 0;
+			break;
+		}
+		reqs++;
+		bytes += (uint64_t)c.read_len + c.write_len;
+		if (a == ASYNC_QUEUED) {
+			b->requests++;
+			b->kick = true;
+			continue;
+		}
+		if (a == ASYNC_DONE)
+			virtq_chain_write(&c, c.write_len - 1u, &st, 1);
+		else if (c.write_len) {
 			st = handle(b, &c, &written);
 			virtq_chain_write(&c, c.write_len - 1u, &st, 1);
 		}
 		if (st != VIRTIO_BLK_S_OK)
 			b->errors++;
 		b->requests++;
-		reqs++;
-		bytes += (uint64_t)c.read_len + c.write_len;
 		if (virtq_push_chain(q, &c, written) == 0)
 			pushed = true;
 	}
+out:
+	if (b->kick && b->be->kick)
+		b->be->kick(b->be_ctx);
+	b->kick = false;
 	/*
 	 * A queue that broke after some completions can no longer read the
 	 * driver's suppression wishes: interrupt anyway (spurious ones are
@@ -278,6 +498,20 @@ static void blk_reset(void *ctx)
 	struct virtio_blk *b = ctx;
 
 	b->backlog = false;
+	b->waiting = false;
+	b->pushed = false;
+	/*
+	 * Chains still with the backend finish later and are dropped then (their
+	 * generation is old); the owner drains the backend before the driver can
+	 * reuse their buffers. Flushes never submitted end here.
+	 */
+	for (uint32_t t = 0; t < VIRTIO_BLK_SLOTS && b->flushes_queued; t++) {
+		if (b->slot[t].status && b->slot[t].flush_queued) {
+			b->slot[t] = (struct virtio_blk_slot){0};
+			b->inflight--;
+			b->flushes_queued--;
+		}
+	}
 }
 
 static void blk_config_read(void *ctx, uint32_t off, void *buf, uint32_t len)
@@ -313,7 +547,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct virtio_blk_backend *be, v
 	};
 
 	memset(b, 0, sizeof(*b));
-	if (!be || !be->read || !be->write) {
+	if (!be || (!be->submit && (!be->read || !be->write))) {
 		virtio_mmio_init(&b->mmio, NULL, NULL, NULL, host, host_ctx);
 		return -FV_EINVAL;
 	}

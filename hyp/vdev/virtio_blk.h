@@ -32,10 +32,24 @@
  * again later (e.g. on the vCPU's next exit); until then the queue is not
  * re-armed.
  *
+ * Asynchronous backends (submit != NULL): IN, OUT and FLUSH requests are
+ * validated completely (header, data length a multiple of 512, sector range
+ * inside the capacity, read-only) and then handed to submit() with the
+ * guest's data pieces as they are (translated, inside the VM's RAM), tagged
+ * with an in-flight slot; the chain stays with the device until the owner
+ * calls virtio_blk_complete() for that tag, in any order. Status byte and
+ * used element are written then, only if the queue was not reset in
+ * between (a completion for a chain of a previous driver incarnation is
+ * dropped; the owner must make sure the backend no longer writes the
+ * chain's buffers after a reset: drain). A submit() that finds no room
+ * (-FV_EAGAIN) leaves the chain in the available ring; the owner calls
+ * virtio_blk_process() again when the backend has room. Without negotiated
+ * FLUSH a write completes only after a FLUSH submitted behind it.
+ *
  * Concurrency and snapshots as for struct virtio_mmio: the owner serialises
  * all calls on one instance; backend callbacks run synchronously inside
- * them. The struct holds plain values apart from the transport's pointers
- * and be/be_ctx.
+ * them. The struct holds plain values apart from the transport's pointers,
+ * be/be_ctx and the in-flight slots' status pointers.
  */
 #include "lib/types.h"
 #include "vdev/virtio_mmio.h"
@@ -47,6 +61,8 @@
 #define VIRTIO_BLK_CONFIG_SIZE  96u /* struct virtio_blk_config of VIRTIO 1.2 */
 #define VIRTIO_BLK_BUDGET_REQS  256u
 #define VIRTIO_BLK_BUDGET_BYTES (16u << 20)
+#define VIRTIO_BLK_IO_VEC       VIRTQ_MAX_SEGS /* data pieces of one asynchronous request */
+#define VIRTIO_BLK_SLOTS        VIRTIO_BLK_QUEUE_MAX
 
 /* Feature bits (spec §5.2.3) */
 #define VIRTIO_BLK_F_SIZE_MAX 1
@@ -84,6 +100,27 @@ struct virtio_blk_vec {
 	size_t len;
 };
 
+/* An asynchronous request: type IN, OUT or FLUSH (n = 0). */
+struct virtio_blk_io {
+	uint32_t type;
+	uint64_t sector;
+	const struct virtio_blk_vec *v;
+	unsigned n; /* pieces, 0..VIRTIO_BLK_IO_VEC, together a multiple of 512 bytes */
+	uint32_t tag;
+};
+
+/* A request handed to an asynchronous backend, until virtio_blk_complete(). */
+struct virtio_blk_slot {
+	uint8_t *status;  /* the chain's status byte (guest RAM); NULL = free slot */
+	uint32_t gen;     /* queue generation at pop time */
+	uint32_t written; /* used length on success */
+	uint16_t head;
+	uint8_t type;
+	bool flush_after;  /* a write without negotiated FLUSH: flush before completing */
+	bool flush_queued; /* that flush still waits for room in the backend */
+	uint32_t len;      /* data bytes (statistics) */
+};
+
 struct virtio_blk_backend {
 	int (*read)(void *ctx, uint64_t sector, void *buf, size_t len);
 	int (*write)(void *ctx, uint64_t sector, const void *buf, size_t len);
@@ -97,6 +134,15 @@ struct virtio_blk_backend {
 	int (*rwv)(void *ctx, bool write, uint64_t sector, const struct virtio_blk_vec *v,
 	           unsigned n);
 	int (*flush)(void *ctx);
+	/*
+	 * Optional, asynchronous: start one request (@io valid during the
+	 * call only). 0: the owner reports its end with virtio_blk_complete(
+	 * @io->tag); -FV_EAGAIN: no room now, try later; other errors: the
+	 * request fails at once. Same range guarantee as read/write.
+	 */
+	int (*submit)(void *ctx, const struct virtio_blk_io *io);
+	/* After one or more submits: let the backend start them. */
+	void (*kick)(void *ctx);
 	uint64_t capacity_sectors;
 	bool read_only;
 };
@@ -106,14 +152,20 @@ struct virtio_blk {
 	uint64_t capacity;       /* sectors, from the backend at init */
 	bool read_only;
 	bool backlog; /* budget ran out: virtio_blk_process() must run again */
+	bool waiting; /* the asynchronous backend had no room: process again on its resume */
+	bool pushed;  /* used elements written since the last interrupt decision */
+	bool kick;    /* requests submitted since the last backend kick */
+	uint32_t flushes_queued; /* slots whose flush waits for room */
 	char id[VIRTIO_BLK_ID_LEN];
 	/* statistics */
 	uint64_t requests;
 	uint64_t errors; /* completed with a status other than OK */
 	uint64_t bytes_read;
 	uint64_t bytes_written;
+	uint64_t inflight; /* asynchronous requests in flight */
 	const struct virtio_blk_backend *be;
 	void *be_ctx;
+	struct virtio_blk_slot slot[VIRTIO_BLK_SLOTS];
 };
 
 /*
@@ -132,5 +184,15 @@ int virtio_blk_init(struct virtio_blk *b, const struct virtio_blk_backend *be, v
  * (b->backlog). Returns false when the queue was drained or is not running.
  */
 bool virtio_blk_process(struct virtio_blk *b);
+
+/*
+ * The asynchronous request @tag ended with @status (VIRTIO_BLK_S_*): write
+ * its status byte and used element unless the queue was reset since it was
+ * popped (then only the slot is freed). Unknown or free tags are ignored.
+ * Call virtio_blk_complete_end() after a batch.
+ */
+void virtio_blk_complete(struct virtio_blk *b, uint32_t tag, uint8_t status);
+/* After completions: interrupt the driver as event index / NO_INTERRUPT allow. */
+void virtio_blk_complete_end(struct virtio_blk *b);
 
 #endif

@@ -350,6 +350,22 @@ int virtq_push_chain(struct virtq *q, const struct virtq_chain *c, uint32_t writ
 	return virtq_push(q, c->head, MIN(written, c->write_len));
 }
 
+int virtq_push_gen(struct virtq *q, uint16_t head, uint32_t gen, uint32_t written)
+{
+	if (gen != q->gen)
+		return -FV_EBUSY;
+	return virtq_push(q, head, written);
+}
+
+void virtq_unpop(struct virtq *q, const struct virtq_chain *c)
+{
+	/* Only the last pop of this incarnation: older chains are not at last_avail - 1. */
+	if (c->gen != q->gen || q->inflight == 0)
+		return;
+	q->last_avail--;
+	q->inflight--;
+}
+
 bool virtq_should_notify(struct virtq *q)
 {
 	uint16_t old = q->signal_used, now = q->used_idx, event;

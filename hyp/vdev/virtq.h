@@ -171,6 +171,19 @@ int virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 int virtq_push_chain(struct virtq *q, const struct virtq_chain *c, uint32_t written);
 
 /*
+ * Like virtq_push() for a chain popped at queue generation @gen (its
+ * struct virtq_chain no longer kept): -FV_EBUSY if the queue was reset
+ * since. The caller keeps @written within the chain's writable length.
+ */
+int virtq_push_gen(struct virtq *q, uint16_t head, uint32_t gen, uint32_t written);
+
+/*
+ * Give back the chain popped last (@c, not pushed): the next pop returns it
+ * again, re-read from the rings. For a device that found no room for it.
+ */
+void virtq_unpop(struct virtq *q, const struct virtq_chain *c);
+
+/*
  * After one or more pushes: whether to send a used buffer notification
  * (spec §2.7.10). Without event index: unless avail->flags has
  * VIRTQ_AVAIL_F_NO_INTERRUPT. With it: if used_event lies in the range of
