@@ -4,6 +4,7 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/ctl.h"
+#include "core/hostdump.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -244,11 +245,23 @@ static void cmd_vm(int argc, char **argv)
 	} else if (strcmp(argv[1], "destroy") == 0) {
 		ret = vm_destroy(vm);
 	} else if (strcmp(argv[1], "dump") == 0) {
-		/* The core file is written by the service VM's daemon, which owns a disk. */
-		pr_info("vm %s: crash dumps are written through the management API: ferrovisor "
-		        "--api URL vm dump %s (docs/debugging.md)",
-		        vm->name, vm->name);
-		return;
+		ret = hostdump_request(vm);
+		if (ret == -FV_ENODEV) {
+			/* No dump channel: the service VM's daemon, which owns a disk, writes it.
+			 */
+			pr_info("vm %s: crash dumps are written through the management API: "
+			        "ferrovisor --api URL vm dump %s, or run with ferrovisor run "
+			        "--dump-dir DIR (docs/debugging.md)",
+			        vm->name, vm->name);
+			return;
+		}
+		if (ret == -FV_ENOTSUP) {
+			pr_info("vm %s: the service VM is never dumped", vm->name);
+			return;
+		}
+		if (ret == -FV_EBUSY)
+			pr_info("vm %s: cannot be dumped now (%s, or another dump is being sent)",
+			        vm->name, vm_state_name(vm->state));
 	} else {
 		pr_info(VM_USAGE);
 		return;
