@@ -5,6 +5,7 @@
 #include "core/console.h"
 #include "core/ctl.h"
 #include "core/hostdump.h"
+#include "core/prof.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -376,6 +377,11 @@ static void cmd_trace(int argc, char **argv)
 	trace_shell(argc, argv, print_line);
 }
 
+static void cmd_prof(int argc, char **argv)
+{
+	prof_shell(argc, argv, print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
@@ -394,6 +400,8 @@ static const struct shell_cmd cmds[] = {
     {"ctl", "ctl", "control channel: frames, errors per status word", cmd_ctl},
     {"trace", "trace on CLASS...|off|status|clear|dump",
      "event tracer (FEATURES=trace): classes exit sbi irq sched virtio mmio vm all", cmd_trace},
+    {"prof", "prof start VM [PERIOD_US] | prof stop | prof report [N]",
+     "profile a VM; report guest/hypervisor samples and the hottest hypervisor pcs", cmd_prof},
 };
 
 static void cmd_help(int argc, char **argv)

@@ -81,6 +81,18 @@ void riscv_secondary_entry(void);
 
 /* Exit handling (exit.c). Returns true when the core must take over. */
 bool riscv_handle_exit(struct vcpu *vcpu);
+/*
+ * The profiler's window into the hypervisor (prof_riscv.c, docs/profiling.md): run the
+ * synchronous exit handler fn for vcpu with only the timer interrupt enabled, so a
+ * sampling timer that expires meanwhile interrupts the hypervisor itself and records its
+ * pc. For use while prof_active(); returns fn's result.
+ */
+bool riscv_prof_windowed(bool (*fn)(struct vcpu *), struct vcpu *vcpu);
+/*
+ * A timer interrupt trapped in HS mode (hyp_trap.c): true if it came inside a sampling
+ * window and was handled (sample taken, timer interrupt masked for the rest of the window).
+ */
+bool riscv_prof_hyp_trap(struct riscv_trap_frame *tf);
 /* Guest page fault on MMIO (mmio_emul.c). */
 void riscv_handle_guest_page_fault(struct vcpu *vcpu);
 /* Guest SBI call (sbi/dispatch.c). */

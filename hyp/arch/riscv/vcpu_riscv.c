@@ -11,6 +11,7 @@
 #include "core/console.h"
 #include "core/gdb.h"
 #include "core/percpu.h"
+#include "core/prof.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -332,6 +333,13 @@ void arch_vcpu_run(struct vcpu *v)
 #define LOOP_REQUESTS                                                                              \
 	(VCPU_REQ_STOP | VCPU_REQ_PAUSE | VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I | VCPU_REQ_IO)
 
+/* The SBI call in the profiler's sampling window (riscv_prof_windowed's shape). */
+static bool prof_sbi_exit(struct vcpu *v)
+{
+	riscv_sbi_ecall(v);
+	return false;
+}
+
 long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 {
 	struct vcpu *v = (struct vcpu *)(void *)((char *)ctx - offsetof(struct vcpu, arch.ctx));
@@ -347,7 +355,10 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 	if (ctx->scause == EXC_ECALL_VS) {
 		/* The most frequent exit, without the table dispatch (exit.c: exit_ecall). */
 		STAT_INC(v->stats.by_kind[EXIT_SBI]);
-		riscv_sbi_ecall(v);
+		if (prof_active())
+			riscv_prof_windowed(prof_sbi_exit, v);
+		else
+			riscv_sbi_ecall(v);
 		if (v->state != VCPU_RUNNING)
 			return RISCV_EXIT_LEAVE;
 	} else if (riscv_handle_exit(v)) {
