@@ -10,12 +10,15 @@ TOOLS_VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo
 TOOLS_WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
                  -Wvla -Wimplicit-fallthrough -Wundef
 TOOLS_CFLAGS  := -std=c11 -O2 -g -D_DEFAULT_SOURCE -Ihyp $(TOOLS_WARN) -MMD -MP
-TOOLS_LDLIBS  := -lyaml -lfdt -lcurl -lcjson -lnettle
+TOOLS_LDLIBS  := -lyaml -lfdt -lcurl -lcjson -lnettle -lpthread
 # The hypervisor's own configuration parser, linked unchanged: the tool checks every blob
 # it writes with it, so the two can never disagree about what is valid.
-TOOLS_HYP_SRC := hyp/core/config.c hyp/core/guest_layout.c hyp/lib/fdt.c hyp/lib/printf.c
+TOOLS_HYP_SRC := hyp/core/config.c hyp/core/guest_layout.c hyp/lib/fdt.c hyp/lib/printf.c \
+                 hyp/core/ctl_proto.c hyp/core/dump_frame.c
 # The audit log's hash chain, shared with ferrovisord (`ferrovisor audit verify`).
-TOOLS_SRC     := $(wildcard tools/*.c) tools/ferrovisord/fvd_chain.c
+# The crash-dump writer and the DUMP_INFO decoder, shared with ferrovisord (`run --dump-dir`).
+TOOLS_SRC     := $(wildcard tools/*.c) tools/ferrovisord/fvd_chain.c tools/ferrovisord/fvd_core.c \
+                 tools/ferrovisord/fvd_core_va.c tools/ferrovisord/fvd_dump_wire.c
 TOOLS_OBJ     := $(patsubst %.c,$(TOOLS_OUT)/obj/%.o,$(TOOLS_SRC) $(TOOLS_HYP_SRC))
 
 .PHONY: tools fuzz fuzz-build
@@ -110,3 +113,7 @@ build/unit/test_api_client: tools/api_client.c tools/api_client.h
 # The CLI's event-stream parser (tests/unit/test_api_sse.c).
 build/unit/test_api_sse: tools/api_sse.c tools/api_sse.h
 build/unit/test_prof_report: tools/prof_sym.c tools/prof_sym.h tools/prof_report.c tools/prof_report.h
+
+# The host dump stream: the hypervisor's encoder against the tool's receiver and core writer.
+build/unit/test_hostdump_stream: tools/dump_recv.c tools/dump_recv.h \
+	$(wildcard tools/ferrovisord/fvd_core*.[ch] tools/ferrovisord/fvd_dump_wire.[ch])

@@ -220,6 +220,8 @@ static int build(void *fdt, int cap, const struct model *m, struct diag *d)
 		err = fdt_property(fdt, "best-effort", NULL, 0);
 	if (!err && m->host.gdb_vm[0])
 		err = str_prop(fdt, "gdb-vm", m->host.gdb_vm);
+	if (!err && m->host.dump_slot1)
+		err = fdt_property_u32(fdt, "dump-slot", m->host.dump_slot1 - 1);
 	err = err ? err : switch_nodes(fdt, &m->host);
 	err = err ? err : fdt_end_node(fdt);
 	err = err ? err : fdt_begin_node(fdt, "vms");

@@ -2,7 +2,8 @@
 /*
  * `ferrovisor --api URL vm profile NAME`: one profiling session through the daemon
  * (POST /api/v1/vms/{name}/profile), then the top list on stdout and, with --folded,
- * flame-graph input in a file; addresses named from --elf (prof_report.h).
+ * flame-graph input in a file; addresses named from --elf, the hypervisor's from --hyp-elf
+ * (prof_report.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,10 @@ static bool num_arg(const char *s, unsigned long lo, unsigned long hi, unsigned 
 
 int cmd_vm_profile(const struct api_client *c, int argc, char **argv)
 {
-	const char *name = NULL, *elf = NULL, *folded = NULL;
+	const char *name = NULL, *elf = NULL, *hyp_elf = NULL, *folded = NULL;
 	unsigned long seconds = 5, period = 1000, top = 20;
-	struct prof_symtab syms = {0};
-	bool have_syms = false;
+	struct prof_symtab syms = {0}, hsyms = {0};
+	bool have_syms = false, have_hsyms = false;
 	struct prof_stack *st = NULL;
 	size_t n = 0;
 	int ret = CLI_RUNTIME;
@@ -54,6 +55,8 @@ int cmd_vm_profile(const struct api_client *c, int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--elf") == 0 && v) {
 			elf = argv[++i];
+		} else if (strcmp(a, "--hyp-elf") == 0 && v) {
+			hyp_elf = argv[++i];
 		} else if (strcmp(a, "--folded") == 0 && v) {
 			folded = argv[++i];
 		} else if (a[0] != '-' && !name) {
@@ -72,6 +75,19 @@ int cmd_vm_profile(const struct api_client *c, int argc, char **argv)
 			cli_error("%s: %s", elf, err);
 			return CLI_CONFIG;
 		}
+		have_syms = true;
+	}
+	if (hyp_elf) {
+		char err[128];
+		if (prof_sym_load_file(hyp_elf, &hsyms, err, sizeof(err))) {
+			cli_error("%s: %s", hyp_elf, err);
+			if (have_syms)
+				prof_sym_free(&syms);
+			return CLI_CONFIG;
+		}
+		have_hsyms = true;
+		/* Hypervisor samples are named from it, guest ones from --elf (if given). */
+		syms.hyp = &hsyms;
 		have_syms = true;
 	}
 
@@ -103,5 +119,7 @@ out:
 	cJSON_Delete(j);
 	if (have_syms)
 		prof_sym_free(&syms);
+	if (have_hsyms)
+		prof_sym_free(&hsyms);
 	return ret;
 }

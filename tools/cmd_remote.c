@@ -25,7 +25,7 @@ const char cmd_vm_usage[] =
     "       ferrovisor --api URL vm set NAME [--weight N] [--affinity CPU[,CPU...]]\n"
     "       ferrovisor --api URL vm dump NAME [-o FILE]\n"
     "       ferrovisor --api URL vm profile NAME [--seconds N] [--period-us N]\n"
-    "                  [--elf FILE] [--folded OUT] [--top N]\n"
+    "                  [--elf FILE] [--hyp-elf FILE] [--folded OUT] [--top N]\n"
     "Manage the VMs of a running Ferrovisor through its daemon's REST API\n"
     "(ferrovisord, docs/ferrovisord.md). URL is the daemon's address, e.g.\n"
     "http://10.0.2.15:8080; without --api, $FERROVISOR_API is used. `create`\n"
@@ -35,7 +35,8 @@ const char cmd_vm_usage[] =
     "`dump` writes a crash dump (ELF core: `gdb-multiarch guest.elf FILE`) of a VM,\n"
     "pausing a running one meanwhile, and downloads it to FILE (default NAME.core).\n"
     "`profile` samples the VM's pc (admin) and prints the top functions, named\n"
-    "from --elf (the guest's ELF or vmlinux); --folded writes flame-graph input.\n"
+    "from --elf (the guest's ELF or vmlinux), the hypervisor's own samples from\n"
+    "--hyp-elf (build/riscv64/ferrovisor.elf); --folded writes flame-graph input.\n"
     "Exit codes: 0 ok, 1 configuration error, 2 usage error, 3 API or\n"
     "connection error (printed with the URL and the daemon's problem detail).\n";
 

@@ -9,6 +9,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "dump_chan.h"
 #include "proc.h"
 #include "qemu.h"
 #include "scalar.h"
@@ -57,6 +58,9 @@ const char cmd_run_usage[] =
     "      --qemu BINARY     QEMU to run (default: $FERROVISOR_QEMU or " QEMU_DEFAULT_BIN ")\n"
     "      --gdb NAME[:PORT] a gdb stub for VM NAME on 127.0.0.1:PORT (default 1235):\n"
     "                        gdb-multiarch -ex 'target remote 127.0.0.1:PORT'\n"
+    "      --dump-dir DIR    crash dumps to the host: a VM that crashes (or the shell's\n"
+    "                        `vm dump NAME`) is written as DIR/NAME-<n>.core, an ELF\n"
+    "                        core for gdb-multiarch (DIR is made if missing)\n"
     "      --hyp-gdb         QEMU waits for gdb on tcp::1234 (-S -s): debug the\n"
     "                        hypervisor itself (docs/debugging.md)\n"
     "      --uplink-fallback none|unix\n"
@@ -80,6 +84,7 @@ enum {
 	OPT_GDB,
 	OPT_FALLBACK,
 	OPT_HYP_GDB,
+	OPT_DUMP_DIR,
 };
 
 struct run_args {
@@ -92,9 +97,10 @@ struct run_args {
 	unsigned timeout;
 	char *extra[MAX_QEMU_ARGS];
 	unsigned nr_extra;
-	bool gdb;           /* --hyp-gdb: QEMU's gdbstub for the hypervisor */
-	const char *gdb_vm; /* --gdb NAME: the guest debugger's VM */
-	unsigned gdb_port;  /* its TCP port on 127.0.0.1 */
+	bool gdb;             /* --hyp-gdb: QEMU's gdbstub for the hypervisor */
+	const char *gdb_vm;   /* --gdb NAME: the guest debugger's VM */
+	unsigned gdb_port;    /* its TCP port on 127.0.0.1 */
+	const char *dump_dir; /* --dump-dir DIR: crash dumps to the host */
 	bool dry_run;
 	enum qemu_fallback fallback;
 };
@@ -113,6 +119,7 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 	    {"qemu", required_argument, NULL, OPT_QEMU},
 	    {"gdb", required_argument, NULL, OPT_GDB},
 	    {"hyp-gdb", no_argument, NULL, OPT_HYP_GDB},
+	    {"dump-dir", required_argument, NULL, OPT_DUMP_DIR},
 	    {"uplink-fallback", required_argument, NULL, OPT_FALLBACK},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
@@ -171,6 +178,11 @@ static int parse(const char *cmd, int argc, char **argv, struct run_args *a, boo
 			break;
 		case OPT_HYP_GDB:
 			a->gdb = true;
+			break;
+		case OPT_DUMP_DIR:
+			if (!*optarg)
+				return cli_usage_error(cmd, "--dump-dir: a directory is needed");
+			a->dump_dir = optarg;
 			break;
 		case OPT_GDB: {
 			char *colon = strchr(optarg, ':');
@@ -247,6 +259,15 @@ static int make_blob(const struct run_args *a, struct model *m, void **blob, siz
 			return CLI_USAGE;
 		}
 		snprintf(m->host.gdb_vm, sizeof(m->host.gdb_vm), "%s", a->gdb_vm);
+	}
+	if (a->dump_dir) {
+		int slot = qemu_dump_slot(m, a->gdb_vm != NULL);
+		if (slot < 0) {
+			cli_error("--dump-dir: no free virtio-mmio slot for the dump channel");
+			model_free(m);
+			return CLI_CONFIG;
+		}
+		m->host.dump_slot1 = (unsigned)slot + 1;
 	}
 	struct diag d;
 	diag_init(&d, m->file);
@@ -458,6 +479,7 @@ int cmd_run(int argc, char **argv)
 	bool temporary = false;
 	int bundle_fd = -1;
 	struct qemu_cmd cmd = {0};
+	struct dump_chan dump = {.listen_fd = -1, .stop_fd = {-1, -1}};
 	if (!hyp) {
 		cli_error("hypervisor image %s not found (build it with `make hyp`, or give "
 		          "--hypervisor)",
@@ -482,12 +504,21 @@ int cmd_run(int argc, char **argv)
 	    .gdb = a.gdb,
 	    .gdb_vm = a.gdb_vm,
 	    .gdb_port = a.gdb_port,
+	    .dump_sock = a.dump_dir ? "DUMP-SOCKET" : NULL,
 	    .dry_run = a.dry_run,
 	    .fallback = a.fallback,
 	    .log = stderr,
 	};
 	struct diag d;
 	diag_init(&d, m.file);
+	/* The socket QEMU connects to exists before QEMU starts (not for a dry run). */
+	if (a.dump_dir && !a.dry_run) {
+		if (dump_chan_start(&dump, a.dump_dir, stderr) != 0) {
+			ret = CLI_RUNTIME;
+			goto out;
+		}
+		qo.dump_sock = dump.sock_path;
+	}
 	if (qemu_plan(&m, &qo, &cmd, &d)) {
 		diag_print(&d);
 		ret = CLI_CONFIG;
@@ -510,6 +541,8 @@ int cmd_run(int argc, char **argv)
 		        "ferrovisor: QEMU waits for gdb: gdb-multiarch %s -ex 'target "
 		        "remote :1234'\n",
 		        hyp);
+	if (a.dump_dir)
+		fprintf(stderr, "ferrovisor: crash dumps go to %s\n", a.dump_dir);
 	ret = proc_run(cmd.argv, a.timeout);
 	if (ret == CLI_CONFIG || ret == CLI_USAGE) {
 		/*
@@ -520,6 +553,7 @@ int cmd_run(int argc, char **argv)
 		ret = CLI_RUNTIME;
 	}
 out:
+	dump_chan_stop(&dump);
 	qemu_cmd_remove_sockets(&cmd);
 	if (temporary && bundle)
 		unlink(bundle);

@@ -238,6 +238,7 @@ struct model_host {
 	unsigned nr_switches;
 	bool best_effort;         /* start the VMs that can be set up even if others cannot */
 	char gdb_vm[VM_NAME_MAX]; /* `run --gdb NAME`: the VM the gdb channel serves, "" = none */
+	unsigned dump_slot1;      /* `run --dump-dir`: virtio-mmio slot of the dump channel + 1 */
 };
 
 struct model {

@@ -82,7 +82,16 @@ static void name_of(const struct prof_symtab *syms, bool hyp, uint64_t addr, boo
 	uint64_t off = 0;
 
 	if (hyp) {
-		snprintf(buf, len, "[hypervisor]");
+		/* With the hypervisor's ELF: "[hypervisor] func", a frame of its own per function.
+		 */
+		if (syms && syms->hyp)
+			s = prof_sym_lookup(syms->hyp, addr, &off);
+		if (!s)
+			snprintf(buf, len, "[hypervisor]");
+		else if (with_offset && off)
+			snprintf(buf, len, "[hypervisor] %s+0x%" PRIx64, s->name, off);
+		else
+			snprintf(buf, len, "[hypervisor] %s", s->name);
 		return;
 	}
 	if (syms)

@@ -35,7 +35,8 @@ int prof_report_parse(const cJSON *profile, struct prof_stack **out, size_t *n);
 /*
  * Name of a code address: "func" (a pc exactly at the symbol) or "func+0xOFF" when
  * with_offset, the bare symbol name otherwise; "0xADDR" when no symbol covers it (or
- * syms is NULL); "[hypervisor]" for hypervisor addresses. A return address is looked up
+ * syms is NULL); "[hypervisor]" for hypervisor addresses, "[hypervisor] func" when
+ * syms->hyp has the hypervisor's symbols. A return address is looked up
  * one byte back (it points after its call instruction, maybe past the function's end).
  */
 void prof_report_name(const struct prof_symtab *syms, bool hyp, uint64_t addr, bool is_ra,

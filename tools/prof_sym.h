@@ -20,6 +20,9 @@ struct prof_sym {
 struct prof_symtab {
 	struct prof_sym *syms; /* sorted by addr */
 	size_t n;
+	/* Symbols for the hypervisor's samples (`vm profile --hyp-elf`), or NULL; set by the
+	 * caller after loading (the loaders clear the struct). */
+	const struct prof_symtab *hyp;
 };
 
 /* Parse len bytes of ELF into *t. Returns 0, or -1 with a reason in err. */

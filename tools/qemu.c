@@ -452,16 +452,10 @@ static int add_uplinks(const struct model *m, const struct qemu_opts *o, struct 
 	return 0;
 }
 
-/*
- * The guest debugger's channel: a virtio console (one port, no MULTIPORT)
- * on the highest virtio-mmio slot no disk or uplink uses, its chardev a TCP
- * server on the loopback interface only. The hypervisor finds it by device
- * type and serves the VM the bundle's host/gdb-vm names.
- */
-static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
-                           struct diag *d)
+/* Mark the slots disks and uplinks use (and the dump channel's, if it has one). */
+static void used_slots(const struct model *m, bool used[MODEL_VIRTIO_SLOTS])
 {
-	bool used[MODEL_VIRTIO_SLOTS] = {false};
+	memset(used, 0, MODEL_VIRTIO_SLOTS * sizeof(bool));
 	for (unsigned i = 0; i < m->nr_vms; i++)
 		for (unsigned k = 0; k < m->vms[i].nr_disks; k++)
 			if (m->vms[i].disks[k].slot >= 0 &&
@@ -471,6 +465,38 @@ static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, str
 		if (m->host.switches[i].up.slot >= 0 &&
 		    m->host.switches[i].up.slot < MODEL_VIRTIO_SLOTS)
 			used[m->host.switches[i].up.slot] = true;
+	if (m->host.dump_slot1 && m->host.dump_slot1 <= MODEL_VIRTIO_SLOTS)
+		used[m->host.dump_slot1 - 1] = true;
+}
+
+int qemu_dump_slot(const struct model *m, bool gdb)
+{
+	bool used[MODEL_VIRTIO_SLOTS];
+	used_slots(m, used);
+	/* Placing (again) the dump channel itself: its own slot is not taken. */
+	if (m->host.dump_slot1 && m->host.dump_slot1 <= MODEL_VIRTIO_SLOTS)
+		used[m->host.dump_slot1 - 1] = false;
+	int slot = MODEL_VIRTIO_SLOTS - 1, skip = gdb ? 1 : 0;
+	for (; slot >= 0; slot--) {
+		if (used[slot])
+			continue;
+		if (skip-- == 0)
+			return slot;
+	}
+	return -1;
+}
+
+/*
+ * The guest debugger's channel: a virtio console (one port, no MULTIPORT)
+ * on the highest virtio-mmio slot no disk, uplink or dump channel uses, its
+ * chardev a TCP server on the loopback interface only. The hypervisor finds it
+ * by device type and serves the VM the bundle's host/gdb-vm names.
+ */
+static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c,
+                           struct diag *d)
+{
+	bool used[MODEL_VIRTIO_SLOTS];
+	used_slots(m, used);
 	int slot = MODEL_VIRTIO_SLOTS - 1;
 	while (slot >= 0 && used[slot])
 		slot--;
@@ -489,6 +515,22 @@ static int add_gdb_channel(const struct model *m, const struct qemu_opts *o, str
 	        "tcp " LOOPBACK ":%u\n",
 	        o->gdb_vm, slot, o->gdb_port);
 	return 0;
+}
+
+/*
+ * The dump channel (`run --dump-dir`): a virtio console on the slot the bundle's
+ * host/dump-slot names, its chardev a client of the tool's Unix socket.
+ */
+static void add_dump_channel(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c)
+{
+	add(c, "-chardev");
+	add(c, "socket,id=fvdump,path=%s", o->dump_sock);
+	add(c, "-device");
+	add(c, "virtio-serial-device,max_ports=1,bus=virtio-mmio-bus.%u", m->host.dump_slot1 - 1);
+	add(c, "-device");
+	add(c, "virtconsole,chardev=fvdump,nr=0");
+	fprintf(o->log, "ferrovisor: dump channel: virtio console on virtio-mmio slot %u\n",
+	        m->host.dump_slot1 - 1);
 }
 
 int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *c, struct diag *d)
@@ -528,6 +570,8 @@ int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd 
 	add(c, "virtio-mmio.force-legacy=false");
 	if (add_disks(m, o, c, d) || add_uplinks(m, o, c, d))
 		return -1;
+	if (o->dump_sock && m->host.dump_slot1)
+		add_dump_channel(m, o, c);
 	if (o->gdb_vm && add_gdb_channel(m, o, c, d))
 		return -1;
 	if (o->gdb) {

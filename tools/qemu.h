@@ -46,10 +46,11 @@ struct qemu_opts {
 	const char *bundle;     /* the boot bundle (-initrd) */
 	char *const *extra;     /* --qemu-arg values, appended last */
 	unsigned nr_extra;
-	bool gdb;           /* -S -s: wait for gdb on tcp::1234 */
-	const char *gdb_vm; /* guest debugger: a virtio console on a free slot, NULL = none */
-	unsigned gdb_port;  /* its TCP port on 127.0.0.1 */
-	bool dry_run;       /* plan only: convert no disk, probe no port, make no directory */
+	bool gdb;              /* -S -s: wait for gdb on tcp::1234 */
+	const char *gdb_vm;    /* guest debugger: a virtio console on a free slot, NULL = none */
+	unsigned gdb_port;     /* its TCP port on 127.0.0.1 */
+	const char *dump_sock; /* dump channel: the tool's Unix socket (m->host.dump_slot1) */
+	bool dry_run;          /* plan only: convert no disk, probe no port, make no directory */
 	enum qemu_fallback fallback;
 	FILE *log; /* where the choices are reported (stderr) */
 };
@@ -69,6 +70,13 @@ struct qemu_cmd {
  */
 int qemu_plan(const struct model *m, const struct qemu_opts *o, struct qemu_cmd *cmd,
               struct diag *d);
+
+/*
+ * The virtio-mmio slot for the dump channel (`run --dump-dir`): the highest one no disk or
+ * uplink uses, the next lower one when the gdb channel (gdb) takes the highest. -1 if none
+ * is free.
+ */
+int qemu_dump_slot(const struct model *m, bool gdb);
 
 /* Remove the fallback sockets and their private directory (after QEMU ended). */
 void qemu_cmd_remove_sockets(struct qemu_cmd *cmd);

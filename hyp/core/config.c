@@ -717,6 +717,16 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 				return fail(&e, -FV_EINVAL, "host", "gdb-vm", "not a VM name");
 			memcpy(out->gdb_vm, g, strlen(g) + 1);
 		}
+		uint32_t ds;
+		ret = fv_fdt_prop_u32(blob, host, "dump-slot", &ds);
+		if (ret == 0) {
+			if (ds >= CFG_PHYS_SLOTS)
+				return fail(&e, -FV_ERANGE, "host", "dump-slot",
+				            "not a virtio-mmio slot");
+			out->dump_slot1 = ds + 1;
+		} else if (ret != -FV_ENOENT) {
+			return fail(&e, -FV_EINVAL, "host", "dump-slot", "must be a 32-bit number");
+		}
 	}
 	int vms = fv_fdt_path_offset(blob, "/vms");
 	if (vms < 0)

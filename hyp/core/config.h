@@ -96,6 +96,11 @@ struct hyp_config {
 	bool best_effort;
 	/* VM whose gdb stub gets the physical gdb channel (`ferrovisor run --gdb`), "" = none. */
 	char gdb_vm[VM_NAME_MAX];
+	/*
+	 * virtio-mmio slot of the dump channel (`ferrovisor run --dump-dir`, host/dump-slot),
+	 * plus one; 0 = none.
+	 */
+	uint32_t dump_slot1;
 };
 
 /*

@@ -36,7 +36,7 @@ struct hostdev {
 	const char *owner; /* NIC: NULL = free (disks keep their owners in claims) */
 	struct vblk_phys *disk;
 	struct vnet_phys *nic;
-	struct vcon_phys *con; /* the hypervisor's gdb channel (HOSTDEV_CONSOLE) */
+	struct vcon_phys *con; /* the hypervisor's gdb or dump channel (HOSTDEV_CONSOLE) */
 	struct disk_claim claims[MAX_DISK_CLAIMS]; /* disks only */
 	unsigned nr_claims;
 };
@@ -107,7 +107,7 @@ static void probe_console(struct hostdev *h, unsigned i)
 	}
 	h->con = c;
 	h->kind = HOSTDEV_CONSOLE;
-	pr_info("virtio slot %u (0x%lx): console (gdb channel)", i, (unsigned long)h->base);
+	pr_info("virtio slot %u (0x%lx): console (gdb or dump channel)", i, (unsigned long)h->base);
 }
 
 void hostdev_probe(const struct platform *p)
@@ -308,6 +308,14 @@ struct vcon_phys *hostdev_claim_console(const char *owner)
 		}
 	}
 	return NULL;
+}
+
+struct vcon_phys *hostdev_claim_console_slot(unsigned slot, const char *owner)
+{
+	if (slot >= nr_slots || slots[slot].kind != HOSTDEV_CONSOLE || slots[slot].owner)
+		return NULL;
+	slots[slot].owner = owner;
+	return slots[slot].con;
 }
 
 uint32_t hostdev_irq(unsigned slot)

@@ -79,6 +79,13 @@ struct vcon_phys *hostdev_claim_console(const char *owner);
  */
 void hostdev_poll_disks(void);
 
+/*
+ * Take the physical virtio console in slot @slot for @owner (the dump channel, whose slot
+ * the bundle names); NULL if that slot holds no free console. Boot CPU, before
+ * hostdev_claim_console() so the gdb channel gets the other console.
+ */
+struct vcon_phys *hostdev_claim_console_slot(unsigned slot, const char *owner);
+
 /* The slot's interrupt line on the host interrupt controller; 0 if none or no such slot. */
 uint32_t hostdev_irq(unsigned slot);
 

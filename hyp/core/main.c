@@ -8,6 +8,7 @@
 #include "core/bootwork.h"
 #include "core/config.h"
 #include "core/gdb.h"
+#include "core/hostdump.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
 #include "core/console.h"
@@ -219,6 +220,8 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 	if (vnet_init(&config) != 0)
 		stop_boot("cannot set up the virtual switches");
 	unsigned failed = create_vms();
+	/* First: the gdb channel takes the first console left unclaimed. */
+	hostdump_init(config.dump_slot1);
 	gdb_init(config.gdb_vm);
 	if (vm_count == 0)
 		stop_boot("no VM could be created");

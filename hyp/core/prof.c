@@ -17,7 +17,7 @@
 #define PROF_PERIOD_MAX_US 1000000u
 
 /* The session. Written by the control channel, read by every CPU's timer. */
-static bool active;             /* atomic */
+bool prof_running;              /* atomic: a session runs (prof.h) */
 static uint32_t generation;     /* atomic: bumped per start, CPUs compare armed[] */
 static const struct vm *target; /* compared, never dereferenced by the timers */
 static uint64_t period_ns;
@@ -25,14 +25,34 @@ static uint64_t period_ns;
 static struct prof_buf *bufs[FV_MAX_CPUS]; /* allocated at the first start, kept */
 static struct timer_event ticks[FV_MAX_CPUS];
 static uint32_t armed[FV_MAX_CPUS]; /* generation each CPU's timer was armed for */
+/*
+ * Per CPU, written only by that CPU: when its sampling timer is due (ns), and whether the
+ * sample for that expiry was already taken in the hypervisor (prof_hyp_sample), so the
+ * timer callback that runs after the exit does not take a second one.
+ */
+static uint64_t due_ns[FV_MAX_CPUS];
+static bool hyp_taken[FV_MAX_CPUS];
+
+static void prof_arm(struct timer_event *ev, unsigned cpu)
+{
+	uint64_t due = time_now_ns() + period_ns;
+	__atomic_store_n(&due_ns[cpu], due, __ATOMIC_RELAXED);
+	timer_arm(ev, due);
+}
 
 static void prof_tick(struct timer_event *ev, void *arg)
 {
 	UNUSED(arg);
 	struct cpu *c = cpu_this();
-	if (!__atomic_load_n(&active, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&prof_running, __ATOMIC_ACQUIRE))
 		return;
 	struct prof_buf *b = bufs[c->id];
+	if (__atomic_load_n(&hyp_taken[c->id], __ATOMIC_RELAXED)) {
+		/* Taken inside the exit handler that delayed this callback: one per expiry. */
+		__atomic_store_n(&hyp_taken[c->id], false, __ATOMIC_RELAXED);
+		prof_arm(ev, c->id);
+		return;
+	}
 	struct prof_sample s = {0};
 	s.cpu = (uint16_t)c->id;
 	/*
@@ -55,7 +75,31 @@ static void prof_tick(struct timer_event *ev, void *arg)
 	}
 	if (record && !prof_buf_push(b, &s))
 		return; /* full: stop ticking on this CPU, the session keeps what it has */
-	timer_arm(ev, time_now_ns() + period_ns);
+	prof_arm(ev, c->id);
+}
+
+bool prof_hyp_sample(const struct vcpu *v, uint64_t pc)
+{
+	struct cpu *c = cpu_this();
+	if (!__atomic_load_n(&prof_running, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&hyp_taken[c->id], __ATOMIC_RELAXED))
+		return false;
+	/* The trap says some timer is due, maybe not this one (a time slice, a guest timer). */
+	if (time_now_ns() < __atomic_load_n(&due_ns[c->id], __ATOMIC_RELAXED))
+		return false;
+	/* Work for another VM's vCPU is not this profile's, as prof_tick decides too. */
+	if (v->vm != __atomic_load_n(&target, __ATOMIC_ACQUIRE))
+		return false;
+	struct prof_sample s = {0};
+	s.cpu = (uint16_t)c->id;
+	s.pc = pc;
+	s.vcpu = 0xffffffffu;
+	s.flags = PROF_F_HYP;
+	/* Full: leave it to prof_tick, which finds the buffer full and stops this CPU. */
+	if (!prof_buf_push(bufs[c->id], &s))
+		return false;
+	__atomic_store_n(&hyp_taken[c->id], true, __ATOMIC_RELAXED);
+	return true;
 }
 
 void prof_vm_freed(const struct vm *vm)
@@ -67,14 +111,15 @@ void prof_vm_freed(const struct vm *vm)
 
 void prof_cpu_poll(void)
 {
-	if (!__atomic_load_n(&active, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&prof_running, __ATOMIC_ACQUIRE))
 		return;
 	struct cpu *c = cpu_this();
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 	if (armed[c->id] == gen)
 		return;
 	armed[c->id] = gen;
-	timer_arm(&ticks[c->id], time_now_ns() + period_ns);
+	__atomic_store_n(&hyp_taken[c->id], false, __ATOMIC_RELAXED);
+	prof_arm(&ticks[c->id], c->id);
 }
 
 static int alloc_bufs(void)
@@ -94,7 +139,7 @@ static int alloc_bufs(void)
 
 uint32_t prof_start(const struct vm *vm, uint32_t period_us)
 {
-	if (__atomic_load_n(&active, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&prof_running, __ATOMIC_ACQUIRE))
 		return CTL_E_BUSY;
 	if (period_us < PROF_PERIOD_MIN_US || period_us > PROF_PERIOD_MAX_US)
 		return CTL_E_BAD_FIELD;
@@ -106,7 +151,7 @@ uint32_t prof_start(const struct vm *vm, uint32_t period_us)
 	target = vm;
 	period_ns = (uint64_t)period_us * 1000u;
 	__atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&active, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&prof_running, true, __ATOMIC_RELEASE);
 	/* Each CPU arms its own timer on its next host interrupt: make that now. */
 	prof_cpu_poll();
 	for (unsigned i = 0; i < cpu_count; i++)
@@ -118,9 +163,9 @@ uint32_t prof_start(const struct vm *vm, uint32_t period_us)
 
 uint32_t prof_stop(void)
 {
-	if (!__atomic_load_n(&active, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&prof_running, __ATOMIC_ACQUIRE))
 		return CTL_OK;
-	__atomic_store_n(&active, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&prof_running, false, __ATOMIC_RELEASE);
 	/* A tick already past its active check may still push one sample: the count publishes it.
 	 */
 	for (unsigned i = 0; i < cpu_count; i++)
@@ -131,7 +176,7 @@ uint32_t prof_stop(void)
 
 uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status)
 {
-	if (__atomic_load_n(&active, __ATOMIC_ACQUIRE)) {
+	if (__atomic_load_n(&prof_running, __ATOMIC_ACQUIRE)) {
 		*status = CTL_E_BAD_STATE;
 		return 0;
 	}

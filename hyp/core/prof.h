@@ -34,6 +34,29 @@ uint32_t prof_stop(void);
  */
 uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status);
 
+/* A session runs (atomic; read on every guest exit by the arch's sampling window). */
+extern bool prof_running;
+static inline bool prof_active(void)
+{
+	return __atomic_load_n(&prof_running, __ATOMIC_RELAXED);
+}
+
+/*
+ * A sample of the hypervisor's own pc @pc, taken inside the handler of a synchronous exit
+ * of @v (an SBI call, an MMIO access, a virtual instruction...): the arch enables the
+ * sampling timer's interrupt there while a session runs (docs/profiling.md). Recorded as a
+ * PROF_F_HYP sample when @v belongs to the profiled VM and this CPU's sample is due; the
+ * timer callback then skips that expiry. Runs in the arch's interrupt trap on @v's CPU with
+ * the exit handler interrupted: no locks, this CPU's own state only. true if recorded.
+ */
+bool prof_hyp_sample(const struct vcpu *v, uint64_t pc);
+
+/*
+ * The shell's `prof start VM [PERIOD_US] | prof stop | prof report [N]` (prof_shell.c),
+ * lines through print. Console tick context.
+ */
+void prof_shell(int argc, char **argv, void (*print)(const char *line));
+
 /* @vm is being freed: a session on it records no more of its (or a successor's) samples. */
 void prof_vm_freed(const struct vm *vm);
 

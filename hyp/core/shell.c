@@ -4,6 +4,8 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/ctl.h"
+#include "core/hostdump.h"
+#include "core/prof.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -245,11 +247,23 @@ static void cmd_vm(int argc, char **argv)
 	} else if (strcmp(argv[1], "destroy") == 0) {
 		ret = vm_destroy(vm);
 	} else if (strcmp(argv[1], "dump") == 0) {
-		/* The core file is written by the service VM's daemon, which owns a disk. */
-		pr_info("vm %s: crash dumps are written through the management API: ferrovisor "
-		        "--api URL vm dump %s (docs/debugging.md)",
-		        vm->name, vm->name);
-		return;
+		ret = hostdump_request(vm);
+		if (ret == -FV_ENODEV) {
+			/* No dump channel: the service VM's daemon, which owns a disk, writes it.
+			 */
+			pr_info("vm %s: crash dumps are written through the management API: "
+			        "ferrovisor --api URL vm dump %s, or run with ferrovisor run "
+			        "--dump-dir DIR (docs/debugging.md)",
+			        vm->name, vm->name);
+			return;
+		}
+		if (ret == -FV_ENOTSUP) {
+			pr_info("vm %s: the service VM is never dumped", vm->name);
+			return;
+		}
+		if (ret == -FV_EBUSY)
+			pr_info("vm %s: cannot be dumped now (%s, or another dump is being sent)",
+			        vm->name, vm_state_name(vm->state));
 	} else {
 		pr_info(VM_USAGE);
 		return;
@@ -370,6 +384,11 @@ static void cmd_trace(int argc, char **argv)
 	trace_shell(argc, argv, print_line);
 }
 
+static void cmd_prof(int argc, char **argv)
+{
+	prof_shell(argc, argv, print_line);
+}
+
 static const struct shell_cmd cmds[] = {
     {"help", "help", "list commands", cmd_help},
     {"vm", "vm list | vm start|stop|reset|info NAME", "list, control or inspect VMs", cmd_vm},
@@ -389,6 +408,8 @@ static const struct shell_cmd cmds[] = {
     {"trace", "trace on CLASS...|off|status|clear|dump",
      "event tracer (FEATURES=trace): classes exit " ARCH_HCALL_NAME " irq sched virtio mmio vm all",
      cmd_trace},
+    {"prof", "prof start VM [PERIOD_US] | prof stop | prof report [N]",
+     "profile a VM; report guest/hypervisor samples and the hottest hypervisor pcs", cmd_prof},
 };
 
 static void cmd_help(int argc, char **argv)

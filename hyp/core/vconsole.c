@@ -22,6 +22,7 @@
 #include "core/ctl.h"
 #include "core/gdb.h"
 #include "core/irq.h"
+#include "core/hostdump.h"
 #include "core/percpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
@@ -452,6 +453,7 @@ static void poll_fn(struct timer_event *ev, void *arg)
 	vm_reap();
 	ctl_poll();
 	gdb_poll();
+	hostdump_poll();
 	timer_arm(ev, now + POLL_NS);
 }
 

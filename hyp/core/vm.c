@@ -5,6 +5,7 @@
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/ctl.h"
+#include "core/hostdump.h"
 #include "core/prof.h"
 #include "core/mem.h"
 #include "core/percpu.h"
@@ -127,6 +128,13 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len)
 		if (populate_block(vm, blk) != 0)
 			return NULL;
 	return mem_phys_to_virt(vm->ram_hpa + off);
+}
+
+bool vm_ram_touched(const struct vm *vm, gpa_t gpa)
+{
+	if (gpa < vm->ram_gpa || gpa - vm->ram_gpa >= vm->ram_size)
+		return false;
+	return block_present(vm, (gpa - vm->ram_gpa) / VM_RAM_BLOCK);
 }
 
 /* Forget every block (VM restart): unmapped, so the next touch zeroes it again. */
@@ -497,6 +505,7 @@ void vm_vcpu_stopped(struct vm *vm)
 		break;
 	case VM_ACTION_CRASH:
 		pr_info("vm %s: stopped after a fatal guest error", vm->name);
+		hostdump_vm_crashed(vm);
 		break;
 	default:
 		pr_info("vm %s: stopped", vm->name);

@@ -262,5 +262,10 @@ void *vm_gpa_to_hva(struct vm *vm, gpa_t gpa, uint64_t len);
  * RAM (MMIO or nothing); other errors = could not map (out of memory).
  */
 int vm_ram_populate(struct vm *vm, gpa_t gpa);
+/*
+ * Whether the RAM block holding @gpa (inside the VM's RAM) was populated this boot; a block
+ * that was not reads as zeros. Any CPU; populates nothing (a dump reader skips such blocks).
+ */
+bool vm_ram_touched(const struct vm *vm, gpa_t gpa);
 
 #endif

@@ -137,3 +137,9 @@ void vcon_phys_write(struct vcon_phys *c, const uint8_t *buf, size_t len)
 	if (posted)
 		vphys_notify(&c->dev, TXQ);
 }
+
+size_t vcon_phys_tx_room(struct vcon_phys *c)
+{
+	reclaim_tx(c);
+	return (size_t)c->tx_nfree * VCON_PHYS_BUF;
+}

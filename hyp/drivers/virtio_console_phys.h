@@ -6,8 +6,9 @@
  * Physical virtio console (VIRTIO 1.2 §5.3) on the polled virtio-mmio
  * transport, single port (no MULTIPORT: receiveq 0, transmitq 1). A byte
  * pipe for the hypervisor's own use: the gdb channel that `ferrovisor run
- * --gdb` connects to a TCP socket on the host (QEMU virtconsole). No guest
- * ever sees this device.
+ * --gdb` connects to a TCP socket on the host, and the dump channel of
+ * `ferrovisor run --dump-dir` (QEMU virtconsoles). No guest ever sees these
+ * devices.
  *
  * Receive buffers are posted at init and re-posted as they are consumed;
  * bytes that arrive are kept in order in the buffers until read. Transmit
@@ -48,5 +49,11 @@ size_t vcon_phys_read(struct vcon_phys *c, uint8_t *buf, size_t cap);
 
 /* Send len bytes (split into buffers); bytes that find no free buffer are dropped. */
 void vcon_phys_write(struct vcon_phys *c, const uint8_t *buf, size_t len);
+
+/*
+ * Bytes vcon_phys_write() takes now without dropping any (free transmit buffers, after
+ * taking back those the device has sent). For a writer that must never lose a byte.
+ */
+size_t vcon_phys_tx_room(struct vcon_phys *c);
 
 #endif

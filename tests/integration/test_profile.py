@@ -44,6 +44,7 @@ DOC = ROOT / "docs" / "api" / "openapi.yaml"
 TOOL = ROOT / "build" / "tools" / "ferrovisor"
 ELF = fvtest.BUILD_DIR / "guests" / "prof_target.elf"
 HOSTILE_ELF = fvtest.BUILD_DIR / "guests" / "prof_hostile.elf"
+HYP_ELF = fvtest.BUILD_DIR / "riscv64" / "ferrovisor.elf"
 HOSTILE_RA = 0x80100000  # the only return address prof_hostile's crafted frame holds
 
 # The daemon's first admin token (read from the console); every request goes through call().
@@ -193,7 +194,15 @@ def test_profile_guest_through_cli():
             q.expect(r"^\[svc\] DD-42", 60)
             st, r, pl = call(port, "POST", "/vms/svc/profile", body=json.dumps({"seconds": 3}),
                              headers=jh)
+            # The hypervisor's own pcs inside the service VM's exits (virtio, SBI, MMIO), named
+            # with --hyp-elf: functions other than the idle loop (docs/profiling.md).
+            hout, herr = cli(port, "svc", "--seconds", "3", "--hyp-elf", HYP_ELF, "--top", "60")
+            hyp_funcs = [l.split(None, 2)[2] for l in hout.splitlines()[1:]
+                         if "[hypervisor] " in l]
             q.send("kill %1\r")
+            with open(art, "a") as f:
+                f.write(f"svc --hyp-elf:\n{hout}{herr}")
+            assert any(not h.startswith("[hypervisor] riscv_idle_wfi") for h in hyp_funcs), hout
             assert st == 200, (st, pl)
 
             def in_text(a):

@@ -184,6 +184,7 @@ static void good_spec(struct spec *s)
 	set_node_name(&s->host, "host");
 	set_str(&s->host, "console-focus", "beta.2_x-y");
 	set_u32(&s->host, "time-slice-us", 2000);
+	set_u32(&s->host, "dump-slot", 7);
 	s->nswitches = 2;
 	set_node_name(&s->switches[0], "lan0");
 	set_u32(&s->switches[0], "uplink-slot", 5);
@@ -309,6 +310,7 @@ static void test_good_config(void **state)
 	assert_int_equal(c->nr_vms, 3);
 	assert_string_equal(c->focus, "beta.2_x-y");
 	assert_int_equal(c->slice_us, 2000);
+	assert_int_equal(c->dump_slot1, 7 + 1);
 
 	const struct vm_config *a = &c->vms[0];
 	assert_string_equal(a->name, "alpha");
@@ -420,6 +422,7 @@ static void test_host_defaults(void **state)
 	assert_int_equal(config_parse(blob, size, c, err, sizeof(err)), 0);
 	assert_int_equal(c->slice_us, 4000);
 	assert_string_equal(c->focus, "");
+	assert_int_equal(c->dump_slot1, 0); /* no dump channel */
 	assert_int_equal(c->nr_vms, 3);
 	/* Without /host/switches, NICs make their switches in order of first use. */
 	assert_int_equal(c->nr_switches, 2);
@@ -845,6 +848,14 @@ static const struct bad_case bad_cases[] = {
      {{OP_U64, HOST, "time-slice-us", 2000, NULL, 0, {0}}},
      -FV_EINVAL,
      "host: time-slice-us: must be a 32-bit number"},
+    {"dump-slot 8 (past the last virtio-mmio slot)",
+     {{OP_U32, HOST, "dump-slot", 8, NULL, 0, {0}}},
+     -FV_ERANGE,
+     "host: dump-slot: not a virtio-mmio slot"},
+    {"dump-slot 8 bytes",
+     {{OP_U64, HOST, "dump-slot", 7, NULL, 0, {0}}},
+     -FV_EINVAL,
+     "host: dump-slot: must be a 32-bit number"},
     /* switches */
     {"switch name with a capital letter",
      {{OP_NODE_NAME, SW(0), NULL, 0, "Lan0", 0, {0}}},

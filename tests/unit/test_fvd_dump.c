@@ -96,14 +96,44 @@ static void test_dump_store(void **state)
 	assert_int_equal(n, 3);
 	assert_string_equal(list[2].id, "beta-8");
 	assert_int_equal(fvd_dump_on_crash(&be, "service"), FVD_E_DENIED);
+	/* --auto-dump auto (the default): the simulation's small VM fits on the test's disk. */
+	assert_int_equal(fvd_dump_init(dir, FVD_AUTO_DUMP_FIT), 0);
+	assert_int_equal(fvd_dump_on_crash(&be, "beta"), 0);
+	assert_int_equal(fvd_dump_list(list, 8, &n), 0);
+	assert_int_equal(n, 4);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
 
+/* --auto-dump auto's rule: RAM + 1 MiB must fit and leave 5 % of the disk, >= 16 MiB. */
+static void test_dump_fits(void **state)
+{
+	(void)state;
+	const uint64_t MiB = 1ull << 20, GiB = 1ull << 30;
+	/* A 4 MiB VM on a 1 GiB disk with 100 MiB free: fits (margin 51.2 MiB). */
+	assert_true(fvd_dump_fits(4 * MiB, 100 * MiB, GiB));
+	/* A 256 MiB VM on the same disk: does not. */
+	assert_false(fvd_dump_fits(256 * MiB, 100 * MiB, GiB));
+	/* Exactly at the edge: free = RAM + overhead + margin. */
+	uint64_t margin = GiB / 20;
+	assert_true(fvd_dump_fits(40 * MiB, 40 * MiB + FVD_DUMP_OVERHEAD + margin, GiB));
+	assert_false(fvd_dump_fits(40 * MiB, 40 * MiB + FVD_DUMP_OVERHEAD + margin - 1, GiB));
+	/* Small disks keep at least 16 MiB. */
+	assert_false(fvd_dump_fits(4 * MiB, 20 * MiB, 64 * MiB));
+	assert_true(fvd_dump_fits(4 * MiB, 21 * MiB, 64 * MiB));
+	/* Less free than the margin, a full disk, hostile sizes: never, and nothing wraps. */
+	assert_false(fvd_dump_fits(0, 10 * MiB, 64 * MiB));
+	assert_false(fvd_dump_fits(0, 0, 0));
+	assert_false(fvd_dump_fits(UINT64_MAX, UINT64_MAX, UINT64_MAX));
+	assert_false(fvd_dump_fits(UINT64_MAX - FVD_DUMP_OVERHEAD + 1, UINT64_MAX, 0));
+	assert_true(fvd_dump_fits(GiB, UINT64_MAX, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dump_fits),
 	    cmocka_unit_test(test_dump_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

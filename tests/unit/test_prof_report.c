@@ -126,6 +126,15 @@ static void test_symbols(void **state)
 	assert_string_equal(name, "[hypervisor]");
 	prof_report_name(NULL, false, 0x80001000, false, name, sizeof(name));
 	assert_string_equal(name, "0x80001000");
+	/* --hyp-elf: hypervisor addresses named from its own table, guest ones are not. */
+	struct prof_symtab g = {0};
+	g.hyp = &t;
+	prof_report_name(&g, true, 0x80001104, false, name, sizeof(name));
+	assert_string_equal(name, "[hypervisor] spin_here+0x4");
+	prof_report_name(&g, true, 0x90000000, false, name, sizeof(name));
+	assert_string_equal(name, "[hypervisor]");
+	prof_report_name(&g, false, 0x80001104, false, name, sizeof(name));
+	assert_string_equal(name, "0x80001104");
 	prof_sym_free(&t);
 	free(b);
 }
@@ -206,6 +215,14 @@ static void test_folded_and_top(void **state)
 	                         "  6.0%        6  main\n"
 	                         "  4.0%        4  [hypervisor]\n");
 	free(out);
+	/* With the hypervisor's symbols its samples get a frame per function. */
+	struct prof_symtab g = t;
+	g.hyp = &t;
+	s[3].pc = 0x80001104;
+	out = capture(prof_report_folded, s + 3, 1, &g);
+	assert_string_equal(out, "[hypervisor] spin_here 4\n");
+	free(out);
+	s[3].pc = 0x80200000;
 	/* Without symbols every address is hex. */
 	out = capture(prof_report_folded, s + 2, 1, NULL);
 	assert_string_equal(out, "0x80000040;0x80001020 6\n");

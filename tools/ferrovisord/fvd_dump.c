@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,12 +23,12 @@
 #define DUMP_META_MAX      4096
 
 static char dump_dir[4096];
-static bool dump_auto;
+static enum fvd_auto_dump dump_auto;
 static bool dump_temp; /* dump_dir is a temporary directory: fvd_dump_fini removes it */
 
-int fvd_dump_init(const char *state_dir, bool auto_dump)
+int fvd_dump_init(const char *state_dir, enum fvd_auto_dump mode)
 {
-	dump_auto = auto_dump;
+	dump_auto = mode;
 	if (!state_dir) {
 		/* Made at the first dump (dump_ensure_dir): most daemons never write one. */
 		dump_dir[0] = '\0';
@@ -255,12 +256,55 @@ int fvd_dump_create(struct fvd_backend *be, const char *name, struct fvd_dump_me
 	return err;
 }
 
+bool fvd_dump_fits(uint64_t ram_bytes, uint64_t free_bytes, uint64_t total_bytes)
+{
+	uint64_t margin = total_bytes / 20;
+	if (margin < FVD_DUMP_MARGIN_MIN)
+		margin = FVD_DUMP_MARGIN_MIN;
+	/* Each comparison subtracts only what it has checked is there: nothing wraps. */
+	if (free_bytes < margin || ram_bytes > UINT64_MAX - FVD_DUMP_OVERHEAD)
+		return false;
+	return ram_bytes + FVD_DUMP_OVERHEAD <= free_bytes - margin;
+}
+
+/* --auto-dump auto: whether VM name's dump fits where dumps go (said why not). */
+static bool dump_fits_now(struct fvd_backend *be, const char *name)
+{
+	struct fvd_dump_info di;
+	struct statvfs fs;
+	uint64_t ram = 0;
+
+	if (!be->ops->dump_info || be->ops->dump_info(be->ctx, name, &di) != FVD_OK)
+		return true; /* no size to judge by: fvd_dump_create reports the real error */
+	for (uint32_t i = 0; i < di.nr_regions && i < FVD_DUMP_MAX_REGION; i++)
+		ram += di.region[i].size;
+	if (dump_ensure_dir() != FVD_OK || statvfs(dump_dir, &fs) != 0) {
+		fprintf(stderr,
+		        "ferrovisord: vm %s crashed: no dump (%s: cannot tell its free space)\n",
+		        name, dump_dir);
+		return false;
+	}
+	uint64_t unit = fs.f_frsize ? fs.f_frsize : fs.f_bsize;
+	uint64_t avail = (uint64_t)fs.f_bavail * unit, total = (uint64_t)fs.f_blocks * unit;
+	if (fvd_dump_fits(ram, avail, total))
+		return true;
+	printf("ferrovisord: vm %s crashed: no dump (--auto-dump auto): up to %llu MiB needed, "
+	       "%s has %llu MiB free of %llu MiB; dump it with POST /api/v1/vms/%s/dump after "
+	       "making room\n",
+	       name, (unsigned long long)((ram + FVD_DUMP_OVERHEAD) >> 20), dump_dir,
+	       (unsigned long long)(avail >> 20), (unsigned long long)(total >> 20), name);
+	fflush(stdout);
+	return false;
+}
+
 int fvd_dump_on_crash(struct fvd_backend *be, const char *name)
 {
 	struct fvd_dump_meta m;
 	int err;
 
-	if (!dump_auto)
+	if (dump_auto == FVD_AUTO_DUMP_OFF)
+		return FVD_OK;
+	if (dump_auto == FVD_AUTO_DUMP_FIT && !dump_fits_now(be, name))
 		return FVD_OK;
 	err = fvd_dump_create(be, name, &m);
 	if (err)
@@ -309,7 +353,7 @@ int fvd_dump_follow(struct fvd_backend *be, struct fvd_hub *hub)
 	struct dump_follower *f;
 	pthread_t t;
 
-	if (!dump_auto)
+	if (dump_auto == FVD_AUTO_DUMP_OFF)
 		return 0;
 	f = malloc(sizeof(*f));
 	if (!f)

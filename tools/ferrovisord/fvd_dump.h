@@ -26,10 +26,27 @@ struct fvd_dump_meta {
 	uint32_t vcpus;
 };
 
+/* --auto-dump: what fvd_dump_on_crash does when a VM crashes. */
+enum fvd_auto_dump {
+	FVD_AUTO_DUMP_OFF = 0, /* nothing */
+	FVD_AUTO_DUMP_ON = 1,  /* a dump, whatever the disk has left */
+	FVD_AUTO_DUMP_FIT = 2, /* the default: a dump when it fits with margin (fvd_dump_fits) */
+};
+
 /* Where dumps go: state_dir/dumps (created), or for NULL a temporary directory made at the
- * first dump. With
- * auto_dump, fvd_dump_on_crash writes a dump of every VM that crashes. 0 or -1 (said why). */
-int fvd_dump_init(const char *state_dir, bool auto_dump);
+ * first dump; what a crash does (mode). 0 or -1 (said why). */
+int fvd_dump_init(const char *state_dir, enum fvd_auto_dump mode);
+
+/*
+ * --auto-dump auto's decision (pure): whether the dump of a VM with ram_bytes of RAM fits on
+ * a disk with free_bytes free of total_bytes: at most its RAM plus FVD_DUMP_OVERHEAD (the
+ * notes and headers; zero RAM is not stored, so most dumps are smaller), leaving 5 % of
+ * the disk, and at least FVD_DUMP_MARGIN_MIN, free for the token store, the audit log and
+ * the next dump. Overflow-safe for any inputs.
+ */
+#define FVD_DUMP_OVERHEAD   (1ull << 20)
+#define FVD_DUMP_MARGIN_MIN (16ull << 20)
+bool fvd_dump_fits(uint64_t ram_bytes, uint64_t free_bytes, uint64_t total_bytes);
 
 /* At exit: removes the temporary directory of a daemon without --state-dir, if one was made. */
 void fvd_dump_fini(void);
@@ -46,16 +63,18 @@ int fvd_dump_create(struct fvd_backend *be, const char *name, struct fvd_dump_me
 /*
  * The hook the event path calls when the hypervisor reports that VM @name crashed
  * (EV_VM_CRASH / a vm-state event to "crashed"): with --auto-dump on it writes a dump as
- * fvd_dump_create does and returns its result; off, it returns FVD_OK and does nothing.
+ * fvd_dump_create does and returns its result; off, it returns FVD_OK and does nothing;
+ * auto, it writes one when fvd_dump_fits() says yes for the VM's RAM and the dump
+ * directory's file system, else prints why not and returns FVD_OK.
  */
 int fvd_dump_on_crash(struct fvd_backend *be, const char *name);
 
 struct fvd_hub;
 /*
- * With --auto-dump on: starts a thread that follows the hub's events and calls
+ * With --auto-dump on or auto: starts a thread that follows the hub's events and calls
  * fvd_dump_on_crash for every "vm-crash" (it ends when the hub stops). Not from the pump:
  * a dump makes requests of the backend, whose reader thread must stay free to answer them.
- * 0, or -1 when the thread cannot start; nothing (0) with auto-dump off.
+ * 0, or -1 when the thread cannot start; nothing (0) with --auto-dump off.
  */
 int fvd_dump_follow(struct fvd_backend *be, struct fvd_hub *hub);
 

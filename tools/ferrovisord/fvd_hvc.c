@@ -20,6 +20,7 @@
  * Lock order: op_lock, then io_lock, then tx_lock; the hub's lock is taken last.
  */
 #include "fvd_hvc.h"
+#include "fvd_dump_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -976,51 +977,19 @@ static int hvc_trace_read(void *be, uint32_t cpu, struct fvd_trace_rec *out, siz
 	HVC_LOCKED(hvc_trace_read_l(be, cpu, out, max, n));
 }
 
-_Static_assert(FVD_DUMP_NR_REGS == CTL_DUMP_NR_REGS && FVD_DUMP_CHUNK == CTL_DUMP_CHUNK,
-               "dump layout of the backend and the protocol");
-
 /* DUMP_INFO: the registers and RAM regions of a quiet VM (docs/control-protocol.md). */
 static int hvc_dump_info_l(void *be, const char *name, struct fvd_dump_info *out)
 {
 	struct fvd_hvc *h = be;
 	uint8_t ref[CTL_NAME_MAX];
 	size_t len;
-	uint32_t nv, nr, st;
 	int err;
 
 	fvd_hvc_name_field(ref, name);
 	err = fvd_hvc_call(h, CTL_T_DUMP_INFO, ref, sizeof(ref), &len);
 	if (err)
 		return err;
-	if (len < sizeof(struct ctl_dump_info))
-		return FVD_E_IO;
-	nv = ctl_get32(h->resp + 8);
-	nr = ctl_get32(h->resp + 12);
-	st = ctl_get32(h->resp + 4);
-	if (nv > FVD_DUMP_MAX_VCPUS || nr > FVD_DUMP_MAX_REGION ||
-	    st >= sizeof(hvc_states) / sizeof(hvc_states[0]) ||
-	    len != sizeof(struct ctl_dump_info) + nr * sizeof(struct ctl_dump_region) +
-	               nv * sizeof(struct ctl_dump_vcpu))
-		return FVD_E_IO;
-	memset(out, 0, sizeof(*out));
-	out->state = hvc_states[st];
-	out->boots = ctl_get64(h->resp + 16);
-	memcpy(out->name, h->resp + 24, FVD_NAME_MAX);
-	memcpy(out->cause, h->resp + 56, sizeof(out->cause) - 1);
-	out->nr_regions = nr;
-	out->nr_vcpus = nv;
-	const uint8_t *p = h->resp + sizeof(struct ctl_dump_info);
-	for (uint32_t i = 0; i < nr; i++, p += sizeof(struct ctl_dump_region)) {
-		out->region[i].gpa = ctl_get64(p);
-		out->region[i].size = ctl_get64(p + 8);
-	}
-	for (uint32_t i = 0; i < nv; i++, p += sizeof(struct ctl_dump_vcpu)) {
-		out->vcpu[i].index = ctl_get32(p);
-		out->vcpu[i].state = ctl_get32(p + 4);
-		for (unsigned r = 0; r < FVD_DUMP_NR_REGS; r++)
-			out->vcpu[i].reg[r] = ctl_get64(p + 8 + 8 * r);
-	}
-	return FVD_OK;
+	return fvd_dump_info_decode(h->resp, len, out);
 }
 
 /* DUMP_READ: len bytes of guest RAM at gpa, exactly. */

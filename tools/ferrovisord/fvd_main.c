@@ -7,7 +7,7 @@
  *
  *   ferrovisord [--listen ADDR] [--port N] [--backend sim|hvc] [--device PATH]
  *               [--openapi FILE] [--www DIR] [--state-dir DIR] [--tokens FILE]
- *               [--heartbeat SECONDS] [--auto-dump on|off]
+ *               [--heartbeat SECONDS] [--auto-dump on|off|auto]
  *
  * On its first start (no DIR/tokens.json) it prints "ferrovisord: first admin token: fvt_..."
  * once; then "ferrovisord: listening on http://ADDR:PORT/api/v1 (backend KIND)" once it
@@ -53,7 +53,10 @@ static void main_usage(FILE *f)
 	           "  --tokens FILE   configured tokens ({\"tokens\":[{id, role, sha256}]})\n"
 	           "  --heartbeat S   event/console streams: keepalive after S quiet seconds "
 	           "(15)\n");
-	fprintf(f, "  --auto-dump on|off  dump every VM that crashes to DIR/dumps (default off)\n");
+	fprintf(f, "  --auto-dump on|off|auto\n"
+	           "                  dump every VM that crashes to DIR/dumps: on always, auto\n"
+	           "                  (default) when its dump fits with margin (5 %% of the disk,\n"
+	           "                  at least 16 MiB, left free), off never\n");
 }
 
 static bool main_port(const char *s, uint16_t *out)
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
 	char first_token[FVD_TOKEN_TEXT];
 	const char *state_dir = NULL, *tokens = NULL;
 	bool first = false;
-	bool auto_dump = false;
+	enum fvd_auto_dump auto_dump = FVD_AUTO_DUMP_FIT;
 	struct fvd_http_opts o = {.listen = "127.0.0.1", .port = 8080, .openapi = NULL};
 	struct fvd_backend be = {.ops = &fvd_sim_ops, .ctx = &sim};
 	const char *backend = "sim";
@@ -129,11 +132,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else if (strcmp(a, "--auto-dump") == 0) {
-			if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
-				fprintf(stderr, "ferrovisord: --auto-dump '%s': on or off\n", v);
+			if (strcmp(v, "on") == 0) {
+				auto_dump = FVD_AUTO_DUMP_ON;
+			} else if (strcmp(v, "off") == 0) {
+				auto_dump = FVD_AUTO_DUMP_OFF;
+			} else if (strcmp(v, "auto") == 0) {
+				auto_dump = FVD_AUTO_DUMP_FIT;
+			} else {
+				fprintf(stderr, "ferrovisord: --auto-dump '%s': on, off or auto\n",
+				        v);
 				return 2;
 			}
-			auto_dump = strcmp(v, "on") == 0;
 		} else {
 			fprintf(stderr, "ferrovisord: unknown argument: %s\n", a);
 			main_usage(stderr);

@@ -12,6 +12,7 @@
 #include "core/console.h"
 #include "core/gdb.h"
 #include "core/percpu.h"
+#include "core/prof.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -220,8 +221,11 @@ bool riscv_handle_exit(struct vcpu *v)
 	uint64_t cause = v->arch.ctx.scause;
 	if (cause & SCAUSE_INTR)
 		return exit_irq(v);
-	if (cause < ARRAY_SIZE(exc_handlers) && exc_handlers[cause])
+	if (cause < ARRAY_SIZE(exc_handlers) && exc_handlers[cause]) {
+		if (prof_active())
+			return riscv_prof_windowed(exc_handlers[cause], v);
 		return exc_handlers[cause](v);
+	}
 	return exit_unexpected(v);
 }
 

@@ -15,6 +15,7 @@
 #include "arch/riscv/sbi/sbi_call.h"
 #include "core/gdb.h"
 #include "core/percpu.h"
+#include "core/prof.h"
 #include "core/stat.h"
 #include "core/trace.h"
 #include "core/vcpu.h"
@@ -76,6 +77,13 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 	return exit_reenter(v);
 }
 
+/* The SBI call in the profiler's sampling window (riscv_prof_windowed's shape). */
+static bool exit_prof_sbi(struct vcpu *v)
+{
+	sbi_call_run(v);
+	return false;
+}
+
 long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 {
 	struct vcpu *v = exit_vcpu(ctx);
@@ -90,7 +98,11 @@ long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	STAT_INC(v->stats.by_kind[EXIT_HCALL]);
 	/* An ecall's stval is zero (trap.S does not save it on this path). */
 	TRACE(TEV_EXIT, v->vm->id, v->id, EXC_ECALL_VS, ctx->sepc, 0u);
-	sbi_call_run(v);
+	/* While a profiling session runs, the call is made in the sampling window (riscv.h). */
+	if (prof_active())
+		riscv_prof_windowed(exit_prof_sbi, v);
+	else
+		sbi_call_run(v);
 	if (v->state != VCPU_RUNNING)
 		return RISCV_EXIT_LEAVE;
 	return exit_reenter(v);
@@ -106,10 +118,11 @@ long riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 	/*
 	 * Decided before any side effect, so that RISCV_EXIT_FULL leaves the
 	 * exit untouched for riscv_exit_fast. A debugger's watchpoints
-	 * (exit.c: exit_guest_page_fault) may need any register.
+	 * (exit.c: exit_guest_page_fault) may need any register; a profiling
+	 * session samples the emulation in exit.c's window (riscv_prof_windowed).
 	 */
 	if (!insn_decode_transformed_fast(ctx->htinst, &acc) ||
-	    ((EXIT_CALLEE_SAVED_REGS >> acc.reg) & 1) || gdb_vm_attached(v->vm))
+	    ((EXIT_CALLEE_SAVED_REGS >> acc.reg) & 1) || gdb_vm_attached(v->vm) || prof_active())
 		return RISCV_EXIT_FULL;
 	struct cpu *c = exit_cpu();
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);

@@ -18,6 +18,9 @@ extern const struct fixup riscv_fixup_table_end[];
 
 void riscv_hyp_trap(struct riscv_trap_frame *tf)
 {
+	/* The profiler's sampling timer inside an exit handler (prof_riscv.c). */
+	if ((tf->scause & SCAUSE_INTR) && riscv_prof_hyp_trap(tf))
+		return;
 	if (!(tf->scause & SCAUSE_INTR)) {
 		/* Count from the linker symbols: the table is one object to the linker, two to C.
 		 */

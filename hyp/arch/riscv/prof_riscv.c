@@ -18,6 +18,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/ptwalk.h"
 #include "arch/riscv/riscv.h"
+#include "core/percpu.h"
 #include "core/prof.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -86,4 +87,80 @@ uint64_t arch_prof_idle_pc(void)
 {
 	extern const char riscv_idle_wfi[];
 	return (uint64_t)(uintptr_t)riscv_idle_wfi;
+}
+
+/*
+ * The sampling window (riscv.h). The hypervisor otherwise runs with sstatus.SIE = 0, and
+ * nothing here changes that outside a window. Inside one, while a profiling session runs
+ * and only around a synchronous exit handler:
+ *  - sie keeps only STIE (IPIs, external and counter-overflow interrupts stay pending and
+ *    are taken at the next guest entry, as always), and SIE = 1;
+ *  - a timer interrupt then traps to riscv_hyp_trap with sepc = the hypervisor's pc;
+ *    riscv_prof_hyp_trap masks STIE for the rest of the window (one trap per window),
+ *    records the sample and returns; the timer queue is not touched (the interrupted
+ *    handler may hold its lock): the still-pending interrupt runs the timers at the next
+ *    guest entry;
+ *  - that trap from HS wrote hstatus.SPV = 0 (and GVA), which its own sret needs (SPV = 1
+ *    would return into the guest); the window puts back the guest exit's SPV and GVA when it
+ *    closes. SPVP is left alone by a trap with V=0, so guarded guest accesses in the
+ *    handler keep their privilege; trap.S writes all of hstatus from ctx at the next entry.
+ * The trap also clobbers scause, stval, htval and htinst; exit handlers read the copies
+ * saved at the guest exit (ctx), never those CSRs.
+ */
+#define PROF_WIN_MASKED (MIP_SSIP | MIP_SEIP | BIT(13) /* LCOFI */)
+
+static struct {
+	bool open;
+	uint64_t hstatus; /* SPV and GVA of the guest exit */
+	uint64_t sie_on;  /* the bits of sie the window turned off */
+	struct vcpu *v;
+} prof_win[FV_MAX_CPUS];
+
+bool riscv_prof_windowed(bool (*fn)(struct vcpu *), struct vcpu *v)
+{
+	unsigned id = cpu_this()->id;
+	/*
+	 * A timer already due when the exit began expired in the guest (or on the way out of
+	 * it): no window, so that sample stays the guest's (its pc, taken at the next entry)
+	 * instead of landing on the instruction that opens the window.
+	 */
+	if (csr_read(sip) & MIP_STIP)
+		return fn(v);
+	prof_win[id].v = v;
+	prof_win[id].hstatus = csr_read(hstatus) & (HSTATUS_SPV | HSTATUS_GVA);
+	prof_win[id].sie_on = csr_read(sie) & (PROF_WIN_MASKED | MIP_STIP);
+	csr_clear(sie, PROF_WIN_MASKED);
+	__atomic_store_n(&prof_win[id].open, true, __ATOMIC_RELAXED);
+	/* The label marks where an interrupt pending at the opening is taken (see the trap). */
+	__asm__ volatile("csrs sstatus, %0\n"
+	                 ".globl riscv_prof_window_opened\n"
+	                 "riscv_prof_window_opened:" ::"r"(SSTATUS_SIE)
+	                 : "memory");
+	bool ret = fn(v);
+	csr_clear(sstatus, SSTATUS_SIE);
+	__asm__ volatile("" ::: "memory");
+	__atomic_store_n(&prof_win[id].open, false, __ATOMIC_RELAXED);
+	uint64_t hs = csr_read(hstatus) & ~(HSTATUS_SPV | HSTATUS_GVA);
+	csr_write(hstatus, hs | prof_win[id].hstatus);
+	/* STIE too: the trap masked it; anything the handler armed meanwhile set it again. */
+	csr_set(sie, prof_win[id].sie_on);
+	return ret;
+}
+
+bool riscv_prof_hyp_trap(struct riscv_trap_frame *tf)
+{
+	unsigned id = cpu_this()->id;
+	if (tf->scause != (SCAUSE_INTR | IRQ_S_TIMER) ||
+	    !__atomic_load_n(&prof_win[id].open, __ATOMIC_RELAXED))
+		return false;
+	csr_clear(sie, MIP_STIP);
+	/*
+	 * Taken the moment the window opened: the timer expired before the handler began (QEMU
+	 * raises STIP from a host timer, so the sip check above can miss it). Not a sample of
+	 * the handler: prof_tick takes it at the next entry, as the guest's.
+	 */
+	extern const char riscv_prof_window_opened[];
+	if (tf->sepc != (uint64_t)(uintptr_t)riscv_prof_window_opened)
+		prof_hyp_sample(prof_win[id].v, tf->sepc);
+	return true;
 }

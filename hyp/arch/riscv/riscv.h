@@ -114,6 +114,18 @@ bool riscv_handle_exit(struct vcpu *vcpu);
  */
 struct mmio_access;
 void riscv_handle_guest_page_fault(struct vcpu *vcpu, const struct mmio_access *decoded);
+/*
+ * The profiler's window into the hypervisor (prof_riscv.c, docs/profiling.md): run the
+ * synchronous exit handler fn for vcpu with only the timer interrupt enabled, so a
+ * sampling timer that expires meanwhile interrupts the hypervisor itself and records its
+ * pc. For use while prof_active(); returns fn's result.
+ */
+bool riscv_prof_windowed(bool (*fn)(struct vcpu *), struct vcpu *vcpu);
+/*
+ * A timer interrupt trapped in HS mode (hyp_trap.c): true if it came inside a sampling
+ * window and was handled (sample taken, timer interrupt masked for the rest of the window).
+ */
+bool riscv_prof_hyp_trap(struct riscv_trap_frame *tf);
 /* Guest SBI call (sbi/dispatch.c). */
 void riscv_sbi_ecall(struct vcpu *vcpu);
 /* Inject a synchronous exception into VS-mode. */

@@ -12,6 +12,7 @@
 #include "core/console.h"
 #include "core/gdb.h"
 #include "core/percpu.h"
+#include "core/prof.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
