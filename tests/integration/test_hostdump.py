@@ -133,3 +133,33 @@ def test_shell_dump_without_channel():
             q.send("vm dump dumpee\r")
             q.expect(r"vm dumpee: crash dumps are written through the management API", 30)
             q.assert_absent(r"dump: sending|PANIC")
+
+
+@fvtest.timeout(300)
+def test_dump_dir_beside_gdb():
+    """--dump-dir and --gdb together: two consoles, each to its owner (the dump channel is
+    claimed by slot, the gdb stub takes the other): gdb reads hello's registers while
+    dumpee's crash dump arrives."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        dumps = Path(tmp) / "dumps"
+        cmd = [TOOL, "run", "--config", _config(tmp), "--dump-dir", dumps,
+               "--gdb", f"hello:{port}", "--timeout", "240"]
+        with fvtest.Qemu(cmd) as q:
+            q.expect_seen(r"dump: crash dumps go to the host \(virtio console in slot 6\)", 120)
+            q.expect_seen(r"gdb: stub for vm hello on the gdb channel", 60)
+            q.expect(r"^ferrovisor: dump of VM dumpee \(crashed: .*written to \S+dumpee-1\.core",
+                     120)
+            q.expect(r"^\[hello\] heartbeat \d+", 60)
+            p = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-ex",
+                                f"target remote 127.0.0.1:{port}", "-ex", "print/x $pc",
+                                "-ex", "detach", str(GUESTS / "hello.elf")],
+                               capture_output=True, text=True, timeout=120)
+            out = p.stdout + p.stderr
+            assert re.search(r"^\$1 = 0x802[0-9a-f]{5}$", out, re.M), out
+            q.assert_absent(r"PANIC|lost:")
+        text = _gdb(GUESTS / "dump_target.elf", dumps / "dumpee-1.core", "p/x dump_magic")
+        assert "$1 = 0xfe77d0c5c0ffee42" in text, text
