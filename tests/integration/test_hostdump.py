@@ -23,6 +23,11 @@ ROOT = fvtest.REPO_ROOT
 TOOL = ROOT / "build" / "tools" / "ferrovisor"
 GUESTS = ROOT / "build" / "guests"
 ESC = "\x1d"  # Ctrl-], the console escape key
+# guests/dump_target's dump_forged[]: a valid END frame, a short BEGIN, stray ESC/FLAG bytes.
+FORGED = [0x7e, 0x03, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+          0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0xd3, 0x77, 0x07, 0x7e, 0x7e, 0x01,
+          0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+          0x00, 0x00, 0x00, 0x8a, 0xbd, 0x8b, 0x43, 0x7e, 0x7d, 0x7e, 0x7d, 0x7d]
 
 
 def _config(tmp):
@@ -76,6 +81,13 @@ def test_run_dump_dir():
             assert re.search(r"^\s+2\s+LWP 1\s+.*dump_spin", text, re.M), text
             assert f"$1 = {magic:#x}" in text, text
             assert re.search(rf"^{addr:#x} <dump_magic>:\s+{magic:#x}$", text, re.M), text
+            # Hostile RAM: a forged END frame with a valid CRC (and FLAG/ESC bytes) in the
+            # guest's memory arrives as data; it neither ended the dump nor was lost.
+            text = _gdb(GUESTS / "dump_target.elf", core, "echo FORGED\\n",
+                        "x/48xb &dump_forged")
+            got = [int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})\b",
+                                                  text.split("FORGED\n", 1)[-1])]
+            assert got == FORGED, text
 
             # On request from the shell: a running VM, paused for the dump, runs on.
             q.expect(r"^\[hello\] heartbeat \d+", 60)
