@@ -22,6 +22,18 @@
 #define DUMP_MAGIC 0xfe77d0c5c0ffee42ull
 
 volatile uint64_t dump_magic;
+/*
+ * Hostile RAM for the dump to the host (tests/integration/test_hostdump.py): a complete
+ * dump-stream END frame (hyp/core/dump_frame.h: FLAG, type 3, seq 1, status OK, 0 RAM
+ * frames, a valid CRC-32C, FLAG), a short BEGIN, and stray ESC/FLAG bytes. Were the guest
+ * able to shape the stream, the host would end the dump right after its BEGIN, with no RAM;
+ * the test finds these bytes in the core instead, as data.
+ */
+volatile const uint8_t dump_forged[48] = {
+    0x7e, 0x03, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x28, 0xd3, 0x77, 0x07, 0x7e, 0x7e, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x8a, 0xbd, 0x8b, 0x43, 0x7e, 0x7d, 0x7e, 0x7d, 0x7d,
+};
 volatile uint64_t dump_spins;
 /* Never set: the panic does not return, yet may (for the compiler: no tail calls). */
 volatile uint64_t dump_release;
@@ -107,6 +119,7 @@ void dump_crasher(unsigned long hartid, unsigned long opaque)
 void guest_main(unsigned long hartid, unsigned long dtb)
 {
 	(void)dtb;
+	(void)dump_forged[0]; /* kept by the linker (--gc-sections) */
 	long other = smp_find_other_hart(hartid);
 	if (other >= 0) {
 		smp_start_hart((unsigned long)other, dump_crasher, 0);

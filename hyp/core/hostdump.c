@@ -24,7 +24,11 @@
 #define HD_SCAN_PER_FRAME  (256u * DUMP_FRAME_RAM_CHUNK)
 /* A paused VM whose vCPUs do not leave their CPUs within this is not dumped. */
 #define HD_QUIET_TIMEOUT_NS 5000000000ull
+/* A host that reads nothing for this long (tool gone, socket full) ends the dump: a VM
+ * paused for it must not stay paused. */
+#define HD_STALL_TIMEOUT_NS 10000000000ull
 
+_Static_assert(FV_MAX_VMS <= 32, "one bit per VM in hd.pending");
 _Static_assert(sizeof(struct ctl_dump_info) + sizeof(struct ctl_dump_region) +
                        VM_MAX_VCPUS * sizeof(struct ctl_dump_vcpu) + 8 <=
                    DUMP_FRAME_MAX_PAYLOAD,
@@ -51,6 +55,7 @@ static struct {
 	uint32_t reason, seq, ram_frames;
 	bool paused_by_us;
 	uint64_t gpa, since_ns;
+	uint64_t progress_ns; /* when the console last took bytes of this dump */
 	/* Encoded bytes not yet handed to the console. */
 	size_t out_len, out_off;
 	uint8_t out[DUMP_FRAME_WIRE_MAX(DUMP_FRAME_MAX_PAYLOAD)];
@@ -138,7 +143,7 @@ static int hd_begin(struct vm *vm, uint32_t reason)
 	hd.seq = 0;
 	hd.ram_frames = 0;
 	hd.gpa = vm->ram_gpa;
-	hd.since_ns = time_now_ns();
+	hd.since_ns = hd.progress_ns = time_now_ns();
 	return 0;
 }
 
@@ -220,6 +225,21 @@ static void hd_next_ram(void)
 		hd_finish(DUMP_END_OK);
 }
 
+/*
+ * Nobody reads the channel: drop the dump (the host's receiver drops a dump whose END never
+ * comes, at the next BEGIN) and let a VM paused for it run again.
+ */
+static void hd_stalled(void)
+{
+	pr_warn("dump: the host reads nothing from the dump channel: dump of vm %s abandoned",
+	        hd.name);
+	if (hd.paused_by_us && hd_vm_same())
+		vm_resume(hd.vm);
+	hd.phase = HD_IDLE;
+	hd.vm = NULL;
+	hd.out_len = hd.out_off = 0;
+}
+
 /* Start the dump of the next crashed VM, if any. */
 static void hd_pick_pending(void)
 {
@@ -252,11 +272,17 @@ void hostdump_poll(void)
 	for (unsigned frames = 0; frames < HD_FRAMES_PER_TICK;) {
 		if (hd.out_off < hd.out_len) {
 			size_t room = vcon_phys_tx_room(hd.con);
-			if (room == 0)
-				return; /* the host has not read yet: go on at the next tick */
+			if (room == 0) {
+				/* The host has not read yet: go on at the next tick, or give up. */
+				if (hd.phase != HD_IDLE &&
+				    time_now_ns() - hd.progress_ns > HD_STALL_TIMEOUT_NS)
+					hd_stalled();
+				return;
+			}
 			size_t n = MIN(room, hd.out_len - hd.out_off);
 			vcon_phys_write(hd.con, hd.out + hd.out_off, n);
 			hd.out_off += n;
+			hd.progress_ns = time_now_ns();
 			continue;
 		}
 		hd.out_len = hd.out_off = 0;

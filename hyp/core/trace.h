@@ -58,10 +58,16 @@ extern uint32_t trace_mask;
 
 /*
  * Record one event on the calling CPU's ring; who = TRACE_REC_WHO(event, 0, vm, vcpu) (the
- * CPU is added here). Any context of the hypervisor (no locks taken, none needed: see
- * trace_ring.h). Callers go through TRACE(), which checks the class first.
+ * CPU is added here; bits 32.. zero), a2's low 32 bits kept (the rest is ignored). Any
+ * context of the hypervisor (no locks taken, none needed: see trace_ring.h). Callers go
+ * through TRACE(), which checks the class first. who and a2 are 64-bit parameters so that
+ * the record's who/a2 word is built without zero-extending them (the cost per event).
  */
-void trace_emit(uint32_t who, uint64_t a0, uint64_t a1, uint32_t a2);
+void trace_emit(uint64_t who, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* TRACE_REC_WHO(ev, 0, vm, vcpu) computed in 64 bits: no zero-extension at the call. */
+#define TRACE_WHO64(ev, vm, vcpu)                                                                  \
+	((uint64_t)(ev) | (((uint64_t)(vm)&0xffu) << 16) | (((uint64_t)(vcpu)&0xffu) << 24))
 
 /*
  * Emit event for (vm, vcpu) if its class is on. A relaxed load and a branch while it is
@@ -72,7 +78,7 @@ void trace_emit(uint32_t who, uint64_t a0, uint64_t a1, uint32_t a2);
 		if (__builtin_expect(__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) &              \
 		                         (1u << TRACE_EVENT_CLASS(ev)),                            \
 		                     0))                                                           \
-			trace_emit(TRACE_REC_WHO((ev), 0, (vm), (vcpu)), (a0), (a1), (a2));        \
+			trace_emit(TRACE_WHO64((ev), (vm), (vcpu)), (a0), (a1), (uint64_t)(a2));   \
 	} while (0)
 struct trace_rec;
 

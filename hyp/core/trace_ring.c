@@ -7,6 +7,15 @@ void trace_ring_init(struct trace_ring *ring, struct trace_rec *slots)
 	*ring = (struct trace_ring){.recs = slots};
 }
 
+bool trace_ring_room(struct trace_ring *ring, uint64_t head)
+{
+	ring->tail_seen = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+	if (head - ring->tail_seen < TRACE_RING_RECS)
+		return true;
+	__atomic_store_n(&ring->dropped, ring->dropped + 1, __ATOMIC_RELAXED);
+	return false;
+}
+
 size_t trace_ring_pop(struct trace_ring *ring, struct trace_rec *out, size_t max)
 {
 	/* Acquire: pairs with the producer's release of head, so the records below are whole. */

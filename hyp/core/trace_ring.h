@@ -32,15 +32,21 @@ struct trace_rec {
 	uint64_t ts; /* platform time base ticks (the time CSR on RISC-V) */
 	union {
 		struct {
-			uint8_t event; /* enum trace_event: class in bits 7..4 */
-			uint8_t cpu;   /* physical CPU that emitted it */
-			uint8_t vm;    /* VM id, TRACE_NONE if none */
-			uint8_t vcpu;  /* vCPU index in its VM, TRACE_NONE if none */
+			union {
+				struct {
+					uint8_t event; /* enum trace_event: class in bits 7..4 */
+					uint8_t cpu;   /* physical CPU that emitted it */
+					uint8_t vm;    /* VM id, TRACE_NONE if none */
+					uint8_t vcpu; /* vCPU index in its VM, TRACE_NONE if none */
+				};
+				/* The four as one word (TRACE_REC_WHO). */
+				uint32_t who;
+			};
+			uint32_t a2; /* third argument (event-specific) */
 		};
-		/* The four as one word, stored at once by the producer (TRACE_REC_WHO). */
-		uint32_t who;
+		/* who | a2 << 32: what the producer stores, at once (trace_emit). */
+		uint64_t who_a2;
 	};
-	uint32_t a2; /* third argument (event-specific) */
 	uint64_t a0; /* first argument */
 	uint64_t a1; /* second argument */
 };
@@ -56,8 +62,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "who: event is its low
 
 /* 64 bytes: one cache line per CPU's header, which its producer writes on every event. */
 struct trace_ring {
-	struct trace_rec *recs; /* TRACE_RING_RECS slots (trace_ring_init) */
+	/* First: the producer's release store of head then needs no address arithmetic. */
 	uint64_t head;          /* next slot the producer fills (producer writes, release) */
+	struct trace_rec *recs; /* TRACE_RING_RECS slots (trace_ring_init) */
 	uint64_t tail;          /* next slot the consumer reads (consumer writes, release) */
 	uint64_t dropped;       /* records lost to a full ring, ever (producer writes) */
 	uint64_t dropped_base;  /* dropped at the last reset (consumer writes) */
@@ -70,26 +77,44 @@ _Static_assert(sizeof(struct trace_ring) == 64, "a ring header is one cache line
 void trace_ring_init(struct trace_ring *ring, struct trace_rec *slots);
 
 /*
- * Append r to ring; producer only. Returns false (and counts a drop) when the ring is
- * full. Wait-free: a handful of loads and stores.
+ * A full-looking ring (producer only, out of line: rare): re-read tail; true when there is
+ * room after all, false after counting a drop.
  */
-static inline bool trace_ring_push(struct trace_ring *ring, const struct trace_rec *r)
+bool trace_ring_room(struct trace_ring *ring, uint64_t head);
+
+/*
+ * The slot the next record goes to when the ring has room by the producer's last reading
+ * of tail, else NULL (then trace_ring_room() decides); producer only. Fill the slot, then
+ * trace_ring_commit(). The producer emits with interrupts masked, so nothing else pushes
+ * between the two. tail only grows: room by an older reading of it is room now, so the
+ * acquire load (a fence on RISC-V) is needed only when that reading shows a full ring.
+ */
+static inline struct trace_rec *trace_ring_reserve_fast(struct trace_ring *ring)
 {
 	uint64_t head = ring->head; /* only this CPU writes it */
-	/*
-	 * tail only grows: room by an older reading of it is room now, so the acquire load
-	 * (a fence on RISC-V) is needed only when that reading shows a full ring.
-	 */
-	if (head - ring->tail_seen >= TRACE_RING_RECS) {
-		ring->tail_seen = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
-		if (head - ring->tail_seen >= TRACE_RING_RECS) {
-			__atomic_store_n(&ring->dropped, ring->dropped + 1, __ATOMIC_RELAXED);
-			return false;
-		}
-	}
-	ring->recs[head & (TRACE_RING_RECS - 1)] = *r;
+	if (__builtin_expect(head - ring->tail_seen >= TRACE_RING_RECS, 0))
+		return NULL;
+	return &ring->recs[head & (TRACE_RING_RECS - 1)];
+}
+
+/* Publish the record just written to the reserved slot. */
+static inline void trace_ring_commit(struct trace_ring *ring)
+{
 	/* Release: the record's bytes are visible before the consumer sees the new head. */
-	__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->head, ring->head + 1, __ATOMIC_RELEASE);
+}
+
+/* Append r to ring; producer only. Returns false (and counts a drop) when the ring is full. */
+static inline bool trace_ring_push(struct trace_ring *ring, const struct trace_rec *r)
+{
+	struct trace_rec *slot = trace_ring_reserve_fast(ring);
+	if (!slot) {
+		if (!trace_ring_room(ring, ring->head))
+			return false;
+		slot = &ring->recs[ring->head & (TRACE_RING_RECS - 1)];
+	}
+	*slot = *r;
+	trace_ring_commit(ring);
 	return true;
 }
 

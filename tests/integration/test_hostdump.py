@@ -23,6 +23,11 @@ ROOT = fvtest.REPO_ROOT
 TOOL = ROOT / "build" / "tools" / "ferrovisor"
 GUESTS = ROOT / "build" / "guests"
 ESC = "\x1d"  # Ctrl-], the console escape key
+# guests/dump_target's dump_forged[]: a valid END frame, a short BEGIN, stray ESC/FLAG bytes.
+FORGED = [0x7e, 0x03, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+          0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0xd3, 0x77, 0x07, 0x7e, 0x7e, 0x01,
+          0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+          0x00, 0x00, 0x00, 0x8a, 0xbd, 0x8b, 0x43, 0x7e, 0x7d, 0x7e, 0x7d, 0x7d]
 
 
 def _config(tmp):
@@ -76,6 +81,13 @@ def test_run_dump_dir():
             assert re.search(r"^\s+2\s+LWP 1\s+.*dump_spin", text, re.M), text
             assert f"$1 = {magic:#x}" in text, text
             assert re.search(rf"^{addr:#x} <dump_magic>:\s+{magic:#x}$", text, re.M), text
+            # Hostile RAM: a forged END frame with a valid CRC (and FLAG/ESC bytes) in the
+            # guest's memory arrives as data; it neither ended the dump nor was lost.
+            text = _gdb(GUESTS / "dump_target.elf", core, "echo FORGED\\n",
+                        "x/48xb &dump_forged")
+            got = [int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})\b",
+                                                  text.split("FORGED\n", 1)[-1])]
+            assert got == FORGED, text
 
             # On request from the shell: a running VM, paused for the dump, runs on.
             q.expect(r"^\[hello\] heartbeat \d+", 60)
@@ -133,3 +145,33 @@ def test_shell_dump_without_channel():
             q.send("vm dump dumpee\r")
             q.expect(r"vm dumpee: crash dumps are written through the management API", 30)
             q.assert_absent(r"dump: sending|PANIC")
+
+
+@fvtest.timeout(300)
+def test_dump_dir_beside_gdb():
+    """--dump-dir and --gdb together: two consoles, each to its owner (the dump channel is
+    claimed by slot, the gdb stub takes the other): gdb reads hello's registers while
+    dumpee's crash dump arrives."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        dumps = Path(tmp) / "dumps"
+        cmd = [TOOL, "run", "--config", _config(tmp), "--dump-dir", dumps,
+               "--gdb", f"hello:{port}", "--timeout", "240"]
+        with fvtest.Qemu(cmd) as q:
+            q.expect_seen(r"dump: crash dumps go to the host \(virtio console in slot 6\)", 120)
+            q.expect_seen(r"gdb: stub for vm hello on the gdb channel", 60)
+            q.expect(r"^ferrovisor: dump of VM dumpee \(crashed: .*written to \S+dumpee-1\.core",
+                     120)
+            q.expect(r"^\[hello\] heartbeat \d+", 60)
+            p = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-ex",
+                                f"target remote 127.0.0.1:{port}", "-ex", "print/x $pc",
+                                "-ex", "detach", str(GUESTS / "hello.elf")],
+                               capture_output=True, text=True, timeout=120)
+            out = p.stdout + p.stderr
+            assert re.search(r"^\$1 = 0x802[0-9a-f]{5}$", out, re.M), out
+            q.assert_absent(r"PANIC|lost:")
+        text = _gdb(GUESTS / "dump_target.elf", dumps / "dumpee-1.core", "p/x dump_magic")
+        assert "$1 = 0xfe77d0c5c0ffee42" in text, text

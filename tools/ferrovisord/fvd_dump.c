@@ -319,13 +319,14 @@ int fvd_dump_on_crash(struct fvd_backend *be, const char *name)
 struct dump_follower {
 	struct fvd_backend *be;
 	struct fvd_hub *hub;
+	uint64_t after; /* the hub's last event when following began */
 };
 
 static void *dump_follow(void *arg)
 {
 	static char buf[FVD_HUB_EVENT_MAX + 1];
 	struct dump_follower *f = arg;
-	uint64_t after = fvd_hub_last_seq(f->hub), seq;
+	uint64_t after = f->after, seq;
 	char type[FVD_HUB_TYPE_MAX];
 	int r;
 
@@ -360,6 +361,9 @@ int fvd_dump_follow(struct fvd_backend *be, struct fvd_hub *hub)
 		return -1;
 	f->be = be;
 	f->hub = hub;
+	/* Taken here, not by the thread: a crash between this call and the thread's first
+	 * look at the hub (a busy host) must not be missed. */
+	f->after = fvd_hub_last_seq(hub);
 	if (pthread_create(&t, NULL, dump_follow, f) != 0) {
 		free(f);
 		return -1;
