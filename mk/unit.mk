@@ -32,6 +32,7 @@ build/unit/test_sbi_table: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_ctl: HOST_CFLAGS += -Ihyp/arch/riscv/include
 # Core's vCPU/scheduler code on the fake architecture (tests/unit/fake_arch: arch/*.h, hooks).
 build/unit/test_vcpu_sched: HOST_CFLAGS += -Itests/unit/fake_arch
+build/unit/test_vm_lifecycle: HOST_CFLAGS += -Itests/unit/fake_arch
 # The RISC-V host DT parser fills core/platform.h's arch part (arch/platform.h).
 build/unit/test_platform: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c
