@@ -5,7 +5,7 @@
 /*
  * Hooks every architecture implements for the arch-neutral core. Core code
  * only calls these; it never includes an arch implementation header, only the
- * interface headers "arch/*.h" each port provides (docs/architecture.md,
+ * interface headers arch/NAME.h each port provides (docs/architecture.md,
  * "Adding an architecture", lists both; make check-neutral keeps core clean).
  */
 #include "lib/types.h"
