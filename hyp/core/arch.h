@@ -9,7 +9,7 @@
  * "Adding an architecture", lists both; make check-neutral keeps core clean).
  */
 #include "lib/types.h"
-#include "arch/defs.h" /* ARCH_CPU_ID_NAME, ARCH_HCALL_NAME */
+#include "arch/defs.h" /* ARCH_NAME, ARCH_CPU_ID_NAME, ARCH_HCALL_NAME */
 
 struct cpu;
 struct vcpu;
