@@ -34,6 +34,7 @@ build/unit/test_ctl: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_vcpu_sched: HOST_CFLAGS += -Itests/unit/fake_arch
 # The boot-CPU work queue (core) on the fake architecture too.
 build/unit/test_bootwork: HOST_CFLAGS += -Itests/unit/fake_arch
+build/unit/test_vm_lifecycle: HOST_CFLAGS += -Itests/unit/fake_arch
 # The RISC-V host DT parser fills core/platform.h's arch part (arch/platform.h).
 build/unit/test_platform: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c

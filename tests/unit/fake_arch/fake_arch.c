@@ -20,9 +20,9 @@
 #include "core/console.h"
 #include "core/sched.h"
 #include "core/timer.h"
-#include "core/vm_virtio.h"
 
 struct fake_record fake_rec;
+struct fake_fail fake_fail;
 struct cpu *cpu_table[FV_MAX_CPUS];
 unsigned cpu_count;
 
@@ -151,18 +151,6 @@ bool arch_vcpu_enter(struct vcpu *v)
 	return true;
 }
 
-void vm_vcpu_stopped(struct vm *vm)
-{
-	fake_rec.vm_stopped++;
-	fake_rec.last_stopped_vm = vm;
-}
-
-void vm_virtio_service(struct vcpu *v)
-{
-	UNUSED(v);
-	fake_rec.virtio_service++;
-}
-
 void panic(const char *fmt, ...)
 {
 	va_list ap;
@@ -176,6 +164,8 @@ void panic(const char *fmt, ...)
 void fake_arch_setup(void)
 {
 	memset(&fake_rec, 0, sizeof(fake_rec));
+	memset(&fake_fail, 0, sizeof(fake_fail));
+	fake_fail.alloc_after = -1;
 	memset(cpus, 0, sizeof(cpus));
 	ticks = 0;
 	time_init(1000000000ULL);
