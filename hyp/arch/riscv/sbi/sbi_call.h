@@ -39,18 +39,18 @@ static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v)
 	 */
 	const struct sbi_ext_index *ix = &sbi_guest_index;
 	uint8_t s = ix->slot[sbi_index_slot(eid)];
-	unsigned row;
+	unsigned long row;
 	if (s != 0 && s != SBI_INDEX_SHARED && ix->table[s - 1].eid_start == eid) {
-		row = s - 1u;
+		row = s - 1UL;
 	} else {
 		const struct sbi_ext *e = sbi_index_find(ix, eid);
-		row = e ? (unsigned)(e - ix->table) : ~0u;
+		row = e ? (unsigned long)(e - ix->table) : ~0UL;
 	}
-	if (row != ~0u && ix->table[row].handler) {
+	if (row != ~0UL && ix->table[row].handler) {
 		ix->table[row].handler(v, fid, (const unsigned long *)&ctx->x[10], &r);
 	} else {
 		r.error = SBI_ERR_NOT_SUPPORTED;
-		row = ~0u;
+		row = ~0UL;
 	}
 	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
 	STAT_INC(
