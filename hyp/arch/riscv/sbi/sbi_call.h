@@ -17,9 +17,11 @@
  * Dispatch the SBI call in v's a0-a7 and write a0/a1 and sepc + 4 back,
  * unless the handler reported no_return. Reads and writes only a0-a7,
  * sepc and sstatus of v->arch.ctx (through the handlers), never s0-s11:
- * riscv_exit_ecall relies on it. Caller: the vCPU's CPU after its exit.
+ * riscv_exit_ecall relies on it. traced: false when the caller knows the SBI
+ * event class is off (one test of the tracer's mask for a whole exit).
+ * Caller: the vCPU's CPU after its exit.
  */
-static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v)
+static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v, bool traced)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	/*
@@ -56,7 +58,8 @@ static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v)
 	STAT_INC(
 	    v->arch.sbi_calls[row < RISCV_SBI_STAT_SLOTS - 1 ? row : RISCV_SBI_STAT_SLOTS - 1]);
 	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
-	TRACE(TEV_SBI, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
+	if (traced)
+		TRACE(TEV_SBI, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
 	if (r.no_return)
 		return;
 	ctx->x[10] = (uint64_t)r.error;
