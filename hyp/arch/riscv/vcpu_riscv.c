@@ -299,7 +299,7 @@ void arch_vcpu_run(struct vcpu *v)
 		 * at once); no store-load order is relied on.
 		 */
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
-		/* Exits are handled inside (riscv_exit_fast) until one needs this loop. */
+		/* Exits are handled inside (exit_fast.c) until one needs this loop. */
 		if (riscv_vcpu_enter(&v->arch.ctx) == RISCV_EXIT_LEAVE)
 			return;
 	}
