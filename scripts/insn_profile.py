@@ -49,6 +49,8 @@ def main():
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--phase", choices=("all", "boot", "exits"), default="all")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--func", action="append", default=[],
+                    help="also print per-PC counts inside this function (repeatable)")
     ap.add_argument("--build", default=str(ROOT / "build"), help="build directory (make BUILD=)")
     ap.add_argument("--extra", default="", help="more QEMU arguments")
     ap.add_argument("--until", default=r"guest shutdown|stopped",
@@ -80,6 +82,7 @@ def main():
             p.kill()
         p.wait()
         counts = collections.Counter()
+        pcs = collections.Counter()
         total = exits = 0
         in_phase = args.phase != "exits"
         enter_pc = addrs[names.index("riscv_vcpu_enter")]
@@ -102,6 +105,8 @@ def main():
                     exits += 1
                 i = bisect.bisect_right(addrs, pc) - 1
                 counts[names[i] if i >= 0 else hex(pc)] += 1
+                if i >= 0 and names[i] in args.func:
+                    pcs[pc] += 1
                 total += 1
         print(open(Path(td) / "console.log", errors="replace").read()[-600:], file=sys.stderr)
     div = exits if args.phase == "exits" and exits else 1
@@ -109,6 +114,9 @@ def main():
           f"{'exit' if div > 1 else 'run'}")
     for name, n in counts.most_common(args.top):
         print(f"{n / div:12.1f}  {name}")
+    for pc in sorted(pcs):
+        i = bisect.bisect_right(addrs, pc) - 1
+        print(f"{pcs[pc] / div:12.2f}  {names[i]}+0x{pc - addrs[i]:x}  (0x{pc:x})")
 
 
 if __name__ == "__main__":

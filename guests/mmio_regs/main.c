@@ -42,7 +42,7 @@ static void check_load(unsigned n)
 	mmio_regs_load(n, out, UART_BASE + UART_LSR);
 	int bad = others_intact(out, n);
 	snprintf(name, sizeof(name), "mmio.load.x%u", n);
-	test_checkf(out[n] == lsr && bad == 0, name, "x%u=%#lx (LSR %#x), x%d=%#lx", n,
+	test_checkf(out[n] == lsr && bad == 0, name, "x%u=0x%lx (LSR 0x%x), x%d=0x%lx", n,
 	            (unsigned long)out[n], lsr, bad, bad ? (unsigned long)out[bad] : 0UL);
 }
 
@@ -57,7 +57,7 @@ static void check_store(unsigned n)
 	snprintf(name, sizeof(name), "mmio.store.x%u", n);
 	test_checkf(scr == (uint8_t)MMIO_REGS_PATTERN(n) &&
 	                out[n] == (uint64_t)MMIO_REGS_PATTERN(n) && bad == 0,
-	            name, "SCR %#x want %#x, x%u=%#lx, x%d=%#lx", scr,
+	            name, "SCR 0x%x want 0x%x, x%u=0x%lx, x%d=0x%lx", scr,
 	            (uint8_t)MMIO_REGS_PATTERN(n), n, (unsigned long)out[n], bad,
 	            bad ? (unsigned long)out[bad] : 0UL);
 }

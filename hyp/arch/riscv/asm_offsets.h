@@ -30,9 +30,10 @@
 #define GCTX_SIZE      440
 
 /*
- * What riscv_exit_fast() (vcpu_riscv.c) tells trap.S after handling a guest
- * exit: enter the guest again at once, or return this value from
- * riscv_vcpu_enter() to the vCPU loop.
+ * What riscv_exit_fast(), riscv_exit_ecall() and riscv_exit_gpf()
+ * (exit_fast.c) tell trap.S after handling a guest exit: enter the guest
+ * again at once, or return this value from riscv_vcpu_enter() to the vCPU
+ * loop.
  */
 #define RISCV_EXIT_REENTER 0 /* handled; nothing for the loop: back into the guest */
 #define RISCV_EXIT_LOOP    1 /* handled; the loop's pre-entry checks have work */

@@ -80,11 +80,17 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx)
 /* The SBI call in the profiler's sampling window (riscv_prof_windowed's shape). */
 static bool exit_prof_sbi(struct vcpu *v)
 {
-	sbi_call_run(v);
+	sbi_call_run(v, true);
 	return false;
 }
 
-long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
+/*
+ * The SBI exit; traced is a constant in each of the two copies
+ * riscv_exit_ecall() chooses between, so that a tracer built in but off
+ * costs one test of its mask per SBI call rather than one per event.
+ */
+static inline __attribute__((always_inline)) long exit_ecall(struct riscv_guest_ctx *ctx,
+                                                             bool traced)
 {
 	struct vcpu *v = exit_vcpu(ctx);
 	struct cpu *c = exit_cpu();
@@ -97,15 +103,33 @@ long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	STAT_INC(c->stats.guest_exits);
 	STAT_INC(v->stats.by_kind[EXIT_HCALL]);
 	/* An ecall's stval is zero (trap.S does not save it on this path). */
-	TRACE(TEV_EXIT, v->vm->id, v->id, EXC_ECALL_VS, ctx->sepc, 0u);
+	if (traced)
+		TRACE(TEV_EXIT, v->vm->id, v->id, EXC_ECALL_VS, ctx->sepc, 0u);
 	/* While a profiling session runs, the call is made in the sampling window (riscv.h). */
 	if (prof_active())
 		riscv_prof_windowed(exit_prof_sbi, v);
 	else
-		sbi_call_run(v);
+		sbi_call_run(v, traced);
 	if (v->state != VCPU_RUNNING)
 		return RISCV_EXIT_LEAVE;
 	return exit_reenter(v);
+}
+
+#if TRACE_BUILT
+/* The classes of the SBI path's events: exit and SBI call. */
+#define EXIT_ECALL_TRACE_CLASSES                                                                   \
+	((1u << TRACE_EVENT_CLASS(TEV_EXIT)) | (1u << TRACE_EVENT_CLASS(TEV_HCALL)))
+#define EXIT_ECALL_TRACED()                                                                        \
+	((__atomic_load_n(&trace_mask, __ATOMIC_RELAXED) & EXIT_ECALL_TRACE_CLASSES) != 0)
+#else
+#define EXIT_ECALL_TRACED() false
+#endif
+
+long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
+{
+	if (__builtin_expect(EXIT_ECALL_TRACED(), 0))
+		return exit_ecall(ctx, true);
+	return exit_ecall(ctx, false);
 }
 
 /* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */

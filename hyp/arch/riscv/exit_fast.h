@@ -29,7 +29,7 @@ static inline __attribute__((always_inline)) void riscv_apply_virqs(struct vcpu 
 	 * on an exit, decided without the recomputation below (which would
 	 * write nothing: with Sstc a VSTIP seen here is the comparator's).
 	 */
-	if (virq == 0 && !(hvip & (MIP_VSEIP | (riscv_feat.sstc ? 0 : MIP_VSTIP))))
+	if (virq == 0 && !(hvip & MIP_VSEIP) && (!(hvip & MIP_VSTIP) || riscv_feat.sstc))
 		return;
 	/*
 	 * Only VSSIP in hvip belongs to the guest (it clears it through sip).

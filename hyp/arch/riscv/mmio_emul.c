@@ -42,14 +42,23 @@ void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *dec
 	/* htval holds GPA >> 2; the low bits come from the guest VA (stval). */
 	gpa_t gpa = (ctx->htval << 2) | (ctx->stval & 3);
 	struct mmio_access acc;
-	/* First touch of a RAM block this boot: zero and map it, then retry the access. */
-	int ret = vm_ram_populate(v->vm, gpa);
-	if (ret == 0)
-		return;
-	if (ret != -FV_ENOENT) {
-		vm_request(v->vm, VM_ACTION_CRASH, "out of memory mapping guest RAM: stopping VM");
-		return;
+	/*
+	 * First touch of a RAM block this boot: zero and map it, then retry the
+	 * access. The range test first, inline: MMIO (the frequent case) is
+	 * outside RAM and needs no call (vm_ram_populate tests it again).
+	 */
+	struct vm *vm = v->vm;
+	if (gpa >= vm->ram_gpa && gpa - vm->ram_gpa < vm->ram_size) {
+		int pret = vm_ram_populate(vm, gpa);
+		if (pret == 0)
+			return;
+		if (pret != -FV_ENOENT) {
+			vm_request(vm, VM_ACTION_CRASH,
+			           "out of memory mapping guest RAM: stopping VM");
+			return;
+		}
 	}
+	int ret;
 	/* Decoded from htinst by the caller (riscv_exit_gpf), or here. */
 	const struct mmio_access *a = &acc;
 	ret = -FV_EINVAL;

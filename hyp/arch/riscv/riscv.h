@@ -61,8 +61,9 @@ void riscv_hyp_trap(struct riscv_trap_frame *tf);
 /* Assembly helpers and data. */
 extern uint64_t riscv_boot_instret;
 /*
- * Enter the guest of ctx; exits are handled by riscv_exit_fast() without
- * leaving trap.S until one needs the vCPU loop: returns RISCV_EXIT_LOOP or
+ * Enter the guest of ctx; exits are handled by riscv_exit_ecall(),
+ * riscv_exit_gpf() or riscv_exit_fast() (below) without leaving trap.S
+ * until one needs the vCPU loop: returns RISCV_EXIT_LOOP or
  * RISCV_EXIT_LEAVE (asm_offsets.h). Caller: arch_vcpu_enter, SIE = 0.
  */
 long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);

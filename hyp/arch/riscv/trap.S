@@ -289,8 +289,9 @@ reenter_guest:
 /*
  * long riscv_vcpu_enter(struct riscv_guest_ctx *ctx)
  * Enter the guest described by ctx (sepc, sstatus.SPP, hstatus.SPV=1 set by
- * the caller). Each guest trap is handled by riscv_exit_fast() (above);
- * returns its RISCV_EXIT_LOOP or RISCV_EXIT_LEAVE. Caller: the vCPU loop
+ * the caller). Each guest trap is handled by riscv_exit_ecall(),
+ * riscv_exit_gpf() or riscv_exit_fast() (above); returns their
+ * RISCV_EXIT_LOOP or RISCV_EXIT_LEAVE. Caller: the vCPU loop
  * with interrupts disabled (sstatus.SIE = 0).
  */
 	.global riscv_vcpu_enter

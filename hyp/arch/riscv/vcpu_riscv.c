@@ -293,7 +293,7 @@ bool arch_vcpu_enter(struct vcpu *v)
 	 * at once); no store-load order is relied on.
 	 */
 	__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
-	/* Exits are handled inside (riscv_exit_fast) until one needs core's loop. */
+	/* Exits are handled inside (exit_fast.c) until one needs core's loop. */
 	return riscv_vcpu_enter(&v->arch.ctx) == RISCV_EXIT_LEAVE;
 }
 

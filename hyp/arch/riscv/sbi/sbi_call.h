@@ -17,9 +17,11 @@
  * Dispatch the SBI call in v's a0-a7 and write a0/a1 and sepc + 4 back,
  * unless the handler reported no_return. Reads and writes only a0-a7,
  * sepc and sstatus of v->arch.ctx (through the handlers), never s0-s11:
- * riscv_exit_ecall relies on it. Caller: the vCPU's CPU after its exit.
+ * riscv_exit_ecall relies on it. traced: false when the caller knows the SBI
+ * event class is off (one test of the tracer's mask for a whole exit).
+ * Caller: the vCPU's CPU after its exit.
  */
-static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v)
+static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v, bool traced)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	/*
@@ -39,24 +41,25 @@ static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v)
 	 */
 	const struct sbi_ext_index *ix = &sbi_guest_index;
 	uint8_t s = ix->slot[sbi_index_slot(eid)];
-	unsigned row;
+	unsigned long row;
 	if (s != 0 && s != SBI_INDEX_SHARED && ix->table[s - 1].eid_start == eid) {
-		row = s - 1u;
+		row = s - 1UL;
 	} else {
 		const struct sbi_ext *e = sbi_index_find(ix, eid);
-		row = e ? (unsigned)(e - ix->table) : ~0u;
+		row = e ? (unsigned long)(e - ix->table) : ~0UL;
 	}
-	if (row != ~0u && ix->table[row].handler) {
+	if (row != ~0UL && ix->table[row].handler) {
 		ix->table[row].handler(v, fid, (const unsigned long *)&ctx->x[10], &r);
 	} else {
 		r.error = SBI_ERR_NOT_SUPPORTED;
-		row = ~0u;
+		row = ~0UL;
 	}
 	/* Per-extension call counter (metrics); the last slot counts EIDs nobody serves. */
 	STAT_INC(
 	    v->arch.sbi_calls[row < RISCV_SBI_STAT_SLOTS - 1 ? row : RISCV_SBI_STAT_SLOTS - 1]);
 	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
-	TRACE(TEV_HCALL, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
+	if (traced)
+		TRACE(TEV_HCALL, v->vm->id, v->id, eid, fid, r.no_return ? 0u : (uint32_t)r.error);
 	if (r.no_return)
 		return;
 	ctx->x[10] = (uint64_t)r.error;

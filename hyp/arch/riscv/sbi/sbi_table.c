@@ -29,5 +29,5 @@ struct sbi_ext_index sbi_guest_index = {sbi_guest_exts, ARRAY_SIZE(sbi_guest_ext
 
 void riscv_sbi_ecall(struct vcpu *v)
 {
-	sbi_call_run(v);
+	sbi_call_run(v, true);
 }
