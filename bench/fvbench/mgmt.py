@@ -116,14 +116,27 @@ def _create(q, url, conf, name, markers):
     q.rewind(mark)
     got = []
     for m in markers:
-        q.expect(m, 900)
+        deadline = t0 + 900
+        while True:
+            try:
+                q.expect(m, 5)
+                break
+            except Exception:  # noqa: BLE001 - fvtest's timeout; a failed CLI ends the wait
+                if proc.poll() not in (None, 0) or time.monotonic() > deadline:
+                    out, err = proc.communicate(timeout=60)
+                    raise BenchError(f"vm create {name}: exit {proc.returncode}, marker "
+                                     f"/{m}/ not seen: {err.strip()[-300:]}")
         got.append(time.monotonic() - t0)
     out, err = proc.communicate(timeout=600)
     if proc.returncode != 0:
         raise BenchError(f"vm create {name}: exit {proc.returncode}: {err.strip()[-300:]}")
     up = re.search(r"uploaded: (\d+) / \d+ bytes .* in ([\d.]+) s", err)
+    # This destroy's own line, not one of an earlier run (the name is reused): the next
+    # create of the same name fails while the slot is still being freed.
+    mark = len(q.output)
     _cli(url, "vm", "destroy", name)
-    q.expect_seen(rf"^\[hyp\] vm {name}: destroyed", 120)
+    q.rewind(mark)
+    q.expect(rf"^\[hyp\] vm {name}: destroyed", 120)
     return got, (int(up.group(1)), float(up.group(2))) if up else None
 
 

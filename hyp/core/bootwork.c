@@ -4,6 +4,8 @@
  * pending bits, set by any CPU with an atomic OR; the CPU whose OR found the
  * word empty sends the IPI, so a burst of requests costs one interrupt. The
  * boot CPU takes the word with an exchange and runs the handlers by table.
+ * During a pause (requeue or pacing) the word holds HOLD, so requests send
+ * no IPI; the timer's round clears it.
  */
 #include "core/bootwork.h"
 #include "core/arch.h"
@@ -20,33 +22,49 @@ static const struct {
     {BOOTWORK_CTL, ctl_service},
 };
 
+/* In pending while a pause runs: requests find the word non-empty and send no IPI. */
+#define HOLD (1u << 31)
+
 static unsigned pending;  /* requested bits (atomic) */
 static int boot_cpu = -1; /* set once by bootwork_init */
 static bool deferred;     /* boot CPU only: the requeue timer is armed */
 static struct timer_event requeue_timer;
-static struct bootwork_stats st; /* requests: atomic; runs, requeues: boot CPU */
+static struct bootwork_stats st; /* requests: atomic; the rest: boot CPU */
+
+/* Boot CPU: no round before @delay_ns from now; the timer runs what is pending then. */
+static void pause_for(uint64_t delay_ns)
+{
+	/* A round that looked long because the CPU itself stalled must not stall requests. */
+	if (delay_ns > BOOTWORK_PAUSE_MAX_NS)
+		delay_ns = BOOTWORK_PAUSE_MAX_NS;
+	__atomic_fetch_or(&pending, HOLD, __ATOMIC_RELEASE);
+	deferred = true;
+	timer_arm(&requeue_timer, time_now_ns() + delay_ns);
+}
 
 /* Boot CPU: take the pending bits and run their handlers once each. */
 static void run_round(void)
 {
-	unsigned bits = __atomic_exchange_n(&pending, 0, __ATOMIC_ACQUIRE);
+	unsigned bits = __atomic_exchange_n(&pending, 0, __ATOMIC_ACQUIRE) & ~HOLD;
 	if (!bits)
 		return;
 	st.runs++;
+	uint64_t t0 = time_now_ns();
 	unsigned more = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
 		if ((bits & handlers[i].bit) && handlers[i].fn())
 			more |= handlers[i].bit;
-	if (!more)
-		return;
-	/*
-	 * Work left: put the bits back, so requests from other CPUs see a non-empty
-	 * word and send no IPI, and continue after a pause in which this CPU's vCPUs run.
-	 */
-	st.requeues++;
-	__atomic_fetch_or(&pending, more, __ATOMIC_RELEASE);
-	deferred = true;
-	timer_arm(&requeue_timer, time_now_ns() + BOOTWORK_REQUEUE_NS);
+	uint64_t spent = time_now_ns() - t0;
+	if (more) {
+		/* Work left: put the bits back and continue after a pause for this CPU's vCPUs. */
+		st.requeues++;
+		__atomic_fetch_or(&pending, more, __ATOMIC_RELEASE);
+		pause_for(spent > BOOTWORK_REQUEUE_NS ? spent : BOOTWORK_REQUEUE_NS);
+	} else if (spent >= BOOTWORK_PACE_MIN_NS) {
+		/* A long round: as long a pause, so requests arriving back to back get half. */
+		st.paced++;
+		pause_for(spent);
+	}
 }
 
 static void requeue_fn(struct timer_event *ev, void *arg)
@@ -87,4 +105,5 @@ void bootwork_get_stats(struct bootwork_stats *out)
 	out->requests = __atomic_load_n(&st.requests, __ATOMIC_RELAXED);
 	out->runs = st.runs;
 	out->requeues = st.requeues;
+	out->paced = st.paced;
 }

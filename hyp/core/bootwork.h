@@ -11,11 +11,12 @@
  * path (bootwork_run), with no lock held, as the tick itself does.
  *
  * Bounded work: a handler does at most a budget's worth and returns true when
- * more remains; that bit then waits BOOTWORK_REQUEUE_NS on a timer (further
- * requests for any bit do not IPI meanwhile), so a flood from one source (a
- * hostile service VM) cannot hold the boot CPU: the vCPUs it runs get the
- * CPU between rounds. The 10 ms console tick still runs everything as a
- * fallback.
+ * more remains; that bit then waits BOOTWORK_REQUEUE_NS on a timer. And a
+ * round that took T (at least BOOTWORK_PACE_MIN_NS) is followed by a pause of
+ * T before the next: requests meanwhile send no IPI and wait for the timer.
+ * So rounds take at most about half of the boot CPU however fast a source
+ * (a hostile service VM) feeds them: the vCPUs that CPU runs get the rest.
+ * The 10 ms console tick still runs everything as a fallback.
  */
 #include "lib/types.h"
 
@@ -24,12 +25,15 @@ enum bootwork_bit {
 	BOOTWORK_CON = 1u << 1, /* console input arrived: hand it to VMs (vconsole.c) */
 };
 
-#define BOOTWORK_REQUEUE_NS 200000ULL /* 200 us between rounds of a busy source */
+#define BOOTWORK_REQUEUE_NS   200000ULL  /* 200 us between rounds of a busy source */
+#define BOOTWORK_PACE_MIN_NS  50000ULL   /* rounds shorter than this are not paced */
+#define BOOTWORK_PAUSE_MAX_NS 2000000ULL /* a pause never exceeds 2 ms (host stalls) */
 
 struct bootwork_stats {
 	uint64_t requests; /* requests that sent an IPI (the first of a burst) */
 	uint64_t runs;     /* rounds run on the boot CPU */
 	uint64_t requeues; /* rounds that left work for the requeue timer */
+	uint64_t paced;    /* long rounds followed by a pause as long as they took */
 };
 
 /* The calling CPU (the boot CPU, before other CPUs start) runs the work. */

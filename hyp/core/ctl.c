@@ -993,8 +993,9 @@ void ctl_describe(void (*line)(const char *text))
 	struct bootwork_stats bw;
 	bootwork_get_stats(&bw);
 	fv_snprintf(buf, sizeof(buf),
-	            "  boot-CPU work: %lu requests (IPIs), %lu rounds, %lu requeued",
-	            (unsigned long)bw.requests, (unsigned long)bw.runs, (unsigned long)bw.requeues);
+	            "  boot-CPU work: %lu requests (IPIs), %lu rounds, %lu requeued, %lu paced",
+	            (unsigned long)bw.requests, (unsigned long)bw.runs, (unsigned long)bw.requeues,
+	            (unsigned long)bw.paced);
 	line(buf);
 	for (unsigned i = 0; i < CTL_STATUS_COUNT; i++) {
 		if (!st.by_status[i])

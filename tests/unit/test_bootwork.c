@@ -4,7 +4,8 @@
  * with fakes of the CPU, IPI, timer and the two handlers: a burst of requests sends one
  * IPI; only the boot CPU runs the work; a handler that spends its budget is continued
  * from the requeue timer, and requests meanwhile send no IPI (a flood cannot hold the
- * boot CPU); a request made during a round is run by the next one.
+ * boot CPU); a long round is followed by as long a pause (at most half the CPU for
+ * requests arriving back to back); a request made during a round is run by the next one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@ static uint64_t armed_at;
 static unsigned ctl_runs, con_runs;
 static unsigned ctl_more;         /* rounds left in which ctl_service says "more" */
 static unsigned request_in_round; /* bits ctl_service requests while it runs */
+static uint64_t ctl_cost;         /* ns a ctl_service round takes */
 
 struct cpu *cpu_this(void)
 {
@@ -68,6 +70,7 @@ void timer_arm(struct timer_event *ev, uint64_t deadline_ns)
 bool ctl_service(void)
 {
 	ctl_runs++;
+	now_ns += ctl_cost;
 	if (request_in_round) {
 		unsigned b = request_in_round;
 		request_in_round = 0;
@@ -102,6 +105,7 @@ static void reset(void)
 	ctl_runs = con_runs = 0;
 	ctl_more = 0;
 	request_in_round = 0;
+	ctl_cost = 0;
 }
 
 /* ---- tests --------------------------------------------------------------------------- */
@@ -202,6 +206,50 @@ static void test_request_during_round_runs_next(void **state)
 	assert_null(armed);
 }
 
+static void test_long_rounds_paced(void **state)
+{
+	(void)state;
+	reset();
+	ctl_cost = 300000; /* 300 us per round */
+	this_cpu = 1;
+	bootwork_request(BOOTWORK_CTL);
+	this_cpu = 0;
+	bootwork_run();
+	assert_int_equal(ctl_runs, 1);
+	assert_non_null(armed);
+	assert_int_equal(armed_at, now_ns + 300000); /* as long as the round took */
+	this_cpu = 1;
+	bootwork_request(BOOTWORK_CTL); /* back to back: no IPI, the pause's timer runs it */
+	assert_int_equal(kicks[0], 1);
+	this_cpu = 0;
+	bootwork_run();
+	assert_int_equal(ctl_runs, 1);
+	ctl_cost = 10000; /* short rounds are not paced */
+	fire();
+	assert_int_equal(ctl_runs, 2);
+	assert_null(armed);
+	/* A round that seemed to take 50 ms (a stalled CPU): the pause is capped. */
+	ctl_cost = 50000000;
+	this_cpu = 1;
+	bootwork_request(BOOTWORK_CTL);
+	assert_int_equal(kicks[0], 2);
+	this_cpu = 0;
+	bootwork_run();
+	assert_int_equal(armed_at, now_ns + BOOTWORK_PAUSE_MAX_NS);
+	ctl_cost = 0;
+	fire(); /* nothing pending: the pause just ends */
+	assert_int_equal(ctl_runs, 3);
+	this_cpu = 1;
+	bootwork_request(BOOTWORK_CTL);
+	assert_int_equal(kicks[0], 3);
+	this_cpu = 0;
+	bootwork_run();
+	assert_int_equal(ctl_runs, 4);
+	struct bootwork_stats st;
+	bootwork_get_stats(&st);
+	assert_true(st.paced >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +257,7 @@ int main(void)
 	    cmocka_unit_test(test_burst_one_ipi_boot_cpu_runs),
 	    cmocka_unit_test(test_budget_requeues_on_timer),
 	    cmocka_unit_test(test_request_during_round_runs_next),
+	    cmocka_unit_test(test_long_rounds_paced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
