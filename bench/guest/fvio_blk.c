@@ -47,8 +47,10 @@ struct blk_test {
 };
 
 static const struct blk_test tests[] = {
-    {"seq_write", SEQ_BLOCK, true, false, 1},     {"seq_read", SEQ_BLOCK, false, false, 1},
-    {"rand_write", RAND_BLOCK, true, true, 1},    {"rand_read", RAND_BLOCK, false, true, 1},
+    {"seq_write", SEQ_BLOCK, true, false, 1},
+    {"seq_read", SEQ_BLOCK, false, false, 1},
+    {"rand_write", RAND_BLOCK, true, true, 1},
+    {"rand_read", RAND_BLOCK, false, true, 1},
     {"rand_write_qd32", RAND_BLOCK, true, true, QD_MAX},
     {"rand_read_qd32", RAND_BLOCK, false, true, QD_MAX},
 };
@@ -139,7 +141,8 @@ static void *qd_worker(void *arg)
 			break;
 		}
 		if (!r->t->write)
-			__atomic_fetch_add(&r->errors, check(buf, RAND_BLOCK, off), __ATOMIC_RELAXED);
+			__atomic_fetch_add(&r->errors, check(buf, RAND_BLOCK, off),
+			                   __ATOMIC_RELAXED);
 		__atomic_fetch_add(&r->done, 1, __ATOMIC_RELAXED);
 	}
 	free(buf);
@@ -258,8 +261,9 @@ int fvio_blk_main(int argc, char **argv)
 		buf[i] = (unsigned char)(i * 131U + 7U);
 	int ret = 0;
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]) && ret == 0; i++)
-		ret = (tests[i].qd > 1 ? run_qd_test(fd, &tests[i], region, rand_ops, max_ns)
-		                       : run_test(fd, &tests[i], buf, region, rand_ops, max_ns)) < 0;
+		ret =
+		    (tests[i].qd > 1 ? run_qd_test(fd, &tests[i], region, rand_ops, max_ns)
+		                     : run_test(fd, &tests[i], buf, region, rand_ops, max_ns)) < 0;
 	free(buf);
 	close(fd);
 	return ret;
