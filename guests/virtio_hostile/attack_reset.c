@@ -180,8 +180,8 @@ void vh_attack_bad_mid_flight(void)
 	later = vh_q.used->idx;
 	quiet = later == done && vh_all(vh_mem.big, VH_UNTOUCH, VH_BIG_SIZE) &&
 	        vh_all(vh_mem.status, VH_UNTOUCH, sizeof(vh_mem.status));
-	vh_check(quiet, "badmid.no_dma_after_reset", "used idx %u -> %u, data %s, status %s",
-	         done, later, vh_all(vh_mem.big, VH_UNTOUCH, VH_BIG_SIZE) ? "quiet" : "WRITTEN",
+	vh_check(quiet, "badmid.no_dma_after_reset", "used idx %u -> %u, data %s, status %s", done,
+	         later, vh_all(vh_mem.big, VH_UNTOUCH, VH_BIG_SIZE) ? "quiet" : "WRITTEN",
 	         vh_all(vh_mem.status, VH_UNTOUCH, sizeof(vh_mem.status)) ? "quiet" : "WRITTEN");
 	vh_recover("badmid");
 }
