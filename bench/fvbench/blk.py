@@ -4,7 +4,8 @@
 Native: the Debian kernel directly on OpenSBI with QEMU's virtio-blk-device on a raw image.
 Ferrovisor: the same kernel and initramfs as a VM whose disk is backed by that physical
 virtio-blk slot (`virtio-blk-slots = <0>`). The guest runs `fvio blk` (bench/guest/) on
-/dev/vda with O_DIRECT, one request in flight."""
+/dev/vda with O_DIRECT, one request in flight, and for the QD32 tests 32 threads with one
+request each (up to 32 in flight)."""
 
 from . import iotool
 from .common import (QUIET_PERCENT, WORK, BenchError, figure, fvtest, hyp_cmd, log,
@@ -26,6 +27,10 @@ TESTS = (  # (key, fvio test, title, unit)
      "IOPS"),
     ("virtio_blk_rand_write", "rand_write", "virtio-blk random write, 4 KiB O_DIRECT, QD 1",
      "IOPS"),
+    ("virtio_blk_rand_read_qd32", "rand_read_qd32",
+     "virtio-blk random read, 4 KiB O_DIRECT, QD 32", "IOPS"),
+    ("virtio_blk_rand_write_qd32", "rand_write_qd32",
+     "virtio-blk random write, 4 KiB O_DIRECT, QD 32", "IOPS"),
 )
 
 
@@ -98,6 +103,10 @@ def bench_blk(runs):
         what = (f"{SEQ_MIB} MiB in 1 MiB requests from offset 0" if seq else
                 f"{RAND_OPS} requests of 4 KiB at pseudo-random 4 KiB-aligned offsets of the "
                 f"same {SEQ_MIB} MiB (a fixed xorshift sequence, the same on both sides)")
+        qd = 32 if test.endswith("_qd32") else 1
+        if qd > 1:
+            what += (f"; {qd} threads take the requests in order, each with one O_DIRECT "
+                     f"request in flight (up to {qd} at once)")
         full = SEQ_MIB if seq else RAND_OPS
         what += (f"; a test still running after {MAX_S} s stops there and counts the requests "
                  "it made (`requests`: per boot and side over all pairs run, "
@@ -106,8 +115,9 @@ def bench_blk(runs):
             title, "wall-clock", unit + (" (10^6 bytes/s)" if unit == "MB/s" else
                                          " (requests/s)"), runs,
             f"`fvio blk` (bench/guest/, static C, CLOCK_MONOTONIC in the guest) on /dev/vda "
-            f"opened with O_DIRECT, one request in flight: {what}; in each boot the tests run "
-            "in the order seq_write, seq_read, rand_write, rand_read, every 4 KiB block "
+            f"opened with O_DIRECT, {qd} request(s) in flight: {what}; in each boot the tests "
+            "run in the order seq_write, seq_read, rand_write, rand_read, rand_write_qd32, "
+            "rand_read_qd32, every 4 KiB block "
             "stamped with its index on write and checked on read (a mismatch fails the run). "
             f"Debian kernel + busybox initramfs with an extra cpio layer (fvio, /etc/fv-bench), "
             f"1 vCPU, {iotool.GUEST_MIB} MiB, QEMU -smp 1 (plain TCG, no icount). Disk: a "

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * fvio blk: virtio-blk throughput from inside a Linux guest, on the raw block device with
- * O_DIRECT (so the guest's page cache measures nothing) and one request in flight.
+ * O_DIRECT (so the guest's page cache measures nothing): one request in flight, and for the
+ * _qd32 tests 32 at once (32 threads, each with one O_DIRECT request in flight on the same
+ * file descriptor: no io_uring or libaio needed).
  *
  * Every 4 KiB block of the tested region is written with its own index (little-endian) in
  * its first 8 bytes; the reads check it, so a broken data path shows as "errors" instead of
@@ -12,12 +14,16 @@
  *   rand_write, rand_read RAND_OPS 4 KiB requests at pseudo-random 4 KiB-aligned offsets of
  *                         the same region (a fixed xorshift sequence: the same offsets on
  *                         every run and side)
+ *   rand_write_qd32, rand_read_qd32
+ *                         the same RAND_OPS requests (same offsets), taken in order by 32
+ *                         threads, so up to 32 are in flight
  * A test stops early after MAX_SECONDS (the line then shows how many requests it made).
  */
 #include "fvio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,19 +36,38 @@
 #define SEQ_BLOCK  (1024U * 1024U)
 #define RAND_BLOCK 4096U
 #define RAND_SEED  0x9e3779b97f4a7c15ULL
+#define QD_MAX     32U
 
 struct blk_test {
 	const char *name;
 	size_t block;
 	bool write;
 	bool random;
+	unsigned qd; /* requests in flight (threads); 1 = this thread alone */
 };
 
 static const struct blk_test tests[] = {
-    {"seq_write", SEQ_BLOCK, true, false},
-    {"seq_read", SEQ_BLOCK, false, false},
-    {"rand_write", RAND_BLOCK, true, true},
-    {"rand_read", RAND_BLOCK, false, true},
+    {"seq_write", SEQ_BLOCK, true, false, 1},
+    {"seq_read", SEQ_BLOCK, false, false, 1},
+    {"rand_write", RAND_BLOCK, true, true, 1},
+    {"rand_read", RAND_BLOCK, false, true, 1},
+    {"rand_write_qd32", RAND_BLOCK, true, true, QD_MAX},
+    {"rand_read_qd32", RAND_BLOCK, false, true, QD_MAX},
+};
+
+/* A test with several threads: they take request numbers in order from next. */
+struct qd_run {
+	int fd;
+	const struct blk_test *t;
+	const uint64_t *offs; /* offset of request i */
+	uint64_t ops;
+	uint64_t t0, max_ns;
+	uint64_t next;   /* atomic: next request number */
+	uint64_t done;   /* atomic: requests made */
+	uint64_t errors; /* atomic: blocks read back wrong */
+	int failed;      /* atomic: an I/O error (errno in err) */
+	int err;
+	uint64_t err_off;
 };
 
 static uint64_t xorshift64(uint64_t *s)
@@ -89,6 +114,75 @@ static int io_at(int fd, bool write, unsigned char *buf, size_t len, uint64_t of
 		done += (size_t)n;
 	}
 	return 0;
+}
+
+static void *qd_worker(void *arg)
+{
+	struct qd_run *r = arg;
+	unsigned char *buf = aligned_alloc(RAND_BLOCK, RAND_BLOCK);
+	if (!buf) {
+		__atomic_store_n(&r->failed, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	for (size_t i = 0; i < RAND_BLOCK; i++)
+		buf[i] = (unsigned char)(i * 131U + 7U);
+	for (;;) {
+		uint64_t i = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
+		if (i >= r->ops || __atomic_load_n(&r->failed, __ATOMIC_RELAXED) ||
+		    fvio_now_ns() - r->t0 > r->max_ns)
+			break;
+		uint64_t off = r->offs[i];
+		if (r->t->write)
+			stamp(buf, RAND_BLOCK, off);
+		if (io_at(r->fd, r->t->write, buf, RAND_BLOCK, off) != 0) {
+			r->err = errno;
+			r->err_off = off;
+			__atomic_store_n(&r->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		if (!r->t->write)
+			__atomic_fetch_add(&r->errors, check(buf, RAND_BLOCK, off),
+			                   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&r->done, 1, __ATOMIC_RELAXED);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* A test with t->qd threads; as run_test(). */
+static int64_t run_qd_test(int fd, const struct blk_test *t, uint64_t region, uint64_t rand_ops,
+                           uint64_t max_ns)
+{
+	uint64_t nblocks = region / RAND_BLOCK, seed = RAND_SEED;
+	uint64_t *offs = malloc(rand_ops * sizeof(*offs) + 1);
+	pthread_t th[QD_MAX];
+	unsigned n = 0;
+	if (!offs)
+		return -1;
+	for (uint64_t i = 0; i < rand_ops; i++)
+		offs[i] = (xorshift64(&seed) % nblocks) * RAND_BLOCK;
+	struct qd_run r = {.fd = fd, .t = t, .offs = offs, .ops = rand_ops, .max_ns = max_ns};
+	r.t0 = fvio_now_ns();
+	for (; n < t->qd && n < QD_MAX; n++)
+		if (pthread_create(&th[n], NULL, qd_worker, &r) != 0)
+			break;
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	uint64_t t1 = fvio_now_ns();
+	free(offs);
+	if (r.failed || n == 0) {
+		fvio_emit("{\"bench\":\"fvio_blk\",\"test\":\"%s\",\"error\":\"%s at offset "
+		          "%llu: %s\"}",
+		          t->name, t->write ? "write" : "read", (unsigned long long)r.err_off,
+		          n ? strerror(r.err) : "no threads");
+		return -1;
+	}
+	fvio_emit("{\"bench\":\"fvio_blk\",\"test\":\"%s\",\"block\":%zu,\"qd\":%u,"
+	          "\"ops\":%llu,\"bytes\":%llu,\"ns\":%llu,\"errors\":%llu}",
+	          t->name, t->block, n, (unsigned long long)r.done,
+	          (unsigned long long)(r.done * t->block), (unsigned long long)(t1 - r.t0),
+	          (unsigned long long)r.errors);
+	return (int64_t)r.done;
 }
 
 /* One test; returns the number of requests made, or -1 on an I/O error (reported). */
@@ -167,7 +261,9 @@ int fvio_blk_main(int argc, char **argv)
 		buf[i] = (unsigned char)(i * 131U + 7U);
 	int ret = 0;
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]) && ret == 0; i++)
-		ret = run_test(fd, &tests[i], buf, region, rand_ops, max_ns) < 0;
+		ret =
+		    (tests[i].qd > 1 ? run_qd_test(fd, &tests[i], region, rand_ops, max_ns)
+		                     : run_test(fd, &tests[i], buf, region, rand_ops, max_ns)) < 0;
 	free(buf);
 	close(fd);
 	return ret;

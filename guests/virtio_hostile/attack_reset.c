@@ -129,6 +129,63 @@ void vh_attack_reset_batch(void)
 	vh_recover("reset.batch");
 }
 
+/*
+ * A batch of valid large reads is published, then one chain whose data buffer lies past the
+ * end of RAM, and all of it kicked at once: the valid requests are in flight on the disk
+ * when the device reaches the bad one. The queue must break (DEVICE_NEEDS_RESET) without
+ * touching anything outside RAM, and after the reset the requests that were in flight must
+ * write nothing more (no data, no status byte, no used element).
+ */
+void vh_attack_bad_mid_flight(void)
+{
+	const unsigned valid = 48;
+	uint64_t cap, end;
+	uint32_t st = 0;
+	uint16_t done, later;
+	bool quiet;
+
+	if (vh_round() == 0)
+		printf("vhostile: == a buffer outside RAM while requests are in flight ==\n");
+	vh_init(VH_FEATURES, VH_QMAX);
+	cap = vh_capacity();
+	for (unsigned k = 0; k <= valid; k++) {
+		uint64_t sector = (k * BATCH_SECTORS) % (cap - BATCH_SECTORS);
+		uint64_t data = k < valid ? (uintptr_t)vh_mem.big : vh_ram_end();
+
+		vh_mem.hdr[k] = (struct vh_blk_hdr){T_IN, 0, sector};
+		vh_mem.status[k] = VH_UNTOUCH;
+		vh_set_desc(vh_mem.ind[k], 0, (uintptr_t)&vh_mem.hdr[k], 16, D_NEXT, 1);
+		vh_set_desc(vh_mem.ind[k], 1, data, k < valid ? VH_BIG_SIZE : SECTOR,
+		            D_WRITE | D_NEXT, 2);
+		vh_set_desc(vh_mem.ind[k], 2, (uintptr_t)&vh_mem.status[k], 1, D_WRITE, 0);
+		vh_set_desc(vh_q.desc, k, (uintptr_t)vh_mem.ind[k], 48, D_INDIRECT, 0);
+		vh_publish((uint16_t)k);
+	}
+	vh_kick();
+	end = rdtime() + plat_ms_to_ticks(VH_WAIT_MS);
+	while (!((st = vh_rd(R_STATUS)) & ST_NEEDS_RESET) && rdtime() < end)
+		cpu_relax();
+	vh_check(st & ST_NEEDS_RESET, "badmid.queue_broken", "status 0x%x, used idx %u", st,
+	         vh_q.used->idx);
+	vh_check(vh_mem.status[valid] == VH_UNTOUCH, "badmid.bad_request_not_answered",
+	         "status byte 0x%x", vh_mem.status[valid]);
+	vh_reset();
+	done = vh_q.used->idx;
+	/* Poison what the requests still in flight could write, give them time and exits. */
+	memset(vh_mem.big, VH_UNTOUCH, VH_BIG_SIZE);
+	memset(vh_mem.status, VH_UNTOUCH, sizeof(vh_mem.status));
+	for (int i = 0; i < 200; i++)
+		(void)vh_rd(R_MAGIC);
+	vh_sleep_ms(50);
+	later = vh_q.used->idx;
+	quiet = later == done && vh_all(vh_mem.big, VH_UNTOUCH, VH_BIG_SIZE) &&
+	        vh_all(vh_mem.status, VH_UNTOUCH, sizeof(vh_mem.status));
+	vh_check(quiet, "badmid.no_dma_after_reset", "used idx %u -> %u, data %s, status %s", done,
+	         later, vh_all(vh_mem.big, VH_UNTOUCH, VH_BIG_SIZE) ? "quiet" : "WRITTEN",
+	         vh_all(vh_mem.status, VH_UNTOUCH, sizeof(vh_mem.status)) ? "quiet" : "WRITTEN");
+	vh_recover("badmid");
+}
+
 /* --- a VM reboot in the middle of a batch ---------------------------------------------- */
 
 static void rebooter(unsigned long hartid, unsigned long opaque)

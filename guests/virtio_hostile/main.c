@@ -201,6 +201,7 @@ static void round_all(void)
 	vh_attack_registers();
 	vh_attack_storm();
 	vh_attack_reset_batch();
+	vh_attack_bad_mid_flight();
 	vh_attack_race();
 }
 

@@ -242,6 +242,7 @@ void vh_attack_registers(void);
 void vh_attack_negotiation(void);
 void vh_attack_storm(void);
 void vh_attack_reset_batch(void);
+void vh_attack_bad_mid_flight(void);
 void vh_attack_race(void);
 /* SBI SRST cold reboot from the second vCPU while a batch is served; does not return. */
 void vh_reboot_mid_batch(void);

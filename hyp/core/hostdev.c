@@ -272,13 +272,15 @@ void hostdev_describe_disks(void (*out)(const char *line))
 		if (h->kind != HOSTDEV_DISK)
 			continue;
 		const struct vblk_phys *b = h->disk;
-		fv_snprintf(line, sizeof(line),
-		            "disk slot %u: %lu sectors, %u claim(s), %lu requests (%lu failed, %lu "
-		            "waited), at most %u in flight, %lu by irq, %lu by tick, %lu rekicks",
-		            i, (unsigned long)b->capacity, h->nr_claims,
-		            (unsigned long)b->completed, (unsigned long)b->failed,
-		            (unsigned long)b->refused, b->max_inflight, (unsigned long)b->by_irq,
-		            (unsigned long)b->by_tick, (unsigned long)b->rekicks);
+		fv_snprintf(
+		    line, sizeof(line),
+		    "disk slot %u: %lu sectors, %u claim(s), %lu requests (%lu failed, %lu "
+		    "waited), at most %u in flight, %lu by irq, %lu by halt, %lu by tick, %lu "
+		    "rekicks",
+		    i, (unsigned long)b->capacity, h->nr_claims, (unsigned long)b->completed,
+		    (unsigned long)b->failed, (unsigned long)b->refused, b->max_inflight,
+		    (unsigned long)b->by_irq, (unsigned long)b->by_halt, (unsigned long)b->by_tick,
+		    (unsigned long)b->rekicks);
 		out(line);
 		for (unsigned k = 0; k < h->nr_claims; k++) {
 			const struct disk_claim *c = &h->claims[k];

@@ -13,10 +13,13 @@
  * memory or storage.
  */
 #include "core/vm_virtio.h"
+#include "core/arch.h"
+#include "core/config.h"
 #include "core/console.h"
 #include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
+#include "core/timer.h"
 #include "core/trace.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -691,6 +694,36 @@ void vm_virtio_service(struct vcpu *vcpu)
 		/* Still more: once per guest entry, so the vCPU stays preemptible. */
 		finish_and_unlock(d, vcpu);
 	}
+}
+
+void vm_virtio_halt_poll(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct vblk_phys *disk[CFG_MAX_VIRTIO];
+	unsigned n = 0;
+	for (unsigned j = 0; j < vm->nr_vdev && n < CFG_MAX_VIRTIO; j++) {
+		struct vm_vdev *d = vm->vdev[j];
+		if (d->kind == VDEV_BLK &&
+		    __atomic_load_n(&d->u.blk.client.inflight, __ATOMIC_RELAXED))
+			disk[n++] = d->u.blk.phys;
+	}
+	if (n == 0)
+		return;
+	/*
+	 * The guest waits for its disk: look for the completion a little while
+	 * before giving the CPU up (waking a blocked vCPU from the interrupt
+	 * costs more than a completion that comes within the window). Ends
+	 * early once the vCPU has an interrupt to take.
+	 */
+	uint64_t t0 = time_now_ns();
+	do {
+		unsigned got = 0;
+		for (unsigned i = 0; i < n; i++)
+			got += vblk_phys_halt_poll(disk[i]);
+		if (got || arch_vcpu_irq_wakeable(vcpu))
+			return;
+		arch_cpu_relax();
+	} while (time_now_ns() - t0 < VM_VIRTIO_HALT_POLL_NS);
 }
 
 unsigned vm_virtio_count(const struct vm *vm)

@@ -15,6 +15,8 @@
 #define VM_VIRTIO_BASE   GUEST_VIRTIO_BASE /* the map is guest_layout.h's */
 #define VM_VIRTIO_STRIDE GUEST_VIRTIO_STRIDE
 #define VM_VIRTIO_IRQ0   1U
+/* How long a vCPU that halts with disk requests in flight looks for their completion. */
+#define VM_VIRTIO_HALT_POLL_NS 200000ULL
 
 /* Device kinds (also the control protocol's CTL_DEV_* values, checked in ctl.c). */
 #define VM_VIRTIO_KIND_BLK     1U
@@ -65,6 +67,13 @@ size_t vm_virtio_console_input(struct vm *vm, const uint8_t *buf, size_t len);
  * is set; posts VCPU_REQ_IO again while work remains.
  */
 void vm_virtio_service(struct vcpu *vcpu);
+/*
+ * Halt polling: @vcpu is about to block (WFI). If its VM has disk requests
+ * in flight, poll their physical disks for up to VM_VIRTIO_HALT_POLL_NS,
+ * until one finishes or the vCPU has an interrupt pending. @vcpu's CPU, no
+ * lock held (completions take device locks).
+ */
+void vm_virtio_halt_poll(struct vcpu *vcpu);
 /* Number of devices and the j-th one's window/interrupt (for the guest DTB). */
 unsigned vm_virtio_count(const struct vm *vm);
 void vm_virtio_window(const struct vm *vm, unsigned j, uint64_t *base, uint64_t *size,

@@ -303,6 +303,13 @@ void vblk_phys_irq(void *arg)
 	__atomic_fetch_add(&b->by_irq, vblk_phys_poll(b), __ATOMIC_RELAXED);
 }
 
+unsigned vblk_phys_halt_poll(struct vblk_phys *b)
+{
+	unsigned n = vblk_phys_poll(b);
+	__atomic_fetch_add(&b->by_halt, n, __ATOMIC_RELAXED);
+	return n;
+}
+
 void vblk_phys_tick(struct vblk_phys *b)
 {
 	/* Racy peek: nothing in flight, nothing to do (the common case on an idle disk). */

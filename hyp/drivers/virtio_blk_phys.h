@@ -110,6 +110,7 @@ struct vblk_phys {
 	uint64_t submitted, completed, refused, failed; /* requests */
 	uint32_t max_inflight;                          /* most requests in flight at once */
 	uint64_t by_irq, by_tick; /* atomic: requests finished by the interrupt, by the tick */
+	uint64_t by_halt;         /* atomic: ... by a halting vCPU's poll (vm_virtio_halt_poll) */
 	uint32_t stalled_ticks;   /* tick only: ticks with requests in flight, none finished */
 	uint64_t rekicks;         /* tick only: kicks sent after a stall */
 };
@@ -150,6 +151,8 @@ void vblk_phys_kick(struct vblk_phys *b);
 unsigned vblk_phys_poll(struct vblk_phys *b);
 /* The device's interrupt: acknowledge, then poll. Registered with irq_register(). */
 void vblk_phys_irq(void *arg);
+/* vblk_phys_poll() for a vCPU about to halt; counted apart. */
+unsigned vblk_phys_halt_poll(struct vblk_phys *b);
 /*
  * Periodic fallback (the console tick): poll if anything is in flight, so a
  * late or missing interrupt delays a completion by one tick at most.

@@ -92,9 +92,14 @@
  * non-zero multiple of 512) at @sector; the device guarantees
  * sector + len / 512 <= capacity_sectors. They return 0 or a negative fv_err
  * (reported to the guest as VIRTIO_BLK_S_IOERR). flush makes completed
- * writes stable; NULL means the backend has no volatile cache.
+ * writes stable; NULL means the backend has no volatile cache. read and
+ * write are required unless the backend is asynchronous (submit set): then
+ * IN, OUT and FLUSH all go through submit.
  */
-/* One piece of a vectored transfer (a multiple of 512 bytes). */
+/*
+ * One piece of a transfer: a multiple of 512 bytes for read/write/rwv; any
+ * non-zero length for submit, where only the total is whole sectors.
+ */
 struct virtio_blk_vec {
 	void *buf;
 	size_t len;

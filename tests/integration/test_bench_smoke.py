@@ -74,9 +74,13 @@ def test_bench_io_tool_and_host_protocol():
         lines = [json.loads(l) for l in res.stdout.splitlines() if l.startswith("{")]
         assert res.returncode == 0, f"fvio blk exited {res.returncode}: {res.stdout}{res.stderr}"
         assert [o["test"] for o in lines] == ["seq_write", "seq_read", "rand_write",
-                                              "rand_read"], lines
+                                              "rand_read", "rand_write_qd32",
+                                              "rand_read_qd32"], lines
         for o in lines:
             assert o["errors"] == 0 and o["ops"] > 0 and o["ns"] > 0, o
+        # The QD32 tests: 32 threads made all 200 requests between them.
+        for o in lines[4:]:
+            assert o["qd"] == 32 and o["ops"] == 200, o
         port = net.free_port()
         srv = subprocess.Popen([tool, "serve", str(port)], stdout=subprocess.PIPE, text=True)
         try:

@@ -16,6 +16,7 @@
 #include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "core/vm_virtio.h"
 #include "lib/printf.h"
 #include "core/stat.h"
 
@@ -110,6 +111,7 @@ static bool exit_virtual_inst(struct vcpu *v)
 	if (action == VINSN_WAIT) {
 		STAT_INC(v->stats.by_kind[EXIT_WFI]);
 		ctx->sepc += 4;
+		vm_virtio_halt_poll(v);
 		sched_block(v);
 		return v->state != VCPU_RUNNING;
 	}
