@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Physical virtio-mmio transport, modern interface (VIRTIO 1.2 §4.2), with
- * several polled split virtqueues (§2.7) per device.
+ * several split virtqueues (§2.7) per device.
  */
 #include "drivers/virtio_mmio_phys.h"
 #include "arch/barrier.h"
@@ -183,7 +183,7 @@ static int setup_queue(struct vphys_dev *d, unsigned idx)
 	vq->desc = (struct vphys_vq_desc *)mem;
 	vq->avail = (struct vphys_vq_avail *)(mem + AVAIL_OFF(size));
 	vq->used = (struct vphys_vq_used *)(mem + USED_OFF(size));
-	/* We poll: no used-buffer interrupts (config-change ones are acked in vphys_submit). */
+	/* Pollers want no used-buffer interrupts; interrupt-driven users turn them on. */
 	vq->avail->flags = AVAIL_F_NO_INTERRUPT;
 	for (uint16_t i = 0; i < size; i++)
 		vq->next[i] = (uint16_t)(i + 1 < size ? i + 1 : NO_DESC);
@@ -454,56 +454,6 @@ int vphys_harvest(struct vphys_dev *d, unsigned q, uint16_t *head, uint32_t *len
 		return -FV_EINVAL;
 	spin_lock(&vq->lock);
 	int ret = vphys_is_broken(d) ? -FV_EIO : harvest_locked(d, vq, head, len);
-	spin_unlock(&vq->lock);
-	return ret;
-}
-
-long vphys_submit(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, unsigned nsegs)
-{
-	struct vphys_queue *vq = queue(d, q);
-	if (!vq || !segs_ok(vq, segs, nsegs))
-		return -FV_EINVAL;
-	spin_lock(&vq->lock);
-	if (vphys_is_broken(d)) {
-		spin_unlock(&vq->lock);
-		return -FV_EIO;
-	}
-	uint16_t head;
-	/* One request in flight per synchronous queue: all descriptors are free here. */
-	long ret = post_locked(vq, segs, nsegs, &head);
-	if (ret) {
-		spin_unlock(&vq->lock);
-		return ret;
-	}
-	notify_queue(d, vq, q);
-	uint64_t t0 = time_now_ns();
-	for (;;) {
-		uint16_t id;
-		uint32_t len;
-		int r = harvest_locked(d, vq, &id, &len);
-		if (r > 0 && id != head) {
-			vphys_mark_broken(d, "completion for a request never submitted");
-			ret = -FV_EIO;
-			break;
-		}
-		if (r != 0) {
-			ret = r > 0 ? (long)len : r;
-			break;
-		}
-		if (time_now_ns() - t0 > VPHYS_TIMEOUT_NS) {
-			/* The chain may still be in use: the ring is never reused. */
-			vphys_mark_broken(d, "request timed out");
-			ret = -FV_EIO;
-			break;
-		}
-		arch_cpu_relax();
-	}
-	/* We poll; acknowledge whatever a live device signalled (e.g. a config change). */
-	if (ret >= 0) {
-		uint32_t is = rd(d, REG_INT_STATUS);
-		if (is)
-			wr(d, REG_INT_ACK, is);
-	}
 	spin_unlock(&vq->lock);
 	return ret;
 }

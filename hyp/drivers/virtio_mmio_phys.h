@@ -7,30 +7,28 @@
  * "modern" register layout; QEMU needs -global virtio-mmio.force-legacy=false)
  * with up to VPHYS_MAX_QUEUES split virtqueues (§2.7) per device.
  *
- * Two ways to drive a queue; a queue uses one of them, never both:
- *  - synchronous (block): vphys_submit() posts one chain and polls the used
- *    ring until that chain completes;
- *  - asynchronous (NIC): vphys_post() adds chains without waiting,
- *    vphys_notify() kicks the device once for a batch, and vphys_harvest()
- *    takes completed chains (head id, bytes written) without blocking.
+ * A queue is driven asynchronously: vphys_post() adds chains without
+ * waiting, vphys_notify() kicks the device once for a batch, and
+ * vphys_harvest() takes completed chains (head id, bytes written) without
+ * blocking (NIC, console, and the disk with many requests in flight).
  *
  * Buffers are host physical addresses (the hypervisor is identity-mapped),
- * so guest RAM can be the DMA target directly. The device is polled: ring
- * interrupts are suppressed (VIRTQ_AVAIL_F_NO_INTERRUPT).
+ * so guest RAM can be the DMA target directly. Queues start with used-buffer
+ * interrupts suppressed (VIRTQ_AVAIL_F_NO_INTERRUPT) for pollers;
+ * interrupt-driven users turn them on (vphys_set_interrupts).
  *
  * The device is not trusted blindly: all driver bookkeeping (free list,
  * chain lengths, writable capacity) lives outside the DMA-visible rings, and
  * a used entry with an unknown id, a length beyond the chain's writable
  * capacity or a used index that jumps past the ring marks the device broken.
- * So does a synchronous request that does not complete within
- * VPHYS_TIMEOUT_NS. A broken device is never touched again (its chains may
- * still be in use): every later call fails fast with -FV_EIO.
+ * So does a driver that sees the device stall (vphys_mark_broken). A broken
+ * device is never touched again (its chains may still be in use): every
+ * later call fails fast with -FV_EIO.
  *
  * Concurrency: each queue has its own lock (any CPU may call any function;
  * calls on one queue serialise, calls on different queues do not). The
  * broken flag is shared and accessed atomically. Nothing here sleeps; the
- * hypervisor runs with interrupts masked, so the only long wait is the
- * bounded spin of vphys_submit() with its queue lock held.
+ * hypervisor runs with interrupts masked; no call here waits for the device.
  */
 #include "lib/types.h"
 #include "core/spinlock.h"
@@ -161,17 +159,9 @@ void vphys_kick_always(struct vphys_dev *d, unsigned q);
 int vphys_harvest(struct vphys_dev *d, unsigned q, uint16_t *head, uint32_t *len);
 
 /*
- * Synchronous request: post one chain on queue q, notify, and poll until it
- * completes (at most VPHYS_TIMEOUT_NS, then the device is broken). Requests
- * on one queue run one at a time. Returns the bytes the device wrote, or
- * -FV_EINVAL / -FV_EIO. Never mix with vphys_post() on the same queue.
- */
-long vphys_submit(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, unsigned nsegs);
-
-/*
  * Acknowledge the device's interrupt (InterruptStatus -> InterruptACK) so its
  * level line drops; returns the status bits that were set (0 if none or the
- * device is broken). For interrupt-driven users; vphys_submit acks itself.
+ * device is broken). For interrupt-driven users.
  */
 uint32_t vphys_ack_interrupt(struct vphys_dev *d);
 
