@@ -101,7 +101,9 @@ def test_run_baremetal_example():
             vm.expect(r"^ferrovisor: booting 2 VMs \(hello-vm, smp-vm\) on 2 CPUs", timeout=30)
             vm.expect(r"^\[hyp\] configuration: boot bundle \(initrd\), 2 VM\(s\)", timeout=60)
             _wait_for_all(vm, [r"^\[hello-vm\] hello from hart \d+\r?$",
-                               r"^\[hello-vm\] heartbeat 3\r?$",
+                               # The guest prints its timer count: a loaded host may
+                               # make it skip a number, so any count from 3 on.
+                               r"^\[hello-vm\] heartbeat ([3-9]|\d\d+)\r?$",
                                r"^\[smp-vm\] FV-RESULT PASS\r?$"], timeout=120)
             vm.assert_absent(r"FV-CHECK FAIL|FV-RESULT FAIL|panic")
             assert bundle.is_file(), "--bundle file not kept"

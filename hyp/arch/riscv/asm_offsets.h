@@ -38,7 +38,7 @@
 #define RISCV_EXIT_REENTER 0 /* handled; nothing for the loop: back into the guest */
 #define RISCV_EXIT_LOOP    1 /* handled; the loop's pre-entry checks have work */
 #define RISCV_EXIT_LEAVE   2 /* handled; the scheduler must act (arch_vcpu_enter returns true) */
-#define RISCV_EXIT_FULL    3 /* riscv_exit_gpf only: not handled, needs the whole ctx */
+#define RISCV_EXIT_FULL    3 /* riscv_exit_gpf/_ecall: not handled, needs the whole ctx */
 
 /* scause of an ecall from VS-mode (EXC_ECALL_VS): trap.S takes the SBI path on it. */
 #define ASM_EXC_ECALL_VS 10

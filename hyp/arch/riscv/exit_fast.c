@@ -12,6 +12,7 @@
 #include "arch/riscv/exit_fast.h"
 #include "arch/riscv/insn_decode.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi.h"
 #include "arch/riscv/sbi/sbi_call.h"
 #include "core/gdb.h"
 #include "core/percpu.h"
@@ -127,6 +128,15 @@ static inline __attribute__((always_inline)) long exit_ecall(struct riscv_guest_
 
 long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 {
+	/*
+	 * Calls that may stop, crash or suspend this vCPU publish its state
+	 * (a dump, a snapshot, the debugger read it once the VM is stopped)
+	 * before this CPU gets back to trap.S: they take the full path, where
+	 * s0-s11 are in ctx first. Decided before any side effect.
+	 */
+	uint64_t eid = ctx->x[17];
+	if (eid == SBI_EXT_SRST || eid == SBI_EXT_HSM || eid == SBI_EXT_SUSP)
+		return RISCV_EXIT_FULL;
 	if (__builtin_expect(EXIT_ECALL_TRACED(), 0))
 		return exit_ecall(ctx, true);
 	return exit_ecall(ctx, false);

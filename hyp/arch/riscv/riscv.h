@@ -79,7 +79,9 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx);
  * still in their registers and the other fields are stale. It reads and
  * writes only those saved fields (SBI handlers touch a0-a7, sepc and
  * sstatus.SPP), and returns RISCV_EXIT_*; on anything but REENTER trap.S
- * completes ctx before the vCPU loop sees it.
+ * completes ctx before the vCPU loop sees it. A call that may stop or
+ * suspend the vCPU (SRST, HSM, SUSP) is not handled here: RISCV_EXIT_FULL,
+ * and trap.S completes ctx and calls riscv_exit_fast.
  */
 long riscv_exit_ecall(struct riscv_guest_ctx *ctx);
 /*

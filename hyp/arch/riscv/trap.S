@@ -222,6 +222,9 @@ ecall_leave:
 	sd	zero, GCTX_STVAL(t6)
 	sd	zero, GCTX_HTVAL(t6)
 	sd	zero, GCTX_HTINST(t6)
+	/* Not handled (a call that may stop the vCPU): the general path, ctx now whole. */
+	li	t0, RISCV_EXIT_FULL
+	beq	a0, t0, exit_full_call
 	j	exit_to_loop
 
 not_ecall:
