@@ -29,6 +29,13 @@ uint32_t arch_snap_vm_save(const struct vm *vm, uint8_t *out);
  * 0, or -FV_EINVAL (logged) for a payload this build cannot take.
  */
 int arch_snap_vm_load(struct vm *vm, const uint8_t *p, uint32_t len, uint64_t guest_time);
+/*
+ * The restored VM is about to be released (every vCPU still off its CPU): its
+ * guest clock reads @guest_time now, and timers armed in guest time follow.
+ * Called once, last, so no time passes for the guest while the rest of the
+ * stream was still arriving.
+ */
+void arch_snap_clock_resume(struct vm *vm, uint64_t guest_time);
 /* Encode one vCPU's arch state (registers, CSRs, FP, SBI state) into @out. */
 uint32_t arch_snap_vcpu_save(const struct vcpu *vcpu, uint8_t *out);
 /* Apply a VCPU_ARCH payload to a stopped, never-run vCPU. 0 or -FV_EINVAL (logged). */

@@ -242,14 +242,12 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 		break;
 	case SNAP_S_VM_ARCH:
 		bad = arch_snap_vm_load(r->vm, p, len, r->hdr.guest_time) != 0;
-		r->vm_arch_seen = !bad;
 		break;
 	case SNAP_S_VCPU:
 		bad = apply_vcpu(r, inst, p, len);
 		break;
 	case SNAP_S_VCPU_ARCH:
-		/* After VM_ARCH: a timer deadline is armed against the restored clock. */
-		bad = !r->vm_arch_seen || arch_snap_vcpu_load(r->vm->vcpus[inst], p, len) != 0;
+		bad = arch_snap_vcpu_load(r->vm->vcpus[inst], p, len) != 0;
 		break;
 	case SNAP_S_PLIC:
 		bad = apply_plic(r, p, len);
@@ -327,6 +325,7 @@ int snap_restore_commit(struct snap_restore *r, struct vm **out)
 	__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);
 	ctl_vm_event(vm, VM_STOPPED, VM_PAUSED, NULL);
+	arch_snap_clock_resume(vm, r->hdr.guest_time);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (r->vcpu_on & (1ull << i))
 			sched_start(vm->vcpus[i]);

@@ -76,7 +76,6 @@ struct snap_restore {
 	struct vm_stage stage;
 	struct vm *vm;    /* created at the first state section */
 	uint64_t vcpu_on; /* bit i: vCPU i was powered on */
-	bool vm_arch_seen;
 	bool was_running;
 };
 

@@ -84,9 +84,21 @@ int arch_snap_vm_load(struct vm *vm, const uint8_t *p, uint32_t len, uint64_t gu
 		pr_err("vm %s: restore: VM_ARCH of an unknown layout", vm->name);
 		return -FV_EINVAL;
 	}
+	arch_snap_clock_resume(vm, guest_time);
+	return 0;
+}
+
+void arch_snap_clock_resume(struct vm *vm, uint64_t guest_time)
+{
 	/* guest time = host time + htimedelta: continue from the saved reading. */
 	vm->arch.htimedelta = guest_time - csr_read(time);
-	return 0;
+	/* Without Sstc the guest timer is a host timer: arm it against the new offset. With
+	 * Sstc, vstimecmp is in guest time and moves with it. */
+	for (unsigned i = 0; !riscv_feat.sstc && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		if (v->arch.timer_deadline != UINT64_MAX)
+			riscv_vtimer_set(v, v->arch.timer_deadline);
+	}
 }
 
 uint32_t arch_snap_vcpu_save(const struct vcpu *v, uint8_t *out)
@@ -189,8 +201,6 @@ int arch_snap_vcpu_load(struct vcpu *v, const uint8_t *p, uint32_t len)
 		a->fwft.value[i] = r[R_FWFT0 + i];
 	a->fwft.locked = (uint32_t)r[R_FWFT_LOCKED];
 	a->csr.henvcfg = riscv_fwft_henvcfg(v, a->csr.henvcfg);
-	/* Without Sstc the guest timer is a host timer: arm it against the new offset. */
-	if (!riscv_feat.sstc && a->timer_deadline != UINT64_MAX)
-		riscv_vtimer_set(v, a->timer_deadline);
+	/* A timer deadline is armed by arch_snap_clock_resume, against the final clock. */
 	return 0;
 }
