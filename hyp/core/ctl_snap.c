@@ -111,7 +111,7 @@ uint32_t ctl_snap_end(const uint8_t *req)
 		return CTL_E_BAD_FIELD;
 	if (!save || id != save_id)
 		return CTL_E_NO_UPLOAD;
-	if (save->vm)
+	if (snap_save_valid(save))
 		pr_info("vm %s: snapshot: %lu of %lu bytes read; %s", save->vm->name,
 		        (unsigned long)save->gen.pos, (unsigned long)save->gen.hdr.total_size,
 		        (flags & CTL_SNAP_RESUME) && save->was_running ? "resumed" : "left paused");

@@ -264,6 +264,7 @@ int snap_save_begin(struct snap_save *s, struct vm *vm)
 		return -FV_EBUSY;
 	}
 	s->vm = vm;
+	s->slot = vm->id;
 	s->mem_gen = __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE);
 	/* The pause is asynchronous: every vCPU must have saved its state (put) first. */
 	uint64_t until = time_now_ns() + SAVE_STOP_WAIT_NS;
@@ -305,8 +306,11 @@ undo:
 bool snap_save_valid(const struct snap_save *s)
 {
 	const struct vm *vm = s->vm;
-	return vm && __atomic_load_n(&vm_table[vm->id], __ATOMIC_ACQUIRE) == vm &&
-	       !vm->destroying && __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_PAUSED &&
+	/* The slot first: only a VM still in it may be looked at (a new VM in the same slot at
+	 * the same address is told apart by its memory generation, unique per VM). */
+	return vm && s->slot < FV_MAX_VMS &&
+	       __atomic_load_n(&vm_table[s->slot], __ATOMIC_ACQUIRE) == vm && !vm->destroying &&
+	       __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_PAUSED &&
 	       __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE) == s->mem_gen;
 }
 

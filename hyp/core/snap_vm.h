@@ -44,7 +44,8 @@ int snap_cfg_decode(const uint8_t *p, uint32_t len, const struct snap_hdr *h, co
 /* --- save ------------------------------------------------------------------------------------ */
 
 struct snap_save {
-	struct vm *vm;
+	struct vm *vm;    /* compared, never followed, until vm_table[slot] is it again */
+	unsigned slot;    /* its slot: the VM may be destroyed and freed during the save */
 	uint32_t mem_gen; /* vm->mem_gen at begin: the same VM, not a restarted one */
 	bool was_running; /* snap_save_begin paused it */
 	struct snap_gen gen;
