@@ -30,6 +30,7 @@ unit: unit-build
 build/unit/test_sbi_table: HOST_CFLAGS += -Ihyp/arch/riscv/include
 # ctl.c includes core/vm.h, which includes the arch VM/vCPU headers.
 build/unit/test_ctl: HOST_CFLAGS += -Ihyp/arch/riscv/include
+build/unit/test_snap_vm: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c
 build/unit/gen/sbi_fakes.c: hyp/arch/riscv/sbi/sbi_ext.h tests/unit/gen_sbi_fakes.py
 	@mkdir -p $(dir $@)
