@@ -80,7 +80,7 @@ def test_snapshot_restore_same_and_second_run():
     dts = snap.parent / "snap2.dts"
     dts.write_text(
         '/dts-v1/;\n/ {\n\tcompatible = "ferrovisor,config-v1";\n\tvms {\n'
-        f'\t\tsvc {{ vcpus = <1>; memory-size = /bits/ 64 <0x2000000>; '
+        f'\t\tsvc {{ vcpus = <1>; memory-size = /bits/ 64 <0x4000000>; '
         f'kernel = /incbin/("snap_test.bin"); initrd = /incbin/("{snap}"); '
         'role = "service"; autostart; };\n\t};\n};\n')
     dtb = snap.parent / "snap2.dtb"
