@@ -168,6 +168,16 @@ static long id_flags(uint16_t type, uint32_t id, uint32_t flags)
 	return call(type, b, sizeof(b));
 }
 
+/* SNAP_BEGIN, asked again while the paused VM's vCPUs are still leaving their CPUs. */
+static long snap_begin(const uint8_t *req)
+{
+	long st;
+	for (unsigned tries = 0;
+	     (st = call(CTL_T_SNAP_BEGIN, req, 40)) == CTL_E_BUSY && tries < 200; tries++)
+		pump(10);
+	return st;
+}
+
 /* Save calc into snap[]; the hostile session cases on the way. */
 static void suite_save(void)
 {
@@ -175,7 +185,7 @@ static void suite_save(void)
 	put_name(b, CALC);
 	ctl_put32(b + 32, 0);
 	ctl_put32(b + 36, 0);
-	test_check_eq("snap.begin.ok", call(CTL_T_SNAP_BEGIN, b, 40), CTL_OK);
+	test_check_eq("snap.begin.ok", snap_begin(b), CTL_OK);
 	uint32_t id = ctl_get32(last_pl);
 	uint64_t total = ctl_get64(last_pl + 8);
 	printf("snap_test: snapshot of calc at round %u: id %u, %lu bytes\n", calc_round, id,
@@ -373,7 +383,7 @@ static uint32_t save_quiet(const char *name)
 	uint8_t b[40];
 	put_name(b, name);
 	ctl_put64(b + 32, 0);
-	if (call(CTL_T_SNAP_BEGIN, b, 40) != CTL_OK)
+	if (snap_begin(b) != CTL_OK)
 		return 0;
 	uint32_t id = ctl_get32(last_pl);
 	uint64_t total = ctl_get64(last_pl + 8), off = 0;

@@ -25,6 +25,39 @@ static uint32_t restore_id;
 static uint64_t restore_size, restore_got;
 static uint32_t next_id = 1;
 
+/*
+ * A SNAP_BEGIN that paused its VM but found a vCPU still on its CPU (the console tick may
+ * have interrupted that very vCPU, which is then put only after the tick): answered E_BUSY,
+ * the VM left paused, and remembered here so the retry knows the save paused it. Compared,
+ * never followed, until vm_table[slot] is that VM again.
+ */
+static struct {
+	struct vm *vm;
+	unsigned slot;
+	uint32_t mem_gen;
+} pending;
+
+/* The VM of the pending begin, if it is still that VM, paused; else NULL. */
+static struct vm *pending_vm(void)
+{
+	struct vm *vm = pending.vm;
+	if (!vm || pending.slot >= FV_MAX_VMS ||
+	    __atomic_load_n(&vm_table[pending.slot], __ATOMIC_ACQUIRE) != vm || vm->destroying ||
+	    __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE) != pending.mem_gen ||
+	    __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_PAUSED)
+		return NULL;
+	return vm;
+}
+
+/* Forget the pending begin; resume its VM unless the caller now owns the pause. */
+static void pending_drop(bool resume)
+{
+	struct vm *vm = pending_vm();
+	if (vm && resume)
+		vm_resume(vm);
+	pending.vm = NULL;
+}
+
 static uint32_t new_id(void)
 {
 	uint32_t id = next_id;
@@ -54,6 +87,7 @@ static void restore_close(void)
 
 void ctl_snap_reset(void)
 {
+	pending_drop(true);
 	save_close(true);
 	restore_close();
 }
@@ -64,17 +98,45 @@ uint32_t ctl_snap_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32
 		return CTL_E_BAD_FIELD;
 	if (save)
 		return CTL_E_BUSY;
+	if (snap_save_supported(vm))
+		return CTL_E_NOT_SUPPORTED;
+	bool paused_by_save = false;
+	if (pending_vm() == vm) {
+		paused_by_save = true; /* the retry of a begin that paused it */
+	} else {
+		pending_drop(true); /* a begin of another VM was not retried: undo its pause */
+		enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+		if (st == VM_RUNNING && !vm->destroying) {
+			if (vm_pause(vm))
+				return CTL_E_BAD_STATE;
+			paused_by_save = true;
+		} else if (st != VM_PAUSED || vm->destroying) {
+			return CTL_E_BAD_STATE;
+		}
+	}
+	pending.vm = NULL;
+	if (!snap_vm_quiet(vm)) {
+		/* Paused, not yet off every CPU: the client asks again (as for DUMP_INFO). */
+		if (paused_by_save) {
+			pending.vm = vm;
+			pending.slot = vm->id;
+			pending.mem_gen = __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE);
+		}
+		return CTL_E_BUSY;
+	}
 	save = mem_zalloc(sizeof(*save));
-	if (!save)
+	if (!save) {
+		if (paused_by_save)
+			vm_resume(vm);
 		return CTL_E_NO_MEMORY;
-	int ret = snap_save_begin(save, vm);
+	}
+	int ret = snap_save_begin(save, vm, paused_by_save);
 	if (ret) {
 		mem_free(save);
 		save = NULL;
-		return ret == -FV_ENOTSUP  ? CTL_E_NOT_SUPPORTED
-		       : ret == -FV_ENOMEM ? CTL_E_NO_MEMORY
-		       : ret == -FV_EBUSY  ? CTL_E_BAD_STATE
-		                           : CTL_E_INTERNAL;
+		return ret == -FV_ENOMEM  ? CTL_E_NO_MEMORY
+		       : ret == -FV_EBUSY ? CTL_E_BAD_STATE
+		                          : CTL_E_INTERNAL;
 	}
 	save_id = new_id();
 	memset(resp, 0, sizeof(struct ctl_snap_info));

@@ -24,8 +24,6 @@
 #define CFGF_RTC  0x2u
 #define CFGF_HVC  0x4u
 
-#define SAVE_STOP_WAIT_NS 200000000ull /* a pause takes an IPI round trip; 200 ms is plenty */
-
 _Static_assert(VM_MAX_VCPUS <= 8 && VM_MAX_VCPUS <= SNAP_MAX_VCPUS, "CONFIG has 8 pin slots");
 _Static_assert(SNAP_PLIC_LEN <= SNAP_SMALL_MAX && SNAP_CFG_LEN <= SNAP_SMALL_MAX, "small sections");
 
@@ -238,7 +236,7 @@ static uint32_t build_post(struct vm *vm, uint8_t *post, uint32_t *n)
 	return off;
 }
 
-static bool vcpus_off(const struct vm *vm)
+bool snap_vm_quiet(const struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (__atomic_load_n(&vm->vcpus[i]->running_cpu, __ATOMIC_ACQUIRE) != -1)
@@ -246,7 +244,7 @@ static bool vcpus_off(const struct vm *vm)
 	return true;
 }
 
-int snap_save_begin(struct snap_save *s, struct vm *vm)
+int snap_save_supported(const struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
 	if (vm == ctl_service_vm() || c->nr_disks || c->nr_nics || c->virtio_console) {
@@ -255,23 +253,20 @@ int snap_save_begin(struct snap_save *s, struct vm *vm)
 		       vm->name);
 		return -FV_ENOTSUP;
 	}
-	enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
-	if (st == VM_RUNNING) {
-		if (vm_pause(vm))
-			return -FV_EBUSY;
-		s->was_running = true;
-	} else if (st != VM_PAUSED || vm->destroying) {
-		return -FV_EBUSY;
-	}
+	return 0;
+}
+
+int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save)
+{
+	const struct vm_config *c = vm->cfg;
+	s->was_running = paused_by_save;
 	s->vm = vm;
 	s->slot = vm->id;
 	s->mem_gen = __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE);
-	/* The pause is asynchronous: every vCPU must have saved its state (put) first. */
-	uint64_t until = time_now_ns() + SAVE_STOP_WAIT_NS;
-	while (!vcpus_off(vm) && time_now_ns() < until)
-		arch_cpu_relax();
 	int ret = -FV_EBUSY;
-	if (!vcpus_off(vm))
+	/* Every vCPU must have saved its state (put) and none may run until the end. */
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_PAUSED || vm->destroying ||
+	    !snap_vm_quiet(vm))
 		goto undo;
 	ret = -FV_ENOMEM;
 	s->nz = mem_zalloc(snap_gen_bitmap_bytes(vm->ram_size) + 8);

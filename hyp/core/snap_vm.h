@@ -47,21 +47,26 @@ struct snap_save {
 	struct vm *vm;    /* compared, never followed, until vm_table[slot] is it again */
 	unsigned slot;    /* its slot: the VM may be destroyed and freed during the save */
 	uint32_t mem_gen; /* vm->mem_gen at begin: the same VM, not a restarted one */
-	bool was_running; /* snap_save_begin paused it */
+	bool was_running; /* the save paused it (snap_save_end may resume it) */
 	struct snap_gen gen;
 	uint8_t *nz;
 	uint8_t *post; /* the state sections */
 	uint8_t cfg[SNAP_SMALL_MAX];
 };
 
+/* 0 if @vm can be saved by this format version; -FV_ENOTSUP (logged) for a VM with virtio
+ * devices (not carried yet) and for the service VM. */
+int snap_save_supported(const struct vm *vm);
+/* Every vCPU of @vm is off its CPU (a pause is asynchronous: until then, not yet). */
+bool snap_vm_quiet(const struct vm *vm);
 /*
- * Start saving @vm into @s (zeroed by the caller): pause it if running, wait
- * until every vCPU is off its CPU, encode its configuration and state and
- * scan its RAM. 0; -FV_EBUSY (not running/paused, or vCPUs did not stop:
- * the VM is resumed again), -FV_ENOTSUP (a device the format does not
- * carry yet: virtio devices; the service VM), -FV_ENOMEM. Logged.
+ * Start saving @vm into @s (zeroed by the caller): the VM must be paused and quiet
+ * (snap_vm_quiet); @paused_by_save: the save paused it, snap_save_end may resume it.
+ * Encodes its configuration and state and scans its RAM. 0; -FV_EBUSY (not paused or
+ * not quiet), -FV_ENOMEM, -FV_EINVAL. Logged; on failure the VM is resumed if
+ * @paused_by_save.
  */
-int snap_save_begin(struct snap_save *s, struct vm *vm);
+int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save);
 /* Whether the VM being saved is still the one, paused (not resumed, restarted, destroyed). */
 bool snap_save_valid(const struct snap_save *s);
 /* Release @s; resume the VM if @resume and the save paused it. */

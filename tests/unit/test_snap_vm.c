@@ -625,6 +625,26 @@ static void test_sessions(void **state)
 	assert_int_equal(read_at(id, 100, 0, &n), CTL_E_BAD_STATE);
 	assert_int_equal(read_at(id, 100, 0, &n), CTL_E_NO_UPLOAD); /* the save is over */
 	assert_int_equal(resumes, r0);
+	/* A vCPU still on its CPU after the pause: E_BUSY, the VM stays paused, and the retry
+	 * knows the save paused it (END resumes it). */
+	src = make_src();
+	src->vcpus[0]->running_cpu = 0;
+	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_E_BUSY);
+	assert_int_equal(src->state, VM_PAUSED);
+	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_E_BUSY);
+	src->vcpus[0]->running_cpu = -1;
+	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_OK);
+	r0 = resumes;
+	assert_int_equal(id_flags(ctl_snap_end, ctl_get32(resp), CTL_SNAP_RESUME), CTL_OK);
+	assert_int_equal(resumes, r0 + 1);
+	assert_int_equal(src->state, VM_RUNNING);
+	/* Not retried, a new session: the pause is undone. */
+	src->vcpus[0]->running_cpu = 0;
+	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_E_BUSY);
+	ctl_snap_reset();
+	assert_int_equal(src->state, VM_RUNNING);
+	src->vcpus[0]->running_cpu = -1;
+	vm_destroy(src);
 	/* Not running nor paused: refused. */
 	src = make_src();
 	src->state = VM_STOPPED;

@@ -6,6 +6,7 @@
  * the session state; the daemon only passes ids, offsets and bytes through.
  */
 #include <string.h>
+#include <time.h>
 
 #include "fvd_hvc_int.h"
 
@@ -18,6 +19,8 @@
 		pthread_mutex_unlock(&h_->op_lock);                                                \
 		return r_;                                                                         \
 	} while (0)
+
+#define HVC_SNAP_BUSY_TRIES 100 /* x 20 ms */
 
 _Static_assert(FVD_SNAP_CHUNK <= CTL_SNAP_CHUNK && FVD_SNAP_CHUNK <= CTL_CHUNK_MAX,
                "one backend chunk is one request");
@@ -40,9 +43,21 @@ static int snap_begin_l(struct fvd_hvc *h, const char *name, uint32_t *id, uint6
 	return FVD_OK;
 }
 
-int fvd_hvc_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size)
+static int snap_begin_once(void *be, const char *name, uint32_t *id, uint64_t *size)
 {
 	HVC_SNAP_LOCKED(snap_begin_l(h_, name, id, size));
+}
+
+int fvd_hvc_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size)
+{
+	/* E_BUSY: the VM is paused but a vCPU has not left its CPU yet (or another save is
+	 * open); ask again for a while, without holding the lock in between. */
+	for (int tries = 0;; tries++) {
+		int err = snap_begin_once(be, name, id, size);
+		if (err != FVD_E_BUSY || tries == HVC_SNAP_BUSY_TRIES)
+			return err;
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	}
 }
 
 static int snap_read_l(struct fvd_hvc *h, uint32_t id, uint64_t off, void *buf, size_t max,
