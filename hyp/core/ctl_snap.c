@@ -100,8 +100,8 @@ uint32_t ctl_snap_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32
 		return CTL_E_BUSY;
 	if (snap_save_supported(vm))
 		return CTL_E_NOT_SUPPORTED;
-	bool paused_by_save = false;
-	if (pending_vm() == vm) {
+	bool paused_by_save = false, retry = pending_vm() == vm;
+	if (retry) {
 		paused_by_save = true; /* the retry of a begin that paused it */
 	} else {
 		pending_drop(true); /* a begin of another VM was not retried: undo its pause */
@@ -117,6 +117,13 @@ uint32_t ctl_snap_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32
 	pending.vm = NULL;
 	if (!snap_vm_quiet(vm)) {
 		/* Paused, not yet off every CPU: the client asks again (as for DUMP_INFO). */
+		for (unsigned i = 0; i < vm->nr_vcpus && !retry; i++)
+			if (__atomic_load_n(&vm->vcpus[i]->running_cpu, __ATOMIC_ACQUIRE) != -1)
+				pr_info(
+				    "vm %s: snapshot: vCPU %u still on CPU %d (state %u, requests "
+				    "%#x); the client asks again",
+				    vm->name, i, vm->vcpus[i]->running_cpu, vm->vcpus[i]->state,
+				    vm->vcpus[i]->requests);
 		if (paused_by_save) {
 			pending.vm = vm;
 			pending.slot = vm->id;
