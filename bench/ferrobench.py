@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fvbench import blk, linux, memory, metrics, mgmt, micro, net, report, scale, workload  # noqa: E402
+from fvbench import blk, linux, memory, metrics, mgmt, micro, net, report, scale, snap, workload  # noqa: E402
 from fvbench import console as fvconsole  # noqa: E402
 from fvbench import trace as fvtrace  # noqa: E402
 from fvbench.common import (ROOT, WORK, BenchError, cpu_snapshot, foreign_load,  # noqa: E402
@@ -51,6 +51,7 @@ SUITES = [
     ("mgmt", mgmt.bench_mgmt, 1),
     ("trace", fvtrace.bench_trace, 3),
     ("console", fvconsole.bench_console, 1),
+    ("snap", snap.bench_snap, 1),
 ]
 
 # Figures a full run lists as not measured, {key: (title, why)}; none at the moment.

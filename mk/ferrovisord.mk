@@ -84,7 +84,8 @@ build/unit/test_fvd_hvc: tests/unit/test_fvd_hvc.c $(wildcard tools/ferrovisord/
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(if $(FVD_CTL),-DFVD_HAVE_CTL=1) -o $@ $< \
 		$(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c \
-		tools/ferrovisord/fvd_sim.c tools/ferrovisord/fvd_dump_wire.c \
+		tools/ferrovisord/fvd_sim.c tools/ferrovisord/fvd_dump_wire.c tools/ferrovisord/fvd_sim_snap.c \
+		tools/ferrovisord/fvd_hvc_snap.c \
 		tools/ferrovisord/fvd_hub.c tools/ferrovisord/fvd_route.c \
 		hyp/core/ctl_proto.c tools/ferrovisord/fvd_prof.c hyp/core/prof_buf.c) \
 		$(HOST_LDLIBS) -lcjson -lpthread

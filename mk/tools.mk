@@ -67,6 +67,8 @@ FUZZ_RUN_CTL  = $(FUZZ_OUT)/fuzz_ctl -max_total_time=$(FUZZ_SECONDS) -max_len=20
                 -artifact_prefix=$(FUZZ_OUT)/ctl- $(FUZZ_OUT)/corpus_ctl tests/fuzz/corpus_ctl
 FUZZ_RUN_GDB  = $(FUZZ_OUT)/fuzz_gdb -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
                 -artifact_prefix=$(FUZZ_OUT)/gdb- $(FUZZ_OUT)/corpus_gdb tests/fuzz/corpus_gdb
+FUZZ_RUN_SNAP = $(FUZZ_OUT)/fuzz_snap -max_total_time=$(FUZZ_SECONDS) -max_len=40000 -timeout=10 \
+                -artifact_prefix=$(FUZZ_OUT)/snap- $(FUZZ_OUT)/corpus_snap tests/fuzz/corpus_snap
 else
 FUZZ_CC      := $(TOOLS_CC)
 FUZZ_SAN     := -fsanitize=address,undefined
@@ -75,6 +77,7 @@ FUZZ_KIND    := standalone driver
 FUZZ_RUN      = cd $(FUZZ_OUT) && ./fuzz_yaml -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus)
 FUZZ_RUN_CTL  = cd $(FUZZ_OUT) && ./fuzz_ctl -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus_ctl)
 FUZZ_RUN_GDB  = cd $(FUZZ_OUT) && ./fuzz_gdb -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus_gdb)
+FUZZ_RUN_SNAP = cd $(FUZZ_OUT) && ./fuzz_snap -t $(FUZZ_SECONDS) $(abspath tests/fuzz/corpus_snap)
 endif
 
 $(FUZZ_OUT)/fuzz_yaml: tests/fuzz/fuzz_yaml.c $(FUZZ_DRIVER) $(FUZZ_LIB_SRC) $(wildcard tools/*.h)
@@ -88,6 +91,13 @@ $(FUZZ_OUT)/fuzz_ctl: tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) hyp/core/ctl_proto.c 
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) \
 		hyp/core/ctl_proto.c
 
+# The snapshot parser (hyp/core/snap_fmt.c): a snapshot file is hostile input.
+$(FUZZ_OUT)/fuzz_snap: tests/fuzz/fuzz_snap.c $(FUZZ_DRIVER) hyp/core/snap_fmt.c \
+		hyp/core/snap_fmt.h hyp/core/ctl_proto.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFV_HOST_TEST $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_snap.c \
+		$(FUZZ_DRIVER) hyp/core/snap_fmt.c hyp/core/ctl_proto.c
+
 # The gdb stub (hyp/core/gdb_rsp.c, gdb_stub.c): bytes from the gdb channel.
 FUZZ_GDB_SRC := hyp/core/gdb_rsp.c hyp/core/gdb_stub.c hyp/lib/printf.c hyp/lib/fv_err.c
 $(FUZZ_OUT)/fuzz_gdb: tests/fuzz/fuzz_gdb.c $(FUZZ_DRIVER) $(FUZZ_GDB_SRC) hyp/core/gdb_stub.h \
@@ -96,13 +106,15 @@ $(FUZZ_OUT)/fuzz_gdb: tests/fuzz/fuzz_gdb.c $(FUZZ_DRIVER) $(FUZZ_GDB_SRC) hyp/c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFV_HOST_TEST $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_gdb.c \
 		$(FUZZ_DRIVER) $(FUZZ_GDB_SRC)
 
-fuzz-build: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb
+fuzz-build: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb $(FUZZ_OUT)/fuzz_snap
 
-fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb
-	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/corpus_ctl $(FUZZ_OUT)/corpus_gdb
+fuzz: $(FUZZ_OUT)/fuzz_yaml $(FUZZ_OUT)/fuzz_ctl $(FUZZ_OUT)/fuzz_gdb $(FUZZ_OUT)/fuzz_snap
+	@mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/corpus_ctl $(FUZZ_OUT)/corpus_gdb \
+		$(FUZZ_OUT)/corpus_snap
 	$(Q)$(FUZZ_RUN)
 	$(Q)$(FUZZ_RUN_CTL)
 	$(Q)$(FUZZ_RUN_GDB)
+	$(Q)$(FUZZ_RUN_SNAP)
 	@echo "fuzz: ok ($(FUZZ_SECONDS) s, $(FUZZ_KIND))"
 
 -include $(TOOLS_OBJ:.o=.d)

@@ -295,7 +295,23 @@ static size_t api_dl_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+static int api_fetch(const struct api_client *c, const char *method, const char *path, FILE *out,
+                     unsigned long long *bytes);
+
 int api_download(const struct api_client *c, const char *path, FILE *out, unsigned long long *bytes)
+{
+	return api_fetch(c, "GET", path, out, bytes);
+}
+
+int api_post_download(const struct api_client *c, const char *path, FILE *out,
+                      unsigned long long *bytes)
+{
+	return api_fetch(c, "POST", path, out, bytes);
+}
+
+/* method (GET, or POST without a body) on path, the 2xx body written to out. */
+static int api_fetch(const struct api_client *c, const char *method, const char *path, FILE *out,
+                     unsigned long long *bytes)
 {
 	char url[1024];
 	struct api_dl d = {0};
@@ -328,6 +344,10 @@ int api_download(const struct api_client *c, const char *path, FILE *out, unsign
 	curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(d.h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d.h, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(d.h, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(d.h, CURLOPT_POSTFIELDSIZE, 0L);
+	}
 	CURLcode rc = curl_easy_perform(d.h);
 	curl_easy_getinfo(d.h, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 200 && status <= 299 && rc == CURLE_OK) {
@@ -336,7 +356,7 @@ int api_download(const struct api_client *c, const char *path, FILE *out, unsign
 	} else if (status != 0 && d.mode != 1) {
 		char *ctype = NULL;
 		curl_easy_getinfo(d.h, CURLINFO_CONTENT_TYPE, &ctype);
-		api_print_problem("GET", url, status, &d.err, ctype);
+		api_print_problem(method, url, status, &d.err, ctype);
 	} else {
 		cli_error("cannot download %s: %s", url, curl_easy_strerror(rc));
 	}

@@ -64,6 +64,9 @@ struct curl_slist *api_auth_header(struct curl_slist *hdrs);
 int api_download(const struct api_client *c, const char *path, FILE *out,
                  unsigned long long *bytes);
 
+/* As api_download, with POST (no body): an answer made by the request (a VM snapshot). */
+int api_post_download(const struct api_client *c, const char *path, FILE *out,
+                      unsigned long long *bytes);
 /* The string member key of obj, or "-" when missing or not a string. */
 const char *api_str(const cJSON *obj, const char *key);
 

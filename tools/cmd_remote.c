@@ -15,6 +15,7 @@
 #include "api_client.h"
 #include "bundle.h"
 #include "cli.h"
+#include "cmd_snap.h"
 #include "prof_report.h"
 
 const char cmd_vm_usage[] =
@@ -24,6 +25,8 @@ const char cmd_vm_usage[] =
     "       ferrovisor --api URL vm destroy|start|stop|reset|pause|resume NAME\n"
     "       ferrovisor --api URL vm set NAME [--weight N] [--affinity CPU[,CPU...]]\n"
     "       ferrovisor --api URL vm dump NAME [-o FILE]\n"
+    "       ferrovisor --api URL vm snapshot NAME FILE [--stop]\n"
+    "       ferrovisor --api URL vm restore FILE [--name NEW] [--start]\n"
     "       ferrovisor --api URL vm profile NAME [--seconds N] [--period-us N]\n"
     "                  [--elf FILE] [--hyp-elf FILE] [--folded OUT] [--top N]\n"
     "Manage the VMs of a running Ferrovisor through its daemon's REST API\n"
@@ -34,6 +37,9 @@ const char cmd_vm_usage[] =
     "running or not.\n"
     "`dump` writes a crash dump (ELF core: `gdb-multiarch guest.elf FILE`) of a VM,\n"
     "pausing a running one meanwhile, and downloads it to FILE (default NAME.core).\n"
+    "`snapshot` saves a VM (paused meanwhile; --stop leaves it paused) into FILE;\n"
+    "`restore` makes a new VM of such a file (named as saved, or NEW), left paused\n"
+    "unless --start (docs/snapshots.md).\n"
     "`profile` samples the VM's pc (admin) and prints the top functions, named\n"
     "from --elf (the guest's ELF or vmlinux), the hypervisor's own samples from\n"
     "--hyp-elf (build/riscv64/ferrovisor.elf); --folded writes flame-graph input.\n"
@@ -398,10 +404,11 @@ static int remote_dump(const struct api_client *c, int argc, char **argv)
 }
 
 static const struct remote_cmd remote_cmds[] = {
-    {"list", remote_list},       {"info", remote_info},    {"create", remote_create},
-    {"destroy", remote_destroy}, {"start", remote_action}, {"stop", remote_action},
-    {"reset", remote_action},    {"pause", remote_action}, {"resume", remote_action},
-    {"set", remote_set},         {"dump", remote_dump},    {"profile", cmd_vm_profile},
+    {"list", remote_list},         {"info", remote_info},       {"create", remote_create},
+    {"destroy", remote_destroy},   {"start", remote_action},    {"stop", remote_action},
+    {"reset", remote_action},      {"pause", remote_action},    {"resume", remote_action},
+    {"set", remote_set},           {"dump", remote_dump},       {"profile", cmd_vm_profile},
+    {"snapshot", cmd_vm_snapshot}, {"restore", cmd_vm_restore},
 };
 
 #define NR_REMOTE_CMDS (sizeof(remote_cmds) / sizeof(remote_cmds[0]))

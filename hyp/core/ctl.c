@@ -15,6 +15,7 @@
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
 #include "core/ctl_dump.h"
+#include "core/ctl_snap.h"
 #include "core/prof.h"
 #include "core/console.h"
 #include "core/mem.h"
@@ -235,6 +236,7 @@ static uint32_t op_hello(const uint8_t *p, uint32_t len, uint32_t *out)
 	/* A new session: nothing of the previous one carries over. */
 	__atomic_store_n(&attached, 0, __ATOMIC_RELAXED);
 	drop_upload();
+	ctl_snap_reset();
 	__atomic_store_n(&negotiated, true, __ATOMIC_RELAXED);
 	memset(resp, 0, sizeof(struct ctl_hello_resp));
 	ctl_put16(resp, v);
@@ -703,6 +705,58 @@ static uint32_t op_prof_read(const uint8_t *p, uint32_t len, uint32_t *out)
 	return s;
 }
 
+/* Snapshots (ctl_snap.c): never of the service VM, which is running this very request. */
+static uint32_t op_snap_begin(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm(p, &vm);
+	return s ? s : ctl_snap_begin(vm, p, resp, out);
+}
+
+static uint32_t op_snap_read(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	return ctl_snap_read(p, resp, out);
+}
+
+static uint32_t op_snap_end(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	return ctl_snap_end(p);
+}
+
+static uint32_t op_restore_begin(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	return ctl_restore_begin(p, resp, out);
+}
+
+static uint32_t op_restore_data(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	return ctl_restore_data(p, len, resp, out);
+}
+
+static uint32_t op_restore_commit(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	struct vm *vm = NULL;
+	uint32_t s = ctl_restore_commit(p, &vm);
+	if (s)
+		return s;
+	vm_entry(resp, vm);
+	*out = sizeof(struct ctl_vm_entry);
+	return CTL_OK;
+}
+
+static uint32_t op_restore_abort(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	return ctl_restore_abort(p);
+}
+
 static const struct {
 	uint16_t type;
 	ctl_handler fn;
@@ -738,6 +792,13 @@ static const struct {
     {CTL_T_PROF_START, op_prof_start},
     {CTL_T_PROF_STOP, op_prof_stop},
     {CTL_T_PROF_READ, op_prof_read},
+    {CTL_T_SNAP_BEGIN, op_snap_begin},
+    {CTL_T_SNAP_READ, op_snap_read},
+    {CTL_T_SNAP_END, op_snap_end},
+    {CTL_T_RESTORE_BEGIN, op_restore_begin},
+    {CTL_T_RESTORE_DATA, op_restore_data},
+    {CTL_T_RESTORE_COMMIT, op_restore_commit},
+    {CTL_T_RESTORE_ABORT, op_restore_abort},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */

@@ -69,6 +69,13 @@ static const struct req_size req_sizes[] = {
     {CTL_T_PROF_START, sizeof(struct ctl_prof_start), sizeof(struct ctl_prof_start)},
     {CTL_T_PROF_STOP, 0, 0},
     {CTL_T_PROF_READ, sizeof(struct ctl_prof_read), sizeof(struct ctl_prof_read)},
+    {CTL_T_SNAP_BEGIN, sizeof(struct ctl_snap_begin), sizeof(struct ctl_snap_begin)},
+    {CTL_T_SNAP_READ, sizeof(struct ctl_snap_read), sizeof(struct ctl_snap_read)},
+    {CTL_T_SNAP_END, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
+    {CTL_T_RESTORE_BEGIN, sizeof(struct ctl_restore_begin), sizeof(struct ctl_restore_begin)},
+    {CTL_T_RESTORE_DATA, sizeof(struct ctl_upload_chunk) + 1, CTL_MAX_PAYLOAD},
+    {CTL_T_RESTORE_COMMIT, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
+    {CTL_T_RESTORE_ABORT, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
 };
 #undef REF
 

@@ -73,10 +73,17 @@ enum ctl_type {
 	/* req ctl_prof_read, resp header + samples (prof_buf.h) */ /* req ctl_trace_read, resp
 	                                                               ctl_trace_chunk + n *
 	                                                               ctl_trace_rec */
-	CTL_T_EV_VM_STATE = 0x80,                                   /* event ctl_ev_vm_state */
-	CTL_T_EV_VM_CRASH = 0x81,                                   /* event ctl_ev_vm_crash */
-	CTL_T_EV_CONSOLE = 0x82, /* event ctl_ev_console + data */
-	CTL_T_ERROR = 0xff,      /* response to a frame that could not be read */
+	CTL_T_SNAP_BEGIN = 0x58,     /* req ctl_snap_begin, resp ctl_snap_info */
+	CTL_T_SNAP_READ = 0x59,      /* req ctl_snap_read, resp 0..max stream bytes */
+	CTL_T_SNAP_END = 0x5a,       /* req ctl_snap_end, resp empty */
+	CTL_T_RESTORE_BEGIN = 0x5b,  /* req ctl_restore_begin, resp ctl_upload_id */
+	CTL_T_RESTORE_DATA = 0x5c,   /* req ctl_upload_chunk + data, resp ctl_upload_id */
+	CTL_T_RESTORE_COMMIT = 0x5d, /* req ctl_snap_end, resp ctl_vm_entry (the new VM) */
+	CTL_T_RESTORE_ABORT = 0x5e,  /* req ctl_snap_end, resp empty */
+	CTL_T_EV_VM_STATE = 0x80,    /* event ctl_ev_vm_state */
+	CTL_T_EV_VM_CRASH = 0x81,    /* event ctl_ev_vm_crash */
+	CTL_T_EV_CONSOLE = 0x82,     /* event ctl_ev_console + data */
+	CTL_T_ERROR = 0xff,          /* response to a frame that could not be read */
 };
 
 /* Status words (hdr.status of responses; 0 in requests and events). */
@@ -584,6 +591,61 @@ _Static_assert(sizeof(struct ctl_trace_cpu) == 16, "ctl_trace_cpu layout");
 _Static_assert(sizeof(struct ctl_trace_read) == 8, "ctl_trace_read layout");
 _Static_assert(sizeof(struct ctl_trace_chunk) == 16, "ctl_trace_chunk layout");
 _Static_assert(sizeof(struct ctl_trace_rec) == 32, "ctl_trace_rec layout");
+
+/*
+ * VM snapshots (0x58-0x5e, docs/control-protocol.md "Snapshots", format in
+ * docs/snapshot-format.md). One save and one restore may be open at a time
+ * (E_BUSY otherwise), each named by the id its BEGIN answered.
+ * Save: SNAP_BEGIN pauses the VM (if running) and fixes the stream's size;
+ * SNAP_READ returns the next bytes, generated on demand from the paused VM
+ * (offset must be the bytes read so far: E_SEQUENCE); SNAP_END closes it and
+ * resumes the VM if CTL_SNAP_RESUME and the save paused it. A VM resumed,
+ * restarted or destroyed meanwhile ends the save (E_BAD_STATE).
+ * Restore: RESTORE_BEGIN names the new VM and the stream's size; RESTORE_DATA
+ * takes the bytes in order (E_SEQUENCE, E_UPLOAD_SIZE), the VM is created
+ * from the embedded configuration as soon as it is read; RESTORE_COMMIT
+ * checks that the stream is complete and leaves the VM paused (running with
+ * CTL_SNAP_RESUME). A refused stream (E_UPLOAD_CRC checksum, E_BAD_CONFIG
+ * configuration or state this host cannot take, E_BAD_FIELD structure,
+ * E_LIMIT / E_NO_MEMORY) or RESTORE_ABORT ends the restore and destroys the
+ * half-made VM (RAM scrubbed and returned).
+ */
+#define CTL_SNAP_CHUNK  CTL_MAX_PAYLOAD /* stream bytes in one SNAP_READ at most */
+#define CTL_SNAP_RESUME 0x1u            /* SNAP_END: resume; RESTORE_COMMIT: start running */
+
+struct ctl_snap_begin {
+	char name[CTL_NAME_MAX];
+	uint32_t flags;    /* 0 */
+	uint32_t reserved; /* 0 */
+};
+
+struct ctl_snap_info {
+	uint32_t id;
+	uint32_t flags;      /* CTL_SNAP_RESUME... unused: 0 */
+	uint64_t total_size; /* bytes of the stream */
+};
+
+struct ctl_snap_read {
+	uint32_t id;
+	uint32_t max;    /* 1..CTL_SNAP_CHUNK */
+	uint64_t offset; /* bytes read so far */
+};
+
+struct ctl_snap_end { /* also RESTORE_COMMIT and RESTORE_ABORT (flags 0) */
+	uint32_t id;
+	uint32_t flags; /* CTL_SNAP_RESUME */
+};
+
+struct ctl_restore_begin {
+	char name[CTL_NAME_MAX]; /* of the new VM */
+	uint64_t size;           /* bytes of the stream */
+};
+
+_Static_assert(sizeof(struct ctl_snap_begin) == 40, "ctl_snap_begin layout");
+_Static_assert(sizeof(struct ctl_snap_info) == 16, "ctl_snap_info layout");
+_Static_assert(sizeof(struct ctl_snap_read) == 16, "ctl_snap_read layout");
+_Static_assert(sizeof(struct ctl_snap_end) == 8, "ctl_snap_end layout");
+_Static_assert(sizeof(struct ctl_restore_begin) == 40, "ctl_restore_begin layout");
 
 /* --- encoder / decoder (ctl_proto.c, pure, also linked by the daemon) -------------------- */
 

@@ -93,6 +93,16 @@ void vm_rtc_reset(struct vm *vm)
 	spin_unlock(&rtc->lock);
 }
 
+void vm_rtc_resync(struct vm *vm)
+{
+	struct vm_rtc *rtc = &vm->rtc;
+	if (!rtc->present)
+		return;
+	spin_lock(&rtc->lock);
+	update_locked(vm, time_now_ns());
+	spin_unlock(&rtc->lock);
+}
+
 void vm_rtc_stop(struct vm *vm)
 {
 	timer_cancel(&vm->rtc.alarm);

@@ -29,6 +29,8 @@ struct vm_rtc {
 int vm_rtc_init(struct vm *vm);
 /* A new boot: alarm off, interrupt lowered, the VM's time offset kept. */
 void vm_rtc_reset(struct vm *vm);
+/* After its state was replaced (snapshot restore): drive the line, arm or cancel the alarm. */
+void vm_rtc_resync(struct vm *vm);
 /* Cancel the alarm timer: before the VM is freed. */
 void vm_rtc_stop(struct vm *vm);
 

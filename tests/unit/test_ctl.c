@@ -167,6 +167,76 @@ uint32_t prof_stop(void)
 	return CTL_OK;
 }
 
+/* Snapshot sessions (ctl_snap.c has its own test, test_ctl_snap): the dispatcher's part is
+ * routing, the size table and the session reset on HELLO. */
+static unsigned snap_calls, snap_resets;
+static const struct vm *snap_vm;
+
+uint32_t ctl_snap_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	snap_calls++;
+	snap_vm = vm;
+	memset(resp, 0, 16);
+	*out = 16;
+	return CTL_OK;
+}
+
+uint32_t ctl_snap_read(const uint8_t *req, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	(void)resp;
+	snap_calls++;
+	*out = 0;
+	return CTL_OK;
+}
+
+uint32_t ctl_snap_end(const uint8_t *req)
+{
+	(void)req;
+	snap_calls++;
+	return CTL_OK;
+}
+
+uint32_t ctl_restore_begin(const uint8_t *req, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	(void)resp;
+	(void)out;
+	snap_calls++;
+	return CTL_E_BUSY;
+}
+
+uint32_t ctl_restore_data(const uint8_t *req, uint32_t len, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	(void)len;
+	(void)resp;
+	(void)out;
+	snap_calls++;
+	return CTL_E_NO_UPLOAD;
+}
+
+uint32_t ctl_restore_commit(const uint8_t *req, struct vm **vm)
+{
+	(void)req;
+	(void)vm;
+	snap_calls++;
+	return CTL_E_NO_UPLOAD;
+}
+
+uint32_t ctl_restore_abort(const uint8_t *req)
+{
+	(void)req;
+	snap_calls++;
+	return CTL_E_NO_UPLOAD;
+}
+
+void ctl_snap_reset(void)
+{
+	snap_resets++;
+}
+
 uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status)
 {
 	assert_true(cap >= 16);
@@ -929,6 +999,40 @@ static void test_prof_ops(void **state)
 	assert_false(prof_running);
 }
 
+static void test_snap_routing(void **state)
+{
+	(void)state;
+	setup_vms();
+	unsigned resets0 = snap_resets;
+	hello();
+	assert_int_equal(snap_resets, resets0 + 1); /* a new session closes open snapshots */
+	uint8_t b[40] = {0};
+	strcpy((char *)b, "hello");
+	snap_calls = 0;
+	assert_int_equal(call(CTL_T_SNAP_BEGIN, b, sizeof(struct ctl_snap_begin)), CTL_OK);
+	assert_ptr_equal(snap_vm, &vms[1]);
+	assert_int_equal(rh.len, 16);
+	/* Never the service VM; unknown VMs; sizes from the table. */
+	memset(b, 0, sizeof(b));
+	strcpy((char *)b, "svc");
+	assert_int_equal(call(CTL_T_SNAP_BEGIN, b, sizeof(struct ctl_snap_begin)),
+	                 CTL_E_PERMISSION);
+	strcpy((char *)b, "nosuch");
+	assert_int_equal(call(CTL_T_SNAP_BEGIN, b, sizeof(struct ctl_snap_begin)), CTL_E_NO_VM);
+	assert_int_equal(call(CTL_T_SNAP_BEGIN, b, 36), CTL_E_TRUNCATED);
+	assert_int_equal(call(CTL_T_SNAP_READ, b, sizeof(struct ctl_snap_read)), CTL_OK);
+	assert_int_equal(call(CTL_T_SNAP_READ, b, 17), CTL_E_BAD_LENGTH);
+	assert_int_equal(call(CTL_T_SNAP_END, b, sizeof(struct ctl_snap_end)), CTL_OK);
+	assert_int_equal(call(CTL_T_RESTORE_BEGIN, b, sizeof(struct ctl_restore_begin)),
+	                 CTL_E_BUSY);
+	assert_int_equal(call(CTL_T_RESTORE_DATA, b, 16), CTL_E_TRUNCATED); /* no data byte */
+	assert_int_equal(call(CTL_T_RESTORE_DATA, b, 17), CTL_E_NO_UPLOAD);
+	assert_int_equal(call(CTL_T_RESTORE_COMMIT, b, 8), CTL_E_NO_UPLOAD);
+	assert_int_equal(call(CTL_T_RESTORE_ABORT, b, 8), CTL_E_NO_UPLOAD);
+	assert_int_equal(call(CTL_T_RESTORE_ABORT, b, 9), CTL_E_BAD_LENGTH);
+	assert_int_equal(snap_calls, 7);
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
@@ -1036,6 +1140,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_not_built),
 	    cmocka_unit_test(test_dump),
 	    cmocka_unit_test(test_prof_ops),
+	    cmocka_unit_test(test_snap_routing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

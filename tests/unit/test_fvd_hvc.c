@@ -208,6 +208,74 @@ static uint32_t srv_profiler(const struct ctl_hdr *h, const uint8_t *p, uint8_t 
 	}
 }
 
+/* Snapshots: the sim's own (fvd_sim_snap.c) behind the SNAP_ and RESTORE_ requests. */
+static uint32_t srv_snapshot(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
+{
+	char name[CTL_NAME_MAX];
+	struct fvd_vm_info vm;
+	uint64_t size;
+	uint32_t id;
+	size_t k = 0;
+	int err;
+
+	switch (h->type) {
+	case CTL_T_SNAP_BEGIN:
+		if (ctl_get_name(p, name) != CTL_OK)
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.snap_begin(&srv_sim, name, &id, &size);
+		if (err)
+			return srv_err_status[-err];
+		memset(out, 0, 16);
+		ctl_put32(out, id);
+		ctl_put64(out + 8, size);
+		*n = 16;
+		return CTL_OK;
+	case CTL_T_SNAP_READ:
+		err = fvd_sim_ops.snap_read(&srv_sim, ctl_get32(p), ctl_get64(p + 8), out,
+		                            ctl_get32(p + 4), &k);
+		*n = k;
+		return err ? srv_err_status[-err] : CTL_OK;
+	case CTL_T_SNAP_END:
+		err = fvd_sim_ops.snap_end(&srv_sim, ctl_get32(p),
+		                           ctl_get32(p + 4) & CTL_SNAP_RESUME);
+		return err ? srv_err_status[-err] : CTL_OK;
+	case CTL_T_RESTORE_BEGIN:
+		if (ctl_get_name(p, name) != CTL_OK)
+			return CTL_E_BAD_FIELD;
+		err = fvd_sim_ops.restore_begin(&srv_sim, name, ctl_get64(p + 32), &id);
+		/* As the hypervisor: a name in use is "bad state". */
+		if (err == FVD_E_EXISTS)
+			return CTL_E_BAD_STATE;
+		if (err)
+			return srv_err_status[-err];
+		memset(out, 0, 16);
+		ctl_put32(out, id);
+		*n = 16;
+		return CTL_OK;
+	case CTL_T_RESTORE_DATA:
+		err = fvd_sim_ops.restore_data(&srv_sim, ctl_get32(p), ctl_get64(p + 8), p + 16,
+		                               h->len - 16);
+		if (err)
+			return srv_err_status[-err];
+		memset(out, 0, 16);
+		ctl_put32(out, ctl_get32(p));
+		ctl_put64(out + 8, ctl_get64(p + 8) + h->len - 16);
+		*n = 16;
+		return CTL_OK;
+	case CTL_T_RESTORE_COMMIT:
+		err = fvd_sim_ops.restore_end(&srv_sim, ctl_get32(p), true,
+		                              ctl_get32(p + 4) & CTL_SNAP_RESUME, &vm);
+		if (err)
+			return err == FVD_E_INVAL ? CTL_E_UPLOAD_CRC : srv_err_status[-err];
+		srv_vm_entry(out, &vm);
+		*n = 88;
+		return CTL_OK;
+	default: /* CTL_T_RESTORE_ABORT */
+		err = fvd_sim_ops.restore_end(&srv_sim, ctl_get32(p), false, false, NULL);
+		return err ? srv_err_status[-err] : CTL_OK;
+	}
+}
+
 static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
 {
 	char name[CTL_NAME_MAX];
@@ -402,6 +470,14 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 	case CTL_T_PROF_STOP:
 	case CTL_T_PROF_READ:
 		return srv_profiler(h, p, out, n);
+	case CTL_T_SNAP_BEGIN:
+	case CTL_T_SNAP_READ:
+	case CTL_T_SNAP_END:
+	case CTL_T_RESTORE_BEGIN:
+	case CTL_T_RESTORE_DATA:
+	case CTL_T_RESTORE_COMMIT:
+	case CTL_T_RESTORE_ABORT:
+		return srv_snapshot(h, p, out, n);
 	default:
 		return CTL_E_UNKNOWN_TYPE;
 	}
@@ -612,6 +688,61 @@ static void test_dump(void **state)
 	srv_bad_dump = true;
 	assert_int_equal(fvd_hvc_ops.dump_info(hvc, "alpha", &di), FVD_E_IO);
 	srv_bad_dump = false;
+}
+
+/* Snapshots through the channel: a save read in pieces, restored under a new name (paused),
+ * the name in use refused, a damaged stream refused with nothing left behind. */
+static void test_snapshot(void **state)
+{
+	static uint8_t snap[8192];
+	struct fvd_vm_info vm;
+	uint64_t size, off = 0;
+	uint32_t id, rid;
+	size_t n;
+
+	(void)state;
+	srv_noise = true;
+	assert_int_equal(fvd_hvc_ops.snap_begin(hvc, "service", &id, &size), FVD_E_DENIED);
+	assert_int_equal(fvd_hvc_ops.snap_begin(hvc, "nope", &id, &size), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.snap_begin(hvc, "alpha", &id, &size), 0);
+	assert_true(size > 64 && size <= sizeof(snap));
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_PAUSED);
+	while (off < size) {
+		assert_int_equal(fvd_hvc_ops.snap_read(hvc, id, off, snap + off, 1000, &n), 0);
+		assert_true(n > 0 && n <= 1000);
+		off += n;
+	}
+	assert_int_equal(fvd_hvc_ops.snap_read(hvc, id, off, snap + off, 1000, &n), 0);
+	assert_int_equal(n, 0);
+	assert_memory_equal(snap, "FVSIMSNP", 8);
+	assert_int_equal(fvd_hvc_ops.snap_end(hvc, id, true), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha", &vm), 0);
+	assert_int_equal(vm.state, FVD_VM_RUNNING);
+
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "alpha", size, &rid), FVD_E_EXISTS);
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "alpha2", size, &rid), 0);
+	for (off = 0; off < size; off += n) {
+		n = size - off < FVD_SNAP_CHUNK ? (size_t)(size - off) : FVD_SNAP_CHUNK;
+		n = n > 1500 ? 1500 : n;
+		assert_int_equal(fvd_hvc_ops.restore_data(hvc, rid, off, snap + off, n), 0);
+	}
+	assert_int_equal(fvd_hvc_ops.restore_end(hvc, rid, true, false, &vm), 0);
+	assert_string_equal(vm.name, "alpha2");
+	assert_int_equal(vm.state, FVD_VM_PAUSED);
+	assert_int_equal(vm.vcpus, 2);
+	/* Damaged: refused at commit, no VM. */
+	snap[100] ^= 1;
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "alpha3", size, &rid), 0);
+	assert_int_equal(fvd_hvc_ops.restore_data(hvc, rid, 0, snap, (size_t)size), 0);
+	assert_int_equal(fvd_hvc_ops.restore_end(hvc, rid, true, false, &vm), FVD_E_INVAL);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha3", &vm), FVD_E_NOTFOUND);
+	/* Abandoned: nothing either. */
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "alpha4", size, &rid), 0);
+	assert_int_equal(fvd_hvc_ops.restore_end(hvc, rid, false, false, NULL), 0);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha4", &vm), FVD_E_NOTFOUND);
+	assert_int_equal(fvd_hvc_ops.restore_data(hvc, rid, 0, snap, 0), FVD_E_INVAL);
+	srv_noise = false;
 }
 
 /* A package of many chunks, pipelined (HVC_CHUNK_WINDOW in flight), with events and
@@ -941,6 +1072,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_sched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload_pipelined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};

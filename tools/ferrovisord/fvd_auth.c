@@ -59,6 +59,9 @@ static const struct {
     {FVD_EP_DUMPS, FVD_M_GET, FVD_ROLE_ADMIN},
     {FVD_EP_DUMP, FVD_M_GET, FVD_ROLE_ADMIN},
     {FVD_EP_PROFILE, FVD_M_POST, FVD_ROLE_ADMIN}, /* debugging */
+    /* A snapshot holds all of a VM's memory; a restore creates a VM. */
+    {FVD_EP_SNAPSHOT, FVD_M_POST, FVD_ROLE_ADMIN},
+    {FVD_EP_RESTORE, FVD_M_POST, FVD_ROLE_ADMIN},
 };
 
 const char *fvd_role_name(enum fvd_role r)

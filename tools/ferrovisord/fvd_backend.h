@@ -131,9 +131,10 @@ struct fvd_dump_info {
 };
 
 /* One profiler sample (PROF_READ, docs/control-protocol.md "Profiler"). */
-#define FVD_PROF_DEPTH 8   /* return addresses per sample */
-#define FVD_PROF_CHUNK 128 /* samples one prof_read returns at most */
-#define FVD_PROF_F_HYP 1   /* a sample of the hypervisor itself */
+#define FVD_PROF_DEPTH 8    /* return addresses per sample */
+#define FVD_PROF_CHUNK 128  /* samples one prof_read returns at most */
+#define FVD_PROF_F_HYP 1    /* a sample of the hypervisor itself */
+#define FVD_SNAP_CHUNK 8176 /* stream bytes one restore_data / snap_read takes at most */
 struct fvd_prof_sample {
 	uint64_t pc;
 	uint64_t ra[FVD_PROF_DEPTH]; /* callers, innermost first; depth valid */
@@ -189,6 +190,22 @@ struct fvd_backend_ops {
 	int (*prof_start)(void *be, const char *name, uint32_t period_us);
 	int (*prof_stop)(void *be);
 	int (*prof_read)(void *be, uint32_t offset, struct fvd_prof_chunk *out);
+	/*
+	 * VM snapshots (fvd_snap.h; NULL: 501). snap_begin pauses a running VM and fixes the
+	 * stream (*id names it, *size its bytes); snap_read copies the next 1..max bytes from
+	 * off (the bytes read so far; *n = 0 at the end); snap_end closes it and resumes the VM
+	 * if resume and the save paused it. restore_begin reserves name for a stream of size
+	 * bytes; restore_data takes its bytes in order; restore_end commits (the new VM in
+	 * *out, paused, or running if resume) or abandons it (commit false: nothing is left).
+	 * A refused stream is FVD_E_INVAL (its restore is over).
+	 */
+	int (*snap_begin)(void *be, const char *name, uint32_t *id, uint64_t *size);
+	int (*snap_read)(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n);
+	int (*snap_end)(void *be, uint32_t id, bool resume);
+	int (*restore_begin)(void *be, const char *name, uint64_t size, uint32_t *id);
+	int (*restore_data)(void *be, uint32_t id, uint64_t off, const void *data, size_t len);
+	int (*restore_end)(void *be, uint32_t id, bool commit, bool resume,
+	                   struct fvd_vm_info *out);
 };
 
 struct fvd_backend {

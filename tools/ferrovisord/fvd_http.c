@@ -40,6 +40,7 @@
 #include "fvd_sched.h"
 #include "fvd_trace.h"
 #include "fvd_prof.h"
+#include "fvd_snap.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -84,6 +85,8 @@ struct fvd_req {
 	 * body_seen counts all), NUL-terminated for the JSON parser. */
 	size_t body_len;
 	char body[HTTP_BODY_MAX + 1];
+	/* POST /api/v1/vms/restore: the stream goes to the backend as it arrives (fvd_snap.h). */
+	struct fvd_snap_up *snap_up;
 };
 
 /* The request being answered on this thread: libmicrohttpd runs each connection on its
@@ -718,6 +721,110 @@ static MHD_Result_t http_post_profile(struct fvd_http *h, struct MHD_Connection 
 	return http_send_json(c, 200, j, "application/json", NULL, NULL);
 }
 
+/* ------------------------------------------------------------------ snapshots */
+
+static const struct fvd_problem_kind http_k_snap_notsup = {501, "not-implemented",
+                                                           "Not offered by this backend"};
+
+/* POST /api/v1/vms/{name}/snapshot?resume=true|false: the stream, sent as it is read. */
+static MHD_Result_t http_post_snapshot(struct fvd_http *h, struct MHD_Connection *c,
+                                       struct fvd_req *rq, const char *url)
+{
+	struct MHD_Response *r;
+	MHD_Result_t ret;
+	bool resume;
+	uint64_t size;
+	uint32_t id;
+	char disp[96];
+	int err;
+
+	if (!h->be->ops->snap_begin)
+		return http_problem_kind(c, &http_k_snap_notsup, url, NULL,
+		                         "the %s backend has no snapshots", h->be->ops->kind);
+	if (!http_bool_arg(c, "resume", true, &resume))
+		return http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'resume' must be true or false");
+	err = h->be->ops->snap_begin(h->be->ctx, rq->route.name, &id, &size);
+	if (err)
+		return http_backend_err(c, err, url, "snapshot", rq->route.name);
+	r = fvd_snap_response(h->be, id, size, resume);
+	if (!r)
+		return MHD_NO;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.fvsnap\"", rq->route.name);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(r, "Content-Disposition", disp);
+	http_audit(200);
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* First call of POST /api/v1/vms/restore?name=NEW: checks the headers and begins the
+ * restore. Returns 0, or queues an error response and returns its MHD result + 1. */
+static int http_restore_begin(struct fvd_http *h, struct MHD_Connection *c, struct fvd_req *rq,
+                              const char *url, MHD_Result_t *ret)
+{
+	const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+	const char *ctype =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	uint64_t len;
+	int err;
+
+	if (!name || !fvd_route_valid_name(name, strlen(name))) {
+		*ret = http_problem_kind(c, &http_k_param, url, NULL,
+		                         "query parameter 'name' missing or invalid "
+		                         "(1-%d of A-Z a-z 0-9 _ -, first alphanumeric)",
+		                         FVD_NAME_MAX);
+		return 1;
+	}
+	if (!ctype || strncmp(ctype, "application/octet-stream", 24) != 0) {
+		*ret = http_problem_kind(c, &http_k_mediatype, url, NULL,
+		                         "the snapshot is sent as application/octet-stream");
+		return 1;
+	}
+	if (!http_parse_u64(
+	        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH),
+	        &len) ||
+	    len == 0) {
+		*ret = http_problem_kind(c, &http_k_length, url, NULL,
+		                         "a non-empty snapshot with Content-Length is required");
+		return 1;
+	}
+	memcpy(rq->name, name, strlen(name) + 1);
+	rq->snap_up = fvd_snap_up_begin(h->be, name, len, &err);
+	if (!rq->snap_up) {
+		*ret = err == FVD_E_NOTSUP
+		           ? http_problem_kind(c, &http_k_snap_notsup, url, NULL,
+		                               "the %s backend has no snapshots", h->be->ops->kind)
+		           : http_backend_err(c, err, url, "restore", name);
+		return 1;
+	}
+	return 0;
+}
+
+/* Last call of POST /api/v1/vms/restore: commit; 201 with the new VM. */
+static MHD_Result_t http_post_restore(struct fvd_http *h, struct MHD_Connection *c,
+                                      struct fvd_req *rq, const char *url)
+{
+	struct fvd_vm_info vm;
+	char location[96];
+	bool resume;
+	int err;
+
+	(void)h;
+	if (!http_bool_arg(c, "resume", false, &resume))
+		resume = false;
+	err = fvd_snap_up_commit(rq->snap_up, resume, &vm);
+	if (err == FVD_E_INVAL)
+		return http_problem_kind(c, &http_k_field, url, NULL,
+		                         "snapshot refused (damaged, truncated, or not restorable "
+		                         "on this host); the hypervisor log says why");
+	if (err)
+		return http_backend_err(c, err, url, "restore", rq->name);
+	snprintf(location, sizeof(location), "%s/vms/%s", FVD_API_PREFIX, vm.name);
+	return http_send_json(c, 201, fvd_json_vm(&vm), "application/json", NULL, location);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
@@ -747,6 +854,8 @@ static const struct {
     {FVD_EP_DUMPS, FVD_M_GET, http_get_dumps},
     {FVD_EP_DUMP, FVD_M_GET, http_get_dump},
     {FVD_EP_PROFILE, FVD_M_POST, http_post_profile},
+    {FVD_EP_SNAPSHOT, FVD_M_POST, http_post_snapshot},
+    {FVD_EP_RESTORE, FVD_M_POST, http_post_restore},
 };
 
 /* ------------------------------------------------------------------ request flow */
@@ -929,6 +1038,11 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 				return ret;
 			return MHD_YES;
 		}
+		if (rq->route.ep == FVD_EP_RESTORE) {
+			if (http_restore_begin(h, c, rq, url, &ret))
+				return ret;
+			return MHD_YES;
+		}
 		if (http_parse_u64(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		                                               MHD_HTTP_HEADER_CONTENT_LENGTH),
 		                   &rq->body_seen) &&
@@ -946,6 +1060,10 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 
 		*upload_size = 0;
 		rq->body_seen += n;
+		if (rq->snap_up) {
+			fvd_snap_up_push(rq->snap_up, upload_data, n);
+			return MHD_YES;
+		}
 		if (rq->creating) {
 			if (!rq->upload_err)
 				rq->upload_err =
@@ -960,7 +1078,7 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 		}
 		return MHD_YES;
 	}
-	if (!rq->creating && rq->body_seen > HTTP_BODY_MAX)
+	if (!rq->creating && !rq->snap_up && rq->body_seen > HTTP_BODY_MAX)
 		return http_problem_kind(c, &http_k_toobig, url, NULL,
 		                         "%s takes at most %u bytes of body (got %" PRIu64
 		                         " bytes)",
@@ -992,6 +1110,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	http_cur = NULL;
 	if (rq->creating)
 		h->be->ops->create_end(h->be->ctx, rq->name, false);
+	fvd_snap_up_free(rq->snap_up);
 	free(rq);
 	*con_cls = NULL;
 }

@@ -208,6 +208,11 @@ static void hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	vm->name[FVD_NAME_MAX] = '\0';
 }
 
+void fvd_hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
+{
+	hvc_vm_entry(p, vm);
+}
+
 static int hvc_host_info_l(void *be, struct fvd_host_info *out)
 {
 	struct fvd_hvc *h = be;
@@ -1116,6 +1121,12 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .prof_start = hvc_prof_start,
     .prof_stop = hvc_prof_stop,
     .prof_read = hvc_prof_read,
+    .snap_begin = fvd_hvc_snap_begin,
+    .snap_read = fvd_hvc_snap_read,
+    .snap_end = fvd_hvc_snap_end,
+    .restore_begin = fvd_hvc_restore_begin,
+    .restore_data = fvd_hvc_restore_data,
+    .restore_end = fvd_hvc_restore_end,
 };
 
 int fvd_hvc_open_tty(const char *path)

@@ -138,4 +138,15 @@ void fvd_hvc_attach(struct fvd_hvc *h, const char *name);
 /* op_lock held: a VM the daemon created (wire name field at p): attach and log it. */
 void fvd_hvc_created(struct fvd_hvc *h, const uint8_t *p);
 
+/* Reads a wire ctl_vm_entry (88 bytes at p). */
+void fvd_hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm);
+
+/* Snapshot operations (fvd_hvc_snap.c; fvd_backend.h has their contracts). */
+int fvd_hvc_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size);
+int fvd_hvc_snap_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n);
+int fvd_hvc_snap_end(void *be, uint32_t id, bool resume);
+int fvd_hvc_restore_begin(void *be, const char *name, uint64_t size, uint32_t *id);
+int fvd_hvc_restore_data(void *be, uint32_t id, uint64_t off, const void *data, size_t len);
+int fvd_hvc_restore_end(void *be, uint32_t id, bool commit, bool resume, struct fvd_vm_info *out);
+
 #endif /* FVD_HVC_INT_H */

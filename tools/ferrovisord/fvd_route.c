@@ -38,6 +38,8 @@ static const struct {
     [FVD_EP_DUMPS] = {FVD_M_GET, "GET"},
     [FVD_EP_DUMP] = {FVD_M_GET, "GET"},
     [FVD_EP_PROFILE] = {FVD_M_POST, "POST"},
+    [FVD_EP_SNAPSHOT] = {FVD_M_POST, "POST"},
+    [FVD_EP_RESTORE] = {FVD_M_POST, "POST"},
 };
 
 /* Indexed by -err. */
@@ -229,6 +231,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	/* "/vms/" and "/vms//x" name no VM: not a resource. */
 	if (n == 0)
 		return;
+	if (route_seg_is(p, n, "restore") && p[n] == '\0') {
+		out->ep = FVD_EP_RESTORE;
+		return;
+	}
 	if (!fvd_route_valid_name(p, n))
 		out->bad_name = true;
 	else
@@ -247,6 +253,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "profile")) {
 		out->ep = FVD_EP_PROFILE;
+		return;
+	}
+	if (route_seg_is(p, n, "snapshot")) {
+		out->ep = FVD_EP_SNAPSHOT;
 		return;
 	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {

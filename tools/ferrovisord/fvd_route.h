@@ -31,6 +31,8 @@ enum fvd_endpoint {
 	FVD_EP_DUMPS,      /* /api/v1/dumps */
 	FVD_EP_DUMP,       /* /api/v1/dumps/{id} (id in name) */
 	FVD_EP_PROFILE,    /* /api/v1/vms/{name}/profile */
+	FVD_EP_SNAPSHOT,   /* /api/v1/vms/{name}/snapshot */
+	FVD_EP_RESTORE,    /* /api/v1/vms/restore (so no VM named "restore" is reachable) */
 	FVD_EP__COUNT,
 };
 

@@ -863,4 +863,10 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .trace_read = sim_trace_read,
     .dump_info = sim_dump_info,
     .dump_read = sim_dump_read,
+    .snap_begin = fvd_sim_snap_begin,
+    .snap_read = fvd_sim_snap_read,
+    .snap_end = fvd_sim_snap_end,
+    .restore_begin = fvd_sim_restore_begin,
+    .restore_data = fvd_sim_restore_data,
+    .restore_end = fvd_sim_restore_end,
 };

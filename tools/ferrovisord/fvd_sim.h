@@ -78,4 +78,12 @@ extern const struct fvd_backend_ops fvd_sim_ops;
 /* Milliseconds of CLOCK_MONOTONIC (host uptime of the simulation). */
 uint64_t fvd_sim_now_ms(void);
 
+/* Snapshots of simulated VMs (fvd_sim_snap.c; contracts in fvd_backend.h). */
+int fvd_sim_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size);
+int fvd_sim_snap_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n);
+int fvd_sim_snap_end(void *be, uint32_t id, bool resume);
+int fvd_sim_restore_begin(void *be, const char *name, uint64_t size, uint32_t *id);
+int fvd_sim_restore_data(void *be, uint32_t id, uint64_t off, const void *data, size_t len);
+int fvd_sim_restore_end(void *be, uint32_t id, bool commit, bool resume, struct fvd_vm_info *out);
+
 #endif /* FVD_SIM_H */

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Restoring a VM from a snapshot stream (contract in snap_vm.h): the parser
+ * (snap_fmt.c) checks the stream's structure and checksums; this consumer
+ * checks what the values mean. Images go to staging as they come; the VM is
+ * created from the CONFIG section through the run-time creation path
+ * (vm_create_owned, as vm_create_dynamic does) at the first state section;
+ * state is applied to the never-run VM; RAM pages are written through
+ * vm_gpa_to_hva, which bounds them to the VM's RAM once more. Anything wrong
+ * stops the restore and snap_restore_abort destroys the half-made VM (its RAM
+ * scrubbed by the reaper like any destroyed VM's).
+ */
+#include "core/snap_vm.h"
+#include "core/ctl.h"
+#include "core/ctl_proto.h"
+#include "core/sched.h"
+#include "core/snap_arch.h"
+#include "core/timer.h"
+#include "core/vm.h"
+#include "core/console.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+static int rs_header(void *ctx, const struct snap_hdr *h)
+{
+	struct snap_restore *r = ctx;
+	r->hdr = *h;
+	/* Ticks of another frequency would make the guest's clock run at the wrong rate. */
+	if (h->timebase_hz != time_freq_hz()) {
+		pr_err("vm %s: restore: saved with a %lu Hz timebase, this host has %lu Hz",
+		       r->name, (unsigned long)h->timebase_hz, (unsigned long)time_freq_hz());
+		return 1;
+	}
+	if (h->nr_vcpus > VM_MAX_VCPUS) {
+		pr_err("vm %s: restore: %u vCPUs, this build has at most %u", r->name, h->nr_vcpus,
+		       VM_MAX_VCPUS);
+		return 1;
+	}
+	r->was_running = h->flags & SNAP_F_RUNNING;
+	return 0;
+}
+
+static int rs_image_begin(void *ctx, unsigned inst, uint64_t len)
+{
+	struct snap_restore *r = ctx;
+	uint64_t want = inst ? r->vc.initrd_size : r->vc.kernel_size;
+	if (len != want) {
+		pr_err("vm %s: restore: image %u is %lu bytes, the configuration says %lu", r->name,
+		       inst, (unsigned long)len, (unsigned long)want);
+		return 1;
+	}
+	if (inst == 0 &&
+	    vm_stage_open(&r->stage, vm_stage_pool(), r->vc.kernel_size, r->vc.initrd_size)) {
+		pr_err("vm %s: restore: no memory to stage its images", r->name);
+		return 1;
+	}
+	return 0;
+}
+
+static int rs_image(void *ctx, unsigned inst, uint64_t off, const uint8_t *p, uint32_t n)
+{
+	struct snap_restore *r = ctx;
+	return vm_stage_write(&r->stage, inst ? VM_IMAGE_INITRD : VM_IMAGE_KERNEL, off, p, n) != 0;
+}
+
+/* The first state section: the images are complete (their CRCs checked), make the VM. */
+static int create_vm(struct snap_restore *r)
+{
+	uint64_t ks = 0, is = 0;
+	const uint8_t *k = vm_stage_data(&r->stage, VM_IMAGE_KERNEL, &ks);
+	const uint8_t *i = vm_stage_data(&r->stage, VM_IMAGE_INITRD, &is);
+	if (!vm_stage_complete(&r->stage) || !k || ks != r->vc.kernel_size ||
+	    is != r->vc.initrd_size) {
+		pr_err("vm %s: restore: images missing or incomplete", r->name);
+		return 1;
+	}
+	if (vm_find(r->name)) {
+		pr_err("vm %s: restore: a VM of that name exists", r->name);
+		return 1;
+	}
+	r->vc.kernel = k;
+	r->vc.initrd = i;
+	if (vm_create_owned(&r->vc, &r->stage, &r->vm)) {
+		r->vm = NULL;
+		return 1; /* logged by vm_create_owned */
+	}
+	pr_info("vm %s: restore: created (%u vCPU(s), %lu MiB), loading state", r->name,
+	        r->vm->nr_vcpus, (unsigned long)(r->vm->ram_size >> 20));
+	return 0;
+}
+
+static int apply_vm(struct snap_restore *r, const uint8_t *p, uint32_t len)
+{
+	struct vm *vm = r->vm;
+	uint64_t dtb = ctl_get64(p + 8);
+	if (len != SNAP_VM_LEN || ctl_get32(p + 16) || ctl_get32(p + 20) ||
+	    (dtb && (dtb < vm->ram_gpa || dtb - vm->ram_gpa >= vm->ram_size)))
+		return 1;
+	spin_lock(&vm->lock);
+	/* At least one boot: SBI STA records are tagged with the boot count. */
+	vm->boots = ctl_get64(p) ? ctl_get64(p) : 1;
+	vm->dtb_gpa = dtb;
+	spin_unlock(&vm->lock);
+	return 0;
+}
+
+static int apply_vcpu(struct snap_restore *r, unsigned i, const uint8_t *p, uint32_t len)
+{
+	uint32_t on = ctl_get32(p), flags = ctl_get32(p + 4);
+	uint32_t virq = ctl_get32(p + 24);
+	if (len != SNAP_VCPU_LEN || on > 1 || (flags & ~SNAP_VCPUF_KNOWN) || ctl_get32(p + 28) ||
+	    (virq & ~(VIRQ_SOFT | VIRQ_TIMER | VIRQ_EXT)))
+		return 1;
+	struct vcpu *v = r->vm->vcpus[i];
+	v->hsm_suspended = flags & 0x1u;
+	v->hsm_resume_nonret = flags & 0x2u;
+	v->sys_suspended = false; /* the VM comes back paused, not suspended to RAM */
+	v->hsm_resume_addr = ctl_get64(p + 8);
+	v->hsm_resume_arg = ctl_get64(p + 16);
+	/* Only the IPI is an edge; the timer and external lines are re-derived from their sources.
+	 */
+	__atomic_store_n(&v->virq_pending, virq & VIRQ_SOFT, __ATOMIC_RELEASE);
+	if (on)
+		r->vcpu_on |= 1ull << i;
+	return 0;
+}
+
+static int apply_plic(struct snap_restore *r, const uint8_t *p, uint32_t len)
+{
+	struct vm *vm = r->vm;
+	if (len != SNAP_PLIC_LEN)
+		return 1;
+	struct vplic *pl = &vm->plic;
+	spin_lock(&vm->irq_lock);
+	int bad = ctl_get32(p) != pl->nsources || ctl_get32(p + 4) != pl->ncontexts;
+	if (!bad) {
+		const uint8_t *q = p + 8;
+		for (unsigned s = 0; s < VPLIC_MAX_SOURCES; s++)
+			pl->priority[s] = q[s] & VPLIC_MAX_PRIORITY;
+		q += VPLIC_MAX_SOURCES;
+		for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
+			pl->threshold[c] = q[c] & VPLIC_MAX_PRIORITY;
+		q += VPLIC_MAX_CONTEXTS;
+		for (unsigned w = 0; w < VPLIC_WORDS; w++, q += 12) {
+			pl->level[w] = ctl_get32(q);
+			pl->pending[w] = ctl_get32(q + 4);
+			pl->claimed[w] = ctl_get32(q + 8);
+		}
+		for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
+			for (unsigned w = 0; w < VPLIC_WORDS; w++, q += 4)
+				pl->enable[c][w] = ctl_get32(q);
+		/* Re-establish the model's invariants (vplic.h) whatever the file said. */
+		for (unsigned w = 0; w < VPLIC_WORDS; w++) {
+			uint32_t valid = 0;
+			for (unsigned b = 0; b < 32; b++)
+				if (w * 32 + b != 0 && w * 32 + b < pl->nsources)
+					valid |= 1u << b;
+			pl->level[w] &= valid;
+			pl->claimed[w] &= valid;
+			pl->pending[w] = (pl->pending[w] | (pl->level[w] & ~pl->claimed[w])) &
+			                 valid & ~pl->claimed[w];
+			for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
+				pl->enable[c][w] = c < pl->ncontexts ? pl->enable[c][w] & valid : 0;
+		}
+		for (unsigned c = VPLIC_MAX_CONTEXTS; c-- > pl->ncontexts;)
+			pl->threshold[c] = 0;
+		pl->output = 0;
+		for (unsigned c = 0; c < pl->ncontexts; c++)
+			if (vplic_context_pending(pl, c))
+				pl->output |= 1u << c;
+	}
+	spin_unlock(&vm->irq_lock);
+	/* The contexts' outputs drive the vCPUs' external interrupt lines. */
+	for (unsigned c = 0; !bad && c < pl->ncontexts && c < vm->nr_vcpus; c++)
+		if (pl->output & (1u << c))
+			__atomic_fetch_or(&vm->vcpus[c]->virq_pending, VIRQ_EXT, __ATOMIC_ACQ_REL);
+	return bad;
+}
+
+static int apply_rtc(struct snap_restore *r, const uint8_t *p, uint32_t len)
+{
+	struct vm *vm = r->vm;
+	uint32_t flags = ctl_get32(p + 24);
+	if (len != SNAP_RTC_LEN || !vm->rtc.present || (flags & ~7u) || ctl_get32(p + 28))
+		return 1;
+	spin_lock(&vm->rtc.lock);
+	struct vrtc *d = &vm->rtc.dev;
+	/* The offset from the host's wall clock is kept: the RTC shows real time, as before. */
+	d->offset = ctl_get64(p);
+	d->alarm = ctl_get64(p + 8);
+	d->time_high = ctl_get32(p + 16);
+	d->alarm_high = ctl_get32(p + 20);
+	d->alarm_armed = flags & 1u;
+	d->irq_enabled = flags & 2u;
+	d->irq_pending = flags & 4u;
+	spin_unlock(&vm->rtc.lock);
+	vm_rtc_resync(vm);
+	return 0;
+}
+
+static int apply_uart(struct snap_restore *r, const uint8_t *p, uint32_t len)
+{
+	struct vm *vm = r->vm;
+	const uint8_t *g = p + VUART_FIFO_SIZE;
+	if (len != SNAP_UART_LEN || !vm->cfg->has_uart || g[0] >= VUART_FIFO_SIZE ||
+	    g[1] > VUART_FIFO_SIZE || g[11] > 1 || g[12] > 1)
+		return 1;
+	spin_lock(&vm->con.lock);
+	struct vuart *u = &vm->con.uart;
+	memcpy(u->rx_fifo, p, VUART_FIFO_SIZE);
+	u->rx_head = g[0];
+	u->rx_count = g[1];
+	u->ier = g[2];
+	u->lcr = g[3];
+	u->mcr = g[4];
+	u->fcr = g[5];
+	u->scr = g[6];
+	u->dll = g[7];
+	u->dlm = g[8];
+	u->lsr_err = g[9];
+	u->msr_delta = g[10];
+	u->thre_pending = g[11];
+	u->irq_level = g[12];
+	spin_unlock(&vm->con.lock);
+	/* The line into the PLIC as the UART last drove it (the PLIC section holds it too). */
+	if (vm->irqchip)
+		vm->irqchip->set_level(vm->irqchip_dev, VM_IRQ_UART, u->irq_level);
+	return 0;
+}
+
+static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, uint32_t len)
+{
+	struct snap_restore *r = ctx;
+	int bad;
+	if (type == SNAP_S_CONFIG)
+		return snap_cfg_decode(p, len, &r->hdr, r->name, &r->vc) != 0;
+	if (!r->vm && create_vm(r))
+		return 1;
+	switch (type) {
+	case SNAP_S_VM:
+		bad = apply_vm(r, p, len);
+		break;
+	case SNAP_S_VM_ARCH:
+		bad = arch_snap_vm_load(r->vm, p, len, r->hdr.guest_time) != 0;
+		break;
+	case SNAP_S_VCPU:
+		bad = apply_vcpu(r, inst, p, len);
+		break;
+	case SNAP_S_VCPU_ARCH:
+		bad = arch_snap_vcpu_load(r->vm->vcpus[inst], p, len) != 0;
+		break;
+	case SNAP_S_PLIC:
+		bad = apply_plic(r, p, len);
+		break;
+	case SNAP_S_RTC:
+		bad = apply_rtc(r, p, len);
+		break;
+	case SNAP_S_UART:
+		bad = apply_uart(r, p, len);
+		break;
+	default:
+		bad = 1;
+		break;
+	}
+	if (bad)
+		pr_err("vm %s: restore: section %u (instance %u) refused", r->name, type, inst);
+	return bad;
+}
+
+static int rs_ram(void *ctx, uint64_t gpa, const uint8_t *p, uint32_t n)
+{
+	struct snap_restore *r = ctx;
+	if (!r->vm)
+		return 1;
+	/* Populates (zeroes and maps) the block on first use and bounds the range to its RAM. */
+	uint8_t *dst = vm_gpa_to_hva(r->vm, gpa, n);
+	if (!dst)
+		return 1;
+	memcpy(dst, p, n);
+	return 0;
+}
+
+static int rs_end(void *ctx)
+{
+	const struct snap_restore *r = ctx;
+	return r->vm == NULL;
+}
+
+static const struct snap_rd_ops restore_ops = {rs_header, rs_section, rs_image_begin,
+                                               rs_image,  rs_ram,     rs_end};
+
+int snap_restore_begin(struct snap_restore *r, const char *name)
+{
+	if (!config_vm_name_ok(name))
+		return -FV_EINVAL;
+	if (vm_find(name))
+		return -FV_EEXIST;
+	memcpy(r->name, name, strlen(name) + 1);
+	snap_rd_init(&r->rd, &restore_ops, r, arch_snap_name());
+	return 0;
+}
+
+int snap_restore_push(struct snap_restore *r, const uint8_t *p, size_t n)
+{
+	int err = snap_rd_push(&r->rd, p, n);
+	if (err)
+		pr_err("vm %s: restore: snapshot refused at byte %lu: %s", r->name,
+		       (unsigned long)r->rd.pos, snap_err_name(err));
+	return err;
+}
+
+int snap_restore_commit(struct snap_restore *r, struct vm **out)
+{
+	int err = snap_rd_finish(&r->rd);
+	if (err) {
+		pr_err("vm %s: restore: snapshot incomplete at byte %lu: %s", r->name,
+		       (unsigned long)r->rd.pos, snap_err_name(err));
+		return err;
+	}
+	struct vm *vm = r->vm;
+	/* Paused with its vCPUs as saved: each powered-on vCPU is queued and parks at once
+	 * (the scheduler holds a paused VM's vCPUs); vm_resume lets them run. */
+	spin_lock(&vm->lock);
+	vm->state = VM_PAUSED;
+	__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
+	ctl_vm_event(vm, VM_STOPPED, VM_PAUSED, NULL);
+	arch_snap_clock_resume(vm, r->hdr.guest_time);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (r->vcpu_on & (1ull << i))
+			sched_start(vm->vcpus[i]);
+	pr_info("vm %s: restored from snapshot of %s (guest time continues at %lu); paused",
+	        vm->name, r->hdr.name, (unsigned long)r->hdr.guest_time);
+	*out = vm;
+	r->vm = NULL; /* no longer ours to destroy */
+	return SNAP_OK;
+}
+
+void snap_restore_abort(struct snap_restore *r)
+{
+	vm_stage_abort(&r->stage); /* no-op once the VM took the images */
+	if (r->vm) {
+		pr_info("vm %s: restore: abandoned; the VM is destroyed", r->name);
+		vm_destroy(r->vm);
+		r->vm = NULL;
+	}
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Snapshots over the control channel (docs/control-protocol.md "Snapshots"): the backend
+ * operations of fvd_backend.h translated into SNAP_* and RESTORE_* requests, each under
+ * the backend's op_lock like every other operation (HVC_SNAP_LOCKED). The hypervisor keeps
+ * the session state; the daemon only passes ids, offsets and bytes through.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "fvd_hvc_int.h"
+
+#define HVC_SNAP_LOCKED(call)                                                                      \
+	do {                                                                                       \
+		struct fvd_hvc *h_ = be;                                                           \
+		int r_;                                                                            \
+		pthread_mutex_lock(&h_->op_lock);                                                  \
+		r_ = call;                                                                         \
+		pthread_mutex_unlock(&h_->op_lock);                                                \
+		return r_;                                                                         \
+	} while (0)
+
+#define HVC_SNAP_BUSY_TRIES 100 /* x 20 ms */
+
+_Static_assert(FVD_SNAP_CHUNK <= CTL_SNAP_CHUNK && FVD_SNAP_CHUNK <= CTL_CHUNK_MAX,
+               "one backend chunk is one request");
+
+static int snap_begin_l(struct fvd_hvc *h, const char *name, uint32_t *id, uint64_t *size)
+{
+	uint8_t p[sizeof(struct ctl_snap_begin)];
+	size_t len;
+	int err;
+
+	memset(p, 0, sizeof(p));
+	fvd_hvc_name_field(p, name);
+	err = fvd_hvc_call(h, CTL_T_SNAP_BEGIN, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len != sizeof(struct ctl_snap_info))
+		return FVD_E_IO;
+	*id = ctl_get32(h->resp);
+	*size = ctl_get64(h->resp + 8);
+	return FVD_OK;
+}
+
+static int snap_begin_once(void *be, const char *name, uint32_t *id, uint64_t *size)
+{
+	HVC_SNAP_LOCKED(snap_begin_l(h_, name, id, size));
+}
+
+int fvd_hvc_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size)
+{
+	/* E_BUSY: the VM is paused but a vCPU has not left its CPU yet (or another save is
+	 * open); ask again for a while, without holding the lock in between. */
+	for (int tries = 0;; tries++) {
+		int err = snap_begin_once(be, name, id, size);
+		if (err != FVD_E_BUSY || tries == HVC_SNAP_BUSY_TRIES)
+			return err;
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	}
+}
+
+static int snap_read_l(struct fvd_hvc *h, uint32_t id, uint64_t off, void *buf, size_t max,
+                       size_t *n)
+{
+	uint8_t p[sizeof(struct ctl_snap_read)];
+	size_t len;
+	int err;
+
+	if (max == 0)
+		return FVD_E_INVAL;
+	if (max > FVD_SNAP_CHUNK)
+		max = FVD_SNAP_CHUNK;
+	ctl_put32(p, id);
+	ctl_put32(p + 4, (uint32_t)max);
+	ctl_put64(p + 8, off);
+	err = fvd_hvc_call(h, CTL_T_SNAP_READ, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len > max)
+		return FVD_E_IO;
+	memcpy(buf, h->resp, len);
+	*n = len;
+	return FVD_OK;
+}
+
+int fvd_hvc_snap_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n)
+{
+	HVC_SNAP_LOCKED(snap_read_l(h_, id, off, buf, max, n));
+}
+
+static int id_flags_l(struct fvd_hvc *h, uint16_t type, uint32_t id, uint32_t flags)
+{
+	uint8_t p[sizeof(struct ctl_snap_end)];
+	size_t len;
+
+	ctl_put32(p, id);
+	ctl_put32(p + 4, flags);
+	return fvd_hvc_call(h, type, p, sizeof(p), &len);
+}
+
+int fvd_hvc_snap_end(void *be, uint32_t id, bool resume)
+{
+	HVC_SNAP_LOCKED(id_flags_l(h_, CTL_T_SNAP_END, id, resume ? CTL_SNAP_RESUME : 0));
+}
+
+static int restore_begin_l(struct fvd_hvc *h, const char *name, uint64_t size, uint32_t *id)
+{
+	uint8_t p[sizeof(struct ctl_restore_begin)];
+	size_t len;
+	int err;
+
+	memset(p, 0, sizeof(p));
+	fvd_hvc_name_field(p, name);
+	ctl_put64(p + 32, size);
+	err = fvd_hvc_call(h, CTL_T_RESTORE_BEGIN, p, sizeof(p), &len);
+	/* A VM of that name exists: the hypervisor says "bad state" for the name. */
+	if (err == FVD_E_STATE)
+		return FVD_E_EXISTS;
+	if (err)
+		return err;
+	if (len != sizeof(struct ctl_upload_id))
+		return FVD_E_IO;
+	*id = ctl_get32(h->resp);
+	return FVD_OK;
+}
+
+int fvd_hvc_restore_begin(void *be, const char *name, uint64_t size, uint32_t *id)
+{
+	HVC_SNAP_LOCKED(restore_begin_l(h_, name, size, id));
+}
+
+static int restore_data_l(struct fvd_hvc *h, uint32_t id, uint64_t off, const void *data, size_t n)
+{
+	size_t len;
+
+	if (n == 0 || n > FVD_SNAP_CHUNK)
+		return FVD_E_INVAL;
+	ctl_put32(h->chunk, id);
+	ctl_put32(h->chunk + 4, 0);
+	ctl_put64(h->chunk + 8, off);
+	memcpy(h->chunk + 16, data, n);
+	return fvd_hvc_call(h, CTL_T_RESTORE_DATA, h->chunk, 16 + n, &len);
+}
+
+int fvd_hvc_restore_data(void *be, uint32_t id, uint64_t off, const void *data, size_t len)
+{
+	HVC_SNAP_LOCKED(restore_data_l(h_, id, off, data, len));
+}
+
+static int restore_end_l(struct fvd_hvc *h, uint32_t id, bool commit, bool resume,
+                         struct fvd_vm_info *out)
+{
+	size_t len;
+	int err;
+
+	if (!commit)
+		return id_flags_l(h, CTL_T_RESTORE_ABORT, id, 0);
+	ctl_put32(h->chunk, id);
+	ctl_put32(h->chunk + 4, resume ? CTL_SNAP_RESUME : 0);
+	err = fvd_hvc_call(h, CTL_T_RESTORE_COMMIT, h->chunk, sizeof(struct ctl_snap_end), &len);
+	if (err)
+		return err;
+	if (len != sizeof(struct ctl_vm_entry))
+		return FVD_E_IO;
+	fvd_hvc_vm_entry(h->resp, out);
+	fvd_hvc_created(h, h->resp + 56);
+	return FVD_OK;
+}
+
+int fvd_hvc_restore_end(void *be, uint32_t id, bool commit, bool resume, struct fvd_vm_info *out)
+{
+	HVC_SNAP_LOCKED(restore_end_l(h_, id, commit, resume, out));
+}
