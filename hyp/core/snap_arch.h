@@ -41,4 +41,23 @@ uint32_t arch_snap_vcpu_save(const struct vcpu *vcpu, uint8_t *out);
 /* Apply a VCPU_ARCH payload to a stopped, never-run vCPU. 0 or -FV_EINVAL (logged). */
 int arch_snap_vcpu_load(struct vcpu *vcpu, const uint8_t *p, uint32_t len);
 
+/*
+ * A vCPU waiting in the firmware's CPU-suspend call (RISC-V: SBI HSM
+ * hart_suspend): returns SNAP_VCPUF_CPU_SUSPENDED / SNAP_VCPUF_RESUME_NONRET
+ * bits (core/snap_vm.h) and where a non-retentive resume continues.
+ */
+uint32_t arch_snap_vcpu_suspend_save(const struct vcpu *vcpu, uint64_t *resume_addr,
+                                     uint64_t *resume_arg);
+/* Apply those bits (already checked against SNAP_VCPUF_KNOWN) to a never-run vCPU. */
+void arch_snap_vcpu_suspend_load(struct vcpu *vcpu, uint32_t flags, uint64_t resume_addr,
+                                 uint64_t resume_arg);
+/* Encode the VM's emulated interrupt controller into @out (room ARCH_SNAP_MAX). */
+uint32_t arch_snap_irqchip_save(struct vm *vm, uint8_t *out);
+/*
+ * Apply an IRQCHIP payload to a VM being restored, re-deriving the controller's
+ * invariants and the vCPUs' external lines whatever the file said. 0, or
+ * nonzero for a payload this VM's controller cannot take.
+ */
+int arch_snap_irqchip_load(struct vm *vm, const uint8_t *p, uint32_t len);
+
 #endif

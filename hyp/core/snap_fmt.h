@@ -18,7 +18,7 @@
  *   u16 type, u16 instance, u32 reserved (0), u64 length, payload[length],
  *   u32 CRC-32C over the 16 header bytes and the payload,
  * in this order: CONFIG; IMAGE 0 (kernel), IMAGE 1 (initrd, if any); the
- * state sections (VM, VM_ARCH, VCPU i, VCPU_ARCH i, PLIC, RTC, UART, any order,
+ * state sections (VM, VM_ARCH, VCPU i, VCPU_ARCH i, IRQCHIP, RTC, UART, any order,
  * each at most once); RAM chunks by increasing address; END (length 0).
  * Integers are little-endian.
  */
@@ -52,7 +52,7 @@ enum snap_sect {
 	SNAP_S_VM_ARCH = 4,   /* arch VM state (arch_snap_vm_*) */
 	SNAP_S_VCPU = 5,      /* arch-neutral vCPU state, instance = vCPU index */
 	SNAP_S_VCPU_ARCH = 6, /* arch vCPU state (arch_snap_vcpu_*), instance = vCPU index */
-	SNAP_S_PLIC = 7,      /* the emulated PLIC */
+	SNAP_S_IRQCHIP = 7,   /* the emulated interrupt controller (arch payload) */
 	SNAP_S_RTC = 8,       /* the goldfish RTC */
 	SNAP_S_UART = 9,      /* the ns16550 and console input queue */
 	SNAP_S_RAM = 10,      /* a chunk of guest RAM, zero pages elided */

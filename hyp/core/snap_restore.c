@@ -112,69 +112,16 @@ static int apply_vcpu(struct snap_restore *r, unsigned i, const uint8_t *p, uint
 	    (virq & ~(VIRQ_SOFT | VIRQ_TIMER | VIRQ_EXT)))
 		return 1;
 	struct vcpu *v = r->vm->vcpus[i];
-	v->hsm_suspended = flags & 0x1u;
-	v->hsm_resume_nonret = flags & 0x2u;
+	arch_snap_vcpu_suspend_load(v,
+	                            flags & (SNAP_VCPUF_CPU_SUSPENDED | SNAP_VCPUF_RESUME_NONRET),
+	                            ctl_get64(p + 8), ctl_get64(p + 16));
 	v->sys_suspended = false; /* the VM comes back paused, not suspended to RAM */
-	v->hsm_resume_addr = ctl_get64(p + 8);
-	v->hsm_resume_arg = ctl_get64(p + 16);
 	/* Only the IPI is an edge; the timer and external lines are re-derived from their sources.
 	 */
 	__atomic_store_n(&v->virq_pending, virq & VIRQ_SOFT, __ATOMIC_RELEASE);
 	if (on)
 		r->vcpu_on |= 1ull << i;
 	return 0;
-}
-
-static int apply_plic(struct snap_restore *r, const uint8_t *p, uint32_t len)
-{
-	struct vm *vm = r->vm;
-	if (len != SNAP_PLIC_LEN)
-		return 1;
-	struct vplic *pl = &vm->plic;
-	spin_lock(&vm->irq_lock);
-	int bad = ctl_get32(p) != pl->nsources || ctl_get32(p + 4) != pl->ncontexts;
-	if (!bad) {
-		const uint8_t *q = p + 8;
-		for (unsigned s = 0; s < VPLIC_MAX_SOURCES; s++)
-			pl->priority[s] = q[s] & VPLIC_MAX_PRIORITY;
-		q += VPLIC_MAX_SOURCES;
-		for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
-			pl->threshold[c] = q[c] & VPLIC_MAX_PRIORITY;
-		q += VPLIC_MAX_CONTEXTS;
-		for (unsigned w = 0; w < VPLIC_WORDS; w++, q += 12) {
-			pl->level[w] = ctl_get32(q);
-			pl->pending[w] = ctl_get32(q + 4);
-			pl->claimed[w] = ctl_get32(q + 8);
-		}
-		for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
-			for (unsigned w = 0; w < VPLIC_WORDS; w++, q += 4)
-				pl->enable[c][w] = ctl_get32(q);
-		/* Re-establish the model's invariants (vplic.h) whatever the file said. */
-		for (unsigned w = 0; w < VPLIC_WORDS; w++) {
-			uint32_t valid = 0;
-			for (unsigned b = 0; b < 32; b++)
-				if (w * 32 + b != 0 && w * 32 + b < pl->nsources)
-					valid |= 1u << b;
-			pl->level[w] &= valid;
-			pl->claimed[w] &= valid;
-			pl->pending[w] = (pl->pending[w] | (pl->level[w] & ~pl->claimed[w])) &
-			                 valid & ~pl->claimed[w];
-			for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
-				pl->enable[c][w] = c < pl->ncontexts ? pl->enable[c][w] & valid : 0;
-		}
-		for (unsigned c = VPLIC_MAX_CONTEXTS; c-- > pl->ncontexts;)
-			pl->threshold[c] = 0;
-		pl->output = 0;
-		for (unsigned c = 0; c < pl->ncontexts; c++)
-			if (vplic_context_pending(pl, c))
-				pl->output |= 1u << c;
-	}
-	spin_unlock(&vm->irq_lock);
-	/* The contexts' outputs drive the vCPUs' external interrupt lines. */
-	for (unsigned c = 0; !bad && c < pl->ncontexts && c < vm->nr_vcpus; c++)
-		if (pl->output & (1u << c))
-			__atomic_fetch_or(&vm->vcpus[c]->virq_pending, VIRQ_EXT, __ATOMIC_ACQ_REL);
-	return bad;
 }
 
 static int apply_rtc(struct snap_restore *r, const uint8_t *p, uint32_t len)
@@ -222,7 +169,8 @@ static int apply_uart(struct snap_restore *r, const uint8_t *p, uint32_t len)
 	u->thre_pending = g[11];
 	u->irq_level = g[12];
 	spin_unlock(&vm->con.lock);
-	/* The line into the PLIC as the UART last drove it (the PLIC section holds it too). */
+	/* The line into the interrupt controller as the UART last drove it (its section holds it
+	 * too). */
 	if (vm->irqchip)
 		vm->irqchip->set_level(vm->irqchip_dev, VM_IRQ_UART, u->irq_level);
 	return 0;
@@ -249,8 +197,8 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 	case SNAP_S_VCPU_ARCH:
 		bad = arch_snap_vcpu_load(r->vm->vcpus[inst], p, len) != 0;
 		break;
-	case SNAP_S_PLIC:
-		bad = apply_plic(r, p, len);
+	case SNAP_S_IRQCHIP:
+		bad = arch_snap_irqchip_load(r->vm, p, len) != 0;
 		break;
 	case SNAP_S_RTC:
 		bad = apply_rtc(r, p, len);

@@ -2,7 +2,7 @@
 /*
  * Saving and restoring a VM (contracts in snap_vm.h; format in
  * docs/snapshot-format.md): the arch-neutral sections (CONFIG, VM, VCPU,
- * PLIC, RTC, UART) are encoded and checked here, RAM and images are streamed
+ * interrupt controller, RTC, UART) are encoded and checked here, RAM and images are streamed
  * by snap_fmt.c, arch state goes through snap_arch.h.
  */
 #include "core/snap_vm.h"
@@ -25,7 +25,7 @@
 #define CFGF_HVC  0x4u
 
 _Static_assert(VM_MAX_VCPUS <= 8 && VM_MAX_VCPUS <= SNAP_MAX_VCPUS, "CONFIG has 8 pin slots");
-_Static_assert(SNAP_PLIC_LEN <= SNAP_SMALL_MAX && SNAP_CFG_LEN <= SNAP_SMALL_MAX, "small sections");
+_Static_assert(ARCH_SNAP_MAX <= SNAP_SMALL_MAX && SNAP_CFG_LEN <= SNAP_SMALL_MAX, "small sections");
 
 /* --- CONFIG ---------------------------------------------------------------------------------- */
 
@@ -138,34 +138,13 @@ static uint32_t put_vcpu(const struct vcpu *v, uint8_t *p)
 {
 	memset(p, 0, SNAP_VCPU_LEN);
 	ctl_put32(p, v->state != VCPU_STOPPED);
-	ctl_put32(p + 4, (v->hsm_suspended ? SNAP_VCPUF_HSM_SUSPENDED : 0) |
-	                     (v->hsm_resume_nonret ? SNAP_VCPUF_RESUME_NONRET : 0) |
-	                     (v->sys_suspended ? SNAP_VCPUF_SYS_SUSPENDED : 0));
-	ctl_put64(p + 8, v->hsm_resume_addr);
-	ctl_put64(p + 16, v->hsm_resume_arg);
+	uint64_t addr = 0, arg = 0;
+	uint32_t susp = arch_snap_vcpu_suspend_save(v, &addr, &arg);
+	ctl_put32(p + 4, susp | (v->sys_suspended ? SNAP_VCPUF_SYS_SUSPENDED : 0));
+	ctl_put64(p + 8, addr);
+	ctl_put64(p + 16, arg);
 	ctl_put32(p + 24, __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE));
 	return SNAP_VCPU_LEN;
-}
-
-static uint32_t put_plic(const struct vplic *pl, uint8_t *p)
-{
-	uint8_t *q = p;
-	ctl_put32(q, pl->nsources);
-	ctl_put32(q + 4, pl->ncontexts);
-	q += 8;
-	memcpy(q, pl->priority, VPLIC_MAX_SOURCES);
-	q += VPLIC_MAX_SOURCES;
-	memcpy(q, pl->threshold, VPLIC_MAX_CONTEXTS);
-	q += VPLIC_MAX_CONTEXTS;
-	for (unsigned w = 0; w < VPLIC_WORDS; w++, q += 12) {
-		ctl_put32(q, pl->level[w]);
-		ctl_put32(q + 4, pl->pending[w]);
-		ctl_put32(q + 8, pl->claimed[w]);
-	}
-	for (unsigned c = 0; c < VPLIC_MAX_CONTEXTS; c++)
-		for (unsigned w = 0; w < VPLIC_WORDS; w++, q += 4)
-			ctl_put32(q, pl->enable[c][w]);
-	return (uint32_t)(q - p);
 }
 
 static uint32_t put_rtc(const struct vrtc *r, uint8_t *p)
@@ -194,7 +173,7 @@ static uint32_t put_uart(const struct vuart *u, uint8_t *p)
 /* The state sections of a quiet VM into s->post; returns their bytes, *n their count. */
 static uint32_t build_post(struct vm *vm, uint8_t *post, uint32_t *n)
 {
-	uint8_t pl[ARCH_SNAP_MAX > SNAP_PLIC_LEN ? ARCH_SNAP_MAX : SNAP_PLIC_LEN];
+	uint8_t pl[ARCH_SNAP_MAX];
 	uint32_t off = 0, len;
 	*n = 0;
 #define ADD(type, inst)                                                                            \
@@ -216,10 +195,8 @@ static uint32_t build_post(struct vm *vm, uint8_t *post, uint32_t *n)
 		len = arch_snap_vcpu_save(vm->vcpus[i], pl);
 		ADD(SNAP_S_VCPU_ARCH, (uint16_t)i);
 	}
-	spin_lock(&vm->irq_lock);
-	len = put_plic(&vm->plic, pl);
-	spin_unlock(&vm->irq_lock);
-	ADD(SNAP_S_PLIC, 0);
+	len = arch_snap_irqchip_save(vm, pl);
+	ADD(SNAP_S_IRQCHIP, 0);
 	if (vm->rtc.present) {
 		spin_lock(&vm->rtc.lock);
 		len = put_rtc(&vm->rtc.dev, pl);

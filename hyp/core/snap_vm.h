@@ -15,7 +15,6 @@
 #include "core/config.h"
 #include "core/snap_fmt.h"
 #include "core/vm_stage.h"
-#include "vdev/vplic.h"
 
 struct vm;
 
@@ -25,11 +24,8 @@ struct vm;
 #define SNAP_VCPU_LEN 32u
 #define SNAP_RTC_LEN  32u
 #define SNAP_UART_LEN 32u
-#define SNAP_PLIC_LEN                                                                              \
-	(8u + VPLIC_MAX_SOURCES + VPLIC_MAX_CONTEXTS + 12u * VPLIC_WORDS +                         \
-	 4u * VPLIC_MAX_CONTEXTS * VPLIC_WORDS)
 /* SNAP_S_VCPU flags */
-#define SNAP_VCPUF_HSM_SUSPENDED 0x1u
+#define SNAP_VCPUF_CPU_SUSPENDED 0x1u /* waiting in a firmware CPU-suspend call */
 #define SNAP_VCPUF_RESUME_NONRET 0x2u
 #define SNAP_VCPUF_SYS_SUSPENDED 0x4u
 #define SNAP_VCPUF_KNOWN         0x7u

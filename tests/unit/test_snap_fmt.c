@@ -93,7 +93,7 @@ static void make_vm(unsigned nr_vcpus)
 		add_state(SNAP_S_VCPU, (uint16_t)i, 64, (uint8_t)(0x30 + i));
 		add_state(SNAP_S_VCPU_ARCH, (uint16_t)i, 200, (uint8_t)(0x40 + i));
 	}
-	add_state(SNAP_S_PLIC, 0, 0, 0); /* an empty payload is legal */
+	add_state(SNAP_S_IRQCHIP, 0, 0, 0); /* an empty payload is legal */
 }
 
 static void generate(unsigned nr_vcpus, size_t piece)
@@ -231,7 +231,7 @@ static void test_round_trip(void **state)
 			assert_memory_equal(out.initrd, initrd, sizeof(initrd));
 			assert_int_equal(out.sections[SNAP_S_VCPU], 2);
 			assert_int_equal(out.sections[SNAP_S_VCPU_ARCH], 2);
-			assert_int_equal(out.sections[SNAP_S_PLIC], 1);
+			assert_int_equal(out.sections[SNAP_S_IRQCHIP], 1);
 			assert_int_equal(out.cfg_len, sizeof("config bytes"));
 			assert_string_equal((char *)out.cfg, "config bytes");
 			assert_string_equal(out.hdr.name, "alpha");

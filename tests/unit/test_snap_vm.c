@@ -160,7 +160,7 @@ static struct vm *make_vm(const struct vm_config *cfg, unsigned slot)
 		vm->vcpus[i]->id = i;
 		vm->vcpus[i]->running_cpu = -1;
 	}
-	assert_int_equal(vplic_init(&vm->plic, VM_PLIC_NDEV + 1, cfg->vcpus, NULL, NULL), 0);
+	assert_int_equal(vplic_init(&vm->arch.plic, VM_PLIC_NDEV + 1, cfg->vcpus, NULL, NULL), 0);
 	vm->rtc.present = cfg->has_rtc;
 	vm->state = VM_STOPPED;
 	vm_table[slot] = vm;
@@ -326,11 +326,11 @@ static struct vm *make_src(void)
 	}
 	vm->vcpus[1]->state = VCPU_STOPPED; /* HSM stopped: stays stopped */
 	vm->vcpus[0]->virq_pending = VIRQ_SOFT | VIRQ_TIMER;
-	vm->plic.priority[10] = 5;
-	vm->plic.enable[0][0] = 1u << 10;
-	vm->plic.level[0] = 1u << 10;
-	vm->plic.pending[0] = 1u << 10;
-	vm->plic.threshold[1] = 3;
+	vm->arch.plic.priority[10] = 5;
+	vm->arch.plic.enable[0][0] = 1u << 10;
+	vm->arch.plic.level[0] = 1u << 10;
+	vm->arch.plic.pending[0] = 1u << 10;
+	vm->arch.plic.threshold[1] = 3;
 	vm->con.uart.lcr = 3;
 	vm->con.uart.ier = 5;
 	vm->con.uart.rx_count = 2;
@@ -476,10 +476,10 @@ static void test_save_restore_identical(void **state)
 	assert_int_equal(dst->vcpus[0]->virq_pending & VIRQ_TIMER, 0); /* re-derived */
 	/* The PLIC: source 10 pending and enabled for context 0 (priority 5 > threshold 0),
 	 * so vCPU 0's external line is up; context 1's threshold kept. */
-	assert_int_equal(dst->plic.priority[10], 5);
-	assert_int_equal(dst->plic.pending[0], 1u << 10);
-	assert_int_equal(dst->plic.threshold[1], 3);
-	assert_int_equal(dst->plic.output & 1, 1);
+	assert_int_equal(dst->arch.plic.priority[10], 5);
+	assert_int_equal(dst->arch.plic.pending[0], 1u << 10);
+	assert_int_equal(dst->arch.plic.threshold[1], 3);
+	assert_int_equal(dst->arch.plic.output & 1, 1);
 	assert_int_equal(dst->vcpus[0]->virq_pending & VIRQ_EXT, VIRQ_EXT);
 	assert_int_equal(dst->con.uart.lcr, 3);
 	assert_int_equal(dst->con.uart.rx_count, 2);
@@ -546,7 +546,7 @@ static void test_crafted_values_refused(void **state)
 	    {SNAP_S_VM, 0, 15, 0x70, true},      /* device tree outside RAM */
 	    {SNAP_S_VCPU, 0, 0, 2, true},        /* "powered on" is 0 or 1 */
 	    {SNAP_S_VCPU, 1, 4, 0x80, true},     /* unknown flag */
-	    {SNAP_S_PLIC, 0, 0, 9, true},        /* source count not this VM's */
+	    {SNAP_S_IRQCHIP, 0, 0, 9, true},     /* source count not this VM's */
 	    {SNAP_S_UART, 0, 16, 200, true},     /* rx_head past the FIFO */
 	    {SNAP_S_RTC, 0, 24, 0x10, true},     /* unknown flag */
 	    {SNAP_S_VCPU_ARCH, 0, 0, 0, true},   /* (accepted by the fake arch: control) */
