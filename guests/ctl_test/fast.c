@@ -18,6 +18,8 @@
 #define STATS_TAIL   (40u + 8u * CTL_STATUS_COUNT)
 #define UPLOAD_BYTES (2u << 20)
 
+static uint64_t bad_magic; /* CTL_STATS' E_BAD_MAGIC count at the last notify_stats */
+
 /* CTL_STATS' appended counters: notify frames, notify rounds, requeues, tick frames. */
 static bool notify_stats(uint64_t out[4])
 {
@@ -29,6 +31,7 @@ static bool notify_stats(uint64_t out[4])
 		return false;
 	for (unsigned i = 0; i < 4; i++)
 		out[i] = ctl_get64(p + STATS_TAIL + 8 * i);
+	bad_magic = ctl_get64(p + 40 + 8 * CTL_E_BAD_MAGIC);
 	return true;
 }
 
@@ -107,6 +110,8 @@ void suite_fast(void)
 	       (unsigned long)(us ? (uint64_t)UPLOAD_BYTES * 1000 / us : 0));
 
 	/* A hostile flood: more garbage than the inbound queue holds, as fast as it goes. */
+	test_check(notify_stats(b), "ctl.ctl_stats.before_flood");
+	uint64_t magic0 = bad_magic;
 	static uint8_t junk[4096];
 	for (unsigned i = 0; i < sizeof(junk); i++)
 		junk[i] = 0x55;
@@ -119,6 +124,8 @@ void suite_fast(void)
 	test_check_eq("ctl.hostile.flood_recovers", s, CTL_OK);
 	uint64_t c[4];
 	test_check(notify_stats(c), "ctl.ctl_stats.after_flood");
+	/* The garbage was answered with errors (one per run of it), not ignored. */
+	test_check(bad_magic > magic0, "ctl.hostile.flood_errors");
 	printf("ctl_test: flood of %u KiB: %lu notify rounds, %lu requeued\n", FLOOD >> 10,
 	       (unsigned long)(c[1] - b[1]), (unsigned long)(c[2] - b[2]));
 }

@@ -61,9 +61,9 @@ static void run_round(void)
 		__atomic_fetch_or(&pending, more, __ATOMIC_RELEASE);
 		pause_for(spent > BOOTWORK_REQUEUE_NS ? spent : BOOTWORK_REQUEUE_NS);
 	} else if (spent >= BOOTWORK_PACE_MIN_NS) {
-		/* A long round: as long a pause, so requests arriving back to back get half. */
+		/* A long round: a longer pause, so requests arriving back to back get a third. */
 		st.paced++;
-		pause_for(spent);
+		pause_for(spent * BOOTWORK_PACE_FACTOR);
 	}
 }
 

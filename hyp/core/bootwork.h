@@ -13,9 +13,11 @@
  * Bounded work: a handler does at most a budget's worth and returns true when
  * more remains; that bit then waits BOOTWORK_REQUEUE_NS on a timer. And a
  * round that took T (at least BOOTWORK_PACE_MIN_NS) is followed by a pause of
- * T before the next: requests meanwhile send no IPI and wait for the timer.
- * So rounds take at most about half of the boot CPU however fast a source
- * (a hostile service VM) feeds them: the vCPUs that CPU runs get the rest.
+ * BOOTWORK_PACE_FACTOR x T before the next: requests meanwhile send no IPI and
+ * wait for the timer. So rounds take at most about a third of the boot CPU
+ * however fast a source (a hostile service VM, or just a large upload) feeds
+ * them: the vCPUs that CPU runs keep the rest (a 200 ms heartbeat witness
+ * missed beats during Linux uploads with rounds back to back).
  * The 10 ms console tick still runs everything as a fallback.
  */
 #include "lib/types.h"
@@ -28,6 +30,7 @@ enum bootwork_bit {
 #define BOOTWORK_REQUEUE_NS   200000ULL  /* 200 us between rounds of a busy source */
 #define BOOTWORK_PACE_MIN_NS  50000ULL   /* rounds shorter than this are not paced */
 #define BOOTWORK_PAUSE_MAX_NS 2000000ULL /* a pause never exceeds 2 ms (host stalls) */
+#define BOOTWORK_PACE_FACTOR  2u         /* pause after a long round, in round lengths */
 
 struct bootwork_stats {
 	uint64_t requests; /* requests that sent an IPI (the first of a burst) */

@@ -48,7 +48,7 @@ _Static_assert(VM_VIRTIO_KIND_BLK == CTL_DEV_BLK && VM_VIRTIO_KIND_NET == CTL_DE
                    VM_VIRTIO_KIND_CONTROL == CTL_DEV_CONTROL,
                "device kinds on the wire");
 
-/* Dispatcher state: owned by the console tick (ctl_poll, ctl.h). */
+/* Dispatcher state: owned by the boot CPU's tick context (ctl_poll, ctl_service; ctl.h). */
 static struct vm *service;
 static struct ctl_rx rx;
 static bool negotiated;

@@ -55,7 +55,7 @@ void ctl_input_done(void);
 /*
  * The control device was reset (VM stop/boot): queued input and output are
  * dropped now; the session (partial frame, negotiation, console
- * attachments, upload) is forgotten on the next console tick. Any CPU.
+ * attachments, upload) is forgotten on the next dispatcher round. Any CPU.
  */
 void ctl_channel_reset(void);
 /*

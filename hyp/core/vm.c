@@ -430,6 +430,8 @@ int vm_start(struct vm *vm)
 	return vcpu_power_on(vm->vcpus[0], vm->ram_gpa + vm->cfg->kernel_offset, a0, a1);
 }
 
+static void finish_stop(struct vm *vm, bool requested);
+
 int vm_request(struct vm *vm, enum vm_action action, const char *why)
 {
 	spin_lock(&vm->lock);
@@ -463,14 +465,23 @@ int vm_request(struct vm *vm, enum vm_action action, const char *why)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(vm->vcpus[i], VCPU_REQ_STOP);
 	/* Every vCPU may already be stopped (guest CPU-off calls): finish here then. */
-	vm_vcpu_stopped(vm);
+	finish_stop(vm, true);
 	return 0;
 }
 
-void vm_vcpu_stopped(struct vm *vm)
+/*
+ * Every vCPU of @vm stopped: the VM stops (or reboots, or is destroyed) as its pending
+ * action says. @requested: the caller is the requester checking whether the stop it asked
+ * for is already complete, which it is only while the VM is still VM_STOPPING. Without
+ * that check, a vCPU that finished a reset on another CPU has the VM RUNNING again (in
+ * vm_start, before its vCPU 0 is powered on): all vCPUs look stopped and the VM would be
+ * marked stopped while it boots (seen with control requests answered at once, issue 15).
+ */
+static void finish_stop(struct vm *vm, bool requested)
 {
 	spin_lock(&vm->lock);
-	if (vm->state == VM_STOPPED || vm->state == VM_CRASHED) {
+	if (vm->state == VM_STOPPED || vm->state == VM_CRASHED ||
+	    (requested && vm->state != VM_STOPPING)) {
 		spin_unlock(&vm->lock);
 		return;
 	}
@@ -511,6 +522,11 @@ void vm_vcpu_stopped(struct vm *vm)
 		pr_info("vm %s: stopped", vm->name);
 		break;
 	}
+}
+
+void vm_vcpu_stopped(struct vm *vm)
+{
+	finish_stop(vm, false);
 }
 
 int vm_system_suspend(struct vm *vm, struct vcpu *caller)

@@ -313,7 +313,7 @@ static void control_flush(struct vm_vdev *d)
 	}
 }
 
-/* Requests are only queued here; the console tick answers them (ctl.h). */
+/* Requests are only queued here; the boot CPU answers them (ctl_input_done, ctl.h). */
 static void control_output(void *ctx, const uint8_t *buf, size_t len)
 {
 	UNUSED(ctx);

@@ -53,7 +53,8 @@ def test_ctl_service_vm_drives_the_control_channel():
                      "ctl.ctl_stats.notify_fields", "ctl.notify.frames_answered",
                      "ctl.notify.round_trips", "ctl.notify.most_on_notify",
                      "ctl.notify.upload_chunks", "ctl.notify.upload_abort",
-                     "ctl.hostile.flood_recovers", "ctl.ctl_stats.after_flood"):
+                     "ctl.hostile.flood_recovers", "ctl.ctl_stats.after_flood",
+                     "ctl.hostile.flood_errors"):
             assert re.search(rf"^\[(svc|probe)\] FV-CHECK PASS {re.escape(name)}\r?$", out,
                              re.M), f"check {name} did not pass"
         # The hypervisor saw the stop/start it was asked for, over the channel.

@@ -267,6 +267,9 @@ def test_vms_created_at_run_time_through_the_cli():
         shell(q, "vm info e2", rf"^\[hyp\] vm e2: running, .* \(host {host}\)", 30)
         q.assert_absent(r"NOT zero")
         cli.ok("vm", "destroy", "e2")
+        # Destruction is asynchronous (the slot is freed on the console tick after its vCPUs
+        # stopped); the channel now answers at once, so wait for it as for e1 above.
+        q.expect_seen(r"^\[hyp\] vm e2: destroyed: \d+ MiB of RAM scrubbed", 60)
 
         # Issue 15: the hypervisor answered the channel when the service VM notified it (the
         # Linux upload alone is thousands of 8 KiB chunks), the 10 ms tick only as a fallback.
