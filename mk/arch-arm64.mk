@@ -15,3 +15,7 @@ DEB_ARCH      := arm64
 CROSS         ?= aarch64-linux-gnu-
 QEMU          ?= qemu-system-aarch64
 ARCH_QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu max
+# The built-in configuration (boots the arm64 hello guest) and the arm64 test guests and
+# test configurations (mk/arch-arm64-rules.mk, included after the Makefile's own rules).
+BUILTIN_CONFIG := $(BUILD)/config/default-arm64.dtb
+ARM64_GUEST_DIR := $(BUILD)/arm64/guests

@@ -92,6 +92,8 @@ void arm64_gic_eoi(unsigned intid);
 void arm64_handle_host_irqs(void);
 /* The EL2 physical timer's interrupt id (from the host DTB; 26 on QEMU virt). */
 extern uint32_t arm64_timer_hyp_intid;
+/* platform.c found the PL011: early output (the banner, kept until now) goes there. */
+void arm64_early_uart_found(uint64_t base);
 /* The physical counter's frequency (CNTFRQ_EL0). */
 uint64_t arm64_cntfrq(void);
 

@@ -15,6 +15,9 @@
 
 uint32_t arm64_timer_hyp_intid = 26; /* QEMU virt's CNTHP PPI; the host DTB overrides it */
 static uintptr_t early_uart;         /* PL011 base once the tree named it (early output) */
+/* Early output before the tree is parsed (the banner), written out once the UART is known. */
+static char early_buf[256];
+static unsigned early_len;
 
 struct cpu *cpu_this(void)
 {
@@ -110,15 +113,31 @@ void arch_system_poweroff(void)
 		__asm__ volatile("wfi");
 }
 
-void arch_early_putc(char c)
+static void early_uart_put(char c)
 {
-	/* Until the tree has named the PL011 there is nowhere to write. */
-	if (!early_uart)
-		return;
 	volatile uint32_t *fr = (volatile uint32_t *)(early_uart + 0x18);
 	for (unsigned i = 0; i < 100000 && (*fr & (1U << 5)); i++)
 		;
 	*(volatile uint32_t *)early_uart = (uint8_t)c;
+}
+
+void arch_early_putc(char c)
+{
+	/* Until the tree has named the PL011 there is nowhere to write: keep the bytes. */
+	if (!early_uart) {
+		if (early_len < sizeof(early_buf))
+			early_buf[early_len++] = c;
+		return;
+	}
+	early_uart_put(c);
+}
+
+void arm64_early_uart_found(uint64_t base)
+{
+	early_uart = (uintptr_t)base;
+	for (unsigned i = 0; i < early_len; i++)
+		early_uart_put(early_buf[i]);
+	early_len = 0;
 }
 
 void arch_platform_describe(const struct platform *p, char *buf, size_t len)
@@ -131,8 +150,6 @@ void arch_platform_describe(const struct platform *p, char *buf, size_t len)
 
 int arch_features_probe(const struct platform *p)
 {
-	if (p->uart.present && p->uart_pl011)
-		early_uart = (uintptr_t)p->uart.base;
 	uint64_t hcr = sysreg_read(hcr_el2);
 	if (hcr & HCR_E2H) {
 		pr_err("cpu: HCR_EL2.E2H is fixed at 1; this port runs without VHE");

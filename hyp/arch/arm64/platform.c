@@ -2,8 +2,9 @@
 /*
  * Host device tree parsing on arm64 (QEMU virt): memory, CPUs (reg = MPIDR affinity),
  * the PL011 console, the GICv3, the generic timer's interrupts, the PSCI conduit,
- * virtio-mmio slots and the initrd. Pure apart from the counter frequency, which
- * the architected timer reports itself (CNTFRQ_EL0) when the tree does not say it.
+ * virtio-mmio slots and the initrd. Pure apart from two calls into cpu.c: the counter
+ * frequency, which the architected timer reports itself (CNTFRQ_EL0) when the tree does
+ * not say it, and the PL011's address for the early output.
  */
 #include "arch/arm64/arm64.h"
 #include "core/platform.h"
@@ -189,6 +190,8 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 	if (uart >= 0) {
 		get_dev(fdt, uart, &p->uart);
 		p->uart_pl011 = p->uart.present;
+		if (p->uart.present)
+			arm64_early_uart_found(p->uart.base);
 	}
 	if (gic >= 0) {
 		get_dev(fdt, gic, &p->arch.gicd);

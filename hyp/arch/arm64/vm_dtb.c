@@ -12,6 +12,7 @@
 #include "lib/fdt_write.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "vdev/vpl011.h"
 
 /* The UART's peripheral clock: Linux's PL011 (AMBA) driver needs one named apb_pclk. */
 #define PHANDLE_APB_CLK 1
@@ -55,6 +56,8 @@ static void node_uart(struct fv_fdt_writer *w, uint64_t base)
 	static const char compat[] = "arm,pl011\0arm,primecell";
 	fv_fdt_write_prop(w, "compatible", compat, sizeof(compat));
 	node_reg(w, base, GUEST_UART_SIZE);
+	/* The identification registers lie beyond the window: say them here (AMBA binding). */
+	fv_fdt_write_prop_u32(w, "arm,primecell-periphid", VPL011_PERIPH_ID);
 	const uint32_t clocks[2] = {PHANDLE_APB_CLK, PHANDLE_APB_CLK};
 	fv_fdt_write_prop_cells(w, "clocks", clocks, 2);
 	static const char clock_names[] = "uartclk\0apb_pclk";

@@ -10,5 +10,7 @@
 #define ARCH_CPU_ID_NAME "MPIDR"
 /* The guest hypercall interface: PSCI (and later other SMCCC services) over HVC. */
 #define ARCH_HCALL_NAME "psci"
+/* A VM's UART is an emulated PL011, as on QEMU's arm64 virt (core/vconsole.c). */
+#define ARCH_GUEST_UART_PL011 1
 
 #endif
