@@ -30,6 +30,9 @@ unit: unit-build
 build/unit/test_sbi_table: HOST_CFLAGS += -Ihyp/arch/riscv/include
 # ctl.c includes core/vm.h, which includes the arch VM/vCPU headers.
 build/unit/test_ctl: HOST_CFLAGS += -Ihyp/arch/riscv/include
+# Core's vCPU/scheduler code on the fake architecture (tests/unit/fake_arch: arch/*.h, hooks).
+build/unit/test_vcpu_sched: HOST_CFLAGS += -Itests/unit/fake_arch
+build/unit/test_vm_lifecycle: HOST_CFLAGS += -Itests/unit/fake_arch
 # The RISC-V host DT parser fills core/platform.h's arch part (arch/platform.h).
 build/unit/test_platform: HOST_CFLAGS += -Ihyp/arch/riscv/include
 # The arm64 host DT parser: its arch/platform.h (GICv3, timer PPIs, PSCI conduit).

@@ -4,7 +4,9 @@
 
 /*
  * Hooks every architecture implements for the arch-neutral core. Core code
- * only calls these; it never includes an arch implementation header.
+ * only calls these; it never includes an arch implementation header, only the
+ * interface headers arch/NAME.h each port provides (docs/architecture.md,
+ * "Adding an architecture", lists both; make check-neutral keeps core clean).
  */
 #include "lib/types.h"
 #include "arch/defs.h" /* ARCH_NAME, ARCH_CPU_ID_NAME, ARCH_HCALL_NAME */

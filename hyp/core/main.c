@@ -162,7 +162,8 @@ static const char *boot_focus(bool started)
 void hyp_main(uint64_t hw_id, const void *dtb);
 void hyp_main(uint64_t hw_id, const void *dtb)
 {
-	pr_info("Ferrovisor starting on " ARCH_CPU_ID_NAME " %lu, device tree at %p",
+	pr_info("Ferrovisor (" ARCH_NAME ") starting on " ARCH_CPU_ID_NAME
+	        " %lu, device tree at %p",
 	        (unsigned long)hw_id, dtb);
 	int dtb_size = fv_fdt_total_size(dtb);
 	if (dtb_size <= 0 || platform_parse(dtb, (size_t)dtb_size, &plat) != 0)
