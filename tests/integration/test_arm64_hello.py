@@ -17,7 +17,7 @@ def test_arm64_boot_smp_and_shell():
     """Banner, host DT parsed (PL011, GICv3, PSCI conduit), CPU 1 started by PSCI CPU_ON,
     and the shell answers on the PL011 (input polled, output tagged)."""
     with fvtest.Qemu(arm64_hyp.hyp_cmd()) as q:
-        q.expect(r"^\[hyp\] Ferrovisor starting on MPIDR 0, device tree at 0x", 60)
+        q.expect(r"^\[hyp\] Ferrovisor \(arm64\) starting on MPIDR 0, device tree at 0x", 60)
         q.expect(r"^\[hyp\] platform: 2 CPU\(s\), timebase \d+ Hz, uart pl011 at 0x9000000, "
                  r"\d+ virtio-mmio slot\(s\), gicv3 yes \(dist 0x8000000\), psci smc", 30)
         q.expect(r"^\[hyp\] cpu: EL2, PARange \d+, VMID (8|16) bits", 30)
