@@ -93,3 +93,20 @@ void check_result(void)
 	con_dec(failures);
 	con_puts(" check(s)\n");
 }
+
+/* A guest without an interrupt handler of its own gets none (it never unmasks IRQs). */
+__attribute__((weak)) void guest_irq(void)
+{
+	con_puts("FV-CHECK FAIL unexpected_irq\n");
+}
+
+void guest_unexpected(uint64_t vector, uint64_t esr, uint64_t elr)
+{
+	con_puts("FV-CHECK FAIL unexpected_exception vector ");
+	con_dec((int64_t)vector);
+	con_puts(" ESR ");
+	con_hex(esr);
+	con_puts(" ELR ");
+	con_hex(elr);
+	con_puts("\n");
+}

@@ -28,4 +28,10 @@ bool check_eq(const char *name, int64_t got, int64_t want);
 /* "FV-RESULT PASS" or "FV-RESULT FAIL n check(s)". */
 void check_result(void);
 
+/* Interrupts (common/vectors.S): VBAR_EL1 = guest_vectors; IRQs call guest_irq(). */
+extern char guest_vectors[];
+void guest_irq(void);
+/* Any other exception: reported as "FV-CHECK FAIL unexpected_exception" and the CPU parks. */
+void guest_unexpected(uint64_t vector, uint64_t esr, uint64_t elr);
+
 #endif

@@ -41,19 +41,3 @@ uint64_t arch_prof_idle_pc(void)
 	extern const char arm64_idle_wfi[];
 	return (uint64_t)(uintptr_t)arm64_idle_wfi;
 }
-
-/*
- * Virtual interrupt controller: the virtual GICv3 (list registers) is not written yet, so a
- * VM has none: devices see vm->irqchip == NULL and raise no interrupt (they are polled).
- */
-int arch_virq_init(struct vm *vm)
-{
-	vm->irqchip = NULL;
-	vm->irqchip_dev = NULL;
-	return 0;
-}
-
-void arch_virq_reset(struct vm *vm)
-{
-	UNUSED(vm);
-}

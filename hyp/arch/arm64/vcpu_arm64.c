@@ -7,6 +7,7 @@
 #include "arch/arm64/arm64.h"
 #include "arch/arm64/asm_offsets.h"
 #include "arch/arm64/esr_decode.h"
+#include "arch/arm64/vgic.h"
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/mmio.h"
@@ -35,6 +36,7 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 	a->el1.sctlr = SCTLR_EL1_RESET;
 	/* vCPU i is MPIDR Aff0 = i (bit 31 RES1; U = 0: a multiprocessor system). */
 	a->el1.vmpidr = (1ULL << 31) | v->id;
+	arm64_vgic_vcpu_reset(v);
 }
 
 static void el1_restore(const struct arm64_el1_regs *r)
@@ -106,6 +108,7 @@ void arch_vcpu_load(struct vcpu *v)
 	sysreg_write(cntvoff_el2, vm->arch.cntvoff);
 	el1_restore(&v->arch.el1);
 	arm64_fp_restore(&v->arch.fp);
+	arm64_vgic_load(v);
 	sysreg_write(hcr_el2, HCR_GUEST);
 	isb();
 	/*
@@ -126,6 +129,7 @@ void arch_vcpu_load(struct vcpu *v)
 void arch_vcpu_put(struct vcpu *v)
 {
 	el1_save(&v->arch.el1);
+	arm64_vgic_put(v);
 	/* The guest's timer must not fire for whoever runs here next. */
 	sysreg_write(cntv_ctl_el0, 0);
 	arm64_fp_save(&v->arch.fp);
@@ -149,18 +153,10 @@ void arch_vcpu_fence(struct vcpu *v, uint32_t reqs)
 		__asm__ volatile("ic iallu\n dsb nsh\n isb" ::: "memory");
 }
 
-/* The guest's virtual timer condition (loaded vCPU: live registers). */
-static bool vtimer_pending(void)
-{
-	uint64_t ctl = sysreg_read(cntv_ctl_el0);
-	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
-	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
-}
-
 bool arch_vcpu_irq_wakeable(struct vcpu *v)
 {
 	/* A WFI ends on any interrupt pending for the vCPU, masked or not (Arm ARM D1.16.2). */
-	return __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE) != 0 || vtimer_pending();
+	return __atomic_load_n(&v->virq_pending, __ATOMIC_ACQUIRE) != 0 || arm64_vgic_wakeable(v);
 }
 
 uint64_t arch_vcpu_timer_deadline_ns(struct vcpu *v)
@@ -259,7 +255,16 @@ static bool exit_sync(struct vcpu *v)
 		return v->state != VCPU_RUNNING || (ctx->esr & 1);
 	case ESR_EC_SYSREG:
 		STAT_INC(v->stats.by_kind[EXIT_VIRT_INST]);
-		/* Only ACTLR_EL1 traps (HCR_EL2.TACR): reads as 0, writes ignored. */
+		/* SGI generation (ICC_SGI1R/ASGI1R/SGI0R_EL1 writes trap while HCR_EL2.IMO is set).
+		 */
+		if ((ctx->esr & 0x31fc1f) == ((3U << 20) | (12U << 10) | (11U << 1)) &&
+		    ((ctx->esr >> 17) & 7) >= 5) {
+			unsigned rt = (unsigned)(ctx->esr >> 5) & 31;
+			arm64_vgic_sgi(v, rt == 31 ? 0 : ctx->x[rt]);
+			ctx->pc += 4;
+			return false;
+		}
+		/* ACTLR_EL1 traps (HCR_EL2.TACR): reads as 0, writes ignored. */
 		if ((ctx->esr & 0x3ffc1e) == ((3U << 20) | (1U << 17) | (1U << 10))) {
 			unsigned rt = (unsigned)(ctx->esr >> 5) & 31;
 			if ((ctx->esr & 1) && rt != 31)
@@ -302,6 +307,7 @@ bool arm64_handle_exit(struct vcpu *v, unsigned type)
 bool arch_vcpu_enter(struct vcpu *v)
 {
 	for (;;) {
+		arm64_vgic_flush(v);
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_RELEASE);
 		unsigned type = arm64_guest_run(&v->arch.ctx);
 		if (arm64_handle_exit(v, type))

@@ -2,7 +2,7 @@
 /*
  * Each VM boot gets a device tree describing what it is given on arm64: its vCPUs
  * (enable-method PSCI over HVC), PSCI 1.1, its RAM, /chosen, its PL011 and the generic
- * timer. (The GICv3 node and virtio-mmio windows come with the virtual GIC.) Arm64 Linux
+ * timer, the virtual GICv3 (vgic.c). (virtio-mmio windows are not listed yet.) Arm64 Linux
  * boot protocol: x0 = the tree, the kernel at RAM base + kernel offset.
  */
 #include "core/arch.h"
@@ -13,9 +13,11 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vdev/vpl011.h"
+#include "arch/arm64/vgic.h"
 
 /* The UART's peripheral clock: Linux's PL011 (AMBA) driver needs one named apb_pclk. */
 #define PHANDLE_APB_CLK 1
+#define PHANDLE_GIC     2
 
 static void node_cpus(struct fv_fdt_writer *w, unsigned n)
 {
@@ -58,6 +60,8 @@ static void node_uart(struct fv_fdt_writer *w, uint64_t base)
 	node_reg(w, base, GUEST_UART_SIZE);
 	/* The identification registers lie beyond the window: say them here (AMBA binding). */
 	fv_fdt_write_prop_u32(w, "arm,primecell-periphid", VPL011_PERIPH_ID);
+	const uint32_t irq[3] = {0, VM_IRQ_UART, 4}; /* SPI, level high */
+	fv_fdt_write_prop_cells(w, "interrupts", irq, 3);
 	const uint32_t clocks[2] = {PHANDLE_APB_CLK, PHANDLE_APB_CLK};
 	fv_fdt_write_prop_cells(w, "clocks", clocks, 2);
 	static const char clock_names[] = "uartclk\0apb_pclk";
@@ -76,6 +80,7 @@ static int build(struct vm *vm, gpa_t top, void *buf, size_t size)
 	fv_fdt_write_prop_u32(&w, "#size-cells", 2);
 	fv_fdt_write_prop_string(&w, "compatible", "ferrovisor,arm64-vm");
 	fv_fdt_write_prop_string(&w, "model", vm->name);
+	fv_fdt_write_prop_u32(&w, "interrupt-parent", PHANDLE_GIC);
 
 	node_cpus(&w, vm->nr_vcpus);
 
@@ -89,6 +94,21 @@ static int build(struct vm *vm, gpa_t top, void *buf, size_t size)
 	fv_fdt_write_begin_node(&w, name);
 	fv_fdt_write_prop_string(&w, "device_type", "memory");
 	node_reg(&w, vm->ram_gpa, vm->ram_size);
+	fv_fdt_write_end_node(&w);
+
+	fv_snprintf(name, sizeof(name), "intc@%lx", (unsigned long)VGIC_GICD_BASE);
+	fv_fdt_write_begin_node(&w, name);
+	fv_fdt_write_prop_string(&w, "compatible", "arm,gic-v3");
+	fv_fdt_write_prop_u32(&w, "#interrupt-cells", 3);
+	fv_fdt_write_prop_empty(&w, "interrupt-controller");
+	fv_fdt_write_prop_u32(&w, "#redistributor-regions", 1);
+	const uint64_t gicr = VGIC_GICD_BASE + VGIC_GICR_OFFSET;
+	const uint64_t gicr_size = (uint64_t)vm->nr_vcpus * 0x20000;
+	const uint32_t gic_reg[8] = {
+	    (uint32_t)(VGIC_GICD_BASE >> 32), (uint32_t)VGIC_GICD_BASE, 0, (uint32_t)VGIC_GICD_SIZE,
+	    (uint32_t)(gicr >> 32),           (uint32_t)gicr,           0, (uint32_t)gicr_size};
+	fv_fdt_write_prop_cells(&w, "reg", gic_reg, 8);
+	fv_fdt_write_prop_u32(&w, "phandle", PHANDLE_GIC);
 	fv_fdt_write_end_node(&w);
 
 	fv_fdt_write_begin_node(&w, "timer");

@@ -38,6 +38,22 @@ struct arm64_fp_state {
 	uint64_t fpcr, fpsr;
 };
 
+/*
+ * One vCPU's part of the virtual GICv3 (vgic.c): its redistributor's SGI/PPI state (under
+ * the VM's vgic lock: other vCPUs send SGIs) and its virtual CPU interface (ICH_* list
+ * registers, live in hardware while loaded, saved here while not).
+ */
+#define ARM64_VGIC_MAX_LR 16
+struct arm64_vgic_cpu {
+	uint32_t enabled, pending, group; /* bit n = INTID n (SGIs 0-15, PPIs 16-31) */
+	uint32_t cfg1;                    /* GICR_ICFGR1: PPI edge/level bits as written */
+	uint8_t prio[32];
+	bool asleep;                    /* GICR_WAKER.ProcessorSleep */
+	uint64_t lr[ARM64_VGIC_MAX_LR]; /* saved ICH_LR<n>_EL2 */
+	uint64_t vmcr, ap0r0, ap1r0;    /* saved ICH_VMCR_EL2, ICH_AP0R0_EL2, ICH_AP1R0_EL2 */
+	uint64_t vtimer_armed;          /* deadline (ns) the software vtimer is armed for, 0 none */
+};
+
 /* Calls per PSCI function group a vCPU made (metrics); never reset. */
 #define ARM64_HCALL_STAT_SLOTS 2 /* "psci", "other" */
 
@@ -45,6 +61,7 @@ struct vcpu_arch {
 	struct arm64_guest_ctx ctx; /* entry.S gets &ctx (arm64_guest_run) */
 	struct arm64_el1_regs el1;
 	struct arm64_fp_state fp;
+	struct arm64_vgic_cpu vgic;
 	uint64_t hcalls[ARM64_HCALL_STAT_SLOTS];
 };
 
