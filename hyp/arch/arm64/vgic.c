@@ -178,7 +178,9 @@ void arm64_vgic_put(struct vcpu *v)
 	c->ap1r0 = sysreg_read(S3_4_C12_C9_0);
 	sysreg_write(S3_4_C12_C11_0, 0);
 	isb();
-	timer_cancel(&v->vtimer);
+	/* An event never initialised has cpu 0, not -1: only cancel one vtimer_track set up. */
+	if (v->vtimer.fn)
+		timer_cancel(&v->vtimer);
 	c->vtimer_armed = 0;
 }
 
