@@ -52,7 +52,10 @@ GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck check-neutral deps benchmark images clean
-all: hyp guests configs tools ferrovisord userland
+# What `all` builds beside the hypervisor: the host tool, ferrovisord and the Linux guests'
+# userland layer (an architecture without Linux guest images yet leaves the last two out).
+ARCH_ALL_EXTRA ?= tools ferrovisord userland
+all: hyp guests configs $(ARCH_ALL_EXTRA)
 quick-build: all
 
 release:
@@ -221,6 +224,11 @@ run: deps all $(if $(findstring multi-vm,$(RUN_YAML))$(findstring vm-config,$(RU
 run-builtin: deps all
 	@echo "Ferrovisor: Ctrl-] n switches console focus, Ctrl-] 0 is the hypervisor shell, Ctrl-A x quits QEMU"
 	$(QEMU) $(QEMU_ARGS)
+
+# The arm64 port's built-in configuration (docs/arm64.md), from any ARCH.
+.PHONY: run-arm64
+run-arm64:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 run-builtin
 
 run-debug: deps all
 	@echo "QEMU waits for gdb on :1234 (gdb-multiarch $(B)/ferrovisor.elf -ex 'target remote :1234')"

@@ -19,3 +19,6 @@ ARCH_QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu max
 # test configurations (mk/arch-arm64-rules.mk, included after the Makefile's own rules).
 BUILTIN_CONFIG := $(BUILD)/config/default-arm64.dtb
 ARM64_GUEST_DIR := $(BUILD)/arm64/guests
+# No Debian arm64 Linux guests yet: `all` builds the host tool but not ferrovisord's service
+# VM build nor the Linux userland layer (both riscv64 guest binaries today).
+ARCH_ALL_EXTRA := tools
