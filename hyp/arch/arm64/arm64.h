@@ -33,6 +33,7 @@ struct vcpu;
 #define HCR_FB   (1ULL << 9)  /* broadcast TLB/cache maintenance inside the inner domain */
 #define HCR_BSU  (3ULL << 10) /* barriers: inner shareable */
 #define HCR_TWI  (1ULL << 13) /* trap WFI */
+#define HCR_TID3 (1ULL << 18) /* trap ID group 3 (the feature registers) */
 #define HCR_TSC  (1ULL << 19) /* trap SMC */
 #define HCR_TACR (1ULL << 21) /* trap ACTLR_EL1 */
 #define HCR_RW   (1ULL << 31) /* EL1 is AArch64 */
@@ -41,7 +42,7 @@ struct vcpu;
 /* The value while a guest runs (arch_vcpu_enter) and while the hypervisor runs. */
 #define HCR_GUEST                                                                                  \
 	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU | HCR_TWI | HCR_TSC |  \
-	 HCR_TACR | HCR_RW)
+	 HCR_TACR | HCR_TID3 | HCR_RW)
 #define HCR_HOST HCR_RW
 
 /* ESR_EL2 exception classes the hypervisor handles (Arm ARM D19.2.41). */
@@ -99,6 +100,9 @@ uint64_t arm64_cntfrq(void);
 
 /* psci_guest.c: one PSCI call of the guest (x0..x3 in, x0 out). */
 void arm64_psci_guest_call(struct vcpu *v);
+
+/* idregs.c: what a guest reads from ID register (CRm, op2) of the op0 3/op1 0/CRn 0 space. */
+uint64_t arm64_idreg_guest_value(unsigned crm, unsigned op2);
 
 /* vcpu_arm64.c */
 bool arm64_handle_exit(struct vcpu *v, unsigned type);

@@ -215,7 +215,8 @@ void arch_cpu_init(void)
 	 * shareable, 40-bit PA; RES1 bit 31 (Arm ARM D19.2.140 VTCR_EL2). */
 	sysreg_write(vtcr_el2, (1ULL << 31) | (2ULL << 16) | (3ULL << 12) | (1ULL << 10) |
 	                           (1ULL << 8) | (1ULL << 6) | 25ULL);
-	sysreg_write(mdcr_el2, 0);
+	/* The PMU is not virtualised (hidden in the ID registers): its registers trap. */
+	sysreg_write(mdcr_el2, (1ULL << 6) | (1ULL << 5)); /* TPM, TPMCR */
 	isb();
 	arm64_gic_cpu_init();
 }

@@ -249,10 +249,11 @@ static bool exit_sync(struct vcpu *v)
 	case ESR_EC_WFX:
 		STAT_INC(v->stats.by_kind[EXIT_WFI]);
 		ctx->pc += 4;
-		/* WFI blocks until an interrupt; WFE (bit 0) just gives the CPU away once. */
-		if (!(ctx->esr & 1))
+		/* WFI (TI = 0) blocks until an interrupt; WFE and the timed forms just give the
+		 * CPU away once (ending early is always allowed). */
+		if (!(ctx->esr & 3))
 			sched_block(v);
-		return v->state != VCPU_RUNNING || (ctx->esr & 1);
+		return v->state != VCPU_RUNNING || (ctx->esr & 3);
 	case ESR_EC_SYSREG:
 		STAT_INC(v->stats.by_kind[EXIT_VIRT_INST]);
 		/* SGI generation (ICC_SGI1R/ASGI1R/SGI0R_EL1 writes trap while HCR_EL2.IMO is set).
@@ -261,6 +262,17 @@ static bool exit_sync(struct vcpu *v)
 		    ((ctx->esr >> 17) & 7) >= 5) {
 			unsigned rt = (unsigned)(ctx->esr >> 5) & 31;
 			arm64_vgic_sgi(v, rt == 31 ? 0 : ctx->x[rt]);
+			ctx->pc += 4;
+			return false;
+		}
+		/* ID registers (HCR_EL2.TID3): reads get the guest's view; they are read-only. */
+		if ((ctx->esr & 0x31fc01) == ((3U << 20) | 1U) && ((ctx->esr >> 1) & 0xf) >= 1 &&
+		    ((ctx->esr >> 1) & 0xf) <= 7) {
+			unsigned rt = (unsigned)(ctx->esr >> 5) & 31;
+			if (rt != 31)
+				ctx->x[rt] =
+				    arm64_idreg_guest_value((unsigned)(ctx->esr >> 1) & 0xf,
+				                            (unsigned)(ctx->esr >> 17) & 7);
 			ctx->pc += 4;
 			return false;
 		}
