@@ -18,3 +18,10 @@ $(BUILD)/config/arm64-test-%.dtb: tests/integration/configs-arm64/%.dts arm64-gu
 arm64-test-configs: $(ARM64_TEST_DTBS)
 guests: arm64-guests
 configs: $(BUILTIN_CONFIG) arm64-test-configs
+
+# Linux configurations (tests/integration/configs-arm64-linux/<name>.dts): built from the
+# $(KERNEL) suite's arm64 image cache (`make ARCH=arm64 images`), only on request.
+$(BUILD)/config/arm64-test-linux-%.dtb: tests/integration/configs-arm64-linux/%.dts arm64-guests \
+		$(IMAGE_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -i $(IMAGE_DIR) -o $@ $<

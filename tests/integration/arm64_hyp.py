@@ -53,12 +53,34 @@ def config_path(name):
     return path
 
 
-def hyp_cmd(config=None, smp=2, mem="1G", extra=None):
+def hyp_cmd(config=None, smp=2, mem="1G", extra=None, config_file=None):
     """QEMU booting the arm64 hypervisor at EL2 (-kernel loads it as an arm64 Image);
-    config = a test configuration name handed over as the initrd (the boot bundle), else
-    the built-in configuration. The PL011 is on stdio, no monitor."""
+    config = a test configuration name (or config_file a built blob) handed over as the
+    initrd (the boot bundle), else the built-in configuration. The PL011 is on stdio, no monitor."""
     build()
     more = ["-initrd", str(config_path(config))] if config else []
+    if config_file:
+        more = ["-initrd", str(config_file)]
     return [QEMU_ARM64, "-M", MACHINE, "-cpu", "max", "-smp", str(smp), "-m", str(mem),
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-kernel", str(HYP_BIN)] + more + list(extra or [])
+
+
+def linux_config_path(name="linux"):
+    """build/config/arm64-test-linux-<name>.dtb from tests/integration/configs-arm64-linux,
+    with the Debian arm64 kernel of the test's suite; fvtest.Skip when that suite's arm64
+    images are not cached (`make ARCH=arm64 images` fetches them)."""
+    build()
+    suite = fvtest.kernel_suite()
+    cache = fvtest.Path(fvtest.os.environ.get("FERROVISOR_CACHE", fvtest.Path.home() /
+                                              ".cache" / "ferrovisor"))
+    if not (cache / "images" / "arm64" / suite / "manifest.txt").is_file():
+        raise fvtest.Skip(f"no Debian arm64 {suite} images cached (make ARCH=arm64 images)")
+    target = f"build/config/arm64-test-linux-{name}.dtb"
+    with open(fvtest.BUILD_DIR / ".arm64-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "ARCH=arm64", f"KERNEL={suite}", target],
+                           cwd=fvtest.REPO_ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise fvtest.TestFailure(f"make {target} failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
+    return fvtest.REPO_ROOT / target
