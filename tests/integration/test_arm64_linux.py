@@ -19,7 +19,7 @@ def test_arm64_linux_boots_smp_to_shell():
         q.expect(r"^\[linux\] \[ *[\d.]+\] Booting Linux on physical CPU 0x0", 120)
         q.expect(r"^\[linux\] \[ *[\d.]+\] psci: PSCIv1\.1 detected in firmware", 60)
         q.expect(r"^\[linux\] \[ *[\d.]+\] GICv3: CPU0: found redistributor 0", 60)
-        q.expect(r"^\[linux\] \[ *[\d.]+\] arch_timer: cp15 timer\(s\) running at [\d.]+MHz "
+        q.expect(r"^\[linux\] \[ *[\d.]+\] arch_timer: cp15 timer(\(s\))? running at [\d.]+MHz "
                  r"\(virt\)", 60)
         q.expect(r"^\[linux\] \[ *[\d.]+\] smp: Brought up 1 node, 2 CPUs", 180)
         expect_vm_pass(q, "hello", 120)
