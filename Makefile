@@ -276,7 +276,7 @@ cppcheck:
 		--inline-suppr --suppress=missingIncludeSystem -Ihyp -Itools tools tests/fuzz
 	@echo "cppcheck: ok"
 
-# Core names no architecture in code (issue #16): scripts/check-core-neutral.sh.
+# Code outside hyp/arch names no architecture (issue #16): scripts/check-core-neutral.sh.
 check-neutral:
 	$(Q)sh scripts/check-core-neutral.sh
 

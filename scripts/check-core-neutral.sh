@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Fail when arch-neutral core (hyp/core by default) names an architecture in code.
+# Fail when arch-neutral code (by default hyp/core, hyp/lib, hyp/vdev, hyp/drivers: everything
+# outside hyp/arch) names an architecture in code.
 #
 # Usage: scripts/check-core-neutral.sh [DIR...]
 #
@@ -14,11 +15,11 @@
 # hook (hyp/core/arch.h) or into an arch header (hyp/arch/<isa>/include/arch/).
 set -eu
 cd "$(dirname "$0")/.."
-[ $# -gt 0 ] || set -- hyp/core
+[ $# -gt 0 ] || set -- hyp/core hyp/lib hyp/vdev hyp/drivers
 exec python3 - "$@" <<'PY'
 import os, re, sys
 
-WORDS = re.compile(r"riscv|rv64|hart|plic|sbi|hsm|aarch64|arm64|gicv|psci|x86|svm|vmcb|apic",
+WORDS = re.compile(r"riscv|rv64|hart|plic|sbi|hsm|aarch64|arm64|gicv|psci|x86|\bsvm|vmcb|apic",
                    re.IGNORECASE)
 
 def strip_comments(text):

@@ -16,7 +16,7 @@ struct console_driver {
 	void *ctx;
 };
 
-/* Install the physical console driver (replaces the early firmware console). */
+/* Install the physical console driver (replaces the early SBI console). */
 void console_set_driver(const struct console_driver *drv);
 /*
  * Write len bytes of source `tag` (NUL-terminated name). Bytes after the

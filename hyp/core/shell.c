@@ -230,8 +230,7 @@ static void cmd_vm(int argc, char **argv)
 	} else if (strcmp(argv[1], "reset") == 0) {
 		ret = vm_request(vm, VM_ACTION_RESET, "reset requested from the shell");
 	} else if (strcmp(argv[1], "resume") == 0) {
-		/* Continue a paused VM, or wake one its guest suspended to RAM (vm_system_suspend).
-		 */
+		/* Continue a paused VM, or wake one its guest suspended to RAM (SBI SUSP). */
 		ret = vm_resume(vm);
 		if (ret == -FV_EBUSY)
 			pr_info("vm %s is %s, not paused or suspended", vm->name,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the PLIC model (hyp/vdev/vplic.c): priorities and
+ * Unit tests for the PLIC model (hyp/arch/riscv/vplic.c): priorities and
  * thresholds, claim ordering, level-sensitive gateways, completion rules,
  * per-context independence, notify transitions, source 0 and absent
  * sources/contexts, access widths, Linux irq-sifive-plic access sequences,
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vdev/vplic.h"
+#include "arch/riscv/vplic.h"
 
 #define PRIO(s)      (VPLIC_PRIORITY_BASE + 4u * (s))
 #define PENDING(w)   (VPLIC_PENDING_BASE + 4u * (w))

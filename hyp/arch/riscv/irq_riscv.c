@@ -12,7 +12,7 @@
 #include "core/irq.h"
 #include "core/percpu.h"
 #include "core/platform.h"
-#include "drivers/plic.h"
+#include "arch/riscv/plic.h"
 
 #define CLAIMS_PER_TRAP 16 /* bounded: a stuck source cannot hold the CPU */
 

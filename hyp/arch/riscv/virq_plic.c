@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A VM's interrupt controller: the emulated PLIC (vdev/vplic.c) on the
+ * A VM's interrupt controller: the emulated PLIC (arch/riscv/vplic.c) on the
  * VM's MMIO bus, wired to the vCPUs' external interrupt lines. Context i
  * is vCPU i's S-mode external interrupt, matching the generated DTB.
  *

@@ -8,7 +8,7 @@
 #include "arch/riscv/sbi/sse_core.h"
 #include "core/spinlock.h"
 #include "core/guest_layout.h"
-#include "vdev/vplic.h"
+#include "arch/riscv/vplic.h"
 
 /* The VM's PLIC (virq_plic.c): sources 1..VM_PLIC_NDEV in the GUEST_IRQCHIP_BASE window. */
 #define VM_PLIC_BASE GUEST_IRQCHIP_BASE

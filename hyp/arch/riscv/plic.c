@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Host PLIC driver (contract in plic.h). */
-#include "drivers/plic.h"
+#include "arch/riscv/plic.h"
 
 #define PRIORITY(irq)  (0x0000u + 4u * (irq))
 #define ENABLE(ctx, w) (0x2000u + 0x80u * (unsigned)(ctx) + 4u * (w))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef FV_VDEV_VPLIC_H
-#define FV_VDEV_VPLIC_H
+#ifndef FV_ARCH_RISCV_VPLIC_H
+#define FV_ARCH_RISCV_VPLIC_H
 
 /*
  * Emulated RISC-V PLIC, one per VM ("riscv,plic0" / "sifive,plic-1.0.0"),

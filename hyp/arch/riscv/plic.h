@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef FV_DRIVERS_PLIC_H
-#define FV_DRIVERS_PLIC_H
+#ifndef FV_ARCH_RISCV_PLIC_H
+#define FV_ARCH_RISCV_PLIC_H
 
 /*
  * Host PLIC (RISC-V Platform-Level Interrupt Controller, riscv,plic0 /
  * sifive,plic-1.0.0): the hypervisor's own external interrupts (physical
  * device interrupts), as opposed to the emulated PLIC each VM gets
- * (hyp/vdev/vplic.c). Register map per the PLIC specification: priorities
+ * (hyp/arch/riscv/vplic.c). Register map per the PLIC specification: priorities
  * at 0x0 + 4*irq, enable bits at 0x2000 + 0x80*ctx, threshold and
  * claim/complete at 0x200000 + 0x1000*ctx.
  */

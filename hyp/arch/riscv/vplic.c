@@ -7,7 +7,7 @@
  * state ends in update_outputs(), which recomputes each context's output
  * and reports changes through ops->notify.
  */
-#include "vdev/vplic.h"
+#include "arch/riscv/vplic.h"
 
 _Static_assert(VPLIC_MAX_SOURCES % 32u == 0, "bitmaps are whole 32-bit words");
 _Static_assert(VPLIC_MAX_SOURCES <= 1024u, "PLIC spec allows at most 1024 sources");
