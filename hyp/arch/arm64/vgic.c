@@ -10,8 +10,10 @@
  *    (ICH_LR<n>_EL2) before each entry. SGIs the guest sends (ICC_SGI1R_EL1) trap here.
  * The EL1 virtual timer (PPI 27) is a level the hypervisor samples (CNTV_CTL.ISTATUS) at
  * each entry, and a software timer at its deadline makes the vCPU exit so it is sampled in
- * time. Register accesses the model does not know are RAZ/WI, as the architecture permits
- * for reserved addresses; every index from the guest is bounded here.
+ * time. Register accesses the model does not know, inside the distributor's 64 KiB or a
+ * redistributor's frames, are RAZ/WI as the architecture permits for reserved addresses; the
+ * unmapped space between them is no register at all (the access stops the VM, as any address
+ * nothing answers). Every index from the guest is bounded here.
  */
 #include "arch/arm64/arm64.h"
 #include "arch/arm64/vgic.h"
