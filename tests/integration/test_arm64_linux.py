@@ -37,3 +37,32 @@ def test_arm64_linux_boots_smp_to_shell():
         q.expect(r"^\[hyp\] vm linux: stopped", 60)
         q.assert_absent(r"stopped after a fatal guest error")
         assert_healthy(q)
+
+
+@fvtest.timeout(420)
+def test_arm64_linux_virtio_blk_reads_and_writes():
+    """A physical virtio-mmio disk (QEMU slot 0) becomes the arm64 VM's /dev/vda: the guest
+    reads what the host put on it and its write (flushed) is on the host file afterwards."""
+    cfg = arm64_hyp.linux_config_path("disk")
+    disk = fvtest.BUILD_DIR / "test-disks" / "arm64-vda.img"
+    disk.parent.mkdir(parents=True, exist_ok=True)
+    disk.unlink(missing_ok=True)
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
+        f.write(b"FERRO-ARM64-DISK")
+    extra = ["-global", "virtio-mmio.force-legacy=false"] + fvtest.virtio_disk(disk, 0)
+    with fvtest.Qemu(arm64_hyp.hyp_cmd(config_file=cfg, extra=extra)) as q:
+        q.expect(r"^\[hyp\] vm linux: vda: virtio-blk at 0x10001000 irq 1 on disk slot 0", 60)
+        q.expect(r"^\[linux\] \[ *[\d.]+\] virtio_blk virtio0: \[vda\] 131072 512-byte", 240)
+        q.expect(r"fv-guest:~# ", 240)
+        q.send("head -c 16 /dev/vda; echo\r")
+        q.expect(r"^\[linux\] FERRO-ARM64-DISK\r?$", 60)
+        q.send("printf WRITTEN-BY-ARM64 | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null;"
+               " echo dd-rc=$?\r")
+        q.expect(r"^\[linux\] dd-rc=0\r?$", 60)
+        q.send("poweroff -f\r")
+        q.expect(r"^\[hyp\] vm linux: stopped", 120)
+        assert_healthy(q)
+    with open(disk, "rb") as f:
+        f.seek(8 * 512)
+        assert f.read(16) == b"WRITTEN-BY-ARM64"

@@ -2,13 +2,14 @@
 /*
  * Each VM boot gets a device tree describing what it is given on arm64: its vCPUs
  * (enable-method PSCI over HVC), PSCI 1.1, its RAM, /chosen, its PL011 and the generic
- * timer, the virtual GICv3 (vgic.c). (virtio-mmio windows are not listed yet.) Arm64 Linux
+ * timer, the virtual GICv3 (vgic.c), the virtio-mmio windows. Arm64 Linux
  * boot protocol: x0 = the tree, the kernel at RAM base + kernel offset.
  */
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/mem.h"
 #include "core/vm.h"
+#include "core/vm_virtio.h"
 #include "lib/fdt_write.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -121,6 +122,21 @@ static int build(struct vm *vm, gpa_t top, void *buf, size_t size)
 
 	if (cfg->has_uart)
 		node_uart(&w, cfg->uart_base);
+
+	/* virtio-mmio windows in core's order (disks, NICs, consoles), SPI = their line. */
+	for (unsigned j = 0; j < vm_virtio_count(vm); j++) {
+		uint64_t base, wsize;
+		uint32_t line;
+		vm_virtio_window(vm, j, &base, &wsize, &line);
+		fv_snprintf(name, sizeof(name), "virtio_mmio@%lx", (unsigned long)base);
+		fv_fdt_write_begin_node(&w, name);
+		fv_fdt_write_prop_string(&w, "compatible", "virtio,mmio");
+		node_reg(&w, base, wsize);
+		const uint32_t virq[3] = {0, line, 4};
+		fv_fdt_write_prop_cells(&w, "interrupts", virq, 3);
+		fv_fdt_write_prop_empty(&w, "dma-coherent");
+		fv_fdt_write_end_node(&w);
+	}
 
 	fv_fdt_write_begin_node(&w, "chosen");
 	if (cfg->bootargs[0])
