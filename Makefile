@@ -19,6 +19,8 @@ ifeq ($(wildcard mk/arch-$(ARCH).mk),)
 $(error ARCH=$(ARCH): unknown architecture (known: $(patsubst mk/arch-%.mk,%,$(wildcard mk/arch-*.mk))))
 endif
 include mk/arch-$(ARCH).mk
+# The configuration blob the hypervisor incbin's as its built-in one (an arch may name its own).
+BUILTIN_CONFIG ?= $(BUILD)/config/default.dtb
 
 CC      := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
@@ -41,7 +43,7 @@ HYP_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-common -fno-st
               -fno-pic $(ARCH_CFLAGS) -g $(OPT) \
               $(WARN) -Ihyp $(ARCH_INC) $(FEAT_DEFS) -MMD -MP
 HYP_ASFLAGS := $(ARCH_ASFLAGS) -Ihyp $(ARCH_INC) \
-               -DFV_BUILTIN_CONFIG='"$(BUILD)/config/default.dtb"' -MMD -MP
+               -DFV_BUILTIN_CONFIG='"$(BUILTIN_CONFIG)"' -MMD -MP
 HYP_LDFLAGS := -nostdlib -static -Wl,-T,$(ARCH_LDS) -Wl,--build-id=none \
                -Wl,--no-warn-rwx-segments
 
@@ -50,7 +52,10 @@ GUEST_BINS  := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 
 .PHONY: all quick-build release hyp guests configs run run-builtin run-debug test test-unit test-integration \
         unit ci format format-check cppcheck check-neutral deps benchmark images clean
-all: hyp guests configs tools ferrovisord userland
+# What `all` builds beside the hypervisor: the host tool, ferrovisord and the Linux guests'
+# userland layer (an architecture without Linux guest images yet leaves the last two out).
+ARCH_ALL_EXTRA ?= tools ferrovisord userland
+all: hyp guests configs $(ARCH_ALL_EXTRA)
 quick-build: all
 
 release:
@@ -77,7 +82,7 @@ $(B)/obj/%.S.o: %.S
 	$(Q)$(CC) $(HYP_ASFLAGS) -c $< -o $@
 
 # The built-in configuration is incbin'd: rebuild when it changes.
-$(B)/obj/hyp/core/config_builtin.S.o: $(BUILD)/config/default.dtb
+$(B)/obj/hyp/core/config_builtin.S.o: $(BUILTIN_CONFIG)
 
 $(B)/ferrovisor.elf: $(HYP_OBJ) $(ARCH_LDS)
 	$(Q)$(CC) $(HYP_CFLAGS) $(HYP_LDFLAGS) -o $@ $(HYP_OBJ)
@@ -220,11 +225,18 @@ run-builtin: deps all
 	@echo "Ferrovisor: Ctrl-] n switches console focus, Ctrl-] 0 is the hypervisor shell, Ctrl-A x quits QEMU"
 	$(QEMU) $(QEMU_ARGS)
 
+# The arm64 port's built-in configuration (docs/arm64.md), from any ARCH.
+.PHONY: run-arm64
+run-arm64:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 run-builtin
+
 run-debug: deps all
 	@echo "QEMU waits for gdb on :1234 (gdb-multiarch $(B)/ferrovisor.elf -ex 'target remote :1234')"
 	$(QEMU) $(QEMU_ARGS) -S -s
 
 include mk/unit.mk
+# Rules only one architecture has (e.g. mk/arch-arm64-rules.mk: its guests and configurations).
+-include mk/arch-$(ARCH)-rules.mk
 include mk/tools.mk
 include mk/ferrovisord.mk
 

@@ -9,6 +9,8 @@ need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck 
 need_tools="$need_tools chromium chromedriver"
 need_pkgs_check_ui="python3-selenium"
 need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev nettle-dev e2fsprogs gdb-multiarch"
+# The arm64 port (make ARCH=arm64, tests/integration/test_arm64_*.py).
+need_tools="$need_tools qemu-system-aarch64 aarch64-linux-gnu-gcc"
 # Metrics tests (issue 12): a real Prometheus server and promtool.
 need_tools="$need_tools prometheus promtool"
 

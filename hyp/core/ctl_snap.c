@@ -212,7 +212,9 @@ uint32_t ctl_restore_begin(const uint8_t *req, uint8_t *resp, uint32_t *out)
 	if (ret) {
 		mem_free(restore);
 		restore = NULL;
-		return ret == -FV_EEXIST ? CTL_E_BAD_STATE : CTL_E_BAD_FIELD;
+		return ret == -FV_EEXIST    ? CTL_E_BAD_STATE
+		       : ret == -FV_ENOTSUP ? CTL_E_NOT_SUPPORTED
+		                            : CTL_E_BAD_FIELD;
 	}
 	restore_id = new_id();
 	restore_size = size;

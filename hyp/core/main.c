@@ -20,6 +20,7 @@
 #include "core/vm.h"
 #include "core/vnet.h"
 #include "core/wallclock.h"
+#include "drivers/pl011.h"
 #include "drivers/uart_ns16550.h"
 #include "lib/fdt.h"
 #include "lib/string.h"
@@ -34,6 +35,7 @@ struct cpu *cpu_table[FV_MAX_CPUS];
 static struct platform plat;
 static struct hyp_config config;
 static struct uart_ns16550 phys_uart;
+static struct pl011 phys_pl011;
 static volatile unsigned cpus_online;
 
 extern const uint8_t config_builtin_start[], config_builtin_end[];
@@ -52,6 +54,16 @@ static int uart_getc(void *ctx)
 static void uart_rx_irq(void *ctx, bool on)
 {
 	uart_ns16550_rx_irq(ctx, on);
+}
+
+static void pl011_putc_drv(void *ctx, char c)
+{
+	pl011_putc(ctx, c);
+}
+
+static int pl011_getc_drv(void *ctx)
+{
+	return pl011_getc(ctx);
 }
 
 static void stop_boot(const char *what) __attribute__((noreturn));
@@ -163,7 +175,11 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 	int dtb_size = fv_fdt_total_size(dtb);
 	if (dtb_size <= 0 || platform_parse(dtb, (size_t)dtb_size, &plat) != 0)
 		stop_boot("cannot parse the firmware device tree");
-	if (plat.uart.present) {
+	if (plat.uart.present && plat.uart_pl011) {
+		pl011_init(&phys_pl011, (uintptr_t)plat.uart.base);
+		struct console_driver drv = {pl011_putc_drv, pl011_getc_drv, &phys_pl011, NULL};
+		console_set_driver(&drv);
+	} else if (plat.uart.present) {
 		uart_ns16550_init(&phys_uart, (uintptr_t)plat.uart.base, plat.uart_reg_shift,
 		                  plat.uart_io_width);
 		struct console_driver drv = {uart_putc, uart_getc, &phys_uart, uart_rx_irq};
@@ -175,7 +191,10 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 	arch_platform_describe(&plat, arch_devs, sizeof(arch_devs));
 	pr_info(
 	    "platform: %u CPU(s), timebase %lu Hz, uart %s at 0x%lx, %u virtio-mmio slot(s), %s",
-	    plat.nr_cpus, (unsigned long)plat.timebase_hz, plat.uart.present ? "ns16550a" : "none",
+	    plat.nr_cpus, (unsigned long)plat.timebase_hz,
+	    !plat.uart.present ? "none"
+	    : plat.uart_pl011  ? "pl011"
+	                       : "ns16550a",
 	    (unsigned long)plat.uart.base, plat.nr_virtio, arch_devs);
 	for (unsigned i = 0; i < plat.nr_mem; i++)
 		pr_info("memory: 0x%lx-0x%lx (%lu MiB)", (unsigned long)plat.mem[i].base,

@@ -33,6 +33,7 @@ struct platform {
 	unsigned nr_cpus;
 	uint64_t cpu_hwid[PLAT_MAX_CPUS]; /* the hardware's id of each enabled CPU (struct cpu) */
 	struct plat_dev uart;
+	bool uart_pl011; /* the console UART is an Arm PL011 ("arm,pl011"), else an ns16550 */
 	unsigned uart_reg_shift, uart_io_width;
 	struct plat_dev rtc; /* goldfish RTC ("google,goldfish-rtc"), read only */
 	struct plat_dev virtio[PLAT_MAX_VIRTIO];

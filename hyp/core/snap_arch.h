@@ -17,6 +17,11 @@ struct vcpu;
 
 #define ARCH_SNAP_MAX 2048u /* largest VM_ARCH / VCPU_ARCH payload */
 
+/*
+ * Whether this port saves and restores VMs at all; false: every save and
+ * restore is refused (a clear error), and no other hook below is called.
+ */
+bool arch_snap_available(void);
 /* The architecture name in the snapshot header ("riscv64"). */
 const char *arch_snap_name(void);
 /* The VM's guest clock now, in timebase ticks (the header's guest_time). */

@@ -239,6 +239,11 @@ static const struct snap_rd_ops restore_ops = {rs_header, rs_section, rs_image_b
 
 int snap_restore_begin(struct snap_restore *r, const char *name)
 {
+	if (!arch_snap_available()) {
+		pr_err("vm %s: restore: snapshots are not implemented on %s yet", name,
+		       arch_snap_name());
+		return -FV_ENOTSUP;
+	}
 	if (!config_vm_name_ok(name))
 		return -FV_EINVAL;
 	if (vm_find(name))

@@ -224,6 +224,10 @@ bool snap_vm_quiet(const struct vm *vm)
 int snap_save_supported(const struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
+	if (!arch_snap_available()) {
+		pr_err("vm %s: snapshot: not implemented on %s yet", vm->name, arch_snap_name());
+		return -FV_ENOTSUP;
+	}
 	if (vm == ctl_service_vm() || c->nr_disks || c->nr_nics || c->virtio_console) {
 		pr_err("vm %s: snapshot: not supported for a VM with virtio devices (or the "
 		       "service VM)",

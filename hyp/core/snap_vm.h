@@ -81,7 +81,9 @@ struct snap_restore {
 	bool was_running;
 };
 
-/* Start a restore into a new VM named @name (checked: valid, not in use). 0 or -FV_EINVAL/EEXIST.
+/*
+ * Start a restore into a new VM named @name (checked: valid, not in use). 0 or
+ * -FV_EINVAL/EEXIST, -FV_ENOTSUP on a port without snapshots (arch_snap_available).
  */
 int snap_restore_begin(struct snap_restore *r, const char *name);
 /* Feed bytes; SNAP_OK or the snap_err that stopped it (logged with the byte offset). */

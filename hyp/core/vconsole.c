@@ -29,6 +29,15 @@
 #include "core/vm.h"
 #include "core/vnet.h"
 #include "lib/string.h"
+#include "arch/defs.h"
+
+/*
+ * The model of the VM's UART is the architecture's (arch/defs.h): an ns16550 unless the
+ * architecture's machine has a PL011 (QEMU's arm64 virt). Both have the same callbacks.
+ */
+#ifndef ARCH_GUEST_UART_PL011
+#define ARCH_GUEST_UART_PL011 0
+#endif
 
 #define POLL_NS          10000000ULL /* 10 ms */
 #define PARTIAL_FLUSH_NS 50000000ULL /* 50 ms */
@@ -137,7 +146,8 @@ static int mmio_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
 	UNUSED(vcpu);
 	struct vm *vm = dev;
 	spin_lock(&vm->con.lock);
-	int ret = vuart_read(&vm->con.uart, off, width, val);
+	int ret = ARCH_GUEST_UART_PL011 ? vpl011_read(&vm->con.pl011, off, width, val)
+	                                : vuart_read(&vm->con.uart, off, width, val);
 	spin_unlock(&vm->con.lock);
 	return ret;
 }
@@ -148,7 +158,8 @@ static int mmio_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 	struct vm *vm = dev;
 	/* The tx callback nests line_lock inside lock. */
 	spin_lock(&vm->con.lock);
-	int ret = vuart_write(&vm->con.uart, off, width, val);
+	int ret = ARCH_GUEST_UART_PL011 ? vpl011_write(&vm->con.pl011, off, width, val)
+	                                : vuart_write(&vm->con.uart, off, width, val);
 	spin_unlock(&vm->con.lock);
 	return ret;
 }
@@ -165,6 +176,7 @@ void vconsole_init(struct vm *vm)
 	spin_init(&c->line_lock);
 	c->tag = vm->name;
 	vuart_init(&c->uart, &uart_ops, vm);
+	vpl011_init(&c->pl011, &uart_ops, vm);
 }
 
 int vconsole_attach(struct vm *vm, gpa_t base)
@@ -177,6 +189,7 @@ void vconsole_reset(struct vm *vm)
 	struct vconsole *c = &vm->con;
 	spin_lock(&c->lock);
 	vuart_reset(&c->uart);
+	vpl011_reset(&c->pl011);
 	c->inq_head = c->inq_tail = 0;
 	c->hvc_active = false;
 	spin_unlock(&c->lock);
@@ -335,7 +348,9 @@ static void feed_uart(struct vm *vm)
 	struct vconsole *c = &vm->con;
 	spin_lock(&c->lock);
 	while (c->inq_head != c->inq_tail && vm->state == VM_RUNNING) {
-		if (!vuart_rx_push(&c->uart, c->inq[c->inq_head]))
+		bool taken = ARCH_GUEST_UART_PL011 ? vpl011_rx_push(&c->pl011, c->inq[c->inq_head])
+		                                   : vuart_rx_push(&c->uart, c->inq[c->inq_head]);
+		if (!taken)
 			break;
 		c->inq_head = (c->inq_head + 1) % VCONSOLE_INQ_SIZE;
 		c->rx_bytes++;

@@ -9,6 +9,7 @@
  */
 #include "lib/types.h"
 #include "core/spinlock.h"
+#include "vdev/vpl011.h"
 #include "vdev/vuart.h"
 
 #define VCONSOLE_LINE_MAX 200
@@ -18,6 +19,7 @@ struct vconsole {
 	struct spinlock lock;      /* uart state and input queue */
 	struct spinlock line_lock; /* output line buffer (nests inside lock) */
 	struct vuart uart;
+	struct vpl011 pl011; /* the UART model instead, where ARCH_GUEST_UART_PL011 says so */
 	char line[VCONSOLE_LINE_MAX];
 	unsigned line_len;
 	unsigned line_shown;    /* bytes of line[] already on the screen (a partial flush) */

@@ -229,6 +229,11 @@ void vm_rtc_resync(struct vm *vm)
 
 static uint64_t clock_set;
 
+bool arch_snap_available(void)
+{
+	return true;
+}
+
 const char *arch_snap_name(void)
 {
 	return "riscv64";

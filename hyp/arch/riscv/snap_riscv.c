@@ -61,6 +61,11 @@ enum {
 #define VCPU_PAYLOAD (8u + 8u * R_COUNT)
 _Static_assert(VCPU_PAYLOAD <= ARCH_SNAP_MAX, "VCPU_ARCH fits");
 
+bool arch_snap_available(void)
+{
+	return true;
+}
+
 const char *arch_snap_name(void)
 {
 	return "riscv64";

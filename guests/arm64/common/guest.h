@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_GUEST_ARM64_H
+#define FV_GUEST_ARM64_H
+
+/*
+ * What arm64 test guests share: the console (the VM's PL011 at its default address),
+ * PSCI calls over HVC, and FV-CHECK lines in the format of guests/common/test.h.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The VM's UART: Ferrovisor's default uart-base (configs may move it; these guests don't). */
+#define GUEST_UART_BASE 0x10000000UL
+
+void guest_main(uint64_t dtb);
+void guest_secondary(uint64_t cpu, uint64_t context);
+
+void con_putc(char c);
+void con_puts(const char *s);
+void con_hex(uint64_t v);
+void con_dec(int64_t v);
+
+/* PSCI call through HVC #0 (SMC Calling Convention). */
+int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* "FV-CHECK PASS name" / "FV-CHECK FAIL name (got X, want Y)"; returns ok. */
+bool check_eq(const char *name, int64_t got, int64_t want);
+/* "FV-RESULT PASS" or "FV-RESULT FAIL n check(s)". */
+void check_result(void);
+
+/* Interrupts (common/vectors.S): VBAR_EL1 = guest_vectors; IRQs call guest_irq(). */
+extern char guest_vectors[];
+void guest_irq(void);
+/* Any other exception: reported as "FV-CHECK FAIL unexpected_exception" and the CPU parks. */
+void guest_unexpected(uint64_t vector, uint64_t esr, uint64_t elr);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * PSCI 1.1 for guests (Arm DEN0022), called with HVC #0 (or a trapped SMC #0) under the
+ * SMC Calling Convention: function id in x0, arguments in x1..x3, result in x0. Every
+ * argument is the guest's and is checked: a target that is not one of the VM's vCPUs is
+ * INVALID_PARAMETERS, an entry point outside the VM's RAM is INVALID_ADDRESS. Unknown
+ * function ids answer NOT_SUPPORTED (SMCCC: -1).
+ */
+#include "arch/arm64/arm64.h"
+#include "arch/arm64/psci.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+/* vCPU i of a VM reads MPIDR_EL1 = i in Aff0 (arch_vcpu_reset): the inverse, or -1. */
+static int vcpu_of_mpidr(const struct vm *vm, uint64_t mpidr)
+{
+	/* Aff3..Aff1 must be 0; bits outside the affinity fields are ignored (DEN0022 5.1.4). */
+	if ((mpidr & 0xff00ffff00ULL) != 0 || (mpidr & 0xff) >= vm->nr_vcpus)
+		return -1;
+	return (int)(mpidr & 0xff);
+}
+
+static bool entry_in_ram(const struct vm *vm, uint64_t entry)
+{
+	return entry >= vm->ram_gpa && entry - vm->ram_gpa < vm->ram_size &&
+	       vm->ram_size - (entry - vm->ram_gpa) >= 4 && !(entry & 3);
+}
+
+static int64_t cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx_id)
+{
+	struct vm *vm = v->vm;
+	int id = vcpu_of_mpidr(vm, target);
+	if (id < 0)
+		return PSCI_INVALID_PARAMETERS;
+	if (!entry_in_ram(vm, entry))
+		return PSCI_INVALID_ADDRESS;
+	struct vcpu *t = vm->vcpus[id];
+	int64_t ret = PSCI_SUCCESS;
+	/* vm->lock serialises two vCPUs racing to start the same target. */
+	spin_lock(&vm->lock);
+	if (__atomic_load_n(&t->start_pending, __ATOMIC_ACQUIRE))
+		ret = PSCI_ON_PENDING;
+	else if (t->state != VCPU_STOPPED)
+		ret = PSCI_ALREADY_ON;
+	else if (vm->state != VM_RUNNING || vcpu_power_on(t, entry, ctx_id, 0) != 0)
+		ret = PSCI_INTERNAL_FAILURE; /* the VM is stopping */
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
+{
+	int id = vcpu_of_mpidr(v->vm, target);
+	if (id < 0 || level != 0)
+		return PSCI_INVALID_PARAMETERS;
+	struct vcpu *t = v->vm->vcpus[id];
+	if (__atomic_load_n(&t->start_pending, __ATOMIC_ACQUIRE))
+		return 2; /* ON_PENDING */
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VCPU_STOPPED)
+		return 1; /* OFF */
+	return 0;         /* ON */
+}
+
+static int64_t features(uint64_t fid)
+{
+	switch ((uint32_t)fid) {
+	case PSCI_VERSION:
+	case PSCI_CPU_OFF:
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+	case PSCI_MIGRATE_INFO_TYPE:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_SYSTEM_RESET:
+	case PSCI_FEATURES:
+		return PSCI_SUCCESS;
+	default:
+		return PSCI_NOT_SUPPORTED;
+	}
+}
+
+void arm64_psci_guest_call(struct vcpu *v)
+{
+	uint64_t *x = v->arch.ctx.x;
+	uint32_t fid = (uint32_t)x[0];
+	/* SMC32 calls take 32-bit arguments: the upper halves are not the caller's. */
+	bool smc32 = !(fid & 0x40000000U);
+	uint64_t a1 = smc32 ? (uint32_t)x[1] : x[1], a2 = smc32 ? (uint32_t)x[2] : x[2];
+	uint64_t a3 = smc32 ? (uint32_t)x[3] : x[3];
+	int64_t r;
+	v->arch.hcalls[(fid >> 24) == 0x84 || (fid >> 24) == 0xc4 ? 0 : 1]++;
+	if ((x[0] >> 32) != 0) {
+		r = PSCI_NOT_SUPPORTED; /* SMCCC: function ids are 32-bit; upper bits must be 0 */
+		x[0] = (uint64_t)r;
+		return;
+	}
+	switch (fid) {
+	case PSCI_VERSION:
+		r = PSCI_GUEST_VERSION;
+		break;
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+		r = cpu_on(v, a1, a2, a3);
+		break;
+	case PSCI_CPU_OFF:
+		/* Does not return on success: the vCPU is stopped before its next entry. */
+		vcpu_request(v, VCPU_REQ_STOP);
+		r = PSCI_DENIED; /* what the caller would see if it ever ran on */
+		break;
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+		r = affinity_info(v, a1, a2);
+		break;
+	case PSCI_MIGRATE_INFO_TYPE:
+		r = 2; /* no Trusted OS: nothing to migrate */
+		break;
+	case PSCI_SYSTEM_OFF:
+		vm_request(v->vm, VM_ACTION_STOP, "guest PSCI SYSTEM_OFF");
+		r = PSCI_SUCCESS;
+		break;
+	case PSCI_SYSTEM_RESET:
+		vm_request(v->vm, VM_ACTION_RESET, "guest PSCI SYSTEM_RESET");
+		r = PSCI_SUCCESS;
+		break;
+	case PSCI_FEATURES:
+		r = features(a1);
+		break;
+	default:
+		r = PSCI_NOT_SUPPORTED;
+		break;
+	}
+	x[0] = (uint64_t)r;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FV_ARCH_ARM64_VGIC_H
+#define FV_ARCH_ARM64_VGIC_H
+
+/* The virtual GICv3 (vgic.c): where the guest finds it and the calls of the vCPU loop. */
+#include "core/guest_layout.h"
+#include "lib/types.h"
+
+struct vcpu;
+
+#define VGIC_GICD_BASE   GUEST_IRQCHIP_BASE
+#define VGIC_GICD_SIZE   0x10000ULL
+#define VGIC_GICR_OFFSET 0x100000ULL /* the redistributors, 128 KiB per vCPU */
+#define VGIC_GICR_SIZE   (8 * 0x20000ULL)
+
+/* Load/put the vCPU's virtual CPU interface (list registers, VMCR, active priorities). */
+void arm64_vgic_load(struct vcpu *v);
+void arm64_vgic_put(struct vcpu *v);
+/* vCPU (re)start: its redistributor to reset state (under the VM's vgic lock). */
+void arm64_vgic_vcpu_reset(struct vcpu *v);
+/* Before each entry: the virtual timer sampled, pending interrupts into list registers. */
+void arm64_vgic_flush(struct vcpu *v);
+/* Would an interrupt end the vCPU's WFI (loaded vCPU)? */
+bool arm64_vgic_wakeable(struct vcpu *v);
+/* The guest wrote ICC_SGI1R_EL1 (trapped): val is what it wrote. */
+void arm64_vgic_sgi(struct vcpu *v, uint64_t val);
+
+#endif

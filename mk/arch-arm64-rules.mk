@@ -1,0 +1,27 @@
+# ARCH=arm64 rules: the arm64 test guests (guests/arm64), the built-in configuration and the
+# integration tests' arm64 configurations (tests/integration/configs-arm64/<name>.dts ->
+# build/config/arm64-test-<name>.dtb, their images from build/arm64/guests).
+.PHONY: arm64-guests arm64-test-configs
+arm64-guests:
+	$(Q)$(MAKE) -s -C guests/arm64 OUT=$(abspath $(ARM64_GUEST_DIR))
+
+$(BUILD)/config/default-arm64.dtb: configs/default-arm64.dts arm64-guests
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -o $@ $<
+
+ARM64_TEST_DTBS := $(patsubst tests/integration/configs-arm64/%.dts,$(BUILD)/config/arm64-test-%.dtb,\
+                   $(wildcard tests/integration/configs-arm64/*.dts))
+$(BUILD)/config/arm64-test-%.dtb: tests/integration/configs-arm64/%.dts arm64-guests
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -o $@ $<
+
+arm64-test-configs: $(ARM64_TEST_DTBS)
+guests: arm64-guests
+configs: $(BUILTIN_CONFIG) arm64-test-configs
+
+# Linux configurations (tests/integration/configs-arm64-linux/<name>.dts): built from the
+# $(KERNEL) suite's arm64 image cache (`make ARCH=arm64 images`), only on request.
+$(BUILD)/config/arm64-test-linux-%.dtb: tests/integration/configs-arm64-linux/%.dts arm64-guests \
+		$(IMAGE_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -i $(IMAGE_DIR) -o $@ $<
