@@ -125,6 +125,14 @@ images:
 	$(Q)sh scripts/fetch-guest-libs.sh --arch $(DEB_ARCH) --cache $(FERROVISOR_CACHE)/userland/$(DEB_ARCH) || \
 		echo "images: service VM libraries not fetched (service VM tests will be skipped)"
 
+# The arm64 port's Linux guests (tests/integration/test_arm64_linux.py) for `make test`:
+# the same matrix, no service VM libraries; a failed fetch only skips those tests.
+.PHONY: images-arm64
+images-arm64:
+	$(Q)sh scripts/fetch-guest-images.sh --arch arm64 --matrix \
+		--cache $(FERROVISOR_CACHE)/images/arm64 || \
+		echo "images: arm64 guest images not fetched (arm64 Linux tests will be skipped)"
+
 $(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
 	$(Q)sh scripts/fetch-guest-images.sh --arch $(DEB_ARCH) --kernel $* --cache $(IMAGES_CACHE)/$*
@@ -247,6 +255,7 @@ include mk/ferrovisord.mk
 # tests are skipped with the reason from its unavailable.txt).
 test: deps all unit-build
 	$(Q)$(MAKE) -s images
+	$(Q)$(MAKE) -s images-arm64
 	$(Q)$(MAKE) -s test-configs
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(Q)python3 tests/run_tests.py
@@ -256,6 +265,7 @@ test-unit: deps unit-build
 
 test-integration: deps all
 	$(Q)$(MAKE) -s images
+	$(Q)$(MAKE) -s images-arm64
 	$(Q)$(MAKE) -s test-configs
 	$(Q)python3 tests/run_tests.py --integration-only
 
