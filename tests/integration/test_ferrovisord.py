@@ -296,6 +296,16 @@ def test_every_endpoint_against_openapi():
         # Its 200 (validated against the document) is test_profile.py's, on the hypervisor.
         d.covered.add(("/vms/{name}/profile", "post"))
 
+        # Snapshots (test_ferrovisord_snap.py goes further): the stream, and a VM restored
+        # from it (paused, as the hypervisor leaves it).
+        snap = d.call("POST", "/vms/alpha/snapshot", expect=200)[2]
+        assert isinstance(snap, bytes) and len(snap) > 0, snap
+        assert d.state("alpha") == "running"
+        vm = d.call("POST", "/vms/restore?name=alpha2", body=snap,
+                    headers={"Content-Type": "application/octet-stream"}, expect=201)[2]
+        assert (vm["name"], vm["state"]) == ("alpha2", "paused"), vm
+        d.call("DELETE", "/vms/alpha2", expect=204)
+
         missing = {(p, m) for p, item in doc["paths"].items()
                    for m in openapi_check.METHODS if m in openapi_check.resolve(doc, item)}
         missing -= d.covered
