@@ -114,6 +114,10 @@ def test_gdb_session():
             # gdb_second_count on the same page, which must go on silently.
             "watch gdb_watched",
             "continue",
+            # The first hit may come at once (the guest's clock did not move while it was
+            # halted, its 100 ms write may be due); the second is a guest 100 ms later,
+            # long enough for vCPU 1 to be seen writing.
+            "continue",
             "print gdb_second_count",
             "rwatch gdb_flag",
             "continue",
