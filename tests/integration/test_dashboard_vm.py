@@ -19,7 +19,7 @@ import time
 
 import fvtest
 import fvapi
-from dashboard_ui import Browser, api_call, free_port, use_tokens
+from dashboard_ui import Browser, api_call, use_tokens
 from hyp import heartbeat, hyp_cmd
 
 
@@ -36,7 +36,7 @@ def test_dashboard_pauses_vm_in_real_service_vm():
                           "(`make guest-libs`, then `make test-configs`)")
     if "usr/share/ferrovisord/www/index.html" not in manifest.read_text():
         raise fvtest.TestFailure(f"the dashboard is not in the svc layer ({manifest})")
-    port = free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-e2e", mem="1G", extra=extra)) as q:

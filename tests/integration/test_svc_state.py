@@ -27,7 +27,6 @@ import hashlib
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 
@@ -38,12 +37,6 @@ from hyp import assert_healthy, heartbeat, hyp_cmd
 TOOL = fvtest.REPO_ROOT / "build" / "tools" / "ferrovisor"
 LISTEN = (r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
           r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _api(port, method, path, token, **kw):
@@ -126,7 +119,7 @@ def test_tokens_and_audit_survive_host_restart():
     disk.unlink(missing_ok=True)
     fvtest.virtio_disk(disk, 0, size="64M")  # a blank image, as `run` creates one
     bundle = _bundle(disk)
-    port = _free_port()
+    port = fvapi.free_port()
 
     with _boot(disk, bundle, port) as q:
         q.expect(r"^\[svc\] FV-SERVICE: state disk /dev/vda is blank: formatting it", 400)
