@@ -44,14 +44,7 @@ def test_dashboard_pauses_vm_in_real_service_vm():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
         admin = fvapi.console_admin_token(q)
-        deadline = time.monotonic() + 120
-        while True:  # the forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                st, page, r = api_call(port, "GET", "/", None)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daemon not reachable from the host"
-                time.sleep(2)
+        st, page, r = fvapi.until_reachable(lambda: api_call(port, "GET", "/", None))
         # The page itself comes from the riscv64 daemon in the service VM.
         assert st == 200 and "<title>Ferrovisor</title>" in page, (st, page[:200])
         assert r.getheader("Content-Type") == "text/html; charset=utf-8"

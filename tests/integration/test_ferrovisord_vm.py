@@ -57,14 +57,7 @@ def _uplink(port):
 
 def _first_get(url):
     """GET once the port forward reaches the daemon (the guest's ARP/TCP may lag)."""
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            return _get(url)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return fvapi.until_reachable(lambda: _get(url))
 
 
 def _call(doc, base, method, path, expect):

@@ -259,16 +259,8 @@ def test_prometheus_scrapes_hypervisor_and_alerts_fire():
         # crash died long before the service VM was up.
         assert re.search(r"^\[hyp\] vm crash: stopped after a fatal guest error", q.output,
                          re.M), "crash did not crash"
-        deadline = time.monotonic() + 120
-        while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                status, ctype, body = _http(base + "/metrics", timeout=20)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "daemon not reachable from the host"
-            time.sleep(2)
+        status, ctype, body = fvapi.until_reachable(lambda: _http(base + "/metrics", timeout=20),
+                                                    ok=lambda r: r[0] == 200)
         text = body.decode()
         assert "\nferrovisor_up 1\n" in text, text[:500]
         r = _promtool("check", "metrics", stdin=text)

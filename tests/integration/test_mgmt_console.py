@@ -118,14 +118,7 @@ def test_console_and_events_end_to_end():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  600)
         _TOKEN[0] = fvapi.console_admin_token(q)
-        deadline = time.monotonic() + 120
-        while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                vms = _call(doc, base, "GET", "/vms", 200)["vms"]
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daemon not reachable from the host"
-                time.sleep(2)
+        vms = fvapi.until_reachable(lambda: _call(doc, base, "GET", "/vms", 200))["vms"]
         assert {v["name"] for v in vms} == {"svc", "echo", "linux"}, vms
         # (Both may have come before the daemon's line; the Linux prompt is a partial line
         # the hypervisor shows only for the focused VM: its banner says the shell runs.)

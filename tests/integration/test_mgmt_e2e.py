@@ -122,14 +122,7 @@ def test_mgmt_end_to_end_from_host():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
         api = Api(doc, port, fvapi.console_admin_token(q))
-        deadline = time.monotonic() + 120
-        while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                host = api.call("GET", "/host", 200)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daemon not reachable from the host"
-                time.sleep(2)
+        host = fvapi.until_reachable(lambda: api.call("GET", "/host", 200))
         assert host["backend"] == "hvc" and host["vm_count"] == 3, host
         start = len(q.output)
 

@@ -28,7 +28,6 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 
 import yaml
 
@@ -106,17 +105,7 @@ def test_profile_guest_through_cli():
                  600)
         _token[0] = fvapi.console_admin_token(q)
         with fvapi.daemon_log_on_failure(q):
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    st, _, _ = call(port, "GET", "/host")
-                    if st == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise fvtest.TestFailure("the daemon is not reachable through the forward")
-                time.sleep(2)
+            fvapi.until_reachable(lambda: call(port, "GET", "/host"), ok=lambda r: r[0] == 200)
 
             # The CLI: top list and folded stacks named from the ELF.
             with tempfile.TemporaryDirectory() as tmp:

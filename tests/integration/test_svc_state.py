@@ -41,14 +41,7 @@ LISTEN = (r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
 
 def _api(port, method, path, token, **kw):
     """The module's one request helper (fvapi adds the bearer token)."""
-    deadline = time.monotonic() + 120
-    while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-        try:
-            return fvapi.request(port, method, path, token, **kw)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return fvapi.until_reachable(lambda: fvapi.request(port, method, path, token, **kw))
 
 
 CI_TOKEN = "fvt_ci." + "5e" * 32
