@@ -24,7 +24,7 @@ static uint64_t bad_magic; /* CTL_STATS' E_BAD_MAGIC count at the last notify_st
 static bool notify_stats(uint64_t out[4])
 {
 	uint32_t len;
-	if (ct_call(CTL_T_CTL_STATS, NULL, 0) != CTL_OK)
+	if (fvcp_call(CTL_T_CTL_STATS, NULL, 0) != CTL_OK)
 		return false;
 	const uint8_t *p = ct_resp(&len);
 	if (len != sizeof(struct ctl_stats))
@@ -56,7 +56,7 @@ void suite_fast(void)
 	unsigned ok = 0;
 	for (unsigned i = 0; i < RTT_N; i++) {
 		uint64_t t0 = rdtime();
-		if (ct_call(CTL_T_HOST_INFO, NULL, 0) == CTL_OK)
+		if (fvcp_call(CTL_T_HOST_INFO, NULL, 0) == CTL_OK)
 			ok++;
 		rtt[i] = rdtime() - t0;
 	}
@@ -86,7 +86,7 @@ void suite_fast(void)
 	ctl_put64(req, UPLOAD_BYTES);
 	ctl_put32(req + 8, 0);
 	ctl_put32(req + 12, 0);
-	long st = ct_call(CTL_T_UPLOAD_BEGIN, req, 16);
+	long st = fvcp_call(CTL_T_UPLOAD_BEGIN, req, 16);
 	uint32_t len;
 	uint32_t id = st == CTL_OK ? ctl_get32(ct_resp(&len)) : 0;
 	uint64_t t0 = rdtime();
@@ -96,14 +96,14 @@ void suite_fast(void)
 		ctl_put32(ch, id);
 		ctl_put32(ch + 4, 0);
 		ctl_put64(ch + 8, off);
-		st = ct_call(CTL_T_UPLOAD_CHUNK, ch, 16 + k);
+		st = fvcp_call(CTL_T_UPLOAD_CHUNK, ch, 16 + k);
 	}
 	uint64_t dt = rdtime() - t0;
 	test_check_eq("ctl.notify.upload_chunks", st, CTL_OK);
 	ctl_put32(req, id);
 	ctl_put32(req + 4, 0);
 	ctl_put64(req + 8, 0);
-	test_check_eq("ctl.notify.upload_abort", ct_call(CTL_T_UPLOAD_ABORT, req, 16), CTL_OK);
+	test_check_eq("ctl.notify.upload_abort", fvcp_call(CTL_T_UPLOAD_ABORT, req, 16), CTL_OK);
 	uint64_t us = dt * 1000 / per_ms;
 	printf("ctl_test: upload of %u KiB in %u-byte chunks, one at a time: %lu us, %lu KB/s\n",
 	       UPLOAD_BYTES >> 10, CTL_CHUNK_MAX, (unsigned long)us,
@@ -120,7 +120,7 @@ void suite_fast(void)
 	/* The error replies to the garbage are strays to ct_call; a later request is answered. */
 	long s = -1;
 	for (unsigned tries = 0; tries < 3 && s != CTL_OK; tries++)
-		s = ct_call(CTL_T_HOST_INFO, NULL, 0);
+		s = fvcp_call(CTL_T_HOST_INFO, NULL, 0);
 	test_check_eq("ctl.hostile.flood_recovers", s, CTL_OK);
 	uint64_t c[4];
 	test_check(notify_stats(c), "ctl.ctl_stats.after_flood");

@@ -22,7 +22,7 @@ static long prof_start(const char *name, uint32_t period, uint32_t rsvd, size_t 
 		b[i] = (uint8_t)name[i];
 	ctl_put32(b + 32, period);
 	ctl_put32(b + 36, rsvd);
-	return ct_call(CTL_T_PROF_START, b, len);
+	return fvcp_call(CTL_T_PROF_START, b, len);
 }
 
 static long prof_read(uint32_t offset, uint32_t rsvd)
@@ -30,7 +30,7 @@ static long prof_read(uint32_t offset, uint32_t rsvd)
 	uint8_t b[8];
 	ctl_put32(b, offset);
 	ctl_put32(b + 4, rsvd);
-	return ct_call(CTL_T_PROF_READ, b, sizeof(b));
+	return fvcp_call(CTL_T_PROF_READ, b, sizeof(b));
 }
 
 void suite_prof(void)
@@ -44,14 +44,14 @@ void suite_prof(void)
 	test_check_eq("prof.start.reserved", prof_start("hello", 1000, 1, 40), CTL_E_BAD_FIELD);
 	test_check_eq("prof.start.no_vm", prof_start("nosuch", 1000, 0, 40), CTL_E_NO_VM);
 	test_check_eq("prof.start.truncated", prof_start("hello", 1000, 0, 36), CTL_E_TRUNCATED);
-	test_check_eq("prof.stop.idle", ct_call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
+	test_check_eq("prof.stop.idle", fvcp_call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
 
 	test_check_eq("prof.start.ok", prof_start("hello", 500, 0, 40), CTL_OK);
 	test_check_eq("prof.start.busy", prof_start("hello", 500, 0, 40), CTL_E_BUSY);
 	test_check_eq("prof.read.while_running", prof_read(0, 0), CTL_E_BAD_STATE);
-	ct_pump(400);
-	test_check_eq("prof.stop.ok", ct_call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
-	test_check_eq("prof.stop.again", ct_call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
+	fvcp_pump(400);
+	test_check_eq("prof.stop.ok", fvcp_call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
+	test_check_eq("prof.stop.again", fvcp_call(CTL_T_PROF_STOP, NULL, 0), CTL_OK);
 	test_check_eq("prof.read.reserved", prof_read(0, 1), CTL_E_BAD_FIELD);
 
 	uint32_t total = 0, got = 0, hyp = 0, bad = 0, chunks = 0;

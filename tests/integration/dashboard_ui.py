@@ -52,12 +52,6 @@ def token_for(role):
     return TOKENS[role]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def problem(status, slug, title, detail, instance):
     return {"type": f"urn:ferrovisor:problem:{slug}", "title": title, "status": status,
             "detail": detail, "instance": instance}

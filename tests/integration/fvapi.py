@@ -22,7 +22,9 @@ import contextlib
 import http.client
 import json
 import re
+import socket
 import subprocess
+import time
 import urllib.parse
 
 import fvtest
@@ -101,6 +103,40 @@ def request(where, method, path, token=None, body=None, extra_headers=None, time
     else:
         data = None
     return r.status, r, data
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 free right now (for a QEMU user-net hostfwd)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def until_reachable(fn, timeout=120, ok=None):
+    """fn() retried every 2 s while it raises OSError (a hostfwd reaches the daemon in the
+    guest only once the guest's ARP/TCP settle) and, with ok, while not ok(result); its
+    result. After timeout seconds the last OSError is raised again, or, when the daemon
+    answered but never as ok wanted, a TestFailure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            res = fn()
+            if ok is None or ok(res):
+                return res
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise fvtest.TestFailure("the daemon is not reachable through the forward")
+        time.sleep(2)
+
+
+def wait_daemon(where, token, timeout=120, get=None):
+    """The first answer to GET /host at where (port or base URL, as request()) once the
+    forward reaches the daemon: get(where, "GET", "/host", token) if given (a module's
+    checked helper), else request(). Raises the last OSError after timeout seconds."""
+    get = get or request
+    return until_reachable(lambda: get(where, "GET", "/host", token), timeout)
 
 
 def make_token(where, admin_token, token_id, role):

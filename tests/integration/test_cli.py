@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import fvapi
 import fvtest
 from fvtest import Qemu
 
@@ -81,13 +82,6 @@ def _fake_qemu(tmp, exit_code):
                       f"exit {exit_code}\n")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script
-
-
-def _free_port():
-    """A TCP port on 127.0.0.1 that is free now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @fvtest.timeout(180)
@@ -284,7 +278,7 @@ def test_run_with_storage_and_network():
         assert err == (f"{cfg}:6:21: host.switches[0].uplink.user.hostfwd[0]: "
                        "\"tcp:127.0.0.1:0x1-:80\" is not a port forward "
                        "(tcp|udp:127.0.0.1:HOSTPORT-[GUESTADDR]:GUESTPORT)\n"), err
-        port = _free_port()
+        port = fvapi.free_port()
         Path(cfg).write_text(Path(cfg).read_text().replace("0x1-:80", f"{port}-:80"))
         rc, out, err = _tool("run", "-n", "-c", cfg)
         assert rc == 0, err

@@ -19,7 +19,7 @@ import time
 
 import fvtest
 import fvapi
-from dashboard_ui import Browser, api_call, free_port, use_tokens
+from dashboard_ui import Browser, api_call, use_tokens
 from hyp import heartbeat, hyp_cmd
 
 
@@ -36,7 +36,7 @@ def test_dashboard_pauses_vm_in_real_service_vm():
                           "(`make guest-libs`, then `make test-configs`)")
     if "usr/share/ferrovisord/www/index.html" not in manifest.read_text():
         raise fvtest.TestFailure(f"the dashboard is not in the svc layer ({manifest})")
-    port = free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-e2e", mem="1G", extra=extra)) as q:
@@ -44,14 +44,7 @@ def test_dashboard_pauses_vm_in_real_service_vm():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
         admin = fvapi.console_admin_token(q)
-        deadline = time.monotonic() + 120
-        while True:  # the forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                st, page, r = api_call(port, "GET", "/", None)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daemon not reachable from the host"
-                time.sleep(2)
+        st, page, r = fvapi.until_reachable(lambda: api_call(port, "GET", "/", None))
         # The page itself comes from the riscv64 daemon in the service VM.
         assert st == 200 and "<title>Ferrovisor</title>" in page, (st, page[:200])
         assert r.getheader("Content-Type") == "text/html; charset=utf-8"

@@ -13,7 +13,6 @@ dumped too (paused for the dump, running after it); the service VM's dump is ref
 
 import os
 import re
-import socket
 import tempfile
 import time
 
@@ -25,29 +24,12 @@ from test_dump import GUEST_ELF, _cli, _gdb, _notes, _req
 KERNEL_MATRIX = True
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _first_get(base, token):
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            return _req(base, "GET", "/host", token)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
-
-
 @fvtest.timeout(900)
 def test_crash_dump_backtrace():
     suite_manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
     if "\nsvc-layer " not in suite_manifest.read_text():
         raise fvtest.Skip("service VM layer not built (`make guest-libs`, `make test-configs`)")
-    port = _free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-dump", mem="1G", extra=extra)) as q, \
@@ -60,7 +42,7 @@ def test_crash_dump_backtrace():
                  400)
         token = fvapi.console_admin_token(q)
         base = f"http://127.0.0.1:{port}"
-        assert _first_get(base, token)[0] == 200
+        assert fvapi.wait_daemon(base, token, get=_req)[0] == 200
         assert _req(base, "GET", "/vms/dumpee", token)[1]["state"] == "crashed"
         # Hostile: the service VM is never dumped, by the daemon nor by the hypervisor.
         assert _req(base, "POST", "/vms/svc/dump", token)[0] == 403

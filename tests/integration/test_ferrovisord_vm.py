@@ -15,7 +15,6 @@ restarts its heartbeat.
 """
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -29,12 +28,6 @@ from hyp import assert_healthy, heartbeat, hyp_cmd
 
 KERNEL_MATRIX = True
 DOC = fvtest.REPO_ROOT / "docs" / "api" / "openapi.yaml"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # The daemon's first admin token, read from the console by each test (fvapi).
@@ -64,14 +57,7 @@ def _uplink(port):
 
 def _first_get(url):
     """GET once the port forward reaches the daemon (the guest's ARP/TCP may lag)."""
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            return _get(url)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return fvapi.until_reachable(lambda: _get(url))
 
 
 def _call(doc, base, method, path, expect):
@@ -86,7 +72,7 @@ def _call(doc, base, method, path, expect):
 def test_ferrovisord_serves_host_from_service_vm():
     _need_svc_layer()
     doc = yaml.safe_load(DOC.read_text())
-    port = free_port()
+    port = fvapi.free_port()
     extra = _uplink(port)
     with fvtest.Qemu(hyp_cmd("linux-svc", mem="1G", extra=extra)) as q:
         q.expect(r"^\[hyp\] switch lan0: uplink on virtio slot 0", 60)
@@ -126,7 +112,7 @@ def test_ferrovisord_manages_vms_through_control_channel():
                           "this tree")
     _need_svc_layer()
     doc = yaml.safe_load(DOC.read_text())
-    port = free_port()
+    port = fvapi.free_port()
     with fvtest.Qemu(hyp_cmd("linux-svc-ctl", mem="1G", extra=_uplink(port))) as q:
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",

@@ -14,16 +14,11 @@ import socket
 import subprocess
 import time
 
+import fvapi
 import fvtest
 from hyp import assert_healthy, expect_vm_pass, hyp_cmd
 
 ELF = fvtest.BUILD_DIR / "guests" / "gdb_target.elf"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def gdb_channel(port):
@@ -94,7 +89,7 @@ def ticks(q, vm):
 
 @fvtest.timeout(600)
 def test_gdb_session():
-    port = free_port()
+    port = fvapi.free_port()
     with fvtest.Qemu(hyp_cmd("gdb", extra=gdb_channel(port))) as q:
         q.expect(r"^\[hyp\] gdb: stub for vm dbg on the gdb channel", 60)
         q.expect(r"^\[dbg\] gdb_target: tick 1 ", 120)
@@ -170,7 +165,7 @@ def test_gdb_session():
 
 @fvtest.timeout(400)
 def test_gdb_interrupt_and_garbage():
-    port = free_port()
+    port = fvapi.free_port()
     with fvtest.Qemu(hyp_cmd("gdb", extra=gdb_channel(port))) as q:
         q.expect(r"^\[dbg\] gdb_target: tick 1 ", 120)
         with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
@@ -235,7 +230,7 @@ def test_run_gdb_end_to_end():
     """Through the tool: `run --gdb hello-vm:PORT` prints where to connect; gdb-multiarch
     attaches to the hello guest, reads its registers and memory, detaches, and the guest's
     heartbeat goes on."""
-    port = free_port()
+    port = fvapi.free_port()
     cmd = [TOOL, "run", "--config", BAREMETAL, "--gdb", f"hello-vm:{port}", "--timeout", "240"]
     with fvtest.Qemu(cmd) as q:
         q.expect(rf"gdb: target remote 127\.0\.0\.1:{port} \(VM hello-vm\)", 30)
@@ -255,7 +250,7 @@ def test_run_gdb_end_to_end():
 def test_gdb_halt_keeps_clock_without_sstc():
     """Without Sstc (emulated guest timer) a 4 s halt does not show as a jump of the
     guest's clock either, and the VM's own ebreaks still reach it while attached."""
-    port = free_port()
+    port = fvapi.free_port()
     with fvtest.Qemu(hyp_cmd("gdb", cpu="rv64,sstc=false", extra=gdb_channel(port))) as q:
         q.expect(r"^\[dbg\] gdb_target: tick 1 ", 120)
         out = run_gdb(port, ["shell sleep 4", "set var gdb_flag = 9", "detach"])

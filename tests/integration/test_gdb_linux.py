@@ -9,9 +9,10 @@ import subprocess
 import tempfile
 import time
 
+import fvapi
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd
-from test_gdb import free_port, gdb_args, gdb_channel, run_gdb
+from test_gdb import gdb_args, gdb_channel, run_gdb
 from test_linux import boot_to_shell, run
 
 KERNEL_MATRIX = True
@@ -19,7 +20,7 @@ KERNEL_MATRIX = True
 
 @fvtest.timeout(600)
 def test_gdb_linux_trap_entry():
-    port = free_port()
+    port = fvapi.free_port()
     with fvtest.Qemu(hyp_cmd("linux-gdb", mem="2G", extra=gdb_channel(port))) as q:
         boot_to_shell(q, "linux", 400)
         out = run_gdb(port, [

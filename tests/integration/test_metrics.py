@@ -24,7 +24,6 @@ the kernel, so this module is not a kernel-matrix one.
 import json
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -54,12 +53,6 @@ def _tool(name):
         raise fvtest.TestFailure(f"{name} missing: run scripts/install-deps.sh (Debian package "
                                  "prometheus)")
     return path
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _http(url, method="GET", body=None, timeout=30):
@@ -179,7 +172,7 @@ class Prometheus:
             (d / "token").write_text(TOKEN)
             cfg["scrape_configs"][0]["authorization"] = {"credentials_file": str(d / "token")}
         (d / "prometheus.yml").write_text(yaml.safe_dump(cfg))
-        self.port = _free_port()
+        self.port = fvapi.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(fvtest.LOG_DIR / "test_metrics-prometheus.log", "w")
         self.proc = subprocess.Popen(
@@ -250,7 +243,7 @@ def test_prometheus_scrapes_hypervisor_and_alerts_fire():
         raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
                           "(`make guest-libs`, then `make test-configs`)")
     _tool("prometheus")
-    port = _free_port()
+    port = fvapi.free_port()
     disk = fvtest.BUILD_DIR / "test-data" / "metrics-disk.img"
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
@@ -266,16 +259,8 @@ def test_prometheus_scrapes_hypervisor_and_alerts_fire():
         # crash died long before the service VM was up.
         assert re.search(r"^\[hyp\] vm crash: stopped after a fatal guest error", q.output,
                          re.M), "crash did not crash"
-        deadline = time.monotonic() + 120
-        while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                status, ctype, body = _http(base + "/metrics", timeout=20)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "daemon not reachable from the host"
-            time.sleep(2)
+        status, ctype, body = fvapi.until_reachable(lambda: _http(base + "/metrics", timeout=20),
+                                                    ok=lambda r: r[0] == 200)
         text = body.decode()
         assert "\nferrovisor_up 1\n" in text, text[:500]
         r = _promtool("check", "metrics", stdin=text)

@@ -21,7 +21,6 @@ the host runs the remote CLI (`ferrovisor --api URL console|events|vm`) and plai
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.error
@@ -37,12 +36,6 @@ from hyp import hyp_cmd
 KERNEL_MATRIX = True
 DOC = fvtest.REPO_ROOT / "docs" / "api" / "openapi.yaml"
 TOOL = fvtest.BUILD_DIR / "tools" / "ferrovisor"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # The service VM daemon's first admin token (read from its console), sent by _cli and
@@ -115,7 +108,7 @@ def test_console_and_events_end_to_end():
         raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
                           "(`make guest-libs`, then `make test-configs`)")
     doc = yaml.safe_load(DOC.read_text())
-    port = _free_port()
+    port = fvapi.free_port()
     url = f"http://127.0.0.1:{port}"
     base = url + "/api/v1"
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
@@ -125,14 +118,7 @@ def test_console_and_events_end_to_end():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  600)
         _TOKEN[0] = fvapi.console_admin_token(q)
-        deadline = time.monotonic() + 120
-        while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                vms = _call(doc, base, "GET", "/vms", 200)["vms"]
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daemon not reachable from the host"
-                time.sleep(2)
+        vms = fvapi.until_reachable(lambda: _call(doc, base, "GET", "/vms", 200))["vms"]
         assert {v["name"] for v in vms} == {"svc", "echo", "linux"}, vms
         # (Both may have come before the daemon's line; the Linux prompt is a partial line
         # the hypervisor shows only for the focused VM: its banner says the shell runs.)

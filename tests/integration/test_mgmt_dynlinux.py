@@ -24,7 +24,6 @@ only the CLI (`build/tools/ferrovisor --api URL vm ...`):
 
 import os
 import re
-import socket
 import subprocess
 import tempfile
 import time
@@ -37,12 +36,6 @@ from hyp import heartbeat, hyp_cmd, shell
 KERNEL_MATRIX = True
 TOOL = fvtest.REPO_ROOT / "build" / "tools" / "ferrovisor"
 ESC = "\x1d"  # Ctrl-], the console escape key
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cli:
@@ -144,7 +137,7 @@ def test_vms_created_at_run_time_through_the_cli():
             raise fvtest.TestFailure(f"{f} missing: run `make all`")
     kernel = (images / "Image").resolve()
     initrd = images / "initramfs.cpio.gz"
-    port = _free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with tempfile.TemporaryDirectory() as tmp, \

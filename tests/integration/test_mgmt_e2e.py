@@ -41,12 +41,6 @@ def _crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Api:
     def __init__(self, doc, port, token):
         self.doc = doc
@@ -120,7 +114,7 @@ def test_mgmt_end_to_end_from_host():
                           "(`make guest-libs`, then `make test-configs`)")
     doc = yaml.safe_load(DOC.read_text())
     blob = BLOB.read_bytes()
-    port = _free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-e2e", mem="1G", extra=extra)) as q:
@@ -128,14 +122,7 @@ def test_mgmt_end_to_end_from_host():
                  r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)",
                  400)
         api = Api(doc, port, fvapi.console_admin_token(q))
-        deadline = time.monotonic() + 120
-        while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-            try:
-                host = api.call("GET", "/host", 200)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "daemon not reachable from the host"
-                time.sleep(2)
+        host = fvapi.until_reachable(lambda: api.call("GET", "/host", 200))
         assert host["backend"] == "hvc" and host["vm_count"] == 3, host
         start = len(q.output)
 

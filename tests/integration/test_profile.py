@@ -26,10 +26,8 @@ Asserted:
 import json
 import os
 import re
-import socket
 import subprocess
 import tempfile
-import time
 
 import yaml
 
@@ -55,12 +53,6 @@ def call(port, method, path, body=None, token=None, headers=None, timeout=120):
     """The one request helper of this module (it adds the bearer token)."""
     return fvapi.request(port, method, path, token or _token[0], body=body,
                          extra_headers=headers, timeout=timeout)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cli(port, *args):
@@ -103,7 +95,7 @@ def test_profile_guest_through_cli():
         if not f.is_file():
             raise fvtest.TestFailure(f"{f} missing: run `make all`")
     doc = yaml.safe_load(DOC.read_text())
-    port = free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-prof", mem="1G", extra=extra)) as q:
@@ -113,17 +105,7 @@ def test_profile_guest_through_cli():
                  600)
         _token[0] = fvapi.console_admin_token(q)
         with fvapi.daemon_log_on_failure(q):
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    st, _, _ = call(port, "GET", "/host")
-                    if st == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise fvtest.TestFailure("the daemon is not reachable through the forward")
-                time.sleep(2)
+            fvapi.until_reachable(lambda: call(port, "GET", "/host"), ok=lambda r: r[0] == 200)
 
             # The CLI: top list and folded stacks named from the ELF.
             with tempfile.TemporaryDirectory() as tmp:

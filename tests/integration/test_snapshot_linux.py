@@ -13,7 +13,6 @@ refused (exit 3, HTTP 400) and leaves no VM and no memory behind.
 
 import os
 import re
-import socket
 import tempfile
 import time
 
@@ -24,23 +23,6 @@ from test_dump import _cli, _req
 
 KERNEL_MATRIX = True
 DIGEST = r"digest ([0-9a-f]{16}) harts 2"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _first_get(base, token):
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            return _req(base, "GET", "/host", token)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
 
 
 def _progress(out, vm):
@@ -61,7 +43,7 @@ def test_snapshot_restore_through_the_cli():
     suite_manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
     if "\nsvc-layer " not in suite_manifest.read_text():
         raise fvtest.Skip("service VM layer not built (`make guest-libs`, `make test-configs`)")
-    port = _free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-snap", mem="1G", extra=extra)) as q, \
@@ -71,7 +53,7 @@ def test_snapshot_restore_through_the_cli():
                  400)
         token = fvapi.console_admin_token(q)
         base = f"http://127.0.0.1:{port}"
-        assert _first_get(base, token)[0] == 200
+        assert fvapi.wait_daemon(base, token, get=_req)[0] == 200
         for vm in ("ref", "calc"):
             rc, out, err = _cli(base, token, "vm", "start", vm)
             assert rc == 0, (vm, out, err)

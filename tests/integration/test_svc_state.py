@@ -27,7 +27,6 @@ import hashlib
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 
@@ -40,22 +39,9 @@ LISTEN = (r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "
           r"ferrovisord: listening on http://0\.0\.0\.0:8080/api/v1 \(backend hvc\)")
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _api(port, method, path, token, **kw):
     """The module's one request helper (fvapi adds the bearer token)."""
-    deadline = time.monotonic() + 120
-    while True:  # the port forward reaches the daemon once the guest's ARP/TCP settle
-        try:
-            return fvapi.request(port, method, path, token, **kw)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return fvapi.until_reachable(lambda: fvapi.request(port, method, path, token, **kw))
 
 
 CI_TOKEN = "fvt_ci." + "5e" * 32
@@ -126,7 +112,7 @@ def test_tokens_and_audit_survive_host_restart():
     disk.unlink(missing_ok=True)
     fvtest.virtio_disk(disk, 0, size="64M")  # a blank image, as `run` creates one
     bundle = _bundle(disk)
-    port = _free_port()
+    port = fvapi.free_port()
 
     with _boot(disk, bundle, port) as q:
         q.expect(r"^\[svc\] FV-SERVICE: state disk /dev/vda is blank: formatting it", 400)

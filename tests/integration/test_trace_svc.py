@@ -17,7 +17,7 @@ import fvapi
 import fvtest
 import trace_check
 from hyp import config_path, heartbeat
-from test_mgmt_e2e import DOC, Api, _free_port
+from test_mgmt_e2e import DOC, Api
 from test_trace import _trace_hyp
 
 KERNEL_MATRIX = True
@@ -31,7 +31,7 @@ def test_trace_through_service_vm():
                           "(`make guest-libs`, then `make test-configs`)")
     doc = yaml.safe_load(DOC.read_text())
     binary = _trace_hyp()
-    port = _free_port()
+    port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     cmd = fvtest.qemu_riscv_cmd(binary, smp=2, mem="1G",

@@ -3,11 +3,11 @@
 virtual switch, virtio-console."""
 
 import hashlib
-import socket
 import subprocess
 import time
 import urllib.request
 
+import fvapi
 import fvtest
 from linux_shell import DISKS, PROMPT, boot_to_shell, fresh_disk, run
 from hyp import assert_healthy, heartbeat, hyp_cmd
@@ -128,16 +128,10 @@ def test_console_on_virtio_console_hvc0():
         assert_healthy(q)
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @fvtest.kernel_matrix
 @fvtest.timeout(600)
 def test_net_uplink_through_physical_nic_to_host():
-    port = free_port()
+    port = fvapi.free_port()
     # The physical NIC is QEMU's restricted user-mode network: nothing leaves QEMU except
     # the forwarded 127.0.0.1 port.
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:80",

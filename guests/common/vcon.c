@@ -7,7 +7,7 @@
  * returns; received bytes appear in the used ring whenever the hypervisor
  * flushes its queue (after each request, and every 10 ms).
  */
-#include "ct.h"
+#include "vcon.h"
 #include "printf.h"
 
 #define R_MAGIC        0x000u
