@@ -44,7 +44,8 @@ def test_arm64_linux_virtio_blk_reads_and_writes():
     """A physical virtio-mmio disk (QEMU slot 0) becomes the arm64 VM's /dev/vda: the guest
     reads what the host put on it and its write (flushed) is on the host file afterwards."""
     cfg = arm64_hyp.linux_config_path("disk")
-    disk = fvtest.BUILD_DIR / "test-disks" / "arm64-vda.img"
+    # One image per kernel suite: the two suites' runs of this test go in parallel.
+    disk = fvtest.BUILD_DIR / "test-disks" / f"arm64-vda-{fvtest.kernel_suite()}.img"
     disk.parent.mkdir(parents=True, exist_ok=True)
     disk.unlink(missing_ok=True)
     with open(disk, "wb") as f:
