@@ -29,13 +29,18 @@ HIDDEN_HWPROBE_BITS = 1 << 51
 
 def normalise(line):
     """A line without the extensions hidden on purpose: the cpuinfo isa lines and
-    riscv_hwprobe's IMA_EXT_0 (raw and decoded); other lines unchanged."""
+    riscv_hwprobe's IMA_EXT_0 (raw and decoded); cpuinfo hart ids as N; other lines
+    unchanged."""
     m = re.match(r"^hwprobe: key 4 = 0x([0-9a-f]+)$", line)
     if m:
         return f"hwprobe: key 4 = {int(m.group(1), 16) & ~HIDDEN_HWPROBE_BITS:#x}"
     if line.startswith("hwprobe: ima_ext_0 ="):
         names = line[len("hwprobe: ima_ext_0 ="):].split()
         return "hwprobe: ima_ext_0 = " + " ".join(n for n in names if n not in HIDDEN_EXTS)
+    # Which hart the kernel boots on is OpenSBI's lottery natively (vCPU 0 in a VM), so
+    # /proc/cpuinfo may list hart 1 first: the processors are compared without hart ids.
+    if re.match(r"^cpuinfo: hart\s*:\s*\d+$", line):
+        return "cpuinfo: hart : N"
     m = re.match(r"^(cpuinfo: (?:hart )?isa\s*:\s*)rv64([a-z]*)((?:_[a-z0-9]+)*)$", line)
     if not m:
         return line
