@@ -82,7 +82,6 @@ class Cli:
             time.sleep(1)
 
 
-
 def _quiet(q, vm, seconds=4.0):
     time.sleep(1)
     mark = len(q.output)

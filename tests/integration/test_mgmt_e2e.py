@@ -88,7 +88,6 @@ def _quiet(q, vm, seconds=4.0):
     assert f"[{vm}] heartbeat" not in q.output[mark:], f"{vm} still beats"
 
 
-
 def _raw(port, data):
     """Send raw bytes to the daemon; returns what it answered before closing (or 3 s)."""
     with socket.create_connection(("127.0.0.1", port), timeout=3) as s:

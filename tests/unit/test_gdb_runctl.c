@@ -230,18 +230,27 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* gdb connects: the VM halts (holds on every vCPU) and the stub reports the stop. */
-static void attach_and_halt(void)
+/*
+ * A halt is under way: every vCPU is held and asked to pause; once they park, the console
+ * tick reports the stop (its reply contains stop).
+ */
+static void halt_completes(const char *stop)
 {
-	gdb_send("?");
-	assert_true(gdb_vm_attached(&vm));
 	for (unsigned i = 0; i < 2; i++) {
 		assert_true(vcpus[i].dbg_hold);
 		assert_true(vcpus[i].requests & VCPU_REQ_PAUSE);
 	}
 	vcpus_park();
 	gdb_poll();
-	assert_non_null(strstr(out_buf, "$T"));
+	assert_non_null(strstr(out_buf, stop));
+}
+
+/* gdb connects: the VM halts (holds on every vCPU) and the stub reports the stop. */
+static void attach_and_halt(void)
+{
+	gdb_send("?");
+	assert_true(gdb_vm_attached(&vm));
+	halt_completes("$T");
 }
 
 static void test_halt_then_continue_releases_every_vcpu(void **state)
@@ -272,13 +281,7 @@ static void test_breakpoint_hit_during_continue_holds_every_vcpu(void **state)
 	 * The new halt must hold BOTH vCPUs, including the one released after the hit: a
 	 * vCPU without its hold would run on and the stop would never be reported.
 	 */
-	for (unsigned i = 0; i < 2; i++) {
-		assert_true(vcpus[i].dbg_hold);
-		assert_true(vcpus[i].requests & VCPU_REQ_PAUSE);
-	}
-	vcpus_park();
-	gdb_poll();
-	assert_non_null(strstr(out_buf, "$T05"));
+	halt_completes("$T05");
 	assert_non_null(strstr(out_buf, "thread:1;")); /* vCPU 0 = thread 1 */
 }
 
