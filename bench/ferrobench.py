@@ -55,7 +55,8 @@ SUITES = [
     ("arm64_hvc", arm64.bench_arm64_hvc, 2),
     ("arm64_mmio", arm64.bench_arm64_mmio, 2),
     ("arm64_linux_boot", arm64.bench_arm64_linux_boot, 3),
-    ("arm64_io", arm64.bench_arm64_io, 2),
+    ("arm64_blk", arm64.bench_arm64_blk, 2),
+    ("arm64_net", arm64.bench_arm64_net, 2),
 ]
 
 # Figures a full run lists as not measured, {key: (title, why)}; none at the moment.

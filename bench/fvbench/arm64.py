@@ -5,7 +5,8 @@ qemu-system-aarch64 in one run:
   arm64_hvc         HVC round trip and, for reference, an SVC exception round trip inside EL1
   arm64_mmio        an emulated MMIO read (PL011 flag register) vs a RAM load
   arm64_linux_boot  Debian arm64 kernel + busybox initramfs to its /init marker (wall-clock)
-  arm64_io          virtio-blk throughput/IOPS and virtio-net VM <-> host TCP (wall-clock)
+  arm64_blk         virtio-blk throughput and IOPS in Linux (wall-clock)
+  arm64_net         virtio-net TCP VM <-> host over a user-network uplink (wall-clock)
 
 The micro figures come from guests/arm64/bench, one binary for both sides: natively an ELF at
 EL1 on `-M virt,gic-version=3` (no EL2: QEMU answers PSCI over HVC itself), under
@@ -338,11 +339,15 @@ def _io_net(runs, kernel, initrd):
     return out
 
 
-def bench_arm64_io(runs):
-    """virtio-blk and virtio-net (VM <-> host) in a Debian arm64 guest vs native arm64."""
+def bench_arm64_blk(runs):
+    """virtio-blk MB/s and IOPS in a Debian arm64 guest, Ferrovisor vs native arm64."""
     _build()
     kernel, _ = _images()
-    initrd = _io_initramfs()
-    out = _io_blk(runs, kernel, initrd)
-    out.update(_io_net(runs, kernel, initrd))
-    return out
+    return _io_blk(runs, kernel, _io_initramfs())
+
+
+def bench_arm64_net(runs):
+    """virtio-net TCP VM <-> host over an uplink in a Debian arm64 guest, vs native arm64."""
+    _build()
+    kernel, _ = _images()
+    return _io_net(runs, kernel, _io_initramfs())
