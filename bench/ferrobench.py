@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fvbench import blk, linux, memory, metrics, mgmt, micro, net, report, scale, snap, workload  # noqa: E402
+from fvbench import arm64, blk, linux, memory, metrics, mgmt, micro, net, report, scale, snap, workload  # noqa: E402
 from fvbench import console as fvconsole  # noqa: E402
 from fvbench import trace as fvtrace  # noqa: E402
 from fvbench.common import (ROOT, WORK, BenchError, cpu_snapshot, foreign_load,  # noqa: E402
@@ -52,6 +52,11 @@ SUITES = [
     ("trace", fvtrace.bench_trace, 3),
     ("console", fvconsole.bench_console, 1),
     ("snap", snap.bench_snap, 1),
+    ("arm64_hvc", arm64.bench_arm64_hvc, 2),
+    ("arm64_mmio", arm64.bench_arm64_mmio, 2),
+    ("arm64_linux_boot", arm64.bench_arm64_linux_boot, 3),
+    ("arm64_blk", arm64.bench_arm64_blk, 2),
+    ("arm64_net", arm64.bench_arm64_net, 2),
 ]
 
 # Figures a full run lists as not measured, {key: (title, why)}; none at the moment.

@@ -42,6 +42,8 @@ build/unit/test_platform: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_snap_vm: HOST_CFLAGS += -Ihyp/arch/riscv/include
 # The arm64 host DT parser: its arch/platform.h (GICv3, timer PPIs, PSCI conduit).
 build/unit/test_arm64_platform: HOST_CFLAGS += -Ihyp/arch/arm64/include
+# Core's shared DT walk (platform_fdt.c) on the fake architecture's struct platform_arch.
+build/unit/test_platform_fdt: HOST_CFLAGS += -Itests/unit/fake_arch
 build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c
 build/unit/gen/sbi_fakes.c: hyp/arch/riscv/sbi/sbi_ext.h tests/unit/gen_sbi_fakes.py
 	@mkdir -p $(dir $@)

@@ -8,7 +8,7 @@ need_tools="qemu-system-riscv64 riscv64-linux-gnu-gcc dtc clang-format cppcheck 
 # The dashboard tests drive headless Chromium through chromedriver (python3-selenium).
 need_tools="$need_tools chromium chromedriver"
 need_pkgs_check_ui="python3-selenium"
-need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev nettle-dev e2fsprogs gdb-multiarch"
+need_pkgs_check="libfdt-dev libyaml-dev libcmocka-dev libc6-dev-riscv64-cross libc6-dev-arm64-cross libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev nettle-dev e2fsprogs gdb-multiarch"
 # The arm64 port (make ARCH=arm64, tests/integration/test_arm64_*.py).
 need_tools="$need_tools qemu-system-aarch64 aarch64-linux-gnu-gcc"
 # Metrics tests (issue 12): a real Prometheus server and promtool.
@@ -53,7 +53,7 @@ $SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports \
 	qemu-system-riscv qemu-system-arm qemu-system-x86 qemu-utils
 $SUDO apt-get install -y -q --no-install-recommends \
 	gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross \
-	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
 	device-tree-compiler cpio xz-utils zstd clang-format cppcheck \
 	libfdt-dev libyaml-dev libcmocka-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev python3-yaml nettle-dev e2fsprogs gdb-multiarch \
 	python3 pkg-config make gcc libc6-dev \

@@ -32,6 +32,13 @@ def test_arm64_linux_boots_smp_to_shell():
         # The virtual timer ticks and interrupts flow: the kernel counted both.
         q.send("grep -E 'arch_timer|GICv3' /proc/interrupts | head -n 3\r")
         q.expect(r"^\[linux\] .*\d+\s+\d+\s+GICv3\s+27 Level\s+arch_timer", 60)
+        # The tree's idle state (PSCI CPU_SUSPEND core powerdown) is Linux's cpuidle state 1,
+        # entered and resumed from while the shell waits (each entry is one CPU_SUSPEND).
+        q.send("cat /sys/devices/system/cpu/cpu0/cpuidle/state1/name; sleep 1; "
+               "echo pd-$(cat /sys/devices/system/cpu/cpu*/cpuidle/state1/usage | "
+               "awk '{ s += $1 } END { print (s > 0) ? \"used\" : \"unused\" }')\r")
+        q.expect(r"^\[linux\] cpu-powerdown\r?$", 60)
+        q.expect(r"^\[linux\] pd-used\r?$", 60)
         q.send("poweroff -f\r")
         q.expect(r"^\[hyp\] vm linux: guest PSCI SYSTEM_OFF", 120)
         q.expect(r"^\[hyp\] vm linux: stopped", 60)

@@ -6,15 +6,15 @@
 #define PL011_FR 0x18
 #define FR_TXFF  (1u << 5)
 
-static volatile uint32_t *const uart = (volatile uint32_t *)GUEST_UART_BASE;
+volatile uint32_t *guest_uart = (volatile uint32_t *)GUEST_UART_BASE;
 static unsigned failures;
 static volatile uint32_t con_lock;
 
 void con_putc(char c)
 {
-	while (uart[PL011_FR / 4] & FR_TXFF)
+	while (guest_uart[PL011_FR / 4] & FR_TXFF)
 		;
-	uart[PL011_DR / 4] = (uint8_t)c;
+	guest_uart[PL011_DR / 4] = (uint8_t)c;
 }
 
 /* Whole strings under a lock: two vCPUs' lines do not interleave. */

@@ -12,6 +12,10 @@
 /* The VM's UART: Ferrovisor's default uart-base (configs may move it; these guests don't). */
 #define GUEST_UART_BASE 0x10000000UL
 
+/* The PL011 the console writes to: GUEST_UART_BASE unless a guest that also runs natively
+ * on QEMU's arm64 virt machine (UART at 0x09000000) points it elsewhere first. */
+extern volatile uint32_t *guest_uart;
+
 void guest_main(uint64_t dtb);
 void guest_secondary(uint64_t cpu, uint64_t context);
 

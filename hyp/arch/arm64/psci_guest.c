@@ -5,9 +5,17 @@
  * argument is the guest's and is checked: a target that is not one of the VM's vCPUs is
  * INVALID_PARAMETERS, an entry point outside the VM's RAM is INVALID_ADDRESS. Unknown
  * function ids answer NOT_SUPPORTED (SMCCC: -1).
+ *
+ * CPU_SUSPEND offers two core-level states in the original power_state format (DEN0022
+ * 5.4.2, PSCI_FEATURES bit 1 = 0, no OS-initiated mode): standby (0x00000000), which returns
+ * SUCCESS once an interrupt is pending for the vCPU, masked or not, exactly like WFI; and
+ * powerdown (0x00010000), after which the vCPU resumes at the caller's entry point with
+ * x0 = context id, EL1h, DAIF masked and its MMU and caches off (the CPU_ON state), the rest
+ * of its state lost. Any other power_state is INVALID_PARAMETERS.
  */
 #include "arch/arm64/arm64.h"
 #include "arch/arm64/psci.h"
+#include "core/sched.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 
@@ -48,6 +56,41 @@ static int64_t cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t 
 	return ret;
 }
 
+/* power_state values offered (original format: StateID 0, PowerLevel 0 = the core). */
+#define PSCI_STATE_STANDBY   0x00000000ULL
+#define PSCI_STATE_POWERDOWN 0x00010000ULL
+
+static int64_t cpu_suspend(struct vcpu *v, uint64_t state, uint64_t entry, uint64_t ctx_id)
+{
+	struct arm64_guest_ctx *ctx = &v->arch.ctx;
+	/*
+	 * power_state is a 32-bit parameter: in the SMC64 form upper bits that are set are no
+	 * state we offer either, so they are refused rather than silently dropped. Reserved
+	 * bits, other StateIDs and power levels above the core are refused as well.
+	 */
+	if (state != PSCI_STATE_STANDBY && state != PSCI_STATE_POWERDOWN)
+		return PSCI_INVALID_PARAMETERS;
+	if (state == PSCI_STATE_POWERDOWN) {
+		/* The entry point is only used (and only checked) for a powerdown state. */
+		if (!entry_in_ram(v->vm, entry))
+			return PSCI_INVALID_ADDRESS;
+		/*
+		 * The core's context is lost: it wakes where CPU_ON would start it. The vCPU
+		 * is loaded (this runs on its exit path), so SCTLR_EL1 is the live register;
+		 * arch_vcpu_put saves it from there.
+		 */
+		ctx->pc = entry;
+		ctx->pstate = PSTATE_EL1H_MASKED;
+		sysreg_write(sctlr_el1, SCTLR_EL1_RESET);
+		isb();
+		/* Wakes on a pending interrupt like WFI; an early wake-up is allowed. */
+		sched_block(v);
+		return (int64_t)ctx_id; /* lands in x0 at the entry point */
+	}
+	sched_block(v);
+	return PSCI_SUCCESS;
+}
+
 static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
 {
 	int id = vcpu_of_mpidr(v->vm, target);
@@ -65,6 +108,9 @@ static int64_t features(uint64_t fid)
 {
 	switch ((uint32_t)fid) {
 	case PSCI_VERSION:
+	case PSCI_CPU_SUSPEND_32:
+	case PSCI_CPU_SUSPEND_64:
+		/* Bit 1 = 0: original power_state format; bit 0 = 0: no OS-initiated mode. */
 	case PSCI_CPU_OFF:
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
@@ -102,6 +148,10 @@ void arm64_psci_guest_call(struct vcpu *v)
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
 		r = cpu_on(v, a1, a2, a3);
+		break;
+	case PSCI_CPU_SUSPEND_32:
+	case PSCI_CPU_SUSPEND_64:
+		r = cpu_suspend(v, a1, a2, a3);
 		break;
 	case PSCI_CPU_OFF:
 		/* Does not return on success: the vCPU is stopped before its next entry. */
