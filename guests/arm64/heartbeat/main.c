@@ -62,7 +62,7 @@ void guest_main(uint64_t dtb)
 	(void)dtb;
 	con_puts("hello from hart 0\n");
 	period = sysreg_read(cntfrq_el0) / 1000 * PERIOD_MS;
-	w32(GICD, 2);      /* GICD_CTLR: EnableGrp1A */
+	w32(GICD, 2);        /* GICD_CTLR: EnableGrp1A */
 	w32(GICR + 0x14, 0); /* GICR_WAKER: ProcessorSleep = 0 */
 	for (unsigned i = 0; i < 1000000 && (r32(GICR + 0x14) & 4); i++)
 		;
