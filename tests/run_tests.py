@@ -15,7 +15,8 @@
    suite in $FV_KERNEL_SUITE; fvtest/hyp pick that suite's images and configurations. A suite
    whose cache has no manifest but an unavailable.txt (scripts/fetch-guest-images.sh could not
    fetch it) makes its tests SKIP with the first line of that file as the reason.
-4. Architecture matrix: every test of a module with ARCH_MATRIX = True also runs on the arm64
+4. Architecture matrix: every test of a module with ARCH_MATRIX = True (or decorated with
+   @fvtest.arch_matrix) also runs on the arm64
    port as `module.test[arm64]` (`module.test[arm64-stable]`, `[arm64-unstable]` in the kernel
    matrix); the child gets $FV_ARCH=arm64 and hyp.py boots qemu-system-aarch64 with the arm64
    twin of each configuration (docs/arm64.md, "Management plane"). They skip when
@@ -255,7 +256,7 @@ def discover_integration(kfilter, default_timeout, suites=KERNEL_SUITES):
             runs = [(base, None, None)]
             if matrix or getattr(f, "fv_kernel_matrix", False):
                 runs = [(f"{base}[{k}]", k, None) for k in suites]
-            if arch_matrix:
+            if arch_matrix or getattr(f, "fv_arch_matrix", False):
                 runs += [(f"{base}[arm64{'-' + k if k else ''}]", k, "arm64")
                          for _, k, _ in list(runs)]
             for name, suite, arch in runs:

@@ -61,6 +61,13 @@ def kernel_matrix(func):
     return func
 
 
+def arch_matrix(func):
+    """Decorator: also run this test on the arm64 port (the runner adds `test[arm64]` with
+    $FV_ARCH=arm64); a module can say ARCH_MATRIX = True instead."""
+    func.fv_arch_matrix = True
+    return func
+
+
 def current_test_name():
     """Name of the running test as set by the runner (or 'adhoc' outside it)."""
     return os.environ.get("FV_TEST_NAME", "adhoc")
