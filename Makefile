@@ -126,12 +126,15 @@ images:
 		echo "images: service VM libraries not fetched (service VM tests will be skipped)"
 
 # The arm64 port's Linux guests (tests/integration/test_arm64_linux.py) for `make test`:
-# the same matrix, no service VM libraries; a failed fetch only skips those tests.
+# the same matrix and the arm64 service VM's libraries (the arm64 runs of ARCH_MATRIX
+# management tests); a failed fetch only skips those tests.
 .PHONY: images-arm64
 images-arm64:
 	$(Q)sh scripts/fetch-guest-images.sh --arch arm64 --matrix \
 		--cache $(FERROVISOR_CACHE)/images/arm64 || \
 		echo "images: arm64 guest images not fetched (arm64 Linux tests will be skipped)"
+	$(Q)sh scripts/fetch-guest-libs.sh --arch arm64 --cache $(FERROVISOR_CACHE)/userland/arm64 || \
+		echo "images: arm64 service VM libraries not fetched (arm64 service VM tests will be skipped)"
 
 $(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
