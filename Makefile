@@ -126,12 +126,15 @@ images:
 		echo "images: service VM libraries not fetched (service VM tests will be skipped)"
 
 # The arm64 port's Linux guests (tests/integration/test_arm64_linux.py) for `make test`:
-# the same matrix, no service VM libraries; a failed fetch only skips those tests.
+# the same matrix and the arm64 service VM's libraries (the arm64 runs of ARCH_MATRIX
+# management tests); a failed fetch only skips those tests.
 .PHONY: images-arm64
 images-arm64:
 	$(Q)sh scripts/fetch-guest-images.sh --arch arm64 --matrix \
 		--cache $(FERROVISOR_CACHE)/images/arm64 || \
 		echo "images: arm64 guest images not fetched (arm64 Linux tests will be skipped)"
+	$(Q)sh scripts/fetch-guest-libs.sh --arch arm64 --cache $(FERROVISOR_CACHE)/userland/arm64 || \
+		echo "images: arm64 service VM libraries not fetched (arm64 service VM tests will be skipped)"
 
 $(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 		$(IMAGES_CACHE)/%/manifest.txt: scripts/fetch-guest-images.sh
@@ -141,19 +144,24 @@ $(foreach s,$(KERNEL_SUITES),$(IMAGES_CACHE)/$(s)/manifest.txt): \
 # Linux guests, becomes /usr/bin/<prog> of a cpio layer appended to each suite's cached
 # initramfs in build/images/<suite>/ (beside a link to its Image), the `dtc -i` directory of
 # the test configurations. See guests/linux-userland/README.md.
-USERLAND_SRC    := $(wildcard guests/linux-userland/*.c)
-USERLAND_BINS   := $(patsubst guests/linux-userland/%.c,$(BUILD)/userland/bin/%,$(USERLAND_SRC))
+# LINUX_OUT: where the Linux guests' layers and composed images go (build/ for riscv64,
+# build/arm64/ for arm64: mk/arch-<ARCH>.mk); ARCH_USERLAND=no leaves the programs out (an
+# empty layer: the cross compiler has no static libc of that architecture).
+LINUX_OUT       ?= $(BUILD)
+ARCH_USERLAND   ?= yes
+USERLAND_SRC    := $(if $(filter yes,$(ARCH_USERLAND)),$(wildcard guests/linux-userland/*.c))
+USERLAND_BINS   := $(patsubst guests/linux-userland/%.c,$(LINUX_OUT)/userland/bin/%,$(USERLAND_SRC))
 USERLAND_CFLAGS := -static -O2 -Wall -Wextra -Werror
-USERLAND_LAYER  := $(BUILD)/userland/layer.cpio.gz
+USERLAND_LAYER  := $(LINUX_OUT)/userland/layer.cpio.gz
 # The service VM layer (ferrovisord and its libraries, mk/ferrovisord.mk), appended in
-# build/images/<suite>/svc-initramfs.cpio.gz once its libraries are cached.
-SVC_LAYER       := $(BUILD)/svc/layer.cpio.gz
+# $(LINUX_OUT)/images/<suite>/svc-initramfs.cpio.gz once its libraries are cached.
+SVC_LAYER       := $(LINUX_OUT)/svc/layer.cpio.gz
 SVC_CACHED      := $(wildcard $(FERROVISOR_CACHE)/userland/$(DEB_ARCH)/manifest.txt)
 
 .PHONY: userland test-configs FORCE
 userland: $(USERLAND_LAYER)
 
-$(BUILD)/userland/bin/%: guests/linux-userland/%.c
+$(LINUX_OUT)/userland/bin/%: guests/linux-userland/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USERLAND_CFLAGS) -s -o $@ $< -lm
 
@@ -163,11 +171,11 @@ $(USERLAND_LAYER): $(USERLAND_BINS) scripts/userland-layer.py FORCE
 	$(Q)python3 scripts/userland-layer.py layer --out $@ $(USERLAND_BINS) >/dev/null
 
 # Static patterns: the targets are named, so make prefers these rules to test-%.dtb below.
-$(foreach s,$(KERNEL_SUITES),$(BUILD)/images/$(s)/initramfs.cpio.gz): \
-		$(BUILD)/images/%/initramfs.cpio.gz: $(IMAGES_CACHE)/%/manifest.txt $(USERLAND_LAYER) \
+$(foreach s,$(KERNEL_SUITES),$(LINUX_OUT)/images/$(s)/initramfs.cpio.gz): \
+		$(LINUX_OUT)/images/%/initramfs.cpio.gz: $(IMAGES_CACHE)/%/manifest.txt $(USERLAND_LAYER) \
 		scripts/userland-layer.py $(if $(SVC_CACHED),$(SVC_LAYER))
 	$(Q)python3 scripts/userland-layer.py compose --cache $(IMAGES_CACHE)/$* \
-		--layer $(USERLAND_LAYER) --out $(BUILD)/images/$* \
+		--layer $(USERLAND_LAYER) --out $(LINUX_OUT)/images/$* \
 		$(if $(SVC_CACHED),--svc-layer $(SVC_LAYER))
 
 FORCE:

@@ -25,3 +25,19 @@ $(BUILD)/config/arm64-test-linux-%.dtb: tests/integration/configs-arm64-linux/%.
 		$(IMAGE_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -i $(IMAGE_DIR) -o $@ $<
+
+# The same configurations per kernel suite, from the suite's composed images
+# ($(LINUX_OUT)/images/<suite>: cached kernel, initramfs + userland layer, and
+# svc-initramfs.cpio.gz with ferrovisord for aarch64 once `make ARCH=arm64 images` fetched
+# the libraries): build/config/arm64/<suite>/test-linux-<name>.dtb. The service VM tests
+# (tests/integration/arm64_hyp.py, svc_config_path) use these; one file per suite, so the
+# two suites' tests never share one.
+ARM64_LINUX_DTS := $(wildcard tests/integration/configs-arm64-linux/*.dts)
+define arm64_suite_config_rules
+$(patsubst tests/integration/configs-arm64-linux/%.dts,$(BUILD)/config/arm64/$(1)/test-linux-%.dtb,$(ARM64_LINUX_DTS)): \
+		$(BUILD)/config/arm64/$(1)/test-linux-%.dtb: tests/integration/configs-arm64-linux/%.dts \
+		arm64-guests $(LINUX_OUT)/images/$(1)/initramfs.cpio.gz
+	@mkdir -p $$(dir $$@)
+	$$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -i $(LINUX_OUT)/images/$(1) -o $$@ $$<
+endef
+$(foreach s,$(KERNEL_SUITES),$(eval $(call arm64_suite_config_rules,$(s))))

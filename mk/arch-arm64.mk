@@ -19,6 +19,10 @@ ARCH_QEMU_ARGS := -M virt,virtualization=on,gic-version=3 -cpu max
 # test configurations (mk/arch-arm64-rules.mk, included after the Makefile's own rules).
 BUILTIN_CONFIG := $(BUILD)/config/default-arm64.dtb
 ARM64_GUEST_DIR := $(BUILD)/arm64/guests
-# No Debian arm64 Linux guests yet: `all` builds the host tool but not ferrovisord's service
-# VM build nor the Linux userland layer (both riscv64 guest binaries today).
-ARCH_ALL_EXTRA := tools
+GNU_TRIPLET   := aarch64-linux-gnu
+# The Linux guests' layers and composed images (service VM initramfs) go to build/arm64/
+# (build/ holds riscv64's). The userland layer is empty on arm64: the cross compiler has no
+# static arm64 libc (ferrovisord links against the fetched Debian sysroot instead).
+LINUX_OUT     := $(BUILD)/arm64
+ARCH_USERLAND := no
+ARCH_ALL_EXTRA := tools ferrovisord userland

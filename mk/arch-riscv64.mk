@@ -11,6 +11,8 @@ ARCH_ASFLAGS  := -march=rv64imac_zicsr_zifencei -mabi=lp64
 ARCH_CPPCHECK := -D__riscv
 # Debian's name of the architecture (guest images, service VM libraries).
 DEB_ARCH      := riscv64
+# GNU's name (library and header directories of the service VM's Debian sysroot).
+GNU_TRIPLET   := riscv64-linux-gnu
 CROSS         ?= riscv64-linux-gnu-
 QEMU          ?= qemu-system-riscv64
 # The machine `make run-builtin` / `run-debug` boot (plus -smp, -m, -nographic, -kernel).

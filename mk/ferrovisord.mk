@@ -38,23 +38,25 @@ $(FVD_BIN): $(FVD_OBJ)
 # libraries need their glibc). See docs/ferrovisord.md.
 #   make guest-libs           fetch (or verify) the libraries
 #   make svc                  build/svc/bin/ferrovisord and build/svc/layer.cpio.gz
-FVD_LIBS     := $(FERROVISOR_CACHE)/userland/riscv64
+# Per architecture: DEB_ARCH's libraries, GNU_TRIPLET's directories (mk/arch-<ARCH>.mk), the
+# binary under LINUX_OUT (build/svc/bin for riscv64, build/arm64/svc/bin for arm64).
+FVD_LIBS     := $(FERROVISOR_CACHE)/userland/$(DEB_ARCH)
 FVD_SYSROOT  := $(FVD_LIBS)/sysroot
-FVD_RV_LIB   := $(FVD_SYSROOT)/usr/lib/riscv64-linux-gnu
-FVD_RV_BIN   := $(BUILD)/svc/bin/ferrovisord
-FVD_RV_FLAGS := --sysroot=$(FVD_SYSROOT) -isystem $(FVD_SYSROOT)/usr/include/riscv64-linux-gnu \
+FVD_RV_LIB   := $(FVD_SYSROOT)/usr/lib/$(GNU_TRIPLET)
+FVD_RV_BIN   := $(LINUX_OUT)/svc/bin/ferrovisord
+FVD_RV_FLAGS := --sysroot=$(FVD_SYSROOT) -isystem $(FVD_SYSROOT)/usr/include/$(GNU_TRIPLET) \
                 -isystem $(FVD_SYSROOT)/usr/include -B$(FVD_RV_LIB)/ -L$(FVD_RV_LIB) \
                 -std=c11 -O2 -D_DEFAULT_SOURCE $(FVD_DEFS) $(TOOLS_WARN)
 FVD_RV_LDFLAGS := -Wl,-rpath-link,$(FVD_RV_LIB) -Wl,--disable-new-dtags \
-                  -Wl,-rpath,/usr/lib/riscv64-linux-gnu
+                  -Wl,-rpath,/usr/lib/$(GNU_TRIPLET)
 
 .PHONY: guest-libs svc
 
 guest-libs:
-	$(Q)sh scripts/fetch-guest-libs.sh --arch riscv64 --cache $(FVD_LIBS)
+	$(Q)sh scripts/fetch-guest-libs.sh --arch $(DEB_ARCH) --cache $(FVD_LIBS)
 
 $(FVD_LIBS)/manifest.txt: scripts/fetch-guest-libs.sh scripts/lib/apt-sandbox.sh
-	$(Q)sh scripts/fetch-guest-libs.sh --arch riscv64 --cache $(FVD_LIBS)
+	$(Q)sh scripts/fetch-guest-libs.sh --arch $(DEB_ARCH) --cache $(FVD_LIBS)
 
 $(FVD_RV_BIN): $(FVD_SRC) $(wildcard tools/ferrovisord/*.h) $(FVD_LIBS)/manifest.txt
 	@mkdir -p $(dir $@)
@@ -65,7 +67,7 @@ $(FVD_RV_BIN): $(FVD_SRC) $(wildcard tools/ferrovisord/*.h) $(FVD_LIBS)/manifest
 FVD_WWW_FILES := $(shell find tools/ferrovisord/www -type f 2>/dev/null | LC_ALL=C sort)
 
 $(SVC_LAYER): $(FVD_RV_BIN) scripts/userland-layer.py docs/api/openapi.yaml $(FVD_WWW_FILES)
-	$(Q)python3 scripts/userland-layer.py svc --out $@ --sysroot $(FVD_SYSROOT) \
+	$(Q)python3 scripts/userland-layer.py svc --out $@ --sysroot $(FVD_SYSROOT) --triplet $(GNU_TRIPLET) \
 		--readelf $(CROSS)readelf --file docs/api/openapi.yaml:etc/ferrovisord/openapi.yaml \
 		$(foreach f,$(FVD_WWW_FILES),--file $(f):usr/share/ferrovisord/www/$(f:tools/ferrovisord/www/%=%)) \
 		$(FVD_RV_BIN) >/dev/null

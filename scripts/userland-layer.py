@@ -18,7 +18,7 @@ kernel suite's cached initramfs (see guests/linux-userland/README.md).
       initramfs of service VMs (configs name it with /incbin/("svc-initramfs.cpio.gz")).
 
   userland-layer.py svc --out build/svc/layer.cpio.gz --sysroot SYSROOT --readelf READELF
-                        [--file SRC:DEST]... BIN...
+                        [--triplet riscv64-linux-gnu] [--file SRC:DEST]... BIN...
       The service VM layer: every BIN (dynamically linked, e.g. ferrovisord) as
       /usr/sbin/<name>, its program interpreter and the DT_NEEDED closure of shared
       libraries found in SYSROOT's library directories (each stored under its soname in
@@ -174,7 +174,7 @@ def elf_deps(readelf, path):
 
 def cmd_svc(args):
     sysroot = Path(args.sysroot)
-    libdirs = [sysroot / d for d in ("usr/lib/riscv64-linux-gnu", "lib/riscv64-linux-gnu",
+    libdirs = [sysroot / d for d in (f"usr/lib/{args.triplet}", f"lib/{args.triplet}",
                                      "usr/lib", "lib")]
     libs = {}  # soname -> bytes
     interps = {}  # path -> bytes
@@ -199,7 +199,7 @@ def cmd_svc(args):
     # PT_INTERP, is enough.
     for ip in interps:
         libs.pop(Path(ip).name, None)
-    dirs = ["usr", "usr/sbin", "usr/lib", "usr/lib/riscv64-linux-gnu", "lib", "etc",
+    dirs = ["usr", "usr/sbin", "usr/lib", f"usr/lib/{args.triplet}", "lib", "etc",
             "etc/ferrovisord"]
     # The kernel's initramfs unpacker creates no missing parents: every directory of a
     # --file destination (e.g. the dashboard under usr/share/ferrovisord/www) is listed.
@@ -218,8 +218,8 @@ def cmd_svc(args):
         files.append((ip.lstrip("/"), cpio.S_IFREG | 0o755, data))
         listing.append(f"{ip.lstrip('/')} {sha256(data)} {len(data)}")
     for so, data in sorted(libs.items()):
-        files.append((f"usr/lib/riscv64-linux-gnu/{so}", cpio.S_IFREG | 0o644, data))
-        listing.append(f"usr/lib/riscv64-linux-gnu/{so} {sha256(data)} {len(data)}")
+        files.append((f"usr/lib/{args.triplet}/{so}", cpio.S_IFREG | 0o644, data))
+        listing.append(f"usr/lib/{args.triplet}/{so} {sha256(data)} {len(data)}")
     for spec in args.file:
         src, dest = spec.split(":", 1)
         data = Path(src).read_bytes()
@@ -300,6 +300,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--sysroot", required=True)
     p.add_argument("--readelf", required=True)
+    p.add_argument("--triplet", default="riscv64-linux-gnu",
+                   help="GNU triplet of the library directories (aarch64-linux-gnu on arm64)")
     p.add_argument("--file", action="append", default=[])
     p.add_argument("bins", nargs="+")
     args = ap.parse_args()

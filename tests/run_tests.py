@@ -15,6 +15,12 @@
    suite in $FV_KERNEL_SUITE; fvtest/hyp pick that suite's images and configurations. A suite
    whose cache has no manifest but an unavailable.txt (scripts/fetch-guest-images.sh could not
    fetch it) makes its tests SKIP with the first line of that file as the reason.
+4. Architecture matrix: every test of a module with ARCH_MATRIX = True (or decorated with
+   @fvtest.arch_matrix) also runs on the arm64
+   port as `module.test[arm64]` (`module.test[arm64-stable]`, `[arm64-unstable]` in the kernel
+   matrix); the child gets $FV_ARCH=arm64 and hyp.py boots qemu-system-aarch64 with the arm64
+   twin of each configuration (docs/arm64.md, "Management plane"). They skip when
+   qemu-system-aarch64 is missing or the suite's arm64 images are not cached.
 
 Output: one line per test (PASS name (1.2s) / FAIL name (3.4s): why / SKIP name: reason),
 failure details, and finally exactly "N passed, N failed, N skipped". Exit status 1 if any
@@ -26,6 +32,7 @@ import importlib
 import inspect
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,10 +62,10 @@ def images_cache():
     return Path(base) / "images" / "riscv64"
 
 
-def suite_unavailable(suite):
+def suite_unavailable(suite, arch="riscv64"):
     """Why `suite` cannot be tested (first line of its unavailable.txt), or None when its
     images were fetched, or never tried (then the tests run and fail naming the fix)."""
-    d = images_cache() / suite
+    d = images_cache().parent / arch / suite
     if (d / "manifest.txt").is_file():
         return None
     try:
@@ -66,6 +73,15 @@ def suite_unavailable(suite):
     except (OSError, IndexError):
         return None
     return first or f"{suite} kernel not fetched (see {d}/unavailable.txt)"
+
+
+def arch_unavailable(arch):
+    """Why the arm64 runs of ARCH_MATRIX modules cannot run here (its emulator missing), or
+    None."""
+    qemu = os.environ.get("FV_QEMU_ARM64", "qemu-system-aarch64") if arch == "arm64" else None
+    if qemu and not shutil.which(qemu):
+        return f"{qemu} not installed (scripts/install-deps.sh installs qemu-system-arm)"
+    return None
 
 
 class Result:
@@ -212,8 +228,9 @@ def run_unit_binary(path, kfilter, reporter):
 # --------------------------------------------------------------------- integration tests
 
 def discover_integration(kfilter, default_timeout, suites=KERNEL_SUITES):
-    """Returns (tests, errors): tests as (name, module, func, timeout, skip_reason, suite);
-    suite is None for a test outside the kernel matrix."""
+    """Returns (tests, errors): tests as (name, module, func, timeout, skip_reason, suite,
+    arch); suite is None for a test outside the kernel matrix, arch None for the default
+    architecture (riscv64) and "arm64" for the arm64 runs of an ARCH_MATRIX module."""
     sys.path.insert(0, str(INTEG_DIR))
     tests, errors = [], []
     for path in sorted(INTEG_DIR.glob("test_*.py")):
@@ -233,17 +250,22 @@ def discover_integration(kfilter, default_timeout, suites=KERNEL_SUITES):
                  and f.__module__ == mod.__name__]
         funcs.sort(key=lambda f: f.__code__.co_firstlineno)
         matrix = getattr(mod, "KERNEL_MATRIX", False)
+        arch_matrix = getattr(mod, "ARCH_MATRIX", False)
         for f in funcs:
             base = f"{modname}.{f.__name__}"
-            runs = [(base, None)]
+            runs = [(base, None, None)]
             if matrix or getattr(f, "fv_kernel_matrix", False):
-                runs = [(f"{base}[{k}]", k) for k in suites]
-            for name, suite in runs:
+                runs = [(f"{base}[{k}]", k, None) for k in suites]
+            if arch_matrix or getattr(f, "fv_arch_matrix", False):
+                runs += [(f"{base}[arm64{'-' + k if k else ''}]", k, "arm64")
+                         for _, k, _ in list(runs)]
+            for name, suite, arch in runs:
                 if kfilter is not None and kfilter not in name:
                     continue
-                why = skip or (suite and suite_unavailable(suite))
+                why = skip or (arch and arch_unavailable(arch)) or \
+                    (suite and suite_unavailable(suite, arch or "riscv64"))
                 tests.append((name, modname, f.__name__,
-                              getattr(f, "fv_timeout", mod_timeout), why or None, suite))
+                              getattr(f, "fv_timeout", mod_timeout), why or None, suite, arch))
     return tests, errors
 
 
@@ -273,7 +295,7 @@ def clear_logs(name):
 
 
 def run_integration_test(test, reporter):
-    name, modname, funcname, tmo, skip, suite = test
+    name, modname, funcname, tmo, skip, suite, arch = test
     if skip:
         reporter.add(Result(name, "SKIP", None, str(skip)))
         return
@@ -282,6 +304,9 @@ def run_integration_test(test, reporter):
     env.pop("FV_KERNEL_SUITE", None)
     if suite:
         env["FV_KERNEL_SUITE"] = suite
+    env.pop("FV_ARCH", None)
+    if arch:
+        env["FV_ARCH"] = arch
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", modname, funcname]
     rc, out, _, secs = run_child_process(cmd, tmo, env=env)
     m = re.search(r"^FV-KERNEL: kernel (\S+)", out, re.M)

@@ -11,6 +11,7 @@
 #include "core/trace.h"
 #include "core/ctl_trace.h"
 #include "core/bootwork.h"
+#include "core/arch.h"
 #include "core/ctl.h"
 #include "core/ctl_proto.h"
 #include "core/ctl_metrics.h"
@@ -265,6 +266,9 @@ static uint32_t op_host_info(const uint8_t *p, uint32_t len, uint32_t *out)
 	ctl_put64(resp + 32, time_now_ns());
 	ctl_put64(resp + 40, st.frames);
 	ctl_put64(resp + 48, st.errors);
+	/* NUL-padded: memset above, and ARCH_NAME is short (ctl_proto.h: CTL_ARCH_MAX). */
+	_Static_assert(sizeof(ARCH_NAME) <= CTL_ARCH_MAX, "ARCH_NAME fits ctl_host_info.arch");
+	memcpy(resp + 56, ARCH_NAME, sizeof(ARCH_NAME) - 1);
 	*out = sizeof(struct ctl_host_info);
 	return CTL_OK;
 }

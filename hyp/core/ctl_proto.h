@@ -160,6 +160,8 @@ struct ctl_hello_resp {
 #define CTL_FEAT_DYNAMIC_VMS 0x1u /* UPLOAD_COMMIT can create VMs */
 #define CTL_FEAT_PAUSE       0x2u /* VM_PAUSE / VM_RESUME */
 
+#define CTL_ARCH_MAX 16
+
 struct ctl_host_info {
 	uint32_t nr_cpus;
 	uint32_t nr_vms;
@@ -170,6 +172,10 @@ struct ctl_host_info {
 	uint64_t uptime_ns;
 	uint64_t ctl_frames; /* frames received on the control channel */
 	uint64_t ctl_errors; /* of which refused with an error */
+	/* Appended (readers of the 56-byte answer stop at ctl_errors; a 56-byte answer comes
+	 * from a build before the arm64 port, i.e. riscv64): the architecture as `make ARCH=`
+	 * spells it, NUL-padded. Names what the metrics' arch-specific labels mean. */
+	char arch[CTL_ARCH_MAX];
 };
 
 struct ctl_vm_ref {
@@ -502,7 +508,7 @@ _Static_assert(sizeof(struct ctl_hdr) == CTL_HDR_SIZE, "ctl_hdr layout");
 _Static_assert(offsetof(struct ctl_hdr, crc) == 20, "ctl_hdr layout");
 _Static_assert(sizeof(struct ctl_hello) == 40, "ctl_hello layout");
 _Static_assert(sizeof(struct ctl_hello_resp) == 48, "ctl_hello_resp layout");
-_Static_assert(sizeof(struct ctl_host_info) == 56, "ctl_host_info layout");
+_Static_assert(sizeof(struct ctl_host_info) == 72, "ctl_host_info layout");
 _Static_assert(sizeof(struct ctl_vm_entry) == 88, "ctl_vm_entry layout");
 _Static_assert(sizeof(struct ctl_vcpu_entry) == 56, "ctl_vcpu_entry layout");
 _Static_assert(sizeof(struct ctl_dev_entry) == 72, "ctl_dev_entry layout");

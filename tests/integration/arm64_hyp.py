@@ -84,3 +84,33 @@ def linux_config_path(name="linux"):
     if r.returncode != 0:
         raise fvtest.TestFailure(f"make {target} failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
     return fvtest.REPO_ROOT / target
+
+
+def twin_config_path(name):
+    """The arm64 twin of the riscv64 test configuration `name` (hyp.config_path on arm64):
+    a Linux one (linux-X) is tests/integration/configs-arm64-linux/X.dts built per kernel suite
+    from build/arm64/images/<suite> (the composed images: the svc-initramfs holds ferrovisord
+    for aarch64) as build/config/arm64/<suite>/test-linux-X.dtb; a bare-metal one is
+    configs-arm64/<name>.dts. fvtest.Skip when the suite's arm64 images are not cached;
+    TestFailure when the configuration has no arm64 twin yet."""
+    build()
+    if not name.startswith("linux"):
+        return config_path(name)
+    twin = name[len("linux-"):] if name.startswith("linux-") else name
+    dts = fvtest.REPO_ROOT / "tests" / "integration" / "configs-arm64-linux" / f"{twin}.dts"
+    if not dts.is_file():
+        raise fvtest.TestFailure(f"configuration {name} has no arm64 twin ({dts} missing)")
+    suite = fvtest.kernel_suite()
+    cache = fvtest.Path(fvtest.os.environ.get("FERROVISOR_CACHE", fvtest.Path.home() /
+                                              ".cache" / "ferrovisor"))
+    if not (cache / "images" / "arm64" / suite / "manifest.txt").is_file():
+        raise fvtest.Skip(f"no Debian arm64 {suite} images cached (make ARCH=arm64 images)")
+    target = f"build/config/arm64/{suite}/test-linux-{twin}.dtb"
+    with open(fvtest.BUILD_DIR / ".arm64-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "ARCH=arm64", f"KERNEL={suite}", target],
+                           cwd=fvtest.REPO_ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise fvtest.TestFailure(f"make {target} failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
+    return fvtest.REPO_ROOT / target
+

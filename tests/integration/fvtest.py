@@ -61,6 +61,13 @@ def kernel_matrix(func):
     return func
 
 
+def arch_matrix(func):
+    """Decorator: also run this test on the arm64 port (the runner adds `test[arm64]` with
+    $FV_ARCH=arm64); a module can say ARCH_MATRIX = True instead."""
+    func.fv_arch_matrix = True
+    return func
+
+
 def current_test_name():
     """Name of the running test as set by the runner (or 'adhoc' outside it)."""
     return os.environ.get("FV_TEST_NAME", "adhoc")
@@ -143,6 +150,22 @@ def hyp_cmd(config=None, smp=2, mem="1G", extra=None):
 
 KERNEL_SUITES = ("stable", "unstable")
 IMAGES_DIR = BUILD_DIR / "images"
+ARCHES = ("riscv64", "arm64")
+
+
+def arch():
+    """The architecture this test runs Ferrovisor on: $FV_ARCH (set by the runner for the
+    arm64 runs of an ARCH_MATRIX module), else "riscv64"."""
+    a = os.environ.get("FV_ARCH", "riscv64")
+    if a not in ARCHES:
+        raise TestFailure(f"FV_ARCH={a!r}: not one of {', '.join(ARCHES)}")
+    return a
+
+
+def images_dir():
+    """Where `make` composes the Debian Linux guests' images of arch(): build/images
+    (riscv64) or build/arm64/images (arm64; mk/arch-arm64.mk LINUX_OUT)."""
+    return IMAGES_DIR if arch() == "riscv64" else BUILD_DIR / arch() / "images"
 
 
 def kernel_suite():
@@ -192,10 +215,15 @@ class LinuxImages:
 def linux_images(suite=None):
     """LinuxImages of `suite` (default: kernel_suite()); TestFailure if not built."""
     suite = suite or kernel_suite()
-    d = IMAGES_DIR / suite
+    d = images_dir() / suite
+    if arch() != "riscv64" and not (d / "manifest.txt").is_file():
+        # Composed on the test's first configuration build (arm64_hyp.twin_config_path); until
+        # then the cache's own set names the same kernel (the runner's FV-KERNEL line).
+        d = Path(os.environ.get("FERROVISOR_CACHE", Path.home() / ".cache" / "ferrovisor")) \
+            / "images" / arch() / suite
     for f in ("manifest.txt", "Image", "initramfs.cpio.gz"):
         if not (d / f).is_file():
-            raise TestFailure(f"{d / f} missing: run `make all build/images/{suite}/"
+            raise TestFailure(f"{d / f} missing: run `make all {d.relative_to(REPO_ROOT)}/"
                               "initramfs.cpio.gz` (needs `make images`)")
     return LinuxImages(suite, d)
 

@@ -3,6 +3,7 @@
 
 import re
 
+import arm64_hyp
 import fvtest
 
 HYP_BIN = fvtest.BUILD_DIR / "riscv64" / "ferrovisor.bin"
@@ -12,7 +13,11 @@ CONFIG_DIR = fvtest.BUILD_DIR / "config"
 def config_path(name):
     """build/config/test-<name>.dtb built by `make` from tests/integration/configs/<name>.dts;
     for a Linux configuration (linux*.dts) the one of the test's kernel suite,
-    build/config/<suite>/test-<name>.dtb (fvtest.kernel_suite())."""
+    build/config/<suite>/test-<name>.dtb (fvtest.kernel_suite()). On arm64 (fvtest.arch(),
+    the arm64 runs of ARCH_MATRIX modules) the configuration's arm64 twin
+    (arm64_hyp.twin_config_path)."""
+    if fvtest.arch() == "arm64":
+        return arm64_hyp.twin_config_path(name)
     if name.startswith("linux"):
         suite = fvtest.kernel_suite()
         path = CONFIG_DIR / suite / f"test-{name}.dtb"
@@ -27,7 +32,13 @@ def config_path(name):
 
 
 def hyp_cmd(config=None, smp=2, mem="1G", cpu="rv64", extra=None):
-    """QEMU running Ferrovisor; config = test config name (boot bundle via -initrd) or None."""
+    """QEMU running Ferrovisor; config = test config name (boot bundle via -initrd) or None.
+    On arm64 (fvtest.arch()): qemu-system-aarch64 with the arm64 hypervisor and the
+    configuration's arm64 twin (`cpu` is then ignored); the virtio-mmio slots are the same."""
+    if fvtest.arch() == "arm64":
+        more = ["-initrd", str(config_path(config))] if config else []
+        return arm64_hyp.hyp_cmd(smp=smp, mem=mem, extra=more + ["-global",
+                                 "virtio-mmio.force-legacy=false"] + list(extra or []))
     if not HYP_BIN.is_file():
         raise fvtest.TestFailure(f"{HYP_BIN} missing: run `make`")
     more = ["-initrd", str(config_path(config))] if config else []
@@ -81,3 +92,36 @@ def shell(q, line, expect=None, timeout=20.0):
     if expect:
         return q.expect(expect, timeout)
     return None
+
+
+def require_svc_layer(config):
+    """Skip (fvtest.Skip, naming the fix) unless the test suite's service VM initramfs holds
+    ferrovisord; `config` (the test's service VM configuration) is built first on arm64,
+    which composes that architecture's images (arm64_hyp.twin_config_path)."""
+    if fvtest.arch() == "arm64":
+        config_path(config)
+    manifest = fvtest.images_dir() / fvtest.kernel_suite() / "manifest.txt"
+    if not manifest.is_file() or "\nsvc-layer " not in manifest.read_text():
+        raise fvtest.Skip(f"service VM layer not built: the {fvtest.arch()} libraries were not "
+                          f"fetched (`make {'ARCH=arm64 ' if fvtest.arch() == 'arm64' else ''}"
+                          "images`, then `make test-configs`)")
+
+
+# Bare-metal guests with an arm64 twin of the same behaviour (guests/arm64/): hello's
+# heartbeat is the heartbeat guest's; the VM package ctl_dynvm.dtb holds it inline.
+_ARM64_GUESTS = {"hello.bin": "heartbeat.bin", "ctl_dynvm.dtb": "ctl_dynvm.dtb"}
+
+
+def guest_file(name):
+    """A built test guest file (build/guests/<name>) for fvtest.arch(): on arm64 its twin in
+    build/arm64/guests; TestFailure when missing or without an arm64 twin."""
+    if fvtest.arch() == "arm64":
+        if name not in _ARM64_GUESTS:
+            raise fvtest.TestFailure(f"guest {name} has no arm64 twin (guests/arm64)")
+        arm64_hyp.build()
+        path = fvtest.BUILD_DIR / "arm64" / "guests" / _ARM64_GUESTS[name]
+    else:
+        path = fvtest.GUEST_DIR / name
+    if not path.is_file():
+        raise fvtest.TestFailure(f"{path} missing: run `make all`")
+    return path

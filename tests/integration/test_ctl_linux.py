@@ -2,7 +2,8 @@
 """The control channel as a Linux service VM sees it: /dev/hvc1 next to its hvc0 console,
 marked `ferrovisor,control` in its device tree, speaking the control protocol from userspace
 (raw tty, frames built here on the host and written with printf). This is the transport the
-management daemon uses."""
+management daemon uses. ARCH_MATRIX: the same on the arm64 port (Debian's arm64 kernel,
+configs-arm64-linux/service.dts), whose guest tree has the virtio nodes at its root."""
 
 import struct
 
@@ -11,6 +12,9 @@ from hyp import assert_healthy, heartbeat, hyp_cmd
 from linux_shell import boot_to_shell, run
 
 KERNEL_MATRIX = True
+ARCH_MATRIX = True
+# Where each architecture's guest device tree puts the virtio-mmio nodes.
+VIRTIO_DT = {"riscv64": "/proc/device-tree/soc", "arm64": "/proc/device-tree"}
 
 MAGIC = 0x50435646
 
@@ -59,7 +63,7 @@ def test_linux_service_vm_speaks_the_protocol_on_hvc1():
                       60)
         boot_to_shell(q, "linux")
         run(q, "linux", "ls /dev/hvc0 /dev/hvc1 && echo HVC-$((40+2))", r"HVC-42", 60)
-        run(q, "linux", "ls /proc/device-tree/soc/virtio_mmio@10002000/ferrovisor,control "
+        run(q, "linux", f"ls {VIRTIO_DT[fvtest.arch()]}/virtio_mmio@10002000/ferrovisor,control "
             "&& echo MARK-$((40+2))", r"MARK-42", 60)
         # The shell keeps the channel open (fd 3): a hvc tty forgets raw mode on last close.
         run(q, "linux", "exec 3<>/dev/hvc1; stty raw -echo <&3 && echo RAW-$((40+2))",

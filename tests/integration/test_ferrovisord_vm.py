@@ -12,6 +12,9 @@ With the hypervisor's control channel in the tree (hyp/core/ctl_proto.h), the se
 runs the daemon with --backend hvc on the service VM's control console: the REST listing
 is the hypervisor's own, and stopping and starting the bare-metal VM over REST stops and
 restarts its heartbeat.
+
+ARCH_MATRIX: both run on the arm64 port too (ferrovisord for aarch64 in a Debian arm64
+service VM; configs-arm64-linux/svc.dts and svc-ctl.dts, the arm64 heartbeat guest).
 """
 
 import json
@@ -24,9 +27,10 @@ import yaml
 import fvapi
 import fvtest
 import openapi_check
-from hyp import assert_healthy, heartbeat, hyp_cmd
+from hyp import assert_healthy, heartbeat, hyp_cmd, require_svc_layer
 
 KERNEL_MATRIX = True
+ARCH_MATRIX = True
 DOC = fvtest.REPO_ROOT / "docs" / "api" / "openapi.yaml"
 
 
@@ -43,11 +47,8 @@ def _get(url, method="GET"):
         return e.code, e.headers.get("Content-Type"), json.loads(e.read())
 
 
-def _need_svc_layer():
-    suite_manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
-    if "\nsvc-layer " not in suite_manifest.read_text():
-        raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
-                          "(`make guest-libs`, then `make test-configs`)")
+def _need_svc_layer(config):
+    require_svc_layer(config)
 
 
 def _uplink(port):
@@ -70,7 +71,7 @@ def _call(doc, base, method, path, expect):
 
 @fvtest.timeout(600)
 def test_ferrovisord_serves_host_from_service_vm():
-    _need_svc_layer()
+    _need_svc_layer("linux-svc")
     doc = yaml.safe_load(DOC.read_text())
     port = fvapi.free_port()
     extra = _uplink(port)
@@ -110,7 +111,7 @@ def test_ferrovisord_manages_vms_through_control_channel():
     if not (fvtest.REPO_ROOT / "hyp" / "core" / "ctl_proto.h").is_file():
         raise fvtest.Skip("the hypervisor's control channel (hyp/core/ctl_proto.h) is not in "
                           "this tree")
-    _need_svc_layer()
+    _need_svc_layer("linux-svc-ctl")
     doc = yaml.safe_load(DOC.read_text())
     port = fvapi.free_port()
     with fvtest.Qemu(hyp_cmd("linux-svc-ctl", mem="1G", extra=_uplink(port))) as q:

@@ -18,7 +18,9 @@ through the REST API until it crash-loops and waits for FerrovisorVMDown and
 FerrovisorVMCrashLooping to fire for it (and for nothing else).
 
 The service VM boots the kernel of the runner's current suite; the metrics do not depend on
-the kernel, so this module is not a kernel-matrix one.
+the kernel, so this module is not a kernel-matrix one. The QEMU test also runs on the arm64
+port (`[arm64]`, @fvtest.arch_matrix): the same families, exit causes and hypercalls in arm64's
+words (ARCH_WORDS), no SBI family.
 """
 
 import json
@@ -36,7 +38,7 @@ import yaml
 
 import fvapi
 import fvtest
-from hyp import hyp_cmd
+from hyp import hyp_cmd, require_svc_layer
 
 ROOT = fvtest.REPO_ROOT
 DAEMON = ROOT / "build" / "tools" / "ferrovisord"
@@ -226,6 +228,16 @@ class Prometheus:
             time.sleep(1)
 
 
+# What each architecture calls its exit causes and hypercalls (tools/ferrovisord/fvd_metrics.c);
+# `call` is a hypercall hello makes (riscv64: SBI set_timer; arm64: PSCI_VERSION at boot).
+ARCH_WORDS = {
+    "riscv64": {"causes": {"sbi", "mmio", "wfi", "irq", "virtual_instruction", "guest_fault",
+                           "other"}, "hcall": "sbi", "interface": "sbi", "call": "time"},
+    "arm64": {"causes": {"hvc", "mmio", "wfi", "irq", "sysreg", "guest_fault", "other"},
+              "hcall": "hvc", "interface": "smccc", "call": "psci"},
+}
+
+
 def _test_rules(dst):
     """The shipped rules with `for:` cut to 0 s: same expressions, no minutes of waiting."""
     doc = yaml.safe_load(RULES.read_text())
@@ -237,11 +249,10 @@ def _test_rules(dst):
 
 
 @fvtest.timeout(900)
+@fvtest.arch_matrix
 def test_prometheus_scrapes_hypervisor_and_alerts_fire():
-    suite_manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
-    if "\nsvc-layer " not in suite_manifest.read_text():
-        raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
-                          "(`make guest-libs`, then `make test-configs`)")
+    require_svc_layer("linux-svc-metrics")
+    words = ARCH_WORDS[fvtest.arch()]
     _tool("prometheus")
     port = fvapi.free_port()
     disk = fvtest.BUILD_DIR / "test-data" / "metrics-disk.img"
@@ -275,13 +286,21 @@ def test_prometheus_scrapes_hypervisor_and_alerts_fire():
             q_cpu = 'ferrovisor_vm_cpu_seconds_total{vm="hello"}'
             c0 = prom.wait_value(q_cpu, lambda v: v > 0, 60, "no CPU time for hello")
             prom.wait_value(q_cpu, lambda v: v > c0, 60, "hello's CPU time does not grow")
-            # Exits by cause: every cause is a series; hello's SBI exits (set_timer) count.
+            # Exits by cause: every cause is a series, in the architecture's words; hello's
+            # hypercall exits count (riscv64: SBI set_timer; arm64: PSCI_VERSION).
             exits = prom.query('ferrovisor_vm_exits_total{vm="hello"}')
             causes = {dict(k)["cause"] for k in exits}
-            assert causes == {"sbi", "mmio", "wfi", "irq", "virtual_instruction",
-                              "guest_fault", "other"}, causes
-            assert prom.value('ferrovisor_vm_exits_total{vm="hello",cause="sbi"}') > 0
-            assert prom.value('ferrovisor_sbi_calls_total{vm="hello",extension="time"}') > 0
+            assert causes == words["causes"], causes
+            assert prom.value(f'ferrovisor_vm_exits_total{{vm="hello",cause="{words["hcall"]}"}}') > 0
+            assert prom.value(f'ferrovisor_vm_hypercalls_total{{vm="hello",interface='
+                              f'"{words["interface"]}",service="{words["call"]}"}}') > 0
+            # The daemon knows which words these are: the hypervisor said (GET /host).
+            assert json.loads(_http(base + "/api/v1/host")[2])["arch"] == fvtest.arch()
+            sbi = prom.query('ferrovisor_sbi_calls_total{vm="hello",extension="time"}')
+            if fvtest.arch() == "riscv64":  # the RISC-V family, unchanged for dashboards
+                assert len(sbi) == 1 and next(iter(sbi.values())) > 0, sbi
+            else:
+                assert not prom.query('{__name__="ferrovisor_sbi_calls_total"}'), "SBI on arm64"
             # The service VM's kernel read its disk's partition table.
             assert prom.value('ferrovisor_vm_blk_read_bytes_total{vm="svc",disk="vda"}') > 0
             assert prom.value('ferrovisor_vm_blk_requests_total{vm="svc",disk="vda"}') > 0

@@ -95,6 +95,39 @@ def _yaml(tmp, name, text):
     return p
 
 
+def baremetal_lifecycle(q, cli, conf):
+    """`vm create --config conf --start` of a bare-metal heartbeat VM named remote-hello
+    through the CLI, then pause (its heartbeat stops), resume (it continues, no reboot), a
+    second resume (409), stop, start and reset (it boots again). Shared with
+    test_mgmt_cli.py, which runs it on both architectures."""
+    out, _ = cli.ok("vm", "create", "--config", conf, "--start")
+    assert "remote-hello: running" in out, out
+    q.expect_seen(r"^\[remote-hello\] hello from hart", 120)
+    before = heartbeat(q, "remote-hello", 60)
+    cli.ok("vm", "pause", "remote-hello")
+    cli.wait_state("remote-hello", "paused")
+    _quiet(q, "remote-hello")
+    mark = len(q.output)
+    cli.ok("vm", "resume", "remote-hello")
+    heartbeat(q, "remote-hello", 60)
+    after = beats_since(q, "remote-hello", mark)
+    assert after and after[0] > before, ("no continuation after resume", before, after)
+    assert "[remote-hello] hello from hart" not in q.output[mark:], "resume rebooted it"
+    rc, _, err = cli.run("vm", "resume", "remote-hello")
+    assert rc == 3 and "409" in err, (rc, err)
+    cli.ok("vm", "stop", "remote-hello")
+    cli.wait_state("remote-hello", "stopped")
+    _quiet(q, "remote-hello")
+    mark = len(q.output)
+    cli.ok("vm", "start", "remote-hello")
+    q.expect(r"^\[remote-hello\] hello from hart", 120)
+    heartbeat(q, "remote-hello", 60)
+    mark = len(q.output)
+    cli.ok("vm", "reset", "remote-hello")
+    q.expect(r"^\[remote-hello\] hello from hart", 120)
+    assert cli.states()["remote-hello"] == "running"
+
+
 def _create_linux(q, cli, conf, size_hint):
     """`vm create --config conf --start` of the Linux VM, watching its progress via `vm list`."""
     proc = cli.popen("vm", "create", "--config", conf, "--start")
@@ -188,32 +221,7 @@ def test_vms_created_at_run_time_through_the_cli():
         assert rc == 3 and "403" in err, (rc, err)
 
         # A bare-metal VM beside it: pause / resume / stop / start / reset.
-        out, _ = cli.ok("vm", "create", "--config", hello_yaml, "--start")
-        assert "remote-hello: running" in out, out
-        q.expect_seen(r"^\[remote-hello\] hello from hart", 120)
-        before = heartbeat(q, "remote-hello", 60)
-        cli.ok("vm", "pause", "remote-hello")
-        cli.wait_state("remote-hello", "paused")
-        _quiet(q, "remote-hello")
-        mark = len(q.output)
-        cli.ok("vm", "resume", "remote-hello")
-        heartbeat(q, "remote-hello", 60)
-        after = beats_since(q, "remote-hello", mark)
-        assert after and after[0] > before, ("no continuation after resume", before, after)
-        assert "[remote-hello] hello from hart" not in q.output[mark:], "resume rebooted it"
-        rc, _, err = cli.run("vm", "resume", "remote-hello")
-        assert rc == 3 and "409" in err, (rc, err)
-        cli.ok("vm", "stop", "remote-hello")
-        cli.wait_state("remote-hello", "stopped")
-        _quiet(q, "remote-hello")
-        mark = len(q.output)
-        cli.ok("vm", "start", "remote-hello")
-        q.expect(r"^\[remote-hello\] hello from hart", 120)
-        heartbeat(q, "remote-hello", 60)
-        mark = len(q.output)
-        cli.ok("vm", "reset", "remote-hello")
-        q.expect(r"^\[remote-hello\] hello from hart", 120)
-        assert cli.states()["remote-hello"] == "running"
+        baremetal_lifecycle(q, cli, hello_yaml)
 
         # Pause, resume and reset of the Linux VM: reset boots it again.
         cli.ok("vm", "pause", "dynlin")

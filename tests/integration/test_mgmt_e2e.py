@@ -10,6 +10,10 @@ destroys it (gone from the listing and the console), then sends garbage: bad RES
 (each a problem+json error as the document says) and malformed HTTP. Every response is
 validated against docs/api/openapi.yaml; hello and peer never stop beating, the daemon and
 the hypervisor survive.
+
+ARCH_MATRIX: the same body runs on the arm64 port (`[arm64-<suite>]`): a Debian arm64 service
+VM running ferrovisord for aarch64, the arm64 heartbeat guest as hello/peer/dyn
+(tests/integration/configs-arm64-linux/svc-e2e.dts, guests/arm64/ctl_dynvm.dts).
 """
 
 import json
@@ -24,11 +28,12 @@ import yaml
 import fvapi
 import fvtest
 import openapi_check
-from hyp import assert_beats_kept_going, beats_since, heartbeat, hyp_cmd
+from hyp import assert_beats_kept_going, beats_since, guest_file, heartbeat, hyp_cmd, \
+    require_svc_layer
 
 KERNEL_MATRIX = True
+ARCH_MATRIX = True
 DOC = fvtest.REPO_ROOT / "docs" / "api" / "openapi.yaml"
-BLOB = fvtest.BUILD_DIR / "guests" / "ctl_dynvm.dtb"
 
 
 def _crc32c(data):
@@ -103,12 +108,9 @@ def _raw(port, data):
 
 @fvtest.timeout(600)
 def test_mgmt_end_to_end_from_host():
-    suite_manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
-    if "\nsvc-layer " not in suite_manifest.read_text():
-        raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
-                          "(`make guest-libs`, then `make test-configs`)")
+    require_svc_layer("linux-svc-e2e")
     doc = yaml.safe_load(DOC.read_text())
-    blob = BLOB.read_bytes()
+    blob = guest_file("ctl_dynvm.dtb").read_bytes()
     port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]

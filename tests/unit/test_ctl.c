@@ -490,6 +490,9 @@ static void test_session_and_lists(void **state)
 	assert_int_equal(call(CTL_T_HOST_INFO, NULL, 0), CTL_OK);
 	assert_int_equal(ctl_get32(rp + 4), 3);
 	assert_int_equal(ctl_get64(rp + 16), 1000 * 4096ULL);
+	/* The architecture, appended after the counters (the ARCH_NAME this test builds with). */
+	assert_int_equal(rh.len, 72);
+	assert_string_equal((char *)rp + 56, ARCH_NAME);
 	/* A hole in the table (a destroyed VM) is skipped. */
 	vm_table[1] = NULL;
 	assert_int_equal(call(CTL_T_VM_LIST, NULL, 0), CTL_OK);

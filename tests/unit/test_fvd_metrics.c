@@ -171,6 +171,8 @@ static void test_exposition(void **state)
 	assert_true(has_line(t, "ferrovisor_vm_exits_total{vm=\"alpha\",cause=\"sbi\"} 42"));
 	assert_true(has_line(t, "ferrovisor_vm_exits_total{vm=\"alpha\",cause=\"other\"} 7"));
 	assert_true(has_line(t, "ferrovisor_sbi_calls_total{vm=\"alpha\",extension=\"time\"} 99"));
+	assert_true(has_line(t, "ferrovisor_vm_hypercalls_total{vm=\"alpha\",interface=\"sbi\","
+	                        "service=\"time\"} 99"));
 	assert_true(has_line(t, "ferrovisor_vm_restarts_total{vm=\"alpha\"} 2"));
 	assert_true(has_line(t, "ferrovisor_vm_crashes_total{vm=\"alpha\"} 2"));
 	assert_true(has_line(t, "ferrovisor_vcpu_exits_total{vm=\"alpha\",vcpu=\"1\"} 42"));
@@ -196,6 +198,41 @@ static void test_exposition(void **state)
 	assert_int_equal(families, 4);
 	assert_true(has_line(t, "ferrovisor_up 0"));
 	assert_null(strstr(t, "ferrovisor_vm_"));
+	free(t);
+}
+
+/* An arm64 hypervisor: the exit causes and hypercalls in arm64's words, no SBI family; the
+ * same families otherwise (riscv64's series unchanged, test_exposition). */
+static void test_exposition_arm64(void **state)
+{
+	struct fvd_metrics_self self = {.up = true};
+	unsigned families, rv_families;
+	char *t;
+
+	(void)state;
+	build();
+	t = fvd_metrics_prom(&m, &self);
+	assert_non_null(t);
+	check_families(t, &rv_families);
+	free(t);
+	strcpy(m.arch, "arm64");
+	strcpy(m.vm[0].call[0].name, "psci");
+	t = fvd_metrics_prom(&m, &self);
+	assert_non_null(t);
+	check_families(t, &families);
+	assert_int_equal(families, rv_families - 1);
+	assert_null(strstr(t, "ferrovisor_sbi_calls_total"));
+	assert_null(strstr(t, "cause=\"sbi\""));
+	assert_null(strstr(t, "virtual_instruction"));
+	assert_true(has_line(t, "ferrovisor_vm_exits_total{vm=\"alpha\",cause=\"hvc\"} 42"));
+	assert_true(has_line(t, "ferrovisor_vm_exits_total{vm=\"alpha\",cause=\"sysreg\"} 0"));
+	assert_true(has_line(t, "ferrovisor_vm_exits_total{vm=\"alpha\",cause=\"other\"} 7"));
+	assert_true(has_line(t, "ferrovisor_vm_hypercalls_total{vm=\"alpha\",interface=\"smccc\","
+	                        "service=\"psci\"} 99"));
+	assert_string_equal(fvd_metrics_exit_cause_of("arm64", 0), "hvc");
+	assert_string_equal(fvd_metrics_exit_cause_of("arm64", 4), "sysreg");
+	assert_string_equal(fvd_metrics_exit_cause_of("x", 4), "virtual_instruction");
+	assert_string_equal(fvd_metrics_exit_cause_of(NULL, 0), "sbi");
 	free(t);
 }
 
@@ -288,9 +325,9 @@ static void test_read_sim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape),   cmocka_unit_test(test_exposition),
-	    cmocka_unit_test(test_json),     cmocka_unit_test(test_routes),
-	    cmocka_unit_test(test_read_sim),
+	    cmocka_unit_test(test_escape),           cmocka_unit_test(test_exposition),
+	    cmocka_unit_test(test_exposition_arm64), cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_routes),           cmocka_unit_test(test_read_sim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,8 +72,12 @@ struct fvd_vm_info {
 	uint64_t affinity; /* bit n: may run on CPU n */
 };
 
+#define FVD_ARCH_MAX 15
+
 struct fvd_host_info {
 	char version[FVD_VERSION_MAX + 1];
+	/* The hypervisor's architecture as `make ARCH=` spells it: "riscv64", "arm64". */
+	char arch[FVD_ARCH_MAX + 1];
 	uint32_t cpus;
 	uint64_t memory_total;
 	uint64_t memory_free;

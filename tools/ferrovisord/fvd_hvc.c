@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,26 @@ void fvd_hvc_vm_entry(const uint8_t *p, struct fvd_vm_info *vm)
 	hvc_vm_entry(p, vm);
 }
 
+/* The architecture of a HOST_INFO answer (@len bytes): its appended arch[] field, checked
+ * like any input (lower-case letters, digits, '_' only), else "riscv64": a 56-byte answer
+ * comes from a hypervisor built before the arm64 port. */
+static void hvc_arch_from(const uint8_t *p, size_t len, char out[FVD_ARCH_MAX + 1])
+{
+	size_t n = 0;
+
+	snprintf(out, FVD_ARCH_MAX + 1, "riscv64");
+	if (len < sizeof(struct ctl_host_info))
+		return;
+	p += offsetof(struct ctl_host_info, arch);
+	while (n < CTL_ARCH_MAX && n < FVD_ARCH_MAX && p[n] &&
+	       ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9') || p[n] == '_'))
+		n++;
+	if (n == 0 || (n < CTL_ARCH_MAX && p[n] != 0))
+		return;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
 static int hvc_host_info_l(void *be, struct fvd_host_info *out)
 {
 	struct fvd_hvc *h = be;
@@ -221,7 +242,7 @@ static int hvc_host_info_l(void *be, struct fvd_host_info *out)
 
 	if (err)
 		return err;
-	if (len < sizeof(struct ctl_host_info))
+	if (len < offsetof(struct ctl_host_info, arch))
 		return FVD_E_IO;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->version, sizeof(out->version), "%s", h->hypervisor);
@@ -231,6 +252,7 @@ static int hvc_host_info_l(void *be, struct fvd_host_info *out)
 	out->memory_total = ctl_get64(h->resp + 16);
 	out->memory_free = ctl_get64(h->resp + 24);
 	out->uptime_ms = ctl_get64(h->resp + 32) / 1000000u;
+	hvc_arch_from(h->resp, len, out->arch);
 	return FVD_OK;
 }
 
@@ -725,6 +747,16 @@ static int hvc_metrics_l(void *be, struct fvd_metrics *out)
 	int err, first = FVD_OK;
 
 	memset(out, 0, sizeof(*out));
+	if (!h->arch[0]) {
+		/* Once per session: the architecture names the exit causes (fvd_metrics.c). */
+		struct fvd_host_info hi;
+
+		err = hvc_host_info_l(h, &hi);
+		if (err)
+			return err;
+		memcpy(h->arch, hi.arch, sizeof(h->arch));
+	}
+	memcpy(out->arch, h->arch, sizeof(out->arch));
 	err = hvc_host_metrics(h, out);
 	if (!err)
 		err = hvc_vm_list_l(h, all, HVC_LIST_MAX + 1, &n);

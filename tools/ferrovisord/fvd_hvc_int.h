@@ -52,6 +52,8 @@ struct fvd_hvc {
 	uint8_t version;
 	uint32_t max_vms;
 	char hypervisor[CTL_NAME_MAX + 1];
+	/* The hypervisor's architecture (HOST_INFO), read once for the metrics; op_lock. */
+	char arch[FVD_ARCH_MAX + 1];
 	/* op_lock: one operation at a time; protects the upload and h->resp, h->tx, h->chunk. */
 	pthread_mutex_t op_lock;
 	/* The upload in progress (name given by the REST request). */

@@ -20,6 +20,7 @@ cJSON *fvd_json_host(const struct fvd_host_info *h, const char *backend_kind)
 
 	ok = ok && cJSON_AddStringToObject(o, "hypervisor", "ferrovisor");
 	ok = ok && cJSON_AddStringToObject(o, "version", h->version);
+	ok = ok && cJSON_AddStringToObject(o, "arch", h->arch[0] ? h->arch : "riscv64");
 	ok = ok && cJSON_AddStringToObject(o, "api_version", "v1");
 	ok = ok && cJSON_AddStringToObject(o, "backend", backend_kind);
 	ok = ok && json_num(o, "cpus", h->cpus);

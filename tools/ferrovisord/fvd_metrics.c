@@ -88,13 +88,43 @@ size_t fvd_metrics_escape(const char *in, char *out, size_t cap)
 	return o;
 }
 
-static const char *const exit_causes[FVD_M_EXIT_CAUSES] = {
-    "sbi", "mmio", "wfi", "irq", "virtual_instruction", "guest_fault", "other",
+/*
+ * The hypervisor's exit buckets are arch-neutral (hypercall, MMIO, WFI, interrupt, trapped
+ * instruction, guest fault, other); their `cause` labels are each architecture's own words,
+ * so riscv64's series stay what dashboards know ("sbi", "virtual_instruction") and arm64's
+ * say what they count (HVC/SMC calls, trapped system-register accesses). The hypercall
+ * interface likewise: SBI extensions on riscv64, SMCCC services (PSCI) on arm64. An unknown
+ * or empty architecture (the sim, older hypervisors) is riscv64.
+ */
+struct arch_words {
+	const char *arch;
+	const char *interface; /* ferrovisor_vm_hypercalls_total's interface label */
+	const char *cause[FVD_M_EXIT_CAUSES];
 };
+
+static const struct arch_words arch_words[] = {
+    {"riscv64",
+     "sbi",
+     {"sbi", "mmio", "wfi", "irq", "virtual_instruction", "guest_fault", "other"}},
+    {"arm64", "smccc", {"hvc", "mmio", "wfi", "irq", "sysreg", "guest_fault", "other"}},
+};
+
+static const struct arch_words *words_of(const char *arch)
+{
+	for (size_t i = 0; i < sizeof(arch_words) / sizeof(arch_words[0]); i++)
+		if (arch && strcmp(arch, arch_words[i].arch) == 0)
+			return &arch_words[i];
+	return &arch_words[0];
+}
+
+const char *fvd_metrics_exit_cause_of(const char *arch, unsigned i)
+{
+	return i < FVD_M_EXIT_CAUSES ? words_of(arch)->cause[i] : "unknown";
+}
 
 const char *fvd_metrics_exit_cause(unsigned i)
 {
-	return i < FVD_M_EXIT_CAUSES ? exit_causes[i] : "unknown";
+	return fvd_metrics_exit_cause_of("riscv64", i);
 }
 
 /* ------------------------------------------------------------------ samples */
@@ -160,8 +190,9 @@ enum scope {
 	SC_PORT, /* per switch port: struct fvd_m_port field at off, labels switch, port, vm */
 };
 
-#define F_NS  0x1u /* nanoseconds, written as seconds */
-#define F_U32 0x2u /* the field is a uint32_t (else uint64_t) */
+#define F_NS      0x1u /* nanoseconds, written as seconds */
+#define F_U32     0x2u /* the field is a uint32_t (else uint64_t) */
+#define F_RISCV64 0x4u /* a RISC-V family: written only when the hypervisor is riscv64 */
 
 struct family;
 
@@ -374,8 +405,10 @@ static void f_vm_exits(const struct ctx *c)
 		const struct fvd_m_vm *v = &c->m->vm[i];
 
 		for (unsigned k = 0; k < FVD_M_EXIT_CAUSES; k++)
-			sample_u(c->b, c->f->name, L2("vm", v->name, "cause", exit_causes[k]),
-			         v->exits[k]);
+			sample_u(
+			    c->b, c->f->name,
+			    L2("vm", v->name, "cause", fvd_metrics_exit_cause_of(c->m->arch, k)),
+			    v->exits[k]);
 	}
 }
 
@@ -386,6 +419,22 @@ static void f_sbi(const struct ctx *c)
 
 		for (uint32_t k = 0; k < v->nr_calls; k++)
 			sample_u(c->b, c->f->name, L2("vm", v->name, "extension", v->call[k].name),
+			         v->call[k].calls);
+	}
+}
+
+/* Every architecture's hypercalls under one family: interface "sbi" (service = the SBI
+ * extension, as ferrovisor_sbi_calls_total) or "smccc" (service = "psci", "other"). */
+static void f_hypercalls(const struct ctx *c)
+{
+	const char *iface = words_of(c->m->arch)->interface;
+
+	for (uint32_t i = 0; i < c->m->nr_vms; i++) {
+		const struct fvd_m_vm *v = &c->m->vm[i];
+
+		for (uint32_t k = 0; k < v->nr_calls; k++)
+			sample_u(c->b, c->f->name,
+			         L3("vm", v->name, "interface", iface, "service", v->call[k].name),
 			         v->call[k].calls);
 	}
 }
@@ -475,8 +524,12 @@ static const struct family families[] = {
     AT("ferrovisor_vm_steal_seconds_total", C,
        "Time the VM's vCPUs were runnable but waited for a CPU", SC_VM, fvd_m_vm, steal_ns, F_NS),
     FN("ferrovisor_vm_exits_total", C, "Guest exits by cause", f_vm_exits),
-    FN("ferrovisor_sbi_calls_total", C,
-       "SBI calls by extension (other: extension IDs nobody serves)", f_sbi),
+    {"ferrovisor_sbi_calls_total", C, "SBI calls by extension (other: extension IDs nobody serves)",
+     SC_FN, 0, F_RISCV64, f_sbi, false},
+    FN("ferrovisor_vm_hypercalls_total", C,
+       "Guest hypercalls by interface (sbi, smccc) and service (SBI extension, PSCI; other: "
+       "nobody serves it)",
+       f_hypercalls),
     AT("ferrovisor_vm_interrupts_injected_total", C, "Virtual interrupts raised", SC_VM, fvd_m_vm,
        irqs_injected, 0),
     AT("ferrovisor_vm_migrations_total", C, "vCPU moves between physical CPUs", SC_VM, fvd_m_vm,
@@ -532,6 +585,8 @@ char *fvd_metrics_prom(const struct fvd_metrics *m, const struct fvd_metrics_sel
 		struct ctx c = {&b, f, m, self};
 
 		if (!f->self && !self->up)
+			continue;
+		if ((f->flags & F_RISCV64) && words_of(m->arch) != &arch_words[0])
 			continue;
 		mb_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
 		emit(&c);

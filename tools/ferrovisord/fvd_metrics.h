@@ -94,6 +94,7 @@ struct fvd_m_port {
 };
 
 struct fvd_metrics {
+	char arch[FVD_ARCH_MAX + 1]; /* the hypervisor's ("" = riscv64): names exit causes */
 	uint64_t uptime_ns;
 	uint32_t nr_cpus, nr_vms, nr_switches, nr_ports;
 	uint64_t pages_total, pages_free, pages_used, pages_reserved, page_alloc_failures;
@@ -139,7 +140,9 @@ int fvd_metrics_read(const struct fvd_backend *be, struct fvd_metrics *m,
  * terminated, cut at a character boundary). Returns the length written. */
 size_t fvd_metrics_escape(const char *in, char *out, size_t cap);
 
-/* Prometheus' name of an exit cause index ("sbi", ...), "unknown" past the end. */
+/* Prometheus' name of an exit cause index on riscv64 ("sbi", ...), "unknown" past the end. */
 const char *fvd_metrics_exit_cause(unsigned i);
+/* The same on architecture @arch ("riscv64", "arm64": "hvc", ...; unknown or NULL: riscv64). */
+const char *fvd_metrics_exit_cause_of(const char *arch, unsigned i);
 
 #endif /* FVD_METRICS_H */

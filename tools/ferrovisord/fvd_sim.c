@@ -288,6 +288,8 @@ static int sim_host_info_l(void *be, struct fvd_host_info *out)
 		n += sim->vms[i].used ? 1u : 0u;
 	memset(out, 0, sizeof(*out));
 	strncpy(out->version, "ferrovisor-sim", FVD_VERSION_MAX);
+	/* The simulated host has RISC-V's exits and SBI extensions (sim_metrics). */
+	strncpy(out->arch, "riscv64", FVD_ARCH_MAX);
 	out->cpus = FVD_SIM_CPUS;
 	out->memory_total = FVD_SIM_MEMORY;
 	out->memory_free = FVD_SIM_MEMORY - sim_used_memory(sim);

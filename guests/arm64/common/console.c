@@ -5,6 +5,7 @@
 #define PL011_DR 0x00
 #define PL011_FR 0x18
 #define FR_TXFF  (1u << 5)
+#define FR_RXFE  (1u << 4)
 
 volatile uint32_t *guest_uart = (volatile uint32_t *)GUEST_UART_BASE;
 static unsigned failures;
@@ -15,6 +16,13 @@ void con_putc(char c)
 	while (guest_uart[PL011_FR / 4] & FR_TXFF)
 		;
 	guest_uart[PL011_DR / 4] = (uint8_t)c;
+}
+
+int con_getc(void)
+{
+	if (uart[PL011_FR / 4] & FR_RXFE)
+		return -1;
+	return (int)(uart[PL011_DR / 4] & 0xff);
 }
 
 /* Whole strings under a lock: two vCPUs' lines do not interleave. */

@@ -38,4 +38,16 @@ void guest_irq(void);
 /* Any other exception: reported as "FV-CHECK FAIL unexpected_exception" and the CPU parks. */
 void guest_unexpected(uint64_t vector, uint64_t esr, uint64_t elr);
 
+/* A periodic virtual-timer tick on vCPU 0 (common/tick.c): tick_start() sets up the GIC and
+ * the timer and unmasks IRQs; the guest's guest_irq() calls tick_irq() (acknowledges the
+ * interrupt, re-arms the timer, true on a tick); tick_count() counts ticks; tick_stop()
+ * masks IRQs and stops the timer. */
+void tick_start(unsigned period_ms);
+bool tick_irq(void);
+uint64_t tick_count(void);
+void tick_stop(void);
+
+/* The PL011's receive side: a byte typed on the VM's console, or -1 when none is waiting. */
+int con_getc(void);
+
 #endif

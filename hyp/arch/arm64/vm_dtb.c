@@ -159,6 +159,10 @@ static int build(struct vm *vm, gpa_t top, void *buf, size_t size)
 		const uint32_t virq[3] = {0, line, 4};
 		fv_fdt_write_prop_cells(&w, "interrupts", virq, 3);
 		fv_fdt_write_prop_empty(&w, "dma-coherent");
+		/* The service VM's control channel is told apart from a plain console as on
+		 * RISC-V (docs/control-protocol.md): ferrovisord finds its tty by it. */
+		if (vm_virtio_is_control(vm, j))
+			fv_fdt_write_prop_empty(&w, "ferrovisor,control");
 		fv_fdt_write_end_node(&w);
 	}
 
