@@ -99,7 +99,7 @@ static inline __attribute__((always_inline)) struct riscv_exit_ret exit_ret(long
  * costs one test of its mask per SBI call rather than one per event.
  */
 static inline __attribute__((always_inline)) struct riscv_exit_ret
-exit_ecall(struct riscv_guest_ctx *ctx, unsigned long row, bool traced)
+exit_ecall(struct riscv_guest_ctx *ctx, unsigned long stat, sbi_ext_handler_t handler, bool traced)
 {
 	struct vcpu *v = exit_vcpu(ctx);
 	struct cpu *c = exit_cpu();
@@ -118,7 +118,7 @@ exit_ecall(struct riscv_guest_ctx *ctx, unsigned long row, bool traced)
 	if (prof_active())
 		riscv_prof_windowed(exit_prof_sbi, v);
 	else
-		sbi_call_run_row(v, row, traced);
+		sbi_call_run_row(v, stat, handler, traced);
 	if (v->state != VCPU_RUNNING)
 		return exit_ret(RISCV_EXIT_LEAVE, v);
 	return exit_ret(exit_reenter(v), v);
@@ -135,30 +135,47 @@ exit_ecall(struct riscv_guest_ctx *ctx, unsigned long row, bool traced)
 #endif
 
 /*
- * The EID hash slots (sbi_index_slot) of the extensions riscv_exit_ecall
- * leaves to the full path: one shift and test of a constant rules out
- * nearly every call before the EIDs themselves are compared.
+ * The calls riscv_exit_ecall leaves to the full path: those that may stop,
+ * crash or suspend the vCPU publish its state (a dump, a snapshot, the
+ * debugger read it once the VM is stopped) before this CPU gets back to
+ * trap.S, so s0-s11 must be in ctx first.
  */
-#define EXIT_ECALL_FULL_SLOTS                                                                      \
-	((1ULL << sbi_index_slot(SBI_EXT_SRST)) | (1ULL << sbi_index_slot(SBI_EXT_HSM)) |          \
-	 (1ULL << sbi_index_slot(SBI_EXT_SUSP)))
+static const unsigned long exit_full_eids[] = {SBI_EXT_SRST, SBI_EXT_HSM, SBI_EXT_SUSP};
+
+/* The guest SBI table, direct-mapped for this path (built at boot, read-only after). */
+static struct sbi_direct exit_sbi_direct;
+
+void riscv_exit_ecall_init(void)
+{
+	sbi_direct_build(&exit_sbi_direct, &sbi_guest_index, exit_full_eids,
+	                 ARRAY_SIZE(exit_full_eids), RISCV_SBI_STAT_SLOTS - 1);
+}
 
 struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 {
-	/*
-	 * Calls that may stop, crash or suspend this vCPU publish its state
-	 * (a dump, a snapshot, the debugger read it once the VM is stopped)
-	 * before this CPU gets back to trap.S: they take the full path, where
-	 * s0-s11 are in ctx first. Decided before any side effect.
-	 */
 	uint64_t eid = ctx->x[17];
-	if (((EXIT_ECALL_FULL_SLOTS >> sbi_index_slot(eid)) & 1) &&
-	    (eid == SBI_EXT_SRST || eid == SBI_EXT_HSM || eid == SBI_EXT_SUSP))
-		return (struct riscv_exit_ret){RISCV_EXIT_FULL, ctx};
-	unsigned long row = sbi_call_row(eid);
+	unsigned long stat;
+	sbi_ext_handler_t handler;
+	/*
+	 * The direct slot, when it serves the call and is not marked, decides
+	 * at once. Otherwise: the EIDs of the full path (exit_full_eids) leave
+	 * before any side effect, everything else takes the index's answer.
+	 */
+	const struct sbi_direct_slot *d = sbi_direct_find(&exit_sbi_direct, eid);
+	if (__builtin_expect(d && !d->mark, 1)) {
+		stat = d->stat;
+		handler = d->handler;
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(exit_full_eids); i++)
+			if (eid == exit_full_eids[i])
+				return (struct riscv_exit_ret){RISCV_EXIT_FULL, ctx};
+		unsigned long row = sbi_call_row(eid);
+		handler = sbi_call_handler(row);
+		stat = sbi_call_stat(row, handler);
+	}
 	if (__builtin_expect(EXIT_ECALL_TRACED(), 0))
-		return exit_ecall(ctx, row, true);
-	return exit_ecall(ctx, row, false);
+		return exit_ecall(ctx, stat, handler, true);
+	return exit_ecall(ctx, stat, handler, false);
 }
 
 /* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */

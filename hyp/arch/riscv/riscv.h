@@ -94,6 +94,8 @@ struct riscv_exit_ret {
  * and trap.S completes ctx and calls riscv_exit_fast.
  */
 struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx);
+/* Build riscv_exit_ecall's copy of the SBI table index; boot, after the table check. */
+void riscv_exit_ecall_init(void);
 /*
  * Handle a guest load/store page fault on the same partial ctx as
  * riscv_exit_ecall, plus stval, htval and htinst: when the access decodes

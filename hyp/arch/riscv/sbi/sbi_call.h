@@ -32,15 +32,16 @@ static inline __attribute__((always_inline)) unsigned long sbi_call_row(uint64_t
 }
 
 /*
- * Dispatch the SBI call in v's a0-a7 to row (sbi_call_row of its a7) and
- * write a0/a1 and sepc + 4 back, unless the handler reported no_return.
+ * Dispatch the SBI call in v's a0-a7 to its handler (sbi_call_handler of
+ * its row; NULL: not supported), count it in v's per-extension counter slot
+ * stat (sbi_call_stat), and write a0/a1 and sepc + 4 back, unless the handler reported no_return.
  * Reads and writes only a0-a7, sepc and sstatus of v->arch.ctx (through the
  * handlers), never s0-s11: riscv_exit_ecall relies on it. traced: false when
  * the caller knows the SBI event class is off (one test of the tracer's mask
  * for a whole exit). Caller: the vCPU's CPU after its exit.
  */
-static inline __attribute__((always_inline)) void sbi_call_run_row(struct vcpu *v,
-                                                                   unsigned long row, bool traced)
+static inline __attribute__((always_inline)) void
+sbi_call_run_row(struct vcpu *v, unsigned long stat, sbi_ext_handler_t handler, bool traced)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	/*
@@ -52,16 +53,11 @@ static inline __attribute__((always_inline)) void sbi_call_run_row(struct vcpu *
 	/* a7 = extension id, a6 = function id (SBI spec, binary encoding). */
 	uint64_t fid = ctx->x[16];
 	struct sbi_result r = {SBI_SUCCESS, 0, false};
-	void (*handler)(struct vcpu *, unsigned long, const unsigned long *, struct sbi_result *) =
-	    row != ~0UL ? sbi_guest_exts[row].handler : NULL;
 	/*
-	 * Per-extension call counter (metrics); the last slot counts EIDs nobody
-	 * serves. Counted before the call: nothing but v is then live across it
-	 * (a smaller frame on the exit path).
+	 * Per-extension call counter (metrics). Counted before the call:
+	 * nothing but v is then live across it (a smaller frame on the exit path).
 	 */
-	STAT_INC(v->arch.sbi_calls[handler && row < RISCV_SBI_STAT_SLOTS - 1
-	                               ? row
-	                               : RISCV_SBI_STAT_SLOTS - 1]);
+	STAT_INC(v->arch.sbi_calls[stat]);
 	/* The EID/FID read for the dispatch: a no_return handler may have rewritten a6/a7. */
 	uint64_t eid = ctx->x[17];
 	if (handler)
@@ -77,10 +73,27 @@ static inline __attribute__((always_inline)) void sbi_call_run_row(struct vcpu *
 	ctx->sepc += 4;
 }
 
+/* The handler of row (sbi_call_row), NULL when none serves the call. */
+static inline sbi_ext_handler_t sbi_call_handler(unsigned long row)
+{
+	return row != ~0UL ? sbi_guest_exts[row].handler : NULL;
+}
+
+/*
+ * The per-extension counter slot (metrics) of a call to row with handler:
+ * the row's own, the last slot for rows beyond it and for EIDs nobody serves.
+ */
+static inline unsigned long sbi_call_stat(unsigned long row, sbi_ext_handler_t handler)
+{
+	return handler && row < RISCV_SBI_STAT_SLOTS - 1 ? row : RISCV_SBI_STAT_SLOTS - 1;
+}
+
 /* sbi_call_run_row for the call in v's a7 (its row looked up here). */
 static inline __attribute__((always_inline)) void sbi_call_run(struct vcpu *v, bool traced)
 {
-	sbi_call_run_row(v, sbi_call_row(v->arch.ctx.x[17]), traced);
+	unsigned long row = sbi_call_row(v->arch.ctx.x[17]);
+	sbi_ext_handler_t handler = sbi_call_handler(row);
+	sbi_call_run_row(v, sbi_call_stat(row, handler), handler, traced);
 }
 
 #endif
