@@ -42,6 +42,22 @@ def symbols():
     return addrs, names
 
 
+def disassembly():
+    """(function, offset) -> instruction text, from objdump of the ELF."""
+    out = subprocess.run(["riscv64-linux-gnu-objdump", "-d", "--no-show-raw-insn", str(ELF)],
+                         capture_output=True, text=True, check=True).stdout
+    dis, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^([0-9a-f]+) <(.+)>:", line)
+        if m:
+            cur = (m.group(2), int(m.group(1), 16))
+            continue
+        m = re.match(r"^\s+([0-9a-f]+):\s+(.*)", line)
+        if m and cur:
+            dis[(cur[0], int(m.group(1), 16) - cur[1])] = m.group(2).split("#")[0].strip()
+    return dis
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", required=True, help="configuration blob (initrd)")
@@ -53,6 +69,8 @@ def main():
                     help="also print per-PC counts inside this function (repeatable)")
     ap.add_argument("--build", default=str(ROOT / "build"), help="build directory (make BUILD=)")
     ap.add_argument("--extra", default="", help="more QEMU arguments")
+    ap.add_argument("--path", type=int, default=0, metavar="N",
+                    help="also print the instruction path (function+offset) of the Nth guest exit")
     ap.add_argument("--until", default=r"guest shutdown|stopped",
                     help="stop QEMU when the console shows this regex")
     args = ap.parse_args()
@@ -87,6 +105,7 @@ def main():
         in_phase = args.phase != "exits"
         enter_pc = addrs[names.index("riscv_vcpu_enter")]
         exit_pc = addrs[names.index("guest_exit")] if "guest_exit" in names else None
+        path = []
         with open(log, "rb") as f:
             for line in f:
                 m = TRACE_RE.match(line)
@@ -104,6 +123,8 @@ def main():
                 if pc == exit_pc:
                     exits += 1
                 i = bisect.bisect_right(addrs, pc) - 1
+                if args.path and exits == args.path and i >= 0:
+                    path.append((names[i], pc - addrs[i]))
                 counts[names[i] if i >= 0 else hex(pc)] += 1
                 if i >= 0 and names[i] in args.func:
                     pcs[pc] += 1
@@ -114,6 +135,20 @@ def main():
           f"{'exit' if div > 1 else 'run'}")
     for name, n in counts.most_common(args.top):
         print(f"{n / div:12.1f}  {name}")
+    if path:
+        dis = disassembly()
+        print(f"path of exit {args.path}: {len(path)} instructions (from guest_exit on)")
+        for n, (name, off) in enumerate(path):
+            print(f"{n:5d}  {name + '+0x%x' % off:36s} {dis.get((name, off), '?')}")
+        print("per function, in path order:")
+        runs = []
+        for name, _ in path:
+            if runs and runs[-1][0] == name:
+                runs[-1][1] += 1
+            else:
+                runs.append([name, 1])
+        for name, n in runs:
+            print(f"{n:5d}  {name}")
     for pc in sorted(pcs):
         i = bisect.bisect_right(addrs, pc) - 1
         print(f"{pcs[pc] / div:12.2f}  {names[i]}+0x{pc - addrs[i]:x}  (0x{pc:x})")

@@ -146,8 +146,12 @@ static int mmio_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
 	UNUSED(vcpu);
 	struct vm *vm = dev;
 	spin_lock(&vm->con.lock);
-	int ret = ARCH_GUEST_UART_PL011 ? vpl011_read(&vm->con.pl011, off, width, val)
-	                                : vuart_read(&vm->con.uart, off, width, val);
+	int ret = 0;
+	/* A quiet read (a guest polling LSR) inline, without vuart_read's frame. */
+	if (ARCH_GUEST_UART_PL011)
+		ret = vpl011_read(&vm->con.pl011, off, width, val);
+	else if (!vuart_read_quiet(&vm->con.uart, off, width, val))
+		ret = vuart_read(&vm->con.uart, off, width, val);
 	spin_unlock(&vm->con.lock);
 	return ret;
 }

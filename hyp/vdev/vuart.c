@@ -315,25 +315,19 @@ int vuart_read(struct vuart *u, uint64_t offset, unsigned width, uint64_t *val)
 
 	if (!val)
 		return -FV_EINVAL;
+	/*
+	 * Reads that change nothing (vuart_read_quiet) skip the interrupt
+	 * recomputation: every change syncs the level (irq_sync after each
+	 * mutator), so only a read that clears something can lower it.
+	 */
+	if (vuart_read_quiet(u, offset, width, val))
+		return 0;
 	*val = 0;
 	ret = check_access(offset, width);
 	if (ret < 0)
 		return ret;
-	/*
-	 * Only reads that clear something can lower the interrupt: RBR (pops),
-	 * IIR (acknowledges THRE), LSR with an error latched, MSR with a delta.
-	 * Every other read changes no state, and every change syncs the level
-	 * (irq_sync after each mutator), so those skip the recomputation: a
-	 * guest polling LSR is the common MMIO access (docs/performance.md).
-	 */
-	bool dlab = (u->lcr & VUART_LCR_DLAB) != 0;
-	bool quiet = (offset == VUART_LSR && !u->lsr_err) ||
-	             (offset == VUART_MSR && !u->msr_delta) || offset == VUART_IER ||
-	             offset == VUART_LCR || offset == VUART_MCR || offset == VUART_SCR ||
-	             (offset == VUART_RBR && dlab);
 	*val = reg_read(u, (unsigned)offset);
-	if (!quiet)
-		irq_sync(u);
+	irq_sync(u);
 	return 0;
 }
 

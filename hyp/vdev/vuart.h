@@ -143,6 +143,61 @@ void vuart_reset(struct vuart *u);
 int vuart_read(struct vuart *u, uint64_t offset, unsigned width, uint64_t *val);
 
 /*
+ * vuart_read's fast half, inline for the MMIO exit path (docs/performance.md,
+ * issue #15): a read that changes no state and so cannot move the interrupt
+ * line (LSR without an error latched, MSR without a delta outside loopback,
+ * IER/DLM, LCR, MCR, SCR, and DLL with DLAB set) puts the register's value
+ * in *val and returns true. Anything else, bad offsets and widths included,
+ * returns false with *val untouched: call vuart_read (which begins with this
+ * very function). A guest polling LSR is the common MMIO access.
+ * Serialised by the caller.
+ */
+static inline bool vuart_read_quiet(const struct vuart *u, uint64_t offset, unsigned width,
+                                    uint64_t *val)
+{
+	/* 1, 2, 4 or 8: one bit of 0x116 each. */
+	if (offset >= VUART_MMIO_SIZE || width > 8 || !((0x116u >> width) & 1))
+		return false;
+	bool dlab = (u->lcr & VUART_LCR_DLAB) != 0;
+	uint8_t v;
+	switch (offset) {
+	case VUART_LSR:
+		if (u->lsr_err)
+			return false;
+		/* THR empty and transmitter empty always; data ready while the FIFO holds some. */
+		v = VUART_LSR_THRE | VUART_LSR_TEMT | (u->rx_count ? VUART_LSR_DR : 0);
+		break;
+	case VUART_MSR:
+		if (u->msr_delta || (u->mcr & VUART_MCR_LOOP))
+			return false;
+		/* Outside loopback: a connected, ready terminal (see the top of this file). */
+		v = VUART_MSR_CTS | VUART_MSR_DSR | VUART_MSR_DCD;
+		break;
+	case VUART_IER:
+		v = dlab ? u->dlm : u->ier;
+		break;
+	case VUART_LCR:
+		v = u->lcr;
+		break;
+	case VUART_MCR:
+		v = u->mcr;
+		break;
+	case VUART_SCR:
+		v = u->scr;
+		break;
+	case VUART_RBR:
+		if (!dlab)
+			return false;
+		v = u->dll;
+		break;
+	default: /* VUART_IIR acknowledges THRE */
+		return false;
+	}
+	*val = v;
+	return true;
+}
+
+/*
  * Guest MMIO write at byte @offset. Any width writes only the low byte of
  * @val to the byte register at @offset. Writes to LSR and MSR are accepted
  * and ignored. May call ops->tx and ops->irq_update. Returns 0; -FV_ERANGE

@@ -215,6 +215,59 @@ static void test_ecall_through_index(void **state)
 	free(v);
 }
 
+/*
+ * The exit path's direct-mapped copy (sbi_direct_build) answers as the linear search or
+ * misses: for every EID of every row, its neighbours and odd values, a hit names the row
+ * sbi_find_ext finds (its handler, its counter slot clamped to stat_last) and the mark
+ * says whether the EID was marked; every row serving one EID alone in its hash slot hits.
+ */
+static void test_direct_matches_search(void **state)
+{
+	(void)state;
+	struct sbi_ext_index ix;
+	sbi_index_build(&ix, sbi_guest_exts, sbi_guest_nr_exts);
+	static const unsigned long marked[] = {SBI_EXT_SRST, SBI_EXT_HSM};
+	static struct sbi_direct d;
+	const uint32_t stat_last = 3; /* small, so that the clamp is exercised */
+	sbi_direct_build(&d, &ix, marked, 2, stat_last);
+	unsigned hits = 0;
+	for (size_t i = 0; i < sbi_guest_nr_exts; i++) {
+		const struct sbi_ext *e = &sbi_guest_exts[i];
+		const unsigned long probe[] = {e->eid_start,
+		                               e->eid_end,
+		                               e->eid_start - 1,
+		                               e->eid_end + 1,
+		                               e->eid_start ^ 1UL << 40,
+		                               0,
+		                               ULONG_MAX};
+		for (size_t k = 0; k < sizeof(probe) / sizeof(probe[0]); k++) {
+			unsigned long eid = probe[k];
+			const struct sbi_direct_slot *s = sbi_direct_find(&d, eid);
+			if (!s)
+				continue;
+			const struct sbi_ext *f =
+			    sbi_find_ext(sbi_guest_exts, sbi_guest_nr_exts, eid);
+			assert_non_null(f);
+			assert_ptr_equal(s->handler, f->handler);
+			size_t row = (size_t)(f - sbi_guest_exts);
+			assert_int_equal(s->stat, row < stat_last ? row : stat_last);
+			assert_int_equal(s->mark, eid == SBI_EXT_SRST || eid == SBI_EXT_HSM);
+		}
+		uint8_t slot = ix.slot[sbi_index_slot(e->eid_start)];
+		if (e->eid_start == e->eid_end && slot == i + 1 && e->handler) {
+			assert_non_null(sbi_direct_find(&d, e->eid_start));
+			hits++;
+		}
+	}
+	/* BASE at least is a single-EID row with a slot of its own. */
+	assert_true(hits > 0);
+	assert_non_null(sbi_direct_find(&d, SBI_EXT_BASE));
+	/* Empty slots match nothing: every slot's EID hashes elsewhere unless it is a row's. */
+	for (unsigned k = 0; k < SBI_INDEX_SLOTS; k++)
+		if (!d.slot[k].handler)
+			assert_int_not_equal(sbi_index_slot(d.slot[k].eid), k);
+}
+
 /* What every guest (and Linux) needs; rows others append come on top. */
 static void test_required_extensions_present(void **state)
 {
@@ -236,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_ecall_reaches_each_row),
 	    cmocka_unit_test(test_uncovered_eid_not_supported),
 	    cmocka_unit_test(test_ecall_through_index),
+	    cmocka_unit_test(test_direct_matches_search),
 	    cmocka_unit_test(test_required_extensions_present),
 	};
 	return cmocka_run_group_tests_name("sbi_table", tests, NULL, NULL);

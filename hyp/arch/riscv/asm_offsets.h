@@ -44,6 +44,8 @@
 #define ASM_EXC_ECALL_VS 10
 /* Load (21) and store (23) guest page faults: the only causes c with (c | 2) == 23. */
 #define ASM_EXC_GPF_LS 23
+/* hstatus.SPV (HSTATUS_SPV): the fixup of a faulting guarded guest access sets it again. */
+#define ASM_HSTATUS_SPV 0x80
 
 /* struct riscv_trap_frame (arch/riscv/trap.h): x1..x31, sepc, sstatus, scause, stval */
 #define TF_X(n)    ((n)*8)

@@ -51,6 +51,7 @@ _Static_assert(sizeof(struct riscv_trap_frame) == TF_SIZE, "struct riscv_trap_fr
 _Static_assert(TF_SIZE % 16 == 0, "trap.S keeps sp 16-byte aligned (RISC-V psABI)");
 _Static_assert(RISCV_EXIT_REENTER == 0, "trap.S re-enters the guest on a zero return (beqz)");
 _Static_assert(ASM_EXC_ECALL_VS == EXC_ECALL_VS, "trap.S tests scause for a VS ecall");
+_Static_assert(ASM_HSTATUS_SPV == HSTATUS_SPV, "guest_access.S puts hstatus.SPV back");
 _Static_assert(ASM_EXC_GPF_LS == EXC_STORE_GUEST_PF && (EXC_LOAD_GUEST_PF | 2) == ASM_EXC_GPF_LS &&
                    (EXC_VIRTUAL_INST | 2) != ASM_EXC_GPF_LS &&
                    (EXC_INST_GUEST_PF | 2) != ASM_EXC_GPF_LS,

@@ -129,6 +129,7 @@ int arch_selfcheck(void)
 		return -1;
 	}
 	sbi_index_build(&sbi_guest_index, t, n);
+	riscv_exit_ecall_init();
 	pr_info("sbi: %lu extension(s), EID ranges disjoint", (unsigned long)n);
 	return 0;
 }

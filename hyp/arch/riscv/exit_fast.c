@@ -11,6 +11,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/exit_fast.h"
 #include "arch/riscv/insn_decode.h"
+#include "arch/riscv/mmio_emul.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/sbi/sbi_call.h"
@@ -85,13 +86,20 @@ static bool exit_prof_sbi(struct vcpu *v)
 	return false;
 }
 
+/* What riscv_exit_ecall and riscv_exit_gpf hand back to trap.S (riscv.h). */
+static inline __attribute__((always_inline)) struct riscv_exit_ret exit_ret(long code,
+                                                                            struct vcpu *v)
+{
+	return (struct riscv_exit_ret){code, &v->arch.ctx};
+}
+
 /*
  * The SBI exit; traced is a constant in each of the two copies
  * riscv_exit_ecall() chooses between, so that a tracer built in but off
  * costs one test of its mask per SBI call rather than one per event.
  */
-static inline __attribute__((always_inline)) long exit_ecall(struct riscv_guest_ctx *ctx,
-                                                             bool traced)
+static inline __attribute__((always_inline)) struct riscv_exit_ret
+exit_ecall(struct riscv_guest_ctx *ctx, unsigned long stat, sbi_ext_handler_t handler, bool traced)
 {
 	struct vcpu *v = exit_vcpu(ctx);
 	struct cpu *c = exit_cpu();
@@ -110,10 +118,10 @@ static inline __attribute__((always_inline)) long exit_ecall(struct riscv_guest_
 	if (prof_active())
 		riscv_prof_windowed(exit_prof_sbi, v);
 	else
-		sbi_call_run(v, traced);
+		sbi_call_run_row(v, stat, handler, traced);
 	if (v->state != VCPU_RUNNING)
-		return RISCV_EXIT_LEAVE;
-	return exit_reenter(v);
+		return exit_ret(RISCV_EXIT_LEAVE, v);
+	return exit_ret(exit_reenter(v), v);
 }
 
 #if TRACE_BUILT
@@ -126,26 +134,54 @@ static inline __attribute__((always_inline)) long exit_ecall(struct riscv_guest_
 #define EXIT_ECALL_TRACED() false
 #endif
 
-long riscv_exit_ecall(struct riscv_guest_ctx *ctx)
+/*
+ * The calls riscv_exit_ecall leaves to the full path: those that may stop,
+ * crash or suspend the vCPU publish its state (a dump, a snapshot, the
+ * debugger read it once the VM is stopped) before this CPU gets back to
+ * trap.S, so s0-s11 must be in ctx first.
+ */
+static const unsigned long exit_full_eids[] = {SBI_EXT_SRST, SBI_EXT_HSM, SBI_EXT_SUSP};
+
+/* The guest SBI table, direct-mapped for this path (built at boot, read-only after). */
+static struct sbi_direct exit_sbi_direct;
+
+void riscv_exit_ecall_init(void)
 {
-	/*
-	 * Calls that may stop, crash or suspend this vCPU publish its state
-	 * (a dump, a snapshot, the debugger read it once the VM is stopped)
-	 * before this CPU gets back to trap.S: they take the full path, where
-	 * s0-s11 are in ctx first. Decided before any side effect.
-	 */
+	sbi_direct_build(&exit_sbi_direct, &sbi_guest_index, exit_full_eids,
+	                 ARRAY_SIZE(exit_full_eids), RISCV_SBI_STAT_SLOTS - 1);
+}
+
+struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx)
+{
 	uint64_t eid = ctx->x[17];
-	if (eid == SBI_EXT_SRST || eid == SBI_EXT_HSM || eid == SBI_EXT_SUSP)
-		return RISCV_EXIT_FULL;
+	unsigned long stat;
+	sbi_ext_handler_t handler;
+	/*
+	 * The direct slot, when it serves the call and is not marked, decides
+	 * at once. Otherwise: the EIDs of the full path (exit_full_eids) leave
+	 * before any side effect, everything else takes the index's answer.
+	 */
+	const struct sbi_direct_slot *d = sbi_direct_find(&exit_sbi_direct, eid);
+	if (__builtin_expect(d && !d->mark, 1)) {
+		stat = d->stat;
+		handler = d->handler;
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(exit_full_eids); i++)
+			if (eid == exit_full_eids[i])
+				return (struct riscv_exit_ret){RISCV_EXIT_FULL, ctx};
+		unsigned long row = sbi_call_row(eid);
+		handler = sbi_call_handler(row);
+		stat = sbi_call_stat(row, handler);
+	}
 	if (__builtin_expect(EXIT_ECALL_TRACED(), 0))
-		return exit_ecall(ctx, true);
-	return exit_ecall(ctx, false);
+		return exit_ecall(ctx, stat, handler, true);
+	return exit_ecall(ctx, stat, handler, false);
 }
 
 /* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */
 #define EXIT_CALLEE_SAVED_REGS 0x0ffc0300u
 
-long riscv_exit_gpf(struct riscv_guest_ctx *ctx)
+struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 {
 	struct vcpu *v = exit_vcpu(ctx);
 	struct mmio_access acc;
@@ -156,16 +192,27 @@ long riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 	 * session samples the emulation in exit.c's window (riscv_prof_windowed).
 	 */
 	if (!insn_decode_transformed_fast(ctx->htinst, &acc) ||
-	    ((EXIT_CALLEE_SAVED_REGS >> acc.reg) & 1) || gdb_vm_attached(v->vm) || prof_active())
-		return RISCV_EXIT_FULL;
+	    ((EXIT_CALLEE_SAVED_REGS >> acc.reg) & 1) || prof_active() || gdb_vm_attached(v->vm))
+		return exit_ret(RISCV_EXIT_FULL, v);
+	/*
+	 * The decoded access lives in this frame, not in registers: its fields
+	 * are needed after the device's call, where each callee-saved register
+	 * holding one would cost a save and a restore (six of them here).
+	 * Handing its address to an empty asm makes the compiler keep it in
+	 * memory and read it back after the call.
+	 */
+	__asm__ volatile("" : : "r"(&acc) : "memory");
 	struct cpu *c = exit_cpu();
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
 	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
 	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
-	riscv_handle_guest_page_fault(v, &acc);
+	/* riscv_handle_guest_page_fault's steps, inline, with the access decoded above. */
+	gpa_t gpa = riscv_gpf_gpa(ctx);
+	if (!riscv_gpa_in_ram(v->vm, gpa) || !riscv_mmio_ram_fault(v, gpa))
+		riscv_mmio_emulate(v, gpa, ctx->scause == EXC_STORE_GUEST_PF, &acc);
 	if (v->state != VCPU_RUNNING)
-		return RISCV_EXIT_LEAVE;
-	return exit_reenter(v);
+		return exit_ret(RISCV_EXIT_LEAVE, v);
+	return exit_ret(exit_reenter(v), v);
 }

@@ -29,6 +29,8 @@ static inline __attribute__((always_inline)) void riscv_apply_virqs(struct vcpu 
 	 * on an exit, decided without the recomputation below (which would
 	 * write nothing: with Sstc a VSTIP seen here is the comparator's).
 	 */
+	if (virq == 0 && !(hvip & (MIP_VSEIP | MIP_VSTIP)))
+		return; /* the same decision in one test for the commonest case */
 	if (virq == 0 && !(hvip & MIP_VSEIP) && (!(hvip & MIP_VSTIP) || riscv_feat.sstc))
 		return;
 	/*

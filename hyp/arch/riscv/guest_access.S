@@ -7,6 +7,8 @@
  * Caller: hypervisor code with hstatus.SPVP and vsatp/hgatp of the vCPU
  * loaded (the vCPU's CPU, after a guest exit).
  */
+#include "arch/riscv/asm_offsets.h"
+
 	.option push
 	.option arch, +h
 
@@ -20,6 +22,14 @@ riscv_guest_read_insn16:
 	li	a0, 0
 	ret
 .Lhlvx_fixup:
+	/*
+	 * The fault, a trap from HS, cleared hstatus.SPV. The caller is an
+	 * exit handler of the loaded vCPU, whose guest exit left SPV = 1 for
+	 * the return: trap.S's partial re-entry does not rewrite hstatus
+	 * (trap.S, guest_exit), so it is put back here.
+	 */
+	li	t0, ASM_HSTATUS_SPV
+	csrs	hstatus, t0
 	li	a0, -1
 	ret
 

@@ -8,6 +8,7 @@
  */
 #include "arch/riscv/csr.h"
 #include "arch/riscv/insn_decode.h"
+#include "arch/riscv/mmio_emul.h"
 #include "arch/riscv/riscv.h"
 #include "core/mmio.h"
 #include "core/vcpu.h"
@@ -30,36 +31,36 @@ bool riscv_guest_fetch_insn(uint64_t sepc, uint32_t *out)
 	return true;
 }
 
-static void access_fault(struct vcpu *v, bool is_store)
+void riscv_mmio_access_fault(struct vcpu *v, bool is_store)
 {
 	riscv_inject_exception(v, is_store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, v->arch.ctx.stval);
+}
+
+bool riscv_mmio_ram_fault(struct vcpu *v, gpa_t gpa)
+{
+	int ret = vm_ram_populate(v->vm, gpa);
+	if (ret == -FV_ENOENT)
+		return false;
+	if (ret != 0)
+		vm_request(v->vm, VM_ACTION_CRASH, "out of memory mapping guest RAM: stopping VM");
+	return true;
 }
 
 void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *decoded)
 {
 	struct riscv_guest_ctx *ctx = &v->arch.ctx;
 	bool is_store = ctx->scause == EXC_STORE_GUEST_PF;
-	/* htval holds GPA >> 2; the low bits come from the guest VA (stval). */
-	gpa_t gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	gpa_t gpa = riscv_gpf_gpa(ctx);
 	struct mmio_access acc;
 	/*
 	 * First touch of a RAM block this boot: zero and map it, then retry the
 	 * access. The range test first, inline: MMIO (the frequent case) is
 	 * outside RAM and needs no call (vm_ram_populate tests it again).
 	 */
-	struct vm *vm = v->vm;
-	if (gpa >= vm->ram_gpa && gpa - vm->ram_gpa < vm->ram_size) {
-		int pret = vm_ram_populate(vm, gpa);
-		if (pret == 0)
-			return;
-		if (pret != -FV_ENOENT) {
-			vm_request(vm, VM_ACTION_CRASH,
-			           "out of memory mapping guest RAM: stopping VM");
-			return;
-		}
-	}
+	if (riscv_gpa_in_ram(v->vm, gpa) && riscv_mmio_ram_fault(v, gpa))
+		return;
 	int ret;
-	/* Decoded from htinst by the caller (riscv_exit_gpf), or here. */
+	/* Decoded from htinst by the caller, or here. */
 	const struct mmio_access *a = &acc;
 	ret = -FV_EINVAL;
 	if (decoded) {
@@ -74,7 +75,7 @@ void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *dec
 	if (ret == -FV_EINVAL) {
 		uint32_t insn;
 		if (!riscv_guest_fetch_insn(ctx->sepc, &insn)) {
-			access_fault(v, is_store);
+			riscv_mmio_access_fault(v, is_store);
 			return;
 		}
 		ret = insn_decode_raw(insn, &acc);
@@ -83,30 +84,9 @@ void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *dec
 	 * Implicit accesses of the guest's page-table walk (pseudoinstructions)
 	 * and accesses we cannot emulate (FP, AMO to MMIO) fault the guest.
 	 */
-	if (ret != INSN_DECODE_MMIO || a->is_store != is_store) {
-		access_fault(v, is_store);
+	if (ret != INSN_DECODE_MMIO) {
+		riscv_mmio_access_fault(v, is_store);
 		return;
 	}
-	/* Devices take naturally aligned accesses only. */
-	if (gpa & (a->width - 1U)) {
-		access_fault(v, is_store);
-		return;
-	}
-	uint64_t val = 0;
-	if (is_store) {
-		val = a->reg ? ctx->x[a->reg] : 0;
-		if (a->width < 8)
-			val &= (1ULL << (a->width * 8U)) - 1;
-	}
-	/* Only the device access is timed: decoding is part of the exit (TEV_EXIT before it). */
-	uint64_t t0 = TRACE_ON(TRACE_C_MMIO) ? arch_time_ticks() : 0;
-	ret = mmio_bus_access(&v->vm->mmio, v, gpa, a->width, is_store, &val);
-	TRACE(TEV_MMIO, v->vm->id, v->id, gpa, t0, a->width | (is_store ? 0x100u : 0u));
-	if (ret) {
-		access_fault(v, is_store);
-		return;
-	}
-	if (!is_store && a->reg)
-		ctx->x[a->reg] = insn_mmio_extend(val, a);
-	ctx->sepc += a->insn_len;
+	riscv_mmio_emulate(v, gpa, is_store, a);
 }

@@ -73,6 +73,16 @@ long riscv_vcpu_enter(struct riscv_guest_ctx *ctx);
  */
 long riscv_exit_fast(struct riscv_guest_ctx *ctx);
 /*
+ * What the partial-save exit paths below return to trap.S: a RISCV_EXIT_*
+ * code and the ctx they were given, in a0 and a1 (a struct of two
+ * pointer-sized integers is returned in registers, RISC-V psABI), so that
+ * trap.S keeps no stack slot for ctx across the call.
+ */
+struct riscv_exit_ret {
+	long code;
+	struct riscv_guest_ctx *ctx;
+};
+/*
  * Handle an SBI call (scause = ecall from VS) with a partial ctx (trap.S,
  * same stack and sscratch as riscv_exit_fast): ctx holds ra, sp, gp, tp,
  * t0-t6, a0-a7, sepc, sstatus, hstatus and scause; the guest's s0-s11 are
@@ -83,7 +93,9 @@ long riscv_exit_fast(struct riscv_guest_ctx *ctx);
  * suspend the vCPU (SRST, HSM, SUSP) is not handled here: RISCV_EXIT_FULL,
  * and trap.S completes ctx and calls riscv_exit_fast.
  */
-long riscv_exit_ecall(struct riscv_guest_ctx *ctx);
+struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx);
+/* Build riscv_exit_ecall's copy of the SBI table index; boot, after the table check. */
+void riscv_exit_ecall_init(void);
 /*
  * Handle a guest load/store page fault on the same partial ctx as
  * riscv_exit_ecall, plus stval, htval and htinst: when the access decodes
@@ -92,7 +104,7 @@ long riscv_exit_ecall(struct riscv_guest_ctx *ctx);
  * at all and returns RISCV_EXIT_FULL: trap.S completes ctx and calls
  * riscv_exit_fast.
  */
-long riscv_exit_gpf(struct riscv_guest_ctx *ctx);
+struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx);
 void riscv_fp_save(struct riscv_fp_state *fp);
 void riscv_fp_restore(const struct riscv_fp_state *fp);
 long riscv_guest_read_insn16(uint64_t gva, uint16_t *out);

@@ -102,8 +102,12 @@ riscv_hyp_trap_entry:
 	addi	sp, sp, TF_SIZE
 	sret
 
-/* The guest's callee-saved registers s0-s11, still live, into ctx (at t6). */
-.macro SAVE_GUEST_SREGS
+/*
+ * Complete ctx (at t6) on a partial path that leaves it: the guest's
+ * callee-saved registers s0-s11, still live, and hstatus, which the partial
+ * paths neither save nor restore (see guest_exit). Clobbers t2.
+ */
+.macro COMPLETE_GUEST_CTX
 	sd	x8, GCTX_X(8)(t6)
 	sd	x9, GCTX_X(9)(t6)
 	sd	x18, GCTX_X(18)(t6)
@@ -116,20 +120,32 @@ riscv_hyp_trap_entry:
 	sd	x25, GCTX_X(25)(t6)
 	sd	x26, GCTX_X(26)(t6)
 	sd	x27, GCTX_X(27)(t6)
+	csrr	t2, hstatus
+	sd	t2, GCTX_HSTATUS(t6)
 .endm
 
 /*
  * Guest exit: t6 = guest ctx, sscratch = guest t6.
  *
  * First only what any C call clobbers or the host needs is saved: ra, sp,
- * gp, tp, t0-t6, a0-a7 and sepc, sstatus, hstatus, scause. The guest's
- * callee-saved registers (s0-s11) stay live: a C function preserves them.
- * Two exits are handled on this partial save (their contracts in riscv.h):
- * SBI calls (riscv_exit_ecall: a0-a7, sepc, sstatus) and load/store guest
- * page faults through another register than s0-s11 (riscv_exit_gpf, MMIO);
- * they re-enter the guest restoring just that half. Every other exit, and
- * one of those that leaves for the vCPU loop, first completes ctx: outside
- * those two functions ctx always holds the whole guest state.
+ * gp, tp, t0-t6, a0-a7 and sepc, sstatus (scause on the paths that read
+ * it). The guest's callee-saved registers (s0-s11) stay live: a C function
+ * preserves them. Two exits are handled on this partial save (their
+ * contracts in riscv.h): SBI calls (riscv_exit_ecall: a0-a7, sepc, sstatus)
+ * and load/store guest page faults through another register than s0-s11
+ * (riscv_exit_gpf, MMIO); they re-enter the guest restoring just that half.
+ * Every other exit, and one of those that leaves for the vCPU loop, first
+ * completes ctx: outside those two functions ctx always holds the whole
+ * guest state.
+ *
+ * hstatus is not saved or restored on the partial paths either: the trap
+ * set it for the return (SPV = 1, SPVP = the guest's mode) and nothing on
+ * them changes it for good. The only trap the hypervisor takes there, a
+ * guarded guest access that faults, puts SPV back in its fixup
+ * (guest_access.S), the profiler's window puts back SPV and GVA
+ * (prof_riscv.c), and the one handler that changes SPVP restores it
+ * (exit.c, trapped_insn). Leaving, ctx gets the CSR's value
+ * (COMPLETE_GUEST_CTX), as it had at the exit.
  */
 guest_exit:
 	sd	x1, GCTX_X(1)(t6)
@@ -156,14 +172,12 @@ guest_exit:
 	sd	t0, GCTX_SEPC(t6)
 	csrr	t0, sstatus
 	sd	t0, GCTX_SSTATUS(t6)
-	csrr	t0, hstatus
-	sd	t0, GCTX_HSTATUS(t6)
 	csrr	t0, scause
-	sd	t0, GCTX_SCAUSE(t6)
 	/*
 	 * The host stack is that of riscv_vcpu_enter's caller (its frame lies
-	 * above the saved sp); on the partial paths ctx is kept in a stack
-	 * slot since no register survives the call that is not the guest's.
+	 * above the saved sp). No register survives the partial paths' calls
+	 * that is not the guest's: they hand ctx back in a1 (struct
+	 * riscv_exit_ret, riscv.h) beside the RISCV_EXIT_* code in a0.
 	 */
 	ld	sp, GCTX_HOST_SP(t6)
 	ld	gp, GCTX_HOST_GP(t6)
@@ -171,24 +185,18 @@ guest_exit:
 	li	t1, ASM_EXC_ECALL_VS
 	bne	t0, t1, not_ecall
 
-	/* SBI call. */
-	addi	sp, sp, -16
-	sd	t6, 0(sp)
+	/* SBI call (scause is stored only if it leaves: riscv_exit_ecall knows it). */
 	mv	a0, t6
 	call	riscv_exit_ecall
-	ld	t6, 0(sp)
-	addi	sp, sp, 16
+	mv	t6, a1
 	bnez	a0, ecall_leave		/* RISCV_EXIT_REENTER == 0 */
 
 partial_reenter:
-	/* Back into the guest: s0-s11 were never touched. */
+	/* Back into the guest: s0-s11 and hstatus were never touched. */
 	ld	t0, GCTX_SEPC(t6)
 	csrw	sepc, t0
 	ld	t0, GCTX_SSTATUS(t6)
 	csrw	sstatus, t0
-	/* A guarded guest access in C that faulted rewrote hstatus.SPV: restore it. */
-	ld	t0, GCTX_HSTATUS(t6)
-	csrw	hstatus, t0
 	csrw	sscratch, t6
 	ld	x1, GCTX_X(1)(t6)
 	ld	x2, GCTX_X(2)(t6)
@@ -218,7 +226,9 @@ ecall_leave:
 	 * and htinst zero (RISC-V priv spec: no other value is defined for
 	 * it), so they are written as such rather than read before the call.
 	 */
-	SAVE_GUEST_SREGS
+	COMPLETE_GUEST_CTX
+	li	t1, ASM_EXC_ECALL_VS
+	sd	t1, GCTX_SCAUSE(t6)
 	sd	zero, GCTX_STVAL(t6)
 	sd	zero, GCTX_HTVAL(t6)
 	sd	zero, GCTX_HTINST(t6)
@@ -228,6 +238,7 @@ ecall_leave:
 	j	exit_to_loop
 
 not_ecall:
+	sd	t0, GCTX_SCAUSE(t6)
 	csrr	t2, stval
 	sd	t2, GCTX_STVAL(t6)
 	csrr	t2, htval
@@ -239,21 +250,18 @@ not_ecall:
 	bne	t0, t1, exit_full
 
 	/* Load or store guest page fault: MMIO, or RAM touched the first time. */
-	addi	sp, sp, -16
-	sd	t6, 0(sp)
 	mv	a0, t6
 	call	riscv_exit_gpf
-	ld	t6, 0(sp)
-	addi	sp, sp, 16
+	mv	t6, a1
 	beqz	a0, partial_reenter
-	SAVE_GUEST_SREGS
+	COMPLETE_GUEST_CTX
 	li	t0, RISCV_EXIT_FULL
 	bne	a0, t0, exit_to_loop
 	/* Not handled (riscv_exit_gpf changed nothing): the general path, ctx now whole. */
 	j	exit_full_call
 
 exit_full:
-	SAVE_GUEST_SREGS
+	COMPLETE_GUEST_CTX
 exit_full_call:
 	/*
 	 * Handle the exit in C right here, on the host stack. Every guest

@@ -43,6 +43,37 @@ void sbi_index_build(struct sbi_ext_index *ix, const struct sbi_ext *table, size
 	}
 }
 
+void sbi_direct_build(struct sbi_direct *d, const struct sbi_ext_index *ix,
+                      const unsigned long *marked, size_t n_marked, uint32_t stat_last)
+{
+	_Static_assert(sizeof(struct sbi_direct_slot) == 32, "one shift from slot to address");
+	for (unsigned k = 0; k < SBI_INDEX_SLOTS; k++) {
+		struct sbi_direct_slot *ds = &d->slot[k];
+		uint8_t s = ix->slot[k];
+		const struct sbi_ext *e =
+		    s != 0 && s != SBI_INDEX_SHARED ? &ix->table[s - 1] : NULL;
+		if (e && e->handler) {
+			ds->eid = e->eid_start;
+			ds->handler = e->handler;
+			ds->stat = s - 1U < stat_last ? s - 1U : stat_last;
+			ds->mark = 0;
+			for (size_t i = 0; i < n_marked; i++)
+				if (marked[i] == e->eid_start)
+					ds->mark = 1;
+		} else {
+			/* An EID hashing elsewhere: no call's EID can equal it here. */
+			unsigned long never = 0;
+			while (sbi_index_slot(never) == k)
+				never++;
+			ds->eid = never;
+			ds->handler = NULL;
+			ds->stat = 0;
+			ds->mark = 0;
+		}
+		ds->pad = 0;
+	}
+}
+
 long sbi_hartmask_decode(unsigned long mask, unsigned long base, unsigned nr_harts, uint64_t *out)
 {
 	*out = 0;

@@ -19,6 +19,10 @@ struct sbi_result {
 	bool no_return; /* vCPU stopped/reset: leave its registers alone */
 };
 
+/* An extension's handler (struct sbi_ext). */
+typedef void (*sbi_ext_handler_t)(struct vcpu *v, unsigned long fid, const unsigned long *a,
+                                  struct sbi_result *r);
+
 /*
  * handler(v, fid, a, r): a points at the calling vCPU's saved a0..a5 in
  * place (riscv_sbi_ecall does not copy them), so a handler reads every
@@ -107,6 +111,39 @@ static inline const struct sbi_ext *sbi_index_find(const struct sbi_ext_index *i
 	if (s == 0 && !ix->ranges)
 		return NULL;
 	return sbi_find_ext(ix->table, ix->n, eid);
+}
+
+/*
+ * A direct-mapped copy of an index for the SBI exit path: one 32-byte slot
+ * per hash slot, so that a call is matched by one compare of its EID and
+ * finds handler and row in the same place (no row arithmetic, no second
+ * table). Slot k holds the row ix->slot[k] names alone, when that row has a
+ * handler; every other slot holds an EID that does not hash to k, which no
+ * call can match (its own EID would have to hash to k). A miss means: ask
+ * sbi_index_find. mark is set for the EIDs the builder is given.
+ */
+struct sbi_direct_slot {
+	unsigned long eid;
+	sbi_ext_handler_t handler;
+	uint32_t stat; /* index in ix->table, at most stat_last (a per-extension counter slot) */
+	uint32_t mark; /* 1: eid is one of the builder's marked EIDs */
+	unsigned long pad;
+};
+struct sbi_direct {
+	struct sbi_direct_slot slot[SBI_INDEX_SLOTS];
+};
+/*
+ * Build d from ix (after sbi_index_build); marked: n_marked EIDs to flag in their slots;
+ * stat_last: the largest value of a slot's stat (rows beyond share it).
+ */
+void sbi_direct_build(struct sbi_direct *d, const struct sbi_ext_index *ix,
+                      const unsigned long *marked, size_t n_marked, uint32_t stat_last);
+/* The slot serving eid, or NULL: then sbi_index_find gives the answer. Pure, inline. */
+static inline const struct sbi_direct_slot *sbi_direct_find(const struct sbi_direct *d,
+                                                            unsigned long eid)
+{
+	const struct sbi_direct_slot *s = &d->slot[sbi_index_slot(eid)];
+	return s->eid == eid ? s : NULL;
 }
 
 /* sbi_dispatch() with the lookup through ix (inline, as sbi_index_find); returns, as
