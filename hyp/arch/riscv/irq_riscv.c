@@ -63,8 +63,16 @@ void riscv_irq_cpu_init(void)
 {
 	unsigned me = cpu_this()->id;
 	/* A secondary CPU takes external interrupts once a source is routed to its context. */
-	if (plic_ready && me < FV_MAX_CPUS && cpu_ctx[me] >= 0)
-		csr_set(sie, MIP_SEIP);
+	if (!plic_ready || me >= FV_MAX_CPUS || cpu_ctx[me] < 0)
+		return;
+	/*
+	 * The firmware's warm start of this hart (SBI HSM hart_start, after arch_irq_init)
+	 * masks its S-mode context again (threshold 7 on QEMU virt with OpenSBI 1.5.1):
+	 * open it here, on the hart itself, before any source is routed to it (irq_spread
+	 * runs once every CPU is online).
+	 */
+	plic_set_threshold(&host_plic, cpu_ctx[me], 0);
+	csr_set(sie, MIP_SEIP);
 }
 
 int arch_irq_enable(unsigned irq)

@@ -29,8 +29,13 @@ void plic_ctx_init(struct plic *p, int ctx)
 {
 	for (uint32_t w = 0; w <= p->ndev / 32; w++)
 		wr(p, ENABLE(ctx, w), 0);
+	plic_set_threshold(p, ctx, 0);
+}
+
+void plic_set_threshold(struct plic *p, int ctx, uint32_t threshold)
+{
 	/* Priority 0 never interrupts: threshold 0 lets every enabled source through. */
-	wr(p, THRESHOLD(ctx), 0);
+	wr(p, THRESHOLD(ctx), threshold);
 }
 
 static int set_enable(struct plic *p, uint32_t irq, int ctx, bool on)

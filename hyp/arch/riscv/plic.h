@@ -21,6 +21,8 @@ struct plic {
 void plic_init(struct plic *p, uintptr_t base, uint32_t ndev);
 /* Context @ctx: every source disabled, threshold 0. */
 void plic_ctx_init(struct plic *p, int ctx);
+/* Context @ctx takes sources of priority above @threshold (0: every enabled source). */
+void plic_set_threshold(struct plic *p, int ctx, uint32_t threshold);
 /*
  * Enable source @irq (1..ndev) in context @ctx with priority 1; -FV_EINVAL if out of range.
  * The enable word is read, modified and written: callers serialise per context.
