@@ -577,6 +577,9 @@ static int create_nic(struct vm *vm, unsigned k)
 		return ret;
 	}
 	ret = virtio_net_init(&d->u.net.dev, cfg->nic_mac[k], &net_ops, d, &vdev_host, d);
+	/* The uplink's smaller MTU, so the guest never sends what it cannot carry. */
+	if (ret == 0)
+		virtio_net_set_mtu(&d->u.net.dev, vnet_switch_mtu(cfg->nic_switch[k]));
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {

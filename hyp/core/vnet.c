@@ -73,9 +73,10 @@ int vnet_init(const struct hyp_config *cfg)
 			s->uplink_irq = irq;
 			vphys_set_interrupts(&nic->dev, 0, true);
 		}
-		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x), %s",
+		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x), %s, "
+		        "mtu %u",
 		        sc->name, sc->uplink_slot, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-		        irq_ok ? "interrupt-driven" : "polled");
+		        irq_ok ? "interrupt-driven" : "polled", nic->mtu ? nic->mtu : 1500u);
 	}
 	return 0;
 }
@@ -368,6 +369,14 @@ void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out)
 		}
 	}
 	spin_unlock(&s->lock);
+}
+
+unsigned vnet_switch_mtu(unsigned sw_index)
+{
+	if (sw_index >= nr_switches || !switches[sw_index].uplink)
+		return 0;
+	unsigned mtu = switches[sw_index].uplink->mtu;
+	return mtu < 1500 ? mtu : 0;
 }
 
 int vnet_port_switch(const struct vnet_port *p)

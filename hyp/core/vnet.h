@@ -107,6 +107,12 @@ struct vnet_switch_stats {
 unsigned vnet_switch_count(void);
 /* Metrics of switch i (< vnet_switch_count()); takes its lock (no device lock held). */
 void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out);
+/*
+ * MTU the VM NICs of switch @sw_index are to report: its uplink's when that is below 1500
+ * (frames the uplink could not carry are then never sent), else 0 (the default 1500, no
+ * report). Fixed after vnet_init.
+ */
+unsigned vnet_switch_mtu(unsigned sw_index);
 /* Index of the switch @p is attached to, -1 if none. */
 int vnet_port_switch(const struct vnet_port *p);
 

@@ -13,6 +13,7 @@
 
 #define CFG_MAC    0 /* struct virtio_net_config (§5.1.4) */
 #define CFG_STATUS 6
+#define CFG_MTU    10
 #define S_LINK_UP  1U
 #define BATCH      VNET_PHYS_RX_BUFS
 
@@ -44,7 +45,8 @@ int vnet_phys_init(struct vnet_phys *n, uintptr_t base)
 	spin_init(&n->tx_lock);
 	memset(n->rx_slot, NO_SLOT, sizeof(n->rx_slot));
 	memset(n->tx_slot, NO_SLOT, sizeof(n->tx_slot));
-	int ret = vphys_init(&n->dev, base, VIRTIO_ID_NET, VNET_PHYS_F_MAC | VNET_PHYS_F_STATUS, 2);
+	int ret = vphys_init(&n->dev, base, VIRTIO_ID_NET,
+	                     VNET_PHYS_F_MAC | VNET_PHYS_F_STATUS | VNET_PHYS_F_MTU, 2);
 	if (ret)
 		return ret;
 	if (n->dev.features & VNET_PHYS_F_MAC) {
@@ -56,6 +58,8 @@ int vnet_phys_init(struct vnet_phys *n, uintptr_t base)
 		    0x02, 0x46, 0x56, (uint8_t)(b >> 16), (uint8_t)(b >> 8), (uint8_t)b};
 		memcpy(n->mac, mac, sizeof(mac));
 	}
+	if (n->dev.features & VNET_PHYS_F_MTU)
+		n->mtu = vphys_config_read16(&n->dev, CFG_MTU);
 	n->nr_rx = (uint16_t)MIN(VNET_PHYS_RX_BUFS, n->dev.q[RXQ].size);
 	n->nr_tx = (uint16_t)MIN(VNET_PHYS_TX_BUFS, n->dev.q[TXQ].size);
 	size_t pages = ((size_t)(n->nr_rx + n->nr_tx) * SLOT_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;

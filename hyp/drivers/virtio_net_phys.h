@@ -5,7 +5,7 @@
 /*
  * Physical virtio-net NIC (VIRTIO 1.2 §5.1) on the polled virtio-mmio
  * transport: receive queue 0, transmit queue 1, no control queue.
- * Features: VERSION_1, MAC and STATUS when offered; no checksum or
+ * Features: VERSION_1, MTU, MAC and STATUS when offered; no checksum or
  * segmentation offloads and no MRG_RXBUF, so every frame travels behind a
  * 12-byte struct virtio_net_hdr (§5.1.6) that is all zero on transmit and
  * ignored on receive.
@@ -28,6 +28,7 @@
  */
 #include "drivers/virtio_mmio_phys.h"
 
+#define VNET_PHYS_F_MTU    VPHYS_FEAT(3)  /* device reports its maximum MTU */
 #define VNET_PHYS_F_MAC    VPHYS_FEAT(5)  /* device has a MAC address in config space */
 #define VNET_PHYS_F_STATUS VPHYS_FEAT(16) /* config status (link up) is valid */
 
@@ -52,6 +53,7 @@ struct vnet_phys_stats {
 struct vnet_phys {
 	struct vphys_dev dev;
 	uint8_t mac[6];
+	uint16_t mtu;          /* the device's (VIRTIO_NET_F_MTU), 0 if it reports none */
 	uint16_t nr_rx, nr_tx; /* buffers actually used (queue sizes may be smaller) */
 	uint8_t *rx_buf;       /* nr_rx slots of 2 KiB (DMA), then tx_buf: nr_tx slots */
 	uint8_t *tx_buf;

@@ -123,6 +123,12 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, size_t len)
 		n->stats.rx_drops++;
 		return -FV_EINVAL;
 	}
+	/* §5.1.4.2: no frame over the reported MTU to a driver that took it (+ header, VLAN). */
+	if (n->mtu && len > (size_t)n->mtu + 18u &&
+	    virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_MTU)) {
+		n->stats.rx_drops++;
+		return -FV_EINVAL;
+	}
 	if (!q || !virtio_mmio_running(&n->mmio) || !n->link_up)
 		return -FV_ENODEV;
 	ret = virtq_pop(q, c);
@@ -173,6 +179,14 @@ void virtio_net_rx_end(struct virtio_net *n)
 		virtio_mmio_used_irq(&n->mmio);
 }
 
+void virtio_net_set_mtu(struct virtio_net *n, unsigned mtu)
+{
+	if (mtu < VIRTIO_NET_MIN_MTU || mtu > 1500u || !n->ops)
+		return;
+	n->mtu = (uint16_t)mtu;
+	n->mmio.device_features |= VIRTIO_FEAT(VIRTIO_NET_F_MTU);
+}
+
 void virtio_net_set_link(struct virtio_net *n, bool up)
 {
 	if (n->link_up == up)
@@ -217,6 +231,7 @@ static void net_config_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 	memcpy(cfg + VIRTIO_NET_CFG_MAC, n->mac, sizeof(n->mac));
 	put16(cfg + VIRTIO_NET_CFG_STATUS, n->link_up ? VIRTIO_NET_S_LINK_UP : 0);
 	put16(cfg + VIRTIO_NET_CFG_MAX_VQP, 1);
+	put16(cfg + VIRTIO_NET_CFG_MTU, n->mtu);
 	if (off < sizeof(cfg))
 		memcpy(buf, cfg + off, MIN((size_t)len, sizeof(cfg) - off));
 }

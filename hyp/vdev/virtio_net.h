@@ -15,7 +15,9 @@
  * struct virtio_net_hdr of §5.1.6 (VERSION_1 always includes num_buffers).
  *
  * Config space (§5.1.4): mac[6], le16 status (VIRTIO_NET_S_LINK_UP), le16
- * max_virtqueue_pairs = 1, le16 mtu = 0 (MTU not offered); the rest of the
+ * max_virtqueue_pairs = 1, le16 mtu (VIRTIO_NET_F_MTU is offered only after
+ * virtio_net_set_mtu(), e.g. the smaller MTU of a switch's uplink; else
+ * 0); the rest of the
  * VIRTIO 1.2 struct (speed, duplex, RSS fields) reads 0. Driver writes to
  * config space are ignored: the driver should not write the MAC there
  * (§5.1.4.2; changing it needs the control queue, not offered) and every
@@ -75,12 +77,14 @@
 #define VIRTIO_NET_HDR_LEN       12u   /* struct virtio_net_hdr with num_buffers */
 #define VIRTIO_NET_MIN_FRAME     14u   /* Ethernet header */
 #define VIRTIO_NET_MAX_FRAME     1518u /* 1500 + header + one VLAN tag, no FCS */
+#define VIRTIO_NET_MIN_MTU       68u   /* spec §5.1.4.1: the smallest mtu a device may report */
 #define VIRTIO_NET_CONFIG_SIZE   24u   /* struct virtio_net_config of VIRTIO 1.2 */
 #define VIRTIO_NET_TXF_PEEK      16u   /* bytes of a TX frame the owner decides on */
 #define VIRTIO_NET_BUDGET_FRAMES 128u
 #define VIRTIO_NET_BUDGET_BYTES  (128u << 10)
 
 /* Feature bits (spec §5.1.3) */
+#define VIRTIO_NET_F_MTU    3
 #define VIRTIO_NET_F_MAC    5
 #define VIRTIO_NET_F_STATUS 16
 
@@ -147,6 +151,7 @@ struct virtio_net {
 	struct virtio_net_stats stats;
 	const struct virtio_net_ops *ops;
 	void *ops_ctx;
+	uint16_t mtu;    /* offered with VIRTIO_NET_F_MTU; 0 = not offered */
 	bool rx_batch;   /* between virtio_net_rx_begin() and _end() */
 	bool rx_pending; /* used buffers pushed in the batch, interrupt not yet decided */
 	/* Large per-call scratch, kept off the (16 KiB) hypervisor stack. */
@@ -192,6 +197,16 @@ bool virtio_net_process_tx(struct virtio_net *n);
  * Callable from the owner's context and from ops callbacks (see header).
  */
 int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, size_t len);
+
+/*
+ * Offer VIRTIO_NET_F_MTU with @mtu (VIRTIO_NET_MIN_MTU .. 1500; anything else,
+ * 0 included, offers nothing). Before the driver reads the features (at
+ * creation). A driver that negotiated it gets no received frame longer than
+ * mtu + 18 (Ethernet header and one VLAN tag; §5.1.4.2: those are dropped and
+ * counted in rx_drops); its own frames are checked as before (it must not
+ * send longer ones, §5.1.4.1).
+ */
+void virtio_net_set_mtu(struct virtio_net *n, unsigned mtu);
 
 /*
  * Start a receive batch: the virtio_net_rx() calls until virtio_net_rx_end()

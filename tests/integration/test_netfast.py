@@ -3,7 +3,8 @@
 and through the switch's uplink (QEMU's restricted user network), every byte checked by
 fv-netcheck (guests/linux-userland/fv-netcheck.c) or by this module speaking its protocol;
 the uplink NIC's host interrupt handled on the CPU that runs the VM behind it (hart 1), and
-its transmit notifications batched (fewer kicks than frames)."""
+its transmit notifications batched (fewer kicks than frames); the physical NIC's smaller MTU
+(QEMU host_mtu=1400) reported to the guests."""
 
 import re
 import socket
@@ -90,9 +91,11 @@ def host_transfer(port, op, seed, length, errors):
 def test_net_many_flows_vm_to_vm_and_uplink_irq_on_vm_cpu():
     port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:{PORT}",
-             "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
+             "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0,host_mtu=1400"]
     with fvtest.Qemu(hyp_cmd("linux-netfast", smp=2, mem="2G", extra=extra)) as q:
-        q.expect(r"^\[hyp\] switch lan0: uplink on virtio slot 0 .*, interrupt-driven", 60)
+        # The physical NIC reports MTU 1400: the VMs' NICs on its switch report it too.
+        q.expect(r"^\[hyp\] switch lan0: uplink on virtio slot 0 .*, interrupt-driven, "
+                 r"mtu 1400", 60)
         m = q.expect(r"^\[hyp\] irq (\d+) \(uplink lan0\): routed to cpu 1", 120)
         irq = int(m.group(1))
         for vm in ("lina", "linb"):
@@ -113,6 +116,7 @@ def test_net_many_flows_vm_to_vm_and_uplink_irq_on_vm_cpu():
             r"UP-42", 60)
         run(q, "lina", f"(fv-netcheck serve {PORT} &) ; sleep 1; echo SRV-$((40+2))",
             r"SRV-42", 60)
+        run(q, "lina", "echo MTU-$(cat /sys/class/net/eth0/mtu)", r"MTU-1400", 30)
         # VM to VM, both directions, four connections at once (many frames in flight).
         run(q, "lina", f"fv-netcheck send 10.0.2.16 {PORT} 1048576 4",
             r"fv-netcheck: ok conns=4 bytes=4194304", 600)

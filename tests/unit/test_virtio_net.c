@@ -1102,6 +1102,40 @@ static void test_tx_rewrite(void **state)
 		assert_int_equal(vm->txdata[0][i], 0x5a);
 }
 
+/* MTU offered after virtio_net_set_mtu(): config field, and no longer frames to a driver that took
+ * it. */
+static void test_mtu(void **state)
+{
+	(void)state;
+	struct vm *vm = &vma;
+	static uint8_t fr[1514];
+
+	mk_frame(fr, MAC_A, MAC_B, sizeof(fr), 9);
+	/* out of range: nothing offered */
+	virtio_net_set_mtu(&vm->net, 67);
+	virtio_net_set_mtu(&vm->net, 1501);
+	assert_int_equal(drv_init(vm, 16, 16, ALL_FEATURES | F(VIRTIO_NET_F_MTU)), ALL_FEATURES);
+	assert_int_equal(mrdw(vm, 0x100 + VIRTIO_NET_CFG_MTU, 2), 0);
+	virtio_net_set_mtu(&vm->net, 1400);
+	assert_int_equal(mrdw(vm, 0x100 + VIRTIO_NET_CFG_MTU, 2), 1400);
+	for (int take = 0; take < 2; take++) {
+		uint64_t want = ALL_FEATURES | (take ? F(VIRTIO_NET_F_MTU) : 0);
+		assert_int_equal(drv_init(vm, 16, 16, want), want);
+		int h1 = rx_post1(vm, 2048), h2 = rx_post1(vm, 2048);
+		drv_kick(vm, &vm->rx);
+		uint64_t drops = vm->net.stats.rx_drops;
+		/* 1400 + 18 fits; 1514 only for a driver that did not take the MTU */
+		assert_int_equal(virtio_net_rx(&vm->net, fr, 1418), 0);
+		drv_irq(vm);
+		rx_check(vm, h1, fr, 1418);
+		assert_int_equal(virtio_net_rx(&vm->net, fr, 1514), take ? -FV_EINVAL : 0);
+		assert_int_equal(vm->net.stats.rx_drops, drops + (uint64_t)take);
+		drv_irq(vm);
+		if (!take)
+			rx_check(vm, h2, fr, 1514);
+	}
+}
+
 /* Frames delivered between rx_begin and rx_end: one interrupt for the batch. */
 static void test_rx_batch(void **state)
 {
@@ -1624,6 +1658,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_suppression, fresh),
 	    cmocka_unit_test_setup(test_tx_rewrite, fresh),
 	    cmocka_unit_test_setup(test_rx_batch, fresh),
+	    cmocka_unit_test_setup(test_mtu, fresh),
 	    cmocka_unit_test_setup(test_hostile_tx, fresh),
 	    cmocka_unit_test_setup(test_hostile_rx, fresh),
 	    cmocka_unit_test_setup(test_reset_midway, fresh),
