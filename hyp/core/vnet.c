@@ -301,8 +301,12 @@ static void uplink_irq(void *arg)
 
 void vnet_poll_uplinks(void)
 {
-	for (unsigned i = 0; i < nr_switches; i++)
+	for (unsigned i = 0; i < nr_switches; i++) {
 		poll_uplink(&switches[i], 1);
+		/* Belt and braces: frames posted deferred whose batch end never kicked. */
+		if (switches[i].uplink)
+			vnet_phys_kick(switches[i].uplink);
+	}
 }
 
 void vnet_describe(void (*out)(const char *line))
