@@ -46,6 +46,11 @@ void arch_cpu_init(void);
 struct platform;
 int arch_irq_init(const struct platform *p);
 int arch_irq_enable(unsigned irq);
+/*
+ * Move enabled source @irq from CPU @from to CPU @to (both online; core/irq.c holds its routing
+ * lock). 0, or -FV_ENOTSUP where every source stays on the boot CPU.
+ */
+int arch_irq_route(unsigned irq, unsigned from, unsigned to);
 /* Start a secondary CPU; returns 0 or negative fv_err. */
 int arch_cpu_start(struct cpu *cpu);
 /* Send a wake-up/reschedule interrupt to another CPU. */

@@ -39,6 +39,7 @@ struct hostdev {
 	struct vcon_phys *con; /* the hypervisor's gdb or dump channel (HOSTDEV_CONSOLE) */
 	struct disk_claim claims[MAX_DISK_CLAIMS]; /* disks only */
 	unsigned nr_claims;
+	char irq_name[16]; /* "disk slot N": the shell's `irqs` */
 };
 
 static struct hostdev slots[PLAT_MAX_VIRTIO];
@@ -60,8 +61,13 @@ static void probe_disk(struct hostdev *h, unsigned i)
 	}
 	h->disk = b;
 	h->kind = HOSTDEV_DISK;
-	/* Requests finish by the slot's interrupt; without one, hostdev_poll_disks() polls. */
-	b->irq_driven = h->irq && irq_register(h->irq, vblk_phys_irq, b) == 0;
+	/*
+	 * Requests finish by the slot's interrupt; without one, hostdev_poll_disks() polls.
+	 * Movable: completions take only the disk's and the VM device's locks (any CPU).
+	 */
+	fv_snprintf(h->irq_name, sizeof(h->irq_name), "disk slot %u", i);
+	b->irq_driven =
+	    h->irq && irq_register_named(h->irq, vblk_phys_irq, b, h->irq_name, true) == 0;
 	if (b->irq_driven)
 		vphys_set_interrupts(&b->dev, 0, true);
 	pr_info("virtio slot %u (0x%lx): disk, %lu sectors (%lu MiB), %s", i,

@@ -267,6 +267,7 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 		if (time_now_ns() - t0 > 1000000000ULL)
 			break;
 	pr_info("%u CPU(s) online", cpus_online);
+	irq_spread(); /* physical disks and NICs off the boot CPU (core/irq.h) */
 
 	for (unsigned i = 0; start && i < FV_MAX_VMS; i++)
 		if (vm_table[i] && vm_table[i]->cfg->autostart)

@@ -3,6 +3,7 @@
 #include "core/shell.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/irq.h"
 #include "core/ctl.h"
 #include "core/hostdump.h"
 #include "core/prof.h"
@@ -325,6 +326,16 @@ static void print_line(const char *text)
 	pr_info("%s", text);
 }
 
+static void cmd_irqs(int argc, char **argv)
+{
+	UNUSED(argv);
+	if (argc != 1) {
+		pr_info("usage: irqs");
+		return;
+	}
+	irq_describe(print_line);
+}
+
 static void cmd_net(int argc, char **argv)
 {
 	UNUSED(argv);
@@ -400,6 +411,7 @@ static const struct shell_cmd cmds[] = {
     {"mem", "mem", "memory allocator statistics", cmd_mem},
     {"cpus", "cpus", "physical CPUs and what they run", cmd_cpus},
     {"net", "net", "virtual switches: ports, learnt MACs, drops", cmd_net},
+    {"irqs", "irqs", "host device interrupts: CPU each is routed to, handled per CPU", cmd_irqs},
     {"disks", "disks", "physical disks and the VMs' claims on them", cmd_disks},
     {"console", "console [raw on|off]", "show guest control bytes (off) or pass them (on)",
      cmd_console},

@@ -220,10 +220,16 @@ static void disk_drain(struct vm_vdev *d)
 
 /* --- network: a port on a virtual switch ---------------------------------------------------- */
 
-static void net_tx(void *ctx, const uint8_t *frame, size_t len)
+static size_t net_tx_fill(const void *src, uint8_t *dst)
+{
+	return virtio_net_txf_copy(src, dst);
+}
+
+static void net_tx(void *ctx, const struct virtio_net_txf *f)
 {
 	struct vm_vdev *d = ctx;
-	vnet_port_send(&d->u.net.port, frame, len);
+	struct vnet_frame vf = {f->peek, f->len, net_tx_fill, f};
+	vnet_port_send(&d->u.net.port, &vf);
 }
 
 static int net_rx_one(void *ctx, const uint8_t *frame, size_t len)
@@ -232,19 +238,26 @@ static int net_rx_one(void *ctx, const uint8_t *frame, size_t len)
 	return virtio_net_rx(&d->u.net.dev, frame, len);
 }
 
+/* Device lock held: move what waits in the inbox into the guest, one interrupt per batch. */
+static void net_drain(struct vm_vdev *d)
+{
+	virtio_net_rx_begin(&d->u.net.dev);
+	vnet_port_drain(&d->u.net.port, net_rx_one, d);
+	virtio_net_rx_end(&d->u.net.dev);
+}
+
 /* Guest posted receive buffers (device lock held): take what waits in the inbox. */
 static void net_rx_ready(void *ctx)
 {
-	struct vm_vdev *d = ctx;
-	vnet_port_drain(&d->u.net.port, net_rx_one, d);
+	net_drain(ctx);
 }
 
-/* Another CPU queued frames for this NIC: deliver them (device lock not held). */
+/* Another CPU (or this one, after sending) queued frames for this NIC: deliver them. */
 static void net_deliver(struct vnet_port *p)
 {
 	struct vm_vdev *d = p->owner;
 	spin_lock(&d->lock);
-	vnet_port_drain(p, net_rx_one, d);
+	net_drain(d);
 	spin_unlock(&d->lock);
 }
 
@@ -564,6 +577,9 @@ static int create_nic(struct vm *vm, unsigned k)
 		return ret;
 	}
 	ret = virtio_net_init(&d->u.net.dev, cfg->nic_mac[k], &net_ops, d, &vdev_host, d);
+	/* The uplink's smaller MTU, so the guest never sends what it cannot carry. */
+	if (ret == 0)
+		virtio_net_set_mtu(&d->u.net.dev, vnet_switch_mtu(cfg->nic_switch[k]));
 	if (ret == 0)
 		ret = add_window(vm, d);
 	if (ret) {

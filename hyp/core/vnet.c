@@ -8,6 +8,7 @@
 #include "core/hostdev.h"
 #include "core/irq.h"
 #include "core/mem.h"
+#include "core/percpu.h"
 #include "core/timer.h"
 #include "drivers/virtio_net_phys.h"
 #include "lib/printf.h"
@@ -24,6 +25,9 @@ struct vnet_switch {
 	int uplink_port;                /* -1 = none */
 	uint32_t inflight;              /* CPUs forwarding or delivering on it right now (atomic) */
 	struct spinlock uplink_rx_lock; /* one poller at a time */
+	uint32_t uplink_irq;            /* host interrupt of the uplink NIC, 0 = polled */
+	uint64_t uplink_irqs;           /* its interrupts handled (atomic) */
+	char irq_name[VSWITCH_NAME_LEN + 8];
 };
 
 static struct vnet_switch switches[CFG_MAX_SWITCHES];
@@ -62,12 +66,17 @@ int vnet_init(const struct hyp_config *cfg)
 		/* Received frames raise the slot's interrupt; the console tick polls as a fallback.
 		 */
 		uint32_t irq = hostdev_irq((unsigned)sc->uplink_slot);
-		bool irq_ok = irq && irq_register(irq, uplink_irq, s) == 0;
-		if (irq_ok) /* receive queue: interrupt on every used buffer */
+		fv_snprintf(s->irq_name, sizeof(s->irq_name), "uplink %s", sc->name);
+		/* Movable: the handler takes only switch, inbox and VM device locks (any CPU). */
+		bool irq_ok = irq && irq_register_named(irq, uplink_irq, s, s->irq_name, true) == 0;
+		if (irq_ok) { /* receive queue: interrupt on every used buffer */
+			s->uplink_irq = irq;
 			vphys_set_interrupts(&nic->dev, 0, true);
-		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x), %s",
+		}
+		pr_info("switch %s: uplink on virtio slot %d (%02x:%02x:%02x:%02x:%02x:%02x), %s, "
+		        "mtu %u",
 		        sc->name, sc->uplink_slot, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-		        irq_ok ? "interrupt-driven" : "polled");
+		        irq_ok ? "interrupt-driven" : "polled", nic->mtu ? nic->mtu : 1500u);
 	}
 	return 0;
 }
@@ -129,6 +138,14 @@ void vnet_port_set_enabled(struct vnet_port *p, bool enabled)
 	spin_lock(&s->lock);
 	vswitch_port_set_enabled(&s->sw, p->port, enabled);
 	spin_unlock(&s->lock);
+	/*
+	 * The driver came up on this CPU, which runs the VM now: frames from the uplink are
+	 * handled here, so its interrupt and the guest's receive interrupt meet on one CPU
+	 * (no IPI to inject it). The last VM to come up wins; a VM that later runs elsewhere
+	 * still gets its frames, by an IPI as before.
+	 */
+	if (enabled && s->uplink_irq)
+		irq_set_cpu(s->uplink_irq, cpu_this()->id);
 	if (!enabled) {
 		spin_lock(&p->inbox_lock);
 		while (vswitch_pktq_count(&p->inbox))
@@ -137,8 +154,19 @@ void vnet_port_set_enabled(struct vnet_port *p, bool enabled)
 	}
 }
 
-/* Copy a frame into the inboxes of @mask's ports; returns the VM ports to flush. */
-static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *frame, size_t len)
+/*
+ * Copy a frame into the inboxes of @mask's ports (or the uplink NIC's buffer); returns the
+ * ports to flush: VM ports to deliver to, and the uplink's bit when a frame awaits its kick.
+ *
+ * Why each copy stays: a frame from a guest is copied once per destination, from the guest's
+ * transmit buffers straight into the inbox slot or the NIC's DMA slot; the guest gets its
+ * buffers back when the switch is done, so neither another guest nor the device ever sees
+ * memory the sender can still change. A frame from the uplink is copied once, from the NIC's
+ * receive buffer into the inbox: the buffer goes back to the device at once (a destination
+ * VM may take its time to post receive buffers), and a flooded frame goes to several inboxes.
+ * The inbox to guest copy is the receive itself.
+ */
+static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const struct vnet_frame *f)
 {
 	uint32_t flush = 0;
 	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
@@ -146,14 +174,15 @@ static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *fra
 			continue;
 		if ((int)i == s->uplink_port) {
 			/* A busy NIC drops the frame; the driver counts it (vnet_phys_stats). */
-			vnet_phys_send(s->uplink, frame, len);
+			if (vnet_phys_send_fill(s->uplink, f->len, f->fill, f->src, true) == 0)
+				flush |= 1U << i;
 			continue;
 		}
 		struct vnet_port *d = s->ports[i];
 		if (!d)
 			continue;
 		spin_lock(&d->inbox_lock);
-		int ret = vswitch_pktq_push(&d->inbox, frame, len);
+		int ret = vswitch_pktq_push_fill(&d->inbox, f->len, f->fill, f->src);
 		spin_unlock(&d->inbox_lock);
 		if (ret == 0)
 			flush |= 1U << i;
@@ -161,24 +190,26 @@ static uint32_t fan_out(struct vnet_switch *s, uint32_t mask, const uint8_t *fra
 	return flush;
 }
 
-/* A frame entering @s on @in_port: forwarded and queued; returns the VM ports to deliver to. */
-static uint32_t switch_frame(struct vnet_switch *s, unsigned in_port, const uint8_t *frame,
-                             size_t len)
+/* A frame entering @s on @in_port: forwarded and queued; returns the ports to flush. */
+static uint32_t switch_frame(struct vnet_switch *s, unsigned in_port, const struct vnet_frame *f)
 {
 	/* Counted before ports[] can be read: vnet_port_detach waits for it. */
 	__atomic_fetch_add(&s->inflight, 1, __ATOMIC_ACQ_REL);
 	spin_lock(&s->lock);
-	uint32_t mask = vswitch_forward(&s->sw, in_port, frame, len, time_now_ns());
+	/* f->hdr is a private copy: the frame's header cannot change under the decision. */
+	uint32_t mask = vswitch_forward(&s->sw, in_port, f->hdr, f->len, time_now_ns());
 	spin_unlock(&s->lock);
-	uint32_t flush = mask ? fan_out(s, mask, frame, len) : 0;
+	uint32_t flush = mask ? fan_out(s, mask, f) : 0;
 	__atomic_fetch_sub(&s->inflight, 1, __ATOMIC_ACQ_REL);
 	return flush;
 }
 
-/* Deliver queued frames into the VM ports of @mask (no device lock held). */
+/* Deliver queued frames into the VM ports of @mask, kick the uplink (no device lock held). */
 static void deliver_ports(struct vnet_switch *s, uint32_t mask)
 {
 	__atomic_fetch_add(&s->inflight, 1, __ATOMIC_ACQ_REL);
+	if (s->uplink_port >= 0 && (mask & (1U << s->uplink_port)))
+		vnet_phys_kick(s->uplink);
 	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++) {
 		struct vnet_port *d = __atomic_load_n(&s->ports[i], __ATOMIC_ACQUIRE);
 		if ((mask & (1U << i)) && d)
@@ -187,9 +218,11 @@ static void deliver_ports(struct vnet_switch *s, uint32_t mask)
 	__atomic_fetch_sub(&s->inflight, 1, __ATOMIC_ACQ_REL);
 }
 
-void vnet_port_send(struct vnet_port *p, const uint8_t *frame, size_t len)
+void vnet_port_send(struct vnet_port *p, const struct vnet_frame *f)
 {
-	p->pending |= switch_frame(p->sw, p->port, frame, len);
+	if (f->len < VSWITCH_ETH_HLEN || !f->hdr || !f->fill)
+		return;
+	p->pending |= switch_frame(p->sw, p->port, f);
 }
 
 void vnet_port_flush(struct vnet_port *p, uint32_t pending)
@@ -219,10 +252,21 @@ struct uplink_rx {
 	uint32_t flush;
 };
 
+/* Fill from a linear frame: src is its struct vnet_frame, whose hdr is the whole frame. */
+static size_t linear_fill(const void *src, uint8_t *dst)
+{
+	const struct vnet_frame *f = src;
+	memcpy(dst, f->hdr, f->len);
+	return f->len;
+}
+
 static void uplink_frame(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct uplink_rx *u = ctx;
-	u->flush |= switch_frame(u->s, (unsigned)u->s->uplink_port, frame, len);
+	/* The harvested buffer is ours until re-posted (vnet_phys_poll): nothing changes it. */
+	struct vnet_frame f = {frame, len, linear_fill, NULL};
+	f.src = &f;
+	u->flush |= switch_frame(u->s, (unsigned)u->s->uplink_port, &f);
 }
 
 /* Take up to @rounds batches of received frames from @s's uplink into its ports. */
@@ -241,15 +285,28 @@ static void poll_uplink(struct vnet_switch *s, unsigned rounds)
 static void uplink_irq(void *arg)
 {
 	struct vnet_switch *s = arg;
-	/* Ack first: a frame arriving while we poll raises the line again. */
 	vphys_ack_interrupt(&s->uplink->dev);
+	/*
+	 * One interrupt per batch: while we drain, the device does not interrupt for the
+	 * frames it adds (we take them in this poll). Re-enabled before the last look, so
+	 * a frame used after that look interrupts again (set_interrupts orders the flag
+	 * before our read of the used ring).
+	 */
+	vphys_set_interrupts(&s->uplink->dev, 0, false);
 	poll_uplink(s, 8);
+	vphys_set_interrupts(&s->uplink->dev, 0, true);
+	poll_uplink(s, 8);
+	__atomic_fetch_add(&s->uplink_irqs, 1, __ATOMIC_RELAXED);
 }
 
 void vnet_poll_uplinks(void)
 {
-	for (unsigned i = 0; i < nr_switches; i++)
+	for (unsigned i = 0; i < nr_switches; i++) {
 		poll_uplink(&switches[i], 1);
+		/* Belt and braces: frames posted deferred whose batch end never kicked. */
+		if (switches[i].uplink)
+			vnet_phys_kick(switches[i].uplink);
+	}
 }
 
 void vnet_describe(void (*out)(const char *line))
@@ -266,6 +323,19 @@ void vnet_describe(void (*out)(const char *line))
 		            s->sw.name, s->sw.nports, learned, (unsigned long)s->sw.floods,
 		            (unsigned long)s->sw.drops, s->uplink ? ", uplink" : "");
 		spin_unlock(&s->lock);
+		out(line);
+		if (!s->uplink)
+			continue;
+		struct vnet_phys_stats st;
+		vnet_phys_stats(s->uplink, &st);
+		fv_snprintf(
+		    line, sizeof(line),
+		    "switch %s uplink: irq %u on cpu %u (%lu handled), rx %lu frames, tx %lu "
+		    "frames in %lu kicks, %lu dropped",
+		    s->sw.name, s->uplink_irq, irq_cpu(s->uplink_irq),
+		    (unsigned long)__atomic_load_n(&s->uplink_irqs, __ATOMIC_RELAXED),
+		    (unsigned long)st.rx_frames, (unsigned long)st.tx_frames,
+		    (unsigned long)st.tx_kicks, (unsigned long)st.tx_drops);
 		out(line);
 	}
 }
@@ -303,6 +373,14 @@ void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out)
 		}
 	}
 	spin_unlock(&s->lock);
+}
+
+unsigned vnet_switch_mtu(unsigned sw_index)
+{
+	if (sw_index >= nr_switches || !switches[sw_index].uplink)
+		return 0;
+	unsigned mtu = switches[sw_index].uplink->mtu;
+	return mtu < 1500 ? mtu : 0;
 }
 
 int vnet_port_switch(const struct vnet_port *p)

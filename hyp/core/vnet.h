@@ -7,8 +7,9 @@
  * hyp/vdev/vswitch.c) plus locking, per-port inboxes and an optional uplink
  * to a physical NIC.
  *
- * A frame leaving a VM is forwarded under the switch lock and copied into
- * the inbox of each destination port (inbox lock, a leaf). Inboxes are
+ * A frame leaving a VM is forwarded under the switch lock and copied from
+ * the guest's buffers into the inbox of each destination port (inbox lock,
+ * a leaf) or the uplink NIC's transmit buffer. Inboxes are
  * drained into the destination VM's virtio-net receive queue by whoever
  * holds that device's lock: the sender after it has dropped its own device
  * lock (vnet_port_flush), or the destination itself when its guest posts
@@ -25,6 +26,20 @@
 #define VNET_INBOX_SLOTS 64
 
 struct vnet_switch;
+
+/*
+ * A frame entering a switch. The forwarding decision reads hdr[0 ..
+ * VSWITCH_ETH_HLEN) (a copy the sender cannot change any more); each
+ * destination gets the whole frame by fill(src, dst), which writes len bytes
+ * (with that header) and returns len. So a frame still in a guest's buffers
+ * is copied once per destination, straight to where it goes.
+ */
+struct vnet_frame {
+	const uint8_t *hdr;
+	size_t len;
+	size_t (*fill)(const void *src, uint8_t *dst);
+	const void *src;
+};
 
 /* A switch port of a VM NIC. */
 struct vnet_port {
@@ -61,8 +76,11 @@ void vnet_port_set_enabled(struct vnet_port *p, bool enabled);
  * destination inboxes (or out of the uplink) and remember which ports to
  * flush. Guest data, checked by the switch.
  */
-void vnet_port_send(struct vnet_port *p, const uint8_t *frame, size_t len);
-/* After dropping the sender's device lock: deliver into the ports vnet_port_send() fed. */
+void vnet_port_send(struct vnet_port *p, const struct vnet_frame *f);
+/*
+ * After dropping the sender's device lock: deliver into the ports vnet_port_send() fed and
+ * notify the uplink NIC of the frames it got (one notification per batch).
+ */
 void vnet_port_flush(struct vnet_port *p, uint32_t pending);
 /* Take the next inbox frame into @fn (returns 0 = consumed, -FV_EBUSY = keep); under the NIC's
  * lock. */
@@ -89,6 +107,12 @@ struct vnet_switch_stats {
 unsigned vnet_switch_count(void);
 /* Metrics of switch i (< vnet_switch_count()); takes its lock (no device lock held). */
 void vnet_switch_stats(unsigned i, struct vnet_switch_stats *out);
+/*
+ * MTU the VM NICs of switch @sw_index are to report: its uplink's when that is below 1500
+ * (frames the uplink could not carry are then never sent), else 0 (the default 1500, no
+ * report). Fixed after vnet_init.
+ */
+unsigned vnet_switch_mtu(unsigned sw_index);
 /* Index of the switch @p is attached to, -1 if none. */
 int vnet_port_switch(const struct vnet_port *p);
 

@@ -149,7 +149,7 @@ void vblk_phys_kick(struct vblk_phys *b);
  * no client lock held.
  */
 unsigned vblk_phys_poll(struct vblk_phys *b);
-/* The device's interrupt: acknowledge, then poll. Registered with irq_register(). */
+/* The device's interrupt: acknowledge, then poll. Any CPU (registered movable: irq.h). */
 void vblk_phys_irq(void *arg);
 /* vblk_phys_poll() for a vCPU about to halt; counted apart. */
 unsigned vblk_phys_halt_poll(struct vblk_phys *b);

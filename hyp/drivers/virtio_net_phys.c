@@ -13,6 +13,7 @@
 
 #define CFG_MAC    0 /* struct virtio_net_config (§5.1.4) */
 #define CFG_STATUS 6
+#define CFG_MTU    10
 #define S_LINK_UP  1U
 #define BATCH      VNET_PHYS_RX_BUFS
 
@@ -44,7 +45,8 @@ int vnet_phys_init(struct vnet_phys *n, uintptr_t base)
 	spin_init(&n->tx_lock);
 	memset(n->rx_slot, NO_SLOT, sizeof(n->rx_slot));
 	memset(n->tx_slot, NO_SLOT, sizeof(n->tx_slot));
-	int ret = vphys_init(&n->dev, base, VIRTIO_ID_NET, VNET_PHYS_F_MAC | VNET_PHYS_F_STATUS, 2);
+	int ret = vphys_init(&n->dev, base, VIRTIO_ID_NET,
+	                     VNET_PHYS_F_MAC | VNET_PHYS_F_STATUS | VNET_PHYS_F_MTU, 2);
 	if (ret)
 		return ret;
 	if (n->dev.features & VNET_PHYS_F_MAC) {
@@ -56,6 +58,8 @@ int vnet_phys_init(struct vnet_phys *n, uintptr_t base)
 		    0x02, 0x46, 0x56, (uint8_t)(b >> 16), (uint8_t)(b >> 8), (uint8_t)b};
 		memcpy(n->mac, mac, sizeof(mac));
 	}
+	if (n->dev.features & VNET_PHYS_F_MTU)
+		n->mtu = vphys_config_read16(&n->dev, CFG_MTU);
 	n->nr_rx = (uint16_t)MIN(VNET_PHYS_RX_BUFS, n->dev.q[RXQ].size);
 	n->nr_tx = (uint16_t)MIN(VNET_PHYS_TX_BUFS, n->dev.q[TXQ].size);
 	size_t pages = ((size_t)(n->nr_rx + n->nr_tx) * SLOT_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -108,11 +112,34 @@ static void reclaim_tx(struct vnet_phys *n)
 	}
 }
 
+/* Copy source of vnet_phys_send(): a linear frame. */
+struct linear {
+	const void *frame;
+	size_t len;
+};
+
+static size_t linear_fill(const void *ctx, uint8_t *dst)
+{
+	const struct linear *l = ctx;
+	memcpy(dst, l->frame, l->len);
+	return l->len;
+}
+
 int vnet_phys_send(struct vnet_phys *n, const void *frame, size_t len)
 {
+	struct linear l = {frame, len};
+	int ret = vnet_phys_send_fill(n, len, linear_fill, &l, false);
+	vnet_phys_kick(n);
+	return ret;
+}
+
+int vnet_phys_send_fill(struct vnet_phys *n, size_t len,
+                        size_t (*fill)(const void *ctx, uint8_t *dst), const void *ctx, bool defer)
+{
 	int ret = 0;
+	bool kick = false;
 	spin_lock(&n->tx_lock);
-	if (len < VNET_PHYS_MIN_FRAME || len > VNET_PHYS_MAX_FRAME) {
+	if (len < VNET_PHYS_MIN_FRAME || len > VNET_PHYS_MAX_FRAME || !fill) {
 		ret = -FV_EINVAL;
 		goto out;
 	}
@@ -132,14 +159,28 @@ int vnet_phys_send(struct vnet_phys *n, const void *frame, size_t len)
 			goto out;
 		}
 		n->stats.tx_drops++;
+		/* Whatever waits unannounced must reach the device, or the slots never free. */
+		kick = n->tx_unkicked != 0;
+		n->tx_unkicked = 0;
 		spin_unlock(&n->tx_lock);
+		if (kick)
+			vphys_notify(&n->dev, TXQ);
 		return -FV_EAGAIN;
 	}
 	uint8_t slot = n->tx_free[--n->tx_nfree];
 	uint8_t *buf = n->tx_buf + (size_t)slot * SLOT_SIZE;
-	/* No offloads negotiated: an all-zero header (flags 0, GSO_NONE). */
+	/*
+	 * The one copy of a transmitted frame: from its source (a guest's transmit
+	 * buffers, which go back to the guest when we return, or a linear frame)
+	 * into this DMA slot, which only the device reads until it is reclaimed.
+	 * No offloads negotiated: an all-zero header (flags 0, GSO_NONE).
+	 */
 	memset(buf, 0, VNET_PHYS_HDR_LEN);
-	memcpy(buf + VNET_PHYS_HDR_LEN, frame, len);
+	if (fill(ctx, buf + VNET_PHYS_HDR_LEN) != len) {
+		n->tx_free[n->tx_nfree++] = slot;
+		ret = -FV_EIO;
+		goto out;
+	}
 	struct vphys_seg seg = {pa_of(buf), (uint32_t)(VNET_PHYS_HDR_LEN + len), false};
 	uint16_t head;
 	ret = vphys_post(&n->dev, TXQ, &seg, 1, &head);
@@ -151,13 +192,31 @@ int vnet_phys_send(struct vnet_phys *n, const void *frame, size_t len)
 	n->tx_slot[head] = slot;
 	n->stats.tx_frames++;
 	n->stats.tx_bytes += len;
+	/* A batch is announced at its end (vnet_phys_kick), or every VNET_PHYS_TX_KICK frames. */
+	if (++n->tx_unkicked >= VNET_PHYS_TX_KICK || !defer) {
+		kick = true;
+		n->tx_unkicked = 0;
+		n->stats.tx_kicks++;
+	}
 out:
 	if (ret)
 		n->stats.tx_errors++;
 	spin_unlock(&n->tx_lock);
-	if (ret == 0)
+	if (kick)
 		vphys_notify(&n->dev, TXQ);
 	return ret;
+}
+
+void vnet_phys_kick(struct vnet_phys *n)
+{
+	spin_lock(&n->tx_lock);
+	bool kick = n->tx_unkicked != 0;
+	n->tx_unkicked = 0;
+	if (kick)
+		n->stats.tx_kicks++;
+	spin_unlock(&n->tx_lock);
+	if (kick)
+		vphys_notify(&n->dev, TXQ);
 }
 
 struct rx_done {
@@ -240,5 +299,6 @@ void vnet_phys_stats(struct vnet_phys *n, struct vnet_phys_stats *out)
 	out->tx_bytes = n->stats.tx_bytes;
 	out->tx_drops = n->stats.tx_drops;
 	out->tx_errors = n->stats.tx_errors;
+	out->tx_kicks = n->stats.tx_kicks;
 	spin_unlock(&n->tx_lock);
 }

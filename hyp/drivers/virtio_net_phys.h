@@ -5,15 +5,17 @@
 /*
  * Physical virtio-net NIC (VIRTIO 1.2 §5.1) on the polled virtio-mmio
  * transport: receive queue 0, transmit queue 1, no control queue.
- * Features: VERSION_1, MAC and STATUS when offered; no checksum or
+ * Features: VERSION_1, MTU, MAC and STATUS when offered; no checksum or
  * segmentation offloads and no MRG_RXBUF, so every frame travels behind a
  * 12-byte struct virtio_net_hdr (§5.1.6) that is all zero on transmit and
  * ignored on receive.
  *
  * Buffers are allocated once at init: VNET_PHYS_RX_BUFS receive buffers of
  * header + 1536 bytes, posted at init and re-posted after each harvested
- * frame, and VNET_PHYS_TX_BUFS transmit slots that frames are copied into.
- * Transmit slots are reclaimed lazily, by the next send.
+ * frame, and VNET_PHYS_TX_BUFS transmit slots that frames are copied into
+ * (straight from their source: vnet_phys_send_fill). Transmit slots are
+ * reclaimed lazily, by the next send. A sender of several frames defers the
+ * device notification to the end of its batch (vnet_phys_kick).
  *
  * Concurrency: send and poll may run on different CPUs at the same time.
  * tx_lock protects the transmit side, rx_lock the receive side; neither is
@@ -26,6 +28,7 @@
  */
 #include "drivers/virtio_mmio_phys.h"
 
+#define VNET_PHYS_F_MTU    VPHYS_FEAT(3)  /* device reports its maximum MTU */
 #define VNET_PHYS_F_MAC    VPHYS_FEAT(5)  /* device has a MAC address in config space */
 #define VNET_PHYS_F_STATUS VPHYS_FEAT(16) /* config status (link up) is valid */
 
@@ -33,8 +36,9 @@
 #define VNET_PHYS_MIN_FRAME 14   /* Ethernet header */
 #define VNET_PHYS_MAX_FRAME 1518 /* 1500-byte payload, one VLAN tag, no FCS */
 #define VNET_PHYS_RX_FRAME  1536 /* receive buffer room after the header */
-#define VNET_PHYS_RX_BUFS   32
-#define VNET_PHYS_TX_BUFS   32
+#define VNET_PHYS_RX_BUFS   64
+#define VNET_PHYS_TX_BUFS   128
+#define VNET_PHYS_TX_KICK   16 /* a deferred batch notifies the device at least this often */
 
 struct vnet_phys_stats {
 	uint64_t rx_frames, rx_bytes; /* delivered to rx() */
@@ -43,11 +47,13 @@ struct vnet_phys_stats {
 	uint64_t tx_frames, tx_bytes; /* handed to the device */
 	uint64_t tx_drops;            /* refused with -FV_EAGAIN: every slot busy */
 	uint64_t tx_errors;           /* refused: bad length or broken device */
+	uint64_t tx_kicks;            /* transmit notifications (at most one per batch) */
 };
 
 struct vnet_phys {
 	struct vphys_dev dev;
 	uint8_t mac[6];
+	uint16_t mtu;          /* the device's (VIRTIO_NET_F_MTU), 0 if it reports none */
 	uint16_t nr_rx, nr_tx; /* buffers actually used (queue sizes may be smaller) */
 	uint8_t *rx_buf;       /* nr_rx slots of 2 KiB (DMA), then tx_buf: nr_tx slots */
 	uint8_t *tx_buf;
@@ -59,7 +65,8 @@ struct vnet_phys {
 	uint8_t tx_slot[VPHYS_QSIZE];       /* TX head id -> buffer slot, 0xff = none */
 	uint8_t tx_free[VNET_PHYS_TX_BUFS]; /* stack of free TX slots */
 	uint16_t tx_nfree;
-	bool tx_stalled; /* every slot was busy at tx_stall_since */
+	bool tx_stalled;      /* every slot was busy at tx_stall_since */
+	uint16_t tx_unkicked; /* frames posted since the last notification */
 	uint64_t tx_stall_since;
 
 	struct vnet_phys_stats stats;
@@ -89,6 +96,20 @@ bool vnet_phys_link_up(const struct vnet_phys *n);
  * drops the frame or retries later) or -FV_EIO (device broken).
  */
 int vnet_phys_send(struct vnet_phys *n, const void *frame, size_t len);
+
+/*
+ * Like vnet_phys_send(), but the frame (@len bytes) is written into the
+ * device's buffer by @fill(@ctx, dst), which must return @len (else
+ * -FV_EIO, nothing sent): no intermediate copy. With @defer the device is
+ * notified only every VNET_PHYS_TX_KICK frames and by vnet_phys_kick() at
+ * the end of the caller's batch, which the caller must then call. Any CPU;
+ * @fill runs under tx_lock (it must not call into this NIC).
+ */
+int vnet_phys_send_fill(struct vnet_phys *n, size_t len,
+                        size_t (*fill)(const void *ctx, uint8_t *dst), const void *ctx, bool defer);
+
+/* Notify the device of frames vnet_phys_send_fill(..., true) posted since the last one. */
+void vnet_phys_kick(struct vnet_phys *n);
 
 /*
  * Take up to budget received frames from the device, hand each to

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * virtio-net frame handling (VIRTIO 1.2 §5.1). Transmit chains are gathered
- * into one linear buffer so the owner sees a plain frame whatever the
- * guest's descriptor layout; received frames are scattered straight into
- * the guest's buffers.
+ * virtio-net frame handling (VIRTIO 1.2 §5.1). Transmit chains are copied
+ * by the owner straight from the guest's buffers to each destination
+ * (virtio_net_txf_copy), whatever the guest's descriptor layout; received
+ * frames are scattered straight into the guest's buffers.
  */
 #include "vdev/virtio_net.h"
 #include "lib/string.h"
@@ -19,10 +19,12 @@ static bool mac_ok(const uint8_t *mac)
 }
 
 /*
- * Copy the frame of TX chain @c into n->tx_frame. Returns its length, or 0
- * if the chain is to be dropped (see the rules in virtio_net.h).
+ * Describe the frame of TX chain @c in @f (its first bytes copied). Returns
+ * its length, or 0 if the chain is to be dropped (see the rules in
+ * virtio_net.h).
  */
-static size_t tx_gather(struct virtio_net *n, const struct virtq_chain *c)
+static size_t tx_frame(const struct virtio_net *n, const struct virtq_chain *c,
+                       struct virtio_net_txf *f)
 {
 	size_t len;
 
@@ -32,15 +34,27 @@ static size_t tx_gather(struct virtio_net *n, const struct virtq_chain *c)
 	len = (size_t)c->read_len - VIRTIO_NET_HDR_LEN;
 	if (len < VIRTIO_NET_MIN_FRAME || len > VIRTIO_NET_MAX_FRAME || !n->link_up)
 		return 0;
-	if (virtq_chain_read(c, VIRTIO_NET_HDR_LEN, n->tx_frame, len) != len)
+	f->chain = c;
+	f->len = len;
+	f->peek_len = MIN(len, (size_t)VIRTIO_NET_TXF_PEEK);
+	if (virtq_chain_read(c, VIRTIO_NET_HDR_LEN, f->peek, f->peek_len) != f->peek_len)
 		return 0;
 	return len;
+}
+
+size_t virtio_net_txf_copy(const struct virtio_net_txf *f, uint8_t *dst)
+{
+	size_t got = virtq_chain_read(f->chain, VIRTIO_NET_HDR_LEN, dst, f->len);
+	/* read_len covered header + len when the chain was popped: got == len. */
+	memcpy(dst, f->peek, MIN(f->peek_len, got));
+	return got;
 }
 
 bool virtio_net_process_tx(struct virtio_net *n)
 {
 	struct virtq *q = virtio_mmio_queue(&n->mmio, VIRTIO_NET_TXQ);
 	struct virtq_chain *c = &n->tx_chain;
+	struct virtio_net_txf f;
 	uint64_t bytes = 0;
 	unsigned frames = 0;
 	bool pushed = false, more = false;
@@ -62,21 +76,24 @@ bool virtio_net_process_tx(struct virtio_net *n)
 		ret = virtq_pop(q, c);
 		if (ret <= 0)
 			break;
-		size_t len = tx_gather(n, c);
+		size_t len = tx_frame(n, c, &f);
 		frames++;
 		/* cost of a dropped chain: its walk and at most one frame's worth */
 		bytes += MIN((uint64_t)c->read_len + c->write_len,
 		             (uint64_t)VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME);
-		/* The frame is copied: the buffer can go back before ops->tx runs. */
-		if (virtq_push_chain(q, c, 0) == 0)
-			pushed = true;
 		if (len == 0) {
 			n->stats.tx_drops++;
-			continue;
+		} else {
+			n->stats.tx_frames++;
+			n->stats.tx_bytes += len;
+			/*
+			 * The owner copies the frame out of the guest's buffers (one copy per
+			 * destination, no bounce buffer here): they go back only afterwards.
+			 */
+			n->ops->tx(n->ops_ctx, &f);
 		}
-		n->stats.tx_frames++;
-		n->stats.tx_bytes += len;
-		n->ops->tx(n->ops_ctx, n->tx_frame, len);
+		if (virtq_push_chain(q, c, 0) == 0)
+			pushed = true;
 	}
 	/*
 	 * A queue that broke after some completions can no longer read the
@@ -106,6 +123,12 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, size_t len)
 		n->stats.rx_drops++;
 		return -FV_EINVAL;
 	}
+	/* §5.1.4.2: no frame over the reported MTU to a driver that took it (+ header, VLAN). */
+	if (n->mtu && len > (size_t)n->mtu + 18u &&
+	    virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_MTU)) {
+		n->stats.rx_drops++;
+		return -FV_EINVAL;
+	}
 	if (!q || !virtio_mmio_running(&n->mmio) || !n->link_up)
 		return -FV_ENODEV;
 	ret = virtq_pop(q, c);
@@ -129,9 +152,39 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, size_t len)
 		n->stats.rx_drops++;
 		ret = -FV_ERANGE;
 	}
-	if (virtq_push_chain(q, c, written) == 0 && virtq_should_notify(q))
-		virtio_mmio_used_irq(&n->mmio);
+	if (virtq_push_chain(q, c, written) == 0) {
+		if (n->rx_batch)
+			n->rx_pending = true;
+		else if (virtq_should_notify(q))
+			virtio_mmio_used_irq(&n->mmio);
+	}
 	return ret;
+}
+
+void virtio_net_rx_begin(struct virtio_net *n)
+{
+	n->rx_batch = true;
+}
+
+void virtio_net_rx_end(struct virtio_net *n)
+{
+	struct virtq *q = virtio_mmio_queue(&n->mmio, VIRTIO_NET_RXQ);
+
+	n->rx_batch = false;
+	if (!n->rx_pending)
+		return;
+	n->rx_pending = false;
+	/* One decision for every buffer of the batch (the event index window covers them all). */
+	if (q && virtq_should_notify(q))
+		virtio_mmio_used_irq(&n->mmio);
+}
+
+void virtio_net_set_mtu(struct virtio_net *n, unsigned mtu)
+{
+	if (mtu < VIRTIO_NET_MIN_MTU || mtu > 1500u || !n->ops)
+		return;
+	n->mtu = (uint16_t)mtu;
+	n->mmio.device_features |= VIRTIO_FEAT(VIRTIO_NET_F_MTU);
 }
 
 void virtio_net_set_link(struct virtio_net *n, bool up)
@@ -159,6 +212,8 @@ static void net_reset(void *ctx)
 	/* Popped chains belong to the old driver; the queues refuse them (gen). */
 	n->backlog = false;
 	n->in_tx = false; /* never set here (no MMIO from callbacks); for restored images */
+	n->rx_batch = false;
+	n->rx_pending = false;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -176,6 +231,7 @@ static void net_config_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 	memcpy(cfg + VIRTIO_NET_CFG_MAC, n->mac, sizeof(n->mac));
 	put16(cfg + VIRTIO_NET_CFG_STATUS, n->link_up ? VIRTIO_NET_S_LINK_UP : 0);
 	put16(cfg + VIRTIO_NET_CFG_MAX_VQP, 1);
+	put16(cfg + VIRTIO_NET_CFG_MTU, n->mtu);
 	if (off < sizeof(cfg))
 		memcpy(buf, cfg + off, MIN((size_t)len, sizeof(cfg) - off));
 }

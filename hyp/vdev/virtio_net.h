@@ -15,15 +15,24 @@
  * struct virtio_net_hdr of §5.1.6 (VERSION_1 always includes num_buffers).
  *
  * Config space (§5.1.4): mac[6], le16 status (VIRTIO_NET_S_LINK_UP), le16
- * max_virtqueue_pairs = 1, le16 mtu = 0 (MTU not offered); the rest of the
+ * max_virtqueue_pairs = 1, le16 mtu (VIRTIO_NET_F_MTU is offered only after
+ * virtio_net_set_mtu(), e.g. the smaller MTU of a switch's uplink; else
+ * 0); the rest of the
  * VIRTIO 1.2 struct (speed, duplex, RSS fields) reads 0. Driver writes to
  * config space are ignored: the driver should not write the MAC there
  * (§5.1.4.2; changing it needs the control queue, not offered) and every
  * other field is read-only.
  *
  * Transmit (§5.1.6.2): the device makes no assumption about how the header
- * and frame are split into descriptors (§2.7.4); a chain is gathered into
- * n->tx_frame and handed to ops->tx without the header. The header's
+ * and frame are split into descriptors (§2.7.4). A chain is handed to
+ * ops->tx as a struct virtio_net_txf: the frame still in the guest's
+ * buffers plus a private copy of its first VIRTIO_NET_TXF_PEEK bytes, which
+ * the owner decides on (destination, source); virtio_net_txf_copy() then
+ * copies the frame straight to where it goes (another VM's inbox, the
+ * physical NIC's buffer) with those first bytes taken from the private copy,
+ * so what the owner decided on is what arrives even if the guest rewrites
+ * its buffer meanwhile. The buffers go back to the guest only after ops->tx
+ * returns. The header's
  * offload fields are ignored (no offload was negotiated, so a driver that
  * sets them violates §5.1.6.2.1 and gets its frame sent as it is). Dropped
  * and completed with length 0, counted in tx_drops: chains with any
@@ -32,7 +41,10 @@
  * while the link is down.
  *
  * Receive (§5.1.6.4): one frame per receive chain (no MRG_RXBUF), written
- * as a zeroed header with num_buffers = 1 followed by the frame. A chain
+ * as a zeroed header with num_buffers = 1 followed by the frame. Between
+ * virtio_net_rx_begin() and virtio_net_rx_end() the used buffer interrupt is
+ * held back and raised once for the batch (if event index / NO_INTERRUPT
+ * allow). A chain
  * whose device-writable part cannot hold both is used with length 0 and the
  * frame dropped: keeping it would stall the queue behind a buffer that never
  * fits (the driver sees a zero-length buffer and recycles it).
@@ -65,11 +77,14 @@
 #define VIRTIO_NET_HDR_LEN       12u   /* struct virtio_net_hdr with num_buffers */
 #define VIRTIO_NET_MIN_FRAME     14u   /* Ethernet header */
 #define VIRTIO_NET_MAX_FRAME     1518u /* 1500 + header + one VLAN tag, no FCS */
+#define VIRTIO_NET_MIN_MTU       68u   /* spec §5.1.4.1: the smallest mtu a device may report */
 #define VIRTIO_NET_CONFIG_SIZE   24u   /* struct virtio_net_config of VIRTIO 1.2 */
+#define VIRTIO_NET_TXF_PEEK      16u   /* bytes of a TX frame the owner decides on */
 #define VIRTIO_NET_BUDGET_FRAMES 128u
 #define VIRTIO_NET_BUDGET_BYTES  (128u << 10)
 
 /* Feature bits (spec §5.1.3) */
+#define VIRTIO_NET_F_MTU    3
 #define VIRTIO_NET_F_MAC    5
 #define VIRTIO_NET_F_STATUS 16
 
@@ -85,14 +100,31 @@
 #define VIRTIO_NET_HDR_GSO_TYPE    1u  /* u8 */
 #define VIRTIO_NET_HDR_NUM_BUFFERS 10u /* le16 */
 
+struct virtq_chain;
+
+/* A frame the guest sent, still in its transmit buffers (valid during ops->tx only). */
+struct virtio_net_txf {
+	const struct virtq_chain *chain;   /* header + frame, device-readable, checked */
+	size_t len;                        /* frame bytes (no virtio header) */
+	size_t peek_len;                   /* MIN(len, VIRTIO_NET_TXF_PEEK) */
+	uint8_t peek[VIRTIO_NET_TXF_PEEK]; /* the frame's first bytes, copied once */
+};
+
+/*
+ * Copy the frame of @f (f->len bytes) to @dst: the bytes from the guest's
+ * buffers, then the first f->peek_len bytes from f->peek (what the owner
+ * decided on). Returns f->len. Pure.
+ */
+size_t virtio_net_txf_copy(const struct virtio_net_txf *f, uint8_t *dst);
+
 /* The device's owner. tx is required, rx_ready optional. */
 struct virtio_net_ops {
 	/*
-	 * The guest sent @frame (@len bytes, VIRTIO_NET_MIN_FRAME ..
-	 * VIRTIO_NET_MAX_FRAME, no virtio header). @frame is valid only during
-	 * the call (it is the device's gather buffer): copy it to keep it.
+	 * The guest sent frame @f (VIRTIO_NET_MIN_FRAME .. VIRTIO_NET_MAX_FRAME
+	 * bytes, no virtio header): decide on f->peek, copy it with
+	 * virtio_net_txf_copy() where it goes. @f is valid only during the call.
 	 */
-	void (*tx)(void *ctx, const uint8_t *frame, size_t len);
+	void (*tx)(void *ctx, const struct virtio_net_txf *f);
 	/*
 	 * The guest posted receive buffers (receive queue notification, also
 	 * at DRIVER_OK): a good moment to retry frames that got -FV_EAGAIN.
@@ -119,10 +151,12 @@ struct virtio_net {
 	struct virtio_net_stats stats;
 	const struct virtio_net_ops *ops;
 	void *ops_ctx;
+	uint16_t mtu;    /* offered with VIRTIO_NET_F_MTU; 0 = not offered */
+	bool rx_batch;   /* between virtio_net_rx_begin() and _end() */
+	bool rx_pending; /* used buffers pushed in the batch, interrupt not yet decided */
 	/* Large per-call scratch, kept off the (16 KiB) hypervisor stack. */
 	struct virtq_chain tx_chain;
 	struct virtq_chain rx_chain;
-	uint8_t tx_frame[VIRTIO_NET_MAX_FRAME];
 };
 
 /*
@@ -163,6 +197,28 @@ bool virtio_net_process_tx(struct virtio_net *n);
  * Callable from the owner's context and from ops callbacks (see header).
  */
 int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, size_t len);
+
+/*
+ * Offer VIRTIO_NET_F_MTU with @mtu (VIRTIO_NET_MIN_MTU .. 1500; anything else,
+ * 0 included, offers nothing). Before the driver reads the features (at
+ * creation). A driver that negotiated it gets no received frame longer than
+ * mtu + 18 (Ethernet header and one VLAN tag; §5.1.4.2: those are dropped and
+ * counted in rx_drops); its own frames are checked as before (it must not
+ * send longer ones, §5.1.4.1).
+ */
+void virtio_net_set_mtu(struct virtio_net *n, unsigned mtu);
+
+/*
+ * Start a receive batch: the virtio_net_rx() calls until virtio_net_rx_end()
+ * push their buffers but leave the used buffer interrupt to the end, so the
+ * guest gets one interrupt for the batch instead of one per frame. Same
+ * serialisation as virtio_net_rx().
+ */
+void virtio_net_rx_begin(struct virtio_net *n);
+
+/* End the batch: raise the used buffer interrupt once if the batch used buffers and the
+ * driver's suppression (event index / NO_INTERRUPT) allows. */
+void virtio_net_rx_end(struct virtio_net *n);
 
 /*
  * Set the link state reported in config space (VIRTIO_NET_S_LINK_UP) and

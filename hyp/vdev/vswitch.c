@@ -223,23 +223,50 @@ int vswitch_pktq_init(struct vswitch_pktq *q, struct vswitch_pkt_slot *slots, un
 	return 0;
 }
 
-int vswitch_pktq_push(struct vswitch_pktq *q, const uint8_t *frame, size_t len)
+/* The free slot a push fills, or NULL (counted as a drop) when the queue is full. */
+static struct vswitch_pkt_slot *pktq_tail(struct vswitch_pktq *q)
 {
-	struct vswitch_pkt_slot *s;
 	uint32_t tail;
 
-	if (!frame || len == 0 || len > VSWITCH_SLOT_SIZE)
-		return -FV_EINVAL;
 	if (!pktq_sane(q) || q->count >= q->nslots) {
 		q->drops++;
-		return -FV_ENOSPC;
+		return NULL;
 	}
 	/* head < nslots and count < nslots <= UINT32_MAX / 2: no overflow */
 	tail = q->head + q->count;
 	if (tail >= q->nslots)
 		tail -= q->nslots;
-	s = &q->slot[tail];
+	return &q->slot[tail];
+}
+
+int vswitch_pktq_push(struct vswitch_pktq *q, const uint8_t *frame, size_t len)
+{
+	struct vswitch_pkt_slot *s;
+
+	if (!frame || len == 0 || len > VSWITCH_SLOT_SIZE)
+		return -FV_EINVAL;
+	s = pktq_tail(q);
+	if (!s)
+		return -FV_ENOSPC;
 	memcpy(s->data, frame, len);
+	s->len = (uint32_t)len;
+	q->count++;
+	return 0;
+}
+
+int vswitch_pktq_push_fill(struct vswitch_pktq *q, size_t len,
+                           size_t (*fill)(const void *ctx, uint8_t *dst), const void *ctx)
+{
+	struct vswitch_pkt_slot *s;
+
+	if (!fill || len == 0 || len > VSWITCH_SLOT_SIZE)
+		return -FV_EINVAL;
+	s = pktq_tail(q);
+	if (!s)
+		return -FV_ENOSPC;
+	/* The slot is not queued until count moves: a short fill leaves nothing behind. */
+	if (fill(ctx, s->data) != len)
+		return -FV_EIO;
 	s->len = (uint32_t)len;
 	q->count++;
 	return 0;

@@ -127,7 +127,9 @@ int vswitch_port_set_enabled(struct vswitch *sw, unsigned port, bool enabled);
  * destination (0 if that is in_port: hairpin, counted as a drop) or, for
  * unknown unicast, broadcast and multicast destinations, to every enabled
  * port but in_port. Destination ports' tx_frames are counted here.
- * @frame is guest data, read only within [0, len). @now should not go
+ * @frame is guest data, read only within [0, VSWITCH_ETH_HLEN) (so a
+ * caller may pass just a copy of the header with the frame's real @len).
+ * @now should not go
  * backwards (an entry "from the future" counts as expired).
  */
 uint32_t vswitch_forward(struct vswitch *sw, unsigned in_port, const uint8_t *frame, size_t len,
@@ -152,6 +154,15 @@ int vswitch_pktq_init(struct vswitch_pktq *q, struct vswitch_pkt_slot *slots, un
  * q->drops). Nothing is queued on error.
  */
 int vswitch_pktq_push(struct vswitch_pktq *q, const uint8_t *frame, size_t len);
+
+/*
+ * Append a frame of @len bytes that @fill(@ctx, dst) writes into the slot
+ * (it must write exactly @len bytes and return @len; any other result
+ * queues nothing). Same results as vswitch_pktq_push(), -FV_EIO for a
+ * short fill. Saves the bounce copy of a frame still in a guest's buffers.
+ */
+int vswitch_pktq_push_fill(struct vswitch_pktq *q, size_t len,
+                           size_t (*fill)(const void *ctx, uint8_t *dst), const void *ctx);
 
 /*
  * The oldest frame: true with *@frame / *@len set (valid until the next

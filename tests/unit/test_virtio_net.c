@@ -89,6 +89,7 @@ struct vm {
 	size_t txlen[TXLOG];
 	uint8_t txdata[TXLOG][VIRTIO_NET_MAX_FRAME];
 	bool loopback; /* ops->tx delivers the frame back into this device */
+	bool scribble; /* ops->tx: the "guest" rewrites its buffer before the owner copies it */
 	int loop_rc;
 	/* switch port */
 	struct vswitch *sw;
@@ -148,11 +149,20 @@ static void drain_inbox(struct vm *vm)
 	}
 }
 
-static void owner_tx(void *ctx, const uint8_t *frame, size_t len)
+static void owner_tx(void *ctx, const struct virtio_net_txf *f)
 {
 	struct vm *vm = ctx;
+	static uint8_t frame[VIRTIO_NET_MAX_FRAME];
+	size_t len = f->len;
 
 	assert_true(len >= VIRTIO_NET_MIN_FRAME && len <= VIRTIO_NET_MAX_FRAME);
+	assert_int_equal(f->peek_len, MIN(len, (size_t)VIRTIO_NET_TXF_PEEK));
+	if (vm->scribble) /* another vCPU of the sender rewrites the whole chain meanwhile */
+		for (unsigned i = 0; i < f->chain->nread; i++)
+			memset(f->chain->seg[i].hva, 0x5a, f->chain->seg[i].len);
+	assert_int_equal(virtio_net_txf_copy(f, frame), len);
+	/* The private header copy is what the guest's buffer held at pop time. */
+	assert_memory_equal(frame, f->peek, f->peek_len);
 	if (vm->ntx < TXLOG) {
 		vm->txlen[vm->ntx] = len;
 		memcpy(vm->txdata[vm->ntx], frame, len);
@@ -1069,6 +1079,109 @@ static void corrupt(struct vm *vm, struct dq *q, enum hostile h)
 	w16(vm, q->area + L_AVAIL + 2, (uint16_t)(q->avail_shadow + 1));
 }
 
+/*
+ * A guest that rewrites its transmit buffer while the owner copies it: the
+ * owner's decision bytes (peek) are what arrives, the rest is whatever the
+ * buffer held at copy time (the guest's own business).
+ */
+static void test_tx_rewrite(void **state)
+{
+	(void)state;
+	struct vm *vm = &vma;
+	static uint8_t fr[300];
+
+	drv_init(vm, 16, 16, ALL_FEATURES);
+	mk_frame(fr, MAC_B, MAC_A, sizeof(fr), 3);
+	vm->scribble = true;
+	tx_one(vm, fr, sizeof(fr), NULL, 0);
+	vm->scribble = false;
+	assert_int_equal(vm->ntx, 1);
+	assert_int_equal(vm->txlen[0], sizeof(fr));
+	assert_memory_equal(vm->txdata[0], fr, VIRTIO_NET_TXF_PEEK);
+	for (size_t i = VIRTIO_NET_TXF_PEEK; i < sizeof(fr); i++)
+		assert_int_equal(vm->txdata[0][i], 0x5a);
+}
+
+/* MTU offered after virtio_net_set_mtu(): config field, and no longer frames to a driver that took
+ * it. */
+static void test_mtu(void **state)
+{
+	(void)state;
+	struct vm *vm = &vma;
+	static uint8_t fr[1514];
+
+	mk_frame(fr, MAC_A, MAC_B, sizeof(fr), 9);
+	/* out of range: nothing offered */
+	virtio_net_set_mtu(&vm->net, 67);
+	virtio_net_set_mtu(&vm->net, 1501);
+	assert_int_equal(drv_init(vm, 16, 16, ALL_FEATURES | F(VIRTIO_NET_F_MTU)), ALL_FEATURES);
+	assert_int_equal(mrdw(vm, 0x100 + VIRTIO_NET_CFG_MTU, 2), 0);
+	virtio_net_set_mtu(&vm->net, 1400);
+	assert_int_equal(mrdw(vm, 0x100 + VIRTIO_NET_CFG_MTU, 2), 1400);
+	for (int take = 0; take < 2; take++) {
+		uint64_t want = ALL_FEATURES | (take ? F(VIRTIO_NET_F_MTU) : 0);
+		assert_int_equal(drv_init(vm, 16, 16, want), want);
+		int h1 = rx_post1(vm, 2048), h2 = rx_post1(vm, 2048);
+		drv_kick(vm, &vm->rx);
+		uint64_t drops = vm->net.stats.rx_drops;
+		/* 1400 + 18 fits; 1514 only for a driver that did not take the MTU */
+		assert_int_equal(virtio_net_rx(&vm->net, fr, 1418), 0);
+		drv_irq(vm);
+		rx_check(vm, h1, fr, 1418);
+		assert_int_equal(virtio_net_rx(&vm->net, fr, 1514), take ? -FV_EINVAL : 0);
+		assert_int_equal(vm->net.stats.rx_drops, drops + (uint64_t)take);
+		drv_irq(vm);
+		if (!take)
+			rx_check(vm, h2, fr, 1514);
+	}
+}
+
+/* Frames delivered between rx_begin and rx_end: one interrupt for the batch. */
+static void test_rx_batch(void **state)
+{
+	(void)state;
+	struct vm *vm = &vma;
+	static uint8_t fr[5][200];
+	int heads[5];
+
+	for (int ev = 0; ev < 2; ev++) {
+		drv_init(vm, 16, 16, ev ? ALL_FEATURES : ALL_FEATURES & ~F(VIRTIO_F_EVENT_IDX));
+		for (int i = 0; i < 5; i++)
+			heads[i] = rx_post1(vm, 2048);
+		drv_kick(vm, &vm->rx);
+		unsigned raises = vm->raises;
+		virtio_net_rx_begin(&vm->net);
+		for (int i = 0; i < 5; i++) {
+			mk_frame(fr[i], MAC_A, MAC_B, sizeof(fr[i]), (unsigned)i);
+			assert_int_equal(virtio_net_rx(&vm->net, fr[i], sizeof(fr[i])), 0);
+			assert_int_equal(vm->raises, raises); /* held back */
+		}
+		/* a frame that finds no buffer ends nothing early */
+		assert_int_equal(virtio_net_rx(&vm->net, fr[0], sizeof(fr[0])), -FV_EAGAIN);
+		virtio_net_rx_end(&vm->net);
+		assert_int_equal(vm->raises, raises + 1);
+		assert_true(vm->level);
+		drv_irq(vm);
+		for (int i = 0; i < 5; i++)
+			rx_check(vm, heads[i], fr[i], sizeof(fr[i]));
+		/* an empty batch raises nothing */
+		virtio_net_rx_begin(&vm->net);
+		virtio_net_rx_end(&vm->net);
+		assert_int_equal(vm->raises, raises + 1);
+		/* outside a batch: one interrupt per frame again (no event index) */
+		if (!ev) {
+			rx_post1(vm, 2048);
+			rx_post1(vm, 2048);
+			drv_kick(vm, &vm->rx);
+			assert_int_equal(virtio_net_rx(&vm->net, fr[1], sizeof(fr[1])), 0);
+			drv_irq(vm);
+			assert_int_equal(virtio_net_rx(&vm->net, fr[2], sizeof(fr[2])), 0);
+			assert_int_equal(vm->raises, raises + 3);
+			drv_irq(vm);
+		}
+	}
+}
+
 static void test_hostile_tx(void **state)
 {
 	(void)state;
@@ -1543,6 +1656,9 @@ int main(void)
 	    cmocka_unit_test_setup(test_rx_small_buffer, fresh),
 	    cmocka_unit_test_setup(test_not_running, fresh),
 	    cmocka_unit_test_setup(test_suppression, fresh),
+	    cmocka_unit_test_setup(test_tx_rewrite, fresh),
+	    cmocka_unit_test_setup(test_rx_batch, fresh),
+	    cmocka_unit_test_setup(test_mtu, fresh),
 	    cmocka_unit_test_setup(test_hostile_tx, fresh),
 	    cmocka_unit_test_setup(test_hostile_rx, fresh),
 	    cmocka_unit_test_setup(test_reset_midway, fresh),

@@ -103,6 +103,15 @@ int arm64_gic_init_boot(const struct platform *p)
 	return 0;
 }
 
+int arch_irq_route(unsigned irq, unsigned from, unsigned to)
+{
+	UNUSED(irq);
+	UNUSED(from);
+	UNUSED(to);
+	/* Not yet: the other CPUs' interfaces are not set up for SPIs; all stay on the boot CPU. */
+	return -FV_ENOTSUP;
+}
+
 void arm64_gic_cpu_init(void)
 {
 	uintptr_t rd = gicr_this();

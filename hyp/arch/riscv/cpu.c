@@ -63,8 +63,7 @@ void riscv_handle_host_irqs(void)
 		csr_clear(sip, MIP_SSIP);
 		STAT_INC(c->stats.irqs_ipi);
 	}
-	if (sip & MIP_SEIP)
-		riscv_handle_external_irqs();
+	riscv_handle_external_irqs((sip & MIP_SEIP) != 0);
 	/* Work other CPUs (or this one) asked the boot CPU for with an IPI: now. */
 	bootwork_run();
 	/* A profiling session started since this CPU last looked arms its sampling timer. */
@@ -86,7 +85,7 @@ void arch_cpu_idle(void)
 	csr_set(sie, MIP_SSIP | MIP_STIP);
 	/* Labelled: the profiler's samples of an idle CPU name this pc (arch_prof_idle_pc). */
 	__asm__ volatile(".globl riscv_idle_wfi\nriscv_idle_wfi: wfi" ::: "memory");
-	/* (sie.SEIE, set by arch_irq_init on the boot CPU, also wakes wfi.) */
+	/* (sie.SEIE, set by arch_irq_init / riscv_irq_cpu_init, also wakes wfi.) */
 	riscv_handle_host_irqs();
 }
 
@@ -172,4 +171,5 @@ void arch_cpu_init(void)
 		csr_write(stimecmp, UINT64_MAX);
 	riscv_fwft_cpu_init();
 	riscv_dbtr_cpu_init();
+	riscv_irq_cpu_init();
 }

@@ -17,16 +17,34 @@ static inline uint32_t rd(const struct plic *p, uint32_t off)
 	return *(volatile uint32_t *)(p->base + off);
 }
 
-void plic_init(struct plic *p, uintptr_t base, uint32_t ndev, int ctx)
+void plic_init(struct plic *p, uintptr_t base, uint32_t ndev)
 {
 	p->base = base;
 	p->ndev = ndev > 1023 ? 1023 : ndev;
-	for (uint32_t w = 0; w <= p->ndev / 32; w++)
-		wr(p, ENABLE(ctx, w), 0);
 	for (uint32_t i = 1; i <= p->ndev; i++)
 		wr(p, PRIORITY(i), 0);
+}
+
+void plic_ctx_init(struct plic *p, int ctx)
+{
+	for (uint32_t w = 0; w <= p->ndev / 32; w++)
+		wr(p, ENABLE(ctx, w), 0);
+	plic_set_threshold(p, ctx, 0);
+}
+
+void plic_set_threshold(struct plic *p, int ctx, uint32_t threshold)
+{
 	/* Priority 0 never interrupts: threshold 0 lets every enabled source through. */
-	wr(p, THRESHOLD(ctx), 0);
+	wr(p, THRESHOLD(ctx), threshold);
+}
+
+static int set_enable(struct plic *p, uint32_t irq, int ctx, bool on)
+{
+	if (irq == 0 || irq > p->ndev || ctx < 0)
+		return -FV_EINVAL;
+	uint32_t w = irq / 32, bit = 1u << (irq % 32), v = rd(p, ENABLE(ctx, w));
+	wr(p, ENABLE(ctx, w), on ? v | bit : v & ~bit);
+	return 0;
 }
 
 int plic_enable(struct plic *p, uint32_t irq, int ctx)
@@ -34,9 +52,12 @@ int plic_enable(struct plic *p, uint32_t irq, int ctx)
 	if (irq == 0 || irq > p->ndev || ctx < 0)
 		return -FV_EINVAL;
 	wr(p, PRIORITY(irq), 1);
-	uint32_t w = irq / 32;
-	wr(p, ENABLE(ctx, w), rd(p, ENABLE(ctx, w)) | (1u << (irq % 32)));
-	return 0;
+	return set_enable(p, irq, ctx, true);
+}
+
+int plic_disable(struct plic *p, uint32_t irq, int ctx)
+{
+	return set_enable(p, irq, ctx, false);
 }
 
 uint32_t plic_claim(struct plic *p, int ctx)

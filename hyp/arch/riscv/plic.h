@@ -17,10 +17,19 @@ struct plic {
 	uint32_t ndev; /* sources 1..ndev */
 };
 
-/* Set up @p at @base with @ndev sources: every source disabled in @ctx, priority 0. */
-void plic_init(struct plic *p, uintptr_t base, uint32_t ndev, int ctx);
-/* Enable source @irq (1..ndev) in context @ctx with priority 1; -FV_EINVAL if out of range. */
+/* Set up @p at @base with @ndev sources, every source at priority 0 (never interrupts). */
+void plic_init(struct plic *p, uintptr_t base, uint32_t ndev);
+/* Context @ctx: every source disabled, threshold 0. */
+void plic_ctx_init(struct plic *p, int ctx);
+/* Context @ctx takes sources of priority above @threshold (0: every enabled source). */
+void plic_set_threshold(struct plic *p, int ctx, uint32_t threshold);
+/*
+ * Enable source @irq (1..ndev) in context @ctx with priority 1; -FV_EINVAL if out of range.
+ * The enable word is read, modified and written: callers serialise per context.
+ */
 int plic_enable(struct plic *p, uint32_t irq, int ctx);
+/* Disable source @irq in context @ctx (priority kept); -FV_EINVAL if out of range. */
+int plic_disable(struct plic *p, uint32_t irq, int ctx);
 /* Claim the highest-priority pending source of @ctx; 0 if none. */
 uint32_t plic_claim(struct plic *p, int ctx);
 /* Signal completion of a claimed source. */

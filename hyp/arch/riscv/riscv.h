@@ -176,8 +176,13 @@ void riscv_vpmu_release_unmapped(struct vcpu *vcpu);
 bool riscv_vpmu_host_has(unsigned long event_idx, uint64_t event_data);
 /* Handle the hypervisor's own pending interrupts (timer, IPI) in sip. */
 void riscv_handle_host_irqs(void);
-/* Claim and dispatch pending host PLIC sources (boot CPU; irq_riscv.c). */
-void riscv_handle_external_irqs(void);
+/*
+ * This CPU's host PLIC context (irq_riscv.c): apply routing changes other CPUs asked for,
+ * then, if @pending (sip.SEIP), claim and dispatch its pending sources.
+ */
+void riscv_handle_external_irqs(bool pending);
+/* Per-CPU part of the host PLIC set-up (sie.SEIE where the CPU has a context); arch_cpu_init. */
+void riscv_irq_cpu_init(void);
 
 static inline void riscv_hfence_gvma_vmid(uint64_t vmid)
 {
