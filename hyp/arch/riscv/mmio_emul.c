@@ -49,6 +49,9 @@ void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *dec
 	 */
 	struct vm *vm = v->vm;
 	if (gpa >= vm->ram_gpa && gpa - vm->ram_gpa < vm->ram_size) {
+		/* A write to a page the dirty log protects (a live migration, dirty_riscv.c). */
+		if (is_store && riscv_dirty_fault(v, gpa))
+			return;
 		int pret = vm_ram_populate(vm, gpa);
 		if (pret == 0)
 			return;
