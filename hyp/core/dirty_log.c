@@ -95,7 +95,8 @@ bool dirty_log_flushed(const struct vm *vm)
 
 void dirty_log_mark_locked(struct vm *vm, gpa_t gpa)
 {
-	if (!vm->dirty_on || !vm->dirty_bm || gpa < vm->ram_gpa || gpa - vm->ram_gpa >= vm->ram_size)
+	if (!vm->dirty_on || !vm->dirty_bm || gpa < vm->ram_gpa ||
+	    gpa - vm->ram_gpa >= vm->ram_size)
 		return;
 	dirty_bm_set(vm->dirty_bm, (gpa - vm->ram_gpa) / DL_PAGE);
 }
