@@ -28,6 +28,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fvbench import blk, linux, memory, metrics, mgmt, micro, net, report, scale, snap, workload  # noqa: E402
+from fvbench import migrate as fvmigrate  # noqa: E402
 from fvbench import console as fvconsole  # noqa: E402
 from fvbench import trace as fvtrace  # noqa: E402
 from fvbench.common import (ROOT, WORK, BenchError, cpu_snapshot, foreign_load,  # noqa: E402
@@ -52,6 +53,7 @@ SUITES = [
     ("trace", fvtrace.bench_trace, 3),
     ("console", fvconsole.bench_console, 1),
     ("snap", snap.bench_snap, 1),
+    ("migrate", fvmigrate.bench_migrate, 1),
 ]
 
 # Figures a full run lists as not measured, {key: (title, why)}; none at the moment.

@@ -109,9 +109,10 @@ int cmd_migrate(const char *api, int argc, char **argv)
 	cJSON_Delete(body);
 	if (!text)
 		return CLI_RUNTIME;
-	struct api_upload up = {.data = text, .size = strlen(text),
-	                        .content_type = "application/json"};
+	struct api_upload up = {text, strlen(text), false, "application/json"};
 	snprintf(path, sizeof(path), "/vms/%s/migrate", name);
+	/* The answer comes when the VM runs on the destination: minutes for a large VM. */
+	api_set_quiet_limit(1800);
 	fprintf(stderr, "migrating %s to %s ...\n", name, to);
 	ret = api_request(&c, "POST", path, &up, &j, NULL);
 	free(text);

@@ -883,10 +883,9 @@ static MHD_Result_t http_post_migrate(struct fvd_http *h, struct MHD_Connection 
 		                        "migration of '%s' cancelled; it runs on here",
 		                        rq->route.name);
 	else if (err == FVD_E_IO)
-		ret = http_problem_kind(c, &http_k_mig_failed, url, NULL,
-		                        "%s (destination answered %u)%s", res->error,
-		                        res->dest_status,
-		                        res->source_paused ? "" : "; the VM runs on here");
+		ret = http_problem_kind(
+		    c, &http_k_mig_failed, url, NULL, "%s (destination answered %u)%s", res->error,
+		    res->dest_status, res->source_paused ? "" : "; the VM runs on here");
 	else if (err == FVD_E_INVAL || err == FVD_E_BUSY || err == FVD_E_NOTSUP)
 		ret = http_problem_kind(c, fvd_route_problem(err), url, NULL, "%s", res->error);
 	else

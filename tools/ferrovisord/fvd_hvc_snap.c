@@ -61,8 +61,8 @@ int fvd_hvc_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size)
 }
 
 /* SNAP_READ or MIG_READ (the same request and answer). */
-static int snap_read_l_type(struct fvd_hvc *h, uint16_t type, uint32_t id, uint64_t off,
-                            void *buf, size_t max, size_t *n)
+static int snap_read_l_type(struct fvd_hvc *h, uint16_t type, uint32_t id, uint64_t off, void *buf,
+                            size_t max, size_t *n)
 {
 	uint8_t p[sizeof(struct ctl_snap_read)];
 	size_t len;

@@ -20,8 +20,8 @@
 
 #include "fvd_route.h"
 
-#define MIG_STALL_S   120 /* no byte moved for this long: the destination is gone */
-#define MIG_ANSWER_S  300 /* the destination commits after the last byte: its answer */
+#define MIG_STALL_S       120 /* no byte moved for this long: the destination is gone */
+#define MIG_ANSWER_S      300 /* the destination commits after the last byte: its answer */
 #define MIG_IO_TIMEOUT_MS 250
 
 static struct {
@@ -68,8 +68,8 @@ bool fvd_migrate_parse_url(const char *url, char *host, size_t host_len, unsigne
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char ch = p[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '-'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-'))
 			return false;
 	}
 	if (colon[1] < '0' || colon[1] > '9')
@@ -169,8 +169,7 @@ static int send_chunk(int fd, const void *data, size_t n, char *why, size_t wlen
 }
 
 /* Send the open segment: read from the backend at *pos until it ends. */
-static int pump(struct fvd_backend *be, uint32_t id, uint64_t *pos, int fd, char *why,
-                size_t wlen)
+static int pump(struct fvd_backend *be, uint32_t id, uint64_t *pos, int fd, char *why, size_t wlen)
 {
 	static __thread uint8_t buf[FVD_SNAP_CHUNK];
 
@@ -323,8 +322,9 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		 * this one stays paused for the operator (docs/snapshots.md). */
 		be->ops->mig_end(be->ctx, id, false);
 		res->source_paused = true;
-		snprintf(why, wlen, "the destination did not answer after the final round; the VM "
-		                    "is left paused here");
+		snprintf(why, wlen,
+		         "the destination did not answer after the final round; the VM "
+		         "is left paused here");
 		return FVD_E_IO;
 	}
 	be->ops->mig_end(be->ctx, id, true); /* refused there: it runs on here */
