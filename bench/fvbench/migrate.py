@@ -5,7 +5,7 @@ source's daemon streaming to the destination's over user-mode networking (10.0.2
 host). `ferrovisor --api SRC migrate VM --to DST` moves a VM and prints the rounds, bytes,
 downtime (final pause to the destination running it) and total time. Two VMs:
 - idle: guests/hello (waits for its timer, a heartbeat now and then; a few pages dirty);
-- busy: guests/migrate_beat (two vCPUs rewriting 2 MiB of tables, 8 MiB written once).
+- busy: guests/migrate_beat (two vCPUs rewriting 2 MiB of tables, 4 MiB written once).
 Each run moves both VMs to the other host and back. No native side: nothing to compare with.
 """
 

@@ -4,7 +4,7 @@
 Two QEMU instances, each running Ferrovisor with the Linux service VM and its ferrovisord on
 the real control channel, reachable from the host through user-net hostfwd. `beat`
 (guests/migrate_beat: a deterministic two-vCPU computation that keeps dirtying 2 MiB of
-tables, with 8 MiB written once, printing a heartbeat with its own clock every ~2 ms) runs on
+tables, with 4 MiB written once, printing a heartbeat with its own clock every ~10 ms) runs on
 the source; `ref` runs the same computation straight through on the destination.
 
 In one boot of both hosts:
