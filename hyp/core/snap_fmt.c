@@ -221,8 +221,9 @@ static size_t take(struct snap_gen *g, uint8_t *out, size_t cap, const uint8_t *
 {
 	size_t n = avail < cap ? (size_t)avail : cap;
 	memcpy(out, src, n);
+	/* Over the copy: a migration reads RAM the guest may be writing meanwhile. */
 	if (crc)
-		g->crc = ctl_crc32c(g->crc, src, n);
+		g->crc = ctl_crc32c(g->crc, out, n);
 	g->pos += n;
 	return n;
 }
