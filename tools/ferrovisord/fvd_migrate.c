@@ -219,7 +219,14 @@ static unsigned read_answer(int fd, char *why, size_t wlen)
 	if (sscanf(buf, "HTTP/1.%*c %u", &status) != 1)
 		status = 0;
 	const char *body = strstr(buf, "\r\n\r\n");
-	snprintf(why, wlen, "%s", body ? body + 4 : "");
+	/* A problem (RFC 9457): its detail says why; anything else as it came. */
+	cJSON *j = body ? cJSON_Parse(body + 4) : NULL;
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(j, "detail");
+	snprintf(why, wlen, "the destination: %s",
+	         cJSON_IsString(detail) ? detail->valuestring
+	         : body                 ? body + 4
+	                                : "no answer");
+	cJSON_Delete(j);
 	return status;
 }
 
