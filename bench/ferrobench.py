@@ -28,6 +28,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fvbench import arm64, blk, linux, memory, metrics, mgmt, micro, net, report, scale, snap, workload  # noqa: E402
+from fvbench import migrate as fvmigrate  # noqa: E402
 from fvbench import console as fvconsole  # noqa: E402
 from fvbench import trace as fvtrace  # noqa: E402
 from fvbench.common import (ROOT, WORK, BenchError, cpu_snapshot, foreign_load,  # noqa: E402
@@ -57,6 +58,7 @@ SUITES = [
     ("arm64_linux_boot", arm64.bench_arm64_linux_boot, 3),
     ("arm64_blk", arm64.bench_arm64_blk, 2),
     ("arm64_net", arm64.bench_arm64_net, 2),
+    ("migrate", fvmigrate.bench_migrate, 1),
 ]
 
 # Figures a full run lists as not measured, {key: (title, why)}; none at the moment.

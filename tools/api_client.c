@@ -172,6 +172,13 @@ struct curl_slist *api_auth_header(struct curl_slist *hdrs)
 	return curl_slist_append(hdrs, auth);
 }
 
+static long api_quiet_s = 60;
+
+void api_set_quiet_limit(long seconds)
+{
+	api_quiet_s = seconds > 0 ? seconds : 60;
+}
+
 int api_request(const struct api_client *c, const char *method, const char *path,
                 const struct api_upload *up, cJSON **json, long *status_out)
 {
@@ -202,7 +209,7 @@ int api_request(const struct api_client *c, const char *method, const char *path
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* No overall limit (uploads can be large), but a stalled daemon is an error. */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, api_quiet_s);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (strcmp(method, "POST") == 0 || up) {
 		char ctype[96];

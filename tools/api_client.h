@@ -51,6 +51,9 @@ int api_request(const struct api_client *c, const char *method, const char *path
  * when the text is empty, too long or holds characters a header cannot carry.
  */
 int api_token_set(const char *token, const char *from);
+/* Seconds an answer may take without a byte moving before api_request gives up (default 60;
+ * a live migration answers when it is over). */
+void api_set_quiet_limit(long seconds);
 int api_token_load(const char *file);
 
 /* Appends the bearer token's Authorization header to hdrs (unchanged without a token), for

@@ -11,6 +11,7 @@
 
 #include "api_client.h"
 #include "cli.h"
+#include "cmd_migrate.h"
 #include "images.h"
 #include "version.h"
 #include "yaml_load.h"
@@ -20,6 +21,7 @@ static int main_vm(int argc, char **argv);
 static int main_console(int argc, char **argv);
 static int main_events(int argc, char **argv);
 static int main_trace(int argc, char **argv);
+static int main_migrate(int argc, char **argv);
 
 /* The daemon's URL: --api URL before the command, else $FERROVISOR_API (NULL: none). */
 static const char *main_api;
@@ -43,6 +45,8 @@ static const struct cli_cmd commands[] = {
     {"token", "make an API token for the YAML (token new ID ROLE)", cmd_token, cmd_token_usage},
     {"events", "print a running host's events over the REST API (--api URL)", main_events,
      cmd_events_usage},
+    {"migrate", "move a running VM to another host (--api URL_SRC migrate NAME --to URL)",
+     main_migrate, cmd_migrate_usage},
     {"help", "show help for a command", cmd_help, help_usage},
 };
 
@@ -66,6 +70,11 @@ static void main_help(FILE *f)
 	      "`run` exits with QEMU's code (124 after --timeout, 127 if QEMU cannot start).\n"
 	      "Configuration keys: docs/configuration.md.\n",
 	      f);
+}
+
+static int main_migrate(int argc, char **argv)
+{
+	return cmd_migrate(main_api, argc, argv);
 }
 
 static int main_vm(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "core/ctl_metrics.h"
 #include "core/ctl_dump.h"
 #include "core/ctl_snap.h"
+#include "core/ctl_mig.h"
 #include "core/prof.h"
 #include "core/console.h"
 #include "core/mem.h"
@@ -238,6 +239,7 @@ static uint32_t op_hello(const uint8_t *p, uint32_t len, uint32_t *out)
 	__atomic_store_n(&attached, 0, __ATOMIC_RELAXED);
 	drop_upload();
 	ctl_snap_reset();
+	ctl_mig_reset();
 	__atomic_store_n(&negotiated, true, __ATOMIC_RELAXED);
 	memset(resp, 0, sizeof(struct ctl_hello_resp));
 	ctl_put16(resp, v);
@@ -731,6 +733,34 @@ static uint32_t op_snap_end(const uint8_t *p, uint32_t len, uint32_t *out)
 	return ctl_snap_end(p);
 }
 
+/* Live migration (ctl_mig.c): never of the service VM (ctl_mig_begin refuses it). */
+static uint32_t op_mig_begin(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	struct vm *vm = NULL;
+	uint32_t s = find_vm(p, &vm);
+	return s ? s : ctl_mig_begin(vm, p, resp, out);
+}
+
+static uint32_t op_mig_round(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	return ctl_mig_round(p, resp, out);
+}
+
+static uint32_t op_mig_read(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	return ctl_mig_read(p, resp, out);
+}
+
+static uint32_t op_mig_end(const uint8_t *p, uint32_t len, uint32_t *out)
+{
+	UNUSED(len);
+	UNUSED(out);
+	return ctl_mig_end(p);
+}
+
 static uint32_t op_restore_begin(const uint8_t *p, uint32_t len, uint32_t *out)
 {
 	UNUSED(len);
@@ -803,6 +833,10 @@ static const struct {
     {CTL_T_RESTORE_DATA, op_restore_data},
     {CTL_T_RESTORE_COMMIT, op_restore_commit},
     {CTL_T_RESTORE_ABORT, op_restore_abort},
+    {CTL_T_MIG_BEGIN, op_mig_begin},
+    {CTL_T_MIG_ROUND, op_mig_round},
+    {CTL_T_MIG_READ, op_mig_read},
+    {CTL_T_MIG_END, op_mig_end},
 };
 
 /* One received frame: validate, dispatch, answer. Console tick. */

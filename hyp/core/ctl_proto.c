@@ -76,6 +76,10 @@ static const struct req_size req_sizes[] = {
     {CTL_T_RESTORE_DATA, sizeof(struct ctl_upload_chunk) + 1, CTL_MAX_PAYLOAD},
     {CTL_T_RESTORE_COMMIT, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
     {CTL_T_RESTORE_ABORT, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
+    {CTL_T_MIG_BEGIN, sizeof(struct ctl_snap_begin), sizeof(struct ctl_snap_begin)},
+    {CTL_T_MIG_ROUND, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
+    {CTL_T_MIG_READ, sizeof(struct ctl_snap_read), sizeof(struct ctl_snap_read)},
+    {CTL_T_MIG_END, sizeof(struct ctl_snap_end), sizeof(struct ctl_snap_end)},
 };
 #undef REF
 

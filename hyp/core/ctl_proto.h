@@ -80,6 +80,10 @@ enum ctl_type {
 	CTL_T_RESTORE_DATA = 0x5c,   /* req ctl_upload_chunk + data, resp ctl_upload_id */
 	CTL_T_RESTORE_COMMIT = 0x5d, /* req ctl_snap_end, resp ctl_vm_entry (the new VM) */
 	CTL_T_RESTORE_ABORT = 0x5e,  /* req ctl_snap_end, resp empty */
+	CTL_T_MIG_BEGIN = 0x60,      /* req ctl_snap_begin, resp ctl_snap_info (first segment) */
+	CTL_T_MIG_ROUND = 0x61,      /* req ctl_snap_end (CTL_MIG_FINAL), resp ctl_mig_round */
+	CTL_T_MIG_READ = 0x62,       /* req ctl_snap_read, resp 0..max stream bytes */
+	CTL_T_MIG_END = 0x63,        /* req ctl_snap_end (CTL_SNAP_RESUME), resp empty */
 	CTL_T_EV_VM_STATE = 0x80,    /* event ctl_ev_vm_state */
 	CTL_T_EV_VM_CRASH = 0x81,    /* event ctl_ev_vm_crash */
 	CTL_T_EV_CONSOLE = 0x82,     /* event ctl_ev_console + data */
@@ -652,6 +656,36 @@ _Static_assert(sizeof(struct ctl_snap_info) == 16, "ctl_snap_info layout");
 _Static_assert(sizeof(struct ctl_snap_read) == 16, "ctl_snap_read layout");
 _Static_assert(sizeof(struct ctl_snap_end) == 8, "ctl_snap_end layout");
 _Static_assert(sizeof(struct ctl_restore_begin) == 40, "ctl_restore_begin layout");
+
+/*
+ * Live migration, source side (0x60-0x63, docs/control-protocol.md "Live
+ * migration"; the stream is a snapshot stream with SNAP_F_MIGRATION,
+ * docs/snapshot-format.md). One migration at a time (E_BUSY), named by the id
+ * MIG_BEGIN answered. MIG_BEGIN starts the VM's dirty-page log and opens the
+ * stream's first segment (header, CONFIG, images; ctl_snap_info.total_size is
+ * its length). MIG_ROUND takes the dirty log (the first round: every non-zero
+ * page) and opens the next segment: its RAM sections (ctl_mig_round.bytes);
+ * CTL_MIG_FINAL pauses the VM first and ends the segment with the state
+ * sections and END. MIG_READ reads the current segment (offset = stream bytes
+ * read so far, E_SEQUENCE otherwise; 0 bytes at its end). E_BUSY: ask again
+ * (a write protection not yet effective on every CPU, a vCPU still leaving
+ * its CPU after the final pause). MIG_END stops the log; CTL_SNAP_RESUME
+ * resumes the VM if the final round paused it (a failed migration), else it
+ * stays paused (the caller destroys it once the destination has it). A VM
+ * resumed, restarted or destroyed meanwhile ends the migration (E_BAD_STATE).
+ * Destination side: RESTORE_BEGIN with size 0 opens a restore of a migration
+ * stream of any length, complete at its END.
+ */
+#define CTL_MIG_FINAL 0x1u /* MIG_ROUND: the last round (the VM paused) */
+
+struct ctl_mig_round {
+	uint32_t round; /* 0 = the first */
+	uint32_t flags; /* CTL_MIG_FINAL as asked */
+	uint64_t pages; /* pages in this round */
+	uint64_t bytes; /* stream bytes of this segment */
+};
+
+_Static_assert(sizeof(struct ctl_mig_round) == 24, "ctl_mig_round layout");
 
 /* --- encoder / decoder (ctl_proto.c, pure, also linked by the daemon) -------------------- */
 

@@ -15,6 +15,9 @@
 #include "lib/string.h"
 
 #define RESTORE_MAX_SIZE (SNAP_RAM_MAX + 2 * SNAP_IMAGE_MAX + (64ull << 20))
+/* A migration stream (RESTORE_BEGIN size 0) sends RAM in rounds: it may be longer than a
+ * file, but not without end (the parser's offsets stay far from wrapping). */
+#define RESTORE_MIG_MAX (16 * RESTORE_MAX_SIZE)
 
 _Static_assert(CTL_SNAP_CHUNK <= CTL_MAX_PAYLOAD, "SNAP_READ size");
 
@@ -23,6 +26,7 @@ static uint32_t save_id;
 static struct snap_restore *restore;
 static uint32_t restore_id;
 static uint64_t restore_size, restore_got;
+static bool restore_mig; /* a migration stream: complete at END, whatever its length */
 static uint32_t next_id = 1;
 
 /*
@@ -201,7 +205,9 @@ uint32_t ctl_restore_begin(const uint8_t *req, uint8_t *resp, uint32_t *out)
 {
 	char name[CTL_NAME_MAX];
 	uint64_t size = ctl_get64(req + 32);
-	if (ctl_get_name(req, name) || size < SNAP_HDR_SIZE || size > RESTORE_MAX_SIZE)
+	bool migration = size == 0;
+	if (ctl_get_name(req, name) || (!migration && size < SNAP_HDR_SIZE) ||
+	    size > RESTORE_MAX_SIZE)
 		return CTL_E_BAD_FIELD;
 	if (restore)
 		return CTL_E_BUSY;
@@ -216,8 +222,10 @@ uint32_t ctl_restore_begin(const uint8_t *req, uint8_t *resp, uint32_t *out)
 		       : ret == -FV_ENOTSUP ? CTL_E_NOT_SUPPORTED
 		                            : CTL_E_BAD_FIELD;
 	}
+	restore->migration = migration;
 	restore_id = new_id();
-	restore_size = size;
+	restore_size = migration ? RESTORE_MIG_MAX : size;
+	restore_mig = migration;
 	restore_got = 0;
 	return restore_reply(resp, out);
 }
@@ -264,7 +272,7 @@ uint32_t ctl_restore_commit(const uint8_t *req, struct vm **vm)
 		return CTL_E_BAD_FIELD;
 	if (!restore || id != restore_id)
 		return CTL_E_NO_UPLOAD;
-	if (restore_got != restore_size)
+	if (!restore_mig && restore_got != restore_size)
 		return CTL_E_UPLOAD_SIZE; /* still open: send the rest, or abort */
 	int err = snap_restore_commit(restore, vm);
 	if (err) {

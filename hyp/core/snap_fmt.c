@@ -102,6 +102,9 @@ int snap_hdr_get(const uint8_t *p, struct snap_hdr *h, const char *arch)
 	if (h->ram_gpa % SNAP_PAGE || h->ram_size % SNAP_PAGE || h->ram_size == 0 ||
 	    h->ram_size > SNAP_RAM_MAX || h->ram_gpa > UINT64_MAX - h->ram_size)
 		return SNAP_E_FIELD;
+	/* A migration stream's size is not known when it starts: both fields are 0. */
+	if (h->flags & SNAP_F_MIGRATION)
+		return h->total_size || h->nr_sections ? SNAP_E_FIELD : SNAP_OK;
 	/* At least the header, CONFIG, IMAGE 0, VM, VM_ARCH, a vCPU's two sections and END. */
 	if (h->nr_sections < 7 ||
 	    h->total_size < SNAP_HDR_SIZE + 7 * (SNAP_SECT_HDR + SNAP_SECT_CRC))
@@ -218,8 +221,9 @@ static size_t take(struct snap_gen *g, uint8_t *out, size_t cap, const uint8_t *
 {
 	size_t n = avail < cap ? (size_t)avail : cap;
 	memcpy(out, src, n);
+	/* Over the copy: a migration reads RAM the guest may be writing meanwhile. */
 	if (crc)
-		g->crc = ctl_crc32c(g->crc, src, n);
+		g->crc = ctl_crc32c(g->crc, out, n);
 	g->pos += n;
 	return n;
 }
@@ -231,7 +235,8 @@ static void next_image(struct snap_gen *g, unsigned inst)
 	while (inst < 2 && !g->image_len[inst])
 		inst++;
 	if (inst == 2) {
-		g->stage = SG_POST;
+		/* A migration stream's first segment ends after the images. */
+		g->stage = g->mig ? SG_DONE : SG_POST;
 		g->sub_off = 0;
 		return;
 	}
@@ -259,10 +264,17 @@ static void next_chunk(struct snap_gen *g, uint64_t c)
 	while (c < chunks && !chunk_pop(g, c))
 		c++;
 	g->tmp_off = 0;
+	if (c == chunks && g->mig && !g->final) {
+		g->stage = SG_DONE; /* end of a pre-copy round */
+		return;
+	}
 	if (c == chunks) {
+		/* A migration's END carries the guest time at the final pause. */
+		uint8_t t[SNAP_MIG_END_LEN];
+		ctl_put64(t, g->hdr.guest_time);
 		g->stage = SG_END;
-		g->tmp_len =
-		    (uint32_t)snap_sect_put(g->tmp, sizeof(g->tmp), SNAP_S_END, 0, NULL, 0);
+		g->tmp_len = (uint32_t)snap_sect_put(g->tmp, sizeof(g->tmp), SNAP_S_END, 0, t,
+		                                     g->mig ? SNAP_MIG_END_LEN : 0);
 		return;
 	}
 	uint64_t first = c * SNAP_CHUNK_PAGES, cp = chunk_pages(g->npages, c);
@@ -398,6 +410,78 @@ size_t snap_gen_read(struct snap_gen *g, uint8_t *out, size_t cap)
 	return done;
 }
 
+/* --- migration segments (snap_fmt.h) --------------------------------------------------------- */
+
+/* Bytes of the RAM sections the bitmap describes. */
+static uint64_t ram_bytes(const struct snap_gen *g)
+{
+	uint64_t total = 0, chunks = (g->npages + SNAP_CHUNK_PAGES - 1) / SNAP_CHUNK_PAGES;
+	for (uint64_t c = 0; c < chunks; c++) {
+		uint64_t pop = chunk_pop(g, c);
+		if (pop)
+			total += SNAP_SECT_HDR + SNAP_RAM_HEAD +
+			         (chunk_pages(g->npages, c) + 7) / 8 + pop * SNAP_PAGE +
+			         SNAP_SECT_CRC;
+	}
+	return total;
+}
+
+int snap_gen_mig_init(struct snap_gen *g, const struct snap_gen_ops *ops, void *ctx,
+                      const struct snap_hdr *hdr, const void *cfg, uint32_t cfg_len,
+                      const uint64_t image_len[2], uint8_t *nz)
+{
+	memset(g, 0, offsetof(struct snap_gen, tmp));
+	if (cfg_len > SNAP_SMALL_MAX || image_len[0] == 0 || image_len[0] > SNAP_IMAGE_MAX ||
+	    image_len[1] > SNAP_IMAGE_MAX || hdr->ram_size % SNAP_PAGE || hdr->ram_size == 0)
+		return SNAP_E_FIELD;
+	g->ops = ops;
+	g->ctx = ctx;
+	g->hdr = *hdr;
+	g->mig = true;
+	g->image_len[0] = image_len[0];
+	g->image_len[1] = image_len[1];
+	g->nz = nz;
+	g->npages = hdr->ram_size / SNAP_PAGE;
+	memset(nz, 0, snap_gen_bitmap_bytes(hdr->ram_size));
+	g->hdr.version = SNAP_VERSION;
+	g->hdr.flags |= SNAP_F_MIGRATION;
+	g->hdr.total_size = 0;
+	g->hdr.nr_sections = 0;
+	snap_hdr_put(g->tmp, &g->hdr);
+	g->tmp_len = SNAP_HDR_SIZE + (uint32_t)snap_sect_put(g->tmp + SNAP_HDR_SIZE,
+	                                                     sizeof(g->tmp) - SNAP_HDR_SIZE,
+	                                                     SNAP_S_CONFIG, 0, cfg, cfg_len);
+	g->pre_len = g->tmp_len;
+	for (unsigned i = 0; i < 2; i++)
+		if (image_len[i])
+			g->pre_len += SNAP_SECT_HDR + image_len[i] + SNAP_SECT_CRC;
+	g->stage = SG_PRE;
+	return SNAP_OK;
+}
+
+uint64_t snap_gen_mig_pre_bytes(const struct snap_gen *g)
+{
+	return g->pre_len;
+}
+
+uint64_t snap_gen_mig_round(struct snap_gen *g, const uint8_t *post, uint32_t post_len, bool final)
+{
+	if (!g->mig || g->stage != SG_DONE || g->final)
+		return UINT64_MAX;
+	uint64_t bytes = ram_bytes(g);
+	g->final = final;
+	g->post = post;
+	g->post_len = final ? post_len : 0;
+	g->sub_off = 0;
+	if (final)
+		bytes += g->post_len + SNAP_SECT_HDR + SNAP_MIG_END_LEN + SNAP_SECT_CRC; /* END */
+	if (g->post_len)
+		g->stage = SG_POST;
+	else
+		next_chunk(g, 0);
+	return bytes;
+}
+
 /* --- parser -------------------------------------------------------------------------------- */
 
 void snap_rd_init(struct snap_rd *r, const struct snap_rd_ops *ops, void *ctx, const char *arch)
@@ -436,7 +520,8 @@ static int check_order(struct snap_rd *r)
 			return SNAP_E_ORDER; /* the kernel image is required */
 		r->phase = 2;
 	}
-	if (r->phase == 2 && state_type(t)) {
+	/* A migration stream sends pre-copy RAM before the state sections. */
+	if ((r->phase == 2 || (r->mig && r->phase == 3)) && state_type(t)) {
 		bool per_vcpu = t == SNAP_S_VCPU || t == SNAP_S_VCPU_ARCH;
 		if (per_vcpu ? r->inst >= r->hdr.nr_vcpus : r->inst != 0)
 			return SNAP_E_ORDER;
@@ -483,22 +568,28 @@ static int on_sect_hdr(struct snap_rd *r)
 	r->crc = ctl_crc32c(0, r->buf, SNAP_SECT_HDR);
 	if (ctl_get32(r->buf + 4))
 		return SNAP_E_FIELD;
-	if (++r->nsect > r->hdr.nr_sections)
+	if (++r->nsect > r->hdr.nr_sections && !r->mig)
 		return SNAP_E_FIELD;
 	int err = check_order(r);
 	if (err)
 		return err;
-	/* The whole section must fit in what the header announced. */
-	if (r->pos > r->hdr.total_size)
-		return SNAP_E_SIZE;
-	uint64_t left = r->hdr.total_size - r->pos;
-	if (r->len > left || left - r->len < SNAP_SECT_CRC)
-		return SNAP_E_SIZE;
+	/* The whole section must fit in what the header announced (a migration stream's
+	 * size is bounded by its transport instead). */
+	if (!r->mig) {
+		if (r->pos > r->hdr.total_size)
+			return SNAP_E_SIZE;
+		uint64_t left = r->hdr.total_size - r->pos;
+		if (r->len > left || left - r->len < SNAP_SECT_CRC)
+			return SNAP_E_SIZE;
+	}
 	switch (r->type) {
 	case SNAP_S_END:
-		if (r->len)
+		if (r->len != (r->mig ? SNAP_MIG_END_LEN : 0))
 			return SNAP_E_LENGTH;
-		expect(r, SR_CRC, SNAP_SECT_CRC);
+		if (r->mig)
+			expect(r, SR_SMALL, SNAP_MIG_END_LEN);
+		else
+			expect(r, SR_CRC, SNAP_SECT_CRC);
 		return SNAP_OK;
 	case SNAP_S_IMAGE:
 		if (r->len == 0 || r->len > SNAP_IMAGE_MAX)
@@ -534,8 +625,10 @@ static int on_ram_head(struct snap_rd *r)
 		uint32_t np = ctl_get32(r->buf + 8);
 		if (ctl_get32(r->buf + 12) || np == 0 || np > SNAP_CHUNK_PAGES || gpa % SNAP_PAGE)
 			return SNAP_E_FIELD;
-		/* Inside the VM's RAM and above the previous chunk, with no sum that can wrap. */
-		uint64_t lo = r->ram_next > r->hdr.ram_gpa ? r->ram_next : r->hdr.ram_gpa;
+		/* Inside the VM's RAM and above the previous chunk, with no sum that can wrap;
+		 * a migration stream's later rounds send pages again (the later copy wins). */
+		uint64_t lo =
+		    !r->mig && r->ram_next > r->hdr.ram_gpa ? r->ram_next : r->hdr.ram_gpa;
 		if (gpa < lo || gpa - r->hdr.ram_gpa > r->hdr.ram_size ||
 		    (uint64_t)np * SNAP_PAGE > r->hdr.ram_size - (gpa - r->hdr.ram_gpa))
 			return SNAP_E_RANGE;
@@ -574,10 +667,13 @@ static int on_crc(struct snap_rd *r)
 	if (ctl_get32(r->tail) != r->crc)
 		return SNAP_E_CRC;
 	if (r->type == SNAP_S_END) {
-		if (r->pos != r->hdr.total_size || r->nsect != r->hdr.nr_sections)
+		if (!r->mig && (r->pos != r->hdr.total_size || r->nsect != r->hdr.nr_sections))
 			return SNAP_E_SIZE;
 		if (!required_seen(r))
 			return SNAP_E_ORDER;
+		/* A migration's END payload (the guest time) goes to the consumer first. */
+		if (r->mig && r->ops->section(r->ctx, SNAP_S_END, 0, r->buf, SNAP_MIG_END_LEN))
+			return SNAP_E_CONSUMER;
 		r->st = SR_DONE;
 		return r->ops->end(r->ctx) ? SNAP_E_CONSUMER : SNAP_OK;
 	}
@@ -641,6 +737,7 @@ int snap_rd_push(struct snap_rd *r, const uint8_t *p, size_t n)
 			switch (r->st) {
 			case SR_HDR:
 				err = snap_hdr_get(r->buf, &r->hdr, r->arch);
+				r->mig = r->hdr.flags & SNAP_F_MIGRATION;
 				if (!err && r->ops->header(r->ctx, &r->hdr))
 					err = SNAP_E_CONSUMER;
 				if (!err)

@@ -40,10 +40,12 @@
 #define SNAP_ARCH_MAX    16u
 #define SNAP_IMAGE_MAX   (1ull << 32) /* an image section is at most 4 GiB */
 #define SNAP_RAM_MAX     (1ull << 40) /* guest RAM described by one snapshot */
+#define SNAP_MIG_END_LEN 8u           /* a migration stream's END: guest time at the final pause */
 
 /* hdr.flags */
-#define SNAP_F_RUNNING 0x1u /* the VM was running (paused for the save) */
-#define SNAP_F_KNOWN   SNAP_F_RUNNING
+#define SNAP_F_RUNNING   0x1u /* the VM was running (paused for the save) */
+#define SNAP_F_MIGRATION 0x2u /* a live-migration stream (rounds; no total size) */
+#define SNAP_F_KNOWN     (SNAP_F_RUNNING | SNAP_F_MIGRATION)
 
 enum snap_sect {
 	SNAP_S_CONFIG = 1,    /* the VM's configuration (snap_cfg.c) */
@@ -139,6 +141,9 @@ struct snap_gen {
 	uint64_t page_cur; /* RAM: page being emitted (index from ram_gpa) */
 	uint32_t page_off;
 	uint32_t tmp_len, tmp_off;
+	bool mig;         /* a migration stream: segments (snap_gen_mig_*) */
+	bool final;       /* migration: the current segment ends with END */
+	uint64_t pre_len; /* migration: bytes of the first segment */
 	uint8_t tail[SNAP_SECT_CRC];
 	uint8_t tmp[SNAP_HDR_SIZE + SNAP_SECT_HDR + SNAP_SMALL_MAX + SNAP_SECT_CRC];
 };
@@ -165,12 +170,35 @@ int snap_gen_init(struct snap_gen *g, const struct snap_gen_ops *ops, void *ctx,
 /* Next up to @cap bytes of the stream into @out; returns how many (0 at the end). */
 size_t snap_gen_read(struct snap_gen *g, uint8_t *out, size_t cap);
 
+/*
+ * A live-migration stream (docs/snapshot-format.md, "Migration streams"): the
+ * same sections, read in segments. mig_init prepares the first segment: the
+ * header (SNAP_F_MIGRATION, total size and section count 0), CONFIG and the
+ * images; @nz is the caller's page bitmap (snap_gen_bitmap_bytes, zeroed
+ * here). Each later segment is one round: the caller sets the bits of the
+ * pages to send in g->nz (every bit set is sent, zero pages too: they
+ * overwrite what an earlier round sent), then mig_round starts it; @final
+ * puts the state sections @post first and END last (carrying g->hdr.guest_time,
+ * which the caller sets to the paused VM's clock first). A segment is read with
+ * snap_gen_read until it returns 0; mig_round needs the previous one read
+ * whole. mig_init returns SNAP_OK or SNAP_E_FIELD; mig_round the bytes of
+ * the segment (0: an empty round), or UINT64_MAX if the previous segment is
+ * not finished or END was sent.
+ */
+int snap_gen_mig_init(struct snap_gen *g, const struct snap_gen_ops *ops, void *ctx,
+                      const struct snap_hdr *hdr, const void *cfg, uint32_t cfg_len,
+                      const uint64_t image_len[2], uint8_t *nz);
+uint64_t snap_gen_mig_round(struct snap_gen *g, const uint8_t *post, uint32_t post_len, bool final);
+/* Bytes of the segment snap_gen_mig_init prepared (header, CONFIG, images). */
+uint64_t snap_gen_mig_pre_bytes(const struct snap_gen *g);
+
 /* --- parser --------------------------------------------------------------------------------- */
 
 struct snap_rd_ops {
 	/* The checked header. */
 	int (*header)(void *ctx, const struct snap_hdr *h);
-	/* A whole non-streamed section (CONFIG and the state sections), its CRC verified. */
+	/* A whole non-streamed section (CONFIG and the state sections), its CRC verified; in
+	 * a migration stream also END's payload (the guest time), before end(). */
 	int (*section)(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, uint32_t len);
 	/* Image @inst: @len bytes follow (called before its first byte). */
 	int (*image_begin)(void *ctx, unsigned inst, uint64_t len);
@@ -215,6 +243,7 @@ struct snap_rd {
 	uint64_t ram_gpa;            /* current chunk */
 	uint32_t ram_npages, ram_bit, ram_page_off;
 	uint8_t ram_bm[SNAP_CHUNK_PAGES / 8];
+	bool mig; /* the header's SNAP_F_MIGRATION: RAM may repeat, no total size */
 	uint8_t tail[SNAP_SECT_CRC];
 	uint8_t buf[SNAP_SECT_HDR + SNAP_SMALL_MAX];
 };

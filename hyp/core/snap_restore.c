@@ -36,6 +36,13 @@ static int rs_header(void *ctx, const struct snap_hdr *h)
 		       VM_MAX_VCPUS);
 		return 1;
 	}
+	/* A migration arrives on a migration session only, and a file on a sized one. */
+	if (!(h->flags & SNAP_F_MIGRATION) != !r->migration) {
+		pr_err("vm %s: restore: %s", r->name,
+		       r->migration ? "not a migration stream"
+		                    : "a migration stream is not a file");
+		return 1;
+	}
 	r->was_running = h->flags & SNAP_F_RUNNING;
 	return 0;
 }
@@ -182,6 +189,11 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 	int bad;
 	if (type == SNAP_S_CONFIG)
 		return snap_cfg_decode(p, len, &r->hdr, r->name, &r->vc) != 0;
+	/* A migration's END: the guest clock at the source's final pause (set at commit). */
+	if (type == SNAP_S_END) {
+		r->hdr.guest_time = ctl_get64(p);
+		return len != SNAP_MIG_END_LEN || !r->migration;
+	}
 	if (!r->vm && create_vm(r))
 		return 1;
 	switch (type) {
@@ -218,7 +230,8 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 static int rs_ram(void *ctx, uint64_t gpa, const uint8_t *p, uint32_t n)
 {
 	struct snap_restore *r = ctx;
-	if (!r->vm)
+	/* A migration's pre-copy RAM comes before the state sections: the VM is made now. */
+	if (!r->vm && (!r->migration || create_vm(r)))
 		return 1;
 	/* Populates (zeroes and maps) the block on first use and bounds the range to its RAM. */
 	uint8_t *dst = vm_gpa_to_hva(r->vm, gpa, n);

@@ -300,3 +300,25 @@ void snap_save_end(struct snap_save *s, bool resume)
 	s->nz = s->post = NULL;
 	s->vm = NULL;
 }
+
+/* --- live migration (snap_vm.h) ------------------------------------------------------------ */
+
+const struct snap_gen_ops *snap_vm_gen_ops(void)
+{
+	return &save_ops;
+}
+
+uint32_t snap_vm_cfg(const struct vm *vm, uint8_t *out)
+{
+	return cfg_encode(vm->cfg, out);
+}
+
+uint32_t snap_vm_post_max(void)
+{
+	return POST_MAX;
+}
+
+uint32_t snap_vm_post(struct vm *vm, uint8_t *out, uint32_t *n)
+{
+	return build_post(vm, out, n);
+}

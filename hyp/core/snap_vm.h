@@ -79,6 +79,7 @@ struct snap_restore {
 	struct vm *vm;    /* created at the first state section */
 	uint64_t vcpu_on; /* bit i: vCPU i was powered on */
 	bool was_running;
+	bool migration; /* set by the caller after begin: a live-migration stream is expected */
 };
 
 /*
@@ -95,5 +96,16 @@ int snap_restore_push(struct snap_restore *r, const uint8_t *p, size_t n);
 int snap_restore_commit(struct snap_restore *r, struct vm **out);
 /* Give back everything a failed or abandoned restore took (the half-made VM is destroyed). */
 void snap_restore_abort(struct snap_restore *r);
+
+/* --- live migration (core/ctl_mig.c): the saver's parts, for a VM that keeps running ---------- */
+
+/* The generator callbacks of a save (RAM pages of @vm as ctx, its images). */
+const struct snap_gen_ops *snap_vm_gen_ops(void);
+/* The CONFIG payload of @vm into @out (room SNAP_CFG_LEN); returns its length. */
+uint32_t snap_vm_cfg(const struct vm *vm, uint8_t *out);
+/* Room the state sections of a VM need at most (snap_vm_post's @out). */
+uint32_t snap_vm_post_max(void);
+/* The state sections of a paused, quiet VM into @out; returns their bytes, *@n their count. */
+uint32_t snap_vm_post(struct vm *vm, uint8_t *out, uint32_t *n);
 
 #endif

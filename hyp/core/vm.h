@@ -66,6 +66,10 @@ struct vm {
 	struct spinlock mem_lock; /* populating blocks */
 	uint64_t *ram_present;    /* bitmap: block zeroed and mapped this boot */
 	uint32_t mem_gen;         /* bumped when RAM is unmapped (restart) */
+	/* Dirty-page log of a live migration (dirty_log.h): a bit per 4 KiB page, owned by
+	 * the migration session; both under mem_lock (NULL / false: not logging). */
+	uint64_t *dirty_bm;
+	bool dirty_on;
 	unsigned nr_vcpus;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	struct mmio_bus mmio;

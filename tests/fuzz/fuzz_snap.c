@@ -6,6 +6,10 @@
  * the header's RAM and inside one page, image bytes stay inside the length
  * announced, small sections are at most SNAP_SMALL_MAX, END is reported at
  * most once and only when snap_rd_finish() agrees, and an error is sticky.
+ * With the first byte's top bit set the input's header is made a valid
+ * migration-stream header (magic, SNAP_F_MIGRATION, sizes 0, CRC), so the
+ * fuzzer reaches the migration rules (RAM rounds, state after RAM, END's
+ * payload) past the header checksum.
  *
  * Built with libFuzzer or tests/fuzz/driver.c (mk/tools.mk: make fuzz).
  */
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctl_proto.h"
 #include "core/snap_fmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -86,9 +91,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	size_t piece = (size_t)data[0] * 37 + 1;
+	static uint8_t mig[1u << 20];
+	size_t piece = (size_t)(data[0] & 0x7f) * 37 + 1;
+	bool as_mig = data[0] & 0x80;
 	data++;
 	size--;
+	if (as_mig && size >= SNAP_HDR_SIZE && size <= sizeof(mig)) {
+		memcpy(mig, data, size);
+		memcpy(mig, SNAP_MAGIC, 8);
+		ctl_put32(mig + 8, SNAP_VERSION);
+		ctl_put32(mig + 12, SNAP_F_MIGRATION | (mig[12] & SNAP_F_RUNNING));
+		memcpy(mig + 16, "riscv64", 8);
+		memset(mig + 24, 0, 8);
+		memset(mig + 64, 0, 8);   /* total size */
+		memset(mig + 108, 0, 16); /* section count, reserved */
+		ctl_put32(mig + 124, ctl_crc32c(0, mig, 124));
+		data = mig;
+	}
 	memset(&hdr, 0, sizeof(hdr));
 	image_len[0] = image_len[1] = 0;
 	ends = image_sects = 0;

@@ -305,6 +305,19 @@ def test_every_endpoint_against_openapi():
                     headers={"Content-Type": "application/octet-stream"}, expect=201)[2]
         assert (vm["name"], vm["state"]) == ("alpha2", "paused"), vm
         d.call("DELETE", "/vms/alpha2", expect=204)
+        # Live migration (test_ferrovisord_migrate.py moves VMs between two daemons): the
+        # destination's endpoint takes the sim's stream; a bad request; no cancel to make.
+        vm = d.call("POST", "/vms/incoming?name=alpha3&resume=true", body=snap,
+                    headers={"Content-Type": "application/octet-stream"}, expect=201)[2]
+        assert (vm["name"], vm["state"]) == ("alpha3", "running"), vm
+        d.call("DELETE", "/vms/alpha3", expect=204)
+        d.call("POST", "/vms/alpha/migrate", body=json.dumps({"to": "ftp://x", "token": "t"}),
+               headers={"Content-Type": "application/json"}, expect=400)
+        d.call("DELETE", "/vms/alpha/migrate", expect=404)
+        # Their 200 and 202 (validated against the document) are test_ferrovisord_migrate.py's
+        # (two daemons) and test_migrate.py's (a cancel while the destination stalls).
+        d.covered.add(("/vms/{name}/migrate", "post"))
+        d.covered.add(("/vms/{name}/migrate", "delete"))
 
         missing = {(p, m) for p, item in doc["paths"].items()
                    for m in openapi_check.METHODS if m in openapi_check.resolve(doc, item)}

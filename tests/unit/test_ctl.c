@@ -237,6 +237,50 @@ void ctl_snap_reset(void)
 	snap_resets++;
 }
 
+/* Live migration (ctl_mig.c): routing, sizes and the reset on HELLO, as for snapshots. */
+static unsigned mig_calls, mig_resets;
+static const struct vm *mig_vm;
+
+uint32_t ctl_mig_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	mig_calls++;
+	mig_vm = vm;
+	memset(resp, 0, 16);
+	*out = 16;
+	return CTL_OK;
+}
+
+uint32_t ctl_mig_round(const uint8_t *req, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	(void)resp;
+	(void)out;
+	mig_calls++;
+	return CTL_E_BUSY;
+}
+
+uint32_t ctl_mig_read(const uint8_t *req, uint8_t *resp, uint32_t *out)
+{
+	(void)req;
+	(void)resp;
+	mig_calls++;
+	*out = 0;
+	return CTL_OK;
+}
+
+uint32_t ctl_mig_end(const uint8_t *req)
+{
+	(void)req;
+	mig_calls++;
+	return CTL_E_NO_UPLOAD;
+}
+
+void ctl_mig_reset(void)
+{
+	mig_resets++;
+}
+
 uint32_t prof_read(uint32_t offset, uint8_t *out, uint32_t cap, uint32_t *status)
 {
 	assert_true(cap >= 16);
@@ -1036,6 +1080,32 @@ static void test_snap_routing(void **state)
 	assert_int_equal(snap_calls, 7);
 }
 
+static void test_mig_routing(void **state)
+{
+	(void)state;
+	setup_vms();
+	unsigned resets0 = mig_resets;
+	hello();
+	assert_int_equal(mig_resets, resets0 + 1); /* a new session ends an open migration */
+	uint8_t b[40] = {0};
+	strcpy((char *)b, "hello");
+	mig_calls = 0;
+	assert_int_equal(call(CTL_T_MIG_BEGIN, b, sizeof(struct ctl_snap_begin)), CTL_OK);
+	assert_ptr_equal(mig_vm, &vms[1]);
+	memset(b, 0, sizeof(b));
+	strcpy((char *)b, "svc");
+	assert_int_equal(call(CTL_T_MIG_BEGIN, b, sizeof(struct ctl_snap_begin)), CTL_E_PERMISSION);
+	strcpy((char *)b, "nosuch");
+	assert_int_equal(call(CTL_T_MIG_BEGIN, b, sizeof(struct ctl_snap_begin)), CTL_E_NO_VM);
+	assert_int_equal(call(CTL_T_MIG_BEGIN, b, 39), CTL_E_TRUNCATED);
+	assert_int_equal(call(CTL_T_MIG_ROUND, b, 8), CTL_E_BUSY);
+	assert_int_equal(call(CTL_T_MIG_ROUND, b, 9), CTL_E_BAD_LENGTH);
+	assert_int_equal(call(CTL_T_MIG_READ, b, 16), CTL_OK);
+	assert_int_equal(call(CTL_T_MIG_READ, b, 15), CTL_E_TRUNCATED);
+	assert_int_equal(call(CTL_T_MIG_END, b, 8), CTL_E_NO_UPLOAD);
+	assert_int_equal(mig_calls, 4);
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
@@ -1144,6 +1214,7 @@ int main(void)
 	    cmocka_unit_test(test_dump),
 	    cmocka_unit_test(test_prof_ops),
 	    cmocka_unit_test(test_snap_routing),
+	    cmocka_unit_test(test_mig_routing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

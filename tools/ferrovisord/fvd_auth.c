@@ -62,6 +62,9 @@ static const struct {
     /* A snapshot holds all of a VM's memory; a restore creates a VM. */
     {FVD_EP_SNAPSHOT, FVD_M_POST, FVD_ROLE_ADMIN},
     {FVD_EP_RESTORE, FVD_M_POST, FVD_ROLE_ADMIN},
+    /* A migration sends all of a VM's memory to another host; the destination creates it. */
+    {FVD_EP_MIGRATE, FVD_M_POST | FVD_M_DELETE, FVD_ROLE_ADMIN},
+    {FVD_EP_INCOMING, FVD_M_POST, FVD_ROLE_ADMIN},
 };
 
 const char *fvd_role_name(enum fvd_role r)

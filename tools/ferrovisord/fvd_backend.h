@@ -154,6 +154,13 @@ struct fvd_prof_chunk {
 	struct fvd_prof_sample s[FVD_PROF_CHUNK];
 };
 
+/* One round of a live migration (mig_round). */
+struct fvd_mig_round {
+	uint32_t round; /* 0 = the first */
+	uint64_t pages; /* RAM pages it sends */
+	uint64_t bytes; /* stream bytes of its segment */
+};
+
 struct fvd_backend_ops {
 	const char *kind; /* "sim", "hvc" */
 	int (*host_info)(void *be, struct fvd_host_info *out);
@@ -210,6 +217,19 @@ struct fvd_backend_ops {
 	int (*restore_data)(void *be, uint32_t id, uint64_t off, const void *data, size_t len);
 	int (*restore_end)(void *be, uint32_t id, bool commit, bool resume,
 	                   struct fvd_vm_info *out);
+	/*
+	 * Live migration, source side (fvd_migrate.h; NULL: 501). mig_begin starts the
+	 * running VM's dirty log and opens the stream's first segment (*id, *bytes);
+	 * mig_round opens the next segment (final: the VM paused first, the state sections
+	 * and END last); mig_read copies the next 1..max bytes of the open segment from off
+	 * (stream bytes read so far; *n = 0 at its end); mig_end stops the log and resumes
+	 * the VM if resume and the final round paused it (else it stays paused). The
+	 * destination side is restore_begin with size 0 (a stream complete at its END).
+	 */
+	int (*mig_begin)(void *be, const char *name, uint32_t *id, uint64_t *bytes);
+	int (*mig_round)(void *be, uint32_t id, bool final, struct fvd_mig_round *out);
+	int (*mig_read)(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n);
+	int (*mig_end)(void *be, uint32_t id, bool resume);
 };
 
 struct fvd_backend {

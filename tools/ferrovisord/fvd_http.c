@@ -34,6 +34,7 @@
 #include "fvd_json.h"
 #include "fvd_metrics.h"
 #include "fvd_route.h"
+#include "fvd_migrate.h"
 #include "fvd_stream.h"
 #include "fvd_www.h"
 #include "fvd_www_serve.h"
@@ -782,10 +783,14 @@ static int http_restore_begin(struct fvd_http *h, struct MHD_Connection *c, stru
 		                         "the snapshot is sent as application/octet-stream");
 		return 1;
 	}
-	if (!http_parse_u64(
-	        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH),
-	        &len) ||
-	    len == 0) {
+	/* A migration's stream (POST /vms/incoming) has no length known in advance: chunked,
+	 * complete at its END (size 0 to the backend). */
+	if (rq->route.ep == FVD_EP_INCOMING) {
+		len = 0;
+	} else if (!http_parse_u64(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                                       MHD_HTTP_HEADER_CONTENT_LENGTH),
+	                           &len) ||
+	           len == 0) {
 		*ret = http_problem_kind(c, &http_k_length, url, NULL,
 		                         "a non-empty snapshot with Content-Length is required");
 		return 1;
@@ -825,6 +830,93 @@ static MHD_Result_t http_post_restore(struct fvd_http *h, struct MHD_Connection 
 	return http_send_json(c, 201, fvd_json_vm(&vm), "application/json", NULL, location);
 }
 
+/* ------------------------------------------------------------------ live migration */
+
+static const struct fvd_problem_kind http_k_mig_failed = {502, "migration-failed",
+                                                          "Migration failed"};
+static const struct fvd_problem_kind http_k_mig_cancelled = {409, "migration-cancelled",
+                                                             "Migration cancelled"};
+
+/* POST /api/v1/vms/{name}/migrate {"to": URL, "token": T}: the whole migration, then its
+ * figures (fvd_migrate.h); the audit record carries them too. */
+static MHD_Result_t http_post_migrate(struct fvd_http *h, struct MHD_Connection *c,
+                                      struct fvd_req *rq, const char *url)
+{
+	struct fvd_mig_result *res;
+	const cJSON *to, *tok;
+	cJSON *body;
+	MHD_Result_t ret;
+	char to_url[FVD_MIG_URL_MAX + 1];
+	size_t oplen;
+	int err;
+
+	if (!h->be->ops->mig_begin)
+		return http_problem_kind(c, &http_k_snap_notsup, url, NULL,
+		                         "the %s backend has no live migration", h->be->ops->kind);
+	rq->body[rq->body_len] = '\0';
+	body = cJSON_Parse(rq->body);
+	to = body ? cJSON_GetObjectItemCaseSensitive(body, "to") : NULL;
+	tok = body ? cJSON_GetObjectItemCaseSensitive(body, "token") : NULL;
+	if (!cJSON_IsString(to) || !cJSON_IsString(tok) ||
+	    strlen(to->valuestring) > FVD_MIG_URL_MAX) {
+		cJSON_Delete(body);
+		return http_problem_kind(c, &http_k_field, url, NULL,
+		                         "the body is {\"to\": \"http://HOST:PORT\", \"token\": "
+		                         "\"the destination's admin token\"}");
+	}
+	snprintf(to_url, sizeof(to_url), "%s", to->valuestring);
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		cJSON_Delete(body);
+		return MHD_NO;
+	}
+	err = fvd_migrate_run(h->be, rq->route.name, to_url, tok->valuestring, res);
+	cJSON_Delete(body);
+	/* The audit record's op says where it went and what it cost. */
+	oplen = strlen(rq->op);
+	fvd_migrate_summary(to_url, res, rq->op + oplen, sizeof(rq->op) - oplen);
+	if (!err)
+		ret = http_send_json(c, 200, fvd_migrate_json(rq->route.name, to_url, res),
+		                     "application/json", NULL, NULL);
+	else if (err == FVD_E_STATE && res->cancelled)
+		ret = http_problem_kind(c, &http_k_mig_cancelled, url, NULL,
+		                        "migration of '%s' cancelled; it runs on here",
+		                        rq->route.name);
+	else if (err == FVD_E_IO)
+		ret = http_problem_kind(
+		    c, &http_k_mig_failed, url, NULL, "%s (destination answered %u)%s", res->error,
+		    res->dest_status, res->source_paused ? "" : "; the VM runs on here");
+	else if (err == FVD_E_INVAL || err == FVD_E_BUSY || err == FVD_E_NOTSUP)
+		ret = http_problem_kind(c, fvd_route_problem(err), url, NULL, "%s", res->error);
+	else
+		ret = http_backend_err(c, err, url, "migrate", rq->route.name);
+	free(res);
+	return ret;
+}
+
+/* DELETE /api/v1/vms/{name}/migrate: cancel it; the POST answers 409 once it has stopped. */
+static MHD_Result_t http_delete_migrate(struct fvd_http *h, struct MHD_Connection *c,
+                                        struct fvd_req *rq, const char *url)
+{
+	cJSON *j;
+	int err = fvd_migrate_cancel(rq->route.name);
+
+	(void)h;
+	if (err == FVD_E_NOTFOUND)
+		return http_problem_kind(c, &http_k_notfound, url, NULL,
+		                         "no migration of '%s' in progress", rq->route.name);
+	if (err)
+		return http_problem_kind(c, fvd_route_problem(err), url, NULL,
+		                         "the final round of '%s' is sent: too late to cancel",
+		                         rq->route.name);
+	j = cJSON_CreateObject();
+	if (j) {
+		cJSON_AddStringToObject(j, "vm", rq->route.name);
+		cJSON_AddStringToObject(j, "cancel", "requested");
+	}
+	return http_send_json(c, 202, j, "application/json", NULL, NULL);
+}
+
 static const struct {
 	enum fvd_endpoint ep;
 	enum fvd_method m;
@@ -856,6 +948,9 @@ static const struct {
     {FVD_EP_PROFILE, FVD_M_POST, http_post_profile},
     {FVD_EP_SNAPSHOT, FVD_M_POST, http_post_snapshot},
     {FVD_EP_RESTORE, FVD_M_POST, http_post_restore},
+    {FVD_EP_MIGRATE, FVD_M_POST, http_post_migrate},
+    {FVD_EP_MIGRATE, FVD_M_DELETE, http_delete_migrate},
+    {FVD_EP_INCOMING, FVD_M_POST, http_post_restore},
 };
 
 /* ------------------------------------------------------------------ request flow */
@@ -1038,7 +1133,7 @@ static MHD_Result_t http_access(void *cls, struct MHD_Connection *c, const char 
 				return ret;
 			return MHD_YES;
 		}
-		if (rq->route.ep == FVD_EP_RESTORE) {
+		if (rq->route.ep == FVD_EP_RESTORE || rq->route.ep == FVD_EP_INCOMING) {
 			if (http_restore_begin(h, c, rq, url, &ret))
 				return ret;
 			return MHD_YES;

@@ -1159,6 +1159,10 @@ const struct fvd_backend_ops fvd_hvc_ops = {
     .restore_begin = fvd_hvc_restore_begin,
     .restore_data = fvd_hvc_restore_data,
     .restore_end = fvd_hvc_restore_end,
+    .mig_begin = fvd_hvc_mig_begin,
+    .mig_round = fvd_hvc_mig_round,
+    .mig_read = fvd_hvc_mig_read,
+    .mig_end = fvd_hvc_mig_end,
 };
 
 int fvd_hvc_open_tty(const char *path)

@@ -60,8 +60,9 @@ int fvd_hvc_snap_begin(void *be, const char *name, uint32_t *id, uint64_t *size)
 	}
 }
 
-static int snap_read_l(struct fvd_hvc *h, uint32_t id, uint64_t off, void *buf, size_t max,
-                       size_t *n)
+/* SNAP_READ or MIG_READ (the same request and answer). */
+static int snap_read_l_type(struct fvd_hvc *h, uint16_t type, uint32_t id, uint64_t off, void *buf,
+                            size_t max, size_t *n)
 {
 	uint8_t p[sizeof(struct ctl_snap_read)];
 	size_t len;
@@ -74,7 +75,7 @@ static int snap_read_l(struct fvd_hvc *h, uint32_t id, uint64_t off, void *buf, 
 	ctl_put32(p, id);
 	ctl_put32(p + 4, (uint32_t)max);
 	ctl_put64(p + 8, off);
-	err = fvd_hvc_call(h, CTL_T_SNAP_READ, p, sizeof(p), &len);
+	err = fvd_hvc_call(h, type, p, sizeof(p), &len);
 	if (err)
 		return err;
 	if (len > max)
@@ -86,7 +87,7 @@ static int snap_read_l(struct fvd_hvc *h, uint32_t id, uint64_t off, void *buf, 
 
 int fvd_hvc_snap_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n)
 {
-	HVC_SNAP_LOCKED(snap_read_l(h_, id, off, buf, max, n));
+	HVC_SNAP_LOCKED(snap_read_l_type(h_, CTL_T_SNAP_READ, id, off, buf, max, n));
 }
 
 static int id_flags_l(struct fvd_hvc *h, uint16_t type, uint32_t id, uint32_t flags)
@@ -112,7 +113,7 @@ static int restore_begin_l(struct fvd_hvc *h, const char *name, uint64_t size, u
 
 	memset(p, 0, sizeof(p));
 	fvd_hvc_name_field(p, name);
-	ctl_put64(p + 32, size);
+	ctl_put64(p + 32, size); /* 0: a migration stream, complete at its END */
 	err = fvd_hvc_call(h, CTL_T_RESTORE_BEGIN, p, sizeof(p), &len);
 	/* A VM of that name exists: the hypervisor says "bad state" for the name. */
 	if (err == FVD_E_STATE)
@@ -171,4 +172,87 @@ static int restore_end_l(struct fvd_hvc *h, uint32_t id, bool commit, bool resum
 int fvd_hvc_restore_end(void *be, uint32_t id, bool commit, bool resume, struct fvd_vm_info *out)
 {
 	HVC_SNAP_LOCKED(restore_end_l(h_, id, commit, resume, out));
+}
+
+/* --- live migration, source side (MIG_*, docs/control-protocol.md "Live migration") ----------- */
+
+static int mig_begin_l(struct fvd_hvc *h, const char *name, uint32_t *id, uint64_t *bytes)
+{
+	uint8_t p[sizeof(struct ctl_snap_begin)];
+	size_t len;
+	int err;
+
+	memset(p, 0, sizeof(p));
+	fvd_hvc_name_field(p, name);
+	err = fvd_hvc_call(h, CTL_T_MIG_BEGIN, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len != sizeof(struct ctl_snap_info))
+		return FVD_E_IO;
+	*id = ctl_get32(h->resp);
+	*bytes = ctl_get64(h->resp + 8);
+	return FVD_OK;
+}
+
+int fvd_hvc_mig_begin(void *be, const char *name, uint32_t *id, uint64_t *bytes)
+{
+	HVC_SNAP_LOCKED(mig_begin_l(h_, name, id, bytes));
+}
+
+static int mig_round_l(struct fvd_hvc *h, uint32_t id, bool final, struct fvd_mig_round *out)
+{
+	uint8_t p[sizeof(struct ctl_snap_end)];
+	size_t len;
+	int err;
+
+	ctl_put32(p, id);
+	ctl_put32(p + 4, final ? CTL_MIG_FINAL : 0);
+	err = fvd_hvc_call(h, CTL_T_MIG_ROUND, p, sizeof(p), &len);
+	if (err)
+		return err;
+	if (len != sizeof(struct ctl_mig_round))
+		return FVD_E_IO;
+	out->round = ctl_get32(h->resp);
+	out->pages = ctl_get64(h->resp + 8);
+	out->bytes = ctl_get64(h->resp + 16);
+	return FVD_OK;
+}
+
+static int mig_round_once(void *be, uint32_t id, bool final, struct fvd_mig_round *out)
+{
+	HVC_SNAP_LOCKED(mig_round_l(h_, id, final, out));
+}
+
+static int mig_read_once(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n)
+{
+	HVC_SNAP_LOCKED(snap_read_l_type(h_, CTL_T_MIG_READ, id, off, buf, max, n));
+}
+
+/* E_BUSY from MIG_ROUND / MIG_READ: a write protection not yet effective on every CPU, or a
+ * vCPU still leaving its CPU after the final pause: microseconds to milliseconds. */
+#define HVC_MIG_BUSY_TRIES 2000 /* x 1 ms */
+
+int fvd_hvc_mig_round(void *be, uint32_t id, bool final, struct fvd_mig_round *out)
+{
+	for (int tries = 0;; tries++) {
+		int err = mig_round_once(be, id, final, out);
+		if (err != FVD_E_BUSY || tries == HVC_MIG_BUSY_TRIES)
+			return err;
+		nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+	}
+}
+
+int fvd_hvc_mig_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n)
+{
+	for (int tries = 0;; tries++) {
+		int err = mig_read_once(be, id, off, buf, max, n);
+		if (err != FVD_E_BUSY || tries == HVC_MIG_BUSY_TRIES)
+			return err;
+		nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+	}
+}
+
+int fvd_hvc_mig_end(void *be, uint32_t id, bool resume)
+{
+	HVC_SNAP_LOCKED(id_flags_l(h_, CTL_T_MIG_END, id, resume ? CTL_SNAP_RESUME : 0));
 }

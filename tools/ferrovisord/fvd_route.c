@@ -40,6 +40,8 @@ static const struct {
     [FVD_EP_PROFILE] = {FVD_M_POST, "POST"},
     [FVD_EP_SNAPSHOT] = {FVD_M_POST, "POST"},
     [FVD_EP_RESTORE] = {FVD_M_POST, "POST"},
+    [FVD_EP_MIGRATE] = {FVD_M_POST | FVD_M_DELETE, "POST, DELETE"},
+    [FVD_EP_INCOMING] = {FVD_M_POST, "POST"},
 };
 
 /* Indexed by -err. */
@@ -235,6 +237,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 		out->ep = FVD_EP_RESTORE;
 		return;
 	}
+	if (route_seg_is(p, n, "incoming") && p[n] == '\0') {
+		out->ep = FVD_EP_INCOMING;
+		return;
+	}
 	if (!fvd_route_valid_name(p, n))
 		out->bad_name = true;
 	else
@@ -257,6 +263,10 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	}
 	if (route_seg_is(p, n, "snapshot")) {
 		out->ep = FVD_EP_SNAPSHOT;
+		return;
+	}
+	if (route_seg_is(p, n, "migrate")) {
+		out->ep = FVD_EP_MIGRATE;
 		return;
 	}
 	for (size_t a = 0; a < FVD_ACT__COUNT; a++) {

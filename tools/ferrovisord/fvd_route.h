@@ -33,6 +33,8 @@ enum fvd_endpoint {
 	FVD_EP_PROFILE,    /* /api/v1/vms/{name}/profile */
 	FVD_EP_SNAPSHOT,   /* /api/v1/vms/{name}/snapshot */
 	FVD_EP_RESTORE,    /* /api/v1/vms/restore (so no VM named "restore" is reachable) */
+	FVD_EP_MIGRATE,    /* /api/v1/vms/{name}/migrate */
+	FVD_EP_INCOMING,   /* /api/v1/vms/incoming (a migration's destination) */
 	FVD_EP__COUNT,
 };
 

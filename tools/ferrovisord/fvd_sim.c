@@ -871,4 +871,8 @@ const struct fvd_backend_ops fvd_sim_ops = {
     .restore_begin = fvd_sim_restore_begin,
     .restore_data = fvd_sim_restore_data,
     .restore_end = fvd_sim_restore_end,
+    .mig_begin = fvd_sim_mig_begin,
+    .mig_round = fvd_sim_mig_round,
+    .mig_read = fvd_sim_mig_read,
+    .mig_end = fvd_sim_mig_end,
 };

@@ -85,5 +85,11 @@ int fvd_sim_snap_end(void *be, uint32_t id, bool resume);
 int fvd_sim_restore_begin(void *be, const char *name, uint64_t size, uint32_t *id);
 int fvd_sim_restore_data(void *be, uint32_t id, uint64_t off, const void *data, size_t len);
 int fvd_sim_restore_end(void *be, uint32_t id, bool commit, bool resume, struct fvd_vm_info *out);
+/* Live migration of simulated VMs (fvd_sim_snap.c): the final round sends the VM's snapshot
+ * stream, the earlier ones nothing. */
+int fvd_sim_mig_begin(void *be, const char *name, uint32_t *id, uint64_t *bytes);
+int fvd_sim_mig_round(void *be, uint32_t id, bool final, struct fvd_mig_round *out);
+int fvd_sim_mig_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n);
+int fvd_sim_mig_end(void *be, uint32_t id, bool resume);
 
 #endif /* FVD_SIM_H */

@@ -156,7 +156,10 @@ static int restore_begin_l(struct fvd_sim *sim, const char *name, uint64_t size,
 		return FVD_E_EXISTS;
 	if (rest.id)
 		return FVD_E_BUSY;
-	if (size == 0 || size > SIM_SNAP_SIZE)
+	/* Size 0: a migration stream (fvd_sim_mig_*), a snapshot of its own. */
+	if (size == 0)
+		size = SIM_SNAP_SIZE;
+	if (size > SIM_SNAP_SIZE)
 		return FVD_E_INVAL;
 	for (size_t i = 0; i < FVD_SIM_VM_LIMIT; i++)
 		used += sim->vms[i].used ? 1u : 0u;
@@ -229,6 +232,94 @@ static int restore_end_l(struct fvd_sim *sim, uint32_t id, bool commit, bool res
 	return FVD_E_LIMIT;
 }
 
+/* --- live migration of simulated VMs ------------------------------------------------------- */
+
+static struct {
+	struct fvd_sim *sim;
+	uint32_t id; /* 0: none */
+	char name[FVD_NAME_MAX + 1];
+	uint32_t rounds;
+	bool paused_by_us, final;
+	uint64_t seg_end; /* stream bytes up to the end of the open segment */
+	uint8_t buf[SIM_SNAP_SIZE];
+} mig;
+
+static int mig_begin_l(struct fvd_sim *sim, const char *name, uint32_t *id, uint64_t *bytes)
+{
+	struct fvd_sim_vm *v = find(sim, name);
+
+	if (!v)
+		return FVD_E_NOTFOUND;
+	if (v->info.service)
+		return FVD_E_DENIED;
+	if (mig.id)
+		return FVD_E_BUSY;
+	if (v->info.state != FVD_VM_RUNNING)
+		return FVD_E_STATE;
+	memset(&mig, 0, sizeof(mig));
+	mig.sim = sim;
+	mig.id = next_id++;
+	memcpy(mig.name, name, strlen(name) + 1);
+	*id = mig.id;
+	*bytes = 0; /* the simulated stream is all in the final round */
+	return FVD_OK;
+}
+
+static int mig_round_l(struct fvd_sim *sim, uint32_t id, bool final, struct fvd_mig_round *out)
+{
+	struct fvd_sim_vm *v;
+
+	if (!mig.id || mig.sim != sim || id != mig.id)
+		return FVD_E_INVAL;
+	if (mig.final)
+		return FVD_E_INVAL;
+	v = find(sim, mig.name);
+	if (!v || v->info.state != FVD_VM_RUNNING) {
+		mig.id = 0; /* gone or stopped meanwhile: the migration is over */
+		return FVD_E_STATE;
+	}
+	out->round = mig.rounds++;
+	out->pages = 0;
+	out->bytes = 0;
+	if (final) {
+		v->info.state = FVD_VM_PAUSED;
+		state_event(sim, v, FVD_VM_RUNNING, "operator:migrate");
+		mig.paused_by_us = true;
+		mig.final = true;
+		encode(v, true, mig.buf);
+		out->pages = SIM_SNAP_RAM / 4096u;
+		out->bytes = SIM_SNAP_SIZE;
+		mig.seg_end = SIM_SNAP_SIZE;
+	}
+	return FVD_OK;
+}
+
+static int mig_read_l(struct fvd_sim *sim, uint32_t id, uint64_t off, void *buf, size_t max,
+                      size_t *n)
+{
+	if (!mig.id || mig.sim != sim || id != mig.id || max == 0 || off > mig.seg_end)
+		return FVD_E_INVAL;
+	*n = mig.seg_end - off < max ? (size_t)(mig.seg_end - off) : max;
+	if (*n)
+		memcpy(buf, mig.buf + off, *n);
+	return FVD_OK;
+}
+
+static int mig_end_l(struct fvd_sim *sim, uint32_t id, bool resume)
+{
+	struct fvd_sim_vm *v;
+
+	if (!mig.id || mig.sim != sim || id != mig.id)
+		return FVD_E_INVAL;
+	v = find(sim, mig.name);
+	if (v && resume && mig.paused_by_us && v->info.state == FVD_VM_PAUSED) {
+		v->info.state = FVD_VM_RUNNING;
+		state_event(sim, v, FVD_VM_PAUSED, "operator:migrate");
+	}
+	mig.id = 0;
+	return FVD_OK;
+}
+
 #define SIM_SNAP_LOCKED(call)                                                                      \
 	do {                                                                                       \
 		struct fvd_sim *s_ = be;                                                           \
@@ -267,4 +358,24 @@ int fvd_sim_restore_data(void *be, uint32_t id, uint64_t off, const void *data, 
 int fvd_sim_restore_end(void *be, uint32_t id, bool commit, bool resume, struct fvd_vm_info *out)
 {
 	SIM_SNAP_LOCKED(restore_end_l(s_, id, commit, resume, out));
+}
+
+int fvd_sim_mig_begin(void *be, const char *name, uint32_t *id, uint64_t *bytes)
+{
+	SIM_SNAP_LOCKED(mig_begin_l(s_, name, id, bytes));
+}
+
+int fvd_sim_mig_round(void *be, uint32_t id, bool final, struct fvd_mig_round *out)
+{
+	SIM_SNAP_LOCKED(mig_round_l(s_, id, final, out));
+}
+
+int fvd_sim_mig_read(void *be, uint32_t id, uint64_t off, void *buf, size_t max, size_t *n)
+{
+	SIM_SNAP_LOCKED(mig_read_l(s_, id, off, buf, max, n));
+}
+
+int fvd_sim_mig_end(void *be, uint32_t id, bool resume)
+{
+	SIM_SNAP_LOCKED(mig_end_l(s_, id, resume));
 }

@@ -210,8 +210,9 @@ struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 	STAT_INC(v->stats.by_kind[EXIT_MMIO]);
 	/* riscv_handle_guest_page_fault's steps, inline, with the access decoded above. */
 	gpa_t gpa = riscv_gpf_gpa(ctx);
-	if (!riscv_gpa_in_ram(v->vm, gpa) || !riscv_mmio_ram_fault(v, gpa))
-		riscv_mmio_emulate(v, gpa, ctx->scause == EXC_STORE_GUEST_PF, &acc);
+	bool is_store = ctx->scause == EXC_STORE_GUEST_PF;
+	if (!riscv_gpa_in_ram(v->vm, gpa) || !riscv_mmio_ram_fault(v, gpa, is_store))
+		riscv_mmio_emulate(v, gpa, is_store, &acc);
 	if (v->state != VCPU_RUNNING)
 		return exit_ret(RISCV_EXIT_LEAVE, v);
 	return exit_ret(exit_reenter(v), v);

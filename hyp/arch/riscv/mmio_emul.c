@@ -36,8 +36,11 @@ void riscv_mmio_access_fault(struct vcpu *v, bool is_store)
 	riscv_inject_exception(v, is_store ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, v->arch.ctx.stval);
 }
 
-bool riscv_mmio_ram_fault(struct vcpu *v, gpa_t gpa)
+bool riscv_mmio_ram_fault(struct vcpu *v, gpa_t gpa, bool is_store)
 {
+	/* A write to a page the dirty log protects (a live migration, dirty_riscv.c). */
+	if (is_store && riscv_dirty_fault(v, gpa))
+		return true;
 	int ret = vm_ram_populate(v->vm, gpa);
 	if (ret == -FV_ENOENT)
 		return false;
@@ -53,11 +56,11 @@ void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *dec
 	gpa_t gpa = riscv_gpf_gpa(ctx);
 	struct mmio_access acc;
 	/*
-	 * First touch of a RAM block this boot: zero and map it, then retry the
-	 * access. The range test first, inline: MMIO (the frequent case) is
+	 * A store to a page the dirty log protects, or the first touch of a RAM
+	 * block this boot: handled, then the access is retried. The range test first, inline: MMIO (the frequent case) is
 	 * outside RAM and needs no call (vm_ram_populate tests it again).
 	 */
-	if (riscv_gpa_in_ram(v->vm, gpa) && riscv_mmio_ram_fault(v, gpa))
+	if (riscv_gpa_in_ram(v->vm, gpa) && riscv_mmio_ram_fault(v, gpa, is_store))
 		return;
 	int ret;
 	/* Decoded from htinst by the caller, or here. */

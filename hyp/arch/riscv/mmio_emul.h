@@ -20,12 +20,14 @@
 /* A load or store the guest may not make: an access fault at stval. v's CPU, exit handler. */
 void riscv_mmio_access_fault(struct vcpu *v, bool is_store);
 /*
- * A guest page fault at gpa inside v's RAM range: its first touch this boot (the block is
+ * A guest page fault at gpa inside v's RAM range: a store to a page the dirty log
+ * write-protects (logged and made writable again, the store retried), its first touch this
+ * boot (the block is
  * zeroed and mapped, the access retried) or, when mapping fails, the VM is stopped; true
  * then. false: no RAM block there (vm_ram_populate's -FV_ENOENT), emulate the access as
  * MMIO. v's CPU, exit handler.
  */
-bool riscv_mmio_ram_fault(struct vcpu *v, gpa_t gpa);
+bool riscv_mmio_ram_fault(struct vcpu *v, gpa_t gpa, bool is_store);
 
 /* The faulting guest-physical address: htval holds GPA >> 2, the low bits come from stval. */
 static inline gpa_t riscv_gpf_gpa(const struct riscv_guest_ctx *ctx)

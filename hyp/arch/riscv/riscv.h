@@ -129,6 +129,10 @@ bool riscv_handle_exit(struct vcpu *vcpu);
  */
 struct mmio_access;
 void riscv_handle_guest_page_fault(struct vcpu *vcpu, const struct mmio_access *decoded);
+/* Dirty log (dirty_riscv.c): a store fault on mapped RAM it answers (true: retry the access);
+ * before loading a vCPU, fence what this CPU may cache from before a write protection. */
+bool riscv_dirty_fault(struct vcpu *vcpu, gpa_t gpa);
+void riscv_dirty_load(const struct vcpu *vcpu);
 /*
  * The profiler's window into the hypervisor (prof_riscv.c, docs/profiling.md): run the
  * synchronous exit handler fn for vcpu with only the timer interrupt enabled, so a

@@ -108,6 +108,7 @@ void arch_vcpu_load(struct vcpu *v)
 		riscv_hfence_vvma_all();
 		c->mem_gen_seen[v->vm->id] = gen;
 	}
+	riscv_dirty_load(v);
 	if (c->last_vcpu != v) {
 		if (riscv_feat.vmid_bits == 0)
 			riscv_hfence_gvma_all();
@@ -276,9 +277,11 @@ void arch_vcpu_run_prepare(struct vcpu *v)
 
 void arch_vcpu_fence(struct vcpu *v, uint32_t reqs)
 {
-	UNUSED(v);
-	if (reqs & VCPU_REQ_TLB_FLUSH)
+	/* G-stage too: a dirty-log write protection (dirty_riscv.c) is fenced this way. */
+	if (reqs & VCPU_REQ_TLB_FLUSH) {
+		riscv_hfence_gvma_vmid(v->vm->arch.vmid);
 		riscv_hfence_vvma_all();
+	}
 	if (reqs & VCPU_REQ_FENCE_I)
 		__asm__ volatile("fence.i" ::: "memory");
 }

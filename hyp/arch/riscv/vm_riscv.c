@@ -127,7 +127,9 @@ int arch_vm_unmap_ram(struct vm *vm, gpa_t gpa, uint64_t size)
 
 int arch_vm_map_ram(struct vm *vm, gpa_t gpa, hpa_t hpa, uint64_t size)
 {
-	int ret = stage2_pt_map(&vm->arch.s2, gpa, hpa, size, STAGE2_R | STAGE2_W | STAGE2_X);
+	/* While the dirty log is on (mem_lock held), a new block's first write is logged too. */
+	unsigned perms = vm->dirty_on ? STAGE2_R | STAGE2_X : STAGE2_R | STAGE2_W | STAGE2_X;
+	int ret = stage2_pt_map(&vm->arch.s2, gpa, hpa, size, perms);
 	/* New mappings only; stale "invalid" entries for this VMID may be cached. */
 	riscv_hfence_gvma_vmid(vm->arch.vmid);
 	return ret;

@@ -30,6 +30,7 @@ struct vm_arch {
 	uint16_t vmid;
 	uint64_t hgatp;
 	uint64_t htimedelta; /* guest time = host time + htimedelta (same for all vCPUs) */
+	uint32_t wp_gen;     /* dirty-log write protections begun (dirty_riscv.c; atomic) */
 	struct spinlock sse_lock;
 	struct riscv_sse_vm sse;
 	struct spinlock irq_lock; /* the emulated PLIC's state */
