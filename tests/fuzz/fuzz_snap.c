@@ -47,8 +47,8 @@ static void *f_xlate(void *ctx, uint64_t gpa, uint64_t len)
 static const struct virtio_mmio_host f_host = {.gpa_to_hva = f_xlate};
 static const struct virtio_dev_info f_info = {
     .device_id = VIRTIO_ID_BLOCK,
-    .features = VIRTIO_FEAT(VIRTIO_F_EVENT_IDX) | VIRTIO_FEAT(VIRTIO_F_INDIRECT_DESC) |
-                VIRTIO_FEAT(9),
+    .features =
+        VIRTIO_FEAT(VIRTIO_F_EVENT_IDX) | VIRTIO_FEAT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_FEAT(9),
     .nqueues = 1,
     .queue_max = 256,
     .config_size = 96,

@@ -19,6 +19,7 @@ Linux VMs on switch lan1: "app" (two vCPUs, a virtio-blk disk on physical slot 1
 """
 
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -46,10 +47,18 @@ def _cli(base, token, *args):
 
 
 def _focus(q, vm):
-    """Cycle the console focus (Ctrl-] n) to VM `vm` and wait for its prompt."""
+    """Cycle the console focus (Ctrl-] n) to VM `vm` and wait for its prompt. Only focus
+    lines printed after each key count (a destroyed VM's focus change printed one earlier)."""
+    rx = re.compile(r"^\[hyp\] console focus: (\S+)", re.M)
     for _ in range(8):
+        start = len(q.output)
         q.send(ESC + "n")
-        m = q.expect(r"^\[hyp\] console focus: (\S+)", 10)
+        deadline = time.monotonic() + 10
+        while not (m := rx.search(q.output, start)):
+            if time.monotonic() > deadline:
+                raise fvtest.TestFailure("no console focus line after Ctrl-] n")
+            time.sleep(0.2)
+        q.rewind(m.end())
         if m.group(1) == vm:
             q.send("\r")
             q.expect(rf"^\[{vm}\] .*{PROMPT}", 60)

@@ -83,8 +83,8 @@ static void driven(struct virtio_mmio *t)
 	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, (1u << DEV_F_A) | (1u << VIRTIO_F_EVENT_IDX));
 	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, 1u); /* VERSION_1 */
-	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	                              VIRTIO_STATUS_FEATURES_OK);
+	wr(t, VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned q = 0; q < 2; q++) {
 		uint64_t base = RAM_BASE + 0x10000 * (q + 1);
 		wr(t, VIRTIO_MMIO_QUEUE_SEL, q);
@@ -97,8 +97,9 @@ static void driven(struct virtio_mmio *t)
 		wr(t, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(base >> 32));
 		wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
 	}
-	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	                              VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	wr(t, VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+	       VIRTIO_STATUS_DRIVER_OK);
 	assert_true(virtio_mmio_running(t));
 	/* As after traffic: indices wrapped past 65535, nothing in flight. */
 	t->vq[0].last_avail = t->vq[0].used_idx = 65533;
@@ -189,30 +190,96 @@ static void refused(void (*fn)(uint8_t *p), const char *what)
 		assert_false(b.vq[q].ready);
 }
 
-#define Q(i, off) (p + VIRTIO_SNAP_HEAD + (i) * VIRTIO_SNAP_QUEUE + (off))
+#define Q(i, off) (p + VIRTIO_SNAP_HEAD + (i)*VIRTIO_SNAP_QUEUE + (off))
 
-static void h_dev_id(uint8_t *p) { virtio_snap_put32(p, 1); }
-static void h_nqueues(uint8_t *p) { virtio_snap_put32(p + 4, 3); }
-static void h_offered(uint8_t *p) { p[32] ^= 1; }
-static void h_status(uint8_t *p) { p[8] |= 0x10; }
-static void h_isr(uint8_t *p) { p[12] |= 4; }
-static void h_not_offered(uint8_t *p) { p[40] |= 1; }
-static void h_no_v1(uint8_t *p) { p[44] = 0; }
-static void h_ok_no_feat(uint8_t *p) { p[8] &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK; }
-static void h_size_pow2(uint8_t *p) { virtio_snap_put16(Q(0, 24), 12); }
-static void h_size_max(uint8_t *p) { virtio_snap_put16(Q(1, 24), 128); }
-static void h_size_zero(uint8_t *p) { virtio_snap_put16(Q(0, 24), 0); }
-static void h_desc_out(uint8_t *p) { virtio_snap_put64(Q(0, 0), RAM_BASE + RAM_SIZE - 64); }
-static void h_used_low(uint8_t *p) { virtio_snap_put64(Q(1, 16), RAM_BASE - 0x1000); }
-static void h_misaligned(uint8_t *p) { virtio_snap_put64(Q(0, 0), RAM_BASE + 0x10008); }
-static void h_wrap(uint8_t *p) { virtio_snap_put64(Q(0, 8), UINT64_MAX - 8); }
-static void h_inflight(uint8_t *p) { virtio_snap_put16(Q(1, 28), 9); }
-static void h_qflags(uint8_t *p) { p[VIRTIO_SNAP_HEAD + 26] |= 0x10; }
-static void h_ev_off(uint8_t *p) { p[VIRTIO_SNAP_HEAD + 26] &= (uint8_t)~VIRTIO_SNAP_Q_EVENT_IDX; }
-static void h_indirect(uint8_t *p) { p[VIRTIO_SNAP_HEAD + 26] |= VIRTIO_SNAP_Q_INDIRECT; }
-static void h_reserved(uint8_t *p) { Q(0, 40)[0] = 1; }
-static void h_extra_queue(uint8_t *p) { Q(2, 0)[0] = 1; }
-static void h_ready_broken(uint8_t *p) { p[VIRTIO_SNAP_HEAD + 26] |= VIRTIO_SNAP_Q_BROKEN; }
+static void h_dev_id(uint8_t *p)
+{
+	virtio_snap_put32(p, 1);
+}
+static void h_nqueues(uint8_t *p)
+{
+	virtio_snap_put32(p + 4, 3);
+}
+static void h_offered(uint8_t *p)
+{
+	p[32] ^= 1;
+}
+static void h_status(uint8_t *p)
+{
+	p[8] |= 0x10;
+}
+static void h_isr(uint8_t *p)
+{
+	p[12] |= 4;
+}
+static void h_not_offered(uint8_t *p)
+{
+	p[40] |= 1;
+}
+static void h_no_v1(uint8_t *p)
+{
+	p[44] = 0;
+}
+static void h_ok_no_feat(uint8_t *p)
+{
+	p[8] &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
+}
+static void h_size_pow2(uint8_t *p)
+{
+	virtio_snap_put16(Q(0, 24), 12);
+}
+static void h_size_max(uint8_t *p)
+{
+	virtio_snap_put16(Q(1, 24), 128);
+}
+static void h_size_zero(uint8_t *p)
+{
+	virtio_snap_put16(Q(0, 24), 0);
+}
+static void h_desc_out(uint8_t *p)
+{
+	virtio_snap_put64(Q(0, 0), RAM_BASE + RAM_SIZE - 64);
+}
+static void h_used_low(uint8_t *p)
+{
+	virtio_snap_put64(Q(1, 16), RAM_BASE - 0x1000);
+}
+static void h_misaligned(uint8_t *p)
+{
+	virtio_snap_put64(Q(0, 0), RAM_BASE + 0x10008);
+}
+static void h_wrap(uint8_t *p)
+{
+	virtio_snap_put64(Q(0, 8), UINT64_MAX - 8);
+}
+static void h_inflight(uint8_t *p)
+{
+	virtio_snap_put16(Q(1, 28), 9);
+}
+static void h_qflags(uint8_t *p)
+{
+	p[VIRTIO_SNAP_HEAD + 26] |= 0x10;
+}
+static void h_ev_off(uint8_t *p)
+{
+	p[VIRTIO_SNAP_HEAD + 26] &= (uint8_t)~VIRTIO_SNAP_Q_EVENT_IDX;
+}
+static void h_indirect(uint8_t *p)
+{
+	p[VIRTIO_SNAP_HEAD + 26] |= VIRTIO_SNAP_Q_INDIRECT;
+}
+static void h_reserved(uint8_t *p)
+{
+	Q(0, 40)[0] = 1;
+}
+static void h_extra_queue(uint8_t *p)
+{
+	Q(2, 0)[0] = 1;
+}
+static void h_ready_broken(uint8_t *p)
+{
+	p[VIRTIO_SNAP_HEAD + 26] |= VIRTIO_SNAP_Q_BROKEN;
+}
 
 static void h_not_ready_idx(uint8_t *p)
 {
@@ -268,8 +335,8 @@ static void test_every_byte(void **state)
 					assert_true(q < 2);
 					assert_true(b.vq[q].size && b.vq[q].size <= 64 &&
 					            !(b.vq[q].size & (b.vq[q].size - 1)));
-					assert_non_null(ram_xlate(NULL, b.vq[q].desc_gpa,
-					                          16u * b.vq[q].size));
+					assert_non_null(
+					    ram_xlate(NULL, b.vq[q].desc_gpa, 16u * b.vq[q].size));
 				}
 		}
 }
