@@ -91,12 +91,14 @@ $(FUZZ_OUT)/fuzz_ctl: tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) hyp/core/ctl_proto.c 
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) \
 		hyp/core/ctl_proto.c
 
-# The snapshot parser (hyp/core/snap_fmt.c): a snapshot file is hostile input.
+# The snapshot parser (hyp/core/snap_fmt.c): a snapshot file is hostile input; DEVICE sections
+# go through the virtio transport loader (hyp/vdev/virtio_snap.c).
+FUZZ_SNAP_DEV := hyp/vdev/virtio_snap.c hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c
 $(FUZZ_OUT)/fuzz_snap: tests/fuzz/fuzz_snap.c $(FUZZ_DRIVER) hyp/core/snap_fmt.c \
-		hyp/core/snap_fmt.h hyp/core/ctl_proto.c
+		hyp/core/snap_fmt.h hyp/core/ctl_proto.c $(FUZZ_SNAP_DEV)
 	@mkdir -p $(dir $@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFV_HOST_TEST $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_snap.c \
-		$(FUZZ_DRIVER) hyp/core/snap_fmt.c hyp/core/ctl_proto.c
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/unit -DFV_HOST_TEST $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_snap.c \
+		$(FUZZ_DRIVER) hyp/core/snap_fmt.c hyp/core/ctl_proto.c $(FUZZ_SNAP_DEV)
 
 # The gdb stub (hyp/core/gdb_rsp.c, gdb_stub.c): bytes from the gdb channel.
 FUZZ_GDB_SRC := hyp/core/gdb_rsp.c hyp/core/gdb_stub.c hyp/lib/printf.c hyp/lib/fv_err.c

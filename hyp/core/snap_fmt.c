@@ -496,7 +496,7 @@ void snap_rd_init(struct snap_rd *r, const struct snap_rd_ops *ops, void *ctx, c
 
 static bool state_type(uint16_t t)
 {
-	return t >= SNAP_S_VM && t <= SNAP_S_UART;
+	return (t >= SNAP_S_VM && t <= SNAP_S_UART) || t == SNAP_S_DEVICE;
 }
 
 /* The section rules of snap_fmt.h: order, uniqueness, instance ranges. */
@@ -523,7 +523,9 @@ static int check_order(struct snap_rd *r)
 	/* A migration stream sends pre-copy RAM before the state sections. */
 	if ((r->phase == 2 || (r->mig && r->phase == 3)) && state_type(t)) {
 		bool per_vcpu = t == SNAP_S_VCPU || t == SNAP_S_VCPU_ARCH;
-		if (per_vcpu ? r->inst >= r->hdr.nr_vcpus : r->inst != 0)
+		if (t == SNAP_S_DEVICE ? r->inst >= SNAP_MAX_DEVICES
+		    : per_vcpu         ? r->inst >= r->hdr.nr_vcpus
+		                       : r->inst != 0)
 			return SNAP_E_ORDER;
 		if (r->seen[t] & (1ull << r->inst))
 			return SNAP_E_ORDER;

@@ -18,8 +18,8 @@
  *   u16 type, u16 instance, u32 reserved (0), u64 length, payload[length],
  *   u32 CRC-32C over the 16 header bytes and the payload,
  * in this order: CONFIG; IMAGE 0 (kernel), IMAGE 1 (initrd, if any); the
- * state sections (VM, VM_ARCH, VCPU i, VCPU_ARCH i, IRQCHIP, RTC, UART, any order,
- * each at most once); RAM chunks by increasing address; END (length 0).
+ * state sections (VM, VM_ARCH, VCPU i, VCPU_ARCH i, IRQCHIP, RTC, UART, DEVICE j, any
+ * order, each at most once); RAM chunks by increasing address; END (length 0).
  * Integers are little-endian.
  */
 #include <stdbool.h>
@@ -36,6 +36,7 @@
 #define SNAP_CHUNK_PAGES 1024u /* pages described by one RAM section at most */
 #define SNAP_RAM_HEAD    16u   /* gpa, npages, reserved before the bitmap */
 #define SNAP_MAX_VCPUS   64u
+#define SNAP_MAX_DEVICES 8u /* DEVICE instances 0..7 */
 #define SNAP_NAME_MAX    32u
 #define SNAP_ARCH_MAX    16u
 #define SNAP_IMAGE_MAX   (1ull << 32) /* an image section is at most 4 GiB */
@@ -58,7 +59,8 @@ enum snap_sect {
 	SNAP_S_RTC = 8,       /* the goldfish RTC */
 	SNAP_S_UART = 9,      /* the ns16550 and console input queue */
 	SNAP_S_RAM = 10,      /* a chunk of guest RAM, zero pages elided */
-	SNAP_S_TYPES = 11,
+	SNAP_S_DEVICE = 11,   /* a virtio device, instance = its window (snap_virtio.c) */
+	SNAP_S_TYPES = 12,
 	SNAP_S_END = 0xffff,
 };
 

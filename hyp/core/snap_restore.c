@@ -70,9 +70,51 @@ static int rs_image(void *ctx, unsigned inst, uint64_t off, const uint8_t *p, ui
 	return vm_stage_write(&r->stage, inst ? VM_IMAGE_INITRD : VM_IMAGE_KERNEL, off, p, n) != 0;
 }
 
+/* Number of virtio devices the configuration has (DEVICE sections expected). */
+static unsigned nr_devices(const struct vm_config *vc)
+{
+	return vc->nr_disks + vc->nr_nics + (vc->virtio_console ? 1u : 0u);
+}
+
+/*
+ * A DEVICE section before the VM exists: bind its backend into the configuration and keep
+ * the payload until the devices exist (load_devices). After that it is too late: the devices
+ * were made without it.
+ */
+static int take_device(struct snap_restore *r, unsigned j, const uint8_t *p, uint32_t len)
+{
+	if (r->vm || j >= nr_devices(&r->vc) || len != SNAP_DEV_LEN) {
+		pr_err("vm %s: restore: device section %u unexpected (after the VM state, or "
+		       "beyond the configuration's devices)",
+		       r->name, j);
+		return 1;
+	}
+	if (snap_virtio_bind(&r->vc, j, p, len))
+		return 1;
+	memcpy(r->dev[j], p, len);
+	r->dev_seen |= 1u << j;
+	return 0;
+}
+
+/* The VM exists: its devices take the state the DEVICE sections carried. */
+static int load_devices(struct snap_restore *r)
+{
+	for (unsigned j = 0; j < nr_devices(&r->vc); j++)
+		if (snap_virtio_load(r->vm, j, r->dev[j], SNAP_DEV_LEN))
+			return 1;
+	return 0;
+}
+
 /* The first state section: the images are complete (their CRCs checked), make the VM. */
 static int create_vm(struct snap_restore *r)
 {
+	unsigned ndev = nr_devices(&r->vc);
+	if (r->dev_seen != (ndev ? (1u << ndev) - 1u : 0u)) {
+		pr_err("vm %s: restore: the configuration has %u virtio device(s); their DEVICE "
+		       "sections must all come before the other state",
+		       r->name, ndev);
+		return 1;
+	}
 	uint64_t ks = 0, is = 0;
 	const uint8_t *k = vm_stage_data(&r->stage, VM_IMAGE_KERNEL, &ks);
 	const uint8_t *i = vm_stage_data(&r->stage, VM_IMAGE_INITRD, &is);
@@ -93,7 +135,7 @@ static int create_vm(struct snap_restore *r)
 	}
 	pr_info("vm %s: restore: created (%u vCPU(s), %lu MiB), loading state", r->name,
 	        r->vm->nr_vcpus, (unsigned long)(r->vm->ram_size >> 20));
-	return 0;
+	return load_devices(r);
 }
 
 static int apply_vm(struct snap_restore *r, const uint8_t *p, uint32_t len)
@@ -194,6 +236,8 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 		r->hdr.guest_time = ctl_get64(p);
 		return len != SNAP_MIG_END_LEN || !r->migration;
 	}
+	if (type == SNAP_S_DEVICE)
+		return take_device(r, inst, p, len);
 	if (!r->vm && create_vm(r))
 		return 1;
 	switch (type) {
@@ -292,6 +336,8 @@ int snap_restore_commit(struct snap_restore *r, struct vm **out)
 	spin_unlock(&vm->lock);
 	ctl_vm_event(vm, VM_STOPPED, VM_PAUSED, NULL);
 	arch_snap_clock_resume(vm, r->hdr.guest_time);
+	/* Last: the NICs join their switches and the queues are looked at again. */
+	snap_virtio_start(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (r->vcpu_on & (1ull << i))
 			sched_start(vm->vcpus[i]);

@@ -18,7 +18,9 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define POST_MAX (4u * 1024u + VM_MAX_VCPUS * (SNAP_VCPU_LEN + ARCH_SNAP_MAX + 40u))
+#define POST_MAX                                                                                   \
+	(4u * 1024u + VM_MAX_VCPUS * (SNAP_VCPU_LEN + ARCH_SNAP_MAX + 40u) +                       \
+	 SNAP_MAX_DEVICES * (SNAP_DEV_LEN + 20u))
 
 #define CFGF_UART 0x1u
 #define CFGF_RTC  0x2u
@@ -93,8 +95,9 @@ int snap_cfg_decode(const uint8_t *p, uint32_t len, const struct snap_hdr *h, co
 		why = "image sizes out of range";
 	else if (p[112 + CFG_BOOTARGS_MAX - 1] != 0)
 		why = "bootargs not terminated";
-	else if (vc->nr_disks || vc->nr_nics || vc->virtio_console)
-		why = "virtio devices are not carried by snapshots yet";
+	else if (vc->nr_disks > CFG_MAX_VIRTIO || vc->nr_nics > CFG_MAX_VIRTIO ||
+	         vc->nr_disks + vc->nr_nics + (vc->virtio_console ? 1u : 0u) > SNAP_MAX_DEVICES)
+		why = "too many virtio devices";
 	for (unsigned i = 0; !why && i < VM_MAX_VCPUS; i++)
 		if (vc->vcpu_pin[i] < -1)
 			why = "vcpu-pin out of range";
@@ -176,6 +179,14 @@ static uint32_t build_post(struct vm *vm, uint8_t *post, uint32_t *n)
 	uint8_t pl[ARCH_SNAP_MAX];
 	uint32_t off = 0, len;
 	*n = 0;
+	/* DEVICE first: a restore needs the devices' backends before it makes the VM. */
+	uint8_t dev[SNAP_DEV_LEN];
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
+		uint32_t dl = snap_virtio_save(vm, j, dev);
+		off += (uint32_t)snap_sect_put(post + off, POST_MAX - off, SNAP_S_DEVICE,
+		                               (uint16_t)j, dev, dl);
+		(*n)++;
+	}
 #define ADD(type, inst)                                                                            \
 	do {                                                                                       \
 		off +=                                                                             \
@@ -228,10 +239,8 @@ int snap_save_supported(const struct vm *vm)
 		pr_err("vm %s: snapshot: not implemented on %s yet", vm->name, arch_snap_name());
 		return -FV_ENOTSUP;
 	}
-	if (vm == ctl_service_vm() || c->nr_disks || c->nr_nics || c->virtio_console) {
-		pr_err("vm %s: snapshot: not supported for a VM with virtio devices (or the "
-		       "service VM)",
-		       vm->name);
+	if (vm == ctl_service_vm() || c->service) {
+		pr_err("vm %s: snapshot: not supported for the service VM", vm->name);
 		return -FV_ENOTSUP;
 	}
 	return 0;
@@ -249,6 +258,11 @@ int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save)
 	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_PAUSED || vm->destroying ||
 	    !snap_vm_quiet(vm))
 		goto undo;
+	/* No request in flight and no traffic into its RAM until the end (snap_virtio.h). */
+	ret = snap_virtio_quiesce(vm);
+	if (ret)
+		goto undo;
+	s->frozen = true;
 	ret = -FV_ENOMEM;
 	s->nz = mem_zalloc(snap_gen_bitmap_bytes(vm->ram_size) + 8);
 	s->post = mem_zalloc(POST_MAX);
@@ -293,6 +307,12 @@ bool snap_save_valid(const struct snap_save *s)
 void snap_save_end(struct snap_save *s, bool resume)
 {
 	struct vm *vm = s->vm;
+	/* Still the same VM (paused or not): its devices take traffic again. */
+	if (vm && s->frozen && s->slot < FV_MAX_VMS &&
+	    __atomic_load_n(&vm_table[s->slot], __ATOMIC_ACQUIRE) == vm && !vm->destroying &&
+	    __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE) == s->mem_gen)
+		snap_virtio_thaw(vm);
+	s->frozen = false;
 	if (vm && resume && s->was_running && snap_save_valid(s))
 		vm_resume(vm);
 	mem_free(s->nz);

@@ -14,6 +14,7 @@
 #include "lib/types.h"
 #include "core/config.h"
 #include "core/snap_fmt.h"
+#include "core/snap_virtio.h"
 #include "core/vm_stage.h"
 
 struct vm;
@@ -44,14 +45,15 @@ struct snap_save {
 	unsigned slot;    /* its slot: the VM may be destroyed and freed during the save */
 	uint32_t mem_gen; /* vm->mem_gen at begin: the same VM, not a restarted one */
 	bool was_running; /* the save paused it (snap_save_end may resume it) */
+	bool frozen;      /* its virtio devices are quiesced (snap_virtio_thaw at the end) */
 	struct snap_gen gen;
 	uint8_t *nz;
 	uint8_t *post; /* the state sections */
 	uint8_t cfg[SNAP_SMALL_MAX];
 };
 
-/* 0 if @vm can be saved by this format version; -FV_ENOTSUP (logged) for a VM with virtio
- * devices (not carried yet) and for the service VM. */
+/* 0 if @vm can be saved by this format version; -FV_ENOTSUP (logged) for the service VM
+ * (its control channel is the host's, not the VM's) and on a port without snapshots. */
 int snap_save_supported(const struct vm *vm);
 /* Every vCPU of @vm is off its CPU (a pause is asynchronous: until then, not yet). */
 bool snap_vm_quiet(const struct vm *vm);
@@ -80,6 +82,10 @@ struct snap_restore {
 	uint64_t vcpu_on; /* bit i: vCPU i was powered on */
 	bool was_running;
 	bool migration; /* set by the caller after begin: a live-migration stream is expected */
+	/* DEVICE sections come before the VM is made (their bindings make its devices):
+	 * kept here until then. Bit j of dev_seen: device j's section read. */
+	uint32_t dev_seen;
+	uint8_t dev[SNAP_MAX_DEVICES][SNAP_DEV_LEN];
 };
 
 /*

@@ -31,47 +31,12 @@
 #include "vdev/virtio_blk.h"
 #include "vdev/virtio_console.h"
 #include "vdev/virtio_net.h"
+#include "core/vm_virtio_dev.h"
 
 _Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE && VIRTIO_MMIO_SIZE <= VM_VIRTIO_STRIDE,
                "the virtio-mmio windows are the ones guest_layout checks");
 
-enum vdev_kind {
-	VDEV_BLK = VM_VIRTIO_KIND_BLK,
-	VDEV_NET = VM_VIRTIO_KIND_NET,
-	VDEV_CONSOLE = VM_VIRTIO_KIND_CONSOLE,
-	VDEV_CONTROL = VM_VIRTIO_KIND_CONTROL, /* the service VM's control channel (ctl.c) */
-};
-
-struct vm_vdev {
-	struct spinlock lock; /* serialises the device model */
-	struct vm *vm;
-	enum vdev_kind kind;
-	unsigned index; /* j: window and interrupt */
-	uint32_t irq;
-	gpa_t base;
-	char name[16]; /* "vda", ... for messages */
-	bool backlog;  /* budget ran out: vm_virtio_service() continues */
-	union {
-		struct {
-			struct virtio_blk dev;
-			struct virtio_blk_backend be;
-			struct vblk_phys *phys;
-			struct vblk_client client; /* this device's requests on phys */
-			unsigned slot;
-			uint64_t start;   /* first sector of the slice on phys */
-			uint64_t sectors; /* sectors of the slice = the device's capacity */
-			bool sliced;      /* a slice, not the whole disk */
-		} blk;
-		struct {
-			struct virtio_net dev;
-			struct vnet_port port;
-			bool port_up;
-		} net;
-		struct virtio_console con; /* VDEV_CONSOLE and VDEV_CONTROL */
-	} u;
-};
-
-static struct virtio_mmio *transport(struct vm_vdev *d)
+struct virtio_mmio *vm_vdev_transport(struct vm_vdev *d)
 {
 	switch (d->kind) {
 	case VDEV_BLK:
@@ -99,7 +64,8 @@ static void irq_update(void *ctx, bool level)
 	struct vm *vm = d->vm;
 	/* The line rises on a used-buffer (or config) notification: the device completed work. */
 	if (level)
-		TRACE(TEV_VIRTIO_COMPLETE, vm->id, TRACE_VCPU_NONE, d->index, transport(d)->isr, 0);
+		TRACE(TEV_VIRTIO_COMPLETE, vm->id, TRACE_VCPU_NONE, d->index,
+		      vm_vdev_transport(d)->isr, 0);
 	if (vm->irqchip)
 		vm->irqchip->set_level(vm->irqchip_dev, d->irq, level);
 }
@@ -238,9 +204,14 @@ static int net_rx_one(void *ctx, const uint8_t *frame, size_t len)
 	return virtio_net_rx(&d->u.net.dev, frame, len);
 }
 
-/* Device lock held: move what waits in the inbox into the guest, one interrupt per batch. */
+/*
+ * Device lock held: move what waits in the inbox into the guest, one interrupt per batch.
+ * While a snapshot is taken the device is frozen: a frame that raced the freeze stays queued.
+ */
 static void net_drain(struct vm_vdev *d)
 {
+	if (d->frozen)
+		return;
 	virtio_net_rx_begin(&d->u.net.dev);
 	vnet_port_drain(&d->u.net.port, net_rx_one, d);
 	virtio_net_rx_end(&d->u.net.dev);
@@ -281,6 +252,38 @@ static void sync_port(struct vm_vdev *d)
 	}
 }
 
+/* --- snapshots: traffic into guest RAM stopped and restarted (snap_virtio.c) ---------------- */
+
+void vm_vdev_freeze(struct vm_vdev *d, bool frozen)
+{
+	spin_lock(&d->lock);
+	d->frozen = frozen;
+	if (d->kind == VDEV_NET && frozen && d->u.net.port_up) {
+		/* Frames sent to a frozen NIC are dropped, as on a cable pulled out: TCP resends.
+		 */
+		d->u.net.port_up = false;
+		vnet_port_set_enabled(&d->u.net.port, false);
+	} else if (!frozen) {
+		sync_port(d);
+	}
+	spin_unlock(&d->lock);
+}
+
+void vm_vdev_kick(struct vm_vdev *d)
+{
+	spin_lock(&d->lock);
+	sync_port(d);
+	if (virtio_mmio_running(vm_vdev_transport(d)) && !d->frozen) {
+		/* Buffers the driver made available before the save were never looked at here:
+		 * the first vCPU entry processes every queue (vm_virtio_service). */
+		d->backlog = true;
+		vcpu_request(d->vm->vcpus[0], VCPU_REQ_IO);
+		if (d->kind == VDEV_NET)
+			net_drain(d);
+	}
+	spin_unlock(&d->lock);
+}
+
 /* --- console: hvc0 output joins the VM's tagged console lines -------------------------------- */
 
 static void con_output(void *ctx, const uint8_t *buf, size_t len)
@@ -300,7 +303,8 @@ size_t vm_virtio_console_input(struct vm *vm, const uint8_t *buf, size_t len)
 		if (d->kind != VDEV_CONSOLE)
 			continue;
 		spin_lock(&d->lock);
-		size_t n = virtio_console_input(&d->u.con, buf, len);
+		/* Frozen for a snapshot: the input waits in the console mux, RAM stays as saved. */
+		size_t n = d->frozen ? 0 : virtio_console_input(&d->u.con, buf, len);
 		spin_unlock(&d->lock);
 		return n;
 	}
@@ -397,7 +401,7 @@ static int vdev_read(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
 	UNUSED(vcpu);
 	struct vm_vdev *d = dev;
 	spin_lock(&d->lock);
-	int ret = virtio_mmio_read(transport(d), off, width, val);
+	int ret = virtio_mmio_read(vm_vdev_transport(d), off, width, val);
 	spin_unlock(&d->lock);
 	return ret;
 }
@@ -434,7 +438,7 @@ static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 		TRACE(TEV_VIRTIO_NOTIFY, d->vm->id, vcpu ? vcpu->id : TRACE_VCPU_NONE, d->index,
 		      val, 0);
 	spin_lock(&d->lock);
-	int ret = virtio_mmio_write(transport(d), off, width, val);
+	int ret = virtio_mmio_write(vm_vdev_transport(d), off, width, val);
 	finish_and_unlock(d, vcpu);
 	if (d->kind == VDEV_BLK) {
 		/* Without its interrupt the disk is polled, at least whenever the guest kicks. */
@@ -673,8 +677,9 @@ void vm_virtio_reset(struct vm *vm)
 	for (unsigned j = 0; j < vm->nr_vdev; j++) {
 		struct vm_vdev *d = vm->vdev[j];
 		spin_lock(&d->lock);
-		virtio_mmio_reset(transport(d));
+		virtio_mmio_reset(vm_vdev_transport(d));
 		d->backlog = false;
+		d->frozen = false; /* a snapshot of the old boot is over */
 		/* A new boot of the service VM starts a new session. */
 		if (d->kind == VDEV_CONTROL)
 			ctl_channel_reset();

@@ -89,6 +89,11 @@ int vnet_switch_find(const char *name)
 	return -FV_ENOENT;
 }
 
+const char *vnet_switch_name(unsigned i)
+{
+	return i < nr_switches ? switches[i].sw.name : NULL;
+}
+
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p))
 {

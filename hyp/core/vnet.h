@@ -59,6 +59,8 @@ struct vnet_port {
 int vnet_init(const struct hyp_config *cfg);
 /* Index of the host's switch named name (for run-time VMs), -FV_ENOENT if none. */
 int vnet_switch_find(const char *name);
+/* Name of switch @i (fixed after vnet_init), NULL if there is no such switch. */
+const char *vnet_switch_name(unsigned i);
 /* Attach a VM NIC to switch @sw_index; @p is the caller's (zeroed) storage. */
 int vnet_port_attach(struct vnet_port *p, unsigned sw_index, void *owner,
                      void (*deliver)(struct vnet_port *p));

@@ -9,7 +9,9 @@
  * With the first byte's top bit set the input's header is made a valid
  * migration-stream header (magic, SNAP_F_MIGRATION, sizes 0, CRC), so the
  * fuzzer reaches the migration rules (RAM rounds, state after RAM, END's
- * payload) past the header checksum.
+ * payload) past the header checksum. A DEVICE section's transport part goes
+ * through virtio_snap_get() into a fresh transport: what it accepts has every
+ * ready queue's rings inside the header's RAM.
  *
  * Built with libFuzzer or tests/fuzz/driver.c (mk/tools.mk: make fuzz).
  */
@@ -20,6 +22,7 @@
 
 #include "core/ctl_proto.h"
 #include "core/snap_fmt.h"
+#include "vdev/virtio_snap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,12 +39,53 @@ static int f_header(void *ctx, const struct snap_hdr *h)
 	return 0;
 }
 
+/* Guest RAM as the header describes it: a translation that only bounds, never dereferenced. */
+static void *f_xlate(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	if (gpa < hdr.ram_gpa || gpa - hdr.ram_gpa > hdr.ram_size ||
+	    len > hdr.ram_size - (gpa - hdr.ram_gpa))
+		return NULL;
+	return (void *)(uintptr_t)0x1000; /* aligned like the GPA's low bits are checked */
+}
+
+static const struct virtio_mmio_host f_host = {.gpa_to_hva = f_xlate};
+static const struct virtio_dev_info f_info = {
+    .device_id = VIRTIO_ID_BLOCK,
+    .features =
+        VIRTIO_FEAT(VIRTIO_F_EVENT_IDX) | VIRTIO_FEAT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_FEAT(9),
+    .nqueues = 1,
+    .queue_max = 256,
+    .config_size = 96,
+};
+
+/* A DEVICE payload (64 bytes of binding and extras, then the transport) into a transport. */
+static void f_device(const uint8_t *p, uint32_t len)
+{
+	static struct virtio_mmio t;
+	const char *why = NULL;
+	if (len < 64 + VIRTIO_SNAP_LEN || virtio_mmio_init(&t, &f_info, NULL, NULL, &f_host, NULL))
+		return;
+	if (virtio_snap_get(&t, p + 64, &why) != 0) {
+		if (!why || t.status || t.vq[0].ready)
+			abort(); /* refused: said why, left reset */
+		return;
+	}
+	const struct virtq *q = &t.vq[0];
+	if (q->ready && (q->size == 0 || q->size > 256 || (q->size & (q->size - 1)) ||
+	                 !f_xlate(NULL, q->desc_gpa, 16u * q->size) ||
+	                 !f_xlate(NULL, q->used_gpa, 6u + 8u * q->size)))
+		abort();
+}
+
 static int f_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, uint32_t len)
 {
 	(void)ctx;
 	(void)inst;
 	if (len > SNAP_SMALL_MAX || type == SNAP_S_RAM || type == SNAP_S_IMAGE)
 		abort();
+	if (type == SNAP_S_DEVICE)
+		f_device(p, len);
 	volatile uint8_t sink = 0;
 	for (uint32_t i = 0; i < len; i++)
 		sink ^= p[i]; /* ASan: the whole payload is readable */

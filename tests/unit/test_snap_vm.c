@@ -284,6 +284,56 @@ int arch_snap_vcpu_load(struct vcpu *v, const uint8_t *p, uint32_t len)
 	return 0;
 }
 
+/* ---- fake virtio layer (snap_virtio.c has its own tests): calls counted ----------------- */
+
+static unsigned quiesces, thaws, dev_starts, dev_binds;
+
+int snap_virtio_quiesce(struct vm *vm)
+{
+	(void)vm;
+	quiesces++;
+	return 0;
+}
+
+void snap_virtio_thaw(struct vm *vm)
+{
+	(void)vm;
+	thaws++;
+}
+
+uint32_t snap_virtio_save(struct vm *vm, unsigned j, uint8_t *out)
+{
+	(void)vm;
+	(void)j;
+	memset(out, 0, SNAP_DEV_LEN);
+	return SNAP_DEV_LEN;
+}
+
+int snap_virtio_bind(struct vm_config *vc, unsigned j, const uint8_t *p, uint32_t len)
+{
+	(void)vc;
+	(void)j;
+	(void)p;
+	(void)len;
+	dev_binds++;
+	return 0;
+}
+
+int snap_virtio_load(struct vm *vm, unsigned j, const uint8_t *p, uint32_t len)
+{
+	(void)vm;
+	(void)j;
+	(void)p;
+	(void)len;
+	return 0;
+}
+
+void snap_virtio_start(struct vm *vm)
+{
+	(void)vm;
+	dev_starts++;
+}
+
 /* ---- the source VM and helpers --------------------------------------------------------- */
 
 static uint8_t kernel[5000];
@@ -654,11 +704,18 @@ static void test_sessions(void **state)
 	src = make_src();
 	src->state = VM_STOPPED;
 	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_E_BAD_STATE);
-	/* A VM with a disk: not supported in this format version. */
+	/* The service VM (its control channel is the host's): never saved. */
 	src->state = VM_RUNNING;
-	src->dyn_cfg.nr_disks = 1;
+	src->dyn_cfg.service = true;
 	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_E_NOT_SUPPORTED);
 	assert_int_equal(src->state, VM_RUNNING);
+	src->dyn_cfg.service = false;
+	/* Devices are quiesced for every save and thawed at its end. */
+	unsigned q0 = quiesces, t0 = thaws;
+	assert_int_equal(ctl_snap_begin(src, b, resp, &n), CTL_OK);
+	assert_int_equal(quiesces, q0 + 1);
+	assert_int_equal(id_flags(ctl_snap_end, ctl_get32(resp), CTL_SNAP_RESUME), CTL_OK);
+	assert_int_equal(thaws, t0 + 1);
 }
 
 int main(void)
