@@ -163,9 +163,22 @@ static bool held_by_pause(struct vcpu *v)
 	       !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP);
 }
 
+/*
+ * A blocked vCPU may still be loaded on the CPU it halted on (sched_halt):
+ * that CPU must notice the wake-up, to resume it or to put it for the CPU
+ * now chosen to run it (whose switch_vcpu waits for the put). Returns that
+ * CPU if another kick (the enqueue's, `kick`) does not already reach it;
+ * sched_lock held. A kick to a CPU that has moved on is only a spurious exit.
+ */
+static int halting_cpu(struct vcpu *v, int kick)
+{
+	int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
+	return rc >= 0 && rc != kick && cpu_table[rc] != cpu_this() ? rc : -1;
+}
+
 void sched_wake(struct vcpu *v)
 {
-	int kick = -1;
+	int kick = -1, kick2 = -1;
 	spin_lock(&sched_lock);
 	if (v->state == VCPU_BLOCKED && held_by_pause(v)) {
 		/* The wake event is kept for vm_resume (sched_unpause), not lost. */
@@ -173,6 +186,7 @@ void sched_wake(struct vcpu *v)
 	} else if (v->state == VCPU_BLOCKED) {
 		timer_cancel(&v->wake_timer);
 		kick = enqueue_locked(v, true);
+		kick2 = halting_cpu(v, kick);
 	} else if (v->state == VCPU_RUNNING) {
 		int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
 		/* Force a guest exit so new interrupts/requests are seen now. */
@@ -181,6 +195,7 @@ void sched_wake(struct vcpu *v)
 	}
 	spin_unlock(&sched_lock);
 	kick_cpu(kick);
+	kick_cpu(kick2);
 }
 
 void sched_unpause(struct vcpu *v)
@@ -274,6 +289,138 @@ void sched_block(struct vcpu *v)
 	 */
 	if (d != UINT64_MAX)
 		timer_arm(&v->wake_timer, d);
+}
+
+/*
+ * Whether a CPU halting with a vCPU loaded must leave for the full
+ * scheduling path; sched_lock held. True when its run queue has something to
+ * pick or a reschedule is asked, or when another CPU has vCPUs waiting that
+ * this (idle) CPU could pull: the halt must not keep it from balancing.
+ */
+static bool halt_must_leave(struct cpu *c)
+{
+	if (c->rq.nr_queued || c->need_resched)
+		return true;
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (rq_of(i)->nr_queued)
+			return true;
+	return false;
+}
+
+/*
+ * The halt loop of sched_halt: the CPU idles with v still loaded (c->current
+ * NULL meanwhile, so the profiler and `cpus` see an idle CPU) until v can
+ * run again here or the CPU has other work. Returns true when v is running
+ * again (RUNNING, rq curr, slice timer armed); false when the caller must
+ * return to the scheduler loop with v as c->current in whatever state it is
+ * (BLOCKED, or RUNNABLE on some rq), which puts it. Its own CPU, no locks.
+ */
+static bool halt_in_place(struct cpu *c, struct vcpu *v, bool hw_wake)
+{
+	bool resumed = false;
+	uint64_t t0 = time_now_ns();
+	c->current = NULL;
+	__atomic_store_n(&c->idle_since, t0, __ATOMIC_RELAXED);
+	for (;;) {
+		arch_cpu_idle();
+		/*
+		 * A pause (or a debugger's hold) needs v off this CPU: its
+		 * waiters poll running_cpu. Fences and device work wait for the
+		 * next entry as they do for any blocked vCPU; a stop request
+		 * wakes v (vcpu_request) and is acted on after the resume.
+		 */
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE)
+			break;
+		/* Loaded here: its interrupt state is live (see sched_halt). */
+		bool wakeable = hw_wake && arch_vcpu_irq_wakeable(v);
+		uint64_t now = time_now_ns();
+		spin_lock(&sched_lock);
+		if (v->state == VCPU_BLOCKED && wakeable && !held_by_pause(v) &&
+		    sched_rq_enqueue(&c->rq, &v->se, now, true) == 0)
+			mark_runnable(v, now);
+		if (v->state == VCPU_RUNNABLE && c->rq.head == &v->se) {
+			/*
+			 * Woken (here or by anyone's sched_wake) onto this CPU, first
+			 * in line. The enqueue asked this idle CPU to reschedule: this
+			 * pick is that reschedule.
+			 */
+			sched_rq_pick_next(&c->rq, now);
+			mark_running(v, now);
+			c->need_resched = false;
+			resumed = true;
+		}
+		bool leave = resumed || v->state != VCPU_BLOCKED || halt_must_leave(c);
+		spin_unlock(&sched_lock);
+		if (leave)
+			break;
+	}
+	uint64_t t1 = time_now_ns();
+	__atomic_store_n(&c->stats.idle_ns, c->stats.idle_ns + (t1 - t0), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
+	c->current = v;
+	if (resumed) {
+		STAT_INC(c->stats.halts_in_place);
+		/*
+		 * The slice tick stops when it finds the CPU idle: restart it so
+		 * that a vCPU queued here later without preempting gets its turn.
+		 */
+		if (c->rq.nr_queued || slice_timer[c->id].cpu < 0) {
+			uint64_t end = sched_rq_slice_end(&c->rq, t1);
+			timer_arm(&slice_timer[c->id],
+			          end == UINT64_MAX ? t1 + c->rq.slice_ns : end);
+		}
+	}
+	return resumed;
+}
+
+bool sched_halt(struct vcpu *v, bool hw_wake)
+{
+	struct cpu *c = cpu_this();
+	uint64_t d = UINT64_MAX;
+	bool in_place = false;
+	spin_lock(&sched_lock);
+	/* The same wake checks as sched_block, for the same reason. */
+	if (v->state == VCPU_RUNNING && !arch_vcpu_irq_wakeable(v) &&
+	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & (VCPU_REQ_STOP | VCPU_REQ_WAKE))) {
+		v->state = VCPU_BLOCKED;
+		d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX && !v->wake_timer.fn)
+			timer_event_init(&v->wake_timer, wake_timer_fn, v);
+		/*
+		 * Nothing else wants this CPU: take v off its run queue (its
+		 * weight no longer counts, its vruntime stops) but keep it loaded,
+		 * so that a wake-up here costs no put and load. A wake-up from
+		 * anywhere enqueues it as usual (sched_wake), here since this CPU
+		 * now looks idle, and kicks this CPU.
+		 */
+		if (c->current == v && c->rq.curr == &v->se && !halt_must_leave(c) &&
+		    !held_by_pause(v)) {
+			sched_rq_put_prev(&c->rq, time_now_ns(), false);
+			in_place = true;
+		}
+	}
+	spin_unlock(&sched_lock);
+	/*
+	 * With hw_wake the loaded vCPU's own enabled interrupts end the halt,
+	 * its timer included: no wake timer needed while it stays loaded.
+	 */
+	if (d != UINT64_MAX && !(in_place && hw_wake))
+		timer_arm(&v->wake_timer, d);
+	if (!in_place)
+		return v->state == VCPU_RUNNING;
+	if (halt_in_place(c, v, hw_wake))
+		return true;
+	/*
+	 * Back to the scheduler loop, which puts v. Still blocked: from now on
+	 * only the wake timer can end it at its guest timer deadline (read
+	 * while v is loaded). The race with a wake-up is sched_block's.
+	 */
+	if (hw_wake && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED) {
+		d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX)
+			timer_arm(&v->wake_timer, d);
+	}
+	return false;
 }
 
 int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
