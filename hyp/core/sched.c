@@ -318,7 +318,7 @@ static bool halt_must_leave(struct cpu *c)
 static bool halt_in_place(struct cpu *c, struct vcpu *v, bool hw_wake)
 {
 	bool resumed = false;
-	uint64_t t0 = time_now_ns();
+	uint64_t t0 = time_now_ns(), t1 = t0;
 	c->current = NULL;
 	__atomic_store_n(&c->idle_since, t0, __ATOMIC_RELAXED);
 	for (;;) {
@@ -329,16 +329,25 @@ static bool halt_in_place(struct cpu *c, struct vcpu *v, bool hw_wake)
 		 * next entry as they do for any blocked vCPU; a stop request
 		 * wakes v (vcpu_request) and is acted on after the resume.
 		 */
-		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE)
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE) {
+			t1 = time_now_ns();
 			break;
+		}
 		/* Loaded here: its interrupt state is live (see sched_halt). */
 		bool wakeable = hw_wake && arch_vcpu_irq_wakeable(v);
 		uint64_t now = time_now_ns();
 		spin_lock(&sched_lock);
-		if (v->state == VCPU_BLOCKED && wakeable && !held_by_pause(v) &&
-		    sched_rq_enqueue(&c->rq, &v->se, now, true) == 0)
-			mark_runnable(v, now);
-		if (v->state == VCPU_RUNNABLE && c->rq.head == &v->se) {
+		if (v->state == VCPU_BLOCKED && wakeable && !held_by_pause(v)) {
+			/* Its own interrupt woke it, nobody enqueued it: run it again here. */
+			if (sched_rq_resume(&c->rq, &v->se, now) == 0) {
+				v->state = VCPU_RUNNING;
+				c->need_resched = false;
+				resumed = true;
+			} else if (sched_rq_enqueue(&c->rq, &v->se, now, true) == 0) {
+				mark_runnable(v, now);
+			}
+		}
+		if (!resumed && v->state == VCPU_RUNNABLE && c->rq.head == &v->se) {
 			/*
 			 * Woken (here or by anyone's sched_wake) onto this CPU, first
 			 * in line. The enqueue asked this idle CPU to reschedule: this
@@ -351,10 +360,11 @@ static bool halt_in_place(struct cpu *c, struct vcpu *v, bool hw_wake)
 		}
 		bool leave = resumed || v->state != VCPU_BLOCKED || halt_must_leave(c);
 		spin_unlock(&sched_lock);
-		if (leave)
+		if (leave) {
+			t1 = now;
 			break;
+		}
 	}
-	uint64_t t1 = time_now_ns();
 	__atomic_store_n(&c->stats.idle_ns, c->stats.idle_ns + (t1 - t0), __ATOMIC_RELAXED);
 	__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
 	c->current = v;

@@ -204,6 +204,28 @@ int sched_rq_enqueue(struct sched_rq *rq, struct sched_entity *se, uint64_t now,
 	return 0;
 }
 
+int sched_rq_resume(struct sched_rq *rq, struct sched_entity *se, uint64_t now)
+{
+	uint64_t place_min;
+
+	if (se->on_rq || se->on_cpu)
+		return -FV_EBUSY;
+	if (rq->curr || rq->nr_queued || se->cpu != rq->cpu || !se_allowed(se, rq->cpu))
+		return -FV_EINVAL;
+	/* sched_rq_enqueue()'s wakeup placement; nothing runs, so nothing to account. */
+	place_min = rq->min_vruntime - rq->slice_ns / 2;
+	if (vt_before(se->vruntime, place_min))
+		se->vruntime = place_min;
+	rq->load += se->weight;
+	rq->curr = se;
+	se->on_cpu = true;
+	rq->need_resched = false;
+	rq->acct_ns = now;
+	se->exec_start = now;
+	rq_update_min_vruntime(rq);
+	return 0;
+}
+
 int sched_rq_dequeue(struct sched_rq *rq, struct sched_entity *se)
 {
 	if (rq->curr == se)

@@ -153,6 +153,19 @@ void sched_rq_update_curr(struct sched_rq *rq, uint64_t now);
 int sched_rq_enqueue(struct sched_rq *rq, struct sched_entity *se, uint64_t now, bool wakeup);
 
 /*
+ * Resume on an idle rq the entity that last ran there and was taken off
+ * with sched_rq_put_prev(rq, now, false) (a vCPU halting in place): the
+ * same placement as sched_rq_enqueue(rq, se, now, true) followed by
+ * sched_rq_pick_next(rq, now), without the queue operations. rq must be
+ * idle (no curr, nothing queued) and se "off" with se->cpu == rq->cpu and
+ * allowed there. Returns 0 (se is rq->curr, exec_start = now);
+ * -FV_EBUSY if se is queued or running; -FV_EINVAL if rq is not idle or se
+ * last left another rq or may not run here (then use sched_rq_enqueue()).
+ * Caller holds rq's lock.
+ */
+int sched_rq_resume(struct sched_rq *rq, struct sched_entity *se, uint64_t now);
+
+/*
  * Remove a queued (not running) entity from rq, e.g. to pause a vCPU.
  * Records its position (vlag) for a later enqueue elsewhere. Returns 0;
  * -FV_EBUSY if se is rq->curr (use sched_rq_put_prev()); -FV_ENOENT if se

@@ -502,6 +502,66 @@ static void test_wakeup_placement(void **state)
 	check_rq(&rq);
 }
 
+/*
+ * A halting vCPU taken off its idle rq and resumed there (sched_rq_resume) ends up exactly
+ * as a wakeup enqueue followed by a pick would leave it, for vruntimes below, at and above
+ * the wakeup floor; the refusals leave everything untouched.
+ */
+static void test_resume_matches_enqueue_and_pick(void **state)
+{
+	static const int64_t offs[] = {-(int64_t)(100 * SLICE), -(int64_t)(SLICE / 4), 0,
+	                               (int64_t)(3 * SLICE)};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		struct sched_rq a, b;
+		struct sched_entity ea, eb, other;
+
+		sched_rq_init(&a, 1, SLICE);
+		sched_entity_init(&ea, 300, ALL);
+		sched_rq_enqueue(&a, &ea, 0, false);
+		assert_ptr_equal(sched_rq_pick_next(&a, 0), &ea);
+		/* it runs 7 ms, then halts: off the rq, the rq idle */
+		assert_false(sched_rq_put_prev(&a, 7 * MS, false));
+		ea.vruntime = a.min_vruntime + (uint64_t)offs[i];
+		b = a;
+		eb = ea;
+
+		assert_int_equal(sched_rq_resume(&a, &ea, 9 * MS), 0);
+		assert_int_equal(sched_rq_enqueue(&b, &eb, 9 * MS, true), 0);
+		assert_ptr_equal(sched_rq_pick_next(&b, 9 * MS), &eb);
+		assert_ptr_equal(a.curr, &ea);
+		assert_true(ea.on_cpu);
+		assert_false(ea.on_rq);
+		assert_int_equal(ea.vruntime, eb.vruntime);
+		assert_int_equal(ea.exec_start, 9 * MS);
+		assert_int_equal(a.min_vruntime, b.min_vruntime);
+		assert_int_equal(a.load, b.load);
+		assert_int_equal(a.acct_ns, b.acct_ns);
+		assert_false(a.need_resched);
+		assert_int_equal(sched_rq_slice_end(&a, 9 * MS), UINT64_MAX);
+		check_rq(&a);
+
+		/* Running already, or the rq busy: refused. */
+		assert_int_equal(sched_rq_resume(&a, &ea, 10 * MS), -FV_EBUSY);
+		sched_entity_init(&other, 256, ALL);
+		assert_int_equal(sched_rq_resume(&a, &other, 10 * MS), -FV_EINVAL);
+		assert_ptr_equal(a.curr, &ea);
+	}
+
+	/* Last ran on another rq, or pinned elsewhere: refused (enqueue it instead). */
+	struct sched_rq rq;
+	struct sched_entity e;
+	sched_rq_init(&rq, 0, SLICE);
+	sched_entity_init(&e, 256, ALL);
+	assert_int_equal(sched_rq_resume(&rq, &e, 0), -FV_EINVAL); /* never queued: cpu -1 */
+	e.cpu = 0;
+	e.affinity = PIN(1);
+	assert_int_equal(sched_rq_resume(&rq, &e, 0), -FV_EINVAL);
+	assert_null(rq.curr);
+	assert_int_equal(rq.load, 0);
+}
+
 static void test_preempt_and_slice_end(void **state)
 {
 	struct sched_rq rq;
@@ -1529,6 +1589,7 @@ int main(void)
 	    cmocka_unit_test(test_enqueue_order_and_errors),
 	    cmocka_unit_test(test_accounting_weights),
 	    cmocka_unit_test(test_wakeup_placement),
+	    cmocka_unit_test(test_resume_matches_enqueue_and_pick),
 	    cmocka_unit_test(test_preempt_and_slice_end),
 	    cmocka_unit_test(test_slice_clamps),
 	    cmocka_unit_test(test_wakeup_granularity),
