@@ -46,13 +46,16 @@ static void mark_running(struct vcpu *v, uint64_t now)
  * slice even when nothing else was queued at pick time: a vCPU enqueued
  * later without preempting (another CPU woke it) must still get its turn.
  */
+static bool swap_wanted(struct cpu *c);
+
 static void slice_expired(struct timer_event *ev, void *arg)
 {
 	struct cpu *c = arg;
 	uint64_t now = time_now_ns();
 	uint64_t next = UINT64_MAX;
 	spin_lock(&sched_lock);
-	if (sched_rq_should_preempt(&c->rq, now)) {
+	/* A swap with a deprived vCPU elsewhere also needs this CPU to reschedule (try_swap). */
+	if (sched_rq_should_preempt(&c->rq, now) || swap_wanted(c)) {
 		c->need_resched = true;
 	} else if (c->rq.curr) {
 		next = sched_rq_slice_end(&c->rq, now);
@@ -122,6 +125,8 @@ static int enqueue_locked(struct vcpu *v, bool wakeup)
 		cpu = 0;
 	}
 	uint64_t now = time_now_ns();
+	if (wakeup)
+		sched_service_place(rqs, cpu_count, &v->se, rq_of((unsigned)cpu)->slice_ns);
 	if (v->se.on_cpu) {
 		/*
 		 * It blocked but its CPU has not switched away yet: just let it
@@ -338,7 +343,16 @@ static bool halt_in_place(struct cpu *c, struct vcpu *v, bool hw_wake)
 		uint64_t now = time_now_ns();
 		spin_lock(&sched_lock);
 		if (v->state == VCPU_BLOCKED && wakeable && !held_by_pause(v)) {
-			/* Its own interrupt woke it, nobody enqueued it: run it again here. */
+			/*
+			 * Its own interrupt woke it, nobody enqueued it: run it again
+			 * here. After a halt shorter than a slice, the service others
+			 * gained meanwhile stays below the swap gap: skip the clamp.
+			 */
+			if (now - t0 >= c->rq.slice_ns) {
+				struct sched_rq *rqs[FV_MAX_CPUS];
+				all_rqs(rqs);
+				sched_service_place(rqs, cpu_count, &v->se, c->rq.slice_ns);
+			}
 			if (sched_rq_resume(&c->rq, &v->se, now) == 0) {
 				v->state = VCPU_RUNNING;
 				c->need_resched = false;
@@ -486,6 +500,47 @@ static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 	return sched_rq_pick_next(&c->rq, now);
 }
 
+/* Whether CPU c's rq should trade an entity with another CPU's (swap balancing); sched_lock held.
+ */
+static bool swap_wanted(struct cpu *c)
+{
+	struct sched_rq *rqs[FV_MAX_CPUS];
+	struct sched_entity *near, *far;
+	int from;
+	all_rqs(rqs);
+	return sched_balance_swap(rqs, cpu_count, (int)c->id, &near, &far, &from) == 0;
+}
+
+/*
+ * Swap balancing at a reschedule of CPU c, its previous vCPU already put
+ * back: trade the entity that had the most service here for one that had
+ * much less on another CPU (sched_rq.h), so equal vCPUs rotate over the
+ * CPUs when their number does not divide evenly. sched_lock held. Returns a
+ * CPU to kick or -1.
+ */
+static int try_swap(struct cpu *c, uint64_t now)
+{
+	struct sched_rq *rqs[FV_MAX_CPUS];
+	struct sched_entity *near, *far;
+	int from;
+	all_rqs(rqs);
+	if (sched_balance_swap(rqs, cpu_count, (int)c->id, &near, &far, &from) != 0 ||
+	    near == c->rq.curr)
+		return -1;
+	struct sched_rq *other = rq_of((unsigned)from);
+	if (sched_rq_migrate(other, &c->rq, far, now) != 0)
+		return -1;
+	STAT_INC(c->stats.migrations_in);
+	TRACE(TEV_SCHED_MIGRATE, se_to_vcpu(far)->vm->id, se_to_vcpu(far)->id, (unsigned)from,
+	      c->id, 0);
+	if (sched_rq_migrate(&c->rq, other, near, now) != 0)
+		return -1;
+	STAT_INC(cpu_table[from]->stats.migrations_in);
+	TRACE(TEV_SCHED_MIGRATE, se_to_vcpu(near)->vm->id, se_to_vcpu(near)->id, c->id,
+	      (unsigned)from, 0);
+	return sched_rq_should_preempt(other, now) ? resched_cpu((unsigned)from) : -1;
+}
+
 /* Switch the CPU from prev to next (either may be NULL). No locks held. */
 static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
 {
@@ -558,6 +613,7 @@ void sched_run(void)
 				prev->runnable_since = now;
 			}
 		}
+		int kick2 = prev && c->rq.nr_queued ? try_swap(c, now) : -1;
 		struct sched_entity *se = sched_rq_pick_next(&c->rq, now);
 		if (!se)
 			se = try_pull(c, now);
@@ -570,6 +626,7 @@ void sched_run(void)
 			slice_end = now + c->rq.slice_ns;
 		spin_unlock(&sched_lock);
 		kick_cpu(kick);
+		kick_cpu(kick2);
 
 		switch_vcpu(c, prev, next);
 		if (stopped_vm) {
