@@ -35,6 +35,8 @@ build/unit/test_vcpu_sched: HOST_CFLAGS += -Itests/unit/fake_arch
 # The boot-CPU work queue (core) on the fake architecture too.
 build/unit/test_bootwork: HOST_CFLAGS += -Itests/unit/fake_arch
 build/unit/test_vm_lifecycle: HOST_CFLAGS += -Itests/unit/fake_arch
+# The debugger's run control with fake channel and scheduler calls (struct vm/vcpu of the fake arch).
+build/unit/test_gdb_runctl: HOST_CFLAGS += -Itests/unit/fake_arch
 # The RISC-V host DT parser fills core/platform.h's arch part (arch/platform.h).
 build/unit/test_platform: HOST_CFLAGS += -Ihyp/arch/riscv/include
 build/unit/test_snap_vm: HOST_CFLAGS += -Ihyp/arch/riscv/include

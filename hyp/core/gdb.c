@@ -97,10 +97,26 @@ static bool quiesced(struct vm *vm)
 	return true;
 }
 
-static void release(struct vcpu *v)
+/*
+ * Let the VM run again: vCPU only (a step) or all of them (only < 0).
+ *
+ * The order matters. Every hold is dropped BEFORE the claim reopens, and the
+ * vCPUs are unpaused only after that: a released vCPU sitting on a
+ * breakpoint hits it at once and its raise_stop() sets every hold again. Had
+ * we dropped a later vCPU's hold after that, the later vCPU would run on
+ * with its REQ_PAUSE consumed, the halt would never complete, and gdb would
+ * wait forever for the stop reply (seen as a hung `continue`).
+ */
+static void release_vcpus(struct vm *vm, int only)
 {
-	__atomic_store_n(&v->dbg_hold, false, __ATOMIC_RELEASE);
-	sched_unpause(v);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (only < 0 || (unsigned)only == i)
+			__atomic_store_n(&vm->vcpus[i]->dbg_hold, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&g.state, RUN, __ATOMIC_RELEASE);
+	__atomic_store_n(&g.claim, 0, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (only < 0 || (unsigned)only == i)
+			sched_unpause(vm->vcpus[i]);
 }
 
 /* --- memory --- */
@@ -466,14 +482,7 @@ static void op_resume(void *ctx, int tid, bool stepping)
 		return;
 	}
 	gdb_arch_time_shift(vm, arch_time_ticks() - g.halt_t0);
-	__atomic_store_n(&g.state, RUN, __ATOMIC_RELEASE);
-	__atomic_store_n(&g.claim, 0, __ATOMIC_RELEASE);
-	if (step) {
-		release(step);
-		return;
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		release(vm->vcpus[i]);
+	release_vcpus(vm, step ? tid : -1);
 }
 
 static void op_halt(void *ctx)
@@ -517,10 +526,7 @@ static void op_detach(void *ctx)
 static void let_go(struct vm *vm)
 {
 	gdb_arch_time_shift(vm, arch_time_ticks() - g.halt_t0);
-	__atomic_store_n(&g.state, RUN, __ATOMIC_RELEASE);
-	__atomic_store_n(&g.claim, 0, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		release(vm->vcpus[i]);
+	release_vcpus(vm, -1);
 	pr_info("gdb: debugger detached from vm %s", vm->name);
 }
 

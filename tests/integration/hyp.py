@@ -59,6 +59,22 @@ def heartbeat(q, vm="hello", timeout=30.0):
     return int(m.group(1))
 
 
+def beats_since(q, vm, mark):
+    """The heartbeat numbers the hello guest in `vm` printed after output offset mark."""
+    return [int(n) for n in re.findall(rf"^\[{re.escape(vm)}\] heartbeat (\d+)\r?$",
+                                       q.output[mark:], re.M)]
+
+
+def assert_beats_kept_going(vm, beats, max_skip=10):
+    """A witness VM never stopped: its heartbeats (the guest's 200 ms timer count) rise, with
+    at most max_skip ticks missing at once. A tick goes unprinted when the guest's vCPU
+    waited longer than one period (a loaded host: QEMU's own threads starved); a stopped or
+    paused VM shows as a long gap or no beats at all."""
+    assert len(beats) >= 2, (vm, "no heartbeats", beats)
+    steps = [b - a for a, b in zip(beats, beats[1:])]
+    assert all(1 <= d <= max_skip + 1 for d in steps), (vm, beats)
+
+
 def shell(q, line, expect=None, timeout=20.0):
     """Type a command at the hypervisor shell (focus must be the shell)."""
     q.send(line + "\r")

@@ -64,7 +64,8 @@ def hyp_shell(q, line, pattern, timeout=20):
 
 
 def sums(q, vm, tag):
-    found = dict(re.findall(rf"^\[{vm}\] (?:.*?# )?SUM-{tag}-(\d+)-([0-9a-f]{{32}})", q.output, re.M))
+    # The first may share its line with the prompt and the shell's terminal queries (ESC[6n).
+    found = dict(re.findall(rf"^\[{vm}\] .*?SUM-{tag}-(\d+)-([0-9a-f]{{32}})", q.output, re.M))
     assert len(found) == JOBS, f"{vm}: {len(found)} of {JOBS} checksums"
     return [found[str(k)] for k in range(JOBS)]
 

@@ -73,8 +73,6 @@ function row(r, before) {
 /** Builds the audit page into root; returns its unmount function. */
 export function mountAudit(root) {
   let alive = true;
-  let busy = false;
-  let again = false;
   let timer = 0;
   const recs = new Map(); // seq -> record
   let oldest = 0; // the smallest seq shown (1: the whole log is shown)
@@ -152,26 +150,23 @@ export function mountAudit(root) {
     }
   }
 
-  async function guarded(fn) {
-    if (busy) { again = true; return; }
-    busy = true;
-    try {
-      again = false;
-      await fn();
-      // Audit events that came meanwhile: what is new since.
-      while (alive && again) {
-        again = false;
-        await fetchNewer();
-      }
+  // One load at a time, in order: a "Load older" click while a refresh runs waits for
+  // it instead of being dropped (the click must never be lost).
+  let chain = Promise.resolve();
+  function guarded(fn) {
+    chain = chain.then(async () => {
       if (!alive) return;
-      errBox.hidden = true;
-      for (const el of view) el.hidden = false;
-      render();
-    } catch (e) {
-      if (alive) refused(e);
-    } finally {
-      busy = false;
-    }
+      try {
+        await fn();
+        if (!alive) return;
+        errBox.hidden = true;
+        for (const el of view) el.hidden = false;
+        render();
+      } catch (e) {
+        if (alive) refused(e);
+      }
+    });
+    return chain;
   }
 
   async function first() {
