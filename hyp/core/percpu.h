@@ -22,7 +22,8 @@ struct cpu_stats {
 	uint64_t irqs_ipi;
 	uint64_t idle_ns;
 	uint64_t switches;
-	uint64_t migrations_in; /* vCPUs this CPU pulled from another's run queue */
+	uint64_t migrations_in;  /* vCPUs this CPU pulled from another's run queue */
+	uint64_t halts_in_place; /* WFI wake-ups resumed with the vCPU still loaded (sched_halt) */
 };
 
 struct cpu {

@@ -46,13 +46,16 @@ static void mark_running(struct vcpu *v, uint64_t now)
  * slice even when nothing else was queued at pick time: a vCPU enqueued
  * later without preempting (another CPU woke it) must still get its turn.
  */
+static bool swap_wanted(struct cpu *c);
+
 static void slice_expired(struct timer_event *ev, void *arg)
 {
 	struct cpu *c = arg;
 	uint64_t now = time_now_ns();
 	uint64_t next = UINT64_MAX;
 	spin_lock(&sched_lock);
-	if (sched_rq_should_preempt(&c->rq, now)) {
+	/* A swap with a deprived vCPU elsewhere also needs this CPU to reschedule (try_swap). */
+	if (sched_rq_should_preempt(&c->rq, now) || swap_wanted(c)) {
 		c->need_resched = true;
 	} else if (c->rq.curr) {
 		next = sched_rq_slice_end(&c->rq, now);
@@ -122,6 +125,8 @@ static int enqueue_locked(struct vcpu *v, bool wakeup)
 		cpu = 0;
 	}
 	uint64_t now = time_now_ns();
+	if (wakeup)
+		sched_service_place(rqs, cpu_count, &v->se, rq_of((unsigned)cpu)->slice_ns);
 	if (v->se.on_cpu) {
 		/*
 		 * It blocked but its CPU has not switched away yet: just let it
@@ -163,9 +168,22 @@ static bool held_by_pause(struct vcpu *v)
 	       !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_STOP);
 }
 
+/*
+ * A blocked vCPU may still be loaded on the CPU it halted on (sched_halt):
+ * that CPU must notice the wake-up, to resume it or to put it for the CPU
+ * now chosen to run it (whose switch_vcpu waits for the put). Returns that
+ * CPU if another kick (the enqueue's, `kick`) does not already reach it;
+ * sched_lock held. A kick to a CPU that has moved on is only a spurious exit.
+ */
+static int halting_cpu(struct vcpu *v, int kick)
+{
+	int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
+	return rc >= 0 && rc != kick && cpu_table[rc] != cpu_this() ? rc : -1;
+}
+
 void sched_wake(struct vcpu *v)
 {
-	int kick = -1;
+	int kick = -1, kick2 = -1;
 	spin_lock(&sched_lock);
 	if (v->state == VCPU_BLOCKED && held_by_pause(v)) {
 		/* The wake event is kept for vm_resume (sched_unpause), not lost. */
@@ -173,6 +191,7 @@ void sched_wake(struct vcpu *v)
 	} else if (v->state == VCPU_BLOCKED) {
 		timer_cancel(&v->wake_timer);
 		kick = enqueue_locked(v, true);
+		kick2 = halting_cpu(v, kick);
 	} else if (v->state == VCPU_RUNNING) {
 		int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
 		/* Force a guest exit so new interrupts/requests are seen now. */
@@ -181,6 +200,7 @@ void sched_wake(struct vcpu *v)
 	}
 	spin_unlock(&sched_lock);
 	kick_cpu(kick);
+	kick_cpu(kick2);
 }
 
 void sched_unpause(struct vcpu *v)
@@ -276,6 +296,157 @@ void sched_block(struct vcpu *v)
 		timer_arm(&v->wake_timer, d);
 }
 
+/*
+ * Whether a CPU halting with a vCPU loaded must leave for the full
+ * scheduling path; sched_lock held. True when its run queue has something to
+ * pick or a reschedule is asked, or when another CPU has vCPUs waiting that
+ * this (idle) CPU could pull: the halt must not keep it from balancing.
+ */
+static bool halt_must_leave(struct cpu *c)
+{
+	if (c->rq.nr_queued || c->need_resched)
+		return true;
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (rq_of(i)->nr_queued)
+			return true;
+	return false;
+}
+
+/*
+ * The halt loop of sched_halt: the CPU idles with v still loaded (c->current
+ * NULL meanwhile, so the profiler and `cpus` see an idle CPU) until v can
+ * run again here or the CPU has other work. Returns true when v is running
+ * again (RUNNING, rq curr, slice timer armed); false when the caller must
+ * return to the scheduler loop with v as c->current in whatever state it is
+ * (BLOCKED, or RUNNABLE on some rq), which puts it. Its own CPU, no locks.
+ */
+static bool halt_in_place(struct cpu *c, struct vcpu *v, bool hw_wake)
+{
+	bool resumed = false;
+	uint64_t t0 = time_now_ns(), t1 = t0;
+	c->current = NULL;
+	__atomic_store_n(&c->idle_since, t0, __ATOMIC_RELAXED);
+	for (;;) {
+		arch_cpu_idle();
+		/*
+		 * A pause (or a debugger's hold) needs v off this CPU: its
+		 * waiters poll running_cpu. Fences and device work wait for the
+		 * next entry as they do for any blocked vCPU; a stop request
+		 * wakes v (vcpu_request) and is acted on after the resume.
+		 */
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_PAUSE) {
+			t1 = time_now_ns();
+			break;
+		}
+		/* Loaded here: its interrupt state is live (see sched_halt). */
+		bool wakeable = hw_wake && arch_vcpu_irq_wakeable(v);
+		uint64_t now = time_now_ns();
+		spin_lock(&sched_lock);
+		if (v->state == VCPU_BLOCKED && wakeable && !held_by_pause(v)) {
+			/*
+			 * Its own interrupt woke it, nobody enqueued it: run it again
+			 * here. After a halt shorter than a slice, the service others
+			 * gained meanwhile stays below the swap gap: skip the clamp.
+			 */
+			if (now - t0 >= c->rq.slice_ns) {
+				struct sched_rq *rqs[FV_MAX_CPUS];
+				all_rqs(rqs);
+				sched_service_place(rqs, cpu_count, &v->se, c->rq.slice_ns);
+			}
+			if (sched_rq_resume(&c->rq, &v->se, now) == 0) {
+				v->state = VCPU_RUNNING;
+				c->need_resched = false;
+				resumed = true;
+			} else if (sched_rq_enqueue(&c->rq, &v->se, now, true) == 0) {
+				mark_runnable(v, now);
+			}
+		}
+		if (!resumed && v->state == VCPU_RUNNABLE && c->rq.head == &v->se) {
+			/*
+			 * Woken (here or by anyone's sched_wake) onto this CPU, first
+			 * in line. The enqueue asked this idle CPU to reschedule: this
+			 * pick is that reschedule.
+			 */
+			sched_rq_pick_next(&c->rq, now);
+			mark_running(v, now);
+			c->need_resched = false;
+			resumed = true;
+		}
+		bool leave = resumed || v->state != VCPU_BLOCKED || halt_must_leave(c);
+		spin_unlock(&sched_lock);
+		if (leave) {
+			t1 = now;
+			break;
+		}
+	}
+	__atomic_store_n(&c->stats.idle_ns, c->stats.idle_ns + (t1 - t0), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
+	c->current = v;
+	if (resumed) {
+		STAT_INC(c->stats.halts_in_place);
+		/*
+		 * The slice tick stops when it finds the CPU idle: restart it so
+		 * that a vCPU queued here later without preempting gets its turn.
+		 */
+		if (c->rq.nr_queued || slice_timer[c->id].cpu < 0) {
+			uint64_t end = sched_rq_slice_end(&c->rq, t1);
+			timer_arm(&slice_timer[c->id],
+			          end == UINT64_MAX ? t1 + c->rq.slice_ns : end);
+		}
+	}
+	return resumed;
+}
+
+bool sched_halt(struct vcpu *v, bool hw_wake)
+{
+	struct cpu *c = cpu_this();
+	uint64_t d = UINT64_MAX;
+	bool in_place = false;
+	spin_lock(&sched_lock);
+	/* The same wake checks as sched_block, for the same reason. */
+	if (v->state == VCPU_RUNNING && !arch_vcpu_irq_wakeable(v) &&
+	    !(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & (VCPU_REQ_STOP | VCPU_REQ_WAKE))) {
+		v->state = VCPU_BLOCKED;
+		d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX && !v->wake_timer.fn)
+			timer_event_init(&v->wake_timer, wake_timer_fn, v);
+		/*
+		 * Nothing else wants this CPU: take v off its run queue (its
+		 * weight no longer counts, its vruntime stops) but keep it loaded,
+		 * so that a wake-up here costs no put and load. A wake-up from
+		 * anywhere enqueues it as usual (sched_wake), here since this CPU
+		 * now looks idle, and kicks this CPU.
+		 */
+		if (c->current == v && c->rq.curr == &v->se && !halt_must_leave(c) &&
+		    !held_by_pause(v)) {
+			sched_rq_put_prev(&c->rq, time_now_ns(), false);
+			in_place = true;
+		}
+	}
+	spin_unlock(&sched_lock);
+	/*
+	 * With hw_wake the loaded vCPU's own enabled interrupts end the halt,
+	 * its timer included: no wake timer needed while it stays loaded.
+	 */
+	if (d != UINT64_MAX && !(in_place && hw_wake))
+		timer_arm(&v->wake_timer, d);
+	if (!in_place)
+		return v->state == VCPU_RUNNING;
+	if (halt_in_place(c, v, hw_wake))
+		return true;
+	/*
+	 * Back to the scheduler loop, which puts v. Still blocked: from now on
+	 * only the wake timer can end it at its guest timer deadline (read
+	 * while v is loaded). The race with a wake-up is sched_block's.
+	 */
+	if (hw_wake && __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED) {
+		d = arch_vcpu_timer_deadline_ns(v);
+		if (d != UINT64_MAX)
+			timer_arm(&v->wake_timer, d);
+	}
+	return false;
+}
+
 int sched_set_params(struct vcpu *v, uint32_t weight, uint64_t affinity)
 {
 	int ret = 0, kick = -1;
@@ -327,6 +498,47 @@ static struct sched_entity *try_pull(struct cpu *c, uint64_t now)
 	TRACE(TEV_SCHED_MIGRATE, se_to_vcpu(se)->vm->id, se_to_vcpu(se)->id, (unsigned)from, c->id,
 	      0);
 	return sched_rq_pick_next(&c->rq, now);
+}
+
+/* Whether CPU c's rq should trade an entity with another CPU's (swap balancing); sched_lock held.
+ */
+static bool swap_wanted(struct cpu *c)
+{
+	struct sched_rq *rqs[FV_MAX_CPUS];
+	struct sched_entity *near, *far;
+	int from;
+	all_rqs(rqs);
+	return sched_balance_swap(rqs, cpu_count, (int)c->id, &near, &far, &from) == 0;
+}
+
+/*
+ * Swap balancing at a reschedule of CPU c, its previous vCPU already put
+ * back: trade the entity that had the most service here for one that had
+ * much less on another CPU (sched_rq.h), so equal vCPUs rotate over the
+ * CPUs when their number does not divide evenly. sched_lock held. Returns a
+ * CPU to kick or -1.
+ */
+static int try_swap(struct cpu *c, uint64_t now)
+{
+	struct sched_rq *rqs[FV_MAX_CPUS];
+	struct sched_entity *near, *far;
+	int from;
+	all_rqs(rqs);
+	if (sched_balance_swap(rqs, cpu_count, (int)c->id, &near, &far, &from) != 0 ||
+	    near == c->rq.curr)
+		return -1;
+	struct sched_rq *other = rq_of((unsigned)from);
+	if (sched_rq_migrate(other, &c->rq, far, now) != 0)
+		return -1;
+	STAT_INC(c->stats.migrations_in);
+	TRACE(TEV_SCHED_MIGRATE, se_to_vcpu(far)->vm->id, se_to_vcpu(far)->id, (unsigned)from,
+	      c->id, 0);
+	if (sched_rq_migrate(&c->rq, other, near, now) != 0)
+		return -1;
+	STAT_INC(cpu_table[from]->stats.migrations_in);
+	TRACE(TEV_SCHED_MIGRATE, se_to_vcpu(near)->vm->id, se_to_vcpu(near)->id, c->id,
+	      (unsigned)from, 0);
+	return sched_rq_should_preempt(other, now) ? resched_cpu((unsigned)from) : -1;
 }
 
 /* Switch the CPU from prev to next (either may be NULL). No locks held. */
@@ -401,6 +613,7 @@ void sched_run(void)
 				prev->runnable_since = now;
 			}
 		}
+		int kick2 = prev && c->rq.nr_queued ? try_swap(c, now) : -1;
 		struct sched_entity *se = sched_rq_pick_next(&c->rq, now);
 		if (!se)
 			se = try_pull(c, now);
@@ -413,6 +626,7 @@ void sched_run(void)
 			slice_end = now + c->rq.slice_ns;
 		spin_unlock(&sched_lock);
 		kick_cpu(kick);
+		kick_cpu(kick2);
 
 		switch_vcpu(c, prev, next);
 		if (stopped_vm) {

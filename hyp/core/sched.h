@@ -37,6 +37,21 @@ int sched_start(struct vcpu *v);
 void sched_unpause(struct vcpu *v);
 /* Take a running vCPU off the CPU until woken (WFI). Caller: its own CPU. */
 void sched_block(struct vcpu *v);
+/*
+ * A guest wait-for-interrupt: block v as sched_block does, but when nothing
+ * else wants this CPU, idle right here with v still loaded and resume it
+ * without a put, a pick through the scheduler loop and a load when it wakes
+ * (its interrupt, its timer, a stop or wake request) before anything else
+ * needs the CPU. A pause request, another vCPU queued on any CPU, or a
+ * wake-up that places v elsewhere ends the halt: v then returns BLOCKED (or
+ * RUNNABLE elsewhere) and the caller leaves for the scheduler loop, which
+ * puts it. hw_wake: the arch guarantees that while v is loaded an interrupt
+ * for which arch_vcpu_irq_wakeable() answers true (its timer included) ends
+ * arch_cpu_idle(); then no wake timer is armed while v stays loaded.
+ * Caller: v's exit handler on v's own CPU, no locks held. Returns true when
+ * v is RUNNING again (re-enter the guest), false otherwise.
+ */
+bool sched_halt(struct vcpu *v, bool hw_wake);
 
 /*
  * Change v's scheduling weight (1..SCHED_WEIGHT_MAX; 0 = keep) and CPU

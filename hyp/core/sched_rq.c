@@ -172,6 +172,7 @@ void sched_rq_update_curr(struct sched_rq *rq, uint64_t now)
 	rq->acct_ns = now;
 	curr->sum_exec_ns += delta;
 	curr->vruntime += vt_scale(delta, curr->weight);
+	curr->service += vt_scale(delta, curr->weight);
 	rq_update_min_vruntime(rq);
 }
 
@@ -201,6 +202,28 @@ int sched_rq_enqueue(struct sched_rq *rq, struct sched_entity *se, uint64_t now,
 	rq->load += se->weight;
 	rq_update_min_vruntime(rq);
 	rq_check_wakeup_preempt(rq, se);
+	return 0;
+}
+
+int sched_rq_resume(struct sched_rq *rq, struct sched_entity *se, uint64_t now)
+{
+	uint64_t place_min;
+
+	if (se->on_rq || se->on_cpu)
+		return -FV_EBUSY;
+	if (rq->curr || rq->nr_queued || se->cpu != rq->cpu || !se_allowed(se, rq->cpu))
+		return -FV_EINVAL;
+	/* sched_rq_enqueue()'s wakeup placement; nothing runs, so nothing to account. */
+	place_min = rq->min_vruntime - rq->slice_ns / 2;
+	if (vt_before(se->vruntime, place_min))
+		se->vruntime = place_min;
+	rq->load += se->weight;
+	rq->curr = se;
+	se->on_cpu = true;
+	rq->need_resched = false;
+	rq->acct_ns = now;
+	se->exec_start = now;
+	rq_update_min_vruntime(rq);
 	return 0;
 }
 
@@ -409,6 +432,86 @@ int sched_balance_pick(struct sched_rq *const rqs[], unsigned ncpu, int this_cpu
 	if (!best)
 		return -FV_ENOENT;
 	*se_out = best;
+	*from_cpu = best_cpu;
+	return 0;
+}
+
+/* The lower of *lo and the service of se (if any); *have says whether *lo is set. */
+static void service_min(uint64_t *lo, bool *have, const struct sched_entity *se)
+{
+	if (se && (!*have || vt_before(se->service, *lo))) {
+		*lo = se->service;
+		*have = true;
+	}
+}
+
+void sched_service_place(struct sched_rq *const rqs[], unsigned ncpu, struct sched_entity *se,
+                         uint64_t slice_ns)
+{
+	uint64_t lo = 0;
+	bool have = false;
+
+	if (check_rqs(rqs, ncpu) < 0)
+		return;
+	for (unsigned i = 0; i < ncpu; i++) {
+		if (!rqs[i])
+			continue;
+		if (rqs[i]->curr != se)
+			service_min(&lo, &have, rqs[i]->curr);
+		for (const struct sched_entity *q = rqs[i]->head; q; q = q->next)
+			if (q != se)
+				service_min(&lo, &have, q);
+	}
+	if (have && vt_before(se->service, lo - slice_ns / 2))
+		se->service = lo - slice_ns / 2;
+}
+
+/* Whether far (queued on rq `from`) may trade places with near (on rq `here`). */
+static bool swap_ok(const struct sched_entity *near, const struct sched_entity *far, int here,
+                    int from, uint64_t gap)
+{
+	return near->weight == far->weight && se_allowed(near, from) && se_allowed(far, here) &&
+	       vt_before(far->service + gap, near->service);
+}
+
+int sched_balance_swap(struct sched_rq *const rqs[], unsigned ncpu, int this_cpu,
+                       struct sched_entity **near_out, struct sched_entity **far_out, int *from_cpu)
+{
+	struct sched_entity *best_near = NULL, *best_far = NULL;
+	uint64_t best_gap = 0, gap;
+	int best_cpu = -1;
+	const struct sched_rq *here;
+	int ret = check_rqs(rqs, ncpu);
+
+	if (ret < 0)
+		return ret;
+	if (!near_out || !far_out || !from_cpu || this_cpu < 0 || (unsigned)this_cpu >= ncpu ||
+	    !rqs[this_cpu])
+		return -FV_EINVAL;
+	here = rqs[this_cpu];
+	gap = here->slice_ns * SCHED_SWAP_GAP_SLICES;
+	for (unsigned i = 0; i < ncpu; i++) {
+		if (!rqs[i] || (int)i == this_cpu)
+			continue;
+		for (struct sched_entity *far = rqs[i]->head; far; far = far->next) {
+			/* curr first, then the queue: every entity this rq holds */
+			for (struct sched_entity *near = here->curr ? here->curr : here->head; near;
+			     near = near == here->curr ? here->head : near->next) {
+				if (!swap_ok(near, far, this_cpu, (int)i, gap))
+					continue;
+				if (!best_near || near->service - far->service > best_gap) {
+					best_near = near;
+					best_far = far;
+					best_gap = near->service - far->service;
+					best_cpu = (int)i;
+				}
+			}
+		}
+	}
+	if (!best_near)
+		return -FV_ENOENT;
+	*near_out = best_near;
+	*far_out = best_far;
 	*from_cpu = best_cpu;
 	return 0;
 }

@@ -36,9 +36,17 @@
  * on_cpu lets a wakeup on another CPU see that the entity has not yet been
  * switched out (sched.c must wait for or defer such a wakeup).
  *
- * Fairness is per CPU. Balancing evens out load between rqs but does not
- * rotate entities to equalise shares across CPUs: three equal hogs on two
- * CPUs get about 100%, 50% and 50%. Every entity still makes progress.
+ * Fairness across CPUs. vruntime is per rq (each rq has its own virtual
+ * time), so it cannot compare entities on different CPUs. Each entity also
+ * accumulates `service`: its runtime scaled like vruntime but never moved
+ * by placement, the same scale on every CPU. Load balancing (pulls) evens
+ * out load between rqs; with loads as even as weights allow, swap balancing
+ * (sched_balance_swap()) exchanges two entities of equal weight between
+ * two rqs when one has received more service than the other by more than
+ * SCHED_SWAP_GAP_SLICES base slices, so entities rotate over the CPUs: three
+ * equal hogs on two CPUs get about 2/3 each instead of 100%, 50% and 50%.
+ * A waking entity's service is clamped to the lowest service of the
+ * runnable ones (sched_service_place()) so that it cannot hoard a sleep.
  *
  * Complexity: the queue is a sorted, doubly linked intrusive list. Pick is
  * O(1), dequeue O(1), insertion O(n) walking from the tail (O(1) for the
@@ -71,6 +79,8 @@
 #define SCHED_SLICE_MIN_DIV   8U
 #define SCHED_SLICE_MAX_MUL   4U
 #define SCHED_WAKEUP_GRAN_DIV 4U
+/* Service lead (in base slices) beyond which swap balancing exchanges two entities. */
+#define SCHED_SWAP_GAP_SLICES 2U
 
 /* Affinity mask allowing every CPU. */
 #define SCHED_AFFINITY_ALL (~(uint64_t)0)
@@ -83,6 +93,7 @@ struct sched_entity {
 	uint64_t vruntime;                /* weighted virtual runtime (see file comment) */
 	int64_t vlag;                     /* vruntime - min_vruntime when it last left rq `cpu` */
 	uint64_t sum_exec_ns;             /* real runtime total (stats) */
+	uint64_t service;                 /* runtime scaled by weight, comparable across rqs */
 	uint64_t exec_start;              /* time it was last picked to run */
 	uint64_t affinity;                /* bit n set: may run on CPU n; pinning = one bit */
 	struct sched_entity *next, *prev; /* run-queue links, by vruntime */
@@ -151,6 +162,19 @@ void sched_rq_update_curr(struct sched_rq *rq, uint64_t now);
  * timer.
  */
 int sched_rq_enqueue(struct sched_rq *rq, struct sched_entity *se, uint64_t now, bool wakeup);
+
+/*
+ * Resume on an idle rq the entity that last ran there and was taken off
+ * with sched_rq_put_prev(rq, now, false) (a vCPU halting in place): the
+ * same placement as sched_rq_enqueue(rq, se, now, true) followed by
+ * sched_rq_pick_next(rq, now), without the queue operations. rq must be
+ * idle (no curr, nothing queued) and se "off" with se->cpu == rq->cpu and
+ * allowed there. Returns 0 (se is rq->curr, exec_start = now);
+ * -FV_EBUSY if se is queued or running; -FV_EINVAL if rq is not idle or se
+ * last left another rq or may not run here (then use sched_rq_enqueue()).
+ * Caller holds rq's lock.
+ */
+int sched_rq_resume(struct sched_rq *rq, struct sched_entity *se, uint64_t now);
 
 /*
  * Remove a queued (not running) entity from rq, e.g. to pause a vCPU.
@@ -259,6 +283,36 @@ int sched_balance_pick(struct sched_rq *const rqs[], unsigned ncpu, int this_cpu
  */
 int sched_rq_migrate(struct sched_rq *from, struct sched_rq *to, struct sched_entity *se,
                      uint64_t now);
+
+/*
+ * Swap balancing for CPU this_cpu, called when its slice ends: find an
+ * entity `near` on this_cpu's rq (queued, or its curr) and an entity `far`
+ * queued on another rq, of equal weight, each allowed on the other's CPU,
+ * where far's service trails near's by more than SCHED_SWAP_GAP_SLICES base
+ * slices of this rq; among those the pair with the largest gap (ties: lower
+ * CPU, then queue order). Moving both keeps every rq's load. If near is
+ * this rq's curr, the caller reschedules first (sched_rq_put_prev(rq, now,
+ * true)) and asks again. rqs[]/ncpu as for sched_balance_pick().
+ * Returns 0 with *near_out, *far_out, *from_cpu set (then
+ * sched_rq_migrate() far from *from_cpu to this_cpu and near back);
+ * -FV_ENOENT when no pair qualifies; -FV_EINVAL for bad arguments.
+ * Caller holds the locks of every non-NULL rq passed.
+ */
+int sched_balance_swap(struct sched_rq *const rqs[], unsigned ncpu, int this_cpu,
+                       struct sched_entity **near_out, struct sched_entity **far_out,
+                       int *from_cpu);
+
+/*
+ * Before a wakeup enqueue of se: raise its service to the lowest service
+ * among the entities running or queued on rqs[] (se excluded) less half a
+ * base slice, if it is below that, so that an entity back
+ * from a long sleep competes in swap balancing as a recent arrival, not as
+ * the most deprived. No-op when nothing else is runnable. rqs[]/ncpu as
+ * for sched_select_cpu(); slice_ns the base slice. Caller holds every
+ * non-NULL rq's lock.
+ */
+void sched_service_place(struct sched_rq *const rqs[], unsigned ncpu, struct sched_entity *se,
+                         uint64_t slice_ns);
 
 /* What sched_rq_set_affinity() leaves for the caller to do. */
 enum sched_aff_result {

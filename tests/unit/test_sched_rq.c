@@ -99,6 +99,7 @@ struct sim {
 	uint64_t balance_period, next_balance;
 	uint64_t warmup; /* waits that began earlier are not measured */
 	unsigned long events;
+	unsigned long swaps;
 };
 
 static struct sim_ent *ent_of(struct sched_entity *se)
@@ -153,6 +154,37 @@ static void sim_pull(struct sim *s, unsigned c)
 	assert_true(se->affinity & PIN(c));
 	assert_true(s->rq[from].load > s->rq[c].load + se->weight);
 	assert_int_equal(sched_rq_migrate(&s->rq[from], &s->rq[c], se, s->now), 0);
+	s->check[c] = true;
+	s->check[from] = true;
+}
+
+/* Swap balancing as sched.c does it at CPU c's slice end (try_swap). */
+static void sim_swap(struct sim *s, unsigned c)
+{
+	struct sched_entity *near = NULL, *far = NULL;
+	int from = -1;
+
+	/* the tick accounts its own curr first (sched_rq_should_preempt) */
+	sched_rq_update_curr(&s->rq[c], s->now);
+	if (sched_balance_swap(s->rqs, s->ncpu, (int)c, &near, &far, &from) != 0)
+		return;
+	if (near == s->rq[c].curr) {
+		/* the slice tick reschedules, then the swap is looked for again */
+		sched_rq_put_prev(&s->rq[c], s->now, true);
+		s->check[c] = true;
+		if (sched_balance_swap(s->rqs, s->ncpu, (int)c, &near, &far, &from) != 0)
+			return;
+	}
+	assert_true(from >= 0 && from < (int)s->ncpu && from != (int)c);
+	assert_int_equal(near->weight, far->weight);
+	assert_true(far->service + SLICE * SCHED_SWAP_GAP_SLICES < near->service);
+	uint64_t load_c = s->rq[c].load, load_f = s->rq[from].load;
+	assert_int_equal(sched_rq_migrate(&s->rq[from], &s->rq[c], far, s->now), 0);
+	assert_int_equal(sched_rq_migrate(&s->rq[c], &s->rq[from], near, s->now), 0);
+	/* loads unchanged: pulls and swaps never fight */
+	assert_int_equal(s->rq[c].load, load_c);
+	assert_int_equal(s->rq[from].load, load_f);
+	s->swaps++;
 	s->check[c] = true;
 	s->check[from] = true;
 }
@@ -245,6 +277,7 @@ static void sim_wake(struct sim_ent *e, struct sim *s)
 	e->asleep = false;
 	e->work_left = e->burst_ns;
 	e->wakeups++;
+	sched_service_place(s->rqs, s->ncpu, &e->se, SLICE);
 	assert_int_equal(sched_rq_enqueue(&s->rq[cpu], &e->se, s->now, true), 0);
 	s->check[cpu] = true;
 }
@@ -297,8 +330,10 @@ static void sim_run(struct sim *s, uint64_t until)
 			if (s->tick_at[c] <= s->now)
 				s->check[c] = true;
 		if (s->now >= s->next_balance) {
-			for (unsigned c = 0; c < s->ncpu; c++)
+			for (unsigned c = 0; c < s->ncpu; c++) {
 				sim_pull(s, c);
+				sim_swap(s, c);
+			}
 			s->next_balance += s->balance_period;
 		}
 		for (unsigned c = 0; c < s->ncpu; c++) {
@@ -500,6 +535,66 @@ static void test_wakeup_placement(void **state)
 	assert_int_equal(sched_rq_enqueue(&rq, &sleeper, 10000 * MS, false), 0);
 	assert_int_equal(sleeper.vruntime, 10000 * MS);
 	check_rq(&rq);
+}
+
+/*
+ * A halting vCPU taken off its idle rq and resumed there (sched_rq_resume) ends up exactly
+ * as a wakeup enqueue followed by a pick would leave it, for vruntimes below, at and above
+ * the wakeup floor; the refusals leave everything untouched.
+ */
+static void test_resume_matches_enqueue_and_pick(void **state)
+{
+	static const int64_t offs[] = {-(int64_t)(100 * SLICE), -(int64_t)(SLICE / 4), 0,
+	                               (int64_t)(3 * SLICE)};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		struct sched_rq a, b;
+		struct sched_entity ea, eb, other;
+
+		sched_rq_init(&a, 1, SLICE);
+		sched_entity_init(&ea, 300, ALL);
+		sched_rq_enqueue(&a, &ea, 0, false);
+		assert_ptr_equal(sched_rq_pick_next(&a, 0), &ea);
+		/* it runs 7 ms, then halts: off the rq, the rq idle */
+		assert_false(sched_rq_put_prev(&a, 7 * MS, false));
+		ea.vruntime = a.min_vruntime + (uint64_t)offs[i];
+		b = a;
+		eb = ea;
+
+		assert_int_equal(sched_rq_resume(&a, &ea, 9 * MS), 0);
+		assert_int_equal(sched_rq_enqueue(&b, &eb, 9 * MS, true), 0);
+		assert_ptr_equal(sched_rq_pick_next(&b, 9 * MS), &eb);
+		assert_ptr_equal(a.curr, &ea);
+		assert_true(ea.on_cpu);
+		assert_false(ea.on_rq);
+		assert_int_equal(ea.vruntime, eb.vruntime);
+		assert_int_equal(ea.exec_start, 9 * MS);
+		assert_int_equal(a.min_vruntime, b.min_vruntime);
+		assert_int_equal(a.load, b.load);
+		assert_int_equal(a.acct_ns, b.acct_ns);
+		assert_false(a.need_resched);
+		assert_int_equal(sched_rq_slice_end(&a, 9 * MS), UINT64_MAX);
+		check_rq(&a);
+
+		/* Running already, or the rq busy: refused. */
+		assert_int_equal(sched_rq_resume(&a, &ea, 10 * MS), -FV_EBUSY);
+		sched_entity_init(&other, 256, ALL);
+		assert_int_equal(sched_rq_resume(&a, &other, 10 * MS), -FV_EINVAL);
+		assert_ptr_equal(a.curr, &ea);
+	}
+
+	/* Last ran on another rq, or pinned elsewhere: refused (enqueue it instead). */
+	struct sched_rq rq;
+	struct sched_entity e;
+	sched_rq_init(&rq, 0, SLICE);
+	sched_entity_init(&e, 256, ALL);
+	assert_int_equal(sched_rq_resume(&rq, &e, 0), -FV_EINVAL); /* never queued: cpu -1 */
+	e.cpu = 0;
+	e.affinity = PIN(1);
+	assert_int_equal(sched_rq_resume(&rq, &e, 0), -FV_EINVAL);
+	assert_null(rq.curr);
+	assert_int_equal(rq.load, 0);
 }
 
 static void test_preempt_and_slice_end(void **state)
@@ -970,9 +1065,82 @@ static void test_sim_three_on_two(void **state)
 	sim_run(&s, 10000 * MS);
 	/* sim_check() asserted at every event that no CPU idled with work */
 	assert_true(s.idle_ns[0] == 0 && s.idle_ns[1] == 0);
-	for (unsigned i = 0; i < s.nent; i++)
-		assert_true(share(&s, &s.ent[i]) >= 0.45);
-	assert_true(s.ent[0].se.migrations + s.ent[1].se.migrations + s.ent[2].se.migrations >= 1);
+	/* swap balancing rotates them over the CPUs: 2/3 each, not 100/50/50 */
+	assert_equal_shares(&s, 2.0 / 3);
+	assert_true(s.swaps >= 10);
+}
+
+/* Five equal hogs on two CPUs (loads 3:2 at best): 2/5 each, within 5 % */
+static void test_sim_five_on_two_rotate(void **state)
+{
+	static struct sim s;
+
+	(void)state;
+	sim_init(&s, 2, 0);
+	for (int i = 0; i < 5; i++)
+		sim_hog(&s, 256, ALL, i % 2);
+	sim_run(&s, 10000 * MS);
+	assert_equal_shares(&s, 2.0 / 5);
+}
+
+/* Without a lead beyond the gap nothing is swapped: even loads stay put. */
+static void test_swap_needs_gap_and_equal_weight(void **state)
+{
+	struct sched_rq rq0, rq1;
+	struct sched_rq *rqs[2] = {&rq0, &rq1};
+	struct sched_entity a, b, c, d, *near, *far;
+	int from;
+
+	(void)state;
+	sched_rq_init(&rq0, 0, SLICE);
+	sched_rq_init(&rq1, 1, SLICE);
+	sched_entity_init(&a, 256, ALL);
+	sched_entity_init(&b, 256, ALL);
+	sched_entity_init(&c, 256, ALL);
+	sched_entity_init(&d, 512, ALL);
+	sched_rq_enqueue(&rq0, &a, 0, false);
+	sched_rq_enqueue(&rq1, &b, 0, false);
+	sched_rq_enqueue(&rq1, &c, 0, false);
+	a.service = 100 * MS;
+	b.service = 100 * MS - SCHED_SWAP_GAP_SLICES * SLICE; /* exactly the gap: no */
+	c.service = 200 * MS;
+	assert_int_equal(sched_balance_swap(rqs, 2, 0, &near, &far, &from), -FV_ENOENT);
+	b.service -= 1;
+	assert_int_equal(sched_balance_swap(rqs, 2, 0, &near, &far, &from), 0);
+	assert_ptr_equal(near, &a);
+	assert_ptr_equal(far, &b);
+	assert_int_equal(from, 1);
+	/* seen from CPU 1: its c leads rq0's a by far */
+	assert_int_equal(sched_balance_swap(rqs, 2, 1, &near, &far, &from), 0);
+	assert_ptr_equal(near, &c);
+	assert_ptr_equal(far, &a);
+	assert_int_equal(from, 0);
+	/* the running entity counts as near */
+	assert_ptr_equal(sched_rq_pick_next(&rq0, 0), &a);
+	assert_int_equal(sched_balance_swap(rqs, 2, 0, &near, &far, &from), 0);
+	assert_ptr_equal(near, &a);
+	/* other weights never trade (it would move load) */
+	b.service = c.service = 200 * MS;
+	sched_rq_enqueue(&rq1, &d, 0, false);
+	d.service = 0;
+	assert_int_equal(sched_balance_swap(rqs, 2, 0, &near, &far, &from), -FV_ENOENT);
+	/* pinned: may not go there */
+	d.weight = 256;
+	rq1.load -= 256;
+	a.affinity = PIN(0);
+	assert_int_equal(sched_balance_swap(rqs, 2, 0, &near, &far, &from), -FV_ENOENT);
+	assert_int_equal(sched_balance_swap(NULL, 2, 0, &near, &far, &from), -FV_EINVAL);
+	assert_int_equal(sched_balance_swap(rqs, 2, 2, &near, &far, &from), -FV_EINVAL);
+
+	/* a waking entity's service is clamped to the runnable ones' lowest - slice / 2 */
+	struct sched_entity e;
+	sched_entity_init(&e, 256, ALL);
+	d.service = 300 * MS;
+	sched_service_place(rqs, 2, &e, SLICE);
+	assert_int_equal(e.service, 100 * MS - SLICE / 2); /* a, the lowest runnable */
+	e.service = 500 * MS;
+	sched_service_place(rqs, 2, &e, SLICE);
+	assert_int_equal(e.service, 500 * MS); /* ahead: kept */
 }
 
 static void test_sim_seven_on_three_with_sleepers(void **state)
@@ -1529,6 +1697,7 @@ int main(void)
 	    cmocka_unit_test(test_enqueue_order_and_errors),
 	    cmocka_unit_test(test_accounting_weights),
 	    cmocka_unit_test(test_wakeup_placement),
+	    cmocka_unit_test(test_resume_matches_enqueue_and_pick),
 	    cmocka_unit_test(test_preempt_and_slice_end),
 	    cmocka_unit_test(test_slice_clamps),
 	    cmocka_unit_test(test_wakeup_granularity),
@@ -1546,6 +1715,8 @@ int main(void)
 	    cmocka_unit_test(test_sim_weights_mixed),
 	    cmocka_unit_test(test_sim_weights_two_cpus_pinned),
 	    cmocka_unit_test(test_sim_three_on_two),
+	    cmocka_unit_test(test_sim_five_on_two_rotate),
+	    cmocka_unit_test(test_swap_needs_gap_and_equal_weight),
 	    cmocka_unit_test(test_sim_seven_on_three_with_sleepers),
 	    cmocka_unit_test(test_sim_pinning),
 	    cmocka_unit_test(test_sim_sleeper_latency),

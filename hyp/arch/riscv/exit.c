@@ -112,8 +112,13 @@ static bool exit_virtual_inst(struct vcpu *v)
 		STAT_INC(v->stats.by_kind[EXIT_WFI]);
 		ctx->sepc += 4;
 		vm_virtio_halt_poll(v);
-		sched_block(v);
-		return v->state != VCPU_RUNNING;
+		/*
+		 * hw_wake: while v is loaded its enabled VS interrupts end our
+		 * wfi (vsie's bits alias hie's VS bits when hideleg delegates
+		 * them, and wfi wakes on any locally enabled pending interrupt,
+		 * priv spec 3.3.3), the vstimecmp timer included.
+		 */
+		return !sched_halt(v, true);
 	}
 	/* Counter CSR reads trap on purpose (vpmu.c). */
 	if (riscv_vpmu_emulate_csr(v, insn)) {

@@ -58,10 +58,18 @@ void arch_cpu_relax(void)
 {
 }
 
-/* The CPU has nothing to run: back to fake_run_cpu (no lock is held here). */
+bool (*fake_idle_hook)(unsigned cpu);
+
+/*
+ * The CPU waits for an interrupt. With fake_idle_hook set and answering true, an interrupt
+ * came (the hook made it happen): return as a real wfi does. Otherwise the CPU has nothing
+ * to run: back to fake_run_cpu (no lock is held here).
+ */
 void arch_cpu_idle(void)
 {
 	fake_rec.idles++;
+	if (fake_idle_hook && fake_idle_hook(current_cpu->id))
+		return;
 	longjmp(idle_jmp, 1);
 }
 
@@ -81,6 +89,7 @@ void arch_vcpu_load(struct vcpu *v)
 	if (v->arch.loaded)
 		fail_msg("vCPU loaded twice");
 	v->arch.loaded = true;
+	v->arch.loads++;
 }
 
 void arch_vcpu_put(struct vcpu *v)
@@ -147,6 +156,8 @@ bool arch_vcpu_enter(struct vcpu *v)
 	case FA_POST:
 		__atomic_fetch_or(&v->requests, arg, __ATOMIC_ACQ_REL);
 		return false;
+	case FA_HALT:
+		return !sched_halt(v, true);
 	}
 	return true;
 }
@@ -165,6 +176,7 @@ void fake_arch_setup(void)
 {
 	memset(&fake_rec, 0, sizeof(fake_rec));
 	memset(&fake_fail, 0, sizeof(fake_fail));
+	fake_idle_hook = NULL;
 	fake_fail.alloc_after = -1;
 	memset(cpus, 0, sizeof(cpus));
 	ticks = 0;

@@ -26,6 +26,12 @@ struct vm *fake_vm(unsigned nr);
 void fake_script(struct vcpu *v, enum fake_action a, uint32_t arg);
 /* Run CPU cpu's scheduler loop until the CPU has nothing to run. */
 void fake_run_cpu(unsigned cpu);
+/*
+ * Called by arch_cpu_idle on CPU cpu (cleared by fake_arch_setup): do what an interrupt
+ * would (raise a vCPU's line, post a request...) and answer true to return from the idle
+ * as a woken wfi does, false to end fake_run_cpu (the CPU stays idle).
+ */
+extern bool (*fake_idle_hook)(unsigned cpu);
 
 /* What the fakes saw. */
 struct fake_record {

@@ -17,6 +17,7 @@ enum fake_action {
 	FA_CPU_ON,  /* firmware CPU-on of vCPU arg (vcpu_power_on at 0x1000 + arg, a0 = arg) */
 	FA_CPU_OFF, /* firmware CPU-off of itself (VCPU_REQ_STOP) */
 	FA_POST,    /* another CPU posts requests arg while it runs (no kick) */
+	FA_HALT,    /* wait for an interrupt as a real port does: sched_halt(v, true) */
 };
 #define FAKE_SCRIPT_MAX 8
 
@@ -30,6 +31,7 @@ struct vcpu_arch {
 	unsigned entries;  /* arch_vcpu_enter calls */
 	uint32_t fences;   /* VCPU_REQ_TLB_FLUSH | VCPU_REQ_FENCE_I bits applied, ORed */
 	unsigned fence_calls;
+	unsigned loads; /* arch_vcpu_load calls */
 	bool loaded;
 	bool irq_pending; /* arch_vcpu_irq_wakeable's answer */
 };
