@@ -20,9 +20,9 @@ void con_putc(char c)
 
 int con_getc(void)
 {
-	if (uart[PL011_FR / 4] & FR_RXFE)
+	if (guest_uart[PL011_FR / 4] & FR_RXFE)
 		return -1;
-	return (int)(uart[PL011_DR / 4] & 0xff);
+	return (int)(guest_uart[PL011_DR / 4] & 0xff);
 }
 
 /* Whole strings under a lock: two vCPUs' lines do not interleave. */

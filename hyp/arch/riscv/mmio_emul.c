@@ -57,8 +57,8 @@ void riscv_handle_guest_page_fault(struct vcpu *v, const struct mmio_access *dec
 	struct mmio_access acc;
 	/*
 	 * A store to a page the dirty log protects, or the first touch of a RAM
-	 * block this boot: handled, then the access is retried. The range test first, inline: MMIO (the frequent case) is
-	 * outside RAM and needs no call (vm_ram_populate tests it again).
+	 * block this boot: handled, then the access is retried. The range test first, inline: MMIO
+	 * (the frequent case) is outside RAM and needs no call (vm_ram_populate tests it again).
 	 */
 	if (riscv_gpa_in_ram(v->vm, gpa) && riscv_mmio_ram_fault(v, gpa, is_store))
 		return;
