@@ -22,6 +22,9 @@ void arm64_vgic_vcpu_reset(struct vcpu *v);
 void arm64_vgic_flush(struct vcpu *v);
 /* Would an interrupt end the vCPU's WFI (loaded vCPU)? */
 bool arm64_vgic_wakeable(struct vcpu *v);
+/* List registers this host's GIC has (ICH_VTR_EL2.ListRegs + 1, at most ARM64_VGIC_MAX_LR);
+ * known once a VM exists (arch_virq_init). */
+unsigned arm64_vgic_nr_lrs(void);
 /* The guest wrote ICC_SGI1R_EL1 (trapped): val is what it wrote. */
 void arm64_vgic_sgi(struct vcpu *v, uint64_t val);
 
