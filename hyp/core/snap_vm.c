@@ -258,6 +258,12 @@ int snap_save_supported(const struct vm *vm)
 int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save)
 {
 	const struct vm_config *c = vm->cfg;
+	/* Paused, but a vCPU can still pass through a CPU on its way to park after the caller
+	 * found it quiet (woken, picked, parked at once): not yet. Nothing is undone, the VM
+	 * stays paused for the caller's next try. */
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_PAUSED && !vm->destroying &&
+	    !snap_vm_quiet(vm))
+		return -FV_EAGAIN;
 	s->was_running = paused_by_save;
 	s->vm = vm;
 	s->slot = vm->id;
