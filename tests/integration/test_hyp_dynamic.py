@@ -5,6 +5,8 @@ Config `dynamic`: a boot VM "keeper" (hello, heartbeat every 200 ms) and two tem
 the boot bundle, "hello" and "echo", that are not created at boot. `vm create TEMPLATE NAME`
 instantiates one through vm_create_dynamic (the control channel's path). Throughout, keeper
 must keep beating: no operation on another VM stops it.
+ARCH_MATRIX: the same on the arm64 port (configs-arm64/dynamic.dts: the heartbeat guest for
+hello, the arm64 spin and echo twins).
 """
 
 import re
@@ -13,6 +15,8 @@ import subprocess
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd, shell
 from linux_shell import DISKS
+
+ARCH_MATRIX = True
 
 ESC = "\x1d"  # Ctrl-], the console escape key
 MAX_VMS = 8
@@ -218,12 +222,18 @@ DEV_VMS = [
 def boot_devices():
     dts = ('/dts-v1/; / { compatible = "ferrovisor,config-v1"; vms { ' + " ".join(DEV_VMS) +
            " }; };")
-    blob = DISKS / "dynamic-devices.dtb"
+    arm64 = fvtest.arch() == "arm64"
+    if arm64:
+        hyp_cmd(None)  # builds the arm64 guests
+        dts = dts.replace('"hello.bin"', '"heartbeat.bin"')
+    guests = fvtest.BUILD_DIR / "arm64" / "guests" if arm64 else fvtest.GUEST_DIR
+    blob = DISKS / f"dynamic-devices-{fvtest.arch()}.dtb"
     blob.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(fvtest.GUEST_DIR), "-o",
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(guests), "-o",
                     str(blob), "-"], input=dts.encode(), check=True)
-    extra = ["-initrd", str(blob)] + fvtest.virtio_disk(DISKS / "dynamic-disk.img", 0, size="4M")
-    return fvtest.Qemu(fvtest.qemu_riscv_cmd(fvtest.hyp_image(), mem="512M", extra=extra))
+    extra = ["-initrd", str(blob)] + fvtest.virtio_disk(
+        DISKS / f"dynamic-disk-{fvtest.arch()}.img", 0, size="4M")
+    return fvtest.Qemu(hyp_cmd(None, mem="512M", extra=extra))
 
 
 def ports(q):
@@ -242,21 +252,22 @@ def test_devices_claimed_and_released():
     """A run-time VM gets its disk slice and a port on the existing switch; destroy gives
     both back, a second instance gets the same ones, and a third that overlaps the live one's
     slice is refused with nothing held."""
-    fvtest.guest_image("hello")
+    if fvtest.arch() != "arm64":
+        fvtest.guest_image("hello")
     with boot_devices() as q:
         heartbeat(q, "keeper", 60)
         assert (ports(q), claims(q)) == (1, 0)
         create(q, "net", "n1")
         q.rewind()
-        q.expect(r"^\[hyp\] vm n1: vda: virtio-blk at 0x10001000 .* disk slot 0 sectors 0-2047", 10)
-        q.expect(r"^\[hyp\] vm n1: eth0: virtio-net at 0x10002000 .* switch port 1", 10)
+        q.expect(r"^\[hyp\] vm n1: vda: virtio-blk at 0x[0-9a-f]+ .* disk slot 0 sectors 0-2047", 10)
+        q.expect(r"^\[hyp\] vm n1: eth0: virtio-net at 0x[0-9a-f]+ .* switch port 1", 10)
         heartbeat(q, "n1", 60)
         assert (ports(q), claims(q)) == (2, 1)
         q.expect(r"^\[hyp\] disk slot 0: n1 sectors 0-2047\r?\n", 10)
         destroy(q, "n1")
         assert (ports(q), claims(q)) == (1, 0)
         create(q, "net", "n2")
-        q.expect_seen(r"^\[hyp\] vm n2: eth0: virtio-net at 0x10002000 .* switch port 1", 10)
+        q.expect_seen(r"^\[hyp\] vm n2: eth0: virtio-net at 0x[0-9a-f]+ .* switch port 1", 10)
         heartbeat(q, "n2", 60)
         # n3 wants n2's slice: refused, and it holds no port, RAM or slot afterwards.
         free = int(shell(q, "mem", r"^\[hyp\] pages: total \d+ free (\d+) ", 20).group(1))
