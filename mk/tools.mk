@@ -92,8 +92,10 @@ $(FUZZ_OUT)/fuzz_ctl: tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) hyp/core/ctl_proto.c 
 		hyp/core/ctl_proto.c
 
 # The snapshot parser (hyp/core/snap_fmt.c): a snapshot file is hostile input; DEVICE sections
-# go through the virtio transport loader (hyp/vdev/virtio_snap.c).
-FUZZ_SNAP_DEV := hyp/vdev/virtio_snap.c hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c
+# go through the virtio transport loader (hyp/vdev/virtio_snap.c), UART sections through the
+# PL011 decoder (hyp/core/snap_pl011.c).
+FUZZ_SNAP_DEV := hyp/vdev/virtio_snap.c hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c \
+                 hyp/core/snap_pl011.c hyp/vdev/vpl011.c
 $(FUZZ_OUT)/fuzz_snap: tests/fuzz/fuzz_snap.c $(FUZZ_DRIVER) hyp/core/snap_fmt.c \
 		hyp/core/snap_fmt.h hyp/core/ctl_proto.c $(FUZZ_SNAP_DEV)
 	@mkdir -p $(dir $@)
