@@ -81,7 +81,11 @@ void arch_cpu_idle(void)
 	/*
 	 * SIE stays 0: wfi still wakes on a pending enabled interrupt, which we
 	 * then handle by polling sip. No interrupt handler ever runs in HS.
+	 * A WFI exit handled inside the profiler's sampling window (prof_riscv.c,
+	 * SIE = 1 there) may halt in place and come here: close the window's SIE
+	 * first, or the SSIP enabled below would trap in HS (a hypervisor panic).
 	 */
+	csr_clear(sstatus, SSTATUS_SIE);
 	csr_set(sie, MIP_SSIP | MIP_STIP);
 	/* Labelled: the profiler's samples of an idle CPU name this pc (arch_prof_idle_pc). */
 	__asm__ volatile(".globl riscv_idle_wfi\nriscv_idle_wfi: wfi" ::: "memory");
