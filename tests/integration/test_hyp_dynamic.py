@@ -5,10 +5,8 @@ Config `dynamic`: a boot VM "keeper" (hello, heartbeat every 200 ms) and two tem
 the boot bundle, "hello" and "echo", that are not created at boot. `vm create TEMPLATE NAME`
 instantiates one through vm_create_dynamic (the control channel's path). Throughout, keeper
 must keep beating: no operation on another VM stops it.
-On the arm64 port too (@fvtest.arch_matrix; configs-arm64/dynamic.dts: the heartbeat guest
-for hello, the arm64 spin and echo twins), all but test_pause_parks_a_busy_vcpu_...: on arm64
-it once saw the paused spin vCPU's exit count grow between two lists (1 run in about 20),
-not yet explained, so it stays riscv64-only until it is.
+ARCH_MATRIX: the same on the arm64 port (configs-arm64/dynamic.dts: the heartbeat guest
+for hello, the arm64 spin and echo twins).
 """
 
 import re
@@ -17,6 +15,8 @@ import subprocess
 import fvtest
 from hyp import assert_healthy, heartbeat, hyp_cmd, shell
 from linux_shell import DISKS
+
+ARCH_MATRIX = True
 
 ESC = "\x1d"  # Ctrl-], the console escape key
 MAX_VMS = 8
@@ -63,7 +63,6 @@ def keeper_alive(q, beats=2):
 
 
 @fvtest.timeout(300)
-@fvtest.arch_matrix
 def test_pause_and_resume():
     with boot() as q:
         started(q)
@@ -120,7 +119,6 @@ def test_pause_parks_a_busy_vcpu_and_destroy_stops_it():
 
 
 @fvtest.timeout(300)
-@fvtest.arch_matrix
 def test_destroy_returns_memory():
     with boot() as q:
         started(q)
@@ -150,7 +148,6 @@ def test_destroy_returns_memory():
 
 
 @fvtest.timeout(300)
-@fvtest.arch_matrix
 def test_destroyed_ram_is_scrubbed():
     with boot() as q:
         started(q)
@@ -180,7 +177,6 @@ def test_destroyed_ram_is_scrubbed():
 
 
 @fvtest.timeout(420)
-@fvtest.arch_matrix
 def test_vm_limit_then_destroy_all_and_create_again():
     with boot() as q:
         started(q)
@@ -256,7 +252,6 @@ def claims(q):
 
 
 @fvtest.timeout(300)
-@fvtest.arch_matrix
 def test_devices_claimed_and_released():
     """A run-time VM gets its disk slice and a port on the existing switch; destroy gives
     both back, a second instance gets the same ones, and a third that overlaps the live one's
