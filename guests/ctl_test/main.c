@@ -123,7 +123,8 @@ static void suite_session(void)
 	              CTL_FEAT_DYNAMIC_VMS | CTL_FEAT_PAUSE);
 
 	test_check_eq("ctl.host_info.ok", fvcp_call(CTL_T_HOST_INFO, NULL, 0), CTL_OK);
-	test_check_eq("ctl.host_info.len", fvcp_last()->len, 56);
+	test_check_eq("ctl.host_info.len", fvcp_last()->len, 72);
+	test_check(fvcp_name_is(fvcp_payload() + 56, "riscv64"), "ctl.host_info.arch");
 	test_check(ctl_get32(fvcp_payload()) >= 1, "ctl.host_info.cpus");
 	test_check_eq("ctl.host_info.vms", ctl_get32(fvcp_payload() + 4), 3);
 	test_check(ctl_get64(fvcp_payload() + 16) > ctl_get64(fvcp_payload() + 24),
