@@ -70,8 +70,9 @@ def hyp_snapshot(q):
     m = list(VCPU_RE.finditer(text))[-1]
     for k, v in zip(("exits", "sbi", "mmio", "wfi", "irq"), m.groups()):
         snap[f"exit_{k}"] = int(v)
-    m = list(MORE_RE.finditer(text))[-1]
-    for k, v in zip(("virt_inst", "guest_fault", "other", "irqs_injected"), m.groups()):
+    more = list(MORE_RE.finditer(text))  # absent before blkfast: then only the first line
+    for k, v in zip(("virt_inst", "guest_fault", "other", "irqs_injected"),
+                    more[-1].groups() if more else ()):
         snap[f"exit_{k}" if k != "irqs_injected" else k] = int(v)
     last = text.rfind("vm linux:")
     for name, n in MMIO_RE.findall(text[last:]):
