@@ -17,6 +17,12 @@
 #define VM_VIRTIO_IRQ0   1U
 /* How long a vCPU that halts with disk requests in flight looks for their completion. */
 #define VM_VIRTIO_HALT_POLL_NS 200000ULL
+/*
+ * How long a vCPU whose queue notification left exactly one request of its
+ * disk in flight looks for that request's completion before it returns to
+ * the guest (vm_virtio.c, notify_poll; docs/performance.md, issue #15).
+ */
+#define VM_VIRTIO_NOTIFY_POLL_NS 50000ULL
 
 /* Device kinds (also the control protocol's CTL_DEV_* values, checked in ctl.c). */
 #define VM_VIRTIO_KIND_BLK     1U
