@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch_map.h"
 #include "core/guest_layout.h"
 #include "images.h"
 #include "paths.h"
@@ -218,14 +219,14 @@ static int check_guest_maps(const struct model *m, struct diag *d)
 		vc.kernel_size = vm->kernel_size;
 		vc.initrd_size = vm->initrd_size;
 		struct guest_layout_error le;
-		if (guest_layout_check_vm(&vc, &le) == 0)
+		if (guest_layout_check_vm(arch_guest_map(), &vc, &le) == 0)
 			continue;
 		if (le.code == -FV_ENOSPC) {
 			struct src_pos p = vm->pos[VMK_MEMORY].line ? vm->pos[VMK_MEMORY] : vm->at;
 			return diag_error(d, p, "memory", "%s", le.what);
 		}
 		struct guest_window w[GUEST_MAX_WINDOWS];
-		guest_layout_of(&vc, w);
+		guest_layout_of(arch_guest_map(), &vc, w);
 		/* The key that placed the window to move, else the one that placed the other. */
 		const struct guest_window *pick[2] = {&w[le.bad], &w[le.other]};
 		for (unsigned t = 0; t < 2; t++) {

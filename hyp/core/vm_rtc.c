@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* A VM's goldfish RTC: MMIO, alarm timer and interrupt line (contract in vm_rtc.h). */
 #include "core/vm_rtc.h"
+#include "core/guest_map.h"
 #include "core/vm.h"
 #include "core/wallclock.h"
 
@@ -79,7 +80,8 @@ int vm_rtc_init(struct vm *vm)
 	rtc->present = vm->cfg->has_rtc;
 	if (!rtc->present)
 		return 0;
-	return mmio_bus_add(&vm->mmio, GUEST_RTC_BASE, GUEST_RTC_SIZE, &rtc_mmio, vm, "rtc");
+	const struct guest_map *map = arch_guest_map();
+	return mmio_bus_add(&vm->mmio, map->rtc_base, map->rtc_size, &rtc_mmio, vm, "rtc");
 }
 
 void vm_rtc_reset(struct vm *vm)

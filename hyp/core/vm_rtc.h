@@ -4,7 +4,7 @@
 
 /*
  * A VM's real-time clock: the emulated goldfish RTC (vdev/vrtc.c) on the
- * VM's MMIO bus at GUEST_RTC_BASE, interrupt VM_IRQ_RTC, its time the host
+ * VM's MMIO bus at the map's rtc_base (arch_guest_map()), interrupt VM_IRQ_RTC, its time the host
  * wall clock (core/wallclock.c) plus the VM's own offset. The alarm is a
  * hypervisor timer that raises the line on the VM's interrupt controller.
  *

@@ -60,7 +60,7 @@ def test_arm64_linux_virtio_blk_reads_and_writes():
         f.write(b"FERRO-ARM64-DISK")
     extra = ["-global", "virtio-mmio.force-legacy=false"] + fvtest.virtio_disk(disk, 0)
     with fvtest.Qemu(arm64_hyp.hyp_cmd(config_file=cfg, extra=extra)) as q:
-        q.expect(r"^\[hyp\] vm linux: vda: virtio-blk at 0x10001000 irq 1 on disk slot 0", 60)
+        q.expect(r"^\[hyp\] vm linux: vda: virtio-blk at 0xa000000 irq 1 on disk slot 0", 60)
         q.expect(r"^\[linux\] \[ *[\d.]+\] virtio_blk virtio0: \[vda\] 131072 512-byte", 240)
         q.expect(r"fv-guest:~# ", 240)
         q.send("head -c 16 /dev/vda; echo\r")
