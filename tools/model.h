@@ -23,14 +23,14 @@
 #include "core/guest_map.h"
 
 /* QEMU virt: 8 virtio-mmio transports, slot i at 0x10001000 + i * 0x1000, irq i + 1. */
-#define MODEL_VIRTIO_SLOTS     8
-#define MODEL_VIRTIO_BASE      0x10001000ULL
-#define MODEL_VIRTIO_STRIDE    0x1000ULL
-#define MODEL_HOST_MAX_CPUS    8 /* the hypervisor's FV_MAX_CPUS */
-#define MODEL_MAX_CPU_INDEX    63
-#define MODEL_DEFAULT_CPUS     2
-#define MODEL_DEFAULT_VCPUS    1
-#define MODEL_DEFAULT_MEMORY   (256ULL << 20)
+#define MODEL_VIRTIO_SLOTS   8
+#define MODEL_VIRTIO_BASE    0x10001000ULL
+#define MODEL_VIRTIO_STRIDE  0x1000ULL
+#define MODEL_HOST_MAX_CPUS  8 /* the hypervisor's FV_MAX_CPUS */
+#define MODEL_MAX_CPU_INDEX  63
+#define MODEL_DEFAULT_CPUS   2
+#define MODEL_DEFAULT_VCPUS  1
+#define MODEL_DEFAULT_MEMORY (256ULL << 20)
 /* riscv64's defaults; the resolver applies the map of the configuration's architecture. */
 #define MODEL_DEFAULT_MEM_BASE 0x80000000ULL
 #define MODEL_DEFAULT_KOFFSET  0x200000ULL

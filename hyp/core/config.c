@@ -302,8 +302,7 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	vm->is_template = fv_fdt_getprop(b, node, "template", &nlen) != NULL;
 	vm->has_uart = fv_fdt_getprop(b, node, "no-uart", &nlen) == NULL;
 	vm->has_rtc = fv_fdt_getprop(b, node, "no-rtc", &nlen) == NULL;
-	if (opt_u64(b, node, "uart-base", map->uart_base, &vm->uart_base) ||
-	    vm->uart_base % 0x100)
+	if (opt_u64(b, node, "uart-base", map->uart_base, &vm->uart_base) || vm->uart_base % 0x100)
 		return fail(e, -FV_EINVAL, nn, "uart-base", "must be a 256-byte aligned address");
 	if (vm->uart_base >= map->gpa_limit - 0x100) {
 		fv_snprintf(why, sizeof(why), "must be below %s", limit);

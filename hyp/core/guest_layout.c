@@ -138,11 +138,12 @@ int guest_layout_check_vm(const struct guest_map *map, const struct vm_config *v
 	/* The board keeps its device space below ram_min (arm64: QEMU virt's first GiB). */
 	if (vm->mem_base < map->ram_min) {
 		err->code = -FV_ERANGE;
-		fv_snprintf(err->what, sizeof(err->what),
-		            "RAM at 0x%llx is in %s's device space: %s guest RAM starts at or above "
-		            "0x%llx",
-		            (unsigned long long)vm->mem_base, map->board, map->arch,
-		            (unsigned long long)map->ram_min);
+		fv_snprintf(
+		    err->what, sizeof(err->what),
+		    "RAM at 0x%llx is in %s's device space: %s guest RAM starts at or above "
+		    "0x%llx",
+		    (unsigned long long)vm->mem_base, map->board, map->arch,
+		    (unsigned long long)map->ram_min);
 		return err->code;
 	}
 	if (vm->has_uart &&
@@ -161,7 +162,8 @@ int guest_layout_check_vm(const struct guest_map *map, const struct vm_config *v
 		fv_snprintf(err->what, sizeof(err->what),
 		            "UART at 0x%llx is outside %s's device space for it (0x%llx-0x%llx)",
 		            (unsigned long long)vm->uart_base, map->board,
-		            (unsigned long long)map->uart_lo, (unsigned long long)(map->uart_hi - 1));
+		            (unsigned long long)map->uart_lo,
+		            (unsigned long long)(map->uart_hi - 1));
 		return err->code;
 	}
 	if (vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1 : 0) > CFG_MAX_VIRTIO) {
@@ -202,28 +204,31 @@ no_room:
 	return err->code;
 }
 
-/* Fixed window i of map (0 = interrupt controller, 1 = RTC, 2 = default UART, 3.. = virtio). */
+/* A map's fixed windows: interrupt controller, RTC, default UART, then every virtio slot. */
 static unsigned map_windows(const struct guest_map *m, struct guest_window *w)
 {
 	unsigned n = 0;
 	w[n++] = (struct guest_window){GUEST_WIN_IRQCHIP, 0, m->irqchip_base, m->irqchip_size};
 	w[n++] = (struct guest_window){GUEST_WIN_RTC, 0, m->rtc_base, m->rtc_size};
 	w[n++] = (struct guest_window){GUEST_WIN_UART, 0, m->uart_base, GUEST_UART_SIZE};
-	for (unsigned j = 0; j < CFG_MAX_VIRTIO; j++)
-		w[n++] = (struct guest_window){GUEST_WIN_VIRTIO, j, m->virtio_base + j * m->virtio_stride,
-		                               GUEST_VIRTIO_SIZE};
+	for (unsigned j = 0; j < m->virtio_slots; j++)
+		w[n++] = (struct guest_window){
+		    GUEST_WIN_VIRTIO, j, m->virtio_base + j * m->virtio_stride, GUEST_VIRTIO_SIZE};
 	return n;
 }
 
 int guest_map_check(const struct guest_map *m, char *what, size_t len)
 {
-	struct guest_window w[3 + CFG_MAX_VIRTIO];
+	struct guest_window w[3 + GUEST_MAP_MAX_SLOTS];
 	struct guest_layout_error err;
-	if (m->virtio_slots < CFG_MAX_VIRTIO || m->virtio_stride < GUEST_VIRTIO_SIZE ||
+	if (m->virtio_slots < CFG_MAX_VIRTIO || m->virtio_slots > GUEST_MAP_MAX_SLOTS ||
+	    m->virtio_stride < GUEST_VIRTIO_SIZE ||
 	    m->virtio_stride > UINT64_MAX / m->virtio_slots) {
-		fv_snprintf(what, len, "%s: virtio-mmio slots: %u of stride 0x%llx (need %u of 0x%llx)",
-		            m->arch, m->virtio_slots, (unsigned long long)m->virtio_stride,
-		            CFG_MAX_VIRTIO, (unsigned long long)GUEST_VIRTIO_SIZE);
+		fv_snprintf(
+		    what, len,
+		    "%s: virtio-mmio slots: %u of stride 0x%llx (need %u-%u of at least 0x%llx)",
+		    m->arch, m->virtio_slots, (unsigned long long)m->virtio_stride, CFG_MAX_VIRTIO,
+		    GUEST_MAP_MAX_SLOTS, (unsigned long long)GUEST_VIRTIO_SIZE);
 		return -FV_EINVAL;
 	}
 	if (m->ram_base % GUEST_RAM_ALIGN || m->ram_base < m->ram_min ||

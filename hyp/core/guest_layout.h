@@ -90,10 +90,12 @@ int guest_layout_check_vm(const struct guest_map *map, const struct vm_config *v
  * virtio slot, the default UART) valid and apart, all below ram_min (when
  * set) and below the default RAM base, which is 2 MiB aligned, at or above
  * ram_min and below gpa_limit; the default UART inside its allowed range;
- * virtio slots at least GUEST_VIRTIO_SIZE apart and at least CFG_MAX_VIRTIO
- * of them. Returns 0, or -FV_EINVAL with the first problem in what.
- * Called once at boot (core/main.c) and by the unit tests for every table.
+ * virtio slots (all of them, not only the CFG_MAX_VIRTIO a VM uses) at least
+ * GUEST_VIRTIO_SIZE apart, CFG_MAX_VIRTIO to GUEST_MAP_MAX_SLOTS of them. Returns 0, or -FV_EINVAL
+ * with the first problem in what. Called once at boot (core/main.c) and by the unit tests for every
+ * table.
  */
+#define GUEST_MAP_MAX_SLOTS 64U
 int guest_map_check(const struct guest_map *map, char *what, size_t len);
 
 /* "2 TiB", "512 GiB", "0x..." for messages: a GPA limit in words. */

@@ -12,7 +12,7 @@
 #include "lib/types.h"
 #include "core/guest_layout.h"
 
-#define VM_VIRTIO_IRQ0   1U
+#define VM_VIRTIO_IRQ0 1U
 /* How long a vCPU that halts with disk requests in flight looks for their completion. */
 #define VM_VIRTIO_HALT_POLL_NS 200000ULL
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "arch/riscv/guest_dtb.h"
+#include "arch/riscv/guest_map.h"
 #include "core/guest_layout.h"
 
 #define BUF_SIZE 65536

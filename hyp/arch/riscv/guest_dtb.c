@@ -86,7 +86,8 @@ static bool layout_ok(const struct guest_dtb_params *p)
 	if (p->plic.present)
 		win[n++] = (struct guest_window){GUEST_WIN_IRQCHIP, 0, p->plic.base, p->plic.size};
 	if (p->rtc.present)
-		win[n++] = (struct guest_window){GUEST_WIN_RTC, 0, p->rtc.base, RISCV_GUEST_RTC_SIZE};
+		win[n++] =
+		    (struct guest_window){GUEST_WIN_RTC, 0, p->rtc.base, RISCV_GUEST_RTC_SIZE};
 	for (size_t i = 0; i < p->nr_virtio; i++)
 		win[n++] = (struct guest_window){GUEST_WIN_VIRTIO, (unsigned)i, p->virtio[i].base,
 		                                 p->virtio[i].size};
