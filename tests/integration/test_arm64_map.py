@@ -18,9 +18,9 @@ def test_arm64_map_defaults_and_riscv_addresses_refused():
         q.expect_seen(r"^\[hyp\] error: vm riscvuart: not created: guest address map: UART at "
                       r"0x10000000 is outside QEMU arm64 virt's device space for it "
                       r"\(0x0-0xfffffff\)", 60)
-        q.expect_seen(r"^\[hyp\] error: vm lowram: not created: guest address map: RAM at "
-                      r"0x0 is in QEMU arm64 virt's device space: arm64 guest RAM starts at or "
-                      r"above 0x40000000", 60)
+        q.expect_seen(r"^\[hyp\] error: vm lowram: not created: guest address map: "
+                      r"RAM at 0x0 is in QEMU arm64 virt's device space: arm64 guest RAM "
+                      r"starts at or above 0x40000000", 60)
         q.expect_seen(r"^\[hyp\] vm good: created: 2 vCPU\(s\), 32 MiB at 0x40000000", 60)
         q.expect_seen(r"^\[hyp\] vm good: hvc0: virtio-console at 0xa000000 irq 1", 60)
         # The guest runs from 0x40200000 and prints through the PL011 at 0x09000000: its
