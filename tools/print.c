@@ -108,7 +108,7 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
 	if (vm->rtc)
-		fprintf(f, "    rtc: true  # goldfish RTC at 0x%llx\n",
+		fprintf(f, "    rtc: true  # %s at 0x%llx\n", arch_guest_map()->rtc_model,
 		        (unsigned long long)arch_guest_map()->rtc_base);
 	else
 		fprintf(f, "    rtc: false\n");

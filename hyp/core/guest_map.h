@@ -10,8 +10,8 @@
  * and picks the one a configuration targets. guest_layout.c checks a VM's
  * windows against it.
  *
- * Pure data: no pointers but the two names, so a table compiles on the
- * host unchanged.
+ * Pure data: no pointers but the names, so a table compiles on the host
+ * unchanged.
  */
 #include "lib/types.h"
 
@@ -29,7 +29,8 @@ struct guest_map {
 	/* The interrupt controller's whole window (all its register frames). */
 	uint64_t irqchip_base;
 	uint64_t irqchip_size;
-	/* The RTC's window (when a VM has one). */
+	/* The RTC's window (when a VM has one) and its model, for messages: "goldfish RTC". */
+	const char *rtc_model;
 	uint64_t rtc_base;
 	uint64_t rtc_size;
 	/* Virtio-mmio device j at virtio_base + j * virtio_stride, j < virtio_slots. */

@@ -16,6 +16,7 @@ const struct guest_map guest_map_arm64 = {
     .uart_hi = ARM64_GUEST_DEV_END,
     .irqchip_base = ARM64_GUEST_GIC_BASE,
     .irqchip_size = ARM64_GUEST_GIC_SIZE,
+    .rtc_model = "PL031 RTC",
     .rtc_base = ARM64_GUEST_RTC_BASE,
     .rtc_size = ARM64_GUEST_RTC_SIZE,
     .virtio_base = ARM64_GUEST_VIRTIO_BASE,

@@ -16,6 +16,7 @@ const struct guest_map guest_map_riscv64 = {
     .uart_hi = RISCV_GUEST_GPA_LIMIT,
     .irqchip_base = RISCV_GUEST_PLIC_BASE,
     .irqchip_size = RISCV_GUEST_PLIC_SIZE,
+    .rtc_model = "goldfish RTC",
     .rtc_base = RISCV_GUEST_RTC_BASE,
     .rtc_size = RISCV_GUEST_RTC_SIZE,
     .virtio_base = RISCV_GUEST_VIRTIO_BASE,
