@@ -16,6 +16,7 @@
 #include "core/arch.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/guest_map.h"
 #include "core/ctl.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
@@ -35,8 +36,9 @@
 #include "vdev/virtio_net.h"
 #include "core/vm_virtio_dev.h"
 
-_Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE && VIRTIO_MMIO_SIZE <= VM_VIRTIO_STRIDE,
-               "the virtio-mmio windows are the ones guest_layout checks");
+_Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE,
+               "the virtio-mmio windows are the ones guest_layout checks (their stride: "
+               "guest_map_check)");
 
 struct virtio_mmio *vm_vdev_transport(struct vm_vdev *d)
 {
@@ -526,7 +528,8 @@ static struct vm_vdev *new_vdev(struct vm *vm, enum vdev_kind kind)
 	d->kind = kind;
 	d->index = vm->nr_vdev;
 	d->irq = VM_VIRTIO_IRQ0 + d->index;
-	d->base = VM_VIRTIO_BASE + d->index * VM_VIRTIO_STRIDE;
+	const struct guest_map *map = arch_guest_map();
+	d->base = map->virtio_base + d->index * map->virtio_stride;
 	return d;
 }
 

@@ -4,7 +4,7 @@
 
 /*
  * A VM's paravirtual devices: virtio-mmio windows in its guest physical
- * map (VM_VIRTIO_BASE + j * VM_VIRTIO_STRIDE, interrupt 1 + j on its
+ * map (the map's virtio_base + j * virtio_stride, core/guest_map.h; interrupt 1 + j on its
  * interrupt controller), j counting disks, then NICs, then the console,
  * then the service VM's control channel.
  * Each device has its own lock; lock order: device -> VM interrupt controller lock -> sched.
@@ -12,9 +12,7 @@
 #include "lib/types.h"
 #include "core/guest_layout.h"
 
-#define VM_VIRTIO_BASE   GUEST_VIRTIO_BASE /* the map is guest_layout.h's */
-#define VM_VIRTIO_STRIDE GUEST_VIRTIO_STRIDE
-#define VM_VIRTIO_IRQ0   1U
+#define VM_VIRTIO_IRQ0 1U
 /* How long a vCPU that halts with disk requests in flight looks for their completion. */
 #define VM_VIRTIO_HALT_POLL_NS 200000ULL
 /*

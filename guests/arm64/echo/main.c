@@ -11,7 +11,7 @@
 #include "guest.h"
 
 #define LINE_MAX        128
-#define ECHO_NOWHERE    0x40000000UL /* below RAM (0x80000000), no device there */
+#define ECHO_NOWHERE    0x20000000UL /* below RAM (0x40000000), no device there */
 #define PSCI_SYSTEM_OFF 0x84000008UL
 
 void guest_irq(void)

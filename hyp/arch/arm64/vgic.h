@@ -3,15 +3,19 @@
 #define FV_ARCH_ARM64_VGIC_H
 
 /* The virtual GICv3 (vgic.c): where the guest finds it and the calls of the vCPU loop. */
-#include "core/guest_layout.h"
+#include "arch/arm64/guest_map.h"
 #include "lib/types.h"
 
 struct vcpu;
 
-#define VGIC_GICD_BASE   GUEST_IRQCHIP_BASE
+/* Where QEMU's arm64 virt puts them (guest_map.h): GICD, then the redistributors. */
+#define VGIC_GICD_BASE   ARM64_GUEST_GIC_BASE
 #define VGIC_GICD_SIZE   0x10000ULL
-#define VGIC_GICR_OFFSET 0x100000ULL /* the redistributors, 128 KiB per vCPU */
+#define VGIC_GICR_OFFSET (ARM64_GUEST_GICR_BASE - ARM64_GUEST_GIC_BASE) /* 128 KiB per vCPU */
 #define VGIC_GICR_SIZE   (8 * 0x20000ULL)
+_Static_assert(VGIC_GICR_OFFSET >= VGIC_GICD_SIZE &&
+                   VGIC_GICR_OFFSET + VGIC_GICR_SIZE <= ARM64_GUEST_GIC_SIZE,
+               "the vGIC's frames lie inside the map's interrupt controller window");
 
 /* Load/put the vCPU's virtual CPU interface (list registers, VMCR, active priorities). */
 void arm64_vgic_load(struct vcpu *v);
