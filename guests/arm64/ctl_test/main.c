@@ -4,12 +4,12 @@
  * frames included), compiled for arm64 with the portable client (guests/arm64/port). The
  * control console and the RAM base come from the VM's device tree. In a VM without the
  * channel: its device tree names no control device, and touching the service VM's control
- * window (GUEST_VIRTIO_BASE, core/guest_layout.h) is an access nothing answers, which on
+ * window (ARM64_GUEST_VIRTIO_BASE, hyp/arch/arm64/guest_map.h) is an access nothing answers, which on
  * arm64 stops the VM (the port injects no abort; test_ctl.py checks the stop line).
  */
 #include "guest.h"
 
-#include "core/guest_layout.h"
+#include "arch/arm64/guest_map.h"
 #include "ct.h"
 #include "fdt.h"
 #include "test.h"
@@ -29,7 +29,7 @@ static void probe(uint64_t dtb)
 	ct_probe_dt(dtb);
 	check_result();
 	con_puts("probe: reading the service VM's control window\n");
-	uint32_t v = *(volatile uint32_t *)(uintptr_t)GUEST_VIRTIO_BASE;
+	uint32_t v = *(volatile uint32_t *)(uintptr_t)ARM64_GUEST_VIRTIO_BASE;
 	/* Not reached when the hypervisor stops the VM, as it must. */
 	check_eq("probe.read.stops_vm", (int64_t)v, -1);
 	check_result();
