@@ -4,8 +4,9 @@
  * frames included), compiled for arm64 with the portable client (guests/arm64/port). The
  * control console and the RAM base come from the VM's device tree. In a VM without the
  * channel: its device tree names no control device, and touching the service VM's control
- * window (ARM64_GUEST_VIRTIO_BASE, hyp/arch/arm64/guest_map.h) is an access nothing answers, which on
- * arm64 stops the VM (the port injects no abort; test_ctl.py checks the stop line).
+ * window (ARM64_GUEST_VIRTIO_BASE, hyp/arch/arm64/guest_map.h) is an access nothing
+ * answers, which on arm64 stops the VM (the port injects no abort; test_ctl.py checks the
+ * stop line).
  */
 #include "guest.h"
 
