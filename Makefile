@@ -14,6 +14,8 @@ SMP      ?= 2
 MEM      ?= 2G
 FEATURES ?=
 Q        ?= @
+# Device tree blobs replaced only when their bytes change (scripts/dtb.sh).
+DTB      := sh scripts/dtb.sh
 
 ifeq ($(wildcard mk/arch-$(ARCH).mk),)
 $(error ARCH=$(ARCH): unknown architecture (known: $(patsubst mk/arch-%.mk,%,$(wildcard mk/arch-*.mk))))
@@ -100,7 +102,7 @@ configs: $(BUILD)/config/default.dtb
 
 $(BUILD)/config/%.dtb: configs/%.dts guests
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
+	$(Q)$(DTB) $@ -i $(BUILD)/guests $<
 
 # Debian guest images (kernel, initramfs) live in a cache outside the repository, one
 # directory per kernel suite: stable (trixie, or trixie-security when its kernel is newer;
@@ -183,7 +185,7 @@ FORCE:
 # Configurations with Linux guests embed the cached images.
 $(BUILD)/config/linux%.dtb: configs/linux%.dts guests $(IMAGE_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(IMAGE_DIR) -o $@ $<
+	$(Q)$(DTB) $@ -i $(BUILD)/guests -i $(IMAGE_DIR) $<
 
 # Integration tests build extra configurations from tests/integration/configs. The Linux
 # ones (linux*.dts) are built once per kernel suite, build/config/<suite>/test-linux*.dtb,
@@ -196,7 +198,7 @@ define suite_config_rules
 $(call suite_linux_dtbs,$(1)): $(BUILD)/config/$(1)/test-%.dtb: tests/integration/configs/%.dts \
 		guests $(BUILD)/images/$(1)/initramfs.cpio.gz
 	@mkdir -p $$(dir $$@)
-	$$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(BUILD)/images/$(1) -o $$@ $$<
+	$$(Q)$$(DTB) $$@ -i $(BUILD)/guests -i $(BUILD)/images/$(1) $$<
 endef
 $(foreach s,$(KERNEL_SUITES),$(eval $(call suite_config_rules,$(s))))
 
@@ -206,7 +208,7 @@ $(patsubst tests/integration/configs/%.dts,$(BUILD)/config/test-%.dtb,$(LINUX_TE
 
 $(BUILD)/config/test-%.dtb: tests/integration/configs/%.dts guests
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
+	$(Q)$(DTB) $@ -i $(BUILD)/guests $<
 
 # Bare-metal configurations, and the Linux ones of every suite that is cached (of $(KERNEL)
 # when none is yet: building those fetches it).
@@ -305,7 +307,7 @@ ci: deps format-check cppcheck check-neutral
 BENCH_DTBS := $(patsubst bench/configs/%.dts,$(BUILD)/config/bench-%.dtb,$(wildcard bench/configs/*.dts))
 $(BUILD)/config/bench-%.dtb: bench/configs/%.dts guests
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(BUILD)/guests -o $@ $<
+	$(Q)$(DTB) $@ -i $(BUILD)/guests $<
 
 benchmark: deps all $(BENCH_DTBS)
 	$(Q)sh bench/run.sh

@@ -7,13 +7,13 @@ arm64-guests:
 
 $(BUILD)/config/default-arm64.dtb: configs/default-arm64.dts arm64-guests
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -o $@ $<
+	$(Q)$(DTB) $@ -i $(ARM64_GUEST_DIR) $<
 
 ARM64_TEST_DTBS := $(patsubst tests/integration/configs-arm64/%.dts,$(BUILD)/config/arm64-test-%.dtb,\
                    $(wildcard tests/integration/configs-arm64/*.dts))
 $(BUILD)/config/arm64-test-%.dtb: tests/integration/configs-arm64/%.dts arm64-guests
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -o $@ $<
+	$(Q)$(DTB) $@ -i $(ARM64_GUEST_DIR) $<
 
 arm64-test-configs: $(ARM64_TEST_DTBS)
 guests: arm64-guests
@@ -24,7 +24,7 @@ configs: $(BUILTIN_CONFIG) arm64-test-configs
 $(BUILD)/config/arm64-test-linux-%.dtb: tests/integration/configs-arm64-linux/%.dts arm64-guests \
 		$(IMAGE_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -i $(IMAGE_DIR) -o $@ $<
+	$(Q)$(DTB) $@ -i $(ARM64_GUEST_DIR) -i $(IMAGE_DIR) $<
 
 # The same configurations per kernel suite, from the suite's composed images
 # ($(LINUX_OUT)/images/<suite>: cached kernel, initramfs + userland layer, and
@@ -38,6 +38,6 @@ $(patsubst tests/integration/configs-arm64-linux/%.dts,$(BUILD)/config/arm64/$(1
 		$(BUILD)/config/arm64/$(1)/test-linux-%.dtb: tests/integration/configs-arm64-linux/%.dts \
 		arm64-guests $(LINUX_OUT)/images/$(1)/initramfs.cpio.gz
 	@mkdir -p $$(dir $$@)
-	$$(Q)dtc -q -I dts -O dtb -i $(ARM64_GUEST_DIR) -i $(LINUX_OUT)/images/$(1) -o $$@ $$<
+	$$(Q)$$(DTB) $$@ -i $(ARM64_GUEST_DIR) -i $(LINUX_OUT)/images/$(1) $$<
 endef
 $(foreach s,$(KERNEL_SUITES),$(eval $(call arm64_suite_config_rules,$(s))))
