@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/console.h"
 #include "core/ctl.h"
+#include "core/dirty_log.h"
 #include "core/hostdev.h"
 #include "core/mem.h"
 #include "core/timer.h"
@@ -58,6 +59,13 @@ static void *gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
 	return vm_gpa_to_hva(d->vm, gpa, len);
 }
 
+/* A device wrote guest RAM itself: a live migration's dirty log must see it. */
+static bool ram_dirty(void *ctx, const void *hva, uint64_t len)
+{
+	struct vm_vdev *d = ctx;
+	return dirty_log_written_hva(d->vm, hva, len);
+}
+
 static void irq_update(void *ctx, bool level)
 {
 	struct vm_vdev *d = ctx;
@@ -72,6 +80,7 @@ static void irq_update(void *ctx, bool level)
 
 static const struct virtio_mmio_host vdev_host = {
     .gpa_to_hva = gpa_to_hva,
+    .dirty = ram_dirty,
     .irq_update = irq_update,
 };
 

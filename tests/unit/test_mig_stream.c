@@ -86,6 +86,23 @@ static void test_bm_runs(void **state)
 	assert_int_equal(len, 4);
 }
 
+static void test_bm_set_range(void **state)
+{
+	(void)state;
+	uint64_t bm[4] = {0};
+	dirty_bm_set_range(bm, 5, 5);
+	assert_int_equal(dirty_bm_count(bm, 256), 1);
+	/* Across word boundaries, a whole word in the middle. */
+	dirty_bm_set_range(bm, 60, 200);
+	assert_int_equal(dirty_bm_count(bm, 256), 1 + 141);
+	assert_true(bm[1] == ~0ull && dirty_bm_test(bm, 60) && dirty_bm_test(bm, 200));
+	assert_false(dirty_bm_test(bm, 59) || dirty_bm_test(bm, 201));
+	/* The last page of the map. */
+	dirty_bm_set_range(bm, 255, 255);
+	assert_true(dirty_bm_test(bm, 255));
+	assert_int_equal(dirty_bm_count(bm, 256), 143);
+}
+
 /* --- migration stream ------------------------------------------------------------------------ */
 
 #define RAM_GPA  0x80000000ull
@@ -453,8 +470,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bm_take_window), cmocka_unit_test(test_bm_take_bounds),
-	    cmocka_unit_test(test_bm_runs),        cmocka_unit_test(test_mig_round_trip),
-	    cmocka_unit_test(test_mig_refusals),   cmocka_unit_test(test_mig_bind_rules),
+	    cmocka_unit_test(test_bm_runs),        cmocka_unit_test(test_bm_set_range),
+	    cmocka_unit_test(test_mig_round_trip), cmocka_unit_test(test_mig_refusals),
+	    cmocka_unit_test(test_mig_bind_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
