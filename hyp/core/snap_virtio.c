@@ -279,6 +279,10 @@ int snap_virtio_load(struct vm *vm, unsigned j, const uint8_t *p, uint32_t len)
 
 void snap_virtio_start(struct vm *vm)
 {
-	for (unsigned j = 0; j < vm->nr_vdev; j++)
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
 		vm_vdev_kick(vm->vdev[j]);
+		/* The VM may have come from another host (a migration, a copied file): tell the
+		 * switches where its NICs are now. */
+		vm_vdev_announce(vm->vdev[j]);
+	}
 }

@@ -425,6 +425,38 @@ static uint32_t take_pending(struct vm_vdev *d)
 	return p;
 }
 
+static size_t rarp_fill(const void *src, uint8_t *dst)
+{
+	memcpy(dst, src, VSWITCH_RARP_LEN);
+	return VSWITCH_RARP_LEN;
+}
+
+void vm_vdev_announce(struct vm_vdev *d)
+{
+	if (d->kind != VDEV_NET)
+		return;
+	uint8_t f[VSWITCH_RARP_LEN];
+	bool sent = false;
+	spin_lock(&d->lock);
+	vswitch_rarp_frame(f, d->u.net.dev.mac);
+	/* From the VM's own port, as if the guest sent it: the switch learns it there. */
+	if (d->u.net.port_up && !d->frozen) {
+		struct vnet_frame vf = {f, VSWITCH_RARP_LEN, rarp_fill, f};
+		vnet_port_send(&d->u.net.port, &vf);
+		sent = true;
+	}
+	uint32_t pending = take_pending(d);
+	spin_unlock(&d->lock);
+	if (pending)
+		vnet_port_flush(&d->u.net.port, pending);
+	if (sent) {
+		const uint8_t *m = d->u.net.dev.mac;
+		pr_info("vm %s: %s: announced %02x:%02x:%02x:%02x:%02x:%02x on switch %s (RARP)",
+		        d->vm->name, d->name, m[0], m[1], m[2], m[3], m[4], m[5],
+		        vnet_switch_name((unsigned)vnet_port_switch(&d->u.net.port)));
+	}
+}
+
 /*
  * After device work that may have left a backlog, changed the driver state
  * or sent frames: note what follows, drop the device lock, then hand the
