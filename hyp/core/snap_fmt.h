@@ -216,7 +216,9 @@ struct snap_rd_ops {
 	int (*image)(void *ctx, unsigned inst, uint64_t off, const uint8_t *p, uint32_t n);
 	/* @n RAM bytes for guest address @gpa (inside one page, inside the header's RAM). */
 	int (*ram)(void *ctx, uint64_t gpa, const uint8_t *p, uint32_t n);
-	/* END read: every section's CRC was good and the size is the header's. */
+	/* END read: every section's CRC was good and the size is the header's. Bytes pushed
+	 * after END still fail the stream (SNAP_E_TRAILING): commit only when
+	 * snap_rd_finish() returns SNAP_OK. */
 	int (*end)(void *ctx);
 };
 
