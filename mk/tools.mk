@@ -14,7 +14,8 @@ TOOLS_LDLIBS  := -lyaml -lfdt -lcurl -lcjson -lnettle -lpthread
 # The hypervisor's own configuration parser, linked unchanged: the tool checks every blob
 # it writes with it, so the two can never disagree about what is valid.
 TOOLS_HYP_SRC := hyp/core/config.c hyp/core/guest_layout.c hyp/lib/fdt.c hyp/lib/printf.c \
-                 hyp/core/ctl_proto.c hyp/core/dump_frame.c
+                 hyp/core/ctl_proto.c hyp/core/dump_frame.c \
+                 hyp/arch/riscv/guest_map.c hyp/arch/arm64/guest_map.c
 # The audit log's hash chain, shared with ferrovisord (`ferrovisor audit verify`).
 # The crash-dump writer and the DUMP_INFO decoder, shared with ferrovisord (`run --dump-dir`).
 TOOLS_SRC     := $(wildcard tools/*.c) tools/ferrovisord/fvd_chain.c tools/ferrovisord/fvd_core.c \
@@ -52,7 +53,7 @@ FUZZ_CLANG   := $(shell command -v clang 2>/dev/null)
 FUZZ_HAS_LIBFUZZER := $(if $(FUZZ_CLANG),$(shell printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | $(FUZZ_CLANG) -x c - -fsanitize=fuzzer -o /dev/null 2>/dev/null && echo yes))
 FUZZ_LIB_SRC := tools/model.c tools/diag.c tools/scalar.c tools/paths.c tools/images.c \
                 tools/yaml_load.c tools/yaml_value.c tools/resolve.c tools/svc_tokens.c \
-                $(TOOLS_HYP_SRC)
+                tools/arch_map.c $(TOOLS_HYP_SRC)
 FUZZ_CFLAGS  := -std=c11 -g -O1 -D_DEFAULT_SOURCE -Ihyp -Itools $(TOOLS_WARN) \
                 -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(FUZZ_HAS_LIBFUZZER),yes)
@@ -92,8 +93,10 @@ $(FUZZ_OUT)/fuzz_ctl: tests/fuzz/fuzz_ctl.c $(FUZZ_DRIVER) hyp/core/ctl_proto.c 
 		hyp/core/ctl_proto.c
 
 # The snapshot parser (hyp/core/snap_fmt.c): a snapshot file is hostile input; DEVICE sections
-# go through the virtio transport loader (hyp/vdev/virtio_snap.c).
-FUZZ_SNAP_DEV := hyp/vdev/virtio_snap.c hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c
+# go through the virtio transport loader (hyp/vdev/virtio_snap.c), UART sections through the
+# PL011 decoder (hyp/core/snap_pl011.c).
+FUZZ_SNAP_DEV := hyp/vdev/virtio_snap.c hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c \
+                 hyp/core/snap_pl011.c hyp/vdev/vpl011.c
 $(FUZZ_OUT)/fuzz_snap: tests/fuzz/fuzz_snap.c $(FUZZ_DRIVER) hyp/core/snap_fmt.c \
 		hyp/core/snap_fmt.h hyp/core/ctl_proto.c $(FUZZ_SNAP_DEV)
 	@mkdir -p $(dir $@)

@@ -48,3 +48,5 @@ build/unit/test_sbi_table: build/unit/gen/sbi_fakes.c
 build/unit/gen/sbi_fakes.c: hyp/arch/riscv/sbi/sbi_ext.h tests/unit/gen_sbi_fakes.py
 	@mkdir -p $(dir $@)
 	$(Q)python3 tests/unit/gen_sbi_fakes.py $< $@
+# arm64 snapshots on the host: the arm64 struct vcpu/vm, the hooks they call faked in the test.
+build/unit/test_snap_arm64: HOST_CFLAGS += -Ihyp/arch/arm64/include

@@ -9,7 +9,9 @@
 # (string and character literals are kept: a log word is code too), then searched
 # case-insensitively for the words of issue #16's grep: riscv, rv64, hart, plic, sbi, hsm,
 # plus the other architectures' own vocabulary, so that the ARM64 and x86_64 ports
-# keep core as clean (aarch64, arm64, gicv, psci, x86, svm, vmcb, apic). Hits are printed as
+# keep core as clean (aarch64, arm64, gicv, psci, x86, svm, vmcb, apic), and the addresses of
+# the boards' guest-physical maps (QEMU RISC-V virt's and arm64 virt's RAM, UART, interrupt
+# controller, RTC and virtio-mmio bases: hyp/arch/<isa>/guest_map.c). Hits are printed as
 # file:line: text; exit status 1 if there is any, 0 otherwise. Comments may still name an
 # architecture (to explain a design choice by example); code may not: it goes behind an arch
 # hook (hyp/core/arch.h) or into an arch header (hyp/arch/<isa>/include/arch/).
@@ -21,6 +23,8 @@ import os, re, sys
 
 WORDS = re.compile(r"riscv|rv64|hart|plic|sbi|hsm|aarch64|arm64|gicv|psci|x86|\bsvm|vmcb|apic",
                    re.IGNORECASE)
+MAP_ADDRS = re.compile(r"\b0x0*(80000000|40000000|10000000|c000000|10001000|101000|9000000|"
+                       r"9010000|80a0000|8000000|a000000)(ULL|UL|LL|U|L)?\b", re.IGNORECASE)
 
 def strip_comments(text):
     """Blank out /* */ and // comments, keeping newlines and string/char literals."""
@@ -59,7 +63,7 @@ for top in sys.argv[1:]:
             with open(path, encoding="utf-8", errors="replace") as f:
                 text = f.read()
             for no, line in enumerate(strip_comments(text).split("\n"), 1):
-                if WORDS.search(line):
+                if WORDS.search(line) or MAP_ADDRS.search(line):
                     print(f"{path}:{no}: {text.split(chr(10))[no - 1].strip()}")
                     hits += 1
 sys.stdout.flush()

@@ -216,6 +216,13 @@ static int build(void *fdt, int cap, const struct model *m, struct diag *d)
 	if (!err && strcmp(m->host.focus, MODEL_FOCUS_SHELL) != 0)
 		err = str_prop(fdt, "console-focus", m->host.focus);
 	err = err ? err : fdt_property_u32(fdt, "time-slice-us", (uint32_t)m->host.time_slice_us);
+	/*
+	 * The architecture whose map the addresses follow, so a hypervisor of
+	 * another one refuses the blob (config.c). riscv64 blobs name it only
+	 * when the file did: they stay byte for byte what they were.
+	 */
+	if (!err && m->map && (m->host.arch[0] || strcmp(m->map->arch, "riscv64") != 0))
+		err = str_prop(fdt, "arch", m->map->arch);
 	if (!err && m->host.best_effort)
 		err = fdt_property(fdt, "best-effort", NULL, 0);
 	if (!err && m->host.gdb_vm[0])

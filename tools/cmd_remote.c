@@ -268,10 +268,35 @@ static int remote_set(const struct api_client *c, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* Build the package of a one-VM configuration; CLI_OK with *blob (free()). */
-static int remote_package(const char *file, struct model *m, void **blob, size_t *size)
+/*
+ * The hypervisor's architecture as the daemon reports it (GET /host "arch"), into buf;
+ * NULL when it does not say (an older daemon: riscv64 then).
+ */
+static const char *remote_arch(const struct api_client *c, char *buf, size_t len)
 {
+	cJSON *j = NULL;
+	const char *ret = NULL;
+	if (api_request(c, "GET", "/host", NULL, &j, NULL) < 0)
+		return NULL;
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "arch");
+	if (cJSON_IsString(a) && a->valuestring && strlen(a->valuestring) < len) {
+		snprintf(buf, len, "%s", a->valuestring);
+		ret = buf;
+	}
+	cJSON_Delete(j);
+	return ret;
+}
+
+/*
+ * Build the package of a one-VM configuration for the daemon's hypervisor (its
+ * architecture's guest map); CLI_OK with *blob (free()).
+ */
+static int remote_package(const struct api_client *c, const char *file, struct model *m,
+                          void **blob, size_t *size)
+{
+	char arch[16];
 	struct resolve_opts ro = {0}; /* the daemon's host, not this one, has the RAM */
+	ro.arch = remote_arch(c, arch, sizeof(arch));
 	int ret = cli_load(file, &ro, m);
 
 	if (ret)
@@ -327,7 +352,7 @@ static int remote_create(const struct api_client *c, int argc, char **argv)
 	struct model m;
 	void *blob = NULL;
 	size_t size = 0;
-	int ret = remote_package(config, &m, &blob, &size);
+	int ret = remote_package(c, config, &m, &blob, &size);
 	if (ret)
 		return ret;
 

@@ -249,6 +249,14 @@ static int make_blob(const struct run_args *a, struct model *m, void **blob, siz
 	int ret = cli_load(a->config, &ro, m);
 	if (ret)
 		return ret;
+	/* The QEMU command line (qemu.c) is riscv64's; validate and build serve every map. */
+	if (strcmp(m->map->arch, "riscv64") != 0) {
+		cli_error("host.arch: %s: `run` starts riscv64 QEMU only (validate and build "
+		          "serve %s; `make ARCH=%s run-builtin` runs the built-in configuration)",
+		          m->map->arch, m->map->arch, m->map->arch);
+		model_free(m);
+		return CLI_CONFIG;
+	}
 	if (a->gdb_vm) {
 		bool found = false;
 		for (unsigned i = 0; i < m->nr_vms; i++)

@@ -20,23 +20,25 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/guest_map.h"
 
 /* QEMU virt: 8 virtio-mmio transports, slot i at 0x10001000 + i * 0x1000, irq i + 1. */
-#define MODEL_VIRTIO_SLOTS     8
-#define MODEL_VIRTIO_BASE      0x10001000ULL
-#define MODEL_VIRTIO_STRIDE    0x1000ULL
-#define MODEL_HOST_MAX_CPUS    8 /* the hypervisor's FV_MAX_CPUS */
-#define MODEL_MAX_CPU_INDEX    63
-#define MODEL_DEFAULT_CPUS     2
-#define MODEL_DEFAULT_VCPUS    1
-#define MODEL_DEFAULT_MEMORY   (256ULL << 20)
+#define MODEL_VIRTIO_SLOTS   8
+#define MODEL_VIRTIO_BASE    0x10001000ULL
+#define MODEL_VIRTIO_STRIDE  0x1000ULL
+#define MODEL_HOST_MAX_CPUS  8 /* the hypervisor's FV_MAX_CPUS */
+#define MODEL_MAX_CPU_INDEX  63
+#define MODEL_DEFAULT_CPUS   2
+#define MODEL_DEFAULT_VCPUS  1
+#define MODEL_DEFAULT_MEMORY (256ULL << 20)
+/* riscv64's defaults; the resolver applies the map of the configuration's architecture. */
 #define MODEL_DEFAULT_MEM_BASE 0x80000000ULL
 #define MODEL_DEFAULT_KOFFSET  0x200000ULL
 #define MODEL_DEFAULT_UART     0x10000000ULL
 #define MODEL_DEFAULT_WEIGHT   256
 #define MODEL_DEFAULT_SLICE_US 4000
 #define MODEL_MEM_ALIGN        (2ULL << 20)
-#define MODEL_MAX_GPA          (1ULL << 41) /* Sv39x4 */
+#define MODEL_MAX_GPA          (1ULL << 41) /* the largest any map allows (riscv64's Sv39x4) */
 #define MODEL_LINUX_BOOTARGS   "console=ttyS0 earlycon=sbi"
 #define MODEL_FOCUS_SHELL      "hyp" /* console_focus value for the hypervisor shell */
 #define MODEL_IFNAME_MAX       15    /* IFNAMSIZ - 1 */
@@ -99,6 +101,7 @@ enum host_key {
 	HK_CONSOLE_FOCUS,
 	HK_SWITCHES,
 	HK_BEST_EFFORT,
+	HK_ARCH,
 	HK_COUNT
 };
 
@@ -237,6 +240,7 @@ struct model_host {
 	struct model_switch switches[CFG_MAX_SWITCHES];
 	unsigned nr_switches;
 	bool best_effort;         /* start the VMs that can be set up even if others cannot */
+	char arch[16];            /* host.arch: "riscv64", "arm64"; "" = not given */
 	char gdb_vm[VM_NAME_MAX]; /* `run --gdb NAME`: the VM the gdb channel serves, "" = none */
 	unsigned dump_slot1;      /* `run --dump-dir`: virtio-mmio slot of the dump channel + 1 */
 };
@@ -246,6 +250,8 @@ struct model {
 	char *dir;   /* its directory, absolute: base of relative paths */
 	bool single; /* one-VM form (VM keys at the top level) */
 	struct model_host host;
+	/* The guest map of the architecture the configuration targets (resolver). */
+	const struct guest_map *map;
 	struct model_vm vms[CFG_MAX_VMS];
 	unsigned nr_vms;
 	uint64_t bundle_estimate; /* bytes of the blob, from image sizes (resolver) */

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "arch_map.h"
 #include "qemu.h"
 #include "scalar.h"
 
@@ -49,9 +50,14 @@ static unsigned mask_to_list(uint64_t mask, int *out)
 	return n;
 }
 
+/*
+ * Virtio slot (physical) or guest device (j) address: the guest map follows the QEMU
+ * board the hypervisor runs on, so both sit where the configuration's map puts them.
+ */
 static unsigned long long slot_addr(int slot)
 {
-	return MODEL_VIRTIO_BASE + (unsigned long long)slot * MODEL_VIRTIO_STRIDE;
+	const struct guest_map *map = arch_guest_map();
+	return map->virtio_base + (unsigned long long)slot * map->virtio_stride;
 }
 
 /* "guest virtio device J (ADDR, irq J + 1)": where the VM sees its J-th virtio device. */
@@ -101,7 +107,11 @@ static void print_vm(FILE *f, const struct model *m, const struct model_vm *vm)
 	fprintf(f, "    uart: %s\n", vm->uart ? "true" : "false");
 	if (vm->uart)
 		fprintf(f, "    uart_base: 0x%llx\n", (unsigned long long)vm->uart_base);
-	fprintf(f, "    rtc: %s\n", vm->rtc ? "true  # goldfish RTC at 0x101000" : "false");
+	if (vm->rtc)
+		fprintf(f, "    rtc: true  # %s at 0x%llx\n", arch_guest_map()->rtc_model,
+		        (unsigned long long)arch_guest_map()->rtc_base);
+	else
+		fprintf(f, "    rtc: false\n");
 	unsigned guest_console = vm->nr_disks + vm->nr_nics;
 	fprintf(f, "    virtio_console: %s", vm->virtio_console ? "true  # " : "false\n");
 	if (vm->virtio_console)
@@ -213,6 +223,8 @@ void print_resolved(FILE *f, const struct model *m)
 	yaml_str(f, m->host.focus);
 	fputs(strcmp(m->host.focus, MODEL_FOCUS_SHELL) == 0 ? "  # the hypervisor shell\n" : "\n",
 	      f);
+	if (m->map && (m->host.arch[0] || strcmp(m->map->arch, "riscv64") != 0))
+		fprintf(f, "  arch: %s\n", m->map->arch);
 	if (m->host.best_effort)
 		fputs("  best_effort: true\n", f);
 	if (m->host.nr_switches)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch_map.h"
 #include "core/guest_layout.h"
 #include "images.h"
 #include "paths.h"
@@ -183,14 +184,46 @@ static int check_cpus(const struct model *m, const struct model_vm *vm, struct d
 	return 0;
 }
 
-static int check_layout(const struct model_vm *vm, struct diag *d)
+static int check_layout(const struct model *m, const struct model_vm *vm, struct diag *d)
 {
 	struct src_pos bpos =
 	    vm->pos[VMK_MEMORY_BASE].line ? vm->pos[VMK_MEMORY_BASE] : vm->pos[VMK_MEMORY];
-	if (vm->memory > MODEL_MAX_GPA - vm->memory_base)
+	uint64_t limit = m->map->gpa_limit;
+	char words[24];
+	guest_layout_size_name(limit, words, sizeof(words));
+	if (vm->memory_base >= limit || vm->memory > limit - vm->memory_base)
 		return diag_error(d, bpos.line ? bpos : vm->at, "memory_base",
-		                  "guest RAM must end below 2 TiB (0x%llx)",
-		                  (unsigned long long)MODEL_MAX_GPA);
+		                  "guest RAM must end below %s (0x%llx)", words,
+		                  (unsigned long long)limit);
+	return 0;
+}
+
+/*
+ * The guest map the configuration targets: host.arch, else the hypervisor's
+ * the caller knows (o->arch), else riscv64. It becomes the map the linked
+ * configuration parser uses (arch_guest_map()), and the defaults of the
+ * addresses a VM does not give come from it.
+ */
+static int pick_map(struct model *m, const struct resolve_opts *o, struct diag *d)
+{
+	const char *arch = m->host.arch[0] ? m->host.arch : o->arch ? o->arch : "riscv64";
+	if (m->host.arch[0] && o->arch && strcmp(m->host.arch, o->arch) != 0)
+		return diag_error(d, m->host.pos[HK_ARCH], "arch",
+		                  "the configuration is for %s, the hypervisor is %s", m->host.arch,
+		                  o->arch);
+	m->map = tool_guest_map_find(arch);
+	if (!m->map)
+		return diag_error(d, m->host.pos[HK_ARCH], "arch",
+		                  "the hypervisor is %s, which this tool has no guest map of (%s)",
+		                  arch, tool_guest_map_names());
+	tool_guest_map_select(m->map);
+	for (unsigned i = 0; i < m->nr_vms; i++) {
+		struct model_vm *vm = &m->vms[i];
+		if (!vm->pos[VMK_MEMORY_BASE].line)
+			vm->memory_base = m->map->ram_base;
+		if (!vm->pos[VMK_UART_BASE].line)
+			vm->uart_base = m->map->uart_base;
+	}
 	return 0;
 }
 
@@ -218,14 +251,14 @@ static int check_guest_maps(const struct model *m, struct diag *d)
 		vc.kernel_size = vm->kernel_size;
 		vc.initrd_size = vm->initrd_size;
 		struct guest_layout_error le;
-		if (guest_layout_check_vm(&vc, &le) == 0)
+		if (guest_layout_check_vm(m->map, &vc, &le) == 0)
 			continue;
 		if (le.code == -FV_ENOSPC) {
 			struct src_pos p = vm->pos[VMK_MEMORY].line ? vm->pos[VMK_MEMORY] : vm->at;
 			return diag_error(d, p, "memory", "%s", le.what);
 		}
 		struct guest_window w[GUEST_MAX_WINDOWS];
-		guest_layout_of(&vc, w);
+		guest_layout_of(m->map, &vc, w);
 		/* The key that placed the window to move, else the one that placed the other. */
 		const struct guest_window *pick[2] = {&w[le.bad], &w[le.other]};
 		for (unsigned t = 0; t < 2; t++) {
@@ -886,9 +919,11 @@ int resolve_model(struct model *m, const struct resolve_opts *o, struct diag *d)
 			                  "must be between 1 and %d", MODEL_HOST_MAX_CPUS);
 		m->host.cpus = o->cpus;
 	}
+	if (pick_map(m, o, d))
+		return -1;
 	for (unsigned i = 0; i < m->nr_vms; i++) {
 		struct model_vm *vm = &m->vms[i];
-		if (check_name(m, i, d) || check_layout(vm, d) || check_kernel(m, vm, o, d) ||
+		if (check_name(m, i, d) || check_layout(m, vm, d) || check_kernel(m, vm, o, d) ||
 		    check_cpus(m, vm, d))
 			return -1;
 	}

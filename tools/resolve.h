@@ -39,6 +39,12 @@ struct resolve_opts {
 	 * console, fuzzing: nothing is started).
 	 */
 	uint64_t host_ram;
+	/*
+	 * The architecture of the hypervisor the configuration goes to, when the
+	 * tool knows it (`vm create` asks the daemon): the default for host.arch,
+	 * and a host.arch that differs is an error. NULL = unknown (riscv64 default).
+	 */
+	const char *arch;
 };
 
 /* This machine's physical RAM in bytes (sysconf), or 0 if unknown. */

@@ -81,6 +81,7 @@ static const struct field host_fields[] = {
     HF("console_focus", HK_CONSOLE_FOCUS, yv_focus, focus, 0, 0),
     HF("switches", HK_SWITCHES, p_switches, switches, 0, 0),
     HF("best_effort", HK_BEST_EFFORT, yv_bool, best_effort, 0, 0),
+    HF("arch", HK_ARCH, yv_arch, arch, 0, 0),
 };
 
 #define SF(n, k, fn, member)                                                                       \

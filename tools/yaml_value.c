@@ -281,6 +281,17 @@ static int p_choice(struct yload *y, const char *key, yaml_node_t *n, const char
 }
 
 /* role: guest | service (the VM with the control channel, docs/control-protocol.md). */
+int yv_arch(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj)
+{
+	static const char *const arches[] = {"riscv64", "arm64"};
+	const char *t;
+	if (p_choice(y, key, n, arches, 2, &t))
+		return -1;
+	_Static_assert(sizeof(((struct model_host *)0)->arch) > sizeof("riscv64"), "arch fits");
+	memcpy((char *)obj + f->off, t, strlen(t) + 1);
+	return 0;
+}
+
 int yv_role(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj)
 {
 	static const char *const roles[] = {"guest", "service"};

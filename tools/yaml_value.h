@@ -73,6 +73,8 @@ int yv_name(struct yload *y, const struct field *f, const char *key, yaml_node_t
 int yv_focus(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_affinity(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_pin(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
+/* host.arch: an architecture whose guest map the tool knows (tools/arch_map.c). */
+int yv_arch(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_role(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_nic_type(struct yload *y, const struct field *f, const char *key, yaml_node_t *n, void *obj);
 int yv_disk_type(struct yload *y, const struct field *f, const char *key, yaml_node_t *n,

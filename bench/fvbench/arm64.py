@@ -149,7 +149,7 @@ def bench_arm64_mmio(runs):
     how = (" Native: QEMU's PL011 model at 0x09000000 (a device load is one instruction under "
            "icount; its TCG cost is wall-clock only); Ferrovisor: a stage-2 data abort "
            "decoded from ESR_EL2 (esr_decode.c) and answered by the emulated PL011 "
-           "(vdev/vpl011.c) at 0x10000000.")
+           "(vdev/vpl011.c) at 0x09000000.")
     return {
         "arm64_mmio_pl011_read": figure(
             "arm64 MMIO read round trip (PL011 FR), per loop iteration", DET,

@@ -2,10 +2,10 @@
 /*
  * FVCP client of the test guests (contract in fvcp_client.h): request/response
  * with sequence numbers over vcon.c, events dispatched to the guest's callback.
+ * Portable: the arm64 test guests link it too (guests/arm64/port).
  */
 #include "fvcp_client.h"
 
-#include "csr.h"
 #include "plat.h"
 #include "printf.h"
 #include "vcon.h"
@@ -62,7 +62,7 @@ void fvcp_put_name(uint8_t *p, const char *s)
 
 bool fvcp_next_response(uint64_t ms)
 {
-	uint64_t end = rdtime() + plat_ms_to_ticks(ms);
+	uint64_t end = plat_now() + plat_ms_to_ticks(ms);
 	static uint8_t in[4096];
 	for (;;) {
 		struct ctl_hdr h;
@@ -90,7 +90,7 @@ bool fvcp_next_response(uint64_t ms)
 		size_t off = 0;
 		while (off < n)
 			off += ctl_rx_push(&crx, in + off, n - off);
-		if (!n && rdtime() > end)
+		if (!n && plat_now() > end)
 			return false;
 	}
 }
@@ -120,8 +120,8 @@ long fvcp_call_vm(uint16_t type, const char *name)
 
 void fvcp_pump(uint64_t ms)
 {
-	uint64_t end = rdtime() + plat_ms_to_ticks(ms);
-	while (rdtime() < end)
+	uint64_t end = plat_now() + plat_ms_to_ticks(ms);
+	while (plat_now() < end)
 		if (fvcp_next_response(10) && tag)
 			printf("%s: unexpected response type %u\n", tag, last.type);
 }

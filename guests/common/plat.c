@@ -44,6 +44,11 @@ unsigned long plat_boot_hartid(void)
 	return boot_hartid;
 }
 
+uint64_t plat_now(void)
+{
+	return rdtime();
+}
+
 uint64_t plat_ms_to_ticks(uint64_t ms)
 {
 	return ms * timebase_hz / 1000;

@@ -16,6 +16,16 @@
 #include "fvcp_client.h"
 #include "vcon.h"
 
+/* Whether the device tree @dtb has the control channel (a node marked ferrovisor,control). */
+bool ct_is_service(unsigned long dtb);
+/* In a VM without the channel: its device tree names no control or virtio device. */
+void ct_probe_dt(unsigned long dtb);
+/*
+ * The service VM's checks (ctl_test.c) with the control console at @ctl_base, the guest
+ * RAM base (the witness's, the same map) @ram_base and the initrd of @dtb. Ends the guest.
+ */
+void ct_run_service(unsigned long dtb, uint64_t ctl_base, uint64_t ram_base);
+
 /* The last response's payload (fvcp_payload()), its length in *@len. */
 const uint8_t *ct_resp(uint32_t *len);
 

@@ -8,7 +8,6 @@
  */
 #include "ct.h"
 
-#include "csr.h"
 #include "plat.h"
 #include "printf.h"
 #include "test.h"
@@ -55,10 +54,10 @@ void suite_fast(void)
 	static uint64_t rtt[RTT_N];
 	unsigned ok = 0;
 	for (unsigned i = 0; i < RTT_N; i++) {
-		uint64_t t0 = rdtime();
+		uint64_t t0 = plat_now();
 		if (fvcp_call(CTL_T_HOST_INFO, NULL, 0) == CTL_OK)
 			ok++;
-		rtt[i] = rdtime() - t0;
+		rtt[i] = plat_now() - t0;
 	}
 	test_check_eq("ctl.notify.round_trips", ok, RTT_N);
 	test_check(notify_stats(b), "ctl.ctl_stats.again");
@@ -89,7 +88,7 @@ void suite_fast(void)
 	long st = fvcp_call(CTL_T_UPLOAD_BEGIN, req, 16);
 	uint32_t len;
 	uint32_t id = st == CTL_OK ? ctl_get32(ct_resp(&len)) : 0;
-	uint64_t t0 = rdtime();
+	uint64_t t0 = plat_now();
 	for (uint32_t off = 0; st == CTL_OK && off < UPLOAD_BYTES; off += CTL_CHUNK_MAX) {
 		uint32_t k =
 		    UPLOAD_BYTES - off < CTL_CHUNK_MAX ? UPLOAD_BYTES - off : CTL_CHUNK_MAX;
@@ -98,7 +97,7 @@ void suite_fast(void)
 		ctl_put64(ch + 8, off);
 		st = fvcp_call(CTL_T_UPLOAD_CHUNK, ch, 16 + k);
 	}
-	uint64_t dt = rdtime() - t0;
+	uint64_t dt = plat_now() - t0;
 	test_check_eq("ctl.notify.upload_chunks", st, CTL_OK);
 	ctl_put32(req, id);
 	ctl_put32(req + 4, 0);

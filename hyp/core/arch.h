@@ -123,8 +123,8 @@ bool arch_vcpu_call_stat(const struct vcpu *vcpu, unsigned i, const char **name,
 /* --- virtual interrupt controller (one per VM; the model is the architecture's) --- */
 /*
  * Give the VM its interrupt controller: state in vm->arch, its register window at
- * GUEST_IRQCHIP_BASE on vm->mmio, wired to every vCPU's VIRQ_EXT line, and vm->irqchip /
- * vm->irqchip_dev set so devices drive their lines by number (set_level may be called
+ * the map's irqchip_base (arch_guest_map()) on vm->mmio, wired to every vCPU's VIRQ_EXT line, and
+ * vm->irqchip / vm->irqchip_dev set so devices drive their lines by number (set_level may be called
  * with a device lock held, on any CPU; the chip's lock nests inside it). Once at VM creation,
  * after the vCPUs exist. 0 or a negative fv_err (vm_free undoes a partial setup).
  */

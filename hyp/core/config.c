@@ -37,16 +37,14 @@
  * "vms/NODE: property: what is wrong" (or "host/switches/NAME: ...").
  */
 #include "core/config.h"
+#include "core/guest_layout.h"
 #include "lib/fdt.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define DEFAULT_MEM_BASE      0x80000000ULL
 #define DEFAULT_KERNEL_OFFSET 0x200000ULL
-#define DEFAULT_UART_BASE     0x10000000ULL
 #define DEFAULT_SLICE_US      4000ULL
 #define MEM_ALIGN             (2ULL << 20)
-#define MAX_GPA               (1ULL << 41) /* Sv39x4 */
 #define MAX_CPU_INDEX         63U
 
 struct perr {
@@ -264,12 +262,17 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	if (vm->mem_size < MEM_ALIGN || vm->mem_size % MEM_ALIGN)
 		return fail(e, -FV_EINVAL, nn, "memory-size",
 		            "must be a non-zero multiple of 2 MiB");
-	if (opt_u64(b, node, "memory-base", DEFAULT_MEM_BASE, &vm->mem_base))
+	/* Defaults and the address range are the architecture's map (core/guest_map.h). */
+	const struct guest_map *map = arch_guest_map();
+	char why[64], limit[24];
+	guest_layout_size_name(map->gpa_limit, limit, sizeof(limit));
+	if (opt_u64(b, node, "memory-base", map->ram_base, &vm->mem_base))
 		return fail(e, -FV_EINVAL, nn, "memory-base", "must be a number");
-	if (vm->mem_base % MEM_ALIGN || vm->mem_base >= MAX_GPA ||
-	    vm->mem_size > MAX_GPA - vm->mem_base)
-		return fail(e, -FV_ERANGE, nn, "memory-base",
-		            "must be 2 MiB aligned and end below 2 TiB");
+	if (vm->mem_base % MEM_ALIGN || vm->mem_base >= map->gpa_limit ||
+	    vm->mem_size > map->gpa_limit - vm->mem_base) {
+		fv_snprintf(why, sizeof(why), "must be 2 MiB aligned and end below %s", limit);
+		return fail(e, -FV_ERANGE, nn, "memory-base", why);
+	}
 	ret = fv_fdt_prop_u32(b, node, "weight", &v32);
 	if (ret == -FV_ENOENT)
 		v32 = 256;
@@ -299,11 +302,12 @@ static int parse_vm(const void *b, int node, struct vm_config *vm, struct perr *
 	vm->is_template = fv_fdt_getprop(b, node, "template", &nlen) != NULL;
 	vm->has_uart = fv_fdt_getprop(b, node, "no-uart", &nlen) == NULL;
 	vm->has_rtc = fv_fdt_getprop(b, node, "no-rtc", &nlen) == NULL;
-	if (opt_u64(b, node, "uart-base", DEFAULT_UART_BASE, &vm->uart_base) ||
-	    vm->uart_base % 0x100)
+	if (opt_u64(b, node, "uart-base", map->uart_base, &vm->uart_base) || vm->uart_base % 0x100)
 		return fail(e, -FV_EINVAL, nn, "uart-base", "must be a 256-byte aligned address");
-	if (vm->uart_base >= MAX_GPA - 0x100)
-		return fail(e, -FV_ERANGE, nn, "uart-base", "must be below 2 TiB");
+	if (vm->uart_base >= map->gpa_limit - 0x100) {
+		fv_snprintf(why, sizeof(why), "must be below %s", limit);
+		return fail(e, -FV_ERANGE, nn, "uart-base", why);
+	}
 	/*
 	 * Where the UART, RAM and devices lie relative to each other is not a
 	 * question of the blob's form: guest_layout_check_vm() answers it for
@@ -705,6 +709,18 @@ int config_parse(const void *blob, size_t size, struct hyp_config *out, char *er
 		} else if (ret != -FV_ENOENT) {
 			return fail(&e, -FV_EINVAL, "host", "time-slice-us",
 			            "must be a 32-bit number");
+		}
+		/*
+		 * A blob built for another architecture places its VMs on that
+		 * architecture's map: refuse it whole rather than boot VMs whose
+		 * addresses mean something else here.
+		 */
+		const char *arch = fv_fdt_prop_string(blob, host, "arch");
+		if (arch && strcmp(arch, arch_guest_map()->arch) != 0) {
+			char why[96];
+			fv_snprintf(why, sizeof(why), "the configuration is for %.24s, this is %s",
+			            arch, arch_guest_map()->arch);
+			return fail(&e, -FV_EINVAL, "host", "arch", why);
 		}
 		int len;
 		out->best_effort = fv_fdt_getprop(blob, host, "best-effort", &len) != NULL;

@@ -47,10 +47,10 @@ struct vm_config {
 	bool is_template;
 	bool has_uart;
 	gpa_t uart_base;
-	bool has_rtc; /* a goldfish RTC at GUEST_RTC_BASE (default; `no-rtc` turns it off) */
+	bool has_rtc; /* a goldfish RTC at the map's rtc_base (default; `no-rtc` turns it off) */
 	/*
-	 * Paravirtual devices. In the guest they sit at VM_VIRTIO_BASE + j *
-	 * VM_VIRTIO_STRIDE with interrupt 1 + j, j counting disks first, then
+	 * Paravirtual devices. In the guest they sit at the map's virtio_base + j *
+	 * virtio_stride (core/guest_map.h) with interrupt 1 + j, j counting disks first, then
 	 * NICs, then the console; nr_disks + nr_nics + virtio_console <= CFG_MAX_VIRTIO.
 	 */
 	unsigned nr_disks;

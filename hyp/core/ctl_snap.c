@@ -142,6 +142,17 @@ uint32_t ctl_snap_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32
 		return CTL_E_NO_MEMORY;
 	}
 	int ret = snap_save_begin(save, vm, paused_by_save);
+	if (ret == -FV_EAGAIN) {
+		/* A vCPU passed through a CPU since the check above: still paused, ask again. */
+		mem_free(save);
+		save = NULL;
+		if (paused_by_save) {
+			pending.vm = vm;
+			pending.slot = vm->id;
+			pending.mem_gen = __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE);
+		}
+		return CTL_E_BUSY;
+	}
 	if (ret) {
 		mem_free(save);
 		save = NULL;

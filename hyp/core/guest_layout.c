@@ -90,45 +90,80 @@ int guest_layout_check(const struct guest_window *w, unsigned n, struct guest_la
 	return 0;
 }
 
-unsigned guest_layout_of(const struct vm_config *vm, struct guest_window *w)
+unsigned guest_layout_of(const struct guest_map *map, const struct vm_config *vm,
+                         struct guest_window *w)
 {
 	unsigned n = 0;
 	w[n++] = (struct guest_window){GUEST_WIN_RAM, 0, vm->mem_base, vm->mem_size};
 	if (vm->has_uart)
 		w[n++] = (struct guest_window){GUEST_WIN_UART, 0, vm->uart_base, GUEST_UART_SIZE};
-	w[n++] =
-	    (struct guest_window){GUEST_WIN_IRQCHIP, 0, GUEST_IRQCHIP_BASE, GUEST_IRQCHIP_SIZE};
+	w[n++] = (struct guest_window){GUEST_WIN_IRQCHIP, 0, map->irqchip_base, map->irqchip_size};
 	if (vm->has_rtc)
-		w[n++] = (struct guest_window){GUEST_WIN_RTC, 0, GUEST_RTC_BASE, GUEST_RTC_SIZE};
+		w[n++] = (struct guest_window){GUEST_WIN_RTC, 0, map->rtc_base, map->rtc_size};
 	unsigned nv = vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1 : 0);
 	for (unsigned j = 0; j < nv && j < CFG_MAX_VIRTIO; j++)
 		w[n++] = (struct guest_window){GUEST_WIN_VIRTIO, j,
-		                               GUEST_VIRTIO_BASE + j * GUEST_VIRTIO_STRIDE,
+		                               map->virtio_base + j * map->virtio_stride,
 		                               GUEST_VIRTIO_SIZE};
 	return n;
 }
 
-int guest_layout_check_vm(const struct vm_config *vm, struct guest_layout_error *err)
+void guest_layout_size_name(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes && bytes % (1ULL << 40) == 0)
+		fv_snprintf(buf, len, "%llu TiB", (unsigned long long)(bytes >> 40));
+	else if (bytes && bytes % (1ULL << 30) == 0)
+		fv_snprintf(buf, len, "%llu GiB", (unsigned long long)(bytes >> 30));
+	else
+		fv_snprintf(buf, len, "0x%llx", (unsigned long long)bytes);
+}
+
+int guest_layout_check_vm(const struct guest_map *map, const struct vm_config *vm,
+                          struct guest_layout_error *err)
 {
 	struct guest_window w[GUEST_MAX_WINDOWS];
-	unsigned n = guest_layout_of(vm, w);
+	unsigned n = guest_layout_of(map, vm, w);
+	char limit[24];
+	guest_layout_size_name(map->gpa_limit, limit, sizeof(limit));
 	err->bad = err->other = 0;
 	if (vm->mem_size == 0 || vm->mem_base % GUEST_RAM_ALIGN || vm->mem_size % GUEST_RAM_ALIGN ||
-	    vm->mem_base >= GUEST_MAX_GPA || vm->mem_size > GUEST_MAX_GPA - vm->mem_base) {
+	    vm->mem_base >= map->gpa_limit || vm->mem_size > map->gpa_limit - vm->mem_base) {
+		err->code = -FV_ERANGE;
+		fv_snprintf(err->what, sizeof(err->what),
+		            "RAM at 0x%llx (0x%llx bytes) must be 2 MiB aligned and end below %s",
+		            (unsigned long long)vm->mem_base, (unsigned long long)vm->mem_size,
+		            limit);
+		return err->code;
+	}
+	/* The board keeps its device space below ram_min (arm64: QEMU virt's first GiB). */
+	if (vm->mem_base < map->ram_min) {
 		err->code = -FV_ERANGE;
 		fv_snprintf(
 		    err->what, sizeof(err->what),
-		    "RAM at 0x%llx (0x%llx bytes) must be 2 MiB aligned and end below 2 TiB",
-		    (unsigned long long)vm->mem_base, (unsigned long long)vm->mem_size);
+		    "RAM at 0x%llx is in %s's device space: %s guest RAM starts at or above "
+		    "0x%llx",
+		    (unsigned long long)vm->mem_base, map->board, map->arch,
+		    (unsigned long long)map->ram_min);
 		return err->code;
 	}
 	if (vm->has_uart &&
-	    (vm->uart_base % GUEST_UART_SIZE || vm->uart_base > GUEST_MAX_GPA - GUEST_UART_SIZE)) {
+	    (vm->uart_base % GUEST_UART_SIZE || vm->uart_base > map->gpa_limit - GUEST_UART_SIZE)) {
 		err->code = -FV_ERANGE;
 		err->bad = err->other = 1;
 		fv_snprintf(err->what, sizeof(err->what),
-		            "UART at 0x%llx must be 256-byte aligned and end below 2 TiB",
-		            (unsigned long long)vm->uart_base);
+		            "UART at 0x%llx must be 256-byte aligned and end below %s",
+		            (unsigned long long)vm->uart_base, limit);
+		return err->code;
+	}
+	if (vm->has_uart &&
+	    (vm->uart_base < map->uart_lo || vm->uart_base > map->uart_hi - GUEST_UART_SIZE)) {
+		err->code = -FV_ERANGE;
+		err->bad = err->other = 1;
+		fv_snprintf(err->what, sizeof(err->what),
+		            "UART at 0x%llx is outside %s's device space for it (0x%llx-0x%llx)",
+		            (unsigned long long)vm->uart_base, map->board,
+		            (unsigned long long)map->uart_lo,
+		            (unsigned long long)(map->uart_hi - 1));
 		return err->code;
 	}
 	if (vm->nr_disks + vm->nr_nics + (vm->virtio_console ? 1 : 0) > CFG_MAX_VIRTIO) {
@@ -167,4 +202,62 @@ no_room:
 	    (unsigned long long)vm->kernel_offset, (unsigned long long)(GUEST_DTB_ROOM >> 10),
 	    (unsigned long long)vm->initrd_size);
 	return err->code;
+}
+
+/* A map's fixed windows: interrupt controller, RTC, default UART, then every virtio slot. */
+static unsigned map_windows(const struct guest_map *m, struct guest_window *w)
+{
+	unsigned n = 0;
+	w[n++] = (struct guest_window){GUEST_WIN_IRQCHIP, 0, m->irqchip_base, m->irqchip_size};
+	w[n++] = (struct guest_window){GUEST_WIN_RTC, 0, m->rtc_base, m->rtc_size};
+	w[n++] = (struct guest_window){GUEST_WIN_UART, 0, m->uart_base, GUEST_UART_SIZE};
+	for (unsigned j = 0; j < m->virtio_slots; j++)
+		w[n++] = (struct guest_window){
+		    GUEST_WIN_VIRTIO, j, m->virtio_base + j * m->virtio_stride, GUEST_VIRTIO_SIZE};
+	return n;
+}
+
+int guest_map_check(const struct guest_map *m, char *what, size_t len)
+{
+	struct guest_window w[3 + GUEST_MAP_MAX_SLOTS];
+	struct guest_layout_error err;
+	if (m->virtio_slots < CFG_MAX_VIRTIO || m->virtio_slots > GUEST_MAP_MAX_SLOTS ||
+	    m->virtio_stride < GUEST_VIRTIO_SIZE ||
+	    m->virtio_stride > UINT64_MAX / m->virtio_slots) {
+		fv_snprintf(
+		    what, len,
+		    "%s: virtio-mmio slots: %u of stride 0x%llx (need %u-%u of at least 0x%llx)",
+		    m->arch, m->virtio_slots, (unsigned long long)m->virtio_stride, CFG_MAX_VIRTIO,
+		    GUEST_MAP_MAX_SLOTS, (unsigned long long)GUEST_VIRTIO_SIZE);
+		return -FV_EINVAL;
+	}
+	if (m->ram_base % GUEST_RAM_ALIGN || m->ram_base < m->ram_min ||
+	    m->ram_base >= m->gpa_limit) {
+		fv_snprintf(what, len, "%s: default RAM base 0x%llx is unaligned or out of range",
+		            m->arch, (unsigned long long)m->ram_base);
+		return -FV_EINVAL;
+	}
+	if (m->uart_lo >= m->uart_hi || m->uart_hi > m->gpa_limit || m->uart_base < m->uart_lo ||
+	    m->uart_base > m->uart_hi - GUEST_UART_SIZE) {
+		fv_snprintf(what, len, "%s: default UART 0x%llx is outside its range", m->arch,
+		            (unsigned long long)m->uart_base);
+		return -FV_EINVAL;
+	}
+	unsigned n = map_windows(m, w);
+	if (guest_layout_check(w, n, &err) != 0) {
+		fv_snprintf(what, len, "%s: %s", m->arch, err.what);
+		return -FV_EINVAL;
+	}
+	/* Every device window below the RAM: the default and the lowest a VM may use. */
+	uint64_t floor = m->ram_min ? m->ram_min : m->ram_base;
+	for (unsigned i = 0; i < n; i++) {
+		if (w[i].base + (w[i].size - 1) < floor)
+			continue;
+		char name[32];
+		guest_layout_name(&w[i], name, sizeof(name));
+		fv_snprintf(what, len, "%s: %s at 0x%llx is not below guest RAM (0x%llx)", m->arch,
+		            name, (unsigned long long)w[i].base, (unsigned long long)floor);
+		return -FV_EINVAL;
+	}
+	return 0;
 }

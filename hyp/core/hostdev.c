@@ -68,8 +68,10 @@ static void probe_disk(struct hostdev *h, unsigned i)
 	fv_snprintf(h->irq_name, sizeof(h->irq_name), "disk slot %u", i);
 	b->irq_driven =
 	    h->irq && irq_register_named(h->irq, vblk_phys_irq, b, h->irq_name, true) == 0;
-	if (b->irq_driven)
+	if (b->irq_driven) {
+		b->irq = h->irq;
 		vphys_set_interrupts(&b->dev, 0, true);
+	}
 	pr_info("virtio slot %u (0x%lx): disk, %lu sectors (%lu MiB), %s", i,
 	        (unsigned long)h->base, (unsigned long)b->capacity,
 	        (unsigned long)(b->capacity >> 11), b->irq_driven ? "interrupt-driven" : "polled");
@@ -272,7 +274,7 @@ struct vnet_phys *hostdev_claim_nic(unsigned slot, const char *owner, const char
 
 void hostdev_describe_disks(void (*out)(const char *line))
 {
-	char line[200];
+	char line[256];
 	for (unsigned i = 0; i < nr_slots; i++) {
 		const struct hostdev *h = &slots[i];
 		if (h->kind != HOSTDEV_DISK)
@@ -282,11 +284,11 @@ void hostdev_describe_disks(void (*out)(const char *line))
 		    line, sizeof(line),
 		    "disk slot %u: %lu sectors, %u claim(s), %lu requests (%lu failed, %lu "
 		    "waited), at most %u in flight, %lu by irq, %lu by halt, %lu by tick, %lu "
-		    "rekicks",
+		    "rekicks, %lu by notify poll, irq moved %u times",
 		    i, (unsigned long)b->capacity, h->nr_claims, (unsigned long)b->completed,
 		    (unsigned long)b->failed, (unsigned long)b->refused, b->max_inflight,
 		    (unsigned long)b->by_irq, (unsigned long)b->by_halt, (unsigned long)b->by_tick,
-		    (unsigned long)b->rekicks);
+		    (unsigned long)b->rekicks, (unsigned long)b->by_notify, b->reroutes);
 		out(line);
 		for (unsigned k = 0; k < h->nr_claims; k++) {
 			const struct disk_claim *c = &h->claims[k];

@@ -8,6 +8,7 @@
 #include "core/bootwork.h"
 #include "core/config.h"
 #include "core/gdb.h"
+#include "core/guest_layout.h"
 #include "core/hostdump.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
@@ -205,6 +206,11 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 	arch_cpu_init();
 	if (arch_selfcheck() != 0)
 		stop_boot("the architecture's static tables are inconsistent");
+	char map_err[160];
+	if (guest_map_check(arch_guest_map(), map_err, sizeof(map_err)) != 0) {
+		pr_err("guest map: %s", map_err);
+		stop_boot("the architecture's guest map is inconsistent");
+	}
 
 	struct mem_range rsv[PLAT_MAX_RSV + 3];
 	unsigned nr = 0;

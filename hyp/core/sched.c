@@ -152,6 +152,14 @@ static int enqueue_locked(struct vcpu *v, bool wakeup)
 
 void sched_kick(struct vcpu *v)
 {
+	/*
+	 * The request was posted before this: order that store before the load of
+	 * running_cpu (store-to-load; acquire/release does not), the pair of the fence
+	 * in switch_vcpu. Either we see where v runs and kick that CPU, or its checks
+	 * after taking v see the request. Without it a busy vCPU could miss a pause
+	 * until its next exit (seen on arm64 under QEMU).
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	int rc = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
 	if (rc >= 0 && cpu_table[rc] != cpu_this())
 		arch_cpu_kick(cpu_table[rc]);
@@ -563,6 +571,9 @@ static void switch_vcpu(struct cpu *c, struct vcpu *prev, struct vcpu *next)
 		while (__atomic_load_n(&next->running_cpu, __ATOMIC_ACQUIRE) != -1)
 			arch_cpu_relax();
 		__atomic_store_n(&next->running_cpu, (int)c->id, __ATOMIC_RELEASE);
+		/* Before the request checks that follow (park_if_paused, vcpu_run): the
+		 * pair of sched_kick's fence. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		TRACE(TEV_SCHED_IN, next->vm->id, next->id, 0, 0, 0);
 		arch_vcpu_load(next);
 		STAT_INC(c->stats.switches);

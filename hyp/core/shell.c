@@ -101,6 +101,19 @@ static void cmd_vm_info(struct vm *vm)
 		        (unsigned long)v->stats.by_kind[EXIT_IRQ]);
 		pr_info("vcpu %u: %s", i, buf);
 	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu_stats *st = &vm->vcpus[i]->stats;
+		pr_info("vcpu %u: exits virt-inst %lu guest-fault %lu other %lu, %lu irqs injected",
+		        i, (unsigned long)st->by_kind[EXIT_VIRT_INST],
+		        (unsigned long)st->by_kind[EXIT_GUEST_FAULT],
+		        (unsigned long)st->by_kind[EXIT_OTHER], (unsigned long)st->irqs_injected);
+	}
+	/* Emulated MMIO by region: which device the guest's MMIO exits went to (issue #15). */
+	for (unsigned r = 0; r < vm->mmio.count; r++)
+		pr_info("mmio %s: %lu accesses",
+		        vm->mmio.regions[r].name ? vm->mmio.regions[r].name : "?",
+		        (unsigned long)__atomic_load_n(&vm->mmio.regions[r].accesses,
+		                                       __ATOMIC_RELAXED));
 	for (unsigned j = 0; j < vm_virtio_count(vm); j++) {
 		char buf[200];
 		vm_virtio_describe(vm, j, buf, sizeof(buf));

@@ -15,11 +15,17 @@
 #include "core/ctl_proto.h"
 #include "core/sched.h"
 #include "core/snap_arch.h"
+#include "core/snap_pl011.h"
 #include "core/timer.h"
 #include "core/vm.h"
 #include "core/console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "arch/defs.h"
+
+#ifndef ARCH_GUEST_UART_PL011
+#define ARCH_GUEST_UART_PL011 0 /* the ns16550 (core/vconsole.c) */
+#endif
 
 static int rs_header(void *ctx, const struct snap_hdr *h)
 {
@@ -217,9 +223,25 @@ static int apply_rtc(struct snap_restore *r, const uint8_t *p, uint32_t len)
 	return 0;
 }
 
+/* The UART section of a PL011 VM (snap_pl011.c checks every field). */
+static int apply_pl011(struct vm *vm, const uint8_t *p, uint32_t len)
+{
+	if (!vm->cfg->has_uart)
+		return 1;
+	spin_lock(&vm->con.lock);
+	int bad = snap_pl011_load(&vm->con.pl011, p, len) != 0;
+	bool level = vm->con.pl011.irq_level;
+	spin_unlock(&vm->con.lock);
+	if (!bad && vm->irqchip)
+		vm->irqchip->set_level(vm->irqchip_dev, VM_IRQ_UART, level);
+	return bad;
+}
+
 static int apply_uart(struct snap_restore *r, const uint8_t *p, uint32_t len)
 {
 	struct vm *vm = r->vm;
+	if (ARCH_GUEST_UART_PL011)
+		return apply_pl011(vm, p, len);
 	const uint8_t *g = p + VUART_FIFO_SIZE;
 	if (len != SNAP_UART_LEN || !vm->cfg->has_uart || g[0] >= VUART_FIFO_SIZE ||
 	    g[1] > VUART_FIFO_SIZE || g[11] > 1 || g[12] > 1)

@@ -12,11 +12,18 @@
 #include "core/mem.h"
 #include "core/sched.h"
 #include "core/snap_arch.h"
+#include "core/snap_pl011.h"
 #include "core/timer.h"
 #include "core/vm.h"
 #include "core/console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "arch/defs.h"
+
+/* The VM's UART model (core/vconsole.c): the ns16550 unless the architecture says PL011. */
+#ifndef ARCH_GUEST_UART_PL011
+#define ARCH_GUEST_UART_PL011 0
+#endif
 
 #define POST_MAX                                                                                   \
 	(4u * 1024u + VM_MAX_VCPUS * (SNAP_VCPU_LEN + ARCH_SNAP_MAX + 40u) +                       \
@@ -216,7 +223,9 @@ static uint32_t build_post(struct vm *vm, uint8_t *post, uint32_t *n)
 	}
 	if (vm->cfg->has_uart) {
 		spin_lock(&vm->con.lock);
-		len = put_uart(&vm->con.uart, pl);
+		/* The section's layout is the UART model's (docs/snapshot-format.md, "UART"). */
+		len = ARCH_GUEST_UART_PL011 ? snap_pl011_save(&vm->con.pl011, pl)
+		                            : put_uart(&vm->con.uart, pl);
 		spin_unlock(&vm->con.lock);
 		ADD(SNAP_S_UART, 0);
 	}
@@ -249,6 +258,12 @@ int snap_save_supported(const struct vm *vm)
 int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save)
 {
 	const struct vm_config *c = vm->cfg;
+	/* Paused, but a vCPU can still pass through a CPU on its way to park after the caller
+	 * found it quiet (woken, picked, parked at once): not yet. Nothing is undone, the VM
+	 * stays paused for the caller's next try. */
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_PAUSED && !vm->destroying &&
+	    !snap_vm_quiet(vm))
+		return -FV_EAGAIN;
 	s->was_running = paused_by_save;
 	s->vm = vm;
 	s->slot = vm->id;

@@ -60,9 +60,9 @@ bool snap_vm_quiet(const struct vm *vm);
 /*
  * Start saving @vm into @s (zeroed by the caller): the VM must be paused and quiet
  * (snap_vm_quiet); @paused_by_save: the save paused it, snap_save_end may resume it.
- * Encodes its configuration and state and scans its RAM. 0; -FV_EBUSY (not paused or
- * not quiet), -FV_ENOMEM, -FV_EINVAL. Logged; on failure the VM is resumed if
- * @paused_by_save.
+ * Encodes its configuration and state and scans its RAM. 0; -FV_EAGAIN (paused but a
+ * vCPU is on a CPU again: nothing undone, try again); -FV_EBUSY (not paused), -FV_ENOMEM,
+ * -FV_EINVAL: logged, and the VM is resumed if @paused_by_save.
  */
 int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save);
 /* Whether the VM being saved is still the one, paused (not resumed, restarted, destroyed). */

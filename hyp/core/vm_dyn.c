@@ -93,7 +93,7 @@ static int bind_nics(struct vm_config *vc, const struct hyp_config *hc)
 int vm_config_precheck(const struct vm_config *vc)
 {
 	struct guest_layout_error le;
-	if (guest_layout_check_vm(vc, &le) != 0) {
+	if (guest_layout_check_vm(arch_guest_map(), vc, &le) != 0) {
 		pr_err("vm %s: not created: guest address map: %s", vc->name, le.what);
 		return le.code;
 	}

@@ -3,8 +3,9 @@
 #define FV_CORE_VM_RTC_H
 
 /*
- * A VM's real-time clock: the emulated goldfish RTC (vdev/vrtc.c) on the
- * VM's MMIO bus at GUEST_RTC_BASE, interrupt VM_IRQ_RTC, its time the host
+ * A VM's real-time clock: the emulated goldfish RTC (vdev/vrtc.c), or the
+ * PL031 (vdev/vpl031.c) where arch/defs.h sets ARCH_GUEST_RTC_PL031, on the
+ * VM's MMIO bus at the map's rtc_base (arch_guest_map()), interrupt VM_IRQ_RTC, its time the host
  * wall clock (core/wallclock.c) plus the VM's own offset. The alarm is a
  * hypervisor timer that raises the line on the VM's interrupt controller.
  *
@@ -14,13 +15,15 @@
 #include "lib/types.h"
 #include "core/spinlock.h"
 #include "core/timer.h"
+#include "vdev/vpl031.h"
 #include "vdev/vrtc.h"
 
 struct vm;
 
 struct vm_rtc {
 	struct spinlock lock;
-	struct vrtc dev;
+	struct vrtc dev;     /* the goldfish model */
+	struct vpl031 pl031; /* the PL031 model instead, where ARCH_GUEST_RTC_PL031 says so */
 	struct timer_event alarm;
 	bool present; /* the VM has one (config has_rtc) */
 };

@@ -16,10 +16,13 @@
 #include "core/arch.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/guest_map.h"
 #include "core/ctl.h"
 #include "core/dirty_log.h"
 #include "core/hostdev.h"
+#include "core/irq.h"
 #include "core/mem.h"
+#include "core/percpu.h"
 #include "core/timer.h"
 #include "core/trace.h"
 #include "core/vcpu.h"
@@ -34,8 +37,9 @@
 #include "vdev/virtio_net.h"
 #include "core/vm_virtio_dev.h"
 
-_Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE && VIRTIO_MMIO_SIZE <= VM_VIRTIO_STRIDE,
-               "the virtio-mmio windows are the ones guest_layout checks");
+_Static_assert(VIRTIO_MMIO_SIZE == GUEST_VIRTIO_SIZE,
+               "the virtio-mmio windows are the ones guest_layout checks (their stride: "
+               "guest_map_check)");
 
 struct virtio_mmio *vm_vdev_transport(struct vm_vdev *d)
 {
@@ -472,12 +476,64 @@ static void finish_and_unlock(struct vm_vdev *d, struct vcpu *vcpu)
 		vnet_port_flush(&d->u.net.port, pending);
 }
 
+/*
+ * After a queue notification, no lock held: the guest has exactly one
+ * request of this disk in flight (queue depth 1), so it will do nothing but
+ * wait for it. Look for its completion for up to VM_VIRTIO_NOTIFY_POLL_NS
+ * before returning: found, it is completed here and the guest takes its
+ * interrupt at once, without a host interrupt exit and without scheduling
+ * its idle task and back (docs/performance.md, virtio-blk exits per
+ * request). Stops early when the vCPU has an interrupt to take or must
+ * reschedule. Deeper queues are left alone: their guest has other work.
+ */
+static void notify_poll(struct vm_vdev *d, struct vcpu *vcpu)
+{
+	struct vblk_phys *phys = d->u.blk.phys;
+	if (!vcpu || !phys->irq_driven ||
+	    __atomic_load_n(&d->u.blk.client.inflight, __ATOMIC_RELAXED) != 1)
+		return;
+	uint64_t t0 = time_now_ns();
+	vblk_phys_quiet_begin(phys);
+	do {
+		if (vblk_phys_notify_poll(phys) || arch_vcpu_irq_wakeable(vcpu) ||
+		    !vcpu_may_reenter(vcpu,
+		                      __atomic_load_n(&cpu_this()->need_resched, __ATOMIC_RELAXED)))
+			break;
+		arch_cpu_relax();
+	} while (time_now_ns() - t0 < VM_VIRTIO_NOTIFY_POLL_NS);
+	vblk_phys_quiet_end(phys);
+}
+
+/*
+ * After a queue notification on this CPU: a disk that only this device uses
+ * gets its host interrupt here, where the VM runs, so a completion is
+ * handled and injected on the vCPU's own CPU (no IPI, no second CPU woken).
+ * Only when it moved: a vCPU that stays put never re-routes. A disk shared
+ * by several VMs keeps its placement (irq_spread), since they may run on
+ * different CPUs. nclients is read racily: it only picks a placement.
+ */
+static void follow_irq(struct vm_vdev *d)
+{
+	struct vblk_phys *phys = d->u.blk.phys;
+	unsigned cpu = cpu_this()->id;
+	if (!phys->irq_driven || __atomic_load_n(&phys->fixed_irq, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&phys->nclients, __ATOMIC_RELAXED) != 1 || irq_cpu(phys->irq) == cpu)
+		return;
+	if (irq_set_cpu(phys->irq, cpu) == 0)
+		__atomic_fetch_add(&phys->reroutes, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&phys->fixed_irq, true, __ATOMIC_RELAXED);
+}
+
 static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width, uint64_t val)
 {
 	struct vm_vdev *d = dev;
 	if (off == VIRTIO_MMIO_QUEUE_NOTIFY)
 		TRACE(TEV_VIRTIO_NOTIFY, d->vm->id, vcpu ? vcpu->id : TRACE_VCPU_NONE, d->index,
 		      val, 0);
+	/* Before the requests go out, so their completions already interrupt this CPU. */
+	if (off == VIRTIO_MMIO_QUEUE_NOTIFY && d->kind == VDEV_BLK && vcpu)
+		follow_irq(d);
 	spin_lock(&d->lock);
 	int ret = virtio_mmio_write(vm_vdev_transport(d), off, width, val);
 	finish_and_unlock(d, vcpu);
@@ -485,6 +541,8 @@ static int vdev_write(void *dev, struct vcpu *vcpu, uint64_t off, unsigned width
 		/* Without its interrupt the disk is polled, at least whenever the guest kicks. */
 		if (!d->u.blk.phys->irq_driven && off == VIRTIO_MMIO_QUEUE_NOTIFY)
 			vblk_phys_poll(d->u.blk.phys);
+		else if (off == VIRTIO_MMIO_QUEUE_NOTIFY && vcpu)
+			notify_poll(d, vcpu);
 		/* A device or queue reset: the old requests' DMA ends before the vCPU goes on. */
 		if (off == VIRTIO_MMIO_STATUS || off == VIRTIO_MMIO_QUEUE_READY ||
 		    off == VIRTIO_MMIO_QUEUE_RESET)
@@ -511,7 +569,8 @@ static struct vm_vdev *new_vdev(struct vm *vm, enum vdev_kind kind)
 	d->kind = kind;
 	d->index = vm->nr_vdev;
 	d->irq = VM_VIRTIO_IRQ0 + d->index;
-	d->base = VM_VIRTIO_BASE + d->index * VM_VIRTIO_STRIDE;
+	const struct guest_map *map = arch_guest_map();
+	d->base = map->virtio_base + d->index * map->virtio_stride;
 	return d;
 }
 

@@ -4,7 +4,7 @@
 
 /*
  * A VM's paravirtual devices: virtio-mmio windows in its guest physical
- * map (VM_VIRTIO_BASE + j * VM_VIRTIO_STRIDE, interrupt 1 + j on its
+ * map (the map's virtio_base + j * virtio_stride, core/guest_map.h; interrupt 1 + j on its
  * interrupt controller), j counting disks, then NICs, then the console,
  * then the service VM's control channel.
  * Each device has its own lock; lock order: device -> VM interrupt controller lock -> sched.
@@ -12,11 +12,15 @@
 #include "lib/types.h"
 #include "core/guest_layout.h"
 
-#define VM_VIRTIO_BASE   GUEST_VIRTIO_BASE /* the map is guest_layout.h's */
-#define VM_VIRTIO_STRIDE GUEST_VIRTIO_STRIDE
-#define VM_VIRTIO_IRQ0   1U
+#define VM_VIRTIO_IRQ0 1U
 /* How long a vCPU that halts with disk requests in flight looks for their completion. */
 #define VM_VIRTIO_HALT_POLL_NS 200000ULL
+/*
+ * How long a vCPU whose queue notification left exactly one request of its
+ * disk in flight looks for that request's completion before it returns to
+ * the guest (vm_virtio.c, notify_poll; docs/performance.md, issue #15).
+ */
+#define VM_VIRTIO_NOTIFY_POLL_NS 50000ULL
 
 /* Device kinds (also the control protocol's CTL_DEV_* values, checked in ctl.c). */
 #define VM_VIRTIO_KIND_BLK     1U

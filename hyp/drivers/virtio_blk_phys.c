@@ -310,6 +310,35 @@ unsigned vblk_phys_halt_poll(struct vblk_phys *b)
 	return n;
 }
 
+unsigned vblk_phys_notify_poll(struct vblk_phys *b)
+{
+	/* Cheap test first: nothing on the used ring, nothing to acknowledge or harvest. */
+	if (!vphys_has_used(&b->dev, 0))
+		return 0;
+	vphys_ack_interrupt(&b->dev);
+	unsigned n = vblk_phys_poll(b);
+	__atomic_fetch_add(&b->by_notify, n, __ATOMIC_RELAXED);
+	return n;
+}
+
+void vblk_phys_quiet_begin(struct vblk_phys *b)
+{
+	if (__atomic_fetch_add(&b->quiet, 1, __ATOMIC_ACQ_REL) == 0)
+		vphys_set_interrupts(&b->dev, 0, false);
+}
+
+unsigned vblk_phys_quiet_end(struct vblk_phys *b)
+{
+	/*
+	 * A begin racing this end may turn them off after we turned them on:
+	 * its own end turns them on again and polls, as this one does now.
+	 */
+	if (__atomic_sub_fetch(&b->quiet, 1, __ATOMIC_ACQ_REL) == 0)
+		vphys_set_interrupts(&b->dev, 0, true);
+	unsigned n = vblk_phys_notify_poll(b);
+	return n;
+}
+
 void vblk_phys_tick(struct vblk_phys *b)
 {
 	/* Racy peek: nothing in flight, nothing to do (the common case on an idle disk). */

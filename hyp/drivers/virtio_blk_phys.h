@@ -107,12 +107,17 @@ struct vblk_phys {
 	unsigned nclients;
 	unsigned rr; /* next client to resume first */
 	bool irq_driven;
+	unsigned irq;      /* host interrupt source when irq_driven (hostdev) */
+	uint32_t reroutes; /* atomic: times its interrupt followed its VM to another CPU */
+	bool fixed_irq;    /* re-routing failed once (a port without routing): never retried */
 	uint64_t submitted, completed, refused, failed; /* requests */
 	uint32_t max_inflight;                          /* most requests in flight at once */
 	uint64_t by_irq, by_tick; /* atomic: requests finished by the interrupt, by the tick */
 	uint64_t by_halt;         /* atomic: ... by a halting vCPU's poll (vm_virtio_halt_poll) */
-	uint32_t stalled_ticks;   /* tick only: ticks with requests in flight, none finished */
-	uint64_t rekicks;         /* tick only: kicks sent after a stall */
+	uint64_t by_notify; /* atomic: ... by a notifying vCPU's poll (vm_virtio.c, issue #15) */
+	uint32_t quiet;     /* atomic: notify polls running; the device's interrupts are off */
+	uint32_t stalled_ticks; /* tick only: ticks with requests in flight, none finished */
+	uint64_t rekicks;       /* tick only: kicks sent after a stall */
 };
 
 /*
@@ -153,6 +158,26 @@ unsigned vblk_phys_poll(struct vblk_phys *b);
 void vblk_phys_irq(void *arg);
 /* vblk_phys_poll() for a vCPU about to halt; counted apart. */
 unsigned vblk_phys_halt_poll(struct vblk_phys *b);
+/*
+ * vblk_phys_poll() for a vCPU that just notified its only request and will
+ * wait for it: acknowledges the device's interrupt first, as vblk_phys_irq()
+ * does, so a completion found here does not also cost a host interrupt (the
+ * virtio-mmio line is level: acked, it drops before the PLIC delivers it; an
+ * interrupt already on its way finds nothing, which is harmless). Counted
+ * apart. Any CPU, no client lock held.
+ */
+unsigned vblk_phys_notify_poll(struct vblk_phys *b);
+/*
+ * Around a notify poll (any CPU, no client lock held, begin and end paired):
+ * begin turns the device's used-buffer interrupts off while a poller looks
+ * (the first of several), so a completion it finds costs no host interrupt
+ * even when the device would raise it only after the used ring shows it;
+ * end turns them on again (the last poller) and then polls once more, so a
+ * request that finished while they were off is never left waiting for the
+ * tick. Returns the requests that last poll finished.
+ */
+void vblk_phys_quiet_begin(struct vblk_phys *b);
+unsigned vblk_phys_quiet_end(struct vblk_phys *b);
 /*
  * Periodic fallback (the console tick): poll if anything is in flight, so a
  * late or missing interrupt delays a completion by one tick at most.

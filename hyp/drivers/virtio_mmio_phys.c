@@ -422,6 +422,15 @@ int vphys_post(struct vphys_dev *d, unsigned q, const struct vphys_seg *segs, un
 	return ret;
 }
 
+bool vphys_has_used(struct vphys_dev *d, unsigned q)
+{
+	struct vphys_queue *vq = queue(d, q);
+	if (!vq || vphys_is_broken(d))
+		return false;
+	/* Racy on last_used (owned by vq->lock): a stale answer only costs the caller one look. */
+	return dma_ld16(&vq->used->idx) != __atomic_load_n(&vq->last_used, __ATOMIC_RELAXED);
+}
+
 uint32_t vphys_ack_interrupt(struct vphys_dev *d)
 {
 	if (vphys_is_broken(d))

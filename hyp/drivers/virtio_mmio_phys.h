@@ -159,6 +159,13 @@ void vphys_kick_always(struct vphys_dev *d, unsigned q);
 int vphys_harvest(struct vphys_dev *d, unsigned q, uint16_t *head, uint32_t *len);
 
 /*
+ * Whether queue @q's used ring holds entries not harvested yet: a peek
+ * without the queue lock, for pollers that want to skip the lock when the
+ * device has finished nothing (false for a broken device or a bad queue).
+ */
+bool vphys_has_used(struct vphys_dev *d, unsigned q);
+
+/*
  * Acknowledge the device's interrupt (InterruptStatus -> InterruptACK) so its
  * level line drops; returns the status bits that were set (0 if none or the
  * device is broken). For interrupt-driven users.

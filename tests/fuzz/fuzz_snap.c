@@ -12,8 +12,10 @@
  * fuzzer reaches the migration rules (RAM rounds, state after RAM, END's
  * payload) past the header checksum. A DEVICE section's transport part goes
  * through virtio_snap_get() into a fresh transport: what it accepts has every
- * ready queue's rings inside the header's RAM. A migration's BIND sections
- * are handed over only before any RAM or state section, each instance once,
+ * ready queue's rings inside the header's RAM. A UART section goes through the PL011
+ * decoder (hyp/core/snap_pl011.c, arm64 streams): what it accepts keeps the FIFO's
+ * indices inside it, and reading the whole FIFO back stays inside it. A migration's BIND
+ * sections are handed over only before any RAM or state section, each instance once,
  * and a migration's DEVICE j only after BIND j.
  *
  * Built with libFuzzer or tests/fuzz/driver.c (mk/tools.mk: make fuzz).
@@ -26,6 +28,7 @@
 
 #include "core/ctl_proto.h"
 #include "core/snap_fmt.h"
+#include "core/snap_pl011.h"
 #include "vdev/virtio_snap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -84,6 +87,24 @@ static void f_device(const uint8_t *p, uint32_t len)
 		abort();
 }
 
+/* A UART payload into the PL011 model: accepted only with its invariants. */
+static void f_pl011(const uint8_t *p, uint32_t len)
+{
+	struct vpl011 u;
+	vpl011_init(&u, NULL, NULL);
+	if (snap_pl011_load(&u, p, len) != 0)
+		return;
+	if (u.rx_head >= VPL011_FIFO_SIZE || u.rx_count > VPL011_FIFO_SIZE ||
+	    u.irq_level != vpl011_irq_pending(&u) || (u.imsc & ~VPL011_INT_ALL))
+		abort();
+	uint64_t v;
+	for (unsigned i = 0; i <= VPL011_FIFO_SIZE; i++)
+		if (vpl011_read(&u, VPL011_DR, 4, &v) != 0)
+			abort();
+	if (u.rx_count)
+		abort();
+}
+
 static int f_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, uint32_t len)
 {
 	(void)ctx;
@@ -102,6 +123,8 @@ static int f_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, 
 		abort();
 	if (type == SNAP_S_DEVICE)
 		f_device(p, len);
+	if (type == SNAP_S_UART)
+		f_pl011(p, len);
 	volatile uint8_t sink = 0;
 	for (uint32_t i = 0; i < len; i++)
 		sink ^= p[i]; /* ASan: the whole payload is readable */

@@ -162,6 +162,20 @@ def arch():
     return a
 
 
+# Each architecture's guest-physical map (hyp/arch/<isa>/guest_map.h): RAM base, UART,
+# virtio-mmio device 0 and the stride between devices.
+GUEST_MAP = {
+    "riscv64": {"ram": 0x80000000, "uart": 0x10000000, "virtio": 0x10001000, "stride": 0x1000},
+    "arm64": {"ram": 0x40000000, "uart": 0x09000000, "virtio": 0x0a000000, "stride": 0x200},
+}
+
+
+def guest_virtio_addr(j, arch_name=None):
+    """Guest-physical address of a VM's virtio device j on this run's architecture."""
+    m = GUEST_MAP[arch_name or arch()]
+    return m["virtio"] + j * m["stride"]
+
+
 def images_dir():
     """Where `make` composes the Debian Linux guests' images of arch(): build/images
     (riscv64) or build/arm64/images (arm64; mk/arch-arm64.mk LINUX_OUT)."""

@@ -44,7 +44,7 @@ def test_arm64_hello_two_vms_psci_system_off():
         for vm in ("hello", "hello2"):
             expect_vm_pass(q, vm, 180)
             # x0 = the VM's device tree, 64 KiB below the top of its RAM (64 / 32 MiB).
-            dtb = {"hello": "0000000083ff0000", "hello2": "0000000081ff0000"}[vm]
+            dtb = {"hello": "0000000043ff0000", "hello2": "0000000041ff0000"}[vm]
             q.expect_seen(rf"^\[{vm}\] hello from an arm64 guest at EL1, device tree at "
                           rf"0x{dtb}", 5)
             q.expect_seen(rf"^\[{vm}\] PSCI version 1\.1", 5)

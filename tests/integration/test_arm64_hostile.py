@@ -20,9 +20,9 @@ def test_arm64_hostile_guests_stop_alone():
         q.expect_seen(r"^\[hyp\] vm garbage: guest PSCI SYSTEM_OFF", 30)
         stops = {
             "nodev": r"access to an address no device or RAM answers \(ESR 0x9[0-9a-f]+, "
-                     r"pc 0x802[0-9a-f]+, FAR 0x50000000\)",
+                     r"pc 0x402[0-9a-f]+, FAR 0x50000000\)",
             "ldp": r"access outside RAM that cannot be emulated \(ESR 0x9[0-9a-f]+, "
-                   r"pc 0x802[0-9a-f]+, FAR 0x10000000\)",
+                   r"pc 0x402[0-9a-f]+, FAR 0x9000000\)",
             "jump": r"instruction fetch outside RAM \(ESR 0x8[0-9a-f]+, pc 0x1000, FAR 0x1000\)",
         }
         for vm, why in stops.items():

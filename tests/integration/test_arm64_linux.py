@@ -39,6 +39,17 @@ def test_arm64_linux_boots_smp_to_shell():
                "awk '{ s += $1 } END { print (s > 0) ? \"used\" : \"unused\" }')\r")
         q.expect(r"^\[linux\] cpu-powerdown\r?$", 60)
         q.expect(r"^\[linux\] pd-used\r?$", 60)
+        # The PL031 at QEMU arm64 virt's place (the arm64 guest map): Linux's rtc-pl031
+        # probes it by its PrimeCell id, reads its counter, and its alarm (2 s ahead)
+        # raises SPI 11 (INTID 43), which the kernel counts.
+        q.send("cat /sys/class/rtc/rtc0/name; echo 0 > /sys/class/rtc/rtc0/wakealarm; "
+               "echo +2 > /sys/class/rtc/rtc0/wakealarm; echo rtc-$(cat "
+               "/sys/class/rtc/rtc0/since_epoch | awk '{print ($1 > 0) ? \"ticks\" : \"zero\"}')"
+               "; sleep 4; awk '/pl031/ { print \"rtc-irq-\" ($2 + $3 > 0 ? \"yes\" : \"no\") }' "
+               "/proc/interrupts\r")
+        q.expect(r"^\[linux\] rtc-pl031 9010000\.pl031\r?$", 60)
+        q.expect(r"^\[linux\] rtc-ticks\r?$", 30)
+        q.expect(r"^\[linux\] rtc-irq-yes\r?$", 60)
         q.send("poweroff -f\r")
         q.expect(r"^\[hyp\] vm linux: guest PSCI SYSTEM_OFF", 120)
         q.expect(r"^\[hyp\] vm linux: stopped", 60)
@@ -60,7 +71,7 @@ def test_arm64_linux_virtio_blk_reads_and_writes():
         f.write(b"FERRO-ARM64-DISK")
     extra = ["-global", "virtio-mmio.force-legacy=false"] + fvtest.virtio_disk(disk, 0)
     with fvtest.Qemu(arm64_hyp.hyp_cmd(config_file=cfg, extra=extra)) as q:
-        q.expect(r"^\[hyp\] vm linux: vda: virtio-blk at 0x10001000 irq 1 on disk slot 0", 60)
+        q.expect(r"^\[hyp\] vm linux: vda: virtio-blk at 0xa000000 irq 1 on disk slot 0", 60)
         q.expect(r"^\[linux\] \[ *[\d.]+\] virtio_blk virtio0: \[vda\] 131072 512-byte", 240)
         q.expect(r"fv-guest:~# ", 240)
         q.send("head -c 16 /dev/vda; echo\r")

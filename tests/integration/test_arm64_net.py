@@ -37,8 +37,8 @@ def test_arm64_net_two_linux_vms_ping_and_transfer():
             q.rewind()
             q.expect(rf"^\[{vm}\] FERROVISOR-INIT: up", 600)
         q.rewind()
-        q.expect(r"^\[hyp\] vm lina: eth0: virtio-net at 0x10001000 irq 1", 5)
-        q.expect(r"^\[hyp\] vm linb: eth0: virtio-net at 0x10001000 irq 1", 5)
+        q.expect(r"^\[hyp\] vm lina: eth0: virtio-net at 0xa000000 irq 1", 5)
+        q.expect(r"^\[hyp\] vm linb: eth0: virtio-net at 0xa000000 irq 1", 5)
         focus(q, 2, "linb")
         run(q, "linb", "cat /sys/class/net/eth0/address", r"02:46:56:00:00:0b\r?$", 60)
         run(q, "linb", "ifconfig eth0 10.0.0.2 netmask 255.255.255.0 up && echo UP-$((40+2))",

@@ -59,11 +59,12 @@ def parse(data, ftype, seq):
 @fvtest.timeout(600)
 def test_linux_service_vm_speaks_the_protocol_on_hvc1():
     with fvtest.Qemu(hyp_cmd("linux-service", mem="2G")) as q:
-        q.expect_seen(r"^\[hyp\] vm linux: ctl: control channel \(virtio-console\) at 0x10002000",
+        ctl = fvtest.guest_virtio_addr(1)
+        q.expect_seen(rf"^\[hyp\] vm linux: ctl: control channel \(virtio-console\) at {ctl:#x}",
                       60)
         boot_to_shell(q, "linux")
         run(q, "linux", "ls /dev/hvc0 /dev/hvc1 && echo HVC-$((40+2))", r"HVC-42", 60)
-        run(q, "linux", f"ls {VIRTIO_DT[fvtest.arch()]}/virtio_mmio@10002000/ferrovisor,control "
+        run(q, "linux", f"ls {VIRTIO_DT[fvtest.arch()]}/virtio_mmio@{ctl:x}/ferrovisor,control "
             "&& echo MARK-$((40+2))", r"MARK-42", 60)
         # The shell keeps the channel open (fd 3): a hvc tty forgets raw mode on last close.
         run(q, "linux", "exec 3<>/dev/hvc1; stty raw -echo <&3 && echo RAW-$((40+2))",

@@ -255,7 +255,8 @@ def test_prometheus_scrapes_hypervisor_and_alerts_fire():
     words = ARCH_WORDS[fvtest.arch()]
     _tool("prometheus")
     port = fvapi.free_port()
-    disk = fvtest.BUILD_DIR / "test-data" / "metrics-disk.img"
+    # One image per architecture: the matrix runs both at the same time.
+    disk = fvtest.BUILD_DIR / "test-data" / f"metrics-disk-{fvtest.arch()}.img"
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     extra += fvtest.virtio_disk(disk, 1, size="16M")

@@ -11,6 +11,9 @@ whose clock continues from where calc's stopped (no jump back). The snapshot lea
 first QEMU as base64 lines on the console.
 Second run: a fresh QEMU and hypervisor whose service VM gets the snapshot file as its
 initrd restores it as `calc3`: same digest again, clock continued.
+ARCH_MATRIX: the same body on the arm64 port (configs-arm64/snap.dts: guests/arm64/snap_test
+runs guests/snap_test's checks, guests/arm64/snap_calc is snap_calc's twin with FP/SIMD
+state in its digest); the arm64 stream carries that port's registers, vGIC and PL011.
 """
 
 import base64
@@ -18,7 +21,9 @@ import re
 import subprocess
 
 import fvtest
-from hyp import CONFIG_DIR, HYP_BIN, expect_vm_pass, hyp_cmd
+from hyp import expect_vm_pass, hyp_cmd
+
+ARCH_MATRIX = True
 
 DIGEST = r"digest ([0-9a-f]{16}) harts 2"
 
@@ -34,7 +39,7 @@ def _snapshot_file(out):
     data = base64.b64decode("".join(lines))
     m = re.search(r"^\[svc\] SNAPEND (\d+)\r?$", out, re.M)
     assert m and int(m.group(1)) == len(data), "snapshot dump incomplete"
-    path = fvtest.BUILD_DIR / "test-snap" / "calc.fvsnap"
+    path = fvtest.BUILD_DIR / "test-snap" / fvtest.arch() / "calc.fvsnap"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
@@ -84,10 +89,10 @@ def test_snapshot_restore_same_and_second_run():
         f'kernel = /incbin/("snap_test.bin"); initrd = /incbin/("{snap}"); '
         'role = "service"; autostart; };\n\t};\n};\n')
     dtb = snap.parent / "snap2.dtb"
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(fvtest.BUILD_DIR / "guests"),
+    guests = fvtest.BUILD_DIR / ("arm64/guests" if fvtest.arch() == "arm64" else "guests")
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-i", str(guests),
                     "-o", str(dtb), str(dts)], check=True)
-    cmd = fvtest.qemu_riscv_cmd(HYP_BIN, smp=2, mem="1G", extra=["-initrd", str(dtb)])
-    with fvtest.Qemu(cmd) as q:
+    with fvtest.Qemu(hyp_cmd(None, smp=2, mem="1G", extra=["-initrd", str(dtb)])) as q:
         expect_vm_pass(q, "svc", 200)
         m3 = q.expect_seen(rf"^\[calc3\] {DIGEST}", 300)
         out2 = q.output

@@ -9,6 +9,8 @@ and restored from FILE twice: as `calc2` (running at once, --start) and as `calc
 paused, then resumed). Both finish with the digest of `ref`, the same computation run
 straight through, and their clocks continue from the save. A damaged copy of the file is
 refused (exit 3, HTTP 400) and leaves no VM and no memory behind.
+ARCH_MATRIX: the same on the arm64 port (configs-arm64-linux/svc-snap.dts: Debian's arm64
+service VM with ferrovisord for aarch64, guests/arm64/snap_calc).
 """
 
 import os
@@ -18,10 +20,12 @@ import time
 
 import fvapi
 import fvtest
+import hyp
 from hyp import hyp_cmd
 from test_dump import _cli, _req
 
 KERNEL_MATRIX = True
+ARCH_MATRIX = True
 DIGEST = r"digest ([0-9a-f]{16}) harts 2"
 
 
@@ -40,9 +44,7 @@ def _wait(cond, timeout, what):
 
 @fvtest.timeout(900)
 def test_snapshot_restore_through_the_cli():
-    suite_manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
-    if "\nsvc-layer " not in suite_manifest.read_text():
-        raise fvtest.Skip("service VM layer not built (`make guest-libs`, `make test-configs`)")
+    hyp.require_svc_layer("linux-svc-snap")
     port = fvapi.free_port()
     extra = ["-netdev", f"user,id=up0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:8080",
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]

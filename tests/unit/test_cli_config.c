@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../tools/arch_map.h"
 #include "../../tools/bundle.h"
 #include "../../tools/images.h"
 #include "../../tools/paths.h"
@@ -631,6 +632,27 @@ static const struct bad_case bad_cases[] = {
             "  - {image: n.img, size: 2M, slice: {offset: 512K}}\n",
      "vm.yaml:4:26: storage[1].size: differs from the entry of VM \"vm\" at line 3: the "
      "slices of @/n.img share one QEMU drive"},
+    /* arm64's map (QEMU arm64 virt): RISC-V addresses are refused, naming the key. */
+    {"arm64_riscv_uart_base", "host:\n  arch: arm64\n" KERNEL "uart_base: 0x10000000\n",
+     "vm.yaml:4:12: uart_base: UART at 0x10000000 is outside QEMU arm64 virt's device space "
+     "for it (0x0-0xfffffff)"},
+    {"arm64_riscv_plic_uart", "host:\n  arch: arm64\n" KERNEL "uart_base: 0x8000000\n",
+     "vm.yaml:4:12: uart_base: UART (0x8000000-0x80000ff) overlaps interrupt controller "
+     "(0x8000000-0x8ffffff)"},
+    {"arm64_ram_in_device_space", "host:\n  arch: arm64\n" KERNEL "memory_base: 0x10000000\n",
+     "vm.yaml:4:14: memory_base: RAM at 0x10000000 is in QEMU arm64 virt's device space: arm64 "
+     "guest RAM starts at or above 0x40000000"},
+    {"arm64_uart_over_virtio",
+     "host:\n  arch: arm64\n" KERNEL "uart_base: 0xa000100\n"
+     "virtio_console: true\n",
+     "vm.yaml:4:12: uart_base: UART (0xa000100-0xa0001ff) overlaps virtio-mmio window 0 "
+     "(0xa000000-0xa0001ff)"},
+    {"arm64_ram_past_ipa",
+     "host:\n  arch: arm64\n" KERNEL "memory_base: 0x7fffe00000\n"
+     "memory: 4M\n",
+     "vm.yaml:4:14: memory_base: guest RAM must end below 512 GiB (0x8000000000)"},
+    {"arch_unknown", "host:\n  arch: x86_64\n" KERNEL,
+     "vm.yaml:2:9: host.arch: \"x86_64\" is not one of: riscv64, arm64"},
 };
 
 static void test_bad(void **state)
@@ -1296,6 +1318,50 @@ static void test_bundle_matches_config(void **state)
 }
 
 /* A blob the hypervisor's parser rejects is never handed out. */
+/*
+ * host.arch: arm64 takes the defaults from arm64's map (RAM 0x40000000, PL011
+ * 0x09000000), the blob says arch = "arm64", and the hypervisor's parser
+ * of that architecture reads them back; one of RISC-V refuses the blob.
+ */
+static void test_arm64_map_defaults(void **state)
+{
+	(void)state;
+	struct model m;
+	struct diag d;
+	if (load("host:\n  arch: arm64\n" KERNEL "virtio_console: true\n", &m, &d))
+		fail_msg("rejected: %s", d.msg);
+	assert_ptr_equal(m.map, tool_guest_map_find("arm64"));
+	assert_int_equal(m.vms[0].memory_base, 0x40000000ULL);
+	assert_int_equal(m.vms[0].uart_base, 0x09000000ULL);
+	void *blob;
+	size_t size;
+	assert_int_equal(bundle_build(&m, &blob, &size, &d), 0);
+	int host = fdt_path_offset(blob, "/host");
+	assert_true(host >= 0);
+	assert_string_equal(fdt_getprop(blob, host, "arch", NULL), "arm64");
+	static struct hyp_config cfg;
+	char err[160];
+	assert_int_equal(bundle_verify(blob, size, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.vms[0].mem_base, 0x40000000ULL);
+	assert_int_equal(cfg.vms[0].uart_base, 0x09000000ULL);
+	/* A RISC-V hypervisor reads it as another architecture's and refuses it whole. */
+	tool_guest_map_select(tool_guest_map_find("riscv64"));
+	assert_int_not_equal(config_parse(blob, size, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(err, "host: arch: the configuration is for arm64, this is riscv64");
+	free(blob);
+	model_free(&m);
+
+	/* Without host.arch: riscv64's map, and the blob does not name it (unchanged bytes). */
+	if (load(KERNEL, &m, &d))
+		fail_msg("rejected: %s", d.msg);
+	assert_int_equal(m.vms[0].memory_base, 0x80000000ULL);
+	assert_int_equal(m.vms[0].uart_base, 0x10000000ULL);
+	assert_int_equal(bundle_build(&m, &blob, &size, &d), 0);
+	assert_null(fdt_getprop(blob, fdt_path_offset(blob, "/host"), "arch", NULL));
+	free(blob);
+	model_free(&m);
+}
+
 static void test_bundle_rejected_by_parser(void **state)
 {
 	(void)state;
@@ -1808,6 +1874,7 @@ int main(void)
 	const struct CMUnitTest more[] = {
 	    cmocka_unit_test(test_bundle_matches_config),
 	    cmocka_unit_test(test_bundle_rejected_by_parser),
+	    cmocka_unit_test(test_arm64_map_defaults),
 	    cmocka_unit_test(test_qemu_plan),
 	    cmocka_unit_test(test_diag_escape),
 	    cmocka_unit_test(test_slices_bundle_and_qemu),

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "arch/riscv/guest_dtb.h"
+#include "arch/riscv/guest_map.h"
 #include "core/guest_layout.h"
 
 #define BUF_SIZE 65536
@@ -61,7 +62,7 @@ static void params_init(struct guest_dtb_params *p, unsigned nr_vcpus, bool init
 	p->plic.size = 0x4000000; /* VPLIC_MMIO_SIZE: ends right below the UART */
 	p->plic.ndev = 63;
 	p->rtc.present = true;
-	p->rtc.base = GUEST_RTC_BASE;
+	p->rtc.base = RISCV_GUEST_RTC_BASE;
 	p->rtc.irq = 11;
 	p->nr_virtio = nr_virtio;
 	for (unsigned i = 0; i < nr_virtio; i++) {
@@ -281,7 +282,7 @@ static void check_devices(const void *fdt, const struct guest_dtb_params *p)
 		assert_int_equal(fdt_parent_offset(fdt, node), soc);
 		node_name_at(want, sizeof(want), "rtc", p->rtc.base);
 		assert_string_equal(fdt_get_name(fdt, node, NULL), want);
-		assert_reg(fdt, node, p->rtc.base, GUEST_RTC_SIZE);
+		assert_reg(fdt, node, p->rtc.base, RISCV_GUEST_RTC_SIZE);
 		assert_device_irq(fdt, node, p->rtc.irq);
 	} else {
 		assert_int_equal(node, -FDT_ERR_NOTFOUND);

@@ -14,7 +14,11 @@
 
 #include <string.h>
 
+#include "arch/riscv/guest_map.h"
 #include "core/guest_layout.h"
+
+/* The cases below are RISC-V's map (QEMU RISC-V virt); test_guest_map.c checks every map. */
+#define RV (&guest_map_riscv64)
 
 #define MIB (1ULL << 20)
 
@@ -66,9 +70,9 @@ static const struct vm_case vm_cases[] = {
      "guest RAM (0x10000000-0x103fffff) overlaps virtio-mmio window 0 (0x10001000-0x100011ff)"},
     {"ram_over_everything", 0, 1ULL << 30, true, 0x40000000, 1, 0, false, -FV_EEXIST, GUEST_WIN_RAM,
      NULL},
-    {"ram_at_top_of_gpa", GUEST_MAX_GPA - 2 * MIB, 2 * MIB, true, 0x10000000, 0, 0, false, 0, 0,
-     NULL},
-    {"ram_past_top_of_gpa", GUEST_MAX_GPA - 2 * MIB, 4 * MIB, true, 0x10000000, 0, 0, false,
+    {"ram_at_top_of_gpa", RISCV_GUEST_GPA_LIMIT - 2 * MIB, 2 * MIB, true, 0x10000000, 0, 0, false,
+     0, 0, NULL},
+    {"ram_past_top_of_gpa", RISCV_GUEST_GPA_LIMIT - 2 * MIB, 4 * MIB, true, 0x10000000, 0, 0, false,
      -FV_ERANGE, GUEST_WIN_RAM, NULL},
     {"ram_unaligned", 0x80100000, 2 * MIB, true, 0x10000000, 0, 0, false, -FV_ERANGE, GUEST_WIN_RAM,
      "RAM at 0x80100000 (0x200000 bytes) must be 2 MiB aligned and end below 2 TiB"},
@@ -77,9 +81,9 @@ static const struct vm_case vm_cases[] = {
      -FV_ERANGE, GUEST_WIN_RAM, NULL},
     {"uart_unaligned", 0x80000000, 2 * MIB, true, 0x10000080, 0, 0, false, -FV_ERANGE,
      GUEST_WIN_UART, "UART at 0x10000080 must be 256-byte aligned and end below 2 TiB"},
-    {"uart_last_slot_below_2t", 0x80000000, 2 * MIB, true, GUEST_MAX_GPA - 0x100, 0, 0, false, 0, 0,
-     NULL},
-    {"uart_at_2t", 0x80000000, 2 * MIB, true, GUEST_MAX_GPA, 0, 0, false, -FV_ERANGE,
+    {"uart_last_slot_below_2t", 0x80000000, 2 * MIB, true, RISCV_GUEST_GPA_LIMIT - 0x100, 0, 0,
+     false, 0, 0, NULL},
+    {"uart_at_2t", 0x80000000, 2 * MIB, true, RISCV_GUEST_GPA_LIMIT, 0, 0, false, -FV_ERANGE,
      GUEST_WIN_UART, NULL},
     {"uart_base_max_no_wrap", 0x80000000, 2 * MIB, true, 0xffffffffffffff00ULL, 0, 0, false,
      -FV_ERANGE, GUEST_WIN_UART, NULL},
@@ -101,7 +105,7 @@ static void test_vm(void **state)
 	vm.virtio_console = c->console;
 	struct guest_layout_error err;
 	memset(&err, 0, sizeof(err));
-	int ret = guest_layout_check_vm(&vm, &err);
+	int ret = guest_layout_check_vm(RV, &vm, &err);
 	if (ret != c->code)
 		fail_msg("case %s: returned %d (%s), want %d", c->name, ret, err.what, c->code);
 	if (!ret)
@@ -110,7 +114,7 @@ static void test_vm(void **state)
 	if (c->what && strcmp(err.what, c->what) != 0)
 		fail_msg("case %s:\n  got:  %s\n  want: %s", c->name, err.what, c->what);
 	struct guest_window w[GUEST_MAX_WINDOWS];
-	unsigned n = guest_layout_of(&vm, w);
+	unsigned n = guest_layout_of(RV, &vm, w);
 	if (n > 0 && c->nr_disks + c->nr_nics + c->console <= CFG_MAX_VIRTIO) {
 		assert_true(err.bad < n);
 		assert_int_equal(w[err.bad].kind, c->bad_kind);
@@ -130,19 +134,20 @@ static void test_windows_of(void **state)
 	vm.nr_nics = 1;
 	vm.virtio_console = true;
 	struct guest_window w[GUEST_MAX_WINDOWS];
-	assert_int_equal(guest_layout_of(&vm, w), 6);
+	assert_int_equal(guest_layout_of(RV, &vm, w), 6);
 	assert_int_equal(w[0].kind, GUEST_WIN_RAM);
 	assert_int_equal(w[1].kind, GUEST_WIN_UART);
 	assert_int_equal(w[2].kind, GUEST_WIN_IRQCHIP);
-	assert_int_equal(w[2].base, GUEST_IRQCHIP_BASE);
+	assert_int_equal(w[2].base, RISCV_GUEST_PLIC_BASE);
 	for (unsigned j = 0; j < 3; j++) {
 		assert_int_equal(w[3 + j].kind, GUEST_WIN_VIRTIO);
 		assert_int_equal(w[3 + j].index, j);
-		assert_int_equal(w[3 + j].base, GUEST_VIRTIO_BASE + j * GUEST_VIRTIO_STRIDE);
+		assert_int_equal(w[3 + j].base,
+		                 RISCV_GUEST_VIRTIO_BASE + j * RISCV_GUEST_VIRTIO_STEP);
 		assert_int_equal(w[3 + j].size, GUEST_VIRTIO_SIZE);
 	}
 	vm.has_uart = false;
-	assert_int_equal(guest_layout_of(&vm, w), 5);
+	assert_int_equal(guest_layout_of(RV, &vm, w), 5);
 	assert_int_equal(w[1].kind, GUEST_WIN_IRQCHIP);
 }
 
@@ -161,28 +166,28 @@ static void test_rtc_window(void **state)
 	vm.has_rtc = true;
 	vm.nr_disks = 4;
 	vm.nr_nics = 4;
-	assert_int_equal(guest_layout_of(&vm, w), GUEST_MAX_WINDOWS);
+	assert_int_equal(guest_layout_of(RV, &vm, w), GUEST_MAX_WINDOWS);
 	assert_int_equal(w[3].kind, GUEST_WIN_RTC);
-	assert_int_equal(w[3].base, GUEST_RTC_BASE);
-	assert_int_equal(w[3].size, GUEST_RTC_SIZE);
+	assert_int_equal(w[3].base, RISCV_GUEST_RTC_BASE);
+	assert_int_equal(w[3].size, RISCV_GUEST_RTC_SIZE);
 	/* RAM at 0 covers it: RAM is what the operator moves. */
-	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_EEXIST);
+	assert_int_equal(guest_layout_check_vm(RV, &vm, &err), -FV_EEXIST);
 	assert_int_equal(w[err.bad].kind, GUEST_WIN_RAM);
 	assert_string_equal(err.what, "guest RAM (0x0-0x1fffff) overlaps RTC (0x101000-0x101fff)");
 	/* Without an RTC the same map is fine. */
 	vm.has_rtc = false;
-	assert_int_equal(guest_layout_check_vm(&vm, &err), 0);
+	assert_int_equal(guest_layout_check_vm(RV, &vm, &err), 0);
 	/* A UART on its last 256 bytes: the UART is blamed. */
 	vm.has_rtc = true;
 	vm.mem_base = 0x80000000;
-	vm.uart_base = GUEST_RTC_BASE + GUEST_RTC_SIZE - 0x100;
-	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_EEXIST);
-	guest_layout_of(&vm, w);
+	vm.uart_base = RISCV_GUEST_RTC_BASE + RISCV_GUEST_RTC_SIZE - 0x100;
+	assert_int_equal(guest_layout_check_vm(RV, &vm, &err), -FV_EEXIST);
+	guest_layout_of(RV, &vm, w);
 	assert_int_equal(w[err.bad].kind, GUEST_WIN_UART);
 	assert_string_equal(err.what, "UART (0x101f00-0x101fff) overlaps RTC (0x101000-0x101fff)");
 	/* Right after it: fine. */
-	vm.uart_base = GUEST_RTC_BASE + GUEST_RTC_SIZE;
-	assert_int_equal(guest_layout_check_vm(&vm, &err), 0);
+	vm.uart_base = RISCV_GUEST_RTC_BASE + RISCV_GUEST_RTC_SIZE;
+	assert_int_equal(guest_layout_check_vm(RV, &vm, &err), 0);
 }
 
 /* The raw check: empty and wrapping windows, overlaps by one byte, the end of the space. */
@@ -257,21 +262,21 @@ static void test_images_fit(void **state)
 		vm.kernel_offset = cases[i].koff;
 		vm.kernel_size = cases[i].ksize;
 		vm.initrd_size = cases[i].initrd;
-		int ret = guest_layout_check_vm(&vm, &err);
+		int ret = guest_layout_check_vm(RV, &vm, &err);
 		if (ret != cases[i].code)
 			fail_msg("case %zu: %d, want %d (%s)", i, ret, cases[i].code, err.what);
 	}
 	vm.kernel_offset = 0x1fe000;
 	vm.kernel_size = 0x18c0;
 	vm.initrd_size = 0;
-	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_ENOSPC);
+	assert_int_equal(guest_layout_check_vm(RV, &vm, &err), -FV_ENOSPC);
 	assert_string_equal(err.what, "guest RAM (0x200000 bytes) cannot hold the kernel (0x18c0 "
 	                              "bytes at offset 0x1fe000), a 64 KiB device tree and the "
 	                              "initrd (0x0 bytes)");
 	/* An overlap is reported before the images. */
 	vm.has_uart = true;
 	vm.uart_base = 0x80000000;
-	assert_int_equal(guest_layout_check_vm(&vm, &err), -FV_EEXIST);
+	assert_int_equal(guest_layout_check_vm(RV, &vm, &err), -FV_EEXIST);
 }
 
 int main(void)

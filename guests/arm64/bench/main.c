@@ -2,7 +2,7 @@
 /*
  * arm64 bench guest (bench/fvbench/arm64.py): the same binary runs natively on QEMU's arm64
  * virt machine (an ELF at EL1, x0 = 0, PL011 at 0x09000000, PSCI answered by QEMU itself over
- * HVC) and as a Ferrovisor VM (x0 = its device tree, PL011 emulated at 0x10000000, PSCI by the
+ * HVC) and as a Ferrovisor VM (x0 = its device tree, PL011 emulated at 0x09000000 too, PSCI by the
  * hypervisor). Under -icount shift=0 the virtual counter at 1 GHz counts instructions. Prints
  * one JSON line with BATCHES samples of ITERS iterations of: a loop of nothing (the
  * reference), HVC PSCI_VERSION, SVC to its own EL1 vector (an exception round trip that never

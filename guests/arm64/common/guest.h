@@ -9,11 +9,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The VM's UART: Ferrovisor's default uart-base (configs may move it; these guests don't). */
-#define GUEST_UART_BASE 0x10000000UL
+/*
+ * The arm64 guest map (hyp/arch/arm64/guest_map.h, QEMU arm64 virt's): RAM from 1 GiB, the
+ * VM's UART at Ferrovisor's default uart-base (configs may move it; these guests don't),
+ * the GICv3 distributor and the first redistributor (128 KiB per vCPU after it).
+ */
+#define GUEST_RAM_BASE  0x40000000UL
+#define GUEST_UART_BASE 0x09000000UL
+#define GUEST_GICD_BASE 0x08000000UL
+#define GUEST_GICR_BASE 0x080a0000UL
 
-/* The PL011 the console writes to: GUEST_UART_BASE unless a guest that also runs natively
- * on QEMU's arm64 virt machine (UART at 0x09000000) points it elsewhere first. */
+/* The PL011 the console writes to: GUEST_UART_BASE unless a guest points it elsewhere first. */
 extern volatile uint32_t *guest_uart;
 
 void guest_main(uint64_t dtb);

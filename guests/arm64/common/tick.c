@@ -7,8 +7,8 @@
  */
 #include "guest.h"
 
-#define GICD         0x0c000000UL
-#define GICR         0x0c100000UL
+#define GICD         GUEST_GICD_BASE
+#define GICR         GUEST_GICR_BASE
 #define GICR_SGI     (GICR + 0x10000UL)
 #define VTIMER_INTID 27
 

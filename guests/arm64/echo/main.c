@@ -4,12 +4,14 @@
  * VM's PL011 (polled, waking every 10 ms from WFI on the virtual-timer tick) and answers
  * "echo: <line>". "crash" jumps to an address outside the VM's RAM with interrupts masked:
  * the hypervisor stops it as crashed (instruction fetch outside RAM; the management events
- * test). "poweroff" ends with PSCI SYSTEM_OFF.
+ * test). "poweroff" ends with PSCI SYSTEM_OFF. At boot it checks that its RAM is zero and
+ * "fill" writes a pattern over it (ram.c: the memory-scrubbing test).
  */
+#include "echo.h"
 #include "guest.h"
 
 #define LINE_MAX        128
-#define ECHO_NOWHERE    0x40000000UL /* below RAM (0x80000000), no device there */
+#define ECHO_NOWHERE    0x20000000UL /* below RAM (0x40000000), no device there */
 #define PSCI_SYSTEM_OFF 0x84000008UL
 
 void guest_irq(void)
@@ -37,7 +39,7 @@ void guest_main(uint64_t dtb)
 	static char line[LINE_MAX];
 	unsigned len = 0;
 
-	(void)dtb;
+	bool ram = echo_ram_check(dtb);
 	con_puts("echo: ready on hart 0\n");
 	tick_start(10);
 	for (;;) {
@@ -55,6 +57,8 @@ void guest_main(uint64_t dtb)
 				con_puts("echo: crashing\n");
 				tick_stop();
 				((void (*)(void))ECHO_NOWHERE)();
+			} else if (streq(line, "fill") && ram) {
+				echo_ram_fill();
 			} else if (streq(line, "poweroff")) {
 				con_puts("echo: powering off\n");
 				psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);

@@ -55,10 +55,11 @@ static void survivable(void)
 		}
 	con_puts("psci garbage answered\n");
 	/* Every GIC register of the window: all ones written, then read. */
-	for (uint64_t off = 0; off < 0x110000; off += 4) {
-		if (off >= 0x10000 && off < 0x100000)
+	const uint64_t gicr = GUEST_GICR_BASE - GUEST_GICD_BASE;
+	for (uint64_t off = 0; off < gicr + 0x10000; off += 4) {
+		if (off >= 0x10000 && off < gicr)
 			continue; /* between GICD and the GICRs: no register (would stop the VM) */
-		volatile uint32_t *r = (volatile uint32_t *)(0x0c000000UL + off);
+		volatile uint32_t *r = (volatile uint32_t *)(GUEST_GICD_BASE + off);
 		*r = 0xffffffffU;
 		(void)*r;
 	}

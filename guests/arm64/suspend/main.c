@@ -11,8 +11,8 @@
  */
 #include "guest.h"
 
-#define GICD                0x0c000000UL
-#define GICR(cpu)           (0x0c100000UL + (cpu)*0x20000UL)
+#define GICD                GUEST_GICD_BASE
+#define GICR(cpu)           (GUEST_GICR_BASE + (cpu)*0x20000UL)
 #define GICR_SGI(cpu)       (GICR(cpu) + 0x10000UL)
 #define VTIMER_INTID        27
 #define SGI_INTID           3
@@ -27,7 +27,7 @@
 #define POWERDOWN           0x10000UL
 #define CTX0                0xc0ffee00UL
 #define CTX1                0xc0ffee01UL
-#define RAM_BASE            0x80000000UL
+#define RAM_BASE            GUEST_RAM_BASE
 #define RAM_SIZE            0x2000000UL /* tests/integration/configs-arm64/suspend.dts */
 
 #define sysreg_read(r)                                                                             \

@@ -8,8 +8,8 @@
  */
 #include "guest.h"
 
-#define GICD            0x0c000000UL
-#define GICR(cpu)       (0x0c100000UL + (cpu)*0x20000UL)
+#define GICD            GUEST_GICD_BASE
+#define GICR(cpu)       (GUEST_GICR_BASE + (cpu)*0x20000UL)
 #define GICR_SGI(cpu)   (GICR(cpu) + 0x10000UL)
 #define VTIMER_INTID    27
 #define SGI_INTID       1

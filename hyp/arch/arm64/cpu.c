@@ -3,6 +3,7 @@
 #include "arch/arm64/arm64.h"
 #include "arch/arm64/psci.h"
 #include "core/arch.h"
+#include "core/bootwork.h"
 #include "core/console.h"
 #include "core/irq.h"
 #include "core/percpu.h"
@@ -94,6 +95,9 @@ void arm64_handle_host_irqs(void)
 			arm64_gic_eoi(id);
 		}
 	}
+	/* Work other CPUs (or this one) asked the boot CPU for with a kick SGI: now (the
+	 * control channel's answers on notify, bootwork.h), not at the next console tick. */
+	bootwork_run();
 	/* A profiling session started since this CPU last looked arms its sampling timer. */
 	prof_cpu_poll();
 }

@@ -479,6 +479,11 @@ int arch_virq_init(struct vm *vm)
 	return 0;
 }
 
+unsigned arm64_vgic_nr_lrs(void)
+{
+	return nr_lrs;
+}
+
 void arch_virq_reset(struct vm *vm)
 {
 	spin_lock(&vm->arch.vgic_lock);

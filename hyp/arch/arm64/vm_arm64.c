@@ -7,6 +7,7 @@
  * faults to the hypervisor (vcpu_arm64.c), as does any address outside the VM's RAM.
  */
 #include "arch/arm64/arm64.h"
+#include "arch/arm64/guest_map.h"
 #include "core/arch.h"
 #include "core/console.h"
 #include "core/mem.h"
@@ -128,6 +129,14 @@ static void s2_flush(struct vm *vm)
 	__asm__ volatile("tlbi vmalls12e1is\n dsb ish" ::: "memory");
 	sysreg_write(vttbr_el2, saved);
 	isb();
+}
+
+_Static_assert(ARM64_GUEST_GPA_LIMIT == 1ULL << S2_IPA_BITS,
+               "the guest map ends where stage-2 translation does");
+
+const struct guest_map *arch_guest_map(void)
+{
+	return &guest_map_arm64;
 }
 
 int arch_vm_init(struct vm *vm)

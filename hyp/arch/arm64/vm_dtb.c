@@ -14,7 +14,11 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vdev/vpl011.h"
+#include "vdev/vpl031.h"
+#include "arch/arm64/guest_map.h"
 #include "arch/arm64/vgic.h"
+
+_Static_assert(ARM64_GUEST_RTC_SIZE == VPL031_MMIO_SIZE, "the PL031's id registers are in reach");
 
 /* The UART's peripheral clock: Linux's PL011 (AMBA) driver needs one named apb_pclk. */
 #define PHANDLE_APB_CLK 1
@@ -69,15 +73,36 @@ static void node_reg(struct fv_fdt_writer *w, uint64_t base, uint64_t size)
 	fv_fdt_write_prop_cells(w, "reg", reg, 4);
 }
 
-static void node_uart(struct fv_fdt_writer *w, uint64_t base)
+/* The PrimeCells' bus clock (the AMBA binding wants one named apb_pclk). */
+static void node_apb_clock(struct fv_fdt_writer *w)
 {
-	char name[32];
 	fv_fdt_write_begin_node(w, "apb-pclk");
 	fv_fdt_write_prop_string(w, "compatible", "fixed-clock");
 	fv_fdt_write_prop_u32(w, "#clock-cells", 0);
 	fv_fdt_write_prop_u32(w, "clock-frequency", 24000000);
 	fv_fdt_write_prop_u32(w, "phandle", PHANDLE_APB_CLK);
 	fv_fdt_write_end_node(w);
+}
+
+/* The PL031 RTC (core/vm_rtc.c) at the map's RTC window, its alarm on VM_IRQ_RTC. */
+static void node_rtc(struct fv_fdt_writer *w)
+{
+	char name[32];
+	fv_snprintf(name, sizeof(name), "pl031@%lx", (unsigned long)ARM64_GUEST_RTC_BASE);
+	fv_fdt_write_begin_node(w, name);
+	static const char compat[] = "arm,pl031\0arm,primecell";
+	fv_fdt_write_prop(w, "compatible", compat, sizeof(compat));
+	node_reg(w, ARM64_GUEST_RTC_BASE, ARM64_GUEST_RTC_SIZE);
+	const uint32_t irq[3] = {0, VM_IRQ_RTC, 4}; /* SPI, level high */
+	fv_fdt_write_prop_cells(w, "interrupts", irq, 3);
+	fv_fdt_write_prop_u32(w, "clocks", PHANDLE_APB_CLK);
+	fv_fdt_write_prop_string(w, "clock-names", "apb_pclk");
+	fv_fdt_write_end_node(w);
+}
+
+static void node_uart(struct fv_fdt_writer *w, uint64_t base)
+{
+	char name[32];
 	fv_snprintf(name, sizeof(name), "pl011@%lx", (unsigned long)base);
 	fv_fdt_write_begin_node(w, name);
 	static const char compat[] = "arm,pl011\0arm,primecell";
@@ -144,8 +169,12 @@ static int build(struct vm *vm, gpa_t top, void *buf, size_t size)
 	fv_fdt_write_prop_empty(&w, "always-on");
 	fv_fdt_write_end_node(&w);
 
+	if (cfg->has_uart || vm->rtc.present)
+		node_apb_clock(&w);
 	if (cfg->has_uart)
 		node_uart(&w, cfg->uart_base);
+	if (vm->rtc.present)
+		node_rtc(&w);
 
 	/* virtio-mmio windows in core's order (disks, NICs, consoles), SPI = their line. */
 	for (unsigned j = 0; j < vm_virtio_count(vm); j++) {

@@ -79,14 +79,29 @@ void riscv_handle_host_irqs(void)
 void arch_cpu_idle(void)
 {
 	/*
+	 * A guest WFI that halts in place (sched_halt) idles inside its exit
+	 * handler, which may run in the profiler's sampling window: SIE = 1
+	 * there and sie narrowed to the timer (prof_riscv.c). Idle as anywhere
+	 * else, with SIE = 0, and give the window its state back afterwards:
+	 * an IPI taken as a trap in HS would be a hypervisor panic.
+	 */
+	uint64_t in_window = csr_read(sstatus) & SSTATUS_SIE;
+	uint64_t sie_window = csr_read(sie);
+	/* Unconditional: no branch before the labelled wfi, which must not be duplicated. */
+	csr_clear(sstatus, SSTATUS_SIE);
+	/*
 	 * SIE stays 0: wfi still wakes on a pending enabled interrupt, which we
-	 * then handle by polling sip. No interrupt handler ever runs in HS.
+	 * then handle by polling sip. No interrupt handler runs in HS here.
 	 */
 	csr_set(sie, MIP_SSIP | MIP_STIP);
 	/* Labelled: the profiler's samples of an idle CPU name this pc (arch_prof_idle_pc). */
 	__asm__ volatile(".globl riscv_idle_wfi\nriscv_idle_wfi: wfi" ::: "memory");
 	/* (sie.SEIE, set by arch_irq_init / riscv_irq_cpu_init, also wakes wfi.) */
 	riscv_handle_host_irqs();
+	if (in_window) {
+		csr_write(sie, sie_window);
+		csr_set(sstatus, SSTATUS_SIE);
+	}
 }
 
 void arch_system_poweroff(void)

@@ -10,6 +10,7 @@
 #include "arch/riscv/guest_dtb.h"
 
 #include "core/config.h"
+#include "arch/riscv/guest_map.h"
 #include "core/guest_layout.h"
 
 _Static_assert(GUEST_DTB_UART_SIZE == GUEST_UART_SIZE, "one UART window size");
@@ -85,7 +86,8 @@ static bool layout_ok(const struct guest_dtb_params *p)
 	if (p->plic.present)
 		win[n++] = (struct guest_window){GUEST_WIN_IRQCHIP, 0, p->plic.base, p->plic.size};
 	if (p->rtc.present)
-		win[n++] = (struct guest_window){GUEST_WIN_RTC, 0, p->rtc.base, GUEST_RTC_SIZE};
+		win[n++] =
+		    (struct guest_window){GUEST_WIN_RTC, 0, p->rtc.base, RISCV_GUEST_RTC_SIZE};
 	for (size_t i = 0; i < p->nr_virtio; i++)
 		win[n++] = (struct guest_window){GUEST_WIN_VIRTIO, (unsigned)i, p->virtio[i].base,
 		                                 p->virtio[i].size};
@@ -307,7 +309,7 @@ static void node_rtc(struct fv_fdt_writer *w, const struct guest_dtb_params *p)
 {
 	begin_node_at(w, "rtc", p->rtc.base);
 	fv_fdt_write_prop_string(w, "compatible", "google,goldfish-rtc");
-	prop_reg(w, p->rtc.base, GUEST_RTC_SIZE);
+	prop_reg(w, p->rtc.base, RISCV_GUEST_RTC_SIZE);
 	/* Linux's goldfish driver refuses a node without its alarm interrupt. */
 	prop_irq(w, p, p->rtc.irq);
 	fv_fdt_write_end_node(w);

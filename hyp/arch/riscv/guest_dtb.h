@@ -65,7 +65,7 @@ struct guest_dtb_uart {
 	uint32_t irq;
 };
 
-/* The emulated goldfish RTC (register window GUEST_RTC_SIZE bytes). */
+/* The emulated goldfish RTC (register window RISCV_GUEST_RTC_SIZE bytes). */
 struct guest_dtb_rtc {
 	bool present;
 	uint64_t base;

@@ -12,7 +12,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 
-_Static_assert(VPLIC_MMIO_SIZE == GUEST_IRQCHIP_SIZE,
+_Static_assert(VPLIC_MMIO_SIZE == RISCV_GUEST_PLIC_SIZE,
                "the PLIC window is the one guest_layout checks");
 
 static void plic_notify(void *ctx, unsigned context, bool level)

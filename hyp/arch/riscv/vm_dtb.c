@@ -86,7 +86,7 @@ static gpa_t place(struct vm *vm, gpa_t top, struct vm_dtb_scratch *s)
 	p->uart.base = cfg->uart_base;
 	p->uart.irq = VM_IRQ_UART;
 	p->rtc.present = vm->rtc.present;
-	p->rtc.base = GUEST_RTC_BASE;
+	p->rtc.base = RISCV_GUEST_RTC_BASE;
 	p->rtc.irq = VM_IRQ_RTC;
 	p->plic.present = true;
 	p->plic.base = VM_PLIC_BASE;

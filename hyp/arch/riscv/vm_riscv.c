@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* RISC-V per-VM setup: VMID, G-stage page tables, guest time base. */
 #include "arch/riscv/csr.h"
+#include "arch/riscv/guest_map.h"
 #include "arch/riscv/riscv.h"
 #include "core/arch.h"
 #include "core/console.h"
@@ -73,6 +74,11 @@ static const struct stage2_pt_ops s2_ops = {
     .free_table = s2_free,
     .phys_to_virt = s2_p2v,
 };
+
+const struct guest_map *arch_guest_map(void)
+{
+	return &guest_map_riscv64;
+}
 
 int arch_vm_init(struct vm *vm)
 {

@@ -12,5 +12,7 @@
 #define ARCH_HCALL_NAME "psci"
 /* A VM's UART is an emulated PL011, as on QEMU's arm64 virt (core/vconsole.c). */
 #define ARCH_GUEST_UART_PL011 1
+/* A VM's RTC is an emulated PL031, as on QEMU's arm64 virt (core/vm_rtc.c). */
+#define ARCH_GUEST_RTC_PL031 1
 
 #endif

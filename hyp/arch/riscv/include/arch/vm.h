@@ -7,11 +7,11 @@
 #include "arch/riscv/stage2_pt.h"
 #include "arch/riscv/sbi/sse_core.h"
 #include "core/spinlock.h"
-#include "core/guest_layout.h"
+#include "arch/riscv/guest_map.h"
 #include "arch/riscv/vplic.h"
 
-/* The VM's PLIC (virq_plic.c): sources 1..VM_PLIC_NDEV in the GUEST_IRQCHIP_BASE window. */
-#define VM_PLIC_BASE GUEST_IRQCHIP_BASE
+/* The VM's PLIC (virq_plic.c): sources 1..VM_PLIC_NDEV in the map's interrupt controller window. */
+#define VM_PLIC_BASE RISCV_GUEST_PLIC_BASE
 #define VM_PLIC_NDEV 63
 
 /*
