@@ -82,8 +82,8 @@ def _ping_seqs(q, vm):
 WRITER = ("(p=0; while [ ! -e /tmp/stop ]; do p=$((p+1)); f=/tmp/dA; [ $((p%2)) = 0 ] && "
           "f=/tmp/dB; i=0; while [ $i -lt " + str(CHUNKS) + " ]; do dd if=$f of=/dev/vda "
           "bs=64k skip=$i seek=$i count=1 conv=fsync,notrunc 2>/dev/null; i=$((i+1)); done; "
-          "echo $p > /tmp/pass.new; mv /tmp/pass.new /tmp/pass; done; echo WRITER-END-$p > /tmp/w.new; "
-          "mv /tmp/w.new /tmp/w.log) > /dev/null 2>&1 &")
+          "echo $p > /tmp/pass.new; mv /tmp/pass.new /tmp/pass; done; "
+          "echo WRITER-END-$p > /tmp/w.new; mv /tmp/w.new /tmp/w.log) > /dev/null 2>&1 &")
 
 
 @fvtest.timeout(2400)
