@@ -202,27 +202,6 @@ static int apply_vcpu(struct snap_restore *r, unsigned i, const uint8_t *p, uint
 	return 0;
 }
 
-static int apply_rtc(struct snap_restore *r, const uint8_t *p, uint32_t len)
-{
-	struct vm *vm = r->vm;
-	uint32_t flags = ctl_get32(p + 24);
-	if (len != SNAP_RTC_LEN || !vm->rtc.present || (flags & ~7u) || ctl_get32(p + 28))
-		return 1;
-	spin_lock(&vm->rtc.lock);
-	struct vrtc *d = &vm->rtc.dev;
-	/* The offset from the host's wall clock is kept: the RTC shows real time, as before. */
-	d->offset = ctl_get64(p);
-	d->alarm = ctl_get64(p + 8);
-	d->time_high = ctl_get32(p + 16);
-	d->alarm_high = ctl_get32(p + 20);
-	d->alarm_armed = flags & 1u;
-	d->irq_enabled = flags & 2u;
-	d->irq_pending = flags & 4u;
-	spin_unlock(&vm->rtc.lock);
-	vm_rtc_resync(vm);
-	return 0;
-}
-
 /* The UART section of a PL011 VM (snap_pl011.c checks every field). */
 static int apply_pl011(struct vm *vm, const uint8_t *p, uint32_t len)
 {
@@ -308,7 +287,7 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 		bad = arch_snap_irqchip_load(r->vm, p, len) != 0;
 		break;
 	case SNAP_S_RTC:
-		bad = apply_rtc(r, p, len);
+		bad = vm_rtc_snap_load(r->vm, p, len) != 0;
 		break;
 	case SNAP_S_UART:
 		bad = apply_uart(r, p, len);

@@ -157,18 +157,6 @@ static uint32_t put_vcpu(const struct vcpu *v, uint8_t *p)
 	return SNAP_VCPU_LEN;
 }
 
-static uint32_t put_rtc(const struct vrtc *r, uint8_t *p)
-{
-	memset(p, 0, SNAP_RTC_LEN);
-	ctl_put64(p, r->offset);
-	ctl_put64(p + 8, r->alarm);
-	ctl_put32(p + 16, r->time_high);
-	ctl_put32(p + 20, r->alarm_high);
-	ctl_put32(p + 24, (r->alarm_armed ? 1u : 0) | (r->irq_enabled ? 2u : 0) |
-	                      (r->irq_pending ? 4u : 0));
-	return SNAP_RTC_LEN;
-}
-
 static uint32_t put_uart(const struct vuart *u, uint8_t *p)
 {
 	memset(p, 0, SNAP_UART_LEN);
@@ -216,9 +204,7 @@ static uint32_t build_post(struct vm *vm, uint8_t *post, uint32_t *n)
 	len = arch_snap_irqchip_save(vm, pl);
 	ADD(SNAP_S_IRQCHIP, 0);
 	if (vm->rtc.present) {
-		spin_lock(&vm->rtc.lock);
-		len = put_rtc(&vm->rtc.dev, pl);
-		spin_unlock(&vm->rtc.lock);
+		len = vm_rtc_snap_save(vm, pl);
 		ADD(SNAP_S_RTC, 0);
 	}
 	if (vm->cfg->has_uart) {

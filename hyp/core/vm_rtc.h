@@ -34,6 +34,14 @@ int vm_rtc_init(struct vm *vm);
 void vm_rtc_reset(struct vm *vm);
 /* After its state was replaced (snapshot restore): drive the line, arm or cancel the alarm. */
 void vm_rtc_resync(struct vm *vm);
+/*
+ * The RTC section of a snapshot (vm_rtc_snap.c): its 32 bytes in the layout of this
+ * architecture's model into p, the VM paused; returns the length. Load: every field
+ * checked (reserved bits zero), the state replaced and the line and alarm resynced;
+ * 0 or -FV_EINVAL (a VM without an RTC, a wrong length or a bad field; nothing changed).
+ */
+uint32_t vm_rtc_snap_save(struct vm *vm, uint8_t *p);
+int vm_rtc_snap_load(struct vm *vm, const uint8_t *p, uint32_t len);
 /* Cancel the alarm timer: before the VM is freed. */
 void vm_rtc_stop(struct vm *vm);
 

@@ -43,6 +43,17 @@ void vpl031_reset(struct vpl031 *r, uint64_t host_ns)
 		r->match_s += 1ULL << 32;
 }
 
+void vpl031_load(struct vpl031 *r, uint32_t offset, uint32_t mr, uint32_t lr, bool imsc, bool ris,
+                 uint64_t host_ns)
+{
+	r->offset = offset;
+	r->mr = mr;
+	r->lr = lr;
+	r->imsc = imsc;
+	r->ris = ris;
+	rearm(r, host_ns);
+}
+
 bool vpl031_poll(struct vpl031 *r, uint64_t host_ns)
 {
 	uint64_t now_s = host_ns / NS_PER_S;

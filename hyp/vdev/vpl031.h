@@ -59,6 +59,14 @@ void vpl031_init(struct vpl031 *r, uint64_t host_ns);
 /* A new boot of the VM: interrupt off and cleared, match 0; the time (offset) stays. */
 void vpl031_reset(struct vpl031 *r, uint64_t host_ns);
 
+/*
+ * A saved state (snapshot restore) at host time host_ns: offset, MR, LR and the interrupt
+ * bits as given (any value is a state the guest could have made); the next match is
+ * derived from MR, as a write of MR would.
+ */
+void vpl031_load(struct vpl031 *r, uint32_t offset, uint32_t mr, uint32_t lr, bool imsc, bool ris,
+                 uint64_t host_ns);
+
 /* The counter at host time host_ns. */
 uint32_t vpl031_counter(const struct vpl031 *r, uint64_t host_ns);
 
