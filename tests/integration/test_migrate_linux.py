@@ -79,6 +79,7 @@ def _ping_seqs(q, vm):
 
 
 # The progress files are renamed into place: a reader never sees one half written.
+# Numbers are read up to their line's end: a console line may arrive in pieces.
 WRITER = ("(p=0; while [ ! -e /tmp/stop ]; do p=$((p+1)); f=/tmp/dA; [ $((p%2)) = 0 ] && "
           "f=/tmp/dB; i=0; while [ $i -lt " + str(CHUNKS) + " ]; do dd if=$f of=/dev/vda "
           "bs=64k skip=$i seek=$i count=1 conv=fsync,notrunc 2>/dev/null; i=$((i+1)); done; "
@@ -122,7 +123,7 @@ def test_linux_vm_with_disk_and_nic_migrated():
             _focus(src, "app")
             src.send(WRITER + "\r")
             run(src, "app", "while [ ! -s /tmp/pass ]; do sleep 1; done; echo PASS-$((40+2))-"
-                "$(cat /tmp/pass)", r"PASS-42-\d+", 600)
+                "$(cat /tmp/pass)", r"PASS-42-\d+\r?\n", 600)
 
             out, nbytes, down, total, rounds = migrate(sbase, stok, "app", dport, dtok, tmp)
             gone_from(sbase, stok, "app")
@@ -134,10 +135,10 @@ def test_linux_vm_with_disk_and_nic_migrated():
             _focus(dst, "app")
             run(dst, "app", "echo ALIVE-$((40+2))", r"ALIVE-42", 120)
             at_switch = int(run(dst, "app", "echo AT-$((40+2))-$(cat /tmp/pass)",
-                                r"AT-42-(\d+)", 60).group(1))
+                                r"AT-42-(\d+)\r?\n", 60).group(1))
             end = int(run(dst, "app", "touch /tmp/stop; while [ ! -s /tmp/w.log ]; do sleep 1; "
                           "done; echo END-$((40+2))-$(sed 's/WRITER-END-//' /tmp/w.log)",
-                          r"END-42-(\d+)", 900).group(1))
+                          r"END-42-(\d+)\r?\n", 900).group(1))
             assert end > at_switch, (at_switch, end)  # a pass ran (at least in part) here
             run(dst, "app", "sync; echo 3 > /proc/sys/vm/drop_caches; echo DROP-$((40+2))",
                 r"DROP-42", 120)
