@@ -15,6 +15,7 @@
 #include "core/dirty_log.h"
 #include "core/mem.h"
 #include "core/snap_arch.h"
+#include "core/snap_virtio.h"
 #include "core/snap_vm.h"
 #include "core/timer.h"
 #include "core/vm.h"
@@ -32,12 +33,14 @@ struct mig {
 	uint32_t rounds; /* rounds opened */
 	bool paused;     /* the final round paused it */
 	bool final;      /* the final round is open (or read) */
+	bool frozen;     /* the final round quiesced its virtio devices (thawed at the end) */
 	uint64_t npages;
 	uint64_t *live;  /* the dirty log's bitmap (vm->dirty_bm) */
 	uint64_t *taken; /* the last round's pages */
 	uint8_t *post;   /* state sections of the final round */
 	struct snap_gen gen;
 	uint8_t cfg[SNAP_CFG_LEN];
+	uint8_t bind[SNAP_VIRTIO_BIND_MAX]; /* the first segment's BIND sections */
 };
 
 static struct mig *mig;
@@ -73,6 +76,9 @@ static void mig_close(bool resume)
 	struct vm *vm = mig_vm();
 	if (vm) {
 		dirty_log_stop(vm);
+		/* Left here (cancelled, or ended before the daemon destroys it): traffic again. */
+		if (mig->frozen)
+			snap_virtio_thaw(vm);
 		if (resume && mig->paused &&
 		    __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_PAUSED)
 			vm_resume(vm);
@@ -104,16 +110,6 @@ uint32_t ctl_mig_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32_
 		return CTL_E_NOT_SUPPORTED;
 	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING || vm->destroying)
 		return CTL_E_BAD_STATE;
-	/*
-	 * A restore makes a VM's virtio devices from the DEVICE sections' bindings before
-	 * any RAM arrives, but a migration stream sends them with the final round only.
-	 */
-	if (vm->nr_vdev) {
-		pr_err("vm %s: migration: VMs with virtio devices cannot migrate yet (snapshot "
-		       "them instead)",
-		       vm->name);
-		return CTL_E_NOT_SUPPORTED;
-	}
 	uint64_t npages = vm->ram_size / MIG_PAGE;
 	size_t words = dirty_bm_words(npages);
 	mig = mem_zalloc(sizeof(*mig));
@@ -143,8 +139,10 @@ uint32_t ctl_mig_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32_
 	memcpy(h.name, vm->name, sizeof(h.name));
 	h.name[sizeof(h.name) - 1] = '\0';
 	uint64_t il[2] = {c->kernel_size, c->initrd ? c->initrd_size : 0};
+	/* The destination makes the VM's devices from their bindings before the first RAM. */
+	uint32_t bind_len = snap_virtio_bind_sections(vm, mig->bind, sizeof(mig->bind));
 	if (snap_gen_mig_init(&mig->gen, snap_vm_gen_ops(), vm, &h, mig->cfg,
-	                      snap_vm_cfg(vm, mig->cfg), il, nz)) {
+	                      snap_vm_cfg(vm, mig->cfg), il, mig->bind, bind_len, nz)) {
 		mig_close(false);
 		return CTL_E_INTERNAL;
 	}
@@ -218,6 +216,16 @@ uint32_t ctl_mig_round(const uint8_t *req, uint8_t *resp, uint32_t *out)
 	 * final pause every vCPU must be off its CPU (its state saved). The client asks again. */
 	if (!dirty_log_flushed(vm) || (final && !snap_vm_quiet(vm)))
 		return CTL_E_BUSY;
+	/*
+	 * No disk request in flight and no frame into its RAM from here on (snap_virtio.h):
+	 * the device state and the last pages are then final. The completions the quiesce
+	 * waits for write guest RAM, which the dirty log records, so they are in this round.
+	 */
+	if (final && !mig->frozen) {
+		if (snap_virtio_quiesce(vm))
+			return CTL_E_BUSY;
+		mig->frozen = true;
+	}
 	uint64_t pages;
 	if (mig->rounds == 0) {
 		/* Everything written since the log started is read now or later in this round. */

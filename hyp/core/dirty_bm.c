@@ -11,6 +11,22 @@ static unsigned pop64(uint64_t v)
 	return n;
 }
 
+void dirty_bm_set_range(uint64_t *bm, uint64_t first, uint64_t last)
+{
+	for (uint64_t p = first; p <= last;) {
+		/* Whole words where the range covers them. */
+		if (p % 64 == 0 && last - p >= 63) {
+			bm[p / 64] = ~0ull;
+			p += 64;
+			continue;
+		}
+		dirty_bm_set(bm, p);
+		if (p == last)
+			break;
+		p++;
+	}
+}
+
 uint64_t dirty_bm_take(uint64_t *live, uint64_t *out, uint64_t first, uint64_t n, uint64_t total)
 {
 	/* The window must lie inside the bitmap; no sum that can wrap. */

@@ -30,6 +30,9 @@ static inline bool dirty_bm_test(const uint64_t *bm, uint64_t page)
 	return (bm[page / 64] >> (page % 64)) & 1;
 }
 
+/* Set the bits of pages @first..@last (inclusive; @first <= @last, inside the bitmap). */
+void dirty_bm_set_range(uint64_t *bm, uint64_t first, uint64_t last);
+
 /*
  * Read and clear the window [@first, @first + @n) of @live (a bitmap of
  * @total pages) into @out (bit i = page @first + i; dirty_bm_words(@n) words,

@@ -7,6 +7,7 @@
 #include "core/dirty_log.h"
 #include "core/dirty_arch.h"
 #include "core/dirty_bm.h"
+#include "core/mem.h"
 #include "core/vm.h"
 #include "core/console.h"
 #include "lib/printf.h"
@@ -91,6 +92,55 @@ void dirty_log_stop(struct vm *vm)
 bool dirty_log_flushed(const struct vm *vm)
 {
 	return arch_dirty_flush_done(vm);
+}
+
+/* Whether a log runs, for a write into guest RAM that is already done. */
+static bool logging(const struct vm *vm)
+{
+	/*
+	 * Order the write before the flag's load. A log that starts after a load that saw false
+	 * reads the page in its first round after its start (the flag's store, then the flush
+	 * that round 0 waits for), so that round reads what was written.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&vm->dirty_on, __ATOMIC_RELAXED);
+}
+
+/* Mark pages of byte offsets [off, off + n) of the RAM (inside it, n > 0) while logging. */
+static void mark_range(struct vm *vm, uint64_t off, uint64_t n)
+{
+	/* Under mem_lock: the bitmap is the migration's storage, freed after dirty_log_stop. */
+	spin_lock(&vm->mem_lock);
+	if (vm->dirty_on && vm->dirty_bm)
+		dirty_bm_set_range(vm->dirty_bm, off / DL_PAGE, (off + n - 1) / DL_PAGE);
+	spin_unlock(&vm->mem_lock);
+}
+
+bool dirty_log_written(struct vm *vm, gpa_t gpa, uint64_t len)
+{
+	if (!logging(vm))
+		return false;
+	/* Clipped to the RAM without a sum that can wrap (the range may come from a guest). */
+	uint64_t off = gpa > vm->ram_gpa ? gpa - vm->ram_gpa : 0;
+	uint64_t skip = vm->ram_gpa > gpa ? vm->ram_gpa - gpa : 0;
+	if (len <= skip || off >= vm->ram_size)
+		return true;
+	uint64_t n = len - skip;
+	mark_range(vm, off, n < vm->ram_size - off ? n : vm->ram_size - off);
+	return true;
+}
+
+bool dirty_log_written_hva(struct vm *vm, const void *hva, uint64_t len)
+{
+	if (!logging(vm))
+		return false;
+	uintptr_t base = (uintptr_t)mem_phys_to_virt(vm->ram_hpa), h = (uintptr_t)hva;
+	/* Not a pointer into this VM's RAM: nothing of its RAM was written through it. */
+	if (h < base || h - base >= vm->ram_size || len == 0)
+		return true;
+	uint64_t off = h - base;
+	mark_range(vm, off, len < vm->ram_size - off ? len : vm->ram_size - off);
+	return true;
 }
 
 void dirty_log_mark_locked(struct vm *vm, gpa_t gpa)

@@ -35,5 +35,16 @@ void dirty_log_stop(struct vm *vm);
 bool dirty_log_flushed(const struct vm *vm);
 /* The guest wrote @gpa (in its RAM) while logging: mark it. Caller holds mem_lock. */
 void dirty_log_mark_locked(struct vm *vm, gpa_t gpa);
+/*
+ * The hypervisor itself wrote [@gpa, @gpa + @len) of @vm's RAM (a virtio device, an SBI
+ * shared-memory record, the debugger), not through the guest's stage 2, so the write
+ * protection did not see it: mark those pages while a log runs. Call it AFTER the write: a
+ * log taken between a mark and its write would send the old page and never see it again.
+ * The part outside the VM's RAM is ignored. Returns whether a log runs; when none does it
+ * costs a fence and one flag test. Any CPU, any context (takes mem_lock while logging).
+ */
+bool dirty_log_written(struct vm *vm, gpa_t gpa, uint64_t len);
+/* The same for a host pointer into @vm's RAM (as vm_gpa_to_hva returned it). */
+bool dirty_log_written_hva(struct vm *vm, const void *hva, uint64_t len);
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/hostdev.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
+#include "core/dirty_log.h"
 #include "core/vm.h"
 #include "drivers/virtio_console_phys.h"
 #include "lib/fv_err.h"
@@ -133,9 +134,11 @@ static int mem_access(struct vcpu *v, uint64_t addr, uint8_t *buf, size_t len, b
 		uint8_t *h = vm_gpa_to_hva(v->vm, gpa, chunk);
 		if (!h)
 			return -FV_EFAULT;
-		if (write)
+		if (write) {
 			memcpy(h, buf, chunk);
-		else
+			dirty_log_written(v->vm, gpa,
+			                  chunk); /* behind stage 2: a migration logs it */
+		} else
 			memcpy(buf, h, chunk);
 		addr += chunk;
 		buf += chunk;
@@ -191,6 +194,7 @@ static int bp_add(struct vcpu *v, uint64_t va, uint64_t kind, uint8_t flag)
 	                     .boots = v->vm->boots};
 	memcpy(b->orig, h, len);
 	memcpy(h, insn, len);
+	dirty_log_written(v->vm, gpa, len);
 	spin_unlock(&g.bp_lock);
 	code_changed();
 	return 0;
@@ -208,8 +212,10 @@ static int bp_del(uint64_t va, uint8_t flag)
 		/* After a reboot the image was reloaded: nothing of ours is left to undo. */
 		uint8_t *h =
 		    g.vm && g.vm->boots == b->boots ? vm_gpa_to_hva(g.vm, b->gpa, b->len) : NULL;
-		if (h)
+		if (h) {
 			memcpy(h, b->orig, b->len);
+			dirty_log_written(g.vm, b->gpa, b->len);
+		}
 		b->used = false;
 	}
 	spin_unlock(&g.bp_lock);

@@ -235,8 +235,9 @@ static void next_image(struct snap_gen *g, unsigned inst)
 	while (inst < 2 && !g->image_len[inst])
 		inst++;
 	if (inst == 2) {
-		/* A migration stream's first segment ends after the images. */
-		g->stage = g->mig ? SG_DONE : SG_POST;
+		/* A migration stream's first segment ends after the images and its BIND
+		 * sections (kept in post until the first round replaces them). */
+		g->stage = g->mig && !g->post_len ? SG_DONE : SG_POST;
 		g->sub_off = 0;
 		return;
 	}
@@ -399,8 +400,12 @@ size_t snap_gen_read(struct snap_gen *g, uint8_t *out, size_t cap)
 			n = take(g, out + done, cap - done, g->post + g->sub_off,
 			         g->post_len - g->sub_off, false);
 			g->sub_off += n;
-			if (g->sub_off == g->post_len)
+			if (g->sub_off == g->post_len && g->pre) {
+				g->pre = false;
+				g->stage = SG_DONE; /* the BIND sections end the first segment */
+			} else if (g->sub_off == g->post_len) {
 				next_chunk(g, 0);
+			}
 			break;
 		case SG_DONE:
 			break;
@@ -428,11 +433,13 @@ static uint64_t ram_bytes(const struct snap_gen *g)
 
 int snap_gen_mig_init(struct snap_gen *g, const struct snap_gen_ops *ops, void *ctx,
                       const struct snap_hdr *hdr, const void *cfg, uint32_t cfg_len,
-                      const uint64_t image_len[2], uint8_t *nz)
+                      const uint64_t image_len[2], const uint8_t *bind, uint32_t bind_len,
+                      uint8_t *nz)
 {
 	memset(g, 0, offsetof(struct snap_gen, tmp));
 	if (cfg_len > SNAP_SMALL_MAX || image_len[0] == 0 || image_len[0] > SNAP_IMAGE_MAX ||
-	    image_len[1] > SNAP_IMAGE_MAX || hdr->ram_size % SNAP_PAGE || hdr->ram_size == 0)
+	    (bind_len && !bind) || image_len[1] > SNAP_IMAGE_MAX || hdr->ram_size % SNAP_PAGE ||
+	    hdr->ram_size == 0)
 		return SNAP_E_FIELD;
 	g->ops = ops;
 	g->ctx = ctx;
@@ -451,7 +458,10 @@ int snap_gen_mig_init(struct snap_gen *g, const struct snap_gen_ops *ops, void *
 	g->tmp_len = SNAP_HDR_SIZE + (uint32_t)snap_sect_put(g->tmp + SNAP_HDR_SIZE,
 	                                                     sizeof(g->tmp) - SNAP_HDR_SIZE,
 	                                                     SNAP_S_CONFIG, 0, cfg, cfg_len);
-	g->pre_len = g->tmp_len;
+	g->post = bind;
+	g->post_len = bind_len;
+	g->pre = bind_len != 0;
+	g->pre_len = g->tmp_len + bind_len;
 	for (unsigned i = 0; i < 2; i++)
 		if (image_len[i])
 			g->pre_len += SNAP_SECT_HDR + image_len[i] + SNAP_SECT_CRC;
@@ -520,6 +530,15 @@ static int check_order(struct snap_rd *r)
 			return SNAP_E_ORDER; /* the kernel image is required */
 		r->phase = 2;
 	}
+	/* A migration stream's device bindings: right after the images, before any RAM or
+	 * state section (the destination makes the VM's devices from them). */
+	if (t == SNAP_S_BIND) {
+		if (!r->mig || r->phase != 2 || r->state_begun || r->inst >= SNAP_MAX_DEVICES ||
+		    (r->seen[t] & (1ull << r->inst)))
+			return SNAP_E_ORDER;
+		r->seen[t] |= 1ull << r->inst;
+		return SNAP_OK;
+	}
 	/* A migration stream sends pre-copy RAM before the state sections. */
 	if ((r->phase == 2 || (r->mig && r->phase == 3)) && state_type(t)) {
 		bool per_vcpu = t == SNAP_S_VCPU || t == SNAP_S_VCPU_ARCH;
@@ -529,7 +548,11 @@ static int check_order(struct snap_rd *r)
 			return SNAP_E_ORDER;
 		if (r->seen[t] & (1ull << r->inst))
 			return SNAP_E_ORDER;
+		/* In a migration stream only a device bound at the start has its state. */
+		if (t == SNAP_S_DEVICE && r->mig && !(r->seen[SNAP_S_BIND] & (1ull << r->inst)))
+			return SNAP_E_ORDER;
 		r->seen[t] |= 1ull << r->inst;
+		r->state_begun = true;
 		return SNAP_OK;
 	}
 	if (r->phase >= 2 && (t == SNAP_S_RAM || t == SNAP_S_END)) {
@@ -539,12 +562,14 @@ static int check_order(struct snap_rd *r)
 	return SNAP_E_ORDER;
 }
 
-/* Every VM carries its VM and VM_ARCH sections and both sections of each vCPU. */
+/* Every VM carries its VM and VM_ARCH sections and both sections of each vCPU; in a
+ * migration stream every bound device its DEVICE section. */
 static bool required_seen(const struct snap_rd *r)
 {
 	uint64_t all = r->hdr.nr_vcpus == 64 ? ~0ull : (1ull << r->hdr.nr_vcpus) - 1;
 	return r->seen[SNAP_S_VM] == 1 && r->seen[SNAP_S_VM_ARCH] == 1 &&
-	       r->seen[SNAP_S_VCPU] == all && r->seen[SNAP_S_VCPU_ARCH] == all;
+	       r->seen[SNAP_S_VCPU] == all && r->seen[SNAP_S_VCPU_ARCH] == all &&
+	       r->seen[SNAP_S_DEVICE] == r->seen[SNAP_S_BIND];
 }
 
 static int fail(struct snap_rd *r, int err)

@@ -20,6 +20,8 @@
  * in this order: CONFIG; IMAGE 0 (kernel), IMAGE 1 (initrd, if any); the
  * state sections (VM, VM_ARCH, VCPU i, VCPU_ARCH i, IRQCHIP, RTC, UART, DEVICE j, any
  * order, each at most once); RAM chunks by increasing address; END (length 0).
+ * A migration stream differs (SNAP_F_MIGRATION): BIND j sections after the
+ * images, RAM and state interleaved, RAM repeated, END with the guest time.
  * Integers are little-endian.
  */
 #include <stdbool.h>
@@ -60,7 +62,8 @@ enum snap_sect {
 	SNAP_S_UART = 9,      /* the ns16550 and console input queue */
 	SNAP_S_RAM = 10,      /* a chunk of guest RAM, zero pages elided */
 	SNAP_S_DEVICE = 11,   /* a virtio device, instance = its window (snap_virtio.c) */
-	SNAP_S_TYPES = 12,
+	SNAP_S_BIND = 12,     /* migration streams only: device j's backend binding, before RAM */
+	SNAP_S_TYPES = 13,
 	SNAP_S_END = 0xffff,
 };
 
@@ -145,6 +148,7 @@ struct snap_gen {
 	uint32_t tmp_len, tmp_off;
 	bool mig;         /* a migration stream: segments (snap_gen_mig_*) */
 	bool final;       /* migration: the current segment ends with END */
+	bool pre;         /* migration: the first segment (its BIND sections end it) */
 	uint64_t pre_len; /* migration: bytes of the first segment */
 	uint8_t tail[SNAP_SECT_CRC];
 	uint8_t tmp[SNAP_HDR_SIZE + SNAP_SECT_HDR + SNAP_SMALL_MAX + SNAP_SECT_CRC];
@@ -175,8 +179,10 @@ size_t snap_gen_read(struct snap_gen *g, uint8_t *out, size_t cap);
 /*
  * A live-migration stream (docs/snapshot-format.md, "Migration streams"): the
  * same sections, read in segments. mig_init prepares the first segment: the
- * header (SNAP_F_MIGRATION, total size and section count 0), CONFIG and the
- * images; @nz is the caller's page bitmap (snap_gen_bitmap_bytes, zeroed
+ * header (SNAP_F_MIGRATION, total size and section count 0), CONFIG, the
+ * images and @bind/@bind_len, the encoded BIND sections (one per virtio device,
+ * complete as snap_sect_put makes them; the caller's storage, kept until the
+ * segment is read; may be empty); @nz is the caller's page bitmap (snap_gen_bitmap_bytes, zeroed
  * here). Each later segment is one round: the caller sets the bits of the
  * pages to send in g->nz (every bit set is sent, zero pages too: they
  * overwrite what an earlier round sent), then mig_round starts it; @final
@@ -189,9 +195,10 @@ size_t snap_gen_read(struct snap_gen *g, uint8_t *out, size_t cap);
  */
 int snap_gen_mig_init(struct snap_gen *g, const struct snap_gen_ops *ops, void *ctx,
                       const struct snap_hdr *hdr, const void *cfg, uint32_t cfg_len,
-                      const uint64_t image_len[2], uint8_t *nz);
+                      const uint64_t image_len[2], const uint8_t *bind, uint32_t bind_len,
+                      uint8_t *nz);
 uint64_t snap_gen_mig_round(struct snap_gen *g, const uint8_t *post, uint32_t post_len, bool final);
-/* Bytes of the segment snap_gen_mig_init prepared (header, CONFIG, images). */
+/* Bytes of the segment snap_gen_mig_init prepared (header, CONFIG, images, BIND). */
 uint64_t snap_gen_mig_pre_bytes(const struct snap_gen *g);
 
 /* --- parser --------------------------------------------------------------------------------- */
@@ -243,6 +250,7 @@ struct snap_rd {
 	unsigned phase; /* 0 CONFIG next, 1 images, 2 state, 3 RAM, 4 done */
 	unsigned images;
 	uint64_t seen[SNAP_S_TYPES]; /* bit i: (type, instance i) read */
+	bool state_begun;            /* a state section was read (no BIND after it) */
 	uint64_t ram_next;           /* lowest address the next RAM chunk may start at */
 	uint64_t ram_gpa;            /* current chunk */
 	uint32_t ram_npages, ram_bit, ram_page_off;

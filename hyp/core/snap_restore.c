@@ -83,9 +83,10 @@ static unsigned nr_devices(const struct vm_config *vc)
 }
 
 /*
- * A DEVICE section before the VM exists: bind its backend into the configuration and keep
- * the payload until the devices exist (load_devices). After that it is too late: the devices
- * were made without it.
+ * A DEVICE section of a file (a BIND section of a migration) before the VM exists: bind its
+ * backend into the configuration and keep the payload until the devices exist (load_devices,
+ * or the migration's DEVICE section). After that it is too late: the devices were made
+ * without it.
  */
 static int take_device(struct snap_restore *r, unsigned j, const uint8_t *p, uint32_t len)
 {
@@ -95,11 +96,32 @@ static int take_device(struct snap_restore *r, unsigned j, const uint8_t *p, uin
 		       r->name, j);
 		return 1;
 	}
+	if (r->migration && !snap_virtio_bind_valid(p, len)) {
+		pr_err("vm %s: restore: binding %u carries device state (reserved bytes set)",
+		       r->name, j);
+		return 1;
+	}
 	if (snap_virtio_bind(&r->vc, j, p, len))
 		return 1;
 	memcpy(r->dev[j], p, len);
 	r->dev_seen |= 1u << j;
 	return 0;
+}
+
+/*
+ * A migration's DEVICE section, the VM made from the BIND sections: the state at the final
+ * pause, for the backend it was bound to (the source never changes a device's binding).
+ */
+static int load_mig_device(struct snap_restore *r, unsigned j, const uint8_t *p, uint32_t len)
+{
+	if (j >= nr_devices(&r->vc) || !(r->dev_seen & (1u << j)) || len != SNAP_DEV_LEN ||
+	    !snap_virtio_same_binding(r->dev[j], p)) {
+		pr_err("vm %s: restore: device %u's state names another binding than the stream "
+		       "bound it to",
+		       r->name, j);
+		return 1;
+	}
+	return snap_virtio_load(r->vm, j, p, len) != 0;
 }
 
 /* The VM exists: its devices take the state the DEVICE sections carried. */
@@ -141,7 +163,8 @@ static int create_vm(struct snap_restore *r)
 	}
 	pr_info("vm %s: restore: created (%u vCPU(s), %lu MiB), loading state", r->name,
 	        r->vm->nr_vcpus, (unsigned long)(r->vm->ram_size >> 20));
-	return load_devices(r);
+	/* A migration's device state comes with its final round (load_mig_device). */
+	return r->migration ? 0 : load_devices(r);
 }
 
 static int apply_vm(struct snap_restore *r, const uint8_t *p, uint32_t len)
@@ -237,11 +260,17 @@ static int rs_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p,
 		r->hdr.guest_time = ctl_get64(p);
 		return len != SNAP_MIG_END_LEN || !r->migration;
 	}
-	if (type == SNAP_S_DEVICE)
+	/* A file binds its devices with their DEVICE sections, a migration with BIND. */
+	if (type == SNAP_S_BIND)
+		return !r->migration || take_device(r, inst, p, len);
+	if (type == SNAP_S_DEVICE && !r->migration)
 		return take_device(r, inst, p, len);
 	if (!r->vm && create_vm(r))
 		return 1;
 	switch (type) {
+	case SNAP_S_DEVICE:
+		bad = load_mig_device(r, inst, p, len);
+		break;
 	case SNAP_S_VM:
 		bad = apply_vm(r, p, len);
 		break;

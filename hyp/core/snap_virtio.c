@@ -18,6 +18,7 @@
  * state into the never-run devices and reconnects the NICs last.
  */
 #include "core/snap_virtio.h"
+#include "core/snap_fmt.h"
 #include "core/console.h"
 #include "core/vm.h"
 #include "core/vm_virtio_dev.h"
@@ -138,6 +139,32 @@ static bool zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* --- migration ------------------------------------------------------------------------------- */
+
+uint32_t snap_virtio_bind_sections(struct vm *vm, uint8_t *out, uint32_t cap)
+{
+	uint8_t dev[SNAP_DEV_LEN];
+	uint32_t off = 0;
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
+		snap_virtio_save(vm, j, dev);
+		/* Only the binding: the state of a running device is sent with the final round. */
+		memset(dev + DEV_EXTRA, 0, SNAP_DEV_LEN - DEV_EXTRA);
+		off += (uint32_t)snap_sect_put(out + off, cap - off, SNAP_S_BIND, (uint16_t)j, dev,
+		                               SNAP_DEV_LEN);
+	}
+	return off;
+}
+
+bool snap_virtio_bind_valid(const uint8_t *bind, uint32_t len)
+{
+	return len == SNAP_DEV_LEN && zero(bind + DEV_EXTRA, SNAP_DEV_LEN - DEV_EXTRA);
+}
+
+bool snap_virtio_same_binding(const uint8_t *bind, const uint8_t *dev)
+{
+	return memcmp(bind, dev, DEV_EXTRA) == 0;
+}
+
 int snap_virtio_bind(struct vm_config *vc, unsigned j, const uint8_t *p, uint32_t len)
 {
 	const char *why = NULL;
@@ -252,6 +279,10 @@ int snap_virtio_load(struct vm *vm, unsigned j, const uint8_t *p, uint32_t len)
 
 void snap_virtio_start(struct vm *vm)
 {
-	for (unsigned j = 0; j < vm->nr_vdev; j++)
+	for (unsigned j = 0; j < vm->nr_vdev; j++) {
 		vm_vdev_kick(vm->vdev[j]);
+		/* The VM may have come from another host (a migration, a copied file): tell the
+		 * switches where its NICs are now. */
+		vm_vdev_announce(vm->vdev[j]);
+	}
 }

@@ -30,6 +30,22 @@ void snap_virtio_thaw(struct vm *vm);
 /* Encode device @j (< vm->nr_vdev) into @out (SNAP_DEV_LEN bytes); returns the length. */
 uint32_t snap_virtio_save(struct vm *vm, unsigned j, uint8_t *out);
 
+/* Room for the encoded BIND sections of the most devices a VM has. */
+#define SNAP_VIRTIO_BIND_MAX (8u * (16u + SNAP_DEV_LEN + 4u))
+
+/*
+ * Live migration, at its start (the VM running): one encoded BIND section per
+ * device into @out (room @cap): a DEVICE payload with its binding (version,
+ * kind, backend) and zeros after it. Returns the bytes written.
+ */
+uint32_t snap_virtio_bind_sections(struct vm *vm, uint8_t *out, uint32_t cap);
+/*
+ * A BIND payload is well-formed (zeros after the binding) and a DEVICE payload
+ * carries the same binding. The restore of a migration requires both.
+ */
+bool snap_virtio_bind_valid(const uint8_t *bind, uint32_t len);
+bool snap_virtio_same_binding(const uint8_t *bind, const uint8_t *dev);
+
 /*
  * Restore, before the VM exists: take device @j's backend binding from a DEVICE payload into
  * @vc (disk slot and slice, switch by name, MAC), checking its kind against @vc's device

@@ -18,6 +18,7 @@
 #include "core/console.h"
 #include "core/guest_map.h"
 #include "core/ctl.h"
+#include "core/dirty_log.h"
 #include "core/hostdev.h"
 #include "core/irq.h"
 #include "core/mem.h"
@@ -62,6 +63,13 @@ static void *gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
 	return vm_gpa_to_hva(d->vm, gpa, len);
 }
 
+/* A device wrote guest RAM itself: a live migration's dirty log must see it. */
+static bool ram_dirty(void *ctx, const void *hva, uint64_t len)
+{
+	struct vm_vdev *d = ctx;
+	return dirty_log_written_hva(d->vm, hva, len);
+}
+
 static void irq_update(void *ctx, bool level)
 {
 	struct vm_vdev *d = ctx;
@@ -76,6 +84,7 @@ static void irq_update(void *ctx, bool level)
 
 static const struct virtio_mmio_host vdev_host = {
     .gpa_to_hva = gpa_to_hva,
+    .dirty = ram_dirty,
     .irq_update = irq_update,
 };
 
@@ -418,6 +427,38 @@ static uint32_t take_pending(struct vm_vdev *d)
 	uint32_t p = d->u.net.port.pending;
 	d->u.net.port.pending = 0;
 	return p;
+}
+
+static size_t rarp_fill(const void *src, uint8_t *dst)
+{
+	memcpy(dst, src, VSWITCH_RARP_LEN);
+	return VSWITCH_RARP_LEN;
+}
+
+void vm_vdev_announce(struct vm_vdev *d)
+{
+	if (d->kind != VDEV_NET)
+		return;
+	uint8_t f[VSWITCH_RARP_LEN];
+	bool sent = false;
+	spin_lock(&d->lock);
+	vswitch_rarp_frame(f, d->u.net.dev.mac);
+	/* From the VM's own port, as if the guest sent it: the switch learns it there. */
+	if (d->u.net.port_up && !d->frozen) {
+		struct vnet_frame vf = {f, VSWITCH_RARP_LEN, rarp_fill, f};
+		vnet_port_send(&d->u.net.port, &vf);
+		sent = true;
+	}
+	uint32_t pending = take_pending(d);
+	spin_unlock(&d->lock);
+	if (pending)
+		vnet_port_flush(&d->u.net.port, pending);
+	if (sent) {
+		const uint8_t *m = d->u.net.dev.mac;
+		pr_info("vm %s: %s: announced %02x:%02x:%02x:%02x:%02x:%02x on switch %s (RARP)",
+		        d->vm->name, d->name, m[0], m[1], m[2], m[3], m[4], m[5],
+		        vnet_switch_name((unsigned)vnet_port_switch(&d->u.net.port)));
+	}
 }
 
 /*

@@ -65,5 +65,13 @@ void vm_vdev_freeze(struct vm_vdev *d, bool frozen);
  * first vCPU process every queue once (buffers made available before the save). No lock held.
  */
 void vm_vdev_kick(struct vm_vdev *d);
+/*
+ * A NIC whose driver runs announces its MAC on its switch (a broadcast RARP
+ * frame from it, vswitch_rarp_frame): the switch, the uplink and the bridges
+ * behind it learn where the VM is now. After a restore or an incoming
+ * migration; no-op for other devices, a stopped driver or a frozen device.
+ * No device lock held.
+ */
+void vm_vdev_announce(struct vm_vdev *d);
 
 #endif

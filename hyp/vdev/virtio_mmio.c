@@ -54,8 +54,10 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_info *info,
 	t->ctx = ctx;
 	t->host = host;
 	t->host_ctx = host_ctx;
-	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
 		virtq_init(&t->vq[i], host ? host->gpa_to_hva : NULL, host_ctx);
+		virtq_set_dirty(&t->vq[i], host ? host->dirty : NULL);
+	}
 	if (!info_valid(info))
 		return -FV_EINVAL;
 	t->device_id = info->device_id;

@@ -139,6 +139,7 @@ struct virtio_dev_ops {
 /* Host (VM) side. Both callbacks required for a working device. */
 struct virtio_mmio_host {
 	virtq_gpa_to_hva_fn gpa_to_hva; /* this VM's RAM only */
+	virtq_dirty_fn dirty;           /* optional: device writes into RAM (virtq_set_dirty) */
 	/* Interrupt line changed to @level (InterruptStatus != 0). */
 	void (*irq_update)(void *ctx, bool level);
 };

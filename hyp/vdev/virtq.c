@@ -119,6 +119,11 @@ void virtq_init(struct virtq *q, virtq_gpa_to_hva_fn fn, void *ctx)
 	q->mem_ctx = ctx;
 }
 
+void virtq_set_dirty(struct virtq *q, virtq_dirty_fn fn)
+{
+	q->dirty = fn;
+}
+
 static void clear_run_state(struct virtq *q)
 {
 	q->ready = false;
@@ -184,9 +189,13 @@ int virtq_enable(struct virtq *q, uint16_t size, gpa_t desc, gpa_t avail, gpa_t 
 	return 0;
 }
 
-/* Append one non-indirect descriptor to @c. Returns 0 or an enum virtq_error. */
-static enum virtq_error add_seg(const struct virtq *q, struct virtq_chain *c, const struct vdesc *d)
+/* What walk() does with each non-indirect descriptor; VIRTQ_OK to go on. */
+typedef enum virtq_error (*desc_visit_fn)(const struct virtq *q, void *arg, const struct vdesc *d);
+
+/* Append one non-indirect descriptor to the chain @arg. Returns 0 or an enum virtq_error. */
+static enum virtq_error add_seg(const struct virtq *q, void *arg, const struct vdesc *d)
 {
+	struct virtq_chain *c = arg;
 	uint32_t total = c->read_len + c->write_len;
 	uint8_t *hva;
 
@@ -216,11 +225,12 @@ static enum virtq_error add_seg(const struct virtq *q, struct virtq_chain *c, co
 }
 
 /*
- * Follow the chain at @head (spec §2.7.5, §2.7.5.3). Termination: every step
- * either counts against the current table's length (a longer chain must
- * loop) or against VIRTQ_MAX_SEGS, and at most one indirect table is entered.
+ * Follow the chain at @head (spec §2.7.5, §2.7.5.3), handing each descriptor
+ * to @visit. Termination: every step either counts against the current
+ * table's length (a longer chain must loop) or against VIRTQ_MAX_SEGS, and
+ * at most one indirect table is entered.
  */
-static enum virtq_error walk_chain(const struct virtq *q, uint16_t head, struct virtq_chain *c)
+static enum virtq_error walk(const struct virtq *q, uint16_t head, desc_visit_fn visit, void *arg)
 {
 	const uint8_t *table = xlate(q, q->desc_gpa, desc_bytes(q->size));
 	uint32_t table_len = q->size;
@@ -231,12 +241,6 @@ static enum virtq_error walk_chain(const struct virtq *q, uint16_t head, struct 
 
 	if (!table)
 		return VIRTQ_ERR_RING;
-	c->head = head;
-	c->nread = 0;
-	c->nwrite = 0;
-	c->read_len = 0;
-	c->write_len = 0;
-	c->gen = q->gen;
 	for (;;) {
 		if (steps++ >= table_len)
 			return VIRTQ_ERR_LOOP;
@@ -258,7 +262,7 @@ static enum virtq_error walk_chain(const struct virtq *q, uint16_t head, struct 
 		}
 		if (++ndesc > VIRTQ_MAX_SEGS)
 			return VIRTQ_ERR_SEGS;
-		err = add_seg(q, c, &d);
+		err = visit(q, arg, &d);
 		if (err != VIRTQ_OK)
 			return err;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
@@ -267,6 +271,30 @@ static enum virtq_error walk_chain(const struct virtq *q, uint16_t head, struct 
 			return VIRTQ_ERR_NEXT;
 		idx = d.next;
 	}
+}
+
+static enum virtq_error walk_chain(const struct virtq *q, uint16_t head, struct virtq_chain *c)
+{
+	c->head = head;
+	c->nread = 0;
+	c->nwrite = 0;
+	c->read_len = 0;
+	c->write_len = 0;
+	c->gen = q->gen;
+	return walk(q, head, add_seg, c);
+}
+
+/* Report a device-writable descriptor's buffer as written (virtq_set_dirty). */
+static enum virtq_error mark_seg(const struct virtq *q, void *arg, const struct vdesc *d)
+{
+	(void)arg;
+	if (!(d->flags & VIRTQ_DESC_F_WRITE) || d->len == 0)
+		return VIRTQ_OK;
+	const uint8_t *hva = xlate(q, d->addr, d->len);
+	if (!hva)
+		return VIRTQ_ERR_ADDR;
+	q->dirty(q->mem_ctx, hva, d->len);
+	return VIRTQ_OK;
 }
 
 int virtq_pop(struct virtq *q, struct virtq_chain *c)
@@ -295,6 +323,8 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 		if (!used)
 			return fail(q, VIRTQ_ERR_RING);
 		st16(used + AVAIL_RING + (size_t)USED_ELEM * q->size, q->last_avail);
+		if (q->dirty)
+			q->dirty(q->mem_ctx, used + AVAIL_RING + (size_t)USED_ELEM * q->size, 2);
 		virtq_barrier();
 		pending = (uint16_t)(ld16(avail + 2) - q->last_avail);
 	}
@@ -336,6 +366,16 @@ int virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 	virtq_wmb();
 	q->used_idx++;
 	st16(used + 2, q->used_idx);
+	/*
+	 * A dirty log must see what went into guest RAM behind the guest's stage 2: the used
+	 * element and index, and the chain's device-writable buffers (the device wrote them
+	 * before it pushed). A chain the driver changed meanwhile is its own loss: the walk
+	 * stops at the first bad descriptor and the queue is not failed for it.
+	 */
+	if (q->dirty && q->dirty(q->mem_ctx, elem, USED_ELEM)) {
+		q->dirty(q->mem_ctx, used + 2, 2);
+		(void)walk(q, head, mark_seg, NULL);
+	}
 	if (q->unsignalled < UINT32_MAX)
 		q->unsignalled++;
 	if (q->inflight)

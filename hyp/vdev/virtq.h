@@ -73,6 +73,13 @@ enum virtq_error {
 /* Translate [gpa, gpa + len) of this VM's RAM; NULL if not entirely in RAM. */
 typedef void *(*virtq_gpa_to_hva_fn)(void *ctx, uint64_t gpa, uint64_t len);
 
+/*
+ * The device wrote [hva, hva + len) of this VM's RAM (a range the translation returned),
+ * not through the guest's stage 2. Returns whether a dirty log runs (live migration): only
+ * then does the queue report the rest of what the device wrote for the same chain.
+ */
+typedef bool (*virtq_dirty_fn)(void *ctx, const void *hva, uint64_t len);
+
 /* One guest buffer of a chain, already translated and bounds-checked. */
 struct virtq_seg {
 	uint8_t *hva;
@@ -113,6 +120,7 @@ struct virtq {
 	uint32_t inflight;    /* popped, not yet pushed */
 	/* guest memory access */
 	virtq_gpa_to_hva_fn gpa_to_hva;
+	virtq_dirty_fn dirty; /* optional: device writes reported (virtq_set_dirty) */
 	void *mem_ctx;
 };
 
@@ -121,6 +129,17 @@ struct virtq {
  * through @fn(@ctx, ...). Caller owns @q.
  */
 void virtq_init(struct virtq *q, virtq_gpa_to_hva_fn fn, void *ctx);
+
+/*
+ * Report the device's writes into guest RAM through @fn(ctx of virtq_init, ...)
+ * (NULL: none): every virtq_push reports the used element and used->idx,
+ * and, when @fn says a log runs, every device-writable buffer of the chain
+ * pushed (walked again from the descriptor table, which the driver must not
+ * change before it sees the used element); a pop that publishes avail_event
+ * reports that word. Always after the write, so a log read in between sees
+ * the page dirty again later. Kept across resets.
+ */
+void virtq_set_dirty(struct virtq *q, virtq_dirty_fn fn);
 
 /*
  * Device or queue reset: not ready, not broken, indices zero, generation

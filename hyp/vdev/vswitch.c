@@ -195,6 +195,24 @@ uint32_t vswitch_forward(struct vswitch *sw, unsigned in_port, const uint8_t *fr
 	return mask;
 }
 
+void vswitch_rarp_frame(uint8_t out[VSWITCH_RARP_LEN], const uint8_t mac[VSWITCH_ETH_ALEN])
+{
+	static const uint8_t arp_head[] = {
+	    0x80, 0x35, /* EtherType RARP */
+	    0x00, 0x01, /* hardware: Ethernet */
+	    0x08, 0x00, /* protocol: IPv4 */
+	    6,    4,    /* address lengths */
+	    0x00, 0x03, /* operation: request reverse */
+	};
+	memset(out, 0, VSWITCH_RARP_LEN);
+	memset(out, 0xff, VSWITCH_ETH_ALEN); /* broadcast */
+	memcpy(out + 6, mac, VSWITCH_ETH_ALEN);
+	memcpy(out + 12, arp_head, sizeof(arp_head));
+	/* Sender and target hardware address: the MAC itself; protocol addresses unknown (0). */
+	memcpy(out + 22, mac, VSWITCH_ETH_ALEN);
+	memcpy(out + 32, mac, VSWITCH_ETH_ALEN);
+}
+
 int vswitch_fdb_lookup(const struct vswitch *sw, const uint8_t mac[VSWITCH_ETH_ALEN], uint64_t now)
 {
 	for (unsigned i = 0; i < VSWITCH_FDB_SIZE; i++) {

@@ -135,6 +135,18 @@ int vswitch_port_set_enabled(struct vswitch *sw, unsigned port, bool enabled);
 uint32_t vswitch_forward(struct vswitch *sw, unsigned in_port, const uint8_t *frame, size_t len,
                          uint64_t now);
 
+/* A minimum-size Ethernet frame: the announcement below. */
+#define VSWITCH_RARP_LEN 60u
+
+/*
+ * A MAC address announcement (after a live migration: the VM's NIC is on
+ * this host now): a broadcast RARP "request reverse" frame (EtherType
+ * 0x8035, RFC 903) from @mac about @mac, padded to VSWITCH_RARP_LEN bytes,
+ * into @out. Every switch and bridge it crosses learns @mac on the port it
+ * came in by, so frames for the VM follow it; hosts ignore RARP.
+ */
+void vswitch_rarp_frame(uint8_t out[VSWITCH_RARP_LEN], const uint8_t mac[VSWITCH_ETH_ALEN]);
+
 /*
  * Port on which @mac was learnt and has not aged out at @now, or
  * -FV_ENOENT. For diagnostics and the management shell.

@@ -14,10 +14,13 @@
  * through virtio_snap_get() into a fresh transport: what it accepts has every
  * ready queue's rings inside the header's RAM. A UART section goes through the PL011
  * decoder (hyp/core/snap_pl011.c, arm64 streams): what it accepts keeps the FIFO's
- * indices inside it, and reading the whole FIFO back stays inside it.
+ * indices inside it, and reading the whole FIFO back stays inside it. A migration's BIND
+ * sections are handed over only before any RAM or state section, each instance once,
+ * and a migration's DEVICE j only after BIND j.
  *
  * Built with libFuzzer or tests/fuzz/driver.c (mk/tools.mk: make fuzz).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +38,8 @@ static struct snap_hdr hdr;
 static uint64_t image_len[2];
 static unsigned ends;
 static unsigned image_sects;
+static bool later; /* a RAM or state section was handed over */
+static uint32_t binds;
 
 static int f_header(void *ctx, const struct snap_hdr *h)
 {
@@ -103,8 +108,18 @@ static void f_pl011(const uint8_t *p, uint32_t len)
 static int f_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, uint32_t len)
 {
 	(void)ctx;
-	(void)inst;
 	if (len > SNAP_SMALL_MAX || type == SNAP_S_RAM || type == SNAP_S_IMAGE)
+		abort();
+	if (type == SNAP_S_BIND) {
+		if (!(hdr.flags & SNAP_F_MIGRATION) || later || inst >= 32 ||
+		    (binds & (1u << inst)))
+			abort();
+		binds |= 1u << inst;
+	} else if (type != SNAP_S_CONFIG && type != SNAP_S_END) {
+		later = true;
+	}
+	if (type == SNAP_S_DEVICE && (hdr.flags & SNAP_F_MIGRATION) &&
+	    (inst >= 32 || !(binds & (1u << inst))))
 		abort();
 	if (type == SNAP_S_DEVICE)
 		f_device(p, len);
@@ -140,6 +155,7 @@ static int f_ram(void *ctx, uint64_t gpa, const uint8_t *p, uint32_t n)
 {
 	(void)ctx;
 	(void)p;
+	later = true;
 	if (n == 0 || gpa < hdr.ram_gpa || gpa - hdr.ram_gpa >= hdr.ram_size ||
 	    n > hdr.ram_size - (gpa - hdr.ram_gpa) || gpa / SNAP_PAGE != (gpa + n - 1) / SNAP_PAGE)
 		abort();
@@ -179,6 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&hdr, 0, sizeof(hdr));
 	image_len[0] = image_len[1] = 0;
 	ends = image_sects = 0;
+	later = false;
+	binds = 0;
 	snap_rd_init(&rd, &ops, NULL, "riscv64");
 	int first_err = 0;
 	for (size_t off = 0; off < size; off += piece) {

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/dirty_log.h"
 #include "core/gdb.h"
 #include "core/sched.h"
 #include "core/vcpu.h"
@@ -77,6 +78,18 @@ void *vm_gpa_to_hva(struct vm *v, gpa_t gpa, uint64_t len)
 	if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len)
 		return NULL;
 	return ram + (gpa - RAM_BASE);
+}
+
+/* Writes the stub made behind the guest's stage 2 (a live migration's dirty log). */
+static gpa_t dirty_gpa;
+static uint64_t dirty_len;
+
+bool dirty_log_written(struct vm *v, gpa_t gpa, uint64_t len)
+{
+	UNUSED(v);
+	dirty_gpa = gpa;
+	dirty_len = len;
+	return false;
 }
 
 const char *vcpu_state_name(enum vcpu_state s)
@@ -269,9 +282,13 @@ static void test_breakpoint_hit_during_continue_holds_every_vcpu(void **state)
 {
 	UNUSED(state);
 	attach_and_halt();
+	dirty_len = 0;
 	gdb_send("Z0,80001000,4");
 	assert_non_null(strstr(out_buf, "$OK"));
 	assert_memory_equal(ram + 0x1000, "\x73\x00\x10\x00", 4);
+	/* The patch is reported to the dirty log. */
+	assert_int_equal(dirty_gpa, 0x80001000);
+	assert_int_equal(dirty_len, 4);
 	/* vCPU 0 was stopped on the breakpoint too: released, it hits it again at once. */
 	pcs[0] = BP_PC;
 	hit_on_unpause = 0;

@@ -7,7 +7,9 @@
  * the state sections and the guest time in END): parsed back in any piece
  * size it rebuilds the source's last RAM; a truncated stream, flipped bytes,
  * a migration header claiming a size and a round opened before the previous
- * one was read are refused.
+ * one was read are refused. Device bindings: BIND sections end the first
+ * segment and reach the consumer before any RAM; a DEVICE section without its
+ * BIND, a BIND without its DEVICE and a BIND after RAM are refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +86,23 @@ static void test_bm_runs(void **state)
 	assert_int_equal(len, 4);
 }
 
+static void test_bm_set_range(void **state)
+{
+	(void)state;
+	uint64_t bm[4] = {0};
+	dirty_bm_set_range(bm, 5, 5);
+	assert_int_equal(dirty_bm_count(bm, 256), 1);
+	/* Across word boundaries, a whole word in the middle. */
+	dirty_bm_set_range(bm, 60, 200);
+	assert_int_equal(dirty_bm_count(bm, 256), 1 + 141);
+	assert_true(bm[1] == ~0ull && dirty_bm_test(bm, 60) && dirty_bm_test(bm, 200));
+	assert_false(dirty_bm_test(bm, 59) || dirty_bm_test(bm, 201));
+	/* The last page of the map. */
+	dirty_bm_set_range(bm, 255, 255);
+	assert_true(dirty_bm_test(bm, 255));
+	assert_int_equal(dirty_bm_count(bm, 256), 143);
+}
+
 /* --- migration stream ------------------------------------------------------------------------ */
 
 #define RAM_GPA  0x80000000ull
@@ -93,8 +112,17 @@ static void test_bm_runs(void **state)
 static uint8_t *ram;
 static uint8_t kernel[9000];
 static uint8_t nz[NPAGES / 8];
-static uint8_t post[2048];
+static uint8_t post[4096];
 static uint32_t post_len;
+static uint8_t bind[4096];
+static uint32_t bind_len;
+/* Shape of the next migrate(): BIND sections 0..nbind-1 at the start, DEVICE j in the final
+ * state for each bit j of dev_mask, a stray BIND 7 in the final state. */
+static struct {
+	unsigned nbind;
+	uint32_t dev_mask;
+	bool late_bind;
+} shape;
 static struct snap_gen gen;
 static uint8_t *stream;
 static size_t stream_len, stream_cap;
@@ -118,10 +146,20 @@ static const struct snap_gen_ops gops = {gen_page, gen_image};
 
 static void add_state(uint16_t type, uint16_t inst, uint32_t len)
 {
-	uint8_t pl[64];
+	uint8_t pl[512];
 	memset(pl, 0x5a, sizeof(pl));
 	post_len +=
 	    (uint32_t)snap_sect_put(post + post_len, sizeof(post) - post_len, type, inst, pl, len);
+}
+
+static void add_bind(uint16_t inst)
+{
+	uint8_t pl[512];
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 1;
+	pl[8] = (uint8_t)(0x40 + inst);
+	bind_len += (uint32_t)snap_sect_put(bind + bind_len, sizeof(bind) - bind_len, SNAP_S_BIND,
+	                                    inst, pl, sizeof(pl));
 }
 
 /* Read the open segment to its end into the stream buffer; returns its bytes. */
@@ -160,6 +198,14 @@ static void migrate(size_t piece, uint8_t **final_ram)
 	for (size_t i = 0; i < sizeof(kernel); i++)
 		kernel[i] = (uint8_t)(i * 3 + 1);
 	post_len = 0;
+	bind_len = 0;
+	for (unsigned j = 0; j < shape.nbind; j++)
+		add_bind((uint16_t)j);
+	for (unsigned j = 0; j < 8; j++)
+		if (shape.dev_mask & (1u << j))
+			add_state(SNAP_S_DEVICE, (uint16_t)j, 512);
+	if (shape.late_bind)
+		add_state(SNAP_S_BIND, 7, 512);
 	add_state(SNAP_S_VM, 0, 24);
 	add_state(SNAP_S_VM_ARCH, 0, 8);
 	add_state(SNAP_S_VCPU, 0, 32);
@@ -173,9 +219,12 @@ static void migrate(size_t piece, uint8_t **final_ram)
 	strcpy(h.name, "mover");
 	uint64_t il[2] = {sizeof(kernel), 0};
 	stream_len = 0;
-	assert_int_equal(snap_gen_mig_init(&gen, &gops, NULL, &h, "cfg", 3, il, nz), SNAP_OK);
+	assert_int_equal(snap_gen_mig_init(&gen, &gops, NULL, &h, "cfg", 3, il, bind, bind_len, nz),
+	                 SNAP_OK);
 	uint64_t pre = snap_gen_mig_pre_bytes(&gen);
 	assert_int_equal(read_segment(piece), pre);
+	/* The first segment ends with the BIND sections, byte for byte. */
+	assert_memory_equal(stream + pre - bind_len, bind, bind_len);
 	/* Round 0: every non-zero page. */
 	uint64_t r0[NPAGES];
 	size_t n0 = 0;
@@ -215,7 +264,9 @@ static struct {
 	uint8_t *ram;
 	uint64_t guest_time;
 	unsigned states;
-	bool ended, mig;
+	uint32_t binds, devices; /* bit j: BIND j / DEVICE j handed over */
+	bool ram_before_bind, ended, mig;
+	bool ram_seen;
 } out;
 
 static int c_header(void *ctx, const struct snap_hdr *h)
@@ -232,7 +283,17 @@ static int c_section(void *ctx, uint16_t type, uint16_t inst, const uint8_t *p, 
 	if (type == SNAP_S_END) {
 		assert_int_equal(len, SNAP_MIG_END_LEN);
 		out.guest_time = ctl_get64(p);
+	} else if (type == SNAP_S_BIND) {
+		assert_int_equal(len, 512);
+		assert_int_equal(p[8], 0x40 + inst);
+		out.binds |= 1u << inst;
+		out.ram_before_bind |= out.ram_seen;
 	} else if (type != SNAP_S_CONFIG) {
+		if (type == SNAP_S_DEVICE) {
+			/* Its binding came first. */
+			assert_true(out.binds & (1u << inst));
+			out.devices |= 1u << inst;
+		}
 		out.states++;
 	}
 	return 0;
@@ -259,6 +320,7 @@ static int c_ram(void *ctx, uint64_t gpa, const uint8_t *p, uint32_t n)
 	(void)ctx;
 	assert_true(gpa >= RAM_GPA && gpa + n <= RAM_GPA + RAM_SIZE);
 	memcpy(out.ram + (gpa - RAM_GPA), p, n);
+	out.ram_seen = true;
 	return 0;
 }
 
@@ -293,20 +355,71 @@ static void test_mig_round_trip(void **state)
 	static const size_t pieces[] = {1, 13, 4096, 8176, 100000};
 	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
 		uint8_t *src;
+		/* Without devices, and with three bound at the start (odd runs). */
+		shape.nbind = (unsigned)(i & 1) * 3;
+		shape.dev_mask = (1u << shape.nbind) - 1;
+		shape.late_bind = false;
 		migrate(pieces[i], &src);
 		assert_int_equal(parse(stream, stream_len, pieces[(i + 2) % 5]), SNAP_OK);
 		assert_true(out.ended && out.mig);
-		assert_int_equal(out.states, 4);
+		assert_int_equal(out.states, 4 + shape.nbind);
+		assert_int_equal(out.binds, shape.dev_mask);
+		assert_int_equal(out.devices, shape.dev_mask);
+		assert_false(out.ram_before_bind);
 		assert_int_equal(out.guest_time, 0x1122334455667788ull);
 		/* The later copy of each page won, the zeroed one included. */
 		assert_memory_equal(out.ram, src, RAM_SIZE);
 	}
 }
 
+/* The device bindings' order rules: each device bound once, before any RAM, and its state in
+ * the final round. */
+static void test_mig_bind_rules(void **state)
+{
+	(void)state;
+	uint8_t *src;
+	/* State for a device that was never bound. */
+	shape.nbind = 1;
+	shape.dev_mask = 3;
+	shape.late_bind = false;
+	migrate(4096, &src);
+	assert_int_equal(parse(stream, stream_len, 4096), SNAP_E_ORDER);
+	assert_int_equal(out.binds, 1);
+	/* A bound device without its state. */
+	shape.nbind = 2;
+	shape.dev_mask = 1;
+	migrate(4096, &src);
+	assert_int_equal(parse(stream, stream_len, 4096), SNAP_E_ORDER);
+	assert_false(out.ended);
+	/* A BIND after the pre-copy RAM. */
+	shape.nbind = 1;
+	shape.dev_mask = 1;
+	shape.late_bind = true;
+	migrate(4096, &src);
+	assert_int_equal(parse(stream, stream_len, 4096), SNAP_E_ORDER);
+	assert_true(out.ram_seen);
+	assert_int_equal(out.binds, 1);
+	/* A BIND twice: the first segment's bind section repeated. */
+	shape.late_bind = false;
+	shape.nbind = 1;
+	migrate(4096, &src);
+	assert_int_equal(parse(stream, stream_len, 4096), SNAP_OK);
+	size_t pre = (size_t)snap_gen_mig_pre_bytes(&gen);
+	uint8_t *twice = malloc(stream_len + bind_len);
+	memcpy(twice, stream, pre);
+	memcpy(twice + pre, bind, bind_len);
+	memcpy(twice + pre + bind_len, stream + pre, stream_len - pre);
+	assert_int_equal(parse(twice, stream_len + bind_len, 4096), SNAP_E_ORDER);
+	free(twice);
+}
+
 static void test_mig_refusals(void **state)
 {
 	(void)state;
 	uint8_t *src;
+	shape.nbind = 2;
+	shape.dev_mask = 3;
+	shape.late_bind = false;
 	migrate(8176, &src);
 	/* Truncated anywhere: never complete. */
 	for (size_t cut = 0; cut < stream_len; cut += stream_len / 97 + 1)
@@ -327,6 +440,16 @@ static void test_mig_refusals(void **state)
 		stream[where[i]] ^= 0x20;
 	}
 	assert_int_equal(parse(stream, stream_len, 999), SNAP_OK);
+	/* FV_MIG_CORPUS=FILE: this stream as a fuzz input (tests/fuzz/corpus_snap; the first
+	 * byte's top bit makes the fuzzer keep it a migration stream). */
+	const char *corpus = getenv("FV_MIG_CORPUS");
+	if (corpus) {
+		FILE *f = fopen(corpus, "wb");
+		assert_non_null(f);
+		fputc(0x80 | 110, f); /* pieces of 110 * 37 + 1 bytes */
+		assert_int_equal(fwrite(stream, 1, stream_len, f), stream_len);
+		fclose(f);
+	}
 	/* Trailing bytes after END. */
 	uint8_t *longer = malloc(stream_len + 1);
 	memcpy(longer, stream, stream_len);
@@ -347,8 +470,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bm_take_window), cmocka_unit_test(test_bm_take_bounds),
-	    cmocka_unit_test(test_bm_runs),        cmocka_unit_test(test_mig_round_trip),
-	    cmocka_unit_test(test_mig_refusals),
+	    cmocka_unit_test(test_bm_runs),        cmocka_unit_test(test_bm_set_range),
+	    cmocka_unit_test(test_mig_round_trip), cmocka_unit_test(test_mig_refusals),
+	    cmocka_unit_test(test_mig_bind_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -433,6 +433,16 @@ static void test_rules(void **state)
 	hm_minimal(1);
 	hm_sect(0x77, 0, "?", 1);
 	assert_int_equal(hm_finish(), SNAP_E_ORDER);
+	/* A migration's BIND section has no place in a file, not even right after the images. */
+	hm_start(1);
+	hm_sect(SNAP_S_CONFIG, 0, "c", 1);
+	hm_sect(SNAP_S_IMAGE, 0, "k", 1);
+	hm_sect(SNAP_S_BIND, 0, "b", 1);
+	hm_sect(SNAP_S_VM, 0, "v", 1);
+	hm_sect(SNAP_S_VM_ARCH, 0, "a", 1);
+	hm_sect(SNAP_S_VCPU, 0, "c", 1);
+	hm_sect(SNAP_S_VCPU_ARCH, 0, "r", 1);
+	assert_int_equal(hm_finish(), SNAP_E_ORDER);
 	/* A section announcing more bytes than the file has. */
 	hm_minimal(1);
 	hm_len += snap_sect_put(hm + hm_len, sizeof(hm) - hm_len, SNAP_S_RTC, 0, "r", 1);

@@ -319,6 +319,17 @@ int snap_virtio_bind(struct vm_config *vc, unsigned j, const uint8_t *p, uint32_
 	return 0;
 }
 
+bool snap_virtio_bind_valid(const uint8_t *bind, uint32_t len)
+{
+	(void)bind;
+	return len == SNAP_DEV_LEN;
+}
+
+bool snap_virtio_same_binding(const uint8_t *bind, const uint8_t *dev)
+{
+	return memcmp(bind, dev, 56) == 0;
+}
+
 int snap_virtio_load(struct vm *vm, unsigned j, const uint8_t *p, uint32_t len)
 {
 	(void)vm;

@@ -537,6 +537,34 @@ static void test_pktq(void **state)
 	assert_int_equal(len, VSWITCH_SLOT_SIZE);
 }
 
+/* A migrated VM's announcement: a broadcast RARP from its MAC moves its FDB entry. */
+static void test_rarp_announce(void **state)
+{
+	(void)state;
+	struct vswitch sw;
+	uint8_t mac[6], f[VSWITCH_RARP_LEN];
+	static const uint8_t head[] = {0x80, 0x35, 0, 1, 8, 0, 6, 4, 0, 3};
+
+	mac_of(mac, 0xa);
+	vswitch_rarp_frame(f, mac);
+	assert_memory_equal(f, BCAST, 6);
+	assert_memory_equal(f + 6, mac, 6);
+	assert_memory_equal(f + 12, head, sizeof(head));
+	assert_memory_equal(f + 22, mac, 6);
+	assert_memory_equal(f + 32, mac, 6);
+	for (unsigned i = 38; i < VSWITCH_RARP_LEN; i++)
+		assert_int_equal(f[i], 0);
+	assert_int_equal(f[28] | f[29] | f[30] | f[31], 0);
+	/* A was learnt on the uplink (port 3, it lived on the other host); its announcement
+	 * on port 0 floods (the uplink too, so the other host learns it) and moves the entry. */
+	setup4(&sw, 0);
+	assert_int_equal(fwd_bcast(&sw, 3, 0xa, 1), 0x7u);
+	assert_int_equal(lookup_id(&sw, 0xa, 1), 3);
+	assert_int_equal(vswitch_forward(&sw, 0, f, sizeof(f), 2), 0xeu);
+	assert_int_equal(lookup_id(&sw, 0xa, 2), 0);
+	assert_int_equal(fwd_ids(&sw, 1, 0xa, 0xb, 3), 1u << 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,7 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_ageing),         cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_disabled_ports), cmocka_unit_test(test_lengths),
 	    cmocka_unit_test(test_bad_source),     cmocka_unit_test(test_pktq),
-	    cmocka_unit_test(test_pktq_fill),
+	    cmocka_unit_test(test_pktq_fill),      cmocka_unit_test(test_rarp_announce),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

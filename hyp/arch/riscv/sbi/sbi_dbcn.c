@@ -8,6 +8,7 @@
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vconsole.h"
 #include "core/vcpu.h"
+#include "core/dirty_log.h"
 #include "core/vm.h"
 
 /* Per call, so one guest cannot hold the console for long. */
@@ -34,8 +35,8 @@ void sbi_dbcn_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,
 		}
 		if (fid == 0)
 			r->value = (long)vconsole_write(vm, buf, n);
-		else
-			r->value = (long)vconsole_read(vm, buf, n);
+		else if ((r->value = (long)vconsole_read(vm, buf, n)) > 0)
+			dirty_log_written(vm, lo, (uint64_t)r->value); /* behind stage 2 */
 		break;
 	}
 	case 2:                                                /* console_write_byte(byte) */

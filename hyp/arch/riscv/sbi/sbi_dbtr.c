@@ -20,6 +20,7 @@
 #include "core/console.h"
 #include "core/percpu.h"
 #include "core/vcpu.h"
+#include "core/dirty_log.h"
 #include "core/vm.h"
 #include "lib/string.h"
 
@@ -275,6 +276,8 @@ static void read_trigs(struct vcpu *v, unsigned long base, unsigned long count,
 		e[i].w[2] = t->tdata2;
 		e[i].w[3] = t->tdata3;
 	}
+	/* Written behind the guest's stage 2: a live migration's log must see it. */
+	dirty_log_written(v->vm, d->shmem, count * ENTRY_BYTES);
 }
 
 /*
@@ -343,6 +346,8 @@ static void install(struct vcpu *v, unsigned long count, struct sbi_result *r)
 	struct dbtr_entry *e = guest_entries(v, count);
 	for (unsigned long i = 0; e && i < count; i++)
 		e[i].w[0] = slot[i];
+	if (e)
+		dirty_log_written(v->vm, d->shmem, count * ENTRY_BYTES);
 }
 
 static void update(struct vcpu *v, unsigned long count, struct sbi_result *r)

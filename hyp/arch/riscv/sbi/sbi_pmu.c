@@ -11,6 +11,7 @@
 #include "arch/riscv/sbi/pmu_core.h"
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
+#include "core/dirty_log.h"
 #include "core/vm.h"
 
 /*
@@ -80,6 +81,9 @@ static void counter_start(struct vcpu *v, const unsigned long *a, struct sbi_res
 		return;
 	/* Snapshot values follow the 8-byte overflow bitmap. */
 	r->error = pmu_start(&v->arch.pmu, &now, a[0], set, a[2], a[3], snap ? snap + 1 : NULL);
+	/* The snapshot page is written behind the guest's stage 2: a migration logs it. */
+	if (snap)
+		dirty_log_written(v->vm, v->arch.pmu.snapshot_gpa, SBI_PMU_SNAPSHOT_SIZE);
 }
 
 static void counter_stop(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
@@ -90,6 +94,8 @@ static void counter_stop(struct vcpu *v, const unsigned long *a, struct sbi_resu
 	if (!start_stop_begin(v, a, r, &set, &snap, &now))
 		return;
 	r->error = pmu_stop(&v->arch.pmu, &now, a[0], set, a[2], snap);
+	if (snap)
+		dirty_log_written(v->vm, v->arch.pmu.snapshot_gpa, SBI_PMU_SNAPSHOT_SIZE);
 	riscv_vpmu_release_unmapped(v);
 }
 

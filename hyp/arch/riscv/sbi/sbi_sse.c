@@ -19,6 +19,7 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/vcpu.h"
+#include "core/dirty_log.h"
 #include "core/vm.h"
 
 /* The VM's global event state for this boot; caller holds sse_lock. */
@@ -298,9 +299,12 @@ static long attrs(struct vcpu *v, bool write, const unsigned long *a)
 		if (write)
 			return rc;
 	}
-	if (rc == SBI_SUCCESS)
+	if (rc == SBI_SUCCESS) {
 		for (uint32_t i = 0; i < count; i++)
 			__atomic_store_n(&buf[i], tmp[i], __ATOMIC_RELAXED);
+		/* Written behind the guest's stage 2: a live migration's log must see it. */
+		dirty_log_written(vm, a[3], (uint64_t)count * 8);
+	}
 	return rc;
 }
 

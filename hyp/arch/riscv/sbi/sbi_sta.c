@@ -11,6 +11,7 @@
  */
 #include "arch/riscv/sbi/sbi_ext.h"
 #include "core/vcpu.h"
+#include "core/dirty_log.h"
 #include "core/vm.h"
 #include "lib/string.h"
 
@@ -35,6 +36,8 @@ void sbi_sta_update(struct vcpu *v, bool preempted)
 		return;
 	}
 	sbi_sta_record_write(rec, __atomic_load_n(&v->steal_ns, __ATOMIC_RELAXED), preempted);
+	/* Written behind the guest's stage 2: a live migration's log must see it. */
+	dirty_log_written(vm, sta->shmem, SBI_STA_SHMEM_SIZE);
 }
 
 static void set_shmem(struct vcpu *v, const unsigned long *a, struct sbi_result *r)
@@ -55,6 +58,7 @@ static void set_shmem(struct vcpu *v, const unsigned long *a, struct sbi_result 
 	}
 	/* Spec: every byte is zero before the call returns. */
 	memset(rec, 0, SBI_STA_SHMEM_SIZE);
+	dirty_log_written(vm, a[0], SBI_STA_SHMEM_SIZE);
 	sta->shmem = a[0];
 	sta->boot = vm->boots;
 	sta->enabled = true;
