@@ -34,7 +34,9 @@ from mig_hosts import cli as _cli, run as _run, uplink, vm_state as _vm_state, w
 from mig_hosts import daemons_up, gone_from, need_svc_layer
 from test_dump import _req
 
-KERNEL_MATRIX = True
+# One kernel suite: the migrated guest is bare metal, so the kernel only runs the two service
+# VMs, which the management tests (test_mgmt_*, test_ferrovisord_*) run on both suites;
+# test_migrate_linux migrates a Linux guest on both.
 PROGRESS = r"progress (\d+)/\d+ t=(\d+) d=([0-9a-f]{16})"
 
 
