@@ -260,12 +260,15 @@ include mk/ferrovisord.mk
 
 # The YAML loader is fuzzed for FUZZ_SECONDS first, so the runner's summary line
 # ("N passed, N failed, N skipped") is the last thing `make test` prints.
+# The arm64 hypervisor, guests and test configurations are built here too, before tests
+# run in parallel (arm64_hyp.build() then finds them up to date).
 # Both kernel suites: `make images`, then a sub-make that sees which suites are cached builds
 # their configurations; the runner runs every Linux test once per suite (an unavailable suite's
 # tests are skipped with the reason from its unavailable.txt).
 test: deps all unit-build
 	$(Q)$(MAKE) -s images
 	$(Q)$(MAKE) -s images-arm64
+	$(Q)$(MAKE) -s ARCH=arm64 hyp arm64-test-configs
 	$(Q)$(MAKE) -s test-configs
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(Q)python3 tests/run_tests.py

@@ -13,6 +13,7 @@ EL1 on `-M virt,gic-version=3` (no EL2: QEMU answers PSCI over HVC itself), unde
 Ferrovisor a 1-vCPU VM on `-M virt,virtualization=on,gic-version=3`. Under -icount shift=0
 the 1 GHz generic counter the guest reads counts instructions."""
 
+import fcntl
 import subprocess
 import time
 from pathlib import Path
@@ -47,8 +48,13 @@ def _build():
     global _built
     if _built:
         return
-    res = subprocess.run(["make", "-s", "ARCH=arm64", "hyp", "arm64-guests"], cwd=str(ROOT),
-                         capture_output=True, text=True)
+    # Under the lock the arm64 tests build with (tests/integration/arm64_hyp.py): a test
+    # suite running this harness beside arm64 tests must not link the same files twice.
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / ".arm64-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        res = subprocess.run(["make", "-s", "ARCH=arm64", "hyp", "arm64-guests"],
+                             cwd=str(ROOT), capture_output=True, text=True)
     if res.returncode != 0:
         raise BenchError("make ARCH=arm64 failed: " + (res.stdout + res.stderr)[-500:])
     _built = True
