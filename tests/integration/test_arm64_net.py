@@ -54,8 +54,8 @@ def test_arm64_net_two_linux_vms_ping_and_transfer():
         run(q, "lina", "wget -q -O /tmp/blob http://10.0.0.2/blob && md5sum /tmp/blob",
             rf"{digest}  /tmp/blob", 300)
         # The frames came through the GIC SPI of the device (line 1 = SPI 33).
-        run(q, "lina", "grep -c virtio0 /proc/interrupts", r"1\r?$", 30)
-        m = run(q, "lina", "cat /sys/class/net/eth0/statistics/rx_packets", r"(\d+)\r?$", 30)
+        run(q, "lina", "grep -c virtio0 /proc/interrupts", r"1\r?\n", 30)
+        m = run(q, "lina", "cat /sys/class/net/eth0/statistics/rx_packets", r"(\d+)\r?\n", 30)
         assert int(m.group(1)) >= 3 + 700, m.group(0)  # 3 echo replies, 1 MiB in >= 700 frames
         # The hypervisor's switch learnt both guests' addresses.
         q.send(ESC + "0")

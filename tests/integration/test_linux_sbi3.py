@@ -100,7 +100,7 @@ def test_linux_boots_on_sbi3_and_detects_fwft():
         spec = "dmesg | grep -o 'SBI specification v[0-9.]*' | tr -d a-zA-Z\\ "
         run(q, "linux", f"echo SPEC=$({spec})", r"SPEC=3\.0\r?$")
         m = run(q, "linux", "echo FWFT=$(dmesg | grep -c 'SBI FWFT extension detected')",
-                r"FWFT=(\d+)\r?$")
+                r"FWFT=(\d+)\r?\n")
         detected = int(m.group(1))
         if version >= (7, 0):
             assert detected == 1, f"Linux {version} did not detect FWFT"

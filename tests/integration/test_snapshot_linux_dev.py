@@ -124,7 +124,7 @@ def test_linux_vm_with_disk_and_nic_saved_and_restored():
             "echo SYNC-$((40+2))", r"SYNC-42", 300)
         digest = run(q, "app", "md5sum /mnt/blob", r"([0-9a-f]{32})  /mnt/blob", 120).group(1)
         m = run(q, "app", "fv-tcp client 10.0.0.2 5000 > /tmp/tcp.log 2>&1 & echo PID-$((40+2))-$!",
-                r"PID-42-(\d+)\r?$", 60)
+                r"PID-42-(\d+)\r?\n", 60)
         pid = m.group(1)
         q.expect_seen(r"^\[peer\] .*fv-tcp: connected local 5000 remote \d+", 60)
         run(q, "app", "(while :; do dd if=/dev/urandom of=/mnt/churn bs=64k count=4 conv=fsync "

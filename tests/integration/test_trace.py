@@ -47,7 +47,7 @@ def test_trace_multi_vm_run_with_reset():
         heartbeat(q, "hello", 60)
         shell(q, "trace off", r"^\[hyp\] trace: classes on: none", 20)
         start = len(q.output)
-        shell(q, "trace dump", r"^\[hyp\] TRACE-END (\d+)\r?$", 240)
+        shell(q, "trace dump", r"^\[hyp\] TRACE-END (\d+)\r?\n", 240)
         dump = q.output[start:]
         assert_healthy(q)
     work = fvtest.BUILD_DIR / "test-logs"

@@ -98,7 +98,7 @@ def test_net_two_vms_ping_and_transfer_third_vm_isolated():
         run(q, "linc", "ping -c 2 -W 1 10.0.0.1", r"2 packets transmitted, 0 packets received",
             60)
         m = run(q, "linc", "cat /sys/class/net/eth0/statistics/rx_packets",
-                r"(\d+)\r?$", 30)
+                r"(\d+)\r?\n", 30)
         assert int(m.group(1)) == 0, f"isolated VM received {m.group(1)} packets"
         # The hypervisor shell shows the switches.
         q.send(ESC + "0")
