@@ -569,7 +569,7 @@ static bool required_seen(const struct snap_rd *r)
 	uint64_t all = r->hdr.nr_vcpus == 64 ? ~0ull : (1ull << r->hdr.nr_vcpus) - 1;
 	return r->seen[SNAP_S_VM] == 1 && r->seen[SNAP_S_VM_ARCH] == 1 &&
 	       r->seen[SNAP_S_VCPU] == all && r->seen[SNAP_S_VCPU_ARCH] == all &&
-	       r->seen[SNAP_S_DEVICE] == r->seen[SNAP_S_BIND];
+	       (!r->mig || r->seen[SNAP_S_DEVICE] == r->seen[SNAP_S_BIND]);
 }
 
 static int fail(struct snap_rd *r, int err)

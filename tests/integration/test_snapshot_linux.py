@@ -84,7 +84,8 @@ def test_snapshot_restore_through_the_cli():
         open(bad, "wb").write(bytes(data))
         rc, out, err = _cli(base, token, "vm", "restore", bad, "--name", "bad")
         assert rc == 3 and "400" in err, (rc, out, err)
-        assert _req(base, "GET", "/vms/bad", token)[0] == 404
+        # The half-made VM is destroyed asynchronously (its RAM scrubbed first).
+        _wait(lambda: _req(base, "GET", "/vms/bad", token)[0] == 404, 60, "bad gone")
         q.expect_seen(r"^\[hyp\] error: vm bad: restore: snapshot refused at byte \d+: E_CRC",
                       10)
         _wait(lambda: _req(base, "GET", "/host", token)[1]["memory_free_mb"] ==
