@@ -128,17 +128,9 @@ uint32_t ctl_mig_begin(struct vm *vm, const uint8_t *req, uint8_t *resp, uint32_
 	mig->slot = vm->id;
 	mig->mem_gen = __atomic_load_n(&vm->mem_gen, __ATOMIC_ACQUIRE);
 	mig->npages = npages;
-	const struct vm_config *c = vm->cfg;
-	struct snap_hdr h = {.flags = SNAP_F_RUNNING,
-	                     .guest_time = arch_snap_guest_time(vm),
-	                     .timebase_hz = time_freq_hz(),
-	                     .ram_gpa = vm->ram_gpa,
-	                     .ram_size = vm->ram_size,
-	                     .nr_vcpus = vm->nr_vcpus};
-	memcpy(h.arch, arch_snap_name(), strlen(arch_snap_name()) + 1);
-	memcpy(h.name, vm->name, sizeof(h.name));
-	h.name[sizeof(h.name) - 1] = '\0';
-	uint64_t il[2] = {c->kernel_size, c->initrd ? c->initrd_size : 0};
+	struct snap_hdr h;
+	uint64_t il[2];
+	snap_vm_hdr(vm, SNAP_F_RUNNING, &h, il);
 	/* The destination makes the VM's devices from their bindings before the first RAM. */
 	uint32_t bind_len = snap_virtio_bind_sections(vm, mig->bind, sizeof(mig->bind));
 	if (snap_gen_mig_init(&mig->gen, snap_vm_gen_ops(), vm, &h, mig->cfg,

@@ -271,16 +271,9 @@ int snap_save_begin(struct snap_save *s, struct vm *vm, bool paused_by_save)
 		goto undo;
 	uint32_t nsect = 0;
 	uint32_t post_len = build_post(vm, s->post, &nsect);
-	struct snap_hdr h = {.flags = s->was_running ? SNAP_F_RUNNING : 0,
-	                     .guest_time = arch_snap_guest_time(vm),
-	                     .timebase_hz = time_freq_hz(),
-	                     .ram_gpa = vm->ram_gpa,
-	                     .ram_size = vm->ram_size,
-	                     .nr_vcpus = vm->nr_vcpus};
-	memcpy(h.arch, arch_snap_name(), strlen(arch_snap_name()) + 1);
-	memcpy(h.name, vm->name, sizeof(h.name));
-	h.name[sizeof(h.name) - 1] = '\0';
-	uint64_t il[2] = {c->kernel_size, c->initrd ? c->initrd_size : 0};
+	struct snap_hdr h;
+	uint64_t il[2];
+	snap_vm_hdr(vm, s->was_running ? SNAP_F_RUNNING : 0, &h, il);
 	ret = -FV_EINVAL;
 	if (snap_gen_init(&s->gen, &save_ops, vm, &h, s->cfg, cfg_encode(c, s->cfg), il, s->post,
 	                  post_len, nsect, s->nz))
@@ -323,6 +316,22 @@ void snap_save_end(struct snap_save *s, bool resume)
 }
 
 /* --- live migration (snap_vm.h) ------------------------------------------------------------ */
+
+void snap_vm_hdr(const struct vm *vm, uint32_t flags, struct snap_hdr *h, uint64_t il[2])
+{
+	const struct vm_config *c = vm->cfg;
+	*h = (struct snap_hdr){.flags = flags,
+	                       .guest_time = arch_snap_guest_time(vm),
+	                       .timebase_hz = time_freq_hz(),
+	                       .ram_gpa = vm->ram_gpa,
+	                       .ram_size = vm->ram_size,
+	                       .nr_vcpus = vm->nr_vcpus};
+	memcpy(h->arch, arch_snap_name(), strlen(arch_snap_name()) + 1);
+	memcpy(h->name, vm->name, sizeof(h->name));
+	h->name[sizeof(h->name) - 1] = '\0';
+	il[0] = c->kernel_size;
+	il[1] = c->initrd ? c->initrd_size : 0;
+}
 
 const struct snap_gen_ops *snap_vm_gen_ops(void)
 {

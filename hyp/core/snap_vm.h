@@ -105,6 +105,11 @@ void snap_restore_abort(struct snap_restore *r);
 
 /* --- live migration (core/ctl_mig.c): the saver's parts, for a VM that keeps running ---------- */
 
+/*
+ * The stream header of a snapshot or migration of vm (flags as given, the guest's time
+ * now, its RAM, vCPUs, arch and name) into h, and its two images' lengths into il.
+ */
+void snap_vm_hdr(const struct vm *vm, uint32_t flags, struct snap_hdr *h, uint64_t il[2]);
 /* The generator callbacks of a save (RAM pages of @vm as ctx, its images). */
 const struct snap_gen_ops *snap_vm_gen_ops(void);
 /* The CONFIG payload of @vm into @out (room SNAP_CFG_LEN); returns its length. */
