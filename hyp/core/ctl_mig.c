@@ -17,7 +17,6 @@
 #include "core/snap_arch.h"
 #include "core/snap_virtio.h"
 #include "core/snap_vm.h"
-#include "core/timer.h"
 #include "core/vm.h"
 #include "core/console.h"
 #include "lib/printf.h"
