@@ -58,6 +58,26 @@ def disassembly():
     return dis
 
 
+def inclusive_step(stack, i, at_start, incl, calls, edge):
+    """Track calls and returns from the function of each instruction: entering a function at
+    its first instruction from another one is a call; landing inside a function already on
+    the stack is a return to it (tail calls and longjmp-style exits resolve the same way)."""
+    if not stack or stack[-1] != i:
+        if i in stack and not (at_start and stack[-1] != i):
+            while stack[-1] != i:
+                stack.pop()
+        elif at_start or not stack:
+            calls[(stack[-1] if stack else -1, i)] += 1
+            stack.append(i)
+        else:  # jumped into the middle of a function not on the stack (trap entry, resume)
+            stack.append(i)
+    for k in set(stack):
+        incl[k] += 1
+    # Per call edge (caller, callee): instructions spent below it, for the callers column.
+    for a, b in set(zip([-1] + stack[:-1], stack)):
+        edge[(a, b)] += 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", required=True, help="configuration blob (initrd)")
@@ -71,6 +91,9 @@ def main():
     ap.add_argument("--extra", default="", help="more QEMU arguments")
     ap.add_argument("--path", type=int, default=0, metavar="N",
                     help="also print the instruction path (function+offset) of the Nth guest exit")
+    ap.add_argument("--inclusive", action="store_true",
+                    help="also print inclusive counts (a function and everything it called) "
+                         "and the callers of each function, from a shadow call stack")
     ap.add_argument("--until", default=r"guest shutdown|stopped",
                     help="stop QEMU when the console shows this regex")
     args = ap.parse_args()
@@ -106,6 +129,11 @@ def main():
         enter_pc = addrs[names.index("riscv_vcpu_enter")]
         exit_pc = addrs[names.index("guest_exit")] if "guest_exit" in names else None
         path = []
+        starts = set(addrs)
+        stack = []  # shadow call stack of symbol indices (--inclusive)
+        incl = collections.Counter()
+        calls = collections.Counter()
+        edge = collections.Counter()
         with open(log, "rb") as f:
             for line in f:
                 m = TRACE_RE.match(line)
@@ -126,6 +154,8 @@ def main():
                 if args.path and exits == args.path and i >= 0:
                     path.append((names[i], pc - addrs[i]))
                 counts[names[i] if i >= 0 else hex(pc)] += 1
+                if args.inclusive and i >= 0:
+                    inclusive_step(stack, i, pc in starts, incl, calls, edge)
                 if i >= 0 and names[i] in args.func:
                     pcs[pc] += 1
                 total += 1
@@ -149,6 +179,13 @@ def main():
                 runs.append([name, 1])
         for name, n in runs:
             print(f"{n:5d}  {name}")
+    if args.inclusive:
+        print("inclusive (function and its callees):")
+        for i, n in incl.most_common(args.top):
+            callers = sorted(((c, k) for (k, j), c in edge.items() if j == i), reverse=True)
+            who = ", ".join(f"{names[k] if k >= 0 else '?'} x{calls[(k, i)]} {c / div:.0f}"
+                            for c, k in callers[:4])
+            print(f"{n / div:12.1f}  {names[i]}  <- {who}")
     for pc in sorted(pcs):
         i = bisect.bisect_right(addrs, pc) - 1
         print(f"{pcs[pc] / div:12.2f}  {names[i]}+0x{pc - addrs[i]:x}  (0x{pc:x})")

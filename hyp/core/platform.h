@@ -32,6 +32,8 @@ struct platform {
 	uint64_t timebase_hz;
 	unsigned nr_cpus;
 	uint64_t cpu_hwid[PLAT_MAX_CPUS]; /* the hardware's id of each enabled CPU (struct cpu) */
+	int cpu_node[PLAT_MAX_CPUS];      /* its node's offset in the host tree */
+	int fdt_cpus;                     /* offset of /cpus in the host tree, -1 if none */
 	struct plat_dev uart;
 	bool uart_pl011; /* the console UART is an Arm PL011 ("arm,pl011"), else an ns16550 */
 	unsigned uart_reg_shift, uart_io_width;

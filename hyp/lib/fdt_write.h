@@ -34,6 +34,9 @@ enum fv_fdt_write_phase {
 	FV_FDT_W_FINISHED, /* fv_fdt_write_finish() succeeded */
 };
 
+/* Names remembered for add_string's look-up (more distinct names fall back to a full scan). */
+#define FV_FDT_W_NAMES 48
+
 struct fv_fdt_writer {
 	uint8_t *buf;
 	size_t size;
@@ -46,6 +49,13 @@ struct fv_fdt_writer {
 	bool root_done;      /* the root node has been closed */
 	bool props_ok;       /* no child written yet in the current node */
 	uint32_t boot_cpuid; /* header boot_cpuid_phys, 0 unless set */
+	/*
+	 * Strings-block offset and length of each distinct name stored, in order, while
+	 * nr_names <= FV_FDT_W_NAMES; nr_names = FV_FDT_W_NAMES + 1 once one did not fit.
+	 */
+	unsigned nr_names;
+	uint16_t name_off[FV_FDT_W_NAMES];
+	uint16_t name_len[FV_FDT_W_NAMES];
 };
 
 /*

@@ -822,6 +822,64 @@ static void test_write_read_by_libfdt(void **state)
 	free(buf);
 }
 
+/*
+ * Names are shared at the lowest offset of the strings block that holds them (a whole name or
+ * the tail of a longer one), whether add_string finds them in its table of stored names or,
+ * past FV_FDT_W_NAMES distinct names, by scanning the whole block.
+ */
+static void test_write_name_sharing(void **state)
+{
+	uint8_t *buf = malloc(4 * SAMPLE_BUF);
+	struct fv_fdt_writer w;
+	char name[32];
+	size_t want = 0;
+	int total, node, prop, count = 0;
+	const char *strs;
+
+	(void)state;
+	assert_non_null(buf);
+	fv_fdt_write_init(&w, buf, 4 * SAMPLE_BUF);
+	fv_fdt_write_begin_node(&w, "");
+	for (int round = 0; round < 3; round++) {
+		/* A node per round: names are unique within a node. */
+		snprintf(name, sizeof(name), "r%d", round);
+		fv_fdt_write_begin_node(&w, name);
+		for (int i = 0; i < FV_FDT_W_NAMES + 20; i++) {
+			/* Round 0 stores "prop-<i>-long"; round 1 adds tails ("<i>-long"), round 2
+			 * repeats the whole names. */
+			snprintf(name, sizeof(name), round == 1 ? "%d-long" : "prop-%d-long", i);
+			if (round == 0)
+				want += strlen(name) + 1;
+			fv_fdt_write_prop_u32(&w, name, (uint32_t)(round * 1000 + i));
+		}
+		fv_fdt_write_end_node(&w);
+	}
+	fv_fdt_write_end_node(&w);
+	total = fv_fdt_write_finish(&w);
+	assert_true(total > 0);
+	assert_int_equal(fdt_check_full(buf, (size_t)total), 0);
+	assert_int_equal(fdt_size_dt_strings(buf), want);
+
+	strs = (const char *)buf + fdt_off_dt_strings(buf);
+	fdt_for_each_subnode(node, buf, 0) fdt_for_each_property_offset(prop, buf, node)
+	{
+		const struct fdt_property *fp = fdt_get_property_by_offset(buf, prop, NULL);
+		uint32_t off = fdt32_to_cpu(fp->nameoff), lowest;
+		const char *pname = strs + off;
+		size_t len = strlen(pname);
+
+		/* The lowest offset where pname and its NUL appear. */
+		for (lowest = 0; lowest <= off; lowest++)
+			if (memcmp(strs + lowest, pname, len + 1) == 0)
+				break;
+		assert_int_equal(off, lowest);
+		count++;
+	}
+	assert_int_equal(count, 3 * (FV_FDT_W_NAMES + 20));
+	compare_with_libfdt(buf);
+	free(buf);
+}
+
 /* Every buffer size: too small gives -FV_ENOMEM and no write outside it. */
 static void test_write_every_size(void **state)
 {
@@ -1187,6 +1245,7 @@ int main(void)
 	    cmocka_unit_test(test_v16_and_unaligned),
 	    cmocka_unit_test(test_write_read_by_libfdt),
 	    cmocka_unit_test(test_write_every_size),
+	    cmocka_unit_test(test_write_name_sharing),
 	    cmocka_unit_test(test_write_minimal),
 	    cmocka_unit_test(test_write_misuse),
 	    cmocka_unit_test(test_hostile_byte_mutations),
