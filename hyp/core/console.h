@@ -15,6 +15,8 @@ struct console_driver {
 	int (*getc)(void *ctx); /* -1 when nothing is waiting */
 	void *ctx;
 	void (*rx_irq)(void *ctx, bool on); /* receive interrupt on/off; NULL: polled only */
+	/* Optional: n bytes as n putc calls would send them (no '\n' translation); NULL: putc. */
+	void (*write)(void *ctx, const char *s, size_t n);
 };
 
 /*

@@ -47,6 +47,11 @@ static void uart_putc(void *ctx, char c)
 	uart_ns16550_putc(ctx, c);
 }
 
+static void uart_write(void *ctx, const char *s, size_t n)
+{
+	uart_ns16550_write(ctx, s, n);
+}
+
 static int uart_getc(void *ctx)
 {
 	return uart_ns16550_getc(ctx);
@@ -178,12 +183,14 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 		stop_boot("cannot parse the firmware device tree");
 	if (plat.uart.present && plat.uart_pl011) {
 		pl011_init(&phys_pl011, (uintptr_t)plat.uart.base);
-		struct console_driver drv = {pl011_putc_drv, pl011_getc_drv, &phys_pl011, NULL};
+		struct console_driver drv = {pl011_putc_drv, pl011_getc_drv, &phys_pl011, NULL,
+		                             NULL};
 		console_set_driver(&drv);
 	} else if (plat.uart.present) {
 		uart_ns16550_init(&phys_uart, (uintptr_t)plat.uart.base, plat.uart_reg_shift,
 		                  plat.uart_io_width);
-		struct console_driver drv = {uart_putc, uart_getc, &phys_uart, uart_rx_irq};
+		struct console_driver drv = {uart_putc, uart_getc, &phys_uart, uart_rx_irq,
+		                             uart_write};
 		console_set_driver(&drv);
 	}
 	time_init(plat.timebase_hz);

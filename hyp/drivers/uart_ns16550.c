@@ -47,6 +47,37 @@ void uart_ns16550_putc(struct uart_ns16550 *u, char c)
 	reg_write(u, REG_THR, (uint8_t)c);
 }
 
+/* Wait (bounded, as in putc: a wedged UART must not hang the hypervisor) until THR is empty. */
+static inline void wait_thre8(uintptr_t lsr)
+{
+	for (unsigned i = 0; i < 1000000 && !(*(volatile uint8_t *)lsr & LSR_THRE); i++)
+		;
+}
+
+static inline void wait_thre32(uintptr_t lsr)
+{
+	for (unsigned i = 0; i < 1000000 && !(*(volatile uint32_t *)lsr & LSR_THRE); i++)
+		;
+}
+
+void uart_ns16550_write(struct uart_ns16550 *u, const char *s, size_t n)
+{
+	/* putc's loop with the register addresses and access width worked out once. */
+	uintptr_t lsr = u->base + ((uintptr_t)REG_LSR << u->reg_shift);
+	uintptr_t thr = u->base + ((uintptr_t)REG_THR << u->reg_shift);
+	if (u->io_width == 4) {
+		for (size_t k = 0; k < n; k++) {
+			wait_thre32(lsr);
+			*(volatile uint32_t *)thr = (uint8_t)s[k];
+		}
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		wait_thre8(lsr);
+		*(volatile uint8_t *)thr = (uint8_t)s[k];
+	}
+}
+
 int uart_ns16550_getc(struct uart_ns16550 *u)
 {
 	if (reg_read(u, REG_LSR) & LSR_DR)

@@ -18,6 +18,8 @@ struct uart_ns16550 {
 void uart_ns16550_init(struct uart_ns16550 *u, uintptr_t base, unsigned reg_shift,
                        unsigned io_width);
 void uart_ns16550_putc(struct uart_ns16550 *u, char c);
+/* n bytes, each as uart_ns16550_putc sends it (polled, bounded wait). */
+void uart_ns16550_write(struct uart_ns16550 *u, const char *s, size_t n);
 /* Returns a received byte, or -1 if none is waiting. */
 int uart_ns16550_getc(struct uart_ns16550 *u);
 /* Enable (@on) or disable the received-data interrupt. */

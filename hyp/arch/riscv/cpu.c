@@ -157,12 +157,37 @@ void arch_mem_zero(void *p, uint64_t size)
 		return;
 	}
 	uintptr_t end = a + size;
-	/* Four blocks per iteration when the size allows: fewer loop instructions. */
-	for (; a + 4 * b <= end; a += 4 * b) {
-		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a) : "memory");
-		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a + b) : "memory");
-		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a + 2 * b) : "memory");
-		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a + 3 * b) : "memory");
+	/*
+	 * Eight blocks per iteration through four address registers, each advanced by four
+	 * blocks after use (cbo.zero has no offset field): 17 instructions per 8 blocks, where
+	 * compiled loops took 2.75 a block (a 2 MiB RAM block is 32 768 blocks of 64 bytes).
+	 */
+	uintptr_t step = 8 * b, groups = (end - a) / step;
+	if (groups) {
+		uintptr_t p0 = a, p1 = a + b, p2 = a + 2 * b, p3 = a + 3 * b, half = 4 * b;
+		uintptr_t limit = a + groups * step;
+		__asm__ volatile("1:\n\t"
+		                 ".insn i 0x0f, 2, x0, %0, 4\n\t"
+		                 ".insn i 0x0f, 2, x0, %1, 4\n\t"
+		                 ".insn i 0x0f, 2, x0, %2, 4\n\t"
+		                 ".insn i 0x0f, 2, x0, %3, 4\n\t"
+		                 "add %0, %0, %4\n\t"
+		                 "add %1, %1, %4\n\t"
+		                 "add %2, %2, %4\n\t"
+		                 "add %3, %3, %4\n\t"
+		                 ".insn i 0x0f, 2, x0, %0, 4\n\t"
+		                 ".insn i 0x0f, 2, x0, %1, 4\n\t"
+		                 ".insn i 0x0f, 2, x0, %2, 4\n\t"
+		                 ".insn i 0x0f, 2, x0, %3, 4\n\t"
+		                 "add %0, %0, %4\n\t"
+		                 "add %1, %1, %4\n\t"
+		                 "add %2, %2, %4\n\t"
+		                 "add %3, %3, %4\n\t"
+		                 "bltu %0, %5, 1b"
+		                 : "+r"(p0), "+r"(p1), "+r"(p2), "+r"(p3)
+		                 : "r"(half), "r"(limit)
+		                 : "memory");
+		a = limit;
 	}
 	for (; a < end; a += b)
 		__asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" : : "r"(a) : "memory");
