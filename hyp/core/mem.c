@@ -48,7 +48,7 @@ int mem_init(const struct mem_range *ram, unsigned nr_ram, const struct mem_rang
 	}
 	if (!bm)
 		return -FV_ENOMEM;
-	memset(mem_phys_to_virt(bm), 0, bm_bytes);
+	/* page_alloc_init sets every word of the bitmaps (all reserved): no clearing first. */
 	int ret = page_alloc_init(&pages, mem_phys_to_virt(bm), bm_bytes, lo, hi - lo);
 	if (ret)
 		return ret;

@@ -32,6 +32,8 @@ struct spec {
 /* Output sink: the callback plus the running character count. */
 struct sink {
 	void (*out)(void *arg, char c);
+	/* Optional: n bytes at once, as n out() calls would store them (NULL: out() each). */
+	void (*write)(void *arg, const char *p, size_t n);
 	void *arg;
 	size_t count;
 };
@@ -56,6 +58,11 @@ static void put_rep(struct sink *s, char c, int n)
 
 static void put_mem(struct sink *s, const char *p, size_t n)
 {
+	if (s->write) {
+		s->write(s->arg, p, n);
+		s->count += n;
+		return;
+	}
 	while (n--)
 		put(s, *p++);
 }
@@ -335,7 +342,12 @@ static size_t format(struct sink *s, const char *fmt, va_list *ap)
 		const char *start;
 
 		if (*p != '%') {
-			put(s, *p++);
+			/* The literal run up to the next conversion in one piece (a sink with
+			 * write() copies it at once: log lines at boot, docs/performance.md). */
+			start = p;
+			while (*p && *p != '%')
+				p++;
+			put_mem(s, start, (size_t)(p - start));
 			continue;
 		}
 		start = p;
@@ -386,10 +398,23 @@ static void buf_out(void *arg, char c)
 	b->pos++;
 }
 
+/* buf_out for n bytes: the part that fits (leaving room for the NUL) in one copy. */
+static void buf_write(void *arg, const char *p, size_t n)
+{
+	struct bufsink *b = arg;
+
+	if (b->pos + 1 < b->size) {
+		size_t room = b->size - 1 - b->pos;
+
+		memcpy(b->buf + b->pos, p, n < room ? n : room);
+	}
+	b->pos += n;
+}
+
 int fv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct bufsink b = {.buf = buf, .size = size, .pos = 0};
-	struct sink s = {.out = buf_out, .arg = &b, .count = 0};
+	struct sink s = {.out = buf_out, .write = buf_write, .arg = &b, .count = 0};
 	va_list args;
 	size_t n;
 
