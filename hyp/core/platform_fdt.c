@@ -133,13 +133,19 @@ static void walk(const void *fdt, struct platform *p, const struct platform_fdt_
 			n.parent = parents[depth - 1];
 		if (depth == 1)
 			note_top(fdt, node, top);
-		const char *dt = fv_fdt_prop_string(fdt, node, "device_type");
-		if (dt && strcmp(dt, "memory") == 0)
+		/* Both in one walk of the node's properties (fv_fdt_getprops). */
+		static const char *const want[2] = {"device_type", "compatible"};
+		const void *v[2];
+		int len[2];
+		if (fv_fdt_getprops(fdt, node, want, 2, v, len) != 0)
+			break; /* the blob passed fv_fdt_check: not reached */
+		/* device_type as fv_fdt_prop_string takes it: a NUL within the value. */
+		const char *dt = v[0];
+		if (dt && len[0] > 0 && strnlen(dt, (size_t)len[0]) < (size_t)len[0] &&
+		    strcmp(dt, "memory") == 0)
 			add_memory(fdt, n, p);
-		int len;
-		const char *compat = fv_fdt_getprop(fdt, node, "compatible", &len);
-		if (compat)
-			take_compat(fdt, desc, found, n, compat, len, p);
+		if (v[1])
+			take_compat(fdt, desc, found, n, v[1], len[1], p);
 	}
 }
 

@@ -350,6 +350,63 @@ fail:
 	return NULL;
 }
 
+/*
+ * Several properties of node in one walk of its properties: vals[i] and lens[i] as getprop
+ * would return them for names[i] (n <= FV_FDT_GETPROPS_MAX). The walk stops once every name
+ * is found, so a malformed token after them fails none of them, as separate getprop calls
+ * would not; names still unfound at an error get it, as theirs would.
+ */
+static void getprops(const struct hdr *h, int node, const char *const *names, unsigned n,
+                     const void **vals, int *lens)
+{
+	size_t nlen[FV_FDT_GETPROPS_MAX];
+	unsigned left = n, i;
+	uint32_t tag;
+	int off = node_body(h, node), next, ret;
+
+	for (i = 0; i < n; i++) {
+		vals[i] = NULL;
+		nlen[i] = strlen(names[i]);
+	}
+	for (; left > 0 && off >= 0; off = next) {
+		const char *pname;
+
+		ret = next_tag(h, off, &tag, &next);
+		if (ret)
+			goto fail;
+		if (tag == FV_FDT_NOP)
+			continue;
+		if (tag != FV_FDT_PROP) {
+			ret = tag == FV_FDT_END ? -FV_EINVAL : -FV_ENOENT;
+			goto fail;
+		}
+		pname = string_at(h, fv_fdt_be32(h->st + off + 8));
+		if (!pname) {
+			ret = -FV_EINVAL;
+			goto fail;
+		}
+		for (i = 0; i < n; i++) {
+			/* As getprop_n: pname is terminated, so pname[nlen] is in bounds if equal.
+			 */
+			if (vals[i] || pname[0] != names[i][0] ||
+			    strncmp(pname, names[i], nlen[i]) || pname[nlen[i]] != '\0')
+				continue;
+			/* next_tag() bounded the length by the block size, which fits an int. */
+			vals[i] = h->st + off + 12;
+			lens[i] = (int)fv_fdt_be32(h->st + off + 4);
+			left--;
+			break; /* a later property of the same name is not the first */
+		}
+	}
+	if (left == 0)
+		return;
+	ret = off;
+fail:
+	for (i = 0; i < n; i++)
+		if (!vals[i])
+			lens[i] = ret;
+}
+
 static const void *getprop(const struct hdr *h, int node, const char *name, int *len)
 {
 	if (!name) {
@@ -453,10 +510,9 @@ static int read_cells(const uint8_t *p, int n, uint64_t *val)
 	return 0;
 }
 
-static int cells(const struct hdr *h, int node, const char *name, int dflt)
+/* A #address-cells / #size-cells value as getprop returned it (dflt when absent). */
+static int cells_value(const void *p, int len, int dflt)
 {
-	int len;
-	const void *p = getprop(h, node, name, &len);
 	uint32_t v;
 
 	if (!p)
@@ -465,6 +521,14 @@ static int cells(const struct hdr *h, int node, const char *name, int dflt)
 		return -FV_EINVAL;
 	v = fv_fdt_be32(p);
 	return v > FV_FDT_MAX_CELLS ? -FV_EINVAL : (int)v;
+}
+
+static int cells(const struct hdr *h, int node, const char *name, int dflt)
+{
+	int len;
+	const void *p = getprop(h, node, name, &len);
+
+	return cells_value(p, len, dflt);
 }
 
 static int node_depth(const struct hdr *h, int node)
@@ -652,6 +716,23 @@ const void *fv_fdt_prop_at(const void *blob, int prop, const char **name, int *l
 	return prop_at(&h, prop, name, len);
 }
 
+int fv_fdt_getprops(const void *blob, int node, const char *const *names, unsigned n,
+                    const void **vals, int *lens)
+{
+	struct hdr h;
+	int err = hdr_get(blob, &h);
+
+	if (err)
+		return err;
+	if (!names || !vals || !lens || n > FV_FDT_GETPROPS_MAX)
+		return -FV_EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (!names[i])
+			return -FV_EINVAL;
+	getprops(&h, node, names, n, vals, lens);
+	return 0;
+}
+
 const void *fv_fdt_getprop(const void *blob, int node, const char *name, int *len)
 {
 	struct hdr h;
@@ -777,8 +858,14 @@ static int reg_in(const struct hdr *h, int parent, int node, int index, uint64_t
 	const uint8_t *p;
 	uint64_t s;
 
-	ac = cells(h, parent, "#address-cells", FV_FDT_DEFAULT_ADDR_CELLS);
-	sc = cells(h, parent, "#size-cells", FV_FDT_DEFAULT_SIZE_CELLS);
+	/* Both cell counts in one walk of the parent's properties. */
+	static const char *const cell_names[2] = {"#address-cells", "#size-cells"};
+	const void *cv[2];
+	int cl[2];
+
+	getprops(h, parent, cell_names, 2, cv, cl);
+	ac = cells_value(cv[0], cl[0], FV_FDT_DEFAULT_ADDR_CELLS);
+	sc = cells_value(cv[1], cl[1], FV_FDT_DEFAULT_SIZE_CELLS);
 	if (ac < 0 || sc < 0)
 		return -FV_EINVAL;
 	p = getprop(h, node, "reg", &len);

@@ -162,6 +162,17 @@ const void *fv_fdt_prop_at(const void *blob, int prop, const char **name, int *l
  */
 const void *fv_fdt_getprop(const void *blob, int node, const char *name, int *len);
 
+/* Most names fv_fdt_getprops() takes at once. */
+#define FV_FDT_GETPROPS_MAX 8
+
+/*
+ * Several properties of node in one walk: vals[i] and lens[i] as fv_fdt_getprop() gives them
+ * for names[i] (NULL and the negative error when absent or malformed). Returns 0, or a
+ * negative error (bad blob, n > FV_FDT_GETPROPS_MAX, NULL arguments) with nothing written.
+ */
+int fv_fdt_getprops(const void *blob, int node, const char *const *names, unsigned n,
+                    const void **vals, int *lens);
+
 /* Read a 1-cell (exactly 4 bytes) property. Returns 0, -FV_ENOENT or -FV_EINVAL (bad length). */
 int fv_fdt_prop_u32(const void *blob, int node, const char *name, uint32_t *val);
 

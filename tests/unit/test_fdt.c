@@ -1113,6 +1113,18 @@ static void walk_all(const uint8_t *b, size_t size)
 			(void)fv_fdt_prop_u32(b, node, props[i], &u32);
 			(void)fv_fdt_prop_u64(b, node, props[i], &a);
 		}
+		{
+			/* One walk for all names gives what one getprop per name gives. */
+			const void *vals[ARRAY_SIZE(props)];
+			int lens[ARRAY_SIZE(props)];
+
+			assert_int_equal(
+			    fv_fdt_getprops(b, node, props, ARRAY_SIZE(props), vals, lens), 0);
+			for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
+				assert_ptr_equal(vals[i], fv_fdt_getprop(b, node, props[i], &len));
+				assert_int_equal(lens[i], len);
+			}
+		}
 		(void)fv_fdt_address_cells(b, node);
 		(void)fv_fdt_size_cells(b, node);
 		(void)fv_fdt_reg(b, node, 1, &a, &s);
