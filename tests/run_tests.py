@@ -23,7 +23,8 @@
    qemu-system-aarch64 is missing or the suite's arm64 images are not cached.
 
 5. Retry of a failed integration test: a QEMU test that fails is run once more (--retries,
-   default 1; 0 turns it off). If the second run passes, the test counts as passed but is
+   default 1; 0 turns it off; never after the runner's own timeout, so a hang costs its
+   time once). If the second run passes, the test counts as passed but is
    reported as FLAKY: its PASS line says so, and a "flaky tests" section before the summary
    prints the first run's failure in full (its console logs are kept as <name>.try1.log).
    Two-core TCG machines shared by parallel QEMU runs make rare timing failures happen; a
@@ -327,7 +328,8 @@ def run_integration_test(test, reporter, retries=0):
     for log in LOG_DIR.glob(f"{fvtest.log_safe(name)}*.try1.log"):
         log.unlink()
     res = run_integration_once(test)
-    if res.status == "FAIL" and retries > 0:
+    # Not after the runner's timeout: a hang run twice could cost CI its time limit.
+    if res.status == "FAIL" and retries > 0 and not res.reason.startswith("timeout after"):
         keep_first_logs(name)
         print(f"RETRY {name}: the first run failed: {res.reason}", flush=True)
         again = run_integration_once(test)
