@@ -178,8 +178,8 @@ struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	return exit_ecall(ctx, stat, handler, false);
 }
 
-/* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */
-#define EXIT_CALLEE_SAVED_REGS 0x0ffc0300u
+/* x3, x8, x9, x18-x27 (gp, s0-s11): live in their registers, not in ctx, on the partial path. */
+#define EXIT_CALLEE_SAVED_REGS 0x0ffc0308u
 
 struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 {
