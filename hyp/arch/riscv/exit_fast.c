@@ -177,12 +177,12 @@ struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	unsigned long stat;
 	sbi_ext_handler_t handler;
 	/*
-	 * The direct slot, when it serves the call and is not marked, decides
-	 * at once. Otherwise: the EIDs of the full path (exit_full_eids) leave
-	 * before any side effect, everything else takes the index's answer.
+	 * The direct slot, when it serves the call, decides at once (the EIDs
+	 * of the full path have none). Otherwise: those EIDs (exit_full_eids)
+	 * leave before any side effect, everything else takes the index's answer.
 	 */
 	const struct sbi_direct_slot *d = sbi_direct_find(&exit_sbi_direct, eid);
-	if (__builtin_expect(d && !d->mark, 1)) {
+	if (__builtin_expect(d != NULL, 1)) {
 		stat = d->stat;
 		handler = d->handler;
 	} else {
