@@ -48,13 +48,27 @@ static inline __attribute__((always_inline)) long exit_reenter_checks(struct vcp
 	if (!vcpu_may_reenter(v, exit_cpu()->need_resched))
 		return RISCV_EXIT_LOOP;
 	/*
+	 * Loaded next to the request word (the same base register), before the
+	 * SSE test needs another; riscv_apply_virqs's load, only earlier.
+	 */
+	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED);
+	/*
 	 * sbi_sse_deliver() begins with these two loads and returns when both
 	 * are clear; testing them here saves its call on nearly every exit.
 	 */
 	if ((__atomic_load_n(&v->arch.sse.local_pending, __ATOMIC_RELAXED) & 1) ||
-	    __atomic_load_n(&v->vm->arch.sse.pending, __ATOMIC_RELAXED))
+	    __atomic_load_n(&v->vm->arch.sse.pending, __ATOMIC_RELAXED)) {
 		sbi_sse_deliver(v);
-	riscv_apply_virqs(v);
+		/*
+		 * v through an empty asm: the compiler would otherwise keep
+		 * &v->virq_pending in a callee-saved register across the call,
+		 * a save and a restore on every exit for this rare branch.
+		 */
+		__asm__("" : "+r"(v));
+		riscv_apply_virqs(v);
+	} else {
+		riscv_apply_virqs_from(v, virq);
+	}
 	return RISCV_EXIT_REENTER;
 }
 
