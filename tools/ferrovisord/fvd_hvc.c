@@ -157,7 +157,8 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 		pthread_mutex_lock(&h->io_lock);
 		h->want_seq = 0;
 		pthread_mutex_unlock(&h->io_lock);
-		hvc_io_fail(type, hdr.seq, "writing to the channel failed");
+		/* A write that fails leaves the channel unusable: closed, as far as we can tell. */
+		hvc_io_fail(type, hdr.seq, "the channel closed (a write failed)");
 		return FVD_E_IO;
 	}
 	pthread_mutex_lock(&h->io_lock);
