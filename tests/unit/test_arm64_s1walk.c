@@ -2,7 +2,8 @@
 /*
  * Unit tests for the software stage-1 walk the arm64 debugger uses (hyp/arch/arm64/s1walk.c):
  * tables built in a fake guest RAM as Linux builds them (4 KiB granule, 48-bit VA, kernel in
- * TTBR1; 39-bit VA; 64 KiB granule), blocks and pages, and hostile tables: out-of-RAM
+ * TTBR1, and 52-bit VA with FEAT_LPA2 as Debian's kernel runs; 39-bit VA; 64 KiB granule),
+ * blocks and pages, and hostile tables: out-of-RAM
  * tables, a table pointing at itself at every level, reserved descriptors, bad TxSZ, EPD,
  * non-canonical addresses, output addresses beyond IPS, the access flag.
  */
@@ -236,7 +237,10 @@ static void test_hostile_tcr(void **state)
 	    (TCR_4K_48 & ~(0x3fULL << 16)) | (8ULL << 16),
 	    TCR_4K_48 & ~(3ULL << 30),
 	    TCR_4K_48 | (1ULL << 23),
-	    TCR_4K_48 | (1ULL << 59),
+	    /* DS (FEAT_LPA2) is for 4K and 16K pages only. */
+	    (TCR_4K_48 & ~(3ULL << 30)) | (3ULL << 30) | (1ULL << 59),
+	    /* TxSZ 12 (52-bit) needs DS with 4K pages. */
+	    (TCR_4K_48 & ~(0x3fULL << 16)) | (12ULL << 16),
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		r.tcr = bad[i];
@@ -264,7 +268,50 @@ static void test_big_endian_tables(void **state)
 	assert_int_equal(pa, 0x40000010ULL);
 }
 
-/* Random tables and registers: the walk ends, never reads more than four entries. */
+/*
+ * Debian's arm64 kernel on a CPU with FEAT_LPA2: 4 KiB pages, T1SZ = 12 (52-bit VA), DS, IPS
+ * 52 bits: five levels from level -1 (16 entries), OA[51:50] in descriptor bits [9:8].
+ */
+static void test_4k_52bit_lpa2(void **state)
+{
+	(void)state;
+	uint64_t tcr = (12ULL << 16) | (2ULL << 30) | (6ULL << 32) | (1ULL << 59) | (25ULL);
+	uint64_t va = 0xfff0a98962798fc8ULL;
+	uint64_t lm1 = RAM_BASE + 0x1000, l0 = RAM_BASE + 0x2000, l1 = RAM_BASE + 0x3000,
+	         l2 = RAM_BASE + 0x4000, l3 = RAM_BASE + 0x5000;
+	put(lm1 + ((va >> 48) & 15) * 8, TABLE(l0));
+	put(l0 + ((va >> 39) & 511) * 8, TABLE(l1));
+	put(l1 + ((va >> 30) & 511) * 8, TABLE(l2));
+	put(l2 + ((va >> 21) & 511) * 8, TABLE(l3));
+	uint64_t *e3 = (uint64_t *)(void *)&ram[l3 - RAM_BASE + ((va >> 12) & 511) * 8];
+	*e3 = PAGE(RAM_BASE + 0x7000);
+	struct arm64_s1_regs r = regs(tcr, 0, lm1);
+	uint64_t pa = 0;
+	reads = 0;
+	assert_int_equal(arm64_s1_walk(&r, va, ram_read, NULL, &pa), 0);
+	assert_int_equal(pa, RAM_BASE + 0x7fc8);
+	assert_int_equal(reads, 5);
+	/* Bits [9:8] are OA[51:50] under DS, not shareability: the page moves above 2^50. */
+	*e3 |= 3ULL << 8;
+	assert_int_equal(arm64_s1_walk(&r, va, ram_read, NULL, &pa), 0);
+	assert_int_equal(pa, (3ULL << 50) | (RAM_BASE + 0x7fc8));
+	/* ... which a 48-bit IPS refuses (address size fault). */
+	r.tcr = (tcr & ~(7ULL << 32)) | (5ULL << 32);
+	assert_int_equal(arm64_s1_walk(&r, va, ram_read, NULL, &pa), -FV_EFAULT);
+	/* A 512 GiB block at level 0 is allowed with DS. */
+	r.tcr = tcr;
+	put(l0 + ((va >> 39) & 511) * 8, BLOCK(0));
+	assert_int_equal(arm64_s1_walk(&r, va, ram_read, NULL, &pa), 0);
+	assert_int_equal(pa, va & ((1ULL << 39) - 1));
+	/* The same tables under TTBR0 with T0SZ 12 and DS: bit 55 clear. */
+	struct arm64_s1_regs r0 = regs(12 | (6ULL << 32) | (1ULL << 59), lm1, 0);
+	put(l0 + ((va >> 39) & 511) * 8, TABLE(l1));
+	*e3 = PAGE(RAM_BASE + 0x7000);
+	assert_int_equal(arm64_s1_walk(&r0, va & 0x000fffffffffffffULL, ram_read, NULL, &pa), 0);
+	assert_int_equal(pa, RAM_BASE + 0x7fc8);
+}
+
+/* Random tables and registers: the walk ends, never reads more than five entries. */
 static void test_random_tables(void **state)
 {
 	(void)state;
@@ -289,7 +336,7 @@ static void test_random_tables(void **state)
 		reads = 0;
 		int ret = arm64_s1_walk(&r, va, ram_read, NULL, &pa);
 		assert_true(ret == 0 || ret == -FV_EFAULT);
-		assert_true(reads <= 4);
+		assert_true(reads <= 5);
 		if (ret == 0)
 			assert_true(pa < (1ULL << 48));
 	}
@@ -308,6 +355,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_reserved_and_invalid, setup),
 	    cmocka_unit_test_setup(test_hostile_tcr, setup),
 	    cmocka_unit_test_setup(test_big_endian_tables, setup),
+	    cmocka_unit_test_setup(test_4k_52bit_lpa2, setup),
 	    cmocka_unit_test_setup(test_random_tables, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

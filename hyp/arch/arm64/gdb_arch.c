@@ -73,6 +73,18 @@ int gdb_arch_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
 	const struct arm64_el1_regs *e = &v->arch.el1;
 	struct arm64_s1_regs r = {
 	    .sctlr = e->sctlr, .tcr = e->tcr, .ttbr0 = e->ttbr0, .ttbr1 = e->ttbr1};
+	if (!(e->sctlr & 1) && vm_gpa_to_hva(v->vm, va, 1)) {
+		*gpa = va; /* MMU off: RAM by its own address */
+		return 0;
+	}
+	/*
+	 * With the MMU off, any other address goes through the tables the vCPU last used:
+	 * a vCPU in (or just back from) a PSCI powerdown, whose context is the CPU_ON state,
+	 * resumes into them (Linux's kernel tables stay in TTBR1_EL1), and the debugger
+	 * should still read kernel memory through it. A vCPU that never set them up has a
+	 * TCR_EL1 of 0, which the walk refuses.
+	 */
+	r.sctlr |= 1;
 	return arm64_s1_walk(&r, va, s1_read, v->vm, gpa) ? -FV_EFAULT : 0;
 }
 

@@ -17,8 +17,6 @@
 #define DESC_TABLE (1ULL << 1) /* levels 0-2: table (else block); level 3: page */
 #define DESC_AF    (1ULL << 10)
 /* Output / next-table address bits of a descriptor and TTBR BADDR (48-bit OA). */
-#define ADDR_MASK  0x0000fffffffff000ULL
-#define TTBR_BADDR 0x0000fffffffffffeULL
 
 /* One half of the address space as TCR_EL1 configures it. */
 struct half {
@@ -51,10 +49,10 @@ static struct half half_of(const struct arm64_s1_regs *r, bool upper)
 	return h;
 }
 
-/* TCR_EL1.IPS: the output address size in bits (52 is capped to 48: no FEAT_LPA here). */
+/* TCR_EL1.IPS: the output address size in bits. */
 static unsigned pa_bits(uint64_t tcr)
 {
-	static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 48, 48};
+	static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 52, 52};
 	return bits[(tcr >> 32) & 7];
 }
 
@@ -68,6 +66,34 @@ static bool read_desc(const struct arm64_s1_regs *r, arm64_s1_read_fn read, void
 	return true;
 }
 
+/*
+ * The output (or next-table) address of a descriptor for granule 2^gran, aligned down to
+ * 2^shift. 52-bit forms: with DS (4K/16K, FEAT_LPA2) OA[51:50] sit in bits [9:8] and
+ * bits [49:gran] are address; with 64K (FEAT_LPA) OA[51:48] sit in bits [15:12].
+ */
+static uint64_t desc_addr(uint64_t desc, unsigned gran, bool ds, unsigned shift)
+{
+	uint64_t a;
+	if (ds)
+		a = (desc & 0x0003fffffffff000ULL) | (((desc >> 8) & 3) << 50);
+	else if (gran == 16)
+		a = (desc & 0x0000ffffffff0000ULL) | (((desc >> 12) & 15) << 48);
+	else
+		a = desc & 0x0000fffffffff000ULL;
+	return a & ~((1ULL << shift) - 1);
+}
+
+/* Whether a block descriptor may appear at level lvl (Arm ARM D8.3: 4K 1-2, 16K/64K 2;
+ * 4K level 0 and 16K level 1 with FEAT_LPA2 (DS); 64K level 1 with FEAT_LPA (IPS 52)). */
+static bool block_ok(int lvl, unsigned gran, bool ds, unsigned oa_bits)
+{
+	if (lvl == 2)
+		return true;
+	if (lvl == 1)
+		return gran == 12 || (gran == 14 && ds) || (gran == 16 && oa_bits == 52);
+	return lvl == 0 && gran == 12 && ds;
+}
+
 int arm64_s1_walk(const struct arm64_s1_regs *r, uint64_t va, arm64_s1_read_fn read, void *ctx,
                   uint64_t *pa)
 {
@@ -77,7 +103,12 @@ int arm64_s1_walk(const struct arm64_s1_regs *r, uint64_t va, arm64_s1_read_fn r
 	}
 	bool upper = (va >> 55) & 1;
 	struct half h = half_of(r, upper);
-	if (h.gran == 0 || h.disabled || (r->tcr & TCR_DS) || h.tsz < 16 || h.tsz > 48)
+	bool ds = (r->tcr & TCR_DS) != 0;
+	if (h.gran == 0 || h.disabled || (ds && h.gran == 16))
+		return -FV_EFAULT;
+	/* TxSZ 16..48; down to 12 (52-bit VA) with FEAT_LVA (64K) or FEAT_LPA2 (DS). */
+	unsigned tsz_min = (ds || h.gran == 16) ? 12 : 16;
+	if (h.tsz < tsz_min || h.tsz > 48)
 		return -FV_EFAULT;
 	unsigned ia = 64 - h.tsz;
 	/* Bits [top:ia] must all equal bit 55 (TBI: only up to bit 55). */
@@ -86,13 +117,16 @@ int arm64_s1_walk(const struct arm64_s1_regs *r, uint64_t va, arm64_s1_read_fn r
 	if ((va & hi_mask) != (upper ? hi_mask : 0))
 		return -FV_EFAULT;
 	unsigned stride = h.gran - 3;
-	/* Levels needed for the ia - gran bits above the page offset, ending at level 3. */
-	unsigned levels = (ia - h.gran + stride - 1) / stride;
+	/* Levels needed for the ia - gran bits above the page offset, ending at level 3
+	 * (five, from level -1, for a 52-bit VA with 4K pages). */
+	int levels = (int)((ia - h.gran + stride - 1) / stride);
 	unsigned oa_bits = pa_bits(r->tcr);
 	uint64_t oa_limit = 1ULL << oa_bits;
-	uint64_t table = h.ttbr & TTBR_BADDR;
-	for (unsigned lvl = 4 - levels; lvl <= 3; lvl++) {
-		unsigned shift = h.gran + (3 - lvl) * stride;
+	uint64_t table = h.ttbr & 0x0000fffffffffffeULL;
+	if (oa_bits == 52) /* BADDR[51:48] in TTBR bits [5:2] */
+		table = (h.ttbr & 0x0000ffffffffffc0ULL) | (((h.ttbr >> 2) & 15) << 48);
+	for (int lvl = 4 - levels; lvl <= 3; lvl++) {
+		unsigned shift = h.gran + (unsigned)(3 - lvl) * stride;
 		unsigned width = lvl == 4 - levels ? ia - shift : stride;
 		uint64_t idx = (va >> shift) & ((1ULL << width) - 1);
 		if (table >= oa_limit)
@@ -100,20 +134,17 @@ int arm64_s1_walk(const struct arm64_s1_regs *r, uint64_t va, arm64_s1_read_fn r
 		uint64_t desc;
 		if (!read_desc(r, read, ctx, table + idx * 8, &desc) || !(desc & DESC_VALID))
 			return -FV_EFAULT;
-		uint64_t addr_mask = ADDR_MASK & ~((1ULL << h.gran) - 1);
 		if (lvl < 3 && (desc & DESC_TABLE)) {
-			table = desc & addr_mask;
+			table = desc_addr(desc, h.gran, ds, h.gran);
 			continue;
 		}
 		if (lvl == 3 && !(desc & DESC_TABLE))
 			return -FV_EFAULT; /* reserved at level 3 */
-		/* Blocks: 4K at levels 1-2, 16K and 64K at level 2 (no FEAT_LPA/LPA2 blocks). */
-		if (lvl < 3 && (lvl == 0 || (h.gran != 12 && lvl == 1)))
+		if (lvl < 3 && !block_ok(lvl, h.gran, ds, oa_bits))
 			return -FV_EFAULT;
 		if (!(desc & DESC_AF) && !(r->tcr & TCR_HA))
 			return -FV_EFAULT; /* access flag fault */
-		uint64_t out =
-		    (desc & ADDR_MASK & ~((1ULL << shift) - 1)) | (va & ((1ULL << shift) - 1));
+		uint64_t out = desc_addr(desc, h.gran, ds, shift) | (va & ((1ULL << shift) - 1));
 		if (out >= oa_limit)
 			return -FV_EFAULT;
 		*pa = out;
