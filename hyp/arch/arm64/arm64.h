@@ -110,6 +110,8 @@ uint64_t arm64_cntfrq(void);
 
 /* psci_guest.c: one PSCI call of the guest (x0..x3 in, x0 out). */
 void arm64_psci_guest_call(struct vcpu *v);
+/* A vCPU that suspended its VM to RAM (PSCI SYSTEM_SUSPEND) runs again: the VM is running. */
+void arm64_psci_system_resumed(struct vcpu *v);
 
 /* idregs.c: what a guest reads from ID register (CRm, op2) of the op0 3/op1 0/CRn 0 space. */
 uint64_t arm64_idreg_guest_value(unsigned crm, unsigned op2);

@@ -146,7 +146,8 @@ void arch_vcpu_put(struct vcpu *v)
 
 void arch_vcpu_run_prepare(struct vcpu *v)
 {
-	UNUSED(v);
+	/* Woken from a PSCI SYSTEM_SUSPEND (its VM was VM_SUSPENDED). */
+	arm64_psci_system_resumed(v);
 }
 
 void arch_vcpu_fence(struct vcpu *v, uint32_t reqs)
