@@ -23,6 +23,7 @@
 #include "arch/arm64/arm64.h"
 #include "arch/arm64/psci.h"
 #include "core/sched.h"
+#include "core/trace.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 
@@ -177,6 +178,7 @@ void arm64_psci_guest_call(struct vcpu *v)
 	v->arch.hcalls[(fid >> 24) == 0x84 || (fid >> 24) == 0xc4 ? 0 : 1]++;
 	if ((x[0] >> 32) != 0) {
 		r = PSCI_NOT_SUPPORTED; /* SMCCC: function ids are 32-bit; upper bits must be 0 */
+		TRACE(TEV_HCALL, v->vm->id, v->id, x[0], x[0] & 0xffffu, (uint32_t)r);
 		x[0] = (uint64_t)r;
 		return;
 	}
@@ -223,5 +225,8 @@ void arm64_psci_guest_call(struct vcpu *v)
 		r = PSCI_NOT_SUPPORTED;
 		break;
 	}
+	/* The tracer's hypercall event in SMCCC's terms: a0 function id, a1 its number, a2 result.
+	 */
+	TRACE(TEV_HCALL, v->vm->id, v->id, fid, fid & 0xffffu, (uint32_t)r);
 	x[0] = (uint64_t)r;
 }

@@ -322,7 +322,12 @@ bool arm64_handle_exit(struct vcpu *v, unsigned type)
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
-	TRACE(TEV_EXIT, v->vm->id, v->id, v->arch.ctx.esr, v->arch.ctx.pc,
+	/*
+	 * a0: ESR_EL2 for a synchronous exit; an interrupt or SError leaves ESR stale, so those
+	 * say bit 63 + the exit type instead (ESR's bits above 37 are RES0: no clash).
+	 */
+	TRACE(TEV_EXIT, v->vm->id, v->id,
+	      type == ARM64_EXIT_SYNC ? v->arch.ctx.esr : (1ULL << 63) | type, v->arch.ctx.pc,
 	      (uint32_t)v->arch.ctx.far);
 	switch (type) {
 	case ARM64_EXIT_SYNC:
