@@ -237,7 +237,7 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 	size_t wlen = sizeof(res->error);
 	uint64_t pos = 0;
 	uint32_t id = 0;
-	double t0 = now_ms(), t_pause;
+	double t0 = now_ms(), t_pause, t;
 	int fd, err, hl;
 
 	fd = dial(host, port, why, wlen);
@@ -259,11 +259,14 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		close(fd); /* the destination sees the request cut off: nothing made there */
 		return err;
 	}
+	t = now_ms();
 	err = pump(be, id, &pos, fd, why, wlen);
+	res->first_ms = now_ms() - t;
 	/* Pre-copy while the VM runs, until few pages are dirty or it does not converge. */
 	for (uint32_t r = 0; !err && r < FVD_MIG_MAX_ROUNDS; r++) {
 		struct fvd_mig_round *rd = &res->round[res->nrounds];
 
+		t = now_ms();
 		err = be->ops->mig_round(be->ctx, id, false, rd);
 		if (err) {
 			snprintf(why, wlen, "round %u: %s", r, fvd_route_problem(err)->title);
@@ -271,6 +274,7 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		}
 		res->nrounds++;
 		err = pump(be, id, &pos, fd, why, wlen);
+		res->round_ms[res->nrounds - 1] = now_ms() - t;
 		if (r >= 1 && (rd->pages <= FVD_MIG_CONVERGED ||
 		               (r >= 2 && rd->pages >= res->round[res->nrounds - 2].pages)))
 			break;
@@ -284,9 +288,13 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 	/* The final round: the VM paused here until the destination runs it. */
 	t_pause = now_ms();
 	err = be->ops->mig_round(be->ctx, id, true, &res->round[res->nrounds]);
+	res->final_round_ms = now_ms() - t_pause;
 	if (!err) {
 		res->nrounds++;
+		t = now_ms();
 		err = pump(be, id, &pos, fd, why, wlen);
+		res->final_send_ms = now_ms() - t;
+		res->round_ms[res->nrounds - 1] = res->final_round_ms + res->final_send_ms;
 	}
 	if (err) {
 		if (!why[0])
@@ -313,8 +321,10 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		close(fd);
 		return FVD_E_IO;
 	}
+	t = now_ms();
 	res->dest_status = read_answer(fd, why, wlen);
 	close(fd);
+	res->answer_ms = now_ms() - t;
 	res->total_bytes = pos;
 	res->total_ms = now_ms() - t0;
 	res->downtime_ms = now_ms() - t_pause;
@@ -413,6 +423,7 @@ cJSON *fvd_migrate_json(const char *name, const char *url, const struct fvd_mig_
 		cJSON_AddNumberToObject(o, "round", r->round[i].round);
 		cJSON_AddNumberToObject(o, "pages", (double)r->round[i].pages);
 		cJSON_AddNumberToObject(o, "bytes", (double)r->round[i].bytes);
+		cJSON_AddNumberToObject(o, "ms", r->round_ms[i]);
 		cJSON_AddBoolToObject(o, "final", i + 1 == r->nrounds);
 		cJSON_AddItemToArray(rounds, o);
 	}
@@ -421,11 +432,22 @@ cJSON *fvd_migrate_json(const char *name, const char *url, const struct fvd_mig_
 	cJSON_AddNumberToObject(j, "total_bytes", (double)r->total_bytes);
 	cJSON_AddNumberToObject(j, "total_ms", r->total_ms);
 	cJSON_AddNumberToObject(j, "downtime_ms", r->downtime_ms);
+	cJSON_AddNumberToObject(j, "first_ms", r->first_ms);
+	cJSON *d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "final_round_ms", r->final_round_ms);
+		cJSON_AddNumberToObject(d, "final_send_ms", r->final_send_ms);
+		cJSON_AddNumberToObject(d, "answer_ms", r->answer_ms);
+		cJSON_AddItemToObject(j, "downtime", d);
+	}
 	return j;
 }
 
 void fvd_migrate_summary(const char *url, const struct fvd_mig_result *r, char *out, size_t len)
 {
-	snprintf(out, len, " to %.48s: %u rounds, %llu bytes, downtime %.1f ms, total %.1f ms", url,
-	         r->nrounds, (unsigned long long)r->total_bytes, r->downtime_ms, r->total_ms);
+	snprintf(out, len,
+	         " to %.48s: %u rounds, %llu bytes, downtime %.1f ms (final round %.1f, send %.1f, "
+	         "destination %.1f), total %.1f ms",
+	         url, r->nrounds, (unsigned long long)r->total_bytes, r->downtime_ms,
+	         r->final_round_ms, r->final_send_ms, r->answer_ms, r->total_ms);
 }
