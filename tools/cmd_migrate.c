@@ -136,10 +136,11 @@ int cmd_migrate(const char *api, int argc, char **argv)
 	/* Where the downtime went (older daemons do not say). */
 	const cJSON *bd = cJSON_GetObjectItemCaseSensitive(j, "downtime");
 	if (cJSON_IsObject(bd))
-		printf("downtime: final round %.1f ms (pause, devices, state), last segment sent in "
-		       "%.1f ms, destination answered %.1f ms later\n",
-		       api_dbl(bd, "final_round_ms"), api_dbl(bd, "final_send_ms"),
-		       api_dbl(bd, "answer_ms"));
+		printf(
+		    "downtime: final round %.1f ms (pause, devices, state), last segment sent in "
+		    "%.1f ms, destination answered %.1f ms later\n",
+		    api_dbl(bd, "final_round_ms"), api_dbl(bd, "final_send_ms"),
+		    api_dbl(bd, "answer_ms"));
 	const cJSON *dt = cJSON_GetObjectItemCaseSensitive(j, "downtime_ms");
 	const cJSON *tt = cJSON_GetObjectItemCaseSensitive(j, "total_ms");
 	printf("%s: migrated to %s: %lld bytes, downtime %.1f ms, total %.1f ms\n", name, to,

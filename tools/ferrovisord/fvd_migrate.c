@@ -23,6 +23,9 @@
 #define MIG_STALL_S       120 /* no byte moved for this long: the destination is gone */
 #define MIG_ANSWER_S      300 /* the destination commits after the last byte: its answer */
 #define MIG_IO_TIMEOUT_MS 250
+/* Stream bytes asked for at once: the hvc backend reads them as a batch of requests in
+ * flight together (fvd_hvc_snap.c), the HTTP side sends them as one chunk. */
+#define MIG_READ_MAX (32u << 10)
 
 static struct {
 	pthread_mutex_t lock;
@@ -168,20 +171,32 @@ static int send_chunk(int fd, const void *data, size_t n, char *why, size_t wlen
 	return 0;
 }
 
-/* Send the open segment: read from the backend at *pos until it ends. */
-static int pump(struct fvd_backend *be, uint32_t id, uint64_t *pos, int fd, char *why, size_t wlen)
+/*
+ * Send the open segment: read from the backend at *pos until it ends. @len is the segment's
+ * size as the backend announced it: reads ask for no more (a batch past the end would be
+ * answered with errors the hypervisor counts), and the last read, of nothing, confirms the
+ * end; were the size wrong, the reads go on until the backend says the end.
+ */
+static int pump(struct fvd_backend *be, uint32_t id, uint64_t *pos, uint64_t len, int fd, char *why,
+                size_t wlen)
 {
-	static __thread uint8_t buf[FVD_SNAP_CHUNK];
+	static __thread uint8_t buf[MIG_READ_MAX];
+	uint64_t end = *pos + len;
 
 	for (;;) {
-		size_t n = 0;
+		size_t n = 0, want = MIG_READ_MAX;
 		int err;
+
+		if (*pos < end && end - *pos < want)
+			want = (size_t)(end - *pos);
+		else if (*pos >= end)
+			want = FVD_SNAP_CHUNK;
 
 		if (cancelled()) {
 			snprintf(why, wlen, "cancelled");
 			return FVD_E_STATE;
 		}
-		err = be->ops->mig_read(be->ctx, id, *pos, buf, sizeof(buf), &n);
+		err = be->ops->mig_read(be->ctx, id, *pos, buf, want, &n);
 		if (err) {
 			snprintf(why, wlen, "reading the migration stream at byte %llu: %s",
 			         (unsigned long long)*pos, fvd_route_problem(err)->title);
@@ -260,7 +275,7 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		return err;
 	}
 	t = now_ms();
-	err = pump(be, id, &pos, fd, why, wlen);
+	err = pump(be, id, &pos, res->first_bytes, fd, why, wlen);
 	res->first_ms = now_ms() - t;
 	/* Pre-copy while the VM runs, until few pages are dirty or it does not converge. */
 	for (uint32_t r = 0; !err && r < FVD_MIG_MAX_ROUNDS; r++) {
@@ -273,7 +288,7 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 			break;
 		}
 		res->nrounds++;
-		err = pump(be, id, &pos, fd, why, wlen);
+		err = pump(be, id, &pos, rd->bytes, fd, why, wlen);
 		res->round_ms[res->nrounds - 1] = now_ms() - t;
 		if (r >= 1 && (rd->pages <= FVD_MIG_CONVERGED ||
 		               (r >= 2 && rd->pages >= res->round[res->nrounds - 2].pages)))
@@ -292,7 +307,7 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 	if (!err) {
 		res->nrounds++;
 		t = now_ms();
-		err = pump(be, id, &pos, fd, why, wlen);
+		err = pump(be, id, &pos, res->round[res->nrounds - 1].bytes, fd, why, wlen);
 		res->final_send_ms = now_ms() - t;
 		res->round_ms[res->nrounds - 1] = res->final_round_ms + res->final_send_ms;
 	}
