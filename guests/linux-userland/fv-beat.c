@@ -12,11 +12,14 @@
  * and after SECONDS (then it exits 0; without SECONDS it runs until killed):
  *
  *   fv-beat: window <n> beats=<count> span_ms=<ms> max_gap_us=<us> at_ms=<ms> over_10ms=<count>
+ *            gaps=<at_ms>:<us>,...
  *
  * at_ms is when the largest gap ended, from the window's start; over_10ms counts the gaps
- * longer than 10 ms. The heartbeat sees what the guest's clock sees: a pause its clock does
- * not count (a migration's switch-over continues the clock from the pause) is not a gap.
- * Errors: an "fv-beat: error ..." line and exit status 1.
+ * longer than 10 ms; gaps lists the BEAT_KEEP largest of those in the order they ended
+ * ("-" when none), so a reader can pick the one at a moment it knows (a switch-over). The heartbeat
+ * sees what the guest's clock sees: a pause its clock does not count (a migration's switch-over
+ * continues the clock from the pause) is not a gap. Errors: an "fv-beat: error ..." line and exit
+ * status 1.
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,13 +29,43 @@
 #include <string.h>
 #include <time.h>
 
-#define BEAT_NS 1000000LL
+#define BEAT_NS   1000000LL
+#define BEAT_KEEP 8
+
+struct gap {
+	int64_t at, len;
+};
 
 struct window {
 	unsigned n;
 	int64_t start, last, max_gap, max_at;
 	uint64_t beats, over_10ms;
+	unsigned ngaps;
+	struct gap gaps[BEAT_KEEP]; /* the largest gaps over 10 ms, in no order */
 };
+
+/* Keeps a gap over 10 ms if it is among the BEAT_KEEP largest so far. */
+static void keep_gap(struct window *w, int64_t at, int64_t len)
+{
+	unsigned min = 0;
+
+	if (w->ngaps < BEAT_KEEP) {
+		w->gaps[w->ngaps++] = (struct gap){at, len};
+		return;
+	}
+	for (unsigned i = 1; i < BEAT_KEEP; i++)
+		if (w->gaps[i].len < w->gaps[min].len)
+			min = i;
+	if (len > w->gaps[min].len)
+		w->gaps[min] = (struct gap){at, len};
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct gap *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
 
 static volatile sig_atomic_t report;
 
@@ -56,18 +89,27 @@ static void window_start(struct window *w, int64_t t)
 	w->start = w->last = t;
 	w->max_gap = w->max_at = 0;
 	w->beats = w->over_10ms = 0;
+	w->ngaps = 0;
 }
 
-static int summary(const struct window *w, int64_t t, const char *out)
+static int summary(struct window *w, int64_t t, const char *out)
 {
-	char line[200];
+	char line[200 + BEAT_KEEP * 48];
+	size_t n;
 
-	snprintf(line, sizeof(line),
-	         "fv-beat: window %u beats=%llu span_ms=%lld max_gap_us=%lld at_ms=%lld "
-	         "over_10ms=%llu\n",
-	         w->n, (unsigned long long)w->beats, (long long)((t - w->start) / 1000000),
-	         (long long)(w->max_gap / 1000), (long long)((w->max_at - w->start) / 1000000),
-	         (unsigned long long)w->over_10ms);
+	n = (size_t)snprintf(
+	    line, sizeof(line),
+	    "fv-beat: window %u beats=%llu span_ms=%lld max_gap_us=%lld at_ms=%lld "
+	    "over_10ms=%llu gaps=",
+	    w->n, (unsigned long long)w->beats, (long long)((t - w->start) / 1000000),
+	    (long long)(w->max_gap / 1000), (long long)((w->max_at - w->start) / 1000000),
+	    (unsigned long long)w->over_10ms);
+	qsort(w->gaps, w->ngaps, sizeof(w->gaps[0]), by_time);
+	for (unsigned i = 0; i < w->ngaps; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%lld:%lld", i ? "," : "",
+		                      (long long)((w->gaps[i].at - w->start) / 1000000),
+		                      (long long)(w->gaps[i].len / 1000));
+	snprintf(line + n, sizeof(line) - n, "%s\n", w->ngaps ? "" : "-");
 	fputs(line, stdout);
 	fflush(stdout);
 	if (!out)
@@ -126,8 +168,10 @@ int main(int argc, char **argv)
 			w.max_gap = gap;
 			w.max_at = t;
 		}
-		if (gap > 10 * BEAT_NS)
+		if (gap > 10 * BEAT_NS) {
 			w.over_10ms++;
+			keep_gap(&w, t, gap);
+		}
 		w.last = t;
 		int done = seconds && t - t0 >= seconds * 1000000000LL;
 		if (report || done) {

@@ -277,9 +277,15 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 	t = now_ms();
 	err = pump(be, id, &pos, res->first_bytes, fd, why, wlen);
 	res->first_ms = now_ms() - t;
-	/* Pre-copy while the VM runs, until few pages are dirty or it does not converge. */
+	/*
+	 * Pre-copy while the VM runs, until the last round is small enough for the final one:
+	 * few pages dirty, or a round that the link moved within FVD_MIG_TARGET_MS (the next,
+	 * written during this shorter one, is no larger if the guest writes at a steady rate);
+	 * or until it does not converge (the dirty count stops shrinking) or rounds run out.
+	 */
 	for (uint32_t r = 0; !err && r < FVD_MIG_MAX_ROUNDS; r++) {
 		struct fvd_mig_round *rd = &res->round[res->nrounds];
+		double sent;
 
 		t = now_ms();
 		err = be->ops->mig_round(be->ctx, id, false, rd);
@@ -288,9 +294,11 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 			break;
 		}
 		res->nrounds++;
+		sent = now_ms();
 		err = pump(be, id, &pos, rd->bytes, fd, why, wlen);
+		sent = now_ms() - sent;
 		res->round_ms[res->nrounds - 1] = now_ms() - t;
-		if (r >= 1 && (rd->pages <= FVD_MIG_CONVERGED ||
+		if (r >= 1 && (rd->pages <= FVD_MIG_CONVERGED || sent <= FVD_MIG_TARGET_MS ||
 		               (r >= 2 && rd->pages >= res->round[res->nrounds - 2].pages)))
 			break;
 	}

@@ -18,8 +18,9 @@
 
 #include "fvd_backend.h"
 
-#define FVD_MIG_MAX_ROUNDS 8   /* pre-copy rounds at most, the first included */
-#define FVD_MIG_CONVERGED  256 /* dirty pages few enough for the final round */
+#define FVD_MIG_MAX_ROUNDS 8  /* pre-copy rounds at most, the first included */
+#define FVD_MIG_CONVERGED  64 /* dirty pages few enough for the final round */
+#define FVD_MIG_TARGET_MS  50 /* a pre-copy round sent this fast is final-round sized */
 #define FVD_MIG_URL_MAX    128
 
 struct fvd_mig_result {
