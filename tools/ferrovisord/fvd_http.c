@@ -187,6 +187,13 @@ static const struct fvd_problem_kind http_k_field = {400, "invalid-field", "Inva
 static MHD_Result_t http_backend_err(struct MHD_Connection *c, int err, const char *url,
                                      const char *what, const char *name)
 {
+	char why[160];
+
+	/* A channel failure says which request failed and how (fvd_io_detail_take). */
+	fvd_io_detail_take(why, sizeof(why));
+	if (err == FVD_E_IO && why[0])
+		return http_problem_kind(c, fvd_route_problem(err), url, NULL, "%s '%s': %s: %s",
+		                         what, name, fvd_route_problem(err)->title, why);
 	return http_problem_kind(c, fvd_route_problem(err), url, NULL, "%s '%s': %s", what, name,
 	                         fvd_route_problem(err)->title);
 }

@@ -109,6 +109,13 @@ bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n)
 	return ok;
 }
 
+/* A request that failed on the channel: logged, and kept for the operator's error. */
+static void hvc_io_fail(uint16_t type, uint32_t seq, const char *what)
+{
+	fprintf(stderr, "ferrovisord: control op 0x%02x seq %u: %s\n", type, seq, what);
+	fvd_io_detail_set("control request 0x%02x (seq %u): %s", type, seq, what);
+}
+
 /*
  * op_lock held: one request and its response: the payload goes to h->resp, its length to
  * *len. The pump hands over the response with our seq; everything else it handles or skips.
@@ -157,21 +164,19 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 			break;
 	}
 	if (!h->got) {
-		/* The operator sees "Control channel failure"; the log says which one. */
-		fprintf(stderr, "ferrovisord: control op 0x%02x seq %u: %s\n", type, hdr.seq,
-		        h->dead ? "the channel closed" : "no answer in time");
+		/* The log and the operator's problem detail (fvd_io_detail) say which one. */
+		hvc_io_fail(type, hdr.seq, h->dead ? "the channel closed" : "no answer in time");
 	} else {
 		if (h->got_status != CTL_OK) {
 			res = fvd_hvc_status_err(h->got_status);
 			if (res == FVD_E_IO)
-				fprintf(stderr,
-				        "ferrovisord: control op 0x%02x seq %u: status %u\n", type,
-				        hdr.seq, h->got_status);
+				hvc_io_fail(type, hdr.seq, ctl_status_name(h->got_status));
 		} else if (h->got_type != type || h->got_len > sizeof(h->resp)) {
-			fprintf(stderr,
-			        "ferrovisord: control op 0x%02x seq %u: answer of type 0x%02x, %u "
-			        "bytes\n",
-			        type, hdr.seq, h->got_type, (unsigned)h->got_len);
+			char what[64];
+
+			snprintf(what, sizeof(what), "answer of type 0x%02x, %u bytes", h->got_type,
+			         (unsigned)h->got_len);
+			hvc_io_fail(type, hdr.seq, what);
 			res = FVD_E_IO;
 		} else {
 			memcpy(h->resp, h->got_payload, h->got_len);
@@ -411,8 +416,13 @@ bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8
 		err = fvd_hvc_status_err(rh->status);
 	else if (rh->type != h->fly[i].type || rh->len != 16 || ctl_get64(p + 8) != h->fly[i].end)
 		err = FVD_E_IO;
-	if (err && !h->fly_err[h->fly[i].kind])
+	if (err && !h->fly_err[h->fly[i].kind]) {
 		h->fly_err[h->fly[i].kind] = err;
+		/* The pump's thread: logged here; the sender sets its detail at fly_err. */
+		fprintf(stderr, "ferrovisord: %s seq %u: %s\n",
+		        h->fly[i].kind == HVC_FLY_UPLOAD ? "upload chunk" : "restore data", rh->seq,
+		        rh->status != CTL_OK ? ctl_status_name(rh->status) : "unexpected answer");
+	}
 	h->fly_head = (i + 1) % HVC_CHUNK_WINDOW;
 	h->fly_n--;
 	pthread_cond_broadcast(&h->io_cond);
@@ -431,6 +441,8 @@ int fvd_hvc_fly_wait(struct fvd_hvc *h, unsigned max)
 			break;
 	}
 	if (h->fly_n > max) {
+		hvc_io_fail(h->fly[h->fly_head].type, h->fly[h->fly_head].seq,
+		            h->dead ? "the channel closed" : "no answer in time");
 		/* Their late answers are skipped as stale; whoever had one in flight failed. */
 		for (unsigned k = 0; k < h->fly_n; k++) {
 			unsigned i = (h->fly_head + k) % HVC_CHUNK_WINDOW;
@@ -542,6 +554,9 @@ static int hvc_create_end_l(void *be, const char *name, bool commit)
 	pthread_mutex_lock(&h->io_lock);
 	if (!err)
 		err = h->fly_err[HVC_FLY_UPLOAD] ? h->fly_err[HVC_FLY_UPLOAD] : werr;
+	if (err == FVD_E_IO && h->fly_err[HVC_FLY_UPLOAD] == FVD_E_IO)
+		fvd_io_detail_set("an upload chunk failed on the control channel (the daemon log "
+		                  "has its status)");
 	h->fly_err[HVC_FLY_UPLOAD] = 0;
 	pthread_mutex_unlock(&h->io_lock);
 	commit = commit && !err;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fvd_hvc_int.h"
+#include "fvd_route.h"
 
 #define HVC_SNAP_LOCKED(call)                                                                      \
 	do {                                                                                       \
@@ -163,6 +164,9 @@ static int restore_data_l(struct fvd_hvc *h, uint32_t id, uint64_t off, const vo
 	if (n == 0 || n > FVD_SNAP_CHUNK)
 		return FVD_E_INVAL;
 	err = restore_err(h);
+	if (err == FVD_E_IO)
+		fvd_io_detail_set("a restore data piece failed on the control channel (the daemon "
+		                  "log has its status)");
 	if (err)
 		return err;
 	ctl_put32(h->chunk, id);
@@ -189,6 +193,9 @@ static int restore_end_l(struct fvd_hvc *h, uint32_t id, bool commit, bool resum
 	err = restore_err(h);
 	if (!commit)
 		return id_flags_l(h, CTL_T_RESTORE_ABORT, id, 0);
+	if (err == FVD_E_IO)
+		fvd_io_detail_set("a restore data piece failed on the control channel (the daemon "
+		                  "log has its status)");
 	if (err || werr)
 		return err ? err : werr;
 	ctl_put32(h->chunk, id);
@@ -341,9 +348,13 @@ static int mig_read_batch_l(struct fvd_hvc *h, uint32_t id, uint64_t off, uint8_
 		if (piece > CTL_SNAP_CHUNK)
 			piece = CTL_SNAP_CHUNK;
 		if (i >= sent || !h->rd[i].got) {
+			const char *what =
+			    h->dead ? "the channel closed" : "not sent or no answer in time";
+
 			fprintf(stderr, "ferrovisord: MIG_READ at %llu: %s\n",
-			        (unsigned long long)(off + i * CTL_SNAP_CHUNK),
-			        h->dead ? "the channel closed" : "not sent or no answer in time");
+			        (unsigned long long)(off + i * CTL_SNAP_CHUNK), what);
+			fvd_io_detail_set("control request MIG_READ at byte %llu: %s",
+			                  (unsigned long long)(off + i * CTL_SNAP_CHUNK), what);
 			err = FVD_E_IO;
 			break;
 		}

@@ -2,6 +2,8 @@
 /* REST routing without an HTTP library (see fvd_route.h); unit-tested on the host. */
 #include "fvd_route.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const route_states[FVD_VM__COUNT] = {
@@ -281,4 +283,23 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 		return;
 	}
 	out->bad_name = false;
+}
+
+static _Thread_local char route_io_detail[160];
+
+void fvd_io_detail_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(route_io_detail, sizeof(route_io_detail), fmt, ap);
+	va_end(ap);
+}
+
+void fvd_io_detail_take(char *out, size_t n)
+{
+	if (n) {
+		snprintf(out, n, "%s", route_io_detail);
+		route_io_detail[0] = '\0';
+	}
 }

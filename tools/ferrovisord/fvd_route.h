@@ -80,4 +80,14 @@ struct fvd_problem_kind {
 };
 const struct fvd_problem_kind *fvd_route_problem(int err);
 
+/*
+ * Why the backend's last FVD_E_IO happened in this thread (which request, which status,
+ * timeout or closed channel): the backend sets it where it fails, the HTTP layer takes it
+ * into the problem's detail, so an operator sees more than "Control channel failure".
+ * Per thread: each HTTP request runs its backend calls in its own thread. take() copies
+ * the text into out (empty if none) and clears it.
+ */
+void fvd_io_detail_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fvd_io_detail_take(char *out, size_t n);
+
 #endif /* FVD_ROUTE_H */

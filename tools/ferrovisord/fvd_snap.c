@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Snapshot streams between HTTP and the backend (contracts in fvd_snap.h). */
 #include "fvd_snap.h"
+#include "fvd_route.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -127,9 +128,14 @@ int fvd_snap_up_commit(struct fvd_snap_up *up, bool resume, struct fvd_vm_info *
 	if (!err)
 		err = up->be->ops->restore_end(up->be->ctx, up->id, true, resume, out);
 	/* A refused data piece or commit already ended the restore; an abort is then answered
-	 * with an error nobody needs. */
-	if (err)
+	 * with an error nobody needs (and whose detail must not replace the first one's). */
+	if (err) {
+		char why[160];
+
+		fvd_io_detail_take(why, sizeof(why));
 		up->be->ops->restore_end(up->be->ctx, up->id, false, false, NULL);
+		fvd_io_detail_set("%s", why);
+	}
 	up->done = true;
 	return err;
 }
