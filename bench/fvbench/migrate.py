@@ -124,6 +124,7 @@ def bench_migrate(runs):
     # The Linux cases (idle, moderate, heavy writer) on two new hosts.
     try:
         out.update(bench_migrate_linux(runs))
-    except BenchError as e:
-        out["migrate_linux"] = failed("Live migration of a Linux VM", str(e))
+    except Exception as e:  # noqa: BLE001 - BenchError, or the console driver's TestFailure
+        out["migrate_linux"] = failed("Live migration of a Linux VM",
+                                      f"{type(e).__name__}: {e}")
     return out

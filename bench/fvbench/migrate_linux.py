@@ -45,7 +45,7 @@ OUT_RE = re.compile(r": migrated to \S+: (\d+) bytes, downtime ([\d.]+) ms, tota
 PARTS_RE = re.compile(r"^downtime: final round ([\d.]+) ms .*sent in ([\d.]+) ms, destination "
                       r"answered ([\d.]+) ms later$", re.M)
 BEAT_RE = (r"^\[lin\] BEAT-42 fv-beat: window {n} beats=(\d+) span_ms=(\d+) max_gap_us=(\d+) "
-           r"at_ms=(\d+) over_10ms=(\d+)\r?\n")
+           r"at_ms=(\d+) over_10ms=(\d+)\r?\n")  # the line without its gaps list
 WRITERS = {
     "idle": None,
     "moderate": "while :; do dd if=/tmp/src of=/tmp/dst bs=64k count=16 2>/dev/null; sleep 1; "
@@ -87,8 +87,8 @@ def _sh(q, cmd, pattern, timeout=120):
 def _beat(q, n):
     """fv-beat's window n (SIGUSR1 ends it): (beats, span ms, largest gap ms)."""
     m = _sh(q, "kill -USR1 $(cat /tmp/beat.pid); while ! grep -q 'window %d ' /tmp/beat.txt "
-            "2>/dev/null; do sleep 1; done; echo BEAT-$((40+2)) $(cat /tmp/beat.txt)" % n,
-            BEAT_RE.format(n=n))
+            "2>/dev/null; do sleep 1; done; echo BEAT-$((40+2)) $(sed 's/ gaps=.*//' "
+            "/tmp/beat.txt)" % n, BEAT_RE.format(n=n))
     return int(m.group(1)), int(m.group(2)), int(m.group(3)) / 1000.0
 
 
