@@ -15,7 +15,16 @@
 #include "suite_util.h"
 #include "test.h"
 
-#define HAMMER_ROUNDS 100
+/*
+ * Rounds of both harts fencing each other. Under Ferrovisor many: a fence waits for its
+ * target only while that one is "in the guest", and the exit path keeps the flag set
+ * while it handles a call (exit_fast.c), so a wait that forgot to clear its own would
+ * deadlock the two; 100 rounds did not hit that window, 3000 did at once. Natively each
+ * remote fence waits for the other hart's M-mode IPI, which QEMU serves slowly (3000
+ * rounds took 40 s there), and there is no such flag: a few suffice.
+ */
+#define HAMMER_ROUNDS_FV     3000
+#define HAMMER_ROUNDS_NATIVE 100
 
 #define NATIVE_MASK_DEV "OpenSBI ignores hart ids in the mask that do not exist"
 
@@ -107,9 +116,11 @@ static void hfences(unsigned long mask, unsigned long base)
 	}
 }
 
+static int hammer_rounds;
+
 static void hammer(unsigned long target)
 {
-	for (int i = 0; i < HAMMER_ROUNDS; i++) {
+	for (int i = 0; i < hammer_rounds; i++) {
 		unsigned long fid = (unsigned long)i % 3;
 		long err = (i & 7) == 7 ? fence(fid, 0, -1UL, 0, 0)
 		                        : fence(fid, 1, target, GUEST_RAM_BASE, 0x4000);
@@ -136,6 +147,7 @@ static void two_harts(void)
 	hfences(mask, base);
 
 	hammer_errors = 0;
+	hammer_rounds = suite_under_ferrovisor() ? HAMMER_ROUNDS_FV : HAMMER_ROUNDS_NATIVE;
 	bool posted = suite_worker_post(hammer, self);
 	hammer(other);
 	test_check(posted && suite_worker_wait(20000), "rfence.concurrent.finishes");

@@ -5,8 +5,8 @@
  * suite_hsm_entry: hart_start target that records a0, a1, sstatus and satp exactly as the SBI
  *   delivered them (suite_hsm_entry_regs[0..3]) and continues at _secondary_entry.
  *
- * suite_ecall_regs(in, out): ECALL with a0..a7 = in[0..7] and every other register except
- *   sp/gp/tp set to SUITE_REG_PATTERN(n); stores x0..x31 as seen right after the ECALL in
+ * suite_ecall_regs(in, out): ECALL with a0..a7 = in[0..7], gp = in[8], tp = in[9] and every
+ *   other register except sp set to SUITE_REG_PATTERN(n); stores x0..x31 as seen right after the ECALL in
  *   out[0..31] (out[0] = 0). Interrupts are off around the call. Used to check that the
  *   SBI implementation preserves every register except a0/a1 (SBI spec, binary encoding).
  */
@@ -49,15 +49,13 @@ suite_ecall_regs:
 	sd	s11, 352(sp)
 	sd	gp, 360(sp)
 	sd	tp, 368(sp)
-	mv	t6, a0
-	ld	a0, 0(t6)
-	ld	a1, 8(t6)
-	ld	a2, 16(t6)
-	ld	a3, 24(t6)
-	ld	a4, 32(t6)
-	ld	a5, 40(t6)
-	ld	a6, 48(t6)
-	ld	a7, 56(t6)
+	ld	a1, 8(a0)
+	ld	a2, 16(a0)
+	ld	a3, 24(a0)
+	ld	a4, 32(a0)
+	ld	a5, 40(a0)
+	ld	a6, 48(a0)
+	ld	a7, 56(a0)
 	li	ra, 0xa5a5000000000101
 	li	t0, 0xa5a5000000000505
 	li	t1, 0xa5a5000000000606
@@ -78,6 +76,10 @@ suite_ecall_regs:
 	li	t4, 0xa5a5000000001d1d
 	li	t5, 0xa5a5000000001e1e
 	li	t6, 0xa5a5000000001f1f
+	/* gp and tp last (interrupts are off: nothing of ours uses them meanwhile). */
+	ld	gp, 64(a0)
+	ld	tp, 72(a0)
+	ld	a0, 0(a0)
 	ecall
 	gpr_save
 	sd	sp, 16(sp)

@@ -47,7 +47,6 @@ static struct {
 	struct vcon_phys *chan;
 	struct vm *vm; /* the debugged VM; set by the console tick (vm_find) */
 	struct gdb_stub stub;
-	bool attached;           /* atomic: breakpoint exceptions of vm come to us */
 	uint32_t state;          /* atomic: RUN, HALTING, HALTED */
 	uint32_t claim;          /* atomic: someone raised the stop being handled */
 	int stop_vcpu;           /* vCPU that raised it, -1 = the debugger asked */
@@ -248,10 +247,8 @@ bool gdb_breakpoint_hit(struct vcpu *v, uint64_t pc)
 	return ours;
 }
 
-bool gdb_vm_attached(const struct vm *vm)
-{
-	return vm && vm == g.vm && __atomic_load_n(&g.attached, __ATOMIC_ACQUIRE);
-}
+/* g.vm while attached (breakpoint exceptions of that VM come to us), else NULL. */
+struct vm *gdb_attached_vm;
 
 /* --- watchpoints (console tick, VM halted; looked up by vCPU CPUs under bp_lock) --- */
 
@@ -496,7 +493,7 @@ static void op_halt(void *ctx)
 	UNUSED(ctx);
 	if (!g.vm)
 		return;
-	__atomic_store_n(&g.attached, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&gdb_attached_vm, g.vm, __ATOMIC_RELEASE);
 	g.detach_pending = false;
 	if (__atomic_load_n(&g.state, __ATOMIC_ACQUIRE) == HALTED)
 		gdb_stub_stopped(&g.stub, g.stub.g_tid, -1, "");
@@ -512,7 +509,7 @@ static void op_detach(void *ctx)
 	bp_del_all(BPF_USER | BPF_STEP);
 	wp_del_all();
 	g.step_vcpu = -1;
-	__atomic_store_n(&g.attached, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&gdb_attached_vm, NULL, __ATOMIC_RELEASE);
 	struct vm *vm = g.vm;
 	uint32_t st = __atomic_load_n(&g.state, __ATOMIC_ACQUIRE);
 	if (!vm || st == RUN)
@@ -592,7 +589,7 @@ void gdb_poll(void)
 	struct vm *vm = vm_find(g.name);
 	if (vm != g.vm) {
 		/* Destroyed (or replaced by a VM of the same name): start over with it. */
-		__atomic_store_n(&g.attached, false, __ATOMIC_RELEASE);
+		__atomic_store_n(&gdb_attached_vm, NULL, __ATOMIC_RELEASE);
 		spin_lock(&g.bp_lock);
 		memset(g.bp, 0, sizeof(g.bp));
 		memset(g.wp, 0, sizeof(g.wp));

@@ -35,8 +35,20 @@ void gdb_init(const char *vm_name);
 /* Console tick: move channel bytes through the stub, report stops. */
 void gdb_poll(void);
 
-/* Whether a debugger is attached to vm (its breakpoint exceptions come to us). Any CPU. */
-bool gdb_vm_attached(const struct vm *vm);
+/*
+ * The VM a debugger is attached to, NULL when none (gdb.c writes it; atomic,
+ * release). Read it through gdb_vm_attached.
+ */
+extern struct vm *gdb_attached_vm;
+
+/*
+ * Whether a debugger is attached to vm (its breakpoint exceptions come to us). Any CPU.
+ * Inline: the MMIO exit path asks on every access (docs/performance.md, issue #15).
+ */
+static inline bool gdb_vm_attached(const struct vm *vm)
+{
+	return vm && __atomic_load_n(&gdb_attached_vm, __ATOMIC_ACQUIRE) == vm;
+}
 
 /*
  * A breakpoint exception of v at pc (v's own CPU, exit handler). true if it

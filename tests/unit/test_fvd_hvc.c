@@ -26,6 +26,7 @@
 #include "../../tools/ferrovisord/fvd_hub.h"
 #include "../../tools/ferrovisord/fvd_hvc.h"
 #include "../../tools/ferrovisord/fvd_metrics.h"
+#include "../../tools/ferrovisord/fvd_route.h"
 #include "../../tools/ferrovisord/fvd_sim.h"
 #include "../../tools/ferrovisord/fvd_prof.h"
 #include "core/prof_buf.h"
@@ -1181,6 +1182,13 @@ static void test_dead_channel(void **state)
 	shutdown(srv_fd, SHUT_RDWR);
 	h = hvc;
 	assert_int_equal(fvd_hvc_ops.host_info(h, &hi), FVD_E_IO);
+	/* The operator's error says which request and why; taking it clears it. */
+	char why[160];
+	fvd_io_detail_take(why, sizeof(why));
+	assert_non_null(strstr(why, "control request 0x"));
+	assert_non_null(strstr(why, "closed"));
+	fvd_io_detail_take(why, sizeof(why));
+	assert_string_equal(why, "");
 }
 
 /* PROF_START/STOP/READ through the backend and fvd_prof_run: the hypervisor's encoding

@@ -145,6 +145,7 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 	pthread_mutex_lock(&h->io_lock);
 	if (h->dead) {
 		pthread_mutex_unlock(&h->io_lock);
+		hvc_io_fail(type, 0, "the channel closed");
 		return FVD_E_IO;
 	}
 	hdr.seq = ++h->seq;
@@ -156,6 +157,7 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 		pthread_mutex_lock(&h->io_lock);
 		h->want_seq = 0;
 		pthread_mutex_unlock(&h->io_lock);
+		hvc_io_fail(type, hdr.seq, "writing to the channel failed");
 		return FVD_E_IO;
 	}
 	pthread_mutex_lock(&h->io_lock);

@@ -20,14 +20,13 @@
 #define GCTX_HSTATUS   272
 #define GCTX_HOST_RA   280
 #define GCTX_HOST_SP   288
-#define GCTX_HOST_GP   296
-#define GCTX_HOST_TP   304
-#define GCTX_HOST_S(n) (312 + (n)*8)
-#define GCTX_SCAUSE    408
-#define GCTX_STVAL     416
-#define GCTX_HTVAL     424
-#define GCTX_HTINST    432
-#define GCTX_SIZE      440
+#define GCTX_HOST_TP   296
+#define GCTX_HOST_S(n) (304 + (n)*8)
+#define GCTX_SCAUSE    400
+#define GCTX_STVAL     408
+#define GCTX_HTVAL     416
+#define GCTX_HTINST    424
+#define GCTX_SIZE      432
 
 /*
  * What riscv_exit_fast(), riscv_exit_ecall() and riscv_exit_gpf()

@@ -30,7 +30,6 @@ ASM_OFFSET_CHECK(struct riscv_guest_ctx, sstatus, GCTX_SSTATUS);
 ASM_OFFSET_CHECK(struct riscv_guest_ctx, hstatus, GCTX_HSTATUS);
 ASM_OFFSET_CHECK(struct riscv_guest_ctx, host_ra, GCTX_HOST_RA);
 ASM_OFFSET_CHECK(struct riscv_guest_ctx, host_sp, GCTX_HOST_SP);
-ASM_OFFSET_CHECK(struct riscv_guest_ctx, host_gp, GCTX_HOST_GP);
 ASM_OFFSET_CHECK(struct riscv_guest_ctx, host_tp, GCTX_HOST_TP);
 ASM_OFFSET_CHECK(struct riscv_guest_ctx, host_s[0], GCTX_HOST_S(0));
 ASM_OFFSET_CHECK(struct riscv_guest_ctx, host_s[11], GCTX_HOST_S(11));

@@ -18,10 +18,11 @@ _start:
 	csrw	sscratch, zero
 	li	t0, 0x6000 /* SSTATUS_FS */
 	csrc	sstatus, t0
-	.option push
-	.option norelax
-	la	gp, __global_pointer$
-	.option pop
+	/*
+	 * gp is not used (trap.S keeps a guest's gp live on the exit path):
+	 * zero, so that an access through it would fault at once.
+	 */
+	li	gp, 0
 
 	/* The boot CPU's struct cpu is static so the panic path works at once. */
 	la	tp, cpu_boot_storage
@@ -63,10 +64,11 @@ riscv_secondary_entry:
 	/* a0 = hartid, a1 = opaque = struct cpu pointer prepared by the boot hart. */
 	csrw	sie, zero
 	csrw	sscratch, zero
-	.option push
-	.option norelax
-	la	gp, __global_pointer$
-	.option pop
+	/*
+	 * gp is not used (trap.S keeps a guest's gp live on the exit path):
+	 * zero, so that an access through it would fault at once.
+	 */
+	li	gp, 0
 	mv	tp, a1
 	la	t0, riscv_hyp_trap_entry
 	csrw	stvec, t0

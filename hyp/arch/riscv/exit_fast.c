@@ -40,21 +40,43 @@ static inline __attribute__((always_inline)) struct cpu *exit_cpu(void)
 /*
  * The exit is handled: re-enter from trap.S only when core's loop (vcpu_run)
  * would find nothing to do (the same checks, then the same last steps
- * before its entry).
+ * before its entry). v->in_guest is left to the caller.
  */
-static inline __attribute__((always_inline)) long exit_reenter(struct vcpu *v)
+static inline __attribute__((always_inline)) long exit_reenter_checks(struct vcpu *v)
 {
 	/* The same test as core's loop (vcpu.h); a request missed here is followed by its kick. */
 	if (!vcpu_may_reenter(v, exit_cpu()->need_resched))
 		return RISCV_EXIT_LOOP;
 	/*
+	 * Loaded next to the request word (the same base register), before the
+	 * SSE test needs another; riscv_apply_virqs's load, only earlier.
+	 */
+	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED);
+	/*
 	 * sbi_sse_deliver() begins with these two loads and returns when both
 	 * are clear; testing them here saves its call on nearly every exit.
 	 */
 	if ((__atomic_load_n(&v->arch.sse.local_pending, __ATOMIC_RELAXED) & 1) ||
-	    __atomic_load_n(&v->vm->arch.sse.pending, __ATOMIC_RELAXED))
+	    __atomic_load_n(&v->vm->arch.sse.pending, __ATOMIC_RELAXED)) {
 		sbi_sse_deliver(v);
-	riscv_apply_virqs(v);
+		/*
+		 * v through an empty asm: the compiler would otherwise keep
+		 * &v->virq_pending in a callee-saved register across the call,
+		 * a save and a restore on every exit for this rare branch.
+		 */
+		__asm__("" : "+r"(v));
+		riscv_apply_virqs(v);
+	} else {
+		riscv_apply_virqs_from(v, virq);
+	}
+	return RISCV_EXIT_REENTER;
+}
+
+/* exit_reenter_checks, then in_guest set again when the guest is re-entered. */
+static inline __attribute__((always_inline)) long exit_reenter(struct vcpu *v)
+{
+	if (exit_reenter_checks(v) != RISCV_EXIT_REENTER)
+		return RISCV_EXIT_LOOP;
 	/*
 	 * Relaxed as at the exit: sbi_rfence's wait reads in_guest only to
 	 * bound itself (arch_vcpu_enter), no order with other stores is relied on.
@@ -94,6 +116,24 @@ static inline __attribute__((always_inline)) struct riscv_exit_ret exit_ret(long
 }
 
 /*
+ * The end of an exit handled on a partial path (riscv_exit_ecall,
+ * riscv_exit_gpf). These leave v->in_guest set while they run: the one
+ * reader, sbi_rfence's wait for a fence target, waits only while the target
+ * has the fence request posted and is "in the guest", and a vCPU on these
+ * paths reaches the request check below before it could re-enter, block or
+ * be put (nothing on them waits for another vCPU except that wait itself,
+ * which clears its own vCPU's flag around it: fence_harts). So in_guest is
+ * cleared only here, when the vCPU leaves for the loop, where it may block.
+ */
+static inline __attribute__((always_inline)) struct riscv_exit_ret exit_partial_done(struct vcpu *v)
+{
+	long code = v->state != VCPU_RUNNING ? RISCV_EXIT_LEAVE : exit_reenter_checks(v);
+	if (code != RISCV_EXIT_REENTER)
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	return exit_ret(code, v);
+}
+
+/*
  * The SBI exit; traced is a constant in each of the two copies
  * riscv_exit_ecall() chooses between, so that a tracer built in but off
  * costs one test of its mask per SBI call rather than one per event.
@@ -103,11 +143,7 @@ exit_ecall(struct riscv_guest_ctx *ctx, unsigned long stat, sbi_ext_handler_t ha
 {
 	struct vcpu *v = exit_vcpu(ctx);
 	struct cpu *c = exit_cpu();
-	/*
-	 * Cleared on every SBI call: two vCPUs fencing each other (sbi_rfence)
-	 * each wait only for a target in the guest.
-	 */
-	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	/* in_guest stays set (exit_partial_done). */
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
 	STAT_INC(v->stats.by_kind[EXIT_HCALL]);
@@ -119,9 +155,7 @@ exit_ecall(struct riscv_guest_ctx *ctx, unsigned long stat, sbi_ext_handler_t ha
 		riscv_prof_windowed(exit_prof_sbi, v);
 	else
 		sbi_call_run_row(v, stat, handler, traced);
-	if (v->state != VCPU_RUNNING)
-		return exit_ret(RISCV_EXIT_LEAVE, v);
-	return exit_ret(exit_reenter(v), v);
+	return exit_partial_done(v);
 }
 
 #if TRACE_BUILT
@@ -157,12 +191,12 @@ struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	unsigned long stat;
 	sbi_ext_handler_t handler;
 	/*
-	 * The direct slot, when it serves the call and is not marked, decides
-	 * at once. Otherwise: the EIDs of the full path (exit_full_eids) leave
-	 * before any side effect, everything else takes the index's answer.
+	 * The direct slot, when it serves the call, decides at once (the EIDs
+	 * of the full path have none). Otherwise: those EIDs (exit_full_eids)
+	 * leave before any side effect, everything else takes the index's answer.
 	 */
 	const struct sbi_direct_slot *d = sbi_direct_find(&exit_sbi_direct, eid);
-	if (__builtin_expect(d && !d->mark, 1)) {
+	if (__builtin_expect(d != NULL, 1)) {
 		stat = d->stat;
 		handler = d->handler;
 	} else {
@@ -178,8 +212,8 @@ struct riscv_exit_ret riscv_exit_ecall(struct riscv_guest_ctx *ctx)
 	return exit_ecall(ctx, stat, handler, false);
 }
 
-/* x8, x9, x18-x27 (s0-s11): live in their registers, not in ctx, on the partial path. */
-#define EXIT_CALLEE_SAVED_REGS 0x0ffc0300u
+/* x3, x8, x9, x18-x27 (gp, s0-s11): live in their registers, not in ctx, on the partial path. */
+#define EXIT_CALLEE_SAVED_REGS 0x0ffc0308u
 
 struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 {
@@ -203,7 +237,7 @@ struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 	 */
 	__asm__ volatile("" : : "r"(&acc) : "memory");
 	struct cpu *c = exit_cpu();
-	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
+	/* in_guest stays set (exit_partial_done). */
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
 	TRACE(TEV_EXIT, v->vm->id, v->id, ctx->scause, ctx->sepc, (uint32_t)ctx->stval);
@@ -213,7 +247,5 @@ struct riscv_exit_ret riscv_exit_gpf(struct riscv_guest_ctx *ctx)
 	bool is_store = ctx->scause == EXC_STORE_GUEST_PF;
 	if (!riscv_gpa_in_ram(v->vm, gpa) || !riscv_mmio_ram_fault(v, gpa, is_store))
 		riscv_mmio_emulate(v, gpa, is_store, &acc);
-	if (v->state != VCPU_RUNNING)
-		return exit_ret(RISCV_EXIT_LEAVE, v);
-	return exit_ret(exit_reenter(v), v);
+	return exit_partial_done(v);
 }

@@ -12,17 +12,12 @@
 #include "core/vcpu.h"
 
 /*
- * Move hypervisor-raised interrupt lines (v->virq_pending) into hvip.
- * Caller: v's CPU with v loaded, interrupts off, right before entry.
+ * riscv_apply_virqs with v->virq_pending already loaded (relaxed, as there)
+ * into virq: a line raised after that load is followed by its kick.
  */
-static inline __attribute__((always_inline)) void riscv_apply_virqs(struct vcpu *v)
+static inline __attribute__((always_inline)) void riscv_apply_virqs_from(struct vcpu *v,
+                                                                         uint32_t virq)
 {
-	/*
-	 * Relaxed: the bits are the whole message. State a device publishes
-	 * with VIRQ_EXT (its interrupt controller) is read by the guest
-	 * through trapped accesses under that device's lock, not here.
-	 */
-	uint32_t virq = __atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED);
 	uint64_t hvip = csr_read(hvip);
 	/*
 	 * Nothing raised and no line of ours left up in hvip: the usual case
@@ -39,6 +34,12 @@ static inline __attribute__((always_inline)) void riscv_apply_virqs(struct vcpu 
 	 * that back would latch a timer interrupt the guest cannot clear.
 	 */
 	uint64_t want = hvip & MIP_VSSIP;
+	/*
+	 * v through an empty asm: otherwise the compiler shares the address of
+	 * virq_pending (below) with the caller's load, computing it in extra
+	 * instructions on the common path that returned above.
+	 */
+	__asm__("" : "+r"(v));
 	if (virq & VIRQ_SOFT) {
 		/* Edge: once in hvip the guest owns it (it clears sip.SSIP). */
 		want |= MIP_VSSIP;
@@ -50,6 +51,20 @@ static inline __attribute__((always_inline)) void riscv_apply_virqs(struct vcpu 
 		want |= MIP_VSEIP;
 	if (want != (hvip & VS_IRQ_MASK))
 		csr_write(hvip, want);
+}
+
+/*
+ * Move hypervisor-raised interrupt lines (v->virq_pending) into hvip.
+ * Caller: v's CPU with v loaded, interrupts off, right before entry.
+ */
+static inline __attribute__((always_inline)) void riscv_apply_virqs(struct vcpu *v)
+{
+	/*
+	 * Relaxed: the bits are the whole message. State a device publishes
+	 * with VIRQ_EXT (its interrupt controller) is read by the guest
+	 * through trapped accesses under that device's lock, not here.
+	 */
+	riscv_apply_virqs_from(v, __atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED));
 }
 
 #endif

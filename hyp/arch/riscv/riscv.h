@@ -84,9 +84,9 @@ struct riscv_exit_ret {
 };
 /*
  * Handle an SBI call (scause = ecall from VS) with a partial ctx (trap.S,
- * same stack and sscratch as riscv_exit_fast): ctx holds ra, sp, gp, tp,
- * t0-t6, a0-a7, sepc, sstatus, hstatus and scause; the guest's s0-s11 are
- * still in their registers and the other fields are stale. It reads and
+ * same stack and sscratch as riscv_exit_fast): ctx holds ra, sp, tp,
+ * t0-t6, a0-a7, sepc and sstatus; the guest's gp and s0-s11 are still in
+ * their registers and the other fields (hstatus, scause...) are stale. It reads and
  * writes only those saved fields (SBI handlers touch a0-a7, sepc and
  * sstatus.SPP), and returns RISCV_EXIT_*; on anything but REENTER trap.S
  * completes ctx before the vCPU loop sees it. A call that may stop or
@@ -99,7 +99,7 @@ void riscv_exit_ecall_init(void);
 /*
  * Handle a guest load/store page fault on the same partial ctx as
  * riscv_exit_ecall, plus stval, htval and htinst: when the access decodes
- * from htinst and its register is one trap.S saved (not s0-s11), and no
+ * from htinst and its register is one trap.S saved (not gp, s0-s11), and no
  * debugger watches the VM; returns RISCV_EXIT_*. Otherwise it does nothing
  * at all and returns RISCV_EXIT_FULL: trap.S completes ctx and calls
  * riscv_exit_fast.

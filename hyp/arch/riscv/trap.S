@@ -103,11 +103,12 @@ riscv_hyp_trap_entry:
 	sret
 
 /*
- * Complete ctx (at t6) on a partial path that leaves it: the guest's
+ * Complete ctx (at t6) on a partial path that leaves it: the guest's gp and
  * callee-saved registers s0-s11, still live, and hstatus, which the partial
  * paths neither save nor restore (see guest_exit). Clobbers t2.
  */
 .macro COMPLETE_GUEST_CTX
+	sd	x3, GCTX_X(3)(t6)
 	sd	x8, GCTX_X(8)(t6)
 	sd	x9, GCTX_X(9)(t6)
 	sd	x18, GCTX_X(18)(t6)
@@ -128,9 +129,12 @@ riscv_hyp_trap_entry:
  * Guest exit: t6 = guest ctx, sscratch = guest t6.
  *
  * First only what any C call clobbers or the host needs is saved: ra, sp,
- * gp, tp, t0-t6, a0-a7 and sepc, sstatus (scause on the paths that read
- * it). The guest's callee-saved registers (s0-s11) stay live: a C function
- * preserves them. Two exits are handled on this partial save (their
+ * tp, t0-t6, a0-a7 and sepc, sstatus (scause on the paths that read it).
+ * The guest's callee-saved registers (s0-s11) stay live: a C function
+ * preserves them. So does its gp: the hypervisor never uses gp (no compiler
+ * allocates it, and linker.ld defines no __global_pointer$, so the linker
+ * relaxes no access to it; boot.S sets it to 0 so that one would fault).
+ * Two exits are handled on this partial save (their
  * contracts in riscv.h): SBI calls (riscv_exit_ecall: a0-a7, sepc, sstatus)
  * and load/store guest page faults through another register than s0-s11
  * (riscv_exit_gpf, MMIO); they re-enter the guest restoring just that half.
@@ -150,7 +154,6 @@ riscv_hyp_trap_entry:
 guest_exit:
 	sd	x1, GCTX_X(1)(t6)
 	sd	x2, GCTX_X(2)(t6)
-	sd	x3, GCTX_X(3)(t6)
 	sd	x4, GCTX_X(4)(t6)
 	sd	x5, GCTX_X(5)(t6)
 	sd	x6, GCTX_X(6)(t6)
@@ -180,7 +183,6 @@ guest_exit:
 	 * riscv_exit_ret, riscv.h) beside the RISCV_EXIT_* code in a0.
 	 */
 	ld	sp, GCTX_HOST_SP(t6)
-	ld	gp, GCTX_HOST_GP(t6)
 	ld	tp, GCTX_HOST_TP(t6)
 	li	t1, ASM_EXC_ECALL_VS
 	bne	t0, t1, not_ecall
@@ -192,7 +194,7 @@ guest_exit:
 	bnez	a0, ecall_leave		/* RISCV_EXIT_REENTER == 0 */
 
 partial_reenter:
-	/* Back into the guest: s0-s11 and hstatus were never touched. */
+	/* Back into the guest: gp, s0-s11 and hstatus were never touched. */
 	ld	t0, GCTX_SEPC(t6)
 	csrw	sepc, t0
 	ld	t0, GCTX_SSTATUS(t6)
@@ -200,7 +202,6 @@ partial_reenter:
 	csrw	sscratch, t6
 	ld	x1, GCTX_X(1)(t6)
 	ld	x2, GCTX_X(2)(t6)
-	ld	x3, GCTX_X(3)(t6)
 	ld	x4, GCTX_X(4)(t6)
 	ld	x5, GCTX_X(5)(t6)
 	ld	x6, GCTX_X(6)(t6)
@@ -309,7 +310,6 @@ reenter_guest:
 riscv_vcpu_enter:
 	sd	ra, GCTX_HOST_RA(a0)
 	sd	sp, GCTX_HOST_SP(a0)
-	sd	gp, GCTX_HOST_GP(a0)
 	sd	tp, GCTX_HOST_TP(a0)
 	sd	s0, GCTX_HOST_S(0)(a0)
 	sd	s1, GCTX_HOST_S(1)(a0)

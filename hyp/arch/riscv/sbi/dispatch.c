@@ -44,7 +44,7 @@ void sbi_index_build(struct sbi_ext_index *ix, const struct sbi_ext *table, size
 }
 
 void sbi_direct_build(struct sbi_direct *d, const struct sbi_ext_index *ix,
-                      const unsigned long *marked, size_t n_marked, uint32_t stat_last)
+                      const unsigned long *excluded, size_t n_excluded, uint32_t stat_last)
 {
 	_Static_assert(sizeof(struct sbi_direct_slot) == 32, "one shift from slot to address");
 	for (unsigned k = 0; k < SBI_INDEX_SLOTS; k++) {
@@ -52,14 +52,13 @@ void sbi_direct_build(struct sbi_direct *d, const struct sbi_ext_index *ix,
 		uint8_t s = ix->slot[k];
 		const struct sbi_ext *e =
 		    s != 0 && s != SBI_INDEX_SHARED ? &ix->table[s - 1] : NULL;
+		for (size_t i = 0; e && i < n_excluded; i++)
+			if (excluded[i] == e->eid_start)
+				e = NULL;
 		if (e && e->handler) {
 			ds->eid = e->eid_start;
 			ds->handler = e->handler;
 			ds->stat = s - 1U < stat_last ? s - 1U : stat_last;
-			ds->mark = 0;
-			for (size_t i = 0; i < n_marked; i++)
-				if (marked[i] == e->eid_start)
-					ds->mark = 1;
 		} else {
 			/* An EID hashing elsewhere: no call's EID can equal it here. */
 			unsigned long never = 0;
@@ -68,8 +67,8 @@ void sbi_direct_build(struct sbi_direct *d, const struct sbi_ext_index *ix,
 			ds->eid = never;
 			ds->handler = NULL;
 			ds->stat = 0;
-			ds->mark = 0;
 		}
+		ds->pad32 = 0;
 		ds->pad = 0;
 	}
 }

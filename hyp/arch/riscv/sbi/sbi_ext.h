@@ -120,24 +120,25 @@ static inline const struct sbi_ext *sbi_index_find(const struct sbi_ext_index *i
  * table). Slot k holds the row ix->slot[k] names alone, when that row has a
  * handler; every other slot holds an EID that does not hash to k, which no
  * call can match (its own EID would have to hash to k). A miss means: ask
- * sbi_index_find. mark is set for the EIDs the builder is given.
+ * sbi_index_find. The EIDs the builder is told to exclude get no slot (a miss too).
  */
 struct sbi_direct_slot {
 	unsigned long eid;
 	sbi_ext_handler_t handler;
 	uint32_t stat; /* index in ix->table, at most stat_last (a per-extension counter slot) */
-	uint32_t mark; /* 1: eid is one of the builder's marked EIDs */
+	uint32_t pad32;
 	unsigned long pad;
 };
 struct sbi_direct {
 	struct sbi_direct_slot slot[SBI_INDEX_SLOTS];
 };
 /*
- * Build d from ix (after sbi_index_build); marked: n_marked EIDs to flag in their slots;
- * stat_last: the largest value of a slot's stat (rows beyond share it).
+ * Build d from ix (after sbi_index_build); excluded: n_excluded EIDs that get no slot
+ * (sbi_direct_find misses them, as any EID it does not serve); stat_last: the largest value
+ * of a slot's stat (rows beyond share it).
  */
 void sbi_direct_build(struct sbi_direct *d, const struct sbi_ext_index *ix,
-                      const unsigned long *marked, size_t n_marked, uint32_t stat_last);
+                      const unsigned long *excluded, size_t n_excluded, uint32_t stat_last);
 /* The slot serving eid, or NULL: then sbi_index_find gives the answer. Pure, inline. */
 static inline const struct sbi_direct_slot *sbi_direct_find(const struct sbi_direct *d,
                                                             unsigned long eid)

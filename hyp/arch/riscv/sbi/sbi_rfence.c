@@ -37,19 +37,30 @@ static void fence_harts(struct vcpu *self, uint64_t harts, uint32_t req, unsigne
 		}
 		vcpu_request(t, req);
 	}
+	/*
+	 * The SBI exit path leaves in_guest set while a call runs (exit_fast.c,
+	 * exit_partial_done); while this vCPU waits it must read as out of the
+	 * guest, so that two vCPUs fencing each other do not deadlock.
+	 */
+	bool was_in_guest = __atomic_load_n(&self->in_guest, __ATOMIC_RELAXED);
+	__atomic_store_n(&self->in_guest, false, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *t = vm->vcpus[i];
 		if (!(harts & (1ULL << i)) || t == self)
 			continue;
 		/*
-		 * Bounded: a vCPU in the guest exits on the kick IPI, and one
-		 * outside it does not count. Two vCPUs fencing each other do not
-		 * deadlock because neither is in the guest while waiting.
+		 * Bounded: a vCPU in the guest exits on the kick IPI, one on an
+		 * exit path reaches its request check (exit_partial_done), and
+		 * one waiting here or in the vCPU loop does not count. Two vCPUs
+		 * fencing each other do not deadlock because neither is "in the
+		 * guest" while waiting.
 		 */
 		while ((__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & req) &&
 		       __atomic_load_n(&t->in_guest, __ATOMIC_ACQUIRE))
 			arch_cpu_relax();
 	}
+	/* Back as it was: the exit path's request check follows (exit_partial_done). */
+	__atomic_store_n(&self->in_guest, was_in_guest, __ATOMIC_RELAXED);
 }
 
 void sbi_rfence_handler(struct vcpu *v, unsigned long fid, const unsigned long *a,

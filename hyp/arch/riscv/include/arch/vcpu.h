@@ -15,8 +15,8 @@ struct riscv_guest_ctx {
 	uint64_t sepc;
 	uint64_t sstatus;
 	uint64_t hstatus;
-	/* hypervisor callee-saved state while the guest runs */
-	uint64_t host_ra, host_sp, host_gp, host_tp;
+	/* hypervisor callee-saved state while the guest runs (no gp: unused, see trap.S) */
+	uint64_t host_ra, host_sp, host_tp;
 	uint64_t host_s[12];
 	/* exit information snapshot */
 	uint64_t scause, stval, htval, htinst;
