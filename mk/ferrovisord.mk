@@ -6,7 +6,7 @@
 FVD_CTL     := $(wildcard hyp/core/ctl_proto.h)
 FVD_SRC     := $(filter-out tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c,$(wildcard tools/ferrovisord/*.c)) \
                $(if $(FVD_CTL),tools/ferrovisord/fvd_hvc.c tools/ferrovisord/fvd_hvc_pump.c hyp/core/ctl_proto.c) \
-               tools/trace_json.c
+               tools/trace_json.c tools/trace_arch.c
 FVD_DEFS    := -Ihyp $(if $(FVD_CTL),-DFVD_HAVE_CTL=1)
 FVD_OUT     := $(BUILD)/tools
 FVD_BIN     := $(FVD_OUT)/ferrovisord

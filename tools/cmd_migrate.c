@@ -64,6 +64,14 @@ static int migrate_cancel(const struct api_client *c, const char *name)
 	return CLI_OK;
 }
 
+/* A number of @obj, or -1 when absent. */
+static double api_dbl(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1.0;
+}
+
 int cmd_migrate(const char *api, int argc, char **argv)
 {
 	const char *name = NULL, *to = NULL, *tokfile = NULL;
@@ -125,6 +133,14 @@ int cmd_migrate(const char *api, int argc, char **argv)
 		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "final")) ? " (final)" : "",
 		       api_num(r, "pages"), api_num(r, "bytes"));
 	}
+	/* Where the downtime went (older daemons do not say). */
+	const cJSON *bd = cJSON_GetObjectItemCaseSensitive(j, "downtime");
+	if (cJSON_IsObject(bd))
+		printf(
+		    "downtime: final round %.1f ms (pause, devices, state), last segment sent in "
+		    "%.1f ms, destination answered %.1f ms later\n",
+		    api_dbl(bd, "final_round_ms"), api_dbl(bd, "final_send_ms"),
+		    api_dbl(bd, "answer_ms"));
 	const cJSON *dt = cJSON_GetObjectItemCaseSensitive(j, "downtime_ms");
 	const cJSON *tt = cJSON_GetObjectItemCaseSensitive(j, "total_ms");
 	printf("%s: migrated to %s: %lld bytes, downtime %.1f ms, total %.1f ms\n", name, to,

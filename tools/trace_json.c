@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Trace dump to Chrome/Perfetto trace-event JSON (trace_json.h). */
 #include "trace_json.h"
+#include "trace_arch.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -60,6 +61,7 @@ struct conv {
 	bool vm_known[MAX_VMS];
 	bool cpu_seen[MAX_CPUS];
 	struct trace_json_stats *st;
+	enum trace_arch arch; /* from the TRACE-BEGIN line: names exits and hypercalls */
 };
 
 static const char *const vm_states[] = {"stopped", "running",   "stopping",
@@ -69,41 +71,6 @@ static const char *const vm_actions[] = {"none", "stop", "reset", "crash", "dest
 static const char *name_of(const char *const *tab, size_t n, uint64_t v)
 {
 	return v < n ? tab[v] : "?";
-}
-
-static const char *exit_name(uint64_t scause)
-{
-	static const char *const exc[] = {
-	    [2] = "illegal-insn", [3] = "breakpoint",    [10] = "ecall-vs",  [20] = "inst-gpf",
-	    [21] = "load-gpf",    [22] = "virtual-insn", [23] = "store-gpf",
-	};
-	static const char *const irq[] = {[1] = "irq-ssi", [5] = "irq-sti", [9] = "irq-sei"};
-	bool is_irq = (scause >> 63) != 0;
-	uint64_t code = scause & ~(1ULL << 63);
-	const char *n = NULL;
-	if (is_irq && code < sizeof(irq) / sizeof(irq[0]))
-		n = irq[code];
-	else if (!is_irq && code < sizeof(exc) / sizeof(exc[0]))
-		n = exc[code];
-	return n ? n : (is_irq ? "irq-other" : "exc-other");
-}
-
-static const char *sbi_name(uint64_t eid)
-{
-	static const struct {
-		uint64_t eid;
-		const char *name;
-	} t[] = {
-	    {0x10, "base"},         {0x54494D45, "time"},     {0x735049, "ipi"},
-	    {0x52464E43, "rfence"}, {0x48534D, "hsm"},        {0x53525354, "srst"},
-	    {0x4442434E, "dbcn"},   {0x535441, "sta"},        {0x53555350, "susp"},
-	    {0x46574654, "fwft"},   {0x44425452, "dbtr"},     {0x504D55, "pmu"},
-	    {0x535345, "sse"},      {0x01, "legacy-putchar"},
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].eid == eid)
-			return t[i].name;
-	return "unknown";
 }
 
 static struct out_ev *add_ev(struct conv *c, char ph, uint64_t ts, unsigned pid, unsigned tid)
@@ -212,22 +179,20 @@ static int one_record(struct conv *c, const struct rec *r, struct cpu_slice *cs)
 	case EV_EXIT:
 		e = add_ev(c, 'i', r->ts, pid, tid);
 		if (e) {
-			snprintf(e->name, sizeof(e->name), "exit %s", exit_name(r->a0));
-			snprintf(e->args, sizeof(e->args),
-			         "{\"scause\":\"0x%" PRIx64 "\",\"sepc\":\"0x%" PRIx64
-			         "\",\"stval\":\"0x%" PRIx32 "\",\"cpu\":%u}",
-			         r->a0, r->a1, r->a2, r->cpu);
+			char a[112];
+			snprintf(e->name, sizeof(e->name), "exit %s",
+			         trace_arch_exit_name(c->arch, r->a0));
+			trace_arch_exit_args(c->arch, r->a0, r->a1, r->a2, a, sizeof(a));
+			snprintf(e->args, sizeof(e->args), "{%s,\"cpu\":%u}", a, r->cpu);
 		}
 		break;
 	case EV_SBI:
 		e = add_ev(c, 'i', r->ts, pid, tid);
 		if (e) {
-			snprintf(e->name, sizeof(e->name), "sbi %s.%" PRIu64, sbi_name(r->a0),
-			         r->a1);
-			snprintf(e->args, sizeof(e->args),
-			         "{\"eid\":\"0x%" PRIx64 "\",\"fid\":%" PRIu64
-			         ",\"error\":%d,\"cpu\":%u}",
-			         r->a0, r->a1, (int32_t)r->a2, r->cpu);
+			char a[112];
+			trace_arch_hcall(c->arch, r->a0, r->a1, r->a2, e->name, sizeof(e->name), a,
+			                 sizeof(a));
+			snprintf(e->args, sizeof(e->args), "{%s,\"cpu\":%u}", a, r->cpu);
 		}
 		break;
 	case EV_IRQ:
@@ -235,7 +200,8 @@ static int one_record(struct conv *c, const struct rec *r, struct cpu_slice *cs)
 		if (e) {
 			snprintf(e->name, sizeof(e->name), "irq inject");
 			snprintf(e->args, sizeof(e->args),
-			         "{\"lines\":\"0x%" PRIx64 "\",\"by_cpu\":%u}", r->a0, r->cpu);
+			         "{\"%s\":\"0x%" PRIx64 "\",\"by_cpu\":%u}",
+			         c->arch == TRACE_ARCH_ARM64 ? "intid" : "lines", r->a0, r->cpu);
 		}
 		break;
 	case EV_MIGRATE:
@@ -349,6 +315,10 @@ static int parse(struct conv *c, FILE *in, char *why, size_t whylen)
 		lineno++;
 		const char *s = strip_tag(line);
 		if (strncmp(s, "TRACE-BEGIN", 11) == 0) {
+			/* "TRACE-BEGIN v1 [arch]": no arch word is riscv64 (older dumps). */
+			char ver[8], arch[16];
+			int n = sscanf(s + 11, "%7s %15s", ver, arch);
+			c->arch = trace_arch_from(n == 2 ? arch : NULL);
 			begun = true;
 			continue;
 		}

@@ -7,6 +7,8 @@ downtime (final pause to the destination running it) and total time. Two VMs:
 - idle: guests/hello (waits for its timer, a heartbeat now and then; a few pages dirty);
 - busy: guests/migrate_beat (two vCPUs rewriting 2 MiB of tables, 4 MiB written once).
 Each run moves both VMs to the other host and back. No native side: nothing to compare with.
+Then the Linux cases (a 512 MiB VM idle, under a moderate and under a heavy writer) of
+migrate_linux.py on two new hosts.
 """
 
 import os
@@ -14,9 +16,11 @@ import re
 import subprocess
 import time
 
-from .common import (BUILD, BenchError, compile_config, figure, hyp_cmd, log, qemu, side)
+from .common import (BUILD, BenchError, compile_config, failed, figure, hyp_cmd, log, qemu,
+                     side)
 from .linux import ensure_images
 from .mgmt import SVC_DIR, TOKEN_RE, TOOL, _free_port
+from .migrate_linux import bench_migrate_linux
 
 SVC = """		svc { vcpus = <1>; memory-size = /bits/ 64 <0x10000000>;
 			kernel = /incbin/("Image"); initrd = /incbin/("svc-initramfs.cpio.gz");
@@ -117,4 +121,10 @@ def bench_migrate(runs):
         out[f"migrate_total_{vm}"] = figure(
             f"Live-migration total time of {what[vm]}", "wall-clock", "ms", len(f["total"]),
             "start to the destination's answer; " + method, ferrovisor=side(f["total"]))
+    # The Linux cases (idle, moderate, heavy writer) on two new hosts.
+    try:
+        out.update(bench_migrate_linux(runs))
+    except Exception as e:  # noqa: BLE001 - BenchError, or the console driver's TestFailure
+        out["migrate_linux"] = failed("Live migration of a Linux VM",
+                                      f"{type(e).__name__}: {e}")
     return out

@@ -452,7 +452,7 @@ static int arm_step(struct vcpu *v)
 	uint8_t b[4] = {0};
 	if (mem_access(v, pc, b, 2, false, false))
 		return -FV_EFAULT;
-	if ((b[0] & 3) == 3 && mem_access(v, pc + 2, b + 2, 2, false, false))
+	if (gdb_arch_insn_len(b) == 4 && mem_access(v, pc + 2, b + 2, 2, false, false))
 		return -FV_EFAULT;
 	/* Our own breakpoint at pc (gdb left it in): decode what it replaced (same length). */
 	const struct gdb_bp *at = bp_find(pc);
@@ -468,7 +468,7 @@ static int arm_step(struct vcpu *v)
 	if (mem_access(v, next, t, 2, false, false))
 		return -FV_EFAULT;
 	g.step_vcpu = (int)v->id;
-	return bp_add(v, next, (t[0] & 3) == 3 ? 4 : 2, BPF_STEP);
+	return bp_add(v, next, gdb_arch_insn_len(t), BPF_STEP);
 }
 
 static void op_resume(void *ctx, int tid, bool stepping)

@@ -87,6 +87,11 @@ uint64_t gdb_arch_pc(struct vcpu *v);
  * for a compressed one) at its pc. 0, or -FV_ENOTSUP if it cannot be known.
  */
 int gdb_arch_next_pc(struct vcpu *v, uint32_t insn, uint64_t *next);
+/*
+ * The length of the instruction whose first two bytes are b (little endian): 2 or 4 on
+ * RISC-V (compressed or not), always 4 on arm64.
+ */
+unsigned gdb_arch_insn_len(const uint8_t b[2]);
 /* The breakpoint instruction for gdb's kind (2 or 4 bytes); its length, 0 for a bad kind. */
 unsigned gdb_arch_bp_insn(uint64_t kind, uint8_t out[4]);
 /* The VM was halted for ticks platform ticks: keep its clock from jumping. */

@@ -194,7 +194,7 @@ void hyp_main(uint64_t hw_id, const void *dtb)
 		console_set_driver(&drv);
 	}
 	time_init(plat.timebase_hz);
-	wallclock_init(&plat.rtc);
+	wallclock_init(&plat.rtc, plat.rtc_kind);
 	char arch_devs[96];
 	arch_platform_describe(&plat, arch_devs, sizeof(arch_devs));
 	pr_info(

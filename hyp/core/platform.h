@@ -21,6 +21,12 @@ struct plat_dev {
 	uint32_t irq;
 };
 
+/* Which device struct platform's rtc is (each architecture's board has one). */
+enum plat_rtc_kind {
+	PLAT_RTC_GOLDFISH, /* "google,goldfish-rtc": ns counter, TIME_LOW latches TIME_HIGH */
+	PLAT_RTC_PL031,    /* "arm,pl031": seconds counter (RTCDR) */
+};
+
 /* The architecture's part (struct platform_arch): it needs plat_dev and PLAT_MAX_CPUS. */
 #include "arch/platform.h"
 
@@ -37,7 +43,8 @@ struct platform {
 	struct plat_dev uart;
 	bool uart_pl011; /* the console UART is an Arm PL011 ("arm,pl011"), else an ns16550 */
 	unsigned uart_reg_shift, uart_io_width;
-	struct plat_dev rtc; /* goldfish RTC ("google,goldfish-rtc"), read only */
+	struct plat_dev rtc; /* the host's RTC (read only): wallclock.c reads it at boot */
+	enum plat_rtc_kind rtc_kind;
 	struct plat_dev virtio[PLAT_MAX_VIRTIO];
 	unsigned nr_virtio;
 	uint64_t initrd_start, initrd_end; /* 0 when no initrd */

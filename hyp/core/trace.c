@@ -199,7 +199,7 @@ static void print_status(void (*print)(const char *line))
 static void dump(void (*print)(const char *line))
 {
 	char line[160];
-	print("TRACE-BEGIN v1");
+	print("TRACE-BEGIN v1 " ARCH_NAME); /* the arch names the EXIT/HCALL arguments */
 	for (unsigned i = 0; i < FV_MAX_VMS; i++) {
 		struct vm *vm = vm_table[i];
 		if (!vm)

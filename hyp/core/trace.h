@@ -32,7 +32,7 @@ enum trace_class {
  * (tools/trace_json.c) reads them by the same table, docs/tracing.md lists them.
  */
 enum trace_event {
-	TEV_EXIT = 0x00,            /* a0 scause, a1 sepc, a2 stval (low 32 bits) */
+	TEV_EXIT = 0x00,            /* a0 cause, a1 pc, a2 fault address (low 32 bits); per arch */
 	TEV_HCALL = 0x10,           /* a0 extension, a1 function, a2 error (s32); per arch */
 	TEV_IRQ_INJECT = 0x20,      /* a0 VIRQ_* lines newly raised; on the target vCPU */
 	TEV_SCHED_IN = 0x30,        /* vCPU loaded on this CPU */
@@ -44,6 +44,13 @@ enum trace_event {
 	TEV_VM_STATE = 0x60,        /* a0 old, a1 new (enum vm_state) */
 	TEV_VM_REQUEST = 0x61,      /* a0 enum vm_action asked, a1 the VM state then */
 };
+/*
+ * The per-arch arguments (the dump's TRACE-BEGIN line names the architecture):
+ * riscv64: EXIT a0 scause, a1 sepc, a2 stval; HCALL a0 SBI EID, a1 FID, a2 SBI error.
+ * arm64: EXIT a0 ESR_EL2 (an IRQ, FIQ or SError exit: bit 63 | ARM64_EXIT_*), a1 ELR_EL2,
+ * a2 FAR_EL2; HCALL a0 SMCCC function id, a1 its function number, a2 the result (x0);
+ * IRQ_INJECT a0 the INTID put in a list register (riscv64: the VIRQ_* lines).
+ */
 
 #define TRACE_EVENT_CLASS(ev) ((unsigned)(ev) >> 4)
 /* vm / vcpu argument of an event that has none (stored as TRACE_NONE, trace_ring.h). */

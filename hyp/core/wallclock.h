@@ -11,14 +11,15 @@
  */
 #include "lib/types.h"
 
-struct plat_dev;
+#include "core/platform.h"
 
 /*
- * Read the physical goldfish RTC rtc (if present) and remember the epoch of
- * boot. Boot CPU, once, after time_init(). Without an RTC the wall clock
- * starts at 0 (1970) and one warning says so.
+ * Read the physical RTC rtc (if present) of the given kind (goldfish or PL031,
+ * from the host tree) and remember the epoch of boot. Boot CPU, once, after
+ * time_init(). Without a usable RTC (absent, a window too small, a PL031 whose
+ * ids do not match) the wall clock starts at 0 (1970) and one warning says so.
  */
-void wallclock_init(const struct plat_dev *rtc);
+void wallclock_init(const struct plat_dev *rtc, enum plat_rtc_kind kind);
 
 /* ns since the Unix epoch now. Any CPU, any context, lock-free. */
 uint64_t wallclock_now_ns(void);

@@ -109,7 +109,8 @@ def require_svc_layer(config):
 
 # Bare-metal guests with an arm64 twin of the same behaviour (guests/arm64/): hello's
 # heartbeat is the heartbeat guest's; the VM package ctl_dynvm.dtb holds it inline.
-_ARM64_GUESTS = {"hello.bin": "heartbeat.bin", "ctl_dynvm.dtb": "ctl_dynvm.dtb"}
+_ARM64_GUESTS = {"hello.bin": "heartbeat.bin", "ctl_dynvm.dtb": "ctl_dynvm.dtb",
+                 "echo.bin": "echo.bin"}
 
 
 def guest_file(name):

@@ -5,7 +5,11 @@ interrupts masked; the virtual timer (vCPU 0) and an SGI of the other vCPU (vCPU
 Standby returns SUCCESS no earlier than the timer's deadline with the waking interrupt
 pending; powerdown resumes at the given entry point with the context id in x0, DAIF masked,
 MMU off, at EL1h. Hostile power_state values and entry points are refused with
-INVALID_PARAMETERS / INVALID_ADDRESS, PSCI_FEATURES says original format, no OSI."""
+INVALID_PARAMETERS / INVALID_ADDRESS, PSCI_FEATURES says original format, no OSI.
+PSCI SYSTEM_SUSPEND: DENIED while vCPU 1 is on (suspended), INVALID_ADDRESS for bad entry
+points, then the VM suspends to RAM (VM_SUSPENDED) and is woken first by its virtual timer,
+then, with no timer armed, only by the operator's `vm resume`; each time vCPU 0 resumes at
+its entry point in the CPU_ON state with its context id."""
 
 import arm64_hyp
 import fvtest
@@ -30,12 +34,27 @@ CHECKS = (
     "suspend.standby.sgi_wake", "suspend.standby.sgi_ret", "suspend.standby.sgi_pending",
     "suspend.powerdown.sgi_wake", "suspend.powerdown.sgi_context_id",
     "suspend.powerdown.sgi_pending", "suspend.powerdown.sgi_daif_masked", "suspend.vcpu1.off",
+    "system_suspend.denied_vcpu1_on", "system_suspend.features_64", "system_suspend.features_32",
+    "system_suspend.entry_outside_ram", "system_suspend.entry_misaligned",
+    "system_suspend.entry_upper_bits_smc64", "system_suspend.timer.not_early",
+    "system_suspend.timer.pending", "system_suspend.timer.daif_masked",
+    "system_suspend.timer.mmu_off", "system_suspend.operator.context_id",
+    "system_suspend.operator.daif_masked", "system_suspend.operator.mmu_off",
 )
 
 
 @fvtest.timeout(240)
 def test_arm64_psci_cpu_suspend():
     with fvtest.Qemu(arm64_hyp.hyp_cmd("suspend")) as q:
+        # SYSTEM_SUSPEND woken by the guest's timer, then one only `vm resume` ends.
+        q.expect(r"^\[hyp\] vm suspend: suspended to RAM by vcpu 0", 180)
+        q.expect(r"^\[hyp\] vm suspend: resumed from suspend to RAM", 60)
+        q.expect(r"^\[suspend\] vCPU 0 resumed from system suspend \(timer\)", 30)
+        q.expect(r"^\[suspend\] system suspend until vm resume", 30)
+        q.expect(r"^\[hyp\] vm suspend: suspended to RAM by vcpu 0", 60)
+        q.assert_absent(r"resumed from system suspend \(operator\)")
+        q.send("vm resume suspend\r")
+        q.expect(r"^\[suspend\] vCPU 0 resumed from system suspend \(operator\)", 60)
         expect_vm_pass(q, "suspend", 180)
         q.expect_seen(r"^\[suspend\] vCPU 0 back from standby", 5)
         q.expect_seen(r"^\[suspend\] vCPU 0 resumed from powerdown", 5)

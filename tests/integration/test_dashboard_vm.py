@@ -12,6 +12,10 @@ stops on the hypervisor console while peer keeps beating; resume continues the c
 Pinned to the stable kernel, not KERNEL_MATRIX: the dashboard is userspace files served by
 the daemon, independent of the kernel, and test_mgmt_e2e already runs this daemon on both
 kernels; a second Linux boot would only cost minutes of the shared machine.
+
+@fvtest.arch_matrix: `[arm64]` runs the same with the Debian arm64 service VM and the aarch64
+daemon serving the same files from its svc layer (configs-arm64-linux/svc-e2e.dts, the arm64
+heartbeat guest as hello and peer).
 """
 
 import re
@@ -20,7 +24,7 @@ import time
 import fvtest
 import fvapi
 from dashboard_ui import Browser, api_call, use_tokens
-from hyp import heartbeat, hyp_cmd
+from hyp import heartbeat, hyp_cmd, require_svc_layer
 
 
 def _beats(q, vm, mark):
@@ -28,12 +32,11 @@ def _beats(q, vm, mark):
                                        re.M)]
 
 
+@fvtest.arch_matrix
 @fvtest.timeout(600)
 def test_dashboard_pauses_vm_in_real_service_vm():
-    manifest = fvtest.BUILD_DIR / "images" / fvtest.kernel_suite() / "manifest.txt"
-    if "\nsvc-layer " not in manifest.read_text():
-        raise fvtest.Skip("service VM layer not built: the riscv64 libraries were not fetched "
-                          "(`make guest-libs`, then `make test-configs`)")
+    require_svc_layer("linux-svc-e2e")
+    manifest = fvtest.images_dir() / fvtest.kernel_suite() / "manifest.txt"
     if "usr/share/ferrovisord/www/index.html" not in manifest.read_text():
         raise fvtest.TestFailure(f"the dashboard is not in the svc layer ({manifest})")
     port = fvapi.free_port()
@@ -45,7 +48,7 @@ def test_dashboard_pauses_vm_in_real_service_vm():
                  400)
         admin = fvapi.console_admin_token(q)
         st, page, r = fvapi.until_reachable(lambda: api_call(port, "GET", "/", None))
-        # The page itself comes from the riscv64 daemon in the service VM.
+        # The page itself comes from the daemon in the service VM (riscv64 or aarch64).
         assert st == 200 and "<title>Ferrovisor</title>" in page, (st, page[:200])
         assert r.getheader("Content-Type") == "text/html; charset=utf-8"
         st, js, _ = api_call(port, "GET", "/ui/js/app.js", None)
@@ -67,7 +70,7 @@ def test_dashboard_pauses_vm_in_real_service_vm():
                    timeout=90)
             assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
                 "paused"
-            b.shot("qemu-paused")
+            b.shot(f"qemu-paused-{fvtest.arch()}")
             time.sleep(1)
             mark = len(q.output)
             time.sleep(5)
@@ -84,5 +87,5 @@ def test_dashboard_pauses_vm_in_real_service_vm():
             assert "[hello] hello from hart" not in q.output[mark:], "resume rebooted hello"
             assert api_call(port, "GET", "/api/v1/vms/hello", "viewer")[1]["state"] == \
                 "running"
-            b.shot("qemu-overview")
+            b.shot(f"qemu-overview-{fvtest.arch()}")
         assert "[hyp] panic" not in q.output

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""A Linux VM's wall clock: Debian's kernel finds the VM's goldfish RTC (built in, with
-RTC_HCTOSYS on both suites) and sets its clock from it at boot; busybox hwclock reads it."""
+"""A Linux VM's wall clock: Debian's kernel finds the VM's RTC (built in, with RTC_HCTOSYS on
+both suites) and sets its clock from it at boot; busybox hwclock reads it. On riscv64 the RTC is
+QEMU RISC-V virt's goldfish, on arm64 (the arch matrix) QEMU arm64 virt's PL031: the hypervisor
+read the host's own RTC of that kind at boot, so the VM's clock is the host's from the start."""
 
 import time
 
@@ -12,13 +14,25 @@ KERNEL_MATRIX = True  # the RTC driver and hctosys are the kernel's: both suites
 
 SLACK_S = 60
 
+# Per architecture: the hypervisor's wallclock line (the host RTC it read), the guest RTC's
+# driver and device name in dmesg.
+RTC = {
+    "riscv64": (r"goldfish RTC at 0x101000", "goldfish", r"goldfish.rtc 101000\.rtc"),
+    "arm64": (r"PL031 RTC at 0x9010000", "pl031", r"rtc-pl031 9010000\.pl031"),
+}
 
+
+@fvtest.arch_matrix
 @fvtest.timeout(420)
 def test_linux_date_is_host_time_and_hwclock_works():
+    host_rtc, grep, dev = RTC[fvtest.arch()]
     with fvtest.Qemu(hyp_cmd("linux-hello", mem="2G")) as q:
+        # The host's RTC, read at boot, is the wall clock every VM clock builds on.
+        m = q.expect(rf"^\[hyp\] wallclock: {host_rtc}, (\d+) s since the epoch\r?\n", 60)
+        assert abs(int(m.group(1)) - time.time()) < SLACK_S, "the hypervisor read a wrong host time"
         boot_to_shell(q, "linux")
-        run(q, "linux", "dmesg | grep -i goldfish", r".*goldfish.rtc 101000\.rtc: registered as rtc0", 30)
-        m = q.expect(r"^\[linux\] .*101000\.rtc: setting system clock to (\d{4})-.* \((\d+)\)", 30)
+        run(q, "linux", f"dmesg | grep -i {grep}", rf".*{dev}: registered as rtc0", 30)
+        m = q.expect(rf"^\[linux\] .*{dev}: setting system clock to (\d{{4}})-.* \((\d+)\)", 30)
         assert int(m.group(1)) == time.gmtime().tm_year, m.group(0)
         # The clock at boot came from the RTC: right to the minute, not 1970.
         m = run(q, "linux", "echo T=$(date +%s)", r"T=(\d+)\r?\n", 30)

@@ -17,8 +17,9 @@ TRACE_BUILD = fvtest.BUILD_DIR / "trace"
 TOOL = fvtest.BUILD_DIR / "tools" / "ferrovisor"
 
 
-def _trace_hyp():
-    """The hypervisor built with FEATURES=trace into build/trace (a separate build dir)."""
+def _trace_hyp(arch="riscv64"):
+    """The hypervisor of arch built with FEATURES=trace into build/trace (a separate build
+    dir; build/trace/<arch>/ferrovisor.bin)."""
     # BUILD relative to the repository, as a developer's `make BUILD=build/trace` names it:
     # the dependency files record the path as given, and one spelling keeps them in use.
     rel = os.path.relpath(TRACE_BUILD, fvtest.REPO_ROOT)
@@ -26,11 +27,12 @@ def _trace_hyp():
     # Tests running in parallel (test_trace_svc.py too) must not build the same tree at once.
     with open(TRACE_BUILD / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        r = subprocess.run(["make", "-s", "hyp", f"BUILD={rel}", "FEATURES=trace"],
+        r = subprocess.run(["make", "-s", f"ARCH={arch}", "hyp", f"BUILD={rel}",
+                            "FEATURES=trace"],
                            cwd=fvtest.REPO_ROOT, capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise fvtest.TestFailure("FEATURES=trace build failed: " + (r.stderr or r.stdout)[-800:])
-    return TRACE_BUILD / "riscv64" / "ferrovisor.bin"
+    return TRACE_BUILD / arch / "ferrovisor.bin"
 
 
 @fvtest.timeout(400)

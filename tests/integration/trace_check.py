@@ -89,12 +89,12 @@ def check(obj, raw_lines=(), reset_vm=None):
         else:
             _disjoint(xs, f"{procs.get(pid)} vCPU {tid}", problems)
             runs[(pid, tid)] = xs
-    # Every exit and SBI call of a vCPU happens inside one of its run slices.
+    # Every exit and hypercall (SBI, SMCCC) of a vCPU happens inside one of its run slices.
     for (pid, tid), tev in tracks.items():
         if pid == 0 or tid >= 1000:
             continue
         for e in tev:
-            if e["ph"] == "i" and (e["name"].startswith("exit ") or e["name"].startswith("sbi ")):
+            if e["ph"] == "i" and e["name"].startswith(("exit ", "sbi ", "smccc ")):
                 if not any(r["ts"] - 1e-6 <= e["ts"] <= r["ts"] + r["dur"] + 1e-6
                            for r in runs[(pid, tid)]):
                     problems.append(f"{procs.get(pid)} vCPU {tid}: {e['name']} at {e['ts']} "

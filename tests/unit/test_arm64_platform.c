@@ -86,6 +86,12 @@ static void test_qemu_virt_arm64(void **state)
 	assert_int_equal(p.uart.base, 0x09000000);
 	assert_int_equal(p.uart.irq, 32 + 1); /* SPI 1 */
 	assert_int_equal(early_uart_seen, 0x09000000);
+	/* The PL031 is the host's wall clock (core/wallclock.c reads it by rtc_kind). */
+	assert_true(p.rtc.present);
+	assert_int_equal(p.rtc_kind, PLAT_RTC_PL031);
+	assert_int_equal(p.rtc.base, 0x09010000);
+	assert_int_equal(p.rtc.size, 0x1000);
+	assert_int_equal(p.rtc.irq, 32 + 2); /* SPI 2 */
 	assert_true(p.arch.gicd.present);
 	assert_int_equal(p.arch.gicd.base, 0x08000000);
 	assert_true(p.arch.gicr.present);

@@ -277,6 +277,67 @@ static uint32_t srv_snapshot(const struct ctl_hdr *h, const uint8_t *p, uint8_t 
 	}
 }
 
+/*
+ * Live migration, source side, as the hypervisor answers it (ctl_mig.c): one open segment of
+ * srv_mig_len pattern bytes read strictly in order (an offset other than the bytes read so
+ * far is E_SEQUENCE), each read filled up to its max until the segment ends; the first
+ * srv_mig_busy reads are answered E_BUSY. Counts what it answered.
+ */
+static uint64_t srv_mig_pos, srv_mig_len;
+static unsigned srv_mig_busy, srv_mig_reads, srv_mig_seq_errs;
+
+static uint8_t srv_mig_byte(uint64_t i)
+{
+	return (uint8_t)(i * 7u + (i >> 11));
+}
+
+static uint32_t srv_migration(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
+{
+	uint32_t max;
+
+	switch (h->type) {
+	case CTL_T_MIG_BEGIN:
+		srv_mig_pos = 0;
+		srv_mig_len = 50000;
+		memset(out, 0, 16);
+		ctl_put32(out, 7);
+		ctl_put64(out + 8, srv_mig_len);
+		*n = 16;
+		return CTL_OK;
+	case CTL_T_MIG_ROUND:
+		if (ctl_get32(p) != 7 || srv_mig_pos != srv_mig_len)
+			return CTL_E_SEQUENCE;
+		srv_mig_len += 20000;
+		memset(out, 0, 24);
+		ctl_put64(out + 8, 5);
+		ctl_put64(out + 16, 20000);
+		*n = 24;
+		return CTL_OK;
+	case CTL_T_MIG_READ:
+		max = ctl_get32(p + 4);
+		srv_mig_reads++;
+		if (ctl_get32(p) != 7)
+			return CTL_E_NO_UPLOAD;
+		if (max == 0 || max > CTL_SNAP_CHUNK)
+			return CTL_E_BAD_FIELD;
+		if (ctl_get64(p + 8) != srv_mig_pos) {
+			srv_mig_seq_errs++;
+			return CTL_E_SEQUENCE;
+		}
+		if (srv_mig_busy) {
+			srv_mig_busy--;
+			return CTL_E_BUSY;
+		}
+		*n = srv_mig_len - srv_mig_pos < max ? (size_t)(srv_mig_len - srv_mig_pos) : max;
+		for (size_t i = 0; i < *n; i++)
+			out[i] = srv_mig_byte(srv_mig_pos + i);
+		srv_mig_pos += *n;
+		return CTL_OK;
+	default: /* CTL_T_MIG_END */
+		return ctl_get32(p) == 7 ? CTL_OK : CTL_E_NO_UPLOAD;
+	}
+}
+
 static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *out, size_t *n)
 {
 	char name[CTL_NAME_MAX];
@@ -479,6 +540,11 @@ static uint32_t srv_handle(const struct ctl_hdr *h, const uint8_t *p, uint8_t *o
 	case CTL_T_RESTORE_COMMIT:
 	case CTL_T_RESTORE_ABORT:
 		return srv_snapshot(h, p, out, n);
+	case CTL_T_MIG_BEGIN:
+	case CTL_T_MIG_ROUND:
+	case CTL_T_MIG_READ:
+	case CTL_T_MIG_END:
+		return srv_migration(h, p, out, n);
 	default:
 		return CTL_E_UNKNOWN_TYPE;
 	}
@@ -743,6 +809,103 @@ static void test_snapshot(void **state)
 	assert_int_equal(fvd_hvc_ops.restore_end(hvc, rid, false, false, NULL), 0);
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "alpha4", &vm), FVD_E_NOTFOUND);
 	assert_int_equal(fvd_hvc_ops.restore_data(hvc, rid, 0, snap, 0), FVD_E_INVAL);
+	srv_noise = false;
+}
+
+/*
+ * Restore data goes out pipelined: a piece the hypervisor refuses (here at a wrong offset)
+ * fails a later call or the commit with its own error, and no VM is made.
+ */
+static void test_restore_pipelined(void **state)
+{
+	static uint8_t snap[8192];
+	struct fvd_vm_info vm;
+	uint64_t size, off = 0;
+	uint32_t id, rid;
+	size_t n;
+	int err = 0;
+
+	(void)state;
+	srv_noise = true;
+	assert_int_equal(fvd_hvc_ops.snap_begin(hvc, "alpha", &id, &size), 0);
+	while (off < size) {
+		assert_int_equal(fvd_hvc_ops.snap_read(hvc, id, off, snap + off, 700, &n), 0);
+		off += n;
+	}
+	assert_int_equal(fvd_hvc_ops.snap_end(hvc, id, true), 0);
+	/* Whole, in small pieces (several in flight): restored. */
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "beta5", size, &rid), 0);
+	for (off = 0; off < size; off += n) {
+		n = size - off < 300 ? (size_t)(size - off) : 300;
+		assert_int_equal(fvd_hvc_ops.restore_data(hvc, rid, off, snap + off, n), 0);
+	}
+	assert_int_equal(fvd_hvc_ops.restore_end(hvc, rid, true, false, &vm), 0);
+	assert_string_equal(vm.name, "beta5");
+	/* The second piece at the wrong offset: refused, the error comes back. */
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "beta6", size, &rid), 0);
+	for (off = 0; off < size && !err; off += 300) {
+		n = size - off < 300 ? (size_t)(size - off) : 300;
+		err = fvd_hvc_ops.restore_data(hvc, rid, off == 300 ? 301 : off, snap + off, n);
+	}
+	if (!err)
+		err = fvd_hvc_ops.restore_end(hvc, rid, true, false, &vm);
+	else
+		fvd_hvc_ops.restore_end(hvc, rid, false, false, NULL);
+	assert_int_equal(err, FVD_E_INVAL);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta6", &vm), FVD_E_NOTFOUND);
+	/* The channel is in step again: a query works. */
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta5", &vm), 0);
+	srv_noise = false;
+}
+
+/*
+ * MIG_READ in batches: a read of more than one request's bytes goes out as several requests
+ * at once and comes back whole and in order; one past the segment's end returns the rest
+ * (the requests beyond are refused by the hypervisor and ignored); E_BUSY is asked again.
+ */
+static void test_mig_read_batched(void **state)
+{
+	static uint8_t buf[32768];
+	struct fvd_mig_round rd;
+	uint64_t first, pos = 0;
+	uint32_t id;
+	size_t n;
+
+	(void)state;
+	srv_noise = true;
+	srv_mig_reads = srv_mig_seq_errs = 0;
+	assert_int_equal(fvd_hvc_ops.mig_begin(hvc, "alpha", &id, &first), 0);
+	assert_int_equal(first, 50000);
+	/* 4 requests of 8192 bytes. */
+	assert_int_equal(fvd_hvc_ops.mig_read(hvc, id, pos, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, sizeof(buf));
+	assert_int_equal(srv_mig_reads, 4);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(buf[i], srv_mig_byte(pos + i));
+	pos += n;
+	/* Past the end: 17232 bytes left, the fourth request refused. */
+	assert_int_equal(fvd_hvc_ops.mig_read(hvc, id, pos, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 50000 - sizeof(buf));
+	assert_int_equal(srv_mig_seq_errs, 1);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(buf[i], srv_mig_byte(pos + i));
+	pos += n;
+	assert_int_equal(fvd_hvc_ops.mig_read(hvc, id, pos, buf, 100, &n), 0);
+	assert_int_equal(n, 0);
+	/* The next segment; its first read busy once (the batch's others out of sequence). */
+	assert_int_equal(fvd_hvc_ops.mig_round(hvc, id, false, &rd), 0);
+	assert_int_equal(rd.bytes, 20000);
+	srv_mig_busy = 1;
+	srv_mig_seq_errs = 0;
+	assert_int_equal(fvd_hvc_ops.mig_read(hvc, id, pos, buf, 20000, &n), 0);
+	assert_int_equal(srv_mig_busy, 0);
+	assert_int_equal(srv_mig_seq_errs, 2);
+	assert_int_equal(n, 20000);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(buf[i], srv_mig_byte(pos + i));
+	/* A wrong offset: nothing, an error. */
+	assert_int_not_equal(fvd_hvc_ops.mig_read(hvc, id, pos + 1, buf, 20000, &n), 0);
+	assert_int_equal(fvd_hvc_ops.mig_end(hvc, id, true), 0);
 	srv_noise = false;
 }
 
@@ -1082,6 +1245,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upload_pipelined, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restore_pipelined, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mig_read_batched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dead_channel, setup, teardown),
 	};
 

@@ -160,6 +160,11 @@ int gdb_arch_next_pc(struct vcpu *v, uint32_t insn, uint64_t *next)
 	return 0;
 }
 
+unsigned gdb_arch_insn_len(const uint8_t b[2])
+{
+	return (b[0] & 3) == 3 ? 4 : 2;
+}
+
 unsigned gdb_arch_bp_insn(uint64_t kind, uint8_t out[4])
 {
 	if (kind != 4)

@@ -120,6 +120,48 @@ static void test_json_slices_and_events(void **state)
 	free(j);
 }
 
+/* An arm64 dump (TRACE-BEGIN names it): exits by ESR class or exit type, SMCCC calls. */
+static void test_json_arm64_names(void **state)
+{
+	(void)state;
+	const char dump[] = "[hyp] TRACE-BEGIN v1 arm64\n"
+	                    "[hyp] TRVM 0 1 alpha\n"
+	                    "[hyp] TR 0 1000 30 0 0 0 0 0\n"
+	                    "[hyp] TR 0 2000 00 0 0 5a000000 40001000 0\n"
+	                    "[hyp] TR 0 2100 10 0 0 84000000 0 10001\n"
+	                    "[hyp] TR 0 2200 00 0 0 8000000000000001 40001004 0\n"
+	                    "[hyp] TR 0 2300 00 0 0 93c08004 40001008 9000018\n"
+	                    "[hyp] TR 0 2400 00 0 0 62300001 4000100c 0\n"
+	                    "[hyp] TR 0 2500 10 0 0 c4000003 3 fffffffe\n"
+	                    "[hyp] TR 0 4000 31 0 0 1 0 0\n"
+	                    "[hyp] TRACE-END 8\n";
+	struct trace_json_stats st;
+	int ret;
+	char *j = convert(dump, &st, &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(st.records, 8);
+	assert_non_null(strstr(j, "\"name\":\"exit hvc\",\"pid\":1,\"tid\":0,\"ts\":2.000"));
+	assert_non_null(strstr(j, "\"esr\":\"0x5a000000\",\"elr\":\"0x40001000\""));
+	assert_non_null(strstr(j, "\"name\":\"smccc psci.0\""));
+	assert_non_null(strstr(j, "\"fid\":\"0x84000000\",\"result\":65537"));
+	assert_non_null(strstr(j, "\"name\":\"exit irq\""));
+	assert_non_null(strstr(j, "\"name\":\"exit dabt-low\""));
+	assert_non_null(strstr(j, "\"far\":\"0x9000018\""));
+	assert_non_null(strstr(j, "\"name\":\"exit sysreg\""));
+	assert_non_null(strstr(j, "\"name\":\"smccc psci.3\""));
+	assert_non_null(strstr(j, "\"result\":-2"));
+	assert_null(strstr(j, "ecall-vs"));
+	assert_null(strstr(j, "\"sbi "));
+	free(j);
+	/* No arch word, or an unknown one: riscv64's names, as before. */
+	j = convert("TRACE-BEGIN v1 pdp11\nTR 0 10 30 0 0 0 0 0\nTR 0 15 00 0 0 a 0 0\n"
+	            "TR 0 20 31 0 0 0 0 0\n",
+	            &st, &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(j, "exit ecall-vs"));
+	free(j);
+}
+
 static void test_json_unpaired_and_bad_input(void **state)
 {
 	(void)state;
@@ -145,6 +187,7 @@ int main(void)
 	    cmocka_unit_test(test_ring_fifo_and_wrap),
 	    cmocka_unit_test(test_ring_full_drops_newest_and_counts),
 	    cmocka_unit_test(test_json_slices_and_events),
+	    cmocka_unit_test(test_json_arm64_names),
 	    cmocka_unit_test(test_json_unpaired_and_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,10 +221,11 @@ struct fvd_backend_ops {
 	 * Live migration, source side (fvd_migrate.h; NULL: 501). mig_begin starts the
 	 * running VM's dirty log and opens the stream's first segment (*id, *bytes);
 	 * mig_round opens the next segment (final: the VM paused first, the state sections
-	 * and END last); mig_read copies the next 1..max bytes of the open segment from off
-	 * (stream bytes read so far; *n = 0 at its end); mig_end stops the log and resumes
-	 * the VM if resume and the final round paused it (else it stays paused). The
-	 * destination side is restore_begin with size 0 (a stream complete at its END).
+	 * and END last); mig_read copies the next 1..max bytes (max of any size) of the open
+	 * segment from off (stream bytes read so far; *n = 0 at its end); mig_end stops the
+	 * log and resumes the VM if resume and the final round paused it (else it stays
+	 * paused). The destination side is restore_begin with size 0 (a stream complete at
+	 * its END).
 	 */
 	int (*mig_begin)(void *be, const char *name, uint32_t *id, uint64_t *bytes);
 	int (*mig_round)(void *be, uint32_t id, bool final, struct fvd_mig_round *out);

@@ -65,7 +65,7 @@ static const uint16_t hvc_action_types[FVD_ACT__COUNT] = {
     [FVD_ACT_RESUME] = CTL_T_VM_RESUME,
 };
 
-static int hvc_status_err(uint32_t st)
+int fvd_hvc_status_err(uint32_t st)
 {
 	for (size_t i = 0; i < sizeof(hvc_errs) / sizeof(hvc_errs[0]); i++) {
 		if (hvc_errs[i].status == st)
@@ -157,7 +157,8 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 		pthread_mutex_lock(&h->io_lock);
 		h->want_seq = 0;
 		pthread_mutex_unlock(&h->io_lock);
-		hvc_io_fail(type, hdr.seq, "writing to the channel failed");
+		/* A write that fails leaves the channel unusable: closed, as far as we can tell. */
+		hvc_io_fail(type, hdr.seq, "the channel closed (a write failed)");
 		return FVD_E_IO;
 	}
 	pthread_mutex_lock(&h->io_lock);
@@ -170,7 +171,7 @@ int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_l
 		hvc_io_fail(type, hdr.seq, h->dead ? "the channel closed" : "no answer in time");
 	} else {
 		if (h->got_status != CTL_OK) {
-			res = hvc_status_err(h->got_status);
+			res = fvd_hvc_status_err(h->got_status);
 			if (res == FVD_E_IO)
 				hvc_io_fail(type, hdr.seq, ctl_status_name(h->got_status));
 		} else if (h->got_type != type || h->got_len > sizeof(h->resp)) {
@@ -400,9 +401,9 @@ static int hvc_create_begin_l(void *be, const struct fvd_create_req *req)
 	h->upload.upload_total = req->package_bytes;
 	h->sent = 0;
 	h->acc = 0;
+	/* A restore may have data in flight in the same ring: only the upload's error resets. */
 	pthread_mutex_lock(&h->io_lock);
-	h->fly_n = 0;
-	h->fly_err = 0;
+	h->fly_err[HVC_FLY_UPLOAD] = 0;
 	pthread_mutex_unlock(&h->io_lock);
 	return FVD_OK;
 }
@@ -415,14 +416,14 @@ bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8
 	if (!h->fly_n || rh->seq != h->fly[i].seq)
 		return false;
 	if (rh->status != CTL_OK)
-		err = hvc_status_err(rh->status);
-	else if (rh->type != CTL_T_UPLOAD_CHUNK || rh->len != 16 ||
-	         ctl_get64(p + 8) != h->fly[i].end)
+		err = fvd_hvc_status_err(rh->status);
+	else if (rh->type != h->fly[i].type || rh->len != 16 || ctl_get64(p + 8) != h->fly[i].end)
 		err = FVD_E_IO;
-	if (err && !h->fly_err) {
-		h->fly_err = err;
-		/* The pump's thread: logged here; the uploader sets its detail at fly_err. */
-		fprintf(stderr, "ferrovisord: upload chunk seq %u: %s\n", rh->seq,
+	if (err && !h->fly_err[h->fly[i].kind]) {
+		h->fly_err[h->fly[i].kind] = err;
+		/* The pump's thread: logged here; the sender sets its detail at fly_err. */
+		fprintf(stderr, "ferrovisord: %s seq %u: %s\n",
+		        h->fly[i].kind == HVC_FLY_UPLOAD ? "upload chunk" : "restore data", rh->seq,
 		        rh->status != CTL_OK ? ctl_status_name(rh->status) : "unexpected answer");
 	}
 	h->fly_head = (i + 1) % HVC_CHUNK_WINDOW;
@@ -431,12 +432,7 @@ bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8
 	return true;
 }
 
-/*
- * op_lock held: waits until at most max chunks are in flight. FVD_E_IO when the channel
- * died or no answer came within timeout_ms; the chunks still in flight are then forgotten
- * (their late answers are skipped as stale) and the upload fails.
- */
-static int hvc_fly_wait(struct fvd_hvc *h, unsigned max)
+int fvd_hvc_fly_wait(struct fvd_hvc *h, unsigned max)
 {
 	struct timespec dl;
 	int err = FVD_OK;
@@ -448,8 +444,14 @@ static int hvc_fly_wait(struct fvd_hvc *h, unsigned max)
 			break;
 	}
 	if (h->fly_n > max) {
-		hvc_io_fail(CTL_T_UPLOAD_CHUNK, h->fly[h->fly_head].seq,
+		hvc_io_fail(h->fly[h->fly_head].type, h->fly[h->fly_head].seq,
 		            h->dead ? "the channel closed" : "no answer in time");
+		/* Their late answers are skipped as stale; whoever had one in flight failed. */
+		for (unsigned k = 0; k < h->fly_n; k++) {
+			unsigned i = (h->fly_head + k) % HVC_CHUNK_WINDOW;
+			if (!h->fly_err[h->fly[i].kind])
+				h->fly_err[h->fly[i].kind] = FVD_E_IO;
+		}
 		h->fly_n = 0;
 		err = FVD_E_IO;
 	}
@@ -457,21 +459,16 @@ static int hvc_fly_wait(struct fvd_hvc *h, unsigned max)
 	return err;
 }
 
-/* op_lock held: sends the gathered chunk (upbuf[16..16+acc]) once the window has room; the
- * pump retires its answer (fvd_hvc_chunk_done). */
-static int hvc_send_chunk(struct fvd_hvc *h)
+int fvd_hvc_send_windowed(struct fvd_hvc *h, uint16_t type, enum hvc_fly_kind kind,
+                          const uint8_t *payload, size_t len, uint64_t end)
 {
-	struct ctl_hdr hdr = {
-	    .magic = CTL_MAGIC, .version = h->version, .type = CTL_T_UPLOAD_CHUNK};
-	int err = hvc_fly_wait(h, HVC_CHUNK_WINDOW - 1);
+	struct ctl_hdr hdr = {.magic = CTL_MAGIC, .version = h->version, .type = type};
+	int err = fvd_hvc_fly_wait(h, HVC_CHUNK_WINDOW - 1);
 	unsigned slot;
 	size_t n;
 
 	if (err)
 		return err;
-	memset(h->upbuf, 0, 16);
-	ctl_put32(h->upbuf, h->upload_id);
-	ctl_put64(h->upbuf + 8, h->sent);
 	pthread_mutex_lock(&h->io_lock);
 	if (h->dead) {
 		pthread_mutex_unlock(&h->io_lock);
@@ -481,12 +478,29 @@ static int hvc_send_chunk(struct fvd_hvc *h)
 	hdr.seq = ++h->seq;
 	slot = (h->fly_head + h->fly_n) % HVC_CHUNK_WINDOW;
 	h->fly[slot].seq = hdr.seq;
-	h->fly[slot].end = h->sent + h->acc;
+	h->fly[slot].type = type;
+	h->fly[slot].kind = kind;
+	h->fly[slot].end = end;
 	h->fly_n++;
 	pthread_mutex_unlock(&h->io_lock);
-	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, h->upbuf, 16 + h->acc);
+	n = ctl_encode(h->tx, sizeof(h->tx), &hdr, payload, len);
 	if (!n || !fvd_hvc_send(h, h->tx, n))
-		return FVD_E_IO; /* its slot times out in hvc_fly_wait */
+		return FVD_E_IO; /* its slot times out in fvd_hvc_fly_wait */
+	return FVD_OK;
+}
+
+/* op_lock held: sends the gathered chunk (upbuf[16..16+acc]) once the window has room. */
+static int hvc_send_chunk(struct fvd_hvc *h)
+{
+	int err;
+
+	memset(h->upbuf, 0, 16);
+	ctl_put32(h->upbuf, h->upload_id);
+	ctl_put64(h->upbuf + 8, h->sent);
+	err = fvd_hvc_send_windowed(h, CTL_T_UPLOAD_CHUNK, HVC_FLY_UPLOAD, h->upbuf, 16 + h->acc,
+	                            h->sent + h->acc);
+	if (err)
+		return err;
 	h->sent += h->acc;
 	h->acc = 0;
 	return FVD_OK;
@@ -523,7 +537,7 @@ static int hvc_create_chunk_l(void *be, const char *name, const void *data, size
 		}
 	}
 	pthread_mutex_lock(&h->io_lock);
-	err = h->fly_err;
+	err = h->fly_err[HVC_FLY_UPLOAD];
 	pthread_mutex_unlock(&h->io_lock);
 	return err;
 }
@@ -539,14 +553,14 @@ static int hvc_create_end_l(void *be, const char *name, bool commit)
 		return FVD_E_NOTFOUND;
 	/* The last, partial chunk, then every answer: a failed chunk fails the commit. */
 	err = commit && h->acc ? hvc_send_chunk(h) : FVD_OK;
-	werr = hvc_fly_wait(h, 0);
+	werr = fvd_hvc_fly_wait(h, 0);
 	pthread_mutex_lock(&h->io_lock);
 	if (!err)
-		err = h->fly_err ? h->fly_err : werr;
-	if (err == FVD_E_IO && h->fly_err == FVD_E_IO)
+		err = h->fly_err[HVC_FLY_UPLOAD] ? h->fly_err[HVC_FLY_UPLOAD] : werr;
+	if (err == FVD_E_IO && h->fly_err[HVC_FLY_UPLOAD] == FVD_E_IO)
 		fvd_io_detail_set("an upload chunk failed on the control channel (the daemon log "
 		                  "has its status)");
-	h->fly_err = 0;
+	h->fly_err[HVC_FLY_UPLOAD] = 0;
 	pthread_mutex_unlock(&h->io_lock);
 	commit = commit && !err;
 	h->acc = 0;

@@ -31,6 +31,18 @@
  * protocol allows (docs/control-protocol.md, "For the daemon").
  */
 #define HVC_CHUNK_WINDOW 3u
+/*
+ * MIG_READs in flight at once (fvd_hvc_snap.c): the requests are small, their answers up to
+ * CTL_SNAP_CHUNK bytes each, 32 KiB in all. One read per round trip was the migration's
+ * pace. The hypervisor's outbound queue (64 KiB) keeps only 16 KiB free of events for
+ * answers: were it 48 KiB full of console events the service VM has not taken yet, an answer
+ * would be dropped, the batch would time out and the migration fail (the VM runs on at the
+ * source), as a 32 KiB answer could not be sent either.
+ */
+#define HVC_READ_WINDOW 4u
+
+/* Who sent a windowed data request (the ring is shared, so the 32 KiB bound holds for all). */
+enum hvc_fly_kind { HVC_FLY_UPLOAD, HVC_FLY_RESTORE, HVC_FLY__COUNT };
 
 enum hvc_async_kind { HVC_ASYNC_NONE, HVC_ASYNC_ATTACH, HVC_ASYNC_STATS };
 
@@ -86,14 +98,26 @@ struct fvd_hvc {
 	bool stopping; /* fvd_hvc_close: the pump exits */
 	struct fvd_hub *hub;
 	struct hvc_async async[HVC_ASYNC_MAX];
-	/* UPLOAD_CHUNKs in flight, oldest first (the pump retires their answers, in order);
-	 * fly_err is the first error among the answers. */
+	/* UPLOAD_CHUNKs and RESTORE_DATAs in flight, oldest first (the pump retires their
+	 * answers, in order); fly_err[kind] is the first error among that kind's answers. */
 	struct {
 		uint32_t seq;
+		uint16_t type;
+		enum hvc_fly_kind kind;
 		uint64_t end; /* bytes the hypervisor has once this chunk is in */
 	} fly[HVC_CHUNK_WINDOW];
 	unsigned fly_head, fly_n;
-	int fly_err;
+	int fly_err[HVC_FLY__COUNT];
+	/* MIG_READs of one batch (fvd_hvc_snap.c, op_lock held by the reader): the pump fills in
+	 * each answer; rd_n is 0 when no batch waits. */
+	struct {
+		uint32_t seq;
+		bool got;
+		uint16_t type;
+		uint32_t status, len;
+		uint8_t payload[CTL_MAX_PAYLOAD];
+	} rd[HVC_READ_WINDOW];
+	unsigned rd_n;
 	char attached[HVC_ATTACHED_MAX][CTL_NAME_MAX];
 	struct hvc_intent intents[HVC_INTENTS];
 	unsigned next_intent;
@@ -117,6 +141,9 @@ struct fvd_hvc {
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t fvd_hvc_now_ms(void);
 
+/* The fvd_err of a hypervisor status (FVD_E_IO for one without its own). */
+int fvd_hvc_status_err(uint32_t st);
+
 /* The NUL-padded wire name field (CTL_NAME_MAX bytes) of name. */
 void fvd_hvc_name_field(uint8_t *field, const char *name);
 
@@ -127,9 +154,26 @@ bool fvd_hvc_send(struct fvd_hvc *h, const uint8_t *frame, size_t n);
  * Returns 0, a negative fvd_err for an error status, FVD_E_IO on failure or timeout. */
 int fvd_hvc_call(struct fvd_hvc *h, uint16_t type, const void *req, size_t req_len, size_t *len);
 
-/* io_lock held (pump): if rh answers the oldest UPLOAD_CHUNK in flight, retires it (an
- * error goes to fly_err), wakes the uploader and returns true. */
+/* io_lock held (pump): if rh answers the oldest UPLOAD_CHUNK or RESTORE_DATA in flight,
+ * retires it (an error goes to fly_err[its kind]), wakes the sender and returns true. */
 bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8_t *p);
+
+/*
+ * op_lock held: sends one windowed data request (@type UPLOAD_CHUNK or RESTORE_DATA, whose
+ * answer is ctl_upload_id with @end as the byte count) once fewer than HVC_CHUNK_WINDOW are
+ * in flight; the pump retires its answer. FVD_E_IO when the channel failed or the window did
+ * not drain within timeout_ms. Errors of the answers collect in fly_err[@kind].
+ */
+int fvd_hvc_send_windowed(struct fvd_hvc *h, uint16_t type, enum hvc_fly_kind kind,
+                          const uint8_t *payload, size_t len, uint64_t end);
+
+/* op_lock held: waits until at most @max windowed requests are in flight (FVD_E_IO: the
+ * channel died or timeout_ms passed; the ring is then forgotten, every kind in it failed). */
+int fvd_hvc_fly_wait(struct fvd_hvc *h, unsigned max);
+
+/* io_lock held (pump): if rh answers a MIG_READ of the waiting batch, keeps it and returns
+ * true (fvd_hvc_snap.c). */
+bool fvd_hvc_read_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8_t *p);
 
 /* The pump thread (started by fvd_hvc_open, joined by fvd_hvc_close). */
 void *fvd_hvc_pump(void *arg);

@@ -256,7 +256,7 @@ static void hvc_frame(struct fvd_hvc *h, int r, const struct ctl_hdr *rh, const 
 			h->got_len = rh->len <= sizeof(h->got_payload) ? rh->len : 0;
 			memcpy(h->got_payload, p, h->got_len);
 			pthread_cond_broadcast(&h->io_cond);
-		} else if (!fvd_hvc_chunk_done(h, rh, p)) {
+		} else if (!fvd_hvc_read_done(h, rh, p) && !fvd_hvc_chunk_done(h, rh, p)) {
 			hvc_async_done(h, rh, p); /* or a stale response: skipped */
 		}
 	}

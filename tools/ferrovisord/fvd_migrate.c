@@ -23,6 +23,9 @@
 #define MIG_STALL_S       120 /* no byte moved for this long: the destination is gone */
 #define MIG_ANSWER_S      300 /* the destination commits after the last byte: its answer */
 #define MIG_IO_TIMEOUT_MS 250
+/* Stream bytes asked for at once: the hvc backend reads them as a batch of requests in
+ * flight together (fvd_hvc_snap.c), the HTTP side sends them as one chunk. */
+#define MIG_READ_MAX (32u << 10)
 
 static struct {
 	pthread_mutex_t lock;
@@ -168,20 +171,32 @@ static int send_chunk(int fd, const void *data, size_t n, char *why, size_t wlen
 	return 0;
 }
 
-/* Send the open segment: read from the backend at *pos until it ends. */
-static int pump(struct fvd_backend *be, uint32_t id, uint64_t *pos, int fd, char *why, size_t wlen)
+/*
+ * Send the open segment: read from the backend at *pos until it ends. @len is the segment's
+ * size as the backend announced it: reads ask for no more (a batch past the end would be
+ * answered with errors the hypervisor counts), and the last read, of nothing, confirms the
+ * end; were the size wrong, the reads go on until the backend says the end.
+ */
+static int pump(struct fvd_backend *be, uint32_t id, uint64_t *pos, uint64_t len, int fd, char *why,
+                size_t wlen)
 {
-	static __thread uint8_t buf[FVD_SNAP_CHUNK];
+	static __thread uint8_t buf[MIG_READ_MAX];
+	uint64_t end = *pos + len;
 
 	for (;;) {
-		size_t n = 0;
+		size_t n = 0, want = MIG_READ_MAX;
 		int err;
+
+		if (*pos < end && end - *pos < want)
+			want = (size_t)(end - *pos);
+		else if (*pos >= end)
+			want = FVD_SNAP_CHUNK;
 
 		if (cancelled()) {
 			snprintf(why, wlen, "cancelled");
 			return FVD_E_STATE;
 		}
-		err = be->ops->mig_read(be->ctx, id, *pos, buf, sizeof(buf), &n);
+		err = be->ops->mig_read(be->ctx, id, *pos, buf, want, &n);
 		if (err) {
 			snprintf(why, wlen, "reading the migration stream at byte %llu: %s",
 			         (unsigned long long)*pos, fvd_route_problem(err)->title);
@@ -237,7 +252,7 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 	size_t wlen = sizeof(res->error);
 	uint64_t pos = 0;
 	uint32_t id = 0;
-	double t0 = now_ms(), t_pause;
+	double t0 = now_ms(), t_pause, t;
 	int fd, err, hl;
 
 	fd = dial(host, port, why, wlen);
@@ -259,19 +274,31 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		close(fd); /* the destination sees the request cut off: nothing made there */
 		return err;
 	}
-	err = pump(be, id, &pos, fd, why, wlen);
-	/* Pre-copy while the VM runs, until few pages are dirty or it does not converge. */
+	t = now_ms();
+	err = pump(be, id, &pos, res->first_bytes, fd, why, wlen);
+	res->first_ms = now_ms() - t;
+	/*
+	 * Pre-copy while the VM runs, until the last round is small enough for the final one:
+	 * few pages dirty, or a round that the link moved within FVD_MIG_TARGET_MS (the next,
+	 * written during this shorter one, is no larger if the guest writes at a steady rate);
+	 * or until it does not converge (the dirty count stops shrinking) or rounds run out.
+	 */
 	for (uint32_t r = 0; !err && r < FVD_MIG_MAX_ROUNDS; r++) {
 		struct fvd_mig_round *rd = &res->round[res->nrounds];
+		double sent;
 
+		t = now_ms();
 		err = be->ops->mig_round(be->ctx, id, false, rd);
 		if (err) {
 			snprintf(why, wlen, "round %u: %s", r, fvd_route_problem(err)->title);
 			break;
 		}
 		res->nrounds++;
-		err = pump(be, id, &pos, fd, why, wlen);
-		if (r >= 1 && (rd->pages <= FVD_MIG_CONVERGED ||
+		sent = now_ms();
+		err = pump(be, id, &pos, rd->bytes, fd, why, wlen);
+		sent = now_ms() - sent;
+		res->round_ms[res->nrounds - 1] = now_ms() - t;
+		if (r >= 1 && (rd->pages <= FVD_MIG_CONVERGED || sent <= FVD_MIG_TARGET_MS ||
 		               (r >= 2 && rd->pages >= res->round[res->nrounds - 2].pages)))
 			break;
 	}
@@ -284,9 +311,13 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 	/* The final round: the VM paused here until the destination runs it. */
 	t_pause = now_ms();
 	err = be->ops->mig_round(be->ctx, id, true, &res->round[res->nrounds]);
+	res->final_round_ms = now_ms() - t_pause;
 	if (!err) {
 		res->nrounds++;
-		err = pump(be, id, &pos, fd, why, wlen);
+		t = now_ms();
+		err = pump(be, id, &pos, res->round[res->nrounds - 1].bytes, fd, why, wlen);
+		res->final_send_ms = now_ms() - t;
+		res->round_ms[res->nrounds - 1] = res->final_round_ms + res->final_send_ms;
 	}
 	if (err) {
 		if (!why[0])
@@ -313,8 +344,10 @@ static int run(struct fvd_backend *be, const char *name, const char *host, unsig
 		close(fd);
 		return FVD_E_IO;
 	}
+	t = now_ms();
 	res->dest_status = read_answer(fd, why, wlen);
 	close(fd);
+	res->answer_ms = now_ms() - t;
 	res->total_bytes = pos;
 	res->total_ms = now_ms() - t0;
 	res->downtime_ms = now_ms() - t_pause;
@@ -413,6 +446,7 @@ cJSON *fvd_migrate_json(const char *name, const char *url, const struct fvd_mig_
 		cJSON_AddNumberToObject(o, "round", r->round[i].round);
 		cJSON_AddNumberToObject(o, "pages", (double)r->round[i].pages);
 		cJSON_AddNumberToObject(o, "bytes", (double)r->round[i].bytes);
+		cJSON_AddNumberToObject(o, "ms", r->round_ms[i]);
 		cJSON_AddBoolToObject(o, "final", i + 1 == r->nrounds);
 		cJSON_AddItemToArray(rounds, o);
 	}
@@ -421,11 +455,22 @@ cJSON *fvd_migrate_json(const char *name, const char *url, const struct fvd_mig_
 	cJSON_AddNumberToObject(j, "total_bytes", (double)r->total_bytes);
 	cJSON_AddNumberToObject(j, "total_ms", r->total_ms);
 	cJSON_AddNumberToObject(j, "downtime_ms", r->downtime_ms);
+	cJSON_AddNumberToObject(j, "first_ms", r->first_ms);
+	cJSON *d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "final_round_ms", r->final_round_ms);
+		cJSON_AddNumberToObject(d, "final_send_ms", r->final_send_ms);
+		cJSON_AddNumberToObject(d, "answer_ms", r->answer_ms);
+		cJSON_AddItemToObject(j, "downtime", d);
+	}
 	return j;
 }
 
 void fvd_migrate_summary(const char *url, const struct fvd_mig_result *r, char *out, size_t len)
 {
-	snprintf(out, len, " to %.48s: %u rounds, %llu bytes, downtime %.1f ms, total %.1f ms", url,
-	         r->nrounds, (unsigned long long)r->total_bytes, r->downtime_ms, r->total_ms);
+	snprintf(out, len,
+	         " to %.48s: %u rounds, %llu bytes, downtime %.1f ms (final round %.1f, send %.1f, "
+	         "destination %.1f), total %.1f ms",
+	         url, r->nrounds, (unsigned long long)r->total_bytes, r->downtime_ms,
+	         r->final_round_ms, r->final_send_ms, r->answer_ms, r->total_ms);
 }

@@ -18,8 +18,9 @@
 
 #include "fvd_backend.h"
 
-#define FVD_MIG_MAX_ROUNDS 8   /* pre-copy rounds at most, the first included */
-#define FVD_MIG_CONVERGED  256 /* dirty pages few enough for the final round */
+#define FVD_MIG_MAX_ROUNDS 8  /* pre-copy rounds at most, the first included */
+#define FVD_MIG_CONVERGED  64 /* dirty pages few enough for the final round */
+#define FVD_MIG_TARGET_MS  50 /* a pre-copy round sent this fast is final-round sized */
 #define FVD_MIG_URL_MAX    128
 
 struct fvd_mig_result {
@@ -29,6 +30,15 @@ struct fvd_mig_result {
 	uint64_t total_bytes; /* the whole stream */
 	double total_ms;      /* begin to the destination's answer */
 	double downtime_ms;   /* the final pause to the destination's answer (VM running there) */
+	/*
+	 * Where the time goes (docs/performance.md "Live migration"): round_ms[i] from asking
+	 * for round i to its last byte sent; the downtime is final_round_ms (pause, vCPUs off,
+	 * devices quiesced, the state taken) + final_send_ms (the last segment read and sent) +
+	 * answer_ms (the destination's rest: its last writes, the check, the commit, the resume).
+	 */
+	double first_ms; /* the first segment (configuration, images) */
+	double round_ms[FVD_MIG_MAX_ROUNDS + 1];
+	double final_round_ms, final_send_ms, answer_ms;
 	unsigned dest_status; /* HTTP status the destination answered, 0 if none */
 	bool cancelled;
 	bool source_paused; /* failed after the final round was sent: left paused (see docs) */

@@ -130,7 +130,13 @@ static int trace_dump(const struct fvd_backend *be, FILE *f)
 		err = be->ops->vm_list(be->ctx, vms, sizeof(vms) / sizeof(vms[0]), &nvm);
 	if (err)
 		goto out;
-	fprintf(f, "TRACE-BEGIN v1\n");
+	/* The architecture names the EXIT and HCALL arguments (hyp/core/trace.h). */
+	struct fvd_host_info hi;
+	memset(&hi, 0, sizeof(hi));
+	if (!be->ops->host_info || be->ops->host_info(be->ctx, &hi) != 0 || !hi.arch[0] ||
+	    strchr(hi.arch, ' '))
+		snprintf(hi.arch, sizeof(hi.arch), "riscv64");
+	fprintf(f, "TRACE-BEGIN v1 %s\n", hi.arch);
 	for (size_t i = 0; i < nvm && i < sizeof(vms) / sizeof(vms[0]); i++)
 		fprintf(f, "TRVM %" PRIu32 " %" PRIu32 " %s\n", vms[i].id, vms[i].vcpus,
 		        vms[i].name);

@@ -7,7 +7,11 @@
  * by its virtual timer: standby returns SUCCESS no earlier than the timer's deadline; powerdown
  * does not return but resumes at suspend_resume_entry in the CPU_ON state with the context id.
  * vCPU 1 (PSCI CPU_ON) then suspends both ways and is woken by an SGI from vCPU 0, which it
- * finds pending in ICC_IAR1_EL1. Ends with SYSTEM_OFF.
+ * finds pending in ICC_IAR1_EL1. With vCPU 1 off again, vCPU 0 suspends the whole VM with
+ * PSCI SYSTEM_SUSPEND (refused while vCPU 1 is on and for bad entry points): first woken by
+ * its virtual timer, then (timer off) by the operator's `vm resume suspend`, each time
+ * resuming at suspend_resume_entry in the CPU_ON state with its context id. Ends with
+ * SYSTEM_OFF.
  */
 #include "guest.h"
 
@@ -23,6 +27,10 @@
 #define PSCI_AFFINITY_INFO  0xc4000004UL
 #define PSCI_SYSTEM_OFF     0x84000008UL
 #define PSCI_FEATURES       0x8400000aUL
+#define PSCI_SYS_SUSPEND_32 0x8400000eUL
+#define PSCI_SYS_SUSPEND_64 0xc400000eUL
+#define CTXS1               0x5a5a0001UL
+#define CTXS2               0x5a5a0002UL
 #define STANDBY             0x0UL
 #define POWERDOWN           0x10000UL
 #define CTX0                0xc0ffee00UL
@@ -173,6 +181,9 @@ static void finish(void)
 	check_eq("suspend.vcpu1.ready", wait_step(1), 1);
 	delay_ms(20); /* most likely suspended by now; an SGI that comes first also wakes it */
 	check_eq("suspend.vcpu1.on_while_suspended", psci_call(PSCI_AFFINITY_INFO, 1, 0, 0), 0);
+	/* A core in CPU_SUSPEND is ON: the system cannot suspend (DENIED). */
+	check_eq("system_suspend.denied_vcpu1_on",
+	         psci_call(PSCI_SYS_SUSPEND_64, (uint64_t)suspend_resume_entry, CTXS1, 0), -3);
 	sysreg_write(S3_0_C12_C11_5, ((uint64_t)SGI_INTID << 24) | 2); /* ICC_SGI1R_EL1 */
 	check_eq("suspend.standby.sgi_wake", wait_step(2), 1);
 	check_eq("suspend.standby.sgi_ret", (int64_t)v1_standby_ret, 0);
@@ -186,6 +197,56 @@ static void finish(void)
 	for (unsigned i = 0; i < 10000000 && psci_call(PSCI_AFFINITY_INFO, 1, 0, 0) != 1; i++)
 		;
 	check_eq("suspend.vcpu1.off", psci_call(PSCI_AFFINITY_INFO, 1, 0, 0), 1);
+	/* SYSTEM_SUSPEND: offered in both forms; bad entry points refused. */
+	check_eq("system_suspend.features_64", psci_call(PSCI_FEATURES, PSCI_SYS_SUSPEND_64, 0, 0),
+	         0);
+	check_eq("system_suspend.features_32", psci_call(PSCI_FEATURES, PSCI_SYS_SUSPEND_32, 0, 0),
+	         0);
+	check_eq("system_suspend.entry_outside_ram",
+	         psci_call(PSCI_SYS_SUSPEND_64, RAM_BASE + RAM_SIZE, CTXS1, 0), -9);
+	check_eq("system_suspend.entry_misaligned",
+	         psci_call(PSCI_SYS_SUSPEND_64, (uint64_t)suspend_resume_entry + 2, CTXS1, 0), -9);
+	check_eq(
+	    "system_suspend.entry_upper_bits_smc64",
+	    psci_call(PSCI_SYS_SUSPEND_64, (1UL << 32) | (uint64_t)suspend_resume_entry, CTXS1, 0),
+	    -9);
+	/* The VM suspends to RAM, woken by the virtual timer: resumes in suspend_resumed. */
+	timer_arm();
+	int64_t r = psci_call(PSCI_SYS_SUSPEND_64, (uint64_t)suspend_resume_entry, CTXS1, 0);
+	con_puts("FV-CHECK FAIL system_suspend.returned (got ");
+	con_dec(r);
+	con_puts(")\n");
+	check_result();
+	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+}
+
+/* After a SYSTEM_SUSPEND: the CPU_ON state, the context id, the waking interrupt. */
+static void system_resumed(uint64_t context, uint64_t daif, uint64_t sctlr)
+{
+	uint64_t now = sysreg_read(cntvct_el0);
+	if (context == CTXS1) {
+		timer_stop();
+		uint64_t iar = gic_ack();
+		con_puts("vCPU 0 resumed from system suspend (timer)\n");
+		check_eq("system_suspend.timer.not_early", now - t_suspend >= period, 1);
+		check_eq("system_suspend.timer.pending", (int64_t)iar, VTIMER_INTID);
+		check_eq("system_suspend.timer.daif_masked", (int64_t)daif, 0x3c0);
+		check_eq("system_suspend.timer.mmu_off", (int64_t)(sctlr & 5), 0);
+		/* Again, with no timer: only the operator's `vm resume` wakes the VM. The SMC32
+		 * form: the upper halves of its arguments are not the caller's. */
+		con_puts("system suspend until vm resume\n");
+		int64_t r = psci_call(PSCI_SYS_SUSPEND_32,
+		                      0xffffffff00000000UL | (uint64_t)suspend_resume_entry,
+		                      0xffffffff00000000UL | CTXS2, 0);
+		con_puts("FV-CHECK FAIL system_suspend.returned_2 (got ");
+		con_dec(r);
+		con_puts(")\n");
+	} else {
+		con_puts("vCPU 0 resumed from system suspend (operator)\n");
+		check_eq("system_suspend.operator.context_id", (int64_t)context, (int64_t)CTXS2);
+		check_eq("system_suspend.operator.daif_masked", (int64_t)daif, 0x3c0);
+		check_eq("system_suspend.operator.mmu_off", (int64_t)(sctlr & 5), 0);
+	}
 	check_result();
 	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
@@ -200,6 +261,10 @@ void suspend_resumed(uint64_t cpu, uint64_t context)
 		v1_pd_daif = daif;
 		v1_step = 3;
 		psci_call(PSCI_CPU_OFF, 0, 0, 0);
+		return;
+	}
+	if (context == CTXS1 || context == CTXS2) {
+		system_resumed(context, daif, sctlr);
 		return;
 	}
 	uint64_t now = sysreg_read(cntvct_el0);

@@ -9,6 +9,7 @@ struct arm64_guest_ctx;
 struct arm64_fp_state;
 struct platform;
 struct vcpu;
+struct vm;
 
 #define sysreg_read(r)                                                                             \
 	({                                                                                         \
@@ -54,8 +55,17 @@ struct vcpu;
 #define ESR_EC_SYSREG   0x18
 #define ESR_EC_IABT_LOW 0x20
 #define ESR_EC_DABT_LOW 0x24
+#define ESR_EC_BKPT32   0x38
+#define ESR_EC_BRK64    0x3c
 #define ESR_IL          (1ULL << 25)
 #define ESR_ISS_MASK    0x1ffffffULL
+
+/* MDCR_EL2 (Arm ARM D19.3.13): PMU registers trap (the PMU is hidden); TDE while a debugger
+ * is attached routes the guest's debug exceptions (BRK) and debug registers to EL2. */
+#define MDCR_TPMCR (1ULL << 5)
+#define MDCR_TPM   (1ULL << 6)
+#define MDCR_TDE   (1ULL << 8)
+#define MDCR_HOST  (MDCR_TPM | MDCR_TPMCR)
 
 /* Guest PSTATE at reset: EL1h, D, A, I and F masked. */
 #define PSTATE_EL1H_MASKED 0x3c5ULL
@@ -100,9 +110,29 @@ uint64_t arm64_cntfrq(void);
 
 /* psci_guest.c: one PSCI call of the guest (x0..x3 in, x0 out). */
 void arm64_psci_guest_call(struct vcpu *v);
+/* A vCPU that suspended its VM to RAM (PSCI SYSTEM_SUSPEND) runs again: the VM is running. */
+void arm64_psci_system_resumed(struct vcpu *v);
 
 /* idregs.c: what a guest reads from ID register (CRm, op2) of the op0 3/op1 0/CRn 0 space. */
 uint64_t arm64_idreg_guest_value(unsigned crm, unsigned op2);
+
+/*
+ * debug_arm64.c: the guest side of the debugger on a loaded vCPU. load/put switch
+ * MDCR_EL2.TDE and the hardware MDSCR_EL1 (after el1_restore / before el1_save); sysreg
+ * emulates a trapped debug register access (true if it was one); brk handles a BRK exit
+ * (true: the vCPU must leave the guest).
+ */
+void arm64_debug_load(struct vcpu *v);
+void arm64_debug_put(struct vcpu *v, uint64_t guest_mdscr);
+bool arm64_debug_sysreg(struct vcpu *v);
+bool arm64_debug_brk(struct vcpu *v);
+
+/* gdb_arch.c: a stage-2 data abort on a page a watchpoint protects (only while attached).
+ * true if it was one; *leave: the vCPU must leave the guest (a hit, the VM halting). */
+bool arm64_gdb_watch_fault(struct vcpu *v, bool *leave);
+
+/* vm_arm64.c: stage-2 access of one mapped RAM page (4 KiB; a block over it is split). */
+int arm64_s2_page_perms(struct vm *vm, gpa_t gpa_page, bool readable, bool writable);
 
 /* vcpu_arm64.c */
 bool arm64_handle_exit(struct vcpu *v, unsigned type);

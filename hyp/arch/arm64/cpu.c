@@ -220,7 +220,7 @@ void arch_cpu_init(void)
 	sysreg_write(vtcr_el2, (1ULL << 31) | (2ULL << 16) | (3ULL << 12) | (1ULL << 10) |
 	                           (1ULL << 8) | (1ULL << 6) | 25ULL);
 	/* The PMU is not virtualised (hidden in the ID registers): its registers trap. */
-	sysreg_write(mdcr_el2, (1ULL << 6) | (1ULL << 5)); /* TPM, TPMCR */
+	sysreg_write(mdcr_el2, MDCR_HOST);
 	isb();
 	arm64_gic_cpu_init();
 }

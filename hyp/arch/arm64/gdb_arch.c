@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * arm64 side of the guest debugger (core/gdb.h): registers in gdb's aarch64 core order
- * (x0..x30, sp, pc, cpsr). Guest virtual address translation, single-step prediction and
- * stage-2 watchpoints are not there yet on arm64: those hooks answer -FV_ENOTSUP, which
- * the stub reports to gdb as an error (docs/arm64.md).
+ * (x0..x30, sp, pc, cpsr); guest virtual addresses through the guest's own stage-1 tables
+ * (s1walk.c); single steps by a BRK where the instruction leads (next_pc.c: the core's
+ * step point, as on RISC-V); watchpoints by stage-2 permissions of the watched page, whose
+ * faults arm64_gdb_watch_fault sorts into hits and accesses to emulate. The vCPU-side
+ * trapping (MDCR_EL2.TDE, the guest's own BRKs) is debug_arm64.c's.
+ * The gdb_arch_* hooks run on the console tick with every vCPU halted and off its CPU, so
+ * the saved state (vcpu->arch) is the whole truth.
  */
+#include "arch/arm64/arm64.h"
+#include "arch/arm64/esr_decode.h"
+#include "arch/arm64/next_pc.h"
+#include "arch/arm64/s1walk.h"
 #include "core/arch.h"
+#include "core/dirty_log.h"
 #include "core/gdb.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -48,13 +57,35 @@ int gdb_arch_reg_write(struct vcpu *v, unsigned regno, uint64_t val)
 	return 0;
 }
 
+/* A stage-1 descriptor of v's guest: 8 bytes of its RAM, nothing else (s1walk.h). */
+static bool s1_read(void *ctx, uint64_t gpa, uint64_t *desc)
+{
+	struct vm *vm = ctx;
+	const uint64_t *h = (gpa & 7) ? NULL : vm_gpa_to_hva(vm, gpa, 8);
+	if (!h)
+		return false; /* a table outside the VM's RAM: the translation fails */
+	*desc = __atomic_load_n(h, __ATOMIC_RELAXED);
+	return true;
+}
+
 int gdb_arch_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
 {
-	/* MMU off: virtual = physical. With it on, a stage-1 walker is needed (not yet). */
-	if (v->arch.el1.sctlr & 1)
-		return -FV_EFAULT;
-	*gpa = va;
-	return 0;
+	const struct arm64_el1_regs *e = &v->arch.el1;
+	struct arm64_s1_regs r = {
+	    .sctlr = e->sctlr, .tcr = e->tcr, .ttbr0 = e->ttbr0, .ttbr1 = e->ttbr1};
+	if (!(e->sctlr & 1) && vm_gpa_to_hva(v->vm, va, 1)) {
+		*gpa = va; /* MMU off: RAM by its own address */
+		return 0;
+	}
+	/*
+	 * With the MMU off, any other address goes through the tables the vCPU last used:
+	 * a vCPU in (or just back from) a PSCI powerdown, whose context is the CPU_ON state,
+	 * resumes into them (Linux's kernel tables stay in TTBR1_EL1), and the debugger
+	 * should still read kernel memory through it. A vCPU that never set them up has a
+	 * TCR_EL1 of 0, which the walk refuses.
+	 */
+	r.sctlr |= 1;
+	return arm64_s1_walk(&r, va, s1_read, v->vm, gpa) ? -FV_EFAULT : 0;
 }
 
 uint64_t gdb_arch_pc(struct vcpu *v)
@@ -64,10 +95,20 @@ uint64_t gdb_arch_pc(struct vcpu *v)
 
 int gdb_arch_next_pc(struct vcpu *v, uint32_t insn, uint64_t *next)
 {
-	UNUSED(v);
-	UNUSED(insn);
-	UNUSED(next);
-	return -FV_ENOTSUP;
+	struct arm64_step_regs r = {
+	    .pc = v->arch.ctx.pc,
+	    .x = v->arch.ctx.x,
+	    .pstate = v->arch.ctx.pstate,
+	    .elr_el1 = v->arch.el1.elr,
+	    .vbar_el1 = v->arch.el1.vbar,
+	};
+	return arm64_next_pc(insn, &r, next);
+}
+
+unsigned gdb_arch_insn_len(const uint8_t b[2])
+{
+	UNUSED(b);
+	return 4; /* A64: every instruction is one word */
 }
 
 unsigned gdb_arch_bp_insn(uint64_t kind, uint8_t out[4])
@@ -90,11 +131,80 @@ void gdb_arch_time_shift(struct vm *vm, uint64_t ticks)
 
 int gdb_arch_protect(struct vm *vm, uint64_t gpa_page, bool trap_r, bool trap_w)
 {
-	UNUSED(vm);
-	UNUSED(gpa_page);
-	UNUSED(trap_r);
-	UNUSED(trap_w);
-	return -FV_ENOTSUP;
+	if (!vm_gpa_to_hva(vm, gpa_page, PAGE_SIZE))
+		return -FV_EFAULT; /* not RAM: nothing the watch could protect (and now mapped) */
+	/* Stage 2 can take read away and keep write, but a write watch alone keeps read. */
+	return arm64_s2_page_perms(vm, gpa_page, !trap_r, !trap_r && !trap_w);
+}
+
+/* Do the guest's single-register load or store d on RAM, as the hardware would have. */
+static bool emulate(struct vcpu *v, const struct arm64_dabt *d)
+{
+	struct arm64_guest_ctx *ctx = &v->arch.ctx;
+	uint8_t *h = vm_gpa_to_hva(v->vm, d->gpa, d->width);
+	if (!h)
+		return false;
+	/* Aligned accesses stay single-copy atomic (the other vCPUs run on meanwhile). */
+	bool aligned = !(d->gpa & (d->width - 1U));
+	if (d->is_write) {
+		uint64_t val = d->reg == 31 ? 0 : ctx->x[d->reg];
+		if (aligned && d->width == 8)
+			__atomic_store_n((uint64_t *)(void *)h, val, __ATOMIC_RELAXED);
+		else if (aligned && d->width == 4)
+			__atomic_store_n((uint32_t *)(void *)h, (uint32_t)val, __ATOMIC_RELAXED);
+		else if (aligned && d->width == 2)
+			__atomic_store_n((uint16_t *)(void *)h, (uint16_t)val, __ATOMIC_RELAXED);
+		else
+			for (unsigned i = 0; i < d->width; i++)
+				__atomic_store_n(&h[i], (uint8_t)(val >> (8 * i)),
+				                 __ATOMIC_RELAXED);
+		dirty_log_written(v->vm, d->gpa, d->width);
+	} else {
+		uint64_t val = 0;
+		if (aligned && d->width == 8)
+			val = __atomic_load_n((uint64_t *)(void *)h, __ATOMIC_RELAXED);
+		else if (aligned && d->width == 4)
+			val = __atomic_load_n((uint32_t *)(void *)h, __ATOMIC_RELAXED);
+		else if (aligned && d->width == 2)
+			val = __atomic_load_n((uint16_t *)(void *)h, __ATOMIC_RELAXED);
+		else
+			for (unsigned i = 0; i < d->width; i++)
+				val |= (uint64_t)__atomic_load_n(&h[i], __ATOMIC_RELAXED)
+				       << (8 * i);
+		if (d->reg != 31)
+			ctx->x[d->reg] = arm64_dabt_load_value(d, val);
+	}
+	ctx->pc += 4;
+	return true;
+}
+
+bool arm64_gdb_watch_fault(struct vcpu *v, bool *leave)
+{
+	struct arm64_guest_ctx *ctx = &v->arch.ctx;
+	struct arm64_dabt d = {0};
+	int ret = arm64_dabt_decode(ctx->esr, ctx->far, ctx->hpfar, &d);
+	if (ret == -FV_EINVAL || !gdb_watch_page(v->vm, d.gpa))
+		return false;
+	/*
+	 * An access the syndrome does not describe (load/store pair, atomics, SIMD, the guest's
+	 * own stage-1 walk) cannot be sized or emulated: it stops the VM as a hit rather than
+	 * slip past; gdb then steps over it with the watch removed.
+	 */
+	bool plain = ret == 0;
+	enum gdb_watch_verdict vd = gdb_watch_fault(v, d.gpa, plain ? d.width : 0, d.is_write);
+	if (vd == GDB_WATCH_NONE)
+		return false;
+	if (vd == GDB_WATCH_HIT) {
+		*leave = true;
+		return true;
+	}
+	*leave = false;
+	if (!emulate(v, &d)) {
+		/* The page is RAM (it is watched): cannot happen; stop rather than loop. */
+		vm_request(v->vm, VM_ACTION_CRASH, "gdb: watched access could not be emulated");
+		*leave = true;
+	}
+	return true;
 }
 
 const char *gdb_arch_target_xml(void)

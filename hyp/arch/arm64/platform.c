@@ -3,9 +3,10 @@
  * Host device tree parsing on arm64 (QEMU virt): what core's shared walk
  * (core/platform_fdt.c: memory, reserved ranges, CPUs with reg = MPIDR affinity,
  * virtio-mmio slots, the initrd) leaves to the architecture: GIC interrupt specifiers, the
- * PL011 console, the GICv3, the generic timer's interrupts and the PSCI conduit. Pure apart from
- * two calls into cpu.c: the counter frequency, which the architected timer reports itself
- * (CNTFRQ_EL0) when the tree does not say it, and the PL011's address for the early output.
+ * PL011 console, the PL031 RTC (the host's wall clock), the GICv3, the generic timer's
+ * interrupts and the PSCI conduit. Pure apart from two calls into cpu.c: the counter frequency,
+ * which the architected timer reports itself (CNTFRQ_EL0) when the tree does not say it, and the
+ * PL011's address for the early output.
  */
 #include "arch/arm64/arm64.h"
 #include "core/platform.h"
@@ -27,14 +28,12 @@ static bool gic_intid(const void *fdt, int node, int index, uint32_t *intid)
 	return true;
 }
 
-enum plat_compat { PC_PL011, PC_GICV3, PC_TIMER_V8, PC_TIMER_V7, PC_NR };
+enum plat_compat { PC_PL011, PC_GICV3, PC_TIMER_V8, PC_TIMER_V7, PC_PL031, PC_NR };
 
 /* The compatibles core's one walk of the tree (core/platform_fdt.c) finds for us. */
 static const char *const plat_compat_names[PC_NR] = {
-    [PC_PL011] = "arm,pl011",
-    [PC_GICV3] = "arm,gic-v3",
-    [PC_TIMER_V8] = "arm,armv8-timer",
-    [PC_TIMER_V7] = "arm,armv7-timer",
+    [PC_PL011] = "arm,pl011",          [PC_GICV3] = "arm,gic-v3", [PC_TIMER_V8] = "arm,armv8-timer",
+    [PC_TIMER_V7] = "arm,armv7-timer", [PC_PL031] = "arm,pl031",
 };
 
 static const struct platform_fdt_desc arm64_fdt = {
@@ -84,6 +83,9 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 	p->uart_pl011 = p->uart.present;
 	if (p->uart.present)
 		arm64_early_uart_found(p->uart.base);
+	/* The host's wall clock (core/wallclock.c reads it at boot and checks its ids). */
+	platform_fdt_dev(fdt, &arm64_fdt, found[PC_PL031], &p->rtc);
+	p->rtc_kind = PLAT_RTC_PL031;
 	struct plat_node gic = found[PC_GICV3];
 	platform_fdt_dev(fdt, &arm64_fdt, gic, &p->arch.gicd);
 	if (gic.node >= 0 &&

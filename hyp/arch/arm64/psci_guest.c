@@ -12,10 +12,18 @@
  * powerdown (0x00010000), after which the vCPU resumes at the caller's entry point with
  * x0 = context id, EL1h, DAIF masked and its MMU and caches off (the CPU_ON state), the rest
  * of its state lost. Any other power_state is INVALID_PARAMETERS.
+ *
+ * SYSTEM_SUSPEND (DEN0022 5.20; the "system" is the calling VM) suspends the VM to RAM once
+ * every other vCPU is OFF (else DENIED, as TF-A answers): the VM becomes VM_SUSPENDED
+ * (core/vm.c, the same state as RISC-V's SBI SUSP) and the caller waits like a core
+ * powerdown until a wake-up: an interrupt pending for it (its virtual timer, a device
+ * line, masked or not) or the operator's `vm resume`. It then resumes at the entry point
+ * in the CPU_ON state with x0 = context id. Other VMs are not affected.
  */
 #include "arch/arm64/arm64.h"
 #include "arch/arm64/psci.h"
 #include "core/sched.h"
+#include "core/trace.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 
@@ -91,6 +99,36 @@ static int64_t cpu_suspend(struct vcpu *v, uint64_t state, uint64_t entry, uint6
 	return PSCI_SUCCESS;
 }
 
+static int64_t system_suspend(struct vcpu *v, uint64_t entry, uint64_t ctx_id)
+{
+	struct arm64_guest_ctx *ctx = &v->arch.ctx;
+	if (!entry_in_ram(v->vm, entry))
+		return PSCI_INVALID_ADDRESS;
+	int ret = vm_system_suspend(v->vm, v);
+	if (ret == -FV_EBUSY)
+		return PSCI_DENIED; /* another vCPU is not OFF */
+	if (ret != 0)
+		return PSCI_INTERNAL_FAILURE; /* the VM is being stopped or reset */
+	/* The context is lost as in a core powerdown (cpu_suspend above). */
+	ctx->pc = entry;
+	ctx->pstate = PSTATE_EL1H_MASKED;
+	sysreg_write(sctlr_el1, SCTLR_EL1_RESET);
+	isb();
+	sched_block(v);
+	/* A wake-up already pending: it runs on at once (else arch_vcpu_run_prepare). */
+	if (v->state == VCPU_RUNNING)
+		arm64_psci_system_resumed(v);
+	return (int64_t)ctx_id; /* lands in x0 at the entry point */
+}
+
+void arm64_psci_system_resumed(struct vcpu *v)
+{
+	if (!v->sys_suspended)
+		return;
+	v->sys_suspended = false;
+	vm_system_resumed(v->vm);
+}
+
 static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
 {
 	int id = vcpu_of_mpidr(v->vm, target);
@@ -120,6 +158,8 @@ static int64_t features(uint64_t fid)
 	case PSCI_SYSTEM_OFF:
 	case PSCI_SYSTEM_RESET:
 	case PSCI_FEATURES:
+	case PSCI_SYSTEM_SUSPEND_32:
+	case PSCI_SYSTEM_SUSPEND_64:
 		return PSCI_SUCCESS;
 	default:
 		return PSCI_NOT_SUPPORTED;
@@ -138,6 +178,7 @@ void arm64_psci_guest_call(struct vcpu *v)
 	v->arch.hcalls[(fid >> 24) == 0x84 || (fid >> 24) == 0xc4 ? 0 : 1]++;
 	if ((x[0] >> 32) != 0) {
 		r = PSCI_NOT_SUPPORTED; /* SMCCC: function ids are 32-bit; upper bits must be 0 */
+		TRACE(TEV_HCALL, v->vm->id, v->id, x[0], x[0] & 0xffffu, (uint32_t)r);
 		x[0] = (uint64_t)r;
 		return;
 	}
@@ -176,9 +217,16 @@ void arm64_psci_guest_call(struct vcpu *v)
 	case PSCI_FEATURES:
 		r = features(a1);
 		break;
+	case PSCI_SYSTEM_SUSPEND_32:
+	case PSCI_SYSTEM_SUSPEND_64:
+		r = system_suspend(v, a1, a2);
+		break;
 	default:
 		r = PSCI_NOT_SUPPORTED;
 		break;
 	}
+	/* The tracer's hypercall event in SMCCC's terms: a0 function id, a1 its number, a2 result.
+	 */
+	TRACE(TEV_HCALL, v->vm->id, v->id, fid, fid & 0xffffu, (uint32_t)r);
 	x[0] = (uint64_t)r;
 }

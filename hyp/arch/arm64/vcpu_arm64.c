@@ -10,6 +10,7 @@
 #include "arch/arm64/vgic.h"
 #include "core/arch.h"
 #include "core/console.h"
+#include "core/gdb.h"
 #include "core/mmio.h"
 #include "core/percpu.h"
 #include "core/sched.h"
@@ -26,8 +27,10 @@ void arch_vcpu_reset(struct vcpu *v, gpa_t entry, uint64_t a0, uint64_t a1)
 	struct vcpu_arch *a = &v->arch;
 	uint64_t hcalls[ARM64_HCALL_STAT_SLOTS];
 	memcpy(hcalls, a->hcalls, sizeof(hcalls)); /* metrics counters are monotonic */
+	bool dbg_trap = a->dbg_trap;               /* how the vCPU is loaded, if it is */
 	memset(a, 0, sizeof(*a));
 	memcpy(a->hcalls, hcalls, sizeof(hcalls));
+	a->dbg_trap = dbg_trap;
 	a->ctx.x[0] = a0;
 	a->ctx.x[1] = a1;
 	a->ctx.pc = entry;
@@ -107,6 +110,7 @@ void arch_vcpu_load(struct vcpu *v)
 	sysreg_write(vttbr_el2, vm->arch.vttbr);
 	sysreg_write(cntvoff_el2, vm->arch.cntvoff);
 	el1_restore(&v->arch.el1);
+	arm64_debug_load(v);
 	arm64_fp_restore(&v->arch.fp);
 	arm64_vgic_load(v);
 	sysreg_write(hcr_el2, HCR_GUEST);
@@ -128,7 +132,9 @@ void arch_vcpu_load(struct vcpu *v)
 
 void arch_vcpu_put(struct vcpu *v)
 {
+	uint64_t mdscr = v->arch.el1.mdscr;
 	el1_save(&v->arch.el1);
+	arm64_debug_put(v, mdscr);
 	arm64_vgic_put(v);
 	/* The guest's timer must not fire for whoever runs here next. */
 	sysreg_write(cntv_ctl_el0, 0);
@@ -140,7 +146,8 @@ void arch_vcpu_put(struct vcpu *v)
 
 void arch_vcpu_run_prepare(struct vcpu *v)
 {
-	UNUSED(v);
+	/* Woken from a PSCI SYSTEM_SUSPEND (its VM was VM_SUSPENDED). */
+	arm64_psci_system_resumed(v);
 }
 
 void arch_vcpu_fence(struct vcpu *v, uint32_t reqs)
@@ -284,9 +291,23 @@ static bool exit_sync(struct vcpu *v)
 			ctx->pc += 4;
 			return false;
 		}
+		/* Debug registers (MDCR_EL2.TDE, only while a debugger is attached). */
+		if (arm64_debug_sysreg(v))
+			return false;
 		return guest_crash(v, "trapped system register access");
-	case ESR_EC_DABT_LOW:
+	case ESR_EC_DABT_LOW: {
+		/* A page a debugger watchpoint protects (gdb_arch.c); only while one is attached.
+		 */
+		bool leave;
+		if (gdb_vm_attached(v->vm) && arm64_gdb_watch_fault(v, &leave))
+			return leave || v->state != VCPU_RUNNING;
 		return exit_dabt(v);
+	}
+	case ESR_EC_BRK64:
+	case ESR_EC_BKPT32:
+		/* Only while a debugger is attached (MDCR_EL2.TDE) do these come here. */
+		STAT_INC(v->stats.by_kind[EXIT_OTHER]);
+		return arm64_debug_brk(v);
 	case ESR_EC_IABT_LOW:
 		return exit_iabt(v);
 	default:
@@ -301,7 +322,12 @@ bool arm64_handle_exit(struct vcpu *v, unsigned type)
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELAXED);
 	STAT_INC(v->stats.exits);
 	STAT_INC(c->stats.guest_exits);
-	TRACE(TEV_EXIT, v->vm->id, v->id, v->arch.ctx.esr, v->arch.ctx.pc,
+	/*
+	 * a0: ESR_EL2 for a synchronous exit; an interrupt or SError leaves ESR stale, so those
+	 * say bit 63 + the exit type instead (ESR's bits above 37 are RES0: no clash).
+	 */
+	TRACE(TEV_EXIT, v->vm->id, v->id,
+	      type == ARM64_EXIT_SYNC ? v->arch.ctx.esr : (1ULL << 63) | type, v->arch.ctx.pc,
 	      (uint32_t)v->arch.ctx.far);
 	switch (type) {
 	case ARM64_EXIT_SYNC:

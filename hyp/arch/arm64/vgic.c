@@ -23,6 +23,7 @@
 #include "core/sched.h"
 #include "core/stat.h"
 #include "core/timer.h"
+#include "core/trace.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "lib/string.h"
@@ -561,6 +562,7 @@ static bool lr_inject(struct vcpu *v, unsigned intid, uint8_t prio)
 	lr_write((unsigned)free_lr,
 	         LR_PENDING | LR_GROUP1 | ((uint64_t)prio << LR_PRIO_SHIFT) | intid);
 	STAT_INC(v->stats.irqs_injected);
+	TRACE(TEV_IRQ_INJECT, v->vm->id, v->id, intid, 0, 0); /* arm64: a0 is the INTID */
 	return true;
 }
 

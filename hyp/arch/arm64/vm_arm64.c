@@ -212,3 +212,30 @@ int arch_vm_unmap_ram(struct vm *vm, gpa_t gpa, uint64_t size)
 	s2_flush(vm);
 	return ret;
 }
+
+int arm64_s2_page_perms(struct vm *vm, gpa_t gpa_page, bool readable, bool writable)
+{
+	if ((gpa_page & (PAGE_SIZE - 1)) || gpa_page >= (1ULL << S2_IPA_BITS))
+		return -FV_EINVAL;
+	int ret = -FV_EFAULT;
+	spin_lock(&vm->arch.s2_lock);
+	uint64_t *l1 = mem_phys_to_virt(vm->arch.s2_root), *l2, *l3;
+	uint64_t *e1 = &l1[(gpa_page >> L1_SHIFT) & 511];
+	/* Only a mapped page: next_table then splits the blocks over it, never allocates a
+	 * mapping of its own. Every vCPU of the VM is off its CPU (the debugger halted it). */
+	if (!(*e1 & S2_VALID) || next_table(vm, e1, L2_SHIFT, &l2) != 0)
+		goto out;
+	uint64_t *e2 = &l2[(gpa_page >> L2_SHIFT) & 511];
+	if (!(*e2 & S2_VALID) || next_table(vm, e2, L3_SHIFT, &l3) != 0)
+		goto out;
+	uint64_t *e3 = &l3[(gpa_page >> L3_SHIFT) & 511];
+	if (!(*e3 & S2_VALID))
+		goto out;
+	/* S2AP: bit 6 = read, bit 7 = write (Arm ARM D8.4.2); execution is XN's, unchanged. */
+	*e3 = (*e3 & ~S2_AP_RW) | (readable ? 1ULL << 6 : 0) | (writable ? 1ULL << 7 : 0);
+	ret = 0;
+out:
+	spin_unlock(&vm->arch.s2_lock);
+	s2_flush(vm);
+	return ret;
+}

@@ -147,6 +147,12 @@ int gdb_arch_next_pc(struct vcpu *v, uint32_t insn, uint64_t *next)
 	return 0;
 }
 
+unsigned gdb_arch_insn_len(const uint8_t b[2])
+{
+	/* Low bits 11: a 32-bit instruction; anything else is compressed (RVC). */
+	return (b[0] & 3) == 3 ? 4 : 2;
+}
+
 unsigned gdb_arch_bp_insn(uint64_t kind, uint8_t out[4])
 {
 	/* gdb's kind is the length of the instruction replaced. */

@@ -168,5 +168,6 @@ int platform_parse(const void *fdt, size_t size, struct platform *p)
 	get_dev(fdt, found[PC_APLIC], &p->arch.aplic);
 	get_dev(fdt, found[PC_IMSICS], &p->arch.imsic);
 	get_dev(fdt, found[PC_GOLDFISH_RTC], &p->rtc);
+	p->rtc_kind = PLAT_RTC_GOLDFISH;
 	return 0;
 }

@@ -63,6 +63,12 @@ struct vcpu_arch {
 	struct arm64_fp_state fp;
 	struct arm64_vgic_cpu vgic;
 	uint64_t hcalls[ARM64_HCALL_STAT_SLOTS];
+	/*
+	 * Loaded with a debugger attached (debug_arm64.c): MDCR_EL2.TDE routes the guest's
+	 * debug exceptions and debug register accesses here, and the hardware MDSCR_EL1 is 0
+	 * while el1.mdscr keeps the value the guest wrote.
+	 */
+	bool dbg_trap;
 };
 
 #endif
