@@ -299,6 +299,8 @@ def clear_logs(name):
     import fvtest  # noqa: E402
     safe = fvtest.log_safe(name)
     for log in list(LOG_DIR.glob(f"{safe}.log")) + list(LOG_DIR.glob(f"{safe}.*.log")):
+        if log.name.endswith(".try1.log"):
+            continue  # a failed first run's logs, kept for the retry's report
         try:
             log.unlink()
         except OSError:

@@ -31,10 +31,18 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define CTL_OUTQ          (64u << 10) /* outbound queue bytes (power of two) */
-#define CTL_INQ           (64u << 10) /* inbound queue bytes (power of two) */
-#define CTL_EVENT_RESERVE (16u << 10) /* events leave this much room for responses */
-#define CTL_NOTIFY_BUDGET (32u << 10) /* inbound bytes decoded per notify-path round */
+#define CTL_OUTQ          (128u << 10) /* outbound queue bytes (power of two) */
+#define CTL_INQ           (64u << 10)  /* inbound queue bytes (power of two) */
+#define CTL_EVENT_RESERVE (48u << 10)  /* events leave this much room for responses */
+#define CTL_NOTIFY_BUDGET (32u << 10)  /* inbound bytes decoded per notify-path round */
+/*
+ * A client keeps at most 32 KiB of requests unanswered (docs/control-protocol.md), e.g. four
+ * SNAP_READ/MIG_READ requests whose answers are maximal frames: however many console events
+ * wait, their answers find room (an answer dropped would fail the transfer).
+ */
+#define CTL_WINDOW_FRAMES 4u
+_Static_assert(CTL_EVENT_RESERVE >= CTL_WINDOW_FRAMES * CTL_MAX_FRAME,
+               "answers to a full request window fit beside queued events");
 
 _Static_assert((CTL_OUTQ & (CTL_OUTQ - 1)) == 0, "CTL_OUTQ must be a power of two");
 _Static_assert((CTL_INQ & (CTL_INQ - 1)) == 0, "CTL_INQ must be a power of two");

@@ -34,10 +34,9 @@
 /*
  * MIG_READs in flight at once (fvd_hvc_snap.c): the requests are small, their answers up to
  * CTL_SNAP_CHUNK bytes each, 32 KiB in all. One read per round trip was the migration's
- * pace. The hypervisor's outbound queue (64 KiB) keeps only 16 KiB free of events for
- * answers: were it 48 KiB full of console events the service VM has not taken yet, an answer
- * would be dropped, the batch would time out and the migration fail (the VM runs on at the
- * source), as a 32 KiB answer could not be sent either.
+ * pace. The hypervisor's outbound queue keeps 48 KiB free of events for answers (ctl.c
+ * CTL_EVENT_RESERVE, statically checked against four maximal frames): however many console
+ * events wait, the answers to the whole window find room.
  */
 #define HVC_READ_WINDOW 4u
 
