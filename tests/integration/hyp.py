@@ -52,7 +52,13 @@ def expect_vm_pass(q, vm, timeout=180.0):
     """
     q._pos = 0  # VMs finish in any order: search the whole console
     m = q.expect(rf"^\[{re.escape(vm)}\] FV-RESULT (PASS|FAIL[^\r\n]*)", timeout)
-    fails = re.findall(rf"^\[{re.escape(vm)}\] FV-CHECK FAIL.*$", q.output, re.M)
+    # Anywhere in the VM's line: two vCPUs printing at once can put text before it.
+    fails = re.findall(rf"^\[{re.escape(vm)}\] .*FV-CHECK FAIL.*$", q.output, re.M)
+    if m.group(1) != "PASS" and not fails:
+        # A failure the checks did not name in a line of their own: show every line that
+        # says FAIL, so the report names the check.
+        fails = [l for l in re.findall(rf"^\[{re.escape(vm)}\] .*$", q.output, re.M)
+                 if "FAIL" in l and "FV-RESULT" not in l]
     if m.group(1) != "PASS" or fails:
         raise q._fail(f"VM {vm} reported failure: {m.group(1)}\n" + "\n".join(fails), n=60)
 
