@@ -34,7 +34,7 @@ def test_crash_dump_backtrace():
              "-device", "virtio-net-device,netdev=up0,bus=virtio-mmio-bus.0"]
     with fvtest.Qemu(hyp_cmd("linux-svc-dump", mem="1G", extra=extra)) as q, \
             tempfile.TemporaryDirectory() as tmp:
-        m = q.expect_seen(r"^\[dumpee\] dump_target: magic 0x([0-9a-f]+) at 0x([0-9a-f]+)", 120)
+        m = q.expect_seen(r"^\[dumpee\] dump_target: magic 0x([0-9a-f]+) at 0x([0-9a-f]+)\r?\n", 120)
         magic, addr = int(m.group(1), 16), int(m.group(2), 16)
         q.expect_seen(r"vm dumpee: stopped after a fatal guest error", 60)
         q.expect(r"^\[svc\] FV-SERVICE: ferrovisord pid \d+ on 10\.0\.2\.15:8080: "

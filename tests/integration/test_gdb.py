@@ -149,7 +149,7 @@ def test_gdb_session():
         assert "detached" in out, out
         # The guest acts on the memory gdb wrote, and its clock did not jump over the
         # 4 s halt (the longest gap between two loop rounds stays well below it).
-        m = q.expect(r"^\[dbg\] gdb_target: flag=7 maxgap_ms=(\d+)", 60)
+        m = q.expect(r"^\[dbg\] gdb_target: flag=7 maxgap_ms=(\d+)\r?\n", 60)
         assert int(m.group(1)) < 2000, f"guest clock jumped {m.group(1)} ms over the halt"
         # Detached: it runs on.
         n = max(ticks(q, "dbg"))
@@ -255,7 +255,7 @@ def test_gdb_halt_keeps_clock_without_sstc():
         q.expect(r"^\[dbg\] gdb_target: tick 1 ", 120)
         out = run_gdb(port, ["shell sleep 4", "set var gdb_flag = 9", "detach"])
         assert "detached" in out, out
-        m = q.expect(r"^\[dbg\] gdb_target: flag=9 maxgap_ms=(\d+)", 60)
+        m = q.expect(r"^\[dbg\] gdb_target: flag=9 maxgap_ms=(\d+)\r?\n", 60)
         assert int(m.group(1)) < 2000, f"guest clock jumped {m.group(1)} ms over the halt"
         n = max(ticks(q, "dbg"))
         q.expect(rf"^\[dbg\] gdb_target: tick {n + 2} ", 60)

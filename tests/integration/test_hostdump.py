@@ -64,7 +64,7 @@ def test_run_dump_dir():
         cmd = [TOOL, "run", "--config", _config(tmp), "--dump-dir", dumps, "--timeout", "300"]
         with fvtest.Qemu(cmd) as q:
             q.expect(r"ferrovisor: dump channel: virtio console on virtio-mmio slot 7", 30)
-            m = q.expect_seen(r"^\[dumpee\] dump_target: magic 0x([0-9a-f]+) at 0x([0-9a-f]+)",
+            m = q.expect_seen(r"^\[dumpee\] dump_target: magic 0x([0-9a-f]+) at 0x([0-9a-f]+)\r?\n",
                               120)
             magic, addr = int(m.group(1), 16), int(m.group(2), 16)
             m = q.expect(r"^ferrovisor: dump of VM dumpee \(crashed: .*system failure\)\) "
@@ -93,10 +93,11 @@ def test_run_dump_dir():
             q.expect(r"^\[hello\] heartbeat \d+", 60)
             q.send(ESC + "0")
             q.send("vm dump hello\r")
-            m = q.expect(r"^ferrovisor: dump of VM hello \(on request\) written to (\S+)", 120)
+            m = q.expect(r"^ferrovisor: dump of VM hello \(on request\) written to (\S+) "
+                         r"\(\d+ bytes\)", 120)
             assert Path(m.group(1)) == dumps / "hello-1.core"
             q.expect_seen(r"vm hello: resumed", 30)
-            n = int(q.expect(r"^\[hello\] heartbeat (\d+)", 60).group(1))
+            n = int(q.expect(r"^\[hello\] heartbeat (\d+)\r?\n", 60).group(1))
             q.expect(rf"^\[hello\] heartbeat {n + 2}\b", 60)
             text = _gdb(GUESTS / "hello.elf", dumps / "hello-1.core", "info registers pc")
             assert re.search(r"^pc\s+0x802[0-9a-f]{5}\s", text, re.M), text

@@ -94,7 +94,7 @@ def test_linux_boots_on_sbi3_and_detects_fwft():
     with fvtest.Qemu(hyp_cmd("linux-hello", mem="2G")) as q:
         q.expect(r"^\[hyp\] fwft: firmware misaligned delegation available", 30)
         q.expect(r"^\[linux\] FERROVISOR-INIT: up", 300)
-        m = q.expect(r"^\[linux\] FERROVISOR-INIT: nproc=\d+ kernel=(\d+)\.(\d+)", 30)
+        m = q.expect(r"^\[linux\] FERROVISOR-INIT: nproc=\d+ kernel=(\d+)\.(\d+)\.", 30)
         version = (int(m.group(1)), int(m.group(2)))
         q.expect(rf"^\[linux\] .*{PROMPT}", 60)
         spec = "dmesg | grep -o 'SBI specification v[0-9.]*' | tr -d a-zA-Z\\ "
