@@ -35,6 +35,7 @@ static struct fvd_sim srv_sim;
 static int srv_fd;
 static uint32_t srv_events;
 static bool srv_noise;      /* send an event and garbage before each response */
+static uint64_t srv_seq_at; /* nonzero: RESTORE_DATA at this offset answered E_SEQUENCE */
 static int srv_bad_metrics; /* 1: VM_METRICS claims 9 vCPUs; 2: NET_METRICS one byte short */
 static bool srv_bad_dump;   /* DUMP_INFO claims one vCPU more than it carries */
 
@@ -254,6 +255,8 @@ static uint32_t srv_snapshot(const struct ctl_hdr *h, const uint8_t *p, uint8_t 
 		*n = 16;
 		return CTL_OK;
 	case CTL_T_RESTORE_DATA:
+		if (srv_seq_at && ctl_get64(p + 8) == srv_seq_at)
+			return CTL_E_SEQUENCE; /* no meaning to the daemon: a channel failure */
 		err = fvd_sim_ops.restore_data(&srv_sim, ctl_get32(p), ctl_get64(p + 8), p + 16,
 		                               h->len - 16);
 		if (err)
@@ -853,6 +856,25 @@ static void test_restore_pipelined(void **state)
 		fvd_hvc_ops.restore_end(hvc, rid, false, false, NULL);
 	assert_int_equal(err, FVD_E_INVAL);
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta6", &vm), FVD_E_NOTFOUND);
+	/* A piece answered with a status of no meaning to the daemon: a channel failure whose
+	 * detail names the request and the status, whichever later call reports it. */
+	char why[FVD_IO_DETAIL_MAX];
+	fvd_io_detail_take(why, sizeof(why));
+	srv_seq_at = 600;
+	err = 0;
+	assert_int_equal(fvd_hvc_ops.restore_begin(hvc, "beta7", size, &rid), 0);
+	for (off = 0; off < size && !err; off += 300) {
+		n = size - off < 300 ? (size_t)(size - off) : 300;
+		err = fvd_hvc_ops.restore_data(hvc, rid, off, snap + off, n);
+	}
+	if (!err)
+		err = fvd_hvc_ops.restore_end(hvc, rid, true, false, &vm);
+	srv_seq_at = 0;
+	assert_int_equal(err, FVD_E_IO);
+	fvd_io_detail_take(why, sizeof(why));
+	assert_non_null(strstr(why, "E_SEQUENCE"));
+	fvd_hvc_ops.restore_end(hvc, rid, false, false, NULL);
+	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta7", &vm), FVD_E_NOTFOUND);
 	/* The channel is in step again: a query works. */
 	assert_int_equal(fvd_hvc_ops.vm_get(hvc, "beta5", &vm), 0);
 	srv_noise = false;
@@ -1183,7 +1205,7 @@ static void test_dead_channel(void **state)
 	h = hvc;
 	assert_int_equal(fvd_hvc_ops.host_info(h, &hi), FVD_E_IO);
 	/* The operator's error says which request and why; taking it clears it. */
-	char why[160];
+	char why[FVD_IO_DETAIL_MAX];
 	fvd_io_detail_take(why, sizeof(why));
 	assert_non_null(strstr(why, "control request 0x"));
 	assert_non_null(strstr(why, "closed"));

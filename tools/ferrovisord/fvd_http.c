@@ -187,7 +187,7 @@ static const struct fvd_problem_kind http_k_field = {400, "invalid-field", "Inva
 static MHD_Result_t http_backend_err(struct MHD_Connection *c, int err, const char *url,
                                      const char *what, const char *name)
 {
-	char why[160];
+	char why[FVD_IO_DETAIL_MAX];
 
 	/* A channel failure says which request failed and how (fvd_io_detail_take). */
 	fvd_io_detail_take(why, sizeof(why));

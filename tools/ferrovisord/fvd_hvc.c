@@ -420,11 +420,14 @@ bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8
 	else if (rh->type != h->fly[i].type || rh->len != 16 || ctl_get64(p + 8) != h->fly[i].end)
 		err = FVD_E_IO;
 	if (err && !h->fly_err[h->fly[i].kind]) {
+		char *why = h->fly_why[h->fly[i].kind];
+
 		h->fly_err[h->fly[i].kind] = err;
-		/* The pump's thread: logged here; the sender sets its detail at fly_err. */
-		fprintf(stderr, "ferrovisord: %s seq %u: %s\n",
-		        h->fly[i].kind == HVC_FLY_UPLOAD ? "upload chunk" : "restore data", rh->seq,
-		        rh->status != CTL_OK ? ctl_status_name(rh->status) : "unexpected answer");
+		/* The pump's thread: logged here; the sender makes it its detail (fly_error). */
+		snprintf(why, sizeof(h->fly_why[0]), "control request 0x%02x (seq %u): %s",
+		         h->fly[i].type, rh->seq,
+		         rh->status != CTL_OK ? ctl_status_name(rh->status) : "unexpected answer");
+		fprintf(stderr, "ferrovisord: %s\n", why);
 	}
 	h->fly_head = (i + 1) % HVC_CHUNK_WINDOW;
 	h->fly_n--;
@@ -444,18 +447,37 @@ int fvd_hvc_fly_wait(struct fvd_hvc *h, unsigned max)
 			break;
 	}
 	if (h->fly_n > max) {
-		hvc_io_fail(h->fly[h->fly_head].type, h->fly[h->fly_head].seq,
-		            h->dead ? "the channel closed" : "no answer in time");
+		const char *what = h->dead ? "the channel closed" : "no answer in time";
+
+		hvc_io_fail(h->fly[h->fly_head].type, h->fly[h->fly_head].seq, what);
 		/* Their late answers are skipped as stale; whoever had one in flight failed. */
 		for (unsigned k = 0; k < h->fly_n; k++) {
 			unsigned i = (h->fly_head + k) % HVC_CHUNK_WINDOW;
-			if (!h->fly_err[h->fly[i].kind])
+			if (!h->fly_err[h->fly[i].kind]) {
 				h->fly_err[h->fly[i].kind] = FVD_E_IO;
+				snprintf(h->fly_why[h->fly[i].kind], sizeof(h->fly_why[0]),
+				         "control request 0x%02x (seq %u): %s", h->fly[i].type,
+				         h->fly[i].seq, what);
+			}
 		}
 		h->fly_n = 0;
 		err = FVD_E_IO;
 	}
 	pthread_mutex_unlock(&h->io_lock);
+	return err;
+}
+
+int fvd_hvc_fly_error(struct fvd_hvc *h, enum hvc_fly_kind kind)
+{
+	char why[sizeof(h->fly_why[0])];
+	int err;
+
+	pthread_mutex_lock(&h->io_lock);
+	err = h->fly_err[kind];
+	memcpy(why, h->fly_why[kind], sizeof(why));
+	pthread_mutex_unlock(&h->io_lock);
+	if (err == FVD_E_IO)
+		fvd_io_detail_set("%s", why);
 	return err;
 }
 
@@ -536,10 +558,7 @@ static int hvc_create_chunk_l(void *be, const char *name, const void *data, size
 				return err;
 		}
 	}
-	pthread_mutex_lock(&h->io_lock);
-	err = h->fly_err[HVC_FLY_UPLOAD];
-	pthread_mutex_unlock(&h->io_lock);
-	return err;
+	return fvd_hvc_fly_error(h, HVC_FLY_UPLOAD);
 }
 
 static int hvc_create_end_l(void *be, const char *name, bool commit)
@@ -554,12 +573,11 @@ static int hvc_create_end_l(void *be, const char *name, bool commit)
 	/* The last, partial chunk, then every answer: a failed chunk fails the commit. */
 	err = commit && h->acc ? hvc_send_chunk(h) : FVD_OK;
 	werr = fvd_hvc_fly_wait(h, 0);
+	if (!err) {
+		err = fvd_hvc_fly_error(h, HVC_FLY_UPLOAD);
+		err = err ? err : werr;
+	}
 	pthread_mutex_lock(&h->io_lock);
-	if (!err)
-		err = h->fly_err[HVC_FLY_UPLOAD] ? h->fly_err[HVC_FLY_UPLOAD] : werr;
-	if (err == FVD_E_IO && h->fly_err[HVC_FLY_UPLOAD] == FVD_E_IO)
-		fvd_io_detail_set("an upload chunk failed on the control channel (the daemon log "
-		                  "has its status)");
 	h->fly_err[HVC_FLY_UPLOAD] = 0;
 	pthread_mutex_unlock(&h->io_lock);
 	commit = commit && !err;

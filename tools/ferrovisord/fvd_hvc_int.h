@@ -98,7 +98,8 @@ struct fvd_hvc {
 	struct fvd_hub *hub;
 	struct hvc_async async[HVC_ASYNC_MAX];
 	/* UPLOAD_CHUNKs and RESTORE_DATAs in flight, oldest first (the pump retires their
-	 * answers, in order); fly_err[kind] is the first error among that kind's answers. */
+	 * answers, in order); fly_err[kind] is the first error among that kind's answers and
+	 * fly_why[kind] what it was (the status, or no answer), for the operator's detail. */
 	struct {
 		uint32_t seq;
 		uint16_t type;
@@ -107,6 +108,7 @@ struct fvd_hvc {
 	} fly[HVC_CHUNK_WINDOW];
 	unsigned fly_head, fly_n;
 	int fly_err[HVC_FLY__COUNT];
+	char fly_why[HVC_FLY__COUNT][96];
 	/* MIG_READs of one batch (fvd_hvc_snap.c, op_lock held by the reader): the pump fills in
 	 * each answer; rd_n is 0 when no batch waits. */
 	struct {
@@ -165,6 +167,10 @@ bool fvd_hvc_chunk_done(struct fvd_hvc *h, const struct ctl_hdr *rh, const uint8
  */
 int fvd_hvc_send_windowed(struct fvd_hvc *h, uint16_t type, enum hvc_fly_kind kind,
                           const uint8_t *payload, size_t len, uint64_t end);
+
+/* op_lock held, io_lock not: fly_err[@kind]; a channel failure (FVD_E_IO) also becomes the
+ * operator's detail (fvd_io_detail_set) with what fly_why[@kind] recorded. */
+int fvd_hvc_fly_error(struct fvd_hvc *h, enum hvc_fly_kind kind);
 
 /* op_lock held: waits until at most @max windowed requests are in flight (FVD_E_IO: the
  * channel died or timeout_ms passed; the ring is then forgotten, every kind in it failed). */

@@ -142,16 +142,6 @@ int fvd_hvc_restore_begin(void *be, const char *name, uint64_t size, uint32_t *i
 }
 
 /* The first error among the restore's answers so far. */
-static int restore_err(struct fvd_hvc *h)
-{
-	int err;
-
-	pthread_mutex_lock(&h->io_lock);
-	err = h->fly_err[HVC_FLY_RESTORE];
-	pthread_mutex_unlock(&h->io_lock);
-	return err;
-}
-
 /*
  * Pipelined like an upload (HVC_CHUNK_WINDOW in flight): the hypervisor takes RESTORE_DATA
  * in order and refuses everything after a bad piece, so the first error among the answers is
@@ -163,10 +153,7 @@ static int restore_data_l(struct fvd_hvc *h, uint32_t id, uint64_t off, const vo
 
 	if (n == 0 || n > FVD_SNAP_CHUNK)
 		return FVD_E_INVAL;
-	err = restore_err(h);
-	if (err == FVD_E_IO)
-		fvd_io_detail_set("a restore data piece failed on the control channel (the daemon "
-		                  "log has its status)");
+	err = fvd_hvc_fly_error(h, HVC_FLY_RESTORE);
 	if (err)
 		return err;
 	ctl_put32(h->chunk, id);
@@ -190,12 +177,9 @@ static int restore_end_l(struct fvd_hvc *h, uint32_t id, bool commit, bool resum
 
 	/* Every piece answered first: a refused one fails the commit with its own error. */
 	werr = fvd_hvc_fly_wait(h, 0);
-	err = restore_err(h);
 	if (!commit)
 		return id_flags_l(h, CTL_T_RESTORE_ABORT, id, 0);
-	if (err == FVD_E_IO)
-		fvd_io_detail_set("a restore data piece failed on the control channel (the daemon "
-		                  "log has its status)");
+	err = fvd_hvc_fly_error(h, HVC_FLY_RESTORE);
 	if (err || werr)
 		return err ? err : werr;
 	ctl_put32(h->chunk, id);

@@ -285,7 +285,7 @@ void fvd_route_parse(const char *path, struct fvd_route *out)
 	out->bad_name = false;
 }
 
-static _Thread_local char route_io_detail[160];
+static _Thread_local char route_io_detail[FVD_IO_DETAIL_MAX];
 
 void fvd_io_detail_set(const char *fmt, ...)
 {

@@ -87,6 +87,7 @@ const struct fvd_problem_kind *fvd_route_problem(int err);
  * Per thread: each HTTP request runs its backend calls in its own thread. take() copies
  * the text into out (empty if none) and clears it.
  */
+#define FVD_IO_DETAIL_MAX 160 /* bytes of the detail, NUL included */
 void fvd_io_detail_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fvd_io_detail_take(char *out, size_t n);
 

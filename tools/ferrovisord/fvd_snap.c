@@ -130,7 +130,7 @@ int fvd_snap_up_commit(struct fvd_snap_up *up, bool resume, struct fvd_vm_info *
 	/* A refused data piece or commit already ended the restore; an abort is then answered
 	 * with an error nobody needs (and whose detail must not replace the first one's). */
 	if (err) {
-		char why[160];
+		char why[FVD_IO_DETAIL_MAX];
 
 		fvd_io_detail_take(why, sizeof(why));
 		up->be->ops->restore_end(up->be->ctx, up->id, false, false, NULL);
